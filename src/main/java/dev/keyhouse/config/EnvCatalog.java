@@ -1,0 +1,113 @@
+package dev.keyhouse.config;
+
+import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
+import static dev.keyhouse.config.EnvVar.Format.EMAIL;
+import static dev.keyhouse.config.EnvVar.Format.INTEGER;
+import static dev.keyhouse.config.EnvVar.Format.JWT_ALGORITHM;
+import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
+import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
+import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
+import static dev.keyhouse.config.EnvVar.Format.PORT;
+import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
+import static dev.keyhouse.config.EnvVar.Format.TEXT;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The single source of truth for every environment variable Keyhouse reads.
+ *
+ * <p>{@code application.properties} maps each one onto a configuration property and {@code .env.example}
+ * documents each one; {@code EnvCatalogContractTest} fails when the three disagree.
+ */
+public final class EnvCatalog {
+
+    public static final String CREDENTIAL_ENCRYPTION_KEY = "CREDENTIAL_ENCRYPTION_KEY";
+    public static final String CREDENTIAL_ENCRYPTION_KEY_PREVIOUS = "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS";
+    public static final String JWT_SECRET_KEY = "JWT_SECRET_KEY";
+    public static final String JWT_SECRET_KEY_PREVIOUS = "JWT_SECRET_KEY_PREVIOUS";
+    public static final String JWT_ALGORITHM_VAR = "JWT_ALGORITHM";
+    public static final String SYSTEM_DATABASE_URL = "SYSTEM_DATABASE_URL";
+    public static final String POSTGRES_PASSWORD = "POSTGRES_PASSWORD";
+
+    private static final List<EnvVar> ALL = List.of(
+            // Encryption of provider secrets
+            new EnvVar(CREDENTIAL_ENCRYPTION_KEY, "keyhouse.crypto.key",
+                    "Key that seals every provider secret stored in the database (base64 of 32 random bytes).",
+                    true, true, null, KEY_32_BYTES),
+            new EnvVar(CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, "keyhouse.crypto.previous-keys",
+                    "Earlier encryption keys, comma-separated, kept only to decrypt during a rotation window.",
+                    false, true, null, KEY_LIST),
+            // Sign-in tokens
+            new EnvVar(JWT_SECRET_KEY, "keyhouse.jwt.key",
+                    "Key that signs admin sessions and API access tokens (base64 of 32 or more random bytes).",
+                    true, true, null, SIGNING_KEY),
+            new EnvVar(JWT_SECRET_KEY_PREVIOUS, "keyhouse.jwt.previous-key",
+                    "Previous signing key; tokens it signed keep verifying until they expire.",
+                    false, true, null, SIGNING_KEY),
+            new EnvVar(JWT_ALGORITHM_VAR, "keyhouse.jwt.algorithm",
+                    "HMAC algorithm for signing tokens: HS256, HS384 or HS512.",
+                    false, false, "HS256", JWT_ALGORITHM),
+            new EnvVar("JWT_EXPIRE_MINUTES", "keyhouse.jwt.expire-minutes",
+                    "Lifetime of a session or access token, in minutes.",
+                    false, false, "1440", INTEGER),
+            // Database
+            new EnvVar(SYSTEM_DATABASE_URL, "keyhouse.database.url",
+                    "PostgreSQL connection URL (postgresql://user:password@host:port/db); wins over POSTGRES_*.",
+                    false, true, null, DATABASE_URL),
+            new EnvVar("POSTGRES_HOST", "keyhouse.database.host",
+                    "PostgreSQL host, used when POSTGRES_PASSWORD is set and SYSTEM_DATABASE_URL is not.",
+                    false, false, "localhost", TEXT),
+            new EnvVar("POSTGRES_PORT", "keyhouse.database.port",
+                    "PostgreSQL port.", false, false, "5432", PORT),
+            new EnvVar("POSTGRES_DB", "keyhouse.database.name",
+                    "PostgreSQL database name.", false, false, "keyhouse", TEXT),
+            new EnvVar("POSTGRES_USER", "keyhouse.database.user",
+                    "PostgreSQL user.", false, false, "keyhouse", TEXT),
+            new EnvVar(POSTGRES_PASSWORD, "keyhouse.database.password",
+                    "PostgreSQL password; setting it selects the POSTGRES_* database over the embedded one.",
+                    false, true, null, TEXT),
+            new EnvVar("EMBEDDED_DATABASE_DIR", "keyhouse.database.embedded-dir",
+                    "Data folder of the embedded PostgreSQL used when no database is configured (not for production).",
+                    false, false, ".keyhouse/postgres", TEXT),
+            // Bootstrap administrator
+            new EnvVar("SYSTEM_ADMIN_EMAIL", "keyhouse.admin.email",
+                    "E-mail of the bootstrap administrator created on first start.",
+                    false, false, "admin@keyhouse.local", EMAIL),
+            new EnvVar("SYSTEM_ADMIN_PASSWORD", "keyhouse.admin.password",
+                    "Password of the bootstrap administrator; changing it resets that account's password at the next start.",
+                    false, true, null, TEXT),
+            // Runtimes
+            new EnvVar("PROVISIONER_INTERNAL_TOKEN", "keyhouse.runtime-config.token",
+                    "Bearer token runtimes present to fetch their provider configuration; unset disables that endpoint.",
+                    false, true, null, TEXT),
+            // Seeds for the LLM setting on first start
+            new EnvVar("OPENAI_API_KEY", "keyhouse.bootstrap.openai-api-key",
+                    "Seeds the LLM setting on first start when none exists (OpenAI).", false, true, null, TEXT),
+            new EnvVar("ANTHROPIC_API_KEY", "keyhouse.bootstrap.anthropic-api-key",
+                    "Seeds the LLM setting on first start when none exists (Anthropic).", false, true, null, TEXT),
+            new EnvVar("DEEPSEEK_API_KEY", "keyhouse.bootstrap.deepseek-api-key",
+                    "Seeds the LLM setting on first start when none exists (DeepSeek).", false, true, null, TEXT),
+            // HTTP
+            new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
+                    "Browser origins, comma-separated, allowed to call the REST API cross-origin; unset allows none.",
+                    false, false, null, TEXT),
+            new EnvVar("CORS_LAN_IP", "keyhouse.cors.lan-ip",
+                    "A LAN address whose http origin on HTTP_PORT is also allowed (for admins on the local network).",
+                    false, false, null, TEXT),
+            new EnvVar("HTTP_PORT", "quarkus.http.port",
+                    "Port the HTTP server listens on.", false, false, "8080", PORT),
+            new EnvVar("LOG_LEVEL", "quarkus.log.level",
+                    "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL));
+
+    private EnvCatalog() {
+    }
+
+    public static List<EnvVar> all() {
+        return ALL;
+    }
+
+    public static Optional<EnvVar> find(String name) {
+        return ALL.stream().filter(v -> v.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.keyhouse.config;
+
+/**
+ * One environment variable Keyhouse reads.
+ *
+ * @param name the variable's name in the process environment and in {@code .env}
+ * @param property the configuration property in {@code application.properties} that consumes it
+ * @param purpose what it is for, in one sentence an operator understands
+ * @param required whether production start-up refuses to go on without it
+ * @param secret whether its value must never be shown, logged or stored
+ * @param defaultValue the value used when unset, or {@code null} when there is none
+ * @param format what a valid value looks like, checked at start-up
+ */
+public record EnvVar(String name, String property, String purpose, boolean required, boolean secret,
+        String defaultValue, Format format) {
+
+    /** The shape a value must have; each names how to fix a bad one. */
+    public enum Format {
+        TEXT,
+        /** Standard base64 of exactly 32 random bytes. */
+        KEY_32_BYTES,
+        /** Comma-separated list of {@link #KEY_32_BYTES} keys. */
+        KEY_LIST,
+        /** Standard base64 of at least 32 random bytes (more for HS384/HS512). */
+        SIGNING_KEY,
+        INTEGER,
+        PORT,
+        EMAIL,
+        DATABASE_URL,
+        JWT_ALGORITHM,
+        LOG_LEVEL
+    }
+
+    public boolean hasDefault() {
+        return defaultValue != null;
+    }
+}
