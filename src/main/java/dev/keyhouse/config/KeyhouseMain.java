@@ -1,0 +1,41 @@
+package dev.keyhouse.config;
+
+import java.util.List;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * Entry point of the packaged application. Checks the environment before Quarkus starts anything (the
+ * embedded database included), so a misconfigured host gets one plain message and exit status 78
+ * ({@code EX_CONFIG}) instead of a stack trace.
+ */
+@QuarkusMain
+public final class KeyhouseMain {
+
+    /** sysexits.h EX_CONFIG: systemd units can stop restarting on it. */
+    static final int EXIT_CONFIGURATION = 78;
+    private static final String PACKAGED_APP_CLASS_LOADER = "io.quarkus.bootstrap.runner.RunnerClassLoader";
+
+    public static void main(String... args) {
+        EnvironmentValues environment = EnvironmentValues.ofThisProcess();
+        List<String> problems = new StartupCheck(environment::explicit).problems(isProduction());
+        if (!problems.isEmpty()) {
+            System.err.println(StartupCheck.message(problems));
+            System.exit(EXIT_CONFIGURATION);
+        }
+        Quarkus.run(args);
+    }
+
+    /**
+     * Dev mode calls this main too, before its launch mode is known; only the packaged application (loaded by
+     * Quarkus's runner class loader) on the prod profile is held to production rules.
+     */
+    private static boolean isProduction() {
+        if (!KeyhouseMain.class.getClassLoader().getClass().getName().equals(PACKAGED_APP_CLASS_LOADER)) {
+            return false;
+        }
+        String profile = System.getProperty("quarkus.profile", System.getenv("QUARKUS_PROFILE"));
+        return profile == null || profile.isBlank() || profile.strip().equals("prod");
+    }
+}

@@ -1,0 +1,158 @@
+package dev.keyhouse.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
+ * variable and how to fix it. No message ever contains a value: a bad value may still be a real secret.
+ */
+public final class StartupCheck {
+
+    static final String GENERATE_KEY = "generate one with: openssl rand -base64 32";
+    private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
+    private static final Set<String> LOG_LEVELS = Set.of("FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG",
+            "TRACE", "ALL", "OFF");
+
+    private final Function<String, Optional<String>> explicitValue;
+
+    /** @param explicitValue a variable's explicitly set value by name (environment, .env or configuration) */
+    public StartupCheck(Function<String, Optional<String>> explicitValue) {
+        this.explicitValue = explicitValue;
+    }
+
+    /** Every problem, in catalog order; empty when Keyhouse may start. */
+    public List<String> problems(boolean production) {
+        List<String> problems = new ArrayList<>();
+        for (EnvVar variable : EnvCatalog.all()) {
+            Optional<String> value = explicitValue.apply(variable.name());
+            if (value.isEmpty()) {
+                if (variable.required() && production) {
+                    problems.add(variable.name() + " is not set: " + howToSet(variable));
+                }
+                continue;
+            }
+            if (value.get().startsWith("<") && value.get().endsWith(">")) {
+                problems.add(variable.name() + " still holds the .env.example placeholder: " + howToSet(variable));
+                continue;
+            }
+            formatProblem(variable, value.get()).ifPresent(problems::add);
+        }
+        sameAsCurrent(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS)
+                .ifPresent(problems::add);
+        sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
+        return problems;
+    }
+
+    /** The single message start-up prints when it refuses to go on. */
+    public static String message(List<String> problems) {
+        StringBuilder message = new StringBuilder("Keyhouse cannot start: ")
+                .append(problems.size()).append(problems.size() == 1 ? " configuration problem" : " configuration problems")
+                .append(" (set variables in the environment or in .env; see .env.example):");
+        problems.forEach(p -> message.append(System.lineSeparator()).append("  - ").append(p));
+        return message.toString();
+    }
+
+    private static String howToSet(EnvVar variable) {
+        return switch (variable.format()) {
+            case KEY_32_BYTES, SIGNING_KEY -> GENERATE_KEY;
+            default -> "set it to " + variable.purpose().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private Optional<String> formatProblem(EnvVar variable, String value) {
+        String name = variable.name();
+        return switch (variable.format()) {
+            case TEXT -> Optional.empty();
+            case KEY_32_BYTES -> keyBytes(value).filter(b -> b.length == 32).isPresent() ? Optional.empty()
+                    : Optional.of(name + " is not standard base64 of 32 bytes: " + GENERATE_KEY);
+            case KEY_LIST -> Arrays.stream(value.split(",")).map(String::strip)
+                    .allMatch(k -> keyBytes(k).filter(b -> b.length == 32).isPresent()) ? Optional.empty()
+                    : Optional.of(name + " must be a comma-separated list of keys, each standard base64 of 32 bytes: "
+                            + GENERATE_KEY);
+            case SIGNING_KEY -> signingKeyProblem(name, value);
+            case INTEGER -> isPositiveInteger(value) ? Optional.empty()
+                    : Optional.of(name + " must be a positive whole number");
+            case PORT -> isPort(value) ? Optional.empty() : Optional.of(name + " must be a port number, 1 to 65535");
+            case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
+                    : Optional.of(name + " must be an e-mail address");
+            case DATABASE_URL -> isDatabaseUrl(value) ? Optional.empty()
+                    : Optional.of(name + " must look like postgresql://user:password@host:5432/database");
+            case JWT_ALGORITHM -> ALGORITHMS.contains(value) ? Optional.empty()
+                    : Optional.of(name + " must be one of HS256, HS384, HS512");
+            case LOG_LEVEL -> LOG_LEVELS.contains(value.toUpperCase(Locale.ROOT)) ? Optional.empty()
+                    : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
+        };
+    }
+
+    private Optional<String> signingKeyProblem(String name, String value) {
+        int minimum = switch (explicitValue.apply(EnvCatalog.JWT_ALGORITHM_VAR).orElse("HS256")) {
+            case "HS384" -> 48;
+            case "HS512" -> 64;
+            default -> 32;
+        };
+        if (keyBytes(value).filter(b -> b.length >= minimum).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(name + " must be standard base64 of at least " + minimum
+                + " random bytes for the configured JWT_ALGORITHM: generate one with: openssl rand -base64 " + minimum);
+    }
+
+    private Optional<String> sameAsCurrent(String currentName, String previousName) {
+        Optional<byte[]> current = explicitValue.apply(currentName).flatMap(StartupCheck::keyBytes);
+        Optional<String> previous = explicitValue.apply(previousName);
+        if (current.isEmpty() || previous.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean repeated = Arrays.stream(previous.get().split(",")).map(String::strip)
+                .map(StartupCheck::keyBytes).flatMap(Optional::stream)
+                .anyMatch(p -> Arrays.equals(p, current.get()));
+        return repeated ? Optional.of(previousName + " contains the same key as " + currentName
+                + ": a previous key must be the one you replaced; remove it or put the new key in " + currentName)
+                : Optional.empty();
+    }
+
+    static Optional<byte[]> keyBytes(String value) {
+        try {
+            return Optional.of(Base64.getDecoder().decode(value.strip()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isPositiveInteger(String value) {
+        try {
+            return Integer.parseInt(value.strip()) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean isPort(String value) {
+        try {
+            int port = Integer.parseInt(value.strip());
+            return port >= 1 && port <= 65535;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean isDatabaseUrl(String value) {
+        String url = value.startsWith("jdbc:") ? value.substring(5) : value;
+        try {
+            URI uri = new URI(url);
+            return ("postgresql".equals(uri.getScheme()) || "postgres".equals(uri.getScheme()))
+                    && uri.getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.keyhouse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class StartupCheckTest {
+
+    private static final String KEY_A = SecureKeys.newKey();
+    private static final String KEY_B = SecureKeys.newKey();
+
+    private static List<String> problems(Map<String, String> env, boolean production) {
+        return new StartupCheck(name -> Optional.ofNullable(env.get(name))).problems(production);
+    }
+
+    private static Map<String, String> validEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("CREDENTIAL_ENCRYPTION_KEY", KEY_A);
+        env.put("JWT_SECRET_KEY", KEY_B);
+        return env;
+    }
+
+    @Test
+    void theTwoKeysAreEnoughInProduction() {
+        assertThat(problems(validEnv(), true)).isEmpty();
+    }
+
+    @Test
+    void missingRequiredKeysAreAllListedInOneMessageWithTheFix() {
+        List<String> problems = problems(Map.of(), true);
+        assertThat(problems).hasSize(2);
+        String message = StartupCheck.message(problems);
+        assertThat(message).contains("CREDENTIAL_ENCRYPTION_KEY is not set", "JWT_SECRET_KEY is not set",
+                "openssl rand -base64 32", "2 configuration problems");
+    }
+
+    @Test
+    void missingKeysAreNoProblemOutsideProduction() {
+        assertThat(problems(Map.of(), false)).isEmpty();
+    }
+
+    @Test
+    void malformedKeysAreNamedWithoutTheirValue() {
+        Map<String, String> env = validEnv();
+        String shortKey = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+        env.put("CREDENTIAL_ENCRYPTION_KEY", shortKey);
+        env.put("JWT_SECRET_KEY", "not-base64-secret!!");
+        env.put("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS", KEY_B + ",garbage-secret");
+        String message = StartupCheck.message(problems(env, true));
+        assertThat(message).contains("CREDENTIAL_ENCRYPTION_KEY is not standard base64 of 32 bytes",
+                "JWT_SECRET_KEY must be standard base64", "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS must be a comma-separated list");
+        assertThat(message).doesNotContain(shortKey, "not-base64-secret", "garbage-secret", KEY_B);
+    }
+
+    @Test
+    void aPreviousKeyEqualToTheCurrentOneIsRefused() {
+        Map<String, String> env = validEnv();
+        env.put("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS", KEY_B + ", " + KEY_A);
+        env.put("JWT_SECRET_KEY_PREVIOUS", KEY_B);
+        List<String> problems = problems(env, true);
+        assertThat(problems).hasSize(2);
+        assertThat(StartupCheck.message(problems))
+                .contains("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS contains the same key as CREDENTIAL_ENCRYPTION_KEY",
+                        "JWT_SECRET_KEY_PREVIOUS contains the same key as JWT_SECRET_KEY")
+                .doesNotContain(KEY_A, KEY_B);
+    }
+
+    @Test
+    void longerAlgorithmsNeedLongerSigningKeys() {
+        Map<String, String> env = validEnv();
+        env.put("JWT_ALGORITHM", "HS512");
+        assertThat(StartupCheck.message(problems(env, true))).contains("at least 64 random bytes");
+        env.put("JWT_ALGORITHM", "RS256");
+        assertThat(StartupCheck.message(problems(env, true))).contains("JWT_ALGORITHM must be one of HS256, HS384, HS512");
+    }
+
+    @Test
+    void placeholdersCopiedFromTheExampleAreCaught() {
+        Map<String, String> env = validEnv();
+        env.put("SYSTEM_ADMIN_PASSWORD", "<a long random password>");
+        assertThat(problems(env, true)).singleElement().asString()
+                .startsWith("SYSTEM_ADMIN_PASSWORD still holds the .env.example placeholder");
+    }
+
+    @Test
+    void badNumbersUrlsAndLevelsAreNamed() {
+        Map<String, String> env = validEnv();
+        env.put("HTTP_PORT", "99999");
+        env.put("JWT_EXPIRE_MINUTES", "-5");
+        env.put("SYSTEM_DATABASE_URL", "mysql://root:hunter2@db/keyhouse");
+        env.put("LOG_LEVEL", "LOUD");
+        env.put("SYSTEM_ADMIN_EMAIL", "nobody");
+        String message = StartupCheck.message(problems(env, true));
+        assertThat(message).contains("HTTP_PORT must be a port number", "JWT_EXPIRE_MINUTES must be a positive whole number",
+                "SYSTEM_DATABASE_URL must look like postgresql://", "LOG_LEVEL must be one of",
+                "SYSTEM_ADMIN_EMAIL must be an e-mail address").doesNotContain("hunter2");
+    }
+}
