@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.keyhouse.crypto.GenerateKey;
+
 import io.quarkus.runtime.ExecutionMode;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
@@ -29,7 +31,7 @@ public final class DevelopmentKeys implements ConfigSourceFactory {
         for (String name : KEYS) {
             var current = context.getValue(name);
             if (current == null || current.getValue() == null || current.getValue().isBlank()) {
-                generated.put(name, SecureKeys.newKey());
+                generated.put(name, GenerateKey.newKey());
             }
         }
         if (generated.isEmpty()) {

@@ -11,6 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.keyhouse.crypto.KeyConfigurationException;
+import dev.keyhouse.crypto.KeyRing;
+
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
  * variable and how to fix it. No message ever contains a value: a bad value may still be a real secret.
@@ -46,8 +49,9 @@ public final class StartupCheck {
             }
             formatProblem(variable, value.get()).ifPresent(problems::add);
         }
-        sameAsCurrent(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS)
-                .ifPresent(problems::add);
+        if (problems.stream().noneMatch(p -> p.startsWith(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY))) {
+            keyRingProblem().ifPresent(problems::add);
+        }
         sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
         return problems;
     }
@@ -104,6 +108,21 @@ public final class StartupCheck {
         }
         return Optional.of(name + " must be standard base64 of at least " + minimum
                 + " random bytes for the configured JWT_ALGORITHM: generate one with: openssl rand -base64 " + minimum);
+    }
+
+    /** Well-formed keys can still not form a ring: a previous key repeating the current one, or colliding ids. */
+    private Optional<String> keyRingProblem() {
+        Optional<String> current = explicitValue.apply(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY);
+        if (current.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            KeyRing.fromEnvironment(current.get(),
+                    explicitValue.apply(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS).orElse(""));
+            return Optional.empty();
+        } catch (KeyConfigurationException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     private Optional<String> sameAsCurrent(String currentName, String previousName) {

@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.keyhouse.crypto.GenerateKey;
+
 import org.junit.jupiter.api.Test;
 
 class StartupCheckTest {
 
-    private static final String KEY_A = SecureKeys.newKey();
-    private static final String KEY_B = SecureKeys.newKey();
+    private static final String KEY_A = GenerateKey.newKey();
+    private static final String KEY_B = GenerateKey.newKey();
 
     private static List<String> problems(Map<String, String> env, boolean production) {
         return new StartupCheck(name -> Optional.ofNullable(env.get(name))).problems(production);
@@ -65,7 +67,7 @@ class StartupCheckTest {
         List<String> problems = problems(env, true);
         assertThat(problems).hasSize(2);
         assertThat(StartupCheck.message(problems))
-                .contains("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS contains the same key as CREDENTIAL_ENCRYPTION_KEY",
+                .contains("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS (entry 2) repeats CREDENTIAL_ENCRYPTION_KEY",
                         "JWT_SECRET_KEY_PREVIOUS contains the same key as JWT_SECRET_KEY")
                 .doesNotContain(KEY_A, KEY_B);
     }
