@@ -142,7 +142,7 @@ public final class KeyRing {
     }
 
     /** Unsigned big-endian value of the first 4 bytes of SHA-256 of the raw key. */
-    static long keyIdOf(byte[] rawKey) {
+    public static long keyIdOf(byte[] rawKey) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(rawKey);
             return Integer.toUnsignedLong(ByteBuffer.wrap(digest, 0, 4).getInt());

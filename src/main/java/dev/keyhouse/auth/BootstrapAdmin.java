@@ -1,0 +1,55 @@
+package dev.keyhouse.auth;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the bootstrap administrator from SYSTEM_ADMIN_EMAIL / SYSTEM_ADMIN_PASSWORD on first start, and resets
+ * its password when the environment's value changes: rotating that variable is how an operator recovers access.
+ */
+@Singleton
+public class BootstrapAdmin {
+
+    private static final Logger LOG = Logger.getLogger(BootstrapAdmin.class);
+
+    private final AuthConfig config;
+
+    public BootstrapAdmin(AuthConfig config) {
+        this.config = config;
+    }
+
+    @Transactional
+    void onStart(@Observes StartupEvent event) {
+        String email = config.admin().email().strip();
+        Optional<String> password = config.admin().password().filter(p -> !p.isBlank());
+        if (password.isEmpty()) {
+            if (User.count() == 0) {
+                LOG.warnf("no administrator exists and SYSTEM_ADMIN_PASSWORD is not set: nobody can sign in");
+            }
+            return;
+        }
+        Optional<User> existing = User.findByEmail(email);
+        if (existing.isEmpty()) {
+            User admin = new User();
+            admin.email = email;
+            admin.passwordHash = Passwords.hash(password.get());
+            admin.role = Role.ADMIN;
+            admin.bootstrap = true;
+            admin.persist();
+            LOG.infof("created the bootstrap administrator %s", email);
+            return;
+        }
+        User admin = existing.get();
+        if (!Passwords.matches(password.get(), admin.passwordHash)) {
+            admin.passwordHash = Passwords.hash(password.get());
+            admin.updatedAt = Instant.now();
+            LOG.infof("reset the password of %s from SYSTEM_ADMIN_PASSWORD", email);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.keyhouse.auth;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.SecurityIdentityAugmentor;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * A signed token says who someone was when it was issued; the database says who they are now. A disabled or
+ * deleted user's still-valid token is refused, and a re-roled user gets the new role at once.
+ */
+@ApplicationScoped
+public class CurrentUserAugmentor implements SecurityIdentityAugmentor {
+
+    @Override
+    public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
+        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return Uni.createFrom().item(identity);
+        }
+        return context.runBlocking(() -> {
+            User user = QuarkusTransaction.requiringNew().call(() -> findUser(jwt.getSubject()));
+            if (user == null || user.disabled) {
+                throw new AuthenticationFailedException("user is disabled or no longer exists");
+            }
+            return QuarkusSecurityIdentity.builder()
+                    .setPrincipal(jwt)
+                    .addCredentials(identity.getCredentials())
+                    .addAttributes(identity.getAttributes())
+                    .addAttribute(Identities.USER_ID, user.id)
+                    .addRole(user.role.id())
+                    .build();
+        });
+    }
+
+    private static User findUser(String subject) {
+        try {
+            return User.findById(Long.parseLong(subject));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.keyhouse.auth;
+
+import java.net.URI;
+
+import dev.keyhouse.web.SessionCookie;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** The browser's sign-in form and sign-out; the session is a JWT in an HttpOnly, SameSite=Strict cookie. */
+@Path("/")
+@PermitAll
+@Produces(MediaType.TEXT_HTML)
+public class LoginPage {
+
+    static final String HOME = "/admin";
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance form(String next, String email, String message);
+    }
+
+    private final SignIn signIn;
+
+    public LoginPage(SignIn signIn) {
+        this.signIn = signIn;
+    }
+
+    @GET
+    @Path("login")
+    public TemplateInstance form(@QueryParam("next") String next) {
+        return Templates.form(safeNext(next), "", null);
+    }
+
+    @POST
+    @Path("login")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response submit(@FormParam("email") String email, @FormParam("password") String password,
+            @FormParam("next") String next, HttpServerRequest request) {
+        String target = safeNext(next);
+        String shownEmail = email == null ? "" : email.strip();
+        SignIn.Outcome outcome = signIn.attempt(email, password, ClientAddress.of(request));
+        if (outcome instanceof SignIn.Outcome.SignedIn in) {
+            return Response.seeOther(URI.create(target))
+                    .header("Set-Cookie", SessionCookie.issue(request, in.token(), in.lifetime())).build();
+        }
+        if (outcome instanceof SignIn.Outcome.Throttled t) {
+            return Response.status(429).header("Retry-After", t.retryAfter().toSeconds())
+                    .entity(Templates.form(target, shownEmail, "Too many failed sign-ins. Try again in "
+                            + Math.max(1, t.retryAfter().toMinutes()) + " minute(s).")).build();
+        }
+        return Response.status(401).entity(Templates.form(target, shownEmail, "Wrong e-mail or password.")).build();
+    }
+
+    @POST
+    @Path("logout")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response logout(HttpServerRequest request) {
+        return Response.seeOther(URI.create("/login")).header("Set-Cookie", SessionCookie.clear(request)).build();
+    }
+
+    @GET
+    public Response root() {
+        return Response.seeOther(URI.create(HOME)).build();
+    }
+
+    /** Only a local path: an open redirect would let a phishing link bounce through the sign-in page. */
+    static String safeNext(String next) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
+                || next.chars().anyMatch(Character::isISOControl) || next.startsWith("/login")) {
+            return HOME;
+        }
+        return next;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.keyhouse.auth;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/** Checks a password sign-in, throttles guessing and issues the session token. */
+@ApplicationScoped
+public class SignIn {
+
+    private static final Logger LOG = Logger.getLogger(SignIn.class);
+
+    /** What came of an attempt. */
+    public sealed interface Outcome {
+        record SignedIn(User user, String token, Duration lifetime) implements Outcome {
+            @Override
+            public String toString() {
+                return "SignedIn[" + user + "]";
+            }
+        }
+
+        record Rejected() implements Outcome {
+        }
+
+        record Throttled(Duration retryAfter) implements Outcome {
+        }
+    }
+
+    private final SignInThrottle throttle;
+    private final SessionTokens tokens;
+
+    public SignIn(SignInThrottle throttle, SessionTokens tokens) {
+        this.throttle = throttle;
+        this.tokens = tokens;
+    }
+
+    @Transactional
+    public Outcome attempt(String email, String password, String address) {
+        String account = email == null ? "" : email.strip();
+        Optional<Duration> wait = throttle.retryAfter(account, address);
+        if (wait.isPresent()) {
+            LOG.warnf("sign-in throttled for account %s from %s: retry after %ds", account, address, wait.get().toSeconds());
+            return new Outcome.Throttled(wait.get());
+        }
+        Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
+        if (user.isEmpty()) {
+            Passwords.spendTimeOfACheck(password);
+        }
+        if (user.isEmpty() || user.get().disabled || !Passwords.matches(password, user.get().passwordHash)) {
+            throttle.recordFailure(account, address);
+            LOG.infof("sign-in failed for account %s from %s", account, address);
+            return new Outcome.Rejected();
+        }
+        throttle.recordSuccess(account);
+        User signedIn = user.get();
+        signedIn.lastSignInAt = Instant.now();
+        LOG.infof("sign-in: %s from %s", signedIn.email, address);
+        return new Outcome.SignedIn(signedIn, tokens.issue(signedIn), tokens.lifetime());
+    }
+}

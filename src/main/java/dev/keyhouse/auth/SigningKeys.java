@@ -1,0 +1,74 @@
+package dev.keyhouse.auth;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.crypto.KeyRing;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import jakarta.inject.Singleton;
+
+/**
+ * The HMAC keys of sessions and access tokens: the current key signs, the previous one (if any) still verifies,
+ * so rotating JWT_SECRET_KEY signs nobody out. Each key's {@code kid} derives from its material the same way
+ * encryption key ids do, so every replica agrees on it.
+ */
+@Singleton
+public class SigningKeys {
+
+    /** A signing key and the id tokens carry in their {@code kid} header. */
+    public record SigningKey(String kid, SecretKey key) {
+        @Override
+        public String toString() {
+            return "SigningKey[" + kid + "]";
+        }
+    }
+
+    private final SignatureAlgorithm algorithm;
+    private final SigningKey current;
+    private final Optional<SigningKey> previous;
+
+    public SigningKeys(AuthConfig config) {
+        this.algorithm = SignatureAlgorithm.fromAlgorithm(config.jwt().algorithm());
+        this.current = decode(config.jwt().key().orElseThrow(() -> new IllegalStateException(
+                EnvCatalog.JWT_SECRET_KEY + " is not set: generate one with: openssl rand -base64 32")));
+        this.previous = config.jwt().previousKey().filter(k -> !k.isBlank()).map(this::decode);
+    }
+
+    public SignatureAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    public SigningKey current() {
+        return current;
+    }
+
+    public Optional<SigningKey> previous() {
+        return previous;
+    }
+
+    /** Every key that verifies, as a JWK set of {@code oct} keys for SmallRye JWT. */
+    String verificationJwks() {
+        List<String> keys = new ArrayList<>();
+        keys.add(jwk(current));
+        previous.ifPresent(k -> keys.add(jwk(k)));
+        return "{\"keys\":[" + String.join(",", keys) + "]}";
+    }
+
+    private String jwk(SigningKey key) {
+        String material = Base64.getUrlEncoder().withoutPadding().encodeToString(key.key().getEncoded());
+        return "{\"kty\":\"oct\",\"kid\":\"" + key.kid() + "\",\"alg\":\"" + algorithm.getAlgorithm()
+                + "\",\"k\":\"" + material + "\"}";
+    }
+
+    private SigningKey decode(String base64) {
+        byte[] raw = Base64.getDecoder().decode(base64.strip());
+        String javaAlgorithm = "Hmac" + algorithm.getAlgorithm().replace("HS", "SHA");
+        return new SigningKey(KeyRing.hex(KeyRing.keyIdOf(raw)), new SecretKeySpec(raw, javaAlgorithm));
+    }
+}

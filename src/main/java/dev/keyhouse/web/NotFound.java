@@ -1,0 +1,9 @@
+package dev.keyhouse.web;
+
+/** The thing asked for does not exist. */
+public final class NotFound extends KeyhouseException {
+
+    public NotFound(String what) {
+        super(404, "Not found", what + " does not exist");
+    }
+}

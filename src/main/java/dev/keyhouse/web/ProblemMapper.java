@@ -1,0 +1,123 @@
+package dev.keyhouse.web;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place failures become responses: problem+json under {@code /api}, a page (or a redirect to sign in)
+ * everywhere else. No stack trace ever leaves the server; 4xx are logged at DEBUG, 5xx at ERROR.
+ */
+public class ProblemMapper {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @CheckedTemplate(basePath = "errors")
+    static class Templates {
+        static native TemplateInstance error(int status, String title, String detail);
+    }
+
+    @ServerExceptionMapper
+    public Response keyhouse(KeyhouseException e, HttpServerRequest request) {
+        LOG.debugf("%s %s: %d %s", request.method(), request.path(), e.status(), e.getMessage());
+        List<FieldErrors.FieldError> fields = e instanceof FieldErrors f ? f.errors() : List.of();
+        return respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields));
+    }
+
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class})
+    public Response unauthenticated(RuntimeException e, HttpServerRequest request) {
+        LOG.debugf("%s %s: not signed in (%s)", request.method(), request.path(), e.getClass().getSimpleName());
+        if (isApi(request)) {
+            return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", "Bearer")
+                    .entity(Problem.of(401, "Unauthorized", "sign in or present a valid bearer token")).build();
+        }
+        String back = request.method().name().equals("GET") ? request.uri() : "/admin";
+        return Response.seeOther(URI.create("/login?next=" + URLEncoder.encode(back, StandardCharsets.UTF_8)))
+                // a stale or forged session cookie is dropped, so the browser does not loop on it
+                .header("Set-Cookie", SessionCookie.clear(request))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, HttpServerRequest request) {
+        LOG.debugf("%s %s: forbidden", request.method(), request.path());
+        return respond(request, Problem.of(403, "Forbidden", "your role does not allow this"));
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e, HttpServerRequest request) {
+        String field = e instanceof JsonMappingException m ? path(m) : "";
+        String message;
+        if (e instanceof UnrecognizedPropertyException) {
+            message = "is not a known field";
+        } else if (e instanceof InvalidFormatException || e instanceof MismatchedInputException) {
+            message = "has the wrong type";
+        } else {
+            message = "is not valid JSON";
+            field = "body";
+        }
+        LOG.debugf("%s %s: bad JSON at %s", request.method(), request.path(), field);
+        return respond(request, new Problem("about:blank", "Invalid input", 400, "the request body is invalid",
+                List.of(new FieldErrors.FieldError(field.isEmpty() ? "body" : field, message))));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, HttpServerRequest request) {
+        int status = e.getResponse().getStatus();
+        if (status < 400) {
+            return e.getResponse();
+        }
+        LOG.debugf("%s %s: %d", request.method(), request.path(), status);
+        Response.StatusType type = e.getResponse().getStatusInfo();
+        return respond(request, Problem.of(status, type.getReasonPhrase(), type.getReasonPhrase().toLowerCase()));
+    }
+
+    @ServerExceptionMapper(priority = 10_000)
+    public Response unexpected(Throwable e, HttpServerRequest request) {
+        LOG.errorf(e, "%s %s failed", request.method(), request.path());
+        return respond(request, Problem.of(500, "Internal error",
+                "the request failed on the server; the log has the details"));
+    }
+
+    private static Response respond(HttpServerRequest request, Problem problem) {
+        if (isApi(request)) {
+            return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+        }
+        String detail = problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
+                : problem.errors().stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; "));
+        return Response.status(problem.status()).type(MediaType.TEXT_HTML_TYPE)
+                .entity(Templates.error(problem.status(), problem.title(), detail)).build();
+    }
+
+    static boolean isApi(HttpServerRequest request) {
+        return request.path().startsWith("/api/");
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+}
