@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,17 +57,6 @@ public class ApiTokens {
             }
         });
         return token;
-    }
-
-    @Transactional
-    public Optional<ApiToken> revoke(long id) {
-        Optional<ApiToken> token = ApiToken.findByIdOptional(id);
-        token.filter(t -> !t.isRevoked()).ifPresent(t -> t.revokedAt = Instant.now());
-        return token;
-    }
-
-    public List<ApiToken> list() {
-        return ApiToken.listAll(io.quarkus.panache.common.Sort.by("createdAt").descending());
     }
 
     static String hash(String value) {

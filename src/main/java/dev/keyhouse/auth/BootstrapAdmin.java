@@ -18,16 +18,16 @@ public class BootstrapAdmin {
 
     private static final Logger LOG = Logger.getLogger(BootstrapAdmin.class);
 
-    private final AuthConfig config;
+    private final AdminConfig config;
 
-    public BootstrapAdmin(AuthConfig config) {
+    public BootstrapAdmin(AdminConfig config) {
         this.config = config;
     }
 
     @Transactional
     void onStart(@Observes StartupEvent event) {
-        String email = config.admin().email().strip();
-        Optional<String> password = config.admin().password().filter(p -> !p.isBlank());
+        String email = config.email().strip();
+        Optional<String> password = config.password().filter(p -> !p.isBlank());
         if (password.isEmpty()) {
             if (User.count() == 0) {
                 LOG.warnf("no administrator exists and SYSTEM_ADMIN_PASSWORD is not set: nobody can sign in");

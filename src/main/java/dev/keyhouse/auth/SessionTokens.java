@@ -26,7 +26,7 @@ public class SessionTokens {
 
     public SessionTokens(SigningKeys keys, AuthConfig config) {
         this.keys = keys;
-        this.lifetime = Duration.ofMinutes(config.jwt().expireMinutes());
+        this.lifetime = Duration.ofMinutes(config.expireMinutes());
     }
 
     public Duration lifetime() {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
+import dev.keyhouse.audit.Audit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -32,10 +33,12 @@ public class SignIn {
 
     private final SignInThrottle throttle;
     private final SessionTokens tokens;
+    private final Audit audit;
 
-    public SignIn(SignInThrottle throttle, SessionTokens tokens) {
+    public SignIn(SignInThrottle throttle, SessionTokens tokens, Audit audit) {
         this.throttle = throttle;
         this.tokens = tokens;
+        this.audit = audit;
     }
 
     @Transactional
@@ -44,6 +47,7 @@ public class SignIn {
         Optional<Duration> wait = throttle.retryAfter(account, address);
         if (wait.isPresent()) {
             LOG.warnf("sign-in throttled for account %s from %s: retry after %ds", account, address, wait.get().toSeconds());
+            audit.record(Audit.Entry.of("anonymous", "sign-in.throttled", "auth", account).detail("from " + address));
             return new Outcome.Throttled(wait.get());
         }
         Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
@@ -53,12 +57,14 @@ public class SignIn {
         if (user.isEmpty() || user.get().disabled || !Passwords.matches(password, user.get().passwordHash)) {
             throttle.recordFailure(account, address);
             LOG.infof("sign-in failed for account %s from %s", account, address);
+            audit.record(Audit.Entry.of("anonymous", "sign-in.failed", "auth", account).detail("from " + address));
             return new Outcome.Rejected();
         }
         throttle.recordSuccess(account);
         User signedIn = user.get();
         signedIn.lastSignInAt = Instant.now();
         LOG.infof("sign-in: %s from %s", signedIn.email, address);
+        audit.record(Audit.Entry.of(signedIn.email, "sign-in", "auth", signedIn.email).detail("from " + address));
         return new Outcome.SignedIn(signedIn, tokens.issue(signedIn), tokens.lifetime());
     }
 }

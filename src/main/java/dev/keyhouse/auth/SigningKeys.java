@@ -34,10 +34,10 @@ public class SigningKeys {
     private final Optional<SigningKey> previous;
 
     public SigningKeys(AuthConfig config) {
-        this.algorithm = SignatureAlgorithm.fromAlgorithm(config.jwt().algorithm());
-        this.current = decode(config.jwt().key().orElseThrow(() -> new IllegalStateException(
+        this.algorithm = SignatureAlgorithm.fromAlgorithm(config.algorithm());
+        this.current = decode(config.key().orElseThrow(() -> new IllegalStateException(
                 EnvCatalog.JWT_SECRET_KEY + " is not set: generate one with: openssl rand -base64 32")));
-        this.previous = config.jwt().previousKey().filter(k -> !k.isBlank()).map(this::decode);
+        this.previous = config.previousKey().filter(k -> !k.isBlank()).map(this::decode);
     }
 
     public SignatureAlgorithm algorithm() {

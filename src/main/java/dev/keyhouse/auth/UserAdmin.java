@@ -1,0 +1,118 @@
+package dev.keyhouse.auth;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * What admins do to users and API tokens, shared by the page and the REST API, each change audited. Never leaves
+ * Keyhouse without an enabled administrator.
+ */
+@ApplicationScoped
+public class UserAdmin {
+
+    private final ApiTokens tokens;
+    private final Audit audit;
+
+    public UserAdmin(ApiTokens tokens, Audit audit) {
+        this.tokens = tokens;
+        this.audit = audit;
+    }
+
+    public List<User> users() {
+        return User.listAll(Sort.by("email"));
+    }
+
+    public List<ApiToken> tokens() {
+        return ApiToken.listAll(Sort.by("createdAt").descending());
+    }
+
+    @Transactional
+    public User add(String actor, String email, String password, String roleName) {
+        FieldErrors errors = new FieldErrors();
+        String address = email == null ? "" : email.strip();
+        if (!address.matches("[^@\\s]{1,64}@[^@\\s]{1,189}")) {
+            errors.add("email", "must be an e-mail address");
+        } else if (User.findByEmail(address).isPresent()) {
+            errors.add("email", "a user with this e-mail already exists");
+        }
+        String passwordProblem = Passwords.problem(password);
+        if (passwordProblem != null) {
+            errors.add("password", passwordProblem);
+        }
+        Role role = role(roleName, errors);
+        errors.throwIfAny();
+        User user = new User();
+        user.email = address;
+        user.passwordHash = Passwords.hash(password);
+        user.role = role;
+        user.persist();
+        audit.record(Audit.Entry.of(actor, "user.add", "user", address).detail("role " + role.id()));
+        return user;
+    }
+
+    @Transactional
+    public User update(String actor, long id, Boolean disabled, String roleName) {
+        User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
+        FieldErrors errors = new FieldErrors();
+        Role role = roleName == null ? null : role(roleName, errors);
+        errors.throwIfAny();
+        boolean losesAdmin = user.role == Role.ADMIN && !user.disabled
+                && (Boolean.TRUE.equals(disabled) || (role != null && role != Role.ADMIN));
+        if (losesAdmin && User.count("role = ?1 and disabled = false", Role.ADMIN) <= 1) {
+            errors.add(Boolean.TRUE.equals(disabled) ? "disabled" : "role",
+                    "this is the last enabled administrator; add another administrator first").throwIfAny();
+        }
+        if (disabled != null && disabled != user.disabled) {
+            user.disabled = disabled;
+            audit.record(Audit.Entry.of(actor, disabled ? "user.disable" : "user.enable", "user", user.email));
+        }
+        if (role != null && role != user.role) {
+            audit.record(Audit.Entry.of(actor, "user.role", "user", user.email)
+                    .detail(user.role.id() + " -> " + role.id()));
+            user.role = role;
+        }
+        user.updatedAt = Instant.now();
+        return user;
+    }
+
+    @Transactional
+    public ApiTokens.Created createToken(String actor, Long actorUserId, String name, String roleName) {
+        FieldErrors errors = new FieldErrors();
+        String label = name == null ? "" : name.strip();
+        if (label.isEmpty() || label.length() > 100 || label.chars().anyMatch(Character::isISOControl)) {
+            errors.add("name", "must be 1 to 100 characters without control characters");
+        }
+        Role role = role(roleName, errors);
+        errors.throwIfAny();
+        ApiTokens.Created created = tokens.create(label, role, actorUserId);
+        audit.record(Audit.Entry.of(actor, "token.create", "token", label)
+                .detail("role " + role.id() + ", " + created.token().hint + "…"));
+        return created;
+    }
+
+    @Transactional
+    public ApiToken revokeToken(String actor, long id) {
+        ApiToken token = ApiToken.<ApiToken>findByIdOptional(id).orElseThrow(() -> new NotFound("API token " + id));
+        if (!token.isRevoked()) {
+            token.revokedAt = Instant.now();
+            audit.record(Audit.Entry.of(actor, "token.revoke", "token", token.name));
+        }
+        return token;
+    }
+
+    private static Role role(String name, FieldErrors errors) {
+        Role role = name == null ? null : Role.parse(name.strip().toLowerCase(Locale.ROOT)).orElse(null);
+        if (role == null) {
+            errors.add("role", "must be admin or viewer");
+        }
+        return role;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.keyhouse.auth;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.web.FieldErrors;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** /admin/users: users and API tokens, for admins to change and viewers to look at. */
+@Path("/admin/users")
+@Produces(MediaType.TEXT_HTML)
+public class UsersPage {
+
+    private static final Map<String, String> FLASH = Map.of(
+            "user-added", "User added.",
+            "user-changed", "User updated.",
+            "token-revoked", "API token revoked.");
+
+    /** What the add-user form showed when it failed, so the admin does not type it again. */
+    public record Draft(String email, String role) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance page(List<User> users, List<ApiToken> tokens, String flash,
+                Draft draft, FieldErrors errors, ApiTokens.Created created);
+    }
+
+    private final UserAdmin admin;
+    private final SecurityIdentity identity;
+
+    public UsersPage(UserAdmin admin, SecurityIdentity identity) {
+        this.admin = admin;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance page(@QueryParam("done") String done) {
+        return render(done == null ? null : FLASH.get(done), new Draft("", Role.VIEWER_NAME), new FieldErrors(), null);
+    }
+
+    @POST
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response add(@FormParam("email") String email, @FormParam("password") String password,
+            @FormParam("role") String role) {
+        try {
+            admin.add(Identities.actor(identity), email, password, role);
+        } catch (FieldErrors errors) {
+            return Response.status(400).entity(render(null, new Draft(email, role), errors, null)).build();
+        }
+        return done("user-added");
+    }
+
+    @POST
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response change(@PathParam("id") long id, @FormParam("action") String action,
+            @FormParam("role") String role) {
+        try {
+            switch (action == null ? "" : action) {
+                case "disable" -> admin.update(Identities.actor(identity), id, true, null);
+                case "enable" -> admin.update(Identities.actor(identity), id, false, null);
+                case "role" -> admin.update(Identities.actor(identity), id, null, role);
+                default -> new FieldErrors().add("action", "must be disable, enable or role").throwIfAny();
+            }
+        } catch (FieldErrors errors) {
+            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), errors, null)).build();
+        }
+        return done("user-changed");
+    }
+
+    @POST
+    @Path("tokens")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response createToken(@FormParam("name") String name, @FormParam("role") String role) {
+        try {
+            ApiTokens.Created created = admin.createToken(Identities.actor(identity),
+                    Identities.userId(identity).orElse(null), name, role);
+            // shown once, in this response only: never put a token in a redirect URL
+            return Response.ok(render("API token created. Copy it now: it is not shown again.",
+                    new Draft("", Role.VIEWER_NAME), new FieldErrors(), created)).build();
+        } catch (FieldErrors errors) {
+            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), errors, null)).build();
+        }
+    }
+
+    @POST
+    @Path("tokens/{id}/revoke")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response revoke(@PathParam("id") long id) {
+        admin.revokeToken(Identities.actor(identity), id);
+        return done("token-revoked");
+    }
+
+    private TemplateInstance render(String flash, Draft draft, FieldErrors errors, ApiTokens.Created created) {
+        return Templates.page(admin.users(), admin.tokens(), flash, draft, errors, created);
+    }
+
+    private static Response done(String what) {
+        return Response.seeOther(URI.create("/admin/users?done=" + what)).build();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.keyhouse;
+
+import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+
+/**
+ * The host environment every {@code @QuarkusTest} runs with: fixed test-only keys and a bootstrap administrator,
+ * instead of whatever the shell running the build has in its environment or .env.
+ */
+@WithTestResource(value = TestSettings.class, scope = TestResourceScope.GLOBAL)
+public class TestSettings implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ENCRYPTION_KEY = "dGVzdC1zdWl0ZS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
+    public static final String JWT_KEY = "dGVzdC1zdWl0ZS1qd3Qtc2lnbmluZy1rZXktMzJieXQ=";
+    public static final String JWT_PREVIOUS_KEY = "dGVzdC1zdWl0ZS1wcmV2aW91cy1qd3Qta2V5LTMyYnk=";
+    public static final String ADMIN_EMAIL = "admin@keyhouse.test";
+    public static final String ADMIN_PASSWORD = "test-admin-password-1";
+
+    @Override
+    public Map<String, String> start() {
+        return Map.of(
+                "keyhouse.crypto.key", ENCRYPTION_KEY,
+                "keyhouse.crypto.previous-keys", "",
+                "keyhouse.jwt.key", JWT_KEY,
+                "keyhouse.jwt.previous-key", JWT_PREVIOUS_KEY,
+                "keyhouse.admin.email", ADMIN_EMAIL,
+                "keyhouse.admin.password", ADMIN_PASSWORD);
+    }
+
+    @Override
+    public void stop() {
+    }
+}
