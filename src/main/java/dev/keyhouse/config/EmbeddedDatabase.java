@@ -90,8 +90,7 @@ public final class EmbeddedDatabase {
             FileLock lock = lock();
             recoverFromCrash(server);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAtExit(server, lock), "keyhouse-embedded-postgres-stop"));
-            int port = freePort();
-            startServer(server, port);
+            int port = startServer(server);
             String version = createApplicationDatabase(port);
             LOG.infof("embedded PostgreSQL %s started on 127.0.0.1:%d in %d ms (fsync, synchronous_commit and "
                     + "full_page_writes %s)", version, port, (System.nanoTime() - started) / 1_000_000,
@@ -155,7 +154,8 @@ public final class EmbeddedDatabase {
         }
     }
 
-    private void startServer(PostgresServer server, int port) throws IOException {
+    /** Starts the server on a free port; returns the port. */
+    private int startServer(PostgresServer server) throws IOException {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("listen_addresses", "127.0.0.1");
         settings.put("unix_socket_directories", "''"); // TCP only: no socket files in /tmp
@@ -164,13 +164,17 @@ public final class EmbeddedDatabase {
         settings.put("synchronous_commit", durability);
         settings.put("full_page_writes", durability);
         try {
+            int port = freePort();
             server.start(port, settings);
+            return port;
         } catch (IOException first) {
             // Children of a killed postmaster can hold its shared memory for a moment after it died.
-            LOG.debugf("embedded PostgreSQL did not start (%s); retrying once", first.getMessage());
+            LOG.warnf("embedded PostgreSQL did not start (%s); retrying once", first.getMessage());
             sleep(2000);
             try {
-                server.start(freePort(), settings);
+                int port = freePort();
+                server.start(port, settings);
+                return port;
             } catch (IOException second) {
                 throw new IOException(second.getMessage() + "\nserver log:\n" + server.logTail(), second);
             }

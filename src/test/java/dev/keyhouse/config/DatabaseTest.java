@@ -59,6 +59,7 @@ class DatabaseTest {
         assertThat(query("SHOW fsync")).isEqualTo("off");
         int port = PostmasterPidFile.read(Path.of(TestDatabase.DIRECTORY)).orElseThrow().port();
         assertThat(jdbcUrl).isEqualTo("jdbc:postgresql://127.0.0.1:" + port + "/" + EmbeddedDatabase.DATABASE);
+        assertThat(TestDatabase.samePostmasterAsEarlierTests()).isTrue();
     }
 
     @Test

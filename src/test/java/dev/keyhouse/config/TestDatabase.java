@@ -30,6 +30,16 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
                 DatabaseConfigSourceFactory.EMBEDDED_WIPE, "true");
     }
 
+    /**
+     * The postmaster serving the tests, which must be the same one for every Quarkus restart in this JVM:
+     * the first caller records it, later callers compare.
+     */
+    static boolean samePostmasterAsEarlierTests() throws java.io.IOException {
+        String pid = String.valueOf(PostmasterPidFile.read(java.nio.file.Path.of(DIRECTORY)).orElseThrow().pid());
+        String first = System.getProperties().computeIfAbsent("keyhouse.test.postmaster-pid", key -> pid).toString();
+        return first.equals(pid);
+    }
+
     @Override
     public void stop() {
         // The embedded PostgreSQL outlives single test classes; a JVM shutdown hook stops it.

@@ -1,0 +1,151 @@
+package dev.keyhouse.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The packaged Keyhouse ({@code java -jar quarkus-run.jar}) as a child process, for integration tests: its own
+ * working folder, HTTP port, random keys, and an environment cleared of every database variable of the shell.
+ */
+final class KeyhouseProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Process process;
+    private final int httpPort;
+    private final Path log;
+    private final Map<String, String> keys;
+
+    private KeyhouseProcess(Process process, int httpPort, Path log, Map<String, String> keys) {
+        this.process = process;
+        this.httpPort = httpPort;
+        this.log = log;
+        this.keys = keys;
+    }
+
+    /** Starts Keyhouse in {@code workDir}; {@code dataDirectory} null leaves EMBEDDED_DATABASE_DIR at its default. */
+    static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName) throws IOException {
+        Path appDir = Path.of(System.getProperty("keyhouse.app.dir", "target/quarkus-app"));
+        Path jar = appDir.resolve("quarkus-run.jar").toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing; run the ITs through ./mvnw verify");
+        }
+        int port = freePort();
+        Path log = workDir.resolve(logName);
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+                .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        EnvCatalog.all().forEach(variable -> env.remove(variable.name()));
+        env.remove("TEST_DATABASE_URL");
+        env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("PG"));
+        Map<String, String> keys = Map.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, randomKey(), EnvCatalog.JWT_SECRET_KEY,
+                randomKey());
+        env.putAll(keys);
+        env.put("HTTP_PORT", String.valueOf(port));
+        if (dataDirectory != null) {
+            env.put("EMBEDDED_DATABASE_DIR", dataDirectory.toString());
+        }
+        return new KeyhouseProcess(builder.start(), port, log, keys);
+    }
+
+    /** Waits for {@code /q/health/ready} to answer 200. */
+    KeyhouseProcess awaitReady() throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Keyhouse exited with " + process.exitValue() + " before it was ready:\n" + logText());
+            }
+            try {
+                if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException notListeningYet) {
+                // keep polling
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("Keyhouse was not ready within " + READY_TIMEOUT.toSeconds() + "s:\n" + logText());
+    }
+
+    /** SIGTERM, as systemd or Docker stop it; returns whether the JVM exited within {@code timeout}. */
+    boolean terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGKILL: no shutdown hooks run. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no log)";
+    }
+
+    List<String> keyValues() {
+        return List.copyOf(keys.values());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    /** Connects as the application to the embedded database, on the port its postmaster.pid names. */
+    static Connection connect(Path dataDirectory) throws IOException, SQLException {
+        int port = PostmasterPidFile.read(dataDirectory).orElseThrow(() -> new AssertionError("no postmaster.pid")).port();
+        Properties properties = new Properties();
+        properties.setProperty("user", EmbeddedDatabase.USER);
+        return new org.postgresql.Driver().connect("jdbc:postgresql://127.0.0.1:" + port + "/" + EmbeddedDatabase.DATABASE,
+                properties);
+    }
+
+    /** Clean-up after a test, also after a failed one: stops a PostgreSQL still serving {@code dataDirectory}. */
+    static void stopPostgres(Path dataDirectory) throws IOException {
+        var pidFile = PostmasterPidFile.read(dataDirectory);
+        if (pidFile.isEmpty() || pidFile.get().owner(dataDirectory) != PostmasterPidFile.Owner.POSTMASTER_OF_THIS_DIRECTORY) {
+            return;
+        }
+        try {
+            PostgresServer.forExistingCluster(dataDirectory).stop();
+        } finally {
+            ProcessHandle.of(pidFile.get().pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
