@@ -1,7 +1,5 @@
 package dev.keyhouse.config;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -88,8 +86,7 @@ public final class StartupCheck {
             case PORT -> isPort(value) ? Optional.empty() : Optional.of(name + " must be a port number, 1 to 65535");
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
-            case DATABASE_URL -> isDatabaseUrl(value) ? Optional.empty()
-                    : Optional.of(name + " must look like postgresql://user:password@host:5432/database");
+            case DATABASE_URL -> databaseUrlProblem(name, value);
             case JWT_ALGORITHM -> ALGORITHMS.contains(value) ? Optional.empty()
                     : Optional.of(name + " must be one of HS256, HS384, HS512");
             case LOG_LEVEL -> LOG_LEVELS.contains(value.toUpperCase(Locale.ROOT)) ? Optional.empty()
@@ -164,14 +161,13 @@ public final class StartupCheck {
         }
     }
 
-    private static boolean isDatabaseUrl(String value) {
-        String url = value.startsWith("jdbc:") ? value.substring(5) : value;
+    private static Optional<String> databaseUrlProblem(String name, String value) {
         try {
-            URI uri = new URI(url);
-            return ("postgresql".equals(uri.getScheme()) || "postgres".equals(uri.getScheme()))
-                    && uri.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
+            DatabaseUrl.parse(value, name);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage()); // names the variable, never the value
         }
     }
+
 }

@@ -42,6 +42,15 @@ final class KeyhouseProcess implements AutoCloseable {
 
     /** Starts Keyhouse in {@code workDir}; {@code dataDirectory} null leaves EMBEDDED_DATABASE_DIR at its default. */
     static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName) throws IOException {
+        return start(workDir, dataDirectory, logName, Map.of());
+    }
+
+    /**
+     * Starts Keyhouse with {@code environment} applied over the generated keys and port; an empty value removes the
+     * variable, so a test can start it with a key missing.
+     */
+    static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName, Map<String, String> environment)
+            throws IOException {
         Path appDir = Path.of(System.getProperty("keyhouse.app.dir", "target/quarkus-app"));
         Path jar = appDir.resolve("quarkus-run.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
@@ -63,6 +72,13 @@ final class KeyhouseProcess implements AutoCloseable {
         if (dataDirectory != null) {
             env.put("EMBEDDED_DATABASE_DIR", dataDirectory.toString());
         }
+        environment.forEach((name, value) -> {
+            if (value.isEmpty()) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
         return new KeyhouseProcess(builder.start(), port, log, keys);
     }
 
@@ -92,6 +108,11 @@ final class KeyhouseProcess implements AutoCloseable {
     boolean terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits for the process to exit on its own; null when it is still running after {@code timeout}. */
+    Integer awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
     /** SIGKILL: no shutdown hooks run. */

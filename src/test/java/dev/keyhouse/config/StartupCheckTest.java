@@ -99,7 +99,7 @@ class StartupCheckTest {
         env.put("SYSTEM_ADMIN_EMAIL", "nobody");
         String message = StartupCheck.message(problems(env, true));
         assertThat(message).contains("HTTP_PORT must be a port number", "JWT_EXPIRE_MINUTES must be a positive whole number",
-                "SYSTEM_DATABASE_URL must look like postgresql://", "LOG_LEVEL must be one of",
+                "SYSTEM_DATABASE_URL is not a valid PostgreSQL URL", "LOG_LEVEL must be one of",
                 "SYSTEM_ADMIN_EMAIL must be an e-mail address").doesNotContain("hunter2");
     }
 }
