@@ -17,7 +17,7 @@ CREATE TABLE api_tokens (
     name         VARCHAR(100) NOT NULL,
     role         VARCHAR(20)  NOT NULL CHECK (role IN ('admin', 'viewer')),
     -- SHA-256 of the token: tokens are 256 random bits, so a fast hash is enough and lookups stay O(1)
-    token_hash   CHAR(64)     NOT NULL UNIQUE,
+    token_hash   VARCHAR(64)  NOT NULL UNIQUE,
     -- the token's first characters, so an operator can tell tokens apart without the secret
     hint         VARCHAR(16)  NOT NULL,
     created_by   BIGINT       REFERENCES users (id),

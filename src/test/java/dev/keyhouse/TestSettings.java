@@ -27,7 +27,9 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
                 "keyhouse.jwt.key", JWT_KEY,
                 "keyhouse.jwt.previous-key", JWT_PREVIOUS_KEY,
                 "keyhouse.admin.email", ADMIN_EMAIL,
-                "keyhouse.admin.password", ADMIN_PASSWORD);
+                "keyhouse.admin.password", ADMIN_PASSWORD,
+                // entities and Flyway migrations must agree: a drift fails every test run, not production
+                "quarkus.hibernate-orm.schema-management.strategy", "validate");
     }
 
     @Override

@@ -29,6 +29,7 @@ public final class EnvCatalog {
     public static final String JWT_ALGORITHM_VAR = "JWT_ALGORITHM";
     public static final String SYSTEM_DATABASE_URL = "SYSTEM_DATABASE_URL";
     public static final String POSTGRES_PASSWORD = "POSTGRES_PASSWORD";
+    public static final String SYSTEM_ADMIN_PASSWORD = "SYSTEM_ADMIN_PASSWORD";
 
     private static final List<EnvVar> ALL = List.of(
             // Encryption of provider secrets
@@ -74,7 +75,7 @@ public final class EnvCatalog {
             new EnvVar("SYSTEM_ADMIN_EMAIL", "keyhouse.admin.email",
                     "E-mail of the bootstrap administrator created on first start.",
                     false, false, "admin@keyhouse.local", EMAIL),
-            new EnvVar("SYSTEM_ADMIN_PASSWORD", "keyhouse.admin.password",
+            new EnvVar(SYSTEM_ADMIN_PASSWORD, "keyhouse.admin.password",
                     "Password of the bootstrap administrator; changing it resets that account's password at the next start.",
                     false, true, null, TEXT),
             // Runtimes
