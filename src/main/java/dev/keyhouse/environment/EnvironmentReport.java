@@ -1,0 +1,90 @@
+package dev.keyhouse.environment;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.Config;
+
+import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.config.EnvVar;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.SmallRyeConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The environment Keyhouse runs with, read-only: every catalog variable, where its value came from, and the value
+ * itself only when it is not a secret (secrets show a keyed fingerprint instead).
+ */
+@ApplicationScoped
+public class EnvironmentReport {
+
+    /** Where a value came from, as operators read it. */
+    public enum Source {
+        ENVIRONMENT("environment"), ENV_FILE(".env file"), CONFIGURATION("configuration"), DEFAULT("default"),
+        UNSET("unset");
+
+        private final String label;
+
+        Source(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One variable as the page and the API show it; {@code value} is null for secrets. */
+    public record Entry(String name, String purpose, boolean required, boolean secret, Source source, boolean set,
+            String value, String fingerprint) {
+
+        /** A required variable without a value: flagged on the page. */
+        public boolean missing() {
+            return required && !set;
+        }
+    }
+
+    private final SmallRyeConfig config;
+    private final SecretFingerprints fingerprints;
+
+    public EnvironmentReport(Config config, SecretFingerprints fingerprints) {
+        this.config = config.unwrap(SmallRyeConfig.class);
+        this.fingerprints = fingerprints;
+    }
+
+    public List<Entry> entries() {
+        return EnvCatalog.all().stream().map(this::entry).toList();
+    }
+
+    private Entry entry(EnvVar variable) {
+        Optional<String> effective = config.getOptionalValue(variable.property(), String.class).filter(v -> !v.isBlank());
+        Source source = source(variable, effective);
+        boolean set = effective.isPresent();
+        String value = set && !variable.secret() ? effective.get() : null;
+        String fingerprint = set && variable.secret() ? fingerprints.of(effective.get()) : null;
+        return new Entry(variable.name(), variable.purpose(), variable.required(), variable.secret(), source, set, value,
+                fingerprint);
+    }
+
+    private Source source(EnvVar variable, Optional<String> effective) {
+        if (effective.isEmpty()) {
+            return Source.UNSET;
+        }
+        ConfigValue byName = config.getConfigValue(variable.name());
+        if (byName.getValue() != null && !byName.getValue().isBlank()) {
+            String origin = byName.getSourceName() == null ? "" : byName.getSourceName();
+            if (origin.startsWith("EnvConfigSource")) {
+                return Source.ENVIRONMENT;
+            }
+            if (origin.contains(".env")) {
+                return Source.ENV_FILE;
+            }
+            return Source.CONFIGURATION;
+        }
+        if (variable.hasDefault() && variable.defaultValue().equals(effective.get())) {
+            return Source.DEFAULT;
+        }
+        return Source.CONFIGURATION;
+    }
+}
