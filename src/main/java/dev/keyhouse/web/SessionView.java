@@ -1,6 +1,7 @@
 package dev.keyhouse.web;
 
 import dev.keyhouse.auth.Role;
+import io.quarkus.security.AuthenticationException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Named;
@@ -17,18 +18,35 @@ public class SessionView {
     }
 
     public boolean isSignedIn() {
-        return !identity.isAnonymous();
+        return signedIn() != null;
     }
 
     public String getName() {
-        return identity.isAnonymous() ? "" : identity.getPrincipal().getName();
+        SecurityIdentity signedIn = signedIn();
+        return signedIn == null ? "" : signedIn.getPrincipal().getName();
     }
 
     public String getRole() {
-        return identity.hasRole(Role.ADMIN_NAME) ? Role.ADMIN_NAME : Role.VIEWER_NAME;
+        return isAdmin() ? Role.ADMIN_NAME : Role.VIEWER_NAME;
     }
 
     public boolean isAdmin() {
-        return identity.hasRole(Role.ADMIN_NAME);
+        SecurityIdentity signedIn = signedIn();
+        return signedIn != null && signedIn.hasRole(Role.ADMIN_NAME);
+    }
+
+    /**
+     * The signed-in identity, or null. A refused credential (expired, forged, a disabled user's) counts as signed
+     * out: public pages such as /login render for it instead of failing; protected ones never get this far.
+     */
+    private SecurityIdentity signedIn() {
+        try {
+            return identity.isAnonymous() ? null : identity;
+        } catch (RuntimeException e) {
+            if (e instanceof AuthenticationException) {
+                return null;
+            }
+            throw e;
+        }
     }
 }

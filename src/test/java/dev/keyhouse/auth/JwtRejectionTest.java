@@ -1,0 +1,175 @@
+package dev.keyhouse.auth;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.crypto.KeyRing;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+
+/**
+ * Each credential Keyhouse must refuse, one at a time, on one API route and one page route, by bearer header and
+ * by session cookie: 401 problem+json on the API, a redirect to sign in (clearing the cookie) on pages. And the
+ * other side of rotation: a token signed with JWT_SECRET_KEY_PREVIOUS still opens Keyhouse.
+ */
+@QuarkusTest
+class JwtRejectionTest {
+
+    private static final String API_ROUTE = "/api/v1/users";
+    private static final String PAGE_ROUTE = "/admin/users";
+    private static final String SIGN_IN_REDIRECT = "/login?next=%2Fadmin%2Fusers";
+
+    private static Callers callers;
+
+    @Inject
+    UserAdmin userAdmin;
+    @Inject
+    SessionTokens sessions;
+    @Inject
+    SigningKeys keys;
+
+    private Callers callers() {
+        if (callers == null) {
+            callers = Callers.create(userAdmin, sessions, keys);
+        }
+        return callers;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.REVOKED_TOKEN})
+    void refusedAsBearerOnTheApi(String name) {
+        Caller caller = callers().named(name);
+        caller.bearer(given()).get(API_ROUTE).then().statusCode(401)
+                .contentType(startsWith("application/problem+json"))
+                .header("WWW-Authenticate", "Bearer")
+                .body("status", equalTo(401));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+    void refusedAsSessionCookieOnTheApi(String name) {
+        callers().named(name).cookie(given()).get(API_ROUTE).then().statusCode(401)
+                .contentType(startsWith("application/problem+json"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+    void refusedAsSessionCookieOnAPageWhichDropsTheCookie(String name) {
+        callers().named(name).cookie(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
+                .header("Location", containsString(SIGN_IN_REDIRECT))
+                .header("Set-Cookie", containsString(SessionTokens.SESSION_COOKIE + "=;"))
+                .header("Set-Cookie", containsString("Max-Age=0"));
+    }
+
+    /** A page answers a refused bearer header the way it answers a refused cookie: go and sign in. */
+    @ParameterizedTest
+    @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.REVOKED_TOKEN})
+    void refusedAsBearerOnAPage(String name) {
+        callers().named(name).bearer(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
+                .header("Location", containsString(SIGN_IN_REDIRECT));
+    }
+
+    /** A stale cookie must not lock anyone out of signing in again. */
+    @ParameterizedTest
+    @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+    void theSignInPageStillOpensWithARefusedCookie(String name) {
+        callers().named(name).cookie(given().redirects().follow(false)).get("/login").then().statusCode(200)
+                .body(containsString("csrf-token"))
+                .body(containsString("Sign in"));
+    }
+
+    @Test
+    void eachForgedTokenDiffersFromAnAcceptedOneInExactlyItsFlaw() {
+        Callers all = callers();
+        Caller admin = all.named("admin");
+        Map<String, Object> adminClaims = ForgedTokens.part(admin.credential(), 1);
+
+        Map<String, Object> expired = ForgedTokens.part(all.named(Callers.EXPIRED).credential(), 1);
+        assertThat(((Number) expired.get("exp")).longValue()).isLessThan(Instant.now().minusSeconds(3000).getEpochSecond());
+        assertThat(expired.get("iss")).isEqualTo(SessionTokens.ISSUER);
+
+        String tampered = all.named(Callers.TAMPERED).credential();
+        String viewerToken = all.named("viewer").credential();
+        assertThat(tampered.split("\\.")[0]).isEqualTo(viewerToken.split("\\.")[0]);
+        assertThat(tampered.split("\\.")[2]).isEqualTo(viewerToken.split("\\.")[2]);
+        assertThat(ForgedTokens.part(tampered, 1)).containsEntry("sub", adminClaims.get("sub"))
+                .containsEntry("groups", java.util.List.of(Role.ADMIN_NAME));
+
+        String unsigned = all.named(Callers.ALG_NONE).credential();
+        assertThat(ForgedTokens.part(unsigned, 0)).containsEntry("alg", "none");
+        assertThat(unsigned).endsWith(".");
+
+        String unknownKey = all.named(Callers.UNKNOWN_KEY).credential();
+        assertThat(ForgedTokens.part(unknownKey, 0)).containsEntry("kid", keys.current().kid());
+
+        assertThat(ForgedTokens.part(all.named(Callers.WRONG_ISSUER).credential(), 1).get("iss"))
+                .isNotEqualTo(SessionTokens.ISSUER);
+
+        // the disabled user's token is one the app itself issued, before the user was disabled
+        assertThat(ForgedTokens.part(all.named(Callers.DISABLED_USER).credential(), 0))
+                .containsEntry("kid", keys.current().kid());
+        assertThat(all.named(Callers.REVOKED_TOKEN).credential()).startsWith(ApiTokens.PREFIX);
+    }
+
+    @Test
+    void theUnflawedTokensTheForgeriesStartFromAreAccepted() {
+        Caller viewer = callers().named("viewer");
+        viewer.bearer(given()).get(API_ROUTE).then().statusCode(200);
+        viewer.cookie(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(200);
+        User admin = newAdmin();
+        given().auth().oauth2(ForgedTokens.valid(admin, keys)).get(API_ROUTE).then().statusCode(200);
+    }
+
+    @Test
+    void aTokenSignedWithThePreviousKeyIsStillAccepted() {
+        byte[] previous = Base64.getDecoder().decode(TestSettings.JWT_PREVIOUS_KEY);
+        String previousKid = KeyRing.hex(KeyRing.keyIdOf(previous));
+        assertThat(previousKid).isNotEqualTo(keys.current().kid());
+        String token = ForgedTokens.signedWith(newAdmin(), previousKid, new SecretKeySpec(previous, "HmacSHA256"));
+
+        given().auth().oauth2(token).get(API_ROUTE).then().statusCode(200);
+        given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, token).get(PAGE_ROUTE)
+                .then().statusCode(200);
+    }
+
+    @Test
+    void tokensTheAppIssuesCarryTheCurrentKeysKid() {
+        String currentKid = KeyRing.hex(KeyRing.keyIdOf(Base64.getDecoder().decode(TestSettings.JWT_KEY)));
+        String token = given().contentType(ContentType.JSON)
+                .body("{\"email\":\"" + TestSettings.ADMIN_EMAIL + "\",\"password\":\"" + TestSettings.ADMIN_PASSWORD
+                        + "\"}")
+                .post("/api/v1/auth/token")
+                .then().statusCode(200).extract().path("access_token");
+
+        Map<String, Object> header = ForgedTokens.part(token, 0);
+        assertThat(header).containsEntry("kid", currentKid).containsEntry("alg", "HS256");
+        assertThat(keys.current().kid()).isEqualTo(currentKid);
+        assertThat(ForgedTokens.part(sessions.issue(newAdmin()), 0)).containsEntry("kid", currentKid);
+    }
+
+    private User newAdmin() {
+        return userAdmin.add("security-test", "rotation-" + UUID.randomUUID().toString().substring(0, 8)
+                + "@keyhouse.test", "security-test-password", Role.ADMIN_NAME);
+    }
+}
