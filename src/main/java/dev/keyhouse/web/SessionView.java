@@ -1,7 +1,12 @@
 package dev.keyhouse.web;
 
 import dev.keyhouse.auth.Role;
+import io.quarkus.runtime.BlockingOperationControl;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Named;
 
@@ -10,25 +15,37 @@ import jakarta.inject.Named;
 @RequestScoped
 public class SessionView {
 
+    /** Null when nobody is signed in or who it is cannot be known without blocking. */
     private final SecurityIdentity identity;
 
-    public SessionView(SecurityIdentity identity) {
-        this.identity = identity;
+    public SessionView(CurrentIdentityAssociation association, CurrentVertxRequest request) {
+        this.identity = known(association, request.getCurrent());
     }
 
     public boolean isSignedIn() {
-        return !identity.isAnonymous();
+        return identity != null && !identity.isAnonymous();
     }
 
     public String getName() {
-        return identity.isAnonymous() ? "" : identity.getPrincipal().getName();
+        return isSignedIn() ? identity.getPrincipal().getName() : "";
     }
 
     public String getRole() {
-        return identity.hasRole(Role.ADMIN_NAME) ? Role.ADMIN_NAME : Role.VIEWER_NAME;
+        return isAdmin() ? Role.ADMIN_NAME : Role.VIEWER_NAME;
     }
 
     public boolean isAdmin() {
-        return identity.hasRole(Role.ADMIN_NAME);
+        return isSignedIn() && identity.hasRole(Role.ADMIN_NAME);
+    }
+
+    /**
+     * Authentication is lazy, so an error page rendered on the event loop (a 404 for a path no resource matches)
+     * must not resolve the identity there: it would block. It uses the identity only if one was already established.
+     */
+    private static SecurityIdentity known(CurrentIdentityAssociation association, RoutingContext context) {
+        if (BlockingOperationControl.isBlockingAllowed()) {
+            return association.getIdentity();
+        }
+        return context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
     }
 }
