@@ -21,4 +21,35 @@ public final class Profiles {
             return Map.of("keyhouse.crypto.key", CURRENT_KEY, "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
         }
     }
+
+    /**
+     * Keyhouse behind a TLS-terminating reverse proxy on this host: forwarded headers are trusted, but only from
+     * the loopback address, so a remote client cannot fake its address or scheme.
+     */
+    public static final class BehindProxy implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "quarkus.http.proxy.proxy-address-forwarding", "true",
+                    "quarkus.http.proxy.allow-x-forwarded", "true",
+                    "quarkus.http.proxy.trusted-proxies", "127.0.0.1,0:0:0:0:0:0:0:1");
+        }
+    }
+
+    /** The operator changed SYSTEM_ADMIN_PASSWORD and restarted; the start-up log goes to {@link #LOG_FILE}. */
+    public static final class RotatedAdminPassword implements QuarkusTestProfile {
+
+        public static final String NEW_PASSWORD = "rotated-Admin-pa55word-7e1c";
+        /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
+        public static final String LOG_FILE = "target/rotated-admin-" + ProcessHandle.current().pid() + ".log";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "keyhouse.admin.password", NEW_PASSWORD,
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", LOG_FILE);
+        }
+    }
 }

@@ -1,8 +1,13 @@
 package dev.keyhouse.web;
 
 import dev.keyhouse.auth.Role;
+import io.quarkus.runtime.BlockingOperationControl;
 import io.quarkus.security.AuthenticationException;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Named;
 
@@ -11,19 +16,19 @@ import jakarta.inject.Named;
 @RequestScoped
 public class SessionView {
 
+    /** Null when nobody is signed in or who it is cannot be known without blocking. */
     private final SecurityIdentity identity;
 
-    public SessionView(SecurityIdentity identity) {
-        this.identity = identity;
+    public SessionView(CurrentIdentityAssociation association, CurrentVertxRequest request) {
+        this.identity = known(association, request.getCurrent());
     }
 
     public boolean isSignedIn() {
-        return signedIn() != null;
+        return identity != null && !identity.isAnonymous();
     }
 
     public String getName() {
-        SecurityIdentity signedIn = signedIn();
-        return signedIn == null ? "" : signedIn.getPrincipal().getName();
+        return isSignedIn() ? identity.getPrincipal().getName() : "";
     }
 
     public String getRole() {
@@ -31,22 +36,23 @@ public class SessionView {
     }
 
     public boolean isAdmin() {
-        SecurityIdentity signedIn = signedIn();
-        return signedIn != null && signedIn.hasRole(Role.ADMIN_NAME);
+        return isSignedIn() && identity.hasRole(Role.ADMIN_NAME);
     }
 
     /**
-     * The signed-in identity, or null. A refused credential (expired, forged, a disabled user's) counts as signed
-     * out: public pages such as /login render for it instead of failing; protected ones never get this far.
+     * Authentication is lazy, so an error page rendered on the event loop (a 404 for a path no resource matches)
+     * must not resolve the identity there: it would block. It uses the identity only if one was already established.
+     * A refused credential (expired, forged, a disabled user's) counts as signed out: public pages such as /login
+     * render for it instead of failing; protected ones never get this far.
      */
-    private SecurityIdentity signedIn() {
+    private static SecurityIdentity known(CurrentIdentityAssociation association, RoutingContext context) {
         try {
-            return identity.isAnonymous() ? null : identity;
-        } catch (RuntimeException e) {
-            if (e instanceof AuthenticationException) {
-                return null;
+            if (BlockingOperationControl.isBlockingAllowed()) {
+                return association.getIdentity();
             }
-            throw e;
+            return context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
+        } catch (AuthenticationException refused) {
+            return null;
         }
     }
 }

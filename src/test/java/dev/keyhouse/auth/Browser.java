@@ -1,0 +1,81 @@
+package dev.keyhouse.auth;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+
+import dev.keyhouse.TestSettings;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+/** What a browser or a script does to sign in, for tests that need a signed-in caller. */
+public final class Browser {
+
+    private Browser() {
+    }
+
+    /** The CSRF cookie a page set and the token its forms carry. */
+    public record Csrf(String cookie, String token) {
+
+        /** A fresh pair, as GET /login hands one to a new visitor. */
+        public static Csrf fetch() {
+            Response page = given().get("/login");
+            page.then().statusCode(200);
+            return new Csrf(page.getCookie("csrf-token"), tokenIn(page.asString()));
+        }
+
+        /** A form request carrying this pair. */
+        public RequestSpecification form() {
+            return given().redirects().follow(false).contentType(ContentType.URLENC)
+                    .cookie("csrf-token", cookie).formParam("csrf-token", token);
+        }
+    }
+
+    /** The csrf-token hidden input of an HTML page. */
+    public static String tokenIn(String html) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("name=\"csrf-token\" value=\"([^\"]+)\"").matcher(html);
+        assertThat(m.find()).as("the page has a csrf-token input").isTrue();
+        return m.group(1);
+    }
+
+    /** Signs in through the form; returns the session cookie's value. */
+    public static String session(String email, String password) {
+        Response response = Csrf.fetch().form()
+                .formParam("email", email).formParam("password", password).formParam("next", "/admin/users")
+                .post("/login");
+        response.then().statusCode(303);
+        String cookie = response.getCookie(SessionTokens.SESSION_COOKIE);
+        assertThat(cookie).as("session cookie of " + email).isNotBlank();
+        return cookie;
+    }
+
+    /** Signs in through the token endpoint; returns the bearer token. */
+    public static String bearer(String email, String password) {
+        return given().contentType(ContentType.JSON)
+                .body("{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")
+                .post("/api/v1/auth/token")
+                .then().statusCode(200).extract().path("access_token");
+    }
+
+    public static String adminBearer() {
+        return bearer(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    /** A new user made by the admin over REST; the password is {@link #PASSWORD}. */
+    public static long newUser(String email, String role) {
+        return ((Number) given().auth().oauth2(adminBearer()).contentType(ContentType.JSON)
+                .body("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"role\":\"" + role + "\"}")
+                .post("/api/v1/users")
+                .then().statusCode(201).extract().path("id")).longValue();
+    }
+
+    public static final String PASSWORD = "a-user-password-of-test";
+
+    /** An e-mail no other test uses: throttle state and users outlive a single test. */
+    public static String uniqueEmail(String what) {
+        return what + "-" + UUID.randomUUID().toString().substring(0, 8) + "@keyhouse.test";
+    }
+}

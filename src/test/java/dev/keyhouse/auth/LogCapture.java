@@ -1,0 +1,55 @@
+package dev.keyhouse.auth;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.jboss.logmanager.ExtLogRecord;
+
+/** Collects every application log line (with its parameters and stack trace) while installed on the root logger. */
+public final class LogCapture extends Handler implements AutoCloseable {
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private LogCapture() {
+        setLevel(Level.ALL);
+    }
+
+    public static LogCapture install() {
+        LogCapture capture = new LogCapture();
+        Logger.getLogger("").addHandler(capture);
+        return capture;
+    }
+
+    /** Everything logged so far, one line per record. */
+    public String text() {
+        return String.join("\n", lines);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+        StringBuilder line = new StringBuilder(record.getLoggerName() + " " + record.getLevel() + " ");
+        line.append(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+        if (record.getParameters() != null) {
+            for (Object parameter : record.getParameters()) {
+                line.append(" | ").append(parameter);
+            }
+        }
+        for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
+            line.append(" | ").append(t);
+        }
+        lines.add(line.toString());
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+        Logger.getLogger("").removeHandler(this);
+    }
+}

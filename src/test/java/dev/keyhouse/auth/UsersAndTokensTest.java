@@ -1,0 +1,213 @@
+package dev.keyhouse.auth;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.TestSettings;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/** Admins manage users and API tokens; what is stored, shown and audited. */
+@QuarkusTest
+class UsersAndTokensTest {
+
+    @Inject
+    DataSource db;
+
+    @Test
+    void anAdminAddsAUserThroughTheFormAndThePasswordIsStoredOnlyAsBcrypt() {
+        String email = Browser.uniqueEmail("form-user");
+        String password = "Form-user-pa55word-" + System.nanoTime();
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        Response added = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+                .formParam("email", email).formParam("password", password).formParam("role", "viewer")
+                .post("/admin/users");
+        assertThat(added.statusCode()).isEqualTo(303);
+        assertThat(added.getHeader("Location")).endsWith("/admin/users?done=user-added");
+
+        assertThat(Rows.column(db, "SELECT password_hash FROM users WHERE email = ?", email))
+                .singleElement().asString().startsWith("$2");
+        assertThat(Rows.containing(db, password)).as("the plaintext password anywhere in the database").isEmpty();
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ?", email))
+                .contains(TestSettings.ADMIN_EMAIL + " user.add");
+        Browser.bearer(email, password);
+    }
+
+    @Test
+    void anAdminAddsAUserOverRest() {
+        String email = Browser.uniqueEmail("rest-user");
+        String password = "Rest-user-pa55word-" + System.nanoTime();
+        JsonPath created = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"email\":\"" + email + "\",\"password\":\"" + password + "\",\"role\":\"admin\"}")
+                .post("/api/v1/users")
+                .then().statusCode(201).extract().jsonPath();
+        assertThat(created.getString("email")).isEqualTo(email);
+        assertThat(created.getString("role")).isEqualTo("admin");
+        assertThat(created.prettify()).doesNotContain(password).doesNotContain("$2");
+
+        assertThat(Rows.column(db, "SELECT password_hash FROM users WHERE email = ?", email))
+                .singleElement().asString().startsWith("$2");
+        assertThat(Rows.containing(db, password)).isEmpty();
+        Browser.bearer(email, password);
+    }
+
+    @Test
+    void restValidationErrorsNameTheFields() {
+        Response bad = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"email\":\"not-an-address\",\"password\":\"short\",\"role\":\"owner\"}")
+                .post("/api/v1/users");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.contentType()).startsWith("application/problem+json");
+        assertThat(bad.jsonPath().getList("errors.field", String.class)).containsExactlyInAnyOrder("email", "password", "role");
+        assertThat(bad.jsonPath().getString("errors.find { it.field == 'password' }.message")).contains("12");
+
+        given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"email\":\"" + TestSettings.ADMIN_EMAIL.toUpperCase() + "\",\"password\":\"long-enough-password\",\"role\":\"viewer\"}")
+                .post("/api/v1/users")
+                .then().statusCode(400);
+        Response duplicate = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"email\":\"" + TestSettings.ADMIN_EMAIL + "\",\"password\":\"long-enough-password\",\"role\":\"viewer\"}")
+                .post("/api/v1/users");
+        assertThat(duplicate.jsonPath().getList("errors.field", String.class)).containsExactly("email");
+    }
+
+    @Test
+    void theFormShowsTheErrorNextToTheFieldAndKeepsTheTypedEmail() {
+        String email = Browser.uniqueEmail("form-invalid");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        Response page = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+                .formParam("email", email).formParam("password", "short").formParam("role", "admin")
+                .post("/admin/users");
+        assertThat(page.statusCode()).isEqualTo(400);
+        assertThat(page.contentType()).startsWith("text/html");
+        String html = page.asString();
+        assertThat(html).contains("id=\"new-email\" name=\"email\" type=\"email\" required value=\"" + email + "\"");
+        int passwordInput = html.indexOf("id=\"new-password\"");
+        int error = html.indexOf("<p class=\"field-error\">must be at least 12 characters</p>");
+        int roleLabel = html.indexOf("for=\"new-role\"");
+        assertThat(error).as("the message sits after the password input, before the next field")
+                .isGreaterThan(passwordInput).isLessThan(roleLabel);
+        assertThat(html).contains("<option value=\"admin\" selected>");
+        assertThat(Rows.column(db, "SELECT email FROM users WHERE email = ?", email)).isEmpty();
+    }
+
+    @Test
+    void theLastEnabledAdministratorCannotBeDisabledOrDemoted() {
+        String token = Browser.adminBearer();
+        long adminId = Long.parseLong(Rows.column(db, "SELECT id FROM users WHERE email = ?", TestSettings.ADMIN_EMAIL).get(0));
+        List<Long> otherAdmins = new ArrayList<>();
+        for (String id : Rows.column(db, "SELECT id FROM users WHERE role = 'admin' AND NOT disabled AND id <> ?", adminId)) {
+            otherAdmins.add(Long.parseLong(id));
+        }
+        try {
+            for (long other : otherAdmins) {
+                patch(token, other, "{\"disabled\":true}").then().statusCode(200);
+            }
+            Response disable = patch(token, adminId, "{\"disabled\":true}");
+            assertThat(disable.statusCode()).isEqualTo(400);
+            assertThat(disable.jsonPath().getList("errors.field", String.class)).containsExactly("disabled");
+            assertThat(disable.jsonPath().getString("errors[0].message")).contains("last enabled administrator");
+
+            Response demote = patch(token, adminId, "{\"role\":\"viewer\"}");
+            assertThat(demote.statusCode()).isEqualTo(400);
+            assertThat(demote.jsonPath().getList("errors.field", String.class)).containsExactly("role");
+
+            assertThat(Rows.column(db, "SELECT role || ' ' || disabled FROM users WHERE id = ?", adminId))
+                    .containsExactly("admin false");
+        } finally {
+            for (long other : otherAdmins) {
+                patch(token, other, "{\"disabled\":false}").then().statusCode(200);
+            }
+        }
+    }
+
+    @Test
+    void aReRoledUsersExistingTokenGetsTheNewRoleAtOnce() {
+        String email = Browser.uniqueEmail("demoted");
+        long id = Browser.newUser(email, "admin");
+        String theirToken = Browser.bearer(email, Browser.PASSWORD);
+        createToken(theirToken, "made-while-admin").then().statusCode(201);
+
+        patch(Browser.adminBearer(), id, "{\"role\":\"viewer\"}").then().statusCode(200);
+        createToken(theirToken, "made-after-demotion").then().statusCode(403);
+        given().auth().oauth2(theirToken).get("/api/v1/users").then().statusCode(200);
+
+        patch(Browser.adminBearer(), id, "{\"disabled\":true}").then().statusCode(200);
+        given().auth().oauth2(theirToken).get("/api/v1/users").then().statusCode(401);
+
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action || ' ' || coalesce(detail, '') FROM audit_events "
+                + "WHERE target = ? ORDER BY id", email))
+                .contains(TestSettings.ADMIN_EMAIL + " user.role admin -> viewer", TestSettings.ADMIN_EMAIL + " user.disable ");
+    }
+
+    @Test
+    void anApiTokenIsShownOnceStoredAsSha256RecordsItsUseAndDiesWhenRevoked() {
+        String admin = Browser.adminBearer();
+        String name = "ci-" + System.nanoTime();
+        JsonPath created = createToken(admin, name).then().statusCode(201).extract().jsonPath();
+        String value = created.getString("token");
+        long id = created.getLong("id");
+        assertThat(value).startsWith(ApiTokens.PREFIX);
+
+        String list = given().auth().oauth2(admin).get("/api/v1/tokens").then().statusCode(200).extract().asString();
+        assertThat(list).contains(name).doesNotContain(value);
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String page = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users").asString();
+        assertThat(page).contains(name).doesNotContain(value);
+
+        assertThat(Rows.column(db, "SELECT token_hash FROM api_tokens WHERE id = ?", id))
+                .containsExactly(ApiTokens.hash(value));
+        assertThat(Rows.containing(db, value)).as("the token anywhere in the database").isEmpty();
+        assertThat(Rows.column(db, "SELECT last_used_at FROM api_tokens WHERE id = ?", id)).containsExactly((String) null);
+
+        given().auth().oauth2(value).get("/api/v1/users").then().statusCode(200);
+        assertThat(Rows.column(db, "SELECT last_used_at FROM api_tokens WHERE id = ?", id)).doesNotContainNull();
+        String used = given().auth().oauth2(admin).get("/api/v1/tokens").then().extract()
+                .path("find { it.id == " + id + " }.lastUsedAt");
+        assertThat(used).isNotNull();
+
+        given().auth().oauth2(admin).delete("/api/v1/tokens/" + id).then().statusCode(200);
+        given().auth().oauth2(value).get("/api/v1/users").then().statusCode(401);
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE kind = 'token' AND target = ?", name))
+                .containsExactly(TestSettings.ADMIN_EMAIL + " token.create", TestSettings.ADMIN_EMAIL + " token.revoke");
+    }
+
+    @Test
+    void aTokenMadeOnThePageIsShownOnlyInThatResponse() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String name = "page-" + System.nanoTime();
+        Response created = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+                .formParam("name", name).formParam("role", "viewer")
+                .post("/admin/users/tokens");
+        assertThat(created.statusCode()).isEqualTo(200);
+        java.util.regex.Matcher shown = java.util.regex.Pattern.compile("id=\"new-token\">(kh_[A-Za-z0-9_-]+)<")
+                .matcher(created.asString());
+        assertThat(shown.find()).isTrue();
+        String value = shown.group(1);
+
+        assertThat(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users").asString())
+                .contains(name).doesNotContain(value);
+        given().auth().oauth2(value).get("/api/v1/users").then().statusCode(200);
+        given().auth().oauth2(value).contentType(ContentType.JSON).body("{\"name\":\"x\",\"role\":\"viewer\"}")
+                .post("/api/v1/tokens").then().statusCode(403);
+    }
+
+    private static Response patch(String token, long id, String body) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON).body(body).patch("/api/v1/users/" + id);
+    }
+
+    private static Response createToken(String token, String name) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON)
+                .body("{\"name\":\"" + name + "\",\"role\":\"viewer\"}").post("/api/v1/tokens");
+    }
+}
