@@ -51,8 +51,11 @@ public class SessionView {
                 return association.getIdentity();
             }
             return context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
-        } catch (AuthenticationException refused) {
-            return null;
+        } catch (RuntimeException e) {
+            if (e instanceof AuthenticationException) {
+                return null;
+            }
+            throw e;
         }
     }
 }
