@@ -52,4 +52,16 @@ public final class Profiles {
                     "quarkus.log.file.path", LOG_FILE);
         }
     }
+
+    /** Sessions signed with HS512 and a 64-byte key (JWT_ALGORITHM=HS512). */
+    public static final class Hs512Sessions implements QuarkusTestProfile {
+
+        public static final String KEY = java.util.Base64.getEncoder().encodeToString(
+                "test-only-hs512-signing-key-that-is-sixty-four-bytes-long-xxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("keyhouse.jwt.algorithm", "HS512", "keyhouse.jwt.key", KEY, "keyhouse.jwt.previous-key", "");
+        }
+    }
 }
