@@ -22,6 +22,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** SealedValues and the fingerprint key against the real PostgreSQL of the test configuration. */
@@ -34,6 +36,17 @@ class SealedValuesTest {
 
     @Inject
     SealedValues sealedValues;
+
+    /**
+     * This class runs under other encryption keys than the rest of the suite, on the same database: the
+     * fingerprint key row must be created under the keys of whichever application is running, so it is dropped
+     * on the way in and on the way out (every application creates it again on first use).
+     */
+    @BeforeAll
+    @AfterAll
+    static void dropFingerprintKeySealedUnderOtherKeys() {
+        QuarkusTransaction.requiringNew().run(() -> SealedValue.deleteById(SecretFingerprints.KEY_ROW_ID));
+    }
 
     @Inject
     SecretFingerprints fingerprints;
