@@ -64,4 +64,16 @@ public final class Profiles {
             return Map.of("keyhouse.jwt.algorithm", "HS512", "keyhouse.jwt.key", KEY, "keyhouse.jwt.previous-key", "");
         }
     }
+
+    /** A host with OPENAI_API_KEY set, to seed the llm setting on start. */
+    public static final class WithBootstrapOpenAiKey implements QuarkusTestProfile {
+
+        /** A test-only value; it must never show up outside the sealed value. */
+        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("keyhouse.bootstrap.openai-api-key", OPENAI_KEY);
+        }
+    }
 }
