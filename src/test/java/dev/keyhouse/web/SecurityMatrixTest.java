@@ -78,6 +78,7 @@ class SecurityMatrixTest {
             route("POST /api/v1/auth/token", PUBLIC),
             route("GET /api/v1/audit", READ),
             route("GET /api/v1/environment", READ),
+            route("GET /api/v1/internal/runtime-config", INTERNAL),
             route("GET /api/v1/settings", READ),
             route("GET /api/v1/settings/{kind}", READ).param("kind", "llm"),
             route("PUT /api/v1/settings/{kind}", WRITE).param("kind", "not-a-kind"),
