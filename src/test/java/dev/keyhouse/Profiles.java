@@ -76,4 +76,23 @@ public final class Profiles {
             return Map.of("keyhouse.bootstrap.openai-api-key", OPENAI_KEY);
         }
     }
+
+    /**
+     * Everything logged goes to {@link #LOG_FILE} as well, Keyhouse's own loggers at DEBUG and HTTP access lines on:
+     * the leak test searches the log from the very first start-up line.
+     */
+    public static final class LoggedToFile implements QuarkusTestProfile {
+
+        /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
+        public static final String LOG_FILE = "target/leak-check-" + ProcessHandle.current().pid() + ".log";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", LOG_FILE,
+                    "quarkus.log.category.\"dev.keyhouse\".level", "DEBUG",
+                    "quarkus.http.access-log.enabled", "true");
+        }
+    }
 }

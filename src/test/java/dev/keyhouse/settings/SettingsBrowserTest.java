@@ -1,0 +1,132 @@
+package dev.keyhouse.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which {@code .ci/run} installs)
+ * signs in, saves an LLM key on the settings page, sees it masked on the overview and finds the save in the audit
+ * log. Without Chromium the test fails: a browser flow that silently skips proves nothing.
+ */
+@QuarkusTest
+class SettingsBrowserTest {
+
+    static final Path CHROMIUM = Path.of(System.getProperty("keyhouse.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("keyhouse.chromedriver", "/usr/bin/chromedriver"));
+    static final Path SCREENSHOT = Path.of("target", "browser-settings-overview.png");
+
+    private static final String KEY = "sk-browser-flow-3f9d2c7a1b6e4085";
+    private static final String MODEL = "gpt-4o-browser";
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    @Test
+    void adminSignsInSavesAnLlmKeySeesItMaskedAndFindsTheSaveInTheAuditLog() throws IOException {
+        WebDriver browser = startChromium();
+        try {
+            browser.get(url("/admin/settings"));
+            assertThat(browser.getCurrentUrl()).as("a signed-out visitor is sent to sign in")
+                    .contains("/login?next=");
+
+            browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
+            browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
+            browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
+            waitFor(browser, "/admin/settings");
+            assertThat(browser.findElement(By.tagName("h1")).getText()).containsIgnoringCase("settings");
+
+            browser.findElement(By.cssSelector("a[href='/admin/settings/llm']")).click();
+            waitFor(browser, "/admin/settings/llm");
+            new Select(browser.findElement(By.id("field-provider"))).selectByValue("openai");
+            type(browser.findElement(By.id("field-model")), MODEL);
+            type(browser.findElement(By.id("field-baseUrl")), "https://api.openai.com/v1");
+            WebElement apiKey = browser.findElement(By.id("field-apiKey"));
+            assertThat(apiKey.getAttribute("type")).isEqualTo("password");
+            apiKey.sendKeys(KEY);
+            browser.findElement(By.cssSelector("form[action='/admin/settings/llm'] button[type='submit']")).click();
+
+            waitFor(browser, "/admin/settings?saved=llm");
+            String overview = browser.getPageSource();
+            Files.createDirectories(SCREENSHOT.getParent());
+            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT,
+                    StandardCopyOption.REPLACE_EXISTING);
+            assertThat(browser.findElement(By.cssSelector(".flash")).getText())
+                    .isEqualTo("Language model settings saved.");
+            List<String> hints = browser.findElements(By.cssSelector("code.hint")).stream().map(WebElement::getText).toList();
+            assertThat(hints).as("the key shows as its hint").contains("…" + KEY.substring(KEY.length() - 4));
+            assertThat(overview).as("the overview shows the model and the key's fingerprint, never the key")
+                    .contains(MODEL).contains(fingerprints.of(KEY)).doesNotContain(KEY);
+
+            browser.get(url("/admin/audit?kind=setting.save"));
+            WebElement newest = browser.findElement(By.cssSelector("table tbody tr"));
+            assertThat(newest.getText()).as("the newest setting.save is this one, by the admin, with the new key's "
+                    + "fingerprint").contains(TestSettings.ADMIN_EMAIL).contains("setting.save").contains("llm")
+                    .contains(fingerprints.of(KEY));
+            assertThat(browser.getPageSource()).doesNotContain(KEY);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /**
+     * Debian's Chromium through Debian's chromedriver, both named explicitly so Selenium Manager never looks for
+     * (or downloads) a browser or a driver; a fresh profile per run.
+     */
+    static WebDriver startChromium() throws IOException {
+        assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+                .as("the browser test needs Debian's Chromium at " + CHROMIUM + " and its driver at " + CHROMEDRIVER
+                        + ": apt-get install -y chromium chromium-driver (.ci/run does)")
+                .isTrue();
+        Path profile = Files.createTempDirectory("keyhouse-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private String url(String path) {
+        return base.toString().replaceAll("/$", "") + path;
+    }
+
+    private static void type(WebElement input, String text) {
+        input.clear();
+        input.sendKeys(text);
+    }
+
+    private static void waitFor(WebDriver browser, String pathAndQuery) {
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(b -> b.getCurrentUrl().endsWith(pathAndQuery));
+    }
+}

@@ -1,0 +1,508 @@
+package dev.keyhouse.web;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.LogCapture;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.config.PgDump;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.SettingField;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+
+/**
+ * Plants a distinct, recognisable secret in every secret field and every host credential, drives every route of
+ * the application, then searches a real pg_dump of the database, the whole application log, the HTML of every
+ * page, every REST response and every table (the audit log among them): no planted value may appear anywhere.
+ * The GET routes fetched are the routes the application compiles to ({@link ResourceRoutes}), so a new page or
+ * endpoint is searched as soon as it exists, and a route that is neither searched nor listed in
+ * {@link #NOT_SEARCHED} with a reason fails {@link #everyRouteIsSearchedOrExcludedWithAReason}. The runtime-config
+ * endpoint, the one place plaintext may leave, proves the search finds a planted value where it is.
+ */
+@QuarkusTest
+@TestProfile(Profiles.LoggedToFile.class)
+class LeakTest {
+
+    /** Discovered routes whose responses are not searched, each with why. */
+    static final Map<String, String> NOT_SEARCHED = Map.of(
+            "GET /api/v1/internal/runtime-config", "the one place plaintext leaves Keyhouse, to a runtime holding "
+                    + "PROVISIONER_INTERNAL_TOKEN; searched the other way round: the planted keys must be in it");
+
+    /** Real values for path parameters of GET routes: each route is fetched once per value. */
+    static final Map<String, List<String>> PATH_VALUES = Map.of(
+            "kind", java.util.Arrays.stream(ProviderKind.values()).map(ProviderKind::id).toList());
+
+    /** More URLs of a GET route than its bare path: flashes, filters, pages. */
+    static final Map<String, List<String>> QUERIES = Map.of(
+            "GET /admin/settings", List.of("?saved=llm", "?rolledBack=llm"),
+            "GET /admin/audit", List.of("?kind=setting.save", "?kind=setting.rollback", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
+            "GET /api/v1/audit", List.of("?kind=setting.save", "?kind=setting.rollback", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
+            "GET /admin/users", List.of("?done=token-revoked", "?done=user-added"),
+            "GET /login", List.of("?next=/admin/settings"));
+
+    static final String MODEL = "leakcheck-model-7731";
+    private static final Pattern TEMPLATE = Pattern.compile("\\{(\\w[\\w.-]*)}");
+    private static final Pattern NEW_TOKEN = Pattern.compile("id=\"new-token\">([^<]+)<");
+
+    private static Evidence evidence;
+    private static Throwable flowFailure;
+
+    @Inject
+    DataSource db;
+
+    /** Everything the flow planted, said and got back; built once, by the first test that needs it. */
+    record Evidence(Map<String, String> planted, List<Exchange> exchanges, List<Exchange> runtimeConfig,
+            LogCapture log) {
+    }
+
+    /** One request and its whole answer: status, headers and body. {@code mayCarry} names planted values it may hold. */
+    record Exchange(String route, String who, String method, String url, int status, String text, Set<String> mayCarry) {
+
+        String where() {
+            return method + " " + url + " as " + who + " (" + status + ")";
+        }
+    }
+
+    @AfterAll
+    static void stopCapturing() {
+        if (evidence != null) {
+            evidence.log().close();
+        }
+    }
+
+    @Test
+    void everyRouteIsSearchedOrExcludedWithAReason() {
+        Evidence e = evidence();
+        Set<String> discovered = ResourceRoutes.of(Path.of("target", "classes"));
+        Set<String> searched = e.exchanges().stream().filter(x -> x.status() < 400 || !x.route().startsWith("GET "))
+                .map(Exchange::route).collect(Collectors.toCollection(TreeSet::new));
+
+        Set<String> neither = new TreeSet<>(discovered);
+        neither.removeAll(searched);
+        neither.removeAll(NOT_SEARCHED.keySet());
+        assertThat(neither).as("routes the leak test neither searched (a GET answered 2xx or 3xx; a write was sent) "
+                + "nor lists in LeakTest.NOT_SEARCHED with a reason: give a new GET route's path parameters real "
+                + "values in PATH_VALUES, send a new write in the flow").isEmpty();
+        Set<String> stale = new TreeSet<>(NOT_SEARCHED.keySet());
+        stale.removeAll(discovered);
+        assertThat(stale).as("LeakTest.NOT_SEARCHED names routes the application does not have").isEmpty();
+        assertThat(searched).as("routes searched that the application does not have").isSubsetOf(discovered);
+    }
+
+    @Test
+    void noPlantedSecretIsInAnyPageOrRestResponse() {
+        Evidence e = evidence();
+        List<String> hits = new ArrayList<>();
+        for (Exchange exchange : e.exchanges()) {
+            hits.addAll(hits(e.planted(), exchange.text(), exchange.mayCarry(), exchange.where()));
+        }
+        assertThat(hits).as("planted secrets in pages and REST responses").isEmpty();
+        String pages = e.exchanges().stream().filter(x -> x.url().startsWith("/admin/settings"))
+                .map(Exchange::text).collect(Collectors.joining("\n"));
+        String llmKey = e.planted().get("llm apiKey");
+        assertThat(pages).as("the search reads real pages: the overview shows the model and the key's hint")
+                .contains(MODEL).contains("…" + llmKey.substring(llmKey.length() - 4));
+        assertThat(e.exchanges()).as("admin pages and REST responses searched").hasSizeGreaterThan(40);
+    }
+
+    @Test
+    void noPlantedSecretIsInAPgDumpOfTheDatabase() throws Exception {
+        Evidence e = evidence();
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        String user = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.username", String.class)
+                .orElse(System.getProperty("user.name"));
+        String password = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.password", String.class)
+                .orElse("");
+        int serverMajor = Integer.parseInt(Rows.column(db, "SHOW server_version_num").get(0)) / 10000;
+
+        String dump = PgDump.dump(url, user, password, serverMajor);
+
+        assertThat(dump).as("the dump holds the data: the saved model, the sealed values, the audit events")
+                .contains(MODEL).contains("provider_setting/llm/api_key").contains("setting.save")
+                .contains("COPY public.audit_events");
+        assertThat(hits(e.planted(), dump, Set.of(), "pg_dump")).as("planted secrets in a pg_dump").isEmpty();
+    }
+
+    @Test
+    void noPlantedSecretIsInAnyTableNorTheAuditLog() {
+        Evidence e = evidence();
+        List<String> hits = new ArrayList<>();
+        e.planted().forEach((name, value) -> Rows.containing(db, value).forEach(row -> hits.add(name + " in " + row)));
+        assertThat(hits).as("planted secrets in the database's tables").isEmpty();
+
+        String audit = String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t"));
+        assertThat(audit).as("the audit log has the flow's events").contains("setting.save").contains("setting.rollback");
+        assertThat(hits(e.planted(), audit, Set.of(), "audit_events")).isEmpty();
+        assertThat(Rows.containing(db, MODEL)).as("the table search finds what is there").isNotEmpty();
+    }
+
+    @Test
+    void noPlantedSecretIsInTheApplicationLog() throws IOException {
+        Evidence e = evidence();
+        String file = Files.readString(Path.of(Profiles.LoggedToFile.LOG_FILE), StandardCharsets.UTF_8);
+        String captured = e.log().text();
+
+        assertThat(file).as("the log file has every line since start-up, access lines included")
+                .contains("/api/v1/settings/llm").contains("/admin/settings");
+        assertThat(captured).as("the root-logger capture saw the flow").contains("/api/v1/tokens");
+        List<String> hits = new ArrayList<>(hits(e.planted(), file, Set.of(), "the log file"));
+        hits.addAll(hits(e.planted(), captured, Set.of(), "the captured log"));
+        assertThat(hits).as("planted secrets in the application log").isEmpty();
+    }
+
+    @Test
+    void theSearchFindsThePlantedKeysWhereTheyMayBe() {
+        Evidence e = evidence();
+        assertThat(e.runtimeConfig()).hasSize(2);
+        for (Exchange config : e.runtimeConfig()) {
+            List<String> expected = new ArrayList<>();
+            for (ProviderKind kind : ProviderKind.values()) {
+                secretFields(kind).forEach(field -> expected.add(kind.id() + " " + field.json() + " in " + config.where()));
+            }
+            assertThat(hits(e.planted(), config.text(), Set.of(), config.where()))
+                    .as("the runtime config carries exactly the current planted keys of every kind, nothing else")
+                    .containsExactlyInAnyOrderElementsOf(expected);
+        }
+        List<Exchange> tokenOnce = e.exchanges().stream().filter(x -> !x.mayCarry().isEmpty()).toList();
+        assertThat(tokenOnce).hasSize(2).allSatisfy(x -> assertThat(hits(e.planted(), x.text(), Set.of(), x.where()))
+                .as("a new API token is shown once, at creation").hasSize(1));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The flow
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static synchronized Evidence evidence() {
+        if (evidence == null && flowFailure == null) {
+            try {
+                evidence = new Flow().run();
+            } catch (RuntimeException | AssertionError e) {
+                flowFailure = e;
+            }
+        }
+        if (flowFailure != null) {
+            throw new IllegalStateException("the leak test's flow failed, so nothing was searched", flowFailure);
+        }
+        return evidence;
+    }
+
+    /** Plants every secret, then drives every route as an admin and as a viewer, recording every answer. */
+    private static final class Flow {
+
+        private final Map<String, String> planted = new LinkedHashMap<>();
+        private final List<Exchange> exchanges = new ArrayList<>();
+        private final List<Exchange> runtimeConfig = new ArrayList<>();
+        private String adminSession;
+        private String adminBearer;
+
+        Evidence run() {
+            LogCapture log = LogCapture.install();
+            plantHostCredentials();
+            adminSession = signIn("admin", TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            adminBearer = bearer("admin", TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            saveEverySecretOverRest();
+            saveAndRollBackOnThePage();
+            String viewerEmail = Browser.uniqueEmail("leak-viewer");
+            String viewerPassword = plant("user password (REST)", "LEAKCANARY-user-password-3e9a71c4");
+            String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
+            String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
+            for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
+                if (route.startsWith("GET ") && !NOT_SEARCHED.containsKey(route)) {
+                    for (String url : urls(route)) {
+                        get(route, "admin", url, adminSession, adminBearer);
+                        get(route, "viewer", url, viewerSession, viewerBearer);
+                    }
+                }
+            }
+            Browser.Csrf csrf = Browser.Csrf.fetch();
+            record("POST /logout", "viewer", csrf.form().cookie(SessionTokens.SESSION_COOKIE, viewerSession),
+                    "POST", "/logout");
+            fetchRuntimeConfig();
+            return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig), log);
+        }
+
+        /** The host credentials the tests run with, as configured and as their decoded bytes read. */
+        private void plantHostCredentials() {
+            planted.put("bootstrap admin password", TestSettings.ADMIN_PASSWORD);
+            planted.put("runtime-config token", TestSettings.RUNTIME_CONFIG_TOKEN);
+            Map<String, String> keys = Map.of("encryption key", TestSettings.ENCRYPTION_KEY,
+                    "JWT key", TestSettings.JWT_KEY, "JWT previous key", TestSettings.JWT_PREVIOUS_KEY);
+            keys.forEach((name, base64) -> {
+                planted.put(name, base64);
+                planted.put(name + " (decoded)", new String(Base64.getDecoder().decode(base64), StandardCharsets.ISO_8859_1));
+            });
+        }
+
+        private String plant(String name, String value) {
+            assertThat(planted).as("planted values are distinct").doesNotContainValue(value);
+            planted.put(name, value);
+            return value;
+        }
+
+        private void saveEverySecretOverRest() {
+            for (ProviderKind kind : ProviderKind.values()) {
+                Map<String, String> body = new LinkedHashMap<>(routing(kind));
+                for (SettingField field : secretFields(kind)) {
+                    body.put(field.json(), plant(kind.id() + " " + field.json(),
+                            "LEAKCANARY-" + kind.id() + "-" + field.json() + "-9c41e2d07b5a"));
+                }
+                putSetting(kind.id(), version(kind.id()), body).then().statusCode(200);
+            }
+            // rejected writes must not echo the key they carried
+            Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
+                    "apiKey", plant("llm apiKey (rejected)", "LEAKCANARY-rejected-llm-key-51f0aa38"));
+            putSetting("llm", version("llm"), invalid).then().statusCode(400);
+            Map<String, String> stale = Map.of("provider", "openai", "model", MODEL,
+                    "apiKey", plant("llm apiKey (stale write)", "LEAKCANARY-stale-llm-key-0d27be91"));
+            putSetting("llm", version("llm") - 1, stale).then().statusCode(412);
+            // a saved and rolled-back key lives on in the version history only, sealed
+            Map<String, String> stt = new LinkedHashMap<>(routing(ProviderKind.STT));
+            stt.put("apiKey", plant("stt apiKey (rolled back)", "LEAKCANARY-rolled-back-stt-key-6e3c90f1"));
+            long version = version("stt");
+            putSetting("stt", version, stt).then().statusCode(200);
+            record("POST /api/v1/settings/{kind}/rollback", "admin",
+                    given().auth().oauth2(adminBearer).contentType(ContentType.JSON)
+                            .header("If-Match", "\"" + (version + 1) + "\""),
+                    "POST", "/api/v1/settings/stt/rollback").then().statusCode(200);
+        }
+
+        private void saveAndRollBackOnThePage() {
+            Response form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
+            Map<String, String> fields = new LinkedHashMap<>(routing(ProviderKind.LLM));
+            fields.put("apiKey", plant("llm apiKey (page)", "LEAKCANARY-page-llm-key-2b8d4f60"));
+            postForm("POST /admin/settings/{kind}", form, "/admin/settings/llm", fields).then().statusCode(303);
+
+            form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
+            Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
+                    "apiKey", plant("llm apiKey (page, rejected)", "LEAKCANARY-page-rejected-llm-key-7a1c3e5b"));
+            postForm("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid).then().statusCode(400);
+
+            form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
+            postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback", Map.of())
+                    .then().statusCode(303);
+        }
+
+        /** Users and API tokens over REST and on the page; returns the new viewer's bearer token. */
+        private String usersAndTokens(String viewerEmail, String viewerPassword) {
+            Response added = record("POST /api/v1/users", "admin", json(adminBearer,
+                    Map.of("email", viewerEmail, "password", viewerPassword, "role", "viewer")), "POST", "/api/v1/users");
+            added.then().statusCode(201);
+            long viewerId = added.jsonPath().getLong("id");
+            record("PATCH /api/v1/users/{id}", "admin", json(adminBearer, Map.of("disabled", false)),
+                    "PATCH", "/api/v1/users/" + viewerId).then().statusCode(200);
+            String wrong = plant("mistyped password", "LEAKCANARY-mistyped-password-93ad27");
+            record("POST /api/v1/auth/token", "nobody", json(null, Map.of("email", viewerEmail, "password", wrong)),
+                    "POST", "/api/v1/auth/token").then().statusCode(401);
+            RequestSpecification login = Browser.Csrf.fetch().form().formParam("email", viewerEmail)
+                    .formParam("password", wrong).formParam("next", "/admin/settings");
+            record("POST /login", "nobody", login, "POST", "/login").then().statusCode(401);
+            String viewerBearer = bearer("viewer", viewerEmail, viewerPassword);
+
+            String pageUser = Browser.uniqueEmail("leak-page-user");
+            Response users = page("GET /admin/users", "/admin/users");
+            postForm("POST /admin/users", users, "/admin/users", Map.of("email", pageUser,
+                    "password", plant("user password (page)", "LEAKCANARY-page-user-password-c0ffee12"),
+                    "role", "viewer")).then().statusCode(303);
+            long pageUserId = given().auth().oauth2(adminBearer).get("/api/v1/users").jsonPath()
+                    .getLong("find { it.email == '" + pageUser + "' }.id");
+            users = page("GET /admin/users", "/admin/users");
+            postForm("POST /admin/users/{id}", users, "/admin/users/" + pageUserId,
+                    Map.of("action", "role", "role", "admin")).then().statusCode(303);
+
+            Response created = json(adminBearer, Map.of("name", "leak-rest-token", "role", "viewer"))
+                    .post("/api/v1/tokens");
+            created.then().statusCode(201);
+            String restToken = plant("API token (REST)", created.jsonPath().getString("token"));
+            exchanges.add(exchange("POST /api/v1/tokens", "admin", "POST", "/api/v1/tokens", created,
+                    Set.of("API token (REST)")));
+            get("GET /api/v1/settings", "REST token", "/api/v1/settings", null, restToken);
+            record("DELETE /api/v1/tokens/{id}", "admin", given().auth().oauth2(adminBearer),
+                    "DELETE", "/api/v1/tokens/" + created.jsonPath().getLong("id")).then().statusCode(200);
+
+            users = page("GET /admin/users", "/admin/users");
+            Response shown = formRequest(users, Map.of("name", "leak-page-token", "role", "viewer"))
+                    .post("/admin/users/tokens");
+            shown.then().statusCode(200);
+            Matcher token = NEW_TOKEN.matcher(shown.asString());
+            assertThat(token.find()).as("the new token is shown once on the page").isTrue();
+            plant("API token (page)", token.group(1).strip());
+            exchanges.add(exchange("POST /admin/users/tokens", "admin", "POST", "/admin/users/tokens", shown,
+                    Set.of("API token (page)")));
+            long pageTokenId = given().auth().oauth2(adminBearer).get("/api/v1/tokens").jsonPath()
+                    .getLong("find { it.name == 'leak-page-token' && it.revokedAt == null }.id");
+            users = page("GET /admin/users", "/admin/users");
+            postForm("POST /admin/users/tokens/{id}/revoke", users, "/admin/users/tokens/" + pageTokenId + "/revoke",
+                    Map.of()).then().statusCode(303);
+            return viewerBearer;
+        }
+
+        private void fetchRuntimeConfig() {
+            for (String url : List.of("/api/v1/internal/runtime-config", "/api/v1/internal/runtime-config?format=env")) {
+                Response response = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(url);
+                response.then().statusCode(200);
+                runtimeConfig.add(exchange("GET /api/v1/internal/runtime-config", "runtime", "GET", url, response, Set.of()));
+            }
+        }
+
+        /** Every concrete URL of a GET route: its path parameters filled with real values, plus its queries. */
+        private static List<String> urls(String route) {
+            List<String> paths = new ArrayList<>(List.of(route.substring(4)));
+            Matcher m = TEMPLATE.matcher(route);
+            while (m.find()) {
+                List<String> values = PATH_VALUES.get(m.group(1));
+                assertThat(values).as(route + " has the path parameter {" + m.group(1) + "}: give the leak test "
+                        + "real values for it in LeakTest.PATH_VALUES").isNotNull();
+                List<String> filled = new ArrayList<>();
+                for (String path : paths) {
+                    values.forEach(v -> filled.add(path.replace(m.group(), v)));
+                }
+                paths = filled;
+            }
+            List<String> urls = new ArrayList<>(paths);
+            for (String query : QUERIES.getOrDefault(route, List.of())) {
+                urls.add(paths.get(0) + query);
+            }
+            return urls;
+        }
+
+        private String signIn(String who, String email, String password) {
+            RequestSpecification login = Browser.Csrf.fetch().form().formParam("email", email)
+                    .formParam("password", password).formParam("next", "/admin/settings");
+            Response response = record("POST /login", who, login, "POST", "/login");
+            response.then().statusCode(303);
+            return response.getCookie(SessionTokens.SESSION_COOKIE);
+        }
+
+        private String bearer(String who, String email, String password) {
+            Response response = record("POST /api/v1/auth/token", who,
+                    json(null, Map.of("email", email, "password", password)), "POST", "/api/v1/auth/token");
+            response.then().statusCode(200);
+            return response.jsonPath().getString("access_token");
+        }
+
+        private long version(String kind) {
+            Response response = get("GET /api/v1/settings/{kind}", "admin", "/api/v1/settings/" + kind, null, adminBearer);
+            response.then().statusCode(200);
+            return Long.parseLong(response.header("ETag").replace("\"", ""));
+        }
+
+        private Response putSetting(String kind, long version, Map<String, String> body) {
+            return record("PUT /api/v1/settings/{kind}", "admin",
+                    json(adminBearer, body).header("If-Match", "\"" + version + "\""), "PUT", "/api/v1/settings/" + kind);
+        }
+
+        private Response page(String route, String url) {
+            Response response = get(route, "admin", url, adminSession, adminBearer);
+            response.then().statusCode(200);
+            return response;
+        }
+
+        /** A form posted the way a browser does after loading {@code form}: its CSRF pair and, if any, its version. */
+        private Response postForm(String route, Response form, String action, Map<String, String> fields) {
+            return record(route, "admin", formRequest(form, fields), "POST", action);
+        }
+
+        private RequestSpecification formRequest(Response form, Map<String, String> fields) {
+            String html = form.asString();
+            RequestSpecification request = given().redirects().follow(false).contentType(ContentType.URLENC)
+                    .cookie(SessionTokens.SESSION_COOKIE, adminSession).cookies(form.getCookies())
+                    .formParam("csrf-token", Browser.tokenIn(html));
+            Matcher version = Pattern.compile("name=\"version\" value=\"(\\d+)\"").matcher(html);
+            if (version.find() && !fields.containsKey("version")) {
+                request.formParam("version", version.group(1));
+            }
+            fields.forEach(request::formParam);
+            return request;
+        }
+
+        private Response get(String route, String who, String url, String session, String bearer) {
+            RequestSpecification request = given().redirects().follow(false);
+            if (url.startsWith("/api/")) {
+                request.auth().oauth2(bearer);
+            } else if (session != null) {
+                request.cookie(SessionTokens.SESSION_COOKIE, session);
+            }
+            return record(route, who, request, "GET", url);
+        }
+
+        private static RequestSpecification json(String bearer, Map<String, ?> body) {
+            RequestSpecification request = given().redirects().follow(false).contentType(ContentType.JSON).body(body);
+            return bearer == null ? request : request.auth().oauth2(bearer);
+        }
+
+        private Response record(String route, String who, RequestSpecification request, String method, String url) {
+            Response response = request.redirects().follow(false).request(method, url);
+            exchanges.add(exchange(route, who, method, url, response, Set.of()));
+            return response;
+        }
+
+        private static Exchange exchange(String route, String who, String method, String url, Response response,
+                Set<String> mayCarry) {
+            String text = response.getStatusLine() + "\n" + response.getHeaders() + "\n\n" + response.asString();
+            return new Exchange(route, who, method, url, response.statusCode(), text, mayCarry);
+        }
+    }
+
+    /** The non-secret fields of a valid setting of each kind. */
+    static Map<String, String> routing(ProviderKind kind) {
+        switch (kind) {
+            case LLM:
+                return Map.of("provider", "openai", "model", MODEL, "baseUrl", "https://api.openai.com/v1");
+            case STT:
+                return Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US");
+            case TTS:
+                return Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2");
+            case TELEPHONY:
+                return Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "fromNumber", "+14155550100", "whatsappFrom", "whatsapp:+14155550101");
+            default:
+                throw new IllegalArgumentException("the leak test has no valid setting of kind " + kind.id()
+                        + ": add one to LeakTest.routing");
+        }
+    }
+
+    static List<SettingField> secretFields(ProviderKind kind) {
+        return kind.fields().stream().filter(SettingField::secret).toList();
+    }
+
+    /** {@code "<planted name> in <where>"} for every planted value the text holds, but those it may carry. */
+    static List<String> hits(Map<String, String> planted, String text, Set<String> mayCarry, String where) {
+        List<String> hits = new ArrayList<>();
+        planted.forEach((name, value) -> {
+            if (!mayCarry.contains(name) && text.contains(value)) {
+                hits.add(name + " in " + where);
+            }
+        });
+        return hits;
+    }
+}
