@@ -65,8 +65,8 @@ class LeakTest {
     /** More URLs of a GET route than its bare path: flashes, filters, pages. */
     static final Map<String, List<String>> QUERIES = Map.of(
             "GET /admin/settings", List.of("?saved=llm", "?rolledBack=llm"),
-            "GET /admin/audit", List.of("?kind=setting.save", "?kind=setting.rollback", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
-            "GET /api/v1/audit", List.of("?kind=setting.save", "?kind=setting.rollback", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
+            "GET /admin/audit", List.of("?kind=llm", "?kind=telephony", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
+            "GET /api/v1/audit", List.of("?kind=llm", "?kind=telephony", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
             "GET /admin/users", List.of("?done=token-revoked", "?done=user-added"),
             "GET /login", List.of("?next=/admin/settings"));
 
