@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmarks GET /api/v1/internal/runtime-config against /q/health/live in the same run: the packaged jar on the
+# embedded PostgreSQL, every provider kind saved over REST so the endpoint returns real pairs, then wrk (Debian's;
+# installed with apt when missing) on each URL with the same threads, connections and duration, loopback only.
+# Prints requests/s and p99 latency of each and the ratio runtime-config / health. Builds nothing: run
+# ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=$PWD/target/quarkus-app/quarkus-run.jar
+[ -f "$jar" ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
+threads=${THREADS:-2} connections=${CONNECTIONS:-32} duration=${DURATION:-20s} warmup=${WARMUP:-5s} port=${PORT:-18090}
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
+work=$(mktemp -d); chmod 755 "$work"   # the embedded PostgreSQL runs as nobody when this runs as root
+pid=
+cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
+export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
+export PROVISIONER_INTERNAL_TOKEN=$(openssl rand -hex 24)
+export HTTP_PORT=$port EMBEDDED_DATABASE_DIR="$work/pg" LOG_LEVEL=WARN
+base=http://127.0.0.1:$port
+
+(cd "$work" && exec java -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
+until curl -fs "$base/q/health/ready" >/dev/null 2>&1; do
+  kill -0 "$pid" 2>/dev/null || { echo "Keyhouse exited early:" >&2; tail -20 "$work/keyhouse.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+admin=$(curl -fs -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$SYSTEM_ADMIN_EMAIL\",\"password\":\"$SYSTEM_ADMIN_PASSWORD\"}" "$base/api/v1/auth/token" |
+  sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+[ -n "$admin" ] || { echo "could not sign in as the bootstrap admin" >&2; exit 1; }
+save() { # kind json
+  local etag
+  etag=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $admin" "$base/api/v1/settings/$1" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -H "If-Match: $etag" -d "$2" "$base/api/v1/settings/$1"
+}
+save llm "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"apiKey\":\"sk-bench-$(openssl rand -hex 16)\"}"
+save stt "{\"provider\":\"deepgram\",\"model\":\"nova-3\",\"language\":\"en-US\",\"apiKey\":\"dg-bench-$(openssl rand -hex 16)\"}"
+save tts "{\"provider\":\"elevenlabs\",\"voice\":\"Rachel\",\"apiKey\":\"el-bench-$(openssl rand -hex 16)\"}"
+save telephony "{\"accountSid\":\"AC$(openssl rand -hex 16)\",\"authToken\":\"$(openssl rand -hex 16)\",\"fromNumber\":\"+14155550100\"}"
+
+auth="Authorization: Bearer $PROVISIONER_INTERNAL_TOKEN"
+body=$(curl -fs -H "$auth" "$base/api/v1/internal/runtime-config")
+pairs=$(printf '%s' "$body" | grep -o '"[A-Z_]*":' | wc -l)
+printf '%s' "$body" | grep -q '"LLM_API_KEY":"sk-bench-' || { echo "runtime-config has no LLM_API_KEY: $body" >&2; exit 1; }
+
+run() { # name url [header]; prints "rps p99"
+  local out
+  wrk -t"$threads" -c"$connections" -d"$warmup" ${3:+-H "$3"} "$2" >/dev/null
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency ${3:+-H "$3"} "$2")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "$1: wrk saw errors:" >&2; echo "$out" >&2; exit 1; fi
+  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+echo "Keyhouse $(basename "$jar") on the embedded PostgreSQL, $(nproc) CPU(s) shared with wrk; runtime-config returns $pairs pairs"
+echo "wrk: $threads threads, $connections connections, $warmup warm-up then $duration per URL"
+read -r rc_rps rc_p99 <<<"$(run runtime-config "$base/api/v1/internal/runtime-config" "$auth")"
+read -r hl_rps hl_p99 <<<"$(run health "$base/q/health/live")"
+printf '%-34s %12s %10s\n' "endpoint" "requests/s" "p99"
+printf '%-34s %12s %10s\n' "GET /api/v1/internal/runtime-config" "$rc_rps" "$rc_p99"
+printf '%-34s %12s %10s\n' "GET /q/health/live" "$hl_rps" "$hl_p99"
+awk -v a="$rc_rps" -v b="$hl_rps" 'BEGIN { printf "ratio runtime-config / health: %.2f of the requests per second\n", a / b }'
