@@ -51,8 +51,12 @@ public class SessionView {
                 return association.getIdentity();
             }
             return context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
-        } catch (AuthenticationException refused) {
-            return null;
+        } catch (RuntimeException e) {
+            // AuthenticationException is an interface (quarkus-security 2.2): it cannot be caught by type
+            if (e instanceof AuthenticationException) {
+                return null;
+            }
+            throw e;
         }
     }
 }
