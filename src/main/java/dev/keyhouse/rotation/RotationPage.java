@@ -18,6 +18,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -71,24 +73,22 @@ public class RotationPage {
         return Templates.page$job(jobs.report(id));
     }
 
-    /** The Start button: post, then redirect to the page showing the job. */
+    /**
+     * The Start button posts a form (with its CSRF token) and is redirected to the page showing the job. A script
+     * may post here too, with a bearer token and no body: it gets the API's 202 answer.
+     */
     @POST
-    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response startFromForm() {
+    public Response start(@Context HttpHeaders headers) {
+        MediaType type = headers.getMediaType();
+        if (type == null || !type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) {
+            return RotationResource.Started.response(jobs.start(Identities.actor(identity)));
+        }
         try {
             return shown(jobs.start(Identities.actor(identity)), "started");
         } catch (Conflict running) {
             return alreadyRunning(running);
         }
-    }
-
-    /** A script may post here too, with a bearer token and no body: it gets the API's 202 answer. */
-    @POST
-    @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed(Role.ADMIN_NAME)
-    public Response start() {
-        return RotationResource.Started.response(jobs.start(Identities.actor(identity)));
     }
 
     @POST

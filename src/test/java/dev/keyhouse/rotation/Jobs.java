@@ -2,7 +2,12 @@ package dev.keyhouse.rotation;
 
 import static io.restassured.RestAssured.given;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
+
+import javax.sql.DataSource;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -52,6 +57,34 @@ final class Jobs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Holds a job where it is: a row lock on its {@code rotation_jobs} row, which every batch updates, so the job
+     * cannot commit another batch nor finish until the hold is closed. Makes "while a job runs" deterministic.
+     */
+    static Hold hold(DataSource db, long id) {
+        try {
+            Connection connection = db.getConnection();
+            connection.setAutoCommit(false);
+            try (PreparedStatement lock = connection.prepareStatement("SELECT id FROM rotation_jobs WHERE id = ? FOR UPDATE")) {
+                lock.setLong(1, id);
+                lock.executeQuery().close();
+            }
+            return new Hold(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Closing it lets the job go on. */
+    record Hold(Connection connection) implements AutoCloseable {
+
+        @Override
+        public void close() throws SQLException {
+            connection.rollback();
+            connection.close();
         }
     }
 }
