@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -186,6 +187,7 @@ class RotationTest {
             assertThat(second.contentType()).startsWith("application/problem+json");
             assertThat(second.jsonPath().getLong("runningJob")).isEqualTo(running);
             assertThat(second.jsonPath().getString("detail")).contains("rotation job " + running + " is running");
+            assertThat(second.jsonPath().getMap("")).containsOnlyKeys("type", "title", "status", "detail", "runningJob");
 
             Response viaPage = given().auth().oauth2(admin).contentType(ContentType.JSON).redirects().follow(false)
                     .post(RotationPage.PATH);
@@ -364,6 +366,29 @@ class RotationTest {
                 .isGreaterThanOrEqualTo(4);
         assertThat(metric(metrics, "keyhouse_rotation_job_running")).isZero();
         assertThat(metric(metrics, "keyhouse_rotation_job_scanned")).isEqualTo(metric(metrics, "keyhouse_rotation_job_total"));
+    }
+
+    @Test
+    @Order(8)
+    void aRunningJobIsInterruptedOnlyOnceNoReplicaHoldsTheJobLock() throws Exception {
+        long ghost = Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
+                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, 100, 40, 40,"
+                + " now() - interval '1 minute') RETURNING id", NEW_KEY_ID).get(0));
+        try (Connection otherReplica = db.getConnection(); Statement lock = otherReplica.createStatement()) {
+            lock.execute("SELECT pg_advisory_lock(" + JobLock.KEY + ")");
+            assertThat(Jobs.report(admin, ghost).getString("state")).as("its replica holds the lock").isEqualTo("running");
+            Response start = Jobs.start(admin);
+            assertThat(start.statusCode()).isEqualTo(409);
+            assertThat(start.jsonPath().getLong("runningJob")).isEqualTo(ghost);
+            lock.execute("SELECT pg_advisory_unlock(" + JobLock.KEY + ")");
+        }
+        JsonPath looked = Jobs.report(admin, ghost);
+        assertThat(looked.getString("state")).as("nobody holds the lock: its process died").isEqualTo("interrupted");
+        assertThat(looked.getString("finishedAt")).as("when it was last seen alive").isNotNull();
+        assertThat(looked.getLong("rewritten")).isEqualTo(40);
+        assertThat(looked.getString("nextStep")).contains("was interrupted", "Start the job again to finish");
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ?", "job " + ghost))
+                .containsExactly("system rotation.interrupted");
     }
 
     private static long metric(String metrics, String series) {
