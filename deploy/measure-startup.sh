@@ -7,7 +7,7 @@ jar=target/quarkus-app/quarkus-run.jar
 [ -f "$jar" ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
 runs=${1:-3}
 work=$(mktemp -d); chmod 755 "$work"; trap 'rm -rf "$work"' EXIT
-export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
+export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32) SYSTEM_ADMIN_PASSWORD=$(openssl rand -base64 18)
 port=18080; export HTTP_PORT=$port EMBEDDED_DATABASE_DIR="$work/pg"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 for i in $(seq 1 "$runs"); do

@@ -99,4 +99,28 @@ public final class Profiles {
             return rotation(ROTATION_NEW_KEY, "");
         }
     }
+
+    /** Sessions signed with HS512 and a 64-byte key (JWT_ALGORITHM=HS512). */
+    public static final class Hs512Sessions implements QuarkusTestProfile {
+
+        public static final String KEY = java.util.Base64.getEncoder().encodeToString(
+                "test-only-hs512-signing-key-that-is-sixty-four-bytes-long-xxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("keyhouse.jwt.algorithm", "HS512", "keyhouse.jwt.key", KEY, "keyhouse.jwt.previous-key", "");
+        }
+    }
+
+    /** A host with OPENAI_API_KEY set, to seed the llm setting on start. */
+    public static final class WithBootstrapOpenAiKey implements QuarkusTestProfile {
+
+        /** A test-only value; it must never show up outside the sealed value. */
+        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("keyhouse.bootstrap.openai-api-key", OPENAI_KEY);
+        }
+    }
 }

@@ -18,6 +18,7 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
     public static final String JWT_PREVIOUS_KEY = "dGVzdC1zdWl0ZS1wcmV2aW91cy1qd3Qta2V5LTMyYnk=";
     public static final String ADMIN_EMAIL = "admin@keyhouse.test";
     public static final String ADMIN_PASSWORD = "test-admin-password-1";
+    public static final String RUNTIME_CONFIG_TOKEN = "test-runtime-config-token-5d1f08";
 
     @Override
     public Map<String, String> start() {
@@ -28,6 +29,7 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
                 "keyhouse.jwt.previous-key", JWT_PREVIOUS_KEY,
                 "keyhouse.admin.email", ADMIN_EMAIL,
                 "keyhouse.admin.password", ADMIN_PASSWORD,
+                "keyhouse.runtime-config.token", RUNTIME_CONFIG_TOKEN,
                 // entities and Flyway migrations must agree: a drift fails every test run, not production
                 "quarkus.hibernate-orm.schema-management.strategy", "validate");
     }

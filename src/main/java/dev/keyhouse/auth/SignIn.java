@@ -44,20 +44,23 @@ public class SignIn {
     @Transactional
     public Outcome attempt(String email, String password, String address) {
         String account = email == null ? "" : email.strip();
+        Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
+        // What was typed is named only when it is a real account: a password pasted into the e-mail field must
+        // not reach the log or the audit table.
+        String named = user.map(u -> u.email).orElse("an unknown account");
         Optional<Duration> wait = throttle.retryAfter(account, address);
         if (wait.isPresent()) {
-            LOG.warnf("sign-in throttled for account %s from %s: retry after %ds", account, address, wait.get().toSeconds());
-            audit.record(Audit.Entry.of("anonymous", "sign-in.throttled", "auth", account).detail("from " + address));
+            LOG.warnf("sign-in throttled for %s from %s: retry after %ds", named, address, wait.get().toSeconds());
+            audit.record(Audit.Entry.of("anonymous", "sign-in.throttled", "auth", named).detail("from " + address));
             return new Outcome.Throttled(wait.get());
         }
-        Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
         if (user.isEmpty()) {
             Passwords.spendTimeOfACheck(password);
         }
         if (user.isEmpty() || user.get().disabled || !Passwords.matches(password, user.get().passwordHash)) {
             throttle.recordFailure(account, address);
-            LOG.infof("sign-in failed for account %s from %s", account, address);
-            audit.record(Audit.Entry.of("anonymous", "sign-in.failed", "auth", account).detail("from " + address));
+            LOG.infof("sign-in failed for %s from %s", named, address);
+            audit.record(Audit.Entry.of("anonymous", "sign-in.failed", "auth", named).detail("from " + address));
             return new Outcome.Rejected();
         }
         throttle.recordSuccess(account);

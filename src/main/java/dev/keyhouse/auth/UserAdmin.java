@@ -9,6 +9,7 @@ import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 /**
@@ -66,7 +67,9 @@ public class UserAdmin {
         errors.throwIfAny();
         boolean losesAdmin = user.role == Role.ADMIN && !user.disabled
                 && (Boolean.TRUE.equals(disabled) || (role != null && role != Role.ADMIN));
-        if (losesAdmin && User.count("role = ?1 and disabled = false", Role.ADMIN) <= 1) {
+        // lock the enabled administrators, so two admins disabling each other at once cannot leave none
+        if (losesAdmin && User.find("role = ?1 and disabled = false", Role.ADMIN)
+                .withLock(LockModeType.PESSIMISTIC_WRITE).list().size() <= 1) {
             errors.add(Boolean.TRUE.equals(disabled) ? "disabled" : "role",
                     "this is the last enabled administrator; add another administrator first").throwIfAny();
         }

@@ -1,5 +1,6 @@
 package dev.keyhouse.config;
 
+import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
 import static dev.keyhouse.config.EnvVar.Format.EMAIL;
 import static dev.keyhouse.config.EnvVar.Format.INTEGER;
@@ -76,8 +77,8 @@ public final class EnvCatalog {
                     "E-mail of the bootstrap administrator created on first start.",
                     false, false, "admin@keyhouse.local", EMAIL),
             new EnvVar(SYSTEM_ADMIN_PASSWORD, "keyhouse.admin.password",
-                    "Password of the bootstrap administrator; changing it resets that account's password at the next start.",
-                    false, true, null, TEXT),
+                    "Password of the bootstrap administrator (at least 12 characters); changing it resets that account's password at the next start.",
+                    true, true, null, ADMIN_PASSWORD),
             // Runtimes
             new EnvVar("PROVISIONER_INTERNAL_TOKEN", "keyhouse.runtime-config.token",
                     "Bearer token runtimes present to fetch their provider configuration; unset disables that endpoint.",

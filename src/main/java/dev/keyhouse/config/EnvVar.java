@@ -27,6 +27,8 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         PORT,
         EMAIL,
         DATABASE_URL,
+        /** A password bcrypt can take whole: 12 characters to 72 bytes. */
+        ADMIN_PASSWORD,
         JWT_ALGORITHM,
         LOG_LEVEL
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.keyhouse.auth.Passwords;
 import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
 
@@ -66,6 +67,7 @@ public final class StartupCheck {
     private static String howToSet(EnvVar variable) {
         return switch (variable.format()) {
             case KEY_32_BYTES, SIGNING_KEY -> GENERATE_KEY;
+            case ADMIN_PASSWORD -> "choose a password of 12 or more characters, e.g. openssl rand -base64 18";
             default -> "set it to " + variable.purpose().toLowerCase(Locale.ROOT);
         };
     }
@@ -87,6 +89,7 @@ public final class StartupCheck {
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
             case DATABASE_URL -> databaseUrlProblem(name, value);
+            case ADMIN_PASSWORD -> Optional.ofNullable(Passwords.problem(value)).map(p -> name + " " + p);
             case JWT_ALGORITHM -> ALGORITHMS.contains(value) ? Optional.empty()
                     : Optional.of(name + " must be one of HS256, HS384, HS512");
             case LOG_LEVEL -> LOG_LEVELS.contains(value.toUpperCase(Locale.ROOT)) ? Optional.empty()

@@ -25,7 +25,7 @@ public class SecretFingerprints {
 
     /** Purpose of the fingerprint key's row. */
     public static final String PURPOSE = "keyhouse/fingerprint-key";
-    /** Well-known id of that row, so replicas starting together converge on one key. */
+    /** Well-known id of the first generation's row, so replicas starting together converge on one key. */
     public static final UUID KEY_ROW_ID = UUID.fromString("6b657968-6f75-4365-8000-000000000001");
 
     private static final Logger LOG = Logger.getLogger(SecretFingerprints.class);
@@ -59,28 +59,59 @@ public class SecretFingerprints {
         return loaded;
     }
 
-    /** Inserts a new key unless the row exists (another replica may win), then reads whichever key is stored. */
+    /**
+     * Uses the newest fingerprint key this ring can read. When none can be read (the key it was sealed under is
+     * gone for good), a new generation is created beside the old row, which is never overwritten: the app stays
+     * usable, and supplying the old key later makes nothing worse. Replicas converge because each generation's row
+     * id is fixed and inserted with ON CONFLICT DO NOTHING.
+     */
     Fingerprints loadOrCreate() {
-        Ciphertext candidate = cipher.seal(KEY_ROW_ID, PURPOSE,
-                Base64.getEncoder().encodeToString(Fingerprints.newKey()));
+        @SuppressWarnings("unchecked")
+        java.util.List<SealedValue> rows = em.createQuery(
+                "from SealedValue where purpose = :purpose order by id desc", SealedValue.class)
+                .setParameter("purpose", PURPOSE).getResultList();
+        for (SealedValue row : rows) {
+            Opened opened = cipher.open(row.id, row.purpose, row.ciphertext);
+            if (opened instanceof Opened.Plaintext plaintext) {
+                return new Fingerprints(Base64.getDecoder().decode(plaintext.value()));
+            }
+            Opened.Unreadable unreadable = (Opened.Unreadable) opened;
+            LOG.warnf("the fingerprint key in sealed value %s cannot be read: %s%s", row.id, unreadable.message(),
+                    hint(unreadable.reason()));
+        }
+        UUID next = generation(rows.isEmpty() ? 1 : generationOf(rows.get(0).id) + 1);
+        Ciphertext candidate = cipher.seal(next, PURPOSE, Base64.getEncoder().encodeToString(Fingerprints.newKey()));
         int inserted = em.createNativeQuery("INSERT INTO sealed_values (id, purpose, key_id, ciphertext)"
                         + " VALUES (:id, :purpose, :keyId, :ciphertext) ON CONFLICT (id) DO NOTHING")
-                .setParameter("id", KEY_ROW_ID)
+                .setParameter("id", next)
                 .setParameter("purpose", PURPOSE)
                 .setParameter("keyId", candidate.keyId())
                 .setParameter("ciphertext", candidate.bytes())
                 .executeUpdate();
-        if (inserted == 1) {
-            LOG.infof("fingerprint key created in sealed value %s", KEY_ROW_ID);
+        if (inserted == 1 && !rows.isEmpty()) {
+            LOG.warnf("created a new fingerprint key in sealed value %s: fingerprints made from now on differ from"
+                    + " earlier ones (audit entries keep theirs)", next);
+        } else if (inserted == 1) {
+            LOG.infof("fingerprint key created in sealed value %s", next);
         }
-        SealedValue row = em.find(SealedValue.class, KEY_ROW_ID);
+        em.clear();
+        SealedValue row = em.find(SealedValue.class, next);
         Opened opened = cipher.open(row.id, row.purpose, row.ciphertext);
         if (opened instanceof Opened.Plaintext plaintext) {
             return new Fingerprints(Base64.getDecoder().decode(plaintext.value()));
         }
-        Opened.Unreadable unreadable = (Opened.Unreadable) opened;
-        throw new IllegalStateException("the fingerprint key (sealed value " + KEY_ROW_ID + ", purpose " + PURPOSE
-                + ") cannot be read: " + unreadable.message() + hint(unreadable.reason()));
+        throw new IllegalStateException("the fingerprint key another replica just created in sealed value " + next
+                + " cannot be read: " + ((Opened.Unreadable) opened).message()
+                + "; every replica must run with the same CREDENTIAL_ENCRYPTION_KEY");
+    }
+
+    /** Row id of a generation of the fingerprint key: {@link #KEY_ROW_ID} with the generation in its last bits. */
+    static UUID generation(long number) {
+        return new UUID(KEY_ROW_ID.getMostSignificantBits(), (KEY_ROW_ID.getLeastSignificantBits() & ~0xFFFFFFFFL) | number);
+    }
+
+    private static long generationOf(UUID id) {
+        return id.getLeastSignificantBits() & 0xFFFFFFFFL;
     }
 
     private static String hint(Opened.Reason reason) {

@@ -12,7 +12,7 @@ import jakarta.ws.rs.core.Response;
 @Path("/admin")
 public class AdminHome {
 
-    static final String LANDING = "/admin/users";
+    static final String LANDING = "/admin/settings";
 
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})

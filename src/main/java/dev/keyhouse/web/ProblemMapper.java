@@ -67,7 +67,9 @@ public class ProblemMapper {
         return respond(request, Problem.of(403, "Forbidden", "your role does not allow this"));
     }
 
-    @ServerExceptionMapper
+    // MismatchedInputException is named too: quarkus-rest-jackson maps it itself (priority 5100, bodiless 400),
+    // and an exact type match at the default priority (5000) is what takes it over.
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class})
     public Response json(JsonProcessingException e, HttpServerRequest request) {
         String field = e instanceof JsonMappingException m ? path(m) : "";
         String message;
@@ -86,6 +88,10 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, HttpServerRequest request) {
+        // quarkus-rest-jackson wraps unparseable JSON in a plain 400; name the body like any other JSON problem
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return json(json, request);
+        }
         int status = e.getResponse().getStatus();
         if (status < 400) {
             return e.getResponse();

@@ -52,7 +52,6 @@ public class SessionView {
             }
             return context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
         } catch (RuntimeException e) {
-            // AuthenticationException is an interface (quarkus-security 2.2): it cannot be caught by type
             if (e instanceof AuthenticationException) {
                 return null;
             }

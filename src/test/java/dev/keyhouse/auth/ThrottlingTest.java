@@ -43,8 +43,8 @@ class ThrottlingTest {
             // locked for the account, whatever address asks next, even with the right password
             assertThrottled(tokenRequest(email, Browser.PASSWORD, "198.51.100.12"));
 
-            assertThat(log.text()).contains("sign-in throttled for account " + email)
-                    .contains("sign-in failed for account " + email)
+            assertThat(log.text()).contains("sign-in throttled for " + email)
+                    .contains("sign-in failed for " + email)
                     .doesNotContain(planted).doesNotContain(Browser.PASSWORD);
         }
         assertThat(Rows.containing(db, planted)).as("the database").isEmpty();
@@ -67,7 +67,7 @@ class ThrottlingTest {
             assertThat(locked.getCookie(SessionTokens.SESSION_COOKIE)).as("no session for a throttled attempt").isNull();
             assertThat(locked.asString()).contains("Too many failed sign-ins").doesNotContain(planted);
 
-            assertThat(log.text()).contains("sign-in throttled for account " + email)
+            assertThat(log.text()).contains("sign-in throttled for " + email)
                     .doesNotContain(planted).doesNotContain(Browser.PASSWORD);
         }
     }
@@ -85,11 +85,22 @@ class ThrottlingTest {
             }
             assertThrottled(tokenRequest(victim, Browser.PASSWORD, address));
             assertThrottled(formRequest(Browser.Csrf.fetch(), victim, Browser.PASSWORD, address));
-            assertThat(log.text()).contains("sign-in throttled for account " + victim + " from " + address)
+            assertThat(log.text()).contains("sign-in throttled for " + victim + " from " + address)
                     .doesNotContain(planted);
         }
         // another address is not affected
         tokenRequest(victim, Browser.PASSWORD, "203.0.113.78").then().statusCode(200);
+    }
+
+    @Test
+    void aPasswordTypedIntoTheEmailFieldIsNeitherLoggedNorAudited() {
+        String planted = plantedPassword();
+        try (LogCapture log = LogCapture.install()) {
+            tokenRequest(planted, planted, "198.51.100.31").then().statusCode(401);
+            assertThat(log.text()).contains("sign-in failed for an unknown account from 198.51.100.31")
+                    .doesNotContain(planted);
+        }
+        assertThat(Rows.containing(db, planted)).as("the database, audit table included").isEmpty();
     }
 
     private static Response tokenRequest(String email, String password, String from) {

@@ -66,7 +66,7 @@ public final class KeyhouseProcess implements AutoCloseable {
         env.remove("TEST_DATABASE_URL");
         env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("PG"));
         Map<String, String> keys = Map.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, randomKey(), EnvCatalog.JWT_SECRET_KEY,
-                randomKey());
+                randomKey(), EnvCatalog.SYSTEM_ADMIN_PASSWORD, randomKey());
         env.putAll(keys);
         env.put("HTTP_PORT", String.valueOf(port));
         if (dataDirectory != null) {

@@ -22,11 +22,13 @@ class StartupCheckIT {
     void withoutKeysItExitsWithOneMessageNamingEachVariable() throws Exception {
         Path data = workDir.resolve("data");
         try (KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, data, "no-keys.log",
-                Map.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, "", EnvCatalog.JWT_SECRET_KEY, ""))) {
+                Map.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, "", EnvCatalog.JWT_SECRET_KEY, "",
+                        EnvCatalog.SYSTEM_ADMIN_PASSWORD, ""))) {
             assertThat(keyhouse.awaitExit(Duration.ofSeconds(60))).as("exit status").isEqualTo(KeyhouseMain.EXIT_CONFIGURATION);
             String output = keyhouse.logText();
-            assertThat(output).contains("Keyhouse cannot start: 2 configuration problems",
-                    "CREDENTIAL_ENCRYPTION_KEY is not set", "JWT_SECRET_KEY is not set", "openssl rand -base64 32");
+            assertThat(output).contains("Keyhouse cannot start: 3 configuration problems",
+                    "CREDENTIAL_ENCRYPTION_KEY is not set", "JWT_SECRET_KEY is not set",
+                    "SYSTEM_ADMIN_PASSWORD is not set", "openssl rand -base64 32");
             assertThat(output).as("one message, no stack trace").doesNotContain("Exception", "\tat ");
             assertThat(data).as("no database was started").doesNotExist();
         }

@@ -24,21 +24,22 @@ class StartupCheckTest {
         Map<String, String> env = new HashMap<>();
         env.put("CREDENTIAL_ENCRYPTION_KEY", KEY_A);
         env.put("JWT_SECRET_KEY", KEY_B);
+        env.put("SYSTEM_ADMIN_PASSWORD", "a-long-enough-password");
         return env;
     }
 
     @Test
-    void theTwoKeysAreEnoughInProduction() {
+    void theTwoKeysAndTheAdminPasswordAreEnoughInProduction() {
         assertThat(problems(validEnv(), true)).isEmpty();
     }
 
     @Test
     void missingRequiredKeysAreAllListedInOneMessageWithTheFix() {
         List<String> problems = problems(Map.of(), true);
-        assertThat(problems).hasSize(2);
+        assertThat(problems).hasSize(3);
         String message = StartupCheck.message(problems);
         assertThat(message).contains("CREDENTIAL_ENCRYPTION_KEY is not set", "JWT_SECRET_KEY is not set",
-                "openssl rand -base64 32", "2 configuration problems");
+                "SYSTEM_ADMIN_PASSWORD is not set", "openssl rand -base64 32", "3 configuration problems");
     }
 
     @Test
@@ -79,6 +80,14 @@ class StartupCheckTest {
         assertThat(StartupCheck.message(problems(env, true))).contains("at least 64 random bytes");
         env.put("JWT_ALGORITHM", "RS256");
         assertThat(StartupCheck.message(problems(env, true))).contains("JWT_ALGORITHM must be one of HS256, HS384, HS512");
+    }
+
+    @Test
+    void aShortAdminPasswordIsRefusedWithoutBeingPrinted() {
+        Map<String, String> env = validEnv();
+        env.put("SYSTEM_ADMIN_PASSWORD", "short-pw");
+        assertThat(StartupCheck.message(problems(env, true)))
+                .contains("SYSTEM_ADMIN_PASSWORD must be at least 12 characters").doesNotContain("short-pw");
     }
 
     @Test

@@ -129,7 +129,7 @@ class SealedValuesTest {
 
         assertThat(first).matches("[0-9a-f]{8}").isEqualTo(fingerprints.of(SECRET));
         assertThat(fingerprints.of(SECRET + "x")).isNotEqualTo(first);
-        SealedValue keyRow = stored(SecretFingerprints.KEY_ROW_ID);
+        SealedValue keyRow = readableKeyRow();
         assertThat(keyRow.purpose).isEqualTo(SecretFingerprints.PURPOSE);
         assertThat(keyRow.keyId).isEqualTo(cipher.keyRing().currentKeyId());
         Opened opened = sealedValues.open(keyRow);
@@ -141,7 +141,7 @@ class SealedValuesTest {
 
     @Test
     void replicasStartingTogetherConvergeOnOneFingerprintKey() throws Exception {
-        QuarkusTransaction.requiringNew().run(() -> SealedValue.deleteById(SecretFingerprints.KEY_ROW_ID));
+        QuarkusTransaction.requiringNew().run(() -> SealedValue.delete("purpose", SecretFingerprints.PURPOSE));
         int replicas = 4;
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(replicas);
@@ -167,22 +167,31 @@ class SealedValuesTest {
     }
 
     @Test
-    void fingerprintKeyUnderUnconfiguredKeyFailsNamingThatKey() {
-        // Make sure the row exists, then reseal it under a key this application does not have.
+    void anUnreadableFingerprintKeyIsLeftAloneAndANewGenerationIsUsed() {
+        QuarkusTransaction.requiringNew().run(() -> SealedValue.delete("purpose", SecretFingerprints.PURPOSE));
         QuarkusTransaction.requiringNew().call(fingerprints::loadOrCreate);
-        SealedValue original = stored(SecretFingerprints.KEY_ROW_ID);
+        UUID first = SecretFingerprints.generation(1);
         KeyRing foreign = KeyRing.of(KeyRing.generateKey(), List.of());
         Ciphertext underForeign = new CredentialCipher(foreign)
-                .seal(original.id, original.purpose, Base64.getEncoder().encodeToString(new byte[32]));
-        replaceKeyRow(underForeign.keyId(), underForeign.bytes());
-        try {
-            assertThatThrownBy(() -> QuarkusTransaction.requiringNew().call(fingerprints::loadOrCreate))
-                    .hasMessageContaining("written under key " + KeyRing.hex(foreign.currentKeyId())
-                            + ", which is not configured")
-                    .hasMessageContaining("CREDENTIAL_ENCRYPTION_KEY_PREVIOUS");
-        } finally {
-            replaceKeyRow(original.keyId, original.ciphertext);
-        }
+                .seal(first, SecretFingerprints.PURPOSE, Base64.getEncoder().encodeToString(new byte[32]));
+        replaceKeyRow(first, underForeign.keyId(), underForeign.bytes());
+
+        String fingerprint = QuarkusTransaction.requiringNew().call(fingerprints::loadOrCreate).of(SECRET);
+
+        assertThat(fingerprint).matches("[0-9a-f]{8}");
+        SealedValue untouched = stored(first);
+        assertThat(untouched.keyId).isEqualTo(underForeign.keyId());
+        assertThat(untouched.ciphertext).isEqualTo(underForeign.bytes());
+        assertThat(readableKeyRow().id).isEqualTo(SecretFingerprints.generation(2));
+        assertThat(QuarkusTransaction.requiringNew().call(fingerprints::loadOrCreate).of(SECRET))
+                .as("the new generation is used from now on").isEqualTo(fingerprint);
+    }
+
+    /** The fingerprint key row this application can read (the newest such generation). */
+    private SealedValue readableKeyRow() {
+        return QuarkusTransaction.requiringNew().call(() -> SealedValue.<SealedValue>list("purpose = ?1 order by id desc",
+                SecretFingerprints.PURPOSE).stream()
+                .filter(row -> sealedValues.open(row) instanceof Opened.Plaintext).findFirst().orElseThrow());
     }
 
     /** The row as committed; the test's request-scoped session would otherwise return cached entities. */
@@ -190,9 +199,9 @@ class SealedValuesTest {
         return QuarkusTransaction.requiringNew().call(() -> sealedValues.find(id).orElseThrow());
     }
 
-    private static void replaceKeyRow(long keyId, byte[] ciphertext) {
+    private static void replaceKeyRow(UUID id, long keyId, byte[] ciphertext) {
         QuarkusTransaction.requiringNew().run(() -> {
-            SealedValue row = SealedValue.findById(SecretFingerprints.KEY_ROW_ID);
+            SealedValue row = SealedValue.findById(id);
             row.keyId = keyId;
             row.ciphertext = ciphertext;
         });

@@ -1,0 +1,270 @@
+package dev.keyhouse.settings;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.sealed.SealedValue;
+import dev.keyhouse.sealed.SealedValues;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.FieldErrors;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * The global provider settings, shared by the settings pages and the REST API: reads with secrets summarised,
+ * version-checked saves that seal every new secret into a new sealed row, history and rollback, each change
+ * audited with fingerprints (never values) and announced as a {@link SettingSaved} inside its transaction.
+ */
+@ApplicationScoped
+public class ProviderSettings {
+
+    private static final Logger LOG = Logger.getLogger(ProviderSettings.class);
+
+    private final SealedValues sealedValues;
+    private final SecretFingerprints fingerprints;
+    private final Audit audit;
+    private final Event<SettingSaved> saved;
+    private final EntityManager em;
+
+    public ProviderSettings(SealedValues sealedValues, SecretFingerprints fingerprints, Audit audit,
+            Event<SettingSaved> saved, EntityManager em) {
+        this.sealedValues = sealedValues;
+        this.fingerprints = fingerprints;
+        this.audit = audit;
+        this.saved = saved;
+        this.em = em;
+    }
+
+    /** Every kind, in order, configured or not. */
+    @Transactional
+    public List<SettingState> list() {
+        List<SettingState> states = new ArrayList<>();
+        for (ProviderKind kind : ProviderKind.values()) {
+            states.add(state(row(kind)));
+        }
+        return states;
+    }
+
+    @Transactional
+    public SettingState get(ProviderKind kind) {
+        return state(row(kind));
+    }
+
+    /**
+     * Saves a new version of a kind. Non-secret fields are replaced; an empty secret keeps the stored one.
+     *
+     * @param input values by JSON name (see {@link SettingField#json()})
+     * @param expectedVersion the version the caller edited (its ETag); 0 for a kind never configured
+     * @throws StaleSetting when another save came first; nothing is written
+     * @throws dev.keyhouse.web.FieldErrors naming each invalid field; nothing is written
+     */
+    @Transactional
+    public SettingState save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor) {
+        ProviderSetting row = lock(kind);
+        checkVersion(kind, row, expectedVersion);
+        SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
+        SettingValues next = checked.values();
+        SettingField secret = kind.secretField();
+        String newPlaintext = checked.secrets().get(secret);
+        SecretSummary before = summary(row.values().secretRef(secret));
+        String newFingerprint = before.fingerprint();
+        if (newPlaintext != null) {
+            // always a new row: the rows older versions point at stay intact for rollback
+            SealedValue sealed = sealedValues.seal(kind.purpose(secret), newPlaintext);
+            next.setSecretRef(secret, sealed.id);
+            newFingerprint = fingerprints.of(newPlaintext);
+        }
+        List<String> changed = changedFields(kind, row.values(), next);
+        boolean secretChanged = newPlaintext != null && (before.needsReentry() || !before.configured()
+                || !Objects.equals(before.fingerprint(), newFingerprint));
+        long version = apply(row, next, actor, "save");
+        audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
+                .detail(changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed))
+                .fingerprints(before.fingerprint(), newFingerprint));
+        saved.fire(new SettingSaved(kind.id(), version, secretChanged));
+        LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);
+        return state(row);
+    }
+
+    /**
+     * Restores the previous version's fields and secret references as a new version.
+     *
+     * @param expectedVersion the version the caller saw, or null to skip that check
+     * @throws Conflict when there is no previous version
+     */
+    @Transactional
+    public SettingState rollback(ProviderKind kind, Long expectedVersion, String actor) {
+        ProviderSetting row = lock(kind);
+        if (expectedVersion != null) {
+            checkVersion(kind, row, expectedVersion);
+        }
+        long target = row.version - 1;
+        ProviderSettingVersion previous = target < 1 ? null : ProviderSettingVersion.of(kind, target).orElse(null);
+        if (previous == null) {
+            throw new Conflict(kind.id() + " settings have no previous version to roll back to");
+        }
+        SettingField secret = kind.secretField();
+        SecretSummary before = summary(row.values().secretRef(secret));
+        SettingValues next = previous.values().copy();
+        SecretSummary after = summary(next.secretRef(secret));
+        List<String> changed = changedFields(kind, row.values(), next);
+        boolean secretChanged = !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
+                && (before.needsReentry() || after.needsReentry()
+                        || !Objects.equals(before.fingerprint(), after.fingerprint()));
+        long version = apply(row, next, actor, "rollback");
+        audit.record(Audit.Entry.of(actor, "setting.rollback", kind.id(), kind.id() + " version " + version)
+                .detail("restores version " + target
+                        + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
+                .fingerprints(before.fingerprint(), after.fingerprint()));
+        saved.fire(new SettingSaved(kind.id(), version, secretChanged));
+        LOG.infof("%s settings rolled back to version %d as version %d by %s", kind.id(), target, version, actor);
+        return state(row);
+    }
+
+    /**
+     * Seeds the LLM setting from a host variable when it was never configured. Replicas starting together
+     * serialise on the row lock, so exactly one seeds it.
+     *
+     * @return whether this call seeded it
+     */
+    @Transactional
+    public boolean bootstrapLlm(String variable, String provider, String model, String apiKey) {
+        ProviderSetting row = lock(ProviderKind.LLM);
+        if (row.version > 0) {
+            return false;
+        }
+        Map<String, String> input = new LinkedHashMap<>();
+        input.put(SettingField.PROVIDER.json(), provider);
+        input.put(SettingField.MODEL.json(), model);
+        input.put(SettingField.API_KEY.json(), apiKey);
+        SettingRules.Checked checked;
+        try {
+            checked = SettingRules.check(ProviderKind.LLM, input, row.values());
+        } catch (FieldErrors e) {
+            // field names and messages only: the messages never quote a value
+            LOG.warnf("%s is set but cannot seed the llm setting: %s", variable, e.getMessage());
+            return false;
+        }
+        SettingValues next = checked.values();
+        SealedValue sealed = sealedValues.seal(ProviderKind.LLM.purpose(SettingField.API_KEY), apiKey.strip());
+        next.apiKeyId = sealed.id;
+        String fingerprint = fingerprints.of(apiKey.strip());
+        long version = apply(row, next, SYSTEM, "bootstrap");
+        audit.record(Audit.Entry.of(SYSTEM, "setting.bootstrap", ProviderKind.LLM.id(), "llm version " + version)
+                .detail("seeded from " + variable + ": provider " + next.provider + ", model " + next.model)
+                .fingerprints(null, fingerprint));
+        saved.fire(new SettingSaved(ProviderKind.LLM.id(), version, true));
+        LOG.infof("llm settings seeded from %s (provider %s, model %s)", variable, next.provider, next.model);
+        return true;
+    }
+
+    /** The actor of changes Keyhouse makes by itself. */
+    static final String SYSTEM = "system";
+
+    /**
+     * Opens a stored secret; null when none is stored. Only the runtime-config path hands plaintext on.
+     */
+    Opened open(UUID ref) {
+        if (ref == null) {
+            return null;
+        }
+        SealedValue value = em.find(SealedValue.class, ref);
+        return value == null ? new Opened.Unreadable(Opened.Unreadable.NO_KEY_ID, Opened.Reason.MALFORMED)
+                : sealedValues.open(value);
+    }
+
+    SettingState state(ProviderSetting row) {
+        ProviderKind kind = ProviderKind.parse(row.kind).orElseThrow();
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, SecretSummary> secrets = new LinkedHashMap<>();
+        for (SettingField field : kind.fields()) {
+            if (field.secret()) {
+                secrets.put(field.json(), summary(row.values().secretRef(field)));
+            } else {
+                values.put(field.json(), row.values().get(field));
+            }
+        }
+        Long previous = row.version > 1 ? row.version - 1 : null;
+        return new SettingState(kind, Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets),
+                row.version, row.updatedBy, row.updatedAt, previous);
+    }
+
+    private SecretSummary summary(UUID ref) {
+        if (ref == null) {
+            return SecretSummary.NOT_CONFIGURED;
+        }
+        SealedValue value = em.find(SealedValue.class, ref);
+        if (value == null) {
+            return SecretSummary.needsReentry(null);
+        }
+        Opened opened = sealedValues.open(value);
+        if (opened instanceof Opened.Plaintext plaintext) {
+            return SecretSummary.readable(plaintext.value(), fingerprints.of(plaintext.value()),
+                    KeyRing.hex(value.keyId));
+        }
+        return SecretSummary.needsReentry(KeyRing.hex(value.keyId));
+    }
+
+    private ProviderSetting row(ProviderKind kind) {
+        ProviderSetting row = em.find(ProviderSetting.class, kind.id());
+        if (row == null) {
+            throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
+        }
+        return row;
+    }
+
+    /** Locks the kind's row for the rest of the transaction, reading it fresh. */
+    private ProviderSetting lock(ProviderKind kind) {
+        ProviderSetting row = em.find(ProviderSetting.class, kind.id(), LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
+        }
+        em.refresh(row, LockModeType.PESSIMISTIC_WRITE);
+        return row;
+    }
+
+    private void checkVersion(ProviderKind kind, ProviderSetting row, long expectedVersion) {
+        if (row.version == expectedVersion) {
+            return;
+        }
+        SettingValues had = expectedVersion < 1 ? new SettingValues()
+                : ProviderSettingVersion.of(kind, expectedVersion).map(ProviderSettingVersion::values)
+                        .orElseGet(SettingValues::new);
+        throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()));
+    }
+
+    private static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {
+        return kind.fields().stream().filter(f -> from.differs(to, f)).map(SettingField::json).toList();
+    }
+
+    /** Makes {@code next} the current version and records it in the history. */
+    private static long apply(ProviderSetting row, SettingValues next, String actor, String action) {
+        row.values = next;
+        row.version++;
+        row.updatedBy = actor;
+        row.updatedAt = Instant.now();
+        ProviderSettingVersion history = new ProviderSettingVersion();
+        history.kind = row.kind;
+        history.version = row.version;
+        history.action = action;
+        history.values = next.copy();
+        history.savedBy = actor;
+        history.savedAt = row.updatedAt;
+        history.persist();
+        return row.version;
+    }
+}

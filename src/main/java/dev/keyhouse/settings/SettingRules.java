@@ -1,0 +1,249 @@
+package dev.keyhouse.settings;
+
+import static dev.keyhouse.settings.SettingField.ACCOUNT_SID;
+import static dev.keyhouse.settings.SettingField.BASE_URL;
+import static dev.keyhouse.settings.SettingField.FROM_NUMBER;
+import static dev.keyhouse.settings.SettingField.LANGUAGE;
+import static dev.keyhouse.settings.SettingField.MODEL;
+import static dev.keyhouse.settings.SettingField.PROVIDER;
+import static dev.keyhouse.settings.SettingField.VOICE;
+import static dev.keyhouse.settings.SettingField.WHATSAPP_FROM;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import dev.keyhouse.web.FieldErrors;
+
+/** Validates and normalises a submitted setting; every problem is reported against its field. */
+final class SettingRules {
+
+    /** Default API base URL per LLM provider, used when none is given. */
+    static final Map<String, String> LLM_BASE_URLS = Map.of(
+            "openai", "https://api.openai.com/v1",
+            "anthropic", "https://api.anthropic.com/v1",
+            "deepseek", "https://api.deepseek.com/v1",
+            "google", "https://generativelanguage.googleapis.com/v1beta/openai",
+            "openrouter", "https://openrouter.ai/api/v1");
+
+    private static final Pattern LANGUAGE_CODE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|multi");
+    private static final Pattern TWILIO_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
+    private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
+    private static final Pattern WHATSAPP = Pattern.compile("(whatsapp:)?\\+[1-9][0-9]{1,14}");
+
+    /**
+     * A submission that passed: the new non-secret values (secret references copied from what is stored) and
+     * the secrets to seal. Its {@code toString} leaves the secrets out.
+     */
+    record Checked(SettingValues values, Map<SettingField, String> secrets) {
+        @Override
+        public String toString() {
+            return "Checked[" + values.provider + ", secrets " + secrets.keySet() + "]";
+        }
+    }
+
+    private SettingRules() {
+    }
+
+    /**
+     * @param input submitted values by JSON name; null or blank means unset, and for a secret "keep the stored one"
+     * @param stored the current version, for the secrets that are kept
+     * @throws FieldErrors naming each field at fault
+     */
+    static Checked check(ProviderKind kind, Map<String, String> input, SettingValues stored) {
+        FieldErrors errors = new FieldErrors();
+        Map<SettingField, String> given = new EnumMap<>(SettingField.class);
+        Set<SettingField> bad = EnumSet.noneOf(SettingField.class);
+        for (Map.Entry<String, String> entry : input.entrySet()) {
+            SettingField field = kind.field(entry.getKey()).orElse(null);
+            if (field == null) {
+                errors.add(entry.getKey(), "is not a field of " + kind.id() + " settings");
+                continue;
+            }
+            String raw = entry.getValue();
+            if (raw == null) {
+                continue;
+            }
+            if (raw.chars().anyMatch(Character::isISOControl)) {
+                errors.add(field.json(), "must not contain control characters");
+                bad.add(field);
+                continue;
+            }
+            String value = raw.strip();
+            if (value.length() > field.maxLength()) {
+                errors.add(field.json(), "must be at most " + field.maxLength() + " characters");
+                bad.add(field);
+            } else if (!value.isEmpty()) {
+                given.put(field, value);
+            }
+        }
+        Rules rules = new Rules(kind, given, bad, errors, stored);
+        rules.apply();
+        errors.throwIfAny();
+        return rules.result();
+    }
+
+    /** One check in progress. */
+    private static final class Rules {
+        private final ProviderKind kind;
+        private final Map<SettingField, String> given;
+        private final Set<SettingField> bad;
+        private final FieldErrors errors;
+        private final SettingValues stored;
+        private final SettingValues next = new SettingValues();
+        private final Map<SettingField, String> secrets = new EnumMap<>(SettingField.class);
+
+        Rules(ProviderKind kind, Map<SettingField, String> given, Set<SettingField> bad, FieldErrors errors,
+                SettingValues stored) {
+            this.kind = kind;
+            this.given = given;
+            this.bad = bad;
+            this.errors = errors;
+            this.stored = stored;
+        }
+
+        void apply() {
+            for (SettingField field : kind.fields()) {
+                if (field.secret()) {
+                    next.setSecretRef(field, stored.secretRef(field));
+                    if (given.containsKey(field)) {
+                        secrets.put(field, given.get(field));
+                    }
+                } else if (given.containsKey(field)) {
+                    next.set(field, given.get(field));
+                }
+            }
+            String provider = provider();
+            boolean custom = ProviderKind.CUSTOM.equals(provider);
+            switch (kind) {
+                case LLM -> {
+                    required(MODEL);
+                    if (!has(BASE_URL) && provider != null && !bad.contains(BASE_URL)) {
+                        if (custom) {
+                            errors.add(BASE_URL.json(), "is required for a custom provider");
+                        } else {
+                            next.baseUrl = LLM_BASE_URLS.get(provider);
+                        }
+                    }
+                    url(BASE_URL);
+                    secretRequired(provider != null && !custom);
+                }
+                case STT -> {
+                    required(MODEL);
+                    pattern(LANGUAGE, LANGUAGE_CODE, "must be a language code such as en, en-US or multi");
+                    customUrl(custom);
+                    secretRequired(provider != null && !custom);
+                }
+                case TTS -> {
+                    required(VOICE);
+                    customUrl(custom);
+                    secretRequired(provider != null && !custom);
+                }
+                case TELEPHONY -> {
+                    required(ACCOUNT_SID);
+                    pattern(ACCOUNT_SID, TWILIO_SID, "must be AC followed by 32 hexadecimal digits");
+                    secretRequired(true);
+                    required(FROM_NUMBER);
+                    pattern(FROM_NUMBER, E164, "must be an E.164 number such as +14155550100");
+                    pattern(WHATSAPP_FROM, WHATSAPP, "must be an E.164 number or whatsapp:+ and one, such as"
+                            + " whatsapp:+14155550100");
+                }
+            }
+        }
+
+        Checked result() {
+            return new Checked(next, secrets);
+        }
+
+        private String provider() {
+            if (bad.contains(PROVIDER)) {
+                return null;
+            }
+            String provider = given.get(PROVIDER);
+            if (provider == null && kind.providers().size() == 1) {
+                provider = kind.providers().get(0);
+            }
+            if (provider == null) {
+                errors.add(PROVIDER.json(), "is required: one of " + String.join(", ", kind.providers()));
+                return null;
+            }
+            provider = provider.toLowerCase(Locale.ROOT);
+            if (!kind.providers().contains(provider)) {
+                errors.add(PROVIDER.json(), "must be one of " + String.join(", ", kind.providers()));
+                return null;
+            }
+            next.provider = provider;
+            return provider;
+        }
+
+        private boolean has(SettingField field) {
+            return given.containsKey(field);
+        }
+
+        private void required(SettingField field) {
+            if (!has(field) && !bad.contains(field)) {
+                errors.add(field.json(), "is required");
+            }
+        }
+
+        private void pattern(SettingField field, Pattern pattern, String message) {
+            if (has(field) && !pattern.matcher(given.get(field)).matches()) {
+                errors.add(field.json(), message);
+            }
+        }
+
+        private void customUrl(boolean custom) {
+            if (custom) {
+                required(BASE_URL);
+            }
+            url(BASE_URL);
+        }
+
+        private void url(SettingField field) {
+            if (has(field)) {
+                String problem = urlProblem(given.get(field));
+                if (problem != null) {
+                    errors.add(field.json(), problem);
+                }
+            }
+        }
+
+        /** A secret must be given unless one is stored (an unreadable one counts: it is replaced by re-entry). */
+        private void secretRequired(boolean needed) {
+            SettingField secret = kind.secretField();
+            if (needed && !has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
+                errors.add(secret.json(), "is required");
+            }
+        }
+    }
+
+    /** Why a value is not an acceptable base URL; null when it is. */
+    static String urlProblem(String value) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            return "must be a valid http or https URL";
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return "must be an http or https URL";
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            return "must be an http or https URL with a host";
+        }
+        // Plain columns are not secret: credentials in the URL would be stored and shown in the clear.
+        if (uri.getRawUserInfo() != null) {
+            return "must not contain a user name or password; put the key in the secret field";
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            return "must not contain a query or fragment";
+        }
+        return null;
+    }
+}

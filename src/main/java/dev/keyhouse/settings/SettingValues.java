@@ -1,0 +1,102 @@
+package dev.keyhouse.settings;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Embeddable;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The fields of one version of a setting, shared by the current row and its history. Secrets are references to
+ * {@code sealed_values} rows, never values.
+ */
+@Embeddable
+public class SettingValues {
+
+    public String provider;
+    public String model;
+    @Column(name = "base_url")
+    public String baseUrl;
+    public String organization;
+    @Column(name = "api_version")
+    public String apiVersion;
+    public String language;
+    public String voice;
+    @Column(name = "account_sid")
+    public String accountSid;
+    @Column(name = "from_number")
+    public String fromNumber;
+    @Column(name = "whatsapp_from")
+    public String whatsappFrom;
+    @Column(name = "api_key_id")
+    public UUID apiKeyId;
+    @Column(name = "auth_token_id")
+    public UUID authTokenId;
+
+    /** A non-secret field's value; null when unset. */
+    public String get(SettingField field) {
+        return switch (field) {
+            case PROVIDER -> provider;
+            case MODEL -> model;
+            case BASE_URL -> baseUrl;
+            case ORGANIZATION -> organization;
+            case API_VERSION -> apiVersion;
+            case LANGUAGE -> language;
+            case VOICE -> voice;
+            case ACCOUNT_SID -> accountSid;
+            case FROM_NUMBER -> fromNumber;
+            case WHATSAPP_FROM -> whatsappFrom;
+            case API_KEY, AUTH_TOKEN -> throw new IllegalArgumentException(field + " is a secret: use secretRef");
+        };
+    }
+
+    void set(SettingField field, String value) {
+        switch (field) {
+            case PROVIDER -> provider = value;
+            case MODEL -> model = value;
+            case BASE_URL -> baseUrl = value;
+            case ORGANIZATION -> organization = value;
+            case API_VERSION -> apiVersion = value;
+            case LANGUAGE -> language = value;
+            case VOICE -> voice = value;
+            case ACCOUNT_SID -> accountSid = value;
+            case FROM_NUMBER -> fromNumber = value;
+            case WHATSAPP_FROM -> whatsappFrom = value;
+            case API_KEY, AUTH_TOKEN -> throw new IllegalArgumentException(field + " is a secret: use setSecretRef");
+        }
+    }
+
+    /** The sealed value holding a secret field; null when it was never set. */
+    public UUID secretRef(SettingField field) {
+        return switch (field) {
+            case API_KEY -> apiKeyId;
+            case AUTH_TOKEN -> authTokenId;
+            default -> throw new IllegalArgumentException(field + " is not a secret");
+        };
+    }
+
+    void setSecretRef(SettingField field, UUID id) {
+        switch (field) {
+            case API_KEY -> apiKeyId = id;
+            case AUTH_TOKEN -> authTokenId = id;
+            default -> throw new IllegalArgumentException(field + " is not a secret");
+        }
+    }
+
+    /** Whether a field differs from another version: by value, or for a secret by sealed row. */
+    boolean differs(SettingValues other, SettingField field) {
+        return field.secret() ? !Objects.equals(secretRef(field), other.secretRef(field))
+                : !Objects.equals(get(field), other.get(field));
+    }
+
+    SettingValues copy() {
+        SettingValues copy = new SettingValues();
+        for (SettingField field : SettingField.values()) {
+            if (field.secret()) {
+                copy.setSecretRef(field, secretRef(field));
+            } else {
+                copy.set(field, get(field));
+            }
+        }
+        return copy;
+    }
+}

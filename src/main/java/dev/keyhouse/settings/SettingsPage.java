@@ -1,0 +1,232 @@
+package dev.keyhouse.settings;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** /admin/settings: an overview card per kind, and an edit form per kind (read-only for viewers). */
+@Path("/admin/settings")
+@Produces(MediaType.TEXT_HTML)
+public class SettingsPage {
+
+    /** One kind on the overview. */
+    public record Card(String kind, String title, boolean configured, String provider, String detailLabel,
+            String detail, String secretLabel, SecretSummary secret, long version, String updatedBy,
+            String updatedAt) {
+    }
+
+    /** One field of the edit form; a secret's value is always empty, {@code stored} says what is kept. */
+    public record Field(String name, String label, boolean secret, boolean select, String value,
+            List<String> options, String error, String help, SecretSummary stored) {
+    }
+
+    /** The edit form of one kind. */
+    public record Form(String kind, String title, long version, boolean readOnly, List<Field> fields,
+            List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt) {
+    }
+
+    /** The submitted form: one parameter per field of any kind, plus the version that was edited. */
+    public static class Submitted {
+        @FormParam("provider") public String provider;
+        @FormParam("model") public String model;
+        @FormParam("baseUrl") public String baseUrl;
+        @FormParam("organization") public String organization;
+        @FormParam("apiVersion") public String apiVersion;
+        @FormParam("language") public String language;
+        @FormParam("voice") public String voice;
+        @FormParam("accountSid") public String accountSid;
+        @FormParam("fromNumber") public String fromNumber;
+        @FormParam("whatsappFrom") public String whatsappFrom;
+        @FormParam("apiKey") public String apiKey;
+        @FormParam("authToken") public String authToken;
+        @FormParam("version") public String version;
+
+        /** The kind's fields by JSON name. */
+        Map<String, String> values(ProviderKind kind) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (SettingField field : kind.fields()) {
+                values.put(field.json(), value(field));
+            }
+            return values;
+        }
+
+        private String value(SettingField field) {
+            return switch (field) {
+                case PROVIDER -> provider;
+                case MODEL -> model;
+                case BASE_URL -> baseUrl;
+                case ORGANIZATION -> organization;
+                case API_VERSION -> apiVersion;
+                case LANGUAGE -> language;
+                case VOICE -> voice;
+                case ACCOUNT_SID -> accountSid;
+                case FROM_NUMBER -> fromNumber;
+                case WHATSAPP_FROM -> whatsappFrom;
+                case API_KEY -> apiKey;
+                case AUTH_TOKEN -> authToken;
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Submitted[" + provider + ", version " + version + "]";
+        }
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance overview(List<Card> cards, String notice);
+
+        static native TemplateInstance edit(Form form, String conflict);
+    }
+
+    private final ProviderSettings settings;
+    private final SecurityIdentity identity;
+
+    public SettingsPage(ProviderSettings settings, SecurityIdentity identity) {
+        this.settings = settings;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack) {
+        String notice = ProviderKind.parse(saved).map(k -> k.title() + " settings saved.")
+                .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
+                .orElse(null);
+        return Templates.overview(settings.list().stream().map(SettingsPage::card).toList(), notice);
+    }
+
+    @GET
+    @Path("{kind}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance edit(@PathParam("kind") String kind) {
+        SettingState state = settings.get(kind(kind));
+        return Templates.edit(form(state, state.values(), new FieldErrors(), state.version()), null);
+    }
+
+    @POST
+    @Path("{kind}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response save(@PathParam("kind") String kind, @BeanParam Submitted submitted) {
+        ProviderKind providerKind = kind(kind);
+        Long version = version(submitted.version);
+        try {
+            if (version == null) {
+                throw new FieldErrors().add("version", "is missing from the form; reload the page");
+            }
+            settings.save(providerKind, submitted.values(providerKind), version, Identities.actor(identity));
+        } catch (StaleSetting stale) {
+            return conflict(stale);
+        } catch (FieldErrors errors) {
+            SettingState state = settings.get(providerKind);
+            Map<String, String> kept = submitted.values(providerKind);
+            Form form = form(state, kept, errors, version == null ? state.version() : version);
+            return Response.status(400).entity(Templates.edit(form, null)).build();
+        }
+        return Response.seeOther(URI.create("/admin/settings?saved=" + providerKind.id())).build();
+    }
+
+    @POST
+    @Path("{kind}/rollback")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version) {
+        ProviderKind providerKind = kind(kind);
+        try {
+            settings.rollback(providerKind, version(version), Identities.actor(identity));
+        } catch (StaleSetting stale) {
+            return conflict(stale);
+        }
+        return Response.seeOther(URI.create("/admin/settings?rolledBack=" + providerKind.id())).build();
+    }
+
+    /** Someone else saved first: show what they changed, with the current values in the form. */
+    private Response conflict(StaleSetting stale) {
+        SettingState current = stale.current();
+        String message = current.updatedBy() + " changed these settings at " + current.updatedAt()
+                + " (now version " + current.version() + ") while you were editing"
+                + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
+                + ". Nothing was saved. The form now shows the current values: apply your change again.";
+        Form form = form(current, current.values(), new FieldErrors(), current.version());
+        return Response.status(409).entity(Templates.edit(form, message)).build();
+    }
+
+    private Form form(SettingState state, Map<String, String> values, FieldErrors errors, long version) {
+        ProviderKind kind = state.kind();
+        List<Field> fields = new ArrayList<>();
+        for (SettingField field : kind.fields()) {
+            boolean select = field == SettingField.PROVIDER;
+            String value = field.secret() || values.get(field.json()) == null ? "" : values.get(field.json());
+            fields.add(new Field(field.json(), field.label(), field.secret(), select, value,
+                    select ? kind.providers() : List.of(), errors.messageFor(field.json()), help(kind, field),
+                    field.secret() ? state.secrets().get(field.json()) : null));
+        }
+        List<String> other = errors.errors().stream().filter(e -> kind.field(e.field()).isEmpty())
+                .map(e -> e.field() + " " + e.message()).toList();
+        boolean readOnly = !identity.hasRole(Role.ADMIN_NAME);
+        return new Form(kind.id(), kind.title(), version, readOnly, fields, other, state.previousVersion(),
+                state.updatedBy(), state.updatedAt() == null ? null : state.updatedAt().toString());
+    }
+
+    private static Card card(SettingState state) {
+        SettingField detail = switch (state.kind()) {
+            case LLM, STT -> SettingField.MODEL;
+            case TTS -> SettingField.VOICE;
+            case TELEPHONY -> SettingField.FROM_NUMBER;
+        };
+        return new Card(state.kind().id(), state.kind().title(), state.configured(),
+                state.value(SettingField.PROVIDER), detail.label(), state.value(detail),
+                state.kind().secretField().label(), state.secret(), state.version(), state.updatedBy(),
+                state.updatedAt() == null ? null : state.updatedAt().toString());
+    }
+
+    private static String help(ProviderKind kind, SettingField field) {
+        return switch (field) {
+            case BASE_URL -> kind == ProviderKind.LLM ? "Leave empty for the provider's default; required for custom."
+                    : "Required for custom.";
+            case LANGUAGE -> "Optional: a language code such as en, en-US or multi.";
+            case ORGANIZATION, API_VERSION -> "Optional.";
+            case MODEL -> kind == ProviderKind.TTS ? "Optional." : null;
+            case ACCOUNT_SID -> "AC followed by 32 hexadecimal digits.";
+            case FROM_NUMBER -> "E.164, such as +14155550100.";
+            case WHATSAPP_FROM -> "Optional: E.164 or whatsapp:+14155550100.";
+            default -> null;
+        };
+    }
+
+    private static ProviderKind kind(String id) {
+        return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
+    }
+
+    private static Long version(String value) {
+        try {
+            return value == null ? null : Long.valueOf(value.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

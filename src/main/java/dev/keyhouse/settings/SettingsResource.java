@@ -1,0 +1,171 @@
+package dev.keyhouse.settings;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import dev.keyhouse.web.Problem;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * REST twin of /admin/settings. Secrets go in as strings and come out only as summaries; writes carry the
+ * version they edited in {@code If-Match} (the ETag of GET).
+ */
+@Path("/api/v1/settings")
+@Produces(MediaType.APPLICATION_JSON)
+public class SettingsResource {
+
+    private static final Logger LOG = Logger.getLogger(SettingsResource.class);
+
+    private final ProviderSettings settings;
+    private final SecurityIdentity identity;
+
+    public SettingsResource(ProviderSettings settings, SecurityIdentity identity) {
+        this.settings = settings;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public List<Map<String, Object>> list() {
+        return settings.list().stream().map(SettingsResource::view).toList();
+    }
+
+    @GET
+    @Path("{kind}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Response get(@PathParam("kind") String kind) {
+        SettingState state = settings.get(kind(kind));
+        return Response.ok(view(state)).tag(etag(state)).build();
+    }
+
+    @PUT
+    @Path("{kind}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response put(@PathParam("kind") String kind, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            Map<String, Object> body) {
+        ProviderKind providerKind = kind(kind);
+        long expected = expectedVersion(providerKind, ifMatch);
+        Map<String, String> input = input(providerKind, body);
+        return saved(settings.save(providerKind, input, expected, Identities.actor(identity)));
+    }
+
+    @POST
+    @Path("{kind}/rollback")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response rollback(@PathParam("kind") String kind, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        ProviderKind providerKind = kind(kind);
+        Long expected = ifMatch == null || ifMatch.isBlank() ? null : expectedVersion(providerKind, ifMatch);
+        return saved(settings.rollback(providerKind, expected, Identities.actor(identity)));
+    }
+
+    /** 412 with what the caller needs to redo its change: the current setting and the fields that changed. */
+    @ServerExceptionMapper
+    public Response stale(StaleSetting e, HttpServerRequest request) {
+        LOG.debugf("%s %s: 412 stale (expected version %d)", request.method(), request.path(), e.expectedVersion());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", e.title());
+        body.put("status", e.status());
+        body.put("detail", e.getMessage());
+        body.put("changedFields", e.changedFields());
+        body.put("current", view(e.current()));
+        return Response.status(412).type(Problem.MEDIA_TYPE).tag(etag(e.current())).entity(body).build();
+    }
+
+    /** A setting as JSON: the kind's fields in order, secrets as summaries, then version and who changed it. */
+    static Map<String, Object> view(SettingState state) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("kind", state.kind().id());
+        for (SettingField field : state.kind().fields()) {
+            view.put(field.json(), field.secret() ? state.secrets().get(field.json()) : state.value(field));
+        }
+        view.put("configured", state.configured());
+        view.put("version", state.version());
+        view.put("updatedBy", state.updatedBy());
+        view.put("updatedAt", state.updatedAt());
+        view.put("previousVersion", state.previousVersion());
+        return view;
+    }
+
+    private static Response saved(SettingState state) {
+        Map<String, Object> view = view(state);
+        // restart runs arrive with the runtimes feature; until then a save starts none
+        view.put("restartRun", null);
+        return Response.ok(view).tag(etag(state)).build();
+    }
+
+    private static EntityTag etag(SettingState state) {
+        return new EntityTag(String.valueOf(state.version()));
+    }
+
+    private static ProviderKind kind(String id) {
+        return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
+    }
+
+    /** The version in {@code If-Match: "3"} (a weak tag or a bare number is accepted too). */
+    static long expectedVersion(ProviderKind kind, String ifMatch) {
+        if (ifMatch == null || ifMatch.isBlank()) {
+            throw new IfMatchRequired(kind);
+        }
+        String tag = ifMatch.strip();
+        if (tag.startsWith("W/")) {
+            tag = tag.substring(2);
+        }
+        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+            tag = tag.substring(1, tag.length() - 1);
+        }
+        try {
+            long version = Long.parseLong(tag);
+            if (version >= 0) {
+                return version;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new FieldErrors().add("If-Match", "must be the ETag of the setting, e.g. \"3\"");
+    }
+
+    /** The body as field values; a non-string value is a 400 naming the field. */
+    private static Map<String, String> input(ProviderKind kind, Map<String, Object> body) {
+        Map<String, String> input = new LinkedHashMap<>();
+        FieldErrors errors = new FieldErrors();
+        if (body != null) {
+            for (Map.Entry<String, Object> entry : body.entrySet()) {
+                Object value = entry.getValue();
+                if ("kind".equals(entry.getKey())) {
+                    if (!kind.id().equals(value)) {
+                        errors.add("kind", "must be " + kind.id() + ", the kind in the path");
+                    }
+                } else if (value == null || value instanceof String) {
+                    input.put(entry.getKey(), (String) value);
+                } else {
+                    errors.add(entry.getKey(), "has the wrong type: must be a string");
+                }
+            }
+        }
+        errors.throwIfAny();
+        return input;
+    }
+}

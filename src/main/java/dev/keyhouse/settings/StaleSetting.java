@@ -1,0 +1,41 @@
+package dev.keyhouse.settings;
+
+import java.util.List;
+
+import dev.keyhouse.web.KeyhouseException;
+
+/** A save or rollback named a version that is no longer current: nothing was written. */
+public final class StaleSetting extends KeyhouseException {
+
+    private final transient SettingState current;
+    private final List<String> changedFields;
+    private final long expectedVersion;
+
+    StaleSetting(SettingState current, long expectedVersion, List<String> changedFields) {
+        super(412, "Precondition Failed", detail(current, expectedVersion, changedFields));
+        this.current = current;
+        this.expectedVersion = expectedVersion;
+        this.changedFields = List.copyOf(changedFields);
+    }
+
+    /** The setting as it is now. */
+    public SettingState current() {
+        return current;
+    }
+
+    /** Fields that differ between the version the caller had and the current one (JSON names). */
+    public List<String> changedFields() {
+        return changedFields;
+    }
+
+    public long expectedVersion() {
+        return expectedVersion;
+    }
+
+    private static String detail(SettingState current, long expected, List<String> changed) {
+        return current.kind().id() + " settings changed since version " + expected + ": now version "
+                + current.version() + ", saved by " + current.updatedBy() + " at " + current.updatedAt()
+                + (changed.isEmpty() ? "" : "; changed: " + String.join(", ", changed))
+                + ". Nothing was saved; load the current version and apply your change again.";
+    }
+}

@@ -1,0 +1,135 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.crypto.Ciphertext;
+import dev.keyhouse.crypto.CredentialCipher;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+@QuarkusTest
+class ProviderEnvironmentTest {
+
+    private static final String ACTOR = "provider-environment-test";
+
+    @Inject
+    ProviderSettings settings;
+
+    @Inject
+    ProviderEnvironment environment;
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    @Inject
+    EntityManager em;
+
+    @Test
+    void everyConfiguredKindBecomesEnvironmentPairsAndASaveShowsUpAtOnce() {
+        save(ProviderKind.LLM, Map.of("provider", "openrouter", "model", "meta-llama/llama-3.1-70b",
+                "apiKey", "sk-or-env-test-1234567890abcdef", "apiVersion", "2024-06-01"));
+        save(ProviderKind.STT, Map.of("provider", "soniox", "model", "stt-rt-preview", "language", "en",
+                "apiKey", "sx-env-test-abcdef1234567890"));
+        save(ProviderKind.TTS, Map.of("provider", "custom", "voice", "v1", "baseUrl", "http://tts.internal:8000",
+                "apiKey", "tts-env-test-0f1e2d3c4b5a6978"));
+        save(ProviderKind.TELEPHONY, Map.of("accountSid", "ACffffffffffffffffffffffffffffffff",
+                "authToken", "tw-env-test-99887766554433", "fromNumber", "+442079460000"));
+
+        ProviderEnvironment.RuntimeEnvironment current = environment.current();
+
+        assertThat(current.env()).containsEntry("LLM_PROVIDER", "openrouter")
+                .containsEntry("LLM_MODEL", "meta-llama/llama-3.1-70b")
+                .containsEntry("LLM_BASE_URL", "https://openrouter.ai/api/v1")
+                .containsEntry("LLM_API_VERSION", "2024-06-01")
+                .containsEntry("LLM_API_KEY", "sk-or-env-test-1234567890abcdef")
+                .containsEntry("OPENROUTER_API_KEY", "sk-or-env-test-1234567890abcdef")
+                .containsEntry("STT_PROVIDER", "soniox").containsEntry("STT_LANGUAGE", "en")
+                .containsEntry("STT_API_KEY", "sx-env-test-abcdef1234567890")
+                .containsEntry("SONIOX_API_KEY", "sx-env-test-abcdef1234567890")
+                .containsEntry("TTS_PROVIDER", "custom").containsEntry("TTS_BASE_URL", "http://tts.internal:8000")
+                .containsEntry("TTS_API_KEY", "tts-env-test-0f1e2d3c4b5a6978")
+                .containsEntry("TWILIO_ACCOUNT_SID", "ACffffffffffffffffffffffffffffffff")
+                .containsEntry("TWILIO_AUTH_TOKEN", "tw-env-test-99887766554433")
+                .containsEntry("TWILIO_FROM_NUMBER", "+442079460000")
+                .doesNotContainKeys("LLM_ORGANIZATION", "CUSTOM_API_KEY", "TWILIO_WHATSAPP_FROM");
+        assertThat(current.errors()).isEmpty();
+        assertThat(current.llmKeyFingerprint()).isEqualTo(fingerprints.of("sk-or-env-test-1234567890abcdef"));
+        assertThat(current.version()).isEqualTo(versionSum());
+        assertThat(current.toString()).doesNotContain("sk-or-env-test");
+        assertThat(environment.current()).as("unchanged settings: the cached result").isSameAs(current);
+
+        save(ProviderKind.LLM, Map.of("provider", "google", "model", "gemini-2.0-flash",
+                "apiKey", "AIza-env-test-fedcba0987654321"));
+
+        ProviderEnvironment.RuntimeEnvironment after = environment.current();
+        assertThat(after.version()).isEqualTo(current.version() + 1);
+        assertThat(after.env()).containsEntry("LLM_PROVIDER", "google")
+                .containsEntry("GOOGLE_API_KEY", "AIza-env-test-fedcba0987654321")
+                .doesNotContainKeys("OPENROUTER_API_KEY", "LLM_API_VERSION");
+    }
+
+    @Test
+    void aValueNoConfiguredKeyOpensNeedsReentryAndIsNeverHandedOut() {
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-before-foreign-0123456789abcdef"));
+        KeyRing foreign = KeyRing.of(KeyRing.generateKey(), List.of());
+        String foreignKeyId = KeyRing.hex(foreign.currentKeyId());
+        UUID id = UUID.randomUUID();
+        String purpose = ProviderKind.TTS.purpose(SettingField.API_KEY);
+        Ciphertext sealed = new CredentialCipher(foreign).seal(id, purpose, "el-foreign-secret-aabbccddeeff0011");
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("INSERT INTO sealed_values (id, purpose, key_id, ciphertext) VALUES (?1, ?2, ?3, ?4)")
+                    .setParameter(1, id).setParameter(2, purpose).setParameter(3, sealed.keyId())
+                    .setParameter(4, sealed.bytes()).executeUpdate();
+            em.createNativeQuery("UPDATE provider_settings SET api_key_id = ?1, version = version + 1,"
+                    + " updated_at = now() WHERE kind = 'tts'").setParameter(1, id).executeUpdate();
+        });
+
+        JsonPath tts = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/tts")
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(tts.getBoolean("apiKey.configured")).isTrue();
+        assertThat(tts.getBoolean("apiKey.needsReentry")).isTrue();
+        assertThat(tts.getString("apiKey.keyId")).isEqualTo(foreignKeyId);
+        assertThat(tts.getString("apiKey.hint")).isNull();
+        assertThat(tts.getString("apiKey.fingerprint")).isNull();
+
+        ProviderEnvironment.RuntimeEnvironment current = environment.current();
+        assertThat(current.env()).containsEntry("TTS_PROVIDER", "elevenlabs")
+                .doesNotContainKeys("TTS_API_KEY", "ELEVENLABS_API_KEY");
+        assertThat(current.env().values()).noneMatch(v -> v.startsWith("el-"));
+        assertThat(current.errors()).anySatisfy(error -> assertThat(error)
+                .contains("tts").contains("apiKey").contains("needs re-entry").contains(foreignKeyId));
+
+        String page = given().cookie("keyhouse_session", Clients.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/settings").then().statusCode(200)
+                .extract().asString();
+        assertThat(page).contains("needs re-entry (written under key " + foreignKeyId + ")");
+
+        // entering the key again repairs it
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-after-foreign-fedcba9876543210"));
+        assertThat(environment.current().env()).containsEntry("TTS_API_KEY", "el-after-foreign-fedcba9876543210");
+        assertThat(environment.current().errors()).isEmpty();
+    }
+
+    private void save(ProviderKind kind, Map<String, String> input) {
+        settings.save(kind, input, settings.get(kind).version(), ACTOR);
+    }
+
+    private long versionSum() {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                "SELECT sum(version) FROM provider_settings").getSingleResult()).longValue());
+    }
+}

@@ -1,0 +1,165 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+@QuarkusTest
+class SettingsPageTest {
+
+    private static final String SECRET = "tw-page-flow-token-5a6b7c8d9e0f1a2b";
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    private String session;
+
+    @BeforeEach
+    void signIn() {
+        session = Clients.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    @Test
+    void adminEditsWithCsrfAndIsRedirectedToTheFlash() {
+        Response form = page("/admin/settings/telephony");
+        form.then().statusCode(200);
+        String html = form.asString();
+        assertThat(html).contains("name=\"csrf-token\"").contains("type=\"password\"")
+                .contains("name=\"version\"").doesNotContain("style=")
+                .as("no inline script: every <script> loads a file").doesNotContainPattern("<script(?![^>]*\\ssrc=)");
+        assertThat(html).containsPattern("name=\"authToken\" type=\"password\" autocomplete=\"off\" value=\"\"");
+
+        Map<String, String> fields = new HashMap<>();
+        fields.put("provider", "twilio");
+        fields.put("accountSid", "AC00000000000000000000000000000abc");
+        fields.put("authToken", SECRET);
+        fields.put("fromNumber", "+14155550199");
+        Response saved = post(form, "/admin/settings/telephony", fields);
+
+        saved.then().statusCode(303);
+        assertThat(saved.header("Location")).endsWith("/admin/settings?saved=telephony");
+        String overview = page("/admin/settings?saved=telephony").then().statusCode(200).extract().asString();
+        assertThat(overview).contains("Telephony (Twilio) settings saved.")
+                .contains("…" + SECRET.substring(SECRET.length() - 4))
+                .contains(fingerprints.of(SECRET))
+                .contains("+14155550199")
+                .contains("href=\"/admin/settings\">Settings</a>")
+                .doesNotContain(SECRET);
+        String edit = page("/admin/settings/telephony").asString();
+        assertThat(edit).contains("leave empty to keep the current key").doesNotContain(SECRET);
+    }
+
+    @Test
+    void aFormWithoutTheCsrfTokenIsRefused() {
+        long version = Clients.version("tts");
+        Response refused = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .formParam("provider", "sarvam").formParam("voice", "meera").formParam("version", version)
+                .post("/admin/settings/tts");
+        assertThat(refused.statusCode()).isIn(400, 403);
+        assertThat(Clients.version("tts")).isEqualTo(version);
+    }
+
+    @Test
+    void invalidInputIsShownNextToTheFieldKeepingWhatWasTyped() {
+        Response form = page("/admin/settings/llm");
+        Map<String, String> fields = new HashMap<>();
+        fields.put("provider", "custom");
+        fields.put("model", "my-local-model");
+        fields.put("baseUrl", "not a url");
+        fields.put("apiKey", "sk-page-invalid-should-not-echo-123");
+        Response rejected = post(form, "/admin/settings/llm", fields);
+
+        rejected.then().statusCode(400);
+        assertThat(rejected.asString()).contains("Base URL: must be a valid http or https URL")
+                .contains("value=\"my-local-model\"").contains("value=\"not a url\"")
+                .doesNotContain("sk-page-invalid-should-not-echo-123");
+    }
+
+    @Test
+    void aStaleVersionShowsWhoChangedWhatAndTheCurrentValues() {
+        Response form = page("/admin/settings/stt");
+        long version = Clients.version("stt");
+        Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-2-meanwhile",
+                "apiKey", "dg-page-meanwhile-0123456789abcdef")).then().statusCode(200);
+
+        Map<String, String> fields = new HashMap<>();
+        fields.put("provider", "deepgram");
+        fields.put("model", "nova-3-mine");
+        fields.put("apiKey", "dg-page-mine-fedcba9876543210");
+        Response conflict = post(form, "/admin/settings/stt", fields);
+
+        conflict.then().statusCode(409);
+        assertThat(conflict.asString()).contains(TestSettings.ADMIN_EMAIL + " changed these settings")
+                .contains("model").contains("Nothing was saved")
+                .contains("value=\"nova-2-meanwhile\"").contains("value=\"" + (version + 1) + "\"")
+                .doesNotContain("dg-page-mine").doesNotContain("dg-page-meanwhile-0123456789abcdef");
+        assertThat(Clients.version("stt")).isEqualTo(version + 1);
+    }
+
+    @Test
+    void rollbackFromThePage() {
+        long version = Clients.version("tts");
+        Clients.put("tts", version, Map.of("provider", "sarvam", "voice", "meera",
+                "apiKey", "sv-page-rollback-one-0011223344556677")).then().statusCode(200);
+        Clients.put("tts", version + 1, Map.of("provider", "sarvam", "voice", "arvind")).then().statusCode(200);
+
+        Response form = page("/admin/settings/tts");
+        assertThat(form.asString()).contains("action=\"/admin/settings/tts/rollback\"");
+        Map<String, String> fields = new HashMap<>();
+        Response rolledBack = post(form, "/admin/settings/tts/rollback", fields);
+
+        rolledBack.then().statusCode(303);
+        assertThat(rolledBack.header("Location")).endsWith("/admin/settings?rolledBack=tts");
+        assertThat(page("/admin/settings?rolledBack=tts").asString()).contains("Text to speech settings rolled back.")
+                .contains("meera");
+        assertThat(Clients.version("tts")).isEqualTo(version + 3);
+    }
+
+    @Test
+    void viewerSeesReadOnlyAndCannotPost() {
+        String viewer = Clients.session(Clients.newViewer(), Clients.VIEWER_PASSWORD);
+        String html = given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/settings/llm")
+                .then().statusCode(200).extract().asString();
+        assertThat(html).doesNotContain("action=\"/admin/settings/llm\"").doesNotContain("type=\"password\"");
+        given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/settings").then().statusCode(200);
+        given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, viewer)
+                .get("/admin").then().statusCode(303)
+                .header("Location", org.hamcrest.Matchers.endsWith("/admin/settings"));
+        Response form = given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/settings/llm");
+        String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
+        given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, viewer).cookies(form.getCookies())
+                .formParam("csrf-token", csrf).formParam("provider", "openai").formParam("model", "x")
+                .formParam("version", "1").post("/admin/settings/llm").then().statusCode(403);
+        given().redirects().follow(false).get("/admin/settings").then().statusCode(303);
+    }
+
+    @Test
+    void unknownKindIsANotFoundPage() {
+        given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings/email").then().statusCode(404);
+    }
+
+    private Response page(String path) {
+        return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session).get(path);
+    }
+
+    /** Posts a form the way a browser does after loading {@code form}: its CSRF cookie and token, and its version. */
+    private Response post(Response form, String action, Map<String, String> fields) {
+        String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
+        String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
+        return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .cookies(form.getCookies()).formParam("csrf-token", csrf).formParam("version", version)
+                .formParams(fields).post(action);
+    }
+}

@@ -1,0 +1,308 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+@QuarkusTest
+class SettingsResourceTest {
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    @Test
+    void eachKindRoundTripsAndItsSecretNeverComesBack() {
+        Map<String, Map<String, String>> bodies = new LinkedHashMap<>();
+        bodies.put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini",
+                "apiKey", "sk-roundtrip-llm-5b0e7c1d2a3f4e5d", "organization", "org-42"));
+        bodies.put("stt", Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US",
+                "apiKey", "dg-roundtrip-stt-9a8b7c6d5e4f3a2b"));
+        bodies.put("tts", Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2",
+                "apiKey", "el-roundtrip-tts-1f2e3d4c5b6a7988"));
+        bodies.put("telephony", Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                "authToken", "tw-roundtrip-token-44aa55bb66cc77dd", "fromNumber", "+14155550100",
+                "whatsappFrom", "whatsapp:+14155550101"));
+        for (Map.Entry<String, Map<String, String>> entry : bodies.entrySet()) {
+            String kind = entry.getKey();
+            String secretField = kind.equals("telephony") ? "authToken" : "apiKey";
+            String secret = entry.getValue().get(secretField);
+            long version = Clients.version(kind);
+
+            Response saved = Clients.put(kind, version, entry.getValue());
+
+            saved.then().statusCode(200).header("ETag", "\"" + (version + 1) + "\"");
+            assertThat(saved.asString()).doesNotContain(secret);
+            JsonPath json = saved.jsonPath();
+            assertThat(json.getString("kind")).isEqualTo(kind);
+            assertThat(json.getLong("version")).isEqualTo(version + 1);
+            assertThat(json.getMap("")).containsKey("restartRun");
+            assertThat(json.getString("restartRun")).isNull();
+            for (Map.Entry<String, String> field : entry.getValue().entrySet()) {
+                if (!field.getKey().equals(secretField)) {
+                    assertThat(json.getString(field.getKey())).as(kind + "." + field.getKey()).isEqualTo(field.getValue());
+                }
+            }
+            assertThat(json.getMap(secretField)).containsOnlyKeys("configured", "hint", "fingerprint", "needsReentry", "keyId");
+            assertThat(json.getBoolean(secretField + ".configured")).isTrue();
+            assertThat(json.getBoolean(secretField + ".needsReentry")).isFalse();
+            assertThat(json.getString(secretField + ".hint")).isEqualTo("…" + secret.substring(secret.length() - 4));
+            assertThat(json.getString(secretField + ".fingerprint")).isEqualTo(fingerprints.of(secret));
+            assertThat(json.getString(secretField + ".keyId")).matches("[0-9a-f]{8}");
+
+            Response read = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/" + kind);
+            read.then().statusCode(200).header("ETag", "\"" + (version + 1) + "\"");
+            assertThat(read.asString()).doesNotContain(secret);
+            assertThat(read.jsonPath().getString(secretField + ".fingerprint")).isEqualTo(fingerprints.of(secret));
+            assertNotInDatabaseInPlaintext(secret);
+        }
+        assertThat(given().auth().oauth2(Clients.admin()).get("/api/v1/settings").asString())
+                .doesNotContain(bodies.get("llm").get("apiKey"));
+        assertThat(Clients.version("llm")).isPositive();
+    }
+
+    @Test
+    void listShowsEveryKindConfiguredOrNot() {
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings").then().statusCode(200)
+                .body("kind", equalTo(List.of("llm", "stt", "tts", "telephony")))
+                .body("[0]", org.hamcrest.Matchers.hasKey("configured"))
+                .body("[3].authToken", org.hamcrest.Matchers.hasKey("needsReentry"));
+    }
+
+    @Test
+    void defaultBaseUrlShortSecretWithoutHintAndEmptySecretKeepsTheStoredOne() {
+        String shortKey = "sk-short-19-chars!!";
+        assertThat(shortKey).hasSize(19);
+        Response first = Clients.put("llm", Clients.version("llm"),
+                Map.of("provider", "deepseek", "model", "deepseek-chat", "apiKey", shortKey));
+        first.then().statusCode(200).body("baseUrl", equalTo("https://api.deepseek.com/v1"));
+        assertThat(first.jsonPath().getString("apiKey.hint")).isNull();
+        String fingerprint = first.jsonPath().getString("apiKey.fingerprint");
+
+        Response kept = Clients.put("llm", first.jsonPath().getLong("version"),
+                Map.of("provider", "deepseek", "model", "deepseek-reasoner", "apiKey", ""));
+        kept.then().statusCode(200).body("model", equalTo("deepseek-reasoner"))
+                .body("apiKey.configured", equalTo(true)).body("apiKey.fingerprint", equalTo(fingerprint));
+        Response omitted = Clients.put("llm", kept.jsonPath().getLong("version"),
+                Map.of("provider", "deepseek", "model", "deepseek-chat"));
+        omitted.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
+        assertNotInDatabaseInPlaintext(shortKey);
+    }
+
+    @Test
+    void invalidInputNamesEachFieldAndSavesNothing() {
+        long version = Clients.version("llm");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "apiKey", "sk-x"),
+                "baseUrl", "is required for a custom provider");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "ftp://example.com"),
+                "baseUrl", "must be an http or https URL");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "https://"),
+                "baseUrl", "must be a valid http or https URL");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m",
+                "baseUrl", "https://user:pw@llm.example.com/v1"), "baseUrl", "must not contain a user name or password");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m".repeat(201)),
+                "model", "must be at most 200 characters");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt\u0007"),
+                "model", "must not contain control characters");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt", "apiKey", "sk-a\nb"),
+                "apiKey", "must not contain control characters");
+        assertFieldErrors("llm", version, Map.of("provider", "nope", "model", "m"), "provider", "must be one of");
+        assertFieldErrors("llm", version, Map.of("provider", "openai"), "model", "is required");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m", "voice", "x"),
+                "voice", "is not a field of llm settings");
+        assertFieldErrors("tts", Clients.version("tts"), Map.of("provider", "elevenlabs"), "voice", "is required");
+        assertFieldErrors("stt", Clients.version("stt"), Map.of("provider", "custom", "model", "m"),
+                "baseUrl", "is required");
+        long telephony = Clients.version("telephony");
+        assertFieldErrors("telephony", telephony, Map.of("accountSid", "AC123", "fromNumber", "+1415"),
+                "accountSid", "must be AC followed by 32 hexadecimal digits");
+        assertFieldErrors("telephony", telephony, Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                "fromNumber", "02079460000"), "fromNumber", "must be an E.164 number");
+        assertFieldErrors("telephony", telephony, Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                "fromNumber", "+14155550100", "whatsappFrom", "whatsapp:0123"), "whatsappFrom", "E.164");
+
+        Map<String, Object> wrongType = new LinkedHashMap<>();
+        wrongType.put("provider", "openai");
+        wrongType.put("model", 5);
+        assertFieldErrors("llm", version, wrongType, "model", "wrong type");
+        Clients.put("llm", version, "{\"provider\": \"openai\", ").then().statusCode(400)
+                .contentType(startsWith("application/problem+json")).body("errors.field", hasItem("body"));
+        Clients.put("llm", version, "[1, 2]").then().statusCode(400).body("errors.field", hasItem("body"));
+        Clients.put("llm", version, "{\"provider\": \"openai\", \"model\": {\"a\": 1}}").then().statusCode(400)
+                .body("errors.field", hasItem("model"));
+        assertThat(Clients.version("llm")).isEqualTo(version);
+    }
+
+    @Test
+    void unknownKindIs404() {
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings/email").then().statusCode(404)
+                .contentType(startsWith("application/problem+json"));
+        Clients.put("email", 0, Map.of()).then().statusCode(404);
+        given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).post("/api/v1/settings/email/rollback").then().statusCode(404);
+    }
+
+    @Test
+    void writesNeedIfMatchAndAStaleOneOverwritesNothing() {
+        given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON)
+                .body(Map.of("provider", "deepgram", "model", "nova-3"))
+                .put("/api/v1/settings/stt").then().statusCode(428)
+                .contentType(startsWith("application/problem+json")).body("detail", org.hamcrest.Matchers.containsString("If-Match"));
+        given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).header("If-Match", "\"abc\"")
+                .body(Map.of("provider", "deepgram", "model", "nova-3"))
+                .put("/api/v1/settings/stt").then().statusCode(400).body("errors.field", hasItem("If-Match"));
+
+        long version = Clients.version("stt");
+        Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-3", "apiKey",
+                "dg-stale-first-0a1b2c3d4e5f6a7b")).then().statusCode(200);
+        Response stale = Clients.put("stt", version, Map.of("provider", "soniox", "model", "stt-rt",
+                "apiKey", "sx-stale-second-8f7e6d5c4b3a2910"));
+
+        stale.then().statusCode(412).contentType(startsWith("application/problem+json"))
+                .header("ETag", "\"" + (version + 1) + "\"")
+                .body("current.provider", equalTo("deepgram"))
+                .body("current.version", equalTo((int) version + 1))
+                .body("detail", org.hamcrest.Matchers.containsString("admin@keyhouse.test"))
+                .body("changedFields", hasItem("apiKey"));
+        assertThat(stale.asString()).doesNotContain("dg-stale-first-0a1b2c3d4e5f6a7b");
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings/stt").then()
+                .body("provider", equalTo("deepgram")).body("version", equalTo((int) version + 1))
+                .body("apiKey.fingerprint", equalTo(fingerprints.of("dg-stale-first-0a1b2c3d4e5f6a7b")));
+        assertNotInDatabaseInPlaintext("sx-stale-second-8f7e6d5c4b3a2910");
+    }
+
+    @Test
+    void twoConcurrentSavesOfTheSameVersionExactlyOneWins() throws Exception {
+        long version = Clients.version("tts");
+        String token = Clients.admin();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (String voice : List.of("Alice", "Bob")) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return given().auth().oauth2(token).contentType(ContentType.JSON)
+                            .header("If-Match", "\"" + version + "\"")
+                            .body(Map.of("provider", "sarvam", "voice", voice, "apiKey", "sv-concurrent-" + voice + "-0011223344"))
+                            .put("/api/v1/settings/tts").statusCode();
+                }));
+            }
+            start.countDown();
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> result : results) {
+                statuses.add(result.get());
+            }
+            assertThat(statuses).containsExactlyInAnyOrder(200, 412);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(Clients.version("tts")).isEqualTo(version + 1);
+    }
+
+    @Test
+    void viewerMayReadButNotWriteAndAnonymousIsTurnedAway() {
+        String viewer = Clients.token(Clients.newViewer(), Clients.VIEWER_PASSWORD);
+        given().auth().oauth2(viewer).get("/api/v1/settings").then().statusCode(200);
+        given().auth().oauth2(viewer).get("/api/v1/settings/llm").then().statusCode(200);
+        given().auth().oauth2(viewer).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("provider", "openai", "model", "x")).put("/api/v1/settings/llm")
+                .then().statusCode(403).contentType(startsWith("application/problem+json"));
+        given().auth().oauth2(viewer).post("/api/v1/settings/llm/rollback").then().statusCode(403);
+        given().get("/api/v1/settings").then().statusCode(401);
+        given().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of())
+                .put("/api/v1/settings/llm").then().statusCode(401);
+    }
+
+    @Test
+    void rollbackRestoresThePreviousSecretAndIsAuditedWithFingerprintsOnly() {
+        String oldKey = "sk-ant-rollback-old-3c4d5e6f7a8b9c0d";
+        String newKey = "sk-ant-rollback-new-d0c9b8a7f6e5d4c3";
+        Response first = Clients.put("llm", Clients.version("llm"),
+                Map.of("provider", "anthropic", "model", "claude-3-5-haiku-latest", "apiKey", oldKey));
+        first.then().statusCode(200);
+        Response second = Clients.put("llm", first.jsonPath().getLong("version"),
+                Map.of("provider", "anthropic", "model", "claude-sonnet-4", "apiKey", newKey));
+        second.then().statusCode(200).body("previousVersion", equalTo(first.jsonPath().getInt("version")));
+        long saved = second.jsonPath().getLong("version");
+
+        given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).header("If-Match", "\"" + (saved - 1) + "\"")
+                .post("/api/v1/settings/llm/rollback").then().statusCode(412);
+        Response rolledBack = given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).header("If-Match", "\"" + saved + "\"")
+                .post("/api/v1/settings/llm/rollback");
+
+        rolledBack.then().statusCode(200).header("ETag", "\"" + (saved + 1) + "\"")
+                .body("version", equalTo((int) saved + 1))
+                .body("model", equalTo("claude-3-5-haiku-latest"))
+                .body("apiKey.fingerprint", equalTo(fingerprints.of(oldKey)))
+                .body("restartRun", equalTo(null));
+        assertThat(rolledBack.asString()).doesNotContain(oldKey).doesNotContain(newKey);
+
+        List<Object[]> audit = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
+                "SELECT action, old_fingerprint, new_fingerprint, coalesce(detail, '') || coalesce(target, '')"
+                        + " FROM audit_events WHERE kind = 'llm' AND action IN ('setting.save', 'setting.rollback')"
+                        + " ORDER BY id DESC LIMIT 3", Object[].class).getResultList());
+        assertThat(audit).hasSize(3);
+        assertThat(audit.get(0)).containsExactly("setting.rollback", fingerprints.of(newKey), fingerprints.of(oldKey),
+                "restores version " + (saved - 1) + "; changed model, apiKeyllm version " + (saved + 1));
+        assertThat(audit.get(1)[0]).isEqualTo("setting.save");
+        assertThat(audit.get(1)[1]).isEqualTo(fingerprints.of(oldKey));
+        assertThat(audit.get(1)[2]).isEqualTo(fingerprints.of(newKey));
+        assertNotInTable("audit_events", oldKey);
+        assertNotInTable("audit_events", newKey);
+        assertNotInDatabaseInPlaintext(oldKey);
+        assertNotInDatabaseInPlaintext(newKey);
+    }
+
+    private static void assertFieldErrors(String kind, long version, Object body, String field, String message) {
+        Response response = Clients.put(kind, version, body);
+        response.then().statusCode(400).contentType(startsWith("application/problem+json"));
+        List<Map<String, String>> errors = response.jsonPath().getList("errors");
+        assertThat(errors).as("errors of %s", body).anySatisfy(error -> {
+            assertThat(error.get("field")).isEqualTo(field);
+            assertThat(error.get("message")).contains(message);
+        });
+    }
+
+    /** The value is neither in a settings table nor in any sealed value's ciphertext. */
+    private void assertNotInDatabaseInPlaintext(String secret) {
+        assertNotInTable("provider_settings", secret);
+        assertNotInTable("provider_setting_versions", secret);
+        assertNotInTable("audit_events", secret);
+        Long hits = QuarkusTransaction.requiringNew().call(() -> (Long) em.createNativeQuery(
+                "SELECT count(*) FROM sealed_values WHERE position(convert_to(:secret, 'UTF8') IN ciphertext) > 0"
+                        + " OR purpose LIKE '%' || :secret || '%'", Long.class)
+                .setParameter("secret", secret).getSingleResult());
+        assertThat(hits).as("sealed values holding %s in plaintext", secret).isZero();
+    }
+
+    private void assertNotInTable(String table, String secret) {
+        Long hits = QuarkusTransaction.requiringNew().call(() -> (Long) em.createNativeQuery(
+                "SELECT count(*) FROM " + table + " t WHERE t::text LIKE '%' || :secret || '%'", Long.class)
+                .setParameter("secret", secret).getSingleResult());
+        assertThat(hits).as("rows of %s holding the secret", table).isZero();
+    }
+}
