@@ -53,6 +53,53 @@ public final class Profiles {
         }
     }
 
+    /** Keys of the rotation tests: OLD was current before the rotation, NEW is current now, LOST is in neither. */
+    public static final String ROTATION_OLD_KEY = "cm90YXRpb24tdGVzdC1vbGQta2V5LTMyLWJ5dGVzISE=";
+    public static final String ROTATION_NEW_KEY = "cm90YXRpb24tdGVzdC1uZXcta2V5LTMyLWJ5dGVzISE=";
+    public static final String ROTATION_LOST_KEY = "cm90YXRpb24tdGVzdC1sb3N0LWtleS0zMi1ieXRlcyE=";
+    /** Small batches, so a job over a few thousand values runs long enough to be caught running. */
+    public static final int ROTATION_BATCH_SIZE = 7;
+
+    /**
+     * The rotation tests own a database: the job walks every sealed value, and values other tests leave under
+     * their keys would be failures here (and rewriting them would break those tests). Profiles run in name order,
+     * so the three rotation profiles below run one after the other on this database, which starts empty.
+     */
+    private static Map<String, String> rotation(String currentKey, String previousKeys) {
+        return Map.of(
+                "keyhouse.crypto.key", currentKey,
+                "keyhouse.crypto.previous-keys", previousKeys,
+                "keyhouse.rotation.batch-size", String.valueOf(ROTATION_BATCH_SIZE),
+                "keyhouse.database.embedded-dir", "target/embedded-postgres-rotation");
+    }
+
+    /** Step 1 of a rotation: the old key moved to CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, a new current key. */
+    public static final class Rotation1Window implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY);
+        }
+    }
+
+    /** The operator found the key some values were written under and added it as a previous key. */
+    public static final class Rotation2LostKeyFound implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY + "," + ROTATION_LOST_KEY);
+        }
+    }
+
+    /** The last step: the previous keys removed and Keyhouse restarted. */
+    public static final class Rotation3PreviousKeyRetired implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return rotation(ROTATION_NEW_KEY, "");
+        }
+    }
+
     /** Sessions signed with HS512 and a 64-byte key (JWT_ALGORITHM=HS512). */
     public static final class Hs512Sessions implements QuarkusTestProfile {
 

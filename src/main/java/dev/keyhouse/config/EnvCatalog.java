@@ -90,6 +90,10 @@ public final class EnvCatalog {
                     "Seeds the LLM setting on first start when none exists (Anthropic).", false, true, null, TEXT),
             new EnvVar("DEEPSEEK_API_KEY", "keyhouse.bootstrap.deepseek-api-key",
                     "Seeds the LLM setting on first start when none exists (DeepSeek).", false, true, null, TEXT),
+            // Key rotation
+            new EnvVar("ROTATION_BATCH_SIZE", "keyhouse.rotation.batch-size",
+                    "Sealed values the re-encryption job rewrites per database transaction.",
+                    false, false, "500", INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins, comma-separated, allowed to call the REST API cross-origin; unset allows none.",

@@ -19,4 +19,9 @@ public abstract class KeyhouseException extends RuntimeException {
     public String title() {
         return title;
     }
+
+    /** Members a problem+json body carries besides status, title and detail; none by default. */
+    public java.util.Map<String, Object> extensions() {
+        return java.util.Map.of();
+    }
 }

@@ -42,7 +42,8 @@ public class ProblemMapper {
     public Response keyhouse(KeyhouseException e, HttpServerRequest request) {
         LOG.debugf("%s %s: %d %s", request.method(), request.path(), e.status(), e.getMessage());
         List<FieldErrors.FieldError> fields = e instanceof FieldErrors f ? f.errors() : List.of();
-        return respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields));
+        return respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields,
+                e.extensions()));
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class,

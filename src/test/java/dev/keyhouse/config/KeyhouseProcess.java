@@ -23,7 +23,7 @@ import java.util.Properties;
  * The packaged Keyhouse ({@code java -jar quarkus-run.jar}) as a child process, for integration tests: its own
  * working folder, HTTP port, random keys, and an environment cleared of every database variable of the shell.
  */
-final class KeyhouseProcess implements AutoCloseable {
+public final class KeyhouseProcess implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -41,7 +41,7 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** Starts Keyhouse in {@code workDir}; {@code dataDirectory} null leaves EMBEDDED_DATABASE_DIR at its default. */
-    static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName) throws IOException {
+    public static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName) throws IOException {
         return start(workDir, dataDirectory, logName, Map.of());
     }
 
@@ -49,7 +49,7 @@ final class KeyhouseProcess implements AutoCloseable {
      * Starts Keyhouse with {@code environment} applied over the generated keys and port; an empty value removes the
      * variable, so a test can start it with a key missing.
      */
-    static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName, Map<String, String> environment)
+    public static KeyhouseProcess start(Path workDir, Path dataDirectory, String logName, Map<String, String> environment)
             throws IOException {
         Path appDir = Path.of(System.getProperty("keyhouse.app.dir", "target/quarkus-app"));
         Path jar = appDir.resolve("quarkus-run.jar").toAbsolutePath();
@@ -83,7 +83,7 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** Waits for {@code /q/health/ready} to answer 200. */
-    KeyhouseProcess awaitReady() throws IOException, InterruptedException {
+    public KeyhouseProcess awaitReady() throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).build();
@@ -105,7 +105,7 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** SIGTERM, as systemd or Docker stop it; returns whether the JVM exited within {@code timeout}. */
-    boolean terminate(Duration timeout) throws InterruptedException {
+    public boolean terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
@@ -116,12 +116,17 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hooks run. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    String logText() throws IOException {
+    /** Where Keyhouse listens, e.g. {@code http://127.0.0.1:40123}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public String logText() throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no log)";
     }
 
@@ -137,7 +142,7 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** Connects as the application to the embedded database, on the port its postmaster.pid names. */
-    static Connection connect(Path dataDirectory) throws IOException, SQLException {
+    public static Connection connect(Path dataDirectory) throws IOException, SQLException {
         int port = PostmasterPidFile.read(dataDirectory).orElseThrow(() -> new AssertionError("no postmaster.pid")).port();
         Properties properties = new Properties();
         properties.setProperty("user", EmbeddedDatabase.USER);
@@ -146,7 +151,7 @@ final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** Clean-up after a test, also after a failed one: stops a PostgreSQL still serving {@code dataDirectory}. */
-    static void stopPostgres(Path dataDirectory) throws IOException {
+    public static void stopPostgres(Path dataDirectory) throws IOException {
         var pidFile = PostmasterPidFile.read(dataDirectory);
         if (pidFile.isEmpty() || pidFile.get().owner(dataDirectory) != PostmasterPidFile.Owner.POSTMASTER_OF_THIS_DIRECTORY) {
             return;

@@ -111,4 +111,15 @@ class StartupCheckTest {
                 "SYSTEM_DATABASE_URL is not a valid PostgreSQL URL", "LOG_LEVEL must be one of",
                 "SYSTEM_ADMIN_EMAIL must be an e-mail address").doesNotContain("hunter2");
     }
+
+    @Test
+    void theRotationBatchSizeMustBeAPositiveWholeNumber() {
+        Map<String, String> env = validEnv();
+        env.put("ROTATION_BATCH_SIZE", "0");
+        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a positive whole number");
+        env.put("ROTATION_BATCH_SIZE", "lots");
+        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a positive whole number");
+        env.put("ROTATION_BATCH_SIZE", "250");
+        assertThat(problems(env, true)).isEmpty();
+    }
 }

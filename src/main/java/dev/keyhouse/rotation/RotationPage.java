@@ -1,0 +1,126 @@
+package dev.keyhouse.rotation;
+
+import java.net.URI;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.FieldErrors;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /admin/rotate-credentials}: the keys in effect, values per key, the job's live progress (htmx polls the
+ * job fragment every 2s while it runs; a refresh does the same without JavaScript), its outcome and the history.
+ */
+@Path(RotationPage.PATH)
+public class RotationPage {
+
+    static final String PATH = "/admin/rotate-credentials";
+    private static final Map<String, String> FLASH = Map.of(
+            "started", "Re-encryption job started.",
+            "retry-started", "Retrying the values the job could not read.",
+            "already-running", "A re-encryption job is already running; it is shown below.",
+            "nothing-to-retry", "That job has no failed values to retry.");
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance page(Overview overview, JobReport job, String flash);
+
+        static native TemplateInstance page$job(JobReport job);
+    }
+
+    private final RotationJobs jobs;
+    private final SecurityIdentity identity;
+
+    public RotationPage(RotationJobs jobs, SecurityIdentity identity) {
+        this.jobs = jobs;
+        this.identity = identity;
+    }
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance page(@QueryParam("job") String job, @QueryParam("done") String done) {
+        Overview overview = jobs.overview();
+        Long shown = jobId(job);
+        if (shown == null) {
+            shown = overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
+        }
+        return Templates.page(overview, shown == null ? null : jobs.report(shown), done == null ? null : FLASH.get(done));
+    }
+
+    /** The job card alone, for htmx to swap in; it stops asking once the job has ended. */
+    @GET
+    @Path("{id}/progress")
+    @Produces(MediaType.TEXT_HTML)
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance progress(@PathParam("id") long id) {
+        return Templates.page$job(jobs.report(id));
+    }
+
+    /**
+     * The Start button posts a form (with its CSRF token) and is redirected to the page showing the job. A script
+     * may post here too, with a bearer token and no body: it gets the API's 202 answer.
+     */
+    @POST
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response start(@Context HttpHeaders headers) {
+        MediaType type = headers.getMediaType();
+        if (type == null || !type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) {
+            return RotationResource.Started.response(jobs.start(Identities.actor(identity)));
+        }
+        try {
+            return shown(jobs.start(Identities.actor(identity)), "started");
+        } catch (Conflict running) {
+            return alreadyRunning(running);
+        }
+    }
+
+    @POST
+    @Path("{id}/retry-failed")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response retryFailed(@PathParam("id") long id) {
+        try {
+            return shown(jobs.retryFailed(Identities.actor(identity), id), "retry-started");
+        } catch (Conflict conflict) {
+            return conflict.extensions().containsKey("runningJob") ? alreadyRunning(conflict)
+                    : shown(id, "nothing-to-retry");
+        }
+    }
+
+    private static Response alreadyRunning(Conflict running) {
+        Object id = running.extensions().get("runningJob");
+        return Response.seeOther(URI.create(PATH + "?done=already-running" + (id == null ? "" : "&job=" + id))).build();
+    }
+
+    private static Response shown(long id, String done) {
+        return Response.seeOther(URI.create(PATH + "?job=" + id + "&done=" + done)).build();
+    }
+
+    private static Long jobId(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new FieldErrors().add("job", "must be a job id");
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package dev.keyhouse.rotation;
+
+import static dev.keyhouse.Profiles.ROTATION_LOST_KEY;
+import static dev.keyhouse.Profiles.ROTATION_NEW_KEY;
+import static dev.keyhouse.Profiles.ROTATION_OLD_KEY;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.Profiles;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.crypto.CredentialCipher;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.sealed.SealedValue;
+import dev.keyhouse.sealed.SealedValues;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.OptimisticLockException;
+import org.hibernate.StaleStateException;
+
+/**
+ * The re-encryption job over REST, during a rotation window: NEW is the current key, OLD the previous one. Values
+ * are seeded under OLD (or under LOST, a key that is configured nowhere) over JDBC, as an earlier Keyhouse would
+ * have written them. Runs on the rotation tests' own database; {@link RotationRetryTest} and
+ * {@link RotationPreviousKeyRetiredTest} continue on it with other keys.
+ */
+@QuarkusTest
+@TestProfile(Profiles.Rotation1Window.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RotationTest {
+
+    static final String ALL = "rotation-test/all/";
+    static final String LOST = "rotation-test/lost-key/api_key";
+    static final String SAVED = "rotation-test/saved-during-job/api_key";
+    private static final long NEW_KEY_ID = SealedRows.keyIdOf(ROTATION_NEW_KEY);
+    private static final long OLD_KEY_ID = SealedRows.keyIdOf(ROTATION_OLD_KEY);
+    private static final long LOST_KEY_ID = SealedRows.keyIdOf(ROTATION_LOST_KEY);
+
+    @Inject
+    DataSource db;
+    @Inject
+    SealedValues sealedValues;
+
+    private final CredentialCipher underOld = SealedRows.cipher(ROTATION_OLD_KEY);
+    /** What the application must still be able to open after the previous key is gone. */
+    private final CredentialCipher newOnly = SealedRows.cipher(ROTATION_NEW_KEY);
+    private String admin;
+
+    @BeforeEach
+    void signIn() {
+        admin = ApiClient.adminToken();
+    }
+
+    @Test
+    @Order(1)
+    void everyValueEndsUnderTheCurrentKeyAndStillOpensToWhatItWas() {
+        List<UUID> seeded = SealedRows.seed(db, underOld, ALL + "llm/api_key", 150);
+        Map<UUID, SealedRows.Row> before = SealedRows.withPurpose(db, ALL);
+
+        Response started = Jobs.start(admin);
+        started.then().statusCode(202);
+        long id = started.jsonPath().getLong("id");
+        assertThat(started.jsonPath().getString("state")).isEqualTo("running");
+        assertThat(started.header("Location")).endsWith(Jobs.API + "/" + id);
+
+        JsonPath job = Jobs.awaitEnd(admin, id);
+        assertThat(job.getString("state")).isEqualTo("succeeded");
+        assertThat(job.getLong("rewritten")).isGreaterThanOrEqualTo(150);
+        assertThat(job.getLong("failed")).isZero();
+        assertThat(job.getLong("scanned")).isEqualTo(job.getLong("rewritten") + job.getLong("alreadyCurrent"));
+        assertThat(job.getLong("total")).isEqualTo(job.getLong("scanned"));
+        assertThat(job.getLong("remainingUnderPreviousKeys")).isZero();
+        assertThat(job.getBoolean("previousKeyRetirable")).isTrue();
+        assertThat(job.getString("nextStep")).contains("Remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS and restart");
+        assertThat(job.getString("startedBy")).isEqualTo(TestSettings.ADMIN_EMAIL);
+        assertThat(job.getString("finishedAt")).isNotNull();
+        assertThat(job.getList("failures")).isEmpty();
+
+        Map<UUID, SealedRows.Row> after = SealedRows.withPurpose(db, ALL);
+        assertThat(after.keySet()).containsExactlyInAnyOrderElementsOf(seeded);
+        assertThat(after.values()).allSatisfy(row -> {
+            assertThat(row.keyId()).isEqualTo(NEW_KEY_ID);
+            assertThat(CredentialCipher.keyIdOf(row.ciphertext())).hasValue(NEW_KEY_ID);
+            assertThat(row.open(newOnly)).as("opens with the new key alone, to its plaintext")
+                    .isEqualTo(SealedRows.plaintextOf(row.id()));
+            assertThat(row.version()).isEqualTo(before.get(row.id()).version() + 1);
+        });
+
+        assertThat(Rows.containing(db, SealedRows.plaintextOf(seeded.get(0)))).as("no plaintext stored anywhere").isEmpty();
+
+        JsonPath overview = given().auth().oauth2(admin).get(Jobs.API).then().statusCode(200).extract().jsonPath();
+        assertThat(overview.getString("currentKeyId")).isEqualTo(KeyRing.hex(NEW_KEY_ID));
+        assertThat(overview.getList("previousKeyIds")).containsExactly(KeyRing.hex(OLD_KEY_ID));
+        assertThat(overview.getLong("remainingUnderPreviousKeys")).isZero();
+        assertThat(overview.getBoolean("previousKeyRetirable")).isTrue();
+        assertThat(overview.getList("keys.status")).containsExactly("CURRENT", "PREVIOUS");
+        assertThat(overview.getLong("jobs[0].id")).isEqualTo(id);
+
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ? ORDER BY id",
+                "job " + id)).containsExactly(TestSettings.ADMIN_EMAIL + " rotation.started",
+                        TestSettings.ADMIN_EMAIL + " rotation.succeeded");
+    }
+
+    @Test
+    @Order(2)
+    void aValueUnderAKeyConfiguredNowhereIsReportedAndLeftUntouched() {
+        UUID lost = SealedRows.seed(db, SealedRows.cipher(ROTATION_LOST_KEY), LOST, 1).get(0);
+        List<UUID> readable = SealedRows.seed(db, underOld, ALL + "stt/api_key", 5);
+        SealedRows.Row before = SealedRows.withPurpose(db, LOST).get(lost);
+
+        long id = Jobs.started(admin);
+        JsonPath job = Jobs.awaitEnd(admin, id);
+
+        assertThat(job.getString("state")).isEqualTo("failed");
+        assertThat(job.getLong("failed")).isEqualTo(1);
+        assertThat(job.getString("failures[0].sealedValueId")).isEqualTo(lost.toString());
+        assertThat(job.getString("failures[0].purpose")).isEqualTo(LOST);
+        assertThat(job.getString("failures[0].keyId")).isEqualTo(KeyRing.hex(LOST_KEY_ID));
+        assertThat(job.getString("failures[0].reason"))
+                .isEqualTo("written under key " + KeyRing.hex(LOST_KEY_ID) + ", which is not configured");
+        assertThat(job.getBoolean("previousKeyRetirable")).isFalse();
+        assertThat(job.getString("nextStep")).startsWith("1 values could not be decrypted: written under key "
+                + KeyRing.hex(LOST_KEY_ID) + ", which is not configured (1 value)");
+        assertThat(job.prettify()).doesNotContain(SealedRows.plaintextOf(lost));
+
+        SealedRows.Row after = SealedRows.withPurpose(db, LOST).get(lost);
+        assertThat(after.ciphertext()).as("never overwritten").isEqualTo(before.ciphertext());
+        assertThat(after.keyId()).isEqualTo(LOST_KEY_ID);
+        assertThat(after.version()).isEqualTo(before.version());
+        assertThat(SealedRows.withPurpose(db, ALL + "stt/")).hasSize(readable.size()).allSatisfy((rowId, row) ->
+                assertThat(row.open(newOnly)).isEqualTo(SealedRows.plaintextOf(rowId)));
+
+        JsonPath overview = given().auth().oauth2(admin).get(Jobs.API).then().statusCode(200).extract().jsonPath();
+        assertThat(overview.getLong("underUnknownKeys")).isEqualTo(1);
+        assertThat(overview.getBoolean("previousKeyRetirable")).isFalse();
+        assertThat(overview.getList("keys.keyId")).contains(KeyRing.hex(LOST_KEY_ID));
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "job " + id))
+                .containsExactly("rotation.started", "rotation.failed");
+    }
+
+    @Test
+    @Order(3)
+    void aSecondStartWhileOneRunsIsRefusedNamingTheRunningJob() throws Exception {
+        SealedRows.seed(db, underOld, ALL + "tts/api_key", 3000);
+        long running = Jobs.started(admin);
+        try (Jobs.Hold held = Jobs.hold(db, running)) {
+            Response second = Jobs.start(admin);
+            assertThat(second.statusCode()).isEqualTo(409);
+            assertThat(second.contentType()).startsWith("application/problem+json");
+            assertThat(second.jsonPath().getLong("runningJob")).isEqualTo(running);
+            assertThat(second.jsonPath().getString("detail")).contains("rotation job " + running + " is running");
+            assertThat(second.jsonPath().getMap("")).containsOnlyKeys("type", "title", "status", "detail", "runningJob");
+
+            Response viaPage = given().auth().oauth2(admin).contentType(ContentType.JSON).redirects().follow(false)
+                    .post(RotationPage.PATH);
+            assertThat(viaPage.statusCode()).isEqualTo(409);
+            Response retry = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                    .post(Jobs.API + "/" + running + "/retry-failed");
+            assertThat(retry.statusCode()).isEqualTo(409);
+            assertThat(retry.jsonPath().getLong("runningJob")).isEqualTo(running);
+
+            JsonPath progress = Jobs.report(admin, running);
+            assertThat(progress.getString("state")).as("a live job is never taken for an interrupted one")
+                    .isEqualTo("running");
+            assertThat(progress.getString("nextStep")).startsWith("Job " + running + " is running");
+        }
+        assertThat(Jobs.awaitEnd(admin, running).getLong("rewritten")).isGreaterThanOrEqualTo(3000);
+        assertThat(Rows.column(db, "SELECT count(*) FROM rotation_jobs WHERE id > ?", running)).containsExactly("0");
+    }
+
+    @Test
+    @Order(5)
+    void savesMadeWhileTheJobRunsSurviveAndAreNeverEncryptedTwice() throws Exception {
+        List<UUID> walked = SealedRows.seed(db, underOld, ALL + "telephony/auth_token", 2500);
+        Map<UUID, String> expected = new ConcurrentHashMap<>();
+        walked.forEach(rowId -> expected.put(rowId, SealedRows.plaintextOf(rowId)));
+        AtomicBoolean jobEnded = new AtomicBoolean();
+        AtomicInteger createdWhileRunning = new AtomicInteger();
+        AtomicInteger updatedWhileRunning = new AtomicInteger();
+        AtomicInteger refusedAsStale = new AtomicInteger();
+
+        long id = Jobs.started(admin);
+        ExecutorService savers = Executors.newFixedThreadPool(2);
+        Future<?> creating = savers.submit(() -> {
+            for (int n = 0; !jobEnded.get(); n++) {
+                // a new secret is always a new row (the settings pages never rewrite a row in place)
+                SealedValue saved = sealedValues.seal(SAVED, "sk-created-" + n);
+                expected.put(saved.id, "sk-created-" + n);
+                if (!jobEnded.get()) {
+                    createdWhileRunning.incrementAndGet();
+                }
+            }
+        });
+        Future<?> updating = savers.submit(() -> {
+            Random random = new Random(42);
+            for (int n = 0; !jobEnded.get(); n++) {
+                UUID target = walked.get(random.nextInt(walked.size()));
+                String value = "sk-updated-" + n;
+                if (resealed(target, value)) {
+                    expected.put(target, value);
+                    if (!jobEnded.get()) {
+                        updatedWhileRunning.incrementAndGet();
+                    }
+                } else {
+                    refusedAsStale.incrementAndGet();
+                }
+            }
+        });
+        JsonPath job = Jobs.awaitEnd(admin, id);
+        jobEnded.set(true);
+        creating.get(60, TimeUnit.SECONDS);
+        updating.get(60, TimeUnit.SECONDS);
+        savers.shutdown();
+
+        assertThat(job.getLong("failed")).as("only the value under the lost key").isEqualTo(1);
+        assertThat(createdWhileRunning.get()).as("values created while the job ran").isPositive();
+        assertThat(updatedWhileRunning.get()).as("values updated while the job ran").isPositive();
+        Map<UUID, SealedRows.Row> rows = SealedRows.withPurpose(db, ALL + "telephony/");
+        rows.putAll(SealedRows.withPurpose(db, SAVED));
+        assertThat(rows.keySet()).as("nothing lost, nothing extra").containsExactlyInAnyOrderElementsOf(expected.keySet());
+        assertThat(rows.values()).allSatisfy(row -> {
+            assertThat(row.keyId()).isEqualTo(NEW_KEY_ID);
+            // opening once gives the value last written: not an older one, and not a ciphertext sealed again
+            assertThat(row.open(newOnly)).isEqualTo(expected.get(row.id()));
+        });
+        System.out.printf("saves during rotation job %d: %d created, %d updated, %d refused as stale and retried%n", id,
+                createdWhileRunning.get(), updatedWhileRunning.get(), refusedAsStale.get());
+    }
+
+    @Test
+    @Order(4)
+    void aValueLockedBySomeoneElseIsSkippedThenSweptUpWhenReleased() throws Exception {
+        List<UUID> seeded = SealedRows.seed(db, underOld, ALL + "locked/api_key", 50);
+        UUID locked = seeded.get(25);
+        long id;
+        try (Connection saving = db.getConnection()) {
+            saving.setAutoCommit(false);
+            try (PreparedStatement lock = saving.prepareStatement("SELECT id FROM sealed_values WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, locked);
+                lock.executeQuery().close();
+            }
+            id = Jobs.started(admin);
+            Jobs.sleep(300); // the first pass goes by the locked row (SKIP LOCKED) and sweeps wait for it
+            assertThat(Jobs.report(admin, id).getString("state")).isEqualTo("running");
+            saving.commit();
+        }
+        JsonPath job = Jobs.awaitEnd(admin, id);
+        assertThat(job.getLong("remainingUnderPreviousKeys")).isZero();
+        SealedRows.Row row = SealedRows.withPurpose(db, ALL + "locked/").get(locked);
+        assertThat(row.keyId()).isEqualTo(NEW_KEY_ID);
+        assertThat(row.open(newOnly)).isEqualTo(SealedRows.plaintextOf(locked));
+    }
+
+    @Test
+    @Order(6)
+    void thePageStartsAJobWithItsCsrfTokenAndFollowsItUntilItEnds() throws Exception {
+        SealedRows.seed(db, underOld, ALL + "page/api_key", 2000);
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        Response page = given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH);
+        page.then().statusCode(200);
+        String html = page.asString();
+        assertThat(html).contains(KeyRing.hex(NEW_KEY_ID), KeyRing.hex(OLD_KEY_ID), KeyRing.hex(LOST_KEY_ID),
+                "not configured", "Start re-encryption", "href=\"/admin/rotate-credentials\"", "<td>2000</td>");
+        String csrfCookie = page.getCookie("csrf-token");
+        long jobsBefore = jobCount();
+
+        Response withoutToken = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookie("csrf-token", csrfCookie)
+                .post(RotationPage.PATH);
+        assertThat(withoutToken.statusCode()).as("a form post needs its CSRF token").isEqualTo(400);
+        assertThat(jobCount()).isEqualTo(jobsBefore);
+
+        Response posted = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookie("csrf-token", csrfCookie)
+                .formParam("csrf-token", Browser.tokenIn(html)).post(RotationPage.PATH);
+        assertThat(posted.statusCode()).isEqualTo(303);
+        Matcher location = Pattern.compile("/admin/rotate-credentials\\?job=(\\d+)&done=started$")
+                .matcher(posted.header("Location"));
+        assertThat(location.find()).as(posted.header("Location")).isTrue();
+        long id = Long.parseLong(location.group(1));
+
+        try (Jobs.Hold held = Jobs.hold(db, id)) {
+            String running = given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH + "?job=" + id
+                    + "&done=started").then().statusCode(200).extract().asString();
+            assertThat(running).contains("Re-encryption job started.", "Job " + id,
+                    "hx-get=\"/admin/rotate-credentials/" + id + "/progress\"", "hx-trigger=\"every 2s\"",
+                    "<button type=\"submit\" disabled>Start re-encryption</button>");
+            String polled = progress(session, id);
+            assertThat(polled).startsWith("<section class=\"card\" id=\"job\"").contains("hx-trigger=\"every 2s\"")
+                    .doesNotContain("<nav>");
+        }
+        Jobs.awaitEnd(admin, id);
+        String ended = progress(session, id);
+        assertThat(ended).as("polling stops when the job ends").doesNotContain("hx-trigger", "hx-get")
+                .contains("failed", LOST, "which is not configured", "values could not be decrypted",
+                        "action=\"/admin/rotate-credentials/" + id + "/retry-failed\"", "Retry failed");
+        assertThat(ended).doesNotContain(SealedRows.plaintextOf(SealedRows.withPurpose(db, LOST).keySet().iterator().next()));
+
+        // a script may post to the page's address with a bearer token and no body at all
+        HttpResponse<String> scripted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + RestAssured.port + RotationPage.PATH))
+                .header("Authorization", "Bearer " + admin).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scripted.statusCode()).isEqualTo(202);
+        long scriptedId = JsonPath.from(scripted.body()).getLong("id");
+        assertThat(scripted.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l)
+                .endsWith(Jobs.API + "/" + scriptedId));
+        Jobs.awaitEnd(admin, scriptedId);
+    }
+
+    @Test
+    @Order(7)
+    void metricsShowValuesPerKeyAndWhatTheJobsDid() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        long values = Long.parseLong(Rows.column(db, "SELECT count(*) FROM sealed_values WHERE key_id = ?", NEW_KEY_ID).get(0));
+        assertThat(metric(metrics, "keyhouse_sealed_values{key_id=\"" + KeyRing.hex(NEW_KEY_ID) + "\",status=\"current\"}"))
+                .isEqualTo(values);
+        assertThat(metric(metrics, "keyhouse_sealed_values{key_id=\"" + KeyRing.hex(OLD_KEY_ID) + "\",status=\"previous\"}"))
+                .isZero();
+        assertThat(metric(metrics, "keyhouse_sealed_values{key_id=\"" + KeyRing.hex(LOST_KEY_ID) + "\",status=\"unknown\"}"))
+                .isEqualTo(1);
+        // this profile's application ran every job on its database, so its counters add up the jobs' own counts
+        assertThat(metric(metrics, "keyhouse_rotation_rewritten_total"))
+                .isEqualTo(Long.parseLong(Rows.column(db, "SELECT sum(rewritten) FROM rotation_jobs").get(0)))
+                .isGreaterThanOrEqualTo(5000);
+        assertThat(metric(metrics, "keyhouse_rotation_failures_total"))
+                .isEqualTo(Long.parseLong(Rows.column(db, "SELECT sum(failed) FROM rotation_jobs").get(0)))
+                .isGreaterThanOrEqualTo(4);
+        assertThat(metric(metrics, "keyhouse_rotation_job_running")).isZero();
+        assertThat(metric(metrics, "keyhouse_rotation_job_scanned")).isEqualTo(metric(metrics, "keyhouse_rotation_job_total"));
+    }
+
+    @Test
+    @Order(8)
+    void aRunningJobIsInterruptedOnlyOnceNoReplicaHoldsTheJobLock() throws Exception {
+        long ghost = Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
+                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, 100, 40, 40,"
+                + " now() - interval '1 minute') RETURNING id", NEW_KEY_ID).get(0));
+        try (Connection otherReplica = db.getConnection(); Statement lock = otherReplica.createStatement()) {
+            lock.execute("SELECT pg_advisory_lock(" + JobLock.KEY + ")");
+            assertThat(Jobs.report(admin, ghost).getString("state")).as("its replica holds the lock").isEqualTo("running");
+            Response start = Jobs.start(admin);
+            assertThat(start.statusCode()).isEqualTo(409);
+            assertThat(start.jsonPath().getLong("runningJob")).isEqualTo(ghost);
+            lock.execute("SELECT pg_advisory_unlock(" + JobLock.KEY + ")");
+        }
+        JsonPath looked = Jobs.report(admin, ghost);
+        assertThat(looked.getString("state")).as("nobody holds the lock: its process died").isEqualTo("interrupted");
+        assertThat(looked.getString("finishedAt")).as("when it was last seen alive").isNotNull();
+        assertThat(looked.getLong("rewritten")).isEqualTo(40);
+        assertThat(looked.getString("nextStep")).contains("was interrupted", "Start the job again to finish");
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ?", "job " + ghost))
+                .containsExactly("system rotation.interrupted");
+    }
+
+    private static long metric(String metrics, String series) {
+        Matcher line = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
+        assertThat(line.find()).as("/q/metrics has " + series).isTrue();
+        return (long) Double.parseDouble(line.group(1));
+    }
+
+    private static String progress(String session, long id) {
+        return given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH + "/" + id + "/progress")
+                .then().statusCode(200).extract().asString().strip();
+    }
+
+    private long jobCount() {
+        return Long.parseLong(Rows.column(db, "SELECT count(*) FROM rotation_jobs").get(0));
+    }
+
+    /** An admin's save of an existing value: read it fresh, reseal it; false when the job rewrote it first. */
+    private boolean resealed(UUID id, String value) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> sealedValues.reseal(sealedValues.find(id).orElseThrow(), value));
+            return true;
+        } catch (RuntimeException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof OptimisticLockException || cause instanceof StaleStateException) {
+                    return false;
+                }
+            }
+            throw e;
+        }
+    }
+}
