@@ -75,6 +75,8 @@ class LeakTest {
     private static final Pattern NEW_TOKEN = Pattern.compile("id=\"new-token\">([^<]+)<");
 
     private static Evidence evidence;
+    /** The re-encryption job the flow ran, whose pages and API answers are searched. */
+    private static long rotationJobId;
     private static Throwable flowFailure;
 
     @Inject
@@ -236,6 +238,7 @@ class LeakTest {
             String viewerPassword = plant("user password (REST)", "LEAKCANARY-user-password-3e9a71c4");
             String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
             String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
+            rotateWithEverySecretStored();
             for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
                 if (route.startsWith("GET ") && !NOT_SEARCHED.containsKey(route)) {
                     for (String url : urls(route)) {
@@ -366,6 +369,61 @@ class LeakTest {
             return viewerBearer;
         }
 
+        /** A re-encryption job over every planted value: its API and page answers are searched like any other. */
+        private void rotateWithEverySecretStored() {
+            String api = "/api/v1/admin/rotate-credentials";
+            Response started = record("POST " + api, "admin", given().auth().oauth2(adminBearer).contentType("application/json"), "POST", api);
+            started.then().statusCode(202);
+            rotationJobId = started.jsonPath().getLong("id");
+            awaitJob(rotationJobId);
+            record("POST " + api + "/{id}/retry-failed", "admin", given().auth().oauth2(adminBearer).contentType("application/json"), "POST",
+                    api + "/" + rotationJobId + "/retry-failed");
+            awaitJob(rotationJobId);
+            Browser.Csrf csrf = Browser.Csrf.fetch();
+            record("POST /admin/rotate-credentials", "admin",
+                    csrf.form().cookie(SessionTokens.SESSION_COOKIE, adminSession), "POST", "/admin/rotate-credentials");
+            awaitNoJobRunning();
+            record("POST /admin/rotate-credentials/{id}/retry-failed", "admin",
+                    csrf.form().cookie(SessionTokens.SESSION_COOKIE, adminSession), "POST",
+                    "/admin/rotate-credentials/" + rotationJobId + "/retry-failed");
+            awaitNoJobRunning();
+        }
+
+        private void awaitJob(long id) {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                String state = given().auth().oauth2(adminBearer).get("/api/v1/admin/rotate-credentials/" + id)
+                        .then().statusCode(200).extract().path("state");
+                if (!"running".equals(state)) {
+                    return;
+                }
+                sleep();
+            }
+            throw new AssertionError("rotation job " + id + " did not finish in 90 s");
+        }
+
+        private void awaitNoJobRunning() {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                List<String> states = given().auth().oauth2(adminBearer).get("/api/v1/admin/rotate-credentials")
+                        .then().statusCode(200).extract().path("jobs.state");
+                if (states == null || !states.contains("running")) {
+                    return;
+                }
+                sleep();
+            }
+            throw new AssertionError("a rotation job was still running after 90 s");
+        }
+
+        private static void sleep() {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
         private void fetchRuntimeConfig() {
             for (String url : List.of("/api/v1/internal/runtime-config", "/api/v1/internal/runtime-config?format=env")) {
                 Response response = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(url);
@@ -379,7 +437,9 @@ class LeakTest {
             List<String> paths = new ArrayList<>(List.of(route.substring(4)));
             Matcher m = TEMPLATE.matcher(route);
             while (m.find()) {
-                List<String> values = PATH_VALUES.get(m.group(1));
+                // {id} names the re-encryption job the flow ran; the other parameters are fixed values
+                List<String> values = m.group(1).equals("id") && route.contains("rotate-credentials")
+                        ? List.of(String.valueOf(rotationJobId)) : PATH_VALUES.get(m.group(1));
                 assertThat(values).as(route + " has the path parameter {" + m.group(1) + "}: give the leak test "
                         + "real values for it in LeakTest.PATH_VALUES").isNotNull();
                 List<String> filled = new ArrayList<>();
