@@ -1,0 +1,45 @@
+package dev.keyhouse.runtimes;
+
+import java.util.List;
+
+import dev.keyhouse.web.FieldErrors;
+
+/**
+ * One way of restarting runtimes: {@code docker}, {@code kubernetes}, {@code command} or {@code http}. Each driver
+ * is an {@code @ApplicationScoped} bean; the restart executor finds them all by {@link #id()}.
+ *
+ * <p>A restart of a target goes: {@link #discover} (what runtimes the target selects now), {@link #prepare} once,
+ * then {@link #restart} for each runtime, in parallel, each under the per-runtime timeout. A call that takes too long
+ * is interrupted; drivers must stop their work when interrupted (kill the process, abort the request).
+ *
+ * <p>Exceptions carry a message an operator can act on ("container voice-1: image keyhouse-test/busybox not
+ * found"); never a secret value. Nothing here logs the order's environment.
+ */
+public interface RuntimeDriver {
+
+    /** The value stored in {@code runtime_targets.driver}: docker, kubernetes, command or http. */
+    String id();
+
+    /** The settings this driver reads; forms, REST validation and sealing of secrets are driven by this list. */
+    List<DriverField> fields();
+
+    /**
+     * Checks a target's settings beyond "required" (formats, allowed values); adds each problem as
+     * {@code config.<field>}. Secret fields arrive only when the request set them.
+     */
+    default void validate(TargetSpec target, FieldErrors errors) {
+    }
+
+    /**
+     * The runtimes this target restarts, by a stable name: container names for docker, {@code Deployment/voice} for
+     * kubernetes, the target's own name for command and http (one runtime each).
+     */
+    List<String> discover(TargetSpec target) throws Exception;
+
+    /** Work done once per target before its runtimes restart (kubernetes writes the Secret here). */
+    default void prepare(TargetSpec target, RestartOrder order) throws Exception {
+    }
+
+    /** Restarts one runtime so that it starts on {@code order.env()}. Blocks until done; honours interruption. */
+    void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception;
+}
