@@ -1,0 +1,288 @@
+package dev.keyhouse.runtimes;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+
+/**
+ * Replaces one container by a copy with the order's environment, and puts the original back if the copy cannot be
+ * created, started, or does not stay up.
+ *
+ * <p>Sequence: rename the original to {@code <name>-keyhouse-old-<run>} (it keeps running), create the copy under the
+ * name, stop the original, start the copy, check that it stays up (and becomes healthy, if it has a healthcheck), remove
+ * the original. Creating before stopping means a copy Docker refuses (image gone, bad configuration) costs no downtime.
+ * A stopped original gets a stopped copy. An earlier attempt of the same run that was cut short is picked up where it
+ * left off.
+ */
+final class DockerRecreation {
+
+    /** The longest grace a container gets to stop, whatever its own stop timeout. */
+    static final int MAX_STOP_GRACE = 60;
+    /** How long a started container must stay up to count as restarted (when it has no healthcheck). */
+    static final Duration SETTLE = Duration.ofSeconds(1);
+    /** Kept back from the deadline for starting and checking the copy when the original is given time to stop. */
+    private static final Duration START_RESERVE = Duration.ofSeconds(5);
+    private static final int DEFAULT_STOP_GRACE = 10;
+    private static final Pattern ENGINE_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private static final Logger LOG = Logger.getLogger(DockerRecreation.class);
+
+    private final DockerEngine engine;
+    private final DockerClient docker;
+    private final String name;
+    private final RestartOrder order;
+    private final String oldName;
+    private String step = "prepare";
+
+    DockerRecreation(DockerEngine engine, String name, RestartOrder order) {
+        this.engine = engine;
+        this.docker = engine.docker();
+        this.name = name;
+        this.order = order;
+        this.oldName = name + DockerDriver.OLD_SUFFIX + order.runId();
+    }
+
+    void run() throws Exception {
+        checkEnvironment();
+        interruptible();
+        Original original;
+        List<String> env;
+        DockerEngine.StopSettings stop;
+        try {
+            original = original();
+            env = environment(original.container);
+            stop = engine.stopSettings(original.container.getId());
+            step = "rename";
+            docker.renameContainerCmd(original.container.getId()).withName(oldName).exec();
+        } catch (DockerException e) {
+            throw new IllegalStateException("container " + name + ": " + step + " failed, nothing changed: "
+                    + reason(e, order, null));
+        }
+        String copyId = null;
+        try {
+            step = "create";
+            interruptible();
+            copyId = new DockerContainerCopy(docker, original.container).create(name, env, stop);
+            if (original.running) {
+                step = "stop";
+                interruptible();
+                docker.stopContainerCmd(original.container.getId()).withTimeout(stopGrace(stop, order))
+                        .exec();
+                step = "start";
+                interruptible();
+                docker.startContainerCmd(copyId).exec();
+                step = "check";
+                awaitRunning(docker, copyId, name, order);
+            }
+        } catch (Exception e) {
+            throw restore(original, copyId, e);
+        }
+        try {
+            docker.removeContainerCmd(original.container.getId()).withForce(true).withRemoveVolumes(false).exec();
+        } catch (NotFoundException e) {
+            // started with --rm: the engine removed it when it stopped
+        }
+        LOG.infof("container %s recreated for restart run %d (%s)", name, order.runId(), original.running ? "started" : "left stopped");
+    }
+
+    /** The container to copy and whether it runs (or ran before an earlier attempt of this run stopped it). */
+    private record Original(InspectContainerResponse container, boolean running) {
+    }
+
+    private Original original() {
+        InspectContainerResponse current = inspect(docker, name);
+        InspectContainerResponse leftover = inspect(docker, oldName);
+        if (leftover != null && current == null) {
+            LOG.infof("container %s: an earlier attempt of run %d left the original renamed; renaming it back", name,
+                    order.runId());
+            docker.renameContainerCmd(leftover.getId()).withName(name).exec();
+            current = inspect(docker, name);
+            leftover = null;
+        }
+        if (current == null) {
+            throw new IllegalStateException("container " + name + " no longer exists");
+        }
+        boolean running = running(current);
+        if (leftover != null) {
+            // an earlier attempt created the copy; the original was running if that attempt stopped it
+            running = running || running(leftover) || stoppedAfter(leftover, current.getCreated());
+            LOG.infof("container %s: removing the original an earlier attempt of run %d left behind", name, order.runId());
+            docker.removeContainerCmd(leftover.getId()).withForce(true).withRemoveVolumes(false).exec();
+        }
+        return new Original(current, running);
+    }
+
+    /** The original's environment without any name Keyhouse manages, plus the order's pairs and the runtime's name. */
+    private List<String> environment(InspectContainerResponse container) {
+        List<String> env = new ArrayList<>();
+        String[] old = container.getConfig().getEnv();
+        if (old != null) {
+            for (String pair : old) {
+                String variable = pair.split("=", 2)[0];
+                if (!order.managedNames().contains(variable) && !order.env().containsKey(variable)
+                        && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
+                    env.add(pair);
+                }
+            }
+        }
+        new TreeMap<>(order.env()).forEach((variable, value) -> env.add(variable + "=" + value));
+        env.add(DockerDriver.RUNTIME_NAME_VARIABLE + "=" + name);
+        return env;
+    }
+
+    /** Refuses, before anything changes, an environment Docker cannot carry. */
+    private void checkEnvironment() {
+        for (Map.Entry<String, String> pair : order.env().entrySet()) {
+            if (pair.getKey().isEmpty() || pair.getKey().contains("=") || pair.getKey().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("container " + name + ": environment variable name '"
+                        + pair.getKey().replace("\0", "\\0") + "' is not valid");
+            }
+            if (pair.getValue().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("container " + name + ": the value of " + pair.getKey()
+                        + " holds a NUL byte, which a process environment cannot carry");
+            }
+        }
+    }
+
+    /**
+     * Puts the original back under its name and, if it ran, starts it again; returns the exception to throw (an
+     * {@link InterruptedException} when the executor interrupted the restart).
+     */
+    private Exception restore(Original original, String copyId, Exception cause) {
+        boolean interrupted = Thread.interrupted() || cause instanceof InterruptedException;
+        List<String> problems = new ArrayList<>();
+        if (copyId != null) {
+            try {
+                docker.removeContainerCmd(copyId).withForce(true).withRemoveVolumes(false).exec();
+            } catch (RuntimeException e) {
+                problems.add("removing the copy: " + reason(e, order, original.container));
+            }
+        }
+        try {
+            docker.renameContainerCmd(original.container.getId()).withName(name).exec();
+            if (original.running && !running(inspect(docker, name))) {
+                docker.startContainerCmd(original.container.getId()).exec();
+            }
+        } catch (NotFoundException e) {
+            problems.add("the original is gone (started with --rm?)");
+        } catch (RuntimeException e) {
+            problems.add("restoring the original: " + reason(e, order, original.container));
+        }
+        String what = cause instanceof InterruptedException ? "interrupted" : "failed: " + reason(cause, order, original.container);
+        String outcome = problems.isEmpty()
+                ? "the original container is back" + (original.running ? " and running" : "")
+                : "the original could not be restored (" + String.join("; ", problems) + ")";
+        String message = "container " + name + ": " + step + " " + what + "; " + outcome + " on its previous environment";
+        LOG.warnf("restart run %d: %s", order.runId(), message);
+        if (interrupted) {
+            return new InterruptedException(message);
+        }
+        return new IllegalStateException(message);
+    }
+
+    /**
+     * Waits until a started container has stayed up for {@link #SETTLE} and, if it has a healthcheck, is healthy;
+     * fails when it exits, restarts, turns unhealthy or the order's deadline passes.
+     */
+    static void awaitRunning(DockerClient docker, String id, String name, RestartOrder order) throws InterruptedException {
+        Instant settled = Instant.now().plus(SETTLE);
+        while (true) {
+            Thread.sleep(200);
+            InspectContainerResponse container = docker.inspectContainerCmd(id).exec();
+            ContainerState state = container.getState();
+            if (!Boolean.TRUE.equals(state.getRunning()) || Boolean.TRUE.equals(state.getRestarting())) {
+                throw new IllegalStateException("the container stopped right after it started (exit code "
+                        + state.getExitCodeLong() + ")");
+            }
+            String health = state.getHealth() == null ? null : state.getHealth().getStatus();
+            if ("unhealthy".equals(health)) {
+                throw new IllegalStateException("the container turned unhealthy after it started");
+            }
+            boolean healthy = health == null || health.equals("healthy") || health.equals("none");
+            if (healthy && Instant.now().isAfter(settled)) {
+                return;
+            }
+            if (Instant.now().isAfter(order.deadline())) {
+                throw new IllegalStateException("the container was not healthy by the deadline");
+            }
+        }
+    }
+
+    /** Seconds the original gets to stop: its own stop timeout, within what the deadline leaves. */
+    static int stopGrace(DockerEngine.StopSettings stop, RestartOrder order) {
+        int grace = stop.timeout() == null ? DEFAULT_STOP_GRACE : stop.timeout();
+        long left = Duration.between(Instant.now(), order.deadline()).minus(START_RESERVE).toSeconds();
+        return (int) Math.max(0, Math.min(Math.min(grace, left), MAX_STOP_GRACE));
+    }
+
+    static InspectContainerResponse inspect(DockerClient docker, String nameOrId) {
+        try {
+            return docker.inspectContainerCmd(nameOrId).exec();
+        } catch (NotFoundException e) {
+            return null;
+        }
+    }
+
+    private static boolean running(InspectContainerResponse container) {
+        return container != null && Boolean.TRUE.equals(container.getState().getRunning());
+    }
+
+    private static boolean stoppedAfter(InspectContainerResponse container, String created) {
+        try {
+            String finished = container.getState().getFinishedAt();
+            return finished != null && created != null && Instant.parse(finished).isAfter(Instant.parse(created));
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What went wrong, for an operator: the engine's message without the HTTP wrapping, and with every value of the
+     * order's and the container's environment blanked out, in case the engine quoted one.
+     */
+    static String reason(Exception e, RestartOrder order, InspectContainerResponse container) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof DockerException) {
+            Matcher engine = ENGINE_MESSAGE.matcher(message);
+            if (engine.find()) {
+                message = engine.group(1).replace("\\\"", "\"");
+            }
+        }
+        List<String> secrets = new ArrayList<>(order.env().values());
+        String[] env = container == null ? null : container.getConfig().getEnv();
+        if (env != null) {
+            for (String pair : env) {
+                int eq = pair.indexOf('=');
+                if (eq >= 0) {
+                    secrets.add(pair.substring(eq + 1));
+                }
+            }
+        }
+        for (String secret : secrets) {
+            if (secret.length() >= 4) {
+                message = message.replace(secret, "[redacted]");
+            }
+        }
+        return message;
+    }
+
+    private void interruptible() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("container " + name + ": restart interrupted at " + step);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package dev.keyhouse.runtimes;
+
+import static dev.keyhouse.runtimes.TestDockerEngine.env;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
+
+import dev.keyhouse.web.FieldErrors;
+
+/** The docker driver against the real Docker engine of {@link TestDockerEngine}; no Quarkus. */
+class DockerDriverTest {
+
+    private static final String NEW_KEY = "sk-new-0a1b2c3d4e5f";
+    private static final String OLD_KEY = "sk-old-9f8e7d6c5b4a";
+    private static final Set<String> MANAGED = Set.of("LLM_PROVIDER", "LLM_API_KEY", "LLM_MODEL", "OPENAI_API_KEY");
+
+    private TestDockerEngine engine;
+    private DockerDriver driver;
+    private String selector;
+
+    @TempDir
+    Path data;
+
+    @BeforeEach
+    void engine() {
+        engine = TestDockerEngine.start();
+        driver = new DockerDriver();
+        selector = "keyhouse.runtime=" + engine.owner();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        driver.close();
+        engine.close();
+    }
+
+    @Test
+    void recreatesEveryLabelledContainerOnTheNewKeyAndLeavesTheOthersAlone() throws Exception {
+        Files.writeString(data.resolve("prompt.txt"), "hello");
+        List<String> labelled = new ArrayList<>();
+        Map<String, InspectContainerResponse> before = new HashMap<>();
+        for (int i = 1; i <= 3; i++) {
+            String name = engine.name("voice-" + i);
+            labelled.add(name);
+            engine.create(name, Map.of("keyhouse.runtime", engine.owner(), "app", "voice"), runtimeEnv(), true,
+                    c -> c.withVolumes(new Volume("/cache")).withWorkingDir("/tmp").withUser("root")
+                            .withHostName("voice-host").withHostConfig(c.getHostConfig()
+                                    .withBinds(new Bind(data.toString(), new Volume("/data"), AccessMode.ro))
+                                    .withRestartPolicy(RestartPolicy.unlessStoppedRestart())));
+        }
+        String stopped = engine.name("voice-stopped");
+        labelled.add(stopped);
+        runtime(stopped, false, c -> c);
+        String other = engine.name("unlabelled");
+        engine.create(other, Map.of("app", "voice"), runtimeEnv(), true, c -> c);
+        for (String name : Stream.concat(labelled.stream(), Stream.of(other)).toList()) {
+            before.put(name, engine.inspect(name));
+        }
+
+        TargetSpec target = target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector + ",app"));
+        assertThat(driver.discover(target)).containsExactlyElementsOf(labelled.stream().filter(n -> !n.equals(stopped))
+                .toList());
+        target = selected();
+        List<String> discovered = driver.discover(target);
+        assertThat(discovered).containsExactlyInAnyOrderElementsOf(labelled);
+        restartAll(target, discovered, order(7));
+
+        for (String name : labelled) {
+            InspectContainerResponse was = before.get(name);
+            InspectContainerResponse now = engine.inspect(name);
+            assertThat(now.getId()).as(name).isNotEqualTo(was.getId());
+            assertThat(now.getConfig().getImage()).isEqualTo(was.getConfig().getImage());
+            assertThat(now.getImageId()).isEqualTo(was.getImageId());
+            assertThat(now.getConfig().getCmd()).containsExactly("sleep", "3600");
+            assertThat(now.getConfig().getLabels()).isEqualTo(was.getConfig().getLabels());
+            assertThat(now.getConfig().getWorkingDir()).isEqualTo(was.getConfig().getWorkingDir());
+            assertThat(now.getConfig().getUser()).isEqualTo(was.getConfig().getUser());
+            assertThat(engine.stopTimeout(name)).isEqualTo(1);
+            assertThat(now.getHostConfig().getNetworkMode()).isEqualTo("none");
+            assertThat(now.getHostConfig().getRestartPolicy()).isEqualTo(was.getHostConfig().getRestartPolicy());
+            assertThat(mounts(now)).isEqualTo(mounts(was));
+            assertThat(now.getState().getRunning()).isEqualTo(!name.equals(stopped));
+            assertThat(env(now, "LLM_API_KEY")).isEqualTo(NEW_KEY);
+            assertThat(env(now, "LLM_PROVIDER")).isEqualTo("openai");
+            assertThat(env(now, "OPENAI_API_KEY")).as("a managed name the order no longer sets").isNull();
+            assertThat(env(now, "VOICE_REGION")).isEqualTo("eu-west");
+            assertThat(env(now, DockerDriver.RUNTIME_NAME_VARIABLE)).isEqualTo(name);
+            assertThat(now.getConfig().getEnv()).noneMatch(pair -> pair.contains(OLD_KEY));
+        }
+        InspectContainerResponse voice1 = engine.inspect(labelled.get(0));
+        assertThat(voice1.getConfig().getHostName()).isEqualTo("voice-host");
+        assertThat(voice1.getHostConfig().getRestartPolicy()).isEqualTo(RestartPolicy.unlessStoppedRestart());
+        assertThat(mounts(voice1)).anyMatch(m -> m.startsWith("bind " + data + " /data ro"))
+                .anyMatch(m -> m.startsWith("volume ") && m.contains(" /cache "));
+
+        InspectContainerResponse untouched = engine.inspect(other);
+        assertThat(untouched.getId()).isEqualTo(before.get(other).getId());
+        assertThat(untouched.getState().getStartedAt()).isEqualTo(before.get(other).getState().getStartedAt());
+        assertThat(env(untouched, "LLM_API_KEY")).isEqualTo(OLD_KEY);
+        assertThat(env(untouched, "OPENAI_API_KEY")).isEqualTo(OLD_KEY);
+        assertThat(engine.names()).as("no original left behind").noneMatch(n -> n.contains("-keyhouse-old-"))
+                .hasSize(labelled.size() + 1);
+    }
+
+    @Test
+    void restartModeRestartsTheSameRunningContainersOnly() throws Exception {
+        String running = engine.name("fetcher");
+        String stopped = engine.name("fetcher-stopped");
+        runtime(running, true, c -> c);
+        runtime(stopped, false, c -> c);
+        InspectContainerResponse before = engine.inspect(running);
+        TargetSpec target = target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector, "mode", "restart"));
+
+        assertThat(driver.discover(target)).containsExactly(running);
+        Thread.sleep(1100); // StartedAt has nanoseconds, but be sure a restart cannot land on the same instant
+        driver.restart(target, running, order(8));
+
+        InspectContainerResponse after = engine.inspect(running);
+        assertThat(after.getId()).isEqualTo(before.getId());
+        assertThat(after.getState().getRunning()).isTrue();
+        assertThat(Instant.parse(after.getState().getStartedAt())).isAfter(Instant.parse(before.getState().getStartedAt()));
+        assertThat(env(after, "LLM_API_KEY")).as("the runtime fetches its key itself").isEqualTo(OLD_KEY);
+        assertThat(engine.inspect(stopped).getState().getRunning()).isFalse();
+    }
+
+    @Test
+    void aCopyThatDiesOnTheNewKeyPutsTheOriginalBack() throws Exception {
+        String name = engine.name("picky");
+        String id = runtime(name, true,
+                c -> c.withCmd("sh", "-c", "test \"$LLM_API_KEY\" = " + OLD_KEY + " || exit 3; exec sleep 3600"));
+        TargetSpec target = selected();
+
+        assertThatThrownBy(() -> driver.restart(target, name, order(9)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("container " + name + ": check failed: the container stopped right after it started")
+                .hasMessageContaining("exit code 3")
+                .hasMessageContaining("the original container is back and running")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(NEW_KEY).doesNotContain(OLD_KEY));
+
+        assertAloneAndRunning(name, id, OLD_KEY);
+    }
+
+    @Test
+    void aRemovedImagePutsTheOriginalBackUnderItsName() throws Exception {
+        String seed = engine.name("seed");
+        engine.create(seed, Map.of(), List.of(), false, c -> c);
+        String image = engine.docker().commitCmd(seed).withRepository("keyhouse-test/doomed-" + engine.owner()).exec();
+        String name = engine.name("orphan");
+        String id = runtime(name, false,
+                c -> c.withImage(image));
+        engine.docker().removeImageCmd(image).withForce(true).exec();
+        TargetSpec target = selected();
+
+        assertThat(driver.discover(target)).containsExactly(name);
+        assertThatThrownBy(() -> driver.restart(target, name, order(10)))
+                .hasMessageContaining("container " + name + ": create failed: No such image")
+                .hasMessageContaining("the original container is back");
+
+        InspectContainerResponse after = engine.inspect(name);
+        assertThat(after.getId()).isEqualTo(id);
+        assertThat(env(after, "LLM_API_KEY")).isEqualTo(OLD_KEY);
+        assertThat(engine.names()).containsExactlyInAnyOrder(name, seed);
+    }
+
+    @Test
+    void anInterruptedRestartPutsTheOriginalBack() throws Exception {
+        String name = engine.name("slow-health");
+        String id = runtime(name, true,
+                c -> c.withHealthcheck(new HealthCheck().withTest(List.of("CMD", "false")).withInterval(60_000_000_000L)
+                        .withStartPeriod(60_000_000_000L)));
+        TargetSpec target = selected();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> restart = executor.submit(() -> {
+                driver.restart(target, name, order(11));
+                return null;
+            });
+            awaitCopyStarted(name, id);
+            Thread.sleep(500);
+            restart.cancel(true);
+            executor.shutdown();
+            assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).as("the restart ends when interrupted").isTrue();
+            assertThatThrownBy(restart::get).isInstanceOf(CancellationException.class);
+        } finally {
+            executor.shutdownNow();
+        }
+        assertAloneAndRunning(name, id, OLD_KEY);
+    }
+
+    @Test
+    void anAttemptCutShortAfterTheRenameIsPickedUpByTheRetry() throws Exception {
+        String name = engine.name("retried");
+        String id = runtime(name, true, c -> c);
+        engine.docker().renameContainerCmd(id).withName(name + "-keyhouse-old-12").exec();
+        TargetSpec target = selected();
+
+        assertThat(driver.discover(target)).as("a renamed original is not a runtime of its own").isEmpty();
+        driver.restart(target, name, order(12));
+
+        assertThat(engine.inspect(name).getId()).isNotEqualTo(id);
+        assertAloneAndRunning(name, engine.inspect(name).getId(), NEW_KEY);
+    }
+
+    @Test
+    void anInterruptionBeforeTheRestartChangesNothing() throws Exception {
+        String name = engine.name("untouched");
+        String id = runtime(name, true, c -> c);
+        TargetSpec target = selected();
+
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> driver.restart(target, name, order(13))).isInstanceOf(InterruptedException.class);
+        assertThat(engine.inspect(name).getId()).isEqualTo(id);
+        assertThat(engine.names()).containsExactly(name);
+    }
+
+    @Test
+    void aValueDockerCannotCarryIsRefusedBeforeAnythingChanges() {
+        String name = engine.name("nul");
+        String id = runtime(name, true, c -> c);
+        TargetSpec target = selected();
+        RestartOrder order = new RestartOrder(14, 3, Map.of("LLM_API_KEY", "sk-\0secret"), MANAGED,
+                Instant.now().plusSeconds(60));
+
+        assertThatThrownBy(() -> driver.restart(target, name, order)).hasMessageContaining("LLM_API_KEY holds a NUL byte")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret"));
+        assertThat(engine.inspect(name).getId()).isEqualTo(id);
+    }
+
+    @Test
+    void validationNamesEachBadField(@TempDir Path certs) throws Exception {
+        assertThat(errors(Map.of("labelSelector", "keyhouse.runtime=voice"))).isEmpty();
+        assertThat(errors(Map.of("labelSelector", "a=b, c ,d.e/f=g", "mode", "restart",
+                "host", "unix:///run/docker.sock"))).isEmpty();
+        assertThat(errors(Map.of())).containsExactly("config.labelSelector");
+        assertThat(errors(Map.of("labelSelector", "a=b,,c"))).containsExactly("config.labelSelector");
+        assertThat(errors(Map.of("labelSelector", "a="))).containsExactly("config.labelSelector");
+        assertThat(errors(Map.of("labelSelector", "=b"))).containsExactly("config.labelSelector");
+        assertThat(errors(Map.of("labelSelector", "a=b", "mode", "reboot"))).containsExactly("config.mode");
+        assertThat(errors(Map.of("labelSelector", "a", "host", "http://docker:2375"))).containsExactly("config.host");
+        assertThat(errors(Map.of("labelSelector", "a", "host", "tcp://docker"))).containsExactly("config.host");
+        assertThat(errors(Map.of("labelSelector", "a", "host", "unix://"))).containsExactly("config.host");
+        assertThat(errors(Map.of("labelSelector", "a", "tlsCertPath", certs.toString())))
+                .containsExactly("config.tlsCertPath");
+        assertThat(errors(Map.of("labelSelector", "a", "host", "tcp://docker.internal:2376", "tlsCertPath",
+                certs.toString()))).containsExactly("config.tlsCertPath");
+        for (String file : List.of("ca.pem", "cert.pem", "key.pem")) {
+            Files.writeString(certs.resolve(file), "-----BEGIN-----");
+        }
+        assertThat(errors(Map.of("labelSelector", "a", "host", "tcp://docker.internal:2376", "tlsCertPath",
+                certs.toString()))).isEmpty();
+        assertThat(errors(Map.of("labelSelector", "a", "host", "tcp://10.0.0.5:2375"))).isEmpty();
+        assertThat(driver.fields()).extracting(DriverField::name)
+                .containsExactly("host", "tlsCertPath", "labelSelector", "mode");
+        assertThat(driver.fields()).noneMatch(DriverField::secret);
+    }
+
+    /** A container this test's target selects, on the old key. */
+    private String runtime(String name, boolean start, UnaryOperator<CreateContainerCmd> more) {
+        return engine.create(name, Map.of("keyhouse.runtime", engine.owner()), runtimeEnv(), start, more);
+    }
+
+    private TargetSpec selected() {
+        return target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector));
+    }
+
+    /** The container is the test's only one, it is {@code id}, it runs, and it runs on {@code key}. */
+    private void assertAloneAndRunning(String name, String id, String key) {
+        InspectContainerResponse container = engine.inspect(name);
+        assertThat(container.getId()).isEqualTo(id);
+        assertThat(container.getState().getRunning()).isTrue();
+        assertThat(env(container, "LLM_API_KEY")).isEqualTo(key);
+        assertThat(engine.names()).containsExactly(name);
+    }
+
+    private List<String> errors(Map<String, String> config) {
+        FieldErrors errors = new FieldErrors();
+        driver.validate(target(config), errors);
+        return errors.errors().stream().map(FieldErrors.FieldError::field).toList();
+    }
+
+    /** Restarts the runtimes in parallel, four at a time, as the executor does. */
+    private void restartAll(TargetSpec target, List<String> names, RestartOrder order) throws Exception {
+        ExecutorService executor = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> restarts = new ArrayList<>();
+            for (String name : names) {
+                restarts.add(executor.submit(() -> {
+                    driver.restart(target, name, order);
+                    return null;
+                }));
+            }
+            for (Future<?> restart : restarts) {
+                restart.get();
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private void awaitCopyStarted(String name, String originalId) throws InterruptedException {
+        Instant until = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(until)) {
+            List<String> names = engine.names();
+            if (names.contains(name) && names.contains(name + "-keyhouse-old-11")) {
+                InspectContainerResponse copy = engine.inspect(name);
+                if (!copy.getId().equals(originalId) && Boolean.TRUE.equals(copy.getState().getRunning())) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the copy of " + name + " did not start");
+    }
+
+    private static List<String> mounts(InspectContainerResponse container) {
+        return container.getMounts().stream()
+                .map(m -> (m.getName() == null || m.getName().isEmpty() ? "bind " + m.getSource() : "volume " + m.getName())
+                        + " " + m.getDestination().getPath() + (Boolean.TRUE.equals(m.getRW()) ? " rw" : " ro"))
+                .sorted().collect(Collectors.toList());
+    }
+
+    private static List<String> runtimeEnv() {
+        return List.of("LLM_API_KEY=" + OLD_KEY, "OPENAI_API_KEY=" + OLD_KEY, "VOICE_REGION=eu-west",
+                DockerDriver.RUNTIME_NAME_VARIABLE + "=stale");
+    }
+
+    private static RestartOrder order(long run) {
+        return new RestartOrder(run, 3, Map.of("LLM_API_KEY", NEW_KEY, "LLM_PROVIDER", "openai"), MANAGED,
+                Instant.now().plusSeconds(60));
+    }
+
+    private static TargetSpec target(Map<String, String> config) {
+        return new TargetSpec(0, "voice-fleet", DockerDriver.ID, config, Map.of());
+    }
+}

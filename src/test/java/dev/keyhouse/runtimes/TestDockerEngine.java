@@ -1,0 +1,177 @@
+package dev.keyhouse.runtimes;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+
+/**
+ * The real Docker engine the docker driver is tested against: {@code KEYHOUSE_TEST_DOCKER_HOST}, or else the one
+ * {@code .ci/start-dockerd} starts (its last line of output). No engine fails the test; it never skips.
+ *
+ * <p>Every container made through it carries {@link #OWNER_LABEL} with a value of its own, and so does every copy the
+ * driver makes of one; {@link #close()} removes them all.
+ */
+public final class TestDockerEngine implements AutoCloseable {
+
+    public static final String IMAGE = "keyhouse-test/busybox:latest";
+    public static final String OWNER_LABEL = "keyhouse.test.owner";
+    private static final String HOW = "run `.ci/start-dockerd` as root and export KEYHOUSE_TEST_DOCKER_HOST=<its last line>";
+
+    private static String host;
+
+    private final DockerEngine engine;
+    private final DockerClient docker;
+    private final String owner = "t" + UUID.randomUUID().toString().substring(0, 8);
+
+    private TestDockerEngine(DockerEngine engine) {
+        this.engine = engine;
+        this.docker = engine.docker();
+    }
+
+    public static TestDockerEngine start() {
+        DockerEngine engine = engine(host());
+        DockerClient docker = engine.docker();
+        try {
+            docker.pingCmd().exec();
+        } catch (RuntimeException e) {
+            fail("the Docker engine at " + host + " does not answer (" + e.getMessage() + "); " + HOW);
+        }
+        try {
+            docker.inspectImageCmd(IMAGE).exec();
+        } catch (NotFoundException e) {
+            fail("the Docker engine at " + host + " has no image " + IMAGE + "; " + HOW);
+        }
+        return new TestDockerEngine(engine);
+    }
+
+    /** The engine's address, e.g. {@code unix:///run/keyhouse-docker/docker.sock}. */
+    public static synchronized String host() {
+        if (host != null) {
+            return host;
+        }
+        String configured = System.getenv("KEYHOUSE_TEST_DOCKER_HOST");
+        if (configured != null && !configured.isBlank()) {
+            return host = configured.trim();
+        }
+        Path script = Path.of(".ci/start-dockerd").toAbsolutePath();
+        try {
+            Process process = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                fail(script + " failed; " + HOW);
+            }
+            String[] lines = out.strip().split("\n");
+            return host = lines[lines.length - 1].trim();
+        } catch (IOException e) {
+            return fail("cannot run " + script + " (" + e.getMessage() + "); " + HOW);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail("interrupted while starting the Docker engine");
+        }
+    }
+
+    private static DockerEngine engine(String host) {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host)
+                .withDockerTlsVerify(false).build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(URI.create(host))
+                .connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofSeconds(120)).maxConnections(32).build();
+        return new DockerEngine(DockerClientImpl.getInstance(config, http), http);
+    }
+
+    public DockerClient docker() {
+        return docker;
+    }
+
+    /** A label value, container name prefix and selector value no other test run shares. */
+    public String owner() {
+        return owner;
+    }
+
+    /** A container name of this run: {@code kh-<owner>-<suffix>}. */
+    public String name(String suffix) {
+        return "kh-" + owner + "-" + suffix;
+    }
+
+    /**
+     * Creates (and starts, if asked) a busybox container on {@code --network none} running {@code sleep 3600} unless
+     * {@code more} says otherwise; returns its id.
+     */
+    public String create(String name, Map<String, String> labels, List<String> env, boolean start,
+            UnaryOperator<CreateContainerCmd> more) {
+        Map<String, String> all = new HashMap<>(labels);
+        all.put(OWNER_LABEL, owner);
+        CreateContainerCmd create = docker.createContainerCmd(IMAGE).withName(name).withLabels(all).withEnv(env)
+                .withCmd("sleep", "3600").withStopTimeout(1);
+        create.getHostConfig().withNetworkMode("none");
+        String id = more.apply(create).exec().getId();
+        if (start) {
+            docker.startContainerCmd(id).exec();
+        }
+        return id;
+    }
+
+    public InspectContainerResponse inspect(String nameOrId) {
+        return docker.inspectContainerCmd(nameOrId).exec();
+    }
+
+    /** A container's {@code --stop-timeout}, which docker-java's model leaves out; null when unset. */
+    public Integer stopTimeout(String nameOrId) {
+        return engine.stopSettings(nameOrId).timeout();
+    }
+
+    /** The names of every container of this run, copies included. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (Container container : owned()) {
+            names.add(container.getNames()[0].substring(1));
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private List<Container> owned() {
+        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(OWNER_LABEL, owner)).exec();
+    }
+
+    /** The value of an environment variable of a container, or null. */
+    public static String env(InspectContainerResponse container, String variable) {
+        for (String pair : container.getConfig().getEnv()) {
+            if (pair.startsWith(variable + "=")) {
+                return pair.substring(variable.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Container container : owned()) {
+            try {
+                docker.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+            } catch (NotFoundException e) {
+                // already gone
+            }
+        }
+        engine.close();
+    }
+}
