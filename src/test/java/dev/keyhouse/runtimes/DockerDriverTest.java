@@ -1,6 +1,6 @@
 package dev.keyhouse.runtimes;
 
-import static dev.keyhouse.runtimes.TestDockerEngine.env;
+import static dev.keyhouse.runtimes.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,14 +36,14 @@ import com.github.dockerjava.api.model.Volume;
 
 import dev.keyhouse.web.FieldErrors;
 
-/** The docker driver against the real Docker engine of {@link TestDockerEngine}; no Quarkus. */
+/** The docker driver against the real Docker engine of {@link RealDockerEngine}; no Quarkus. */
 class DockerDriverTest {
 
     private static final String NEW_KEY = "sk-new-0a1b2c3d4e5f";
     private static final String OLD_KEY = "sk-old-9f8e7d6c5b4a";
     private static final Set<String> MANAGED = Set.of("LLM_PROVIDER", "LLM_API_KEY", "LLM_MODEL", "OPENAI_API_KEY");
 
-    private TestDockerEngine engine;
+    private RealDockerEngine engine;
     private DockerDriver driver;
     private String selector;
 
@@ -52,7 +52,7 @@ class DockerDriverTest {
 
     @BeforeEach
     void engine() {
-        engine = TestDockerEngine.start();
+        engine = RealDockerEngine.start();
         driver = new DockerDriver();
         selector = "keyhouse.runtime=" + engine.owner();
     }
@@ -86,7 +86,7 @@ class DockerDriverTest {
             before.put(name, engine.inspect(name));
         }
 
-        TargetSpec target = target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector + ",app"));
+        TargetSpec target = target(Map.of("host", RealDockerEngine.host(), "labelSelector", selector + ",app"));
         assertThat(driver.discover(target)).containsExactlyElementsOf(labelled.stream().filter(n -> !n.equals(stopped))
                 .toList());
         target = selected();
@@ -138,7 +138,7 @@ class DockerDriverTest {
         runtime(running, true, c -> c);
         runtime(stopped, false, c -> c);
         InspectContainerResponse before = engine.inspect(running);
-        TargetSpec target = target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector, "mode", "restart"));
+        TargetSpec target = target(Map.of("host", RealDockerEngine.host(), "labelSelector", selector, "mode", "restart"));
 
         assertThat(driver.discover(target)).containsExactly(running);
         Thread.sleep(1100); // StartedAt has nanoseconds, but be sure a restart cannot land on the same instant
@@ -289,7 +289,7 @@ class DockerDriverTest {
     }
 
     private TargetSpec selected() {
-        return target(Map.of("host", TestDockerEngine.host(), "labelSelector", selector));
+        return target(Map.of("host", RealDockerEngine.host(), "labelSelector", selector));
     }
 
     /** The container is the test's only one, it is {@code id}, it runs, and it runs on {@code key}. */

@@ -31,7 +31,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
  * <p>Every container made through it carries {@link #OWNER_LABEL} with a value of its own, and so does every copy the
  * driver makes of one; {@link #close()} removes them all.
  */
-public final class TestDockerEngine implements AutoCloseable {
+public final class RealDockerEngine implements AutoCloseable {
 
     public static final String IMAGE = "keyhouse-test/busybox:latest";
     public static final String OWNER_LABEL = "keyhouse.test.owner";
@@ -43,12 +43,12 @@ public final class TestDockerEngine implements AutoCloseable {
     private final DockerClient docker;
     private final String owner = "t" + UUID.randomUUID().toString().substring(0, 8);
 
-    private TestDockerEngine(DockerEngine engine) {
+    private RealDockerEngine(DockerEngine engine) {
         this.engine = engine;
         this.docker = engine.docker();
     }
 
-    public static TestDockerEngine start() {
+    public static RealDockerEngine start() {
         DockerEngine engine = engine(host());
         DockerClient docker = engine.docker();
         try {
@@ -61,7 +61,7 @@ public final class TestDockerEngine implements AutoCloseable {
         } catch (NotFoundException e) {
             fail("the Docker engine at " + host + " has no image " + IMAGE + "; " + HOW);
         }
-        return new TestDockerEngine(engine);
+        return new RealDockerEngine(engine);
     }
 
     /** The engine's address, e.g. {@code unix:///run/keyhouse-docker/docker.sock}. */
