@@ -111,7 +111,13 @@ public class DockerDriver implements RuntimeDriver {
         if (labels == null) {
             throw new IllegalArgumentException(target + ": config.labelSelector is not key=value or key, comma-separated");
         }
-        List<Container> containers = engine(target).docker().listContainersCmd().withShowAll(recreate).withLabelFilter(labels).exec();
+        List<Container> containers;
+        try {
+            containers = engine(target).docker().listContainersCmd().withShowAll(recreate).withLabelFilter(labels).exec();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Docker engine " + target.config("host", DEFAULT_HOST)
+                    + ": listing containers failed: " + DockerRecreation.reason(e, null, null), e);
+        }
         List<String> names = new ArrayList<>();
         for (Container container : containers) {
             String state = container.getState() == null ? "" : container.getState();

@@ -262,7 +262,7 @@ final class DockerRecreation {
                 message = engine.group(1).replace("\\\"", "\"");
             }
         }
-        List<String> secrets = new ArrayList<>(order.env().values());
+        List<String> secrets = new ArrayList<>(order == null ? List.of() : order.env().values());
         String[] env = container == null ? null : container.getConfig().getEnv();
         if (env != null) {
             for (String pair : env) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,11 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
 
@@ -129,6 +134,42 @@ class DockerDriverTest {
         assertThat(env(untouched, "OPENAI_API_KEY")).isEqualTo(OLD_KEY);
         assertThat(engine.names()).as("no original left behind").noneMatch(n -> n.contains("-keyhouse-old-"))
                 .hasSize(labelled.size() + 1);
+    }
+
+    @Test
+    void networksAliasesAndPortsCarryOver() throws Exception {
+        String front = engine.network("front");
+        String back = engine.network("back");
+        String name = engine.name("networked");
+        String id = runtime(name, true, c -> c.withAliases("voice").withExposedPorts(ExposedPort.tcp(8080))
+                .withHostConfig(c.getHostConfig().withNetworkMode(front)
+                        .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(8080)))));
+        engine.docker().connectToNetworkCmd().withContainerId(id).withNetworkId(back)
+                .withContainerNetwork(new ContainerNetwork().withAliases("voice-back")).exec();
+        InspectContainerResponse was = engine.inspect(id);
+
+        driver.restart(selected(), name, order(15));
+
+        InspectContainerResponse now = engine.inspect(name);
+        assertThat(now.getId()).isNotEqualTo(id);
+        assertThat(now.getHostConfig().getNetworkMode()).isEqualTo(front);
+        assertThat(now.getNetworkSettings().getNetworks()).containsOnlyKeys(front, back);
+        assertThat(now.getNetworkSettings().getNetworks().get(front).getAliases()).contains("voice")
+                .doesNotContain(id.substring(0, 12));
+        assertThat(now.getNetworkSettings().getNetworks().get(back).getAliases()).contains("voice-back");
+        assertThat(portBindings(now)).isEqualTo(portBindings(was)).isEqualTo("8080/tcp=[127.0.0.1:]");
+        assertThat(now.getConfig().getExposedPorts()).containsExactly(ExposedPort.tcp(8080));
+        assertThat(now.getConfig().getHostName()).as("Docker's default hostname is the new container's id")
+                .isEqualTo(now.getId().substring(0, 12));
+        assertThat(env(now, "LLM_API_KEY")).isEqualTo(NEW_KEY);
+    }
+
+    @Test
+    void anEngineThatDoesNotAnswerIsNamed() {
+        TargetSpec target = target(Map.of("host", "unix:///run/keyhouse-no-such-engine.sock", "labelSelector", selector));
+
+        assertThatThrownBy(() -> driver.discover(target))
+                .hasMessageStartingWith("Docker engine unix:///run/keyhouse-no-such-engine.sock: listing containers failed");
     }
 
     @Test
@@ -339,6 +380,12 @@ class DockerDriverTest {
             Thread.sleep(100);
         }
         throw new AssertionError("the copy of " + name + " did not start");
+    }
+
+    private static String portBindings(InspectContainerResponse container) {
+        return container.getHostConfig().getPortBindings().getBindings().entrySet().stream()
+                .map(binding -> binding.getKey() + "=" + Arrays.toString(binding.getValue())).sorted()
+                .collect(Collectors.joining(","));
     }
 
     private static List<String> mounts(InspectContainerResponse container) {

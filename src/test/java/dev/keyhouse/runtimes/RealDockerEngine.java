@@ -20,6 +20,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -130,6 +131,13 @@ public final class RealDockerEngine implements AutoCloseable {
         return id;
     }
 
+    /** A bridge network of this run, {@code kh-<owner>-<suffix>}; returns its name. */
+    public String network(String suffix) {
+        String name = name(suffix);
+        docker.createNetworkCmd().withName(name).withDriver("bridge").withLabels(Map.of(OWNER_LABEL, owner)).exec();
+        return name;
+    }
+
     public InspectContainerResponse inspect(String nameOrId) {
         return docker.inspectContainerCmd(nameOrId).exec();
     }
@@ -171,6 +179,9 @@ public final class RealDockerEngine implements AutoCloseable {
             } catch (NotFoundException e) {
                 // already gone
             }
+        }
+        for (Network network : docker.listNetworksCmd().withFilter("label", List.of(OWNER_LABEL + "=" + owner)).exec()) {
+            docker.removeNetworkCmd(network.getId()).exec();
         }
         engine.close();
     }
