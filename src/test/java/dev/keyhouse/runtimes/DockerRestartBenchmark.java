@@ -52,12 +52,7 @@ class DockerRestartBenchmark {
     /** Starts {@code count} labelled containers (not timed), then times discover + restart of all of them. */
     private static Duration run(RealDockerEngine engine, DockerDriver driver, String group, int count, int concurrency,
             long runId) throws Exception {
-        String selector = "keyhouse.runtime=" + engine.owner() + "-" + group;
-        for (int i = 1; i <= count; i++) {
-            engine.create(engine.name(group + "-" + i), Map.of("keyhouse.runtime", engine.owner() + "-" + group),
-                    List.of("LLM_API_KEY=sk-old-benchmark"), true,
-                    c -> c.withCmd("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"));
-        }
+        String selector = engine.fleet(group, count, "sk-old-benchmark");
         TargetSpec target = new TargetSpec(0, "benchmark-" + group, DockerDriver.ID,
                 Map.of("host", RealDockerEngine.host(), "labelSelector", selector), Map.of());
         RestartOrder order = new RestartOrder(runId, 1, Map.of("LLM_API_KEY", "sk-new-benchmark-" + group,

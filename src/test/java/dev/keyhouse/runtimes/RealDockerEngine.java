@@ -131,6 +131,18 @@ public final class RealDockerEngine implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Starts {@code count} containers labelled {@code keyhouse.runtime=<owner>-<group>} on {@code oldKey}, which stop
+     * promptly on SIGTERM as a well-behaved runtime does; returns the label selector that picks them.
+     */
+    public String fleet(String group, int count, String oldKey) {
+        for (int i = 1; i <= count; i++) {
+            create(name(group + "-" + i), Map.of("keyhouse.runtime", owner + "-" + group), List.of("LLM_API_KEY=" + oldKey),
+                    true, c -> c.withCmd("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"));
+        }
+        return "keyhouse.runtime=" + owner + "-" + group;
+    }
+
     /** A bridge network of this run, {@code kh-<owner>-<suffix>}; returns its name. */
     public String network(String suffix) {
         String name = name(suffix);
