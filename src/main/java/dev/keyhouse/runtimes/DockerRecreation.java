@@ -17,6 +17,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
 
 /**
  * Replaces one container by a copy with the order's environment, and puts the original back if the copy cannot be
@@ -80,8 +81,11 @@ final class DockerRecreation {
             if (original.running) {
                 step = "stop";
                 interruptible();
-                docker.stopContainerCmd(original.container.getId()).withTimeout(stopGrace(stop, order))
-                        .exec();
+                try {
+                    docker.stopContainerCmd(original.container.getId()).withTimeout(stopGrace(stop, order)).exec();
+                } catch (NotModifiedException e) {
+                    // already stopped (by an earlier attempt of this run)
+                }
                 step = "start";
                 interruptible();
                 docker.startContainerCmd(copyId).exec();
@@ -106,6 +110,14 @@ final class DockerRecreation {
     private Original original() {
         InspectContainerResponse current = inspect(docker, name);
         InspectContainerResponse leftover = inspect(docker, oldName);
+        boolean ranBefore = false;
+        if (leftover != null && current != null && neverStarted(current)) {
+            // an earlier attempt of this run created the copy but never started it: the original still counts
+            ranBefore = running(leftover) || stoppedAfter(leftover, current.getCreated());
+            LOG.infof("container %s: dropping the unstarted copy an earlier attempt of run %d left", name, order.runId());
+            docker.removeContainerCmd(current.getId()).withForce(true).withRemoveVolumes(false).exec();
+            current = null;
+        }
         if (leftover != null && current == null) {
             LOG.infof("container %s: an earlier attempt of run %d left the original renamed; renaming it back", name,
                     order.runId());
@@ -116,14 +128,12 @@ final class DockerRecreation {
         if (current == null) {
             throw new IllegalStateException("container " + name + " no longer exists");
         }
-        boolean running = running(current);
         if (leftover != null) {
-            // an earlier attempt created the copy; the original was running if that attempt stopped it
-            running = running || running(leftover) || stoppedAfter(leftover, current.getCreated());
+            // an earlier attempt of this run started the copy, which took over; the original is stopped
             LOG.infof("container %s: removing the original an earlier attempt of run %d left behind", name, order.runId());
             docker.removeContainerCmd(leftover.getId()).withForce(true).withRemoveVolumes(false).exec();
         }
-        return new Original(current, running);
+        return new Original(current, ranBefore || running(current));
     }
 
     /** The original's environment without any name Keyhouse manages, plus the order's pairs and the runtime's name. */
@@ -239,6 +249,11 @@ final class DockerRecreation {
 
     private static boolean running(InspectContainerResponse container) {
         return container != null && Boolean.TRUE.equals(container.getState().getRunning());
+    }
+
+    private static boolean neverStarted(InspectContainerResponse container) {
+        String started = container.getState().getStartedAt();
+        return started == null || started.startsWith("0001-01-01");
     }
 
     private static boolean stoppedAfter(InspectContainerResponse container, String created) {

@@ -272,6 +272,22 @@ class DockerDriverTest {
     }
 
     @Test
+    void anAttemptCutShortBeforeItsCopyStartedIsPickedUpByTheRetry() throws Exception {
+        String name = engine.name("half-done");
+        String id = runtime(name, true, c -> c);
+        engine.docker().renameContainerCmd(id).withName(name + "-keyhouse-old-16").exec();
+        String unstarted = runtime(name, false, c -> c);
+        engine.docker().stopContainerCmd(id).withTimeout(0).exec();
+        TargetSpec target = selected();
+
+        driver.restart(target, name, order(16));
+
+        InspectContainerResponse after = engine.inspect(name);
+        assertThat(after.getId()).isNotIn(id, unstarted);
+        assertAloneAndRunning(name, after.getId(), NEW_KEY);
+    }
+
+    @Test
     void anInterruptionBeforeTheRestartChangesNothing() throws Exception {
         String name = engine.name("untouched");
         String id = runtime(name, true, c -> c);
