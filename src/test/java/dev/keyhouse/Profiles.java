@@ -23,6 +23,22 @@ public final class Profiles {
     }
 
     /**
+     * Restarts of real Docker containers: recreating one takes seconds on the test engine's vfs storage, so a 60 s
+     * per-runtime timeout; 2 attempts 100 ms apart; 4 at a time, the default concurrency.
+     */
+    public static final class DockerRestarts implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "keyhouse.restart.timeout-seconds", "60",
+                    "keyhouse.restart.attempts", "2",
+                    "keyhouse.restart.backoff", "100ms",
+                    "keyhouse.restart.concurrency", "4");
+        }
+    }
+
+    /**
      * Keyhouse behind a TLS-terminating reverse proxy on this host: forwarded headers are trusted, but only from
      * the loopback address, so a remote client cannot fake its address or scheme.
      */
