@@ -271,7 +271,8 @@ for s in "$db_password" "$encryption_key" "$jwt_key" "$admin_password" "$interna
 
 pg=keyhouse-smoke-pg-$$
 app=keyhouse-smoke-app-$$
-containers+=("$pg" "$app")
+refused=keyhouse-smoke-refused-$$
+containers+=("$pg" "$app" "$refused")
 dump_logs() {
   docker logs "$pg" >"$tmp/pg.log" 2>&1 || true
   docker logs "$app" >"$tmp/app.log" 2>&1 || true
@@ -284,6 +285,12 @@ fail_with_logs() {
 }
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 
+# Meanwhile, the image must refuse a bad configuration: exit 78, every problem named, no value printed.
+bad_key=$(random_word 20)   # base64 of 15 bytes, not 32
+remember "$bad_key"
+(umask 077; printf 'CREDENTIAL_ENCRYPTION_KEY=%s\n' "$bad_key" >"$tmp/refused.env")
+docker run -d --name "$refused" --network none --label keyhouse.smoke=1 --env-file "$tmp/refused.env" "$iid" >/dev/null
+
 t=$(date +%s)
 docker run -d --name "$pg" --network host --label keyhouse.smoke=1 --env-file "$tmp/postgres.env" "$pg_image" >/dev/null
 until docker exec "$pg" pg_isready -q -h 127.0.0.1 -p "$pg_port" 2>/dev/null; do
@@ -295,6 +302,7 @@ say "postgres ready in $(since "$t") s on 127.0.0.1:$pg_port"
 
 t=$(date +%s)
 docker run -d --name "$app" --network host --label keyhouse.smoke=1 --env-file "$tmp/keyhouse.env" "$iid" >/dev/null
+created=$(since "$t")
 url=http://127.0.0.1:$http_port
 while :; do
   code=$(curl -s -o "$tmp/ready.json" -w '%{http_code}' --max-time 3 "$url/q/health/ready" || true)
@@ -303,7 +311,10 @@ while :; do
   [ "$(since "$t")" -lt "$ready_timeout" ] || fail_with_logs "/q/health/ready not 200 after $ready_timeout s (last: ${code:-no answer})"
   sleep 1
 done
-say "ready in $(since "$t") s: GET /q/health/ready 200 $(tr -s ' \n' ' ' <"$tmp/ready.json" | cut -c1-200)"
+ready=$(since "$t")
+started=$(docker logs "$app" 2>&1 | grep -o 'started in [0-9.]*s' | head -1 || true)
+say "ready in $ready s (container started in $created s, Quarkus ${started:-start time not logged}): GET /q/health/ready 200"
+say "  $(tr -s ' \n' ' ' <"$tmp/ready.json" | cut -c1-200)"
 
 # The bootstrap admin signs in: the configuration reached the application and the schema is in the real database.
 code=$(curl -s -o "$tmp/token.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
@@ -312,6 +323,15 @@ code=$(curl -s -o "$tmp/token.json" -w '%{http_code}' --max-time 10 -H 'Content-
 say "sign-in as the bootstrap admin: POST /api/v1/auth/token 200"
 
 # --- 5. properties of the image -------------------------------------------------------------------------------------
+status=$(docker wait "$refused")
+docker logs "$refused" >"$tmp/refused.log" 2>&1
+for name in CREDENTIAL_ENCRYPTION_KEY JWT_SECRET_KEY SYSTEM_ADMIN_PASSWORD; do
+  grep -q "$name" "$tmp/refused.log" || { show_log refused "$tmp/refused.log" 30; fail "the refusal does not name $name"; }
+done
+[ "$status" = 78 ] || { show_log refused "$tmp/refused.log" 30; fail "a bad configuration exited with $status, not 78"; }
+if grep -qF -f "$secrets" "$tmp/refused.log"; then fail "the refusal printed the bad key's value"; fi
+say "check: a bad configuration is refused with exit 78, naming CREDENTIAL_ENCRYPTION_KEY, JWT_SECRET_KEY and SYSTEM_ADMIN_PASSWORD, no value printed"
+
 image_user=$(docker image inspect -f '{{.Config.User}}' "$iid")
 uid=$(docker exec "$app" id -u)
 user_name=$(docker exec "$app" id -un)
@@ -330,7 +350,7 @@ if grep -qF -f "$secrets" "$tmp/inspect.json"; then fail "a generated secret app
 secret_names=$(grep -oE '^[A-Z_]*(KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL)[A-Z_]*=' .env.example | tr -d = | sort -u)
 baked=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$iid" | cut -d= -f1 | grep -xF "$secret_names" || true)
 [ -z "$baked" ] || fail "the image sets secret variables: $(echo "$baked" | tr '\n' ' ')"
-say "check: no secret in the image (config, env, history): $(echo "$secret_names" | wc -l) secret names, 5 generated values"
+say "check: no secret in the image (config, env, history): $(echo "$secret_names" | wc -l) secret names, $(wc -l <"$secrets") generated values"
 
 dump_logs
 for f in app pg; do
