@@ -73,12 +73,14 @@ show_log() {
   while IFS= read -r s; do [ -n "$s" ] && text=${text//"$s"/<redacted>}; done <"$secrets"
   printf '%s\n' "$text" | sed "s/^/    $name| /" >&2
 }
+# Sets $port to a random TCP port nothing listens on (host networking: the containers share the host's ports).
+used_ports=
 free_port() {
-  local p _
+  local _
   for _ in $(seq 1 100); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    case " ${used_ports:-} " in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then used_ports="${used_ports:-} $p"; echo "$p"; return; fi
+    port=$(( 20000 + RANDOM % 40000 ))
+    case " $used_ports " in *" $port "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then used_ports="$used_ports $port"; return; fi
   done
   fail "no free TCP port found"
 }
@@ -245,8 +247,8 @@ cached=$(grep -c 'Using cache' "$tmp/build.log" || true)
 say "image built in $(since "$t") s: $image ${iid:7:12}, $(( $(docker image inspect -f '{{.Size}}' "$iid") / 1000000 )) MB, context $context, $cached steps from cache"
 
 # --- 4. PostgreSQL and Keyhouse on host networking, random ports and keys ---------------------------------------------
-pg_port=$(free_port)
-http_port=$(free_port)
+free_port; pg_port=$port
+free_port; http_port=$port
 db_password=$(random_word 32)
 encryption_key=$(random_b64 32)
 jwt_key=$(random_b64 32)
@@ -323,7 +325,7 @@ code=$(curl -s -o "$tmp/token.json" -w '%{http_code}' --max-time 10 -H 'Content-
 say "sign-in as the bootstrap admin: POST /api/v1/auth/token 200"
 
 # --- 5. properties of the image -------------------------------------------------------------------------------------
-status=$(docker wait "$refused")
+status=$(timeout 120 docker wait "$refused" || echo "no exit within 120 s")
 docker logs "$refused" >"$tmp/refused.log" 2>&1
 for name in CREDENTIAL_ENCRYPTION_KEY JWT_SECRET_KEY SYSTEM_ADMIN_PASSWORD; do
   grep -q "$name" "$tmp/refused.log" || { show_log refused "$tmp/refused.log" 30; fail "the refusal does not name $name"; }
