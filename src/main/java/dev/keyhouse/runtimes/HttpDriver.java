@@ -49,7 +49,12 @@ public class HttpDriver implements RuntimeDriver {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient client = HttpClient.newBuilder()
+    /**
+     * Static so that the bean's client proxy does not build a second one. HTTP/1.1: a cleartext URL would otherwise
+     * get an h2c upgrade offer, which some runtimes' servers mishandle. A redirect is a failure, not followed.
+     */
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(CONNECT_TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
@@ -106,7 +111,7 @@ public class HttpDriver implements RuntimeDriver {
         if (secret == null || secret.isEmpty()) {
             throw new IllegalStateException(target + ": secret is not set");
         }
-        URI uri = URI.create(url);
+        URI uri = URI.create(url.strip());
         String where = "webhook " + safeUrl(uri);
         Duration timeout = timeout(target, order);
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
@@ -129,7 +134,7 @@ public class HttpDriver implements RuntimeDriver {
 
     /** Sends and waits; an interrupt or the deadline cancels the exchange (the JDK client closes the connection). */
     private HttpResponse<byte[]> send(HttpRequest request, Duration timeout, String where) throws Exception {
-        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> new LimitedBody());
+        CompletableFuture<HttpResponse<byte[]>> exchange = CLIENT.sendAsync(request, info -> new LimitedBody());
         try {
             // the request timeout covers the headers; this bound also covers a body that trickles in
             return exchange.get(timeout.toMillis() + CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
