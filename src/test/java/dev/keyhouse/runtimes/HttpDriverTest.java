@@ -68,6 +68,11 @@ class HttpDriverTest {
             record(exchange);
             answer(exchange, 500, "boom:\r\n\tdatabase\u0007 down; echo " + SECRET + " " + "x".repeat(10_000));
         });
+        server.createContext("/moved", exchange -> {
+            record(exchange);
+            exchange.getResponseHeaders().add("Location", "/healthy");
+            answer(exchange, 307, "");
+        });
         server.start();
     }
 
@@ -182,6 +187,15 @@ class HttpDriverTest {
                     assertThat(e.getMessage()).doesNotContain(SECRET).doesNotContainPattern("[\\r\\n\\t\\u0007]");
                     assertThat(e.getMessage().length()).isLessThan(400);
                 });
+    }
+
+    @Test
+    void redirectIsAFailureNotFollowed() throws Exception {
+        assertThatThrownBy(() -> driver.restart(target("/moved", null), "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .hasMessageEndingWith("/moved answered HTTP 307");
+        assertThat(received.take().body()).isNotEmpty();
+        assertThat(received).isEmpty();
     }
 
     @Test
