@@ -8,6 +8,7 @@ import static dev.keyhouse.config.EnvVar.Format.JWT_ALGORITHM;
 import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
 import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
+import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
 import static dev.keyhouse.config.EnvVar.Format.TEXT;
@@ -94,6 +95,16 @@ public final class EnvCatalog {
             new EnvVar("ROTATION_BATCH_SIZE", "keyhouse.rotation.batch-size",
                     "Sealed values the re-encryption job rewrites per database transaction.",
                     false, false, "500", INTEGER),
+            // Restarts of runtimes after a key is saved
+            new EnvVar("RESTART_CONCURRENCY", "keyhouse.restart.concurrency",
+                    "Runtimes this replica restarts at the same time; 0 means this replica executes no restarts.",
+                    false, false, "4", NON_NEGATIVE_INTEGER),
+            new EnvVar("RESTART_TIMEOUT_SECONDS", "keyhouse.restart.timeout-seconds",
+                    "Seconds one runtime's restart may take before it is stopped and marked timed out.",
+                    false, false, "120", INTEGER),
+            new EnvVar("RESTART_ATTEMPTS", "keyhouse.restart.attempts",
+                    "Attempts per runtime restart before it is marked failed (retries back off exponentially).",
+                    false, false, "3", INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins, comma-separated, allowed to call the REST API cross-origin; unset allows none.",

@@ -24,6 +24,8 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** Standard base64 of at least 32 random bytes (more for HS384/HS512). */
         SIGNING_KEY,
         INTEGER,
+        /** 0 or a positive whole number. */
+        NON_NEGATIVE_INTEGER,
         PORT,
         EMAIL,
         DATABASE_URL,

@@ -85,6 +85,8 @@ public final class StartupCheck {
             case SIGNING_KEY -> signingKeyProblem(name, value);
             case INTEGER -> isPositiveInteger(value) ? Optional.empty()
                     : Optional.of(name + " must be a positive whole number");
+            case NON_NEGATIVE_INTEGER -> isNonNegativeInteger(value) ? Optional.empty()
+                    : Optional.of(name + " must be 0 or a positive whole number");
             case PORT -> isPort(value) ? Optional.empty() : Optional.of(name + " must be a port number, 1 to 65535");
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
@@ -150,6 +152,14 @@ public final class StartupCheck {
     private static boolean isPositiveInteger(String value) {
         try {
             return Integer.parseInt(value.strip()) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean isNonNegativeInteger(String value) {
+        try {
+            return Integer.parseInt(value.strip()) >= 0;
         } catch (NumberFormatException e) {
             return false;
         }
