@@ -39,7 +39,7 @@ class SystemdUnitTest {
                 "EnvironmentFile=/opt/keyhouse/.env",
                 "ExecStart=/usr/bin/java $JAVA_OPTS -jar /opt/keyhouse/app/quarkus-run.jar",
                 "Restart=always",
-                "WorkingDirectory=/opt/keyhouse");
+                "WorkingDirectory=/opt/keyhouse/data");
         assertThat(unit.lines()).anyMatch(line -> line.startsWith("TimeoutStopSec="));
     }
 
