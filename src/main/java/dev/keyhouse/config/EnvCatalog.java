@@ -7,6 +7,7 @@ import static dev.keyhouse.config.EnvVar.Format.INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.JWT_ALGORITHM;
 import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
 import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
+import static dev.keyhouse.config.EnvVar.Format.LOG_FORMAT;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
 import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
@@ -115,7 +116,10 @@ public final class EnvCatalog {
             new EnvVar("HTTP_PORT", "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
-                    "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL));
+                    "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
+            new EnvVar("LOG_FORMAT", "keyhouse.log.format",
+                    "Console log format: text for people, json for one JSON object a line (log shippers).",
+                    false, false, "text", LOG_FORMAT));
 
     private EnvCatalog() {
     }

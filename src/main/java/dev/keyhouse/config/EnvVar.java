@@ -32,7 +32,9 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** A password bcrypt can take whole: 12 characters to 72 bytes. */
         ADMIN_PASSWORD,
         JWT_ALGORITHM,
-        LOG_LEVEL
+        LOG_LEVEL,
+        /** json (one JSON object a line, for log shippers) or text. */
+        LOG_FORMAT
     }
 
     public boolean hasDefault() {

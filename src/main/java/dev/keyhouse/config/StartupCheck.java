@@ -96,6 +96,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be one of HS256, HS384, HS512");
             case LOG_LEVEL -> LOG_LEVELS.contains(value.toUpperCase(Locale.ROOT)) ? Optional.empty()
                     : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
+            case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
+                    : Optional.of(name + " must be json or text");
         };
     }
 
