@@ -130,7 +130,7 @@ class KubernetesManifestsTest {
         JsonNode namedSecret = rules.get(1);
         assertThat(texts(namedSecret.path("resources"))).containsExactly("secrets");
         assertThat(texts(namedSecret.path("resourceNames"))).hasSize(1);
-        assertThat(texts(namedSecret.path("verbs"))).containsExactlyInAnyOrder("get", "update");
+        assertThat(texts(namedSecret.path("verbs"))).containsExactlyInAnyOrder("get", "patch");
         JsonNode create = rules.get(2);
         assertThat(texts(create.path("resources"))).containsExactly("secrets");
         assertThat(texts(create.path("verbs"))).containsExactly("create");
