@@ -168,6 +168,12 @@ public class RestartExecutor {
             return;
         }
         ProviderEnvironment.RuntimeEnvironment env = environment.current();
+        if (!env.errors().isEmpty()) {
+            // restarting on an environment with a key missing would take the runtime down, not update it
+            outcome(claim, RestartResult.FAILED, "not restarted: the provider environment is incomplete: "
+                    + String.join("; ", env.errors()), what);
+            return;
+        }
         Instant deadline = Instant.now().plus(config.timeout());
         RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
                 ProviderEnvironment.MANAGED_NAMES, deadline);

@@ -34,6 +34,8 @@ class RestartCrashIT {
 
     private static final String ADMIN_PASSWORD = "restart-crash-test-admin-password";
     private static final String KEY = "sk-crash-test-5c0d7e19a2b4";
+    /** The same encryption key on every start: the next start must open what the killed one sealed. */
+    private static final String ENCRYPTION_KEY = "cmVzdGFydC1jcmFzaC10ZXN0LWtleS0zMi1ieXRlcyE=";
 
     @TempDir
     Path temp;
@@ -128,6 +130,7 @@ class RestartCrashIT {
     private KeyhouseProcess start(String log, String concurrency, String timeoutSeconds) throws Exception {
         KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, dataDirectory, log, Map.of(
                 EnvCatalog.SYSTEM_ADMIN_PASSWORD, ADMIN_PASSWORD,
+                EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, ENCRYPTION_KEY,
                 "RESTART_CONCURRENCY", concurrency,
                 "RESTART_TIMEOUT_SECONDS", timeoutSeconds,
                 // a dead replica's claim is taken over 2 s after its timeout, not 10 s

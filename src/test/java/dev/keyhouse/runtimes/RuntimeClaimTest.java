@@ -92,38 +92,45 @@ class RuntimeClaimTest {
     @Test
     void concurrentClaimsNeverReturnTheSameRow() throws Exception {
         String tag = RuntimeRestartTest.unique();
-        // no executor may take these rows while the claims race: RESTART_CONCURRENCY has them all busy otherwise
-        RestartExecutor none = null;
-        List<Long> ids = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            ids.add(api.create(Map.of("name", "race-" + i + "-" + tag, "driver", "recording", "enabled", false,
-                    "config", Map.of("token", "t"))));
+        long target = api.create(Map.of("name", "race-" + tag, "driver", "recording", "enabled", false,
+                "config", Map.of("token", "t")));
+        // 40 results that fall due together in 1.5 s, raced for by four claimers calling as fast as they can
+        Set<Long> planned = new HashSet<>();
+        String run = Rows.column(db, "INSERT INTO restart_runs (state, cause, created_by) VALUES ('running', 'manual',"
+                + " 'test') RETURNING id").get(0);
+        for (int i = 0; i < 40; i++) {
+            planned.add(Long.parseLong(Rows.column(db, "INSERT INTO restart_results (run_id, target_id, target_name,"
+                    + " driver, runtime, state, next_attempt_at) VALUES (?, ?, 'race', 'recording', ?, 'pending',"
+                    + " now() + interval '1.5 seconds') RETURNING id", Long.parseLong(run), target, "race-" + i).get(0)));
         }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<Callable<List<RestartQueue.Claim>>> claimers = new ArrayList<>();
+            List<Callable<List<Long>>> claimers = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 String replica = "race-replica-" + i + "-" + tag;
-                claimers.add(() -> queue.claim(replica, 50, Duration.ofMinutes(5)));
+                claimers.add(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    while (System.nanoTime() < until) {
+                        queue.claim(replica, 3, Duration.ofMinutes(5)).forEach(c -> mine.add(c.id()));
+                    }
+                    return mine;
+                });
             }
-            Set<Long> planned = new HashSet<>();
-            for (long id : ids) {
-                planned.add(Long.parseLong(Rows.column(db,
-                        "WITH r AS (INSERT INTO restart_runs (state, cause, created_by) VALUES ('running', 'manual', 'test') RETURNING id)"
-                                + " INSERT INTO restart_results (run_id, target_id, target_name, driver, state, next_attempt_at)"
-                                + " SELECT id, ?, 'race', 'recording', 'pending', now() + interval '1 second' FROM r RETURNING id",
-                        id).get(0)));
-            }
-            Thread.sleep(1100);
             List<Long> claimed = new ArrayList<>();
-            for (Future<List<RestartQueue.Claim>> claims : pool.invokeAll(claimers)) {
-                claims.get().forEach(c -> claimed.add(c.id()));
+            for (Future<List<Long>> claims : pool.invokeAll(claimers)) {
+                claimed.addAll(claims.get());
             }
             List<Long> ours = claimed.stream().filter(planned::contains).toList();
+            assertThat(ours).as("the racers claimed the rows").hasSizeGreaterThan(20);
             assertThat(ours).as("no row claimed twice").doesNotHaveDuplicates();
-            assertThat(none).isNull();
+            assertThat(Rows.column(db, "SELECT count(DISTINCT claimed_by) FROM restart_results WHERE run_id = ?"
+                    + " AND claimed_by LIKE 'race-replica-%'", Long.parseLong(run)).get(0))
+                    .as("the work was spread over the racers").isNotEqualTo("1");
         } finally {
             pool.shutdownNow();
+            Rows.column(db, "WITH d AS (DELETE FROM restart_runs WHERE id = ? RETURNING id) SELECT count(*) FROM d",
+                    Long.parseLong(run));
         }
     }
 }
