@@ -258,6 +258,9 @@ class LeakTest {
             record("POST /logout", "viewer", csrf.form().cookie(SessionTokens.SESSION_COOKIE, viewerSession),
                     "POST", "/logout");
             fetchRuntimeConfig();
+            // later saves in this database (other test classes) must not restart the flow's target
+            json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
+                    .then().statusCode(200);
             return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig), log);
         }
 
