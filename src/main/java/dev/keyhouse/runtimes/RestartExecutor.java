@@ -131,8 +131,13 @@ public class RestartExecutor {
                 try {
                     execute(claim);
                 } catch (RuntimeException e) {
-                    LOG.errorf(e, "restart run %d: result %d could not be recorded; its lease will expire and it"
-                            + " will be taken over", claim.runId(), claim.id());
+                    if (stopping) {
+                        LOG.infof("restart run %d: result %d left unfinished by the shutdown; once its lease runs"
+                                + " out a replica takes it over", claim.runId(), claim.id());
+                    } else {
+                        LOG.errorf(e, "restart run %d: result %d could not be recorded; once its lease runs out a"
+                                + " replica takes it over", claim.runId(), claim.id());
+                    }
                 } finally {
                     busy.decrementAndGet();
                     wake();
