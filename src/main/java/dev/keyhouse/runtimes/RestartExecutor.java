@@ -131,8 +131,13 @@ public class RestartExecutor {
                 try {
                     execute(claim);
                 } catch (RuntimeException e) {
-                    LOG.errorf(e, "restart run %d: result %d could not be recorded; its lease will expire and it"
-                            + " will be taken over", claim.runId(), claim.id());
+                    if (stopping) {
+                        LOG.infof("restart run %d: result %d left unfinished by the shutdown; once its lease runs"
+                                + " out a replica takes it over", claim.runId(), claim.id());
+                    } else {
+                        LOG.errorf(e, "restart run %d: result %d could not be recorded; once its lease runs out a"
+                                + " replica takes it over", claim.runId(), claim.id());
+                    }
                 } finally {
                     busy.decrementAndGet();
                     wake();
@@ -168,6 +173,12 @@ public class RestartExecutor {
             return;
         }
         ProviderEnvironment.RuntimeEnvironment env = environment.current();
+        if (!env.errors().isEmpty()) {
+            // restarting on an environment with a key missing would take the runtime down, not update it
+            outcome(claim, RestartResult.FAILED, "not restarted: the provider environment is incomplete: "
+                    + String.join("; ", env.errors()), what);
+            return;
+        }
         Instant deadline = Instant.now().plus(config.timeout());
         RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
                 ProviderEnvironment.MANAGED_NAMES, deadline);

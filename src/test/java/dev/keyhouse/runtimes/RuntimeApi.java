@@ -18,10 +18,14 @@ import io.restassured.response.Response;
 /** The runtimes API as tests drive it: targets, LLM key saves, waiting for runs. Deletes what it created. */
 final class RuntimeApi {
 
-    private final String admin = ApiClient.adminToken();
     private final List<Long> created = new ArrayList<>();
+    private String admin;
 
+    /** Fetched on first use: a test instance is created before the application listens. */
     String admin() {
+        if (admin == null) {
+            admin = ApiClient.adminToken();
+        }
         return admin;
     }
 
@@ -45,20 +49,20 @@ final class RuntimeApi {
     }
 
     Response post(Object body) {
-        return given().auth().oauth2(admin).contentType(ContentType.JSON).body(body).post("/api/v1/runtimes");
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).body(body).post("/api/v1/runtimes");
     }
 
     /** Saves the LLM setting with a new key; the answer of PUT /api/v1/settings/llm. */
     Response saveLlmKey(String key) {
-        String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)
+        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
                 .extract().header("ETag");
-        return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
                 .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
                 .put("/api/v1/settings/llm");
     }
 
     JsonPath run(long id) {
-        return given().auth().oauth2(admin).get("/api/v1/restarts/" + id).then().statusCode(200).extract().jsonPath();
+        return given().auth().oauth2(admin()).get("/api/v1/restarts/" + id).then().statusCode(200).extract().jsonPath();
     }
 
     /** Polls the run until it is finished. */
@@ -82,7 +86,7 @@ final class RuntimeApi {
     /** Deletes every target this client created, so saves in other tests restart nothing. */
     void deleteCreated() {
         for (long id : created) {
-            given().auth().oauth2(admin).delete("/api/v1/runtimes/" + id);
+            given().auth().oauth2(admin()).delete("/api/v1/runtimes/" + id);
         }
         created.clear();
     }

@@ -154,6 +154,10 @@ class RuntimeRestartTest {
         assertThat(result(run, "slow-" + tag, "attempts")).isEqualTo(1);
         assertThat((String) result(run, "slow-" + tag, "error")).contains("did not finish within 3 s");
         assertThat(Rows.containing(db, key)).as("the key is in no table").isEmpty();
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"timed_out\"}")
+                .contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"failed\"}")
+                .contains("keyhouse_restart_run_duration_seconds_count{state=\"partial\"}");
     }
 
     @Test
