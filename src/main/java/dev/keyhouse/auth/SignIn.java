@@ -34,15 +34,23 @@ public class SignIn {
     private final SignInThrottle throttle;
     private final SessionTokens tokens;
     private final Audit audit;
+    private final SignInMetrics metrics;
 
-    public SignIn(SignInThrottle throttle, SessionTokens tokens, Audit audit) {
+    public SignIn(SignInThrottle throttle, SessionTokens tokens, Audit audit, SignInMetrics metrics) {
         this.throttle = throttle;
         this.tokens = tokens;
         this.audit = audit;
+        this.metrics = metrics;
     }
 
     @Transactional
     public Outcome attempt(String email, String password, String address) {
+        Outcome outcome = check(email, password, address);
+        metrics.record(outcome);
+        return outcome;
+    }
+
+    private Outcome check(String email, String password, String address) {
         String account = email == null ? "" : email.strip();
         Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
         // What was typed is named only when it is a real account: a password pasted into the e-mail field must

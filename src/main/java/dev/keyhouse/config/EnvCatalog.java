@@ -7,7 +7,9 @@ import static dev.keyhouse.config.EnvVar.Format.INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.JWT_ALGORITHM;
 import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
 import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
+import static dev.keyhouse.config.EnvVar.Format.LOG_FORMAT;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
+import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
 import static dev.keyhouse.config.EnvVar.Format.TEXT;
@@ -94,6 +96,16 @@ public final class EnvCatalog {
             new EnvVar("ROTATION_BATCH_SIZE", "keyhouse.rotation.batch-size",
                     "Sealed values the re-encryption job rewrites per database transaction.",
                     false, false, "500", INTEGER),
+            // Restarts of runtimes after a key is saved
+            new EnvVar("RESTART_CONCURRENCY", "keyhouse.restart.concurrency",
+                    "Runtimes this replica restarts at the same time; 0 means this replica executes no restarts.",
+                    false, false, "4", NON_NEGATIVE_INTEGER),
+            new EnvVar("RESTART_TIMEOUT_SECONDS", "keyhouse.restart.timeout-seconds",
+                    "Seconds one runtime's restart may take before it is stopped and marked timed out.",
+                    false, false, "120", INTEGER),
+            new EnvVar("RESTART_ATTEMPTS", "keyhouse.restart.attempts",
+                    "Attempts per runtime restart before it is marked failed (retries back off exponentially).",
+                    false, false, "3", INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins, comma-separated, allowed to call the REST API cross-origin; unset allows none.",
@@ -104,7 +116,10 @@ public final class EnvCatalog {
             new EnvVar("HTTP_PORT", "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
-                    "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL));
+                    "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
+            new EnvVar("LOG_FORMAT", "keyhouse.log.format",
+                    "Console log format: text for people, json for one JSON object a line (log shippers).",
+                    false, false, "text", LOG_FORMAT));
 
     private EnvCatalog() {
     }

@@ -24,13 +24,17 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** Standard base64 of at least 32 random bytes (more for HS384/HS512). */
         SIGNING_KEY,
         INTEGER,
+        /** 0 or a positive whole number. */
+        NON_NEGATIVE_INTEGER,
         PORT,
         EMAIL,
         DATABASE_URL,
         /** A password bcrypt can take whole: 12 characters to 72 bytes. */
         ADMIN_PASSWORD,
         JWT_ALGORITHM,
-        LOG_LEVEL
+        LOG_LEVEL,
+        /** json (one JSON object a line, for log shippers) or text. */
+        LOG_FORMAT
     }
 
     public boolean hasDefault() {

@@ -85,6 +85,8 @@ public final class StartupCheck {
             case SIGNING_KEY -> signingKeyProblem(name, value);
             case INTEGER -> isPositiveInteger(value) ? Optional.empty()
                     : Optional.of(name + " must be a positive whole number");
+            case NON_NEGATIVE_INTEGER -> isNonNegativeInteger(value) ? Optional.empty()
+                    : Optional.of(name + " must be 0 or a positive whole number");
             case PORT -> isPort(value) ? Optional.empty() : Optional.of(name + " must be a port number, 1 to 65535");
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
@@ -94,6 +96,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be one of HS256, HS384, HS512");
             case LOG_LEVEL -> LOG_LEVELS.contains(value.toUpperCase(Locale.ROOT)) ? Optional.empty()
                     : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
+            case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
+                    : Optional.of(name + " must be json or text");
         };
     }
 
@@ -150,6 +154,14 @@ public final class StartupCheck {
     private static boolean isPositiveInteger(String value) {
         try {
             return Integer.parseInt(value.strip()) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean isNonNegativeInteger(String value) {
+        try {
+            return Integer.parseInt(value.strip()) >= 0;
         } catch (NumberFormatException e) {
             return false;
         }

@@ -76,6 +76,27 @@ public class ProviderEnvironment {
                 .getSingleResult();
     }
 
+    /**
+     * Every name {@link #build} may ever put in an environment, whatever is configured now: a name here but not in
+     * the current environment must be removed from a runtime's (e.g. a kind that was cleared, a provider changed).
+     */
+    public static final java.util.Set<String> MANAGED_NAMES = managedNames();
+
+    private static java.util.Set<String> managedNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>(List.of(
+                "LLM_PROVIDER", "LLM_MODEL", "LLM_BASE_URL", "LLM_ORGANIZATION", "LLM_API_VERSION", "LLM_API_KEY",
+                "STT_PROVIDER", "STT_MODEL", "STT_LANGUAGE", "STT_BASE_URL", "STT_API_KEY",
+                "TTS_PROVIDER", "TTS_VOICE", "TTS_MODEL", "TTS_BASE_URL", "TTS_API_KEY",
+                "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM"));
+        for (ProviderKind kind : ProviderKind.values()) {
+            if (kind != ProviderKind.TELEPHONY) {
+                kind.providers().stream().filter(p -> !ProviderKind.CUSTOM.equals(p))
+                        .forEach(p -> names.add(p.toUpperCase(Locale.ROOT) + "_API_KEY"));
+            }
+        }
+        return java.util.Collections.unmodifiableSet(names);
+    }
+
     private RuntimeEnvironment build(List<ProviderSetting> rows) {
         Map<String, String> env = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();

@@ -95,9 +95,9 @@ public class ProviderSettings {
         audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
                 .detail(changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed))
                 .fingerprints(before.fingerprint(), newFingerprint));
-        saved.fire(new SettingSaved(kind.id(), version, secretChanged));
+        Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);
-        return state(row);
+        return state(row).withRestartRun(run);
     }
 
     /**
@@ -130,9 +130,9 @@ public class ProviderSettings {
                 .detail("restores version " + target
                         + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
                 .fingerprints(before.fingerprint(), after.fingerprint()));
-        saved.fire(new SettingSaved(kind.id(), version, secretChanged));
+        Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings rolled back to version %d as version %d by %s", kind.id(), target, version, actor);
-        return state(row);
+        return state(row).withRestartRun(run);
     }
 
     /**
@@ -167,9 +167,16 @@ public class ProviderSettings {
         audit.record(Audit.Entry.of(SYSTEM, "setting.bootstrap", ProviderKind.LLM.id(), "llm version " + version)
                 .detail("seeded from " + variable + ": provider " + next.provider + ", model " + next.model)
                 .fingerprints(null, fingerprint));
-        saved.fire(new SettingSaved(ProviderKind.LLM.id(), version, true));
+        announce(ProviderKind.LLM.id(), version, true, SYSTEM);
         LOG.infof("llm settings seeded from %s (provider %s, model %s)", variable, next.provider, next.model);
         return true;
+    }
+
+    /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
+    private Long announce(String kind, long version, boolean secretChanged, String actor) {
+        long[] run = {0};
+        saved.fire(new SettingSaved(kind, version, secretChanged, actor, id -> run[0] = id));
+        return run[0] == 0 ? null : run[0];
     }
 
     /** The actor of changes Keyhouse makes by itself. */
@@ -200,7 +207,7 @@ public class ProviderSettings {
         }
         Long previous = row.version > 1 ? row.version - 1 : null;
         return new SettingState(kind, Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets),
-                row.version, row.updatedBy, row.updatedAt, previous);
+                row.version, row.updatedBy, row.updatedAt, previous, null);
     }
 
     private SecretSummary summary(UUID ref) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Problem;
 import jakarta.annotation.security.PermitAll;
+import jakarta.enterprise.event.Event;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -31,7 +32,7 @@ import org.jboss.logging.Logger;
 public class RuntimeConfigResource {
 
     private static final Logger LOG = Logger.getLogger(RuntimeConfigResource.class);
-    /** Runtimes name themselves in this header; a later issue records which key each one received. */
+    /** Runtimes name themselves in this header; which key each one received is recorded (see RuntimeConfigServed). */
     public static final String RUNTIME_HEADER = "X-Keyhouse-Runtime";
 
     /** The JSON shape of DESIGN's contract. */
@@ -43,11 +44,13 @@ public class RuntimeConfigResource {
     }
 
     private final ProviderEnvironment environment;
+    private final Event<RuntimeConfigServed> served;
     private final Optional<byte[]> tokenDigest;
 
-    public RuntimeConfigResource(ProviderEnvironment environment,
+    public RuntimeConfigResource(ProviderEnvironment environment, Event<RuntimeConfigServed> served,
             @ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token) {
         this.environment = environment;
+        this.served = served;
         this.tokenDigest = token.filter(t -> !t.isBlank()).map(RuntimeConfigResource::digest);
     }
 
@@ -66,8 +69,12 @@ public class RuntimeConfigResource {
             throw new FieldErrors().add("format", "must be json or env");
         }
         ProviderEnvironment.RuntimeEnvironment current = environment.current();
+        String name = RuntimeConfigServed.runtimeName(runtime);
+        if (name != null) {
+            served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint()));
+        }
         EntityTag etag = new EntityTag(String.valueOf(current.version()));
-        LOG.debugf("runtime-config version %d served to %s", current.version(), runtime == null ? "an unnamed runtime" : runtime);
+        LOG.debugf("runtime-config version %d served to %s", current.version(), name == null ? "an unnamed runtime" : name);
         if (ifNoneMatch != null && ifNoneMatch.strip().equals(etag.toString())) {
             return Response.notModified(etag).header("Cache-Control", "no-store").build();
         }

@@ -1,5 +1,7 @@
 package dev.keyhouse.settings;
 
+import java.util.function.LongConsumer;
+
 /**
  * Fired synchronously inside the transaction that saved, rolled back or bootstrapped a setting, so an observer's
  * writes (e.g. restart runs) commit or roll back with it.
@@ -8,6 +10,14 @@ package dev.keyhouse.settings;
  * @param version the kind's new version
  * @param secretChanged whether the secret a runtime would receive is different (new value, or set for the first
  *        time); false when only routing fields changed or the same value was entered again
+ * @param actor who saved
+ * @param restartRun an observer that planned a restart run for this save passes its id here, so the save's answer
+ *        can link to it
  */
-public record SettingSaved(String kind, long version, boolean secretChanged) {
+public record SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun) {
+
+    public SettingSaved(String kind, long version, boolean secretChanged) {
+        this(kind, version, secretChanged, ProviderSettings.SYSTEM, id -> {
+        });
+    }
 }

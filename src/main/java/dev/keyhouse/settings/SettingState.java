@@ -10,9 +10,14 @@ import java.util.Map;
  * @param secrets secret fields of the kind by JSON name
  * @param version 0 when never configured
  * @param previousVersion the version a rollback would restore, or null when there is none
+ * @param restartRun the restart run the change that produced this state planned, or null (reads, or no run)
  */
 public record SettingState(ProviderKind kind, Map<String, String> values, Map<String, SecretSummary> secrets,
-        long version, String updatedBy, Instant updatedAt, Long previousVersion) {
+        long version, String updatedBy, Instant updatedAt, Long previousVersion, Long restartRun) {
+
+    SettingState withRestartRun(Long run) {
+        return new SettingState(kind, values, secrets, version, updatedBy, updatedAt, previousVersion, run);
+    }
 
     public boolean configured() {
         return version > 0;

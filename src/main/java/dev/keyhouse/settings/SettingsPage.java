@@ -97,7 +97,7 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance overview(List<Card> cards, String notice);
+        static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun);
 
         static native TemplateInstance edit(Form form, String conflict);
     }
@@ -112,11 +112,13 @@ public class SettingsPage {
 
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack) {
+    public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack,
+            @QueryParam("run") String run) {
         String notice = ProviderKind.parse(saved).map(k -> k.title() + " settings saved.")
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
                 .orElse(null);
-        return Templates.overview(settings.list().stream().map(SettingsPage::card).toList(), notice);
+        Long restartRun = notice == null ? null : version(run);
+        return Templates.overview(settings.list().stream().map(SettingsPage::card).toList(), notice, restartRun);
     }
 
     @GET
@@ -138,7 +140,9 @@ public class SettingsPage {
             if (version == null) {
                 throw new FieldErrors().add("version", "is missing from the form; reload the page");
             }
-            settings.save(providerKind, submitted.values(providerKind), version, Identities.actor(identity));
+            SettingState state = settings.save(providerKind, submitted.values(providerKind), version,
+                    Identities.actor(identity));
+            return Response.seeOther(URI.create("/admin/settings?saved=" + providerKind.id() + runQuery(state))).build();
         } catch (StaleSetting stale) {
             return conflict(stale);
         } catch (FieldErrors errors) {
@@ -147,7 +151,6 @@ public class SettingsPage {
             Form form = form(state, kept, errors, version == null ? state.version() : version);
             return Response.status(400).entity(Templates.edit(form, null)).build();
         }
-        return Response.seeOther(URI.create("/admin/settings?saved=" + providerKind.id())).build();
     }
 
     @POST
@@ -157,11 +160,16 @@ public class SettingsPage {
     public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version) {
         ProviderKind providerKind = kind(kind);
         try {
-            settings.rollback(providerKind, version(version), Identities.actor(identity));
+            SettingState state = settings.rollback(providerKind, version(version), Identities.actor(identity));
+            return Response.seeOther(URI.create("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state)))
+                    .build();
         } catch (StaleSetting stale) {
             return conflict(stale);
         }
-        return Response.seeOther(URI.create("/admin/settings?rolledBack=" + providerKind.id())).build();
+    }
+
+    private static String runQuery(SettingState state) {
+        return state.restartRun() == null ? "" : "&run=" + state.restartRun();
     }
 
     /** Someone else saved first: show what they changed, with the current values in the form. */

@@ -111,8 +111,8 @@ public class SettingsResource {
 
     private static Response saved(SettingState state) {
         Map<String, Object> view = view(state);
-        // restart runs arrive with the runtimes feature; until then a save starts none
-        view.put("restartRun", null);
+        // the restart run this save planned (the id of GET /api/v1/restarts/{id}); null when it planned none
+        view.put("restartRun", state.restartRun());
         return Response.ok(view).tag(etag(state)).build();
     }
 

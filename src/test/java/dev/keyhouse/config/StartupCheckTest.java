@@ -122,4 +122,20 @@ class StartupCheckTest {
         env.put("ROTATION_BATCH_SIZE", "250");
         assertThat(problems(env, true)).isEmpty();
     }
+
+    @Test
+    void restartConcurrencyMayBeZeroTheTimeoutAndAttemptsMustBePositive() {
+        Map<String, String> env = validEnv();
+        env.put("RESTART_CONCURRENCY", "0");
+        env.put("RESTART_TIMEOUT_SECONDS", "30");
+        env.put("RESTART_ATTEMPTS", "1");
+        assertThat(problems(env, true)).isEmpty();
+        env.put("RESTART_CONCURRENCY", "-1");
+        env.put("RESTART_TIMEOUT_SECONDS", "0");
+        env.put("RESTART_ATTEMPTS", "three");
+        assertThat(problems(env, true)).containsExactlyInAnyOrder(
+                "RESTART_CONCURRENCY must be 0 or a positive whole number",
+                "RESTART_TIMEOUT_SECONDS must be a positive whole number",
+                "RESTART_ATTEMPTS must be a positive whole number");
+    }
 }

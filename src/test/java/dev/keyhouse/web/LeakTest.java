@@ -68,6 +68,8 @@ class LeakTest {
             "GET /admin/audit", List.of("?kind=llm", "?kind=telephony", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
             "GET /api/v1/audit", List.of("?kind=llm", "?kind=telephony", "?actor=" + TestSettings.ADMIN_EMAIL, "?page=2"),
             "GET /admin/users", List.of("?done=token-revoked", "?done=user-added"),
+            "GET /admin/runtimes", List.of("?done=created", "?driver=recording", "?driver=command"),
+            "GET /api/v1/restarts", List.of("?target=leak-fleet"),
             "GET /login", List.of("?next=/admin/settings"));
 
     static final String MODEL = "leakcheck-model-7731";
@@ -77,6 +79,9 @@ class LeakTest {
     private static Evidence evidence;
     /** The re-encryption job the flow ran, whose pages and API answers are searched. */
     private static long rotationJobId;
+    /** The runtime target and the restart run the flow made, whose pages and API answers are searched. */
+    private static long runtimeTargetId;
+    private static long restartRunId;
     private static Throwable flowFailure;
 
     @Inject
@@ -232,8 +237,10 @@ class LeakTest {
             plantHostCredentials();
             adminSession = signIn("admin", TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
             adminBearer = bearer("admin", TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            registerRuntimeTargets();
             saveEverySecretOverRest();
             saveAndRollBackOnThePage();
+            editAndRestartRuntimeTargets();
             String viewerEmail = Browser.uniqueEmail("leak-viewer");
             String viewerPassword = plant("user password (REST)", "LEAKCANARY-user-password-3e9a71c4");
             String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
@@ -251,6 +258,9 @@ class LeakTest {
             record("POST /logout", "viewer", csrf.form().cookie(SessionTokens.SESSION_COOKIE, viewerSession),
                     "POST", "/logout");
             fetchRuntimeConfig();
+            // later saves in this database (other test classes) must not restart the flow's target
+            json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
+                    .then().statusCode(200);
             return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig), log);
         }
 
@@ -369,6 +379,79 @@ class LeakTest {
             return viewerBearer;
         }
 
+        /** Targets whose restarts every later save triggers: one with a secret over REST, one on the page. */
+        private void registerRuntimeTargets() {
+            Map<String, Object> body = Map.of("name", "leak-fleet", "driver", "recording", "dependsOn", List.of("llm"),
+                    "config", Map.of("runtimes", "2",
+                            "token", plant("runtime target token (REST)", "LEAKCANARY-runtime-token-4b7e19d2")));
+            Response created = record("POST /api/v1/runtimes", "admin", json(adminBearer, body), "POST", "/api/v1/runtimes");
+            created.then().statusCode(201);
+            runtimeTargetId = created.jsonPath().getLong("id");
+            // a rejected target must not echo the secret it carried
+            Map<String, Object> invalid = Map.of("name", "bad name", "driver", "recording", "config",
+                    Map.of("token", plant("runtime target token (rejected)", "LEAKCANARY-rejected-runtime-token-70ce")));
+            record("POST /api/v1/runtimes", "admin", json(adminBearer, invalid), "POST", "/api/v1/runtimes")
+                    .then().statusCode(400);
+            Response page = page("GET /admin/runtimes", "/admin/runtimes?driver=command");
+            postForm("POST /admin/runtimes", page, "/admin/runtimes", Map.of("name", "leak-command", "driver", "command",
+                    "dependsOn", "llm", "enabled", "true", "config.command", "true")).then().statusCode(303);
+        }
+
+        /** Every runtimes write, on the page and over REST, with a secret replaced each way; runs awaited. */
+        private void editAndRestartRuntimeTargets() {
+            String target = "/api/v1/runtimes/" + runtimeTargetId;
+            record("PUT /api/v1/runtimes/{id}", "admin", json(adminBearer, Map.of("config", Map.of("token",
+                    plant("runtime target token (replaced)", "LEAKCANARY-runtime-token-replaced-8d1f")))), "PUT", target)
+                    .then().statusCode(200);
+            Response started = record("POST /api/v1/runtimes/{id}/restart", "admin",
+                    given().auth().oauth2(adminBearer).contentType(ContentType.JSON), "POST", target + "/restart");
+            started.then().statusCode(202);
+            restartRunId = started.jsonPath().getLong("id");
+            awaitRestart(restartRunId);
+            given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", "leak-fleet-1")
+                    .get("/api/v1/internal/runtime-config").then().statusCode(200);
+
+            String pagePath = "/admin/runtimes/" + runtimeTargetId;
+            Response form = page("GET /admin/runtimes/{id}", pagePath);
+            postForm("POST /admin/runtimes/{id}", form, pagePath, Map.of("name", "leak-fleet", "dependsOn", "llm",
+                    "enabled", "true", "config.runtimes", "2",
+                    "config.token", plant("runtime target token (page)", "LEAKCANARY-runtime-token-page-2c9a51")))
+                    .then().statusCode(303);
+            form = page("GET /admin/runtimes/{id}", pagePath);
+            postForm("POST /admin/runtimes/{id}", form, pagePath, Map.of("name", "leak fleet", "config.token",
+                    plant("runtime target token (page, rejected)", "LEAKCANARY-runtime-token-page-rejected-11")))
+                    .then().statusCode(400);
+            form = page("GET /admin/runtimes", "/admin/runtimes");
+            Response restarted = postForm("POST /admin/runtimes/{id}/restart", form, pagePath + "/restart", Map.of());
+            restarted.then().statusCode(303);
+            String runPage = restarted.header("Location");
+            awaitRestart(Long.parseLong(runPage.substring(runPage.lastIndexOf('/') + 1)));
+            postForm("POST /admin/runtimes/{id}/enabled", form, pagePath + "/enabled", Map.of("enabled", "true"))
+                    .then().statusCode(303);
+            long command = given().auth().oauth2(adminBearer).get("/api/v1/runtimes").jsonPath()
+                    .getLong("find { it.name == 'leak-command' }.id");
+            postForm("POST /admin/runtimes/{id}/delete", form, "/admin/runtimes/" + command + "/delete", Map.of())
+                    .then().statusCode(303);
+            Response spare = json(adminBearer, Map.of("name", "leak-spare", "driver", "command", "enabled", false,
+                    "config", Map.of("command", "true"))).post("/api/v1/runtimes");
+            spare.then().statusCode(201);
+            record("DELETE /api/v1/runtimes/{id}", "admin", given().auth().oauth2(adminBearer), "DELETE",
+                    "/api/v1/runtimes/" + spare.jsonPath().getLong("id")).then().statusCode(204);
+        }
+
+        private void awaitRestart(long id) {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                Boolean finished = given().auth().oauth2(adminBearer).get("/api/v1/restarts/" + id)
+                        .then().statusCode(200).extract().path("finished");
+                if (Boolean.TRUE.equals(finished)) {
+                    return;
+                }
+                sleep();
+            }
+            throw new AssertionError("restart run " + id + " did not finish in 90 s");
+        }
+
         /** A re-encryption job over every planted value: its API and page answers are searched like any other. */
         private void rotateWithEverySecretStored() {
             String api = "/api/v1/admin/rotate-credentials";
@@ -437,9 +520,9 @@ class LeakTest {
             List<String> paths = new ArrayList<>(List.of(route.substring(4)));
             Matcher m = TEMPLATE.matcher(route);
             while (m.find()) {
-                // {id} names the re-encryption job the flow ran; the other parameters are fixed values
-                List<String> values = m.group(1).equals("id") && route.contains("rotate-credentials")
-                        ? List.of(String.valueOf(rotationJobId)) : PATH_VALUES.get(m.group(1));
+                // {id} names the re-encryption job, runtime target or restart run the flow made; the other
+                // parameters are fixed values
+                List<String> values = m.group(1).equals("id") ? ids(route) : PATH_VALUES.get(m.group(1));
                 assertThat(values).as(route + " has the path parameter {" + m.group(1) + "}: give the leak test "
                         + "real values for it in LeakTest.PATH_VALUES").isNotNull();
                 List<String> filled = new ArrayList<>();
@@ -453,6 +536,19 @@ class LeakTest {
                 urls.add(paths.get(0) + query);
             }
             return urls;
+        }
+
+        private static List<String> ids(String route) {
+            if (route.contains("rotate-credentials")) {
+                return List.of(String.valueOf(rotationJobId));
+            }
+            if (route.contains("/runtimes/")) {
+                return List.of(String.valueOf(runtimeTargetId));
+            }
+            if (route.contains("/restarts/")) {
+                return List.of(String.valueOf(restartRunId));
+            }
+            return null;
         }
 
         private String signIn(String who, String email, String password) {

@@ -1,0 +1,271 @@
+package dev.keyhouse.runtimes;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.keyhouse.settings.ProviderEnvironment;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import org.jboss.logging.Logger;
+
+/**
+ * Executes restart runs: claims due results ({@link RestartQueue}) up to {@code RESTART_CONCURRENCY} at a time and
+ * runs each on a worker, under the per-runtime timeout. Woken right after a plan commits and every 2 seconds (for
+ * retries that are due, and for work a crashed replica left). A failure is retried with exponential backoff up to
+ * {@code RESTART_ATTEMPTS}; a timeout interrupts the driver's thread and is final; one runtime's outcome never
+ * stops another's.
+ */
+@ApplicationScoped
+public class RestartExecutor {
+
+    private static final Logger LOG = Logger.getLogger(RestartExecutor.class);
+
+    private final RestartConfig config;
+    private final RestartQueue queue;
+    private final RuntimeTargets targets;
+    private final RuntimeDrivers drivers;
+    private final ProviderEnvironment environment;
+    private final RestartMetrics metrics;
+    /** Who holds a claim: unique per process, so a restarted Keyhouse never mistakes an old claim for its own. */
+    private final String replica;
+    private final AtomicInteger busy = new AtomicInteger();
+    private ExecutorService dispatcher;
+    private ExecutorService workers;
+    private ExecutorService calls;
+    private volatile boolean stopping;
+
+    public RestartExecutor(RestartConfig config, RestartQueue queue, RuntimeTargets targets, RuntimeDrivers drivers,
+            ProviderEnvironment environment, RestartMetrics metrics) {
+        this.config = config;
+        this.queue = queue;
+        this.targets = targets;
+        this.drivers = drivers;
+        this.environment = environment;
+        this.metrics = metrics;
+        this.replica = truncate(ManagementFactory.getRuntimeMXBean().getName(), 60) + "/"
+                + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (config.concurrency() == 0) {
+            LOG.info("RESTART_CONCURRENCY is 0: this replica executes no restarts");
+            return;
+        }
+        dispatcher = Executors.newSingleThreadExecutor(threads("restart-dispatch"));
+        workers = Executors.newFixedThreadPool(config.concurrency(), threads("restart-worker"));
+        calls = Executors.newCachedThreadPool(threads("restart-driver"));
+        LOG.infof("restart executor %s: %d at a time, %ds per runtime, %d attempts", replica, config.concurrency(),
+                config.timeoutSeconds(), config.attempts());
+        wake();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        for (ExecutorService pool : new ExecutorService[] {dispatcher, workers, calls}) {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Once the plan is committed, its results are due. */
+    void onPlanned(@Observes(during = TransactionPhase.AFTER_SUCCESS) RestartPlanned planned) {
+        wake();
+    }
+
+    @Scheduled(every = "2s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        if (dispatcher == null || stopping) {
+            return;
+        }
+        wake();
+        for (long run : queue.stranded()) {
+            queue.finishIfDone(run).ifPresent(this::finished);
+        }
+    }
+
+    /** Asks the dispatcher to claim as much due work as there are free workers. */
+    public void wake() {
+        if (dispatcher != null && !stopping) {
+            try {
+                dispatcher.execute(this::dispatch);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
+        }
+    }
+
+    private void dispatch() {
+        int free = config.concurrency() - busy.get();
+        if (free <= 0 || stopping) {
+            return;
+        }
+        List<RestartQueue.Claim> claims;
+        try {
+            claims = queue.claim(replica, free, config.lease());
+        } catch (RuntimeException e) {
+            LOG.warnf("restart executor: claiming work failed (%s); the next poll tries again", e.getMessage());
+            return;
+        }
+        for (RestartQueue.Claim claim : claims) {
+            busy.incrementAndGet();
+            workers.execute(() -> {
+                try {
+                    execute(claim);
+                } catch (RuntimeException e) {
+                    if (stopping) {
+                        LOG.infof("restart run %d: result %d left unfinished by the shutdown; once its lease runs"
+                                + " out a replica takes it over", claim.runId(), claim.id());
+                    } else {
+                        LOG.errorf(e, "restart run %d: result %d could not be recorded; once its lease runs out a"
+                                + " replica takes it over", claim.runId(), claim.id());
+                    }
+                } finally {
+                    busy.decrementAndGet();
+                    wake();
+                }
+            });
+        }
+    }
+
+    /** The outcome of one driver call. */
+    private record Outcome<T>(T value, String state, String error) {
+    }
+
+    void execute(RestartQueue.Claim claim) {
+        String what = "restart run " + claim.runId() + ", " + claim.targetName()
+                + (claim.runtime() == null ? "" : " / " + claim.runtime());
+        if (claim.attempts() > config.attempts()) {
+            finish(claim, RestartResult.FAILED, "the replica restarting it stopped before it finished, and all "
+                    + config.attempts() + " attempts are used");
+            return;
+        }
+        Optional<RuntimeTarget> target = targets.find(claim.targetId());
+        Optional<RuntimeDriver> driver = drivers.find(claim.driver());
+        if (target.isEmpty() || driver.isEmpty()) {
+            finish(claim, RestartResult.FAILED, target.isEmpty() ? "the target was deleted"
+                    : "this Keyhouse has no driver " + claim.driver());
+            return;
+        }
+        TargetSpec spec;
+        try {
+            spec = targets.spec(target.get());
+        } catch (RuntimeException e) {
+            finish(claim, RestartResult.FAILED, e.getMessage());
+            return;
+        }
+        ProviderEnvironment.RuntimeEnvironment env = environment.current();
+        if (!env.errors().isEmpty()) {
+            // restarting on an environment with a key missing would take the runtime down, not update it
+            outcome(claim, RestartResult.FAILED, "not restarted: the provider environment is incomplete: "
+                    + String.join("; ", env.errors()), what);
+            return;
+        }
+        Instant deadline = Instant.now().plus(config.timeout());
+        RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
+                ProviderEnvironment.MANAGED_NAMES, deadline);
+        List<String> secrets = new ArrayList<>(env.env().values());
+        secrets.addAll(spec.secrets().values());
+        if (claim.runtime() == null) {
+            Outcome<List<String>> discovered = call(() -> {
+                List<String> runtimes = driver.get().discover(spec);
+                if (!runtimes.isEmpty()) {
+                    driver.get().prepare(spec, order);
+                }
+                return runtimes;
+            }, secrets);
+            if (discovered.state() != null) {
+                outcome(claim, discovered.state(), discovered.error(), what);
+            } else if (discovered.value() == null || discovered.value().isEmpty()) {
+                finish(claim, RestartResult.FAILED, "the " + claim.driver() + " driver found no runtimes for this target");
+            } else if (queue.expand(claim, List.copyOf(discovered.value()))) {
+                LOG.infof("%s: %d runtimes to restart", what, discovered.value().size());
+            }
+            return;
+        }
+        Outcome<Boolean> restarted = call(() -> {
+            driver.get().restart(spec, claim.runtime(), order);
+            return Boolean.TRUE;
+        }, secrets);
+        outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what);
+    }
+
+    /** Runs a driver call under the timeout; an over-long call is interrupted. Errors come back masked. */
+    private <T> Outcome<T> call(Callable<T> work, List<String> secrets) {
+        Future<T> future = calls.submit(work);
+        try {
+            return new Outcome<>(future.get(config.timeoutSeconds(), TimeUnit.SECONDS), null, null);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            return new Outcome<>(null, RestartResult.TIMED_OUT,
+                    "did not finish within " + config.timeoutSeconds() + " s (RESTART_TIMEOUT_SECONDS); stopped");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            String message = cause.getMessage() == null || cause.getMessage().isBlank()
+                    ? cause.getClass().getSimpleName() : cause.getMessage();
+            return new Outcome<>(null, RestartResult.FAILED, SecretMask.mask(message, secrets));
+        } catch (InterruptedException e) {
+            // shutting down: the claim stays, and its lease hands it to the next replica
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting; left for the next replica");
+        }
+    }
+
+    private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
+        if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
+            Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
+            LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
+                    config.attempts(), wait.toMillis(), error);
+            queue.retryLater(claim, error, Instant.now().plus(wait));
+            return;
+        }
+        if (RestartResult.RESTARTED.equals(state)) {
+            LOG.infof("%s: restarted (attempt %d)", what, claim.attempts());
+        } else {
+            LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
+        }
+        finish(claim, state, error);
+    }
+
+    private void finish(RestartQueue.Claim claim, String state, String error) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error);
+        metrics.result(claim.driver(), state);
+        run.ifPresent(this::finished);
+    }
+
+    private void finished(RestartQueue.Finished run) {
+        metrics.runFinished(run.state(), run.duration());
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static String truncate(String value, int max) {
+        return value.length() <= max ? value : value.substring(0, max);
+    }
+}

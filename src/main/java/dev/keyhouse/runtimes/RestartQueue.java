@@ -1,0 +1,174 @@
+package dev.keyhouse.runtimes;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.keyhouse.audit.Audit;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * The database side of executing restart runs: claiming open results ({@code FOR UPDATE SKIP LOCKED}, so replicas
+ * never claim the same row, plus a lease so a dead replica's claims are taken over), expanding a planned row into
+ * one row per runtime, recording outcomes, and finishing a run when its last result is final. Each outcome is
+ * written only by the claim that holds the row (same replica, same attempt), so a replica whose lease was taken
+ * over cannot overwrite its successor's result.
+ */
+@ApplicationScoped
+public class RestartQueue {
+
+    private static final Logger LOG = Logger.getLogger(RestartQueue.class);
+
+    /** One result row this replica holds. {@code runtime} null: the target's planned row, still to discover. */
+    public record Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
+            int attempts, String claimedBy) {
+    }
+
+    /** A run this replica finished. */
+    public record Finished(long runId, String state, Duration duration) {
+    }
+
+    private final EntityManager em;
+    private final Audit audit;
+
+    public RestartQueue(EntityManager em, Audit audit) {
+        this.em = em;
+        this.audit = audit;
+    }
+
+    /** Claims up to {@code limit} results that are due: pending ones, and running ones whose lease ran out. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Claim> claim(String replica, int limit, Duration lease) {
+        List<Object[]> rows = em.createNativeQuery("""
+                WITH picked AS (
+                    SELECT id FROM restart_results
+                    WHERE (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+                       OR (state = 'running' AND lease_until < now())
+                    ORDER BY id LIMIT :limit
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE restart_results r SET state = 'running', claimed_by = :me, attempts = r.attempts + 1,
+                    lease_until = now() + make_interval(secs => :lease), started_at = coalesce(r.started_at, now()),
+                    next_attempt_at = NULL
+                FROM picked WHERE r.id = picked.id
+                RETURNING r.id, r.run_id, r.target_id, r.target_name, r.driver, r.runtime, r.attempts""")
+                .setParameter("limit", limit)
+                .setParameter("me", replica)
+                .setParameter("lease", (double) lease.toMillis() / 1000)
+                .getResultList();
+        List<Claim> claims = new ArrayList<>();
+        for (Object[] row : rows) {
+            claims.add(new Claim(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
+                    row[2] == null ? null : ((Number) row[2]).longValue(), (String) row[3], (String) row[4],
+                    (String) row[5], ((Number) row[6]).intValue(), replica));
+        }
+        return claims;
+    }
+
+    /**
+     * A planned row's runtimes are known: the row becomes the first runtime's result and one row is added per
+     * further runtime, all pending, with fresh attempts.
+     */
+    @Transactional
+    public boolean expand(Claim claim, List<String> runtimes) {
+        lockRun(claim.runId());
+        int updated = em.createNativeQuery("UPDATE restart_results SET runtime = :runtime, state = 'pending',"
+                        + " attempts = 0, claimed_by = NULL, lease_until = NULL, started_at = NULL, error = NULL"
+                        + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
+                .setParameter("runtime", runtimes.get(0))
+                .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
+                .setParameter("attempts", claim.attempts()).executeUpdate();
+        if (updated == 0) {
+            return false;
+        }
+        for (String runtime : runtimes.subList(1, runtimes.size())) {
+            em.createNativeQuery("INSERT INTO restart_results (run_id, target_id, target_name, driver, runtime, state)"
+                            + " VALUES (:run, :target, :name, :driver, :runtime, 'pending')")
+                    .setParameter("run", claim.runId()).setParameter("target", claim.targetId())
+                    .setParameter("name", claim.targetName()).setParameter("driver", claim.driver())
+                    .setParameter("runtime", runtime).executeUpdate();
+        }
+        return true;
+    }
+
+    /** A failed attempt that will be tried again at {@code retryAt}. */
+    @Transactional
+    public void retryLater(Claim claim, String error, Instant retryAt) {
+        em.createNativeQuery("UPDATE restart_results SET state = 'pending', error = :error, next_attempt_at = :at,"
+                        + " lease_until = NULL, claimed_by = NULL"
+                        + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
+                .setParameter("error", truncate(error)).setParameter("at", Timestamp.from(retryAt))
+                .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
+                .setParameter("attempts", claim.attempts()).executeUpdate();
+    }
+
+    /**
+     * A final outcome: restarted, failed or timed_out.
+     *
+     * @return whether this call recorded it (false: the claim was lost to a takeover), and the run if it finished
+     */
+    @Transactional
+    public Optional<Finished> finish(Claim claim, String state, String error) {
+        lockRun(claim.runId());
+        int updated = em.createNativeQuery("UPDATE restart_results SET state = :state, error = :error,"
+                        + " finished_at = now(), lease_until = NULL"
+                        + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
+                .setParameter("state", state).setParameter("error", truncate(error))
+                .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
+                .setParameter("attempts", claim.attempts()).executeUpdate();
+        if (updated == 0) {
+            LOG.warnf("restart run %d: result %d was taken over by another replica; its outcome there counts",
+                    claim.runId(), claim.id());
+            return Optional.empty();
+        }
+        return finishIfDone(claim.runId());
+    }
+
+    /** Runs whose results are all final but which are still marked running (a replica died between the two). */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Long> stranded() {
+        return ((List<Number>) em.createNativeQuery("SELECT id FROM restart_runs r WHERE state = 'running'"
+                + " AND NOT EXISTS (SELECT 1 FROM restart_results x WHERE x.run_id = r.id"
+                + " AND x.state IN ('pending', 'running'))").getResultList())
+                .stream().map(Number::longValue).toList();
+    }
+
+    /** Finishes a run when none of its results is open; the caller's transaction holds the run's lock or takes it. */
+    @Transactional
+    public Optional<Finished> finishIfDone(long runId) {
+        RestartRun run = lockRun(runId);
+        if (run == null || run.finished()) {
+            return Optional.empty();
+        }
+        Object[] counts = (Object[]) em.createNativeQuery("SELECT count(*) FILTER (WHERE state IN ('pending', 'running')),"
+                        + " count(*) FILTER (WHERE state = 'restarted'), count(*) FROM restart_results WHERE run_id = :run")
+                .setParameter("run", runId).getSingleResult();
+        long open = ((Number) counts[0]).longValue();
+        long restarted = ((Number) counts[1]).longValue();
+        long total = ((Number) counts[2]).longValue();
+        if (open > 0) {
+            return Optional.empty();
+        }
+        run.state = restarted == total ? RestartRun.SUCCEEDED : restarted == 0 ? RestartRun.FAILED : RestartRun.PARTIAL;
+        run.finishedAt = Instant.now();
+        audit.record(Audit.Entry.of("system", "restart.finish", RuntimeTargets.AUDIT_KIND, "restart run " + runId)
+                .detail(run.state + ": " + restarted + " of " + total + " runtimes restarted"));
+        LOG.infof("restart run %d: %s, %d of %d runtimes restarted", runId, run.state, restarted, total);
+        return Optional.of(new Finished(runId, run.state, Duration.between(run.createdAt, run.finishedAt)));
+    }
+
+    private RestartRun lockRun(long runId) {
+        return em.find(RestartRun.class, runId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    private static String truncate(String error) {
+        return error == null || error.length() <= 2000 ? error : error.substring(0, 1997) + "...";
+    }
+}

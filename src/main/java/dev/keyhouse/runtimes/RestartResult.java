@@ -1,0 +1,74 @@
+package dev.keyhouse.runtimes;
+
+import java.time.Instant;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/**
+ * One runtime's restart within a run. Planned per target, with {@code runtime} null, because the runtimes a target
+ * selects (containers, workloads) are known only when its driver's {@code discover} runs; the executor then turns
+ * that row into the first runtime's result and adds one row per further runtime.
+ */
+@Entity
+@Table(name = "restart_results")
+public class RestartResult extends PanacheEntityBase {
+
+    public static final String PENDING = "pending";
+    public static final String RUNNING = "running";
+    public static final String RESTARTED = "restarted";
+    public static final String FAILED = "failed";
+    public static final String TIMED_OUT = "timed_out";
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "run_id")
+    public long runId;
+
+    /** Null once the target is deleted; {@link #targetName} stays. */
+    @Column(name = "target_id")
+    public Long targetId;
+
+    @Column(name = "target_name")
+    public String targetName;
+
+    public String driver;
+
+    /** Null while planned (not yet discovered). */
+    public String runtime;
+
+    public String state;
+
+    public int attempts;
+
+    public String error;
+
+    @Column(name = "claimed_by")
+    public String claimedBy;
+
+    @Column(name = "lease_until")
+    public Instant leaseUntil;
+
+    @Column(name = "next_attempt_at")
+    public Instant nextAttemptAt;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
+    public boolean finished() {
+        return RESTARTED.equals(state) || FAILED.equals(state) || TIMED_OUT.equals(state);
+    }
+}

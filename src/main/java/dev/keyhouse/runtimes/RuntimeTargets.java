@@ -1,0 +1,324 @@
+package dev.keyhouse.runtimes;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.sealed.SealedValue;
+import dev.keyhouse.sealed.SealedValues;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * Runtime targets, shared by the runtimes page and the REST API: validated against their driver's fields, secrets
+ * sealed into {@link SealedValue} rows (purpose {@code runtime_target/<id>/<field>}), every change audited.
+ */
+@ApplicationScoped
+public class RuntimeTargets {
+
+    private static final Logger LOG = Logger.getLogger(RuntimeTargets.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
+    static final String AUDIT_KIND = "runtimes";
+
+    /** What may be shown of a target's secret setting. */
+    public record SecretState(boolean configured, String fingerprint, boolean needsReentry) {
+    }
+
+    private final RuntimeDrivers drivers;
+    private final SealedValues sealedValues;
+    private final SecretFingerprints fingerprints;
+    private final Audit audit;
+
+    public RuntimeTargets(RuntimeDrivers drivers, SealedValues sealedValues, SecretFingerprints fingerprints,
+            Audit audit) {
+        this.drivers = drivers;
+        this.sealedValues = sealedValues;
+        this.fingerprints = fingerprints;
+        this.audit = audit;
+    }
+
+    @Transactional
+    public List<RuntimeTarget> list() {
+        return RuntimeTarget.list("order by name");
+    }
+
+    @Transactional
+    public RuntimeTarget get(long id) {
+        return RuntimeTarget.<RuntimeTarget>findByIdOptional(id)
+                .orElseThrow(() -> new NotFound("runtime target " + id));
+    }
+
+    @Transactional
+    public Optional<RuntimeTarget> find(Long id) {
+        return id == null ? Optional.empty() : RuntimeTarget.findByIdOptional(id);
+    }
+
+    /** @throws FieldErrors naming each invalid field; nothing is written */
+    @Transactional
+    public RuntimeTarget create(TargetInput input, String actor) {
+        RuntimeTarget target = new RuntimeTarget();
+        target.enabled = true;
+        target.dependsOn = String.join(",", kinds(null));
+        RuntimeDriver driver = check(input, target);
+        apply(input, target, driver);
+        target.createdAt = Instant.now();
+        target.updatedAt = target.createdAt;
+        target.updatedBy = actor;
+        target.persist();
+        target.flush();
+        List<String> secretsSet = sealSecrets(input, target, driver);
+        audit.record(Audit.Entry.of(actor, "runtime.create", AUDIT_KIND, target.name)
+                .detail(describe(target) + (secretsSet.isEmpty() ? "" : "; secrets set: " + String.join(", ", secretsSet))));
+        LOG.infof("runtime target %s (%s) created by %s", target.name, target.driver, actor);
+        return target;
+    }
+
+    /** Replaces what the input gives; absent members, and empty secrets, keep what is stored. */
+    @Transactional
+    public RuntimeTarget update(long id, TargetInput input, String actor) {
+        RuntimeTarget target = get(id);
+        RuntimeDriver driver = check(input, target);
+        String before = describe(target);
+        if (!driver.id().equals(target.driver)) {
+            // another driver's secrets mean nothing to this one
+            dropSecrets(target, f -> driver.fields().stream().noneMatch(d -> d.secret() && d.name().equals(f)));
+        }
+        apply(input, target, driver);
+        target.updatedAt = Instant.now();
+        target.updatedBy = actor;
+        List<String> secretsSet = sealSecrets(input, target, driver);
+        audit.record(Audit.Entry.of(actor, "runtime.update", AUDIT_KIND, target.name)
+                .detail("was " + before + "; now " + describe(target)
+                        + (secretsSet.isEmpty() ? "" : "; secrets replaced: " + String.join(", ", secretsSet))));
+        LOG.infof("runtime target %s updated by %s", target.name, actor);
+        return target;
+    }
+
+    @Transactional
+    public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
+        RuntimeTarget target = get(id);
+        target.enabled = enabled;
+        target.updatedAt = Instant.now();
+        target.updatedBy = actor;
+        audit.record(Audit.Entry.of(actor, enabled ? "runtime.enable" : "runtime.disable", AUDIT_KIND, target.name));
+        return target;
+    }
+
+    @Transactional
+    public void delete(long id, String actor) {
+        RuntimeTarget target = get(id);
+        String name = target.name;
+        dropSecrets(target, f -> true);
+        target.delete();
+        audit.record(Audit.Entry.of(actor, "runtime.delete", AUDIT_KIND, name).detail(describe(target)));
+        LOG.infof("runtime target %s deleted by %s", name, actor);
+    }
+
+    /** The target as its driver sees it: defaults applied, secrets opened. */
+    @Transactional
+    public TargetSpec spec(RuntimeTarget target) {
+        RuntimeDriver driver = drivers.find(target.driver)
+                .orElseThrow(() -> new IllegalStateException("no driver " + target.driver + " in this Keyhouse"));
+        Map<String, String> config = new LinkedHashMap<>();
+        Map<String, String> secrets = new HashMap<>();
+        for (DriverField field : driver.fields()) {
+            if (field.secret()) {
+                UUID ref = target.secrets.get(field.name());
+                if (ref != null) {
+                    secrets.put(field.name(), open(target, field.name(), ref));
+                }
+            } else {
+                String value = target.config.get(field.name());
+                if ((value == null || value.isBlank()) && field.defaultValue() != null) {
+                    value = field.defaultValue();
+                }
+                if (value != null) {
+                    config.put(field.name(), value);
+                }
+            }
+        }
+        return new TargetSpec(target.id, target.name, target.driver, config, secrets);
+    }
+
+    /** Secret settings of a target, summarised, by field name. */
+    @Transactional
+    public Map<String, SecretState> secrets(RuntimeTarget target) {
+        Map<String, SecretState> states = new LinkedHashMap<>();
+        for (DriverField field : drivers.find(target.driver).map(RuntimeDriver::fields).orElse(List.of())) {
+            if (field.secret()) {
+                UUID ref = target.secrets.get(field.name());
+                states.put(field.name(), ref == null ? new SecretState(false, null, false) : summary(ref));
+            }
+        }
+        return states;
+    }
+
+    private SecretState summary(UUID ref) {
+        Opened opened = sealedValues.find(ref).map(sealedValues::open).orElse(null);
+        if (opened instanceof Opened.Plaintext plaintext) {
+            return new SecretState(true, fingerprints.of(plaintext.value()), false);
+        }
+        return new SecretState(true, null, true);
+    }
+
+    private String open(RuntimeTarget target, String field, UUID ref) {
+        Opened opened = sealedValues.find(ref).map(sealedValues::open).orElse(null);
+        if (opened instanceof Opened.Plaintext plaintext) {
+            return plaintext.value();
+        }
+        String why = opened == null ? "its sealed value is missing" : ((Opened.Unreadable) opened).message();
+        throw new IllegalStateException("target " + target.name + ": secret " + field + " needs re-entry: " + why);
+    }
+
+    /** Validates name, driver, dependsOn, the driver's required fields, then the driver's own checks. */
+    private RuntimeDriver check(TargetInput input, RuntimeTarget stored) {
+        FieldErrors errors = new FieldErrors();
+        String name = input.name() == null ? stored.name : input.name().strip();
+        if (name == null || name.isEmpty()) {
+            errors.add("name", "is required");
+        } else if (!NAME.matcher(name).matches()) {
+            errors.add("name", "must be 1 to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+        } else if (RuntimeTarget.count("name = ?1 and id <> ?2", name, stored.id == null ? -1L : stored.id) > 0) {
+            errors.add("name", "is already used by another target");
+        }
+        String driverId = input.driver() == null ? stored.driver : input.driver().strip();
+        Optional<RuntimeDriver> driver = drivers.find(driverId);
+        if (driverId == null || driverId.isEmpty()) {
+            errors.add("driver", "is required: one of " + String.join(", ", drivers.ids()));
+        } else if (driver.isEmpty()) {
+            errors.add("driver", "must be one of " + String.join(", ", drivers.ids()));
+        }
+        if (input.dependsOn() != null && input.dependsOn().isEmpty()) {
+            errors.add("dependsOn", "must name at least one provider kind");
+        }
+        if (driver.isEmpty()) {
+            errors.throwIfAny();
+        }
+        boolean sameDriver = driver.get().id().equals(stored.driver);
+        for (String field : input.config().keySet()) {
+            if (driver.get().fields().stream().noneMatch(f -> f.name().equals(field))) {
+                errors.add("config." + field, "is not a setting of the " + driverId + " driver");
+            }
+        }
+        for (DriverField field : driver.get().fields()) {
+            String given = input.config().get(field.name());
+            boolean hasGiven = given != null && !given.isBlank();
+            boolean hasStored = sameDriver && (field.secret() ? stored.secrets.containsKey(field.name())
+                    : input.config().containsKey(field.name()) ? false : stored.config.get(field.name()) != null);
+            if (field.required() && !hasGiven && !hasStored) {
+                errors.add("config." + field.name(), "is required");
+            }
+        }
+        if (errors.isEmpty()) {
+            driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), errors);
+        }
+        errors.throwIfAny();
+        return driver.get();
+    }
+
+    /** What the driver validates: the stored settings with the input's on top; only secrets the input sets. */
+    private static TargetSpec candidate(String name, RuntimeDriver driver, TargetInput input, RuntimeTarget stored,
+            boolean sameDriver) {
+        Map<String, String> config = new HashMap<>();
+        Map<String, String> secrets = new HashMap<>();
+        for (DriverField field : driver.fields()) {
+            String given = input.config().get(field.name());
+            if (field.secret()) {
+                if (given != null && !given.isEmpty()) {
+                    secrets.put(field.name(), given);
+                }
+                continue;
+            }
+            String value = input.config().containsKey(field.name()) ? given
+                    : sameDriver ? stored.config.get(field.name()) : null;
+            if ((value == null || value.isBlank()) && field.defaultValue() != null) {
+                value = field.defaultValue();
+            }
+            if (value != null) {
+                config.put(field.name(), value.strip());
+            }
+        }
+        return new TargetSpec(stored.id == null ? 0 : stored.id, name, driver.id(), config, secrets);
+    }
+
+    private void apply(TargetInput input, RuntimeTarget target, RuntimeDriver driver) {
+        if (input.name() != null) {
+            target.name = input.name().strip();
+        }
+        boolean sameDriver = driver.id().equals(target.driver);
+        Map<String, String> config = new LinkedHashMap<>();
+        for (DriverField field : driver.fields()) {
+            if (field.secret()) {
+                continue;
+            }
+            String value = input.config().containsKey(field.name()) ? input.config().get(field.name())
+                    : sameDriver ? target.config.get(field.name()) : null;
+            if (value != null && !value.isBlank()) {
+                config.put(field.name(), value.strip());
+            }
+        }
+        target.driver = driver.id();
+        target.config = config;
+        if (input.dependsOn() != null) {
+            target.dependsOn = String.join(",", kinds(input.dependsOn()));
+        }
+        if (input.enabled() != null) {
+            target.enabled = input.enabled();
+        }
+    }
+
+    /** Seals each secret the input sets; the row it replaces is deleted (targets keep no history). */
+    private List<String> sealSecrets(TargetInput input, RuntimeTarget target, RuntimeDriver driver) {
+        List<String> set = new java.util.ArrayList<>();
+        for (DriverField field : driver.fields()) {
+            String value = input.config().get(field.name());
+            if (!field.secret() || value == null || value.isEmpty()) {
+                continue;
+            }
+            SealedValue sealed = sealedValues.seal("runtime_target/" + target.id + "/" + field.name(), value);
+            UUID old = target.secrets.put(field.name(), sealed.id);
+            target.flush();
+            if (old != null) {
+                sealedValues.find(old).ifPresent(sealedValues::delete);
+            }
+            set.add(field.name() + " (fingerprint " + fingerprints.of(value) + ")");
+        }
+        return set;
+    }
+
+    private void dropSecrets(RuntimeTarget target, java.util.function.Predicate<String> which) {
+        List<UUID> dropped = new java.util.ArrayList<>();
+        target.secrets.entrySet().removeIf(e -> {
+            if (which.test(e.getKey())) {
+                dropped.add(e.getValue());
+                return true;
+            }
+            return false;
+        });
+        target.flush();
+        dropped.forEach(id -> sealedValues.find(id).ifPresent(sealedValues::delete));
+    }
+
+    /** Kinds in the settings' order; null means all. */
+    private static List<String> kinds(List<String> given) {
+        return java.util.Arrays.stream(ProviderKind.values()).map(ProviderKind::id)
+                .filter(k -> given == null || given.contains(k)).toList();
+    }
+
+    private static String describe(RuntimeTarget target) {
+        return "driver " + target.driver + ", depends on " + target.dependsOn + ", "
+                + (target.enabled ? "enabled" : "disabled") + ", settings " + target.config.keySet();
+    }
+}

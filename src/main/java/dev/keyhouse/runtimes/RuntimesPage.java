@@ -1,0 +1,266 @@
+package dev.keyhouse.runtimes;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.web.FieldErrors;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /admin/runtimes}: the targets with their latest run and how many runtimes came back on the current key
+ * (refreshed by htmx), an add form and an edit form generated from the driver's fields (read-only for viewers),
+ * enable/disable, delete and "restart now".
+ */
+@Path(RuntimesPage.PATH)
+@Produces(MediaType.TEXT_HTML)
+public class RuntimesPage {
+
+    static final String PATH = "/admin/runtimes";
+    private static final Map<String, String> FLASH = Map.of(
+            "created", "Runtime target added.",
+            "updated", "Runtime target saved.",
+            "enabled", "Runtime target enabled.",
+            "disabled", "Runtime target disabled: saves no longer restart it.",
+            "deleted", "Runtime target deleted.");
+
+    /** One target in the list, with its latest run (null when it never ran). */
+    public record Row(long id, String name, String driver, String dependsOn, boolean enabled,
+            RestartRuns.RunReport latest, int restarted, int confirmed, String unconfirmed) {
+
+        /** This target's share of its latest run: restarted runtimes, how many confirmed the key, which did not. */
+        static Row of(RuntimeTarget target, RestartRuns.RunReport latest) {
+            int restarted = 0;
+            int confirmed = 0;
+            List<String> missing = new ArrayList<>();
+            if (latest != null) {
+                for (RestartRuns.ResultView result : latest.results()) {
+                    if (!result.target().equals(target.name)) {
+                        continue;
+                    }
+                    if (RestartResult.RESTARTED.equals(result.state())) {
+                        restarted++;
+                    }
+                    if (result.confirmed()) {
+                        confirmed++;
+                    } else {
+                        missing.add(result.runtime() == null ? result.target() : result.runtime());
+                    }
+                }
+            }
+            return new Row(target.id, target.name, target.driver, target.dependsOn, target.enabled, latest,
+                    restarted, confirmed, String.join(", ", missing));
+        }
+    }
+
+    /** One field of a target's form; a secret's value is always empty, {@code stored} says what is kept. */
+    public record Field(String name, String label, boolean required, boolean secret, String value, String help,
+            String error, RuntimeTargets.SecretState stored) {
+    }
+
+    /** One provider kind's checkbox. */
+    public record Kind(String id, String title, boolean checked) {
+    }
+
+    /** The add (id null) or edit form of a target. */
+    public record Form(Long id, String name, String driver, List<String> drivers, List<Kind> kinds,
+            boolean enabled, List<Field> fields, String nameError, String driverError, String dependsOnError,
+            List<String> otherErrors, boolean readOnly) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance page(List<Row> rows, boolean live, Form form, String flash);
+
+        static native TemplateInstance page$targets(List<Row> rows, boolean live);
+
+        static native TemplateInstance edit(Form form, Row row);
+    }
+
+    private final RuntimeTargets targets;
+    private final RestartRuns runs;
+    private final RuntimeDrivers drivers;
+    private final SecurityIdentity identity;
+
+    public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity) {
+        this.targets = targets;
+        this.runs = runs;
+        this.drivers = drivers;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance page(@QueryParam("done") String done, @QueryParam("driver") String driver) {
+        List<Row> rows = rows();
+        String chosen = drivers.find(driver).map(RuntimeDriver::id).orElse(CommandDriver.ID);
+        Form form = form(null, null, chosen, ProviderKind.values().length == 0 ? List.of() : allKinds(), true,
+                Map.of(), new FieldErrors());
+        return Templates.page(rows, live(rows), form, done == null ? null : FLASH.get(done));
+    }
+
+    /** The targets table alone, for htmx to swap in. */
+    @GET
+    @Path("live")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance live() {
+        List<Row> rows = rows();
+        return Templates.page$targets(rows, live(rows));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response create(MultivaluedMap<String, String> submitted) {
+        TargetInput input = null;
+        try {
+            input = TargetInput.fromForm(submitted);
+            targets.create(input, Identities.actor(identity));
+            return done("created");
+        } catch (FieldErrors errors) {
+            String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
+            Form form = form(null, first(submitted, "name"), driver, submitted.getOrDefault("dependsOn", List.of()),
+                    submitted.containsKey("enabled"), configOf(submitted), errors);
+            List<Row> rows = rows();
+            return Response.status(400).entity(Templates.page(rows, live(rows), form, null)).build();
+        }
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance edit(@PathParam("id") long id) {
+        RuntimeTarget target = targets.get(id);
+        return Templates.edit(form(target, target.name, target.driver, target.dependsOnKinds(), target.enabled,
+                target.config, new FieldErrors()), row(target));
+    }
+
+    @POST
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response update(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        RuntimeTarget target = targets.get(id);
+        try {
+            TargetInput input = TargetInput.fromForm(submitted);
+            targets.update(id, new TargetInput(input.name(), target.driver, input.dependsOn(), input.enabled(),
+                    input.config()), Identities.actor(identity));
+            return done("updated");
+        } catch (FieldErrors errors) {
+            Form form = form(target, first(submitted, "name"), target.driver,
+                    submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
+                    configOf(submitted), errors);
+            return Response.status(400).entity(Templates.edit(form, row(target))).build();
+        }
+    }
+
+    @POST
+    @Path("{id}/enabled")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response enabled(@PathParam("id") long id, @FormParam("enabled") String enabled) {
+        boolean on = "true".equals(enabled);
+        targets.setEnabled(id, on, Identities.actor(identity));
+        return done(on ? "enabled" : "disabled");
+    }
+
+    @POST
+    @Path("{id}/delete")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response delete(@PathParam("id") long id) {
+        targets.delete(id, Identities.actor(identity));
+        return done("deleted");
+    }
+
+    @POST
+    @Path("{id}/restart")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response restart(@PathParam("id") long id) {
+        long run = runs.restartNow(id, Identities.actor(identity));
+        return Response.seeOther(URI.create(RestartPage.PATH + "/" + run)).build();
+    }
+
+    private static Response done(String what) {
+        return Response.seeOther(URI.create(PATH + "?done=" + what)).build();
+    }
+
+    private List<Row> rows() {
+        List<RuntimeTarget> all = targets.list();
+        Map<String, RestartRuns.RunReport> latest = runs.latestByTarget(all);
+        List<Row> rows = new ArrayList<>();
+        for (RuntimeTarget target : all) {
+            rows.add(Row.of(target, latest.get(target.name)));
+        }
+        return rows;
+    }
+
+    private Row row(RuntimeTarget target) {
+        return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name));
+    }
+
+    /** Poll fast while a run is under way. */
+    private static boolean live(List<Row> rows) {
+        return rows.stream().anyMatch(r -> r.latest() != null && !r.latest().finished());
+    }
+
+    private Form form(RuntimeTarget stored, String name, String driverId, List<String> kinds, boolean enabled,
+            Map<String, String> values, FieldErrors errors) {
+        RuntimeDriver driver = drivers.find(driverId).orElseThrow();
+        Map<String, RuntimeTargets.SecretState> secrets = stored == null ? Map.of() : targets.secrets(stored);
+        List<Field> fields = new ArrayList<>();
+        for (DriverField field : driver.fields()) {
+            String value = field.secret() ? "" : values.getOrDefault(field.name(), "");
+            fields.add(new Field(field.name(), field.label(), field.required(), field.secret(), value,
+                    field.help() + (field.defaultValue() == null ? "" : " Default: " + field.defaultValue() + "."),
+                    errors.messageFor("config." + field.name()), secrets.get(field.name())));
+        }
+        List<Kind> boxes = Arrays.stream(ProviderKind.values())
+                .map(k -> new Kind(k.id(), k.title(), kinds.contains(k.id()))).toList();
+        List<String> known = List.of("name", "driver", "dependsOn");
+        List<String> other = errors.errors().stream()
+                .filter(e -> !known.contains(e.field()) && fields.stream().noneMatch(f -> e.field().equals("config." + f.name())))
+                .map(e -> e.field() + " " + e.message()).toList();
+        return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
+                enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
+                other, !identity.hasRole(Role.ADMIN_NAME));
+    }
+
+    private static List<String> allKinds() {
+        return Arrays.stream(ProviderKind.values()).map(ProviderKind::id).toList();
+    }
+
+    private static Map<String, String> configOf(MultivaluedMap<String, String> submitted) {
+        Map<String, String> config = new java.util.HashMap<>();
+        submitted.forEach((key, values) -> {
+            if (key.startsWith("config.") && !values.isEmpty()) {
+                config.put(key.substring("config.".length()), values.get(0));
+            }
+        });
+        return config;
+    }
+
+    private static String first(MultivaluedMap<String, String> form, String key) {
+        return form.getFirst(key);
+    }
+}

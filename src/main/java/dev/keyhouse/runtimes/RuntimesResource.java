@@ -1,0 +1,109 @@
+package dev.keyhouse.runtimes;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /api/v1/runtimes}: runtime targets. Secret driver settings go in as strings and come out only as
+ * {@code {"configured": true, "fingerprint": "…"}}; an empty or absent one on update keeps the stored value.
+ */
+@Path(RuntimesResource.PATH)
+@Produces(MediaType.APPLICATION_JSON)
+public class RuntimesResource {
+
+    static final String PATH = "/api/v1/runtimes";
+
+    /** The 202 answer to "restart now": the run to follow at {@code /api/v1/restarts/{id}}. */
+    public record Started(long id, String state) {
+    }
+
+    private final RuntimeTargets targets;
+    private final RestartRuns runs;
+    private final SecurityIdentity identity;
+
+    public RuntimesResource(RuntimeTargets targets, RestartRuns runs, SecurityIdentity identity) {
+        this.targets = targets;
+        this.runs = runs;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public List<Map<String, Object>> list() {
+        return targets.list().stream().map(this::view).toList();
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response create(Map<String, Object> body) {
+        RuntimeTarget target = targets.create(TargetInput.fromJson(body), Identities.actor(identity));
+        return Response.created(URI.create(PATH + "/" + target.id)).entity(view(target)).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Map<String, Object> get(@PathParam("id") long id) {
+        return view(targets.get(id));
+    }
+
+    @PUT
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Map<String, Object> update(@PathParam("id") long id, Map<String, Object> body) {
+        return view(targets.update(id, TargetInput.fromJson(body), Identities.actor(identity)));
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response delete(@PathParam("id") long id) {
+        targets.delete(id, Identities.actor(identity));
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{id}/restart")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response restart(@PathParam("id") long id) {
+        long run = runs.restartNow(id, Identities.actor(identity));
+        return Response.accepted(new Started(run, RestartRun.RUNNING))
+                .location(URI.create(RestartsResource.PATH + "/" + run)).type(MediaType.APPLICATION_JSON).build();
+    }
+
+    /** A target as JSON: DESIGN's shape plus id and change times; secrets as summaries. */
+    private Map<String, Object> view(RuntimeTarget target) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", target.id);
+        view.put("name", target.name);
+        view.put("driver", target.driver);
+        view.put("dependsOn", target.dependsOnKinds());
+        view.put("enabled", target.enabled);
+        Map<String, Object> config = new LinkedHashMap<>(target.config);
+        config.putAll(targets.secrets(target));
+        view.put("config", config);
+        view.put("createdAt", target.createdAt);
+        view.put("updatedAt", target.updatedAt);
+        view.put("updatedBy", target.updatedBy);
+        return view;
+    }
+}

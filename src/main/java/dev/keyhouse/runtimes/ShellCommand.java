@@ -1,0 +1,125 @@
+package dev.keyhouse.runtimes;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command line with {@code /bin/sh -c} in a clean environment: PATH, HOME and LANG of the Keyhouse process
+ * plus {@code KEYHOUSE_RUN_ID} and {@code KEYHOUSE_TARGET}, nothing else. Keyhouse's own environment holds
+ * CREDENTIAL_ENCRYPTION_KEY and never reaches the command; provider secrets never go through the environment (the
+ * command reads the EnvironmentFile). Output is kept bounded; an interrupted run kills the whole process tree.
+ */
+final class ShellCommand {
+
+    /** Output lines quoted in a failure. */
+    static final int TAIL_LINES = 10;
+    /** Longest output line kept. */
+    private static final int MAX_LINE = 500;
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private ShellCommand() {
+    }
+
+    /** Thrown for a non-zero exit: the code and the last lines of output, secret values masked. */
+    static final class Failed extends Exception {
+        Failed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static void run(String command, Map<String, String> variables, List<String> secrets)
+            throws IOException, InterruptedException, Failed {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command);
+        Map<String, String> env = builder.environment();
+        env.clear();
+        env.put("PATH", System.getenv().getOrDefault("PATH", DEFAULT_PATH));
+        copy(env, "HOME");
+        copy(env, "LANG");
+        env.putAll(variables);
+        builder.redirectErrorStream(true);
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process process = builder.start();
+        Tail tail = new Tail(process.getInputStream());
+        Thread reader = new Thread(tail, "restart-command-output");
+        reader.setDaemon(true);
+        reader.start();
+        int exit;
+        try {
+            exit = process.waitFor();
+            reader.join(TimeUnit.SECONDS.toMillis(2));
+        } catch (InterruptedException e) {
+            kill(process);
+            throw e;
+        }
+        if (exit != 0) {
+            String output = SecretMask.mask(tail.text(), secrets);
+            throw new Failed("command exited with code " + exit + (output.isEmpty() ? " and no output"
+                    : "; last output:\n" + output));
+        }
+    }
+
+    /** Kills the process and everything it started, children first so none is re-parented and missed. */
+    static void kill(Process process) {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static void copy(Map<String, String> env, String name) {
+        String value = System.getenv(name);
+        if (value != null) {
+            env.put(name, value);
+        }
+    }
+
+    /** The last {@link #TAIL_LINES} lines of a stream, each cut to {@link #MAX_LINE} characters. */
+    private static final class Tail implements Runnable {
+        private final InputStream in;
+        private final Deque<String> lines = new ArrayDeque<>();
+
+        Tail(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+                StringBuilder line = new StringBuilder();
+                int c;
+                while ((c = reader.read()) != -1) {
+                    if (c == '\n') {
+                        add(line.toString());
+                        line.setLength(0);
+                    } else if (line.length() < MAX_LINE) {
+                        line.append((char) c);
+                    }
+                }
+                if (line.length() > 0) {
+                    add(line.toString());
+                }
+            } catch (IOException e) {
+                // the process was killed; what was read is kept
+            }
+        }
+
+        private synchronized void add(String line) {
+            lines.addLast(line);
+            if (lines.size() > TAIL_LINES) {
+                lines.removeFirst();
+            }
+        }
+
+        synchronized String text() {
+            return String.join("\n", lines).strip();
+        }
+    }
+}

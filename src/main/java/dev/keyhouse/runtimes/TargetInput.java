@@ -1,0 +1,162 @@
+package dev.keyhouse.runtimes;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.web.FieldErrors;
+
+/**
+ * A target as a caller submitted it (REST JSON or the page's form), parsed but not yet checked against its driver.
+ * Null means "not given": on an update it keeps what is stored.
+ *
+ * @param config every {@code config.<field>} given, secret or not, by field name; an empty secret keeps the stored one
+ */
+public record TargetInput(String name, String driver, List<String> dependsOn, Boolean enabled,
+        Map<String, String> config) {
+
+    /** Members of a target's JSON that are only ever answered, never written; ignored when sent back. */
+    private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt", "updatedBy", "latestRun");
+    private static final int MAX_VALUE_LENGTH = 4000;
+
+    @Override
+    public String toString() {
+        // config may hold secrets
+        return "TargetInput[" + name + ", " + driver + ", " + config.keySet() + "]";
+    }
+
+    /** The JSON body of POST/PUT /api/v1/runtimes; a member of the wrong type is a 400 naming it. */
+    public static TargetInput fromJson(Map<String, Object> body) {
+        FieldErrors errors = new FieldErrors();
+        if (body == null) {
+            throw errors.add("body", "must be a JSON object");
+        }
+        String name = null;
+        String driver = null;
+        List<String> dependsOn = null;
+        Boolean enabled = null;
+        Map<String, String> config = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> member : body.entrySet()) {
+            Object value = member.getValue();
+            switch (member.getKey()) {
+                case "name" -> name = string("name", value, errors);
+                case "driver" -> driver = string("driver", value, errors);
+                case "dependsOn" -> dependsOn = kinds(value, errors);
+                case "enabled" -> {
+                    if (value instanceof Boolean b) {
+                        enabled = b;
+                    } else if (value != null) {
+                        errors.add("enabled", "must be true or false");
+                    }
+                }
+                case "config" -> config(value, config, errors);
+                default -> {
+                    if (!READ_ONLY.contains(member.getKey())) {
+                        errors.add(member.getKey(), "is not a member of a runtime target");
+                    }
+                }
+            }
+        }
+        errors.throwIfAny();
+        return new TargetInput(name, driver, dependsOn, enabled, config);
+    }
+
+    /** The page's form: name, driver, dependsOn (one parameter per kind), enabled, config.<field>. */
+    public static TargetInput fromForm(Map<String, List<String>> form) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, String> config = new LinkedHashMap<>();
+        form.forEach((key, values) -> {
+            if (key.startsWith("config.") && !values.isEmpty()) {
+                config.put(key.substring("config.".length()), values.get(0));
+            }
+        });
+        List<String> kinds = form.getOrDefault("dependsOn", List.of());
+        List<String> dependsOn = kinds(kinds, errors);
+        String enabled = first(form, "enabled");
+        errors.throwIfAny();
+        config.forEach((field, value) -> checkValue("config." + field, value, errors));
+        errors.throwIfAny();
+        return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn,
+                enabled != null && !enabled.isBlank(), config);
+    }
+
+    private static String first(Map<String, List<String>> form, String key) {
+        List<String> values = form.get(key);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static String string(String field, Object value, FieldErrors errors) {
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        errors.add(field, "has the wrong type: must be a string");
+        return null;
+    }
+
+    private static List<String> kinds(Object value, FieldErrors errors) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof List<?> list)) {
+            errors.add("dependsOn", "must be a list of provider kinds, e.g. [\"llm\"]");
+            return null;
+        }
+        List<String> kinds = new ArrayList<>();
+        for (Object item : list) {
+            if (item instanceof String kind && ProviderKind.parse(kind).isPresent()) {
+                if (!kinds.contains(kind)) {
+                    kinds.add(kind);
+                }
+            } else {
+                errors.add("dependsOn", "may contain only llm, stt, tts and telephony");
+                return null;
+            }
+        }
+        if (kinds.isEmpty()) {
+            errors.add("dependsOn", "must name at least one provider kind");
+        }
+        return kinds;
+    }
+
+    private static void config(Object value, Map<String, String> config, FieldErrors errors) {
+        if (value == null) {
+            return;
+        }
+        if (!(value instanceof Map<?, ?> members)) {
+            errors.add("config", "must be an object of driver settings");
+            return;
+        }
+        for (Map.Entry<?, ?> member : members.entrySet()) {
+            String field = "config." + member.getKey();
+            Object setting = member.getValue();
+            if (setting instanceof String text) {
+                if (checkValue(field, text, errors)) {
+                    config.put(String.valueOf(member.getKey()), text);
+                }
+            } else if (setting instanceof Map<?, ?>) {
+                // a secret's summary sent back as it was read: keeps the stored value
+                config.put(String.valueOf(member.getKey()), "");
+            } else if (setting != null) {
+                errors.add(field, "has the wrong type: must be a string");
+            }
+        }
+    }
+
+    private static boolean checkValue(String field, String value, FieldErrors errors) {
+        if (value.length() > MAX_VALUE_LENGTH) {
+            errors.add(field, "is longer than " + MAX_VALUE_LENGTH + " characters");
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
+                errors.add(field, "contains a control character");
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.keyhouse.settings;
+
+/**
+ * Fired synchronously when the runtime-config endpoint answers a runtime that named itself in
+ * {@code X-Keyhouse-Runtime}, so the runtimes feature can record which LLM key each runtime came back with.
+ *
+ * @param runtime the runtime's name, already checked by {@link #runtimeName(String)}
+ * @param version the settings version it was served
+ * @param llmKeyFingerprint the keyed fingerprint of the LLM key it was served, or null when none
+ */
+public record RuntimeConfigServed(String runtime, long version, String llmKeyFingerprint) {
+
+    /** Longest runtime name recorded. */
+    public static final int MAX_NAME_LENGTH = 200;
+
+    /** The header's value when it is a usable name (1 to 200 printable ASCII characters), else null: ignored. */
+    public static String runtimeName(String header) {
+        if (header == null) {
+            return null;
+        }
+        String name = header.strip();
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            return null;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return null;
+            }
+        }
+        return name;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.TestSettings;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/** The runtimes API as tests drive it: targets, LLM key saves, waiting for runs. Deletes what it created. */
+final class RuntimeApi {
+
+    private final List<Long> created = new ArrayList<>();
+    private String admin;
+
+    /** Fetched on first use: a test instance is created before the application listens. */
+    String admin() {
+        if (admin == null) {
+            admin = ApiClient.adminToken();
+        }
+        return admin;
+    }
+
+    /** A command target; {@code environmentFile} may be null. */
+    long command(String name, List<String> dependsOn, String command, String environmentFile) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("command", command);
+        if (environmentFile != null) {
+            config.put("environmentFile", environmentFile);
+        }
+        return create(Map.of("name", name, "driver", "command", "dependsOn", dependsOn, "config", config));
+    }
+
+    long create(Map<String, Object> body) {
+        Response response = post(body);
+        response.then().statusCode(201);
+        long id = response.jsonPath().getLong("id");
+        assertThat(response.header("Location")).endsWith("/api/v1/runtimes/" + id);
+        created.add(id);
+        return id;
+    }
+
+    Response post(Object body) {
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).body(body).post("/api/v1/runtimes");
+    }
+
+    /** Saves the LLM setting with a new key; the answer of PUT /api/v1/settings/llm. */
+    Response saveLlmKey(String key) {
+        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
+                .extract().header("ETag");
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
+                .put("/api/v1/settings/llm");
+    }
+
+    JsonPath run(long id) {
+        return given().auth().oauth2(admin()).get("/api/v1/restarts/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Polls the run until it is finished. */
+    JsonPath awaitRun(long id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath run = run(id);
+            if (run.getBoolean("finished")) {
+                return run;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("restart run " + id + " did not finish in " + timeout + ": " + run(id).prettify());
+    }
+
+    Response fetchRuntimeConfig(String runtime) {
+        return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .get("/api/v1/internal/runtime-config");
+    }
+
+    /** Deletes every target this client created, so saves in other tests restart nothing. */
+    void deleteCreated() {
+        for (long id : created) {
+            given().auth().oauth2(admin()).delete("/api/v1/runtimes/" + id);
+        }
+        created.clear();
+    }
+}

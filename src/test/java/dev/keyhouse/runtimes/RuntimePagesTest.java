@@ -1,0 +1,150 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+
+/**
+ * The runtimes page and the run page: a target added through the driver's generated form, a key saved on the
+ * settings page linking to its run, the run page polling until the run is finished, convergence after an ack.
+ */
+@QuarkusTest
+@TestProfile(Profiles.FastRestarts.class)
+class RuntimePagesTest {
+
+    private static final Pattern RUN_LINK = Pattern.compile("href=\"/admin/restarts/(\\d+)\"");
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    private final RuntimeApi api = new RuntimeApi();
+    private String session;
+
+    @BeforeEach
+    void signIn() {
+        session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    @AfterEach
+    void deleteTargets() {
+        api.deleteCreated();
+        for (Object id : given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath()
+                .getList("findAll { it.name.startsWith('page-') }.id")) {
+            given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + id);
+        }
+    }
+
+    @Test
+    void aTargetAddedOnThePageIsRestartedByASaveOnTheSettingsPageAndConverges() throws Exception {
+        String name = "page-" + RuntimeRestartTest.unique();
+        Response form = page("/admin/runtimes?driver=command");
+        String html = form.asString();
+        assertThat(html).contains("name=\"config.command\"").contains("name=\"config.environmentFile\"")
+                .contains("name=\"csrf-token\"").contains("value=\"llm\"").doesNotContain("style=")
+                .doesNotContainPattern("<script(?![^>]*\\ssrc=)");
+
+        Response invalid = post(form, "/admin/runtimes", Map.of("name", "", "driver", "command", "dependsOn", "llm"));
+        invalid.then().statusCode(400);
+        assertThat(invalid.asString()).contains("Name: is required").contains("Command: is required");
+
+        Response added = post(form, "/admin/runtimes", Map.of("name", name, "driver", "command", "dependsOn", "llm",
+                "enabled", "true", "config.command", "true"));
+        added.then().statusCode(303);
+        assertThat(added.header("Location")).endsWith("/admin/runtimes?done=created");
+        assertThat(page("/admin/runtimes?done=created").asString()).contains("Runtime target added.").contains(name);
+
+        String key = "sk-page-test-" + RuntimeRestartTest.unique() + "-9d2c41";
+        Response settingsForm = page("/admin/settings/llm");
+        Response saved = post(settingsForm, "/admin/settings/llm",
+                Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key));
+        saved.then().statusCode(303);
+        String location = saved.header("Location");
+        assertThat(location).contains("saved=llm").containsPattern("run=\\d+");
+        String overview = page(location.substring(location.indexOf("/admin"))).asString();
+        Matcher link = RUN_LINK.matcher(overview);
+        assertThat(link.find()).as("the save confirmation links to the run").isTrue();
+        long run = Long.parseLong(link.group(1));
+
+        api.awaitRun(run, Duration.ofSeconds(60));
+        String finished = page("/admin/restarts/" + run).asString();
+        assertThat(finished).contains("Restart run " + run).contains(name).contains("restarted")
+                .doesNotContain("hx-trigger").doesNotContain(key);
+        api.fetchRuntimeConfig(name).then().statusCode(200);
+
+        String fragment = page("/admin/restarts/" + run + "/live").asString();
+        assertThat(fragment).doesNotContain("<html").doesNotContain("hx-get")
+                .contains(fingerprints.of(key)).contains("current key").contains("1 of 1 restarted runtimes");
+        String targets = page("/admin/runtimes/live").asString();
+        assertThat(targets).contains(name).contains("1 of 1 confirmed").contains("hx-trigger=\"every");
+    }
+
+    @Test
+    void theRunPagePollsWhileTheRunIsUnderWay() throws Exception {
+        long id = api.command("page-slow-" + RuntimeRestartTest.unique(), List.of("tts"), "sleep 2", null);
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+
+        assertThat(page("/admin/restarts/" + run).asString())
+                .contains("hx-get=\"/admin/restarts/" + run + "/live\" hx-trigger=\"every 2s\"");
+        assertThat(page("/admin/runtimes").asString()).contains("hx-trigger=\"every 2s\"");
+
+        api.awaitRun(run, Duration.ofSeconds(30));
+        assertThat(page("/admin/restarts/" + run + "/live").asString()).doesNotContain("hx-trigger");
+    }
+
+    @Test
+    void aViewerSeesTargetsReadOnly() {
+        long id = api.command("page-view-" + RuntimeRestartTest.unique(), List.of("llm"), "true", null);
+        String email = Browser.uniqueEmail("runtimes-viewer");
+        Browser.newUser(email, "viewer");
+        String viewer = Browser.session(email, Browser.PASSWORD);
+
+        String list = given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/runtimes").then().statusCode(200)
+                .extract().asString();
+        String edit = given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/runtimes/" + id).then()
+                .statusCode(200).extract().asString();
+
+        assertThat(list).doesNotContain("/restart\"").doesNotContain("Add a target");
+        assertThat(edit).doesNotContain("method=\"post\" action=\"/admin/runtimes").contains("<dl class=\"setting\">");
+    }
+
+    private Response page(String path) {
+        Response response = given().cookie(SessionTokens.SESSION_COOKIE, session).get(path);
+        response.then().statusCode(200);
+        return response;
+    }
+
+    private Response post(Response form, String action, Map<String, String> fields) {
+        String html = form.asString();
+        RequestSpecification request = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookies(form.getCookies())
+                .formParam("csrf-token", Browser.tokenIn(html));
+        Matcher version = Pattern.compile("name=\"version\" value=\"(\\d+)\"").matcher(html);
+        if (version.find()) {
+            request.formParam("version", version.group(1));
+        }
+        fields.forEach(request::formParam);
+        return request.post(action);
+    }
+}

@@ -1,0 +1,227 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.ProviderSettings;
+import dev.keyhouse.settings.RuntimeConfigServed;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/**
+ * A saved LLM key restarts every enabled target depending on llm, through real command targets writing real
+ * EnvironmentFiles: the run is planned in the save's transaction, each result is stored, acknowledgements show
+ * which runtimes came back on the new key.
+ */
+@QuarkusTest
+@TestProfile(Profiles.FastRestarts.class)
+class RuntimeRestartTest {
+
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+
+    @Inject
+    DataSource db;
+    @Inject
+    SecretFingerprints fingerprints;
+    @Inject
+    ProviderSettings settings;
+
+    private RuntimeApi api;
+    private Path dir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new RuntimeApi();
+        dir = Files.createTempDirectory("keyhouse-runtimes");
+    }
+
+    @AfterEach
+    void deleteTargets() {
+        api.deleteCreated();
+    }
+
+    @Test
+    void savingAnLlmKeyRestartsTheTargetsDependingOnLlmAndLeavesTheOthers() throws Exception {
+        String tag = unique();
+        Path voiceA = dir.resolve("voice-a.env");
+        Path voiceB = dir.resolve("voice-b.env");
+        Path speech = dir.resolve("speech.env");
+        api.command("voice-a-" + tag, List.of("llm"), "true", voiceA.toString());
+        api.command("voice-b-" + tag, List.of("llm", "stt"), "true", voiceB.toString());
+        api.command("speech-" + tag, List.of("tts"), "true", speech.toString());
+        String key = "sk-restart-test-" + tag + "-4f1a9c";
+
+        Response saved = api.saveLlmKey(key);
+
+        saved.then().statusCode(200);
+        long runId = saved.jsonPath().getLong("restartRun");
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_results WHERE run_id = ?", runId))
+                .containsExactly("2");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("state")).isEqualTo("succeeded");
+        assertThat(run.getString("cause")).isEqualTo("save");
+        assertThat(run.getString("kind")).isEqualTo("llm");
+        assertThat(run.getList("results.target")).containsExactlyInAnyOrder("voice-a-" + tag, "voice-b-" + tag);
+        assertThat(run.getList("results.runtime")).containsExactlyInAnyOrder("voice-a-" + tag, "voice-b-" + tag);
+        assertThat(run.getList("results.state")).containsOnly("restarted");
+        assertThat(run.getList("results.attempts")).containsOnly(1);
+        assertThat(run.getMap("results[0]")).containsKeys("target", "runtime", "state", "error", "ackFingerprint");
+        for (Path file : List.of(voiceA, voiceB)) {
+            assertThat(Files.readString(file, StandardCharsets.UTF_8)).contains("LLM_API_KEY=\"" + key + "\"")
+                    .contains("OPENAI_API_KEY=\"" + key + "\"").contains("LLM_PROVIDER=\"openai\"");
+            assertThat(Files.getPosixFilePermissions(file)).isEqualTo(EnvironmentFile.OWNER_ONLY);
+        }
+        assertThat(speech).as("the tts target is left alone").doesNotExist();
+        assertThat(saved.asString()).doesNotContain(key);
+        assertThat(api.run(runId).prettify()).doesNotContain(key);
+        List<String> audit = Rows.column(db, "SELECT action || ' ' || target FROM audit_events WHERE target = ?",
+                "restart run " + runId);
+        assertThat(audit).contains("restart.create restart run " + runId, "restart.finish restart run " + runId);
+    }
+
+    @Test
+    void aSaveThatRollsBackLeavesNoRun() {
+        api.command("rolled-back-" + unique(), List.of("llm"), "true", null);
+        String runs = Rows.column(db, "SELECT count(*) FROM restart_runs").get(0);
+        String results = Rows.column(db, "SELECT count(*) FROM restart_results").get(0);
+
+        QuarkusTransaction.begin();
+        try {
+            long version = settings.get(ProviderKind.LLM).version();
+            Long planned = settings.save(ProviderKind.LLM,
+                    Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", "sk-rolled-back-" + unique()),
+                    version, "test").restartRun();
+            assertThat(planned).as("the save planned a run inside its transaction").isNotNull();
+        } finally {
+            QuarkusTransaction.rollback();
+        }
+
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs").get(0)).isEqualTo(runs);
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_results").get(0)).isEqualTo(results);
+        Response stale = given().auth().oauth2(api.admin()).contentType("application/json").header("If-Match", "\"0\"")
+                .body(Map.of("provider", "openai", "model", "m", "apiKey", "sk-stale-" + unique()))
+                .put("/api/v1/settings/llm");
+        stale.then().statusCode(412);
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs").get(0)).isEqualTo(runs);
+    }
+
+    @Test
+    void aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult() throws Exception {
+        String tag = unique();
+        Path healthyFile = dir.resolve("healthy.env");
+        Path failingFile = dir.resolve("failing.env");
+        api.command("healthy-" + tag, List.of("llm"), "true", healthyFile.toString());
+        // prints the file it was given, key included, then fails: the stored error must mask the key
+        api.command("failing-" + tag, List.of("llm"), "echo starting; cat '" + failingFile + "'; exit 3",
+                failingFile.toString());
+        api.command("slow-" + tag, List.of("llm"), "sleep 60", null);
+        String key = "sk-partial-test-" + tag + "-77d0e2";
+
+        long runId = api.saveLlmKey(key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("state")).isEqualTo("partial");
+        assertThat(result(run, "healthy-" + tag, "state")).isEqualTo("restarted");
+        assertThat(result(run, "healthy-" + tag, "attempts")).isEqualTo(1);
+        assertThat(result(run, "failing-" + tag, "state")).isEqualTo("failed");
+        assertThat(result(run, "failing-" + tag, "attempts")).as("retried up to RESTART_ATTEMPTS").isEqualTo(3);
+        String error = (String) result(run, "failing-" + tag, "error");
+        assertThat(error).contains("exited with code 3").contains("starting").contains(SecretMask.MASK)
+                .doesNotContain(key);
+        assertThat(result(run, "slow-" + tag, "state")).isEqualTo("timed_out");
+        assertThat(result(run, "slow-" + tag, "attempts")).isEqualTo(1);
+        assertThat((String) result(run, "slow-" + tag, "error")).contains("did not finish within 3 s");
+        assertThat(Rows.containing(db, key)).as("the key is in no table").isEmpty();
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"timed_out\"}")
+                .contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"failed\"}")
+                .contains("keyhouse_restart_run_duration_seconds_count{state=\"partial\"}");
+    }
+
+    @Test
+    void runtimesThatFetchTheirConfigAfterTheRestartAreCountedAsConverged() throws Exception {
+        String tag = unique();
+        String confirming = "ack-yes-" + tag;
+        String silent = "ack-no-" + tag;
+        api.command(confirming, List.of("llm"), "true", null);
+        api.command(silent, List.of("llm"), "true", null);
+        String key = "sk-ack-test-" + tag + "-0b9e55";
+        long runId = api.saveLlmKey(key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
+        api.awaitRun(runId, RUN_TIMEOUT);
+
+        api.fetchRuntimeConfig(confirming).then().statusCode(200);
+        api.fetchRuntimeConfig("x".repeat(300)).then().statusCode(200);
+
+        JsonPath run = api.run(runId);
+        String expected = fingerprints.of(key);
+        assertThat(run.getString("convergence.fingerprint")).isEqualTo(expected);
+        assertThat(result(run, confirming, "ackFingerprint")).isEqualTo(expected);
+        assertThat(result(run, confirming, "confirmed")).isEqualTo(true);
+        assertThat(result(run, silent, "ackFingerprint")).isNull();
+        assertThat(run.getInt("convergence.restarted")).isEqualTo(2);
+        assertThat(run.getInt("convergence.confirmed")).isEqualTo(1);
+        assertThat(run.getList("convergence.unconfirmed")).containsExactly(silent + "/" + silent);
+        assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", confirming))
+                .containsExactly(expected);
+        assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE length(runtime) > 200"))
+                .as("an over-long name is ignored").containsExactly("0");
+        assertThat(RuntimeConfigServed.runtimeName("bad\u0001name")).isNull();
+        assertThat(RuntimeConfigServed.runtimeName("  ")).isNull();
+        assertThat(RuntimeConfigServed.runtimeName(" voice-1 ")).isEqualTo("voice-1");
+    }
+
+    @Test
+    void restartNowRunsOneTargetAndIsAudited() throws Exception {
+        String name = "by-hand-" + unique();
+        Path file = dir.resolve("by-hand.env");
+        long id = api.command(name, List.of("tts"), "true", file.toString());
+
+        Response started = given().auth().oauth2(api.admin()).contentType("application/json")
+                .post("/api/v1/runtimes/" + id + "/restart");
+
+        started.then().statusCode(202);
+        long runId = started.jsonPath().getLong("id");
+        assertThat(started.header("Location")).endsWith("/api/v1/restarts/" + runId);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("state")).isEqualTo("succeeded");
+        assertThat(run.getString("cause")).isEqualTo("manual");
+        assertThat(run.getList("results.target")).containsExactly(name);
+        assertThat(file).exists();
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/restarts?target=" + name).jsonPath()
+                .getList("id", Long.class)).containsExactly(runId);
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", name))
+                .containsExactly("runtime.create");
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.create' AND target = ?",
+                "restart run " + runId)).containsExactly("restart now of " + name);
+    }
+
+    private static Object result(JsonPath run, String target, String field) {
+        return run.get("results.find { it.target == '" + target + "' }." + field);
+    }
+
+    static String unique() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+}
