@@ -75,7 +75,7 @@ class CsrfTest {
                 .formParam("email", email).formParam("password", Browser.PASSWORD).post("/login");
         assertRefused(wrongToken);
         assertThat(wrongToken.getCookie(SessionTokens.SESSION_COOKIE)).isNull();
-        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ?", email))
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", email))
                 .as("no sign-in was attempted").doesNotContain("sign-in", "sign-in.failed");
 
         Response withToken = csrf.form().formParam("email", email).formParam("password", Browser.PASSWORD)

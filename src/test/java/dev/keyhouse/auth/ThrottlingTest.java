@@ -48,7 +48,7 @@ class ThrottlingTest {
                     .doesNotContain(planted).doesNotContain(Browser.PASSWORD);
         }
         assertThat(Rows.containing(db, planted)).as("the database").isEmpty();
-        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ?", email))
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", email))
                 .contains("sign-in.failed", "sign-in.throttled");
     }
 

@@ -38,7 +38,7 @@ class UsersAndTokensTest {
         assertThat(Rows.column(db, "SELECT password_hash FROM users WHERE email = ?", email))
                 .singleElement().asString().startsWith("$2");
         assertThat(Rows.containing(db, password)).as("the plaintext password anywhere in the database").isEmpty();
-        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ?", email))
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ? ORDER BY id", email))
                 .contains(TestSettings.ADMIN_EMAIL + " user.add");
         Browser.bearer(email, password);
     }
@@ -178,7 +178,7 @@ class UsersAndTokensTest {
 
         given().auth().oauth2(admin).delete("/api/v1/tokens/" + id).then().statusCode(200);
         given().auth().oauth2(value).get("/api/v1/users").then().statusCode(401);
-        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE kind = 'token' AND target = ?", name))
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE kind = 'token' AND target = ? ORDER BY id", name))
                 .containsExactly(TestSettings.ADMIN_EMAIL + " token.create", TestSettings.ADMIN_EMAIL + " token.revoke");
     }
 

@@ -69,7 +69,7 @@ class ComposeFileTest {
         assertThat(runtime.path("labels").path("keyhouse.runtime").asText()).isEqualTo("example");
         String fetch = script(runtime);
         assertThat(fetch).contains("/api/v1/internal/runtime-config", "Authorization: Bearer ${PROVISIONER_INTERNAL_TOKEN}",
-                "X-Keyhouse-Runtime: ${RUNTIME_NAME}", "httpd");
+                "X-Keyhouse-Runtime: ${KEYHOUSE_RUNTIME_NAME:-${RUNTIME_NAME}}", "httpd");
         assertShellSyntax(dir, fetch);
 
         JsonNode register = services.path("register-example-runtime");

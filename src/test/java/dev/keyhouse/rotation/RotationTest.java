@@ -387,7 +387,7 @@ class RotationTest {
         assertThat(looked.getString("finishedAt")).as("when it was last seen alive").isNotNull();
         assertThat(looked.getLong("rewritten")).isEqualTo(40);
         assertThat(looked.getString("nextStep")).contains("was interrupted", "Start the job again to finish");
-        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ?", "job " + ghost))
+        assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ? ORDER BY id", "job " + ghost))
                 .containsExactly("system rotation.interrupted");
     }
 

@@ -96,7 +96,7 @@ class RuntimeRestartTest {
         assertThat(speech).as("the tts target is left alone").doesNotExist();
         assertThat(saved.asString()).doesNotContain(key);
         assertThat(api.run(runId).prettify()).doesNotContain(key);
-        List<String> audit = Rows.column(db, "SELECT action || ' ' || target FROM audit_events WHERE target = ?",
+        List<String> audit = Rows.column(db, "SELECT action || ' ' || target FROM audit_events WHERE target = ? ORDER BY id",
                 "restart run " + runId);
         assertThat(audit).contains("restart.create restart run " + runId, "restart.finish restart run " + runId);
     }
@@ -213,7 +213,7 @@ class RuntimeRestartTest {
                 .getList("id", Long.class)).containsExactly(runId);
         assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", name))
                 .containsExactly("runtime.create");
-        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.create' AND target = ?",
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.create' AND target = ? ORDER BY id",
                 "restart run " + runId)).containsExactly("restart now of " + name);
     }
 
