@@ -3,7 +3,8 @@
 # private Docker engine (.ci/start-dockerd) until /q/health/ready answers 200, then checks what the image must be:
 # non-root, no .env inside, no secret in its configuration or history, no secret in any log.
 #
-#   deploy/smoke-image.sh        # as root (it may install debootstrap, start the engine and build base images)
+#   deploy/smoke-image.sh              # as root (it may install debootstrap, start the engine and build base images)
+#   deploy/smoke-image.sh --bases-only # only make (or find cached) the base images; CI runs this during the tests
 #
 # No registry is reachable here, so the base images are made locally and cached (a second run reuses them):
 #   keyhouse-base/debian:bookworm  debootstrap --variant=minbase, imported with `docker import` (the rootfs tarball
@@ -22,6 +23,13 @@
 # the base images again), DEBIAN_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bases_only=false
+case "${1:-}" in
+  '') ;;
+  --bases-only) bases_only=true ;;
+  *) echo "usage: $0 [--bases-only]" >&2; exit 64 ;;
+esac
 
 cache=${KEYHOUSE_SMOKE_CACHE:-/var/cache/keyhouse-smoke}
 ready_timeout=${KEYHOUSE_SMOKE_READY_TIMEOUT:-180}
@@ -219,6 +227,11 @@ fi
 for i in "$jre_image" "$pg_image"; do
   say "  $i: $(( $(docker image inspect -f '{{.Size}}' "$i") / 1000000 )) MB"
 done
+
+if $bases_only; then
+  say "base images ready in $(since "$run_start") s"
+  exit 0
+fi
 
 # --- 3. the application and the Keyhouse image ----------------------------------------------------------------------
 if [ ! -f target/quarkus-app/quarkus-run.jar ]; then
