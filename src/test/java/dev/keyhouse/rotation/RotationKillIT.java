@@ -6,15 +6,12 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.config.KeyhouseHome;
 import dev.keyhouse.config.KeyhouseProcess;
 import dev.keyhouse.crypto.CredentialCipher;
 import io.restassured.http.ContentType;
@@ -43,24 +41,18 @@ class RotationKillIT {
     @TempDir
     Path temp;
 
+    private KeyhouseHome home;
     private Path workDir;
-    private Path dataDirectory;
-    private final List<KeyhouseProcess> started = new ArrayList<>();
 
     @BeforeEach
-    void searchableWorkDir() throws IOException {
-        // When the build runs as root, PostgreSQL runs as nobody and must be able to reach its folder.
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workDir = Files.createDirectory(temp.resolve("work"));
-        dataDirectory = temp.resolve("data/postgres");
+    void install() throws IOException {
+        home = new KeyhouseHome(temp);
+        workDir = home.workDir();
     }
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (KeyhouseProcess keyhouse : started) {
-            keyhouse.close();
-        }
-        KeyhouseProcess.stopPostgres(dataDirectory);
+        home.close();
     }
 
     @Test
@@ -69,12 +61,12 @@ class RotationKillIT {
         long newKeyId = SealedRows.keyIdOf(ROTATION_NEW_KEY);
         KeyhouseProcess first = start("first.log");
         List<UUID> seeded;
-        try (Connection db = KeyhouseProcess.connect(dataDirectory)) {
+        try (Connection db = home.connect()) {
             seeded = SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), PURPOSE, VALUES);
         }
         long killed = startJob(first);
 
-        try (Connection db = KeyhouseProcess.connect(dataDirectory)) {
+        try (Connection db = home.connect()) {
             long[] progress = awaitProgress(db, killed);
             first.kill();
             System.out.printf("rotation job %d killed (SIGKILL) after %d of %d values%n", killed, progress[0], progress[1]);
@@ -108,7 +100,7 @@ class RotationKillIT {
                 .isEqualTo(VALUES);
 
         CredentialCipher newOnly = SealedRows.cipher(ROTATION_NEW_KEY);
-        try (Connection db = KeyhouseProcess.connect(dataDirectory)) {
+        try (Connection db = home.connect()) {
             assertThat(state(db, killed)).isEqualTo("interrupted");
             assertThat(SealedRows.withPurpose(db, PURPOSE).values()).hasSize(VALUES).allSatisfy(row -> {
                 assertThat(row.keyId()).isEqualTo(newKeyId);
@@ -120,13 +112,11 @@ class RotationKillIT {
     }
 
     private KeyhouseProcess start(String log) throws Exception {
-        KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, dataDirectory, log, Map.of(
+        return home.start(log, Map.of(
                 EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, ROTATION_NEW_KEY,
                 EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, ROTATION_OLD_KEY,
                 EnvCatalog.SYSTEM_ADMIN_PASSWORD, ADMIN_PASSWORD,
                 "ROTATION_BATCH_SIZE", "5"));
-        started.add(keyhouse);
-        return keyhouse.awaitReady();
     }
 
     private static String token(KeyhouseProcess keyhouse) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.config.KeyhouseHome;
 import dev.keyhouse.config.KeyhouseProcess;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -40,24 +40,18 @@ class RestartCrashIT {
     @TempDir
     Path temp;
 
+    private KeyhouseHome home;
     private Path workDir;
-    private Path dataDirectory;
-    private final List<KeyhouseProcess> started = new ArrayList<>();
 
     @BeforeEach
-    void searchableWorkDir() throws IOException {
-        // When the build runs as root, PostgreSQL runs as nobody and must be able to reach its folder.
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workDir = Files.createDirectory(temp.resolve("work"));
-        dataDirectory = temp.resolve("data/postgres");
+    void install() throws IOException {
+        home = new KeyhouseHome(temp);
+        workDir = home.workDir();
     }
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (KeyhouseProcess keyhouse : started) {
-            keyhouse.close();
-        }
-        KeyhouseProcess.stopPostgres(dataDirectory);
+        home.close();
     }
 
     @Test
@@ -69,7 +63,7 @@ class RestartCrashIT {
                     + workDir.resolve(name + ".environment") + "'", workDir.resolve(name + ".env"));
         }
         long run = saveKey(first, admin);
-        try (Connection db = KeyhouseProcess.connect(dataDirectory)) {
+        try (Connection db = home.connect()) {
             assertThat(column(db, "SELECT state FROM restart_results WHERE run_id = " + run))
                     .as("planned in the save's transaction, not executed: RESTART_CONCURRENCY=0")
                     .containsExactly("pending", "pending");
@@ -106,7 +100,7 @@ class RestartCrashIT {
         awaitLines(workDir.resolve("quick.log"), 1);
         awaitLines(workDir.resolve("blocking.log"), 1);
         long blocked = awaitPid(pid);
-        try (Connection db = KeyhouseProcess.connect(dataDirectory)) {
+        try (Connection db = home.connect()) {
             awaitState(db, run, "quick", "restarted");
         }
 
@@ -128,15 +122,13 @@ class RestartCrashIT {
     }
 
     private KeyhouseProcess start(String log, String concurrency, String timeoutSeconds) throws Exception {
-        KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, dataDirectory, log, Map.of(
+        return home.start(log, Map.of(
                 EnvCatalog.SYSTEM_ADMIN_PASSWORD, ADMIN_PASSWORD,
                 EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, ENCRYPTION_KEY,
                 "RESTART_CONCURRENCY", concurrency,
                 "RESTART_TIMEOUT_SECONDS", timeoutSeconds,
                 // a dead replica's claim is taken over 2 s after its timeout, not 10 s
                 "KEYHOUSE_RESTART_LEASE_MARGIN", "2s"));
-        started.add(keyhouse);
-        return keyhouse.awaitReady();
     }
 
     private static String token(KeyhouseProcess keyhouse) {
