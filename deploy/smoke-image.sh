@@ -20,7 +20,8 @@
 #
 # Environment: KEYHOUSE_SMOKE_CACHE (default /var/cache/keyhouse-smoke), KEYHOUSE_SMOKE_READY_TIMEOUT (seconds,
 # default 180), KEYHOUSE_SMOKE_IMAGE (default keyhouse-smoke/keyhouse:latest), KEYHOUSE_SMOKE_REBUILD_BASES=1 (make
-# the base images again), DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# the base images again), DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR (default: the archives this machine's apt uses, so
+# debootstrap reaches the same package registry apt does; http://deb.debian.org/... when apt names none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,19 @@ esac
 cache=${KEYHOUSE_SMOKE_CACHE:-/var/cache/keyhouse-smoke}
 ready_timeout=${KEYHOUSE_SMOKE_READY_TIMEOUT:-180}
 image=${KEYHOUSE_SMOKE_IMAGE:-keyhouse-smoke/keyhouse:latest}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The first archive URI this machine's apt sources name (deb822 .sources or one-line .list): "security" or the main one.
+apt_archive() {
+  local uris
+  uris=$({ awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' /etc/apt/sources.list.d/*.sources
+           awk '$1 == "deb" { print ($2 ~ /^\[/ ? $3 : $2) }' /etc/apt/sources.list /etc/apt/sources.list.d/*.list
+         } 2>/dev/null || true)
+  if [ "$1" = security ]; then grep -m1 -- '-security' <<<"$uris" || true; else grep -v -m1 -- '-security' <<<"$uris" || true; fi
+}
+mirror=${DEBIAN_MIRROR:-$(apt_archive main)}
+mirror=${mirror:-http://deb.debian.org/debian}
+security_mirror=${DEBIAN_SECURITY_MIRROR:-$(apt_archive security)}
+security_mirror=${security_mirror:-http://deb.debian.org/debian-security}
+# A fixed release, not the host's: the image's JRE is Debian's openjdk-17, which bookworm packages and trixie does not.
 suite=bookworm
 debian_image=keyhouse-base/debian:$suite
 jre_image=keyhouse-base/debian-jre:17
@@ -147,7 +160,7 @@ make_rootfs_tarball() {
   cat >"$dir/etc/apt/sources.list" <<EOF
 deb $mirror $suite main
 deb $mirror $suite-updates main
-deb http://deb.debian.org/debian-security $suite-security main
+deb $security_mirror $suite-security main
 EOF
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$dir/etc/apt/apt.conf.d/90keyhouse-lean"
   printf 'path-exclude=/usr/share/%s/*\n' doc man info locale lintian >"$dir/etc/dpkg/dpkg.cfg.d/90keyhouse-nodoc"
@@ -179,7 +192,7 @@ $common_cleanup" >"$log" 2>&1; then
 }
 
 # Each image is labelled with a hash of how it is made (and of what it is made from): a changed recipe rebuilds it.
-debian_hash=$(recipe_hash "$suite" "$mirror" "$common_cleanup" "$(declare -f make_rootfs_tarball)")
+debian_hash=$(recipe_hash "$suite" "$mirror" "$security_mirror" "$common_cleanup" "$(declare -f make_rootfs_tarball)")
 tarball=$cache/debian-$suite-minbase-$debian_hash.tar
 jre_hash=$(recipe_hash "$debian_hash" "$jre_recipe")
 pg_hash=$(recipe_hash "$debian_hash" "$pg_recipe" "$(cat deploy/smoke/postgres-entrypoint.sh)")

@@ -37,6 +37,8 @@ public final class EmbeddedDatabase {
     /** The application's database and its owner on the embedded cluster. */
     public static final String DATABASE = "keyhouse";
     public static final String USER = "keyhouse";
+    /** The superuser initdb makes, trusted on loopback; Keyhouse uses it only to create {@link #USER}'s database. */
+    public static final String SUPERUSER = "postgres";
     /** A held lock on this file inside the data directory marks it as in use by a live Keyhouse. */
     static final String LOCK_FILE = "keyhouse.lock";
     private static final String REGISTRY = "keyhouse.embedded-postgres.port:";
@@ -184,7 +186,7 @@ public final class EmbeddedDatabase {
     /** Creates the application's role and database on first start; returns the server version. */
     private String createApplicationDatabase(int port) throws SQLException {
         Properties credentials = new Properties();
-        credentials.setProperty("user", "postgres");
+        credentials.setProperty("user", SUPERUSER);
         try (Connection connection = new org.postgresql.Driver().connect(
                 "jdbc:postgresql://127.0.0.1:" + port + "/postgres", credentials);
                 Statement statement = connection.createStatement()) {

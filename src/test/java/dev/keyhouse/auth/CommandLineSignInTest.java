@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,6 +24,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * real curl binary.
  */
 @QuarkusTest
+@SystemTools("curl")
 class CommandLineSignInTest {
 
     static final String SECTION = "## Signing in from the command line";

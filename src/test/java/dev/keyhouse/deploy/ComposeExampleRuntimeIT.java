@@ -18,6 +18,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.keyhouse.SystemTools;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.KeyhouseProcess;
 import dev.keyhouse.runtimes.RealDockerEngine;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * recreated by Keyhouse when a new LLM key is saved and come back on that key. (Compose itself cannot run here: no
  * registry for its images; the engine is {@link RealDockerEngine}, which fails rather than skips when there is none.)
  */
+@SystemTools("a Docker engine")
 class ComposeExampleRuntimeIT {
 
     private static final String TOKEN = "compose-it-runtime-token-4b7e2a91";

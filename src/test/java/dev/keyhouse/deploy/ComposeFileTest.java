@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.keyhouse.SystemTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * docker-compose.yml as Debian's docker-compose (v1) resolves it with a sample .env in a temporary folder. The stack
  * itself cannot run here: no registry serves postgres:17 or busybox.
  */
+@SystemTools("docker-compose")
 class ComposeFileTest {
 
     private static final String SAMPLE_ENV = """

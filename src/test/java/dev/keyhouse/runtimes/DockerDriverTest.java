@@ -39,9 +39,11 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
 
+import dev.keyhouse.SystemTools;
 import dev.keyhouse.web.FieldErrors;
 
 /** The docker driver against the real Docker engine of {@link RealDockerEngine}; no Quarkus. */
+@SystemTools("a Docker engine")
 class DockerDriverTest {
 
     private static final String NEW_KEY = "sk-new-0a1b2c3d4e5f";

@@ -22,6 +22,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.SystemTools;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -33,6 +34,7 @@ import io.restassured.response.Response;
  */
 @QuarkusTest
 @TestProfile(Profiles.DockerRestarts.class)
+@SystemTools("a Docker engine")
 class DockerRestartTest {
 
     private static final String OLD_KEY = "sk-docker-e2e-old-3c9d41";

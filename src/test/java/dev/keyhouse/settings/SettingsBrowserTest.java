@@ -22,6 +22,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -34,6 +35,7 @@ import jakarta.inject.Inject;
  * log. Without Chromium the test fails: a browser flow that silently skips proves nothing.
  */
 @QuarkusTest
+@SystemTools({"chromium", "chromedriver"})
 class SettingsBrowserTest {
 
     static final Path CHROMIUM = Path.of(System.getProperty("keyhouse.chromium", "/usr/bin/chromium"));

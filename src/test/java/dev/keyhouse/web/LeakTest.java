@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +29,7 @@ import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
-import dev.keyhouse.config.PgDump;
+import dev.keyhouse.config.AtRest;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.SettingField;
 import io.quarkus.test.junit.QuarkusTest;
@@ -42,7 +41,8 @@ import jakarta.inject.Inject;
 
 /**
  * Plants a distinct, recognisable secret in every secret field and every host credential, drives every route of
- * the application, then searches a real pg_dump of the database, the whole application log, the HTML of every
+ * the application, then searches the database server's raw storage (every file of its data directory, the WAL
+ * included, after a CHECKPOINT), a {@code COPY} dump of every table, the whole application log, the HTML of every
  * page, every REST response and every table (the audit log among them): no planted value may appear anywhere.
  * The GET routes fetched are the routes the application compiles to ({@link ResourceRoutes}), so a new page or
  * endpoint is searched as soon as it exists, and a route that is neither searched nor listed in
@@ -143,21 +143,27 @@ class LeakTest {
     }
 
     @Test
-    void noPlantedSecretIsInAPgDumpOfTheDatabase() throws Exception {
+    void noPlantedSecretIsInTheDatabaseServersRawStorage() {
         Evidence e = evidence();
-        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
-        String user = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.username", String.class)
-                .orElse(System.getProperty("user.name"));
-        String password = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.password", String.class)
-                .orElse("");
-        int serverMajor = Integer.parseInt(Rows.column(db, "SHOW server_version_num").get(0)) / 10000;
+        Path data = AtRest.checkpointedDataDirectory();
+        List<AtRest.Hit> model = AtRest.searchFiles(data, Map.of("model", MODEL));
+        assertThat(model).as("the search reads the real storage: the saved model is in a table file and in the WAL")
+                .anyMatch(hit -> hit.where().startsWith("base/")).anyMatch(hit -> hit.where().startsWith("pg_wal/"));
 
-        String dump = PgDump.dump(url, user, password, serverMajor);
+        assertThat(AtRest.searchFiles(data, e.planted()))
+                .as("planted secrets in the database server's files (tables with their dead tuples, WAL, logs) under "
+                        + data).isEmpty();
+    }
+
+    @Test
+    void noPlantedSecretIsInACopyDumpOfEveryTable() {
+        Evidence e = evidence();
+        String dump = AtRest.copyDump();
 
         assertThat(dump).as("the dump holds the data: the saved model, the sealed values, the audit events")
                 .contains(MODEL).contains("provider_setting/llm/api_key").contains("setting.save")
-                .contains("COPY public.audit_events");
-        assertThat(hits(e.planted(), dump, Set.of(), "pg_dump")).as("planted secrets in a pg_dump").isEmpty();
+                .contains("-- public.audit_events\n");
+        assertThat(AtRest.searchDump(dump, e.planted())).as("planted secrets in a COPY dump of every table").isEmpty();
     }
 
     @Test
