@@ -67,13 +67,18 @@ final class EnvironmentFile {
     }
 
     private static String quote(String name, String value) {
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(name + " contains a line break or NUL, which an EnvironmentFile"
+                    + " cannot hold; the file was not written");
+        }
+        return escape(value);
+    }
+
+    /** The value as it stands between the double quotes of a line: {@code \} before {@code \} and {@code "}. */
+    static String escape(String value) {
         StringBuilder quoted = new StringBuilder(value.length() + 8);
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '\n' || c == '\r' || c == '\0') {
-                throw new IllegalArgumentException(name + " contains a line break or NUL, which an EnvironmentFile"
-                        + " cannot hold; the file was not written");
-            }
             if (c == '\\' || c == '"') {
                 quoted.append('\\');
             }

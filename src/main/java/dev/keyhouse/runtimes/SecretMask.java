@@ -2,8 +2,14 @@ package dev.keyhouse.runtimes;
 
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
-/** Replaces every occurrence of known secret values in text an operator will read (errors, command output). */
+/**
+ * Replaces every occurrence of known secret values in text an operator will read (errors, command output, the log
+ * lines that carry them), in every form Keyhouse writes or hands them on in ({@link SecretForms}): an env-file line's
+ * escaping, JSON, URL encoding, base64.
+ */
 final class SecretMask {
 
     static final String MASK = "[masked]";
@@ -17,11 +23,13 @@ final class SecretMask {
         if (text == null) {
             return null;
         }
+        Set<String> forms = new LinkedHashSet<>();
+        values.stream().filter(v -> v != null && v.length() >= MIN_LENGTH)
+                .forEach(v -> forms.addAll(SecretForms.of(v, MIN_LENGTH)));
         String masked = text;
-        // longest first, so a value containing another is masked whole
-        for (String value : values.stream().filter(v -> v != null && v.length() >= MIN_LENGTH)
-                .sorted(Comparator.comparingInt(String::length).reversed()).toList()) {
-            masked = masked.replace(value, MASK);
+        // longest first, so a form containing another is masked whole
+        for (String form : forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList()) {
+            masked = masked.replace(form, MASK);
         }
         return masked;
     }

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
+import dev.keyhouse.auth.SessionTokens;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;
@@ -134,7 +137,7 @@ class RuntimeRestartTest {
         Path failingFile = dir.resolve("failing.env");
         api.command("healthy-" + tag, List.of("llm"), "true", healthyFile.toString());
         // prints the file it was given, key included, then fails: the stored error must mask the key
-        api.command("failing-" + tag, List.of("llm"), "echo starting; cat '" + failingFile + "'; exit 3",
+        api.command("failing-" + tag, List.of("llm"), "cat '" + failingFile + "'; echo giving up; exit 3",
                 failingFile.toString());
         api.command("slow-" + tag, List.of("llm"), "sleep 60", null);
         String key = "sk-partial-test-" + tag + "-77d0e2";
@@ -148,7 +151,7 @@ class RuntimeRestartTest {
         assertThat(result(run, "failing-" + tag, "state")).isEqualTo("failed");
         assertThat(result(run, "failing-" + tag, "attempts")).as("retried up to RESTART_ATTEMPTS").isEqualTo(3);
         String error = (String) result(run, "failing-" + tag, "error");
-        assertThat(error).contains("exited with code 3").contains("starting").contains(SecretMask.MASK)
+        assertThat(error).contains("exited with code 3").contains("giving up").contains(SecretMask.MASK)
                 .doesNotContain(key);
         assertThat(result(run, "slow-" + tag, "state")).isEqualTo("timed_out");
         assertThat(result(run, "slow-" + tag, "attempts")).isEqualTo(1);
@@ -158,6 +161,49 @@ class RuntimeRestartTest {
         assertThat(metrics).contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"timed_out\"}")
                 .contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"failed\"}")
                 .contains("keyhouse_restart_run_duration_seconds_count{state=\"partial\"}");
+    }
+
+    @Test
+    void aKeyAppearingInAnyFormKeyhouseWritesIsMaskedInTheResultThePageAndTheLog() throws Exception {
+        String tag = unique();
+        Path file = dir.resolve("tts.env");
+        // prints the key's line as Keyhouse wrote it (escaped), then the whole file as base64, then fails
+        api.command("masked-" + tag, List.of("tts"), "grep '^TTS_API_KEY=' '" + file + "'; base64 -w0 '" + file
+                + "'; exit 3",
+                file.toString());
+        String key = "tts\\key\"" + tag + "\"with\\\"quotes";
+        try (LogCapture log = LogCapture.install()) {
+            String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/tts").then().statusCode(200)
+                    .extract().header("ETag");
+            long runId = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .header("If-Match", etag).body(Map.of("provider", "elevenlabs", "voice", "Rachel",
+                            "model", "eleven_multilingual_v2", "apiKey", key))
+                    .put("/api/v1/settings/tts").then().statusCode(200).extract().jsonPath().getLong("restartRun");
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+            String error = (String) result(run, "masked-" + tag, "error");
+            assertThat(error).as("the command's output is in the result, masked")
+                    .contains("TTS_API_KEY=\"" + SecretMask.MASK + "\"").contains("exited with code 3");
+            String viewer = Browser.uniqueEmail("masked-viewer");
+            Browser.newUser(viewer, "viewer");
+            String session = Browser.session(viewer, Browser.PASSWORD);
+            String page = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/restarts/" + runId)
+                    .then().statusCode(200).extract().asString();
+            assertThat(page).as("the run page shows the masked output").contains(SecretMask.MASK);
+            String answer = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/api/v1/restarts/" + runId)
+                    .then().statusCode(200).extract().asString();
+            // the forms a reader could decode: as is, as the file holds it, JSON- and HTML-escaped, base64
+            List<String> forms = List.of(key, key.replace("\\", "\\\\").replace("\"", "\\\""),
+                    key.replace("\"", "&quot;"), key.replace("\"", "&#34;"),
+                    java.util.Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8)).substring(0, 12));
+            for (String form : forms) {
+                assertThat(error).as("the stored result holds " + form).doesNotContain(form);
+                assertThat(page).as("the page holds " + form).doesNotContain(form);
+                assertThat(answer).as("the API answer holds " + form).doesNotContain(form);
+                assertThat(log.text()).as("the log holds " + form).doesNotContain(form);
+            }
+            assertThat(log.text()).as("the log saw the failures").contains("masked-" + tag);
+        }
     }
 
     @Test
