@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing in the repository links outside it: every Markdown link and image (inline {@code [text](target)}, reference
- * definitions {@code [id]: target}, {@code <a href>} and {@code <img src>} in Markdown) resolves to a file or folder
- * inside the repository, and every {@code #anchor} into a Markdown file names one of its headings by GitHub's slug.
- * Web links are allowed only to the hosts in {@link MarkdownLinks#ALLOWED_HOSTS}. Plain JUnit: no Quarkus, no network.
+ * definitions {@code [id]: target}, {@code <a href>}, {@code <img src>}, autolinks and bare URLs) resolves to a file
+ * or folder inside the repository, and every {@code #anchor} into a Markdown file names one of its headings by
+ * GitHub's slug. Web links are allowed only to the hosts in {@link MarkdownLinks#ALLOWED_HOSTS}. Links inside code
+ * spans and fenced code blocks are not links. Plain JUnit: no Quarkus, no network.
  */
 class MarkdownLinksTest {
 
@@ -73,6 +74,7 @@ class MarkdownLinksTest {
                 ![image](../outside.md)
                 [web](https://example.com/page) [spec](https://www.rfc-editor.org/rfc/rfc9457)
                 [abs](file:///etc/passwd) [bad self](#nothing)
+                Bare: https://example.org/x, and in code `https://example.net/` it is no link.
 
                 ```sh
                 [not a link](../in-code-block.md)
@@ -95,8 +97,9 @@ class MarkdownLinksTest {
                 "README.md:9: https://example.com/page: external link to a host not in the allow-list",
                 "README.md:10: file:///etc/passwd: external link (scheme file)",
                 "README.md:10: #nothing: no heading with slug 'nothing' in README.md",
-                "README.md:17: ../outside.md: resolves outside the repository");
-        assertThat(report.links()).isEqualTo(17);
+                "README.md:11: https://example.org/x: external link to a host not in the allow-list",
+                "README.md:18: ../outside.md: resolves outside the repository");
+        assertThat(report.links()).isEqualTo(18);
     }
 
     @Test
@@ -138,6 +141,8 @@ class MarkdownLinksTest {
         private static final Pattern HTML = Pattern.compile(
                 "(?i)<(?:a|img)\\b[^>]*?\\s(?:href|src)\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)");
         private static final Pattern AUTOLINK = Pattern.compile("<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\\s<>]*)>");
+        // GitHub also links bare URLs in prose (the autolink extension); code spans and blocks are already blanked out
+        private static final Pattern BARE_URL = Pattern.compile("(?i)(?<![\\w/@.:-])((?:https?://|www\\.)[^\\s<>\"'`]*[^\\s<>\"'`.,:;!?*_~)\\]])");
         private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
         private static final Pattern ATX = Pattern.compile("^ {0,3}#{1,6}(?:[ \\t]+(.*?))?(?:[ \\t]+#+)?[ \\t]*$");
         private static final Pattern SETEXT = Pattern.compile("^ {0,3}(=+|-+)[ \\t]*$");
@@ -162,10 +167,20 @@ class MarkdownLinksTest {
                         targets.add(new int[] {m.start(1), m.end(1)});
                     }
                 }
+                Matcher bare = BARE_URL.matcher(prose);
+                while (bare.find()) {
+                    int start = bare.start(1);
+                    if (targets.stream().noneMatch(t -> t[0] <= start && start < t[1])) {
+                        targets.add(new int[] {start, bare.end(1)});
+                    }
+                }
                 targets.sort((a, b) -> Integer.compare(a[0], b[0]));
                 for (int[] span : targets) {
                     links++;
                     String target = unwrap(text.substring(span[0], span[1]));
+                    if (target.regionMatches(true, 0, "www.", 0, 4)) {
+                        target = "http://" + target;
+                    }
                     String problem = problem(root, file, target, anchorCache);
                     if (problem != null) {
                         problems.add(file + ":" + lineOf(text, span[0]) + ": " + target + ": " + problem);
