@@ -4,16 +4,22 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import dev.keyhouse.ApiClient;
 import dev.keyhouse.Profiles;
@@ -25,6 +31,7 @@ import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -60,13 +67,14 @@ class RuntimeConfigFailsClosedTest {
     @Inject
     ProviderEnvironment environment;
 
+    private static String adminToken;
     private final List<Long> targets = new java.util.ArrayList<>();
 
     /** Leaves every kind servable, so the other tests on this database get 200 from runtime-config. */
     @AfterEach
     void repair() {
         for (long id : targets) {
-            given().auth().oauth2(ApiClient.adminToken()).delete("/api/v1/runtimes/" + id);
+            given().auth().oauth2(admin()).delete("/api/v1/runtimes/" + id);
         }
         for (ProviderEnvironment.Unresolved unresolved : environment.current().unresolved()) {
             ProviderKind kind = ProviderKind.parse(unresolved.kind()).orElseThrow();
@@ -86,7 +94,7 @@ class RuntimeConfigFailsClosedTest {
 
         sealLlmKeyUnderTheLostKey();
 
-        JsonPath admin = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/llm").then()
+        JsonPath admin = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then()
                 .statusCode(200).extract().jsonPath();
         assertThat(admin.getBoolean("apiKey.needsReentry")).isTrue();
         assertThat(admin.getString("apiKey.keyId")).isEqualTo(LOST_KEY_ID);
@@ -230,7 +238,7 @@ class RuntimeConfigFailsClosedTest {
     void aRuntimeWhoseFetchIsRefusedIsNotConfirmedOnTheNewKey() throws InterruptedException {
         save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel", "apiKey", TTS_KEY));
         String name = "failclosed-ack-" + UUID.randomUUID().toString().substring(0, 8);
-        Response created = given().auth().oauth2(ApiClient.adminToken()).contentType(ContentType.JSON)
+        Response created = given().auth().oauth2(admin()).contentType(ContentType.JSON)
                 .body(Map.of("name", name, "driver", "command", "dependsOn", List.of("llm"),
                         "config", Map.of("command", "true")))
                 .post("/api/v1/runtimes");
@@ -259,6 +267,64 @@ class RuntimeConfigFailsClosedTest {
         assertThat(run.getString(mine + "ackFingerprint")).isEqualTo(fingerprints.of(newKey));
         assertThat(run.getBoolean(mine + "confirmed")).isTrue();
         assertThat(run.getList("convergence.unconfirmed")).doesNotContain(name + "/" + name);
+    }
+
+    /**
+     * The compose example runtime's own start script (docker-compose.yml, run here by the host's sh and wget instead
+     * of busybox, its paths moved to a temporary folder and httpd left out): while the config is withheld it keeps
+     * retrying and never reports itself healthy; once the key is entered again it starts on it.
+     */
+    @Test
+    void theComposeExampleRuntimeWaitsWhileTheConfigIsWithheld(@TempDir Path dir) throws Exception {
+        save(ProviderKind.LLM, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", LLM_KEY));
+        sealLlmKeyUnderTheLostKey();
+        String script = new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile()).path("services")
+                .path("example-runtime").path("command").get(2).asText().replace("$$", "$");
+        assertThat(script).contains("/run/runtime", "/www", "exec httpd");
+        script = script.replace("/run/runtime", dir.resolve("run").toString()).replace("/www", dir.resolve("www").toString())
+                .replaceAll("exec httpd[^\n]*", "exit 0");
+        String name = "failclosed-compose-" + UUID.randomUUID().toString().substring(0, 8);
+        Path output = dir.resolve("output.txt");
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(variable -> variable.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy")
+                || variable.equals("KEYHOUSE_RUNTIME_NAME"));
+        env.put("KEYHOUSE_URL", "http://127.0.0.1:" + RestAssured.port);
+        env.put("RUNTIME_NAME", name);
+        env.put("PROVISIONER_INTERNAL_TOKEN", TestSettings.RUNTIME_CONFIG_TOKEN);
+        Process process = builder.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.readString(output).contains("retrying") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Files.readString(output)).contains("runtime-config not served");
+            assertThat(process.isAlive()).as("still waiting: " + Files.readString(output)).isTrue();
+            assertThat(dir.resolve("www/health")).doesNotExist();
+            assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE runtime = ?", name)).containsExactly("0");
+
+            String newKey = "sk-failclosed-compose-reentered-" + UUID.randomUUID();
+            save(ProviderKind.LLM, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", newKey));
+
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(output)).isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(Files.readString(output)).contains("provider configuration loaded").doesNotContain(newKey);
+            assertThat(dir.resolve("www/health")).hasContent("ok");
+            assertThat(Files.readString(dir.resolve("run/provider.env"))).contains("LLM_API_KEY=" + newKey + "\n");
+            assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", name))
+                    .containsExactly(fingerprints.of(newKey));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** One sign-in for the whole class: each costs a password hash. */
+    private static String admin() {
+        if (adminToken == null) {
+            adminToken = ApiClient.adminToken();
+        }
+        return adminToken;
     }
 
     private static RequestSpecification runtime() {
@@ -308,7 +374,7 @@ class RuntimeConfigFailsClosedTest {
 
     /** Saves over REST, as an admin re-entering a value would; the answer's JSON. */
     private static JsonPath save(ProviderKind kind, Map<String, String> input) {
-        String admin = ApiClient.adminToken();
+        String admin = admin();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/" + kind.id()).then().statusCode(200)
                 .extract().header("ETag");
         return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag).body(input)
@@ -316,7 +382,7 @@ class RuntimeConfigFailsClosedTest {
     }
 
     private static JsonPath run(long id) {
-        return given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/restarts/" + id).then().statusCode(200)
+        return given().auth().oauth2(admin()).get("/api/v1/restarts/" + id).then().statusCode(200)
                 .extract().jsonPath();
     }
 
