@@ -99,6 +99,10 @@ class RuntimeConfigFailsClosedTest {
         assertThat(admin.getBoolean("apiKey.needsReentry")).isTrue();
         assertThat(admin.getString("apiKey.keyId")).isEqualTo(LOST_KEY_ID);
 
+        // without the runtime token nothing is named, not even which field is missing
+        given().get(URL).then().statusCode(401);
+        given().auth().oauth2(admin()).get(URL).then().statusCode(401);
+
         // JSON, conditional on the ETag the runtime held before: still refused, not 304
         Response json = runtime().header("If-None-Match", "\"" + version + "\"").header("X-Keyhouse-Runtime", runtime)
                 .get(URL);
