@@ -2,6 +2,7 @@ package dev.keyhouse.settings;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,23 +21,61 @@ import jakarta.transaction.Transactional;
  * <p>The whole fleet calls this at once after a restart, so the decrypted result is kept in memory and reused
  * while the database says nothing changed: each call costs one small query (the kinds' versions), and a save or
  * rollback on any replica is seen by the next call on every replica.
+ *
+ * <p>Whatever is configured but cannot be served (a secret no configured key opens, a required field unset, a
+ * provider this Keyhouse does not serve, a control character) is left out of the pairs and listed as
+ * {@link Unresolved}; the runtime-config endpoint then refuses to serve the pairs unless a runtime asks for the
+ * partial set, and restarts are refused.
  */
 @ApplicationScoped
 public class ProviderEnvironment {
 
     /**
      * @param version the sum of the kinds' versions: every save, rollback and bootstrap adds 1, so it only grows
-     * @param env the pairs, e.g. {@code LLM_PROVIDER}, {@code LLM_API_KEY}, {@code OPENAI_API_KEY}
-     * @param errors values that are stored but could not be opened, each left out of {@code env}, e.g.
-     *        {@code "llm apiKey needs re-entry: written under key 3fa9c2e1, which is not configured"}
+     * @param env the pairs, e.g. {@code LLM_PROVIDER}, {@code LLM_API_KEY}, {@code OPENAI_API_KEY}; every
+     *        resolvable value, so it is the whole configuration only when {@link #complete()}
+     * @param unresolved what is configured but cannot be served, each left out of {@code env}: a secret no
+     *        configured key opens, a required field unset, a provider this Keyhouse does not serve
      * @param llmKeyFingerprint the keyed fingerprint of the LLM API key handed out, or null when there is none
      */
-    public record RuntimeEnvironment(long version, Map<String, String> env, List<String> errors,
+    public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
             String llmKeyFingerprint) {
+
+        /** Whether every configured value resolved: only then may a runtime start on {@code env} alone. */
+        public boolean complete() {
+            return unresolved.isEmpty();
+        }
+
+        /** One sentence per unresolved field, e.g. "llm apiKey needs re-entry: written under key 3fa9c2e1, ...". */
+        public List<String> errors() {
+            return unresolved.stream().map(Unresolved::sentence).toList();
+        }
 
         @Override
         public String toString() {
-            return "RuntimeEnvironment[version " + version + ", " + env.keySet() + ", errors " + errors + "]";
+            return "RuntimeEnvironment[version " + version + ", " + env.keySet() + ", unresolved " + errors() + "]";
+        }
+    }
+
+    /**
+     * A configured field that cannot be served. Names, never values.
+     *
+     * @param kind e.g. {@code llm}
+     * @param field the JSON name, e.g. {@code apiKey}
+     * @param reason e.g. "needs re-entry: written under key 3fa9c2e1, which is not configured", "is not set"
+     * @param variables the environment names it would have been served as, e.g. {@code LLM_API_KEY},
+     *        {@code OPENAI_API_KEY}
+     */
+    public record Unresolved(String kind, String field, String reason, List<String> variables) {
+
+        /** {@code kind.field}, as problem+json {@code errors[].field} names it: {@code llm.apiKey}. */
+        public String path() {
+            return kind + "." + field;
+        }
+
+        /** e.g. "llm apiKey needs re-entry: written under key 3fa9c2e1, which is not configured". */
+        public String sentence() {
+            return kind + " " + field + " " + reason;
         }
     }
 
@@ -99,7 +138,7 @@ public class ProviderEnvironment {
 
     private RuntimeEnvironment build(List<ProviderSetting> rows) {
         Map<String, String> env = new LinkedHashMap<>();
-        List<String> errors = new ArrayList<>();
+        List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
         long version = rows.stream().mapToLong(r -> r.version).sum();
         for (ProviderKind kind : ProviderKind.values()) {
@@ -108,56 +147,106 @@ public class ProviderEnvironment {
                 continue;
             }
             SettingValues values = row.values();
-            String secret = secret(kind, values, errors);
+            Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
+            String provider = problems.containsKey(SettingField.PROVIDER) ? null : values.provider;
+            String secret = secret(kind, provider, values, problems);
+            KindFields served = new KindFields(env, values, problems);
             switch (kind) {
                 case LLM -> {
-                    put(env, "LLM_PROVIDER", values.provider);
-                    put(env, "LLM_MODEL", values.model);
-                    put(env, "LLM_BASE_URL", values.baseUrl);
-                    put(env, "LLM_ORGANIZATION", values.organization);
-                    put(env, "LLM_API_VERSION", values.apiVersion);
-                    apiKey(env, "LLM_API_KEY", values.provider, secret);
+                    served.put("LLM_PROVIDER", SettingField.PROVIDER);
+                    served.put("LLM_MODEL", SettingField.MODEL);
+                    served.put("LLM_BASE_URL", SettingField.BASE_URL);
+                    if (values.baseUrl == null && provider != null) {
+                        // a version saved without one means the provider's default, as a save fills it in
+                        put(env, "LLM_BASE_URL", SettingRules.LLM_BASE_URLS.get(provider));
+                    }
+                    served.put("LLM_ORGANIZATION", SettingField.ORGANIZATION);
+                    served.put("LLM_API_VERSION", SettingField.API_VERSION);
+                    apiKey(env, "LLM_API_KEY", provider, secret);
                     llmFingerprint = secret == null ? null : fingerprints.of(secret);
                 }
                 case STT -> {
-                    put(env, "STT_PROVIDER", values.provider);
-                    put(env, "STT_MODEL", values.model);
-                    put(env, "STT_LANGUAGE", values.language);
-                    put(env, "STT_BASE_URL", values.baseUrl);
-                    apiKey(env, "STT_API_KEY", values.provider, secret);
+                    served.put("STT_PROVIDER", SettingField.PROVIDER);
+                    served.put("STT_MODEL", SettingField.MODEL);
+                    served.put("STT_LANGUAGE", SettingField.LANGUAGE);
+                    served.put("STT_BASE_URL", SettingField.BASE_URL);
+                    apiKey(env, "STT_API_KEY", provider, secret);
                 }
                 case TTS -> {
-                    put(env, "TTS_PROVIDER", values.provider);
-                    put(env, "TTS_VOICE", values.voice);
-                    put(env, "TTS_MODEL", values.model);
-                    put(env, "TTS_BASE_URL", values.baseUrl);
-                    apiKey(env, "TTS_API_KEY", values.provider, secret);
+                    served.put("TTS_PROVIDER", SettingField.PROVIDER);
+                    served.put("TTS_VOICE", SettingField.VOICE);
+                    served.put("TTS_MODEL", SettingField.MODEL);
+                    served.put("TTS_BASE_URL", SettingField.BASE_URL);
+                    apiKey(env, "TTS_API_KEY", provider, secret);
                 }
                 case TELEPHONY -> {
-                    put(env, "TWILIO_ACCOUNT_SID", values.accountSid);
+                    served.put("TWILIO_ACCOUNT_SID", SettingField.ACCOUNT_SID);
                     put(env, "TWILIO_AUTH_TOKEN", secret);
-                    put(env, "TWILIO_FROM_NUMBER", values.fromNumber);
-                    put(env, "TWILIO_WHATSAPP_FROM", values.whatsappFrom);
+                    served.put("TWILIO_FROM_NUMBER", SettingField.FROM_NUMBER);
+                    served.put("TWILIO_WHATSAPP_FROM", SettingField.WHATSAPP_FROM);
+                }
+            }
+            for (SettingField field : kind.fields()) {
+                String reason = problems.get(field);
+                if (reason != null) {
+                    unresolved.add(new Unresolved(kind.id(), field.json(), reason, variables(kind, field, provider)));
                 }
             }
         }
-        return new RuntimeEnvironment(version, Collections.unmodifiableMap(env), List.copyOf(errors), llmFingerprint);
+        return new RuntimeEnvironment(version, Collections.unmodifiableMap(env), List.copyOf(unresolved),
+                llmFingerprint);
     }
 
-    /** The kind's secret in plaintext; null when unset or unreadable (then an error names kind, field and key). */
-    private String secret(ProviderKind kind, SettingValues values, List<String> errors) {
+    /** One kind's non-secret fields going into the environment; a field with a problem is left out. */
+    private record KindFields(Map<String, String> env, SettingValues values, Map<SettingField, String> problems) {
+
+        void put(String name, SettingField field) {
+            if (!problems.containsKey(field)) {
+                ProviderEnvironment.put(env, name, values.get(field));
+            }
+        }
+    }
+
+    /**
+     * The kind's secret in plaintext; null when unset or unservable. A secret that cannot be opened, or that is
+     * required and unset, or that an environment cannot carry, is recorded in {@code problems} (with the key it
+     * was written under, never the ciphertext or the value).
+     */
+    private String secret(ProviderKind kind, String provider, SettingValues values,
+            Map<SettingField, String> problems) {
         SettingField field = kind.secretField();
         Opened opened = settings.open(values.secretRef(field));
         if (opened == null) {
+            if (SettingRules.secretRequired(kind, provider)) {
+                problems.put(field, "is not set");
+            }
             return null;
         }
-        if (opened instanceof Opened.Plaintext plaintext) {
-            return plaintext.value();
+        if (opened instanceof Opened.Unreadable unreadable) {
+            problems.put(field, "needs re-entry: " + unreadable.message());
+            return null;
         }
-        Opened.Unreadable unreadable = (Opened.Unreadable) opened;
-        // the message names the key it was written under, never the ciphertext
-        errors.add(kind.id() + " " + field.json() + " needs re-entry: " + unreadable.message());
-        return null;
+        String value = ((Opened.Plaintext) opened).value();
+        if (value.isEmpty()) {
+            problems.put(field, "is empty: re-enter it");
+            return null;
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            problems.put(field, "contains a control character, which an environment cannot carry: re-enter it");
+            return null;
+        }
+        return value;
+    }
+
+    /** The names a field is served under; a secret also under its provider's own name when there is one. */
+    private static List<String> variables(ProviderKind kind, SettingField field, String provider) {
+        String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
+        String name = prefix + field.column().toUpperCase(Locale.ROOT);
+        if (field.secret() && provider != null && kind != ProviderKind.TELEPHONY
+                && !ProviderKind.CUSTOM.equals(provider)) {
+            return List.of(name, provider.toUpperCase(Locale.ROOT) + "_API_KEY");
+        }
+        return List.of(name);
     }
 
     /** The generic name and the provider's own, e.g. LLM_API_KEY and OPENAI_API_KEY; custom has no own name. */

@@ -26,6 +26,13 @@ import org.jboss.logging.Logger;
  * at start. The only place plaintext leaves Keyhouse, so it has its own bearer token (PROVISIONER_INTERNAL_TOKEN,
  * compared in constant time) and is never cached by anything in between. Every runtime of a fleet calls it at
  * once after a restart: the work per call is one small query (see {@link ProviderEnvironment}).
+ *
+ * <p>Fails closed: while anything configured cannot be served (a secret no configured key opens, a required field
+ * unset, ...), it answers 503 naming each kind and field and serves nothing (see {@link WithheldRuntimeConfig}), so
+ * a runtime's {@code curl -f} or {@code wget} loop keeps waiting instead of starting without a key. A runtime that
+ * would rather start with what can be served asks with {@code ?partial=true}: 200, the missing ones listed, and
+ * an ETag of its own ({@code "<version>-partial"}), so a conditional request gets the whole set once it is back.
+ * Only a served answer is recorded as the runtime's acknowledgement (see {@link RuntimeConfigServed}).
  */
 @Path("/api/v1/internal/runtime-config")
 @PermitAll
@@ -35,8 +42,14 @@ public class RuntimeConfigResource {
     /** Runtimes name themselves in this header; which key each one received is recorded (see RuntimeConfigServed). */
     public static final String RUNTIME_HEADER = "X-Keyhouse-Runtime";
 
-    /** The JSON shape of DESIGN's contract. */
-    public record RuntimeConfig(long version, Map<String, String> env, List<String> errors) {
+    /**
+     * The JSON shape of DESIGN's contract.
+     *
+     * @param errors one sentence per unresolved value; empty unless {@code ?partial=true} was asked for
+     * @param unresolved the same, as kind, field, reason and the environment names left out
+     */
+    public record RuntimeConfig(long version, Map<String, String> env, List<String> errors,
+            List<ProviderEnvironment.Unresolved> unresolved) {
         @Override
         public String toString() {
             return "RuntimeConfig[version " + version + ", " + env.keySet() + "]";
@@ -46,6 +59,8 @@ public class RuntimeConfigResource {
     private final ProviderEnvironment environment;
     private final Event<RuntimeConfigServed> served;
     private final Optional<byte[]> tokenDigest;
+    /** What the last withheld answer named, so the log says it once, not once per runtime and retry. */
+    private volatile List<String> lastWithheld = List.of();
 
     public RuntimeConfigResource(ProviderEnvironment environment, Event<RuntimeConfigServed> served,
             @ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token) {
@@ -57,7 +72,7 @@ public class RuntimeConfigResource {
     @GET
     public Response config(@HeaderParam("Authorization") String authorization,
             @HeaderParam("If-None-Match") String ifNoneMatch, @QueryParam("format") String format,
-            @HeaderParam(RUNTIME_HEADER) String runtime) {
+            @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial) {
         if (tokenDigest.isEmpty()) {
             return unauthorized("the runtime-config endpoint is disabled: PROVISIONER_INTERNAL_TOKEN is not set");
         }
@@ -65,32 +80,64 @@ public class RuntimeConfigResource {
             return unauthorized("present Authorization: Bearer <PROVISIONER_INTERNAL_TOKEN>");
         }
         boolean envFormat = "env".equals(format);
+        FieldErrors invalid = new FieldErrors();
         if (format != null && !envFormat && !"json".equals(format)) {
-            throw new FieldErrors().add("format", "must be json or env");
+            invalid.add("format", "must be json or env");
         }
+        if (partial != null && !"true".equals(partial) && !"false".equals(partial)) {
+            invalid.add("partial", "must be true or false");
+        }
+        invalid.throwIfAny();
         ProviderEnvironment.RuntimeEnvironment current = environment.current();
         String name = RuntimeConfigServed.runtimeName(runtime);
+        String who = name == null ? "an unnamed runtime" : name;
+        if (!current.complete() && !"true".equals(partial)) {
+            // nothing served, so nothing acknowledged: a runtime that cannot start is not on the new key
+            logWithheld(current, who);
+            return WithheldRuntimeConfig.response(current, envFormat);
+        }
+        if (current.complete() && !lastWithheld.isEmpty()) {
+            lastWithheld = List.of();
+            LOG.infof("runtime-config version %d is served again", current.version());
+        }
         if (name != null) {
             served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint()));
         }
-        EntityTag etag = new EntityTag(String.valueOf(current.version()));
-        LOG.debugf("runtime-config version %d served to %s", current.version(), name == null ? "an unnamed runtime" : name);
+        EntityTag etag = new EntityTag(current.version() + (current.complete() ? "" : "-partial"));
+        LOG.debugf("runtime-config version %d served to %s%s", current.version(), who,
+                current.complete() ? "" : ", partial: " + current.errors());
         if (ifNoneMatch != null && ifNoneMatch.strip().equals(etag.toString())) {
             return Response.notModified(etag).header("Cache-Control", "no-store").build();
         }
         Response.ResponseBuilder response = envFormat
                 ? Response.ok(envLines(current), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                : Response.ok(new RuntimeConfig(current.version(), current.env(), current.errors()),
-                        MediaType.APPLICATION_JSON_TYPE);
+                : Response.ok(new RuntimeConfig(current.version(), current.env(), current.errors(),
+                        current.unresolved()), MediaType.APPLICATION_JSON_TYPE);
         return response.tag(etag).header("Cache-Control", "no-store").build();
     }
 
-    /** KEY=value lines, as a systemd EnvironmentFile or {@code docker run --env-file} reads them. */
+    /**
+     * KEY=value lines, as a systemd EnvironmentFile or {@code docker run --env-file} reads them; a partial answer
+     * names what it leaves out in comment lines.
+     */
     static String envLines(ProviderEnvironment.RuntimeEnvironment current) {
         StringBuilder lines = new StringBuilder("# Keyhouse runtime config, version ").append(current.version()).append('\n');
-        current.errors().forEach(error -> lines.append("# error: ").append(error).append('\n'));
+        current.unresolved().forEach(u -> lines.append("# partial, left out: ").append(WithheldRuntimeConfig.line(u))
+                .append('\n'));
         current.env().forEach((name, value) -> lines.append(name).append('=').append(value).append('\n'));
         return lines.toString();
+    }
+
+    /** Once per change of what is unresolved, at WARN: a fleet asks every few seconds while it waits. */
+    private void logWithheld(ProviderEnvironment.RuntimeEnvironment current, String who) {
+        List<String> errors = current.errors();
+        if (!errors.equals(lastWithheld)) {
+            lastWithheld = errors;
+            LOG.warnf("runtime-config version %d withheld (%d) until fixed, first from %s: %s",
+                    current.version(), WithheldRuntimeConfig.STATUS, who, String.join("; ", errors));
+        } else {
+            LOG.debugf("runtime-config version %d withheld from %s", current.version(), who);
+        }
     }
 
     private boolean presentedTokenMatches(String authorization) {

@@ -246,4 +246,50 @@ final class SettingRules {
         }
         return null;
     }
+
+    /**
+     * Why each field of a stored version cannot be served as an environment: a provider this Keyhouse does not
+     * serve, a required field unset, or a control character (an environment line cannot carry one). The same
+     * required fields as {@link #check}, applied to versions it never passed: rows written by hand, by another
+     * release, or restored from a dump. Values are never quoted. Secrets are checked where they are opened (see
+     * {@link #secretRequired}).
+     */
+    static Map<SettingField, String> unservable(ProviderKind kind, SettingValues values) {
+        Map<SettingField, String> problems = new EnumMap<>(SettingField.class);
+        for (SettingField field : kind.fields()) {
+            String value = field.secret() ? null : values.get(field);
+            if (value != null && value.chars().anyMatch(Character::isISOControl)) {
+                problems.put(field, "contains a control character, which an environment cannot carry");
+            }
+        }
+        String provider = values.provider;
+        if (provider == null || provider.isBlank()) {
+            problems.putIfAbsent(PROVIDER, "is not set");
+        } else if (!kind.providers().contains(provider)) {
+            problems.putIfAbsent(PROVIDER, "is not one this Keyhouse serves (" + String.join(", ", kind.providers())
+                    + ")");
+        }
+        boolean custom = ProviderKind.CUSTOM.equals(provider);
+        switch (kind) {
+            case LLM -> requiredStored(problems, values, MODEL, custom ? BASE_URL : null);
+            case STT -> requiredStored(problems, values, MODEL, custom ? BASE_URL : null);
+            case TTS -> requiredStored(problems, values, VOICE, custom ? BASE_URL : null);
+            case TELEPHONY -> requiredStored(problems, values, ACCOUNT_SID, FROM_NUMBER);
+        }
+        return problems;
+    }
+
+    /** Whether a kind with this provider must have its secret: every provider but custom, and always telephony. */
+    static boolean secretRequired(ProviderKind kind, String provider) {
+        return kind == ProviderKind.TELEPHONY || (provider != null && !ProviderKind.CUSTOM.equals(provider));
+    }
+
+    private static void requiredStored(Map<SettingField, String> problems, SettingValues values,
+            SettingField... fields) {
+        for (SettingField field : fields) {
+            if (field != null && (values.get(field) == null || values.get(field).isBlank())) {
+                problems.putIfAbsent(field, "is not set");
+            }
+        }
+    }
 }
