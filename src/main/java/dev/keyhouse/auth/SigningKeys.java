@@ -10,6 +10,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.crypto.KeyText;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import jakarta.inject.Singleton;
 
@@ -67,7 +68,7 @@ public class SigningKeys {
     }
 
     private SigningKey decode(String base64) {
-        byte[] raw = Base64.getDecoder().decode(base64.strip());
+        byte[] raw = KeyText.decode(base64);
         String javaAlgorithm = "Hmac" + algorithm.getAlgorithm().replace("HS", "SHA");
         return new SigningKey(KeyRing.hex(KeyRing.keyIdOf(raw)), new SecretKeySpec(raw, javaAlgorithm));
     }

@@ -1,7 +1,6 @@
 package dev.keyhouse.config;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -9,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 
 /**
- * The git-ignored {@code .env} file Quarkus reads from the working directory. Parsed the way Quarkus parses
- * it (properties syntax) so both agree on every value; written atomically with mode 600.
+ * The git-ignored {@code .env} file in the working directory, read in the one dialect a shell, systemd, python-dotenv
+ * and Compose agree on ({@link EnvFileDialect}); {@link DotEnvConfigSourceFactory} hands its values to the
+ * configuration ahead of SmallRye's own {@code .env} reader (Java properties rules, which would keep quotes).
+ * Written atomically with mode 600.
  */
 public final class DotEnvFile {
 
@@ -33,20 +32,26 @@ public final class DotEnvFile {
         return path;
     }
 
+    /** The values of the lines this dialect accepts; {@link #parse()} says what it refused or warns about. */
     public Map<String, String> read() {
+        return parse().values();
+    }
+
+    /** The whole reading: values and findings by line (none when there is no file). */
+    public EnvFileDialect.Parsed parse() {
         if (!Files.isRegularFile(path)) {
-            return Map.of();
+            return new EnvFileDialect.Parsed(Map.of(), java.util.List.of());
         }
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (IOException | IllegalArgumentException e) {
+        try {
+            byte[] bytes = Files.readAllBytes(path);
+            java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+            return EnvFileDialect.parse(utf8.decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalStateException("cannot read " + path + ": it is not UTF-8 text", e);
+        } catch (IOException e) {
             // the message names the file, never its content
             throw new IllegalStateException("cannot read " + path + ": " + e.getClass().getSimpleName(), e);
         }
-        Map<String, String> values = new HashMap<>();
-        properties.forEach((k, v) -> values.put(k.toString(), v.toString()));
-        return values;
     }
 
     /**
@@ -61,7 +66,7 @@ public final class DotEnvFile {
                 content.append('\n');
             }
             content.append("# ").append(comment).append('\n');
-            entries.forEach((name, value) -> content.append(name).append('=').append(value).append('\n'));
+            entries.forEach((name, value) -> content.append(EnvFileDialect.line(name, value)).append('\n'));
             Path parent = path.toAbsolutePath().getParent();
             Path temporary = Files.createTempFile(parent, ".env", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

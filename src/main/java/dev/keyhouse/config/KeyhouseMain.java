@@ -18,8 +18,11 @@ public final class KeyhouseMain {
     private static final String PACKAGED_APP_CLASS_LOADER = "io.quarkus.bootstrap.runner.RunnerClassLoader";
 
     public static void main(String... args) {
-        EnvironmentValues environment = EnvironmentValues.ofThisProcess();
-        List<String> problems = new StartupCheck(environment::explicit).problems(isProduction());
+        EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
+        dotEnv.warnings().forEach(w -> System.err.println("Keyhouse: warning: .env " + w));
+        EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values());
+        List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
+        problems.addAll(new StartupCheck(environment::explicit).problems(isProduction()));
         if (!problems.isEmpty()) {
             System.err.println(StartupCheck.message(problems));
             System.exit(EXIT_CONFIGURATION);

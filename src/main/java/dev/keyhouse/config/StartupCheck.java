@@ -2,7 +2,6 @@ package dev.keyhouse.config;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,6 +11,7 @@ import java.util.function.Function;
 import dev.keyhouse.auth.Passwords;
 import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.crypto.KeyText;
 
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
@@ -53,6 +53,11 @@ public final class StartupCheck {
         }
         sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
         return problems;
+    }
+
+    /** One problem per {@code .env} line the env-file dialect refuses, naming the line, never its value. */
+    public static List<String> dotEnvProblems(EnvFileDialect.Parsed dotEnv) {
+        return dotEnv.refused().stream().map(f -> ".env " + f).toList();
     }
 
     /** The single message start-up prints when it refuses to go on. */
@@ -111,7 +116,7 @@ public final class StartupCheck {
             return Optional.empty();
         }
         return Optional.of(name + " must be standard base64 of at least " + minimum
-                + " random bytes for the configured JWT_ALGORITHM: generate one with: openssl rand -base64 " + minimum);
+                + " random bytes for the configured JWT_ALGORITHM: generate one with: " + KeyText.generateCommand(minimum));
     }
 
     /** Well-formed keys can still not form a ring: a previous key repeating the current one, or colliding ids. */
@@ -145,7 +150,7 @@ public final class StartupCheck {
 
     static Optional<byte[]> keyBytes(String value) {
         try {
-            return Optional.of(Base64.getDecoder().decode(value.strip()));
+            return Optional.of(KeyText.decode(value));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -26,7 +26,10 @@ public class StartupReport {
         StartupCheck check = new StartupCheck(name -> EnvCatalog.find(name)
                 .flatMap(v -> config.getOptionalValue(v.property(), String.class))
                 .filter(value -> !value.isBlank()));
-        List<String> problems = check.problems(LaunchMode.current() == LaunchMode.NORMAL);
+        EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
+        dotEnv.warnings().forEach(w -> LOG.warnf(".env %s", w));
+        List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
+        problems.addAll(check.problems(LaunchMode.current() == LaunchMode.NORMAL));
         if (!problems.isEmpty()) {
             throw new IllegalStateException(StartupCheck.message(problems));
         }

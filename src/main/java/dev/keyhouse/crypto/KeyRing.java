@@ -154,9 +154,8 @@ public final class KeyRing {
     private static byte[] decode(String base64, String variable, String where) {
         byte[] raw;
         try {
-            raw = Base64.getDecoder().decode(base64);
+            raw = KeyText.decode(base64);
         } catch (IllegalArgumentException e) {
-            // The decoder's message quotes the offending character, so it is dropped, not chained.
             throw new KeyConfigurationException(variable,
                     where + " is not valid standard base64; generate a key with `openssl rand -base64 32`");
         }

@@ -15,9 +15,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.keyhouse.config.EnvFileDialect;
+
 /**
- * Writes a runtime's provider environment as a systemd {@code EnvironmentFile=}: {@code NAME="value"} lines, the
- * value double-quoted with {@code \} and {@code "} escaped. The file is mode 600 from its first byte (a temporary
+ * Writes a runtime's provider environment as a systemd {@code EnvironmentFile=}, in the env-file dialect a shell,
+ * systemd, python-dotenv and Compose all read alike ({@link EnvFileDialect#line}: unquoted where that is safe, else
+ * single- or double-quoted). The file is mode 600 from its first byte (a temporary
  * file created with that mode in the same folder) and replaces the old one in one atomic rename, so a runtime never
  * reads half a file and no other user ever can.
  */
@@ -61,29 +64,12 @@ final class EnvironmentFile {
         StringBuilder lines = new StringBuilder("# Written by Keyhouse for restart run ").append(order.runId())
                 .append(", settings version ").append(order.version()).append(". Do not edit: the next restart replaces it.\n");
         for (Map.Entry<String, String> pair : new TreeMap<>(order.env()).entrySet()) {
-            lines.append(pair.getKey()).append("=\"").append(quote(pair.getKey(), pair.getValue())).append("\"\n");
+            try {
+                lines.append(EnvFileDialect.line(pair.getKey(), pair.getValue())).append('\n');
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + "; the file was not written", e);
+            }
         }
         return lines.toString();
-    }
-
-    private static String quote(String name, String value) {
-        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(name + " contains a line break or NUL, which an EnvironmentFile"
-                    + " cannot hold; the file was not written");
-        }
-        return escape(value);
-    }
-
-    /** The value as it stands between the double quotes of a line: {@code \} before {@code \} and {@code "}. */
-    static String escape(String value) {
-        StringBuilder quoted = new StringBuilder(value.length() + 8);
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\\' || c == '"') {
-                quoted.append('\\');
-            }
-            quoted.append(c);
-        }
-        return quoted.toString();
     }
 }

@@ -9,12 +9,14 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
+import dev.keyhouse.config.EnvFileDialect;
+
 /**
  * Every form in which a secret value can reach text an operator or a log reads, because Keyhouse itself writes it
  * that way or hands it to something that does:
  * <ul>
  * <li>as is;</li>
- * <li>as {@link EnvironmentFile} writes it between double quotes;</li>
+ * <li>as an env-file line holds it between double quotes ({@link EnvFileDialect#escapeDoubleQuoted});</li>
  * <li>JSON-escaped (RFC 8259 §7) as Jackson writes it, and with every non-ASCII character as {@code \}{@code uXXXX}
  * in either case of hex, as other serialisers do (Python's {@code json.dumps}, for one);</li>
  * <li>percent-encoded (RFC 3986 §2.1, either case of hex) and form-encoded ({@code +} for a space, as
@@ -33,7 +35,7 @@ public final class SecretForms {
     public static Set<String> of(String value, int minLength) {
         Set<String> forms = new LinkedHashSet<>();
         forms.add(value);
-        forms.add(EnvironmentFile.escape(value));
+        forms.add(EnvFileDialect.escapeDoubleQuoted(value));
         String json = new String(JsonStringEncoder.getInstance().quoteAsString(value));
         forms.add(json);
         forms.add(asciiJson(json, false));

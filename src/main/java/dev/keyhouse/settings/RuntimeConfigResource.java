@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Problem;
 import jakarta.annotation.security.PermitAll;
@@ -100,6 +101,20 @@ public class RuntimeConfigResource {
             lastWithheld = List.of();
             LOG.infof("runtime-config version %d is served again", current.version());
         }
+        String envBody = null;
+        if (envFormat) {
+            try {
+                envBody = envLines(current);
+            } catch (IllegalArgumentException e) {
+                // a value no env-file line holds alike for every reader: fail closed in this format, never a guess
+                LOG.warnf("runtime-config version %d not served as env to %s: %s", current.version(), who,
+                        e.getMessage());
+                return Response.status(WithheldRuntimeConfig.STATUS).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                        .header("Cache-Control", "no-store")
+                        .entity("# runtime-config not served as env: " + e.getMessage() + "; ask for JSON (no format)\n")
+                        .build();
+            }
+        }
         if (name != null) {
             served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint()));
         }
@@ -110,21 +125,25 @@ public class RuntimeConfigResource {
             return Response.notModified(etag).header("Cache-Control", "no-store").build();
         }
         Response.ResponseBuilder response = envFormat
-                ? Response.ok(envLines(current), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                ? Response.ok(envBody, MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
                 : Response.ok(new RuntimeConfig(current.version(), current.env(), current.errors(),
                         current.unresolved()), MediaType.APPLICATION_JSON_TYPE);
         return response.tag(etag).header("Cache-Control", "no-store").build();
     }
 
     /**
-     * KEY=value lines, as a systemd EnvironmentFile or {@code docker run --env-file} reads them; a partial answer
-     * names what it leaves out in comment lines.
+     * {@code NAME=value} lines in the env-file dialect a shell, systemd, python-dotenv and Compose read alike
+     * ({@link EnvFileDialect#line}: a value that needs quoting is quoted, so {@code docker run --env-file}, which
+     * takes the rest of a line literally, should read JSON instead); a partial answer names what it leaves out in
+     * comment lines.
+     *
+     * @throws IllegalArgumentException naming a variable whose value no such line holds
      */
     static String envLines(ProviderEnvironment.RuntimeEnvironment current) {
         StringBuilder lines = new StringBuilder("# Keyhouse runtime config, version ").append(current.version()).append('\n');
         current.unresolved().forEach(u -> lines.append("# partial, left out: ").append(WithheldRuntimeConfig.line(u))
                 .append('\n'));
-        current.env().forEach((name, value) -> lines.append(name).append('=').append(value).append('\n'));
+        current.env().forEach((name, value) -> lines.append(EnvFileDialect.line(name, value)).append('\n'));
         return lines.toString();
     }
 

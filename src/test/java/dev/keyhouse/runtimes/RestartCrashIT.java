@@ -77,7 +77,7 @@ class RestartCrashIT {
         for (String name : List.of("alpha", "beta")) {
             assertThat(Files.readAllLines(workDir.resolve(name + ".log"))).as(name + " restarted once")
                     .containsExactly(String.valueOf(run));
-            assertThat(Files.readString(workDir.resolve(name + ".env"))).contains("LLM_API_KEY=\"" + KEY + "\"");
+            assertThat(Files.readString(workDir.resolve(name + ".env"))).contains("LLM_API_KEY=" + KEY + "\n");
             assertThat(Files.readString(workDir.resolve(name + ".environment")))
                     .as("the command does not inherit Keyhouse's environment")
                     .doesNotContain(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY).doesNotContain(EnvCatalog.JWT_SECRET_KEY)

@@ -92,8 +92,8 @@ class RuntimeRestartTest {
         assertThat(run.getList("results.attempts")).containsOnly(1);
         assertThat(run.getMap("results[0]")).containsKeys("target", "runtime", "state", "error", "ackFingerprint");
         for (Path file : List.of(voiceA, voiceB)) {
-            assertThat(Files.readString(file, StandardCharsets.UTF_8)).contains("LLM_API_KEY=\"" + key + "\"")
-                    .contains("OPENAI_API_KEY=\"" + key + "\"").contains("LLM_PROVIDER=\"openai\"");
+            assertThat(Files.readString(file, StandardCharsets.UTF_8)).contains("LLM_API_KEY=" + key + "\n")
+                    .contains("OPENAI_API_KEY=" + key + "\n").contains("LLM_PROVIDER=openai\n");
             assertThat(Files.getPosixFilePermissions(file)).isEqualTo(EnvironmentFile.OWNER_ONLY);
         }
         assertThat(speech).as("the tts target is left alone").doesNotExist();
@@ -171,7 +171,8 @@ class RuntimeRestartTest {
         api.command("masked-" + tag, List.of("tts"), "grep '^TTS_API_KEY=' '" + file + "'; base64 -w0 '" + file
                 + "'; exit 3",
                 file.toString());
-        String key = "tts\\key\"" + tag + "\"with\\\"quotes";
+        // a quote, an apostrophe and backslashes: the file holds it double-quoted and escaped
+        String key = "tts\\key\"" + tag + "\"it's\\\"quoted";
         try (LogCapture log = LogCapture.install()) {
             String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/tts").then().statusCode(200)
                     .extract().header("ETag");
