@@ -121,15 +121,19 @@ class SettingsResourceTest {
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "ftp://example.com"),
                 "baseUrl", "must be an http or https URL");
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "https://"),
+                "baseUrl", "must be an http or https URL with a host");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "api.example.com"),
                 "baseUrl", "must be a valid http or https URL");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m",
+                "baseUrl", "https://llm.example.com/v1?x=1"), "baseUrl", "must not contain a query");
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m",
                 "baseUrl", "https://user:pw@llm.example.com/v1"), "baseUrl", "must not contain a user name or password");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m".repeat(201)),
                 "model", "must be at most 200 characters");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt\u0007"),
-                "model", "must not contain control characters");
+                "model", "control character U+0007 (bel) at position 4");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt", "apiKey", "sk-a\nb"),
-                "apiKey", "must not contain control characters");
+                "apiKey", "control character U+000A (line feed (lf)) at position 5");
         assertFieldErrors("llm", version, Map.of("provider", "nope", "model", "m"), "provider", "must be one of");
         assertFieldErrors("llm", version, Map.of("provider", "openai"), "model", "is required");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m", "voice", "x"),
