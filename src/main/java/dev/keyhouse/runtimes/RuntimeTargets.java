@@ -255,6 +255,8 @@ public class RuntimeTargets {
                 config.put(entry.getKey(), value.value() == null ? "" : value.value());
             } else {
                 errors.add("config." + entry.getKey(), value.problem());
+                // kept only so that the field is not also called missing: nothing is saved with an error
+                config.put(entry.getKey(), entry.getValue());
             }
         }
         return new TargetInput(input.name(), input.driver(), input.dependsOn(), input.enabled(), config);
