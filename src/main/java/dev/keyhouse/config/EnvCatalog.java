@@ -11,6 +11,7 @@ import static dev.keyhouse.config.EnvVar.Format.LOG_FORMAT;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
 import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
+import static dev.keyhouse.config.EnvVar.Format.PROVIDER_KEY;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
 import static dev.keyhouse.config.EnvVar.Format.TEXT;
 
@@ -87,11 +88,14 @@ public final class EnvCatalog {
                     false, true, null, TEXT),
             // Seeds for the LLM setting on first start
             new EnvVar("OPENAI_API_KEY", "keyhouse.bootstrap.openai-api-key",
-                    "Seeds the LLM setting on first start when none exists (OpenAI).", false, true, null, TEXT),
+                    "Seeds the LLM setting on first start when none exists (OpenAI).", false, true, null,
+                    PROVIDER_KEY),
             new EnvVar("ANTHROPIC_API_KEY", "keyhouse.bootstrap.anthropic-api-key",
-                    "Seeds the LLM setting on first start when none exists (Anthropic).", false, true, null, TEXT),
+                    "Seeds the LLM setting on first start when none exists (Anthropic).", false, true, null,
+                    PROVIDER_KEY),
             new EnvVar("DEEPSEEK_API_KEY", "keyhouse.bootstrap.deepseek-api-key",
-                    "Seeds the LLM setting on first start when none exists (DeepSeek).", false, true, null, TEXT),
+                    "Seeds the LLM setting on first start when none exists (DeepSeek).", false, true, null,
+                    PROVIDER_KEY),
             // Key rotation
             new EnvVar("ROTATION_BATCH_SIZE", "keyhouse.rotation.batch-size",
                     "Sealed values the re-encryption job rewrites per database transaction.",

@@ -205,7 +205,8 @@ public final class EnvFileDialect {
             if (!safe) {
                 String what = Character.isWhitespace(c) ? "a space"
                         : c == '#' ? "'#' (an inline comment to python-dotenv, part of the value to systemd)"
-                        : c < 0x20 || c == 0x7f ? "a control character" : "'" + c + "'";
+                        : c < 0x20 || c == 0x7f ? "a control character"
+                        : c > 0x7e ? String.format("U+%04X", (int) c) : "'" + c + "'";
                 return Optional.of("an unquoted value holds " + what + " at position " + (i + 1) + ", which some "
                         + "readers take differently: quote the value ('...')");
             }

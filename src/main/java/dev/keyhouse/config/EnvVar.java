@@ -34,7 +34,9 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         JWT_ALGORITHM,
         LOG_LEVEL,
         /** json (one JSON object a line, for log shippers) or text. */
-        LOG_FORMAT
+        LOG_FORMAT,
+        /** A provider API key: the rules of {@link dev.keyhouse.input.FieldType#SECRET}, as in the settings form. */
+        PROVIDER_KEY
     }
 
     public boolean hasDefault() {

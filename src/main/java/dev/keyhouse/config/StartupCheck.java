@@ -12,6 +12,8 @@ import dev.keyhouse.auth.Passwords;
 import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.KeyText;
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
 
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
@@ -103,6 +105,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
             case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
                     : Optional.of(name + " must be json or text");
+            case PROVIDER_KEY -> Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
+                    .map(problem -> name + " breaks the rules for an API key: " + problem);
         };
     }
 

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -67,7 +69,7 @@ public class HttpDriver implements RuntimeDriver {
     @Override
     public List<DriverField> fields() {
         return List.of(
-                DriverField.required("url", "Reload URL",
+                DriverField.url("url", "Reload URL",
                         "http(s) URL the runtime accepts the signed webhook on, e.g. https://voice-1.internal:8443/reload"),
                 DriverField.secret("secret", "Signing secret", true,
                         "HMAC-SHA256 key shared with the runtime, at least " + MIN_SECRET_LENGTH
@@ -86,7 +88,7 @@ public class HttpDriver implements RuntimeDriver {
             }
         }
         String secret = target.secret("secret");
-        if (secret != null && secret.strip().length() < MIN_SECRET_LENGTH) {
+        if (secret != null && secret.length() < MIN_SECRET_LENGTH) {
             errors.add("config.secret", "must be at least " + MIN_SECRET_LENGTH + " characters");
         }
         String timeout = target.config("timeoutSeconds");
@@ -111,7 +113,7 @@ public class HttpDriver implements RuntimeDriver {
         if (secret == null || secret.isEmpty()) {
             throw new IllegalStateException(target + ": secret is not set");
         }
-        URI uri = URI.create(url.strip());
+        URI uri = URI.create(FieldRules.clean(FieldType.URL, url).value());
         String where = "webhook " + safeUrl(uri);
         Duration timeout = timeout(target, order);
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
@@ -196,26 +198,25 @@ public class HttpDriver implements RuntimeDriver {
         }
     }
 
-    /** Null when {@code url} is an absolute http(s) URL with a host and no credentials; else what is wrong. */
+    /**
+     * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can reach
+     * it; else what is wrong. Java's HTTP client refuses host names with '_', which runtimes' clients accept.
+     */
     static String urlProblem(String url) {
-        URI uri;
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.URL, url);
+        if (!cleaned.ok()) {
+            return cleaned.problem();
+        }
+        if (cleaned.value() == null) {
+            return "is required";
+        }
         try {
-            uri = new URI(url.strip());
+            if (new URI(cleaned.value()).getHost() == null) {
+                return "has a host name with '_', which Keyhouse's webhook client (Java's) cannot connect to;"
+                        + " give the runtime a network alias without one";
+            }
         } catch (URISyntaxException e) {
-            return "is not a valid URL";
-        }
-        String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-            return "must start with http:// or https://";
-        }
-        if (uri.getRawUserInfo() != null) {
-            return "must not contain credentials (user:password@); the webhook is signed with the secret instead";
-        }
-        if (uri.getHost() == null) {
-            return "must name a host";
-        }
-        if (uri.getRawFragment() != null) {
-            return "must not contain a #fragment";
+            return "must be a valid http or https URL";
         }
         return null;
     }

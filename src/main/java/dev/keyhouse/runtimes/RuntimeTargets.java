@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
@@ -71,7 +72,9 @@ public class RuntimeTargets {
         RuntimeTarget target = new RuntimeTarget();
         target.enabled = true;
         target.dependsOn = String.join(",", kinds(null));
-        RuntimeDriver driver = check(input, target);
+        Checked checked = check(input, target);
+        RuntimeDriver driver = checked.driver();
+        input = checked.input();
         apply(input, target, driver);
         target.createdAt = Instant.now();
         target.updatedAt = target.createdAt;
@@ -89,7 +92,9 @@ public class RuntimeTargets {
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor) {
         RuntimeTarget target = get(id);
-        RuntimeDriver driver = check(input, target);
+        Checked checked = check(input, target);
+        RuntimeDriver driver = checked.driver();
+        input = checked.input();
         String before = describe(target);
         if (!driver.id().equals(target.driver)) {
             // another driver's secrets mean nothing to this one
@@ -182,8 +187,15 @@ public class RuntimeTargets {
         throw new IllegalStateException("target " + target.name + ": secret " + field + " needs re-entry: " + why);
     }
 
-    /** Validates name, driver, dependsOn, the driver's required fields, then the driver's own checks. */
-    private RuntimeDriver check(TargetInput input, RuntimeTarget stored) {
+    /** A valid input, its config values cleaned, and its driver. */
+    private record Checked(RuntimeDriver driver, TargetInput input) {
+    }
+
+    /**
+     * Validates name, driver, dependsOn, cleans each config value by its field's type ({@link FieldRules}: the same
+     * rules as provider settings), then checks the driver's required fields and the driver's own rules.
+     */
+    private Checked check(TargetInput input, RuntimeTarget stored) {
         FieldErrors errors = new FieldErrors();
         String name = input.name() == null ? stored.name : input.name().strip();
         if (name == null || name.isEmpty()) {
@@ -212,6 +224,7 @@ public class RuntimeTargets {
                 errors.add("config." + field, "is not a setting of the " + driverId + " driver");
             }
         }
+        input = cleaned(input, driver.get(), errors);
         for (DriverField field : driver.get().fields()) {
             String given = input.config().get(field.name());
             boolean hasGiven = given != null && !given.isBlank();
@@ -225,7 +238,28 @@ public class RuntimeTargets {
             driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), errors);
         }
         errors.throwIfAny();
-        return driver.get();
+        return new Checked(driver.get(), input);
+    }
+
+    /** The input with each of the driver's config values cleaned; a blank value becomes "" (clear, or keep a secret). */
+    private static TargetInput cleaned(TargetInput input, RuntimeDriver driver, FieldErrors errors) {
+        Map<String, String> config = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : input.config().entrySet()) {
+            Optional<DriverField> field = driver.fields().stream().filter(f -> f.name().equals(entry.getKey()))
+                    .findFirst();
+            if (field.isEmpty()) {
+                continue;
+            }
+            FieldRules.Cleaned value = FieldRules.clean(field.get().type(), entry.getValue());
+            if (value.ok()) {
+                config.put(entry.getKey(), value.value() == null ? "" : value.value());
+            } else {
+                errors.add("config." + entry.getKey(), value.problem());
+                // kept only so that the field is not also called missing: nothing is saved with an error
+                config.put(entry.getKey(), entry.getValue());
+            }
+        }
+        return new TargetInput(input.name(), input.driver(), input.dependsOn(), input.enabled(), config);
     }
 
     /** What the driver validates: the stored settings with the input's on top; only secrets the input sets. */

@@ -145,17 +145,11 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         }
     }
 
+    /** Only the length: characters are checked by the field's type once the driver is known (FieldRules). */
     private static boolean checkValue(String field, String value, FieldErrors errors) {
         if (value.length() > MAX_VALUE_LENGTH) {
             errors.add(field, "is longer than " + MAX_VALUE_LENGTH + " characters");
             return false;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
-                errors.add(field, "contains a control character");
-                return false;
-            }
         }
         return true;
     }

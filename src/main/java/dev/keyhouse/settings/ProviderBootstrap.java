@@ -2,11 +2,17 @@ package dev.keyhouse.settings;
 
 import java.util.Optional;
 
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-/** Seeds the llm setting at start from OPENAI_API_KEY, ANTHROPIC_API_KEY or DEEPSEEK_API_KEY (first set wins). */
+/**
+ * Seeds the llm setting at start from OPENAI_API_KEY, ANTHROPIC_API_KEY or DEEPSEEK_API_KEY (first set wins). The
+ * key is cleaned by the same rules as a key typed into the form or sent over REST; one that breaks them stops
+ * start-up with a message naming the variable, never the value.
+ */
 @Singleton
 public class ProviderBootstrap {
 
@@ -30,7 +36,12 @@ public class ProviderBootstrap {
         seed();
     }
 
-    /** Seeds llm from the first variable set, unless llm is configured; returns whether it did. */
+    /**
+     * Seeds llm from the first variable set, unless llm is configured; returns whether it did.
+     *
+     * @throws IllegalStateException naming the variable when its value breaks the rules for a secret, whether or
+     *         not llm is configured: nothing is saved and start-up stops
+     */
     public boolean seed() {
         Seed[] seeds = {
             new Seed("OPENAI_API_KEY", "openai", "gpt-4o-mini", config.openaiApiKey()),
@@ -38,11 +49,20 @@ public class ProviderBootstrap {
             new Seed("DEEPSEEK_API_KEY", "deepseek", "deepseek-chat", config.deepseekApiKey()),
         };
         for (Seed seed : seeds) {
-            Optional<String> key = seed.key().filter(k -> !k.isBlank());
-            if (key.isPresent()) {
-                return settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), key.get());
+            FieldRules.Cleaned key = FieldRules.clean(FieldType.SECRET, seed.key().orElse(null));
+            if (!key.ok()) {
+                throw new IllegalStateException(refusal(seed.variable(), key.problem()));
+            }
+            if (key.value() != null) {
+                return settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), key.value());
             }
         }
         return false;
+    }
+
+    /** The start-up message for a seed variable whose value breaks the rules; {@code problem} never quotes it. */
+    static String refusal(String variable, String problem) {
+        return variable + " cannot seed the llm setting: " + problem + ". Keyhouse does not start with it:"
+                + " correct the variable (its value is not shown) or unset it.";
     }
 }

@@ -136,10 +136,12 @@ public class ProviderSettings {
     }
 
     /**
-     * Seeds the LLM setting from a host variable when it was never configured. Replicas starting together
-     * serialise on the row lock, so exactly one seeds it.
+     * Seeds the LLM setting from a host variable when it was never configured, by the same rules as a save.
+     * Replicas starting together serialise on the row lock, so exactly one seeds it.
      *
      * @return whether this call seeded it
+     * @throws IllegalStateException naming the variable (never the value) when the values break the rules;
+     *         nothing is saved
      */
     @Transactional
     public boolean bootstrapLlm(String variable, String provider, String model, String apiKey) {
@@ -155,14 +157,14 @@ public class ProviderSettings {
         try {
             checked = SettingRules.check(ProviderKind.LLM, input, row.values());
         } catch (FieldErrors e) {
-            // field names and messages only: the messages never quote a value
-            LOG.warnf("%s is set but cannot seed the llm setting: %s", variable, e.getMessage());
-            return false;
+            // field names and messages only: the messages never quote a value. Fail closed: nothing is saved.
+            throw new IllegalStateException(ProviderBootstrap.refusal(variable, e.getMessage()));
         }
         SettingValues next = checked.values();
-        SealedValue sealed = sealedValues.seal(ProviderKind.LLM.purpose(SettingField.API_KEY), apiKey.strip());
+        String key = checked.secrets().get(SettingField.API_KEY);
+        SealedValue sealed = sealedValues.seal(ProviderKind.LLM.purpose(SettingField.API_KEY), key);
         next.apiKeyId = sealed.id;
-        String fingerprint = fingerprints.of(apiKey.strip());
+        String fingerprint = fingerprints.of(key);
         long version = apply(row, next, SYSTEM, "bootstrap");
         audit.record(Audit.Entry.of(SYSTEM, "setting.bootstrap", ProviderKind.LLM.id(), "llm version " + version)
                 .detail("seeded from " + variable + ": provider " + next.provider + ", model " + next.model)

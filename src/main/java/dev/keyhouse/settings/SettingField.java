@@ -1,30 +1,40 @@
 package dev.keyhouse.settings;
 
-/** A field of a provider setting, named as JSON, the REST API and the edit form name it. */
+import dev.keyhouse.input.FieldType;
+
+/**
+ * A field of a provider setting, named as JSON, the REST API and the edit form name it. Its {@link FieldType}
+ * decides how a submitted value is cleaned (see {@link dev.keyhouse.input.FieldRules}).
+ */
 public enum SettingField {
-    PROVIDER("provider", "Provider", false, 50),
-    MODEL("model", "Model", false, 200),
-    BASE_URL("baseUrl", "Base URL", false, 2000),
-    ORGANIZATION("organization", "Organization", false, 200),
-    API_VERSION("apiVersion", "API version", false, 50),
-    LANGUAGE("language", "Language", false, 35),
-    VOICE("voice", "Voice", false, 200),
-    ACCOUNT_SID("accountSid", "Account SID", false, 34),
-    FROM_NUMBER("fromNumber", "Sender number", false, 16),
-    WHATSAPP_FROM("whatsappFrom", "WhatsApp sender", false, 25),
-    API_KEY("apiKey", "API key", true, 4096),
-    AUTH_TOKEN("authToken", "Auth token", true, 4096);
+    PROVIDER("provider", "Provider", FieldType.IDENTIFIER, 50),
+    MODEL("model", "Model", FieldType.IDENTIFIER, 200),
+    BASE_URL("baseUrl", "Base URL", FieldType.URL, 2000),
+    ORGANIZATION("organization", "Organization", FieldType.IDENTIFIER, 200),
+    API_VERSION("apiVersion", "API version", FieldType.IDENTIFIER, 50),
+    LANGUAGE("language", "Language", FieldType.IDENTIFIER, 35),
+    VOICE("voice", "Voice", FieldType.IDENTIFIER, 200),
+    ACCOUNT_SID("accountSid", "Account SID", FieldType.IDENTIFIER, 34),
+    FROM_NUMBER("fromNumber", "Sender number", FieldType.PHONE, 16),
+    WHATSAPP_FROM("whatsappFrom", "WhatsApp sender", FieldType.PHONE, 25),
+    API_KEY("apiKey", "API key", FieldType.SECRET, 4096),
+    AUTH_TOKEN("authToken", "Auth token", FieldType.SECRET, 4096);
 
     private final String json;
     private final String label;
-    private final boolean secret;
+    private final FieldType type;
     private final int maxLength;
 
-    SettingField(String json, String label, boolean secret, int maxLength) {
+    SettingField(String json, String label, FieldType type, int maxLength) {
         this.json = json;
         this.label = label;
-        this.secret = secret;
+        this.type = type;
         this.maxLength = maxLength;
+    }
+
+    /** The rules a submitted value is cleaned by. */
+    public FieldType type() {
+        return type;
     }
 
     /** The camelCase name: JSON property, form field and {@code errors[].field}. */
@@ -38,9 +48,10 @@ public enum SettingField {
 
     /** Sealed into {@code sealed_values} and write-only everywhere. */
     public boolean secret() {
-        return secret;
+        return type == FieldType.SECRET;
     }
 
+    /** The longest value accepted, counted after cleaning. */
     public int maxLength() {
         return maxLength;
     }

@@ -9,8 +9,6 @@ import static dev.keyhouse.settings.SettingField.PROVIDER;
 import static dev.keyhouse.settings.SettingField.VOICE;
 import static dev.keyhouse.settings.SettingField.WHATSAPP_FROM;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -18,9 +16,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.web.FieldErrors;
 
-/** Validates and normalises a submitted setting; every problem is reported against its field. */
+/**
+ * Validates and normalises a submitted setting; every problem is reported against its field. Each value is first
+ * cleaned by the rules of its field's type ({@link FieldRules}: the same for the form, REST and bootstrap), then
+ * checked against what the kind and provider need.
+ */
 final class SettingRules {
 
     /** Default API base URL per LLM provider, used when none is given. */
@@ -51,7 +54,8 @@ final class SettingRules {
     }
 
     /**
-     * @param input submitted values by JSON name; null or blank means unset, and for a secret "keep the stored one"
+     * @param input submitted values by JSON name, as typed; null or blank means unset, and for a secret "keep the
+     *        stored one"
      * @param stored the current version, for the secrets that are kept
      * @throws FieldErrors naming each field at fault
      */
@@ -65,21 +69,15 @@ final class SettingRules {
                 errors.add(entry.getKey(), "is not a field of " + kind.id() + " settings");
                 continue;
             }
-            String raw = entry.getValue();
-            if (raw == null) {
-                continue;
-            }
-            if (raw.chars().anyMatch(Character::isISOControl)) {
-                errors.add(field.json(), "must not contain control characters");
+            FieldRules.Cleaned cleaned = FieldRules.clean(field.type(), entry.getValue());
+            if (!cleaned.ok()) {
+                errors.add(field.json(), cleaned.problem());
                 bad.add(field);
-                continue;
-            }
-            String value = raw.strip();
-            if (value.length() > field.maxLength()) {
+            } else if (cleaned.value() != null && cleaned.value().length() > field.maxLength()) {
                 errors.add(field.json(), "must be at most " + field.maxLength() + " characters");
                 bad.add(field);
-            } else if (!value.isEmpty()) {
-                given.put(field, value);
+            } else if (cleaned.value() != null) {
+                given.put(field, cleaned.value());
             }
         }
         Rules rules = new Rules(kind, given, bad, errors, stored);
@@ -206,7 +204,7 @@ final class SettingRules {
 
         private void url(SettingField field) {
             if (has(field)) {
-                String problem = urlProblem(given.get(field));
+                String problem = baseUrlProblem(given.get(field));
                 if (problem != null) {
                     errors.add(field.json(), problem);
                 }
@@ -222,29 +220,10 @@ final class SettingRules {
         }
     }
 
-    /** Why a value is not an acceptable base URL; null when it is. */
-    static String urlProblem(String value) {
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            return "must be a valid http or https URL";
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            return "must be an http or https URL";
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            return "must be an http or https URL with a host";
-        }
-        // Plain columns are not secret: credentials in the URL would be stored and shown in the clear.
-        if (uri.getRawUserInfo() != null) {
-            return "must not contain a user name or password; put the key in the secret field";
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            return "must not contain a query or fragment";
-        }
-        return null;
+    /** Why a cleaned URL is not acceptable as an API base URL; null when it is. */
+    static String baseUrlProblem(String canonicalUrl) {
+        // a client appends paths such as /chat/completions to the base URL, which a query would end up after
+        return canonicalUrl.indexOf('?') >= 0 ? "must not contain a query" : null;
     }
 
     /**

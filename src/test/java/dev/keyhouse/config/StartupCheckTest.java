@@ -42,6 +42,33 @@ class StartupCheckTest {
                 "SYSTEM_ADMIN_PASSWORD is not set", "openssl rand -base64 32", "3 configuration problems");
     }
 
+    /**
+     * A seed key breaking the rules a typed key follows stops start-up in every mode, naming the variable, the
+     * position and the code point, never the value; ASCII whitespace around it is fine (it is trimmed).
+     */
+    @Test
+    void seedKeysFollowTheRulesOfATypedKey() {
+        Map<String, String> env = validEnv();
+        env.put("OPENAI_API_KEY", "sk-seed-012\u200B3456789abcdef");
+        env.put("ANTHROPIC_API_KEY", "\uFEFFsk-ant-seed-0123456789");
+        env.put("DEEPSEEK_API_KEY", "sk-deepseek-seed-0123456789\u00A0");
+        for (boolean production : new boolean[] {true, false}) {
+            List<String> problems = problems(env, production);
+            assertThat(problems).containsExactly(
+                    "OPENAI_API_KEY breaks the rules for an API key: invisible character U+200B (zero width space)"
+                            + " at position 12",
+                    "ANTHROPIC_API_KEY breaks the rules for an API key: invisible character U+FEFF"
+                            + " (zero width no-break space) at position 1",
+                    "DEEPSEEK_API_KEY breaks the rules for an API key: non-ASCII space U+00A0 (no-break space)"
+                            + " at position 28");
+            assertThat(StartupCheck.message(problems)).doesNotContain("sk-seed", "sk-ant", "sk-deepseek");
+        }
+        env.put("OPENAI_API_KEY", " sk-seed-0123456789abcdef\n");
+        env.remove("ANTHROPIC_API_KEY");
+        env.remove("DEEPSEEK_API_KEY");
+        assertThat(problems(env, true)).isEmpty();
+    }
+
     @Test
     void missingKeysAreNoProblemOutsideProduction() {
         assertThat(problems(Map.of(), false)).isEmpty();

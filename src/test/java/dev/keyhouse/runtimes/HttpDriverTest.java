@@ -222,7 +222,7 @@ class HttpDriverTest {
     @Test
     void validationNamesEachBadField() {
         FieldErrors errors = validate("ftp://runtime.internal/reload", "short", "0");
-        assertThat(errors.messageFor("config.url")).contains("http:// or https://");
+        assertThat(errors.messageFor("config.url")).isEqualTo("must be an http or https URL");
         assertThat(errors.messageFor("config.secret")).contains("at least 16");
         assertThat(errors.messageFor("config.timeoutSeconds")).contains("1 to 300");
 
@@ -231,8 +231,16 @@ class HttpDriverTest {
                 .containsExactlyInAnyOrder("config.url", "config.timeoutSeconds");
         assertThat(validate("https://admin:hunter2@runtime.internal/reload", SECRET, null).getMessage())
                 .doesNotContain("hunter2");
-        assertThat(validate("not a url", SECRET, null).messageFor("config.url")).isEqualTo("is not a valid URL");
-        assertThat(validate("https:///reload", SECRET, null).messageFor("config.url")).isEqualTo("must name a host");
+        assertThat(validate("not a url", SECRET, null).messageFor("config.url"))
+                .startsWith("must be a valid http or https URL");
+        assertThat(validate("https:///reload", SECRET, null).messageFor("config.url"))
+                .startsWith("must be an http or https URL with a host");
+        // the rules every URL follows (FieldRules), and one of Keyhouse's own client: Java's refuses '_' in a host
+        assertThat(validate("http://voice\u200B-1/reload", SECRET, null).messageFor("config.url"))
+                .isEqualTo("invisible character U+200B (zero width space) at position 13");
+        assertThat(validate("http://voice_1:8080/reload", SECRET, null).messageFor("config.url"))
+                .contains("'_'").contains("network alias");
+        assertThat(validate("HTTP://[::1]:8080/reload", SECRET, null).isEmpty()).isTrue();
         assertThat(validate("http://runtime.internal/reload", SECRET, "301").messageFor("config.timeoutSeconds"))
                 .isNotNull();
 

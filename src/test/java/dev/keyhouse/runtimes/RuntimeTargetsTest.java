@@ -116,6 +116,47 @@ class RuntimeTargetsTest {
                 .contentType("application/problem+json");
     }
 
+    /** Target secrets and URLs follow the rules provider settings follow (FieldRules), refusals name the field. */
+    @Test
+    void pastedSecretsAndUrlsAreCleanedByTheSameRulesAsProviderSettings() {
+        Response refused = api.post(Map.of("name", "paste-" + RuntimeRestartTest.unique(), "driver", "recording",
+                "config", Map.of("token", TOKEN + "\u200B")));
+        refused.then().statusCode(400).contentType("application/problem+json");
+        assertThat(refused.jsonPath().getList("errors", Map.class)).containsExactly(Map.of("field", "config.token",
+                "message", "invisible character U+200B (zero width space) at position " + (TOKEN.length() + 1)));
+        assertThat(refused.asString()).doesNotContain(TOKEN);
+
+        // ASCII whitespace at the ends is trimmed before sealing, as for a provider key
+        long id = api.create(Map.of("name", "paste-" + RuntimeRestartTest.unique(), "driver", "recording",
+                "config", Map.of("token", "  " + TOKEN + "\n")));
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath()
+                .getString("config.token.fingerprint")).isEqualTo(fingerprints.of(TOKEN));
+        // a refused update keeps the stored secret
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("config", Map.of("token", "\uFEFF" + TOKEN))).put("/api/v1/runtimes/" + id)
+                .then().statusCode(400).body("errors[0].field", org.hamcrest.Matchers.equalTo("config.token"))
+                .body("errors[0].message", org.hamcrest.Matchers.equalTo(
+                        "invisible character U+FEFF (zero width no-break space) at position 1"));
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath()
+                .getString("config.token.fingerprint")).isEqualTo(fingerprints.of(TOKEN));
+
+        String secret = "whsec-0123456789abcdef-keyhouse";
+        long http = api.create(Map.of("name", "paste-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", " HTTP://Voice-1.Internal:08443/reload ", "secret", secret)));
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + http).jsonPath()
+                .getString("config.url")).isEqualTo("http://voice-1.internal:8443/reload");
+        Response underscore = api.post(Map.of("name", "paste-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", "http://voice_1:8080/reload", "secret", secret)));
+        underscore.then().statusCode(400);
+        assertThat(underscore.jsonPath().getString("errors[0].field")).isEqualTo("config.url");
+        assertThat(underscore.jsonPath().getString("errors[0].message")).contains("'_'").contains("network alias");
+        Response invisible = api.post(Map.of("name", "paste-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", "http://voice-1/reload\u00A0", "secret", secret)));
+        invisible.then().statusCode(400);
+        assertThat(invisible.jsonPath().getString("errors[0].message"))
+                .isEqualTo("non-ASCII space U+00A0 (no-break space) at position 22");
+    }
+
     @Test
     void aViewerReadsButCannotWrite() {
         String viewer = ApiClient.viewerToken("runtimes-viewer@keyhouse.test");

@@ -54,6 +54,29 @@ class RuntimeConfigTest {
                 .body("errors[0].field", org.hamcrest.Matchers.equalTo("format"));
     }
 
+    /**
+     * The issue's base URL: a Compose service name with an underscore, typed with upper case, is served to runtimes
+     * exactly in its canonical form, in both formats.
+     */
+    @Test
+    void anUnderscoreBaseUrlIsServedInCanonicalForm() {
+        String admin = ApiClient.adminToken();
+        String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)
+                .extract().header("ETag");
+        given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body("{\"provider\":\"custom\",\"model\":\"llama3.1:8b\",\"baseUrl\":\" HTTP://Local_LLM:11434/v1\","
+                        + "\"apiKey\":\"" + KEY + "\"}")
+                .put("/api/v1/settings/llm").then().statusCode(200);
+
+        Response json = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config");
+        json.then().statusCode(200);
+        assertThat(json.jsonPath().getString("env.LLM_BASE_URL")).isEqualTo("http://local_llm:11434/v1");
+        assertThat(json.jsonPath().getString("env.LLM_PROVIDER")).isEqualTo("custom");
+        String lines = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).queryParam("format", "env")
+                .get("/api/v1/internal/runtime-config").then().statusCode(200).extract().asString();
+        assertThat(lines).contains("LLM_BASE_URL=http://local_llm:11434/v1\n");
+    }
+
     private static void saveLlm() {
         String admin = ApiClient.adminToken();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)

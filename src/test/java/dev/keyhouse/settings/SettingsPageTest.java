@@ -87,6 +87,40 @@ class SettingsPageTest {
                 .doesNotContain("sk-page-invalid-should-not-echo-123");
     }
 
+    /**
+     * The form cleans by the same rules as REST: the issue's pasted key (a zero-width space) is refused next to the
+     * field by position and code point without being shown, and nothing is saved; the issue's underscore base URL
+     * is saved in canonical form.
+     */
+    @Test
+    void pastedValuesAreCleanedAsInRest() {
+        String key = "sk-proj-012\u200B3456789abcdef";
+        long version = Clients.version("llm");
+        Response form = page("/admin/settings/llm");
+        Map<String, String> fields = new HashMap<>();
+        fields.put("provider", "custom");
+        fields.put("model", "llama3.1:8b");
+        fields.put("baseUrl", "HTTP://Local_LLM:11434/v1");
+        fields.put("apiKey", key);
+        Response refused = post(form, "/admin/settings/llm", fields);
+
+        refused.then().statusCode(400);
+        assertThat(refused.asString())
+                .contains("API key: invisible character U+200B (zero width space) at position 12")
+                .doesNotContain("sk-proj-012").doesNotContain("3456789abcdef");
+        assertThat(Clients.version("llm")).isEqualTo(version);
+
+        fields.put("apiKey", " sk-proj-0123456789abcdef\n");
+        Response saved = post(page("/admin/settings/llm"), "/admin/settings/llm", fields);
+
+        saved.then().statusCode(303);
+        Response read = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm");
+        assertThat(read.jsonPath().getString("baseUrl")).isEqualTo("http://local_llm:11434/v1");
+        assertThat(read.jsonPath().getString("apiKey.fingerprint")).isEqualTo(fingerprints.of("sk-proj-0123456789abcdef"));
+        assertThat(read.jsonPath().getLong("version")).isEqualTo(version + 1);
+        assertThat(page("/admin/settings/llm").asString()).contains("value=\"http://local_llm:11434/v1\"");
+    }
+
     @Test
     void aStaleVersionShowsWhoChangedWhatAndTheCurrentValues() {
         Response form = page("/admin/settings/stt");
@@ -158,7 +192,9 @@ class SettingsPageTest {
     private Response post(Response form, String action, Map<String, String> fields) {
         String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
         String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
+        // UTF-8, as a browser sends a page served in UTF-8 (RestAssured would otherwise use ISO-8859-1)
         return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .contentType("application/x-www-form-urlencoded; charset=UTF-8")
                 .cookies(form.getCookies()).formParam("csrf-token", csrf).formParam("version", version)
                 .formParams(fields).post(action);
     }

@@ -14,8 +14,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -121,15 +125,19 @@ class SettingsResourceTest {
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "ftp://example.com"),
                 "baseUrl", "must be an http or https URL");
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "https://"),
+                "baseUrl", "must be an http or https URL with a host");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "api.example.com"),
                 "baseUrl", "must be a valid http or https URL");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m",
+                "baseUrl", "https://llm.example.com/v1?x=1"), "baseUrl", "must not contain a query");
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m",
                 "baseUrl", "https://user:pw@llm.example.com/v1"), "baseUrl", "must not contain a user name or password");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m".repeat(201)),
                 "model", "must be at most 200 characters");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt\u0007"),
-                "model", "must not contain control characters");
+                "model", "control character U+0007 (bel) at position 4");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt", "apiKey", "sk-a\nb"),
-                "apiKey", "must not contain control characters");
+                "apiKey", "control character U+000A (line feed (lf)) at position 5");
         assertFieldErrors("llm", version, Map.of("provider", "nope", "model", "m"), "provider", "must be one of");
         assertFieldErrors("llm", version, Map.of("provider", "openai"), "model", "is required");
         assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "m", "voice", "x"),
@@ -155,6 +163,104 @@ class SettingsResourceTest {
         Clients.put("llm", version, "{\"provider\": \"openai\", \"model\": {\"a\": 1}}").then().statusCode(400)
                 .body("errors.field", hasItem("model"));
         assertThat(Clients.version("llm")).isEqualTo(version);
+    }
+
+    /** Keys with one character no one sees: the three, then more of their kind; and the message. */
+    static Stream<Arguments> pastedSecrets() {
+        return Stream.of(
+                Arguments.of("sk-proj-012\u200B3456789abcdef", "apiKey",
+                        "invisible character U+200B (zero width space) at position 12"),
+                Arguments.of("sk-proj-0123456789abcdef\u00A0", "apiKey",
+                        "non-ASCII space U+00A0 (no-break space) at position 25"),
+                Arguments.of("\uFEFFsk-proj-0123456789abcdef", "apiKey",
+                        "invisible character U+FEFF (zero width no-break space) at position 1"),
+                Arguments.of("sk-proj\u2028-0123456789abcdef", "apiKey",
+                        "line separator U+2028 (line separator) at position 8"),
+                Arguments.of("sk-proj-\u00AD0123456789abcdef", "apiKey",
+                        "invisible character U+00AD (soft hyphen) at position 9"),
+                Arguments.of("sk-proj-0123\u3000456789abcdef", "apiKey",
+                        "non-ASCII space U+3000 (ideographic space) at position 13"),
+                Arguments.of("sk-proj-01234\u202E56789abcdef", "apiKey",
+                        "invisible character U+202E (right-to-left override) at position 14"),
+                Arguments.of("\u200Dtw-token-0123456789abcdef", "authToken",
+                        "invisible character U+200D (zero width joiner) at position 1"),
+                Arguments.of("tw-token-0123456789abcdef\u00A0", "authToken",
+                        "non-ASCII space U+00A0 (no-break space) at position 26"));
+    }
+
+    /**
+     * The issue's pasted keys (zero-width space, no-break space, leading BOM) and more of their kind: each is a 400
+     * naming the field, position and code point, never the value, and the stored key stays as it was.
+     */
+    @ParameterizedTest
+    @MethodSource("pastedSecrets")
+    void aPastedSecretWithAnInvisibleCharacterIsRefusedByPositionAndTheStoredOneIsKept(String pasted, String field,
+            String message) {
+        String kind = field.equals("apiKey") ? "llm" : "telephony";
+        String stored = field.equals("apiKey") ? "sk-kept-llm-key-0a1b2c3d4e5f" : "tw-kept-token-6a7b8c9d0e1f";
+        Map<String, String> body = new LinkedHashMap<>(kind.equals("llm")
+                ? Map.of("provider", "openai", "model", "gpt-4o-mini")
+                : Map.of("accountSid", "AC0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100"));
+        body.put(field, stored);
+        long version = Clients.put(kind, Clients.version(kind), body).then().statusCode(200).extract().jsonPath()
+                .getLong("version");
+
+        body.put(field, pasted);
+        Response refused = Clients.put(kind, version, body);
+
+        refused.then().statusCode(400).contentType(startsWith("application/problem+json"));
+        assertThat(refused.jsonPath().getList("errors", Map.class))
+                .containsExactly(Map.of("field", field, "message", message));
+        String clean = pasted.replaceAll("[^\\x21-\\x7e]", "");
+        assertThat(refused.asString()).doesNotContain(clean).doesNotContain(clean.substring(0, 10));
+        Response read = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/" + kind);
+        read.then().header("ETag", "\"" + version + "\"");
+        assertThat(read.jsonPath().getString(field + ".fingerprint")).isEqualTo(fingerprints.of(stored));
+    }
+
+    /** ASCII whitespace around a pasted key is trimmed: the key served and fingerprinted is the one without it. */
+    @Test
+    void asciiWhitespaceAroundAPastedKeyIsTrimmed() {
+        String key = "sk-trimmed-key-9f8e7d6c5b4a";
+        Response saved = Clients.put("llm", Clients.version("llm"),
+                Map.of("provider", "openai", "model", " gpt-4o-mini\t", "apiKey", " \t" + key + "\r\n"));
+        saved.then().statusCode(200).body("model", equalTo("gpt-4o-mini"))
+                .body("apiKey.fingerprint", equalTo(fingerprints.of(key)));
+    }
+
+    /**
+     * The issue's base URL, a Compose service name with an underscore, is accepted and stored canonically; the
+     * same URL with an invisible character is refused by position.
+     */
+    @Test
+    void anUnderscoreBaseUrlIsAcceptedInCanonicalFormAndAnInvisibleOneRefused() {
+        Response saved = Clients.put("llm", Clients.version("llm"), Map.of("provider", "custom",
+                "model", "llama3.1:8b", "baseUrl", "HTTP://Local_LLM:11434/v1", "apiKey", "sk-local-0000000000"));
+        saved.then().statusCode(200).body("baseUrl", equalTo("http://local_llm:11434/v1"));
+        long version = saved.jsonPath().getLong("version");
+
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "llama3.1:8b",
+                "baseUrl", "http://local_llm\u200B:11434/v1"), "baseUrl",
+                "invisible character U+200B (zero width space) at position 17");
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "llama3.1:8b",
+                "baseUrl", "http://local llm:11434/v1"), "baseUrl", "space at position 13");
+        Clients.put("llm", version, Map.of("provider", "custom", "model", "llama3.1:8b",
+                "baseUrl", "http://[FD00::7]:11434/v1/")).then().statusCode(200)
+                .body("baseUrl", equalTo("http://[fd00::7]:11434/v1/"));
+    }
+
+    /** Phone numbers as people paste them are stored in E.164; invisible marks in them are refused. */
+    @Test
+    void phoneNumbersAreStoredInE164() {
+        long version = Clients.version("telephony");
+        Response saved = Clients.put("telephony", version, Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                "authToken", "tw-phone-token-0123456789", "fromNumber", "+1 (415) 555-0100",
+                "whatsappFrom", "WhatsApp:+1 415 555 0101"));
+        saved.then().statusCode(200).body("fromNumber", equalTo("+14155550100"))
+                .body("whatsappFrom", equalTo("whatsapp:+14155550101"));
+        assertFieldErrors("telephony", version + 1, Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                "fromNumber", "\u200E+14155550100"), "fromNumber",
+                "invisible character U+200E (left-to-right mark) at position 1");
     }
 
     @Test
