@@ -77,7 +77,7 @@ final class DockerContainerCopy {
         ArrayNode pairs = body.putArray("Env");
         env.forEach(pairs::add);
         String networkMode = networkMode(host);
-        identity(body, networkMode);
+        identity(body, networkMode, host.path("UTSMode").asText(""));
         binds(host);
         mounts(host);
         links(host);
@@ -90,11 +90,14 @@ final class DockerContainerCopy {
         return body;
     }
 
-    /** Hostname, domain name and MAC address only when set on purpose and allowed with the network mode. */
-    private void identity(ObjectNode config, String networkMode) {
+    /**
+     * Hostname, domain name and MAC address only when set on purpose and allowed with the network and UTS modes (with
+     * {@code --network host} or {@code --uts host} inspect reports the host's name, which create then refuses).
+     */
+    private void identity(ObjectNode config, String networkMode, String utsMode) {
         String hostname = config.path("Hostname").asText("");
         if (hostname.isEmpty() || original.id().startsWith(hostname) || networkMode.equals("host")
-                || networkMode.startsWith("container:")) {
+                || networkMode.startsWith("container:") || utsMode.equals("host")) {
             config.remove("Hostname");
         }
         if (networkMode.startsWith("container:") || config.path("Domainname").asText("").isEmpty()) {

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
@@ -48,6 +50,7 @@ record DockerEngine(DockerClient docker, DockerHttpClient http, String apiVersio
     static final String NEWEST_API = "1.44";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = Logger.getLogger(DockerEngine.class);
 
     /** How a container wants to be stopped ({@code --stop-signal}, {@code --stop-timeout}); nulls when unset. */
     record StopSettings(String signal, Integer timeout) {
@@ -85,7 +88,14 @@ record DockerEngine(DockerClient docker, DockerHttpClient http, String apiVersio
 
     /** The API version to speak: the lower of {@link #NEWEST_API} and the engine's, but not below its minimum. */
     private static String negotiate(DockerHttpClient http) {
-        JsonNode version = get(http, "/version", "asking the engine's API version");
+        JsonNode version;
+        try {
+            version = get(http, "/version", "asking the engine's API version");
+        } catch (DockerException e) {
+            // it answered, but not this (an API proxy that allows containers only): speak its own version
+            LOG.warnf("docker driver: the engine refused GET /version (%s); requests go unversioned", e.getHttpStatus());
+            return "";
+        }
         String engine = version.path("ApiVersion").asText("");
         String minimum = version.path("MinAPIVersion").asText("");
         if (engine.isEmpty()) {

@@ -182,23 +182,28 @@ class DockerDriverTest {
      * {@code sys_ptrace}, {@code Cap_Sys_Nice}, {@code mknod} (kept as given when a client sends them so; docker-java
      * 3.7.1 still cannot read those).
      *
-     * <p>Kept and asserted: cap-add, cap-drop, device, device-cgroup-rule, ulimit (nofile, nproc), sysctl, tmpfs (both
+     * <p>Kept and asserted: cap-add, cap-drop, device, device-cgroup-rule, ulimit (nofile, nproc), sysctl (a network
+     * and an IPC one), tmpfs (both
      * {@code --tmpfs} and {@code --mount type=tmpfs}), log driver and options, add-host, dns, dns-search, dns-option,
-     * healthcheck (command, interval, timeout, retries, start period), read-only, security-opt, label, env, restart
-     * policy, user, workdir, hostname, domainname, memory, memory-reservation, memory-swap, cpus, cpu-shares,
+     * healthcheck (command, interval, timeout, retries, start period), read-only, security-opt (no-new-privileges,
+     * seccomp=unconfined), label, env, restart policy, user (root, as {@code 0:0}), workdir, hostname, domainname,
+     * memory, memory-reservation, memory-swap, memory-swappiness, oom-kill-disable, cpus, cpu-shares,
      * cpuset-cpus, pids-limit, shm-size, oom-score-adj, group-add, ipc, cgroupns, init, stop-signal, stop-timeout,
      * expose, tty, interactive, entrypoint and command.
      *
      * <p>Left out, because this engine (dockerd 20.10, {@code --iptables=false --bridge=none}, vfs storage, cgroup v1,
-     * no seccomp or AppArmor, an image whose root directory only root may enter) cannot run them: {@code --publish} and
-     * {@code --mac-address}/{@code --ip} need a bridge (user-defined networks, aliases and port bindings are proven by
-     * {@link #networksAliasesAndPortsCarryOver}); {@code --user} other than root cannot enter the image's root
-     * directory; {@code --blkio-weight} and {@code --device-read-bps} are ignored or refused without the kernel's
-     * block I/O weight support and a block device; {@code --storage-opt size} needs a storage driver with quotas, not
-     * vfs; {@code --security-opt seccomp=...}/{@code apparmor=...} need the engine built with them; {@code --gpus}
-     * needs a GPU; {@code --annotation} needs API 1.43 (engine 24); {@code --oom-kill-disable} and
-     * {@code --memory-swappiness} are ignored by kernels without them; sysctls outside the container's own network
-     * namespace and IPC ones are refused or host-wide. Volumes and binds are proven by
+     * no seccomp or AppArmor, an image whose root directory only root may enter) cannot run them here, or that are
+     * proven elsewhere: {@code --network}, {@code --network-alias} and {@code --publish} need a network, and this
+     * container's sysctl needs its own network namespace (user-defined networks, aliases and port bindings:
+     * {@link #networksAliasesAndPortsCarryOver}; {@code --network/--uts/--pid host}: {@link #hostNamespacesAreKept});
+     * {@code --ip} and {@code --mac-address} are copied but proven by no test; {@code --user} other than root cannot
+     * enter the image's root
+     * directory; {@code --blkio-weight} is dropped by this engine (reported as 0: the kernel lacks block I/O weight)
+     * and {@code --device-read-bps} needs a block device; {@code --storage-opt size} needs a storage driver with
+     * quotas, not vfs; a seccomp profile or {@code apparmor=} needs the engine built with them (only
+     * {@code seccomp=unconfined} is set); {@code --gpus} needs a GPU; {@code --annotation} needs API 1.43 (engine
+     * 24); {@code --cpu-period}/{@code --cpu-quota} cannot be set with {@code --cpus}; sysctls outside the
+     * container's own namespaces are refused. Volumes and binds are proven by
      * {@link #recreatesEveryLabelledContainerOnTheNewKeyAndLeavesTheOthersAlone}.
      */
     @Test
@@ -229,7 +234,7 @@ class DockerDriverTest {
         ArrayNode ulimits = host.putArray("Ulimits");
         ulimits.addObject().put("Name", "nofile").put("Soft", 1024).put("Hard", 2048);
         ulimits.addObject().put("Name", "nproc").put("Soft", 512).put("Hard", 512);
-        host.putObject("Sysctls").put("net.ipv4.ip_unprivileged_port_start", "80");
+        host.putObject("Sysctls").put("net.ipv4.ip_unprivileged_port_start", "80").put("kernel.msgmax", "65536");
         host.putObject("Tmpfs").put("/scratch", "rw,size=16m");
         host.putArray("Mounts").addObject().put("Type", "tmpfs").put("Target", "/cache").putObject("TmpfsOptions")
                 .put("SizeBytes", 8L << 20);
@@ -239,7 +244,8 @@ class DockerDriverTest {
         host.putArray("DnsSearch").add("voice.internal");
         host.putArray("DnsOptions").add("ndots:2");
         host.put("ReadonlyRootfs", true);
-        host.putArray("SecurityOpt").add("no-new-privileges");
+        host.putArray("SecurityOpt").add("no-new-privileges").add("seccomp=unconfined");
+        host.put("OomKillDisable", true).put("MemorySwappiness", 10);
         host.put("Init", true).put("Memory", 64L << 20).put("MemoryReservation", 32L << 20).put("MemorySwap", 128L << 20)
                 .put("NanoCpus", 500_000_000L).put("CpuShares", 512).put("CpusetCpus", "0").put("PidsLimit", 100)
                 .put("ShmSize", 8L << 20).put("OomScoreAdj", 100).put("IpcMode", "shareable").put("CgroupnsMode", "private");
@@ -258,26 +264,14 @@ class DockerDriverTest {
         assertThat(now.path("Id").asText()).isNotEqualTo(id);
         assertThat(now.path("State").path("Running").asBoolean()).isTrue();
         assertThat(now.path("State").path("Health").path("Status").asText()).isEqualTo("healthy");
-        // every field of HostConfig and Config as the engine reports it, one by one so that a failure names it
-        for (String section : List.of("HostConfig", "Config")) {
-            Set<String> fields = new java.util.TreeSet<>();
-            was.path(section).fieldNames().forEachRemaining(fields::add);
-            now.path(section).fieldNames().forEachRemaining(fields::add);
-            fields.remove(section.equals("Config") ? "Env" : "");
-            for (String field : fields) {
-                assertThat(now.path(section).path(field)).as(section + "." + field).isEqualTo(was.path(section).path(field));
-            }
-        }
-        for (String field : List.of("Path", "Args", "Image", "Name", "Driver", "Mounts", "AppArmorProfile")) {
-            assertThat(now.path(field)).as(field).isEqualTo(was.path(field));
-        }
+        assertSameConfiguration(was, now);
         // and the options asked for are among them (the comparison above cannot pass by both sides lacking one)
         Map<String, String> asked = new java.util.LinkedHashMap<>();
         asked.put("/HostConfig/CapDrop", "[\"mknod\",\"CAP_AUDIT_WRITE\"]");
         asked.put("/HostConfig/Devices/0/PathInContainer", "\"/dev/keyhouse-null\"");
         asked.put("/HostConfig/DeviceCgroupRules", "[\"c 10:229 rmw\"]");
         asked.put("/HostConfig/Ulimits/1/Name", "\"nproc\"");
-        asked.put("/HostConfig/Sysctls", "{\"net.ipv4.ip_unprivileged_port_start\":\"80\"}");
+        asked.put("/HostConfig/Sysctls", "{\"kernel.msgmax\":\"65536\",\"net.ipv4.ip_unprivileged_port_start\":\"80\"}");
         asked.put("/HostConfig/Tmpfs", "{\"/scratch\":\"rw,size=16m\"}");
         asked.put("/HostConfig/Mounts/0/Target", "\"/cache\"");
         asked.put("/HostConfig/LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"2\",\"max-size\":\"1m\"}}");
@@ -286,7 +280,9 @@ class DockerDriverTest {
         asked.put("/HostConfig/DnsSearch", "[\"voice.internal\"]");
         asked.put("/HostConfig/DnsOptions", "[\"ndots:2\"]");
         asked.put("/HostConfig/ReadonlyRootfs", "true");
-        asked.put("/HostConfig/SecurityOpt", "[\"no-new-privileges\"]");
+        asked.put("/HostConfig/SecurityOpt", "[\"no-new-privileges\",\"seccomp=unconfined\"]");
+        asked.put("/HostConfig/OomKillDisable", "true");
+        asked.put("/HostConfig/MemorySwappiness", "10");
         asked.put("/HostConfig/Init", "true");
         asked.put("/HostConfig/Memory", String.valueOf(64L << 20));
         asked.put("/HostConfig/MemoryReservation", String.valueOf(32L << 20));
@@ -321,20 +317,79 @@ class DockerDriverTest {
             assertThat(was.at(option.getKey())).as("original " + option.getKey()).isEqualTo(expected);
             assertThat(now.at(option.getKey())).as("copy " + option.getKey()).isEqualTo(expected);
         }
-        // the environment: the original's, with the order's pairs in place of the managed ones, and the runtime's name
-        List<String> expectedEnv = new ArrayList<>();
-        was.path("Config").path("Env").forEach(pair -> {
-            String variable = pair.asText().split("=", 2)[0];
-            if (!MANAGED.contains(variable) && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
-                expectedEnv.add(pair.asText());
-            }
-        });
-        expectedEnv.addAll(List.of("LLM_API_KEY=" + NEW_KEY, "LLM_PROVIDER=openai", DockerDriver.RUNTIME_NAME_VARIABLE + "=" + name));
-        List<String> nowEnv = new ArrayList<>();
-        now.path("Config").path("Env").forEach(pair -> nowEnv.add(pair.asText()));
-        assertThat(nowEnv).containsExactlyElementsOf(expectedEnv).contains("SIP_REALM=voice.internal", "PATH=/bin")
-                .noneMatch(pair -> pair.contains(OLD_KEY));
+        assertThat(envOf(now)).contains("SIP_REALM=voice.internal", "PATH=/bin");
         assertThat(engine.names()).containsExactly(name);
+    }
+
+    /**
+     * {@code --network host}, {@code --uts host}, {@code --pid host}: inspect reports the host's name as the
+     * container's hostname, which create refuses in these modes ("conflicting options: hostname and the network
+     * mode"); the copy shares the host's namespaces again, and so has the host's name again.
+     */
+    @Test
+    void hostNamespacesAreKept() throws Exception {
+        String name = engine.name("host-ns");
+        ObjectNode body = JSON.createObjectNode();
+        body.put("Image", RealDockerEngine.IMAGE).put("StopTimeout", 1);
+        body.putArray("Cmd").add("sleep").add("3600");
+        ArrayNode env = body.putArray("Env");
+        runtimeEnv().forEach(env::add);
+        body.putObject("Labels").put("keyhouse.runtime", engine.owner());
+        body.putObject("HostConfig").put("NetworkMode", "host").put("UTSMode", "host").put("PidMode", "host");
+        engine.createRaw(name, body, true);
+        JsonNode was = engine.json(name);
+        assertThat(was.at("/Config/Hostname").asText()).isNotEmpty();
+
+        driver.restart(selected(), name, order(18));
+
+        JsonNode now = engine.json(name);
+        assertThat(now.path("Id")).isNotEqualTo(was.path("Id"));
+        assertThat(now.at("/State/Running").asBoolean()).isTrue();
+        assertThat(now.at("/HostConfig/UTSMode").asText()).isEqualTo("host");
+        assertThat(now.at("/HostConfig/PidMode").asText()).isEqualTo("host");
+        assertSameConfiguration(was, now);
+        assertThat(engine.names()).containsExactly(name);
+    }
+
+    /**
+     * {@code docker inspect} of a recreated container against its original's: every field of HostConfig and Config
+     * equal (one by one, so that a failure names it), but the environment, which is the original's with the order's
+     * pairs in place of the managed ones, and the runtime's name.
+     */
+    private static void assertSameConfiguration(JsonNode was, JsonNode now) {
+        for (String section : List.of("HostConfig", "Config")) {
+            Set<String> fields = new java.util.TreeSet<>();
+            was.path(section).fieldNames().forEachRemaining(fields::add);
+            now.path(section).fieldNames().forEachRemaining(fields::add);
+            fields.remove(section.equals("Config") ? "Env" : "");
+            if (section.equals("Config") && was.path("Id").asText().startsWith(was.at("/Config/Hostname").asText("-"))) {
+                // Docker's default hostname is the container's short id; the copy has its own
+                fields.remove("Hostname");
+                assertThat(now.path("Id").asText()).startsWith(now.at("/Config/Hostname").asText("-"));
+            }
+            for (String field : fields) {
+                assertThat(now.path(section).path(field)).as(section + "." + field).isEqualTo(was.path(section).path(field));
+            }
+        }
+        for (String field : List.of("Path", "Args", "Image", "Name", "Driver", "Mounts", "AppArmorProfile")) {
+            assertThat(now.path(field)).as(field).isEqualTo(was.path(field));
+        }
+        String name = now.path("Name").asText().substring(1);
+        List<String> expected = new ArrayList<>();
+        for (String pair : envOf(was)) {
+            String variable = pair.split("=", 2)[0];
+            if (!MANAGED.contains(variable) && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
+                expected.add(pair);
+            }
+        }
+        expected.addAll(List.of("LLM_API_KEY=" + NEW_KEY, "LLM_PROVIDER=openai", DockerDriver.RUNTIME_NAME_VARIABLE + "=" + name));
+        assertThat(envOf(now)).as("Config.Env").containsExactlyElementsOf(expected).noneMatch(pair -> pair.contains(OLD_KEY));
+    }
+
+    private static List<String> envOf(JsonNode container) {
+        List<String> env = new ArrayList<>();
+        container.path("Config").path("Env").forEach(pair -> env.add(pair.asText()));
+        return env;
     }
 
     @Test

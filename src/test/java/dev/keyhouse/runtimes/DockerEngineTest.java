@@ -71,6 +71,22 @@ class DockerEngineTest {
     }
 
     @Test
+    void theHostsNameIsNotCarriedOverWhereCreateWouldRefuseIt() throws Exception {
+        for (String host : List.of("{\"NetworkMode\": \"host\"}", "{\"NetworkMode\": \"none\", \"UTSMode\": \"host\"}",
+                "{\"NetworkMode\": \"container:db\"}")) {
+            JsonNode inspected = JSON.readTree("{\"Id\": \"" + ID + "\", \"Image\": \"sha256:abc\", \"Config\": {\"Hostname\": \"buildhost\","
+                    + " \"Domainname\": \"example.org\"}, \"HostConfig\": " + host + "}");
+            ObjectNode body = new DockerContainerCopy(null, new DockerEngine.DockerContainer("c", inspected))
+                    .body(List.of(), "sha256:abc");
+            assertThat(body.has("Hostname")).as(host).isFalse();
+        }
+        JsonNode named = JSON.readTree("{\"Id\": \"" + ID + "\", \"Image\": \"sha256:abc\", \"Config\": {\"Hostname\": \"sip\"},"
+                + " \"HostConfig\": {\"NetworkMode\": \"none\"}}");
+        assertThat(new DockerContainerCopy(null, new DockerEngine.DockerContainer("c", named)).body(List.of(), "sha256:abc")
+                .path("Hostname").asText()).isEqualTo("sip");
+    }
+
+    @Test
     void aFieldTheDriverNeedsButCannotReadIsNamedWithTheContainer() throws Exception {
         DockerEngine.DockerContainer container = new DockerEngine.DockerContainer("sip",
                 JSON.readTree("{\"Id\": \"" + ID + "\", \"State\": {\"Running\": \"yes\"}, \"Config\": {\"Env\": \"A=1\"}}"));
