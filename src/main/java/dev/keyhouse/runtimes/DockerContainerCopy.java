@@ -1,153 +1,137 @@
 package dev.keyhouse.runtimes;
 
-import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.jboss.logging.Logger;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.ContainerConfig;
-import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Mount;
-import com.github.dockerjava.api.model.MountType;
-import com.github.dockerjava.api.model.Volume;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Creates a copy of an inspected container under its name with another environment: same image, entrypoint and
- * command, labels, host configuration (binds, mounts, port bindings, restart policy, network mode, resources, ...),
- * networks with their aliases and addresses, working dir, user, explicit hostname, healthcheck and stop signal.
+ * Creates a copy of an inspected container under its name with another environment.
  *
- * <p>Anonymous volumes are handed over by name, so the copy sees the original's data rather than a fresh volume.
+ * <p>The copy is made from the engine's own answer: its {@code Config} and {@code HostConfig}, as reported, go back to
+ * the same engine at the same API version. So every {@code docker run} option is kept — image, entrypoint and command,
+ * labels, working dir, user, healthcheck, stop signal and timeout, capabilities, devices, ulimits, sysctls, tmpfs, log
+ * driver and options, extra hosts, DNS, security options, read-only root filesystem, init, resource limits, restart
+ * policy, binds, mounts, port bindings, ... — including options and values docker-java's model does not know (a
+ * capability spelled {@code CAP_NET_ADMIN} or {@code net_admin}, a field a newer engine added). Changed on the way:
+ * <ul>
+ * <li>{@code Env}: the order's;</li>
+ * <li>{@code Image}: the image the original runs, by id when its name no longer names it;</li>
+ * <li>{@code Hostname}, {@code Domainname}, {@code MacAddress}: only when set on purpose and allowed by the network
+ * mode (Docker's default hostname is the old container's id);</li>
+ * <li>anonymous volumes: handed over by name, so the copy sees the original's data rather than a fresh volume;</li>
+ * <li>{@code Links}: from the form inspect reports ({@code /other:/name/alias}) to the one create takes
+ * ({@code other:alias});</li>
+ * <li>networks: the primary one with its aliases and addresses at create, the others connected after.</li>
+ * </ul>
  */
 final class DockerContainerCopy {
 
     private static final Logger LOG = Logger.getLogger(DockerContainerCopy.class);
     private static final Set<String> BUILT_IN_NETWORKS = Set.of("none", "host", "bridge", "default");
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private final DockerClient docker;
-    private final InspectContainerResponse original;
+    private final DockerEngine engine;
+    private final DockerEngine.DockerContainer original;
 
-    DockerContainerCopy(DockerClient docker, InspectContainerResponse original) {
-        this.docker = docker;
+    DockerContainerCopy(DockerEngine engine, DockerEngine.DockerContainer original) {
+        this.engine = engine;
         this.original = original;
     }
 
     /** Creates the copy (not started) and connects it to the original's other networks; returns its id. */
-    String create(String name, List<String> env, DockerEngine.StopSettings stop) {
-        ContainerConfig config = original.getConfig();
-        HostConfig host = original.getHostConfig();
-        host.withBinds(binds(host));
-        if (host.getMounts() != null) {
-            host.withMounts(mounts(host.getMounts()));
-        }
-        CreateContainerCmd create = docker.createContainerCmd(image(config)).withName(name).withHostConfig(host)
-                .withEnv(env).withLabels(config.getLabels() == null ? Map.of() : config.getLabels());
-        if (config.getEntrypoint() != null) {
-            create.withEntrypoint(config.getEntrypoint());
-        }
-        if (config.getCmd() != null) {
-            create.withCmd(config.getCmd());
-        }
-        if (config.getWorkingDir() != null && !config.getWorkingDir().isEmpty()) {
-            create.withWorkingDir(config.getWorkingDir());
-        }
-        if (config.getUser() != null && !config.getUser().isEmpty()) {
-            create.withUser(config.getUser());
-        }
-        if (config.getExposedPorts() != null) {
-            create.withExposedPorts(config.getExposedPorts());
-        }
-        if (config.getVolumes() != null) {
-            create.withVolumes(config.getVolumes().keySet().stream().map(Volume::new).toList());
-        }
-        if (config.getHealthcheck() != null) {
-            create.withHealthcheck(config.getHealthcheck());
-        }
-        if (stop.signal() != null) {
-            create.withStopSignal(stop.signal());
-        }
-        if (stop.timeout() != null) {
-            create.withStopTimeout(stop.timeout());
-        }
-        create.withTty(config.getTty()).withStdinOpen(config.getStdinOpen()).withStdInOnce(config.getStdInOnce())
-                .withAttachStdin(config.getAttachStdin()).withAttachStdout(config.getAttachStdout())
-                .withAttachStderr(config.getAttachStderr());
-        String networkMode = host.getNetworkMode() == null ? "default" : host.getNetworkMode();
-        identity(create, config, networkMode);
-        String primary = networkMode.equals("default") ? "bridge" : networkMode;
-        ContainerNetwork endpoint = networks().get(primary);
-        if (endpoint != null && userDefined(networkMode)) {
-            create.withAliases(aliases(endpoint));
-            if (endpoint.getIpamConfig() != null && endpoint.getIpamConfig().getIpv4Address() != null) {
-                create.withIpv4Address(endpoint.getIpamConfig().getIpv4Address());
-            }
-        }
-        String id = create.exec().getId();
+    String create(String name, List<String> env) {
+        ObjectNode body = body(env, image());
+        String id = engine.createContainer(name, body);
+        String networkMode = networkMode(body.path("HostConfig"));
         if (userDefined(networkMode) || networkMode.equals("bridge") || networkMode.equals("default")) {
-            connectOtherNetworks(id, primary);
+            String primary = networkMode.equals("default") ? "bridge" : networkMode;
+            for (Iterator<Map.Entry<String, JsonNode>> it = networks().fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> network = it.next();
+                if (!network.getKey().equals(primary)) {
+                    ObjectNode connect = NODES.objectNode().put("Container", id);
+                    connect.set("EndpointConfig", endpoint(network.getValue()));
+                    engine.connect(network.getKey(), connect);
+                }
+            }
         }
         return id;
     }
 
-    /** Hostname and domain name only when set on purpose: Docker's default hostname is the old container's id. */
-    private void identity(CreateContainerCmd create, ContainerConfig config, String networkMode) {
-        if (networkMode.startsWith("container:")) {
-            return;
+    /** The body of {@code POST /containers/create}: the original's Config, with HostConfig and NetworkingConfig. */
+    ObjectNode body(List<String> env, String image) {
+        JsonNode reported = original.json().path("Config");
+        ObjectNode body = reported.isObject() ? ((ObjectNode) reported).deepCopy() : NODES.objectNode();
+        ObjectNode host = original.json().path("HostConfig").isObject()
+                ? ((ObjectNode) original.json().path("HostConfig")).deepCopy()
+                : NODES.objectNode();
+        body.put("Image", image);
+        ArrayNode pairs = body.putArray("Env");
+        env.forEach(pairs::add);
+        String networkMode = networkMode(host);
+        identity(body, networkMode, host.path("UTSMode").asText(""));
+        binds(host);
+        mounts(host);
+        links(host);
+        body.set("HostConfig", host);
+        String primary = networkMode.equals("default") ? "bridge" : networkMode;
+        JsonNode endpoint = networks().path(primary);
+        if (endpoint.isObject() && userDefined(networkMode)) {
+            body.putObject("NetworkingConfig").putObject("EndpointsConfig").set(primary, endpoint(endpoint));
         }
-        String hostname = config.getHostName();
-        if (hostname != null && !hostname.isEmpty() && !original.getId().startsWith(hostname)
-                && !networkMode.equals("host")) {
-            create.withHostName(hostname);
+        return body;
+    }
+
+    /**
+     * Hostname, domain name and MAC address only when set on purpose and allowed with the network and UTS modes (with
+     * {@code --network host} or {@code --uts host} inspect reports the host's name, which create then refuses).
+     */
+    private void identity(ObjectNode config, String networkMode, String utsMode) {
+        String hostname = config.path("Hostname").asText("");
+        if (hostname.isEmpty() || original.id().startsWith(hostname) || networkMode.equals("host")
+                || networkMode.startsWith("container:") || utsMode.equals("host")) {
+            config.remove("Hostname");
         }
-        if (config.getDomainName() != null && !config.getDomainName().isEmpty()) {
-            create.withDomainName(config.getDomainName());
+        if (networkMode.startsWith("container:") || config.path("Domainname").asText("").isEmpty()) {
+            config.remove("Domainname");
         }
-        if (config.getMacAddress() != null && !config.getMacAddress().isEmpty() && userDefined(networkMode)) {
-            create.withMacAddress(config.getMacAddress());
+        if (!userDefined(networkMode) || config.path("MacAddress").asText("").isEmpty()) {
+            config.remove("MacAddress");
         }
     }
 
-    private void connectOtherNetworks(String id, String primary) {
-        for (Map.Entry<String, ContainerNetwork> network : networks().entrySet()) {
-            if (network.getKey().equals(primary)) {
-                continue;
+    /** An endpoint's settings for create or connect: the aliases set on purpose and the addresses asked for. */
+    private ObjectNode endpoint(JsonNode reported) {
+        ObjectNode endpoint = NODES.objectNode();
+        ArrayNode aliases = endpoint.putArray("Aliases");
+        for (JsonNode alias : reported.path("Aliases")) {
+            // Docker adds the container's short id to each user-defined network by itself
+            if (alias.isTextual() && !original.id().startsWith(alias.asText())) {
+                aliases.add(alias.asText());
             }
-            ContainerNetwork endpoint = new ContainerNetwork().withAliases(aliases(network.getValue()));
-            if (network.getValue().getIpamConfig() != null) {
-                endpoint.withIpamConfig(network.getValue().getIpamConfig());
-            }
-            docker.connectToNetworkCmd().withContainerId(id).withNetworkId(network.getKey()).withContainerNetwork(endpoint)
-                    .exec();
         }
+        if (reported.path("IPAMConfig").isObject()) {
+            endpoint.set("IPAMConfig", reported.path("IPAMConfig").deepCopy());
+        }
+        return endpoint;
     }
 
-    private Map<String, ContainerNetwork> networks() {
-        if (original.getNetworkSettings() == null || original.getNetworkSettings().getNetworks() == null) {
-            return Map.of();
-        }
-        return original.getNetworkSettings().getNetworks();
+    private JsonNode networks() {
+        JsonNode networks = original.json().path("NetworkSettings").path("Networks");
+        return networks.isObject() ? networks : NODES.objectNode();
     }
 
-    /** The aliases set on purpose: Docker adds the container's short id to each user-defined network by itself. */
-    private List<String> aliases(ContainerNetwork endpoint) {
-        List<String> aliases = new ArrayList<>();
-        if (endpoint.getAliases() != null) {
-            for (String alias : endpoint.getAliases()) {
-                if (!original.getId().startsWith(alias)) {
-                    aliases.add(alias);
-                }
-            }
-        }
-        return aliases;
+    private static String networkMode(JsonNode host) {
+        String mode = host.path("NetworkMode").asText("");
+        return mode.isEmpty() ? "default" : mode;
     }
 
     private static boolean userDefined(String networkMode) {
@@ -158,70 +142,78 @@ final class DockerContainerCopy {
      * The image the original runs: its configured name while that still names the same image, else the image id
      * (a tag moved on, or was removed), so that saving a key never deploys another version of a runtime.
      */
-    private String image(ContainerConfig config) {
-        String name = config.getImage();
-        String id = original.getImageId();
-        if (name == null || name.equals(id)) {
+    private String image() {
+        String name = original.json().path("Config").path("Image").asText("");
+        String id = original.imageId();
+        if (name.isEmpty() || name.equals(id)) {
             return id;
         }
-        try {
-            if (id.equals(docker.inspectImageCmd(name).exec().getId())) {
-                return name;
-            }
-        } catch (NotFoundException e) {
-            // the tag is gone; the image itself is still there, held by the original container
+        if (id.equals(engine.imageId(name))) {
+            return name;
         }
-        LOG.infof("container %s: image %s no longer names the image it runs; the copy uses %s", original.getName(), name, id);
+        // the tag moved on or is gone; the image itself is still there, held by the original container
+        LOG.infof("container %s: image %s no longer names the image it runs; the copy uses %s", original.ref(), name, id);
         return id;
     }
 
-    /** The original's binds plus its anonymous volumes by name (Docker would give the copy new, empty ones). */
-    private List<Bind> binds(HostConfig host) {
-        List<Bind> binds = new ArrayList<>();
+    /** Adds the original's anonymous volumes to its binds by name (Docker would give the copy new, empty ones). */
+    private void binds(ObjectNode host) {
         Set<String> covered = new HashSet<>();
-        if (host.getBinds() != null) {
-            for (Bind bind : host.getBinds()) {
-                binds.add(bind);
-                covered.add(bind.getVolume().getPath());
+        ArrayNode binds = NODES.arrayNode();
+        for (JsonNode bind : host.path("Binds")) {
+            binds.add(bind);
+            String[] parts = bind.asText().split(":");
+            covered.add(parts.length >= 2 ? parts[1] : parts[0]);
+        }
+        for (JsonNode mount : host.path("Mounts")) {
+            covered.add(mount.path("Target").asText());
+        }
+        for (Iterator<String> it = host.path("Tmpfs").fieldNames(); it.hasNext();) {
+            covered.add(it.next());
+        }
+        boolean added = false;
+        for (JsonNode mount : original.json().path("Mounts")) {
+            String volume = mount.path("Name").asText("");
+            String destination = mount.path("Destination").asText("");
+            if (mount.path("Type").asText("volume").equals("volume") && !volume.isEmpty() && !destination.isEmpty()
+                    && covered.add(destination)) {
+                binds.add(volume + ":" + destination + (mount.path("RW").asBoolean(true) ? "" : ":ro"));
+                added = true;
             }
         }
-        if (host.getMounts() != null) {
-            host.getMounts().forEach(mount -> covered.add(mount.getTarget()));
+        if (added) {
+            host.set("Binds", binds);
         }
-        if (host.getTmpFs() != null) {
-            covered.addAll(host.getTmpFs().keySet());
-        }
-        for (InspectContainerResponse.Mount mount : mounts()) {
-            String destination = mount.getDestination() == null ? null : mount.getDestination().getPath();
-            if (isVolume(mount) && destination != null && !covered.contains(destination)) {
-                binds.add(new Bind(mount.getName(), new Volume(destination),
-                        Boolean.FALSE.equals(mount.getRW()) ? AccessMode.ro : AccessMode.rw));
-            }
-        }
-        return binds;
     }
 
     /** {@code --mount type=volume} without a source names an anonymous volume; the copy gets the original's. */
-    private List<Mount> mounts(List<Mount> mounts) {
-        List<Mount> copied = new ArrayList<>();
-        for (Mount mount : mounts) {
-            if (mount.getType() == MountType.VOLUME && (mount.getSource() == null || mount.getSource().isEmpty())) {
-                String target = mount.getTarget();
-                mounts().stream()
-                        .filter(m -> isVolume(m) && m.getDestination() != null && target.equals(m.getDestination().getPath()))
-                        .findFirst()
-                        .ifPresent(m -> mount.withSource(m.getName()));
+    private void mounts(ObjectNode host) {
+        for (JsonNode mount : host.path("Mounts")) {
+            if (mount.isObject() && mount.path("Type").asText("").equals("volume")
+                    && mount.path("Source").asText("").isEmpty()) {
+                String target = mount.path("Target").asText("");
+                for (JsonNode used : original.json().path("Mounts")) {
+                    if (target.equals(used.path("Destination").asText()) && !used.path("Name").asText("").isEmpty()) {
+                        ((ObjectNode) mount).put("Source", used.path("Name").asText());
+                        break;
+                    }
+                }
             }
-            copied.add(mount);
         }
-        return copied;
     }
 
-    private List<InspectContainerResponse.Mount> mounts() {
-        return original.getMounts() == null ? List.of() : original.getMounts();
-    }
-
-    private static boolean isVolume(InspectContainerResponse.Mount mount) {
-        return mount.getName() != null && !mount.getName().isEmpty();
+    /** Inspect reports a link as {@code /other:/name/alias}; create takes {@code other:alias}. */
+    private static void links(ObjectNode host) {
+        if (!host.path("Links").isArray()) {
+            return;
+        }
+        ArrayNode links = NODES.arrayNode();
+        for (JsonNode link : host.path("Links")) {
+            String[] parts = link.asText().split(":", 2);
+            String target = parts[0].startsWith("/") ? parts[0].substring(1) : parts[0];
+            String alias = parts.length < 2 ? target : parts[1].substring(parts[1].lastIndexOf('/') + 1);
+            links.add(target + ":" + alias);
+        }
+        host.set("Links", links);
     }
 }

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,13 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 
 import dev.keyhouse.web.FieldErrors;
 
@@ -132,7 +127,19 @@ public class DockerDriver implements RuntimeDriver {
 
     @Override
     public void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception {
-        DockerEngine engine = engine(target);
+        if (Thread.interrupted()) {
+            throw new InterruptedException("container " + runtime + ": restart interrupted before it began");
+        }
+        DockerEngine engine;
+        try {
+            engine = engine(target);
+        } catch (RuntimeException e) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("container " + runtime + ": restart interrupted before it began");
+            }
+            throw new IllegalStateException("Docker engine " + target.config("host", DEFAULT_HOST) + ": "
+                    + DockerRecreation.reason(e, order, null), e);
+        }
         if (recreate(target)) {
             new DockerRecreation(engine, runtime, order).run();
         } else {
@@ -143,11 +150,11 @@ public class DockerDriver implements RuntimeDriver {
     /** Restart mode: the same container, restarted; one that is not running is left alone. */
     private static void plainRestart(DockerEngine engine, String name, RestartOrder order) throws InterruptedException {
         DockerClient docker = engine.docker();
-        InspectContainerResponse before = DockerRecreation.inspect(docker, name);
+        DockerEngine.DockerContainer before = engine.inspect(name);
         if (before == null) {
             throw new IllegalStateException("container " + name + " no longer exists");
         }
-        if (!Boolean.TRUE.equals(before.getState().getRunning())) {
+        if (!before.running()) {
             LOG.infof("container %s is not running; it fetches its config when it starts", name);
             return;
         }
@@ -155,12 +162,12 @@ public class DockerDriver implements RuntimeDriver {
             throw new InterruptedException("container " + name + ": restart interrupted before it began");
         }
         try {
-            docker.restartContainerCmd(before.getId()).withTimeout(DockerRecreation.stopGrace(engine.stopSettings(before.getId()), order)).exec();
+            docker.restartContainerCmd(before.id()).withTimeout(DockerRecreation.stopGrace(before.stopSettings(), order)).exec();
         } catch (DockerException e) {
             throw new IllegalStateException("container " + name + ": restart failed: " + DockerRecreation.reason(e, order, before));
         }
         try {
-            DockerRecreation.awaitRunning(docker, before.getId(), name, order);
+            DockerRecreation.awaitRunning(engine, before.id(), name, order);
         } catch (IllegalStateException e) {
             throw new IllegalStateException("container " + name + ": " + e.getMessage());
         }
@@ -202,7 +209,11 @@ public class DockerDriver implements RuntimeDriver {
                 && Files.isReadable(path.resolve("key.pem"));
     }
 
-    /** One client per engine (host and certificates), kept for the life of the application. */
+    /**
+     * One client per engine (host and certificates), kept for the life of the application. Opening one asks the
+     * engine its API version ({@link DockerEngine#NEWEST_API}); an engine that does not answer is asked again next
+     * time.
+     */
     private DockerEngine engine(TargetSpec target) {
         String host = target.config("host", DEFAULT_HOST);
         String tls = target.config("tlsCertPath");
@@ -216,16 +227,10 @@ public class DockerDriver implements RuntimeDriver {
         if (tlsCertPath != null) {
             builder.withDockerCertPath(tlsCertPath);
         }
-        DockerClientConfig config = builder.build();
-        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(URI.create(host))
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(CONNECT_TIMEOUT)
-                .responseTimeout(RESPONSE_TIMEOUT)
-                .maxConnections(32)
-                .build();
-        LOG.infof("docker driver: connected client for %s", host);
-        return new DockerEngine(DockerClientImpl.getInstance(config, http), http);
+        DockerEngine engine = DockerEngine.open(builder, host, CONNECT_TIMEOUT, RESPONSE_TIMEOUT);
+        LOG.infof("docker driver: connected client for %s (API %s)", host,
+                engine.apiVersion().isEmpty() ? "unversioned" : engine.apiVersion());
+        return engine;
     }
 
     @PreDestroy

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
+import dev.keyhouse.runtimes.DockerEngine.DockerContainer;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -66,9 +67,9 @@ final class DockerRecreation {
         try {
             original = original();
             env = environment(original.container);
-            stop = engine.stopSettings(original.container.getId());
+            stop = original.container.stopSettings();
             step = "rename";
-            docker.renameContainerCmd(original.container.getId()).withName(oldName).exec();
+            docker.renameContainerCmd(original.container.id()).withName(oldName).exec();
         } catch (DockerException e) {
             throw new IllegalStateException("container " + name + ": " + step + " failed, nothing changed: "
                     + reason(e, order, null));
@@ -77,12 +78,12 @@ final class DockerRecreation {
         try {
             step = "create";
             interruptible();
-            copyId = new DockerContainerCopy(docker, original.container).create(name, env, stop);
+            copyId = new DockerContainerCopy(engine, original.container).create(name, env);
             if (original.running) {
                 step = "stop";
                 interruptible();
                 try {
-                    docker.stopContainerCmd(original.container.getId()).withTimeout(stopGrace(stop, order)).exec();
+                    docker.stopContainerCmd(original.container.id()).withTimeout(stopGrace(stop, order)).exec();
                 } catch (NotModifiedException e) {
                     // already stopped (by an earlier attempt of this run)
                 }
@@ -90,13 +91,13 @@ final class DockerRecreation {
                 interruptible();
                 docker.startContainerCmd(copyId).exec();
                 step = "check";
-                awaitRunning(docker, copyId, name, order);
+                awaitRunning(engine, copyId, name, order);
             }
         } catch (Exception e) {
             throw restore(original, copyId, e);
         }
         try {
-            docker.removeContainerCmd(original.container.getId()).withForce(true).withRemoveVolumes(false).exec();
+            docker.removeContainerCmd(original.container.id()).withForce(true).withRemoveVolumes(false).exec();
         } catch (NotFoundException e) {
             // started with --rm: the engine removed it when it stopped
         }
@@ -104,25 +105,25 @@ final class DockerRecreation {
     }
 
     /** The container to copy and whether it runs (or ran before an earlier attempt of this run stopped it). */
-    private record Original(InspectContainerResponse container, boolean running) {
+    private record Original(DockerContainer container, boolean running) {
     }
 
     private Original original() {
-        InspectContainerResponse current = inspect(docker, name);
-        InspectContainerResponse leftover = inspect(docker, oldName);
+        DockerContainer current = engine.inspect(name);
+        DockerContainer leftover = engine.inspect(oldName);
         boolean ranBefore = false;
         if (leftover != null && current != null && neverStarted(current)) {
             // an earlier attempt of this run created the copy but never started it: the original still counts
-            ranBefore = running(leftover) || stoppedAfter(leftover, current.getCreated());
+            ranBefore = running(leftover) || stoppedAfter(leftover, current.created());
             LOG.infof("container %s: dropping the unstarted copy an earlier attempt of run %d left", name, order.runId());
-            docker.removeContainerCmd(current.getId()).withForce(true).withRemoveVolumes(false).exec();
+            docker.removeContainerCmd(current.id()).withForce(true).withRemoveVolumes(false).exec();
             current = null;
         }
         if (leftover != null && current == null) {
             LOG.infof("container %s: an earlier attempt of run %d left the original renamed; renaming it back", name,
                     order.runId());
-            docker.renameContainerCmd(leftover.getId()).withName(name).exec();
-            current = inspect(docker, name);
+            docker.renameContainerCmd(leftover.id()).withName(name).exec();
+            current = engine.inspect(name);
             leftover = null;
         }
         if (current == null) {
@@ -131,22 +132,19 @@ final class DockerRecreation {
         if (leftover != null) {
             // an earlier attempt of this run started the copy, which took over; the original is stopped
             LOG.infof("container %s: removing the original an earlier attempt of run %d left behind", name, order.runId());
-            docker.removeContainerCmd(leftover.getId()).withForce(true).withRemoveVolumes(false).exec();
+            docker.removeContainerCmd(leftover.id()).withForce(true).withRemoveVolumes(false).exec();
         }
         return new Original(current, ranBefore || running(current));
     }
 
     /** The original's environment without any name Keyhouse manages, plus the order's pairs and the runtime's name. */
-    private List<String> environment(InspectContainerResponse container) {
+    private List<String> environment(DockerContainer container) {
         List<String> env = new ArrayList<>();
-        String[] old = container.getConfig().getEnv();
-        if (old != null) {
-            for (String pair : old) {
-                String variable = pair.split("=", 2)[0];
-                if (!order.managedNames().contains(variable) && !order.env().containsKey(variable)
-                        && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
-                    env.add(pair);
-                }
+        for (String pair : container.env()) {
+            String variable = pair.split("=", 2)[0];
+            if (!order.managedNames().contains(variable) && !order.env().containsKey(variable)
+                    && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
+                env.add(pair);
             }
         }
         new TreeMap<>(order.env()).forEach((variable, value) -> env.add(variable + "=" + value));
@@ -183,9 +181,9 @@ final class DockerRecreation {
             }
         }
         try {
-            docker.renameContainerCmd(original.container.getId()).withName(name).exec();
-            if (original.running && !running(inspect(docker, name))) {
-                docker.startContainerCmd(original.container.getId()).exec();
+            docker.renameContainerCmd(original.container.id()).withName(name).exec();
+            if (original.running && !running(engine.inspect(name))) {
+                docker.startContainerCmd(original.container.id()).exec();
             }
         } catch (NotFoundException e) {
             problems.add("the original is gone (started with --rm?)");
@@ -208,17 +206,19 @@ final class DockerRecreation {
      * Waits until a started container has stayed up for {@link #SETTLE} and, if it has a healthcheck, is healthy;
      * fails when it exits, restarts, turns unhealthy or the order's deadline passes.
      */
-    static void awaitRunning(DockerClient docker, String id, String name, RestartOrder order) throws InterruptedException {
+    static void awaitRunning(DockerEngine engine, String id, String name, RestartOrder order) throws InterruptedException {
         Instant settled = Instant.now().plus(SETTLE);
         while (true) {
             Thread.sleep(200);
-            InspectContainerResponse container = docker.inspectContainerCmd(id).exec();
-            ContainerState state = container.getState();
-            if (!Boolean.TRUE.equals(state.getRunning()) || Boolean.TRUE.equals(state.getRestarting())) {
-                throw new IllegalStateException("the container stopped right after it started (exit code "
-                        + state.getExitCodeLong() + ")");
+            DockerContainer container = engine.inspect(id);
+            if (container == null) {
+                throw new IllegalStateException("the container was removed right after it started");
             }
-            String health = state.getHealth() == null ? null : state.getHealth().getStatus();
+            if (!container.running() || container.restarting()) {
+                throw new IllegalStateException("the container stopped right after it started (exit code "
+                        + container.exitCode() + ")");
+            }
+            String health = container.health();
             if ("unhealthy".equals(health)) {
                 throw new IllegalStateException("the container turned unhealthy after it started");
             }
@@ -239,26 +239,18 @@ final class DockerRecreation {
         return (int) Math.max(0, Math.min(Math.min(grace, left), MAX_STOP_GRACE));
     }
 
-    static InspectContainerResponse inspect(DockerClient docker, String nameOrId) {
-        try {
-            return docker.inspectContainerCmd(nameOrId).exec();
-        } catch (NotFoundException e) {
-            return null;
-        }
+    private static boolean running(DockerContainer container) {
+        return container != null && container.running();
     }
 
-    private static boolean running(InspectContainerResponse container) {
-        return container != null && Boolean.TRUE.equals(container.getState().getRunning());
-    }
-
-    private static boolean neverStarted(InspectContainerResponse container) {
-        String started = container.getState().getStartedAt();
+    private static boolean neverStarted(DockerContainer container) {
+        String started = container.startedAt();
         return started == null || started.startsWith("0001-01-01");
     }
 
-    private static boolean stoppedAfter(InspectContainerResponse container, String created) {
+    private static boolean stoppedAfter(DockerContainer container, String created) {
         try {
-            String finished = container.getState().getFinishedAt();
+            String finished = container.finishedAt();
             return finished != null && created != null && Instant.parse(finished).isAfter(Instant.parse(created));
         } catch (DateTimeParseException e) {
             return false;
@@ -269,7 +261,7 @@ final class DockerRecreation {
      * What went wrong, for an operator: the engine's message without the HTTP wrapping, and with every value of the
      * order's and the container's environment blanked out, in case the engine quoted one.
      */
-    static String reason(Exception e, RestartOrder order, InspectContainerResponse container) {
+    static String reason(Exception e, RestartOrder order, DockerContainer container) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof DockerException) {
             Matcher engine = ENGINE_MESSAGE.matcher(message);
@@ -277,9 +269,19 @@ final class DockerRecreation {
                 message = engine.group(1).replace("\\\"", "\"");
             }
         }
+        JsonMappingException unmapped = unmapped(e);
+        if (unmapped != null) {
+            message = "the engine's answer has a value docker-java cannot read in field " + field(unmapped) + " ("
+                    + firstLine(unmapped.getOriginalMessage()) + ")";
+        }
         List<String> secrets = new ArrayList<>(order == null ? List.of() : order.env().values());
-        String[] env = container == null ? null : container.getConfig().getEnv();
-        if (env != null) {
+        List<String> env = new ArrayList<>();
+        try {
+            env = container == null ? List.of() : container.env();
+        } catch (IllegalStateException unreadable) {
+            // nothing to blank out
+        }
+        if (!env.isEmpty()) {
             for (String pair : env) {
                 int eq = pair.indexOf('=');
                 if (eq >= 0) {
@@ -293,6 +295,37 @@ final class DockerRecreation {
             }
         }
         return message;
+    }
+
+    /** The Jackson mapping failure behind an exception of docker-java's, if that is what it is. */
+    private static JsonMappingException unmapped(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof JsonMappingException mapping) {
+                return mapping;
+            }
+        }
+        return null;
+    }
+
+    /** Where a mapping failed, as the engine's JSON names it: {@code HostConfig.CapAdd[0]}. */
+    static String field(JsonMappingException e) {
+        StringBuilder field = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            if (reference.getFieldName() != null) {
+                field.append(field.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                field.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return field.length() == 0 ? "(top level)" : field.toString();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
     }
 
     private void interruptible() throws InterruptedException {

@@ -27,6 +27,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.AccessMode;
@@ -48,6 +52,7 @@ class DockerDriverTest {
 
     private static final String NEW_KEY = "sk-new-0a1b2c3d4e5f";
     private static final String OLD_KEY = "sk-old-9f8e7d6c5b4a";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> MANAGED = Set.of("LLM_PROVIDER", "LLM_API_KEY", "LLM_MODEL", "OPENAI_API_KEY");
 
     private RealDockerEngine engine;
@@ -164,6 +169,227 @@ class DockerDriverTest {
         assertThat(now.getConfig().getHostName()).as("Docker's default hostname is the new container's id")
                 .isEqualTo(now.getId().substring(0, 12));
         assertThat(env(now, "LLM_API_KEY")).isEqualTo(NEW_KEY);
+    }
+
+    /**
+     * Issue 13, item 5: a container carrying the {@code docker run} options operators commonly set is recreated with
+     * every one of them, compared field by field in {@code docker inspect} before and after; only the environment
+     * (the new key, the runtime's name), ids, timestamps and state differ.
+     *
+     * <p>The container is created through the engine's API, as {@code docker run}, Compose or any other client does, so
+     * that capabilities can be spelled every way an engine reports them: {@code CAP_NET_ADMIN} (what engines since
+     * 20.10 report for {@code docker run --cap-add NET_ADMIN}, which docker-java 3.4.2 could not read), and
+     * {@code sys_ptrace}, {@code Cap_Sys_Nice}, {@code mknod} (kept as given when a client sends them so; docker-java
+     * 3.7.1 still cannot read those).
+     *
+     * <p>Kept and asserted: cap-add, cap-drop, device, device-cgroup-rule, ulimit (nofile, nproc), sysctl (a network
+     * and an IPC one), tmpfs (both
+     * {@code --tmpfs} and {@code --mount type=tmpfs}), log driver and options, add-host, dns, dns-search, dns-option,
+     * healthcheck (command, interval, timeout, retries, start period), read-only, security-opt (no-new-privileges,
+     * seccomp=unconfined), label, env, restart policy, user (root, as {@code 0:0}), workdir, hostname, domainname,
+     * memory, memory-reservation, memory-swap, memory-swappiness, oom-kill-disable, cpus, cpu-shares,
+     * cpuset-cpus, pids-limit, shm-size, oom-score-adj, group-add, ipc, cgroupns, init, stop-signal, stop-timeout,
+     * expose, tty, interactive, entrypoint and command.
+     *
+     * <p>Left out, because this engine (dockerd 20.10, {@code --iptables=false --bridge=none}, vfs storage, cgroup v1,
+     * no seccomp or AppArmor, an image whose root directory only root may enter) cannot run them here, or that are
+     * proven elsewhere: {@code --network}, {@code --network-alias} and {@code --publish} need a network, and this
+     * container's sysctl needs its own network namespace (user-defined networks, aliases and port bindings:
+     * {@link #networksAliasesAndPortsCarryOver}; {@code --network/--uts/--pid host}: {@link #hostNamespacesAreKept});
+     * {@code --ip} and {@code --mac-address} are copied but proven by no test; {@code --user} other than root cannot
+     * enter the image's root
+     * directory; {@code --blkio-weight} is dropped by this engine (reported as 0: the kernel lacks block I/O weight)
+     * and {@code --device-read-bps} needs a block device; {@code --storage-opt size} needs a storage driver with
+     * quotas, not vfs; a seccomp profile or {@code apparmor=} needs the engine built with them (only
+     * {@code seccomp=unconfined} is set); {@code --gpus} needs a GPU; {@code --annotation} needs API 1.43 (engine
+     * 24); {@code --cpu-period}/{@code --cpu-quota} cannot be set with {@code --cpus}; sysctls outside the
+     * container's own namespaces are refused. Volumes and binds are proven by
+     * {@link #recreatesEveryLabelledContainerOnTheNewKeyAndLeavesTheOthersAlone}.
+     */
+    @Test
+    void everyDockerRunOptionIsKeptOnRecreation() throws Exception {
+        String name = engine.name("sip-gateway");
+        ObjectNode body = JSON.createObjectNode();
+        body.put("Image", RealDockerEngine.IMAGE).put("Hostname", "sip").put("Domainname", "voice.internal")
+                .put("User", "0:0").put("WorkingDir", "/tmp").put("Tty", true).put("OpenStdin", true)
+                .put("StopSignal", "SIGINT").put("StopTimeout", 1);
+        body.putArray("Entrypoint").add("sh").add("-c");
+        body.putArray("Cmd").add("exec sleep 3600");
+        ArrayNode env = body.putArray("Env");
+        runtimeEnv().forEach(env::add);
+        env.add("SIP_REALM=voice.internal");
+        body.putObject("Labels").put("keyhouse.runtime", engine.owner()).put("com.example.team", "voice");
+        body.putObject("ExposedPorts").putObject("5060/udp");
+        ObjectNode health = body.putObject("Healthcheck");
+        health.putArray("Test").add("CMD-SHELL").add("test -w /scratch");
+        health.put("Interval", 1_000_000_000L).put("Timeout", 1_000_000_000L).put("Retries", 3)
+                .put("StartPeriod", 1_000_000_000L);
+        ObjectNode host = body.putObject("HostConfig");
+        host.put("NetworkMode", "none");
+        host.putArray("CapAdd").add("CAP_NET_ADMIN").add("sys_ptrace").add("Cap_Sys_Nice");
+        host.putArray("CapDrop").add("mknod").add("CAP_AUDIT_WRITE");
+        host.putArray("Devices").addObject().put("PathOnHost", "/dev/null").put("PathInContainer", "/dev/keyhouse-null")
+                .put("CgroupPermissions", "rw");
+        host.putArray("DeviceCgroupRules").add("c 10:229 rmw");
+        ArrayNode ulimits = host.putArray("Ulimits");
+        ulimits.addObject().put("Name", "nofile").put("Soft", 1024).put("Hard", 2048);
+        ulimits.addObject().put("Name", "nproc").put("Soft", 512).put("Hard", 512);
+        host.putObject("Sysctls").put("net.ipv4.ip_unprivileged_port_start", "80").put("kernel.msgmax", "65536");
+        host.putObject("Tmpfs").put("/scratch", "rw,size=16m");
+        host.putArray("Mounts").addObject().put("Type", "tmpfs").put("Target", "/cache").putObject("TmpfsOptions")
+                .put("SizeBytes", 8L << 20);
+        host.putObject("LogConfig").put("Type", "json-file").putObject("Config").put("max-size", "1m").put("max-file", "2");
+        host.putArray("ExtraHosts").add("db.internal:127.0.0.2");
+        host.putArray("Dns").add("127.0.0.53");
+        host.putArray("DnsSearch").add("voice.internal");
+        host.putArray("DnsOptions").add("ndots:2");
+        host.put("ReadonlyRootfs", true);
+        host.putArray("SecurityOpt").add("no-new-privileges").add("seccomp=unconfined");
+        host.put("OomKillDisable", true).put("MemorySwappiness", 10);
+        host.put("Init", true).put("Memory", 64L << 20).put("MemoryReservation", 32L << 20).put("MemorySwap", 128L << 20)
+                .put("NanoCpus", 500_000_000L).put("CpuShares", 512).put("CpusetCpus", "0").put("PidsLimit", 100)
+                .put("ShmSize", 8L << 20).put("OomScoreAdj", 100).put("IpcMode", "shareable").put("CgroupnsMode", "private");
+        host.putArray("GroupAdd").add("10");
+        host.putObject("RestartPolicy").put("Name", "on-failure").put("MaximumRetryCount", 3);
+        String id = engine.createRaw(name, body, true);
+        JsonNode was = engine.json(name);
+        assertThat(was.path("HostConfig").path("CapAdd").toString()).as("the engine reports capabilities as they were given")
+                .isEqualTo("[\"CAP_NET_ADMIN\",\"sys_ptrace\",\"Cap_Sys_Nice\"]");
+        assertThatThrownBy(() -> engine.inspect(name)).as("docker-java's own model cannot read such a container")
+                .hasStackTraceContaining("Capability");
+
+        driver.restart(selected(), name, order(17));
+
+        JsonNode now = engine.json(name);
+        assertThat(now.path("Id").asText()).isNotEqualTo(id);
+        assertThat(now.path("State").path("Running").asBoolean()).isTrue();
+        assertThat(now.path("State").path("Health").path("Status").asText()).isEqualTo("healthy");
+        assertSameConfiguration(was, now);
+        // and the options asked for are among them (the comparison above cannot pass by both sides lacking one)
+        Map<String, String> asked = new java.util.LinkedHashMap<>();
+        asked.put("/HostConfig/CapDrop", "[\"mknod\",\"CAP_AUDIT_WRITE\"]");
+        asked.put("/HostConfig/Devices/0/PathInContainer", "\"/dev/keyhouse-null\"");
+        asked.put("/HostConfig/DeviceCgroupRules", "[\"c 10:229 rmw\"]");
+        asked.put("/HostConfig/Ulimits/1/Name", "\"nproc\"");
+        asked.put("/HostConfig/Sysctls", "{\"kernel.msgmax\":\"65536\",\"net.ipv4.ip_unprivileged_port_start\":\"80\"}");
+        asked.put("/HostConfig/Tmpfs", "{\"/scratch\":\"rw,size=16m\"}");
+        asked.put("/HostConfig/Mounts/0/Target", "\"/cache\"");
+        asked.put("/HostConfig/LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"2\",\"max-size\":\"1m\"}}");
+        asked.put("/HostConfig/ExtraHosts", "[\"db.internal:127.0.0.2\"]");
+        asked.put("/HostConfig/Dns", "[\"127.0.0.53\"]");
+        asked.put("/HostConfig/DnsSearch", "[\"voice.internal\"]");
+        asked.put("/HostConfig/DnsOptions", "[\"ndots:2\"]");
+        asked.put("/HostConfig/ReadonlyRootfs", "true");
+        asked.put("/HostConfig/SecurityOpt", "[\"no-new-privileges\",\"seccomp=unconfined\"]");
+        asked.put("/HostConfig/OomKillDisable", "true");
+        asked.put("/HostConfig/MemorySwappiness", "10");
+        asked.put("/HostConfig/Init", "true");
+        asked.put("/HostConfig/Memory", String.valueOf(64L << 20));
+        asked.put("/HostConfig/MemoryReservation", String.valueOf(32L << 20));
+        asked.put("/HostConfig/MemorySwap", String.valueOf(128L << 20));
+        asked.put("/HostConfig/NanoCpus", "500000000");
+        asked.put("/HostConfig/CpuShares", "512");
+        asked.put("/HostConfig/CpusetCpus", "\"0\"");
+        asked.put("/HostConfig/PidsLimit", "100");
+        asked.put("/HostConfig/ShmSize", String.valueOf(8L << 20));
+        asked.put("/HostConfig/OomScoreAdj", "100");
+        asked.put("/HostConfig/GroupAdd", "[\"10\"]");
+        asked.put("/HostConfig/IpcMode", "\"shareable\"");
+        asked.put("/HostConfig/CgroupnsMode", "\"private\"");
+        asked.put("/HostConfig/RestartPolicy", "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3}");
+        asked.put("/HostConfig/NetworkMode", "\"none\"");
+        asked.put("/Config/Hostname", "\"sip\"");
+        asked.put("/Config/Domainname", "\"voice.internal\"");
+        asked.put("/Config/User", "\"0:0\"");
+        asked.put("/Config/WorkingDir", "\"/tmp\"");
+        asked.put("/Config/Tty", "true");
+        asked.put("/Config/OpenStdin", "true");
+        asked.put("/Config/StopSignal", "\"SIGINT\"");
+        asked.put("/Config/StopTimeout", "1");
+        asked.put("/Config/Entrypoint", "[\"sh\",\"-c\"]");
+        asked.put("/Config/Cmd", "[\"exec sleep 3600\"]");
+        asked.put("/Config/ExposedPorts", "{\"5060/udp\":{}}");
+        asked.put("/Config/Healthcheck", "{\"Test\":[\"CMD-SHELL\",\"test -w /scratch\"],\"Interval\":1000000000,"
+                + "\"Timeout\":1000000000,\"StartPeriod\":1000000000,\"Retries\":3}");
+        asked.put("/Config/Labels/com.example.team", "\"voice\"");
+        for (Map.Entry<String, String> option : asked.entrySet()) {
+            JsonNode expected = JSON.readTree(option.getValue());
+            assertThat(was.at(option.getKey())).as("original " + option.getKey()).isEqualTo(expected);
+            assertThat(now.at(option.getKey())).as("copy " + option.getKey()).isEqualTo(expected);
+        }
+        assertThat(envOf(now)).contains("SIP_REALM=voice.internal", "PATH=/bin");
+        assertThat(engine.names()).containsExactly(name);
+    }
+
+    /**
+     * {@code --network host}, {@code --uts host}, {@code --pid host}: inspect reports the host's name as the
+     * container's hostname, which create refuses in these modes ("conflicting options: hostname and the network
+     * mode"); the copy shares the host's namespaces again, and so has the host's name again.
+     */
+    @Test
+    void hostNamespacesAreKept() throws Exception {
+        String name = engine.name("host-ns");
+        ObjectNode body = JSON.createObjectNode();
+        body.put("Image", RealDockerEngine.IMAGE).put("StopTimeout", 1);
+        body.putArray("Cmd").add("sleep").add("3600");
+        ArrayNode env = body.putArray("Env");
+        runtimeEnv().forEach(env::add);
+        body.putObject("Labels").put("keyhouse.runtime", engine.owner());
+        body.putObject("HostConfig").put("NetworkMode", "host").put("UTSMode", "host").put("PidMode", "host");
+        engine.createRaw(name, body, true);
+        JsonNode was = engine.json(name);
+        assertThat(was.at("/Config/Hostname").asText()).isNotEmpty();
+
+        driver.restart(selected(), name, order(18));
+
+        JsonNode now = engine.json(name);
+        assertThat(now.path("Id")).isNotEqualTo(was.path("Id"));
+        assertThat(now.at("/State/Running").asBoolean()).isTrue();
+        assertThat(now.at("/HostConfig/UTSMode").asText()).isEqualTo("host");
+        assertThat(now.at("/HostConfig/PidMode").asText()).isEqualTo("host");
+        assertSameConfiguration(was, now);
+        assertThat(engine.names()).containsExactly(name);
+    }
+
+    /**
+     * {@code docker inspect} of a recreated container against its original's: every field of HostConfig and Config
+     * equal (one by one, so that a failure names it), but the environment, which is the original's with the order's
+     * pairs in place of the managed ones, and the runtime's name.
+     */
+    private static void assertSameConfiguration(JsonNode was, JsonNode now) {
+        for (String section : List.of("HostConfig", "Config")) {
+            Set<String> fields = new java.util.TreeSet<>();
+            was.path(section).fieldNames().forEachRemaining(fields::add);
+            now.path(section).fieldNames().forEachRemaining(fields::add);
+            fields.remove(section.equals("Config") ? "Env" : "");
+            if (section.equals("Config") && was.path("Id").asText().startsWith(was.at("/Config/Hostname").asText("-"))) {
+                // Docker's default hostname is the container's short id; the copy has its own
+                fields.remove("Hostname");
+                assertThat(now.path("Id").asText()).startsWith(now.at("/Config/Hostname").asText("-"));
+            }
+            for (String field : fields) {
+                assertThat(now.path(section).path(field)).as(section + "." + field).isEqualTo(was.path(section).path(field));
+            }
+        }
+        for (String field : List.of("Path", "Args", "Image", "Name", "Driver", "Mounts", "AppArmorProfile")) {
+            assertThat(now.path(field)).as(field).isEqualTo(was.path(field));
+        }
+        String name = now.path("Name").asText().substring(1);
+        List<String> expected = new ArrayList<>();
+        for (String pair : envOf(was)) {
+            String variable = pair.split("=", 2)[0];
+            if (!MANAGED.contains(variable) && !variable.equals(DockerDriver.RUNTIME_NAME_VARIABLE)) {
+                expected.add(pair);
+            }
+        }
+        expected.addAll(List.of("LLM_API_KEY=" + NEW_KEY, "LLM_PROVIDER=openai", DockerDriver.RUNTIME_NAME_VARIABLE + "=" + name));
+        assertThat(envOf(now)).as("Config.Env").containsExactlyElementsOf(expected).noneMatch(pair -> pair.contains(OLD_KEY));
+    }
+
+    private static List<String> envOf(JsonNode container) {
+        List<String> env = new ArrayList<>();
+        container.path("Config").path("Env").forEach(pair -> env.add(pair.asText()));
+        return env;
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.keyhouse.runtimes;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -22,8 +23,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 
 /**
  * The real Docker engine the docker driver is tested against: {@code KEYHOUSE_TEST_DOCKER_HOST}, or else the one
@@ -92,11 +91,12 @@ public final class RealDockerEngine implements AutoCloseable {
     }
 
     private static DockerEngine engine(String host) {
-        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host)
-                .withDockerTlsVerify(false).build();
-        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(URI.create(host))
-                .connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofSeconds(120)).maxConnections(32).build();
-        return new DockerEngine(DockerClientImpl.getInstance(config, http), http);
+        try {
+            return DockerEngine.open(DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host)
+                    .withDockerTlsVerify(false), host, Duration.ofSeconds(5), Duration.ofSeconds(120));
+        } catch (RuntimeException e) {
+            return fail("the Docker engine at " + host + " does not answer (" + e.getMessage() + "); " + HOW);
+        }
     }
 
     public DockerClient docker() {
@@ -148,6 +148,29 @@ public final class RealDockerEngine implements AutoCloseable {
         String name = name(suffix);
         docker.createNetworkCmd().withName(name).withDriver("bridge").withLabels(Map.of(OWNER_LABEL, owner)).exec();
         return name;
+    }
+
+    /**
+     * Creates (and starts, if asked) a container from a body of {@code POST /containers/create} as given, plus this
+     * run's owner label: for options docker-java's model cannot say (or would say differently); returns its id.
+     */
+    public String createRaw(String name, ObjectNode body, boolean start) {
+        ObjectNode labels = body.path("Labels").isObject() ? (ObjectNode) body.get("Labels") : body.putObject("Labels");
+        labels.put(OWNER_LABEL, owner);
+        String id = engine.createContainer(name, body);
+        if (start) {
+            docker.startContainerCmd(id).exec();
+        }
+        return id;
+    }
+
+    /** {@code docker inspect} of a container: the engine's own JSON, whatever docker-java's model can read of it. */
+    public JsonNode json(String nameOrId) {
+        DockerEngine.DockerContainer container = engine.inspect(nameOrId);
+        if (container == null) {
+            throw new AssertionError("no container " + nameOrId);
+        }
+        return container.json();
     }
 
     public InspectContainerResponse inspect(String nameOrId) {
