@@ -217,7 +217,23 @@ public class DockerDriver implements RuntimeDriver {
     private DockerEngine engine(TargetSpec target) {
         String host = target.config("host", DEFAULT_HOST);
         String tls = target.config("tlsCertPath");
-        return engines.computeIfAbsent(host + "|" + (tls == null ? "" : tls), key -> open(host, tls));
+        String key = host + "|" + (tls == null ? "" : tls);
+        DockerEngine known = engines.get(key);
+        if (known != null) {
+            return known;
+        }
+        // opened outside the map: asking an engine that never answers must not hold up callers of other engines
+        DockerEngine opened = open(host, tls);
+        DockerEngine raced = engines.putIfAbsent(key, opened);
+        if (raced == null) {
+            return opened;
+        }
+        try {
+            opened.close();
+        } catch (java.io.IOException e) {
+            LOG.debugf("docker driver: closing a second client for %s: %s", host, e.getMessage());
+        }
+        return raced;
     }
 
     private static DockerEngine open(String host, String tlsCertPath) {
