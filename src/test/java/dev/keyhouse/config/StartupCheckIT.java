@@ -59,11 +59,11 @@ class StartupCheckIT {
     void aDotEnvIsReadAsComposeAndAShellReadIt() throws Exception {
         String password = "quoted admin pass " + java.util.UUID.randomUUID();
         String token = "runtime-token-" + java.util.UUID.randomUUID();
-        Files.writeString(workDir.resolve(".env"), "\uFEFF# written by hand\n"
-                + "SYSTEM_ADMIN_PASSWORD=\"" + password + "\"\n"
-                + "export PROVISIONER_INTERNAL_TOKEN=" + token + "\n");
-        try (KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, workDir.resolve("data"), "dotenv.log",
-                Map.of(EnvCatalog.SYSTEM_ADMIN_PASSWORD, "")).awaitReady()) {
+        try (KeyhouseHome home = new KeyhouseHome(workDir)) {
+            Files.writeString(home.workDir().resolve(".env"), "\uFEFF# written by hand\n"
+                    + "SYSTEM_ADMIN_PASSWORD=\"" + password + "\"\n"
+                    + "export PROVISIONER_INTERNAL_TOKEN=" + token + "\n");
+            KeyhouseProcess keyhouse = home.start("dotenv.log", Map.of(EnvCatalog.SYSTEM_ADMIN_PASSWORD, ""));
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             java.net.http.HttpResponse<String> signIn = http.send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(keyhouse.baseUrl() + "/api/v1/auth/token"))
@@ -102,8 +102,9 @@ class StartupCheckIT {
     /** The same key in the process environment, line break and all, is what the README's command makes: accepted. */
     @Test
     void anHs512KeyAsOpensslPrintsItIsAccepted() throws Exception {
-        try (KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, workDir.resolve("data"), "hs512.log",
-                Map.of("JWT_ALGORITHM", "HS512", EnvCatalog.JWT_SECRET_KEY, opensslWrapped(64) + "\n")).awaitReady()) {
+        try (KeyhouseHome home = new KeyhouseHome(workDir)) {
+            KeyhouseProcess keyhouse = home.start("hs512.log",
+                    Map.of("JWT_ALGORITHM", "HS512", EnvCatalog.JWT_SECRET_KEY, opensslWrapped(64) + "\n"));
             assertThat(keyhouse.logText()).doesNotContain("JWT_SECRET_KEY must be");
         }
     }
