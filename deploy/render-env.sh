@@ -16,8 +16,9 @@
 # umask 077 to a temporary file in the same folder, checked against .env.example (only known names, every required
 # one present), chmod 600, chown'd to $KEYHOUSE_SERVICE_USER (default keyhouse) when run as root, then renamed over
 # TARGET. On any failure TARGET is left as it was and the temporary file is removed.
-# Values are written bare when they hold only [A-Za-z0-9_./:@+=,%-] (keys, URLs), else in double quotes with \ " $ `
-# escaped by a backslash: the one quoting systemd's EnvironmentFile= and a POSIX shell (set -a; . TARGET) read alike.
+# Values are written in Keyhouse's env-file dialect (README, "The .env dialect"): bare when they hold only
+# [A-Za-z0-9_./:@%+,=^!?*{}[]-] (keys, URLs), else single- or double-quoted, so systemd's EnvironmentFile=, a POSIX
+# shell (set -a; . TARGET), python-dotenv, Compose and Keyhouse read the same value; a value no form holds is refused.
 # Other settings: KEYHOUSE_ENV_EXAMPLE (default: the .env.example next to this script's folder).
 # Exit status: 0 rendered, 78 (EX_CONFIG) refused input, 1 anything else.
 { set +x; } 2>/dev/null   # tracing would print values; it stays off whatever the caller set
@@ -60,6 +61,25 @@ if [ "${1:-}" = "--list-required" ]; then
   exit 0
 fi
 
+# A value in the env-file dialect Keyhouse reads and writes (dev.keyhouse.config.EnvFileDialect), the lines a shell,
+# systemd, python-dotenv and Compose read alike: bare; else '...' (no ', no \\, no ${, not ending in \); else "..."
+# with \\ and \" as the only escapes (no $ or backtick). Status 1 when no form holds the value.
+bare='^[]A-Za-z0-9_./:@%+,=^!?*{}[-]*$'
+quote() {
+  local v=$1
+  [[ ${v//$'\t'/} =~ [[:cntrl:]] ]] && return 1
+  if [[ $v =~ $bare ]]; then
+    printf '%s' "$v"
+  elif [[ $v != *"'"* && $v != *'\\'* && $v != *'\' && $v != *'${'* ]]; then
+    printf "'%s'" "$v"
+  elif [[ $v != *'$'* && $v != *'`'* && $v != *'\' ]]; then
+    v=${v//\\/\\\\}; v=${v//\"/\\\"}
+    printf '"%s"' "$v"
+  else
+    return 1
+  fi
+}
+
 # Refuse unknown inputs and missing required ones, naming every one (names only, never values).
 problems=()
 while IFS= read -r input; do
@@ -78,6 +98,7 @@ for name in "${names[@]}"; do
   input=$prefix$name
   case "${!input:-}" in
     *$'\n'*|*$'\r'*) problems+=("$input holds a line break, which an environment file cannot carry") ;;
+    *) quote "${!input:-}" >/dev/null || problems+=("$input holds a quote or backslash together with \$ or a backtick, \${ with a quote, a trailing backslash or a control character: no env-file quoting reads it back the same in a shell, systemd and python-dotenv") ;;
   esac
 done
 if [ ${#problems[@]} -gt 0 ]; then
@@ -90,16 +111,6 @@ dir=$(dirname "$target")
 [ -d "$dir" ] || fail "folder $dir does not exist"
 tmp=$(mktemp "$dir/.env.render.XXXXXX") || fail "cannot create a temporary file in $dir"
 trap 'rm -f "$tmp"' EXIT
-
-quote() {
-  local v=$1
-  if [[ $v =~ ^[A-Za-z0-9_./:@+=,%-]*$ ]]; then
-    printf '%s' "$v"
-  else
-    v=${v//\\/\\\\}; v=${v//\"/\\\"}; v=${v//\$/\\\$}; v=${v//\`/\\\`}
-    printf '"%s"' "$v"
-  fi
-}
 
 {
   printf '# Rendered by deploy/render-env.sh on %s. Do not edit: the next deploy replaces it.\n' "$(date -u +%FT%TZ)"
