@@ -98,7 +98,7 @@ for name in "${names[@]}"; do
   input=$prefix$name
   case "${!input:-}" in
     *$'\n'*|*$'\r'*) problems+=("$input holds a line break, which an environment file cannot carry") ;;
-    *) quote "${!input:-}" >/dev/null || problems+=("$input holds a quote or backslash together with \$ or a backtick, \${ with a quote, a trailing backslash or a control character: no env-file quoting reads it back the same in a shell, systemd and python-dotenv") ;;
+    *) quote "${!input:-}" >/dev/null || problems+=("$input holds ' or \\\\ together with \$ or a backtick, or \${, a trailing backslash or a control character: no env-file quoting reads it back the same in a shell, systemd and python-dotenv") ;;
   esac
 done
 if [ ${#problems[@]} -gt 0 ]; then

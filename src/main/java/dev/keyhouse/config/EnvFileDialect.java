@@ -187,9 +187,8 @@ public final class EnvFileDialect {
         if (value.indexOf('$') < 0 && value.indexOf('`') < 0 && !value.endsWith("\\")) {
             return name + "=\"" + escapeDoubleQuoted(value) + "\"";
         }
-        throw new IllegalArgumentException(name + " holds a quote or backslash together with $ or a backtick, or ${, "
-                + "or ends with a backslash: no env-file quoting reads it back the same in a shell, systemd and "
-                + "python-dotenv");
+        throw new IllegalArgumentException(name + " holds ' or \\\\ together with $ or a backtick, or ${, or ends with "
+                + "a backslash: no env-file quoting reads it back the same in a shell, systemd and python-dotenv");
     }
 
     /** The value as it stands between double quotes: {@code \\} before {@code \\} and {@code "}. */

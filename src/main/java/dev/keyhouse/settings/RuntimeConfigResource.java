@@ -111,6 +111,7 @@ public class RuntimeConfigResource {
                         e.getMessage());
                 return Response.status(WithheldRuntimeConfig.STATUS).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
                         .header("Cache-Control", "no-store")
+                        .header("Retry-After", WithheldRuntimeConfig.RETRY_AFTER_SECONDS)
                         .entity("# runtime-config not served as env: " + e.getMessage() + "; ask for JSON (no format)\n")
                         .build();
             }

@@ -146,8 +146,8 @@ class RenderEnvTest {
         env.put("KEYHOUSE_RENDER_SYSTEM_ADMIN_PASSWORD", "pl4nted 'quote' and $HOME");
         Command run = render(dir, env);
         assertThat(run.exit()).as(run.output()).isEqualTo(78);
-        assertThat(run.stderr()).contains("KEYHOUSE_RENDER_SYSTEM_ADMIN_PASSWORD holds a quote or backslash together "
-                + "with $ or a backtick").doesNotContain("pl4nted");
+        assertThat(run.stderr()).contains("KEYHOUSE_RENDER_SYSTEM_ADMIN_PASSWORD holds ' or \\\\ together with $ or a "
+                + "backtick").doesNotContain("pl4nted");
         assertThat(files(dir)).isEmpty();
     }
 
