@@ -69,6 +69,28 @@ public final class Profiles {
         }
     }
 
+    /**
+     * An operator's HTTP and session settings, given as the environment variables themselves (so they go through
+     * application.properties like a real environment): CORS_ORIGINS replacing the loopback default, CORS_LAN_IP,
+     * 5-minute sessions and the root log level at WARN.
+     */
+    public static final class OperatorSettings implements QuarkusTestProfile {
+
+        public static final String ADMIN_ORIGIN = "https://admin.example.com";
+        public static final String DEV_ORIGIN = "http://localhost:3000";
+        public static final String LAN_IP = "192.168.1.20";
+        public static final int EXPIRE_MINUTES = 5;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "CORS_ORIGINS", ADMIN_ORIGIN + ", " + DEV_ORIGIN,
+                    "CORS_LAN_IP", LAN_IP,
+                    "JWT_EXPIRE_MINUTES", String.valueOf(EXPIRE_MINUTES),
+                    "LOG_LEVEL", "WARN");
+        }
+    }
+
     /** Keys of the rotation tests: OLD was current before the rotation, NEW is current now, LOST is in neither. */
     public static final String ROTATION_OLD_KEY = "cm90YXRpb24tdGVzdC1vbGQta2V5LTMyLWJ5dGVzISE=";
     public static final String ROTATION_NEW_KEY = "cm90YXRpb24tdGVzdC1uZXcta2V5LTMyLWJ5dGVzISE=";

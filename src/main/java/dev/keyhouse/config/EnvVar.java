@@ -34,7 +34,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         JWT_ALGORITHM,
         LOG_LEVEL,
         /** json (one JSON object a line, for log shippers) or text. */
-        LOG_FORMAT
+        LOG_FORMAT,
+        /** Comma-separated browser origins, each scheme://host[:port] with http or https and no path. */
+        ORIGIN_LIST,
+        /** An IPv4 address. */
+        IPV4_ADDRESS
     }
 
     public boolean hasDefault() {

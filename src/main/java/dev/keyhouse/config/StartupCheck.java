@@ -12,6 +12,7 @@ import java.util.function.Function;
 import dev.keyhouse.auth.Passwords;
 import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.web.CorsOrigins;
 
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
@@ -98,6 +99,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
             case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
                     : Optional.of(name + " must be json or text");
+            case ORIGIN_LIST -> CorsOrigins.originsProblem(name, value);
+            case IPV4_ADDRESS -> CorsOrigins.lanIpProblem(name, value);
         };
     }
 

@@ -32,6 +32,13 @@ public class ProviderBootstrap {
 
     /** Seeds llm from the first variable set, unless llm is configured; returns whether it did. */
     public boolean seed() {
+        return chosen(config)
+                .map(seed -> settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), seed.key().get()))
+                .orElse(false);
+    }
+
+    /** The seed of the first variable set (non-blank), in the order OpenAI, Anthropic, DeepSeek. */
+    static Optional<Seed> chosen(BootstrapConfig config) {
         Seed[] seeds = {
             new Seed("OPENAI_API_KEY", "openai", "gpt-4o-mini", config.openaiApiKey()),
             new Seed("ANTHROPIC_API_KEY", "anthropic", "claude-3-5-haiku-latest", config.anthropicApiKey()),
@@ -40,9 +47,9 @@ public class ProviderBootstrap {
         for (Seed seed : seeds) {
             Optional<String> key = seed.key().filter(k -> !k.isBlank());
             if (key.isPresent()) {
-                return settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), key.get());
+                return Optional.of(new Seed(seed.variable(), seed.provider(), seed.model(), key));
             }
         }
-        return false;
+        return Optional.empty();
     }
 }
