@@ -49,8 +49,7 @@ class EnvCatalogContractTest {
             "OPENAI_API_KEY", "settings.ProviderBootstrapTest#replicasStartingTogetherSeedAnUnconfiguredLlmOnceAndAuditItWithoutTheValue",
             "ANTHROPIC_API_KEY", "settings.ProviderSeedTest#anthropicApiKeySeedsAnAnthropicSetting",
             "DEEPSEEK_API_KEY", "settings.ProviderSeedTest#deepseekApiKeySeedsADeepseekSetting",
-            // batches of 7 commit one at a time, so saves interleave with the running job
-            "ROTATION_BATCH_SIZE", "rotation.RotationTest#savesMadeWhileTheJobRunsSurviveAndAreNeverEncryptedTwice",
+            "ROTATION_BATCH_SIZE", "rotation.RotationTest#metricsShowValuesPerKeyAndWhatTheJobsDid",
             "RESTART_CONCURRENCY", "runtimes.RestartCrashIT#aCrashBetweenTheSaveAndTheRestartsStillRestartsEveryTarget",
             "RESTART_TIMEOUT_SECONDS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
             "RESTART_ATTEMPTS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
