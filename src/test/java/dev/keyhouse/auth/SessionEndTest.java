@@ -78,6 +78,27 @@ class SessionEndTest {
     }
 
     @Test
+    void aPasswordSetOnTheUsersPageEndsEverySession() {
+        String email = Browser.uniqueEmail("page-password");
+        long id = Browser.newUser(email, "viewer");
+        Held held = Held.signIn(email, Browser.PASSWORD);
+        String admin = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+
+        Response tooShort = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, admin)
+                .formParam("action", "password").formParam("password", "short").post("/admin/users/" + id);
+        assertThat(tooShort.statusCode()).isEqualTo(400);
+        assertThat(tooShort.asString()).contains("<p class=\"field-error\">password: must be at least 12 characters</p>");
+        held.work();
+
+        Response set = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, admin)
+                .formParam("action", "password").formParam("password", NEW_PASSWORD).post("/admin/users/" + id);
+        assertThat(set.statusCode()).isEqualTo(303);
+        assertThat(set.getHeader("Location")).endsWith("/admin/users?done=password-set");
+        held.areEnded();
+        Held.signIn(email, NEW_PASSWORD).work();
+    }
+
+    @Test
     void aShortPasswordIsRefusedAndEndsNothing() {
         String email = Browser.uniqueEmail("password-short");
         long id = Browser.newUser(email, "viewer");
