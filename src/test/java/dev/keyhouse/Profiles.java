@@ -69,6 +69,28 @@ public final class Profiles {
         }
     }
 
+    /**
+     * An operator's HTTP and session settings, given as the environment variables themselves (so they go through
+     * application.properties like a real environment): CORS_ORIGINS replacing the loopback default, CORS_LAN_IP,
+     * 5-minute sessions and the root log level at WARN.
+     */
+    public static final class OperatorSettings implements QuarkusTestProfile {
+
+        public static final String ADMIN_ORIGIN = "https://admin.example.com";
+        public static final String DEV_ORIGIN = "http://localhost:3000";
+        public static final String LAN_IP = "192.168.1.20";
+        public static final int EXPIRE_MINUTES = 5;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "CORS_ORIGINS", ADMIN_ORIGIN + ", " + DEV_ORIGIN,
+                    "CORS_LAN_IP", LAN_IP,
+                    "JWT_EXPIRE_MINUTES", String.valueOf(EXPIRE_MINUTES),
+                    "LOG_LEVEL", "WARN");
+        }
+    }
+
     /** Keys of the rotation tests: OLD was current before the rotation, NEW is current now, LOST is in neither. */
     public static final String ROTATION_OLD_KEY = "cm90YXRpb24tdGVzdC1vbGQta2V5LTMyLWJ5dGVzISE=";
     public static final String ROTATION_NEW_KEY = "cm90YXRpb24tdGVzdC1uZXcta2V5LTMyLWJ5dGVzISE=";
@@ -160,18 +182,19 @@ public final class Profiles {
     }
 
     /**
-     * Restarts that fail fast: a 3 s per-runtime timeout, 3 attempts 100 ms apart, so failing, slow and healthy
-     * runtimes settle within seconds. The runtime tests own this profile.
+     * Restarts that fail fast: a 3 s per-runtime timeout, 2 attempts 100 ms apart (the defaults are 120 s and 3), so
+     * failing, slow and healthy runtimes settle within seconds. The runtime tests own this profile.
      */
     public static final class FastRestarts implements QuarkusTestProfile {
 
         public static final int TIMEOUT_SECONDS = 3;
+        public static final int ATTEMPTS = 2;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "keyhouse.restart.timeout-seconds", String.valueOf(TIMEOUT_SECONDS),
-                    "keyhouse.restart.attempts", "3",
+                    "keyhouse.restart.attempts", String.valueOf(ATTEMPTS),
                     "keyhouse.restart.backoff", "100ms",
                     "keyhouse.restart.concurrency", "4");
         }

@@ -10,7 +10,10 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Turns a presented API token into an identity with the token's role, or fails when unknown or revoked. */
+/**
+ * Turns a presented API token into an identity with the token's role (capped at its creator's current role), or
+ * fails when unknown, revoked or made by a now disabled user.
+ */
 @ApplicationScoped
 public class ApiTokenIdentityProvider implements IdentityProvider<ApiTokenAuthenticationRequest> {
 
@@ -29,11 +32,14 @@ public class ApiTokenIdentityProvider implements IdentityProvider<ApiTokenAuthen
     public Uni<SecurityIdentity> authenticate(ApiTokenAuthenticationRequest request,
             AuthenticationRequestContext context) {
         return context.runBlocking(() -> {
-            ApiToken token = QuarkusTransaction.requiringNew().call(() -> tokens.use(request.token()))
-                    .orElseThrow(() -> new AuthenticationFailedException("unknown or revoked API token"));
+            // the caller's transaction if any: a nested new one would hold a second pooled connection
+            ApiTokens.Used used = QuarkusTransaction.joiningExisting().call(() -> tokens.use(request.token()))
+                    .orElseThrow(() -> new AuthenticationFailedException(
+                            "unknown or revoked API token, or its creator is disabled"));
+            ApiToken token = used.token();
             return QuarkusSecurityIdentity.builder()
                     .setPrincipal(new QuarkusPrincipal("token:" + token.name))
-                    .addRole(token.role.id())
+                    .addRole(used.role().id())
                     .addAttribute(Identities.API_TOKEN_ID, token.id)
                     .build();
         });

@@ -45,18 +45,35 @@ public class ApiTokens {
         return new Created(token, value);
     }
 
-    /** The live token with this value, its last use recorded; empty when unknown or revoked. */
+    /** A token accepted for a request, and the role it acts with there. */
+    public record Used(ApiToken token, Role role) {
+    }
+
+    /**
+     * The live token with this value, its last use recorded; empty when unknown, revoked, or made by a user who is
+     * now disabled. It acts with its own role, lowered to its creator's current one: a demoted admin's admin tokens
+     * act as viewer tokens (a token made by another token, with no user behind it, keeps its own role).
+     */
     @Transactional
-    public Optional<ApiToken> use(String value) {
-        Optional<ApiToken> token = ApiToken.findByHash(hash(value)).filter(t -> !t.isRevoked());
-        token.ifPresent(t -> {
+    public Optional<Used> use(String value) {
+        Optional<ApiToken> found = ApiToken.findByHash(hash(value)).filter(t -> !t.isRevoked());
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        ApiToken token = found.get();
+        User creator = token.createdBy == null ? null : User.findById(token.createdBy);
+        if (creator != null && creator.disabled) {
+            return Optional.empty();
+        }
+        Role role = creator != null && creator.role == Role.VIEWER ? Role.VIEWER : token.role;
+        found.ifPresent(t -> {
             Instant now = Instant.now();
             // one write a minute at most, however busy the automation
             if (t.lastUsedAt == null || t.lastUsedAt.isBefore(now.minus(LAST_USE_PRECISION))) {
                 t.lastUsedAt = now;
             }
         });
-        return token;
+        return Optional.of(new Used(token, role));
     }
 
     static String hash(String value) {

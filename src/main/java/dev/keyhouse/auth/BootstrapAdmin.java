@@ -3,6 +3,7 @@ package dev.keyhouse.auth;
 import java.time.Instant;
 import java.util.Optional;
 
+import dev.keyhouse.audit.Audit;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -11,17 +12,24 @@ import org.jboss.logging.Logger;
 
 /**
  * Creates the bootstrap administrator from SYSTEM_ADMIN_EMAIL / SYSTEM_ADMIN_PASSWORD on first start, and resets
- * its password when the environment's value changes: rotating that variable is how an operator recovers access.
+ * its password when the environment's value changes: rotating that variable is how an operator recovers access. A
+ * reset ends every session of the administrator issued before it (whoever held the old password is signed out) and
+ * is audited as {@code user.password-reset} by {@code system}, without the password.
  */
 @Singleton
 public class BootstrapAdmin {
 
     private static final Logger LOG = Logger.getLogger(BootstrapAdmin.class);
 
-    private final AdminConfig config;
+    /** The audit action of a reset from SYSTEM_ADMIN_PASSWORD. */
+    public static final String RESET_ACTION = "user.password-reset";
 
-    public BootstrapAdmin(AdminConfig config) {
+    private final AdminConfig config;
+    private final Audit audit;
+
+    public BootstrapAdmin(AdminConfig config, Audit audit) {
         this.config = config;
+        this.audit = audit;
     }
 
     @Transactional
@@ -49,7 +57,10 @@ public class BootstrapAdmin {
         if (!Passwords.matches(password.get(), admin.passwordHash)) {
             admin.passwordHash = Passwords.hash(password.get());
             admin.updatedAt = Instant.now();
-            LOG.infof("reset the password of %s from SYSTEM_ADMIN_PASSWORD", email);
+            Sessions.endAll(admin.id);
+            audit.record(Audit.Entry.of("system", RESET_ACTION, "user", admin.email)
+                    .detail("from SYSTEM_ADMIN_PASSWORD at start-up; every session of this user ended"));
+            LOG.infof("reset the password of %s from SYSTEM_ADMIN_PASSWORD; its sessions are ended", email);
         }
     }
 }

@@ -13,7 +13,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * A signed token says who someone was when it was issued; the database says who they are now. A disabled or
- * deleted user's still-valid token is refused, and a re-roled user gets the new role at once.
+ * deleted user's still-valid token is refused, so is a token of an ended session (its session generation is not
+ * the user's current one, see {@link Sessions}), and a re-roled user gets the new role at once.
+ *
+ * <p>The user is read in the caller's transaction when there is one ({@code joiningExisting}): authentication may
+ * run lazily inside a transactional method, and a nested new transaction would hold a second pooled connection
+ * while the first one waits.
  */
 @ApplicationScoped
 public class CurrentUserAugmentor implements SecurityIdentityAugmentor {
@@ -24,9 +29,13 @@ public class CurrentUserAugmentor implements SecurityIdentityAugmentor {
             return Uni.createFrom().item(identity);
         }
         return context.runBlocking(() -> {
-            User user = QuarkusTransaction.requiringNew().call(() -> findUser(jwt.getSubject()));
+            User user = QuarkusTransaction.joiningExisting().call(() -> findUser(jwt.getSubject()));
             if (user == null || user.disabled) {
                 throw new AuthenticationFailedException("user is disabled or no longer exists");
+            }
+            Long generation = Sessions.generationOf(jwt);
+            if (generation == null || generation != user.sessionGeneration) {
+                throw new AuthenticationFailedException("the session has ended");
             }
             return QuarkusSecurityIdentity.builder()
                     .setPrincipal(jwt)

@@ -1,10 +1,15 @@
 package dev.keyhouse.auth;
 
 import java.net.URI;
+import java.util.Optional;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import dev.keyhouse.web.SessionCookie;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -17,7 +22,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** The browser's sign-in form and sign-out; the session is a JWT in an HttpOnly, SameSite=Strict cookie. */
+/**
+ * The browser's sign-in form and sign-out; the session is a JWT in an HttpOnly, SameSite=Strict cookie, ended on
+ * the server at sign-out.
+ */
 @Path("/")
 @PermitAll
 @Produces(MediaType.TEXT_HTML)
@@ -31,9 +39,13 @@ public class LoginPage {
     }
 
     private final SignIn signIn;
+    private final SignOut signOut;
+    private final SecurityIdentity identity;
 
-    public LoginPage(SignIn signIn) {
+    public LoginPage(SignIn signIn, SignOut signOut, SecurityIdentity identity) {
         this.signIn = signIn;
+        this.signOut = signOut;
+        this.identity = identity;
     }
 
     @GET
@@ -62,11 +74,31 @@ public class LoginPage {
         return Response.status(401).entity(Templates.form(target, shownEmail, "Wrong e-mail or password.")).build();
     }
 
+    /**
+     * Signs out: clears the cookie and ends the session on the server, so a copy of the cookie stops working too.
+     * The mechanism is the user's session generation (see {@link Sessions}), so every session of the user ends,
+     * in other browsers and bearer tokens from the token endpoint included; API tokens are not sessions and stay.
+     */
     @POST
     @Path("logout")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response logout(HttpServerRequest request) {
+        sessionUser().ifPresent(signOut::endSessions);
         return Response.seeOther(URI.create("/login")).header("Set-Cookie", SessionCookie.clear(request)).build();
+    }
+
+    /** The user behind the request's session JWT; empty for anonymous, API-token or already refused callers. */
+    private Optional<Long> sessionUser() {
+        try {
+            // resolved here, outside any transaction: authentication runs its own lookup
+            if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken)) {
+                return Optional.empty();
+            }
+            return Identities.userId(identity);
+        } catch (AuthenticationFailedException e) {
+            // an ended, expired or forged session: nothing left to end, and signing out must still work
+            return Optional.empty();
+        }
     }
 
     @GET

@@ -33,12 +33,14 @@ public class SessionTokens {
         return lifetime;
     }
 
+    /** A session token for the user, carrying their current session generation (see {@link Sessions}). */
     public String issue(User user) {
         return Jwt.issuer(ISSUER)
                 .audience(AUDIENCE)
                 .subject(String.valueOf(user.id))
                 .upn(user.email)
                 .groups(Set.of(user.role.id()))
+                .claim(Sessions.GENERATION_CLAIM, user.sessionGeneration)
                 .expiresIn(lifetime)
                 .jws()
                 .keyId(keys.current().kid())

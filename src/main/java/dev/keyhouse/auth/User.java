@@ -43,6 +43,13 @@ public class User extends PanacheEntityBase {
     @Column(name = "last_sign_in_at")
     public Instant lastSignInAt;
 
+    /**
+     * The generation every session of this user's must carry (see {@link Sessions}). Read-only here: it changes only
+     * through {@link Sessions#endAll}, an atomic UPDATE, so flushing a stale entity can never write it back.
+     */
+    @Column(name = "session_generation", insertable = false, updatable = false)
+    public long sessionGeneration;
+
     public static Optional<User> findByEmail(String email) {
         return find("lower(email) = lower(?1)", email.strip()).firstResultOptional();
     }

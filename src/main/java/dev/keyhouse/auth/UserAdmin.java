@@ -59,12 +59,29 @@ public class UserAdmin {
         return user;
     }
 
-    @Transactional
+    /** Disables or enables a user, or changes their role; null leaves that attribute as it is. */
     public User update(String actor, long id, Boolean disabled, String roleName) {
+        return update(actor, id, disabled, roleName, null);
+    }
+
+    /**
+     * Disables or enables a user, changes their role or sets their password; null leaves that attribute as it is.
+     * Disabling, lowering the role and setting a password end every session of the user (see {@link Sessions});
+     * their API tokens stop working while the user is disabled and act with no more than the user's role.
+     */
+    @Transactional
+    public User update(String actor, long id, Boolean disabled, String roleName, String password) {
         User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
         FieldErrors errors = new FieldErrors();
         Role role = roleName == null ? null : role(roleName, errors);
+        if (password != null) {
+            String passwordProblem = Passwords.problem(password);
+            if (passwordProblem != null) {
+                errors.add("password", passwordProblem);
+            }
+        }
         errors.throwIfAny();
+        boolean endSessions = false;
         boolean losesAdmin = user.role == Role.ADMIN && !user.disabled
                 && (Boolean.TRUE.equals(disabled) || (role != null && role != Role.ADMIN));
         // lock the enabled administrators, so two admins disabling each other at once cannot leave none
@@ -75,12 +92,23 @@ public class UserAdmin {
         }
         if (disabled != null && disabled != user.disabled) {
             user.disabled = disabled;
+            endSessions |= disabled;
             audit.record(Audit.Entry.of(actor, disabled ? "user.disable" : "user.enable", "user", user.email));
         }
         if (role != null && role != user.role) {
             audit.record(Audit.Entry.of(actor, "user.role", "user", user.email)
                     .detail(user.role.id() + " -> " + role.id()));
+            endSessions |= user.role == Role.ADMIN;
             user.role = role;
+        }
+        if (password != null) {
+            user.passwordHash = Passwords.hash(password);
+            endSessions = true;
+            audit.record(Audit.Entry.of(actor, "user.password", "user", user.email)
+                    .detail("password set; every session of this user ended"));
+        }
+        if (endSessions) {
+            Sessions.endAll(user.id);
         }
         user.updatedAt = Instant.now();
         return user;

@@ -28,6 +28,7 @@ public class UsersPage {
     private static final Map<String, String> FLASH = Map.of(
             "user-added", "User added.",
             "user-changed", "User updated.",
+            "password-set", "Password set; every session of that user has ended.",
             "token-revoked", "API token revoked.");
 
     /** What the add-user form showed when it failed, so the admin does not type it again. */
@@ -72,19 +73,29 @@ public class UsersPage {
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response change(@PathParam("id") long id, @FormParam("action") String action,
-            @FormParam("role") String role) {
+            @FormParam("role") String role, @FormParam("password") String password) {
         try {
             switch (action == null ? "" : action) {
                 case "disable" -> admin.update(Identities.actor(identity), id, true, null);
                 case "enable" -> admin.update(Identities.actor(identity), id, false, null);
                 case "role" -> admin.update(Identities.actor(identity), id, null, role);
-                default -> new FieldErrors().add("action", "must be disable, enable or role").throwIfAny();
+                case "password" -> {
+                    admin.update(Identities.actor(identity), id, null, null, password == null ? "" : password);
+                    return done("password-set");
+                }
+                default -> new FieldErrors().add("action", "must be disable, enable, role or password").throwIfAny();
             }
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), errors, null)).build();
+            // a row's errors are shown above the add-user form, apart from that form's own fields
+            FieldErrors shown = new FieldErrors();
+            errors.errors().forEach(e -> shown.add(ROW_ERROR, e.field() + ": " + e.message()));
+            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), shown, null)).build();
         }
         return done("user-changed");
     }
+
+    /** The field name under which a change to an existing user reports its errors. */
+    static final String ROW_ERROR = "user";
 
     @POST
     @Path("tokens")

@@ -37,7 +37,12 @@ public class UsersResource {
         }
     }
 
-    public record UserChange(Boolean disabled, String role) {
+    /** A change to a user; a field left out (null) is left as it is. Setting a password ends the user's sessions. */
+    public record UserChange(Boolean disabled, String role, String password) {
+        @Override
+        public String toString() {
+            return "UserChange[" + disabled + ", " + role + (password == null ? "" : ", password") + "]";
+        }
     }
 
     public record TokenView(long id, String name, String role, String hint, Instant createdAt, Instant lastUsedAt,
@@ -86,8 +91,9 @@ public class UsersResource {
     @Path("users/{id}")
     @RolesAllowed(Role.ADMIN_NAME)
     public UserView update(@PathParam("id") long id, UserChange body) {
-        UserChange change = body == null ? new UserChange(null, null) : body;
-        return UserView.of(admin.update(Identities.actor(identity), id, change.disabled(), change.role()));
+        UserChange change = body == null ? new UserChange(null, null, null) : body;
+        return UserView.of(admin.update(Identities.actor(identity), id, change.disabled(), change.role(),
+                change.password()));
     }
 
     @GET

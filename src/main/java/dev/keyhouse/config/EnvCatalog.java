@@ -4,12 +4,14 @@ import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
 import static dev.keyhouse.config.EnvVar.Format.EMAIL;
 import static dev.keyhouse.config.EnvVar.Format.INTEGER;
+import static dev.keyhouse.config.EnvVar.Format.IPV4_ADDRESS;
 import static dev.keyhouse.config.EnvVar.Format.JWT_ALGORITHM;
 import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
 import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
 import static dev.keyhouse.config.EnvVar.Format.LOG_FORMAT;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
 import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
+import static dev.keyhouse.config.EnvVar.Format.ORIGIN_LIST;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
 import static dev.keyhouse.config.EnvVar.Format.PROVIDER_KEY;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
@@ -112,11 +114,12 @@ public final class EnvCatalog {
                     false, false, "3", INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
-                    "Browser origins, comma-separated, allowed to call the REST API cross-origin; unset allows none.",
-                    false, false, null, TEXT),
+                    "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "
+                            + "replaces the default http://localhost, 127.0.0.1 and [::1] on HTTP_PORT.",
+                    false, false, null, ORIGIN_LIST),
             new EnvVar("CORS_LAN_IP", "keyhouse.cors.lan-ip",
-                    "A LAN address whose http origin on HTTP_PORT is also allowed (for admins on the local network).",
-                    false, false, null, TEXT),
+                    "An IPv4 LAN address whose origin http://<address>:<HTTP_PORT> is allowed too (for admins on the local network).",
+                    false, false, null, IPV4_ADDRESS),
             new EnvVar("HTTP_PORT", "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",

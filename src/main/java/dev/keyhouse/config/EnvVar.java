@@ -36,7 +36,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** json (one JSON object a line, for log shippers) or text. */
         LOG_FORMAT,
         /** A provider API key: the rules of {@link dev.keyhouse.input.FieldType#SECRET}, as in the settings form. */
-        PROVIDER_KEY
+        PROVIDER_KEY,
+        /** Comma-separated browser origins, each scheme://host[:port] with http or https and no path. */
+        ORIGIN_LIST,
+        /** An IPv4 address. */
+        IPV4_ADDRESS
     }
 
     public boolean hasDefault() {

@@ -14,6 +14,7 @@ import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.KeyText;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.web.CorsOrigins;
 
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
@@ -107,6 +108,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be json or text");
             case PROVIDER_KEY -> Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
                     .map(problem -> name + " breaks the rules for an API key: " + problem);
+            case ORIGIN_LIST -> CorsOrigins.originsProblem(name, value);
+            case IPV4_ADDRESS -> CorsOrigins.lanIpProblem(name, value);
         };
     }
 

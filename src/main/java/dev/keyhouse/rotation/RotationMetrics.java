@@ -3,6 +3,7 @@ package dev.keyhouse.rotation;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -12,7 +13,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Rotation on {@code /q/metrics}: {@code keyhouse_sealed_values{key_id, status}}, the running job's
  * {@code keyhouse_rotation_job_scanned} of {@code keyhouse_rotation_job_total}, and the
- * {@code keyhouse_rotation_rewritten_total} / {@code keyhouse_rotation_failures_total} counters.
+ * {@code keyhouse_rotation_rewritten_total} / {@code keyhouse_rotation_failures_total} counters, and
+ * {@code keyhouse_rotation_batch_values} (values per committed batch: ROTATION_BATCH_SIZE at most, its count the
+ * number of transactions the jobs committed).
  */
 @ApplicationScoped
 public class RotationMetrics implements RotationWalker.Listener {
@@ -24,6 +27,7 @@ public class RotationMetrics implements RotationWalker.Listener {
     private final AtomicLong jobRunning = new AtomicLong();
     private final Counter rewritten;
     private final Counter failures;
+    private final DistributionSummary batchValues;
 
     public RotationMetrics(MeterRegistry registry) {
         sealedValues = MultiGauge.builder("keyhouse.sealed.values")
@@ -41,6 +45,9 @@ public class RotationMetrics implements RotationWalker.Listener {
                 .description("Values re-encrypted under the current key").register(registry);
         failures = Counter.builder("keyhouse.rotation.failures")
                 .description("Values a re-encryption job could not decrypt and left untouched").register(registry);
+        batchValues = DistributionSummary.builder("keyhouse.rotation.batch.values")
+                .description("Values checked per committed re-encryption batch (at most ROTATION_BATCH_SIZE)")
+                .register(registry);
     }
 
     /** Replaces the per-key gauges with the latest counts. */
@@ -61,6 +68,7 @@ public class RotationMetrics implements RotationWalker.Listener {
     @Override
     public void batchCommitted(long id, RotationWalker.Counts batch) {
         jobScanned.addAndGet(batch.scanned());
+        batchValues.record(batch.scanned());
         rewritten.increment(batch.rewritten());
         failures.increment(batch.failed());
     }

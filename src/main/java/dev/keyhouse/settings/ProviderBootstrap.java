@@ -43,6 +43,18 @@ public class ProviderBootstrap {
      *         not llm is configured: nothing is saved and start-up stops
      */
     public boolean seed() {
+        return chosen(config)
+                .map(seed -> settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), seed.key().get()))
+                .orElse(false);
+    }
+
+    /**
+     * The seed of the first variable set (non-blank), in the order OpenAI, Anthropic, DeepSeek, its key cleaned by the
+     * rules for a secret.
+     *
+     * @throws IllegalStateException naming the first variable whose value breaks those rules
+     */
+    static Optional<Seed> chosen(BootstrapConfig config) {
         Seed[] seeds = {
             new Seed("OPENAI_API_KEY", "openai", "gpt-4o-mini", config.openaiApiKey()),
             new Seed("ANTHROPIC_API_KEY", "anthropic", "claude-3-5-haiku-latest", config.anthropicApiKey()),
@@ -54,10 +66,10 @@ public class ProviderBootstrap {
                 throw new IllegalStateException(refusal(seed.variable(), key.problem()));
             }
             if (key.value() != null) {
-                return settings.bootstrapLlm(seed.variable(), seed.provider(), seed.model(), key.value());
+                return Optional.of(new Seed(seed.variable(), seed.provider(), seed.model(), Optional.of(key.value())));
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** The start-up message for a seed variable whose value breaks the rules; {@code problem} never quotes it. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -15,11 +18,13 @@ import dev.keyhouse.TestSettings;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 
 /**
  * A restart with a changed SYSTEM_ADMIN_PASSWORD resets the bootstrap administrator's password: the way an operator
- * recovers access. (The next start with the suite's usual password resets it back.)
+ * recovers access. The reset ends every session issued before it and is audited. (The next start with the suite's
+ * usual password resets it back.)
  */
 @QuarkusTest
 @TestProfile(Profiles.RotatedAdminPassword.class)
@@ -27,6 +32,8 @@ class BootstrapAdminResetTest {
 
     @Inject
     DataSource db;
+    @Inject
+    BootstrapAdmin bootstrapAdmin;
 
     @Test
     void theOldPasswordStopsWorkingAndTheNewOneWorks() {
@@ -48,6 +55,70 @@ class BootstrapAdminResetTest {
                 .singleElement().asString().startsWith("$2");
         assertThat(Rows.containing(db, Profiles.RotatedAdminPassword.NEW_PASSWORD)).isEmpty();
         assertThat(Rows.containing(db, TestSettings.ADMIN_PASSWORD)).isEmpty();
+    }
+
+    /**
+     * A session from before the reset is ended, on the page and the API, and cannot mint an API token; signing in
+     * with the new password works; the reset is audited without either password. The reset is the start-up
+     * observer a restart runs, called again after the stored password is set back to the old one: the sessions are
+     * then real ones this application issued, whichever test ran first on the database.
+     */
+    @Test
+    void aResetEndsEverySessionIssuedBeforeItAndIsAudited() throws Exception {
+        String lastEvent = Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0);
+        setStoredPassword(TestSettings.ADMIN_PASSWORD);
+        String cookie = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String bearer = Browser.bearer(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        given().auth().oauth2(bearer).get("/api/v1/users").then().statusCode(200);
+
+        bootstrapAdmin.onStart(null);
+
+        given().auth().oauth2(bearer).get("/api/v1/users").then().statusCode(401);
+        given().auth().oauth2(bearer).contentType(ContentType.JSON).body("{\"name\":\"stolen\",\"role\":\"admin\"}")
+                .post("/api/v1/tokens").then().statusCode(401);
+        given().cookie(SessionTokens.SESSION_COOKIE, cookie).get("/api/v1/users").then().statusCode(401);
+        Response page = given().cookie(SessionTokens.SESSION_COOKIE, cookie).redirects().follow(false)
+                .get("/admin/users");
+        assertThat(page.statusCode()).isEqualTo(303);
+        assertThat(page.getHeader("Location")).contains("/login?next=");
+
+        tokenRequest(TestSettings.ADMIN_PASSWORD).then().statusCode(401);
+        String after = Browser.session(TestSettings.ADMIN_EMAIL, Profiles.RotatedAdminPassword.NEW_PASSWORD);
+        given().cookie(SessionTokens.SESSION_COOKIE, after).redirects().follow(false).get("/admin/users")
+                .then().statusCode(200);
+        given().auth().oauth2(Browser.bearer(TestSettings.ADMIN_EMAIL, Profiles.RotatedAdminPassword.NEW_PASSWORD))
+                .get("/api/v1/users").then().statusCode(200);
+
+        List<String> events = Rows.column(db, "SELECT t::text FROM audit_events t WHERE id > ? AND actor = 'system' "
+                + "AND action = ? AND target = ? ORDER BY id", Long.parseLong(lastEvent), BootstrapAdmin.RESET_ACTION,
+                TestSettings.ADMIN_EMAIL);
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0)).contains("SYSTEM_ADMIN_PASSWORD")
+                .doesNotContain(Profiles.RotatedAdminPassword.NEW_PASSWORD)
+                .doesNotContain(TestSettings.ADMIN_PASSWORD);
+        assertThat(Rows.containing(db, Profiles.RotatedAdminPassword.NEW_PASSWORD)).isEmpty();
+    }
+
+    /** A start with an unchanged SYSTEM_ADMIN_PASSWORD ends no session and records nothing. */
+    @Test
+    void aStartWithTheSamePasswordEndsNothing() throws Exception {
+        String bearer = Browser.bearer(TestSettings.ADMIN_EMAIL, Profiles.RotatedAdminPassword.NEW_PASSWORD);
+        String lastEvent = Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0);
+
+        bootstrapAdmin.onStart(null);
+
+        given().auth().oauth2(bearer).get("/api/v1/users").then().statusCode(200);
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE id > ? AND action = ?",
+                Long.parseLong(lastEvent), BootstrapAdmin.RESET_ACTION)).isEmpty();
+    }
+
+    private void setStoredPassword(String password) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement update = c.prepareStatement("UPDATE users SET password_hash = ? WHERE email = ?")) {
+            update.setString(1, Passwords.hash(password));
+            update.setString(2, TestSettings.ADMIN_EMAIL);
+            assertThat(update.executeUpdate()).isOne();
+        }
     }
 
     private static io.restassured.response.Response tokenRequest(String password) {

@@ -20,6 +20,8 @@ public final class Callers {
     public static final String WRONG_ISSUER = "wrong-iss";
     public static final String DISABLED_USER = "disabled";
     public static final String REVOKED_TOKEN = "revoked";
+    /** A session the app issued, ended on the server since (here by a password change). */
+    public static final String ENDED_SESSION = "ended";
 
     private final List<Caller> all;
 
@@ -50,6 +52,9 @@ public final class Callers {
         User leaver = admin.add(actor, "leaver-" + run + "@keyhouse.test", password, Role.ADMIN_NAME);
         String leaverSession = sessions.issue(leaver);
         admin.update(actor, leaver.id, true, null);
+        User reset = admin.add(actor, "reset-" + run + "@keyhouse.test", password, Role.ADMIN_NAME);
+        String endedSession = sessions.issue(reset);
+        admin.update(actor, reset.id, null, null, password + "-changed");
 
         String viewerToken = admin.createToken(actor, viewer.id, "viewer-" + run, Role.VIEWER_NAME).value();
         String adminToken = admin.createToken(actor, secondAdmin.id, "admin-" + run, Role.ADMIN_NAME).value();
@@ -69,6 +74,7 @@ public final class Callers {
                 new Caller(UNKNOWN_KEY, Kind.REJECTED, ForgedTokens.unknownKey(secondAdmin, keys)),
                 new Caller(WRONG_ISSUER, Kind.REJECTED, ForgedTokens.wrongIssuer(secondAdmin, keys)),
                 new Caller(DISABLED_USER, Kind.REJECTED, leaverSession),
+                new Caller(ENDED_SESSION, Kind.REJECTED, endedSession),
                 new Caller(REVOKED_TOKEN, Kind.REJECTED, revoked.value())));
     }
 }

@@ -40,6 +40,7 @@ public final class ForgedTokens {
                 .subject(String.valueOf(user.id))
                 .upn(user.email)
                 .groups(Set.of(user.role.id()))
+                .claim(Sessions.GENERATION_CLAIM, user.sessionGeneration)
                 .issuedAt(Instant.now())
                 .expiresIn(Duration.ofHours(1));
     }

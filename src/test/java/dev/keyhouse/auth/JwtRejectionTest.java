@@ -53,7 +53,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.REVOKED_TOKEN})
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
     void refusedAsBearerOnTheApi(String name) {
         Caller caller = callers().named(name);
         caller.bearer(given()).get(API_ROUTE).then().statusCode(401)
@@ -64,7 +64,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void refusedAsSessionCookieOnTheApi(String name) {
         callers().named(name).cookie(given()).get(API_ROUTE).then().statusCode(401)
                 .contentType(startsWith("application/problem+json"));
@@ -72,7 +72,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void refusedAsSessionCookieOnAPageWhichDropsTheCookie(String name) {
         callers().named(name).cookie(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
                 .header("Location", containsString(SIGN_IN_REDIRECT))
@@ -83,7 +83,7 @@ class JwtRejectionTest {
     /** A page answers a refused bearer header the way it answers a refused cookie: go and sign in. */
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.REVOKED_TOKEN})
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
     void refusedAsBearerOnAPage(String name) {
         callers().named(name).bearer(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
                 .header("Location", containsString(SIGN_IN_REDIRECT));
@@ -92,7 +92,7 @@ class JwtRejectionTest {
     /** A stale cookie must not lock anyone out of signing in again. */
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER})
+            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void theSignInPageStillOpensWithARefusedCookie(String name) {
         callers().named(name).cookie(given().redirects().follow(false)).get("/login").then().statusCode(200)
                 .body(containsString("csrf-token"))

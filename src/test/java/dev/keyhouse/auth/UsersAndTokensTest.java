@@ -132,18 +132,21 @@ class UsersAndTokensTest {
     }
 
     @Test
-    void aReRoledUsersExistingTokenGetsTheNewRoleAtOnce() {
+    void aDemotionEndsTheUsersSessionsAndTheNewSessionHasTheNewRole() {
         String email = Browser.uniqueEmail("demoted");
         long id = Browser.newUser(email, "admin");
         String theirToken = Browser.bearer(email, Browser.PASSWORD);
         createToken(theirToken, "made-while-admin").then().statusCode(201);
 
         patch(Browser.adminBearer(), id, "{\"role\":\"viewer\"}").then().statusCode(200);
-        createToken(theirToken, "made-after-demotion").then().statusCode(403);
-        given().auth().oauth2(theirToken).get("/api/v1/users").then().statusCode(200);
+        createToken(theirToken, "made-after-demotion").then().statusCode(401);
+        given().auth().oauth2(theirToken).get("/api/v1/users").then().statusCode(401);
+        String asViewer = Browser.bearer(email, Browser.PASSWORD);
+        createToken(asViewer, "made-as-viewer").then().statusCode(403);
+        given().auth().oauth2(asViewer).get("/api/v1/users").then().statusCode(200);
 
         patch(Browser.adminBearer(), id, "{\"disabled\":true}").then().statusCode(200);
-        given().auth().oauth2(theirToken).get("/api/v1/users").then().statusCode(401);
+        given().auth().oauth2(asViewer).get("/api/v1/users").then().statusCode(401);
 
         assertThat(Rows.column(db, "SELECT actor || ' ' || action || ' ' || coalesce(detail, '') FROM audit_events "
                 + "WHERE target = ? ORDER BY id", email))

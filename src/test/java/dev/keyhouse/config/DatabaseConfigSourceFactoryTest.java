@@ -64,6 +64,30 @@ class DatabaseConfigSourceFactoryTest {
     }
 
     @Test
+    void postgresVariablesNameTheServerTheDatabaseAndTheUser() {
+        values.put(DatabaseConfigSourceFactory.PASSWORD, "pw");
+        values.put(DatabaseConfigSourceFactory.HOST, "db.internal");
+        values.put(DatabaseConfigSourceFactory.PORT, "6543");
+        values.put(DatabaseConfigSourceFactory.NAME, "secrets");
+        values.put(DatabaseConfigSourceFactory.USER, "keyhouse_app");
+
+        DatabaseSelection selection = DatabaseConfigSourceFactory.select(context());
+
+        assertThat(selection.url().jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:6543/secrets");
+        assertThat(selection.url().username()).isEqualTo("keyhouse_app");
+    }
+
+    @Test
+    void embeddedDatabaseDirChoosesTheDataFolder() {
+        values.put(DatabaseConfigSourceFactory.EMBEDDED_DIR, "/var/lib/keyhouse/pg");
+
+        DatabaseSelection selection = DatabaseConfigSourceFactory.select(context());
+
+        assertThat(selection.isEmbedded()).isTrue();
+        assertThat(selection.embeddedDirectory()).isEqualTo(Path.of("/var/lib/keyhouse/pg"));
+    }
+
+    @Test
     void readingTheDatasourceOutsideRunTimeNeverStartsAnything() {
         DatabaseConfigSource source = new DatabaseConfigSource(DatabaseConfigSourceFactory.select(context()));
 

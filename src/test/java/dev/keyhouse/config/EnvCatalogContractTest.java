@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -14,9 +15,58 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 
-/** The catalog, the configuration that consumes it and .env.example must name the same variables. */
+/**
+ * The catalog, the configuration that consumes it and .env.example must name the same variables, and every catalog
+ * variable must be shown to change what Keyhouse does: {@link #EFFECTS} names, for each, the test that sets it (or
+ * the property it feeds) and asserts the difference. A variable with no entry, or an entry naming a test method that
+ * does not exist, fails the build: a documented variable that does nothing is a bug.
+ */
 class EnvCatalogContractTest {
+
+    /**
+     * Catalog variable -> {@code Class#method} (under {@code dev.keyhouse}) of a test proving its effect. Keep it in
+     * catalog order; a new variable needs a line here and the test it names.
+     */
+    static final Map<String, String> EFFECTS = effects(
+            "CREDENTIAL_ENCRYPTION_KEY", "rotation.RotationTest#everyValueEndsUnderTheCurrentKeyAndStillOpensToWhatItWas",
+            "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS", "rotation.RotationRetryTest#retryingTheFailedValuesRewritesThemOnceTheirKeyIsKnown",
+            "JWT_SECRET_KEY", "auth.JwtRejectionTest#tokensTheAppIssuesCarryTheCurrentKeysKid",
+            "JWT_SECRET_KEY_PREVIOUS", "auth.JwtRejectionTest#aTokenSignedWithThePreviousKeyIsStillAccepted",
+            "JWT_ALGORITHM", "auth.Hs512SessionTest#tokensAreHs512AndOpenTheApi",
+            "JWT_EXPIRE_MINUTES", "auth.SessionLifetimeTest#bearerTokensLiveJwtExpireMinutes",
+            "SYSTEM_DATABASE_URL", "config.DatabaseConfigSourceFactoryTest#systemDatabaseUrlWinsOverPostgresVariables",
+            "POSTGRES_HOST", "config.DatabaseConfigSourceFactoryTest#postgresVariablesNameTheServerTheDatabaseAndTheUser",
+            "POSTGRES_PORT", "config.DatabaseConfigSourceFactoryTest#postgresVariablesNameTheServerTheDatabaseAndTheUser",
+            "POSTGRES_DB", "config.DatabaseConfigSourceFactoryTest#postgresVariablesNameTheServerTheDatabaseAndTheUser",
+            "POSTGRES_USER", "config.DatabaseConfigSourceFactoryTest#postgresVariablesNameTheServerTheDatabaseAndTheUser",
+            "POSTGRES_PASSWORD", "config.DatabaseConfigSourceFactoryTest#postgresPasswordSelectsTheDsn",
+            "EMBEDDED_DATABASE_DIR", "config.DatabaseConfigSourceFactoryTest#embeddedDatabaseDirChoosesTheDataFolder",
+            "SYSTEM_ADMIN_EMAIL", "auth.BootstrapAdminResetTest#theBootstrapPasswordIsStoredOnlyAsBcrypt",
+            "SYSTEM_ADMIN_PASSWORD", "auth.BootstrapAdminResetTest#theOldPasswordStopsWorkingAndTheNewOneWorks",
+            "PROVISIONER_INTERNAL_TOKEN", "settings.RuntimeConfigTest#onlyTheProvisionerTokenOpensIt",
+            "OPENAI_API_KEY", "settings.ProviderBootstrapTest#replicasStartingTogetherSeedAnUnconfiguredLlmOnceAndAuditItWithoutTheValue",
+            "ANTHROPIC_API_KEY", "settings.ProviderSeedTest#anthropicApiKeySeedsAnAnthropicSetting",
+            "DEEPSEEK_API_KEY", "settings.ProviderSeedTest#deepseekApiKeySeedsADeepseekSetting",
+            "ROTATION_BATCH_SIZE", "rotation.RotationTest#metricsShowValuesPerKeyAndWhatTheJobsDid",
+            "RESTART_CONCURRENCY", "runtimes.RestartCrashIT#aCrashBetweenTheSaveAndTheRestartsStillRestartsEveryTarget",
+            "RESTART_TIMEOUT_SECONDS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
+            "RESTART_ATTEMPTS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
+            "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
+            "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
+            "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
+            "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
+            "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine");
+
+    private static Map<String, String> effects(String... variablesAndTests) {
+        Map<String, String> effects = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < variablesAndTests.length; i += 2) {
+            assertThat(effects.put(variablesAndTests[i], variablesAndTests[i + 1]))
+                    .as("%s is listed twice in EFFECTS", variablesAndTests[i]).isNull();
+        }
+        return effects;
+    }
 
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([^}]*))?}");
     private static final Pattern EXAMPLE_LINE = Pattern.compile("^([A-Z][A-Z0-9_]*)=(.*)$");
@@ -87,6 +137,32 @@ class EnvCatalogContractTest {
                 assertThat(shown).as("%s in .env.example shows the default", variable.name())
                         .isEqualTo(variable.defaultValue());
             }
+        }
+    }
+
+    @Test
+    void everyCatalogVariableHasATestProvingItsEffect() {
+        assertThat(new TreeSet<>(EFFECTS.keySet()))
+                .as("variables in EnvCatalogContractTest.EFFECTS: every catalog variable needs the test proving it "
+                        + "changes what Keyhouse does (or, if it truly does nothing, leave the catalog)")
+                .isEqualTo(catalogNames());
+    }
+
+    @Test
+    void eachTestNamedInTheTableExists() {
+        for (Map.Entry<String, String> effect : EFFECTS.entrySet()) {
+            String[] parts = effect.getValue().split("#");
+            assertThat(parts).as("%s: Class#method", effect.getKey()).hasSize(2);
+            Class<?> type;
+            try {
+                type = Class.forName("dev.keyhouse." + parts[0]);
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError(effect.getKey() + ": no test class dev.keyhouse." + parts[0], e);
+            }
+            boolean found = Arrays.stream(type.getDeclaredMethods())
+                    .filter(m -> m.getName().equals(parts[1]))
+                    .anyMatch(m -> m.isAnnotationPresent(Test.class) || m.isAnnotationPresent(ParameterizedTest.class));
+            assertThat(found).as("%s: %s has a @Test method %s", effect.getKey(), type.getName(), parts[1]).isTrue();
         }
     }
 

@@ -165,4 +165,28 @@ class StartupCheckTest {
                 "RESTART_TIMEOUT_SECONDS must be a positive whole number",
                 "RESTART_ATTEMPTS must be a positive whole number");
     }
+
+    @Test
+    void corsOriginsAndTheLanIpAreCheckedByNameWithoutTheirValues() {
+        Map<String, String> env = validEnv();
+        env.put("CORS_ORIGINS", "https://admin.example.com, http://localhost:3000,HTTP://Dev.Example:8443");
+        env.put("CORS_LAN_IP", "192.168.1.20");
+        assertThat(problems(env, true)).isEmpty();
+
+        env.put("CORS_ORIGINS", "https://admin.example.com/app,ftp://files.example,admin.example.com,https://ok.example");
+        env.put("CORS_LAN_IP", "192.168.1.300");
+        List<String> problems = problems(env, true);
+        assertThat(problems).containsExactly(
+                "CORS_ORIGINS entries 1, 2, 3 are not origins: each comma-separated entry must be scheme://host[:port]"
+                        + " with http or https and no path, e.g. https://admin.example.com",
+                "CORS_LAN_IP must be an IPv4 address such as 192.168.1.20 (any other origin goes in CORS_ORIGINS)");
+        assertThat(String.join("\n", problems)).doesNotContain("files.example", "/app", "192.168.1.300");
+
+        env.put("CORS_ORIGINS", "*");
+        env.remove("CORS_LAN_IP");
+        assertThat(problems(env, true)).singleElement().asString()
+                .startsWith("CORS_ORIGINS entry 1 is a wildcard or pattern");
+        env.put("CORS_ORIGINS", "https://a.example,,https://b.example");
+        assertThat(problems(env, true)).singleElement().asString().startsWith("CORS_ORIGINS entry 2 is not an origin");
+    }
 }

@@ -364,6 +364,12 @@ class RotationTest {
         assertThat(metric(metrics, "keyhouse_rotation_failures_total"))
                 .isEqualTo(Long.parseLong(Rows.column(db, "SELECT sum(failed) FROM rotation_jobs").get(0)))
                 .isGreaterThanOrEqualTo(4);
+        // ROTATION_BATCH_SIZE (7 here, 500 by default): each committed transaction checked 7 values at most
+        long batches = metric(metrics, "keyhouse_rotation_batch_values_count");
+        long batchedValues = metric(metrics, "keyhouse_rotation_batch_values_sum");
+        assertThat(batchedValues).isGreaterThanOrEqualTo(5000);
+        assertThat(batches).as("batches of at most ROTATION_BATCH_SIZE values")
+                .isGreaterThanOrEqualTo((batchedValues + Profiles.ROTATION_BATCH_SIZE - 1) / Profiles.ROTATION_BATCH_SIZE);
         assertThat(metric(metrics, "keyhouse_rotation_job_running")).isZero();
         assertThat(metric(metrics, "keyhouse_rotation_job_scanned")).isEqualTo(metric(metrics, "keyhouse_rotation_job_total"));
     }

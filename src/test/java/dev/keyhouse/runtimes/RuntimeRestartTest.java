@@ -149,7 +149,8 @@ class RuntimeRestartTest {
         assertThat(result(run, "healthy-" + tag, "state")).isEqualTo("restarted");
         assertThat(result(run, "healthy-" + tag, "attempts")).isEqualTo(1);
         assertThat(result(run, "failing-" + tag, "state")).isEqualTo("failed");
-        assertThat(result(run, "failing-" + tag, "attempts")).as("retried up to RESTART_ATTEMPTS").isEqualTo(3);
+        assertThat(result(run, "failing-" + tag, "attempts")).as("retried up to RESTART_ATTEMPTS")
+                .isEqualTo(Profiles.FastRestarts.ATTEMPTS);
         String error = (String) result(run, "failing-" + tag, "error");
         assertThat(error).contains("exited with code 3").contains("giving up").contains(SecretMask.MASK)
                 .doesNotContain(key);

@@ -104,7 +104,8 @@ class SecurityHeadersTest {
         assertThat(csp).doesNotContain("unsafe-inline", "unsafe-eval").contains("frame-ancestors 'none'")
                 .contains("object-src 'none'");
         assertThat(response.getHeader("X-Frame-Options")).isEqualTo("DENY");
-        assertThat(response.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
+        // same-origin: other origins get no referrer, and the pages' own POSTs carry their real Origin for CORS
+        assertThat(response.getHeader("Referrer-Policy")).isEqualTo("same-origin");
         assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     }
 
