@@ -14,7 +14,9 @@ import org.jboss.logging.Logger;
  * Creates the bootstrap administrator from SYSTEM_ADMIN_EMAIL / SYSTEM_ADMIN_PASSWORD on first start, and resets
  * its password when the environment's value changes: rotating that variable is how an operator recovers access. A
  * reset ends every session of the administrator issued before it (whoever held the old password is signed out) and
- * is audited as {@code user.password-reset} by {@code system}, without the password.
+ * is audited as {@code user.password-reset} by {@code system}, without the password. The reset is the recovery from a
+ * lost or stolen password: it ends every session of the account and revokes every API token the account made (a
+ * stolen session could have minted one).
  */
 @Singleton
 public class BootstrapAdmin {
@@ -58,9 +60,14 @@ public class BootstrapAdmin {
             admin.passwordHash = Passwords.hash(password.get());
             admin.updatedAt = Instant.now();
             Sessions.endAll(admin.id);
+            // the documented recovery: whatever a stolen session minted must stop working too
+            long revoked = ApiToken.update("revokedAt = ?1 where createdBy = ?2 and revokedAt is null", Instant.now(),
+                    admin.id);
             audit.record(Audit.Entry.of("system", RESET_ACTION, "user", admin.email)
-                    .detail("from SYSTEM_ADMIN_PASSWORD at start-up; every session of this user ended"));
-            LOG.infof("reset the password of %s from SYSTEM_ADMIN_PASSWORD; its sessions are ended", email);
+                    .detail("from SYSTEM_ADMIN_PASSWORD at start-up; every session of this user ended, " + revoked
+                            + " API token(s) it made revoked"));
+            LOG.infof("reset the password of %s from SYSTEM_ADMIN_PASSWORD; its sessions are ended and %d API token(s)"
+                    + " it made revoked", email, revoked);
         }
     }
 }

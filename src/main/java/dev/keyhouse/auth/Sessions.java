@@ -16,7 +16,8 @@ import jakarta.json.JsonString;
  *
  * <p>API tokens ({@code kh_...}) are not sessions: they are named credentials for automation, listed and revoked on
  * the Users page, and outlive a password change. They die with their creator's account while it is disabled, and
- * act with no more than their creator's current role (see {@link ApiTokens#use}).
+ * act with no more than their creator's current role (see {@link ApiTokens#use}). The bootstrap reset, the recovery
+ * from a lost or stolen password, revokes them ({@link BootstrapAdmin}).
  */
 public final class Sessions {
 

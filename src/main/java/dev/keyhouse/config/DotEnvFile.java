@@ -39,8 +39,11 @@ public final class DotEnvFile {
 
     /** The whole reading: values and findings by line (none when there is no file). */
     public EnvFileDialect.Parsed parse() {
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             return new EnvFileDialect.Parsed(Map.of(), java.util.List.of());
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalStateException(path + " is not a regular file: make it one, or remove it");
         }
         try {
             byte[] bytes = Files.readAllBytes(path);

@@ -41,7 +41,9 @@ public final class EnvFileDialect {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/]{64}");
-    private static final Pattern BASE64_REST = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
+    private static final Pattern BASE64_REST = Pattern.compile("[A-Za-z0-9+/]+={0,2}");
+    /** An upper-case name with an empty value: an assignment, not the tail of a wrapped key. */
+    private static final Pattern EMPTY_ASSIGNMENT = Pattern.compile("[A-Z_][A-Z0-9_]*=");
     private static final String BOM = "\uFEFF";
     private static final String EXPORT = "export ";
 
@@ -93,7 +95,9 @@ public final class EnvFileDialect {
                 }
             }
             String text = line.stripLeading();
-            boolean continuation = afterWrappedBase64 && BASE64_REST.matcher(text.strip()).matches();
+            String stripped = text.strip();
+            boolean continuation = afterWrappedBase64 && BASE64_REST.matcher(stripped).matches()
+                    && !EMPTY_ASSIGNMENT.matcher(stripped).matches();
             afterWrappedBase64 = false;
             if (continuation) {
                 // openssl's 64-character lines: the rest of the value above, which must not be read as NAME=value

@@ -18,8 +18,17 @@ public final class KeyhouseMain {
     private static final String PACKAGED_APP_CLASS_LOADER = "io.quarkus.bootstrap.runner.RunnerClassLoader";
 
     public static void main(String... args) {
-        EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
+        EnvFileDialect.Parsed dotEnv;
+        try {
+            dotEnv = DotEnvFile.inWorkingDirectory().parse();
+        } catch (IllegalStateException e) {
+            // not UTF-8, unreadable: one message, as for any other configuration problem
+            System.err.println(StartupCheck.message(List.of(e.getMessage())));
+            System.exit(EXIT_CONFIGURATION);
+            return;
+        }
         dotEnv.warnings().forEach(w -> System.err.println("Keyhouse: warning: .env " + w));
+        StartupCheck.dotEnvUnknownNames(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
         EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values());
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(new StartupCheck(environment::explicit).problems(isProduction()));

@@ -58,6 +58,19 @@ public final class StartupCheck {
         return problems;
     }
 
+    /**
+     * Warnings for {@code .env} names Keyhouse does not read: a name of another case than the catalog's (which a
+     * shell, systemd and Compose take for another variable, and so does Keyhouse) or not in the catalog at all.
+     */
+    public static List<String> dotEnvUnknownNames(EnvFileDialect.Parsed dotEnv) {
+        return dotEnv.values().keySet().stream().filter(name -> EnvCatalog.find(name).isEmpty())
+                .map(name -> ".env sets " + name + ", which Keyhouse does not read" + EnvCatalog.all().stream()
+                        .filter(v -> v.name().equalsIgnoreCase(name)).findFirst()
+                        .map(v -> " (names are case-sensitive: did you mean " + v.name() + "?)")
+                        .orElse(" (see .env.example)"))
+                .toList();
+    }
+
     /** One problem per {@code .env} line the env-file dialect refuses, naming the line, never its value. */
     public static List<String> dotEnvProblems(EnvFileDialect.Parsed dotEnv) {
         return dotEnv.refused().stream().map(f -> ".env " + f).toList();
@@ -107,6 +120,10 @@ public final class StartupCheck {
             case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
                     : Optional.of(name + " must be json or text");
             case PROVIDER_KEY -> Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
+                    .or(() -> value.strip().length() > dev.keyhouse.settings.SettingField.API_KEY.maxLength()
+                            ? Optional.of("it is longer than " + dev.keyhouse.settings.SettingField.API_KEY.maxLength()
+                                    + " characters")
+                            : Optional.empty())
                     .map(problem -> name + " breaks the rules for an API key: " + problem);
             case ORIGIN_LIST -> CorsOrigins.originsProblem(name, value);
             case IPV4_ADDRESS -> CorsOrigins.lanIpProblem(name, value);

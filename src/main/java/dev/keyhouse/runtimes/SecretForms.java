@@ -18,7 +18,9 @@ import dev.keyhouse.config.EnvFileDialect;
  * <li>as is;</li>
  * <li>as an env-file line holds it between double quotes ({@link EnvFileDialect#escapeDoubleQuoted});</li>
  * <li>JSON-escaped (RFC 8259 §7) as Jackson writes it, and with every non-ASCII character as {@code \}{@code uXXXX}
- * in either case of hex, as other serialisers do (Python's {@code json.dumps}, for one);</li>
+ * in either case of hex, as other serialisers do (Python's {@code json.dumps}, for one), and with {@code /} as
+ * {@code \/};</li>
+ * <li>each of those HTML-escaped, as a page shows it ({@code &amp;quot;} or {@code &amp;#34;} for a quote);</li>
  * <li>percent-encoded (RFC 3986 §2.1, either case of hex) and form-encoded ({@code +} for a space, as
  * {@code application/x-www-form-urlencoded});</li>
  * <li>base64 and base64url (RFC 4648 §4, §5), padded and not, and the run of characters that encodes the value
@@ -40,6 +42,15 @@ public final class SecretForms {
         forms.add(json);
         forms.add(asciiJson(json, false));
         forms.add(asciiJson(json, true));
+        for (String escaped : java.util.List.copyOf(forms)) {
+            // JSON may escape a solidus (RFC 8259 §7: \/), as PHP's json_encode does
+            forms.add(escaped.replace("/", "\\/"));
+        }
+        for (String escaped : java.util.List.copyOf(forms)) {
+            // as a page shows it: HTML-escaped, with the entities escapers use for quotes
+            forms.add(html(escaped, "&quot;", "&#39;"));
+            forms.add(html(escaped, "&#34;", "&#x27;"));
+        }
         String form = URLEncoder.encode(value, StandardCharsets.UTF_8);
         forms.add(form);
         forms.add(lowerHexEscapes(form));
@@ -66,6 +77,11 @@ public final class SecretForms {
         int first = (8 * offset + 5) / 6;
         int end = 8 * (offset + bytes.length) / 6;
         return end > first ? encoded.substring(first, end) : "";
+    }
+
+    private static String html(String text, String quote, String apostrophe) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", quote)
+                .replace("'", apostrophe);
     }
 
     private static String asciiJson(String json, boolean upper) {

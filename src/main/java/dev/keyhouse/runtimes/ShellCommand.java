@@ -47,7 +47,7 @@ final class ShellCommand {
         builder.redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();
-        Tail tail = new Tail(process.getInputStream());
+        Tail tail = new Tail(process.getInputStream(), secrets);
         Thread reader = new Thread(tail, "restart-command-output");
         reader.setDaemon(true);
         reader.start();
@@ -81,13 +81,17 @@ final class ShellCommand {
         }
     }
 
-    /** The last {@link #TAIL_LINES} lines of a stream, each cut to {@link #MAX_LINE} characters. */
+    /** The last {@link #TAIL_LINES} lines of a stream, each masked, then cut to {@link #MAX_LINE} characters. */
     private static final class Tail implements Runnable {
+        /** How much of one line is read before it is masked and cut: more than any secret in any of its forms. */
+        private static final int READ_LINE = 64 * 1024;
         private final InputStream in;
+        private final java.util.Collection<String> secrets;
         private final Deque<String> lines = new ArrayDeque<>();
 
-        Tail(InputStream in) {
+        Tail(InputStream in, java.util.Collection<String> secrets) {
             this.in = in;
+            this.secrets = secrets;
         }
 
         @Override
@@ -99,7 +103,7 @@ final class ShellCommand {
                     if (c == '\n') {
                         add(line.toString());
                         line.setLength(0);
-                    } else if (line.length() < MAX_LINE) {
+                    } else if (line.length() < READ_LINE) {
                         line.append((char) c);
                     }
                 }
@@ -111,8 +115,10 @@ final class ShellCommand {
             }
         }
 
+        /** Masked whole, then cut: a cut first could leave the start of a secret that no longer matches whole. */
         private synchronized void add(String line) {
-            lines.addLast(line);
+            String masked = SecretMask.mask(line, secrets);
+            lines.addLast(masked.length() > MAX_LINE ? masked.substring(0, MAX_LINE) : masked);
             if (lines.size() > TAIL_LINES) {
                 lines.removeFirst();
             }

@@ -70,9 +70,15 @@ class BootstrapAdminResetTest {
         String cookie = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         String bearer = Browser.bearer(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         given().auth().oauth2(bearer).get("/api/v1/users").then().statusCode(200);
+        // what a stolen session could mint before the recovery
+        String minted = given().auth().oauth2(bearer).contentType(ContentType.JSON)
+                .body("{\"name\":\"minted-before-reset\",\"role\":\"admin\"}").post("/api/v1/tokens")
+                .then().statusCode(201).extract().path("token");
+        given().auth().oauth2(minted).get("/api/v1/users").then().statusCode(200);
 
         bootstrapAdmin.onStart(null);
 
+        given().auth().oauth2(minted).get("/api/v1/users").then().statusCode(401);
         given().auth().oauth2(bearer).get("/api/v1/users").then().statusCode(401);
         given().auth().oauth2(bearer).contentType(ContentType.JSON).body("{\"name\":\"stolen\",\"role\":\"admin\"}")
                 .post("/api/v1/tokens").then().statusCode(401);

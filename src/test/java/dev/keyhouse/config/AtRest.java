@@ -25,6 +25,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
+import dev.keyhouse.runtimes.SecretForms;
+
 /**
  * What a database server really holds, for tests that prove no plaintext secret is at rest: its raw storage (every file
  * under the data directory after a {@code CHECKPOINT}: table and index files with their dead tuples, the WAL in
@@ -34,9 +36,14 @@ import org.postgresql.copy.CopyManager;
  * ({@link EmbeddedDatabase#SUPERUSER}, trusted on loopback; {@code CHECKPOINT}, {@code SHOW data_directory} and a
  * dump of tables whatever their owner need it).
  *
- * <p>The raw search reads bytes as they lie on disk, so it finds a value PostgreSQL stores inline (short text, jsonb
- * strings, bytea) but not one it compressed (values over about 2 kB, TOASTed with pglz or lz4); the logical dump
- * covers those, decompressed.
+ * <p>The raw search reads bytes as they lie on disk. Two things could hide a value from it, and {@link #prepare()}
+ * (run before the values are written) rules both out: PostgreSQL compresses values of about 2 kB and more (pglz or
+ * lz4, a control byte every 8 bytes), so every column that can hold text or bytes is set to {@code STORAGE EXTERNAL}
+ * (out of line, never compressed; kept in the row up to 8 kB), and each value is also searched by halves (see
+ * {@link #needles}); and a checkpoint recycles old WAL segments, so {@code wal_keep_size} keeps them.
+ * Unlogged and temporary tables never reach the WAL or, before a shutdown, the disk: {@link #volatileTables()} lists
+ * them, and a leak test asserts there are none. Each value is searched in every form {@link SecretForms} knows (as
+ * is, JSON- and env-escaped, URL-encoded, base64), and in the dump also as COPY's text format escapes it.
  */
 public final class AtRest {
 
@@ -77,16 +84,94 @@ public final class AtRest {
     }
 
     /**
-     * Every (value, file) pair where a file under {@code dataDirectory} holds a value's UTF-8 bytes. Files that vanish
+     * Makes what is written from now on searchable on disk: no column of the application's tables compresses its
+     * values, and the server keeps {@code 4GB} of WAL however often it checkpoints. Call before writing what the
+     * search looks for. Idempotent.
+     */
+    public static void prepare() {
+        try (Connection c = superuser(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET wal_keep_size = '4GB'");
+            s.execute("SELECT pg_reload_conf()");
+            List<String> alters = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("SELECT format('ALTER TABLE %I.%I SET (toast_tuple_target = 8160)', "
+                    + "n.nspname, t.relname) FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
+                    + "WHERE t.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    + "AND n.nspname NOT LIKE 'pg_toast%' UNION ALL "
+                    + "SELECT format('ALTER TABLE %I.%I ALTER COLUMN %I SET STORAGE EXTERNAL', "
+                    + "n.nspname, t.relname, a.attname) FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid "
+                    + "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND a.attnum > 0 "
+                    + "AND NOT a.attisdropped AND a.attstorage IN ('x', 'm') "
+                    + "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'")) {
+                while (r.next()) {
+                    alters.add(r.getString(1));
+                }
+            }
+            for (String alter : alters) {
+                s.execute(alter);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("preparing the database for the at-rest search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Unlogged and temporary tables (never in the WAL, not on disk before a shutdown), as {@code schema.table}. */
+    public static List<String> volatileTables() {
+        List<String> tables = new ArrayList<>();
+        try (Connection c = superuser(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT format('%I.%I', n.nspname, t.relname) FROM pg_class t "
+                        + "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' "
+                        + "AND t.relpersistence IN ('u', 't') ORDER BY 1")) {
+            while (r.next()) {
+                tables.add(r.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return tables;
+    }
+
+    /**
+     * Every value in every form {@link SecretForms} knows, as UTF-8 bytes, named {@code "<name>"} for the value as is
+     * and {@code "<name> as <form>"} otherwise. A value whose name ends in {@code (bytes)} stands for raw bytes, one
+     * char per byte (ISO-8859-1), and is searched as those bytes alone.
+     */
+    public static Map<String, byte[]> needles(Map<String, String> values) {
+        Map<String, byte[]> needles = new LinkedHashMap<>();
+        values.forEach((name, value) -> {
+            if (name.endsWith("(bytes)")) {
+                withHalves(needles, name, value.getBytes(StandardCharsets.ISO_8859_1));
+                return;
+            }
+            for (String form : SecretForms.of(value, Math.min(8, value.length()))) {
+                withHalves(needles, form.equals(value) ? name : name + " as " + form, form.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        return needles;
+    }
+
+    /**
+     * The bytes, and for 16 bytes or more each half too: PostgreSQL cuts a value stored out of line into TOAST chunks
+     * of about 2 kB, and the WAL puts a page header every 8 kB, so a value can lie on disk in two pieces; wherever the
+     * cut falls, one half is whole on one side of it.
+     */
+    private static void withHalves(Map<String, byte[]> needles, String name, byte[] bytes) {
+        needles.put(name, bytes);
+        if (bytes.length >= 16) {
+            needles.put(name + " (first half)", java.util.Arrays.copyOfRange(bytes, 0, bytes.length / 2));
+            needles.put(name + " (second half)", java.util.Arrays.copyOfRange(bytes, bytes.length / 2, bytes.length));
+        }
+    }
+
+    /**
+     * Every (value, file) pair where a file under {@code dataDirectory} holds a value in any of its {@link #needles}. Files that vanish
      * while the search runs (temporary files, recycled WAL segments) are passed over.
      *
-     * @param values name → value; each is searched as UTF-8 bytes
+     * @param values name → value (see {@link #needles} for names ending in {@code (bytes)})
      */
     public static List<Hit> searchFiles(Path dataDirectory, Map<String, String> values) {
         Map<String, String> needles = new LinkedHashMap<>();
         // a Latin-1 view of the bytes keeps every byte one char, so String.indexOf searches bytes
-        values.forEach((name, value) -> needles.put(name,
-                new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)));
+        needles(values).forEach((name, bytes) -> needles.put(name, new String(bytes, StandardCharsets.ISO_8859_1)));
         List<Hit> hits = new ArrayList<>();
         for (Path file : files(dataDirectory)) {
             String bytes;
@@ -109,10 +194,15 @@ public final class AtRest {
 
     /** Every regular file under the directory, in a stable order. */
     public static List<Path> files(Path directory) {
-        try (Stream<Path> walk = Files.walk(directory)) {
-            return walk.filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + directory, e);
+        for (int attempt = 1;; attempt++) {
+            try (Stream<Path> walk = Files.walk(directory)) {
+                return walk.filter(Files::isRegularFile).sorted().toList();
+            } catch (IOException | UncheckedIOException e) {
+                // a temporary folder of the server's that vanished while it was walked: walk again
+                if (attempt == 3) {
+                    throw new IllegalStateException("cannot list " + directory + ": " + e.getMessage(), e);
+                }
+            }
         }
     }
 
@@ -150,18 +240,27 @@ public final class AtRest {
         return out.toString();
     }
 
-    /** Every value's occurrences in a dump: as text, and as the {@code \x…} hex COPY writes for bytea. */
+    /**
+     * Every value's occurrences in a dump, in each of its {@link #needles} forms: as COPY's text format writes it
+     * ({@code \\} before a backslash, {@code \t}, {@code \n}, {@code \r} for tab and line breaks), and as the
+     * {@code \x…} hex COPY writes for bytea.
+     */
     public static List<Hit> searchDump(String dump, Map<String, String> values) {
         List<Hit> hits = new ArrayList<>();
-        values.forEach((name, value) -> {
-            if (dump.contains(value)) {
+        needles(values).forEach((name, bytes) -> {
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            if (dump.contains(copyEscaped(text))) {
                 hits.add(new Hit(name, "COPY dump (text)"));
             }
-            if (dump.contains(HexFormat.of().formatHex(value.getBytes(StandardCharsets.UTF_8)))) {
+            if (dump.contains(HexFormat.of().formatHex(bytes))) {
                 hits.add(new Hit(name, "COPY dump (bytea hex)"));
             }
         });
         return hits;
+    }
+
+    private static String copyEscaped(String text) {
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     /** A connection of its own (not from the application's pool) as the embedded server's superuser. */

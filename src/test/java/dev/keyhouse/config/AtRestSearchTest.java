@@ -57,13 +57,51 @@ class AtRestSearchTest {
 
             String dump = AtRest.copyDump();
             assertThat(dump).as("the dump lists the probe table").contains("-- public." + table + "\n");
-            assertThat(AtRest.searchDump(dump, Map.of("overwritten", overwritten, "live", live, "bytea", bytes)))
-                    .as("the dump has the live row as the server serialises it, bytea as hex; not the dead tuple")
-                    .containsExactlyInAnyOrder(new AtRest.Hit("live", "COPY dump (text)"),
-                            new AtRest.Hit("bytea", "COPY dump (bytea hex)"));
+            List<AtRest.Hit> dumped = AtRest.searchDump(dump, Map.of("overwritten", overwritten, "live", live,
+                    "bytea", bytes));
+            assertThat(dumped).as("the dump has the live row as the server serialises it, bytea as hex")
+                    .contains(new AtRest.Hit("live", "COPY dump (text)"), new AtRest.Hit("bytea", "COPY dump (bytea hex)"));
+            assertThat(dumped).as("not the dead tuple").noneMatch(hit -> hit.name().startsWith("overwritten"));
         } finally {
             execute("DROP TABLE " + table);
         }
+    }
+
+    /**
+     * A compressible value of 6 kB, which PostgreSQL would compress (a control byte every 8 bytes, invisible to a byte
+     * search): after {@link AtRest#prepare()} it is stored as is, so once deleted it is still found on disk.
+     */
+    @Test
+    void aLongCompressibleValueWrittenAfterPrepareIsFoundOnDiskOnceDeleted() throws SQLException {
+        String table = "at_rest_long_" + UUID.randomUUID().toString().substring(0, 8);
+        String marker = "ATREST-long-" + UUID.randomUUID();
+        execute("CREATE TABLE " + table + " (id int PRIMARY KEY, detail text, doc jsonb)");
+        try {
+            AtRest.prepare();
+            String padded = "x".repeat(3000) + marker + "y".repeat(3000);
+            execute("INSERT INTO " + table + " VALUES (1, ?, jsonb_build_object('k', ?::text))", padded, padded);
+            execute("DELETE FROM " + table);
+            assertThat(Rows.column(db, "SELECT count(*) FROM " + table)).containsExactly("0");
+
+            List<AtRest.Hit> hits = AtRest.searchFiles(AtRest.checkpointedDataDirectory(), Map.of("marker", marker));
+            assertThat(hits).as("the deleted long value, uncompressed, on disk (TOAST table or WAL)")
+                    .anyMatch(hit -> hit.name().equals("marker"));
+            assertThat(hits).as("and in the WAL").anyMatch(hit -> hit.where().startsWith("pg_wal/"));
+        } finally {
+            execute("DROP TABLE " + table);
+        }
+    }
+
+    @Test
+    void valuesAreSearchedInTheFormsKeyhouseWritesThemIn() {
+        String secret = "ATREST-form\\" + UUID.randomUUID();
+        String dump = "-- public.t\n1\t" + java.util.Base64.getEncoder().encodeToString(
+                ("user:" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n2\t"
+                + secret.replace("\\", "\\\\") + "\n";
+        assertThat(AtRest.searchDump(dump, Map.of("secret", secret)))
+                .as("as COPY escapes a backslash, and base64 inside a longer base64 text")
+                .anySatisfy(hit -> assertThat(hit).isEqualTo(new AtRest.Hit("secret", "COPY dump (text)")))
+                .anySatisfy(hit -> assertThat(hit.name()).startsWith("secret as "));
     }
 
     private void execute(String sql, Object... parameters) throws SQLException {

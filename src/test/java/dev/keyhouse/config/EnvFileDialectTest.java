@@ -92,6 +92,27 @@ public class EnvFileDialectTest {
         assertThat(parsed.values()).doesNotContainKey("B".repeat(22));
     }
 
+    /** A 64-character value (openssl rand -hex 32, an HS384 key) then a blank line, the end, or an empty assignment. */
+    @Test
+    void aSixtyFourCharacterValueIsNotTakenForAWrappedKey() {
+        String hex = "0123456789abcdef".repeat(4);
+        String hs384 = "A".repeat(63) + "=";
+        for (String file : List.of("PROVISIONER_INTERNAL_TOKEN=" + hex + "\n\n# next\nLOG_LEVEL=INFO\n",
+                "JWT_SECRET_KEY=" + hs384 + "\n", "JWT_SECRET_KEY=" + hs384, "JWT_SECRET_KEY=" + "B".repeat(64)
+                        + "\nCORS_LAN_IP=\n")) {
+            EnvFileDialect.Parsed parsed = EnvFileDialect.parse(file);
+            assertThat(parsed.findings()).as(file).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownAndWrongCaseNamesAreNamedAsNotRead() {
+        EnvFileDialect.Parsed parsed = EnvFileDialect.parse("http_port=18999\nMY_OWN=1\nHTTP_PORT=8080\n");
+        assertThat(StartupCheck.dotEnvUnknownNames(parsed)).containsExactly(
+                ".env sets http_port, which Keyhouse does not read (names are case-sensitive: did you mean HTTP_PORT?)",
+                ".env sets MY_OWN, which Keyhouse does not read (see .env.example)");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"K=a b", "K=abc # comment", "K= leading", "K =v", "K$=v", "1K=v", "; systemd comment",
             "K=$HOME", "K=`id`", "K=\"a$b\"", "K=\"unterminated", "K='x'y", "K=\"a\\nb\"", "K='a\\\\b'", "just-words",

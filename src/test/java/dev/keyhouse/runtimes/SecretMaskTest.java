@@ -45,6 +45,9 @@ class SecretMaskTest {
             texts.add("data: {\"key\": \"" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\"}");
         }
         texts.add(Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8)));
+        texts.add("{\"k\": \"" + JSON.writeValueAsString(secret).replace("/", "\\/") + "\"}");
+        texts.add("<td>" + secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&quot;").replace("'", "&#39;") + "</td>");
 
         for (String text : texts) {
             String masked = SecretMask.mask(text, List.of(secret));
@@ -62,6 +65,16 @@ class SecretMaskTest {
         String file = EnvironmentFile.render(order(secret));
         assertThat(SecretMask.mask(file, List.of(secret))).containsPattern("\nTTS_API_KEY=([\"']?)"
                 + java.util.regex.Pattern.quote(SecretMask.MASK) + "\\1\n");
+    }
+
+    /** A secret past the 500 characters a line of command output keeps is masked before the line is cut. */
+    @org.junit.jupiter.api.Test
+    void aSecretAtTheCutOfALongOutputLineLeavesNoPiece() throws Exception {
+        String secret = "sk-cut-at-the-edge-0123456789abcdef";
+        String command = "printf '%480s%s tail\\n' '' '" + secret + "'; exit 3";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run(command, Map.of(), List.of(secret)))
+                .satisfies(e -> assertThat(e.getMessage()).contains(SecretMask.MASK.substring(0, 5))
+                        .doesNotContain("sk-cut").doesNotContain(secret.substring(0, 12)));
     }
 
     @ParameterizedTest
