@@ -35,20 +35,29 @@ esac
 cache=${KEYHOUSE_SMOKE_CACHE:-/var/cache/keyhouse-smoke}
 ready_timeout=${KEYHOUSE_SMOKE_READY_TIMEOUT:-180}
 image=${KEYHOUSE_SMOKE_IMAGE:-keyhouse-smoke/keyhouse:latest}
-# The first archive URI this machine's apt sources name (deb822 .sources or one-line .list): "security" or the main one.
-apt_archive() {
-  local uris
-  uris=$({ awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' /etc/apt/sources.list.d/*.sources
-           awk '$1 == "deb" { print ($2 ~ /^\[/ ? $3 : $2) }' /etc/apt/sources.list /etc/apt/sources.list.d/*.list
-         } 2>/dev/null || true)
-  if [ "$1" = security ]; then grep -m1 -- '-security' <<<"$uris" || true; else grep -v -m1 -- '-security' <<<"$uris" || true; fi
-}
-mirror=${DEBIAN_MIRROR:-$(apt_archive main)}
-mirror=${mirror:-http://deb.debian.org/debian}
-security_mirror=${DEBIAN_SECURITY_MIRROR:-$(apt_archive security)}
-security_mirror=${security_mirror:-http://deb.debian.org/debian-security}
 # A fixed release, not the host's: the image's JRE is Debian's openjdk-17, which bookworm packages and trixie does not.
 suite=bookworm
+# The Debian archive this machine's apt fetches suite $1 from: enabled "deb" entries (deb822 .sources stanzas or
+# one-line .list entries) for that suite whose URI is a Debian archive path (.../debian, .../debian-security), so a
+# third-party repository that names the same suite (a JDK vendor's, PGDG) is never taken for Debian's; empty if none.
+apt_archive() {
+  { awk -v want="$1" '
+      function flush() { if (types ~ /(^| )deb( |$)/ && enabled != "no") { n = split(suites, s, " ");
+          for (i = 1; i <= n; i++) if (s[i] == want) { split(uris, u, " "); print u[1] } }
+        types = ""; uris = ""; suites = ""; enabled = "" }
+      FNR == 1 { flush() }
+      /^[ \t]*$/ { flush(); next }
+      $1 == "Types:" { $1 = ""; types = $0 } $1 == "URIs:" { $1 = ""; uris = $0 }
+      $1 == "Suites:" { $1 = ""; suites = $0 } $1 == "Enabled:" { enabled = $2 }
+      END { flush() }' /etc/apt/sources.list.d/*.sources
+    awk -v want="$1" '$1 == "deb" { i = ($2 ~ /^\[/) ? 3 : 2; if ($(i + 1) == want) print $i }' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list
+  } 2>/dev/null | grep -E -m1 '/debian(-security)?/?$' || true
+}
+mirror=${DEBIAN_MIRROR:-$(apt_archive "$suite")}
+mirror=${mirror:-http://deb.debian.org/debian}
+security_mirror=${DEBIAN_SECURITY_MIRROR:-$(apt_archive "$suite-security")}
+security_mirror=${security_mirror:-http://deb.debian.org/debian-security}
 debian_image=keyhouse-base/debian:$suite
 jre_image=keyhouse-base/debian-jre:17
 pg_image=keyhouse-base/postgres:15

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * A test class or method that drives a real program a JDK alone does not bring: Chromium and ChromeDriver, a Docker engine,
- * {@code docker-compose}, {@code systemd-analyze}, {@code curl}. {@code ./mvnw verify} leaves these classes out (they
+ * {@code docker-compose}, {@code systemd-analyze}, {@code curl}, {@code wget}, python-dotenv. {@code ./mvnw verify} leaves these classes out (they
  * are not run, so never counted as passed or skipped); {@code ./mvnw verify -Psystem-tools} runs them with the rest,
  * and {@code .ci/run} installs the programs and runs that. Each such test fails, naming what to install, when a
  * program is missing: it never skips.

@@ -38,6 +38,14 @@ public final class Passwords {
         if (password.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "must be at most " + MAX_BYTES + " bytes";
         }
-        return null;
+        if (!password.equals(password.strip())) {
+            // a pasted space at an end would become part of the password, and signing in without it would fail
+            return "must not start or end with a space";
+        }
+        if (password.chars().anyMatch(Character::isISOControl)) {
+            return "must not hold a control character (a tab or a line break)";
+        }
+        // the same rule as every other pasted value: nothing invisible (zero-width spaces, byte-order marks, ...)
+        return dev.keyhouse.input.FieldRules.clean(dev.keyhouse.input.FieldType.TEXT, password).problem();
     }
 }

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import dev.keyhouse.ApiClient;
 import dev.keyhouse.Profiles;
+import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.crypto.Ciphertext;
@@ -279,7 +280,10 @@ class RuntimeConfigFailsClosedTest {
      * retrying and never reports itself healthy; once the key is entered again it starts on it.
      */
     @Test
+    @SystemTools("wget")
     void theComposeExampleRuntimeWaitsWhileTheConfigIsWithheld(@TempDir Path dir) throws Exception {
+        assertThat(java.util.stream.Stream.of("/usr/bin/wget", "/bin/wget").anyMatch(p -> Files.isExecutable(Path.of(p))))
+                .as("the script fetches with wget: apt-get install wget (.ci/run does)").isTrue();
         save(ProviderKind.LLM, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", LLM_KEY));
         sealLlmKeyUnderTheLostKey();
         String script = new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile()).path("services")
