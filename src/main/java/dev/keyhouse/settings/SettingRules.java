@@ -12,7 +12,9 @@ import static dev.keyhouse.settings.SettingField.WHATSAPP_FROM;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -151,6 +153,51 @@ final class SettingRules {
                     pattern(WHATSAPP_FROM, WHATSAPP, "must be an E.164 number or whatsapp:+ and one, such as"
                             + " whatsapp:+14155550100");
                 }
+            }
+            secretFollowsItsDestination();
+        }
+
+        /**
+         * A stored secret is never carried to a new destination: when the provider or the base URL's origin (scheme,
+         * host, port) changes, the secret must be entered again in the same save, or runtimes (and Keyhouse's own
+         * provider calls) would hand the old key to a host its owner never chose.
+         */
+        private void secretFollowsItsDestination() {
+            SettingField secret = kind.secretField();
+            if (stored.secretRef(secret) == null || secrets.containsKey(secret) || bad.contains(secret)
+                    || next.provider == null) {
+                return;
+            }
+            List<String> moved = new java.util.ArrayList<>();
+            String storedProvider = stored.get(PROVIDER);
+            if (storedProvider != null && !storedProvider.equals(next.provider)) {
+                moved.add("provider");
+            }
+            if (!Objects.equals(origin(effectiveBaseUrl(stored, storedProvider)),
+                    origin(effectiveBaseUrl(next, next.provider)))) {
+                moved.add("base URL host");
+            }
+            if (!moved.isEmpty()) {
+                errors.add(secret.json(), "enter the " + secret.label() + " again: the " + String.join(" and ", moved)
+                        + " changed, and a stored secret is never sent to a new destination");
+            }
+        }
+
+        private String effectiveBaseUrl(SettingValues values, String provider) {
+            String url = values.get(BASE_URL);
+            return url != null || kind != ProviderKind.LLM || provider == null ? url : LLM_BASE_URLS.get(provider);
+        }
+
+        /** scheme://authority, lower-cased; the URL itself when it does not parse (then any change counts). */
+        private static String origin(String url) {
+            if (url == null) {
+                return null;
+            }
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                return (uri.getScheme() + "://" + uri.getRawAuthority()).toLowerCase(Locale.ROOT);
+            } catch (java.net.URISyntaxException e) {
+                return url;
             }
         }
 

@@ -121,6 +121,31 @@ class SettingsPageTest {
         assertThat(page("/admin/settings/llm").asString()).contains("value=\"http://local_llm:11434/v1\"");
     }
 
+    /** The form refuses to move a stored key to a new host without it, next to the key's field, as REST does. */
+    @Test
+    void theFormRefusesToSendAStoredKeyToANewHost() {
+        Map<String, String> fields = new HashMap<>();
+        fields.put("provider", "openai");
+        fields.put("model", "gpt-4o-mini");
+        fields.put("apiKey", "sk-page-destination-0123456789");
+        post(page("/admin/settings/llm"), "/admin/settings/llm", fields).then().statusCode(303);
+        long version = Clients.version("llm");
+        String fingerprint = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").jsonPath()
+                .getString("apiKey.fingerprint");
+
+        fields.put("provider", "custom");
+        fields.put("baseUrl", "https://collector.attacker.example/v1");
+        fields.put("apiKey", "");
+        Response refused = post(page("/admin/settings/llm"), "/admin/settings/llm", fields);
+
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).contains("API key: enter the API key again: the provider and base URL host changed")
+                .contains("value=\"https://collector.attacker.example/v1\"");
+        assertThat(Clients.version("llm")).isEqualTo(version);
+        assertThat(given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").jsonPath()
+                .getString("apiKey.fingerprint")).isEqualTo(fingerprint);
+    }
+
     @Test
     void aStaleVersionShowsWhoChangedWhatAndTheCurrentValues() {
         Response form = page("/admin/settings/stt");

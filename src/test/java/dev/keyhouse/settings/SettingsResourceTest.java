@@ -245,8 +245,44 @@ class SettingsResourceTest {
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "llama3.1:8b",
                 "baseUrl", "http://local llm:11434/v1"), "baseUrl", "space at position 13");
         Clients.put("llm", version, Map.of("provider", "custom", "model", "llama3.1:8b",
-                "baseUrl", "http://[FD00::7]:11434/v1/")).then().statusCode(200)
+                "baseUrl", "http://[FD00::7]:11434/v1/", "apiKey", "sk-local-0000000001")).then().statusCode(200)
                 .body("baseUrl", equalTo("http://[fd00::7]:11434/v1/"));
+    }
+
+    /**
+     * A stored key never follows a new destination: a new provider or base-URL host, scheme or port without the key
+     * entered again is refused on the key's field, and nothing is saved; the same destination with another path or
+     * model keeps the key; entering the key again moves it.
+     */
+    @Test
+    void aStoredKeyIsNeverSentToANewDestinationWithoutBeingEnteredAgain() {
+        Response saved = Clients.put("llm", Clients.version("llm"), Map.of("provider", "openai", "model", "gpt-4o-mini",
+                "apiKey", "sk-destination-test-0123456789"));
+        saved.then().statusCode(200).body("baseUrl", equalTo("https://api.openai.com/v1"));
+        long version = saved.jsonPath().getLong("version");
+        String fingerprint = saved.jsonPath().getString("apiKey.fingerprint");
+        String why = "enter the API key again: the ";
+        for (Map<String, String> moved : List.of(
+                Map.of("provider", "custom", "model", "m", "baseUrl", "https://collector.attacker.example/v1"),
+                Map.of("provider", "openrouter", "model", "m"),
+                Map.of("provider", "openai", "model", "m", "baseUrl", "https://api.openai.com.attacker.example/v1"),
+                Map.of("provider", "openai", "model", "m", "baseUrl", "http://api.openai.com/v1"),
+                Map.of("provider", "openai", "model", "m", "baseUrl", "https://api.openai.com:8443/v1"))) {
+            Response refused = Clients.put("llm", version, moved);
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getList("errors.field", String.class)).as("%s", moved).contains("apiKey");
+            assertThat(Clients.put("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini"))
+                    .then().extract().statusCode()).isEqualTo(200);
+            version++;
+        }
+        assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl",
+                "https://collector.attacker.example/v1"), "apiKey", why + "provider and base URL host changed");
+        Response samePlace = Clients.put("llm", version, Map.of("provider", "openai", "model", "gpt-4o",
+                "baseUrl", "https://api.openai.com/v2"));
+        samePlace.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
+        Response reentered = Clients.put("llm", samePlace.jsonPath().getLong("version"), Map.of("provider", "custom",
+                "model", "m", "baseUrl", "https://llm.internal.example/v1", "apiKey", "sk-destination-test-0123456789"));
+        reentered.then().statusCode(200).body("baseUrl", equalTo("https://llm.internal.example/v1"));
     }
 
     /** Phone numbers as people paste them are stored in E.164; invisible marks in them are refused. */
