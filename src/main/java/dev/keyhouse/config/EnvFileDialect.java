@@ -33,9 +33,9 @@ import java.util.regex.Pattern;
  * first name), Windows line endings (a shell keeps the carriage return) and {@code export NAME=} (systemd skips the
  * line).
  *
- * <p>{@link #line} writes a value in the first form that holds it. A value holding both a quote or backslash and a
- * {@code $} or backtick, {@code $}{@code {}, a trailing backslash or a control character has no such form: no quoting reads back the same in a shell and in
- * python-dotenv.
+ * <p>{@link #line} writes a value in the first form that holds it. A value holding {@code '} or {@code \\} together
+ * with {@code $} or a backtick, or {@code $}{@code {}, a trailing backslash or a control character has no such form:
+ * no quoting reads it back the same in a shell and in python-dotenv.
  */
 public final class EnvFileDialect {
 
@@ -46,6 +46,8 @@ public final class EnvFileDialect {
     private static final Pattern EMPTY_ASSIGNMENT = Pattern.compile("[A-Z_][A-Z0-9_]*=");
     private static final String BOM = "\uFEFF";
     private static final String EXPORT = "export ";
+    /** The one-line key command the messages about wrapped keys recommend. */
+    private static final String ONE_LINE_KEY = dev.keyhouse.crypto.KeyText.generateCommand(64);
 
     private EnvFileDialect() {
     }
@@ -103,7 +105,7 @@ public final class EnvFileDialect {
                 // openssl's 64-character lines: the rest of the value above, which must not be read as NAME=value
                 findings.add(new Finding(number, true, "continues the value of line " + (number - 1) + " (base64 "
                         + "wrapped after 64 characters, as `openssl rand -base64 N` prints it for N > 48): join the "
-                        + "two lines, or generate the key with: openssl rand -base64 64 | tr -d '\\n'"));
+                        + "two lines, or generate the key with: " + ONE_LINE_KEY));
                 continue;
             }
             if (text.isEmpty() || text.startsWith("#")) {
@@ -122,7 +124,7 @@ public final class EnvFileDialect {
             int equals = text.indexOf('=');
             if (equals < 0) {
                 findings.add(new Finding(number, true, "is not NAME=value (a value continued from the line above? "
-                        + "keep each value on one line; for a key: " + "openssl rand -base64 64 | tr -d '\\n')"));
+                        + "keep each value on one line; for a key: " + ONE_LINE_KEY + ")"));
                 continue;
             }
             String name = text.substring(0, equals);
@@ -178,7 +180,7 @@ public final class EnvFileDialect {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(name + " is not a POSIX variable name");
         }
-        if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+        if (value.chars().anyMatch(c -> isControl((char) c))) {
             throw new IllegalArgumentException(name + " holds a line break or another control character, which no "
                     + "env-file line can hold");
         }
@@ -208,7 +210,7 @@ public final class EnvFileDialect {
             if (!safe) {
                 String what = Character.isWhitespace(c) ? "a space"
                         : c == '#' ? "'#' (an inline comment to python-dotenv, part of the value to systemd)"
-                        : c < 0x20 || c == 0x7f ? "a control character"
+                        : isControl(c) || c == '\t' ? "a control character"
                         : c > 0x7e ? String.format("U+%04X", (int) c) : "'" + c + "'";
                 return Optional.of("an unquoted value holds " + what + " at position " + (i + 1) + ", which some "
                         + "readers take differently: quote the value ('...')");
@@ -227,7 +229,7 @@ public final class EnvFileDialect {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f) {
+            if (isControl(c)) {
                 return Optional.of("holds a control character at position " + (i + 1));
             }
         }
@@ -244,7 +246,7 @@ public final class EnvFileDialect {
                 boolean endsInBackslash = value.length() > 0 && value.charAt(value.length() - 1) == '\\';
                 return i == raw.length() - 1 && !endsInBackslash ? Optional.of(value.toString()) : Optional.empty();
             }
-            if (c == '$' || c == '`' || c < 0x20 && c != '\t' || c == 0x7f) {
+            if (c == '$' || c == '`' || isControl(c)) {
                 return Optional.empty();
             }
             if (c == '\\') {
@@ -256,6 +258,11 @@ public final class EnvFileDialect {
             value.append(c);
         }
         return Optional.empty();
+    }
+
+    /** A control character no env-file line holds: every C0 but the tab, and DEL. */
+    private static boolean isControl(char c) {
+        return c < 0x20 && c != '\t' || c == 0x7f;
     }
 
     private static String stripTrailingBlanks(String text) {

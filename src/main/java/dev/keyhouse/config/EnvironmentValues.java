@@ -35,11 +35,6 @@ public final class EnvironmentValues {
         this.dotEnv = Map.copyOf(dotEnv);
     }
 
-    /** The values this process sees: its environment and the {@code .env} of its working directory. */
-    public static EnvironmentValues ofThisProcess() {
-        return new EnvironmentValues(System.getenv(), DotEnvFile.inWorkingDirectory().read());
-    }
-
     public Resolved resolve(EnvVar variable) {
         String fromEnv = nonBlank(processEnvironment.get(variable.name()));
         if (fromEnv != null) {

@@ -27,12 +27,12 @@ public final class KeyhouseMain {
             System.exit(EXIT_CONFIGURATION);
             return;
         }
-        dotEnv.warnings().forEach(w -> System.err.println("Keyhouse: warning: .env " + w));
-        StartupCheck.dotEnvUnknownNames(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
         EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values());
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(new StartupCheck(environment::explicit).problems(isProduction()));
         if (!problems.isEmpty()) {
+            // once started, StartupReport logs these warnings; refused here, they are said here
+            StartupCheck.dotEnvWarnings(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
             System.err.println(StartupCheck.message(problems));
             System.exit(EXIT_CONFIGURATION);
         }

@@ -59,16 +59,20 @@ public final class StartupCheck {
     }
 
     /**
-     * Warnings for {@code .env} names Keyhouse does not read: a name of another case than the catalog's (which a
-     * shell, systemd and Compose take for another variable, and so does Keyhouse) or not in the catalog at all.
+     * What start-up warns about in {@code .env}, one line each, never a value: lines read with a warning (a BOM, CRLF,
+     * {@code export}), and names Keyhouse does not read — another case than the catalog's (which a shell, systemd and
+     * Compose take for another variable, and so does Keyhouse) or not in the catalog at all.
      */
-    public static List<String> dotEnvUnknownNames(EnvFileDialect.Parsed dotEnv) {
-        return dotEnv.values().keySet().stream().filter(name -> EnvCatalog.find(name).isEmpty())
+    public static List<String> dotEnvWarnings(EnvFileDialect.Parsed dotEnv) {
+        List<String> warnings = new ArrayList<>();
+        dotEnv.warnings().forEach(w -> warnings.add(".env " + w));
+        dotEnv.values().keySet().stream().filter(name -> EnvCatalog.find(name).isEmpty())
                 .map(name -> ".env sets " + name + ", which Keyhouse does not read" + EnvCatalog.all().stream()
                         .filter(v -> v.name().equalsIgnoreCase(name)).findFirst()
                         .map(v -> " (names are case-sensitive: did you mean " + v.name() + "?)")
                         .orElse(" (see .env.example)"))
-                .toList();
+                .forEach(warnings::add);
+        return warnings;
     }
 
     /** One problem per {@code .env} line the env-file dialect refuses, naming the line, never its value. */

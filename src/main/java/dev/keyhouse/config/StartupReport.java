@@ -27,8 +27,7 @@ public class StartupReport {
                 .flatMap(v -> config.getOptionalValue(v.property(), String.class))
                 .filter(value -> !value.isBlank()));
         EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
-        dotEnv.warnings().forEach(w -> LOG.warnf(".env %s", w));
-        StartupCheck.dotEnvUnknownNames(dotEnv).forEach(LOG::warn);
+        StartupCheck.dotEnvWarnings(dotEnv).forEach(LOG::warn);
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(check.problems(LaunchMode.current() == LaunchMode.NORMAL));
         if (!problems.isEmpty()) {

@@ -3,7 +3,9 @@ package dev.keyhouse.runtimes;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Replaces every occurrence of known secret values in text an operator will read (errors, command output, the log
@@ -20,17 +22,28 @@ final class SecretMask {
     }
 
     static String mask(String text, Collection<String> values) {
-        if (text == null) {
-            return null;
-        }
+        return masker(values).apply(text);
+    }
+
+    /**
+     * A mask for many texts over the same values: their forms are worked out once (a command's output is masked line
+     * by line). Null stays null.
+     */
+    static UnaryOperator<String> masker(Collection<String> values) {
         Set<String> forms = new LinkedHashSet<>();
         values.stream().filter(v -> v != null && v.length() >= MIN_LENGTH)
                 .forEach(v -> forms.addAll(SecretForms.of(v, MIN_LENGTH)));
-        String masked = text;
         // longest first, so a form containing another is masked whole
-        for (String form : forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList()) {
-            masked = masked.replace(form, MASK);
-        }
-        return masked;
+        List<String> longestFirst = forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        return text -> {
+            if (text == null) {
+                return null;
+            }
+            String masked = text;
+            for (String form : longestFirst) {
+                masked = masked.replace(form, MASK);
+            }
+            return masked;
+        };
     }
 }

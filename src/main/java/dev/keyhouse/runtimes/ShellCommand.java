@@ -10,6 +10,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs a command line with {@code /bin/sh -c} in a clean environment: PATH, HOME and LANG of the Keyhouse process
@@ -47,7 +48,8 @@ final class ShellCommand {
         builder.redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();
-        Tail tail = new Tail(process.getInputStream(), secrets);
+        UnaryOperator<String> mask = SecretMask.masker(secrets);
+        Tail tail = new Tail(process.getInputStream(), mask);
         Thread reader = new Thread(tail, "restart-command-output");
         reader.setDaemon(true);
         reader.start();
@@ -60,7 +62,7 @@ final class ShellCommand {
             throw e;
         }
         if (exit != 0) {
-            String output = SecretMask.mask(tail.text(), secrets);
+            String output = tail.text();
             throw new Failed("command exited with code " + exit + (output.isEmpty() ? " and no output"
                     : "; last output:\n" + output));
         }
@@ -86,12 +88,12 @@ final class ShellCommand {
         /** How much of one line is read before it is masked and cut: more than any secret in any of its forms. */
         private static final int READ_LINE = 64 * 1024;
         private final InputStream in;
-        private final java.util.Collection<String> secrets;
+        private final UnaryOperator<String> mask;
         private final Deque<String> lines = new ArrayDeque<>();
 
-        Tail(InputStream in, java.util.Collection<String> secrets) {
+        Tail(InputStream in, UnaryOperator<String> mask) {
             this.in = in;
-            this.secrets = secrets;
+            this.mask = mask;
         }
 
         @Override
@@ -117,7 +119,7 @@ final class ShellCommand {
 
         /** Masked whole, then cut: a cut first could leave the start of a secret that no longer matches whole. */
         private synchronized void add(String line) {
-            String masked = SecretMask.mask(line, secrets);
+            String masked = mask.apply(line);
             lines.addLast(masked.length() > MAX_LINE ? masked.substring(0, MAX_LINE) : masked);
             if (lines.size() > TAIL_LINES) {
                 lines.removeFirst();

@@ -109,11 +109,7 @@ public class RuntimeConfigResource {
                 // a value no env-file line holds alike for every reader: fail closed in this format, never a guess
                 LOG.warnf("runtime-config version %d not served as env to %s: %s", current.version(), who,
                         e.getMessage());
-                return Response.status(WithheldRuntimeConfig.STATUS).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                        .header("Cache-Control", "no-store")
-                        .header("Retry-After", WithheldRuntimeConfig.RETRY_AFTER_SECONDS)
-                        .entity("# runtime-config not served as env: " + e.getMessage() + "; ask for JSON (no format)\n")
-                        .build();
+                return WithheldRuntimeConfig.envUnwritable(e.getMessage());
             }
         }
         if (name != null) {

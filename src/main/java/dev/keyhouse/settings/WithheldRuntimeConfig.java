@@ -31,11 +31,23 @@ final class WithheldRuntimeConfig {
 
     /** problem+json, or for {@code ?format=env} comment lines a shell loop can print (sourcing them sets nothing). */
     static Response response(ProviderEnvironment.RuntimeEnvironment current, boolean envFormat) {
-        Response.ResponseBuilder response = Response.status(STATUS).header("Retry-After", RETRY_AFTER_SECONDS)
-                .header("Cache-Control", "no-store");
+        Response.ResponseBuilder response = withheld();
         return envFormat
                 ? response.type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).entity(lines(current)).build()
                 : response.type(Problem.MEDIA_TYPE).entity(problem(current)).build();
+    }
+
+    /**
+     * The env format refused while JSON would serve: a value no env-file line holds alike for every reader
+     * ({@code reason} names the variable, never the value).
+     */
+    static Response envUnwritable(String reason) {
+        return withheld().type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .entity("# runtime-config not served as env: " + reason + "; ask for JSON (no format)\n").build();
+    }
+
+    private static Response.ResponseBuilder withheld() {
+        return Response.status(STATUS).header("Retry-After", RETRY_AFTER_SECONDS).header("Cache-Control", "no-store");
     }
 
     static Problem problem(ProviderEnvironment.RuntimeEnvironment current) {

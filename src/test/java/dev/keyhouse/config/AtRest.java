@@ -206,19 +206,6 @@ public final class AtRest {
         }
     }
 
-    /** The total size in bytes of {@link #files(Path)}. */
-    public static long size(Path directory) {
-        long total = 0;
-        for (Path file : files(directory)) {
-            try {
-                total += Files.size(file);
-            } catch (IOException e) {
-                // vanished while listed
-            }
-        }
-        return total;
-    }
-
     /**
      * A logical dump: for every table of every schema but the server's own ({@code pg_catalog},
      * {@code information_schema}, {@code pg_toast}), a line {@code -- <schema>.<table>} and then its rows as

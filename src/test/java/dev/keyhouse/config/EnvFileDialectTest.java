@@ -108,7 +108,7 @@ public class EnvFileDialectTest {
     @Test
     void unknownAndWrongCaseNamesAreNamedAsNotRead() {
         EnvFileDialect.Parsed parsed = EnvFileDialect.parse("http_port=18999\nMY_OWN=1\nHTTP_PORT=8080\n");
-        assertThat(StartupCheck.dotEnvUnknownNames(parsed)).containsExactly(
+        assertThat(StartupCheck.dotEnvWarnings(parsed)).containsExactly(
                 ".env sets http_port, which Keyhouse does not read (names are case-sensitive: did you mean HTTP_PORT?)",
                 ".env sets MY_OWN, which Keyhouse does not read (see .env.example)");
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,26 +49,6 @@ class ProviderBootstrapTest {
         });
     }
 
-    /** The variables as a host sets them: OPENAI_API_KEY, ANTHROPIC_API_KEY, DEEPSEEK_API_KEY. */
-    private static BootstrapConfig variables(String openai, String anthropic, String deepseek) {
-        return new BootstrapConfig() {
-            @Override
-            public Optional<String> openaiApiKey() {
-                return Optional.ofNullable(openai);
-            }
-
-            @Override
-            public Optional<String> anthropicApiKey() {
-                return Optional.ofNullable(anthropic);
-            }
-
-            @Override
-            public Optional<String> deepseekApiKey() {
-                return Optional.ofNullable(deepseek);
-            }
-        };
-    }
-
     /**
      * The issue's pasted keys, set as seed variables: start-up stops with a message naming the variable, position
      * and code point, never the value, and llm stays unconfigured. A set but broken variable is never skipped for
@@ -87,12 +66,12 @@ class ProviderBootstrapTest {
             {"\u2003", "OPENAI_API_KEY", "non-ASCII space U+2003 (em space) at position 1"},
         };
         for (String[] c : cases) {
-            ProviderBootstrap broken = new ProviderBootstrap(variables(c[0], "sk-ant-valid-0123456789", null), settings);
+            ProviderBootstrap broken = new ProviderBootstrap(SeedVariables.of(c[0], "sk-ant-valid-0123456789", null), settings);
             assertThatThrownBy(broken::seed).isInstanceOf(IllegalStateException.class)
                     .hasMessage(c[1] + " cannot seed the llm setting: " + c[2] + ". Keyhouse does not start with it:"
                             + " correct the variable (its value is not shown) or unset it.");
         }
-        ProviderBootstrap second = new ProviderBootstrap(variables(null, "sk-ant-\u200Dboot-0123456789", null),
+        ProviderBootstrap second = new ProviderBootstrap(SeedVariables.of(null, "sk-ant-\u200Dboot-0123456789", null),
                 settings);
         assertThatThrownBy(() -> second.onStart(null)).hasMessageStartingWith("ANTHROPIC_API_KEY cannot seed")
                 .hasMessageNotContaining("sk-ant");
@@ -105,7 +84,7 @@ class ProviderBootstrapTest {
     void aSeedKeyIsTrimmedLikeATypedOne() {
         unconfigureLlm();
         String key = "sk-deepseek-boot-5d4c3b2a1908";
-        assertThat(new ProviderBootstrap(variables(" ", null, "\t" + key + " \n"), settings).seed()).isTrue();
+        assertThat(new ProviderBootstrap(SeedVariables.of(" ", null, "\t" + key + " \n"), settings).seed()).isTrue();
         given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").then().statusCode(200)
                 .body("provider", org.hamcrest.Matchers.equalTo("deepseek"))
                 .body("apiKey.fingerprint", org.hamcrest.Matchers.equalTo(fingerprints.of(key)));
