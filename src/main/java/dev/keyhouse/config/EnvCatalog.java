@@ -122,6 +122,9 @@ public final class EnvCatalog {
                     false, false, null, IPV4_ADDRESS),
             new EnvVar("HTTP_PORT", "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
+            new EnvVar("MANAGEMENT_PORT", "quarkus.management.port",
+                    "Port of the management interface: health (/q/health/live, /ready, /started) and metrics (/q/metrics); "
+                            + "keep it off the public network.", false, false, "9000", PORT),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
                     "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
             new EnvVar("LOG_FORMAT", "keyhouse.log.format",
