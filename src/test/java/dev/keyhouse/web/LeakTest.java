@@ -31,6 +31,8 @@ import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
 import dev.keyhouse.config.AtRest;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.crypto.LegacyCiphertexts;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.SettingField;
 import io.quarkus.test.junit.QuarkusTest;
@@ -155,7 +157,9 @@ class LeakTest {
         String metrics = e.operational().stream().filter(x -> x.route().equals("management /q/metrics"))
                 .map(Exchange::text).findFirst().orElseThrow();
         assertThat(metrics).as("the search reads the real metrics, after the flow's rotation")
-                .contains("keyhouse_sealed_values{key_id=").contains("keyhouse_rotation_rewritten_total");
+                .contains("keyhouse_sealed_values{key_id=\"" + KeyRing.hex(KeyRing.keyIdOf(
+                        Base64.getDecoder().decode(TestSettings.ENCRYPTION_KEY))) + "\",status=\"current\"}")
+                .contains("keyhouse_rotation_rewritten_total");
         assertThat(e.operational()).filteredOn(x -> x.status() == 200).hasSizeGreaterThanOrEqualTo(8);
     }
 
@@ -304,6 +308,8 @@ class LeakTest {
                 planted.put(name, base64);
                 planted.put(name + " (decoded bytes)", new String(Base64.getDecoder().decode(base64), StandardCharsets.ISO_8859_1));
             });
+            // what key ids used to be, a SHA-256 prefix of the key: shown nowhere (metrics, pages, API, log)
+            planted.put("encryption key's SHA-256 id", KeyRing.hex(LegacyCiphertexts.sha256Id(TestSettings.ENCRYPTION_KEY)));
         }
 
         private String plant(String name, String value) {
