@@ -94,6 +94,15 @@ class LeakTest {
     /** Everything the flow planted, said and got back; built once, by the first test that needs it. */
     record Evidence(Map<String, String> planted, List<Exchange> exchanges, List<Exchange> runtimeConfig,
             List<Exchange> operational, LogCapture log) {
+
+        /** Every planted value found in these answers, beyond what each may carry, with where. */
+        List<String> hitsIn(List<Exchange> answers) {
+            List<String> hits = new ArrayList<>();
+            for (Exchange exchange : answers) {
+                hits.addAll(hits(planted, exchange.text(), exchange.mayCarry(), exchange.where()));
+            }
+            return hits;
+        }
     }
 
     /** One request and its whole answer: status, headers and body. {@code mayCarry} names planted values it may hold. */
@@ -133,11 +142,7 @@ class LeakTest {
     @Test
     void noPlantedSecretIsInAnyPageOrRestResponse() {
         Evidence e = evidence();
-        List<String> hits = new ArrayList<>();
-        for (Exchange exchange : e.exchanges()) {
-            hits.addAll(hits(e.planted(), exchange.text(), exchange.mayCarry(), exchange.where()));
-        }
-        assertThat(hits).as("planted secrets in pages and REST responses").isEmpty();
+        assertThat(e.hitsIn(e.exchanges())).as("planted secrets in pages and REST responses").isEmpty();
         String pages = e.exchanges().stream().filter(x -> x.url().startsWith("/admin/settings"))
                 .map(Exchange::text).collect(Collectors.joining("\n"));
         String llmKey = e.planted().get("llm apiKey");
@@ -149,11 +154,7 @@ class LeakTest {
     @Test
     void noPlantedSecretIsOnTheManagementPortNorInTheApiDescription() {
         Evidence e = evidence();
-        List<String> hits = new ArrayList<>();
-        for (Exchange exchange : e.operational()) {
-            hits.addAll(hits(e.planted(), exchange.text(), Set.of(), exchange.where()));
-        }
-        assertThat(hits).as("planted secrets in health, metrics or the API description").isEmpty();
+        assertThat(e.hitsIn(e.operational())).as("planted secrets in health, metrics or the API description").isEmpty();
         String metrics = e.operational().stream().filter(x -> x.route().equals("management /q/metrics"))
                 .map(Exchange::text).findFirst().orElseThrow();
         assertThat(metrics).as("the search reads the real metrics, after the flow's rotation")
