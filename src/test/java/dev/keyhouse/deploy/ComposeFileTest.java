@@ -67,8 +67,12 @@ class ComposeFileTest {
                 .contains("/dev/tcp/127.0.0.1/" + managementPort, "GET /q/health/ready").doesNotContain("8080");
         List<String> published = new java.util.ArrayList<>();
         keyhouse.path("ports").forEach(port -> {
-            if (port.path("target").asText().equals(managementPort)) {
-                published.add(port.path("host_ip").asText());
+            // "ip:published:target[/tcp]" or the long form, whose address is host_ip (Compose v2) or external_ip (v1)
+            String[] parts = port.isTextual() ? port.asText().replaceFirst("/tcp$", "").split(":") : new String[] {
+                port.has("host_ip") ? port.path("host_ip").asText() : port.path("external_ip").asText(""),
+                port.path("published").asText(), port.path("target").asText()};
+            if (parts[parts.length - 1].equals(managementPort)) {
+                published.add(parts.length == 3 ? parts[0] : "");
             }
         });
         assertThat(published).as("the management port is published on loopback only").containsExactly("127.0.0.1");
