@@ -1,5 +1,6 @@
 package dev.keyhouse.config;
 
+import static dev.keyhouse.config.EnvVar.Format.ADDRESS_LIST;
 import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
 import static dev.keyhouse.config.EnvVar.Format.EMAIL;
@@ -122,6 +123,10 @@ public final class EnvCatalog {
                     false, false, null, IPV4_ADDRESS),
             new EnvVar("HTTP_PORT", "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
+            new EnvVar("TRUSTED_PROXIES", "keyhouse.http.trusted-proxies",
+                    "Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For and "
+                            + "X-Forwarded-Proto name the client's address and scheme; unset: the headers are ignored.",
+                    false, false, null, ADDRESS_LIST),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
                     "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
             new EnvVar("LOG_FORMAT", "keyhouse.log.format",

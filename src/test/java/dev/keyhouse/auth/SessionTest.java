@@ -15,7 +15,7 @@ import io.restassured.response.Response;
 
 /** The browser session: sign-in redirects, sign-out, and where `next` may send the browser. */
 @QuarkusTest
-class SessionTest {
+public class SessionTest {
 
     @Test
     void signingOutClearsTheCookieAndTheAdminPagesAskToSignInAgain() {
@@ -97,7 +97,7 @@ class SessionTest {
         assertThat(setCookie(spoofed, SessionTokens.SESSION_COOKIE)).doesNotContain("Secure");
     }
 
-    static String setCookie(Response response, String name) {
+    public static String setCookie(Response response, String name) {
         return response.getHeaders().getValues("Set-Cookie").stream().filter(c -> c.startsWith(name + "="))
                 .findFirst().orElseThrow(() -> new AssertionError("no Set-Cookie for " + name + " in "
                         + response.getHeaders()));

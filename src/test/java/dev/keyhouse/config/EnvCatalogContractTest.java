@@ -56,6 +56,7 @@ class EnvCatalogContractTest {
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
+            "TRUSTED_PROXIES", "auth.ThrottlingTest#anAttackerAtOneAddressIsSlowedWhileTheOwnerAtAnotherSignsInAtOnce",
             "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
             "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine");
 
