@@ -3,6 +3,7 @@ package dev.keyhouse.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,24 +12,25 @@ import jakarta.inject.Singleton;
 
 /**
  * Slows password guessing without letting anyone lock the owner out. Failures are counted per (account, client
- * address) pair, per client address and per account; each count allows some failures free and then asks for a
- * delay after its latest failure that doubles with every further failure, up to a cap:
+ * address) pair, per client address and per account. Each count lets its first failures through at once, then asks
+ * for a wait after its latest failure of {@link #FIRST_DELAY}, doubling with every further failure up to a cap; and
+ * each forgets one failure per quiet period (a leaky bucket), so only a sustained rate keeps it high:
  *
  * <table>
- * <caption>When an attempt must wait</caption>
- * <tr><th>count</th><th>free failures</th><th>first delay</th><th>cap</th></tr>
- * <tr><td>account from one address</td><td>{@value #FREE_PER_PAIR}</td><td>{@link #FIRST_DELAY}</td><td>{@link #CAP}</td></tr>
- * <tr><td>one address, every account</td><td>{@value #FREE_PER_ADDRESS}</td><td>{@link #FIRST_DELAY}</td><td>{@link #CAP}</td></tr>
- * <tr><td>one account, every address</td><td>{@value #FREE_PER_ACCOUNT}</td><td>{@link #FIRST_DELAY}</td><td>{@link #ACCOUNT_CAP}</td></tr>
+ * <caption>The three counts</caption>
+ * <tr><th>count</th><th>waits from failure</th><th>cap</th><th>forgets one failure per</th></tr>
+ * <tr><td>one account from one address</td><td>{@value #FREE_PER_PAIR}</td><td>15 min</td><td>15 min</td></tr>
+ * <tr><td>one address, every account</td><td>{@value #FREE_PER_ADDRESS}</td><td>15 min</td><td>45 s</td></tr>
+ * <tr><td>one account, every address</td><td>{@value #FREE_PER_ACCOUNT}</td><td>1 min</td><td>90 s</td></tr>
  * </table>
  *
- * <p>An address with no recent failure is never held back: whatever failed elsewhere, the owner at a clean address
- * can always try (and a correct password signs in). The per-account count is therefore only a slow-down of
- * addresses that are already failing. A count is forgotten once {@link #FORGET_AFTER} has passed since its latest
- * failure, and a success forgets the account's and the pair's counts (never the address's). Kept in memory per
- * replica: a restart forgives, acceptable where bcrypt already bounds the guessing rate. Forgotten counts are swept,
- * so a stream of distinct e-mails or addresses cannot grow the memory beyond what {@link #FORGET_AFTER} of failures
- * holds (three small entries a failure at most).
+ * <p>The pair forgets one failure per cap, so an attacker who waits as told stays at the cap: one guess per account
+ * per 15 minutes from an address. The address sustains 20 failures per 15 minutes, and the account's count is only
+ * a slow-down: an address with no counted failure is never held back, so the owner at a clean address can always try
+ * (and a correct password signs in), whatever failed elsewhere. A success forgets the account's and the pair's
+ * counts (never the address's). Kept in memory per replica: a restart forgives, acceptable where bcrypt already
+ * bounds the guessing rate. Counts that have decayed to nothing are swept, so a stream of distinct e-mails or
+ * addresses cannot grow the memory beyond three small entries per failure of the last 15 minutes.
  */
 @Singleton
 public class SignInThrottle {
@@ -39,13 +41,30 @@ public class SignInThrottle {
     static final Duration FIRST_DELAY = Duration.ofSeconds(5);
     static final Duration CAP = Duration.ofMinutes(15);
     static final Duration ACCOUNT_CAP = Duration.ofMinutes(1);
-    /** Longer than the caps, so a capped attacker's count never runs out between two guesses. */
-    static final Duration FORGET_AFTER = Duration.ofHours(1);
-    /** Tracked keys at which forgotten entries are swept; the threshold doubles while live entries exceed it. */
+    /** Tracked keys at which decayed entries are swept; the threshold doubles while live entries exceed it. */
     static final int SWEEP_AT = 10_000;
 
-    /** Failures of one key: how many since it was last forgotten, and when the latest was. Immutable. */
-    private record Failures(int count, Instant latest) {
+    /** How one kind of count slows attempts: failures let through, the longest wait, the time to forget one. */
+    record Rule(String prefix, int free, Duration cap, Duration forgetOne) {
+    }
+
+    static final Rule PAIR = new Rule("pair:", FREE_PER_PAIR, CAP, CAP);
+    static final Rule ADDRESS = new Rule("address:", FREE_PER_ADDRESS, CAP, Duration.ofSeconds(45));
+    static final Rule ACCOUNT = new Rule("account:", FREE_PER_ACCOUNT, ACCOUNT_CAP, Duration.ofSeconds(90));
+
+    /** Failures of one key: how many are counted as of the latest, and when that was. Immutable. */
+    private record Failures(Rule rule, int count, Instant latest) {
+
+        /** The count left at {@code now}: one failure forgotten per whole {@code forgetOne} since the latest. */
+        int countAt(Instant now) {
+            long forgotten = Duration.between(latest, now).dividedBy(rule.forgetOne());
+            return (int) Math.max(0, count - forgotten);
+        }
+
+        /** When an attempt may follow the latest failure. */
+        Instant readyAt() {
+            return latest.plus(delayAfter(count, rule.free(), rule.cap()));
+        }
     }
 
     private final ConcurrentHashMap<String, Failures> failures = new ConcurrentHashMap<>();
@@ -61,8 +80,8 @@ public class SignInThrottle {
     }
 
     /**
-     * How long an attempt for {@code email} from {@code address} must wait (at least one second), or empty when it
-     * may proceed; always empty for an address with no failure in the last {@link #FORGET_AFTER}.
+     * How long an attempt for {@code email} from {@code address} must wait (whole seconds, at least one), or empty
+     * when it may proceed; always empty for an address with no counted failure.
      */
     public Optional<Duration> retryAfter(String email, String address) {
         Instant now = clock.instant();
@@ -70,10 +89,12 @@ public class SignInThrottle {
         if (fromAddress.isEmpty()) {
             return Optional.empty();
         }
-        Instant until = latest(
-                readyAt(fromAddress, FREE_PER_ADDRESS, CAP),
-                readyAt(live(pairKey(email, address), now), FREE_PER_PAIR, CAP),
-                readyAt(live(accountKey(email), now), FREE_PER_ACCOUNT, ACCOUNT_CAP));
+        Instant until = fromAddress.get().readyAt();
+        for (Optional<Failures> other : List.of(live(pairKey(email, address), now), live(accountKey(email), now))) {
+            if (other.isPresent() && other.get().readyAt().isAfter(until)) {
+                until = other.get().readyAt();
+            }
+        }
         if (!until.isAfter(now)) {
             return Optional.empty();
         }
@@ -89,9 +110,9 @@ public class SignInThrottle {
         if (failures.size() >= sweepAt) {
             sweep(now);
         }
-        record(pairKey(email, address), now);
-        record(addressKey(address), now);
-        record(accountKey(email), now);
+        record(pairKey(email, address), PAIR, now);
+        record(addressKey(address), ADDRESS, now);
+        record(accountKey(email), ACCOUNT, now);
     }
 
     /**
@@ -123,36 +144,19 @@ public class SignInThrottle {
         return failures.size();
     }
 
-    private static Instant readyAt(Optional<Failures> recent, int free, Duration cap) {
-        return recent.map(f -> f.latest().plus(delayAfter(f.count(), free, cap))).orElse(Instant.MIN);
-    }
-
-    private static Instant latest(Instant... instants) {
-        Instant latest = Instant.MIN;
-        for (Instant instant : instants) {
-            latest = instant.isAfter(latest) ? instant : latest;
-        }
-        return latest;
-    }
-
-    /** The key's failures unless forgotten (a forgotten entry is removed on the way). */
+    /** The key's failures unless decayed to nothing (such an entry is removed on the way). */
     private Optional<Failures> live(String key, Instant now) {
-        return Optional.ofNullable(failures.computeIfPresent(key, (k, f) -> forgotten(f, now) ? null : f));
+        return Optional.ofNullable(failures.computeIfPresent(key, (k, f) -> f.countAt(now) == 0 ? null : f));
     }
 
-    private void record(String key, Instant now) {
-        failures.compute(key, (k, f) -> f == null || forgotten(f, now)
-                ? new Failures(1, now) : new Failures(f.count() + 1, now));
+    private void record(String key, Rule rule, Instant now) {
+        failures.compute(key, (k, f) -> new Failures(rule, (f == null ? 0 : f.countAt(now)) + 1, now));
     }
 
     private void sweep(Instant now) {
-        // removes an entry only if it is still the forgotten one (ConcurrentHashMap removes by key and value)
-        failures.entrySet().removeIf(e -> forgotten(e.getValue(), now));
+        // removes an entry only if it is still the decayed one (ConcurrentHashMap removes by key and value)
+        failures.entrySet().removeIf(e -> e.getValue().countAt(now) == 0);
         sweepAt = Math.max(SWEEP_AT, failures.size() * 2);
-    }
-
-    private static boolean forgotten(Failures f, Instant now) {
-        return !f.latest().plus(FORGET_AFTER).isAfter(now);
     }
 
     private static String account(String email) {
@@ -160,15 +164,15 @@ public class SignInThrottle {
     }
 
     private static String accountKey(String email) {
-        return "account:" + account(email);
+        return ACCOUNT.prefix() + account(email);
     }
 
     private static String addressKey(String address) {
-        return "address:" + address;
+        return ADDRESS.prefix() + address;
     }
 
     private static String pairKey(String email, String address) {
         // the address has no space in it, so no e-mail can make two different pairs collide
-        return "pair:" + address + " " + account(email);
+        return PAIR.prefix() + address + " " + account(email);
     }
 }

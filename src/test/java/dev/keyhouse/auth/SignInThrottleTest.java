@@ -40,7 +40,7 @@ class SignInThrottleTest {
             throttle.recordFailure(OWNER, ATTACKER);
         }
         assertThat(previous).as("5 s doubling reaches the cap within 12 steps").isEqualTo(SignInThrottle.CAP);
-        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("still capped: the count was not forgotten while capped")
+        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("still capped: waiting the cap forgets one failure, failing again adds it back")
                 .contains(SignInThrottle.CAP);
         assertThat(throttle.retryAfter(OWNER, OWNER_ADDRESS)).as("the owner at another address").isEmpty();
         assertThat(throttle.retryAfter("Owner@X.test ", OWNER_ADDRESS)).as("whatever the spelling").isEmpty();
@@ -135,24 +135,46 @@ class SignInThrottleTest {
     }
 
     @Test
-    void countsAreForgottenAnHourAfterTheirLatestFailure() {
+    void eachCountForgetsOneFailurePerQuietPeriod() {
         for (int i = 0; i < 10; i++) {
             throttle.recordFailure(OWNER, ATTACKER);
         }
-        clock.advance(SignInThrottle.FORGET_AFTER.minusSeconds(1));
-        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("past the delay, not yet forgotten").isEmpty();
+        assertThat(throttle.retryAfter(OWNER, ATTACKER)).contains(Duration.ofSeconds(640));
+        clock.advance(SignInThrottle.PAIR.forgetOne());
+        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("past the wait; the address forgot its ten by now")
+                .isEmpty();
         throttle.recordFailure(OWNER, ATTACKER);
-        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("the count went on from 10").isPresent();
+        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("the pair forgot one of ten: the next is the tenth again")
+                .contains(Duration.ofSeconds(640));
 
-        clock.advance(SignInThrottle.FORGET_AFTER);
+        clock.advance(SignInThrottle.PAIR.forgetOne().multipliedBy(10));
         assertThat(throttle.retryAfter(OWNER, ATTACKER)).isEmpty();
-        assertThat(throttle.tracked()).as("the address was forgotten when checked").isEqualTo(2);
+        assertThat(throttle.tracked()).as("the address was dropped when checked; pair and account wait for a sweep")
+                .isEqualTo(2);
         throttle.recordFailure(OWNER, ATTACKER);
-        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("a fresh count has its free failures again").isEmpty();
+        assertThat(throttle.retryAfter(OWNER, ATTACKER)).as("a fresh count lets its first failures through again")
+                .isEmpty();
     }
 
     @Test
-    void forgottenEntriesAreSweptSoDistinctEmailsCannotGrowMemoryWithoutLimit() {
+    void anAddressSustainsTwentyFailuresPerFifteenMinutesAcrossAccounts() {
+        // one failure every 45 s, each for another account, for an hour: never held back
+        for (int i = 0; i < 80; i++) {
+            assertThat(throttle.retryAfter("user" + i + "@x.test", "10.0.0.5")).as("failure %d", i).isEmpty();
+            throttle.recordFailure("user" + i + "@x.test", "10.0.0.5");
+            clock.advance(SignInThrottle.ADDRESS.forgetOne());
+        }
+        // a burst on top of that is slowed once the address's count reaches twenty
+        for (int i = 0; i < SignInThrottle.FREE_PER_ADDRESS - 1; i++) {
+            throttle.recordFailure("burst" + i + "@x.test", "10.0.0.5");
+        }
+        assertThat(throttle.retryAfter("fresh@x.test", "10.0.0.5")).as("nineteen in a row").isEmpty();
+        throttle.recordFailure("burst-last@x.test", "10.0.0.5");
+        assertThat(throttle.retryAfter("fresh@x.test", "10.0.0.5")).contains(SignInThrottle.FIRST_DELAY);
+    }
+
+    @Test
+    void decayedEntriesAreSweptSoDistinctEmailsCannotGrowMemoryWithoutLimit() {
         int burst = SignInThrottle.SWEEP_AT * 2;
         for (int i = 0; i < burst; i++) {
             throttle.recordFailure("spray" + i + "@x.test", "10.1." + (i / 250) + "." + (i % 250));
@@ -160,11 +182,11 @@ class SignInThrottleTest {
         // a pair, an address and an account per failure
         assertThat(throttle.tracked()).as("live failures are all kept").isGreaterThanOrEqualTo(burst * 3);
 
-        clock.advance(SignInThrottle.FORGET_AFTER.plusSeconds(1));
+        clock.advance(SignInThrottle.PAIR.forgetOne().plusSeconds(1));
         for (int i = 0; i < burst; i++) {
             throttle.recordFailure("late" + i + "@x.test", "10.2.0.1");
         }
-        // the earlier burst was forgotten and swept; only the later one (a pair and an account each, one address)
+        // the earlier burst has decayed and was swept; only the later one (a pair and an account each, one address)
         assertThat(throttle.tracked()).isLessThanOrEqualTo(burst * 2 + 1);
         assertThat(throttle.retryAfter("late1@x.test", "10.2.0.1")).as("the live address is still slowed").isPresent();
     }
