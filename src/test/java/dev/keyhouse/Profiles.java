@@ -39,17 +39,68 @@ public final class Profiles {
     }
 
     /**
-     * Keyhouse behind a TLS-terminating reverse proxy on this host: forwarded headers are trusted, but only from
-     * the loopback address, so a remote client cannot fake its address or scheme.
+     * Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
+     * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
+     * headers are believed from this host only and a remote client cannot fake its address or scheme.
      */
     public static final class BehindProxy implements QuarkusTestProfile {
 
         @Override
         public Map<String, String> getConfigOverrides() {
+            return Map.of("TRUSTED_PROXIES", "127.0.0.0/8,::1");
+        }
+    }
+
+    /**
+     * TRUSTED_PROXIES names a proxy that is not this host (a TEST-NET-1 address nothing here connects from), so the
+     * forwarded headers the tests send from loopback come from an untrusted peer and must be ignored.
+     */
+    public static final class UntrustedProxy implements QuarkusTestProfile {
+
+        public static final String PROXY = "192.0.2.10";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("TRUSTED_PROXIES", PROXY);
+        }
+    }
+
+    /**
+     * Keyhouse serving HTTPS itself, on a random port next to plain HTTP, with a self-signed loopback certificate that
+     * the JDK's keytool makes once per test JVM.
+     */
+    public static final class DirectHttps implements QuarkusTestProfile {
+
+        public static final String KEY_STORE = "target/direct-https-" + ProcessHandle.current().pid() + ".p12";
+        private static final String PASSWORD = "test-only-keystore-password";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            java.nio.file.Path store = java.nio.file.Path.of(KEY_STORE);
+            if (!java.nio.file.Files.exists(store)) {
+                String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+                try {
+                    Process made = new ProcessBuilder(keytool, "-genkeypair", "-alias", "keyhouse", "-keyalg", "EC",
+                            "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+                            "-validity", "2", "-storetype", "PKCS12", "-keystore", KEY_STORE, "-storepass", PASSWORD)
+                            .redirectErrorStream(true).start();
+                    String output = new String(made.getInputStream().readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                    if (made.waitFor() != 0) {
+                        throw new IllegalStateException("keytool failed: " + output);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
             return Map.of(
-                    "quarkus.http.proxy.proxy-address-forwarding", "true",
-                    "quarkus.http.proxy.allow-x-forwarded", "true",
-                    "quarkus.http.proxy.trusted-proxies", "127.0.0.1,0:0:0:0:0:0:0:1");
+                    "quarkus.http.ssl.certificate.key-store-file", store.toAbsolutePath().toString(),
+                    "quarkus.http.ssl.certificate.key-store-password", PASSWORD,
+                    "quarkus.http.test-ssl-port", "0",
+                    "quarkus.http.insecure-requests", "enabled");
         }
     }
 

@@ -1,10 +1,11 @@
 package dev.keyhouse.auth;
 
-import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.SessionCookie;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -63,13 +64,13 @@ public class LoginPage {
         String shownEmail = email == null ? "" : email.strip();
         SignIn.Outcome outcome = signIn.attempt(email, password, ClientAddress.of(request));
         if (outcome instanceof SignIn.Outcome.SignedIn in) {
-            return Response.seeOther(URI.create(target))
+            return Locations.seeOther(target)
                     .header("Set-Cookie", SessionCookie.issue(request, in.token(), in.lifetime())).build();
         }
         if (outcome instanceof SignIn.Outcome.Throttled t) {
             return Response.status(429).header("Retry-After", t.retryAfter().toSeconds())
                     .entity(Templates.form(target, shownEmail, "Too many failed sign-ins. Try again in "
-                            + Math.max(1, t.retryAfter().toMinutes()) + " minute(s).")).build();
+                            + wait(t.retryAfter()) + ".")).build();
         }
         return Response.status(401).entity(Templates.form(target, shownEmail, "Wrong e-mail or password.")).build();
     }
@@ -84,7 +85,7 @@ public class LoginPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response logout(HttpServerRequest request) {
         sessionUser().ifPresent(signOut::endSessions);
-        return Response.seeOther(URI.create("/login")).header("Set-Cookie", SessionCookie.clear(request)).build();
+        return Locations.seeOther("/login").header("Set-Cookie", SessionCookie.clear(request)).build();
     }
 
     /** The user behind the request's session JWT; empty for anonymous, API-token or already refused callers. */
@@ -103,13 +104,18 @@ public class LoginPage {
 
     @GET
     public Response root() {
-        return Response.seeOther(URI.create(HOME)).build();
+        return Locations.seeOther(HOME).build();
+    }
+
+    /** A wait in words: seconds under two minutes, whole minutes (rounded up) from there. */
+    static String wait(Duration wait) {
+        long seconds = Math.max(1, wait.toSeconds());
+        return seconds < 120 ? seconds + (seconds == 1 ? " second" : " seconds") : (seconds + 59) / 60 + " minutes";
     }
 
     /** Only a local path: an open redirect would let a phishing link bounce through the sign-in page. */
     static String safeNext(String next) {
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
-                || next.chars().anyMatch(Character::isISOControl) || next.startsWith("/login")) {
+        if (!Locations.isLocalPath(next) || next.startsWith("/login")) {
             return HOME;
         }
         return next;

@@ -71,7 +71,7 @@ public class SignIn {
             audit.record(Audit.Entry.of("anonymous", "sign-in.failed", "auth", named).detail("from " + address));
             return new Outcome.Rejected();
         }
-        throttle.recordSuccess(account);
+        throttle.recordSuccess(account, address);
         User signedIn = user.get();
         signedIn.lastSignInAt = Instant.now();
         LOG.infof("sign-in: %s from %s", signedIn.email, address);

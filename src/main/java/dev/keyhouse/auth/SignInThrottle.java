@@ -3,9 +3,7 @@ package dev.keyhouse.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,23 +11,63 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.inject.Singleton;
 
 /**
- * Slows password guessing: after {@value #MAX_FAILURES} failures within {@link #WINDOW} for one account, or
- * {@value #MAX_FAILURES_PER_ADDRESS} for one client address, further attempts are refused until enough failures
- * leave the window. Kept in memory per replica: a restart forgives, which is acceptable for an admin console
- * where bcrypt already bounds the guessing rate. Entries whose failures have all left the window are forgotten,
- * so a stream of distinct e-mails cannot grow the memory beyond what one window of failures holds.
+ * Slows password guessing without letting anyone lock the owner out. Failures are counted per (account, client
+ * address) pair, per client address and per account. Each count lets its first failures through at once, then asks
+ * for a wait after its latest failure of {@link #FIRST_DELAY}, doubling with every further failure up to a cap; and
+ * each forgets one failure per quiet period (a leaky bucket), so only a sustained rate keeps it high:
+ *
+ * <table>
+ * <caption>The three counts</caption>
+ * <tr><th>count</th><th>waits from failure</th><th>cap</th><th>forgets one failure per</th></tr>
+ * <tr><td>one account from one address</td><td>{@value #FREE_PER_PAIR}</td><td>15 min</td><td>15 min</td></tr>
+ * <tr><td>one address, every account</td><td>{@value #FREE_PER_ADDRESS}</td><td>15 min</td><td>45 s</td></tr>
+ * <tr><td>one account, every address</td><td>{@value #FREE_PER_ACCOUNT}</td><td>1 min</td><td>90 s</td></tr>
+ * </table>
+ *
+ * <p>The pair forgets one failure per cap, so an attacker who waits as told stays at the cap: one guess per account
+ * per 15 minutes from an address. The address sustains 20 failures per 15 minutes, and the account's count is only
+ * a slow-down: an address with no counted failure is never held back, so the owner at a clean address can always try
+ * (and a correct password signs in), whatever failed elsewhere. A success forgets the account's and the pair's
+ * counts (never the address's). Kept in memory per replica: a restart forgives, acceptable where bcrypt already
+ * bounds the guessing rate. Counts that have decayed to nothing are swept, so a stream of distinct e-mails or
+ * addresses cannot grow the memory beyond three small entries per failure of the last 15 minutes.
  */
 @Singleton
 public class SignInThrottle {
 
-    static final int MAX_FAILURES = 5;
-    static final int MAX_FAILURES_PER_ADDRESS = 20;
-    static final Duration WINDOW = Duration.ofMinutes(15);
-    /** Tracked keys at which expired entries are swept; the threshold doubles while live entries exceed it. */
+    static final int FREE_PER_PAIR = 3;
+    static final int FREE_PER_ADDRESS = 20;
+    static final int FREE_PER_ACCOUNT = 10;
+    static final Duration FIRST_DELAY = Duration.ofSeconds(5);
+    static final Duration CAP = Duration.ofMinutes(15);
+    static final Duration ACCOUNT_CAP = Duration.ofMinutes(1);
+    /** Tracked keys at which decayed entries are swept; the threshold doubles while live entries exceed it. */
     static final int SWEEP_AT = 10_000;
 
-    // every read and write of a deque happens inside a compute* of its key, which serialises them per key
-    private final ConcurrentHashMap<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
+    /** How one kind of count slows attempts: failures let through, the longest wait, the time to forget one. */
+    record Rule(String prefix, int free, Duration cap, Duration forgetOne) {
+    }
+
+    static final Rule PAIR = new Rule("pair:", FREE_PER_PAIR, CAP, CAP);
+    static final Rule ADDRESS = new Rule("address:", FREE_PER_ADDRESS, CAP, Duration.ofSeconds(45));
+    static final Rule ACCOUNT = new Rule("account:", FREE_PER_ACCOUNT, ACCOUNT_CAP, Duration.ofSeconds(90));
+
+    /** Failures of one key: how many are counted as of the latest, and when that was. Immutable. */
+    private record Failures(Rule rule, int count, Instant latest) {
+
+        /** The count left at {@code now}: one failure forgotten per whole {@code forgetOne} since the latest. */
+        int countAt(Instant now) {
+            long forgotten = Duration.between(latest, now).dividedBy(rule.forgetOne());
+            return (int) Math.max(0, count - forgotten);
+        }
+
+        /** When an attempt may follow the latest failure. */
+        Instant readyAt() {
+            return latest.plus(delayAfter(count, rule.free(), rule.cap()));
+        }
+    }
+
+    private final ConcurrentHashMap<String, Failures> failures = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile int sweepAt = SWEEP_AT;
 
@@ -41,82 +79,100 @@ public class SignInThrottle {
         this.clock = clock;
     }
 
-    /** How long this attempt must wait, or empty when it may proceed. */
+    /**
+     * How long an attempt for {@code email} from {@code address} must wait (whole seconds, at least one), or empty
+     * when it may proceed; always empty for an address with no counted failure.
+     */
     public Optional<Duration> retryAfter(String email, String address) {
         Instant now = clock.instant();
-        return wait(accountKey(email), MAX_FAILURES, now).or(() -> wait(addressKey(address), MAX_FAILURES_PER_ADDRESS, now));
+        Optional<Failures> fromAddress = live(addressKey(address), now);
+        if (fromAddress.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant until = fromAddress.get().readyAt();
+        for (Optional<Failures> other : List.of(live(pairKey(email, address), now), live(accountKey(email), now))) {
+            if (other.isPresent() && other.get().readyAt().isAfter(until)) {
+                until = other.get().readyAt();
+            }
+        }
+        if (!until.isAfter(now)) {
+            return Optional.empty();
+        }
+        Duration wait = Duration.between(now, until);
+        // Retry-After counts whole seconds: round up, so a client that waits that long is let through
+        long seconds = wait.toSeconds() + (wait.toNanosPart() > 0 ? 1 : 0);
+        return Optional.of(Duration.ofSeconds(Math.max(1, seconds)));
     }
 
+    /** Counts a failed attempt against the pair, the address and the account. */
     public void recordFailure(String email, String address) {
         Instant now = clock.instant();
         if (failures.size() >= sweepAt) {
             sweep(now);
         }
-        record(accountKey(email), now);
-        record(addressKey(address), now);
+        record(pairKey(email, address), PAIR, now);
+        record(addressKey(address), ADDRESS, now);
+        record(accountKey(email), ACCOUNT, now);
     }
 
-    /** A successful sign-in clears the account's failures (not the address's: one good password proves little). */
-    public void recordSuccess(String email) {
+    /**
+     * A successful sign-in forgets the account's and this pair's failures; the address's stay (one good password
+     * from an address says little about its other attempts).
+     */
+    public void recordSuccess(String email, String address) {
         failures.remove(accountKey(email));
+        failures.remove(pairKey(email, address));
     }
 
-    /** How many accounts and addresses are tracked, for tests of the memory bound. */
+    /**
+     * The wait after the latest of {@code count} failures: none while fewer than {@code free} have failed, then
+     * {@link #FIRST_DELAY}, doubling with each further failure, never more than {@code cap}.
+     */
+    static Duration delayAfter(int count, int free, Duration cap) {
+        // the attempt after the free failures is the first to wait
+        int beyond = count - free + 1;
+        if (beyond <= 0) {
+            return Duration.ZERO;
+        }
+        // 2^(beyond-1) first delays, without overflowing: past 2^20 every cap here has long been reached
+        Duration delay = FIRST_DELAY.multipliedBy(1L << Math.min(beyond - 1, 20));
+        return delay.compareTo(cap) > 0 ? cap : delay;
+    }
+
+    /** How many pairs, addresses and accounts are tracked, for tests of the memory bound. */
     int tracked() {
         return failures.size();
     }
 
-    private Optional<Duration> wait(String key, int limit, Instant now) {
-        Instant[] freedAt = new Instant[1];
-        failures.computeIfPresent(key, (k, recent) -> {
-            prune(recent, now);
-            if (recent.size() >= limit) {
-                // the attempt may proceed once the failure that makes the count reach the limit leaves the window
-                Iterator<Instant> oldestFirst = recent.iterator();
-                for (int i = 0; i < recent.size() - limit; i++) {
-                    oldestFirst.next();
-                }
-                freedAt[0] = oldestFirst.next().plus(WINDOW);
-            }
-            return recent.isEmpty() ? null : recent;
-        });
-        if (freedAt[0] == null) {
-            return Optional.empty();
-        }
-        Duration wait = Duration.between(now, freedAt[0]);
-        return Optional.of(wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait);
+    /** The key's failures unless decayed to nothing (such an entry is removed on the way). */
+    private Optional<Failures> live(String key, Instant now) {
+        return Optional.ofNullable(failures.computeIfPresent(key, (k, f) -> f.countAt(now) == 0 ? null : f));
     }
 
-    private void record(String key, Instant now) {
-        failures.compute(key, (k, recent) -> {
-            Deque<Instant> kept = recent == null ? new ArrayDeque<>() : recent;
-            prune(kept, now);
-            kept.addLast(now);
-            return kept;
-        });
+    private void record(String key, Rule rule, Instant now) {
+        failures.compute(key, (k, f) -> new Failures(rule, (f == null ? 0 : f.countAt(now)) + 1, now));
     }
 
     private void sweep(Instant now) {
-        for (String key : failures.keySet()) {
-            failures.computeIfPresent(key, (k, recent) -> {
-                prune(recent, now);
-                return recent.isEmpty() ? null : recent;
-            });
-        }
+        // removes an entry only if it is still the decayed one (ConcurrentHashMap removes by key and value)
+        failures.entrySet().removeIf(e -> e.getValue().countAt(now) == 0);
         sweepAt = Math.max(SWEEP_AT, failures.size() * 2);
     }
 
-    private static void prune(Deque<Instant> recent, Instant now) {
-        while (!recent.isEmpty() && !recent.peekFirst().plus(WINDOW).isAfter(now)) {
-            recent.removeFirst();
-        }
+    private static String account(String email) {
+        return email == null ? "" : email.strip().toLowerCase(Locale.ROOT);
     }
 
     private static String accountKey(String email) {
-        return "account:" + (email == null ? "" : email.strip().toLowerCase(Locale.ROOT));
+        return ACCOUNT.prefix() + account(email);
     }
 
     private static String addressKey(String address) {
-        return "address:" + address;
+        return ADDRESS.prefix() + address;
+    }
+
+    private static String pairKey(String email, String address) {
+        // the address has no space in it, so no e-mail can make two different pairs collide
+        return PAIR.prefix() + address + " " + account(email);
     }
 }

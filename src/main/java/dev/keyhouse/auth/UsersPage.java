@@ -1,10 +1,10 @@
 package dev.keyhouse.auth;
 
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -127,6 +127,6 @@ public class UsersPage {
     }
 
     private static Response done(String what) {
-        return Response.seeOther(URI.create("/admin/users?done=" + what)).build();
+        return Locations.seeOther("/admin/users?done=" + what).build();
     }
 }

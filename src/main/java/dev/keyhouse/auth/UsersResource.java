@@ -1,9 +1,9 @@
 package dev.keyhouse.auth;
 
-import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 
+import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -84,7 +84,7 @@ public class UsersResource {
     public Response add(NewUser body) {
         NewUser input = body == null ? new NewUser(null, null, null) : body;
         User user = admin.add(Identities.actor(identity), input.email(), input.password(), input.role());
-        return Response.created(URI.create("/api/v1/users/" + user.id)).entity(UserView.of(user)).build();
+        return Locations.created("/api/v1/users/" + user.id).entity(UserView.of(user)).build();
     }
 
     @PATCH
@@ -111,7 +111,7 @@ public class UsersResource {
         ApiTokens.Created created = admin.createToken(Identities.actor(identity),
                 Identities.userId(identity).orElse(null), input.name(), input.role());
         ApiToken token = created.token();
-        return Response.created(URI.create("/api/v1/tokens/" + token.id))
+        return Locations.created("/api/v1/tokens/" + token.id)
                 .entity(new CreatedToken(token.id, token.name, token.role.id(), created.value())).build();
     }
 

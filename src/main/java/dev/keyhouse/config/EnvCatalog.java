@@ -1,5 +1,6 @@
 package dev.keyhouse.config;
 
+import static dev.keyhouse.config.EnvVar.Format.ADDRESS_LIST;
 import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
 import static dev.keyhouse.config.EnvVar.Format.EMAIL;
@@ -127,6 +128,10 @@ public final class EnvCatalog {
             new EnvVar(MANAGEMENT_PORT, "quarkus.management.port",
                     "Port of the management interface: health (/q/health/live, /ready, /started) and metrics (/q/metrics); "
                             + "keep it off the public network.", false, false, "9000", PORT),
+            new EnvVar("TRUSTED_PROXIES", "keyhouse.http.trusted-proxies",
+                    "Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For and "
+                            + "X-Forwarded-Proto name the client's address and scheme; unset: the headers are ignored.",
+                    false, false, null, ADDRESS_LIST),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
                     "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
             new EnvVar("LOG_FORMAT", "keyhouse.log.format",

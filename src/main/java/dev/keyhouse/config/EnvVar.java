@@ -40,7 +40,9 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** Comma-separated browser origins, each scheme://host[:port] with http or https and no path. */
         ORIGIN_LIST,
         /** An IPv4 address. */
-        IPV4_ADDRESS
+        IPV4_ADDRESS,
+        /** Comma-separated IP addresses or CIDR ranges (literals, no host names). */
+        ADDRESS_LIST
     }
 
     public boolean hasDefault() {

@@ -15,6 +15,7 @@ import dev.keyhouse.crypto.KeyText;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.web.CorsOrigins;
+import dev.keyhouse.web.TrustedProxies;
 
 /**
  * Checks every catalog variable before Keyhouse starts and reports all problems at once, each naming the
@@ -147,6 +148,7 @@ public final class StartupCheck {
                     .map(problem -> name + " breaks the rules for an API key: " + problem);
             case ORIGIN_LIST -> CorsOrigins.originsProblem(name, value);
             case IPV4_ADDRESS -> CorsOrigins.lanIpProblem(name, value);
+            case ADDRESS_LIST -> TrustedProxies.problem(name, value);
         };
     }
 

@@ -1,12 +1,12 @@
 package dev.keyhouse.rotation;
 
-import java.net.URI;
 import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -106,11 +106,11 @@ public class RotationPage {
 
     private static Response alreadyRunning(Conflict running) {
         Object id = running.extensions().get("runningJob");
-        return Response.seeOther(URI.create(PATH + "?done=already-running" + (id == null ? "" : "&job=" + id))).build();
+        return Locations.seeOther(PATH + "?done=already-running" + (id == null ? "" : "&job=" + id)).build();
     }
 
     private static Response shown(long id, String done) {
-        return Response.seeOther(URI.create(PATH + "?job=" + id + "&done=" + done)).build();
+        return Locations.seeOther(PATH + "?job=" + id + "&done=" + done).build();
     }
 
     private static Long jobId(String value) {

@@ -1,9 +1,8 @@
 package dev.keyhouse.rotation;
 
-import java.net.URI;
-
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -25,8 +24,8 @@ public class RotationResource {
     public record Started(long id, String state) {
 
         static Response response(long id) {
-            return Response.accepted(new Started(id, JobState.RUNNING.id()))
-                    .location(URI.create(PATH + "/" + id)).type(MediaType.APPLICATION_JSON).build();
+            return Locations.at(Response.accepted(new Started(id, JobState.RUNNING.id())), PATH + "/" + id)
+                    .type(MediaType.APPLICATION_JSON).build();
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,6 +9,7 @@ import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -198,11 +198,11 @@ public class RuntimesPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response restart(@PathParam("id") long id) {
         long run = runs.restartNow(id, Identities.actor(identity));
-        return Response.seeOther(URI.create(RestartPage.PATH + "/" + run)).build();
+        return Locations.seeOther(RestartPage.PATH + "/" + run).build();
     }
 
     private static Response done(String what) {
-        return Response.seeOther(URI.create(PATH + "?done=" + what)).build();
+        return Locations.seeOther(PATH + "?done=" + what).build();
     }
 
     private List<Row> rows() {

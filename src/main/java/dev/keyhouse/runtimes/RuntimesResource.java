@@ -1,12 +1,12 @@
 package dev.keyhouse.runtimes;
 
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -55,7 +55,7 @@ public class RuntimesResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response create(Map<String, Object> body) {
         RuntimeTarget target = targets.create(TargetInput.fromJson(body), Identities.actor(identity));
-        return Response.created(URI.create(PATH + "/" + target.id)).entity(view(target)).build();
+        return Locations.created(PATH + "/" + target.id).entity(view(target)).build();
     }
 
     @GET
@@ -86,8 +86,8 @@ public class RuntimesResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response restart(@PathParam("id") long id) {
         long run = runs.restartNow(id, Identities.actor(identity));
-        return Response.accepted(new Started(run, RestartRun.RUNNING))
-                .location(URI.create(RestartsResource.PATH + "/" + run)).type(MediaType.APPLICATION_JSON).build();
+        return Locations.at(Response.accepted(new Started(run, RestartRun.RUNNING)), RestartsResource.PATH + "/" + run)
+                .type(MediaType.APPLICATION_JSON).build();
     }
 
     /** A target as JSON: DESIGN's shape plus id and change times; secrets as summaries. */

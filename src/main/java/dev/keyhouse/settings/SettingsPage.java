@@ -1,6 +1,5 @@
 package dev.keyhouse.settings;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.Map;
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -142,7 +142,7 @@ public class SettingsPage {
             }
             SettingState state = settings.save(providerKind, submitted.values(providerKind), version,
                     Identities.actor(identity));
-            return Response.seeOther(URI.create("/admin/settings?saved=" + providerKind.id() + runQuery(state))).build();
+            return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(state)).build();
         } catch (StaleSetting stale) {
             return conflict(stale);
         } catch (FieldErrors errors) {
@@ -161,7 +161,7 @@ public class SettingsPage {
         ProviderKind providerKind = kind(kind);
         try {
             SettingState state = settings.rollback(providerKind, version(version), Identities.actor(identity));
-            return Response.seeOther(URI.create("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state)))
+            return Locations.seeOther("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state))
                     .build();
         } catch (StaleSetting stale) {
             return conflict(stale);

@@ -1,6 +1,5 @@
 package dev.keyhouse.web;
 
-import java.net.URI;
 
 import dev.keyhouse.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -17,6 +16,6 @@ public class AdminHome {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response home() {
-        return Response.seeOther(URI.create(LANDING)).build();
+        return Locations.seeOther(LANDING).build();
     }
 }

@@ -1,6 +1,5 @@
 package dev.keyhouse.web;
 
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -55,7 +54,7 @@ public class ProblemMapper {
                     .entity(Problem.of(401, "Unauthorized", "sign in or present a valid bearer token")).build();
         }
         String back = request.method().name().equals("GET") ? request.uri() : "/admin";
-        return Response.seeOther(URI.create("/login?next=" + URLEncoder.encode(back, StandardCharsets.UTF_8)))
+        return Locations.seeOther("/login?next=" + URLEncoder.encode(back, StandardCharsets.UTF_8))
                 // a stale or forged session cookie is dropped, so the browser does not loop on it
                 .header("Set-Cookie", SessionCookie.clear(request))
                 .build();

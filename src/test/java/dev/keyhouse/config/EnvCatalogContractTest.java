@@ -57,6 +57,7 @@ class EnvCatalogContractTest {
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
             "MANAGEMENT_PORT", "config.ManagementPortIT#healthAndMetricsAnswerOnManagementPortAndNotOnHttpPort",
+            "TRUSTED_PROXIES", "auth.ThrottlingTest#anAttackerAtOneAddressIsSlowedWhileTheOwnerAtAnotherSignsInAtOnce",
             "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
             "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine");
 

@@ -207,4 +207,20 @@ class StartupCheckTest {
         env.put("CORS_ORIGINS", "https://a.example,,https://b.example");
         assertThat(problems(env, true)).singleElement().asString().startsWith("CORS_ORIGINS entry 2 is not an origin");
     }
+
+    @Test
+    void trustedProxiesAreAddressesOrRangesCheckedByPositionWithoutTheirValues() {
+        Map<String, String> env = validEnv();
+        env.put("TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1,[::1],2001:db8::/32");
+        assertThat(problems(env, true)).isEmpty();
+
+        env.put("TRUSTED_PROXIES", "proxy.internal,10.0.0.5,10.0.0.0/33,10.0.0.256,,::1/129,10.0.0.0/x");
+        List<String> problems = problems(env, true);
+        assertThat(problems).containsExactly("TRUSTED_PROXIES entries 1, 3, 4, 5, 6, 7 are not an IP address "
+                + "(10.0.0.5, ::1) or a CIDR range (10.0.0.0/24) (host names are not accepted)");
+        assertThat(problems.get(0)).doesNotContain("proxy.internal", "256");
+        env.put("TRUSTED_PROXIES", "10.0.0.5,fe80::1%eth0");
+        assertThat(problems(env, true)).containsExactly("TRUSTED_PROXIES entry 2 is not an IP address "
+                + "(10.0.0.5, ::1) or a CIDR range (10.0.0.0/24) (host names are not accepted)");
+    }
 }

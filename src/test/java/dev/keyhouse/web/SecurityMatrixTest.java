@@ -27,6 +27,8 @@ import dev.keyhouse.auth.SessionTokens;
 import dev.keyhouse.auth.SigningKeys;
 import dev.keyhouse.auth.UserAdmin;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -215,6 +217,41 @@ class SecurityMatrixTest {
             }
         }
         assertThat(failures).as("operational routes with the wrong outcome").isEmpty();
+    }
+
+    /** Every cell again with a forged Host: no answer names it, every Location is a relative path. */
+    @Test
+    void noAnswerNamesAForgedHost() {
+        Callers callers = Callers.create(userAdmin, sessions, keys);
+        List<String> leaks = new ArrayList<>();
+        List<String> locations = new ArrayList<>();
+        withHost(RedirectLocationTest.EVIL, () -> {
+            Csrf csrf = Csrf.fetch();
+            for (Route route : ROUTES) {
+                for (Caller caller : callers.all()) {
+                    Response response = route.fire(caller, csrf);
+                    String cell = route.key() + " as " + caller;
+                    RedirectLocationTest.leak(cell, response, RedirectLocationTest.EVIL).ifPresent(leaks::add);
+                    if (response.header("Location") != null) {
+                        locations.add(cell + " -> " + response.header("Location"));
+                    }
+                }
+            }
+        });
+        assertThat(leaks).as("answers naming the forged Host").isEmpty();
+        assertThat(locations).as("the sweep met redirects (sign-in redirects of every page route at least)")
+                .hasSizeGreaterThan(50)
+                .allSatisfy(l -> assertThat(l.substring(l.indexOf(" -> ") + 4)).startsWith("/").doesNotStartWith("//"));
+    }
+
+    private static void withHost(String host, Runnable requests) {
+        RequestSpecification before = RestAssured.requestSpecification;
+        RestAssured.requestSpecification = new RequestSpecBuilder().addHeader("Host", host).build();
+        try {
+            requests.run();
+        } finally {
+            RestAssured.requestSpecification = before;
+        }
     }
 
     /** What a cell must show. */
