@@ -40,7 +40,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** Comma-separated browser origins, each scheme://host[:port] with http or https and no path. */
         ORIGIN_LIST,
         /** An IPv4 address. */
-        IPV4_ADDRESS
+        IPV4_ADDRESS,
+        /** Comma-separated host names, addresses and CIDRs ({@link dev.keyhouse.egress.EgressPolicy#problems}). */
+        EGRESS_HOSTS,
+        /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
+        DIRECTORY_LIST
     }
 
     public boolean hasDefault() {
