@@ -166,8 +166,8 @@ public class HttpDriver implements RuntimeDriver {
     }
 
     /**
-     * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can reach
-     * it; else what is wrong. Java's HTTP client refuses host names with '_', which runtimes' clients accept.
+     * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can take
+     * it; else what is wrong. Java's URI parser refuses host names with '_', which runtimes' clients accept.
      */
     static String urlProblem(String url) {
         FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.URL, url);
@@ -179,8 +179,8 @@ public class HttpDriver implements RuntimeDriver {
         }
         try {
             if (new URI(cleaned.value()).getHost() == null) {
-                return "has a host name with '_', which Keyhouse's webhook client (Java's) cannot connect to;"
-                        + " give the runtime a network alias without one";
+                return "has a host name with '_', which Java's URL parser (and so Keyhouse's webhook client) does"
+                        + " not take; give the runtime a network alias without one";
             }
         } catch (URISyntaxException e) {
             return "must be a valid http or https URL";
