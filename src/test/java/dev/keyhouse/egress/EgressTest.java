@@ -104,9 +104,10 @@ class EgressTest {
     void theConnectionGoesToTheAddressThatWasChecked() throws Exception {
         int port = listener.getLocalPort();
         AtomicInteger lookups = new AtomicInteger();
-        // a rebinding name: the first answer passes, any later one would be the metadata address
+        // a rebinding name: the first answer is where the runtime listens, any later one another loopback address
+        // where nothing does (a test never connects off this machine)
         EgressPolicy.Lookup rebinding = name -> new InetAddress[] {InetAddress.getByAddress(name,
-                lookups.getAndIncrement() == 0 ? new byte[] {127, 0, 0, 1} : new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254})};
+                lookups.getAndIncrement() == 0 ? new byte[] {127, 0, 0, 1} : new byte[] {127, 0, 0, 2})};
         Egress egress = new Egress(EgressPolicy.parse("voice-1.test"), rebinding);
 
         Egress.Answer answer = egress.post(post("http://voice-1.test:" + port + "/reload"));

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -218,6 +219,26 @@ class HttpDriverTest {
                 .isInstanceOf(IOException.class)
                 .hasMessage("could not reach the runtime at http://127.0.0.1:" + closedPort + "/reload")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("do-not-print"));
+    }
+
+    /** A target saved while loopback was listed is refused at send time once the list no longer has it. */
+    @Test
+    void theEgressPolicyIsAppliedAgainAtSendTimeBeforeAnyConnection() throws Exception {
+        HttpDriver unlisted = new HttpDriver(new Egress(EgressPolicy.nothingListed(), name -> {
+            throw new java.net.UnknownHostException(name);
+        }));
+        int port = server.getAddress().getPort();
+        for (String url : List.of("http://127.0.0.1:" + port + "/healthy", "http://localhost:" + port + "/healthy",
+                "http://[::ffff:127.0.0.1]:" + port + "/healthy")) {
+            TargetSpec target = new TargetSpec(7, "voice-fleet", "http", Map.of("url", url), Map.of("secret", SECRET));
+            assertThatThrownBy(() -> unlisted.restart(target, "voice-fleet", order())).as(url)
+                    .isInstanceOf(dev.keyhouse.egress.EgressRefused.class)
+                    .hasMessageContaining("is a loopback address, which Keyhouse connects to only when"
+                            + " EGRESS_ALLOWED_HOSTS lists it");
+        }
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).as("nothing reached the runtime").isNull();
+        driver.restart(target("/healthy", null), "voice-fleet", order());
+        assertThat(received.poll(5, TimeUnit.SECONDS)).as("the same URL with loopback listed").isNotNull();
     }
 
     @Test
