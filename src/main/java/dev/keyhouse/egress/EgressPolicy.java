@@ -150,20 +150,30 @@ public final class EgressPolicy {
         return Arrays.stream(allowedHosts.split(",")).map(String::strip).filter(e -> !e.isEmpty()).toList();
     }
 
-    private static String entryProblem(String entry) {
-        String lower = entry.toLowerCase(Locale.ROOT);
-        int slash = lower.indexOf('/');
-        String address = slash < 0 ? lower : lower.substring(0, slash);
-        if (address.startsWith("[") && address.endsWith("]")) {
-            address = address.substring(1, address.length() - 1);
+    /** An entry split into its address (without brackets) and its prefix length as written (null if none). */
+    private record Entry(String address, String prefix) {
+
+        static Entry of(String entry) {
+            String lower = entry.toLowerCase(Locale.ROOT);
+            int slash = lower.indexOf('/');
+            String address = slash < 0 ? lower : lower.substring(0, slash);
+            if (address.startsWith("[") && address.endsWith("]")) {
+                address = address.substring(1, address.length() - 1);
+            }
+            return new Entry(address, slash < 0 ? null : lower.substring(slash + 1));
         }
-        if (address.indexOf(':') >= 0 || slash >= 0 || looksNumeric(address)) {
+    }
+
+    private static String entryProblem(String text) {
+        Entry entry = Entry.of(text);
+        String address = entry.address();
+        if (address.indexOf(':') >= 0 || entry.prefix() != null || looksNumeric(address)) {
             byte[] bytes = literal(address);
             if (bytes == null) {
                 return "is not an address in its usual form (a.b.c.d or an IPv6 address), a CIDR or a host name";
             }
-            if (slash >= 0) {
-                String prefix = lower.substring(slash + 1);
+            if (entry.prefix() != null) {
+                String prefix = entry.prefix();
                 int max = bytes.length * 8;
                 if (!prefix.matches("[0-9]{1,3}") || Integer.parseInt(prefix) < 1 || Integer.parseInt(prefix) > max) {
                     return "has a prefix length that is not a number from 1 to " + max;
@@ -175,22 +185,17 @@ public final class EgressPolicy {
             }
             return null;
         }
-        return hostName(entry) == null ? "is not a host name (letters, digits, '-' and '_' between dots)" : null;
+        return hostName(text) == null ? "is not a host name (letters, digits, '-' and '_' between dots)" : null;
     }
 
     /** The entry as an address or network, or empty when it is a host name. */
-    private static Optional<Network> network(String entry) {
-        String lower = entry.toLowerCase(Locale.ROOT);
-        int slash = lower.indexOf('/');
-        String address = slash < 0 ? lower : lower.substring(0, slash);
-        if (address.startsWith("[") && address.endsWith("]")) {
-            address = address.substring(1, address.length() - 1);
-        }
-        byte[] bytes = literal(address);
+    private static Optional<Network> network(String text) {
+        Entry entry = Entry.of(text);
+        byte[] bytes = literal(entry.address());
         if (bytes == null) {
             return Optional.empty();
         }
-        int bits = slash < 0 ? bytes.length * 8 : Integer.parseInt(lower.substring(slash + 1));
+        int bits = entry.prefix() == null ? bytes.length * 8 : Integer.parseInt(entry.prefix());
         return Optional.of(new Network(bytes, bits));
     }
 
