@@ -17,6 +17,11 @@ COPY --chown=keyhouse:keyhouse target/quarkus-app/app/ app/
 COPY --chown=keyhouse:keyhouse target/quarkus-app/quarkus/ quarkus/
 
 USER 10001:10001
-EXPOSE 8080
+# 8080: the application (HTTP_PORT). 9000: the management interface (MANAGEMENT_PORT), health and metrics only;
+# publish it to the orchestrator's probes and the metrics scraper, never to the internet.
+EXPOSE 8080 9000
+# /q/health/ready on the management port; bash's /dev/tcp, as the image has neither curl nor wget.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${MANAGEMENT_PORT:-9000} && printf 'GET /q/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 ENV JAVA_OPTS_APPEND="-XX:MaxRAMPercentage=75"
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS_APPEND -jar quarkus-run.jar"]

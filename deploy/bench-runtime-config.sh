@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks GET /api/v1/internal/runtime-config against /q/health/live in the same run: the packaged jar on the
+# Benchmarks GET /api/v1/internal/runtime-config against /q/health/live (on the management port) in the same run: the packaged jar on the
 # embedded PostgreSQL, every provider kind saved over REST so the endpoint returns real pairs, then wrk (Debian's;
 # installed with apt when missing) on each URL with the same threads, connections and duration, loopback only.
 # Prints requests/s and p99 latency of each and the ratio runtime-config / health. Builds nothing: run
-# ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090).
+# ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090), MANAGEMENT (19090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=$PWD/target/quarkus-app/quarkus-run.jar
 [ -f "$jar" ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
-threads=${THREADS:-2} connections=${CONNECTIONS:-32} duration=${DURATION:-20s} warmup=${WARMUP:-5s} port=${PORT:-18090}
+threads=${THREADS:-2} connections=${CONNECTIONS:-32} duration=${DURATION:-20s} warmup=${WARMUP:-5s} port=${PORT:-18090} mport=${MANAGEMENT:-19090}
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -21,11 +21,11 @@ trap cleanup EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
 export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
 export PROVISIONER_INTERNAL_TOKEN=$(openssl rand -hex 24)
-export HTTP_PORT=$port EMBEDDED_DATABASE_DIR="$work/pg" LOG_LEVEL=WARN
-base=http://127.0.0.1:$port
+export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" LOG_LEVEL=WARN
+base=http://127.0.0.1:$port management=http://127.0.0.1:$mport
 
 (cd "$work" && exec java -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
-until curl -fs "$base/q/health/ready" >/dev/null 2>&1; do
+until curl -fs "$management/q/health/ready" >/dev/null 2>&1; do
   kill -0 "$pid" 2>/dev/null || { echo "Keyhouse exited early:" >&2; tail -20 "$work/keyhouse.log" >&2; exit 1; }
   sleep 0.2
 done
@@ -60,7 +60,7 @@ run() { # name url [header]; prints "rps p99"
 echo "Keyhouse $(basename "$jar") on the embedded PostgreSQL, $(nproc) CPU(s) shared with wrk; runtime-config returns $pairs pairs"
 echo "wrk: $threads threads, $connections connections, $warmup warm-up then $duration per URL"
 read -r rc_rps rc_p99 <<<"$(run runtime-config "$base/api/v1/internal/runtime-config" "$auth")"
-read -r hl_rps hl_p99 <<<"$(run health "$base/q/health/live")"
+read -r hl_rps hl_p99 <<<"$(run health "$management/q/health/live")"
 printf '%-34s %12s %10s\n' "endpoint" "requests/s" "p99"
 printf '%-34s %12s %10s\n' "GET /api/v1/internal/runtime-config" "$rc_rps" "$rc_p99"
 printf '%-34s %12s %10s\n' "GET /q/health/live" "$hl_rps" "$hl_p99"

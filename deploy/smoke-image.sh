@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves the Docker image: builds it from the repository's Dockerfile and runs it against a real PostgreSQL on the
-# private Docker engine (.ci/start-dockerd) until /q/health/ready answers 200, then checks what the image must be:
-# non-root, no .env inside, no secret in its configuration or history, no secret in any log.
+# private Docker engine (.ci/start-dockerd) until /q/health/ready answers 200 on the management port, then checks
+# what the image must be: health and metrics on the management port only, non-root, no .env inside, no secret in its configuration or history, no secret in any log.
 #
 #   deploy/smoke-image.sh              # as root (it may install debootstrap, start the engine and build base images)
 #   deploy/smoke-image.sh --bases-only # only make (or find cached) the base images; CI runs this during the tests
@@ -284,6 +284,7 @@ say "image built in $(since "$t") s: $image ${iid:7:12}, $(( $(docker image insp
 # --- 4. PostgreSQL and Keyhouse on host networking, random ports and keys ---------------------------------------------
 free_port; pg_port=$port
 free_port; http_port=$port
+free_port; management_port=$port
 db_password=$(random_word 32)
 encryption_key=$(random_b64 32)
 jwt_key=$(random_b64 32)
@@ -302,7 +303,7 @@ for s in "$db_password" "$encryption_key" "$jwt_key" "$admin_password" "$interna
     "PROVISIONER_INTERNAL_TOKEN=$internal_token" \
     "POSTGRES_HOST=127.0.0.1" "POSTGRES_PORT=$pg_port" "POSTGRES_DB=keyhouse" "POSTGRES_USER=keyhouse" \
     "POSTGRES_PASSWORD=$db_password" \
-    "HTTP_PORT=$http_port" >"$tmp/keyhouse.env"
+    "HTTP_PORT=$http_port" "MANAGEMENT_PORT=$management_port" >"$tmp/keyhouse.env"
   printf '{"email": "admin@keyhouse.local", "password": "%s"}' "$admin_password" >"$tmp/signin.json"
 )
 
@@ -341,8 +342,9 @@ t=$(date +%s)
 docker run -d --name "$app" --network host --label keyhouse.smoke=1 --env-file "$tmp/keyhouse.env" "$iid" >/dev/null
 created=$(since "$t")
 url=http://127.0.0.1:$http_port
+management_url=http://127.0.0.1:$management_port
 while :; do
-  code=$(curl -s -o "$tmp/ready.json" -w '%{http_code}' --max-time 3 "$url/q/health/ready" || true)
+  code=$(curl -s -o "$tmp/ready.json" -w '%{http_code}' --max-time 3 "$management_url/q/health/ready" || true)
   [ "$code" = 200 ] && break
   running "$app" || fail_with_logs "Keyhouse exited with status $(docker inspect -f '{{.State.ExitCode}}' "$app") before it was ready"
   [ "$(since "$t")" -lt "$ready_timeout" ] || fail_with_logs "/q/health/ready not 200 after $ready_timeout s (last: ${code:-no answer})"
@@ -352,6 +354,14 @@ ready=$(since "$t")
 started=$(docker logs "$app" 2>&1 | grep -o 'started in [0-9.]*s' | head -1 || true)
 say "ready in $ready s (container started in $created s, Quarkus ${started:-start time not logged}): GET /q/health/ready 200"
 say "  $(tr -s ' \n' ' ' <"$tmp/ready.json" | cut -c1-200)"
+# Health and metrics answer only on the management port: the application port has neither.
+for path in /q/health/ready /q/metrics; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url$path" || true)
+  [ "$code" = 404 ] || fail_with_logs "GET $path on HTTP_PORT answered ${code:-nothing}, not 404 (it belongs on MANAGEMENT_PORT)"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$management_url/q/metrics" || true)
+[ "$code" = 200 ] || fail_with_logs "GET /q/metrics on MANAGEMENT_PORT answered ${code:-nothing}, not 200"
+say "health and metrics on MANAGEMENT_PORT only: 404 on HTTP_PORT"
 
 # The bootstrap admin signs in: the configuration reached the application and the schema is in the real database.
 code=$(curl -s -o "$tmp/token.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \

@@ -16,8 +16,9 @@ import jakarta.inject.Singleton;
 
 /**
  * The HMAC keys of sessions and access tokens: the current key signs, the previous one (if any) still verifies,
- * so rotating JWT_SECRET_KEY signs nobody out. Each key's {@code kid} derives from its material the same way
- * encryption key ids do, so every replica agrees on it.
+ * so rotating JWT_SECRET_KEY signs nobody out. Each key's {@code kid} is derived from its material with a keyed
+ * function ({@link #kidOf}), so every replica agrees on it and it tells nothing about the key. (Keyhouse before
+ * that used a SHA-256 prefix; tokens carrying such a kid no longer verify and their holders sign in again.)
  */
 @Singleton
 public class SigningKeys {
@@ -29,6 +30,9 @@ public class SigningKeys {
             return "SigningKey[" + kid + "]";
         }
     }
+
+    /** The message {@link #kidOf} authenticates under the key; apart from the encryption keys' label. */
+    public static final String KID_LABEL = "keyhouse jwt kid v1";
 
     private final SignatureAlgorithm algorithm;
     private final SigningKey current;
@@ -67,9 +71,17 @@ public class SigningKeys {
                 + "\",\"k\":\"" + material + "\"}";
     }
 
+    /**
+     * A signing key's {@code kid}: 8 lowercase hex digits, the first 4 bytes of HMAC-SHA256 keyed by the raw key
+     * over {@value #KID_LABEL} ({@link KeyRing#derivedId}).
+     */
+    public static String kidOf(byte[] rawKey) {
+        return KeyRing.hex(KeyRing.derivedId(rawKey, KID_LABEL));
+    }
+
     private SigningKey decode(String base64) {
         byte[] raw = KeyText.decode(base64);
         String javaAlgorithm = "Hmac" + algorithm.getAlgorithm().replace("HS", "SHA");
-        return new SigningKey(KeyRing.hex(KeyRing.keyIdOf(raw)), new SecretKeySpec(raw, javaAlgorithm));
+        return new SigningKey(kidOf(raw), new SecretKeySpec(raw, javaAlgorithm));
     }
 }

@@ -38,6 +38,8 @@ public final class EnvCatalog {
     public static final String SYSTEM_DATABASE_URL = "SYSTEM_DATABASE_URL";
     public static final String POSTGRES_PASSWORD = "POSTGRES_PASSWORD";
     public static final String SYSTEM_ADMIN_PASSWORD = "SYSTEM_ADMIN_PASSWORD";
+    public static final String HTTP_PORT = "HTTP_PORT";
+    public static final String MANAGEMENT_PORT = "MANAGEMENT_PORT";
 
     private static final List<EnvVar> ALL = List.of(
             // Encryption of provider secrets
@@ -131,8 +133,11 @@ public final class EnvCatalog {
             new EnvVar("CORS_LAN_IP", "keyhouse.cors.lan-ip",
                     "An IPv4 LAN address whose origin http://<address>:<HTTP_PORT> is allowed too (for admins on the local network).",
                     false, false, null, IPV4_ADDRESS),
-            new EnvVar("HTTP_PORT", "quarkus.http.port",
+            new EnvVar(HTTP_PORT, "quarkus.http.port",
                     "Port the HTTP server listens on.", false, false, "8080", PORT),
+            new EnvVar(MANAGEMENT_PORT, "quarkus.management.port",
+                    "Port of the management interface: health (/q/health/live, /ready, /started) and metrics (/q/metrics); "
+                            + "keep it off the public network.", false, false, "9000", PORT),
             new EnvVar("LOG_LEVEL", "quarkus.log.level",
                     "Root log level: ERROR, WARN, INFO, DEBUG or TRACE.", false, false, "INFO", LOG_LEVEL),
             new EnvVar("LOG_FORMAT", "keyhouse.log.format",

@@ -57,7 +57,23 @@ public final class StartupCheck {
             keyRingProblem().ifPresent(problems::add);
         }
         sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
+        samePort().ifPresent(problems::add);
         return problems;
+    }
+
+    /** HTTP_PORT and MANAGEMENT_PORT (as set, or their defaults) must differ: two servers cannot share a port. */
+    private Optional<String> samePort() {
+        String http = valueOrDefault(EnvCatalog.HTTP_PORT).strip();
+        String management = valueOrDefault(EnvCatalog.MANAGEMENT_PORT).strip();
+        if (!isPort(http) || !isPort(management) || Integer.parseInt(http) != Integer.parseInt(management)) {
+            return Optional.empty();
+        }
+        return Optional.of(EnvCatalog.MANAGEMENT_PORT + " is the same port as " + EnvCatalog.HTTP_PORT + " (" + http
+                + "): health and metrics need a port of their own, e.g. 9000");
+    }
+
+    private String valueOrDefault(String name) {
+        return explicitValue.apply(name).orElseGet(() -> EnvCatalog.find(name).orElseThrow().defaultValue());
     }
 
     /**

@@ -35,6 +35,12 @@ final class NextStep {
             return keys.underUnknownKeys() + " values are under a key that is not configured: add that key to " + PREVIOUS
                     + " and restart, then run the job; or replace those values. Keep " + PREVIOUS + " until then.";
         }
+        if (keys.underLegacyKeyIds() > 0) {
+            return keys.underPreviousKeys() + " values are still under a previous key or under the legacy (SHA-256)"
+                    + " id an earlier Keyhouse gave a configured key (" + keys.underLegacyKeyIds() + " of them): start"
+                    + " the job to re-encrypt them under the current key " + keys.currentKeyId()
+                    + ". Keep every key configured until it has finished.";
+        }
         if (keys.underPreviousKeys() > 0) {
             return keys.underPreviousKeys() + " values are still under a previous key: start the job to re-encrypt them"
                     + " under the current key " + keys.currentKeyId() + ".";

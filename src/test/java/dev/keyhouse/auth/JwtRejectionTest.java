@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 
+import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
@@ -144,7 +145,7 @@ class JwtRejectionTest {
     @Test
     void aTokenSignedWithThePreviousKeyIsStillAccepted() {
         byte[] previous = Base64.getDecoder().decode(TestSettings.JWT_PREVIOUS_KEY);
-        String previousKid = KeyRing.hex(KeyRing.keyIdOf(previous));
+        String previousKid = SigningKeys.kidOf(previous);
         assertThat(previousKid).isNotEqualTo(keys.current().kid());
         String token = ForgedTokens.signedWith(newAdmin(), previousKid, new SecretKeySpec(previous, "HmacSHA256"));
 
@@ -154,8 +155,17 @@ class JwtRejectionTest {
     }
 
     @Test
-    void tokensTheAppIssuesCarryTheCurrentKeysKid() {
-        String currentKid = KeyRing.hex(KeyRing.keyIdOf(Base64.getDecoder().decode(TestSettings.JWT_KEY)));
+    void tokensTheAppIssuesCarryTheCurrentKeysKid() throws Exception {
+        byte[] raw = Base64.getDecoder().decode(TestSettings.JWT_KEY);
+        // the kid is a keyed function of the key (HMAC-SHA256 over a fixed label), not a hash of it
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(raw, "HmacSHA256"));
+        byte[] tag = mac.doFinal("keyhouse jwt kid v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String currentKid = java.util.HexFormat.of().formatHex(tag, 0, 4);
+        byte[] sha256 = java.security.MessageDigest.getInstance("SHA-256").digest(raw);
+        assertThat(currentKid).isEqualTo(SigningKeys.kidOf(raw))
+                .isNotEqualTo(java.util.HexFormat.of().formatHex(sha256, 0, 4))
+                .isNotEqualTo(KeyRing.hex(KeyRing.keyIdOf(raw)));
         String token = given().contentType(ContentType.JSON)
                 .body("{\"email\":\"" + TestSettings.ADMIN_EMAIL + "\",\"password\":\"" + TestSettings.ADMIN_PASSWORD
                         + "\"}")
@@ -166,6 +176,16 @@ class JwtRejectionTest {
         assertThat(header).containsEntry("kid", currentKid).containsEntry("alg", "HS256");
         assertThat(keys.current().kid()).isEqualTo(currentKid);
         assertThat(ForgedTokens.part(sessions.issue(newAdmin()), 0)).containsEntry("kid", currentKid);
+    }
+
+    @Test
+    void aTokenCarryingTheKidOfTheOldShaDerivationIsRefused() throws Exception {
+        byte[] raw = Base64.getDecoder().decode(TestSettings.JWT_KEY);
+        byte[] sha256 = java.security.MessageDigest.getInstance("SHA-256").digest(raw);
+        String oldKid = java.util.HexFormat.of().formatHex(sha256, 0, 4);
+        String token = ForgedTokens.signedWith(newAdmin(), oldKid, new SecretKeySpec(raw, "HmacSHA256"));
+
+        given().auth().oauth2(token).get(API_ROUTE).then().statusCode(401);
     }
 
     private User newAdmin() {

@@ -58,6 +58,7 @@ class EnvCatalogContractTest {
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
+            "MANAGEMENT_PORT", "config.ManagementPortIT#healthAndMetricsAnswerOnManagementPortAndNotOnHttpPort",
             "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
             "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine");
 

@@ -21,7 +21,7 @@ import java.util.Properties;
 
 /**
  * The packaged Keyhouse ({@code java -jar quarkus-run.jar}) as a child process, for integration tests: its own
- * working folder, HTTP port, random keys, and an environment cleared of every database variable of the shell.
+ * working folder, HTTP port, management port (health and metrics), random keys, and an environment cleared of every database variable of the shell.
  */
 public final class KeyhouseProcess implements AutoCloseable {
 
@@ -30,12 +30,14 @@ public final class KeyhouseProcess implements AutoCloseable {
 
     private final Process process;
     private final int httpPort;
+    private final int managementPort;
     private final Path log;
     private final Map<String, String> keys;
 
-    private KeyhouseProcess(Process process, int httpPort, Path log, Map<String, String> keys) {
+    private KeyhouseProcess(Process process, int httpPort, int managementPort, Path log, Map<String, String> keys) {
         this.process = process;
         this.httpPort = httpPort;
+        this.managementPort = managementPort;
         this.log = log;
         this.keys = keys;
     }
@@ -57,6 +59,7 @@ public final class KeyhouseProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing; run the ITs through ./mvnw verify");
         }
         int port = freePort();
+        int managementPort = freePort();
         Path log = workDir.resolve(logName);
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
@@ -69,6 +72,7 @@ public final class KeyhouseProcess implements AutoCloseable {
                 randomKey(), EnvCatalog.SYSTEM_ADMIN_PASSWORD, randomKey());
         env.putAll(keys);
         env.put("HTTP_PORT", String.valueOf(port));
+        env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
         if (dataDirectory != null) {
             env.put("EMBEDDED_DATABASE_DIR", dataDirectory.toString());
         }
@@ -79,13 +83,14 @@ public final class KeyhouseProcess implements AutoCloseable {
                 env.put(name, value);
             }
         });
-        return new KeyhouseProcess(builder.start(), port, log, keys);
+        return new KeyhouseProcess(builder.start(), Integer.parseInt(env.getOrDefault("HTTP_PORT", "8080")),
+                Integer.parseInt(env.getOrDefault("MANAGEMENT_PORT", "9000")), log, keys);
     }
 
-    /** Waits for {@code /q/health/ready} to answer 200. */
+    /** Waits for {@code /q/health/ready} on the management port to answer 200. */
     public KeyhouseProcess awaitReady() throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -124,6 +129,11 @@ public final class KeyhouseProcess implements AutoCloseable {
     /** Where Keyhouse listens, e.g. {@code http://127.0.0.1:40123}. */
     public String baseUrl() {
         return "http://127.0.0.1:" + httpPort;
+    }
+
+    /** Where health and metrics answer (the management interface), e.g. {@code http://127.0.0.1:40124}. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public String logText() throws IOException {

@@ -156,6 +156,24 @@ class StartupCheckTest {
     }
 
     @Test
+    void theManagementPortMustDifferFromTheHttpPortAsSetOrByDefault() {
+        Map<String, String> env = validEnv();
+        env.put("MANAGEMENT_PORT", "8080");
+        assertThat(problems(env, true)).as("MANAGEMENT_PORT set to HTTP_PORT's default").singleElement().asString()
+                .startsWith("MANAGEMENT_PORT is the same port as HTTP_PORT (8080)");
+        env = validEnv();
+        env.put("HTTP_PORT", "9000");
+        assertThat(problems(env, true)).as("HTTP_PORT set to MANAGEMENT_PORT's default").singleElement().asString()
+                .startsWith("MANAGEMENT_PORT is the same port as HTTP_PORT (9000)");
+        env.put("MANAGEMENT_PORT", " 9000");
+        assertThat(problems(env, true)).hasSize(1);
+        env.put("MANAGEMENT_PORT", "9001");
+        assertThat(problems(env, true)).isEmpty();
+        env.put("MANAGEMENT_PORT", "99999");
+        assertThat(problems(env, true)).singleElement().asString().startsWith("MANAGEMENT_PORT must be a port number");
+    }
+
+    @Test
     void theRotationBatchSizeMustBeAPositiveWholeNumber() {
         Map<String, String> env = validEnv();
         env.put("ROTATION_BATCH_SIZE", "0");

@@ -51,6 +51,40 @@ class CredentialCipherTest {
     }
 
     @Test
+    void valuesAnEarlierKeyhouseSealedUnderTheSha256IdOpenAfterTheUpgradeAndNeedARewrite() {
+        for (String value : List.of("", SECRET, "clé-🔑-ключ")) {
+            for (String key : List.of(KEY_A, KEY_B)) {
+                byte[] legacy = LegacyCiphertexts.seal(key, row, PURPOSE, value);
+                long legacyId = LegacyCiphertexts.sha256Id(key);
+                assertThat(CredentialCipher.keyIdOf(legacy)).hasValue(legacyId);
+                // KEY_A current, KEY_B previous: values under either key's old id open
+                CredentialCipher upgraded = new CredentialCipher(KeyRing.fromEnvironment(KEY_A, KEY_B));
+                assertThat(upgraded.open(row, PURPOSE, legacy)).isEqualTo(new Opened.Plaintext(value));
+                assertThat(upgraded.needsRewrite(legacyId)).isTrue();
+                assertThat(upgraded.isCurrent(legacyId)).isFalse();
+                // bound to row and purpose like any value
+                assertThat(upgraded.open(UUID.randomUUID(), PURPOSE, legacy))
+                        .isEqualTo(new Opened.Unreadable(legacyId, Opened.Reason.DOES_NOT_AUTHENTICATE));
+            }
+        }
+        // a key no longer configured no longer opens its legacy values either
+        byte[] underB = LegacyCiphertexts.seal(KEY_B, row, PURPOSE, SECRET);
+        assertThat(cipherA.open(row, PURPOSE, underB)).isEqualTo(
+                new Opened.Unreadable(LegacyCiphertexts.sha256Id(KEY_B), Opened.Reason.KEY_NOT_CONFIGURED));
+    }
+
+    @Test
+    void newValuesAreSealedUnderTheKeyedIdNeverTheLegacyOne() {
+        for (String key : List.of(KEY_A, KEY_B, KEY_C)) {
+            CredentialCipher cipher = new CredentialCipher(KeyRing.of(key, List.of()));
+            Ciphertext sealed = cipher.seal(row, PURPOSE, SECRET);
+            long keyed = KeyRing.keyIdOf(java.util.Base64.getDecoder().decode(key));
+            assertThat(sealed.keyId()).isEqualTo(keyed).isNotEqualTo(LegacyCiphertexts.sha256Id(key));
+            assertThat(CredentialCipher.keyIdOf(sealed.bytes())).hasValue(keyed);
+        }
+    }
+
+    @Test
     void valueUnderPreviousKeyOpensAfterRotation() {
         Ciphertext sealed = cipherA.seal(row, PURPOSE, SECRET);
         CredentialCipher rotated = new CredentialCipher(KeyRing.fromEnvironment(KEY_B, KEY_A));

@@ -7,9 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
 import org.junit.jupiter.api.Test;
 
 class KeyRingTest {
@@ -23,14 +28,44 @@ class KeyRingTest {
     }
 
     @Test
-    void keyIdIsFirstFourBytesOfSha256AsUnsignedValue() throws Exception {
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(KEY_A));
-        long expected = Integer.toUnsignedLong(ByteBuffer.wrap(digest, 0, 4).getInt());
+    void keyIdIsFirstFourBytesOfHmacSha256KeyedByTheKeyOverAFixedLabelNotASha256Prefix() throws Exception {
+        for (String key : List.of(KEY_A, KEY_B, KEY_C, KeyRing.generateKey(), KeyRing.generateKey())) {
+            byte[] raw = Base64.getDecoder().decode(key);
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(raw, "HmacSHA256"));
+            byte[] tag = mac.doFinal("keyhouse key id v1".getBytes(StandardCharsets.UTF_8));
+            long expected = Integer.toUnsignedLong(ByteBuffer.wrap(tag, 0, 4).getInt());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw);
+            long sha256Prefix = Integer.toUnsignedLong(ByteBuffer.wrap(digest, 0, 4).getInt());
 
-        long id = KeyRing.of(KEY_A, List.of()).currentKeyId();
+            long id = KeyRing.of(key, List.of()).currentKeyId();
 
-        assertThat(id).isEqualTo(expected).isBetween(0L, 0xffff_ffffL);
-        assertThat(KeyRing.hex(id)).matches("[0-9a-f]{8}");
+            assertThat(id).isEqualTo(expected).isEqualTo(KeyRing.keyIdOf(raw)).isBetween(0L, 0xffff_ffffL)
+                    .isNotEqualTo(sha256Prefix);
+            assertThat(KeyRing.legacyKeyIdOf(raw)).isEqualTo(sha256Prefix).isEqualTo(LegacyCiphertexts.sha256Id(key));
+            assertThat(KeyRing.hex(id)).matches("[0-9a-f]{8}");
+        }
+    }
+
+    @Test
+    void legacyIdsOfEveryConfiguredKeyAreKnownButNeverCurrent() {
+        KeyRing ring = KeyRing.fromEnvironment(KEY_A, KEY_B);
+        long legacyA = LegacyCiphertexts.sha256Id(KEY_A);
+        long legacyB = LegacyCiphertexts.sha256Id(KEY_B);
+        long legacyC = LegacyCiphertexts.sha256Id(KEY_C);
+
+        assertThat(ring.legacyKeyIds()).containsExactly(legacyA, legacyB);
+        assertThat(ring.knows(legacyA)).isTrue();
+        assertThat(ring.knows(legacyB)).isTrue();
+        assertThat(ring.knows(legacyC)).as("a key that is not configured").isFalse();
+        assertThat(ring.isCurrent(legacyA)).as("the current key's legacy id is not current: the job moves it").isFalse();
+        assertThat(ring.isLegacy(legacyA)).isTrue();
+        assertThat(ring.isLegacy(ring.currentKeyId())).isFalse();
+        assertThat(ring.keyIdOfLegacy(legacyA)).hasValue(ring.currentKeyId());
+        assertThat(ring.keyIdOfLegacy(legacyB)).hasValue(ring.previousKeyIds().get(0));
+        assertThat(ring.keyIdOfLegacy(ring.currentKeyId())).isEmpty();
+        assertThat(ring.previousKeyIds()).as("legacy ids are no previous key to retire").doesNotContain(legacyA, legacyB);
+        assertThat(ring.toString()).doesNotContain(KeyRing.hex(legacyA), KeyRing.hex(legacyB));
     }
 
     @Test

@@ -58,6 +58,24 @@ class ComposeFileTest {
         }
         assertThat(services.path("keyhouse").path("environment").path("CREDENTIAL_ENCRYPTION_KEY").asText())
                 .as("Keyhouse reads .env").isEqualTo("sample-encryption-key");
+        // health and metrics answer on the management port alone: the healthcheck asks there, and the port is
+        // published on the host's loopback only
+        JsonNode keyhouse = services.path("keyhouse");
+        String managementPort = keyhouse.path("environment").path("MANAGEMENT_PORT").asText();
+        assertThat(managementPort).isEqualTo("9000").isNotEqualTo(keyhouse.path("environment").path("HTTP_PORT").asText());
+        assertThat(keyhouse.path("healthcheck").path("test").toString())
+                .contains("/dev/tcp/127.0.0.1/" + managementPort, "GET /q/health/ready").doesNotContain("8080");
+        List<String> published = new java.util.ArrayList<>();
+        keyhouse.path("ports").forEach(port -> {
+            // "ip:published:target[/tcp]" or the long form, whose address is host_ip (Compose v2) or external_ip (v1)
+            String[] parts = port.isTextual() ? port.asText().replaceFirst("/tcp$", "").split(":") : new String[] {
+                port.has("host_ip") ? port.path("host_ip").asText() : port.path("external_ip").asText(""),
+                port.path("published").asText(), port.path("target").asText()};
+            if (parts[parts.length - 1].equals(managementPort)) {
+                published.add(parts.length == 3 ? parts[0] : "");
+            }
+        });
+        assertThat(published).as("the management port is published on loopback only").containsExactly("127.0.0.1");
         TreeSet<String> names = new TreeSet<>();
         services.path("keyhouse").path("environment").fieldNames().forEachRemaining(names::add);
         assertThat(names).isSubsetOf(EnvExample.names());

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -40,7 +43,38 @@ class DeployExamplesTest {
         Set<String> names = renderedNames(Path.of("deploy/Jenkinsfile"));
         assertThat(names).isSubsetOf(EnvExample.names()).containsAll(required());
         assertThat(Files.readString(Path.of("deploy/Jenkinsfile"))).contains("withCredentials", "render-env.sh",
-                "systemctl restart keyhouse", "/q/health/ready");
+                "systemctl restart keyhouse", "$KEYHOUSE_MANAGEMENT_URL/q/health/ready",
+                "KEYHOUSE_MANAGEMENT_URL = 'http://127.0.0.1:9000'");
+    }
+
+    /** Health and metrics answer only on the management port: no example, script or image probes the public one. */
+    @Test
+    void everyHealthOrMetricsProbeGoesToTheManagementPort() throws Exception {
+        Pattern publicPortProbe = Pattern.compile(
+                "(8080|HTTP_PORT|http_port|\\$KEYHOUSE_URL|\\$\\{?url\\}?|\\$\\{?base\\}?|\\$\\{?port\\}?)[^\\s\"']*/q/(health|metrics)");
+        List<Path> files = new ArrayList<>(List.of(Path.of("Dockerfile"), Path.of("docker-compose.yml")));
+        try (Stream<Path> deploy = Files.walk(Path.of("deploy"))) {
+            deploy.filter(Files::isRegularFile).forEach(files::add);
+        }
+        List<String> probes = new ArrayList<>();
+        for (Path file : files) {
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < lines.size(); i++) {
+                if (publicPortProbe.matcher(lines.get(i)).find()) {
+                    probes.add(file + ":" + (i + 1) + ": " + lines.get(i).strip());
+                }
+            }
+        }
+        assertThat(probes).as("health or metrics asked on the application port").isEmpty();
+        assertThat(Files.readString(Path.of("deploy/github-actions/deploy.yml")))
+                .contains("KEYHOUSE_MANAGEMENT_URL: http://127.0.0.1:9000", "\"$KEYHOUSE_MANAGEMENT_URL/q/health/ready\"");
+        assertThat(Files.readString(Path.of("deploy/smoke-image.sh")))
+                .contains("\"MANAGEMENT_PORT=$management_port\"", "\"$management_url/q/health/ready\"");
+        assertThat(Files.readString(Path.of("deploy/measure-startup.sh"))).contains("MANAGEMENT_PORT=$mport");
+        assertThat(Files.readString(Path.of("deploy/bench-runtime-config.sh"))).contains("MANAGEMENT_PORT=$mport");
+        String dockerfile = Files.readString(Path.of("Dockerfile"));
+        assertThat(dockerfile).containsPattern("(?m)^EXPOSE 8080 9000$")
+                .containsPattern("(?m)^HEALTHCHECK .*\\n.*/dev/tcp/127\\.0\\.0\\.1/\\$\\{MANAGEMENT_PORT:-9000}.*/q/health/ready");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -108,6 +109,7 @@ class KubernetesManifestsTest {
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.path("securityContext").path("runAsUser").asInt()).isPositive();
         JsonNode container = pod.path("containers").get(0);
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/started");
         assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/live");
         assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/ready");
         assertThat(container.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
@@ -117,6 +119,24 @@ class KubernetesManifestsTest {
         // the Service routes to these pods
         assertThat(only("Service").path("spec").path("selector"))
                 .isEqualTo(spec.path("template").path("metadata").path("labels"));
+    }
+
+    @Test
+    void everyProbeGoesToTheManagementPortWhichTheServiceDoesNotRoute() {
+        JsonNode container = only("Deployment").path("spec").path("template").path("spec").path("containers").get(0);
+        Map<String, Integer> ports = new java.util.TreeMap<>();
+        container.path("ports").forEach(port -> ports.put(port.path("name").asText(), port.path("containerPort").asInt()));
+        Map<String, String> env = new java.util.TreeMap<>();
+        container.path("env").forEach(variable -> env.put(variable.path("name").asText(), variable.path("value").asText()));
+        assertThat(ports).containsEntry("http", Integer.parseInt(env.get("HTTP_PORT")))
+                .containsEntry("management", Integer.parseInt(env.get("MANAGEMENT_PORT")));
+        assertThat(ports.get("management")).isNotEqualTo(ports.get("http"));
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertThat(container.path(probe).path("httpGet").path("port").asText()).as(probe).isEqualTo("management");
+        }
+        JsonNode servicePorts = only("Service").path("spec").path("ports");
+        assertThat(servicePorts.size()).isEqualTo(1);
+        assertThat(servicePorts.get(0).path("targetPort").asText()).isEqualTo("http");
     }
 
     @Test

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.keyhouse.ApiClient;
+import dev.keyhouse.Management;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
@@ -349,7 +350,7 @@ class RotationTest {
     @Test
     @Order(7)
     void metricsShowValuesPerKeyAndWhatTheJobsDid() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
         long values = Long.parseLong(Rows.column(db, "SELECT count(*) FROM sealed_values WHERE key_id = ?", NEW_KEY_ID).get(0));
         assertThat(metric(metrics, "keyhouse_sealed_values{key_id=\"" + KeyRing.hex(NEW_KEY_ID) + "\",status=\"current\"}"))
                 .isEqualTo(values);

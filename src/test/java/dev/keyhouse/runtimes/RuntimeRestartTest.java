@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.Management;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
@@ -158,7 +159,7 @@ class RuntimeRestartTest {
         assertThat(result(run, "slow-" + tag, "attempts")).isEqualTo(1);
         assertThat((String) result(run, "slow-" + tag, "error")).contains("did not finish within 3 s");
         assertThat(Rows.containing(db, key)).as("the key is in no table").isEmpty();
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"timed_out\"}")
                 .contains("keyhouse_restart_results_total{driver=\"command\",outcome=\"failed\"}")
                 .contains("keyhouse_restart_run_duration_seconds_count{state=\"partial\"}");

@@ -23,6 +23,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.Management;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
@@ -30,6 +31,8 @@ import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
 import dev.keyhouse.config.AtRest;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.crypto.LegacyCiphertexts;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.SettingField;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,7 +50,8 @@ import jakarta.inject.Inject;
  * The GET routes fetched are the routes the application compiles to ({@link ResourceRoutes}), so a new page or
  * endpoint is searched as soon as it exists, and a route that is neither searched nor listed in
  * {@link #NOT_SEARCHED} with a reason fails {@link #everyRouteIsSearchedOrExcludedWithAReason}. The runtime-config
- * endpoint, the one place plaintext may leave, proves the search finds a planted value where it is.
+ * endpoint, the one place plaintext may leave, proves the search finds a planted value where it is. The management
+ * port's health and metrics and the API description (as an admin sees it) are searched too.
  */
 @QuarkusTest
 @TestProfile(Profiles.LoggedToFile.class)
@@ -89,7 +93,16 @@ class LeakTest {
 
     /** Everything the flow planted, said and got back; built once, by the first test that needs it. */
     record Evidence(Map<String, String> planted, List<Exchange> exchanges, List<Exchange> runtimeConfig,
-            LogCapture log) {
+            List<Exchange> operational, LogCapture log) {
+
+        /** Every planted value found in these answers, beyond what each may carry, with where. */
+        List<String> hitsIn(List<Exchange> answers) {
+            List<String> hits = new ArrayList<>();
+            for (Exchange exchange : answers) {
+                hits.addAll(hits(planted, exchange.text(), exchange.mayCarry(), exchange.where()));
+            }
+            return hits;
+        }
     }
 
     /** One request and its whole answer: status, headers and body. {@code mayCarry} names planted values it may hold. */
@@ -129,17 +142,26 @@ class LeakTest {
     @Test
     void noPlantedSecretIsInAnyPageOrRestResponse() {
         Evidence e = evidence();
-        List<String> hits = new ArrayList<>();
-        for (Exchange exchange : e.exchanges()) {
-            hits.addAll(hits(e.planted(), exchange.text(), exchange.mayCarry(), exchange.where()));
-        }
-        assertThat(hits).as("planted secrets in pages and REST responses").isEmpty();
+        assertThat(e.hitsIn(e.exchanges())).as("planted secrets in pages and REST responses").isEmpty();
         String pages = e.exchanges().stream().filter(x -> x.url().startsWith("/admin/settings"))
                 .map(Exchange::text).collect(Collectors.joining("\n"));
         String llmKey = e.planted().get("llm apiKey");
         assertThat(pages).as("the search reads real pages: the overview shows the model and the key's hint")
                 .contains(MODEL).contains("…" + llmKey.substring(llmKey.length() - 4));
         assertThat(e.exchanges()).as("admin pages and REST responses searched").hasSizeGreaterThan(40);
+    }
+
+    @Test
+    void noPlantedSecretIsOnTheManagementPortNorInTheApiDescription() {
+        Evidence e = evidence();
+        assertThat(e.hitsIn(e.operational())).as("planted secrets in health, metrics or the API description").isEmpty();
+        String metrics = e.operational().stream().filter(x -> x.route().equals("management /q/metrics"))
+                .map(Exchange::text).findFirst().orElseThrow();
+        assertThat(metrics).as("the search reads the real metrics, after the flow's rotation")
+                .contains("keyhouse_sealed_values{key_id=\"" + KeyRing.hex(KeyRing.keyIdOf(
+                        Base64.getDecoder().decode(TestSettings.ENCRYPTION_KEY))) + "\",status=\"current\"}")
+                .contains("keyhouse_rotation_rewritten_total");
+        assertThat(e.operational()).filteredOn(x -> x.status() == 200).hasSizeGreaterThanOrEqualTo(8);
     }
 
     @Test
@@ -237,6 +259,7 @@ class LeakTest {
         private final Map<String, String> planted = new LinkedHashMap<>();
         private final List<Exchange> exchanges = new ArrayList<>();
         private final List<Exchange> runtimeConfig = new ArrayList<>();
+        private final List<Exchange> operational = new ArrayList<>();
         private String adminSession;
         private String adminBearer;
 
@@ -268,10 +291,12 @@ class LeakTest {
             record("POST /logout", "viewer", csrf.form().cookie(SessionTokens.SESSION_COOKIE, viewerSession),
                     "POST", "/logout");
             fetchRuntimeConfig();
+            fetchOperationalEndpoints();
             // later saves in this database (other test classes) must not restart the flow's target
             json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
                     .then().statusCode(200);
-            return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig), log);
+            return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig),
+                    List.copyOf(operational), log);
         }
 
         /** The host credentials the tests run with, as configured and as their decoded bytes read. */
@@ -284,6 +309,8 @@ class LeakTest {
                 planted.put(name, base64);
                 planted.put(name + " (decoded bytes)", new String(Base64.getDecoder().decode(base64), StandardCharsets.ISO_8859_1));
             });
+            // what key ids used to be, a SHA-256 prefix of the key: shown nowhere (metrics, pages, API, log)
+            planted.put("encryption key's SHA-256 id", KeyRing.hex(LegacyCiphertexts.sha256Id(TestSettings.ENCRYPTION_KEY)));
         }
 
         private String plant(String name, String value) {
@@ -609,6 +636,18 @@ class LeakTest {
             }
             fields.forEach(request::formParam);
             return request;
+        }
+
+        /** Health and metrics on the management port, after every secret was stored and rotated; the API description. */
+        private void fetchOperationalEndpoints() {
+            for (String path : ManagementInterfaceTest.OPERATIONAL) {
+                Response response = Management.given().redirects().follow(false).get(path);
+                operational.add(exchange("management " + path, "anyone", "GET", path, response, Set.of()));
+            }
+            for (String path : List.of("/q/openapi", "/q/openapi?format=json", "/q/swagger-ui/")) {
+                Response response = given().redirects().follow(true).auth().oauth2(adminBearer).get(path);
+                operational.add(exchange(path, "admin", "GET", path, response, Set.of()));
+            }
         }
 
         private Response get(String route, String who, String url, String session, String bearer) {

@@ -171,6 +171,52 @@ class SecurityMatrixTest {
         assertThat(failures).as("security matrix cells with the wrong outcome").isEmpty();
     }
 
+    /** Quarkus' own routes: the API description (admins only) on the public port. */
+    static final List<String> API_DOCS = List.of("/q/openapi", "/q/openapi.json", "/q/openapi.yaml",
+            "/q/openapi?format=json", "/q/swagger-ui", "/q/swagger-ui/", "/q/swagger-ui/index.html");
+
+    /**
+     * The operational routes × every caller: health and metrics answer anyone on the management port (it asks no
+     * credential and refuses none; keeping it private is the network's job) and nobody on the public port, where
+     * the API description is for admins only.
+     */
+    @Test
+    void operationalRoutesAnswerEveryCallerAsTheirPortSays() {
+        Callers callers = Callers.create(userAdmin, sessions, keys);
+        List<String> failures = new ArrayList<>();
+        for (Caller caller : callers.all()) {
+            for (String path : ManagementInterfaceTest.OPERATIONAL) {
+                Response publicPort = caller.presentTo(given().redirects().follow(false), false).get(path);
+                if (publicPort.statusCode() != 404) {
+                    failures.add("public port " + path + " as " + caller + ": got " + publicPort.statusCode()
+                            + " (wanted 404)");
+                }
+            }
+            for (String path : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/health/started", "/q/metrics")) {
+                Response management = caller.presentTo(dev.keyhouse.Management.given().redirects().follow(false), false)
+                        .get(path);
+                if (management.statusCode() != 200) {
+                    failures.add("management port " + path + " as " + caller + ": got " + management.statusCode()
+                            + " (wanted 200)");
+                }
+            }
+            for (String path : API_DOCS) {
+                Response docs = caller.presentTo(given().redirects().follow(false), false).get(path);
+                int status = docs.statusCode();
+                String problem = switch (caller.kind()) {
+                    case ADMIN -> status == 200 || status == 301 || status == 302 ? null : "wanted 200";
+                    case VIEWER -> status == 403 ? null : "wanted 403";
+                    case ANONYMOUS, REJECTED -> status == 401 || isSignInRedirect(docs) ? null
+                            : "wanted 401 or the sign-in redirect";
+                };
+                if (problem != null) {
+                    failures.add(path + " as " + caller + ": got " + status + " (" + problem + ")");
+                }
+            }
+        }
+        assertThat(failures).as("operational routes with the wrong outcome").isEmpty();
+    }
+
     /** What a cell must show. */
     enum Outcome {
         ALLOWED, UNAUTHENTICATED, FORBIDDEN;
