@@ -104,6 +104,14 @@ public final class Profiles {
         }
     }
 
+    /** SYSTEM_ADMIN_PASSWORD set to {@code password}, the start-up log written to {@code logFile} too. */
+    private static Map<String, String> adminPasswordLoggedTo(String password, String logFile) {
+        return Map.of(
+                "keyhouse.admin.password", password,
+                "quarkus.log.file.enabled", "true",
+                "quarkus.log.file.path", logFile);
+    }
+
     /** The operator changed SYSTEM_ADMIN_PASSWORD and restarted; the start-up log goes to {@link #LOG_FILE}. */
     public static final class RotatedAdminPassword implements QuarkusTestProfile {
 
@@ -113,10 +121,22 @@ public final class Profiles {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "keyhouse.admin.password", NEW_PASSWORD,
-                    "quarkus.log.file.enabled", "true",
-                    "quarkus.log.file.path", LOG_FILE);
+            return adminPasswordLoggedTo(NEW_PASSWORD, LOG_FILE);
+        }
+    }
+
+    /**
+     * An existing install whose SYSTEM_ADMIN_PASSWORD is easy to guess: Keyhouse starts, the password works (no
+     * lock-out), and the start-up log, in {@link #LOG_FILE}, warns about it without quoting it.
+     */
+    public static final class WeakAdminPassword implements QuarkusTestProfile {
+
+        public static final String WEAK_PASSWORD = "password1234";
+        public static final String LOG_FILE = "target/weak-admin-" + ProcessHandle.current().pid() + ".log";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return adminPasswordLoggedTo(WEAK_PASSWORD, LOG_FILE);
         }
     }
 

@@ -19,6 +19,18 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
     public static final String ADMIN_EMAIL = "admin@keyhouse.test";
     public static final String ADMIN_PASSWORD = "test-admin-password-1";
     public static final String RUNTIME_CONFIG_TOKEN = "test-runtime-config-token-5d1f08";
+    /** The loopback stand-ins the webhook tests run their runtimes on (a fresh install lists nothing). */
+    public static final String EGRESS_ALLOWED_HOSTS = "localhost,127.0.0.0/8,::1";
+    /** Where the command-driver tests write environment files: their temporary folders are all under it. */
+    public static final String RUNTIME_ENV_DIRS = tmp();
+
+    private static String tmp() {
+        try {
+            return java.nio.file.Path.of(System.getProperty("java.io.tmpdir")).toRealPath().toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @Override
     public Map<String, String> start() {
@@ -30,6 +42,9 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
                 "keyhouse.admin.email", ADMIN_EMAIL,
                 "keyhouse.admin.password", ADMIN_PASSWORD,
                 "keyhouse.runtime-config.token", RUNTIME_CONFIG_TOKEN,
+                // as the variables, so a profile can set them again through application.properties
+                "EGRESS_ALLOWED_HOSTS", EGRESS_ALLOWED_HOSTS,
+                "RUNTIME_ENV_DIRS", RUNTIME_ENV_DIRS,
                 // entities and Flyway migrations must agree: a drift fails every test run, not production
                 "quarkus.hibernate-orm.schema-management.strategy", "validate");
     }

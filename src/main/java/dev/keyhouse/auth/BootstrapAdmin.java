@@ -44,6 +44,11 @@ public class BootstrapAdmin {
             }
             return;
         }
+        // a weak configured password is warned about at every start, never refused: it may be the one that works
+        // today (refusing would lock the operator out), and it is the operator's way back in
+        Passwords.weakness(password.get(), email).ifPresent(weakness -> LOG.warnf("SYSTEM_ADMIN_PASSWORD %s"
+                + " Anyone who guesses it is an administrator: set a stronger one (e.g. openssl rand -base64 18)"
+                + " and restart, which resets the account's password.", weakness));
         Optional<User> existing = User.findByEmail(email);
         if (existing.isEmpty()) {
             User admin = new User();

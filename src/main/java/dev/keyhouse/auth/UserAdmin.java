@@ -44,7 +44,7 @@ public class UserAdmin {
         } else if (User.findByEmail(address).isPresent()) {
             errors.add("email", "a user with this e-mail already exists");
         }
-        String passwordProblem = Passwords.problem(password);
+        String passwordProblem = Passwords.problem(password, address);
         if (passwordProblem != null) {
             errors.add("password", passwordProblem);
         }
@@ -75,7 +75,7 @@ public class UserAdmin {
         FieldErrors errors = new FieldErrors();
         Role role = roleName == null ? null : role(roleName, errors);
         if (password != null) {
-            String passwordProblem = Passwords.problem(password);
+            String passwordProblem = Passwords.problem(password, user.email);
             if (passwordProblem != null) {
                 errors.add("password", passwordProblem);
             }

@@ -3,6 +3,8 @@ package dev.keyhouse.config;
 import static dev.keyhouse.config.EnvVar.Format.ADDRESS_LIST;
 import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
+import static dev.keyhouse.config.EnvVar.Format.DIRECTORY_LIST;
+import static dev.keyhouse.config.EnvVar.Format.EGRESS_HOSTS;
 import static dev.keyhouse.config.EnvVar.Format.EMAIL;
 import static dev.keyhouse.config.EnvVar.Format.INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.IPV4_ADDRESS;
@@ -115,6 +117,15 @@ public final class EnvCatalog {
             new EnvVar("RESTART_ATTEMPTS", "keyhouse.restart.attempts",
                     "Attempts per runtime restart before it is marked failed (retries back off exponentially).",
                     false, false, "3", INTEGER),
+            new EnvVar("RUNTIME_ENV_DIRS", "keyhouse.runtimes.env-dirs",
+                    "Absolute folders, comma-separated, a runtime target's environmentFile may be written in; "
+                            + "unset means environment files are off.",
+                    false, false, null, DIRECTORY_LIST),
+            // What Keyhouse itself connects to
+            new EnvVar("EGRESS_ALLOWED_HOSTS", "keyhouse.egress.allowed-hosts",
+                    "Host names, addresses and CIDRs, comma-separated, whose loopback or private addresses Keyhouse "
+                            + "may connect to (webhooks); unset means public addresses only.",
+                    false, false, null, EGRESS_HOSTS),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

@@ -42,7 +42,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** An IPv4 address. */
         IPV4_ADDRESS,
         /** Comma-separated IP addresses or CIDR ranges (literals, no host names). */
-        ADDRESS_LIST
+        ADDRESS_LIST,
+        /** Comma-separated host names, addresses and CIDRs ({@link dev.keyhouse.egress.EgressPolicy#problems}). */
+        EGRESS_HOSTS,
+        /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
+        DIRECTORY_LIST
     }
 
     public boolean hasDefault() {

@@ -12,8 +12,10 @@ import dev.keyhouse.auth.Passwords;
 import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.KeyText;
+import dev.keyhouse.egress.EgressPolicy;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.runtimes.EnvironmentDirs;
 import dev.keyhouse.web.CorsOrigins;
 import dev.keyhouse.web.TrustedProxies;
 
@@ -149,7 +151,14 @@ public final class StartupCheck {
             case ORIGIN_LIST -> CorsOrigins.originsProblem(name, value);
             case IPV4_ADDRESS -> CorsOrigins.lanIpProblem(name, value);
             case ADDRESS_LIST -> TrustedProxies.problem(name, value);
+            case EGRESS_HOSTS -> joined(EgressPolicy.problems(value));
+            case DIRECTORY_LIST -> joined(EnvironmentDirs.problems(value));
         };
+    }
+
+    /** Problems that each name the variable and the entry, as one. */
+    private static Optional<String> joined(List<String> problems) {
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
     private Optional<String> signingKeyProblem(String name, String value) {

@@ -19,7 +19,14 @@ public class CommandDriver implements RuntimeDriver {
     public static final String ID = "command";
     static final DriverField ENVIRONMENT_FILE = DriverField.optional("environmentFile", "Environment file", null,
             "Optional: absolute path the provider environment is written to (mode 600) before the command runs,"
-                    + " for systemd EnvironmentFile=.");
+                    + " for systemd EnvironmentFile=; only in a folder RUNTIME_ENV_DIRS lists.");
+
+    private final EnvironmentDirs dirs;
+
+    /** @param dirs where an environment file may be written (RUNTIME_ENV_DIRS) */
+    public CommandDriver(EnvironmentDirs dirs) {
+        this.dirs = dirs;
+    }
 
     @Override
     public String id() {
@@ -34,7 +41,7 @@ public class CommandDriver implements RuntimeDriver {
 
     @Override
     public void validate(TargetSpec target, FieldErrors errors) {
-        checkEnvironmentFile(target, errors);
+        dirs.check(target, errors);
     }
 
     @Override
@@ -44,33 +51,28 @@ public class CommandDriver implements RuntimeDriver {
 
     @Override
     public void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception {
-        run(target, target.config("command"), order);
+        run(target, target.config("command"), order, dirs);
     }
 
-    /** Writes the environment file, if any, then runs the command; shared with {@link SystemdDriver}. */
-    static void run(TargetSpec target, String command, RestartOrder order) throws Exception {
+    /**
+     * Writes the environment file, if any, then runs the command; shared with {@link SystemdDriver}. The file is
+     * checked against {@code RUNTIME_ENV_DIRS} again here: the list may have changed since the target was saved.
+     */
+    static void run(TargetSpec target, String command, RestartOrder order, EnvironmentDirs dirs) throws Exception {
         String file = target.config(ENVIRONMENT_FILE.name());
         if (file != null) {
-            EnvironmentFile.write(Path.of(file), order);
+            Path path;
+            try {
+                path = dirs.resolve(file);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("environment file not written: " + ENVIRONMENT_FILE.name() + " "
+                        + e.getMessage());
+            }
+            EnvironmentFile.write(path, order);
         }
         List<String> secrets = new ArrayList<>(order.env().values());
         secrets.addAll(target.secrets().values());
         ShellCommand.run(command, Map.of("KEYHOUSE_RUN_ID", String.valueOf(order.runId()),
                 "KEYHOUSE_TARGET", target.name()), secrets);
-    }
-
-    static void checkEnvironmentFile(TargetSpec target, FieldErrors errors) {
-        String file = target.config(ENVIRONMENT_FILE.name());
-        if (file == null) {
-            return;
-        }
-        try {
-            Path path = Path.of(file);
-            if (!path.isAbsolute() || path.getFileName() == null) {
-                errors.add("config." + ENVIRONMENT_FILE.name(), "must be an absolute file path, e.g. /etc/voxcore/keys.env");
-            }
-        } catch (java.nio.file.InvalidPathException e) {
-            errors.add("config." + ENVIRONMENT_FILE.name(), "is not a valid path");
-        }
     }
 }

@@ -1,32 +1,19 @@
 package dev.keyhouse.runtimes;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.keyhouse.egress.Egress;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.web.FieldErrors;
@@ -35,7 +22,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Restarts a runtime by POSTing a signed webhook to its reload URL; the runtime then re-fetches
  * {@code /api/v1/internal/runtime-config}. The body names the target, run and settings version, never a secret; see
- * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted.
+ * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted. Sent through
+ * {@link Egress}: a URL the egress policy refuses is refused at save and again at every send, and every failure to
+ * get an answer reads "could not reach the runtime at &lt;url&gt;".
  */
 @ApplicationScoped
 public class HttpDriver implements RuntimeDriver {
@@ -48,18 +37,16 @@ public class HttpDriver implements RuntimeDriver {
     static final int BODY_READ_LIMIT = 4096;
     static final int SNIPPET_LENGTH = 200;
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** What {@link Egress} calls the peer when it cannot be reached. */
+    static final String PEER = "the runtime";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * Static so that the bean's client proxy does not build a second one. HTTP/1.1: a cleartext URL would otherwise
-     * get an h2c upgrade offer, which some runtimes' servers mishandle. A redirect is a failure, not followed.
-     */
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final Egress egress;
+
+    /** @param egress every webhook goes through it: the policy at each send, the one unreachable text */
+    public HttpDriver(Egress egress) {
+        this.egress = egress;
+    }
 
     @Override
     public String id() {
@@ -82,7 +69,10 @@ public class HttpDriver implements RuntimeDriver {
     public void validate(TargetSpec target, FieldErrors errors) {
         String url = target.config("url");
         if (url != null) {
-            String problem = urlProblem(url);
+            String problem = egressRefusal(url);
+            if (problem == null) {
+                problem = urlProblem(url);
+            }
             if (problem != null) {
                 errors.add("config.url", problem);
             }
@@ -114,56 +104,19 @@ public class HttpDriver implements RuntimeDriver {
             throw new IllegalStateException(target + ": secret is not set");
         }
         URI uri = URI.create(FieldRules.clean(FieldType.URL, url).value());
-        String where = "webhook " + safeUrl(uri);
-        Duration timeout = timeout(target, order);
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
         byte[] body = body(target, order, timestamp);
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "keyhouse")
-                .header(WebhookSignature.TIMESTAMP_HEADER, timestamp)
-                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, body))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        HttpResponse<byte[]> response = send(request, timeout, where);
-        if (response.statusCode() / 100 != 2) {
-            String snippet = snippet(response.body(), secret);
-            throw new IOException(where + " answered HTTP " + response.statusCode()
+        // the policy is applied again at every send: EGRESS_ALLOWED_HOSTS may have changed since the save
+        Egress.Answer answer = egress.post(new Egress.Post(uri, "application/json", body, Map.of(
+                "User-Agent", "keyhouse",
+                WebhookSignature.TIMESTAMP_HEADER, timestamp,
+                WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, body)),
+                timeout(target, order), BODY_READ_LIMIT, PEER));
+        if (answer.status() / 100 != 2) {
+            String snippet = snippet(answer.body(), secret);
+            throw new IOException("webhook " + Egress.safeUrl(uri) + " answered HTTP " + answer.status()
                     + (snippet.isEmpty() ? "" : ": " + snippet));
         }
-    }
-
-    /** Sends and waits; an interrupt or the deadline cancels the exchange (the JDK client closes the connection). */
-    private HttpResponse<byte[]> send(HttpRequest request, Duration timeout, String where) throws Exception {
-        CompletableFuture<HttpResponse<byte[]>> exchange = CLIENT.sendAsync(request, info -> new LimitedBody());
-        try {
-            // the request timeout covers the headers; this bound also covers a body that trickles in
-            return exchange.get(timeout.toMillis() + CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedException(where + ": aborted, interrupted");
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            throw new IOException(where + ": no complete answer within " + timeout.toSeconds() + "s");
-        } catch (ExecutionException e) {
-            throw failure(e.getCause(), where, timeout);
-        }
-    }
-
-    private static IOException failure(Throwable cause, String where, Duration timeout) {
-        if (cause instanceof HttpConnectTimeoutException) {
-            return new IOException(where + ": could not connect within " + CONNECT_TIMEOUT.toSeconds() + "s", cause);
-        }
-        if (cause instanceof HttpTimeoutException) {
-            return new IOException(where + ": no answer within " + timeout.toSeconds() + "s", cause);
-        }
-        if (cause instanceof ConnectException) {
-            return new IOException(where + ": connection refused", cause);
-        }
-        String detail = cause.getMessage() == null ? "" : ": " + sanitise(cause.getMessage());
-        return new IOException(where + ": " + cause.getClass().getSimpleName() + detail, cause);
     }
 
     private static byte[] body(TargetSpec target, RestartOrder order, String timestamp) throws JsonProcessingException {
@@ -198,9 +151,23 @@ public class HttpDriver implements RuntimeDriver {
         }
     }
 
+    /** The egress policy's refusal of a well-formed URL's host as written (no DNS at save), else null. */
+    private String egressRefusal(String url) {
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.URL, url);
+        if (!cleaned.ok() || cleaned.value() == null) {
+            return null;
+        }
+        try {
+            return egress.refusalWithoutLookup(new URI(cleaned.value())).map(refusal -> "is refused: " + refusal)
+                    .orElse(null);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
     /**
-     * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can reach
-     * it; else what is wrong. Java's HTTP client refuses host names with '_', which runtimes' clients accept.
+     * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can take
+     * it; else what is wrong. Java's URI parser refuses host names with '_', which runtimes' clients accept.
      */
     static String urlProblem(String url) {
         FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.URL, url);
@@ -212,20 +179,13 @@ public class HttpDriver implements RuntimeDriver {
         }
         try {
             if (new URI(cleaned.value()).getHost() == null) {
-                return "has a host name with '_', which Keyhouse's webhook client (Java's) cannot connect to;"
-                        + " give the runtime a network alias without one";
+                return "has a host name with '_', which Java's URL parser (and so Keyhouse's webhook client) does"
+                        + " not take; give the runtime a network alias without one";
             }
         } catch (URISyntaxException e) {
             return "must be a valid http or https URL";
         }
         return null;
-    }
-
-    /** The URL for messages: scheme, host, port and path; the query is left out in case it carries a token. */
-    private static String safeUrl(URI uri) {
-        String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        return uri.getScheme() + "://" + uri.getHost() + port + path;
     }
 
     /** The start of a failed answer, one line of printable text, with the signing secret blanked should it echo. */
@@ -242,50 +202,5 @@ public class HttpDriver implements RuntimeDriver {
         text.codePoints().limit(BODY_READ_LIMIT).forEach(c -> out.appendCodePoint(
                 Character.isISOControl(c) || c == '\uFFFD' || Character.getType(c) == Character.FORMAT ? ' ' : c));
         return out.toString().replaceAll("\\s+", " ").strip();
-    }
-
-    /** Keeps the first {@link #BODY_READ_LIMIT} bytes of an answer and hangs up on the rest. */
-    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
-
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            for (ByteBuffer buffer : buffers) {
-                int take = Math.min(buffer.remaining(), BODY_READ_LIMIT - kept.size());
-                if (take > 0) {
-                    byte[] bytes = new byte[take];
-                    buffer.get(bytes);
-                    kept.write(bytes, 0, take);
-                }
-            }
-            if (kept.size() >= BODY_READ_LIMIT) {
-                subscription.cancel();
-                result.complete(kept.toByteArray());
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(kept.toByteArray());
-        }
     }
 }

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
 import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
@@ -234,11 +236,43 @@ public class RuntimeTargets {
                 errors.add("config." + field.name(), "is required");
             }
         }
+        if (sameDriver) {
+            secretsFollowTheirDestination(driver.get(), input, stored, errors);
+        }
         if (errors.isEmpty()) {
             driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), errors);
         }
         errors.throwIfAny();
         return new Checked(driver.get(), input);
+    }
+
+    /**
+     * A stored secret never follows its target to a new destination: when a URL setting's origin (scheme, host,
+     * port: {@link Origin}) changes, each stored secret must be entered again in the same save, or the http driver
+     * would sign webhooks to a host its owner never chose (as provider settings do: SettingRules).
+     */
+    private static void secretsFollowTheirDestination(RuntimeDriver driver, TargetInput input, RuntimeTarget stored,
+            FieldErrors errors) {
+        List<String> moved = new java.util.ArrayList<>();
+        for (DriverField field : driver.fields()) {
+            String before = stored.config.get(field.name());
+            if (field.type() == FieldType.URL && before != null && input.config().containsKey(field.name())
+                    && errors.messageFor("config." + field.name()) == null
+                    && !Origin.of(before).equals(Origin.of(input.config().get(field.name())))) {
+                moved.add(field.label());
+            }
+        }
+        if (moved.isEmpty()) {
+            return;
+        }
+        for (DriverField field : driver.fields()) {
+            String given = input.config().get(field.name());
+            if (field.secret() && stored.secrets.containsKey(field.name()) && (given == null || given.isEmpty())) {
+                errors.add("config." + field.name(), "enter the " + field.label().toLowerCase(java.util.Locale.ROOT)
+                        + " again: the " + String.join(" and ", moved) + " now points to another origin (scheme,"
+                        + " host or port), and a stored secret is never sent to a new destination");
+            }
+        }
     }
 
     /** The input with each of the driver's config values cleaned; a blank value becomes "" (clear, or keep a secret). */

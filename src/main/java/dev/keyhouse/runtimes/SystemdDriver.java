@@ -17,6 +17,13 @@ public class SystemdDriver implements RuntimeDriver {
     /** Unit names and globs ({@code voxcore@*.service}): nothing the shell quoting could be broken out of. */
     private static final Pattern UNIT = Pattern.compile("[A-Za-z0-9:_.@\\\\*?\\[\\]-]{1,256}");
 
+    private final EnvironmentDirs dirs;
+
+    /** @param dirs where an environment file may be written (RUNTIME_ENV_DIRS) */
+    public SystemdDriver(EnvironmentDirs dirs) {
+        this.dirs = dirs;
+    }
+
     @Override
     public String id() {
         return ID;
@@ -35,7 +42,7 @@ public class SystemdDriver implements RuntimeDriver {
         if (unit != null && !UNIT.matcher(unit).matches()) {
             errors.add("config.unit", "must be a unit name or glob: letters, digits and : _ . @ \\ - * ? [ ]");
         }
-        CommandDriver.checkEnvironmentFile(target, errors);
+        dirs.check(target, errors);
     }
 
     @Override
@@ -45,7 +52,7 @@ public class SystemdDriver implements RuntimeDriver {
 
     @Override
     public void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception {
-        CommandDriver.run(target, command(target.config("unit")), order);
+        CommandDriver.run(target, command(target.config("unit")), order, dirs);
     }
 
     /** The command line for a unit: single-quoted, after {@code --} so a unit cannot be read as an option. */

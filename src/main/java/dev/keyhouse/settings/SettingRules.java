@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.web.FieldErrors;
 
@@ -188,17 +189,9 @@ final class SettingRules {
             return url != null || kind != ProviderKind.LLM || provider == null ? url : LLM_BASE_URLS.get(provider);
         }
 
-        /** scheme://authority, lower-cased; the URL itself when it does not parse (then any change counts). */
+        /** scheme://host:port, lower-cased, the default port written out ({@link Origin}). */
         private static String origin(String url) {
-            if (url == null) {
-                return null;
-            }
-            try {
-                java.net.URI uri = new java.net.URI(url);
-                return (uri.getScheme() + "://" + uri.getRawAuthority()).toLowerCase(Locale.ROOT);
-            } catch (java.net.URISyntaxException e) {
-                return url;
-            }
+            return url == null ? null : Origin.of(url);
         }
 
         Checked result() {

@@ -81,6 +81,58 @@ class UsersAndTokensTest {
         assertThat(duplicate.jsonPath().getList("errors.field", String.class)).containsExactly("email");
     }
 
+    /**
+     * Issue 14, item 10: every place a password is set (a new user over REST and on the page, a password set over
+     * REST and on the page) refuses common, breached-pattern and guessable passwords on the field password, and
+     * nothing is stored or changed; a strong passphrase is taken.
+     */
+    @Test
+    void guessablePasswordsAreRefusedWhereverAPasswordIsSet() {
+        String email = Browser.uniqueEmail("weak-passwords");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        long id = Browser.newUser(Browser.uniqueEmail("weak-change"), "viewer");
+        String changed = Rows.column(db, "SELECT id FROM users WHERE id = ?", id).get(0);
+        String changedEmail = Rows.column(db, "SELECT email FROM users WHERE id = ?", id).get(0);
+        List<String> common = List.of("password1234", "            ", "keyhousekeyhouse", "qwertyuiop[]",
+                "1qaz2wsx3edc4rfv", "Password1234!", "abcdefghijkl");
+        List<String> forTheNewUser = new ArrayList<>(common);
+        forTheNewUser.add(email);
+        for (String weak : forTheNewUser) {
+            String json = "{\"email\":\"" + email + "\",\"password\":\"" + weak + "\",\"role\":\"viewer\"}";
+            Response created = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON).body(json)
+                    .post("/api/v1/users");
+            assertThat(created.statusCode()).as(weak).isEqualTo(400);
+            assertThat(created.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
+            assertThat(created.jsonPath().getString("errors[0].message")).as(weak)
+                    .matches("is too easy to guess.*|must not start or end with a space");
+            Response form = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+                    .formParam("email", email).formParam("password", weak).formParam("role", "viewer")
+                    .post("/admin/users");
+            assertThat(form.statusCode()).as(weak).isEqualTo(400);
+            assertThat(form.asString()).as(weak).containsPattern(
+                    "<p class=\"field-error\">(is too easy to guess|must not start or end with a space)");
+        }
+        List<String> forTheChangedUser = new ArrayList<>(common);
+        forTheChangedUser.add(changedEmail);
+        for (String weak : forTheChangedUser) {
+            Response patched = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                    .body("{\"password\":\"" + weak + "\"}").patch("/api/v1/users/" + changed);
+            assertThat(patched.statusCode()).as(weak).isEqualTo(400);
+            assertThat(patched.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
+            Response set = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+                    .formParam("action", "password").formParam("password", weak).post("/admin/users/" + changed);
+            assertThat(set.statusCode()).as(weak).isEqualTo(400);
+            assertThat(set.asString()).as(weak).containsPattern(
+                    "<p class=\"field-error\">password: (is too easy to guess|must not start or end with a space)");
+        }
+        assertThat(Rows.column(db, "SELECT email FROM users WHERE email = ?", email)).isEmpty();
+        Browser.bearer(changedEmail, Browser.PASSWORD);
+        given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"password\":\"Lantern-ochre-migrate-47\"}").patch("/api/v1/users/" + changed)
+                .then().statusCode(200);
+        Browser.bearer(changedEmail, "Lantern-ochre-migrate-47");
+    }
+
     @Test
     void theFormShowsTheErrorNextToTheFieldAndKeepsTheTypedEmail() {
         String email = Browser.uniqueEmail("form-invalid");

@@ -53,6 +53,8 @@ class EnvCatalogContractTest {
             "RESTART_CONCURRENCY", "runtimes.RestartCrashIT#aCrashBetweenTheSaveAndTheRestartsStillRestartsEveryTarget",
             "RESTART_TIMEOUT_SECONDS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
             "RESTART_ATTEMPTS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
+            "RUNTIME_ENV_DIRS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
+            "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",

@@ -69,6 +69,22 @@ class StartupCheckTest {
         assertThat(problems(env, true)).isEmpty();
     }
 
+    /** EGRESS_ALLOWED_HOSTS and RUNTIME_ENV_DIRS: each bad entry is named; good lists start. */
+    @Test
+    void badEgressAndEnvironmentFolderEntriesStopStartUpNamingTheEntry() {
+        Map<String, String> env = validEnv();
+        env.put("EGRESS_ALLOWED_HOSTS", "voice-1.internal, 10.0.0.0/8, ::1, 127.0.0.1");
+        env.put("RUNTIME_ENV_DIRS", System.getProperty("java.io.tmpdir"));
+        assertThat(problems(env, true)).isEmpty();
+        env.put("EGRESS_ALLOWED_HOSTS", "voice-1.internal, 169.254.169.254, 10.0.0.0/40");
+        env.put("RUNTIME_ENV_DIRS", "relative/runtimes");
+        assertThat(problems(env, true)).containsExactly(
+                "RUNTIME_ENV_DIRS entry 'relative/runtimes' must be an absolute folder, e.g. /etc/keyhouse/runtimes",
+                "EGRESS_ALLOWED_HOSTS entry '169.254.169.254' is a link-local address (the range of cloud metadata"
+                        + " services), which Keyhouse never connects to; remove it; EGRESS_ALLOWED_HOSTS entry"
+                        + " '10.0.0.0/40' has a prefix length that is not a number from 1 to 32");
+    }
+
     @Test
     void missingKeysAreNoProblemOutsideProduction() {
         assertThat(problems(Map.of(), false)).isEmpty();

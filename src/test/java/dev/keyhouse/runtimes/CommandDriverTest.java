@@ -28,7 +28,12 @@ class CommandDriverTest {
     @TempDir
     Path dir;
 
-    private final CommandDriver driver = new CommandDriver();
+    private CommandDriver driver;
+
+    @org.junit.jupiter.api.BeforeEach
+    void allowTheTemporaryFolder() throws java.io.IOException {
+        driver = new CommandDriver(new EnvironmentDirs(List.of(dir.toRealPath())));
+    }
 
     @Test
     void writesTheEnvironmentFileMode600ThenRunsTheCommand() throws Exception {
@@ -157,12 +162,12 @@ class CommandDriverTest {
         for (String bad : List.of("a'b", "a b", "x;rm -rf /", "$(id)", "")) {
             assertThatThrownBy(() -> SystemdDriver.command(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
             FieldErrors errors = new FieldErrors();
-            new SystemdDriver().validate(new TargetSpec(0, "t", "systemd", Map.of("unit", bad), Map.of()), errors);
+            new SystemdDriver(new EnvironmentDirs(List.of())).validate(new TargetSpec(0, "t", "systemd", Map.of("unit", bad), Map.of()), errors);
             if (!bad.isEmpty()) {
                 assertThat(errors.errors()).extracting(FieldErrors.FieldError::field).as(bad).containsExactly("config.unit");
             }
         }
-        assertThat(new SystemdDriver().fields()).extracting(DriverField::name).containsExactly("unit", "environmentFile");
+        assertThat(new SystemdDriver(new EnvironmentDirs(List.of())).fields()).extracting(DriverField::name).containsExactly("unit", "environmentFile");
     }
 
     private static long awaitPid(Path pid) throws Exception {

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -30,6 +31,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.keyhouse.egress.Egress;
+import dev.keyhouse.egress.EgressPolicy;
 import dev.keyhouse.web.FieldErrors;
 
 /** The http driver against real HTTP servers on 127.0.0.1: a healthy runtime, a slow one and a failing one. */
@@ -38,7 +41,12 @@ class HttpDriverTest {
     private static final String SECRET = "whsec-0123456789abcdef-keyhouse";
     private static final String LLM_KEY = "sk-test-llm-key-that-must-never-travel";
 
-    private final HttpDriver driver = new HttpDriver();
+    /** Loopback listed, as the runtimes stand in on it; no DNS: a name that is not an address resolves to nothing. */
+    static final Egress LOOPBACK_ALLOWED = new Egress(EgressPolicy.parse("127.0.0.1,::1"), name -> {
+        throw new java.net.UnknownHostException(name);
+    });
+
+    private final HttpDriver driver = new HttpDriver(LOOPBACK_ALLOWED);
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final CountDownLatch releaseSlow = new CountDownLatch(1);
     private final ExecutorService handlers = Executors.newCachedThreadPool();
@@ -146,8 +154,7 @@ class HttpDriverTest {
 
         assertThatThrownBy(() -> driver.restart(target("/slow", "1"), "voice-fleet", order()))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("/slow")
-                .hasMessageContaining("no answer within 1s");
+                .hasMessage("could not reach the runtime at http://127.0.0.1:" + server.getAddress().getPort() + "/slow");
 
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofSeconds(5));
@@ -210,8 +217,28 @@ class HttpDriverTest {
 
         assertThatThrownBy(() -> driver.restart(target, "voice-fleet", order()))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("http://127.0.0.1:" + closedPort + "/reload: connection refused")
+                .hasMessage("could not reach the runtime at http://127.0.0.1:" + closedPort + "/reload")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("do-not-print"));
+    }
+
+    /** A target saved while loopback was listed is refused at send time once the list no longer has it. */
+    @Test
+    void theEgressPolicyIsAppliedAgainAtSendTimeBeforeAnyConnection() throws Exception {
+        HttpDriver unlisted = new HttpDriver(new Egress(EgressPolicy.nothingListed(), name -> {
+            throw new java.net.UnknownHostException(name);
+        }));
+        int port = server.getAddress().getPort();
+        for (String url : List.of("http://127.0.0.1:" + port + "/healthy", "http://localhost:" + port + "/healthy",
+                "http://[::ffff:127.0.0.1]:" + port + "/healthy")) {
+            TargetSpec target = new TargetSpec(7, "voice-fleet", "http", Map.of("url", url), Map.of("secret", SECRET));
+            assertThatThrownBy(() -> unlisted.restart(target, "voice-fleet", order())).as(url)
+                    .isInstanceOf(dev.keyhouse.egress.EgressRefused.class)
+                    .hasMessageContaining("is a loopback address, which Keyhouse connects to only when"
+                            + " EGRESS_ALLOWED_HOSTS lists it");
+        }
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).as("nothing reached the runtime").isNull();
+        driver.restart(target("/healthy", null), "voice-fleet", order());
+        assertThat(received.poll(5, TimeUnit.SECONDS)).as("the same URL with loopback listed").isNotNull();
     }
 
     @Test
@@ -245,7 +272,15 @@ class HttpDriverTest {
                 .isNotNull();
 
         assertThat(validate("https://runtime.internal:8443/reload?fleet=voice", SECRET, "30").isEmpty()).isTrue();
-        assertThat(validate("http://10.0.0.7/reload", null, null).isEmpty()).isTrue();
+        // the egress policy, at save: loopback is listed here, a private address is not, metadata never is
+        assertThat(validate("http://127.0.0.1:8081/reload", null, null).isEmpty()).isTrue();
+        assertThat(validate("http://10.0.0.7/reload", null, null).messageFor("config.url"))
+                .isEqualTo("is refused: 10.0.0.7 is a private address, which Keyhouse connects to only when"
+                        + " EGRESS_ALLOWED_HOSTS lists it");
+        assertThat(validate("http://169.254.169.254/latest/meta-data/", null, null).messageFor("config.url"))
+                .startsWith("is refused: 169.254.169.254 is a link-local address").endsWith("never connects to");
+        assertThat(validate("http://[::ffff:169.254.169.254]/", null, null).messageFor("config.url"))
+                .startsWith("is refused: ").contains("link-local");
     }
 
     @Test

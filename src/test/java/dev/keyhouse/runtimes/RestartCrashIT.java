@@ -127,6 +127,8 @@ class RestartCrashIT {
                 EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, ENCRYPTION_KEY,
                 "RESTART_CONCURRENCY", concurrency,
                 "RESTART_TIMEOUT_SECONDS", timeoutSeconds,
+                // the targets' environment files are written in the work folder
+                "RUNTIME_ENV_DIRS", workDir.toRealPath().toString(),
                 // a dead replica's claim is taken over 2 s after its timeout, not 10 s
                 "KEYHOUSE_RESTART_LEASE_MARGIN", "2s"));
     }

@@ -129,6 +129,38 @@ class RuntimePagesTest {
         assertThat(edit).doesNotContain("method=\"post\" action=\"/admin/runtimes").contains("<dl class=\"setting\">");
     }
 
+    /** Item 2 of issue 14 on the page: the edit form keeps a stored signing secret only within the URL's origin. */
+    @Test
+    void theFormRefusesToSendAStoredSigningSecretToANewHost() {
+        String secret = "whsec-page-destination-0123456789";
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.create(Map.of("name", name, "driver", "http", "dependsOn", List.of("llm"),
+                "config", Map.of("url", "https://voice-1.test/reload", "secret", secret)));
+        Response form = page("/admin/runtimes/" + id);
+        for (String moved : List.of("https://collector.attacker.test/reload", "http://voice-1.test/reload",
+                "https://voice-1.test:8443/reload", "https://voice-1.test.attacker.test/reload")) {
+            Response refused = post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm",
+                    "enabled", "true", "config.url", moved, "config.secret", ""));
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).as(moved).contains("enter the signing secret again")
+                    .contains("another origin (scheme, host or port)").doesNotContain(secret);
+        }
+        Response userinfo = post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm",
+                "enabled", "true", "config.url", "https://voice-1.test@attacker.test/reload", "config.secret", ""));
+        userinfo.then().statusCode(400);
+        assertThat(userinfo.asString()).contains("must not contain a user name or password");
+        for (String samePlace : List.of("https://VOICE-1.test:443/v2/reload", "https://voice-1.test/v3")) {
+            post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
+                    "config.url", samePlace, "config.secret", "")).then().statusCode(303);
+        }
+        io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
+                .jsonPath();
+        assertThat(stored.getString("config.url")).isEqualTo("https://voice-1.test/v3");
+        assertThat(stored.getString("config.secret.fingerprint")).isEqualTo(fingerprints.of(secret));
+        post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
+                "config.url", "https://voice-2.test/reload", "config.secret", secret)).then().statusCode(303);
+    }
+
     private Response page(String path) {
         Response response = given().cookie(SessionTokens.SESSION_COOKIE, session).get(path);
         response.then().statusCode(200);

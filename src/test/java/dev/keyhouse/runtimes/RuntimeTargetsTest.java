@@ -157,6 +157,99 @@ class RuntimeTargetsTest {
                 .isEqualTo("non-ASCII space U+00A0 (no-break space) at position 22");
     }
 
+    /**
+     * Item 2 of issue 14 for runtime targets: moving an http target's URL to another origin (scheme, host or port)
+     * keeps no stored signing secret; the same origin written differently, or another path, does.
+     */
+    @Test
+    void aStoredSigningSecretIsNeverSentToANewHost() {
+        String secret = "whsec-destination-0123456789abcdef";
+        long id = api.create(Map.of("name", "dest-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", "https://voice-1.test/reload", "secret", secret)));
+        String fingerprint = fingerprints.of(secret);
+        for (String moved : List.of("https://collector.attacker.test/reload", "http://voice-1.test/reload",
+                "https://voice-1.test:8443/reload", "https://voice-1.test.attacker.test/reload",
+                "https://voice-2.test/reload", "https://127.0.0.1/reload", "https://[::1]:443/reload")) {
+            Response refused = put(id, Map.of("url", moved));
+            refused.then().statusCode(400).contentType("application/problem+json");
+            assertThat(refused.jsonPath().getList("errors", Map.class)).as(moved).containsExactly(Map.of(
+                    "field", "config.secret", "message", "enter the signing secret again: the Reload URL now points to"
+                            + " another origin (scheme, host or port), and a stored secret is never sent to a new"
+                            + " destination"));
+            assertThat(url(id)).isEqualTo("https://voice-1.test/reload");
+        }
+        // user info is refused outright, so https://voice-1.test@attacker.test never stands for voice-1.test
+        Response userinfo = put(id, Map.of("url", "https://voice-1.test@attacker.test/reload"));
+        userinfo.then().statusCode(400);
+        assertThat(userinfo.jsonPath().getList("errors.field")).contains("config.url");
+        assertThat(url(id)).isEqualTo("https://voice-1.test/reload");
+
+        for (String samePlace : List.of("https://voice-1.test:443/reload", "HTTPS://VOICE-1.Test/reload",
+                "https://voice-1.test./reload", "https://voice-1.test/v2/reload?fleet=voice")) {
+            put(id, Map.of("url", samePlace)).then().statusCode(200)
+                    .body("config.secret.fingerprint", org.hamcrest.Matchers.equalTo(fingerprint));
+        }
+        // entering the secret again moves it, and a summary sent back as read counts as not entered
+        put(id, Map.of("url", "https://voice-2.test/reload", "secret", secret)).then().statusCode(200);
+        assertThat(url(id)).isEqualTo("https://voice-2.test/reload");
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("config", Map.of("url", "https://voice-3.test/reload",
+                        "secret", Map.of("configured", true, "fingerprint", fingerprint))))
+                .put("/api/v1/runtimes/" + id).then().statusCode(400)
+                .body("errors[0].field", org.hamcrest.Matchers.equalTo("config.secret"));
+    }
+
+    /**
+     * EGRESS_ALLOWED_HOSTS (the tests list loopback only) and RUNTIME_ENV_DIRS (the tests list the temporary folder)
+     * at save: a URL the egress policy refuses and an environment file outside the listed folders are a 400 naming
+     * the field; what they list is saved.
+     */
+    @Test
+    void theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved() throws Exception {
+        String secret = "whsec-egress-0123456789abcdef";
+        api.create(Map.of("name", "egress-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", "http://127.0.0.1:9/reload", "secret", secret)));
+        api.create(Map.of("name", "egress-" + RuntimeRestartTest.unique(), "driver", "http",
+                "config", Map.of("url", "http://localhost:9/reload", "secret", secret)));
+        for (Map.Entry<String, String> refused : Map.of(
+                "http://10.0.0.7/reload", "is refused: 10.0.0.7 is a private address, which Keyhouse connects to"
+                        + " only when EGRESS_ALLOWED_HOSTS lists it",
+                "http://169.254.169.254/latest/meta-data/", "is refused: 169.254.169.254 is a link-local address"
+                        + " (the range of cloud metadata services), which Keyhouse never connects to",
+                "http://[fd00::1]/reload", "is refused: [fd00::1] (fd00:0:0:0:0:0:0:1) is a unique-local IPv6 address,"
+                        + " which Keyhouse connects to only when EGRESS_ALLOWED_HOSTS lists it",
+                "http://0x7f.1/reload", "is refused: 0x7f.1 is a number but not an address in its usual form"
+                        + " (a.b.c.d): resolvers read such forms differently, some as 127.0.0.1, so Keyhouse never"
+                        + " connects to one; write the address as a.b.c.d",
+                "http://[::ffff:a9fe:a9fe]/", "is refused: [::ffff:a9fe:a9fe] (169.254.169.254) is a link-local"
+                        + " address (the range of cloud metadata services), which Keyhouse never connects to").entrySet()) {
+            Response response = api.post(Map.of("name", "egress-" + RuntimeRestartTest.unique(), "driver", "http",
+                    "config", Map.of("url", refused.getKey(), "secret", secret)));
+            response.then().statusCode(400).contentType("application/problem+json");
+            assertThat(response.jsonPath().getList("errors", Map.class)).as(refused.getKey())
+                    .containsExactly(Map.of("field", "config.url", "message", refused.getValue()));
+        }
+
+        java.nio.file.Path folder = java.nio.file.Files.createTempDirectory("keyhouse-env-dirs");
+        api.command("env-" + RuntimeRestartTest.unique(), List.of("llm"), "true", folder.resolve("voice.env").toString());
+        for (String outside : List.of("/etc/keyhouse-test.env", folder + "/../../etc/voice.env", "/root/.bashrc")) {
+            Response response = api.post(Map.of("name", "env-" + RuntimeRestartTest.unique(), "driver", "command",
+                    "config", Map.of("command", "true", "environmentFile", outside)));
+            response.then().statusCode(400);
+            assertThat(response.jsonPath().getList("errors.field")).as(outside)
+                    .containsExactly("config.environmentFile");
+        }
+    }
+
+    private Response put(long id, Map<String, ?> config) {
+        return given().auth().oauth2(api.admin()).contentType(ContentType.JSON).body(Map.of("config", config))
+                .put("/api/v1/runtimes/" + id);
+    }
+
+    private String url(long id) {
+        return given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getString("config.url");
+    }
+
     @Test
     void aViewerReadsButCannotWrite() {
         String viewer = ApiClient.viewerToken("runtimes-viewer@keyhouse.test");

@@ -280,6 +280,10 @@ class SettingsResourceTest {
         Response samePlace = Clients.put("llm", version, Map.of("provider", "openai", "model", "gpt-4o",
                 "baseUrl", "https://api.openai.com/v2"));
         samePlace.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
+        // the same origin written another way (host case, the scheme's default port) is the same destination
+        samePlace = Clients.put("llm", samePlace.jsonPath().getLong("version"), Map.of("provider", "openai",
+                "model", "gpt-4o", "baseUrl", "https://API.OpenAI.com:443/v1"));
+        samePlace.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
         Response reentered = Clients.put("llm", samePlace.jsonPath().getLong("version"), Map.of("provider", "custom",
                 "model", "m", "baseUrl", "https://llm.internal.example/v1", "apiKey", "sk-destination-test-0123456789"));
         reentered.then().statusCode(200).body("baseUrl", equalTo("https://llm.internal.example/v1"));
