@@ -53,7 +53,7 @@ class CsrfTest {
                 "POST /admin/rotate-credentials", "POST /api/v1/admin/rotate-credentials",
                 "POST /admin/settings/llm/rollback", "POST /api/v1/settings/llm/rollback", "POST /logout");
         List<Function<RequestSpecification, RequestSpecification>> bodies = List.of(
-                request -> request,
+                RequestSpecification::noContentType,
                 request -> request.contentType("text/plain").body("csrf-token=anything"),
                 request -> request.contentType(ContentType.JSON).body("{}"));
         for (String write : writes) {
