@@ -22,7 +22,6 @@ import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 /**
  * CSRF protection for every JAX-RS request (see {@link CsrfTokens} for the tokens).
@@ -32,9 +31,10 @@ import jakarta.ws.rs.core.Response;
  * its session's token in the {@value CsrfTokens#FORM_FIELD} form field (urlencoded or multipart bodies) or the
  * {@value CsrfTokens#HEADER} header, whatever its content type; else it is refused with 403 before the resource
  * runs (problem+json under {@code /api}, the error page elsewhere).</li>
- * <li>Requests authenticated by {@code Authorization: Bearer} (a JWT or a {@code kh_} API token) and anonymous ones
- * need no token: a browser never adds that header to a cross-site request, and an anonymous request can change
- * nothing but what its own credentials allow.</li>
+ * <li>Requests authenticated by {@code Authorization: Bearer} (a {@code kh_} API token, or a JWT when no session
+ * cookie is sent: SmallRye JWT reads the cookie first) and anonymous ones need no token: a browser adds no such
+ * header to a cross-site request on its own, and an anonymous request can do nothing its body does not
+ * authenticate.</li>
  * <li>The sign-in form ({@link SignInForm}) carries the visitor token instead, checked against the
  * {@value CsrfTokens#VISITOR_COOKIE} cookie; an HTML response to a visitor without that cookie sets one.</li>
  * </ul>

@@ -26,11 +26,6 @@ public class CsrfView {
         return CsrfTokens.FORM_FIELD;
     }
 
-    /** The header name htmx sends the token in, {@value CsrfTokens#HEADER}. */
-    public String getHeaderName() {
-        return CsrfTokens.HEADER;
-    }
-
     /** The token this page's forms and htmx requests carry. */
     public String getToken() {
         String token = context == null ? null : context.get(CsrfFilter.PAGE_TOKEN);
