@@ -55,8 +55,10 @@ public class LoginPage {
         return Templates.form(safeNext(next), "", null);
     }
 
+    /** Sign-in: guarded by the visitor CSRF token ({@link SignInForm}); a success drops the visitor cookie. */
     @POST
     @Path("login")
+    @SignInForm
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response submit(@FormParam("email") String email, @FormParam("password") String password,
             @FormParam("next") String next, HttpServerRequest request) {
@@ -65,7 +67,8 @@ public class LoginPage {
         SignIn.Outcome outcome = signIn.attempt(email, password, ClientAddress.of(request));
         if (outcome instanceof SignIn.Outcome.SignedIn in) {
             return Locations.seeOther(target)
-                    .header("Set-Cookie", SessionCookie.issue(request, in.token(), in.lifetime())).build();
+                    .header("Set-Cookie", SessionCookie.issue(request, in.token(), in.lifetime()))
+                    .header("Set-Cookie", SessionCookie.clearVisitor(request)).build();
         }
         if (outcome instanceof SignIn.Outcome.Throttled t) {
             return Response.status(429).header("Retry-After", t.retryAfter().toSeconds())

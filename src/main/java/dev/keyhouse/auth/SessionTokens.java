@@ -1,7 +1,11 @@
 package dev.keyhouse.auth;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
+import java.util.UUID;
+
+import org.eclipse.microprofile.jwt.Claims;
 
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.build.Jwt;
@@ -12,7 +16,10 @@ import jakarta.inject.Singleton;
 
 /**
  * Issues the JWTs of browser sessions and REST access tokens, and tells SmallRye JWT how to verify them: only
- * Keyhouse's issuer and audience, only the configured HMAC algorithm, only the current or previous key.
+ * Keyhouse's issuer and audience, only the configured HMAC algorithm, only the current or previous key, only with
+ * {@code exp}, {@code iat}, {@code sub} and {@code jti}, and never for longer than {@code JWT_EXPIRE_MINUTES}
+ * from {@code iat} to {@code exp} (the lifetime of both the session cookie and the token of
+ * {@code POST /api/v1/auth/token}).
  */
 @Singleton
 public class SessionTokens {
@@ -41,6 +48,9 @@ public class SessionTokens {
                 .upn(user.email)
                 .groups(Set.of(user.role.id()))
                 .claim(Sessions.GENERATION_CLAIM, user.sessionGeneration)
+                // the session id its CSRF token is derived from (CsrfTokens): new at every sign-in
+                .claim(Claims.jti, UUID.randomUUID().toString())
+                .issuedAt(Instant.now())
                 .expiresIn(lifetime)
                 .jws()
                 .keyId(keys.current().kid())
@@ -59,10 +69,14 @@ public class SessionTokens {
         info.setSignatureAlgorithm(Set.of(keys.algorithm()));
         info.setIssuedBy(ISSUER);
         info.setExpectedAudience(Set.of(AUDIENCE));
-        info.setRequiredClaims(Set.of("exp", "iat", "sub"));
+        info.setRequiredClaims(Set.of("exp", "iat", "sub", "jti"));
+        // no token may live longer than Keyhouse issues them for (exp - iat); one dated in the future is refused by
+        // CurrentUserAugmentor (SmallRye JWT has no such check)
+        info.setMaxTimeToLiveSecs(lifetime.toSeconds());
         info.setTokenHeader("Cookie");
         info.setTokenCookie(SESSION_COOKIE);
-        // a bearer header wins over the cookie, so REST clients and browsers share one mechanism
+        // the Authorization header is read when there is no session cookie (SmallRye reads the cookie first), so REST
+        // clients and browsers share one mechanism; a kh_ API token is taken before either (its own mechanism)
         info.setAlwaysCheckAuthorization(true);
         return info;
     }

@@ -1,5 +1,7 @@
 package dev.keyhouse.auth;
 
+import java.time.Duration;
+
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import jakarta.json.JsonNumber;
@@ -23,6 +25,9 @@ public final class Sessions {
 
     /** The claim that carries the session generation. */
     public static final String GENERATION_CLAIM = "keyhouse_sg";
+
+    /** How far a token's {@code iat} may lie ahead of this server's clock (another replica's clock may run ahead). */
+    public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
     private Sessions() {
     }

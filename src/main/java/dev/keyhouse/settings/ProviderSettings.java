@@ -103,15 +103,14 @@ public class ProviderSettings {
     /**
      * Restores the previous version's fields and secret references as a new version.
      *
-     * @param expectedVersion the version the caller saw, or null to skip that check
+     * @param expectedVersion the version the caller saw (If-Match, or the page's version field), checked like a save
+     * @throws StaleSetting when that is no longer the current version
      * @throws Conflict when there is no previous version
      */
     @Transactional
-    public SettingState rollback(ProviderKind kind, Long expectedVersion, String actor) {
+    public SettingState rollback(ProviderKind kind, long expectedVersion, String actor) {
         ProviderSetting row = lock(kind);
-        if (expectedVersion != null) {
-            checkVersion(kind, row, expectedVersion);
-        }
+        checkVersion(kind, row, expectedVersion);
         long target = row.version - 1;
         ProviderSettingVersion previous = target < 1 ? null : ProviderSettingVersion.of(kind, target).orElse(null);
         if (previous == null) {

@@ -144,7 +144,7 @@ public class SettingsPage {
                     Identities.actor(identity));
             return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(state)).build();
         } catch (StaleSetting stale) {
-            return conflict(stale);
+            return conflict(stale, 409);
         } catch (FieldErrors errors) {
             SettingState state = settings.get(providerKind);
             Map<String, String> kept = submitted.values(providerKind);
@@ -159,12 +159,17 @@ public class SettingsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version) {
         ProviderKind providerKind = kind(kind);
+        Long expected = version(version);
+        if (expected == null) {
+            throw IfMatchRequired.onThePage();
+        }
         try {
-            SettingState state = settings.rollback(providerKind, version(version), Identities.actor(identity));
+            SettingState state = settings.rollback(providerKind, expected, Identities.actor(identity));
             return Locations.seeOther("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state))
                     .build();
         } catch (StaleSetting stale) {
-            return conflict(stale);
+            // like If-Match over REST: 412, with the current version in the form
+            return conflict(stale, 412);
         }
     }
 
@@ -172,15 +177,15 @@ public class SettingsPage {
         return state.restartRun() == null ? "" : "&run=" + state.restartRun();
     }
 
-    /** Someone else saved first: show what they changed, with the current values in the form. */
-    private Response conflict(StaleSetting stale) {
+    /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */
+    private Response conflict(StaleSetting stale, int status) {
         SettingState current = stale.current();
         String message = current.updatedBy() + " changed these settings at " + current.updatedAt()
                 + " (now version " + current.version() + ") while you were editing"
                 + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
-        return Response.status(409).entity(Templates.edit(form, message)).build();
+        return Response.status(status).entity(Templates.edit(form, message)).build();
     }
 
     private Form form(SettingState state, Map<String, String> values, FieldErrors errors, long version) {

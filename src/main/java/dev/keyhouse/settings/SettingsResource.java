@@ -76,7 +76,7 @@ public class SettingsResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response rollback(@PathParam("kind") String kind, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         ProviderKind providerKind = kind(kind);
-        Long expected = ifMatch == null || ifMatch.isBlank() ? null : expectedVersion(providerKind, ifMatch);
+        long expected = expectedVersion(providerKind, ifMatch);
         return saved(settings.rollback(providerKind, expected, Identities.actor(identity)));
     }
 

@@ -16,7 +16,7 @@ public final class Browser {
     private Browser() {
     }
 
-    /** The CSRF cookie a page set and the token its forms carry. */
+    /** The visitor CSRF cookie the sign-in page set and the token its form carries (sign-in only). */
     public record Csrf(String cookie, String token) {
 
         /** A fresh pair, as GET /login hands one to a new visitor. */
@@ -31,6 +31,28 @@ public final class Browser {
             return given().redirects().follow(false).contentType(ContentType.URLENC)
                     .cookie("csrf-token", cookie).formParam("csrf-token", token);
         }
+    }
+
+    /**
+     * The CSRF token of a signed-in session as its pages carry it (the sign-out form of GET /admin/settings, which
+     * viewers see too): the token every write of that session must send.
+     */
+    public static String csrfOf(String session) {
+        Response page = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .get("/admin/settings");
+        page.then().statusCode(200);
+        return tokenIn(page.asString());
+    }
+
+    /** A form request of a signed-in browser: its session cookie and the session's CSRF token. */
+    public static RequestSpecification signedInForm(String session) {
+        return signedInForm(session, csrfOf(session));
+    }
+
+    /** A form request with this session cookie and this CSRF token (for a session that may have ended since). */
+    public static RequestSpecification signedInForm(String session, String token) {
+        return given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).formParam("csrf-token", token);
     }
 
     /** The csrf-token hidden input of an HTML page. */

@@ -20,6 +20,12 @@ public final class Callers {
     public static final String WRONG_ISSUER = "wrong-iss";
     public static final String DISABLED_USER = "disabled";
     public static final String REVOKED_TOKEN = "revoked";
+    /** Correctly signed, but issued an hour from now. */
+    public static final String FUTURE_IAT = "future-iat";
+    /** Correctly signed, valid for a hundred years: longer than JWT_EXPIRE_MINUTES allows. */
+    public static final String HUNDRED_YEARS = "100-years";
+    /** Correctly signed, without {@code iat}. */
+    public static final String NO_IAT = "no-iat";
     /** A session the app issued, ended on the server since (here by a password change). */
     public static final String ENDED_SESSION = "ended";
 
@@ -73,6 +79,9 @@ public final class Callers {
                 new Caller(ALG_NONE, Kind.REJECTED, ForgedTokens.unsigned(secondAdmin, keys)),
                 new Caller(UNKNOWN_KEY, Kind.REJECTED, ForgedTokens.unknownKey(secondAdmin, keys)),
                 new Caller(WRONG_ISSUER, Kind.REJECTED, ForgedTokens.wrongIssuer(secondAdmin, keys)),
+                new Caller(FUTURE_IAT, Kind.REJECTED, ForgedTokens.issuedInTheFuture(secondAdmin, keys)),
+                new Caller(HUNDRED_YEARS, Kind.REJECTED, ForgedTokens.hundredYears(secondAdmin, keys)),
+                new Caller(NO_IAT, Kind.REJECTED, ForgedTokens.withoutIssuedAt(secondAdmin, keys)),
                 new Caller(DISABLED_USER, Kind.REJECTED, leaverSession),
                 new Caller(ENDED_SESSION, Kind.REJECTED, endedSession),
                 new Caller(REVOKED_TOKEN, Kind.REJECTED, revoked.value())));

@@ -57,6 +57,43 @@ public final class ForgedTokens {
                 keys);
     }
 
+    /** Correctly signed with the current key, but dated an hour ahead ({@code iat}), valid for an hour from then. */
+    public static String issuedInTheFuture(User user, SigningKeys keys) {
+        Instant ahead = Instant.now().plus(Duration.ofHours(1));
+        return sign(claimsOf(user).issuedAt(ahead).expiresAt(ahead.plus(Duration.ofHours(1))), keys);
+    }
+
+    /** Correctly signed with the current key, issued now and valid for {@code lifetime}. */
+    public static String living(User user, SigningKeys keys, Instant issuedAt, Duration lifetime) {
+        return sign(claimsOf(user).issuedAt(issuedAt).expiresAt(issuedAt.plus(lifetime)), keys);
+    }
+
+    /** Correctly signed with the current key, issued now and valid for a hundred years. */
+    public static String hundredYears(User user, SigningKeys keys) {
+        return living(user, keys, Instant.now(), Duration.ofDays(36_525));
+    }
+
+    /** Correctly signed with the current key, valid for the next hour, but with no {@code iat} at all. */
+    public static String withoutIssuedAt(User user, SigningKeys keys) {
+        Map<String, Object> claims = part(valid(user, keys), 1);
+        claims.remove("iat");
+        return signedClaims(claims, keys);
+    }
+
+    /** These claims exactly (no defaults added), signed with the current key as {@link SessionTokens} signs. */
+    public static String signedClaims(Map<String, Object> claims, SigningKeys keys) {
+        String header = "{\"alg\":\"" + keys.algorithm().getAlgorithm() + "\",\"typ\":\"JWT\",\"kid\":\""
+                + keys.current().kid() + "\"}";
+        String signingInput = B64URL.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "." + encode(claims);
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance(keys.current().key().getAlgorithm());
+            mac.init(keys.current().key());
+            return signingInput + "." + B64URL.encodeToString(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Correctly signed with the current key, by an issuer that is not Keyhouse. */
     public static String wrongIssuer(User user, SigningKeys keys) {
         return sign(claimsOf(user).issuer("https://attacker.example"), keys);

@@ -54,7 +54,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
+            Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
     void refusedAsBearerOnTheApi(String name) {
         Caller caller = callers().named(name);
         caller.bearer(given()).get(API_ROUTE).then().statusCode(401)
@@ -65,7 +65,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
+            Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void refusedAsSessionCookieOnTheApi(String name) {
         callers().named(name).cookie(given()).get(API_ROUTE).then().statusCode(401)
                 .contentType(startsWith("application/problem+json"));
@@ -73,7 +73,7 @@ class JwtRejectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
+            Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void refusedAsSessionCookieOnAPageWhichDropsTheCookie(String name) {
         callers().named(name).cookie(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
                 .header("Location", containsString(SIGN_IN_REDIRECT))
@@ -84,7 +84,7 @@ class JwtRejectionTest {
     /** A page answers a refused bearer header the way it answers a refused cookie: go and sign in. */
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
+            Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})
     void refusedAsBearerOnAPage(String name) {
         callers().named(name).bearer(given().redirects().follow(false)).get(PAGE_ROUTE).then().statusCode(303)
                 .header("Location", containsString(SIGN_IN_REDIRECT));
@@ -93,7 +93,7 @@ class JwtRejectionTest {
     /** A stale cookie must not lock anyone out of signing in again. */
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
-            Callers.WRONG_ISSUER, Callers.DISABLED_USER, Callers.ENDED_SESSION})
+            Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION})
     void theSignInPageStillOpensWithARefusedCookie(String name) {
         callers().named(name).cookie(given().redirects().follow(false)).get("/login").then().statusCode(200)
                 .body(containsString("csrf-token"))
@@ -126,6 +126,21 @@ class JwtRejectionTest {
 
         assertThat(ForgedTokens.part(all.named(Callers.WRONG_ISSUER).credential(), 1).get("iss"))
                 .isNotEqualTo(SessionTokens.ISSUER);
+
+        long now = Instant.now().getEpochSecond();
+        Map<String, Object> future = ForgedTokens.part(all.named(Callers.FUTURE_IAT).credential(), 1);
+        assertThat(((Number) future.get("iat")).longValue()).isGreaterThan(now + 3000);
+        assertThat(((Number) future.get("exp")).longValue() - ((Number) future.get("iat")).longValue())
+                .as("its lifetime alone is allowed").isEqualTo(3600);
+        Map<String, Object> hundredYears = ForgedTokens.part(all.named(Callers.HUNDRED_YEARS).credential(), 1);
+        assertThat(((Number) hundredYears.get("exp")).longValue() - ((Number) hundredYears.get("iat")).longValue())
+                .isGreaterThan(sessions.lifetime().toSeconds() * 1000);
+        Map<String, Object> noIat = ForgedTokens.part(all.named(Callers.NO_IAT).credential(), 1);
+        assertThat(noIat).doesNotContainKey("iat").containsKeys("exp", "sub", "jti", Sessions.GENERATION_CLAIM);
+        for (String name : java.util.List.of(Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT)) {
+            assertThat(ForgedTokens.part(all.named(name).credential(), 0)).as(name)
+                    .containsEntry("kid", keys.current().kid());
+        }
 
         // the disabled user's token is one the app itself issued, before the user was disabled
         assertThat(ForgedTokens.part(all.named(Callers.DISABLED_USER).credential(), 0))

@@ -84,13 +84,13 @@ class SessionEndTest {
         Held held = Held.signIn(email, Browser.PASSWORD);
         String admin = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
 
-        Response tooShort = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, admin)
+        Response tooShort = Browser.signedInForm(admin)
                 .formParam("action", "password").formParam("password", "short").post("/admin/users/" + id);
         assertThat(tooShort.statusCode()).isEqualTo(400);
         assertThat(tooShort.asString()).contains("<p class=\"field-error\">password: must be at least 12 characters</p>");
         held.work();
 
-        Response set = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, admin)
+        Response set = Browser.signedInForm(admin)
                 .formParam("action", "password").formParam("password", NEW_PASSWORD).post("/admin/users/" + id);
         assertThat(set.statusCode()).isEqualTo(303);
         assertThat(set.getHeader("Location")).endsWith("/admin/users?done=password-set");
@@ -161,7 +161,7 @@ class SessionEndTest {
         String apiToken = apiToken(held.bearer(), "survives-sign-out");
         held.work();
 
-        Response out = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, held.cookie())
+        Response out = Browser.signedInForm(held.cookie())
                 .post("/logout");
         assertThat(out.statusCode()).isEqualTo(303);
 
@@ -178,8 +178,9 @@ class SessionEndTest {
         String email = Browser.uniqueEmail("signed-out-twice");
         Browser.newUser(email, "viewer");
         String cookie = Browser.session(email, Browser.PASSWORD);
+        String token = Browser.csrfOf(cookie);
         for (int i = 0; i < 2; i++) {
-            Response out = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, cookie).post("/logout");
+            Response out = Browser.signedInForm(cookie, token).post("/logout");
             assertThat(out.statusCode()).isEqualTo(303);
             assertThat(out.getHeader("Location")).endsWith("/login");
         }

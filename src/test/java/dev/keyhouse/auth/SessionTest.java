@@ -26,7 +26,7 @@ public class SessionTest {
         given().cookie(SessionTokens.SESSION_COOKIE, session).redirects().follow(false).get("/admin/users")
                 .then().statusCode(200);
 
-        Response out = csrf.form().cookie(SessionTokens.SESSION_COOKIE, session).post("/logout");
+        Response out = Browser.signedInForm(session).post("/logout");
         assertThat(out.statusCode()).isEqualTo(303);
         assertThat(URI.create(out.getHeader("Location")).getPath()).isEqualTo("/login");
         String cleared = setCookie(out, SessionTokens.SESSION_COOKIE);

@@ -29,7 +29,7 @@ class UsersAndTokensTest {
         String email = Browser.uniqueEmail("form-user");
         String password = "Form-user-pa55word-" + System.nanoTime();
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
-        Response added = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+        Response added = Browser.signedInForm(session)
                 .formParam("email", email).formParam("password", password).formParam("role", "viewer")
                 .post("/admin/users");
         assertThat(added.statusCode()).isEqualTo(303);
@@ -137,7 +137,7 @@ class UsersAndTokensTest {
     void theFormShowsTheErrorNextToTheFieldAndKeepsTheTypedEmail() {
         String email = Browser.uniqueEmail("form-invalid");
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
-        Response page = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+        Response page = Browser.signedInForm(session)
                 .formParam("email", email).formParam("password", "short").formParam("role", "admin")
                 .post("/admin/users");
         assertThat(page.statusCode()).isEqualTo(400);
@@ -241,7 +241,7 @@ class UsersAndTokensTest {
     void aTokenMadeOnThePageIsShownOnlyInThatResponse() {
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         String name = "page-" + System.nanoTime();
-        Response created = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+        Response created = Browser.signedInForm(session)
                 .formParam("name", name).formParam("role", "viewer")
                 .post("/admin/users/tokens");
         assertThat(created.statusCode()).isEqualTo(200);

@@ -306,7 +306,7 @@ class RotationTest {
         Response withoutToken = given().redirects().follow(false).contentType(ContentType.URLENC)
                 .cookie(SessionTokens.SESSION_COOKIE, session).cookie("csrf-token", csrfCookie)
                 .post(RotationPage.PATH);
-        assertThat(withoutToken.statusCode()).as("a form post needs its CSRF token").isEqualTo(400);
+        assertThat(withoutToken.statusCode()).as("a form post needs its CSRF token").isEqualTo(403);
         assertThat(jobCount()).isEqualTo(jobsBefore);
 
         Response posted = given().redirects().follow(false).contentType(ContentType.URLENC)

@@ -10,9 +10,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTokens;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 
@@ -169,10 +171,7 @@ class SettingsPageTest {
 
     @Test
     void rollbackFromThePage() {
-        long version = Clients.version("tts");
-        Clients.put("tts", version, Map.of("provider", "sarvam", "voice", "meera",
-                "apiKey", "sv-page-rollback-one-0011223344556677")).then().statusCode(200);
-        Clients.put("tts", version + 1, Map.of("provider", "sarvam", "voice", "arvind")).then().statusCode(200);
+        long version = twoTtsVersions("sv-page-rollback-one-0011223344556677");
 
         Response form = page("/admin/settings/tts");
         assertThat(form.asString()).contains("action=\"/admin/settings/tts/rollback\"");
@@ -184,6 +183,27 @@ class SettingsPageTest {
         assertThat(page("/admin/settings?rolledBack=tts").asString()).contains("Text to speech settings rolled back.")
                 .contains("meera");
         assertThat(Clients.version("tts")).isEqualTo(version + 3);
+    }
+
+    /** The page's rollback form says the version it was rendered for: 428 without it, 412 when it is stale. */
+    @Test
+    void rollbackFromThePageChecksTheVersionItWasRenderedFor() {
+        long version = twoTtsVersions("sv-page-ifmatch-one-0011223344556677");
+        Response form = page("/admin/settings/tts");
+        String csrf = Browser.tokenIn(form.asString());
+
+        Response missing = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .contentType(ContentType.URLENC).formParam("csrf-token", csrf).post("/admin/settings/tts/rollback");
+        assertThat(missing.statusCode()).isEqualTo(428);
+        assertThat(missing.contentType()).startsWith("text/html");
+        assertThat(missing.asString()).contains("reload the page");
+
+        // someone saved after the page was rendered: the form's version is stale
+        Clients.put("tts", version + 2, Map.of("provider", "sarvam", "voice", "anushka")).then().statusCode(200);
+        Response stale = post(form, "/admin/settings/tts/rollback", new HashMap<>());
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.asString()).contains("Nothing was saved").contains("value=\"" + (version + 3) + "\"");
+        assertThat(Clients.version("tts")).as("nothing was rolled back").isEqualTo(version + 3);
     }
 
     @Test
@@ -207,6 +227,15 @@ class SettingsPageTest {
     @Test
     void unknownKindIsANotFoundPage() {
         given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings/email").then().statusCode(404);
+    }
+
+    /** Saves tts twice (voice meera with {@code key}, then arvind); returns the version before the first save. */
+    private static long twoTtsVersions(String key) {
+        long version = Clients.version("tts");
+        Clients.put("tts", version, Map.of("provider", "sarvam", "voice", "meera", "apiKey", key))
+                .then().statusCode(200);
+        Clients.put("tts", version + 1, Map.of("provider", "sarvam", "voice", "arvind")).then().statusCode(200);
+        return version;
     }
 
     private Response page(String path) {

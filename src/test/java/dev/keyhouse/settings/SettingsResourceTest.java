@@ -2,6 +2,7 @@ package dev.keyhouse.settings;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
@@ -381,6 +382,35 @@ class SettingsResourceTest {
         given().get("/api/v1/settings").then().statusCode(401);
         given().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of())
                 .put("/api/v1/settings/llm").then().statusCode(401);
+    }
+
+    /** Like PUT: 428 without If-Match, 400 naming it when it is no version, 412 when stale; nothing rolled back. */
+    @Test
+    void rollbackNeedsIfMatchLikePut() {
+        long version = Clients.version("stt");
+        Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-2", "apiKey",
+                "dg-ifmatch-one-0123456789abcdef")).then().statusCode(200);
+        Clients.put("stt", version + 1, Map.of("provider", "deepgram", "model", "nova-3")).then().statusCode(200);
+        long current = version + 2;
+
+        given().auth().oauth2(Clients.admin()).post("/api/v1/settings/stt/rollback").then().statusCode(428)
+                .contentType(startsWith("application/problem+json")).body("detail", containsString("If-Match"));
+        given().auth().oauth2(Clients.admin()).header("If-Match", " ").post("/api/v1/settings/stt/rollback")
+                .then().statusCode(428);
+        for (String notAVersion : List.of("\"x\"", "-1", "*", "\"1\", \"2\"")) {
+            given().auth().oauth2(Clients.admin()).header("If-Match", notAVersion).post("/api/v1/settings/stt/rollback")
+                    .then().statusCode(400).body("errors[0].field", equalTo("If-Match"));
+        }
+        for (long stale : List.of(current - 1, current + 1, 0L)) {
+            given().auth().oauth2(Clients.admin()).header("If-Match", "\"" + stale + "\"")
+                    .post("/api/v1/settings/stt/rollback").then().statusCode(412)
+                    .header("ETag", "\"" + current + "\"").body("current.version", equalTo((int) current));
+        }
+        assertThat(Clients.version("stt")).as("nothing was rolled back").isEqualTo(current);
+
+        given().auth().oauth2(Clients.admin()).header("If-Match", "W/\"" + current + "\"")
+                .post("/api/v1/settings/stt/rollback").then().statusCode(200).body("model", equalTo("nova-2"));
+        assertThat(Clients.version("stt")).isEqualTo(current + 1);
     }
 
     @Test

@@ -287,8 +287,7 @@ class LeakTest {
                     }
                 }
             }
-            Browser.Csrf csrf = Browser.Csrf.fetch();
-            record("POST /logout", "viewer", csrf.form().cookie(SessionTokens.SESSION_COOKIE, viewerSession),
+            record("POST /logout", "viewer", Browser.signedInForm(viewerSession),
                     "POST", "/logout");
             fetchRuntimeConfig();
             fetchOperationalEndpoints();
@@ -499,12 +498,12 @@ class LeakTest {
             record("POST " + api + "/{id}/retry-failed", "admin", given().auth().oauth2(adminBearer).contentType("application/json"), "POST",
                     api + "/" + rotationJobId + "/retry-failed");
             awaitJob(rotationJobId);
-            Browser.Csrf csrf = Browser.Csrf.fetch();
+            String csrf = Browser.csrfOf(adminSession);
             record("POST /admin/rotate-credentials", "admin",
-                    csrf.form().cookie(SessionTokens.SESSION_COOKIE, adminSession), "POST", "/admin/rotate-credentials");
+                    Browser.signedInForm(adminSession, csrf), "POST", "/admin/rotate-credentials");
             awaitNoJobRunning();
             record("POST /admin/rotate-credentials/{id}/retry-failed", "admin",
-                    csrf.form().cookie(SessionTokens.SESSION_COOKIE, adminSession), "POST",
+                    Browser.signedInForm(adminSession, csrf), "POST",
                     "/admin/rotate-credentials/" + rotationJobId + "/retry-failed");
             awaitNoJobRunning();
         }

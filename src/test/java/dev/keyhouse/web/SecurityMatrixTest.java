@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.Caller;
 import dev.keyhouse.auth.Callers;
 import dev.keyhouse.auth.SessionTokens;
@@ -58,7 +59,8 @@ class SecurityMatrixTest {
     // THE ROUTE TABLE. To add a route, add one line: route("<METHOD> <path>", <Access>), the path spelled as the
     // class @Path and method @Path join ("/api/v1/settings/{kind}"; a regex in a template is left out: {id}).
     // Path parameters are sent as 999999 unless .param("name", "value") says otherwise; an /api write sends the
-    // JSON body {} unless .json("...") gives one; a page form POST sends a valid CSRF token plus .form(...).
+    // JSON body {} unless .json("...") gives one; a page form POST sends the caller's CSRF token (the visitor token
+    // for POST /login) plus .form(...).
     // The request only has to get past authorization: a 400 or 404 for a placeholder still proves access was
     // granted, but a 5xx fails the cell. Keep the lines sorted by path. Every JAX-RS route belongs here, public
     // ones too. The runtimes' own endpoint is INTERNAL: route("GET /api/v1/internal/runtime-config", INTERNAL).
@@ -153,12 +155,14 @@ class SecurityMatrixTest {
     void everyRouteAnswersEveryCallerAsItsRuleSays() {
         Callers callers = Callers.create(userAdmin, sessions, keys);
         Csrf csrf = Csrf.fetch();
+        // each signed-in browser's own CSRF token, as its pages carry it; refused cookies have none
+        Map<Caller, String> sessionTokens = sessionCsrfTokens(callers);
         List<String> failures = new ArrayList<>();
         Map<Route, Map<Caller, String>> matrix = new LinkedHashMap<>();
         for (Route route : ROUTES) {
             Map<Caller, String> row = new LinkedHashMap<>();
             for (Caller caller : callers.all()) {
-                Response response = route.fire(caller, csrf);
+                Response response = route.fire(caller, csrf, sessionTokens.get(caller));
                 Outcome expected = Outcome.expected(route.access(), caller.kind());
                 String problem = expected.problemWith(response, route.isApi());
                 row.put(caller, response.statusCode() + (isSignInRedirect(response) ? ">login" : "")
@@ -225,11 +229,12 @@ class SecurityMatrixTest {
         Callers callers = Callers.create(userAdmin, sessions, keys);
         List<String> leaks = new ArrayList<>();
         List<String> locations = new ArrayList<>();
+        Map<Caller, String> sessionTokens = sessionCsrfTokens(callers);
         withHost(RedirectLocationTest.EVIL, () -> {
             Csrf csrf = Csrf.fetch();
             for (Route route : ROUTES) {
                 for (Caller caller : callers.all()) {
-                    Response response = route.fire(caller, csrf);
+                    Response response = route.fire(caller, csrf, sessionTokens.get(caller));
                     String cell = route.key() + " as " + caller;
                     RedirectLocationTest.leak(cell, response, RedirectLocationTest.EVIL).ifPresent(leaks::add);
                     if (response.header("Location") != null) {
@@ -242,6 +247,18 @@ class SecurityMatrixTest {
         assertThat(locations).as("the sweep met redirects (sign-in redirects of every page route at least)")
                 .hasSizeGreaterThan(50)
                 .allSatisfy(l -> assertThat(l.substring(l.indexOf(" -> ") + 4)).startsWith("/").doesNotStartWith("//"));
+    }
+
+    /** The CSRF token of each signed-in session caller (admin and viewer cookies), for their form writes. */
+    private static Map<Caller, String> sessionCsrfTokens(Callers callers) {
+        Map<Caller, String> tokens = new LinkedHashMap<>();
+        for (Caller caller : callers.all()) {
+            if (caller.credential() != null && !caller.isApiToken()
+                    && (caller.kind() == Caller.Kind.ADMIN || caller.kind() == Caller.Kind.VIEWER)) {
+                tokens.put(caller, Browser.csrfOf(caller.credential()));
+            }
+        }
+        return tokens;
     }
 
     private static void withHost(String host, Runnable requests) {
@@ -341,12 +358,16 @@ class SecurityMatrixTest {
             return new Route(method, path, access, params, form, body);
         }
 
-        Response fire(Caller caller, Csrf csrf) {
+        /** {@code sessionToken}: the CSRF token of the caller's session cookie, null when it has none. */
+        Response fire(Caller caller, Csrf csrf, String sessionToken) {
             RequestSpecification request = caller.presentTo(given().redirects().follow(false), isApi());
             if (isWrite() && isApi()) {
                 request.contentType(ContentType.JSON).body(json);
             } else if (isWrite()) {
-                request.cookies(csrf.cookies()).formParam(CSRF_FIELD, csrf.token());
+                // sign-in takes the visitor token; every other form the token of the session it is sent with
+                boolean signIn = path.equals("/login");
+                request.cookies(csrf.cookies()).formParam(CSRF_FIELD,
+                        signIn || sessionToken == null ? csrf.token() : sessionToken);
                 form.forEach(request::formParam);
             }
             return request.request(method, concretePath());
