@@ -270,4 +270,24 @@ public final class Profiles {
                     "keyhouse.restart.concurrency", "4");
         }
     }
+
+    /**
+     * LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
+     * environment), with the log also written to {@link #LOG_FILE} through the same filter as the console: what an
+     * operator debugging a sign-in problem gets. Issue 14, item 5.
+     */
+    public static final class DebugLog implements QuarkusTestProfile {
+
+        /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
+        public static final String LOG_FILE = "target/debug-log-" + ProcessHandle.current().pid() + ".log";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "LOG_LEVEL", "DEBUG",
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", LOG_FILE,
+                    "quarkus.http.access-log.enabled", "true");
+        }
+    }
 }

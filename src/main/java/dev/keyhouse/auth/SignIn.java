@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
+import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -51,6 +54,11 @@ public class SignIn {
     }
 
     private Outcome check(String email, String password, String address) {
+        // a control character (NUL, say) can be in no account's address, and PostgreSQL refuses a NUL in any text:
+        // the e-mail field is named as wrong, before it reaches the lookup
+        FieldErrors refused = new FieldErrors();
+        FieldRules.clean(FieldType.TEXT, "email", email, refused);
+        refused.throwIfAny();
         String account = email == null ? "" : email.strip();
         Optional<User> user = account.isEmpty() ? Optional.empty() : User.findByEmail(account);
         // What was typed is named only when it is a real account: a password pasted into the e-mail field must

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.panache.common.Sort;
@@ -39,7 +41,9 @@ public class UserAdmin {
     public User add(String actor, String email, String password, String roleName) {
         FieldErrors errors = new FieldErrors();
         String address = email == null ? "" : email.strip();
-        if (!address.matches("[^@\\s]{1,64}@[^@\\s]{1,189}")) {
+        if (!FieldRules.clean(FieldType.TEXT, address).ok()) {
+            errors.add("email", FieldRules.clean(FieldType.TEXT, address).problem());
+        } else if (!address.matches("[^@\\s]{1,64}@[^@\\s]{1,189}")) {
             errors.add("email", "must be an e-mail address");
         } else if (User.findByEmail(address).isPresent()) {
             errors.add("email", "a user with this e-mail already exists");

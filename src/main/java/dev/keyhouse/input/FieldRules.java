@@ -141,6 +141,11 @@ public final class FieldRules {
         if (c == ' ') {
             return null;
         }
+        if (c == 0xFFFD) {
+            // what a decoder puts where the bytes were not UTF-8 (a form sent in Latin-1, say): the value is not
+            // what was typed
+            return "non-UTF-8 input";
+        }
         return switch (Character.getType(c)) {
             case Character.CONTROL -> "control character";
             case Character.FORMAT -> "invisible character";

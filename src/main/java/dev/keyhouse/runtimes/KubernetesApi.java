@@ -98,8 +98,9 @@ final class KubernetesApi {
         String server = e.getStatus() == null || e.getStatus().getMessage() == null ? ""
                 : ": " + hide(e.getStatus().getMessage());
         if (e.getCode() <= 0) {
+            // the cause stays for the category (a TLS handshake, a refused connection) and the log; see FailureText
             return new IllegalStateException("cannot reach the Kubernetes API at " + client.getMasterUrl() + " to "
-                    + action + ": " + hide(rootMessage(e)));
+                    + action + ": " + hide(rootMessage(e)), e);
         }
         return switch (e.getCode()) {
             case 401 -> new IllegalStateException("the Kubernetes API at " + client.getMasterUrl()

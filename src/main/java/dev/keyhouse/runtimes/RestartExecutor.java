@@ -16,7 +16,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
+import dev.keyhouse.config.LogMask;
 import dev.keyhouse.settings.ProviderEnvironment;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -169,7 +171,7 @@ public class RestartExecutor {
         try {
             spec = targets.spec(target.get());
         } catch (RuntimeException e) {
-            finish(claim, RestartResult.FAILED, e.getMessage());
+            finish(claim, RestartResult.FAILED, FailureText.of(e));
             return;
         }
         ProviderEnvironment.RuntimeEnvironment env = environment.current();
@@ -191,7 +193,7 @@ public class RestartExecutor {
                     driver.get().prepare(spec, order);
                 }
                 return runtimes;
-            }, secrets);
+            }, secrets, what);
             if (discovered.state() != null) {
                 outcome(claim, discovered.state(), discovered.error(), what);
             } else if (discovered.value() == null || discovered.value().isEmpty()) {
@@ -204,12 +206,15 @@ public class RestartExecutor {
         Outcome<Boolean> restarted = call(() -> {
             driver.get().restart(spec, claim.runtime(), order);
             return Boolean.TRUE;
-        }, secrets);
+        }, secrets, what);
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what);
     }
 
-    /** Runs a driver call under the timeout; an over-long call is interrupted. Errors come back masked. */
-    private <T> Outcome<T> call(Callable<T> work, List<String> secrets) {
+    /**
+     * Runs a driver call under the timeout; an over-long call is interrupted. Errors come back in plain words
+     * ({@link FailureText}) and masked; the exception's class and stack go to the log only, masked as well.
+     */
+    private <T> Outcome<T> call(Callable<T> work, List<String> secrets, String what) {
         Future<T> future = calls.submit(work);
         try {
             return new Outcome<>(future.get(config.timeoutSeconds(), TimeUnit.SECONDS), null, null);
@@ -219,9 +224,10 @@ public class RestartExecutor {
                     "did not finish within " + config.timeoutSeconds() + " s (RESTART_TIMEOUT_SECONDS); stopped");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            String message = cause.getMessage() == null || cause.getMessage().isBlank()
-                    ? cause.getClass().getSimpleName() : cause.getMessage();
-            return new Outcome<>(null, RestartResult.FAILED, SecretMask.mask(message, secrets));
+            UnaryOperator<String> mask = SecretMask.masker(secrets);
+            LOG.infof(LogMask.MaskedThrowable.of(cause, mask), "%s: the driver failed with %s", what,
+                    cause.getClass().getName());
+            return new Outcome<>(null, RestartResult.FAILED, mask.apply(FailureText.of(cause)));
         } catch (InterruptedException e) {
             // shutting down: the claim stays, and its lease hands it to the next replica
             future.cancel(true);

@@ -12,16 +12,16 @@ import java.util.function.UnaryOperator;
  * lines that carry them), in every form Keyhouse writes or hands them on in ({@link SecretForms}): an env-file line's
  * escaping, JSON, URL encoding, base64.
  */
-final class SecretMask {
+public final class SecretMask {
 
-    static final String MASK = "[masked]";
+    public static final String MASK = "[masked]";
     /** Shorter values ("1", "en") would mask ordinary words and protect nothing. */
     private static final int MIN_LENGTH = 4;
 
     private SecretMask() {
     }
 
-    static String mask(String text, Collection<String> values) {
+    public static String mask(String text, Collection<String> values) {
         return masker(values).apply(text);
     }
 
@@ -29,7 +29,7 @@ final class SecretMask {
      * A mask for many texts over the same values: their forms are worked out once (a command's output is masked line
      * by line). Null stays null.
      */
-    static UnaryOperator<String> masker(Collection<String> values) {
+    public static UnaryOperator<String> masker(Collection<String> values) {
         Set<String> forms = new LinkedHashSet<>();
         values.stream().filter(v -> v != null && v.length() >= MIN_LENGTH)
                 .forEach(v -> forms.addAll(SecretForms.of(v, MIN_LENGTH)));

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -72,7 +73,16 @@ public class ProblemMapper {
     public Response json(JsonProcessingException e, HttpServerRequest request) {
         String field = e instanceof JsonMappingException m ? path(m) : "";
         String message;
-        if (e instanceof UnrecognizedPropertyException) {
+        String duplicate = duplicateKey(e);
+        if (duplicate != null) {
+            field = duplicate;
+            message = "is given more than once";
+        } else if (e instanceof StreamConstraintsException) {
+            // Jackson's stream limits: nesting depth 1000, numbers of 1000 digits, strings of 20 M characters
+            field = "body";
+            message = e.getOriginalMessage().startsWith("Document nesting") ? "is nested too deeply"
+                    : "has a number or a text longer than Keyhouse reads";
+        } else if (e instanceof UnrecognizedPropertyException) {
             message = "is not a known field";
         } else if (e instanceof InvalidFormatException || e instanceof MismatchedInputException) {
             message = "has the wrong type";
@@ -83,6 +93,23 @@ public class ProblemMapper {
         LOG.debugf("%s %s: bad JSON at %s", request.method(), request.path(), field);
         return respond(request, new Problem("about:blank", "Invalid input", 400, "the request body is invalid",
                 List.of(new FieldErrors.FieldError(field.isEmpty() ? "body" : field, message))));
+    }
+
+    /**
+     * A form body or query string that is not valid URL-encoding ({@code %zz}, a lone {@code %}, an escape that is
+     * not UTF-8): RESTEasy Reactive's decoder throws a plain {@link IllegalArgumentException} whose message quotes
+     * the raw text (it may hold a password), so neither the message nor the exception is logged. Any other
+     * {@code IllegalArgumentException} is a fault of the server.
+     */
+    @ServerExceptionMapper
+    public Response illegalArgument(IllegalArgumentException e, HttpServerRequest request) {
+        if (e.getMessage() == null || !e.getMessage().startsWith("Failed to decode URL")) {
+            return unexpected(e, request);
+        }
+        String part = MalformedRequests.isUrlEncoded(request.query()) ? "body" : "query";
+        LOG.debugf("%s %s: the %s is not valid URL-encoding", request.method(), request.path(), part);
+        return respond(request, new Problem("about:blank", "Invalid input", 400, "the request is not valid"
+                + " URL-encoding", List.of(new FieldErrors.FieldError(part, "has an invalid %-escape or is not UTF-8"))));
     }
 
     @ServerExceptionMapper
@@ -119,6 +146,18 @@ public class ProblemMapper {
 
     static boolean isApi(HttpServerRequest request) {
         return request.path().startsWith("/api/");
+    }
+
+    /** The key Jackson's duplicate detection found twice ({@code Duplicate field 'email'}), or null. */
+    private static String duplicateKey(JsonProcessingException e) {
+        String message = e.getOriginalMessage();
+        if (message == null || !message.startsWith("Duplicate field '")) {
+            return null;
+        }
+        int end = message.lastIndexOf('\'');
+        String key = end > 17 ? message.substring(17, end) : "body";
+        // a key is named back to the client only when it looks like one, never as arbitrary text
+        return key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "body";
     }
 
     private static String path(JsonMappingException e) {

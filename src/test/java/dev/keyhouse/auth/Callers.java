@@ -48,6 +48,13 @@ public final class Callers {
         return all.stream().filter(c -> c.kind() == Kind.REJECTED).toList();
     }
 
+    /** {@link #create(UserAdmin, SessionTokens, SigningKeys)} with the running application's beans. */
+    public static Callers create() {
+        io.quarkus.arc.ArcContainer arc = io.quarkus.arc.Arc.container();
+        return create(arc.instance(UserAdmin.class).get(), arc.instance(SessionTokens.class).get(),
+                arc.instance(SigningKeys.class).get());
+    }
+
     /** Creates the users and tokens behind the callers, each under fresh names so test classes do not collide. */
     public static Callers create(UserAdmin admin, SessionTokens sessions, SigningKeys keys) {
         String run = UUID.randomUUID().toString().substring(0, 8);

@@ -105,7 +105,7 @@ class UsersAndTokensTest {
             assertThat(created.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
             assertThat(created.jsonPath().getString("errors[0].message")).as(weak)
                     .matches("is too easy to guess.*|must not start or end with a space");
-            Response form = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+            Response form = Browser.signedInForm(session)
                     .formParam("email", email).formParam("password", weak).formParam("role", "viewer")
                     .post("/admin/users");
             assertThat(form.statusCode()).as(weak).isEqualTo(400);
@@ -119,7 +119,7 @@ class UsersAndTokensTest {
                     .body("{\"password\":\"" + weak + "\"}").patch("/api/v1/users/" + changed);
             assertThat(patched.statusCode()).as(weak).isEqualTo(400);
             assertThat(patched.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
-            Response set = Browser.Csrf.fetch().form().cookie(SessionTokens.SESSION_COOKIE, session)
+            Response set = Browser.signedInForm(session)
                     .formParam("action", "password").formParam("password", weak).post("/admin/users/" + changed);
             assertThat(set.statusCode()).as(weak).isEqualTo(400);
             assertThat(set.asString()).as(weak).containsPattern(

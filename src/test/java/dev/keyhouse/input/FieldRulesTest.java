@@ -78,6 +78,15 @@ class FieldRulesTest {
                 .isEqualTo("invisible character U+200B (zero width space) at position 2");
     }
 
+    /** U+FFFD is what a decoder leaves where bytes were not UTF-8 (a Latin-1 form): not what anyone typed. */
+    @Test
+    void aReplacementCharacterIsRefusedAsNonUtf8Input() {
+        for (FieldType type : FieldType.values()) {
+            assertThat(FieldRules.clean(type, "ab\uFFFDc").problem()).as(type.name())
+                    .isEqualTo("non-UTF-8 input U+FFFD (replacement character) at position 3");
+        }
+    }
+
     static Stream<Arguments> secrets() {
         return Stream.of(
                 Arguments.of(KEY, KEY),

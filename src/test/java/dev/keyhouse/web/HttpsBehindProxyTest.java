@@ -78,8 +78,8 @@ class HttpsBehindProxyTest {
         assertHsts(page, https);
 
         Response out = maybe(https, given()).redirects().follow(false).contentType("application/x-www-form-urlencoded")
-                .cookie(CSRF_COOKIE, login.getCookie(CSRF_COOKIE)).cookie(SessionTokens.SESSION_COOKIE, session)
-                .formParam("csrf-token", token).post("/logout");
+                .cookie(SessionTokens.SESSION_COOKIE, session)
+                .formParam("csrf-token", Browser.tokenIn(page.asString())).post("/logout");
         assertThat(out.statusCode()).isEqualTo(303);
         String cleared = SessionTest.setCookie(out, SessionTokens.SESSION_COOKIE);
         assertThat(cleared).contains("Max-Age=0");

@@ -397,6 +397,13 @@ class SecurityMatrixTest {
             assertThat(token).as("CSRF token on /login").isNotBlank();
             return new Csrf(form.getCookies(), token);
         }
+
+        /** A {@code Cookie} header value with these cookies and, unless null, {@code session} as the session cookie. */
+        String cookieHeader(String session) {
+            StringBuilder header = new StringBuilder();
+            cookies.forEach((name, value) -> header.append(name).append('=').append(value).append("; "));
+            return session == null ? header.toString() : header + SessionTokens.SESSION_COOKIE + "=" + session;
+        }
     }
 
     private static String render(Map<Route, Map<Caller, String>> matrix, List<Caller> callers) {

@@ -1,0 +1,157 @@
+package dev.keyhouse.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.logging.Filter;
+import java.util.logging.LogRecord;
+import java.util.regex.Pattern;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logmanager.ExtLogRecord;
+
+import dev.keyhouse.runtimes.SecretMask;
+import io.quarkus.logging.LoggingFilter;
+
+/**
+ * Defence in depth for issue 14, item 5 (the first line of defence is the category levels in application.properties
+ * that keep framework loggers which quote rejected tokens above DEBUG): every record the console and file handlers
+ * write passes here ({@code quarkus.log.console.filter}, {@code quarkus.log.file.filter}), and its message,
+ * parameters and exception messages are rewritten with credentials masked:
+ * <ul>
+ * <li>JWT-shaped text (RFC 7519 compact form: base64url {@code eyJ…} header, payload and signature);</li>
+ * <li>Keyhouse API tokens ({@code kh_} and 8 or more base64url characters);</li>
+ * <li>the value after {@code Bearer} or {@code Basic} (an {@code Authorization} header);</li>
+ * <li>the value of a {@code password}, {@code token}, {@code secret}, {@code apiKey}, {@code authToken} or
+ * {@code access_token} field, in JSON ({@code "password":"…"}) or form/query ({@code password=…}) text;</li>
+ * <li>the configured secrets themselves in every form {@link dev.keyhouse.runtimes.SecretForms} knows: the JWT
+ * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys
+ * and the database password or URL.</li>
+ * </ul>
+ * A record is never dropped: its text is only masked.
+ */
+@LoggingFilter(name = LogMask.NAME)
+public final class LogMask implements Filter {
+
+    /** The filter's name in application.properties. */
+    public static final String NAME = "keyhouse-credential-mask";
+    static final String MASK = SecretMask.MASK;
+    /** The configuration properties whose values are secrets (see application.properties for their variables). */
+    static final List<String> SECRET_PROPERTIES = List.of("keyhouse.jwt.key", "keyhouse.jwt.previous-key",
+            "keyhouse.crypto.key", "keyhouse.crypto.previous-keys", "keyhouse.admin.password",
+            "keyhouse.runtime-config.token", "keyhouse.bootstrap.openai-api-key",
+            "keyhouse.bootstrap.anthropic-api-key", "keyhouse.bootstrap.deepseek-api-key", "keyhouse.database.password",
+            "keyhouse.database.url");
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}(\\.[A-Za-z0-9_-]*)?");
+    private static final Pattern API_TOKEN = Pattern.compile("kh_[A-Za-z0-9_-]{8,}");
+    private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[A-Za-z0-9._~+/=-]{6,}");
+    private static final Pattern FIELD = Pattern.compile(
+            "(?i)(\"?\\b(?:password|token|secret|api_?key|auth_?token|access_token)\"?\\s*[:=]\\s*\"?)([^\"&\\s,;}]+)");
+
+    private final UnaryOperator<String> secrets;
+
+    /** Reads the configured secrets once; SmallRye Config is set up before any log handler is. */
+    public LogMask() {
+        this(configuredSecrets());
+    }
+
+    LogMask(List<String> secretValues) {
+        this.secrets = SecretMask.masker(secretValues);
+    }
+
+    private static List<String> configuredSecrets() {
+        List<String> values = new ArrayList<>();
+        try {
+            Config config = ConfigProvider.getConfig();
+            for (String property : SECRET_PROPERTIES) {
+                config.getOptionalValue(property, String.class).ifPresent(value -> {
+                    values.add(value);
+                    // a list of previous keys: each key on its own as well
+                    for (String part : value.split(",")) {
+                        values.add(part.strip());
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            // no configuration (a tool run outside Quarkus): the shape-based masks still apply
+        }
+        return values;
+    }
+
+    @Override
+    public boolean isLoggable(LogRecord record) {
+        String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
+        String masked = mask(message);
+        if (masked != null && !masked.equals(message)) {
+            if (record instanceof ExtLogRecord ext) {
+                ext.setMessage(masked, ExtLogRecord.FormatStyle.NO_FORMAT);
+            } else {
+                record.setMessage(masked);
+            }
+            record.setParameters(null);
+        }
+        Throwable thrown = record.getThrown();
+        if (thrown != null) {
+            Throwable clean = MaskedThrowable.of(thrown, this::mask);
+            if (clean != thrown) {
+                record.setThrown(clean);
+            }
+        }
+        return true;
+    }
+
+    /** {@code text} with every credential masked; null stays null. */
+    String mask(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String masked = secrets.apply(text);
+        masked = JWT.matcher(masked).replaceAll(MASK);
+        masked = API_TOKEN.matcher(masked).replaceAll("kh_" + MASK);
+        masked = SCHEME.matcher(masked).replaceAll("$1$2" + MASK);
+        return FIELD.matcher(masked).replaceAll("$1" + MASK);
+    }
+
+    /**
+     * A stand-in for an exception whose message (or a cause's) held a credential: the original class name and the
+     * masked message as its text, the original stack trace, its causes masked the same way.
+     */
+    public static final class MaskedThrowable extends RuntimeException {
+
+        private MaskedThrowable(String text, Throwable cause, StackTraceElement[] stack) {
+            super(text, cause, false, true);
+            setStackTrace(stack);
+        }
+
+        /** {@code thrown} itself when nothing in its chain needs masking, else a masked copy of the chain. */
+        public static Throwable of(Throwable thrown, UnaryOperator<String> mask) {
+            if (!needsMask(thrown, mask, 0)) {
+                return thrown;
+            }
+            return copy(thrown, mask, 0);
+        }
+
+        private static boolean needsMask(Throwable t, UnaryOperator<String> mask, int depth) {
+            if (t == null || depth > 20) {
+                return false;
+            }
+            String message = t.getMessage();
+            return (message != null && !message.equals(mask.apply(message))) || needsMask(t.getCause(), mask, depth + 1);
+        }
+
+        private static Throwable copy(Throwable t, UnaryOperator<String> mask, int depth) {
+            if (t == null || depth > 20) {
+                return null;
+            }
+            String message = t.getMessage() == null ? "" : ": " + mask.apply(t.getMessage());
+            return new MaskedThrowable(t.getClass().getName() + message, copy(t.getCause(), mask, depth + 1),
+                    t.getStackTrace());
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.keyhouse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.logging.Level;
+
+import org.jboss.logmanager.ExtLogRecord;
+import org.junit.jupiter.api.Test;
+
+/** {@link LogMask}: what it masks in a record's message, parameters and exceptions, and what it leaves alone. */
+class LogMaskTest {
+
+    private static final String KEY = "dGVzdC1sb2ctbWFzay1rZXktMzItYnl0ZXMtbG9uZyE=";
+    private static final String PASSWORD = "log-Mask-password-71";
+    private static final String JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+    private final LogMask mask = new LogMask(List.of(KEY, PASSWORD));
+
+    @Test
+    void tokensByShapeAreMasked() {
+        assertThat(mask.mask("token " + JWT + " rejected")).isEqualTo("token [masked] rejected");
+        assertThat(mask.mask("alg none: eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.")).isEqualTo("alg none: [masked]");
+        assertThat(mask.mask("JsonWebSignature{...}->" + JWT + "]")).isEqualTo("JsonWebSignature{...}->[masked]]");
+        assertThat(mask.mask("api token kh_AbCdEfGh12345678_-x9 used")).isEqualTo("api token kh_[masked] used");
+        assertThat(mask.mask("hint kh_AbCd")).as("a four-character hint is no token").isEqualTo("hint kh_AbCd");
+        assertThat(mask.mask("Authorization: Bearer some-opaque-runtime-token"))
+                .isEqualTo("Authorization: Bearer [masked]");
+        assertThat(mask.mask("Authorization: basic dXNlcjpwYXNzd29yZA==")).isEqualTo("Authorization: basic [masked]");
+    }
+
+    @Test
+    void credentialFieldsAreMaskedInJsonAndForms() {
+        assertThat(mask.mask("{\"email\":\"a@b.test\",\"password\":\"hunter2-x\"}"))
+                .isEqualTo("{\"email\":\"a@b.test\",\"password\":\"[masked]\"}");
+        assertThat(mask.mask("email=a%40b.test&password=hunter2&next=/admin"))
+                .isEqualTo("email=a%40b.test&password=[masked]&next=/admin");
+        assertThat(mask.mask("{\"access_token\": \"abc.def\", \"token_type\":\"Bearer\"}"))
+                .contains("\"access_token\": \"[masked]\"").contains("\"token_type\":\"Bearer\"");
+        assertThat(mask.mask("apiKey=sk-123456")).isEqualTo("apiKey=[masked]");
+        assertThat(mask.mask("tokenCookieName = keyhouse_session")).isEqualTo("tokenCookieName = keyhouse_session");
+    }
+
+    @Test
+    void configuredSecretsAreMaskedInEveryForm() {
+        assertThat(mask.mask("key " + KEY)).isEqualTo("key [masked]");
+        String base64 = Base64.getEncoder().encodeToString(PASSWORD.getBytes(StandardCharsets.UTF_8));
+        assertThat(mask.mask("header " + base64)).doesNotContain(base64);
+        assertThat(mask.mask("typed " + PASSWORD.replace("-", "%2D"))).doesNotContain(PASSWORD);
+        assertThat(mask.mask("sign-in failed for admin@keyhouse.test from 127.0.0.1"))
+                .isEqualTo("sign-in failed for admin@keyhouse.test from 127.0.0.1");
+    }
+
+    @Test
+    void aRecordsFormattedMessageParametersAndExceptionsAreMasked() {
+        ExtLogRecord record = new ExtLogRecord(Level.FINE, "rejected %s for %s", ExtLogRecord.FormatStyle.PRINTF,
+                LogMaskTest.class.getName());
+        record.setParameters(new Object[] {JWT, "admin"});
+        IllegalStateException cause = new IllegalStateException("bad password " + PASSWORD);
+        RuntimeException thrown = new RuntimeException("Invalid JWS: " + JWT, cause);
+        record.setThrown(thrown);
+        assertThat(mask.isLoggable(record)).as("a record is never dropped").isTrue();
+        assertThat(record.getFormattedMessage()).isEqualTo("rejected [masked] for admin");
+        assertThat(record.getParameters()).isNull();
+        assertThat(record.getThrown().toString()).isEqualTo("java.lang.RuntimeException: Invalid JWS: [masked]");
+        assertThat(record.getThrown().getCause().toString())
+                .isEqualTo("java.lang.IllegalStateException: bad password [masked]");
+        assertThat(record.getThrown().getStackTrace()).isEqualTo(thrown.getStackTrace());
+
+        ExtLogRecord clean = new ExtLogRecord(Level.INFO, "nothing secret %s", ExtLogRecord.FormatStyle.PRINTF, "x");
+        clean.setParameters(new Object[] {"here"});
+        IllegalStateException plain = new IllegalStateException("plain");
+        clean.setThrown(plain);
+        mask.isLoggable(clean);
+        assertThat(clean.getFormattedMessage()).isEqualTo("nothing secret here");
+        assertThat(clean.getThrown()).isSameAs(plain);
+    }
+}

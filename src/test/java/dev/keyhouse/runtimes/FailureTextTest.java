@@ -1,0 +1,105 @@
+package dev.keyhouse.runtimes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/** {@link FailureText}: each kind of driver failure in plain words with its category, no class or package names. */
+class FailureTextTest {
+
+    /** A class name, simple or qualified, or a package name a Java stack would show. */
+    static final Pattern JAVA_NAME = Pattern.compile("[A-Za-z]+(Exception|Error)\\b|\\b(java|javax|jdk|sun|com\\.sun|"
+            + "io\\.fabric8|com\\.github|org\\.apache|io\\.vertx|dev\\.keyhouse)\\.|\\$[A-Z]");
+
+    static void assertPlain(String text) {
+        java.util.regex.Matcher name = JAVA_NAME.matcher(text);
+        assertThat(name.find() ? name.group() : null).as("a Java name in: " + text).isNull();
+    }
+
+    private static String text(Throwable failure) {
+        String text = FailureText.of(failure);
+        assertPlain(text);
+        return text;
+    }
+
+    @Test
+    void tlsFailuresSayTheHandshakeFailed() {
+        SSLHandshakeException pkix = new SSLHandshakeException("PKIX path building failed: sun.security.provider."
+                + "certpath.SunCertPathBuilderException: unable to find valid certification path to requested target");
+        // HttpDriver's wording: where, then the cause's simple class name and message
+        assertThat(text(new IOException("POST https://127.0.0.1:8443/hook: SSLHandshakeException: " + pkix.getMessage(),
+                pkix))).isEqualTo("TLS handshake failed: POST https://127.0.0.1:8443/hook: PKIX path building failed:"
+                        + " unable to find valid certification path to requested target");
+        assertThat(text(new SSLException("Unsupported or unrecognized SSL message")))
+                .isEqualTo("TLS handshake failed: Unsupported or unrecognized SSL message");
+        // Kubernetes: the client's exception around the handshake's
+        KubernetesClientException client = new KubernetesClientException("An error has occurred.",
+                new SSLHandshakeException("Remote host terminated the handshake"));
+        assertThat(text(new IllegalStateException("cannot reach the Kubernetes API at https://127.0.0.1:6443/ to list"
+                + " pods in namespace voice: SSLHandshakeException Remote host terminated the handshake", client)))
+                .isEqualTo("TLS handshake failed: cannot reach the Kubernetes API at https://127.0.0.1:6443/ to list"
+                        + " pods in namespace voice: Remote host terminated the handshake");
+    }
+
+    @Test
+    void connectionFailuresSayTheyCouldNotConnect() {
+        assertThat(text(new ConnectException())).isEqualTo("could not connect");
+        assertThat(text(new IllegalStateException("Docker engine tcp://127.0.0.1:2375: listing containers failed:"
+                + " java.net.ConnectException: Connection refused", new ConnectException("Connection refused"))))
+                .isEqualTo("could not connect: Docker engine tcp://127.0.0.1:2375: listing containers failed:"
+                        + " Connection refused");
+        assertThat(text(new IOException("POST http://runtime.local:8080/hook: connection refused")))
+                .startsWith("could not connect: ");
+        assertThat(text(new UnknownHostException("voice-worker.invalid")))
+                .isEqualTo("could not resolve the host: voice-worker.invalid");
+    }
+
+    @Test
+    void timeoutsSayTheyTimedOut() {
+        assertThat(text(new HttpConnectTimeoutException("HTTP connect timed out"))).startsWith("timed out: ");
+        assertThat(text(new HttpTimeoutException("request timed out"))).startsWith("timed out: ");
+        assertThat(text(new IOException("GET /containers/json", new SocketTimeoutException("Read timed out"))))
+                .isEqualTo("timed out: GET /containers/json");
+    }
+
+    @Test
+    void refusalsNameTheStatus() {
+        assertThat(text(new IOException("POST http://127.0.0.1:9/hook answered HTTP 503: busy")))
+                .isEqualTo("refused by the runtime (HTTP 503): POST http://127.0.0.1:9/hook answered HTTP 503: busy");
+        assertThat(text(new IllegalStateException("cannot list pods in namespace voice: HTTP 500: etcd is down")))
+                .startsWith("refused by the runtime (HTTP 500): ");
+    }
+
+    @Test
+    void filesAndEverythingElseInPlainWords() {
+        assertThat(text(new NoSuchFileException("/etc/keyhouse/voice.env"))).isEqualTo("file not found: /etc/keyhouse/voice.env");
+        assertThat(text(new AccessDeniedException("/etc/keyhouse/voice.env")))
+                .isEqualTo("permission denied: /etc/keyhouse/voice.env");
+        assertThat(text(new NullPointerException())).isEqualTo("failed for a reason the log holds");
+        assertThat(text(new RuntimeException("com.github.dockerjava.api.exception.NotFoundException: Status 404:"
+                + " {\"message\":\"No such container: voice-1\"}")))
+                .isEqualTo("Status 404: {\"message\":\"No such container: voice-1\"}");
+        assertThat(text(new IllegalStateException(new IllegalArgumentException("bad label selector"))))
+                .as("a wrapper's message is the cause's toString: the class is cut").isEqualTo("bad label selector");
+        assertThat(text(new IOException("Cannot run program \"systemctl\": error=2, No such file or directory")))
+                .isEqualTo("Cannot run program \"systemctl\": error=2, No such file or directory");
+        // host names are no class names
+        assertThat(text(new IOException("POST https://api.example.com/v1/hook answered HTTP 502")))
+                .contains("https://api.example.com/v1/hook");
+    }
+}
