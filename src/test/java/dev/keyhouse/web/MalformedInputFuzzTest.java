@@ -1,5 +1,7 @@
 package dev.keyhouse.web;
 
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.auth.Browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -172,14 +174,17 @@ class MalformedInputFuzzTest {
         String adminJwt = callers.named("admin").credential();
         String adminToken = callers.named("admin-tok").credential();
         String viewerJwt = callers.named("viewer").credential();
-        SecurityMatrixTest.Csrf csrf = SecurityMatrixTest.Csrf.fetch();
-        Map<String, String> cookie = Map.of("Cookie", csrf.cookieHeader(adminJwt), "X-CSRF-TOKEN", csrf.token());
+        // a cookie caller writes with its own session's CSRF token (header and form field), as the admin pages do
+        String adminCsrf = Browser.csrfOf(adminJwt);
+        String viewerCsrf = Browser.csrfOf(viewerJwt);
+        Map<String, String> cookie = Map.of("Cookie", SessionTokens.SESSION_COOKIE + "=" + adminJwt,
+                "X-CSRF-Token", adminCsrf);
         return List.of(
-                new Presenter("admin-bearer", bearer(adminJwt), cookie, csrf.token()),
+                new Presenter("admin-bearer", bearer(adminJwt), cookie, adminCsrf),
                 new Presenter("admin-token", bearer(adminToken), bearer(adminToken), null),
-                new Presenter("admin-cookie", cookie, cookie, csrf.token()),
-                new Presenter("viewer", bearer(viewerJwt), Map.of("Cookie", csrf.cookieHeader(viewerJwt)),
-                        csrf.token()),
+                new Presenter("admin-cookie", cookie, cookie, adminCsrf),
+                new Presenter("viewer", bearer(viewerJwt), Map.of("Cookie", SessionTokens.SESSION_COOKIE + "=" + viewerJwt,
+                        "X-CSRF-Token", viewerCsrf), viewerCsrf),
                 new Presenter("anonymous", Map.of(), Map.of(), null),
                 new Presenter("runtime-token", bearer(TestSettings.RUNTIME_CONFIG_TOKEN),
                         bearer(TestSettings.RUNTIME_CONFIG_TOKEN), null));

@@ -80,7 +80,7 @@ class MalformedInputTest {
                 "{\"email\":\"new\\u0000@keyhouse.test\",\"password\":\"a-long-enough-password-1\",\"role\":\"viewer\"}");
         assertProblem(addUser, 400, "email");
         RawHttp.Response addUserPage = post("/admin/users", Map.of("Content-Type", FORM, "Cookie", cookies(adminJwt)), "email=new%00%40keyhouse.test&password="
-                + "a-long-enough-password-1&role=viewer&csrf-token=" + csrf.token());
+                + "a-long-enough-password-1&role=viewer&csrf-token=" + dev.keyhouse.auth.Browser.csrfOf(adminJwt));
         assertThat(addUserPage.status()).isEqualTo(400);
         assertThat(addUserPage.body()).contains("U+0000");
     }
