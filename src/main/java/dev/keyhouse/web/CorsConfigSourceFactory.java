@@ -11,15 +11,20 @@ import io.smallrye.config.ConfigValue;
 import io.smallrye.config.common.MapBackedConfigSource;
 
 /**
- * Turns CORS_ORIGINS, CORS_LAN_IP and HTTP_PORT (as {@code keyhouse.cors.origins}, {@code keyhouse.cors.lan-ip} and
- * {@code quarkus.http.port}, which {@code application.properties} maps from them) into the origin list of Quarkus'
+ * Turns CORS_ORIGINS, CORS_LAN_IP (as {@code keyhouse.cors.origins} and {@code keyhouse.cors.lan-ip}, which
+ * {@code application.properties} maps from them) and HTTP_PORT (default 8080) into the origin list of Quarkus'
  * own CORS filter, {@code quarkus.http.cors.origins}; see {@link CorsOrigins}.
  */
 public class CorsConfigSourceFactory implements ConfigSourceFactory {
 
     static final String ORIGINS = "keyhouse.cors.origins";
     static final String LAN_IP = "keyhouse.cors.lan-ip";
-    static final String PORT = "quarkus.http.port";
+    /**
+     * The variable itself, not {@code quarkus.http.port}: Quarkus' test framework publishes the port it bound as
+     * system properties of that family, and one left behind by an earlier application (an HTTPS test profile) would
+     * otherwise become the origins' port.
+     */
+    static final String PORT = "HTTP_PORT";
     static final String FILTER_ORIGINS = "quarkus.http.cors.origins";
     /** Above application.properties (250), below environment variables (300) and system properties (400). */
     private static final int ORDINAL = 275;

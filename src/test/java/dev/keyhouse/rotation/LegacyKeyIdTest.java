@@ -65,7 +65,14 @@ class LegacyKeyIdTest {
                 .doesNotContain(KeyRing.hex(legacyId));
         assertThat(overview.getBoolean("previousKeyRetirable")).isFalse();
         assertThat(overview.getLong("remainingUnderPreviousKeys")).isGreaterThanOrEqualTo(7);
-        assertThat(overview.getString("nextStep")).contains("legacy (SHA-256) id", "start the job", keyedHex);
+        // the database is shared with other tests, which may leave values under keys this process does not know;
+        // those come first in the next step (nothing can move them), the legacy values otherwise
+        boolean unknownKeys = overview.getList("keys.status", String.class).contains("NOT_CONFIGURED");
+        if (unknownKeys) {
+            assertThat(overview.getString("nextStep")).contains("not configured");
+        } else {
+            assertThat(overview.getString("nextStep")).contains("legacy (SHA-256) id", "start the job", keyedHex);
+        }
         // KeyCounts refreshes the gauges on every count, as the overview above just did
         assertThat(Metrics.value("keyhouse_sealed_values", "key_id=\"" + keyedHex + "\",status=\"legacy\""))
                 .isGreaterThanOrEqualTo(7);
