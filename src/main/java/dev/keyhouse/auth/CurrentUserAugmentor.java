@@ -1,6 +1,7 @@
 package dev.keyhouse.auth;
 
 import java.time.Instant;
+import java.util.Optional;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -16,7 +17,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * A signed token says who someone was when it was issued; the database says who they are now. A disabled or
  * deleted user's still-valid token is refused, so is a token of an ended session (its session generation is not
- * the user's current one, see {@link Sessions}) or one issued in the future, and a re-roled user gets the new role
+ * the user's current one, see {@link Sessions}) or one whose times are unsound (issued in the future or too long
+ * ago, or living longer than JWT_EXPIRE_MINUTES, see {@link SessionTokens#timesProblem}), and a re-roled user gets the new role
  * at once.
  *
  * <p>The user is read in the caller's transaction when there is one ({@code joiningExisting}): authentication may
@@ -26,13 +28,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class CurrentUserAugmentor implements SecurityIdentityAugmentor {
 
+    private final SessionTokens tokens;
+
+    public CurrentUserAugmentor(SessionTokens tokens) {
+        this.tokens = tokens;
+    }
+
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().item(identity);
         }
-        if (issuedInTheFuture(jwt, Instant.now())) {
-            return Uni.createFrom().failure(new AuthenticationFailedException("the token is issued in the future"));
+        Optional<String> times = timesProblem(jwt, Instant.now(), tokens);
+        if (times.isPresent()) {
+            return Uni.createFrom().failure(new AuthenticationFailedException(times.get()));
         }
         return context.runBlocking(() -> {
             User user = QuarkusTransaction.joiningExisting().call(() -> findUser(jwt.getSubject()));
@@ -54,12 +63,18 @@ public class CurrentUserAugmentor implements SecurityIdentityAugmentor {
     }
 
     /**
-     * Whether the token's {@code iat} is later than now plus {@link Sessions#CLOCK_SKEW}: a correctly signed token
-     * dated ahead would otherwise stay valid until long after its lifetime (SmallRye JWT checks only that
-     * {@code exp - iat} is within the lifetime, see {@link SessionTokens}). A missing {@code iat} is refused there.
+     * Why the token's {@code iat}/{@code exp} are refused ({@link SessionTokens#timesProblem}), or empty: dated more
+     * than {@link Sessions#CLOCK_SKEW} ahead or before any session could still live, outside 0 to the year 9999, not
+     * whole numbers, or further apart than the lifetime. SmallRye JWT checks only {@code exp - iat}, and that
+     * subtraction overflows for a negative {@code iat}.
      */
-    static boolean issuedInTheFuture(JsonWebToken jwt, Instant now) {
-        return jwt.getIssuedAtTime() > now.plus(Sessions.CLOCK_SKEW).getEpochSecond();
+    static Optional<String> timesProblem(JsonWebToken jwt, Instant now, SessionTokens tokens) {
+        String raw = jwt.getRawToken();
+        String[] parts = raw == null ? new String[0] : raw.split("\\.", -1);
+        if (parts.length != 3) {
+            return Optional.of("the token is not a signed JWT");
+        }
+        return SessionTokens.timesProblem(parts[1], now, tokens.lifetime());
     }
 
     private static User findUser(String subject) {

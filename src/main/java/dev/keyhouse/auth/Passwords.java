@@ -1,6 +1,7 @@
 package dev.keyhouse.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +19,16 @@ import io.quarkus.elytron.security.common.BcryptUtil;
  * (Dropbox's algorithm, {@code com.nulab-inc:zxcvbn}) against common and breached passwords, names, words, keyboard
  * walks, repeats, sequences and dates, with the account's e-mail and "keyhouse" as words of its own, as NIST SP
  * 800-63B section 5.1.1.2 asks of a verifier.
+ *
+ * <p>One normalisation, Unicode NFKC ({@link #normalise}), as SP 800-63B 5.1.1.2 recommends, comes first everywhere:
+ * before the rules and the strength check, before hashing and before verifying. So what is checked is what is
+ * stored: {@code ｐａｓｓｗｏｒｄ１２３４} (fullwidth) or {@code ⓟⓐⓢⓢⓦⓞⓡⓓ①②③④} (circled) is {@code password1234}
+ * to every step, refused as such, and a password typed one way signs in typed the other. Elytron's bcrypt has
+ * always applied NFKC itself before hashing and checking, so existing hashes are hashes of the NFKC form and keep
+ * working (NFKC is idempotent). The strength check alone goes further ({@link #skeleton}): it also drops combining
+ * marks ({@code p̶a̶s̶s̶w̶o̶r̶d̶1234}) and reads the Cyrillic and Greek letters that look like Latin ones as those,
+ * since a predictable decoration adds almost nothing to a guesser's work; the password itself keeps its marks
+ * and letters, so no one's accepted password changes meaning.
  */
 public final class Passwords {
 
@@ -42,17 +53,47 @@ public final class Passwords {
     private Passwords() {
     }
 
+    /** The bcrypt hash of the password's {@link #normalise NFKC form}. */
     public static String hash(String password) {
-        return BcryptUtil.bcryptHash(password, COST);
+        return BcryptUtil.bcryptHash(normalise(password), COST);
     }
 
+    /** Whether the password's {@link #normalise NFKC form} matches the bcrypt hash; false for a null either. */
     public static boolean matches(String password, String hash) {
-        return password != null && hash != null && BcryptUtil.matches(password, hash);
+        return password != null && hash != null && BcryptUtil.matches(normalise(password), hash);
     }
 
+    /** Checks the password against a decoy hash, so an unknown account answers as slowly as a wrong password. */
     public static void spendTimeOfACheck(String password) {
-        BcryptUtil.matches(password == null ? "" : password, DECOY);
+        BcryptUtil.matches(password == null ? "" : normalise(password), DECOY);
     }
+
+    /**
+     * The one form a password is checked, hashed and verified in: Unicode NFKC (compatibility forms such as
+     * fullwidth, circled, superscript or mathematical letters become the plain ones); null stays null.
+     */
+    public static String normalise(String password) {
+        return password == null ? null : Normalizer.normalize(password, Normalizer.Form.NFKC);
+    }
+
+    /**
+     * What the strength check measures: the NFKC form without combining marks (decomposed first, so accented
+     * letters keep their base letter), with Cyrillic and Greek lookalikes of Latin letters read as those letters.
+     * Used for the estimate only, never stored or compared.
+     */
+    static String skeleton(String password) {
+        String bare = Normalizer.normalize(normalise(password), Normalizer.Form.NFKD).replaceAll("\\p{M}+", "");
+        StringBuilder out = new StringBuilder(bare.length());
+        bare.codePoints().forEach(c -> {
+            int at = LOOKALIKES.indexOf(c);
+            out.appendCodePoint(at >= 0 && at % 2 == 0 ? LOOKALIKES.charAt(at + 1) : c);
+        });
+        return Normalizer.normalize(out, Normalizer.Form.NFKC);
+    }
+
+    /** Pairs of a Cyrillic or Greek letter and the Latin letter it looks like. */
+    private static final String LOOKALIKES = "аaеeоoрpсcуyхxіiјjѕsԁdԛqԝwһhӏlАAВBЕEКKМMНHОOРPСCТTХXІIЈJЅS"
+            + "αaοoρpνvτtιiκkυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧX";
 
     /**
      * Why a new password for the account {@code email} is unacceptable, or null when it is fine: the rules of
@@ -65,10 +106,11 @@ public final class Passwords {
 
     /**
      * Why {@code password} is too easy to guess for the account {@code email}, in plain words (zxcvbn's feedback in
-     * English), or empty when its score reaches {@link #MIN_SCORE}. Never contains the password.
+     * English), or empty when its score reaches {@link #MIN_SCORE}. Measured on the {@link #skeleton} of the
+     * password. Never contains the password.
      */
     public static Optional<String> weakness(String password, String email) {
-        Strength strength = ZXCVBN.measure(password, userInputs(email));
+        Strength strength = ZXCVBN.measure(skeleton(password), userInputs(email));
         try {
             if (strength.getScore() >= MIN_SCORE) {
                 return Optional.empty();
@@ -111,9 +153,12 @@ public final class Passwords {
 
     /**
      * Why a new password breaks what bcrypt and pasting need (12 characters, at most 72 bytes, no space at an end,
-     * nothing invisible), or null; the strength check is {@link #problem(String, String)}.
+     * nothing invisible), or null; the strength check is {@link #problem(String, String)}. Checked on the
+     * {@link #normalise NFKC form}, the one bcrypt hashes (a no-break space at an end becomes a space there).
      */
     public static String problem(String password) {
+        String typed = password;
+        password = normalise(password);
         if (password == null || password.length() < MIN_LENGTH) {
             return "must be at least " + MIN_LENGTH + " characters";
         }
@@ -127,7 +172,10 @@ public final class Passwords {
         if (password.chars().anyMatch(Character::isISOControl)) {
             return "must not hold a control character (a tab or a line break)";
         }
-        // the same rule as every other pasted value: nothing invisible (zero-width spaces, byte-order marks, ...)
-        return dev.keyhouse.input.FieldRules.clean(dev.keyhouse.input.FieldType.TEXT, password).problem();
+        // the same rule as every other pasted value: nothing invisible (zero-width spaces, byte-order marks, ...), as
+        // typed (NFKC would turn a no-break space into a plain one) and as stored
+        String invisible = dev.keyhouse.input.FieldRules.clean(dev.keyhouse.input.FieldType.TEXT, typed).problem();
+        return invisible != null ? invisible
+                : dev.keyhouse.input.FieldRules.clean(dev.keyhouse.input.FieldType.TEXT, password).problem();
     }
 }

@@ -28,7 +28,10 @@ import jakarta.inject.Singleton;
  * per 15 minutes from an address. The address sustains 20 failures per 15 minutes, and the account's count is only
  * a slow-down: an address with no counted failure is never held back, so the owner at a clean address can always try
  * (and a correct password signs in), whatever failed elsewhere. A success forgets the account's and the pair's
- * counts (never the address's). Kept in memory per replica: a restart forgives, acceptable where bcrypt already
+ * counts (never the address's). An "address" is {@link ClientAddress}'s counting unit (an IPv4 address or an IPv6
+ * /64). The trade-off of never holding back a clean address: guessing spread over N addresses gets about 3N guesses
+ * per 15 minutes at one account; the password-strength rule ({@link Passwords}) is what stands against that. Kept in
+ * memory per replica: a restart forgives, acceptable where bcrypt already
  * bounds the guessing rate. Counts that have decayed to nothing are swept, so a stream of distinct e-mails or
  * addresses cannot grow the memory beyond three small entries per failure of the last 15 minutes.
  */

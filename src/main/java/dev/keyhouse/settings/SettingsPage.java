@@ -135,8 +135,9 @@ public class SettingsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response save(@PathParam("kind") String kind, @BeanParam Submitted submitted) {
         ProviderKind providerKind = kind(kind);
-        Long version = version(submitted.version);
+        Long version = null;
         try {
+            version = formVersion(submitted.version);
             if (version == null) {
                 throw new FieldErrors().add("version", "is missing from the form; reload the page");
             }
@@ -159,7 +160,7 @@ public class SettingsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version) {
         ProviderKind providerKind = kind(kind);
-        Long expected = version(version);
+        Long expected = formVersion(version);
         if (expected == null) {
             throw IfMatchRequired.onThePage();
         }
@@ -233,6 +234,21 @@ public class SettingsPage {
 
     private static ProviderKind kind(String id) {
         return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
+    }
+
+    /**
+     * The form's {@code version} field: null when it is missing or blank (the caller answers that as missing), a
+     * 400 naming {@code version} when it is present but not a whole number of zero or more.
+     */
+    static Long formVersion(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        // ASCII digits only: Long.parseLong would also read other scripts' digits
+        if (value.strip().matches("[0-9]{1,18}")) {
+            return Long.parseLong(value.strip());
+        }
+        throw new FieldErrors().add("version", "must be the whole number the page was rendered with; reload the page");
     }
 
     private static Long version(String value) {

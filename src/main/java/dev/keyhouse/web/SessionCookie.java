@@ -36,6 +36,6 @@ public final class SessionCookie {
     }
 
     private static String secure(HttpServerRequest request) {
-        return "https".equals(request.scheme()) ? "; Secure" : "";
+        return StrictTransportSecurity.isHttps(request) ? "; Secure" : "";
     }
 }

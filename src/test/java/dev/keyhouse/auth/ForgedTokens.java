@@ -73,6 +73,18 @@ public final class ForgedTokens {
         return living(user, keys, Instant.now(), Duration.ofDays(36_525));
     }
 
+    /**
+     * Correctly signed with the current key, with exactly these {@code iat} and {@code exp} values (any JSON value:
+     * a long, a fraction, a BigInteger, a string), e.g. {@code iat=-2^62, exp=2^62}, which never expires if
+     * {@code exp - iat} is allowed to overflow.
+     */
+    public static String withTimes(User user, SigningKeys keys, Object iat, Object exp) {
+        Map<String, Object> claims = part(valid(user, keys), 1);
+        claims.put("iat", iat);
+        claims.put("exp", exp);
+        return signedClaims(claims, keys);
+    }
+
     /** Correctly signed with the current key, valid for the next hour, but with no {@code iat} at all. */
     public static String withoutIssuedAt(User user, SigningKeys keys) {
         Map<String, Object> claims = part(valid(user, keys), 1);

@@ -52,6 +52,28 @@ class JwtRejectionTest {
         return callers;
     }
 
+    /**
+     * Correctly signed tokens that would never expire if {@code exp - iat} could overflow or a negative or ancient
+     * {@code iat} were let through: refused as bearer and as the session cookie.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "-4611686018427387904, 4611686018427387904",
+        "-9223372036854775000, 50",
+        "-9223372036854775808, 9223372036854775807",
+        "-1, 1",
+        "0, 1",
+        "-86400, 1"})
+    void tokensThatNeverExpireAreRefused(long iat, long expYearsFromNow) {
+        long exp = expYearsFromNow > 1000 ? expYearsFromNow
+                : java.time.Instant.now().getEpochSecond() + expYearsFromNow * 365 * 86_400 + 60;
+        User user = userAdmin.add("never-expires", Browser.uniqueEmail("never-expires"), Browser.PASSWORD,
+                Role.ADMIN_NAME);
+        String token = ForgedTokens.withTimes(user, keys, iat, exp);
+        given().auth().oauth2(token).get(API_ROUTE).then().statusCode(401);
+        given().cookie(SessionTokens.SESSION_COOKIE, token).get(API_ROUTE).then().statusCode(401);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {Callers.EXPIRED, Callers.TAMPERED, Callers.ALG_NONE, Callers.UNKNOWN_KEY,
             Callers.WRONG_ISSUER, Callers.FUTURE_IAT, Callers.HUNDRED_YEARS, Callers.NO_IAT, Callers.DISABLED_USER, Callers.ENDED_SESSION, Callers.REVOKED_TOKEN})

@@ -75,4 +75,48 @@ class PasswordsTest {
     void passphrasesAndNonAsciiAreAccepted(String password) {
         assertThat(Passwords.problem(password)).isNull();
     }
+
+    /**
+     * Lookalike forms of weak passwords are what they look like: NFKC folds compatibility forms (fullwidth, circled,
+     * mathematical, superscript), and the strength check also drops combining marks and reads Cyrillic and Greek
+     * lookalikes as Latin.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14",
+            "\u24df\u24d0\u24e2\u24e2\u24e6\u24de\u24e1\u24d3\u2460\u2461\u2462\u2463",
+            "\uff51\uff57\uff45\uff52\uff54\uff59\uff55\uff49\uff4f\uff50\uff11\uff12\uff13",
+            "\uD835\uDC29\uD835\uDC1A\uD835\uDC2C\uD835\uDC2C\uD835\uDC30\uD835\uDC28\uD835\uDC2B\uD835\uDC1D1234",
+            "p\u0336a\u0336s\u0336s\u0336w\u0336o\u0336r\u0336d\u03361234",
+            "p\u0301a\u0301s\u0301s\u0301w\u0301o\u0301r\u0301d\u03011234",
+            "p\u0430ssw\u043erd1234", "\u0440\u0430\u0455\u0455w\u043erd1234", "\u03c1assw\u03bfrd1234",
+            "\uff2b\uff45\uff59\uff48\uff4f\uff55\uff53\uff45\uff11\uff12\uff13\uff14",
+            "\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u2460\u2461\u2462"})
+    void lookalikeFormsOfWeakPasswordsAreRefused(String password) {
+        assertThat(Passwords.problem(password, EMAIL)).startsWith("is too easy to guess");
+    }
+
+    /** What is checked is what is stored: the NFKC form is hashed and verified, whichever form is typed. */
+    @org.junit.jupiter.api.Test
+    void aPasswordSignsInTypedInAnyCompatibilityForm() {
+        String fullwidth = "\uff2c\uff41\uff4e\uff54\uff45\uff52\uff4e-\uff4f\uff43\uff48\uff52\uff45-47";
+        assertThat(Passwords.normalise(fullwidth)).isEqualTo("Lantern-ochre-47");
+        String hash = Passwords.hash(fullwidth);
+        assertThat(Passwords.matches("Lantern-ochre-47", hash)).isTrue();
+        assertThat(Passwords.matches(fullwidth, hash)).isTrue();
+        assertThat(Passwords.matches("lantern-ochre-47", hash)).isFalse();
+        // a hash made before this normalisation (Elytron's bcrypt applies NFKC itself) keeps working both ways
+        String earlier = io.quarkus.elytron.security.common.BcryptUtil.bcryptHash(fullwidth, Passwords.COST);
+        assertThat(Passwords.matches(fullwidth, earlier)).isTrue();
+        assertThat(Passwords.matches("Lantern-ochre-47", earlier)).isTrue();
+        String plain = io.quarkus.elytron.security.common.BcryptUtil.bcryptHash("p\u00e4sswort-kette-91", Passwords.COST);
+        assertThat(Passwords.matches("pa\u0308sswort-kette-91", plain)).as("decomposed umlaut").isTrue();
+    }
+
+    /** The length and byte rules count the stored (NFKC) form: a ligature or a square sign grows. */
+    @org.junit.jupiter.api.Test
+    void lengthAndBytesAreCountedOnTheStoredForm() {
+        assertThat(Passwords.problem("\u33c2\u33c2\u33c2")).as("3 signs, 12 characters stored").isNull();
+        assertThat(Passwords.problem("\ufdfa\ufdfa\ufdfa")).as("3 signs, 99 bytes stored").contains("72 bytes");
+        assertThat(Passwords.problem("bobpassword12\u3000")).contains("must not start or end with a space");
+    }
 }

@@ -71,6 +71,25 @@ class SessionLifetimeTest {
         textIat.put("iat", "yesterday");
         refused.put("iat not a number", ForgedTokens.signedClaims(textIat, keys));
 
+        // never expiring: exp - iat overflows a long, or iat lies before any session could still live
+        long nowSecond = now.getEpochSecond();
+        refused.put("iat -2^62, exp 2^62", times(user, -(1L << 62), 1L << 62));
+        refused.put("iat -9223372036854775000, exp in 50 years",
+                times(user, -9_223_372_036_854_775_000L, nowSecond + 50L * 365 * 86_400));
+        refused.put("iat Long.MIN_VALUE, exp Long.MAX_VALUE", times(user, Long.MIN_VALUE, Long.MAX_VALUE));
+        refused.put("iat -1, exp in a minute", times(user, -1, nowSecond + 60));
+        refused.put("iat 0, exp in a minute", times(user, 0, nowSecond + 60));
+        refused.put("iat a lifetime and 2 minutes ago, exp in a minute",
+                times(user, nowSecond - SECONDS - 120, nowSecond + 60));
+        refused.put("exp equal to iat", times(user, nowSecond, nowSecond));
+        refused.put("exp before iat", times(user, nowSecond, nowSecond - 1));
+        refused.put("iat a fraction", times(user, nowSecond + 0.5, nowSecond + 60));
+        refused.put("exp a fraction", times(user, nowSecond, nowSecond + 60.5));
+        refused.put("iat 2^64, exp 2^64 + 60", times(user, java.math.BigInteger.ONE.shiftLeft(64),
+                java.math.BigInteger.ONE.shiftLeft(64).add(java.math.BigInteger.valueOf(60))));
+        refused.put("exp 1e300", times(user, nowSecond, 1e300));
+        refused.put("exp a string", times(user, nowSecond, String.valueOf(nowSecond + 60)));
+
         accepted.forEach((what, token) -> {
             io.restassured.RestAssured.given().auth().oauth2(token).get("/api/v1/users").then().statusCode(200);
             io.restassured.RestAssured.given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, token)
@@ -84,6 +103,10 @@ class SessionLifetimeTest {
             assertThat(page.statusCode()).as(what).isEqualTo(303);
             assertThat(page.header("Location")).as(what).contains("/login?next=");
         });
+    }
+
+    private String times(User user, Object iat, Object exp) {
+        return ForgedTokens.withTimes(user, keys, iat, exp);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -141,6 +142,53 @@ class ThrottlingTest {
                     .doesNotContain(planted);
         }
         assertThat(Rows.containing(db, planted)).as("the database, audit table included").isEmpty();
+    }
+
+    /**
+     * A host cannot start clean with a fresh address of its own: IPv6 clients count by /64 (every address of
+     * 2001:db8:5:6::/64 is one client; 2001:db8:5:7:: is another), an IPv4 address written as IPv6 counts as that
+     * IPv4 address, and forwarded values that are not addresses count as the proxy's own (loopback here), each
+     * slowed as one after the free failures.
+     */
+    @Test
+    void ipv6CountsByItsSlash64AndIpv4WrittenAsIpv6AsItself() {
+        String email = Browser.uniqueEmail("throttle-v6");
+        Browser.newUser(email, "viewer");
+        String planted = plantedPassword();
+        List<List<String>> sameClient = List.of(
+                List.of("2001:db8:5:6::1", "2001:db8:5:6::2", "2001:db8:5:6:ffff:ffff:ffff:ffff",
+                        "2001:db8:5:6:1234:5678:9abc:def0"),
+                List.of("10.9.9.5", "::ffff:10.9.9.5", "::ffff:a09:905", "0:0:0:0:0:ffff:10.9.9.5"),
+                List.of("2002:c633:640a::1", "2002:c633:640a:1::2", "198.51.100.10", "2002:c633:640a:ffff::3"));
+        for (List<String> client : sameClient) {
+            for (int i = 0; i < SignInThrottle.FREE_PER_PAIR; i++) {
+                tokenRequest(email, planted, client.get(i)).then().statusCode(401);
+            }
+            assertThrottled(tokenRequest(email, Browser.PASSWORD, client.get(SignInThrottle.FREE_PER_PAIR)),
+                    SignInThrottle.FIRST_DELAY);
+        }
+        // the neighbouring /64 and another IPv4 address are other clients, not held back
+        tokenRequest(email, Browser.PASSWORD, "2001:db8:5:7::1").then().statusCode(200);
+        tokenRequest(email, Browser.PASSWORD, "10.9.9.6").then().statusCode(200);
+    }
+
+    @Test
+    void forwardedValuesThatAreNotAddressesCountAsTheProxysOwn() {
+        String email = Browser.uniqueEmail("throttle-garbage");
+        Browser.newUser(email, "viewer");
+        String planted = plantedPassword();
+        try (LogCapture log = LogCapture.install()) {
+            List<String> garbage = List.of("not-an-address", "unknown", "_hidden", "999.1.1.1");
+            for (int i = 0; i < SignInThrottle.FREE_PER_PAIR; i++) {
+                tokenRequest(email, planted, garbage.get(i)).then().statusCode(401);
+            }
+            assertThrottled(tokenRequest(email, Browser.PASSWORD, garbage.get(SignInThrottle.FREE_PER_PAIR)),
+                    SignInThrottle.FIRST_DELAY);
+            assertThat(log.text()).contains("forwarded a client address that is not an IP address")
+                    .contains("sign-in failed for " + email + " from 127.0.0.1")
+                    .doesNotContain("not-an-address").doesNotContain("from null");
+        }
+        tokenRequest(email, Browser.PASSWORD, "198.51.100.77").then().statusCode(200);
     }
 
     static Response tokenRequest(String email, String password, String from) {

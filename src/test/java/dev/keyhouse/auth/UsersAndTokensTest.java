@@ -86,6 +86,28 @@ class UsersAndTokensTest {
      * REST and on the page) refuses common, breached-pattern and guessable passwords on the field password, and
      * nothing is stored or changed; a strong passphrase is taken.
      */
+    /**
+     * A password is checked, stored and verified in one form (NFKC): set in fullwidth letters, it signs in typed in
+     * ASCII and in fullwidth, on the token endpoint and the form; a different password does not.
+     */
+    @Test
+    void aPasswordSignsInTypedInAnyCompatibilityForm() {
+        String email = Browser.uniqueEmail("nfkc");
+        String fullwidth = "\uff2c\uff41\uff4e\uff54\uff45\uff52\uff4e-\uff4f\uff43\uff48\uff52\uff45-"
+                + "\uff4d\uff49\uff47\uff52\uff41\uff54\uff45-47";
+        String json = "{\"email\":\"" + email + "\",\"password\":\"" + fullwidth + "\",\"role\":\"viewer\"}";
+        given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON).body(json).post("/api/v1/users")
+                .then().statusCode(201);
+        for (String typed : List.of("Lantern-ochre-migrate-47", fullwidth)) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"email\":\"" + email + "\",\"password\":\"" + typed + "\"}").post("/api/v1/auth/token")
+                    .then().statusCode(200);
+        }
+        given().contentType(ContentType.JSON)
+                .body("{\"email\":\"" + email + "\",\"password\":\"lantern-ochre-migrate-47\"}")
+                .post("/api/v1/auth/token").then().statusCode(401);
+    }
+
     @Test
     void guessablePasswordsAreRefusedWhereverAPasswordIsSet() {
         String email = Browser.uniqueEmail("weak-passwords");
@@ -94,7 +116,12 @@ class UsersAndTokensTest {
         String changed = Rows.column(db, "SELECT id FROM users WHERE id = ?", id).get(0);
         String changedEmail = Rows.column(db, "SELECT email FROM users WHERE id = ?", id).get(0);
         List<String> common = List.of("password1234", "            ", "keyhousekeyhouse", "qwertyuiop[]",
-                "1qaz2wsx3edc4rfv", "Password1234!", "abcdefghijkl");
+                "1qaz2wsx3edc4rfv", "Password1234!", "abcdefghijkl",
+                // lookalike forms: fullwidth, circled, struck through with combining marks, Cyrillic letters
+                "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14",
+                "\u24df\u24d0\u24e2\u24e2\u24e6\u24de\u24e1\u24d3\u2460\u2461\u2462\u2463",
+                "\uff51\uff57\uff45\uff52\uff54\uff59\uff55\uff49\uff4f\uff50\uff11\uff12\uff13",
+                "p\u0336a\u0336s\u0336s\u0336w\u0336o\u0336r\u0336d\u03361234", "p\u0430ssw\u043erd1234");
         List<String> forTheNewUser = new ArrayList<>(common);
         forTheNewUser.add(email);
         for (String weak : forTheNewUser) {
@@ -105,7 +132,8 @@ class UsersAndTokensTest {
             assertThat(created.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
             assertThat(created.jsonPath().getString("errors[0].message")).as(weak)
                     .matches("is too easy to guess.*|must not start or end with a space");
-            Response form = Browser.signedInForm(session)
+            // UTF-8, as a browser sends the page's form (RestAssured's default would be ISO-8859-1)
+            Response form = Browser.signedInForm(session).contentType(ContentType.URLENC.withCharset("UTF-8"))
                     .formParam("email", email).formParam("password", weak).formParam("role", "viewer")
                     .post("/admin/users");
             assertThat(form.statusCode()).as(weak).isEqualTo(400);
@@ -119,7 +147,7 @@ class UsersAndTokensTest {
                     .body("{\"password\":\"" + weak + "\"}").patch("/api/v1/users/" + changed);
             assertThat(patched.statusCode()).as(weak).isEqualTo(400);
             assertThat(patched.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
-            Response set = Browser.signedInForm(session)
+            Response set = Browser.signedInForm(session).contentType(ContentType.URLENC.withCharset("UTF-8"))
                     .formParam("action", "password").formParam("password", weak).post("/admin/users/" + changed);
             assertThat(set.statusCode()).as(weak).isEqualTo(400);
             assertThat(set.asString()).as(weak).containsPattern(

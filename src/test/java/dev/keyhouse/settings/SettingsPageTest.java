@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -204,6 +205,31 @@ class SettingsPageTest {
         assertThat(stale.statusCode()).isEqualTo(412);
         assertThat(stale.asString()).contains("Nothing was saved").contains("value=\"" + (version + 3) + "\"");
         assertThat(Clients.version("tts")).as("nothing was rolled back").isEqualTo(version + 3);
+    }
+
+    /** A version that is there but is not one (a word, a sign, a fraction, too big) is a 400 naming it, not a 428. */
+    @Test
+    void rollbackAndSaveWithAMalformedVersionAnswer400NamingIt() {
+        long version = twoTtsVersions("sv-page-badversion-0011223344556677");
+        Response form = page("/admin/settings/tts");
+        String csrf = Browser.tokenIn(form.asString());
+        for (String bad : List.of("abc", "-1", "1.5", "0x10", "99999999999999999999", "3abc", "\u0663")) {
+            for (String path : List.of("/admin/settings/tts/rollback", "/admin/settings/tts")) {
+                Response answer = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                        .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("version", bad)
+                        .post(path);
+                assertThat(answer.statusCode()).as(path + " version=" + bad).isEqualTo(400);
+                assertThat(answer.asString()).as(path + " version=" + bad).contains("version")
+                        .contains("must be the whole number");
+            }
+        }
+        for (String blank : List.of("", "  ")) {
+            Response answer = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                    .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("version", blank)
+                    .post("/admin/settings/tts/rollback");
+            assertThat(answer.statusCode()).as("blank version is missing").isEqualTo(428);
+        }
+        assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 2);
     }
 
     @Test

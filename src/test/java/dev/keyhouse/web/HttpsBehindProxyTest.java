@@ -53,6 +53,25 @@ class HttpsBehindProxyTest {
         assertThat(refused.header(StrictTransportSecurity.HEADER)).isEqualTo(StrictTransportSecurity.VALUE);
     }
 
+    /** The scheme a trusted proxy names is read in any letter case: Secure and HSTS for each spelling of https. */
+    @Test
+    void theForwardedSchemeIsReadInAnyLetterCase() {
+        for (String https : List.of("https", "HTTPS", "Https", "hTTpS", " HTTPS", "HTTPS, http")) {
+            Response login = given().header("X-Forwarded-Proto", https).get("/login");
+            assertThat(login.statusCode()).isEqualTo(200);
+            assertThat(SessionTest.setCookie(login, CSRF_COOKIE)).as("Secure for %s", https)
+                    .containsIgnoringCase("; Secure");
+            assertThat(login.header(StrictTransportSecurity.HEADER)).as("HSTS for %s", https)
+                    .isEqualTo(StrictTransportSecurity.VALUE);
+        }
+        for (String http : List.of("http", "HTTP", "Http", "httpsx", "ws")) {
+            Response login = given().header("X-Forwarded-Proto", http).get("/login");
+            assertThat(SessionTest.setCookie(login, CSRF_COOKIE)).as("no Secure for %s", http)
+                    .doesNotContainIgnoringCase("Secure");
+            assertThat(login.header(StrictTransportSecurity.HEADER)).as("no HSTS for %s", http).isNull();
+        }
+    }
+
     private static void assertCookiesAndHsts(boolean https) {
         String email = Browser.uniqueEmail(https ? "https-cookies" : "http-cookies");
         Browser.newUser(email, "viewer");
