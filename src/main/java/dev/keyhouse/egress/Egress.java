@@ -240,16 +240,8 @@ public class Egress {
         if (uri.getHost() != null) {
             return uri.getHost();
         }
-        String authority = authority(uri);
-        if (authority == null || authority.isEmpty()) {
-            return null;
-        }
-        if (authority.startsWith("[")) {
-            int close = authority.indexOf(']');
-            return close < 0 ? null : authority.substring(0, close + 1);
-        }
-        int colon = authority.lastIndexOf(':');
-        return colon < 0 ? authority : authority.substring(0, colon);
+        Origin.Authority authority = Origin.Authority.of(uri);
+        return authority == null ? null : authority.host();
     }
 
     private static String authority(URI uri) {

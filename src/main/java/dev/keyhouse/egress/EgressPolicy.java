@@ -13,20 +13,27 @@ import java.util.regex.Pattern;
 
 /**
  * Which hosts Keyhouse may open a connection to ({@code EGRESS_ALLOWED_HOSTS}). Immutable; needs no DNS itself: a
- * caller hands it the addresses a name resolved to ({@link #check(String, List)}).
+ * caller hands it the addresses a name resolved to ({@link #check(String, List)}). Addresses are classified after the
+ * IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and updates): what is not globally reachable is
+ * refused, or reached only when listed.
  *
  * <ul>
  * <li>Always refused, whatever the list says: link-local (169.254.0.0/16 with the cloud metadata address
  * 169.254.169.254, fe80::/10), unspecified (0.0.0.0/8, ::), multicast (224.0.0.0/4, ff00::/8), broadcast and reserved
- * (240.0.0.0/4), and the IPv4-mapped, IPv4-compatible, 6to4 and NAT64 forms of these; and any host written as a
+ * (240.0.0.0/4), documentation (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32, 3fff::/20), the other
+ * special-purpose ranges (192.0.0.0/24 but its anycast 192.0.0.9 and .10, the 6to4 relay anycast 192.88.99.0/24,
+ * Teredo 2001::/32, ORCHID, the rest of 2001::/23 but its reachable anycast, AMT and AS112 ranges, and every IPv6
+ * address outside global unicast 2000::/3 other than the kinds named here: discard 100::/64, site-local fec0::/10,
+ * SRv6 5f00::/16, [1::]); the IPv4-mapped, IPv4-translated, IPv4-compatible, 6to4 and NAT64 forms of these
+ * (and a public IPv4 address in the compatible or translated form, which nothing routes); and any host written as a
  * number in another form than a.b.c.d ({@code 0177.0.0.1}, {@code 2130706433}, {@code 0x7f.1}, {@code 127.1}),
  * which resolvers read differently (glibc's inet_aton takes octal and hex, Java's does not).</li>
  * <li>Refused unless listed: loopback (127.0.0.0/8, ::1, {@code localhost}), private (10/8, 172.16/12, 192.168/16,
- * CGNAT 100.64/10, fec0::/10) and unique-local (fc00::/7) addresses. Listed means: the URL's host name is an entry, or
- * the address lies in an entry's address or CIDR.</li>
- * <li>Public addresses are allowed.</li>
+ * CGNAT 100.64/10), unique-local (fc00::/7) and benchmarking (198.18.0.0/15, 2001:2::/48) addresses. Listed means:
+ * the URL's host name is an entry, or the address lies in an entry's address or CIDR.</li>
+ * <li>Public (globally reachable) addresses are allowed.</li>
  * </ul>
- * A name is allowed only when <em>every</em> address it resolves to is (RFC 6890 for the special-purpose ranges).
+ * A name is allowed only when <em>every</em> address it resolves to is.
  */
 public final class EgressPolicy {
 
@@ -39,7 +46,13 @@ public final class EgressPolicy {
         LINK_LOCAL(false, true, "a link-local address (the range of cloud metadata services)"),
         UNSPECIFIED(false, true, "an unspecified address"),
         MULTICAST(false, true, "a multicast address"),
-        BROADCAST(false, true, "a broadcast or reserved address");
+        BROADCAST(false, true, "a broadcast or reserved address"),
+        /** TEST-NET-1 to 3 and the IPv6 documentation prefixes: examples, never routed. */
+        DOCUMENTATION(false, true, "a documentation address, never routed"),
+        /** 198.18.0.0/15 and 2001:2::/48: test networks, which some labs and fake-IP resolvers use inside. */
+        BENCHMARKING(true, false, "a benchmarking address"),
+        /** Any other range the IANA special-purpose registries mark not globally reachable. */
+        SPECIAL(false, true, "a special-purpose address that is not globally reachable");
 
         private final boolean needsListing;
         private final boolean neverReached;
@@ -179,9 +192,8 @@ public final class EgressPolicy {
                     return "has a prefix length that is not a number from 1 to " + max;
                 }
             }
-            Kind kind = kind(bytes);
-            if (kind.neverReached()) {
-                return "is " + kind.description() + ", which Keyhouse never connects to; remove it";
+            if (kind(bytes).neverReached()) {
+                return "is " + describe(bytes) + ", which Keyhouse never connects to; remove it";
             }
             return null;
         }
@@ -264,64 +276,161 @@ public final class EgressPolicy {
 
     /** What an address is (4 or 16 bytes); IPv6 forms that carry an IPv4 address are what that address is. */
     public static Kind kind(byte[] address) {
+        return classify(address).kind();
+    }
+
+    /** How a refusal names an address's kind: its description, and the special-purpose range when it is in one. */
+    static String describe(byte[] address) {
+        Classified classified = classify(address);
+        Kind kind = classified.kind();
+        return classified.range() == null ? kind.description() : kind.description() + " (" + classified.range() + ")";
+    }
+
+    /** An address's kind and, for a special-purpose range, which one (null for the others). */
+    private record Classified(Kind kind, String range) {
+    }
+
+    /** A range of the IANA special-purpose registries (RFC 6890 and updates): first match wins. */
+    private record Special(Network network, Kind kind, String name) {
+
+        static Special of(String cidr, Kind kind, String name) {
+            Entry entry = Entry.of(cidr);
+            return new Special(new Network(literal(entry.address()), Integer.parseInt(entry.prefix())), kind, name);
+        }
+    }
+
+    /**
+     * IPv4 ranges beyond loopback, private, link-local, multicast and reserved that are not globally reachable, with
+     * the registry's globally reachable exceptions first (PCP and TURN anycast in 192.0.0.0/24). AS112 and AMT are
+     * reachable, so public.
+     */
+    private static final List<Special> SPECIAL_IPV4 = List.of(
+            Special.of("192.0.0.9/32", Kind.PUBLIC, null),
+            Special.of("192.0.0.10/32", Kind.PUBLIC, null),
+            Special.of("192.0.0.0/24", Kind.SPECIAL, "IETF protocol assignments, 192.0.0.0/24"),
+            Special.of("192.0.2.0/24", Kind.DOCUMENTATION, "TEST-NET-1, 192.0.2.0/24"),
+            Special.of("198.51.100.0/24", Kind.DOCUMENTATION, "TEST-NET-2, 198.51.100.0/24"),
+            Special.of("203.0.113.0/24", Kind.DOCUMENTATION, "TEST-NET-3, 203.0.113.0/24"),
+            Special.of("192.88.99.0/24", Kind.SPECIAL, "the deprecated 6to4 relay anycast, 192.88.99.0/24"),
+            Special.of("198.18.0.0/15", Kind.BENCHMARKING, "198.18.0.0/15"));
+
+    /**
+     * IPv6 ranges that are not globally reachable, after the forms that carry an IPv4 address: within global unicast
+     * {@code 2000::/3}, with the registry's globally reachable exceptions first (anycast, AMT, AS112); every address
+     * outside {@code 2000::/3} but {@code ::1}, {@code fc00::/7}, link-local and multicast is {@link Kind#SPECIAL}
+     * ({@link #kind6}). ORCHIDs and the DETs built on them are identifiers, not locators (RFC 7343, 9374).
+     */
+    private static final List<Special> SPECIAL_IPV6 = List.of(
+            Special.of("2001:1::1/128", Kind.PUBLIC, null),
+            Special.of("2001:1::2/128", Kind.PUBLIC, null),
+            Special.of("2001:1::3/128", Kind.PUBLIC, null),
+            Special.of("2001:3::/32", Kind.PUBLIC, null),
+            Special.of("2001:4:112::/48", Kind.PUBLIC, null),
+            Special.of("2001::/32", Kind.SPECIAL, "Teredo, 2001::/32"),
+            Special.of("2001:2::/48", Kind.BENCHMARKING, "2001:2::/48"),
+            Special.of("2001:10::/28", Kind.SPECIAL, "ORCHID, 2001:10::/28, deprecated"),
+            Special.of("2001:20::/28", Kind.SPECIAL, "ORCHIDv2, 2001:20::/28: identifiers, not routed"),
+            Special.of("2001:30::/28", Kind.SPECIAL, "drone remote ID DETs, 2001:30::/28: identifiers, not routed"),
+            Special.of("2001::/23", Kind.SPECIAL, "IETF protocol assignments, 2001::/23"),
+            Special.of("2001:db8::/32", Kind.DOCUMENTATION, "2001:db8::/32"),
+            Special.of("3fff::/20", Kind.DOCUMENTATION, "3fff::/20"));
+
+    private static Classified classify(byte[] address) {
         if (address.length == 4) {
             return kind4(address);
         }
         byte[] embedded = embeddedIpv4(address);
-        if (embedded != null) {
-            return kind4(embedded);
+        if (embedded == null) {
+            return kind6(address);
         }
+        Classified carried = kind4(embedded);
+        String form = unroutedForm(address);
+        // a public IPv4 address in a form no network routes is not reached through it
+        return form != null && carried.kind() == Kind.PUBLIC ? new Classified(Kind.SPECIAL, form) : carried;
+    }
+
+    private static Classified kind6(byte[] address) {
         int first = address[0] & 0xff;
         int second = address[1] & 0xff;
         if (isZero(address, 0, 16)) {
-            return Kind.UNSPECIFIED;
+            return new Classified(Kind.UNSPECIFIED, null);
         }
         if (isZero(address, 0, 15) && address[15] == 1) {
-            return Kind.LOOPBACK;
+            return new Classified(Kind.LOOPBACK, null);
         }
         if (first == 0xff) {
-            return Kind.MULTICAST;
+            return new Classified(Kind.MULTICAST, null);
         }
         if (first == 0xfe && (second & 0xc0) == 0x80) {
-            return Kind.LINK_LOCAL;
-        }
-        if (first == 0xfe && (second & 0xc0) == 0xc0) {
-            return Kind.PRIVATE; // site-local, deprecated (RFC 3879) but still routed privately
+            return new Classified(Kind.LINK_LOCAL, null);
         }
         if ((first & 0xfe) == 0xfc) {
-            return Kind.UNIQUE_LOCAL;
+            return new Classified(Kind.UNIQUE_LOCAL, null);
         }
-        return Kind.PUBLIC;
+        if (first == 0xfe && (second & 0xc0) == 0xc0) {
+            return new Classified(Kind.SPECIAL, "site-local, fec0::/10, deprecated by RFC 3879");
+        }
+        if (first == 0x01 && second == 0 && isZero(address, 2, 8)) {
+            return new Classified(Kind.SPECIAL, "discard-only, 100::/64");
+        }
+        if ((first & 0xe0) != 0x20) {
+            return new Classified(Kind.SPECIAL, "outside global unicast 2000::/3");
+        }
+        return special(SPECIAL_IPV6, address);
     }
 
-    private static Kind kind4(byte[] a) {
+    private static Classified kind4(byte[] a) {
         int first = a[0] & 0xff;
         int second = a[1] & 0xff;
         if (first == 0) {
-            return Kind.UNSPECIFIED;
+            return new Classified(Kind.UNSPECIFIED, null);
         }
         if (first == 127) {
-            return Kind.LOOPBACK;
+            return new Classified(Kind.LOOPBACK, null);
         }
         if (first == 169 && second == 254) {
-            return Kind.LINK_LOCAL;
+            return new Classified(Kind.LINK_LOCAL, null);
         }
         if (first == 10 || (first == 172 && (second & 0xf0) == 16) || (first == 192 && second == 168)
                 || (first == 100 && (second & 0xc0) == 64)) {
-            return Kind.PRIVATE;
+            return new Classified(Kind.PRIVATE, null);
         }
         if (first >= 224 && first <= 239) {
-            return Kind.MULTICAST;
+            return new Classified(Kind.MULTICAST, null);
         }
         if (first >= 240) {
-            return Kind.BROADCAST;
+            return new Classified(Kind.BROADCAST, null);
         }
-        return Kind.PUBLIC;
+        return special(SPECIAL_IPV4, a);
+    }
+
+    private static Classified special(List<Special> ranges, byte[] address) {
+        for (Special range : ranges) {
+            if (range.network().contains(address)) {
+                return new Classified(range.kind(), range.name());
+            }
+        }
+        return new Classified(Kind.PUBLIC, null);
     }
 
     /**
-     * The IPv4 address an IPv6 address carries: IPv4-mapped {@code ::ffff:0:0/96}, IPv4-compatible {@code ::/96}
-     * (but :: and ::1), NAT64 {@code 64:ff9b::/96} and {@code 64:ff9b:1::/48} (RFC 6052, 8215), 6to4
+     * The name of an IPv4-carrying IPv6 form that no network routes to a public IPv4 address: IPv4-compatible
+     * {@code ::/96} (deprecated, RFC 4291) and IPv4-translated {@code ::ffff:0:0:0/96} (SIIT, RFC 2765); null for
+     * the others (mapped, NAT64, 6to4).
+     */
+    private static String unroutedForm(byte[] a) {
+        if (isZero(a, 0, 12)) {
+            return "IPv4-compatible, ::/96, deprecated";
+        }
+        if (translated(a)) {
+            return "IPv4-translated, ::ffff:0:0:0/96";
+        }
+        return null;
+    }
+
+    /**
+     * The IPv4 address an IPv6 address carries: IPv4-mapped {@code ::ffff:0:0/96}, IPv4-translated
+     * {@code ::ffff:0:0:0/96} (RFC 2765), IPv4-compatible {@code ::/96} (but :: and ::1), NAT64 {@code 64:ff9b::/96} and {@code 64:ff9b:1::/48} (RFC 6052, 8215), 6to4
      * {@code 2002::/16} (RFC 3056); else null.
      */
     static byte[] embeddedIpv4(byte[] a) {
@@ -332,13 +441,18 @@ public final class EgressPolicy {
         boolean compatible = isZero(a, 0, 12) && !(isZero(a, 12, 15) && (a[15] == 0 || a[15] == 1));
         boolean nat64 = (a[0] & 0xff) == 0 && (a[1] & 0xff) == 0x64 && (a[2] & 0xff) == 0xff
                 && (a[3] & 0xff) == 0x9b && (isZero(a, 4, 12) || ((a[4] & 0xff) == 0 && (a[5] & 0xff) == 1));
-        if (mapped || compatible || nat64) {
+        if (mapped || translated(a) || compatible || nat64) {
             return Arrays.copyOfRange(a, 12, 16);
         }
         if ((a[0] & 0xff) == 0x20 && (a[1] & 0xff) == 0x02) {
             return Arrays.copyOfRange(a, 2, 6);
         }
         return null;
+    }
+
+    /** IPv4-translated, {@code ::ffff:0:a.b.c.d} (SIIT, RFC 2765). */
+    private static boolean translated(byte[] a) {
+        return isZero(a, 0, 8) && (a[8] & 0xff) == 0xff && (a[9] & 0xff) == 0xff && isZero(a, 10, 12);
     }
 
     private static boolean isZero(byte[] a, int from, int to) {
@@ -414,10 +528,10 @@ public final class EgressPolicy {
             String shown = shown(address);
             String what = shown.equals(bare(host)) ? shown : host + " (" + shown + ")";
             if (kind.neverReached()) {
-                return Optional.of(what + " is " + kind.description() + ", which Keyhouse never connects to");
+                return Optional.of(what + " is " + describe(address) + ", which Keyhouse never connects to");
             }
             if (kind.needsListing() && !listed(name, address)) {
-                return Optional.of(what + " is " + kind.description() + ", which Keyhouse connects to only when "
+                return Optional.of(what + " is " + describe(address) + ", which Keyhouse connects to only when "
                         + VARIABLE + " lists it");
             }
         }

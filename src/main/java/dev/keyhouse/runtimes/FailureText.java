@@ -37,6 +37,8 @@ final class FailureText {
             "\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:\\$[A-Za-z0-9_]+)*\\b:?\\s*");
     /** A simple exception or error class name ({@code SSLException}, {@code KubernetesClientException}). */
     private static final Pattern SIMPLE = Pattern.compile("\\b[A-Z][A-Za-z0-9]*(?:Exception|Error)\\b:?\\s*");
+    /** A URL or engine address ({@code https://[::1]:8443/hook}, {@code tcp://127.0.0.1:2375}), kept as written. */
+    private static final Pattern URL = Pattern.compile("\\b[a-z][a-z0-9+.-]*://[^\\s]+");
     private static final Pattern STATUS = Pattern.compile("\\bHTTP (\\d{3})\\b");
 
     private FailureText() {
@@ -101,19 +103,35 @@ final class FailureText {
         return "";
     }
 
-    /** {@code text} without Java class or package names; null is "". */
+    /**
+     * {@code text} without Java class or package names; null is "". URLs ({@code scheme://…} up to the next space)
+     * are kept exactly as written, and the tidying never joins the colons of an IPv6 address ({@code [::1]},
+     * {@code fe80::}).
+     */
     static String scrub(String text) {
         if (text == null) {
             return "";
         }
-        String scrubbed = QUALIFIED.matcher(text).replaceAll("");
-        scrubbed = SIMPLE.matcher(scrubbed).replaceAll("");
-        // what cutting leaves: "(cause: )", ": :", doubled spaces
-        scrubbed = scrubbed.replaceAll("\\(\\s*(cause:?)?\\s*\\)", "").replaceAll(":\\s*:", ":")
+        StringBuilder out = new StringBuilder();
+        Matcher url = URL.matcher(text);
+        int from = 0;
+        while (url.find()) {
+            out.append(scrubWords(text.substring(from, url.start()))).append(url.group());
+            from = url.end();
+        }
+        // what cutting leaves: ": :" (a space between: "::" is IPv6's, and a URL holds no space), doubled spaces
+        String scrubbed = out.append(scrubWords(text.substring(from))).toString().replaceAll(":\\s+:", ":")
                 .replaceAll("[ \\t]{2,}", " ").strip();
-        while (scrubbed.endsWith(":")) {
+        while (scrubbed.endsWith(":") && !scrubbed.endsWith("::")) {
             scrubbed = scrubbed.substring(0, scrubbed.length() - 1).strip();
         }
         return scrubbed;
+    }
+
+    /** Text outside URLs with class and package names cut out, and the "(cause: )" that cutting leaves. */
+    private static String scrubWords(String text) {
+        String scrubbed = QUALIFIED.matcher(text).replaceAll("");
+        scrubbed = SIMPLE.matcher(scrubbed).replaceAll("");
+        return scrubbed.replaceAll("\\(\\s*(cause:?)?\\s*\\)", "");
     }
 }

@@ -3,12 +3,13 @@ package dev.keyhouse.runtimes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +25,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@code /api/v1/internal/runtime-config}. The body names the target, run and settings version, never a secret; see
  * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted. Sent through
  * {@link Egress}: a URL the egress policy refuses is refused at save and again at every send, and every failure to
- * get an answer reads "could not reach the runtime at &lt;url&gt;".
+ * get an answer reads "could not reach the runtime at &lt;url&gt;". An answer that is not 2xx is named by its status
+ * only; its body is never read or shown.
  */
 @ApplicationScoped
 public class HttpDriver implements RuntimeDriver {
@@ -33,13 +35,16 @@ public class HttpDriver implements RuntimeDriver {
     static final int DEFAULT_TIMEOUT_SECONDS = 10;
     static final int MAX_TIMEOUT_SECONDS = 300;
     static final int MIN_SECRET_LENGTH = 16;
-    /** How much of a failed answer's body is read, and how much of it an error message quotes. */
-    static final int BODY_READ_LIMIT = 4096;
-    static final int SNIPPET_LENGTH = 200;
+    /**
+     * How much of an answer's body is read: none. Only the status counts, and an error never quotes the body, so
+     * that a webhook cannot be used to read back what an internal host answers (issue 14, item 9).
+     */
+    static final int BODY_READ_LIMIT = 0;
 
     /** What {@link Egress} calls the peer when it cannot be reached. */
     static final String PEER = "the runtime";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = Logger.getLogger(HttpDriver.class);
 
     private final Egress egress;
 
@@ -113,9 +118,7 @@ public class HttpDriver implements RuntimeDriver {
                 WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, body)),
                 timeout(target, order), BODY_READ_LIMIT, PEER));
         if (answer.status() / 100 != 2) {
-            String snippet = snippet(answer.body(), secret);
-            throw new IOException("webhook " + Egress.safeUrl(uri) + " answered HTTP " + answer.status()
-                    + (snippet.isEmpty() ? "" : ": " + snippet));
+            throw refused(answer.status(), uri);
         }
     }
 
@@ -188,19 +191,13 @@ public class HttpDriver implements RuntimeDriver {
         return null;
     }
 
-    /** The start of a failed answer, one line of printable text, with the signing secret blanked should it echo. */
-    static String snippet(byte[] body, String secret) {
-        String text = sanitise(new String(body, StandardCharsets.UTF_8));
-        if (secret != null && !secret.isEmpty()) {
-            text = text.replace(secret, "[secret]");
-        }
-        return text.length() <= SNIPPET_LENGTH ? text : text.substring(0, SNIPPET_LENGTH) + "…";
-    }
-
-    private static String sanitise(String text) {
-        StringBuilder out = new StringBuilder(Math.min(text.length(), BODY_READ_LIMIT));
-        text.codePoints().limit(BODY_READ_LIMIT).forEach(c -> out.appendCodePoint(
-                Character.isISOControl(c) || c == '\uFFFD' || Character.getType(c) == Character.FORMAT ? ' ' : c));
-        return out.toString().replaceAll("\\s+", " ").strip();
+    /**
+     * The error for an answer that is not 2xx: its status and a fixed text, never its body (not even read: what a
+     * host answers is not shown back to whoever chose the URL).
+     */
+    static IOException refused(int status, URI uri) {
+        LOG.debugf("webhook %s answered HTTP %d; its body is not read", Egress.safeUrl(uri), status);
+        return new IOException("refused by the runtime (HTTP " + status + "): the webhook at " + Egress.safeUrl(uri)
+                + " was not accepted (only a 2xx answer counts)");
     }
 }

@@ -85,6 +85,30 @@ class FailureTextTest {
                 .startsWith("refused by the runtime (HTTP 500): ");
     }
 
+    /** URLs keep every character, IPv6 literals of every form and class-like path segments included. */
+    @Test
+    void urlsAndIpv6AddressesAreQuotedAsWritten() {
+        for (String host : java.util.List.of("[::ffff:127.0.0.1]", "[::1]", "[::]", "[fe80::]", "[fe80::1%25eth0]",
+                "[2001:db8::]", "[::ffff:7f00:1]", "[64:ff9b::10.0.0.1]", "[fd00:0:0:0:0:0:0:7]", "[FD00::7]",
+                "[1::]", "[::ffff:0:127.0.0.1]")) {
+            for (String url : java.util.List.of("http://" + host + ":28000/", "https://" + host + "/v1.Reload/hook",
+                    "http://" + host + "/")) {
+                IOException unreachable = dev.keyhouse.egress.Egress.unreachable("the runtime",
+                        dev.keyhouse.egress.Egress.safeUrl(java.net.URI.create(url)));
+                assertThat(text(unreachable)).isEqualTo("could not reach the runtime at " + url);
+                assertThat(text(new IOException("could not reach the runtime at " + url, new ConnectException())))
+                        .isEqualTo("could not connect: could not reach the runtime at " + url);
+                assertThat(text(new IOException("POST " + url + ": SSLHandshakeException: bad certificate",
+                        new SSLHandshakeException("bad certificate"))))
+                        .isEqualTo("TLS handshake failed: POST " + url + ": bad certificate");
+            }
+        }
+        // bare addresses outside a URL too
+        assertThat(text(new IOException("Docker engine at [::1]:2375 and fe80:: : java.net.ConnectException: refused")))
+                .isEqualTo("Docker engine at [::1]:2375 and fe80:: refused");
+        assertThat(text(new IOException("no route to fe80::"))).isEqualTo("no route to fe80::");
+    }
+
     @Test
     void filesAndEverythingElseInPlainWords() {
         assertThat(text(new NoSuchFileException("/etc/keyhouse/voice.env"))).isEqualTo("file not found: /etc/keyhouse/voice.env");

@@ -290,6 +290,48 @@ class SettingsResourceTest {
         reentered.then().statusCode(200).body("baseUrl", equalTo("https://llm.internal.example/v1"));
     }
 
+    /**
+     * Hosts Java's URI parser reads as registry names (a '_', as in Compose service names) and IPv6 literals: every
+     * change of port, scheme or host without the key entered again is refused, and the stored key and URL stay as
+     * they were (runtime-config never hands the old key out with the new URL); the same origin written another way
+     * keeps the key.
+     */
+    @Test
+    void aStoredKeyNeverFollowsAPortOrHostChangeOfAnUnderscoreOrIpv6Host() {
+        String key = "sk-underscore-host-0123456789";
+        Response saved = Clients.put("llm", Clients.version("llm"), Map.of("provider", "custom", "model", "m",
+                "baseUrl", "http://local_llm:11434/v1", "apiKey", key));
+        saved.then().statusCode(200);
+        long version = saved.jsonPath().getLong("version");
+        String fingerprint = saved.jsonPath().getString("apiKey.fingerprint");
+        for (String moved : List.of("http://local_llm:9999/v1", "http://local_llm:1/v1", "http://local_llm/v1",
+                "https://local_llm:11434/v1", "http://local_llm.:11434/v1", "http://other_llm:11434/v1",
+                "http://local_llm.attacker.example:11434/v1", "http://[::1]:11434/v1", "http://[fd00::7]:11434/v1")) {
+            Response refused = Clients.put("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", moved));
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getList("errors.field", String.class)).as(moved).contains("apiKey");
+            assertThat(refused.jsonPath().getString("errors.find { it.field == 'apiKey' }.message")).as(moved)
+                    .isEqualTo("enter the API key again: the base URL host changed, and a stored secret is never sent"
+                            + " to a new destination");
+        }
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").then().statusCode(200)
+                .body("baseUrl", equalTo("http://local_llm:11434/v1"))
+                .body("apiKey.fingerprint", equalTo(fingerprint));
+        // the same origin written another way keeps the key
+        Response samePlace = Clients.put("llm", version, Map.of("provider", "custom", "model", "m2",
+                "baseUrl", "HTTP://Local_LLM:11434/v2"));
+        samePlace.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
+        version = samePlace.jsonPath().getLong("version");
+        Response ipv6 = Clients.put("llm", version, Map.of("provider", "custom", "model", "m",
+                "baseUrl", "http://[FD00::7]/v1", "apiKey", key));
+        ipv6.then().statusCode(200);
+        version = ipv6.jsonPath().getLong("version");
+        Clients.put("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl", "http://[fd00:0::7]:80/v2"))
+                .then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
+        Clients.put("llm", version + 1, Map.of("provider", "custom", "model", "m", "baseUrl", "http://[fd00::7]:8080/v2"))
+                .then().statusCode(400);
+    }
+
     /** Phone numbers as people paste them are stored in E.164; invisible marks in them are refused. */
     @Test
     void phoneNumbersAreStoredInE164() {
