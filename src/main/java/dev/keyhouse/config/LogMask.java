@@ -25,6 +25,9 @@ import io.quarkus.logging.LoggingFilter;
  * <li>the value after {@code Bearer} or {@code Basic} (an {@code Authorization} header);</li>
  * <li>the value of a {@code password}, {@code token}, {@code secret}, {@code apiKey}, {@code authToken} or
  * {@code access_token} field, in JSON ({@code "password":"…"}) or form/query ({@code password=…}) text;</li>
+ * <li>request-body text that parsers quote in their messages: Jackson's {@code Unrecognized token '…'},
+ * {@code Unexpected character ('…' …)}, {@code from String "…"} and {@code [Source: …; line: …]} snippets, and the
+ * text after RESTEasy's {@code Failed to decode URL};</li>
  * <li>the configured secrets themselves in every form {@link dev.keyhouse.runtimes.SecretForms} knows: the JWT
  * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys
  * and the database password or URL.</li>
@@ -48,6 +51,12 @@ public final class LogMask implements Filter {
     private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[A-Za-z0-9._~+/=-]{6,}");
     private static final Pattern FIELD = Pattern.compile(
             "(?i)(\"?\\b(?:password|token|secret|api_?key|auth_?token|access_token)\"?\\s*[:=]\\s*\"?)([^\"&\\s,;}]+)");
+
+    /** Jackson's quotes of body text: {@code token 'x'}, {@code character ('x'}, {@code String "x"}. */
+    private static final Pattern PARSER_QUOTE = Pattern.compile(
+            "(?i)(\\btoken\\s+'|\\bcharacter\\s+\\('|\\bString\\s+\")(?:[^'\"\\n]|\\\\.){1,4096}?(['\"])");
+    private static final Pattern PARSER_SOURCE = Pattern.compile("(?m)(\\[Source: )[^\\n]*?(; line: [0-9]+|$)");
+    private static final Pattern URL_DECODE = Pattern.compile("(Failed to decode URL)[^\\n]*");
 
     private final UnaryOperator<String> secrets;
 
@@ -110,6 +119,9 @@ public final class LogMask implements Filter {
         masked = JWT.matcher(masked).replaceAll(MASK);
         masked = API_TOKEN.matcher(masked).replaceAll("kh_" + MASK);
         masked = SCHEME.matcher(masked).replaceAll("$1$2" + MASK);
+        masked = PARSER_SOURCE.matcher(masked).replaceAll("$1" + MASK + "$2");
+        masked = PARSER_QUOTE.matcher(masked).replaceAll("$1" + MASK + "$2");
+        masked = URL_DECODE.matcher(masked).replaceAll("$1 " + MASK);
         return FIELD.matcher(masked).replaceAll("$1" + MASK);
     }
 

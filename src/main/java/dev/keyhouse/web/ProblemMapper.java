@@ -90,7 +90,11 @@ public class ProblemMapper {
             message = "is not valid JSON";
             field = "body";
         }
-        LOG.debugf("%s %s: bad JSON at %s", request.method(), request.path(), field);
+        // the class and location only: a parser's message quotes the body ("Unrecognized token '<password>'")
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        LOG.debugf("%s %s: bad JSON at %s (%s, line %d, column %d)", request.method(), request.path(),
+                field.isEmpty() ? "body" : field, e.getClass().getSimpleName(), at == null ? -1 : at.getLineNr(),
+                at == null ? -1 : at.getColumnNr());
         return respond(request, new Problem("about:blank", "Invalid input", 400, "the request body is invalid",
                 List.of(new FieldErrors.FieldError(field.isEmpty() ? "body" : field, message))));
     }
@@ -127,8 +131,18 @@ public class ProblemMapper {
         return respond(request, Problem.of(status, type.getReasonPhrase(), type.getReasonPhrase().toLowerCase()));
     }
 
+    /**
+     * Anything else is a fault of the server (ERROR, with its stack), except a client that hung up before its request
+     * was read (a body shorter than its {@code Content-Length}, a reset): that is the client's doing, logged at DEBUG by
+     * class only, and the answer goes nowhere.
+     */
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (clientHungUp(e)) {
+            LOG.debugf("%s %s: the client closed the connection (%s)", request.method(), request.path(),
+                    e.getClass().getSimpleName());
+            return Response.status(400).build();
+        }
         LOG.errorf(e, "%s %s failed", request.method(), request.path());
         return respond(request, Problem.of(500, "Internal error",
                 "the request failed on the server; the log has the details"));
@@ -142,6 +156,23 @@ public class ProblemMapper {
                 : problem.errors().stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; "));
         return Response.status(problem.status()).type(MediaType.TEXT_HTML_TYPE)
                 .entity(Templates.error(problem.status(), problem.title(), detail)).build();
+    }
+
+    /** Whether {@code e}, or a cause of it, says the client closed or reset the connection. */
+    static boolean clientHungUp(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.vertx.core.http.HttpClosedException
+                    || t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            String message = t.getMessage();
+            if ((t instanceof java.io.IOException || t instanceof io.vertx.core.VertxException) && message != null
+                    && (message.contains("Connection was closed") || message.contains("Connection reset")
+                            || message.contains("Broken pipe"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isApi(HttpServerRequest request) {

@@ -24,6 +24,24 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return capture;
     }
 
+    /**
+     * Installs a capture on the root logger ahead of every handler already there, so it sees each record as logged,
+     * before a handler's filter (the console's {@code LogMask}) rewrites it.
+     */
+    public static LogCapture installFirst() {
+        LogCapture capture = new LogCapture();
+        Logger root = Logger.getLogger("");
+        Handler[] others = root.getHandlers();
+        for (Handler other : others) {
+            root.removeHandler(other);
+        }
+        root.addHandler(capture);
+        for (Handler other : others) {
+            root.addHandler(other);
+        }
+        return capture;
+    }
+
     /** Everything logged so far, one line per record. */
     public String text() {
         return String.join("\n", lines);

@@ -43,6 +43,28 @@ class LogMaskTest {
     }
 
     @Test
+    void bodyTextThatParsersQuoteIsMasked() {
+        String secret = "Correct9HorseBatteryZebraUnquoted";
+        for (String message : List.of(
+                "Unrecognized token '" + secret + "': was expecting (JSON String, Number, Array, Object or token"
+                        + " 'null', 'true' or 'false')\n at [Source: REDACTED; line: 1, column: 60]",
+                "Unrecognized token 'Correct9Horse\\'Battery': was expecting ('true', 'false' or 'null')",
+                "Unexpected character ('" + secret.charAt(0) + "' (code 67)): was expecting double-quote",
+                "Cannot deserialize value of type `java.lang.Boolean` from String \"" + secret + "\": only \"true\"",
+                "Unexpected end-of-input\n at [Source: (byte[])\"{\"password\":" + secret + "]\"; line: 1, column: 9]",
+                "at [Source: (String)\"{\"apiKey\": " + secret,
+                "Failed to decode URL email=a%40b&password=" + secret + "%zz to UTF-8")) {
+            String masked = mask.mask(message);
+            assertThat(masked).as(message).doesNotContain(secret).doesNotContain("Correct9Horse").contains("[masked]");
+        }
+        assertThat(mask.mask("Unrecognized token 'abc': was expecting"))
+                .isEqualTo("Unrecognized token '[masked]': was expecting");
+        assertThat(mask.mask("Unexpected character ('x' (code 120))")).isEqualTo("Unexpected character ('[masked]' (code 120))");
+        assertThat(mask.mask("at [Source: (String)\"{}]\"; line: 1, column: 2]"))
+                .isEqualTo("at [Source: [masked]; line: 1, column: 2]");
+    }
+
+    @Test
     void configuredSecretsAreMaskedInEveryForm() {
         assertThat(mask.mask("key " + KEY)).isEqualTo("key [masked]");
         String base64 = Base64.getEncoder().encodeToString(PASSWORD.getBytes(StandardCharsets.UTF_8));

@@ -281,6 +281,30 @@ class MalformedInputFuzzTest {
         kinds.add(new Malformation("query-random", all, (t, r) -> new Request(t.method(), t.path() + "?"
                 + FIELDS.get(r.nextInt(FIELDS.size())) + "=" + percent(randomBytes(r, 24)) + "&page="
                 + percent(randomBytes(r, 4)), Map.of(), t.isWrite() ? new byte[0] : null)));
+        kinds.add(new Malformation("query-control-one", all, (t, r) -> new Request(t.method(), t.path() + "?"
+                + List.of("kind", "actor", "page", "next", "format", "target", "x").get(r.nextInt(7)) + "="
+                + List.of("%00", "a%00b", "%1B", "%7F", "%C2%9F", "%C3%28", "%FF", "%0A").get(r.nextInt(8)),
+                Map.of(), t.isWrite() ? new byte[0] : null)));
+        // malformed content negotiation (RFC 9110 §12.4.2 quality values, empty parameters)
+        kinds.add(new Malformation("negotiation", all, (t, r) -> {
+            String[][] headers = {{"Accept-Language", "en;q=abc"}, {"Accept-Language", "en;q=2"},
+                    {"Accept-Language", "*;q="}, {"Accept", "text/html;q=x"}, {"Accept", "*/*;q=1.5"},
+                    {"Accept-Charset", ";q=x"}, {"Accept-Encoding", "gzip;q=x"}, {"Accept", "text/html;level="},
+                    {"Accept", "text/html;level=\"x"}, {"Accept-Language", "en;q=0.0001"}};
+            String[] header = headers[r.nextInt(headers.length)];
+            return new Request(t.method(), t.path(), Map.of(header[0], header[1], "Content-Type", JSON),
+                    t.isWrite() ? "{}".getBytes(StandardCharsets.US_ASCII) : null);
+        }));
+        // encoded slashes, backslashes and dot segments in the path
+        kinds.add(new Malformation("path-encoded-separator", all, (t, r) -> {
+            String path = t.path();
+            int slash = path.lastIndexOf('/');
+            String encoded = List.of("%2F", "%2f", "%5C", "%252F").get(r.nextInt(4));
+            String target = r.nextBoolean() ? path.substring(0, slash) + encoded + path.substring(slash + 1)
+                    : path + "/" + List.of("%2E%2E", ".%2e", "%2e").get(r.nextInt(3)) + path;
+            return new Request(t.method(), target, Map.of("Content-Type", JSON),
+                    t.isWrite() ? "{}".getBytes(StandardCharsets.US_ASCII) : null);
+        }));
         return kinds;
     }
 

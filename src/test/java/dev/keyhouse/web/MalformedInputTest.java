@@ -164,6 +164,168 @@ class MalformedInputTest {
     }
 
     @Test
+    void aMalformedNegotiationHeaderIs400NamingTheHeaderOnEveryRoute() {
+        String viewer = Callers.create().named("viewer").credential();
+        List<String[]> malformed = List.of(
+                new String[] {"Accept-Language", "en;q=abc"}, new String[] {"Accept-Language", "en;q=2"},
+                new String[] {"Accept-Language", "*;q="}, new String[] {"Accept-Language", "en;q=1.5"},
+                new String[] {"Accept-Language", "en;q=.5"}, new String[] {"Accept-Language", "en;q=0.1234"},
+                new String[] {"Accept-Language", "de, ;q=0.5"}, new String[] {"Accept-Language", "en;level=1"},
+                new String[] {"Accept", "text/html;q=x"}, new String[] {"Accept", "*/*;q=1.5"},
+                new String[] {"Accept", "text/html;level="}, new String[] {"Accept", "text/html;level=\"1"},
+                new String[] {"Accept", "text"}, new String[] {"Accept", "text/html;q=-1"},
+                new String[] {"Accept", "text/html, */*;q=0.5;q"}, new String[] {"Accept-Charset", ";q=x"},
+                new String[] {"Accept-Charset", "utf-8;q=2"}, new String[] {"Accept-Encoding", "gzip;q=x"},
+                new String[] {"Accept-Encoding", "gzip;q="}, new String[] {"Accept-Encoding", "gzip;q=1.01"});
+        for (String path : List.of("/login", "/admin", "/admin/audit", "/api/v1/audit", "/api/v1/environment",
+                "/q/swagger-ui/index.html", "/q/openapi", "/no-such-page")) {
+            for (String[] header : malformed) {
+                String what = path + " " + header[0] + ": " + header[1];
+                try (LogCapture log = LogCapture.install()) {
+                    RawHttp.Response response = send("GET", path, Map.of(header[0], header[1], "Authorization",
+                            "Bearer " + viewer), (byte[]) null);
+                    if (path.startsWith("/api/")) {
+                        assertThat(assertProblem(response, 400, header[0]).getString("errors[0].message"))
+                                .as(what).startsWith("is malformed");
+                    } else {
+                        assertThat(response.status()).as(what).isEqualTo(400);
+                        assertThat(response.body()).as(what).contains(header[0] + " is malformed");
+                    }
+                    assertNoError(log, what);
+                }
+            }
+        }
+        // what browsers and HTTP clients send is read as before
+        Map<String, String> browser = Map.of("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,"
+                + "image/avif,image/webp,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7", "Accept-Language",
+                "en-US,en;q=0.9,de-CH;q=0.5,*;q=0.1", "Accept-Encoding", "gzip, deflate, br, zstd, identity;q=0",
+                "Accept-Charset", "utf-8, iso-8859-1;q=0.5");
+        assertThat(send("GET", "/login", browser, (byte[]) null).status()).isEqualTo(200);
+        assertThat(send("GET", "/api/v1/audit", with(bearer(viewer), Map.of("Accept",
+                "application/json;q=1.000, application/problem+json;q=0., text/plain; charset=\"utf-8\"; q=0,")),
+                (byte[]) null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void negotiationHeadersAreCheckedAgainstRfc9110() {
+        for (String ok : List.of("", "en", "en-US, en;q=0.9", "*;q=0", "de;q=1.000", "fr;q=0.", ",, en ,")) {
+            assertThat(MalformedRequests.isValidNegotiation("Accept-Language", ok)).as(ok).isTrue();
+        }
+        for (String ok : List.of("*/*", "text/html;level=1;q=0.5", "text/plain; charset=\"a;b,c\"", "a/b;;q=1")) {
+            assertThat(MalformedRequests.isValidNegotiation("Accept", ok)).as(ok).isTrue();
+        }
+        for (String bad : List.of("en;q=abc", "en;q=2", "*;q=", ";q=0.5", "en;q", "en;q=1.5", "en;q=0.0001",
+                "en;q=1e0", "en_US", "en;q=\"0.5\"", "en;x=1")) {
+            assertThat(MalformedRequests.isValidNegotiation("Accept-Language", bad)).as(bad).isFalse();
+        }
+        for (String bad : List.of("text/html;level=", "text/html;q=x", "*/*;q=1.5", "text", "text/html;level=\"1",
+                "/html", "text/html;=1", "text/html;a b=1")) {
+            assertThat(MalformedRequests.isValidNegotiation("Accept", bad)).as(bad).isFalse();
+        }
+        assertThat(MalformedRequests.isValidNegotiation("Accept-Encoding", "gzip;q=x")).isFalse();
+        assertThat(MalformedRequests.isValidNegotiation("Accept-Charset", ";q=x")).isFalse();
+    }
+
+    @Test
+    void aControlCharacterOrNonUtf8InAnyQueryParameterIs400NamingItBeforeAnyResourceRuns() {
+        String viewer = Callers.create().named("viewer").credential();
+        Map<String, String> asViewer = bearer(viewer);
+        List<String[]> cases = List.of(
+                new String[] {"/api/v1/audit?kind=%00", "kind"}, new String[] {"/api/v1/audit?actor=%00", "actor"},
+                new String[] {"/api/v1/audit?actor=a%00b", "actor"}, new String[] {"/admin/audit?actor=%00", "actor"},
+                new String[] {"/admin/audit?kind=x%1Fy", "kind"}, new String[] {"/api/v1/audit?actor=%7F", "actor"},
+                new String[] {"/api/v1/audit?page=1&actor=%0D%0A", "actor"},
+                new String[] {"/api/v1/audit?actor=%C2%85", "actor"}, new String[] {"/api/v1/audit?actor=%C3%28", "actor"},
+                new String[] {"/api/v1/audit?kind=%FF", "kind"}, new String[] {"/api/v1/audit?kind=%EF%BF%BD", "kind"},
+                new String[] {"/api/v1/audit?actor=%E9t%E9", "actor"}, new String[] {"/api/v1/audit?a%00b=1", "query"},
+                new String[] {"/api/v1/environment?unknown=%00", "unknown"}, new String[] {"/login?next=%00", "next"},
+new String[] {"/q/openapi?format=%01", "format"},
+                new String[] {"/no-such-page?x=%00", "x"});
+        for (String[] c : cases) {
+            try (LogCapture log = LogCapture.install()) {
+                RawHttp.Response response = send("GET", c[0], asViewer, (byte[]) null);
+                assertThat(response.status()).as(c[0]).isEqualTo(400);
+                assertThat(response.body()).as(c[0]).isNotEmpty();
+                if (c[0].startsWith("/api/")) {
+                    assertProblem(response, 400, c[1]);
+                } else {
+                    assertThat(response.status()).as(c[0]).isEqualTo(400);
+                    assertThat(response.body()).as(c[0]).contains(": " + c[1] + " ");
+                }
+                assertNoError(log, c[0]);
+            }
+        }
+        assertThat(JsonPath.from(send("GET", "/api/v1/audit?actor=a%00b", asViewer, (byte[]) null).body())
+                .getString("errors[0].message")).isEqualTo("has the control character U+0000 at position 2");
+        // a POST's query is checked the same way, before the body is read or the CSRF token checked
+        assertProblem(post("/api/v1/users?x=%00", json(bearer(adminJwt)), "{}"), 400, "x");
+        // clean values still reach the resource
+        assertThat(send("GET", "/api/v1/audit?actor=a%40b.test&kind=&page=0", asViewer, (byte[]) null).status())
+                .isEqualTo(200);
+        assertThat(send("GET", "/api/v1/audit?actor=%C3%A9t%C3%A9+x", asViewer, (byte[]) null).status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anEncodedSlashBackslashOrDotSegmentInThePathIs400BeforeRouting() {
+        String viewer = Callers.create().named("viewer").credential();
+        List<String> paths = List.of("/q/swagger-ui%2Findex.html", "/q/swagger-ui%2Fswagger-ui-bundle.js",
+                "/q/swagger-ui%2findex.html", "/q/swagger-ui%2F", "/q%2Fswagger-ui/index.html",
+                "/q/swagger-ui%5Cindex.html", "/q/swagger-ui%5cindex.html", "/q/swagger-ui%252Findex.html",
+                "/q/swagger-ui%25252Findex.html", "/q/swagger-ui/%2E%2E/openapi", "/q/%2e%2e/q/swagger-ui/index.html",
+                "/x/%2e/q/swagger-ui/index.html", "/q/openapi%2Fx", "/admin%2Fusers", "/admin/users/%2e",
+                "/admin/%2E./admin/users", "/admin/.%2e/admin/users", "/admin/audit%2F", "/api/v1/users%2F1",
+                "/api/v1/%2e%2e/v1/users", "/api/v1%5Cusers", "/api/v1/settings/llm%2Frollback");
+        for (String path : paths) {
+            for (Map<String, String> caller : List.of(Map.<String, String>of(), bearer(viewer))) {
+                try (LogCapture log = LogCapture.install()) {
+                    RawHttp.Response response = send("GET", path, caller, (byte[]) null);
+                    if (path.startsWith("/api/")) {
+                        assertThat(assertProblem(response, 400, "path").getString("errors[0].message")).as(path)
+                                .isEqualTo("has an encoded slash, backslash or dot segment");
+                    } else {
+                        assertThat(response.status()).as(path).isEqualTo(400);
+                        assertThat(response.body()).as(path)
+                                .contains("path has an encoded slash, backslash or dot segment");
+                    }
+                    assertNoError(log, path);
+                }
+            }
+        }
+        // the Swagger UI itself is still behind sign-in
+        assertThat(send("GET", "/q/swagger-ui/index.html", Map.of(), (byte[]) null).status()).isNotEqualTo(200);
+        assertThat(MalformedRequests.hasEncodedSeparator("/api/v1/users/12")).isFalse();
+        assertThat(MalformedRequests.hasEncodedSeparator("/admin/a%2Eb/x.y/%2E%2Ex")).isFalse();
+    }
+
+    @Test
+    void aClientThatHangsUpMidBodyIsNotLoggedAsAServerError() throws Exception {
+        try (LogCapture log = LogCapture.install()) {
+            for (String[] request : List.of(new String[] {"POST", "/api/v1/auth/token", "application/json", ""},
+                    new String[] {"POST", "/api/v1/users", "application/json", adminJwt},
+                    new String[] {"PUT", "/api/v1/settings/llm", "application/json", adminJwt},
+                    new String[] {"POST", "/login", FORM, ""})) {
+                try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                        io.restassured.RestAssured.port)) {
+                    String head = request[0] + " " + request[1] + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                            + request[2] + "\r\nContent-Length: 100\r\nIf-Match: \"1\"\r\n"
+                            + (request[3].isEmpty() ? "" : "Authorization: Bearer " + request[3] + "\r\n") + "\r\n{\"";
+                    socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    Thread.sleep(200);
+                }
+            }
+            Thread.sleep(1500);
+            assertNoError(log, "a client that hung up");
+            assertThat(log.text()).doesNotContain("HttpClosedException");
+        }
+        assertThat(ProblemMapper.clientHungUp(new RuntimeException(new io.vertx.core.http.HttpClosedException(
+                "Connection was closed")))).isTrue();
+        assertThat(ProblemMapper.clientHungUp(new java.io.IOException("Connection reset by peer"))).isTrue();
+        assertThat(ProblemMapper.clientHungUp(new IllegalStateException("Connection was closed"))).isFalse();
+    }
+
+    @Test
     void theCharsetOfAContentTypeIsRead() {
         assertThat(MalformedRequests.charset(null)).isNull();
         assertThat(MalformedRequests.charset("application/json")).isNull();
