@@ -72,7 +72,14 @@ public class SessionTest {
             "/\t/evil.example", "evil.example", "///evil.example"})
     void nextNeverLeavesKeyhouse(String next) {
         Response form = given().queryParam("next", next).get("/login");
-        assertThat(form.asString()).contains("name=\"next\" value=\"/admin\"");
+        if (next.chars().anyMatch(Character::isISOControl)) {
+            // a control character in any query parameter is refused before the page runs, naming the parameter
+            assertThat(form.statusCode()).isEqualTo(400);
+            assertThat(form.asString()).contains("next has the control character").doesNotContain("evil.example");
+            form = given().get("/login");
+        } else {
+            assertThat(form.asString()).contains("name=\"next\" value=\"/admin\"");
+        }
 
         Response signedIn = new Browser.Csrf(form.getCookie("csrf-token"), Browser.tokenIn(form.asString())).form()
                 .formParam("email", TestSettings.ADMIN_EMAIL).formParam("password", TestSettings.ADMIN_PASSWORD)
