@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.hc.client5.http.DnsResolver;
-import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -38,8 +38,8 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
- * The one way Keyhouse opens an outbound HTTP connection (runtime webhooks today; provider checks and Vault are to
- * use it too): every request passes {@link EgressPolicy} ({@code EGRESS_ALLOWED_HOSTS}) first.
+ * The one way Keyhouse opens an outbound HTTP connection (runtime webhooks, provider key checks; Vault is to use it
+ * too): every request passes {@link EgressPolicy} ({@code EGRESS_ALLOWED_HOSTS}) first.
  *
  * <p>The host is resolved once, every address it resolves to is checked, and the connection is made to exactly those
  * addresses: Apache HttpClient 5's {@link DnsResolver} hook hands the client the checked addresses, so a DNS answer
@@ -76,6 +76,26 @@ public class Egress {
         public String toString() {
             // headers may carry signatures or tokens
             return "Post[" + safeUrl(uri) + "]";
+        }
+    }
+
+    /**
+     * One request of any method: {@code body} null for none (GET), extra headers, how long to wait for the answer
+     * (after the connection is open), how many bytes of the answer to keep, and what to call the peer in errors
+     * ("the provider").
+     */
+    public record Request(String method, URI uri, Map<String, String> headers, byte[] body, String contentType,
+            Duration timeout, int bodyLimit, String peer) {
+
+        /** A GET with these headers. */
+        public static Request get(URI uri, Map<String, String> headers, Duration timeout, int bodyLimit, String peer) {
+            return new Request("GET", uri, headers, null, null, timeout, bodyLimit, peer);
+        }
+
+        @Override
+        public String toString() {
+            // headers may carry keys, signatures or tokens
+            return "Request[" + method + " " + safeUrl(uri) + "]";
         }
     }
 
@@ -119,6 +139,18 @@ public class Egress {
      * @throws InterruptedException the caller was interrupted; the exchange is abandoned and its connection closed
      */
     public Answer post(Post post) throws IOException, InterruptedException {
+        return send(new Request("POST", post.uri(), post.headers(), post.body(), post.contentType(), post.timeout(),
+                post.bodyLimit(), post.peer()));
+    }
+
+    /**
+     * Sends {@code request} to a host the policy allows.
+     *
+     * @throws EgressRefused the policy refuses the host or an address it resolves to; nothing was sent
+     * @throws IOException {@link #unreachable} for every failure to get an answer
+     * @throws InterruptedException the caller was interrupted; the exchange is abandoned and its connection closed
+     */
+    public Answer send(Request post) throws IOException, InterruptedException {
         String where = safeUrl(post.uri());
         String host = host(post.uri());
         if (host == null) {
@@ -134,9 +166,11 @@ public class Egress {
             throw unreachable(post.peer(), where);
         }
         CloseableHttpClient client = client(host, addresses, post.timeout());
-        HttpPost request = new HttpPost(post.uri());
+        HttpUriRequestBase request = new HttpUriRequestBase(post.method(), post.uri());
         post.headers().forEach(request::addHeader);
-        request.setEntity(new ByteArrayEntity(post.body(), ContentType.create(post.contentType())));
+        if (post.body() != null) {
+            request.setEntity(new ByteArrayEntity(post.body(), ContentType.create(post.contentType())));
+        }
         Future<Answer> exchange = EXCHANGES.submit(() -> exchange(client, request, post.bodyLimit()));
         try {
             // the response timeout covers each read; this bound also covers a body that trickles in
@@ -163,7 +197,7 @@ public class Egress {
         return new IOException("could not reach " + peer + " at " + where);
     }
 
-    private static Answer exchange(CloseableHttpClient client, HttpPost request, int bodyLimit) throws IOException {
+    private static Answer exchange(CloseableHttpClient client, HttpUriRequestBase request, int bodyLimit) throws IOException {
         ClassicHttpResponse response = client.executeOpen(null, request, null);
         try {
             HttpEntity entity = response.getEntity();

@@ -1,0 +1,211 @@
+package dev.keyhouse.checks;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.keyhouse.egress.Egress;
+import dev.keyhouse.egress.EgressRefused;
+import dev.keyhouse.settings.ProviderKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs live provider key checks: finds the {@link ProviderCheck} for a kind and provider, makes its calls through
+ * {@link Egress}, classifies each answer, then repeats the first call with a decoy key (the negative control) and
+ * decides the {@link CheckOutcome}.
+ *
+ * <p>Checks run on a small bounded pool, never on the caller's thread, so a hung provider holds at most the pool's
+ * threads: a caller waits at most the check's own bound, and when every slot and the queue are taken a new check is
+ * refused at once with {@link ChecksBusy}. Callers must not hold a database connection while they wait.
+ *
+ * <p>Nothing of an answer is kept beyond its status and the code {@link ProviderCheck#classify} reads from it.
+ */
+@ApplicationScoped
+public class ProviderChecks {
+
+    private static final Logger LOG = Logger.getLogger(ProviderChecks.class);
+    /** Checks that may run at once. */
+    static final int THREADS = 4;
+    /** Checks that may wait for a thread; more are refused with {@link ChecksBusy}. */
+    static final int QUEUE = 16;
+    /** The most of an answer read for classification; a longer answer is classified by its status alone. */
+    static final int BODY_LIMIT = 64 * 1024;
+    /** The timeout of one call when none is configured. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, ProviderCheck> checks;
+    private final Egress egress;
+    private final Duration timeout;
+    private final ThreadPoolExecutor pool;
+
+    @Inject
+    public ProviderChecks(@Any Instance<ProviderCheck> checks, Egress egress) {
+        this(checks.stream().toList(), egress, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * @param timeout how long one call may wait for its answer once connected (connecting has its own
+     *        {@link Egress#CONNECT_TIMEOUT})
+     * @throws IllegalStateException when two checks claim the same kind and provider
+     */
+    public ProviderChecks(Collection<ProviderCheck> checks, Egress egress, Duration timeout) {
+        this.checks = checks.stream().flatMap(c -> c.providers().stream().map(p -> Map.entry(key(c.kind(), p), c)))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> {
+                    throw new IllegalStateException("two checks for one provider: " + a + ", " + b);
+                }));
+        this.egress = egress;
+        this.timeout = timeout;
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+                work -> {
+                    Thread thread = new Thread(work, "keyhouse-provider-check");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** The check of a kind's provider, if Keyhouse has one. */
+    public Optional<ProviderCheck> checkFor(ProviderKind kind, String provider) {
+        return Optional.ofNullable(checks.get(key(kind, provider)));
+    }
+
+    /**
+     * Checks a key live. Never throws for what the provider does: every failure is a classified outcome.
+     *
+     * @throws ChecksBusy when every slot and the queue are taken; nothing was sent
+     */
+    public CheckOutcome check(CheckTarget target) {
+        Instant started = Instant.now();
+        Future<CheckOutcome> running;
+        try {
+            running = pool.submit(() -> run(target, started));
+        } catch (RejectedExecutionException e) {
+            throw new ChecksBusy();
+        }
+        try {
+            // at most two calls with the real key and one decoy, each bounded by Egress
+            long bound = 3 * (timeout.toMillis() + Egress.CONNECT_TIMEOUT.toMillis()) + 1000;
+            return running.get(bound, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            running.cancel(true);
+            Thread.currentThread().interrupt();
+            return outcome(target, started, Verdict.of(CheckResult.UNREACHABLE, "interrupted"), null,
+                    NegativeControl.NOT_RUN, 0);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            return outcome(target, started, Verdict.of(CheckResult.UNREACHABLE, "timeout"), null,
+                    NegativeControl.NOT_RUN, Duration.between(started, Instant.now()).toMillis());
+        } catch (ExecutionException e) {
+            // a check's own fault; its message may name fields, never values
+            LOG.errorf("provider check %s failed: %s", target, e.getCause().getClass().getName());
+            return outcome(target, started, Verdict.of(CheckResult.UNEXPECTED, "check_failed"), null,
+                    NegativeControl.NOT_RUN, Duration.between(started, Instant.now()).toMillis());
+        }
+    }
+
+    private CheckOutcome run(CheckTarget target, Instant started) throws InterruptedException {
+        ProviderCheck check = checks.get(key(target.kind(), target.provider()));
+        if (check == null) {
+            return outcome(target, started, Verdict.of(CheckResult.UNVERIFIABLE, "no_check"), null,
+                    NegativeControl.NOT_RUN, 0);
+        }
+        List<ProviderCall> calls;
+        try {
+            calls = check.calls(target);
+        } catch (IllegalArgumentException e) {
+            return outcome(target, started, Verdict.of(CheckResult.UNVERIFIABLE, "incomplete"), null,
+                    NegativeControl.NOT_RUN, 0);
+        }
+        if (calls.isEmpty()) {
+            return outcome(target, started, Verdict.of(CheckResult.UNVERIFIABLE, "no_check"), null,
+                    NegativeControl.NOT_RUN, 0);
+        }
+        long begin = System.nanoTime();
+        Answered decided = null;
+        for (ProviderCall call : calls) {
+            decided = send(check, call);
+            if (decided.verdict().result() != CheckResult.OK) {
+                break;
+            }
+        }
+        long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+        if (decided.verdict().result() == CheckResult.UNREACHABLE) {
+            return outcome(target, started, decided.verdict(), decided.status(), NegativeControl.NOT_RUN, durationMs);
+        }
+        Answered control = send(check, check.calls(target.decoy()).get(0));
+        CheckResult controlResult = control.verdict().result();
+        NegativeControl negative = controlResult == CheckResult.INVALID_KEY ? NegativeControl.REJECTED
+                : NegativeControl.ACCEPTED;
+        Verdict verdict = decided.verdict();
+        if (negative == NegativeControl.ACCEPTED
+                && (verdict.result() == CheckResult.OK || verdict.result() == controlResult)) {
+            // the provider answers a made-up key as it answered the real one: the answer does not depend on the key
+            verdict = new Verdict(CheckResult.UNVERIFIABLE, verdict.code());
+        }
+        return outcome(target, started, verdict, decided.status(), negative, durationMs);
+    }
+
+    private record Answered(Verdict verdict, Integer status) {
+    }
+
+    private Answered send(ProviderCheck check, ProviderCall call) throws InterruptedException {
+        Egress.Request request = new Egress.Request(call.method(), call.uri(), call.headers(), call.body(),
+                call.body() == null ? null : "application/json", timeout, BODY_LIMIT, "the provider");
+        Egress.Answer answer;
+        try {
+            answer = egress.send(request);
+        } catch (EgressRefused e) {
+            LOG.debugf("provider check %s not sent: %s", call, e.getMessage());
+            return new Answered(Verdict.of(CheckResult.UNREACHABLE, "egress_refused"), null);
+        } catch (IOException e) {
+            return new Answered(Verdict.of(CheckResult.UNREACHABLE), null);
+        }
+        return new Answered(check.classify(call, answer.status(), json(answer.body())), answer.status());
+    }
+
+    /** The answer as JSON, or null when it is not JSON or was cut at {@link #BODY_LIMIT}. */
+    private static JsonNode json(byte[] body) {
+        if (body.length == 0 || body.length >= BODY_LIMIT) {
+            return null;
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static CheckOutcome outcome(CheckTarget target, Instant started, Verdict verdict, Integer status,
+            NegativeControl negative, long durationMs) {
+        CheckOutcome outcome = new CheckOutcome(target.kind().id(), target.provider(), verdict.result(), status,
+                verdict.code(), started, durationMs, negative);
+        LOG.infof("provider check %s/%s: %s in %d ms", target.kind().id(), target.provider(), outcome.summary(),
+                durationMs);
+        return outcome;
+    }
+
+    private static String key(ProviderKind kind, String provider) {
+        return kind.id() + "/" + provider;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.keyhouse.checks;
+
+/**
+ * How one answer of a provider is classified.
+ *
+ * @param result the classification
+ * @param code the provider's short error code or type as it wrote it (e.g. {@code insufficient_quota},
+ *        {@code API_KEY_INVALID}), at most {@value #CODE_MAX} characters of {@code [A-Za-z0-9_.:-]}; null when the
+ *        answer had none. Never a message text: messages may quote the key.
+ */
+public record Verdict(CheckResult result, String code) {
+
+    /** The longest code kept. */
+    public static final int CODE_MAX = 64;
+
+    public Verdict {
+        code = safeCode(code);
+    }
+
+    public static Verdict of(CheckResult result) {
+        return new Verdict(result, null);
+    }
+
+    public static Verdict of(CheckResult result, String code) {
+        return new Verdict(result, code);
+    }
+
+    /**
+     * A provider's code as it may be kept: only {@code [A-Za-z0-9_.:-]}, at most {@value #CODE_MAX} characters; anything
+     * else (a sentence, something shaped like a key) is dropped, so an echoed key can never pass as a code.
+     */
+    static String safeCode(String code) {
+        if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
+            return null;
+        }
+        // a code is a word for people: a long run of letters and digits with no separator looks like a key
+        return code.matches(".*[A-Za-z0-9]{33,}.*") ? null : code;
+    }
+}

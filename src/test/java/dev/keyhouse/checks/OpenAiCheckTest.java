@@ -1,0 +1,93 @@
+package dev.keyhouse.checks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.settings.ProviderKind;
+
+/** {@link OpenAiCheck} against {@link OpenAiStandIn}: each classification it can produce, and the exact request. */
+class OpenAiCheckTest {
+
+    private final OpenAiStandIn openai = new OpenAiStandIn();
+    private final ProviderChecks checks = Checks.of(new OpenAiCheck());
+
+    @AfterEach
+    void stop() {
+        openai.close();
+    }
+
+    private CheckOutcome check(String key) {
+        return checks.check(Checks.target(ProviderKind.LLM, "openai", Set.of("apiKey"), "baseUrl", openai.baseUrl(),
+                "apiKey", key));
+    }
+
+    @Test
+    void aGoodKeyIsOkAndTheDecoyIsRejected() {
+        String key = openai.key(Scenario.GOOD);
+        CheckOutcome outcome = check(key);
+        assertThat(outcome.result()).isEqualTo(CheckResult.OK);
+        assertThat(outcome.status()).isEqualTo(200);
+        assertThat(outcome.code()).isNull();
+        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.REJECTED);
+        assertThat(outcome.kind()).isEqualTo("llm");
+        assertThat(outcome.provider()).isEqualTo("openai");
+
+        assertThat(openai.received()).hasSize(2);
+        StandIn.Received real = openai.received().get(0);
+        assertThat(real.method()).isEqualTo("GET");
+        assertThat(real.path()).isEqualTo("/v1/models");
+        assertThat(real.query()).isNull();
+        assertThat(real.header("Authorization")).isEqualTo("Bearer " + key);
+        StandIn.Received decoy = openai.received().get(1);
+        assertThat(decoy.path()).isEqualTo("/v1/models");
+        String decoyKey = decoy.header("Authorization").substring("Bearer ".length());
+        assertThat(decoyKey).isNotEqualTo(key).startsWith("sk-proj-").hasSameSizeAs(key);
+    }
+
+    @Test
+    void eachAnswerIsClassifiedByTheProvidersErrorCode() {
+        assertThat(check(openai.key(Scenario.INVALID))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code).containsExactly(CheckResult.INVALID_KEY, 401, "invalid_api_key");
+        assertThat(check(openai.key(Scenario.REVOKED)).result()).isEqualTo(CheckResult.INVALID_KEY);
+        // insufficient_quota comes as 429, like a rate limit: the code decides
+        assertThat(check(openai.key(Scenario.NO_CREDIT))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code).containsExactly(CheckResult.NO_CREDIT, 429, "insufficient_quota");
+        assertThat(check(openai.key(Scenario.RATE_LIMITED))).extracting(CheckOutcome::result, CheckOutcome::code)
+                .containsExactly(CheckResult.RATE_LIMITED, "rate_limit_exceeded");
+        assertThat(check(openai.key(Scenario.SCOPED)).result()).isEqualTo(CheckResult.FORBIDDEN);
+        assertThat(check(openai.key(Scenario.SERVER_ERROR))).extracting(CheckOutcome::result, CheckOutcome::status)
+                .containsExactly(CheckResult.UNEXPECTED, 500);
+    }
+
+    @Test
+    void aSlowProviderIsUnreachableAfterTheTimeoutAndNoDecoyIsSent() {
+        CheckOutcome outcome = check(openai.key(Scenario.SLOW));
+        assertThat(outcome.result()).isEqualTo(CheckResult.UNREACHABLE);
+        assertThat(outcome.status()).isNull();
+        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.NOT_RUN);
+        assertThat(openai.received()).hasSize(1);
+    }
+
+    @Test
+    void anEndpointThatAcceptsAnyKeyIsUnverifiableNeverOk() {
+        openai.acceptAnything();
+        CheckOutcome outcome = check(openai.key(Scenario.GOOD));
+        assertThat(outcome.result()).isEqualTo(CheckResult.UNVERIFIABLE);
+        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.ACCEPTED);
+    }
+
+    @Test
+    void aKeyEchoedInTheAnswerIsNeverPartOfTheOutcome() {
+        openai.echoKeys();
+        String key = openai.key(Scenario.INVALID);
+        CheckOutcome outcome = check(key);
+        assertThat(outcome.result()).isEqualTo(CheckResult.INVALID_KEY);
+        assertThat(outcome.toString() + outcome.json() + outcome.summary()).doesNotContain(key)
+                .doesNotContain(key.substring(8));
+    }
+}
