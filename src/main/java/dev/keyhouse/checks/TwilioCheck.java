@@ -66,6 +66,9 @@ public class TwilioCheck implements ProviderCheck {
         String secret;
         String path;
         if (keySid != null) {
+            if (!keySid.matches("[A-Za-z0-9]{1,64}")) {
+                throw new IllegalArgumentException("apiKeySid is not a SID");
+            }
             user = keySid;
             secret = target.value("apiSecret");
             if (secret == null) {

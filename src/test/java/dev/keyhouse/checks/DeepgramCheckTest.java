@@ -1,6 +1,7 @@
 package dev.keyhouse.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Set;
 
@@ -97,6 +98,9 @@ class DeepgramCheckTest {
         assertThat(check.calls(Checks.target(ProviderKind.STT, "deepgram", Set.of("apiKey"), "baseUrl",
                 "https://deepgram.internal:8080/v1/", "apiKey", "k")).get(0).uri())
                 .hasToString("https://deepgram.internal:8080/v1/projects");
+        assertThatThrownBy(() -> check.calls(Checks.target(ProviderKind.STT, "deepgram", Set.of("apiKey"), "baseUrl",
+                "deepgram internal", "apiKey", "k"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("baseUrl is not an absolute URL");
     }
 
     @Test

@@ -171,7 +171,10 @@ class TwilioCheckTest {
                 twilio.url(), "accountSid", twilio.accountSid(), "apiKeySid", key.sid()));
         CheckOutcome badSid = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl",
                 twilio.url(), "accountSid", "../Accounts", "authToken", twilio.key(Scenario.GOOD)));
-        for (CheckOutcome outcome : new CheckOutcome[] {noSecret, badSid}) {
+        CheckOutcome badKeySid = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl",
+                twilio.url(), "accountSid", twilio.accountSid(), "apiKeySid", key.sid() + ":x", "apiSecret",
+                key.secret()));
+        for (CheckOutcome outcome : new CheckOutcome[] {noSecret, badSid, badKeySid}) {
             assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::code)
                     .containsExactly(CheckResult.UNVERIFIABLE, "incomplete");
         }
