@@ -192,6 +192,11 @@ public abstract class StandIn implements AutoCloseable {
      */
     protected abstract void answer(Scenario scenario, Received request, Reply reply) throws IOException;
 
+    /** The rest of {@code header} after {@code scheme} (e.g. {@code "Bearer "}); null when absent or another scheme. */
+    protected static String afterScheme(String header, String scheme) {
+        return header != null && header.startsWith(scheme) ? header.substring(scheme.length()) : null;
+    }
+
     /** Random characters from {@code alphabet}. */
     protected static String random(String alphabet, int length) {
         StringBuilder text = new StringBuilder(length);
