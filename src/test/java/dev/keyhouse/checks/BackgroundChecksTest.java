@@ -1,6 +1,7 @@
 package dev.keyhouse.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -245,6 +246,25 @@ class BackgroundChecksTest {
         assertThat(background.check(ProviderKind.LLM)).as("checked: not due again within the interval").isEmpty();
         assertThat(background.runDue()).noneMatch(o -> o.kind().equals("llm"));
         assertThat(OPENAI.received()).isEmpty();
+    }
+
+    @Test
+    void aCheckRunsWithNoTransactionOpenAndAnOlderOutcomeNeverReplacesANewerOne() {
+        String key = storedAndChecked(Scenario.GOOD);
+        lastChecks.release(ProviderKind.LLM);
+        OPENAI.clearReceived();
+        assertThatThrownBy(() -> QuarkusTransaction.requiringNew().run(() -> background.check(ProviderKind.LLM)))
+                .as("a caller holding a transaction (and its connection) may not wait for a provider")
+                .isInstanceOf(jakarta.transaction.TransactionalException.class);
+        assertThat(OPENAI.received()).isEmpty();
+
+        CheckOutcome newer = background.check(ProviderKind.LLM).orElseThrow();
+        CheckOutcome older = new CheckOutcome("llm", "openai", CheckResult.INVALID_KEY, 401, "invalid_api_key",
+                newer.checkedAt().minusSeconds(5), 12, NegativeControl.REJECTED);
+        long events = changeEvents();
+        lastChecks.record(ProviderKind.LLM, "openai", fingerprints.of(key), older);
+        assertThat(SettingsApi.setting("llm").getString("lastCheck.result")).isEqualTo("ok");
+        assertThat(changeEvents()).isEqualTo(events);
     }
 
     @Test
