@@ -10,8 +10,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
 import dev.keyhouse.checks.StandIn.Scenario;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 /**
  * The schedule itself: with PROVIDER_CHECK_INTERVAL_SECONDS set (an hour) and a poll every second, a stored key is
@@ -23,6 +26,9 @@ import io.quarkus.test.junit.TestProfile;
 class BackgroundCheckScheduleTest {
 
     private static final OpenAiStandIn OPENAI = new OpenAiStandIn();
+
+    @Inject
+    EntityManager em;
 
     @AfterAll
     static void stop() {
@@ -52,6 +58,12 @@ class BackgroundCheckScheduleTest {
 
         Thread.sleep(3000);
         assertThat(OPENAI.received()).as("three more polls: not due again within the interval").hasSize(2);
+        double dueIn = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                "SELECT extract(epoch FROM next_due - now()) FROM provider_checks WHERE kind = 'llm'")
+                .getSingleResult()).doubleValue());
+        assertThat(dueIn).as("due again PROVIDER_CHECK_INTERVAL_SECONDS after the check")
+                .isBetween(Profiles.ScheduledChecks.INTERVAL_SECONDS - 30.0,
+                        (double) Profiles.ScheduledChecks.INTERVAL_SECONDS);
 
         String next = OPENAI.key(Scenario.NO_CREDIT);
         SettingsApi.saveLlm(OPENAI.baseUrl(), next);
