@@ -290,4 +290,39 @@ public final class Profiles {
                     "quarkus.http.access-log.enabled", "true");
         }
     }
+    /**
+     * Background provider checks on (PROVIDER_CHECK_INTERVAL_SECONDS=3600, given as the variable) but never polled
+     * ({@code keyhouse.checks.poll=off}): the tests run each background check themselves by calling
+     * {@code BackgroundChecks}, so no poll races them, and an hour-long interval keeps a checked kind not due.
+     */
+    public static final class ChecksCalledByTests implements QuarkusTestProfile {
+
+        public static final int INTERVAL_SECONDS = 3600;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    "keyhouse.checks.poll", "off");
+        }
+    }
+
+    /**
+     * Background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the variable),
+     * polled every second instead of every minute, on a database of their own: every kind stored there is checked,
+     * and only this profile's tests store kinds there, all on loopback stand-ins.
+     */
+    public static final class ScheduledChecks implements QuarkusTestProfile {
+
+        public static final int INTERVAL_SECONDS = 3600;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    "keyhouse.checks.poll", "1s",
+                    "keyhouse.checks.poll-delay", "1s",
+                    "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
+        }
+    }
 }

@@ -34,19 +34,23 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        return Map.of(
-                "keyhouse.crypto.key", ENCRYPTION_KEY,
-                "keyhouse.crypto.previous-keys", "",
-                "keyhouse.jwt.key", JWT_KEY,
-                "keyhouse.jwt.previous-key", JWT_PREVIOUS_KEY,
-                "keyhouse.admin.email", ADMIN_EMAIL,
-                "keyhouse.admin.password", ADMIN_PASSWORD,
-                "keyhouse.runtime-config.token", RUNTIME_CONFIG_TOKEN,
-                // as the variables, so a profile can set them again through application.properties
-                "EGRESS_ALLOWED_HOSTS", EGRESS_ALLOWED_HOSTS,
-                "RUNTIME_ENV_DIRS", RUNTIME_ENV_DIRS,
-                // entities and Flyway migrations must agree: a drift fails every test run, not production
-                "quarkus.hibernate-orm.schema-management.strategy", "validate");
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("keyhouse.crypto.key", ENCRYPTION_KEY);
+        settings.put("keyhouse.crypto.previous-keys", "");
+        settings.put("keyhouse.jwt.key", JWT_KEY);
+        settings.put("keyhouse.jwt.previous-key", JWT_PREVIOUS_KEY);
+        settings.put("keyhouse.admin.email", ADMIN_EMAIL);
+        settings.put("keyhouse.admin.password", ADMIN_PASSWORD);
+        settings.put("keyhouse.runtime-config.token", RUNTIME_CONFIG_TOKEN);
+        // as the variables, so a profile can set them again through application.properties
+        settings.put("EGRESS_ALLOWED_HOSTS", EGRESS_ALLOWED_HOSTS);
+        settings.put("RUNTIME_ENV_DIRS", RUNTIME_ENV_DIRS);
+        // no background provider checks: they would reach whatever provider another test's setting names;
+        // the check tests run them by calling BackgroundChecks, or set the variable again in a profile
+        settings.put("PROVIDER_CHECK_INTERVAL_SECONDS", "0");
+        // entities and Flyway migrations must agree: a drift fails every test run, not production
+        settings.put("quarkus.hibernate-orm.schema-management.strategy", "validate");
+        return settings;
     }
 
     @Override

@@ -58,6 +58,9 @@ public class ProviderChecks {
     private final Egress egress;
     private final Duration timeout;
     private final ThreadPoolExecutor pool;
+    /** Counts every check; null for checks built outside CDI (tests of one adapter). */
+    @Inject
+    CheckMetrics metrics;
 
     @Inject
     public ProviderChecks(@Any Instance<ProviderCheck> checks, Egress egress) {
@@ -91,11 +94,20 @@ public class ProviderChecks {
     }
 
     /**
-     * Checks a key live. Never throws for what the provider does: every failure is a classified outcome.
+     * Checks a key live. Never throws for what the provider does: every failure is a classified outcome. Every check
+     * that ran is counted on {@code keyhouse_provider_check_total} ({@link CheckMetrics}).
      *
-     * @throws ChecksBusy when every slot and the queue are taken; nothing was sent
+     * @throws ChecksBusy when every slot and the queue are taken; nothing was sent (and nothing counted)
      */
     public CheckOutcome check(CheckTarget target) {
+        CheckOutcome outcome = decide(target);
+        if (metrics != null) {
+            metrics.counted(outcome);
+        }
+        return outcome;
+    }
+
+    private CheckOutcome decide(CheckTarget target) {
         Instant started = Instant.now();
         Future<CheckOutcome> running;
         try {

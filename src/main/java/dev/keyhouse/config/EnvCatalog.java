@@ -126,6 +126,11 @@ public final class EnvCatalog {
                     "Host names, addresses and CIDRs, comma-separated, whose loopback or private addresses Keyhouse "
                             + "may connect to (webhooks); unset means public addresses only.",
                     false, false, null, EGRESS_HOSTS),
+            // Live provider key checks
+            new EnvVar("PROVIDER_CHECK_INTERVAL_SECONDS", "keyhouse.checks.interval-seconds",
+                    "Seconds between background checks of every stored provider key (non-billed calls only); "
+                            + "0 turns them off.",
+                    false, false, "900", NON_NEGATIVE_INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

@@ -173,6 +173,46 @@ public class ProviderSettings {
         return true;
     }
 
+    /**
+     * A configured kind's stored values as a live check needs them, its secret opened: what the background checks
+     * send to the provider. Only the check may hand the plaintext on, and only to the provider.
+     *
+     * @return empty when the kind is not configured, has no provider, or its secret is unset or cannot be opened
+     *         (needs re-entry): there is then no stored key to check
+     */
+    @Transactional
+    public java.util.Optional<StoredKey> storedKey(ProviderKind kind) {
+        ProviderSetting row = row(kind);
+        SettingValues values = row.values();
+        if (row.version == 0 || values.provider == null) {
+            return java.util.Optional.empty();
+        }
+        SettingField secret = kind.secretField();
+        if (!(open(values.secretRef(secret)) instanceof Opened.Plaintext plaintext) || plaintext.value().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (SettingField field : kind.fields()) {
+            fields.put(field.json(), field.secret() ? null : values.get(field));
+        }
+        fields.put(secret.json(), plaintext.value());
+        if (kind == ProviderKind.LLM && values.baseUrl == null) {
+            // a version saved without one means the provider's default, as a save fills it in
+            fields.put(SettingField.BASE_URL.json(), SettingRules.LLM_BASE_URLS.get(values.provider));
+        }
+        return java.util.Optional.of(new StoredKey(new dev.keyhouse.checks.CheckTarget(kind, values.provider, fields,
+                java.util.Set.of(secret.json())), fingerprints.of(plaintext.value())));
+    }
+
+    /**
+     * A stored key ready to be checked.
+     *
+     * @param target the kind's values by JSON name, the secret in plaintext
+     * @param fingerprint the keyed fingerprint of the secret (as {@link SecretSummary#fingerprint()} shows it)
+     */
+    public record StoredKey(dev.keyhouse.checks.CheckTarget target, String fingerprint) {
+    }
+
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
     private Long announce(String kind, long version, boolean secretChanged, String actor) {
         long[] run = {0};

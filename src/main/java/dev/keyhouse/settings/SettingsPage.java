@@ -1,5 +1,6 @@
 package dev.keyhouse.settings;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,6 +8,9 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.checks.CheckCard;
+import dev.keyhouse.checks.LastCheck;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
@@ -34,7 +38,7 @@ public class SettingsPage {
     /** One kind on the overview. */
     public record Card(String kind, String title, boolean configured, String provider, String detailLabel,
             String detail, String secretLabel, SecretSummary secret, long version, String updatedBy,
-            String updatedAt) {
+            String updatedAt, CheckCard check) {
     }
 
     /** One field of the edit form; a secret's value is always empty, {@code stored} says what is kept. */
@@ -44,7 +48,7 @@ public class SettingsPage {
 
     /** The edit form of one kind. */
     public record Form(String kind, String title, long version, boolean readOnly, List<Field> fields,
-            List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt) {
+            List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt, CheckCard check) {
     }
 
     /** The submitted form: one parameter per field of any kind, plus the version that was edited. */
@@ -104,10 +108,12 @@ public class SettingsPage {
 
     private final ProviderSettings settings;
     private final SecurityIdentity identity;
+    private final LastChecks lastChecks;
 
-    public SettingsPage(ProviderSettings settings, SecurityIdentity identity) {
+    public SettingsPage(ProviderSettings settings, SecurityIdentity identity, LastChecks lastChecks) {
         this.settings = settings;
         this.identity = identity;
+        this.lastChecks = lastChecks;
     }
 
     @GET
@@ -118,7 +124,7 @@ public class SettingsPage {
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
                 .orElse(null);
         Long restartRun = notice == null ? null : version(run);
-        return Templates.overview(settings.list().stream().map(SettingsPage::card).toList(), notice, restartRun);
+        return Templates.overview(cards(settings.list()), notice, restartRun);
     }
 
     @GET
@@ -203,10 +209,24 @@ public class SettingsPage {
                 .map(e -> e.field() + " " + e.message()).toList();
         boolean readOnly = !identity.hasRole(Role.ADMIN_NAME);
         return new Form(kind.id(), kind.title(), version, readOnly, fields, other, state.previousVersion(),
-                state.updatedBy(), state.updatedAt() == null ? null : state.updatedAt().toString());
+                state.updatedBy(), state.updatedAt() == null ? null : state.updatedAt().toString(),
+                check(state, lastChecks.all(), Instant.now()));
     }
 
-    private static Card card(SettingState state) {
+    private List<Card> cards(List<SettingState> states) {
+        Map<ProviderKind, LastCheck> checks = lastChecks.all();
+        Instant now = Instant.now();
+        return states.stream().map(state -> card(state, check(state, checks, now))).toList();
+    }
+
+    /** The last check of the stored key; not checked yet when the last check was of another key (or none). */
+    private static CheckCard check(SettingState state, Map<ProviderKind, LastCheck> checks, Instant now) {
+        LastCheck last = checks.get(state.kind());
+        String fingerprint = state.secret() == null ? null : state.secret().fingerprint();
+        return CheckCard.of(last != null && last.isFor(fingerprint) ? last : null, now);
+    }
+
+    private static Card card(SettingState state, CheckCard check) {
         SettingField detail = switch (state.kind()) {
             case LLM, STT -> SettingField.MODEL;
             case TTS -> SettingField.VOICE;
@@ -215,7 +235,7 @@ public class SettingsPage {
         return new Card(state.kind().id(), state.kind().title(), state.configured(),
                 state.value(SettingField.PROVIDER), detail.label(), state.value(detail),
                 state.kind().secretField().label(), state.secret(), state.version(), state.updatedBy(),
-                state.updatedAt() == null ? null : state.updatedAt().toString());
+                state.updatedAt() == null ? null : state.updatedAt().toString(), check);
     }
 
     private static String help(ProviderKind kind, SettingField field) {

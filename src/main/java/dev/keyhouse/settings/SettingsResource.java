@@ -6,6 +6,8 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.checks.LastCheck;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import dev.keyhouse.web.Problem;
@@ -39,16 +41,18 @@ public class SettingsResource {
 
     private final ProviderSettings settings;
     private final SecurityIdentity identity;
+    private final LastChecks lastChecks;
 
-    public SettingsResource(ProviderSettings settings, SecurityIdentity identity) {
+    public SettingsResource(ProviderSettings settings, SecurityIdentity identity, LastChecks lastChecks) {
         this.settings = settings;
         this.identity = identity;
+        this.lastChecks = lastChecks;
     }
 
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public List<Map<String, Object>> list() {
-        return settings.list().stream().map(SettingsResource::view).toList();
+        return settings.list().stream().map(this::view).toList();
     }
 
     @GET
@@ -94,8 +98,12 @@ public class SettingsResource {
         return Response.status(412).type(Problem.MEDIA_TYPE).tag(etag(e.current())).entity(body).build();
     }
 
-    /** A setting as JSON: the kind's fields in order, secrets as summaries, then version and who changed it. */
-    static Map<String, Object> view(SettingState state) {
+    /**
+     * A setting as JSON: the kind's fields in order, secrets as summaries, then version and who changed it, and
+     * {@code lastCheck} ({@link LastCheck#json()}): the last live check of the stored key, or null when the stored key
+     * was not checked yet (never, or only an earlier key was).
+     */
+    Map<String, Object> view(SettingState state) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("kind", state.kind().id());
         for (SettingField field : state.kind().fields()) {
@@ -106,10 +114,13 @@ public class SettingsResource {
         view.put("updatedBy", state.updatedBy());
         view.put("updatedAt", state.updatedAt());
         view.put("previousVersion", state.previousVersion());
+        String fingerprint = state.secret() == null ? null : state.secret().fingerprint();
+        view.put("lastCheck", fingerprint == null ? null
+                : lastChecks.forKey(state.kind(), fingerprint).map(LastCheck::json).orElse(null));
         return view;
     }
 
-    private static Response saved(SettingState state) {
+    private Response saved(SettingState state) {
         Map<String, Object> view = view(state);
         // the restart run this save planned (the id of GET /api/v1/restarts/{id}); null when it planned none
         view.put("restartRun", state.restartRun());

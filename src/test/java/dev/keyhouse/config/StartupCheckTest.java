@@ -201,6 +201,20 @@ class StartupCheckTest {
     }
 
     @Test
+    void theProviderCheckIntervalIsZeroOrWholeSeconds() {
+        Map<String, String> env = validEnv();
+        for (String good : List.of("0", "60", "900", "86400")) {
+            env.put("PROVIDER_CHECK_INTERVAL_SECONDS", good);
+            assertThat(problems(env, true)).as(good).isEmpty();
+        }
+        for (String bad : List.of("-1", "15m", "1.5", "PT15M", "99999999999", "")) {
+            env.put("PROVIDER_CHECK_INTERVAL_SECONDS", bad);
+            assertThat(problems(env, true)).as(bad)
+                    .containsExactly("PROVIDER_CHECK_INTERVAL_SECONDS must be 0 or a positive whole number");
+        }
+    }
+
+    @Test
     void corsOriginsAndTheLanIpAreCheckedByNameWithoutTheirValues() {
         Map<String, String> env = validEnv();
         env.put("CORS_ORIGINS", "https://admin.example.com, http://localhost:3000,HTTP://Dev.Example:8443");

@@ -1,0 +1,172 @@
+package dev.keyhouse.checks;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.settings.ProviderKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The last live check of every kind's key ({@code provider_checks}, one row per kind): records outcomes, audits a
+ * change of result, feeds the last-result gauges ({@link CheckMetrics}), and holds the lease with which one replica
+ * claims a kind for a background check per interval ({@link #claim}).
+ *
+ * <p>A result stands for the key it checked: {@link #forKey} gives nothing when the stored secret's fingerprint is
+ * not the checked one, and {@link #claim} treats such a kind as due at once.
+ */
+@ApplicationScoped
+public class LastChecks {
+
+    private static final Logger LOG = Logger.getLogger(LastChecks.class);
+    /** The actor of audit events Keyhouse records by itself. */
+    static final String SYSTEM = "system";
+    /** The audit action of a change of a kind's result. */
+    public static final String CHANGED = "setting.check.changed";
+
+    private final EntityManager em;
+    private final Audit audit;
+    private final CheckMetrics metrics;
+    private final int intervalSeconds;
+
+    public LastChecks(EntityManager em, Audit audit, CheckMetrics metrics,
+            @ConfigProperty(name = "keyhouse.checks.interval-seconds", defaultValue = "900") int intervalSeconds) {
+        this.em = em;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.intervalSeconds = intervalSeconds;
+    }
+
+    /**
+     * Records the outcome of a check of {@code kind}'s key, in a transaction of its own (a caller's transaction is
+     * suspended, so the record stands whether or not the caller's work commits). When the result differs from the
+     * kind's previous one, records the audit event {@value #CHANGED} (actor {@code system}, detail e.g. "ok →
+     * no_credit (HTTP 429, insufficient_quota)", the two keys' fingerprints). The kind is then not due for a
+     * background check before {@code PROVIDER_CHECK_INTERVAL_SECONDS} have passed. An outcome older than the one
+     * recorded (a slow check finishing after a newer one) is ignored.
+     *
+     * @param fingerprint the keyed fingerprint of the secret that was checked ({@code SecretFingerprints.of})
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void record(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
+        LastCheck previous = locked(kind);
+        if (previous != null && previous.checkedAt().isAfter(outcome.checkedAt())) {
+            LOG.debugf("provider check %s: an outcome from %s is older than the one recorded, not kept", kind.id(),
+                    outcome.checkedAt());
+            return;
+        }
+        boolean sameResult = previous != null && previous.result() == outcome.result();
+        Instant since = sameResult && previous.isFor(fingerprint) ? previous.since() : outcome.checkedAt();
+        em.createNativeQuery("UPDATE provider_checks SET provider = ?1, fingerprint = ?2, result = ?3,"
+                + " http_status = ?4, code = ?5, checked_at = ?6, duration_ms = ?7, negative_control = ?8,"
+                + " result_since = ?9, claimed_fingerprint = ?2,"
+                + " next_due = greatest(next_due, now() + make_interval(secs => ?10)) WHERE kind = ?11")
+                .setParameter(1, provider).setParameter(2, fingerprint).setParameter(3, outcome.result().json())
+                .setParameter(4, outcome.status()).setParameter(5, outcome.code())
+                .setParameter(6, Timestamp.from(outcome.checkedAt())).setParameter(7, outcome.durationMs())
+                .setParameter(8, outcome.negativeControl().json()).setParameter(9, Timestamp.from(since))
+                .setParameter(10, intervalSeconds).setParameter(11, kind.id()).executeUpdate();
+        if (previous != null && !sameResult) {
+            audit.record(Audit.Entry.of(SYSTEM, CHANGED, kind.id(), kind.id() + " " + provider)
+                    .detail(previous.result().json() + " → " + outcome.summary())
+                    .fingerprints(previous.fingerprint(), fingerprint));
+        }
+        metrics.last(new LastCheck(kind.id(), provider, fingerprint, outcome.result(), outcome.status(),
+                outcome.code(), outcome.checkedAt(), outcome.durationMs(), outcome.negativeControl(), since));
+    }
+
+    /**
+     * Claims {@code kind} for one background check by this replica, in a transaction of its own: true when it was
+     * due (its interval since the last claim or record has passed, or {@code fingerprint} is not the key last claimed
+     * or checked, i.e. the key changed) and is now this replica's until {@code interval} from now. One UPDATE that
+     * matches only a due row: two replicas claiming at once serialise on the row and the second matches nothing.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public boolean claim(ProviderKind kind, String fingerprint, Duration interval) {
+        return em.createNativeQuery("UPDATE provider_checks SET next_due = now() + make_interval(secs => ?1),"
+                + " claimed_fingerprint = ?2 WHERE kind = ?3"
+                + " AND (next_due <= now() OR claimed_fingerprint IS DISTINCT FROM ?2)")
+                .setParameter(1, interval.toSeconds()).setParameter(2, fingerprint).setParameter(3, kind.id())
+                .executeUpdate() == 1;
+    }
+
+    /** Gives back a claim whose check could not run (every check slot was busy): the kind is due again at once. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void release(ProviderKind kind) {
+        em.createNativeQuery("UPDATE provider_checks SET next_due = '-infinity' WHERE kind = ?1")
+                .setParameter(1, kind.id()).executeUpdate();
+    }
+
+    /** The last check of {@code kind} if it checked the key with {@code fingerprint}; empty: not checked yet. */
+    @Transactional
+    public Optional<LastCheck> forKey(ProviderKind kind, String fingerprint) {
+        return Optional.ofNullable(all().get(kind)).filter(c -> c.isFor(fingerprint));
+    }
+
+    /** The last check of every kind that was ever checked, whatever key it checked. */
+    @Transactional
+    public Map<ProviderKind, LastCheck> all() {
+        Map<ProviderKind, LastCheck> checks = new EnumMap<>(ProviderKind.class);
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT " + COLUMNS + " FROM provider_checks"
+                + " WHERE result IS NOT NULL").getResultList();
+        for (Object[] row : rows) {
+            LastCheck check = check(row);
+            ProviderKind.parse(check.kind()).ifPresent(k -> checks.put(k, check));
+        }
+        return checks;
+    }
+
+    /** Publishes what {@code provider_checks} holds to the last-result gauges (every replica shows the same). */
+    public void refreshMetrics() {
+        metrics.refresh(all());
+    }
+
+    private static final String COLUMNS = "kind, provider, fingerprint, result, http_status, code, checked_at,"
+            + " duration_ms, negative_control, result_since";
+
+    /** The kind's row, locked for the rest of the transaction; null when it was never checked. */
+    private LastCheck locked(ProviderKind kind) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT " + COLUMNS + " FROM provider_checks WHERE kind = ?1"
+                + " FOR UPDATE").setParameter(1, kind.id()).getResultList();
+        if (rows.isEmpty()) {
+            throw new IllegalStateException("provider_checks has no row for " + kind.id() + "; migration V9 missing?");
+        }
+        return rows.get(0)[3] == null ? null : check(rows.get(0));
+    }
+
+    private static LastCheck check(Object[] row) {
+        return new LastCheck((String) row[0], (String) row[1], (String) row[2],
+                CheckResult.valueOf(((String) row[3]).toUpperCase(Locale.ROOT)),
+                row[4] == null ? null : ((Number) row[4]).intValue(), (String) row[5], instant(row[6]),
+                row[7] == null ? 0 : ((Number) row[7]).longValue(),
+                row[8] == null ? NegativeControl.NOT_RUN
+                        : NegativeControl.valueOf(((String) row[8]).toUpperCase(Locale.ROOT)),
+                instant(row[9]));
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof Instant instant) {
+            return instant;
+        }
+        if (value instanceof OffsetDateTime offset) {
+            return offset.toInstant();
+        }
+        if (value instanceof Timestamp timestamp) {
+            return timestamp.toInstant();
+        }
+        throw new IllegalStateException("not a timestamp: " + (value == null ? null : value.getClass()));
+    }
+}
