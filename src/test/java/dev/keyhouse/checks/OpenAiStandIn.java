@@ -60,8 +60,7 @@ public class OpenAiStandIn extends StandIn {
 
     @Override
     protected String keyOf(Received request) {
-        String authorization = request.header("Authorization");
-        return authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
+        return bearer(request);
     }
 
     @Override

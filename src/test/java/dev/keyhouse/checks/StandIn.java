@@ -192,6 +192,12 @@ public abstract class StandIn implements AutoCloseable {
      */
     protected abstract void answer(Scenario scenario, Received request, Reply reply) throws IOException;
 
+    /** The key of an {@code Authorization: Bearer <key>} header, null when there is none. */
+    protected static String bearer(Received request) {
+        String authorization = request.header("Authorization");
+        return authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
+    }
+
     /** Random characters from {@code alphabet}. */
     protected static String random(String alphabet, int length) {
         StringBuilder text = new StringBuilder(length);
