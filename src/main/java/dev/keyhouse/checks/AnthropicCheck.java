@@ -47,6 +47,7 @@ public class AnthropicCheck extends LlmCheck {
     private static final Pattern VERSION_DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The check of the LLM provider {@code anthropic}. */
     public AnthropicCheck() {
         super("anthropic");
     }

@@ -27,6 +27,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class DeepSeekCheck extends LlmCheck {
 
+    /** The check of the LLM provider {@code deepseek}. */
     public DeepSeekCheck() {
         super("deepseek");
     }

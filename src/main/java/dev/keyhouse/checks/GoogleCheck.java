@@ -43,6 +43,7 @@ public class GoogleCheck extends LlmCheck {
     /** The Gemini API path used when the base URL has none. */
     static final String DEFAULT_VERSION_PATH = "/v1beta";
 
+    /** The check of the LLM provider {@code google}. */
     public GoogleCheck() {
         super("google");
     }

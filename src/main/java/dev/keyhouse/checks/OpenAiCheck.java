@@ -31,6 +31,7 @@ public class OpenAiCheck extends LlmCheck {
     static final Set<String> NOT_THE_KEY = Set.of("mismatched_organization", "invalid_organization",
             "no_organization", "account_deactivated");
 
+    /** The check of the LLM providers {@code openai} and {@code custom}. */
     public OpenAiCheck() {
         super("openai", ProviderKind.CUSTOM);
     }

@@ -29,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class OpenRouterCheck extends LlmCheck {
 
+    /** The check of the LLM provider {@code openrouter}. */
     public OpenRouterCheck() {
         super("openrouter");
     }
