@@ -1,6 +1,5 @@
 package dev.keyhouse.checks;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,10 +59,11 @@ public class AnthropicCheck extends LlmCheck {
         headers.put("anthropic-version", version != null && VERSION_DATE.matcher(version).matches() ? version
                 : DEFAULT_VERSION);
         List<ProviderCall> calls = new ArrayList<>();
-        calls.add(ProviderCall.get(URI.create(v1 + "/models?limit=1"), headers));
+        calls.add(ProviderCall.get(BaseUrls.under(v1, "/models?limit=1"), headers));
         String model = target.value("model");
         if (model != null) {
-            calls.add(ProviderCall.postJson(URI.create(v1 + "/messages/count_tokens"), headers, countTokens(model)));
+            calls.add(ProviderCall.postJson(BaseUrls.under(v1, "/messages/count_tokens"), headers,
+                    countTokens(model)));
         }
         return calls;
     }

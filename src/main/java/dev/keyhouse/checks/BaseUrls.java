@@ -21,6 +21,19 @@ final class BaseUrls {
     }
 
     /**
+     * {@code path} under the base URL: {@code https://api.openai.com/v1/} and {@code /models} make
+     * {@code https://api.openai.com/v1/models}.
+     *
+     * @param path starting with {@code /}, any query already encoded
+     * @throws IllegalArgumentException naming {@code baseUrl} (never its value) when it is not an absolute URL
+     */
+    static URI under(String baseUrl, String path) {
+        String base = trimSlash(baseUrl);
+        parse(base);
+        return parse(base + path);
+    }
+
+    /**
      * The base URL's scheme and authority followed by {@code path}; the base's own path, query and fragment are
      * dropped.
      *
@@ -29,7 +42,7 @@ final class BaseUrls {
      */
     static URI atOrigin(String baseUrl, String path) {
         URI base = parse(baseUrl);
-        return URI.create(base.getScheme() + "://" + base.getRawAuthority() + path);
+        return parse(base.getScheme() + "://" + base.getRawAuthority() + path);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.keyhouse.checks;
 
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +47,7 @@ public class OpenAiCheck extends LlmCheck {
         if (target.value("organization") != null) {
             headers.put("OpenAI-Organization", target.value("organization"));
         }
-        return List.of(ProviderCall.get(URI.create(BaseUrls.trimSlash(baseUrl) + "/models"), headers));
+        return List.of(ProviderCall.get(BaseUrls.under(baseUrl, "/models"), headers));
     }
 
     @Override

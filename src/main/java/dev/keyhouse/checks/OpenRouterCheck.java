@@ -36,7 +36,7 @@ public class OpenRouterCheck extends LlmCheck {
 
     @Override
     public List<ProviderCall> calls(CheckTarget target) {
-        URI key = URI.create(BaseUrls.trimSlash(required(target, "baseUrl")) + "/key");
+        URI key = BaseUrls.under(required(target, "baseUrl"), "/key");
         return List.of(ProviderCall.get(key, headers("Authorization", "Bearer " + required(target, "apiKey"))));
     }
 
