@@ -121,8 +121,8 @@ public class AnthropicCheck extends LlmCheck {
     @Override
     public String proves() {
         return "GET {baseUrl}/models?limit=1, then POST {baseUrl}/messages/count_tokens for the setting's model, with"
-                + " x-api-key and anthropic-version. ok proves the key exists, may read, and its organisation is not"
-                + " out of credit or over its spend limit; it does not prove the key may use the model for messages,"
-                + " nor rate-limit headroom.";
+                + " x-api-key and anthropic-version. ok proves the key exists and may read and, when the setting has"
+                + " a model, that the model is known and the organisation is not out of credit or over its spend"
+                + " limit; it does not prove the key may send messages to the model, nor rate-limit headroom.";
     }
 }
