@@ -88,8 +88,8 @@ public class AnthropicCheck extends LlmCheck {
         if (status >= 200 && status < 300) {
             return Verdict.of(CheckResult.OK);
         }
-        String type = Answers.text(body, "error", "type");
-        String detail = Answers.text(body, "error", "details", "error_code");
+        String type = code(body, "error", "type");
+        String detail = code(body, "error", "details", "error_code");
         if ("billing_error".equals(type) || status == 402) {
             return Verdict.of(CheckResult.NO_CREDIT, type);
         }

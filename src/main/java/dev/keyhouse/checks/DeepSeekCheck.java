@@ -55,7 +55,7 @@ public class DeepSeekCheck extends LlmCheck {
             return available.booleanValue() ? Verdict.of(CheckResult.OK)
                     : Verdict.of(CheckResult.NO_CREDIT, "balance_unavailable");
         }
-        return byStatus(status, status == 402 ? "insufficient_balance" : Answers.text(body, "error", "type"));
+        return byStatus(status, status == 402 ? "insufficient_balance" : code(body, "error", "type"));
     }
 
     @Override

@@ -65,7 +65,7 @@ public class GoogleCheck extends LlmCheck {
         if (status >= 200 && status < 300) {
             return Verdict.of(CheckResult.OK);
         }
-        String state = Answers.text(body, "error", "status");
+        String state = code(body, "error", "status");
         String reason = reason(body);
         if ("API_KEY_INVALID".equals(reason) || status == 401 || "UNAUTHENTICATED".equals(state)) {
             return Verdict.of(CheckResult.INVALID_KEY, reason != null ? reason : state);
@@ -92,7 +92,7 @@ public class GoogleCheck extends LlmCheck {
     private static String reason(JsonNode body) {
         for (JsonNode detail : details(body)) {
             if (detail.path("@type").asText("").endsWith("google.rpc.ErrorInfo") && detail.path("reason").isTextual()) {
-                return detail.path("reason").asText();
+                return code(detail.path("reason").asText());
             }
         }
         return null;

@@ -52,8 +52,8 @@ public class OpenAiCheck extends LlmCheck {
 
     @Override
     public Verdict classify(ProviderCall call, int status, JsonNode body) {
-        String code = Answers.text(body, "error", "code");
-        String type = Answers.text(body, "error", "type");
+        String code = code(body, "error", "code");
+        String type = code(body, "error", "type");
         String reported = code != null ? code : type;
         if (status >= 200 && status < 300) {
             return Verdict.of(CheckResult.OK);

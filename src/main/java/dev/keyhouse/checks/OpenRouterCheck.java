@@ -57,7 +57,7 @@ public class OpenRouterCheck extends LlmCheck {
             }
             return Verdict.of(CheckResult.OK);
         }
-        return byStatus(status, status == 402 ? Answers.text(body, "error", "metadata", "limit_source") : null);
+        return byStatus(status, status == 402 ? code(body, "error", "metadata", "limit_source") : null);
     }
 
     @Override
