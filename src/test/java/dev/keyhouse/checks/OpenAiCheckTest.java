@@ -4,24 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.checks.OpenAiStandIn.Forbidden;
+import dev.keyhouse.checks.OpenAiStandIn.NoCredit;
 import dev.keyhouse.checks.StandIn.Scenario;
 import dev.keyhouse.settings.ProviderKind;
 
 /** {@link OpenAiCheck} against {@link OpenAiStandIn}: each classification it can produce, and the exact request. */
-class OpenAiCheckTest {
+class OpenAiCheckTest extends StandInContract<OpenAiStandIn> {
 
-    private final OpenAiStandIn openai = new OpenAiStandIn();
+    private final OpenAiStandIn openai = standIn;
     private final ProviderChecks checks = Checks.of(new OpenAiCheck());
 
-    @AfterEach
-    void stop() {
-        openai.close();
+    OpenAiCheckTest() {
+        super(new OpenAiStandIn());
     }
 
-    private CheckOutcome check(String key) {
+    @Override
+    protected CheckOutcome check(String key) {
         return checks.check(Checks.target(ProviderKind.LLM, "openai", Set.of("apiKey"), "baseUrl", openai.baseUrl(),
                 "apiKey", key));
     }
@@ -65,29 +66,59 @@ class OpenAiCheckTest {
     }
 
     @Test
-    void aSlowProviderIsUnreachableAfterTheTimeoutAndNoDecoyIsSent() {
-        CheckOutcome outcome = check(openai.key(Scenario.SLOW));
-        assertThat(outcome.result()).isEqualTo(CheckResult.UNREACHABLE);
-        assertThat(outcome.status()).isNull();
-        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.NOT_RUN);
-        assertThat(openai.received()).hasSize(1);
+    void everyDocumentedWayOfNoCreditOrNoPermissionIsClassifiedByItsCode() {
+        openai.noCreditAs(NoCredit.BILLING_HARD_LIMIT);
+        assertThat(check(openai.key(Scenario.NO_CREDIT))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code).containsExactly(CheckResult.NO_CREDIT, 400, "billing_hard_limit_reached");
+
+        // a restricted key: a 401 like a bad key, but the message names a missing scope
+        assertThat(check(openai.key(Scenario.SCOPED))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code).containsExactly(CheckResult.FORBIDDEN, 401, "insufficient_permissions");
+        openai.forbiddenAs(Forbidden.REGION);
+        assertThat(check(openai.key(Scenario.SCOPED))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code)
+                .containsExactly(CheckResult.FORBIDDEN, 403, "unsupported_country_region_territory");
+        // 401s about the account, not the key
+        openai.forbiddenAs(Forbidden.NO_ORGANIZATION);
+        assertThat(check(openai.key(Scenario.SCOPED))).extracting(CheckOutcome::result, CheckOutcome::status,
+                CheckOutcome::code, CheckOutcome::negativeControl)
+                .containsExactly(CheckResult.FORBIDDEN, 401, "no_organization", NegativeControl.REJECTED);
+        openai.forbiddenAs(Forbidden.ACCOUNT_DEACTIVATED);
+        assertThat(check(openai.key(Scenario.SCOPED))).extracting(CheckOutcome::result, CheckOutcome::code)
+                .containsExactly(CheckResult.FORBIDDEN, "account_deactivated");
     }
 
     @Test
-    void anEndpointThatAcceptsAnyKeyIsUnverifiableNeverOk() {
-        openai.acceptAnything();
-        CheckOutcome outcome = check(openai.key(Scenario.GOOD));
-        assertThat(outcome.result()).isEqualTo(CheckResult.UNVERIFIABLE);
-        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.ACCEPTED);
+    void theOrganizationIsSentWhenSetAndAWrongOneIsForbiddenNotABadKey() {
+        String key = openai.key(Scenario.GOOD);
+        CheckOutcome right = checks.check(Checks.target(ProviderKind.LLM, "openai", Set.of("apiKey"), "baseUrl",
+                openai.baseUrl(), "apiKey", key, "organization", OpenAiStandIn.ORGANIZATION));
+        assertThat(right.result()).isEqualTo(CheckResult.OK);
+        assertThat(openai.received()).allSatisfy(request -> assertThat(request.header("OpenAI-Organization"))
+                .isEqualTo(OpenAiStandIn.ORGANIZATION));
+
+        CheckOutcome wrong = checks.check(Checks.target(ProviderKind.LLM, "openai", Set.of("apiKey"), "baseUrl",
+                openai.baseUrl(), "apiKey", key, "organization", "org-someoneelse"));
+        assertThat(wrong).extracting(CheckOutcome::result, CheckOutcome::status, CheckOutcome::code,
+                CheckOutcome::negativeControl)
+                .containsExactly(CheckResult.FORBIDDEN, 401, "mismatched_organization", NegativeControl.REJECTED);
     }
 
     @Test
-    void aKeyEchoedInTheAnswerIsNeverPartOfTheOutcome() {
-        openai.echoKeys();
-        String key = openai.key(Scenario.INVALID);
-        CheckOutcome outcome = check(key);
-        assertThat(outcome.result()).isEqualTo(CheckResult.INVALID_KEY);
-        assertThat(outcome.toString() + outcome.json() + outcome.summary()).doesNotContain(key)
-                .doesNotContain(key.substring(8));
+    void aCustomEndpointIsCheckedTheSameWayAndOneWithoutAKeyIsNotSent() {
+        String key = openai.key(Scenario.GOOD);
+        CheckOutcome outcome = checks.check(Checks.target(ProviderKind.LLM, ProviderKind.CUSTOM, Set.of("apiKey"),
+                "baseUrl", openai.baseUrl() + "/", "apiKey", key));
+        assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::provider)
+                .containsExactly(CheckResult.OK, "custom");
+        assertThat(openai.received().get(0).path()).isEqualTo("/v1/models");
+        assertThat(openai.received().get(0).header("Authorization")).isEqualTo("Bearer " + key);
+
+        openai.clearReceived();
+        CheckOutcome keyless = checks.check(Checks.target(ProviderKind.LLM, ProviderKind.CUSTOM, Set.of("apiKey"),
+                "baseUrl", openai.baseUrl()));
+        assertThat(keyless).extracting(CheckOutcome::result, CheckOutcome::code)
+                .containsExactly(CheckResult.UNVERIFIABLE, "no_check");
+        assertThat(openai.received()).isEmpty();
     }
 }

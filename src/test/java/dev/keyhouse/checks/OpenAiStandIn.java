@@ -10,6 +10,44 @@ import java.io.IOException;
  */
 public class OpenAiStandIn extends StandIn {
 
+    /** The organization every key of this stand-in belongs to; another in {@code OpenAI-Organization} is refused. */
+    public static final String ORGANIZATION = "org-keyhouse0test0org0000";
+
+    /** How a key without credit is refused. */
+    public enum NoCredit {
+        /** 429 {@code insufficient_quota}: out of credits or over the monthly spend limit. */
+        INSUFFICIENT_QUOTA,
+        /** 400 {@code billing_hard_limit_reached}. */
+        BILLING_HARD_LIMIT
+    }
+
+    /** How a key that may not make the call is refused. */
+    public enum Forbidden {
+        /** 401, a restricted key without {@code api.model.read}: no code, the message names the missing scope. */
+        MISSING_SCOPES,
+        /** 403 {@code unsupported_country_region_territory}. */
+        REGION,
+        /** 401 {@code no_organization}: the key's user belongs to no organization. */
+        NO_ORGANIZATION,
+        /** 401 {@code account_deactivated}. */
+        ACCOUNT_DEACTIVATED
+    }
+
+    private volatile NoCredit noCredit = NoCredit.INSUFFICIENT_QUOTA;
+    private volatile Forbidden forbidden = Forbidden.MISSING_SCOPES;
+
+    /** From now on a {@link Scenario#NO_CREDIT} key is refused this way. */
+    public OpenAiStandIn noCreditAs(NoCredit how) {
+        noCredit = how;
+        return this;
+    }
+
+    /** From now on a {@link Scenario#SCOPED} key is refused this way. */
+    public OpenAiStandIn forbiddenAs(Forbidden how) {
+        forbidden = how;
+        return this;
+    }
+
     /** The base URL a setting uses to reach this stand-in. */
     public String baseUrl() {
         return url() + "/v1";
@@ -22,8 +60,7 @@ public class OpenAiStandIn extends StandIn {
 
     @Override
     protected String keyOf(Received request) {
-        String authorization = request.header("Authorization");
-        return authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
+        return bearer(request);
     }
 
     @Override
@@ -37,16 +74,41 @@ public class OpenAiStandIn extends StandIn {
                     "invalid_request_error", null));
             return;
         }
+        String organization = request.header("OpenAI-Organization");
+        if (scenario != Scenario.INVALID && scenario != Scenario.REVOKED && organization != null
+                && !organization.equals(ORGANIZATION)) {
+            reply.json(401, error("OpenAI-Organization header should match organization for API key",
+                    "invalid_request_error", "mismatched_organization"));
+            return;
+        }
         switch (scenario) {
             case GOOD -> reply.json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\",\"object\":\"model\","
                     + "\"created\":1721172741,\"owned_by\":\"system\"}]}");
             case INVALID, REVOKED -> reply.json(401, error("Incorrect API key provided: " + keyOf(request)
                     + ". You can find your API key at https://platform.openai.com/account/api-keys.",
                     "invalid_request_error", "invalid_api_key"));
-            case NO_CREDIT -> reply.json(429, error("You exceeded your current quota, please check your plan and"
-                    + " billing details.", "insufficient_quota", "insufficient_quota"));
-            case SCOPED -> reply.json(401, error("You have insufficient permissions for this operation. Missing"
-                    + " scopes: api.model.read.", "invalid_request_error", null));
+            case NO_CREDIT -> {
+                if (noCredit == NoCredit.BILLING_HARD_LIMIT) {
+                    reply.json(400, error("Billing hard limit has been reached", "invalid_request_error",
+                            "billing_hard_limit_reached"));
+                } else {
+                    reply.json(429, error("You exceeded your current quota, please check your plan and billing"
+                            + " details.", "insufficient_quota", "insufficient_quota"));
+                }
+            }
+            case SCOPED -> {
+                switch (forbidden) {
+                    case MISSING_SCOPES -> reply.json(401, error("You have insufficient permissions for this"
+                            + " operation. Missing scopes: api.model.read.", "invalid_request_error", null));
+                    case REGION -> reply.json(403, error("Country, region, or territory not supported",
+                            "request_forbidden", "unsupported_country_region_territory"));
+                    case NO_ORGANIZATION -> reply.json(401, error("You must be a member of an organization to use"
+                            + " the API. Please contact us through our help center at help.openai.com.",
+                            "invalid_request_error", "no_organization"));
+                    case ACCOUNT_DEACTIVATED -> reply.json(401, error("This key is associated with a deactivated"
+                            + " account.", "invalid_request_error", "account_deactivated"));
+                }
+            }
             case RATE_LIMITED -> {
                 reply.header("Retry-After", "20");
                 reply.json(429, error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));

@@ -197,6 +197,11 @@ public abstract class StandIn implements AutoCloseable {
         return header != null && header.startsWith(scheme) ? header.substring(scheme.length()) : null;
     }
 
+    /** The key of an {@code Authorization: Bearer <key>} header, null when there is none. */
+    protected static String bearer(Received request) {
+        return afterScheme(request.header("Authorization"), "Bearer ");
+    }
+
     /** Random characters from {@code alphabet}. */
     protected static String random(String alphabet, int length) {
         StringBuilder text = new StringBuilder(length);
