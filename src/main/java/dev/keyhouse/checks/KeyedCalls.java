@@ -43,7 +43,7 @@ final class KeyedCalls {
      *         value)
      */
     static URI resolve(String base, String defaultBase, String path) {
-        String root = OpenAiCheck.trimSlash(base == null || base.isBlank() ? defaultBase : base.strip());
+        String root = BaseUrls.trimSlash(base == null || base.isBlank() ? defaultBase : base.strip());
         int version = path.indexOf('/', 1);
         if (version > 0 && root.endsWith(path.substring(0, version))) {
             root = root.substring(0, root.length() - version);
