@@ -49,8 +49,12 @@ final class SettingRules {
     /** Anything that starts like an API key SID or an Account SID, however it goes on. */
     private static final Pattern LOOKS_API_KEY_SID = Pattern.compile("(?i)SK[0-9a-f]{8,}");
     private static final Pattern LOOKS_ACCOUNT_SID = Pattern.compile("(?i)AC[0-9a-f]{8,}");
+    private static final Pattern API_KEY_SID_EXACTLY = Pattern.compile("(?i)SK[0-9a-f]{32}");
+    private static final Pattern ACCOUNT_SID_EXACTLY = Pattern.compile("(?i)AC[0-9a-f]{32}");
+    /** Where an Account SID goes. */
+    private static final String ACCOUNT_SID_THERE = "is an Account SID (AC…), not %s: put it in \"Account SID\"";
     /** Where an API key SID goes, for the messages that move it there. */
-    private static final String API_KEY_SID_THERE = "is an API Key SID (SK…), not " + "%s" + ": put it in \"API key SID\""
+    private static final String API_KEY_SID_THERE = "is an API Key SID (SK…), not %s: put it in \"API key SID\""
             + " and its secret in \"API key secret\"";
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
     private static final Pattern WHATSAPP = Pattern.compile("(whatsapp:)?\\+[1-9][0-9]{1,14}");
@@ -188,6 +192,9 @@ final class SettingRules {
                 String token = given.get(AUTH_TOKEN);
                 if (LOOKS_API_KEY_SID.matcher(token).matches()) {
                     errors.add(AUTH_TOKEN.json(), String.format(API_KEY_SID_THERE, "an auth token"));
+                } else if (ACCOUNT_SID_EXACTLY.matcher(token).matches()) {
+                    // only the whole SID shape: a 32-hex token may well start with "ac"
+                    errors.add(AUTH_TOKEN.json(), String.format(ACCOUNT_SID_THERE, "an auth token"));
                 } else if (!TWILIO_AUTH_TOKEN.matcher(token).matches()) {
                     errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
                 }
@@ -195,10 +202,18 @@ final class SettingRules {
             if (has(API_KEY_SID)) {
                 String sid = given.get(API_KEY_SID);
                 if (LOOKS_ACCOUNT_SID.matcher(sid).matches()) {
-                    errors.add(API_KEY_SID.json(), "is an Account SID (AC…), not an API key SID: put it in"
-                            + " \"Account SID\"");
+                    errors.add(API_KEY_SID.json(), String.format(ACCOUNT_SID_THERE, "an API key SID"));
                 } else if (!TWILIO_API_KEY_SID.matcher(sid).matches()) {
                     errors.add(API_KEY_SID.json(), "must be SK followed by 32 hexadecimal digits");
+                }
+            }
+            if (has(API_SECRET)) {
+                // a SID is 34 characters, an API key secret 32: only a whole SID shape is taken for one
+                String secret = given.get(API_SECRET);
+                if (API_KEY_SID_EXACTLY.matcher(secret).matches()) {
+                    errors.add(API_SECRET.json(), String.format(API_KEY_SID_THERE, "an API key secret"));
+                } else if (ACCOUNT_SID_EXACTLY.matcher(secret).matches()) {
+                    errors.add(API_SECRET.json(), String.format(ACCOUNT_SID_THERE, "an API key secret"));
                 }
             }
             boolean sid = has(API_KEY_SID) || bad.contains(API_KEY_SID);

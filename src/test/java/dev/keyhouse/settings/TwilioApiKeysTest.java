@@ -143,6 +143,12 @@ class TwilioApiKeysTest {
                 sk + "an Account SID (AC…): put it in \"API key SID\" and its secret in \"API key secret\"");
         assertError(version, telephony("apiKeySid", ACCOUNT, "apiSecret", secret("ac")), "apiKeySid",
                 "is an Account SID (AC…), not an API key SID: put it in \"Account SID\"");
+        String ac = "is an Account SID (AC…), not ";
+        assertError(version, telephony("authToken", ACCOUNT), "authToken", ac + "an auth token: put it in \"Account SID\"");
+        assertError(version, telephony("apiKeySid", KEY_SID, "apiSecret", KEY_SID), "apiSecret",
+                sk + "an API key secret: put it in \"API key SID\"");
+        assertError(version, telephony("apiKeySid", KEY_SID, "apiSecret", ACCOUNT.toLowerCase()), "apiSecret",
+                ac + "an API key secret: put it in \"Account SID\"");
         assertError(version, telephony("apiKeySid", "SK123", "apiSecret", secret("short")), "apiKeySid",
                 "must be SK followed by 32 hexadecimal digits");
         for (String token : List.of("7d1e0c5b9a8f7e6d5c4b3a291807060", "7d1e0c5b9a8f7e6d5c4b3a29180706051",
@@ -150,7 +156,9 @@ class TwilioApiKeysTest {
             assertError(version, telephony("authToken", token), "authToken",
                     "must be 32 hexadecimal characters, as Twilio issues auth tokens");
         }
-        Clients.put("telephony", version, telephony("authToken", AUTH_TOKEN.toUpperCase())).then().statusCode(200);
+        // a 32-hex token starting like an Account SID is a token
+        Clients.put("telephony", version, telephony("authToken", "ac" + AUTH_TOKEN.substring(2).toUpperCase()))
+                .then().statusCode(200);
         version++;
         // a SID without its secret, a secret without its SID
         assertError(version, telephony("apiKeySid", "SK00000000000000000000000000000001"), "apiSecret",
@@ -192,6 +200,23 @@ class TwilioApiKeysTest {
         String edit = page("/admin/settings/telephony").asString();
         assertThat(edit).contains("value=\"" + KEY_SID + "\"").contains(fingerprints.of(apiSecret))
                 .doesNotContain(apiSecret);
+    }
+
+    /** A card shows the auth token, or the API key secret when only that is set. */
+    @Test
+    void theCardShowsTheSecretThatIsSet() {
+        SecretSummary set = SecretSummary.readable("twapisecret-card-0123456789", "0b7d5e11", "3fa9c2e1");
+        Map<String, SecretSummary> keyOnly = Map.of("authToken", SecretSummary.NOT_CONFIGURED, "apiSecret", set);
+        SettingState state = new SettingState(ProviderKind.TELEPHONY, Map.of(), keyOnly, 1, "a", null, null, null);
+        assertThat(state.secretShown()).isEqualTo(SettingField.API_SECRET);
+        assertThat(state.secret()).isEqualTo(set);
+        Map<String, SecretSummary> both = Map.of("authToken", set, "apiSecret", set);
+        assertThat(new SettingState(ProviderKind.TELEPHONY, Map.of(), both, 1, "a", null, null, null).secretShown())
+                .isEqualTo(SettingField.AUTH_TOKEN);
+        Map<String, SecretSummary> none = Map.of("authToken", SecretSummary.NOT_CONFIGURED,
+                "apiSecret", SecretSummary.NOT_CONFIGURED);
+        assertThat(new SettingState(ProviderKind.TELEPHONY, Map.of(), none, 0, null, null, null, null).secretShown())
+                .isEqualTo(SettingField.AUTH_TOKEN);
     }
 
     @Test
