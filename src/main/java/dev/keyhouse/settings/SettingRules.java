@@ -188,34 +188,17 @@ final class SettingRules {
          * field is named for what it is. Messages never quote a value.
          */
         private void twilioCredentials() {
-            if (has(AUTH_TOKEN)) {
-                String token = given.get(AUTH_TOKEN);
-                if (LOOKS_API_KEY_SID.matcher(token).matches()) {
-                    errors.add(AUTH_TOKEN.json(), String.format(API_KEY_SID_THERE, "an auth token"));
-                } else if (ACCOUNT_SID_EXACTLY.matcher(token).matches()) {
-                    // only the whole SID shape: a 32-hex token may well start with "ac"
-                    errors.add(AUTH_TOKEN.json(), String.format(ACCOUNT_SID_THERE, "an auth token"));
-                } else if (!TWILIO_AUTH_TOKEN.matcher(token).matches()) {
-                    errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
-                }
+            // only the whole SID shape in a secret: a 32-hex token may well start with "ac"; an API key secret is
+            // 32 characters, a SID 34
+            if (!misplacedSid(AUTH_TOKEN, LOOKS_API_KEY_SID, ACCOUNT_SID_EXACTLY, "an auth token")
+                    && has(AUTH_TOKEN) && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
             }
-            if (has(API_KEY_SID)) {
-                String sid = given.get(API_KEY_SID);
-                if (LOOKS_ACCOUNT_SID.matcher(sid).matches()) {
-                    errors.add(API_KEY_SID.json(), String.format(ACCOUNT_SID_THERE, "an API key SID"));
-                } else if (!TWILIO_API_KEY_SID.matcher(sid).matches()) {
-                    errors.add(API_KEY_SID.json(), "must be SK followed by 32 hexadecimal digits");
-                }
+            if (!misplacedSid(API_KEY_SID, null, LOOKS_ACCOUNT_SID, "an API key SID")
+                    && has(API_KEY_SID) && !TWILIO_API_KEY_SID.matcher(given.get(API_KEY_SID)).matches()) {
+                errors.add(API_KEY_SID.json(), "must be SK followed by 32 hexadecimal digits");
             }
-            if (has(API_SECRET)) {
-                // a SID is 34 characters, an API key secret 32: only a whole SID shape is taken for one
-                String secret = given.get(API_SECRET);
-                if (API_KEY_SID_EXACTLY.matcher(secret).matches()) {
-                    errors.add(API_SECRET.json(), String.format(API_KEY_SID_THERE, "an API key secret"));
-                } else if (ACCOUNT_SID_EXACTLY.matcher(secret).matches()) {
-                    errors.add(API_SECRET.json(), String.format(ACCOUNT_SID_THERE, "an API key secret"));
-                }
-            }
+            misplacedSid(API_SECRET, API_KEY_SID_EXACTLY, ACCOUNT_SID_EXACTLY, "an API key secret");
             boolean sid = has(API_KEY_SID) || bad.contains(API_KEY_SID);
             boolean secret = has(API_SECRET) || bad.contains(API_SECRET);
             if (!sid && !has(API_SECRET)) {
@@ -231,6 +214,28 @@ final class SettingRules {
             } else if (!sid && !token) {
                 errors.add(AUTH_TOKEN.json(), "is required, or an API key SID with its API key secret instead");
             }
+        }
+
+        /**
+         * Names an API key SID or an Account SID typed into {@code field} (described as {@code what}) and where it
+         * goes; a null pattern skips that check.
+         *
+         * @return whether the field was refused
+         */
+        private boolean misplacedSid(SettingField field, Pattern apiKeySid, Pattern accountSid, String what) {
+            String value = given.get(field);
+            if (value == null) {
+                return false;
+            }
+            if (apiKeySid != null && apiKeySid.matcher(value).matches()) {
+                errors.add(field.json(), String.format(API_KEY_SID_THERE, what));
+                return true;
+            }
+            if (accountSid.matcher(value).matches()) {
+                errors.add(field.json(), String.format(ACCOUNT_SID_THERE, what));
+                return true;
+            }
+            return false;
         }
 
         /**
