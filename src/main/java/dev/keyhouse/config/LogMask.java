@@ -23,7 +23,8 @@ import io.quarkus.logging.LoggingFilter;
  * <li>JWT-shaped text (RFC 7519 compact form: base64url {@code eyJ…} header, payload and signature);</li>
  * <li>Keyhouse API tokens ({@code kh_} and 8 or more base64url characters);</li>
  * <li>the value after {@code Bearer} or {@code Basic} (an {@code Authorization} header);</li>
- * <li>the value of a {@code password}, {@code token}, {@code secret}, {@code apiKey}, {@code authToken} or
+ * <li>the value of a {@code password}, {@code token}, {@code secret}, {@code apiKey}, {@code authToken},
+ * {@code apiSecret} or
  * {@code access_token} field, in JSON ({@code "password":"…"}) or form/query ({@code password=…}) text;</li>
  * <li>request-body text that parsers quote in their messages: Jackson's {@code Unrecognized token '…'},
  * {@code Unexpected character ('…' …)}, {@code from String "…"} and {@code [Source: …; line: …]} snippets, and the
@@ -50,7 +51,7 @@ public final class LogMask implements Filter {
     private static final Pattern API_TOKEN = Pattern.compile("kh_[A-Za-z0-9_-]{8,}");
     private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[A-Za-z0-9._~+/=-]{6,}");
     private static final Pattern FIELD = Pattern.compile(
-            "(?i)(\"?\\b(?:password|token|secret|api_?key|auth_?token|access_token)\"?\\s*[:=]\\s*\"?)([^\"&\\s,;}]+)");
+            "(?i)(\"?\\b(?:password|token|secret|api_?key|auth_?token|api_?secret|access_token)\"?\\s*[:=]\\s*\"?)([^\"&\\s,;}]+)");
 
     /** Jackson's quotes of body text: {@code token 'x'}, {@code character ('x'}, {@code String "x"}. */
     private static final Pattern PARSER_QUOTE = Pattern.compile(

@@ -126,7 +126,8 @@ public class ProviderEnvironment {
                 "LLM_PROVIDER", "LLM_MODEL", "LLM_BASE_URL", "LLM_ORGANIZATION", "LLM_API_VERSION", "LLM_API_KEY",
                 "STT_PROVIDER", "STT_MODEL", "STT_LANGUAGE", "STT_BASE_URL", "STT_API_KEY",
                 "TTS_PROVIDER", "TTS_VOICE", "TTS_MODEL", "TTS_BASE_URL", "TTS_API_KEY",
-                "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_FROM"));
+                "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_FROM_NUMBER",
+                "TWILIO_WHATSAPP_FROM"));
         for (ProviderKind kind : ProviderKind.values()) {
             if (kind != ProviderKind.TELEPHONY) {
                 kind.providers().stream().filter(p -> !ProviderKind.CUSTOM.equals(p))
@@ -149,7 +150,8 @@ public class ProviderEnvironment {
             SettingValues values = row.values();
             Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
             String provider = problems.containsKey(SettingField.PROVIDER) ? null : values.provider;
-            String secret = secret(kind, provider, values, problems);
+            Map<SettingField, String> secrets = secrets(kind, provider, values, problems);
+            String secret = secrets.get(kind.secretField());
             KindFields served = new KindFields(env, values, problems);
             switch (kind) {
                 case LLM -> {
@@ -182,6 +184,8 @@ public class ProviderEnvironment {
                 case TELEPHONY -> {
                     served.put("TWILIO_ACCOUNT_SID", SettingField.ACCOUNT_SID);
                     put(env, "TWILIO_AUTH_TOKEN", secret);
+                    served.put("TWILIO_API_KEY", SettingField.API_KEY_SID);
+                    put(env, "TWILIO_API_SECRET", secrets.get(SettingField.API_SECRET));
                     served.put("TWILIO_FROM_NUMBER", SettingField.FROM_NUMBER);
                     served.put("TWILIO_WHATSAPP_FROM", SettingField.WHATSAPP_FROM);
                 }
@@ -208,38 +212,56 @@ public class ProviderEnvironment {
     }
 
     /**
-     * The kind's secret in plaintext; null when unset or unservable. A secret that cannot be opened, or that is
-     * required and unset, or that an environment cannot carry, is recorded in {@code problems} (with the key it
-     * was written under, never the ciphertext or the value).
+     * Every secret of the kind in plaintext, by field; a field is absent when unset or unservable. A secret that
+     * cannot be opened, or that is required and unset, or that an environment cannot carry, is recorded in
+     * {@code problems} (with the key it was written under, never the ciphertext or the value): any one of them
+     * makes the environment incomplete, so nothing is served on a partial set of credentials.
      */
-    private String secret(ProviderKind kind, String provider, SettingValues values,
+    private Map<SettingField, String> secrets(ProviderKind kind, String provider, SettingValues values,
             Map<SettingField, String> problems) {
-        SettingField field = kind.secretField();
-        Opened opened = settings.open(values.secretRef(field));
-        if (opened == null) {
-            if (SettingRules.secretRequired(kind, provider)) {
-                problems.put(field, "is not set");
+        Map<SettingField, String> secrets = new EnumMap<>(SettingField.class);
+        for (SettingField field : kind.secretFields()) {
+            Opened opened = settings.open(values.secretRef(field));
+            if (opened == null) {
+                if (required(kind, field, provider, values)) {
+                    problems.put(field, "is not set");
+                }
+            } else if (opened instanceof Opened.Unreadable unreadable) {
+                problems.put(field, "needs re-entry: " + unreadable.message());
+            } else {
+                String value = ((Opened.Plaintext) opened).value();
+                if (value.isEmpty()) {
+                    problems.put(field, "is empty: re-enter it");
+                } else if (value.chars().anyMatch(Character::isISOControl)) {
+                    problems.put(field, "contains a control character, which an environment cannot carry: re-enter it");
+                } else {
+                    secrets.put(field, value);
+                }
             }
-            return null;
         }
-        if (opened instanceof Opened.Unreadable unreadable) {
-            problems.put(field, "needs re-entry: " + unreadable.message());
-            return null;
+        return secrets;
+    }
+
+    /**
+     * Whether an unset secret leaves the kind unservable: the primary one as {@link SettingRules#secretRequired}
+     * says, except that telephony with an API key (SID and secret) needs no auth token; an API key SID needs its
+     * secret.
+     */
+    private static boolean required(ProviderKind kind, SettingField field, String provider, SettingValues values) {
+        if (field == SettingField.API_SECRET) {
+            return values.apiKeySid != null;
         }
-        String value = ((Opened.Plaintext) opened).value();
-        if (value.isEmpty()) {
-            problems.put(field, "is empty: re-enter it");
-            return null;
+        if (kind == ProviderKind.TELEPHONY && values.apiKeySid != null && values.apiSecretId != null) {
+            return false;
         }
-        if (value.chars().anyMatch(Character::isISOControl)) {
-            problems.put(field, "contains a control character, which an environment cannot carry: re-enter it");
-            return null;
-        }
-        return value;
+        return SettingRules.secretRequired(kind, provider);
     }
 
     /** The names a field is served under; a secret also under its provider's own name when there is one. */
     private static List<String> variables(ProviderKind kind, SettingField field, String provider) {
+        if (field == SettingField.API_KEY_SID) {
+            return List.of("TWILIO_API_KEY");
+        }
         String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
         String name = prefix + field.column().toUpperCase(Locale.ROOT);
         if (field.secret() && provider != null && kind != ProviderKind.TELEPHONY

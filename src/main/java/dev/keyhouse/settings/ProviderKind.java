@@ -2,6 +2,8 @@ package dev.keyhouse.settings;
 
 import static dev.keyhouse.settings.SettingField.ACCOUNT_SID;
 import static dev.keyhouse.settings.SettingField.API_KEY;
+import static dev.keyhouse.settings.SettingField.API_KEY_SID;
+import static dev.keyhouse.settings.SettingField.API_SECRET;
 import static dev.keyhouse.settings.SettingField.API_VERSION;
 import static dev.keyhouse.settings.SettingField.AUTH_TOKEN;
 import static dev.keyhouse.settings.SettingField.BASE_URL;
@@ -26,7 +28,7 @@ public enum ProviderKind {
     TTS("tts", "Text to speech", List.of("elevenlabs", "sarvam", "custom"),
             List.of(PROVIDER, VOICE, MODEL, BASE_URL, API_KEY)),
     TELEPHONY("telephony", "Telephony (Twilio)", List.of("twilio"),
-            List.of(PROVIDER, ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, WHATSAPP_FROM));
+            List.of(PROVIDER, ACCOUNT_SID, AUTH_TOKEN, API_KEY_SID, API_SECRET, FROM_NUMBER, WHATSAPP_FROM));
 
     /** The provider that means "any OpenAI-compatible (or otherwise self-described) endpoint". */
     public static final String CUSTOM = "custom";
@@ -60,9 +62,17 @@ public enum ProviderKind {
         return fields;
     }
 
-    /** The kind's one secret field: {@code apiKey}, or {@code authToken} for telephony. */
+    /**
+     * The kind's primary secret field: {@code apiKey}, or {@code authToken} for telephony. Telephony has a second
+     * one ({@code apiSecret}); code that handles secrets goes through {@link #secretFields()}.
+     */
     public SettingField secretField() {
         return this == TELEPHONY ? AUTH_TOKEN : API_KEY;
+    }
+
+    /** Every secret field of the kind, in display order: {@code apiKey}, or {@code authToken} and {@code apiSecret}. */
+    public List<SettingField> secretFields() {
+        return fields.stream().filter(SettingField::secret).toList();
     }
 
     public Optional<SettingField> field(String json) {

@@ -78,23 +78,30 @@ public class ProviderSettings {
         checkVersion(kind, row, expectedVersion);
         SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
         SettingValues next = checked.values();
-        SettingField secret = kind.secretField();
-        String newPlaintext = checked.secrets().get(secret);
-        SecretSummary before = summary(row.values().secretRef(secret));
-        String newFingerprint = before.fingerprint();
-        if (newPlaintext != null) {
+        Map<SettingField, SecretSummary> before = summaries(kind, row.values());
+        Map<SettingField, String> newFingerprints = new LinkedHashMap<>();
+        boolean secretChanged = false;
+        for (SettingField secret : kind.secretFields()) {
+            String newPlaintext = checked.secrets().get(secret);
+            SecretSummary had = before.get(secret);
+            if (newPlaintext == null) {
+                newFingerprints.put(secret, next.secretRef(secret) == null ? null : had.fingerprint());
+                // a secret dropped with what it belonged to (telephony's API key) is a change runtimes must see
+                secretChanged |= had.configured() && next.secretRef(secret) == null;
+                continue;
+            }
             // always a new row: the rows older versions point at stay intact for rollback
             SealedValue sealed = sealedValues.seal(kind.purpose(secret), newPlaintext);
             next.setSecretRef(secret, sealed.id);
-            newFingerprint = fingerprints.of(newPlaintext);
+            String fingerprint = fingerprints.of(newPlaintext);
+            newFingerprints.put(secret, fingerprint);
+            secretChanged |= had.needsReentry() || !had.configured() || !Objects.equals(had.fingerprint(), fingerprint);
         }
         List<String> changed = changedFields(kind, row.values(), next);
-        boolean secretChanged = newPlaintext != null && (before.needsReentry() || !before.configured()
-                || !Objects.equals(before.fingerprint(), newFingerprint));
         long version = apply(row, next, actor, "save");
         audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
                 .detail(changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed))
-                .fingerprints(before.fingerprint(), newFingerprint));
+                .fingerprints(auditFingerprints(kind, fingerprintsOf(before)), auditFingerprints(kind, newFingerprints)));
         Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);
         return state(row).withRestartRun(run);
@@ -116,19 +123,20 @@ public class ProviderSettings {
         if (previous == null) {
             throw new Conflict(kind.id() + " settings have no previous version to roll back to");
         }
-        SettingField secret = kind.secretField();
-        SecretSummary before = summary(row.values().secretRef(secret));
+        Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
-        SecretSummary after = summary(next.secretRef(secret));
+        Map<SettingField, SecretSummary> after = summaries(kind, next);
         List<String> changed = changedFields(kind, row.values(), next);
-        boolean secretChanged = !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
-                && (before.needsReentry() || after.needsReentry()
-                        || !Objects.equals(before.fingerprint(), after.fingerprint()));
+        boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->
+                !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
+                        && (before.get(secret).needsReentry() || after.get(secret).needsReentry()
+                                || !Objects.equals(before.get(secret).fingerprint(), after.get(secret).fingerprint())));
         long version = apply(row, next, actor, "rollback");
         audit.record(Audit.Entry.of(actor, "setting.rollback", kind.id(), kind.id() + " version " + version)
                 .detail("restores version " + target
                         + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
-                .fingerprints(before.fingerprint(), after.fingerprint()));
+                .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
+                        auditFingerprints(kind, fingerprintsOf(after))));
         Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings rolled back to version %d as version %d by %s", kind.id(), target, version, actor);
         return state(row).withRestartRun(run);
@@ -249,6 +257,38 @@ public class ProviderSettings {
         Long previous = row.version > 1 ? row.version - 1 : null;
         return new SettingState(kind, Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets),
                 row.version, row.updatedBy, row.updatedAt, previous, null);
+    }
+
+    /** The summary of each secret field of the kind in {@code values}, in display order. */
+    private Map<SettingField, SecretSummary> summaries(ProviderKind kind, SettingValues values) {
+        Map<SettingField, SecretSummary> summaries = new LinkedHashMap<>();
+        kind.secretFields().forEach(field -> summaries.put(field, summary(values.secretRef(field))));
+        return summaries;
+    }
+
+    private static Map<SettingField, String> fingerprintsOf(Map<SettingField, SecretSummary> summaries) {
+        Map<SettingField, String> fingerprints = new LinkedHashMap<>();
+        summaries.forEach((field, summary) -> fingerprints.put(field, summary.fingerprint()));
+        return fingerprints;
+    }
+
+    /**
+     * How an audit entry's fingerprint column shows a version's secrets: a kind with one secret field shows its
+     * fingerprint alone ({@code 3fa9c2e1}); a kind with several shows each set one by name, in field order
+     * ({@code authToken:3fa9c2e1 apiSecret:0b7d5e11}, at most 64 characters); null when none is set.
+     */
+    static String auditFingerprints(ProviderKind kind, Map<SettingField, String> fingerprints) {
+        if (kind.secretFields().size() == 1) {
+            return fingerprints.get(kind.secretFields().get(0));
+        }
+        List<String> named = new ArrayList<>();
+        for (SettingField field : kind.secretFields()) {
+            String fingerprint = fingerprints.get(field);
+            if (fingerprint != null) {
+                named.add(field.json() + ":" + fingerprint);
+            }
+        }
+        return named.isEmpty() ? null : String.join(" ", named);
     }
 
     private SecretSummary summary(UUID ref) {

@@ -17,8 +17,12 @@ public enum SettingField {
     ACCOUNT_SID("accountSid", "Account SID", FieldType.IDENTIFIER, 34),
     FROM_NUMBER("fromNumber", "Sender number", FieldType.PHONE, 16),
     WHATSAPP_FROM("whatsappFrom", "WhatsApp sender", FieldType.PHONE, 25),
+    /** A Twilio API key's SID ({@code SK} + 32 hex), the user name its {@link #API_SECRET} goes with. */
+    API_KEY_SID("apiKeySid", "API key SID", FieldType.IDENTIFIER, 34),
     API_KEY("apiKey", "API key", FieldType.SECRET, 4096),
-    AUTH_TOKEN("authToken", "Auth token", FieldType.SECRET, 4096);
+    AUTH_TOKEN("authToken", "Auth token", FieldType.SECRET, 4096),
+    /** The secret of a Twilio API key ({@link #API_KEY_SID}). */
+    API_SECRET("apiSecret", "API key secret", FieldType.SECRET, 4096);
 
     private final String json;
     private final String label;

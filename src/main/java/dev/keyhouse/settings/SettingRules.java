@@ -1,6 +1,9 @@
 package dev.keyhouse.settings;
 
 import static dev.keyhouse.settings.SettingField.ACCOUNT_SID;
+import static dev.keyhouse.settings.SettingField.API_KEY_SID;
+import static dev.keyhouse.settings.SettingField.API_SECRET;
+import static dev.keyhouse.settings.SettingField.AUTH_TOKEN;
 import static dev.keyhouse.settings.SettingField.BASE_URL;
 import static dev.keyhouse.settings.SettingField.FROM_NUMBER;
 import static dev.keyhouse.settings.SettingField.LANGUAGE;
@@ -39,6 +42,20 @@ final class SettingRules {
 
     private static final Pattern LANGUAGE_CODE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|multi");
     private static final Pattern TWILIO_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
+    /** A Twilio API key's SID; Twilio's SIDs are two letters and 32 hex digits. */
+    private static final Pattern TWILIO_API_KEY_SID = Pattern.compile("SK[0-9a-fA-F]{32}");
+    /** An auth token: 32 hex digits, as Twilio issues them. */
+    private static final Pattern TWILIO_AUTH_TOKEN = Pattern.compile("[0-9a-fA-F]{32}");
+    /** Anything that starts like an API key SID or an Account SID, however it goes on. */
+    private static final Pattern LOOKS_API_KEY_SID = Pattern.compile("(?i)SK[0-9a-f]{8,}");
+    private static final Pattern LOOKS_ACCOUNT_SID = Pattern.compile("(?i)AC[0-9a-f]{8,}");
+    private static final Pattern API_KEY_SID_EXACTLY = Pattern.compile("(?i)SK[0-9a-f]{32}");
+    private static final Pattern ACCOUNT_SID_EXACTLY = Pattern.compile("(?i)AC[0-9a-f]{32}");
+    /** Where an Account SID goes. */
+    private static final String ACCOUNT_SID_THERE = "is an Account SID (AC…), not %s: put it in \"Account SID\"";
+    /** Where an API key SID goes, for the messages that move it there. */
+    private static final String API_KEY_SID_THERE = "is an API Key SID (SK…), not %s: put it in \"API key SID\""
+            + " and its secret in \"API key secret\"";
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
     private static final Pattern WHATSAPP = Pattern.compile("(whatsapp:)?\\+[1-9][0-9]{1,14}");
 
@@ -73,7 +90,11 @@ final class SettingRules {
                 continue;
             }
             FieldRules.Cleaned cleaned = FieldRules.clean(field.type(), entry.getValue());
-            if (!cleaned.ok()) {
+            if (field.secret() && entry.getValue() != null && DisplayedSecret.isDisplayed(entry.getValue().strip())) {
+                // before the cleaning rules: they would refuse "…6789" for its non-ASCII character, which misleads
+                errors.add(field.json(), DisplayedSecret.MESSAGE);
+                bad.add(field);
+            } else if (!cleaned.ok()) {
                 errors.add(field.json(), cleaned.problem());
                 bad.add(field);
             } else if (cleaned.value() != null && cleaned.value().length() > field.maxLength()) {
@@ -147,8 +168,12 @@ final class SettingRules {
                 }
                 case TELEPHONY -> {
                     required(ACCOUNT_SID);
-                    pattern(ACCOUNT_SID, TWILIO_SID, "must be AC followed by 32 hexadecimal digits");
-                    secretRequired(true);
+                    if (has(ACCOUNT_SID) && LOOKS_API_KEY_SID.matcher(given.get(ACCOUNT_SID)).matches()) {
+                        errors.add(ACCOUNT_SID.json(), String.format(API_KEY_SID_THERE, "an Account SID (AC…)"));
+                    } else {
+                        pattern(ACCOUNT_SID, TWILIO_SID, "must be AC followed by 32 hexadecimal digits");
+                    }
+                    twilioCredentials();
                     required(FROM_NUMBER);
                     pattern(FROM_NUMBER, E164, "must be an E.164 number such as +14155550100");
                     pattern(WHATSAPP_FROM, WHATSAPP, "must be an E.164 number or whatsapp:+ and one, such as"
@@ -159,14 +184,67 @@ final class SettingRules {
         }
 
         /**
+         * Either the auth token, or an API key SID with its secret (both, or neither); a value typed into the wrong
+         * field is named for what it is. Messages never quote a value.
+         */
+        private void twilioCredentials() {
+            // only the whole SID shape in a secret: a 32-hex token may well start with "ac"; an API key secret is
+            // 32 characters, a SID 34
+            if (!misplacedSid(AUTH_TOKEN, LOOKS_API_KEY_SID, ACCOUNT_SID_EXACTLY, "an auth token")
+                    && has(AUTH_TOKEN) && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
+            }
+            if (!misplacedSid(API_KEY_SID, null, LOOKS_ACCOUNT_SID, "an API key SID")
+                    && has(API_KEY_SID) && !TWILIO_API_KEY_SID.matcher(given.get(API_KEY_SID)).matches()) {
+                errors.add(API_KEY_SID.json(), "must be SK followed by 32 hexadecimal digits");
+            }
+            misplacedSid(API_SECRET, API_KEY_SID_EXACTLY, ACCOUNT_SID_EXACTLY, "an API key secret");
+            boolean sid = has(API_KEY_SID) || bad.contains(API_KEY_SID);
+            boolean secret = has(API_SECRET) || bad.contains(API_SECRET);
+            if (!sid && !has(API_SECRET)) {
+                // the key is gone: its stored secret must not stay behind, to be served without its SID
+                next.setSecretRef(API_SECRET, null);
+            }
+            boolean token = has(AUTH_TOKEN) || bad.contains(AUTH_TOKEN) || stored.secretRef(AUTH_TOKEN) != null;
+            if (sid && !secret && stored.secretRef(API_SECRET) == null) {
+                errors.add(API_SECRET.json(), "is required with an API key SID");
+            } else if (!sid && has(API_SECRET)) {
+                errors.add(API_KEY_SID.json(), "is required with an API key secret: SK followed by 32 hexadecimal"
+                        + " digits");
+            } else if (!sid && !token) {
+                errors.add(AUTH_TOKEN.json(), "is required, or an API key SID with its API key secret instead");
+            }
+        }
+
+        /**
+         * Names an API key SID or an Account SID typed into {@code field} (described as {@code what}) and where it
+         * goes; a null pattern skips that check.
+         *
+         * @return whether the field was refused
+         */
+        private boolean misplacedSid(SettingField field, Pattern apiKeySid, Pattern accountSid, String what) {
+            String value = given.get(field);
+            if (value == null) {
+                return false;
+            }
+            if (apiKeySid != null && apiKeySid.matcher(value).matches()) {
+                errors.add(field.json(), String.format(API_KEY_SID_THERE, what));
+                return true;
+            }
+            if (accountSid.matcher(value).matches()) {
+                errors.add(field.json(), String.format(ACCOUNT_SID_THERE, what));
+                return true;
+            }
+            return false;
+        }
+
+        /**
          * A stored secret is never carried to a new destination: when the provider or the base URL's origin (scheme,
          * host, port) changes, the secret must be entered again in the same save, or runtimes (and Keyhouse's own
          * provider calls) would hand the old key to a host its owner never chose.
          */
         private void secretFollowsItsDestination() {
-            SettingField secret = kind.secretField();
-            if (stored.secretRef(secret) == null || secrets.containsKey(secret) || bad.contains(secret)
-                    || next.provider == null) {
+            if (next.provider == null) {
                 return;
             }
             List<String> moved = new java.util.ArrayList<>();
@@ -178,9 +256,20 @@ final class SettingRules {
                     origin(effectiveBaseUrl(next, next.provider)))) {
                 moved.add("base URL host");
             }
-            if (!moved.isEmpty()) {
-                errors.add(secret.json(), "enter the " + secret.label() + " again: the " + String.join(" and ", moved)
-                        + " changed, and a stored secret is never sent to a new destination");
+            for (SettingField secret : kind.secretFields()) {
+                if (next.secretRef(secret) == null || secrets.containsKey(secret) || bad.contains(secret)) {
+                    continue;
+                }
+                List<String> changed = new java.util.ArrayList<>(moved);
+                if (secret == API_SECRET && !Objects.equals(stored.get(API_KEY_SID), next.get(API_KEY_SID))) {
+                    // an API key's secret belongs to its SID: a new SID with the old secret is another key
+                    changed.add("API key SID");
+                }
+                if (!changed.isEmpty()) {
+                    errors.add(secret.json(), "enter the " + secret.label() + " again: the "
+                            + String.join(" and ", changed)
+                            + " changed, and a stored secret is never sent to a new destination");
+                }
             }
         }
 
@@ -251,7 +340,10 @@ final class SettingRules {
             }
         }
 
-        /** A secret must be given unless one is stored (an unreadable one counts: it is replaced by re-entry). */
+        /**
+         * The primary secret must be given unless one is stored (an unreadable one counts: it is replaced by
+         * re-entry). Telephony's alternatives are checked by {@link #twilioCredentials}.
+         */
         private void secretRequired(boolean needed) {
             SettingField secret = kind.secretField();
             if (needed && !has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
@@ -293,7 +385,12 @@ final class SettingRules {
             case LLM -> requiredStored(problems, values, MODEL, custom ? BASE_URL : null);
             case STT -> requiredStored(problems, values, MODEL, custom ? BASE_URL : null);
             case TTS -> requiredStored(problems, values, VOICE, custom ? BASE_URL : null);
-            case TELEPHONY -> requiredStored(problems, values, ACCOUNT_SID, FROM_NUMBER);
+            case TELEPHONY -> {
+                requiredStored(problems, values, ACCOUNT_SID, FROM_NUMBER);
+                if (values.apiSecretId != null && values.apiKeySid == null) {
+                    problems.putIfAbsent(API_KEY_SID, "is not set, and the API key secret needs it");
+                }
+            }
         }
         return problems;
     }

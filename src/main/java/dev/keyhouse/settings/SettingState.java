@@ -27,8 +27,21 @@ public record SettingState(ProviderKind kind, Map<String, String> values, Map<St
         return values.get(field.json());
     }
 
-    /** The summary of the kind's one secret field. */
+    /** The summary of the secret a card shows: {@link #secretShown()}. */
     public SecretSummary secret() {
-        return secrets.get(kind.secretField().json());
+        return secrets.get(secretShown().json());
+    }
+
+    /**
+     * The secret field a one-line summary shows: the kind's primary one ({@link ProviderKind#secretField()}) unless
+     * only another is configured (telephony set up with an API key and no auth token shows the API key secret).
+     */
+    public SettingField secretShown() {
+        SettingField primary = kind.secretField();
+        if (secrets.get(primary.json()).configured()) {
+            return primary;
+        }
+        return kind.secretFields().stream().filter(f -> secrets.get(f.json()).configured()).findFirst()
+                .orElse(primary);
     }
 }

@@ -27,10 +27,14 @@ public class SettingValues {
     public String fromNumber;
     @Column(name = "whatsapp_from")
     public String whatsappFrom;
+    @Column(name = "api_key_sid")
+    public String apiKeySid;
     @Column(name = "api_key_id")
     public UUID apiKeyId;
     @Column(name = "auth_token_id")
     public UUID authTokenId;
+    @Column(name = "api_secret_id")
+    public UUID apiSecretId;
 
     /** A non-secret field's value; null when unset. */
     public String get(SettingField field) {
@@ -45,7 +49,8 @@ public class SettingValues {
             case ACCOUNT_SID -> accountSid;
             case FROM_NUMBER -> fromNumber;
             case WHATSAPP_FROM -> whatsappFrom;
-            case API_KEY, AUTH_TOKEN -> throw new IllegalArgumentException(field + " is a secret: use secretRef");
+            case API_KEY_SID -> apiKeySid;
+            case API_KEY, AUTH_TOKEN, API_SECRET -> throw new IllegalArgumentException(field + " is a secret: use secretRef");
         };
     }
 
@@ -61,7 +66,8 @@ public class SettingValues {
             case ACCOUNT_SID -> accountSid = value;
             case FROM_NUMBER -> fromNumber = value;
             case WHATSAPP_FROM -> whatsappFrom = value;
-            case API_KEY, AUTH_TOKEN -> throw new IllegalArgumentException(field + " is a secret: use setSecretRef");
+            case API_KEY_SID -> apiKeySid = value;
+            case API_KEY, AUTH_TOKEN, API_SECRET -> throw new IllegalArgumentException(field + " is a secret: use setSecretRef");
         }
     }
 
@@ -70,6 +76,7 @@ public class SettingValues {
         return switch (field) {
             case API_KEY -> apiKeyId;
             case AUTH_TOKEN -> authTokenId;
+            case API_SECRET -> apiSecretId;
             default -> throw new IllegalArgumentException(field + " is not a secret");
         };
     }
@@ -78,6 +85,7 @@ public class SettingValues {
         switch (field) {
             case API_KEY -> apiKeyId = id;
             case AUTH_TOKEN -> authTokenId = id;
+            case API_SECRET -> apiSecretId = id;
             default -> throw new IllegalArgumentException(field + " is not a secret");
         }
     }

@@ -65,6 +65,8 @@ public class SettingsPage {
         @FormParam("whatsappFrom") public String whatsappFrom;
         @FormParam("apiKey") public String apiKey;
         @FormParam("authToken") public String authToken;
+        @FormParam("apiKeySid") public String apiKeySid;
+        @FormParam("apiSecret") public String apiSecret;
         @FormParam("version") public String version;
 
         /** The kind's fields by JSON name. */
@@ -90,6 +92,8 @@ public class SettingsPage {
                 case WHATSAPP_FROM -> whatsappFrom;
                 case API_KEY -> apiKey;
                 case AUTH_TOKEN -> authToken;
+                case API_KEY_SID -> apiKeySid;
+                case API_SECRET -> apiSecret;
             };
         }
 
@@ -234,7 +238,7 @@ public class SettingsPage {
         };
         return new Card(state.kind().id(), state.kind().title(), state.configured(),
                 state.value(SettingField.PROVIDER), detail.label(), state.value(detail),
-                state.kind().secretField().label(), state.secret(), state.version(), state.updatedBy(),
+                state.secretShown().label(), state.secret(), state.version(), state.updatedBy(),
                 state.updatedAt() == null ? null : state.updatedAt().toString(), check);
     }
 
@@ -246,6 +250,10 @@ public class SettingsPage {
             case ORGANIZATION, API_VERSION -> "Optional.";
             case MODEL -> kind == ProviderKind.TTS ? "Optional." : null;
             case ACCOUNT_SID -> "AC followed by 32 hexadecimal digits.";
+            case AUTH_TOKEN -> "32 hexadecimal characters. Or leave it empty and use an API key below (Twilio's"
+                    + " recommendation for production).";
+            case API_KEY_SID -> "Optional: SK followed by 32 hexadecimal digits, with its secret below.";
+            case API_SECRET -> "The secret shown once when the API key was created.";
             case FROM_NUMBER -> "E.164, such as +14155550100.";
             case WHATSAPP_FROM -> "Optional: E.164 or whatsapp:+14155550100.";
             default -> null;

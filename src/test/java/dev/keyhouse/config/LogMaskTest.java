@@ -39,6 +39,9 @@ class LogMaskTest {
         assertThat(mask.mask("{\"access_token\": \"abc.def\", \"token_type\":\"Bearer\"}"))
                 .contains("\"access_token\": \"[masked]\"").contains("\"token_type\":\"Bearer\"");
         assertThat(mask.mask("apiKey=sk-123456")).isEqualTo("apiKey=[masked]");
+        assertThat(mask.mask("{\"apiKeySid\":\"SK01\",\"apiSecret\":\"tw-secret-9\"}"))
+                .isEqualTo("{\"apiKeySid\":\"SK01\",\"apiSecret\":\"[masked]\"}");
+        assertThat(mask.mask("apiSecret=tw-secret-9&api_secret=x1")).isEqualTo("apiSecret=[masked]&api_secret=[masked]");
         assertThat(mask.mask("tokenCookieName = keyhouse_session")).isEqualTo("tokenCookieName = keyhouse_session");
     }
 

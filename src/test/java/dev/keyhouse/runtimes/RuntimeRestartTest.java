@@ -209,6 +209,30 @@ class RuntimeRestartTest {
         }
     }
 
+    /** Both telephony secrets, the auth token and the API key's secret, are masked in a failed restart's output. */
+    @Test
+    void everySecretOfAKindWithSeveralIsMaskedInTheResult() throws Exception {
+        String tag = unique();
+        Path file = dir.resolve("telephony.env");
+        api.command("twilio-" + tag, List.of("telephony"), "grep '^TWILIO_' '" + file + "'; exit 3", file.toString());
+        String token = "5e4d3c2b1a0f9e8d7c6b5a4938271605";
+        String apiSecret = "twilio-api-secret-" + tag + "-0c9d";
+        String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/telephony").then().statusCode(200)
+                .extract().header("ETag");
+        long runId = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                .header("If-Match", etag).body(Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "fromNumber", "+14155550100", "authToken", token,
+                        "apiKeySid", "SK0123456789abcdef0123456789abcdef", "apiSecret", apiSecret))
+                .put("/api/v1/settings/telephony").then().statusCode(200).extract().jsonPath().getLong("restartRun");
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        String error = (String) result(run, "twilio-" + tag, "error");
+        assertThat(error).as("the command printed the lines, each secret masked")
+                .contains("TWILIO_AUTH_TOKEN=" + SecretMask.MASK).contains("TWILIO_API_SECRET=" + SecretMask.MASK)
+                .contains("TWILIO_API_KEY=").doesNotContain(token).doesNotContain(apiSecret);
+    }
+
     @Test
     void runtimesThatFetchTheirConfigAfterTheRestartAreCountedAsConverged() throws Exception {
         String tag = unique();

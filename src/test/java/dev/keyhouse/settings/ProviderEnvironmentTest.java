@@ -45,7 +45,7 @@ class ProviderEnvironmentTest {
         save(ProviderKind.TTS, Map.of("provider", "custom", "voice", "v1", "baseUrl", "http://tts.internal:8000",
                 "apiKey", "tts-env-test-0f1e2d3c4b5a6978"));
         save(ProviderKind.TELEPHONY, Map.of("accountSid", "ACffffffffffffffffffffffffffffffff",
-                "authToken", "tw-env-test-99887766554433", "fromNumber", "+442079460000"));
+                "authToken", "99887766554433221100ffeeddccbbaa", "fromNumber", "+442079460000"));
 
         ProviderEnvironment.RuntimeEnvironment current = environment.current();
 
@@ -61,7 +61,7 @@ class ProviderEnvironmentTest {
                 .containsEntry("TTS_PROVIDER", "custom").containsEntry("TTS_BASE_URL", "http://tts.internal:8000")
                 .containsEntry("TTS_API_KEY", "tts-env-test-0f1e2d3c4b5a6978")
                 .containsEntry("TWILIO_ACCOUNT_SID", "ACffffffffffffffffffffffffffffffff")
-                .containsEntry("TWILIO_AUTH_TOKEN", "tw-env-test-99887766554433")
+                .containsEntry("TWILIO_AUTH_TOKEN", "99887766554433221100ffeeddccbbaa")
                 .containsEntry("TWILIO_FROM_NUMBER", "+442079460000")
                 .doesNotContainKeys("LLM_ORGANIZATION", "CUSTOM_API_KEY", "TWILIO_WHATSAPP_FROM");
         assertThat(current.errors()).isEmpty();

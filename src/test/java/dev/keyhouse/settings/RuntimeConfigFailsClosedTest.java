@@ -57,7 +57,7 @@ class RuntimeConfigFailsClosedTest {
     private static final String LOST_VALUE = "sk-failclosed-sealed-under-lost-key-77ab";
     private static final String TTS_KEY = "el-failclosed-tts-readable-5c0d8e2b91";
     private static final String TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
-    private static final String TWILIO_TOKEN = "tw-failclosed-auth-token-a1b2c3d4e5";
+    private static final String TWILIO_TOKEN = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
     @Inject
     EntityManager em;
@@ -236,6 +236,35 @@ class RuntimeConfigFailsClosedTest {
     }
 
     /**
+     * A kind with several secrets (telephony: the auth token and an API key's secret) is withheld when any one of
+     * them cannot be opened, even with the other readable: a runtime never starts on part of its credentials.
+     */
+    @Test
+    void anyUnreadableSecretOfAKindWithSeveralWithholdsIt() {
+        String apiSecret = "failclosed-api-secret-" + UUID.randomUUID();
+        Map<String, String> input = new LinkedHashMap<>(validInput(ProviderKind.TELEPHONY, "several"));
+        input.put("apiKeySid", "SK0123456789abcdef0123456789abcdef");
+        input.put("apiSecret", apiSecret);
+        save(ProviderKind.TELEPHONY, input);
+        assertThat(runtime().get(URL).then().statusCode(200).extract().jsonPath().getString("env.TWILIO_API_SECRET"))
+                .isEqualTo(apiSecret);
+
+        sealUnderTheLostKey(ProviderKind.TELEPHONY, SettingField.API_SECRET);
+
+        Response json = runtime().get(URL);
+        json.then().statusCode(503).contentType(startsWith("application/problem+json"));
+        JsonPath problem = json.jsonPath();
+        assertThat(problem.getList("errors.field")).containsExactly("telephony.apiSecret");
+        assertThat(problem.getList("errors.message")).containsExactly(
+                "needs re-entry: written under key " + LOST_KEY_ID + ", which is not configured");
+        assertThat(problem.getList("unresolved.variables")).containsExactly(List.of("TWILIO_API_SECRET"));
+        assertThat(json.asString()).doesNotContain(apiSecret, LOST_VALUE, TWILIO_TOKEN);
+        assertThat(environment.current().env()).as("the readable auth token is served only in a partial set")
+                .containsEntry("TWILIO_AUTH_TOKEN", TWILIO_TOKEN).doesNotContainKey("TWILIO_API_SECRET");
+        assertThat(environment.current().complete()).isFalse();
+    }
+
+    /**
      * The restart run counts a runtime as back on the new key only from a fetch that served it: a runtime whose
      * fetch is refused (it cannot start) is not confirmed, and is once a fetch succeeds.
      */
@@ -355,7 +384,11 @@ class RuntimeConfigFailsClosedTest {
      * version); {@code updated_at} moves so the cached environment is rebuilt, as a restarted Keyhouse would.
      */
     private void sealUnderTheLostKey(ProviderKind kind) {
-        SettingField field = kind.secretField();
+        sealUnderTheLostKey(kind, kind.secretField());
+    }
+
+    /** As {@link #sealUnderTheLostKey(ProviderKind)}, for one secret field of a kind with several. */
+    private void sealUnderTheLostKey(ProviderKind kind, SettingField field) {
         String purpose = kind.purpose(field);
         UUID id = UUID.randomUUID();
         Ciphertext sealed = new CredentialCipher(KeyRing.of(LOST_KEY, List.of())).seal(id, purpose, LOST_VALUE);

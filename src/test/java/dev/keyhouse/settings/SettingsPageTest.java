@@ -22,7 +22,7 @@ import jakarta.inject.Inject;
 @QuarkusTest
 class SettingsPageTest {
 
-    private static final String SECRET = "tw-page-flow-token-5a6b7c8d9e0f1a2b";
+    private static final String SECRET = "5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d";
 
     @Inject
     SecretFingerprints fingerprints;

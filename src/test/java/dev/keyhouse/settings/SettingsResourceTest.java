@@ -50,7 +50,7 @@ class SettingsResourceTest {
         bodies.put("tts", Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2",
                 "apiKey", "el-roundtrip-tts-1f2e3d4c5b6a7988"));
         bodies.put("telephony", Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
-                "authToken", "tw-roundtrip-token-44aa55bb66cc77dd", "fromNumber", "+14155550100",
+                "authToken", "44aa55bb66cc77dd8899aabbccddeeff", "fromNumber", "+14155550100",
                 "whatsappFrom", "whatsapp:+14155550101"));
         for (Map.Entry<String, Map<String, String>> entry : bodies.entrySet()) {
             String kind = entry.getKey();
@@ -198,7 +198,7 @@ class SettingsResourceTest {
     void aPastedSecretWithAnInvisibleCharacterIsRefusedByPositionAndTheStoredOneIsKept(String pasted, String field,
             String message) {
         String kind = field.equals("apiKey") ? "llm" : "telephony";
-        String stored = field.equals("apiKey") ? "sk-kept-llm-key-0a1b2c3d4e5f" : "tw-kept-token-6a7b8c9d0e1f";
+        String stored = field.equals("apiKey") ? "sk-kept-llm-key-0a1b2c3d4e5f" : "6a7b8c9d0e1f00112233445566778899";
         Map<String, String> body = new LinkedHashMap<>(kind.equals("llm")
                 ? Map.of("provider", "openai", "model", "gpt-4o-mini")
                 : Map.of("accountSid", "AC0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100"));
@@ -337,7 +337,7 @@ class SettingsResourceTest {
     void phoneNumbersAreStoredInE164() {
         long version = Clients.version("telephony");
         Response saved = Clients.put("telephony", version, Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
-                "authToken", "tw-phone-token-0123456789", "fromNumber", "+1 (415) 555-0100",
+                "authToken", "0123456789abcdef0123456789abcdef", "fromNumber", "+1 (415) 555-0100",
                 "whatsappFrom", "WhatsApp:+1 415 555 0101"));
         saved.then().statusCode(200).body("fromNumber", equalTo("+14155550100"))
                 .body("whatsappFrom", equalTo("whatsapp:+14155550101"));

@@ -145,7 +145,7 @@ class DebugLogLeakTest {
      */
     private static int bodyWithSecretsNotQuotedRight(String adminJwt, SecurityMatrixTest.Csrf csrf,
             Map<String, String> planted) {
-        List<String> fields = List.of("password", "apiKey", "authToken", "token", "email", "role", "enabled",
+        List<String> fields = List.of("password", "apiKey", "authToken", "apiSecret", "token", "email", "role", "enabled",
                 "version", "baseUrl");
         int jsonRoutes = 0;
         for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {

@@ -322,8 +322,7 @@ class LeakTest {
             for (ProviderKind kind : ProviderKind.values()) {
                 Map<String, String> body = new LinkedHashMap<>(routing(kind));
                 for (SettingField field : secretFields(kind)) {
-                    body.put(field.json(), plant(kind.id() + " " + field.json(),
-                            "LEAKCANARY-" + kind.id() + "-" + field.json() + "-9c41e2d07b5a"));
+                    body.put(field.json(), plant(kind.id() + " " + field.json(), canary(kind, field)));
                 }
                 putSetting(kind.id(), version(kind.id()), body).then().statusCode(200);
             }
@@ -688,6 +687,7 @@ class LeakTest {
                 return Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2");
             case TELEPHONY:
                 return Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "apiKeySid", "SK0123456789abcdef0123456789abcdef",
                         "fromNumber", "+14155550100", "whatsappFrom", "whatsapp:+14155550101");
             default:
                 throw new IllegalArgumentException("the leak test has no valid setting of kind " + kind.id()
@@ -695,8 +695,20 @@ class LeakTest {
         }
     }
 
+    /** Every secret field of a kind: all are planted, searched for and expected in the runtime config. */
     static List<SettingField> secretFields(ProviderKind kind) {
-        return kind.fields().stream().filter(SettingField::secret).toList();
+        return kind.secretFields();
+    }
+
+    /**
+     * A distinct planted value for a secret field, in the shape its rules accept: a Twilio auth token is 32 hex
+     * digits, so it cannot spell LEAKCANARY; every other secret does.
+     */
+    static String canary(ProviderKind kind, SettingField field) {
+        if (field == SettingField.AUTH_TOKEN) {
+            return "1eacca4a2e9c41e2d07b5a0f3e2d1c0b";
+        }
+        return "LEAKCANARY-" + kind.id() + "-" + field.json() + "-9c41e2d07b5a";
     }
 
     /** {@code "<planted name> in <where>"} for every planted value the text holds, but those it may carry. */

@@ -1,0 +1,54 @@
+package dev.keyhouse.settings;
+
+import java.util.regex.Pattern;
+
+/**
+ * Recognises what Keyhouse (or a typical admin screen) displays in place of a stored secret, so that it is never
+ * saved as a new one: a value copied back from the page, or typed by someone who thought the field wanted it.
+ *
+ * <p>The displayed forms, from {@link SecretSummary}, {@link dev.keyhouse.sealed.SecretFingerprints#of} and
+ * {@link dev.keyhouse.crypto.KeyRing#hex}:
+ * <ul>
+ * <li>the hint: {@code …} and the last 4 characters ({@code …6789}), also typed with three dots ({@code ...6789});
+ * <li>a run of mask characters ({@code *}, {@code •}, {@code ●}, {@code ·}, {@code ∙}, {@code ⋅}, {@code …}), alone
+ * or followed by up to 4 characters ({@code ********}, {@code ••••6789}, {@code ****…6789});
+ * <li>the fingerprint and the key id: exactly 8 lowercase hexadecimal digits ({@code 3fa9c2e1}), also as the page
+ * labels them ({@code fingerprint 3fa9c2e1}, {@code key 3fa9c2e1}).
+ * </ul>
+ * Only the exact 8-digit form is taken for a fingerprint: no provider issues 8-character keys, while longer keys
+ * made of hex digits are common (Deepgram's 40, Twilio's 32) and stay accepted.
+ */
+public final class DisplayedSecret {
+
+    /** What a refused field is told; it never quotes the value. */
+    public static final String MESSAGE = "this is how Keyhouse displays the stored key, not a key: type the whole new"
+            + " key, or leave the field empty to keep the stored one";
+
+    private static final Pattern HINT = Pattern.compile("(?:…|\\.{2,3})\\S{0,8}");
+    private static final Pattern MASK_RUN = Pattern.compile("(?:[*•●·∙⋅…]|\\.{3})+[^*•●·∙⋅…\\s]{0,4}");
+    private static final Pattern LABELLED_ID = Pattern.compile("(?i)(?:fingerprint|key(?: id)?)?[: ]*[0-9a-f]{8}");
+    private static final Pattern DISPLAYED_ID = Pattern.compile("[0-9a-f]{8}");
+
+    private DisplayedSecret() {
+    }
+
+    /**
+     * @param value a submitted secret, trimmed; null is never displayed
+     * @return whether it is one of the displayed forms above
+     */
+    public static boolean isDisplayed(String value) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        if (HINT.matcher(value).matches() || MASK_RUN.matcher(value).matches()) {
+            return true;
+        }
+        if (DISPLAYED_ID.matcher(value).matches()) {
+            return true;
+        }
+        // "fingerprint 3fa9c2e1" as copied from the page; the label must be there for a longer value
+        return value.length() > 8 && LABELLED_ID.matcher(value).matches()
+                && DISPLAYED_ID.matcher(value.substring(value.length() - 8)).matches()
+                && !value.substring(0, value.length() - 8).matches("[0-9a-fA-F]*");
+    }
+}

@@ -1,0 +1,96 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/** What the page shows of a stored key is never saved as a new key, in any secret field, over REST or the form. */
+@QuarkusTest
+class MaskedSecretTest {
+
+    @Inject
+    SecretFingerprints fingerprints;
+
+    /** Valid non-secret fields and a real key per secret field of each kind. */
+    private static Map<String, String> valid(ProviderKind kind) {
+        Map<String, String> body = new LinkedHashMap<>();
+        switch (kind) {
+            case LLM -> body.putAll(Map.of("provider", "openai", "model", "gpt-4o-mini",
+                    "apiKey", "sk-proj-masked0123456789abcdefABCDEF"));
+            case STT -> body.putAll(Map.of("provider", "deepgram", "model", "nova-3",
+                    "apiKey", "0123456789abcdef0123456789abcdef0123abcd"));
+            case TTS -> body.putAll(Map.of("provider", "elevenlabs", "voice", "Rachel",
+                    "apiKey", "sk_masked0123456789abcdef0123456789abcdef0123"));
+            case TELEPHONY -> body.putAll(Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
+                    "fromNumber", "+14155550100", "authToken", "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                    "apiKeySid", "SK0123456789abcdef0123456789abcdef", "apiSecret", "masked-api-secret-0123456789ab"));
+        }
+        return body;
+    }
+
+    @Test
+    void everyDisplayedFormIsRefusedInEverySecretFieldAndTheStoredKeyIsKept() {
+        for (ProviderKind kind : ProviderKind.values()) {
+            Map<String, String> body = valid(kind);
+            Response saved = Clients.put(kind.id(), Clients.version(kind.id()), body);
+            saved.then().statusCode(200);
+            long version = saved.jsonPath().getLong("version");
+            for (SettingField field : kind.secretFields()) {
+                String stored = body.get(field.json());
+                String fingerprint = saved.jsonPath().getString(field.json() + ".fingerprint");
+                String keyId = saved.jsonPath().getString(field.json() + ".keyId");
+                String hint = saved.jsonPath().getString(field.json() + ".hint");
+                String last4 = stored.substring(stored.length() - 4);
+                assertThat(hint).isEqualTo("…" + last4);
+                for (String shown : List.of(hint, "..." + last4, "********", "********" + last4, "••••" + last4,
+                        "●●●●●●", "····" + last4, fingerprint, keyId, "fingerprint " + fingerprint, " " + hint + " ")) {
+                    Map<String, String> again = new LinkedHashMap<>(body);
+                    again.put(field.json(), shown);
+                    Response refused = Clients.put(kind.id(), version, again);
+                    refused.then().statusCode(400).contentType(startsWith("application/problem+json"));
+                    assertThat(refused.jsonPath().getList("errors", Map.class)).as("%s %s = %s", kind, field, shown)
+                            .containsExactly(Map.of("field", field.json(), "message", DisplayedSecret.MESSAGE));
+                }
+                given().auth().oauth2(Clients.admin()).get("/api/v1/settings/" + kind.id()).then().statusCode(200)
+                        .body(field.json() + ".fingerprint", org.hamcrest.Matchers.equalTo(fingerprints.of(stored)));
+            }
+            assertThat(Clients.version(kind.id())).as("nothing was saved").isEqualTo(version);
+        }
+    }
+
+    @Test
+    void theFormRefusesTheHintWithTheMessageAndKeepsTheStoredKey() {
+        Map<String, String> body = valid(ProviderKind.LLM);
+        Clients.put("llm", Clients.version("llm"), body).then().statusCode(200);
+        String session = Clients.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        for (String shown : List.of("…CDEF", "••••CDEF")) {
+            Response form = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings/llm");
+            String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
+            String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
+            Map<String, String> fields = new LinkedHashMap<>(body);
+            fields.put("apiKey", shown);
+            Response refused = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                    .contentType("application/x-www-form-urlencoded; charset=UTF-8").cookies(form.getCookies())
+                    .formParam("csrf-token", csrf).formParam("version", version).formParams(fields)
+                    .post("/admin/settings/llm");
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).contains("API key: this is how Keyhouse displays the stored key, not a key:"
+                    + " type the whole new key, or leave the field empty to keep the stored one");
+        }
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").then().statusCode(200)
+                .body("apiKey.fingerprint", org.hamcrest.Matchers.equalTo(fingerprints.of(body.get("apiKey"))));
+    }
+}
