@@ -108,7 +108,8 @@ public class ProviderChecks {
     }
 
     private CheckOutcome decide(CheckTarget target) {
-        Instant started = Instant.now();
+        // microseconds, as PostgreSQL keeps them: the outcome reads back exactly as it was recorded
+        Instant started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         Future<CheckOutcome> running;
         try {
             running = pool.submit(() -> run(target, started));
@@ -153,10 +154,16 @@ public class ProviderChecks {
             return outcome(target, started, Verdict.of(CheckResult.UNVERIFIABLE, "no_check"), null,
                     NegativeControl.NOT_RUN, 0);
         }
+        CheckTarget decoy = target.decoy();
+        List<String> secrets = new java.util.ArrayList<>();
+        for (String field : target.secrets()) {
+            secrets.add(target.value(field));
+            secrets.add(decoy.value(field));
+        }
         long begin = System.nanoTime();
         Answered decided = null;
         for (ProviderCall call : calls) {
-            decided = send(check, call);
+            decided = send(check, call, secrets);
             if (decided.verdict().result() != CheckResult.OK) {
                 break;
             }
@@ -165,7 +172,7 @@ public class ProviderChecks {
         if (decided.verdict().result() == CheckResult.UNREACHABLE) {
             return outcome(target, started, decided.verdict(), decided.status(), NegativeControl.NOT_RUN, durationMs);
         }
-        Answered control = send(check, check.calls(target.decoy()).get(0));
+        Answered control = send(check, check.calls(decoy).get(0), secrets);
         CheckResult controlResult = control.verdict().result();
         NegativeControl negative = controlResult == CheckResult.INVALID_KEY ? NegativeControl.REJECTED
                 : NegativeControl.ACCEPTED;
@@ -181,7 +188,8 @@ public class ProviderChecks {
     private record Answered(Verdict verdict, Integer status) {
     }
 
-    private Answered send(ProviderCheck check, ProviderCall call) throws InterruptedException {
+    /** Sends one call; the verdict's code is dropped when it shares a run with any of {@code secrets}. */
+    private Answered send(ProviderCheck check, ProviderCall call, List<String> secrets) throws InterruptedException {
         Egress.Request request = new Egress.Request(call.method(), call.uri(), call.headers(), call.body(),
                 call.body() == null ? null : "application/json", timeout, BODY_LIMIT, "the provider");
         Egress.Answer answer;
@@ -193,7 +201,8 @@ public class ProviderChecks {
         } catch (IOException e) {
             return new Answered(Verdict.of(CheckResult.UNREACHABLE), null);
         }
-        return new Answered(check.classify(call, answer.status(), json(answer.body())), answer.status());
+        Verdict verdict = check.classify(call, answer.status(), json(answer.body())).withoutSecrets(secrets);
+        return new Answered(verdict, answer.status());
     }
 
     /** The answer as JSON, or null when it is not JSON or was cut at {@link #BODY_LIMIT}. */

@@ -26,14 +26,49 @@ public record Verdict(CheckResult result, String code) {
     }
 
     /**
-     * A provider's code as it may be kept: only {@code [A-Za-z0-9_.:-]}, at most {@value #CODE_MAX} characters; anything
-     * else (a sentence, something shaped like a key) is dropped, so an echoed key can never pass as a code.
+     * A provider's code as it may be kept: words joined by {@code _ . : -}, each word letters of one case (or one
+     * capital and then lower case) or at most 8 digits, at most {@value #CODE_MAX} characters in all. Anything else (a
+     * sentence, a word mixing letters and digits, something shaped like a key: {@code sk-ant-api03-…},
+     * {@code sk-<32 hex>}, {@code AIza…}) is dropped, so an echoed key can never pass as a code.
      */
     static String safeCode(String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
             return null;
         }
-        // a code is a word for people: a long run of letters and digits with no separator looks like a key
-        return code.matches(".*[A-Za-z0-9]{33,}.*") ? null : code;
+        for (String word : code.split("[_.:-]", -1)) {
+            if (!WORD.matcher(word).matches()) {
+                return null;
+            }
+        }
+        return code;
     }
+
+    private static final java.util.regex.Pattern WORD =
+            java.util.regex.Pattern.compile("[a-z]{1,32}|[A-Z]{1,32}|[A-Z][a-z]{1,31}|[0-9]{1,8}");
+
+    /**
+     * This verdict without its code when the code shares a run of {@value #SHARED_RUN} characters with any of
+     * {@code secrets} (ignoring case): a provider that quotes the key where its code should be never gets it kept.
+     */
+    public Verdict withoutSecrets(java.util.Collection<String> secrets) {
+        if (code == null) {
+            return this;
+        }
+        String lower = code.toLowerCase(java.util.Locale.ROOT);
+        for (String secret : secrets) {
+            if (secret == null) {
+                continue;
+            }
+            String s = secret.toLowerCase(java.util.Locale.ROOT);
+            for (int i = 0; i + SHARED_RUN <= lower.length(); i++) {
+                if (s.contains(lower.substring(i, i + SHARED_RUN))) {
+                    return new Verdict(result, null);
+                }
+            }
+        }
+        return this;
+    }
+
+    /** The shortest run shared with a secret that drops a code. */
+    static final int SHARED_RUN = 6;
 }

@@ -195,28 +195,42 @@ public class ProviderSettings {
         if (row.version == 0 || values.provider == null) {
             return java.util.Optional.empty();
         }
-        SettingField secret = kind.secretField();
-        if (!(open(values.secretRef(secret)) instanceof Opened.Plaintext plaintext) || plaintext.value().isEmpty()) {
-            return java.util.Optional.empty();
-        }
         Map<String, String> fields = new LinkedHashMap<>();
         for (SettingField field : kind.fields()) {
             fields.put(field.json(), field.secret() ? null : values.get(field));
         }
-        fields.put(secret.json(), plaintext.value());
+        List<String> prints = new ArrayList<>();
+        java.util.Set<String> secrets = new java.util.LinkedHashSet<>();
+        for (SettingField secret : kind.secretFields()) {
+            if (values.secretRef(secret) == null) {
+                continue;
+            }
+            // every configured secret must open: a key that needs re-entry is not checked
+            if (!(open(values.secretRef(secret)) instanceof Opened.Plaintext plaintext) || plaintext.value().isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            fields.put(secret.json(), plaintext.value());
+            secrets.add(secret.json());
+            prints.add(fingerprints.of(plaintext.value()));
+        }
+        if (secrets.isEmpty()) {
+            return java.util.Optional.empty();
+        }
         if (kind == ProviderKind.LLM && values.baseUrl == null) {
             // a version saved without one means the provider's default, as a save fills it in
             fields.put(SettingField.BASE_URL.json(), SettingRules.LLM_BASE_URLS.get(values.provider));
         }
         return java.util.Optional.of(new StoredKey(new dev.keyhouse.checks.CheckTarget(kind, values.provider, fields,
-                java.util.Set.of(secret.json())), fingerprints.of(plaintext.value())));
+                secrets), String.join("+", prints)));
     }
 
     /**
      * A stored key ready to be checked.
      *
      * @param target the kind's values by JSON name, the secret in plaintext
-     * @param fingerprint the keyed fingerprint of the secret (as {@link SecretSummary#fingerprint()} shows it)
+     * @param fingerprint the keyed fingerprint of the secret (as {@link SecretSummary#fingerprint()} shows it); for a kind
+     *        with several configured secrets their fingerprints in field order joined by {@code +}
+     *        ({@link SettingState#keyFingerprint()})
      */
     public record StoredKey(dev.keyhouse.checks.CheckTarget target, String fingerprint) {
     }

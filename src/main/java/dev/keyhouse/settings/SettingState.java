@@ -27,6 +27,26 @@ public record SettingState(ProviderKind kind, Map<String, String> values, Map<St
         return values.get(field.json());
     }
 
+    /**
+     * What a key check is for: the fingerprint of each configured secret in field order, joined by {@code +} (one
+     * secret: its fingerprint alone); null when none is configured or one needs re-entry. A check's result stands only
+     * while this is unchanged.
+     */
+    public String keyFingerprint() {
+        java.util.List<String> prints = new java.util.ArrayList<>();
+        for (SettingField field : kind.secretFields()) {
+            SecretSummary summary = secrets.get(field.json());
+            if (summary == null || !summary.configured()) {
+                continue;
+            }
+            if (summary.needsReentry() || summary.fingerprint() == null) {
+                return null;
+            }
+            prints.add(summary.fingerprint());
+        }
+        return prints.isEmpty() ? null : String.join("+", prints);
+    }
+
     /** The summary of the secret a card shows: {@link #secretShown()}. */
     public SecretSummary secret() {
         return secrets.get(secretShown().json());

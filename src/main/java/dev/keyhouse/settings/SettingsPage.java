@@ -226,7 +226,7 @@ public class SettingsPage {
     /** The last check of the stored key; not checked yet when the last check was of another key (or none). */
     private static CheckCard check(SettingState state, Map<ProviderKind, LastCheck> checks, Instant now) {
         LastCheck last = checks.get(state.kind());
-        String fingerprint = state.secret() == null ? null : state.secret().fingerprint();
+        String fingerprint = state.keyFingerprint();
         return CheckCard.of(last != null && last.isFor(fingerprint) ? last : null, now);
     }
 

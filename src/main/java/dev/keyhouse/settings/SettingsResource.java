@@ -114,7 +114,7 @@ public class SettingsResource {
         view.put("updatedBy", state.updatedBy());
         view.put("updatedAt", state.updatedAt());
         view.put("previousVersion", state.previousVersion());
-        String fingerprint = state.secret() == null ? null : state.secret().fingerprint();
+        String fingerprint = state.keyFingerprint();
         view.put("lastCheck", fingerprint == null ? null
                 : lastChecks.forKey(state.kind(), fingerprint).map(LastCheck::json).orElse(null));
         return view;
