@@ -22,6 +22,8 @@ export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(ope
 export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
 export PROVISIONER_INTERNAL_TOKEN=$(openssl rand -hex 24)
 export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" LOG_LEVEL=WARN
+# the saved keys are made up: no live check with the providers (traffic stays on this machine)
+export PROVIDER_CHECK_MODE=off PROVIDER_CHECK_INTERVAL_SECONDS=0
 base=http://127.0.0.1:$port management=http://127.0.0.1:$mport
 
 (cd "$work" && exec java -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
