@@ -290,4 +290,31 @@ public final class Profiles {
                     "quarkus.http.access-log.enabled", "true");
         }
     }
+    /**
+     * PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
+     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
+     * provider while other requests still get a connection at once.
+     */
+    public static final class CheckModeWarn implements QuarkusTestProfile {
+
+        public static final int POOL = 4;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("PROVIDER_CHECK_MODE", "warn", "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
+        }
+    }
+
+    /**
+     * PROVIDER_CHECK_MODE=off, on a database of its own in which the tts setting is never saved (so "no key stored" is
+     * a fact the test can rely on).
+     */
+    public static final class CheckModeOff implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("PROVIDER_CHECK_MODE", "off", "keyhouse.database.embedded-dir",
+                    "target/embedded-postgres-checks-off");
+        }
+    }
 }
