@@ -55,6 +55,7 @@ class EnvCatalogContractTest {
             "RESTART_ATTEMPTS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
             "RUNTIME_ENV_DIRS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
+            "PROVIDER_CHECK_MODE", "settings.SettingsCheckWarnTest#warnSavesABlockingResultWithAWarning",
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",

@@ -48,10 +48,15 @@ class SettingsCheckTest {
     }
 
     static Map<String, Object> llm(String key) {
+        return llm(key, OPENAI);
+    }
+
+    /** An llm body for the openai provider on {@code standIn}; no apiKey when {@code key} is null. */
+    static Map<String, Object> llm(String key, OpenAiStandIn standIn) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("provider", "openai");
         body.put("model", MODEL);
-        body.put("baseUrl", OPENAI.baseUrl());
+        body.put("baseUrl", standIn.baseUrl());
         if (key != null) {
             body.put("apiKey", key);
         }
