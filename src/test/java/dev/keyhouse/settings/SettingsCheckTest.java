@@ -350,6 +350,37 @@ class SettingsCheckTest {
         assertThat(Clients.version("llm")).isEqualTo(version);
     }
 
+    /** The version is checked again in the save's own transaction: a save made while the check ran wins. */
+    @Test
+    void aSaveMadeWhileTheCheckRanMakesThisOne412() throws Exception {
+        saveGoodKey();
+        long version = Clients.version("llm");
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        try (OpenAiStandIn racing = new OpenAiStandIn() {
+            @Override
+            protected void answer(Scenario scenario, Received request, Reply reply) throws java.io.IOException {
+                if (scenario == Scenario.GOOD && once.compareAndSet(false, true)) {
+                    // another admin saves a model change (not checked) while this check waits for its answer
+                    Map<String, Object> other = llm(null);
+                    other.put("model", "gpt-4.1-meanwhile");
+                    Clients.put("llm", version, other).then().statusCode(200);
+                }
+                super.answer(scenario, request, reply);
+            }
+        }) {
+            Map<String, Object> body = llm(racing.key(Scenario.GOOD), racing);
+
+            Response stale = Clients.put("llm", version, body);
+
+            stale.then().statusCode(412);
+            assertThat(stale.jsonPath().getList("changedFields", String.class)).containsExactly("model");
+            assertThat(racing.received()).as("the check ran, then the save found the new version").isNotEmpty();
+        }
+        assertThat(Clients.version("llm")).isEqualTo(version + 1);
+        assertThat(given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").jsonPath().getString("model"))
+                .isEqualTo("gpt-4.1-meanwhile");
+    }
+
     @Test
     void theFormChecksAKeyRefusesABadOneAndSavesItWithAnOverride() {
         saveGoodKey();

@@ -75,37 +75,41 @@ class SettingsCheckWarnTest {
         try (OpenAiStandIn slow = new OpenAiStandIn()) {
             String body = new ObjectMapper().writeValueAsString(
                     SettingsCheckTest.llm(slow.key(Scenario.SLOW), slow));
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
             HttpRequest check = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "")
                     + "/api/v1/settings/llm/check")).header("Authorization", "Bearer " + Clients.admin())
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(120))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-            for (int i = 0; i < waiting; i++) {
+            for (int i = 0; i < waiting + extra; i++) {
                 calls.add(client.sendAsync(check, HttpResponse.BodyHandlers.ofString()));
             }
-            // the four running checks have reached the provider, the others are queued behind them
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (slow.received().size() < 4 && System.nanoTime() < deadline) {
+            // four checks reach the provider and hang there, sixteen wait for a slot, the rest are refused at once
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            while ((slow.received().size() < 4 || calls.stream().filter(CompletableFuture::isDone).count() < extra)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertThat(slow.received()).hasSize(4);
-            for (int i = 0; i < extra; i++) {
-                calls.add(client.sendAsync(check, HttpResponse.BodyHandlers.ofString()));
-            }
-            List<HttpResponse<String>> refused = new ArrayList<>();
-            for (CompletableFuture<HttpResponse<String>> call : calls.subList(waiting, waiting + extra)) {
-                refused.add(call.get(20, TimeUnit.SECONDS));
-            }
-            assertThat(refused).allSatisfy(answer -> {
+            List<HttpResponse<String>> refused = calls.stream().filter(CompletableFuture::isDone)
+                    .map(CompletableFuture::join).toList();
+            assertThat(refused).hasSize(extra).allSatisfy(answer -> {
                 assertThat(answer.statusCode()).isEqualTo(503);
                 assertThat(answer.headers().firstValue("Retry-After")).hasValue("5");
                 assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(
                         type -> assertThat(type).startsWith("application/problem+json"));
                 assertThat(answer.body()).contains("provider checks are busy");
             });
-            assertThat(calls.subList(0, waiting)).as("the first checks are still waiting on the provider")
-                    .noneMatch(CompletableFuture::isDone);
+            List<CompletableFuture<HttpResponse<String>>> pending = calls.stream()
+                    .filter(call -> !call.isDone()).toList();
+            assertThat(pending).as("the checks still waiting on the provider").hasSize(waiting);
+
+            // a save that needs a check is refused the same way, and saves nothing
+            long version = Clients.version("llm");
+            Response busy = Clients.put("llm", version, SettingsCheckTest.llm(OPENAI.key(Scenario.GOOD), OPENAI));
+            busy.then().statusCode(503).header("Retry-After", "5").contentType("application/problem+json");
+            assertThat(Clients.version("llm")).isEqualTo(version);
 
             // 20 requests wait on the provider, 5 times the pool: reads still get a connection at once
             for (int i = 0; i < 3; i++) {
@@ -113,10 +117,10 @@ class SettingsCheckWarnTest {
                 given().auth().oauth2(Clients.admin()).get("/api/v1/settings").then().statusCode(200);
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(2000);
             }
-            assertThat(calls.subList(0, waiting)).noneMatch(CompletableFuture::isDone);
+            assertThat(pending).noneMatch(CompletableFuture::isDone);
 
             slow.close(); // the provider hangs up: every waiting check ends, unreachable
-            for (CompletableFuture<HttpResponse<String>> call : calls.subList(0, waiting)) {
+            for (CompletableFuture<HttpResponse<String>> call : pending) {
                 HttpResponse<String> answer = call.get(60, TimeUnit.SECONDS);
                 assertThat(answer.statusCode()).isEqualTo(200);
                 assertThat(answer.body()).contains("\"result\":\"unreachable\"");
