@@ -355,6 +355,11 @@ class RuntimeConfigFailsClosedTest {
      * version); {@code updated_at} moves so the cached environment is rebuilt, as a restarted Keyhouse would.
      */
     private void sealUnderTheLostKey(ProviderKind kind) {
+        sealUnderTheLostKey(em, kind);
+    }
+
+    /** {@link #sealUnderTheLostKey(ProviderKind)} for other tests; returns the id of the key it names. */
+    static String sealUnderTheLostKey(EntityManager em, ProviderKind kind) {
         SettingField field = kind.secretField();
         String purpose = kind.purpose(field);
         UUID id = UUID.randomUUID();
@@ -366,6 +371,7 @@ class RuntimeConfigFailsClosedTest {
             em.createNativeQuery("UPDATE provider_settings SET " + field.column() + "_id = ?1, updated_at = now()"
                     + " WHERE kind = ?2").setParameter(1, id).setParameter(2, kind.id()).executeUpdate();
         });
+        return LOST_KEY_ID;
     }
 
     private static Map<String, String> validInput(ProviderKind kind, String tag) {

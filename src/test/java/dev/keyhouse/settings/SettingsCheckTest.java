@@ -40,6 +40,9 @@ class SettingsCheckTest {
     DataSource db;
 
     @Inject
+    jakarta.persistence.EntityManager em;
+
+    @Inject
     SecretFingerprints fingerprints;
 
     @AfterAll
@@ -148,6 +151,26 @@ class SettingsCheckTest {
         Map<String, Object> blank = llm("  ");
         assertThat(check("llm", blank).then().statusCode(200).extract().jsonPath().getString("result"))
                 .isEqualTo("ok");
+    }
+
+    /** A stored key no configured encryption key opens is named as runtime-config names it, never sent. */
+    @Test
+    void anUnreadableStoredKeyIsA400NamingTheSecretAsRuntimeConfigDoes() {
+        saveGoodKey();
+        String lostKeyId = RuntimeConfigFailsClosedTest.sealUnderTheLostKey(em, ProviderKind.LLM);
+        OPENAI.clearReceived();
+        try {
+            Response refused = check("llm", llm(null));
+            assertField(refused, "apiKey");
+            assertThat(refused.jsonPath().getString("errors[0].message")).startsWith("needs re-entry: written under key "
+                    + lostKeyId + ", which is not configured");
+            Map<String, Object> organization = llm(null);
+            organization.put("organization", "org-unreadable");
+            assertField(Clients.put("llm", Clients.version("llm"), organization), "apiKey");
+            assertThat(OPENAI.received()).isEmpty();
+        } finally {
+            saveGoodKey(); // a typed key replaces the unreadable one
+        }
     }
 
     @Test
