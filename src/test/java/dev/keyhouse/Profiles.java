@@ -308,6 +308,21 @@ public final class Profiles {
     }
 
     /**
+     * PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
+     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
+     * provider while other requests still get a connection at once.
+     */
+    public static final class CheckModeWarn implements QuarkusTestProfile {
+
+        public static final int POOL = 4;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("PROVIDER_CHECK_MODE", "warn", "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
+        }
+    }
+
+    /**
      * Background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the variable),
      * polled every second instead of every minute, on a database of their own: every kind stored there is checked,
      * and only this profile's tests store kinds there, all on loopback stand-ins.
@@ -323,6 +338,19 @@ public final class Profiles {
                     "keyhouse.checks.poll", "1s",
                     "keyhouse.checks.poll-delay", "1s",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
+        }
+    }
+
+    /**
+     * PROVIDER_CHECK_MODE=off, on a database of its own in which the tts setting is never saved (so "no key stored" is
+     * a fact the test can rely on).
+     */
+    public static final class CheckModeOff implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("PROVIDER_CHECK_MODE", "off", "keyhouse.database.embedded-dir",
+                    "target/embedded-postgres-checks-off");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.keyhouse.config;
 
 import static dev.keyhouse.config.EnvVar.Format.ADDRESS_LIST;
 import static dev.keyhouse.config.EnvVar.Format.ADMIN_PASSWORD;
+import static dev.keyhouse.config.EnvVar.Format.CHECK_MODE;
 import static dev.keyhouse.config.EnvVar.Format.DATABASE_URL;
 import static dev.keyhouse.config.EnvVar.Format.DIRECTORY_LIST;
 import static dev.keyhouse.config.EnvVar.Format.EGRESS_HOSTS;
@@ -131,6 +132,10 @@ public final class EnvCatalog {
                     "Seconds between background checks of every stored provider key (non-billed calls only); "
                             + "0 turns them off.",
                     false, false, "900", NON_NEGATIVE_INTEGER),
+            new EnvVar("PROVIDER_CHECK_MODE", "keyhouse.checks.mode",
+                    "What a failed live key check does to a save: enforce refuses invalid, out-of-credit and forbidden "
+                            + "keys unless an admin overrides with a reason; warn saves with a warning; off skips checks.",
+                    false, false, "enforce", CHECK_MODE),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

@@ -45,6 +45,8 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         ADDRESS_LIST,
         /** Comma-separated host names, addresses and CIDRs ({@link dev.keyhouse.egress.EgressPolicy#problems}). */
         EGRESS_HOSTS,
+        /** enforce, warn or off ({@link dev.keyhouse.settings.CheckMode}). */
+        CHECK_MODE,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
         DIRECTORY_LIST
     }

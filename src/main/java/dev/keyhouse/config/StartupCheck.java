@@ -142,6 +142,8 @@ public final class StartupCheck {
                     : Optional.of(name + " must be one of ERROR, WARN, INFO, DEBUG, TRACE");
             case LOG_FORMAT -> value.equals("json") || value.equals("text") ? Optional.empty()
                     : Optional.of(name + " must be json or text");
+            case CHECK_MODE -> dev.keyhouse.settings.CheckMode.parse(value).isPresent() ? Optional.empty()
+                    : Optional.of(name + " must be enforce, warn or off");
             case PROVIDER_KEY -> Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
                     .or(() -> value.strip().length() > dev.keyhouse.settings.SettingField.API_KEY.maxLength()
                             ? Optional.of("it is longer than " + dev.keyhouse.settings.SettingField.API_KEY.maxLength()

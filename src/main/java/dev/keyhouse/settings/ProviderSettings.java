@@ -3,13 +3,19 @@ package dev.keyhouse.settings;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.CheckTarget;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SealedValue;
@@ -74,6 +80,102 @@ public class ProviderSettings {
      */
     @Transactional
     public SettingState save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor) {
+        return save(kind, input, expectedVersion, actor, null);
+    }
+
+    /**
+     * What the live key check before a save found, for the save's audit entry.
+     *
+     * @param outcome the check's outcome
+     * @param overrideReason the admin's reason for saving over a result that blocks the save (cleaned text), or
+     *        null when no override was used
+     */
+    public record SaveCheck(CheckOutcome outcome, String overrideReason) {
+    }
+
+    /**
+     * The fields a provider's key check sends besides the key ({@code provider} chooses the check): a save that
+     * changes one of them is checked again with the stored key.
+     */
+    static final Set<SettingField> CHECKED_FIELDS = EnumSet.of(SettingField.PROVIDER, SettingField.BASE_URL,
+            SettingField.ORGANIZATION, SettingField.API_VERSION, SettingField.ACCOUNT_SID, SettingField.API_KEY_SID);
+
+    /**
+     * Before a save: validates {@code input} exactly as {@link #save} does and, when the save needs a live key check,
+     * returns its target. A save needs one when it types a secret, or when a secret is stored and the save changes a
+     * field of {@link #CHECKED_FIELDS}; a save without any secret (a custom endpoint without a key) or that changes
+     * only other fields (model, voice, numbers) is not checked. Short: the check itself runs after this returns,
+     * outside any transaction.
+     *
+     * @throws StaleSetting when {@code expectedVersion} is no longer current (the save checks it again)
+     * @throws FieldErrors naming each invalid field, or the secret when a stored one is needed and cannot be read
+     */
+    @Transactional
+    public Optional<CheckTarget> checkBeforeSave(ProviderKind kind, Map<String, String> input, long expectedVersion) {
+        ProviderSetting row = row(kind);
+        checkVersion(kind, row, expectedVersion);
+        SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
+        boolean typed = kind.secretFields().stream().anyMatch(checked.secrets()::containsKey);
+        boolean stored = kind.secretFields().stream().anyMatch(f -> row.values().secretRef(f) != null);
+        boolean needed = typed || (stored && kind.fields().stream().filter(CHECKED_FIELDS::contains)
+                .anyMatch(f -> row.values().differs(checked.values(), f)));
+        return needed ? Optional.of(target(kind, checked)) : Optional.empty();
+    }
+
+    /**
+     * What a live check of {@code input} sends, without saving: the would-be values (validated exactly as a save
+     * validates them), the typed secrets, and for a secret not typed the stored one, opened. Short: the check runs
+     * after this returns, outside any transaction, so no database connection is held while a provider answers.
+     *
+     * @throws FieldErrors naming each invalid field; naming the secret when none is typed and none is stored, or the
+     *         stored one cannot be read (the reason runtime-config gives, e.g. "needs re-entry: written under key
+     *         3fa9c2e1, which is not configured")
+     */
+    @Transactional
+    public CheckTarget checkTarget(ProviderKind kind, Map<String, String> input) {
+        ProviderSetting row = row(kind);
+        return target(kind, SettingRules.check(kind, input, row.values()));
+    }
+
+    private CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Set<String> secrets = new HashSet<>();
+        FieldErrors errors = new FieldErrors();
+        for (SettingField field : kind.fields()) {
+            if (!field.secret()) {
+                if (checked.values().get(field) != null) {
+                    values.put(field.json(), checked.values().get(field));
+                }
+                continue;
+            }
+            String typed = checked.secrets().get(field);
+            Opened opened = typed != null ? new Opened.Plaintext(typed) : open(checked.values().secretRef(field));
+            if (opened == null) {
+                // neither typed nor stored: telephony with an auth token has no API key secret, and that is fine
+                continue;
+            }
+            secrets.add(field.json());
+            if (opened instanceof Opened.Unreadable unreadable) {
+                errors.add(field.json(), "needs re-entry: " + unreadable.message() + "; type the key to check it");
+            } else if (opened instanceof Opened.Plaintext plaintext) {
+                values.put(field.json(), plaintext.value());
+            }
+        }
+        if (secrets.isEmpty()) {
+            errors.add(kind.secretField().json(), "is not set: type the key to check it (none is stored)");
+        }
+        errors.throwIfAny();
+        return new CheckTarget(kind, checked.values().provider, values, secrets);
+    }
+
+    /**
+     * Saves a new version of a kind, as {@link #save(ProviderKind, Map, long, String)}, recording what the live key
+     * check before it found (null when none ran) in the save's audit entry; an override of a blocking result is
+     * audited on its own as {@code setting.check.override}, with the result and the reason.
+     */
+    @Transactional
+    public SettingState save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor,
+            SaveCheck check) {
         ProviderSetting row = lock(kind);
         checkVersion(kind, row, expectedVersion);
         SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
@@ -99,8 +201,20 @@ public class ProviderSettings {
         }
         List<String> changed = changedFields(kind, row.values(), next);
         long version = apply(row, next, actor, "save");
+        String detail = changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed);
+        if (check != null && check.overrideReason() != null) {
+            audit.record(Audit.Entry.of(actor, "setting.check.override", kind.id(), kind.id() + " version " + version)
+                    .detail("saved over the key check: " + check.outcome().summary() + "; reason: "
+                            + check.overrideReason())
+                    .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
+                            auditFingerprints(kind, newFingerprints)));
+        }
+        if (check != null) {
+            detail += "; key check: " + check.outcome().summary()
+                    + (check.overrideReason() != null ? ", overridden" : "");
+        }
         audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
-                .detail(changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed))
+                .detail(detail)
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)), auditFingerprints(kind, newFingerprints)));
         Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);

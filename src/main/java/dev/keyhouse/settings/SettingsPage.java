@@ -11,6 +11,9 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.CheckCard;
 import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.CheckResult;
+import dev.keyhouse.checks.ChecksBusy;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
@@ -22,6 +25,7 @@ import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -46,9 +50,49 @@ public class SettingsPage {
             List<String> options, String error, String help, SecretSummary stored) {
     }
 
-    /** The edit form of one kind. */
+    /**
+     * The edit form of one kind; {@code checks} is what the form shows of live key checks.
+     */
     public record Form(String kind, String title, long version, boolean readOnly, List<Field> fields,
-            List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt, CheckCard check) {
+            List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt, CheckCard check,
+            Checks checks) {
+    }
+
+    /**
+     * Live key checks on the form.
+     *
+     * @param enforce whether saves are refused on a blocking result ({@code PROVIDER_CHECK_MODE=enforce}): the
+     *        override is offered only then
+     * @param result the last check's result, shown next to the secret field; null when none
+     * @param refusal why the last save was refused by its check, or null
+     * @param overrideOpen whether the override section starts open (after a refusal or a bad reason)
+     * @param overrideError the problem with the override's reason, or null
+     */
+    public record Checks(boolean enforce, CheckView result, String refusal, boolean overrideOpen,
+            String overrideError) {
+
+        Checks with(CheckView view) {
+            return new Checks(enforce, view, refusal, overrideOpen, overrideError);
+        }
+    }
+
+    /**
+     * One live check as the form shows it next to the secret field: never the key, never a response body.
+     *
+     * @param error why no check ran (bad input, busy), or null when it ran
+     */
+    public record CheckView(String result, String meaning, Integer status, String code, String negativeControl,
+            long durationMs, String checkedAt, boolean blocks, String error) {
+
+        static CheckView of(CheckOutcome outcome) {
+            return new CheckView(outcome.result().json(), outcome.result().meaning(), outcome.status(),
+                    outcome.code(), outcome.negativeControl().json(), outcome.durationMs(),
+                    outcome.checkedAt().toString(), outcome.result().blocksSave(), null);
+        }
+
+        static CheckView error(String message) {
+            return new CheckView(null, null, null, null, null, 0, null, false, message);
+        }
     }
 
     /** The submitted form: one parameter per field of any kind, plus the version that was edited. */
@@ -68,6 +112,9 @@ public class SettingsPage {
         @FormParam("apiKeySid") public String apiKeySid;
         @FormParam("apiSecret") public String apiSecret;
         @FormParam("version") public String version;
+        /** The override checkbox: any value but blank means ticked. */
+        @FormParam("checkOverride") public String checkOverride;
+        @FormParam("checkOverrideReason") public String checkOverrideReason;
 
         /** The kind's fields by JSON name. */
         Map<String, String> values(ProviderKind kind) {
@@ -108,14 +155,19 @@ public class SettingsPage {
         static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun);
 
         static native TemplateInstance edit(Form form, String conflict);
+
+        /** The fragment htmx puts next to a secret field after Check key. */
+        static native TemplateInstance checkResult(CheckView check);
     }
 
     private final ProviderSettings settings;
+    private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final LastChecks lastChecks;
 
-    public SettingsPage(ProviderSettings settings, SecurityIdentity identity, LastChecks lastChecks) {
+    public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks) {
         this.settings = settings;
+        this.saves = saves;
         this.identity = identity;
         this.lastChecks = lastChecks;
     }
@@ -123,12 +175,28 @@ public class SettingsPage {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack,
-            @QueryParam("run") String run) {
-        String notice = ProviderKind.parse(saved).map(k -> k.title() + " settings saved.")
+            @QueryParam("run") String run, @QueryParam("check") String check,
+            @QueryParam("override") String override) {
+        CheckResult result = java.util.Arrays.stream(CheckResult.values()).filter(r -> r.json().equals(check))
+                .findFirst().orElse(null);
+        String notice = ProviderKind.parse(saved).map(k -> savedNotice(k, result, "1".equals(override)))
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
                 .orElse(null);
         Long restartRun = notice == null ? null : version(run);
         return Templates.overview(cards(settings.list()), notice, restartRun);
+    }
+
+    /** "saved.", or saved with the check's warning, or saved over a failed check. */
+    private static String savedNotice(ProviderKind kind, CheckResult result, boolean overridden) {
+        if (result == null || result == CheckResult.OK) {
+            return kind.title() + " settings saved.";
+        }
+        if (overridden) {
+            return kind.title() + " settings saved over a failed key check: " + result.json() + " ("
+                    + result.meaning() + "). The override and its reason are in the audit log.";
+        }
+        return kind.title() + " settings saved with a warning: the key check found " + result.json() + " ("
+                + result.meaning() + ").";
     }
 
     @GET
@@ -151,17 +219,83 @@ public class SettingsPage {
             if (version == null) {
                 throw new FieldErrors().add("version", "is missing from the form; reload the page");
             }
-            SettingState state = settings.save(providerKind, submitted.values(providerKind), version,
-                    Identities.actor(identity));
-            return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(state)).build();
+            String override = submitted.checkOverride == null || submitted.checkOverride.isBlank() ? null
+                    : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
+            CheckedSaves.Saved saved = saves.save(providerKind, submitted.values(providerKind), version,
+                    Identities.actor(identity), override);
+            return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(saved.state())
+                    + checkQuery(saved)).build();
         } catch (StaleSetting stale) {
             return conflict(stale, 409);
+        } catch (CheckRefused refused) {
+            SettingState state = settings.get(providerKind);
+            Form form = form(state, submitted.values(providerKind), new FieldErrors(), version);
+            Checks checks = new Checks(true, CheckView.of(refused.outcome()), "The key check found "
+                    + refused.outcome().summary() + ": " + refused.outcome().result().meaning() + ". Nothing was"
+                    + " saved. Type the key again (a key is never shown back): enter a working one, or tick \u201cSave"
+                    + " even if the check fails\u201d and give a reason.", true, null);
+            return Response.status(422).entity(Templates.edit(withChecks(form, checks), null)).build();
+        } catch (ChecksBusy busy) {
+            SettingState state = settings.get(providerKind);
+            Form form = form(state, submitted.values(providerKind), new FieldErrors(), version);
+            Form shown = withChecks(form, form.checks().with(CheckView.error(busy.getMessage() + "; nothing was"
+                    + " saved: type the key again and save")));
+            return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
+                    .entity(Templates.edit(shown, null)).build();
         } catch (FieldErrors errors) {
             SettingState state = settings.get(providerKind);
             Map<String, String> kept = submitted.values(providerKind);
             Form form = form(state, kept, errors, version == null ? state.version() : version);
             return Response.status(400).entity(Templates.edit(form, null)).build();
         }
+    }
+
+    /**
+     * Check key: checks the form's values live without saving (the typed key, or the stored one when none is
+     * typed). For htmx ({@code HX-Request}) the answer is the result fragment, always 200 so htmx shows it next to
+     * the field; without htmx, the edit page with the result (400 or 503 when no check ran).
+     */
+    @POST
+    @Path("{kind}/check")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response check(@PathParam("kind") String kind, @BeanParam Submitted submitted,
+            @HeaderParam("HX-Request") String htmx) {
+        ProviderKind providerKind = kind(kind);
+        CheckView view;
+        int status = 200;
+        FieldErrors errors = new FieldErrors();
+        try {
+            view = CheckView.of(saves.check(providerKind, submitted.values(providerKind)));
+        } catch (FieldErrors e) {
+            view = CheckView.error(e.getMessage());
+            errors = e;
+            status = 400;
+        } catch (ChecksBusy e) {
+            view = CheckView.error(e.getMessage());
+            status = 503;
+        }
+        if (htmx != null) {
+            return Response.ok(Templates.checkResult(view)).build();
+        }
+        SettingState state = settings.get(providerKind);
+        Long version = version(submitted.version);
+        Form form = form(state, submitted.values(providerKind), errors, version == null ? state.version() : version);
+        return Response.status(status).entity(Templates.edit(withChecks(form, form.checks().with(view)), null))
+                .build();
+    }
+
+    /** {@code &check=<result>} when the save's check was not ok, and {@code &override=1} when it was overridden. */
+    private static String checkQuery(CheckedSaves.Saved saved) {
+        if (saved.check() == null || saved.check().result() == CheckResult.OK) {
+            return "";
+        }
+        return "&check=" + saved.check().result().json() + (saved.overridden() ? "&override=1" : "");
+    }
+
+    private static Form withChecks(Form form, Checks checks) {
+        return new Form(form.kind(), form.title(), form.version(), form.readOnly(), form.fields(),
+                form.otherErrors(), form.previousVersion(), form.updatedBy(), form.updatedAt(), checks);
     }
 
     @POST
@@ -209,12 +343,16 @@ public class SettingsPage {
                     select ? kind.providers() : List.of(), errors.messageFor(field.json()), help(kind, field),
                     field.secret() ? state.secrets().get(field.json()) : null));
         }
-        List<String> other = errors.errors().stream().filter(e -> kind.field(e.field()).isEmpty())
+        List<String> other = errors.errors().stream()
+                .filter(e -> kind.field(e.field()).isEmpty() && !e.field().equals("checkOverrideReason"))
                 .map(e -> e.field() + " " + e.message()).toList();
         boolean readOnly = !identity.hasRole(Role.ADMIN_NAME);
+        String overrideError = errors.messageFor("checkOverrideReason");
+        Checks checks = new Checks(saves.mode() == CheckMode.ENFORCE, null, null, overrideError != null,
+                overrideError);
         return new Form(kind.id(), kind.title(), version, readOnly, fields, other, state.previousVersion(),
                 state.updatedBy(), state.updatedAt() == null ? null : state.updatedAt().toString(),
-                check(state, lastChecks.all(), Instant.now()));
+                check(state, lastChecks.all(), Instant.now()), checks);
     }
 
     private List<Card> cards(List<SettingState> states) {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.ChecksBusy;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
@@ -39,12 +41,18 @@ public class SettingsResource {
 
     private static final Logger LOG = Logger.getLogger(SettingsResource.class);
 
+    /** Seconds a caller is asked to wait after {@link ChecksBusy}. */
+    static final int BUSY_RETRY_SECONDS = 5;
+
     private final ProviderSettings settings;
+    private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final LastChecks lastChecks;
 
-    public SettingsResource(ProviderSettings settings, SecurityIdentity identity, LastChecks lastChecks) {
+    public SettingsResource(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity,
+            LastChecks lastChecks) {
         this.settings = settings;
+        this.saves = saves;
         this.identity = identity;
         this.lastChecks = lastChecks;
     }
@@ -71,8 +79,72 @@ public class SettingsResource {
             Map<String, Object> body) {
         ProviderKind providerKind = kind(kind);
         long expected = expectedVersion(providerKind, ifMatch);
-        Map<String, String> input = input(providerKind, body);
-        return saved(settings.save(providerKind, input, expected, Identities.actor(identity)));
+        Map<String, Object> fields = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        String override = overrideReason(fields.remove("checkOverride"));
+        Map<String, String> input = input(providerKind, fields);
+        CheckedSaves.Saved saved = saves.save(providerKind, input, expected, Identities.actor(identity), override);
+        Map<String, Object> view = savedView(saved.state());
+        // what the live key check found (null when none ran), and sentences for a result other than ok
+        view.put("check", saved.check() == null ? null : saved.check().json());
+        view.put("warnings", saved.warnings());
+        return Response.ok(view).tag(etag(saved.state())).build();
+    }
+
+    /**
+     * Checks a key live without saving: the body as for PUT (no If-Match); with no secret in it, the stored one is
+     * checked. Answers {@link CheckOutcome#json()}.
+     */
+    @POST
+    @Path("{kind}/check")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Map<String, Object> check(@PathParam("kind") String kind, Map<String, Object> body) {
+        ProviderKind providerKind = kind(kind);
+        return saves.check(providerKind, input(providerKind, body)).json();
+    }
+
+    /** 422: the key check refused the save; names the result and the secret field, and carries the check. */
+    @ServerExceptionMapper
+    public Response checkRefused(CheckRefused e, HttpServerRequest request) {
+        LOG.debugf("%s %s: 422 key check %s", request.method(), request.path(), e.outcome().summary());
+        Problem problem = new Problem("about:blank", e.title(), e.status(), e.getMessage(),
+                List.of(new FieldErrors.FieldError(e.field(), e.fieldMessage())), e.extensions());
+        return Response.status(422).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+
+    /** 503 with Retry-After: every check slot is taken; nothing was checked or saved. */
+    @ServerExceptionMapper
+    public Response busy(ChecksBusy e, HttpServerRequest request) {
+        LOG.debugf("%s %s: 503 provider checks busy", request.method(), request.path());
+        return Response.status(503).type(Problem.MEDIA_TYPE).header("Retry-After", BUSY_RETRY_SECONDS)
+                .entity(Problem.of(503, "Service Unavailable", e.getMessage())).build();
+    }
+
+    /** {@code "checkOverride": {"reason": "…"}}: the cleaned reason, or null when absent. */
+    static String overrideReason(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new FieldErrors().add("checkOverride", "must be an object such as {\"reason\": \"…\"}");
+        }
+        FieldErrors errors = new FieldErrors();
+        for (Object key : map.keySet()) {
+            if (!"reason".equals(key)) {
+                errors.add("checkOverride." + safeName(String.valueOf(key)), "is not a known field");
+            }
+        }
+        Object reason = map.get("reason");
+        if (reason != null && !(reason instanceof String)) {
+            errors.add("checkOverride.reason", "has the wrong type: must be a string");
+        }
+        errors.throwIfAny();
+        return CheckedSaves.overrideReason((String) reason, "checkOverride.reason");
+    }
+
+    /** A JSON key named back only when it looks like one. */
+    private static String safeName(String key) {
+        return key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)";
     }
 
     @POST
@@ -121,10 +193,14 @@ public class SettingsResource {
     }
 
     private Response saved(SettingState state) {
+        return Response.ok(savedView(state)).tag(etag(state)).build();
+    }
+
+    private Map<String, Object> savedView(SettingState state) {
         Map<String, Object> view = view(state);
         // the restart run this save planned (the id of GET /api/v1/restarts/{id}); null when it planned none
         view.put("restartRun", state.restartRun());
-        return Response.ok(view).tag(etag(state)).build();
+        return view;
     }
 
     private static EntityTag etag(SettingState state) {

@@ -56,6 +56,7 @@ class EnvCatalogContractTest {
             "RUNTIME_ENV_DIRS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "PROVIDER_CHECK_INTERVAL_SECONDS", "checks.BackgroundCheckScheduleTest#theScheduleChecksAStoredKeyOncePerInterval",
+            "PROVIDER_CHECK_MODE", "settings.SettingsCheckWarnTest#warnSavesABlockingResultWithAWarning",
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
             "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",

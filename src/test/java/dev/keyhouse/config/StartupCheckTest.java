@@ -85,6 +85,21 @@ class StartupCheckTest {
                         + " '10.0.0.0/40' has a prefix length that is not a number from 1 to 32");
     }
 
+    /** PROVIDER_CHECK_MODE: enforce, warn or off; anything else stops start-up naming the variable. */
+    @Test
+    void anUnknownProviderCheckModeStopsStartUpNamingTheVariable() {
+        Map<String, String> env = validEnv();
+        for (String mode : java.util.List.of("enforce", "warn", "off")) {
+            env.put("PROVIDER_CHECK_MODE", mode);
+            assertThat(problems(env, true)).as(mode).isEmpty();
+        }
+        for (String mode : java.util.List.of("strict", "ENFORCE", "Warn", "on", "false", "enforce,warn")) {
+            env.put("PROVIDER_CHECK_MODE", mode);
+            assertThat(problems(env, true)).as(mode)
+                    .containsExactly("PROVIDER_CHECK_MODE must be enforce, warn or off");
+        }
+    }
+
     @Test
     void missingKeysAreNoProblemOutsideProduction() {
         assertThat(problems(Map.of(), false)).isEmpty();

@@ -384,11 +384,21 @@ class RuntimeConfigFailsClosedTest {
      * version); {@code updated_at} moves so the cached environment is rebuilt, as a restarted Keyhouse would.
      */
     private void sealUnderTheLostKey(ProviderKind kind) {
-        sealUnderTheLostKey(kind, kind.secretField());
+        sealUnderTheLostKey(em, kind, kind.secretField());
     }
 
     /** As {@link #sealUnderTheLostKey(ProviderKind)}, for one secret field of a kind with several. */
     private void sealUnderTheLostKey(ProviderKind kind, SettingField field) {
+        sealUnderTheLostKey(em, kind, field);
+    }
+
+    /** {@link #sealUnderTheLostKey(ProviderKind)} for other tests; returns the id of the key it names. */
+    static String sealUnderTheLostKey(EntityManager em, ProviderKind kind) {
+        return sealUnderTheLostKey(em, kind, kind.secretField());
+    }
+
+    /** As {@link #sealUnderTheLostKey(EntityManager, ProviderKind)}, for one secret field of a kind with several. */
+    static String sealUnderTheLostKey(EntityManager em, ProviderKind kind, SettingField field) {
         String purpose = kind.purpose(field);
         UUID id = UUID.randomUUID();
         Ciphertext sealed = new CredentialCipher(KeyRing.of(LOST_KEY, List.of())).seal(id, purpose, LOST_VALUE);
@@ -399,6 +409,7 @@ class RuntimeConfigFailsClosedTest {
             em.createNativeQuery("UPDATE provider_settings SET " + field.column() + "_id = ?1, updated_at = now()"
                     + " WHERE kind = ?2").setParameter(1, id).setParameter(2, kind.id()).executeUpdate();
         });
+        return LOST_KEY_ID;
     }
 
     private static Map<String, String> validInput(ProviderKind kind, String tag) {

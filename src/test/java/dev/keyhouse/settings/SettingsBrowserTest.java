@@ -54,6 +54,9 @@ class SettingsBrowserTest {
     @Test
     void adminSignsInSavesAnLlmKeySeesItMaskedAndFindsTheSaveInTheAuditLog() throws IOException {
         WebDriver browser = startChromium();
+        // the save checks the key live: against a stand-in of OpenAI that knows it as a good key
+        dev.keyhouse.checks.OpenAiStandIn openai = new dev.keyhouse.checks.OpenAiStandIn();
+        openai.key(KEY, dev.keyhouse.checks.StandIn.Scenario.GOOD);
         try {
             browser.get(url("/admin/settings"));
             assertThat(browser.getCurrentUrl()).as("a signed-out visitor is sent to sign in")
@@ -69,7 +72,7 @@ class SettingsBrowserTest {
             waitFor(browser, "/admin/settings/llm");
             new Select(browser.findElement(By.id("field-provider"))).selectByValue("openai");
             type(browser.findElement(By.id("field-model")), MODEL);
-            type(browser.findElement(By.id("field-baseUrl")), "https://api.openai.com/v1");
+            type(browser.findElement(By.id("field-baseUrl")), openai.baseUrl());
             WebElement apiKey = browser.findElement(By.id("field-apiKey"));
             assertThat(apiKey.getAttribute("type")).isEqualTo("password");
             apiKey.sendKeys(KEY);
@@ -96,6 +99,7 @@ class SettingsBrowserTest {
             assertThat(browser.getPageSource()).doesNotContain(KEY);
         } finally {
             browser.quit();
+            openai.close();
         }
     }
 
@@ -119,16 +123,16 @@ class SettingsBrowserTest {
         return new ChromeDriver(service, options);
     }
 
-    private String url(String path) {
+    String url(String path) {
         return base.toString().replaceAll("/$", "") + path;
     }
 
-    private static void type(WebElement input, String text) {
+    static void type(WebElement input, String text) {
         input.clear();
         input.sendKeys(text);
     }
 
-    private static void waitFor(WebDriver browser, String pathAndQuery) {
+    static void waitFor(WebDriver browser, String pathAndQuery) {
         new WebDriverWait(browser, Duration.ofSeconds(15))
                 .until(b -> b.getCurrentUrl().endsWith(pathAndQuery));
     }

@@ -52,9 +52,11 @@ class SettingsPageTest {
         Response saved = post(form, "/admin/settings/telephony", fields);
 
         saved.then().statusCode(303);
-        assertThat(saved.header("Location")).endsWith("/admin/settings?saved=telephony");
-        String overview = page("/admin/settings?saved=telephony").then().statusCode(200).extract().asString();
-        assertThat(overview).contains("Telephony (Twilio) settings saved.")
+        // the save's key check cannot reach Twilio from the tests: saved with a warning (SettingsCheckTest)
+        assertThat(saved.header("Location")).contains("/admin/settings?saved=telephony");
+        String overview = page(saved.header("Location").replaceFirst("^https?://[^/]+", "")).then().statusCode(200)
+                .extract().asString();
+        assertThat(overview).contains("Telephony (Twilio) settings saved")
                 .contains("…" + SECRET.substring(SECRET.length() - 4))
                 .contains(fingerprints.of(SECRET))
                 .contains("+14155550199")

@@ -333,6 +333,12 @@ class LeakTest {
             Map<String, String> stale = Map.of("provider", "openai", "model", MODEL,
                     "apiKey", plant("llm apiKey (stale write)", "LEAKCANARY-stale-llm-key-0d27be91"));
             putSetting("llm", version("llm") - 1, stale).then().statusCode(412);
+            // a live check carries a key to the provider (unreachable here) and keeps nothing of it
+            Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
+            checked.put("apiKey", plant("llm apiKey (checked)", "LEAKCANARY-checked-llm-key-3c5e7a91"));
+            record("POST /api/v1/settings/{kind}/check", "admin",
+                    given().auth().oauth2(adminBearer).contentType(ContentType.JSON).body(checked),
+                    "POST", "/api/v1/settings/llm/check").then().statusCode(200);
             // a saved and rolled-back key lives on in the version history only, sealed
             Map<String, String> stt = new LinkedHashMap<>(routing(ProviderKind.STT));
             stt.put("apiKey", plant("stt apiKey (rolled back)", "LEAKCANARY-rolled-back-stt-key-6e3c90f1"));
@@ -354,6 +360,12 @@ class LeakTest {
             Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
                     "apiKey", plant("llm apiKey (page, rejected)", "LEAKCANARY-page-rejected-llm-key-7a1c3e5b"));
             postForm("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid).then().statusCode(400);
+
+            form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
+            Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
+            checked.put("apiKey", plant("llm apiKey (page, checked)", "LEAKCANARY-page-checked-llm-key-9d1f3b57"));
+            postForm("POST /admin/settings/{kind}/check", form, "/admin/settings/llm/check", checked)
+                    .then().statusCode(200);
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback", Map.of())

@@ -1,0 +1,45 @@
+package dev.keyhouse.settings;
+
+import java.util.Map;
+
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.web.KeyhouseException;
+
+/**
+ * A save refused in {@code enforce} mode because the live key check found a result that
+ * {@link dev.keyhouse.checks.CheckResult#blocksSave() blocks} it (invalid_key, no_credit, forbidden): 422, nothing
+ * saved, nothing restarted. Names the result and the kind's secret field; carries the check's outcome (never a key).
+ */
+public final class CheckRefused extends KeyhouseException {
+
+    private final transient CheckOutcome outcome;
+    private final String field;
+
+    CheckRefused(ProviderKind kind, CheckOutcome outcome) {
+        super(422, "Key check failed", kind.id() + " settings not saved: the key check found "
+                + outcome.result().json() + " (" + outcome.result().meaning() + "). Nothing was saved and nothing"
+                + " restarted. Enter a working key, or save with a reason to override the check.");
+        this.outcome = outcome;
+        this.field = kind.secretField().json();
+    }
+
+    public CheckOutcome outcome() {
+        return outcome;
+    }
+
+    /** The secret field the refusal is about: {@code apiKey}, or {@code authToken} for telephony. */
+    public String field() {
+        return field;
+    }
+
+    /** The message for {@code errors[]}, against {@link #field()}. */
+    public String fieldMessage() {
+        return "the key check found " + outcome.summary() + ": " + outcome.result().meaning()
+                + "; to save it anyway, give checkOverride.reason";
+    }
+
+    @Override
+    public Map<String, Object> extensions() {
+        return Map.of("check", outcome.json());
+    }
+}

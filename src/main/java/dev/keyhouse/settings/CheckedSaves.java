@@ -1,0 +1,141 @@
+package dev.keyhouse.settings;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.CheckResult;
+import dev.keyhouse.checks.CheckTarget;
+import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.checks.LastChecks;
+import dev.keyhouse.checks.ProviderChecks;
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
+import dev.keyhouse.web.FieldErrors;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Saves and live checks of provider settings as admins make them (the REST API and the form): the key is checked
+ * with its provider before a save takes effect, according to {@code PROVIDER_CHECK_MODE} ({@link CheckMode}).
+ *
+ * <p>Order: the input is validated and the check's target built in one short transaction
+ * ({@link ProviderSettings#checkBeforeSave}); the check runs outside any transaction, so no database connection is
+ * held while a provider answers; then the save runs in its own transaction, which checks the version again under
+ * the row lock (someone may have saved meanwhile: 412). Which saves are checked: see
+ * {@link ProviderSettings#checkBeforeSave}.
+ *
+ * <p>Not transactional itself, and never to be called inside a transaction.
+ */
+@ApplicationScoped
+public class CheckedSaves {
+
+    /** The longest override reason accepted, in characters after cleaning. */
+    public static final int REASON_MAX = 500;
+
+    /**
+     * A save's result.
+     *
+     * @param check the live check's outcome; null when none ran (mode off, or nothing the check sends changed)
+     * @param warnings sentences for the admin: a result other than ok, or an override used; empty when none
+     * @param overridden whether the save went through over a blocking result with the admin's reason
+     */
+    public record Saved(SettingState state, CheckOutcome check, List<String> warnings, boolean overridden) {
+    }
+
+    private final ProviderSettings settings;
+    private final ProviderChecks checks;
+    private final CheckMode mode;
+    private final LastChecks lastChecks;
+
+    public CheckedSaves(ProviderSettings settings, ProviderChecks checks,
+            @ConfigProperty(name = "keyhouse.checks.mode", defaultValue = "enforce") String mode,
+            LastChecks lastChecks) {
+        this.settings = settings;
+        this.checks = checks;
+        this.lastChecks = lastChecks;
+        this.mode = CheckMode.parse(mode).orElseThrow(
+                () -> new IllegalStateException("PROVIDER_CHECK_MODE must be enforce, warn or off"));
+    }
+
+    public CheckMode mode() {
+        return mode;
+    }
+
+    /**
+     * Checks the key {@code input} would save (or the stored one when none is typed), without saving.
+     *
+     * @throws FieldErrors as a save would, or naming the secret when there is no key to check
+     * @throws ChecksBusy when every check slot is taken
+     */
+    public CheckOutcome check(ProviderKind kind, Map<String, String> input) {
+        CheckTarget target = settings.checkTarget(kind, input);
+        return checks.check(target);
+    }
+
+    /**
+     * Checks, then saves.
+     *
+     * @param overrideReason the admin's reason to save over a blocking result (see {@link #overrideReason}), or null
+     * @throws CheckRefused in enforce mode, when the result blocks the save and there is no reason; nothing saved
+     * @throws StaleSetting when {@code expectedVersion} is not current, before or after the check
+     * @throws FieldErrors naming each invalid field
+     * @throws ChecksBusy when every check slot is taken; nothing saved
+     */
+    public Saved save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor,
+            String overrideReason) {
+        CheckOutcome outcome = null;
+        if (mode != CheckMode.OFF) {
+            Optional<CheckTarget> target = settings.checkBeforeSave(kind, input, expectedVersion);
+            if (target.isPresent()) {
+                outcome = checks.check(target.get());
+            }
+        }
+        boolean blocks = mode == CheckMode.ENFORCE && outcome != null && outcome.result().blocksSave();
+        if (blocks && overrideReason == null) {
+            throw new CheckRefused(kind, outcome);
+        }
+        String used = blocks ? overrideReason : null;
+        SettingState state = settings.save(kind, input, expectedVersion, actor,
+                outcome == null ? null : new ProviderSettings.SaveCheck(outcome, used));
+        if (outcome != null && state.keyFingerprint() != null) {
+            // the check was of exactly the key now stored: the cards show it at once, no background check needed
+            lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
+        }
+        return new Saved(state, outcome, warnings(outcome, used), used != null);
+    }
+
+    private static List<String> warnings(CheckOutcome outcome, String override) {
+        if (outcome == null || outcome.result() == CheckResult.OK) {
+            return List.of();
+        }
+        if (override != null) {
+            return List.of("saved over a failed key check: " + outcome.summary() + " (" + outcome.result().meaning()
+                    + "); the override and its reason are in the audit log");
+        }
+        return List.of("the key check found " + outcome.summary() + " (" + outcome.result().meaning()
+                + "); saved anyway");
+    }
+
+    /**
+     * An override reason as typed: cleaned as text, required, at most {@value #REASON_MAX} characters.
+     *
+     * @param field how the caller names it in errors ({@code checkOverride.reason}, {@code checkOverrideReason})
+     * @throws FieldErrors naming {@code field}
+     */
+    public static String overrideReason(String raw, String field) {
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.TEXT, raw);
+        if (!cleaned.ok()) {
+            throw new FieldErrors().add(field, cleaned.problem());
+        }
+        if (cleaned.value() == null || cleaned.value().isBlank()) {
+            throw new FieldErrors().add(field, "is required: say why the key is saved although its check failed");
+        }
+        if (cleaned.value().length() > REASON_MAX) {
+            throw new FieldErrors().add(field, "must be at most " + REASON_MAX + " characters");
+        }
+        return cleaned.value();
+    }
+}
