@@ -295,7 +295,7 @@ public class SettingsPage {
 
     private static Form withChecks(Form form, Checks checks) {
         return new Form(form.kind(), form.title(), form.version(), form.readOnly(), form.fields(),
-                form.otherErrors(), form.previousVersion(), form.updatedBy(), form.updatedAt(), checks);
+                form.otherErrors(), form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(), checks);
     }
 
     @POST
