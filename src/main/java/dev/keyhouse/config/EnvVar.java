@@ -45,6 +45,12 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         ADDRESS_LIST,
         /** Comma-separated host names, addresses and CIDRs ({@link dev.keyhouse.egress.EgressPolicy#problems}). */
         EGRESS_HOSTS,
+        /** An HTTP proxy URL, http://[user:password@]host:port ({@link dev.keyhouse.egress.EgressProxy#proxyProblems}). */
+        PROXY_URL,
+        /** Comma-separated hosts, .domains, addresses, CIDRs or * ({@link dev.keyhouse.egress.EgressProxy#noProxyProblems}). */
+        NO_PROXY_LIST,
+        /** A whole number of seconds from 1 to 120. */
+        SECONDS_UP_TO_120,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
         DIRECTORY_LIST
     }
