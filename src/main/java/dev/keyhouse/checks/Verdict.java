@@ -26,14 +26,22 @@ public record Verdict(CheckResult result, String code) {
     }
 
     /**
-     * A provider's code as it may be kept: only {@code [A-Za-z0-9_.:-]}, at most {@value #CODE_MAX} characters; anything
-     * else (a sentence, something shaped like a key) is dropped, so an echoed key can never pass as a code.
+     * A provider's code as it may be kept: only {@code [A-Za-z0-9_.:-]}, at most {@value #CODE_MAX} characters, not
+     * shaped like a key (a run of 20 letters and digits, or of 16 mixing both, or 6 digits and 6 letters in all);
+     * anything else (a sentence, a key, a UUID) is dropped, so an echoed key can never pass as a code.
      */
     static String safeCode(String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
             return null;
         }
-        // a code is a word for people: a long run of letters and digits with no separator looks like a key
-        return code.matches(".*[A-Za-z0-9]{33,}.*") ? null : code;
+        // a code is a word for people. Shaped like a key: a long run of letters and digits with no separator (a
+        // 32-hex Twilio auth token, a 40-hex Deepgram key), a shorter run mixing both, or many digits and letters
+        // across separators (a UUID-shaped key)
+        long digits = code.chars().filter(Character::isDigit).count();
+        long letters = code.chars().filter(Character::isLetter).count();
+        boolean keyShaped = code.matches(".*[A-Za-z0-9]{20,}.*")
+                || code.matches(".*(?=[A-Za-z0-9]{16})(?=[A-Za-z]{0,15}[0-9])(?=[0-9]{0,15}[A-Za-z])[A-Za-z0-9]{16}.*")
+                || (digits >= 6 && letters >= 6);
+        return keyShaped ? null : code;
     }
 }
