@@ -287,7 +287,9 @@ public final class Profiles {
                     "LOG_LEVEL", "DEBUG",
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG_FILE,
-                    "quarkus.http.access-log.enabled", "true");
+                    "quarkus.http.access-log.enabled", "true",
+                    // the provider stand-ins' own server (test code, not Keyhouse) logs each request line it gets
+                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO");
         }
     }
 

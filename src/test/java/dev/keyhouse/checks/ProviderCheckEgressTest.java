@@ -211,33 +211,4 @@ class ProviderCheckEgressTest {
         assertThat(new ProviderChecks(List.of(), Checks.LOOPBACK, Duration.ofSeconds(120)).timeout())
                 .isEqualTo(Duration.ofSeconds(120));
     }
-
-    /** A server on loopback that answers every request with a redirect to {@code location}. */
-    private static final class RedirectingServer implements AutoCloseable {
-        private final com.sun.net.httpserver.HttpServer server;
-        final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
-        volatile int status = 302;
-
-        RedirectingServer(String location) throws IOException {
-            server = com.sun.net.httpserver.HttpServer.create(
-                    new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> {
-                try (exchange) {
-                    requests.incrementAndGet();
-                    exchange.getResponseHeaders().set("Location", location);
-                    exchange.sendResponseHeaders(status, -1);
-                }
-            });
-            server.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
-    }
 }
