@@ -17,8 +17,8 @@ import java.util.Optional;
  * {@code NO_PROXY} the destinations that go direct. Only the upper-case names are read (see the README, "Live key
  * checks").
  *
- * <p>A proxy is {@code http://[user:password@]host:port[/]}: the scheme {@code http} (the connection to the proxy is
- * plain; an {@code https} destination is still TLS end to end inside the tunnel), the port written out (curl assumes
+ * <p>A proxy is {@code http://[user:password@]host:port[/]} ({@code http://} may be left out, as curl, Go and Python
+ * allow): the scheme {@code http} (the connection to the proxy is plain; an {@code https} destination is still TLS end to end inside the tunnel), the port written out (curl assumes
  * 1080, other tools 80: no guess), user info percent-encoded, sent as Basic proxy authentication to the proxy only.
  *
  * <p>{@code NO_PROXY} is comma-separated: {@code *} (no destination uses the proxy), a host name that matches itself
@@ -147,7 +147,7 @@ public final class EgressProxy {
         if (value == null || value.isBlank()) {
             return List.of();
         }
-        String text = value.strip();
+        String text = withScheme(value);
         URI uri;
         try {
             uri = new URI(text);
@@ -157,7 +157,7 @@ public final class EgressProxy {
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (scheme == null || uri.getRawAuthority() == null) {
-            return List.of(variable + " has no scheme: write it as http://host:port");
+            return List.of(variable + " is not a URL: write it as http://host:port");
         }
         if (!scheme.equals("http")) {
             return List.of(variable + " does not start with http://: Keyhouse talks to a proxy over plain http://"
@@ -245,7 +245,7 @@ public final class EgressProxy {
         if (value == null || value.isBlank()) {
             return null;
         }
-        URI uri = URI.create(value.strip());
+        URI uri = URI.create(withScheme(value));
         Origin.Authority authority = Origin.Authority.of(uri);
         String host = plain(authority.host());
         int port = Integer.parseInt(authority.port());
@@ -257,6 +257,12 @@ public final class EgressProxy {
         String user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
         String password = colon < 0 ? "" : decode(userInfo.substring(colon + 1));
         return new Proxy(host, port, user, password);
+    }
+
+    /** The value, with {@code http://} in front when it names no scheme ({@code proxy.internal:3128}), as curl reads it. */
+    private static String withScheme(String value) {
+        String text = value.strip();
+        return text.contains("://") ? text : "http://" + text;
     }
 
     /** Percent-decoding of user info ('+' is a plus here, not a space). */

@@ -94,13 +94,14 @@ class StartupCheckTest {
         env.put("NO_PROXY", "localhost, .internal, 10.0.0.0/8, ::1, *");
         env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "120");
         assertThat(problems(env, true)).isEmpty();
-        env.put("HTTPS_PROXY", "kh-ops:Pr0xy-s3cret@squid.internal:3128");
+        env.put("HTTPS_PROXY", "socks5://kh-ops:Pr0xy-s3cret@squid.internal:3128");
         env.put("HTTP_PROXY", "http://kh-ops:Pr0xy-s3cret@squid.internal");
         env.put("NO_PROXY", "api.example.com:443");
         env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "121");
         List<String> problems = problems(env, true);
         assertThat(problems).containsExactly(
-                "HTTPS_PROXY has no scheme: write it as http://host:port",
+                "HTTPS_PROXY does not start with http://: Keyhouse talks to a proxy over plain http:// only (https"
+                        + " destinations are still TLS end to end, in a CONNECT tunnel)",
                 "HTTP_PROXY has no port: write it, e.g. http://squid.example:3128 (tools disagree on the default)",
                 "NO_PROXY entry 'api.example.com:443' is not a host name, .domain, IP address, CIDR or * (ports are"
                         + " not supported)",

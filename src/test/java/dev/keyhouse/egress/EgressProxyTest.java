@@ -86,8 +86,8 @@ class EgressProxyTest {
     void aMalformedProxyIsNamedWithoutItsValue() {
         String password = "s3cret-Proxy-pw";
         Map<String, String> problems = new java.util.LinkedHashMap<>();
-        problems.put("proxy.internal:3128", "HTTPS_PROXY has no scheme");
-        problems.put("kh-operator:" + password + "@proxy.internal:3128", "HTTPS_PROXY has no scheme");
+        problems.put("ftp://kh-operator:" + password + "@proxy.internal:3128", "HTTPS_PROXY does not start with");
+        problems.put("kh-operator:" + password + "@proxy.internal", "HTTPS_PROXY has no port");
         problems.put("https://kh-operator:" + password + "@proxy.internal:3128", "HTTPS_PROXY does not start with http://");
         problems.put("socks5://proxy.internal:1080", "HTTPS_PROXY does not start with http://");
         problems.put("http://kh-operator:" + password + "@proxy.internal", "HTTPS_PROXY has no port");
@@ -111,6 +111,12 @@ class EgressProxyTest {
         assertThat(EgressProxy.proxyProblems("HTTP_PROXY", "http://proxy.internal:3128")).isEmpty();
         assertThat(EgressProxy.proxyProblems("HTTP_PROXY", "http://u:p@10.0.0.5:3128/")).isEmpty();
         assertThat(EgressProxy.proxyProblems("HTTP_PROXY", " ")).isEmpty();
+        // no scheme: http://, as curl, Go and Python read it
+        assertThat(EgressProxy.proxyProblems("HTTP_PROXY", "proxy.internal:3128")).isEmpty();
+        EgressProxy.Proxy bare = EgressProxy.of("kh%40op:pw@proxy.internal:3128", null, null)
+                .proxyFor(URI.create("https://api.openai.com/")).orElseThrow();
+        assertThat(bare).extracting(EgressProxy.Proxy::toString, EgressProxy.Proxy::user, EgressProxy.Proxy::password)
+                .containsExactly("http://proxy.internal:3128", "kh@op", "pw");
     }
 
     @Test
