@@ -130,4 +130,19 @@ class EgressProxyTest {
         assertThatThrownBy(() -> EgressProxy.of(null, null, "a..b")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NO_PROXY entry 'a..b' is not a host name, .domain, IP address, CIDR or *");
     }
+
+    /** Egress's DEBUG cause: the exception's class alone when its message quotes the query, user info or a header. */
+    @Test
+    void aFailuresCauseIsLoggedWithoutWhatTheRequestCarried() {
+        Egress.Request request = Egress.Request.get(URI.create("https://g.test/v1beta/models?key=AIzaSyQueryKey0123"),
+                Map.of("x-api-key", "sk-ant-api03-headerkey", "Authorization", "Bearer sk-proj-bearerkey0123"),
+                java.time.Duration.ofSeconds(1), 0, "the provider");
+        for (String quoted : List.of("GET /v1beta/models?key=AIzaSyQueryKey0123", "key sk-ant-api03-headerkey",
+                "token sk-proj-bearerkey0123 refused", "Bearer sk-proj-bearerkey0123")) {
+            assertThat(Egress.cause(new java.io.IOException(quoted), request)).as(quoted)
+                    .isEqualTo("java.io.IOException");
+        }
+        assertThat(Egress.cause(new java.net.ConnectException("Connection refused"), request))
+                .isEqualTo("java.net.ConnectException: Connection refused");
+    }
 }
