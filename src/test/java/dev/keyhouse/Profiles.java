@@ -287,7 +287,40 @@ public final class Profiles {
                     "LOG_LEVEL", "DEBUG",
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG_FILE,
-                    "quarkus.http.access-log.enabled", "true");
+                    "quarkus.http.access-log.enabled", "true",
+                    // the provider stand-ins' own server (test code, not Keyhouse) logs each request line it gets
+                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO");
+        }
+    }
+
+    /**
+     * Provider key checks behind an egress proxy, given as the variables themselves: HTTPS_PROXY and HTTP_PROXY name a
+     * proxy with Basic credentials on a loopback port reserved here (the test starts its proxy stand-in there, reading
+     * the port back from the configuration), NO_PROXY lists localhost, and PROVIDER_CHECK_TIMEOUT_SECONDS is 2.
+     */
+    public static final class ProviderCheckEgress implements QuarkusTestProfile {
+
+        public static final String PROXY_USER = "kh-egress";
+        public static final String PROXY_PASSWORD = "Pr0xy pass@word%";
+        private static final int PORT = freeLoopbackPort();
+
+        private static int freeLoopbackPort() {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                    java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
+                return socket.getLocalPort();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            String proxy = "http://" + PROXY_USER + ":Pr0xy%20pass%40word%25@127.0.0.1:" + PORT;
+            return Map.of(
+                    "HTTPS_PROXY", proxy,
+                    "HTTP_PROXY", proxy,
+                    "NO_PROXY", "localhost",
+                    "PROVIDER_CHECK_TIMEOUT_SECONDS", "2");
         }
     }
     /**

@@ -22,9 +22,25 @@ public final class Decoys {
     private Decoys() {
     }
 
-    /** A decoy for {@code value}; see the class comment. */
+    /**
+     * A decoy for {@code value}; see the class comment. A value with no digit or letter after its prefix gets its
+     * prefix replaced too; one with none at all ({@code "--"}) its last character replaced by a letter.
+     *
+     * @throws IllegalArgumentException when {@code value} is empty (nothing has its shape)
+     */
     public static String of(String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("an empty value has no decoy");
+        }
         int prefix = prefixLength(value);
+        if (!replaceable(value, prefix)) {
+            prefix = 0;
+        }
+        if (!replaceable(value, 0)) {
+            // only separators and symbols: nothing keeps its class, so one character becomes a letter
+            char last = value.charAt(value.length() - 1);
+            return value.substring(0, value.length() - 1) + (last == 'x' ? 'y' : 'x');
+        }
         boolean hex = value.substring(prefix).matches("[0-9a-fA-F]+");
         StringBuilder decoy;
         do {
@@ -34,6 +50,12 @@ public final class Decoys {
             }
         } while (decoy.toString().equals(value));
         return decoy.toString();
+    }
+
+    /** Whether a character from {@code from} on is a digit or an ASCII letter, which a decoy replaces. */
+    private static boolean replaceable(String value, int from) {
+        return value.substring(from).chars().anyMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z'));
     }
 
     /** Up to and including the last '-' or '_' in the first {@value #PREFIX_MAX} characters, else a letters-only head of at most 4. */

@@ -20,12 +20,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhouse.egress.Egress;
+import dev.keyhouse.egress.EgressProxy;
 import dev.keyhouse.egress.EgressRefused;
 import dev.keyhouse.settings.ProviderKind;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,7 +39,9 @@ import org.jboss.logging.Logger;
  * threads: a caller waits at most the check's own bound, and when every slot and the queue are taken a new check is
  * refused at once with {@link ChecksBusy}. Callers must not hold a database connection while they wait.
  *
- * <p>Nothing of an answer is kept beyond its status and the code {@link ProviderCheck#classify} reads from it.
+ * <p>Nothing of an answer is kept beyond its status and the code {@link ProviderCheck#classify} reads from it. A
+ * redirect (3xx) is never followed and is {@link CheckResult#UNEXPECTED} ({@code redirect}) before any check
+ * classifies it. Calls go through the configured egress proxy ({@link EgressProxy}).
  */
 @ApplicationScoped
 public class ProviderChecks {
@@ -62,9 +66,18 @@ public class ProviderChecks {
     @Inject
     CheckMetrics metrics;
 
+    /** The most {@code PROVIDER_CHECK_TIMEOUT_SECONDS} may be. */
+    public static final int MAX_TIMEOUT_SECONDS = 120;
+
+    /**
+     * The application's checks: through {@code proxy} ({@code HTTPS_PROXY}, {@code HTTP_PROXY}, {@code NO_PROXY}), each
+     * call waiting at most {@code timeoutSeconds} ({@code PROVIDER_CHECK_TIMEOUT_SECONDS}, 1 to
+     * {@value #MAX_TIMEOUT_SECONDS}) for its answer.
+     */
     @Inject
-    public ProviderChecks(@Any Instance<ProviderCheck> checks, Egress egress) {
-        this(checks.stream().toList(), egress, DEFAULT_TIMEOUT);
+    public ProviderChecks(@Any Instance<ProviderCheck> checks, Egress egress, EgressProxy proxy,
+            @ConfigProperty(name = "keyhouse.checks.timeout-seconds", defaultValue = "10") int timeoutSeconds) {
+        this(checks.stream().toList(), egress.through(proxy), Duration.ofSeconds(timeoutSeconds));
     }
 
     /**
@@ -77,6 +90,9 @@ public class ProviderChecks {
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> {
                     throw new IllegalStateException("two checks for one provider: " + a + ", " + b);
                 }));
+        if (timeout.isNegative() || timeout.isZero() || timeout.toSeconds() > MAX_TIMEOUT_SECONDS) {
+            throw new IllegalArgumentException("PROVIDER_CHECK_TIMEOUT_SECONDS must be 1 to " + MAX_TIMEOUT_SECONDS);
+        }
         this.egress = egress;
         this.timeout = timeout;
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
@@ -86,6 +102,21 @@ public class ProviderChecks {
                     return thread;
                 });
         this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** How long one call may wait for its answer once connected. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The Egress calls go through (with the proxy, when one is configured). */
+    Egress egress() {
+        return egress;
+    }
+
+    /** Checks waiting for a thread now (at most {@value #QUEUE}). */
+    int waiting() {
+        return pool.getQueue().size();
     }
 
     /** The check of a kind's provider, if Keyhouse has one. */
@@ -177,9 +208,11 @@ public class ProviderChecks {
         NegativeControl negative = controlResult == CheckResult.INVALID_KEY ? NegativeControl.REJECTED
                 : NegativeControl.ACCEPTED;
         Verdict verdict = decided.verdict();
-        if (negative == NegativeControl.ACCEPTED
+        boolean judged = verdict.result() != CheckResult.UNEXPECTED && verdict.result() != CheckResult.RATE_LIMITED;
+        if (negative == NegativeControl.ACCEPTED && judged
                 && (verdict.result() == CheckResult.OK || verdict.result() == controlResult)) {
             // the provider answers a made-up key as it answered the real one: the answer does not depend on the key
+            // (an answer that judged nothing, a redirect, a 5xx or a rate limit, stays what it was)
             verdict = new Verdict(CheckResult.UNVERIFIABLE, verdict.code());
         }
         return outcome(target, started, verdict, decided.status(), negative, durationMs);
@@ -200,6 +233,11 @@ public class ProviderChecks {
             return new Answered(Verdict.of(CheckResult.UNREACHABLE, "egress_refused"), null);
         } catch (IOException e) {
             return new Answered(Verdict.of(CheckResult.UNREACHABLE), null);
+        }
+        if (answer.status() >= 300 && answer.status() < 400) {
+            // never followed (Egress follows no redirect, so a key never travels to another host) and never ok
+            LOG.debugf("provider check %s answered HTTP %d, a redirect: not followed", call, answer.status());
+            return new Answered(Verdict.of(CheckResult.UNEXPECTED, "redirect"), answer.status());
         }
         Verdict verdict = check.classify(call, answer.status(), json(answer.body())).withoutSecrets(secrets);
         return new Answered(verdict, answer.status());

@@ -27,9 +27,10 @@ public record Verdict(CheckResult result, String code) {
 
     /**
      * A provider's code as it may be kept: words joined by {@code _ . : -}, each word letters of one case (or one
-     * capital and then lower case) or at most 8 digits, at most {@value #CODE_MAX} characters in all. Anything else (a
-     * sentence, a word mixing letters and digits, something shaped like a key: {@code sk-ant-api03-…},
-     * {@code sk-<32 hex>}, {@code AIza…}) is dropped, so an echoed key can never pass as a code.
+     * capital and then lower case) or at most 8 digits, at most {@value #CODE_MAX} characters in all, and not shaped
+     * like a key (a run of 20 letters and digits, or of 16 mixing both, or 6 digits and 6 letters in all). Anything else
+     * (a sentence, a word mixing letters and digits, a UUID, {@code sk-ant-api03-…}, {@code sk-<32 hex>},
+     * {@code AIza…}) is dropped, so an echoed key can never pass as a code.
      */
     static String safeCode(String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
@@ -40,7 +41,15 @@ public record Verdict(CheckResult result, String code) {
                 return null;
             }
         }
-        return code;
+        // a code is a word for people. Shaped like a key: a long run of letters and digits with no separator (a
+        // 32-hex Twilio auth token, a 40-hex Deepgram key), a shorter run mixing both, or many digits and letters
+        // across separators (a UUID-shaped key)
+        long digits = code.chars().filter(Character::isDigit).count();
+        long letters = code.chars().filter(Character::isLetter).count();
+        boolean keyShaped = code.matches(".*[A-Za-z0-9]{20,}.*")
+                || code.matches(".*(?=[A-Za-z0-9]{16})(?=[A-Za-z]{0,15}[0-9])(?=[0-9]{0,15}[A-Za-z])[A-Za-z0-9]{16}.*")
+                || (digits >= 6 && letters >= 6);
+        return keyShaped ? null : code;
     }
 
     private static final java.util.regex.Pattern WORD =

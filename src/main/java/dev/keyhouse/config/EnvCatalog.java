@@ -14,10 +14,13 @@ import static dev.keyhouse.config.EnvVar.Format.KEY_32_BYTES;
 import static dev.keyhouse.config.EnvVar.Format.KEY_LIST;
 import static dev.keyhouse.config.EnvVar.Format.LOG_FORMAT;
 import static dev.keyhouse.config.EnvVar.Format.LOG_LEVEL;
+import static dev.keyhouse.config.EnvVar.Format.NO_PROXY_LIST;
 import static dev.keyhouse.config.EnvVar.Format.NON_NEGATIVE_INTEGER;
 import static dev.keyhouse.config.EnvVar.Format.ORIGIN_LIST;
 import static dev.keyhouse.config.EnvVar.Format.PORT;
 import static dev.keyhouse.config.EnvVar.Format.PROVIDER_KEY;
+import static dev.keyhouse.config.EnvVar.Format.PROXY_URL;
+import static dev.keyhouse.config.EnvVar.Format.SECONDS_UP_TO_120;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
 import static dev.keyhouse.config.EnvVar.Format.TEXT;
 
@@ -127,7 +130,23 @@ public final class EnvCatalog {
                     "Host names, addresses and CIDRs, comma-separated, whose loopback or private addresses Keyhouse "
                             + "may connect to (webhooks); unset means public addresses only.",
                     false, false, null, EGRESS_HOSTS),
+            new EnvVar("HTTPS_PROXY", "keyhouse.egress.https-proxy",
+                    "Proxy (http://[user:password@]host:port) provider key checks to https URLs go through, in a "
+                            + "CONNECT tunnel; runtime webhooks always go direct. Unset: direct.",
+                    false, true, null, PROXY_URL),
+            new EnvVar("HTTP_PROXY", "keyhouse.egress.http-proxy",
+                    "Proxy (http://[user:password@]host:port) provider key checks to http URLs go through; runtime "
+                            + "webhooks always go direct. Unset: direct.",
+                    false, true, null, PROXY_URL),
+            new EnvVar("NO_PROXY", "keyhouse.egress.no-proxy",
+                    "Destinations provider key checks reach directly, not through HTTPS_PROXY or HTTP_PROXY: "
+                            + "comma-separated host names (each with its subdomains), .domains, IP addresses, CIDRs, or *.",
+                    false, false, null, NO_PROXY_LIST),
             // Live provider key checks
+            new EnvVar("PROVIDER_CHECK_TIMEOUT_SECONDS", "keyhouse.checks.timeout-seconds",
+                    "Seconds one provider key check call may wait for the provider's answer (1 to 120); past it the "
+                            + "result is unreachable.",
+                    false, false, "10", SECONDS_UP_TO_120),
             new EnvVar("PROVIDER_CHECK_INTERVAL_SECONDS", "keyhouse.checks.interval-seconds",
                     "Seconds between background checks of every stored provider key (non-billed calls only); "
                             + "0 turns them off.",

@@ -47,6 +47,12 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         EGRESS_HOSTS,
         /** enforce, warn or off ({@link dev.keyhouse.settings.CheckMode}). */
         CHECK_MODE,
+        /** An HTTP proxy URL, http://[user:password@]host:port ({@link dev.keyhouse.egress.EgressProxy#proxyProblems}). */
+        PROXY_URL,
+        /** Comma-separated hosts, .domains, addresses, CIDRs or * ({@link dev.keyhouse.egress.EgressProxy#noProxyProblems}). */
+        NO_PROXY_LIST,
+        /** A whole number of seconds from 1 to 120. */
+        SECONDS_UP_TO_120,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
         DIRECTORY_LIST
     }

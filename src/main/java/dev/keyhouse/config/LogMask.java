@@ -30,8 +30,8 @@ import io.quarkus.logging.LoggingFilter;
  * {@code Unexpected character ('…' …)}, {@code from String "…"} and {@code [Source: …; line: …]} snippets, and the
  * text after RESTEasy's {@code Failed to decode URL};</li>
  * <li>the configured secrets themselves in every form {@link dev.keyhouse.runtimes.SecretForms} knows: the JWT
- * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys
- * and the database password or URL.</li>
+ * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys,
+ * the database password or URL and the egress proxy URLs, and a URL's user info and password on their own.</li>
  * </ul>
  * A record is never dropped: its text is only masked.
  */
@@ -46,7 +46,7 @@ public final class LogMask implements Filter {
             "keyhouse.crypto.key", "keyhouse.crypto.previous-keys", "keyhouse.admin.password",
             "keyhouse.runtime-config.token", "keyhouse.bootstrap.openai-api-key",
             "keyhouse.bootstrap.anthropic-api-key", "keyhouse.bootstrap.deepseek-api-key", "keyhouse.database.password",
-            "keyhouse.database.url");
+            "keyhouse.database.url", "keyhouse.egress.https-proxy", "keyhouse.egress.http-proxy");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}(\\.[A-Za-z0-9_-]*)?");
     private static final Pattern API_TOKEN = Pattern.compile("kh_[A-Za-z0-9_-]{8,}");
     private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[A-Za-z0-9._~+/=-]{6,}");
@@ -81,12 +81,34 @@ public final class LogMask implements Filter {
                     for (String part : value.split(",")) {
                         values.add(part.strip());
                     }
+                    values.addAll(userInfo(value.strip()));
                 });
             }
         } catch (RuntimeException e) {
             // no configuration (a tool run outside Quarkus): the shape-based masks still apply
         }
         return values;
+    }
+
+    /** A URL's user info and its password, raw and decoded (a proxy's or a database's); empty when it has none. */
+    static List<String> userInfo(String url) {
+        List<String> parts = new ArrayList<>();
+        try {
+            String raw = new java.net.URI(url).getRawUserInfo();
+            if (raw != null) {
+                parts.add(raw);
+                int colon = raw.indexOf(':');
+                if (colon >= 0) {
+                    String password = raw.substring(colon + 1);
+                    parts.add(password);
+                    parts.add(java.net.URLDecoder.decode(password.replace("+", "%2B"),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            // not a URL: the value itself is masked
+        }
+        return parts;
     }
 
     @Override

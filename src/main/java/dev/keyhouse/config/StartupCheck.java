@@ -13,6 +13,7 @@ import dev.keyhouse.crypto.KeyConfigurationException;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.KeyText;
 import dev.keyhouse.egress.EgressPolicy;
+import dev.keyhouse.egress.EgressProxy;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.runtimes.EnvironmentDirs;
@@ -94,6 +95,24 @@ public final class StartupCheck {
         return warnings;
     }
 
+    /**
+     * Warnings for the proxy variables set in the process environment in lower case ({@code https_proxy},
+     * {@code http_proxy}, {@code no_proxy}, as curl also reads them) without the same value in upper case: Keyhouse
+     * reads only the upper-case names, so such a proxy is not used. Names only, never a value.
+     */
+    public static List<String> lowerCaseProxyWarnings(java.util.Map<String, String> environment) {
+        List<String> warnings = new ArrayList<>();
+        for (String name : List.of(EgressProxy.HTTPS_PROXY, EgressProxy.HTTP_PROXY, EgressProxy.NO_PROXY)) {
+            String lower = environment.get(name.toLowerCase(Locale.ROOT));
+            if (lower != null && !lower.isBlank() && !lower.strip().equals(
+                    String.valueOf(environment.get(name)).strip())) {
+                warnings.add(name.toLowerCase(Locale.ROOT) + " is set but Keyhouse reads only " + name
+                        + " (upper case): provider key checks do not use it; set " + name + " to the same value");
+            }
+        }
+        return warnings;
+    }
+
     /** One problem per {@code .env} line the env-file dialect refuses, naming the line, never its value. */
     public static List<String> dotEnvProblems(EnvFileDialect.Parsed dotEnv) {
         return dotEnv.refused().stream().map(f -> ".env " + f).toList();
@@ -155,6 +174,10 @@ public final class StartupCheck {
             case ADDRESS_LIST -> TrustedProxies.problem(name, value);
             case EGRESS_HOSTS -> joined(EgressPolicy.problems(value));
             case DIRECTORY_LIST -> joined(EnvironmentDirs.problems(value));
+            case PROXY_URL -> joined(EgressProxy.proxyProblems(name, value));
+            case NO_PROXY_LIST -> joined(EgressProxy.noProxyProblems(value));
+            case SECONDS_UP_TO_120 -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 120
+                    ? Optional.empty() : Optional.of(name + " must be a whole number of seconds from 1 to 120");
         };
     }
 

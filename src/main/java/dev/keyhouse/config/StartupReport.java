@@ -28,6 +28,7 @@ public class StartupReport {
                 .filter(value -> !value.isBlank()));
         EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
         StartupCheck.dotEnvWarnings(dotEnv).forEach(LOG::warn);
+        StartupCheck.lowerCaseProxyWarnings(System.getenv()).forEach(LOG::warn);
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(check.problems(LaunchMode.current() == LaunchMode.NORMAL));
         if (!problems.isEmpty()) {

@@ -18,16 +18,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.DefaultProxyRoutePlanner;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -44,8 +51,15 @@ import jakarta.inject.Singleton;
  * <p>The host is resolved once, every address it resolves to is checked, and the connection is made to exactly those
  * addresses: Apache HttpClient 5's {@link DnsResolver} hook hands the client the checked addresses, so a DNS answer
  * that changes between the check and the connect (DNS rebinding) is never used. TLS still verifies the certificate
- * against the URL's host name (the system trust store, HttpClient's default hostname verifier). No proxy, no
- * redirects followed, no connection kept for reuse (each request is checked anew).
+ * against the URL's host name (the system trust store, HttpClient's default hostname verifier). No redirects
+ * followed, no connection kept for reuse (each request is checked anew).
+ *
+ * <p>The {@code Egress} bean goes direct (runtime webhooks: internal hosts). {@link #through(EgressProxy)} gives one
+ * that sends through the configured proxy ({@code HTTPS_PROXY}, {@code HTTP_PROXY}, {@code NO_PROXY}; provider key
+ * checks): there the proxy resolves the name, so Keyhouse cannot pin DNS and applies only the checks that need no
+ * lookup ({@link EgressPolicy#checkWithoutLookup}: a literal private or loopback address, {@code localhost} and the
+ * numeric forms are refused unless listed); the proxy's user info goes as Basic proxy authentication to the proxy only
+ * (never over a tunnel to the destination) and is never logged.
  *
  * <p>Every failure to get an answer (refused, reset, timed out, unreachable, TLS, unknown name ...) is the same
  * message, {@link #unreachable}, so that the text never tells an open port from a closed one; what happened is
@@ -105,6 +119,7 @@ public class Egress {
 
     private final EgressPolicy policy;
     private final EgressPolicy.Lookup lookup;
+    private final EgressProxy proxy;
 
     @Inject
     public Egress(@ConfigProperty(name = "keyhouse.egress.allowed-hosts") Optional<String> allowedHosts) {
@@ -113,8 +128,26 @@ public class Egress {
 
     /** @param lookup name resolution (tests hand in their own, so no test needs DNS) */
     public Egress(EgressPolicy policy, EgressPolicy.Lookup lookup) {
+        this(policy, lookup, EgressProxy.none());
+    }
+
+    private Egress(EgressPolicy policy, EgressPolicy.Lookup lookup, EgressProxy proxy) {
         this.policy = policy;
         this.lookup = lookup;
+        this.proxy = proxy;
+    }
+
+    /**
+     * The same policy, sending through {@code proxy} wherever it names one for a URL (see {@link EgressProxy}); direct
+     * elsewhere. The proxy's own address is the operator's choice and is not checked against the policy.
+     */
+    public Egress through(EgressProxy proxy) {
+        return new Egress(policy, lookup, proxy);
+    }
+
+    /** The proxy this sends through; {@link EgressProxy#none()} for the bean (direct). */
+    public EgressProxy proxy() {
+        return proxy;
     }
 
     public EgressPolicy policy() {
@@ -156,22 +189,35 @@ public class Egress {
         if (host == null) {
             throw new EgressRefused("not sent to " + where + ": it has no host");
         }
-        List<InetAddress> addresses;
-        try {
-            addresses = policy.addresses(host, lookup);
-        } catch (EgressRefused e) {
-            throw new EgressRefused("not sent to " + where + ": " + e.getMessage());
-        } catch (UnknownHostException e) {
-            LOG.debugf("could not reach %s: its name does not resolve", where);
-            throw unreachable(post.peer(), where);
+        Optional<EgressProxy.Proxy> via = proxy.proxyFor(post.uri());
+        CloseableHttpClient client;
+        if (via.isPresent()) {
+            // the proxy resolves the name: only what the URL itself says can be checked here
+            Optional<String> refusal = policy.checkWithoutLookup(host);
+            if (refusal.isPresent()) {
+                throw new EgressRefused("not sent to " + where + ": " + refusal.get());
+            }
+            LOG.debugf("sending %s %s through the proxy at %s", post.method(), where, via.get());
+            client = proxied(via.get(), post.timeout());
+        } else {
+            List<InetAddress> addresses;
+            try {
+                addresses = policy.addresses(host, lookup);
+            } catch (EgressRefused e) {
+                throw new EgressRefused("not sent to " + where + ": " + e.getMessage());
+            } catch (UnknownHostException e) {
+                LOG.debugf("could not reach %s: its name does not resolve", where);
+                throw unreachable(post.peer(), where);
+            }
+            client = client(host, addresses, post.timeout());
         }
-        CloseableHttpClient client = client(host, addresses, post.timeout());
         HttpUriRequestBase request = new HttpUriRequestBase(post.method(), post.uri());
         post.headers().forEach(request::addHeader);
         if (post.body() != null) {
             request.setEntity(new ByteArrayEntity(post.body(), ContentType.create(post.contentType())));
         }
-        Future<Answer> exchange = EXCHANGES.submit(() -> exchange(client, request, post.bodyLimit()));
+        boolean proxied = via.isPresent();
+        Future<Answer> exchange = EXCHANGES.submit(() -> exchange(client, request, post.bodyLimit(), proxied));
         try {
             // the response timeout covers each read; this bound also covers a body that trickles in
             return exchange.get(post.timeout().toMillis() + CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -184,7 +230,7 @@ public class Egress {
             LOG.debugf("could not reach %s: no complete answer within %ss", where, post.timeout().toSeconds());
             throw unreachable(post.peer(), where);
         } catch (ExecutionException e) {
-            LOG.debugf("could not reach %s: %s", where, e.getCause());
+            LOG.debugf("could not reach %s: %s", where, cause(e.getCause(), post));
             throw unreachable(post.peer(), where);
         } finally {
             exchange.cancel(true);
@@ -192,14 +238,44 @@ public class Egress {
         }
     }
 
+    /**
+     * The cause as logged: its class and message, or its class alone when the message quotes the request's query, user
+     * info or a header value (HttpClient's messages may quote a request line).
+     */
+    static String cause(Throwable cause, Request request) {
+        String text = String.valueOf(cause);
+        List<String> quoted = new java.util.ArrayList<>();
+        for (String value : request.headers().values()) {
+            quoted.add(value);
+            quoted.add(value.substring(value.lastIndexOf(' ') + 1)); // the credential after "Bearer ", "Basic "
+        }
+        quoted.add(request.uri().getRawQuery());
+        quoted.add(request.uri().getQuery());
+        quoted.add(request.uri().getRawUserInfo());
+        boolean quotes = quoted.stream().anyMatch(v -> v != null && v.length() >= 4 && text.contains(v));
+        return quotes ? cause.getClass().getName() : text;
+    }
+
     /** The one text for every failure to get an answer: it names the peer and URL, never the cause. */
     public static IOException unreachable(String peer, String where) {
         return new IOException("could not reach " + peer + " at " + where);
     }
 
-    private static Answer exchange(CloseableHttpClient client, HttpUriRequestBase request, int bodyLimit) throws IOException {
-        ClassicHttpResponse response = client.executeOpen(null, request, null);
+    /**
+     * One exchange. Through a proxy, an answer that is the proxy's own is no answer from the destination: HttpClient
+     * hands back the proxy's refusal of a CONNECT as if it were the answer (an https answer without a TLS session),
+     * and a 407 is always the proxy's (wrong or missing credentials).
+     */
+    private static Answer exchange(CloseableHttpClient client, HttpUriRequestBase request, int bodyLimit,
+            boolean proxied) throws IOException {
+        HttpClientContext context = HttpClientContext.create();
+        ClassicHttpResponse response = client.executeOpen(null, request, context);
         try {
+            if (proxied && (response.getCode() == 407
+                    || ("https".equalsIgnoreCase(request.getScheme()) && context.getSSLSession() == null))) {
+                throw new IOException("the proxy answered HTTP " + response.getCode() + " and made no connection to"
+                        + " the destination" + (response.getCode() == 407 ? " (its credentials were refused)" : ""));
+            }
             HttpEntity entity = response.getEntity();
             byte[] kept;
             if (entity == null) {
@@ -236,9 +312,45 @@ public class Egress {
                 return name;
             }
         };
+        return builder(pinned, timeout).build();
+    }
+
+    /**
+     * A client that sends every request through {@code proxy}: absolute-form requests for http, a CONNECT tunnel for
+     * https. Only the proxy's own name is ever resolved here; its credentials are offered to it alone.
+     */
+    private static CloseableHttpClient proxied(EgressProxy.Proxy proxy, Duration timeout) {
+        HttpHost proxyHost = new HttpHost("http", proxy.host(), proxy.port());
+        DnsResolver proxyOnly = new DnsResolver() {
+            @Override
+            public InetAddress[] resolve(String name) throws UnknownHostException {
+                if (!plain(name).equals(proxy.host())) {
+                    throw new UnknownHostException(name + " is not the proxy: the proxy resolves the destination");
+                }
+                byte[] literal = EgressPolicy.literal(proxy.host());
+                return literal != null ? new InetAddress[] {InetAddress.getByAddress(literal)}
+                        : InetAddress.getAllByName(proxy.host());
+            }
+
+            @Override
+            public String resolveCanonicalHostname(String name) {
+                return name;
+            }
+        };
+        HttpClientBuilder builder = builder(proxyOnly, timeout).setRoutePlanner(new DefaultProxyRoutePlanner(proxyHost));
+        if (proxy.hasCredentials()) {
+            BasicCredentialsProvider credentials = new BasicCredentialsProvider();
+            credentials.setCredentials(new AuthScope(proxyHost),
+                    new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
+            builder.setDefaultCredentialsProvider(credentials);
+        }
+        return builder.build();
+    }
+
+    private static HttpClientBuilder builder(DnsResolver resolver, Duration timeout) {
         return HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(pinned)
+                        .setDnsResolver(resolver)
                         .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(CONNECT_TIMEOUT))
@@ -254,8 +366,7 @@ public class Egress {
                 .disableAutomaticRetries()
                 .disableCookieManagement()
                 .disableAuthCaching()
-                .disableContentCompression()
-                .build();
+                .disableContentCompression();
     }
 
     private static String plain(String host) {

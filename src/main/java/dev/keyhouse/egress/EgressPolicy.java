@@ -83,17 +83,22 @@ public final class EgressPolicy {
     private record Network(byte[] address, int bits) {
 
         boolean contains(byte[] candidate) {
-            if (candidate.length != address.length) {
+            return inNetwork(address, bits, candidate);
+        }
+    }
+
+    /** Whether {@code candidate} has the same length as {@code network} and the same first {@code bits} bits. */
+    static boolean inNetwork(byte[] network, int bits, byte[] candidate) {
+        if (candidate.length != network.length) {
+            return false;
+        }
+        for (int i = 0; i < bits; i++) {
+            int mask = 0x80 >>> (i % 8);
+            if ((candidate[i / 8] & mask) != (network[i / 8] & mask)) {
                 return false;
             }
-            for (int i = 0; i < bits; i++) {
-                int mask = 0x80 >>> (i % 8);
-                if ((candidate[i / 8] & mask) != (address[i / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
         }
+        return true;
     }
 
     private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
@@ -212,7 +217,7 @@ public final class EgressPolicy {
     }
 
     /** A lower-cased host name without its trailing dot, or null when {@code host} is none. */
-    private static String hostName(String host) {
+    static String hostName(String host) {
         String name = host.toLowerCase(Locale.ROOT);
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);

@@ -101,4 +101,19 @@ class LogMaskTest {
         assertThat(clean.getFormattedMessage()).isEqualTo("nothing secret here");
         assertThat(clean.getThrown()).isSameAs(plain);
     }
+
+    /** A proxy URL's (or database URL's) user info and password are masked on their own too, raw and decoded. */
+    @Test
+    void aUrlsUserInfoAndPasswordAreMaskedOnTheirOwn() {
+        String url = "http://kh-egress:Pr0xy%40pass-w0rd@squid.internal:3128";
+        assertThat(LogMask.userInfo(url)).containsExactly("kh-egress:Pr0xy%40pass-w0rd", "Pr0xy%40pass-w0rd",
+                "Pr0xy@pass-w0rd");
+        assertThat(LogMask.userInfo("http://squid.internal:3128")).isEmpty();
+        assertThat(LogMask.userInfo("not a url %")).isEmpty();
+        java.util.List<String> values = new java.util.ArrayList<>(java.util.List.of(url));
+        values.addAll(LogMask.userInfo(url));
+        LogMask mask = new LogMask(values);
+        assertThat(mask.mask("proxy said no to Pr0xy@pass-w0rd and kh-egress:Pr0xy%40pass-w0rd at " + url))
+                .doesNotContain("Pr0xy").contains("[masked]");
+    }
 }

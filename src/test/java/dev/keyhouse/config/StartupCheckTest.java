@@ -100,6 +100,46 @@ class StartupCheckTest {
         }
     }
 
+    /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY, PROVIDER_CHECK_TIMEOUT_SECONDS: named, never quoting user:password. */
+    @Test
+    void aMalformedProxyOrCheckTimeoutStopsStartUpNamingTheVariableNeverItsCredentials() {
+        Map<String, String> env = validEnv();
+        env.put("HTTPS_PROXY", "http://kh-ops:Pr0xy-s3cret@squid.internal:3128");
+        env.put("HTTP_PROXY", "http://squid.internal:3128/");
+        env.put("NO_PROXY", "localhost, .internal, 10.0.0.0/8, ::1, *");
+        env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "120");
+        assertThat(problems(env, true)).isEmpty();
+        env.put("HTTPS_PROXY", "socks5://kh-ops:Pr0xy-s3cret@squid.internal:3128");
+        env.put("HTTP_PROXY", "http://kh-ops:Pr0xy-s3cret@squid.internal");
+        env.put("NO_PROXY", "api.example.com:443");
+        env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "121");
+        List<String> problems = problems(env, true);
+        assertThat(problems).containsExactly(
+                "HTTPS_PROXY does not start with http://: Keyhouse talks to a proxy over plain http:// only (https"
+                        + " destinations are still TLS end to end, in a CONNECT tunnel)",
+                "HTTP_PROXY has no port: write it, e.g. http://squid.example:3128 (tools disagree on the default)",
+                "NO_PROXY entry 'api.example.com:443' is not a host name, .domain, IP address, CIDR or * (ports are"
+                        + " not supported)",
+                "PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 120");
+        assertThat(StartupCheck.message(problems)).doesNotContain("Pr0xy-s3cret", "kh-ops", "squid.internal");
+        env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "0");
+        assertThat(problems(env, true)).contains("PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number of seconds"
+                + " from 1 to 120");
+    }
+
+    /** Keyhouse reads only the upper-case names; a lower-case one alone is warned about, by name. */
+    @Test
+    void aLowerCaseProxyVariableAloneIsWarnedAboutByName() {
+        assertThat(StartupCheck.lowerCaseProxyWarnings(Map.of("https_proxy", "http://u:Pr0xy-s3cret@p.internal:3128",
+                "no_proxy", "localhost", "NO_PROXY", "localhost", "http_proxy", " ")))
+                .containsExactly("https_proxy is set but Keyhouse reads only HTTPS_PROXY (upper case): provider key"
+                        + " checks do not use it; set HTTPS_PROXY to the same value");
+        assertThat(StartupCheck.lowerCaseProxyWarnings(Map.of("http_proxy", "http://a.internal:3128", "HTTP_PROXY",
+                "http://b.internal:3128"))).singleElement().asString().startsWith("http_proxy is set")
+                .doesNotContain("internal");
+        assertThat(StartupCheck.lowerCaseProxyWarnings(Map.of("HTTPS_PROXY", "http://p.internal:3128"))).isEmpty();
+    }
+
     @Test
     void missingKeysAreNoProblemOutsideProduction() {
         assertThat(problems(Map.of(), false)).isEmpty();

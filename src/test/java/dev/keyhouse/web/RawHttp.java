@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code %} escape in the path, a NUL in a query, invalid UTF-8, a malformed {@code Content-Type}). The client can
  * bind to any {@code 127.0.0.0/8} address, so requests can come from many loopback "clients".
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** A response: its status, headers (names lower-cased; the last of a repeated header) and body as text. */
     record Response(int status, Map<String, String> headers, String body) {
@@ -111,6 +111,11 @@ final class RawHttp {
             throw new IllegalStateException("not an HTTP response: " + head);
         }
         int status = Integer.parseInt(lines[0].substring(9, 12));
+        return new Response(status, headers(lines), end < 0 ? "" : text.substring(end + 4));
+    }
+
+    /** The header fields of a message head split into lines (the first, the start line, skipped): names lower-cased. */
+    public static Map<String, String> headers(String[] lines) {
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
@@ -119,6 +124,6 @@ final class RawHttp {
                         lines[i].substring(colon + 1).strip());
             }
         }
-        return new Response(status, headers, end < 0 ? "" : text.substring(end + 4));
+        return headers;
     }
 }
