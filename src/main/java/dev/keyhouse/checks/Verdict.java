@@ -27,10 +27,10 @@ public record Verdict(CheckResult result, String code) {
 
     /**
      * A provider's code as it may be kept: words joined by {@code _ . : -}, each word letters of one case (or one
-     * capital and then lower case) or at most 8 digits, at most {@value #CODE_MAX} characters in all, and not shaped
-     * like a key (a run of 20 letters and digits, or of 16 mixing both, or 6 digits and 6 letters in all). Anything else
-     * (a sentence, a word mixing letters and digits, a UUID, {@code sk-ant-api03-…}, {@code sk-<32 hex>},
-     * {@code AIza…}) is dropped, so an echoed key can never pass as a code.
+     * capital and then lower case), at most 8 digits, or up to 3 capitals and digits ({@code E1001}); at most
+     * {@value #CODE_MAX} characters in all, and not shaped like a key (a run of 20 letters and digits, or of 16 mixing
+     * both, or 6 digits and 6 letters in all). Anything else (a sentence, a UUID, {@code sk-ant-api03-…},
+     * {@code sk-<32 hex>}, {@code AIza…}) is dropped, so an echoed key can never pass as a code.
      */
     static String safeCode(String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
@@ -53,7 +53,7 @@ public record Verdict(CheckResult result, String code) {
     }
 
     private static final java.util.regex.Pattern WORD =
-            java.util.regex.Pattern.compile("[a-z]{1,32}|[A-Z]{1,32}|[A-Z][a-z]{1,31}|[0-9]{1,8}");
+            java.util.regex.Pattern.compile("[a-z]{1,32}|[A-Z]{1,32}|[A-Z][a-z]{1,31}|[0-9]{1,8}|[A-Z]{1,3}[0-9]{1,8}");
 
     /**
      * This verdict without its code when the code shares a run of {@value #SHARED_RUN} characters with any of

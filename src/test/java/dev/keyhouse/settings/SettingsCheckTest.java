@@ -357,12 +357,12 @@ class SettingsCheckTest {
         assertThat(OPENAI.received()).as("a model change sends nothing to the provider").isEmpty();
 
         Map<String, Object> organization = llm(null);
-        organization.put("organization", "org-checks-42");
+        organization.put("organization", OpenAiStandIn.ORGANIZATION);
         saved = Clients.put("llm", Clients.version("llm"), organization);
         saved.then().statusCode(200);
         assertThat(saved.jsonPath().getString("check.result")).isEqualTo("ok");
         assertThat(OPENAI.received().get(0).header("Authorization")).isEqualTo("Bearer " + stored);
-        assertThat(OPENAI.received().get(0).header("OpenAI-Organization")).isEqualTo("org-checks-42");
+        assertThat(OPENAI.received().get(0).header("OpenAI-Organization")).isEqualTo(OpenAiStandIn.ORGANIZATION);
     }
 
     @Test
