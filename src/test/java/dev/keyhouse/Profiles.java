@@ -336,6 +336,8 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    // saves do not check (a save's check is recorded as the last one): only the tests' runs do
+                    "PROVIDER_CHECK_MODE", "off",
                     "keyhouse.checks.poll", "off");
         }
     }
@@ -368,6 +370,8 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    // saves do not check (a save's check is recorded as the last one): only the poll does
+                    "PROVIDER_CHECK_MODE", "off",
                     "keyhouse.checks.poll", "1s",
                     "keyhouse.checks.poll-delay", "1s",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
