@@ -235,7 +235,9 @@ public final class Profiles {
 
     /**
      * Everything logged goes to {@link #LOG_FILE} as well, Keyhouse's own loggers at DEBUG and HTTP access lines on:
-     * the leak test searches the log from the very first start-up line.
+     * the leak test searches the log from the very first start-up line. Background provider checks are on, as in
+     * {@link ChecksCalledByTests} (PROVIDER_CHECK_INTERVAL_SECONDS=3600, never polled): the leak test runs a round
+     * itself by calling {@code BackgroundChecks}.
      */
     public static final class LoggedToFile implements QuarkusTestProfile {
 
@@ -248,7 +250,9 @@ public final class Profiles {
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG_FILE,
                     "quarkus.log.category.\"dev.keyhouse\".level", "DEBUG",
-                    "quarkus.http.access-log.enabled", "true");
+                    "quarkus.http.access-log.enabled", "true",
+                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(ChecksCalledByTests.INTERVAL_SECONDS),
+                    "keyhouse.checks.poll", "off");
         }
     }
 

@@ -71,10 +71,12 @@ public abstract class StandIn implements AutoCloseable {
     protected static final class Reply {
         private final HttpExchange exchange;
         private final String echo;
+        private final List<String> echoed;
 
-        Reply(HttpExchange exchange, String echo) {
+        Reply(HttpExchange exchange, String echo, List<String> echoed) {
             this.exchange = exchange;
             this.echo = echo;
+            this.echoed = echoed;
         }
 
         /** Answers {@code status} with a JSON body (the key appended as {@code "echo"} when echoing). */
@@ -105,6 +107,9 @@ public abstract class StandIn implements AutoCloseable {
 
         private void send(int status, String body) throws IOException {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            if (echo != null) {
+                echoed.add(echo);
+            }
             exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
@@ -118,6 +123,7 @@ public abstract class StandIn implements AutoCloseable {
     private final ExecutorService handlers = Executors.newCachedThreadPool();
     private final Map<String, Scenario> keys = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<String> echoed = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean acceptAnything;
     private volatile boolean echoKeys;
@@ -166,6 +172,11 @@ public abstract class StandIn implements AutoCloseable {
     /** Every request received so far, in order. */
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** Every key an answer sent so far carried back (see {@link #echoKeys()}), in order; decoys included. */
+    public List<String> echoed() {
+        return List.copyOf(echoed);
     }
 
     /** Forgets the requests received so far. */
@@ -234,7 +245,7 @@ public abstract class StandIn implements AutoCloseable {
                 }
                 return;
             }
-            answer(scenario, request, new Reply(exchange, echoKeys ? key : null));
+            answer(scenario, request, new Reply(exchange, echoKeys ? key : null, echoed));
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -30,11 +31,21 @@ import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.checks.BackgroundChecks;
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.CheckResult;
+import dev.keyhouse.checks.DeepgramStandIn;
+import dev.keyhouse.checks.ElevenLabsStandIn;
+import dev.keyhouse.checks.LastChecks;
+import dev.keyhouse.checks.OpenAiStandIn;
+import dev.keyhouse.checks.StandIn;
+import dev.keyhouse.checks.StandIn.Scenario;
 import dev.keyhouse.config.AtRest;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.LegacyCiphertexts;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.SettingField;
+import io.quarkus.arc.Arc;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -52,6 +63,13 @@ import jakarta.inject.Inject;
  * {@link #NOT_SEARCHED} with a reason fails {@link #everyRouteIsSearchedOrExcludedWithAReason}. The runtime-config
  * endpoint, the one place plaintext may leave, proves the search finds a planted value where it is. The management
  * port's health and metrics and the API description (as an admin sees it) are searched too.
+ *
+ * <p>Every kind whose setting names a base URL points at a provider stand-in on loopback (llm at
+ * {@link OpenAiStandIn}, stt at {@link DeepgramStandIn}, tts at {@link ElevenLabsStandIn}) that echoes the key it
+ * was sent in every answer, in the body and the {@code X-Echo} header, as OpenAI's 401 does: the saves' checks, the
+ * REST and form checks (the stored key, a typed invalid key, a typed key without credit), a save refused by its check,
+ * an overridden one and a background round all carry planted keys there and get them back, and
+ * {@link #theStandInsReceivedAndEchoedThePlantedKeys} proves they did, so the searches are not vacuous.
  */
 @QuarkusTest
 @TestProfile(Profiles.LoggedToFile.class)
@@ -88,12 +106,19 @@ class LeakTest {
     private static long restartRunId;
     private static Throwable flowFailure;
 
+    /** The providers' stand-ins; every answer carries the key it was sent. Stopped after the class. */
+    static final OpenAiStandIn OPENAI = (OpenAiStandIn) new OpenAiStandIn().echoKeys();
+    static final DeepgramStandIn DEEPGRAM = (DeepgramStandIn) new DeepgramStandIn().echoKeys();
+    static final ElevenLabsStandIn ELEVENLABS = (ElevenLabsStandIn) new ElevenLabsStandIn().echoKeys();
+    /** The kinds whose checks reach a stand-in (telephony's cannot: see {@link #standIn}). */
+    static final List<ProviderKind> STAND_IN_KINDS = List.of(ProviderKind.LLM, ProviderKind.STT, ProviderKind.TTS);
+
     @Inject
     DataSource db;
 
     /** Everything the flow planted, said and got back; built once, by the first test that needs it. */
     record Evidence(Map<String, String> planted, List<Exchange> exchanges, List<Exchange> runtimeConfig,
-            List<Exchange> operational, LogCapture log) {
+            List<Exchange> operational, LogCapture log, Map<ProviderKind, List<String>> sentToStandIns) {
 
         /** Every planted value found in these answers, beyond what each may carry, with where. */
         List<String> hitsIn(List<Exchange> answers) {
@@ -118,6 +143,61 @@ class LeakTest {
         if (evidence != null) {
             evidence.log().close();
         }
+        OPENAI.close();
+        DEEPGRAM.close();
+        ELEVENLABS.close();
+    }
+
+    @Test
+    void theStandInsReceivedAndEchoedThePlantedKeys() {
+        Evidence e = evidence();
+        for (ProviderKind kind : STAND_IN_KINDS) {
+            StandIn standIn = standIn(kind);
+            List<String> names = e.sentToStandIns().get(kind);
+            assertThat(names).as(kind.id() + ": the stored key, the checked keys, the refused and overridden saves")
+                    .contains(kind.id() + " apiKey", kind.id() + " apiKey (checked, invalid)",
+                            kind.id() + " apiKey (checked, no credit)");
+            for (String name : names) {
+                String key = e.planted().get(name);
+                assertThat(standIn.received()).as(kind.id() + " stand-in received " + name)
+                        .anyMatch(r -> r.headers().toString().contains(key));
+                assertThat(standIn.echoed()).as(kind.id() + " stand-in echoed " + name + " in an answer")
+                        .contains(key);
+            }
+        }
+        List<Exchange> checks = e.exchanges().stream()
+                .filter(x -> x.route().equals("POST /api/v1/settings/{kind}/check")).toList();
+        for (String result : List.of("ok", "invalid_key", "no_credit")) {
+            assertThat(checks).as("a REST check answered " + result)
+                    .anyMatch(x -> x.status() == 200 && x.text().contains("\"result\":\"" + result + "\""));
+        }
+        String all = e.exchanges().stream().map(Exchange::text).collect(Collectors.joining("\n"));
+        assertThat(all).as("no answer of Keyhouse carries a stand-in's echo field or header")
+                .doesNotContain("X-Echo").doesNotContain("\"echo\"");
+    }
+
+    @Test
+    void theBackgroundRoundRecordedEveryKindsCheckAndAuditedTheChange() {
+        evidence();
+        for (ProviderKind kind : STAND_IN_KINDS) {
+            assertThat(Rows.column(db, "SELECT result FROM provider_checks WHERE kind = '" + kind.id() + "'"))
+                    .as(kind.id() + ": the background round's result is kept").containsExactly("invalid_key");
+            assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = '" + LastChecks.CHANGED
+                    + "' AND kind = '" + kind.id() + "'")).as(kind.id() + ": the change is audited")
+                    .anyMatch(detail -> detail.endsWith("→ invalid_key (HTTP 401, " + invalidCode(kind) + ")"));
+        }
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE kind = 'stt'"))
+                .as("the overridden save is audited").contains("setting.check.override");
+    }
+
+    /** The code each stand-in's 401 carries for an unknown key. */
+    private static String invalidCode(ProviderKind kind) {
+        return switch (kind) {
+            case LLM -> "invalid_api_key";
+            case STT -> "INVALID_AUTH";
+            case TTS -> "invalid_api_key";
+            default -> throw new IllegalArgumentException(kind.id());
+        };
     }
 
     @Test
@@ -260,6 +340,8 @@ class LeakTest {
         private final List<Exchange> exchanges = new ArrayList<>();
         private final List<Exchange> runtimeConfig = new ArrayList<>();
         private final List<Exchange> operational = new ArrayList<>();
+        /** The planted values sent to each kind's stand-in, by name. */
+        private final Map<ProviderKind, List<String>> sentToStandIns = new LinkedHashMap<>();
         private String adminSession;
         private String adminBearer;
 
@@ -279,6 +361,7 @@ class LeakTest {
             String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
             String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
             rotateWithEverySecretStored();
+            backgroundRound();
             for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
                 if (route.startsWith("GET ") && !NOT_SEARCHED.containsKey(route)) {
                     for (String url : urls(route)) {
@@ -295,7 +378,7 @@ class LeakTest {
             json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
                     .then().statusCode(200);
             return new Evidence(Map.copyOf(planted), List.copyOf(exchanges), List.copyOf(runtimeConfig),
-                    List.copyOf(operational), log);
+                    List.copyOf(operational), log, Map.copyOf(sentToStandIns));
         }
 
         /** The host credentials the tests run with, as configured and as their decoded bytes read. */
@@ -318,11 +401,29 @@ class LeakTest {
             return value;
         }
 
+        /**
+         * Plants a key of {@code kind} that its stand-in answers as {@code scenario} (every answer echoing it); a
+         * telephony key is planted only.
+         */
+        private String plantKey(ProviderKind kind, String name, String value, Scenario scenario) {
+            plant(name, value);
+            StandIn standIn = standIn(kind);
+            if (standIn != null) {
+                standIn.key(value, scenario);
+                sentToStandIns.computeIfAbsent(kind, k -> new ArrayList<>()).add(name);
+            }
+            return value;
+        }
+
         private void saveEverySecretOverRest() {
+            // the first save of each kind sets the stand-in's base URL together with the key: a stored secret never
+            // follows a new destination. Telephony's Twilio check has no base URL to point at a stand-in: it is
+            // refused by the tests' loopback-only egress (unreachable); TwilioCheckTest covers its echo.
             for (ProviderKind kind : ProviderKind.values()) {
                 Map<String, String> body = new LinkedHashMap<>(routing(kind));
                 for (SettingField field : secretFields(kind)) {
-                    body.put(field.json(), plant(kind.id() + " " + field.json(), canary(kind, field)));
+                    body.put(field.json(), plantKey(kind, kind.id() + " " + field.json(), canary(kind, field),
+                            Scenario.GOOD));
                 }
                 putSetting(kind.id(), version(kind.id()), body).then().statusCode(200);
             }
@@ -330,30 +431,78 @@ class LeakTest {
             Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
                     "apiKey", plant("llm apiKey (rejected)", "LEAKCANARY-rejected-llm-key-51f0aa38"));
             putSetting("llm", version("llm"), invalid).then().statusCode(400);
-            Map<String, String> stale = Map.of("provider", "openai", "model", MODEL,
-                    "apiKey", plant("llm apiKey (stale write)", "LEAKCANARY-stale-llm-key-0d27be91"));
+            Map<String, String> stale = new LinkedHashMap<>(routing(ProviderKind.LLM));
+            stale.put("apiKey", plant("llm apiKey (stale write)", "LEAKCANARY-stale-llm-key-0d27be91"));
             putSetting("llm", version("llm") - 1, stale).then().statusCode(412);
-            // a live check carries a key to the provider (unreachable here) and keeps nothing of it
+            // a save whose check finds the key invalid is refused (422, the check in the problem); the 401 echoed it
+            Map<String, String> refused = new LinkedHashMap<>(routing(ProviderKind.LLM));
+            refused.put("apiKey", plantKey(ProviderKind.LLM, "llm apiKey (refused by its check)",
+                    "LEAKCANARY-refused-llm-key-5a0c2e84", Scenario.INVALID));
+            putSetting("llm", version("llm"), refused).then().statusCode(422);
+            // a live check carries a key to the provider and keeps nothing of it: an unknown key, then per kind the
+            // stored key, a typed invalid key and a typed key without credit (Deepgram and ElevenLabs list projects
+            // and voices without credit: ok)
             Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
-            checked.put("apiKey", plant("llm apiKey (checked)", "LEAKCANARY-checked-llm-key-3c5e7a91"));
-            record("POST /api/v1/settings/{kind}/check", "admin",
-                    given().auth().oauth2(adminBearer).contentType(ContentType.JSON).body(checked),
-                    "POST", "/api/v1/settings/llm/check").then().statusCode(200);
-            // a saved and rolled-back key lives on in the version history only, sealed
-            Map<String, String> stt = new LinkedHashMap<>(routing(ProviderKind.STT));
-            stt.put("apiKey", plant("stt apiKey (rolled back)", "LEAKCANARY-rolled-back-stt-key-6e3c90f1"));
+            checked.put("apiKey", plantKey(ProviderKind.LLM, "llm apiKey (checked)", "LEAKCANARY-checked-llm-key-3c5e7a91",
+                    Scenario.INVALID));
+            checkOverRest(ProviderKind.LLM, checked, "invalid_key");
+            for (ProviderKind kind : STAND_IN_KINDS) {
+                checkOverRest(kind, routing(kind), "ok");
+                Map<String, String> invalidKey = new LinkedHashMap<>(routing(kind));
+                invalidKey.put("apiKey", plantKey(kind, kind.id() + " apiKey (checked, invalid)",
+                        "LEAKCANARY-checked-invalid-" + kind.id() + "-key-71d3a0e6", Scenario.INVALID));
+                checkOverRest(kind, invalidKey, "invalid_key");
+                Map<String, String> noCredit = new LinkedHashMap<>(routing(kind));
+                noCredit.put("apiKey", plantKey(kind, kind.id() + " apiKey (checked, no credit)",
+                        "LEAKCANARY-checked-no-credit-" + kind.id() + "-key-2f84c9b1", Scenario.NO_CREDIT));
+                checkOverRest(kind, noCredit, kind == ProviderKind.LLM ? "no_credit" : "ok");
+            }
+            // a key saved over its failed check (override, audited), then rolled back: it lives on in the version
+            // history only, sealed
+            Map<String, Object> stt = new LinkedHashMap<>(routing(ProviderKind.STT));
+            stt.put("apiKey", plantKey(ProviderKind.STT, "stt apiKey (rolled back)",
+                    "LEAKCANARY-rolled-back-stt-key-6e3c90f1", Scenario.INVALID));
+            stt.put("checkOverride", Map.of("reason", "leak test: saved although the provider rejects it"));
             long version = version("stt");
-            putSetting("stt", version, stt).then().statusCode(200);
+            record("PUT /api/v1/settings/{kind}", "admin",
+                    json(adminBearer, stt).header("If-Match", "\"" + version + "\""), "PUT", "/api/v1/settings/stt")
+                    .then().statusCode(200);
             record("POST /api/v1/settings/{kind}/rollback", "admin",
                     given().auth().oauth2(adminBearer).contentType(ContentType.JSON)
                             .header("If-Match", "\"" + (version + 1) + "\""),
                     "POST", "/api/v1/settings/stt/rollback").then().statusCode(200);
         }
 
+        /** {@code POST /api/v1/settings/{kind}/check}: 200 with {@code result}. */
+        private void checkOverRest(ProviderKind kind, Map<String, String> body, String result) {
+            record("POST /api/v1/settings/{kind}/check", "admin",
+                    given().auth().oauth2(adminBearer).contentType(ContentType.JSON).body(body),
+                    "POST", "/api/v1/settings/" + kind.id() + "/check").then().statusCode(200)
+                    .body("result", org.hamcrest.Matchers.equalTo(result));
+        }
+
+        /**
+         * A background round as the poll runs it, after each stand-in turned the stored key invalid: the result is
+         * kept in {@code provider_checks} and its change audited. Each kind is made due first (the save's check
+         * counts as its last one); the profile never polls, so nothing else claims it.
+         */
+        private void backgroundRound() {
+            BackgroundChecks background = Arc.container().instance(BackgroundChecks.class).get();
+            LastChecks lastChecks = Arc.container().instance(LastChecks.class).get();
+            for (ProviderKind kind : STAND_IN_KINDS) {
+                standIn(kind).key(planted.get(kind.id() + " apiKey"), Scenario.INVALID);
+                lastChecks.release(kind);
+                Optional<CheckOutcome> outcome = background.check(kind);
+                assertThat(outcome).as(kind.id() + ": a background check ran").get()
+                        .extracting(CheckOutcome::result).isEqualTo(CheckResult.INVALID_KEY);
+            }
+        }
+
         private void saveAndRollBackOnThePage() {
             Response form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> fields = new LinkedHashMap<>(routing(ProviderKind.LLM));
-            fields.put("apiKey", plant("llm apiKey (page)", "LEAKCANARY-page-llm-key-2b8d4f60"));
+            fields.put("apiKey", plantKey(ProviderKind.LLM, "llm apiKey (page)", "LEAKCANARY-page-llm-key-2b8d4f60",
+                    Scenario.GOOD));
             postForm("POST /admin/settings/{kind}", form, "/admin/settings/llm", fields).then().statusCode(303);
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
@@ -363,9 +512,16 @@ class LeakTest {
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
-            checked.put("apiKey", plant("llm apiKey (page, checked)", "LEAKCANARY-page-checked-llm-key-9d1f3b57"));
+            checked.put("apiKey", plantKey(ProviderKind.LLM, "llm apiKey (page, checked)",
+                    "LEAKCANARY-page-checked-llm-key-9d1f3b57", Scenario.INVALID));
             postForm("POST /admin/settings/{kind}/check", form, "/admin/settings/llm/check", checked)
                     .then().statusCode(200);
+            // the Check key button of the other kinds, with the stored key
+            for (ProviderKind kind : List.of(ProviderKind.STT, ProviderKind.TTS)) {
+                form = page("GET /admin/settings/{kind}", "/admin/settings/" + kind.id());
+                postForm("POST /admin/settings/{kind}/check", form, "/admin/settings/" + kind.id() + "/check",
+                        routing(kind)).then().statusCode(200);
+            }
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback", Map.of())
@@ -692,11 +848,12 @@ class LeakTest {
     static Map<String, String> routing(ProviderKind kind) {
         switch (kind) {
             case LLM:
-                return Map.of("provider", "openai", "model", MODEL, "baseUrl", "https://api.openai.com/v1");
+                return Map.of("provider", "openai", "model", MODEL, "baseUrl", OPENAI.baseUrl());
             case STT:
-                return Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US");
+                return Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US", "baseUrl", DEEPGRAM.url());
             case TTS:
-                return Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2");
+                return Map.of("provider", "elevenlabs", "voice", "Rachel", "model", "eleven_multilingual_v2",
+                        "baseUrl", ELEVENLABS.url());
             case TELEPHONY:
                 return Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
                         "apiKeySid", "SK0123456789abcdef0123456789abcdef",
@@ -705,6 +862,19 @@ class LeakTest {
                 throw new IllegalArgumentException("the leak test has no valid setting of kind " + kind.id()
                         + ": add one to LeakTest.routing");
         }
+    }
+
+    /**
+     * The stand-in a kind's check reaches through its setting's base URL; null for telephony, whose Twilio check has
+     * no base URL field and so cannot be pointed at one (its echo of keys and the auth token: TwilioCheckTest).
+     */
+    static StandIn standIn(ProviderKind kind) {
+        return switch (kind) {
+            case LLM -> OPENAI;
+            case STT -> DEEPGRAM;
+            case TTS -> ELEVENLABS;
+            default -> null;
+        };
     }
 
     /** Every secret field of a kind: all are planted, searched for and expected in the runtime config. */
