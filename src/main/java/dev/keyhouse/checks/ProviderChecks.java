@@ -128,7 +128,8 @@ public class ProviderChecks {
      * Checks a key live. Never throws for what the provider does: every failure is a classified outcome. Every check
      * that ran is counted on {@code keyhouse_provider_check_total} ({@link CheckMetrics}).
      *
-     * @throws ChecksBusy when every slot and the queue are taken; nothing was sent (and nothing counted)
+     * @throws ChecksBusy when every slot and the queue are taken, or a queued check got no thread within one check's
+     *         bound; nothing was sent (and nothing counted)
      */
     public CheckOutcome check(CheckTarget target) {
         CheckOutcome outcome = decide(target);
@@ -139,33 +140,51 @@ public class ProviderChecks {
     }
 
     private CheckOutcome decide(CheckTarget target) {
-        // microseconds, as PostgreSQL keeps them: the outcome reads back exactly as it was recorded
-        Instant started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Instant> startedAt = new java.util.concurrent.atomic.AtomicReference<>();
         Future<CheckOutcome> running;
         try {
-            running = pool.submit(() -> run(target, started));
+            running = pool.submit(() -> {
+                // microseconds, as PostgreSQL keeps them: the outcome reads back exactly as it was recorded
+                Instant started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+                startedAt.set(started);
+                begun.countDown();
+                return run(target, started);
+            });
         } catch (RejectedExecutionException e) {
             throw new ChecksBusy();
         }
+        // at most two calls with the real key and one decoy, each bounded by Egress
+        long bound = 3 * (timeout.toMillis() + Egress.CONNECT_TIMEOUT.toMillis()) + 1000;
         try {
-            // at most two calls with the real key and one decoy, each bounded by Egress
-            long bound = 3 * (timeout.toMillis() + Egress.CONNECT_TIMEOUT.toMillis()) + 1000;
+            // waiting for a thread is not the provider's time: a check that never got one is busy, never a result
+            // (an "unreachable" would let an enforce-mode save through without the provider having been asked)
+            if (!begun.await(bound, TimeUnit.MILLISECONDS) && running.cancel(false)) {
+                throw new ChecksBusy();
+            }
             return running.get(bound, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             running.cancel(true);
             Thread.currentThread().interrupt();
-            return outcome(target, started, Verdict.of(CheckResult.UNREACHABLE, "interrupted"), null,
+            return outcome(target, startedOr(startedAt), Verdict.of(CheckResult.UNREACHABLE, "interrupted"), null,
                     NegativeControl.NOT_RUN, 0);
         } catch (TimeoutException e) {
             running.cancel(true);
+            Instant started = startedOr(startedAt);
             return outcome(target, started, Verdict.of(CheckResult.UNREACHABLE, "timeout"), null,
                     NegativeControl.NOT_RUN, Duration.between(started, Instant.now()).toMillis());
         } catch (ExecutionException e) {
             // a check's own fault; its message may name fields, never values
             LOG.errorf("provider check %s failed: %s", target, e.getCause().getClass().getName());
+            Instant started = startedOr(startedAt);
             return outcome(target, started, Verdict.of(CheckResult.UNEXPECTED, "check_failed"), null,
                     NegativeControl.NOT_RUN, Duration.between(started, Instant.now()).toMillis());
         }
+    }
+
+    private static Instant startedOr(java.util.concurrent.atomic.AtomicReference<Instant> startedAt) {
+        Instant started = startedAt.get();
+        return started != null ? started : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     private CheckOutcome run(CheckTarget target, Instant started) throws InterruptedException {

@@ -36,7 +36,11 @@ public record Verdict(CheckResult result, String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
             return null;
         }
-        for (String word : code.split("[_.:-]", -1)) {
+        String[] words = code.split("[_.:-]", -1);
+        if (words.length > MAX_WORDS) {
+            return null;
+        }
+        for (String word : words) {
             if (!WORD.matcher(word).matches()) {
                 return null;
             }
@@ -52,23 +56,28 @@ public record Verdict(CheckResult result, String code) {
         return keyShaped ? null : code;
     }
 
+    /** The most words a code has ({@code API_KEY_SERVICE_BLOCKED} has 4); more is a sentence or a key in pieces. */
+    static final int MAX_WORDS = 6;
+
     private static final java.util.regex.Pattern WORD =
             java.util.regex.Pattern.compile("[a-z]{1,32}|[A-Z]{1,32}|[A-Z][a-z]{1,31}|[0-9]{1,8}|[A-Z]{1,3}[0-9]{1,8}");
 
     /**
-     * This verdict without its code when the code shares a run of {@value #SHARED_RUN} characters with any of
-     * {@code secrets} (ignoring case): a provider that quotes the key where its code should be never gets it kept.
+     * This verdict without its code when the code shares a run of {@value #SHARED_RUN} letters and digits with any
+     * of {@code secrets} (ignoring case and every other character): a provider that quotes the key where its code
+     * should be, even in pieces, never gets it kept.
      */
     public Verdict withoutSecrets(java.util.Collection<String> secrets) {
         if (code == null) {
             return this;
         }
-        String lower = code.toLowerCase(java.util.Locale.ROOT);
+        // compared without separators, so a key handed back in pieces (sk.PLANT.ED.0123…) is still the key
+        String lower = plain(code);
         for (String secret : secrets) {
             if (secret == null) {
                 continue;
             }
-            String s = secret.toLowerCase(java.util.Locale.ROOT);
+            String s = plain(secret);
             for (int i = 0; i + SHARED_RUN <= lower.length(); i++) {
                 if (s.contains(lower.substring(i, i + SHARED_RUN))) {
                     return new Verdict(result, null);
@@ -78,6 +87,10 @@ public record Verdict(CheckResult result, String code) {
         return this;
     }
 
+    private static String plain(String text) {
+        return text.replaceAll("[^A-Za-z0-9]", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The shortest run shared with a secret that drops a code. */
-    static final int SHARED_RUN = 6;
+    static final int SHARED_RUN = 8;
 }

@@ -100,7 +100,10 @@ public class SettingsResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Map<String, Object> check(@PathParam("kind") String kind, Map<String, Object> body) {
         ProviderKind providerKind = kind(kind);
-        return saves.check(providerKind, input(providerKind, body)).json();
+        Map<String, Object> fields = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        // the body as for PUT: an override is validated the same way, and means nothing to a check
+        overrideReason(fields.remove("checkOverride"));
+        return saves.check(providerKind, input(providerKind, fields)).json();
     }
 
     /** 422: the key check refused the save; names the result and the secret field, and carries the check. */

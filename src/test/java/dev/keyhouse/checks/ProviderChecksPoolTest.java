@@ -54,6 +54,38 @@ class ProviderChecksPoolTest {
         return allCheckThreads() - before;
     }
 
+    /**
+     * A check that waited for a thread is judged by what the provider answers once it runs: the wait is neither part
+     * of its time limit nor of its duration (a bad key that queued behind slow checks was once "unreachable", and an
+     * enforce-mode save went through).
+     */
+    @Test
+    void aQueuedCheckIsJudgedByTheProviderNotByItsWaitForAThread() throws Exception {
+        List<CompletableFuture<CheckOutcome>> running = new ArrayList<>();
+        for (int i = 0; i < ProviderChecks.THREADS; i++) {
+            String key = hung.key(Scenario.SLOW);
+            running.add(CompletableFuture.supplyAsync(() -> checks.check(target(hung, key)), callers));
+        }
+        waitUntil(() -> hung.received().size() == ProviderChecks.THREADS);
+        CompletableFuture<CheckOutcome> queued = CompletableFuture.supplyAsync(
+                () -> checks.check(target(healthy, healthy.key(Scenario.INVALID))), callers);
+        waitUntil(() -> checks.waiting() == 1);
+
+        CheckOutcome outcome = queued.get(30, TimeUnit.SECONDS);
+        assertThat(outcome.result()).isEqualTo(CheckResult.INVALID_KEY);
+        assertThat(outcome.negativeControl()).isEqualTo(NegativeControl.REJECTED);
+        java.time.Instant firstThreadFree = java.time.Instant.MAX;
+        for (CompletableFuture<CheckOutcome> slow : running) {
+            CheckOutcome gaveUp = slow.get(10, TimeUnit.SECONDS);
+            assertThat(gaveUp.result()).isEqualTo(CheckResult.UNREACHABLE);
+            java.time.Instant free = gaveUp.checkedAt().plusMillis(gaveUp.durationMs());
+            firstThreadFree = free.isBefore(firstThreadFree) ? free : firstThreadFree;
+        }
+        // it ran once a hung call gave up its thread: checkedAt is when it ran, its duration only its own calls
+        assertThat(outcome.checkedAt()).isAfterOrEqualTo(firstThreadFree.minusMillis(5));
+        assertThat(outcome.durationMs()).isLessThan(Checks.TIMEOUT.toMillis());
+    }
+
     @Test
     void aFullPoolRefusesAtOnceSendsNothingAndServesAgainOnceTheSlowCallsTimeOut() throws Exception {
         // every thread held by a hung provider, every queue slot taken by a check of a healthy one

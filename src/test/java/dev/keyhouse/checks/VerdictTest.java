@@ -34,5 +34,13 @@ class VerdictTest {
         assertThat(quoted.withoutSecrets(List.of("sk-leakcanary-0123")).code()).isNull();
         assertThat(quoted.withoutSecrets(List.of("sk-proj-unrelated")).code()).isEqualTo("LEAKCANARY_llm");
         assertThat(Verdict.of(CheckResult.OK).withoutSecrets(List.of("anything")).code()).isNull();
+        // a key handed back in pieces, each too short alone: compared without the separators
+        String key = "sk-PLANTED-eleven-0123456789abcdef";
+        assertThat(Verdict.of(CheckResult.FORBIDDEN, "PLANT.ED.eleven").withoutSecrets(List.of(key)).code()).isNull();
+        assertThat(Verdict.of(CheckResult.FORBIDDEN, "sk.PLANT.ED.eleve.n.01234.56789.abcde.f").code())
+                .as("more words than a code has").isNull();
+        // a provider's own code is kept next to a key that happens to share a short word with it
+        assertThat(Verdict.of(CheckResult.INVALID_KEY, "invalid_api_key")
+                .withoutSecrets(List.of("LEAKCANARY-llm-apiKey-9c41e2d07b5a")).code()).isEqualTo("invalid_api_key");
     }
 }

@@ -174,6 +174,17 @@ class SettingsCheckTest {
     }
 
     @Test
+    void aCheckTakesThePutBodyOverrideIncluded() {
+        Map<String, Object> body = llm(OPENAI.key(Scenario.INVALID));
+        body.put("checkOverride", Map.of("reason", "the same body as the PUT that follows"));
+        Response checked = check("llm", body);
+        checked.then().statusCode(200);
+        assertThat(checked.jsonPath().getString("result")).isEqualTo("invalid_key");
+        body.put("checkOverride", Map.of("reason", 42));
+        assertField(check("llm", body), "checkOverride.reason");
+    }
+
+    @Test
     void badInputIsA400NamingTheFieldAndNothingIsSent() {
         saveGoodKey();
         OPENAI.clearReceived();
