@@ -1,7 +1,7 @@
 package dev.keyhouse.checks;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,15 +14,16 @@ import dev.keyhouse.settings.ProviderKind;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Twilio: HTTP Basic authentication (https://www.twilio.com/docs/usage/requests-to-twilio), with either credential a
- * telephony setting may hold:
+ * Twilio: HTTP Basic authentication (https://www.twilio.com/docs/usage/requests-to-twilio), with each credential a
+ * telephony setting holds; when it holds both, both are checked (the auth token's call first) and the result is ok
+ * only when both are, since runtimes are handed both:
  * <ul>
  * <li>an API key ({@code apiKeySid} SK…, {@code apiSecret}), Twilio's recommendation for production: {@code GET
  * {base}/2010-04-01/Accounts/{accountSid}/IncomingPhoneNumbers.json?PageSize=1} as {@code apiKeySid:apiSecret}.
  * Not the Account resource: Standard API keys may use "all Twilio API resources, except for API key and Account
  * resources" (https://www.twilio.com/docs/iam/api-keys/keys-in-console), and Twilio answers their account fetch
  * with 401 20003, which would call every good key invalid. Listing one phone number is free.</li>
- * <li>otherwise the auth token: {@code GET {base}/2010-04-01/Accounts/{accountSid}.json} as
+ * <li>the auth token: {@code GET {base}/2010-04-01/Accounts/{accountSid}.json} as
  * {@code accountSid:authToken} (https://www.twilio.com/docs/iam/api/account#fetch-an-account-resource). Its answer
  * carries the account's {@code auth_token}: only {@code status} is read. {@code active} is ok; {@code closed} is an
  * invalid key (a closed account never works again); {@code suspended} is forbidden, code {@code suspended}: Twilio
@@ -55,40 +56,50 @@ public class TwilioCheck implements ProviderCheck {
         return Set.of("twilio");
     }
 
+    /**
+     * One call per credential the target holds, the auth token's first: runtimes get every credential that is set
+     * ({@code TWILIO_AUTH_TOKEN}, {@code TWILIO_API_KEY}/{@code TWILIO_API_SECRET}), so each must work, and the
+     * negative control (the first call with the decoy) then replaces the auth token.
+     *
+     * @throws IllegalArgumentException when the Account SID or API key SID is not a SID, an API key SID has no
+     *         secret, or neither credential is set
+     */
     @Override
     public List<ProviderCall> calls(CheckTarget target) {
         String accountSid = target.value("accountSid");
         if (accountSid == null || !accountSid.matches("[A-Za-z0-9]{1,64}")) {
             throw new IllegalArgumentException("accountSid is not set or not a SID");
         }
+        List<ProviderCall> calls = new ArrayList<>();
+        String authToken = target.value("authToken");
+        if (authToken != null) {
+            calls.add(call(target, accountSid, authToken, "/2010-04-01/Accounts/" + accountSid + ".json"));
+        }
         String keySid = target.value("apiKeySid");
-        String user;
-        String secret;
-        String path;
         if (keySid != null) {
             if (!keySid.matches("[A-Za-z0-9]{1,64}")) {
                 throw new IllegalArgumentException("apiKeySid is not a SID");
             }
-            user = keySid;
-            secret = target.value("apiSecret");
+            String secret = target.value("apiSecret");
             if (secret == null) {
                 throw new IllegalArgumentException("apiSecret is not set");
             }
-            path = "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json?PageSize=1";
-        } else {
-            user = accountSid;
-            secret = target.value("authToken");
-            if (secret == null) {
-                throw new IllegalArgumentException("authToken is not set");
-            }
-            path = "/2010-04-01/Accounts/" + accountSid + ".json";
+            calls.add(call(target, keySid, secret,
+                    "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json?PageSize=1"));
         }
+        if (calls.isEmpty()) {
+            throw new IllegalArgumentException("authToken is not set");
+        }
+        return List.copyOf(calls);
+    }
+
+    /** A GET of {@code path} with Basic {@code user:secret}. */
+    private static ProviderCall call(CheckTarget target, String user, String secret, String path) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Authorization", "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8)));
         headers.put("Accept", "application/json");
-        URI uri = KeyedCalls.resolve(target.value("baseUrl"), DEFAULT_BASE, path);
-        return List.of(ProviderCall.get(uri, headers));
+        return ProviderCall.get(KeyedCalls.resolve(target.value("baseUrl"), DEFAULT_BASE, path), headers);
     }
 
     @Override
@@ -131,10 +142,11 @@ public class TwilioCheck implements ProviderCheck {
 
     @Override
     public String proves() {
-        return "With an API key: GET {base}/2010-04-01/Accounts/{accountSid}/IncomingPhoneNumbers.json?PageSize=1 as"
-                + " Basic apiKeySid:apiSecret; ok proves the key belongs to the account and may read it. With the auth"
-                + " token: GET {base}/2010-04-01/Accounts/{accountSid}.json as Basic accountSid:authToken; ok proves"
-                + " the pair works and the account is active. Neither proves balance nor that the from number is the"
+        return "With the auth token: GET {base}/2010-04-01/Accounts/{accountSid}.json as Basic accountSid:authToken;"
+                + " ok proves the pair works and the account is active. With an API key: GET"
+                + " {base}/2010-04-01/Accounts/{accountSid}/IncomingPhoneNumbers.json?PageSize=1 as Basic"
+                + " apiKeySid:apiSecret; ok proves the key belongs to the account and may read it. With both, both"
+                + " calls are made and ok needs both. Neither proves balance nor that the from number is the"
                 + " account's.";
     }
 }

@@ -17,6 +17,10 @@ import java.util.regex.Pattern;
  * </ul>
  * Only the exact 8-digit form is taken for a fingerprint: no provider issues 8-character keys, while longer keys
  * made of hex digits are common (Deepgram's 40, Twilio's 32) and stay accepted.
+ *
+ * <p>Other screens mask keys in other ways ({@link #isMasked}): OpenAI's dashboard shows {@code sk-proj-...stuv},
+ * logs and tickets carry {@code [REDACTED]}, docs {@code xxxxxxxxstuv}. No provider issues a key with an ellipsis,
+ * a run of mask characters, six {@code x} in a row or a bracket, so those are refused too, with {@link #MASKED}.
  */
 public final class DisplayedSecret {
 
@@ -24,12 +28,55 @@ public final class DisplayedSecret {
     public static final String MESSAGE = "this is how Keyhouse displays the stored key, not a key: type the whole new"
             + " key, or leave the field empty to keep the stored one";
 
+    /** What a field holding another masked or redacted form ({@link #isMasked}) is told; never quotes the value. */
+    public static final String MASKED = "looks like a masked or redacted key, not a key: type the whole new key, or"
+            + " leave the field empty to keep the stored one";
+
+    private static final Pattern ELLIPSIS = Pattern.compile("\\.{3}|…");
+    private static final Pattern MASK_CHARACTERS = Pattern.compile("[*•●·∙⋅]{4,}");
+    private static final Pattern X_RUN = Pattern.compile("[xX]{6,}");
+    private static final Pattern REDACTION_WORD = Pattern.compile(
+            "(?i)[\\[<(]?\\s*(?:redacted|masked|hidden)\\s*[\\]>)]?");
+    private static final Pattern BRACKETED_REDACTION = Pattern.compile(
+            "(?i)[\\[<(]\\s*(?:redacted|masked|hidden)\\s*[\\]>)]");
     private static final Pattern HINT = Pattern.compile("(?:…|\\.{2,3})\\S{0,8}");
     private static final Pattern MASK_RUN = Pattern.compile("(?:[*•●·∙⋅…]|\\.{3})+[^*•●·∙⋅…\\s]{0,4}");
     private static final Pattern LABELLED_ID = Pattern.compile("(?i)(?:fingerprint|key(?: id)?)?[: ]*[0-9a-f]{8}");
     private static final Pattern DISPLAYED_ID = Pattern.compile("[0-9a-f]{8}");
 
     private DisplayedSecret() {
+    }
+
+    /**
+     * Why a submitted secret is not a key, or null when it may be one.
+     *
+     * @param value a submitted secret, trimmed; null passes
+     * @return {@link #MESSAGE} for a form Keyhouse displays ({@link #isDisplayed}), {@link #MASKED} for another
+     *         masked or redacted form ({@link #isMasked}), else null
+     */
+    public static String problem(String value) {
+        if (isDisplayed(value)) {
+            return MESSAGE;
+        }
+        return isMasked(value) ? MASKED : null;
+    }
+
+    /**
+     * Whether a value is a key masked or redacted the way other screens do it: an ellipsis ({@code ...} or
+     * {@code …}) anywhere ({@code sk-proj-...stuv}); a run of 4 or more mask characters ({@code *}, {@code •},
+     * {@code ●}, {@code ·}, {@code ∙}, {@code ⋅}) anywhere ({@code sk-****stuv}); a run of 6 or more {@code x} or
+     * {@code X} ({@code xxxxxxxxstuv}); a redaction word ({@code REDACTED}, {@code MASKED}, {@code HIDDEN}, any case)
+     * alone or bracketed ({@code [REDACTED]}, {@code <redacted>}, {@code (hidden)}), or bracketed anywhere
+     * ({@code sk-proj-[REDACTED]}). A word that is merely part of a key ({@code masked-api-secret-01}) is not one.
+     *
+     * @param value a submitted secret, trimmed; null is not masked
+     */
+    public static boolean isMasked(String value) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        return ELLIPSIS.matcher(value).find() || MASK_CHARACTERS.matcher(value).find() || X_RUN.matcher(value).find()
+                || REDACTION_WORD.matcher(value).matches() || BRACKETED_REDACTION.matcher(value).find();
     }
 
     /**

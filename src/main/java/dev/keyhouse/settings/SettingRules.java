@@ -90,9 +90,11 @@ final class SettingRules {
                 continue;
             }
             FieldRules.Cleaned cleaned = FieldRules.clean(field.type(), entry.getValue());
-            if (field.secret() && entry.getValue() != null && DisplayedSecret.isDisplayed(entry.getValue().strip())) {
+            String masked = field.secret() && entry.getValue() != null
+                    ? DisplayedSecret.problem(entry.getValue().strip()) : null;
+            if (masked != null) {
                 // before the cleaning rules: they would refuse "…6789" for its non-ASCII character, which misleads
-                errors.add(field.json(), DisplayedSecret.MESSAGE);
+                errors.add(field.json(), masked);
                 bad.add(field);
             } else if (!cleaned.ok()) {
                 errors.add(field.json(), cleaned.problem());

@@ -55,6 +55,20 @@ class TwilioCheckTest {
         return new String(Base64.getDecoder().decode(basic), StandardCharsets.UTF_8).split(":", 2);
     }
 
+    /** The auth token's call: the account fetch, no query, Basic {@code authorization}. */
+    private void assertAccountFetch(StandIn.Received request, String authorization) {
+        assertThat(request).extracting(StandIn.Received::method, StandIn.Received::path, StandIn.Received::query,
+                r -> r.header("Authorization")).containsExactly("GET", "/2010-04-01/Accounts/" + twilio.accountSid()
+                        + ".json", null, authorization);
+    }
+
+    /** The API key's call: one phone number of the account, Basic {@code authorization}. */
+    private void assertNumberList(StandIn.Received request, String authorization) {
+        assertThat(request).extracting(StandIn.Received::method, StandIn.Received::path, StandIn.Received::query,
+                r -> r.header("Authorization")).containsExactly("GET", "/2010-04-01/Accounts/" + twilio.accountSid()
+                        + "/IncomingPhoneNumbers.json", "PageSize=1", authorization);
+    }
+
     @Test
     void anAuthTokenFetchesTheAccountAndOnlyItsStatusIsKept() {
         String token = twilio.key(Scenario.GOOD);
@@ -68,10 +82,7 @@ class TwilioCheckTest {
 
         assertThat(twilio.received()).hasSize(2);
         StandIn.Received real = twilio.received().get(0);
-        assertThat(real.method()).isEqualTo("GET");
-        assertThat(real.path()).isEqualTo("/2010-04-01/Accounts/" + twilio.accountSid() + ".json");
-        assertThat(real.query()).isNull();
-        assertThat(real.header("Authorization")).isEqualTo(basic(twilio.accountSid(), token));
+        assertAccountFetch(real, basic(twilio.accountSid(), token));
         // the decoy replaces the token only: the Account SID is not a secret
         String[] decoy = decoded(twilio.received().get(1));
         assertThat(decoy[0]).isEqualTo(twilio.accountSid());
@@ -81,18 +92,13 @@ class TwilioCheckTest {
     @Test
     void anApiKeyListsOnePhoneNumberBecauseStandardKeysMayNotFetchTheAccount() throws Exception {
         ApiKey key = twilio.apiKey(Scenario.GOOD);
-        // with a token stored as well, the API key is used: Twilio recommends it for production
-        CheckOutcome outcome = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl",
-                twilio.url(), "accountSid", twilio.accountSid(), "authToken", twilio.key(Scenario.INVALID),
-                "apiKeySid", key.sid(), "apiSecret", key.secret()));
+        CheckOutcome outcome = withKey(twilio.accountSid(), key);
         assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::status, CheckOutcome::negativeControl)
                 .containsExactly(CheckResult.OK, 200, NegativeControl.REJECTED);
 
+        assertThat(twilio.received()).hasSize(2);
         StandIn.Received real = twilio.received().get(0);
-        assertThat(real.method()).isEqualTo("GET");
-        assertThat(real.path()).isEqualTo("/2010-04-01/Accounts/" + twilio.accountSid() + "/IncomingPhoneNumbers.json");
-        assertThat(real.query()).isEqualTo("PageSize=1");
-        assertThat(real.header("Authorization")).isEqualTo(basic(key.sid(), key.secret()));
+        assertNumberList(real, basic(key.sid(), key.secret()));
         String[] decoy = decoded(twilio.received().get(1));
         assertThat(decoy[0]).isEqualTo(key.sid());
         assertThat(decoy[1]).isNotEqualTo(key.secret()).hasSameSizeAs(key.secret());
@@ -103,6 +109,83 @@ class TwilioCheckTest {
                 basic(key.sid(), key.secret())).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(account.statusCode()).isEqualTo(401);
         assertThat(new ObjectMapper().readTree(account.body()).get("code").asInt()).isEqualTo(20003);
+    }
+
+    private CheckOutcome withBoth(String authToken, ApiKey key) {
+        return checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl", twilio.url(),
+                "accountSid", twilio.accountSid(), "authToken", authToken, "apiKeySid", key.sid(), "apiSecret",
+                key.secret()));
+    }
+
+    @Test
+    void withBothCredentialsBothAreCheckedTheTokenFirstAndTheDecoyReplacesTheToken() {
+        String token = twilio.key(Scenario.GOOD);
+        ApiKey key = twilio.apiKey(Scenario.GOOD);
+        CheckOutcome outcome = withBoth(token, key);
+        assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::status, CheckOutcome::code,
+                CheckOutcome::negativeControl).containsExactly(CheckResult.OK, 200, null, NegativeControl.REJECTED);
+        assertThat(outcome.toString() + outcome.json() + outcome.summary()).doesNotContain(twilio.plantedToken())
+                .doesNotContain(token).doesNotContain(key.secret());
+
+        assertThat(twilio.received()).hasSize(3);
+        StandIn.Received fetch = twilio.received().get(0);
+        assertAccountFetch(fetch, basic(twilio.accountSid(), token));
+        StandIn.Received list = twilio.received().get(1);
+        assertNumberList(list, basic(key.sid(), key.secret()));
+        // the negative control repeats the first call, the account fetch, with a decoy token: a secret is exercised
+        StandIn.Received control = twilio.received().get(2);
+        assertThat(control.method()).isEqualTo("GET");
+        assertThat(control.path()).isEqualTo(fetch.path());
+        String[] decoy = decoded(control);
+        assertThat(decoy[0]).isEqualTo(twilio.accountSid());
+        assertThat(decoy[1]).isNotEqualTo(token).hasSameSizeAs(token).matches("[0-9a-f]{32}");
+    }
+
+    @Test
+    void aBadAuthTokenIsFoundEvenWithAGoodApiKey() {
+        ApiKey key = twilio.apiKey(Scenario.GOOD);
+        for (Scenario bad : new Scenario[] {Scenario.INVALID, Scenario.REVOKED}) {
+            twilio.clearReceived();
+            assertThat(withBoth(twilio.key(bad), key)).extracting(CheckOutcome::result, CheckOutcome::status,
+                    CheckOutcome::code, CheckOutcome::negativeControl)
+                    .containsExactly(CheckResult.INVALID_KEY, 401, "20003", NegativeControl.REJECTED);
+            // the first non-ok call ends the check: the API key's call is not made, the decoy's is the account fetch
+            assertThat(twilio.received()).extracting(StandIn.Received::path).containsExactly(
+                    "/2010-04-01/Accounts/" + twilio.accountSid() + ".json",
+                    "/2010-04-01/Accounts/" + twilio.accountSid() + ".json");
+        }
+        // a token of a suspended account with a good key: forbidden, as the token alone is
+        assertThat(withBoth(twilio.key(Scenario.NO_CREDIT), key)).extracting(CheckOutcome::result,
+                CheckOutcome::code).containsExactly(CheckResult.FORBIDDEN, "suspended");
+        assertThat(withBoth(twilio.key(Scenario.RATE_LIMITED), key).result()).isEqualTo(CheckResult.RATE_LIMITED);
+    }
+
+    @Test
+    void aBadApiKeyIsFoundEvenWithAGoodAuthToken() {
+        String token = twilio.key(Scenario.GOOD);
+        ApiKey good = twilio.apiKey(Scenario.GOOD);
+        // the right SID with a wrong secret, the right secret with another SID, a key never issued, a revoked one
+        ApiKey wrongSecret = new ApiKey(good.sid(), "0" + good.secret().substring(1).toUpperCase());
+        ApiKey wrongSid = new ApiKey("SK" + "0".repeat(32), good.secret());
+        for (ApiKey bad : new ApiKey[] {wrongSecret, wrongSid, twilio.apiKey(Scenario.INVALID),
+                twilio.apiKey(Scenario.REVOKED)}) {
+            twilio.clearReceived();
+            assertThat(withBoth(token, bad)).extracting(CheckOutcome::result, CheckOutcome::status, CheckOutcome::code,
+                    CheckOutcome::negativeControl)
+                    .containsExactly(CheckResult.INVALID_KEY, 401, "20003", NegativeControl.REJECTED);
+            assertThat(twilio.received()).hasSize(3);
+            assertThat(twilio.received().get(1).header("Authorization")).isEqualTo(basic(bad.sid(), bad.secret()));
+        }
+        assertThat(withBoth(token, twilio.apiKey(Scenario.SCOPED))).extracting(CheckOutcome::result,
+                CheckOutcome::status).containsExactly(CheckResult.FORBIDDEN, 403);
+    }
+
+    @Test
+    void withBothCredentialsAnEndpointThatAcceptsAnyKeyIsUnverifiable() {
+        twilio.acceptAnything();
+        CheckOutcome outcome = withBoth(twilio.key(Scenario.GOOD), twilio.apiKey(Scenario.GOOD));
+        assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::negativeControl)
+                .containsExactly(CheckResult.UNVERIFIABLE, NegativeControl.ACCEPTED);
     }
 
     @Test
@@ -174,7 +257,13 @@ class TwilioCheckTest {
         CheckOutcome badKeySid = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl",
                 twilio.url(), "accountSid", twilio.accountSid(), "apiKeySid", key.sid() + ":x", "apiSecret",
                 key.secret()));
-        for (CheckOutcome outcome : new CheckOutcome[] {noSecret, badSid, badKeySid}) {
+        // a good token does not make up for an API key SID without its secret
+        CheckOutcome tokenAndSidOnly = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS,
+                "baseUrl", twilio.url(), "accountSid", twilio.accountSid(), "authToken", twilio.key(Scenario.GOOD),
+                "apiKeySid", key.sid()));
+        CheckOutcome neither = checks.check(Checks.target(ProviderKind.TELEPHONY, "twilio", SECRETS, "baseUrl",
+                twilio.url(), "accountSid", twilio.accountSid()));
+        for (CheckOutcome outcome : new CheckOutcome[] {noSecret, badSid, badKeySid, tokenAndSidOnly, neither}) {
             assertThat(outcome).extracting(CheckOutcome::result, CheckOutcome::code)
                     .containsExactly(CheckResult.UNVERIFIABLE, "incomplete");
         }

@@ -71,12 +71,55 @@ class MaskedSecretTest {
         }
     }
 
+    /** The tester's values from other screens (issue 15), then more of their kind; none is a key. */
+    static final List<String> OTHER_SCREENS = List.of("sk-proj-...stuv", "sk-...stuv", "xxxxxxxxstuv", "[REDACTED]",
+            "<redacted>", "sk-proj-…stuv", "sk-****stuv", "sk_••••••••0123", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+            "MASKED", "(hidden)", "sk-proj-[REDACTED]");
+
+    /**
+     * Each of {@link #OTHER_SCREENS} in {@code field} of {@code body} is refused with 400 naming the field and
+     * {@link DisplayedSecret#MASKED}, on save and on check, whatever {@code PROVIDER_CHECK_MODE} is; nothing saved,
+     * and nothing sent to {@code provider} (null: not watched).
+     */
+    static void otherScreensFormsAreRefused(String kind, Map<String, ?> body, String field,
+            dev.keyhouse.checks.StandIn provider) {
+        if (provider != null) {
+            provider.clearReceived();
+        }
+        long version = Clients.version(kind);
+        for (String shown : OTHER_SCREENS) {
+            Map<String, Object> again = new LinkedHashMap<>(body);
+            again.put(field, shown);
+            Response saved = Clients.put(kind, version, again);
+            Response checked = given().auth().oauth2(Clients.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .body(again).post("/api/v1/settings/" + kind + "/check");
+            for (Response refused : List.of(saved, checked)) {
+                refused.then().statusCode(400).contentType(startsWith("application/problem+json"));
+                assertThat(refused.jsonPath().getList("errors", Map.class)).as("%s %s = %s", kind, field, shown)
+                        .containsExactly(Map.of("field", field, "message", DisplayedSecret.MASKED));
+            }
+        }
+        assertThat(Clients.version(kind)).as("nothing was saved").isEqualTo(version);
+        if (provider != null) {
+            assertThat(provider.received()).as("a refused value is not checked either").isEmpty();
+        }
+    }
+
+    @Test
+    void maskedFormsOfOtherScreensAreRefusedInEverySecretField() {
+        for (ProviderKind kind : ProviderKind.values()) {
+            for (SettingField field : kind.secretFields()) {
+                otherScreensFormsAreRefused(kind.id(), valid(kind), field.json(), null);
+            }
+        }
+    }
+
     @Test
     void theFormRefusesTheHintWithTheMessageAndKeepsTheStoredKey() {
         Map<String, String> body = valid(ProviderKind.LLM);
         Clients.put("llm", Clients.version("llm"), body).then().statusCode(200);
         String session = Clients.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
-        for (String shown : List.of("…CDEF", "••••CDEF")) {
+        for (String shown : List.of("…CDEF", "••••CDEF", "sk-proj-...CDEF", "[REDACTED]")) {
             Response form = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings/llm");
             String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
             String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
@@ -87,8 +130,10 @@ class MaskedSecretTest {
                     .formParam("csrf-token", csrf).formParam("version", version).formParams(fields)
                     .post("/admin/settings/llm");
             refused.then().statusCode(400);
-            assertThat(refused.asString()).contains("API key: this is how Keyhouse displays the stored key, not a key:"
-                    + " type the whole new key, or leave the field empty to keep the stored one");
+            String message = shown.startsWith("sk") || shown.startsWith("[") ? "looks like a masked or redacted key, not"
+                    : "this is how Keyhouse displays the stored key, not";
+            assertThat(refused.asString()).contains("API key: " + message + " a key: type the whole new key, or leave"
+                    + " the field empty to keep the stored one");
         }
         given().auth().oauth2(Clients.admin()).get("/api/v1/settings/llm").then().statusCode(200)
                 .body("apiKey.fingerprint", org.hamcrest.Matchers.equalTo(fingerprints.of(body.get("apiKey"))));

@@ -32,6 +32,13 @@ class SettingsCheckOffTest {
     }
 
     @Test
+    void maskedFormsOfOtherScreensAreRefusedInOffModeToo() {
+        // a tester saved these in warn and off modes, where no check would have caught them
+        MaskedSecretTest.otherScreensFormsAreRefused("llm", SettingsCheckTest.llm(OPENAI.key(Scenario.GOOD), OPENAI),
+                "apiKey", OPENAI);
+    }
+
+    @Test
     void offSavesWithoutACheckAndCheckStillChecks() {
         OPENAI.clearReceived();
         long version = Clients.version("llm");

@@ -48,6 +48,13 @@ class SettingsCheckWarnTest {
     }
 
     @Test
+    void maskedFormsOfOtherScreensAreRefusedInWarnModeToo() {
+        // a tester saved these in warn and off modes, where no check would have caught them
+        MaskedSecretTest.otherScreensFormsAreRefused("llm", SettingsCheckTest.llm(OPENAI.key(Scenario.GOOD), OPENAI),
+                "apiKey", OPENAI);
+    }
+
+    @Test
     void warnSavesABlockingResultWithAWarning() {
         for (Scenario scenario : List.of(Scenario.INVALID, Scenario.NO_CREDIT)) {
             long version = Clients.version("llm");
