@@ -15,19 +15,25 @@ public final class CheckRefused extends KeyhouseException {
     private final transient CheckOutcome outcome;
     private final String field;
 
-    CheckRefused(ProviderKind kind, CheckOutcome outcome) {
+    /** @param checkedSecrets the secret fields the check sent (JSON names); the first of the kind's is named */
+    CheckRefused(ProviderKind kind, CheckOutcome outcome, java.util.Set<String> checkedSecrets) {
         super(422, "Key check failed", kind.id() + " settings not saved: the key check found "
                 + outcome.result().json() + " (" + outcome.result().meaning() + "). Nothing was saved and nothing"
                 + " restarted. Enter a working key, or save with a reason to override the check.");
         this.outcome = outcome;
-        this.field = kind.secretField().json();
+        // telephony set up with an API key alone is refused on its API key secret, not on the unset auth token
+        this.field = kind.secretFields().stream().map(SettingField::json).filter(checkedSecrets::contains).findFirst()
+                .orElse(kind.secretField().json());
     }
 
     public CheckOutcome outcome() {
         return outcome;
     }
 
-    /** The secret field the refusal is about: {@code apiKey}, or {@code authToken} for telephony. */
+    /**
+     * The secret field the refusal is about: {@code apiKey}; for telephony {@code authToken} when one was checked, else
+     * {@code apiSecret}.
+     */
     public String field() {
         return field;
     }

@@ -87,15 +87,17 @@ public class CheckedSaves {
     public Saved save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor,
             String overrideReason) {
         CheckOutcome outcome = null;
+        CheckTarget checked = null;
         if (mode != CheckMode.OFF) {
             Optional<CheckTarget> target = settings.checkBeforeSave(kind, input, expectedVersion);
             if (target.isPresent()) {
-                outcome = checks.check(target.get());
+                checked = target.get();
+                outcome = checks.check(checked);
             }
         }
         boolean blocks = mode == CheckMode.ENFORCE && outcome != null && outcome.result().blocksSave();
         if (blocks && overrideReason == null) {
-            throw new CheckRefused(kind, outcome);
+            throw new CheckRefused(kind, outcome, checked.secrets());
         }
         String used = blocks ? overrideReason : null;
         SettingState state = settings.save(kind, input, expectedVersion, actor,
