@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
@@ -28,7 +29,8 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * {@code /admin/runtimes}: the targets with their latest run and how many runtimes came back on the current key
- * (refreshed by htmx), an add form and an edit form generated from the driver's fields (read-only for viewers),
+ * (refreshed by htmx), every runtime that fetched or reported with its last status report (status, version,
+ * detail, age, whether on the current version), an add form and an edit form generated from the driver's fields (read-only for viewers),
  * enable/disable, delete and "restart now".
  */
 @Path(RuntimesPage.PATH)
@@ -87,11 +89,18 @@ public class RuntimesPage {
             List<String> otherErrors, boolean readOnly) {
     }
 
+    /**
+     * Every runtime that fetched its configuration by name or reported its status, with the current
+     * runtime-config version its fetch or report is compared with.
+     */
+    public record Fleet(long currentVersion, List<RuntimeStatuses.Runtime> runtimes) {
+    }
+
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance page(List<Row> rows, boolean live, Form form, String flash);
+        static native TemplateInstance page(List<Row> rows, Fleet fleet, boolean live, Form form, String flash);
 
-        static native TemplateInstance page$targets(List<Row> rows, boolean live);
+        static native TemplateInstance page$targets(List<Row> rows, Fleet fleet, boolean live);
 
         static native TemplateInstance edit(Form form, Row row);
     }
@@ -101,7 +110,13 @@ public class RuntimesPage {
     private final RuntimeDrivers drivers;
     private final SecurityIdentity identity;
 
-    public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity) {
+    private final RuntimeStatuses statuses;
+    private final ProviderEnvironment environment;
+
+    public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity,
+            RuntimeStatuses statuses, ProviderEnvironment environment) {
+        this.statuses = statuses;
+        this.environment = environment;
         this.targets = targets;
         this.runs = runs;
         this.drivers = drivers;
@@ -115,7 +130,7 @@ public class RuntimesPage {
         String chosen = drivers.find(driver).map(RuntimeDriver::id).orElse(CommandDriver.ID);
         Form form = form(null, null, chosen, ProviderKind.values().length == 0 ? List.of() : allKinds(), true,
                 Map.of(), new FieldErrors());
-        return Templates.page(rows, live(rows), form, done == null ? null : FLASH.get(done));
+        return Templates.page(rows, fleet(), live(rows), form, done == null ? null : FLASH.get(done));
     }
 
     /** The targets table alone, for htmx to swap in. */
@@ -124,7 +139,7 @@ public class RuntimesPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance live() {
         List<Row> rows = rows();
-        return Templates.page$targets(rows, live(rows));
+        return Templates.page$targets(rows, fleet(), live(rows));
     }
 
     @POST
@@ -141,7 +156,7 @@ public class RuntimesPage {
             Form form = form(null, first(submitted, "name"), driver, submitted.getOrDefault("dependsOn", List.of()),
                     submitted.containsKey("enabled"), configOf(submitted), errors);
             List<Row> rows = rows();
-            return Response.status(400).entity(Templates.page(rows, live(rows), form, null)).build();
+            return Response.status(400).entity(Templates.page(rows, fleet(), live(rows), form, null)).build();
         }
     }
 
@@ -213,6 +228,11 @@ public class RuntimesPage {
             rows.add(Row.of(target, latest.get(target.name)));
         }
         return rows;
+    }
+
+    private Fleet fleet() {
+        long current = environment.current().version();
+        return new Fleet(current, statuses.all(current));
     }
 
     private Row row(RuntimeTarget target) {

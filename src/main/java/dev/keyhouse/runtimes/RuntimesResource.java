@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -38,7 +39,13 @@ public class RuntimesResource {
     private final RestartRuns runs;
     private final SecurityIdentity identity;
 
-    public RuntimesResource(RuntimeTargets targets, RestartRuns runs, SecurityIdentity identity) {
+    private final RuntimeStatuses statuses;
+    private final ProviderEnvironment environment;
+
+    public RuntimesResource(RuntimeTargets targets, RestartRuns runs, SecurityIdentity identity,
+            RuntimeStatuses statuses, ProviderEnvironment environment) {
+        this.statuses = statuses;
+        this.environment = environment;
         this.targets = targets;
         this.runs = runs;
         this.identity = identity;
@@ -48,6 +55,43 @@ public class RuntimesResource {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public List<Map<String, Object>> list() {
         return targets.list().stream().map(this::view).toList();
+    }
+
+    /**
+     * {@code GET /api/v1/runtimes/instances}: every runtime that fetched its configuration by name or reported its
+     * status: {@code {"currentVersion": n, "runtimes": [{"name", "fetchedVersion", "fetchedAt", "report": {"version",
+     * "status", "detail", "at", "from"} | null, "current", "age"}]}}, age in seconds since the report (else fetch).
+     */
+    @GET
+    @Path("instances")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Map<String, Object> instances() {
+        long current = environment.current().version();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("currentVersion", current);
+        view.put("runtimes", statuses.all(current).stream().map(RuntimesResource::view).toList());
+        return view;
+    }
+
+    private static Map<String, Object> view(RuntimeStatuses.Runtime runtime) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", runtime.name());
+        view.put("fetchedVersion", runtime.fetchedVersion());
+        view.put("fetchedAt", runtime.fetchedAt());
+        RuntimeStatuses.Report report = runtime.report();
+        Map<String, Object> last = null;
+        if (report != null) {
+            last = new LinkedHashMap<>();
+            last.put("version", report.version());
+            last.put("status", report.status());
+            last.put("detail", report.detail());
+            last.put("at", report.at());
+            last.put("from", report.from());
+        }
+        view.put("report", last);
+        view.put("current", runtime.current());
+        view.put("age", runtime.age());
+        return view;
     }
 
     @POST

@@ -1,15 +1,10 @@
 package dev.keyhouse.settings;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.web.FieldErrors;
-import dev.keyhouse.web.Problem;
 import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.event.Event;
 import jakarta.ws.rs.GET;
@@ -19,7 +14,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,26 +53,24 @@ public class RuntimeConfigResource {
 
     private final ProviderEnvironment environment;
     private final Event<RuntimeConfigServed> served;
-    private final Optional<byte[]> tokenDigest;
+    private final RuntimeToken token;
     /** What the last withheld answer named, so the log says it once, not once per runtime and retry. */
     private volatile List<String> lastWithheld = List.of();
 
     public RuntimeConfigResource(ProviderEnvironment environment, Event<RuntimeConfigServed> served,
-            @ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token) {
+            RuntimeToken token) {
         this.environment = environment;
         this.served = served;
-        this.tokenDigest = token.filter(t -> !t.isBlank()).map(RuntimeConfigResource::digest);
+        this.token = token;
     }
 
     @GET
     public Response config(@HeaderParam("Authorization") String authorization,
             @HeaderParam("If-None-Match") String ifNoneMatch, @QueryParam("format") String format,
             @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial) {
-        if (tokenDigest.isEmpty()) {
-            return unauthorized("the runtime-config endpoint is disabled: PROVISIONER_INTERNAL_TOKEN is not set");
-        }
-        if (!presentedTokenMatches(authorization)) {
-            return unauthorized("present Authorization: Bearer <PROVISIONER_INTERNAL_TOKEN>");
+        Response refused = token.refusal(authorization);
+        if (refused != null) {
+            return refused;
         }
         boolean envFormat = "env".equals(format);
         FieldErrors invalid = new FieldErrors();
@@ -153,27 +145,6 @@ public class RuntimeConfigResource {
                     current.version(), WithheldRuntimeConfig.STATUS, who, String.join("; ", errors));
         } else {
             LOG.debugf("runtime-config version %d withheld from %s", current.version(), who);
-        }
-    }
-
-    private boolean presentedTokenMatches(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        // digests have one length, so the comparison takes the same time whatever was presented
-        return MessageDigest.isEqual(tokenDigest.get(), digest(authorization.substring(7).strip()));
-    }
-
-    private static Response unauthorized(String detail) {
-        return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", "Bearer")
-                .entity(Problem.of(401, "Unauthorized", detail)).build();
-    }
-
-    private static byte[] digest(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
         }
     }
 }

@@ -613,6 +613,18 @@ class LeakTest {
             awaitRestart(restartRunId);
             given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", "leak-fleet-1")
                     .get("/api/v1/internal/runtime-config").then().statusCode(200);
+            // a status report, and one refused because its detail carries a secret: the 400 names detail, never the value
+            RequestSpecification status = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .header("X-Keyhouse-Runtime", "leak-fleet-1").contentType(ContentType.JSON);
+            record("POST /api/v1/internal/runtime-status", "runtime", status.body(Map.of("version", 1,
+                    "status", "failing", "detail", "invalid_key")), "POST", "/api/v1/internal/runtime-status")
+                    .then().statusCode(204);
+            status = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .header("X-Keyhouse-Runtime", "leak-fleet-1").contentType(ContentType.JSON);
+            record("POST /api/v1/internal/runtime-status", "runtime", status.body(Map.of("version", 1,
+                    "status", "failing", "detail", "key " + plant("runtime status detail (refused)",
+                            "LEAKCANARY-runtime-status-detail-6e0b"))), "POST", "/api/v1/internal/runtime-status")
+                    .then().statusCode(400);
 
             String pagePath = "/admin/runtimes/" + runtimeTargetId;
             Response form = page("GET /admin/runtimes/{id}", pagePath);

@@ -102,10 +102,13 @@ class SecurityMatrixTest {
             route("GET /api/v1/audit", READ),
             route("GET /api/v1/environment", READ),
             route("GET /api/v1/internal/runtime-config", INTERNAL),
+            route("POST /api/v1/internal/runtime-status", INTERNAL)
+                    .json("{\"version\": 1, \"status\": \"ok\"}"),
             route("GET /api/v1/restarts", READ),
             route("GET /api/v1/restarts/{id}", READ),
             route("GET /api/v1/runtimes", READ),
             route("POST /api/v1/runtimes", WRITE),
+            route("GET /api/v1/runtimes/instances", READ),
             route("GET /api/v1/runtimes/{id}", READ),
             route("PUT /api/v1/runtimes/{id}", WRITE),
             route("DELETE /api/v1/runtimes/{id}", WRITE),

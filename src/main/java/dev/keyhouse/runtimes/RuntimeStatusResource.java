@@ -1,0 +1,114 @@
+package dev.keyhouse.runtimes;
+
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import dev.keyhouse.settings.ProviderEnvironment;
+import dev.keyhouse.settings.RuntimeConfigResource;
+import dev.keyhouse.settings.RuntimeConfigServed;
+import dev.keyhouse.settings.RuntimeToken;
+import dev.keyhouse.web.FieldErrors;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code POST /api/v1/internal/runtime-status}: a runtime reports, after its first real provider call, whether the
+ * configuration it runs with works. Authenticated as runtime-config is (only the PROVISIONER_INTERNAL_TOKEN bearer,
+ * see {@link RuntimeToken}; 401 otherwise), named by {@code X-Keyhouse-Runtime} (the runtime-config name rules,
+ * {@link RuntimeConfigServed#runtimeName}; required here: 400 naming the header). Body
+ * {@code {"version": <whole number ≥ 1, at most the current runtime-config version>, "status": "ok" | "failing",
+ * "detail": "<optional reason code, 1-64 of [A-Za-z0-9_.:-]>"}}: anything else is a 400 naming the field, so a report
+ * can never carry a secret (or any free text) into Keyhouse. Answers 204; stored by {@link RuntimeStatuses}.
+ */
+@Path("/api/v1/internal/runtime-status")
+@PermitAll
+public class RuntimeStatusResource {
+
+    /** What {@code detail} may hold: a short reason code such as {@code invalid_key} or {@code http:401}. */
+    static final Pattern DETAIL = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    private static final Set<String> FIELDS = Set.of("version", "status", "detail");
+
+    private final RuntimeToken token;
+    private final ProviderEnvironment environment;
+    private final RuntimeStatuses statuses;
+
+    public RuntimeStatusResource(RuntimeToken token, ProviderEnvironment environment, RuntimeStatuses statuses) {
+        this.token = token;
+        this.environment = environment;
+        this.statuses = statuses;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response report(@HeaderParam("Authorization") String authorization,
+            @HeaderParam(RuntimeConfigResource.RUNTIME_HEADER) String runtime, @Context HttpServerRequest request,
+            Map<String, Object> body) {
+        Response refused = token.refusal(authorization);
+        if (refused != null) {
+            return refused;
+        }
+        FieldErrors invalid = new FieldErrors();
+        String name = RuntimeConfigServed.runtimeName(runtime);
+        if (name == null) {
+            invalid.add(RuntimeConfigResource.RUNTIME_HEADER, runtime == null ? "is required: the runtime's name"
+                    : "must be 1 to " + RuntimeConfigServed.MAX_NAME_LENGTH + " printable ASCII characters");
+        }
+        if (body == null) {
+            invalid.add("body", "is required: {\"version\": n, \"status\": \"ok\" | \"failing\"}");
+            invalid.throwIfAny();
+        }
+        Set<String> unknown = new TreeSet<>(body.keySet());
+        unknown.removeAll(FIELDS);
+        unknown.forEach(field -> invalid.add(field, "is not a field of a status report (version, status, detail)"));
+        Long version = version(body.get("version"));
+        if (version == null) {
+            invalid.add("version", "must be a whole number ≥ 1: the runtime-config version the runtime runs with");
+        }
+        Object status = body.get("status");
+        if (!"ok".equals(status) && !"failing".equals(status)) {
+            invalid.add("status", "must be \"ok\" or \"failing\"");
+        }
+        Object detail = body.get("detail");
+        if (detail != null && !(detail instanceof String text && DETAIL.matcher(text).matches())) {
+            invalid.add("detail", "must be a reason code of 1 to 64 characters A-Z a-z 0-9 _ . : - (e.g. invalid_key)");
+        }
+        invalid.throwIfAny();
+        long current = environment.current().version();
+        if (version > current) {
+            invalid.add("version", "is above the current runtime-config version " + current).throwIfAny();
+        }
+        statuses.record(new RuntimeStatuses.Report(name, version, (String) status, (String) detail, null,
+                from(request)));
+        return Response.noContent().build();
+    }
+
+    /** A JSON whole number ≥ 1 as a long, else null (a fraction, a string, a boolean, too large). */
+    private static Long version(Object value) {
+        if (value instanceof Integer || value instanceof Long) {
+            long v = ((Number) value).longValue();
+            return v >= 1 ? v : null;
+        }
+        if (value instanceof BigInteger big && big.signum() > 0 && big.bitLength() < 64) {
+            return big.longValue();
+        }
+        return null;
+    }
+
+    /** The client's address as Quarkus resolved it (forwarded headers only from TRUSTED_PROXIES). */
+    private static String from(HttpServerRequest request) {
+        SocketAddress address = request == null ? null : request.remoteAddress();
+        String host = address == null ? null : address.hostAddress();
+        return host == null ? null : host.length() > 64 ? host.substring(0, 64) : host;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.keyhouse.runtimes;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.keyhouse.audit.Audit;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * Each runtime's last status report (table {@code runtime_status}, one row per name) and, for the Runtimes list,
+ * every runtime that fetched its configuration or reported. A report is one short transaction: lock the row,
+ * upsert, audit {@code runtime.status} when the status differs from the stored one.
+ */
+@ApplicationScoped
+public class RuntimeStatuses {
+
+    /** A stored report; {@code from} is the client address it came from. */
+    public record Report(String runtime, long version, String status, String detail, Instant at, String from) {
+    }
+
+    /**
+     * One runtime as the Runtimes list shows it.
+     *
+     * @param fetchedVersion the settings version it was last served, or null when it never fetched by name
+     * @param report its last report, or null when it never reported
+     * @param current whether its report (else its fetch) is on the current runtime-config version
+     * @param age seconds since its report (else its fetch)
+     */
+    public record Runtime(String name, Long fetchedVersion, Instant fetchedAt, Report report, boolean current,
+            long age) {
+
+        /** The age as "12 s", "3 min", "2 h" or "4 d". */
+        public String ageText() {
+            if (age < 60) {
+                return age + " s";
+            }
+            if (age < 3600) {
+                return age / 60 + " min";
+            }
+            return age < 86400 ? age / 3600 + " h" : age / 86400 + " d";
+        }
+    }
+
+    private final EntityManager em;
+    private final Audit audit;
+
+    public RuntimeStatuses(EntityManager em, Audit audit) {
+        this.em = em;
+        this.audit = audit;
+    }
+
+    /** Stores a report as the runtime's last one; audits when its status changed (or is its first). */
+    @Transactional
+    public void record(Report report) {
+        @SuppressWarnings("unchecked")
+        List<Object> previous = em.createNativeQuery("SELECT status FROM runtime_status WHERE runtime = :r FOR UPDATE")
+                .setParameter("r", report.runtime()).getResultList();
+        em.createNativeQuery("INSERT INTO runtime_status (runtime, settings_version, status, detail, reported_at,"
+                        + " reported_from) VALUES (:r, :v, :s, :d, now(), :f) ON CONFLICT (runtime) DO UPDATE SET"
+                        + " settings_version = excluded.settings_version, status = excluded.status,"
+                        + " detail = excluded.detail, reported_at = excluded.reported_at,"
+                        + " reported_from = excluded.reported_from")
+                .setParameter("r", report.runtime()).setParameter("v", report.version())
+                .setParameter("s", report.status()).setParameter("d", report.detail())
+                .setParameter("f", report.from()).executeUpdate();
+        String before = previous.isEmpty() ? null : (String) previous.get(0);
+        if (!report.status().equals(before)) {
+            audit.record(Audit.Entry.of("runtime:" + report.runtime(), "runtime.status", RuntimeTargets.AUDIT_KIND, report.runtime())
+                    .detail((before == null ? "first report" : before) + " → " + report.status() + " on version "
+                            + report.version() + (report.detail() == null ? "" : ": " + report.detail())));
+        }
+    }
+
+    /** Every runtime that fetched by name or reported, by name, against the current runtime-config version. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Runtime> all(long currentVersion) {
+        List<Object[]> rows = em.createNativeQuery("SELECT coalesce(s.runtime, a.runtime), a.settings_version,"
+                + " a.acked_at, s.settings_version, s.status, s.detail, s.reported_at, s.reported_from"
+                + " FROM runtime_status s FULL OUTER JOIN runtime_acks a ON a.runtime = s.runtime"
+                + " ORDER BY 1").getResultList();
+        Instant now = Instant.now();
+        Map<String, Runtime> byName = new TreeMap<>();
+        for (Object[] row : rows) {
+            String name = (String) row[0];
+            Long fetched = row[1] == null ? null : ((Number) row[1]).longValue();
+            Instant fetchedAt = RuntimeAcks.instant(row[2]);
+            Report report = row[3] == null ? null : new Report(name, ((Number) row[3]).longValue(), (String) row[4],
+                    (String) row[5], RuntimeAcks.instant(row[6]), (String) row[7]);
+            long version = report != null ? report.version() : fetched;
+            Instant at = report != null ? report.at() : fetchedAt;
+            byName.put(name, new Runtime(name, fetched, fetchedAt, report, version == currentVersion,
+                    Math.max(0, Duration.between(at, now).toSeconds())));
+        }
+        return new ArrayList<>(byName.values());
+    }
+}
