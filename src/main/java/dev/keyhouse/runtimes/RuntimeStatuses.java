@@ -55,25 +55,33 @@ public class RuntimeStatuses {
         this.audit = audit;
     }
 
-    /** Stores a report as the runtime's last one; audits when its status changed (or is its first). */
+    /**
+     * Stores a report as the runtime's last one; audits when its status changed, or when it is the runtime's first.
+     * The insert-or-lock order makes two reports of one runtime at once audit exactly one change between them.
+     */
     @Transactional
     public void record(Report report) {
-        @SuppressWarnings("unchecked")
-        List<Object> previous = em.createNativeQuery("SELECT status FROM runtime_status WHERE runtime = :r FOR UPDATE")
-                .setParameter("r", report.runtime()).getResultList();
-        em.createNativeQuery("INSERT INTO runtime_status (runtime, settings_version, status, detail, reported_at,"
-                        + " reported_from) VALUES (:r, :v, :s, :d, now(), :f) ON CONFLICT (runtime) DO UPDATE SET"
-                        + " settings_version = excluded.settings_version, status = excluded.status,"
-                        + " detail = excluded.detail, reported_at = excluded.reported_at,"
-                        + " reported_from = excluded.reported_from")
+        int inserted = em.createNativeQuery("INSERT INTO runtime_status (runtime, settings_version, status, detail,"
+                        + " reported_at, reported_from) VALUES (:r, :v, :s, :d, now(), :f)"
+                        + " ON CONFLICT (runtime) DO NOTHING")
                 .setParameter("r", report.runtime()).setParameter("v", report.version())
                 .setParameter("s", report.status()).setParameter("d", report.detail())
                 .setParameter("f", report.from()).executeUpdate();
-        String before = previous.isEmpty() ? null : (String) previous.get(0);
+        String before = null;
+        if (inserted == 0) {
+            before = (String) em.createNativeQuery("SELECT status FROM runtime_status WHERE runtime = :r FOR UPDATE")
+                    .setParameter("r", report.runtime()).getSingleResult();
+            em.createNativeQuery("UPDATE runtime_status SET settings_version = :v, status = :s, detail = :d,"
+                            + " reported_at = now(), reported_from = :f WHERE runtime = :r")
+                    .setParameter("r", report.runtime()).setParameter("v", report.version())
+                    .setParameter("s", report.status()).setParameter("d", report.detail())
+                    .setParameter("f", report.from()).executeUpdate();
+        }
         if (!report.status().equals(before)) {
-            audit.record(Audit.Entry.of("runtime:" + report.runtime(), "runtime.status", RuntimeTargets.AUDIT_KIND, report.runtime())
-                    .detail((before == null ? "first report" : before) + " → " + report.status() + " on version "
-                            + report.version() + (report.detail() == null ? "" : ": " + report.detail())));
+            audit.record(Audit.Entry.of("runtime:" + report.runtime(), "runtime.status", RuntimeTargets.AUDIT_KIND,
+                    report.runtime()).detail((before == null ? "first report" : before) + " → " + report.status()
+                            + " on version " + report.version()
+                            + (report.detail() == null ? "" : ": " + report.detail())));
         }
     }
 

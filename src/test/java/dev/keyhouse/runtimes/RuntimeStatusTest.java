@@ -246,7 +246,7 @@ class RuntimeStatusTest {
                     .header("X-Keyhouse-Runtime", "status-burst-" + tag + "-" + (i % (reports / 2)))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + version + ", \"status\": \""
-                            + (i % 2 == 0 ? "ok" : "failing") + "\"}"))
+                            + ((i % (reports / 2)) % 2 == 0 ? "ok" : "failing") + "\"}"))
                     .build();
             answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
@@ -258,5 +258,8 @@ class RuntimeStatusTest {
         assertThat(took).as(reports + " reports against a pool of " + poolSize).isLessThan(Duration.ofSeconds(30));
         assertThat(count("SELECT count(*) FROM runtime_status WHERE runtime LIKE ?",
                 "status-burst-" + tag + "-%")).as("one row per runtime name").isEqualTo(reports / 2);
+        // each name was reported twice at once with the same status: its first report is audited, the repeat not
+        assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'runtime.status' AND actor LIKE ?",
+                "runtime:status-burst-" + tag + "-%")).as("one audited change per runtime").isEqualTo(reports / 2);
     }
 }
