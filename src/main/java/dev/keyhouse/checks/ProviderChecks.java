@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -140,8 +142,8 @@ public class ProviderChecks {
     }
 
     private CheckOutcome decide(CheckTarget target) {
-        java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<Instant> startedAt = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch begun = new CountDownLatch(1);
+        AtomicReference<Instant> startedAt = new AtomicReference<>();
         Future<CheckOutcome> running;
         try {
             running = pool.submit(() -> {
@@ -182,7 +184,7 @@ public class ProviderChecks {
         }
     }
 
-    private static Instant startedOr(java.util.concurrent.atomic.AtomicReference<Instant> startedAt) {
+    private static Instant startedOr(AtomicReference<Instant> startedAt) {
         Instant started = startedAt.get();
         return started != null ? started : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }

@@ -303,39 +303,35 @@ public class ProviderSettings {
      *         (needs re-entry): there is then no stored key to check
      */
     @Transactional
-    public java.util.Optional<StoredKey> storedKey(ProviderKind kind) {
+    public Optional<StoredKey> storedKey(ProviderKind kind) {
         ProviderSetting row = row(kind);
-        SettingValues values = row.values();
+        SettingValues values = row.values().copy();
         if (row.version == 0 || values.provider == null) {
-            return java.util.Optional.empty();
-        }
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (SettingField field : kind.fields()) {
-            fields.put(field.json(), field.secret() ? null : values.get(field));
-        }
-        List<String> prints = new ArrayList<>();
-        java.util.Set<String> secrets = new java.util.LinkedHashSet<>();
-        for (SettingField secret : kind.secretFields()) {
-            if (values.secretRef(secret) == null) {
-                continue;
-            }
-            // every configured secret must open: a key that needs re-entry is not checked
-            if (!(open(values.secretRef(secret)) instanceof Opened.Plaintext plaintext) || plaintext.value().isEmpty()) {
-                return java.util.Optional.empty();
-            }
-            fields.put(secret.json(), plaintext.value());
-            secrets.add(secret.json());
-            prints.add(fingerprints.of(plaintext.value()));
-        }
-        if (secrets.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (kind == ProviderKind.LLM && values.baseUrl == null) {
             // a version saved without one means the provider's default, as a save fills it in
-            fields.put(SettingField.BASE_URL.json(), SettingRules.LLM_BASE_URLS.get(values.provider));
+            values.baseUrl = SettingRules.LLM_BASE_URLS.get(values.provider);
         }
-        return java.util.Optional.of(new StoredKey(new dev.keyhouse.checks.CheckTarget(kind, values.provider, fields,
-                secrets), String.join("+", prints)));
+        CheckTarget target;
+        try {
+            // as a check before a save builds it, with nothing typed: every configured secret opened
+            target = target(kind, new SettingRules.Checked(values, Map.of()));
+        } catch (FieldErrors e) {
+            // no secret set, or one needs re-entry: there is no stored key to check
+            return Optional.empty();
+        }
+        List<String> prints = new ArrayList<>();
+        for (SettingField secret : kind.secretFields()) {
+            if (target.secrets().contains(secret.json())) {
+                String plaintext = target.value(secret.json());
+                if (plaintext == null) {
+                    return Optional.empty();
+                }
+                prints.add(fingerprints.of(plaintext));
+            }
+        }
+        return Optional.of(new StoredKey(target, String.join("+", prints)));
     }
 
     /**
@@ -346,7 +342,7 @@ public class ProviderSettings {
      *        with several configured secrets their fingerprints in field order joined by {@code +}
      *        ({@link SettingState#keyFingerprint()})
      */
-    public record StoredKey(dev.keyhouse.checks.CheckTarget target, String fingerprint) {
+    public record StoredKey(CheckTarget target, String fingerprint) {
     }
 
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
