@@ -19,6 +19,12 @@ import jakarta.persistence.Table;
 @Table(name = "restart_results")
 public class RestartResult extends PanacheEntityBase {
 
+    /** In a rollout: its wave has not come (or waves are not assigned yet). */
+    public static final String WAITING = "waiting";
+    /** Its target is on hold: left out of the rollout. */
+    public static final String HELD = "held";
+    /** Its wave never came: the rollout was rolled back, halted, aborted or superseded first. */
+    public static final String CANCELLED = "cancelled";
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
     public static final String RESTARTED = "restarted";
@@ -67,6 +73,31 @@ public class RestartResult extends PanacheEntityBase {
 
     @Column(name = "finished_at")
     public Instant finishedAt;
+
+    /** The rollout wave it belongs to; null until waves are assigned (and in manual runs). */
+    public Integer wave;
+
+    /** The runtime-config version it was restarted onto. */
+    @Column(name = "env_version")
+    public Long envVersion;
+
+    /** The confirmation that applied: report, fetch, health or none. */
+    public String confirmation;
+
+    /** Why that confirmation applied (auto's choice, in plain words). */
+    @Column(name = "confirmation_reason")
+    public String confirmationReason;
+
+    /** Null while unknown; confirmed, failing or unconfirmed (not confirmed in time). */
+    @Column(name = "confirm_state")
+    public String confirmState;
+
+    /** What confirmed it or why it failed, e.g. "reported ok on version 7", "reported failing: invalid_key". */
+    @Column(name = "confirm_detail")
+    public String confirmDetail;
+
+    @Column(name = "confirmed_at")
+    public Instant confirmedAt;
 
     public boolean finished() {
         return RESTARTED.equals(state) || FAILED.equals(state) || TIMED_OUT.equals(state);

@@ -19,6 +19,18 @@ public class RestartRun extends PanacheEntityBase {
     public static final String SUCCEEDED = "succeeded";
     public static final String PARTIAL = "partial";
     public static final String FAILED = "failed";
+    /** After the canary with {@code ROLLOUT_APPROVAL=manual}: waits for Continue or Abort. */
+    public static final String WAITING_APPROVAL = "waiting_approval";
+    /** A wave failed; the previous key was good and the moved runtimes are being restarted back onto it. */
+    public static final String ROLLING_BACK = "rolling_back";
+    /** Final: a wave failed and the moved runtimes were restarted back onto the previous key. */
+    public static final String ROLLED_BACK = "rolled_back";
+    /** Final: a wave failed and nothing could be rolled back (the previous key fails too, or there is none). */
+    public static final String HALTED = "halted";
+    /** Final: an admin aborted it; the moved runtimes were rolled back where the previous key was good. */
+    public static final String ABORTED = "aborted";
+    /** Final: a newer save of the same kind took over; its remaining waves were cancelled. */
+    public static final String SUPERSEDED = "superseded";
     public static final String CAUSE_SAVE = "save";
     public static final String CAUSE_MANUAL = "manual";
 
@@ -26,7 +38,10 @@ public class RestartRun extends PanacheEntityBase {
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
 
-    /** running, succeeded (every runtime restarted), partial (some), failed (none). */
+    /**
+     * running, waiting_approval, rolling_back, or final: succeeded (every runtime restarted, and confirmed in a
+     * rollout), rolled_back, halted, aborted, superseded; partial (some) and failed (none) for manual runs.
+     */
     public String state;
 
     public String cause;
@@ -46,7 +61,39 @@ public class RestartRun extends PanacheEntityBase {
     @Column(name = "finished_at")
     public Instant finishedAt;
 
+    /** A save's run: waves, confirmation gate, automatic rollback. A manual run restarts everything at once. */
+    public boolean rollout;
+
+    /** Paused by an admin: nothing new is claimed and the rollout does not advance. */
+    public boolean paused;
+
+    /** 0 while discovering; then the wave being restarted or confirmed (the rollback wave after a failure). */
+    @Column(name = "current_wave")
+    public int currentWave;
+
+    /** The rollout's last wave, rollback waves not counted; 0 until waves are assigned. */
+    @Column(name = "wave_count")
+    public int waveCount;
+
+    /** The next wave starts no earlier than this (ROLLOUT_BAKE_SECONDS after the last one was confirmed). */
+    @Column(name = "bake_until")
+    public Instant bakeUntil;
+
+    /** The kind's version before the save: what an automatic rollback restores. */
+    @Column(name = "previous_version")
+    public Long previousVersion;
+
+    /** The version the automatic rollback saved. */
+    @Column(name = "rollback_version")
+    public Long rollbackVersion;
+
+    /** Why the rollout stopped or what it waits for, in plain words; never a secret. */
+    public String reason;
+
+    @Column(name = "superseded_by")
+    public Long supersededBy;
+
     public boolean finished() {
-        return !RUNNING.equals(state);
+        return !RUNNING.equals(state) && !WAITING_APPROVAL.equals(state) && !ROLLING_BACK.equals(state);
     }
 }

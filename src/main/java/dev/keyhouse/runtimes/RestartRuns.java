@@ -29,10 +29,36 @@ public class RestartRuns {
 
     private static final Logger LOG = Logger.getLogger(RestartRuns.class);
 
-    /** One runtime's (or a not yet discovered target's) result, with the LLM key it came back with. */
+    /**
+     * One runtime's (or a not yet discovered target's) result, with the LLM key it came back with.
+     *
+     * @param state the restart's state: waiting (its wave has not come), held, pending, running, restarted, failed,
+     *        timed_out, cancelled (its wave never came)
+     * @param wave its rollout wave (1 is the canary); null in a manual run and before waves are assigned
+     * @param envVersion the runtime-config version it was restarted onto
+     * @param confirmation the confirmation that applied (report, fetch, health, none) and {@code confirmationReason}
+     *        why (auto's choice)
+     * @param confirmState null while unknown; confirmed, failing or unconfirmed (not confirmed in time)
+     * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, failing,
+     *        unconfirmed, failed, rolled back, held, cancelled
+     */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
-            boolean confirmed) {
+            boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
+            String confirmState, String confirmDetail, Instant confirmedAt, String status) {
+    }
+
+    /**
+     * One wave of a rollout.
+     *
+     * @param number 1 is the canary; the rollback wave comes after the last one
+     * @param kind canary, wave or rollback
+     * @param state waiting, restarting, confirming, baking, confirmed, failed, cancelled, done (a rollback wave)
+     * @param decision what the gate decided and why, in plain words; null while nothing is decided
+     * @param runtimes the wave's results
+     */
+    public record WaveView(int number, String kind, String state, Instant startedAt, Instant finishedAt,
+            String decision, List<ResultView> runtimes) {
     }
 
     /**
@@ -44,10 +70,25 @@ public class RestartRuns {
     public record Convergence(String fingerprint, int restarted, int confirmed, List<String> unconfirmed) {
     }
 
-    /** {@code GET /api/v1/restarts/{id}}. */
+    /**
+     * {@code GET /api/v1/restarts/{id}}.
+     *
+     * @param state the stored state (running, waiting_approval, rolling_back, succeeded, partial, failed,
+     *        rolled_back, halted, aborted, superseded)
+     * @param outcome what the run amounts to: succeeded, rolled_back, halted, aborted, superseded, running, paused,
+     *        waiting_approval; for a manual run also partial and failed
+     * @param rollout whether it goes out in waves (a save's run) or all at once (a manual run)
+     * @param currentWave the wave being restarted or confirmed; 0 while discovering
+     * @param reason why it stopped or what it waits for, in plain words; null when there is nothing to say
+     * @param previousVersion the kind's version before the save (what a rollback restores)
+     * @param rollbackVersion the version an automatic rollback saved
+     * @param waves the rollout's waves in order; empty for a manual run and while discovering
+     */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
-            List<ResultView> results) {
+            List<ResultView> results, String outcome, boolean rollout, boolean paused, int currentWave,
+            int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
+            Long supersededBy, List<WaveView> waves) {
     }
 
     private final RuntimeTargets targets;
@@ -140,11 +181,15 @@ public class RestartRuns {
             }
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,
-                    ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok));
+                    ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
+                    result.envVersion, result.confirmation, result.confirmationReason, result.confirmState,
+                    result.confirmDetail, result.confirmedAt, status(result, ack != null)));
         }
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt,
-                new Convergence(current, restarted, confirmed, List.copyOf(unconfirmed)), views);
+                new Convergence(current, restarted, confirmed, List.copyOf(unconfirmed)), views, outcome(run),
+                run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
+                run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views));
     }
 
     /** The newest runs first, of one target when {@code target} names one. */
@@ -170,6 +215,52 @@ public class RestartRuns {
             }
         }
         return latest;
+    }
+
+    /** What the run amounts to, for the REST {@code outcome} and the run page's headline. */
+    static String outcome(RestartRun run) {
+        if (run.finished()) {
+            return run.state;
+        }
+        if (run.paused) {
+            return "paused";
+        }
+        return RestartRun.WAITING_APPROVAL.equals(run.state) ? run.state : RestartRun.RUNNING;
+    }
+
+    /** What an operator reads for one runtime (see {@link ResultView#status()}). */
+    static String status(RestartResult result, boolean fetched) {
+        if (result.wave != null && result.wave > 0 && result.confirmState == null
+                && RestartResult.RESTARTED.equals(result.state) && fetched) {
+            return "fetched";
+        }
+        if (result.confirmState != null) {
+            return result.confirmState;
+        }
+        return switch (result.state) {
+            case RestartResult.PENDING, RestartResult.RUNNING -> "restarting";
+            case RestartResult.TIMED_OUT, RestartResult.FAILED -> "failed";
+            default -> result.state;
+        };
+    }
+
+    /** The run's waves with their results; empty for a manual run and before waves are assigned. */
+    @SuppressWarnings("unchecked")
+    private static List<WaveView> waves(RestartRun run, List<ResultView> views) {
+        if (!run.rollout || run.waveCount == 0) {
+            return List.of();
+        }
+        List<Object[]> rows = RestartRun.getEntityManager().createNativeQuery("SELECT wave, kind, state, started_at,"
+                        + " finished_at, decision FROM restart_waves WHERE run_id = :run ORDER BY wave")
+                .setParameter("run", run.id).getResultList();
+        List<WaveView> waves = new ArrayList<>();
+        for (Object[] row : rows) {
+            int number = ((Number) row[0]).intValue();
+            waves.add(new WaveView(number, (String) row[1], (String) row[2], RuntimeAcks.instant(row[3]),
+                    RuntimeAcks.instant(row[4]), (String) row[5],
+                    views.stream().filter(v -> v.wave() != null && v.wave() == number).toList()));
+        }
+        return waves;
     }
 
     /** The newest ack of the result's runtime since its restart began. */

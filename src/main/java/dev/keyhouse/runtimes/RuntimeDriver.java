@@ -42,4 +42,43 @@ public interface RuntimeDriver {
 
     /** Restarts one runtime so that it starts on {@code order.env()}. Blocks until done; honours interruption. */
     void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception;
+
+    /** What a driver knows of a runtime's health, for the {@code health} confirmation of a rollout. */
+    enum Health {
+        /** The runtime has no health signal (no healthcheck; a driver without one). */
+        NONE,
+        /** A health signal exists and is not decided yet (docker {@code starting}; a rollout still progressing). */
+        STARTING,
+        /** docker: the healthcheck says {@code healthy}; kubernetes: the rollout is complete and available. */
+        HEALTHY,
+        /** docker: {@code unhealthy}; kubernetes: the rollout failed (progress deadline exceeded). */
+        UNHEALTHY
+    }
+
+    /**
+     * The runtime's health now. Called by the rollout gate, off any database transaction, under a short timeout.
+     * Default: {@link Health#NONE}.
+     */
+    default Health health(TargetSpec target, String runtime) throws Exception {
+        return Health.NONE;
+    }
+
+    /**
+     * Whether the target's runtimes exist with a health signal at all (docker: the container has a healthcheck;
+     * kubernetes: always, the workload's rollout status), so {@code auto} confirmation can fall back to
+     * {@code health}. Default false.
+     */
+    default boolean hasHealth(TargetSpec target) {
+        return false;
+    }
+
+    /**
+     * Why this target's runtimes cannot be moved to a new key one at a time, or null when they can. A driver that
+     * writes configuration shared by all of a target's runtimes (one Kubernetes Secret, one EnvironmentFile of a
+     * systemd template unit) says so here; a rollout then restarts all of the target's runtimes in one wave, and
+     * the target's page shows the reason.
+     */
+    default String sharedConfig(TargetSpec target) {
+        return null;
+    }
 }

@@ -45,6 +45,15 @@ public class RuntimeTarget extends PanacheEntityBase {
 
     public boolean enabled;
 
+    /** Its runtimes form a rollout's first wave (the canary). */
+    public boolean canary;
+
+    /** What confirms its runtimes took a new key: auto (default), report, fetch, health or none. */
+    public String confirmation = "auto";
+
+    /** On hold: left out of rollouts until released. */
+    public boolean held;
+
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")
     public Map<String, String> config = new HashMap<>();
