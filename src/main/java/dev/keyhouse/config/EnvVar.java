@@ -54,7 +54,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** A whole number of seconds from 1 to 120. */
         SECONDS_UP_TO_120,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
-        DIRECTORY_LIST
+        DIRECTORY_LIST,
+        /** An http(s) URL with a host and no user info ({@link dev.keyhouse.runtimes.RolloutNotifier#urlProblem}). */
+        WEBHOOK_URL,
+        /** A webhook signing secret of 16 or more characters ({@link dev.keyhouse.runtimes.RolloutNotifier#secretProblem}). */
+        WEBHOOK_SECRET
     }
 
     public boolean hasDefault() {

@@ -54,6 +54,8 @@ class EnvCatalogContractTest {
             "RESTART_TIMEOUT_SECONDS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
             "RESTART_ATTEMPTS", "runtimes.RuntimeRestartTest#aFailingASlowAndAHealthyTargetEndPartialEachWithItsOwnResult",
             "RUNTIME_ENV_DIRS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
+            "ROLLOUT_NOTIFY_URL", "runtimes.RolloutAlertsTest#haltedIsAnErrorACountAndASignedEventAtTheNotifyUrl",
+            "ROLLOUT_NOTIFY_SECRET", "runtimes.RolloutAlertsTest#haltedIsAnErrorACountAndASignedEventAtTheNotifyUrl",
             "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "PROVIDER_CHECK_INTERVAL_SECONDS", "checks.BackgroundCheckScheduleTest#theScheduleChecksAStoredKeyOncePerInterval",
             "PROVIDER_CHECK_MODE", "settings.SettingsCheckWarnTest#warnSavesABlockingResultWithAWarning",
