@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -25,8 +26,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Rows;
+import dev.keyhouse.crypto.Ciphertext;
+import dev.keyhouse.crypto.CredentialCipher;
+import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.EnvironmentPins;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.SettingField;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -190,6 +196,35 @@ class RolloutPinsTest {
             assertThat(ack("lost-" + tag)).isEmpty();
         } finally {
             update("UPDATE restart_runs SET state = 'aborted', finished_at = now() WHERE id = ?", missing);
+        }
+    }
+
+    /**
+     * A pinned version whose key no configured encryption key opens is withheld naming {@code llm.apiKey}, as the
+     * current settings would be; the runtimes not pinned are still served the current key.
+     */
+    @Test
+    void aPinnedKeyNoConfiguredKeyOpensIsWithheldNamingIt() {
+        KeyRing foreign = KeyRing.of(KeyRing.generateKey(), List.of());
+        String foreignKeyId = KeyRing.hex(foreign.currentKeyId());
+        UUID id = UUID.randomUUID();
+        String purpose = ProviderKind.LLM.purpose(SettingField.API_KEY);
+        Ciphertext sealed = new CredentialCipher(foreign).seal(id, purpose, "sk-pins-foreign-" + tag + "-77ab01");
+        update("INSERT INTO sealed_values (id, purpose, key_id, ciphertext) VALUES (?, ?, ?, ?)", id, purpose,
+                sealed.keyId(), sealed.bytes());
+        String stored = Rows.column(db, "SELECT api_key_id FROM provider_setting_versions WHERE kind = 'llm'"
+                + " AND version = ?", previous).get(0);
+        update("UPDATE provider_setting_versions SET api_key_id = ? WHERE kind = 'llm' AND version = ?", id, previous);
+        try {
+            Response json = fetch("chat-2-" + tag, null, null);
+            json.then().statusCode(503);
+            assertThat(json.jsonPath().getString("errors[0].field")).isEqualTo("llm.apiKey");
+            assertThat(json.jsonPath().getString("errors[0].message")).contains("needs re-entry", foreignKeyId);
+            assertThat(json.asString()).doesNotContain(newKey).doesNotContain(oldKey).doesNotContain("sk-pins-foreign");
+            assertThat(key("other-" + tag)).isEqualTo(newKey);
+        } finally {
+            update("UPDATE provider_setting_versions SET api_key_id = ?::uuid WHERE kind = 'llm' AND version = ?",
+                    stored, previous);
         }
     }
 
