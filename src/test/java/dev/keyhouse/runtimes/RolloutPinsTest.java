@@ -43,7 +43,8 @@ import jakarta.inject.Inject;
  * as the engine would leave them), a runtime whose wave has not come, one whose target is on hold, and a pod of a
  * waiting Deployment are served the previous key and version in both formats, with an ETag and an acknowledgement
  * of that version; everything else (an unnamed runtime, another name, a runtime being restarted) gets the new key;
- * the pin ends with the run or when its row leaves {@code waiting}.
+ * while a failed rollout rolls back, the runtimes it never moved stay pinned; the pin ends with the run or when
+ * its row's wave comes.
  */
 @QuarkusTest
 class RolloutPinsTest {
@@ -158,9 +159,18 @@ class RolloutPinsTest {
         update("UPDATE restart_results SET state = 'pending' WHERE run_id = ? AND runtime = ?", run, runtime);
         assertThat(key(runtime)).as("its wave came: the restart moves it").isEqualTo(newKey);
         assertThat(key("held-" + tag)).isEqualTo(oldKey);
+        // a wave failed: the runtimes never moved are cancelled while the previous key is checked and saved again
+        update("UPDATE restart_results SET state = 'cancelled' WHERE run_id = ? AND state IN ('waiting', 'pending')",
+                run);
+        update("UPDATE restart_runs SET state = 'rolling_back' WHERE id = ?", run);
+        assertThat(key(runtime)).as("rolling back: never moved, kept off the failed key").isEqualTo(oldKey);
+        assertThat(key("voice" + tag + "-5d8f7c-x2x9q")).isEqualTo(oldKey);
+        assertThat(key("held-" + tag)).isEqualTo(oldKey);
+        assertThat(key("chat-1-" + tag)).as("moved: the rollback wave restarts it").isEqualTo(newKey);
         for (String state : List.of("succeeded", "rolled_back", "halted", "superseded")) {
             update("UPDATE restart_runs SET state = ? WHERE id = ?", state, run);
             assertThat(key("held-" + tag)).as(state).isEqualTo(newKey);
+            assertThat(key(runtime)).as(state).isEqualTo(newKey);
         }
     }
 
