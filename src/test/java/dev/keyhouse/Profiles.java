@@ -42,8 +42,8 @@ public final class Profiles {
      * Rollouts of real Docker containers that report their status: as {@link DockerRestarts}, plus no bake between
      * waves (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
      * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 % (the defaults, pinned here), automatic
-     * approval, on a database of its own: every target there is one these tests made, so a save rolls out to nothing
-     * else.
+     * approval, given as the variables (so they go through application.properties), on a database of its own: every
+     * target there is one these tests made, so a save rolls out to nothing else.
      */
     public static final class DockerRollouts implements QuarkusTestProfile {
 
@@ -52,11 +52,11 @@ public final class Profiles {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new java.util.HashMap<>(new DockerRestarts().getConfigOverrides());
-            overrides.put("keyhouse.rollout.bake-seconds", "0");
-            overrides.put("keyhouse.rollout.confirm-timeout-seconds", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
-            overrides.put("keyhouse.rollout.canary-count", "1");
-            overrides.put("keyhouse.rollout.wave-percent", "25");
-            overrides.put("keyhouse.rollout.approval", "auto");
+            overrides.put("ROLLOUT_BAKE_SECONDS", "0");
+            overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
+            overrides.put("ROLLOUT_CANARY_COUNT", "1");
+            overrides.put("ROLLOUT_WAVE_PERCENT", "25");
+            overrides.put("ROLLOUT_APPROVAL", "auto");
             overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-rollouts");
             return overrides;
         }

@@ -3,9 +3,6 @@ package dev.keyhouse.runtimes;
 import static dev.keyhouse.runtimes.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +22,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 
 import dev.keyhouse.Profiles;
 import dev.keyhouse.SystemTools;
+import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Received;
 import dev.keyhouse.checks.StandIn.Scenario;
@@ -96,8 +94,10 @@ class DockerRolloutTest {
         long canaryTarget = api.create(target("canary"));
         long fleetTarget = api.create(target("fleet"));
         // canary and confirmation are target fields the targets part adds to REST; the columns are what rollouts read
-        update("UPDATE runtime_targets SET canary = true, confirmation = 'report' WHERE id = ?", canaryTarget);
-        update("UPDATE runtime_targets SET confirmation = 'report' WHERE id = ?", fleetTarget);
+        assertThat(Rows.update(db, "UPDATE runtime_targets SET canary = true, confirmation = 'report' WHERE id = ?",
+                canaryTarget)).isEqualTo(1);
+        assertThat(Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE id = ?", fleetTarget))
+                .isEqualTo(1);
         PROVIDER.clearReceived();
     }
 
@@ -118,11 +118,13 @@ class DockerRolloutTest {
         // the canary tried the bad key for real and said so
         assertThat(runtimeCalls(badKey)).as("the canary called the provider with the new key").isNotEmpty();
         Map<String, Object> canaryResult = result(run, canary, 1);
-        assertThat(canaryResult).containsEntry("confirmState", "failing").containsEntry("confirmDetail", "invalid_key");
+        assertThat(canaryResult).containsEntry("confirmState", "failing");
+        assertThat((String) canaryResult.get("confirmDetail")).contains("invalid_key");
         // the previous key was checked live before it was put back, and put back as a new version by system
         assertThat(keyhouseChecks(oldKey)).as("Keyhouse checked the previous key").isNotEmpty();
         JsonPath llm = api.setting("llm");
         assertThat(llm.getString("updatedBy")).isEqualTo("system");
+        assertThat(run.getLong("rollbackVersion")).isEqualTo(llm.getLong("version"));
         long restored = api.instances().getLong("currentVersion");
         assertThat(restored).as("the bad key's version, then the restored one").isEqualTo(oldVersion + 2);
         // the canary was recreated back onto it and confirmed it with a provider call of its own
@@ -135,7 +137,10 @@ class DockerRolloutTest {
         assertUntouched(others);
         assertThat(ReportingRuntimes.reports(api, others).values())
                 .allSatisfy(report -> assertThat(((Number) report.get("version")).longValue()).isEqualTo(oldVersion));
-        assertThat(run.getList("waves.kind")).contains("canary", "rollback");
+        assertStoppedAtTheCanary(run);
+        assertThat(run.getString("waves[-1].state")).isEqualTo("done");
+        assertThat(run.getList("waves[-1].runtimes.runtime")).as("only the canary is restarted back")
+                .containsExactly(canary);
         assertNoKeyIn(run, badKey);
     }
 
@@ -183,7 +188,7 @@ class DockerRolloutTest {
     void whenThePreviousKeyFailsTooTheRolloutHaltsAfterTheCanaryAndRollsNothingBack() throws Exception {
         PROVIDER.key(oldKey, Scenario.REVOKED);
         String badKey = PROVIDER.key(Scenario.INVALID);
-        long settingVersion = api.setting("llm").getLong("version");
+        long settingVersion = api.llmVersion();
 
         JsonPath run = rollOut(badKey);
 
@@ -191,10 +196,13 @@ class DockerRolloutTest {
         assertThat(run.getString("reason")).contains("invalid_key / invalid_key");
         assertThat(keyhouseChecks(oldKey)).as("Keyhouse checked the previous key").isNotEmpty();
         // no rollback attempted: no new version, no rollback wave, the canary left on the new key
-        assertThat(api.setting("llm").getLong("version")).isEqualTo(settingVersion + 1);
+        assertThat(api.llmVersion()).isEqualTo(settingVersion + 1);
         assertThat(api.instances().getLong("currentVersion")).isEqualTo(oldVersion + 1);
         assertThat((Object) run.get("rollbackVersion")).isNull();
-        assertThat(run.getList("waves.kind")).doesNotContain("rollback");
+        assertStoppedAtTheCanary(run);
+        assertThat(run.getString("waves[-1].state")).isEqualTo("cancelled");
+        assertThat(run.getString("waves[-1].decision")).startsWith("nothing rolled back");
+        assertThat(run.getList("waves[-1].runtimes")).as("nothing restarted back").isEmpty();
         InspectContainerResponse canaryNow = engine.inspect(canary);
         assertThat(canaryNow.getId()).isNotEqualTo(before.get(canary).getId());
         assertThat(env(canaryNow, "LLM_API_KEY")).isEqualTo(badKey);
@@ -209,6 +217,22 @@ class DockerRolloutTest {
         all.add(canary);
         all.addAll(others);
         return all;
+    }
+
+    /**
+     * The canary wave (the canary alone) failed; the three waves planned after it were cancelled with nothing
+     * restarted, the six others' results cancelled; the rollback wave came last.
+     */
+    private void assertStoppedAtTheCanary(JsonPath run) {
+        assertThat(run.getList("waves.kind")).as(run.prettify()).containsExactly("canary", "wave", "wave", "wave",
+                "rollback");
+        assertThat(run.getList("waves[0].runtimes.runtime")).containsExactly(canary);
+        assertThat(run.getString("waves[0].state")).isEqualTo("failed");
+        assertThat(run.getList("waves[1..3].state")).containsOnly("cancelled");
+        for (String other : others) {
+            assertThat(run.getList("results.findAll { it.runtime == '" + other + "' }.state")).as(other)
+                    .containsExactly("cancelled");
+        }
     }
 
     /** Each of {@code names} is the same container as before the save, started once, on the old key. */
@@ -273,12 +297,5 @@ class DockerRolloutTest {
 
     private static void assertNoKeyIn(JsonPath run, String key) {
         assertThat(run.prettify()).doesNotContain(key);
-    }
-
-    private void update(String sql, long id) throws SQLException {
-        try (Connection connection = db.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setLong(1, id);
-            assertThat(statement.executeUpdate()).isEqualTo(1);
-        }
     }
 }

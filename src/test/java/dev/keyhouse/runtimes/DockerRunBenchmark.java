@@ -3,9 +3,6 @@ package dev.keyhouse.runtimes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Scenario;
 import io.quarkus.test.junit.QuarkusTest;
@@ -124,7 +122,9 @@ class DockerRunBenchmark {
         long target = api.create(Map.of("name", "rollout-" + engine.owner() + "-" + group, "driver", "docker",
                 "dependsOn", List.of("llm"), "enabled", true,
                 "config", ReportingRuntimes.dockerConfig(engine, "rollout-" + group)));
-        confirmByReport(target);
+        // confirmation is a target field the targets part adds to REST; the column is what rollouts read
+        assertThat(Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE id = ?", target))
+                .isEqualTo(1);
         String key = PROVIDER.key(Scenario.GOOD);
         Instant saved = Instant.now();
         long start = System.nanoTime();
@@ -138,15 +138,6 @@ class DockerRunBenchmark {
             assertThat(RealDockerEngine.env(engine.inspect(name), "LLM_API_KEY")).isEqualTo(key);
         }
         return took;
-    }
-
-    private void confirmByReport(long target) throws SQLException {
-        // confirmation is a target field the targets part adds to REST; the column is what rollouts read
-        try (Connection connection = db.getConnection(); PreparedStatement update = connection.prepareStatement(
-                "UPDATE runtime_targets SET confirmation = 'report' WHERE id = ?")) {
-            update.setLong(1, target);
-            assertThat(update.executeUpdate()).isEqualTo(1);
-        }
     }
 
     private static Map<String, Object> llm(String key) {

@@ -79,11 +79,7 @@ final class RuntimeApi {
 
     /** Saves the LLM setting as openai at {@code baseUrl} (a stand-in) with {@code key}. */
     Response saveLlm(String baseUrl, String key) {
-        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
-                .extract().header("ETag");
-        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
-                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key))
-                .put("/api/v1/settings/llm");
+        return saveLlm(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key));
     }
 
     /** The LLM setting's current version. */
