@@ -49,6 +49,30 @@ public final class Profiles {
     }
 
     /**
+     * Rollouts of real Docker containers that report their status: as {@link DockerRestarts}, plus no bake between
+     * waves (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
+     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 % (the defaults, pinned here), automatic
+     * approval, given as the variables (so they go through application.properties), on a database of its own: every
+     * target there is one these tests made, so a save rolls out to nothing else.
+     */
+    public static final class DockerRollouts implements QuarkusTestProfile {
+
+        public static final int CONFIRM_TIMEOUT_SECONDS = 30;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new java.util.HashMap<>(new DockerRestarts().getConfigOverrides());
+            overrides.put("ROLLOUT_BAKE_SECONDS", "0");
+            overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
+            overrides.put("ROLLOUT_CANARY_COUNT", "1");
+            overrides.put("ROLLOUT_WAVE_PERCENT", "25");
+            overrides.put("ROLLOUT_APPROVAL", "auto");
+            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-rollouts");
+            return overrides;
+        }
+    }
+
+    /**
      * Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
      * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
      * headers are believed from this host only and a remote client cannot fake its address or scheme.

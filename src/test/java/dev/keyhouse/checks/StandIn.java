@@ -157,6 +157,11 @@ public abstract class StandIn implements AutoCloseable {
         return key;
     }
 
+    /** How the stand-in treats {@code key} now: its scenario, {@link Scenario#INVALID} for a key it never issued. */
+    public Scenario scenario(String key) {
+        return acceptAnything ? Scenario.GOOD : keys.getOrDefault(key, Scenario.INVALID);
+    }
+
     /** From now on every key, known or not, is answered as {@link Scenario#GOOD}. */
     public StandIn acceptAnything() {
         acceptAnything = true;
@@ -235,8 +240,7 @@ public abstract class StandIn implements AutoCloseable {
                     exchange.getRequestBody().readAllBytes());
             received.add(request);
             String key = keyOf(request);
-            Scenario scenario = key == null ? null
-                    : acceptAnything ? Scenario.GOOD : keys.getOrDefault(key, Scenario.INVALID);
+            Scenario scenario = key == null ? null : scenario(key);
             if (scenario == Scenario.SLOW) {
                 try {
                     closed.await(60, TimeUnit.SECONDS);

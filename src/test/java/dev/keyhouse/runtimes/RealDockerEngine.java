@@ -17,10 +17,12 @@ import java.util.function.UnaryOperator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 
@@ -194,6 +196,25 @@ public final class RealDockerEngine implements AutoCloseable {
 
     private List<Container> owned() {
         return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(OWNER_LABEL, owner)).exec();
+    }
+
+    /** A container's output, stdout and stderr interleaved, for a failing test's message (at most 10 s to read). */
+    public String logs(String nameOrId) {
+        StringBuilder out = new StringBuilder();
+        try {
+            docker.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                        }
+                    }).awaitCompletion(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            out.append("(no logs: ").append(e.getMessage()).append(')');
+        }
+        return out.toString();
     }
 
     /** The value of an environment variable of a container, or null. */

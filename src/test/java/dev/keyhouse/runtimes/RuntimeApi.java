@@ -54,20 +54,32 @@ final class RuntimeApi {
 
     /** Saves the LLM setting with a new key; the answer of PUT /api/v1/settings/llm. */
     Response saveLlmKey(String key) {
+        return saveLlm(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key));
+    }
+
+    /** Saves the LLM setting as {@code body} says, over its current version; the answer of PUT /api/v1/settings/llm. */
+    Response saveLlm(Map<String, Object> body) {
         String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
                 .extract().header("ETag");
         return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
-                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
-                .put("/api/v1/settings/llm");
+                .body(body).put("/api/v1/settings/llm");
+    }
+
+    /** {@code GET /api/v1/settings/{kind}}: the setting as an admin reads it (secrets as summaries). */
+    JsonPath setting(String kind) {
+        return given().auth().oauth2(admin()).get("/api/v1/settings/" + kind).then().statusCode(200).extract()
+                .jsonPath();
+    }
+
+    /** {@code GET /api/v1/runtimes/instances}: each runtime's last fetch and status report. */
+    JsonPath instances() {
+        return given().auth().oauth2(admin()).get("/api/v1/runtimes/instances").then().statusCode(200).extract()
+                .jsonPath();
     }
 
     /** Saves the LLM setting as openai at {@code baseUrl} (a stand-in) with {@code key}. */
     Response saveLlm(String baseUrl, String key) {
-        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
-                .extract().header("ETag");
-        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
-                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key))
-                .put("/api/v1/settings/llm");
+        return saveLlm(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key));
     }
 
     /** The LLM setting's current version. */
