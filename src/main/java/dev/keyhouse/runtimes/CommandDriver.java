@@ -12,11 +12,21 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@code command}: writes the provider environment to an EnvironmentFile (if the target names one), then runs a
  * command line on the Keyhouse host, e.g. {@code systemctl restart 'voxcore@*'} or an {@code ssh} to another host.
  * One runtime per target: the target itself.
+ *
+ * <p>The command's environment names the restart: {@code KEYHOUSE_RUN_ID}, {@code KEYHOUSE_TARGET}, and
+ * {@value #RESTART_ID} / {@value #RESTART_ATTEMPT}. A command may run more than once for one restart (a retry after
+ * it failed, or a takeover after Keyhouse died while it ran: at least once); one that records
+ * {@value #RESTART_ID} once it has restarted, and exits 0 when it finds the id recorded, restarts at most once per
+ * restart.
  */
 @ApplicationScoped
 public class CommandDriver implements RuntimeDriver {
 
     public static final String ID = "command";
+    /** The restart's id ({@code restart_results.id}), the same on every attempt at it: {@link RestartOrder#restartId()}. */
+    public static final String RESTART_ID = "KEYHOUSE_RESTART_ID";
+    /** Which attempt at the restart this run is, from 1: {@link RestartOrder#attempt()}. */
+    public static final String RESTART_ATTEMPT = "KEYHOUSE_RESTART_ATTEMPT";
     static final DriverField ENVIRONMENT_FILE = DriverField.optional("environmentFile", "Environment file", null,
             "Optional: absolute path the provider environment is written to (mode 600) before the command runs,"
                     + " for systemd EnvironmentFile=; only in a folder RUNTIME_ENV_DIRS lists.");
@@ -72,7 +82,13 @@ public class CommandDriver implements RuntimeDriver {
         }
         List<String> secrets = new ArrayList<>(order.env().values());
         secrets.addAll(target.secrets().values());
-        ShellCommand.run(command, Map.of("KEYHOUSE_RUN_ID", String.valueOf(order.runId()),
-                "KEYHOUSE_TARGET", target.name()), secrets);
+        Map<String, String> variables = new java.util.LinkedHashMap<>();
+        variables.put("KEYHOUSE_RUN_ID", String.valueOf(order.runId()));
+        variables.put("KEYHOUSE_TARGET", target.name());
+        if (order.restartId() > 0) {
+            variables.put(RESTART_ID, String.valueOf(order.restartId()));
+            variables.put(RESTART_ATTEMPT, String.valueOf(order.attempt()));
+        }
+        ShellCommand.run(command, variables, secrets);
     }
 }

@@ -14,13 +14,24 @@ import java.util.Map;
  *        removed from a runtime's environment (e.g. a kind that was cleared)
  * @param deadline when the executor gives up on this runtime; drivers may pass the remaining time on (stop
  *        timeouts)
+ * @param restartId the restart result this call executes ({@code restart_results.id}): the same on every attempt
+ *        at it, a retry after a failure and a takeover after a crash alike, and never shared by two restarts, so a
+ *        command can recognise a restart it already did; 0 when the order is not for one result
+ * @param attempt which attempt at {@code restartId} this is, counted in the claim's transaction (1 for the first);
+ *        0 with {@code restartId} 0
  */
 public record RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
-        Instant deadline) {
+        Instant deadline, long restartId, int attempt) {
 
     public RestartOrder {
         env = Map.copyOf(env);
         managedNames = java.util.Set.copyOf(managedNames);
+    }
+
+    /** An order that is not for one restart result (no {@code restartId}). */
+    public RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
+            Instant deadline) {
+        this(runId, version, env, managedNames, deadline, 0, 0);
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Runs a command line with {@code /bin/sh -c} in a clean environment: PATH, HOME and LANG of the Keyhouse process
- * plus {@code KEYHOUSE_RUN_ID} and {@code KEYHOUSE_TARGET}, nothing else. Keyhouse's own environment holds
+ * plus {@code KEYHOUSE_RUN_ID}, {@code KEYHOUSE_TARGET} and, for a restart, {@code KEYHOUSE_RESTART_ID} and
+ * {@code KEYHOUSE_RESTART_ATTEMPT} ({@link CommandDriver}), nothing else. Keyhouse's own environment holds
  * CREDENTIAL_ENCRYPTION_KEY and never reaches the command; provider secrets never go through the environment (the
  * command reads the EnvironmentFile). Output is kept bounded; an interrupted run kills the whole process tree.
  */

@@ -17,7 +17,16 @@ public final class Rows {
 
     /** The first column of every row, as text. */
     public static List<String> column(DataSource db, String sql, Object... parameters) {
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+        try (Connection c = db.getConnection()) {
+            return column(c, sql, parameters);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** The first column of every row, as text, on {@code c} (e.g. a packaged Keyhouse's database). */
+    public static List<String> column(Connection c, String sql, Object... parameters) {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 s.setObject(i + 1, parameters[i]);
             }

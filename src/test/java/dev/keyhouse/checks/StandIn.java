@@ -29,7 +29,8 @@ import com.sun.net.httpserver.HttpServer;
  * <p>Keys are issued by the stand-in per {@link Scenario}; any other key is answered as the provider answers an
  * unknown key. {@link #acceptAnything()} makes it answer every key as a good one (what a public endpoint or a proxy
  * that ignores authentication does), which the negative control must catch. {@link #echoKeys()} makes every answer
- * carry the key it was sent, as some providers' error bodies do. Every request is recorded.
+ * carry the key it was sent, as some providers' error bodies do. {@link #hold(String)} keeps the answers to one key
+ * back until {@link #release(String)}: a caller in flight at a moment the test chooses. Every request is recorded.
  */
 public abstract class StandIn implements AutoCloseable {
 
@@ -125,6 +126,7 @@ public abstract class StandIn implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> echoed = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
     private volatile boolean acceptAnything;
     private volatile boolean echoKeys;
 
@@ -171,6 +173,24 @@ public abstract class StandIn implements AutoCloseable {
     /** From now on every answer carries the key it was sent (in the body and a header). */
     public StandIn echoKeys() {
         echoKeys = true;
+        return this;
+    }
+
+    /**
+     * From now on a request carrying {@code key} is recorded (see {@link #received()}) and then left unanswered until
+     * {@link #release(String)} (or 60 s, or {@link #close()}).
+     */
+    public StandIn hold(String key) {
+        holds.putIfAbsent(key, new CountDownLatch(1));
+        return this;
+    }
+
+    /** Requests carrying {@code key} are answered again, those held so far too. */
+    public StandIn release(String key) {
+        CountDownLatch hold = holds.remove(key);
+        if (hold != null) {
+            hold.countDown();
+        }
         return this;
     }
 
@@ -240,6 +260,15 @@ public abstract class StandIn implements AutoCloseable {
                     exchange.getRequestBody().readAllBytes());
             received.add(request);
             String key = keyOf(request);
+            CountDownLatch hold = key == null ? null : holds.get(key);
+            if (hold != null) {
+                try {
+                    hold.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             Scenario scenario = key == null ? null : scenario(key);
             if (scenario == Scenario.SLOW) {
                 try {

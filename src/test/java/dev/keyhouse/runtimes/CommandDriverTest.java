@@ -87,6 +87,37 @@ class CommandDriverTest {
     }
 
     @Test
+    void aCommandThatRecordsItsRestartIdRestartsOncePerRestartHoweverOftenItIsCalled() throws Exception {
+        Path calls = dir.resolve("calls");
+        Path done = dir.resolve("done");
+        Path restarts = dir.resolve("restarts");
+        // as README's Operations section shows: restart, then record the id; the id found recorded means done
+        String command = "echo \"$KEYHOUSE_RESTART_ID $KEYHOUSE_RESTART_ATTEMPT\" >> '" + calls + "';"
+                + " grep -qx \"$KEYHOUSE_RESTART_ID\" '" + done + "' 2>/dev/null && exit 0;"
+                + " echo \"$KEYHOUSE_RUN_ID $KEYHOUSE_RESTART_ID\" >> '" + restarts + "';"
+                + " echo \"$KEYHOUSE_RESTART_ID\" >> '" + done + "'";
+        TargetSpec target = target("voice", command, null);
+
+        driver.restart(target, "voice", order(88, 1));
+        // the same restart again: a replica took it over after the first one died before it could record it
+        driver.restart(target, "voice", order(88, 2));
+        driver.restart(target, "voice", order(89, 1));
+        driver.restart(target, "voice", order(90, 3));
+
+        assertThat(Files.readAllLines(calls)).containsExactly("88 1", "88 2", "89 1", "90 3");
+        assertThat(Files.readAllLines(restarts)).containsExactly("41 88", "41 89", "41 90");
+    }
+
+    @Test
+    void anOrderForNoRestartResultPassesNoRestartId() throws Exception {
+        Path seen = dir.resolve("env.txt");
+        driver.restart(target("voice", "env > '" + seen + "'", null), "voice", order(Map.of("LLM_API_KEY", KEY)));
+
+        assertThat(Files.readString(seen)).doesNotContain(CommandDriver.RESTART_ID)
+                .doesNotContain(CommandDriver.RESTART_ATTEMPT);
+    }
+
+    @Test
     void theCommandGetsAnEmptyEnvironmentButPathHomeLangAndItsRunAndTarget() throws Exception {
         Path seen = dir.resolve("env.txt");
         driver.restart(target("voice-fleet", "env > '" + seen + "'", null), "voice-fleet", order(Map.of("LLM_API_KEY", KEY)));
@@ -185,6 +216,12 @@ class CommandDriverTest {
         Map<String, String> config = file == null ? Map.of("command", command)
                 : Map.of("command", command, "environmentFile", file.toString());
         return new TargetSpec(1, name, "command", config, Map.of());
+    }
+
+    /** An order for restart result {@code restartId}, attempt {@code attempt}, of run 41. */
+    private static RestartOrder order(long restartId, int attempt) {
+        return new RestartOrder(41, 7, Map.of("LLM_API_KEY", KEY), Set.of("LLM_API_KEY"), Instant.now().plusSeconds(60),
+                restartId, attempt);
     }
 
     private static RestartOrder order(Map<String, String> env) {

@@ -16,18 +16,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import dev.keyhouse.TestSettings;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 
 /**
  * A fleet of runtimes as command targets, each behaving like a real one: when Keyhouse restarts it (the command
  * target writes its EnvironmentFile and runs a command that counts the restart), it fetches runtime-config under its
  * own name, makes its first real provider call with the {@code LLM_API_KEY} it got (to an OpenAI stand-in's
  * {@code GET /v1/models}), and reports its status: ok, or failing with {@code invalid_key}. A runtime can also be
- * told to stay silent (it never reports).
+ * told to stay silent (it never reports), or held back (it reports once released).
+ *
+ * <p>It talks to the Keyhouse under test (RestAssured's default), or to a packaged one at a URL the test repoints
+ * after each restart ({@link #Fleet(Path, String, Supplier, String)}). Each restart appends
+ * {@code <run id> v<settings version>} to {@code <name>.restarts}: the run that restarted it and the version its
+ * environment file was written for.
  */
 final class Fleet implements AutoCloseable {
 
@@ -40,6 +47,9 @@ final class Fleet implements AutoCloseable {
     private final String providerUrl;
     private final Map<String, String> seen = new ConcurrentHashMap<>();
     private final Set<String> silent = ConcurrentHashMap.newKeySet();
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Supplier<String> keyhouseUrl;
+    private final String token;
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final List<String> names = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -48,9 +58,23 @@ final class Fleet implements AutoCloseable {
 
     /** @param providerUrl the OpenAI stand-in's base URL, e.g. {@code http://127.0.0.1:4711/v1} */
     Fleet(RuntimeApi api, Path dir, String providerUrl) {
+        this(api, dir, providerUrl, null, TestSettings.RUNTIME_CONFIG_TOKEN);
+    }
+
+    /**
+     * A fleet of a packaged Keyhouse: its targets are registered by the test ({@link #command}, {@link #watch});
+     * the runtimes fetch and report at {@code keyhouseUrl}'s current answer with the runtime token {@code token}.
+     */
+    Fleet(Path dir, String providerUrl, Supplier<String> keyhouseUrl, String token) {
+        this(null, dir, providerUrl, keyhouseUrl, token);
+    }
+
+    private Fleet(RuntimeApi api, Path dir, String providerUrl, Supplier<String> keyhouseUrl, String token) {
         this.api = api;
         this.dir = dir;
         this.providerUrl = providerUrl;
+        this.keyhouseUrl = keyhouseUrl;
+        this.token = token;
         this.watcher = new Thread(this::watch, "fleet-watcher");
         this.watcher.setDaemon(true);
         this.watcher.start();
@@ -58,10 +82,44 @@ final class Fleet implements AutoCloseable {
 
     /** Registers a command target of one runtime, named {@code name}, depending on llm; returns its id. */
     long runtime(String name) {
-        long id = api.command(name, List.of("llm"), "echo restarted >> '" + dir.resolve(name + ".restarts") + "'",
-                env(name).toString());
+        long id = api.command(name, List.of("llm"), command(name), env(name).toString());
         names.add(name);
         return id;
+    }
+
+    /**
+     * The command a target of this fleet runs to restart runtime {@code name}: it appends {@code $KEYHOUSE_RUN_ID}
+     * and the settings version its environment file ({@link #environmentFile}) names to {@code <name>.restarts}.
+     */
+    String command(String name) {
+        return "echo \"$KEYHOUSE_RUN_ID v$(sed -n '1s/.*settings version \\([0-9]*\\).*/\\1/p' '" + env(name)
+                + "')\" >> '" + dir.resolve(name + ".restarts") + "'";
+    }
+
+    /** Where the target of runtime {@code name} must write its environment file. */
+    Path environmentFile(String name) {
+        return env(name);
+    }
+
+    /** Watches runtime {@code name}, whose target the test registered with {@link #command} and {@link #environmentFile}. */
+    void watch(String name) {
+        names.add(name);
+    }
+
+    /** These runtimes restart but do not start up (fetch, call, report) until {@link #release()}. */
+    void hold(String... runtimes) {
+        held.addAll(List.of(runtimes));
+    }
+
+    /** The held runtimes start up now (each once, however often it was restarted meanwhile). */
+    void release() {
+        held.clear();
+    }
+
+    /** Every restart of the runtime, in order: {@code <run id> v<settings version>}. */
+    List<String> restartLines(String name) throws IOException {
+        Path file = dir.resolve(name + ".restarts");
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
     /** This runtime never reports (a runtime that hangs after its restart). */
@@ -71,8 +129,7 @@ final class Fleet implements AutoCloseable {
 
     /** How many times Keyhouse restarted the runtime. */
     int restarts(String name) throws IOException {
-        Path file = dir.resolve(name + ".restarts");
-        return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        return restartLines(name).size();
     }
 
     /** The LLM key in the runtime's environment file, or null before its first restart. */
@@ -96,6 +153,9 @@ final class Fleet implements AutoCloseable {
     private void watch() {
         while (!closed) {
             for (String name : names) {
+                if (held.contains(name)) {
+                    continue;
+                }
                 try {
                     Path restarts = dir.resolve(name + ".restarts");
                     if (!Files.exists(restarts)) {
@@ -125,7 +185,7 @@ final class Fleet implements AutoCloseable {
 
     /** What a runtime does when it starts: fetch its config, call the provider, report. */
     private void start(String name) throws IOException, InterruptedException {
-        Response config = api.fetchRuntimeConfig(name);
+        Response config = keyhouse(name).get("/api/v1/internal/runtime-config");
         if (config.statusCode() != 200) {
             return;
         }
@@ -138,9 +198,15 @@ final class Fleet implements AutoCloseable {
         String status = call.statusCode() == 200 ? "ok" : "failing";
         Map<String, Object> body = call.statusCode() == 200 ? Map.of("version", version, "status", "ok")
                 : Map.of("version", version, "status", "failing", "detail", "invalid_key");
-        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", name)
-                .contentType(ContentType.JSON).body(body).post("/api/v1/internal/runtime-status").then().statusCode(204);
+        keyhouse(name).contentType(ContentType.JSON).body(body).post("/api/v1/internal/runtime-status").then()
+                .statusCode(204);
         sent.add(new Sent(name, version, status));
+    }
+
+    /** A request of runtime {@code name} to Keyhouse's internal API. */
+    private RequestSpecification keyhouse(String name) {
+        RequestSpecification request = given().auth().oauth2(token).header("X-Keyhouse-Runtime", name);
+        return keyhouseUrl == null ? request : request.baseUri(keyhouseUrl.get());
     }
 
     @Override

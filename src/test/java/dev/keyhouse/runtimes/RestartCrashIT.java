@@ -7,11 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.keyhouse.auth.Rows;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.KeyhouseHome;
 import dev.keyhouse.config.KeyhouseProcess;
@@ -64,7 +61,7 @@ class RestartCrashIT {
         }
         long run = saveKey(first, admin);
         try (Connection db = home.connect()) {
-            assertThat(column(db, "SELECT state FROM restart_results WHERE run_id = " + run))
+            assertThat(Rows.column(db, "SELECT state FROM restart_results WHERE run_id = " + run))
                     .as("planned in the save's transaction, not executed: RESTART_CONCURRENCY=0")
                     .containsExactly("pending", "pending");
         }
@@ -189,22 +186,12 @@ class RestartCrashIT {
     private static void awaitState(Connection db, long run, String target, String state) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            if (column(db, "SELECT state FROM restart_results WHERE run_id = " + run + " AND target_name = '" + target
+            if (Rows.column(db, "SELECT state FROM restart_results WHERE run_id = " + run + " AND target_name = '" + target
                     + "'").contains(state)) {
                 return;
             }
             Thread.sleep(50);
         }
         throw new AssertionError(target + " did not reach " + state);
-    }
-
-    private static List<String> column(Connection db, String sql) throws SQLException {
-        try (PreparedStatement select = db.prepareStatement(sql); ResultSet rows = select.executeQuery()) {
-            List<String> values = new ArrayList<>();
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-            return values;
-        }
     }
 }
