@@ -66,7 +66,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 return "The canary is confirmed. Waiting for an admin to press Continue; Abort rolls the canary back.";
             }
             if (RestartRun.ROLLING_BACK.equals(run.state())) {
-                return (run.reason() == null ? "A wave failed" : run.reason()) + ". Restarting the runtimes already"
+                return sentence(run.reason(), "A wave failed") + ". Restarting the runtimes already"
                         + " moved back onto the previous key" + (run.rollbackVersion() == null ? ""
                                 : " (saved again as version " + run.rollbackVersion() + ")") + ".";
             }
@@ -86,12 +86,21 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             case RestartRun.SUPERSEDED -> "A newer save of " + run.kind() + " took over"
                     + (run.supersededBy() == null ? "" : " (run " + run.supersededBy() + ")")
                     + "; this rollout's remaining waves were cancelled.";
-            case RestartRun.ROLLED_BACK -> (run.reason() == null ? "A wave failed" : run.reason())
+            case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed")
                     + ". The runtimes already moved were restarted back onto the previous key"
                     + (run.rollbackVersion() == null ? "" : ", saved again as version " + run.rollbackVersion())
                     + "; the others were never touched.";
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> run.reason();
         };
+    }
+
+    /** The engine's reason without a closing full stop (the caller goes on), or {@code otherwise} when it gave none. */
+    private static String sentence(String reason, String otherwise) {
+        if (reason == null || reason.isBlank()) {
+            return otherwise;
+        }
+        String stripped = reason.strip();
+        return stripped.endsWith(".") ? stripped.substring(0, stripped.length() - 1) : stripped;
     }
 }
