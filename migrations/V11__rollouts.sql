@@ -32,7 +32,13 @@ ALTER TABLE restart_runs
     ADD COLUMN rollback_version BIGINT,
     -- why the rollout stopped, in plain words ("wave 1: chat-1 reported failing: invalid_key"); never a secret
     ADD COLUMN reason           VARCHAR(1000),
-    ADD COLUMN superseded_by    BIGINT        REFERENCES restart_runs (id) ON DELETE SET NULL;
+    ADD COLUMN superseded_by    BIGINT        REFERENCES restart_runs (id) ON DELETE SET NULL,
+    -- the short code of what failed the new key (a runtime's report detail, restart_failed, unconfirmed)
+    ADD COLUMN fail_code        VARCHAR(64),
+    -- who aborted it: its rollback then ends as aborted rather than rolled_back
+    ADD COLUMN aborted_by       VARCHAR(300),
+    -- when it was last resumed: a runtime's time to confirm starts again from here
+    ADD COLUMN resumed_at       TIMESTAMPTZ;
 
 -- One row per wave: 1 is the canary, then the waves, then (after a failure) the rollback wave.
 CREATE TABLE restart_waves (

@@ -257,6 +257,47 @@ public final class Profiles {
     }
 
     /**
+     * Rollouts tested end to end: live checks only warn at save time (a test saves a bad key on purpose; the rollout
+     * finds it) and still check the previous key before a rollback, no bake, 6 s to confirm, a canary of two (when no target is marked) and waves of half the rest,
+     * restarts that fail fast.
+     */
+    public static final class Rollouts implements QuarkusTestProfile {
+
+        public static final int CONFIRM_TIMEOUT_SECONDS = 6;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "PROVIDER_CHECK_MODE", "warn",
+                    "ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS),
+                    "ROLLOUT_BAKE_SECONDS", "0",
+                    "ROLLOUT_CANARY_COUNT", "2",
+                    "ROLLOUT_WAVE_PERCENT", "50",
+                    "keyhouse.restart.timeout-seconds", "5",
+                    "keyhouse.restart.attempts", "2",
+                    "keyhouse.restart.backoff", "100ms");
+        }
+    }
+
+    /**
+     * Rollouts an admin steers: manual approval after the canary, a 2 s bake between waves; otherwise as
+     * {@link Rollouts}.
+     */
+    public static final class RolloutControls implements QuarkusTestProfile {
+
+        public static final int BAKE_SECONDS = 2;
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new java.util.HashMap<>(new Rollouts().getConfigOverrides());
+            overrides.put("ROLLOUT_APPROVAL", "manual");
+            overrides.put("ROLLOUT_BAKE_SECONDS", String.valueOf(BAKE_SECONDS));
+            overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", "20");
+            return overrides;
+        }
+    }
+
+    /**
      * Restarts that fail fast: a 3 s per-runtime timeout, 2 attempts 100 ms apart (the defaults are 120 s and 3), so
      * failing, slow and healthy runtimes settle within seconds. The runtime tests own this profile.
      */

@@ -48,6 +48,10 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
         // no background provider checks: they would reach whatever provider another test's setting names;
         // the check tests run them by calling BackgroundChecks, or set the variable again in a profile
         settings.put("PROVIDER_CHECK_INTERVAL_SECONDS", "0");
+        // rollouts without a bake between waves, and a runtime that does not confirm fails its wave in 30 s: the
+        // rollout tests set them again in their profiles
+        settings.put("ROLLOUT_BAKE_SECONDS", "0");
+        settings.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", "30");
         // entities and Flyway migrations must agree: a drift fails every test run, not production
         settings.put("quarkus.hibernate-orm.schema-management.strategy", "validate");
         return settings;

@@ -53,6 +53,10 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         NO_PROXY_LIST,
         /** A whole number of seconds from 1 to 120. */
         SECONDS_UP_TO_120,
+        /** A whole number from 1 to 100 (a percentage). */
+        PERCENT,
+        /** auto or manual ({@code ROLLOUT_APPROVAL}). */
+        APPROVAL,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
         DIRECTORY_LIST
     }

@@ -178,6 +178,10 @@ public final class StartupCheck {
             case NO_PROXY_LIST -> joined(EgressProxy.noProxyProblems(value));
             case SECONDS_UP_TO_120 -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 120
                     ? Optional.empty() : Optional.of(name + " must be a whole number of seconds from 1 to 120");
+            case PERCENT -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 100
+                    ? Optional.empty() : Optional.of(name + " must be a whole number from 1 to 100 (a percentage)");
+            case APPROVAL -> value.equals("auto") || value.equals("manual") ? Optional.empty()
+                    : Optional.of(name + " must be auto or manual");
         };
     }
 

@@ -46,6 +46,8 @@ public class RestartExecutor {
     private final RuntimeDrivers drivers;
     private final ProviderEnvironment environment;
     private final RestartMetrics metrics;
+    /** Woken when a rollout's restart is final, so its gate looks at once (lazy: the two know each other). */
+    private final jakarta.enterprise.inject.Instance<Rollouts> rollouts;
     /** Who holds a claim: unique per process, so a restarted Keyhouse never mistakes an old claim for its own. */
     private final String replica;
     private final AtomicInteger busy = new AtomicInteger();
@@ -55,13 +57,14 @@ public class RestartExecutor {
     private volatile boolean stopping;
 
     public RestartExecutor(RestartConfig config, RestartQueue queue, RuntimeTargets targets, RuntimeDrivers drivers,
-            ProviderEnvironment environment, RestartMetrics metrics) {
+            ProviderEnvironment environment, RestartMetrics metrics, jakarta.enterprise.inject.Instance<Rollouts> rollouts) {
         this.config = config;
         this.queue = queue;
         this.targets = targets;
         this.drivers = drivers;
         this.environment = environment;
         this.metrics = metrics;
+        this.rollouts = rollouts;
         this.replica = truncate(ManagementFactory.getRuntimeMXBean().getName(), 60) + "/"
                 + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -189,7 +192,8 @@ public class RestartExecutor {
         if (claim.runtime() == null) {
             Outcome<List<String>> discovered = call(() -> {
                 List<String> runtimes = driver.get().discover(spec);
-                if (!runtimes.isEmpty()) {
+                if (!runtimes.isEmpty() && !claim.rollout()) {
+                    // a rollout prepares right before each restart, when the runtime's wave has come
                     driver.get().prepare(spec, order);
                 }
                 return runtimes;
@@ -204,10 +208,14 @@ public class RestartExecutor {
             return;
         }
         Outcome<Boolean> restarted = call(() -> {
+            if (claim.rollout()) {
+                driver.get().prepare(spec, order);
+            }
             driver.get().restart(spec, claim.runtime(), order);
             return Boolean.TRUE;
         }, secrets, what);
-        outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what);
+        outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
+                env.version());
     }
 
     /**
@@ -237,6 +245,10 @@ public class RestartExecutor {
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
+        outcome(claim, state, error, what, null);
+    }
+
+    private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion) {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
@@ -249,13 +261,20 @@ public class RestartExecutor {
         } else {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
-        finish(claim, state, error);
+        finish(claim, state, error, envVersion);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {
-        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error);
+        finish(claim, state, error, null);
+    }
+
+    private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion);
         metrics.result(claim.driver(), state);
         run.ifPresent(this::finished);
+        if (claim.rollout()) {
+            rollouts.get().wake();
+        }
     }
 
     private void finished(RestartQueue.Finished run) {

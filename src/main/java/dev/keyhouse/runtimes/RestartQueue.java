@@ -25,9 +25,17 @@ public class RestartQueue {
 
     private static final Logger LOG = Logger.getLogger(RestartQueue.class);
 
-    /** One result row this replica holds. {@code runtime} null: the target's planned row, still to discover. */
+    /**
+     * One result row this replica holds. {@code runtime} null: the target's planned row, still to discover.
+     * {@code rollout}: the run goes out in waves (discovered runtimes wait for their wave).
+     */
     public record Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
-            int attempts, String claimedBy) {
+            int attempts, String claimedBy, boolean rollout) {
+
+        public Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
+                int attempts, String claimedBy) {
+            this(id, runId, targetId, targetName, driver, runtime, attempts, claimedBy, false);
+        }
     }
 
     /** A run this replica finished. */
@@ -42,22 +50,26 @@ public class RestartQueue {
         this.audit = audit;
     }
 
-    /** Claims up to {@code limit} results that are due: pending ones, and running ones whose lease ran out. */
+    /**
+     * Claims up to {@code limit} results that are due: pending ones, and running ones whose lease ran out; none of a
+     * paused run.
+     */
     @Transactional
     @SuppressWarnings("unchecked")
     public List<Claim> claim(String replica, int limit, Duration lease) {
         List<Object[]> rows = em.createNativeQuery("""
                 WITH picked AS (
                     SELECT id FROM restart_results
-                    WHERE (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
-                       OR (state = 'running' AND lease_until < now())
+                    WHERE ((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+                       OR (state = 'running' AND lease_until < now()))
+                      AND run_id NOT IN (SELECT id FROM restart_runs WHERE paused)
                     ORDER BY id LIMIT :limit
                     FOR UPDATE SKIP LOCKED)
                 UPDATE restart_results r SET state = 'running', claimed_by = :me, attempts = r.attempts + 1,
                     lease_until = now() + make_interval(secs => :lease), started_at = coalesce(r.started_at, now()),
                     next_attempt_at = NULL
-                FROM picked WHERE r.id = picked.id
-                RETURNING r.id, r.run_id, r.target_id, r.target_name, r.driver, r.runtime, r.attempts""")
+                FROM picked, restart_runs u WHERE r.id = picked.id AND u.id = r.run_id
+                RETURNING r.id, r.run_id, r.target_id, r.target_name, r.driver, r.runtime, r.attempts, u.rollout""")
                 .setParameter("limit", limit)
                 .setParameter("me", replica)
                 .setParameter("lease", (double) lease.toMillis() / 1000)
@@ -66,22 +78,23 @@ public class RestartQueue {
         for (Object[] row : rows) {
             claims.add(new Claim(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
                     row[2] == null ? null : ((Number) row[2]).longValue(), (String) row[3], (String) row[4],
-                    (String) row[5], ((Number) row[6]).intValue(), replica));
+                    (String) row[5], ((Number) row[6]).intValue(), replica, Boolean.TRUE.equals(row[7])));
         }
         return claims;
     }
 
     /**
      * A planned row's runtimes are known: the row becomes the first runtime's result and one row is added per
-     * further runtime, all pending, with fresh attempts.
+     * further runtime, with fresh attempts: pending, or in a rollout waiting for their wave.
      */
     @Transactional
     public boolean expand(Claim claim, List<String> runtimes) {
         lockRun(claim.runId());
-        int updated = em.createNativeQuery("UPDATE restart_results SET runtime = :runtime, state = 'pending',"
+        String state = claim.rollout() ? RestartResult.WAITING : RestartResult.PENDING;
+        int updated = em.createNativeQuery("UPDATE restart_results SET runtime = :runtime, state = :state,"
                         + " attempts = 0, claimed_by = NULL, lease_until = NULL, started_at = NULL, error = NULL"
                         + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
-                .setParameter("runtime", runtimes.get(0))
+                .setParameter("runtime", runtimes.get(0)).setParameter("state", state)
                 .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
                 .setParameter("attempts", claim.attempts()).executeUpdate();
         if (updated == 0) {
@@ -89,7 +102,8 @@ public class RestartQueue {
         }
         for (String runtime : runtimes.subList(1, runtimes.size())) {
             em.createNativeQuery("INSERT INTO restart_results (run_id, target_id, target_name, driver, runtime, state)"
-                            + " VALUES (:run, :target, :name, :driver, :runtime, 'pending')")
+                            + " VALUES (:run, :target, :name, :driver, :runtime, :state)")
+                    .setParameter("state", state)
                     .setParameter("run", claim.runId()).setParameter("target", claim.targetId())
                     .setParameter("name", claim.targetName()).setParameter("driver", claim.driver())
                     .setParameter("runtime", runtime).executeUpdate();
@@ -115,10 +129,17 @@ public class RestartQueue {
      */
     @Transactional
     public Optional<Finished> finish(Claim claim, String state, String error) {
+        return finish(claim, state, error, null);
+    }
+
+    /** As {@link #finish(Claim, String, String)}, recording the runtime-config version the runtime restarted onto. */
+    @Transactional
+    public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion) {
         lockRun(claim.runId());
         int updated = em.createNativeQuery("UPDATE restart_results SET state = :state, error = :error,"
-                        + " finished_at = now(), lease_until = NULL"
+                        + " finished_at = now(), lease_until = NULL, env_version = CASE WHEN :version < 0 THEN env_version ELSE :version END"
                         + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
+                .setParameter("version", envVersion == null ? -1L : envVersion)
                 .setParameter("state", state).setParameter("error", truncate(error))
                 .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
                 .setParameter("attempts", claim.attempts()).executeUpdate();
@@ -134,7 +155,7 @@ public class RestartQueue {
     @Transactional
     @SuppressWarnings("unchecked")
     public List<Long> stranded() {
-        return ((List<Number>) em.createNativeQuery("SELECT id FROM restart_runs r WHERE state = 'running'"
+        return ((List<Number>) em.createNativeQuery("SELECT id FROM restart_runs r WHERE state = 'running' AND NOT rollout"
                 + " AND NOT EXISTS (SELECT 1 FROM restart_results x WHERE x.run_id = r.id"
                 + " AND x.state IN ('pending', 'running'))").getResultList())
                 .stream().map(Number::longValue).toList();
@@ -144,7 +165,8 @@ public class RestartQueue {
     @Transactional
     public Optional<Finished> finishIfDone(long runId) {
         RestartRun run = lockRun(runId);
-        if (run == null || run.finished()) {
+        if (run == null || run.finished() || run.rollout) {
+            // a rollout finishes when its gate says so (Rollouts), not when its restarts are done
             return Optional.empty();
         }
         Object[] counts = (Object[]) em.createNativeQuery("SELECT count(*) FILTER (WHERE state IN ('pending', 'running')),"

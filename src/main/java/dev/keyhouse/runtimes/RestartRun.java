@@ -93,6 +93,18 @@ public class RestartRun extends PanacheEntityBase {
     @Column(name = "superseded_by")
     public Long supersededBy;
 
+    /** The short code of what failed the new key: a runtime's report detail, restart_failed or unconfirmed. */
+    @Column(name = "fail_code")
+    public String failCode;
+
+    /** Who aborted it; its rollback then ends as aborted. */
+    @Column(name = "aborted_by")
+    public String abortedBy;
+
+    /** When it was last resumed: a runtime's time to confirm starts again from here. */
+    @Column(name = "resumed_at")
+    public Instant resumedAt;
+
     public boolean finished() {
         return !RUNNING.equals(state) && !WAITING_APPROVAL.equals(state) && !ROLLING_BACK.equals(state);
     }

@@ -96,9 +96,11 @@ public class RestartRuns {
     private final ProviderEnvironment environment;
     private final Audit audit;
     private final Event<RestartPlanned> planned;
+    private final Rollouts rollouts;
 
     public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderEnvironment environment, Audit audit,
-            Event<RestartPlanned> planned) {
+            Event<RestartPlanned> planned, Rollouts rollouts) {
+        this.rollouts = rollouts;
         this.targets = targets;
         this.acks = acks;
         this.environment = environment;
@@ -106,20 +108,33 @@ public class RestartRuns {
         this.planned = planned;
     }
 
-    /** In the save's transaction: plans a run when the secret a runtime receives changed. */
+    /**
+     * In the save's transaction: plans a rollout when the secret a runtime receives changed, superseding a rollout of
+     * the same kind still under way. An automatic rollback plans nothing: its rollout restarts what it moved.
+     */
     void onSaved(@Observes SettingSaved saved) {
-        if (!saved.secretChanged()) {
+        if (!saved.secretChanged() || saved.automatic()) {
             return;
         }
         List<RuntimeTarget> dependent = RuntimeTarget.<RuntimeTarget>list("enabled = true order by name").stream()
                 .filter(t -> t.dependsOn(saved.kind())).toList();
+        List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
+                saved.kind(), List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
         if (dependent.isEmpty()) {
+            for (RestartRun older : open) {
+                rollouts.supersede(older, null, saved.kind() + " version " + saved.version() + " was saved");
+            }
             return;
         }
         RestartRun run = plan(RestartRun.CAUSE_SAVE, saved.kind(), saved.version(), saved.actor(), dependent);
+        run.rollout = true;
+        run.previousVersion = saved.version() > 1 ? saved.version() - 1 : null;
+        for (RestartRun older : open) {
+            rollouts.supersede(older, run.id, saved.kind() + " version " + saved.version() + " was saved");
+        }
         audit.record(Audit.Entry.of(saved.actor(), "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
-                .detail("after " + saved.kind() + " version " + saved.version() + " was saved: restarts "
-                        + String.join(", ", dependent.stream().map(t -> t.name).toList())));
+                .detail("after " + saved.kind() + " version " + saved.version() + " was saved: rolls out to "
+                        + String.join(", ", dependent.stream().map(t -> t.name + (t.held ? " (held)" : "")).toList())));
         saved.restartRun().accept(run.id);
     }
 
@@ -167,6 +182,13 @@ public class RestartRuns {
         List<String> unconfirmed = new ArrayList<>();
         int restarted = 0;
         int confirmed = 0;
+        java.util.Set<String> rolledBack = new java.util.HashSet<>();
+        for (RestartResult result : results) {
+            if (run.rollout && result.wave != null && result.wave > run.waveCount
+                    && RestartResult.RESTARTED.equals(result.state)) {
+                rolledBack.add(result.targetName + "/" + result.runtime);
+            }
+        }
         for (RestartResult result : results) {
             RuntimeAcks.Ack ack = latestAck(result, recent);
             boolean ok = ack != null && current != null && current.equals(ack.fingerprint());
@@ -183,7 +205,10 @@ public class RestartRuns {
                     result.attempts, result.error, result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
                     result.envVersion, result.confirmation, result.confirmationReason, result.confirmState,
-                    result.confirmDetail, result.confirmedAt, status(result, ack != null)));
+                    result.confirmDetail, result.confirmedAt,
+                    result.wave != null && result.wave <= run.waveCount
+                            && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
+                            : status(result, ack != null)));
         }
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt,

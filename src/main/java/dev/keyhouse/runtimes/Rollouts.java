@@ -1,39 +1,841 @@
 package dev.keyhouse.runtimes;
 
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.checks.CheckOutcome;
+import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.checks.ProviderChecks;
+import dev.keyhouse.settings.CheckMode;
+import dev.keyhouse.settings.CheckedSaves;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.ProviderSettings;
 import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import org.jboss.logging.Logger;
 
 /**
- * TEMPORARY stand-in on branch ui16 for the rollout engine the lead lands on main ("Rollouts engine"): the same
- * control methods, each refusing with 409 after checking the run exists. Replaced by main's class at the merge.
+ * Conducts rollouts: the restart runs a save creates go out in waves, canary first, and each wave must be
+ * <em>confirmed</em> by its runtimes before the next one starts; a wave that fails rolls the setting back by itself.
+ *
+ * <p>States (of {@code restart_runs}): {@code running} (discovering, then wave after wave: restarting, confirming,
+ * baking) → {@code waiting_approval} after the canary with {@code ROLLOUT_APPROVAL=manual} → {@code running} ...
+ * → {@code succeeded}. A failed wave (a runtime reported {@code failing}, its restart failed, it was not confirmed in
+ * {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}) or an abort → {@code rolling_back}: the previous version's key is checked
+ * live; good → restored as a new version by {@code system} and only the runtimes already moved are restarted back
+ * ({@code rolled_back}, or {@code aborted}); proven bad (invalid, no credit, forbidden) or absent → {@code halted},
+ * nothing restarted. A newer save of the same kind → {@code superseded}.
+ *
+ * <p>Crash-safe: every step is one short transaction holding the run's row lock ({@code FOR UPDATE SKIP LOCKED}, so
+ * replicas never advance one run at once); the live check and health probes run between transactions, holding no
+ * connection. The restarts themselves are the executor's claims with leases, as for any run. Woken every second and
+ * whenever a rollout's restart is final.
  */
 @ApplicationScoped
 public class Rollouts {
 
-    private final RestartRuns runs;
+    private static final Logger LOG = Logger.getLogger(Rollouts.class);
+    private static final List<String> OPEN = List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL,
+            RestartRun.ROLLING_BACK);
 
-    public Rollouts(RestartRuns runs) {
+    private final RolloutConfig config;
+    private final EntityManager em;
+    private final RuntimeTargets targets;
+    private final RuntimeDrivers drivers;
+    private final Confirmations confirmations;
+    private final ProviderSettings settings;
+    private final ProviderChecks checks;
+    private final CheckedSaves checkedSaves;
+    private final Audit audit;
+    private final Event<RolloutEnded> ended;
+    private final Event<RestartPlanned> planned;
+    private final Instance<RestartRuns> runs;
+    private final ExecutorService gate = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "rollout-gate");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
+            Confirmations confirmations, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
+            Audit audit,
+            Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs) {
+        this.config = config;
+        this.em = em;
+        this.targets = targets;
+        this.drivers = drivers;
+        this.confirmations = confirmations;
+        this.settings = settings;
+        this.checks = checks;
+        this.checkedSaves = checkedSaves;
+        this.audit = audit;
+        this.ended = ended;
+        this.planned = planned;
         this.runs = runs;
     }
 
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        gate.shutdownNow();
+    }
+
+    @Scheduled(every = "1s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        wake();
+    }
+
+    /** Asks the gate to look at every open rollout soon; calls while one is queued fold into it. */
+    public void wake() {
+        if (stopping || !queued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            gate.execute(() -> {
+                queued.set(false);
+                advanceAll();
+            });
+        } catch (RejectedExecutionException e) {
+            queued.set(false);
+        }
+    }
+
+    private void advanceAll() {
+        List<Long> open;
+        try {
+            open = QuarkusTransaction.requiringNew().call(this::openRuns);
+        } catch (RuntimeException e) {
+            LOG.warnf("rollouts: listing open rollouts failed (%s); the next tick tries again", e.getMessage());
+            return;
+        }
+        for (long id : open) {
+            if (stopping) {
+                return;
+            }
+            try {
+                advance(id);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "rollout of run %d: a step failed; the next tick tries again", id);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Long> openRuns() {
+        return ((List<Number>) em.createNativeQuery("SELECT id FROM restart_runs WHERE rollout AND NOT paused"
+                + " AND state IN ('running', 'waiting_approval', 'rolling_back') ORDER BY id").getResultList())
+                .stream().map(Number::longValue).toList();
+    }
+
+    /** What a step needs done outside a transaction before the run can go on. */
+    private record Needs(List<Probe> probes, PreviousKey check) {
+        static final Needs NOTHING = new Needs(List.of(), null);
+    }
+
+    /** A health probe of one restarted runtime. */
+    private record Probe(long resultId, long targetId, String runtime) {
+    }
+
+    /** The previous version of the run's kind, whose key a rollback checks first. */
+    private record PreviousKey(String kind, long version) {
+    }
+
+    /** What the live check of the previous key found: good, or the short code of why not. */
+    private record Checked(boolean good, String code, String summary) {
+    }
+
+    /** One pass over a run: a step, and a second one with what the first needed (probes, the live check). */
+    void advance(long id) {
+        Needs needs = QuarkusTransaction.requiringNew().call(() -> step(id, Map.of(), null));
+        if (!needs.probes().isEmpty()) {
+            Map<Long, RuntimeDriver.Health> health = probe(needs.probes());
+            needs = QuarkusTransaction.requiringNew().call(() -> step(id, health, null));
+        }
+        if (needs.check() != null) {
+            Checked checked = check(needs.check());
+            if (checked != null) {
+                QuarkusTransaction.requiringNew().call(() -> step(id, Map.of(), checked));
+            }
+        }
+    }
+
+    private Needs step(long id, Map<Long, RuntimeDriver.Health> health, Checked checked) {
+        if (checked != null) {
+            // a rollback saves the setting: take its row lock before the run's, in the order a save takes them
+            em.createNativeQuery("SELECT kind FROM provider_settings WHERE kind = (SELECT kind FROM restart_runs"
+                    + " WHERE id = :id) FOR UPDATE").setParameter("id", id).getResultList();
+        }
+        RestartRun run = lockSkipping(id);
+        if (run == null || run.finished() || run.paused || RestartRun.WAITING_APPROVAL.equals(run.state)) {
+            return Needs.NOTHING;
+        }
+        if (RestartRun.ROLLING_BACK.equals(run.state)) {
+            return rollback(run, checked);
+        }
+        if (run.currentWave == 0) {
+            if (!discover(run)) {
+                return RestartRun.ROLLING_BACK.equals(run.state) ? rollback(run, checked) : Needs.NOTHING;
+            }
+        }
+        return gate(run, health);
+    }
+
+    /** The run's row locked for this transaction, or null when another replica holds it (it advances it). */
+    private RestartRun lockSkipping(long id) {
+        List<?> locked = em.createNativeQuery("SELECT id FROM restart_runs WHERE id = :id FOR UPDATE SKIP LOCKED")
+                .setParameter("id", id).getResultList();
+        if (locked.isEmpty()) {
+            return null;
+        }
+        RestartRun run = em.find(RestartRun.class, id);
+        em.refresh(run);
+        return run;
+    }
+
+    // --- discovery and waves ------------------------------------------------------------------------------------
+
+    /**
+     * Once every target's runtimes are known, assigns the waves and starts the canary.
+     *
+     * @return whether waves were assigned (false: still discovering, or the run ended or failed)
+     */
+    private boolean discover(RestartRun run) {
+        List<RestartResult> planned = RestartResult.list("runId = ?1 and runtime is null order by targetName, id", run.id);
+        if (planned.stream().anyMatch(r -> RestartResult.PENDING.equals(r.state) || RestartResult.RUNNING.equals(r.state))) {
+            return false;
+        }
+        for (RestartResult failed : planned) {
+            if (RestartResult.FAILED.equals(failed.state) || RestartResult.TIMED_OUT.equals(failed.state)) {
+                fail(run, "target " + failed.targetName + " could not be discovered: " + failed.error, "restart_failed");
+                return false;
+            }
+        }
+        List<RestartResult> rows = RestartResult.list("runId = ?1 and state = ?2 order by targetName, runtime, id",
+                run.id, RestartResult.WAITING);
+        Map<Long, RuntimeTarget> byId = new HashMap<>();
+        List<RestartResult> moving = new ArrayList<>();
+        for (RestartResult row : rows) {
+            RuntimeTarget target = row.targetId == null ? null : byId.computeIfAbsent(row.targetId,
+                    t -> RuntimeTarget.<RuntimeTarget>findById(t));
+            if (target == null) {
+                row.state = RestartResult.CANCELLED;
+                row.error = "the target was deleted";
+            } else if (target.held) {
+                row.state = RestartResult.HELD;
+            } else {
+                moving.add(row);
+            }
+        }
+        if (moving.isEmpty()) {
+            end(run, RestartRun.SUCCEEDED, rows.isEmpty() ? "no runtimes to roll out to"
+                    : "nothing rolled out: every dependent target is on hold");
+            return false;
+        }
+        List<List<RestartResult>> waves = waves(moving, byId);
+        for (int n = 1; n <= waves.size(); n++) {
+            for (RestartResult row : waves.get(n - 1)) {
+                row.wave = n;
+            }
+            em.createNativeQuery("INSERT INTO restart_waves (run_id, wave, kind, state) VALUES (:run, :wave, :kind,"
+                            + " 'waiting')").setParameter("run", run.id).setParameter("wave", n)
+                    .setParameter("kind", n == 1 ? "canary" : "wave").executeUpdate();
+        }
+        run.waveCount = waves.size();
+        LOG.infof("rollout of run %d: %d runtimes in %d waves, canary %s", run.id, moving.size(), waves.size(),
+                names(waves.get(0)));
+        startWave(run, 1);
+        return true;
+    }
+
+    /**
+     * Wave 1: the runtimes of targets marked canary, else the first ROLLOUT_CANARY_COUNT runtimes; then waves of
+     * ROLLOUT_WAVE_PERCENT of the rest (rounded up, at least one). A target whose driver writes configuration shared by
+     * all its runtimes is one unit: its runtimes are never split across waves.
+     */
+    private List<List<RestartResult>> waves(List<RestartResult> rows, Map<Long, RuntimeTarget> byId) {
+        Map<String, List<RestartResult>> units = new LinkedHashMap<>();
+        Map<Long, Boolean> shared = new HashMap<>();
+        for (RestartResult row : rows) {
+            RuntimeTarget target = byId.get(row.targetId);
+            boolean together = shared.computeIfAbsent(target.id, t -> sharedConfig(target) != null);
+            units.computeIfAbsent(together ? "t" + target.id : "r" + row.id, k -> new ArrayList<>()).add(row);
+        }
+        List<List<RestartResult>> ordered = new ArrayList<>(units.values());
+        List<RestartResult> canary = new ArrayList<>();
+        boolean marked = rows.stream().anyMatch(r -> byId.get(r.targetId).canary);
+        for (java.util.Iterator<List<RestartResult>> it = ordered.iterator(); it.hasNext();) {
+            List<RestartResult> unit = it.next();
+            boolean take = marked ? byId.get(unit.get(0).targetId).canary
+                    : canary.size() < Math.max(1, config.canaryCount());
+            if (take) {
+                canary.addAll(unit);
+                it.remove();
+            }
+        }
+        List<List<RestartResult>> waves = new ArrayList<>();
+        waves.add(canary);
+        int rest = ordered.stream().mapToInt(List::size).sum();
+        int size = Math.max(1, (int) Math.ceil(rest * Math.min(100, Math.max(1, config.wavePercent())) / 100.0));
+        List<RestartResult> wave = new ArrayList<>();
+        for (List<RestartResult> unit : ordered) {
+            wave.addAll(unit);
+            if (wave.size() >= size) {
+                waves.add(wave);
+                wave = new ArrayList<>();
+            }
+        }
+        if (!wave.isEmpty()) {
+            waves.add(wave);
+        }
+        return waves;
+    }
+
+    private String sharedConfig(RuntimeTarget target) {
+        try {
+            Optional<RuntimeDriver> driver = drivers.find(target.driver);
+            return driver.isEmpty() ? null : driver.get().sharedConfig(targets.spec(target));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Wave {@code n}'s runtimes become due (the executor restarts them), each with the confirmation that applies. */
+    private void startWave(RestartRun run, int n) {
+        run.currentWave = n;
+        run.bakeUntil = null;
+        Map<Long, Confirmations.Decision> decisions = new HashMap<>();
+        List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2 and state = ?3", run.id, n,
+                RestartResult.WAITING);
+        for (RestartResult row : rows) {
+            Confirmations.Decision decision = decisions.computeIfAbsent(row.targetId,
+                    t -> targets.find(t).map(confirmations::decide)
+                            .orElse(new Confirmations.Decision("none", "the target was deleted", true)));
+            row.confirmation = decision.mode();
+            row.confirmationReason = truncate(decision.reason(), 300);
+            row.state = RestartResult.PENDING;
+        }
+        waveRow(run.id, n, "restarting", null, true, false);
+        planned.fire(new RestartPlanned(run.id));
+        LOG.infof("rollout of run %d: wave %d of %d%s started: %s", run.id, n, run.waveCount,
+                n == 1 ? " (canary)" : "", names(rows));
+    }
+
+    // --- the gate -------------------------------------------------------------------------------------------------
+
+    /** A runtime's last status report. */
+    private record Report(String runtime, long version, String status, String detail, Instant at) {
+    }
+
+    /** A runtime's last fetch by name. */
+    private record Fetch(String runtime, long version, Instant at) {
+    }
+
+    private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
+        int n = run.currentWave;
+        List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2 order by targetName, runtime", run.id, n);
+        Instant now = Instant.now();
+        Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
+                .orElse(run.createdAt);
+        List<Report> reports = reports(since);
+        List<Fetch> fetches = fetches(since);
+        List<Probe> probes = new ArrayList<>();
+        String failure = null;
+        String code = null;
+        boolean open = false;
+        for (RestartResult row : rows) {
+            switch (row.state) {
+                case RestartResult.PENDING, RestartResult.RUNNING, RestartResult.WAITING -> open = true;
+                case RestartResult.FAILED, RestartResult.TIMED_OUT -> {
+                    if (failure == null) {
+                        failure = label(row) + ": restart "
+                                + (RestartResult.TIMED_OUT.equals(row.state) ? "timed out" : "failed")
+                                + (row.error == null ? "" : ": " + row.error);
+                        code = "restart_failed";
+                    }
+                }
+                case RestartResult.RESTARTED -> {
+                    if (row.confirmState == null) {
+                        confirm(row, run, reports, fetches, health, probes, now);
+                    }
+                    if (row.confirmState == null) {
+                        open = true;
+                    } else if (!"confirmed".equals(row.confirmState) && failure == null) {
+                        failure = label(row) + ": " + row.confirmDetail;
+                        code = "failing".equals(row.confirmState) ? failCode(row) : "unconfirmed";
+                    }
+                }
+                default -> {
+                    // held or cancelled rows are not part of the gate
+                }
+            }
+        }
+        if (failure != null) {
+            fail(run, waveName(n) + ": " + failure, code);
+            return rollback(run, null);
+        }
+        if (!probes.isEmpty() && health.isEmpty()) {
+            return new Needs(probes, null);
+        }
+        if (open) {
+            if (rows.stream().noneMatch(r -> RestartResult.PENDING.equals(r.state) || RestartResult.RUNNING.equals(r.state))) {
+                waveRow(run.id, n, "confirming", null, false, false);
+            }
+            return Needs.NOTHING;
+        }
+        return confirmed(run, n, rows, now);
+    }
+
+    /** Decides one restarted runtime's confirmation, if the evidence is in; leaves it undecided otherwise. */
+    private void confirm(RestartResult row, RestartRun run, List<Report> reports, List<Fetch> fetches,
+            Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
+        long version = row.envVersion == null ? 0 : row.envVersion;
+        Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
+        String mode = row.confirmation == null ? "none" : row.confirmation;
+        switch (mode) {
+            case "report" -> {
+                List<Report> mine = reports.stream().filter(r -> RuntimeAcks.matches(row.runtime, r.runtime()))
+                        .filter(r -> !r.at().isBefore(since) && r.version() >= version).toList();
+                Optional<Report> failing = mine.stream().filter(r -> "failing".equals(r.status())).findFirst();
+                if (failing.isPresent()) {
+                    decide(row, "failing", "reported failing" + (failing.get().detail() == null ? ""
+                            : ": " + failing.get().detail()) + " on version " + failing.get().version(), now);
+                } else if (!mine.isEmpty()) {
+                    decide(row, "confirmed", "reported ok on version " + mine.get(0).version(), now);
+                }
+            }
+            case "fetch" -> fetches.stream().filter(f -> RuntimeAcks.matches(row.runtime, f.runtime()))
+                    .filter(f -> !f.at().isBefore(since) && f.version() >= version).findFirst()
+                    .ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
+            case "health" -> {
+                RuntimeDriver.Health seen = health.get(row.id);
+                if (seen == null) {
+                    if (row.targetId != null) {
+                        probes.add(new Probe(row.id, row.targetId, row.runtime));
+                    }
+                } else if (seen == RuntimeDriver.Health.HEALTHY) {
+                    decide(row, "confirmed", "healthy", now);
+                } else if (seen == RuntimeDriver.Health.UNHEALTHY) {
+                    decide(row, "failing", "unhealthy", now);
+                } else if (seen == RuntimeDriver.Health.NONE) {
+                    decide(row, "unconfirmed", "has no health signal to confirm with", now);
+                }
+            }
+            default -> decide(row, "confirmed", "the restart succeeded", now);
+        }
+        if (row.confirmState == null) {
+            Instant from = row.finishedAt == null ? now : row.finishedAt;
+            if (run.resumedAt != null && run.resumedAt.isAfter(from)) {
+                from = run.resumedAt;
+            }
+            if (now.isAfter(from.plus(config.confirmTimeout()))) {
+                decide(row, "unconfirmed", "not confirmed (" + mode + ") within " + config.confirmTimeoutSeconds()
+                        + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)", now);
+            }
+        }
+    }
+
+    private static void decide(RestartResult row, String state, String detail, Instant now) {
+        row.confirmState = state;
+        row.confirmDetail = truncate(detail, 300);
+        if ("confirmed".equals(state)) {
+            row.confirmedAt = now;
+        }
+    }
+
+    /** The short code of a failing runtime: its report's detail (e.g. invalid_key), else what failed. */
+    private static String failCode(RestartResult row) {
+        String detail = row.confirmDetail == null ? "" : row.confirmDetail;
+        if (detail.startsWith("reported failing: ")) {
+            String code = detail.substring("reported failing: ".length());
+            int cut = code.indexOf(" on version ");
+            return cut > 0 ? code.substring(0, cut) : code;
+        }
+        return "unhealthy".equals(detail) ? "unhealthy" : "failing";
+    }
+
+    /** Every runtime of wave {@code n} confirmed: bake, wait for approval, start the next wave, or succeed. */
+    private Needs confirmed(RestartRun run, int n, List<RestartResult> rows, Instant now) {
+        Map<String, Integer> by = new java.util.TreeMap<>();
+        rows.stream().filter(r -> r.wave != null && "confirmed".equals(r.confirmState))
+                .forEach(r -> by.merge(r.confirmation == null ? "none" : r.confirmation, 1, Integer::sum));
+        String decision = "all " + by.values().stream().mapToInt(Integer::intValue).sum() + " runtimes confirmed ("
+                + String.join(", ", by.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")";
+        if (run.bakeUntil == null) {
+            // the first pass that sees the wave confirmed; later passes only wait for the bake to end
+            waveRow(run.id, n, "confirmed", decision, false, true);
+        }
+        if (n >= run.waveCount) {
+            end(run, RestartRun.SUCCEEDED, null);
+            return Needs.NOTHING;
+        }
+        if (n == 1 && config.manualApproval()) {
+            run.state = RestartRun.WAITING_APPROVAL;
+            run.reason = "the canary is confirmed; waiting for an admin to continue (ROLLOUT_APPROVAL=manual)";
+            LOG.infof("rollout of run %d: canary confirmed, waiting for approval", run.id);
+            return Needs.NOTHING;
+        }
+        if (run.bakeUntil == null) {
+            run.bakeUntil = now.plus(config.bake());
+        }
+        if (!now.isBefore(run.bakeUntil)) {
+            startWave(run, n + 1);
+        }
+        return Needs.NOTHING;
+    }
+
+    // --- failure and rollback -------------------------------------------------------------------------------------
+
+    /**
+     * The rollout stops: the failed wave and every later one are closed, runtimes not yet restarted are cancelled
+     * (never touched), and the run goes to {@code rolling_back}, whose first step checks the previous key.
+     */
+    private void fail(RestartRun run, String reason, String code) {
+        run.reason = truncate(reason, 1000);
+        run.failCode = truncate(code, 64);
+        run.bakeUntil = null;
+        if (run.currentWave > 0) {
+            waveRow(run.id, run.currentWave, "failed", reason, false, true);
+        }
+        em.createNativeQuery("UPDATE restart_waves SET state = 'cancelled', finished_at = now() WHERE run_id = :run"
+                + " AND state IN ('waiting', 'restarting', 'confirming', 'baking')").setParameter("run", run.id)
+                .executeUpdate();
+        em.createNativeQuery("UPDATE restart_results SET state = 'cancelled', finished_at = now() WHERE run_id = :run"
+                + " AND state IN ('waiting', 'pending')").setParameter("run", run.id).executeUpdate();
+        run.state = RestartRun.ROLLING_BACK;
+        run.currentWave = run.waveCount + 1;
+        em.createNativeQuery("INSERT INTO restart_waves (run_id, wave, kind, state, decision) VALUES (:run, :wave,"
+                        + " 'rollback', 'waiting', :decision)").setParameter("run", run.id)
+                .setParameter("wave", run.currentWave)
+                .setParameter("decision", "checking the previous key (version " + run.previousVersion + ")")
+                .executeUpdate();
+        audit.record(Audit.Entry.of("system", "restart.rollout.fail", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
+                .detail(run.reason));
+        LOG.warnf("rollout of run %d stopped: %s", run.id, run.reason);
+    }
+
+    /**
+     * The rollback wave: once no restart of the run is under way, the previous key is checked (outside any
+     * transaction); good → restored as a new version and the moved runtimes restarted onto it; proven bad or absent
+     * → halted. Ends when the rollback restarts are final.
+     */
+    private Needs rollback(RestartRun run, Checked checked) {
+        int wave = run.currentWave;
+        String state = (String) em.createNativeQuery("SELECT state FROM restart_waves WHERE run_id = :run AND wave = :wave")
+                .setParameter("run", run.id).setParameter("wave", wave).getSingleResult();
+        if ("waiting".equals(state)) {
+            long busy = ((Number) em.createNativeQuery("SELECT count(*) FROM restart_results WHERE run_id = :run"
+                    + " AND state = 'running'").setParameter("run", run.id).getSingleResult()).longValue();
+            if (busy > 0) {
+                return Needs.NOTHING;
+            }
+            if (run.previousVersion == null || run.previousVersion < 1) {
+                halt(run, wave, "there is no earlier " + run.kind + " version to roll back to");
+                return Needs.NOTHING;
+            }
+            if (checked == null) {
+                return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
+            }
+            if (!checked.good()) {
+                halt(run, wave, "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
+                        : run.failCode) + " / " + checked.code() + " — enter a working key");
+                return Needs.NOTHING;
+            }
+            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            long restored = settings.restore(kind, run.previousVersion,
+                    (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id);
+            run.rollbackVersion = restored;
+            List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null and state in ?3"
+                    + " order by targetName, runtime", run.id, wave,
+                    List.of(RestartResult.RESTARTED, RestartResult.FAILED, RestartResult.TIMED_OUT));
+            for (RestartResult from : moved) {
+                RestartResult back = new RestartResult();
+                back.runId = run.id;
+                back.targetId = from.targetId;
+                back.targetName = from.targetName;
+                back.driver = from.driver;
+                back.runtime = from.runtime;
+                back.wave = wave;
+                back.state = RestartResult.PENDING;
+                back.confirmation = "none";
+                back.confirmationReason = "a rollback restart: back onto the previous key";
+                back.createdAt = Instant.now();
+                back.persist();
+            }
+            String decision = "the previous key (version " + run.previousVersion + ") checked: " + checked.summary()
+                    + "; restored as version " + restored + "; " + (moved.isEmpty() ? "no runtime had moved"
+                            : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
+                                    + " back: " + names(moved));
+            waveRow(run.id, wave, "restarting", decision, true, false);
+            audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
+                    "restart run " + run.id).detail(decision));
+            LOG.warnf("rollout of run %d: %s", run.id, decision);
+            if (moved.isEmpty()) {
+                waveRow(run.id, wave, "done", null, false, true);
+                end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, run.reason);
+            } else {
+                planned.fire(new RestartPlanned(run.id));
+            }
+            return Needs.NOTHING;
+        }
+        if ("restarting".equals(state)) {
+            List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2", run.id, wave);
+            if (rows.stream().anyMatch(r -> !r.finished())) {
+                return Needs.NOTHING;
+            }
+            long failed = rows.stream().filter(r -> !RestartResult.RESTARTED.equals(r.state)).count();
+            for (RestartResult row : rows) {
+                if (RestartResult.RESTARTED.equals(row.state)) {
+                    decide(row, "confirmed", "restarted back onto the previous key", Instant.now());
+                }
+            }
+            waveRow(run.id, wave, "done", null, false, true);
+            String reason = run.reason + (failed == 0 ? "" : "; " + failed + " of " + rows.size()
+                    + " rollback restarts failed");
+            end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, reason);
+        }
+        return Needs.NOTHING;
+    }
+
+    private void halt(RestartRun run, int wave, String why) {
+        waveRow(run.id, wave, "cancelled", "nothing rolled back: " + why, false, true);
+        String reason = run.abortedBy == null ? why : run.reason + "; nothing rolled back: " + why;
+        end(run, run.abortedBy == null ? RestartRun.HALTED : RestartRun.ABORTED, reason);
+    }
+
+    /**
+     * Checks the previous version's stored key live; null when the checks are busy (the next tick tries again). With
+     * {@code PROVIDER_CHECK_MODE=off} nothing is sent: the previous key is restored unchecked, as it was in use before.
+     */
+    private Checked check(PreviousKey previous) {
+        if (checkedSaves.mode() == CheckMode.OFF) {
+            return new Checked(true, "not_checked", "not checked (PROVIDER_CHECK_MODE=off)");
+        }
+        ProviderKind kind = ProviderKind.parse(previous.kind()).orElseThrow();
+        Optional<ProviderSettings.StoredKey> key = settings.storedKey(kind, previous.version());
+        if (key.isEmpty()) {
+            return new Checked(false, "no_stored_key", "version " + previous.version() + " has no key that opens");
+        }
+        try {
+            CheckOutcome outcome = checks.check(key.get().target());
+            // halt only on proof the previous key is bad: it was in use before this rollout
+            return new Checked(!outcome.result().blocksSave(), outcome.result().json(), outcome.summary());
+        } catch (ChecksBusy e) {
+            LOG.infof("rollout: the live check of %s version %d must wait: %s", previous.kind(), previous.version(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    private Map<Long, RuntimeDriver.Health> probe(List<Probe> probes) {
+        Map<Long, RuntimeDriver.Health> seen = new HashMap<>();
+        for (Probe probe : probes) {
+            RuntimeDriver.Health health;
+            try {
+                Optional<RuntimeTarget> target = QuarkusTransaction.requiringNew().call(() -> targets.find(probe.targetId()));
+                Optional<RuntimeDriver> driver = target.flatMap(t -> drivers.find(t.driver));
+                health = target.isEmpty() || driver.isEmpty() ? RuntimeDriver.Health.NONE
+                        : driver.get().health(QuarkusTransaction.requiringNew().call(() -> targets.spec(target.get())),
+                                probe.runtime());
+            } catch (Exception e) {
+                LOG.infof("rollout: health of %s could not be read (%s); asking again", probe.runtime(),
+                        FailureText.of(e));
+                health = RuntimeDriver.Health.STARTING;
+            }
+            seen.put(probe.resultId(), health);
+        }
+        return seen;
+    }
+
+    // --- endings, supersede and controls --------------------------------------------------------------------------
+
+    private void end(RestartRun run, String state, String reason) {
+        run.state = state;
+        run.reason = reason == null ? null : truncate(reason, 1000);
+        run.finishedAt = Instant.now();
+        run.paused = false;
+        run.bakeUntil = null;
+        if (!RestartRun.SUCCEEDED.equals(state)) {
+            em.createNativeQuery("UPDATE restart_results SET state = 'cancelled', finished_at = now()"
+                    + " WHERE run_id = :run AND state IN ('waiting', 'pending')").setParameter("run", run.id)
+                    .executeUpdate();
+            em.createNativeQuery("UPDATE restart_waves SET state = 'cancelled', finished_at = now() WHERE run_id = :run"
+                    + " AND state IN ('waiting', 'restarting', 'confirming', 'baking')").setParameter("run", run.id)
+                    .executeUpdate();
+        }
+        audit.record(Audit.Entry.of("system", "restart.finish", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
+                .detail(state + (reason == null ? "" : ": " + reason)));
+        ended.fire(new RolloutEnded(run.id, run.kind, run.settingsVersion == null ? 0 : run.settingsVersion, state,
+                run.reason, run.rollbackVersion, run.finishedAt));
+    }
+
+    /**
+     * In a newer save's transaction: an open rollout of the same kind stops; its runtimes not yet restarted are
+     * cancelled (restarts under way finish), and the newer rollout starts from its own canary.
+     *
+     * @param newer the newer run, or null when the newer save restarts nothing
+     */
+    void supersede(RestartRun older, Long newer, String why) {
+        em.lock(older, LockModeType.PESSIMISTIC_WRITE);
+        em.refresh(older);
+        if (older.finished()) {
+            return;
+        }
+        older.supersededBy = newer;
+        end(older, RestartRun.SUPERSEDED, why + (newer == null ? "" : "; run " + newer + " rolls it out"));
+        LOG.infof("rollout of run %d superseded: %s", older.id, why);
+    }
+
+    /** Pauses a rollout: nothing new is restarted and it does not advance; restarts under way finish. */
     public RestartRuns.RunReport pause(long runId, String actor) {
-        return refuse(runId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            RestartRun run = controllable(runId, "paused");
+            if (run.paused) {
+                throw new Conflict("restart run " + runId + " is already paused");
+            }
+            run.paused = true;
+            audit.record(Audit.Entry.of(actor, "restart.pause", RuntimeTargets.AUDIT_KIND, "restart run " + runId));
+        });
+        return runs.get().report(runId);
     }
 
+    /** Resumes a paused rollout; its runtimes' time to confirm starts again. */
     public RestartRuns.RunReport resume(long runId, String actor) {
-        return refuse(runId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            RestartRun run = controllable(runId, "resumed");
+            if (!run.paused) {
+                throw new Conflict("restart run " + runId + " is not paused");
+            }
+            run.paused = false;
+            run.resumedAt = Instant.now();
+            audit.record(Audit.Entry.of(actor, "restart.resume", RuntimeTargets.AUDIT_KIND, "restart run " + runId));
+            planned.fire(new RestartPlanned(runId));
+        });
+        wake();
+        return runs.get().report(runId);
     }
 
+    /** Continue after the canary ({@code ROLLOUT_APPROVAL=manual}): the next wave starts now. */
     public RestartRuns.RunReport approve(long runId, String actor) {
-        return refuse(runId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            RestartRun run = controllable(runId, "continued");
+            if (!RestartRun.WAITING_APPROVAL.equals(run.state)) {
+                throw new Conflict("restart run " + runId + " is not waiting for approval (it is " + run.state + ")");
+            }
+            run.state = RestartRun.RUNNING;
+            run.reason = null;
+            audit.record(Audit.Entry.of(actor, "restart.approve", RuntimeTargets.AUDIT_KIND, "restart run " + runId)
+                    .detail("continues after the canary"));
+            startWave(run, run.currentWave + 1);
+        });
+        wake();
+        return runs.get().report(runId);
     }
 
+    /** Aborts a rollout: it stops and rolls back like a failed wave (the previous key is checked first). */
     public RestartRuns.RunReport abort(long runId, String actor) {
-        return refuse(runId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            RestartRun run = controllable(runId, "aborted");
+            if (RestartRun.ROLLING_BACK.equals(run.state)) {
+                throw new Conflict("restart run " + runId + " is already rolling back");
+            }
+            run.abortedBy = actor;
+            run.paused = false;
+            audit.record(Audit.Entry.of(actor, "restart.abort", RuntimeTargets.AUDIT_KIND, "restart run " + runId));
+            fail(run, "aborted by " + actor, "aborted");
+        });
+        wake();
+        return runs.get().report(runId);
     }
 
-    private RestartRuns.RunReport refuse(long runId) {
-        runs.report(runId);
-        throw new Conflict("the rollout engine is not merged into this branch yet");
+    private RestartRun controllable(long runId, String what) {
+        RestartRun run = em.find(RestartRun.class, runId, LockModeType.PESSIMISTIC_WRITE);
+        if (run == null) {
+            throw new NotFound("restart run " + runId);
+        }
+        if (!run.rollout) {
+            throw new Conflict("restart run " + runId + " restarts everything at once (restart now); it cannot be "
+                    + what);
+        }
+        if (run.finished()) {
+            throw new Conflict("restart run " + runId + " has ended (" + run.state + "); it cannot be " + what);
+        }
+        return run;
+    }
+
+    // --- small helpers ----------------------------------------------------------------------------------------------
+
+    /** Sets a wave's state (and decision, when given), stamping its start or end. */
+    private void waveRow(long run, int wave, String state, String decision, boolean start, boolean finish) {
+        // stamped with this JVM's clock, the clock the gate decides by (a transaction's now() is its start)
+        jakarta.persistence.Query update = em.createNativeQuery("UPDATE restart_waves SET state = :state"
+                + (decision == null ? "" : ", decision = :decision") + (start ? ", started_at = :at" : "")
+                + (finish ? ", finished_at = :at" : "") + " WHERE run_id = :run AND wave = :wave");
+        update.setParameter("state", state).setParameter("run", run).setParameter("wave", wave);
+        if (start || finish) {
+            update.setParameter("at", Timestamp.from(Instant.now()));
+        }
+        if (decision != null) {
+            update.setParameter("decision", truncate(decision, 1000));
+        }
+        update.executeUpdate();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Report> reports(Instant since) {
+        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, status, detail, reported_at"
+                        + " FROM runtime_status WHERE reported_at >= :since")
+                .setParameter("since", Timestamp.from(since)).getResultList();
+        return rows.stream().map(r -> new Report((String) r[0], ((Number) r[1]).longValue(), (String) r[2],
+                (String) r[3], RuntimeAcks.instant(r[4]))).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Fetch> fetches(Instant since) {
+        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, acked_at FROM runtime_acks"
+                        + " WHERE acked_at >= :since")
+                .setParameter("since", Timestamp.from(since)).getResultList();
+        return rows.stream().map(r -> new Fetch((String) r[0], ((Number) r[1]).longValue(), RuntimeAcks.instant(r[2])))
+                .toList();
+    }
+
+    /** A runtime as the reason names it: {@code voice / voice-1}, or the target alone when it is its one runtime. */
+    private static String label(RestartResult row) {
+        return row.runtime == null || row.runtime.equals(row.targetName) ? row.targetName
+                : row.targetName + " / " + row.runtime;
+    }
+
+    private static String waveName(int n) {
+        return n == 1 ? "wave 1 (canary)" : "wave " + n;
+    }
+
+    private static String names(List<RestartResult> rows) {
+        List<String> names = rows.stream().map(r -> r.runtime == null ? r.targetName : r.runtime).toList();
+        return names.size() <= 5 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+    }
+
+    private static String truncate(String value, int max) {
+        return value == null || value.length() <= max ? value : value.substring(0, max - 3) + "...";
     }
 }

@@ -42,8 +42,11 @@ public class RuntimeStatusResource {
     private final RuntimeToken token;
     private final ProviderEnvironment environment;
     private final RuntimeStatuses statuses;
+    private final Rollouts rollouts;
 
-    public RuntimeStatusResource(RuntimeToken token, ProviderEnvironment environment, RuntimeStatuses statuses) {
+    public RuntimeStatusResource(RuntimeToken token, ProviderEnvironment environment, RuntimeStatuses statuses,
+            Rollouts rollouts) {
+        this.rollouts = rollouts;
         this.token = token;
         this.environment = environment;
         this.statuses = statuses;
@@ -90,6 +93,8 @@ public class RuntimeStatusResource {
         }
         statuses.record(new RuntimeStatuses.Report(name, version, (String) status, (String) detail, null,
                 from(request)));
+        // committed: a rollout waiting for this runtime's confirmation looks now, not at its next tick
+        rollouts.wake();
         return Response.noContent().build();
     }
 

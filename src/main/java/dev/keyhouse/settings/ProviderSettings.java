@@ -305,8 +305,22 @@ public class ProviderSettings {
     @Transactional
     public Optional<StoredKey> storedKey(ProviderKind kind) {
         ProviderSetting row = row(kind);
-        SettingValues values = row.values().copy();
-        if (row.version == 0 || values.provider == null) {
+        return row.version == 0 ? Optional.empty() : storedKey(kind, row.values().copy());
+    }
+
+    /**
+     * An earlier (or the current) version's stored key as a live check needs it: what an automatic rollback checks
+     * before it restores that version.
+     *
+     * @return empty when there is no such version, or it has no provider or no secret that can be opened
+     */
+    @Transactional
+    public Optional<StoredKey> storedKey(ProviderKind kind, long version) {
+        return ProviderSettingVersion.of(kind, version).flatMap(v -> storedKey(kind, v.values().copy()));
+    }
+
+    private Optional<StoredKey> storedKey(ProviderKind kind, SettingValues values) {
+        if (values.provider == null) {
             return Optional.empty();
         }
         if (kind == ProviderKind.LLM && values.baseUrl == null) {
@@ -343,6 +357,35 @@ public class ProviderSettings {
      *        ({@link SettingState#keyFingerprint()})
      */
     public record StoredKey(CheckTarget target, String fingerprint) {
+    }
+
+    /**
+     * Restores {@code version}'s fields and secret references as a new version, by Keyhouse itself: the automatic
+     * rollback of a rollout whose new key failed. Audited as {@code setting.rollback} with {@code note}; announced as
+     * automatic, so no new restart run is planned (the rollout restarts what it moved).
+     *
+     * @return the new version
+     * @throws Conflict when that version does not exist
+     */
+    @Transactional
+    public long restore(ProviderKind kind, long version, String note) {
+        ProviderSetting row = lock(kind);
+        ProviderSettingVersion earlier = ProviderSettingVersion.of(kind, version)
+                .orElseThrow(() -> new Conflict(kind.id() + " settings have no version " + version));
+        Map<SettingField, SecretSummary> before = summaries(kind, row.values());
+        SettingValues next = earlier.values().copy();
+        Map<SettingField, SecretSummary> after = summaries(kind, next);
+        List<String> changed = changedFields(kind, row.values(), next);
+        long restored = apply(row, next, SYSTEM, "rollback");
+        audit.record(Audit.Entry.of(SYSTEM, "setting.rollback", kind.id(), kind.id() + " version " + restored)
+                .detail(note + ": restores version " + version
+                        + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
+                .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
+                        auditFingerprints(kind, fingerprintsOf(after))));
+        saved.fire(new SettingSaved(kind.id(), restored, true, SYSTEM, id -> {
+        }, true));
+        LOG.infof("%s settings: %s, version %d restored as version %d", kind.id(), note, version, restored);
+        return restored;
     }
 
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */

@@ -13,8 +13,15 @@ import java.util.function.LongConsumer;
  * @param actor who saved
  * @param restartRun an observer that planned a restart run for this save passes its id here, so the save's answer
  *        can link to it
+ * @param automatic true when a rollout restored an earlier version by itself (automatic rollback): the rollout
+ *        restarts what it moved, so no new restart run is planned for it
  */
-public record SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun) {
+public record SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun,
+        boolean automatic) {
+
+    public SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun) {
+        this(kind, version, secretChanged, actor, restartRun, false);
+    }
 
     public SettingSaved(String kind, long version, boolean secretChanged) {
         this(kind, version, secretChanged, ProviderSettings.SYSTEM, id -> {

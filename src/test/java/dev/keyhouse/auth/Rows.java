@@ -33,6 +33,18 @@ public final class Rows {
         }
     }
 
+    /** Runs an INSERT, UPDATE or DELETE; returns the rows it changed. */
+    public static int update(DataSource db, String sql, Object... parameters) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setObject(i + 1, parameters[i]);
+            }
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** The tables (as {@code table: row}) with a row whose text contains the value anywhere. */
     public static List<String> containing(DataSource db, String value) {
         List<String> hits = new ArrayList<>();

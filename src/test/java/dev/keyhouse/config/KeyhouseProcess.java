@@ -80,6 +80,8 @@ public final class KeyhouseProcess implements AutoCloseable {
         // query at least); an IT that tests checks points a setting at a stand-in and sets these itself
         env.put("PROVIDER_CHECK_MODE", "off");
         env.put("PROVIDER_CHECK_INTERVAL_SECONDS", "0");
+        // no bake between rollout waves: the ITs wait for whole runs
+        env.put("ROLLOUT_BAKE_SECONDS", "0");
         environment.forEach((name, value) -> {
             if (value.isEmpty()) {
                 env.remove(name);

@@ -61,6 +61,21 @@ final class RuntimeApi {
                 .put("/api/v1/settings/llm");
     }
 
+    /** Saves the LLM setting as openai at {@code baseUrl} (a stand-in) with {@code key}. */
+    Response saveLlm(String baseUrl, String key) {
+        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
+                .extract().header("ETag");
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key))
+                .put("/api/v1/settings/llm");
+    }
+
+    /** The LLM setting's current version. */
+    long llmVersion() {
+        return given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200).extract().jsonPath()
+                .getLong("version");
+    }
+
     JsonPath run(long id) {
         return given().auth().oauth2(admin()).get("/api/v1/restarts/" + id).then().statusCode(200).extract().jsonPath();
     }

@@ -65,16 +65,29 @@ class RuntimeClaimTest {
             api.create(Map.of("name", "claim-" + i + "-" + tag, "driver", "recording", "dependsOn", List.of("llm"),
                     "config", Map.of("runtimes", "4", "token", "claim-token-" + i, "delayMillis", "50")));
         }
-        RestartExecutor second = new RestartExecutor(config, queue, targets, drivers, environment, metrics);
+        RestartExecutor second = new RestartExecutor(config, queue, targets, drivers, environment, metrics, null);
         second.start(null);
         try {
             long runId = api.saveLlmKey("sk-claim-test-" + tag + "-31c9aa").then().statusCode(200).extract()
                     .jsonPath().getLong("restartRun");
-            for (int i = 0; i < 50; i++) {
-                second.wake();
-                Thread.sleep(20);
+            // the second executor is woken all along, as the first is by the plan and by each wave
+            Thread waker = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    second.wake();
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            waker.start();
+            JsonPath run;
+            try {
+                run = api.awaitRun(runId, Duration.ofSeconds(90));
+            } finally {
+                waker.interrupt();
             }
-            JsonPath run = api.awaitRun(runId, Duration.ofSeconds(60));
 
             assertThat(run.getString("state")).isEqualTo("succeeded");
             assertThat(run.getList("results")).hasSize(24);

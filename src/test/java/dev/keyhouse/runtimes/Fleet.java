@@ -1,0 +1,151 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.keyhouse.TestSettings;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/**
+ * A fleet of runtimes as command targets, each behaving like a real one: when Keyhouse restarts it (the command
+ * target writes its EnvironmentFile and runs a command that counts the restart), it fetches runtime-config under its
+ * own name, makes its first real provider call with the {@code LLM_API_KEY} it got (to an OpenAI stand-in's
+ * {@code GET /v1/models}), and reports its status: ok, or failing with {@code invalid_key}. A runtime can also be
+ * told to stay silent (it never reports).
+ */
+final class Fleet implements AutoCloseable {
+
+    /** One status report a runtime sent: its name, the version it ran with, and its status. */
+    record Sent(String runtime, long version, String status) {
+    }
+
+    private final RuntimeApi api;
+    private final Path dir;
+    private final String providerUrl;
+    private final Map<String, String> seen = new ConcurrentHashMap<>();
+    private final Set<String> silent = ConcurrentHashMap.newKeySet();
+    private final List<Sent> sent = new CopyOnWriteArrayList<>();
+    private final List<String> names = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Thread watcher;
+    private volatile boolean closed;
+
+    /** @param providerUrl the OpenAI stand-in's base URL, e.g. {@code http://127.0.0.1:4711/v1} */
+    Fleet(RuntimeApi api, Path dir, String providerUrl) {
+        this.api = api;
+        this.dir = dir;
+        this.providerUrl = providerUrl;
+        this.watcher = new Thread(this::watch, "fleet-watcher");
+        this.watcher.setDaemon(true);
+        this.watcher.start();
+    }
+
+    /** Registers a command target of one runtime, named {@code name}, depending on llm; returns its id. */
+    long runtime(String name) {
+        long id = api.command(name, List.of("llm"), "echo restarted >> '" + dir.resolve(name + ".restarts") + "'",
+                env(name).toString());
+        names.add(name);
+        return id;
+    }
+
+    /** This runtime never reports (a runtime that hangs after its restart). */
+    void silence(String name) {
+        silent.add(name);
+    }
+
+    /** How many times Keyhouse restarted the runtime. */
+    int restarts(String name) throws IOException {
+        Path file = dir.resolve(name + ".restarts");
+        return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    }
+
+    /** The LLM key in the runtime's environment file, or null before its first restart. */
+    String key(String name) throws IOException {
+        Path file = env(name);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("LLM_API_KEY="))
+                .map(l -> l.substring("LLM_API_KEY=".length())).findFirst().orElse(null);
+    }
+
+    List<Sent> sent() {
+        return List.copyOf(sent);
+    }
+
+    private Path env(String name) {
+        return dir.resolve(name + ".env");
+    }
+
+    private void watch() {
+        while (!closed) {
+            for (String name : names) {
+                try {
+                    Path restarts = dir.resolve(name + ".restarts");
+                    if (!Files.exists(restarts)) {
+                        continue;
+                    }
+                    String stamp = Files.readString(restarts) + Files.getLastModifiedTime(env(name));
+                    if (!stamp.equals(seen.get(name))) {
+                        seen.put(name, stamp);
+                        if (!silent.contains(name)) {
+                            start(name);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the file is being written; the next pass sees it whole
+                    seen.remove(name);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** What a runtime does when it starts: fetch its config, call the provider, report. */
+    private void start(String name) throws IOException, InterruptedException {
+        Response config = api.fetchRuntimeConfig(name);
+        if (config.statusCode() != 200) {
+            return;
+        }
+        JsonPath json = config.jsonPath();
+        long version = json.getLong("version");
+        String key = json.getString("env.LLM_API_KEY");
+        HttpResponse<String> call = http.send(HttpRequest.newBuilder(URI.create(providerUrl + "/models"))
+                .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        String status = call.statusCode() == 200 ? "ok" : "failing";
+        Map<String, Object> body = call.statusCode() == 200 ? Map.of("version", version, "status", "ok")
+                : Map.of("version", version, "status", "failing", "detail", "invalid_key");
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", name)
+                .contentType(ContentType.JSON).body(body).post("/api/v1/internal/runtime-status").then().statusCode(204);
+        sent.add(new Sent(name, version, status));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watcher.interrupt();
+    }
+}

@@ -1,0 +1,220 @@
+package dev.keyhouse.runtimes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.checks.OpenAiStandIn;
+import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+
+/**
+ * An admin steers a rollout: manual approval after the canary (ROLLOUT_APPROVAL=manual) and the bake between waves,
+ * pause and resume, abort (which rolls back), a newer save superseding an open rollout, and a target on hold.
+ * Runtimes are a {@link Fleet} of command targets that confirm with their own provider call.
+ */
+@QuarkusTest
+@TestProfile(Profiles.RolloutControls.class)
+class RolloutControlsTest {
+
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(90);
+
+    @Inject
+    DataSource db;
+    @Inject
+    Rollouts rollouts;
+
+    private RuntimeApi api;
+    private OpenAiStandIn provider;
+    private Fleet fleet;
+    private String tag;
+    private List<String> names;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new RuntimeApi();
+        provider = new OpenAiStandIn();
+        fleet = new Fleet(api, Files.createTempDirectory("keyhouse-rollout-controls"), provider.baseUrl());
+        tag = UUID.randomUUID().toString().substring(0, 8);
+        names = List.of("a-canary-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", names.get(0));
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close();
+        api.deleteCreated();
+        provider.close();
+    }
+
+    private long save(String key) {
+        return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
+    }
+
+    /** Polls until the run's outcome is {@code outcome}. */
+    private JsonPath awaitOutcome(long runId, String outcome) throws InterruptedException {
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        JsonPath run = api.run(runId);
+        while (!outcome.equals(run.getString("outcome")) && System.nanoTime() < deadline) {
+            assertThat(run.getBoolean("finished")).as("finished before reaching %s: %s", outcome, run.prettify())
+                    .isFalse();
+            Thread.sleep(100);
+            run = api.run(runId);
+        }
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo(outcome);
+        return run;
+    }
+
+    /** A first key rolled out everywhere, so a later save has a good previous key to roll back to. */
+    private String everywhere() throws Exception {
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
+        awaitOutcome(runId, "waiting_approval");
+        rollouts.approve(runId, "admin@keyhouse.test");
+        assertThat(api.awaitRun(runId, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        return key;
+    }
+
+    @Test
+    void manualApprovalWaitsAfterTheCanaryAndLaterWavesBake() throws Exception {
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
+
+        JsonPath waiting = awaitOutcome(runId, "waiting_approval");
+        Thread.sleep(1500);
+
+        assertThat(api.run(runId).getString("outcome")).as("still waiting: nothing moves without Continue")
+                .isEqualTo("waiting_approval");
+        assertThat(waiting.getString("reason")).contains("waiting for an admin to continue");
+        assertThat(fleet.restarts(names.get(0))).isEqualTo(1);
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " waits for approval").isZero();
+        }
+
+        rollouts.approve(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        for (String name : names) {
+            assertThat(fleet.key(name)).isEqualTo(key);
+        }
+        Instant secondConfirmed = Instant.parse(run.getString("waves[1].finishedAt"));
+        Instant thirdStarted = Instant.parse(run.getString("waves[2].startedAt"));
+        assertThat(Duration.between(secondConfirmed, thirdStarted))
+                .as("ROLLOUT_BAKE_SECONDS between the second and the third wave")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(Profiles.RolloutControls.BAKE_SECONDS));
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "restart run " + runId))
+                .contains("restart.approve", "restart.finish");
+    }
+
+    @Test
+    void aPausedRolloutRestartsNothingNewUntilItIsResumed() throws Exception {
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitOutcome(runId, "waiting_approval");
+
+        RestartRuns.RunReport paused = rollouts.pause(runId, "admin@keyhouse.test");
+        rollouts.approve(runId, "admin@keyhouse.test");
+        Thread.sleep(2500);
+
+        assertThat(paused.outcome()).isEqualTo("paused");
+        assertThat(api.run(runId).getString("outcome")).isEqualTo("paused");
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " not restarted while paused").isZero();
+        }
+        assertThatThrownBy(() -> rollouts.pause(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class)
+                .hasMessageContaining("already paused");
+
+        rollouts.resume(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThatThrownBy(() -> rollouts.resume(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class)
+                .hasMessageContaining("has ended (succeeded)");
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "restart run " + runId))
+                .contains("restart.pause", "restart.resume");
+    }
+
+    @Test
+    void abortRollsBackTheRuntimesAlreadyMovedAndTouchesNoOther() throws Exception {
+        String previous = everywhere();
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitOutcome(runId, "waiting_approval");
+
+        rollouts.abort(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("aborted");
+        assertThat(run.getString("reason")).startsWith("aborted by admin@keyhouse.test");
+        assertThat(run.getLong("rollbackVersion")).isNotNull();
+        assertThat(fleet.key(names.get(0))).as("the canary is back on the previous key").isEqualTo(previous);
+        assertThat(fleet.restarts(names.get(0))).isEqualTo(3);
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " only the first rollout's restart").isEqualTo(1);
+            assertThat(fleet.key(name)).isEqualTo(previous);
+        }
+        assertThatThrownBy(() -> rollouts.approve(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class);
+        assertThatThrownBy(() -> rollouts.abort(Long.MAX_VALUE, "admin@keyhouse.test")).isInstanceOf(NotFound.class);
+    }
+
+    @Test
+    void aNewerSaveSupersedesTheOpenRolloutWhichStartsAgainFromItsCanary() throws Exception {
+        long first = save(provider.key(Scenario.GOOD));
+        awaitOutcome(first, "waiting_approval");
+        String newer = provider.key(Scenario.GOOD);
+
+        long second = save(newer);
+        JsonPath superseded = api.run(first);
+
+        assertThat(superseded.getString("outcome")).isEqualTo("superseded");
+        assertThat(superseded.getLong("supersededBy")).isEqualTo(second);
+        assertThat(superseded.getList("results.status")).contains("cancelled");
+        awaitOutcome(second, "waiting_approval");
+        rollouts.approve(second, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(second, RUN_TIMEOUT);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(fleet.restarts(names.get(0))).as("the canary: once per rollout").isEqualTo(2);
+        for (String name : names) {
+            assertThat(fleet.key(name)).isEqualTo(newer);
+        }
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + ": only by the newer rollout").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aHeldTargetIsLeftOutOfTheRollout() throws Exception {
+        Rows.update(db, "UPDATE runtime_targets SET held = true WHERE name = ?", names.get(3));
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitOutcome(runId, "waiting_approval");
+        rollouts.approve(runId, "admin@keyhouse.test");
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat((Object) run.get("results.find { it.runtime == '" + names.get(3) + "' }.status")).isEqualTo("held");
+        assertThat(fleet.restarts(names.get(3))).isZero();
+        assertThat(run.getList("waves.runtimes.flatten().runtime")).doesNotContain(names.get(3));
+    }
+}

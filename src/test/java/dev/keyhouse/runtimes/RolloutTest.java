@@ -1,0 +1,215 @@
+package dev.keyhouse.runtimes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.checks.OpenAiStandIn;
+import dev.keyhouse.checks.StandIn.Scenario;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+
+/**
+ * A saved key goes out canary first, in waves, each confirmed by its runtimes' own provider calls ({@link Fleet}:
+ * real command targets, real runtime-config fetches and status reports, an OpenAI stand-in that accepts only the
+ * keys it knows): a good key reaches every runtime; a bad one stops at the canary and is rolled back; when the
+ * previous key is bad too, nothing is rolled back and the rollout halts.
+ */
+@QuarkusTest
+@TestProfile(Profiles.Rollouts.class)
+class RolloutTest {
+
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(90);
+
+    @Inject
+    DataSource db;
+    @Inject
+    Rollouts rollouts;
+
+    private RuntimeApi api;
+    private OpenAiStandIn provider;
+    private Fleet fleet;
+    private String tag;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new RuntimeApi();
+        provider = new OpenAiStandIn();
+        fleet = new Fleet(api, Files.createTempDirectory("keyhouse-rollout"), provider.baseUrl());
+        tag = UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close();
+        api.deleteCreated();
+        provider.close();
+    }
+
+    /** Four runtimes, the first marked canary: the canary alone, then waves of half the rest (rounded up). */
+    private List<String> fourRuntimes() {
+        List<String> names = List.of("a-canary-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET canary = true, confirmation = 'report' WHERE name = ?", names.get(0));
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        return names;
+    }
+
+    private long save(String key) {
+        return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
+    }
+
+    @Test
+    void aGoodKeyGoesOutCanaryFirstThenInWavesEachConfirmedByReports() throws Exception {
+        List<String> names = fourRuntimes();
+        String key = provider.key(Scenario.GOOD);
+
+        long runId = save(key);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getBoolean("rollout")).isTrue();
+        assertThat(run.getInt("waveCount")).isEqualTo(3);
+        assertThat(run.getList("waves.kind")).containsExactly("canary", "wave", "wave");
+        assertThat(run.getList("waves.state")).containsOnly("confirmed");
+        assertThat(run.getList("waves[0].runtimes.runtime")).containsExactly(names.get(0));
+        assertThat(run.getList("waves[1].runtimes.runtime")).containsExactly(names.get(1), names.get(2));
+        assertThat(run.getList("waves[2].runtimes.runtime")).containsExactly(names.get(3));
+        assertThat(run.getList("results.status")).containsOnly("confirmed");
+        assertThat(run.getList("results.confirmation")).containsOnly("report");
+        assertThat(run.getList("results.confirmDetail", String.class)).allMatch(d -> d.startsWith("reported ok on version "));
+        // each wave started only after the one before was confirmed
+        Instant canaryConfirmed = Instant.parse(run.getString("waves[0].finishedAt"));
+        Instant secondStarted = Instant.parse(run.getString("waves[1].startedAt"));
+        Instant secondConfirmed = Instant.parse(run.getString("waves[1].finishedAt"));
+        Instant thirdStarted = Instant.parse(run.getString("waves[2].startedAt"));
+        assertThat(secondStarted).isAfterOrEqualTo(canaryConfirmed);
+        assertThat(thirdStarted).isAfterOrEqualTo(secondConfirmed);
+        for (String name : names) {
+            assertThat(fleet.key(name)).as(name).isEqualTo(key);
+            assertThat(fleet.restarts(name)).as(name + " restarted once").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void withoutAMarkedTargetTheFirstCanaryCountRuntimesAreTheCanary() throws Exception {
+        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+
+        JsonPath run = api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        // ROLLOUT_CANARY_COUNT=2, then waves of half the other two
+        assertThat(run.getList("waves[0].runtimes.runtime")).containsExactly(names.get(0), names.get(1));
+        assertThat(run.getList("waves[1].runtimes.runtime")).containsExactly(names.get(2));
+        assertThat(run.getList("waves[2].runtimes.runtime")).containsExactly(names.get(3));
+    }
+
+    @Test
+    void aBadKeyStopsAtTheCanaryAndThePreviousKeyIsRestoredAndOnlyTheCanaryRestartedBack() throws Exception {
+        List<String> names = fourRuntimes();
+        String good = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        long versionBefore = api.llmVersion();
+        String bad = provider.key(Scenario.REVOKED);
+
+        long runId = save(bad);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("reason")).contains("wave 1 (canary)").contains(names.get(0))
+                .contains("reported failing: invalid_key");
+        assertThat(run.getList("waves.kind")).containsExactly("canary", "wave", "wave", "rollback");
+        assertThat(run.getList("waves.state")).containsExactly("failed", "cancelled", "cancelled", "done");
+        assertThat(run.getLong("previousVersion")).isEqualTo(versionBefore);
+        assertThat(run.getLong("rollbackVersion")).isEqualTo(versionBefore + 2);
+        assertThat(run.getList("waves[3].runtimes.runtime")).containsExactly(names.get(0));
+        assertThat(run.getString("waves[3].decision")).contains("checked: ok").contains("restored as version "
+                + (versionBefore + 2));
+        assertThat(run.getList("waves[1].runtimes.status")).containsOnly("cancelled");
+        assertThat(run.getList("waves[0].runtimes.status")).containsExactly("rolled back");
+        // the canary went to the bad key and came back; nobody else was touched
+        assertThat(fleet.restarts(names.get(0))).isEqualTo(3);
+        assertThat(fleet.key(names.get(0))).isEqualTo(good);
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " untouched").isEqualTo(1);
+            assertThat(fleet.key(name)).isEqualTo(good);
+        }
+        assertThat(api.llmVersion()).isEqualTo(versionBefore + 2);
+        assertThat(Rows.column(db, "SELECT action || ' by ' || saved_by FROM provider_setting_versions WHERE kind = 'llm'"
+                + " AND version = ?", versionBefore + 2)).containsExactly("rollback by system");
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.rollback' ORDER BY id DESC"
+                + " LIMIT 1").get(0)).contains("automatic rollback of run " + runId);
+        assertThat(provider.received().stream().filter(r -> good.equals(bearer(r.header("authorization")))).count())
+                .as("the previous key was checked live before it was restored").isGreaterThanOrEqualTo(1);
+        assertThat(Rows.containing(db, bad)).as("no key in any table").isEmpty();
+    }
+
+    @Test
+    void whenThePreviousKeyFailsTooNothingIsRolledBackAndTheRolloutHalts() throws Exception {
+        List<String> names = fourRuntimes();
+        String previous = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(previous), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        long versionBefore = api.llmVersion();
+        provider.key(previous, Scenario.REVOKED);
+        String bad = provider.key(Scenario.INVALID);
+
+        long runId = save(bad);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
+        assertThat(run.getString("reason")).isEqualTo(
+                "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key");
+        assertThat((Object) run.get("rollbackVersion")).isNull();
+        assertThat(api.llmVersion()).as("nothing restored").isEqualTo(versionBefore + 1);
+        assertThat(fleet.restarts(names.get(0))).as("only the canary moved").isEqualTo(2);
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " untouched").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRuntimeThatNeverConfirmsFailsItsWaveWithinTheConfirmTimeout() throws Exception {
+        List<String> names = fourRuntimes();
+        String good = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        fleet.silence(names.get(0));
+
+        long runId = save(provider.key(Scenario.GOOD));
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("unconfirmed");
+        assertThat(run.getString("waves[0].runtimes[0].confirmDetail")).isEqualTo("not confirmed (report) within "
+                + Profiles.Rollouts.CONFIRM_TIMEOUT_SECONDS + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)");
+        Instant restarted = Instant.parse(run.getString("waves[0].runtimes[0].finishedAt"));
+        Instant failed = Instant.parse(run.getString("waves[0].finishedAt"));
+        assertThat(Duration.between(restarted, failed)).isGreaterThanOrEqualTo(
+                Duration.ofSeconds(Profiles.Rollouts.CONFIRM_TIMEOUT_SECONDS));
+    }
+
+    private static String bearer(String authorization) {
+        return authorization == null || !authorization.startsWith("Bearer ") ? null : authorization.substring(7);
+    }
+}
