@@ -141,31 +141,23 @@ public class RolloutOutlook implements RolloutNews {
 
     /**
      * Each runtime (as its results name it) with its place in the newest of the last {@value #RECENT_ROLLOUTS}
-     * rollouts that reached it; in one rollout its rollback wave, when it has one, is its place.
+     * rollouts that reached it. Within a rollout its own wave is its place, not the rollback wave that restarted it
+     * back: that row's status already says "rolled back".
      */
     @Transactional
     public Map<String, InRollout> newestByRuntime() {
         List<RestartRun> recent = RestartRun.find("rollout = true order by id desc").page(0, RECENT_ROLLOUTS).list();
         Map<String, InRollout> places = new LinkedHashMap<>();
         for (RestartRun run : recent) {
-            Map<String, InRollout> inRun = new LinkedHashMap<>();
             RestartRuns.RunReport report = runs.report(run.id);
             for (RestartRuns.ResultView result : report.results()) {
-                if (result.runtime() == null) {
-                    continue;
-                }
-                InRollout before = inRun.get(result.runtime());
-                if (before == null || wave(result.wave()) >= wave(before.wave())) {
-                    inRun.put(result.runtime(), new InRollout(run.id, report.outcome(), result.wave(), result.status(),
-                            result.confirmDetail() != null ? result.confirmDetail() : result.error()));
+                boolean ownWave = result.wave() == null || result.wave() <= report.waveCount();
+                if (result.runtime() != null && ownWave) {
+                    places.putIfAbsent(result.runtime(), new InRollout(run.id, report.outcome(), result.wave(),
+                            result.status(), result.confirmDetail() != null ? result.confirmDetail() : result.error()));
                 }
             }
-            inRun.forEach(places::putIfAbsent);
         }
         return places;
-    }
-
-    private static int wave(Integer wave) {
-        return wave == null ? 0 : wave;
     }
 }

@@ -26,12 +26,12 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      */
     public record Controls(boolean pause, boolean resume, boolean proceed, boolean abort) {
 
+        /** As {@code Rollouts} allows them: every control needs an open rollout (not a manual run, not ended). */
         static Controls of(RestartRuns.RunReport run) {
             boolean open = !run.finished() && run.rollout();
-            boolean running = RestartRun.RUNNING.equals(run.state());
             boolean waiting = RestartRun.WAITING_APPROVAL.equals(run.state());
-            return new Controls(open && running && !run.paused(), open && run.paused(),
-                    open && waiting && !run.paused(), open && (running || waiting));
+            boolean rollingBack = RestartRun.ROLLING_BACK.equals(run.state());
+            return new Controls(open && !run.paused(), open && run.paused(), open && waiting, open && !rollingBack);
         }
 
         public boolean any() {

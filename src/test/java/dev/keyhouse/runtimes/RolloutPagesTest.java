@@ -104,13 +104,14 @@ class RolloutPagesTest {
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
                     .contains("Rollback (wave 3): <span class=\"state state-done\">done</span>")
                     .contains("reported failing: invalid_key").contains("fetched version 10")
-                    .contains(">failing</span>").contains(">cancelled</span>").contains(">confirmed</span>")
+                    .contains(">cancelled</span>").contains(">confirmed</span>")
                     .contains("report <span class=\"muted\">(auto: a runtime of this target reported before)</span>")
                     .contains("Previous version: 4.")
                     // final: no polling, no controls
                     .doesNotContain("hx-trigger").doesNotContain("id=\"controls\"");
             String canary = section(page, "wave-1");
-            assertThat(canary).contains("data-runtime=\"fx-chat-1\"").doesNotContain("fx-chat-2");
+            assertThat(canary).contains("data-runtime=\"fx-chat-1\"").doesNotContain("fx-chat-2")
+                    .as("restarted back by the rollback wave").contains(">rolled back</span>");
             assertThat(section(page, "wave-2")).contains("fx-chat-2").contains("fx-chat-3")
                     .doesNotContain("fx-chat-1");
         }
@@ -124,7 +125,7 @@ class RolloutPagesTest {
                 .contains("The canary is confirmed. Waiting for an admin to press Continue")
                 .contains("action=\"/admin/restarts/" + waiting + "/continue\"")
                 .contains("action=\"/admin/restarts/" + waiting + "/abort\"")
-                .doesNotContain("/pause\"").doesNotContain("/resume\"")
+                .contains("action=\"/admin/restarts/" + waiting + "/pause\"").doesNotContain("/resume\"")
                 .contains("hx-get=\"/admin/restarts/" + waiting + "/live\"")
                 .contains(">waiting</span>");
         assertThat(section(page, "wave-none")).contains("data-runtime=\"fx-batch-1\"").contains(">held</span>");
@@ -202,7 +203,8 @@ class RolloutPagesTest {
                 .body("outcome", org.hamcrest.Matchers.equalTo("rolled_back"))
                 .body("waves.size()", org.hamcrest.Matchers.equalTo(3))
                 .body("waves[0].kind", org.hamcrest.Matchers.equalTo("canary"))
-                .body("waves[0].runtimes[0].status", org.hamcrest.Matchers.equalTo("failing"));
+                .body("waves[0].runtimes[0].status", org.hamcrest.Matchers.equalTo("rolled back"))
+                .body("waves[0].runtimes[0].confirmState", org.hamcrest.Matchers.equalTo("failing"));
     }
 
     @Test
@@ -274,10 +276,10 @@ class RolloutPagesTest {
         assertThat(seen).contains("<td>1 " + (current == 1 ? "<span class=\"muted\">(current)</span>"
                 : "<strong>(not current)</strong>")).contains(">cancelled</span> in <a href=\""
                 + "/admin/restarts/" + run + "\">rollout " + run + "</a> (wave 2)");
-        // fx-chat-1 never fetched nor reported: listed from the rollout, its rollback wave is its place
+        // fx-chat-1 never fetched nor reported: listed from the rollout; its place is its own wave, rolled back
         String moved = row(list, "fx-chat-1");
-        assertThat(moved).contains("never fetched by name").contains(">confirmed</span> in <a href=\"/admin/restarts/"
-                + run + "\">rollout " + run + "</a> (wave 3)").contains("fetched version 10");
+        assertThat(moved).contains("never fetched by name").contains(">rolled back</span> in <a href=\""
+                + "/admin/restarts/" + run + "\">rollout " + run + "</a> (wave 1)").contains("reported failing: invalid_key");
     }
 
     private String name(long target) {

@@ -81,13 +81,16 @@ class RolloutTextTest {
 
         RunView waiting = RunView.of(report("waiting_approval", false, 1, 3, null, null, List.of()), now);
         assertThat(waiting.headline()).isEqualTo("waiting for approval");
-        assertThat(waiting.controls()).isEqualTo(new RunView.Controls(false, false, true, true));
+        assertThat(waiting.controls()).isEqualTo(new RunView.Controls(true, false, true, true));
 
         RunView rollingBack = RunView.of(report("rolling_back", false, 4, 3, null, "wave 1: chat-1 reported failing:"
                 + " invalid_key", List.of()), now);
         assertThat(rollingBack.headline()).isEqualTo("rolling back");
         assertThat(rollingBack.reason()).startsWith("wave 1: chat-1 reported failing: invalid_key. Restarting");
-        assertThat(rollingBack.controls().any()).isFalse();
+        assertThat(rollingBack.controls()).as("a rollback can be paused, not aborted again")
+                .isEqualTo(new RunView.Controls(true, false, false, false));
+        assertThat(RunView.of(report("rolling_back", true, 4, 3, null, null, List.of()), now).controls())
+                .isEqualTo(new RunView.Controls(false, true, false, false));
 
         for (String end : List.of("succeeded", "rolled_back", "halted", "aborted", "superseded")) {
             RunView ended = RunView.of(report(end, false, 2, 3, null, "why", List.of()), now);
