@@ -13,6 +13,16 @@ public final class Profiles {
     private Profiles() {
     }
 
+    /** A loopback port free now, for a stand-in a profile names before the test starts it. */
+    private static int freeLoopbackPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The application with both test keys configured; the database comes from the test configuration. */
     public static final class WithEncryptionKeys implements QuarkusTestProfile {
 
@@ -349,15 +359,6 @@ public final class Profiles {
         public static final String PROXY_PASSWORD = "Pr0xy pass@word%";
         private static final int PORT = freeLoopbackPort();
 
-        private static int freeLoopbackPort() {
-            try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
-                    java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-                return socket.getLocalPort();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
         @Override
         public Map<String, String> getConfigOverrides() {
             String proxy = "http://" + PROXY_USER + ":Pr0xy%20pass%40word%25@127.0.0.1:" + PORT;
@@ -433,6 +434,26 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of("PROVIDER_CHECK_MODE", "off", "keyhouse.database.embedded-dir",
                     "target/embedded-postgres-checks-off");
+        }
+    }
+
+    /**
+     * Rollout alerts sent to a receiver on loopback, given as the variables themselves (so they go through
+     * application.properties): ROLLOUT_NOTIFY_URL names {@code /alerts} on a loopback port reserved here (the test
+     * starts its receiver there, reading the port back from {@link #PORT}), ROLLOUT_NOTIFY_SECRET signs; retries 100 ms
+     * apart. The test settings' EGRESS_ALLOWED_HOSTS lists loopback.
+     */
+    public static final class RolloutAlerts implements QuarkusTestProfile {
+
+        public static final int PORT = freeLoopbackPort();
+        public static final String SECRET = "rollout-alerts-test-secret-9d41f7";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "ROLLOUT_NOTIFY_URL", "http://127.0.0.1:" + PORT + "/alerts",
+                    "ROLLOUT_NOTIFY_SECRET", SECRET,
+                    "keyhouse.rollout-notify.backoff", "100ms");
         }
     }
 }

@@ -23,6 +23,8 @@ import static dev.keyhouse.config.EnvVar.Format.PROXY_URL;
 import static dev.keyhouse.config.EnvVar.Format.SECONDS_UP_TO_120;
 import static dev.keyhouse.config.EnvVar.Format.SIGNING_KEY;
 import static dev.keyhouse.config.EnvVar.Format.TEXT;
+import static dev.keyhouse.config.EnvVar.Format.WEBHOOK_SECRET;
+import static dev.keyhouse.config.EnvVar.Format.WEBHOOK_URL;
 
 import java.util.List;
 import java.util.Optional;
@@ -141,6 +143,15 @@ public final class EnvCatalog {
                     "Absolute folders, comma-separated, a runtime target's environmentFile may be written in; "
                             + "unset means environment files are off.",
                     false, false, null, DIRECTORY_LIST),
+            // Alerts when a rollout is rolled back, halted or aborted
+            new EnvVar("ROLLOUT_NOTIFY_URL", "keyhouse.rollout-notify.url",
+                    "http(s) URL that receives a signed JSON event when a rollout is rolled back, halted or aborted "
+                            + "(sent through EGRESS_ALLOWED_HOSTS); unset: rollout alerts are logged and counted only.",
+                    false, false, null, WEBHOOK_URL),
+            new EnvVar("ROLLOUT_NOTIFY_SECRET", "keyhouse.rollout-notify.secret",
+                    "HMAC-SHA256 key (16 or more characters) that signs every event sent to ROLLOUT_NOTIFY_URL, as "
+                            + "the http driver signs its webhooks; required when ROLLOUT_NOTIFY_URL is set.",
+                    false, true, null, WEBHOOK_SECRET),
             // What Keyhouse itself connects to
             new EnvVar("EGRESS_ALLOWED_HOSTS", "keyhouse.egress.allowed-hosts",
                     "Host names, addresses and CIDRs, comma-separated, whose loopback or private addresses Keyhouse "

@@ -58,7 +58,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         /** auto or manual ({@code ROLLOUT_APPROVAL}). */
         APPROVAL,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
-        DIRECTORY_LIST
+        DIRECTORY_LIST,
+        /** An http(s) URL with a host and no user info ({@link dev.keyhouse.runtimes.RolloutNotifier#urlProblem}). */
+        WEBHOOK_URL,
+        /** A webhook signing secret of 16 or more characters ({@link dev.keyhouse.runtimes.RolloutNotifier#secretProblem}). */
+        WEBHOOK_SECRET
     }
 
     public boolean hasDefault() {

@@ -41,12 +41,9 @@ public final class LogMask implements Filter {
     /** The filter's name in application.properties. */
     public static final String NAME = "keyhouse-credential-mask";
     static final String MASK = SecretMask.MASK;
-    /** The configuration properties whose values are secrets (see application.properties for their variables). */
-    static final List<String> SECRET_PROPERTIES = List.of("keyhouse.jwt.key", "keyhouse.jwt.previous-key",
-            "keyhouse.crypto.key", "keyhouse.crypto.previous-keys", "keyhouse.admin.password",
-            "keyhouse.runtime-config.token", "keyhouse.bootstrap.openai-api-key",
-            "keyhouse.bootstrap.anthropic-api-key", "keyhouse.bootstrap.deepseek-api-key", "keyhouse.database.password",
-            "keyhouse.database.url", "keyhouse.egress.https-proxy", "keyhouse.egress.http-proxy");
+    /** The configuration properties whose values are secrets: those of every variable the catalog marks secret. */
+    static final List<String> SECRET_PROPERTIES = EnvCatalog.all().stream().filter(EnvVar::secret)
+            .map(EnvVar::property).toList();
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}(\\.[A-Za-z0-9_-]*)?");
     private static final Pattern API_TOKEN = Pattern.compile("kh_[A-Za-z0-9_-]{8,}");
     private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic)(\\s+)[A-Za-z0-9._~+/=-]{6,}");

@@ -17,6 +17,7 @@ import dev.keyhouse.egress.EgressProxy;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.runtimes.EnvironmentDirs;
+import dev.keyhouse.runtimes.RolloutNotifier;
 import dev.keyhouse.web.CorsOrigins;
 import dev.keyhouse.web.TrustedProxies;
 
@@ -27,6 +28,7 @@ import dev.keyhouse.web.TrustedProxies;
 public final class StartupCheck {
 
     static final String GENERATE_KEY = "generate one with: openssl rand -base64 32";
+    private static final String EGRESS_ALLOWED_HOSTS = "EGRESS_ALLOWED_HOSTS";
     private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
     private static final Set<String> LOG_LEVELS = Set.of("FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG",
             "TRACE", "ALL", "OFF");
@@ -60,7 +62,31 @@ public final class StartupCheck {
         }
         sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
         samePort().ifPresent(problems::add);
+        rolloutNotifyProblem().ifPresent(problems::add);
         return problems;
+    }
+
+    /**
+     * ROLLOUT_NOTIFY_URL needs ROLLOUT_NOTIFY_SECRET (every alert is signed), and a host the egress policy refuses as
+     * written (an address or {@code localhost} not in EGRESS_ALLOWED_HOSTS) would never receive one.
+     */
+    private Optional<String> rolloutNotifyProblem() {
+        Optional<String> url = explicitValue.apply(RolloutNotifier.URL_VARIABLE).filter(v -> !v.isBlank());
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        if (explicitValue.apply(RolloutNotifier.SECRET_VARIABLE).filter(v -> !v.isEmpty()).isEmpty()) {
+            return Optional.of(RolloutNotifier.secretMissing());
+        }
+        String allowed = explicitValue.apply(EGRESS_ALLOWED_HOSTS).orElse("");
+        if (!EgressPolicy.problems(allowed).isEmpty()) {
+            return Optional.empty(); // reported on its own
+        }
+        EgressPolicy policy = EgressPolicy.parse(allowed);
+        return RolloutNotifier.parsed(url.get())
+                .flatMap(uri -> policy.checkWithoutLookup(uri.getHost()))
+                .map(refusal -> RolloutNotifier.URL_VARIABLE + " is refused by the egress policy: " + refusal
+                        + "; list its host in " + EGRESS_ALLOWED_HOSTS + " or use another receiver");
     }
 
     /** HTTP_PORT and MANAGEMENT_PORT (as set, or their defaults) must differ: two servers cannot share a port. */
@@ -176,6 +202,8 @@ public final class StartupCheck {
             case DIRECTORY_LIST -> joined(EnvironmentDirs.problems(value));
             case PROXY_URL -> joined(EgressProxy.proxyProblems(name, value));
             case NO_PROXY_LIST -> joined(EgressProxy.noProxyProblems(value));
+            case WEBHOOK_URL -> RolloutNotifier.urlProblem(name, value);
+            case WEBHOOK_SECRET -> RolloutNotifier.secretProblem(name, value);
             case SECONDS_UP_TO_120 -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 120
                     ? Optional.empty() : Optional.of(name + " must be a whole number of seconds from 1 to 120");
             case PERCENT -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 100

@@ -34,7 +34,7 @@ public class HttpDriver implements RuntimeDriver {
     static final String EVENT = "keyhouse.config.changed";
     static final int DEFAULT_TIMEOUT_SECONDS = 10;
     static final int MAX_TIMEOUT_SECONDS = 300;
-    static final int MIN_SECRET_LENGTH = 16;
+    static final int MIN_SECRET_LENGTH = WebhookSignature.MIN_SECRET_LENGTH;
     /**
      * How much of an answer's body is read: none. Only the status counts, and an error never quotes the body, so
      * that a webhook cannot be used to read back what an internal host answers (issue 14, item 9).

@@ -58,6 +58,12 @@ final class KubernetesApi {
                 () -> kind.operation(client).inNamespace(namespace).withLabelSelector(labelSelector).list().getItems());
     }
 
+    /** Every workload of the kind in the namespace, whatever its labels. */
+    List<? extends HasMetadata> listAll(Workload kind) throws Exception {
+        return call("list", kind.resource, Workload.GROUP,
+                () -> kind.operation(client).inNamespace(namespace).list().getItems());
+    }
+
     HasMetadata get(Workload kind, String name) throws Exception {
         return call("get", kind.resource, Workload.GROUP,
                 () -> kind.operation(client).inNamespace(namespace).withName(name).get());
@@ -74,6 +80,29 @@ final class KubernetesApi {
 
     void createSecret(Secret secret) throws Exception {
         call("create", "secrets", "", () -> client.secrets().inNamespace(namespace).resource(secret).create());
+    }
+
+    /** Creates the Secret; false when one of that name exists already (409), which is left as it is. */
+    boolean createSecretIfAbsent(Secret secret) throws Exception {
+        try {
+            client.secrets().inNamespace(namespace).resource(secret).create();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return false;
+            }
+            throw failure(e, "create", "secrets", "");
+        }
+    }
+
+    /** The Secrets in the namespace with the label {@code key=value}. */
+    List<Secret> listSecrets(String key, String value) throws Exception {
+        return call("list", "secrets", "",
+                () -> client.secrets().inNamespace(namespace).withLabel(key, value).list().getItems());
+    }
+
+    void deleteSecret(String name) throws Exception {
+        call("delete", "secrets", "", () -> client.secrets().inNamespace(namespace).withName(name).delete());
     }
 
     /** Reads the Secret, applies {@code change} and sends the difference as a patch. */

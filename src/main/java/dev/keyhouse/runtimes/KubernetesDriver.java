@@ -8,15 +8,19 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
 import dev.keyhouse.web.FieldErrors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -28,7 +32,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Restarts the Deployments, StatefulSets and DaemonSets of one namespace that match a label selector: writes the
- * provider environment into a Secret, then triggers a rollout restart of each workload.
+ * provider environment into a Secret per runtime-config version, then moves each workload onto it, one at a time.
  *
  * <h2>For runtime authors</h2>
  * Read the provider settings from the Secret named in the target, as environment variables, and let Kubernetes
@@ -45,21 +49,33 @@ import jakarta.enterprise.context.ApplicationScoped;
  *                 name: voice-provider-env   # the target's secretName
  * </pre>
  *
- * Environment variables are read when a container starts, so a changed Secret reaches a pod only through a new pod.
- * The driver first replaces the Secret's data with exactly the runtime-config pairs ({@code LLM_API_KEY}, ...; names
- * no longer provided are removed), then sets the pod-template annotation {@code kubectl.kubernetes.io/restartedAt},
- * as {@code kubectl rollout restart} does. That changes the template, so the controller rolls new pods out under the
- * workload's own update strategy ({@code maxUnavailable}, PodDisruptionBudgets); they start with the new values. Do
- * not mount the Secret as {@code subPath} files or copy it in an init container only once; a plain
- * {@code envFrom}/{@code secretKeyRef} or a projected volume all work.
+ * <h2>A copy per version (issue 16, "no back door to the new key")</h2>
+ * One Secret shared by every workload would hand a new key to a workload whose rollout wave has not come as soon as
+ * any of its pods is replaced (a crash, a node drain). So, as Flagger keeps a {@code -primary} copy of a Secret,
+ * {@link #prepare} writes the runtime-config pairs into {@code <secretName>-v<version>} (immutable, labelled
+ * {@code app.kubernetes.io/managed-by=keyhouse}, annotated with the version and the run), and {@link #restart} of one
+ * workload is a JSON Patch of its pod template that points every reference to {@code secretName} or an earlier copy
+ * ({@code envFrom}, {@code env[].valueFrom.secretKeyRef}, {@code volumes[].secret},
+ * {@code volumes[].projected.sources[].secret}, in containers and init containers) at the new copy and sets
+ * {@code kubectl.kubernetes.io/restartedAt}, as {@code kubectl rollout restart} does. The changed template makes
+ * the controller roll new pods out under the workload's own update strategy; every other workload keeps the copy
+ * it references, whose data never changes. Workloads keep naming {@code secretName} in their manifests: the first
+ * restart moves them from it (the migration), and {@code secretName} itself is written again only once no
+ * workload in the namespace references it any more (so one deployed later starts on the newest pairs). Note that
+ * {@code kubectl apply} of an unchanged manifest moves a workload back to {@code secretName}.
  *
- * <p>The Secret is created when missing and labelled {@code app.kubernetes.io/managed-by=keyhouse}. An existing
- * Secret without that label is refused rather than overwritten: it may hold values Keyhouse does not own.
+ * <p>Copies no workload in the namespace references are deleted at the next prepare, except the two newest (pods
+ * of a previous ReplicaSet still running may need one). That needs {@code list} and {@code delete} on Secrets,
+ * which the default Role leaves out: without them the copies are kept and the log says so.
+ *
+ * <p>An existing {@code secretName} without the managed-by label is refused rather than moved away from: it may
+ * hold values Keyhouse does not own.
  *
  * <h2>Permissions</h2>
  * In the target namespace: {@code list}, {@code get}, {@code patch} on {@code deployments}, {@code statefulsets},
- * {@code daemonsets} (apiGroup {@code apps}); {@code get}, {@code create}, {@code patch} on {@code secrets}.
- * Optionally {@code get} on the {@code namespaces} (cluster scope) for a clearer "namespace not found".
+ * {@code daemonsets} (apiGroup {@code apps}); {@code get}, {@code patch} on the {@code secretName} Secret and
+ * {@code create} on {@code secrets}; optionally {@code list} and {@code delete} on {@code secrets} to collect old
+ * copies, and {@code get} on the {@code namespaces} (cluster scope) for a clearer "namespace not found".
  */
 @ApplicationScoped
 public class KubernetesDriver implements RuntimeDriver {
@@ -69,6 +85,10 @@ public class KubernetesDriver implements RuntimeDriver {
     static final String MANAGER = "keyhouse";
     static final String VERSION_ANNOTATION = "keyhouse.dev/settings-version";
     static final String RUN_ANNOTATION = "keyhouse.dev/restart-run";
+    /** Copies of a target's Secret kept even when no workload references them: the newest, and the one before. */
+    static final int KEPT_COPIES = 2;
+    /** Longest secretName: Keyhouse appends {@code -v<version>} (up to 21 characters) within Kubernetes' 253. */
+    static final int MAX_SECRET_NAME = 232;
 
     private static final Logger LOG = Logger.getLogger(KubernetesDriver.class);
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -90,7 +110,8 @@ public class KubernetesDriver implements RuntimeDriver {
                 DriverField.required("labelSelector", "Label selector",
                         "Deployments, StatefulSets and DaemonSets to restart, e.g. app.kubernetes.io/part-of=voice"),
                 DriverField.required("secretName", "Secret name",
-                        "Secret Keyhouse writes the provider environment into; workloads read it with envFrom"),
+                        "Secret workloads read with envFrom; Keyhouse writes a copy per version (<name>-v<N>) and"
+                                + " points each workload at it as its rollout wave comes"),
                 DriverField.optional("kubeconfig", "Kubeconfig path", null,
                         "Kubeconfig file on the Keyhouse host; empty: in-cluster service account or ~/.kube/config"),
                 DriverField.optional("context", "Context", null, "Kubeconfig context; empty: its current context"));
@@ -105,6 +126,9 @@ public class KubernetesDriver implements RuntimeDriver {
         String secretName = target.config("secretName");
         if (secretName != null && !DNS_SUBDOMAIN.matcher(secretName).matches()) {
             errors.add("config.secretName", "must be a Kubernetes object name: lowercase letters, digits, '-' and '.'");
+        } else if (secretName != null && secretName.length() > MAX_SECRET_NAME) {
+            errors.add("config.secretName", "must be at most " + MAX_SECRET_NAME
+                    + " characters: Keyhouse appends -v<version> to it");
         }
         String selector = target.config("labelSelector");
         if (selector != null && (!SELECTOR.matcher(selector).matches() || !selector.matches(".*[A-Za-z0-9].*"))) {
@@ -134,36 +158,63 @@ public class KubernetesDriver implements RuntimeDriver {
         return runtimes;
     }
 
+    /**
+     * Writes the order's pairs into {@code <secretName>-v<version>} (created, or replaced when Keyhouse wrote it
+     * before), then: writes {@code secretName} itself too while no workload in the namespace references it any more
+     * (so a workload deployed later starts on the newest pairs; while one still references it, it is that
+     * workload's version and is left alone), and deletes copies no workload references, keeping the two newest.
+     * No workload's pods change here: a workload moves to the new copy only in its own {@link #restart}.
+     */
     @Override
     public void prepare(TargetSpec target, RestartOrder order) throws Exception {
         KubernetesApi api = api(target).hiding(order.env().values());
-        String name = target.config("secretName");
+        String base = target.config("secretName");
+        String name = SecretReferences.versioned(base, order.version());
         Map<String, String> data = new TreeMap<>();
         order.env().forEach((key, value) -> data.put(key,
                 Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
         Map<String, String> annotations = Map.of(VERSION_ANNOTATION, String.valueOf(order.version()),
                 RUN_ANNOTATION, String.valueOf(order.runId()));
-        Secret existing = api.getSecret(name);
-        if (existing == null) {
-            api.createSecret(new SecretBuilder()
-                    .withNewMetadata().withName(name).withNamespace(api.namespace())
-                    .addToLabels(MANAGED_BY, MANAGER).addToAnnotations(annotations).endMetadata()
-                    .withType("Opaque").withData(data).build());
-        } else {
-            if (!MANAGER.equals(existing.getMetadata().getLabels() == null ? null
-                    : existing.getMetadata().getLabels().get(MANAGED_BY))) {
-                throw new IllegalStateException("Secret " + name + " in namespace " + api.namespace()
-                        + " exists and is not managed by Keyhouse (no label " + MANAGED_BY + "=" + MANAGER
-                        + "); label it or name another secretName");
-            }
-            api.editSecret(name, secret -> new SecretBuilder(secret)
-                    .editMetadata().addToAnnotations(annotations).endMetadata()
-                    .withData(data).withStringData(null).build());
+        Secret existingBase = api.getSecret(base);
+        requireManaged(api, base, existingBase);
+        // a version's pairs never change, so its copy is immutable and written once: a retried discovery, or another
+        // replica, finds it there (409) and keeps it; Keyhouse needs no right to read or change it
+        boolean created = api.createSecretIfAbsent(new SecretBuilder()
+                .withNewMetadata().withName(name).withNamespace(api.namespace())
+                .addToLabels(MANAGED_BY, MANAGER).addToAnnotations(annotations).endMetadata()
+                .withType("Opaque").withImmutable(true).withData(data).build());
+        Set<String> referenced = referencedSecrets(target, api);
+        if (referenced != null && !referenced.contains(base)) {
+            write(api, base, existingBase, data, annotations);
         }
-        LOG.infof("%s: Secret %s/%s holds %d names for run %d", target, api.namespace(), name, data.size(),
-                order.runId());
+        if (referenced != null) {
+            collect(target, api, base, name, referenced);
+        }
+        if (created) {
+            LOG.infof("%s: Secret %s/%s holds %d names for run %d", target, api.namespace(), name, data.size(),
+                    order.runId());
+        } else {
+            LOG.infof("%s: Secret %s/%s was written before; kept for run %d", target, api.namespace(), name,
+                    order.runId());
+        }
     }
 
+    /**
+     * Always null: each workload reads its own copy of the environment ({@code <secretName>-v<version>}) and moves
+     * to a new one only when its own restart patches its template, so a target's workloads can be rolled out in
+     * separate waves without one picking up another's key through an unrelated pod replacement.
+     */
+    @Override
+    public String sharedConfig(TargetSpec target) {
+        return null;
+    }
+
+    /**
+     * Moves one workload onto {@code <secretName>-v<version>}: one JSON Patch that replaces every reference to
+     * {@code secretName} or an earlier copy in its pod template and sets {@code kubectl.kubernetes.io/restartedAt}
+     * (see {@link SecretReferences#restartPatch}); the changed template makes the controller roll new pods out under
+     * the workload's own update strategy. The first rollout moves a workload from {@code secretName} itself.
+     */
     @Override
     public void restart(TargetSpec target, String runtime, RestartOrder order) throws Exception {
         int slash = runtime.indexOf('/');
@@ -181,19 +232,93 @@ public class KubernetesDriver implements RuntimeDriver {
             throw new IllegalStateException(runtime + " in namespace " + api.namespace()
                     + " is paused; run kubectl rollout resume first");
         }
-        api.patch(kind, name, PatchContext.of(PatchType.JSON_MERGE), restartPatch(Instant.now()));
+        String base = target.config("secretName");
+        // written by prepare before any restart of the run (discovery fails when it cannot be written)
+        String copy = SecretReferences.versioned(base, order.version());
+        PodTemplateSpec template = Workload.template(workload);
+        long moved = SecretReferences.all(template).stream()
+                .filter(r -> SecretReferences.isManaged(base, r.name()) && !r.name().equals(copy)).count();
+        api.patch(kind, name, PatchContext.of(PatchType.JSON),
+                SecretReferences.restartPatch(template, base, copy, restartedAt(Instant.now())));
+        LOG.infof("%s: %s restarted, %d references moved to Secret %s", target, runtime, moved, copy);
     }
 
     /**
-     * The patch {@code kubectl rollout restart} sends. kubectl sends it as a strategic merge patch; for one
-     * annotation that is the same as a JSON merge patch, which every API server (and fabric8's CRUD mock) accepts.
-     * kubectl writes whole seconds; milliseconds keep two restarts in the same second (two saves in quick succession)
-     * from leaving the template unchanged, and RFC 3339 allows them. fabric8's {@code rolling().restart()} is not
-     * used: it covers no DaemonSets and writes a time without an offset.
+     * The value of {@code kubectl.kubernetes.io/restartedAt}. kubectl writes whole seconds; milliseconds keep two
+     * restarts in the same second (two saves in quick succession) from leaving the template unchanged, and RFC 3339
+     * allows them. fabric8's {@code rolling().restart()} is not used: it covers no DaemonSets and writes a time
+     * without an offset.
      */
-    static String restartPatch(Instant now) {
-        String at = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.MILLIS));
-        return "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"" + RESTARTED_AT + "\":\"" + at + "\"}}}}}";
+    static String restartedAt(Instant now) {
+        return DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /** Refuses a Secret Keyhouse did not create: it may hold values Keyhouse does not own. */
+    private static void requireManaged(KubernetesApi api, String name, Secret existing) {
+        if (existing != null && !MANAGER.equals(existing.getMetadata().getLabels() == null ? null
+                : existing.getMetadata().getLabels().get(MANAGED_BY))) {
+            throw new IllegalStateException("Secret " + name + " in namespace " + api.namespace()
+                    + " exists and is not managed by Keyhouse (no label " + MANAGED_BY + "=" + MANAGER
+                    + "); label it or name another secretName");
+        }
+    }
+
+    /** Creates the Secret, or replaces its data (names no longer provided are removed). */
+    private static void write(KubernetesApi api, String name, Secret existing, Map<String, String> data,
+            Map<String, String> annotations) throws Exception {
+        if (existing == null) {
+            api.createSecret(new SecretBuilder()
+                    .withNewMetadata().withName(name).withNamespace(api.namespace())
+                    .addToLabels(MANAGED_BY, MANAGER).addToAnnotations(annotations).endMetadata()
+                    .withType("Opaque").withData(data).build());
+        } else {
+            requireManaged(api, name, existing);
+            api.editSecret(name, secret -> new SecretBuilder(secret)
+                    .editMetadata().addToAnnotations(annotations).endMetadata()
+                    .withData(data).withStringData(null).build());
+        }
+    }
+
+    /**
+     * The Secrets any workload in the namespace references (not only the target's: another may read a copy too),
+     * or null when they cannot be listed (then nothing is collected and {@code secretName} is not written).
+     */
+    private static Set<String> referencedSecrets(TargetSpec target, KubernetesApi api) {
+        Set<String> names = new TreeSet<>();
+        try {
+            for (Workload kind : Workload.values()) {
+                for (HasMetadata workload : api.listAll(kind)) {
+                    names.addAll(SecretReferences.names(Workload.template(workload)));
+                }
+            }
+            return names;
+        } catch (Exception e) {
+            LOG.warnf("%s: cannot tell which Secrets the workloads in namespace %s reference, so old copies are"
+                    + " kept: %s", target, api.namespace(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Deletes the copies of {@code base} no workload references, except the two newest and {@code written}. */
+    private static void collect(TargetSpec target, KubernetesApi api, String base, String written,
+            Set<String> referenced) {
+        try {
+            List<Secret> copies = new ArrayList<>(api.listSecrets(MANAGED_BY, MANAGER).stream()
+                    .filter(s -> SecretReferences.versionOf(base, s.getMetadata().getName()).isPresent()).toList());
+            copies.sort(Comparator.comparingLong(
+                    (Secret s) -> SecretReferences.versionOf(base, s.getMetadata().getName()).getAsLong()).reversed());
+            for (Secret copy : copies.subList(Math.min(KEPT_COPIES, copies.size()), copies.size())) {
+                String name = copy.getMetadata().getName();
+                if (!name.equals(written) && !referenced.contains(name)) {
+                    api.deleteSecret(name);
+                    LOG.infof("%s: deleted Secret %s/%s, which no workload references", target, api.namespace(), name);
+                }
+            }
+        } catch (Exception e) {
+            // optional: without list and delete on secrets (see deploy/kubernetes/rbac.yaml) the copies stay
+            LOG.infof("%s: old copies of Secret %s/%s not collected: %s", target, api.namespace(), base,
+                    e.getMessage());
+        }
     }
 
     private KubernetesApi api(TargetSpec target) throws Exception {

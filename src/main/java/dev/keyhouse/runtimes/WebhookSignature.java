@@ -49,6 +49,8 @@ public final class WebhookSignature {
 
     public static final String TIMESTAMP_HEADER = "X-Keyhouse-Timestamp";
     public static final String SIGNATURE_HEADER = "X-Keyhouse-Signature";
+    /** The shortest signing secret Keyhouse takes (a target's webhook secret, {@code ROLLOUT_NOTIFY_SECRET}). */
+    public static final int MIN_SECRET_LENGTH = 16;
     /** The replay window this project recommends to runtimes. */
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(5);
 

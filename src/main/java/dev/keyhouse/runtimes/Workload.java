@@ -39,6 +39,20 @@ enum Workload {
         return null;
     }
 
+    /** The workload's pod template (Deployment, StatefulSet and DaemonSet all have {@code spec.template}). */
+    static io.fabric8.kubernetes.api.model.PodTemplateSpec template(HasMetadata workload) {
+        if (workload instanceof io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
+            return deployment.getSpec() == null ? null : deployment.getSpec().getTemplate();
+        }
+        if (workload instanceof io.fabric8.kubernetes.api.model.apps.StatefulSet statefulSet) {
+            return statefulSet.getSpec() == null ? null : statefulSet.getSpec().getTemplate();
+        }
+        if (workload instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet daemonSet) {
+            return daemonSet.getSpec() == null ? null : daemonSet.getSpec().getTemplate();
+        }
+        throw new IllegalArgumentException(workload.getKind() + " is not a workload with a pod template");
+    }
+
     MixedOperation<? extends HasMetadata, ? extends KubernetesResourceList<? extends HasMetadata>, ? extends Resource<? extends HasMetadata>> operation(
             KubernetesClient client) {
         return switch (this) {

@@ -83,15 +83,87 @@ public class ProviderEnvironment {
     private record Cached(String stamp, RuntimeEnvironment environment) {
     }
 
+    /** Most distinct pin sets kept built at once; a rollout has one or two (one per kind being rolled out). */
+    static final int MAX_PINNED_SETS = 32;
+
     private final ProviderSettings settings;
     private final SecretFingerprints fingerprints;
     private final EntityManager em;
+    private final EnvironmentPins pins;
     private volatile Cached cached;
+    /** Pinned environments by pin set ({@code llm:3;tts:7}), each valid for the stamp it was built under. */
+    private final Map<String, Cached> pinned = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em) {
+    public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em,
+            EnvironmentPins pins) {
         this.settings = settings;
         this.fingerprints = fingerprints;
         this.em = em;
+        this.pins = pins;
+    }
+
+    /**
+     * What a runtime that named itself ({@code X-Keyhouse-Runtime}) is served: the current environment, except for
+     * the kinds a rollout holds it back on ({@link EnvironmentPins}), which are served at their pinned version. Its
+     * {@link RuntimeEnvironment#version()} is then the sum of the versions served, which is what that runtime ran
+     * before the rollout. An unnamed runtime ({@code runtime} null) cannot be held back and gets {@link #current()}.
+     * The pins and the settings are read in one transaction (one pooled connection, nothing else awaited).
+     */
+    @Transactional
+    public RuntimeEnvironment forRuntime(String runtime) {
+        List<EnvironmentPins.Pin> held = runtime == null ? List.of() : pins.pinsFor(runtime);
+        return held.isEmpty() ? current() : pinned(held);
+    }
+
+    /**
+     * The environment with each pinned kind at its pinned version (the lowest when two pins name one kind) and
+     * every other kind current. A pinned version whose stored row is missing leaves that kind unresolved (so the
+     * answer fails closed) rather than falling back to the current, newer key. Cached per pin set, rebuilt when the
+     * current settings change (the same stamp as {@link #current()}).
+     */
+    @Transactional
+    public RuntimeEnvironment pinned(List<EnvironmentPins.Pin> held) {
+        Map<String, EnvironmentPins.Pin> byKind = new java.util.TreeMap<>();
+        for (EnvironmentPins.Pin pin : held) {
+            byKind.merge(pin.kind(), pin, (a, b) -> a.version() <= b.version() ? a : b);
+        }
+        String key = String.join(";", byKind.values().stream().map(p -> p.kind() + ":" + p.version()).toList());
+        String stamp = stamp();
+        Cached known = pinned.get(key);
+        if (known != null && known.stamp().equals(stamp)) {
+            return known.environment();
+        }
+        Map<ProviderKind, Source> sources = sources();
+        List<Unresolved> missing = new ArrayList<>();
+        for (EnvironmentPins.Pin pin : byKind.values()) {
+            ProviderKind kind = ProviderKind.parse(pin.kind()).orElse(null);
+            if (kind == null) {
+                continue;
+            }
+            ProviderSettingVersion stored = ProviderSettingVersion.of(kind, pin.version()).orElse(null);
+            if (stored == null) {
+                sources.remove(kind);
+                missing.add(new Unresolved(kind.id(), "version", "is held at version " + pin.version()
+                        + " for this runtime by rollout run " + pin.runId() + ", and that version is not stored",
+                        kindVariables(kind)));
+            } else {
+                sources.put(kind, new Source(stored.version, stored.values()));
+            }
+        }
+        RuntimeEnvironment built = build(sources);
+        if (!missing.isEmpty()) {
+            List<Unresolved> unresolved = new ArrayList<>(missing);
+            unresolved.addAll(built.unresolved());
+            built = new RuntimeEnvironment(built.version() + byKind.values().stream()
+                    .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
+                    .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
+                    built.llmKeyFingerprint());
+        }
+        if (pinned.size() >= MAX_PINNED_SETS) {
+            pinned.clear();
+        }
+        pinned.put(key, new Cached(stamp, built));
+        return built;
     }
 
     /** The current environment of every configured kind. */
@@ -103,7 +175,7 @@ public class ProviderEnvironment {
             return known.environment();
         }
         // A save between the stamp and this read makes the result newer than its stamp: the next call rebuilds.
-        RuntimeEnvironment fresh = build(em.createQuery("from ProviderSetting", ProviderSetting.class).getResultList());
+        RuntimeEnvironment fresh = build(sources());
         cached = new Cached(stamp, fresh);
         return fresh;
     }
@@ -137,14 +209,33 @@ public class ProviderEnvironment {
         return java.util.Collections.unmodifiableSet(names);
     }
 
-    private RuntimeEnvironment build(List<ProviderSetting> rows) {
+    /** One kind's version and fields, from its current row or from a stored earlier version. */
+    private record Source(long version, SettingValues values) {
+    }
+
+    /** Every kind's current row. */
+    private Map<ProviderKind, Source> sources() {
+        Map<ProviderKind, Source> sources = new EnumMap<>(ProviderKind.class);
+        for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class).getResultList()) {
+            ProviderKind.parse(row.kind).ifPresent(kind -> sources.put(kind, new Source(row.version, row.values())));
+        }
+        return sources;
+    }
+
+    /** The names a kind's fields are served under (not the provider's own key names), for a kind left out whole. */
+    private static List<String> kindVariables(ProviderKind kind) {
+        String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
+        return MANAGED_NAMES.stream().filter(name -> name.startsWith(prefix)).toList();
+    }
+
+    private RuntimeEnvironment build(Map<ProviderKind, Source> sources) {
         Map<String, String> env = new LinkedHashMap<>();
         List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
-        long version = rows.stream().mapToLong(r -> r.version).sum();
+        long version = sources.values().stream().mapToLong(Source::version).sum();
         for (ProviderKind kind : ProviderKind.values()) {
-            ProviderSetting row = rows.stream().filter(r -> r.kind.equals(kind.id())).findFirst().orElse(null);
-            if (row == null || row.version == 0) {
+            Source row = sources.get(kind);
+            if (row == null || row.version() == 0) {
                 continue;
             }
             SettingValues values = row.values();

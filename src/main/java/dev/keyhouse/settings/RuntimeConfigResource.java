@@ -28,6 +28,11 @@ import org.jboss.logging.Logger;
  * would rather start with what can be served asks with {@code ?partial=true}: 200, the missing ones listed, and
  * an ETag of its own ({@code "<version>-partial"}), so a conditional request gets the whole set once it is back.
  * Only a served answer is recorded as the runtime's acknowledgement (see {@link RuntimeConfigServed}).
+ *
+ * <p>During a rollout, a runtime named in {@code X-Keyhouse-Runtime} whose wave has not come (or whose target is on
+ * hold) is served the versions it ran before ({@link EnvironmentPins}): {@code version}, the ETag and the recorded
+ * acknowledgement are then the sum of the versions it was served. An unnamed runtime always gets the current
+ * settings, so runtimes must name themselves to be held back.
  */
 @Path("/api/v1/internal/runtime-config")
 @PermitAll
@@ -81,8 +86,9 @@ public class RuntimeConfigResource {
             invalid.add("partial", "must be true or false");
         }
         invalid.throwIfAny();
-        ProviderEnvironment.RuntimeEnvironment current = environment.current();
         String name = RuntimeConfigServed.runtimeName(runtime);
+        // a runtime whose rollout wave has not come keeps the versions it ran (see EnvironmentPins)
+        ProviderEnvironment.RuntimeEnvironment current = environment.forRuntime(name);
         String who = name == null ? "an unnamed runtime" : name;
         if (!current.complete() && !"true".equals(partial)) {
             // nothing served, so nothing acknowledged: a runtime that cannot start is not on the new key

@@ -59,6 +59,8 @@ class EnvCatalogContractTest {
             "ROLLOUT_CONFIRM_TIMEOUT_SECONDS", "runtimes.RolloutTest#aRuntimeThatNeverConfirmsFailsItsWaveWithinTheConfirmTimeout",
             "ROLLOUT_APPROVAL", "runtimes.RolloutControlsTest#manualApprovalWaitsAfterTheCanaryAndLaterWavesBake",
             "RUNTIME_ENV_DIRS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
+            "ROLLOUT_NOTIFY_URL", "runtimes.RolloutAlertsTest#haltedIsAnErrorACountAndASignedEventAtTheNotifyUrl",
+            "ROLLOUT_NOTIFY_SECRET", "runtimes.RolloutAlertsTest#haltedIsAnErrorACountAndASignedEventAtTheNotifyUrl",
             "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "PROVIDER_CHECK_INTERVAL_SECONDS", "checks.BackgroundCheckScheduleTest#theScheduleChecksAStoredKeyOncePerInterval",
             "PROVIDER_CHECK_MODE", "settings.SettingsCheckWarnTest#warnSavesABlockingResultWithAWarning",

@@ -308,4 +308,71 @@ class StartupCheckTest {
         assertThat(problems(env, true)).containsExactly("TRUSTED_PROXIES entry 2 is not an IP address "
                 + "(10.0.0.5, ::1) or a CIDR range (10.0.0.0/24) (host names are not accepted)");
     }
+
+    /**
+     * ROLLOUT_NOTIFY_URL: an http(s) URL with a host and no user info, whose host the egress policy does not refuse as
+     * written, and only with ROLLOUT_NOTIFY_SECRET (16 or more characters). Each problem names the variable, never
+     * the value; a secret alone is allowed (it signs nothing, but breaks nothing).
+     */
+    @Test
+    void rolloutNotifyUrlIsAnHttpUrlWithoutUserInfoThatNeedsItsSecret() {
+        for (boolean production : new boolean[] {true, false}) {
+            Map<String, String> env = validEnv();
+            env.put("ROLLOUT_NOTIFY_URL", "https://alerts.example.com/keyhouse");
+            env.put("ROLLOUT_NOTIFY_SECRET", "0123456789abcdef");
+            assertThat(problems(env, production)).isEmpty();
+            env.put("ROLLOUT_NOTIFY_URL", "http://alerts_hub.internal:8080/keyhouse?channel=ops");
+            assertThat(problems(env, production)).singleElement().asString()
+                    .startsWith("ROLLOUT_NOTIFY_URL has a host name with '_'");
+
+            env.put("ROLLOUT_NOTIFY_URL", "https://alerts.example.com/keyhouse");
+            env.remove("ROLLOUT_NOTIFY_SECRET");
+            assertThat(problems(env, production)).containsExactly("ROLLOUT_NOTIFY_SECRET is not set: ROLLOUT_NOTIFY_URL"
+                    + " is set and every rollout alert is signed with it; generate one with: openssl rand -hex 32");
+            env.put("ROLLOUT_NOTIFY_SECRET", "");
+            assertThat(problems(env, production)).singleElement().asString()
+                    .startsWith("ROLLOUT_NOTIFY_SECRET is not set");
+            env.put("ROLLOUT_NOTIFY_SECRET", "short-s3cret");
+            assertThat(problems(env, production)).containsExactly("ROLLOUT_NOTIFY_SECRET must be at least 16"
+                    + " characters: generate one with: openssl rand -hex 32");
+
+            env.put("ROLLOUT_NOTIFY_SECRET", "0123456789abcdef");
+            Map<String, String> refused = Map.of(
+                    "https://ops:hunter2@alerts.example.com/keyhouse",
+                    "ROLLOUT_NOTIFY_URL must not contain a user name or password (user:password@); keep credentials"
+                            + " in a secret field",
+                    "ftp://alerts.example.com/keyhouse", "ROLLOUT_NOTIFY_URL must be an http or https URL",
+                    "alerts.example.com/keyhouse",
+                    "ROLLOUT_NOTIFY_URL must be a valid http or https URL, such as https://api.example.com/v1 or"
+                            + " http://local_llm:11434/v1",
+                    "https://alerts.example.com/keyhouse#ops",
+                    "ROLLOUT_NOTIFY_URL must not contain a #fragment (clients never send it)",
+                    "https://alerts.example.com:99999/keyhouse",
+                    "ROLLOUT_NOTIFY_URL has a port that is not a number from 1 to 65535");
+            for (Map.Entry<String, String> bad : refused.entrySet()) {
+                env.put("ROLLOUT_NOTIFY_URL", bad.getKey());
+                List<String> problems = problems(env, production);
+                assertThat(problems).as(bad.getKey()).containsExactly(bad.getValue());
+                assertThat(StartupCheck.message(problems)).doesNotContain("hunter2", "0123456789abcdef");
+            }
+
+            // the egress policy: loopback and private addresses, and localhost, only when listed
+            for (String url : List.of("http://127.0.0.1:9099/alerts", "http://localhost:9099/alerts",
+                    "http://10.1.2.3/alerts", "http://[::1]:9099/alerts")) {
+                env.put("ROLLOUT_NOTIFY_URL", url);
+                env.remove("EGRESS_ALLOWED_HOSTS");
+                assertThat(problems(env, production)).as(url).singleElement().asString()
+                        .startsWith("ROLLOUT_NOTIFY_URL is refused by the egress policy: ")
+                        .endsWith("; list its host in EGRESS_ALLOWED_HOSTS or use another receiver");
+                env.put("EGRESS_ALLOWED_HOSTS", "localhost,127.0.0.1,10.0.0.0/8,::1");
+                assertThat(problems(env, production)).as(url).isEmpty();
+            }
+            env.put("ROLLOUT_NOTIFY_URL", "http://169.254.169.254/latest");
+            assertThat(problems(env, production)).singleElement().asString()
+                    .startsWith("ROLLOUT_NOTIFY_URL is refused by the egress policy: ");
+
+            env.remove("ROLLOUT_NOTIFY_URL");
+            assertThat(problems(env, production)).as("a secret alone").isEmpty();
+        }
+    }
 }

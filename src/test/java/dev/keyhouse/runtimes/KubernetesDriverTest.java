@@ -110,18 +110,96 @@ class KubernetesDriverTest {
     }
 
     @Test
-    void prepareWritesTheEnvironmentAndRemovesStaleNames() throws Exception {
+    void prepareWritesTheEnvironmentIntoAnImmutableCopyPerVersion() throws Exception {
         driver.prepare(target("voice", null), order(1, Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", "sk-old-key",
                 "STT_API_KEY", "stt-key-to-be-cleared")));
         driver.prepare(target("voice", null), order(2, Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", LLM_KEY,
                 "OPENAI_API_KEY", LLM_KEY)));
 
-        Secret secret = client.secrets().inNamespace("voice").withName("voice-provider-env").get();
+        Secret secret = secret("voice-provider-env-v2");
         assertThat(decode(secret.getData())).isEqualTo(Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", LLM_KEY,
                 "OPENAI_API_KEY", LLM_KEY));
         assertThat(secret.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "keyhouse");
-        assertThat(secret.getMetadata().getAnnotations()).containsEntry("keyhouse.dev/settings-version", "2");
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry("keyhouse.dev/settings-version", "2")
+                .containsEntry("keyhouse.dev/restart-run", "42");
         assertThat(secret.getType()).isEqualTo("Opaque");
+        assertThat(decode(secret("voice-provider-env-v1").getData())).as("the earlier version's copy is unchanged")
+                .isEqualTo(Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", "sk-old-key",
+                        "STT_API_KEY", "stt-key-to-be-cleared"));
+        assertThat(secret.getImmutable()).as("a version's pairs never change").isTrue();
+        // the same version again (a retried discovery, another replica) finds its copy written and keeps it
+        driver.prepare(target("voice", null), order(2, Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", LLM_KEY,
+                "OPENAI_API_KEY", LLM_KEY)));
+        assertThat(secret("voice-provider-env-v2").getMetadata().getResourceVersion())
+                .isEqualTo(secret.getMetadata().getResourceVersion());
+        assertThat(secret("voice-provider-env")).as("every workload still references it: left alone").isNull();
+    }
+
+    /**
+     * Issue 16, "no back door to the new key": two workloads of one target read the provider environment; a rollout
+     * moves one to the new version's copy, and the other keeps referencing the old Secret, whose data is unchanged, so
+     * a pod of it replaced for any reason still starts on the old key. The first rollout moves a workload from
+     * {@code secretName} itself (the migration), in every place a template can name a Secret.
+     */
+    @Test
+    void aRolloutMovesOneWorkloadAndTheOtherKeepsItsUnchangedSecret() throws Exception {
+        client.secrets().inNamespace("voice").resource(new SecretBuilder().withNewMetadata()
+                .withName("voice-provider-env").addToLabels("app.kubernetes.io/managed-by", "keyhouse").endMetadata()
+                .addToData("LLM_API_KEY", encode("sk-written-before-versions")).build()).create();
+        client.apps().deployments().inNamespace("voice").withName("voice")
+                .edit(d -> new DeploymentBuilder(d).editSpec().withTemplate(everyReference()).endSpec().build());
+        TargetSpec target = target("voice", null);
+
+        driver.prepare(target, order(7, Map.of("LLM_API_KEY", "sk-old-key-v7")));
+        assertThat(decode(secret("voice-provider-env").getData())).as("referenced: not overwritten")
+                .isEqualTo(Map.of("LLM_API_KEY", "sk-written-before-versions"));
+        driver.restart(target, "Deployment/voice", order(7, Map.of()));
+        driver.restart(target, "StatefulSet/voice-db", order(7, Map.of()));
+        assertThat(secretNames(deployment("voice"))).containsExactly("db-credentials", "voice-provider-env-v7");
+        assertThat(secretNames(statefulSet("voice-db"))).containsExactly("voice-provider-env-v7");
+        assertThat(secretNames(daemonSet("voice-agent"))).as("not restarted").containsExactly("voice-provider-env");
+
+        driver.prepare(target, order(8, Map.of("LLM_API_KEY", LLM_KEY)));
+        driver.restart(target, "Deployment/voice", order(8, Map.of()));
+
+        PodTemplateSpec moved = templateOf(deployment("voice"));
+        assertThat(SecretReferences.all(moved)).extracting(SecretReferences.Reference::name).containsExactly(
+                "voice-provider-env-v8", "db-credentials", "voice-provider-env-v8", "voice-provider-env-v8",
+                "voice-provider-env-v8", "voice-provider-env-v8");
+        assertThat(moved.getMetadata().getAnnotations()).containsKey("kubectl.kubernetes.io/restartedAt")
+                .containsEntry("prometheus.io/scrape", "true");
+        assertThat(secretNames(statefulSet("voice-db"))).as("its wave has not come").containsExactly("voice-provider-env-v7");
+        assertThat(decode(secret("voice-provider-env-v7").getData())).isEqualTo(Map.of("LLM_API_KEY", "sk-old-key-v7"));
+        assertThat(decode(secret("voice-provider-env-v8").getData())).isEqualTo(Map.of("LLM_API_KEY", LLM_KEY));
+        assertThat(decode(secret("voice-provider-env").getData())).isEqualTo(Map.of("LLM_API_KEY",
+                "sk-written-before-versions"));
+    }
+
+    /**
+     * Copies no workload in the namespace references are deleted, except the two newest; {@code secretName} itself is
+     * written again once nothing references it, so a workload deployed later starts on the newest pairs.
+     */
+    @Test
+    void copiesNoWorkloadReferencesAreCollectedKeepingTheTwoNewest() throws Exception {
+        TargetSpec target = target("voice", null);
+        driver.prepare(target, order(1, Map.of("LLM_API_KEY", "sk-key-one")));
+        driver.restart(target, "Deployment/voice", order(1, Map.of()));
+        for (long version = 2; version <= 4; version++) {
+            driver.prepare(target, order(version, Map.of("LLM_API_KEY", "sk-key-" + version)));
+        }
+        assertThat(copies()).containsExactly("voice-provider-env-v1", "voice-provider-env-v3", "voice-provider-env-v4");
+
+        client.apps().deployments().inNamespace("voice").withName("billing").edit(d -> new DeploymentBuilder(d)
+                .editSpec().editTemplate().editSpec().editFirstContainer().withEnvFrom().endContainer().endSpec()
+                .endTemplate().endSpec().build());
+        for (String runtime : driver.discover(target)) {
+            driver.restart(target, runtime, order(4, Map.of()));
+        }
+        driver.prepare(target, order(5, Map.of("LLM_API_KEY", LLM_KEY)));
+        assertThat(copies()).containsExactly("voice-provider-env-v4", "voice-provider-env-v5");
+        assertThat(decode(secret("voice-provider-env").getData())).as("no workload references it any more")
+                .isEqualTo(Map.of("LLM_API_KEY", LLM_KEY));
+        assertThat(client.secrets().inNamespace("other").list().getItems()).isEmpty();
     }
 
     @Test
@@ -156,18 +234,53 @@ class KubernetesDriverTest {
             Instant restartedAt = Instant.parse(annotations.get("kubectl.kubernetes.io/restartedAt"));
             assertThat(restartedAt).isBetween(before, Instant.now());
             assertThat(annotations).containsEntry("prometheus.io/scrape", "true");
+            assertThat(secretNames(workload)).containsExactly("voice-provider-env-v3");
         }
         assertThat(templateOf(client.apps().deployments().inNamespace("voice").withName("billing").get())
                 .getMetadata().getAnnotations()).doesNotContainKey("kubectl.kubernetes.io/restartedAt");
+        assertThat(secretNames(deployment("billing"))).containsExactly("voice-provider-env");
         assertThat(templateOf(client.apps().deployments().inNamespace("other").withName("voice").get())
                 .getMetadata().getAnnotations()).doesNotContainKey("kubectl.kubernetes.io/restartedAt");
     }
 
+    /** Collecting is optional: without list on secrets (the default Role) a prepare succeeds and keeps the copies. */
     @Test
-    void restartPatchIsTheOneKubectlSends() {
-        assertThat(KubernetesDriver.restartPatch(Instant.parse("2026-11-22T21:37:55.123456Z"))).isEqualTo(
-                "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":"
-                        + "{\"kubectl.kubernetes.io/restartedAt\":\"2026-11-22T21:37:55.123Z\"}}}}}");
+    void withoutTheRightToListSecretsCopiesAreKept() throws Exception {
+        TargetSpec target = target("voice", null);
+        for (long version = 1; version <= 3; version++) {
+            driver.prepare(target, order(version, Map.of("LLM_API_KEY", "sk-key-" + version)));
+        }
+        assertThat(copies()).containsExactly("voice-provider-env-v2", "voice-provider-env-v3");
+        server.expect().get().withPath("/api/v1/namespaces/voice/secrets?labelSelector="
+                + "app.kubernetes.io%2Fmanaged-by%3Dkeyhouse").andReturn(403, new StatusBuilder().withCode(403)
+                        .withReason("Forbidden").withMessage("secrets is forbidden").build()).once();
+
+        driver.prepare(target, order(4, Map.of("LLM_API_KEY", LLM_KEY)));
+
+        assertThat(copies()).as("v2 is no longer one of the two newest, and stays")
+                .containsExactly("voice-provider-env-v2", "voice-provider-env-v3", "voice-provider-env-v4");
+    }
+
+    @Test
+    void restartedAtIsInMillisecondsAsRfc3339() {
+        assertThat(KubernetesDriver.restartedAt(Instant.parse("2026-11-22T21:37:55.123456Z")))
+                .isEqualTo("2026-11-22T21:37:55.123Z");
+    }
+
+    @Test
+    void theRestartPatchMovesManagedReferencesOnlyEachGuardedByATest() {
+        assertThat(SecretReferences.restartPatch(template(), "voice-provider-env", "voice-provider-env-v3", "T"))
+                .isEqualTo("[{\"op\":\"test\",\"path\":\"/spec/template/spec/containers/0/envFrom/0/secretRef/name\","
+                        + "\"value\":\"voice-provider-env\"},{\"op\":\"replace\","
+                        + "\"path\":\"/spec/template/spec/containers/0/envFrom/0/secretRef/name\","
+                        + "\"value\":\"voice-provider-env-v3\"},{\"op\":\"add\","
+                        + "\"path\":\"/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt\","
+                        + "\"value\":\"T\"}]");
+        assertThat(SecretReferences.versionOf("voice-provider-env", "voice-provider-env-v12")).hasValue(12);
+        assertThat(SecretReferences.versionOf("voice-provider-env", "voice-provider-env-v")).isEmpty();
+        assertThat(SecretReferences.versionOf("voice-provider-env", "voice-provider-env-vx1")).isEmpty();
+        assertThat(SecretReferences.versionOf("voice.provider-env", "voiceXprovider-env-v1")).isEmpty();
+        assertThat(SecretReferences.isManaged("voice-provider-env", "voice-provider-env-old")).isFalse();
     }
 
     @Test
@@ -275,11 +388,19 @@ class KubernetesDriverTest {
                 Map.of("kubeconfig", dir.resolve("absent").toString()), Map.of()), missingFile);
         assertThat(missingFile.messageFor("config.kubeconfig")).isEqualTo("is not a readable file on the Keyhouse host");
 
+        FieldErrors tooLong = new FieldErrors();
+        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(233)),
+                Map.of()), tooLong);
+        assertThat(tooLong.messageFor("config.secretName"))
+                .isEqualTo("must be at most 232 characters: Keyhouse appends -v<version> to it");
+
         FieldErrors fine = new FieldErrors();
         driver.validate(target("voice", "fake"), fine);
         driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("namespace", "voice",
                 "labelSelector", "app.kubernetes.io/part-of=voice,tier in (edge, core),!canary",
                 "secretName", "voice.provider-env"), Map.of()), fine);
+        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(232)),
+                Map.of()), fine);
         assertThat(fine.errors()).isEmpty();
     }
 
@@ -308,6 +429,58 @@ class KubernetesDriverTest {
                 .addNewEnvFrom().withNewSecretRef().withName("voice-provider-env").endSecretRef().endEnvFrom()
                 .endContainer().endSpec()
                 .build();
+    }
+
+    /** A template naming Secrets in every place a pod can: the managed one, an earlier copy, and one of its own. */
+    private static PodTemplateSpec everyReference() {
+        return new PodTemplateSpecBuilder()
+                .withNewMetadata().addToAnnotations("prometheus.io/scrape", "true").endMetadata()
+                .withNewSpec()
+                .addNewInitContainer().withName("init").withImage("voice:1")
+                .addNewEnvFrom().withNewSecretRef().withName("voice-provider-env").endSecretRef().endEnvFrom()
+                .endInitContainer()
+                .addNewContainer().withName("runtime").withImage("voice:1")
+                .addNewEnvFrom().withNewSecretRef().withName("voice-provider-env").endSecretRef().endEnvFrom()
+                .addNewEnv().withName("DB_PASSWORD").withNewValueFrom().withNewSecretKeyRef("password", "db-credentials",
+                        false).endValueFrom().endEnv()
+                .addNewEnv().withName("KEY").withNewValueFrom().withNewSecretKeyRef("LLM_API_KEY", "voice-provider-env",
+                        false).endValueFrom().endEnv()
+                .endContainer()
+                .addNewVolume().withName("keys").withNewSecret().withSecretName("voice-provider-env").endSecret()
+                .endVolume()
+                .addNewVolume().withName("projected").withNewProjected().addNewSource().withNewSecret()
+                .withName("voice-provider-env").endSecret().endSource().endProjected().endVolume()
+                .endSpec().build();
+    }
+
+    private Secret secret(String name) {
+        return client.secrets().inNamespace("voice").withName(name).get();
+    }
+
+    /** The names of the target's versioned copies in namespace voice. */
+    private List<String> copies() {
+        return client.secrets().inNamespace("voice").list().getItems().stream().map(s -> s.getMetadata().getName())
+                .filter(name -> name.startsWith("voice-provider-env-v")).sorted().toList();
+    }
+
+    private HasMetadata deployment(String name) {
+        return client.apps().deployments().inNamespace("voice").withName(name).get();
+    }
+
+    private HasMetadata statefulSet(String name) {
+        return client.apps().statefulSets().inNamespace("voice").withName(name).get();
+    }
+
+    private HasMetadata daemonSet(String name) {
+        return client.apps().daemonSets().inNamespace("voice").withName(name).get();
+    }
+
+    private static Set<String> secretNames(HasMetadata workload) {
+        return SecretReferences.names(templateOf(workload));
+    }
+
+    private static String encode(String value) {
+        return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
     }
 
     private static PodTemplateSpec templateOf(HasMetadata workload) {

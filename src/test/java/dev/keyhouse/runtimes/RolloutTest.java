@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.Management;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
@@ -184,6 +185,8 @@ class RolloutTest {
         assertThat((Object) run.get("rollbackVersion")).isNull();
         assertThat(api.llmVersion()).as("nothing restored").isEqualTo(versionBefore + 1);
         assertThat(fleet.restarts(names.get(0))).as("only the canary moved").isEqualTo(2);
+        assertThat(Management.given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .as("a halted rollout is counted").containsPattern("keyhouse_rollouts_total\\{outcome=\"halted\"\\} [1-9]");
         for (String name : names.subList(1, 4)) {
             assertThat(fleet.restarts(name)).as(name + " untouched").isEqualTo(1);
         }

@@ -124,6 +124,42 @@ class ProviderEnvironmentTest {
         assertThat(environment.current().errors()).isEmpty();
     }
 
+    /**
+     * A pinned environment: the pinned kind at its stored version, every other kind current, the version the sum of
+     * what is served; kept per pin set while nothing changes, rebuilt after a save.
+     */
+    @Test
+    void aPinnedKindIsServedAtItsStoredVersionAndCachedPerPinSet() {
+        save(ProviderKind.STT, Map.of("provider", "soniox", "model", "stt-rt-preview", "language", "en",
+                "apiKey", "sx-pinned-before-0123456789ab"));
+        long pinnedVersion = settings.get(ProviderKind.STT).version();
+        save(ProviderKind.STT, Map.of("provider", "soniox", "model", "stt-rt-preview", "language", "en",
+                "apiKey", "sx-pinned-after-ba9876543210"));
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-pinned-current-00aa11bb22cc"));
+        List<EnvironmentPins.Pin> pins = List.of(new EnvironmentPins.Pin("stt", pinnedVersion, 7));
+
+        ProviderEnvironment.RuntimeEnvironment pinned = environment.pinned(pins);
+        ProviderEnvironment.RuntimeEnvironment current = environment.current();
+
+        assertThat(pinned.env()).containsEntry("STT_API_KEY", "sx-pinned-before-0123456789ab")
+                .containsEntry("SONIOX_API_KEY", "sx-pinned-before-0123456789ab")
+                .containsEntry("TTS_API_KEY", "el-pinned-current-00aa11bb22cc");
+        assertThat(current.env()).containsEntry("STT_API_KEY", "sx-pinned-after-ba9876543210");
+        assertThat(pinned.version()).isEqualTo(current.version() - 1);
+        assertThat(environment.pinned(pins)).as("same pins, nothing changed: cached").isSameAs(pinned);
+        assertThat(environment.pinned(List.of(new EnvironmentPins.Pin("stt", pinnedVersion + 1, 8),
+                new EnvironmentPins.Pin("stt", pinnedVersion, 7)))).as("the lowest of two pins on a kind")
+                .isSameAs(pinned);
+
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-pinned-newer-33dd44ee55ff"));
+        ProviderEnvironment.RuntimeEnvironment after = environment.pinned(pins);
+        assertThat(after.env()).containsEntry("TTS_API_KEY", "el-pinned-newer-33dd44ee55ff")
+                .containsEntry("STT_API_KEY", "sx-pinned-before-0123456789ab");
+        assertThat(after.version()).isEqualTo(pinned.version() + 1);
+    }
+
     private void save(ProviderKind kind, Map<String, String> input) {
         settings.save(kind, input, settings.get(kind).version(), ACTOR);
     }

@@ -1,0 +1,70 @@
+package dev.keyhouse.runtimes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.keyhouse.settings.EnvironmentPins;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * The rollouts' pins: a runtime is held at kind K's version P while a rollout of K (a save's run, state
+ * {@code running} or {@code waiting_approval}, {@code previous_version} P &ge; 1) has a result row for it in state
+ * {@code waiting} (its wave has not come) or {@code held} (its target is on hold); and while such a rollout is
+ * {@code rolling_back}, also for its {@code cancelled} rows (the runtimes a failed rollout never moved, until the
+ * previous key is saved again and the run ends). A row names the runtime as the
+ * driver discovered it; a runtime matches it by the same name, or as a pod of a kubernetes workload
+ * ({@code Deployment/voice} holds {@code voice-5d8f7c-x2x9q}), as {@link RuntimeAcks#matches} says.
+ *
+ * <p>A row being restarted ({@code pending}, {@code running}) pins nothing: the restart is what moves the runtime,
+ * and it fetches the new settings as it starts. When the run ends (any final state) or its row leaves
+ * {@code waiting}, the pin is gone with the next fetch.
+ */
+@ApplicationScoped
+public class RolloutPins implements EnvironmentPins {
+
+    /** A row's runtime is the name, or a workload ({@code Kind/name}) the name starts as a pod of. */
+    private static final String MATCHES = " AND (r.runtime = :runtime OR (strpos(r.runtime, '/') > 0"
+            + " AND left(:runtime, length(substring(r.runtime FROM '[^/]*$')) + 1)"
+            + " = substring(r.runtime FROM '[^/]*$') || '-'))";
+    private static final String PINNING_RUN = " AND n.rollout AND n.kind IS NOT NULL AND n.previous_version >= 1";
+
+    /**
+     * Open rollouts' waiting and held rows for the name or its workload, through the partial index
+     * {@code restart_results_waiting} (a few rows while a rollout runs); and, while a failed rollout is rolling back,
+     * its cancelled rows too (runtimes never moved: until the previous key is saved again the current settings are
+     * the failed key), through the run's rows. The pod test is done again in Java; here it only narrows.
+     */
+    private static final String PINS = "SELECT n.kind, n.previous_version, n.id, r.runtime"
+            + " FROM restart_results r JOIN restart_runs n ON n.id = r.run_id"
+            + " WHERE r.state IN ('waiting', 'held') AND n.state IN ('running', 'waiting_approval', 'rolling_back')"
+            + PINNING_RUN + MATCHES
+            + " UNION ALL SELECT n.kind, n.previous_version, n.id, r.runtime"
+            + " FROM restart_runs n JOIN restart_results r ON r.run_id = n.id"
+            + " WHERE n.state = 'rolling_back' AND r.state = 'cancelled'" + PINNING_RUN + MATCHES;
+
+    private final EntityManager em;
+
+    public RolloutPins(EntityManager em) {
+        this.em = em;
+    }
+
+    /** One query; joins the caller's transaction (the runtime-config read) or runs in its own. */
+    @Override
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Pin> pinsFor(String runtime) {
+        if (runtime == null || runtime.isBlank()) {
+            return List.of();
+        }
+        List<Object[]> rows = em.createNativeQuery(PINS).setParameter("runtime", runtime).getResultList();
+        List<Pin> pins = new ArrayList<>();
+        for (Object[] row : rows) {
+            if (RuntimeAcks.matches((String) row[3], runtime)) {
+                pins.add(new Pin((String) row[0], ((Number) row[1]).longValue(), ((Number) row[2]).longValue()));
+            }
+        }
+        return List.copyOf(pins);
+    }
+}
