@@ -9,6 +9,7 @@ import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.RolloutNews;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
@@ -90,10 +91,20 @@ public class RuntimesPage {
     }
 
     /**
-     * Every runtime that fetched its configuration by name or reported its status, with the current
-     * runtime-config version its fetch or report is compared with.
+     * Every runtime that fetched its configuration by name or reported its status, or that the newest rollouts
+     * reached, with the current runtime-config version its fetch or report is compared with; and the halted or
+     * rolled-back rollouts still waiting for a working key.
      */
-    public record Fleet(long currentVersion, List<RuntimeStatuses.Runtime> runtimes) {
+    public record Fleet(long currentVersion, List<Instance> runtimes, List<RolloutNews.Alert> alerts) {
+    }
+
+    /**
+     * One runtime in the list.
+     *
+     * @param seen its last fetch and report; null when it never fetched by name nor reported
+     * @param rollout its place in the newest rollout that reached it (whether it confirmed); null when none did
+     */
+    public record Instance(String name, RuntimeStatuses.Runtime seen, RolloutOutlook.InRollout rollout) {
     }
 
     @CheckedTemplate
@@ -112,9 +123,11 @@ public class RuntimesPage {
 
     private final RuntimeStatuses statuses;
     private final ProviderEnvironment environment;
+    private final RolloutOutlook rollouts;
 
     public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity,
-            RuntimeStatuses statuses, ProviderEnvironment environment) {
+            RuntimeStatuses statuses, ProviderEnvironment environment, RolloutOutlook rollouts) {
+        this.rollouts = rollouts;
         this.statuses = statuses;
         this.environment = environment;
         this.targets = targets;
@@ -232,7 +245,32 @@ public class RuntimesPage {
 
     private Fleet fleet() {
         long current = environment.current().version();
-        return new Fleet(current, statuses.all(current));
+        return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime()), rollouts.alerts());
+    }
+
+    /**
+     * The runtimes seen, each with its place in the newest rollout (a Kubernetes workload's place goes to each of
+     * its pods), then the runtimes a rollout reached that were never seen, by name.
+     */
+    static List<Instance> instances(List<RuntimeStatuses.Runtime> seen, Map<String, RolloutOutlook.InRollout> places) {
+        List<Instance> instances = new ArrayList<>();
+        java.util.Set<String> placed = new java.util.HashSet<>();
+        for (RuntimeStatuses.Runtime runtime : seen) {
+            RolloutOutlook.InRollout place = places.get(runtime.name());
+            String key = runtime.name();
+            if (place == null) {
+                key = places.keySet().stream().filter(r -> RuntimeAcks.matches(r, runtime.name())).findFirst()
+                        .orElse(null);
+                place = key == null ? null : places.get(key);
+            }
+            if (key != null) {
+                placed.add(key);
+            }
+            instances.add(new Instance(runtime.name(), runtime, place));
+        }
+        places.entrySet().stream().filter(e -> !placed.contains(e.getKey())).sorted(Map.Entry.comparingByKey())
+                .forEach(e -> instances.add(new Instance(e.getKey(), null, e.getValue())));
+        return instances;
     }
 
     private Row row(RuntimeTarget target) {

@@ -152,7 +152,8 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun);
+        static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun,
+                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts);
 
         static native TemplateInstance edit(Form form, String conflict);
 
@@ -164,12 +165,15 @@ public class SettingsPage {
     private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final LastChecks lastChecks;
+    private final RolloutNews rollouts;
 
-    public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks) {
+    public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks,
+            RolloutNews rollouts) {
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
         this.lastChecks = lastChecks;
+        this.rollouts = rollouts;
     }
 
     @GET
@@ -183,7 +187,8 @@ public class SettingsPage {
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
                 .orElse(null);
         Long restartRun = notice == null ? null : version(run);
-        return Templates.overview(cards(settings.list()), notice, restartRun);
+        RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
+        return Templates.overview(cards(settings.list()), notice, restartRun, rollout, rollouts.alerts());
     }
 
     /** "saved.", or saved with the check's warning, or saved over a failed check. */

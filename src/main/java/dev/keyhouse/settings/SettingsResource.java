@@ -48,13 +48,15 @@ public class SettingsResource {
     private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final LastChecks lastChecks;
+    private final RolloutNews rollouts;
 
     public SettingsResource(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity,
-            LastChecks lastChecks) {
+            LastChecks lastChecks, RolloutNews rollouts) {
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
         this.lastChecks = lastChecks;
+        this.rollouts = rollouts;
     }
 
     @GET
@@ -203,6 +205,9 @@ public class SettingsResource {
         Map<String, Object> view = view(state);
         // the restart run this save planned (the id of GET /api/v1/restarts/{id}); null when it planned none
         view.put("restartRun", state.restartRun());
+        // what that run does next when it is a rollout: {run, canary: [...], next: "rolling out: ...",
+        // waitsForApproval}; null when the save planned no rollout
+        view.put("rollout", state.restartRun() == null ? null : rollouts.next(state.restartRun()).orElse(null));
         return view;
     }
 

@@ -122,6 +122,20 @@ final class Fleet implements AutoCloseable {
         return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
+    /**
+     * Four runtimes {@code a-canary-<tag>, b-<tag>, c-<tag>, d-<tag>} (a fresh tag), the first marked canary, all
+     * confirming by report; returns their names in that order.
+     */
+    List<String> canaryAndThree(javax.sql.DataSource db) {
+        String tag = java.util.UUID.randomUUID().toString().substring(0, 8);
+        List<String> four = List.of("a-canary-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        four.forEach(this::runtime);
+        dev.keyhouse.auth.Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", four.get(0));
+        dev.keyhouse.auth.Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?",
+                "%-" + tag);
+        return four;
+    }
+
     /** This runtime never reports (a runtime that hangs after its restart). */
     void silence(String name) {
         silent.add(name);

@@ -640,7 +640,16 @@ class LeakTest {
             Response restarted = postForm("POST /admin/runtimes/{id}/restart", form, pagePath + "/restart", Map.of());
             restarted.then().statusCode(303);
             String runPage = restarted.header("Location");
-            awaitRestart(Long.parseLong(runPage.substring(runPage.lastIndexOf('/') + 1)));
+            long pageRun = Long.parseLong(runPage.substring(runPage.lastIndexOf('/') + 1));
+            awaitRestart(pageRun);
+            // a rollout's controls on a finished (manual) run: each refused with 409, on the page and over REST
+            Response runForm = page("GET /admin/restarts/{id}", runPage);
+            for (String control : List.of("pause", "resume", "continue", "abort")) {
+                postForm("POST /admin/restarts/{id}/" + control, runForm, runPage + "/" + control,
+                        Map.of("confirmed", "yes")).then().statusCode(409);
+                record("POST /api/v1/restarts/{id}/" + control, "admin", given().auth().oauth2(adminBearer),
+                        "POST", "/api/v1/restarts/" + pageRun + "/" + control).then().statusCode(409);
+            }
             postForm("POST /admin/runtimes/{id}/enabled", form, pagePath + "/enabled", Map.of("enabled", "true"))
                     .then().statusCode(303);
             long command = given().auth().oauth2(adminBearer).get("/api/v1/runtimes").jsonPath()

@@ -1,0 +1,163 @@
+package dev.keyhouse.runtimes;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.RolloutNews;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * What the pages and the save answers say about rollouts: a save's plan ("rolling out: canary chat-1 first, then 6
+ * more in 3 waves"), the halted and rolled-back rollouts still waiting for a working key, and where each runtime
+ * stands in the newest rollout that reached it. Reads only; the rollouts themselves are run by {@code Rollouts}.
+ */
+@ApplicationScoped
+public class RolloutOutlook implements RolloutNews {
+
+    /** How many of the newest rollouts the Runtimes list looks through for each runtime's place. */
+    static final int RECENT_ROLLOUTS = 5;
+
+    /**
+     * A runtime's place in the newest rollout that reached it, for the Runtimes list.
+     *
+     * @param outcome the rollout's outcome (running, succeeded, rolled_back ...)
+     * @param status the runtime's status in it (see {@link RestartRuns.ResultView#status()})
+     * @param detail what confirmed it or why not ({@code confirmDetail}, else the restart's error); may be null
+     */
+    public record InRollout(long run, String outcome, Integer wave, String status, String detail) {
+    }
+
+    private final RestartRuns runs;
+    private final RolloutConfig config;
+
+    public RolloutOutlook(RestartRuns runs, RolloutConfig config) {
+        this.runs = runs;
+        this.config = config;
+    }
+
+    @Override
+    @Transactional
+    public Optional<Next> next(long runId) {
+        RestartRun run = RestartRun.findById(runId);
+        if (run == null || !run.rollout) {
+            return Optional.empty();
+        }
+        List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", runId);
+        List<String> held = results.stream().filter(r -> RestartResult.HELD.equals(r.state)).map(r -> r.targetName)
+                .distinct().toList();
+        if (run.waveCount > 0) {
+            List<String> canary = results.stream().filter(r -> Integer.valueOf(1).equals(r.wave))
+                    .map(r -> r.runtime).toList();
+            long more = results.stream().filter(r -> r.wave != null && r.wave > 1 && r.wave <= run.waveCount).count();
+            return Optional.of(discovered(run.id, canary, (int) more, run.waveCount - 1, held,
+                    config.manualApproval()));
+        }
+        List<String> targets = results.stream().filter(r -> !RestartResult.HELD.equals(r.state))
+                .map(r -> r.targetName).distinct().sorted().toList();
+        Set<Long> ids = results.stream().map(r -> r.targetId).filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet());
+        List<String> marked = ids.isEmpty() ? List.of()
+                : RuntimeTarget.<RuntimeTarget>list("id in ?1 and canary = true order by name", ids).stream()
+                        .map(t -> t.name).filter(targets::contains).toList();
+        return Optional.of(planned(run.id, targets, marked, held, config.canaryCount(), config.wavePercent(),
+                config.manualApproval()));
+    }
+
+    /** The plan once waves are assigned: the canary's runtimes by name and how many follow in how many waves. */
+    static Next discovered(long run, List<String> canary, int more, int waves, List<String> held, boolean approval) {
+        String text;
+        if (canary.isEmpty()) {
+            text = "rolling out: no runtime to restart";
+        } else {
+            text = "rolling out: canary " + String.join(", ", canary) + " first"
+                    + (more == 0 ? "; no other runtime follows"
+                            : ", then " + more + " more in " + waves + (waves == 1 ? " wave" : " waves"));
+        }
+        return new Next(run, canary, text + tail(held, approval && !canary.isEmpty() && more > 0), approval);
+    }
+
+    /**
+     * The plan before the targets' runtimes are discovered: the canary-marked targets, else the first
+     * {@code canaryCount} runtimes by target name, then the other runtimes in waves of {@code wavePercent} %.
+     */
+    static Next planned(long run, List<String> targets, List<String> marked, List<String> held, int canaryCount,
+            int wavePercent, boolean approval) {
+        if (targets.isEmpty()) {
+            return new Next(run, List.of(), "rolling out: no runtime to restart" + tail(held, false), approval);
+        }
+        List<String> canary;
+        String first;
+        if (!marked.isEmpty()) {
+            canary = marked;
+            first = String.join(", ", marked) + " (marked canary)";
+        } else {
+            canary = List.of(targets.get(0));
+            first = canaryCount == 1 ? "the first runtime of " + targets.get(0)
+                    : "the first " + canaryCount + " runtimes by target name, from " + targets.get(0) + " on";
+        }
+        String text = "rolling out: canary " + first + " first, then the other runtimes of "
+                + String.join(", ", targets) + " in waves of " + wavePercent + " %";
+        return new Next(run, canary, text + tail(held, approval), approval);
+    }
+
+    private static String tail(List<String> held, boolean approval) {
+        return (held.isEmpty() ? "" : "; on hold and left out: " + String.join(", ", held))
+                + (approval ? "; waiting for approval after the canary" : "");
+    }
+
+    @Override
+    @Transactional
+    public List<Alert> alerts() {
+        List<RestartRun> newest = RestartRun.list("id in (select max(r.id) from RestartRun r where r.rollout = true"
+                + " group by r.kind) order by kind");
+        List<Alert> alerts = new ArrayList<>();
+        for (RestartRun run : newest) {
+            if (RestartRun.HALTED.equals(run.state) || RestartRun.ROLLED_BACK.equals(run.state)) {
+                String title = ProviderKind.parse(run.kind).map(ProviderKind::title).orElse(run.kind);
+                alerts.add(new Alert(run.id, run.kind, run.state,
+                        alertText(title, run.id, run.state, run.reason, run.rollbackVersion)));
+            }
+        }
+        return alerts;
+    }
+
+    /** "LLM rollout (run 12) halted: the new key and the previous key both fail: … — enter a working key". */
+    static String alertText(String title, long run, String state, String reason, Long rollbackVersion) {
+        if (RestartRun.HALTED.equals(state)) {
+            return title + " rollout (run " + run + ") halted: " + (reason == null
+                    ? "its wave failed and the previous key could not be restored — enter a working key" : reason);
+        }
+        return title + " rollout (run " + run + ") rolled back: " + (reason == null ? "a wave failed" : reason)
+                + "; the previous key is back" + (rollbackVersion == null ? "" : " as version " + rollbackVersion)
+                + " — enter a working key";
+    }
+
+    /**
+     * Each runtime (as its results name it) with its place in the newest of the last {@value #RECENT_ROLLOUTS}
+     * rollouts that reached it. Within a rollout its own wave is its place, not the rollback wave that restarted it
+     * back: that row's status already says "rolled back".
+     */
+    @Transactional
+    public Map<String, InRollout> newestByRuntime() {
+        List<RestartRun> recent = RestartRun.find("rollout = true order by id desc").page(0, RECENT_ROLLOUTS).list();
+        Map<String, InRollout> places = new LinkedHashMap<>();
+        for (RestartRun run : recent) {
+            RestartRuns.RunReport report = runs.report(run.id);
+            for (RestartRuns.ResultView result : report.results()) {
+                boolean ownWave = result.wave() == null || result.wave() <= report.waveCount();
+                if (result.runtime() != null && ownWave) {
+                    places.putIfAbsent(result.runtime(), new InRollout(run.id, report.outcome(), result.wave(),
+                            result.status(), result.confirmDetail() != null ? result.confirmDetail() : result.error()));
+                }
+            }
+        }
+        return places;
+    }
+}

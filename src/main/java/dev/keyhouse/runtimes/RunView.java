@@ -1,0 +1,106 @@
+package dev.keyhouse.runtimes;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A restart run as its page shows it: the headline (the outcome in words), the reason in plain words, and which
+ * controls its state allows. Everything here depends on the run's state, so the page's live refresh swaps it whole.
+ *
+ * @param headline running, rolling back, paused, waiting for approval, succeeded, rolled back, halted, aborted,
+ *        superseded; partial or failed for a manual run
+ * @param tone the headline's CSS state class: the stored state, or paused
+ * @param reason what the run does, waits for or why it ended, in plain words; null when there is nothing to say
+ * @param outside a rollout's results in no wave: targets on hold, targets not discovered yet
+ */
+public record RunView(RestartRuns.RunReport run, String headline, String tone, String reason, Controls controls,
+        List<RestartRuns.ResultView> outside) {
+
+    /**
+     * The controls a run's state allows (an admin's; viewers see none). Each answers 409 when the state changed in
+     * the meantime.
+     *
+     * @param proceed Continue, while the rollout waits for approval after the canary
+     * @param abort Abort: rolls the runtimes already moved back, where the previous key is good
+     */
+    public record Controls(boolean pause, boolean resume, boolean proceed, boolean abort) {
+
+        /** As {@code Rollouts} allows them: every control needs an open rollout (not a manual run, not ended). */
+        static Controls of(RestartRuns.RunReport run) {
+            boolean open = !run.finished() && run.rollout();
+            boolean waiting = RestartRun.WAITING_APPROVAL.equals(run.state());
+            boolean rollingBack = RestartRun.ROLLING_BACK.equals(run.state());
+            return new Controls(open && !run.paused(), open && run.paused(), open && waiting, open && !rollingBack);
+        }
+
+        public boolean any() {
+            return pause || resume || proceed || abort;
+        }
+    }
+
+    private static final Map<String, String> WORDS = Map.of(
+            "waiting_approval", "waiting for approval",
+            "rolling_back", "rolling back",
+            "rolled_back", "rolled back");
+
+    /** The run as of {@code now} (which decides whether a bake is still under way). */
+    static RunView of(RestartRuns.RunReport run, Instant now) {
+        String shown = RestartRun.ROLLING_BACK.equals(run.state()) ? run.state() : run.outcome();
+        return new RunView(run, WORDS.getOrDefault(shown, shown), run.paused() && !run.finished() ? "paused"
+                : run.state(), reason(run, now), Controls.of(run),
+                run.waves().isEmpty() ? List.of() : run.results().stream().filter(r -> r.wave() == null).toList());
+    }
+
+    /** What the run does or waits for while open; why it ended once final (the engine's reason where it gave one). */
+    static String reason(RestartRuns.RunReport run, Instant now) {
+        if (!run.rollout()) {
+            return null;
+        }
+        if (!run.finished()) {
+            if (run.paused()) {
+                return "Paused by an admin: no new restart starts and the rollout does not advance until it is"
+                        + " resumed (restarts already under way finish).";
+            }
+            if (RestartRun.WAITING_APPROVAL.equals(run.state())) {
+                return "The canary is confirmed. Waiting for an admin to press Continue; Abort rolls the canary back.";
+            }
+            if (RestartRun.ROLLING_BACK.equals(run.state())) {
+                return sentence(run.reason(), "A wave failed") + ". Restarting the runtimes already"
+                        + " moved back onto the previous key" + (run.rollbackVersion() == null ? ""
+                                : " (saved again as version " + run.rollbackVersion() + ")") + ".";
+            }
+            if (run.currentWave() == 0) {
+                return "Discovering the targets' runtimes; the waves are planned once every target is discovered.";
+            }
+            if (run.bakeUntil() != null && run.bakeUntil().isAfter(now)) {
+                return "Wave " + run.currentWave() + " is confirmed; the next wave starts after the bake, at "
+                        + run.bakeUntil() + ".";
+            }
+            String state = run.waves().stream().filter(w -> w.number() == run.currentWave())
+                    .map(RestartRuns.WaveView::state).findFirst().orElse("under way");
+            return "Wave " + run.currentWave() + " of " + run.waveCount() + ": " + state + ".";
+        }
+        return switch (run.state()) {
+            case RestartRun.SUCCEEDED -> "Every wave was confirmed: every runtime runs the new key.";
+            case RestartRun.SUPERSEDED -> "A newer save of " + run.kind() + " took over"
+                    + (run.supersededBy() == null ? "" : " (run " + run.supersededBy() + ")")
+                    + "; this rollout's remaining waves were cancelled.";
+            case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed")
+                    + ". The runtimes already moved were restarted back onto the previous key"
+                    + (run.rollbackVersion() == null ? "" : ", saved again as version " + run.rollbackVersion())
+                    + "; the others were never touched.";
+            case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
+            default -> run.reason();
+        };
+    }
+
+    /** The engine's reason without a closing full stop (the caller goes on), or {@code otherwise} when it gave none. */
+    private static String sentence(String reason, String otherwise) {
+        if (reason == null || reason.isBlank()) {
+            return otherwise;
+        }
+        String stripped = reason.strip();
+        return stripped.endsWith(".") ? stripped.substring(0, stripped.length() - 1) : stripped;
+    }
+}

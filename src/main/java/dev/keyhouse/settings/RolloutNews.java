@@ -1,0 +1,45 @@
+package dev.keyhouse.settings;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the settings answers say about rollouts (issue 16): what the rollout a save planned does next, and the
+ * rollouts that stopped on a bad key (halted or rolled back) and still wait for a working one. Implemented by the
+ * runtimes' rollouts ({@code runtimes.RolloutOutlook}), so the settings feature does not depend on them.
+ */
+public interface RolloutNews {
+
+    /**
+     * The next steps of a save's rollout, for the save's answer ({@code rollout} in the REST answer, the notice on the
+     * settings page).
+     *
+     * @param run the restart run ({@code GET /api/v1/restarts/{id}}, the page {@code /admin/restarts/{id}})
+     * @param canary the canary: its runtimes once the targets' runtimes are discovered, else the canary-marked
+     *        targets, else the first dependent target (its first runtime goes first)
+     * @param next the whole plan in one sentence, e.g. "rolling out: canary chat-1 first, then 6 more in 3 waves"
+     * @param waitsForApproval whether the rollout stops after the canary until an admin presses Continue
+     *        ({@code ROLLOUT_APPROVAL=manual})
+     */
+    record Next(long run, List<String> canary, String next, boolean waitsForApproval) {
+    }
+
+    /**
+     * A rollout that stopped on a bad key and is still the newest of its kind: every page that shows the kind says
+     * so until a newer save starts another.
+     *
+     * @param run the restart run
+     * @param kind the provider kind, e.g. {@code llm}
+     * @param outcome {@code halted} or {@code rolled_back}
+     * @param text the alert in plain words, e.g. "LLM rollout (run 12) halted: the new key and the previous key
+     *        both fail: invalid_key / invalid_key — enter a working key"; never a secret
+     */
+    record Alert(long run, String kind, String outcome, String text) {
+    }
+
+    /** The plan of a save's rollout; empty when the run does not exist or is not a rollout (a manual restart). */
+    Optional<Next> next(long run);
+
+    /** The halted or rolled-back rollouts that are the newest rollout of their kind, by kind. */
+    List<Alert> alerts();
+}

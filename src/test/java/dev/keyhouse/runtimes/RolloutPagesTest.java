@@ -1,0 +1,319 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.settings.RolloutNews;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 16, rollouts made visible and controllable: the run page (outcome, reason, waves, each runtime's status and
+ * confirmation; controls only where the state allows and only for admins; the live fragment carries all of it), the
+ * controls' refusals over REST and on the page, the save answer's plan, the alert banner and the Runtimes list's
+ * rollout column. Runs are written as rows ({@link RolloutFixtures}) in states the engine leaves alone.
+ */
+@QuarkusTest
+class RolloutPagesTest {
+
+    @Inject
+    DataSource db;
+    @Inject
+    RolloutNews news;
+
+    private RolloutFixtures fixtures;
+    private final RuntimeApi api = new RuntimeApi();
+
+    private RolloutFixtures fixtures() {
+        if (fixtures == null) {
+            fixtures = new RolloutFixtures(db);
+        }
+        return fixtures;
+    }
+
+    @AfterEach
+    void deleteFixtures() {
+        fixtures().deleteAll();
+        api.deleteCreated();
+    }
+
+    /** A rolled-back rollout: the canary reported failing, wave 2 never came, the canary was restarted back. */
+    private long rolledBack(String kind) {
+        long run = fixtures().run(kind, "rolled_back", false, 3, 2, "wave 1: fx-chat-1 reported failing: invalid_key",
+                4L, 6L);
+        fixtures().wave(run, 1, "canary", "failed", "fx-chat-1 reported failing on version 9: invalid_key");
+        fixtures().wave(run, 2, "wave", "cancelled", null);
+        fixtures().wave(run, 3, "rollback", "done", "the previous key checked ok: saved again as version 6");
+        fixtures().result(run, null, "fx-chat", "fx-chat-1", "restarted", 1, "report",
+                "auto: a runtime of this target reported before", "failing", "reported failing: invalid_key", null);
+        fixtures().result(run, null, "fx-chat", "fx-chat-2", "cancelled", 2, null, null, null, null, null);
+        fixtures().result(run, null, "fx-chat", "fx-chat-3", "cancelled", 2, null, null, null, null, null);
+        fixtures().result(run, null, "fx-chat", "fx-chat-1", "restarted", 3, "fetch", "auto: fetched by name before",
+                "confirmed", "fetched version 10", null);
+        return run;
+    }
+
+    /** A rollout waiting for Continue after its confirmed canary. */
+    private long waitingApproval(String kind) {
+        long run = fixtures().run(kind, "waiting_approval", false, 1, 2, null, 4L, null);
+        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on version 9");
+        fixtures().wave(run, 2, "wave", "waiting", null);
+        fixtures().result(run, null, "fx-voice", "fx-voice-1", "restarted", 1, "report", "set on the target",
+                "confirmed", "reported ok on version 9", null);
+        fixtures().result(run, null, "fx-voice", "fx-voice-2", "waiting", 2, null, null, null, null, null);
+        fixtures().result(run, null, "fx-batch", "fx-batch-1", "held", null, null, null, null, null, null);
+        return run;
+    }
+
+    private long paused(String kind) {
+        long run = fixtures().run(kind, "running", true, 2, 2, null, 4L, null);
+        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on version 9");
+        fixtures().wave(run, 2, "wave", "waiting", null);
+        fixtures().result(run, null, "fx-voice", "fx-voice-1", "restarted", 1, "none", "auto: no runtime reported,"
+                + " fetched or has a health check", "confirmed", "restarted", null);
+        fixtures().result(run, null, "fx-voice", "fx-voice-2", "waiting", 2, null, null, null, null, null);
+        fixtures().underWay(run, null, "fx-voice", "fx-voice-3", 2);
+        return run;
+    }
+
+    @Test
+    void theRunPageShowsTheOutcomeTheReasonAndEveryWaveWithItsRuntimes() {
+        long run = rolledBack("tts");
+        for (String session : List.of(admin(), viewer())) {
+            String page = page(session, "/admin/restarts/" + run);
+            assertThat(page).contains("Rollout " + run + ": <span class=\"state state-rolled_back\" id=\"outcome\">"
+                    + "rolled back</span>")
+                    .contains("wave 1: fx-chat-1 reported failing: invalid_key. The runtimes already moved were"
+                            + " restarted back onto the previous key, saved again as version 6")
+                    .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
+                    .contains("fx-chat-1 reported failing on version 9: invalid_key")
+                    .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
+                    .contains("Rollback (wave 3): <span class=\"state state-done\">done</span>")
+                    .contains("reported failing: invalid_key").contains("fetched version 10")
+                    .contains(">cancelled</span>").contains(">confirmed</span>")
+                    .contains("report <span class=\"muted\">(auto: a runtime of this target reported before)</span>")
+                    .contains("Previous version: 4.")
+                    // final: no polling, no controls
+                    .doesNotContain("hx-trigger").doesNotContain("id=\"controls\"");
+            String canary = section(page, "wave-1");
+            assertThat(canary).contains("data-runtime=\"fx-chat-1\"").doesNotContain("fx-chat-2")
+                    .as("restarted back by the rollback wave").contains(">rolled back</span>");
+            assertThat(section(page, "wave-2")).contains("fx-chat-2").contains("fx-chat-3")
+                    .doesNotContain("fx-chat-1");
+        }
+    }
+
+    @Test
+    void controlsShowOnlyWhereTheStateAllowsThemAndOnlyToAdmins() {
+        long waiting = waitingApproval("tts");
+        String page = page(admin(), "/admin/restarts/" + waiting);
+        assertThat(page).contains("id=\"outcome\">waiting for approval</span>")
+                .contains("The canary is confirmed. Waiting for an admin to press Continue")
+                .contains("action=\"/admin/restarts/" + waiting + "/continue\"")
+                .contains("action=\"/admin/restarts/" + waiting + "/abort\"")
+                .contains("action=\"/admin/restarts/" + waiting + "/pause\"").doesNotContain("/resume\"")
+                .contains("hx-get=\"/admin/restarts/" + waiting + "/live\"")
+                .contains(">waiting</span>");
+        assertThat(section(page, "wave-none")).contains("data-runtime=\"fx-batch-1\"").contains(">held</span>");
+        assertThat(section(page, "controls")).contains("name=\"csrf-token\"");
+
+        long paused = paused("stt");
+        String pausedPage = page(admin(), "/admin/restarts/" + paused);
+        assertThat(pausedPage).contains("state-paused\" id=\"outcome\">paused</span>")
+                .contains("Paused by an admin").contains("/resume\"").contains("/abort\"")
+                .doesNotContain("/pause\"").doesNotContain("/continue\"");
+
+        String viewer = viewer();
+        for (long run : List.of(waiting, paused)) {
+            assertThat(page(viewer, "/admin/restarts/" + run)).doesNotContain("id=\"controls\"")
+                    .doesNotContain("method=\"post\" action=\"/admin/restarts/");
+            assertThat(page(viewer, "/admin/restarts/" + run + "/live")).doesNotContain("id=\"controls\"");
+        }
+
+        // the live fragment swaps everything that depends on the state: headline, reason, controls, waves
+        String live = page(admin(), "/admin/restarts/" + waiting + "/live");
+        assertThat(live).doesNotContain("<html").startsWith("<section class=\"card\" id=\"run\"")
+                .contains("id=\"outcome\">waiting for approval").contains("id=\"reason\"")
+                .contains("id=\"controls\"").contains("id=\"wave-1\"").contains("id=\"wave-2\"");
+        fixtures().update("UPDATE restart_runs SET state = 'aborted', finished_at = now(), reason = ? WHERE id = ?",
+                "aborted by admin@keyhouse.test", waiting);
+        String ended = page(admin(), "/admin/restarts/" + waiting + "/live");
+        assertThat(ended).contains("id=\"outcome\">aborted</span>").contains("aborted by admin@keyhouse.test")
+                .doesNotContain("id=\"controls\"").doesNotContain("hx-trigger").contains("id=\"wave-2\"");
+    }
+
+    @Test
+    void abortAsksForConfirmationInAFormStepAndARefusedControlIsA409Page() {
+        long waiting = waitingApproval("tts");
+        String session = admin();
+        String csrf = Browser.csrfOf(session);
+        Response step = Browser.signedInForm(session, csrf).post("/admin/restarts/" + waiting + "/abort");
+        step.then().statusCode(200);
+        assertThat(step.asString()).contains("Abort rollout " + waiting + "?")
+                .contains("action=\"/admin/restarts/" + waiting + "/abort\"")
+                .contains("name=\"confirmed\" value=\"yes\"").contains("name=\"csrf-token\"")
+                .contains("restarted back onto the previous version (4)");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/restarts/" + waiting).jsonPath()
+                .getString("state")).as("the first step changes nothing").isEqualTo("waiting_approval");
+
+        long ended = rolledBack("stt");
+        for (String control : List.of("pause", "resume", "continue", "abort")) {
+            Response refused = Browser.signedInForm(session, csrf).formParam("confirmed", "yes")
+                    .post("/admin/restarts/" + ended + "/" + control);
+            refused.then().statusCode(409).contentType(ContentType.HTML);
+            assertThat(refused.asString()).as(control).contains("id=\"refusal\"")
+                    .contains("id=\"outcome\">rolled back");
+        }
+        Response step2 = Browser.signedInForm(session, csrf).post("/admin/restarts/" + ended + "/abort");
+        step2.then().statusCode(409);
+        assertThat(step2.asString()).contains("This run cannot be aborted: it is rolled back.");
+
+        String viewer = viewer();
+        Browser.signedInForm(viewer, Browser.csrfOf(viewer)).formParam("confirmed", "yes")
+                .post("/admin/restarts/" + waiting + "/abort").then().statusCode(403);
+        Browser.signedInForm(session, csrf).post("/admin/restarts/999999/pause").then().statusCode(404);
+    }
+
+    @Test
+    void theRestControlsAnswer409ForAStateThatDoesNotAllowThemAnd404ForAnUnknownRun() {
+        long ended = rolledBack("tts");
+        for (String control : List.of("pause", "resume", "continue", "abort")) {
+            given().auth().oauth2(api.admin()).post("/api/v1/restarts/" + ended + "/" + control).then()
+                    .statusCode(409).contentType("application/problem+json");
+            given().auth().oauth2(api.admin()).post("/api/v1/restarts/999999/" + control).then()
+                    .statusCode(404).contentType("application/problem+json");
+            given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("rollout-viewer")))
+                    .post("/api/v1/restarts/" + ended + "/" + control).then().statusCode(403);
+        }
+        given().auth().oauth2(api.admin()).get("/api/v1/restarts/" + ended).then().statusCode(200)
+                .body("outcome", org.hamcrest.Matchers.equalTo("rolled_back"))
+                .body("waves.size()", org.hamcrest.Matchers.equalTo(3))
+                .body("waves[0].kind", org.hamcrest.Matchers.equalTo("canary"))
+                .body("waves[0].runtimes[0].status", org.hamcrest.Matchers.equalTo("rolled back"))
+                .body("waves[0].runtimes[0].confirmState", org.hamcrest.Matchers.equalTo("failing"));
+    }
+
+    @Test
+    void theSaveAnswerSaysWhatTheRolloutDoesNext() {
+        long discovered = waitingApproval("tts");
+        RolloutNews.Next next = news.next(discovered).orElseThrow();
+        assertThat(next.canary()).containsExactly("fx-voice-1");
+        assertThat(next.next()).isEqualTo("rolling out: canary fx-voice-1 first, then 1 more in 1 wave;"
+                + " on hold and left out: fx-batch");
+
+        long chat = api.command("fx-chat-" + RuntimeRestartTest.unique(), List.of("stt"), "true", null);
+        long api2 = api.command("fx-api-" + RuntimeRestartTest.unique(), List.of("stt"), "true", null);
+        String chatName = name(chat);
+        String apiName = name(api2);
+        long planned = fixtures().run("stt", "running", true, 0, 0, null, 4L, null);
+        fixtures().result(planned, chat, chatName, null, "waiting", null, null, null, null, null, null);
+        fixtures().result(planned, api2, apiName, null, "waiting", null, null, null, null, null, null);
+        fixtures().underWay(planned, chat, chatName, null, null);
+        String first = chatName.compareTo(apiName) < 0 ? chatName : apiName;
+        assertThat(news.next(planned).orElseThrow().next()).isEqualTo("rolling out: canary the first runtime of "
+                + first + " first, then the other runtimes of " + String.join(", ", List.of(chatName, apiName)
+                        .stream().sorted().toList()) + " in waves of 25 %");
+        fixtures().update("UPDATE runtime_targets SET canary = true WHERE id = ?", api2);
+        RolloutNews.Next marked = news.next(planned).orElseThrow();
+        assertThat(marked.canary()).containsExactly(apiName);
+        assertThat(marked.next()).startsWith("rolling out: canary " + apiName + " (marked canary) first");
+
+        // the settings page's notice after a save links to the run with the plan
+        String overview = page(admin(), "/admin/settings?saved=stt&run=" + planned);
+        assertThat(overview).contains("What happens next: <span id=\"rollout-next\">rolling out: canary " + apiName
+                + " (marked canary) first").contains("href=\"/admin/restarts/" + planned + "\"");
+        // a manual run is no rollout: no plan
+        long manual = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + chat + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        assertThat(news.next(manual)).isEmpty();
+        assertThat(page(admin(), "/admin/settings?saved=stt&run=" + manual)).doesNotContain("rollout-next")
+                .contains("Dependent runtimes are restarting");
+    }
+
+    @Test
+    void aHaltedOrRolledBackRolloutIsAnAlertOnTheRuntimesListAndTheSettingsPageUntilANewerOneStarts() {
+        String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
+        long halted = fixtures().run("stt", "halted", false, 1, 2, both, 4L, null);
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live", "/admin/settings")) {
+            assertThat(page(admin(), path)).as(path).contains("id=\"rollout-alert-stt\"")
+                    .contains("Speech to text rollout (run " + halted + ") halted: " + both)
+                    .contains("href=\"/admin/restarts/" + halted + "\"");
+        }
+        long rolledBack = rolledBack("stt");
+        assertThat(page(viewer(), "/admin/settings")).doesNotContain("(run " + halted + ")")
+                .contains("rollout (run " + rolledBack + ") rolled back: wave 1: fx-chat-1 reported failing:"
+                        + " invalid_key; the previous key is back as version 6 — enter a working key");
+        fixtures().run("stt", "succeeded", false, 2, 2, null, 6L, null);
+        for (String path : List.of("/admin/runtimes", "/admin/settings")) {
+            assertThat(page(admin(), path)).as(path).doesNotContain("rollout-alert-stt");
+        }
+        assertThat(news.alerts()).noneMatch(a -> a.kind().equals("stt"));
+    }
+
+    @Test
+    void theRuntimesListSaysWhichVersionEachRuntimeRunsAndWhetherItConfirmedTheNewestRollout() {
+        long run = rolledBack("tts");
+        // its last report, as POST /api/v1/internal/runtime-status stores it (version 1 whatever the current is)
+        fixtures().report("fx-chat-2", 1, "ok");
+        String list = page(admin(), "/admin/runtimes");
+        String seen = row(list, "fx-chat-2");
+        long current = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/instances").jsonPath()
+                .getLong("currentVersion");
+        assertThat(seen).contains("<td>1 " + (current == 1 ? "<span class=\"muted\">(current)</span>"
+                : "<strong>(not current)</strong>")).contains(">cancelled</span> in <a href=\""
+                + "/admin/restarts/" + run + "\">rollout " + run + "</a> (wave 2)");
+        // fx-chat-1 never fetched nor reported: listed from the rollout; its place is its own wave, rolled back
+        String moved = row(list, "fx-chat-1");
+        assertThat(moved).contains("never fetched by name").contains(">rolled back</span> in <a href=\""
+                + "/admin/restarts/" + run + "\">rollout " + run + "</a> (wave 1)").contains("reported failing: invalid_key");
+    }
+
+    private String name(long target) {
+        return given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + target).jsonPath().getString("name");
+    }
+
+    private static String section(String html, String id) {
+        int start = html.indexOf("id=\"" + id + "\"");
+        assertThat(start).as("element #" + id).isNotNegative();
+        int end = html.indexOf("</section>", start);
+        int div = html.indexOf("</div>", start);
+        return html.substring(start, end < 0 ? html.length() : (div > 0 && div < end && id.equals("controls") ? div
+                : end));
+    }
+
+    private static String row(String html, String runtime) {
+        int start = html.indexOf("data-runtime=\"" + runtime + "\"", html.indexOf("id=\"runtimes\""));
+        assertThat(start).as("runtime row " + runtime).isNotNegative();
+        return html.substring(start, html.indexOf("</tr>", start));
+    }
+
+    private static String page(String session, String path) {
+        Response response = given().cookie(SessionTokens.SESSION_COOKIE, session).get(path);
+        response.then().statusCode(200);
+        return response.asString();
+    }
+
+    private static String admin() {
+        return Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    private static String viewer() {
+        String email = Browser.uniqueEmail("rollout-viewer");
+        Browser.newUser(email, "viewer");
+        return Browser.session(email, Browser.PASSWORD);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.keyhouse.runtimes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.settings.RolloutNews;
+
+/** The words the pages and the save answer use for a rollout: its plan, its alert, its headline, reason and controls. */
+class RolloutTextTest {
+
+    @Test
+    void thePlanOnceDiscoveredNamesTheCanaryAndCountsWhatFollows() {
+        assertThat(RolloutOutlook.discovered(7, List.of("chat-1"), 6, 3, List.of(), false).next())
+                .isEqualTo("rolling out: canary chat-1 first, then 6 more in 3 waves");
+        assertThat(RolloutOutlook.discovered(7, List.of("chat-1", "chat-2"), 1, 1, List.of(), false).next())
+                .isEqualTo("rolling out: canary chat-1, chat-2 first, then 1 more in 1 wave");
+        assertThat(RolloutOutlook.discovered(7, List.of("chat-1"), 0, 0, List.of(), true).next())
+                .as("nothing after the canary: nothing to approve")
+                .isEqualTo("rolling out: canary chat-1 first; no other runtime follows");
+        RolloutNews.Next manual = RolloutOutlook.discovered(7, List.of("chat-1"), 6, 3, List.of("batch"), true);
+        assertThat(manual.next()).isEqualTo("rolling out: canary chat-1 first, then 6 more in 3 waves; on hold and"
+                + " left out: batch; waiting for approval after the canary");
+        assertThat(manual.waitsForApproval()).isTrue();
+        assertThat(manual.canary()).containsExactly("chat-1");
+        assertThat(RolloutOutlook.discovered(7, List.of(), 0, 0, List.of("batch"), false).next())
+                .isEqualTo("rolling out: no runtime to restart; on hold and left out: batch");
+    }
+
+    @Test
+    void thePlanBeforeDiscoveryNamesTheCanaryTargets() {
+        assertThat(RolloutOutlook.planned(3, List.of("api", "chat"), List.of(), List.of(), 1, 25, false).next())
+                .isEqualTo("rolling out: canary the first runtime of api first, then the other runtimes of api, chat"
+                        + " in waves of 25 %");
+        assertThat(RolloutOutlook.planned(3, List.of("api", "chat"), List.of(), List.of(), 3, 50, false).next())
+                .isEqualTo("rolling out: canary the first 3 runtimes by target name, from api on first, then the other"
+                        + " runtimes of api, chat in waves of 50 %");
+        RolloutNews.Next marked = RolloutOutlook.planned(3, List.of("api", "chat", "edge"), List.of("chat", "edge"),
+                List.of(), 1, 25, true);
+        assertThat(marked.canary()).containsExactly("chat", "edge");
+        assertThat(marked.next()).isEqualTo("rolling out: canary chat, edge (marked canary) first, then the other"
+                + " runtimes of api, chat, edge in waves of 25 %; waiting for approval after the canary");
+        assertThat(RolloutOutlook.planned(3, List.of(), List.of(), List.of("batch"), 1, 25, true).next())
+                .isEqualTo("rolling out: no runtime to restart; on hold and left out: batch");
+    }
+
+    @Test
+    void anAlertSaysWhatStoppedAndAsksForAWorkingKey() {
+        String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", both, null))
+                .isEqualTo("LLM rollout (run 12) halted: " + both);
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", null, null))
+                .isEqualTo("LLM rollout (run 12) halted: its wave failed and the previous key could not be restored"
+                        + " — enter a working key");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", "wave 1: chat-1 reported failing: invalid_key", 9L))
+                .isEqualTo("LLM rollout (run 12) rolled back: wave 1: chat-1 reported failing: invalid_key; the"
+                        + " previous key is back as version 9 — enter a working key");
+    }
+
+    @Test
+    void theHeadlineReasonAndControlsFollowTheState() {
+        Instant now = Instant.parse("2026-11-30T12:00:00Z");
+        RunView running = RunView.of(report("running", false, 2, 3, null, null, List.of(wave(2, "confirming"))), now);
+        assertThat(running.headline()).isEqualTo("running");
+        assertThat(running.reason()).isEqualTo("Wave 2 of 3: confirming.");
+        assertThat(running.controls()).isEqualTo(new RunView.Controls(true, false, false, true));
+
+        RunView baking = RunView.of(report("running", false, 2, 3, now.plusSeconds(20), null, List.of()), now);
+        assertThat(baking.reason()).isEqualTo("Wave 2 is confirmed; the next wave starts after the bake, at "
+                + now.plusSeconds(20) + ".");
+        assertThat(RunView.of(report("running", false, 0, 0, null, null, List.of()), now).reason())
+                .startsWith("Discovering the targets' runtimes");
+
+        RunView paused = RunView.of(report("running", true, 2, 3, null, null, List.of()), now);
+        assertThat(paused.headline()).isEqualTo("paused");
+        assertThat(paused.tone()).isEqualTo("paused");
+        assertThat(paused.controls()).isEqualTo(new RunView.Controls(false, true, false, true));
+
+        RunView waiting = RunView.of(report("waiting_approval", false, 1, 3, null, null, List.of()), now);
+        assertThat(waiting.headline()).isEqualTo("waiting for approval");
+        assertThat(waiting.controls()).isEqualTo(new RunView.Controls(true, false, true, true));
+
+        RunView rollingBack = RunView.of(report("rolling_back", false, 4, 3, null, "wave 1: chat-1 reported failing:"
+                + " invalid_key", List.of()), now);
+        assertThat(rollingBack.headline()).isEqualTo("rolling back");
+        assertThat(rollingBack.reason()).startsWith("wave 1: chat-1 reported failing: invalid_key. Restarting");
+        assertThat(rollingBack.controls()).as("a rollback can be paused, not aborted again")
+                .isEqualTo(new RunView.Controls(true, false, false, false));
+        assertThat(RunView.of(report("rolling_back", true, 4, 3, null, null, List.of()), now).controls())
+                .isEqualTo(new RunView.Controls(false, true, false, false));
+
+        for (String end : List.of("succeeded", "rolled_back", "halted", "aborted", "superseded")) {
+            RunView ended = RunView.of(report(end, false, 2, 3, null, "why", List.of()), now);
+            assertThat(ended.headline()).isEqualTo(end.replace('_', ' '));
+            assertThat(ended.controls().any()).as(end).isFalse();
+        }
+        assertThat(RunView.of(report("halted", false, 1, 3, null, "the new key and the previous key both fail:"
+                + " invalid_key / invalid_key — enter a working key", List.of()), now).reason())
+                .isEqualTo("the new key and the previous key both fail: invalid_key / invalid_key — enter a working key");
+        assertThat(RunView.of(report("superseded", false, 1, 3, null, null, List.of()), now).reason())
+                .isEqualTo("A newer save of llm took over (run 99); this rollout's remaining waves were cancelled.");
+    }
+
+    private static RestartRuns.WaveView wave(int number, String state) {
+        return new RestartRuns.WaveView(number, number == 1 ? "canary" : "wave", state, null, null, null, List.of());
+    }
+
+    private static RestartRuns.RunReport report(String state, boolean paused, int currentWave, int waveCount,
+            Instant bakeUntil, String reason, List<RestartRuns.WaveView> waves) {
+        RestartRun run = new RestartRun();
+        run.state = state;
+        run.paused = paused;
+        boolean finished = run.finished();
+        String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
+        return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of()), List.of(), outcome, true, paused, currentWave,
+                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves);
+    }
+}
