@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -45,7 +44,6 @@ class RolloutControlsTest {
     private RuntimeApi api;
     private OpenAiStandIn provider;
     private Fleet fleet;
-    private String tag;
     private List<String> names;
 
     @BeforeEach
@@ -53,13 +51,7 @@ class RolloutControlsTest {
         api = new RuntimeApi();
         provider = new OpenAiStandIn();
         fleet = new Fleet(api, Files.createTempDirectory("keyhouse-rollout-controls"), provider.baseUrl());
-        tag = UUID.randomUUID().toString().substring(0, 8);
-        names = List.of("a-canary-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
-        for (String name : names) {
-            fleet.runtime(name);
-        }
-        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", names.get(0));
-        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        names = fleet.canaryAndThree(db);
     }
 
     @AfterEach

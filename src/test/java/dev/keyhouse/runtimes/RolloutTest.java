@@ -65,13 +65,7 @@ class RolloutTest {
 
     /** Four runtimes, the first marked canary: the canary alone, then waves of half the rest (rounded up). */
     private List<String> fourRuntimes() {
-        List<String> names = List.of("a-canary-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
-        for (String name : names) {
-            fleet.runtime(name);
-        }
-        Rows.update(db, "UPDATE runtime_targets SET canary = true, confirmation = 'report' WHERE name = ?", names.get(0));
-        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
-        return names;
+        return fleet.canaryAndThree(db);
     }
 
     private long save(String key) {
