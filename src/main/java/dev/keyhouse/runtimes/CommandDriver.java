@@ -64,6 +64,13 @@ public class CommandDriver implements RuntimeDriver {
         run(target, target.config("command"), order, dirs);
     }
 
+    /** With an environment file: it is written once for the whole target, before its command runs. */
+    @Override
+    public String sharedConfig(TargetSpec target) {
+        String file = target.config(ENVIRONMENT_FILE.name());
+        return file == null ? null : "one environment file (" + file + ") is written for the whole target";
+    }
+
     /**
      * Writes the environment file, if any, then runs the command; shared with {@link SystemdDriver}. The file is
      * checked against {@code RUNTIME_ENV_DIRS} again here: the list may have changed since the target was saved.

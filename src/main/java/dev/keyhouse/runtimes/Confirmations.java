@@ -1,28 +1,146 @@
 package dev.keyhouse.runtimes;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
 
 /**
- * Which confirmation applies to a target's runtimes in a rollout, and why. An explicit mode is used as set;
- * {@code auto} picks the strongest signal the target's runtimes have shown they give.
+ * What confirms that a target's runtimes took a new key in a rollout ({@code runtime_targets.confirmation}).
+ *
+ * <p>An explicit mode is used as set. {@code auto} picks the strongest signal the target's runtimes have shown they
+ * give, strongest first: {@code report} once one of them has sent a status report ({@code runtime_status}),
+ * {@code fetch} once one has fetched its configuration by name ({@code runtime_acks}), {@code health} when its
+ * driver says a health signal exists ({@link RuntimeDriver#hasHealth}), else {@code none} (a restart that succeeds
+ * counts). A target's runtimes are the {@code runtime} of its {@code restart_results} rows, matched to a report or
+ * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods).
  */
 @ApplicationScoped
 public class Confirmations {
 
+    public static final String AUTO = "auto";
+    public static final String REPORT = "report";
+    public static final String FETCH = "fetch";
+    public static final String HEALTH = "health";
+    public static final String NONE = "none";
+    /** Every value {@code confirmation} may hold, strongest signal first after {@code auto}. */
+    public static final List<String> MODES = List.of(AUTO, REPORT, FETCH, HEALTH, NONE);
+
+    /** How long a driver's {@code hasHealth} answer is reused: pages ask on every refresh. */
+    static final Duration HEALTH_MEMORY = Duration.ofSeconds(30);
+
     /**
-     * @param mode report, fetch, health or none
-     * @param reason why, in plain words
-     * @param weak true for health and none: a runtime that starts and then fails its first provider call passes
+     * The confirmation that applies to a target and why, in plain words ("chat-1 reported ok 3 min ago").
+     *
+     * @param mode report, fetch, health or none (never auto)
+     * @param weak true for health and none: neither proves the new key works
      */
     public record Decision(String mode, String reason, boolean weak) {
+
+        static Decision of(String mode, String reason) {
+            return new Decision(mode, reason, HEALTH.equals(mode) || NONE.equals(mode));
+        }
     }
 
-    /** The confirmation for {@code target}'s runtimes now. */
+    /** The newest report or fetch of one of a target's runtimes. */
+    private record Signal(String runtime, String status, Instant at) {
+    }
+
+    private record Remembered(boolean hasHealth, Instant until) {
+    }
+
+    private final EntityManager em;
+    private final RuntimeDrivers drivers;
+    private final RuntimeTargets targets;
+    private final Map<String, Remembered> health = new ConcurrentHashMap<>();
+
+    public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets) {
+        this.em = em;
+        this.drivers = drivers;
+        this.targets = targets;
+    }
+
+    /**
+     * Decides a target's confirmation: one query (joining the caller's transaction, if any) for its runtimes' newest
+     * report and fetch; for {@code auto} without either, the driver's cheap {@code hasHealth}, outside that query.
+     */
     public Decision decide(RuntimeTarget target) {
-        String mode = target.confirmation == null ? "auto" : target.confirmation;
-        if (!"auto".equals(mode)) {
-            return new Decision(mode, "set on the target", "health".equals(mode) || "none".equals(mode));
+        String mode = target.confirmation == null ? AUTO : target.confirmation;
+        if (!AUTO.equals(mode) && MODES.contains(mode)) {
+            return Decision.of(mode, "set on the target");
         }
-        return new Decision("none", "no runtime reports or fetches by name: a restart that succeeds counts", true);
+        List<Signal> signals = target.id == null ? List.of()
+                : QuarkusTransaction.joiningExisting().call(() -> signals(target.id));
+        Instant now = Instant.now();
+        Signal report = signals.stream().filter(s -> s.status() != null).findFirst().orElse(null);
+        if (report != null) {
+            return Decision.of(REPORT, report.runtime() + " reported " + report.status() + " " + age(report, now)
+                    + " ago");
+        }
+        Signal fetch = signals.stream().filter(s -> s.status() == null).findFirst().orElse(null);
+        if (fetch != null) {
+            return Decision.of(FETCH, "no runtime has reported; " + fetch.runtime() + " fetched by name "
+                    + age(fetch, now) + " ago");
+        }
+        if (hasHealth(target)) {
+            return Decision.of(HEALTH, "no runtime has reported or fetched by name; " + healthSignal(target.driver));
+        }
+        return Decision.of(NONE, "no runtime reports, fetches by name or has a healthcheck: a restart that succeeds"
+                + " counts");
+    }
+
+    /** The newest report (status set) and the newest fetch (status null) of the target's known runtimes. */
+    @SuppressWarnings("unchecked")
+    private List<Signal> signals(long targetId) {
+        String report = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "s.runtime") + ")";
+        String fetch = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "a.runtime") + ")";
+        List<Object[]> rows = em.createNativeQuery("WITH known AS (SELECT DISTINCT runtime FROM restart_results"
+                        + " WHERE target_id = :t AND runtime IS NOT NULL)"
+                        + " (SELECT s.runtime, s.status, s.reported_at FROM runtime_status s WHERE "
+                        + report + " ORDER BY s.reported_at DESC LIMIT 1)"
+                        + " UNION ALL (SELECT a.runtime, NULL, a.acked_at FROM runtime_acks a WHERE "
+                        + fetch + " ORDER BY a.acked_at DESC LIMIT 1)")
+                .setParameter("t", targetId).getResultList();
+        return rows.stream().map(r -> new Signal((String) r[0], (String) r[1], RuntimeAcks.instant(r[2]))).toList();
+    }
+
+    private static String age(Signal signal, Instant now) {
+        return RuntimeStatuses.ageText(Math.max(0, Duration.between(signal.at(), now).toSeconds()));
+    }
+
+    /** The driver's answer, reused for {@link #HEALTH_MEMORY} per target and settings; false when it cannot say. */
+    private boolean hasHealth(RuntimeTarget target) {
+        RuntimeDriver driver = drivers.find(target.driver).orElse(null);
+        if (driver == null) {
+            return false;
+        }
+        String key = target.id + "@" + target.updatedAt;
+        Instant now = Instant.now();
+        Remembered known = health.get(key);
+        if (known != null && known.until().isAfter(now)) {
+            return known.hasHealth();
+        }
+        boolean answer;
+        try {
+            answer = driver.hasHealth(targets.settings(target));
+        } catch (RuntimeException e) {
+            answer = false;
+        }
+        health.entrySet().removeIf(e -> !e.getValue().until().isAfter(now));
+        health.put(key, new Remembered(answer, now.plus(HEALTH_MEMORY)));
+        return answer;
+    }
+
+    private static String healthSignal(String driver) {
+        return switch (driver) {
+            case DockerDriver.ID -> "containers have a healthcheck";
+            case KubernetesDriver.ID -> "Kubernetes reports each workload's rollout status";
+            default -> "the " + driver + " driver reports health";
+        };
     }
 }

@@ -147,6 +147,55 @@ public class DockerDriver implements RuntimeDriver {
         }
     }
 
+    /**
+     * The container's healthcheck as the engine reports it ({@code State.Health.Status}): {@code healthy},
+     * {@code unhealthy}, {@code starting} (any other value: starting); {@link Health#NONE} for a container without a
+     * healthcheck; {@link Health#UNHEALTHY} for a container that no longer exists.
+     */
+    @Override
+    public Health health(TargetSpec target, String runtime) {
+        DockerEngine.DockerContainer container = engine(target).inspect(runtime);
+        if (container == null) {
+            return Health.UNHEALTHY;
+        }
+        String status = container.health();
+        if (status == null) {
+            return Health.NONE;
+        }
+        return switch (status) {
+            case "healthy" -> Health.HEALTHY;
+            case "unhealthy" -> Health.UNHEALTHY;
+            default -> Health.STARTING;
+        };
+    }
+
+    /**
+     * Whether the target's containers have a healthcheck: one container the selector picks is inspected (its
+     * {@code Config.Healthcheck}, which holds the image's when {@code docker run} set none). False when none is
+     * picked, the check is {@code NONE} ({@code --no-healthcheck}) or the engine does not answer.
+     */
+    @Override
+    public boolean hasHealth(TargetSpec target) {
+        List<String> labels = labelFilter(target.config("labelSelector", ""));
+        if (labels == null) {
+            return false;
+        }
+        try {
+            DockerEngine engine = engine(target);
+            List<Container> one = engine.docker().listContainersCmd().withShowAll(recreate(target))
+                    .withLabelFilter(labels).withLimit(1).exec();
+            if (one.isEmpty() || one.get(0).getId() == null) {
+                return false;
+            }
+            DockerEngine.DockerContainer container = engine.inspect(one.get(0).getId());
+            return container != null && container.hasHealthcheck();
+        } catch (RuntimeException e) {
+            LOG.debugf("docker driver: %s: cannot tell whether its containers have a healthcheck: %s", target,
+                    e.getMessage());
+            return false;
+        }
+    }
+
     /** Restart mode: the same container, restarted; one that is not running is left alone. */
     private static void plainRestart(DockerEngine engine, String name, RestartOrder order) throws InterruptedException {
         DockerClient docker = engine.docker();

@@ -282,6 +282,12 @@ record DockerEngine(DockerClient docker, DockerHttpClient http, String apiVersio
             return health.isObject() ? text("State.Health.Status", health.path("Status"), false) : null;
         }
 
+        /** Whether {@code Config.Healthcheck} defines a test other than {@code NONE} (no healthcheck). */
+        boolean hasHealthcheck() {
+            JsonNode test = json.path("Config").path("Healthcheck").path("Test");
+            return test.isArray() && !test.isEmpty() && !"NONE".equals(test.get(0).asText());
+        }
+
         String startedAt() {
             return text("State.StartedAt", json.path("State").path("StartedAt"), false);
         }

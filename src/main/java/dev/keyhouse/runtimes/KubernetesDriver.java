@@ -23,7 +23,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -80,6 +84,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class KubernetesDriver implements RuntimeDriver {
 
+    public static final String ID = "kubernetes";
     static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     static final String MANAGER = "keyhouse";
@@ -100,7 +105,7 @@ public class KubernetesDriver implements RuntimeDriver {
 
     @Override
     public String id() {
-        return "kubernetes";
+        return ID;
     }
 
     @Override
@@ -241,6 +246,114 @@ public class KubernetesDriver implements RuntimeDriver {
         api.patch(kind, name, PatchContext.of(PatchType.JSON),
                 SecretReferences.restartPatch(template, base, copy, restartedAt(Instant.now())));
         LOG.infof("%s: %s restarted, %d references moved to Secret %s", target, runtime, moved, copy);
+    }
+
+    /**
+     * A workload's rollout as {@code kubectl rollout status} judges it (its status viewers for each kind; see
+     * https://kubernetes.io/docs/reference/kubectl/generated/kubectl_rollout/kubectl_rollout_status/ and, for the
+     * fields, https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status):
+     * <ul>
+     * <li>Deployment: {@link Health#UNHEALTHY} when its {@code Progressing} condition says
+     * {@code ProgressDeadlineExceeded}; {@link Health#HEALTHY} when {@code status.observedGeneration >=
+     * metadata.generation} and updated, total and available replicas all equal {@code spec.replicas} (no old pod
+     * left); else {@link Health#STARTING}.</li>
+     * <li>StatefulSet (RollingUpdate): {@link Health#HEALTHY} when the spec is observed, {@code readyReplicas} reaches
+     * {@code spec.replicas} and {@code updateRevision == currentRevision} (with a partition: {@code updatedReplicas}
+     * reaches the replicas above it); else STARTING.</li>
+     * <li>DaemonSet (RollingUpdate): HEALTHY when the spec is observed and {@code updatedNumberScheduled} and
+     * {@code numberAvailable} reach {@code desiredNumberScheduled}; else STARTING.</li>
+     * <li>A StatefulSet or DaemonSet with the {@code OnDelete} strategy: {@link Health#NONE} (kubectl judges no
+     * rollout for it: its pods change only when deleted). A workload that is gone: UNHEALTHY.</li>
+     * </ul>
+     * {@code spec.replicas} unset counts as 1, as the API server defaults it.
+     */
+    @Override
+    public Health health(TargetSpec target, String runtime) throws Exception {
+        int slash = runtime.indexOf('/');
+        Workload kind = slash < 0 ? null : Workload.byKind(runtime.substring(0, slash));
+        if (kind == null) {
+            throw new IllegalArgumentException("runtime " + runtime + " is not Deployment/, StatefulSet/ or DaemonSet/");
+        }
+        HasMetadata workload = api(target).get(kind, runtime.substring(slash + 1));
+        if (workload == null) {
+            return Health.UNHEALTHY;
+        }
+        long generation = workload.getMetadata().getGeneration() == null ? 0 : workload.getMetadata().getGeneration();
+        if (workload instanceof Deployment deployment) {
+            return deploymentHealth(deployment, generation);
+        }
+        if (workload instanceof StatefulSet set) {
+            return statefulSetHealth(set, generation);
+        }
+        return daemonSetHealth((DaemonSet) workload, generation);
+    }
+
+    private static Health deploymentHealth(Deployment deployment, long generation) {
+        DeploymentStatus status = deployment.getStatus();
+        if (status == null || number(status.getObservedGeneration()) < generation) {
+            return Health.STARTING;
+        }
+        for (DeploymentCondition condition : status.getConditions() == null ? List.<DeploymentCondition>of()
+                : status.getConditions()) {
+            if ("Progressing".equals(condition.getType()) && "ProgressDeadlineExceeded".equals(condition.getReason())) {
+                return Health.UNHEALTHY;
+            }
+        }
+        long replicas = replicas(deployment.getSpec() == null ? null : deployment.getSpec().getReplicas());
+        long updated = number(status.getUpdatedReplicas());
+        return updated >= replicas && number(status.getReplicas()) <= updated
+                && number(status.getAvailableReplicas()) >= updated ? Health.HEALTHY : Health.STARTING;
+    }
+
+    private static Health statefulSetHealth(StatefulSet set, long generation) {
+        var strategy = set.getSpec() == null ? null : set.getSpec().getUpdateStrategy();
+        if (strategy != null && strategy.getType() != null && !"RollingUpdate".equals(strategy.getType())) {
+            return Health.NONE;
+        }
+        var status = set.getStatus();
+        if (status == null || number(status.getObservedGeneration()) == 0
+                || number(status.getObservedGeneration()) < generation) {
+            return Health.STARTING;
+        }
+        long replicas = replicas(set.getSpec().getReplicas());
+        if (number(status.getReadyReplicas()) < replicas) {
+            return Health.STARTING;
+        }
+        Integer partition = strategy == null || strategy.getRollingUpdate() == null ? null
+                : strategy.getRollingUpdate().getPartition();
+        if (partition != null && partition > 0) {
+            return number(status.getUpdatedReplicas()) >= replicas - partition ? Health.HEALTHY : Health.STARTING;
+        }
+        return java.util.Objects.equals(status.getUpdateRevision(), status.getCurrentRevision()) ? Health.HEALTHY
+                : Health.STARTING;
+    }
+
+    private static Health daemonSetHealth(DaemonSet set, long generation) {
+        var strategy = set.getSpec() == null ? null : set.getSpec().getUpdateStrategy();
+        if (strategy != null && strategy.getType() != null && !"RollingUpdate".equals(strategy.getType())) {
+            return Health.NONE;
+        }
+        var status = set.getStatus();
+        if (status == null || number(status.getObservedGeneration()) < generation) {
+            return Health.STARTING;
+        }
+        long desired = number(status.getDesiredNumberScheduled());
+        return number(status.getUpdatedNumberScheduled()) >= desired && number(status.getNumberAvailable()) >= desired
+                ? Health.HEALTHY : Health.STARTING;
+    }
+
+    private static long number(Number value) {
+        return value == null ? 0 : value.longValue();
+    }
+
+    private static long replicas(Integer replicas) {
+        return replicas == null ? 1 : replicas;
+    }
+
+    /** Always: every workload has a rollout status, read by {@link #health}; no call is made. */
+    @Override
+    public boolean hasHealth(TargetSpec target) {
+        return true;
     }
 
     /**

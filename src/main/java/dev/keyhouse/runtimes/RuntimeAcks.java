@@ -75,6 +75,16 @@ public class RuntimeAcks {
         return slash >= 0 && ackRuntime.startsWith(resultRuntime.substring(slash + 1) + "-");
     }
 
+    /**
+     * {@link #matches} as an SQL condition on two columns, {@code resultColumn} a result's runtime and
+     * {@code ackColumn} a reporting or fetching runtime's name (PostgreSQL: {@code starts_with}, POSIX
+     * {@code substring}).
+     */
+    static String matchesSql(String resultColumn, String ackColumn) {
+        return "(" + resultColumn + " = " + ackColumn + " OR (strpos(" + resultColumn + ", '/') > 0 AND starts_with("
+                + ackColumn + ", substring(" + resultColumn + " from '[^/]*$') || '-')))";
+    }
+
     static Instant instant(Object value) {
         if (value == null) {
             return null;

@@ -37,14 +37,19 @@ public class RuntimeStatuses {
 
         /** The age as "12 s", "3 min", "2 h" or "4 d". */
         public String ageText() {
-            if (age < 60) {
-                return age + " s";
-            }
-            if (age < 3600) {
-                return age / 60 + " min";
-            }
-            return age < 86400 ? age / 3600 + " h" : age / 86400 + " d";
+            return RuntimeStatuses.ageText(age);
         }
+    }
+
+    /** Seconds as "12 s", "3 min", "2 h" or "4 d" (rounded down). */
+    static String ageText(long seconds) {
+        if (seconds < 60) {
+            return seconds + " s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + " min";
+        }
+        return seconds < 86400 ? seconds / 3600 + " h" : seconds / 86400 + " d";
     }
 
     private final EntityManager em;

@@ -123,6 +123,27 @@ public class RuntimeTargets {
         return target;
     }
 
+    /**
+     * Puts a target on hold (left out of rollouts until released) or releases it; audited {@code runtime.hold} or
+     * {@code runtime.release} when it changes, a no-op when it already is so.
+     *
+     * @throws NotFound for an unknown id
+     */
+    @Transactional
+    public RuntimeTarget setHeld(long id, boolean held, String actor) {
+        RuntimeTarget target = get(id);
+        if (target.held == held) {
+            return target;
+        }
+        target.held = held;
+        target.updatedAt = Instant.now();
+        target.updatedBy = actor;
+        audit.record(Audit.Entry.of(actor, held ? "runtime.hold" : "runtime.release", AUDIT_KIND, target.name)
+                .detail(held ? "left out of rollouts until released" : "back in rollouts"));
+        LOG.infof("runtime target %s %s by %s", target.name, held ? "put on hold" : "released", actor);
+        return target;
+    }
+
     @Transactional
     public void delete(long id, String actor) {
         RuntimeTarget target = get(id);
@@ -157,6 +178,32 @@ public class RuntimeTargets {
             }
         }
         return new TargetSpec(target.id, target.name, target.driver, config, secrets);
+    }
+
+    /**
+     * The target as its driver sees it without its secrets (none is opened): for the questions a driver answers from
+     * settings alone, {@link RuntimeDriver#hasHealth} and {@link RuntimeDriver#sharedConfig}.
+     */
+    public TargetSpec settings(RuntimeTarget target) {
+        Map<String, String> config = new LinkedHashMap<>();
+        for (DriverField field : drivers.find(target.driver).map(RuntimeDriver::fields).orElse(List.of())) {
+            String value = field.secret() ? null : target.config.get(field.name());
+            if ((value == null || value.isBlank()) && !field.secret() && field.defaultValue() != null) {
+                value = field.defaultValue();
+            }
+            if (value != null) {
+                config.put(field.name(), value);
+            }
+        }
+        return new TargetSpec(target.id == null ? 0 : target.id, target.name, target.driver, config, Map.of());
+    }
+
+    /**
+     * Why a rollout restarts all of this target's runtimes in one wave ({@link RuntimeDriver#sharedConfig}), or null
+     * when they can move one at a time.
+     */
+    public String sharedConfig(RuntimeTarget target) {
+        return drivers.find(target.driver).map(d -> d.sharedConfig(settings(target))).orElse(null);
     }
 
     /** Secret settings of a target, summarised, by field name. */
@@ -216,6 +263,9 @@ public class RuntimeTargets {
         }
         if (input.dependsOn() != null && input.dependsOn().isEmpty()) {
             errors.add("dependsOn", "must name at least one provider kind");
+        }
+        if (input.confirmation() != null && !Confirmations.MODES.contains(input.confirmation().strip())) {
+            errors.add("confirmation", "must be one of " + String.join(", ", Confirmations.MODES));
         }
         if (driver.isEmpty()) {
             errors.throwIfAny();
@@ -293,7 +343,7 @@ public class RuntimeTargets {
                 config.put(entry.getKey(), entry.getValue());
             }
         }
-        return new TargetInput(input.name(), input.driver(), input.dependsOn(), input.enabled(), config);
+        return input.with(input.driver(), config);
     }
 
     /** What the driver validates: the stored settings with the input's on top; only secrets the input sets. */
@@ -345,6 +395,15 @@ public class RuntimeTargets {
         if (input.enabled() != null) {
             target.enabled = input.enabled();
         }
+        if (input.canary() != null) {
+            target.canary = input.canary();
+        }
+        if (input.confirmation() != null) {
+            target.confirmation = input.confirmation().strip();
+        }
+        if (input.held() != null) {
+            target.held = input.held();
+        }
     }
 
     /** Seals each secret the input sets; the row it replaces is deleted (targets keep no history). */
@@ -387,6 +446,7 @@ public class RuntimeTargets {
 
     private static String describe(RuntimeTarget target) {
         return "driver " + target.driver + ", depends on " + target.dependsOn + ", "
-                + (target.enabled ? "enabled" : "disabled") + ", settings " + target.config.keySet();
+                + (target.enabled ? "enabled" : "disabled") + (target.canary ? ", canary" : "") + ", confirmation "
+                + target.confirmation + (target.held ? ", held" : "") + ", settings " + target.config.keySet();
     }
 }

@@ -30,9 +30,10 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * {@code /admin/runtimes}: the targets with their latest run and how many runtimes came back on the current key
- * (refreshed by htmx), every runtime that fetched or reported with its last status report (status, version,
- * detail, age, whether on the current version), an add form and an edit form generated from the driver's fields (read-only for viewers),
- * enable/disable, delete and "restart now".
+ * (refreshed by htmx), each target's rollout settings (canary, held, the confirmation that applies, weak ones
+ * flagged), every runtime that fetched or reported with its last status report (status, version, detail, age,
+ * whether on the current version), an add form and an edit form generated from the driver's fields (read-only for
+ * viewers), enable/disable, hold/release, delete and "restart now".
  */
 @Path(RuntimesPage.PATH)
 @Produces(MediaType.TEXT_HTML)
@@ -44,14 +45,20 @@ public class RuntimesPage {
             "updated", "Runtime target saved.",
             "enabled", "Runtime target enabled.",
             "disabled", "Runtime target disabled: saves no longer restart it.",
-            "deleted", "Runtime target deleted.");
+            "deleted", "Runtime target deleted.",
+            "held", "Runtime target on hold: rollouts leave it out until it is released.",
+            "released", "Runtime target released: rollouts include it again.");
 
-    /** One target in the list, with its latest run (null when it never ran). */
+    /**
+     * One target in the list, with its latest run (null when it never ran), its rollout settings and the
+     * confirmation that applies to it.
+     */
     public record Row(long id, String name, String driver, String dependsOn, boolean enabled,
-            RestartRuns.RunReport latest, int restarted, int confirmed, String unconfirmed) {
+            RestartRuns.RunReport latest, int restarted, int confirmed, String unconfirmed, boolean canary,
+            boolean held, Confirmations.Decision confirmation) {
 
         /** This target's share of its latest run: restarted runtimes, how many confirmed the key, which did not. */
-        static Row of(RuntimeTarget target, RestartRuns.RunReport latest) {
+        static Row of(RuntimeTarget target, RestartRuns.RunReport latest, Confirmations.Decision confirmation) {
             int restarted = 0;
             int confirmed = 0;
             List<String> missing = new ArrayList<>();
@@ -71,7 +78,7 @@ public class RuntimesPage {
                 }
             }
             return new Row(target.id, target.name, target.driver, target.dependsOn, target.enabled, latest,
-                    restarted, confirmed, String.join(", ", missing));
+                    restarted, confirmed, String.join(", ", missing), target.canary, target.held, confirmation);
         }
     }
 
@@ -84,11 +91,30 @@ public class RuntimesPage {
     public record Kind(String id, String title, boolean checked) {
     }
 
-    /** The add (id null) or edit form of a target. */
+    /** The add (id null) or edit form of a target; {@code modes} are the confirmation's choices. */
     public record Form(Long id, String name, String driver, List<String> drivers, List<Kind> kinds,
             boolean enabled, List<Field> fields, String nameError, String driverError, String dependsOnError,
-            List<String> otherErrors, boolean readOnly) {
+            List<String> otherErrors, boolean readOnly, Rollout rollout) {
+
+        public List<String> modes() {
+            return Confirmations.MODES;
+        }
     }
+
+    /** A target's rollout settings as the form shows them. */
+    public record Rollout(boolean canary, String confirmation, boolean held, String confirmationError) {
+
+        static Rollout of(RuntimeTarget stored, MultivaluedMap<String, String> submitted, FieldErrors errors) {
+            if (submitted == null) {
+                return stored == null ? new Rollout(false, Confirmations.AUTO, false, null)
+                        : new Rollout(stored.canary, stored.confirmation, stored.held, null);
+            }
+            String confirmation = submitted.getFirst("confirmation");
+            return new Rollout(submitted.containsKey("canary"), confirmation == null ? Confirmations.AUTO : confirmation,
+                    submitted.containsKey("held"), errors.messageFor("confirmation"));
+        }
+    }
+
 
     /**
      * Every runtime that fetched its configuration by name or reported its status, or that the newest rollouts
@@ -113,7 +139,8 @@ public class RuntimesPage {
 
         static native TemplateInstance page$targets(List<Row> rows, Fleet fleet, boolean live);
 
-        static native TemplateInstance edit(Form form, Row row);
+        /** @param sharedConfig why a rollout moves the target's runtimes as one wave, or null */
+        static native TemplateInstance edit(Form form, Row row, String sharedConfig, String flash);
     }
 
     private final RuntimeTargets targets;
@@ -124,10 +151,13 @@ public class RuntimesPage {
     private final RuntimeStatuses statuses;
     private final ProviderEnvironment environment;
     private final RolloutOutlook rollouts;
+    private final Confirmations confirmations;
 
     public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity,
-            RuntimeStatuses statuses, ProviderEnvironment environment, RolloutOutlook rollouts) {
+            RuntimeStatuses statuses, ProviderEnvironment environment, RolloutOutlook rollouts,
+            Confirmations confirmations) {
         this.rollouts = rollouts;
+        this.confirmations = confirmations;
         this.statuses = statuses;
         this.environment = environment;
         this.targets = targets;
@@ -142,7 +172,7 @@ public class RuntimesPage {
         List<Row> rows = rows();
         String chosen = drivers.find(driver).map(RuntimeDriver::id).orElse(CommandDriver.ID);
         Form form = form(null, null, chosen, ProviderKind.values().length == 0 ? List.of() : allKinds(), true,
-                Map.of(), new FieldErrors());
+                Map.of(), new FieldErrors(), Rollout.of(null, null, null));
         return Templates.page(rows, fleet(), live(rows), form, done == null ? null : FLASH.get(done));
     }
 
@@ -167,7 +197,7 @@ public class RuntimesPage {
         } catch (FieldErrors errors) {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
             Form form = form(null, first(submitted, "name"), driver, submitted.getOrDefault("dependsOn", List.of()),
-                    submitted.containsKey("enabled"), configOf(submitted), errors);
+                    submitted.containsKey("enabled"), configOf(submitted), errors, Rollout.of(null, submitted, errors));
             List<Row> rows = rows();
             return Response.status(400).entity(Templates.page(rows, fleet(), live(rows), form, null)).build();
         }
@@ -176,10 +206,11 @@ public class RuntimesPage {
     @GET
     @Path("{id}")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance edit(@PathParam("id") long id) {
+    public TemplateInstance edit(@PathParam("id") long id, @QueryParam("done") String done) {
         RuntimeTarget target = targets.get(id);
         return Templates.edit(form(target, target.name, target.driver, target.dependsOnKinds(), target.enabled,
-                target.config, new FieldErrors()), row(target));
+                target.config, new FieldErrors(), Rollout.of(target, null, null)), row(target), targets.sharedConfig(target),
+                done == null ? null : FLASH.get(done));
     }
 
     @POST
@@ -190,15 +221,37 @@ public class RuntimesPage {
         RuntimeTarget target = targets.get(id);
         try {
             TargetInput input = TargetInput.fromForm(submitted);
-            targets.update(id, new TargetInput(input.name(), target.driver, input.dependsOn(), input.enabled(),
-                    input.config()), Identities.actor(identity));
+            targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity));
             return done("updated");
         } catch (FieldErrors errors) {
             Form form = form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors);
-            return Response.status(400).entity(Templates.edit(form, row(target))).build();
+                    configOf(submitted), errors, Rollout.of(target, submitted, errors));
+            return Response.status(400).entity(Templates.edit(form, row(target), targets.sharedConfig(target), null)).build();
         }
+    }
+
+    /** Hold: rollouts leave the target out until it is released; back to the target's page. */
+    @POST
+    @Path("{id}/hold")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response hold(@PathParam("id") long id) {
+        return held(id, true);
+    }
+
+    /** Release: rollouts include the target again; back to the target's page. */
+    @POST
+    @Path("{id}/release")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response release(@PathParam("id") long id) {
+        return held(id, false);
+    }
+
+    private Response held(long id, boolean held) {
+        targets.setHeld(id, held, Identities.actor(identity));
+        return Locations.seeOther(PATH + "/" + id + "?done=" + (held ? "held" : "released")).build();
     }
 
     @POST
@@ -238,7 +291,7 @@ public class RuntimesPage {
         Map<String, RestartRuns.RunReport> latest = runs.latestByTarget(all);
         List<Row> rows = new ArrayList<>();
         for (RuntimeTarget target : all) {
-            rows.add(Row.of(target, latest.get(target.name)));
+            rows.add(Row.of(target, latest.get(target.name), confirmations.decide(target)));
         }
         return rows;
     }
@@ -274,7 +327,7 @@ public class RuntimesPage {
     }
 
     private Row row(RuntimeTarget target) {
-        return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name));
+        return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name), confirmations.decide(target));
     }
 
     /** Poll fast while a run is under way. */
@@ -283,7 +336,7 @@ public class RuntimesPage {
     }
 
     private Form form(RuntimeTarget stored, String name, String driverId, List<String> kinds, boolean enabled,
-            Map<String, String> values, FieldErrors errors) {
+            Map<String, String> values, FieldErrors errors, Rollout rollout) {
         RuntimeDriver driver = drivers.find(driverId).orElseThrow();
         Map<String, RuntimeTargets.SecretState> secrets = stored == null ? Map.of() : targets.secrets(stored);
         List<Field> fields = new ArrayList<>();
@@ -295,13 +348,13 @@ public class RuntimesPage {
         }
         List<Kind> boxes = Arrays.stream(ProviderKind.values())
                 .map(k -> new Kind(k.id(), k.title(), kinds.contains(k.id()))).toList();
-        List<String> known = List.of("name", "driver", "dependsOn");
+        List<String> known = List.of("name", "driver", "dependsOn", "confirmation");
         List<String> other = errors.errors().stream()
                 .filter(e -> !known.contains(e.field()) && fields.stream().noneMatch(f -> e.field().equals("config." + f.name())))
                 .map(e -> e.field() + " " + e.message()).toList();
         return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
                 enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
-                other, !identity.hasRole(Role.ADMIN_NAME));
+                other, !identity.hasRole(Role.ADMIN_NAME), rollout);
     }
 
     private static List<String> allKinds() {

@@ -24,6 +24,9 @@ import jakarta.ws.rs.core.Response;
 /**
  * {@code /api/v1/runtimes}: runtime targets. Secret driver settings go in as strings and come out only as
  * {@code {"configured": true, "fingerprint": "…"}}; an empty or absent one on update keeps the stored value.
+ * {@code canary}, {@code confirmation} and {@code held} are written like the other members; each answer adds, read
+ * only, the confirmation that applies ({@code confirmationApplied}) and why the target is rolled out as one wave
+ * ({@code sharedConfig}, or null).
  */
 @Path(RuntimesResource.PATH)
 @Produces(MediaType.APPLICATION_JSON)
@@ -41,9 +44,11 @@ public class RuntimesResource {
 
     private final RuntimeStatuses statuses;
     private final ProviderEnvironment environment;
+    private final Confirmations confirmations;
 
     public RuntimesResource(RuntimeTargets targets, RestartRuns runs, SecurityIdentity identity,
-            RuntimeStatuses statuses, ProviderEnvironment environment) {
+            RuntimeStatuses statuses, ProviderEnvironment environment, Confirmations confirmations) {
+        this.confirmations = confirmations;
         this.statuses = statuses;
         this.environment = environment;
         this.targets = targets;
@@ -134,7 +139,29 @@ public class RuntimesResource {
                 .type(MediaType.APPLICATION_JSON).build();
     }
 
-    /** A target as JSON: DESIGN's shape plus id and change times; secrets as summaries. */
+    /**
+     * {@code POST /api/v1/runtimes/{id}/hold}: leaves the target out of rollouts until released (audited
+     * {@code runtime.hold}); answers the target. Holding a held target changes nothing.
+     */
+    @POST
+    @Path("{id}/hold")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Map<String, Object> hold(@PathParam("id") long id) {
+        return view(targets.setHeld(id, true, Identities.actor(identity)));
+    }
+
+    /** {@code POST /api/v1/runtimes/{id}/release}: back in rollouts (audited {@code runtime.release}); the target. */
+    @POST
+    @Path("{id}/release")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Map<String, Object> release(@PathParam("id") long id) {
+        return view(targets.setHeld(id, false, Identities.actor(identity)));
+    }
+
+    /**
+     * A target as JSON: DESIGN's shape plus id and change times; secrets as summaries; rollout settings with the
+     * confirmation that applies ({@code {"mode", "reason", "weak"}}) and the shared-config reason.
+     */
     private Map<String, Object> view(RuntimeTarget target) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", target.id);
@@ -145,6 +172,16 @@ public class RuntimesResource {
         Map<String, Object> config = new LinkedHashMap<>(target.config);
         config.putAll(targets.secrets(target));
         view.put("config", config);
+        view.put("canary", target.canary);
+        view.put("confirmation", target.confirmation);
+        view.put("held", target.held);
+        Confirmations.Decision decision = confirmations.decide(target);
+        Map<String, Object> applied = new LinkedHashMap<>();
+        applied.put("mode", decision.mode());
+        applied.put("reason", decision.reason());
+        applied.put("weak", decision.weak());
+        view.put("confirmationApplied", applied);
+        view.put("sharedConfig", targets.sharedConfig(target));
         view.put("createdAt", target.createdAt);
         view.put("updatedAt", target.updatedAt);
         view.put("updatedBy", target.updatedBy);

@@ -55,6 +55,20 @@ public class SystemdDriver implements RuntimeDriver {
         CommandDriver.run(target, command(target.config("unit")), order, dirs);
     }
 
+    /**
+     * A template unit ({@code voxcore@.service}, {@code voxcore@*.service}) or a glob with an environment file: every
+     * instance it names reads that one EnvironmentFile, so an instance restarted for any reason starts on it.
+     */
+    @Override
+    public String sharedConfig(TargetSpec target) {
+        String unit = target.config("unit");
+        String file = target.config(CommandDriver.ENVIRONMENT_FILE.name());
+        if (unit == null || file == null || !unit.matches(".*[@*?\\[].*")) {
+            return null;
+        }
+        return "one EnvironmentFile (" + file + ") is shared by every instance of " + unit;
+    }
+
     /** The command line for a unit: single-quoted, after {@code --} so a unit cannot be read as an option. */
     static String command(String unit) {
         if (unit == null || !UNIT.matcher(unit).matches()) {

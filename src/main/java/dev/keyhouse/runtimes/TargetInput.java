@@ -14,12 +14,22 @@ import dev.keyhouse.web.FieldErrors;
  * Null means "not given": on an update it keeps what is stored.
  *
  * @param config every {@code config.<field>} given, secret or not, by field name; an empty secret keeps the stored one
+ * @param canary whether the target's runtimes form a rollout's first wave
+ * @param confirmation what confirms its runtimes took a new key, as given (checked against
+ *                     {@link Confirmations#MODES} when saved)
+ * @param held whether the target is left out of rollouts
  */
 public record TargetInput(String name, String driver, List<String> dependsOn, Boolean enabled,
-        Map<String, String> config) {
+        Map<String, String> config, Boolean canary, String confirmation, Boolean held) {
 
     /** Members of a target's JSON that are only ever answered, never written; ignored when sent back. */
-    private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt", "updatedBy", "latestRun");
+    private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt", "updatedBy", "latestRun",
+            "confirmationApplied", "sharedConfig");
+
+    /** The same input with other settings (the page keeps the stored driver; saving cleans the values). */
+    TargetInput with(String driver, Map<String, String> config) {
+        return new TargetInput(name, driver, dependsOn, enabled, config, canary, confirmation, held);
+    }
     private static final int MAX_VALUE_LENGTH = 4000;
 
     @Override
@@ -38,6 +48,9 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         String driver = null;
         List<String> dependsOn = null;
         Boolean enabled = null;
+        Boolean canary = null;
+        String confirmation = null;
+        Boolean held = null;
         Map<String, String> config = new LinkedHashMap<>();
         for (Map.Entry<String, Object> member : body.entrySet()) {
             Object value = member.getValue();
@@ -45,13 +58,10 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                 case "name" -> name = string("name", value, errors);
                 case "driver" -> driver = string("driver", value, errors);
                 case "dependsOn" -> dependsOn = kinds(value, errors);
-                case "enabled" -> {
-                    if (value instanceof Boolean b) {
-                        enabled = b;
-                    } else if (value != null) {
-                        errors.add("enabled", "must be true or false");
-                    }
-                }
+                case "enabled" -> enabled = bool("enabled", value, errors);
+                case "canary" -> canary = bool("canary", value, errors);
+                case "held" -> held = bool("held", value, errors);
+                case "confirmation" -> confirmation = string("confirmation", value, errors);
                 case "config" -> config(value, config, errors);
                 default -> {
                     if (!READ_ONLY.contains(member.getKey())) {
@@ -61,10 +71,13 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
             }
         }
         errors.throwIfAny();
-        return new TargetInput(name, driver, dependsOn, enabled, config);
+        return new TargetInput(name, driver, dependsOn, enabled, config, canary, confirmation, held);
     }
 
-    /** The page's form: name, driver, dependsOn (one parameter per kind), enabled, config.<field>. */
+    /**
+     * The page's form: name, driver, dependsOn (one parameter per kind), the checkboxes enabled, canary and held
+     * (absent: off), confirmation (absent: kept), config.<field>.
+     */
     public static TargetInput fromForm(Map<String, List<String>> form) {
         FieldErrors errors = new FieldErrors();
         Map<String, String> config = new LinkedHashMap<>();
@@ -75,12 +88,24 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         });
         List<String> kinds = form.getOrDefault("dependsOn", List.of());
         List<String> dependsOn = kinds(kinds, errors);
-        String enabled = first(form, "enabled");
         errors.throwIfAny();
         config.forEach((field, value) -> checkValue("config." + field, value, errors));
         errors.throwIfAny();
-        return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn,
-                enabled != null && !enabled.isBlank(), config);
+        return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn, checked(form, "enabled"), config,
+                checked(form, "canary"), first(form, "confirmation"), checked(form, "held"));
+    }
+
+    private static boolean checked(Map<String, List<String>> form, String box) {
+        String value = first(form, box);
+        return value != null && !value.isBlank();
+    }
+
+    private static Boolean bool(String field, Object value, FieldErrors errors) {
+        if (value == null || value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        errors.add(field, "must be true or false");
+        return null;
     }
 
     private static String first(Map<String, List<String>> form, String key) {

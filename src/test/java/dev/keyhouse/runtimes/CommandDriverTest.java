@@ -212,6 +212,35 @@ class CommandDriverTest {
         throw new AssertionError("the command did not start");
     }
 
+    /**
+     * Issue 16, shared config: a command target with an environment file, and a systemd template unit or glob with
+     * one, write configuration all of the target's runtimes read, so a rollout moves them as one wave; without a
+     * file, or for one plain unit, nothing is shared.
+     */
+    @Test
+    void aSharedEnvironmentFileIsNamedAsTheReasonForOneWave() {
+        Path file = dir.resolve("voice.env");
+        assertThat(driver.sharedConfig(target("voice", "true", file)))
+                .isEqualTo("one environment file (" + file + ") is written for the whole target");
+        assertThat(driver.sharedConfig(target("voice", "true", null))).isNull();
+
+        SystemdDriver systemd = new SystemdDriver(new EnvironmentDirs(List.of(dir)));
+        for (String template : List.of("voxcore@*.service", "voxcore@.service", "voxcore@1.service", "voice-*",
+                "voice-?.service", "voice-[12].service")) {
+            assertThat(systemd.sharedConfig(unit(template, file))).as(template)
+                    .isEqualTo("one EnvironmentFile (" + file + ") is shared by every instance of " + template);
+            assertThat(systemd.sharedConfig(unit(template, null))).as(template + " without a file").isNull();
+        }
+        for (String single : List.of("voice.service", "voice-1.service", "voice")) {
+            assertThat(systemd.sharedConfig(unit(single, file))).as(single).isNull();
+        }
+    }
+
+    private static TargetSpec unit(String unit, Path file) {
+        return new TargetSpec(1, "voice", "systemd", file == null ? Map.of("unit", unit)
+                : Map.of("unit", unit, "environmentFile", file.toString()), Map.of());
+    }
+
     private static TargetSpec target(String name, String command, Path file) {
         Map<String, String> config = file == null ? Map.of("command", command)
                 : Map.of("command", command, "environmentFile", file.toString());

@@ -485,6 +485,67 @@ class DockerDriverTest {
         assertAloneAndRunning(name, id, OLD_KEY);
     }
 
+    /**
+     * Issue 16, health: each container's {@code State.Health.Status} as the engine reports it, a container without a
+     * healthcheck has no health signal, one that is gone is unhealthy; {@code hasHealth} inspects one container the
+     * selector picks.
+     */
+    @Test
+    void healthIsTheContainersHealthcheckAsTheEngineReportsIt() throws Exception {
+        long second = 1_000_000_000L;
+        String healthy = engine.name("health-ok");
+        engine.create(healthy, Map.of("keyhouse.runtime", engine.owner() + "-ok"), runtimeEnv(), true,
+                c -> c.withHealthcheck(new HealthCheck().withTest(List.of("CMD", "true")).withInterval(second)
+                        .withRetries(1)));
+        String failing = engine.name("health-bad");
+        engine.create(failing, Map.of("keyhouse.runtime", engine.owner() + "-bad"), runtimeEnv(), true,
+                c -> c.withHealthcheck(new HealthCheck().withTest(List.of("CMD", "false")).withInterval(second)
+                        .withRetries(1)));
+        String starting = engine.name("health-starting");
+        engine.create(starting, Map.of("keyhouse.runtime", engine.owner() + "-starting"), runtimeEnv(), true,
+                c -> c.withHealthcheck(new HealthCheck().withTest(List.of("CMD", "true"))
+                        .withInterval(3600 * second).withStartPeriod(3600 * second)));
+        String plain = engine.name("health-none");
+        engine.create(plain, Map.of("keyhouse.runtime", engine.owner() + "-none"), runtimeEnv(), true, c -> c);
+        String disabled = engine.name("health-disabled");
+        engine.create(disabled, Map.of("keyhouse.runtime", engine.owner() + "-disabled"), runtimeEnv(), true,
+                c -> c.withHealthcheck(new HealthCheck().withTest(List.of("NONE"))));
+        TargetSpec target = selected();
+
+        assertThat(awaitHealth(target, healthy, RuntimeDriver.Health.HEALTHY)).isEqualTo(RuntimeDriver.Health.HEALTHY);
+        assertThat(awaitHealth(target, failing, RuntimeDriver.Health.UNHEALTHY)).isEqualTo(RuntimeDriver.Health.UNHEALTHY);
+        assertThat(driver.health(target, starting)).isEqualTo(RuntimeDriver.Health.STARTING);
+        assertThat(driver.health(target, plain)).isEqualTo(RuntimeDriver.Health.NONE);
+        assertThat(driver.health(target, disabled)).isEqualTo(RuntimeDriver.Health.NONE);
+        assertThat(driver.health(target, engine.name("never-created"))).isEqualTo(RuntimeDriver.Health.UNHEALTHY);
+
+        for (String group : List.of("ok", "bad", "starting")) {
+            assertThat(driver.hasHealth(labelled(group))).as(group).isTrue();
+        }
+        for (String group : List.of("none", "disabled", "nobody")) {
+            assertThat(driver.hasHealth(labelled(group))).as(group).isFalse();
+        }
+        assertThat(driver.hasHealth(target(Map.of("host", "unix:///nonexistent/docker.sock",
+                "labelSelector", selector + "-ok")))).as("an engine that does not answer").isFalse();
+    }
+
+    private TargetSpec labelled(String group) {
+        return target(Map.of("host", RealDockerEngine.host(), "labelSelector", "keyhouse.runtime=" + engine.owner()
+                + "-" + group));
+    }
+
+    /** The container's health once it is {@code wanted}, or what it is after 20 s. */
+    private RuntimeDriver.Health awaitHealth(TargetSpec target, String container, RuntimeDriver.Health wanted)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        RuntimeDriver.Health health = driver.health(target, container);
+        while (health != wanted && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            health = driver.health(target, container);
+        }
+        return health;
+    }
+
     @Test
     void anAttemptCutShortAfterTheRenameIsPickedUpByTheRetry() throws Exception {
         String name = engine.name("retried");

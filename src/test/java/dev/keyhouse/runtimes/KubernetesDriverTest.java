@@ -374,6 +374,103 @@ class KubernetesDriverTest {
                 .hasMessage("context staging not found in kubeconfig " + kubeconfig);
     }
 
+    /**
+     * Issue 16, health: each workload kind judged as {@code kubectl rollout status} judges it, from the status the
+     * (fake) API server holds; the mock runs no controller, so each status is written as a controller would.
+     */
+    @Test
+    void healthIsTheRolloutStatusKubectlWouldReport() throws Exception {
+        TargetSpec target = target("voice", null);
+        assertThat(driver.hasHealth(target)).isTrue();
+        String deployment = "Deployment/voice";
+
+        deploymentStatus(1, "3", "3", "3", null);
+        assertThat(driver.health(target, deployment)).as("a spec change not yet observed").isEqualTo(RuntimeDriver.Health.STARTING);
+        deploymentStatus(0, "3", "2", "2", null);
+        assertThat(driver.health(target, deployment)).as("one replica not yet updated").isEqualTo(RuntimeDriver.Health.STARTING);
+        deploymentStatus(0, "4", "3", "3", null);
+        assertThat(driver.health(target, deployment)).as("an old replica still terminating").isEqualTo(RuntimeDriver.Health.STARTING);
+        deploymentStatus(0, "3", "3", "2", null);
+        assertThat(driver.health(target, deployment)).as("an updated replica not yet available").isEqualTo(RuntimeDriver.Health.STARTING);
+        deploymentStatus(0, "3", "3", "3", null);
+        assertThat(driver.health(target, deployment)).isEqualTo(RuntimeDriver.Health.HEALTHY);
+        deploymentStatus(-1, "3", "3", "3", null);
+        assertThat(driver.health(target, deployment)).as("observed beyond its generation").isEqualTo(RuntimeDriver.Health.HEALTHY);
+        deploymentStatus(0, "3", "1", "1", "ProgressDeadlineExceeded");
+        assertThat(driver.health(target, deployment)).isEqualTo(RuntimeDriver.Health.UNHEALTHY);
+        deploymentStatus(0, "3", "1", "1", "ReplicaSetUpdated");
+        assertThat(driver.health(target, deployment)).as("still progressing").isEqualTo(RuntimeDriver.Health.STARTING);
+
+        String statefulSet = "StatefulSet/voice-db";
+        var sets = client.apps().statefulSets().inNamespace("voice");
+        sets.withName("voice-db").edit(s -> new StatefulSetBuilder(s).editSpec().withReplicas(2).endSpec().build());
+        long setGeneration = sets.withName("voice-db").get().getMetadata().getGeneration();
+        sets.withName("voice-db").editStatus(s -> new StatefulSetBuilder(s)
+                .withNewStatus().withObservedGeneration(setGeneration).withReplicas(2).withReadyReplicas(2)
+                .withUpdatedReplicas(1).withCurrentRevision("voice-db-1").withUpdateRevision("voice-db-2").endStatus()
+                .build());
+        assertThat(driver.health(target, statefulSet)).as("revisions differ").isEqualTo(RuntimeDriver.Health.STARTING);
+        sets.withName("voice-db").editStatus(s -> new StatefulSetBuilder(s)
+                .editStatus().withUpdatedReplicas(2).withCurrentRevision("voice-db-2").withReadyReplicas(1).endStatus()
+                .build());
+        assertThat(driver.health(target, statefulSet)).as("a pod not ready").isEqualTo(RuntimeDriver.Health.STARTING);
+        sets.withName("voice-db").editStatus(s -> new StatefulSetBuilder(s)
+                .editStatus().withReadyReplicas(2).endStatus().build());
+        assertThat(driver.health(target, statefulSet)).isEqualTo(RuntimeDriver.Health.HEALTHY);
+        sets.withName("voice-db").edit(s -> new StatefulSetBuilder(s)
+                .editSpec().withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy().endSpec().build());
+        assertThat(driver.health(target, statefulSet)).as("OnDelete: no rollout to judge").isEqualTo(RuntimeDriver.Health.NONE);
+
+        String daemonSet = "DaemonSet/voice-agent";
+        var daemons = client.apps().daemonSets().inNamespace("voice");
+        long daemonGeneration = daemons.withName("voice-agent").get().getMetadata().getGeneration();
+        daemons.withName("voice-agent").editStatus(d -> new DaemonSetBuilder(d).withNewStatus()
+                .withObservedGeneration(daemonGeneration - 1).withDesiredNumberScheduled(4)
+                .withUpdatedNumberScheduled(4).withNumberAvailable(4).endStatus().build());
+        assertThat(driver.health(target, daemonSet)).as("a spec change not yet observed")
+                .isEqualTo(RuntimeDriver.Health.STARTING);
+        daemons.withName("voice-agent").editStatus(d -> new DaemonSetBuilder(d).editStatus()
+                .withObservedGeneration(daemonGeneration).withNumberAvailable(3).endStatus().build());
+        assertThat(driver.health(target, daemonSet)).as("a node's pod not available").isEqualTo(RuntimeDriver.Health.STARTING);
+        daemons.withName("voice-agent").editStatus(d -> new DaemonSetBuilder(d)
+                .editStatus().withNumberAvailable(4).endStatus().build());
+        assertThat(driver.health(target, daemonSet)).isEqualTo(RuntimeDriver.Health.HEALTHY);
+
+        assertThat(driver.health(target, "Deployment/gone")).isEqualTo(RuntimeDriver.Health.UNHEALTHY);
+        assertThatThrownBy(() -> driver.health(target, "CronJob/voice"))
+                .hasMessageContaining("is not Deployment/, StatefulSet/ or DaemonSet/");
+    }
+
+    /**
+     * The fake API server holds what a controller would have written: the status, observing the generation the
+     * server gave the spec ({@code observedLag} behind it), and the Progressing condition's reason.
+     */
+    private void deploymentStatus(long observedLag, String replicas, String updated, String available,
+            String progressing) {
+        var deployments = client.apps().deployments().inNamespace("voice");
+        deployments.withName("voice").edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(3).endSpec().build());
+        long generation = deployments.withName("voice").get().getMetadata().getGeneration();
+        deployments.withName("voice").editStatus(d -> {
+            DeploymentBuilder builder = new DeploymentBuilder(d)
+                    .withNewStatus().withObservedGeneration(generation - observedLag)
+                    .withReplicas(Integer.valueOf(replicas)).withUpdatedReplicas(Integer.valueOf(updated))
+                    .withAvailableReplicas(Integer.valueOf(available)).endStatus();
+            if (progressing != null) {
+                builder.editStatus().addNewCondition().withType("Progressing")
+                        .withStatus(progressing.equals("ProgressDeadlineExceeded") ? "False" : "True")
+                        .withReason(progressing).endCondition().endStatus();
+            }
+            return builder.build();
+        });
+        assertThat(deployments.withName("voice").get().getMetadata().getGeneration()).isEqualTo(generation);
+    }
+
+    /** Each workload reads its own copy of the Secret per version: nothing shared, so no reason for one wave. */
+    @Test
+    void nothingIsSharedAcrossATargetsWorkloads() {
+        assertThat(driver.sharedConfig(target("voice", null))).isNull();
+    }
+
     @Test
     void validationNamesEachBadField() {
         FieldErrors errors = new FieldErrors();

@@ -21,6 +21,7 @@ import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -159,6 +160,82 @@ class RuntimePagesTest {
         assertThat(stored.getString("config.secret.fingerprint")).isEqualTo(fingerprints.of(secret));
         post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
                 "config.url", "https://voice-2.test/reload", "config.secret", secret)).then().statusCode(303);
+    }
+
+    /**
+     * Issue 16 on the pages: the form sets canary, confirmation and held (a bad confirmation is a 400 naming it, the
+     * form kept); the target's page says which confirmation applies and why, flags a weak one, names the shared
+     * config, and holds and releases with buttons that work without JavaScript; the list shows held and weak.
+     */
+    @Test
+    void theTargetsPageSetsRolloutSettingsAndHoldsAndReleases() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        String file = dir() + "/voice.env";
+        long id = api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"),
+                "config", Map.of("command", "true")));
+        Response form = page("/admin/runtimes/" + id);
+        assertThat(form.asString()).contains("name=\"canary\"").contains("name=\"held\"")
+                .contains("<option value=\"auto\" selected>auto</option>").contains("<option value=\"health\">")
+                .contains("Confirmation: <strong>none</strong> — no runtime reports, fetches by name or has a"
+                        + " healthcheck: a restart that succeeds counts")
+                .contains("(weak: does not prove the new key works)").doesNotContain("Rolled out as one wave")
+                .contains("action=\"/admin/runtimes/" + id + "/hold\"").doesNotContain("held — left out of rollouts");
+
+        Response refused = post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "tts",
+                "enabled", "true", "canary", "true", "confirmation", "always", "config.command", "true"));
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).contains("Confirmation: must be one of auto, report, fetch, health, none")
+                .contains("name=\"canary\" value=\"true\" checked");
+
+        post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "tts", "enabled", "true",
+                "canary", "true", "confirmation", "report", "config.command", "true",
+                "config.environmentFile", file)).then().statusCode(303);
+        JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath();
+        assertThat(List.of(stored.getBoolean("canary"), stored.getString("confirmation"), stored.getBoolean("held")))
+                .containsExactly(true, "report", false);
+        String edit = page("/admin/runtimes/" + id).asString();
+        assertThat(edit).contains("Confirmation: <strong>report</strong> — set on the target")
+                .doesNotContain("(weak").contains("<option value=\"report\" selected>report</option>")
+                .contains("Rolled out as one wave: one environment file (" + file + ") is written for the whole target.");
+
+        Response held = post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id + "/hold", Map.of());
+        held.then().statusCode(303);
+        assertThat(held.header("Location")).endsWith("/admin/runtimes/" + id + "?done=held");
+        String heldPage = page("/admin/runtimes/" + id + "?done=held").asString();
+        assertThat(heldPage).contains("Runtime target on hold: rollouts leave it out until it is released.")
+                .contains("held — left out of rollouts").contains("action=\"/admin/runtimes/" + id + "/release\"")
+                .doesNotContain("/hold\"");
+        assertThat(row(name)).contains("held — left out of rollouts").contains("canary").contains(">report<")
+                .doesNotContain("weak");
+
+        Response released = post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id + "/release", Map.of());
+        released.then().statusCode(303);
+        assertThat(released.header("Location")).endsWith("/admin/runtimes/" + id + "?done=released");
+        assertThat(page("/admin/runtimes/" + id).asString()).doesNotContain("held — left out of rollouts");
+        assertThat(row(name)).doesNotContain("held");
+        post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "tts",
+                "enabled", "true", "confirmation", "auto", "config.command", "true")).then().statusCode(303);
+        assertThat(row(name)).contains(">none <strong class=\"weak\">weak</strong>");
+        JsonPath audit = given().auth().oauth2(api.admin()).get("/api/v1/audit?kind=runtimes").jsonPath();
+        assertThat(audit.getList("items.findAll { it.target == '" + name + "' }.action")).containsSubsequence(
+                "runtime.update", "runtime.release", "runtime.hold", "runtime.update");
+    }
+
+    /** The list's row of a target. */
+    private String row(String name) {
+        String list = page("/admin/runtimes/live").asString();
+        Matcher row = Pattern.compile("<tr id=\"target-\\d+\">\\s*<td><a [^>]*>" + Pattern.quote(name)
+                + "</a>.*?</tr>", Pattern.DOTALL).matcher(list);
+        assertThat(row.find()).as("the list has a row for " + name).isTrue();
+        return row.group();
+    }
+
+    private static String dir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("keyhouse-page-rollout").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Response page(String path) {

@@ -252,6 +252,114 @@ class RuntimeTargetsTest {
         return given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getString("config.url");
     }
 
+    /**
+     * Issue 16: canary, confirmation and held are written on create and update like the other members (absent keeps
+     * them), answered with the confirmation that applies and the shared-config reason, and audited in the update.
+     */
+    @Test
+    void rolloutSettingsRoundTripAndAreAudited() throws Exception {
+        String name = "rollout-" + RuntimeRestartTest.unique();
+        long id = api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"),
+                "config", Map.of("command", "true")));
+        JsonPath created = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath();
+        assertThat(created.getBoolean("canary")).isFalse();
+        assertThat(created.getString("confirmation")).isEqualTo("auto");
+        assertThat(created.getBoolean("held")).isFalse();
+        assertThat(created.getString("confirmationApplied.mode")).isEqualTo("none");
+        assertThat(created.getBoolean("confirmationApplied.weak")).isTrue();
+        assertThat(created.getString("sharedConfig")).isNull();
+
+        Response updated = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("canary", true, "confirmation", " report ", "held", true)).put("/api/v1/runtimes/" + id);
+        updated.then().statusCode(200);
+        assertThat(updated.jsonPath().getBoolean("canary")).isTrue();
+        assertThat(updated.jsonPath().getString("confirmation")).isEqualTo("report");
+        assertThat(updated.jsonPath().getBoolean("held")).isTrue();
+        assertThat(updated.jsonPath().getMap("confirmationApplied")).isEqualTo(Map.of("mode", "report",
+                "reason", "set on the target", "weak", false));
+        // the answer sent back as read changes nothing; members left out keep what is stored
+        Map<String, Object> asRead = new java.util.HashMap<>(updated.jsonPath().getMap(""));
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON).body(asRead).put("/api/v1/runtimes/" + id)
+                .then().statusCode(200);
+        JsonPath kept = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("config", Map.of("command", "true"))).put("/api/v1/runtimes/" + id).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(List.of(kept.getBoolean("canary"), kept.getString("confirmation"), kept.getBoolean("held")))
+                .containsExactly(true, "report", true);
+        assertThat(Rows.column(db, "SELECT canary || ' ' || confirmation || ' ' || held FROM runtime_targets"
+                + " WHERE id = ?", id)).containsExactly("true report true");
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE target = ? AND action = 'runtime.update'"
+                + " ORDER BY id LIMIT 1", name)).singleElement().asString()
+                .contains("was driver command, depends on tts, enabled, confirmation auto, settings [command]")
+                .contains("now driver command, depends on tts, enabled, canary, confirmation report, held");
+
+        String file = java.nio.file.Files.createTempDirectory("keyhouse-rollout").resolve("voice.env").toString();
+        long shared = api.create(Map.of("name", "rollout-" + RuntimeRestartTest.unique(), "driver", "command",
+                "canary", true, "confirmation", "fetch", "held", false,
+                "config", Map.of("command", "true", "environmentFile", file)));
+        JsonPath withFile = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + shared).jsonPath();
+        assertThat(withFile.getBoolean("canary")).isTrue();
+        assertThat(withFile.getString("confirmation")).isEqualTo("fetch");
+        assertThat(withFile.getString("sharedConfig"))
+                .isEqualTo("one environment file (" + file + ") is written for the whole target");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath()
+                .getString("find { it.id == " + shared + " }.confirmationApplied.mode")).isEqualTo("fetch");
+    }
+
+    @Test
+    void badRolloutSettingsAreA400NamingTheField() {
+        for (Object bad : List.of("sometimes", "AUTO", "", "report,fetch", 1, true, List.of("report"), Map.of())) {
+            assertField(Map.of("name", "n1", "driver", "command", "confirmation", bad, "config",
+                    Map.of("command", "true")), "confirmation");
+        }
+        for (String flag : List.of("canary", "held")) {
+            for (Object bad : List.of("yes", "true", 1, List.of())) {
+                assertField(Map.of("name", "n1", "driver", "command", flag, bad, "config", Map.of("command", "true")),
+                        flag);
+            }
+        }
+        long id = api.command("rollout-bad-" + RuntimeRestartTest.unique(), List.of("tts"), "true", null);
+        Response refused = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("confirmation", "health check", "canary", true)).put("/api/v1/runtimes/" + id);
+        refused.then().statusCode(400).contentType("application/problem+json");
+        assertThat(refused.jsonPath().getList("errors", Map.class)).containsExactly(Map.of("field", "confirmation",
+                "message", "must be one of auto, report, fetch, health, none"));
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("canary"))
+                .as("nothing of a refused update is saved").isFalse();
+    }
+
+    /** Hold and release over REST: the target answered, audited once per change, 404 unknown, 403 for a viewer. */
+    @Test
+    void holdAndReleaseAreAuditedAndShownOnTheTarget() {
+        String name = "hold-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+
+        Response held = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/hold");
+        held.then().statusCode(200).contentType(ContentType.JSON);
+        assertThat(held.jsonPath().getBoolean("held")).isTrue();
+        assertThat(held.jsonPath().getString("name")).isEqualTo(name);
+        given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/hold").then().statusCode(200)
+                .body("held", org.hamcrest.Matchers.equalTo(true));
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("held"))
+                .isTrue();
+        Response released = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/release");
+        released.then().statusCode(200);
+        assertThat(released.jsonPath().getBoolean("held")).isFalse();
+
+        assertThat(Rows.column(db, "SELECT action || ': ' || detail FROM audit_events WHERE target = ?"
+                + " AND action LIKE 'runtime.%' ORDER BY id", name)).containsExactly(
+                        "runtime.create: driver command, depends on tts, enabled, confirmation auto, settings [command]",
+                        "runtime.hold: left out of rollouts until released", "runtime.release: back in rollouts");
+
+        given().auth().oauth2(api.admin()).post("/api/v1/runtimes/999999/hold").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().auth().oauth2(api.admin()).post("/api/v1/runtimes/999999/release").then().statusCode(404);
+        String viewer = ApiClient.viewerToken("hold-viewer@keyhouse.test");
+        given().auth().oauth2(viewer).post("/api/v1/runtimes/" + id + "/hold").then().statusCode(403);
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("held"))
+                .isFalse();
+    }
+
     @Test
     void aViewerReadsButCannotWrite() {
         String viewer = ApiClient.viewerToken("runtimes-viewer@keyhouse.test");

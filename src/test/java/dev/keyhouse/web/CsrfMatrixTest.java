@@ -247,6 +247,7 @@ class CsrfMatrixTest {
                 "/admin/users", "/admin/users/{id}", "/admin/users/tokens", "/admin/users/tokens/{id}/revoke",
                 "/admin/settings/tts", "/admin/settings/tts/rollback", "/admin/runtimes/{id}/restart",
                 "/admin/runtimes/{id}/enabled", "/admin/runtimes/{id}/delete", "/admin/runtimes/{id}",
+                "/admin/runtimes/{id}/hold",
                 "/admin/rotate-credentials");
     }
 

@@ -652,6 +652,18 @@ class LeakTest {
             }
             postForm("POST /admin/runtimes/{id}/enabled", form, pagePath + "/enabled", Map.of("enabled", "true"))
                     .then().statusCode(303);
+            // rollout settings and hold/release (issue 16), over REST and on the page; released again, so later
+            // saves still plan its restarts
+            record("PUT /api/v1/runtimes/{id}", "admin", json(adminBearer, Map.of("canary", false,
+                    "confirmation", "auto")), "PUT", target).then().statusCode(200);
+            record("POST /api/v1/runtimes/{id}/hold", "admin", given().auth().oauth2(adminBearer), "POST",
+                    target + "/hold").then().statusCode(200);
+            record("POST /api/v1/runtimes/{id}/release", "admin", given().auth().oauth2(adminBearer), "POST",
+                    target + "/release").then().statusCode(200);
+            form = page("GET /admin/runtimes/{id}", pagePath);
+            postForm("POST /admin/runtimes/{id}/hold", form, pagePath + "/hold", Map.of()).then().statusCode(303);
+            form = page("GET /admin/runtimes/{id}", pagePath + "?done=held");
+            postForm("POST /admin/runtimes/{id}/release", form, pagePath + "/release", Map.of()).then().statusCode(303);
             long command = given().auth().oauth2(adminBearer).get("/api/v1/runtimes").jsonPath()
                     .getLong("find { it.name == 'leak-command' }.id");
             postForm("POST /admin/runtimes/{id}/delete", form, "/admin/runtimes/" + command + "/delete", Map.of())

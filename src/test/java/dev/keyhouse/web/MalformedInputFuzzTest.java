@@ -51,7 +51,7 @@ class MalformedInputFuzzTest {
     /** Every form and JSON field name some route reads, so malformed values reach the code that reads them. */
     private static final List<String> FIELDS = List.of("email", "password", "next", "name", "driver", "role", "action",
             "enabled", "provider", "model", "baseUrl", "apiKey", "authToken", "accountSid", "version", "config",
-            "webhookUrl", "url", "command", "unit", "container", "namespace");
+            "webhookUrl", "url", "command", "unit", "container", "namespace", "canary", "confirmation", "held");
 
     /** One request: what a malformation makes of a route. */
     record Request(String method, String target, Map<String, String> headers, byte[] body) {

@@ -112,6 +112,11 @@ class RedirectLocationTest {
         assertThat(api.header("Location")).isEqualTo("/api/v1/restarts/" + api.jsonPath().getLong("id"));
         assertNoLeak(api, host);
 
+        Response held = pageForm(host, session, "/admin/runtimes/" + id).post("/admin/runtimes/" + id + "/hold");
+        assertRedirect(held, 303, "/admin/runtimes/" + id + "?done=held", host);
+        Response released = pageForm(host, session, "/admin/runtimes/" + id).post("/admin/runtimes/" + id + "/release");
+        assertRedirect(released, 303, "/admin/runtimes/" + id + "?done=released", host);
+
         Response deleted = pageForm(host, session, "/admin/runtimes").post("/admin/runtimes/" + id + "/delete");
         assertRedirect(deleted, 303, "/admin/runtimes?done=deleted", host);
     }

@@ -1,0 +1,176 @@
+package dev.keyhouse.runtimes;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.Profiles;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.settings.ProviderEnvironment;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 16: which confirmation applies to a target and why. Every branch of {@code auto} with real signals: status
+ * reports through {@code POST /api/v1/internal/runtime-status}, fetches through the runtime-config endpoint, a
+ * target's runtimes from a real "restart now" run (or, for a kubernetes workload no cluster here can restart, a
+ * result row written in SQL); the REST answer carries the same decision.
+ */
+@QuarkusTest
+@TestProfile(Profiles.FastRestarts.class)
+class ConfirmationsTest {
+
+    private static final String NONE_REASON = "no runtime reports, fetches by name or has a healthcheck: a restart"
+            + " that succeeds counts";
+
+    @Inject
+    Confirmations confirmations;
+    @Inject
+    RuntimeTargets targets;
+    @Inject
+    ProviderEnvironment environment;
+    @Inject
+    DataSource db;
+
+    private final RuntimeApi api = new RuntimeApi();
+
+    @BeforeEach
+    void aVersionToReportOn() {
+        if (environment.current().version() < 1) {
+            api.saveLlmKey("sk-confirm-test-" + RuntimeRestartTest.unique() + "-7c1d0e").then().statusCode(200);
+        }
+    }
+
+    @AfterEach
+    void deleteTargets() {
+        api.deleteCreated();
+    }
+
+    @Test
+    void autoClimbsFromNoneToFetchToReportAsTheTargetsRuntimeShowsWhatItGives() throws Exception {
+        String name = "confirm-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        // a runtime of this name reports before the target ever restarted it: not yet one of the target's runtimes
+        report(name, "ok");
+        assertDecision(id, Confirmations.NONE, NONE_REASON, true);
+
+        restartNow(id);
+        // the report above is the target's runtime's now; a fresh target with none of its own stays at none
+        reportedMinutesAgo(name, 2);
+        assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
+        String quiet = "confirm-quiet-" + RuntimeRestartTest.unique();
+        long quietId = api.command(quiet, List.of("tts"), "true", null);
+        restartNow(quietId);
+        assertDecision(quietId, Confirmations.NONE, NONE_REASON, true);
+
+        api.fetchRuntimeConfig(quiet).then().statusCode(200);
+        fetchedMinutesAgo(quiet, 4);
+        assertDecision(quietId, Confirmations.FETCH, "no runtime has reported; " + quiet + " fetched by name 4 min ago",
+                false);
+        // another runtime's report, however alike its name, is not this target's
+        report(quiet + "-2", "ok");
+        report(quiet.substring(0, quiet.length() - 1), "ok");
+        assertDecision(quietId, Confirmations.FETCH, "no runtime has reported; " + quiet + " fetched by name 4 min ago",
+                false);
+
+        report(quiet, "failing");
+        reportedMinutesAgo(quiet, 3);
+        assertDecision(quietId, Confirmations.REPORT, quiet + " reported failing 3 min ago", false);
+        JsonPath json = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + quietId).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(json.getMap("confirmationApplied")).isEqualTo(Map.of("mode", "report",
+                "reason", quiet + " reported failing 3 min ago", "weak", false));
+        assertThat(json.getString("confirmation")).isEqualTo("auto");
+    }
+
+    @Test
+    void anExplicitModeIsUsedAsSet() {
+        for (String mode : List.of("report", "fetch", "health", "none")) {
+            long id = api.create(Map.of("name", "confirm-set-" + RuntimeRestartTest.unique(), "driver", "command",
+                    "dependsOn", List.of("tts"), "confirmation", mode, "config", Map.of("command", "true")));
+            assertDecision(id, mode, "set on the target", mode.equals("health") || mode.equals("none"));
+        }
+    }
+
+    /**
+     * Kubernetes always has a health signal (the rollout status, asked of no cluster here); its workload's report
+     * comes from a pod, matched as {@link RuntimeAcks#matches} matches it ({@code Deployment/voice} ← {@code voice-…}).
+     */
+    @Test
+    void aKubernetesWorkloadFallsBackToHealthAndIsConfirmedByItsPodsReports() throws Exception {
+        String workload = "kvoice-" + RuntimeRestartTest.unique();
+        long id = api.create(Map.of("name", "confirm-k8s-" + RuntimeRestartTest.unique(), "driver", "kubernetes",
+                "dependsOn", List.of("tts"), "config", Map.of("namespace", "voice", "labelSelector", "app=voice",
+                        "secretName", "voice-provider-env")));
+        assertDecision(id, Confirmations.HEALTH, "no runtime has reported or fetched by name; Kubernetes reports each"
+                + " workload's rollout status", true);
+
+        update("WITH run AS (INSERT INTO restart_runs (state, cause, created_by) VALUES ('succeeded', 'manual', 'test')"
+                + " RETURNING id) INSERT INTO restart_results (run_id, target_id, target_name, driver, runtime, state)"
+                + " SELECT run.id, ?, 'confirm-k8s', 'kubernetes', ?, 'restarted' FROM run", id, "Deployment/" + workload);
+        report(workload + "x-5d8f7c-x2x9q", "ok");
+        report(workload + "db-0", "ok");
+        assertDecision(id, Confirmations.HEALTH, "no runtime has reported or fetched by name; Kubernetes reports each"
+                + " workload's rollout status", true);
+
+        api.fetchRuntimeConfig(workload + "-5d8f7c-b7k2p").then().statusCode(200);
+        fetchedMinutesAgo(workload + "-5d8f7c-b7k2p", 1);
+        assertDecision(id, Confirmations.FETCH, "no runtime has reported; " + workload + "-5d8f7c-b7k2p fetched by name"
+                + " 1 min ago", false);
+        report(workload + "-5d8f7c-x2x9q", "ok");
+        reportedMinutesAgo(workload + "-5d8f7c-x2x9q", 7);
+        assertDecision(id, Confirmations.REPORT, workload + "-5d8f7c-x2x9q reported ok 7 min ago", false);
+    }
+
+    private void assertDecision(long id, String mode, String reason, boolean weak) {
+        assertThat(confirmations.decide(targets.get(id))).isEqualTo(new Confirmations.Decision(mode, reason, weak));
+    }
+
+    private void restartNow(long id) throws InterruptedException {
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        assertThat(api.awaitRun(run, Duration.ofSeconds(30)).getString("state")).isEqualTo("succeeded");
+    }
+
+    private void report(String runtime, String status) {
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .contentType(ContentType.JSON)
+                .body(Map.of("version", environment.current().version(), "status", status))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
+    /** Moves a runtime's report back in time (plus half a minute, so the age reads the same for the test's run). */
+    private void reportedMinutesAgo(String runtime, int minutes) throws SQLException {
+        update("UPDATE runtime_status SET reported_at = now() - make_interval(secs => ?) WHERE runtime = ?",
+                minutes * 60 + 30, runtime);
+    }
+
+    private void fetchedMinutesAgo(String runtime, int minutes) throws SQLException {
+        update("UPDATE runtime_acks SET acked_at = now() - make_interval(secs => ?) WHERE runtime = ?",
+                minutes * 60 + 30, runtime);
+    }
+
+    private void update(String sql, Object... parameters) throws SQLException {
+        try (Connection connection = db.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            statement.executeUpdate();
+        }
+    }
+}
