@@ -54,6 +54,12 @@ public class CommandDriver implements RuntimeDriver {
         dirs.check(target, errors);
     }
 
+    /** True: {@link #discover} answers the target's own name. */
+    @Override
+    public boolean runtimeIsTarget() {
+        return true;
+    }
+
     @Override
     public List<String> discover(TargetSpec target) {
         return List.of(target.name());

@@ -18,7 +18,8 @@ import jakarta.persistence.EntityManager;
  * {@code fetch} once one has fetched its configuration by name ({@code runtime_acks}), {@code health} when its
  * driver says a health signal exists ({@link RuntimeDriver#hasHealth}), else {@code none} (a restart that succeeds
  * counts). A target's runtimes are the {@code runtime} of its {@code restart_results} rows, matched to a report or
- * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods).
+ * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods), and, for a driver whose runtime is
+ * the target ({@link RuntimeDriver#runtimeIsTarget}: command, systemd, http), the target's own name from the start.
  */
 @ApplicationScoped
 public class Confirmations {
@@ -74,8 +75,11 @@ public class Confirmations {
         if (!AUTO.equals(mode) && MODES.contains(mode)) {
             return Decision.of(mode, "set on the target");
         }
-        List<Signal> signals = target.id == null ? List.of()
-                : QuarkusTransaction.joiningExisting().call(() -> signals(target.id));
+        // command, systemd and http restart one runtime named as the target: known before its first restart
+        String own = drivers.find(target.driver).filter(RuntimeDriver::runtimeIsTarget).map(d -> target.name)
+                .orElse(null);
+        List<Signal> signals = target.id == null && own == null ? List.of()
+                : QuarkusTransaction.joiningExisting().call(() -> signals(target.id, own));
         Instant now = Instant.now();
         Signal report = signals.stream().filter(s -> s.status() != null).findFirst().orElse(null);
         if (report != null) {
@@ -94,18 +98,22 @@ public class Confirmations {
                 + " counts");
     }
 
-    /** The newest report (status set) and the newest fetch (status null) of the target's known runtimes. */
+    /**
+     * The newest report (status set) and the newest fetch (status null) of the target's known runtimes: those of its
+     * restart results, and {@code own} (the target's name, when its driver's runtime is the target) when not null.
+     */
     @SuppressWarnings("unchecked")
-    private List<Signal> signals(long targetId) {
+    private List<Signal> signals(Long targetId, String own) {
         String report = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "s.runtime") + ")";
         String fetch = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "a.runtime") + ")";
         List<Object[]> rows = em.createNativeQuery("WITH known AS (SELECT DISTINCT runtime FROM restart_results"
-                        + " WHERE target_id = :t AND runtime IS NOT NULL)"
+                        + " WHERE target_id = :t AND runtime IS NOT NULL"
+                        + " UNION SELECT CAST(:own AS text) WHERE CAST(:own AS text) IS NOT NULL)"
                         + " (SELECT s.runtime, s.status, s.reported_at FROM runtime_status s WHERE "
                         + report + " ORDER BY s.reported_at DESC LIMIT 1)"
                         + " UNION ALL (SELECT a.runtime, NULL, a.acked_at FROM runtime_acks a WHERE "
                         + fetch + " ORDER BY a.acked_at DESC LIMIT 1)")
-                .setParameter("t", targetId).getResultList();
+                .setParameter("t", targetId == null ? -1L : targetId).setParameter("own", own).getResultList();
         return rows.stream().map(r -> new Signal((String) r[0], (String) r[1], RuntimeAcks.instant(r[2]))).toList();
     }
 

@@ -169,6 +169,12 @@ public class DockerDriver implements RuntimeDriver {
         };
     }
 
+    /** True: {@link #health} reads the containers' healthcheck. */
+    @Override
+    public boolean canReportHealth() {
+        return true;
+    }
+
     /**
      * Whether the target's containers have a healthcheck: one container the selector picks is inspected (its
      * {@code Config.Healthcheck}, which holds the image's when {@code docker run} set none). False when none is

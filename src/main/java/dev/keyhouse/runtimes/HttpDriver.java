@@ -92,6 +92,12 @@ public class HttpDriver implements RuntimeDriver {
         }
     }
 
+    /** True: {@link #discover} answers the target's own name. */
+    @Override
+    public boolean runtimeIsTarget() {
+        return true;
+    }
+
     /** The target itself is the one runtime: the webhook reaches whatever stands behind the URL. */
     @Override
     public List<String> discover(TargetSpec target) {

@@ -350,6 +350,12 @@ public class KubernetesDriver implements RuntimeDriver {
         return replicas == null ? 1 : replicas;
     }
 
+    /** True: {@link #health} reads each workload's rollout status. */
+    @Override
+    public boolean canReportHealth() {
+        return true;
+    }
+
     /** Always: every workload has a rollout status, read by {@link #health}; no call is made. */
     @Override
     public boolean hasHealth(TargetSpec target) {

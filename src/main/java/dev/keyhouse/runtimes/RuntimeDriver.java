@@ -73,6 +73,24 @@ public interface RuntimeDriver {
     }
 
     /**
+     * Whether the target's one runtime is named as the target is ({@link #discover} answers {@code [target name]}
+     * whatever the settings): then a report or fetch by that name is the target's before any restart. Answered from
+     * the driver alone, no call is made. Default false.
+     */
+    default boolean runtimeIsTarget() {
+        return false;
+    }
+
+    /**
+     * Whether this driver can ever give a health signal ({@link #health} other than {@link Health#NONE}): docker
+     * (containers with a healthcheck) and kubernetes. A target of a driver that cannot is refused
+     * {@code confirmation: health}, which it could never meet. Answered from the driver alone. Default false.
+     */
+    default boolean canReportHealth() {
+        return false;
+    }
+
+    /**
      * Why this target's runtimes cannot be moved to a new key one at a time, or null when they can. A driver that
      * writes configuration shared by all of a target's runtimes (one Kubernetes Secret, one EnvironmentFile of a
      * systemd template unit) says so here; a rollout then restarts all of the target's runtimes in one wave, and

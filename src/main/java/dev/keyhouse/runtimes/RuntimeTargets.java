@@ -35,6 +35,10 @@ public class RuntimeTargets {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
     static final String AUDIT_KIND = "runtimes";
 
+    /** Why {@code confirmation: health} is refused on a driver without {@link RuntimeDriver#canReportHealth}. */
+    static final String HEALTH_NEEDS_SIGNAL = "health needs a health signal: docker containers with a healthcheck,"
+            + " or kubernetes";
+
     /** What may be shown of a target's secret setting. */
     public record SecretState(boolean configured, String fingerprint, boolean needsReentry) {
     }
@@ -269,6 +273,11 @@ public class RuntimeTargets {
         }
         if (driver.isEmpty()) {
             errors.throwIfAny();
+        }
+        String confirmation = input.confirmation() == null ? stored.confirmation : input.confirmation().strip();
+        if (Confirmations.HEALTH.equals(confirmation) && !driver.get().canReportHealth()) {
+            // the driver never gives a health signal: every wave of a rollout would end unconfirmed
+            errors.add("confirmation", HEALTH_NEEDS_SIGNAL);
         }
         boolean sameDriver = driver.get().id().equals(stored.driver);
         for (String field : input.config().keySet()) {

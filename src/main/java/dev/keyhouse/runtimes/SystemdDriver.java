@@ -45,6 +45,12 @@ public class SystemdDriver implements RuntimeDriver {
         dirs.check(target, errors);
     }
 
+    /** True: {@link #discover} answers the target's own name. */
+    @Override
+    public boolean runtimeIsTarget() {
+        return true;
+    }
+
     @Override
     public List<String> discover(TargetSpec target) {
         return List.of(target.name());

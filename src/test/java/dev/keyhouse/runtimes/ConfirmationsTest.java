@@ -65,13 +65,13 @@ class ConfirmationsTest {
     void autoClimbsFromNoneToFetchToReportAsTheTargetsRuntimeShowsWhatItGives() throws Exception {
         String name = "confirm-" + RuntimeRestartTest.unique();
         long id = api.command(name, List.of("tts"), "true", null);
-        // a runtime of this name reports before the target ever restarted it: not yet one of the target's runtimes
+        // a command target's one runtime is named as the target: its report counts before any restart
         report(name, "ok");
-        assertDecision(id, Confirmations.NONE, NONE_REASON, true);
+        reportedMinutesAgo(name, 2);
+        assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
 
         restartNow(id);
-        // the report above is the target's runtime's now; a fresh target with none of its own stays at none
-        reportedMinutesAgo(name, 2);
+        // and after its restart, the same runtime; a fresh target that shows nothing stays at none
         assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
         String quiet = "confirm-quiet-" + RuntimeRestartTest.unique();
         long quietId = api.command(quiet, List.of("tts"), "true", null);
@@ -100,11 +100,61 @@ class ConfirmationsTest {
 
     @Test
     void anExplicitModeIsUsedAsSet() {
-        for (String mode : List.of("report", "fetch", "health", "none")) {
+        for (String mode : List.of("report", "fetch", "none")) {
             long id = api.create(Map.of("name", "confirm-set-" + RuntimeRestartTest.unique(), "driver", "command",
                     "dependsOn", List.of("tts"), "confirmation", mode, "config", Map.of("command", "true")));
-            assertDecision(id, mode, "set on the target", mode.equals("health") || mode.equals("none"));
+            assertDecision(id, mode, "set on the target", mode.equals("none"));
         }
+        // health only where a health signal exists (RuntimeTargetsTest: refused on command, systemd, http)
+        long id = api.create(Map.of("name", "confirm-set-" + RuntimeRestartTest.unique(), "driver", "kubernetes",
+                "dependsOn", List.of("tts"), "confirmation", "health", "config", Map.of("namespace", "voice",
+                        "labelSelector", "app=voice", "secretName", "voice-provider-env")));
+        assertDecision(id, Confirmations.HEALTH, "set on the target", true);
+    }
+
+    /**
+     * Issue 16 (breaker): command, systemd and http restart one runtime named as the target, so what a runtime of
+     * that name showed before the target's first run counts for {@code auto}: a report before a fetch, a fetch alone.
+     * A driver whose runtimes are found otherwise (kubernetes here) does not take a runtime by the target's name.
+     */
+    @Test
+    void aRuntimeNamedAsTheTargetCountsBeforeTheFirstRunForDriversWhoseRuntimeIsTheTarget() throws Exception {
+        String newrt = "newrt-" + RuntimeRestartTest.unique();
+        report(newrt, "ok");
+        api.fetchRuntimeConfig(newrt).then().statusCode(200);
+        reportedMinutesAgo(newrt, 5);
+        fetchedMinutesAgo(newrt, 1);
+        long command = api.command(newrt, List.of("tts"), "true", null);
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + command).then().statusCode(200)
+                .extract().jsonPath().getMap("confirmationApplied")).isEqualTo(Map.of("mode", "report",
+                        "reason", newrt + " reported ok 5 min ago", "weak", false));
+
+        String unit = "newrt-unit-" + RuntimeRestartTest.unique();
+        api.fetchRuntimeConfig(unit).then().statusCode(200);
+        fetchedMinutesAgo(unit, 3);
+        long systemd = api.create(Map.of("name", unit, "driver", "systemd", "dependsOn", List.of("tts"),
+                "config", Map.of("unit", "voxcore@*.service")));
+        assertDecision(systemd, Confirmations.FETCH, "no runtime has reported; " + unit + " fetched by name 3 min ago",
+                false);
+
+        String hook = "newrt-hook-" + RuntimeRestartTest.unique();
+        report(hook, "failing");
+        reportedMinutesAgo(hook, 6);
+        long http = api.create(Map.of("name", hook, "driver", "http", "dependsOn", List.of("tts"), "config",
+                Map.of("url", "http://voice-1.internal:8443/reload", "secret", "newrt-signing-secret-4b7d1e9a0c3f")));
+        assertDecision(http, Confirmations.REPORT, hook + " reported failing 6 min ago", false);
+        // a name that only starts like the target's is another runtime
+        String near = "newrt-near-" + RuntimeRestartTest.unique();
+        report(near + "-2", "ok");
+        long nearId = api.command(near, List.of("tts"), "true", null);
+        assertDecision(nearId, Confirmations.NONE, NONE_REASON, true);
+
+        String workload = "newrt-k8s-" + RuntimeRestartTest.unique();
+        report(workload, "ok");
+        long k8s = api.create(Map.of("name", workload, "driver", "kubernetes", "dependsOn", List.of("tts"),
+                "config", Map.of("namespace", "voice", "labelSelector", "app=voice", "secretName", "voice-env")));
+        assertDecision(k8s, Confirmations.HEALTH, "no runtime has reported or fetched by name; Kubernetes reports each"
+                + " workload's rollout status", true);
     }
 
     /**

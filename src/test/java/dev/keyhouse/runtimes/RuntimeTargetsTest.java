@@ -328,6 +328,81 @@ class RuntimeTargetsTest {
                 .as("nothing of a refused update is saved").isFalse();
     }
 
+    /**
+     * Issue 16 (breaker): {@code confirmation: health} on a driver that never has a health signal (command, systemd,
+     * http) would fail every wave unconfirmed; it is refused at save, on create and update, over REST and on the page,
+     * with a 400 naming {@code confirmation}, and nothing is saved. Docker and kubernetes keep it.
+     */
+    @Test
+    void healthConfirmationIsRefusedOnDriversWithoutAHealthSignal() {
+        String message = "health needs a health signal: docker containers with a healthcheck, or kubernetes";
+        List<Map<String, Object>> noSignal = List.of(
+                Map.of("driver", "command", "config", Map.of("command", "true")),
+                Map.of("driver", "systemd", "config", Map.of("unit", "voxcore@*.service")),
+                Map.of("driver", "http", "config", Map.of("url", "http://voice-1.internal:8443/reload",
+                        "secret", "health-signing-secret-8c2e4a6f1b3d")));
+        for (Map<String, Object> target : noSignal) {
+            for (String health : List.of("health", " health ")) {
+                Map<String, Object> body = new java.util.HashMap<>(target);
+                body.putAll(Map.of("name", "health-" + RuntimeRestartTest.unique(), "dependsOn", List.of("tts"),
+                        "confirmation", health));
+                Response refused = api.post(body);
+                refused.then().statusCode(400).contentType("application/problem+json");
+                assertThat(refused.jsonPath().getList("errors", Map.class)).as(body.toString())
+                        .containsExactly(Map.of("field", "confirmation", "message", message));
+                assertThat(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", body.get("name")))
+                        .as("nothing of a refused create is saved").isEmpty();
+            }
+        }
+        long command = api.command("health-" + RuntimeRestartTest.unique(), List.of("tts"), "true", null);
+        Response update = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("confirmation", "health", "canary", true)).put("/api/v1/runtimes/" + command);
+        update.then().statusCode(400);
+        assertThat(update.jsonPath().getList("errors", Map.class)).containsExactly(Map.of("field", "confirmation",
+                "message", message));
+        assertThat(Rows.column(db, "SELECT confirmation || ' ' || canary FROM runtime_targets WHERE id = ?", command))
+                .containsExactly("auto false");
+
+        // a target already on health cannot move to a driver without a signal and keep it
+        long k8s = api.create(Map.of("name", "health-" + RuntimeRestartTest.unique(), "driver", "kubernetes",
+                "dependsOn", List.of("tts"), "confirmation", "health", "config", Map.of("namespace", "voice",
+                        "labelSelector", "app=voice", "secretName", "voice-env")));
+        Response moved = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("driver", "command", "config", Map.of("command", "true"))).put("/api/v1/runtimes/" + k8s);
+        moved.then().statusCode(400);
+        assertThat(moved.jsonPath().getList("errors.field")).containsExactly("confirmation");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + k8s).jsonPath().getString("driver"))
+                .isEqualTo("kubernetes");
+
+        // the page: the same 400, the message beside the field, the form kept
+        String session = dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                dev.keyhouse.TestSettings.ADMIN_PASSWORD);
+        String name = "health-page-" + RuntimeRestartTest.unique();
+        Response form = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session).get("/admin/runtimes");
+        form.then().statusCode(200);
+        Response added = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session).cookies(form.getCookies())
+                .formParam("csrf-token", dev.keyhouse.auth.Browser.tokenIn(form.asString()))
+                .formParam("name", name).formParam("driver", "command").formParam("dependsOn", "tts")
+                .formParam("enabled", "true").formParam("confirmation", "health")
+                .formParam("config.command", "true").post("/admin/runtimes");
+        added.then().statusCode(400);
+        assertThat(added.asString()).contains("Confirmation: " + message).contains("value=\"" + name + "\"");
+        assertThat(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", name)).isEmpty();
+        Response edit = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
+                .get("/admin/runtimes/" + command);
+        Response edited = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session).cookies(edit.getCookies())
+                .formParam("csrf-token", dev.keyhouse.auth.Browser.tokenIn(edit.asString()))
+                .formParam("name", "health-page-edit").formParam("dependsOn", "tts").formParam("enabled", "true")
+                .formParam("confirmation", "health").formParam("config.command", "true")
+                .post("/admin/runtimes/" + command);
+        edited.then().statusCode(400);
+        assertThat(edited.asString()).contains("Confirmation: " + message);
+        assertThat(Rows.column(db, "SELECT confirmation FROM runtime_targets WHERE id = ?", command))
+                .containsExactly("auto");
+    }
+
     /** Hold and release over REST: the target answered, audited once per change, 404 unknown, 403 for a viewer. */
     @Test
     void holdAndReleaseAreAuditedAndShownOnTheTarget() {
