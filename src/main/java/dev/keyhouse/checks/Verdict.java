@@ -30,9 +30,12 @@ public record Verdict(CheckResult result, String code) {
      * capital and then lower case), at most 8 digits, or up to 3 capitals and digits ({@code E1001}); at most
      * {@value #CODE_MAX} characters in all, and not shaped like a key (a run of 20 letters and digits, or of 16 mixing
      * both, or 6 digits and 6 letters in all). Anything else (a sentence, a UUID, {@code sk-ant-api03-…},
-     * {@code sk-<32 hex>}, {@code AIza…}) is dropped, so an echoed key can never pass as a code.
+     * {@code sk-<32 hex>}, {@code AIza…}) is dropped, so an echoed key can never pass as a code. Also the rule for a
+     * runtime's status-report {@code detail} (RuntimeStatusResource).
+     *
+     * @return the code unchanged, or null when it may not be kept
      */
-    static String safeCode(String code) {
+    public static String safeCode(String code) {
         if (code == null || code.isEmpty() || code.length() > CODE_MAX || !code.matches("[A-Za-z0-9_.:-]+")) {
             return null;
         }
@@ -68,23 +71,31 @@ public record Verdict(CheckResult result, String code) {
      * should be, even in pieces, never gets it kept.
      */
     public Verdict withoutSecrets(java.util.Collection<String> secrets) {
-        if (code == null) {
-            return this;
-        }
-        // compared without separators, so a key handed back in pieces (sk.PLANT.ED.0123…) is still the key
-        String lower = plain(code);
+        return code != null && sharesSecret(code, secrets) ? new Verdict(result, null) : this;
+    }
+
+    /**
+     * Whether {@code text} contains one of {@code secrets} or shares a run of {@value #SHARED_RUN} letters and digits
+     * with one, ignoring case and every other character (so a key handed back in pieces, {@code sk.PLANT.ED.0123…},
+     * is still the key). Null secrets are skipped; the comparison is in memory and reveals nothing.
+     */
+    public static boolean sharesSecret(String text, java.util.Collection<String> secrets) {
+        String lower = plain(text);
         for (String secret : secrets) {
             if (secret == null) {
                 continue;
             }
             String s = plain(secret);
+            if (!s.isEmpty() && lower.contains(s)) {
+                return true;
+            }
             for (int i = 0; i + SHARED_RUN <= lower.length(); i++) {
                 if (s.contains(lower.substring(i, i + SHARED_RUN))) {
-                    return new Verdict(result, null);
+                    return true;
                 }
             }
         }
-        return this;
+        return false;
     }
 
     private static String plain(String text) {

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import dev.keyhouse.checks.Verdict;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.RuntimeConfigResource;
 import dev.keyhouse.settings.RuntimeConfigServed;
@@ -29,7 +30,10 @@ import jakarta.ws.rs.core.Response;
  * {@link RuntimeConfigServed#runtimeName}; required here: 400 naming the header). Body
  * {@code {"version": <whole number ≥ 1, at most the current runtime-config version>, "status": "ok" | "failing",
  * "detail": "<optional reason code, 1-64 of [A-Za-z0-9_.:-]>"}}: anything else is a 400 naming the field, so a report
- * can never carry a secret (or any free text) into Keyhouse. Answers 204; stored by {@link RuntimeStatuses}.
+ * can never carry a secret (or any free text) into Keyhouse. A detail must also be a code by the rule provider codes
+ * follow ({@link Verdict#safeCode}: words, not shaped like a key) and share no run of 8 letters and digits with a
+ * secret Keyhouse serves now ({@link Verdict#sharesSecret}, against the cached {@link ProviderEnvironment#current}).
+ * Answers 204; stored by {@link RuntimeStatuses}.
  */
 @Path("/api/v1/internal/runtime-status")
 @PermitAll
@@ -38,6 +42,9 @@ public class RuntimeStatusResource {
     /** What {@code detail} may hold: a short reason code such as {@code invalid_key} or {@code http:401}. */
     static final Pattern DETAIL = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     private static final Set<String> FIELDS = Set.of("version", "status", "detail");
+    /** Why a detail shaped like a key (or carrying a served secret) is refused; the same words for both. */
+    static final String KEY_SHAPED = "must be a reason code such as invalid_key or http:401 (words joined by _ . : -),"
+            + " never a key or any part of one";
 
     private final RuntimeToken token;
     private final ProviderEnvironment environment;
@@ -85,9 +92,16 @@ public class RuntimeStatusResource {
         Object detail = body.get("detail");
         if (detail != null && !(detail instanceof String text && DETAIL.matcher(text).matches())) {
             invalid.add("detail", "must be a reason code of 1 to 64 characters A-Z a-z 0-9 _ . : - (e.g. invalid_key)");
+        } else if (detail != null && Verdict.safeCode((String) detail) == null) {
+            invalid.add("detail", KEY_SHAPED);
         }
         invalid.throwIfAny();
-        long current = environment.current().version();
+        ProviderEnvironment.RuntimeEnvironment served = environment.current();
+        if (detail != null && Verdict.sharesSecret((String) detail, served.secretValues())) {
+            // never echoed: the answer, the log and the database get nothing of it
+            invalid.add("detail", KEY_SHAPED).throwIfAny();
+        }
+        long current = served.version();
         if (version > current) {
             invalid.add("version", "is above the current runtime-config version " + current).throwIfAny();
         }

@@ -41,6 +41,14 @@ public class ProviderEnvironment {
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
             String llmKeyFingerprint) {
 
+        /**
+         * The values of {@link #isSecretName secret names} in {@link #env}: what a runtime's free-form answer (a
+         * status report's detail) must never carry. Plaintext: compare in memory, never log.
+         */
+        public List<String> secretValues() {
+            return env.entrySet().stream().filter(e -> isSecretName(e.getKey())).map(Map.Entry::getValue).toList();
+        }
+
         /** Whether every configured value resolved: only then may a runtime start on {@code env} alone. */
         public boolean complete() {
             return unresolved.isEmpty();
@@ -192,6 +200,15 @@ public class ProviderEnvironment {
      * the current environment must be removed from a runtime's (e.g. a kind that was cleared, a provider changed).
      */
     public static final java.util.Set<String> MANAGED_NAMES = managedNames();
+
+    /**
+     * Whether an environment name carries a secret: every {@code *_API_KEY} but {@code TWILIO_API_KEY} (an API key's
+     * SID, {@code SK…}), {@code TWILIO_AUTH_TOKEN} and {@code TWILIO_API_SECRET}.
+     */
+    public static boolean isSecretName(String name) {
+        return name.endsWith("_API_KEY") && !"TWILIO_API_KEY".equals(name) || "TWILIO_AUTH_TOKEN".equals(name)
+                || "TWILIO_API_SECRET".equals(name);
+    }
 
     private static java.util.Set<String> managedNames() {
         java.util.Set<String> names = new java.util.TreeSet<>(List.of(

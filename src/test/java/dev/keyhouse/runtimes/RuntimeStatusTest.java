@@ -158,8 +158,60 @@ class RuntimeStatusTest {
 
         report(name, "{\"version\": " + version + ", \"status\": \"failing\", \"detail\": \"http:401_invalid-key."
                 + "a\"}").then().statusCode(204);
-        report(name, "{\"version\": 1, \"status\": \"ok\", \"detail\": \"" + "a".repeat(64) + "\"}").then()
+        // the longest code kept: 64 characters of words (one run of 64 letters is shaped like a key: see below)
+        String longest = "upstream_provider_rejected_credential_temporarily_unavailablenow";
+        assertThat(longest).hasSize(64);
+        report(name, "{\"version\": 1, \"status\": \"ok\", \"detail\": \"" + longest + "\"}").then()
                 .statusCode(204);
+    }
+
+    /**
+     * Issue 16 (breaker): a detail shaped like a key, or carrying (a run of 8 letters and digits of) a secret Keyhouse
+     * serves now, is a 400 naming {@code detail}; nothing of it reaches the answer, the log, the database or the
+     * audit. The reason codes runtimes send stay valid.
+     */
+    @Test
+    void aDetailShapedLikeAKeyOrCarryingAServedSecretIsRefused() {
+        String key = "sk-detail-" + RuntimeRestartTest.unique() + "-quokkazebra" + RuntimeRestartTest.unique();
+        api.saveLlmKey(key).then().statusCode(200);
+        long current = environment.current().version();
+        assertThat(environment.current().env()).containsEntry("LLM_API_KEY", key);
+        String name = "status-secret-" + RuntimeRestartTest.unique();
+        java.util.Random random = new java.util.Random();
+        String hex40 = hex(random, 40);
+        String hex32 = hex(random, 32);
+        List<String> refused = List.of(key, hex40, "deepgram:" + hex40, hex32, "http:401_" + hex32,
+                "sk-proj-Ab3dEf9hIj2kLm5nOp8qRs1tUv4wXy7z", "sk-ant-api03-xYz12AbC", "invalid_quokkaze",
+                "QUOKKA.ZEBRA", "bad:" + key.substring(key.length() - 8), "a".repeat(64), "aB3dE_fG5hI");
+        try (dev.keyhouse.auth.LogCapture log = dev.keyhouse.auth.LogCapture.installFirst()) {
+            for (String detail : refused) {
+                Response response = report(name, "{\"version\": " + current + ", \"status\": \"failing\","
+                        + " \"detail\": \"" + detail + "\"}");
+                assertThat(response.statusCode()).as(detail).isEqualTo(400);
+                assertThat(response.jsonPath().getList("errors.field")).as(detail).containsExactly("detail");
+                assertThat(response.asString()).as(detail).doesNotContain(detail);
+            }
+            for (String detail : refused) {
+                assertThat(log.text()).as("the log").doesNotContain(detail);
+            }
+        }
+        assertThat(count("SELECT count(*) FROM runtime_status WHERE runtime = ?", name)).isZero();
+        assertThat(count("SELECT count(*) FROM audit_events WHERE actor = ?", "runtime:" + name)).isZero();
+
+        for (String code : List.of("invalid_key", "no_credit", "http:401", "unreachable", "rate_limited",
+                "http:429", "API_KEY_INVALID", "insufficient_quota")) {
+            report(name, "{\"version\": " + current + ", \"status\": \"failing\", \"detail\": \"" + code + "\"}")
+                    .then().statusCode(204);
+            assertThat(Rows.column(db, "SELECT detail FROM runtime_status WHERE runtime = ?", name)).containsExactly(code);
+        }
+    }
+
+    private static String hex(java.util.Random random, int length) {
+        StringBuilder hex = new StringBuilder();
+        while (hex.length() < length) {
+            hex.append(Integer.toHexString(random.nextInt(16)));
+        }
+        return hex.toString();
     }
 
     @Test
