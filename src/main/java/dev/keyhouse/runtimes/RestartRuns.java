@@ -128,7 +128,10 @@ public class RestartRuns {
         }
         RestartRun run = plan(RestartRun.CAUSE_SAVE, saved.kind(), saved.version(), saved.actor(), dependent);
         run.rollout = true;
-        run.previousVersion = saved.version() > 1 ? saved.version() - 1 : null;
+        // the version the runtimes not yet moved run: before the save, or before the rollout this one supersedes
+        // (whose key they never took)
+        run.previousVersion = !open.isEmpty() ? open.get(0).previousVersion
+                : saved.version() > 1 ? saved.version() - 1 : null;
         for (RestartRun older : open) {
             rollouts.supersede(older, run.id, saved.kind() + " version " + saved.version() + " was saved");
         }

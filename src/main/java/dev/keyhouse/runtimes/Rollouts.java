@@ -226,8 +226,13 @@ public class Rollouts {
             return false;
         }
         for (RestartResult failed : planned) {
-            if (RestartResult.FAILED.equals(failed.state) || RestartResult.TIMED_OUT.equals(failed.state)) {
-                fail(run, "target " + failed.targetName + " could not be discovered: " + failed.error, "restart_failed");
+            if (failed.targetId == null && RestartResult.FAILED.equals(failed.state)) {
+                // deleted before its runtimes were known: nothing to roll out to
+                failed.state = RestartResult.CANCELLED;
+                failed.error = "the target was deleted";
+            } else if (RestartResult.FAILED.equals(failed.state) || RestartResult.TIMED_OUT.equals(failed.state)) {
+                // the driver's words stay on the target's result; the reason never quotes a program's output
+                fail(run, "target " + failed.targetName + " could not be discovered (see its result)", "restart_failed");
                 return false;
             }
         }
@@ -327,7 +332,25 @@ public class Rollouts {
         Map<Long, Confirmations.Decision> decisions = new HashMap<>();
         List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2 and state = ?3", run.id, n,
                 RestartResult.WAITING);
+        Map<Long, Optional<RuntimeTarget>> found = new HashMap<>();
         for (RestartResult row : rows) {
+            Optional<RuntimeTarget> target = row.targetId == null ? Optional.empty()
+                    : found.computeIfAbsent(row.targetId, targets::find);
+            if (target.isEmpty()) {
+                row.state = RestartResult.CANCELLED;
+                row.error = "the target was deleted";
+                continue;
+            }
+            if (target.get().held) {
+                // put on hold after the waves were assigned: still left out
+                row.state = RestartResult.HELD;
+                continue;
+            }
+            if (!target.get().enabled) {
+                row.state = RestartResult.CANCELLED;
+                row.error = "the target was disabled";
+                continue;
+            }
             Confirmations.Decision decision = decisions.computeIfAbsent(row.targetId,
                     t -> targets.find(t).map(confirmations::decide)
                             .orElse(new Confirmations.Decision("none", "the target was deleted", true)));
@@ -338,7 +361,7 @@ public class Rollouts {
         waveRow(run.id, n, "restarting", null, true, false);
         planned.fire(new RestartPlanned(run.id));
         LOG.infof("rollout of run %d: wave %d of %d%s started: %s", run.id, n, run.waveCount,
-                n == 1 ? " (canary)" : "", names(rows));
+                n == 1 ? " (canary)" : "", names(rows.stream().filter(r -> RestartResult.PENDING.equals(r.state)).toList()));
     }
 
     // --- the gate -------------------------------------------------------------------------------------------------
@@ -353,24 +376,51 @@ public class Rollouts {
 
     private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
         int n = run.currentWave;
-        List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2 order by targetName, runtime", run.id, n);
+        List<RestartResult> moved = RestartResult.list("runId = ?1 and wave <= ?2 order by targetName, runtime",
+                run.id, n);
+        List<RestartResult> rows = moved.stream().filter(r -> r.wave == n).toList();
         Instant now = Instant.now();
+        List<Report> reports = reports(run.createdAt);
         Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .orElse(run.createdAt);
-        List<Report> reports = reports(since);
         List<Fetch> fetches = fetches(since);
         List<Probe> probes = new ArrayList<>();
         String failure = null;
         String code = null;
         boolean open = false;
+        // a runtime confirmed by report that reports failing later (during the bake, or while later waves run) fails
+        // the rollout: the bake is there to catch exactly that
+        for (RestartResult row : moved) {
+            if ("confirmed".equals(row.confirmState) && "report".equals(row.confirmation) && row.confirmedAt != null) {
+                long version = row.envVersion == null ? 0 : row.envVersion;
+                Optional<Report> later = reports.stream().filter(r -> RuntimeAcks.matches(row.runtime, r.runtime()))
+                        .filter(r -> "failing".equals(r.status()) && r.version() >= version
+                                && r.at().isAfter(row.confirmedAt)).findFirst();
+                if (later.isPresent() && failure == null) {
+                    decide(row, "failing", "reported failing" + (later.get().detail() == null ? ""
+                            : ": " + later.get().detail()) + " on version " + later.get().version()
+                            + " after it was confirmed", now);
+                    failure = label(row) + ": " + row.confirmDetail;
+                    code = failCode(row);
+                }
+            }
+        }
         for (RestartResult row : rows) {
+            if (row.targetId == null && (RestartResult.FAILED.equals(row.state) || RestartResult.WAITING.equals(row.state)
+                    || RestartResult.PENDING.equals(row.state))) {
+                // its target was deleted mid-rollout: nothing to restart or confirm, and no sign of a bad key
+                row.state = RestartResult.CANCELLED;
+                row.error = "the target was deleted";
+                continue;
+            }
             switch (row.state) {
                 case RestartResult.PENDING, RestartResult.RUNNING, RestartResult.WAITING -> open = true;
                 case RestartResult.FAILED, RestartResult.TIMED_OUT -> {
                     if (failure == null) {
+                        // the driver's words stay on the runtime's result; the reason (log, alert, banner) names
+                        // what failed, never a program's output
                         failure = label(row) + ": restart "
-                                + (RestartResult.TIMED_OUT.equals(row.state) ? "timed out" : "failed")
-                                + (row.error == null ? "" : ": " + row.error);
+                                + (RestartResult.TIMED_OUT.equals(row.state) ? "timed out" : "failed");
                         code = "restart_failed";
                     }
                 }
@@ -402,6 +452,10 @@ public class Rollouts {
                 waveRow(run.id, n, "confirming", null, false, false);
             }
             return Needs.NOTHING;
+        }
+        if (rows.stream().noneMatch(r -> "confirmed".equals(r.confirmState))) {
+            // every runtime of the wave went away (deleted targets): nothing was proven, nothing failed
+            LOG.infof("rollout of run %d: wave %d has no runtime left", run.id, n);
         }
         return confirmed(run, n, rows, now);
     }
@@ -515,7 +569,13 @@ public class Rollouts {
         run.failCode = truncate(code, 64);
         run.bakeUntil = null;
         if (run.currentWave > 0) {
-            waveRow(run.id, run.currentWave, "failed", reason, false, true);
+            String state = (String) em.createNativeQuery("SELECT state FROM restart_waves WHERE run_id = :run"
+                    + " AND wave = :wave").setParameter("run", run.id).setParameter("wave", run.currentWave)
+                    .getResultList().stream().findFirst().orElse(null);
+            if (!"confirmed".equals(state)) {
+                // an abort during the bake leaves the confirmed wave confirmed
+                waveRow(run.id, run.currentWave, "failed", reason, false, true);
+            }
         }
         em.createNativeQuery("UPDATE restart_waves SET state = 'cancelled', finished_at = now() WHERE run_id = :run"
                 + " AND state IN ('waiting', 'restarting', 'confirming', 'baking')").setParameter("run", run.id)
@@ -562,10 +622,17 @@ public class Rollouts {
                 return Needs.NOTHING;
             }
             ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            long current = settings.get(kind).version();
+            long rolledOut = run.settingsVersion == null ? current : run.settingsVersion;
+            String undone = current > rolledOut ? "; version" + (current - rolledOut > 1 ? "s " + (rolledOut + 1)
+                    + "–" + current : " " + current) + ", saved after this rollout's, " + (current - rolledOut > 1
+                            ? "are" : "is") + " undone too (" + (current - rolledOut > 1 ? "they stay" : "it stays")
+                    + " in the history: re-apply what is still wanted)" : "";
             long restored = settings.restore(kind, run.previousVersion,
                     (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id);
             run.rollbackVersion = restored;
-            List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null and state in ?3"
+            List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null"
+                    + " and targetId is not null and state in ?3"
                     + " order by targetName, runtime", run.id, wave,
                     List.of(RestartResult.RESTARTED, RestartResult.FAILED, RestartResult.TIMED_OUT));
             for (RestartResult from : moved) {
@@ -585,7 +652,7 @@ public class Rollouts {
             String decision = "the previous key (version " + run.previousVersion + ") checked: " + checked.summary()
                     + "; restored as version " + restored + "; " + (moved.isEmpty() ? "no runtime had moved"
                             : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
-                                    + " back: " + names(moved));
+                                    + " back: " + names(moved)) + undone;
             waveRow(run.id, wave, "restarting", decision, true, false);
             audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
                     "restart run " + run.id).detail(decision));
@@ -710,6 +777,9 @@ public class Rollouts {
     public RestartRuns.RunReport pause(long runId, String actor) {
         QuarkusTransaction.requiringNew().run(() -> {
             RestartRun run = controllable(runId, "paused");
+            if (RestartRun.ROLLING_BACK.equals(run.state)) {
+                throw new Conflict("restart run " + runId + " is rolling back; a rollback cannot be paused");
+            }
             if (run.paused) {
                 throw new Conflict("restart run " + runId + " is already paused");
             }

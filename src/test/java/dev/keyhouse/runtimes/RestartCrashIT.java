@@ -142,7 +142,9 @@ class RestartCrashIT {
         Map<String, String> config = file == null ? Map.of("command", command)
                 : Map.of("command", command, "environmentFile", file.toString());
         given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).contentType(ContentType.JSON)
-                .body(Map.of("name", name, "driver", "command", "dependsOn", List.of("llm"), "config", config))
+                // every target in the canary wave: the runtimes restart side by side, as these crashes need
+                .body(Map.of("name", name, "driver", "command", "dependsOn", List.of("llm"), "config", config,
+                        "canary", true))
                 .post("/api/v1/runtimes").then().statusCode(201);
     }
 

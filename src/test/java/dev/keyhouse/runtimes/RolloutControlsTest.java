@@ -159,6 +159,7 @@ class RolloutControlsTest {
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("aborted");
         assertThat(run.getString("reason")).startsWith("aborted by admin@keyhouse.test");
+        assertThat(run.getString("waves[0].state")).as("the canary wave was confirmed before the abort").isEqualTo("confirmed");
         assertThat(run.getLong("rollbackVersion")).isNotNull();
         assertThat(fleet.key(names.get(0))).as("the canary is back on the previous key").isEqualTo(previous);
         assertThat(fleet.restarts(names.get(0))).isEqualTo(3);
@@ -208,5 +209,74 @@ class RolloutControlsTest {
         assertThat((Object) run.get("results.find { it.runtime == '" + names.get(3) + "' }.status")).isEqualTo("held");
         assertThat(fleet.restarts(names.get(3))).isZero();
         assertThat(run.getList("waves.runtimes.flatten().runtime")).doesNotContain(names.get(3));
+    }
+
+    /** The runtime's status report, as a runtime sends it. */
+    private static void report(String runtime, long version, String status, String detail) {
+        io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", runtime).contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("version", version, "status", status, "detail", detail))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
+    @Test
+    void aFailingReportAfterTheCanaryWasConfirmedFailsTheRollout() throws Exception {
+        String previous = everywhere();
+        long runId = save(provider.key(Scenario.GOOD));
+        JsonPath waiting = awaitOutcome(runId, "waiting_approval");
+        long version = waiting.getLong("waves[0].runtimes[0].envVersion");
+
+        // confirmed, then (while waiting for approval, as during a bake) its provider calls start failing
+        report(names.get(0), version, "failing", "no_credit");
+        rollouts.approve(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("reason")).contains(names.get(0) + ": reported failing: no_credit on version " + version
+                + " after it was confirmed");
+        assertThat(fleet.key(names.get(0))).isEqualTo(previous);
+    }
+
+    @Test
+    void aTargetDeletedOrPutOnHoldMidRolloutIsLeftOutWithoutFailingIt() throws Exception {
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitOutcome(runId, "waiting_approval");
+        long held = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", names.get(2)).get(0));
+        long deleted = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", names.get(3)).get(0));
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + held + "/hold")
+                .then().statusCode(200);
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + deleted)
+                .then().statusCode(204);
+
+        rollouts.approve(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat((Object) run.get("results.find { it.runtime == '" + names.get(2) + "' }.status")).isEqualTo("held");
+        assertThat((Object) run.get("results.find { it.runtime == '" + names.get(3) + "' }.status")).isEqualTo("cancelled");
+        assertThat((Object) run.get("results.find { it.runtime == '" + names.get(3) + "' }.error"))
+                .isEqualTo("the target was deleted");
+        assertThat(fleet.restarts(names.get(2))).isZero();
+        assertThat(fleet.restarts(names.get(3))).isZero();
+        assertThat(fleet.restarts(names.get(1))).isEqualTo(1);
+    }
+
+    @Test
+    void aSaveThatSupersedesAnOpenRolloutRollsBackToWhatTheFleetRanNotToTheSupersededKey() throws Exception {
+        String ran = everywhere();
+        long ranVersion = api.llmVersion();
+        long first = save(provider.key(Scenario.GOOD));
+        awaitOutcome(first, "waiting_approval");
+        String bad = provider.key(Scenario.REVOKED);
+
+        long second = save(bad);
+        JsonPath run = api.awaitRun(second, RUN_TIMEOUT);
+
+        assertThat(run.getLong("previousVersion")).as("the fleet ran version " + ranVersion).isEqualTo(ranVersion);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(fleet.key(names.get(0))).as("the canary is back on the key the fleet ran").isEqualTo(ran);
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.key(name)).isEqualTo(ran);
+        }
     }
 }

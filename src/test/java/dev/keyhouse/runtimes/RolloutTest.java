@@ -1,6 +1,7 @@
 package dev.keyhouse.runtimes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.web.Conflict;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -204,6 +206,32 @@ class RolloutTest {
         Instant failed = Instant.parse(run.getString("waves[0].finishedAt"));
         assertThat(Duration.between(restarted, failed)).isGreaterThanOrEqualTo(
                 Duration.ofSeconds(Profiles.Rollouts.CONFIRM_TIMEOUT_SECONDS));
+    }
+
+    @Test
+    void aRollbackCannotBePausedAndItSaysWhichLaterSavesItUndoes() throws Exception {
+        List<String> names = fourRuntimes();
+        String good = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        String bad = provider.key(Scenario.REVOKED);
+        fleet.hold(names.get(0));
+        long runId = save(bad);
+        // while the canary has not started up yet, an admin changes only the model (no restart)
+        api.awaitRunState(runId, "results.find { it.runtime == '" + names.get(0) + "' }.state", "restarted");
+        long routing = api.saveLlmModel("gpt-4.1-admin-choice").then().statusCode(200).extract().jsonPath()
+                .getLong("version");
+        provider.hold(good);
+        fleet.release();
+        api.awaitRunState(runId, "state", "rolling_back");
+
+        assertThatThrownBy(() -> rollouts.pause(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class)
+                .hasMessageContaining("a rollback cannot be paused");
+        provider.release(good);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[3].decision")).contains("version " + routing
+                + ", saved after this rollout's, is undone too");
     }
 
     private static String bearer(String authorization) {

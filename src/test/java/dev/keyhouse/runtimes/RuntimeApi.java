@@ -82,6 +82,33 @@ final class RuntimeApi {
         return saveLlm(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key));
     }
 
+    /** Saves only the LLM setting's model (no key: nothing restarts); the answer of PUT /api/v1/settings/llm. */
+    Response saveLlmModel(String model) {
+        JsonPath current = setting("llm");
+        String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)
+                .extract().header("ETag");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("provider", current.getString("provider"));
+        body.put("model", model);
+        if (current.getString("baseUrl") != null) {
+            body.put("baseUrl", current.getString("baseUrl"));
+        }
+        return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", etag).body(body)
+                .put("/api/v1/settings/llm");
+    }
+
+    /** Polls the run until the JSON path {@code path} reads {@code value}. */
+    void awaitRunState(long id, String path, String value) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (value.equals(String.valueOf((Object) run(id).get(path)))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("restart run " + id + ": " + path + " never read " + value + ": " + run(id).prettify());
+    }
+
     /** The LLM setting's current version. */
     long llmVersion() {
         return given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200).extract().jsonPath()

@@ -153,7 +153,8 @@ class RuntimeRestartTest {
         // the previous key cannot be judged here (its provider is not reachable), so it is restored: proof that it
         // is bad would halt instead
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("reason")).startsWith("wave 1 (canary): failing-" + tag + ": restart failed");
+        assertThat(run.getString("reason")).startsWith("wave 1 (canary): failing-" + tag + ": restart failed")
+                .as("the reason (log, alert, banner) never quotes a program's output").doesNotContain("giving up");
         assertThat(result(run, "healthy-" + tag, "state")).isEqualTo("restarted");
         assertThat(result(run, "healthy-" + tag, "attempts")).isEqualTo(1);
         assertThat(result(run, "failing-" + tag, "state")).isEqualTo("failed");
