@@ -267,6 +267,9 @@ class SettingsCheckTest {
             String key = OPENAI.key(Scenario.INVALID);
             Map<String, Object> body = llm(key);
             body.put("checkOverride", Map.of("reason", "  provider dashboard shows the key active; ticket 4711\t"));
+            // version numbers can repeat in the suite's database (a bootstrap test resets the llm row): only this
+            // save's events count
+            String before = Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0);
 
             Response saved = Clients.put("llm", version, body);
 
@@ -281,13 +284,15 @@ class SettingsCheckTest {
             assertThat(saved.asString()).doesNotContain(key);
 
             List<String> override = Rows.column(db, "SELECT detail FROM audit_events WHERE kind = 'llm' AND action ="
-                    + " 'setting.check.override' AND target = ?", "llm version " + (version + 1));
+                    + " 'setting.check.override' AND target = ? AND id > ?", "llm version " + (version + 1),
+                    Long.parseLong(before));
             assertThat(override).singleElement().asString()
                     .contains("invalid_key (HTTP 401, invalid_api_key)")
                     .contains("reason: provider dashboard shows the key active; ticket 4711")
                     .doesNotContain(key);
             List<String> save = Rows.column(db, "SELECT detail FROM audit_events WHERE kind = 'llm' AND action ="
-                    + " 'setting.save' AND target = ?", "llm version " + (version + 1));
+                    + " 'setting.save' AND target = ? AND id > ?", "llm version " + (version + 1),
+                    Long.parseLong(before));
             assertThat(save).singleElement().asString().contains("key check: invalid_key (HTTP 401, invalid_api_key)")
                     .contains("overridden");
 
