@@ -63,6 +63,7 @@ public class Rollouts {
     private final RuntimeTargets targets;
     private final RuntimeDrivers drivers;
     private final Confirmations confirmations;
+    private final RuntimeAcks acks;
     private final ProviderSettings settings;
     private final ProviderChecks checks;
     private final CheckedSaves checkedSaves;
@@ -79,7 +80,7 @@ public class Rollouts {
     private volatile boolean stopping;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
-            Confirmations confirmations, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
+            Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs) {
         this.config = config;
@@ -87,6 +88,7 @@ public class Rollouts {
         this.targets = targets;
         this.drivers = drivers;
         this.confirmations = confirmations;
+        this.acks = acks;
         this.settings = settings;
         this.checks = checks;
         this.checkedSaves = checkedSaves;
@@ -370,10 +372,6 @@ public class Rollouts {
     private record Report(String runtime, long version, String status, String detail, Instant at) {
     }
 
-    /** A runtime's last fetch by name. */
-    private record Fetch(String runtime, long version, Instant at) {
-    }
-
     private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
         int n = run.currentWave;
         List<RestartResult> moved = RestartResult.list("runId = ?1 and wave <= ?2 order by targetName, runtime",
@@ -383,7 +381,7 @@ public class Rollouts {
         List<Report> reports = reports(run.createdAt);
         Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .orElse(run.createdAt);
-        List<Fetch> fetches = fetches(since);
+        List<RuntimeAcks.Ack> fetches = acks.since(since);
         List<Probe> probes = new ArrayList<>();
         String failure = null;
         String code = null;
@@ -461,7 +459,7 @@ public class Rollouts {
     }
 
     /** Decides one restarted runtime's confirmation, if the evidence is in; leaves it undecided otherwise. */
-    private void confirm(RestartResult row, RestartRun run, List<Report> reports, List<Fetch> fetches,
+    private void confirm(RestartResult row, RestartRun run, List<Report> reports, List<RuntimeAcks.Ack> fetches,
             Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
@@ -719,11 +717,10 @@ public class Rollouts {
         for (Probe probe : probes) {
             RuntimeDriver.Health health;
             try {
-                Optional<RuntimeTarget> target = QuarkusTransaction.requiringNew().call(() -> targets.find(probe.targetId()));
+                Optional<RuntimeTarget> target = targets.find(probe.targetId());
                 Optional<RuntimeDriver> driver = target.flatMap(t -> drivers.find(t.driver));
                 health = target.isEmpty() || driver.isEmpty() ? RuntimeDriver.Health.NONE
-                        : driver.get().health(QuarkusTransaction.requiringNew().call(() -> targets.spec(target.get())),
-                                probe.runtime());
+                        : driver.get().health(targets.spec(target.get()), probe.runtime());
             } catch (Exception e) {
                 LOG.infof("rollout: health of %s could not be read (%s); asking again", probe.runtime(),
                         FailureText.of(e));
@@ -878,15 +875,6 @@ public class Rollouts {
                 .setParameter("since", Timestamp.from(since)).getResultList();
         return rows.stream().map(r -> new Report((String) r[0], ((Number) r[1]).longValue(), (String) r[2],
                 (String) r[3], RuntimeAcks.instant(r[4]))).toList();
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Fetch> fetches(Instant since) {
-        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, acked_at FROM runtime_acks"
-                        + " WHERE acked_at >= :since")
-                .setParameter("since", Timestamp.from(since)).getResultList();
-        return rows.stream().map(r -> new Fetch((String) r[0], ((Number) r[1]).longValue(), RuntimeAcks.instant(r[2])))
-                .toList();
     }
 
     /** A runtime as the reason names it: {@code voice / voice-1}, or the target alone when it is its one runtime. */

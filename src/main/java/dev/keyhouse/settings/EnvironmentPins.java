@@ -1,7 +1,5 @@
 package dev.keyhouse.settings;
 
-import java.util.Optional;
-
 /**
  * Which runtimes must not receive a kind's newest version yet: while a rollout is under way, a runtime whose wave
  * has not come (or whose target is on hold) keeps the version it ran before, so an unrelated restart (a crash, a
