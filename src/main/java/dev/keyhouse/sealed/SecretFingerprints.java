@@ -7,7 +7,11 @@ import dev.keyhouse.crypto.CredentialCipher;
 import dev.keyhouse.crypto.Fingerprints;
 import dev.keyhouse.crypto.Opened;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import jakarta.persistence.EntityManager;
 import java.util.Base64;
 import java.util.UUID;
@@ -19,6 +23,11 @@ import org.jboss.logging.Logger;
  * <p>The key is 32 random bytes created on first use and kept as a sealed value (purpose
  * {@value #PURPOSE}) in a row with a fixed id, so it is never plaintext in the database, every replica uses the
  * same key, and the rotation job re-encrypts it like any other value while the fingerprints stay the same.
+ *
+ * <p>The key is loaded (or created) once, at start-up, before the HTTP server takes requests: a request that
+ * fingerprints a secret holds a pooled connection in its own transaction, and must never wait for a second one (the
+ * fleet's thundering herd after a restart would take every connection and wait forever, issue 17). A start-up that
+ * cannot read any generation of the key and cannot create one fails, naming why.
  */
 @ApplicationScoped
 public class SecretFingerprints {
@@ -39,6 +48,14 @@ public class SecretFingerprints {
         this.em = em;
     }
 
+    /**
+     * Loads the key before anything is served, in a transaction of its own and outside any other (the start-up
+     * observers that run later, such as the provider bootstrap, find it loaded).
+     */
+    void load(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent started) {
+        fingerprints();
+    }
+
     /** The fingerprint of a secret: 8 lowercase hex digits. */
     public String of(String secret) {
         return fingerprints().of(secret);
@@ -50,7 +67,8 @@ public class SecretFingerprints {
             synchronized (this) {
                 loaded = fingerprints;
                 if (loaded == null) {
-                    // Own transaction: the key must be committed before any fingerprint made with it is kept.
+                    // Own transaction: the key must be committed before any fingerprint made with it is kept. Only
+                    // reached at start-up (see load), when no request holds a connection.
                     loaded = QuarkusTransaction.requiringNew().call(this::loadOrCreate);
                     fingerprints = loaded;
                 }

@@ -143,6 +143,14 @@ public class ProblemMapper {
                     e.getClass().getSimpleName());
             return Response.status(400).build();
         }
+        if (poolExhausted(e)) {
+            // overload, not a fault: say so and when to retry (a runtime's fetch loop, a script), no stack trace
+            LOG.warnf("%s %s answered 503 (busy): every pooled database connection stayed in use for the pool's"
+                    + " acquisition timeout", request.method(), request.path());
+            Response answer = respond(request, Problem.of(503, "Service Unavailable",
+                    "Keyhouse is busy (every database connection is in use); retry in a moment"));
+            return Response.fromResponse(answer).header("Retry-After", "1").build();
+        }
         LOG.errorf(e, "%s %s failed", request.method(), request.path());
         return respond(request, Problem.of(500, "Internal error",
                 "the request failed on the server; the log has the details"));
@@ -156,6 +164,17 @@ public class ProblemMapper {
                 : problem.errors().stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; "));
         return Response.status(problem.status()).type(MediaType.TEXT_HTML_TYPE)
                 .entity(Templates.error(problem.status(), problem.title(), detail)).build();
+    }
+
+    /** Whether {@code e}, or a cause of it, is Agroal's "acquisition timeout": every pooled connection stayed busy. */
+    static boolean poolExhausted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException && t.getMessage() != null
+                    && t.getMessage().contains("acquisition timeout")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code e}, or a cause of it, says the client closed or reset the connection. */
