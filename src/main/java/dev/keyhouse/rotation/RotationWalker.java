@@ -17,8 +17,9 @@ import dev.keyhouse.crypto.Opened;
  * The re-encryption walk over {@code sealed_values}: keyset batches by id, each its own short transaction, rows
  * locked {@code FOR UPDATE SKIP LOCKED}. A value under the current key is counted and left alone; any other is
  * opened and sealed again under the current key with the same row id and purpose; one that does not open is
- * recorded in {@code rotation_failures} and never overwritten. The job's counters change in the same transaction
- * as the rows, so a killed job's numbers are exactly what it committed.
+ * recorded in {@code rotation_failures} and never overwritten. A batch's rewrites and the job's counters are one
+ * statement ({@link Writes#ONE_STATEMENT}) in the batch's transaction, so a killed job's numbers are exactly what it
+ * committed.
  *
  * <p>Plain JDBC on one connection, the one holding the {@link JobLock}, and no CDI: the benchmark drives this same
  * code with a bare DataSource.

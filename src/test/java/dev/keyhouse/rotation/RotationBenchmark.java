@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
@@ -112,8 +113,8 @@ class RotationBenchmark {
                 report.append(String.format(Locale.ROOT, "    job before (JDBC batch) %,7.0f values/s | job/floor %.2f"
                         + " (JDBC-batch floor), %.2f (one-statement floor)%n", values / before, floorJdbc / before,
                         floorUnnest / before));
-                report.append("    job now heap, per round: ").append(heap(jobNow)).append('\n');
-                report.append("    job before heap, per round: ").append(heap(jobBefore)).append('\n');
+                report.append("    job now heap: ").append(heap(jobNow)).append('\n');
+                report.append("    job before heap: ").append(heap(jobBefore)).append('\n');
             }
         }
         System.out.println(report);
@@ -247,11 +248,6 @@ class RotationBenchmark {
      */
     private record Figures(double seconds, long liveBefore, long liveAfter, long usedPeak, long liveHighWater,
             long oldGenPeak) {
-
-        String heap() {
-            return String.format(Locale.ROOT, "live %d -> %d MiB (high-water %d, old gen peak %d, used peak %d)",
-                    liveBefore >> 20, liveAfter >> 20, liveHighWater >> 20, oldGenPeak >> 20, usedPeak >> 20);
-        }
     }
 
     private static double median(List<Figures> figures) {
@@ -259,8 +255,22 @@ class RotationBenchmark {
         return seconds[seconds.length / 2];
     }
 
+    /** The heap over a phase's rounds: live before and after each run (lowest-highest), then the peaks' highest. */
     private static String heap(List<Figures> figures) {
-        return String.join("; ", figures.stream().map(Figures::heap).toList());
+        return String.format(Locale.ROOT, "live before %s MiB, after %s MiB; live high-water %d MiB, old gen peak"
+                + " %d MiB, used peak %d MiB (with garbage not yet collected)",
+                range(figures, Figures::liveBefore), range(figures, Figures::liveAfter),
+                max(figures, Figures::liveHighWater), max(figures, Figures::oldGenPeak), max(figures, Figures::usedPeak));
+    }
+
+    private static String range(List<Figures> figures, ToLongFunction<Figures> bytes) {
+        long low = figures.stream().mapToLong(bytes).min().orElseThrow() >> 20;
+        long high = max(figures, bytes);
+        return low == high ? String.valueOf(low) : low + "-" + high;
+    }
+
+    private static long max(List<Figures> figures, ToLongFunction<Figures> bytes) {
+        return figures.stream().mapToLong(bytes).max().orElseThrow() >> 20;
     }
 
     private interface Phase {
