@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -16,8 +17,9 @@ import dev.keyhouse.crypto.Opened;
  * The re-encryption walk over {@code sealed_values}: keyset batches by id, each its own short transaction, rows
  * locked {@code FOR UPDATE SKIP LOCKED}. A value under the current key is counted and left alone; any other is
  * opened and sealed again under the current key with the same row id and purpose; one that does not open is
- * recorded in {@code rotation_failures} and never overwritten. The job's counters change in the same transaction
- * as the rows, so a killed job's numbers are exactly what it committed.
+ * recorded in {@code rotation_failures} and never overwritten. A batch's rewrites and the job's counters are one
+ * statement ({@link Writes#ONE_STATEMENT}) in the batch's transaction, so a killed job's numbers are exactly what it
+ * committed.
  *
  * <p>Plain JDBC on one connection, the one holding the {@link JobLock}, and no CDI: the benchmark drives this same
  * code with a bare DataSource.
@@ -52,6 +54,9 @@ public final class RotationWalker {
         }
     }
 
+    /** Adds a batch to the job's counters (scanned, rewritten, already current, failed; job id). */
+    private static final String PROGRESS = "UPDATE rotation_jobs SET scanned = scanned + ?, rewritten = rewritten + ?,"
+            + " already_current = already_current + ?, failed = failed + ?, heartbeat_at = now() WHERE id = ?";
     /** Failure reasons are one sentence about the key; the column caps them. */
     private static final int MAX_REASON = 500;
     /** Sweeps that found every remaining row locked by someone else, before the walk gives up on them. */
@@ -60,14 +65,24 @@ public final class RotationWalker {
     private final CredentialCipher cipher;
     private final int batchSize;
     private final Listener listener;
+    private final Writes writes;
 
+    /**
+     * @param batchSize rows per transaction, at least 1
+     * @throws IllegalArgumentException when {@code batchSize} is below 1
+     */
     public RotationWalker(CredentialCipher cipher, int batchSize, Listener listener) {
+        this(cipher, batchSize, listener, Writes.ONE_STATEMENT);
+    }
+
+    RotationWalker(CredentialCipher cipher, int batchSize, Listener listener, Writes writes) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("the batch size must be at least 1, not " + batchSize);
         }
         this.cipher = cipher;
         this.batchSize = batchSize;
         this.listener = listener;
+        this.writes = writes;
     }
 
     /**
@@ -125,13 +140,10 @@ public final class RotationWalker {
         UUID after = null;
         try (PreparedStatement first = connection.prepareStatement(selection.sql(false));
                 PreparedStatement next = connection.prepareStatement(selection.sql(true));
-                PreparedStatement update = connection.prepareStatement("UPDATE sealed_values SET key_id = ?,"
-                        + " ciphertext = ?, version = version + 1, updated_at = now() WHERE id = ?");
+                PreparedStatement update = connection.prepareStatement(writes.sql);
                 PreparedStatement failure = connection.prepareStatement("INSERT INTO rotation_failures"
                         + " (job_id, sealed_value_id, purpose, key_id, reason) VALUES (?, ?, ?, ?, ?)");
-                PreparedStatement progress = connection.prepareStatement("UPDATE rotation_jobs SET"
-                        + " scanned = scanned + ?, rewritten = rewritten + ?, already_current = already_current + ?,"
-                        + " failed = failed + ?, heartbeat_at = now() WHERE id = ?")) {
+                PreparedStatement progress = connection.prepareStatement(PROGRESS)) {
             Statements statements = new Statements(update, failure, progress);
             while (true) {
                 if (stopRequested.getAsBoolean()) {
@@ -156,8 +168,8 @@ public final class RotationWalker {
     /** One transaction: lock a batch, rewrite or record each row, add to the job's counters, commit. */
     private Batch batch(Connection connection, long jobId, PreparedStatement select, Statements statements)
             throws SQLException {
+        Rewrites rewrites = new Rewrites(batchSize);
         long scanned = 0;
-        long rewritten = 0;
         long alreadyCurrent = 0;
         long failed = 0;
         UUID last = null;
@@ -176,12 +188,7 @@ public final class RotationWalker {
                 // Always open, then seal: a ciphertext is never encrypted again as if it were a value.
                 Opened opened = cipher.open(id, purpose, ciphertext);
                 if (opened instanceof Opened.Plaintext plaintext) {
-                    Ciphertext sealed = cipher.seal(id, purpose, plaintext.value());
-                    statements.update.setLong(1, sealed.keyId());
-                    statements.update.setBytes(2, sealed.bytes());
-                    statements.update.setObject(3, id);
-                    statements.update.addBatch();
-                    rewritten++;
+                    rewrites.add(id, rows.getLong(5), cipher.seal(id, purpose, plaintext.value()));
                 } else {
                     Opened.Unreadable unreadable = (Opened.Unreadable) opened;
                     statements.failure.setLong(1, jobId);
@@ -194,22 +201,27 @@ public final class RotationWalker {
                 }
             }
         }
-        if (rewritten > 0) {
-            statements.update.executeBatch();
-        }
         if (failed > 0) {
             statements.failure.executeBatch();
         }
-        if (scanned > 0) {
-            statements.progress.setLong(1, scanned);
-            statements.progress.setLong(2, rewritten);
-            statements.progress.setLong(3, alreadyCurrent);
-            statements.progress.setLong(4, failed);
-            statements.progress.setLong(5, jobId);
-            statements.progress.executeUpdate();
+        Counts counts = new Counts(scanned, rewrites.size, alreadyCurrent, failed);
+        if (rewrites.size > 0) {
+            writes.write(statements, jobId, counts, rewrites, cipher.keyRing().currentKeyId());
+        } else if (scanned > 0) {
+            progress(statements.progress, jobId, counts);
         }
         connection.commit();
-        return new Batch(new Counts(scanned, rewritten, alreadyCurrent, failed), last);
+        return new Batch(counts, last);
+    }
+
+    /** Adds a batch to the job's counters and beats its heartbeat. */
+    private static void progress(PreparedStatement progress, long jobId, Counts batch) throws SQLException {
+        progress.setLong(1, batch.scanned());
+        progress.setLong(2, batch.rewritten());
+        progress.setLong(3, batch.alreadyCurrent());
+        progress.setLong(4, batch.failed());
+        progress.setLong(5, jobId);
+        progress.executeUpdate();
     }
 
     /** Under the current key by its column and by the key id its ciphertext names; a mismatch is rewritten. */
@@ -279,6 +291,114 @@ public final class RotationWalker {
     private record Statements(PreparedStatement update, PreparedStatement failure, PreparedStatement progress) {
     }
 
+    /** A batch's rewrites: row id, the version it was read at, and its new ciphertext (sealed under the current key). */
+    private static final class Rewrites {
+
+        final UUID[] ids;
+        final long[] versions;
+        final byte[][] ciphertexts;
+        int size;
+
+        Rewrites(int capacity) {
+            ids = new UUID[capacity];
+            versions = new long[capacity];
+            ciphertexts = new byte[capacity][];
+        }
+
+        void add(UUID id, long version, Ciphertext sealed) {
+            ids[size] = id;
+            versions[size] = version;
+            ciphertexts[size] = sealed.bytes();
+            size++;
+        }
+
+        boolean full() {
+            return size == ids.length;
+        }
+    }
+
+    /**
+     * How a batch's rewrites reach the database. The job writes {@link #ONE_STATEMENT}; {@link #JDBC_BATCH} is how it
+     * wrote them before issue 17, kept only so {@code RotationBenchmark} prints both figures in one run.
+     */
+    enum Writes {
+
+        /**
+         * One statement per batch: {@code UPDATE sealed_values ... FROM unnest(ids, versions, ciphertexts)} in a
+         * {@code WITH}, whose main statement adds the batch to the job's counters, counting the rows it wrote. One
+         * statement for the executor (and for a statement-level trigger) instead of one per row, and one round trip.
+         * A row is written only at the version it was read at; the batch's row locks already keep anyone else from
+         * changing it, so fewer rows written than sealed means the locking broke, and the batch is rolled back.
+         */
+        ONE_STATEMENT("WITH written AS (UPDATE sealed_values s SET key_id = ?, ciphertext = u.ciphertext,"
+                + " version = s.version + 1, updated_at = now()"
+                + " FROM unnest(?::uuid[], ?::bigint[], ?::bytea[]) AS u(id, version, ciphertext)"
+                + " WHERE s.id = u.id AND s.version = u.version RETURNING 1),"
+                + " n AS (SELECT count(*) AS rows FROM written)"
+                + " UPDATE rotation_jobs SET scanned = scanned + ?, rewritten = rewritten + (SELECT rows FROM n),"
+                + " already_current = already_current + ?, failed = failed + ?, heartbeat_at = now()"
+                + " WHERE id = ? RETURNING (SELECT rows FROM n)") {
+
+            @Override
+            void write(Statements statements, long jobId, Counts batch, Rewrites rewrites, long keyId)
+                    throws SQLException {
+                PreparedStatement update = statements.update;
+                update.setLong(1, keyId);
+                update.setArray(2, update.getConnection().createArrayOf("uuid", rewrites.full()
+                        ? rewrites.ids : Arrays.copyOf(rewrites.ids, rewrites.size)));
+                update.setObject(3, rewrites.full() ? rewrites.versions : Arrays.copyOf(rewrites.versions, rewrites.size));
+                update.setObject(4, rewrites.full() ? rewrites.ciphertexts
+                        : Arrays.copyOf(rewrites.ciphertexts, rewrites.size));
+                update.setLong(5, batch.scanned());
+                update.setLong(6, batch.alreadyCurrent());
+                update.setLong(7, batch.failed());
+                update.setLong(8, jobId);
+                long written;
+                try (ResultSet result = update.executeQuery()) {
+                    if (!result.next()) {
+                        throw new SQLException("rotation job " + jobId + " has no row to count its progress in");
+                    }
+                    written = result.getLong(1);
+                }
+                if (written != rewrites.size) {
+                    throw new SQLException(rewrites.size + " values were re-encrypted but " + written + " written: a"
+                            + " value changed under the job's row lock; the batch is rolled back");
+                }
+            }
+        },
+
+        /** One {@code UPDATE ... WHERE id = ?} per row, sent as one JDBC batch, then the counters: before issue 17. */
+        JDBC_BATCH("UPDATE sealed_values SET key_id = ?, ciphertext = ?, version = version + 1, updated_at = now()"
+                + " WHERE id = ?") {
+
+            @Override
+            void write(Statements statements, long jobId, Counts batch, Rewrites rewrites, long keyId)
+                    throws SQLException {
+                for (int i = 0; i < rewrites.size; i++) {
+                    statements.update.setLong(1, keyId);
+                    statements.update.setBytes(2, rewrites.ciphertexts[i]);
+                    statements.update.setObject(3, rewrites.ids[i]);
+                    statements.update.addBatch();
+                }
+                statements.update.executeBatch();
+                progress(statements.progress, jobId, batch);
+            }
+        };
+
+        final String sql;
+
+        Writes(String sql) {
+            this.sql = sql;
+        }
+
+        /**
+         * Writes a batch's rewrites (at least one), sealed under {@code keyId}, and adds {@code batch} to job
+         * {@code jobId}'s counters, in the batch's transaction.
+         */
+        abstract void write(Statements statements, long jobId, Counts batch, Rewrites rewrites, long keyId)
+                throws SQLException;
+    }
+
     /**
      * Which rows a pass walks: every row, or only the rows a job failed on ({@code retryOf}); a sweep adds "not under
      * the current key, and not already a failure of this job".
@@ -294,7 +414,7 @@ public final class RotationWalker {
         }
 
         String sql(boolean after) {
-            return "SELECT s.id, s.purpose, s.key_id, s.ciphertext FROM sealed_values s WHERE TRUE"
+            return "SELECT s.id, s.purpose, s.key_id, s.ciphertext, s.version FROM sealed_values s WHERE TRUE"
                     + (after ? " AND s.id > ?" : "") + filter() + " ORDER BY s.id LIMIT ? FOR UPDATE OF s SKIP LOCKED";
         }
 

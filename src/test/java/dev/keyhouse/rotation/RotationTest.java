@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -396,6 +397,108 @@ class RotationTest {
         assertThat(looked.getString("nextStep")).contains("was interrupted", "Start the job again to finish");
         assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ? ORDER BY id", "job " + ghost))
                 .containsExactly("system rotation.interrupted");
+    }
+
+    @Test
+    @Order(9)
+    void aBatchIsWrittenByOneStatementHoweverManyValuesItRewrites() throws Exception {
+        List<UUID> seeded = seedSortingLast("0000", 5 * Profiles.ROTATION_BATCH_SIZE + 3);
+        long expectedStatements = batchesHolding("0000");
+        try (Connection counting = db.getConnection(); Statement sql = counting.createStatement()) {
+            // what a statement-level trigger on sealed_values (a NOTIFY, say) would cost: one call per statement
+            sql.execute("CREATE TABLE rotation_test_statements (at TIMESTAMPTZ NOT NULL DEFAULT now())");
+            sql.execute("CREATE FUNCTION rotation_test_count() RETURNS trigger LANGUAGE plpgsql AS"
+                    + " $$ BEGIN INSERT INTO rotation_test_statements DEFAULT VALUES; RETURN NULL; END $$");
+            sql.execute("CREATE TRIGGER rotation_test_count AFTER UPDATE ON sealed_values FOR EACH STATEMENT"
+                    + " EXECUTE FUNCTION rotation_test_count()");
+            try {
+                JsonPath job = Jobs.awaitEnd(admin, Jobs.started(admin));
+                assertThat(job.getLong("rewritten")).isEqualTo(seeded.size());
+                assertThat(Rows.column(db, "SELECT count(*) FROM rotation_test_statements"))
+                        .as("one UPDATE per batch of %d that held a value to rewrite, not one per value",
+                                Profiles.ROTATION_BATCH_SIZE)
+                        .containsExactly(String.valueOf(expectedStatements));
+            } finally {
+                sql.execute("DROP TRIGGER rotation_test_count ON sealed_values");
+                sql.execute("DROP FUNCTION rotation_test_count()");
+                sql.execute("DROP TABLE rotation_test_statements");
+            }
+        }
+        assertThat(expectedStatements).isBetween(6L, 7L);
+        assertThat(SealedRows.withPurpose(db, ALL + "one-statement/")).hasSize(seeded.size()).allSatisfy((rowId, row) -> {
+            assertThat(row.keyId()).isEqualTo(NEW_KEY_ID);
+            assertThat(row.version()).isEqualTo(1);
+            assertThat(row.open(newOnly)).isEqualTo(SealedRows.plaintextOf(rowId));
+        });
+    }
+
+    @Test
+    @Order(10)
+    void aBatchThatWritesFewerValuesThanItSealedIsRolledBackAndTheJobStops() throws Exception {
+        List<UUID> seeded = seedSortingLast("1000", 4 * Profiles.ROTATION_BATCH_SIZE);
+        UUID refused = seeded.get(2 * Profiles.ROTATION_BATCH_SIZE);
+        List<String> itsBatch = Rows.column(db, "SELECT id FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ?"
+                + " AS batch FROM sealed_values) b WHERE batch = (SELECT batch FROM (SELECT id, (row_number() OVER"
+                + " (ORDER BY id) - 1) / ? AS batch FROM sealed_values) c WHERE id = ?)",
+                Profiles.ROTATION_BATCH_SIZE, Profiles.ROTATION_BATCH_SIZE, refused);
+        Map<UUID, SealedRows.Row> before = SealedRows.withPurpose(db, ALL + "one-statement/");
+        JsonPath job;
+        try (Connection refusing = db.getConnection(); Statement sql = refusing.createStatement()) {
+            // as if the row had changed under the job's lock: the database leaves it out of the batch's UPDATE
+            sql.execute("CREATE FUNCTION rotation_test_skip() RETURNS trigger LANGUAGE plpgsql AS"
+                    + " $$ BEGIN RETURN NULL; END $$");
+            sql.execute("CREATE TRIGGER rotation_test_skip BEFORE UPDATE ON sealed_values FOR EACH ROW WHEN (OLD.id = '"
+                    + refused + "') EXECUTE FUNCTION rotation_test_skip()");
+            try {
+                job = Jobs.awaitEnd(admin, Jobs.started(admin));
+            } finally {
+                sql.execute("DROP TRIGGER rotation_test_skip ON sealed_values");
+                sql.execute("DROP FUNCTION rotation_test_skip()");
+            }
+        }
+        assertThat(job.getString("state")).isEqualTo("failed");
+        assertThat(job.getString("error")).isEqualTo("stopped on an error (SQLException); the log has the details");
+        Map<UUID, SealedRows.Row> after = SealedRows.withPurpose(db, ALL + "one-statement/");
+        assertThat(itsBatch).as("the refused value's batch").hasSize(Profiles.ROTATION_BATCH_SIZE).allSatisfy(rowId -> {
+            SealedRows.Row row = after.get(UUID.fromString(rowId));
+            assertThat(row.keyId()).as("rolled back with the whole batch").isEqualTo(OLD_KEY_ID);
+            assertThat(row.version()).isZero();
+            assertThat(row.ciphertext()).isEqualTo(before.get(row.id()).ciphertext());
+        });
+        long underNew = seeded.stream().filter(rowId -> after.get(rowId).keyId() == NEW_KEY_ID).count();
+        long firstOfItsBatch = itsBatch.stream().mapToLong(rowId -> seeded.indexOf(UUID.fromString(rowId))).min()
+                .orElseThrow();
+        assertThat(firstOfItsBatch).as("its batch holds only seeded values").isPositive();
+        assertThat(underNew).as("every value before its batch, committed batch by batch").isEqualTo(firstOfItsBatch);
+        assertThat(seeded.subList(0, (int) underNew)).allSatisfy(rowId ->
+                assertThat(after.get(rowId).keyId()).isEqualTo(NEW_KEY_ID));
+        assertThat(job.getLong("rewritten")).as("counters hold only what was committed").isEqualTo(underNew);
+
+        JsonPath again = Jobs.awaitEnd(admin, Jobs.started(admin));
+        assertThat(again.getLong("rewritten")).isEqualTo(seeded.size() - underNew);
+        assertThat(SealedRows.withPurpose(db, ALL + "one-statement/")).allSatisfy((rowId, row) -> {
+            assertThat(row.keyId()).isEqualTo(NEW_KEY_ID);
+            assertThat(row.open(newOnly)).isEqualTo(SealedRows.plaintextOf(rowId));
+        });
+    }
+
+    /**
+     * Seeds {@code count} values under OLD whose ids sort after every random one ({@code ffffffff-ffff-4fff-8fff-}
+     * {@code group} then a counter), so the walk meets them together, in consecutive batches.
+     */
+    private List<UUID> seedSortingLast(String group, int count) throws Exception {
+        List<UUID> ids = IntStream.range(0, count)
+                .mapToObj(i -> UUID.fromString(String.format("ffffffff-ffff-4fff-8fff-%s%08x", group, i))).toList();
+        try (Connection connection = db.getConnection()) {
+            return SealedRows.seed(connection, underOld, ALL + "one-statement/api_key", ids);
+        }
+    }
+
+    /** How many of the walk's batches (by id, ROTATION_BATCH_SIZE each, no row locked) hold a value of the group. */
+    private long batchesHolding(String group) {
+        return Long.parseLong(Rows.column(db, "SELECT count(DISTINCT batch) FROM (SELECT id, (row_number() OVER"
+                + " (ORDER BY id) - 1) / ? AS batch FROM sealed_values) b WHERE id::text LIKE ?",
+                Profiles.ROTATION_BATCH_SIZE, "ffffffff-ffff-4fff-8fff-" + group + "%").get(0));
     }
 
     private static long metric(String metrics, String series) {

@@ -56,24 +56,32 @@ final class SealedRows {
 
     static List<UUID> seed(Connection connection, CredentialCipher cipher, String purpose, int count) throws SQLException {
         UUID[] ids = new UUID[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = UUID.randomUUID();
+        }
+        return seed(connection, cipher, purpose, List.of(ids));
+    }
+
+    /** Inserts one value per id, sealed under {@code cipher}'s current key; returns {@code ids}. */
+    static List<UUID> seed(Connection connection, CredentialCipher cipher, String purpose, List<UUID> ids)
+            throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO sealed_values (id, purpose, key_id, ciphertext) VALUES (?, ?, ?, ?)")) {
-            for (int i = 0; i < count; i++) {
-                UUID id = UUID.randomUUID();
+            for (int i = 0; i < ids.size(); i++) {
+                UUID id = ids.get(i);
                 Ciphertext sealed = cipher.seal(id, purpose, plaintextOf(id));
                 insert.setObject(1, id);
                 insert.setString(2, purpose);
                 insert.setLong(3, sealed.keyId());
                 insert.setBytes(4, sealed.bytes());
                 insert.addBatch();
-                ids[i] = id;
                 if (i % 1000 == 999) {
                     insert.executeBatch();
                 }
             }
             insert.executeBatch();
         }
-        return List.of(ids);
+        return ids;
     }
 
     /** Rows whose purpose starts with {@code prefix}, by id. */
