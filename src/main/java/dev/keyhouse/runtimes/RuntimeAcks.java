@@ -44,7 +44,8 @@ import org.jboss.logging.Logger;
  * {@code keyhouse.runtime-acks.flush} (1 s), so a herd's sightings coalesce. A failed flush puts its sightings back
  * (a newer sighting of the same runtime wins) and is tried again one interval later; it is logged once per kind of
  * failure (exception class and SQLState, never a value), and once when flushes work again. On shutdown the flusher
- * stops and everything pending is flushed.
+ * stops and everything pending is flushed; a fetch answered after that (the HTTP server closes later) is written by
+ * its own request thread (which holds no other connection then).
  *
  * <p><b>Bounded.</b> At most {@link #MAX_PENDING} distinct runtimes wait in memory (about 0.5 KiB each). Past it,
  * a sighting of a runtime that is not already waiting is dropped and counted (logged at the next flush); a runtime
@@ -179,14 +180,21 @@ public class RuntimeAcks {
         sighted(served.runtime(), new Sighting(served.version(), served.llmKeyFingerprint(), System.nanoTime()));
     }
 
-    /** Keeps the later of a runtime's sightings, within {@link #MAX_PENDING}, and makes sure a flush is coming. */
+    /**
+     * Keeps the later of a runtime's sightings, within {@link #MAX_PENDING}, and makes sure a flush is coming; once
+     * the shutdown flush has begun (requests may still be answered while the application stops), writes it at once.
+     */
     void sighted(String runtime, Sighting sighting) {
         if (pending.size() >= MAX_PENDING && !pending.containsKey(runtime)) {
             dropped.incrementAndGet();
         } else {
             pending.merge(runtime, sighting, Sighting::later);
         }
-        schedule();
+        if (stopping) {
+            flush();
+        } else {
+            schedule();
+        }
     }
 
     /** A flush at once when the last one is an interval ago, else one interval after it; calls fold into one. */

@@ -230,6 +230,9 @@ class RuntimeAcksTest {
         replica.stop(null);
         assertThat(count(tag + "last-%")).isEqualTo(2);
         assertThat(replica.pendingCount()).isZero();
+        // a fetch still answered while the application stops is written at once
+        replica.sighted(tag + "last-3", new RuntimeAcks.Sighting(3, "fp", System.nanoTime()));
+        assertThat(count(tag + "last-%")).isEqualTo(3);
     }
 
     @Test
