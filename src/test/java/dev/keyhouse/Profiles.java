@@ -351,6 +351,18 @@ public final class Profiles {
     }
 
     /**
+     * {@code RuntimeAcksBenchmark} only: builds in its stand-in of the synchronous acknowledgement written before
+     * issue 17, so one run measures both.
+     */
+    public static final class AckBenchmark implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("keyhouse.benchmark.synchronous-acks", "true");
+        }
+    }
+
+    /**
      * LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
      * environment), with the log also written to {@link #LOG_FILE} through the same filter as the console: what an
      * operator debugging a sign-in problem gets. Issue 14, item 5.

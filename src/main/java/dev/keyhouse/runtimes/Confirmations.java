@@ -18,7 +18,8 @@ import jakarta.persistence.EntityManager;
  * {@code fetch} once one has fetched its configuration by name ({@code runtime_acks}), {@code health} when its
  * driver says a health signal exists ({@link RuntimeDriver#hasHealth}), else {@code none} (a restart that succeeds
  * counts). A target's runtimes are the {@code runtime} of its {@code restart_results} rows, matched to a report or
- * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods), and, for a driver whose runtime is
+ * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods; fetches as {@link RuntimeAcks#relation}
+ * shows them, this replica's unwritten ones included), and, for a driver whose runtime is
  * the target ({@link RuntimeDriver#runtimeIsTarget}: command, systemd, http), the target's own name from the start.
  */
 @ApplicationScoped
@@ -58,12 +59,14 @@ public class Confirmations {
     private final EntityManager em;
     private final RuntimeDrivers drivers;
     private final RuntimeTargets targets;
+    private final RuntimeAcks acks;
     private final Map<String, Remembered> health = new ConcurrentHashMap<>();
 
-    public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets) {
+    public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets, RuntimeAcks acks) {
         this.em = em;
         this.drivers = drivers;
         this.targets = targets;
+        this.acks = acks;
     }
 
     /**
@@ -106,14 +109,15 @@ public class Confirmations {
     private List<Signal> signals(Long targetId, String own) {
         String report = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "s.runtime") + ")";
         String fetch = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "a.runtime") + ")";
-        List<Object[]> rows = em.createNativeQuery("WITH known AS (SELECT DISTINCT runtime FROM restart_results"
+        RuntimeAcks.Relation fetches = acks.relation();
+        List<Object[]> rows = fetches.bind(em.createNativeQuery("WITH known AS (SELECT DISTINCT runtime FROM restart_results"
                         + " WHERE target_id = :t AND runtime IS NOT NULL"
                         + " UNION SELECT CAST(:own AS text) WHERE CAST(:own AS text) IS NOT NULL)"
                         + " (SELECT s.runtime, s.status, s.reported_at FROM runtime_status s WHERE "
                         + report + " ORDER BY s.reported_at DESC LIMIT 1)"
-                        + " UNION ALL (SELECT a.runtime, NULL, a.acked_at FROM runtime_acks a WHERE "
+                        + " UNION ALL (SELECT a.runtime, NULL, a.acked_at FROM " + fetches.sql() + " a WHERE "
                         + fetch + " ORDER BY a.acked_at DESC LIMIT 1)")
-                .setParameter("t", targetId == null ? -1L : targetId).setParameter("own", own).getResultList();
+                .setParameter("t", targetId == null ? -1L : targetId).setParameter("own", own)).getResultList();
         return rows.stream().map(r -> new Signal((String) r[0], (String) r[1], RuntimeAcks.instant(r[2]))).toList();
     }
 

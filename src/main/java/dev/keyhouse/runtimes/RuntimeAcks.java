@@ -1,63 +1,348 @@
 package dev.keyhouse.runtimes;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
 
 import dev.keyhouse.settings.RuntimeConfigServed;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Which settings version and LLM key each runtime was last served, from the runtime-config endpoint's
- * {@code X-Keyhouse-Runtime} header. One upsert per fetch: the whole fleet fetches at once after a restart.
+ * Which settings version and LLM key each runtime was last served ({@code runtime_acks}), from the runtime-config
+ * endpoint's {@code X-Keyhouse-Runtime} header: a whole fleet fetches at once after a restart, so nothing is written
+ * on the request path.
+ *
+ * <p><b>Sightings in memory, written in batches.</b> A served fetch ({@link RuntimeConfigServed}) only puts a
+ * sighting (version, fingerprint, {@link System#nanoTime()} when served) into a map keyed by runtime, the latest
+ * sighting winning. A flusher thread writes every pending runtime in <em>one</em> statement ({@link #UPSERT}: an
+ * {@code INSERT … SELECT FROM unnest(…) ON CONFLICT … DO UPDATE … WHERE runtime_acks.acked_at <= excluded.acked_at},
+ * in runtime order), so a runtime gets at most one upsert per flush, and two replicas flushing out of order never
+ * move an ack backwards. A flush runs at once after a quiet period and then at most once per
+ * {@code keyhouse.runtime-acks.flush} (1 s), so a herd's sightings coalesce. A failed flush puts its sightings back
+ * (a newer sighting of the same runtime wins) and is tried again one interval later; it is logged once per kind of
+ * failure (exception class and SQLState, never a value), and once when flushes work again. On shutdown the flusher
+ * stops and everything pending is flushed; a fetch answered after that (the HTTP server closes later) is written by
+ * its own request thread (which holds no other connection then).
+ *
+ * <p><b>Bounded.</b> At most {@link #MAX_PENDING} distinct runtimes wait in memory (about 0.5 KiB each). Past it,
+ * a sighting of a runtime that is not already waiting is dropped and counted (logged at the next flush); a runtime
+ * already waiting is still updated, and a dropped runtime's next fetch is recorded once a flush has made room. Only
+ * a database that refuses writes for long keeps the map full. A failed flush's sightings go back even past the cap,
+ * so the map holds at most twice the cap.
+ *
+ * <p><b>The database's clock.</b> Restart runs and rollouts count a fetch only when {@code acked_at} is not before
+ * {@code restart_results.started_at}, which PostgreSQL sets with {@code now()}. An ack is therefore stamped by
+ * PostgreSQL, never by this JVM's wall clock: {@code statement_timestamp() - age}, where {@code age} is how long ago
+ * (monotonic {@code nanoTime}, in microseconds) the runtime was served, computed immediately before the statement is
+ * sent. The stamp is the true serving time plus the time between computing the ages and PostgreSQL receiving the
+ * statement (one client→server trip and the driver's encoding, well under a millisecond on loopback), minus nothing:
+ * never earlier than the serving, so a fetch served after a restart began always counts, and later by at most that
+ * trip, as the old synchronous {@code now()} upsert was later by its own connection and transaction start. The JVM's
+ * wall clock, its offset and its steps play no part; only the rate of {@code nanoTime} (parts per million) over the
+ * time a sighting waits. Readers on this replica see the stamps their own statement would write (below).
+ *
+ * <p><b>Readers on this replica see pending sightings.</b> Every reader of acks ({@link #since}, {@link Confirmations},
+ * {@link RuntimeStatuses#all}) reads {@link #relation()} instead of the table: the table plus this replica's
+ * sightings not yet committed, stamped the same way, the latest per runtime. So the conductor here waits for no
+ * flush; a conductor on another replica sees a fetch after at most one flush interval (its gate looks every second).
  */
 @ApplicationScoped
 public class RuntimeAcks {
 
     private static final Logger LOG = Logger.getLogger(RuntimeAcks.class);
 
+    /** Most distinct runtimes waiting to be written (see the class comment for what happens past it). */
+    static final int MAX_PENDING = 10_000;
+
+    /**
+     * The batch upsert: parameters are arrays of runtime names (sorted, distinct), settings versions, LLM key
+     * fingerprints (or null) and ages in microseconds; one statement, autocommit.
+     */
+    static final String UPSERT = "INSERT INTO runtime_acks (runtime, settings_version, llm_fingerprint, acked_at)"
+            + " SELECT p.runtime, p.settings_version, p.llm_fingerprint,"
+            + " statement_timestamp() - p.age_micros * interval '1 microsecond'"
+            + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[])"
+            + " AS p(runtime, settings_version, llm_fingerprint, age_micros)"
+            + " ON CONFLICT (runtime) DO UPDATE SET settings_version = excluded.settings_version,"
+            + " llm_fingerprint = excluded.llm_fingerprint, acked_at = excluded.acked_at"
+            + " WHERE runtime_acks.acked_at <= excluded.acked_at";
+
     /** A runtime's last fetch. */
     public record Ack(String runtime, long version, String fingerprint, Instant at) {
     }
 
-    private final EntityManager em;
+    /** A fetch not yet written: what was served and when ({@link System#nanoTime()}). */
+    record Sighting(long version, String fingerprint, long servedNanos) {
 
-    public RuntimeAcks(EntityManager em) {
-        this.em = em;
-    }
-
-    /** Records a fetch; a failure to record is logged, never the runtime's problem. */
-    void onServed(@Observes RuntimeConfigServed served) {
-        try {
-            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                            "INSERT INTO runtime_acks (runtime, settings_version, llm_fingerprint, acked_at)"
-                                    + " VALUES (:runtime, :version, :fingerprint, now())"
-                                    + " ON CONFLICT (runtime) DO UPDATE SET settings_version = excluded.settings_version,"
-                                    + " llm_fingerprint = excluded.llm_fingerprint, acked_at = excluded.acked_at")
-                    .setParameter("runtime", served.runtime()).setParameter("version", served.version())
-                    .setParameter("fingerprint", served.llmKeyFingerprint()).executeUpdate());
-        } catch (RuntimeException e) {
-            LOG.warnf("could not record that runtime %s fetched settings version %d: %s", served.runtime(),
-                    served.version(), e.getClass().getSimpleName());
+        static Sighting later(Sighting a, Sighting b) {
+            return b.servedNanos - a.servedNanos >= 0 ? b : a;
         }
     }
 
-    /** Acks recorded at or after {@code since}. */
+    /**
+     * The acks as an SQL relation with columns {@code runtime, settings_version, llm_fingerprint, acked_at}, and the
+     * parameters it needs; {@link #bind} sets them (computing the ages) just before the query runs.
+     */
+    record Relation(String sql, Map<String, Sighting> pending) {
+
+        /** Sets this relation's parameters on a native query that uses {@link #sql}. */
+        Query bind(Query query) {
+            if (pending.isEmpty()) {
+                return query;
+            }
+            Batch batch = Batch.of(pending);
+            return query.setParameter("ack_runtimes", batch.runtimes).setParameter("ack_versions", batch.versions)
+                    .setParameter("ack_fingerprints", batch.fingerprints).setParameter("ack_ages", batch.ages());
+        }
+    }
+
+    /** Pending sightings as the four arrays of {@link #UPSERT}, in runtime order. */
+    private record Batch(String[] runtimes, Long[] versions, String[] fingerprints, long[] servedNanos) {
+
+        static Batch of(Map<String, Sighting> sightings) {
+            TreeMap<String, Sighting> sorted = new TreeMap<>(sightings);
+            int n = sorted.size();
+            Batch batch = new Batch(new String[n], new Long[n], new String[n], new long[n]);
+            int i = 0;
+            for (Map.Entry<String, Sighting> entry : sorted.entrySet()) {
+                batch.runtimes[i] = entry.getKey();
+                batch.versions[i] = entry.getValue().version();
+                batch.fingerprints[i] = entry.getValue().fingerprint();
+                batch.servedNanos[i] = entry.getValue().servedNanos();
+                i++;
+            }
+            return batch;
+        }
+
+        /** Microseconds since each sighting, now: computed last, just before the statement is sent. */
+        Long[] ages() {
+            long now = System.nanoTime();
+            Long[] ages = new Long[servedNanos.length];
+            for (int i = 0; i < ages.length; i++) {
+                ages[i] = Math.max(0, (now - servedNanos[i]) / 1_000);
+            }
+            return ages;
+        }
+    }
+
+    private final EntityManager em;
+    private final DataSource dataSource;
+    private final long intervalNanos;
+    private final ConcurrentHashMap<String, Sighting> pending = new ConcurrentHashMap<>();
+    /** The sightings of the flush under way, until it committed or put them back: readers still see them. */
+    private volatile Map<String, Sighting> inFlight = Map.of();
+    private final Object flushing = new Object();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicLong dropped = new AtomicLong();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "runtime-acks");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile long lastFlushNanos;
+    private volatile boolean stopping;
+    /** The kind of the last failure logged (class and SQLState), null while flushes work. */
+    private String failing;
+
+    public RuntimeAcks(EntityManager em, DataSource dataSource,
+            @ConfigProperty(name = "keyhouse.runtime-acks.flush", defaultValue = "1s") Duration interval) {
+        this.em = em;
+        this.dataSource = dataSource;
+        this.intervalNanos = interval.toNanos();
+        this.lastFlushNanos = System.nanoTime() - intervalNanos;
+    }
+
+    /** Records a fetch in memory: no database work on the request path. */
+    void onServed(@Observes RuntimeConfigServed served) {
+        sighted(served.runtime(), new Sighting(served.version(), served.llmKeyFingerprint(), System.nanoTime()));
+    }
+
+    /**
+     * Keeps the later of a runtime's sightings, within {@link #MAX_PENDING}, and makes sure a flush is coming; once
+     * the shutdown flush has begun (requests may still be answered while the application stops), writes it at once.
+     */
+    void sighted(String runtime, Sighting sighting) {
+        if (pending.size() >= MAX_PENDING && !pending.containsKey(runtime)) {
+            dropped.incrementAndGet();
+        } else {
+            pending.merge(runtime, sighting, Sighting::later);
+        }
+        if (stopping) {
+            flush();
+        } else {
+            schedule();
+        }
+    }
+
+    /** A flush at once when the last one is an interval ago, else one interval after it; calls fold into one. */
+    private void schedule() {
+        if (stopping || !scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = Math.max(0, lastFlushNanos + intervalNanos - System.nanoTime());
+        try {
+            flusher.schedule(this::scheduledFlush, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            scheduled.set(false);
+        }
+    }
+
+    private void scheduledFlush() {
+        scheduled.set(false);
+        flush();
+        if (!pending.isEmpty()) {
+            // sightings that came during the flush, or a failed flush's: one interval later
+            schedule();
+        }
+    }
+
+    /**
+     * Writes every pending sighting in one statement (autocommit, one pooled connection, no transaction of the
+     * caller's). On failure the sightings go back for the next flush.
+     *
+     * @return the number of runtimes written, 0 when nothing was pending, -1 when the flush failed
+     */
+    public int flush() {
+        synchronized (flushing) {
+            lastFlushNanos = System.nanoTime();
+            long lost = dropped.getAndSet(0);
+            if (lost > 0) {
+                LOG.warnf("runtime acknowledgements: %d fetches of new runtimes not recorded: more than %d runtimes"
+                        + " were waiting to be written", lost, MAX_PENDING);
+            }
+            Map<String, Sighting> batch = drain();
+            if (batch.isEmpty()) {
+                return 0;
+            }
+            inFlight = batch;
+            try {
+                write(batch);
+                recovered();
+                return batch.size();
+            } catch (SQLException | RuntimeException e) {
+                batch.forEach((runtime, sighting) -> pending.merge(runtime, sighting, Sighting::later));
+                failed(batch.size(), e);
+                return -1;
+            } finally {
+                inFlight = Map.of();
+            }
+        }
+    }
+
+    /** Takes every pending sighting out of the map; one arriving meanwhile is either taken or stays for the next. */
+    private Map<String, Sighting> drain() {
+        Map<String, Sighting> batch = new HashMap<>();
+        for (String runtime : pending.keySet()) {
+            Sighting sighting = pending.remove(runtime);
+            if (sighting != null) {
+                batch.put(runtime, sighting);
+            }
+        }
+        return batch;
+    }
+
+    /** The one statement of a flush (package-visible so a test can make it fail). */
+    void write(Map<String, Sighting> sightings) throws SQLException {
+        Batch batch = Batch.of(sightings);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+            connection.setAutoCommit(true);
+            upsert.setArray(1, connection.createArrayOf("text", batch.runtimes));
+            upsert.setArray(2, connection.createArrayOf("int8", batch.versions));
+            upsert.setArray(3, connection.createArrayOf("text", batch.fingerprints));
+            upsert.setArray(4, connection.createArrayOf("int8", batch.ages()));
+            upsert.executeUpdate();
+        }
+    }
+
+    private void failed(int runtimes, Exception e) {
+        String kind = e.getClass().getSimpleName()
+                + (e instanceof SQLException sql && sql.getSQLState() != null ? " (SQLState " + sql.getSQLState() + ")" : "");
+        if (!kind.equals(failing)) {
+            failing = kind;
+            LOG.warnf("runtime acknowledgements: writing %d runtimes' fetches failed: %s; kept in memory and tried"
+                    + " again every %d ms (logged again only for another kind of failure)", runtimes, kind,
+                    TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+        } else {
+            LOG.debugf("runtime acknowledgements: writing %d runtimes' fetches failed again: %s", runtimes, kind);
+        }
+    }
+
+    private void recovered() {
+        if (failing != null) {
+            failing = null;
+            LOG.info("runtime acknowledgements are written again");
+        }
+    }
+
+    /** Stops the flusher and writes what is pending: a graceful stop loses no sighting. */
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        flusher.shutdownNow();
+        flush();
+    }
+
+    /** How many runtimes wait to be written. */
+    int pendingCount() {
+        return pending.size();
+    }
+
+    /**
+     * The acks as readers on this replica must see them: {@code runtime_acks}, and, when sightings are waiting, the
+     * latest per runtime of the table and those sightings (stamped as {@link #UPSERT} would stamp them). Use as
+     * {@code FROM " + relation.sql() + " a"} and {@link Relation#bind} the query.
+     */
+    Relation relation() {
+        Map<String, Sighting> waiting = new HashMap<>(inFlight);
+        pending.forEach((runtime, sighting) -> waiting.merge(runtime, sighting, Sighting::later));
+        if (waiting.isEmpty()) {
+            return new Relation("runtime_acks", Map.of());
+        }
+        return new Relation("(SELECT DISTINCT ON (runtime) runtime, settings_version, llm_fingerprint, acked_at FROM"
+                + " (SELECT runtime, settings_version, llm_fingerprint, acked_at FROM runtime_acks UNION ALL"
+                + " SELECT p.runtime, p.settings_version, p.llm_fingerprint,"
+                + " statement_timestamp() - p.age_micros * interval '1 microsecond'"
+                + " FROM unnest(CAST(:ack_runtimes AS text[]), CAST(:ack_versions AS bigint[]),"
+                + " CAST(:ack_fingerprints AS text[]), CAST(:ack_ages AS bigint[]))"
+                + " AS p(runtime, settings_version, llm_fingerprint, age_micros)) all_acks"
+                + " ORDER BY runtime, acked_at DESC)", waiting);
+    }
+
+    /** Acks recorded at or after {@code since}, oldest first, this replica's pending sightings included. */
     @SuppressWarnings("unchecked")
     List<Ack> since(Instant since) {
-        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, llm_fingerprint, acked_at"
-                        + " FROM runtime_acks WHERE acked_at >= :since ORDER BY acked_at")
-                .setParameter("since", Timestamp.from(since)).getResultList();
-        List<Ack> acks = new ArrayList<>();
+        Relation acks = relation();
+        List<Object[]> rows = acks.bind(em.createNativeQuery("SELECT runtime, settings_version, llm_fingerprint, acked_at"
+                        + " FROM " + acks.sql() + " a WHERE acked_at >= :since ORDER BY acked_at")
+                .setParameter("since", Timestamp.from(since))).getResultList();
+        List<Ack> found = new ArrayList<>();
         for (Object[] row : rows) {
-            acks.add(new Ack((String) row[0], ((Number) row[1]).longValue(), (String) row[2], instant(row[3])));
+            found.add(new Ack((String) row[0], ((Number) row[1]).longValue(), (String) row[2], instant(row[3])));
         }
-        return acks;
+        return found;
     }
 
     /**

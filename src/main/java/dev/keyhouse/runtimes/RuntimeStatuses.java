@@ -54,10 +54,12 @@ public class RuntimeStatuses {
 
     private final EntityManager em;
     private final Audit audit;
+    private final RuntimeAcks acks;
 
-    public RuntimeStatuses(EntityManager em, Audit audit) {
+    public RuntimeStatuses(EntityManager em, Audit audit, RuntimeAcks acks) {
         this.em = em;
         this.audit = audit;
+        this.acks = acks;
     }
 
     /**
@@ -90,14 +92,18 @@ public class RuntimeStatuses {
         }
     }
 
-    /** Every runtime that fetched by name or reported, by name, against the current runtime-config version. */
+    /**
+     * Every runtime that fetched by name (this replica's fetches not yet written included, see
+     * {@link RuntimeAcks#relation}) or reported, by name, against the current runtime-config version.
+     */
     @Transactional
     @SuppressWarnings("unchecked")
     public List<Runtime> all(long currentVersion) {
-        List<Object[]> rows = em.createNativeQuery("SELECT coalesce(s.runtime, a.runtime), a.settings_version,"
+        RuntimeAcks.Relation acks = this.acks.relation();
+        List<Object[]> rows = acks.bind(em.createNativeQuery("SELECT coalesce(s.runtime, a.runtime), a.settings_version,"
                 + " a.acked_at, s.settings_version, s.status, s.detail, s.reported_at, s.reported_from"
-                + " FROM runtime_status s FULL OUTER JOIN runtime_acks a ON a.runtime = s.runtime"
-                + " ORDER BY 1").getResultList();
+                + " FROM runtime_status s FULL OUTER JOIN " + acks.sql() + " a ON a.runtime = s.runtime"
+                + " ORDER BY 1")).getResultList();
         Instant now = Instant.now();
         Map<String, Runtime> byName = new TreeMap<>();
         for (Object[] row : rows) {

@@ -46,6 +46,8 @@ class ConfirmationsTest {
     ProviderEnvironment environment;
     @Inject
     DataSource db;
+    @Inject
+    RuntimeAcks acks;
 
     private final RuntimeApi api = new RuntimeApi();
 
@@ -211,6 +213,7 @@ class ConfirmationsTest {
     }
 
     private void fetchedMinutesAgo(String runtime, int minutes) throws SQLException {
+        acks.flush(); // fetches are written in batches; write what is pending
         update("UPDATE runtime_acks SET acked_at = now() - make_interval(secs => ?) WHERE runtime = ?",
                 minutes * 60 + 30, runtime);
     }

@@ -54,6 +54,8 @@ class RolloutPinsTest {
     @Inject
     DataSource db;
     @Inject
+    RuntimeAcks acks;
+    @Inject
     SecretFingerprints fingerprints;
     @Inject
     EnvironmentPins pins;
@@ -263,6 +265,7 @@ class RolloutPinsTest {
             assertThat(answer.body()).contains(i % 2 == 0 ? oldKey : newKey).doesNotContain(i % 2 == 0 ? newKey : oldKey);
         }
         assertThat(took).as(fetches + " fetches against a pool of " + poolSize).isLessThan(Duration.ofSeconds(30));
+        acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE runtime LIKE ? OR runtime LIKE ?",
                 "voice" + tag + "-pod-%", "fleet-" + tag + "-%")).containsExactly(String.valueOf(fetches));
     }
@@ -285,6 +288,7 @@ class RolloutPinsTest {
     }
 
     private List<String> ack(String runtime) {
+        acks.flush(); // fetches are written in batches; write what is pending
         return Rows.column(db, "SELECT settings_version || ' ' || llm_fingerprint FROM runtime_acks WHERE runtime = ?",
                 runtime);
     }

@@ -48,6 +48,8 @@ class RuntimeRestartTest {
     @Inject
     DataSource db;
     @Inject
+    RuntimeAcks acks;
+    @Inject
     SecretFingerprints fingerprints;
     @Inject
     ProviderSettings settings;
@@ -264,6 +266,7 @@ class RuntimeRestartTest {
         assertThat(run.getInt("convergence.restarted")).isEqualTo(2);
         assertThat(run.getInt("convergence.confirmed")).isEqualTo(1);
         assertThat(run.getList("convergence.unconfirmed")).containsExactly(silent + "/" + silent);
+        acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", confirming))
                 .containsExactly(expected);
         assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE length(runtime) > 200"))

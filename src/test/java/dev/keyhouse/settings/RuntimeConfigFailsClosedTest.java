@@ -29,6 +29,7 @@ import dev.keyhouse.auth.Rows;
 import dev.keyhouse.crypto.Ciphertext;
 import dev.keyhouse.crypto.CredentialCipher;
 import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.runtimes.RuntimeAcks;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -63,6 +64,8 @@ class RuntimeConfigFailsClosedTest {
     EntityManager em;
     @Inject
     DataSource db;
+    @Inject
+    RuntimeAcks acks;
     @Inject
     SecretFingerprints fingerprints;
     @Inject
@@ -133,6 +136,7 @@ class RuntimeConfigFailsClosedTest {
         assertNoValueIn(lines);
         runtime().queryParam("partial", "false").get(URL).then().statusCode(503);
 
+        acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE runtime = ?", runtime))
                 .as("a refused fetch is no acknowledgement").containsExactly("0");
 
@@ -149,6 +153,7 @@ class RuntimeConfigFailsClosedTest {
                 "llm apiKey needs re-entry: written under key " + LOST_KEY_ID + ", which is not configured");
         assertThat(partial.jsonPath().getList("unresolved.kind")).containsExactly("llm");
         assertThat(partial.jsonPath().getList("unresolved.field")).containsExactly("apiKey");
+        acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT coalesce(llm_fingerprint, 'none') FROM runtime_acks WHERE runtime = ?",
                 partialRuntime)).as("served without an LLM key: acknowledged on none").containsExactly("none");
         runtime().queryParam("partial", "true").header("If-None-Match", partial.header("ETag")).get(URL)
@@ -175,6 +180,7 @@ class RuntimeConfigFailsClosedTest {
         assertThat(repaired.jsonPath().getList("unresolved")).isEmpty();
         assertThat(runtime().queryParam("format", "env").get(URL).then().statusCode(200).extract().asString())
                 .contains("LLM_API_KEY=" + newKey + "\n").doesNotContain("# partial");
+        acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", runtime))
                 .containsExactly(fingerprints.of(newKey));
     }
@@ -339,6 +345,7 @@ class RuntimeConfigFailsClosedTest {
             assertThat(Files.readString(output)).contains("runtime-config not served");
             assertThat(process.isAlive()).as("still waiting: " + Files.readString(output)).isTrue();
             assertThat(dir.resolve("www/health")).doesNotExist();
+            acks.flush(); // fetches are written in batches; write what is pending
             assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE runtime = ?", name)).containsExactly("0");
 
             String newKey = "sk-failclosed-compose-reentered-" + UUID.randomUUID();
@@ -349,6 +356,7 @@ class RuntimeConfigFailsClosedTest {
             assertThat(Files.readString(output)).contains("provider configuration loaded").doesNotContain(newKey);
             assertThat(dir.resolve("www/health")).hasContent("ok");
             assertThat(Files.readString(dir.resolve("run/provider.env"))).contains("LLM_API_KEY=" + newKey + "\n");
+            acks.flush(); // fetches are written in batches; write what is pending
             assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", name))
                     .containsExactly(fingerprints.of(newKey));
         } finally {
