@@ -1,16 +1,11 @@
 package dev.keyhouse.rotation;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
@@ -19,6 +14,8 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 
 /**
  * Counts sealed values per key. Every count also refreshes the per-key gauges, which a background refresh keeps
@@ -30,7 +27,7 @@ public class KeyCounts {
     static final int REFRESH_SECONDS = 30;
     private static final Logger LOG = Logger.getLogger(KeyCounts.class);
 
-    private final DataSource dataSource;
+    private final EntityManager em;
     private final KeyRing ring;
     private final RotationMetrics metrics;
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -39,8 +36,8 @@ public class KeyCounts {
         return thread;
     });
 
-    public KeyCounts(DataSource dataSource, KeyRing ring, RotationMetrics metrics) {
-        this.dataSource = dataSource;
+    public KeyCounts(EntityManager em, KeyRing ring, RotationMetrics metrics) {
+        this.em = em;
         this.ring = ring;
         this.metrics = metrics;
     }
@@ -54,16 +51,14 @@ public class KeyCounts {
         refresher.shutdownNow();
     }
 
-    /** The keys in effect and the values under each, counted now. */
+    /** The keys in effect and the values under each, counted now (in the caller's transaction, if any). */
+    @Transactional
+    @SuppressWarnings("unchecked")
     public KeySummary summary() {
         Map<Long, Long> counts = new HashMap<>();
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT key_id, count(*) FROM sealed_values GROUP BY key_id")) {
-            while (rows.next()) {
-                counts.put(rows.getLong(1), rows.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("counting sealed values per key failed: " + e.getMessage(), e);
+        for (Object[] row : (List<Object[]>) em.createNativeQuery(
+                "SELECT key_id, count(*) FROM sealed_values GROUP BY key_id").getResultList()) {
+            counts.put(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
         }
         KeySummary summary = KeySummary.of(ring, counts);
         metrics.keys(summary);

@@ -11,11 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.config.DirectConnections;
 import dev.keyhouse.crypto.CredentialCipher;
 import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.web.Conflict;
@@ -24,6 +24,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.transaction.Transactional;
 
 /**
  * Starts re-encryption jobs, one at a time across every replica, runs them on a background thread and reports on
@@ -42,7 +43,7 @@ public class RotationJobs {
     private static final String SYSTEM = "system";
     private static final Logger LOG = Logger.getLogger(RotationJobs.class);
 
-    private final DataSource dataSource;
+    private final DirectConnections connections;
     private final CredentialCipher cipher;
     private final RotationConfig config;
     private final Audit audit;
@@ -55,9 +56,9 @@ public class RotationJobs {
         return thread;
     });
 
-    public RotationJobs(DataSource dataSource, CredentialCipher cipher, RotationConfig config, Audit audit,
+    public RotationJobs(DirectConnections connections, CredentialCipher cipher, RotationConfig config, Audit audit,
             KeyCounts keyCounts, RotationMetrics metrics) {
-        this.dataSource = dataSource;
+        this.connections = connections;
         this.cipher = cipher;
         this.config = config;
         this.audit = audit;
@@ -76,18 +77,23 @@ public class RotationJobs {
 
     /** Starts a job over only the values job {@code jobId} could not read. */
     public long retryFailed(String actor, long jobId) {
-        noticeAbandoned();
-        RotationJob job = RotationJob.<RotationJob>findByIdOptional(jobId)
-                .orElseThrow(() -> new NotFound("rotation job " + jobId));
-        if (job.state == JobState.RUNNING) {
-            throw alreadyRunning();
-        }
-        if (job.failed == 0) {
-            throw new Conflict("rotation job " + jobId + " has no failed values to retry");
-        }
+        // checked in a transaction that ends before the launch: no pooled connection is held into it
+        QuarkusTransaction.joiningExisting().run(() -> {
+            noticeAbandoned();
+            RotationJob job = RotationJob.<RotationJob>findByIdOptional(jobId)
+                    .orElseThrow(() -> new NotFound("rotation job " + jobId));
+            if (job.state == JobState.RUNNING) {
+                throw alreadyRunning();
+            }
+            if (job.failed == 0) {
+                throw new Conflict("rotation job " + jobId + " has no failed values to retry");
+            }
+        });
         return launch(actor, jobId);
     }
 
+    /** One job's report, read in one transaction (the counts per key included: one pooled connection). */
+    @Transactional
     public JobReport report(long id) {
         noticeAbandoned();
         RotationJob job = RotationJob.<RotationJob>findByIdOptional(id)
@@ -95,6 +101,8 @@ public class RotationJobs {
         return JobReport.of(job, keyCounts.summary(), RotationFailure.ofJob(id, FAILURES_LISTED), reasons(id));
     }
 
+    /** The keys and the latest jobs, read in one transaction (one pooled connection). */
+    @Transactional
     public Overview overview() {
         noticeAbandoned();
         KeySummary keys = keyCounts.summary();
@@ -112,23 +120,20 @@ public class RotationJobs {
      * The interrupted rule: when a job row says {@code running} but the job lock is free, no process is running
      * it (the lock dies with its holder's connection), so it is marked {@code interrupted}. A live job holds the
      * lock from before its row exists until after its outcome is committed, so it is never marked by mistake.
+     * The lock is tried for the transaction only ({@code pg_try_advisory_xact_lock}, the same key as the job's
+     * session lock), in the caller's transaction or one of its own: no second connection.
      */
     public void noticeAbandoned() {
-        if (RotationJob.count("state", JobState.RUNNING) == 0) {
-            return;
-        }
-        try (Connection connection = dataSource.getConnection()) {
-            if (!JobLock.tryAcquire(connection)) {
+        QuarkusTransaction.joiningExisting().run(() -> {
+            if (RotationJob.count("state", JobState.RUNNING) == 0) {
                 return;
             }
-            try {
-                QuarkusTransaction.requiringNew().run(this::markInterrupted);
-            } finally {
-                JobLock.release(connection);
+            Object free = RotationJob.getEntityManager().createNativeQuery("SELECT pg_try_advisory_xact_lock(?1)")
+                    .setParameter(1, JobLock.KEY).getSingleResult();
+            if (Boolean.TRUE.equals(free)) {
+                markInterrupted();
             }
-        } catch (SQLException e) {
-            LOG.warnf("could not check for interrupted rotation jobs: %s", e.getMessage());
-        }
+        });
     }
 
     void stopRunningJob(@Observes ShutdownEvent shutdown) {
@@ -259,9 +264,13 @@ public class RotationJobs {
                 + " already current, " + job.failed + " failed";
     }
 
+    /**
+     * The job's connection: its own, outside the pool (it holds the job lock for the whole job, and the request that
+     * starts the job then takes one pooled connection to record it, never holding a pooled one while it waits).
+     */
     private Connection open() {
         try {
-            return dataSource.getConnection();
+            return connections.open("keyhouse-rotation", 0);
         } catch (SQLException e) {
             throw new IllegalStateException("no database connection for the rotation job: " + e.getMessage(), e);
         }

@@ -16,7 +16,8 @@ import jakarta.inject.Inject;
 /**
  * No request path takes a second pooled connection while it holds one (issue 17): with {@link PoolHolds} watching
  * the pool, the paths a fleet and its admins hit hardest — runtime-config (named and not, both formats), sign-in,
- * the settings API and page, a save, the runtimes list, the environment — are each called, and not one nested
+ * the settings API and page, a save, the runtimes list, the environment, the rotation page, API and a rotation
+ * job's start — are each called, and not one nested
  * acquisition is seen. The restart-herd IT shows the consequence with the packaged jar; this shows the cause.
  */
 @QuarkusTest
@@ -43,7 +44,7 @@ class HoldAndWaitTest {
     }
 
     @Test
-    void theHotPathsNeverTakeASecondConnectionWhileHoldingOne() {
+    void theHotPathsNeverTakeASecondConnectionWhileHoldingOne() throws InterruptedException {
         String admin = ApiClient.adminToken();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200).extract()
                 .header("ETag");
@@ -71,6 +72,17 @@ class HoldAndWaitTest {
         given().auth().oauth2(again).contentType(ContentType.JSON).header("If-Match", etag)
                 .body(Map.of("provider", "openai", "model", "gpt-4o", "apiKey", "sk-hold-and-wait-6c8d0e2f4a"))
                 .put("/api/v1/settings/llm").then().statusCode(200);
+
+        given().auth().oauth2(again).get("/api/v1/admin/rotate-credentials").then().statusCode(200);
+        given().cookie("keyhouse_session", again).get("/admin/rotate-credentials").then().statusCode(200);
+        given().cookie("keyhouse_session", again).get("/admin/runtimes").then().statusCode(200);
+        long job = given().auth().oauth2(again).post("/api/v1/admin/rotate-credentials").then().statusCode(202)
+                .extract().jsonPath().getLong("id");
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while ("running".equals(given().auth().oauth2(again).get("/api/v1/admin/rotate-credentials/" + job).then()
+                .statusCode(200).extract().path("state")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
 
         assertThat(holds.acquired()).as("the watch is on").isPositive();
         assertThat(holds.nested()).as("nested pooled-connection acquisitions").isEmpty();

@@ -11,25 +11,26 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Test-only watch on the default datasource's pool (an Agroal pool interceptor, which Quarkus applies to the default
  * datasource when the bean is unqualified): records every time a thread takes a pooled connection while it already
  * holds one — the hold-and-wait that deadlocked Keyhouse when a fleet's first calls took every connection (issue 17).
- * Connections are taken and given back on the thread that runs the transaction, so a per-thread count is exact.
+ * A connection is counted against the thread that took it until it is given back, on whatever thread that happens.
  */
 @ApplicationScoped
 public class PoolHolds implements AgroalPoolInterceptor {
 
-    private final ThreadLocal<int[]> held = ThreadLocal.withInitial(() -> new int[1]);
+    /** Each connection out of the pool and the thread that took it (given back maybe by another thread). */
+    private final java.util.Map<Object, Thread> owners = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> nested = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong acquired = new java.util.concurrent.atomic.AtomicLong();
 
     @Override
     public void onConnectionAcquire(Connection connection) {
-        int[] count = held.get();
-        if (count[0] > 0) {
+        Thread me = Thread.currentThread();
+        long holding = owners.values().stream().filter(owner -> owner == me).count();
+        if (holding > 0) {
             synchronized (nested) {
-                nested.add(Thread.currentThread().getName() + " took a second connection while holding "
-                        + count[0] + ":\n" + stack());
+                nested.add(me.getName() + " took a second connection while holding " + holding + ":\n" + stack());
             }
         }
-        count[0]++;
+        owners.put(physical(connection), me);
         acquired.incrementAndGet();
     }
 
@@ -40,10 +41,7 @@ public class PoolHolds implements AgroalPoolInterceptor {
 
     @Override
     public void onConnectionReturn(Connection connection) {
-        int[] count = held.get();
-        if (count[0] > 0) {
-            count[0]--;
-        }
+        owners.remove(physical(connection));
     }
 
     /** Every nested acquisition since the last {@link #clear()}, each with the stack that made it. */
@@ -56,6 +54,15 @@ public class PoolHolds implements AgroalPoolInterceptor {
     public void clear() {
         synchronized (nested) {
             nested.clear();
+        }
+    }
+
+    /** The driver's connection under whatever wrapper the pool handed the interceptor. */
+    private static Object physical(Connection connection) {
+        try {
+            return connection.unwrap(org.postgresql.PGConnection.class);
+        } catch (java.sql.SQLException e) {
+            return connection;
         }
     }
 
