@@ -34,7 +34,7 @@ import org.jboss.logging.Logger;
  * runs each on a worker, under the per-runtime timeout. A restart stops counting against the concurrency once its
  * driver says only the check that the runtime stays up is left ({@link RestartOrder#checking()}): the next one begins
  * while it is checked, so the check's wait (1 s and more per docker container) overlaps the next restarts instead of
- * queueing them. Woken right after a plan commits and every 2 seconds (for retries that are due, and for work a
+ * queueing them; at most {@link #UNDER_WAY_PER_PLACE} × {@code RESTART_CONCURRENCY} are under way, checks included. Woken right after a plan commits and every 2 seconds (for retries that are due, and for work a
  * crashed replica left). A failure is retried with exponential backoff up to {@code RESTART_ATTEMPTS}; a timeout
  * interrupts the driver's thread and is final; one runtime's outcome never stops another's.
  */
@@ -42,6 +42,11 @@ import org.jboss.logging.Logger;
 public class RestartExecutor {
 
     private static final Logger LOG = Logger.getLogger(RestartExecutor.class);
+    /**
+     * Restarts under way per place of {@code RESTART_CONCURRENCY}, those only being checked included: bounds the
+     * threads and the engine's inspect calls when checks are long (a healthcheck that takes a minute to pass).
+     */
+    static final int UNDER_WAY_PER_PLACE = 4;
 
     private final RestartConfig config;
     private final RestartQueue queue;
@@ -53,7 +58,10 @@ public class RestartExecutor {
     private final jakarta.enterprise.inject.Instance<Rollouts> rollouts;
     /** Who holds a claim: unique per process, so a restarted Keyhouse never mistakes an old claim for its own. */
     private final String replica;
+    /** Restarts changing their runtime: at most {@code RESTART_CONCURRENCY}. */
     private final AtomicInteger busy = new AtomicInteger();
+    /** Restarts under way, checks included: at most {@link #UNDER_WAY_PER_PLACE} per place. */
+    private final AtomicInteger underWay = new AtomicInteger();
     private ExecutorService dispatcher;
     private ExecutorService workers;
     private ExecutorService calls;
@@ -123,7 +131,8 @@ public class RestartExecutor {
     }
 
     private void dispatch() {
-        int free = config.concurrency() - busy.get();
+        int free = Math.min(config.concurrency() - busy.get(),
+                config.concurrency() * UNDER_WAY_PER_PLACE - underWay.get());
         if (free <= 0 || stopping) {
             return;
         }
@@ -136,6 +145,7 @@ public class RestartExecutor {
         }
         for (RestartQueue.Claim claim : claims) {
             busy.incrementAndGet();
+            underWay.incrementAndGet();
             AtomicBoolean counted = new AtomicBoolean(true);
             Runnable release = () -> {
                 if (counted.compareAndSet(true, false)) {
@@ -155,6 +165,7 @@ public class RestartExecutor {
                                 + " replica takes it over", claim.runId(), claim.id());
                     }
                 } finally {
+                    underWay.decrementAndGet();
                     release.run();
                 }
             });
