@@ -34,7 +34,7 @@ public final class Profiles {
 
     /**
      * Restarts of real Docker containers: recreating one takes seconds on the test engine's vfs storage, so a 60 s
-     * per-runtime timeout; 2 attempts 100 ms apart; 4 at a time, the default concurrency.
+     * per-runtime timeout; 2 attempts 100 ms apart; 4 at a time.
      */
     public static final class DockerRestarts implements QuarkusTestProfile {
 

@@ -116,7 +116,7 @@ public final class EnvCatalog {
             // Restarts of runtimes after a key is saved
             new EnvVar("RESTART_CONCURRENCY", "keyhouse.restart.concurrency",
                     "Runtimes this replica restarts at the same time; 0 means this replica executes no restarts.",
-                    false, false, "4", NON_NEGATIVE_INTEGER),
+                    false, false, "8", NON_NEGATIVE_INTEGER),
             new EnvVar("RESTART_TIMEOUT_SECONDS", "keyhouse.restart.timeout-seconds",
                     "Seconds one runtime's restart may take before it is stopped and marked timed out.",
                     false, false, "120", INTEGER),

@@ -221,6 +221,8 @@ public class DockerDriver implements RuntimeDriver {
         } catch (DockerException e) {
             throw new IllegalStateException("container " + name + ": restart failed: " + DockerRecreation.reason(e, order, before));
         }
+        // restarted on the new environment: the executor may begin the next restart meanwhile
+        order.checking();
         try {
             DockerRecreation.awaitRunning(engine, before.id(), name, order);
         } catch (IllegalStateException e) {

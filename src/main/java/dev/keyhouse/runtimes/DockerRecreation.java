@@ -36,6 +36,8 @@ final class DockerRecreation {
     static final int MAX_STOP_GRACE = 60;
     /** How long a started container must stay up to count as restarted (when it has no healthcheck). */
     static final Duration SETTLE = Duration.ofSeconds(1);
+    /** How often a started container is looked at while it settles. */
+    static final Duration POLL = Duration.ofMillis(200);
     /** Kept back from the deadline for starting and checking the copy when the original is given time to stop. */
     private static final Duration START_RESERVE = Duration.ofSeconds(5);
     private static final int DEFAULT_STOP_GRACE = 10;
@@ -91,6 +93,8 @@ final class DockerRecreation {
                 interruptible();
                 docker.startContainerCmd(copyId).exec();
                 step = "check";
+                // the copy runs on the new environment: the executor may begin the next restart meanwhile
+                order.checking();
                 awaitRunning(engine, copyId, name, order);
             }
         } catch (Exception e) {
@@ -204,12 +208,12 @@ final class DockerRecreation {
 
     /**
      * Waits until a started container has stayed up for {@link #SETTLE} and, if it has a healthcheck, is healthy;
-     * fails when it exits, restarts, turns unhealthy or the order's deadline passes.
+     * fails when it exits, restarts, turns unhealthy or the order's deadline passes. Looks at once, every
+     * {@link #POLL}, and once more right when the settle time is over (not up to a poll later).
      */
     static void awaitRunning(DockerEngine engine, String id, String name, RestartOrder order) throws InterruptedException {
         Instant settled = Instant.now().plus(SETTLE);
         while (true) {
-            Thread.sleep(200);
             DockerContainer container = engine.inspect(id);
             if (container == null) {
                 throw new IllegalStateException("the container was removed right after it started");
@@ -223,12 +227,15 @@ final class DockerRecreation {
                 throw new IllegalStateException("the container turned unhealthy after it started");
             }
             boolean healthy = health == null || health.equals("healthy") || health.equals("none");
-            if (healthy && Instant.now().isAfter(settled)) {
+            Instant now = Instant.now();
+            if (healthy && !now.isBefore(settled)) {
                 return;
             }
-            if (Instant.now().isAfter(order.deadline())) {
+            if (now.isAfter(order.deadline())) {
                 throw new IllegalStateException("the container was not healthy by the deadline");
             }
+            long untilSettled = Duration.between(now, settled).toMillis();
+            Thread.sleep(untilSettled > 0 ? Math.min(POLL.toMillis(), untilSettled) : POLL.toMillis());
         }
     }
 

@@ -9,8 +9,11 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "keyhouse.restart")
 public interface RestartConfig {
 
-    /** Runtimes this replica restarts at once ({@code RESTART_CONCURRENCY}); 0: this replica executes none. */
-    @WithDefault("4")
+    /**
+     * Runtimes this replica is changing at once ({@code RESTART_CONCURRENCY}); 0: this replica executes none. A
+     * restart whose driver called {@link RestartOrder#checking()} no longer counts.
+     */
+    @WithDefault("8")
     int concurrency();
 
     /** Seconds one runtime's restart may take before it is interrupted and marked timed out. */

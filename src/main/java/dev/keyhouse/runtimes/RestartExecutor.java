@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -30,15 +31,22 @@ import org.jboss.logging.Logger;
 
 /**
  * Executes restart runs: claims due results ({@link RestartQueue}) up to {@code RESTART_CONCURRENCY} at a time and
- * runs each on a worker, under the per-runtime timeout. Woken right after a plan commits and every 2 seconds (for
- * retries that are due, and for work a crashed replica left). A failure is retried with exponential backoff up to
- * {@code RESTART_ATTEMPTS}; a timeout interrupts the driver's thread and is final; one runtime's outcome never
- * stops another's.
+ * runs each on a worker, under the per-runtime timeout. A restart stops counting against the concurrency once its
+ * driver says only the check that the runtime stays up is left ({@link RestartOrder#checking()}): the next one begins
+ * while it is checked, so the check's wait (1 s and more per docker container) overlaps the next restarts instead of
+ * queueing them; at most {@link #UNDER_WAY_PER_PLACE} × {@code RESTART_CONCURRENCY} are under way, checks included. Woken right after a plan commits and every 2 seconds (for retries that are due, and for work a
+ * crashed replica left). A failure is retried with exponential backoff up to {@code RESTART_ATTEMPTS}; a timeout
+ * interrupts the driver's thread and is final; one runtime's outcome never stops another's.
  */
 @ApplicationScoped
 public class RestartExecutor {
 
     private static final Logger LOG = Logger.getLogger(RestartExecutor.class);
+    /**
+     * Restarts under way per place of {@code RESTART_CONCURRENCY}, those only being checked included: bounds the
+     * threads and the engine's inspect calls when checks are long (a healthcheck that takes a minute to pass).
+     */
+    static final int UNDER_WAY_PER_PLACE = 4;
 
     private final RestartConfig config;
     private final RestartQueue queue;
@@ -50,7 +58,10 @@ public class RestartExecutor {
     private final jakarta.enterprise.inject.Instance<Rollouts> rollouts;
     /** Who holds a claim: unique per process, so a restarted Keyhouse never mistakes an old claim for its own. */
     private final String replica;
+    /** Restarts changing their runtime: at most {@code RESTART_CONCURRENCY}. */
     private final AtomicInteger busy = new AtomicInteger();
+    /** Restarts under way, checks included: at most {@link #UNDER_WAY_PER_PLACE} per place. */
+    private final AtomicInteger underWay = new AtomicInteger();
     private ExecutorService dispatcher;
     private ExecutorService workers;
     private ExecutorService calls;
@@ -75,7 +86,8 @@ public class RestartExecutor {
             return;
         }
         dispatcher = Executors.newSingleThreadExecutor(threads("restart-dispatch"));
-        workers = Executors.newFixedThreadPool(config.concurrency(), threads("restart-worker"));
+        // at most RESTART_CONCURRENCY changing runtimes, plus those only being checked (see dispatch)
+        workers = Executors.newCachedThreadPool(threads("restart-worker"));
         calls = Executors.newCachedThreadPool(threads("restart-driver"));
         LOG.infof("restart executor %s: %d at a time, %ds per runtime, %d attempts", replica, config.concurrency(),
                 config.timeoutSeconds(), config.attempts());
@@ -119,7 +131,8 @@ public class RestartExecutor {
     }
 
     private void dispatch() {
-        int free = config.concurrency() - busy.get();
+        int free = Math.min(config.concurrency() - busy.get(),
+                config.concurrency() * UNDER_WAY_PER_PLACE - underWay.get());
         if (free <= 0 || stopping) {
             return;
         }
@@ -132,9 +145,17 @@ public class RestartExecutor {
         }
         for (RestartQueue.Claim claim : claims) {
             busy.incrementAndGet();
+            underWay.incrementAndGet();
+            AtomicBoolean counted = new AtomicBoolean(true);
+            Runnable release = () -> {
+                if (counted.compareAndSet(true, false)) {
+                    busy.decrementAndGet();
+                    wake();
+                }
+            };
             workers.execute(() -> {
                 try {
-                    execute(claim);
+                    execute(claim, release);
                 } catch (RuntimeException e) {
                     if (stopping) {
                         LOG.infof("restart run %d: result %d left unfinished by the shutdown; once its lease runs"
@@ -144,8 +165,8 @@ public class RestartExecutor {
                                 + " replica takes it over", claim.runId(), claim.id());
                     }
                 } finally {
-                    busy.decrementAndGet();
-                    wake();
+                    underWay.decrementAndGet();
+                    release.run();
                 }
             });
         }
@@ -155,7 +176,8 @@ public class RestartExecutor {
     private record Outcome<T>(T value, String state, String error) {
     }
 
-    void execute(RestartQueue.Claim claim) {
+    /** Executes one claim; {@code checking} frees its place among the concurrency ({@link RestartOrder#checking()}). */
+    void execute(RestartQueue.Claim claim, Runnable checking) {
         String what = "restart run " + claim.runId() + ", " + claim.targetName()
                 + (claim.runtime() == null ? "" : " / " + claim.runtime());
         if (claim.attempts() > config.attempts()) {
@@ -186,7 +208,7 @@ public class RestartExecutor {
         }
         Instant deadline = Instant.now().plus(config.timeout());
         RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
-                ProviderEnvironment.MANAGED_NAMES, deadline, claim.id(), claim.attempts());
+                ProviderEnvironment.MANAGED_NAMES, deadline, claim.id(), claim.attempts(), checking);
         List<String> secrets = new ArrayList<>(env.env().values());
         secrets.addAll(spec.secrets().values());
         if (claim.runtime() == null) {
@@ -204,6 +226,10 @@ public class RestartExecutor {
                 finish(claim, RestartResult.FAILED, "the " + claim.driver() + " driver found no runtimes for this target");
             } else if (queue.expand(claim, List.copyOf(discovered.value()))) {
                 LOG.infof("%s: %d runtimes to restart", what, discovered.value().size());
+                if (claim.rollout()) {
+                    // committed: the gate assigns the waves now, not at its next tick
+                    rollouts.get().wake();
+                }
             }
             return;
         }

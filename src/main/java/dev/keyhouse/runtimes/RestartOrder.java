@@ -19,19 +19,40 @@ import java.util.Map;
  *        command can recognise a restart it already did; 0 when the order is not for one result
  * @param attempt which attempt at {@code restartId} this is, counted in the claim's transaction (1 for the first);
  *        0 with {@code restartId} 0
+ * @param onChecking what {@link #checking()} runs: the executor's, which frees this restart's place among the
+ *        {@code RESTART_CONCURRENCY} so the next restart begins; nothing for an order made elsewhere
  */
 public record RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
-        Instant deadline, long restartId, int attempt) {
+        Instant deadline, long restartId, int attempt, Runnable onChecking) {
+
+    private static final Runnable NOTHING = () -> { };
 
     public RestartOrder {
         env = Map.copyOf(env);
         managedNames = java.util.Set.copyOf(managedNames);
+        onChecking = onChecking == null ? NOTHING : onChecking;
+    }
+
+    /** An order without an {@link #onChecking} hook. */
+    public RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
+            Instant deadline, long restartId, int attempt) {
+        this(runId, version, env, managedNames, deadline, restartId, attempt, NOTHING);
     }
 
     /** An order that is not for one restart result (no {@code restartId}). */
     public RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
             Instant deadline) {
         this(runId, version, env, managedNames, deadline, 0, 0);
+    }
+
+    /**
+     * Called by a driver once the runtime runs on the new environment and all that is left is waiting to see that it
+     * stays up (and healthy): from then on the restart no longer counts against {@code RESTART_CONCURRENCY}, so the
+     * next one begins while this one is checked (the executor frees the place once, however often this is called).
+     * The driver still returns (or throws, after putting the runtime back) only when the check is over.
+     */
+    public void checking() {
+        onChecking.run();
     }
 
     @Override

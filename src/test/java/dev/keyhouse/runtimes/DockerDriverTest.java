@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -427,15 +430,49 @@ class DockerDriverTest {
         String id = runtime(name, true,
                 c -> c.withCmd("sh", "-c", "test \"$LLM_API_KEY\" = " + OLD_KEY + " || exit 3; exec sleep 3600"));
         TargetSpec target = selected();
+        AtomicInteger checking = new AtomicInteger();
 
-        assertThatThrownBy(() -> driver.restart(target, name, order(9)))
+        assertThatThrownBy(() -> driver.restart(target, name, order(9, checking::incrementAndGet)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("container " + name + ": check failed: the container stopped right after it started")
                 .hasMessageContaining("exit code 3")
                 .hasMessageContaining("the original container is back and running")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(NEW_KEY).doesNotContain(OLD_KEY));
 
+        // the executor had already let the next restart begin: putting the original back does not depend on its place
+        assertThat(checking).as("the copy started, so the check was announced once").hasValue(1);
         assertAloneAndRunning(name, id, OLD_KEY);
+    }
+
+    @Test
+    void theCheckIsAnnouncedOnceTheCopyRunsOnTheNewKeyAndTheRestartEndsOnlyAfterIt() throws Exception {
+        String name = engine.name("announced");
+        String id = runtime(name, true, c -> c.withCmd("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"));
+        List<String> seen = new ArrayList<>();
+        AtomicLong announced = new AtomicLong();
+        RestartOrder order = order(15, () -> {
+            InspectContainerResponse copy = engine.inspect(name);
+            seen.add(copy.getId().equals(id) ? "the original" : "a copy");
+            seen.add(env(copy, "LLM_API_KEY").equals(NEW_KEY) ? "on the new key" : "on another key");
+            seen.add(Boolean.TRUE.equals(copy.getState().getRunning()) ? "running" : "not running");
+            seen.add(engine.names().contains(name + DockerDriver.OLD_SUFFIX + 15) ? "original kept" : "original gone");
+            announced.set(System.nanoTime());
+        });
+
+        driver.restart(selected(), name, order);
+        long returned = System.nanoTime();
+
+        assertThat(seen).containsExactly("a copy", "on the new key", "running", "original kept");
+        assertThat(Duration.ofNanos(returned - announced.get())).as("the stays-up check comes after the announcement")
+                .isGreaterThanOrEqualTo(DockerRecreation.SETTLE);
+        assertThat(env(engine.inspect(name), "LLM_API_KEY")).isEqualTo(NEW_KEY);
+        assertThat(engine.names()).containsExactly(name);
+
+        // restart mode announces it too, once the container was restarted
+        AtomicInteger plain = new AtomicInteger();
+        driver.restart(target(Map.of("host", RealDockerEngine.host(), "labelSelector", selector, "mode", "restart")),
+                name, order(16, plain::incrementAndGet));
+        assertThat(plain).hasValue(1);
     }
 
     @Test
@@ -708,6 +745,12 @@ class DockerDriverTest {
     private static RestartOrder order(long run) {
         return new RestartOrder(run, 3, Map.of("LLM_API_KEY", NEW_KEY, "LLM_PROVIDER", "openai"), MANAGED,
                 Instant.now().plusSeconds(60));
+    }
+
+    /** As {@link #order(long)}, with what {@link RestartOrder#checking()} runs. */
+    private static RestartOrder order(long run, Runnable checking) {
+        return new RestartOrder(run, 3, Map.of("LLM_API_KEY", NEW_KEY, "LLM_PROVIDER", "openai"), MANAGED,
+                Instant.now().plusSeconds(60), run, 1, checking);
     }
 
     private static TargetSpec target(Map<String, String> config) {

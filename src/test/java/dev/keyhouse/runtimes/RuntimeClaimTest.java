@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -100,6 +101,27 @@ class RuntimeClaimTest {
         } finally {
             second.stop(null);
         }
+    }
+
+    @Test
+    void aRestartBeingCheckedLetsTheNextOneBeginAndTheConcurrencyStillBoundsTheChanges() throws Exception {
+        String name = "overlap-" + RuntimeRestartTest.unique();
+        // 24 runtimes, each changed in 100 ms and then checked for 1.5 s: RESTART_CONCURRENCY (4 here) changes at
+        // once, the checks overlapping the next ones, up to 4 × 4 restarts under way
+        long target = api.create(Map.of("name", name, "driver", "recording", "enabled", false, "config",
+                Map.of("runtimes", "24", "token", "overlap-token", "delayMillis", "100", "checkMillis", "1500")));
+        long runId = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + target + "/restart").then()
+                .statusCode(202).extract().jsonPath().getLong("id");
+
+        JsonPath run = api.awaitRun(runId, Duration.ofSeconds(60));
+
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(recording.restartsOf(runId)).hasSize(24).allSatisfy((runtime, count) -> assertThat(count).isEqualTo(1));
+        RecordingDriver.Overlap overlap = recording.overlap(name);
+        assertThat(overlap.mostChanging()).as("runtimes changing at once").isBetween(1, config.concurrency());
+        assertThat(overlap.mostUnderWay()).as("restarts under way at once, checks included")
+                .isGreaterThan(config.concurrency())
+                .isLessThanOrEqualTo(config.concurrency() * RestartExecutor.UNDER_WAY_PER_PLACE);
     }
 
     @Test
