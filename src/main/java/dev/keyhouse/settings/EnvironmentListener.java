@@ -131,6 +131,11 @@ public class EnvironmentListener {
             if (notifications != null && notifications.length > 0) {
                 environment.invalidate();
                 environment.listenerAlive();
+                if (LOG.isDebugEnabled()) {
+                    // the payload is a table's name, never a value
+                    LOG.debugf("runtime-config cache dropped: %s changed", java.util.Arrays.stream(notifications)
+                            .map(PGNotification::getParameter).distinct().toList());
+                }
             }
             if (System.nanoTime() - nextPing >= 0) {
                 try (Statement statement = c.createStatement()) {

@@ -379,10 +379,15 @@ public class ProviderEnvironment {
     private record Source(long version, SettingValues values) {
     }
 
-    /** Every kind's current row. */
+    /**
+     * Every kind's current row, read only: {@link ProviderSetting#values()} fills in an empty embeddable for a row
+     * whose fields are all null, which Hibernate would otherwise write back at commit (an UPDATE per build, and a
+     * notification that drops the cache just built).
+     */
     private Map<ProviderKind, Source> sources() {
         Map<ProviderKind, Source> sources = new EnumMap<>(ProviderKind.class);
-        for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class).getResultList()) {
+        for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class)
+                .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
             ProviderKind.parse(row.kind).ifPresent(kind -> sources.put(kind, new Source(row.version, row.values())));
         }
         return sources;

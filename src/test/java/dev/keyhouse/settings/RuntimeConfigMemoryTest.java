@@ -147,6 +147,7 @@ class RuntimeConfigMemoryTest {
      * in between, one fetch builds it again (a few tries): never a database read here.
      */
     private ProviderEnvironment.RuntimeEnvironment remembered(String runtime) {
+        long generation = environment.generation();
         for (int attempt = 0; attempt < 5; attempt++) {
             ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(runtime);
             if (remembered != null) {
@@ -154,7 +155,8 @@ class RuntimeConfigMemoryTest {
             }
             fetch(runtime);
         }
-        throw new AssertionError("never answered from memory for " + runtime);
+        throw new AssertionError("never answered from memory for " + runtime + " (listening " + environment.listening()
+                + ", dropped " + (environment.generation() - generation) + " times meanwhile)");
     }
 
     private void awaitListening() {
