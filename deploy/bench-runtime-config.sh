@@ -2,8 +2,9 @@
 # Benchmarks GET /api/v1/internal/runtime-config against /q/health/live (on the management port) in the same run: the packaged jar on the
 # embedded PostgreSQL, every provider kind saved over REST so the endpoint returns real pairs, then wrk (Debian's;
 # installed with apt when missing) on each URL with the same threads, connections and duration, loopback only.
-# Prints requests/s and p99 latency of each and the ratio runtime-config / health. Builds nothing: run
-# ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090), MANAGEMENT (19090).
+# Prints requests/s and p99 latency of each and the ratios runtime-config / health: once unnamed, once with
+# X-Keyhouse-Runtime naming RUNTIMES (1000) different runtimes round-robin (a wrk Lua script), as a fleet does.
+# Builds nothing: run ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090), MANAGEMENT (19090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=$PWD/target/quarkus-app/quarkus-run.jar
@@ -16,7 +17,7 @@ fi
 
 work=$(mktemp -d); chmod 755 "$work"   # the embedded PostgreSQL runs as nobody when this runs as root
 pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; return 0; }
 trap cleanup EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
 export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
@@ -52,18 +53,30 @@ body=$(curl -fs -H "$auth" "$base/api/v1/internal/runtime-config")
 pairs=$(printf '%s' "$body" | grep -o '"[A-Z_]*":' | wc -l)
 printf '%s' "$body" | grep -q '"LLM_API_KEY":"sk-bench-' || { echo "runtime-config has no LLM_API_KEY: $body" >&2; exit 1; }
 
-run() { # name url [header]; prints "rps p99"
+# each wrk thread names RUNTIMES runtimes in turn (bench-runtime-1 ...), so acknowledgements and pins are per runtime
+cat >"$work/named.lua" <<LUA
+local i = 0
+request = function()
+  i = i % ${RUNTIMES:-1000} + 1
+  wrk.headers["X-Keyhouse-Runtime"] = "bench-runtime-" .. i
+  return wrk.format(nil)
+end
+LUA
+run() { # name url [header] [lua script]; prints "rps p99"
   local out
-  wrk -t"$threads" -c"$connections" -d"$warmup" ${3:+-H "$3"} "$2" >/dev/null
-  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency ${3:+-H "$3"} "$2")
+  wrk -t"$threads" -c"$connections" -d"$warmup" ${3:+-H "$3"} ${4:+-s "$4"} "$2" >/dev/null
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency ${3:+-H "$3"} ${4:+-s "$4"} "$2")
   if grep -q 'Non-2xx' <<<"$out"; then echo "$1: wrk saw errors:" >&2; echo "$out" >&2; exit 1; fi
   echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
 }
 echo "Keyhouse $(basename "$jar") on the embedded PostgreSQL, $(nproc) CPU(s) shared with wrk; runtime-config returns $pairs pairs"
 echo "wrk: $threads threads, $connections connections, $warmup warm-up then $duration per URL"
 read -r rc_rps rc_p99 <<<"$(run runtime-config "$base/api/v1/internal/runtime-config" "$auth")"
+read -r rn_rps rn_p99 <<<"$(run runtime-config-named "$base/api/v1/internal/runtime-config" "$auth" "$work/named.lua")"
 read -r hl_rps hl_p99 <<<"$(run health "$management/q/health/live")"
-printf '%-34s %12s %10s\n' "endpoint" "requests/s" "p99"
-printf '%-34s %12s %10s\n' "GET /api/v1/internal/runtime-config" "$rc_rps" "$rc_p99"
-printf '%-34s %12s %10s\n' "GET /q/health/live" "$hl_rps" "$hl_p99"
-awk -v a="$rc_rps" -v b="$hl_rps" 'BEGIN { printf "ratio runtime-config / health: %.2f of the requests per second\n", a / b }'
+printf '%-52s %12s %10s\n' "endpoint" "requests/s" "p99"
+printf '%-52s %12s %10s\n' "GET /api/v1/internal/runtime-config" "$rc_rps" "$rc_p99"
+printf '%-52s %12s %10s\n' "GET /api/v1/internal/runtime-config, runtime named" "$rn_rps" "$rn_p99"
+printf '%-52s %12s %10s\n' "GET /q/health/live" "$hl_rps" "$hl_p99"
+awk -v a="$rc_rps" -v n="$rn_rps" -v b="$hl_rps" 'BEGIN {
+  printf "ratio runtime-config / health: %.2f unnamed (target >= 0.5), %.2f named (target >= 0.4)\n", a / b, n / b }'

@@ -36,13 +36,23 @@ public class RolloutPins implements EnvironmentPins {
      * its cancelled rows too (runtimes never moved: until the previous key is saved again the current settings are
      * the failed key), through the run's rows. The pod test is done again in Java; here it only narrows.
      */
-    private static final String PINS = "SELECT n.kind, n.previous_version, n.id, r.runtime"
-            + " FROM restart_results r JOIN restart_runs n ON n.id = r.run_id"
-            + " WHERE r.state IN ('waiting', 'held') AND n.state IN ('running', 'waiting_approval', 'rolling_back')"
-            + PINNING_RUN + MATCHES
-            + " UNION ALL SELECT n.kind, n.previous_version, n.id, r.runtime"
-            + " FROM restart_runs n JOIN restart_results r ON r.run_id = n.id"
-            + " WHERE n.state = 'rolling_back' AND r.state = 'cancelled'" + PINNING_RUN + MATCHES;
+    private static final String PINS = pins(MATCHES);
+    /** {@link #PINS} for every runtime at once: what {@link #open()} keeps in memory. */
+    private static final String ALL_PINS = pins("");
+
+    private static String pins(String matches) {
+        return "SELECT n.kind, n.previous_version, n.id, r.runtime"
+                + " FROM restart_results r JOIN restart_runs n ON n.id = r.run_id"
+                + " WHERE r.state IN ('waiting', 'held') AND n.state IN ('running', 'waiting_approval', 'rolling_back')"
+                + PINNING_RUN + matches
+                + " UNION ALL SELECT n.kind, n.previous_version, n.id, r.runtime"
+                + " FROM restart_runs n JOIN restart_results r ON r.run_id = n.id"
+                + " WHERE n.state = 'rolling_back' AND r.state = 'cancelled'" + PINNING_RUN + matches;
+    }
+
+    /** A pinning row: the runtime (or workload) it names and its pin. */
+    private record Row(String runtime, Pin pin) {
+    }
 
     private final EntityManager em;
 
@@ -59,10 +69,29 @@ public class RolloutPins implements EnvironmentPins {
             return List.of();
         }
         List<Object[]> rows = em.createNativeQuery(PINS).setParameter("runtime", runtime).getResultList();
+        return matching(rows.stream().map(RolloutPins::row).toList(), runtime);
+    }
+
+    /** One query for every open rollout's pinning rows; matched in memory as {@link #pinsFor} matches them. */
+    @Override
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public Open open() {
+        List<Row> rows = ((List<Object[]>) em.createNativeQuery(ALL_PINS).getResultList()).stream()
+                .map(RolloutPins::row).toList();
+        return runtime -> runtime == null || runtime.isBlank() ? List.of() : matching(rows, runtime);
+    }
+
+    private static Row row(Object[] row) {
+        return new Row((String) row[3], new Pin((String) row[0], ((Number) row[1]).longValue(),
+                ((Number) row[2]).longValue()));
+    }
+
+    private static List<Pin> matching(List<Row> rows, String runtime) {
         List<Pin> pins = new ArrayList<>();
-        for (Object[] row : rows) {
-            if (RuntimeAcks.matches((String) row[3], runtime)) {
-                pins.add(new Pin((String) row[0], ((Number) row[1]).longValue(), ((Number) row[2]).longValue()));
+        for (Row row : rows) {
+            if (RuntimeAcks.matches(row.runtime(), runtime)) {
+                pins.add(row.pin());
             }
         }
         return List.copyOf(pins);

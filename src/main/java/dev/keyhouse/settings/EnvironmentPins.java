@@ -22,4 +22,18 @@ public interface EnvironmentPins {
      * settings. Runs one short query; never holds a connection while waiting for anything else.
      */
     java.util.List<Pin> pinsFor(String runtime);
+
+    /**
+     * Every open rollout's pins, read in one query, to be matched in memory: what the runtime-config cache keeps
+     * ({@link ProviderEnvironment}) so a named runtime is answered without a query. Valid until the next change
+     * of {@code restart_runs} or {@code restart_results}, which notifies {@code keyhouse_environment}.
+     */
+    Open open();
+
+    /** A snapshot of every open rollout's pins. */
+    interface Open {
+
+        /** The pins for a runtime, exactly as {@link EnvironmentPins#pinsFor} would answer from the same rows. */
+        java.util.List<Pin> pinsFor(String runtime);
+    }
 }

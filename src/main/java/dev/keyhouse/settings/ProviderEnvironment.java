@@ -18,9 +18,13 @@ import jakarta.transaction.Transactional;
  * The decrypted provider settings as the environment pairs a runtime starts with. The one place plaintext
  * secrets leave the settings; only the runtime-config endpoint may hand them on.
  *
- * <p>The whole fleet calls this at once after a restart, so the decrypted result is kept in memory and reused
- * while the database says nothing changed: each call costs one small query (the kinds' versions), and a save or
- * rollback on any replica is seen by the next call on every replica.
+ * <p>The whole fleet calls this at once after a restart, so the decrypted result is kept in memory. While the
+ * {@link EnvironmentListener} listens on {@code keyhouse_environment}, the current environment, every open rollout's
+ * pins and the pinned environments built so far are one {@link #fromMemory snapshot} answered with no database
+ * work and no decryption; every notification (a commit that changed settings, versions, sealed values or rollouts,
+ * on any replica) and every local save drops it. While the listener is not connected, each call revalidates
+ * (one small query of the kinds' versions, plus the runtime's pins), so a save or rollback on any replica is seen
+ * by the next call on every replica either way.
  *
  * <p>Whatever is configured but cannot be served (a secret no configured key opens, a required field unset, a
  * provider this Keyhouse does not serve, a control character) is left out of the pairs and listed as
@@ -102,6 +106,27 @@ public class ProviderEnvironment {
     /** Pinned environments by pin set ({@code llm:3;tts:7}), each valid for the stamp it was built under. */
     private final Map<String, Cached> pinned = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * What {@link #fromMemory} serves, valid while the listener listens: built at {@code generation}, dropped by
+     * {@link #invalidate()}. Pinned sets are added as runtimes ask for them.
+     */
+    record Snapshot(long generation, RuntimeEnvironment current, EnvironmentPins.Open pins,
+            Map<String, RuntimeEnvironment> pinned) {
+    }
+
+    /** Guards {@link #generation} and {@link #memory} together: a snapshot is stored only if nothing came since. */
+    private final Object memoryLock = new Object();
+    /** Held while a snapshot is built: one build at a time. */
+    private final Object buildLock = new Object();
+    /** Bumped by every notification and local save: a snapshot built before a bump is never stored. */
+    private volatile long generation;
+    private volatile Snapshot memory;
+    private volatile boolean listening;
+    /** {@link System#nanoTime()} of the listener's last successful read. */
+    private volatile long listenerAliveAt;
+    /** The listener must have read from its connection this recently for the snapshot to be served. */
+    static final long ALIVE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+
     public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em,
             EnvironmentPins pins) {
         this.settings = settings;
@@ -119,8 +144,116 @@ public class ProviderEnvironment {
      */
     @Transactional
     public RuntimeEnvironment forRuntime(String runtime) {
+        if (listening()) {
+            Snapshot snapshot = snapshot();
+            List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
+            if (held.isEmpty()) {
+                return snapshot.current();
+            }
+            Map<String, EnvironmentPins.Pin> byKind = byKind(held);
+            return snapshot.pinned().computeIfAbsent(pinKey(byKind), key -> buildPinned(byKind));
+        }
         List<EnvironmentPins.Pin> held = runtime == null ? List.of() : pins.pinsFor(runtime);
         return held.isEmpty() ? current() : pinned(held);
+    }
+
+    /**
+     * What {@link #forRuntime} would answer, from memory only: no database work, no decryption, no blocking, so
+     * it may run on an event-loop thread. Null when it cannot be answered from memory: the listener is not
+     * connected or has not read within {@link #ALIVE_NANOS}, nothing is cached since the last change, or the
+     * runtime's pin set has not been built yet; the caller then asks {@link #forRuntime} on a worker thread.
+     */
+    public RuntimeEnvironment fromMemory(String runtime) {
+        Snapshot snapshot = memory;
+        if (snapshot == null || !listening()) {
+            return null;
+        }
+        List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
+        return held.isEmpty() ? snapshot.current() : snapshot.pinned().get(pinKey(byKind(held)));
+    }
+
+    /** The snapshot in memory, or a new one (one query for the pins, the settings read and opened). */
+    private Snapshot snapshot() {
+        Snapshot known = memory;
+        if (known != null) {
+            return known;
+        }
+        // one build at a time (the fleet asks at once after a change); the others take what it stored. Waiting
+        // here holds no pooled connection: nothing was read in this transaction yet.
+        synchronized (buildLock) {
+            known = memory;
+            return known != null ? known : snapshot(() -> {
+            });
+        }
+    }
+
+    /**
+     * Builds a snapshot and stores it unless something was invalidated since the build began; {@code afterRead}
+     * runs between the reads and the store (tests put a concurrent save there). Needs a transaction.
+     */
+    Snapshot snapshot(Runnable afterRead) {
+        long built = generation;
+        Snapshot fresh = new Snapshot(built, build(sources()), pins.open(),
+                new java.util.concurrent.ConcurrentHashMap<>());
+        afterRead.run();
+        synchronized (memoryLock) {
+            // a notification that came while this was read makes it possibly older than that commit: not stored
+            if (generation == built && listening) {
+                memory = fresh;
+            }
+        }
+        return fresh;
+    }
+
+    /**
+     * Drops every cached environment: a notification arrived ({@link EnvironmentListener}), the listener
+     * (re)connected, or this replica committed a save. A snapshot being built while this runs is not stored.
+     */
+    public void invalidate() {
+        synchronized (memoryLock) {
+            generation++;
+            memory = null;
+            cached = null;
+            pinned.clear();
+        }
+    }
+
+    /** After a local save commits: this replica's next call must not wait for its own notification. */
+    void onSaved(@jakarta.enterprise.event.Observes(during = jakarta.enterprise.event.TransactionPhase.AFTER_SUCCESS)
+            SettingSaved saved) {
+        invalidate();
+    }
+
+    /** How many times the cache was dropped so far: grows with every notification, local save and reconnect. */
+    public long generation() {
+        return generation;
+    }
+
+    /** Whether the snapshot may be served: the listener is connected and read from its connection lately. */
+    public boolean listening() {
+        return listening && System.nanoTime() - listenerAliveAt < ALIVE_NANOS;
+    }
+
+    /** The listener's LISTEN succeeded: drops everything (notifications were missed while down), then serves. */
+    void listenerUp() {
+        synchronized (memoryLock) {
+            invalidate();
+            listenerAliveAt = System.nanoTime();
+            listening = true;
+        }
+    }
+
+    /** The listener read from its connection (a notification or its liveness query). */
+    void listenerAlive() {
+        listenerAliveAt = System.nanoTime();
+    }
+
+    /** The listener lost its connection (or stops): back to revalidating every call. */
+    void listenerDown() {
+        synchronized (memoryLock) {
+            listening = false;
+            invalidate();
+        }
     }
 
     /**
@@ -131,16 +264,36 @@ public class ProviderEnvironment {
      */
     @Transactional
     public RuntimeEnvironment pinned(List<EnvironmentPins.Pin> held) {
-        Map<String, EnvironmentPins.Pin> byKind = new java.util.TreeMap<>();
-        for (EnvironmentPins.Pin pin : held) {
-            byKind.merge(pin.kind(), pin, (a, b) -> a.version() <= b.version() ? a : b);
-        }
-        String key = String.join(";", byKind.values().stream().map(p -> p.kind() + ":" + p.version()).toList());
+        Map<String, EnvironmentPins.Pin> byKind = byKind(held);
+        String key = pinKey(byKind);
         String stamp = stamp();
         Cached known = pinned.get(key);
         if (known != null && known.stamp().equals(stamp)) {
             return known.environment();
         }
+        RuntimeEnvironment built = buildPinned(byKind);
+        if (pinned.size() >= MAX_PINNED_SETS) {
+            pinned.clear();
+        }
+        pinned.put(key, new Cached(stamp, built));
+        return built;
+    }
+
+    /** The pins by kind, the lowest version when two pins name one kind. */
+    private static Map<String, EnvironmentPins.Pin> byKind(List<EnvironmentPins.Pin> held) {
+        Map<String, EnvironmentPins.Pin> byKind = new java.util.TreeMap<>();
+        for (EnvironmentPins.Pin pin : held) {
+            byKind.merge(pin.kind(), pin, (a, b) -> a.version() <= b.version() ? a : b);
+        }
+        return byKind;
+    }
+
+    /** A pin set's key, e.g. {@code llm:3;tts:7}. */
+    private static String pinKey(Map<String, EnvironmentPins.Pin> byKind) {
+        return String.join(";", byKind.values().stream().map(p -> p.kind() + ":" + p.version()).toList());
+    }
+
+    private RuntimeEnvironment buildPinned(Map<String, EnvironmentPins.Pin> byKind) {
         Map<ProviderKind, Source> sources = sources();
         List<Unresolved> missing = new ArrayList<>();
         for (EnvironmentPins.Pin pin : byKind.values()) {
@@ -167,10 +320,6 @@ public class ProviderEnvironment {
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
                     built.llmKeyFingerprint());
         }
-        if (pinned.size() >= MAX_PINNED_SETS) {
-            pinned.clear();
-        }
-        pinned.put(key, new Cached(stamp, built));
         return built;
     }
 
@@ -230,10 +379,15 @@ public class ProviderEnvironment {
     private record Source(long version, SettingValues values) {
     }
 
-    /** Every kind's current row. */
+    /**
+     * Every kind's current row, read only: {@link ProviderSetting#values()} fills in an empty embeddable for a row
+     * whose fields are all null, which Hibernate would otherwise write back at commit (an UPDATE per build, and a
+     * notification that drops the cache just built).
+     */
     private Map<ProviderKind, Source> sources() {
         Map<ProviderKind, Source> sources = new EnumMap<>(ProviderKind.class);
-        for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class).getResultList()) {
+        for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class)
+                .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
             ProviderKind.parse(row.kind).ifPresent(kind -> sources.put(kind, new Source(row.version, row.values())));
         }
         return sources;

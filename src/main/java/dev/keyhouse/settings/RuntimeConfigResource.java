@@ -5,6 +5,9 @@ import java.util.Map;
 
 import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.web.FieldErrors;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.event.Event;
 import jakarta.ws.rs.GET;
@@ -20,7 +23,9 @@ import org.jboss.logging.Logger;
  * {@code GET /api/v1/internal/runtime-config}: the decrypted provider settings as environment pairs, for runtimes
  * at start. The only place plaintext leaves Keyhouse, so it has its own bearer token (PROVISIONER_INTERNAL_TOKEN,
  * compared in constant time) and is never cached by anything in between. Every runtime of a fleet calls it at
- * once after a restart: the work per call is one small query (see {@link ProviderEnvironment}).
+ * once after a restart: while the {@link EnvironmentListener} listens, an answer comes from memory with no database
+ * work, no decryption and its body already written; otherwise the work per call is one small query (see
+ * {@link ProviderEnvironment}).
  *
  * <p>Fails closed: while anything configured cannot be served (a secret no configured key opens, a required field
  * unset, ...), it answers 503 naming each kind and field and serves nothing (see {@link WithheldRuntimeConfig}), so
@@ -62,20 +67,30 @@ public class RuntimeConfigResource {
     /** What the last withheld answer named, so the log says it once, not once per runtime and retry. */
     private volatile List<String> lastWithheld = List.of();
 
+    private final ObjectMapper mapper;
+
     public RuntimeConfigResource(ProviderEnvironment environment, Event<RuntimeConfigServed> served,
-            RuntimeToken token) {
+            RuntimeToken token, ObjectMapper mapper) {
         this.environment = environment;
         this.served = served;
         this.token = token;
+        this.mapper = mapper;
     }
 
+    /**
+     * Answers from memory on the event loop when it can ({@link ProviderEnvironment#fromMemory}: listener
+     * connected, nothing changed since the snapshot, the runtime's pin set built); else on a worker thread, which
+     * may read the database ({@link ProviderEnvironment#forRuntime}). A named runtime's answer also goes through a
+     * worker: the acknowledgement it fires ({@link RuntimeConfigServed}) may write, and is recorded before the
+     * answer is sent.
+     */
     @GET
-    public Response config(@HeaderParam("Authorization") String authorization,
+    public Uni<Response> config(@HeaderParam("Authorization") String authorization,
             @HeaderParam("If-None-Match") String ifNoneMatch, @QueryParam("format") String format,
             @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial) {
         Response refused = token.refusal(authorization);
         if (refused != null) {
-            return refused;
+            return Uni.createFrom().item(refused);
         }
         boolean envFormat = "env".equals(format);
         FieldErrors invalid = new FieldErrors();
@@ -87,10 +102,20 @@ public class RuntimeConfigResource {
         }
         invalid.throwIfAny();
         String name = RuntimeConfigServed.runtimeName(runtime);
-        // a runtime whose rollout wave has not come keeps the versions it ran (see EnvironmentPins)
-        ProviderEnvironment.RuntimeEnvironment current = environment.forRuntime(name);
+        boolean partialAsked = "true".equals(partial);
+        ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(name);
+        if (remembered != null && name == null) {
+            return Uni.createFrom().item(answer(remembered, name, envFormat, partialAsked, ifNoneMatch));
+        }
+        return Uni.createFrom().item(() -> answer(remembered != null ? remembered : environment.forRuntime(name),
+                name, envFormat, partialAsked, ifNoneMatch)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** The answer for an environment; fires {@link RuntimeConfigServed} for a named runtime that is served. */
+    private Response answer(ProviderEnvironment.RuntimeEnvironment current, String name, boolean envFormat,
+            boolean partialAsked, String ifNoneMatch) {
         String who = name == null ? "an unnamed runtime" : name;
-        if (!current.complete() && !"true".equals(partial)) {
+        if (!current.complete() && !partialAsked) {
             // nothing served, so nothing acknowledged: a runtime that cannot start is not on the new key
             logWithheld(current, who);
             return WithheldRuntimeConfig.response(current, envFormat);
@@ -99,31 +124,67 @@ public class RuntimeConfigResource {
             lastWithheld = List.of();
             LOG.infof("runtime-config version %d is served again", current.version());
         }
-        String envBody = null;
-        if (envFormat) {
-            try {
-                envBody = envLines(current);
-            } catch (IllegalArgumentException e) {
-                // a value no env-file line holds alike for every reader: fail closed in this format, never a guess
-                LOG.warnf("runtime-config version %d not served as env to %s: %s", current.version(), who,
-                        e.getMessage());
-                return WithheldRuntimeConfig.envUnwritable(e.getMessage());
-            }
+        Rendered rendered = rendered(current);
+        if (envFormat && rendered.envBody() == null) {
+            // a value no env-file line holds alike for every reader: fail closed in this format, never a guess
+            LOG.warnf("runtime-config version %d not served as env to %s: %s", current.version(), who,
+                    rendered.envRefusal());
+            return WithheldRuntimeConfig.envUnwritable(rendered.envRefusal());
         }
         if (name != null) {
             served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint()));
         }
-        EntityTag etag = new EntityTag(current.version() + (current.complete() ? "" : "-partial"));
-        LOG.debugf("runtime-config version %d served to %s%s", current.version(), who,
-                current.complete() ? "" : ", partial: " + current.errors());
-        if (ifNoneMatch != null && ifNoneMatch.strip().equals(etag.toString())) {
-            return Response.notModified(etag).header("Cache-Control", "no-store").build();
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("runtime-config version %d served to %s%s", current.version(), who,
+                    current.complete() ? "" : ", partial: " + current.errors());
+        }
+        if (ifNoneMatch != null && ifNoneMatch.strip().equals(rendered.etagText())) {
+            return Response.notModified(rendered.etag()).header("Cache-Control", "no-store").build();
         }
         Response.ResponseBuilder response = envFormat
-                ? Response.ok(envBody, MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                : Response.ok(new RuntimeConfig(current.version(), current.env(), current.errors(),
-                        current.unresolved()), MediaType.APPLICATION_JSON_TYPE);
-        return response.tag(etag).header("Cache-Control", "no-store").build();
+                ? Response.ok(rendered.envBody(), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                : Response.ok(rendered.json(), MediaType.APPLICATION_JSON_TYPE);
+        return response.tag(rendered.etag()).header("Cache-Control", "no-store").build();
+    }
+
+    /**
+     * An environment's answer bodies and ETag, made once per environment (the JSON with the application's
+     * ObjectMapper, as the endpoint always wrote it).
+     *
+     * @param envBody the {@code ?format=env} body, or null when a value has no env-file line ({@code envRefusal}
+     *        says which)
+     */
+    private record Rendered(ProviderEnvironment.RuntimeEnvironment environment, byte[] json, String envBody,
+            String envRefusal, EntityTag etag, String etagText) {
+    }
+
+    /** The last environment rendered: the unnamed fleet's hot path renders once per change. */
+    private volatile Rendered lastRendered;
+
+    private Rendered rendered(ProviderEnvironment.RuntimeEnvironment current) {
+        Rendered known = lastRendered;
+        if (known != null && known.environment() == current) {
+            return known;
+        }
+        String envBody = null;
+        String envRefusal = null;
+        try {
+            envBody = envLines(current);
+        } catch (IllegalArgumentException e) {
+            envRefusal = e.getMessage();
+        }
+        byte[] json;
+        try {
+            json = mapper.writeValueAsBytes(new RuntimeConfig(current.version(), current.env(), current.errors(),
+                    current.unresolved()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("runtime-config version " + current.version() + " is not writable as JSON",
+                    e);
+        }
+        EntityTag etag = new EntityTag(current.version() + (current.complete() ? "" : "-partial"));
+        Rendered fresh = new Rendered(current, json, envBody, envRefusal, etag, etag.toString());
+        lastRendered = fresh;
+        return fresh;
     }
 
     /**

@@ -316,14 +316,17 @@ class RolloutPinsTest {
                 "running".equals(state) ? "rollout-pins-test" : null);
     }
 
+    /** Commits one statement that changes a row, as another replica would, and waits for its notification. */
     private void update(String sql, Object... parameters) {
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                s.setObject(i + 1, parameters[i]);
+        dev.keyhouse.settings.Notified.commit(() -> {
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    s.setObject(i + 1, parameters[i]);
+                }
+                s.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException(sql, e);
             }
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+        });
     }
 }

@@ -196,7 +196,7 @@ class RuntimeConfigFailsClosedTest {
         String sttKey = validInput(ProviderKind.STT, "incomplete").get("apiKey");
 
         // rows no save would write: edited by hand, restored from a dump, written by another release
-        QuarkusTransaction.requiringNew().run(() -> {
+        Notified.commit(() -> QuarkusTransaction.requiringNew().run(() -> {
             // a line break would smuggle a second variable into ?format=env
             em.createNativeQuery("UPDATE provider_settings SET base_url = 'https://api.openai.com/v1' || chr(10)"
                     + " || 'INJECTED=1', updated_at = now() WHERE kind = 'llm'").executeUpdate();
@@ -206,7 +206,7 @@ class RuntimeConfigFailsClosedTest {
                     .executeUpdate();
             em.createNativeQuery("UPDATE provider_settings SET auth_token_id = NULL, updated_at = now()"
                     + " WHERE kind = 'telephony'").executeUpdate();
-        });
+        }));
 
         Response json = runtime().get(URL);
         json.then().statusCode(503).contentType(startsWith("application/problem+json")).header("Retry-After", "30");
@@ -410,13 +410,13 @@ class RuntimeConfigFailsClosedTest {
         String purpose = kind.purpose(field);
         UUID id = UUID.randomUUID();
         Ciphertext sealed = new CredentialCipher(KeyRing.of(LOST_KEY, List.of())).seal(id, purpose, LOST_VALUE);
-        QuarkusTransaction.requiringNew().run(() -> {
+        Notified.commit(() -> QuarkusTransaction.requiringNew().run(() -> {
             em.createNativeQuery("INSERT INTO sealed_values (id, purpose, key_id, ciphertext) VALUES (?1, ?2, ?3, ?4)")
                     .setParameter(1, id).setParameter(2, purpose).setParameter(3, sealed.keyId())
                     .setParameter(4, sealed.bytes()).executeUpdate();
             em.createNativeQuery("UPDATE provider_settings SET " + field.column() + "_id = ?1, updated_at = now()"
                     + " WHERE kind = ?2").setParameter(1, id).setParameter(2, kind.id()).executeUpdate();
-        });
+        }));
         return LOST_KEY_ID;
     }
 

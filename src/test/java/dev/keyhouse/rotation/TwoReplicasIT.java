@@ -1,0 +1,202 @@
+package dev.keyhouse.rotation;
+
+import static dev.keyhouse.Profiles.ROTATION_NEW_KEY;
+import static dev.keyhouse.Profiles.ROTATION_OLD_KEY;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.config.KeyhouseHome;
+import dev.keyhouse.config.KeyhouseProcess;
+import dev.keyhouse.settings.EnvironmentListener;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+/**
+ * Issue 17, two replicas on one database: the packaged jar started twice, A on its embedded PostgreSQL and B on
+ * A's database through {@code SYSTEM_DATABASE_URL}. A save on A is answered by B's very next runtime-config call
+ * (B serves from memory and drops it on A's notification; the delay is printed); with the listener connections
+ * killed ({@code pg_terminate_backend}, found by {@code application_name}), B's next call after a save on A still
+ * answers the new key (it revalidates), and B reconnects ({@code keyhouse_runtime_config_listener_up} back to 1);
+ * both asked at once to start a rotation job, one starts it and the other answers 409 naming it.
+ */
+class TwoReplicasIT {
+
+    private static final String ADMIN_PASSWORD = "two-replicas-test-admin-password";
+    private static final String RUNTIME_TOKEN = "two-replicas-runtime-token-" + UUID.randomUUID();
+    private static final String URL = "/api/v1/internal/runtime-config";
+    private static final String UP = "keyhouse_runtime_config_listener_up";
+
+    @TempDir
+    Path temp;
+
+    private KeyhouseHome home;
+    private KeyhouseProcess b;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        if (b != null) {
+            b.close();
+        }
+        if (home != null) {
+            home.close();
+        }
+    }
+
+    @Test
+    void bothReplicasServeTheNewKeyOnTheNextCallAndShareTheRotationLock() throws Exception {
+        home = new KeyhouseHome(temp);
+        Map<String, String> environment = new HashMap<>(Map.of(
+                EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, ROTATION_NEW_KEY,
+                EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS, ROTATION_OLD_KEY,
+                EnvCatalog.JWT_SECRET_KEY, "dHdvLXJlcGxpY2FzLWp3dC1rZXktMzItYnl0ZXMhISE=",
+                EnvCatalog.SYSTEM_ADMIN_PASSWORD, ADMIN_PASSWORD,
+                "PROVISIONER_INTERNAL_TOKEN", RUNTIME_TOKEN,
+                "ROTATION_BATCH_SIZE", "5"));
+        KeyhouseProcess a = home.start("a.log", environment);
+        int port;
+        try (Connection db = home.connect(); Statement s = db.createStatement();
+                ResultSet r = s.executeQuery("SELECT inet_server_port()")) {
+            r.next();
+            port = r.getInt(1);
+        }
+        environment.put("SYSTEM_DATABASE_URL", "postgresql://keyhouse@127.0.0.1:" + port + "/keyhouse");
+        Path bDir = Files.createDirectory(temp.resolve("b"));
+        b = KeyhouseProcess.start(bDir, null, "b.log", environment).awaitReady();
+        awaitListening(a);
+        awaitListening(b);
+        String admin = token(a);
+
+        // a save on A: B's next call answers it, every time; the delay from A's answer to B's is printed
+        List<Long> micros = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String key = "sk-replica-" + i + "-" + UUID.randomUUID();
+            save(a, admin, key);
+            long answered = System.nanoTime();
+            assertThat(llmKey(b)).as("B's next call after save " + i).isEqualTo(key);
+            micros.add((System.nanoTime() - answered) / 1000);
+            assertThat(llmKey(b)).isEqualTo(key);
+            assertThat(llmKey(a)).isEqualTo(key);
+        }
+        System.out.printf("two replicas: save answered on A -> new key answered on B: %s µs (each B's first call)%n",
+                micros);
+
+        // the listeners killed (found by application_name; both, as nothing tells A's from B's): B revalidates
+        // until it is back, and never serves the key before the save
+        int killed;
+        try (Connection db = home.connect(); Statement s = db.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+                        + " FROM pg_stat_activity WHERE application_name = '" + EnvironmentListener.APPLICATION_NAME
+                        + "'")) {
+            r.next();
+            killed = r.getInt(1);
+        }
+        assertThat(killed).as("A's and B's listeners were terminated").isEqualTo(2);
+        String afterKill = "sk-replica-after-kill-" + UUID.randomUUID();
+        save(a, admin, afterKill);
+        assertThat(llmKey(b)).as("B's next call with its listener gone").isEqualTo(afterKill);
+        awaitLog(b, "lost (PSQLException, SQL state 57P01): every call revalidates");
+        awaitListening(b);
+        assertThat(b.logText().split("runtime-config is served from memory: listening", -1)).as("B reconnected")
+                .hasSize(3);
+        String reconnected = "sk-replica-reconnected-" + UUID.randomUUID();
+        save(a, admin, reconnected);
+        assertThat(llmKey(b)).isEqualTo(reconnected);
+
+        // the rotation lock holds across replicas: both asked at once, one job runs
+        try (Connection db = home.connect()) {
+            SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), "two-replicas/llm/api_key", 2000);
+        }
+        CompletableFuture<Response> onA = CompletableFuture.supplyAsync(() -> startJob(a, admin));
+        CompletableFuture<Response> onB = CompletableFuture.supplyAsync(() -> startJob(b, admin));
+        int[] statuses = { onA.join().statusCode(), onB.join().statusCode() };
+        Arrays.sort(statuses);
+        assertThat(statuses).containsExactly(202, 409);
+        Response refused = onA.join().statusCode() == 409 ? onA.join() : onB.join();
+        Response startedJob = onA.join().statusCode() == 202 ? onA.join() : onB.join();
+        long job = startedJob.jsonPath().getLong("id");
+        assertThat(refused.jsonPath().getLong("runningJob")).isEqualTo(job);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!"succeeded".equals(jobState(job))) {
+            assertThat(System.nanoTime()).as("job " + job + " ends").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        try (Connection db = home.connect(); Statement s = db.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM rotation_jobs")) {
+            r.next();
+            assertThat(r.getLong(1)).as("one job").isEqualTo(1);
+        }
+        // the job rewrote sealed values: both still serve the key, from memory again
+        assertThat(llmKey(b)).isEqualTo(reconnected);
+        assertThat(llmKey(a)).isEqualTo(reconnected);
+        for (KeyhouseProcess keyhouse : List.of(a, b)) {
+            assertThat(keyhouse.logText()).doesNotContain(reconnected).doesNotContain(afterKill)
+                    .doesNotContain(RUNTIME_TOKEN).doesNotContain(ADMIN_PASSWORD);
+        }
+    }
+
+    private String jobState(long job) throws Exception {
+        try (Connection db = home.connect(); Statement s = db.createStatement();
+                ResultSet r = s.executeQuery("SELECT state FROM rotation_jobs WHERE id = " + job)) {
+            return r.next() ? r.getString(1) : null;
+        }
+    }
+
+    private static Response startJob(KeyhouseProcess keyhouse, String admin) {
+        return given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).contentType(ContentType.JSON).post(Jobs.API);
+    }
+
+    private static String token(KeyhouseProcess keyhouse) {
+        return given().baseUri(keyhouse.baseUrl()).contentType(ContentType.JSON)
+                .body("{\"email\":\"admin@keyhouse.local\",\"password\":\"" + ADMIN_PASSWORD + "\"}")
+                .post("/api/v1/auth/token").then().statusCode(200).extract().path("access_token");
+    }
+
+    private static void save(KeyhouseProcess keyhouse, String admin, String key) {
+        String etag = given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).get("/api/v1/settings/llm").then()
+                .statusCode(200).extract().header("ETag");
+        given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
+                .put("/api/v1/settings/llm").then().statusCode(200);
+    }
+
+    private static String llmKey(KeyhouseProcess keyhouse) {
+        Response answer = given().baseUri(keyhouse.baseUrl()).auth().oauth2(RUNTIME_TOKEN).get(URL);
+        answer.then().statusCode(200);
+        return answer.jsonPath().getString("env.LLM_API_KEY");
+    }
+
+    private static void awaitListening(KeyhouseProcess keyhouse) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!given().baseUri(keyhouse.managementUrl()).get("/q/metrics").asString().contains(UP + " 1.0")) {
+            assertThat(System.nanoTime()).as(UP + " is 1").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static void awaitLog(KeyhouseProcess keyhouse, String line) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!keyhouse.logText().contains(line)) {
+            assertThat(System.nanoTime()).as("log line: " + line + " in\n" + keyhouse.logText()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}

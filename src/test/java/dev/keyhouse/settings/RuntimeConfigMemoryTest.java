@@ -1,0 +1,207 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Rows;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 17, runtime-config from memory: what {@link ProviderEnvironment} keeps while the {@link EnvironmentListener}
+ * listens, and that it is never served older than the last change: a build a change overtook is not kept, without
+ * the listener every call revalidates, and a rollout's pins are answered from memory and dropped with the run.
+ */
+@QuarkusTest
+class RuntimeConfigMemoryTest {
+
+    private static final String URL = "/api/v1/internal/runtime-config";
+
+    @Inject
+    ProviderEnvironment environment;
+    @Inject
+    EnvironmentListener listener;
+    @Inject
+    DataSource db;
+
+    /**
+     * A save that commits while a snapshot is being built (after its reads, before it is stored) makes that build
+     * unusable: it is not kept, so the next call answers the new key, not the key the build read.
+     */
+    @Test
+    void aSaveDuringABuildKeepsThatBuildOutOfMemory() {
+        awaitListening();
+        String before = key("sk-memory-before-");
+        String after = "sk-memory-after-" + UUID.randomUUID();
+        saveLlm(before);
+        ProviderEnvironment.Snapshot built = QuarkusTransaction.requiringNew()
+                .call(() -> environment.snapshot(() -> saveLlm(after)));
+        assertThat(built.current().env().get("LLM_API_KEY")).as("the build read the key before the save")
+                .isEqualTo(before);
+        ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(null);
+        assertThat(remembered == null ? after : remembered.env().get("LLM_API_KEY")).isEqualTo(after);
+        assertThat(fetch(null)).isEqualTo(after);
+        assertThat(remembered(null).env().get("LLM_API_KEY")).isEqualTo(after);
+
+        // the same for a change made by another replica (here plain SQL): only its notification tells this one
+        long version = llmVersion();
+        ProviderEnvironment.Snapshot overtaken = QuarkusTransaction.requiringNew().call(() -> environment.snapshot(
+                () -> {
+                    // on a thread of its own: in this transaction it would commit only after the build
+                    java.util.concurrent.CompletableFuture.runAsync(() -> Rows.update(db,
+                            "UPDATE provider_settings SET model = 'gpt-memory-race' WHERE kind = 'llm'")).join();
+                    await("the notification of the other replica's commit",
+                            () -> environment.fromMemory(null) == null);
+                }));
+        assertThat(overtaken.current().env().get("LLM_MODEL")).isNotEqualTo("gpt-memory-race");
+        assertThat(environment.fromMemory(null)).as("a build older than the notification is not kept").isNull();
+        assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                .getString("env.LLM_MODEL")).isEqualTo("gpt-memory-race");
+        assertThat(llmVersion()).isEqualTo(version);
+    }
+
+    /**
+     * While the listener is stopped (as when its connection is lost), nothing is served from memory and every call
+     * revalidates: a change no notification reaches (plain SQL, no listener) is served by the next call.
+     */
+    @Test
+    void withoutTheListenerEveryCallRevalidates() {
+        awaitListening();
+        saveLlm(key("sk-memory-fallback-"));
+        assertThat(fetch(null)).startsWith("sk-memory-fallback-");
+        listener.onStop(null);
+        try {
+            assertThat(environment.listening()).isFalse();
+            assertThat(environment.fromMemory(null)).isNull();
+            for (String model : new String[] { "gpt-fallback-1", "gpt-fallback-2" }) {
+                Rows.update(db, "UPDATE provider_settings SET model = ?, updated_at = now() WHERE kind = 'llm'", model);
+                assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                        .getString("env.LLM_MODEL")).isEqualTo(model);
+                assertThat(environment.fromMemory(null)).as("nothing is served from memory").isNull();
+            }
+        } finally {
+            listener.onStart(null);
+        }
+        awaitListening();
+        assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                .getString("env.LLM_MODEL")).isEqualTo("gpt-fallback-2");
+        assertThat(remembered(null).env().get("LLM_MODEL")).as("listening again: served from memory")
+                .isEqualTo("gpt-fallback-2");
+    }
+
+    /**
+     * During a rollout, a runtime whose wave has not come, a pod of a waiting Deployment and an unpinned runtime are
+     * answered from memory (no transaction, no query: {@code fromMemory} is called here on the test's thread) with
+     * the key each must get, after one fetch built the pinned set; when the run ends its notification drops them.
+     */
+    @Test
+    void aRolloutsPinsAreServedFromMemoryAndDroppedWhenItEnds() {
+        awaitListening();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String oldKey = "sk-memory-pin-old-" + tag;
+        String newKey = "sk-memory-pin-new-" + tag;
+        saveLlm(oldKey);
+        long previous = llmVersion();
+        saveLlm(newKey);
+        long run = Long.parseLong(Rows.column(db, "INSERT INTO restart_runs (state, cause, kind, settings_version,"
+                + " created_by, rollout, current_wave, wave_count, previous_version) VALUES ('waiting_approval', 'save',"
+                + " 'llm', ?, 'memory-test', true, 1, 2, ?) RETURNING id", llmVersion(), previous).get(0));
+        try {
+            for (String runtime : new String[] { "chat-2-" + tag, "Deployment/voice" + tag }) {
+                Rows.update(db, "INSERT INTO restart_results (run_id, target_name, driver, runtime, state, wave)"
+                        + " VALUES (?, ?, 'command', ?, 'waiting', 2)", run, "memory-" + tag, runtime);
+            }
+            await("the rollout's notification", () -> environment.fromMemory("chat-2-" + tag) == null);
+            assertThat(fetch("chat-2-" + tag)).isEqualTo(oldKey);
+            for (String runtime : new String[] { "chat-2-" + tag, "voice" + tag + "-5d8f7c-x2x9q" }) {
+                assertThat(remembered(runtime).env().get("LLM_API_KEY")).as(runtime).isEqualTo(oldKey);
+                assertThat(fetch(runtime)).isEqualTo(oldKey);
+            }
+            for (String runtime : new String[] { "chat-3-" + tag, "voice" + tag, "x-chat-2-" + tag }) {
+                assertThat(remembered(runtime).env().get("LLM_API_KEY")).as(runtime).isEqualTo(newKey);
+            }
+            assertThat(remembered(null).env().get("LLM_API_KEY")).isEqualTo(newKey);
+        } finally {
+            Rows.update(db, "UPDATE restart_runs SET state = 'aborted', finished_at = now() WHERE id = ?", run);
+        }
+        await("the run's end", () -> environment.fromMemory("chat-2-" + tag) == null);
+        assertThat(fetch("chat-2-" + tag)).isEqualTo(newKey);
+        assertThat(remembered("chat-2-" + tag).env().get("LLM_API_KEY")).isEqualTo(newKey);
+    }
+
+    /**
+     * What memory answers for a runtime; when a background change (another test's rows, a job) dropped the snapshot
+     * in between, one fetch builds it again (a few tries): never a database read here.
+     */
+    private ProviderEnvironment.RuntimeEnvironment remembered(String runtime) {
+        long generation = environment.generation();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(runtime);
+            if (remembered != null) {
+                return remembered;
+            }
+            fetch(runtime);
+        }
+        throw new AssertionError("never answered from memory for " + runtime + " (listening " + environment.listening()
+                + ", dropped " + (environment.generation() - generation) + " times meanwhile)");
+    }
+
+    private void awaitListening() {
+        await("the listener", environment::listening);
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static String key(String prefix) {
+        return prefix + UUID.randomUUID();
+    }
+
+    private static String fetch(String runtime) {
+        var request = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN);
+        if (runtime != null) {
+            request = request.header(RuntimeConfigResource.RUNTIME_HEADER, runtime);
+        }
+        var answer = request.get(URL);
+        answer.then().statusCode(200);
+        return answer.jsonPath().getString("env.LLM_API_KEY");
+    }
+
+    private long llmVersion() {
+        return Long.parseLong(Rows.column(db, "SELECT version FROM provider_settings WHERE kind = 'llm'").get(0));
+    }
+
+    private static void saveLlm(String key) {
+        String admin = ApiClient.adminToken();
+        String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)
+                .extract().header("ETag");
+        given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
+                .put("/api/v1/settings/llm").then().statusCode(200);
+    }
+}
