@@ -7,7 +7,8 @@
 # Each benchmark's own output is relayed as it runs (prefixed with its name); the summary at the end repeats the
 # figures it printed. Builds the jar (with its AppCDS archive) when target/quarkus-app is missing or older than the
 # sources. The Maven benchmarks run in the test phase, so they do not repackage the jar. A benchmark that fails or
-# cannot run says so in the summary and the others still run; the exit status is 1 if any failed.
+# cannot run says so in the summary (with what it printed, if anything) and the others still run; the exit status is
+# 1 if any failed.
 # Knobs: STARTUP_RUNS (4: one first start and three restarts), SKIP (space-separated: runtime-config startup rotation
 # fanout).
 set -uo pipefail
@@ -22,30 +23,34 @@ relay() { # name command...: runs it, prefixing each line with the name, keeps t
   "$@" 2>&1 | tee "$log/$name" | sed -u "s/^/[$name] /"
   return "${PIPESTATUS[0]}"
 }
+printed() { # label pattern name: after a benchmark (exit status in $rc), says when it printed no figure or failed
+  if ! grep -qiE "$2" "$log/$3"; then failed=1; note "$1" "no figure: exit status $rc (see [$3] above)"
+  elif [ "$rc" != 0 ]; then failed=1; note "" "(the figure above is printed, but $3 ended with exit status $rc)"; fi
+}
 mvn() { ./mvnw -B -ntp "$@"; }  # not -q: the benchmarks print their figures on the test output
 
 echo "Keyhouse benchmarks: $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
 # The Maven benchmarks first: they compile but never package, so the jar built below is the one measured.
 if [[ $skip != *" rotation "* ]]; then
-  if relay rotation mvn -Pbenchmark test -Dtest=RotationBenchmark -Dsurefire.failIfNoSpecifiedTests=false; then
-    # RotationBenchmark prints one line per size: "<n> values: floor … | job … | job/floor <r> | job heap: …"
-    while read -r line; do
-      n=$(sed -E 's/^ *([0-9,]+) values:.*/\1/' <<<"$line"); r=$(sed -E 's/.*job\/floor ([0-9.]+).*/\1/' <<<"$line")
-      note "rotation ÷ floor ($n)" "$r   (target >= 0.8)"
-    done < <(grep -E '^ *[0-9,]+ values:.*job/floor' "$log/rotation")
-    grep -qE 'job/floor' "$log/rotation" || note "rotation ÷ floor" "no figure printed (see [rotation] above)"
-  else failed=1; note "rotation ÷ floor" "FAILED (see [rotation] above)"; fi
+  relay rotation mvn -Pbenchmark test -Dtest=RotationBenchmark -Dsurefire.failIfNoSpecifiedTests=false; rc=$?
+  # RotationBenchmark prints one line per size: "<n> values: floor … | job … | job/floor <r> | job heap: …"
+  while read -r line; do
+    n=$(sed -E 's/^ *([0-9,]+) values:.*/\1/' <<<"$line"); r=$(sed -E 's/.*job\/floor ([0-9.]+).*/\1/' <<<"$line")
+    note "rotation ÷ floor ($n)" "$r   (target >= 0.8)"
+  done < <(grep -E '^ *[0-9,]+ values:.*job/floor' "$log/rotation")
+  printed "rotation ÷ floor" 'job/floor' rotation
 fi
 if [[ $skip != *" fanout "* ]]; then
   if [ -z "${KEYHOUSE_TEST_DOCKER_HOST:-}" ] && ! { [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; }; then
     note "fan-out 20 ÷ 1" "not measured: no Docker engine (run as root with docker.io installed, or set KEYHOUSE_TEST_DOCKER_HOST)"
-  elif relay fanout mvn -Pbenchmark test -Dtest=DockerRunBenchmark -Dsurefire.failIfNoSpecifiedTests=false; then
+  else
+    relay fanout mvn -Pbenchmark test -Dtest=DockerRunBenchmark -Dsurefire.failIfNoSpecifiedTests=false; rc=$?
     # DockerRunBenchmark prints, per figure, a title line "<title>: <n> CPUs, …" and "ratio 20/1 : <r>"
     awk '/CPUs, load average/ {sub(/ \(.*/, ""); sub(/:.*/, ""); title=$0} /ratio 20\/1/ {print title "|" $NF}' \
       "$log/fanout" > "$log/fanout.ratios"
     while IFS='|' read -r title r; do note "fan-out 20 ÷ 1" "$r   (target <= 3.0)   $title"; done < "$log/fanout.ratios"
-    [ -s "$log/fanout.ratios" ] || note "fan-out 20 ÷ 1" "no figure printed (see [fanout] above)"
-  else failed=1; note "fan-out 20 ÷ 1" "FAILED (see [fanout] above)"; fi
+    printed "fan-out 20 ÷ 1" 'ratio 20/1' fanout
+  fi
 fi
 jar=target/quarkus-app/quarkus-run.jar
 if [[ $skip != *" runtime-config "* || $skip != *" startup "* ]]; then
@@ -54,20 +59,19 @@ if [[ $skip != *" runtime-config "* || $skip != *" startup "* ]]; then
   fi
 fi
 if [[ $skip != *" runtime-config "* ]]; then
-  if relay runtime-config deploy/bench-runtime-config.sh; then
-    # every "ratio …" line it prints (with and without X-Keyhouse-Runtime, when it measures both), and the p99s
-    while read -r line; do note "runtime-config ÷ health" "$line   (target >= 0.5; >= 0.4 with X-Keyhouse-Runtime)"; done \
-      < <(grep -iE '^ratio' "$log/runtime-config")
-    while read -r line; do note "runtime-config p99" "$line   (target <= 10 ms)"; done \
-      < <(grep -E '^GET /api/v1/internal/runtime-config' "$log/runtime-config")
-    grep -qiE '^ratio' "$log/runtime-config" || note "runtime-config ÷ health" "no figure printed (see [runtime-config] above)"
-  else failed=1; note "runtime-config ÷ health" "FAILED (see [runtime-config] above)"; fi
+  relay runtime-config deploy/bench-runtime-config.sh; rc=$?
+  # every "ratio …" line it prints (with and without X-Keyhouse-Runtime, when it measures both), and the p99s
+  while read -r line; do note "runtime-config ÷ health" "$line   (target >= 0.5; >= 0.4 with X-Keyhouse-Runtime)"; done \
+    < <(grep -iE '^ratio' "$log/runtime-config")
+  while read -r line; do note "runtime-config p99" "$line   (target <= 10 ms)"; done \
+    < <(grep -E '^GET /api/v1/internal/runtime-config' "$log/runtime-config")
+  printed "runtime-config ÷ health" '^ratio' runtime-config
 fi
 if [[ $skip != *" startup "* ]]; then
-  if relay startup deploy/measure-startup.sh "${STARTUP_RUNS:-4}"; then
-    line=$(grep -E '^startup median' "$log/startup" | sed 's/^startup median of [0-9]* restarts: //')
-    note "start-up (restart)" "${line:-no figure printed (see [startup] above)}"
-  else failed=1; note "start-up (restart)" "FAILED (see [startup] above)"; fi
+  relay startup deploy/measure-startup.sh "${STARTUP_RUNS:-4}"; rc=$?
+  line=$(grep -E '^startup median' "$log/startup" | sed 's/^startup median of [0-9]* restarts: //')
+  [ -z "$line" ] || note "start-up (restart)" "$line"
+  printed "start-up (restart)" '^startup median' startup
 fi
 echo
 echo "== Issue 17 figures, this run ($(nproc) CPU(s), load average now $(cut -d' ' -f1 /proc/loadavg))"
