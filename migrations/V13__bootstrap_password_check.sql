@@ -3,4 +3,4 @@
 -- HMAC instead of running bcrypt. hex HMAC-SHA256 under a key derived from CREDENTIAL_ENCRYPTION_KEY, over the e-mail,
 -- the hash and the password: bound to the hash, so any other change of the password (the Users page) voids it, and
 -- worthless without the host's key (it cannot be used to guess the password offline). NULL: check with bcrypt.
-ALTER TABLE users ADD COLUMN bootstrap_password_check VARCHAR(64);
+ALTER TABLE users ADD COLUMN IF NOT EXISTS bootstrap_password_check VARCHAR(64);
