@@ -34,6 +34,13 @@ public class User extends PanacheEntityBase {
     /** Created from SYSTEM_ADMIN_EMAIL / SYSTEM_ADMIN_PASSWORD; its password follows the environment. */
     public boolean bootstrap;
 
+    /**
+     * For the bootstrap account only: the keyed check that {@link #passwordHash} is the hash of the
+     * SYSTEM_ADMIN_PASSWORD the last start saw (see {@link BootstrapAdmin}); null when unknown.
+     */
+    @Column(name = "bootstrap_password_check")
+    public String bootstrapPasswordCheck;
+
     @Column(name = "created_at")
     public Instant createdAt = Instant.now();
 

@@ -1,10 +1,12 @@
 package dev.keyhouse.config;
 
+import java.nio.file.Path;
 import java.util.Set;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.ExecutionMode;
 
 /**
@@ -22,6 +24,8 @@ final class DatabaseConfigSource implements ConfigSource {
     /** Above application.properties (250), below environment variables (300) and system properties (400). */
     private static final int ORDINAL = 275;
     private static final Logger LOG = Logger.getLogger(DatabaseConfigSource.class);
+    /** Where the build's AppCDS run keeps its database: wiped at each such run, never used by a real start. */
+    static final Path APPCDS_DIRECTORY = Path.of(System.getProperty("java.io.tmpdir"), "keyhouse-appcds-postgres");
 
     private final DatabaseSelection selection;
     private volatile String resolvedUrl;
@@ -78,6 +82,13 @@ final class DatabaseConfigSource implements ConfigSource {
                     selection.url().username() == null ? "(named in the URL parameters)" : selection.url().username(),
                     selection.source());
             return selection.url().jdbcUrl();
+        }
+        if (ApplicationLifecycleManager.isAppCDSGeneration()) {
+            // the build's AppCDS run (-Dquarkus.package.jar.appcds.enabled=true) starts the application once to see
+            // which classes it loads: on a throw-away cluster, never in the working folder (target/quarkus-app)
+            String url = EmbeddedDatabase.jdbcUrl(APPCDS_DIRECTORY, new EmbeddedDatabase.Options(false, true));
+            LOG.infof("Database: a throw-away embedded PostgreSQL in %s for the AppCDS archive run", APPCDS_DIRECTORY);
+            return url;
         }
         String url = EmbeddedDatabase.jdbcUrl(selection.embeddedDirectory(), selection.embeddedOptions());
         LOG.warnf("Database: EMBEDDED PostgreSQL at %s as user %s, data in %s. It is for local development and"

@@ -2,6 +2,7 @@ package dev.keyhouse.config;
 
 import java.util.List;
 
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -30,7 +31,9 @@ public final class KeyhouseMain {
         EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values());
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(new StartupCheck(environment::explicit).problems(isProduction()));
-        if (!problems.isEmpty()) {
+        if (!problems.isEmpty() && !ApplicationLifecycleManager.isAppCDSGeneration()) {
+            // the AppCDS archive is made at build time by a run that stops after static init (no environment, no
+            // database): its check runs, so its classes are archived, but the build's missing keys stop nothing.
             // once started, StartupReport logs these warnings; refused here, they are said here
             StartupCheck.dotEnvWarnings(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
             System.err.println(StartupCheck.message(problems));

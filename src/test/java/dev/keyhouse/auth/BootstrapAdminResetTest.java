@@ -118,6 +118,62 @@ class BootstrapAdminResetTest {
                 Long.parseLong(lastEvent), BootstrapAdmin.RESET_ACTION)).isEmpty();
     }
 
+    /**
+     * Issue 17: a start whose SYSTEM_ADMIN_PASSWORD did not change runs no bcrypt. The row's keyed check (64 hex
+     * digits, never the password) says the stored hash is this password's; a missing or foreign check is decided by
+     * bcrypt as before, which writes the check again, so the next start needs no bcrypt.
+     */
+    @Test
+    void anUnchangedPasswordIsKnownByTheKeyedCheckAndAMissingOrForeignCheckFallsBackToBcrypt() throws Exception {
+        assertThat(bootstrapAdmin.bootstrap()).isIn(BootstrapAdmin.Outcome.UNCHANGED, BootstrapAdmin.Outcome.VERIFIED);
+        assertThat(bootstrapAdmin.bootstrap()).isEqualTo(BootstrapAdmin.Outcome.UNCHANGED);
+        String check = storedCheck();
+        assertThat(check).matches("[0-9a-f]{64}");
+
+        for (String foreign : new String[] {null, "ab".repeat(32), check.substring(1) + "0"}) {
+            setStoredCheck(foreign);
+            assertThat(bootstrapAdmin.bootstrap()).as("check %s", foreign).isEqualTo(BootstrapAdmin.Outcome.VERIFIED);
+            assertThat(storedCheck()).isEqualTo(check);
+            assertThat(bootstrapAdmin.bootstrap()).isEqualTo(BootstrapAdmin.Outcome.UNCHANGED);
+        }
+        tokenRequest(Profiles.RotatedAdminPassword.NEW_PASSWORD).then().statusCode(200);
+        assertThat(Rows.containing(db, Profiles.RotatedAdminPassword.NEW_PASSWORD)).isEmpty();
+    }
+
+    /**
+     * The check is bound to the stored hash: a password changed by other means (the Users page writes a new hash)
+     * leaves a check that no longer matches, and the next start resets the account to SYSTEM_ADMIN_PASSWORD.
+     */
+    @Test
+    void aPasswordChangedElsewhereVoidsTheCheckAndTheStartResetsIt() throws Exception {
+        bootstrapAdmin.bootstrap();
+        String check = storedCheck();
+        setStoredPassword(TestSettings.ADMIN_PASSWORD);
+        assertThat(storedCheck()).isEqualTo(check);
+
+        assertThat(bootstrapAdmin.bootstrap()).isEqualTo(BootstrapAdmin.Outcome.RESET);
+
+        assertThat(storedCheck()).matches("[0-9a-f]{64}").isNotEqualTo(check);
+        tokenRequest(TestSettings.ADMIN_PASSWORD).then().statusCode(401);
+        tokenRequest(Profiles.RotatedAdminPassword.NEW_PASSWORD).then().statusCode(200);
+        assertThat(bootstrapAdmin.bootstrap()).isEqualTo(BootstrapAdmin.Outcome.UNCHANGED);
+    }
+
+    private String storedCheck() {
+        return Rows.column(db, "SELECT bootstrap_password_check FROM users WHERE email = ? AND bootstrap",
+                TestSettings.ADMIN_EMAIL).get(0);
+    }
+
+    private void setStoredCheck(String check) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement update = c.prepareStatement(
+                        "UPDATE users SET bootstrap_password_check = ? WHERE email = ? AND bootstrap")) {
+            update.setString(1, check);
+            update.setString(2, TestSettings.ADMIN_EMAIL);
+            assertThat(update.executeUpdate()).isOne();
+        }
+    }
+
     private void setStoredPassword(String password) throws Exception {
         try (Connection c = db.getConnection();
                 PreparedStatement update = c.prepareStatement("UPDATE users SET password_hash = ? WHERE email = ?")) {

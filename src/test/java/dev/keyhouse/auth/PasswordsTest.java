@@ -2,6 +2,7 @@ package dev.keyhouse.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -118,5 +119,20 @@ class PasswordsTest {
         assertThat(Passwords.problem("\u33c2\u33c2\u33c2")).as("3 signs, 12 characters stored").isNull();
         assertThat(Passwords.problem("\ufdfa\ufdfa\ufdfa")).as("3 signs, 99 bytes stored").contains("72 bytes");
         assertThat(Passwords.problem("bobpassword12\u3000")).contains("must not start or end with a space");
+    }
+
+    /**
+     * The decoy an unknown e-mail is checked against is a constant (no bcrypt at class initialisation, which cost
+     * every start-up a hash): a bcrypt hash at the cost real hashes use, so a miss takes as long as a wrong password,
+     * and it matches neither an empty password nor the words a guesser would try.
+     */
+    @Test
+    void theDecoyIsABcryptHashAtTheRealCostThatMatchesNothingGuessable() {
+        String real = Passwords.hash("correct horse battery staple");
+        assertThat(Passwords.DECOY).matches("\\$2a\\$12\\$[./A-Za-z0-9]{53}")
+                .startsWith(real.substring(0, 7));
+        for (String guess : new String[] {"", "decoy-password-for-timing", "password", "keyhouse", "admin"}) {
+            assertThat(Passwords.matches(guess, Passwords.DECOY)).as(guess).isFalse();
+        }
     }
 }

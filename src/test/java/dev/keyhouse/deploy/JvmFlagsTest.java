@@ -1,0 +1,42 @@
+package dev.keyhouse.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JVM runs with the same flags wherever Keyhouse is launched for real and where its start-up is measured
+ * (issue 17): {@code deploy/jvm-flags} is the one list; the systemd unit, the Dockerfile, the README's run command
+ * and {@code deploy/measure-startup.sh} use it, each with {@code MALLOC_ARENA_MAX=2}.
+ */
+class JvmFlagsTest {
+
+    private static String flags() throws Exception {
+        return Files.readString(Path.of("deploy/jvm-flags")).strip();
+    }
+
+    @Test
+    void theFlagsBoundTheHeapAndUseTheSerialCollector() throws Exception {
+        assertThat(flags()).doesNotContain("\n").contains("-XX:+UseSerialGC", "-Xmx128m", "-Xss512k")
+                // C1 alone would start faster but serve runtime-config slower: not on the list
+                .doesNotContain("TieredStopAtLevel");
+    }
+
+    @Test
+    void everyLaunchUsesThem() throws Exception {
+        String flags = flags();
+        assertThat(Files.readString(Path.of("deploy/systemd/keyhouse.service")).lines())
+                .contains("Environment=\"JAVA_OPTS=" + flags + "\"", "Environment=MALLOC_ARENA_MAX=2",
+                        "ExecStart=/usr/bin/java $JAVA_OPTS -jar /opt/keyhouse/app/quarkus-run.jar");
+        assertThat(Files.readString(Path.of("Dockerfile")).lines())
+                .contains("ENV JAVA_OPTS_APPEND=\"" + flags + "\" MALLOC_ARENA_MAX=2")
+                .anyMatch(line -> line.startsWith("ENTRYPOINT") && line.contains("exec java $JAVA_OPTS_APPEND -jar"));
+        assertThat(Files.readString(Path.of("README.md")))
+                .contains("MALLOC_ARENA_MAX=2 java " + flags + " -jar target/quarkus-app/quarkus-run.jar");
+        assertThat(Files.readString(Path.of("deploy/measure-startup.sh")))
+                .contains("$(cat deploy/jvm-flags)", "MALLOC_ARENA_MAX=2", "exec java $flags $cds -jar quarkus-run.jar");
+    }
+}
