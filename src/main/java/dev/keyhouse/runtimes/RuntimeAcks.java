@@ -190,7 +190,10 @@ public class RuntimeAcks {
         } else {
             pending.merge(runtime, sighting, Sighting::later);
         }
-        if (stopping) {
+        if (stopping && io.vertx.core.Context.isOnEventLoopThread()) {
+            // runtime-config answers from memory on the event loop, which must never block on the database
+            io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool().execute(this::flush);
+        } else if (stopping) {
             flush();
         } else {
             schedule();

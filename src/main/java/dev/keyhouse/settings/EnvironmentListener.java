@@ -3,16 +3,15 @@ package dev.keyhouse.settings;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import dev.keyhouse.config.DirectConnections;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -49,14 +48,14 @@ public class EnvironmentListener {
     private static final long MAX_BACKOFF_MILLIS = 10_000;
 
     private final ProviderEnvironment environment;
-    private final Config config;
+    private final DirectConnections connections;
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Connection connection;
 
-    public EnvironmentListener(ProviderEnvironment environment, Config config, MeterRegistry registry) {
+    public EnvironmentListener(ProviderEnvironment environment, DirectConnections connections, MeterRegistry registry) {
         this.environment = environment;
-        this.config = config;
+        this.connections = connections;
         Gauge.builder("keyhouse.runtime.config.listener.up", environment, e -> e.listening() ? 1 : 0)
                 .description("1 while runtime-config is served from memory (LISTEN keyhouse_environment connected),"
                         + " 0 while every call revalidates against the database")
@@ -149,22 +148,8 @@ public class EnvironmentListener {
 
     /** A connection of its own with the datasource's URL and credentials; not from the pool. */
     private Connection connect() throws SQLException {
-        String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
-        Properties properties = new Properties();
-        config.getOptionalValue("quarkus.datasource.username", String.class)
-                .ifPresent(user -> properties.setProperty("user", user));
-        config.getOptionalValue("quarkus.datasource.password", String.class)
-                .ifPresent(password -> properties.setProperty("password", password));
-        properties.setProperty("ApplicationName", APPLICATION_NAME);
-        properties.setProperty("connectTimeout", "5");
         // bounds the liveness query on a half-open connection; getNotifications sets its own timeout
-        properties.setProperty("socketTimeout", "10");
-        Connection c = new org.postgresql.Driver().connect(url, properties);
-        if (c == null) {
-            throw new SQLException("the datasource URL is not a PostgreSQL JDBC URL", "08001");
-        }
-        c.setAutoCommit(true);
-        return c;
+        return connections.open(APPLICATION_NAME, 10);
     }
 
     private void sleep(long millis) {

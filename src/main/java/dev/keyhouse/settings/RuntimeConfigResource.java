@@ -80,9 +80,9 @@ public class RuntimeConfigResource {
     /**
      * Answers from memory on the event loop when it can ({@link ProviderEnvironment#fromMemory}: listener
      * connected, nothing changed since the snapshot, the runtime's pin set built); else on a worker thread, which
-     * may read the database ({@link ProviderEnvironment#forRuntime}). A named runtime's answer also goes through a
-     * worker: the acknowledgement it fires ({@link RuntimeConfigServed}) may write, and is recorded before the
-     * answer is sent.
+     * may read the database ({@link ProviderEnvironment#forRuntime}). A named runtime's acknowledgement
+     * ({@link RuntimeConfigServed}) is only noted in memory (its observer writes in batches, off the request path),
+     * so a named runtime is answered from memory on the event loop too.
      */
     @GET
     public Uni<Response> config(@HeaderParam("Authorization") String authorization,
@@ -104,11 +104,11 @@ public class RuntimeConfigResource {
         String name = RuntimeConfigServed.runtimeName(runtime);
         boolean partialAsked = "true".equals(partial);
         ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(name);
-        if (remembered != null && name == null) {
+        if (remembered != null) {
             return Uni.createFrom().item(answer(remembered, name, envFormat, partialAsked, ifNoneMatch));
         }
-        return Uni.createFrom().item(() -> answer(remembered != null ? remembered : environment.forRuntime(name),
-                name, envFormat, partialAsked, ifNoneMatch)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return Uni.createFrom().item(() -> answer(environment.forRuntime(name), name, envFormat, partialAsked,
+                ifNoneMatch)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** The answer for an environment; fires {@link RuntimeConfigServed} for a named runtime that is served. */

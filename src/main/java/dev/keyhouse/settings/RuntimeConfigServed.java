@@ -4,7 +4,8 @@ package dev.keyhouse.settings;
  * Fired synchronously when the runtime-config endpoint serves a runtime that named itself in
  * {@code X-Keyhouse-Runtime}, so the runtimes feature can record which LLM key each runtime came back with. Only a
  * served answer (the whole set, or the partial set the runtime asked for) fires it: a withheld one (503) does not,
- * since a runtime that cannot get its configuration has not come back on any key.
+ * since a runtime that cannot get its configuration has not come back on any key. It may fire on the event loop (an
+ * answer from memory): observers note it and return, never block (see {@code runtimes.RuntimeAcks}).
  *
  * @param runtime the runtime's name, already checked by {@link #runtimeName(String)}
  * @param version the settings version it was served
