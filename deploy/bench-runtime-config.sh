@@ -4,10 +4,14 @@
 # installed with apt when missing) on each URL with the same threads, connections and duration, loopback only.
 # Prints requests/s and p99 latency of each and the ratios runtime-config / health: once unnamed, once with
 # X-Keyhouse-Runtime naming RUNTIMES (1000) different runtimes round-robin (a wrk Lua script), as a fleet does.
-# Builds nothing: run ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s), PORT (18090), MANAGEMENT (19090).
+# The JVM runs with deploy/jvm-flags and MALLOC_ARENA_MAX=2, as the systemd unit and the Dockerfile run it.
+# Builds nothing: run ./mvnw package -DskipTests first. Knobs: THREADS (2), CONNECTIONS (32), DURATION (20s), WARMUP (5s),
+# PORT (18090), MANAGEMENT (19090), APP_DIR (another copy of quarkus-app, e.g. an older build, measured alike),
+# JVM_FLAGS (overrides deploy/jvm-flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=$PWD/target/quarkus-app/quarkus-run.jar
+jar=${APP_DIR:-$PWD/target/quarkus-app}/quarkus-run.jar
+flags=${JVM_FLAGS-$(cat deploy/jvm-flags)}
 [ -f "$jar" ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
 threads=${THREADS:-2} connections=${CONNECTIONS:-32} duration=${DURATION:-20s} warmup=${WARMUP:-5s} port=${PORT:-18090} mport=${MANAGEMENT:-19090}
 if ! command -v wrk >/dev/null 2>&1; then
@@ -18,7 +22,7 @@ fi
 work=$(mktemp -d); chmod 755 "$work"   # the embedded PostgreSQL runs as nobody when this runs as root
 pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; return 0; }
-trap cleanup EXIT
+trap 'status=$?; cleanup; exit $status' EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
 export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
 export PROVISIONER_INTERNAL_TOKEN=$(openssl rand -hex 24)
@@ -27,7 +31,7 @@ export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" L
 export PROVIDER_CHECK_MODE=off PROVIDER_CHECK_INTERVAL_SECONDS=0
 base=http://127.0.0.1:$port management=http://127.0.0.1:$mport
 
-(cd "$work" && exec java -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
+(cd "$work" && MALLOC_ARENA_MAX=2 exec java $flags -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
 until curl -fs "$management/q/health/ready" >/dev/null 2>&1; do
   kill -0 "$pid" 2>/dev/null || { echo "Keyhouse exited early:" >&2; tail -20 "$work/keyhouse.log" >&2; exit 1; }
   sleep 0.2
