@@ -21,7 +21,8 @@ fi
 
 work=$(mktemp -d); chmod 755 "$work"   # the embedded PostgreSQL runs as nobody when this runs as root
 pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; return 0; }
+# errexit would end the trap at the last command of an && list that fails: wait's 143 for the TERM it sent is expected
+cleanup() { if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap 'status=$?; cleanup; exit $status' EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
 export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
