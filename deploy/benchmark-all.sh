@@ -33,11 +33,13 @@ echo "Keyhouse benchmarks: $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc
 # The Maven benchmarks first: they compile but never package, so the jar built below is the one measured.
 if [[ $skip != *" rotation "* ]]; then
   relay rotation mvn -Pbenchmark test -Dtest=RotationBenchmark -Dsurefire.failIfNoSpecifiedTests=false; rc=$?
-  # RotationBenchmark prints one line per size: "<n> values: floor … | job … | job/floor <r> | job heap: …"
-  while read -r line; do
-    n=$(sed -E 's/^ *([0-9,]+) values:.*/\1/' <<<"$line"); r=$(sed -E 's/.*job\/floor ([0-9.]+).*/\1/' <<<"$line")
-    note "rotation ÷ floor ($n)" "$r   (target >= 0.8)"
-  done < <(grep -E '^ *[0-9,]+ values:.*job/floor' "$log/rotation")
+  # RotationBenchmark prints a line per size ("<n> values, <k> rounds: floor …"), then one per write path
+  # ("job now (one statement) … | job/floor <r> (JDBC-batch floor), <r> (one-statement floor)", "job before …")
+  while IFS='|' read -r size path ratio; do
+    note "rotation ÷ floor ($size, $path)" "$ratio   (target >= 0.8 against the JDBC-batch floor)"
+  done < <(awk '/^ *[0-9,]+ values,/ { sub(/^ */, ""); size = $1 }
+    /job (now|before).*job\/floor/ { path = ($2 == "now") ? "now" : "before"; r = $0; sub(/.*job\/floor /, "", r)
+      print size "|" path "|" r }' "$log/rotation")
   printed "rotation ÷ floor" 'job/floor' rotation
 fi
 if [[ $skip != *" fanout "* ]]; then

@@ -22,9 +22,13 @@ import org.postgresql.PGNotification;
  * the embedded database, {@code SYSTEM_DATABASE_URL} or {@code POSTGRES_*}), named {@code keyhouse-listener} in
  * {@code pg_stat_activity}, does {@code LISTEN keyhouse_environment} (the channel migration V12's statement
  * triggers notify at every commit that changes what runtime-config serves). A daemon thread blocks in pgjdbc's
- * {@link PGConnection#getNotifications(int)} and drops the cache on each notification; every
- * {@link #PING_MILLIS} it runs {@code SELECT 1} so a half-open connection is noticed (the cache is only served
- * while the last successful read is under {@link ProviderEnvironment#ALIVE_NANOS} old).
+ * {@link PGConnection#getNotifications(int)} and drops the cache on each notification. Every {@link #PING_MILLIS}
+ * it sends itself a ping on the same channel ({@code pg_notify(channel, 'ping:<replica>:<n>')}) and counts the
+ * connection as working only when that ping comes back: a LISTEN that cannot deliver (a pooler in transaction mode,
+ * where LISTEN "succeeds" on a server connection this client does not keep) or a hung or half-open connection never
+ * echoes, so the cache is only served while the last echo (or change notification) is under
+ * {@link ProviderEnvironment#ALIVE_NANOS} old, and never before the first echo after a (re)connect. Pings (of every
+ * replica) do not drop the cache.
  *
  * <p>On any error the cache stops being served (every call revalidates, as without the listener), the connection is
  * closed and the thread reconnects after a backoff of 0.5 s doubling to 10 s. After each (re)connect's LISTEN it
@@ -40,8 +44,10 @@ public class EnvironmentListener {
     public static final String CHANNEL = "keyhouse_environment";
     /** {@code application_name} of the listener's connection, e.g. to find it in {@code pg_stat_activity}. */
     public static final String APPLICATION_NAME = "keyhouse-listener";
-    /** How often the liveness query runs, in milliseconds. */
-    static final int PING_MILLIS = 1000;
+    /** How often the listener pings itself, in milliseconds. */
+    static final int PING_MILLIS = 300;
+    /** Payload prefix of the listener's pings; the triggers' payloads are table names. */
+    static final String PING = "ping:";
     /** Longest wait in {@code getNotifications}, in milliseconds: bounds how late a stop or a ping is. */
     private static final int POLL_MILLIS = 250;
     private static final long FIRST_BACKOFF_MILLIS = 500;
@@ -52,6 +58,14 @@ public class EnvironmentListener {
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Connection connection;
+    /**
+     * The channel LISTENed on: {@link #CHANNEL}, except in a test that stands in for a LISTEN which delivers nothing
+     * (a pooler in transaction mode) by listening elsewhere.
+     */
+    volatile String listenOn = CHANNEL;
+    /** The listener thread's own: the wait before the next reconnect, and whether this loss was logged. */
+    private long backoff;
+    private boolean lossAnnounced;
 
     public EnvironmentListener(ProviderEnvironment environment, DirectConnections connections, MeterRegistry registry) {
         this.environment = environment;
@@ -83,34 +97,37 @@ public class EnvironmentListener {
                 Thread.currentThread().interrupt();
             }
         }
+        // again: a thread stopped mid-echo may have marked it up after the first call
+        environment.listenerDown();
+    }
+
+    /** Whether the calling thread is the listener that should run now (a stopped one may linger a moment). */
+    private boolean current() {
+        return running && thread == Thread.currentThread();
     }
 
     private void run() {
-        long backoff = FIRST_BACKOFF_MILLIS;
-        boolean announced = false;
-        while (running) {
+        backoff = FIRST_BACKOFF_MILLIS;
+        lossAnnounced = false;
+        while (current()) {
             try (Connection c = connect()) {
                 connection = c;
                 try (Statement statement = c.createStatement()) {
                     statement.execute("SET application_name = '" + APPLICATION_NAME + "'");
-                    statement.execute("LISTEN " + CHANNEL);
+                    statement.execute("LISTEN " + listenOn);
                 }
-                environment.listenerUp();
-                LOG.infof("runtime-config is served from memory: listening on %s", CHANNEL);
-                announced = false;
-                backoff = FIRST_BACKOFF_MILLIS;
                 listen(c);
             } catch (SQLException | RuntimeException e) {
                 environment.listenerDown();
-                if (!running) {
+                if (!current()) {
                     break;
                 }
-                if (!announced) {
+                if (!lossAnnounced) {
                     // class and SQL state only: a driver message may quote connection details
                     LOG.warnf("runtime-config listener on %s lost (%s, SQL state %s): every call revalidates"
                             + " against the database until it reconnects", CHANNEL, e.getClass().getSimpleName(),
                             e instanceof SQLException sql ? sql.getSQLState() : "none");
-                    announced = true;
+                    lossAnnounced = true;
                 }
             } finally {
                 connection = null;
@@ -121,27 +138,66 @@ public class EnvironmentListener {
         environment.listenerDown();
     }
 
-    /** Blocks on the connection until it fails or the listener stops. */
+    /**
+     * Blocks on the connection until it fails or the listener stops; serves from memory from the first echo of its
+     * own ping on, and stops serving (without dropping the connection) while its pings do not come back.
+     */
     private void listen(Connection c) throws SQLException {
         PGConnection pg = c.unwrap(PGConnection.class);
-        long nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MILLIS);
-        while (running) {
+        String me = PING + java.util.UUID.randomUUID() + ":";
+        long sent = 0;
+        long nextPing = System.nanoTime();
+        boolean up = false;
+        boolean silentAnnounced = false;
+        long connectedAt = System.nanoTime();
+        while (current()) {
+            if (System.nanoTime() - nextPing >= 0) {
+                try (java.sql.PreparedStatement ping = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    ping.setString(1, CHANNEL);
+                    ping.setString(2, me + ++sent);
+                    ping.execute();
+                }
+                nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MILLIS);
+            }
             PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
-            if (notifications != null && notifications.length > 0) {
+            boolean echoed = false;
+            boolean changed = false;
+            for (PGNotification notification : notifications == null ? new PGNotification[0] : notifications) {
+                String payload = notification.getParameter();
+                if (payload != null && payload.startsWith(me)) {
+                    echoed = true;
+                } else if (payload == null || !payload.startsWith(PING)) {
+                    changed = true;
+                }
+            }
+            if (changed) {
                 environment.invalidate();
-                environment.listenerAlive();
+                if (up) {
+                    environment.listenerAlive();
+                }
                 if (LOG.isDebugEnabled()) {
                     // the payload is a table's name, never a value
                     LOG.debugf("runtime-config cache dropped: %s changed", java.util.Arrays.stream(notifications)
-                            .map(PGNotification::getParameter).distinct().toList());
+                            .map(PGNotification::getParameter).filter(p -> p == null || !p.startsWith(PING))
+                            .distinct().toList());
                 }
             }
-            if (System.nanoTime() - nextPing >= 0) {
-                try (Statement statement = c.createStatement()) {
-                    statement.execute("SELECT 1");
-                }
+            if (!current()) {
+                break;
+            }
+            if (echoed && !up) {
+                // notifications are delivered on this connection: drop what was cached while none could arrive
+                environment.listenerUp();
+                up = true;
+                backoff = FIRST_BACKOFF_MILLIS;
+                lossAnnounced = false;
+                LOG.infof("runtime-config is served from memory: listening on %s", CHANNEL);
+            } else if (echoed) {
                 environment.listenerAlive();
-                nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MILLIS);
+            } else if (!up && !silentAnnounced && System.nanoTime() - connectedAt > ProviderEnvironment.ALIVE_NANOS) {
+                LOG.warnf("runtime-config listener: LISTEN %s delivers nothing on this connection (a connection"
+                        + " pooler in transaction mode?): every call revalidates against the database", CHANNEL);
+                silentAnnounced = true;
             }
         }
     }

@@ -124,8 +124,12 @@ public class ProviderEnvironment {
     private volatile boolean listening;
     /** {@link System#nanoTime()} of the listener's last successful read. */
     private volatile long listenerAliveAt;
-    /** The listener must have read from its connection this recently for the snapshot to be served. */
-    static final long ALIVE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+    /**
+     * The listener's own ping must have come back (or a change notification arrived) this recently for the snapshot
+     * to be served: several ping intervals ({@code EnvironmentListener.PING_MILLIS}), so one late echo on a busy
+     * machine does not drop to revalidating.
+     */
+    static final long ALIVE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1500);
 
     public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em,
             EnvironmentPins pins) {
@@ -234,7 +238,10 @@ public class ProviderEnvironment {
         return listening && System.nanoTime() - listenerAliveAt < ALIVE_NANOS;
     }
 
-    /** The listener's LISTEN succeeded: drops everything (notifications were missed while down), then serves. */
+    /**
+     * The listener's first ping came back after a (re)connect: drops everything (notifications were missed while
+     * down), then serves.
+     */
     void listenerUp() {
         synchronized (memoryLock) {
             invalidate();
@@ -243,7 +250,7 @@ public class ProviderEnvironment {
         }
     }
 
-    /** The listener read from its connection (a notification or its liveness query). */
+    /** The listener's ping came back: notifications are still being delivered. */
     void listenerAlive() {
         listenerAliveAt = System.nanoTime();
     }

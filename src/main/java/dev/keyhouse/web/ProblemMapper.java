@@ -147,9 +147,15 @@ public class ProblemMapper {
             // overload, not a fault: say so and when to retry (a runtime's fetch loop, a script), no stack trace
             LOG.warnf("%s %s answered 503 (busy): every pooled database connection stayed in use for the pool's"
                     + " acquisition timeout", request.method(), request.path());
-            Response answer = respond(request, Problem.of(503, "Service Unavailable",
-                    "Keyhouse is busy (every database connection is in use); retry in a moment"));
-            return Response.fromResponse(answer).header("Retry-After", "1").build();
+            return unavailable(request, "Keyhouse is busy (every database connection is in use); retry in a moment");
+        }
+        String lost = databaseLost(e);
+        if (lost != null) {
+            // the database is down or dropped the connection: a condition to wait out, not a bug; class and SQL
+            // state only (a driver message may name the host)
+            LOG.warnf("%s %s answered 503: the database connection failed (SQL state %s)", request.method(),
+                    request.path(), lost);
+            return unavailable(request, "Keyhouse cannot reach its database; retry in a moment");
         }
         LOG.errorf(e, "%s %s failed", request.method(), request.path());
         return respond(request, Problem.of(500, "Internal error",
@@ -166,6 +172,25 @@ public class ProblemMapper {
                 .entity(Templates.error(problem.status(), problem.title(), detail)).build();
     }
 
+    private static Response unavailable(HttpServerRequest request, String detail) {
+        Response answer = respond(request, Problem.of(503, "Service Unavailable", detail));
+        return Response.fromResponse(answer).header("Retry-After", "1").build();
+    }
+
+    /**
+     * The SQL state when {@code e}, or a cause of it, says the database connection failed: class 08 (connection
+     * exception), 57P01-57P03 (the server shutting down, crashed or not yet accepting); else null.
+     */
+    static String databaseLost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
+    }
+
     /** Whether {@code e}, or a cause of it, is Agroal's "acquisition timeout": every pooled connection stayed busy. */
     static boolean poolExhausted(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -177,9 +202,16 @@ public class ProblemMapper {
         return false;
     }
 
-    /** Whether {@code e}, or a cause of it, says the client closed or reset the connection. */
+    /**
+     * Whether {@code e}, or a cause of it, says the client closed or reset the connection (a cause under an
+     * {@link java.sql.SQLException} is the database's connection, not the client's).
+     */
     static boolean clientHungUp(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException) {
+                // a reset under a database error is the database's connection, never the client's
+                return false;
+            }
             if (t instanceof io.vertx.core.http.HttpClosedException
                     || t instanceof java.nio.channels.ClosedChannelException) {
                 return true;

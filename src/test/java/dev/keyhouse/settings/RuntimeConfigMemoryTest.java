@@ -103,6 +103,39 @@ class RuntimeConfigMemoryTest {
     }
 
     /**
+     * A LISTEN that "succeeds" but delivers nothing (what a pooler in transaction mode does: the LISTEN lands on a
+     * server connection this client does not keep), stood in for by listening on another channel: the listener's own
+     * pings never come back, so nothing is ever served from memory and every call sees a change made behind its back.
+     */
+    @Test
+    void aListenThatDeliversNothingIsNeverTrusted() throws InterruptedException {
+        awaitListening();
+        listener.onStop(null);
+        listener.listenOn = "keyhouse_delivers_nothing";
+        try {
+            listener.onStart(null);
+            long until = System.nanoTime() + ProviderEnvironment.ALIVE_NANOS * 2;
+            while (System.nanoTime() < until) {
+                assertThat(environment.listening()).as("never trusted").isFalse();
+                Thread.sleep(50);
+            }
+            for (String model : new String[] { "gpt-silent-1", "gpt-silent-2" }) {
+                Rows.update(db, "UPDATE provider_settings SET model = ?, updated_at = now() WHERE kind = 'llm'", model);
+                assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                        .getString("env.LLM_MODEL")).isEqualTo(model);
+                assertThat(environment.fromMemory(null)).as("nothing is served from memory").isNull();
+            }
+        } finally {
+            listener.onStop(null);
+            listener.listenOn = EnvironmentListener.CHANNEL;
+            listener.onStart(null);
+        }
+        awaitListening();
+        assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                .getString("env.LLM_MODEL")).isEqualTo("gpt-silent-2");
+    }
+
+    /**
      * During a rollout, a runtime whose wave has not come, a pod of a waiting Deployment and an unpinned runtime are
      * answered from memory (no transaction, no query: {@code fromMemory} is called here on the test's thread) with
      * the key each must get, after one fetch built the pinned set; when the run ends its notification drops them.

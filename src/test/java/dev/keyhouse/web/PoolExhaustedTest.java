@@ -24,4 +24,25 @@ class PoolExhaustedTest {
         assertThat(ProblemMapper.poolExhausted(new IllegalStateException("acquisition timeout"))).as("not an SQLException")
                 .isFalse();
     }
+
+    /**
+     * A database connection that failed (PostgreSQL killed the backend, or is down) is a 503 to wait out, and never
+     * mistaken for the client hanging up, though pgjdbc's cause is a reset or a broken pipe (found by a breaker:
+     * pg_terminate_backend made the next calls answer 400 "malformed").
+     */
+    @Test
+    void aFailedDatabaseConnectionIsTheDatabasesNotTheClientsAndItsSqlStateIsNamed() {
+        SQLException terminated = new org.postgresql.util.PSQLException("An I/O error occurred while sending to the"
+                + " backend.", org.postgresql.util.PSQLState.CONNECTION_FAILURE, new java.net.SocketException(
+                        "Connection reset"));
+        RuntimeException hibernate = new org.hibernate.exception.JDBCConnectionException("could not execute query",
+                terminated);
+        assertThat(ProblemMapper.clientHungUp(hibernate)).isFalse();
+        assertThat(ProblemMapper.databaseLost(hibernate)).isEqualTo("08006");
+        assertThat(ProblemMapper.databaseLost(new SQLException("terminating connection due to administrator command",
+                "57P01"))).isEqualTo("57P01");
+        assertThat(ProblemMapper.databaseLost(new SQLException("duplicate key", "23505"))).isNull();
+        assertThat(ProblemMapper.clientHungUp(new java.io.IOException("Connection reset"))).as("the client's own")
+                .isTrue();
+    }
 }
