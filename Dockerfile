@@ -24,5 +24,5 @@ EXPOSE 8080 9000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${MANAGEMENT_PORT:-9000} && printf 'GET /q/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 # The JVM flags of deploy/jvm-flags (README, "Start-up and memory"); override JAVA_OPTS_APPEND for a larger heap.
-ENV JAVA_OPTS_APPEND="-XX:+UseSerialGC -Xms24m -Xmx128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:TrimNativeHeapInterval=1000" MALLOC_ARENA_MAX=2
+ENV JAVA_OPTS_APPEND="-XX:+UseSerialGC -Xms24m -Xmx128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k" MALLOC_ARENA_MAX=2
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS_APPEND -jar quarkus-run.jar"]
