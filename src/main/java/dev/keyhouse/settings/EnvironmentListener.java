@@ -62,7 +62,7 @@ public class EnvironmentListener {
      * The channel LISTENed on: {@link #CHANNEL}, except in a test that stands in for a LISTEN which delivers nothing
      * (a pooler in transaction mode) by listening elsewhere.
      */
-    volatile String listenOn = CHANNEL;
+    private volatile String listenOn = CHANNEL;
     /** The listener thread's own: the wait before the next reconnect, and whether this loss was logged. */
     private long backoff;
     private boolean lossAnnounced;
@@ -99,6 +99,11 @@ public class EnvironmentListener {
         }
         // again: a thread stopped mid-echo may have marked it up after the first call
         environment.listenerDown();
+    }
+
+    /** For a test only: the channel the next (re)connect LISTENs on (a method: tests hold a client proxy). */
+    void listenOn(String channel) {
+        listenOn = channel;
     }
 
     /** Whether the calling thread is the listener that should run now (a stopped one may linger a moment). */

@@ -111,7 +111,7 @@ class RuntimeConfigMemoryTest {
     void aListenThatDeliversNothingIsNeverTrusted() throws InterruptedException {
         awaitListening();
         listener.onStop(null);
-        listener.listenOn = "keyhouse_delivers_nothing";
+        listener.listenOn("keyhouse_delivers_nothing");
         try {
             listener.onStart(null);
             long until = System.nanoTime() + ProviderEnvironment.ALIVE_NANOS * 2;
@@ -127,7 +127,7 @@ class RuntimeConfigMemoryTest {
             }
         } finally {
             listener.onStop(null);
-            listener.listenOn = EnvironmentListener.CHANNEL;
+            listener.listenOn(EnvironmentListener.CHANNEL);
             listener.onStart(null);
         }
         awaitListening();
