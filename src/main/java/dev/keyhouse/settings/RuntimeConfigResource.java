@@ -100,8 +100,13 @@ public class RuntimeConfigResource {
         if (partial != null && !"true".equals(partial) && !"false".equals(partial)) {
             invalid.add("partial", "must be true or false");
         }
-        invalid.throwIfAny();
         String name = RuntimeConfigServed.runtimeName(runtime);
+        if (name == null && runtime != null && !runtime.isBlank()) {
+            // a runtime that meant to name itself must not be served as unnamed: it would escape its rollout pin
+            invalid.add(RUNTIME_HEADER, "must be 1 to " + RuntimeConfigServed.MAX_NAME_LENGTH
+                    + " printable ASCII characters (or absent)");
+        }
+        invalid.throwIfAny();
         boolean partialAsked = "true".equals(partial);
         ProviderEnvironment.RuntimeEnvironment remembered = environment.fromMemory(name);
         if (remembered != null) {

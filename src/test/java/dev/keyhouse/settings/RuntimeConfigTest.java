@@ -55,6 +55,24 @@ class RuntimeConfigTest {
     }
 
     /**
+     * A runtime that means to name itself but sends a name runtime-status would refuse (too long, a tab, not ASCII)
+     * is refused here too, naming the header, rather than served as unnamed (which would escape its rollout pin);
+     * a blank header is the same as none (found by a breaker).
+     */
+    @Test
+    void aMalformedRuntimeNameIsA400NamingTheHeaderAndABlankOneIsUnnamed() {
+        for (String bad : new String[] {"x".repeat(201), "voice\tworker", "voice-wörker"}) {
+            given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", bad)
+                    .get("/api/v1/internal/runtime-config").then().statusCode(400)
+                    .body("errors[0].field", org.hamcrest.Matchers.equalTo("X-Keyhouse-Runtime"));
+        }
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", "x".repeat(200))
+                .get("/api/v1/internal/runtime-config").then().statusCode(200);
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", "  ")
+                .get("/api/v1/internal/runtime-config").then().statusCode(200);
+    }
+
+    /**
      * The issue's base URL: a Compose service name with an underscore, typed with upper case, is served to runtimes
      * exactly in its canonical form, in both formats.
      */
