@@ -220,7 +220,28 @@ public final class EmbeddedDatabase {
         PostgresBinaries.deleteTree(directory);
     }
 
+    /**
+     * Armed while the application runs ({@link EmbeddedDatabaseShutdown}): the JVM runs its shutdown hooks at once,
+     * so the hook that stops the embedded PostgreSQL first waits (at most {@link #APPLICATION_STOP_WAIT}) for the
+     * application's own shutdown (its last writes: pending fetch acknowledgements, a rollout's or rotation job's
+     * state). Unarmed (the application never started, or another class loader's copy), it stops at once.
+     */
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> APPLICATION =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    static final Duration APPLICATION_STOP_WAIT = Duration.ofSeconds(30);
+
     private void stopAtExit(PostgresServer server, FileLock lock) {
+        java.util.concurrent.CountDownLatch running = APPLICATION.get();
+        if (running != null) {
+            try {
+                if (!running.await(APPLICATION_STOP_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warnf("the application did not finish stopping within %d s; stopping the embedded PostgreSQL"
+                            + " anyway", APPLICATION_STOP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             if (Files.exists(directory.resolve(PostmasterPidFile.NAME))) {
                 server.stop();

@@ -31,7 +31,8 @@ import io.restassured.http.ContentType;
  * every provider setting, and at once far more first calls than the pool has connections (Agroal's default, 20) arrive
  * together at runtime-config (named and unnamed), the sign-in endpoint, the settings page and the settings API. Each
  * answers 200 within a bounded time, nothing in the log says a connection could not be acquired, and a single call
- * afterwards is answered at once. Before the fix a request held a pooled connection while the first use of the
+ * afterwards is answered at once. The first process's graceful stop, right after 50 named fetches, writes their
+ * acknowledgements before its embedded database stops. Before the fix a request held a pooled connection while the first use of the
  * fingerprint key waited, under a lock, for a second one: 0 of 32 completed.
  */
 class RestartHerdIT {
@@ -44,6 +45,8 @@ class RestartHerdIT {
     private static final int PER_KIND = 40;
     /** Sign-ins among them: each is ~0.3 s of bcrypt CPU (cost 12), so fewer, or 2 cores take minutes. */
     private static final int SIGN_INS = 16;
+    /** Named fetches just before the first process is stopped. */
+    private static final int ACKED_AT_STOP = 50;
     /** The bound each call must answer in; bcrypt sign-ins on 2 busy cores are the slowest. */
     private static final Duration BOUND = Duration.ofSeconds(60);
 
@@ -70,9 +73,23 @@ class RestartHerdIT {
         save(first, admin, "stt", Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US",
                 "apiKey", "dg-herd-stt-5e1b77c2"));
         save(first, admin, "tts", Map.of("provider", "elevenlabs", "voice", "Rachel", "apiKey", "el-herd-tts-93aa04"));
+        // fetches acknowledged in memory just before a graceful stop are written before the embedded database stops
+        HttpClient fetcher = HttpClient.newHttpClient();
+        for (int i = 0; i < ACKED_AT_STOP; i++) {
+            assertThat(fetcher.send(get(first, "/api/v1/internal/runtime-config").header("Authorization", "Bearer "
+                    + RUNTIME_TOKEN).header("X-Keyhouse-Runtime", "acked-at-stop-" + i).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        }
         assertThat(first.terminate(Duration.ofSeconds(30))).as("graceful stop").isTrue();
 
         KeyhouseProcess second = start("second.log");
+        try (java.sql.Connection db = home.connect(); java.sql.Statement query = db.createStatement();
+                java.sql.ResultSet count = query.executeQuery(
+                        "SELECT count(*) FROM runtime_acks WHERE runtime LIKE 'acked-at-stop-%'")) {
+            count.next();
+            assertThat(count.getInt(1)).as("acknowledgements pending at SIGTERM, written before the database stopped")
+                    .isEqualTo(ACKED_AT_STOP);
+        }
         // the session JWT and bearer issued before the restart stay valid (same JWT_SECRET_KEY): no call below is the
         // process's second
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
