@@ -9,7 +9,8 @@
 # target/quarkus-app/app-cds.jsa, from the application's folder as the archive requires.
 # Usage: deploy/measure-startup.sh [runs, default 4]. JVM_FLAGS overrides deploy/jvm-flags (e.g. JVM_FLAGS= for the
 # JVM's defaults); APPCDS=no leaves the archive out; APP_DIR measures another copy of quarkus-app (copied with cp -a),
-# e.g. an earlier build, for a before/after on the same machine.
+# e.g. an earlier build, for a before/after on the same machine. PORT (18080) and MANAGEMENT (19000): the ports it
+# listens on; both must be free (checked first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=${APP_DIR:-$PWD/target/quarkus-app}
@@ -23,7 +24,14 @@ work=$(mktemp -d); chmod 755 "$work"; pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32) SYSTEM_ADMIN_PASSWORD=$(openssl rand -base64 18)
-port=18080; mport=19000; export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" MALLOC_ARENA_MAX=2
+port=${PORT:-18080}; mport=${MANAGEMENT:-19000}
+# a port another process answers on would be measured instead of this jar: refuse to start
+for p in "$port" "$mport"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "port $p is already in use on 127.0.0.1; set PORT and MANAGEMENT to free ports" >&2; exit 1
+  fi
+done
+export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" MALLOC_ARENA_MAX=2
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 echo "start-up: $(nproc) CPU(s), load average $(cut -d' ' -f1 /proc/loadavg), JVM flags: ${flags:-(JVM defaults)}, AppCDS: $archive"
