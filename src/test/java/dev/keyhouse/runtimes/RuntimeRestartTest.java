@@ -255,7 +255,9 @@ class RuntimeRestartTest {
         api.awaitRun(runId, RUN_TIMEOUT);
 
         api.fetchRuntimeConfig(confirming).then().statusCode(200);
-        api.fetchRuntimeConfig("x".repeat(300)).then().statusCode(200);
+        // an over-long name is refused, naming the header, never served as unnamed past its rollout pin
+        api.fetchRuntimeConfig("x".repeat(300)).then().statusCode(400)
+                .body("errors[0].field", org.hamcrest.Matchers.equalTo("X-Keyhouse-Runtime"));
 
         JsonPath run = api.run(runId);
         String expected = fingerprints.of(key);
@@ -270,7 +272,7 @@ class RuntimeRestartTest {
         assertThat(Rows.column(db, "SELECT llm_fingerprint FROM runtime_acks WHERE runtime = ?", confirming))
                 .containsExactly(expected);
         assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE length(runtime) > 200"))
-                .as("an over-long name is ignored").containsExactly("0");
+                .as("an over-long name is not recorded").containsExactly("0");
         assertThat(RuntimeConfigServed.runtimeName("bad\u0001name")).isNull();
         assertThat(RuntimeConfigServed.runtimeName("  ")).isNull();
         assertThat(RuntimeConfigServed.runtimeName(" voice-1 ")).isEqualTo("voice-1");
