@@ -182,48 +182,38 @@ public class ProblemMapper {
      * exception), 57P01-57P03 (the server shutting down, crashed or not yet accepting); else null.
      */
     static String databaseLost(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
+        return causes(e).filter(java.sql.SQLException.class::isInstance)
+                .map(t -> ((java.sql.SQLException) t).getSQLState())
+                .filter(state -> state != null && (state.startsWith("08") || state.startsWith("57P")))
+                .findFirst().orElse(null);
     }
 
     /** Whether {@code e}, or a cause of it, is Agroal's "acquisition timeout": every pooled connection stayed busy. */
     static boolean poolExhausted(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException && t.getMessage() != null
-                    && t.getMessage().contains("acquisition timeout")) {
-                return true;
-            }
-        }
-        return false;
+        return causes(e).anyMatch(t -> t instanceof java.sql.SQLException && t.getMessage() != null
+                && t.getMessage().contains("acquisition timeout"));
     }
 
     /**
      * Whether {@code e}, or a cause of it, says the client closed or reset the connection (a cause under an
-     * {@link java.sql.SQLException} is the database's connection, not the client's).
+     * {@link java.sql.SQLException} is the database's connection, never the client's).
      */
     static boolean clientHungUp(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException) {
-                // a reset under a database error is the database's connection, never the client's
-                return false;
-            }
+        return causes(e).takeWhile(t -> !(t instanceof java.sql.SQLException)).anyMatch(t -> {
             if (t instanceof io.vertx.core.http.HttpClosedException
                     || t instanceof java.nio.channels.ClosedChannelException) {
                 return true;
             }
             String message = t.getMessage();
-            if ((t instanceof java.io.IOException || t instanceof io.vertx.core.VertxException) && message != null
+            return (t instanceof java.io.IOException || t instanceof io.vertx.core.VertxException) && message != null
                     && (message.contains("Connection was closed") || message.contains("Connection reset")
-                            || message.contains("Broken pipe"))) {
-                return true;
-            }
-        }
-        return false;
+                            || message.contains("Broken pipe"));
+        });
+    }
+
+    /** {@code e} and its causes, outermost first. */
+    private static java.util.stream.Stream<Throwable> causes(Throwable e) {
+        return java.util.stream.Stream.iterate(e, t -> t != null, t -> t.getCause() == t ? null : t.getCause());
     }
 
     static boolean isApi(HttpServerRequest request) {

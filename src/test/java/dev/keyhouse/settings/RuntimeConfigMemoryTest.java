@@ -86,12 +86,7 @@ class RuntimeConfigMemoryTest {
         try {
             assertThat(environment.listening()).isFalse();
             assertThat(environment.fromMemory(null)).isNull();
-            for (String model : new String[] { "gpt-fallback-1", "gpt-fallback-2" }) {
-                Rows.update(db, "UPDATE provider_settings SET model = ?, updated_at = now() WHERE kind = 'llm'", model);
-                assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
-                        .getString("env.LLM_MODEL")).isEqualTo(model);
-                assertThat(environment.fromMemory(null)).as("nothing is served from memory").isNull();
-            }
+            assertEveryCallRevalidates("gpt-fallback-1", "gpt-fallback-2");
         } finally {
             listener.onStart(null);
         }
@@ -119,12 +114,7 @@ class RuntimeConfigMemoryTest {
                 assertThat(environment.listening()).as("never trusted").isFalse();
                 Thread.sleep(50);
             }
-            for (String model : new String[] { "gpt-silent-1", "gpt-silent-2" }) {
-                Rows.update(db, "UPDATE provider_settings SET model = ?, updated_at = now() WHERE kind = 'llm'", model);
-                assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
-                        .getString("env.LLM_MODEL")).isEqualTo(model);
-                assertThat(environment.fromMemory(null)).as("nothing is served from memory").isNull();
-            }
+            assertEveryCallRevalidates("gpt-silent-1", "gpt-silent-2");
         } finally {
             listener.onStop(null);
             listener.listenOn(EnvironmentListener.CHANNEL);
@@ -190,6 +180,16 @@ class RuntimeConfigMemoryTest {
         }
         throw new AssertionError("never answered from memory for " + runtime + " (listening " + environment.listening()
                 + ", dropped " + (environment.generation() - generation) + " times meanwhile)");
+    }
+
+    /** Each model written behind the cache's back (plain SQL) is what the next call answers; none from memory. */
+    private void assertEveryCallRevalidates(String... models) {
+        for (String model : models) {
+            Rows.update(db, "UPDATE provider_settings SET model = ?, updated_at = now() WHERE kind = 'llm'", model);
+            assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
+                    .getString("env.LLM_MODEL")).isEqualTo(model);
+            assertThat(environment.fromMemory(null)).as("nothing is served from memory").isNull();
+        }
     }
 
     private void awaitListening() {
