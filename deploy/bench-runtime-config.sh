@@ -19,29 +19,13 @@ if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 
-work=$(mktemp -d); chmod 755 "$work"   # the embedded PostgreSQL runs as nobody when this runs as root
-pid=
-# errexit would end the trap at the last command of an && list that fails: wait's 143 for the TERM it sent is expected
-cleanup() { if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
-trap 'status=$?; cleanup; exit $status' EXIT
-export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32)
-export SYSTEM_ADMIN_EMAIL=bench@keyhouse.local SYSTEM_ADMIN_PASSWORD=$(openssl rand -hex 16)
-export PROVISIONER_INTERNAL_TOKEN=$(openssl rand -hex 24)
-export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" LOG_LEVEL=WARN
-# the saved keys are made up: no live check with the providers (traffic stays on this machine)
-export PROVIDER_CHECK_MODE=off PROVIDER_CHECK_INTERVAL_SECONDS=0
+. deploy/lib/throwaway.sh
+throwaway_env "$port" "$mport" bench@keyhouse.local
 base=http://127.0.0.1:$port management=http://127.0.0.1:$mport
 
 (cd "$work" && MALLOC_ARENA_MAX=2 exec java $flags -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
-until curl -fs "$management/q/health/ready" >/dev/null 2>&1; do
-  kill -0 "$pid" 2>/dev/null || { echo "Keyhouse exited early:" >&2; tail -20 "$work/keyhouse.log" >&2; exit 1; }
-  sleep 0.2
-done
-
-admin=$(curl -fs -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$SYSTEM_ADMIN_EMAIL\",\"password\":\"$SYSTEM_ADMIN_PASSWORD\"}" "$base/api/v1/auth/token" |
-  sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-[ -n "$admin" ] || { echo "could not sign in as the bootstrap admin" >&2; exit 1; }
+await_ready "$mport" "$work/keyhouse.log"
+admin=$(sign_in "$base")
 save() { # kind json
   local etag
   etag=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $admin" "$base/api/v1/settings/$1" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')

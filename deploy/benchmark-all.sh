@@ -2,6 +2,7 @@
 # Every figure of issue 17 in one run, side by side with its target (README, "Running the packaged application"):
 #   runtime-config ÷ health   deploy/bench-runtime-config.sh (wrk on the packaged jar)     target >= 0.5 (>= 0.4 named)
 #   start-up                  deploy/measure-startup.sh (restarts on an existing database)  target <= 2000 ms, <= 200 MiB
+#                             for target/quarkus-app, then target/fast-start (deploy/build-fast-start.sh)
 #   rotation ÷ floor          RotationBenchmark (-Pbenchmark), 10k and 100k values           target >= 0.8 at both sizes
 #   fan-out 20 ÷ 1            DockerRunBenchmark (-Pbenchmark, a Docker engine)              target <= 3.0
 # Each benchmark's own output is relayed as it runs (prefixed with its name); the summary at the end repeats the
@@ -74,6 +75,17 @@ if [[ $skip != *" startup "* ]]; then
   line=$(grep -E '^startup median' "$log/startup" | sed 's/^startup median of [0-9]* restarts: //')
   [ -z "$line" ] || note "start-up (restart)" "$line"
   printed "start-up (restart)" '^startup median' startup
+  # the same on the flat class path with a training-run archive (deploy/build-fast-start.sh), rebuilt when older
+  fast=target/fast-start/quarkus-run.jar
+  if [ ! -f "$fast" ] || [ -n "$(find src migrations pom.xml -newer "$fast" -type f -print -quit)" ]; then
+    relay build-fast-start deploy/build-fast-start.sh || { failed=1; note "start-up (fast-start)" "build failed"; }
+  fi
+  if [ -f "$fast" ]; then
+    relay startup-fast env APP_DIR=target/fast-start deploy/measure-startup.sh "${STARTUP_RUNS:-4}"; rc=$?
+    line=$(grep -E '^startup median' "$log/startup-fast" | sed 's/^startup median of [0-9]* restarts: //')
+    [ -z "$line" ] || note "start-up (fast-start)" "$line"
+    printed "start-up (fast-start)" '^startup median' startup-fast
+  fi
 fi
 echo
 echo "== Issue 17 figures, this run ($(nproc) CPU(s), load average now $(cut -d' ' -f1 /proc/loadavg))"

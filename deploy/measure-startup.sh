@@ -6,11 +6,13 @@
 # 2.0 s or less, JVM RSS 200 MiB or less). Prints one line per run, then the median of the restarts.
 # The JVM runs with deploy/jvm-flags and MALLOC_ARENA_MAX=2 (as the systemd unit and the Dockerfile do) and, when the
 # build made one (./mvnw package -DskipTests -Dquarkus.package.jar.appcds.enabled=true), the AppCDS archive
-# target/quarkus-app/app-cds.jsa, from the application's folder as the archive requires.
+# target/quarkus-app/app-cds.jsa, from the application's folder as the archive requires; likewise an AOT cache app.aot
+# (JDK 24+), as deploy/build-fast-start.sh makes for target/fast-start.
 # Usage: deploy/measure-startup.sh [runs, default 4]. JVM_FLAGS overrides deploy/jvm-flags (e.g. JVM_FLAGS= for the
 # JVM's defaults); APPCDS=no leaves the archive out; APP_DIR measures another copy of quarkus-app (copied with cp -a),
 # e.g. an earlier build, for a before/after on the same machine. PORT (18080) and MANAGEMENT (19000): the ports it
-# listens on; both must be free (checked first).
+# listens on; both must be free (checked first). JAVA: the java to run (default the one on PATH; an archive needs the
+# Java build that made it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=${APP_DIR:-$PWD/target/quarkus-app}
@@ -18,8 +20,12 @@ app=${APP_DIR:-$PWD/target/quarkus-app}
 app=$(cd "$app" && pwd)
 runs=${1:-4}
 flags=${JVM_FLAGS-$(cat deploy/jvm-flags)}
+# JBoss LogManager from the first line: the fast-jar's launcher sets it anyway, the uber-jar of target/fast-start needs it
+flags="$flags -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
+java=${JAVA:-java}
 cds= archive=none
-if [ "${APPCDS:-yes}" != no ] && [ -f "$app/app-cds.jsa" ]; then cds="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto" archive=app-cds.jsa; fi
+if [ "${APPCDS:-yes}" != no ] && [ -f "$app/app.aot" ]; then cds="-XX:AOTCache=app.aot" archive=app.aot
+elif [ "${APPCDS:-yes}" != no ] && [ -f "$app/app-cds.jsa" ]; then cds="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto" archive=app-cds.jsa; fi
 work=$(mktemp -d); chmod 755 "$work"; pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
@@ -34,13 +40,13 @@ done
 export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" MALLOC_ARENA_MAX=2
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
-echo "start-up: $(nproc) CPU(s), load average $(cut -d' ' -f1 /proc/loadavg), JVM flags: ${flags:-(JVM defaults)}, AppCDS: $archive"
+echo "start-up: $(nproc) CPU(s), load average $(cut -d' ' -f1 /proc/loadavg), Java $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p'), JVM flags: ${flags:-(JVM defaults)}, AppCDS: $archive"
 restarts=()
 for i in $(seq 1 "$runs"); do
   label=$([ "$i" = 1 ] && echo "first start (initdb)" || echo "restart (existing data)")
   start=$(date +%s%N)
   # shellcheck disable=SC2086 # the flags are words
-  (cd "$app" && exec java $flags $cds -jar quarkus-run.jar >"$work/run-$i.log" 2>&1) & pid=$!
+  (cd "$app" && exec "$java" $flags $cds -jar quarkus-run.jar >"$work/run-$i.log" 2>&1) & pid=$!
   until curl -fs "http://127.0.0.1:$mport/q/health/ready" >/dev/null 2>&1; do
     kill -0 $pid 2>/dev/null || { echo "exited early:"; tail -20 "$work/run-$i.log"; exit 1; }
     sleep 0.02

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JVM runs with the same flags wherever Keyhouse is launched for real and where its start-up is measured
  * (issue 17): {@code deploy/jvm-flags} is the one list; the systemd unit, the Dockerfile, the README's run command
- * and {@code deploy/measure-startup.sh} use it, each with {@code MALLOC_ARENA_MAX=2}.
+ * {@code deploy/measure-startup.sh} and the training run of {@code deploy/build-fast-start.sh} (whose archive holds the
+ * classes a start with these flags loads) use it, each with {@code MALLOC_ARENA_MAX=2}.
  */
 class JvmFlagsTest {
 
@@ -39,6 +40,9 @@ class JvmFlagsTest {
         assertThat(Files.readString(Path.of("README.md")))
                 .contains("MALLOC_ARENA_MAX=2 java " + flags + " -jar target/quarkus-app/quarkus-run.jar");
         assertThat(Files.readString(Path.of("deploy/measure-startup.sh")))
-                .contains("$(cat deploy/jvm-flags)", "MALLOC_ARENA_MAX=2", "exec java $flags $cds -jar quarkus-run.jar");
+                .contains("$(cat deploy/jvm-flags)", "MALLOC_ARENA_MAX=2", "exec \"$java\" $flags $cds -jar quarkus-run.jar");
+        assertThat(Files.readString(Path.of("deploy/build-fast-start.sh")))
+                .contains("flags=\"$(cat deploy/jvm-flags) -Djava.util.logging.manager=org.jboss.logmanager.LogManager\"",
+                        "MALLOC_ARENA_MAX=2 exec \"$java\" $flags \"${record[@]}\" -jar quarkus-run.jar");
     }
 }
