@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
@@ -126,6 +127,83 @@ class RuntimeConfigMemoryTest {
     }
 
     /**
+     * The barrier end to end on this replica, with another replica stood in for by plain SQL on a connection of the
+     * test's own (pings as its listener sends them, an acknowledgement for each barrier it hears): a save answers
+     * once that replica acknowledged; a replica that pings but does not acknowledge holds the save's answer until
+     * the deadline (1.75 s after the commit) and never longer; one that stopped pinging is not waited for.
+     */
+    @Test
+    void aSaveAnswersOnceEveryOtherReplicaAcknowledged() throws Exception {
+        awaitListening();
+        String other = UUID.randomUUID().toString();
+        java.util.concurrent.atomic.AtomicBoolean pinging = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicBoolean acking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<String> barriers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread replica = new Thread(() -> {
+            try (java.sql.Connection c = db.getConnection(); java.sql.Statement s = c.createStatement()) {
+                c.setAutoCommit(true);
+                s.execute("LISTEN " + EnvironmentListener.CHANNEL);
+                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+                long n = 0;
+                while (!stop.get()) {
+                    if (pinging.get()) {
+                        notify(c, "ping:" + other + ":" + ++n);
+                    }
+                    org.postgresql.PGNotification[] heard = pg.getNotifications(100);
+                    for (org.postgresql.PGNotification notification : heard == null
+                            ? new org.postgresql.PGNotification[0] : heard) {
+                        String payload = notification.getParameter();
+                        if (payload.startsWith(ReplicaBarrier.BARRIER)) {
+                            barriers.add(payload);
+                            if (acking.get()) {
+                                notify(c, ReplicaBarrier.ACK + other + ":" + payload);
+                            }
+                        }
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "other-replica");
+        replica.start();
+        try {
+            // this replica's listener must have heard the other's pings for a whole window
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
+            long acknowledged = saveLlm(key("sk-barrier-acked-"));
+            assertThat(barriers).as("the save sent a barrier").hasSize(1);
+            assertThat(acknowledged).as("answered on the acknowledgement, ms").isLessThan(1000);
+
+            acking.set(false);
+            long unacknowledged = saveLlm(key("sk-barrier-silent-"));
+            assertThat(barriers).hasSize(2);
+            assertThat(unacknowledged).as("held until the deadline, never much past it, ms")
+                    .isBetween(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS) - 300,
+                            TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS) + 1500);
+
+            pinging.set(false);
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
+            long gone = saveLlm(key("sk-barrier-gone-"));
+            assertThat(barriers).hasSize(3);
+            assertThat(gone).as("a replica that stopped pinging is not waited for, ms").isLessThan(1000);
+            System.out.printf("barrier: save answered in %d ms acknowledged, %d ms unacknowledged, %d ms alone%n",
+                    acknowledged, unacknowledged, gone);
+        } finally {
+            stop.set(true);
+            replica.join(5000);
+        }
+    }
+
+    private static void notify(java.sql.Connection c, String payload) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            s.setString(1, EnvironmentListener.CHANNEL);
+            s.setString(2, payload);
+            s.execute();
+        }
+    }
+
+
+    /**
      * During a rollout, a runtime whose wave has not come, a pod of a waiting Deployment and an unpinned runtime are
      * answered from memory (no transaction, no query: {@code fromMemory} is called here on the test's thread) with
      * the key each must get, after one fetch built the pinned set; when the run ends its notification drops them.
@@ -229,12 +307,15 @@ class RuntimeConfigMemoryTest {
         return Long.parseLong(Rows.column(db, "SELECT version FROM provider_settings WHERE kind = 'llm'").get(0));
     }
 
-    private static void saveLlm(String key) {
+    /** Saves {@code key} as the LLM key over the API; returns how long the PUT took to answer, in ms. */
+    private static long saveLlm(String key) {
         String admin = ApiClient.adminToken();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)
                 .extract().header("ETag");
+        long start = System.nanoTime();
         given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
                 .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
                 .put("/api/v1/settings/llm").then().statusCode(200);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 }
