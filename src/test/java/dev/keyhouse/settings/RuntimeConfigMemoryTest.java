@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -177,17 +178,37 @@ class RuntimeConfigMemoryTest {
             acking.set(false);
             long unacknowledged = saveLlm(key("sk-barrier-silent-"));
             assertThat(barriers).hasSize(2);
+            long bound = TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS);
             assertThat(unacknowledged).as("held until the deadline, never much past it, ms")
-                    .isBetween(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS) - 300,
-                            TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS) + 1500);
+                    .isBetween(bound - 300, bound + 1500);
+            // the other paths that change what runtime-config serves: a rollback over the API, one on the page
+            String etag = "\"" + Clients.version("llm") + "\"";
+            long start = System.nanoTime();
+            given().auth().oauth2(Clients.admin()).header("If-Match", etag).post("/api/v1/settings/llm/rollback")
+                    .then().statusCode(200);
+            long apiRollback = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            String session = Clients.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            io.restassured.response.Response form = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                    session).get("/admin/settings/llm");
+            start = System.nanoTime();
+            given().redirects().follow(false).cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
+                    .cookies(form.getCookies()).contentType(ContentType.URLENC)
+                    .formParam("csrf-token", form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value"))
+                    .formParam("version", form.htmlPath().getString("**.find { it.@name == 'version' }.@value"))
+                    .post("/admin/settings/llm/rollback").then().statusCode(303);
+            long pageRollback = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(barriers).as("each rollback sent a barrier").hasSize(4);
+            assertThat(List.of(apiRollback, pageRollback)).as("rollbacks (API, page) held until the deadline, ms")
+                    .allSatisfy(ms -> assertThat(ms).isBetween(bound - 300, bound + 1500));
 
             pinging.set(false);
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
             long gone = saveLlm(key("sk-barrier-gone-"));
-            assertThat(barriers).hasSize(3);
             assertThat(gone).as("a replica that stopped pinging is not waited for, ms").isLessThan(1000);
-            System.out.printf("barrier: save answered in %d ms acknowledged, %d ms unacknowledged, %d ms alone%n",
-                    acknowledged, unacknowledged, gone);
+            assertThat(barriers).hasSize(5);
+            System.out.printf("barrier: save answered in %d ms acknowledged, %d ms unacknowledged (rollbacks: API"
+                    + " %d ms, page %d ms), %d ms alone%n", acknowledged, unacknowledged, apiRollback, pageRollback,
+                    gone);
         } finally {
             stop.set(true);
             replica.join(5000);
