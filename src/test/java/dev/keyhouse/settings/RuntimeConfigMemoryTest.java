@@ -38,6 +38,8 @@ class RuntimeConfigMemoryTest {
     EnvironmentListener listener;
     @Inject
     DataSource db;
+    @Inject
+    dev.keyhouse.config.PoolHolds holds;
 
     /**
      * A save that commits while a snapshot is being built (after its reads, before it is stored) makes that build
@@ -176,7 +178,19 @@ class RuntimeConfigMemoryTest {
             assertThat(acknowledged).as("answered on the acknowledgement, ms").isLessThan(1000);
 
             acking.set(false);
-            long unacknowledged = saveLlm(key("sk-barrier-silent-"));
+            // while the save's answer waits, the thread that saved holds no pooled connection (issue 17's
+            // hold-and-wait: a wait of up to 1.75 s on a pooled connection would starve the pool)
+            holds.watch("ProviderSettings.save");
+            java.util.concurrent.CompletableFuture<Long> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> saveLlm(key("sk-barrier-silent-")));
+            await("the save's transaction", () -> !holds.takers().isEmpty());
+            await("the save's commit", () -> holds.takers().stream().noneMatch(holds.holders()::contains));
+            Thread.sleep(500);
+            assertThat(waiting).as("the save's answer is still waiting for the other replica").isNotDone();
+            assertThat(holds.holders()).as("threads holding a pooled connection while the save's answer waits")
+                    .doesNotContainAnyElementsOf(holds.takers());
+            holds.watch(null);
+            long unacknowledged = waiting.join();
             assertThat(barriers).hasSize(2);
             long bound = TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS);
             assertThat(unacknowledged).as("held until the deadline, never much past it, ms")
