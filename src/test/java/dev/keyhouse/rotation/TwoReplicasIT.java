@@ -105,8 +105,6 @@ class TwoReplicasIT {
         b = KeyhouseProcess.start(bDir, null, "b.log", environment).awaitReady();
         awaitListening(b);
         awaitListening(a);
-        // B's pings must have reached A before A's first barrier counts on B: one ALIVE window
-        Thread.sleep(1_600);
 
         // a save on A, then B at once (no sleep, no retry; kept-alive connections, as a breaker's client, so B's call
         // leaves within a millisecond of A's answer), 20 times: B's first call answers the new key every time
