@@ -26,9 +26,11 @@ import org.postgresql.PGNotification;
  * it sends itself a ping on the same channel ({@code pg_notify(channel, 'ping:<replica>:<n>')}) and counts the
  * connection as working only when that ping comes back: a LISTEN that cannot deliver (a pooler in transaction mode,
  * where LISTEN "succeeds" on a server connection this client does not keep) or a hung or half-open connection never
- * echoes, so the cache is only served while the last echo (or change notification) is under
- * {@link ProviderEnvironment#ALIVE_NANOS} old, and never before the first echo after a (re)connect. Pings (of every
- * replica) do not drop the cache.
+ * echoes, so the cache is only served while the last echoed ping was <em>sent</em> under
+ * {@link ProviderEnvironment#ALIVE_NANOS} ago, and never before the first echo after a (re)connect. Measured from
+ * the send, not the arrival: a listener that reads late (a stalled thread, a slow connection) stops trusting its
+ * cache at a time other replicas can bound, which {@link ReplicaBarrier} relies on. Pings, barriers and
+ * acknowledgements (of every replica) do not drop the cache; only the triggers' table names do.
  *
  * <p>On any error the cache stops being served (every call revalidates, as without the listener), the connection is
  * closed and the thread reconnects after a backoff of 0.5 s doubling to 10 s. After each (re)connect's LISTEN it
@@ -49,12 +51,13 @@ public class EnvironmentListener {
     /** Payload prefix of the listener's pings; the triggers' payloads are table names. */
     static final String PING = "ping:";
     /** Longest wait in {@code getNotifications}, in milliseconds: bounds how late a stop or a ping is. */
-    private static final int POLL_MILLIS = 250;
+    static final int POLL_MILLIS = 250;
     private static final long FIRST_BACKOFF_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
 
     private final ProviderEnvironment environment;
     private final DirectConnections connections;
+    private final ReplicaBarrier barrier;
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Connection connection;
@@ -67,9 +70,11 @@ public class EnvironmentListener {
     private long backoff;
     private boolean lossAnnounced;
 
-    public EnvironmentListener(ProviderEnvironment environment, DirectConnections connections, MeterRegistry registry) {
+    public EnvironmentListener(ProviderEnvironment environment, DirectConnections connections, ReplicaBarrier barrier,
+            MeterRegistry registry) {
         this.environment = environment;
         this.connections = connections;
+        this.barrier = barrier;
         Gauge.builder("keyhouse.runtime.config.listener.up", environment, e -> e.listening() ? 1 : 0)
                 .description("1 while runtime-config is served from memory (LISTEN keyhouse_environment connected),"
                         + " 0 while every call revalidates against the database")
@@ -135,6 +140,7 @@ public class EnvironmentListener {
                     lossAnnounced = true;
                 }
             } finally {
+                barrier.book().disconnected();
                 connection = null;
             }
             sleep(backoff);
@@ -145,11 +151,17 @@ public class EnvironmentListener {
 
     /**
      * Blocks on the connection until it fails or the listener stops; serves from memory from the first echo of its
-     * own ping on, and stops serving (without dropping the connection) while its pings do not come back.
+     * own ping on, and stops serving (without dropping the connection) while its pings do not come back. Takes part
+     * in {@link ReplicaBarrier}: notes other replicas' pings and its own barriers' echoes and acknowledgements, and
+     * acknowledges other replicas' barriers once it dropped its cache for everything received before them.
      */
     private void listen(Connection c) throws SQLException {
         PGConnection pg = c.unwrap(PGConnection.class);
-        String me = PING + java.util.UUID.randomUUID() + ":";
+        String id = java.util.UUID.randomUUID().toString();
+        String me = PING + id + ":";
+        barrier.book().connected(id, System.nanoTime());
+        // the pings sent and not echoed yet, oldest first: {number, System.nanoTime() before it was sent}
+        java.util.ArrayDeque<long[]> unechoed = new java.util.ArrayDeque<>();
         long sent = 0;
         long nextPing = System.nanoTime();
         boolean up = false;
@@ -157,53 +169,96 @@ public class EnvironmentListener {
         long connectedAt = System.nanoTime();
         while (current()) {
             if (System.nanoTime() - nextPing >= 0) {
-                try (java.sql.PreparedStatement ping = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-                    ping.setString(1, CHANNEL);
-                    ping.setString(2, me + ++sent);
-                    ping.execute();
+                long sentAt = System.nanoTime();
+                notify(c, me + ++sent);
+                unechoed.addLast(new long[] {sent, sentAt});
+                if (unechoed.size() > 64) {
+                    unechoed.removeFirst();
                 }
                 nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MILLIS);
             }
             PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
-            boolean echoed = false;
+            long now = System.nanoTime();
+            long echoSentAt = Long.MIN_VALUE;
             boolean changed = false;
+            java.util.List<String> toAcknowledge = new java.util.ArrayList<>();
+            // in order: a barrier is preceded by every change committed before it, a ping of another replica by
+            // everything it could have trusted
             for (PGNotification notification : notifications == null ? new PGNotification[0] : notifications) {
                 String payload = notification.getParameter();
-                if (payload != null && payload.startsWith(me)) {
-                    echoed = true;
-                } else if (payload == null || !payload.startsWith(PING)) {
+                String[] parts = payload == null ? new String[0] : payload.split(":", -1);
+                if (payload != null && payload.startsWith(me) && parts.length == 3) {
+                    long number = number(parts[2]);
+                    while (!unechoed.isEmpty() && unechoed.peekFirst()[0] <= number) {
+                        long[] ping = unechoed.removeFirst();
+                        if (ping[0] == number) {
+                            echoSentAt = Math.max(echoSentAt, ping[1]);
+                        }
+                    }
+                } else if (payload != null && payload.startsWith(PING) && parts.length == 3) {
+                    barrier.book().sawPing(parts[1], now);
+                } else if (payload != null && payload.startsWith(ReplicaBarrier.BARRIER) && parts.length == 3) {
+                    if (parts[1].equals(id)) {
+                        barrier.book().echoed(id, number(parts[2]), now);
+                    } else {
+                        toAcknowledge.add(payload);
+                    }
+                } else if (payload != null && payload.startsWith(ReplicaBarrier.ACK) && parts.length == 5) {
+                    barrier.book().acked(parts[1], parts[3], number(parts[4]));
+                } else {
+                    // a table's name (or anything unknown: dropping the cache is the safe side)
                     changed = true;
                 }
             }
             if (changed) {
                 environment.invalidate();
-                if (up) {
-                    environment.listenerAlive();
-                }
                 if (LOG.isDebugEnabled()) {
                     // the payload is a table's name, never a value
                     LOG.debugf("runtime-config cache dropped: %s changed", java.util.Arrays.stream(notifications)
-                            .map(PGNotification::getParameter).filter(p -> p == null || !p.startsWith(PING))
+                            .map(PGNotification::getParameter).filter(p -> p == null || !p.contains(":"))
                             .distinct().toList());
                 }
+            }
+            // after the drop above: everything received before these barriers is acted on
+            for (String received : toAcknowledge) {
+                notify(c, ReplicaBarrier.ACK + id + ":" + received);
             }
             if (!current()) {
                 break;
             }
+            boolean echoed = echoSentAt != Long.MIN_VALUE;
             if (echoed && !up) {
                 // notifications are delivered on this connection: drop what was cached while none could arrive
-                environment.listenerUp();
+                environment.listenerUp(echoSentAt);
                 up = true;
                 backoff = FIRST_BACKOFF_MILLIS;
                 lossAnnounced = false;
                 LOG.infof("runtime-config is served from memory: listening on %s", CHANNEL);
             } else if (echoed) {
-                environment.listenerAlive();
+                environment.listenerAlive(echoSentAt);
             } else if (!up && !silentAnnounced && System.nanoTime() - connectedAt > ProviderEnvironment.ALIVE_NANOS) {
                 LOG.warnf("runtime-config listener: LISTEN %s delivers nothing on this connection (a connection"
                         + " pooler in transaction mode?): every call revalidates against the database", CHANNEL);
                 silentAnnounced = true;
             }
+        }
+    }
+
+    /** {@code pg_notify} on {@link #CHANNEL}, in autocommit: delivered at once. */
+    private static void notify(Connection c, String payload) throws SQLException {
+        try (java.sql.PreparedStatement statement = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            statement.setString(1, CHANNEL);
+            statement.setString(2, payload);
+            statement.execute();
+        }
+    }
+
+    /** A payload's {@code <n>}, or -1 (matches nothing) when it is not a number. */
+    private static long number(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

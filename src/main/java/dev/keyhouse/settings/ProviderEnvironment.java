@@ -122,12 +122,13 @@ public class ProviderEnvironment {
     private volatile long generation;
     private volatile Snapshot memory;
     private volatile boolean listening;
-    /** {@link System#nanoTime()} of the listener's last successful read. */
+    /** {@link System#nanoTime()} just before the listener sent the newest of its pings that came back. */
     private volatile long listenerAliveAt;
     /**
-     * The listener's own ping must have come back (or a change notification arrived) this recently for the snapshot
-     * to be served: several ping intervals ({@code EnvironmentListener.PING_MILLIS}), so one late echo on a busy
-     * machine does not drop to revalidating.
+     * The snapshot is served only while the listener's newest echoed ping was sent less than this ago: several ping
+     * intervals ({@code EnvironmentListener.PING_MILLIS}), so one late echo on a busy machine does not drop to
+     * revalidating. Counted from the ping's send, never from its arrival, so a replica that committed a change knows
+     * no other replica trusts an older cache once this has passed ({@link ReplicaBarrier}'s deadline).
      */
     static final long ALIVE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1500);
 
@@ -233,7 +234,10 @@ public class ProviderEnvironment {
         return generation;
     }
 
-    /** Whether the snapshot may be served: the listener is connected and read from its connection lately. */
+    /**
+     * Whether the snapshot may be served: the listener is connected and a ping it sent less than
+     * {@link #ALIVE_NANOS} ago has come back.
+     */
     public boolean listening() {
         return listening && System.nanoTime() - listenerAliveAt < ALIVE_NANOS;
     }
@@ -241,18 +245,26 @@ public class ProviderEnvironment {
     /**
      * The listener's first ping came back after a (re)connect: drops everything (notifications were missed while
      * down), then serves.
+     *
+     * @param sentAt {@link System#nanoTime()} just before that ping was sent
      */
-    void listenerUp() {
+    void listenerUp(long sentAt) {
         synchronized (memoryLock) {
             invalidate();
-            listenerAliveAt = System.nanoTime();
+            listenerAliveAt = sentAt;
             listening = true;
         }
     }
 
-    /** The listener's ping came back: notifications are still being delivered. */
-    void listenerAlive() {
-        listenerAliveAt = System.nanoTime();
+    /**
+     * The listener's ping came back: notifications are still being delivered.
+     *
+     * @param sentAt {@link System#nanoTime()} just before that ping was sent
+     */
+    void listenerAlive(long sentAt) {
+        if (sentAt - listenerAliveAt > 0) {
+            listenerAliveAt = sentAt;
+        }
     }
 
     /** The listener lost its connection (or stops): back to revalidating every call. */

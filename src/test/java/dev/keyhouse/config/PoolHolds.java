@@ -20,6 +20,8 @@ public class PoolHolds implements AgroalPoolInterceptor {
     private final java.util.Map<Object, Thread> owners = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> nested = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong acquired = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Set<Thread> takers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile String watched;
 
     @Override
     public void onConnectionAcquire(Connection connection) {
@@ -32,6 +34,29 @@ public class PoolHolds implements AgroalPoolInterceptor {
         }
         owners.put(physical(connection), me);
         acquired.incrementAndGet();
+        String frame = watched;
+        if (frame != null && stack().contains(frame)) {
+            takers.add(me);
+        }
+    }
+
+    /**
+     * From now on, notes each thread that takes a connection with {@code frame} (e.g. {@code ProviderSettings.save})
+     * on its stack; {@link #takers()} lists them. One frame at a time; null stops.
+     */
+    public void watch(String frame) {
+        takers.clear();
+        watched = frame;
+    }
+
+    /** The threads noted since {@link #watch}. */
+    public java.util.Set<Thread> takers() {
+        return java.util.Set.copyOf(takers);
+    }
+
+    /** The threads holding a pooled connection right now. */
+    public java.util.Set<Thread> holders() {
+        return java.util.Set.copyOf(owners.values());
     }
 
     /** Connections taken from the pool since start: shows the watch is on. */

@@ -5,6 +5,10 @@ import static dev.keyhouse.Profiles.ROTATION_OLD_KEY;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,8 +36,11 @@ import io.restassured.response.Response;
 
 /**
  * Issue 17, two replicas on one database: the packaged jar started twice, A on its embedded PostgreSQL and B on
- * A's database through {@code SYSTEM_DATABASE_URL}. A save on A is answered by B's very next runtime-config call
- * (B serves from memory and drops it on A's notification; the delay is printed); with the listener connections
+ * A's database through {@code SYSTEM_DATABASE_URL} (via a {@link ListenerRelay} on loopback). Each of 20 saves on A
+ * is answered by B's very next runtime-config call, made at once (A's answer waits for B's acknowledgement of the
+ * change: {@code settings.ReplicaBarrier}; A's save latency alone and with B is printed); with B's listener silenced
+ * (the relay holds back what PostgreSQL sends it) a save on A waits until B can no longer trust its cache, so B's
+ * next call still answers the new key (before the barrier it answered the previous one); with the listener connections
  * killed ({@code pg_terminate_backend}, found by {@code application_name}), B's next call after a save on A still
  * answers the new key (it revalidates), and B reconnects ({@code keyhouse_runtime_config_listener_up} back to 1);
  * both asked at once to start a rotation job, one starts it and the other answers 409 naming it.
@@ -50,6 +57,7 @@ class TwoReplicasIT {
 
     private KeyhouseHome home;
     private KeyhouseProcess b;
+    private ListenerRelay relay;
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -58,6 +66,9 @@ class TwoReplicasIT {
         }
         if (home != null) {
             home.close();
+        }
+        if (relay != null) {
+            relay.close();
         }
     }
 
@@ -78,26 +89,59 @@ class TwoReplicasIT {
             r.next();
             port = r.getInt(1);
         }
-        environment.put("SYSTEM_DATABASE_URL", "postgresql://keyhouse@127.0.0.1:" + port + "/keyhouse");
+        awaitListening(a);
+        String admin = token(a);
+        // A alone: what a save costs when no other replica has to acknowledge it
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<Long> alone = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            alone.add(keptAliveSave(http, a, admin, "sk-alone-" + i + "-" + UUID.randomUUID()));
+        }
+
+        // B reaches the database through a relay on loopback that can hold back what PostgreSQL sends B's listener
+        relay = new ListenerRelay(port);
+        environment.put("SYSTEM_DATABASE_URL", "postgresql://keyhouse@127.0.0.1:" + relay.port() + "/keyhouse");
         Path bDir = Files.createDirectory(temp.resolve("b"));
         b = KeyhouseProcess.start(bDir, null, "b.log", environment).awaitReady();
-        awaitListening(a);
         awaitListening(b);
-        String admin = token(a);
+        awaitListening(a);
 
-        // a save on A: B's next call answers it, every time; the delay from A's answer to B's is printed
-        List<Long> micros = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
+        // a save on A, then B at once (no sleep, no retry; kept-alive connections, as a breaker's client, so B's call
+        // leaves within a millisecond of A's answer), 20 times: B's first call answers the new key every time
+        List<Long> paired = new ArrayList<>();
+        List<Integer> stale = new ArrayList<>();
+        keptAliveKey(http, b);
+        for (int i = 0; i < 20; i++) {
             String key = "sk-replica-" + i + "-" + UUID.randomUUID();
-            save(a, admin, key);
-            long answered = System.nanoTime();
-            assertThat(llmKey(b)).as("B's next call after save " + i).isEqualTo(key);
-            micros.add((System.nanoTime() - answered) / 1000);
-            assertThat(llmKey(b)).isEqualTo(key);
-            assertThat(llmKey(a)).isEqualTo(key);
+            paired.add(keptAliveSave(http, a, admin, key));
+            if (!key.equals(keptAliveKey(http, b))) {
+                stale.add(i);
+            }
         }
-        System.out.printf("two replicas: save answered on A -> new key answered on B: %s µs (each B's first call)%n",
-                micros);
+        System.out.printf("two replicas: save on A answered in %s ms alone (median %d), %s ms with B (median %d);"
+                + " B's first call after the save stale in %d of 20: %s%n", alone, median(alone), paired,
+                median(paired), stale.size(), stale);
+        assertThat(stale).as("saves after which B's very next call served the previous key").isEmpty();
+        String last = "sk-replica-last-" + UUID.randomUUID();
+        save(a, admin, last);
+        assertThat(llmKey(b)).isEqualTo(last);
+        assertThat(llmKey(a)).isEqualTo(last);
+
+        // B's listener silenced (its pings still reach the database, nothing comes back to it): A's save waits for
+        // B until B can no longer trust its cache, so B's next call still answers the new key
+        assertThat(relay.listeners()).as("B's listener connection goes through the relay").isPositive();
+        String silenced = "sk-replica-silenced-" + UUID.randomUUID();
+        long silencedMillis;
+        relay.stall(true);
+        try {
+            silencedMillis = save(a, admin, silenced);
+            assertThat(llmKey(b)).as("B's next call while its listener hears nothing").isEqualTo(silenced);
+        } finally {
+            relay.stall(false);
+        }
+        System.out.printf("two replicas: save on A with B's listener silenced answered in %d ms%n", silencedMillis);
+        awaitLog(a, "did not acknowledge a settings change within 1750 ms");
+        assertThat(llmKey(b)).isEqualTo(silenced);
 
         // the listeners killed (found by application_name; both, as nothing tells A's from B's): B revalidates
         // until it is back, and never serves the key before the save
@@ -170,12 +214,44 @@ class TwoReplicasIT {
                 .post("/api/v1/auth/token").then().statusCode(200).extract().path("access_token");
     }
 
-    private static void save(KeyhouseProcess keyhouse, String admin, String key) {
+    /** Saves {@code key} as the LLM key on {@code keyhouse}; returns how long the PUT took to answer, in ms. */
+    private static long save(KeyhouseProcess keyhouse, String admin, String key) {
         String etag = given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).get("/api/v1/settings/llm").then()
                 .statusCode(200).extract().header("ETag");
+        long start = System.nanoTime();
         given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
                 .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
                 .put("/api/v1/settings/llm").then().statusCode(200);
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** Saves {@code key} on {@code keyhouse} over {@code http}'s kept-alive connection; returns the PUT's time, ms. */
+    private static long keptAliveSave(HttpClient http, KeyhouseProcess keyhouse, String admin, String key)
+            throws Exception {
+        String etag = given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).get("/api/v1/settings/llm").then()
+                .statusCode(200).extract().header("ETag");
+        long start = System.nanoTime();
+        HttpResponse<String> saved = http.send(HttpRequest.newBuilder(URI.create(keyhouse.baseUrl()
+                + "/api/v1/settings/llm")).header("Authorization", "Bearer " + admin)
+                .header("Content-Type", "application/json").header("If-Match", etag)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\","
+                        + "\"apiKey\":\"" + key + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(saved.statusCode()).as("the save's status").isEqualTo(200);
+        return millis;
+    }
+
+    /** The runtime-config LLM key over {@code http}'s kept-alive connection. */
+    private static String keptAliveKey(HttpClient http, KeyhouseProcess keyhouse) throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(keyhouse.baseUrl() + URL))
+                .header("Authorization", "Bearer " + RUNTIME_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        return io.restassured.path.json.JsonPath.from(answer.body()).getString("env.LLM_API_KEY");
     }
 
     private static String llmKey(KeyhouseProcess keyhouse) {

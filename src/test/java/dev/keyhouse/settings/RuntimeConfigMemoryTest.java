@@ -4,8 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
@@ -36,6 +38,8 @@ class RuntimeConfigMemoryTest {
     EnvironmentListener listener;
     @Inject
     DataSource db;
+    @Inject
+    dev.keyhouse.config.PoolHolds holds;
 
     /**
      * A save that commits while a snapshot is being built (after its reads, before it is stored) makes that build
@@ -124,6 +128,115 @@ class RuntimeConfigMemoryTest {
         assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL).jsonPath()
                 .getString("env.LLM_MODEL")).isEqualTo("gpt-silent-2");
     }
+
+    /**
+     * The barrier end to end on this replica, with another replica stood in for by plain SQL on a connection of the
+     * test's own (pings as its listener sends them, an acknowledgement for each barrier it hears): a save answers
+     * once that replica acknowledged; a replica that pings but does not acknowledge holds the save's answer until
+     * the deadline (1.75 s after the commit) and never longer; one that stopped pinging is not waited for.
+     */
+    @Test
+    void aSaveAnswersOnceEveryOtherReplicaAcknowledged() throws Exception {
+        awaitListening();
+        String other = UUID.randomUUID().toString();
+        java.util.concurrent.atomic.AtomicBoolean pinging = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicBoolean acking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<String> barriers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread replica = new Thread(() -> {
+            try (java.sql.Connection c = db.getConnection(); java.sql.Statement s = c.createStatement()) {
+                c.setAutoCommit(true);
+                s.execute("LISTEN " + EnvironmentListener.CHANNEL);
+                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+                long n = 0;
+                while (!stop.get()) {
+                    if (pinging.get()) {
+                        notify(c, "ping:" + other + ":" + ++n);
+                    }
+                    org.postgresql.PGNotification[] heard = pg.getNotifications(100);
+                    for (org.postgresql.PGNotification notification : heard == null
+                            ? new org.postgresql.PGNotification[0] : heard) {
+                        String payload = notification.getParameter();
+                        if (payload.startsWith(ReplicaBarrier.BARRIER)) {
+                            barriers.add(payload);
+                            if (acking.get()) {
+                                notify(c, ReplicaBarrier.ACK + other + ":" + payload);
+                            }
+                        }
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "other-replica");
+        replica.start();
+        try {
+            // this replica's listener must have heard the other's pings for a whole window
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
+            long acknowledged = saveLlm(key("sk-barrier-acked-"));
+            assertThat(barriers).as("the save sent a barrier").hasSize(1);
+            assertThat(acknowledged).as("answered on the acknowledgement, ms").isLessThan(1000);
+
+            acking.set(false);
+            // while the save's answer waits, the thread that saved holds no pooled connection (issue 17's
+            // hold-and-wait: a wait of up to 1.75 s on a pooled connection would starve the pool)
+            holds.watch("ProviderSettings.save");
+            java.util.concurrent.CompletableFuture<Long> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> saveLlm(key("sk-barrier-silent-")));
+            await("the save's transaction", () -> !holds.takers().isEmpty());
+            await("the save's commit", () -> holds.takers().stream().noneMatch(holds.holders()::contains));
+            Thread.sleep(500);
+            assertThat(waiting).as("the save's answer is still waiting for the other replica").isNotDone();
+            assertThat(holds.holders()).as("threads holding a pooled connection while the save's answer waits")
+                    .doesNotContainAnyElementsOf(holds.takers());
+            holds.watch(null);
+            long unacknowledged = waiting.join();
+            assertThat(barriers).hasSize(2);
+            long bound = TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.BOUND_NANOS);
+            assertThat(unacknowledged).as("held until the deadline, never much past it, ms")
+                    .isBetween(bound - 300, bound + 1500);
+            // the other paths that change what runtime-config serves: a rollback over the API, one on the page
+            String etag = "\"" + Clients.version("llm") + "\"";
+            long start = System.nanoTime();
+            given().auth().oauth2(Clients.admin()).header("If-Match", etag).post("/api/v1/settings/llm/rollback")
+                    .then().statusCode(200);
+            long apiRollback = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            String session = Clients.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            io.restassured.response.Response form = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                    session).get("/admin/settings/llm");
+            start = System.nanoTime();
+            given().redirects().follow(false).cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
+                    .cookies(form.getCookies()).contentType(ContentType.URLENC)
+                    .formParam("csrf-token", form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value"))
+                    .formParam("version", form.htmlPath().getString("**.find { it.@name == 'version' }.@value"))
+                    .post("/admin/settings/llm/rollback").then().statusCode(303);
+            long pageRollback = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(barriers).as("each rollback sent a barrier").hasSize(4);
+            assertThat(List.of(apiRollback, pageRollback)).as("rollbacks (API, page) held until the deadline, ms")
+                    .allSatisfy(ms -> assertThat(ms).isBetween(bound - 300, bound + 1500));
+
+            pinging.set(false);
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
+            long gone = saveLlm(key("sk-barrier-gone-"));
+            assertThat(gone).as("a replica that stopped pinging is not waited for, ms").isLessThan(1000);
+            assertThat(barriers).hasSize(5);
+            System.out.printf("barrier: save answered in %d ms acknowledged, %d ms unacknowledged (rollbacks: API"
+                    + " %d ms, page %d ms), %d ms alone%n", acknowledged, unacknowledged, apiRollback, pageRollback,
+                    gone);
+        } finally {
+            stop.set(true);
+            replica.join(5000);
+        }
+    }
+
+    private static void notify(java.sql.Connection c, String payload) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            s.setString(1, EnvironmentListener.CHANNEL);
+            s.setString(2, payload);
+            s.execute();
+        }
+    }
+
 
     /**
      * During a rollout, a runtime whose wave has not come, a pod of a waiting Deployment and an unpinned runtime are
@@ -229,12 +342,15 @@ class RuntimeConfigMemoryTest {
         return Long.parseLong(Rows.column(db, "SELECT version FROM provider_settings WHERE kind = 'llm'").get(0));
     }
 
-    private static void saveLlm(String key) {
+    /** Saves {@code key} as the LLM key over the API; returns how long the PUT took to answer, in ms. */
+    private static long saveLlm(String key) {
         String admin = ApiClient.adminToken();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200)
                 .extract().header("ETag");
+        long start = System.nanoTime();
         given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
                 .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", key))
                 .put("/api/v1/settings/llm").then().statusCode(200);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 }
