@@ -71,7 +71,9 @@ class DeployExamplesTest {
         assertThat(Files.readString(Path.of("deploy/smoke-image.sh")))
                 .contains("\"MANAGEMENT_PORT=$management_port\"", "\"$management_url/q/health/ready\"");
         assertThat(Files.readString(Path.of("deploy/measure-startup.sh"))).contains("MANAGEMENT_PORT=$mport");
-        assertThat(Files.readString(Path.of("deploy/bench-runtime-config.sh"))).contains("MANAGEMENT_PORT=$mport");
+        assertThat(Files.readString(Path.of("deploy/lib/throwaway.sh"))).contains("HTTP_PORT=$1 MANAGEMENT_PORT=$2");
+        assertThat(Files.readString(Path.of("deploy/bench-runtime-config.sh"))).contains("throwaway_env \"$port\" \"$mport\"");
+        assertThat(Files.readString(Path.of("deploy/build-fast-start.sh"))).contains("throwaway_env \"$port\" \"$mport\"");
         String dockerfile = Files.readString(Path.of("Dockerfile"));
         assertThat(dockerfile).containsPattern("(?m)^EXPOSE 8080 9000$")
                 .containsPattern("(?m)^HEALTHCHECK .*\\n.*/dev/tcp/127\\.0\\.0\\.1/\\$\\{MANAGEMENT_PORT:-9000}.*/q/health/ready");
