@@ -28,12 +28,14 @@ public class ProviderSetting extends PanacheEntityBase {
     @Column(name = "updated_at")
     public Instant updatedAt;
 
-    /** The fields; Hibernate loads an embeddable whose columns are all null as null. */
+    /**
+     * The fields: empty ones for a kind never configured (Hibernate loads an embeddable whose columns are all null as
+     * null). Never assigns the field: turning that null into an empty object would make the row dirty, and a read
+     * (a key check before a save) would then write the row back at its commit with the version it read, over a save
+     * that committed meanwhile (a lost update; issue 17's breaker run found two concurrent first saves answering 500).
+     */
     public SettingValues values() {
-        if (values == null) {
-            values = new SettingValues();
-        }
-        return values;
+        return values == null ? new SettingValues() : values;
     }
 
     @Override

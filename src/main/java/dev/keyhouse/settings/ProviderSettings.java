@@ -474,11 +474,16 @@ public class ProviderSettings {
         return SecretSummary.needsReentry(KeyRing.hex(value.keyId));
     }
 
+    /**
+     * The kind's row for reading only: marked read-only in the session, so nothing done to it is ever written back
+     * (writes go through {@link #lock}, which reads the row fresh under its lock).
+     */
     private ProviderSetting row(ProviderKind kind) {
         ProviderSetting row = em.find(ProviderSetting.class, kind.id());
         if (row == null) {
             throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
         }
+        em.unwrap(org.hibernate.Session.class).setReadOnly(row, true);
         return row;
     }
 
@@ -488,6 +493,8 @@ public class ProviderSettings {
         if (row == null) {
             throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
         }
+        // writable again if this transaction read it through row() first
+        em.unwrap(org.hibernate.Session.class).setReadOnly(row, false);
         em.refresh(row, LockModeType.PESSIMISTIC_WRITE);
         return row;
     }
