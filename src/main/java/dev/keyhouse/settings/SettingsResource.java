@@ -219,14 +219,17 @@ public class SettingsResource {
         return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
     }
 
-    /** The version in {@code If-Match: "3"} (a weak tag or a bare number is accepted too). */
+    /**
+     * The version in {@code If-Match: "3"} (a bare number is accepted too). A weak tag ({@code W/"3"}) never matches:
+     * {@link WeakIfMatch}, 412 (RFC 9110, section 13.1.1).
+     */
     static long expectedVersion(ProviderKind kind, String ifMatch) {
         if (ifMatch == null || ifMatch.isBlank()) {
             throw new IfMatchRequired(kind);
         }
         String tag = ifMatch.strip();
         if (tag.startsWith("W/")) {
-            tag = tag.substring(2);
+            throw new WeakIfMatch(kind);
         }
         if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
             tag = tag.substring(1, tag.length() - 1);
