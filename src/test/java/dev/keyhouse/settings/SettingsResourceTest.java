@@ -40,6 +40,9 @@ class SettingsResourceTest {
     @Inject
     SecretFingerprints fingerprints;
 
+    @Inject
+    javax.sql.DataSource dataSource;
+
     @Test
     void eachKindRoundTripsAndItsSecretNeverComesBack() {
         Map<String, Map<String, String>> bodies = new LinkedHashMap<>();
@@ -412,6 +415,34 @@ class SettingsResourceTest {
         assertThat(Clients.version("tts")).isEqualTo(version + 1);
     }
 
+    /**
+     * Reads write nothing: every provider_settings row keeps its xmin (the transaction that last wrote it) through the
+     * settings list and each kind's GET (a kind never configured among them, when this runs first). A read that dirtied a row would
+     * write it back with the version it read, over a save committed meanwhile (two concurrent first saves lost one).
+     */
+    @Test
+    void readingSettingsNeverWritesTheirRows() throws Exception {
+        java.util.function.Supplier<Map<String, String>> xmins = () -> {
+            Map<String, String> rows = new java.util.TreeMap<>();
+            try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet r = st.executeQuery("SELECT kind, xmin::text FROM provider_settings")) {
+                while (r.next()) {
+                    rows.put(r.getString(1), r.getString(2));
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return rows;
+        };
+        Map<String, String> before = xmins.get();
+        assertThat(before).isNotEmpty();
+        given().auth().oauth2(Clients.admin()).get("/api/v1/settings").then().statusCode(200);
+        for (String kind : before.keySet()) {
+            Clients.version(kind);
+        }
+        assertThat(xmins.get()).isEqualTo(before);
+    }
+
     @Test
     void viewerMayReadButNotWriteAndAnonymousIsTurnedAway() {
         String viewer = Clients.token(Clients.newViewer(), Clients.VIEWER_PASSWORD);
@@ -450,7 +481,16 @@ class SettingsResourceTest {
         }
         assertThat(Clients.version("stt")).as("nothing was rolled back").isEqualTo(current);
 
-        given().auth().oauth2(Clients.admin()).header("If-Match", "W/\"" + current + "\"")
+        // If-Match compares strongly: a weak tag never matches, even the current version's (RFC 9110, 13.1.1)
+        for (String weak : List.of("W/\"" + current + "\"", " W/\"" + current + "\" ", "W/\"" + (current - 1) + "\"")) {
+            given().auth().oauth2(Clients.admin()).header("If-Match", weak).post("/api/v1/settings/stt/rollback")
+                    .then().statusCode(412).body("detail", containsString("weak entity tag never matches"));
+            given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).header("If-Match", weak)
+                    .body(Map.of("provider", "deepgram", "model", "nova-3", "language", "en-US"))
+                    .put("/api/v1/settings/stt").then().statusCode(412);
+        }
+        assertThat(Clients.version("stt")).as("no weak tag wrote anything").isEqualTo(current);
+        given().auth().oauth2(Clients.admin()).header("If-Match", "\"" + current + "\"")
                 .post("/api/v1/settings/stt/rollback").then().statusCode(200).body("model", equalTo("nova-2"));
         assertThat(Clients.version("stt")).isEqualTo(current + 1);
     }
