@@ -157,7 +157,7 @@ public class EnvironmentListener {
      */
     private void listen(Connection c) throws SQLException {
         PGConnection pg = c.unwrap(PGConnection.class);
-        String id = java.util.UUID.randomUUID().toString();
+        String id = listenerId();
         String me = PING + id + ":";
         barrier.book().connected(id, System.nanoTime());
         // the pings sent and not echoed yet, oldest first: {number, System.nanoTime() before it was sent}
@@ -233,7 +233,7 @@ public class EnvironmentListener {
                 up = true;
                 backoff = FIRST_BACKOFF_MILLIS;
                 lossAnnounced = false;
-                LOG.infof("runtime-config is served from memory: listening on %s", CHANNEL);
+                LOG.infof("runtime-config is served from memory: listening on %s as %s", CHANNEL, id);
             } else if (echoed) {
                 environment.listenerAlive(echoSentAt);
             } else if (!up && !silentAnnounced && System.nanoTime() - connectedAt > ProviderEnvironment.ALIVE_NANOS) {
@@ -260,6 +260,20 @@ public class EnvironmentListener {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * This connection's id in pings, barriers and acknowledgements: the JVM's {@code pid@host} (as the restart
+     * executor's log names the replica) and 8 random hex digits, new at every (re)connect, e.g.
+     * {@code 30613@vm.1f0c9a2e}; at most 69 characters of {@code [A-Za-z0-9@.-]} (never a {@code :}, the payloads'
+     * separator). Logged at INFO when the listener starts serving from memory, so a barrier's WARN naming it can be
+     * traced to a host and process.
+     */
+    static String listenerId() {
+        String process = java.lang.management.ManagementFactory.getRuntimeMXBean().getName()
+                .replaceAll("[^A-Za-z0-9@.-]", "-");
+        return process.substring(0, Math.min(60, process.length())) + "."
+                + String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
     }
 
     /** A connection of its own with the datasource's URL and credentials; not from the pool. */

@@ -46,7 +46,7 @@ import org.jboss.logging.Logger;
  * out the deadline.
  *
  * <p>The barrier never fails a save, it only delays the answer: a replica that did not acknowledge in time is
- * logged (WARN, once per replica, by the first 8 characters of its listener id, never the URL) and the answer goes
+ * logged (WARN, once per replica process, naming its listener id {@code pid@host.<8 hex>}, never the URL) and the answer goes
  * out at the deadline. Typical added latency with one other replica on the same machine: a few milliseconds (the
  * two-replica IT prints it).
  */
@@ -67,6 +67,8 @@ public class ReplicaBarrier {
     /** The longest a request waits for acknowledgements after its commit, ns (1.75 s). */
     static final long BOUND_NANOS = ProviderEnvironment.ALIVE_NANOS + MARGIN_NANOS;
 
+    /** Replica processes warned about; cleared when it reaches this size, so it stays bounded. */
+    static final int MAX_WARNED = 64;
     private static final ThreadLocal<Boolean> OWED = new ThreadLocal<>();
     private final DirectConnections connections;
     private final BarrierBook book = new BarrierBook(WINDOW_NANOS, BOUND_NANOS);
@@ -121,11 +123,16 @@ public class ReplicaBarrier {
         try {
             BarrierBook.Outcome outcome = book.await(barrier, System::nanoTime);
             for (String replica : outcome.missing()) {
-                String prefix = replica.substring(0, Math.min(8, replica.length()));
-                if (warned.add(prefix)) {
-                    LOG.warnf("runtime-config barrier: replica %s did not acknowledge a settings change within"
-                            + " %d ms; the answer waited until it can no longer serve the previous key from memory",
-                            prefix, TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+                // the process part (pid@host) is stable across a replica's reconnects; the set stays small
+                String process = replica.contains(".") ? replica.substring(0, replica.lastIndexOf('.')) : replica;
+                if (warned.size() >= MAX_WARNED) {
+                    warned.clear();
+                }
+                if (warned.add(process)) {
+                    LOG.warnf("runtime-config barrier: replica %s (listener %s) did not acknowledge a settings change"
+                            + " within %d ms; the answer waited until it can no longer serve the previous key from"
+                            + " memory (logged once per replica process)", process, replica,
+                            TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
                 }
             }
         } catch (InterruptedException e) {

@@ -142,6 +142,12 @@ class TwoReplicasIT {
         System.out.printf("two replicas: save on A with B's listener silenced answered in %d ms%n", silencedMillis);
         awaitLog(a, "did not acknowledge a settings change within 1750 ms");
         assertThat(llmKey(b)).isEqualTo(silenced);
+        // the WARN names B as B's own INFO line named its listener (pid@host.<8 hex>), so an operator can find it
+        java.util.regex.Matcher listening = java.util.regex.Pattern
+                .compile("listening on keyhouse_environment as (\\S+)@(\\S+)\\.([0-9a-f]{8})").matcher(b.logText());
+        assertThat(listening.find()).as("B logs its listener id").isTrue();
+        String bProcess = listening.group(1) + "@" + listening.group(2);
+        assertThat(a.logText()).contains("runtime-config barrier: replica " + bProcess + " (listener " + bProcess + ".");
 
         // the listeners killed (found by application_name; both, as nothing tells A's from B's): B revalidates
         // until it is back, and never serves the key before the save
