@@ -23,9 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 java=${JAVA:-java}
-# the uber-jar's main does not install JBoss LogManager before the first log line as the fast-jar's launcher does:
-# without this, Hibernate's first lines go through java.util.logging, past Keyhouse's log format and masking
-flags="$(cat deploy/jvm-flags) -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
+flags=$(cat deploy/jvm-flags)
 out=$PWD/target/fast-start
 feature=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ -n "$feature" ] || { echo "cannot run $java" >&2; exit 1; }
@@ -65,4 +63,4 @@ kill -TERM "$pid"; wait "$pid" || true; pid=
 [ -f "$out/$archive" ] || { echo "the training run wrote no $archive:" >&2; tail -20 "$work/training.log" >&2; exit 1; }
 echo "built $out: quarkus-run.jar ($(du -m "$out/quarkus-run.jar" | cut -f1) MB) and $archive ($(du -m "$out/$archive" | cut -f1) MB, Java $feature)"
 if [ "$archive" = app.aot ]; then use="-XX:AOTCache=app.aot"; else use="-XX:SharedArchiveFile=app-cds.jsa -Xshare:auto"; fi
-echo "run: cd $out && MALLOC_ARENA_MAX=2 $java \$(cat ../../deploy/jvm-flags) -Djava.util.logging.manager=org.jboss.logmanager.LogManager $use -jar quarkus-run.jar"
+echo "run: cd $out && MALLOC_ARENA_MAX=2 $java \$(cat ../../deploy/jvm-flags) $use -jar quarkus-run.jar"

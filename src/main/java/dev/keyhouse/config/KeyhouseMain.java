@@ -18,7 +18,15 @@ public final class KeyhouseMain {
     static final int EXIT_CONFIGURATION = 78;
     private static final String PACKAGED_APP_CLASS_LOADER = "io.quarkus.bootstrap.runner.RunnerClassLoader";
 
+    /** The log manager Quarkus' logging (format, levels, {@link LogMask}) is built on. */
+    static final String LOG_MANAGER = "org.jboss.logmanager.LogManager";
+
     public static void main(String... args) {
+        // the fast-jar's launcher sets it before this runs; an uber-jar (deploy/build-fast-start.sh) starts here, and
+        // without it Hibernate's first lines would go through java.util.logging, past Keyhouse's format and masking
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", LOG_MANAGER);
+        }
         EnvFileDialect.Parsed dotEnv;
         try {
             dotEnv = DotEnvFile.inWorkingDirectory().parse();
