@@ -26,16 +26,10 @@ base=http://127.0.0.1:$port management=http://127.0.0.1:$mport
 (cd "$work" && MALLOC_ARENA_MAX=2 exec java $flags -jar "$jar" >"$work/keyhouse.log" 2>&1) & pid=$!
 await_ready "$mport" "$work/keyhouse.log"
 admin=$(sign_in "$base")
-save() { # kind json
-  local etag
-  etag=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $admin" "$base/api/v1/settings/$1" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
-  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-    -H "If-Match: $etag" -d "$2" "$base/api/v1/settings/$1"
-}
-save llm "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"apiKey\":\"sk-bench-$(openssl rand -hex 16)\"}"
-save stt "{\"provider\":\"deepgram\",\"model\":\"nova-3\",\"language\":\"en-US\",\"apiKey\":\"dg-bench-$(openssl rand -hex 16)\"}"
-save tts "{\"provider\":\"elevenlabs\",\"voice\":\"Rachel\",\"apiKey\":\"el-bench-$(openssl rand -hex 16)\"}"
-save telephony "{\"accountSid\":\"AC$(openssl rand -hex 16)\",\"authToken\":\"$(openssl rand -hex 16)\",\"fromNumber\":\"+14155550100\"}"
+save_setting "$base" "$admin" llm "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"apiKey\":\"sk-bench-$(openssl rand -hex 16)\"}"
+save_setting "$base" "$admin" stt "{\"provider\":\"deepgram\",\"model\":\"nova-3\",\"language\":\"en-US\",\"apiKey\":\"dg-bench-$(openssl rand -hex 16)\"}"
+save_setting "$base" "$admin" tts "{\"provider\":\"elevenlabs\",\"voice\":\"Rachel\",\"apiKey\":\"el-bench-$(openssl rand -hex 16)\"}"
+save_setting "$base" "$admin" telephony "{\"accountSid\":\"AC$(openssl rand -hex 16)\",\"authToken\":\"$(openssl rand -hex 16)\",\"fromNumber\":\"+14155550100\"}"
 
 auth="Authorization: Bearer $PROVISIONER_INTERNAL_TOKEN"
 body=$(curl -fs -H "$auth" "$base/api/v1/internal/runtime-config")

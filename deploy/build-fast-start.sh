@@ -38,21 +38,16 @@ if [ "$feature" -ge 24 ]; then archive=app.aot record=(-XX:AOTCacheOutput=app.ao
 else archive=app-cds.jsa record=(-XX:ArchiveClassesAtExit=app-cds.jsa); fi
 
 port=${PORT:-18180}; mport=${MANAGEMENT:-19100}
-for p in "$port" "$mport"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "port $p is in use; set PORT and MANAGEMENT" >&2; exit 1; fi
-done
 . deploy/lib/throwaway.sh
+ports_free "$port" "$mport"
 throwaway_env "$port" "$mport" training@keyhouse.local
 base=http://127.0.0.1:$port
 # shellcheck disable=SC2086 # the flags are words
 (cd "$out" && MALLOC_ARENA_MAX=2 exec "$java" $flags "${record[@]}" -jar quarkus-run.jar >"$work/training.log" 2>&1) & pid=$!
 await_ready "$mport" "$work/training.log"
 admin=$(sign_in "$base")
-etag=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $admin" "$base/api/v1/settings/llm" | tr -d '\r' |
-  sed -n 's/^[Ee][Tt]ag: //p')
-curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -H "If-Match: $etag" \
-  -d "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"apiKey\":\"sk-training-$(openssl rand -hex 16)\"}" \
-  "$base/api/v1/settings/llm"
+save_setting "$base" "$admin" llm \
+  "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"apiKey\":\"sk-training-$(openssl rand -hex 16)\"}"
 for i in 1 2 3; do
   curl -fs -o /dev/null -H "Authorization: Bearer $PROVISIONER_INTERNAL_TOKEN" "$base/api/v1/internal/runtime-config"
   curl -fs -o /dev/null -H "Authorization: Bearer $PROVISIONER_INTERNAL_TOKEN" -H "X-Keyhouse-Runtime: training-$i" \

@@ -30,11 +30,8 @@ trap cleanup EXIT
 export CREDENTIAL_ENCRYPTION_KEY=$(openssl rand -base64 32) JWT_SECRET_KEY=$(openssl rand -base64 32) SYSTEM_ADMIN_PASSWORD=$(openssl rand -base64 18)
 port=${PORT:-18080}; mport=${MANAGEMENT:-19000}
 # a port another process answers on would be measured instead of this jar: refuse to start
-for p in "$port" "$mport"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is already in use on 127.0.0.1; set PORT and MANAGEMENT to free ports" >&2; exit 1
-  fi
-done
+. deploy/lib/throwaway.sh
+ports_free "$port" "$mport"
 export HTTP_PORT=$port MANAGEMENT_PORT=$mport EMBEDDED_DATABASE_DIR="$work/pg" MALLOC_ARENA_MAX=2
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }

@@ -7,6 +7,9 @@
 #   await_ready MANAGEMENT LOG           waits for /q/health/ready = 200; if $pid ends first, prints LOG's tail (without
 #       the JVM's CDS and AOT warnings) and exits 1.
 #   sign_in BASE                         prints an access token of the bootstrap admin (exits 1 if sign-in fails).
+#   save_setting BASE TOKEN KIND JSON    saves a provider setting over REST at its current version (If-Match).
+#   ports_free PORT...                   exits 1, naming it, when a port already answers on 127.0.0.1 (a measurement
+#       would reach that process instead).
 throwaway_env() {
   work=$(mktemp -d); chmod 755 "$work"; pid=
   # errexit would end the trap at the last command of an && list that fails: wait's 143 for the TERM it sent is expected
@@ -31,4 +34,19 @@ sign_in() {
     sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
   [ -n "$token" ] || { echo "could not sign in as the bootstrap admin" >&2; exit 1; }
   printf '%s' "$token"
+}
+save_setting() {
+  local etag
+  etag=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $2" "$1/api/v1/settings/$3" | tr -d '\r' |
+    sed -n 's/^[Ee][Tt]ag: //p')
+  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -H "If-Match: $etag" -d "$4" "$1/api/v1/settings/$3"
+}
+ports_free() {
+  local p
+  for p in "$@"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "port $p is already in use on 127.0.0.1; set PORT and MANAGEMENT to free ports" >&2; exit 1
+    fi
+  done
 }

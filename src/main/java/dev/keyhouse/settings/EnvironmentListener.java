@@ -244,8 +244,8 @@ public class EnvironmentListener {
         }
     }
 
-    /** {@code pg_notify} on {@link #CHANNEL}, in autocommit: delivered at once. */
-    private static void notify(Connection c, String payload) throws SQLException {
+    /** {@code pg_notify} on {@link #CHANNEL}, in autocommit: delivered at once (also {@link ReplicaBarrier}'s). */
+    static void notify(Connection c, String payload) throws SQLException {
         try (java.sql.PreparedStatement statement = c.prepareStatement("SELECT pg_notify(?, ?)")) {
             statement.setString(1, CHANNEL);
             statement.setString(2, payload);

@@ -1,7 +1,6 @@
 package dev.keyhouse.settings;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -149,11 +148,7 @@ public class ReplicaBarrier {
                     if (connection == null) {
                         connection = connections.open(APPLICATION_NAME, 5);
                     }
-                    try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-                        notify.setString(1, EnvironmentListener.CHANNEL);
-                        notify.setString(2, payload);
-                        notify.execute();
-                    }
+                    EnvironmentListener.notify(connection, payload);
                     return true;
                 } catch (SQLException | RuntimeException e) {
                     // class and SQL state only: a driver message may quote connection details
