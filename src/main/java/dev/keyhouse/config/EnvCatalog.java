@@ -206,6 +206,10 @@ public final class EnvCatalog {
             new EnvVar("VAULT_KUBERNETES_TOKEN_PATH", "keyhouse.vault.kubernetes-token-path",
                     "File holding the service account token (JWT) for VAULT_KUBERNETES_ROLE.",
                     false, false, "/var/run/secrets/kubernetes.io/serviceaccount/token", TEXT),
+            new EnvVar("VAULT_CACHE_SECONDS", "keyhouse.vault.cache-seconds",
+                    "Seconds a value read for a vault: reference in provider settings stays cached (and runtime-config "
+                            + "built on it is served) before Vault is asked again; 0 asks every time.",
+                    false, false, "300", NON_NEGATIVE_INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

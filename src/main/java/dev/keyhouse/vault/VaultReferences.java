@@ -1,0 +1,222 @@
+package dev.keyhouse.vault;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+
+import dev.keyhouse.config.EnvCatalog;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Resolves {@code vault:} references ({@link VaultReference}) in provider settings' secret fields: pins a reference
+ * to a KV version when a setting is saved ({@link #pin}), and reads a pinned reference's value when runtime-config is
+ * built or a key is checked ({@link #resolve}). Values read are kept for {@code VAULT_CACHE_SECONDS} (default 300;
+ * 0 keeps nothing), per secret and version, in a Caffeine cache: a deleted, destroyed or no longer readable version
+ * is noticed at the latest that long after. Failures are never cached.
+ *
+ * <p>Every call to Vault blocks (at most {@link VaultKv}'s bound); callers make none while they hold a pooled database
+ * connection. Without {@code VAULT_ADDR} nothing resolves: every call fails with "VAULT_ADDR is not set".
+ */
+@ApplicationScoped
+public class VaultReferences {
+
+    /** Entries kept at most (secret versions, not keys). */
+    static final int MAX_SECRETS = 1_000;
+
+    /**
+     * Why a reference cannot be resolved, in a sentence that is safe to show and log (it names the reference, the
+     * address and the path, never a token or a value), e.g. "cannot be resolved: Vault at http://… is sealed …".
+     */
+    public static final class Unresolvable extends RuntimeException {
+        private final VaultKv.FailureKind kind;
+
+        Unresolvable(VaultKv.FailureKind kind, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+        }
+
+        /** What went wrong; null when Vault was not asked (not configured, or the secret has no such key). */
+        public VaultKv.FailureKind kind() {
+            return kind;
+        }
+    }
+
+    /**
+     * A resolved reference. Plaintext: never log or show {@link #value()}.
+     *
+     * @param reference the pinned reference
+     */
+    public record Resolved(VaultReference reference, String value) {
+        @Override
+        public String toString() {
+            return "Resolved[" + reference + "]";
+        }
+    }
+
+    private record SecretVersion(VaultSettings.KvPath path, int version) {
+    }
+
+    private final VaultKv kv;
+    private final String notConfigured;
+    private final Duration ttl;
+    private final Cache<SecretVersion, VaultKv.KvSecret> cache;
+
+    /** Settings from the {@code VAULT_*} variables as configured (catalog properties), TTL from VAULT_CACHE_SECONDS. */
+    @Inject
+    public VaultReferences(Config config,
+            @ConfigProperty(name = "keyhouse.vault.cache-seconds", defaultValue = "300") int cacheSeconds) {
+        this(settings(config), Duration.ofSeconds(cacheSeconds), Ticker.systemTicker());
+    }
+
+    /**
+     * @param settings how to reach Vault, empty when VAULT_ADDR is unset; a failed result (the variables' problems)
+     *        makes every resolution fail with its message
+     * @param ttl how long a value read stays cached; zero caches nothing
+     * @param ticker the cache's clock (tests move it)
+     */
+    public VaultReferences(Result settings, Duration ttl, Ticker ticker) {
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("VAULT_CACHE_SECONDS must be 0 or more");
+        }
+        this.kv = settings.settings().map(VaultKv::connect).orElse(null);
+        this.notConfigured = settings.problem();
+        this.ttl = ttl;
+        this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(ttl.isZero() ? 0 : MAX_SECRETS)
+                .ticker(ticker).build();
+    }
+
+    /**
+     * The VAULT_* settings or why there are none.
+     *
+     * @param problem the sentence every resolution fails with when {@code settings} is empty
+     */
+    public record Result(Optional<VaultSettings> settings, String problem) {
+
+        /** From a lookup of variables by name ({@link VaultSettings#from}). */
+        public static Result of(java.util.function.Function<String, Optional<String>> lookup) {
+            try {
+                return VaultSettings.from(lookup).map(s -> new Result(Optional.of(s), null))
+                        .orElseGet(() -> new Result(Optional.empty(), VaultSettings.ADDR + " is not set: set it (and"
+                                + " a way to log in) for Keyhouse to resolve vault: references"));
+            } catch (IllegalArgumentException e) {
+                return new Result(Optional.empty(), "Vault is not configured correctly: "
+                        + e.getMessage().replace('\n', ' '));
+            }
+        }
+    }
+
+    private static Result settings(Config config) {
+        return Result.of(name -> config.getOptionalValue(
+                EnvCatalog.find(name).orElseThrow(() -> new IllegalStateException(name + " is not in the catalog"))
+                        .property(), String.class));
+    }
+
+    /** How long a value read stays cached: a snapshot built on it is served at most this long. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** Whether Vault is configured at all (VAULT_ADDR set and valid). */
+    public boolean configured() {
+        return kv != null;
+    }
+
+    /**
+     * Pins a reference as a save stores it: reads the version it names, or the current one when it names none, and
+     * checks the key is in it.
+     *
+     * @return the reference with {@code ?version=N}
+     * @throws Unresolvable when Vault cannot be read, has no such version, or the version has no such key
+     */
+    public VaultReference pin(VaultReference reference) {
+        VaultKv.KvSecret secret = read(reference.kvPath(), reference.version(), reference);
+        VaultReference pinned = reference.pinnedTo(secret.version());
+        value(pinned, secret);
+        return pinned;
+    }
+
+    /**
+     * A pinned reference's value, from the cache or Vault (a reference without a version reads the current one).
+     *
+     * @throws Unresolvable as {@link #pin}
+     */
+    public Resolved resolve(VaultReference reference) {
+        VaultKv.KvSecret secret = read(reference.kvPath(), reference.version(), reference);
+        VaultReference pinned = reference.pinnedTo(secret.version());
+        return new Resolved(pinned, value(pinned, secret));
+    }
+
+    /**
+     * A pinned reference's value if it is cached now: no call to Vault, so it may be asked while a database
+     * connection is held. Empty when it must be read ({@link #resolve}).
+     */
+    public Optional<Resolved> cached(VaultReference reference) {
+        if (!reference.pinned()) {
+            return Optional.empty();
+        }
+        VaultKv.KvSecret secret = cache.getIfPresent(new SecretVersion(reference.kvPath(), reference.version()));
+        if (secret == null || !secret.values().containsKey(reference.key())) {
+            return Optional.empty();
+        }
+        return Optional.of(new Resolved(reference, secret.values().get(reference.key())));
+    }
+
+    /**
+     * Resolves several references, each either to its value or to why it cannot be: what a caller prefetches
+     * outside its transaction.
+     *
+     * @return by reference: a {@link Resolved} or an {@link Unresolvable}
+     */
+    public Map<VaultReference, Object> resolveAll(Collection<VaultReference> references) {
+        Map<VaultReference, Object> results = new LinkedHashMap<>();
+        for (VaultReference reference : references) {
+            try {
+                results.put(reference, resolve(reference));
+            } catch (Unresolvable e) {
+                results.put(reference, e);
+            }
+        }
+        return results;
+    }
+
+    private VaultKv.KvSecret read(VaultSettings.KvPath path, Integer version, VaultReference reference) {
+        if (kv == null) {
+            throw new Unresolvable(null, notConfigured);
+        }
+        if (version != null) {
+            VaultKv.KvSecret known = cache.getIfPresent(new SecretVersion(path, version));
+            if (known != null) {
+                return known;
+            }
+        }
+        VaultKv.KvSecret read;
+        try {
+            read = kv.read(path, version);
+        } catch (VaultKv.VaultFailure e) {
+            throw new Unresolvable(e.kind(), e.getMessage());
+        }
+        if (!ttl.isZero()) {
+            cache.put(new SecretVersion(path, read.version()), read);
+        }
+        return read;
+    }
+
+    private static String value(VaultReference pinned, VaultKv.KvSecret secret) {
+        String value = secret.values().get(pinned.key());
+        if (value == null) {
+            throw new Unresolvable(null, "Vault secret " + pinned.kvPath().dataPath() + " version " + secret.version()
+                    + " has no key " + pinned.key() + " (" + pinned + ")");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.keyhouse.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The {@code vault:} reference syntax (issue 18 point 2): strict, canonical. */
+class VaultReferenceTest {
+
+    @Test
+    void theIssuesExampleParsesIntoMountPathAndKey() {
+        VaultReference reference = VaultReference.parse("vault:secret/llm#openai_key").orElseThrow();
+        assertThat(reference).isEqualTo(new VaultReference("secret", "llm", "openai_key", null));
+        assertThat(reference.kvPath().dataPath()).isEqualTo("secret/data/llm");
+        assertThat(reference.pinned()).isFalse();
+        assertThat(reference).hasToString("vault:secret/llm#openai_key");
+    }
+
+    @Test
+    void aVersionAndDeeperPathsParseAndPrintBackTheSame() {
+        for (String text : new String[] {"vault:secret/llm#openai_key?version=3", "vault:kv/team-a/prod/llm#OPENAI.key",
+                "vault:kv_2/a.b/c-d#k-1?version=12", "vault:s/p#k?version=999999999"}) {
+            assertThat(VaultReference.parse(text)).as(text).get().hasToString(text);
+        }
+        VaultReference deep = VaultReference.parse("vault:kv/team-a/prod/llm#key?version=7").orElseThrow();
+        assertThat(deep.mount()).isEqualTo("kv");
+        assertThat(deep.path()).isEqualTo("team-a/prod/llm");
+        assertThat(deep.version()).isEqualTo(7);
+        assertThat(deep.unpinned().pinnedTo(8)).hasToString("vault:kv/team-a/prod/llm#key?version=8");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vault:", "vault:secret", "vault:secret/llm", "vault:secret#key", "vault:/llm#key",
+            "vault:secret/llm#", "vault:secret//llm#key", "vault:secret/llm/#key", "vault:secret/llm#key?version=0",
+            "vault:secret/llm#key?version=-1", "vault:secret/llm#key?version=01", "vault:secret/llm#key?version=x",
+            "vault:secret/llm#key?version=", "vault:secret/llm#key?v=3", "vault:secret/llm#key&version=3",
+            "vault:secret/llm#a#b", "vault:secret/../llm#key", "vault:./llm#key", "vault:secret/llm#..",
+            "vault:secret/ll m#key", "vault:secret/llm#key ", " vault:secret/llm#key", "vault:secret/llm#ké",
+            "vault:secret/llm#key?version=3&x=1", "vault:secret/llm#key?version=99999999999",
+            "VAULT:secret/llm#key", "vault:secret\\llm#key", "vault:secret/llm#key\n"})
+    void anythingElseIsRefused(String text) {
+        assertThat(VaultReference.parse(text)).as(text).isEmpty();
+    }
+
+    @Test
+    void onlyTheExactPrefixMarksAReference() {
+        assertThat(VaultReference.isReference("vault:anything")).isTrue();
+        assertThat(VaultReference.isReference("sk-vault:abc")).isFalse();
+        assertThat(VaultReference.isReference("Vault:secret/llm#k")).isFalse();
+        assertThat(VaultReference.isReference(null)).isFalse();
+    }
+}
