@@ -182,6 +182,30 @@ public final class EnvCatalog {
                     "What a failed live key check does to a save: enforce refuses invalid, out-of-credit and forbidden "
                             + "keys unless an admin overrides with a reason; warn saves with a warning; off skips checks.",
                     false, false, "enforce", CHECK_MODE),
+            // Vault / OpenBao: set on the host (environment or .env), never read from Vault itself
+            new EnvVar("VAULT_ADDR", "keyhouse.vault.address",
+                    "Address of Vault or OpenBao, http(s)://host:port; set, Keyhouse reads its own variables from "
+                            + "VAULT_KV_PATH and resolves vault: references in provider settings.",
+                    false, false, null, TEXT),
+            new EnvVar("VAULT_KV_PATH", "keyhouse.vault.kv-path",
+                    "KV v2 API path, <mount>/data/<path> (e.g. secret/data/keyhouse/production), of the one secret "
+                            + "holding Keyhouse's own variables; the environment and .env win over it.",
+                    false, false, null, TEXT),
+            new EnvVar("VAULT_TOKEN", "keyhouse.vault.token",
+                    "Vault token Keyhouse reads with; wins over AppRole and Kubernetes auth when set.",
+                    false, true, null, TEXT),
+            new EnvVar("VAULT_ROLE_ID", "keyhouse.vault.role-id",
+                    "AppRole role id (with VAULT_SECRET_ID) Keyhouse logs in to Vault with.",
+                    false, false, null, TEXT),
+            new EnvVar("VAULT_SECRET_ID", "keyhouse.vault.secret-id",
+                    "AppRole secret id that goes with VAULT_ROLE_ID.",
+                    false, true, null, TEXT),
+            new EnvVar("VAULT_KUBERNETES_ROLE", "keyhouse.vault.kubernetes-role",
+                    "Vault Kubernetes auth role Keyhouse logs in with, presenting its pod's service account token.",
+                    false, false, null, TEXT),
+            new EnvVar("VAULT_KUBERNETES_TOKEN_PATH", "keyhouse.vault.kubernetes-token-path",
+                    "File holding the service account token (JWT) for VAULT_KUBERNETES_ROLE.",
+                    false, false, "/var/run/secrets/kubernetes.io/serviceaccount/token", TEXT),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

@@ -5,13 +5,13 @@ import java.util.Optional;
 
 /**
  * Where each catalog variable's value comes from, in Quarkus's order: the process environment, then the
- * {@code .env} file in the working directory, then the catalog default.
+ * {@code .env} file in the working directory, then Vault ({@code VAULT_KV_PATH}), then the catalog default.
  */
 public final class EnvironmentValues {
 
     /** Where a value came from, as the Environment page shows it. */
     public enum Source {
-        ENVIRONMENT, DOTENV, DEFAULT, UNSET
+        ENVIRONMENT, DOTENV, VAULT, DEFAULT, UNSET
     }
 
     /** A variable's effective value and its origin; {@code value} is null when unset. */
@@ -29,10 +29,18 @@ public final class EnvironmentValues {
 
     private final Map<String, String> processEnvironment;
     private final Map<String, String> dotEnv;
+    private final Map<String, String> vault;
 
     public EnvironmentValues(Map<String, String> processEnvironment, Map<String, String> dotEnv) {
+        this(processEnvironment, dotEnv, Map.of());
+    }
+
+    /** @param vault the catalog variables read from Vault ({@code dev.keyhouse.vault.VaultBootstrap}) */
+    public EnvironmentValues(Map<String, String> processEnvironment, Map<String, String> dotEnv,
+            Map<String, String> vault) {
         this.processEnvironment = Map.copyOf(processEnvironment);
         this.dotEnv = Map.copyOf(dotEnv);
+        this.vault = Map.copyOf(vault);
     }
 
     public Resolved resolve(EnvVar variable) {
@@ -44,16 +52,21 @@ public final class EnvironmentValues {
         if (fromFile != null) {
             return new Resolved(variable, fromFile, Source.DOTENV);
         }
+        String fromVault = nonBlank(vault.get(variable.name()));
+        if (fromVault != null) {
+            return new Resolved(variable, fromVault, Source.VAULT);
+        }
         if (variable.hasDefault()) {
             return new Resolved(variable, variable.defaultValue(), Source.DEFAULT);
         }
         return new Resolved(variable, null, Source.UNSET);
     }
 
-    /** The explicitly set value (environment or .env), ignoring defaults. */
+    /** The explicitly set value (environment, .env or Vault), ignoring defaults. */
     public Optional<String> explicit(String name) {
         return EnvCatalog.find(name).map(this::resolve)
-                .filter(r -> r.source() == Source.ENVIRONMENT || r.source() == Source.DOTENV)
+                .filter(r -> r.source() == Source.ENVIRONMENT || r.source() == Source.DOTENV
+                        || r.source() == Source.VAULT)
                 .map(Resolved::value);
     }
 

@@ -2,6 +2,8 @@ package dev.keyhouse.config;
 
 import java.util.List;
 
+import dev.keyhouse.vault.VaultBootstrap;
+
 import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -36,14 +38,21 @@ public final class KeyhouseMain {
             System.exit(EXIT_CONFIGURATION);
             return;
         }
-        EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values());
+        // Vault (VAULT_ADDR + VAULT_KV_PATH) is read here, once: VaultConfigSource serves the same answer to Quarkus
+        VaultBootstrap.Loaded vault = VaultBootstrap.load(VaultBootstrap.hostLookup(System.getenv(), dotEnv.values()));
+        EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values(), vault.values());
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
-        problems.addAll(new StartupCheck(environment::explicit).problems(isProduction()));
+        problems.addAll(vault.problems());
+        if (vault.problems().isEmpty()) {
+            problems.addAll(new StartupCheck(environment::explicit, vault.secret().map(secret ->
+                    "the environment, .env or Vault secret " + secret.path()).orElse(null)).problems(isProduction()));
+        }
         if (!problems.isEmpty() && !ApplicationLifecycleManager.isAppCDSGeneration()) {
             // the AppCDS archive is made at build time by a run that stops after static init (no environment, no
             // database): its check runs, so its classes are archived, but the build's missing keys stop nothing.
             // once started, StartupReport logs these warnings; refused here, they are said here
             StartupCheck.dotEnvWarnings(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
+            vault.warnings().forEach(w -> System.err.println("Keyhouse: warning: " + w));
             System.err.println(StartupCheck.message(problems));
             System.exit(EXIT_CONFIGURATION);
         }

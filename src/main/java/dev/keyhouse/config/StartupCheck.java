@@ -34,10 +34,21 @@ public final class StartupCheck {
             "TRACE", "ALL", "OFF");
 
     private final Function<String, Optional<String>> explicitValue;
+    private final String sources;
 
     /** @param explicitValue a variable's explicitly set value by name (environment, .env or configuration) */
     public StartupCheck(Function<String, Optional<String>> explicitValue) {
+        this(explicitValue, null);
+    }
+
+    /**
+     * @param explicitValue a variable's explicitly set value by name (environment, .env, Vault or configuration)
+     * @param sources       where a missing variable was looked for, named in its message (e.g. the Vault secret's
+     *                      path), or null for the host alone
+     */
+    public StartupCheck(Function<String, Optional<String>> explicitValue, String sources) {
         this.explicitValue = explicitValue;
+        this.sources = sources;
     }
 
     /** Every problem, in catalog order; empty when Keyhouse may start. */
@@ -47,7 +58,8 @@ public final class StartupCheck {
             Optional<String> value = explicitValue.apply(variable.name());
             if (value.isEmpty()) {
                 if (variable.required() && production) {
-                    problems.add(variable.name() + " is not set: " + howToSet(variable));
+                    problems.add(variable.name() + " is not set" + (sources == null ? "" : " in " + sources) + ": "
+                            + howToSet(variable));
                 }
                 continue;
             }

@@ -9,6 +9,8 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
+import dev.keyhouse.vault.VaultBootstrap;
+
 /**
  * Runs the start-up check again inside the application, where every configuration source (profiles, test
  * settings, generated development keys) is visible, and logs what dev mode generated.
@@ -29,6 +31,10 @@ public class StartupReport {
         EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
         StartupCheck.dotEnvWarnings(dotEnv).forEach(LOG::warn);
         StartupCheck.lowerCaseProxyWarnings(System.getenv()).forEach(LOG::warn);
+        VaultBootstrap.Loaded vault = VaultBootstrap.loadFromHost(); // read once per process: no second call to Vault
+        vault.warnings().forEach(LOG::warn);
+        vault.secret().ifPresent(secret -> LOG.infof("Read %d variables from Vault secret %s (KV v2, version %d) with %s",
+                vault.values().size(), secret.path(), secret.version(), vault.settings().orElseThrow().auth().describe()));
         List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
         problems.addAll(check.problems(LaunchMode.current() == LaunchMode.NORMAL));
         if (!problems.isEmpty()) {

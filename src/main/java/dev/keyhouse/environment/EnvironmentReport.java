@@ -8,6 +8,8 @@ import org.eclipse.microprofile.config.Config;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.EnvVar;
 import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultBootstrap;
+import dev.keyhouse.vault.VaultConfigSource;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.SmallRyeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,8 +23,8 @@ public class EnvironmentReport {
 
     /** Where a value came from, as operators read it. */
     public enum Source {
-        ENVIRONMENT("environment"), ENV_FILE(".env file"), CONFIGURATION("configuration"), DEFAULT("default"),
-        UNSET("unset");
+        ENVIRONMENT("environment"), ENV_FILE(".env file"), VAULT("vault"), CONFIGURATION("configuration"),
+        DEFAULT("default"), UNSET("unset");
 
         private final String label;
 
@@ -35,9 +37,16 @@ public class EnvironmentReport {
         }
     }
 
-    /** One variable as the page and the API show it; {@code value} is null for secrets. */
+    /**
+     * Where in Vault a value came from: the KV v2 API path ({@code secret/data/keyhouse/production}) and the secret's
+     * version that was read at start-up.
+     */
+    public record VaultOrigin(String path, int kvVersion) {
+    }
+
+    /** One variable as the page and the API show it; {@code value} is null for secrets, {@code vault} unless from Vault. */
     public record Entry(String name, String purpose, boolean required, boolean secret, Source source, boolean set,
-            String value, String fingerprint) {
+            String value, String fingerprint, VaultOrigin vault) {
 
         /** A required variable without a value: flagged on the page. */
         public boolean missing() {
@@ -63,8 +72,13 @@ public class EnvironmentReport {
         boolean set = effective.isPresent();
         String value = set && !variable.secret() ? effective.get() : null;
         String fingerprint = set && variable.secret() ? fingerprints.of(effective.get()) : null;
+        VaultOrigin vault = source == Source.VAULT ? vaultOrigin().orElse(null) : null;
         return new Entry(variable.name(), variable.purpose(), variable.required(), variable.secret(), source, set, value,
-                fingerprint);
+                fingerprint, vault);
+    }
+
+    private static Optional<VaultOrigin> vaultOrigin() {
+        return VaultBootstrap.loadFromHost().secret().map(s -> new VaultOrigin(s.path().dataPath(), s.version()));
     }
 
     private Source source(EnvVar variable, Optional<String> effective) {
@@ -79,6 +93,9 @@ public class EnvironmentReport {
             }
             if (origin.contains(".env")) {
                 return Source.ENV_FILE;
+            }
+            if (origin.startsWith(VaultConfigSource.NAME_PREFIX)) {
+                return Source.VAULT;
             }
             return Source.CONFIGURATION;
         }

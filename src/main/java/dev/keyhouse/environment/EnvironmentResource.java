@@ -16,13 +16,16 @@ import jakarta.ws.rs.core.MediaType;
 @Produces(MediaType.APPLICATION_JSON)
 public class EnvironmentResource {
 
-    /** DESIGN's contract: value null for secrets, fingerprint null for non-secrets. */
+    /**
+     * DESIGN's contract: value null for secrets, fingerprint null for non-secrets; {@code vault} ({@code path},
+     * {@code kvVersion}) only when the source is {@code vault}.
+     */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Variable(String name, String purpose, boolean required, boolean secret, String source, boolean set,
-            String value, String fingerprint, boolean missing) {
+            String value, String fingerprint, boolean missing, EnvironmentReport.VaultOrigin vault) {
         static Variable of(EnvironmentReport.Entry e) {
             return new Variable(e.name(), e.purpose(), e.required(), e.secret(), e.source().name().toLowerCase()
-                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing());
+                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing(), e.vault());
         }
     }
 
