@@ -101,6 +101,17 @@ class VaultStartupIT {
             assertThat(log).contains("Read 4 variables from Vault secret " + KV_PATH + " (KV v2, version " + version
                     + ") with the token in VAULT_TOKEN");
             assertThat(log + environment.body()).doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
+            try (java.sql.Connection db = home.connect()) {
+                StringBuilder everyRow = new StringBuilder();
+                for (String table : dev.keyhouse.auth.Rows.column(db, "SELECT table_name FROM information_schema.tables"
+                        + " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")) {
+                    dev.keyhouse.auth.Rows.column(db, "SELECT t::text FROM \"" + table + "\" t")
+                            .forEach(row -> everyRow.append(row).append('\n'));
+                }
+                assertThat(everyRow).as("the search reads the tables").contains("admin@keyhouse.local");
+                assertThat(everyRow.toString()).as("Vault's token and values in the database")
+                        .doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
+            }
         }
     }
 
