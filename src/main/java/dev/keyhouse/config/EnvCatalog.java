@@ -210,6 +210,10 @@ public final class EnvCatalog {
                     "Seconds a value read for a vault: reference in provider settings stays cached (and runtime-config "
                             + "built on it is served) before Vault is asked again; 0 asks every time.",
                     false, false, "300", NON_NEGATIVE_INTEGER),
+            new EnvVar("VAULT_WATCH_INTERVAL_SECONDS", "keyhouse.vault.watch-interval-seconds",
+                    "Seconds between reads of the KV metadata of every Vault secret provider settings reference; a "
+                            + "new version is saved as a new setting version by vault (checked, rolled out); 0: never.",
+                    false, false, "60", NON_NEGATIVE_INTEGER),
             // HTTP
             new EnvVar("CORS_ORIGINS", "keyhouse.cors.origins",
                     "Browser origins (scheme://host[:port]), comma-separated, allowed to call Keyhouse cross-origin; "

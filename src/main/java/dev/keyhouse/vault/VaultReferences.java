@@ -219,4 +219,21 @@ public class VaultReferences {
         }
         return value;
     }
+
+    /**
+     * The current version of a secret, from its KV metadata (no value is read): what {@code settings.VaultWatch}
+     * compares pinned references with.
+     *
+     * @throws Unresolvable when Vault is not configured or cannot be read
+     */
+    public int currentVersion(VaultSettings.KvPath path) {
+        if (kv == null) {
+            throw new Unresolvable(null, notConfigured);
+        }
+        try {
+            return kv.currentVersion(path);
+        } catch (VaultKv.VaultFailure e) {
+            throw new Unresolvable(e.kind(), e.getMessage());
+        }
+    }
 }

@@ -1,0 +1,222 @@
+package dev.keyhouse.settings;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
+import dev.keyhouse.vault.VaultSettings;
+import dev.keyhouse.web.FieldErrors;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * Makes a new version of a Vault secret that provider settings reference reach the fleet the way an admin's save does.
+ * Every {@code VAULT_WATCH_INTERVAL_SECONDS} (0: never) it reads the KV metadata ({@code current_version}, no value)
+ * of every secret a current setting references; when a secret has a newer version than a reference is pinned to,
+ * it saves that kind through {@link CheckedSaves} with every such reference re-pinned, as actor {@value #ACTOR}: a new
+ * setting version, audited, the live key check and its mode, and the same restart run and rollout gate as any save.
+ *
+ * <p>A save the key check refuses (enforce mode), or that cannot pin the new version (its key missing, the version
+ * deleted), changes nothing: runtimes keep the pinned version. It is audited once as {@code setting.vault.refused}
+ * and logged, and that version is not tried again; a later version is. Vault being unreachable is logged once per
+ * change of state. Reads happen with no transaction open; each save is the normal save's own transactions.
+ *
+ * <p>With several replicas each polls; the first save wins and the others find the references already pinned (or,
+ * racing, get {@link StaleSetting} and leave it).
+ */
+@ApplicationScoped
+public class VaultWatch {
+
+    /** Who a save made for a new Vault version is by, in the audit log and history. */
+    public static final String ACTOR = "vault";
+    private static final Logger LOG = Logger.getLogger(VaultWatch.class);
+
+    /** One reference a current setting holds. */
+    record Held(ProviderKind kind, long settingVersion, SettingField field, VaultReference reference) {
+    }
+
+    /** What one poll did to one kind. */
+    public record Change(ProviderKind kind, String outcome, String detail) {
+    }
+
+    private final EntityManager em;
+    private final ProviderSettings settings;
+    private final CheckedSaves saves;
+    private final VaultReferences references;
+    private final Audit audit;
+    private final Duration interval;
+    /** kind + path → the version whose save was refused: not tried again. */
+    private final Map<String, Integer> refused = new ConcurrentHashMap<>();
+    /** Paths whose metadata could not be read at the last poll, with why: logged once per change. */
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
+    private volatile long lastPollNanos;
+    private volatile boolean polledOnce;
+
+    public VaultWatch(EntityManager em, ProviderSettings settings, CheckedSaves saves, VaultReferences references,
+            Audit audit, @ConfigProperty(name = "keyhouse.vault.watch-interval-seconds", defaultValue = "60")
+            long intervalSeconds) {
+        this.em = em;
+        this.settings = settings;
+        this.saves = saves;
+        this.references = references;
+        this.audit = audit;
+        this.interval = Duration.ofSeconds(intervalSeconds);
+    }
+
+    /** Whether watching is on: Vault configured and the interval not 0. */
+    public boolean enabled() {
+        return references.configured() && !interval.isZero();
+    }
+
+    @Scheduled(every = "${keyhouse.vault.watch-tick:5s}", delayed = "${keyhouse.vault.watch-delay:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!enabled() || (polledOnce && System.nanoTime() - lastPollNanos < interval.toNanos())) {
+            return;
+        }
+        try {
+            poll();
+        } catch (RuntimeException e) {
+            LOG.warnf("watching Vault failed (%s); the next poll tries again", e.getClass().getName());
+        }
+    }
+
+    /**
+     * Reads the current version of every referenced secret and saves each kind whose references are behind.
+     * Must be called with no transaction open (Vault and the key checks are waited for).
+     *
+     * @return what happened to each kind that had a reference behind; empty when none was, or Vault is not configured
+     */
+    @Transactional(Transactional.TxType.NEVER)
+    public List<Change> poll() {
+        lastPollNanos = System.nanoTime();
+        polledOnce = true;
+        if (!references.configured()) {
+            return List.of();
+        }
+        List<Held> held = held();
+        Map<VaultSettings.KvPath, Integer> current = new LinkedHashMap<>();
+        for (VaultSettings.KvPath path : new LinkedHashSet<>(held.stream().map(h -> h.reference().kvPath()).toList())) {
+            currentVersion(path).ifPresent(version -> current.put(path, version));
+        }
+        Map<ProviderKind, List<Held>> behind = new LinkedHashMap<>();
+        for (Held h : held) {
+            Integer version = current.get(h.reference().kvPath());
+            if (version != null && h.reference().version() != null && version > h.reference().version()
+                    && !Objects.equals(refused.get(key(h.kind(), h.reference().kvPath())), version)) {
+                behind.computeIfAbsent(h.kind(), k -> new ArrayList<>()).add(h);
+            }
+        }
+        List<Change> changes = new ArrayList<>();
+        behind.forEach((kind, list) -> changes.add(save(kind, list, current)));
+        return changes;
+    }
+
+    /** Every pinned reference in the current settings, read in one short read-only transaction. */
+    List<Held> held() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            List<Held> held = new ArrayList<>();
+            for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class)
+                    .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
+                Optional<ProviderKind> kind = ProviderKind.parse(row.kind);
+                if (kind.isEmpty() || row.version == 0) {
+                    continue;
+                }
+                SettingValues values = row.values();
+                for (SettingField field : kind.get().secretFields()) {
+                    if (values.secretRef(field) == null) {
+                        continue;
+                    }
+                    Opened opened = settings.open(values.secretRef(field));
+                    if (opened instanceof Opened.Plaintext plaintext && VaultReference.isReference(plaintext.value())) {
+                        VaultReference.parse(plaintext.value()).filter(VaultReference::pinned).ifPresent(reference ->
+                                held.add(new Held(kind.get(), row.version, field, reference)));
+                    }
+                }
+            }
+            return held;
+        });
+    }
+
+    private Optional<Integer> currentVersion(VaultSettings.KvPath path) {
+        try {
+            int version = references.currentVersion(path);
+            if (failing.remove(path.dataPath()) != null) {
+                LOG.infof("Vault secret %s is readable again (version %d)", path.dataPath(), version);
+            }
+            return Optional.of(version);
+        } catch (VaultReferences.Unresolvable e) {
+            if (!Objects.equals(failing.put(path.dataPath(), e.getMessage()), e.getMessage())) {
+                LOG.warnf("cannot watch Vault secret %s: %s; runtimes keep the versions they have", path.dataPath(),
+                        e.getMessage());
+            }
+            return Optional.empty();
+        }
+    }
+
+    private Change save(ProviderKind kind, List<Held> behind, Map<VaultSettings.KvPath, Integer> current) {
+        Map<String, String> input = new LinkedHashMap<>();
+        Set<String> moves = new LinkedHashSet<>();
+        for (Held h : behind) {
+            int version = current.get(h.reference().kvPath());
+            input.put(h.field().json(), h.reference().pinnedTo(version).toString());
+            moves.add(h.reference().kvPath().dataPath() + " version " + h.reference().version() + " → " + version);
+        }
+        String detail = "Vault secret " + String.join(", ", moves);
+        long expected = behind.get(0).settingVersion();
+        try {
+            CheckedSaves.Saved saved = saves.save(kind, input, expected, ACTOR, null);
+            LOG.infof("%s: %s; saved as %s version %d by %s", kind.id(), detail, kind.id(), saved.state().version(),
+                    ACTOR);
+            record(kind, "setting.vault.change", detail + "; saved as " + kind.id() + " version "
+                    + saved.state().version() + (saved.warnings().isEmpty() ? "" : "; " + String.join("; ",
+                            saved.warnings())));
+            return new Change(kind, "saved", detail);
+        } catch (StaleSetting e) {
+            return new Change(kind, "stale", detail + ": saved meanwhile; the next poll looks again");
+        } catch (ChecksBusy e) {
+            return new Change(kind, "busy", detail + ": every key check slot was taken; the next poll tries again");
+        } catch (CheckRefused e) {
+            return refuse(kind, behind, current, detail + ": the key check found " + e.outcome().summary() + " ("
+                    + e.outcome().result().meaning() + "); nothing saved, runtimes keep the pinned version");
+        } catch (FieldErrors e) {
+            return refuse(kind, behind, current, detail + ": " + e.getMessage()
+                    + "; nothing saved, runtimes keep the pinned version");
+        }
+    }
+
+    private Change refuse(ProviderKind kind, List<Held> behind, Map<VaultSettings.KvPath, Integer> current,
+            String detail) {
+        behind.forEach(h -> refused.put(key(kind, h.reference().kvPath()), current.get(h.reference().kvPath())));
+        LOG.warnf("%s: %s", kind.id(), detail);
+        record(kind, "setting.vault.refused", detail);
+        return new Change(kind, "refused", detail);
+    }
+
+    private void record(ProviderKind kind, String action, String detail) {
+        QuarkusTransaction.requiringNew().run(() -> audit.record(Audit.Entry.of(ACTOR, action, kind.id(), kind.id())
+                .detail(detail)));
+    }
+
+    private static String key(ProviderKind kind, VaultSettings.KvPath path) {
+        return kind.id() + "|" + path.dataPath();
+    }
+}
