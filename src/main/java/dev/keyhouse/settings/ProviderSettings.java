@@ -21,6 +21,7 @@ import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -467,6 +468,14 @@ public class ProviderSettings {
             return SecretSummary.needsReentry(null);
         }
         Opened opened = sealedValues.open(value);
+        if (opened instanceof Opened.Plaintext plaintext && VaultReference.isReference(plaintext.value())) {
+            java.util.Optional<VaultReference> reference = VaultReference.parse(plaintext.value())
+                    .filter(VaultReference::pinned);
+            if (reference.isPresent()) {
+                return SecretSummary.referenced(reference.get(), fingerprints.of(plaintext.value()),
+                        KeyRing.hex(value.keyId));
+            }
+        }
         if (opened instanceof Opened.Plaintext plaintext) {
             return SecretSummary.readable(plaintext.value(), fingerprints.of(plaintext.value()),
                     KeyRing.hex(value.keyId));

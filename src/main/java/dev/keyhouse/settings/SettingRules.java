@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.FieldErrors;
 
 /**
@@ -87,6 +88,21 @@ final class SettingRules {
             SettingField field = kind.field(entry.getKey()).orElse(null);
             if (field == null) {
                 errors.add(entry.getKey(), "is not a field of " + kind.id() + " settings");
+                continue;
+            }
+            if (field.secret() && entry.getValue() != null && VaultReference.isReference(entry.getValue().strip())) {
+                // a vault: reference is stored as written, pinned (CheckedSaves#pinned pins it before this)
+                java.util.Optional<VaultReference> reference = VaultReference.parse(entry.getValue().strip());
+                if (reference.isEmpty()) {
+                    errors.add(field.json(), VaultReference.FORM);
+                    bad.add(field);
+                } else if (!reference.get().pinned()) {
+                    errors.add(field.json(), "a Vault reference is stored pinned to a KV version (?version=N): save"
+                            + " it through the settings page or API, which pin it");
+                    bad.add(field);
+                } else {
+                    given.put(field, reference.get().toString());
+                }
                 continue;
             }
             FieldRules.Cleaned cleaned = FieldRules.clean(field.type(), entry.getValue());
