@@ -75,7 +75,10 @@ class SettingsResourceTest {
                     assertThat(json.getString(field.getKey())).as(kind + "." + field.getKey()).isEqualTo(field.getValue());
                 }
             }
-            assertThat(json.getMap(secretField)).containsOnlyKeys("configured", "hint", "fingerprint", "needsReentry", "keyId");
+            assertThat(json.getMap(secretField)).containsOnlyKeys("configured", "hint", "fingerprint", "needsReentry", "keyId",
+                    "source", "vault");
+            assertThat(json.getString(secretField + ".source")).isEqualTo("keyhouse");
+            assertThat(json.getMap(secretField + ".vault")).isNull();
             assertThat(json.getBoolean(secretField + ".configured")).isTrue();
             assertThat(json.getBoolean(secretField + ".needsReentry")).isFalse();
             assertThat(json.getString(secretField + ".hint")).isEqualTo("…" + secret.substring(secret.length() - 4));
