@@ -16,9 +16,13 @@ import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn;
+import dev.keyhouse.config.PoolHolds;
 import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
 import dev.keyhouse.vault.VaultStandIn;
 import dev.keyhouse.vault.VaultStandInResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -43,6 +47,12 @@ class VaultReferencesServedTest {
 
     @Inject
     SecretFingerprints fingerprints;
+    @Inject
+    PoolHolds holds;
+    @Inject
+    VaultReferences references;
+    @Inject
+    jakarta.persistence.EntityManager em;
 
     @AfterEach
     void unseal() {
@@ -164,6 +174,58 @@ class VaultReferencesServedTest {
                 .post("/api/v1/settings/llm/check").then().statusCode(400)
                 .body("errors[0].field", org.hamcrest.Matchers.equalTo("apiKey"));
         assertThat(version(admin)).as("nothing was saved").isEqualTo(before);
+    }
+
+    /**
+     * No thread waits for Vault while it holds a pooled database connection (issue 17's hold-and-wait): every answer
+     * of the stand-in is held back (its handler synchronises on it) while runtime-config, a settings read and a save
+     * each make a Vault call, and {@link PoolHolds} then lists no holder waiting in {@code dev.keyhouse.vault}. The
+     * control, a Vault call made inside a transaction that has read a row, is seen.
+     */
+    @Test
+    void noVaultCallIsMadeWhileAPooledConnectionIsHeld() throws Exception {
+        OPENAI.key(FIRST, StandIn.Scenario.GOOD);
+        vault().put("secret", "held/llm", Map.of("openai_key", FIRST));
+        save("vault:secret/held/llm#openai_key").then().statusCode(200);
+        assertServed(FIRST);
+        String admin = ApiClient.adminToken();
+
+        sleepPast(1);
+        assertThat(heldWhileVaultAnswers(() -> config(null).then().statusCode(200))).isEmpty();
+        sleepPast(1);
+        assertThat(heldWhileVaultAnswers(() -> given().auth().oauth2(admin).get("/api/v1/settings/llm").then()
+                .statusCode(200))).isEmpty();
+        assertThat(heldWhileVaultAnswers(() -> save("vault:secret/held/llm#openai_key").then().statusCode(200)))
+                .isEmpty();
+
+        VaultReference current = VaultReference.parse("vault:secret/held/llm#openai_key").orElseThrow();
+        assertThat(heldWhileVaultAnswers(() -> QuarkusTransaction.requiringNew().call(() -> {
+            em.createNativeQuery("SELECT 1").getSingleResult();
+            return references.resolve(current).reference();
+        }))).as("the control: a Vault call inside a transaction that holds a connection is seen").hasSize(1);
+    }
+
+    /**
+     * Runs {@code call} with Vault's answers held back until it has asked Vault, and returns the threads that then hold
+     * a pooled connection while waiting in {@code dev.keyhouse.vault}.
+     */
+    private List<String> heldWhileVaultAnswers(Runnable call) throws Exception {
+        int before = vault().requests().size();
+        java.util.concurrent.CompletableFuture<Void> done;
+        List<String> held = new java.util.ArrayList<>();
+        synchronized (vault()) {
+            done = java.util.concurrent.CompletableFuture.runAsync(call);
+            RuntimeConfigMemoryTest.await("a Vault read", () -> vault().requests().stream().skip(before)
+                    .anyMatch(r -> r.path().startsWith("/v1/secret/data/held/")));
+            Thread.sleep(100);
+            for (Thread holder : holds.holders()) {
+                if (java.util.Arrays.toString(holder.getStackTrace()).contains("dev.keyhouse.vault.")) {
+                    held.add(holder.getName());
+                }
+            }
+        }
+        done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return held;
     }
 
     private static long version(String admin) {
