@@ -209,7 +209,9 @@ final class SettingRules {
             // only the whole SID shape in a secret: a 32-hex token may well start with "ac"; an API key secret is
             // 32 characters, a SID 34
             if (!misplacedSid(AUTH_TOKEN, LOOKS_API_KEY_SID, ACCOUNT_SID_EXACTLY, "an auth token")
-                    && has(AUTH_TOKEN) && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                    && has(AUTH_TOKEN) && !VaultReference.isReference(given.get(AUTH_TOKEN))
+                    && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                // (a vault: reference's value is not read here: its shape is Vault's to keep)
                 errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
             }
             if (!misplacedSid(API_KEY_SID, null, LOOKS_ACCOUNT_SID, "an API key SID")

@@ -176,6 +176,31 @@ class VaultReferencesServedTest {
         assertThat(version(admin)).as("nothing was saved").isEqualTo(before);
     }
 
+    /** Every secret field takes a reference: telephony's auth token and API key secret, served resolved. */
+    @Test
+    void everySecretFieldOfTelephonyTakesAReference() {
+        String token = "fedcba98765432100f1e2d3c4b5a6978";
+        String apiSecret = "vault-held-api-secret-5e2b7d9c1a";
+        int version = vault().put("secret", "served/twilio", Map.of("auth_token", token, "api_secret", apiSecret));
+        String admin = ApiClient.adminToken();
+        String etag = given().auth().oauth2(admin).get("/api/v1/settings/telephony").then().statusCode(200).extract()
+                .header("ETag");
+        Response saved = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "apiKeySid", "SK0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100",
+                        "authToken", "vault:secret/served/twilio#auth_token",
+                        "apiSecret", "vault:secret/served/twilio#api_secret"))
+                .put("/api/v1/settings/telephony");
+        saved.then().statusCode(200);
+        assertThat(saved.jsonPath().getString("authToken.vault.reference"))
+                .isEqualTo("vault:secret/served/twilio#auth_token?version=" + version);
+        assertThat(saved.jsonPath().getString("apiSecret.vault.fingerprint")).isEqualTo(fingerprints.of(apiSecret));
+        assertThat(saved.asString()).doesNotContain(token).doesNotContain(apiSecret);
+        Response json = config(null);
+        assertThat(json.jsonPath().getString("env.TWILIO_AUTH_TOKEN")).isEqualTo(token);
+        assertThat(json.jsonPath().getString("env.TWILIO_API_SECRET")).isEqualTo(apiSecret);
+    }
+
     /**
      * No thread waits for Vault while it holds a pooled database connection (issue 17's hold-and-wait): every answer
      * of the stand-in is held back (its handler synchronises on it) while runtime-config, a settings read and a save
