@@ -124,6 +124,25 @@ class SettingsResourceTest {
         assertNotInDatabaseInPlaintext(shortKey);
     }
 
+    /**
+     * Without VAULT_ADDR (this profile) a vault: reference cannot be resolved: a 400 naming the field, in every secret
+     * field; a malformed one is named for its form first. Nothing is saved.
+     */
+    @Test
+    void aVaultReferenceWithoutVaultAddrIsA400NamingTheField() {
+        long version = Clients.version("llm");
+        for (String reference : List.of("vault:secret/llm#openai_key", "vault:secret/llm#openai_key?version=2")) {
+            assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", reference),
+                    "apiKey", "cannot be resolved: VAULT_ADDR is not set");
+        }
+        assertFieldErrors("telephony", Clients.version("telephony"), Map.of("provider", "twilio",
+                "accountSid", "AC0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100",
+                "authToken", "vault:secret/twilio#auth_token"), "authToken", "cannot be resolved: VAULT_ADDR is not set");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey",
+                "vault:secret/llm"), "apiKey", "a Vault reference is written vault:<mount>/<path>#<key>");
+        assertThat(Clients.version("llm")).isEqualTo(version);
+    }
+
     @Test
     void invalidInputNamesEachFieldAndSavesNothing() {
         long version = Clients.version("llm");
