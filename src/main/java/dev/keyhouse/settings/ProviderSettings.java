@@ -203,6 +203,13 @@ public class ProviderSettings {
         List<String> changed = changedFields(kind, row.values(), next);
         long version = apply(row, next, actor, "save");
         String detail = changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed);
+        for (SettingField secret : kind.secretFields()) {
+            String typed = checked.secrets().get(secret);
+            if (VaultReference.isReference(typed)) {
+                // a reference is not secret: the audit says where the key now comes from
+                detail += "; " + secret.json() + " from " + typed;
+            }
+        }
         if (check != null && check.overrideReason() != null) {
             audit.record(Audit.Entry.of(actor, "setting.check.override", kind.id(), kind.id() + " version " + version)
                     .detail("saved over the key check: " + check.outcome().summary() + "; reason: "

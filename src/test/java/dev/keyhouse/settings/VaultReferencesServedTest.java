@@ -83,6 +83,9 @@ class VaultReferencesServedTest {
                 .anyMatch(r -> String.valueOf(r.headers()).contains(FIRST))
                 .noneMatch(r -> String.valueOf(r.headers()).contains("vault:"));
 
+        assertThat(given().auth().oauth2(ApiClient.adminToken()).queryParam("kind", "llm").get("/api/v1/audit")
+                .then().statusCode(200).extract().asString()).as("the save's audit entry names the reference")
+                .contains("apiKey from " + pinned).doesNotContain(FIRST);
         Response shown = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/llm");
         shown.then().statusCode(200);
         assertThat(shown.jsonPath().getString("apiKey.source")).isEqualTo("vault");
