@@ -75,7 +75,14 @@ class EnvCatalogContractTest {
             "MANAGEMENT_PORT", "config.ManagementPortIT#healthAndMetricsAnswerOnManagementPortAndNotOnHttpPort",
             "TRUSTED_PROXIES", "auth.ThrottlingTest#anAttackerAtOneAddressIsSlowedWhileTheOwnerAtAnotherSignsInAtOnce",
             "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
-            "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine");
+            "LOG_FORMAT", "config.LogFormatIT#jsonWritesOneJsonObjectALine",
+            "VAULT_ADDR", "vault.VaultStartupIT#startsOnTheSecretsValuesAndShowsVaultAsTheirSource",
+            "VAULT_KV_PATH", "vault.VaultBootstrapTest#aMissingSecretIsNamed",
+            "VAULT_TOKEN", "vault.VaultBootstrapTest#aRefusedTokenIsNamedNeverPrinted",
+            "VAULT_ROLE_ID", "vault.VaultBootstrapTest#appRoleLogsInThenReads",
+            "VAULT_SECRET_ID", "vault.VaultBootstrapTest#aWrongAppRoleSecretIdIsARefusedLogin",
+            "VAULT_KUBERNETES_ROLE", "vault.VaultBootstrapTest#kubernetesAuthPresentsThePodsToken",
+            "VAULT_KUBERNETES_TOKEN_PATH", "vault.VaultBootstrapTest#kubernetesAuthPresentsThePodsToken");
 
     private static Map<String, String> effects(String... variablesAndTests) {
         Map<String, String> effects = new LinkedHashMap<>();

@@ -122,7 +122,7 @@ public final class KeyhouseProcess implements AutoCloseable {
     }
 
     /** Waits for the process to exit on its own; null when it is still running after {@code timeout}. */
-    Integer awaitExit(Duration timeout) throws InterruptedException {
+    public Integer awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 

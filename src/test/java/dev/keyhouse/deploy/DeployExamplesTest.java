@@ -79,6 +79,28 @@ class DeployExamplesTest {
                 .containsPattern("(?m)^HEALTHCHECK .*\\n.*/dev/tcp/127\\.0\\.0\\.1/\\$\\{MANAGEMENT_PORT:-9000}.*/q/health/ready");
     }
 
+    /**
+     * The Vault Agent example renders the file the systemd unit reads, mode 0600, from the template
+     * {@link VaultAgentTemplateTest} holds to the catalog, and restarts that unit; a failing render never leaves Agent
+     * retrying silently.
+     */
+    @Test
+    void vaultAgentRendersTheFileTheSystemdUnitReadsAndRestartsThatUnit() throws Exception {
+        String agent = Files.readString(Path.of("deploy/vault/agent.hcl"));
+        // the unit the restart names is the one deploy/systemd ships
+        String unit = Files.readString(Path.of("deploy/systemd/keyhouse.service"));
+        assertThat(unit).containsPattern("(?m)^EnvironmentFile=/opt/keyhouse/\\.env$");
+        assertThat(agent).containsPattern("(?m)^\\s+destination\\s+= \"/opt/keyhouse/\\.env\"$")
+                .containsPattern("(?m)^\\s+perms\\s+= \"0600\"$")
+                .containsPattern("(?m)^\\s+source\\s+= \"[^\"]*/" + VaultAgentTemplateTest.TEMPLATE.getFileName() + "\"$")
+                .containsPattern("(?m)^\\s+error_on_missing_key = true$")
+                .containsPattern("(?m)^\\s+exit_on_retry_failure\\s+= true$")
+                .containsPattern("(?m)^\\s+command = \\[\"systemctl\", \"try-restart\", \"keyhouse\\.service\"]$")
+                .containsPattern("(?m)^vault \\{\\n\\s+address = \"https://")
+                .containsPattern("(?m)^\\s+method \"approle\" \\{$")
+                .contains("role_id_file_path", "secret_id_file_path", "sink \"file\"");
+    }
+
     @Test
     void githubActionsJobParsesAndBindsKnownNamesFromSecrets() throws Exception {
         Path file = Path.of("deploy/github-actions/deploy.yml");

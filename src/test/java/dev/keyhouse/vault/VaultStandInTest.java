@@ -150,6 +150,24 @@ class VaultStandInTest {
     }
 
     @Test
+    void aTokenRenewsItselfButTheRootTokenDoesNotAndWritesAreNotServed() {
+        String token = vault.issueToken();
+        var renewed = get(client(b -> b.clientToken(token)).auth().token().renewSelf(null));
+        assertThat(renewed.getClientToken()).isEqualTo(token);
+        assertThat(renewed.getLeaseDuration()).isEqualTo(Duration.ofSeconds(VaultStandIn.TOKEN_TTL_SECONDS));
+        assertThat(renewed.isRenewable()).isTrue();
+
+        VaultClientException root = failure(client(b -> b.clientToken(vault.rootToken())).auth().token().renewSelf(null));
+        assertThat(root.getStatus()).isEqualTo(400);
+        assertThat(root.getErrors()).containsExactly("lease is not renewable");
+
+        VaultClientException write = failure(kv(vault.rootToken()).updateSecret(PATH, null, Map.of("A", "1")));
+        assertThat(write.getStatus()).as("tests write with put(), not over HTTP").isEqualTo(405);
+        assertThat(write.getErrors()).containsExactly("unsupported operation");
+        assertThat(vault.count("POST", "/v1/auth/token/renew-self")).isEqualTo(2);
+    }
+
+    @Test
     void aPathWithoutVersionsAnUnknownMountAndADeletedLatestVersionAreNotFound() {
         VaultSecretsKV2 kv = kv(vault.rootToken());
         VaultClientException never = failure(kv.readSecret("keyhouse/never-written"));
