@@ -37,7 +37,7 @@ import jakarta.inject.Inject;
  */
 @QuarkusTest
 @TestProfile(Profiles.LoggedToFile.class)
-class VaultReferencesServedTest {
+public class VaultReferencesServedTest {
 
     private static final String FIRST = "sk-vault-held-first-7c1e0b5a9d";
     private static final String SECOND = "sk-vault-held-second-3f8a2d6c41";
@@ -62,6 +62,34 @@ class VaultReferencesServedTest {
     @AfterAll
     static void stop() {
         OPENAI.close();
+        replaceReferences();
+    }
+
+    /**
+     * Saves a plain value over every secret that is a {@code vault:} reference, as a new version (no check, no Vault
+     * call): the test database outlives this profile, and a profile without VAULT_ADDR would find runtime-config
+     * withheld for them. For {@code @AfterAll}, where no HTTP test port is set.
+     */
+    public static void replaceReferences() {
+        ProviderSettings settings = io.quarkus.arc.Arc.container().instance(ProviderSettings.class).get();
+        for (ProviderKind kind : ProviderKind.values()) {
+            SettingState state = settings.get(kind);
+            Map<String, String> input = new LinkedHashMap<>();
+            state.values().forEach((field, value) -> {
+                if (value != null) {
+                    input.put(field, value);
+                }
+            });
+            state.secrets().forEach((field, summary) -> {
+                if (summary.vault() != null) {
+                    input.put(field, field.equals(SettingField.AUTH_TOKEN.json()) ? "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                            : "after-vault-tests-" + kind.id() + "-" + field + "-41c9");
+                }
+            });
+            if (kind.secretFields().stream().anyMatch(f -> input.containsKey(f.json()))) {
+                settings.save(kind, input, state.version(), "vault-tests-cleanup");
+            }
+        }
     }
 
     private static VaultStandIn vault() {

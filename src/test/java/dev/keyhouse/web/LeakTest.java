@@ -154,6 +154,7 @@ class LeakTest {
         OPENAI.close();
         DEEPGRAM.close();
         ELEVENLABS.close();
+        dev.keyhouse.settings.VaultReferencesServedTest.replaceReferences();
     }
 
     @Test
