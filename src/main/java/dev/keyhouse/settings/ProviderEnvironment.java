@@ -31,6 +31,11 @@ import jakarta.persistence.EntityManager;
  * provider this Keyhouse does not serve, a control character) is left out of the pairs and listed as
  * {@link Unresolved}; the runtime-config endpoint then refuses to serve the pairs unless a runtime asks for the
  * partial set, and restarts are refused.
+ *
+ * <p>A secret stored as a pinned {@code vault:} reference is served as the value it resolves to
+ * ({@link VaultReferences}), read outside the transaction that reads the rows ({@link #resolving}); what was built on
+ * a value from Vault is kept at most {@code VAULT_CACHE_SECONDS}, and a reference that cannot be resolved is
+ * {@link Unresolved} like a value no key opens.
  */
 @ApplicationScoped
 public class ProviderEnvironment {
