@@ -161,6 +161,12 @@ public class VaultReferencesServedTest {
         // sealed: withheld (after the cache's second), then served again once unsealed
         vault().seal(true);
         assertWithheld("is sealed");
+        // a background check of the key is not run (nothing sent to the provider), as runtime-config is withheld
+        io.quarkus.arc.Arc.container().instance(dev.keyhouse.checks.LastChecks.class).get().release(ProviderKind.LLM);
+        OPENAI.clearReceived();
+        assertThat(io.quarkus.arc.Arc.container().instance(dev.keyhouse.checks.BackgroundChecks.class).get()
+                .check(ProviderKind.LLM)).isEmpty();
+        assertThat(OPENAI.received()).isEmpty();
         vault().seal(false);
         RuntimeConfigMemoryTest.await("served again once Vault is unsealed", () -> config(null).statusCode() == 200);
         assertServed(FIRST);
