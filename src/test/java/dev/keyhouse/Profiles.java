@@ -271,7 +271,8 @@ public final class Profiles {
      * Everything logged goes to {@link #LOG_FILE} as well, Keyhouse's own loggers at DEBUG and HTTP access lines on:
      * the leak test searches the log from the very first start-up line. Background provider checks are on, as in
      * {@link ChecksCalledByTests} (PROVIDER_CHECK_INTERVAL_SECONDS=3600, never polled): the leak test runs a round
-     * itself by calling {@code BackgroundChecks}.
+     * itself by calling {@code BackgroundChecks}. A {@link dev.keyhouse.vault.VaultStandIn} is VAULT_ADDR (with a
+     * token) from the start, for {@code vault:} references, values cached 1 s (VAULT_CACHE_SECONDS).
      */
     public static final class LoggedToFile implements QuarkusTestProfile {
 
@@ -286,7 +287,18 @@ public final class Profiles {
                     "quarkus.log.category.\"dev.keyhouse\".level", "DEBUG",
                     "quarkus.http.access-log.enabled", "true",
                     "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(ChecksCalledByTests.INTERVAL_SECONDS),
-                    "keyhouse.checks.poll", "off");
+                    "keyhouse.checks.poll", "off",
+                    // vault: references (VaultReferencesServedTest, LeakTest): a value read stays 1 s, so a test
+                    // sees Vault's changes after a short wait
+                    "VAULT_CACHE_SECONDS", "1",
+                    // the tests that move a Vault secret call VaultWatch.poll themselves; none is surprised by a tick
+                    "VAULT_WATCH_INTERVAL_SECONDS", "0");
+        }
+
+        /** A {@link dev.keyhouse.vault.VaultStandIn} on loopback, as VAULT_ADDR with a token, from the start. */
+        @Override
+        public java.util.List<TestResourceEntry> testResources() {
+            return java.util.List.of(new TestResourceEntry(dev.keyhouse.vault.VaultStandInResource.class));
         }
     }
 

@@ -101,6 +101,11 @@ public class BackgroundChecks {
             LOG.infof("background check of %s postponed: every check slot is busy", kind.id());
             lastChecks.release(kind);
             return Optional.empty();
+        } catch (dev.keyhouse.web.FieldErrors e) {
+            // a vault: reference that cannot be resolved: nothing was sent; runtime-config reports it too
+            LOG.warnf("background check of %s not run: %s", kind.id(), e.getMessage());
+            lastChecks.release(kind);
+            return Optional.empty();
         }
         lastChecks.record(kind, target.provider(), fingerprint, outcome);
         return Optional.of(outcome);

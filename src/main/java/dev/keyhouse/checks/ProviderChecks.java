@@ -25,6 +25,9 @@ import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressProxy;
 import dev.keyhouse.egress.EgressRefused;
 import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
+import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -64,6 +67,8 @@ public class ProviderChecks {
     private final Egress egress;
     private final Duration timeout;
     private final ThreadPoolExecutor pool;
+    /** Resolves {@code vault:} references in a target's secrets; none without {@link #withVault}. */
+    private volatile VaultReferences vault;
     /** Counts every check; null for checks built outside CDI (tests of one adapter). */
     @Inject
     CheckMetrics metrics;
@@ -80,6 +85,12 @@ public class ProviderChecks {
     public ProviderChecks(@Any Instance<ProviderCheck> checks, Egress egress, EgressProxy proxy,
             @ConfigProperty(name = "keyhouse.checks.timeout-seconds", defaultValue = "10") int timeoutSeconds) {
         this(checks.stream().toList(), egress.through(proxy), Duration.ofSeconds(timeoutSeconds));
+    }
+
+    /** Checks the value a {@code vault:} reference in a secret resolves to, never the reference itself. */
+    @Inject
+    void withVault(VaultReferences references) {
+        this.vault = references;
     }
 
     /**
@@ -132,13 +143,46 @@ public class ProviderChecks {
      *
      * @throws ChecksBusy when every slot and the queue are taken, or a queued check got no thread within one check's
      *         bound; nothing was sent (and nothing counted)
+     * @throws FieldErrors naming a secret whose {@code vault:} reference cannot be resolved (as runtime-config words
+     *         it: "cannot be resolved: Vault at … is sealed …"); nothing was sent
      */
     public CheckOutcome check(CheckTarget target) {
-        CheckOutcome outcome = decide(target);
+        CheckOutcome outcome = decide(resolved(target));
         if (metrics != null) {
             metrics.counted(outcome);
         }
         return outcome;
+    }
+
+    /**
+     * The target with each secret that holds a {@code vault:} reference replaced by the value it resolves to (a Vault
+     * call unless cached: the caller holds no database connection, see {@link dev.keyhouse.settings.CheckedSaves}).
+     */
+    private CheckTarget resolved(CheckTarget target) {
+        Map<String, String> values = new java.util.LinkedHashMap<>(target.values());
+        FieldErrors errors = new FieldErrors();
+        boolean any = false;
+        for (String field : target.secrets()) {
+            String value = target.value(field);
+            if (!VaultReference.isReference(value)) {
+                continue;
+            }
+            any = true;
+            VaultReference reference = VaultReference.parse(value).orElse(null);
+            if (reference == null) {
+                errors.add(field, VaultReference.FORM);
+            } else if (vault == null) {
+                errors.add(field, "cannot be resolved: Vault references are not resolved here");
+            } else {
+                try {
+                    values.put(field, vault.resolve(reference).value());
+                } catch (VaultReferences.Unresolvable e) {
+                    errors.add(field, "cannot be resolved: " + e.getMessage());
+                }
+            }
+        }
+        errors.throwIfAny();
+        return any ? new CheckTarget(target.kind(), target.provider(), values, target.secrets()) : target;
     }
 
     private CheckOutcome decide(CheckTarget target) {

@@ -709,6 +709,9 @@ public class Rollouts {
             LOG.infof("rollout: the live check of %s version %d must wait: %s", previous.kind(), previous.version(),
                     e.getMessage());
             return null;
+        } catch (dev.keyhouse.web.FieldErrors e) {
+            // a vault: reference of that version cannot be resolved: runtime-config could not serve it either
+            return new Checked(false, "unresolvable", "version " + previous.version() + ": " + e.getMessage());
         }
     }
 

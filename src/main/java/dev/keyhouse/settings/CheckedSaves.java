@@ -14,6 +14,8 @@ import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.ProviderChecks;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -49,13 +51,15 @@ public class CheckedSaves {
     private final ProviderChecks checks;
     private final CheckMode mode;
     private final LastChecks lastChecks;
+    private final VaultReferences vault;
 
     public CheckedSaves(ProviderSettings settings, ProviderChecks checks,
             @ConfigProperty(name = "keyhouse.checks.mode", defaultValue = "enforce") String mode,
-            LastChecks lastChecks) {
+            LastChecks lastChecks, VaultReferences vault) {
         this.settings = settings;
         this.checks = checks;
         this.lastChecks = lastChecks;
+        this.vault = vault;
         this.mode = CheckMode.parse(mode).orElseThrow(
                 () -> new IllegalStateException("PROVIDER_CHECK_MODE must be enforce, warn or off"));
     }
@@ -71,7 +75,7 @@ public class CheckedSaves {
      * @throws ChecksBusy when every check slot is taken
      */
     public CheckOutcome check(ProviderKind kind, Map<String, String> input) {
-        CheckTarget target = settings.checkTarget(kind, input);
+        CheckTarget target = settings.checkTarget(kind, pinned(kind, input));
         return checks.check(target);
     }
 
@@ -86,6 +90,7 @@ public class CheckedSaves {
      */
     public Saved save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor,
             String overrideReason) {
+        input = pinned(kind, input);
         CheckOutcome outcome = null;
         CheckTarget checked = null;
         if (mode != CheckMode.OFF) {
@@ -107,6 +112,42 @@ public class CheckedSaves {
             lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
         }
         return new Saved(state, outcome, warnings(outcome, used), used != null);
+    }
+
+    /**
+     * The input with every secret typed as a {@code vault:} reference pinned to a KV version (the one it names, else
+     * the current one), as the save stores it: {@code vault:secret/llm#openai_key} becomes
+     * {@code vault:secret/llm#openai_key?version=3}. Runtime-config and checks then read that version only, so a new
+     * KV version reaches no runtime until a new setting version is saved. Calls Vault (or its cache), outside any
+     * transaction.
+     *
+     * @throws FieldErrors naming each secret whose reference is malformed ({@link VaultReference#FORM}) or cannot be
+     *         read now (Vault unreachable, sealed, refusing the token, no such secret, version or key)
+     */
+    Map<String, String> pinned(ProviderKind kind, Map<String, String> input) {
+        Map<String, String> pinned = null;
+        FieldErrors errors = new FieldErrors();
+        for (SettingField field : kind.secretFields()) {
+            String typed = input.get(field.json());
+            if (typed == null || !VaultReference.isReference(typed.strip())) {
+                continue;
+            }
+            Optional<VaultReference> reference = VaultReference.parse(typed.strip());
+            if (reference.isEmpty()) {
+                errors.add(field.json(), VaultReference.FORM);
+                continue;
+            }
+            try {
+                if (pinned == null) {
+                    pinned = new java.util.LinkedHashMap<>(input);
+                }
+                pinned.put(field.json(), vault.pin(reference.get()).toString());
+            } catch (VaultReferences.Unresolvable e) {
+                errors.add(field.json(), "cannot be resolved: " + e.getMessage());
+            }
+        }
+        errors.throwIfAny();
+        return pinned == null ? input : pinned;
     }
 
     private static List<String> warnings(CheckOutcome outcome, String override) {

@@ -10,9 +10,10 @@ import java.util.Map;
 
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
 
 /**
  * The decrypted provider settings as the environment pairs a runtime starts with. The one place plaintext
@@ -30,6 +31,11 @@ import jakarta.transaction.Transactional;
  * provider this Keyhouse does not serve, a control character) is left out of the pairs and listed as
  * {@link Unresolved}; the runtime-config endpoint then refuses to serve the pairs unless a runtime asks for the
  * partial set, and restarts are refused.
+ *
+ * <p>A secret stored as a pinned {@code vault:} reference is served as the value it resolves to
+ * ({@link VaultReferences}), read outside the transaction that reads the rows ({@link #resolving}); what was built on
+ * a value from Vault is kept at most {@code VAULT_CACHE_SECONDS}, and a reference that cannot be resolved is
+ * {@link Unresolved} like a value no key opens.
  */
 @ApplicationScoped
 public class ProviderEnvironment {
@@ -91,8 +97,17 @@ public class ProviderEnvironment {
         }
     }
 
-    /** A result and the versions it was built from. */
-    private record Cached(String stamp, RuntimeEnvironment environment) {
+    /**
+     * A result and the versions it was built from.
+     *
+     * @param expiresAt {@link System#nanoTime()} when a value it took from Vault must be read again, or
+     *        {@link Long#MAX_VALUE}
+     */
+    private record Cached(String stamp, RuntimeEnvironment environment, long expiresAt) {
+
+        boolean validFor(String now) {
+            return stamp.equals(now) && !expired(expiresAt);
+        }
     }
 
     /** Most distinct pin sets kept built at once; a rollout has one or two (one per kind being rolled out). */
@@ -111,7 +126,7 @@ public class ProviderEnvironment {
      * {@link #invalidate()}. Pinned sets are added as runtimes ask for them.
      */
     record Snapshot(long generation, RuntimeEnvironment current, EnvironmentPins.Open pins,
-            Map<String, RuntimeEnvironment> pinned) {
+            Map<String, RuntimeEnvironment> pinned, java.util.concurrent.atomic.AtomicLong expiresAt) {
     }
 
     /** Guards {@link #generation} and {@link #memory} together: a snapshot is stored only if nothing came since. */
@@ -132,12 +147,87 @@ public class ProviderEnvironment {
      */
     static final long ALIVE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1500);
 
+    private final VaultReferences vault;
+
     public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em,
-            EnvironmentPins pins) {
+            EnvironmentPins pins, VaultReferences vault) {
         this.settings = settings;
         this.fingerprints = fingerprints;
         this.em = em;
         this.pins = pins;
+        this.vault = vault;
+    }
+
+    /**
+     * While one read of the rows runs ({@link #resolving}): the references resolved before it, outside its
+     * transaction, the ones it found neither there nor in {@link VaultReferences}' cache, and when the first value it
+     * used from Vault must be read again ({@code VAULT_CACHE_SECONDS}).
+     */
+    private static final class Resolving {
+        final Map<VaultReference, Object> fetched;
+        final boolean last;
+        final java.util.Set<VaultReference> missed = new java.util.LinkedHashSet<>();
+        long expiresAt = Long.MAX_VALUE;
+
+        Resolving(Map<VaultReference, Object> fetched, boolean last) {
+            this.fetched = fetched;
+            this.last = last;
+        }
+    }
+
+    private static final ThreadLocal<Resolving> RESOLVING = new ThreadLocal<>();
+
+    /** A read met references that are not resolved yet: nothing it built is kept; they are read, then it runs again. */
+    private static final class Missed extends RuntimeException {
+        Missed() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The longest an environment withheld for a reference Vault did not resolve is served before Vault is asked again. */
+    static final java.time.Duration FAILURE_RETRY = java.time.Duration.ofSeconds(5);
+
+    /** How many reads of the rows one call makes at most: the last counts a reference still unread as unresolved. */
+    static final int MAX_READS = 3;
+
+    /**
+     * Runs a read of the rows in a transaction (joining the caller's, if any) with the references it needs resolved
+     * outside it: a read that meets a reference neither resolved before nor cached stops ({@link Missed}, keeping
+     * nothing), the references are read from Vault with no transaction of this call open, and the read runs again.
+     * So no pooled connection of this call is held while Vault answers (issue 17's hold-and-wait).
+     */
+    private RuntimeEnvironment resolving(java.util.function.Supplier<RuntimeEnvironment> read) {
+        Map<VaultReference, Object> fetched = new java.util.HashMap<>();
+        for (int pass = 1;; pass++) {
+            Resolving context = new Resolving(fetched, pass == MAX_READS);
+            Resolving outer = RESOLVING.get();
+            RESOLVING.set(context);
+            try {
+                return io.quarkus.narayana.jta.QuarkusTransaction.joiningExisting()
+                        .exceptionHandler(failure -> failure instanceof Missed
+                                ? io.quarkus.narayana.jta.TransactionExceptionResult.COMMIT
+                                : io.quarkus.narayana.jta.TransactionExceptionResult.ROLLBACK)
+                        .call(read::get);
+            } catch (Missed missed) {
+                fetched.putAll(vault.resolveAll(context.missed));
+            } finally {
+                if (outer == null) {
+                    RESOLVING.remove();
+                } else {
+                    RESOLVING.set(outer);
+                }
+            }
+        }
+    }
+
+    /** When what the current read resolved from Vault must be read again; {@link Long#MAX_VALUE}: never. */
+    private static long expiresAt() {
+        Resolving context = RESOLVING.get();
+        return context == null ? Long.MAX_VALUE : context.expiresAt;
+    }
+
+    private static boolean expired(long expiresAt) {
+        return expiresAt != Long.MAX_VALUE && System.nanoTime() - expiresAt >= 0;
     }
 
     /**
@@ -145,10 +235,14 @@ public class ProviderEnvironment {
      * the kinds a rollout holds it back on ({@link EnvironmentPins}), which are served at their pinned version. Its
      * {@link RuntimeEnvironment#version()} is then the sum of the versions served, which is what that runtime ran
      * before the rollout. An unnamed runtime ({@code runtime} null) cannot be held back and gets {@link #current()}.
-     * The pins and the settings are read in one transaction (one pooled connection, nothing else awaited).
+     * The pins and the settings are read in one transaction (one pooled connection, nothing else awaited); the
+     * {@code vault:} references among the secrets are resolved outside it ({@link #resolving}).
      */
-    @Transactional
     public RuntimeEnvironment forRuntime(String runtime) {
+        return resolving(() -> forRuntimeRead(runtime));
+    }
+
+    private RuntimeEnvironment forRuntimeRead(String runtime) {
         if (listening()) {
             Snapshot snapshot = snapshot();
             List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
@@ -156,10 +250,14 @@ public class ProviderEnvironment {
                 return snapshot.current();
             }
             Map<String, EnvironmentPins.Pin> byKind = byKind(held);
-            return snapshot.pinned().computeIfAbsent(pinKey(byKind), key -> buildPinned(byKind));
+            return snapshot.pinned().computeIfAbsent(pinKey(byKind), key -> {
+                RuntimeEnvironment built = buildPinned(byKind);
+                snapshot.expiresAt().accumulateAndGet(expiresAt(), Math::min);
+                return built;
+            });
         }
         List<EnvironmentPins.Pin> held = runtime == null ? List.of() : pins.pinsFor(runtime);
-        return held.isEmpty() ? current() : pinned(held);
+        return held.isEmpty() ? currentRead() : pinnedRead(held);
     }
 
     /**
@@ -170,7 +268,7 @@ public class ProviderEnvironment {
      */
     public RuntimeEnvironment fromMemory(String runtime) {
         Snapshot snapshot = memory;
-        if (snapshot == null || !listening()) {
+        if (snapshot == null || !listening() || expired(snapshot.expiresAt().get())) {
             return null;
         }
         List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
@@ -180,14 +278,14 @@ public class ProviderEnvironment {
     /** The snapshot in memory, or a new one (one query for the pins, the settings read and opened). */
     private Snapshot snapshot() {
         Snapshot known = memory;
-        if (known != null) {
+        if (known != null && !expired(known.expiresAt().get())) {
             return known;
         }
         // one build at a time (the fleet asks at once after a change); the others take what it stored. Waiting
         // here holds no pooled connection: nothing was read in this transaction yet.
         synchronized (buildLock) {
             known = memory;
-            return known != null ? known : snapshot(() -> {
+            return known != null && !expired(known.expiresAt().get()) ? known : snapshot(() -> {
             });
         }
     }
@@ -198,8 +296,9 @@ public class ProviderEnvironment {
      */
     Snapshot snapshot(Runnable afterRead) {
         long built = generation;
-        Snapshot fresh = new Snapshot(built, build(sources()), pins.open(),
-                new java.util.concurrent.ConcurrentHashMap<>());
+        RuntimeEnvironment current = build(sources());
+        Snapshot fresh = new Snapshot(built, current, pins.open(), new java.util.concurrent.ConcurrentHashMap<>(),
+                new java.util.concurrent.atomic.AtomicLong(expiresAt()));
         afterRead.run();
         synchronized (memoryLock) {
             // a notification that came while this was read makes it possibly older than that commit: not stored
@@ -279,22 +378,25 @@ public class ProviderEnvironment {
      * The environment with each pinned kind at its pinned version (the lowest when two pins name one kind) and
      * every other kind current. A pinned version whose stored row is missing leaves that kind unresolved (so the
      * answer fails closed) rather than falling back to the current, newer key. Cached per pin set, rebuilt when the
-     * current settings change (the same stamp as {@link #current()}).
+     * current settings change (the same stamp as {@link #current()}) or a value it took from Vault is due again.
      */
-    @Transactional
     public RuntimeEnvironment pinned(List<EnvironmentPins.Pin> held) {
+        return resolving(() -> pinnedRead(held));
+    }
+
+    private RuntimeEnvironment pinnedRead(List<EnvironmentPins.Pin> held) {
         Map<String, EnvironmentPins.Pin> byKind = byKind(held);
         String key = pinKey(byKind);
         String stamp = stamp();
         Cached known = pinned.get(key);
-        if (known != null && known.stamp().equals(stamp)) {
+        if (known != null && known.validFor(stamp)) {
             return known.environment();
         }
         RuntimeEnvironment built = buildPinned(byKind);
         if (pinned.size() >= MAX_PINNED_SETS) {
             pinned.clear();
         }
-        pinned.put(key, new Cached(stamp, built));
+        pinned.put(key, new Cached(stamp, built, expiresAt()));
         return built;
     }
 
@@ -342,17 +444,24 @@ public class ProviderEnvironment {
         return built;
     }
 
-    /** The current environment of every configured kind. */
-    @Transactional
+    /**
+     * The current environment of every configured kind, its {@code vault:} references resolved outside the
+     * transaction that reads the rows ({@link #resolving}); when called inside a caller's transaction, that one's
+     * connection stays held while Vault answers (only when the value is not cached).
+     */
     public RuntimeEnvironment current() {
+        return resolving(this::currentRead);
+    }
+
+    private RuntimeEnvironment currentRead() {
         String stamp = stamp();
         Cached known = cached;
-        if (known != null && known.stamp().equals(stamp)) {
+        if (known != null && known.validFor(stamp)) {
             return known.environment();
         }
         // A save between the stamp and this read makes the result newer than its stamp: the next call rebuilds.
         RuntimeEnvironment fresh = build(sources());
-        cached = new Cached(stamp, fresh);
+        cached = new Cached(stamp, fresh, expiresAt());
         return fresh;
     }
 
@@ -478,6 +587,10 @@ public class ProviderEnvironment {
                 }
             }
         }
+        Resolving context = RESOLVING.get();
+        if (context != null && !context.missed.isEmpty()) {
+            throw new Missed();
+        }
         return new RuntimeEnvironment(version, Collections.unmodifiableMap(env), List.copyOf(unresolved),
                 llmFingerprint);
     }
@@ -511,6 +624,14 @@ public class ProviderEnvironment {
                 problems.put(field, "needs re-entry: " + unreadable.message());
             } else {
                 String value = ((Opened.Plaintext) opened).value();
+                if (VaultReference.isReference(value)) {
+                    Object resolved = resolve(value);
+                    if (resolved instanceof String problem) {
+                        problems.put(field, problem);
+                        continue;
+                    }
+                    value = ((VaultReferences.Resolved) resolved).value();
+                }
                 if (value.isEmpty()) {
                     problems.put(field, "is empty: re-enter it");
                 } else if (value.chars().anyMatch(Character::isISOControl)) {
@@ -521,6 +642,51 @@ public class ProviderEnvironment {
             }
         }
         return secrets;
+    }
+
+    /**
+     * A stored {@code vault:} reference's value ({@link VaultReferences.Resolved}) or, as a String, why it cannot be
+     * served ("cannot be resolved: Vault at … is sealed …"). Inside {@link #resolving} it takes what was resolved
+     * before the read or is cached, and notes the rest as missed (no Vault call while the read's connection is held);
+     * outside (a caller of {@link #snapshot(Runnable)}) it asks Vault.
+     */
+    private Object resolve(String text) {
+        VaultReference reference = VaultReference.parse(text).orElse(null);
+        if (reference == null) {
+            return "holds a malformed Vault reference: re-enter it (" + VaultReference.FORM + ")";
+        }
+        if (!reference.pinned()) {
+            return "holds a Vault reference without ?version=N, which a save always adds: save it again";
+        }
+        Resolving context = RESOLVING.get();
+        Object result = context == null ? null : context.fetched.get(reference);
+        if (result == null) {
+            result = vault.cached(reference).orElse(null);
+        }
+        if (result == null && context == null) {
+            try {
+                result = vault.resolve(reference);
+            } catch (VaultReferences.Unresolvable e) {
+                result = e;
+            }
+        }
+        if (result == null) {
+            if (!context.last) {
+                context.missed.add(reference);
+            }
+            context.expiresAt = System.nanoTime();
+            return "cannot be resolved: " + reference + " was not read from Vault in time; ask again";
+        }
+        if (context != null) {
+            // a value is read again after the TTL; a failure too, but at most FAILURE_RETRY later (Vault unsealed)
+            long after = result instanceof VaultReferences.Unresolvable
+                    ? Math.min(vault.ttl().toNanos(), FAILURE_RETRY.toNanos()) : vault.ttl().toNanos();
+            context.expiresAt = Math.min(context.expiresAt, System.nanoTime() + after);
+        }
+        if (result instanceof VaultReferences.Unresolvable e) {
+            return "cannot be resolved: " + e.getMessage();
+        }
+        return result;
     }
 
     /**

@@ -21,6 +21,7 @@ import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -202,6 +203,13 @@ public class ProviderSettings {
         List<String> changed = changedFields(kind, row.values(), next);
         long version = apply(row, next, actor, "save");
         String detail = changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed);
+        for (SettingField secret : kind.secretFields()) {
+            String typed = checked.secrets().get(secret);
+            if (VaultReference.isReference(typed)) {
+                // a reference is not secret: the audit says where the key now comes from
+                detail += "; " + secret.json() + " from " + typed;
+            }
+        }
         if (check != null && check.overrideReason() != null) {
             audit.record(Audit.Entry.of(actor, "setting.check.override", kind.id(), kind.id() + " version " + version)
                     .detail("saved over the key check: " + check.outcome().summary() + "; reason: "
@@ -467,6 +475,14 @@ public class ProviderSettings {
             return SecretSummary.needsReentry(null);
         }
         Opened opened = sealedValues.open(value);
+        if (opened instanceof Opened.Plaintext plaintext && VaultReference.isReference(plaintext.value())) {
+            java.util.Optional<VaultReference> reference = VaultReference.parse(plaintext.value())
+                    .filter(VaultReference::pinned);
+            if (reference.isPresent()) {
+                return SecretSummary.referenced(reference.get(), fingerprints.of(plaintext.value()),
+                        KeyRing.hex(value.keyId));
+            }
+        }
         if (opened instanceof Opened.Plaintext plaintext) {
             return SecretSummary.readable(plaintext.value(), fingerprints.of(plaintext.value()),
                     KeyRing.hex(value.keyId));

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.FieldErrors;
 
 /**
@@ -87,6 +88,21 @@ final class SettingRules {
             SettingField field = kind.field(entry.getKey()).orElse(null);
             if (field == null) {
                 errors.add(entry.getKey(), "is not a field of " + kind.id() + " settings");
+                continue;
+            }
+            if (field.secret() && entry.getValue() != null && VaultReference.isReference(entry.getValue().strip())) {
+                // a vault: reference is stored as written, pinned (CheckedSaves#pinned pins it before this)
+                java.util.Optional<VaultReference> reference = VaultReference.parse(entry.getValue().strip());
+                if (reference.isEmpty()) {
+                    errors.add(field.json(), VaultReference.FORM);
+                    bad.add(field);
+                } else if (!reference.get().pinned()) {
+                    errors.add(field.json(), "a Vault reference is stored pinned to a KV version (?version=N): save"
+                            + " it through the settings page or API, which pin it");
+                    bad.add(field);
+                } else {
+                    given.put(field, reference.get().toString());
+                }
                 continue;
             }
             FieldRules.Cleaned cleaned = FieldRules.clean(field.type(), entry.getValue());
@@ -193,7 +209,9 @@ final class SettingRules {
             // only the whole SID shape in a secret: a 32-hex token may well start with "ac"; an API key secret is
             // 32 characters, a SID 34
             if (!misplacedSid(AUTH_TOKEN, LOOKS_API_KEY_SID, ACCOUNT_SID_EXACTLY, "an auth token")
-                    && has(AUTH_TOKEN) && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                    && has(AUTH_TOKEN) && !VaultReference.isReference(given.get(AUTH_TOKEN))
+                    && !TWILIO_AUTH_TOKEN.matcher(given.get(AUTH_TOKEN)).matches()) {
+                // (a vault: reference's value is not read here: its shape is Vault's to keep)
                 errors.add(AUTH_TOKEN.json(), "must be 32 hexadecimal characters, as Twilio issues auth tokens");
             }
             if (!misplacedSid(API_KEY_SID, null, LOOKS_ACCOUNT_SID, "an API key SID")

@@ -167,8 +167,11 @@ public class SettingsPage {
     private final LastChecks lastChecks;
     private final RolloutNews rollouts;
 
+    private final ReferencedSecrets referenced;
+
     public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks,
-            RolloutNews rollouts) {
+            RolloutNews rollouts, ReferencedSecrets referenced) {
+        this.referenced = referenced;
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
@@ -338,7 +341,8 @@ public class SettingsPage {
         return Response.status(status).entity(Templates.edit(form, message)).build();
     }
 
-    private Form form(SettingState state, Map<String, String> values, FieldErrors errors, long version) {
+    private Form form(SettingState read, Map<String, String> values, FieldErrors errors, long version) {
+        SettingState state = referenced.shown(read);
         ProviderKind kind = state.kind();
         List<Field> fields = new ArrayList<>();
         for (SettingField field : kind.fields()) {
@@ -363,7 +367,7 @@ public class SettingsPage {
     private List<Card> cards(List<SettingState> states) {
         Map<ProviderKind, LastCheck> checks = lastChecks.all();
         Instant now = Instant.now();
-        return states.stream().map(state -> card(state, check(state, checks, now))).toList();
+        return referenced.shown(states).stream().map(state -> card(state, check(state, checks, now))).toList();
     }
 
     /** The last check of the stored key; not checked yet when the last check was of another key (or none). */

@@ -50,8 +50,11 @@ public class SettingsResource {
     private final LastChecks lastChecks;
     private final RolloutNews rollouts;
 
+    private final ReferencedSecrets referenced;
+
     public SettingsResource(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity,
-            LastChecks lastChecks, RolloutNews rollouts) {
+            LastChecks lastChecks, RolloutNews rollouts, ReferencedSecrets referenced) {
+        this.referenced = referenced;
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
@@ -180,7 +183,8 @@ public class SettingsResource {
      * {@code lastCheck} ({@link LastCheck#json()}): the last live check of the stored key, or null when the stored key
      * was not checked yet (never, or only an earlier key was).
      */
-    Map<String, Object> view(SettingState state) {
+    Map<String, Object> view(SettingState read) {
+        SettingState state = referenced.shown(read);
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("kind", state.kind().id());
         for (SettingField field : state.kind().fields()) {

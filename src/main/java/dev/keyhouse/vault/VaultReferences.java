@@ -34,8 +34,9 @@ public class VaultReferences {
     static final int MAX_SECRETS = 1_000;
 
     /**
-     * Why a reference cannot be resolved, in a sentence that is safe to show and log (it names the reference, the
-     * address and the path, never a token or a value), e.g. "cannot be resolved: Vault at http://… is sealed …".
+     * Why a reference cannot be resolved, in a sentence that is safe to show and log (it names the address, the path
+     * and the reference, never a token or a value), e.g. "Vault at http://vault:8200 is sealed or not ready (503:
+     * Vault is sealed): unseal it, … (vault:secret/llm#openai_key?version=3)".
      */
     public static final class Unresolvable extends RuntimeException {
         private final VaultKv.FailureKind kind;
@@ -193,17 +194,19 @@ public class VaultReferences {
         if (kv == null) {
             throw new Unresolvable(null, notConfigured);
         }
-        if (version != null) {
-            VaultKv.KvSecret known = cache.getIfPresent(new SecretVersion(path, version));
-            if (known != null) {
-                return known;
+        if (version != null && !ttl.isZero()) {
+            // one read per secret version however many ask at once (a fleet after a change); failures not kept
+            try {
+                return cache.get(new SecretVersion(path, version), key -> kv.read(path, version));
+            } catch (VaultKv.VaultFailure e) {
+                throw new Unresolvable(e.kind(), e.getMessage() + " (" + reference + ")");
             }
         }
         VaultKv.KvSecret read;
         try {
             read = kv.read(path, version);
         } catch (VaultKv.VaultFailure e) {
-            throw new Unresolvable(e.kind(), e.getMessage());
+            throw new Unresolvable(e.kind(), e.getMessage() + " (" + reference + ")");
         }
         if (!ttl.isZero()) {
             cache.put(new SecretVersion(path, read.version()), read);

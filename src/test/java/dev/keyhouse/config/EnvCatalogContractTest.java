@@ -63,7 +63,7 @@ class EnvCatalogContractTest {
             "ROLLOUT_NOTIFY_SECRET", "runtimes.RolloutAlertsTest#haltedIsAnErrorACountAndASignedEventAtTheNotifyUrl",
             "EGRESS_ALLOWED_HOSTS", "runtimes.RuntimeTargetsTest#theEgressPolicyAndTheEnvironmentFoldersAreAppliedWhenATargetIsSaved",
             "PROVIDER_CHECK_INTERVAL_SECONDS", "checks.BackgroundCheckScheduleTest#theScheduleChecksAStoredKeyOncePerInterval",
-            "VAULT_CACHE_SECONDS", "vault.VaultReferencesTest#vaultCacheSecondsIsHowLongAReadValueIsServedWithoutAskingVault",
+            "VAULT_CACHE_SECONDS", "settings.VaultReferencesServedTest#aReferenceIsPinnedAtSaveServedResolvedAndANewKvVersionChangesNothingUntilSavedAgain",
             "VAULT_WATCH_INTERVAL_SECONDS", "settings.VaultWatchTest#aNewKvVersionIsSavedByVaultCheckedAndRestartedAsAnAdminsSave",
             "PROVIDER_CHECK_MODE", "settings.SettingsCheckWarnTest#warnSavesABlockingResultWithAWarning",
             "HTTPS_PROXY", "checks.ProviderCheckEgressConfigTest#checksGoThroughTheConfiguredProxiesAndNoProxyHostsGoDirect",

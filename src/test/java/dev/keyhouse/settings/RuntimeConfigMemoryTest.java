@@ -309,7 +309,8 @@ class RuntimeConfigMemoryTest {
         await("the listener", environment::listening);
     }
 
-    private static void await(String what, BooleanSupplier condition) {
+    /** Waits up to 20 s for {@code condition} (VaultReferencesServedTest waits with it too). */
+    static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -75,7 +75,10 @@ class SettingsResourceTest {
                     assertThat(json.getString(field.getKey())).as(kind + "." + field.getKey()).isEqualTo(field.getValue());
                 }
             }
-            assertThat(json.getMap(secretField)).containsOnlyKeys("configured", "hint", "fingerprint", "needsReentry", "keyId");
+            assertThat(json.getMap(secretField)).containsOnlyKeys("configured", "hint", "fingerprint", "needsReentry", "keyId",
+                    "source", "vault");
+            assertThat(json.getString(secretField + ".source")).isEqualTo("keyhouse");
+            assertThat(json.getMap(secretField + ".vault")).isNull();
             assertThat(json.getBoolean(secretField + ".configured")).isTrue();
             assertThat(json.getBoolean(secretField + ".needsReentry")).isFalse();
             assertThat(json.getString(secretField + ".hint")).isEqualTo("…" + secret.substring(secret.length() - 4));
@@ -119,6 +122,25 @@ class SettingsResourceTest {
                 Map.of("provider", "deepseek", "model", "deepseek-chat"));
         omitted.then().statusCode(200).body("apiKey.fingerprint", equalTo(fingerprint));
         assertNotInDatabaseInPlaintext(shortKey);
+    }
+
+    /**
+     * Without VAULT_ADDR (this profile) a vault: reference cannot be resolved: a 400 naming the field, in every secret
+     * field; a malformed one is named for its form first. Nothing is saved.
+     */
+    @Test
+    void aVaultReferenceWithoutVaultAddrIsA400NamingTheField() {
+        long version = Clients.version("llm");
+        for (String reference : List.of("vault:secret/llm#openai_key", "vault:secret/llm#openai_key?version=2")) {
+            assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey", reference),
+                    "apiKey", "cannot be resolved: VAULT_ADDR is not set");
+        }
+        assertFieldErrors("telephony", Clients.version("telephony"), Map.of("provider", "twilio",
+                "accountSid", "AC0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100",
+                "authToken", "vault:secret/twilio#auth_token"), "authToken", "cannot be resolved: VAULT_ADDR is not set");
+        assertFieldErrors("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini", "apiKey",
+                "vault:secret/llm"), "apiKey", "a Vault reference is written vault:<mount>/<path>#<key>");
+        assertThat(Clients.version("llm")).isEqualTo(version);
     }
 
     @Test

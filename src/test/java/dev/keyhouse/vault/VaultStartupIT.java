@@ -91,6 +91,12 @@ class VaultStartupIT {
                 assertThat(variable.path("vault").path("path").asText()).as(name).isEqualTo(KV_PATH);
                 assertThat(variable.path("vault").path("kvVersion").asInt()).as(name).isEqualTo(version);
             }
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(keyhouse.baseUrl()
+                    + "/admin/environment")).header("Authorization", "Bearer " + bearer).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<code>" + KV_PATH + "</code> <span class=\"muted\">KV v2, version "
+                    + version + "</span>");
             assertThat(byName.get("VAULT_ADDR").path("source").asText()).isEqualTo("environment");
             assertThat(byName.get("VAULT_ADDR").path("vault").isNull()).isTrue();
             HttpResponse<String> config = http.send(HttpRequest.newBuilder(URI.create(keyhouse.baseUrl()
@@ -100,7 +106,7 @@ class VaultStartupIT {
             String log = keyhouse.logText();
             assertThat(log).contains("Read 4 variables from Vault secret " + KV_PATH + " (KV v2, version " + version
                     + ") with the token in VAULT_TOKEN");
-            assertThat(log + environment.body()).doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
+            assertThat(log + environment.body() + page.body()).doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
             try (java.sql.Connection db = home.connect()) {
                 StringBuilder everyRow = new StringBuilder();
                 for (String table : dev.keyhouse.auth.Rows.column(db, "SELECT table_name FROM information_schema.tables"

@@ -45,6 +45,7 @@ import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.crypto.LegacyCiphertexts;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.SettingField;
+import dev.keyhouse.vault.VaultStandInResource;
 import io.quarkus.arc.Arc;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -70,6 +71,10 @@ import jakarta.inject.Inject;
  * REST and form checks (the stored key, a typed invalid key, a typed key without credit), a save refused by its check,
  * an overridden one and a background round all carry planted keys there and get them back, and
  * {@link #theStandInsReceivedAndEchoedThePlantedKeys} proves they did, so the searches are not vacuous.
+ *
+ * <p>Vault (issue 18): the profile's {@link VaultStandInResource} token is planted, and tts's key is saved as a
+ * {@code vault:} reference to a value planted in the stand-in, so every search covers a value resolved from Vault
+ * ({@link #aKeyHeldInVaultIsStoredAsItsReferenceAndShownWithoutItsValue}).
  */
 @QuarkusTest
 @TestProfile(Profiles.LoggedToFile.class)
@@ -112,6 +117,9 @@ class LeakTest {
     static final ElevenLabsStandIn ELEVENLABS = (ElevenLabsStandIn) new ElevenLabsStandIn().echoKeys();
     /** The kinds whose checks reach a stand-in (telephony's cannot: see {@link #standIn}). */
     static final List<ProviderKind> STAND_IN_KINDS = List.of(ProviderKind.LLM, ProviderKind.STT, ProviderKind.TTS);
+    /** The kind whose key is saved as a {@code vault:} reference to the profile's Vault stand-in, and where. */
+    static final ProviderKind VAULT_KIND = ProviderKind.TTS;
+    static final String VAULT_PATH = "leak/tts";
 
     @Inject
     DataSource db;
@@ -146,6 +154,7 @@ class LeakTest {
         OPENAI.close();
         DEEPGRAM.close();
         ELEVENLABS.close();
+        dev.keyhouse.settings.VaultReferencesServedTest.replaceReferences();
     }
 
     @Test
@@ -188,6 +197,31 @@ class LeakTest {
         }
         assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE kind = 'stt'"))
                 .as("the overridden save is audited").contains("setting.check.override");
+    }
+
+    /**
+     * The kind whose key the flow keeps in Vault ({@code vault:} reference): its value is planted like every key, so
+     * every search above covers it; the stand-in received it (checks resolve it), runtime-config carries it, and here:
+     * the setting holds only the pinned reference, shown as source vault with the value's fingerprint.
+     */
+    @Test
+    void aKeyHeldInVaultIsStoredAsItsReferenceAndShownWithoutItsValue() {
+        Evidence e = evidence();
+        String reference = "vault:secret/" + VAULT_PATH + "#apiKey?version=1";
+        Response shown = given().auth().oauth2(dev.keyhouse.ApiClient.adminToken())
+                .get("/api/v1/settings/" + VAULT_KIND.id());
+        shown.then().statusCode(200);
+        assertThat(shown.jsonPath().getString("apiKey.source")).isEqualTo("vault");
+        assertThat(shown.jsonPath().getString("apiKey.vault.reference")).isEqualTo(reference);
+        assertThat(shown.jsonPath().getString("apiKey.vault.fingerprint")).isEqualTo(
+                Arc.container().instance(dev.keyhouse.sealed.SecretFingerprints.class).get()
+                        .of(e.planted().get(VAULT_KIND.id() + " apiKey")));
+        assertThat(VaultStandInResource.vault().count("GET", "/v1/secret/data/" + VAULT_PATH))
+                .as("Keyhouse read the key from Vault").isPositive();
+        String key = e.planted().get(VAULT_KIND.id() + " apiKey");
+        assertThat(standIn(VAULT_KIND).received()).as("its checks sent the resolved key, never the reference")
+                .anyMatch(r -> r.headers().toString().contains(key))
+                .noneMatch(r -> r.headers().toString().contains("vault:"));
     }
 
     /** The code each stand-in's 401 carries for an unknown key. */
@@ -385,6 +419,7 @@ class LeakTest {
         private void plantHostCredentials() {
             planted.put("bootstrap admin password", TestSettings.ADMIN_PASSWORD);
             planted.put("runtime-config token", TestSettings.RUNTIME_CONFIG_TOKEN);
+            planted.put("Vault token", VaultStandInResource.token());
             Map<String, String> keys = Map.of("encryption key", TestSettings.ENCRYPTION_KEY,
                     "JWT key", TestSettings.JWT_KEY, "JWT previous key", TestSettings.JWT_PREVIOUS_KEY);
             keys.forEach((name, base64) -> {
@@ -422,8 +457,13 @@ class LeakTest {
             for (ProviderKind kind : ProviderKind.values()) {
                 Map<String, String> body = new LinkedHashMap<>(routing(kind));
                 for (SettingField field : secretFields(kind)) {
-                    body.put(field.json(), plantKey(kind, kind.id() + " " + field.json(), canary(kind, field),
-                            Scenario.GOOD));
+                    String key = plantKey(kind, kind.id() + " " + field.json(), canary(kind, field), Scenario.GOOD);
+                    if (kind == VAULT_KIND) {
+                        // held in Vault: the setting stores the reference; the key is resolved where it is used
+                        VaultStandInResource.vault().put("secret", VAULT_PATH, Map.of(field.json(), key));
+                        key = "vault:secret/" + VAULT_PATH + "#" + field.json();
+                    }
+                    body.put(field.json(), key);
                 }
                 putSetting(kind.id(), version(kind.id()), body).then().statusCode(200);
             }

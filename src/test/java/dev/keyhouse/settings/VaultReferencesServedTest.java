@@ -1,0 +1,363 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.Profiles;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.checks.OpenAiStandIn;
+import dev.keyhouse.checks.StandIn;
+import dev.keyhouse.config.PoolHolds;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.vault.VaultReferences;
+import dev.keyhouse.vault.VaultStandIn;
+import dev.keyhouse.vault.VaultStandInResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 18 point 2, end to end against {@link VaultStandIn}: a secret field written as a {@code vault:} reference is
+ * pinned to a KV version when saved, served resolved in runtime-config (JSON and env), checked with its resolved value,
+ * shown as source vault with the reference, version and the value's fingerprint, and withheld, naming the field, when
+ * it cannot be resolved. Shares {@link Profiles.LoggedToFile} (VAULT_CACHE_SECONDS=1) with the leak test.
+ */
+@QuarkusTest
+@TestProfile(Profiles.LoggedToFile.class)
+public class VaultReferencesServedTest {
+
+    private static final String FIRST = "sk-vault-held-first-7c1e0b5a9d";
+    private static final String SECOND = "sk-vault-held-second-3f8a2d6c41";
+    private static final String RUNTIME_CONFIG = "/api/v1/internal/runtime-config";
+    /** The provider's stand-in the saves' key checks reach: it accepts only the values Vault holds. */
+    static final OpenAiStandIn OPENAI = new OpenAiStandIn();
+
+    @Inject
+    SecretFingerprints fingerprints;
+    @Inject
+    PoolHolds holds;
+    @Inject
+    VaultReferences references;
+    @Inject
+    jakarta.persistence.EntityManager em;
+
+    @AfterEach
+    void unseal() {
+        VaultStandInResource.vault().seal(false);
+    }
+
+    @AfterAll
+    static void stop() {
+        OPENAI.close();
+        replaceReferences();
+    }
+
+    /**
+     * Saves a plain value over every secret that is a {@code vault:} reference, as a new version (no check, no Vault
+     * call): the test database outlives this profile, and a profile without VAULT_ADDR would find runtime-config
+     * withheld for them. For {@code @AfterAll}, where no HTTP test port is set.
+     */
+    public static void replaceReferences() {
+        ProviderSettings settings = io.quarkus.arc.Arc.container().instance(ProviderSettings.class).get();
+        for (ProviderKind kind : ProviderKind.values()) {
+            SettingState state = settings.get(kind);
+            Map<String, String> input = new LinkedHashMap<>();
+            state.values().forEach((field, value) -> {
+                if (value != null) {
+                    input.put(field, value);
+                }
+            });
+            state.secrets().forEach((field, summary) -> {
+                if (summary.vault() != null) {
+                    input.put(field, field.equals(SettingField.AUTH_TOKEN.json()) ? "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                            : "after-vault-tests-" + kind.id() + "-" + field + "-41c9");
+                }
+            });
+            if (kind.secretFields().stream().anyMatch(f -> input.containsKey(f.json()))) {
+                settings.save(kind, input, state.version(), "vault-tests-cleanup");
+            }
+        }
+    }
+
+    private static VaultStandIn vault() {
+        return VaultStandInResource.vault();
+    }
+
+    @Test
+    void aReferenceIsPinnedAtSaveServedResolvedAndANewKvVersionChangesNothingUntilSavedAgain() {
+        OPENAI.key(FIRST, StandIn.Scenario.GOOD);
+        OPENAI.key(SECOND, StandIn.Scenario.GOOD);
+        int first = vault().put("secret", "served/llm", Map.of("openai_key", FIRST, "other", "unused"));
+        OPENAI.clearReceived();
+
+        Response saved = save("vault:secret/served/llm#openai_key");
+        saved.then().statusCode(200);
+        String pinned = "vault:secret/served/llm#openai_key?version=" + first;
+        assertThat(saved.jsonPath().getString("apiKey.vault.reference")).isEqualTo(pinned);
+        assertThat(OPENAI.received()).as("the save's check sent the resolved value, never the reference")
+                .anyMatch(r -> String.valueOf(r.headers()).contains(FIRST))
+                .noneMatch(r -> String.valueOf(r.headers()).contains("vault:"));
+
+        assertThat(given().auth().oauth2(ApiClient.adminToken()).queryParam("kind", "llm").get("/api/v1/audit")
+                .then().statusCode(200).extract().asString()).as("the save's audit entry names the reference")
+                .contains("apiKey from " + pinned).doesNotContain(FIRST);
+        Response shown = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/llm");
+        shown.then().statusCode(200);
+        assertThat(shown.jsonPath().getString("apiKey.source")).isEqualTo("vault");
+        assertThat(shown.jsonPath().getString("apiKey.vault.reference")).isEqualTo(pinned);
+        assertThat(shown.jsonPath().getInt("apiKey.vault.version")).isEqualTo(first);
+        assertThat(shown.jsonPath().getString("apiKey.vault.fingerprint")).isEqualTo(fingerprints.of(FIRST));
+        assertThat(shown.jsonPath().getString("apiKey.hint")).isNull();
+        assertThat(shown.asString()).doesNotContain(FIRST);
+        String page = given().cookie("keyhouse_session", ApiClient.adminToken()).get("/admin/settings/llm").then()
+                .statusCode(200).extract().asString();
+        assertThat(page).contains("source <span class=\"secret-source\">vault</span>", pinned, "KV version <span class=\"vault-version\">" + first,
+                fingerprints.of(FIRST)).doesNotContain(FIRST);
+
+        assertServed(FIRST);
+
+        // a new KV version reaches no runtime by itself: runtime-config reads the pinned version, past the cache
+        int second = vault().put("secret", "served/llm", Map.of("openai_key", SECOND));
+        int readsOfPinned = readsOf("version=" + first);
+        sleepPast(1);
+        assertServed(FIRST);
+        assertThat(readsOf("version=" + first)).as("past VAULT_CACHE_SECONDS the pinned version is read again")
+                .isGreaterThan(readsOfPinned);
+        assertThat(readsOf("version=" + second)).isZero();
+
+        // saving the reference again pins the new version: the change goes through a save, as any key change
+        Response resaved = save("vault:secret/served/llm#openai_key");
+        resaved.then().statusCode(200);
+        assertThat(resaved.jsonPath().getString("apiKey.vault.reference"))
+                .isEqualTo("vault:secret/served/llm#openai_key?version=" + second);
+        assertServed(SECOND);
+
+        // ?version= as written is kept: an admin may pin an older version on purpose
+        save("vault:secret/served/llm#openai_key?version=" + first).then().statusCode(200)
+                .body("apiKey.vault.version", org.hamcrest.Matchers.equalTo(first));
+        assertServed(FIRST);
+    }
+
+    @Test
+    void anUnresolvableReferenceIsWithheldNamingTheFieldAndNeverServedEmpty() {
+        OPENAI.key(FIRST, StandIn.Scenario.GOOD);
+        vault().put("secret", "withheld/llm", Map.of("openai_key", FIRST));
+        save("vault:secret/withheld/llm#openai_key").then().statusCode(200);
+        assertServed(FIRST);
+
+        // sealed: withheld (after the cache's second), then served again once unsealed
+        vault().seal(true);
+        assertWithheld("is sealed");
+        // a background check of the key is not run (nothing sent to the provider), as runtime-config is withheld
+        io.quarkus.arc.Arc.container().instance(dev.keyhouse.checks.LastChecks.class).get().release(ProviderKind.LLM);
+        OPENAI.clearReceived();
+        assertThat(io.quarkus.arc.Arc.container().instance(dev.keyhouse.checks.BackgroundChecks.class).get()
+                .check(ProviderKind.LLM)).isEmpty();
+        assertThat(OPENAI.received()).isEmpty();
+        vault().seal(false);
+        RuntimeConfigMemoryTest.await("served again once Vault is unsealed", () -> config(null).statusCode() == 200);
+        assertServed(FIRST);
+
+        // the pinned version deleted: withheld, naming the field and the 404
+        vault().deleteLatest("secret", "withheld/llm");
+        assertWithheld("does not exist (404)");
+    }
+
+    @Test
+    void aMalformedOrUnreadableReferenceIsA400NamingTheFieldAndNothingIsSaved() {
+        String admin = ApiClient.adminToken();
+        long before = version(admin);
+        for (String bad : List.of("vault:", "vault:secret/llm", "vault:secret/llm#", "vault:secret/llm#k?version=0",
+                "vault:secret/llm#k?version=x", "vault:secret//llm#k", "vault:secret/../llm#k", "vault:secret/llm#a b")) {
+            Response refused = save(bad);
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getString("errors[0].field")).as(bad).isEqualTo("apiKey");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(bad)
+                    .contains("a Vault reference is written vault:<mount>/<path>#<key>, e.g. vault:secret/llm#openai_key");
+        }
+        vault().put("secret", "refused/llm", Map.of("openai_key", FIRST));
+        Map<String, String> unreadable = new LinkedHashMap<>();
+        unreadable.put("vault:secret/refused/llm#anthropic_key", "has no key anthropic_key");
+        unreadable.put("vault:secret/refused/llm#openai_key?version=9", "does not exist (404)");
+        unreadable.put("vault:secret/nowhere/llm#openai_key", "does not exist (404)");
+        unreadable.forEach((reference, reason) -> {
+            Response refused = save(reference);
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getString("errors[0].field")).as(reference).isEqualTo("apiKey");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(reference)
+                    .startsWith("cannot be resolved: ").contains(reason);
+        });
+        vault().seal(true);
+        Response sealed = save("vault:secret/refused/llm#openai_key");
+        sealed.then().statusCode(400);
+        assertThat(sealed.jsonPath().getString("errors[0].message")).contains("is sealed");
+        // the check endpoint refuses alike
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", OPENAI.baseUrl(),
+                        "apiKey", "vault:secret/llm"))
+                .post("/api/v1/settings/llm/check").then().statusCode(400)
+                .body("errors[0].field", org.hamcrest.Matchers.equalTo("apiKey"));
+        assertThat(version(admin)).as("nothing was saved").isEqualTo(before);
+    }
+
+    /** Every secret field takes a reference: telephony's auth token and API key secret, served resolved. */
+    @Test
+    void everySecretFieldOfTelephonyTakesAReference() {
+        String token = "fedcba98765432100f1e2d3c4b5a6978";
+        String apiSecret = "vault-held-api-secret-5e2b7d9c1a";
+        int version = vault().put("secret", "served/twilio", Map.of("auth_token", token, "api_secret", apiSecret));
+        String admin = ApiClient.adminToken();
+        String etag = given().auth().oauth2(admin).get("/api/v1/settings/telephony").then().statusCode(200).extract()
+                .header("ETag");
+        Response saved = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "apiKeySid", "SK0123456789abcdef0123456789abcdef", "fromNumber", "+14155550100",
+                        "authToken", "vault:secret/served/twilio#auth_token",
+                        "apiSecret", "vault:secret/served/twilio#api_secret"))
+                .put("/api/v1/settings/telephony");
+        saved.then().statusCode(200);
+        assertThat(saved.jsonPath().getString("authToken.vault.reference"))
+                .isEqualTo("vault:secret/served/twilio#auth_token?version=" + version);
+        assertThat(saved.jsonPath().getString("apiSecret.vault.fingerprint")).isEqualTo(fingerprints.of(apiSecret));
+        assertThat(saved.asString()).doesNotContain(token).doesNotContain(apiSecret);
+        Response json = config(null);
+        assertThat(json.jsonPath().getString("env.TWILIO_AUTH_TOKEN")).isEqualTo(token);
+        assertThat(json.jsonPath().getString("env.TWILIO_API_SECRET")).isEqualTo(apiSecret);
+    }
+
+    /**
+     * No thread waits for Vault while it holds a pooled database connection (issue 17's hold-and-wait): every answer
+     * of the stand-in is held back (its handler synchronises on it) while runtime-config, a settings read and a save
+     * each make a Vault call, and {@link PoolHolds} then lists no holder waiting in {@code dev.keyhouse.vault}. The
+     * control, a Vault call made inside a transaction that has read a row, is seen.
+     */
+    @Test
+    void noVaultCallIsMadeWhileAPooledConnectionIsHeld() throws Exception {
+        OPENAI.key(FIRST, StandIn.Scenario.GOOD);
+        vault().put("secret", "held/llm", Map.of("openai_key", FIRST));
+        save("vault:secret/held/llm#openai_key").then().statusCode(200);
+        assertServed(FIRST);
+        String admin = ApiClient.adminToken();
+
+        sleepPast(1);
+        assertThat(heldWhileVaultAnswers(() -> config(null).then().statusCode(200))).isEmpty();
+        sleepPast(1);
+        assertThat(heldWhileVaultAnswers(() -> given().auth().oauth2(admin).get("/api/v1/settings/llm").then()
+                .statusCode(200))).isEmpty();
+        assertThat(heldWhileVaultAnswers(() -> save("vault:secret/held/llm#openai_key").then().statusCode(200)))
+                .isEmpty();
+
+        VaultReference current = VaultReference.parse("vault:secret/held/llm#openai_key").orElseThrow();
+        assertThat(heldWhileVaultAnswers(() -> QuarkusTransaction.requiringNew().call(() -> {
+            em.createNativeQuery("SELECT 1").getSingleResult();
+            return references.resolve(current).reference();
+        }))).as("the control: a Vault call inside a transaction that holds a connection is seen").hasSize(1);
+    }
+
+    /**
+     * Runs {@code call} with Vault's answers held back until it has asked Vault, and returns the threads that then hold
+     * a pooled connection while waiting in {@code dev.keyhouse.vault}.
+     */
+    private List<String> heldWhileVaultAnswers(Runnable call) throws Exception {
+        int before = vault().requests().size();
+        java.util.concurrent.CompletableFuture<Void> done;
+        List<String> held = new java.util.ArrayList<>();
+        synchronized (vault()) {
+            done = java.util.concurrent.CompletableFuture.runAsync(call);
+            RuntimeConfigMemoryTest.await("a Vault read", () -> vault().requests().stream().skip(before)
+                    .anyMatch(r -> r.path().startsWith("/v1/secret/data/held/")));
+            Thread.sleep(100);
+            for (Thread holder : holds.holders()) {
+                if (java.util.Arrays.toString(holder.getStackTrace()).contains("dev.keyhouse.vault.")) {
+                    held.add(holder.getName());
+                }
+            }
+        }
+        done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return held;
+    }
+
+    private static long version(String admin) {
+        return given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200).extract().jsonPath()
+                .getLong("version");
+    }
+
+    private static Response save(String apiKey) {
+        String admin = ApiClient.adminToken();
+        String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200).extract()
+                .header("ETag");
+        return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", OPENAI.baseUrl(), "apiKey", apiKey))
+                .put("/api/v1/settings/llm");
+    }
+
+    private static Response config(String format) {
+        var request = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN);
+        if (format != null) {
+            request.queryParam("format", format);
+        }
+        return request.get(RUNTIME_CONFIG);
+    }
+
+    /** Runtime-config serves {@code value} as the LLM key, in JSON (named and not) and as env lines. */
+    private static void assertServed(String value) {
+        Response json = config(null);
+        json.then().statusCode(200);
+        assertThat(json.jsonPath().getString("env.LLM_API_KEY")).isEqualTo(value);
+        assertThat(json.jsonPath().getString("env.OPENAI_API_KEY")).isEqualTo(value);
+        assertThat(json.asString()).doesNotContain("vault:");
+        Response named = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", "vault-reference-runtime").get(RUNTIME_CONFIG);
+        assertThat(named.jsonPath().getString("env.LLM_API_KEY")).isEqualTo(value);
+        String lines = config("env").then().statusCode(200).extract().asString();
+        assertThat(lines).contains("LLM_API_KEY=" + value + "\n", "OPENAI_API_KEY=" + value + "\n")
+                .doesNotContain("vault:");
+    }
+
+    /** Runtime-config is withheld (503) in both formats, naming llm.apiKey and {@code reason}, with no LLM key. */
+    private static void assertWithheld(String reason) {
+        RuntimeConfigMemoryTest.await("withheld once the cached value is due (" + reason + ")",
+                () -> config(null).statusCode() == 503);
+        Response json = config(null);
+        json.then().statusCode(503);
+        assertThat(json.jsonPath().getString("errors[0].field")).isEqualTo("llm.apiKey");
+        assertThat(json.jsonPath().getString("errors[0].message")).startsWith("cannot be resolved: ")
+                .contains(reason).contains("(vault:secret/withheld/llm#openai_key?version=");
+        assertThat(json.asString()).doesNotContain(FIRST).doesNotContain("LLM_API_KEY\":");
+        String lines = config("env").then().statusCode(503).extract().asString();
+        assertThat(lines).contains("llm.apiKey (LLM_API_KEY, OPENAI_API_KEY) cannot be resolved: ")
+                .doesNotContain("\nLLM_API_KEY=").doesNotContain(FIRST);
+        Response partial = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).queryParam("partial", "true")
+                .get(RUNTIME_CONFIG);
+        partial.then().statusCode(200);
+        assertThat(partial.jsonPath().getMap("env")).as("a partial answer leaves the key out, never empty")
+                .doesNotContainKeys("LLM_API_KEY", "OPENAI_API_KEY").containsEntry("LLM_PROVIDER", "openai");
+    }
+
+    private static int readsOf(String query) {
+        return (int) vault().requests().stream()
+                .filter(r -> r.path().equals("/v1/secret/data/served/llm") && query.equals(r.query())).count();
+    }
+
+    private static void sleepPast(int seconds) {
+        try {
+            Thread.sleep(seconds * 1000L + 300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
