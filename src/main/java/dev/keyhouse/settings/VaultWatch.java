@@ -49,8 +49,17 @@ public class VaultWatch {
     public static final String ACTOR = "vault";
     private static final Logger LOG = Logger.getLogger(VaultWatch.class);
 
-    /** One reference a current setting holds. */
-    record Held(ProviderKind kind, long settingVersion, SettingField field, VaultReference reference) {
+    /**
+     * One reference a current setting holds, with the setting's non-secret fields as a save's input carries them (a
+     * save replaces every field; secrets left out keep what is stored).
+     */
+    record Held(ProviderKind kind, long settingVersion, SettingField field, VaultReference reference,
+            Map<String, String> fields, int highestEver) {
+
+        /** Whether the setting was rolled back from a later version of this secret than it is pinned to now. */
+        boolean rolledBack() {
+            return highestEver > reference.version();
+        }
     }
 
     /** What one poll did to one kind. */
@@ -120,10 +129,15 @@ public class VaultWatch {
         Map<ProviderKind, List<Held>> behind = new LinkedHashMap<>();
         for (Held h : held) {
             Integer version = current.get(h.reference().kvPath());
-            if (version != null && h.reference().version() != null && version > h.reference().version()
-                    && !Objects.equals(refused.get(key(h.kind(), h.reference().kvPath())), version)) {
-                behind.computeIfAbsent(h.kind(), k -> new ArrayList<>()).add(h);
+            if (version == null || version <= h.reference().version()
+                    || Objects.equals(refused.get(key(h.kind(), h.reference().kvPath())), version)) {
+                continue;
             }
+            if (version <= h.highestEver()) {
+                rolledBack(h, version);
+                continue;
+            }
+            behind.computeIfAbsent(h.kind(), k -> new ArrayList<>()).add(h);
         }
         List<Change> changes = new ArrayList<>();
         behind.forEach((kind, list) -> changes.add(save(kind, list, current)));
@@ -134,6 +148,7 @@ public class VaultWatch {
     List<Held> held() {
         return QuarkusTransaction.requiringNew().call(() -> {
             List<Held> held = new ArrayList<>();
+            List<Held> pinned = new ArrayList<>();
             for (ProviderSetting row : em.createQuery("from ProviderSetting", ProviderSetting.class)
                     .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
                 Optional<ProviderKind> kind = ProviderKind.parse(row.kind);
@@ -141,6 +156,12 @@ public class VaultWatch {
                     continue;
                 }
                 SettingValues values = row.values();
+                Map<String, String> fields = new LinkedHashMap<>();
+                for (SettingField field : kind.get().fields()) {
+                    if (!field.secret() && values.get(field) != null) {
+                        fields.put(field.json(), values.get(field));
+                    }
+                }
                 for (SettingField field : kind.get().secretFields()) {
                     if (values.secretRef(field) == null) {
                         continue;
@@ -148,12 +169,41 @@ public class VaultWatch {
                     Opened opened = settings.open(values.secretRef(field));
                     if (opened instanceof Opened.Plaintext plaintext && VaultReference.isReference(plaintext.value())) {
                         VaultReference.parse(plaintext.value()).filter(VaultReference::pinned).ifPresent(reference ->
-                                held.add(new Held(kind.get(), row.version, field, reference)));
+                                pinned.add(new Held(kind.get(), row.version, field, reference, Map.copyOf(fields),
+                                        reference.version())));
                     }
                 }
             }
+            for (Held h : pinned) {
+                held.add(new Held(h.kind(), h.settingVersion(), h.field(), h.reference(), h.fields(),
+                        highestEver(h.kind(), h.field(), h.reference())));
+            }
             return held;
         });
+    }
+
+    /**
+     * The highest KV version of the same secret and key that any stored version of the kind (history included) was
+     * pinned to: above the current pin, the kind was rolled back from it, and the watcher must not apply it again
+     * (an automatic rollback would otherwise be undone at the next poll, and rolled out and rolled back for ever).
+     */
+    private int highestEver(ProviderKind kind, SettingField field, VaultReference reference) {
+        int highest = reference.version();
+        for (ProviderSettingVersion version : em.createQuery("from ProviderSettingVersion where kind = ?1",
+                ProviderSettingVersion.class).setParameter(1, kind.id())
+                .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
+            if (version.values().secretRef(field) == null) {
+                continue;
+            }
+            if (settings.open(version.values().secretRef(field)) instanceof Opened.Plaintext plaintext) {
+                Optional<VaultReference> earlier = VaultReference.parse(plaintext.value());
+                if (earlier.isPresent() && earlier.get().pinned()
+                        && earlier.get().unpinned().equals(reference.unpinned())) {
+                    highest = Math.max(highest, earlier.get().version());
+                }
+            }
+        }
+        return highest;
     }
 
     private Optional<Integer> currentVersion(VaultSettings.KvPath path) {
@@ -173,7 +223,7 @@ public class VaultWatch {
     }
 
     private Change save(ProviderKind kind, List<Held> behind, Map<VaultSettings.KvPath, Integer> current) {
-        Map<String, String> input = new LinkedHashMap<>();
+        Map<String, String> input = new LinkedHashMap<>(behind.get(0).fields());
         Set<String> moves = new LinkedHashSet<>();
         for (Held h : behind) {
             int version = current.get(h.reference().kvPath());
@@ -201,6 +251,19 @@ public class VaultWatch {
             return refuse(kind, behind, current, detail + ": " + e.getMessage()
                     + "; nothing saved, runtimes keep the pinned version");
         }
+    }
+
+    /** Said once per secret version: the kind was rolled back from it, so it is not applied again. */
+    private void rolledBack(Held h, int version) {
+        String key = key(h.kind(), h.reference().kvPath());
+        if (Objects.equals(refused.put(key, version), version)) {
+            return;
+        }
+        String detail = "Vault secret " + h.reference().kvPath().dataPath() + " version " + version + " is not applied: "
+                + h.kind().id() + " was rolled back from version " + h.highestEver() + " of it to version "
+                + h.reference().version() + "; a newer Vault version will be, or save the setting again";
+        LOG.infof("%s: %s", h.kind().id(), detail);
+        record(h.kind(), "setting.vault.held", detail);
     }
 
     private Change refuse(ProviderKind kind, List<Held> behind, Map<VaultSettings.KvPath, Integer> current,

@@ -132,13 +132,24 @@ class VaultWatchTest {
             // the next poll finds nothing behind
             assertThat(watch.poll()).isEmpty();
 
+            // rolled back (as a failed rollout does by itself): the rolled-back Vault version is not applied again
+            given().auth().oauth2(Clients.admin()).header("If-Match", "\"" + (version + 1) + "\"")
+                    .post("/api/v1/settings/llm/rollback").then().statusCode(200);
+            assertThat(servedLlmKey()).isEqualTo(first);
+            assertThat(watch.poll()).as("no save undoes the rollback").isEmpty();
+            assertThat(watch.poll()).isEmpty();
+            assertThat(Clients.version("llm")).isEqualTo(version + 2);
+            assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.held' AND detail LIKE ?",
+                    "%secret/data/" + path + " version " + kvVersion + " is not applied: llm was rolled back%"))
+                    .isEqualTo(1);
+
             // a version whose key the provider refuses: nothing saved, runtimes keep the pinned one, audited once
             String invalid = OPENAI.key(Scenario.INVALID);
             vault.put("secret", path, Map.of("openai_key", invalid));
             assertThat(watch.poll()).extracting(VaultWatch.Change::outcome).containsExactly("refused");
             assertThat(watch.poll()).as("a refused version is not tried again").isEmpty();
-            assertThat(Clients.version("llm")).isEqualTo(version + 1);
-            assertThat(servedLlmKey()).isEqualTo(second);
+            assertThat(Clients.version("llm")).isEqualTo(version + 2);
+            assertThat(servedLlmKey()).isEqualTo(first);
             assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.refused' AND detail LIKE ?",
                     "%secret/data/" + path + "%invalid_key%")).isEqualTo(1);
 
@@ -147,7 +158,7 @@ class VaultWatchTest {
             List<VaultWatch.Change> missing = watch.poll();
             assertThat(missing).extracting(VaultWatch.Change::outcome).containsExactly("refused");
             assertThat(missing.get(0).detail()).contains("openai_key");
-            assertThat(servedLlmKey()).isEqualTo(second);
+            assertThat(servedLlmKey()).isEqualTo(first);
 
             // sealed: nothing can be watched, nothing changes, nothing throws
             vault.put("secret", path, Map.of("openai_key", OPENAI.key(Scenario.GOOD)));
@@ -157,7 +168,7 @@ class VaultWatchTest {
             } finally {
                 vault.seal(false);
             }
-            assertThat(Clients.version("llm")).isEqualTo(version + 1);
+            assertThat(Clients.version("llm")).isEqualTo(version + 2);
             String all = String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t"));
             assertThat(all).doesNotContain(first, second, invalid);
         } finally {
