@@ -25,8 +25,9 @@ import dev.keyhouse.config.KeyhouseProcess;
 import dev.keyhouse.crypto.GenerateKey;
 
 /**
- * The packaged application with nothing on the host but {@code VAULT_ADDR}, the login and {@code VAULT_KV_PATH}: it
- * starts on the secret's values and shows where they came from; a sealed Vault or a refused token stops it before
+ * The packaged application with nothing on the host but {@code VAULT_ADDR}, the login (AppRole) and
+ * {@code VAULT_KV_PATH}: it starts on the secret's values and shows where they came from, and the secret id and the
+ * values appear in no log, page, API answer or table; a sealed Vault or a refused token stops it before
  * anything starts, with one message (exit 78) that never prints the token.
  */
 class VaultStartupIT {
@@ -68,9 +69,13 @@ class VaultStartupIT {
         int version = vault.put("secret", "keyhouse/production", Map.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY,
                 encryptionKey, EnvCatalog.JWT_SECRET_KEY, jwtKey, EnvCatalog.SYSTEM_ADMIN_PASSWORD, password,
                 "PROVISIONER_INTERNAL_TOKEN", runtimeToken));
-        String token = vault.issueToken();
+        // AppRole: the host holds a role id and a secret id, which must appear nowhere Keyhouse writes or answers
+        String secretId = vault.addAppRole("keyhouse-it");
+        Map<String, String> host = onlyVault("");
+        host.put("VAULT_ROLE_ID", "keyhouse-it");
+        host.put("VAULT_SECRET_ID", secretId);
         try (KeyhouseHome home = new KeyhouseHome(workDir)) {
-            KeyhouseProcess keyhouse = home.start("vault.log", onlyVault(token));
+            KeyhouseProcess keyhouse = home.start("vault.log", host);
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(URI.create(keyhouse.baseUrl()
                     + "/api/v1/auth/token")).header("Content-Type", "application/json")
@@ -105,8 +110,8 @@ class VaultStartupIT {
             assertThat(config.statusCode()).as("the runtime token from Vault opens runtime-config").isEqualTo(200);
             String log = keyhouse.logText();
             assertThat(log).contains("Read 4 variables from Vault secret " + KV_PATH + " (KV v2, version " + version
-                    + ") with the token in VAULT_TOKEN");
-            assertThat(log + environment.body() + page.body()).doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
+                    + ") with AppRole (VAULT_ROLE_ID, VAULT_SECRET_ID)");
+            assertThat(log + environment.body() + page.body()).doesNotContain(secretId, encryptionKey, jwtKey, password, runtimeToken);
             try (java.sql.Connection db = home.connect()) {
                 StringBuilder everyRow = new StringBuilder();
                 for (String table : dev.keyhouse.auth.Rows.column(db, "SELECT table_name FROM information_schema.tables"
@@ -115,8 +120,8 @@ class VaultStartupIT {
                             .forEach(row -> everyRow.append(row).append('\n'));
                 }
                 assertThat(everyRow).as("the search reads the tables").contains("admin@keyhouse.local");
-                assertThat(everyRow.toString()).as("Vault's token and values in the database")
-                        .doesNotContain(token, encryptionKey, jwtKey, password, runtimeToken);
+                assertThat(everyRow.toString()).as("Vault's secret id and values in the database")
+                        .doesNotContain(secretId, encryptionKey, jwtKey, password, runtimeToken);
             }
         }
     }
