@@ -141,7 +141,19 @@ public class CheckedSaves {
                 if (pinned == null) {
                     pinned = new java.util.LinkedHashMap<>(input);
                 }
-                pinned.put(field.json(), vault.pin(reference.get()).toString());
+                VaultReference pin = vault.pin(reference.get());
+                String value = vault.resolve(pin).value();
+                FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
+                if (!cleaned.ok()) {
+                    errors.add(field.json(), "the value of " + pin + " is refused: " + cleaned.problem());
+                } else if (cleaned.value() == null || cleaned.value().isEmpty()) {
+                    errors.add(field.json(), "the value of " + pin + " is empty");
+                } else if (!cleaned.value().equals(value)) {
+                    errors.add(field.json(), "the value of " + pin + " has spaces or line breaks at its ends, which"
+                            + " no environment carries: remove them in Vault");
+                } else {
+                    pinned.put(field.json(), pin.toString());
+                }
             } catch (VaultReferences.Unresolvable e) {
                 errors.add(field.json(), "cannot be resolved: " + e.getMessage());
             }

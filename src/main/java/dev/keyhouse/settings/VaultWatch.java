@@ -72,7 +72,7 @@ public class VaultWatch {
     private final VaultReferences references;
     private final Audit audit;
     private final Duration interval;
-    /** kind + path → the version whose save was refused: not tried again. */
+    /** kind + path -> the version whose save was refused: not tried again. */
     private final Map<String, Integer> refused = new ConcurrentHashMap<>();
     /** Paths whose metadata could not be read at the last poll, with why: logged once per change. */
     private final Map<String, String> failing = new ConcurrentHashMap<>();
@@ -228,7 +228,7 @@ public class VaultWatch {
         for (Held h : behind) {
             int version = current.get(h.reference().kvPath());
             input.put(h.field().json(), h.reference().pinnedTo(version).toString());
-            moves.add(h.reference().kvPath().dataPath() + " version " + h.reference().version() + " → " + version);
+            moves.add(h.reference().kvPath().dataPath() + " version " + h.reference().version() + " -> " + version);
         }
         String detail = "Vault secret " + String.join(", ", moves);
         long expected = behind.get(0).settingVersion();

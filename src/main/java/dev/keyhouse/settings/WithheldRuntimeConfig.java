@@ -66,8 +66,8 @@ final class WithheldRuntimeConfig {
         return "runtime-config withheld: " + unresolved.size() + " configured value"
                 + (unresolved.size() == 1 ? " cannot" : "s cannot") + " be served ("
                 + String.join(", ", unresolved.stream().map(ProviderEnvironment.Unresolved::path).toList())
-                + "); set " + (unresolved.size() == 1 ? "it" : "them") + " again at /admin/settings/{kind} (or"
-                + " configure the key a secret was written under again); ?partial=true serves the rest";
+                + "); " + (unresolved.size() == 1 ? "its" : "each") + " error says why (a key to enter again, a Vault"
+                + " reference that cannot be resolved); fix it at /admin/settings; ?partial=true serves the rest";
     }
 
     private static String lines(ProviderEnvironment.RuntimeEnvironment current) {

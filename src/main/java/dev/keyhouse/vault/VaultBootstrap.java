@@ -96,12 +96,25 @@ public final class VaultBootstrap {
         if (settings.get().kvPath().isEmpty()) {
             return new Loaded(settings, Optional.empty(), Map.of(), List.of(), List.of());
         }
+        if (settings.get().auth() instanceof VaultSettings.KubernetesAuth kubernetes
+                && !java.nio.file.Files.isReadable(kubernetes.jwtPath())) {
+            return new Loaded(settings, Optional.empty(), Map.of(), List.of(VaultSettings.KUBERNETES_TOKEN_PATH + " "
+                    + kubernetes.jwtPath() + " cannot be read: Kubernetes auth presents the service account token"
+                    + " from that file (is the token mounted, and readable by Keyhouse's user?)"), List.of());
+        }
         VaultKv.KvSecret secret;
         try {
             secret = VaultKv.connect(settings.get()).read(settings.get().kvPath().get(), null);
         } catch (VaultKv.VaultFailure e) {
             return new Loaded(settings, Optional.empty(), Map.of(), List.of(VaultSettings.KV_PATH + ": "
                     + e.getMessage()), List.of());
+        }
+        List<String> notText = secret.notText().stream().filter(name -> EnvCatalog.find(name).isPresent()
+                && !VaultSettings.CONNECTION_VARIABLES.contains(name))
+                .map(name -> "Vault secret " + secret.path() + " holds " + name + " as a JSON number, object or list,"
+                        + " not a string: write it as a string").toList();
+        if (!notText.isEmpty()) {
+            return new Loaded(settings, Optional.empty(), Map.of(), notText, List.of());
         }
         Map<String, String> values = new TreeMap<>();
         List<String> warnings = new ArrayList<>();

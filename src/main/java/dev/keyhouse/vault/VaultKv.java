@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -35,8 +36,11 @@ public final class VaultKv {
 
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    /** One version of a KV v2 secret: its key/value pairs (string values only) and its version number. */
-    public record KvSecret(VaultSettings.KvPath path, int version, Map<String, String> values) {
+    /**
+     * One version of a KV v2 secret: its string key/value pairs, its version number, and the keys whose JSON value is
+     * not a string (a number, an object, …): never turned into text, so never served; each is refused by name.
+     */
+    public record KvSecret(VaultSettings.KvPath path, int version, Map<String, String> values, Set<String> notText) {
         @Override
         public String toString() {
             return path + " version " + version + " (" + values.size() + " keys)"; // never the values
@@ -115,12 +119,15 @@ public final class VaultKv {
                     + " data.metadata.version: is " + path.mount() + " a KV version 2 engine?");
         }
         Map<String, String> values = new LinkedHashMap<>();
+        Set<String> notText = new java.util.TreeSet<>();
         data.getData().forEach((key, value) -> {
-            if (value != null) {
-                values.put(key, value instanceof String text ? text : String.valueOf(value));
+            if (value instanceof String text) {
+                values.put(key, text);
+            } else if (value != null) {
+                notText.add(key);
             }
         });
-        return new KvSecret(path, data.getMetadata().getVersion(), Map.copyOf(values));
+        return new KvSecret(path, data.getMetadata().getVersion(), Map.copyOf(values), Set.copyOf(notText));
     }
 
     /**

@@ -26,9 +26,10 @@ public record VaultReference(String mount, String path, String key, Integer vers
     private static final Pattern SYNTAX = Pattern.compile("vault:(" + SEGMENT + ")/(" + SEGMENT + "(?:/" + SEGMENT
             + ")*)#(" + SEGMENT + ")(?:\\?version=([1-9][0-9]{0,8}))?");
 
-    /** Whether a secret field's text is meant as a reference: it starts with {@value #PREFIX}. */
+    /** Whether a secret field's text is meant as a reference: it starts with {@value #PREFIX}, in any case. */
     public static boolean isReference(String text) {
-        return text != null && text.startsWith(PREFIX);
+        // any case: "VAULT:…" is a mistyped reference (refused by parse), never a key to serve as typed
+        return text != null && text.regionMatches(true, 0, PREFIX, 0, PREFIX.length());
     }
 
     /**

@@ -215,6 +215,11 @@ public class VaultReferences {
     }
 
     private static String value(VaultReference pinned, VaultKv.KvSecret secret) {
+        if (secret.notText().contains(pinned.key())) {
+            throw new Unresolvable(null, "Vault secret " + pinned.kvPath().dataPath() + " version " + secret.version()
+                    + " holds key " + pinned.key() + " as a JSON number, object or list, not a string: write it as a"
+                    + " string (" + pinned + ")");
+        }
         String value = secret.values().get(pinned.key());
         if (value == null) {
             throw new Unresolvable(null, "Vault secret " + pinned.kvPath().dataPath() + " version " + secret.version()

@@ -106,9 +106,10 @@ public record VaultSettings(URI address, Optional<KvPath> kvPath, Auth auth) {
             }
             int data = trimmed.indexOf("/data/");
             if (data <= 0 || data + 6 >= trimmed.length() || trimmed.endsWith("/") || trimmed.contains("//")
-                    || !trimmed.chars().allMatch(KvPath::pathCharacter)) {
+                    || !trimmed.chars().allMatch(KvPath::pathCharacter)
+                    || java.util.Arrays.stream(trimmed.split("/")).anyMatch(segment -> segment.matches("\\.+"))) {
                 throw new IllegalArgumentException(KV_PATH + " must be a KV v2 API path, <mount>/data/<path>, e.g."
-                        + " secret/data/keyhouse/production (letters, digits, - _ . / only)");
+                        + " secret/data/keyhouse/production (letters, digits, - _ . / only; no . or .. segment)");
             }
             return new KvPath(trimmed.substring(0, data), trimmed.substring(data + 6));
         }

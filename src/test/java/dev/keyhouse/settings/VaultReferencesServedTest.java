@@ -180,7 +180,8 @@ public class VaultReferencesServedTest {
     void aMalformedOrUnreadableReferenceIsA400NamingTheFieldAndNothingIsSaved() {
         String admin = ApiClient.adminToken();
         long before = version(admin);
-        for (String bad : List.of("vault:", "vault:secret/llm", "vault:secret/llm#", "vault:secret/llm#k?version=0",
+        for (String bad : List.of("VAULT:secret/llm#k", "Vault:secret/llm#k", "vault:", "vault:secret/llm",
+                "vault:secret/llm#", "vault:secret/llm#k?version=0",
                 "vault:secret/llm#k?version=x", "vault:secret//llm#k", "vault:secret/../llm#k", "vault:secret/llm#a b")) {
             Response refused = save(bad);
             refused.then().statusCode(400);
@@ -193,6 +194,22 @@ public class VaultReferencesServedTest {
         unreadable.put("vault:secret/refused/llm#anthropic_key", "has no key anthropic_key");
         unreadable.put("vault:secret/refused/llm#openai_key?version=9", "does not exist (404)");
         unreadable.put("vault:secret/nowhere/llm#openai_key", "does not exist (404)");
+        // values a typed key could not be: refused at save as they would be typed, never stored to block runtime-config
+        vault().putJson("secret", "refused/shapes", Map.of("num", 42, "obj", Map.of("a", 1), "empty", "",
+                "nl", "sk-line1\nline2", "padded", "sk-padded-value "));
+        unreadable.put("vault:secret/refused/shapes#num", "holds key num as a JSON number, object or list");
+        unreadable.put("vault:secret/refused/shapes#obj", "holds key obj as a JSON number, object or list");
+        Map<String, String> refusedValues = Map.of("vault:secret/refused/shapes#empty", "is empty",
+                "vault:secret/refused/shapes#nl", "is refused: ",
+                "vault:secret/refused/shapes#padded", "has spaces or line breaks at its ends");
+        refusedValues.forEach((reference, reason) -> {
+            Response refused = save(reference);
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getString("errors[0].field")).as(reference).isEqualTo("apiKey");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(reference)
+                    .startsWith("the value of " + reference + "?version=").contains(reason)
+                    .doesNotContain("sk-line1", "sk-padded-value");
+        });
         unreadable.forEach((reference, reason) -> {
             Response refused = save(reference);
             refused.then().statusCode(400);

@@ -122,7 +122,7 @@ class VaultWatchTest {
                     + " DESC LIMIT 2")).containsExactlyInAnyOrder("vault setting.save", "vault setting.vault.change");
             assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.vault.change' ORDER BY id"
                     + " DESC LIMIT 1").get(0)).startsWith("Vault secret secret/data/" + path + " version "
-                    + (kvVersion - 1) + " → " + kvVersion + "; saved as llm version " + (version + 1));
+                    + (kvVersion - 1) + " -> " + kvVersion + "; saved as llm version " + (version + 1));
             long run = Long.parseLong(Rows.column(db, "SELECT id FROM restart_runs WHERE kind = 'llm' AND"
                     + " settings_version = ? AND created_by = 'vault'", version + 1).get(0));
             assertThat(awaitRun(run).getString("state")).isEqualTo("succeeded");

@@ -186,6 +186,31 @@ class VaultBootstrapTest {
     }
 
     @Test
+    void aValueThatIsNotAStringIsRefusedByNameNeverTurnedIntoText() {
+        Map<String, Object> json = new HashMap<>(secret);
+        json.put("PROVISIONER_INTERNAL_TOKEN", Map.of("x", "rt-planted-object-value"));
+        json.put("JWT_EXPIRE_MINUTES", 60);
+        vault.putJson(MOUNT, PATH, json);
+        VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(tokenHost(vault.rootToken())));
+        assertThat(loaded.problems()).containsExactly(
+                "Vault secret secret/data/keyhouse/production holds JWT_EXPIRE_MINUTES as a JSON number, object or"
+                        + " list, not a string: write it as a string",
+                "Vault secret secret/data/keyhouse/production holds PROVISIONER_INTERNAL_TOKEN as a JSON number,"
+                        + " object or list, not a string: write it as a string");
+        assertThat(loaded.values()).isEmpty();
+    }
+
+    @Test
+    void aMissingKubernetesTokenFileIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("no-token");
+        VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(Map.of("VAULT_ADDR", vault.address(),
+                "VAULT_KUBERNETES_ROLE", "keyhouse", "VAULT_KUBERNETES_TOKEN_PATH", missing.toString(),
+                "VAULT_KV_PATH", KV_PATH)));
+        assertThat(loaded.problems()).singleElement().asString()
+                .startsWith("VAULT_KUBERNETES_TOKEN_PATH " + missing + " cannot be read");
+    }
+
+    @Test
     void aSealedVaultIsNamed() {
         vault.put(MOUNT, PATH, secret);
         vault.seal(true);

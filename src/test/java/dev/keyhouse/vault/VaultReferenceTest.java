@@ -48,7 +48,9 @@ class VaultReferenceTest {
     void onlyTheExactPrefixMarksAReference() {
         assertThat(VaultReference.isReference("vault:anything")).isTrue();
         assertThat(VaultReference.isReference("sk-vault:abc")).isFalse();
-        assertThat(VaultReference.isReference("Vault:secret/llm#k")).isFalse();
+        assertThat(VaultReference.isReference("Vault:secret/llm#k")).as("meant as one: refused by parse").isTrue();
+        assertThat(VaultReference.isReference("VAULT:secret/llm#k")).isTrue();
+        assertThat(VaultReference.parse("VAULT:secret/llm#k")).isEmpty();
         assertThat(VaultReference.isReference(null)).isFalse();
     }
 }

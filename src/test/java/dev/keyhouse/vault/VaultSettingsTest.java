@@ -46,7 +46,8 @@ class VaultSettingsTest {
         assertThat(new VaultSettings.KvPath("secret", "keyhouse/production").metadataPath())
                 .isEqualTo("secret/metadata/keyhouse/production");
         for (String bad : new String[] {"secret/keyhouse/production", "secret/data/", "/data/x", "secret/data//x",
-                "secret/data/x/", "secret/data/x?version=2", "secret/data/x y", "secret/data/ключ"}) {
+                "secret/data/x/", "secret/data/x?version=2", "secret/data/x y", "secret/data/ключ",
+                "secret/data/../keyhouse/prod", "secret/data/./x", "../data/x"}) {
             assertThatThrownBy(() -> VaultSettings.KvPath.parseDataPath(bad)).as(bad)
                     .hasMessageContaining("VAULT_KV_PATH must be a KV v2 API path, <mount>/data/<path>");
         }

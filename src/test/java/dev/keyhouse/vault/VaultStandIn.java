@@ -78,7 +78,7 @@ public final class VaultStandIn implements AutoCloseable {
     public record Received(String method, String path, String query, boolean token) {
     }
 
-    private record Version(Map<String, String> data, Instant created, Instant deleted) {
+    private record Version(Map<String, Object> data, Instant created, Instant deleted) {
     }
 
     private static final class Secret {
@@ -146,6 +146,14 @@ public final class VaultStandIn implements AutoCloseable {
      * returns its number, 1 for the first.
      */
     public synchronized int put(String mount, String path, Map<String, String> data) {
+        return putJson(mount, path, Map.copyOf(data));
+    }
+
+    /**
+     * As {@link #put}, with any JSON values (numbers, objects, lists, as Vault stores whatever JSON was written):
+     * what a client must not take for text.
+     */
+    public synchronized int putJson(String mount, String path, Map<String, Object> data) {
         Secret secret = mounts.computeIfAbsent(mount, m -> new HashMap<>())
                 .computeIfAbsent(path, p -> new Secret(Instant.now()));
         Instant now = Instant.now();
