@@ -38,7 +38,8 @@ public final class VaultKv {
 
     /**
      * One version of a KV v2 secret: its string key/value pairs, its version number, and the keys whose JSON value is
-     * not a string (a number, an object, …): never turned into text, so never served; each is refused by name.
+     * not a string (a number, an object, …), in name order: never turned into text, so never served; each is refused
+     * by name.
      */
     public record KvSecret(VaultSettings.KvPath path, int version, Map<String, String> values, Set<String> notText) {
         @Override
@@ -119,7 +120,7 @@ public final class VaultKv {
                     + " data.metadata.version: is " + path.mount() + " a KV version 2 engine?");
         }
         Map<String, String> values = new LinkedHashMap<>();
-        Set<String> notText = new java.util.TreeSet<>();
+        java.util.SortedSet<String> notText = new java.util.TreeSet<>();
         data.getData().forEach((key, value) -> {
             if (value instanceof String text) {
                 values.put(key, text);
@@ -127,7 +128,8 @@ public final class VaultKv {
                 notText.add(key);
             }
         });
-        return new KvSecret(path, data.getMetadata().getVersion(), Map.copyOf(values), Set.copyOf(notText));
+        return new KvSecret(path, data.getMetadata().getVersion(), Map.copyOf(values),
+                java.util.Collections.unmodifiableSortedSet(notText));
     }
 
     /**

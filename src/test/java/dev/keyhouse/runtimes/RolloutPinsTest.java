@@ -158,7 +158,9 @@ class RolloutPinsTest {
         String runtime = "chat-2-" + tag;
         update("UPDATE restart_runs SET state = 'running', current_wave = 1 WHERE id = ?", run);
         assertThat(key(runtime)).as("a running rollout pins too").isEqualTo(oldKey);
-        update("UPDATE restart_results SET state = 'pending' WHERE run_id = ? AND runtime = ?", run, runtime);
+        // pending with its attempt an hour ahead, so this application's executor does not claim it meanwhile
+        update("UPDATE restart_results SET state = 'pending', next_attempt_at = now() + interval '1 hour'"
+                + " WHERE run_id = ? AND runtime = ?", run, runtime);
         assertThat(key(runtime)).as("its wave came: the restart moves it").isEqualTo(newKey);
         assertThat(key("held-" + tag)).isEqualTo(oldKey);
         // a wave failed: the runtimes never moved are cancelled while the previous key is checked and saved again
