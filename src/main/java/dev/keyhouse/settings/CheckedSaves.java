@@ -16,6 +16,7 @@ import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.vault.VaultReferences;
+import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -112,6 +113,34 @@ public class CheckedSaves {
             lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
         }
         return new Saved(state, outcome, warnings(outcome, used), used != null);
+    }
+
+    /**
+     * Rolls back to the previous version ({@link ProviderSettings#rollback}) once every pinned {@code vault:}
+     * reference it would restore still resolves in Vault now: a KV version deleted or destroyed since is refused
+     * here, rather than restored into a configuration runtime-config must withhold. Vault is asked outside any
+     * transaction.
+     *
+     * @throws Conflict (409) naming each such field, its reference and why; nothing written
+     * @throws StaleSetting as {@link ProviderSettings#rollback}
+     */
+    public SettingState rollback(ProviderKind kind, long expectedVersion, String actor) {
+        List<String> problems = new java.util.ArrayList<>();
+        List<String> fields = new java.util.ArrayList<>();
+        settings.referencesToRestore(kind, expectedVersion).forEach((field, reference) -> {
+            try {
+                vault.resolveNow(reference);
+            } catch (VaultReferences.Unresolvable e) {
+                fields.add(field.json());
+                problems.add(field.json() + " cannot be resolved: " + e.getMessage());
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new Conflict(kind.id() + " version " + (expectedVersion - 1) + " cannot be restored: "
+                    + String.join("; ", problems) + ". Nothing was rolled back; save a key that resolves instead.",
+                    Map.of("fields", List.copyOf(fields)));
+        }
+        return settings.rollback(kind, expectedVersion, actor);
     }
 
     /**

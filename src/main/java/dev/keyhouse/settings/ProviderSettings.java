@@ -230,6 +230,27 @@ public class ProviderSettings {
     }
 
     /**
+     * The pinned {@code vault:} references a rollback from {@code expectedVersion} would restore (those of version
+     * {@code expectedVersion - 1}), by field; empty when that version holds none or is not stored. Read in its own
+     * short transaction, so the caller can resolve them with no pooled connection held while Vault answers.
+     */
+    @Transactional
+    public Map<SettingField, VaultReference> referencesToRestore(ProviderKind kind, long expectedVersion) {
+        ProviderSettingVersion previous = expectedVersion < 2 ? null
+                : ProviderSettingVersion.of(kind, expectedVersion - 1).orElse(null);
+        if (previous == null) {
+            return Map.of();
+        }
+        Map<SettingField, VaultReference> references = new java.util.EnumMap<>(SettingField.class);
+        summaries(kind, previous.values()).forEach((field, summary) -> {
+            if (summary.vault() != null) {
+                VaultReference.parse(summary.vault().reference()).ifPresent(ref -> references.put(field, ref));
+            }
+        });
+        return references;
+    }
+
+    /**
      * Restores the previous version's fields and secret references as a new version.
      *
      * @param expectedVersion the version the caller saw (If-Match, or the page's version field), checked like a save

@@ -14,6 +14,7 @@ import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.CheckResult;
 import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
@@ -317,12 +318,17 @@ public class SettingsPage {
             throw IfMatchRequired.onThePage();
         }
         try {
-            SettingState state = settings.rollback(providerKind, expected, Identities.actor(identity));
+            SettingState state = saves.rollback(providerKind, expected, Identities.actor(identity));
             return Locations.seeOther("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state))
                     .build();
         } catch (StaleSetting stale) {
             // like If-Match over REST: 412, with the current version in the form
             return conflict(stale, 412);
+        } catch (Conflict refused) {
+            // nothing to restore, or a vault: reference it would restore no longer resolves: the form, saying why
+            SettingState current = settings.get(providerKind);
+            Form form = form(current, current.values(), new FieldErrors(), current.version());
+            return Response.status(409).entity(Templates.edit(form, refused.getMessage())).build();
         }
     }
 

@@ -161,7 +161,7 @@ public class SettingsResource {
     public Response rollback(@PathParam("kind") String kind, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         ProviderKind providerKind = kind(kind);
         long expected = expectedVersion(providerKind, ifMatch);
-        return saved(settings.rollback(providerKind, expected, Identities.actor(identity)));
+        return saved(saves.rollback(providerKind, expected, Identities.actor(identity)));
     }
 
     /** 412 with what the caller needs to redo its change: the current setting and the fields that changed. */

@@ -158,6 +158,18 @@ public class VaultReferences {
     }
 
     /**
+     * As {@link #resolve}, but always asks Vault, then caches what it read: what a rollback checks, so a KV version
+     * deleted or destroyed since it was cached is found now, not when the cache expires.
+     *
+     * @throws Unresolvable as {@link #pin}
+     */
+    public Resolved resolveNow(VaultReference reference) {
+        VaultKv.KvSecret secret = readNow(reference.kvPath(), reference.version(), reference);
+        VaultReference pinned = reference.pinnedTo(secret.version());
+        return new Resolved(pinned, value(pinned, secret));
+    }
+
+    /**
      * A pinned reference's value if it is cached now: no call to Vault, so it may be asked while a database
      * connection is held. Empty when it must be read ({@link #resolve}).
      */
@@ -201,6 +213,13 @@ public class VaultReferences {
             } catch (VaultKv.VaultFailure e) {
                 throw new Unresolvable(e.kind(), e.getMessage() + " (" + reference + ")");
             }
+        }
+        return readNow(path, version, reference);
+    }
+
+    private VaultKv.KvSecret readNow(VaultSettings.KvPath path, Integer version, VaultReference reference) {
+        if (kv == null) {
+            throw new Unresolvable(null, notConfigured);
         }
         VaultKv.KvSecret read;
         try {

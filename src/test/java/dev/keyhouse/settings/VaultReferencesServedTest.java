@@ -176,6 +176,46 @@ public class VaultReferencesServedTest {
         assertWithheld("does not exist (404)");
     }
 
+    /**
+     * A rollback that would restore a reference whose pinned KV version was deleted since is refused (409, REST and
+     * page) naming the field, the reference and the 404, even while that version is still cached: nothing written,
+     * the current key still served.
+     */
+    @Test
+    void aRollbackToAReferenceWhoseVersionWasDeletedIsRefusedNamingItAndNothingChanges() {
+        String plain = "sk-vault-rollback-plain-52d0c8e1a7";
+        OPENAI.key(FIRST, StandIn.Scenario.GOOD);
+        OPENAI.key(plain, StandIn.Scenario.GOOD);
+        int kv = vault().put("secret", "rollback/llm", Map.of("openai_key", FIRST));
+        save("vault:secret/rollback/llm#openai_key").then().statusCode(200);
+        assertServed(FIRST); // the pinned version is now cached
+        save(plain).then().statusCode(200);
+        vault().deleteLatest("secret", "rollback/llm");
+        String admin = ApiClient.adminToken();
+        long before = version(admin);
+
+        Response refused = given().auth().oauth2(admin).header("If-Match", "\"" + before + "\"")
+                .post("/api/v1/settings/llm/rollback");
+        refused.then().statusCode(409);
+        String reference = "vault:secret/rollback/llm#openai_key?version=" + kv;
+        assertThat(refused.jsonPath().getString("detail")).contains("llm version " + (before - 1)
+                + " cannot be restored: apiKey cannot be resolved: ", "does not exist (404)", reference,
+                "Nothing was rolled back");
+        assertThat(refused.jsonPath().getList("fields")).containsExactly("apiKey");
+        assertThat(version(admin)).as("nothing written").isEqualTo(before);
+        assertServed(plain);
+
+        Response form = given().cookie("keyhouse_session", admin).get("/admin/settings/llm");
+        String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
+        Response page = given().redirects().follow(false).cookie("keyhouse_session", admin).cookies(form.getCookies())
+                .contentType(ContentType.URLENC).formParam("csrf-token", csrf)
+                .formParam("version", String.valueOf(before)).post("/admin/settings/llm/rollback");
+        assertThat(page.statusCode()).isEqualTo(409);
+        assertThat(page.asString()).contains("apiKey cannot be resolved", "does not exist (404)",
+                "Nothing was rolled back").doesNotContain(FIRST).doesNotContain(plain);
+        assertThat(version(admin)).isEqualTo(before);
+    }
+
     @Test
     void aMalformedOrUnreadableReferenceIsA400NamingTheFieldAndNothingIsSaved() {
         String admin = ApiClient.adminToken();
