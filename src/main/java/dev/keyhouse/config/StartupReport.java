@@ -31,7 +31,7 @@ public class StartupReport {
         EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
         StartupCheck.dotEnvWarnings(dotEnv).forEach(LOG::warn);
         StartupCheck.lowerCaseProxyWarnings(System.getenv()).forEach(LOG::warn);
-        VaultBootstrap.Loaded vault = VaultBootstrap.loadFromHost(); // read once per process: no second call to Vault
+        VaultBootstrap.Loaded vault = VaultBootstrap.atStart(); // read once per process: no second call to Vault
         vault.warnings().forEach(LOG::warn);
         vault.secret().ifPresent(secret -> LOG.infof("Read %d variables from Vault secret %s (KV v2, version %d) with %s",
                 vault.values().size(), secret.path(), secret.version(), vault.settings().orElseThrow().auth().describe()));

@@ -78,7 +78,7 @@ public class EnvironmentReport {
     }
 
     private static Optional<VaultOrigin> vaultOrigin() {
-        return VaultBootstrap.loadFromHost().secret().map(s -> new VaultOrigin(s.path().dataPath(), s.version()));
+        return VaultBootstrap.atStart().secret().map(s -> new VaultOrigin(s.path().dataPath(), s.version()));
     }
 
     private Source source(EnvVar variable, Optional<String> effective) {

@@ -146,15 +146,18 @@ public class CheckedSaves {
     /**
      * The input with every secret typed as a {@code vault:} reference pinned to a KV version (the one it names, else
      * the current one), as the save stores it: {@code vault:secret/llm#openai_key} becomes
-     * {@code vault:secret/llm#openai_key?version=3}. Runtime-config and checks then read that version only, so a new
-     * KV version reaches no runtime until a new setting version is saved. Calls Vault (or its cache), outside any
-     * transaction.
+     * {@code vault:secret/llm#openai_key?version=3} (followed by {@link VaultWatch}), and
+     * {@code vault:secret/llm#openai_key?version=2} becomes {@code …?version=2&hold} (held: the watcher leaves it).
+     * Runtime-config and checks then read that version only, so a new KV version reaches no runtime until a new
+     * setting version is saved. Calls Vault (or its cache), outside any transaction.
      *
-     * @throws FieldErrors naming each secret whose reference is malformed ({@link VaultReference#FORM}) or cannot be
-     *         read now (Vault unreachable, sealed, refusing the token, no such secret, version or key)
+     * @throws FieldErrors naming each secret whose reference is malformed ({@link VaultReference#FORM}), cannot be
+     *         read now (Vault unreachable, sealed, refusing the token, no such secret, version or key), or resolves
+     *         to a value the field's own rules refuse
      */
     Map<String, String> pinned(ProviderKind kind, Map<String, String> input) {
         Map<String, String> pinned = null;
+        Map<SettingField, VaultReferences.Resolved> resolved = new java.util.EnumMap<>(SettingField.class);
         FieldErrors errors = new FieldErrors();
         for (SettingField field : kind.secretFields()) {
             String typed = input.get(field.json());
@@ -171,6 +174,9 @@ public class CheckedSaves {
                     pinned = new java.util.LinkedHashMap<>(input);
                 }
                 VaultReference pin = vault.pin(reference.get());
+                if (reference.get().pinned()) {
+                    pin = pin.hold(); // the admin chose this version: the watcher leaves it
+                }
                 String value = vault.resolve(pin).value();
                 FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
                 if (!cleaned.ok()) {
@@ -182,13 +188,36 @@ public class CheckedSaves {
                             + " no environment carries: remove them in Vault");
                 } else {
                     pinned.put(field.json(), pin.toString());
+                    resolved.put(field, new VaultReferences.Resolved(pin, value));
                 }
             } catch (VaultReferences.Unresolvable e) {
                 errors.add(field.json(), "cannot be resolved: " + e.getMessage());
             }
         }
+        if (errors.errors().isEmpty() && !resolved.isEmpty()) {
+            fieldRules(kind, input, resolved, errors);
+        }
         errors.throwIfAny();
         return pinned == null ? input : pinned;
+    }
+
+    /**
+     * The field's own rules on each resolved value, as if it had been typed (a Twilio auth token's 32 hex digits,
+     * the length limit, a value that is a masked display, a SID in the wrong field): a reference never carries a
+     * value the form would refuse. Each error names the reference, never the value.
+     */
+    private static void fieldRules(ProviderKind kind, Map<String, String> input,
+            Map<SettingField, VaultReferences.Resolved> resolved, FieldErrors errors) {
+        Map<String, String> typed = new java.util.LinkedHashMap<>(input);
+        resolved.forEach((field, value) -> typed.put(field.json(), value.value()));
+        try {
+            SettingRules.check(kind, typed, new SettingValues());
+        } catch (FieldErrors refused) {
+            for (var error : refused.errors()) {
+                kind.field(error.field()).map(resolved::get).ifPresent(value -> errors.add(error.field(),
+                        "the value of " + value.reference() + " is refused: it " + error.message()));
+            }
+        }
     }
 
     private static List<String> warnings(CheckOutcome outcome, String override) {

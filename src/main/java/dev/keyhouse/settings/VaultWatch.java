@@ -34,13 +34,15 @@ import jakarta.transaction.Transactional;
  * it saves that kind through {@link CheckedSaves} with every such reference re-pinned, as actor {@value #ACTOR}: a new
  * setting version, audited, the live key check and its mode, and the same restart run and rollout gate as any save.
  *
+ * <p>A reference held at its version ({@code ?version=N&hold}: typed with a version) is not watched.
+ *
  * <p>A save the key check refuses (enforce mode), or that cannot pin the new version (its key missing, the version
  * deleted), changes nothing: runtimes keep the pinned version. It is audited once as {@code setting.vault.refused}
- * and logged, and that version is not tried again; a later version is. Vault being unreachable is logged once per
+ * and logged, and that version is not tried again, by any replica; a later version is. Vault being unreachable is logged once per
  * change of state. Reads happen with no transaction open; each save is the normal save's own transactions.
  *
- * <p>With several replicas each polls; the first save wins and the others find the references already pinned (or,
- * racing, get {@link StaleSetting} and leave it).
+ * <p>With several replicas each polls, and one claims each new version ({@code vault_watch_versions}): only it
+ * checks, saves and audits that version; a refused or held version stays so across restarts.
  */
 @ApplicationScoped
 public class VaultWatch {
@@ -72,8 +74,9 @@ public class VaultWatch {
     private final VaultReferences references;
     private final Audit audit;
     private final Duration interval;
-    /** kind + path -> the version whose save was refused: not tried again. */
-    private final Map<String, Integer> refused = new ConcurrentHashMap<>();
+    /** This replica, as its claims in {@code vault_watch_versions} name it. */
+    private final String replica = java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "/"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
     /** Paths whose metadata could not be read at the last poll, with why: logged once per change. */
     private final Map<String, String> failing = new ConcurrentHashMap<>();
     private volatile long lastPollNanos;
@@ -95,7 +98,7 @@ public class VaultWatch {
         return references.configured() && !interval.isZero();
     }
 
-    @Scheduled(every = "${keyhouse.vault.watch-tick:5s}", delayed = "${keyhouse.vault.watch-delay:10s}",
+    @Scheduled(every = "${keyhouse.vault.watch-tick:1s}", delayed = "${keyhouse.vault.watch-delay:10s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         if (!enabled() || (polledOnce && System.nanoTime() - lastPollNanos < interval.toNanos())) {
@@ -129,8 +132,7 @@ public class VaultWatch {
         Map<ProviderKind, List<Held>> behind = new LinkedHashMap<>();
         for (Held h : held) {
             Integer version = current.get(h.reference().kvPath());
-            if (version == null || version <= h.reference().version()
-                    || Objects.equals(refused.get(key(h.kind(), h.reference().kvPath())), version)) {
+            if (version == null || version <= h.reference().version()) {
                 continue;
             }
             if (version <= h.highestEver()) {
@@ -140,8 +142,57 @@ public class VaultWatch {
             behind.computeIfAbsent(h.kind(), k -> new ArrayList<>()).add(h);
         }
         List<Change> changes = new ArrayList<>();
-        behind.forEach((kind, list) -> changes.add(save(kind, list, current)));
+        behind.forEach((kind, list) -> {
+            // one replica per (kind, secret, version): the others, and this one after a restart, leave it
+            List<Held> claimed = list.stream().filter(h -> claim(h, current.get(h.reference().kvPath()), "claimed"))
+                    .toList();
+            if (claimed.size() == list.size()) {
+                changes.add(save(kind, list, current));
+            } else {
+                claimed.forEach(h -> giveBack(h, current.get(h.reference().kvPath())));
+            }
+        });
         return changes;
+    }
+
+    /**
+     * Claims {@code version} of the secret {@code h} references for its kind, recorded as {@code outcome}: true for
+     * exactly one caller across replicas. A {@code claimed} row left by a stopped replica is taken over after 10
+     * minutes; a {@code saved} version the kind was since rolled back from becomes {@code held} once.
+     */
+    private boolean claim(Held h, int version, String outcome) {
+        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
+                INSERT INTO vault_watch_versions (kind, data_path, kv_version, outcome, replica)
+                VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (kind, data_path, kv_version) DO UPDATE
+                    SET outcome = EXCLUDED.outcome, replica = EXCLUDED.replica, claimed_at = now(), detail = NULL
+                    WHERE (EXCLUDED.outcome = 'claimed' AND vault_watch_versions.outcome = 'claimed'
+                           AND vault_watch_versions.claimed_at < now() - interval '10 minutes')
+                       OR (EXCLUDED.outcome = 'held' AND vault_watch_versions.outcome = 'saved')""")
+                .setParameter(1, h.kind().id()).setParameter(2, h.reference().kvPath().dataPath())
+                .setParameter(3, version).setParameter(4, outcome).setParameter(5, replica)
+                .executeUpdate() == 1);
+    }
+
+    /** Records what became of this replica's claim. */
+    private void settle(Held h, int version, String outcome, String detail) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE vault_watch_versions SET outcome = ?1,"
+                + " detail = ?2 WHERE kind = ?3 AND data_path = ?4 AND kv_version = ?5 AND replica = ?6")
+                .setParameter(1, outcome).setParameter(2, truncate(detail)).setParameter(3, h.kind().id())
+                .setParameter(4, h.reference().kvPath().dataPath()).setParameter(5, version)
+                .setParameter(6, replica).executeUpdate());
+    }
+
+    /** Gives a claim back (a stale or busy save): the next poll, on any replica, tries that version again. */
+    private void giveBack(Held h, int version) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("DELETE FROM vault_watch_versions"
+                + " WHERE kind = ?1 AND data_path = ?2 AND kv_version = ?3 AND replica = ?4 AND outcome = 'claimed'")
+                .setParameter(1, h.kind().id()).setParameter(2, h.reference().kvPath().dataPath())
+                .setParameter(3, version).setParameter(4, replica).executeUpdate());
+    }
+
+    private static String truncate(String detail) {
+        return detail.length() <= 2000 ? detail : detail.substring(0, 1999) + "…";
     }
 
     /** Every pinned reference in the current settings, read in one short read-only transaction. */
@@ -168,7 +219,9 @@ public class VaultWatch {
                     }
                     Opened opened = settings.open(values.secretRef(field));
                     if (opened instanceof Opened.Plaintext plaintext && VaultReference.isReference(plaintext.value())) {
-                        VaultReference.parse(plaintext.value()).filter(VaultReference::pinned).ifPresent(reference ->
+                        // a held reference (typed with its version) stays where the admin put it
+                        VaultReference.parse(plaintext.value()).filter(r -> r.pinned() && !r.held())
+                                .ifPresent(reference ->
                                 pinned.add(new Held(kind.get(), row.version, field, reference, Map.copyOf(fields),
                                         reference.version())));
                     }
@@ -227,7 +280,8 @@ public class VaultWatch {
         Set<String> moves = new LinkedHashSet<>();
         for (Held h : behind) {
             int version = current.get(h.reference().kvPath());
-            input.put(h.field().json(), h.reference().pinnedTo(version).toString());
+            // as an admin types a reference to follow: the save pins it to the current version (this one, or newer)
+            input.put(h.field().json(), h.reference().unpinned().toString());
             moves.add(h.reference().kvPath().dataPath() + " version " + h.reference().version() + " -> " + version);
         }
         String detail = "Vault secret " + String.join(", ", moves);
@@ -239,10 +293,13 @@ public class VaultWatch {
             record(kind, "setting.vault.change", detail + "; saved as " + kind.id() + " version "
                     + saved.state().version() + (saved.warnings().isEmpty() ? "" : "; " + String.join("; ",
                             saved.warnings())));
+            behind.forEach(h -> settle(h, current.get(h.reference().kvPath()), "saved", detail));
             return new Change(kind, "saved", detail);
         } catch (StaleSetting e) {
+            behind.forEach(h -> giveBack(h, current.get(h.reference().kvPath())));
             return new Change(kind, "stale", detail + ": saved meanwhile; the next poll looks again");
         } catch (ChecksBusy e) {
+            behind.forEach(h -> giveBack(h, current.get(h.reference().kvPath())));
             return new Change(kind, "busy", detail + ": every key check slot was taken; the next poll tries again");
         } catch (CheckRefused e) {
             return refuse(kind, behind, current, detail + ": the key check found " + e.outcome().summary() + " ("
@@ -250,13 +307,15 @@ public class VaultWatch {
         } catch (FieldErrors e) {
             return refuse(kind, behind, current, detail + ": " + e.getMessage()
                     + "; nothing saved, runtimes keep the pinned version");
+        } catch (RuntimeException e) {
+            behind.forEach(h -> giveBack(h, current.get(h.reference().kvPath())));
+            throw e;
         }
     }
 
-    /** Said once per secret version: the kind was rolled back from it, so it is not applied again. */
+    /** Said once per secret version, on one replica: the kind was rolled back from it, so it is not applied again. */
     private void rolledBack(Held h, int version) {
-        String key = key(h.kind(), h.reference().kvPath());
-        if (Objects.equals(refused.put(key, version), version)) {
+        if (!claim(h, version, "held")) {
             return;
         }
         String detail = "Vault secret " + h.reference().kvPath().dataPath() + " version " + version + " is not applied: "
@@ -268,7 +327,7 @@ public class VaultWatch {
 
     private Change refuse(ProviderKind kind, List<Held> behind, Map<VaultSettings.KvPath, Integer> current,
             String detail) {
-        behind.forEach(h -> refused.put(key(kind, h.reference().kvPath()), current.get(h.reference().kvPath())));
+        behind.forEach(h -> settle(h, current.get(h.reference().kvPath()), "refused", detail));
         LOG.warnf("%s: %s", kind.id(), detail);
         record(kind, "setting.vault.refused", detail);
         return new Change(kind, "refused", detail);
@@ -279,7 +338,4 @@ public class VaultWatch {
                 .detail(detail)));
     }
 
-    private static String key(ProviderKind kind, VaultSettings.KvPath path) {
-        return kind.id() + "|" + path.dataPath();
-    }
 }

@@ -44,6 +44,7 @@ public final class VaultBootstrap {
 
     private static Map<String, Optional<String>> lastKey;
     private static Loaded last;
+    private static Loaded first;
 
     private VaultBootstrap() {
     }
@@ -79,7 +80,19 @@ public final class VaultBootstrap {
         Loaded loaded = read(lookup);
         lastKey = key;
         last = loaded;
+        if (first == null) {
+            first = loaded;
+        }
         return loaded;
+    }
+
+    /**
+     * What this process read first (the configuration it runs on: {@link VaultConfigSource} reads at start-up),
+     * never read again: what the Environment page and the start-up report show, even after the host's
+     * {@code VAULT_*} or the secret in Vault changed. Reads from the host only if nothing was read yet.
+     */
+    public static synchronized Loaded atStart() {
+        return first != null ? first : loadFromHost();
     }
 
     private static Loaded read(Function<String, Optional<String>> lookup) {
@@ -111,8 +124,8 @@ public final class VaultBootstrap {
         }
         List<String> notText = secret.notText().stream().filter(name -> EnvCatalog.find(name).isPresent()
                 && !VaultSettings.CONNECTION_VARIABLES.contains(name))
-                .map(name -> "Vault secret " + secret.path() + " holds " + name + " as a JSON number, object or list,"
-                        + " not a string: write it as a string").toList();
+                .map(name -> "Vault secret " + secret.path() + " holds " + name + " as a JSON number, boolean,"
+                        + " object or list, not a string: write it as a string").toList();
         if (!notText.isEmpty()) {
             return new Loaded(settings, Optional.empty(), Map.of(), notText, List.of());
         }

@@ -190,8 +190,15 @@ public final class VaultKv {
             }
             return new VaultFailure(FailureKind.FAILED, where(path) + " failed (" + status + said + ")");
         }
+        if ((cause instanceof TimeoutException || cause instanceof java.net.http.HttpTimeoutException)
+                && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
+            // connected, and no answer: Vault (or a proxy before it) is running but hung, not unreachable
+            return new VaultFailure(FailureKind.UNREACHABLE, "Vault at " + settings.address() + " accepted the"
+                    + " connection but did not answer " + path + " within " + REQUEST_TIMEOUT.toSeconds() + " s: is it"
+                    + " overloaded, or a proxy in front of it hung?");
+        }
         if (cause instanceof ConnectException || cause instanceof UnresolvedAddressException
-                || cause instanceof TimeoutException || cause instanceof java.net.http.HttpTimeoutException
+                || cause instanceof java.net.http.HttpConnectTimeoutException
                 || cause instanceof java.net.UnknownHostException
                 || (cause instanceof IOException && !(cause instanceof java.io.UncheckedIOException))) {
             return new VaultFailure(FailureKind.UNREACHABLE, "Vault at " + settings.address() + " is unreachable ("

@@ -67,7 +67,16 @@ public class VaultReferences {
     private record SecretVersion(VaultSettings.KvPath path, int version) {
     }
 
+    /**
+     * The catalog's secret variables that are Keyhouse's own (encryption and signing keys, passwords, tokens; not the
+     * provider keys that seed a setting): a secret that holds any of them is never read for a reference.
+     */
+    static final java.util.Set<String> OWN_SECRETS = EnvCatalog.all().stream()
+            .filter(v -> v.secret() && v.format() != dev.keyhouse.config.EnvVar.Format.PROVIDER_KEY)
+            .map(dev.keyhouse.config.EnvVar::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private final VaultKv kv;
+    private final Optional<VaultSettings.KvPath> ownPath;
     private final String notConfigured;
     private final Duration ttl;
     private final Cache<SecretVersion, VaultKv.KvSecret> cache;
@@ -90,6 +99,7 @@ public class VaultReferences {
             throw new IllegalArgumentException("VAULT_CACHE_SECONDS must be 0 or more");
         }
         this.kv = settings.settings().map(VaultKv::connect).orElse(null);
+        this.ownPath = settings.settings().flatMap(VaultSettings::kvPath);
         this.notConfigured = settings.problem();
         this.ttl = ttl;
         this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(ttl.isZero() ? 0 : MAX_SECRETS)
@@ -206,6 +216,7 @@ public class VaultReferences {
         if (kv == null) {
             throw new Unresolvable(null, notConfigured);
         }
+        refuseOwnPath(path, reference);
         if (version != null && !ttl.isZero()) {
             // one read per secret version however many ask at once (a fleet after a change); failures not kept
             try {
@@ -221,6 +232,7 @@ public class VaultReferences {
         if (kv == null) {
             throw new Unresolvable(null, notConfigured);
         }
+        refuseOwnPath(path, reference);
         VaultKv.KvSecret read;
         try {
             read = kv.read(path, version);
@@ -233,11 +245,30 @@ public class VaultReferences {
         return read;
     }
 
+    /**
+     * Keyhouse's own secrets are never a provider setting's: a reference into {@code VAULT_KV_PATH} would hand the
+     * encryption keys, the JWT key or the database password to whoever may save a setting or fetch runtime-config.
+     */
+    private void refuseOwnPath(VaultSettings.KvPath path, VaultReference reference) {
+        if (ownPath.isPresent() && ownPath.get().equals(path)) {
+            throw new Unresolvable(null, "Vault secret " + path.dataPath() + " is Keyhouse's own (VAULT_KV_PATH): a"
+                    + " provider setting may not read it; keep provider keys at another path (" + reference + ")");
+        }
+    }
+
     private static String value(VaultReference pinned, VaultKv.KvSecret secret) {
+        java.util.List<String> own = java.util.stream.Stream.concat(secret.values().keySet().stream(),
+                secret.notText().stream()).filter(OWN_SECRETS::contains).sorted().toList();
+        if (!own.isEmpty()) {
+            // the Vault Agent route: Keyhouse's own variables rendered from a path VAULT_KV_PATH does not name
+            throw new Unresolvable(null, "Vault secret " + pinned.kvPath().dataPath() + " holds Keyhouse's own "
+                    + String.join(", ", own) + ": a provider setting may not read a secret that holds Keyhouse's own"
+                    + " variables; keep provider keys at another path (" + pinned + ")");
+        }
         if (secret.notText().contains(pinned.key())) {
             throw new Unresolvable(null, "Vault secret " + pinned.kvPath().dataPath() + " version " + secret.version()
-                    + " holds key " + pinned.key() + " as a JSON number, object or list, not a string: write it as a"
-                    + " string (" + pinned + ")");
+                    + " holds key " + pinned.key() + " as a JSON number, boolean, object or list, not a string: write it"
+                    + " as a string (" + pinned + ")");
         }
         String value = secret.values().get(pinned.key());
         if (value == null) {

@@ -237,19 +237,41 @@ public class VaultReferencesServedTest {
         // values a typed key could not be: refused at save as they would be typed, never stored to block runtime-config
         vault().putJson("secret", "refused/shapes", Map.of("num", 42, "obj", Map.of("a", 1), "empty", "",
                 "nl", "sk-line1\nline2", "padded", "sk-padded-value "));
-        unreadable.put("vault:secret/refused/shapes#num", "holds key num as a JSON number, object or list");
-        unreadable.put("vault:secret/refused/shapes#obj", "holds key obj as a JSON number, object or list");
+        unreadable.put("vault:secret/refused/shapes#num", "holds key num as a JSON number, boolean, object or list");
+        unreadable.put("vault:secret/refused/shapes#obj", "holds key obj as a JSON number, boolean, object or list");
+        // and by the field's own rules, as if typed: the length limit, a masked display
+        vault().put("secret", "refused/rules", Map.of("huge", "sk-" + "0123456789abcdef".repeat(320),
+                "masked", "sk-********6789"));
         Map<String, String> refusedValues = Map.of("vault:secret/refused/shapes#empty", "is empty",
                 "vault:secret/refused/shapes#nl", "is refused: ",
-                "vault:secret/refused/shapes#padded", "has spaces or line breaks at its ends");
+                "vault:secret/refused/shapes#padded", "has spaces or line breaks at its ends",
+                "vault:secret/refused/rules#huge", "is refused: it must be at most 4096 characters",
+                "vault:secret/refused/rules#masked", "is refused: it looks like a masked or redacted key");
         refusedValues.forEach((reference, reason) -> {
             Response refused = save(reference);
             refused.then().statusCode(400);
             assertThat(refused.jsonPath().getString("errors[0].field")).as(reference).isEqualTo("apiKey");
             assertThat(refused.jsonPath().getString("errors[0].message")).as(reference)
                     .startsWith("the value of " + reference + "?version=").contains(reason)
-                    .doesNotContain("sk-line1", "sk-padded-value");
+                    .doesNotContain("sk-line1", "sk-padded-value", "0123456789abcdef");
         });
+        // Keyhouse's own variables are never a provider's key, wherever they are kept (the Vault Agent route keeps
+        // them at a path VAULT_KV_PATH does not name): refused at save and at the check, nothing sent anywhere
+        vault().put("secret", "refused/own", Map.of("JWT_SECRET_KEY", "planted-own-jwt-key-6a1f0c",
+                "openai_key", FIRST));
+        Response own = save("vault:secret/refused/own#openai_key");
+        own.then().statusCode(400);
+        assertThat(own.jsonPath().getString("errors[0].field")).isEqualTo("apiKey");
+        assertThat(own.jsonPath().getString("errors[0].message")).startsWith("cannot be resolved: ")
+                .contains("holds Keyhouse's own JWT_SECRET_KEY: a provider setting may not read a secret that holds"
+                        + " Keyhouse's own variables");
+        OPENAI.clearReceived();
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", OPENAI.baseUrl(),
+                        "apiKey", "vault:secret/refused/own#JWT_SECRET_KEY"))
+                .post("/api/v1/settings/llm/check").then().statusCode(400)
+                .body("errors[0].field", org.hamcrest.Matchers.equalTo("apiKey"));
+        assertThat(OPENAI.received()).as("nothing sent to the provider").isEmpty();
         unreadable.forEach((reference, reason) -> {
             Response refused = save(reference);
             refused.then().statusCode(400);
@@ -293,6 +315,21 @@ public class VaultReferencesServedTest {
         Response json = config(null);
         assertThat(json.jsonPath().getString("env.TWILIO_AUTH_TOKEN")).isEqualTo(token);
         assertThat(json.jsonPath().getString("env.TWILIO_API_SECRET")).isEqualTo(apiSecret);
+
+        // the auth token's own rule holds for the value it resolves to, as for a typed one
+        vault().put("secret", "served/twilio-bad", Map.of("auth_token", "PLANTEDtw1lioTok-not-hex"));
+        String current = given().auth().oauth2(admin).get("/api/v1/settings/telephony").then().statusCode(200)
+                .extract().header("ETag");
+        Response refused = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", current)
+                .body(Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
+                        "fromNumber", "+14155550100", "authToken", "vault:secret/served/twilio-bad#auth_token"))
+                .put("/api/v1/settings/telephony");
+        refused.then().statusCode(400);
+        assertThat(refused.jsonPath().getString("errors[0].field")).isEqualTo("authToken");
+        assertThat(refused.jsonPath().getString("errors[0].message")).isEqualTo("the value of"
+                + " vault:secret/served/twilio-bad#auth_token?version=1 is refused: it must be 32 hexadecimal"
+                + " characters, as Twilio issues auth tokens");
+        assertThat(refused.asString()).doesNotContain("PLANTEDtw1lioTok");
     }
 
     /**

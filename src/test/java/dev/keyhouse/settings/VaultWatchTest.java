@@ -46,6 +46,18 @@ class VaultWatchTest {
     @Inject
     VaultWatch watch;
 
+    /** What a second replica's watcher is made of: the same beans, its own replica id. */
+    @Inject
+    jakarta.persistence.EntityManager em;
+    @Inject
+    ProviderSettings settings;
+    @Inject
+    CheckedSaves saves;
+    @Inject
+    dev.keyhouse.vault.VaultReferences references;
+    @Inject
+    dev.keyhouse.audit.Audit audit;
+
     @AfterAll
     static void stop() {
         OPENAI.close();
@@ -138,6 +150,8 @@ class VaultWatchTest {
             assertThat(servedLlmKey()).isEqualTo(first);
             assertThat(watch.poll()).as("no save undoes the rollback").isEmpty();
             assertThat(watch.poll()).isEmpty();
+            VaultWatch replica = new VaultWatch(em, settings, saves, references, audit, 60);
+            assertThat(replica.poll()).as("another replica, or this one restarted, holds it too").isEmpty();
             assertThat(Clients.version("llm")).isEqualTo(version + 2);
             assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.held' AND detail LIKE ?",
                     "%secret/data/" + path + " version " + kvVersion + " is not applied: llm was rolled back%"))
@@ -148,6 +162,9 @@ class VaultWatchTest {
             vault.put("secret", path, Map.of("openai_key", invalid));
             assertThat(watch.poll()).extracting(VaultWatch.Change::outcome).containsExactly("refused");
             assertThat(watch.poll()).as("a refused version is not tried again").isEmpty();
+            OPENAI.clearReceived();
+            assertThat(replica.poll()).as("nor by another replica, or this one restarted").isEmpty();
+            assertThat(OPENAI.received()).as("the refused key was checked once across replicas").isEmpty();
             assertThat(Clients.version("llm")).isEqualTo(version + 2);
             assertThat(servedLlmKey()).isEqualTo(first);
             assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.refused' AND detail LIKE ?",
@@ -169,6 +186,18 @@ class VaultWatchTest {
                 vault.seal(false);
             }
             assertThat(Clients.version("llm")).isEqualTo(version + 2);
+
+            // typed with its version, a reference is held there: the watcher leaves it however Vault moves on
+            Clients.put("llm", version + 2, llm("vault:secret/" + path + "#openai_key?version=" + kvVersion))
+                    .then().statusCode(200)
+                    .body("apiKey.vault.reference", org.hamcrest.Matchers.equalTo(
+                            "vault:secret/" + path + "#openai_key?version=" + kvVersion + "&hold"));
+            assertThat(servedLlmKey()).isEqualTo(second);
+            vault.put("secret", path, Map.of("openai_key", OPENAI.key(Scenario.GOOD)));
+            assertThat(watch.poll()).as("held").isEmpty();
+            assertThat(replica.poll()).isEmpty();
+            assertThat(Clients.version("llm")).isEqualTo(version + 3);
+            assertThat(servedLlmKey()).isEqualTo(second);
             String all = String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t"));
             assertThat(all).doesNotContain(first, second, invalid);
         } finally {

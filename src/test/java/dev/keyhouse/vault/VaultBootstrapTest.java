@@ -193,10 +193,10 @@ class VaultBootstrapTest {
         vault.putJson(MOUNT, PATH, json);
         VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(tokenHost(vault.rootToken())));
         assertThat(loaded.problems()).containsExactly(
-                "Vault secret secret/data/keyhouse/production holds JWT_EXPIRE_MINUTES as a JSON number, object or"
-                        + " list, not a string: write it as a string",
+                "Vault secret secret/data/keyhouse/production holds JWT_EXPIRE_MINUTES as a JSON number, boolean,"
+                        + " object or list, not a string: write it as a string",
                 "Vault secret secret/data/keyhouse/production holds PROVISIONER_INTERNAL_TOKEN as a JSON number,"
-                        + " object or list, not a string: write it as a string");
+                        + " boolean, object or list, not a string: write it as a string");
         assertThat(loaded.values()).isEmpty();
     }
 
@@ -285,5 +285,20 @@ class VaultBootstrapTest {
     private static void assertThatNoSourceBuilds(VaultBootstrap.Loaded loaded) {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new VaultConfigSource(loaded))
                 .hasMessageStartingWith("Keyhouse cannot read its configuration from Vault: VAULT_KV_PATH: Vault at");
+    }
+
+    /**
+     * The Environment page and the start-up report show what this process read first: a later read with other
+     * VAULT_* (or of a newer KV version) never replaces it, so they never name a version the process does not run on.
+     */
+    @Test
+    void whatTheProcessReadFirstIsWhatItReports() {
+        VaultBootstrap.Loaded first = VaultBootstrap.atStart();
+        VaultBootstrap.load(host(tokenHost(vault.rootToken())));
+        vault.put(MOUNT, PATH, secret);
+        Map<String, String> other = new java.util.HashMap<>(tokenHost(vault.rootToken()));
+        other.put("VAULT_ROLE_ID", "someone-else");
+        VaultBootstrap.load(host(other));
+        assertThat(VaultBootstrap.atStart()).isSameAs(first);
     }
 }

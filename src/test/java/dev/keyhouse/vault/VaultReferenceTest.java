@@ -1,6 +1,7 @@
 package dev.keyhouse.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +32,22 @@ class VaultReferenceTest {
         assertThat(deep.unpinned().pinnedTo(8)).hasToString("vault:kv/team-a/prod/llm#key?version=8");
     }
 
+    /** A reference typed with its version is stored held there ({@code &hold}); pinning keeps it held. */
+    @Test
+    void aHeldReferenceKeepsItsVersionAndPrintsBackTheSame() {
+        VaultReference held = VaultReference.parse("vault:secret/llm#openai_key?version=3&hold").orElseThrow();
+        assertThat(held.held()).isTrue();
+        assertThat(held.version()).isEqualTo(3);
+        assertThat(held).hasToString("vault:secret/llm#openai_key?version=3&hold");
+        assertThat(held.pinnedTo(4)).hasToString("vault:secret/llm#openai_key?version=4&hold");
+        assertThat(held.unpinned()).hasToString("vault:secret/llm#openai_key");
+        VaultReference followed = VaultReference.parse("vault:secret/llm#openai_key?version=3").orElseThrow();
+        assertThat(followed.held()).isFalse();
+        assertThat(followed.hold()).isEqualTo(held);
+        assertThatThrownBy(() -> new VaultReference("secret", "llm", "k", null, true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"vault:", "vault:secret", "vault:secret/llm", "vault:secret#key", "vault:/llm#key",
             "vault:secret/llm#", "vault:secret//llm#key", "vault:secret/llm/#key", "vault:secret/llm#key?version=0",
@@ -39,7 +56,10 @@ class VaultReferenceTest {
             "vault:secret/llm#a#b", "vault:secret/../llm#key", "vault:./llm#key", "vault:secret/llm#..",
             "vault:secret/ll m#key", "vault:secret/llm#key ", " vault:secret/llm#key", "vault:secret/llm#ké",
             "vault:secret/llm#key?version=3&x=1", "vault:secret/llm#key?version=99999999999",
-            "VAULT:secret/llm#key", "vault:secret\\llm#key", "vault:secret/llm#key\n"})
+            "VAULT:secret/llm#key", "vault:secret\\llm#key", "vault:secret/llm#key\n", "vault:secret/llm#key&hold",
+            "vault:secret/llm#key?hold", "vault:secret/llm#key?version=3&hold&hold",
+            "vault:secret/llm#key?version=3&HOLD",
+            "vault:secret/llm#key?version=3&hold=true"})
     void anythingElseIsRefused(String text) {
         assertThat(VaultReference.parse(text)).as(text).isEmpty();
     }

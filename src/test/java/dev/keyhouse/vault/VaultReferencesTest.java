@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +55,48 @@ class VaultReferencesTest {
                 .isEqualTo("sk-first-value-0001");
         assertThat(references.resolve(ref("vault:secret/llm#openai_key")).reference())
                 .hasToString("vault:secret/llm#openai_key?version=3");
+    }
+
+    /**
+     * Keyhouse's own secrets never become a provider's key: not from the secret VAULT_KV_PATH names, whatever key is
+     * asked, nor from any other secret holding one of Keyhouse's own variables (the Vault Agent route renders them
+     * from a path Keyhouse does not know); a secret holding a provider key named as a seed variable is fine.
+     */
+    @Test
+    void keyhousesOwnSecretsAreNeverReadForAReference() {
+        vault.put("secret", "keyhouse/production", Map.of("JWT_SECRET_KEY", "planted-jwt-key-value-0001",
+                "harmless", "planted-harmless-value-0002"));
+        vault.put("secret", "agent/keyhouse", Map.of("CREDENTIAL_ENCRYPTION_KEY", "planted-encryption-key-0003",
+                "POSTGRES_PASSWORD", "planted-db-password-0004", "openai_key", "sk-beside-own-0005"));
+        vault.put("secret", "llm", Map.of("OPENAI_API_KEY", "sk-seed-named-key-0006"));
+        Map<String, String> env = Map.of(VaultSettings.ADDR, vault.address(), VaultSettings.TOKEN, vault.rootToken(),
+                VaultSettings.KV_PATH, "secret/data/keyhouse/production");
+        VaultReferences references = new VaultReferences(
+                VaultReferences.Result.of(name -> Optional.ofNullable(env.get(name))), Duration.ofSeconds(300),
+                nanos::get);
+
+        for (String own : List.of("vault:secret/keyhouse/production#JWT_SECRET_KEY",
+                "vault:secret/keyhouse/production#harmless", "vault:secret/keyhouse/production#harmless?version=1")) {
+            List<java.util.function.Consumer<VaultReference>> calls = List.of(references::pin, references::resolve,
+                    references::resolveNow);
+            for (java.util.function.Consumer<VaultReference> call : calls) {
+                assertThatThrownBy(() -> call.accept(ref(own))).as(own)
+                        .isInstanceOf(VaultReferences.Unresolvable.class)
+                        .hasMessage("Vault secret secret/data/keyhouse/production is Keyhouse's own (VAULT_KV_PATH):"
+                                + " a provider setting may not read it; keep provider keys at another path (" + own
+                                + ")");
+            }
+        }
+        assertThat(vault.count("GET", "/v1/secret/data/keyhouse/production")).as("not even read").isZero();
+        assertThatThrownBy(() -> references.pin(ref("vault:secret/agent/keyhouse#openai_key")))
+                .isInstanceOf(VaultReferences.Unresolvable.class)
+                .hasMessage("Vault secret secret/data/agent/keyhouse holds Keyhouse's own CREDENTIAL_ENCRYPTION_KEY,"
+                        + " POSTGRES_PASSWORD: a provider setting may not read a secret that holds Keyhouse's own"
+                        + " variables; keep provider keys at another path (vault:secret/agent/keyhouse#openai_key"
+                        + "?version=1)")
+                .message().doesNotContain("planted").doesNotContain("sk-beside-own");
+        assertThat(references.resolve(references.pin(ref("vault:secret/llm#OPENAI_API_KEY"))).value())
+                .isEqualTo("sk-seed-named-key-0006");
     }
 
     @Test
