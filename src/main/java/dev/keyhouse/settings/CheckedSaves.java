@@ -161,34 +161,47 @@ public class CheckedSaves {
             if (typed == null || !VaultReference.isReference(typed.strip())) {
                 continue;
             }
-            Optional<VaultReference> reference = VaultReference.parse(typed.strip());
-            if (reference.isEmpty()) {
-                errors.add(field.json(), VaultReference.FORM);
-                continue;
+            if (pinned == null) {
+                pinned = new java.util.LinkedHashMap<>(input);
             }
-            try {
-                if (pinned == null) {
-                    pinned = new java.util.LinkedHashMap<>(input);
-                }
-                VaultReference pin = vault.pin(reference.get());
-                String value = vault.resolve(pin).value();
-                FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
-                if (!cleaned.ok()) {
-                    errors.add(field.json(), "the value of " + pin + " is refused: " + cleaned.problem());
-                } else if (cleaned.value() == null || cleaned.value().isEmpty()) {
-                    errors.add(field.json(), "the value of " + pin + " is empty");
-                } else if (!cleaned.value().equals(value)) {
-                    errors.add(field.json(), "the value of " + pin + " has spaces or line breaks at its ends, which"
-                            + " no environment carries: remove them in Vault");
-                } else {
-                    pinned.put(field.json(), pin.toString());
-                }
-            } catch (VaultReferences.Unresolvable e) {
-                errors.add(field.json(), "cannot be resolved: " + e.getMessage());
+            String pin = pinnedReference(field.json(), typed, errors);
+            if (pin != null) {
+                pinned.put(field.json(), pin);
             }
         }
         errors.throwIfAny();
         return pinned == null ? input : pinned;
+    }
+
+    /**
+     * One secret typed as a {@code vault:} reference, pinned as {@link #pinned} pins it (the shared secrets' save uses
+     * it too): the pinned reference's text, or null with the problem recorded in {@code errors} against
+     * {@code field}. Calls Vault (or its cache): call outside any transaction.
+     */
+    public String pinnedReference(String field, String typed, FieldErrors errors) {
+        Optional<VaultReference> reference = VaultReference.parse(typed.strip());
+        if (reference.isEmpty()) {
+            errors.add(field, VaultReference.FORM);
+            return null;
+        }
+        try {
+            VaultReference pin = vault.pin(reference.get());
+            String value = vault.resolve(pin).value();
+            FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
+            if (!cleaned.ok()) {
+                errors.add(field, "the value of " + pin + " is refused: " + cleaned.problem());
+            } else if (cleaned.value() == null || cleaned.value().isEmpty()) {
+                errors.add(field, "the value of " + pin + " is empty");
+            } else if (!cleaned.value().equals(value)) {
+                errors.add(field, "the value of " + pin + " has spaces or line breaks at its ends, which"
+                        + " no environment carries: remove them in Vault");
+            } else {
+                return pin.toString();
+            }
+        } catch (VaultReferences.Unresolvable e) {
+            errors.add(field, "cannot be resolved: " + e.getMessage());
+        }
+        return null;
     }
 
     private static List<String> warnings(CheckOutcome outcome, String override) {

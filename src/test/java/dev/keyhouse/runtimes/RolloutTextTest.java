@@ -117,6 +117,6 @@ class RolloutTextTest {
         String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of()), List.of(), outcome, true, paused, currentWave,
-                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves);
+                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null);
     }
 }
