@@ -547,7 +547,11 @@ public class SharedSecrets {
                 .toList();
     }
 
-    /** For tests and the page: the JSON-ish view's members in order. */
+    /**
+     * A shared secret as the REST API answers it, members in order: {@code id, name, variable, version, fingerprint,
+     * needsReentry, vault, targets} (ids), {@code targetNames, createdBy, createdAt, updatedBy, updatedAt}; never the
+     * value.
+     */
     static Map<String, Object> json(View view) {
         Map<String, Object> json = new java.util.LinkedHashMap<>();
         json.put("id", view.id());

@@ -308,6 +308,10 @@ class SharedSecretsTest {
         assertThat(Rows.column(db, "SELECT coalesce(old_fingerprint, '-') || ' ' || new_fingerprint FROM audit_events"
                 + " WHERE action = 'shared-secret.generate' AND target LIKE ?", "shared secret " + name + "%"))
                 .containsExactly(fingerprints.of(value) + " " + fingerprints.of(now));
+
+        // a deleted target leaves the shared secret's links with it
+        given().auth().oauth2(admin).delete("/api/v1/runtimes/" + dialler).then().statusCode(204);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
     }
 
     /**
