@@ -93,7 +93,8 @@ public class SharedSecretsPage {
         List<Long> targets = new ArrayList<>();
         try {
             targets = targets(submitted);
-            String value = "yes".equals(submitted.getFirst("generate")) ? null : blankToNull(submitted.getFirst("value"));
+            String value = "yes".equals(submitted.getFirst("generate")) ? null
+                    : blankToNull(submitted.getFirst("value"));
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), value, targets));
             secrets.create(input, Identities.actor(identity));

@@ -216,6 +216,8 @@ class SharedSecretsTest {
             withheld.then().statusCode(503);
             assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
             assertThat(withheld.jsonPath().getString("errors[0].message")).startsWith("needs re-entry");
+            assertThat(withheld.jsonPath().getString("detail")).contains("fix it at /admin/shared-secrets;");
+            assertThat(withheld.jsonPath().getList("unresolved[0].variables")).containsExactly(variable(name));
             assertThat(fetch("?partial=true").jsonPath().getMap("env")).doesNotContainKey(variable(name));
             assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getBoolean("needsReentry")).isTrue();
         } finally {

@@ -656,7 +656,8 @@ class LeakTest {
             replaced.then().statusCode(201);
             String one = api + "/" + replaced.jsonPath().getLong("id");
             record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
-                    plant("shared secret (stale write)", "LEAKCANARY-shared-stale-0e93a4"))).header("If-Match", "\"9\""),
+                    plant("shared secret (stale write)", "LEAKCANARY-shared-stale-0e93a4")))
+                    .header("If-Match", "\"9\""),
                     "PUT", one).then().statusCode(412);
             record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
                     plant("shared secret (put, then generated over)", "LEAKCANARY-shared-put-71c0f2")))
