@@ -191,6 +191,7 @@ class SharedSecretsTest {
     void runtimeConfigServesTheVariableCountsItsVersionsAndFailsClosed() {
         JsonPath before = runtimeConfig();
         long version = before.getLong("version");
+        String envBefore = fetch("?format=env").then().statusCode(200).extract().asString();
         String name = name();
         String value = "served-shared-" + UUID.randomUUID();
         long id = post(Map.of("name", name, "variable", variable(name), "value", value)).then().statusCode(201)
@@ -234,6 +235,10 @@ class SharedSecretsTest {
                 .isEqualTo(version + 3);
         assertThat(Rows.column(db, "SELECT action FROM shared_secret_versions WHERE name = ? ORDER BY version", name))
                 .containsExactly("create", "generate", "delete");
+        // with no shared secret left, the answer is what it was before, byte for byte, but for the version
+        assertThat(deleted.getMap("env")).isEqualTo(before.getMap("env"));
+        assertThat(fetch("?format=env").asString()).isEqualTo(envBefore.replace("version " + version + "\n",
+                "version " + (version + 3) + "\n"));
     }
 
     /**
