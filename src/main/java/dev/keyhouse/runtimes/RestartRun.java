@@ -10,7 +10,10 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** One fan-out of restarts: created by a save whose secret changed, or by hand ("restart now"). */
+/**
+ * One fan-out of restarts: created by a save whose secret changed, by a shared secret's change, or by hand ("restart
+ * now").
+ */
 @Entity
 @Table(name = "restart_runs")
 public class RestartRun extends PanacheEntityBase {
@@ -33,6 +36,8 @@ public class RestartRun extends PanacheEntityBase {
     public static final String SUPERSEDED = "superseded";
     public static final String CAUSE_SAVE = "save";
     public static final String CAUSE_MANUAL = "manual";
+    /** A shared secret was created or its value changed: one run over exactly its linked targets, not a rollout. */
+    public static final String CAUSE_SHARED_SECRET = "shared_secret";
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -45,6 +50,14 @@ public class RestartRun extends PanacheEntityBase {
     public String state;
 
     public String cause;
+
+    /** The shared secret whose change created the run (its name, copied); null for other runs. */
+    @Column(name = "shared_secret")
+    public String sharedSecret;
+
+    /** That shared secret's variable, copied: what its targets may disagree on until the run finishes. */
+    @Column(name = "shared_variable")
+    public String sharedVariable;
 
     /** The provider kind whose save created the run; null for a manual run. */
     public String kind;

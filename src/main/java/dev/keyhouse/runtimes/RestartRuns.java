@@ -83,12 +83,21 @@ public class RestartRuns {
      * @param previousVersion the kind's version before the save (what a rollback restores)
      * @param rollbackVersion the version an automatic rollback saved
      * @param waves the rollout's waves in order; empty for a manual run and while discovering
+     * @param sharedSecret for cause {@code shared_secret}: the shared secret's name ({@code settingsVersion} is its
+     *        version); null otherwise
+     * @param sharedVariable for cause {@code shared_secret}: its variable, on which the run's targets may disagree
+     *        until it finishes; null otherwise
      */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
             List<ResultView> results, String outcome, boolean rollout, boolean paused, int currentWave,
             int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
-            Long supersededBy, List<WaveView> waves) {
+            Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable) {
+
+        /** The distinct target names of the run's results, in order: the targets that may disagree while it runs. */
+        public List<String> targetNames() {
+            return results.stream().map(ResultView::target).distinct().toList();
+        }
     }
 
     private final RuntimeTargets targets;
@@ -139,6 +148,34 @@ public class RestartRuns {
                 .detail("after " + saved.kind() + " version " + saved.version() + " was saved: rolls out to "
                         + String.join(", ", dependent.stream().map(t -> t.name + (t.held ? " (held)" : "")).toList())));
         saved.restartRun().accept(run.id);
+    }
+
+    /**
+     * In the transaction that created a shared secret or changed its value (the outbox, as a save's run): one run over
+     * exactly the given targets that are enabled, all restarted at once (not a rollout: a canary that moved one side
+     * of a shared secret alone would be the disagreement a shared secret must not have for longer than one run).
+     *
+     * @param targetIds the shared secret's linked targets
+     * @return the run's id, or null when none of them is enabled (nothing to restart)
+     */
+    public Long planForSharedSecret(String name, String variable, long version, String actor,
+            java.util.Collection<Long> targetIds) {
+        if (targetIds.isEmpty()) {
+            return null;
+        }
+        List<RuntimeTarget> linked = RuntimeTarget.<RuntimeTarget>list("enabled = true and id in ?1 order by name",
+                targetIds);
+        if (linked.isEmpty()) {
+            return null;
+        }
+        RestartRun run = plan(RestartRun.CAUSE_SHARED_SECRET, null, version, actor, linked);
+        run.sharedSecret = name;
+        run.sharedVariable = variable;
+        audit.record(Audit.Entry.of(actor, "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
+                .detail("after shared secret " + name + " (" + variable + ") version " + version
+                        + " was saved: restarts " + String.join(", ", linked.stream().map(t -> t.name).toList())
+                        + " together"));
+        return run.id;
     }
 
     /** "Restart now": a run of one target, enabled or not. */
@@ -217,7 +254,8 @@ public class RestartRuns {
                 run.createdBy, run.createdAt, run.finishedAt,
                 new Convergence(current, restarted, confirmed, List.copyOf(unconfirmed)), views, outcome(run),
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
-                run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views));
+                run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
+                run.sharedVariable);
     }
 
     /** The newest runs first, of one target when {@code target} names one. */

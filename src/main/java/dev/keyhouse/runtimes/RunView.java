@@ -54,6 +54,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
     /** What the run does or waits for while open; why it ended once final (the engine's reason where it gave one). */
     static String reason(RestartRuns.RunReport run, Instant now) {
+        if (run.sharedVariable() != null && !run.finished()) {
+            return disagreement(run);
+        }
         if (!run.rollout()) {
             return null;
         }
@@ -93,6 +96,20 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> run.reason();
         };
+    }
+
+    /**
+     * While a shared secret's run is open: its targets are restarted together, and until each is, some run the old
+     * value and some the new, e.g. "Until this run finishes, dialler and fleet may disagree on VOXCORE_SECRET: ...".
+     */
+    static String disagreement(RestartRuns.RunReport run) {
+        List<String> targets = run.targetNames();
+        String named = targets.size() <= 1 ? String.join("", targets)
+                : String.join(", ", targets.subList(0, targets.size() - 1)) + " and " + targets.get(targets.size() - 1);
+        return "Until this run finishes, " + named + " may disagree on " + run.sharedVariable() + ": shared secret "
+                + run.sharedSecret() + " version " + run.settingsVersion() + " is being restarted into "
+                + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet still holds"
+                + " the previous value.";
     }
 
     /** The engine's reason without a closing full stop (the caller goes on), or {@code otherwise} when it gave none. */

@@ -164,34 +164,13 @@ public class CheckedSaves {
             if (typed == null || !VaultReference.isReference(typed.strip())) {
                 continue;
             }
-            Optional<VaultReference> reference = VaultReference.parse(typed.strip());
-            if (reference.isEmpty()) {
-                errors.add(field.json(), VaultReference.FORM);
-                continue;
+            if (pinned == null) {
+                pinned = new java.util.LinkedHashMap<>(input);
             }
-            try {
-                if (pinned == null) {
-                    pinned = new java.util.LinkedHashMap<>(input);
-                }
-                VaultReference pin = vault.pin(reference.get());
-                if (reference.get().pinned()) {
-                    pin = pin.hold(); // the admin chose this version: the watcher leaves it
-                }
-                String value = vault.resolve(pin).value();
-                FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
-                if (!cleaned.ok()) {
-                    errors.add(field.json(), "the value of " + pin + " is refused: " + cleaned.problem());
-                } else if (cleaned.value() == null || cleaned.value().isEmpty()) {
-                    errors.add(field.json(), "the value of " + pin + " is empty");
-                } else if (!cleaned.value().equals(value)) {
-                    errors.add(field.json(), "the value of " + pin + " has spaces or line breaks at its ends, which"
-                            + " no environment carries: remove them in Vault");
-                } else {
-                    pinned.put(field.json(), pin.toString());
-                    resolved.put(field, new VaultReferences.Resolved(pin, value));
-                }
-            } catch (VaultReferences.Unresolvable e) {
-                errors.add(field.json(), "cannot be resolved: " + e.getMessage());
+            VaultReferences.Resolved pin = pinnedReference(field.json(), typed, errors);
+            if (pin != null) {
+                pinned.put(field.json(), pin.reference().toString());
+                resolved.put(field, pin);
             }
         }
         if (errors.errors().isEmpty() && !resolved.isEmpty()) {
@@ -218,6 +197,40 @@ public class CheckedSaves {
                         "the value of " + value.reference() + " is refused: it " + error.message()));
             }
         }
+    }
+
+    /**
+     * One secret typed as a {@code vault:} reference, pinned as {@link #pinned} pins it (the shared secrets' save uses
+     * it too; held when typed with its version): the pinned reference with its value, or null with the problem
+     * recorded in {@code errors} against {@code field}. Calls Vault (or its cache): call outside any transaction.
+     */
+    public VaultReferences.Resolved pinnedReference(String field, String typed, FieldErrors errors) {
+        Optional<VaultReference> reference = VaultReference.parse(typed.strip());
+        if (reference.isEmpty()) {
+            errors.add(field, VaultReference.FORM);
+            return null;
+        }
+        try {
+            VaultReference pin = vault.pin(reference.get());
+            if (reference.get().pinned()) {
+                pin = pin.hold(); // the admin chose this version: the watcher leaves it
+            }
+            String value = vault.resolve(pin).value();
+            FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, value);
+            if (!cleaned.ok()) {
+                errors.add(field, "the value of " + pin + " is refused: " + cleaned.problem());
+            } else if (cleaned.value() == null || cleaned.value().isEmpty()) {
+                errors.add(field, "the value of " + pin + " is empty");
+            } else if (!cleaned.value().equals(value)) {
+                errors.add(field, "the value of " + pin + " has spaces or line breaks at its ends, which"
+                        + " no environment carries: remove them in Vault");
+            } else {
+                return new VaultReferences.Resolved(pin, value);
+            }
+        } catch (VaultReferences.Unresolvable e) {
+            errors.add(field, "cannot be resolved: " + e.getMessage());
+        }
+        return null;
     }
 
     private static List<String> warnings(CheckOutcome outcome, String override) {

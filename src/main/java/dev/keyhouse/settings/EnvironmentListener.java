@@ -21,8 +21,8 @@ import org.postgresql.PGNotification;
  * connection, outside the Agroal pool (same URL, user and password as the datasource, whichever source chose them:
  * the embedded database, {@code SYSTEM_DATABASE_URL} or {@code POSTGRES_*}), named {@code keyhouse-listener} in
  * {@code pg_stat_activity}, does {@code LISTEN keyhouse_environment} (the channel migration V12's statement
- * triggers notify at every commit that changes what runtime-config serves). A daemon thread blocks in pgjdbc's
- * {@link PGConnection#getNotifications(int)} and drops the cache on each notification. Every {@link #PING_MILLIS}
+ * triggers, and V16's on the shared secrets' tables, notify at every commit that changes what runtime-config
+ * serves). A daemon thread blocks in pgjdbc's {@link PGConnection#getNotifications(int)} and drops the cache on each notification. Every {@link #PING_MILLIS}
  * it sends itself a ping on the same channel ({@code pg_notify(channel, 'ping:<replica>:<n>')}) and counts the
  * connection as working only when that ping comes back: a LISTEN that cannot deliver (a pooler in transaction mode,
  * where LISTEN "succeeds" on a server connection this client does not keep) or a hung or half-open connection never

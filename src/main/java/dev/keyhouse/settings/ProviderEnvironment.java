@@ -47,16 +47,40 @@ public class ProviderEnvironment {
      * @param unresolved what is configured but cannot be served, each left out of {@code env}: a secret no
      *        configured key opens, a required field unset, a provider this Keyhouse does not serve
      * @param llmKeyFingerprint the keyed fingerprint of the LLM API key handed out, or null when there is none
+     * @param sharedVariables every variable a shared secret writes or ever wrote ({@code shared_secret_versions}):
+     *        secret names, and names a driver removes from a runtime's environment when they are no longer served;
+     *        empty while no shared secret was ever stored
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
-            String llmKeyFingerprint) {
+            String llmKeyFingerprint, java.util.Set<String> sharedVariables) {
+
+        /** Without shared secrets (none was ever stored). */
+        public RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
+                String llmKeyFingerprint) {
+            this(version, env, unresolved, llmKeyFingerprint, java.util.Set.of());
+        }
 
         /**
-         * The values of {@link #isSecretName secret names} in {@link #env}: what a runtime's free-form answer (a
-         * status report's detail) must never carry. Plaintext: compare in memory, never log.
+         * The values of {@link #isSecretName secret names} and of shared secrets' variables in {@link #env}: what a
+         * runtime's free-form answer (a status report's detail) must never carry. Plaintext: compare in memory, never
+         * log.
          */
         public List<String> secretValues() {
-            return env.entrySet().stream().filter(e -> isSecretName(e.getKey())).map(Map.Entry::getValue).toList();
+            return env.entrySet().stream().filter(e -> isSecretName(e.getKey())
+                    || sharedVariables.contains(e.getKey())).map(Map.Entry::getValue).toList();
+        }
+
+        /**
+         * Every name Keyhouse manages in a runtime's environment: {@link #MANAGED_NAMES} and every variable a shared
+         * secret writes or wrote, so a name no longer served (a deleted shared secret's) is removed by the drivers.
+         */
+        public java.util.Set<String> managedNames() {
+            if (sharedVariables.isEmpty()) {
+                return MANAGED_NAMES;
+            }
+            java.util.Set<String> names = new java.util.TreeSet<>(MANAGED_NAMES);
+            names.addAll(sharedVariables);
+            return java.util.Collections.unmodifiableSet(names);
         }
 
         /** Whether every configured value resolved: only then may a runtime start on {@code env} alone. */
@@ -328,6 +352,12 @@ public class ProviderEnvironment {
         invalidate();
     }
 
+    /** After a local change of another source of the environment (a shared secret) commits, as {@link #onSaved}. */
+    void onChanged(@jakarta.enterprise.event.Observes(during = jakarta.enterprise.event.TransactionPhase.AFTER_SUCCESS)
+            EnvironmentChanged changed) {
+        invalidate();
+    }
+
     /** How many times the cache was dropped so far: grows with every notification, local save and reconnect. */
     public long generation() {
         return generation;
@@ -439,7 +469,7 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint());
+                    built.llmKeyFingerprint(), built.sharedVariables());
         }
         return built;
     }
@@ -467,8 +497,9 @@ public class ProviderEnvironment {
 
     /** Each kind's version and change time, in one short row: what a cached result is valid for. */
     private String stamp() {
-        return (String) em.createNativeQuery("SELECT string_agg(kind || ':' || version || ':'"
-                + " || coalesce(extract(epoch FROM updated_at)::text, ''), ';' ORDER BY kind) FROM provider_settings")
+        return (String) em.createNativeQuery("SELECT (SELECT string_agg(kind || ':' || version || ':'"
+                + " || coalesce(extract(epoch FROM updated_at)::text, ''), ';' ORDER BY kind) FROM provider_settings)"
+                + " || (SELECT ';shared:' || count(*) || ':' || coalesce(max(id), 0) FROM shared_secret_versions)")
                 .getSingleResult();
     }
 
@@ -502,6 +533,9 @@ public class ProviderEnvironment {
         }
         return java.util.Collections.unmodifiableSet(names);
     }
+
+    /** The kind of a shared secret's {@link Unresolved}: its path is {@code sharedSecret.<name>}. */
+    public static final String SHARED_SECRET = "sharedSecret";
 
     /** One kind's version and fields, from its current row or from a stored earlier version. */
     private record Source(long version, SettingValues values) {
@@ -587,12 +621,46 @@ public class ProviderEnvironment {
                 }
             }
         }
+        SharedSecrets shared = sharedSecrets();
+        for (SharedSecret secret : shared.current()) {
+            Object served = serve(secret.valueId(), true);
+            if (served instanceof Served value) {
+                put(env, secret.variable(), value.value());
+            } else {
+                unresolved.add(new Unresolved(SHARED_SECRET, secret.name(), (String) served,
+                        List.of(secret.variable())));
+            }
+        }
         Resolving context = RESOLVING.get();
         if (context != null && !context.missed.isEmpty()) {
             throw new Missed();
         }
-        return new RuntimeEnvironment(version, Collections.unmodifiableMap(env), List.copyOf(unresolved),
-                llmFingerprint);
+        return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
+                List.copyOf(unresolved), llmFingerprint, shared.variables());
+    }
+
+    /** A shared secret as runtime-config serves it: its name, variable and sealed value. */
+    private record SharedSecret(String name, String variable, java.util.UUID valueId) {
+    }
+
+    /**
+     * The shared secrets (issue 19): the current ones by name, how many versions were ever stored (what they add to
+     * the runtime-config version, which so only grows, a deletion included) and every variable they ever wrote.
+     */
+    private record SharedSecrets(List<SharedSecret> current, long versions, java.util.Set<String> variables) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private SharedSecrets sharedSecrets() {
+        List<SharedSecret> current = ((List<Object[]>) em.createNativeQuery(
+                "SELECT name, variable, value_id FROM shared_secrets ORDER BY name").getResultList()).stream()
+                .map(row -> new SharedSecret((String) row[0], (String) row[1], (java.util.UUID) row[2])).toList();
+        List<Object[]> history = em.createNativeQuery("SELECT count(*), array_to_string(array_agg(DISTINCT variable),"
+                + " ',') FROM shared_secret_versions").getResultList();
+        long versions = ((Number) history.get(0)[0]).longValue();
+        String variables = (String) history.get(0)[1];
+        return new SharedSecrets(current, versions, variables == null || variables.isEmpty() ? java.util.Set.of()
+                : java.util.Set.copyOf(List.of(variables.split(","))));
     }
 
     /** One kind's non-secret fields going into the environment; a field with a problem is left out. */
@@ -615,33 +683,53 @@ public class ProviderEnvironment {
             Map<SettingField, String> problems) {
         Map<SettingField, String> secrets = new EnumMap<>(SettingField.class);
         for (SettingField field : kind.secretFields()) {
-            Opened opened = settings.open(values.secretRef(field));
-            if (opened == null) {
-                if (required(kind, field, provider, values)) {
-                    problems.put(field, "is not set");
-                }
-            } else if (opened instanceof Opened.Unreadable unreadable) {
-                problems.put(field, "needs re-entry: " + unreadable.message());
-            } else {
-                String value = ((Opened.Plaintext) opened).value();
-                if (VaultReference.isReference(value)) {
-                    Object resolved = resolve(value);
-                    if (resolved instanceof String problem) {
-                        problems.put(field, problem);
-                        continue;
-                    }
-                    value = ((VaultReferences.Resolved) resolved).value();
-                }
-                if (value.isEmpty()) {
-                    problems.put(field, "is empty: re-enter it");
-                } else if (value.chars().anyMatch(Character::isISOControl)) {
-                    problems.put(field, "contains a control character, which an environment cannot carry: re-enter it");
-                } else {
-                    secrets.put(field, value);
-                }
+            Object served = serve(values.secretRef(field), required(kind, field, provider, values));
+            if (served instanceof Served value) {
+                secrets.put(field, value.value());
+            } else if (served != null) {
+                problems.put(field, (String) served);
             }
         }
         return secrets;
+    }
+
+    /** A stored secret's plaintext as an environment may carry it. Plaintext: never log it. */
+    private record Served(String value) {
+
+        @Override
+        public String toString() {
+            return "Served[" + value.length() + " characters]";
+        }
+    }
+
+    /**
+     * A stored secret as a runtime is served it: {@link Served} (a {@code vault:} reference resolved), or why it
+     * cannot be served as a String ("needs re-entry: written under key 3fa9c2e1, …", "is not set" when
+     * {@code required}), or null when unset and not required.
+     */
+    private Object serve(java.util.UUID ref, boolean required) {
+        Opened opened = settings.open(ref);
+        if (opened == null) {
+            return required ? "is not set" : null;
+        }
+        if (opened instanceof Opened.Unreadable unreadable) {
+            return "needs re-entry: " + unreadable.message();
+        }
+        String value = ((Opened.Plaintext) opened).value();
+        if (VaultReference.isReference(value)) {
+            Object resolved = resolve(value);
+            if (resolved instanceof String problem) {
+                return problem;
+            }
+            value = ((VaultReferences.Resolved) resolved).value();
+        }
+        if (value.isEmpty()) {
+            return "is empty: re-enter it";
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            return "contains a control character, which an environment cannot carry: re-enter it";
+        }
+        return new Served(value);
     }
 
     /**

@@ -95,6 +95,13 @@ public class ReplicaBarrier {
         }
     }
 
+    /** As {@link #onSaved}, for a committed change of another source of the environment (a shared secret). */
+    void onChanged(@Observes(during = TransactionPhase.AFTER_SUCCESS) EnvironmentChanged changed) {
+        if (Arc.container().requestContext().isActive()) {
+            OWED.set(Boolean.TRUE);
+        }
+    }
+
     /** Whether the calling thread's request committed a change since the last call; clears it. */
     static boolean takeOwed() {
         if (OWED.get() == null) {

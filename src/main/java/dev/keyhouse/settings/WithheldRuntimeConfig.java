@@ -67,7 +67,16 @@ final class WithheldRuntimeConfig {
                 + (unresolved.size() == 1 ? " cannot" : "s cannot") + " be served ("
                 + String.join(", ", unresolved.stream().map(ProviderEnvironment.Unresolved::path).toList())
                 + "); " + (unresolved.size() == 1 ? "its" : "each") + " error says why (a key to enter again, a Vault"
-                + " reference that cannot be resolved); fix it at /admin/settings; ?partial=true serves the rest";
+                + " reference that cannot be resolved); fix it at " + where(unresolved)
+                + "; ?partial=true serves the rest";
+    }
+
+    /** The pages that fix what is unresolved: /admin/settings for a kind, /admin/shared-secrets for a shared secret. */
+    private static String where(List<ProviderEnvironment.Unresolved> unresolved) {
+        boolean shared = unresolved.stream().anyMatch(u -> ProviderEnvironment.SHARED_SECRET.equals(u.kind()));
+        boolean kinds = unresolved.stream().anyMatch(u -> !ProviderEnvironment.SHARED_SECRET.equals(u.kind()));
+        return shared && kinds ? "/admin/settings and /admin/shared-secrets" : shared ? "/admin/shared-secrets"
+                : "/admin/settings";
     }
 
     private static String lines(ProviderEnvironment.RuntimeEnvironment current) {

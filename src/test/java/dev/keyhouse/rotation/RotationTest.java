@@ -501,6 +501,35 @@ class RotationTest {
                 Profiles.ROTATION_BATCH_SIZE, "ffffffff-ffff-4fff-8fff-" + group + "%").get(0));
     }
 
+    /**
+     * Issue 19: a shared secret's value is a sealed value like any other, so the job (which walks every row of
+     * sealed_values, whatever its purpose) re-encrypts it, and runtime-config still serves what it held.
+     */
+    @Test
+    @Order(11)
+    void aSharedSecretsValueIsReEncryptedWithEveryOtherValue() {
+        UUID valueId = SealedRows.seed(db, underOld, "shared_secret/rotation-shared/value", 1).get(0);
+        Rows.update(db, "INSERT INTO shared_secrets (name, variable, value_id, created_by, updated_by)"
+                + " VALUES ('rotation-shared', 'ROTATION_SHARED_SECRET', ?, 'test', 'test')", valueId);
+        Rows.update(db, "INSERT INTO shared_secret_versions (shared_secret_id, name, variable, version, action,"
+                + " value_id, saved_by) SELECT id, name, variable, 1, 'create', value_id, 'test' FROM shared_secrets"
+                + " WHERE name = 'rotation-shared'");
+        try {
+            assertThat(SealedRows.withPurpose(db, "shared_secret/").get(valueId).keyId()).isEqualTo(OLD_KEY_ID);
+            Jobs.awaitEnd(admin, Jobs.started(admin));
+            SealedRows.Row row = SealedRows.withPurpose(db, "shared_secret/").get(valueId);
+            assertThat(row.keyId()).as("re-encrypted under the current key").isEqualTo(NEW_KEY_ID);
+            assertThat(row.version()).isEqualTo(1);
+            assertThat(row.open(newOnly)).as("opens without the previous key, to what it held")
+                    .isEqualTo(SealedRows.plaintextOf(valueId));
+            assertThat(given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .get("/api/v1/internal/runtime-config?partial=true").then().statusCode(200).extract().jsonPath()
+                    .getString("env.ROTATION_SHARED_SECRET")).isEqualTo(SealedRows.plaintextOf(valueId));
+        } finally {
+            Rows.update(db, "DELETE FROM shared_secrets WHERE name = 'rotation-shared'");
+        }
+    }
+
     private static long metric(String metrics, String series) {
         Matcher line = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
         assertThat(line.find()).as("/q/metrics has " + series).isTrue();

@@ -300,7 +300,8 @@ class RolloutPinsTest {
     }
 
     private long currentVersion() {
-        return Long.parseLong(Rows.column(db, "SELECT sum(version) FROM provider_settings").get(0));
+        return Long.parseLong(Rows.column(db, "SELECT (SELECT sum(version) FROM provider_settings)"
+                + " + (SELECT count(*) FROM shared_secret_versions)").get(0));
     }
 
     private long insertRun(String state, boolean rollout, long previousVersion) {

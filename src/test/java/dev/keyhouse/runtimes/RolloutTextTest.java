@@ -104,6 +104,35 @@ class RolloutTextTest {
                 .isEqualTo("A newer save of llm took over (run 99); this rollout's remaining waves were cancelled.");
     }
 
+    /**
+     * Issue 19: a shared secret's run (not a rollout) says, while open, which targets may disagree on which variable,
+     * and nothing once finished.
+     */
+    @Test
+    void aSharedSecretsOpenRunNamesTheTargetsThatMayDisagreeOnItsVariable() {
+        Instant now = Instant.parse("2026-03-01T10:00:00Z");
+        List<RestartRuns.ResultView> results = List.of(result("dialler", "dialler"), result("fleet", "fleet-1"),
+                result("fleet", "fleet-2"));
+        assertThat(RunView.of(shared("running", false, results), now).reason()).isEqualTo("Until this run finishes,"
+                + " dialler and fleet may disagree on VOXCORE_SECRET: shared secret voxcore version 3 is being"
+                + " restarted into all of them at once, and a runtime not restarted yet still holds the previous value.");
+        assertThat(RunView.of(shared("running", false, results.subList(0, 1)), now).reason())
+                .startsWith("Until this run finishes, dialler may disagree on VOXCORE_SECRET:").contains("into it,");
+        assertThat(RunView.of(shared("succeeded", true, results), now).reason()).isNull();
+        assertThat(RunView.of(shared("partial", true, results), now).reason()).isNull();
+    }
+
+    private static RestartRuns.ResultView result(String target, String runtime) {
+        return new RestartRuns.ResultView(1, target, "command", runtime, "running", 1, null, null, null, null, null,
+                false, null, null, null, null, null, null, null, "restarting");
+    }
+
+    private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results) {
+        return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of()), results, state, false, false, 0, 0, null, null,
+                null, null, null, List.of(), "voxcore", "VOXCORE_SECRET");
+    }
+
     private static RestartRuns.WaveView wave(int number, String state) {
         return new RestartRuns.WaveView(number, number == 1 ? "canary" : "wave", state, null, null, null, List.of());
     }
@@ -117,6 +146,6 @@ class RolloutTextTest {
         String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of()), List.of(), outcome, true, paused, currentWave,
-                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves);
+                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null);
     }
 }

@@ -166,6 +166,7 @@ class ProviderEnvironmentTest {
 
     private long versionSum() {
         return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
-                "SELECT sum(version) FROM provider_settings").getSingleResult()).longValue());
+                "SELECT (SELECT sum(version) FROM provider_settings)"
+                + " + (SELECT count(*) FROM shared_secret_versions)").getSingleResult()).longValue());
     }
 }

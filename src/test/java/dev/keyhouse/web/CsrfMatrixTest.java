@@ -248,7 +248,7 @@ class CsrfMatrixTest {
                 "/admin/settings/tts", "/admin/settings/tts/rollback", "/admin/runtimes/{id}/restart",
                 "/admin/runtimes/{id}/enabled", "/admin/runtimes/{id}/delete", "/admin/runtimes/{id}",
                 "/admin/runtimes/{id}/hold",
-                "/admin/rotate-credentials");
+                "/admin/rotate-credentials", "/admin/shared-secrets");
     }
 
     /**

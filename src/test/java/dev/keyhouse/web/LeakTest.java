@@ -109,6 +109,11 @@ class LeakTest {
     /** The runtime target and the restart run the flow made, whose pages and API answers are searched. */
     private static long runtimeTargetId;
     private static long restartRunId;
+    /** A shared secret the flow made, whose page and API answer are searched. */
+    private static long sharedSecretId;
+    /** The planted shared-secret values runtime-config serves when it is fetched (the others were replaced). */
+    static final List<String> SERVED_SHARED = List.of("shared secret (typed)", "shared secret (generated)",
+            "shared secret (generated again)", "shared secret (page)");
     private static Throwable flowFailure;
 
     /** The providers' stand-ins; every answer carries the key it was sent. Stopped after the class. */
@@ -340,6 +345,7 @@ class LeakTest {
             for (ProviderKind kind : ProviderKind.values()) {
                 secretFields(kind).forEach(field -> expected.add(kind.id() + " " + field.json() + " in " + config.where()));
             }
+            SERVED_SHARED.forEach(name -> expected.add(name + " in " + config.where()));
             assertThat(hits(e.planted(), config.text(), Set.of(), config.where()))
                     .as("the runtime config carries exactly the current planted keys of every kind, nothing else")
                     .containsExactlyInAnyOrderElementsOf(expected);
@@ -394,6 +400,7 @@ class LeakTest {
             String viewerPassword = plant("user password (REST)", "LEAKCANARY-user-password-3e9a71c4");
             String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
             String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
+            sharedSecrets();
             rotateWithEverySecretStored();
             backgroundRound();
             for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
@@ -407,6 +414,7 @@ class LeakTest {
             record("POST /logout", "viewer", Browser.signedInForm(viewerSession),
                     "POST", "/logout");
             fetchRuntimeConfig();
+            deleteSharedSecrets();
             fetchOperationalEndpoints();
             // later saves in this database (other test classes) must not restart the flow's target
             json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
@@ -622,6 +630,94 @@ class LeakTest {
             return viewerBearer;
         }
 
+        /**
+         * Shared secrets (issue 19) over REST and on the page: a typed value, a generated one and one generated again
+         * (both learnt from runtime-config, which alone may carry them), a value replaced, refused writes carrying a
+         * value; every write route sent. The first is linked to the flow's target, so a run is planned too.
+         */
+        private void sharedSecrets() {
+            String api = "/api/v1/shared-secrets";
+            Response typed = record("POST " + api, "admin", json(adminBearer, Map.of("name", "leak-voxcore",
+                    "variable", "LEAK_VOXCORE_SECRET", "targets", List.of(runtimeTargetId),
+                    "value", plant("shared secret (typed)", "LEAKCANARY-shared-typed-5d2e8a17"))), "POST", api);
+            typed.then().statusCode(201);
+            sharedSecretId = typed.jsonPath().getLong("id");
+            record("POST " + api, "admin", json(adminBearer, Map.of("name", "Bad Name", "variable", "LEAK_BAD",
+                    "value", plant("shared secret (rejected)", "LEAKCANARY-shared-rejected-3f70c2"))), "POST", api)
+                    .then().statusCode(400);
+            Response generated = record("POST " + api, "admin", json(adminBearer, Map.of("name", "leak-generated",
+                    "variable", "LEAK_GENERATED_SECRET")), "POST", api);
+            generated.then().statusCode(201);
+            plant("shared secret (generated)", servedValue("LEAK_GENERATED_SECRET"));
+
+            Response replaced = record("POST " + api, "admin", json(adminBearer, Map.of("name", "leak-replaced",
+                    "variable", "LEAK_REPLACED_SECRET",
+                    "value", plant("shared secret (replaced)", "LEAKCANARY-shared-replaced-8b41de"))), "POST", api);
+            replaced.then().statusCode(201);
+            String one = api + "/" + replaced.jsonPath().getLong("id");
+            record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
+                    plant("shared secret (stale write)", "LEAKCANARY-shared-stale-0e93a4")))
+                    .header("If-Match", "\"9\""),
+                    "PUT", one).then().statusCode(412);
+            record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
+                    plant("shared secret (put, then generated over)", "LEAKCANARY-shared-put-71c0f2")))
+                    .header("If-Match", "\"1\""), "PUT", one).then().statusCode(200);
+            record("POST " + api + "/{id}/generate", "admin", given().auth().oauth2(adminBearer)
+                    .header("If-Match", "\"2\""), "POST", one + "/generate").then().statusCode(200);
+            plant("shared secret (generated again)", servedValue("LEAK_REPLACED_SECRET"));
+
+            Response list = page("GET /admin/shared-secrets", "/admin/shared-secrets");
+            postForm("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page",
+                    "variable", "LEAK_PAGE_SECRET", "generate", "no",
+                    "value", plant("shared secret (page)", "LEAKCANARY-shared-page-2a9c6e"))).then().statusCode(303);
+            list = page("GET /admin/shared-secrets", "/admin/shared-secrets");
+            postForm("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page-2",
+                    "variable", "lower case", "generate", "no",
+                    "value", plant("shared secret (page, rejected)", "LEAKCANARY-shared-page-rejected-44d1")))
+                    .then().statusCode(400);
+            long pageId = given().auth().oauth2(adminBearer).get(api).jsonPath()
+                    .getLong("find { it.name == 'leak-page' }.id");
+            String path = "/admin/shared-secrets/" + pageId;
+            Response edit = page("GET /admin/shared-secrets/{id}", path);
+            postForm("POST /admin/shared-secrets/{id}", edit, path, Map.of("name", "leak-page",
+                    "variable", "LEAK_PAGE_SECRET", "value", "")).then().statusCode(303);
+            edit = page("GET /admin/shared-secrets/{id}", path);
+            postForm("POST /admin/shared-secrets/{id}/generate", edit, path + "/generate", Map.of("version", "1"))
+                    .then().statusCode(412);
+        }
+
+        /** What runtime-config serves as {@code variable} now: how a generated value is learnt. */
+        private static String servedValue(String variable) {
+            String value = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config")
+                    .then().statusCode(200).extract().jsonPath().getString("env." + variable);
+            assertThat(value).as(variable + " is served").isNotBlank();
+            return value;
+        }
+
+        /**
+         * After runtime-config was fetched: every shared secret the flow made is deleted (REST, and on the page behind
+         * its confirmation form), so later test classes in this database are served none of them.
+         */
+        private void deleteSharedSecrets() {
+            String api = "/api/v1/shared-secrets";
+            long pageId = given().auth().oauth2(adminBearer).get(api).jsonPath()
+                    .getLong("find { it.name == 'leak-page' }.id");
+            String path = "/admin/shared-secrets/" + pageId;
+            Response edit = page("GET /admin/shared-secrets/{id}", path);
+            Response confirm = postForm("POST /admin/shared-secrets/{id}/delete", edit, path + "/delete", Map.of());
+            confirm.then().statusCode(200);
+            postForm("POST /admin/shared-secrets/{id}/delete", confirm, path + "/delete", Map.of("confirmed", "yes"))
+                    .then().statusCode(303);
+            for (Map<String, Object> secret : given().auth().oauth2(adminBearer).get(api).jsonPath()
+                    .<Map<String, Object>>getList("")) {
+                if (String.valueOf(secret.get("name")).startsWith("leak-")) {
+                    record("DELETE " + api + "/{id}", "admin", given().auth().oauth2(adminBearer)
+                            .header("If-Match", "\"" + secret.get("version") + "\""), "DELETE", api + "/" + secret.get("id"))
+                            .then().statusCode(204);
+                }
+            }
+        }
+
         /** Targets whose restarts every later save triggers: one with a secret over REST, one on the page. */
         private void registerRuntimeTargets() {
             Map<String, Object> body = Map.of("name", "leak-fleet", "driver", "recording", "dependsOn", List.of("llm"),
@@ -823,6 +919,9 @@ class LeakTest {
             }
             if (route.contains("/restarts/")) {
                 return List.of(String.valueOf(restartRunId));
+            }
+            if (route.contains("/shared-secrets/")) {
+                return List.of(String.valueOf(sharedSecretId));
             }
             return null;
         }

@@ -1,0 +1,572 @@
+package dev.keyhouse.sharedsecrets;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.input.FieldRules;
+import dev.keyhouse.input.FieldType;
+import dev.keyhouse.runtimes.RestartRuns;
+import dev.keyhouse.sealed.SealedValue;
+import dev.keyhouse.sealed.SealedValues;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.settings.CheckedSaves;
+import dev.keyhouse.settings.DisplayedSecret;
+import dev.keyhouse.settings.EnvironmentChanged;
+import dev.keyhouse.settings.ProviderEnvironment;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * Shared secrets (issue 19): a named secret served to runtimes as one variable (e.g. {@code voxcore} as
+ * {@code VOXCORE_SECRET}) and the runtime targets that use it, which must change together. Shared by the REST API and
+ * the page: validation, version-checked writes that seal every new value into a new sealed row and record a history
+ * row ({@code shared_secret_versions}, never overwritten), audit with fingerprints (never values), and one restart run
+ * over exactly the linked targets when the value (or the variable) a runtime receives changes.
+ */
+@ApplicationScoped
+public class SharedSecrets {
+
+    private static final Logger LOG = Logger.getLogger(SharedSecrets.class);
+    /** The audit log's kind for shared-secret events ({@code shared-secret.create|save|generate|delete}). */
+    public static final String AUDIT_KIND = "shared-secret";
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    static final Pattern VARIABLE = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
+    /** The longest value accepted, as a provider's API key. */
+    static final int MAX_VALUE_LENGTH = 4096;
+    /** Random bytes of a generated value: 256 bits, base64url without padding (43 characters). */
+    static final int GENERATED_BYTES = 32;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * What a caller submits; a null member is absent: on create, a null value is generated; on a save, a null member
+     * keeps what is stored.
+     *
+     * @param targets runtime target ids; on a save, the whole new set
+     */
+    public record Input(String name, String variable, String value, List<Long> targets) {
+
+        @Override
+        public String toString() {
+            return "Input[" + name + ", " + variable + ", value " + (value == null ? "absent" : "given") + ", targets "
+                    + targets + "]";
+        }
+    }
+
+    /** A linked runtime target. */
+    public record Target(long id, String name, boolean enabled) {
+    }
+
+    /**
+     * A shared secret as the API and the page show it: never its value.
+     *
+     * @param fingerprint the keyed fingerprint of the value ({@code SecretFingerprints}); of the reference for a
+     *        {@code vault:} one; null when the value cannot be opened ({@code needsReentry})
+     * @param vault the pinned {@code vault:} reference the value is read from, or null for a stored value
+     * @param restartRun the restart run the write planned, or null
+     */
+    public record View(long id, String name, String variable, long version, String fingerprint, boolean needsReentry,
+            String vault, List<Target> targets, String createdBy, Instant createdAt, String updatedBy,
+            Instant updatedAt, Long restartRun) {
+
+        /** The ETag of GET: the version, quoted. */
+        public String etag() {
+            return "\"" + version + "\"";
+        }
+
+        View withRestartRun(Long run) {
+            return new View(id, name, variable, version, fingerprint, needsReentry, vault, targets, createdBy,
+                    createdAt, updatedBy, updatedAt, run);
+        }
+    }
+
+    private final SealedValues sealedValues;
+    private final SecretFingerprints fingerprints;
+    private final Audit audit;
+    private final RestartRuns runs;
+    private final Event<EnvironmentChanged> changed;
+    private final CheckedSaves checkedSaves;
+    private final EntityManager em;
+
+    public SharedSecrets(SealedValues sealedValues, SecretFingerprints fingerprints, Audit audit, RestartRuns runs,
+            Event<EnvironmentChanged> changed, CheckedSaves checkedSaves, EntityManager em) {
+        this.sealedValues = sealedValues;
+        this.fingerprints = fingerprints;
+        this.audit = audit;
+        this.runs = runs;
+        this.changed = changed;
+        this.checkedSaves = checkedSaves;
+        this.em = em;
+    }
+
+    /** Every shared secret by name. */
+    @Transactional
+    public List<View> list() {
+        return SharedSecret.<SharedSecret>list("order by name").stream().map(this::view).toList();
+    }
+
+    /** @throws NotFound when there is no such shared secret */
+    @Transactional
+    public View get(long id) {
+        return view(find(id));
+    }
+
+    /**
+     * A typed {@code vault:} reference pinned to its KV version (as provider secrets are), other input unchanged. Calls
+     * Vault: call before the write, outside any transaction.
+     *
+     * @throws FieldErrors naming {@code value} when the reference is malformed or cannot be read now
+     */
+    public Input pinned(Input input) {
+        if (input.value() == null || !VaultReference.isReference(input.value().strip())) {
+            return input;
+        }
+        FieldErrors errors = new FieldErrors();
+        var pin = checkedSaves.pinnedReference("value", input.value(), errors);
+        errors.throwIfAny();
+        return new Input(input.name(), input.variable(), pin.reference().toString(), input.targets());
+    }
+
+    /**
+     * Creates a shared secret (version 1); without a value, one is generated ({@link #generated()}) and never shown.
+     * Plans one restart run over its enabled linked targets.
+     *
+     * @throws FieldErrors naming each invalid field; nothing is written
+     * @throws SharedSecretRefused 409 when the name or the variable is taken (by another shared secret or a provider
+     *         setting), naming both
+     */
+    @Transactional
+    public View create(Input input, String actor) {
+        FieldErrors errors = new FieldErrors();
+        String name = name(input.name(), true, errors);
+        String variable = variable(input.variable(), true, errors);
+        String value = value(input.value(), errors);
+        Set<Long> targets = targets(input.targets(), errors);
+        errors.throwIfAny();
+        lockTable();
+        checkFree(null, name, variable);
+        boolean generated = value == null;
+        String plaintext = generated ? generated() : value;
+        SharedSecret secret = new SharedSecret();
+        secret.name = name;
+        secret.variable = variable;
+        secret.valueId = seal(name, plaintext);
+        secret.version = 1;
+        secret.createdBy = actor;
+        secret.createdAt = Instant.now();
+        secret.updatedBy = actor;
+        secret.updatedAt = secret.createdAt;
+        secret.persist();
+        linkTargets(secret.id, targets);
+        history(secret, "create", actor);
+        String fingerprint = fingerprints.of(plaintext);
+        audit.record(Audit.Entry.of(actor, "shared-secret.create", AUDIT_KIND, "shared secret " + name)
+                .detail("variable " + variable + ", " + (generated ? "value generated" : source(plaintext))
+                        + ", targets: " + targetNames(targets))
+                .fingerprints(null, fingerprint));
+        Long run = runs.planForSharedSecret(name, variable, secret.version, actor, targets);
+        changed.fire(new EnvironmentChanged("shared secret " + name));
+        LOG.infof("shared secret %s (%s) created by %s", name, variable, actor);
+        return view(secret).withRestartRun(run);
+    }
+
+    /**
+     * Saves a new version: the members given replace the stored ones (a null value keeps the stored value). When the
+     * value or the variable changes, plans one restart run over the enabled linked targets.
+     *
+     * @param expectedVersion the version the caller edited (its ETag)
+     * @throws SharedSecretRefused 412 when another write came first, 409 when the name or variable is taken
+     * @throws FieldErrors naming each invalid field
+     */
+    @Transactional
+    public View save(long id, Input input, long expectedVersion, String actor) {
+        FieldErrors errors = new FieldErrors();
+        String name = name(input.name(), false, errors);
+        String variable = variable(input.variable(), false, errors);
+        String value = value(input.value(), errors);
+        Set<Long> targets = input.targets() == null ? null : targets(input.targets(), errors);
+        errors.throwIfAny();
+        lockTable();
+        SharedSecret secret = lock(id, expectedVersion);
+        String newName = name == null ? secret.name : name;
+        String newVariable = variable == null ? secret.variable : variable;
+        checkFree(secret.id, newName, newVariable);
+        String before = fingerprint(secret.valueId);
+        String after = before;
+        boolean valueChanged = false;
+        List<String> changes = new ArrayList<>();
+        if (value != null) {
+            after = fingerprints.of(value);
+            valueChanged = !Objects.equals(before, after);
+            secret.valueId = seal(newName, value);
+            changes.add(valueChanged ? "value (" + source(value) + ")" : "value (the same, entered again)");
+        }
+        if (!newName.equals(secret.name)) {
+            changes.add("name " + secret.name + " -> " + newName);
+        }
+        boolean variableChanged = !newVariable.equals(secret.variable);
+        if (variableChanged) {
+            changes.add("variable " + secret.variable + " -> " + newVariable);
+        }
+        Set<Long> linked = linkedIds(secret.id);
+        if (targets != null && !targets.equals(linked)) {
+            changes.add("targets: " + targetNames(targets));
+            linkTargets(secret.id, targets);
+            linked = targets;
+        }
+        secret.name = newName;
+        secret.variable = newVariable;
+        return write(secret, "save", actor, changes.isEmpty() ? "no field changed" : "changed " + String.join(", ",
+                changes), before, after, valueChanged || variableChanged, linked);
+    }
+
+    /**
+     * A new random value ({@link #generated()}), never shown: a new version, one restart run over the enabled linked
+     * targets.
+     */
+    @Transactional
+    public View generate(long id, long expectedVersion, String actor) {
+        lockTable();
+        SharedSecret secret = lock(id, expectedVersion);
+        String before = fingerprint(secret.valueId);
+        String plaintext = generated();
+        secret.valueId = seal(secret.name, plaintext);
+        return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext), true,
+                linkedIds(secret.id));
+    }
+
+    /**
+     * Deletes a shared secret and its links; its history stays (so the runtime-config version still grows, and the
+     * drivers remove its variable from the runtimes' environment at their next restart). Restarts nothing: a runtime
+     * that still needs the variable would fail at a restart, so when to restart is left to the operator.
+     */
+    @Transactional
+    public void delete(long id, long expectedVersion, String actor) {
+        lockTable();
+        SharedSecret secret = lock(id, expectedVersion);
+        String before = fingerprint(secret.valueId);
+        String targets = targetNames(linkedIds(secret.id));
+        secret.version++;
+        secret.updatedBy = actor;
+        secret.updatedAt = Instant.now();
+        history(secret, "delete", actor);
+        secret.delete();
+        audit.record(Audit.Entry.of(actor, "shared-secret.delete", AUDIT_KIND, "shared secret " + secret.name)
+                .detail("variable " + secret.variable + " no longer served; was used by: " + targets)
+                .fingerprints(before, null));
+        changed.fire(new EnvironmentChanged("shared secret " + secret.name));
+        LOG.infof("shared secret %s (%s) deleted by %s", secret.name, secret.variable, actor);
+    }
+
+    /** 256 random bits ({@link SecureRandom}) as base64url without padding: 43 characters. */
+    static String generated() {
+        byte[] bytes = new byte[GENERATED_BYTES];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private View write(SharedSecret secret, String action, String actor, String detail, String before, String after,
+            boolean restart, Set<Long> linked) {
+        secret.version++;
+        secret.updatedBy = actor;
+        secret.updatedAt = Instant.now();
+        history(secret, action, actor);
+        audit.record(Audit.Entry.of(actor, "shared-secret." + action, AUDIT_KIND, "shared secret " + secret.name
+                + " version " + secret.version).detail(detail).fingerprints(before, after));
+        Long run = restart ? runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, linked)
+                : null;
+        changed.fire(new EnvironmentChanged("shared secret " + secret.name));
+        LOG.infof("shared secret %s saved as version %d by %s (%s)", secret.name, secret.version, actor, action);
+        return view(secret).withRestartRun(run);
+    }
+
+    /**
+     * Serialises shared-secret writes: the uniqueness of names and variables is checked, then written, with no other
+     * write in between (a unique violation would otherwise be a 500).
+     */
+    private void lockTable() {
+        em.createNativeQuery("LOCK TABLE shared_secrets IN SHARE ROW EXCLUSIVE MODE").executeUpdate();
+    }
+
+    private SharedSecret find(long id) {
+        SharedSecret secret = SharedSecret.findById(id);
+        if (secret == null) {
+            throw new NotFound("shared secret " + id);
+        }
+        return secret;
+    }
+
+    private SharedSecret lock(long id, long expectedVersion) {
+        SharedSecret secret = em.find(SharedSecret.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (secret == null) {
+            throw new NotFound("shared secret " + id);
+        }
+        em.refresh(secret, LockModeType.PESSIMISTIC_WRITE);
+        if (secret.version != expectedVersion) {
+            throw SharedSecretRefused.stale(secret, expectedVersion);
+        }
+        return secret;
+    }
+
+    private static String name(String raw, boolean required, FieldErrors errors) {
+        return word(raw, "name", NAME, "must be 1 to 63 of a-z, 0-9 and -, starting with a letter or digit, e.g."
+                + " voxcore", required, errors);
+    }
+
+    private static String variable(String raw, boolean required, FieldErrors errors) {
+        return word(raw, "variable", VARIABLE, "must be 1 to 128 of A-Z, 0-9 and _, starting with a letter, e.g."
+                + " VOXCORE_SECRET", required, errors);
+    }
+
+    private static String word(String raw, String field, Pattern pattern, String rule, boolean required,
+            FieldErrors errors) {
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.IDENTIFIER, raw);
+        if (!cleaned.ok()) {
+            errors.add(field, cleaned.problem());
+            return null;
+        }
+        if (cleaned.value() == null) {
+            if (required) {
+                errors.add(field, "is required");
+            }
+            return null;
+        }
+        if (!pattern.matcher(cleaned.value()).matches()) {
+            errors.add(field, rule);
+            return null;
+        }
+        return cleaned.value();
+    }
+
+    /** The typed value by the secret-field rules, or a pinned {@code vault:} reference; null when none was typed. */
+    private static String value(String raw, FieldErrors errors) {
+        if (raw == null) {
+            return null;
+        }
+        String stripped = raw.strip();
+        if (VaultReference.isReference(stripped)) {
+            java.util.Optional<VaultReference> reference = VaultReference.parse(stripped);
+            if (reference.isEmpty()) {
+                errors.add("value", VaultReference.FORM);
+            } else if (!reference.get().pinned()) {
+                errors.add("value", "a Vault reference is stored pinned to a KV version (?version=N)");
+            } else {
+                return reference.get().toString();
+            }
+            return null;
+        }
+        String masked = DisplayedSecret.problem(stripped);
+        if (masked != null) {
+            errors.add("value", masked);
+            return null;
+        }
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.SECRET, raw);
+        if (!cleaned.ok()) {
+            errors.add("value", cleaned.problem());
+            return null;
+        }
+        if (cleaned.value() != null && cleaned.value().length() > MAX_VALUE_LENGTH) {
+            errors.add("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
+            return null;
+        }
+        return cleaned.value();
+    }
+
+    /** The ids, each an existing runtime target; unknown ones named in one message against {@code targets}. */
+    private Set<Long> targets(List<Long> ids, FieldErrors errors) {
+        Set<Long> targets = new LinkedHashSet<>(ids == null ? List.of() : ids);
+        if (targets.isEmpty()) {
+            return targets;
+        }
+        @SuppressWarnings("unchecked")
+        List<Number> known = em.createNativeQuery("SELECT id FROM runtime_targets WHERE id IN (:ids)")
+                .setParameter("ids", List.copyOf(targets)).getResultList();
+        Set<Long> unknown = new java.util.TreeSet<>(targets);
+        known.forEach(n -> unknown.remove(n.longValue()));
+        if (!unknown.isEmpty()) {
+            errors.add("targets", "no runtime target has the id" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown.stream().map(String::valueOf).toList()));
+        }
+        return targets;
+    }
+
+    /** 409 when another shared secret has the name or writes the variable, or a provider setting writes it. */
+    private void checkFree(Long self, String name, String variable) {
+        SharedSecret sameName = SharedSecret.<SharedSecret>find("name", name).firstResult();
+        if (sameName != null && !sameName.id.equals(self)) {
+            throw SharedSecretRefused.taken("name", "a shared secret named " + name + " exists already (id "
+                    + sameName.id + ")", "shared secret " + name);
+        }
+        SharedSecret sameVariable = SharedSecret.<SharedSecret>find("variable", variable).firstResult();
+        if (sameVariable != null && !sameVariable.id.equals(self)) {
+            throw SharedSecretRefused.taken("variable", "shared secret " + name + " cannot write " + variable
+                    + ": shared secret " + sameVariable.name + " writes it already", "shared secret "
+                    + sameVariable.name);
+        }
+        String writer = providerWriter(variable);
+        if (writer != null) {
+            throw SharedSecretRefused.taken("variable", "shared secret " + name + " cannot write " + variable
+                    + ": the " + writer + " writes it", writer);
+        }
+    }
+
+    /**
+     * Which provider setting writes {@code variable} ({@link ProviderEnvironment#MANAGED_NAMES}), e.g. "llm provider
+     * setting" for {@code LLM_API_KEY}, "llm provider setting (provider openai)" for {@code OPENAI_API_KEY}; null when
+     * none does.
+     */
+    static String providerWriter(String variable) {
+        if (!ProviderEnvironment.MANAGED_NAMES.contains(variable)) {
+            return null;
+        }
+        List<String> writers = new ArrayList<>();
+        for (ProviderKind kind : ProviderKind.values()) {
+            String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
+            if (variable.startsWith(prefix)) {
+                writers.add(kind.id() + " provider setting");
+            } else if (kind != ProviderKind.TELEPHONY) {
+                kind.providers().stream().filter(p -> variable.equals(p.toUpperCase(Locale.ROOT) + "_API_KEY"))
+                        .forEach(p -> writers.add(kind.id() + " provider setting (provider " + p + ")"));
+            }
+        }
+        return writers.isEmpty() ? "provider settings" : String.join(" and the ", writers);
+    }
+
+    private UUID seal(String name, String plaintext) {
+        SealedValue sealed = sealedValues.seal("shared_secret/" + name + "/value", plaintext);
+        return sealed.id;
+    }
+
+    /** One history row; a delete row refers to no value. */
+    private void history(SharedSecret secret, String action, String actor) {
+        em.flush();
+        boolean deleted = "delete".equals(action);
+        jakarta.persistence.Query insert = em.createNativeQuery("INSERT INTO shared_secret_versions (shared_secret_id,"
+                + " name, variable, version, action, value_id, saved_by, saved_at) VALUES (:id, :name, :variable,"
+                + " :version, :action, " + (deleted ? "NULL" : ":value") + ", :by, :at)")
+                .setParameter("id", secret.id).setParameter("name", secret.name)
+                .setParameter("variable", secret.variable).setParameter("version", secret.version)
+                .setParameter("action", action).setParameter("by", actor).setParameter("at", secret.updatedAt);
+        if (!deleted) {
+            insert.setParameter("value", secret.valueId);
+        }
+        insert.executeUpdate();
+    }
+
+    private void linkTargets(long id, Collection<Long> targets) {
+        em.createNativeQuery("DELETE FROM shared_secret_targets WHERE shared_secret_id = :id").setParameter("id", id)
+                .executeUpdate();
+        for (Long target : targets) {
+            em.createNativeQuery("INSERT INTO shared_secret_targets (shared_secret_id, target_id) VALUES (:id, :t)")
+                    .setParameter("id", id).setParameter("t", target).executeUpdate();
+        }
+    }
+
+    private Set<Long> linkedIds(long id) {
+        return new LinkedHashSet<>(linked(id).stream().map(Target::id).toList());
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Target> linked(long id) {
+        List<Object[]> rows = em.createNativeQuery("SELECT t.id, t.name, t.enabled FROM shared_secret_targets s"
+                + " JOIN runtime_targets t ON t.id = s.target_id WHERE s.shared_secret_id = :id ORDER BY t.name")
+                .setParameter("id", id).getResultList();
+        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2]))
+                .toList();
+    }
+
+    private String targetNames(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return "none";
+        }
+        @SuppressWarnings("unchecked")
+        List<String> names = em.createNativeQuery("SELECT name FROM runtime_targets WHERE id IN (:ids) ORDER BY name")
+                .setParameter("ids", List.copyOf(ids)).getResultList();
+        return String.join(", ", names);
+    }
+
+    /** "typed" or "from vault:…" for the audit: a reference is not secret, a value is never named. */
+    private static String source(String value) {
+        return VaultReference.isReference(value) ? "from " + value : "typed";
+    }
+
+    private Opened open(UUID ref) {
+        SealedValue value = em.find(SealedValue.class, ref);
+        return value == null ? new Opened.Unreadable(Opened.Unreadable.NO_KEY_ID, Opened.Reason.MALFORMED)
+                : sealedValues.open(value);
+    }
+
+    /** The fingerprint of the stored value (of the reference, for a vault: one); null when it cannot be opened. */
+    private String fingerprint(UUID ref) {
+        return open(ref) instanceof Opened.Plaintext plaintext ? fingerprints.of(plaintext.value()) : null;
+    }
+
+    private View view(SharedSecret secret) {
+        Opened opened = open(secret.valueId);
+        String fingerprint = null;
+        String vault = null;
+        if (opened instanceof Opened.Plaintext plaintext) {
+            fingerprint = fingerprints.of(plaintext.value());
+            if (VaultReference.isReference(plaintext.value())) {
+                vault = plaintext.value();
+            }
+        }
+        return new View(secret.id, secret.name, secret.variable, secret.version, fingerprint, fingerprint == null,
+                vault, linked(secret.id), secret.createdBy, secret.createdAt, secret.updatedBy, secret.updatedAt,
+                null);
+    }
+
+    /** The targets a page may offer: every runtime target by name. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Target> allTargets() {
+        List<Object[]> rows = em.createNativeQuery("SELECT id, name, enabled FROM runtime_targets ORDER BY name")
+                .getResultList();
+        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2]))
+                .toList();
+    }
+
+    /**
+     * A shared secret as the REST API answers it, members in order: {@code id, name, variable, version, fingerprint,
+     * needsReentry, vault, targets} (ids), {@code targetNames, createdBy, createdAt, updatedBy, updatedAt}; never the
+     * value.
+     */
+    static Map<String, Object> json(View view) {
+        Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("id", view.id());
+        json.put("name", view.name());
+        json.put("variable", view.variable());
+        json.put("version", view.version());
+        json.put("fingerprint", view.fingerprint());
+        json.put("needsReentry", view.needsReentry());
+        json.put("vault", view.vault());
+        json.put("targets", view.targets().stream().map(Target::id).toList());
+        json.put("targetNames", view.targets().stream().map(Target::name).toList());
+        json.put("createdBy", view.createdBy());
+        json.put("createdAt", view.createdAt());
+        json.put("updatedBy", view.updatedBy());
+        json.put("updatedAt", view.updatedAt());
+        return json;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.keyhouse.sharedsecrets;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.KeyhouseException;
+import dev.keyhouse.web.Locations;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /admin/shared-secrets}: the list, a create form (a typed value or <em>Generate</em>), and per shared secret
+ * a page to change its targets or value, generate a new value and delete it, each a plain POST form (CSRF) carrying
+ * the version it was rendered for. Delete is two steps that need no JavaScript: the first POST answers a confirmation
+ * form, whose {@code confirmed=yes} deletes. No value is ever rendered, a generated one neither.
+ */
+@Path(SharedSecretsPage.PATH)
+@Produces(MediaType.TEXT_HTML)
+public class SharedSecretsPage {
+
+    static final String PATH = "/admin/shared-secrets";
+    private static final Map<String, String> FLASH = Map.of(
+            "created", "Shared secret added.",
+            "saved", "Shared secret saved.",
+            "generated", "A new value was generated. It is never shown; runtimes receive it from runtime-config.",
+            "deleted", "Shared secret deleted: its variable is no longer served.");
+
+    /**
+     * What a form shows again after a refusal (never the value).
+     *
+     * @param generate whether Generate was chosen
+     */
+    public record Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors) {
+
+        /** The message for a field, or null. */
+        public String error(String field) {
+            return errors == null ? null : errors.messageFor(field);
+        }
+
+        public boolean has(long target) {
+            return targets != null && targets.contains(target);
+        }
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance page(List<SharedSecrets.View> secrets, List<SharedSecrets.Target> targets,
+                Form form, String flash);
+
+        static native TemplateInstance edit(SharedSecrets.View secret, List<SharedSecrets.Target> targets, Form form,
+                String flash, String refusal);
+
+        /** The step before Delete: what it does, and the button that does it. */
+        static native TemplateInstance delete(SharedSecrets.View secret);
+    }
+
+    private final SharedSecrets secrets;
+    private final SecurityIdentity identity;
+
+    public SharedSecretsPage(SharedSecrets secrets, SecurityIdentity identity) {
+        this.secrets = secrets;
+        this.identity = identity;
+    }
+
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance page(@QueryParam("done") String done) {
+        return Templates.page(secrets.list(), secrets.allTargets(), new Form(null, null, List.of(), true, null),
+                done == null ? null : FLASH.get(done));
+    }
+
+    /** Creates one: {@code value} typed, or {@code generate=yes} (the default when no value is typed). */
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response create(MultivaluedMap<String, String> submitted) {
+        List<Long> targets = new ArrayList<>();
+        try {
+            targets = targets(submitted);
+            String value = "yes".equals(submitted.getFirst("generate")) ? null
+                    : blankToNull(submitted.getFirst("value"));
+            SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
+                    submitted.getFirst("variable"), value, targets));
+            secrets.create(input, Identities.actor(identity));
+            return Locations.seeOther(PATH + "?done=created").build();
+        } catch (FieldErrors errors) {
+            return refused(400, submitted, targets, errors);
+        } catch (SharedSecretRefused refusal) {
+            Object field = refusal.extensions().get("field");
+            return refused(refusal.status(), submitted, targets,
+                    new FieldErrors().add(field == null ? "name" : field.toString(), refusal.getMessage()));
+        }
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance edit(@PathParam("id") long id, @QueryParam("done") String done) {
+        SharedSecrets.View secret = secrets.get(id);
+        return Templates.edit(secret, secrets.allTargets(), form(secret, null), done == null ? null : FLASH.get(done),
+                null);
+    }
+
+    /** Saves the targets, name, variable and (when typed) a new value, as of the form's {@code version}. */
+    @POST
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response save(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        try {
+            SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
+                    submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)));
+            secrets.save(id, input, version(submitted), Identities.actor(identity));
+            return Locations.seeOther(PATH + "/" + id + "?done=saved").build();
+        } catch (FieldErrors errors) {
+            SharedSecrets.View secret = secrets.get(id);
+            Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),
+                    false, errors);
+            return Response.status(400).entity(Templates.edit(secret, secrets.allTargets(), form, null, null)).build();
+        } catch (SharedSecretRefused refusal) {
+            return refusedOnEdit(id, refusal);
+        }
+    }
+
+    @POST
+    @Path("{id}/generate")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response generate(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        try {
+            secrets.generate(id, version(submitted), Identities.actor(identity));
+            return Locations.seeOther(PATH + "/" + id + "?done=generated").build();
+        } catch (SharedSecretRefused refusal) {
+            return refusedOnEdit(id, refusal);
+        }
+    }
+
+    /** Without {@code confirmed=yes}: the confirmation form; with it, the shared secret is deleted. */
+    @POST
+    @Path("{id}/delete")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response delete(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        if (!"yes".equals(submitted.getFirst("confirmed"))) {
+            return Response.ok(Templates.delete(secrets.get(id))).build();
+        }
+        try {
+            secrets.delete(id, version(submitted), Identities.actor(identity));
+            return Locations.seeOther(PATH + "?done=deleted").build();
+        } catch (SharedSecretRefused refusal) {
+            return refusedOnEdit(id, refusal);
+        }
+    }
+
+    private Response refused(int status, MultivaluedMap<String, String> submitted, List<Long> targets,
+            FieldErrors errors) {
+        Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), targets,
+                "yes".equals(submitted.getFirst("generate")), errors);
+        return Response.status(status).entity(Templates.page(secrets.list(), secrets.allTargets(), form, null))
+                .build();
+    }
+
+    private Response refusedOnEdit(long id, KeyhouseException refusal) {
+        SharedSecrets.View secret = secrets.get(id);
+        return Response.status(refusal.status()).entity(Templates.edit(secret, secrets.allTargets(),
+                form(secret, null), null, refusal.getMessage())).build();
+    }
+
+    private static Form form(SharedSecrets.View secret, FieldErrors errors) {
+        return new Form(secret.name(), secret.variable(),
+                secret.targets().stream().map(SharedSecrets.Target::id).toList(), false, errors);
+    }
+
+    /** The form's {@code version}: what the page was rendered for (If-Match's twin). */
+    private static long version(MultivaluedMap<String, String> submitted) {
+        String version = submitted.getFirst("version");
+        if (version == null || version.isBlank()) {
+            throw new FieldErrors().add("version", "the form does not say which version it changes; reload the page");
+        }
+        return SharedSecretsResource.expectedVersion(0, version);
+    }
+
+    /** The checked {@code targets} boxes as ids; one that is no number is named. */
+    private static List<Long> targets(MultivaluedMap<String, String> submitted) {
+        List<Long> ids = new ArrayList<>();
+        for (String raw : submitted.getOrDefault("targets", List.of())) {
+            if (raw == null || !raw.strip().matches("[0-9]{1,18}")) {
+                throw new FieldErrors().add("targets", "must be runtime target ids");
+            }
+            ids.add(Long.parseLong(raw.strip()));
+        }
+        return ids;
+    }
+
+    private static List<Long> safeTargets(MultivaluedMap<String, String> submitted) {
+        try {
+            return targets(submitted);
+        } catch (FieldErrors e) {
+            return List.of();
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.keyhouse.sharedsecrets;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /api/v1/shared-secrets}: shared secrets over REST (issue 19's shape). Bodies
+ * {@code {"name", "variable", "value", "targets": [ids]}}; the value goes in and never comes out (a generated one
+ * neither): answers carry its fingerprint. Writes to one shared secret carry its version in {@code If-Match} (the
+ * ETag of GET): 428 without, 412 when stale or weak. Admins write, viewers read.
+ */
+@Path(SharedSecretsResource.PATH)
+@Produces(MediaType.APPLICATION_JSON)
+public class SharedSecretsResource {
+
+    static final String PATH = "/api/v1/shared-secrets";
+    private static final Set<String> FIELDS = Set.of("name", "variable", "value", "targets");
+
+    private final SharedSecrets secrets;
+    private final SecurityIdentity identity;
+
+    public SharedSecretsResource(SharedSecrets secrets, SecurityIdentity identity) {
+        this.secrets = secrets;
+        this.identity = identity;
+    }
+
+    /** Every shared secret by name: id, name, variable, version, fingerprint, targets, who and when; never a value. */
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public List<Map<String, Object>> list() {
+        return secrets.list().stream().map(SharedSecrets::json).toList();
+    }
+
+    /** 201 with {@code id}, {@code Location} and {@code ETag}; without {@code value}, one is generated. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response create(Map<String, Object> body) {
+        SharedSecrets.Input input = secrets.pinned(input(body));
+        SharedSecrets.View created = secrets.create(input, Identities.actor(identity));
+        return Locations.created(PATH + "/" + created.id()).tag(etag(created)).entity(saved(created)).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Response get(@PathParam("id") long id) {
+        SharedSecrets.View view = secrets.get(id);
+        return Response.ok(SharedSecrets.json(view)).tag(etag(view)).build();
+    }
+
+    /** The members given replace the stored ones; an absent {@code value} keeps the stored value. */
+    @PUT
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response put(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            Map<String, Object> body) {
+        long expected = expectedVersion(id, ifMatch);
+        SharedSecrets.Input input = secrets.pinned(input(body));
+        SharedSecrets.View saved = secrets.save(id, input, expected, Identities.actor(identity));
+        return Response.ok(saved(saved)).tag(etag(saved)).build();
+    }
+
+    /** A new random value, never returned. */
+    @POST
+    @Path("{id}/generate")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response generate(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        long expected = expectedVersion(id, ifMatch);
+        SharedSecrets.View saved = secrets.generate(id, expected, Identities.actor(identity));
+        return Response.ok(saved(saved)).tag(etag(saved)).build();
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response delete(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        long expected = expectedVersion(id, ifMatch);
+        secrets.delete(id, expected, Identities.actor(identity));
+        return Response.noContent().build();
+    }
+
+    private static Map<String, Object> saved(SharedSecrets.View view) {
+        Map<String, Object> json = SharedSecrets.json(view);
+        // the restart run the write planned (GET /api/v1/restarts/{id}); null when it planned none
+        json.put("restartRun", view.restartRun());
+        return json;
+    }
+
+    private static EntityTag etag(SharedSecrets.View view) {
+        return new EntityTag(String.valueOf(view.version()));
+    }
+
+    /**
+     * The version in {@code If-Match: "3"} (a bare number too). 428 without; 412 for a weak tag (RFC 9110, section
+     * 13.1.1); 400 naming {@code If-Match} when it is no version.
+     */
+    static long expectedVersion(long id, String ifMatch) {
+        if (ifMatch == null || ifMatch.isBlank()) {
+            throw SharedSecretRefused.ifMatchRequired(id);
+        }
+        String tag = ifMatch.strip();
+        if (tag.startsWith("W/")) {
+            throw SharedSecretRefused.weak();
+        }
+        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+            tag = tag.substring(1, tag.length() - 1);
+        }
+        if (tag.matches("[0-9]{1,18}")) {
+            return Long.parseLong(tag);
+        }
+        throw new FieldErrors().add("If-Match", "must be the ETag of the shared secret, e.g. \"3\"");
+    }
+
+    /** The body's members by type; each one of the wrong type, or unknown, is named. */
+    static SharedSecrets.Input input(Map<String, Object> body) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, Object> given = body == null ? Map.of() : body;
+        for (String key : given.keySet()) {
+            if (!FIELDS.contains(key)) {
+                errors.add(key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)", "is not a field of a shared secret");
+            }
+        }
+        String name = text(given, "name", errors);
+        String variable = text(given, "variable", errors);
+        String value = text(given, "value", errors);
+        List<Long> targets = null;
+        Object raw = given.get("targets");
+        if (raw instanceof List<?> list) {
+            targets = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                Object item = list.get(i);
+                if (item instanceof Integer || item instanceof Long) {
+                    targets.add(((Number) item).longValue());
+                } else {
+                    errors.add("targets[" + i + "]", "must be a runtime target's id (a whole number)");
+                }
+            }
+        } else if (raw != null) {
+            errors.add("targets", "has the wrong type: must be an array of runtime target ids");
+        }
+        errors.throwIfAny();
+        return new SharedSecrets.Input(name, variable, value, targets);
+    }
+
+    private static String text(Map<String, Object> body, String field, FieldErrors errors) {
+        Object value = body.get(field);
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        errors.add(field, "has the wrong type: must be a string");
+        return null;
+    }
+}

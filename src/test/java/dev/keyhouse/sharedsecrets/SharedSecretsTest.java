@@ -1,0 +1,467 @@
+package dev.keyhouse.sharedsecrets;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.sun.net.httpserver.HttpServer;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.sealed.SecretFingerprints;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+
+/**
+ * Shared secrets over REST (issue 19, part B) on the default profile: the shape and every refusal naming its field,
+ * what runtime-config serves (json and env, version and ETag, fail closed), and one restart run that reaches both
+ * linked targets (a {@code command} target writing a real environment file, and an {@code http} target whose
+ * webhook is a real server on loopback). Deletes every shared secret and target it made, so later test classes in
+ * this database see neither.
+ */
+@QuarkusTest
+class SharedSecretsTest {
+
+    private static final String API = "/api/v1/shared-secrets";
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+
+    @Inject
+    DataSource db;
+    @Inject
+    SecretFingerprints fingerprints;
+
+    private String admin;
+    private final List<Long> targets = new ArrayList<>();
+    private HttpServer webhook;
+    private final BlockingQueue<String> webhookBodies = new LinkedBlockingQueue<>();
+    /** Counted down to let the webhook answer; each test that holds it sets it. */
+    private volatile CountDownLatch webhookGate = new CountDownLatch(0);
+
+    @BeforeEach
+    void setUp() throws IOException {
+        admin = ApiClient.adminToken();
+        webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        webhook.createContext("/reload", exchange -> {
+            webhookBodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            try {
+                webhookGate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        webhook.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        webhook.start();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        webhookGate.countDown();
+        for (Map<String, Object> secret : given().auth().oauth2(admin).get(API).then().statusCode(200).extract()
+                .jsonPath().<Map<String, Object>>getList("")) {
+            if (String.valueOf(secret.get("name")).startsWith("t-")) {
+                given().auth().oauth2(admin).header("If-Match", "\"" + secret.get("version") + "\"")
+                        .delete(API + "/" + secret.get("id")).then().statusCode(204);
+            }
+        }
+        for (long id : targets) {
+            given().auth().oauth2(admin).delete("/api/v1/runtimes/" + id);
+        }
+        webhook.stop(0);
+    }
+
+    @Test
+    void createAnswers201WithIdLocationAndEtagAndNeverTheValue() {
+        String name = name();
+        String value = "typed-shared-" + UUID.randomUUID();
+        Response created = post(Map.of("name", name, "variable", variable(name), "value", value,
+                "targets", List.of()));
+        created.then().statusCode(201);
+        long id = created.jsonPath().getLong("id");
+        assertThat(created.header("Location")).endsWith(API + "/" + id);
+        assertThat(created.header("ETag")).isEqualTo("\"1\"");
+        assertThat(created.jsonPath().getString("fingerprint")).isEqualTo(fingerprints.of(value));
+        assertThat(created.jsonPath().getString("restartRun")).as("no target: nothing to restart").isNull();
+        assertThat(created.asString()).doesNotContain(value);
+
+        Response read = given().auth().oauth2(admin).get(API + "/" + id);
+        read.then().statusCode(200);
+        assertThat(read.header("ETag")).isEqualTo("\"1\"");
+        assertThat(read.jsonPath().getMap("")).containsKeys("id", "name", "variable", "version", "fingerprint",
+                "targets", "updatedBy", "updatedAt").doesNotContainKey("value");
+        String list = given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("shared-viewer"))).get(API)
+                .then().statusCode(200).extract().asString();
+        assertThat(list).as("viewers read the list, without the value").contains(name).doesNotContain(value);
+
+        // generated: 256 bits, base64url without padding, learnt from runtime-config only
+        String generatedName = name();
+        Response generated = post(Map.of("name", generatedName, "variable", variable(generatedName)));
+        generated.then().statusCode(201);
+        String served = runtimeConfig().getString("env." + variable(generatedName));
+        assertThat(served).matches("[A-Za-z0-9_-]{43}");
+        assertThat(generated.jsonPath().getString("fingerprint")).isEqualTo(fingerprints.of(served));
+        assertThat(generated.asString()).doesNotContain(served);
+        assertThat(given().auth().oauth2(admin).get(API).asString()).doesNotContain(served);
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'shared-secret.create' AND target"
+                + " = ?", "shared secret " + generatedName)).singleElement().asString().contains("value generated");
+    }
+
+    @Test
+    void everyRefusalNamesItsField() {
+        for (Object bad : List.of("", "Voxcore", "-vox", "vox core", "vox_core", "a".repeat(64), "vox\u200bcore", 7)) {
+            assertField(post(body("name", bad)), 400, "name");
+        }
+        for (Object bad : List.of("", "voxcore_secret", "1SECRET", "VOX-SECRET", "V".repeat(129), List.of("X"))) {
+            assertField(post(body("variable", bad)), 400, "variable");
+        }
+        for (Object bad : List.of("line\u0007bell", "…6789", "s\u00e9cret", "vault:secret/x", 12)) {
+            assertField(post(body("value", bad)), 400, "value");
+        }
+        Response unknown = post(body("targets", List.of(987654321L, 987654322L)));
+        assertField(unknown, 400, "targets");
+        assertThat(unknown.jsonPath().getString("errors[0].message")).contains("987654321", "987654322");
+        assertField(post(body("targets", List.of("one"))), 400, "targets[0]");
+        assertField(post(body("targets", "1,2")), 400, "targets");
+        assertField(post(body("colour", "blue")), 400, "colour");
+
+        // a variable a provider setting writes, or another shared secret writes: 409 naming both
+        for (Map.Entry<String, String> taken : Map.of("LLM_API_KEY", "llm provider setting",
+                "OPENAI_API_KEY", "llm provider setting (provider openai)",
+                "TWILIO_AUTH_TOKEN", "telephony provider setting",
+                "DEEPGRAM_API_KEY", "stt provider setting (provider deepgram)").entrySet()) {
+            Response refused = post(body("variable", taken.getKey()));
+            assertField(refused, 409, "variable");
+            assertThat(refused.jsonPath().getString("detail")).contains(taken.getKey()).contains(taken.getValue());
+        }
+        String first = name();
+        post(Map.of("name", first, "variable", variable(first))).then().statusCode(201);
+        String second = name();
+        Response clash = post(Map.of("name", second, "variable", variable(first)));
+        assertField(clash, 409, "variable");
+        assertThat(clash.jsonPath().getString("detail")).contains("shared secret " + second)
+                .contains("shared secret " + first);
+        assertField(post(Map.of("name", first, "variable", variable(second))), 409, "name");
+
+        // writes to one: If-Match required (428), weak or stale refused (412), each naming If-Match
+        long id = idOf(first);
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("value", "x-1234567890"))
+                .put(API + "/" + id), 428, "If-Match");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "W/\"1\"")
+                .body(Map.of()).put(API + "/" + id), 412, "If-Match");
+        assertField(given().auth().oauth2(admin).header("If-Match", "\"7\"").post(API + "/" + id + "/generate"),
+                412, "If-Match");
+        assertField(given().auth().oauth2(admin).delete(API + "/" + id), 428, "If-Match");
+        assertField(given().auth().oauth2(admin).header("If-Match", "one").delete(API + "/" + id), 400, "If-Match");
+        given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("shared-viewer"))).contentType(ContentType.JSON)
+                .body(Map.of("name", name(), "variable", "VIEWER_WRITES")).post(API).then().statusCode(403);
+        given().auth().oauth2(admin).get(API + "/987654321").then().statusCode(404);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("nothing refused was written").isEqualTo(1);
+    }
+
+    @Test
+    void runtimeConfigServesTheVariableCountsItsVersionsAndFailsClosed() {
+        JsonPath before = runtimeConfig();
+        long version = before.getLong("version");
+        String envBefore = fetch("?format=env").then().statusCode(200).extract().asString();
+        String name = name();
+        String value = "served-shared-" + UUID.randomUUID();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", value)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+
+        Response json = fetch("");
+        assertThat(json.jsonPath().getString("env." + variable(name))).isEqualTo(value);
+        assertThat(json.jsonPath().getLong("version")).isEqualTo(version + 1);
+        assertThat(json.header("ETag")).isEqualTo("\"" + (version + 1) + "\"");
+        assertThat(fetch("?format=env").asString()).contains("\n" + variable(name) + "=" + value + "\n");
+
+        String etag = given().auth().oauth2(admin).get(API + "/" + id).header("ETag");
+        given().auth().oauth2(admin).header("If-Match", etag).post(API + "/" + id + "/generate").then().statusCode(200);
+        JsonPath generated = runtimeConfig();
+        assertThat(generated.getLong("version")).isEqualTo(version + 2);
+        assertThat(generated.getString("env." + variable(name))).isNotEqualTo(value).matches("[A-Za-z0-9_-]{43}");
+
+        // a value no configured key opens: withheld like a provider secret, naming sharedSecret.<name>
+        String valueId = Rows.column(db, "SELECT value_id FROM shared_secrets WHERE id = ?", id).get(0);
+        // as another replica would write it: the next fetch comes after this replica's cache heard of it
+        dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                "UPDATE sealed_values SET purpose = purpose || '-moved' WHERE id = ?::uuid", valueId));
+        try {
+            Response withheld = fetch("");
+            withheld.then().statusCode(503);
+            assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
+            assertThat(withheld.jsonPath().getString("errors[0].message")).startsWith("needs re-entry");
+            assertThat(withheld.jsonPath().getString("detail")).contains("fix it at /admin/shared-secrets;");
+            assertThat(withheld.jsonPath().getList("unresolved[0].variables")).containsExactly(variable(name));
+            assertThat(fetch("?partial=true").jsonPath().getMap("env")).doesNotContainKey(variable(name));
+            assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getBoolean("needsReentry")).isTrue();
+        } finally {
+            dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                    "UPDATE sealed_values SET purpose = left(purpose, length(purpose) - 6) WHERE id = ?::uuid",
+                    valueId));
+        }
+        fetch("").then().statusCode(200);
+
+        etag = given().auth().oauth2(admin).get(API + "/" + id).header("ETag");
+        given().auth().oauth2(admin).header("If-Match", etag).delete(API + "/" + id).then().statusCode(204);
+        JsonPath deleted = runtimeConfig();
+        assertThat(deleted.getMap("env")).doesNotContainKey(variable(name));
+        assertThat(deleted.getLong("version")).as("a deletion is a change: the version still grows")
+                .isEqualTo(version + 3);
+        assertThat(Rows.column(db, "SELECT action FROM shared_secret_versions WHERE name = ? ORDER BY version", name))
+                .containsExactly("create", "generate", "delete");
+        // with no shared secret left, the answer is what it was before, byte for byte, but for the version
+        assertThat(deleted.getMap("env")).isEqualTo(before.getMap("env"));
+        assertThat(fetch("?format=env").asString()).isEqualTo(envBefore.replace("version " + version + "\n",
+                "version " + (version + 3) + "\n"));
+    }
+
+    /**
+     * The issue's example with drivers that run here without Docker: a shared secret used by a command target and an
+     * http target reaches both in one run (a target not linked is not restarted), the env file holding the value
+     * runtime-config serves; a new generated value is one more run over both; the run page says, while the run is
+     * open, that the targets may disagree on the variable.
+     */
+    @Test
+    void aSharedSecretUsedByTwoTargetsReachesBothInOneRun() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(TestSettings.RUNTIME_ENV_DIRS), "shared");
+        Path envFile = dir.resolve("dialler.env");
+        long dialler = target(Map.of("name", "t-dialler-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true", "environmentFile", envFile.toString())));
+        long fleet = target(Map.of("name", "t-fleet-" + suffix(), "driver", "http", "dependsOn", List.of("stt"),
+                "config", Map.of("url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/reload",
+                        "secret", "whsec-shared-0123456789abcdef")));
+        long bystander = target(Map.of("name", "t-bystander-" + suffix(), "driver", "command", "dependsOn",
+                List.of("stt"), "config", Map.of("command", "true")));
+        String name = name();
+        String variable = variable(name);
+        String value = "voxcore-" + UUID.randomUUID();
+
+        Response created = post(Map.of("name", name, "variable", variable, "value", value,
+                "targets", List.of(dialler, fleet)));
+        created.then().statusCode(201);
+        long runId = created.jsonPath().getLong("restartRun");
+        JsonPath run = awaitRun(runId);
+        assertThat(run.getString("state")).isEqualTo("succeeded");
+        assertThat(run.getString("cause")).isEqualTo("shared_secret");
+        assertThat(run.getString("sharedSecret")).isEqualTo(name);
+        assertThat(run.getString("sharedVariable")).isEqualTo(variable);
+        assertThat(run.getList("results.target", String.class)).as("exactly the linked targets")
+                .containsExactlyInAnyOrder(targetName(dialler), targetName(fleet))
+                .doesNotContain(targetName(bystander));
+        assertThat(run.getList("results.state")).containsOnly("restarted").hasSize(2);
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs WHERE shared_secret = ?", name))
+                .as("one run for the two targets").containsExactly("1");
+        assertThat(Files.readString(envFile)).contains(variable + "=" + value + "\n");
+        String hook = webhookBodies.poll(5, TimeUnit.SECONDS);
+        assertThat(hook).contains("\"runId\":" + runId).doesNotContain(value);
+
+        // a new value: one more run over both, holding the webhook so the run stays open while the page is read
+        webhookGate = new CountDownLatch(1);
+        long id = created.jsonPath().getLong("id");
+        Response generated = given().auth().oauth2(admin).header("If-Match", created.header("ETag"))
+                .post(API + "/" + id + "/generate");
+        generated.then().statusCode(200);
+        long second = generated.jsonPath().getLong("restartRun");
+        assertThat(webhookBodies.poll(30, TimeUnit.SECONDS)).contains("\"runId\":" + second);
+        String page = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD))
+                .get("/admin/restarts/" + second).then().statusCode(200).extract().asString();
+        assertThat(page).contains("may disagree on " + variable).contains(targetName(dialler))
+                .contains(targetName(fleet));
+        webhookGate.countDown();
+        assertThat(awaitRun(second).getString("state")).isEqualTo("succeeded");
+        String now = runtimeConfig().getString("env." + variable);
+        assertThat(now).isNotEqualTo(value);
+        assertThat(Files.readString(envFile)).contains(variable + "=" + now + "\n");
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs WHERE shared_secret = ?", name))
+                .containsExactly("2");
+
+        // only the targets change: nothing a runtime receives changed, so nothing restarts
+        Response retargeted = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .header("If-Match", generated.header("ETag")).body(Map.of("targets", List.of(dialler)))
+                .put(API + "/" + id);
+        retargeted.then().statusCode(200);
+        assertThat(retargeted.jsonPath().getList("targets", Long.class)).containsExactly(dialler);
+        assertThat(retargeted.jsonPath().getString("restartRun")).isNull();
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE kind = 'shared-secret' AND target LIKE ?"
+                + " ORDER BY id", "shared secret " + name + "%"))
+                .containsExactly("shared-secret.create", "shared-secret.generate", "shared-secret.save");
+        assertThat(Rows.column(db, "SELECT coalesce(old_fingerprint, '-') || ' ' || new_fingerprint FROM audit_events"
+                + " WHERE action = 'shared-secret.generate' AND target LIKE ?", "shared secret " + name + "%"))
+                .containsExactly(fingerprints.of(value) + " " + fingerprints.of(now));
+
+        // a deleted target leaves the shared secret's links with it
+        given().auth().oauth2(admin).delete("/api/v1/runtimes/" + dialler).then().statusCode(204);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
+    }
+
+    /**
+     * The page without JavaScript: the nav link, a create with Generate and one with a typed value (a refused one shown
+     * again naming the field, never echoing the value), a change of targets, a new generated value, and delete behind
+     * a confirmation form (a real POST form, no confirm()); no value is ever on a page.
+     */
+    @Test
+    void thePageCreatesChangesGeneratesAndDeletesBehindAConfirmationForm() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        long target = target(Map.of("name", "t-page-" + suffix(), "driver", "command", "enabled", false,
+                "config", Map.of("command", "true")));
+        String list = page(session, "/admin/shared-secrets");
+        assertThat(list).contains("<a href=\"/admin/shared-secrets\">Shared secrets</a>");
+
+        String name = name();
+        Browser.signedInForm(session, csrf).formParam("name", name).formParam("variable", variable(name))
+                .formParam("generate", "yes").formParam("targets", String.valueOf(target))
+                .post("/admin/shared-secrets").then().statusCode(303).header("Location", org.hamcrest.Matchers
+                        .endsWith("/admin/shared-secrets?done=created"));
+        String generated = runtimeConfig().getString("env." + variable(name));
+        assertThat(generated).matches("[A-Za-z0-9_-]{43}");
+        long id = idOf(name);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets", Long.class))
+                .containsExactly(target);
+
+        String typed = "page-typed-" + UUID.randomUUID();
+        String refused = Browser.signedInForm(session, csrf).formParam("name", name).formParam("variable", "lower")
+                .formParam("generate", "no").formParam("value", typed).post("/admin/shared-secrets").then()
+                .statusCode(400).extract().asString();
+        assertThat(refused).contains("Variable: must be").doesNotContain(typed);
+        String other = name();
+        Browser.signedInForm(session, csrf).formParam("name", other).formParam("variable", variable(other))
+                .formParam("generate", "no").formParam("value", typed).post("/admin/shared-secrets").then()
+                .statusCode(303);
+        assertThat(runtimeConfig().getString("env." + variable(other))).isEqualTo(typed);
+
+        // change targets (none now), then a new value; each form carries the version it was rendered for
+        String edit = page(session, "/admin/shared-secrets/" + id);
+        Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
+                .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id).then().statusCode(303);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
+        Browser.signedInForm(session, csrf).formParam("version", "1").post("/admin/shared-secrets/" + id + "/generate")
+                .then().statusCode(412);
+        Browser.signedInForm(session, csrf).formParam("version", "2").post("/admin/shared-secrets/" + id + "/generate")
+                .then().statusCode(303);
+        String regenerated = runtimeConfig().getString("env." + variable(name));
+        assertThat(regenerated).isNotEqualTo(generated).matches("[A-Za-z0-9_-]{43}");
+
+        // delete: the first POST answers a confirmation form; only its confirmed=yes deletes
+        String confirm = Browser.signedInForm(session, csrf).formParam("version", "3")
+                .post("/admin/shared-secrets/" + id + "/delete").then().statusCode(200).extract().asString();
+        assertThat(confirm).contains("Delete shared secret " + name + "?")
+                .contains("<input type=\"hidden\" name=\"confirmed\" value=\"yes\">").doesNotContain("confirm(");
+        given().auth().oauth2(admin).get(API + "/" + id).then().statusCode(200);
+        Browser.signedInForm(session, csrf).formParam("version", "3").formParam("confirmed", "yes")
+                .post("/admin/shared-secrets/" + id + "/delete").then().statusCode(303);
+        given().auth().oauth2(admin).get(API + "/" + id).then().statusCode(404);
+
+        String pages = list + edit + confirm + page(session, "/admin/shared-secrets") + refused;
+        for (String value : List.of(generated, regenerated, typed)) {
+            assertThat(pages).as("no value on any page").doesNotContain(value);
+        }
+        assertThat(edit).contains(variable(name)).contains("Generate a new value").contains("Delete…");
+    }
+
+    private static String page(String session, String path) {
+        return given().redirects().follow(false).cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
+                .get(path).then().statusCode(200).extract().asString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static String suffix() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A fresh name the clean-up deletes ({@code t-} prefix). */
+    private static String name() {
+        return "t-" + suffix();
+    }
+
+    private static String variable(String name) {
+        return "T_" + name.substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_SECRET";
+    }
+
+    private Map<String, Object> body(String field, Object value) {
+        String name = name();
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "variable", variable(name)));
+        body.put(field, value);
+        return body;
+    }
+
+    private Response post(Map<String, ?> body) {
+        return given().auth().oauth2(admin).contentType(ContentType.JSON).body(body).post(API);
+    }
+
+    private long idOf(String name) {
+        return given().auth().oauth2(admin).get(API).jsonPath().getLong("find { it.name == '" + name + "' }.id");
+    }
+
+    private long target(Map<String, Object> body) {
+        Response created = given().auth().oauth2(admin).contentType(ContentType.JSON).body(body)
+                .post("/api/v1/runtimes");
+        created.then().statusCode(201);
+        long id = created.jsonPath().getLong("id");
+        targets.add(id);
+        return id;
+    }
+
+    private String targetName(long id) {
+        return given().auth().oauth2(admin).get("/api/v1/runtimes/" + id).jsonPath().getString("name");
+    }
+
+    private static void assertField(Response response, int status, String field) {
+        response.then().statusCode(status).contentType("application/problem+json");
+        String named = response.jsonPath().getString("errors[0].field");
+        assertThat(named != null ? named : response.jsonPath().getString("field"))
+                .as(response.asString()).isEqualTo(field);
+    }
+
+    private static Response fetch(String query) {
+        return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config" + query);
+    }
+
+    private static JsonPath runtimeConfig() {
+        return fetch("").then().statusCode(200).extract().jsonPath();
+    }
+
+    private JsonPath awaitRun(long id) throws InterruptedException {
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath run = given().auth().oauth2(admin).get("/api/v1/restarts/" + id).then().statusCode(200)
+                    .extract().jsonPath();
+            if (run.getBoolean("finished")) {
+                return run;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("restart run " + id + " did not finish in " + RUN_TIMEOUT);
+    }
+}
