@@ -208,7 +208,7 @@ public class RestartExecutor {
         }
         Instant deadline = Instant.now().plus(config.timeout());
         RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
-                ProviderEnvironment.MANAGED_NAMES, deadline, claim.id(), claim.attempts(), checking);
+                env.managedNames(), deadline, claim.id(), claim.attempts(), checking);
         List<String> secrets = new ArrayList<>(env.env().values());
         secrets.addAll(spec.secrets().values());
         if (claim.runtime() == null) {

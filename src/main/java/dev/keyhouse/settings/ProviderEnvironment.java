@@ -47,9 +47,14 @@ public class ProviderEnvironment {
      * @param unresolved what is configured but cannot be served, each left out of {@code env}: a secret no
      *        configured key opens, a required field unset, a provider this Keyhouse does not serve
      * @param llmKeyFingerprint the keyed fingerprint of the LLM API key handed out, or null when there is none
+     * @param managedNames the names a runtime must have from Keyhouse alone, so a driver that keeps a runtime's own
+     *        variables (docker's recreate) drops each of them that {@code env} lacks: every provider kind's name
+     *        ({@link #MANAGED_NAMES} but the fleet kinds'), and a fleet kind's names only once that kind is
+     *        configured (version above 0), so a runtime's own {@code AWS_REGION} or {@code OTEL_*} stay as they were
+     *        while Keyhouse serves no storage or tracing
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
-            String llmKeyFingerprint) {
+            String llmKeyFingerprint, java.util.Set<String> managedNames) {
 
         /**
          * The values of {@link #isSecretName secret names} in {@link #env}: what a runtime's free-form answer (a
@@ -439,7 +444,7 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint());
+                    built.llmKeyFingerprint(), built.managedNames());
         }
         return built;
     }
@@ -569,8 +574,9 @@ public class ProviderEnvironment {
     }
 
     /**
-     * Every name {@link #build} may ever put in an environment, whatever is configured now: a name here but not in
-     * the current environment must be removed from a runtime's (e.g. a kind that was cleared, a provider changed).
+     * Every name {@link #build} may ever put in an environment, whatever is configured now. Which of them a runtime
+     * must drop when an environment lacks them (e.g. a provider changed) is that environment's
+     * {@link RuntimeEnvironment#managedNames()}: the fleet kinds' names only once their kind is configured.
      */
     public static final java.util.Set<String> MANAGED_NAMES = managedNames();
 
@@ -609,10 +615,16 @@ public class ProviderEnvironment {
         List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
         long version = sources.values().stream().mapToLong(Source::version).sum();
+        java.util.Set<String> managed = new java.util.TreeSet<>(MANAGED_NAMES);
+        FLEET_VARIABLES.values().forEach(names -> names.values().forEach(managed::removeAll));
         for (ProviderKind kind : ProviderKind.values()) {
             Source row = sources.get(kind);
             if (row == null || row.version() == 0) {
                 continue;
+            }
+            if (FLEET_VARIABLES.containsKey(kind)) {
+                // configured: from now on Keyhouse owns these names in its runtimes
+                FLEET_VARIABLES.get(kind).values().forEach(managed::addAll);
             }
             SettingValues values = row.values();
             Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
@@ -677,7 +689,7 @@ public class ProviderEnvironment {
             throw new Missed();
         }
         return new RuntimeEnvironment(version, Collections.unmodifiableMap(env), List.copyOf(unresolved),
-                llmFingerprint);
+                llmFingerprint, Collections.unmodifiableSet(managed));
     }
 
     /** One kind's non-secret fields going into the environment; a field with a problem is left out. */

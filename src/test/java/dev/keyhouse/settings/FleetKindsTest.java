@@ -43,6 +43,8 @@ public class FleetKindsTest {
     @Inject
     EntityManager em;
     @Inject
+    ProviderSettings settings;
+    @Inject
     ProviderEnvironment environment;
 
     @BeforeEach
@@ -94,6 +96,9 @@ public class FleetKindsTest {
                     .doesNotContainAnyElementsOf(fleetNames);
         }
         assertThat(env.asString()).doesNotContain("LIVEKIT_", "AWS_", "STORAGE_", "OTEL_");
+        assertThat(environment.current().managedNames()).as("a runtime's own AWS_*, OTEL_* or LIVEKIT_* variables are"
+                + " not Keyhouse's to drop (docker recreate) while it serves none").doesNotContainAnyElementsOf(fleetNames)
+                .contains("LLM_API_KEY", "OPENAI_API_KEY", "TWILIO_AUTH_TOKEN");
 
         for (ProviderKind kind : FLEET) {
             save(kind, valid(kind, "bytes")).then().statusCode(200);
@@ -101,6 +106,8 @@ public class FleetKindsTest {
         Response configured = runtime().get(URL);
         assertThat(configured.asString()).contains("LIVEKIT_URL", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_HEADERS");
         assertThat(configured.header("ETag")).isNotEqualTo(json.header("ETag"));
+        assertThat(environment.current().managedNames()).as("configured: Keyhouse owns them, an unset one is dropped")
+                .containsAll(fleetNames);
 
         reset(db);
         Response again = runtime().get(URL);
@@ -138,6 +145,11 @@ public class FleetKindsTest {
                 assertThat(answer.asString()).doesNotContain(valid(kind, tag).get(secret.json()));
             }
             saved.put(kind.id(), body);
+        }
+
+        for (ProviderKind kind : FLEET) {
+            assertThat(settings.storedKey(kind)).as(kind.id() + ": no stored key for background checks or rollouts"
+                    + " to check").isEmpty();
         }
 
         JsonPath config = runtime().get(URL).then().statusCode(200).extract().jsonPath();
