@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where a URL sends what it is given: its origin, {@code scheme://host:port} (RFC 6454), scheme and host lower-cased,
- * the scheme's default port written out and an IPv6 literal in one written form, so {@code https://A:443/x} and
+ * the scheme's default port written out (ws and wss as http and https, RFC 6455 section 3) and an IPv6 literal in
+ * one written form, so {@code https://A:443/x} and
  * {@code https://a/y}, or {@code http://[::1]/} and {@code http://[0:0::1]:80/}, are one origin. User info is not part
  * of it: in {@code https://a@b} the host is {@code b} (the last {@code @}, as WHATWG URL and Python read it).
  *
@@ -85,8 +86,8 @@ public final class Origin {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         int port = authority.port().isEmpty() ? switch (scheme) {
-            case "http" -> 80;
-            case "https" -> 443;
+            case "http", "ws" -> 80;
+            case "https", "wss" -> 443;
             default -> -1;
         } : Integer.parseInt(authority.port());
         if (port > 65535) {

@@ -24,7 +24,8 @@ import dev.keyhouse.web.FieldErrors;
  * as a plain number (kept even when it is the scheme's default), non-ASCII in the path or query percent-encoded as
  * UTF-8 and every percent escape upper-cased. The path is otherwise kept as written: no trailing slash added or
  * removed, no dot segments resolved. Hosts may use underscores (Compose service names), IPv4 and bracketed IPv6
- * literals; a user name or password, a {@code #fragment} and schemes other than http and https are refused.
+ * literals; a user name or password, a {@code #fragment} and schemes other than http and https are refused ({@link
+ * FieldType#WEBSOCKET_URL} also accepts ws and wss, by the same rules).
  */
 public final class FieldRules {
 
@@ -96,7 +97,8 @@ public final class FieldRules {
             case SECRET -> asciiWord(value, start, "keys are sent in HTTP headers, which carry ASCII only");
             case IDENTIFIER -> asciiWord(value, start, "names and codes are ASCII");
             case PHONE -> phone(value, start);
-            case URL -> url(value, start);
+            case URL -> url(value, start, false);
+            case WEBSOCKET_URL -> url(value, start, true);
             case TEXT -> Cleaned.of(value);
         };
     }
@@ -217,14 +219,20 @@ public final class FieldRules {
         return Cleaned.of(out.toString());
     }
 
-    private static Cleaned url(String value, int offset) {
+    /** @param websocket whether ws and wss are accepted besides http and https ({@link FieldType#WEBSOCKET_URL}) */
+    private static Cleaned url(String value, int offset, boolean websocket) {
+        String url = websocket ? "wss, ws, https or http URL" : "http or https URL";
+        String schemes = (websocket ? "a " : "an ") + url;
+        String example = websocket ? "such as wss://livekit.example.com or http://livekit:7880" : URL_EXAMPLE;
         int colon = value.indexOf(':');
         if (colon < 1 || !SCHEME.matcher(value.substring(0, colon)).matches()) {
-            return Cleaned.refused("must be a valid http or https URL, " + URL_EXAMPLE);
+            return Cleaned.refused("must be a valid " + url + ", " + example);
         }
         String scheme = value.substring(0, colon).toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            return Cleaned.refused("must be an http or https URL");
+        boolean accepted = scheme.equals("http") || scheme.equals("https")
+                || (websocket && (scheme.equals("ws") || scheme.equals("wss")));
+        if (!accepted) {
+            return Cleaned.refused("must be " + schemes);
         }
         int space = value.indexOf(' ');
         if (space >= 0) {
@@ -232,7 +240,7 @@ public final class FieldRules {
                     + ": a URL must not contain spaces; write %20 instead");
         }
         if (!value.startsWith("//", colon + 1)) {
-            return Cleaned.refused("must be an http or https URL with a host, " + URL_EXAMPLE);
+            return Cleaned.refused("must be " + schemes + " with a host, " + example);
         }
         int authorityStart = colon + 3;
         int authorityEnd = authorityStart;
@@ -292,7 +300,7 @@ public final class FieldRules {
             }
         }
         if (host.isEmpty()) {
-            return Cleaned.refused("must be an http or https URL with a host, " + URL_EXAMPLE);
+            return Cleaned.refused("must be " + schemes + " with a host, " + example);
         }
         String canonicalPort = "";
         if (port != null) {

@@ -12,6 +12,11 @@ public enum FieldType {
     SECRET,
     /** An http or https URL, stored in canonical form (see {@link FieldRules#clean}). */
     URL,
+    /**
+     * A URL a WebSocket client may also be given: ws, wss, http or https (RFC 6455 section 3 defines ws and wss
+     * with the http URL's syntax), canonical as {@link #URL}. A LiveKit server's URL is one.
+     */
+    WEBSOCKET_URL,
     /** A name or code such as a provider, model, voice, language or account SID: printable ASCII without spaces. */
     IDENTIFIER,
     /** A phone number, optionally {@code whatsapp:}-prefixed; spaces, '-', '.', '(' and ')' are dropped. */

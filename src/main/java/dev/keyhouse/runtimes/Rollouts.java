@@ -690,13 +690,18 @@ public class Rollouts {
 
     /**
      * Checks the previous version's stored key live; null when the checks are busy (the next tick tries again). With
-     * {@code PROVIDER_CHECK_MODE=off} nothing is sent: the previous key is restored unchecked, as it was in use before.
+     * {@code PROVIDER_CHECK_MODE=off}, or for a kind without a live check ({@link ProviderKind#liveCheck()}), nothing is
+     * sent: the previous key is restored unchecked, as it was in use before.
      */
     private Checked check(PreviousKey previous) {
         if (checkedSaves.mode() == CheckMode.OFF) {
             return new Checked(true, "not_checked", "not checked (PROVIDER_CHECK_MODE=off)");
         }
         ProviderKind kind = ProviderKind.parse(previous.kind()).orElseThrow();
+        if (!kind.liveCheck()) {
+            // nothing to check the previous key with: restored unchecked, as it was in use before
+            return new Checked(true, CheckedSaves.NO_CHECK, kind.noLiveCheck());
+        }
         Optional<ProviderSettings.StoredKey> key = settings.storedKey(kind, previous.version());
         if (key.isEmpty()) {
             return new Checked(false, "no_stored_key", "version " + previous.version() + " has no key that opens");

@@ -136,7 +136,8 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                     kinds.add(kind);
                 }
             } else {
-                errors.add("dependsOn", "may contain only llm, stt, tts and telephony");
+                errors.add("dependsOn", "may contain only " + String.join(", ", java.util.Arrays
+                        .stream(ProviderKind.values()).map(ProviderKind::id).toList()));
                 return null;
             }
         }

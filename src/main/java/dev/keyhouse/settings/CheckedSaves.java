@@ -46,6 +46,11 @@ public class CheckedSaves {
      * @param overridden whether the save went through over a blocking result with the admin's reason
      */
     public record Saved(SettingState state, CheckOutcome check, List<String> warnings, boolean overridden) {
+
+        /** "no live check for livekit" when the kind has none ({@link ProviderKind#liveCheck()}); else null. */
+        public String checkNote() {
+            return state.kind().liveCheck() ? null : state.kind().noLiveCheck();
+        }
     }
 
     private final ProviderSettings settings;
@@ -72,13 +77,33 @@ public class CheckedSaves {
     /**
      * Checks the key {@code input} would save (or the stored one when none is typed), without saving.
      *
+     * A kind without a live check ({@link ProviderKind#liveCheck()}) is validated as a save would validate it and
+     * answered {@link #noLiveCheck}: nothing is sent.
+     *
      * @throws FieldErrors as a save would, or naming the secret when there is no key to check
      * @throws ChecksBusy when every check slot is taken
      */
     public CheckOutcome check(ProviderKind kind, Map<String, String> input) {
+        if (!kind.liveCheck()) {
+            return noLiveCheck(kind, settings.validate(kind, pinned(kind, input)));
+        }
         CheckTarget target = settings.checkTarget(kind, pinned(kind, input));
         return checks.check(target);
     }
+
+    /**
+     * The answer of a check of a kind without a live check ({@link ProviderKind#liveCheck()}), made without
+     * sending anything and not counted as a check: {@code unverifiable}, code {@value #NO_CHECK}, no status, no
+     * decoy.
+     */
+    static CheckOutcome noLiveCheck(ProviderKind kind, String provider) {
+        return new CheckOutcome(kind.id(), provider, CheckResult.UNVERIFIABLE, null, NO_CHECK,
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), 0,
+                dev.keyhouse.checks.NegativeControl.NOT_RUN);
+    }
+
+    /** The code of a check that has nothing to run, as {@link ProviderChecks} names it for a provider without one. */
+    public static final String NO_CHECK = "no_check";
 
     /**
      * Checks, then saves.

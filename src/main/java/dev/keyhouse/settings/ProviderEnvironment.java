@@ -47,18 +47,17 @@ public class ProviderEnvironment {
      * @param unresolved what is configured but cannot be served, each left out of {@code env}: a secret no
      *        configured key opens, a required field unset, a provider this Keyhouse does not serve
      * @param llmKeyFingerprint the keyed fingerprint of the LLM API key handed out, or null when there is none
+     * @param kindNames the provider kinds' names a runtime must have from Keyhouse alone, so a driver that keeps a
+     *        runtime's own variables (docker's recreate) drops each of them that {@code env} lacks: every provider
+     *        kind's name ({@link #MANAGED_NAMES} but the fleet kinds'), and a fleet kind's names only once that kind is
+     *        configured (version above 0), so a runtime's own {@code AWS_REGION} or {@code OTEL_*} stay as they were
+     *        while Keyhouse serves no storage or tracing
      * @param sharedVariables every variable a shared secret writes or ever wrote ({@code shared_secret_versions}):
      *        secret names, and names a driver removes from a runtime's environment when they are no longer served;
      *        empty while no shared secret was ever stored
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
-            String llmKeyFingerprint, java.util.Set<String> sharedVariables) {
-
-        /** Without shared secrets (none was ever stored). */
-        public RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
-                String llmKeyFingerprint) {
-            this(version, env, unresolved, llmKeyFingerprint, java.util.Set.of());
-        }
+            String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables) {
 
         /**
          * The values of {@link #isSecretName secret names} and of shared secrets' variables in {@link #env}: what a
@@ -71,14 +70,14 @@ public class ProviderEnvironment {
         }
 
         /**
-         * Every name Keyhouse manages in a runtime's environment: {@link #MANAGED_NAMES} and every variable a shared
+         * Every name Keyhouse manages in a runtime's environment: {@link #kindNames} and every variable a shared
          * secret writes or wrote, so a name no longer served (a deleted shared secret's) is removed by the drivers.
          */
         public java.util.Set<String> managedNames() {
             if (sharedVariables.isEmpty()) {
-                return MANAGED_NAMES;
+                return kindNames;
             }
-            java.util.Set<String> names = new java.util.TreeSet<>(MANAGED_NAMES);
+            java.util.Set<String> names = new java.util.TreeSet<>(kindNames);
             names.addAll(sharedVariables);
             return java.util.Collections.unmodifiableSet(names);
         }
@@ -469,7 +468,7 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint(), built.sharedVariables());
+                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables());
         }
         return built;
     }
@@ -504,18 +503,79 @@ public class ProviderEnvironment {
     }
 
     /**
-     * Every name {@link #build} may ever put in an environment, whatever is configured now: a name here but not in
-     * the current environment must be removed from a runtime's (e.g. a kind that was cleared, a provider changed).
+     * The variables each fleet kind's fields are served as (issue 19), every field of the kind listed, in field
+     * order; a field served as none (the provider of a kind with one provider) maps to an empty list. The names are
+     * the ones the software reading them takes by default:
+     * <ul>
+     * <li>livekit: {@code LIVEKIT_URL}, {@code LIVEKIT_API_KEY}, {@code LIVEKIT_API_SECRET}, which LiveKit's server
+     * SDKs and agents fall back to when no URL, key or secret is passed in code;
+     * <li>storage: {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY} and {@code AWS_REGION} (the AWS SDKs'
+     * credential and region variables) and {@code AWS_ENDPOINT_URL_S3}, the AWS SDKs' service-specific endpoint
+     * variable ("Service-specific endpoints", AWS SDKs and Tools Reference Guide: it overrides
+     * {@code AWS_ENDPOINT_URL} for S3 only, so a runtime's other AWS clients keep theirs); plus
+     * {@code STORAGE_PROVIDER} ({@code s3} or {@code minio}), {@code STORAGE_ENDPOINT} and {@code STORAGE_BUCKET}
+     * for code that is not an AWS SDK (no AWS variable names a bucket);
+     * <li>tracing: {@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_EXPORTER_OTLP_PROTOCOL},
+     * {@code OTEL_EXPORTER_OTLP_HEADERS}, as OpenTelemetry's "OTLP Exporter Configuration" names them for every
+     * signal at once.
+     * </ul>
+     * An unset optional field is served as nothing (e.g. no {@code AWS_ENDPOINT_URL_S3} for S3 without an
+     * endpoint, no {@code OTEL_EXPORTER_OTLP_PROTOCOL} without a protocol): the SDK's own default applies.
      */
-    public static final java.util.Set<String> MANAGED_NAMES = managedNames();
+    static final Map<ProviderKind, Map<SettingField, List<String>>> FLEET_VARIABLES = fleetVariables();
+
+    private static Map<ProviderKind, Map<SettingField, List<String>>> fleetVariables() {
+        Map<ProviderKind, Map<SettingField, List<String>>> variables = new EnumMap<>(ProviderKind.class);
+        for (ProviderKind kind : ProviderKind.values()) {
+            Map<SettingField, List<String>> names = new LinkedHashMap<>();
+            switch (kind) {
+                case LLM, STT, TTS, TELEPHONY -> {
+                    // served by the provider kinds' own rules (build, managedNames)
+                    continue;
+                }
+                case LIVEKIT -> {
+                    names.put(SettingField.PROVIDER, List.of());
+                    names.put(SettingField.URL, List.of("LIVEKIT_URL"));
+                    names.put(SettingField.API_KEY, List.of("LIVEKIT_API_KEY"));
+                    names.put(SettingField.API_SECRET, List.of("LIVEKIT_API_SECRET"));
+                }
+                case STORAGE -> {
+                    names.put(SettingField.PROVIDER, List.of("STORAGE_PROVIDER"));
+                    names.put(SettingField.ENDPOINT, List.of("STORAGE_ENDPOINT", "AWS_ENDPOINT_URL_S3"));
+                    names.put(SettingField.REGION, List.of("AWS_REGION"));
+                    names.put(SettingField.BUCKET, List.of("STORAGE_BUCKET"));
+                    names.put(SettingField.ACCESS_KEY, List.of("AWS_ACCESS_KEY_ID"));
+                    names.put(SettingField.SECRET_KEY, List.of("AWS_SECRET_ACCESS_KEY"));
+                }
+                case TRACING -> {
+                    names.put(SettingField.PROVIDER, List.of());
+                    names.put(SettingField.ENDPOINT, List.of("OTEL_EXPORTER_OTLP_ENDPOINT"));
+                    names.put(SettingField.PROTOCOL, List.of("OTEL_EXPORTER_OTLP_PROTOCOL"));
+                    names.put(SettingField.HEADERS, List.of("OTEL_EXPORTER_OTLP_HEADERS"));
+                }
+            }
+            if (!names.keySet().equals(new java.util.LinkedHashSet<>(kind.fields()))) {
+                throw new IllegalStateException(kind.id() + ": every field needs its variables, " + kind.fields());
+            }
+            variables.put(kind, Collections.unmodifiableMap(names));
+        }
+        return Collections.unmodifiableMap(variables);
+    }
+
+    /** The fleet kinds' variables that carry a secret: those of their secret fields. */
+    private static final java.util.Set<String> FLEET_SECRET_NAMES = FLEET_VARIABLES.values().stream()
+            .flatMap(names -> names.entrySet().stream()).filter(e -> e.getKey().secret())
+            .flatMap(e -> e.getValue().stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /**
      * Whether an environment name carries a secret: every {@code *_API_KEY} but {@code TWILIO_API_KEY} (an API key's
-     * SID, {@code SK…}), {@code TWILIO_AUTH_TOKEN} and {@code TWILIO_API_SECRET}.
+     * SID, {@code SK…}), {@code TWILIO_AUTH_TOKEN}, {@code TWILIO_API_SECRET}, and every variable of a fleet kind's
+     * secret field ({@code LIVEKIT_API_SECRET}, {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY},
+     * {@code OTEL_EXPORTER_OTLP_HEADERS}; {@link #FLEET_VARIABLES}).
      */
     public static boolean isSecretName(String name) {
         return name.endsWith("_API_KEY") && !"TWILIO_API_KEY".equals(name) || "TWILIO_AUTH_TOKEN".equals(name)
-                || "TWILIO_API_SECRET".equals(name);
+                || "TWILIO_API_SECRET".equals(name) || FLEET_SECRET_NAMES.contains(name);
     }
 
     private static java.util.Set<String> managedNames() {
@@ -526,9 +586,13 @@ public class ProviderEnvironment {
                 "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_FROM_NUMBER",
                 "TWILIO_WHATSAPP_FROM"));
         for (ProviderKind kind : ProviderKind.values()) {
-            if (kind != ProviderKind.TELEPHONY) {
-                kind.providers().stream().filter(p -> !ProviderKind.CUSTOM.equals(p))
+            switch (kind) {
+                case LLM, STT, TTS -> kind.providers().stream().filter(p -> !ProviderKind.CUSTOM.equals(p))
                         .forEach(p -> names.add(p.toUpperCase(Locale.ROOT) + "_API_KEY"));
+                case TELEPHONY -> {
+                    // its names are listed above
+                }
+                case LIVEKIT, STORAGE, TRACING -> FLEET_VARIABLES.get(kind).values().forEach(names::addAll);
             }
         }
         return java.util.Collections.unmodifiableSet(names);
@@ -536,6 +600,13 @@ public class ProviderEnvironment {
 
     /** The kind of a shared secret's {@link Unresolved}: its path is {@code sharedSecret.<name>}. */
     public static final String SHARED_SECRET = "sharedSecret";
+
+    /**
+     * Every name {@link #build} may ever put in an environment, whatever is configured now. Which of them a runtime
+     * must drop when an environment lacks them (e.g. a provider changed) is that environment's
+     * {@link RuntimeEnvironment#managedNames()}: the fleet kinds' names only once their kind is configured.
+     */
+    public static final java.util.Set<String> MANAGED_NAMES = managedNames();
 
     /** One kind's version and fields, from its current row or from a stored earlier version. */
     private record Source(long version, SettingValues values) {
@@ -557,8 +628,14 @@ public class ProviderEnvironment {
 
     /** The names a kind's fields are served under (not the provider's own key names), for a kind left out whole. */
     private static List<String> kindVariables(ProviderKind kind) {
-        String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
-        return MANAGED_NAMES.stream().filter(name -> name.startsWith(prefix)).toList();
+        return switch (kind) {
+            case LLM, STT, TTS, TELEPHONY -> {
+                String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
+                yield MANAGED_NAMES.stream().filter(name -> name.startsWith(prefix)).toList();
+            }
+            case LIVEKIT, STORAGE, TRACING -> FLEET_VARIABLES.get(kind).values().stream().flatMap(List::stream)
+                    .toList();
+        };
     }
 
     private RuntimeEnvironment build(Map<ProviderKind, Source> sources) {
@@ -566,10 +643,16 @@ public class ProviderEnvironment {
         List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
         long version = sources.values().stream().mapToLong(Source::version).sum();
+        java.util.Set<String> managed = new java.util.TreeSet<>(MANAGED_NAMES);
+        FLEET_VARIABLES.values().forEach(names -> names.values().forEach(managed::removeAll));
         for (ProviderKind kind : ProviderKind.values()) {
             Source row = sources.get(kind);
             if (row == null || row.version() == 0) {
                 continue;
+            }
+            if (FLEET_VARIABLES.containsKey(kind)) {
+                // configured: from now on Keyhouse owns these names in its runtimes
+                FLEET_VARIABLES.get(kind).values().forEach(managed::addAll);
             }
             SettingValues values = row.values();
             Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
@@ -613,6 +696,14 @@ public class ProviderEnvironment {
                     served.put("TWILIO_FROM_NUMBER", SettingField.FROM_NUMBER);
                     served.put("TWILIO_WHATSAPP_FROM", SettingField.WHATSAPP_FROM);
                 }
+                case LIVEKIT, STORAGE, TRACING -> FLEET_VARIABLES.get(kind).forEach((field, names) -> names.forEach(
+                        name -> {
+                            if (field.secret()) {
+                                put(env, name, secrets.get(field));
+                            } else {
+                                served.put(name, field);
+                            }
+                        }));
             }
             for (SettingField field : kind.fields()) {
                 String reason = problems.get(field);
@@ -636,7 +727,7 @@ public class ProviderEnvironment {
             throw new Missed();
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
-                List.copyOf(unresolved), llmFingerprint, shared.variables());
+                List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables());
     }
 
     /** A shared secret as runtime-config serves it: its name, variable and sealed value. */
@@ -777,23 +868,21 @@ public class ProviderEnvironment {
         return result;
     }
 
-    /**
-     * Whether an unset secret leaves the kind unservable: the primary one as {@link SettingRules#secretRequired}
-     * says, except that telephony with an API key (SID and secret) needs no auth token; an API key SID needs its
-     * secret.
-     */
+    /** Whether an unset secret leaves the kind unservable: {@link SettingRules#secretRequired}. */
     private static boolean required(ProviderKind kind, SettingField field, String provider, SettingValues values) {
-        if (field == SettingField.API_SECRET) {
-            return values.apiKeySid != null;
-        }
-        if (kind == ProviderKind.TELEPHONY && values.apiKeySid != null && values.apiSecretId != null) {
-            return false;
-        }
-        return SettingRules.secretRequired(kind, provider);
+        return SettingRules.secretRequired(kind, field, provider, values);
     }
 
     /** The names a field is served under; a secret also under its provider's own name when there is one. */
     private static List<String> variables(ProviderKind kind, SettingField field, String provider) {
+        switch (kind) {
+            case LLM, STT, TTS, TELEPHONY -> {
+                // below
+            }
+            case LIVEKIT, STORAGE, TRACING -> {
+                return FLEET_VARIABLES.get(kind).get(field);
+            }
+        }
         if (field == SettingField.API_KEY_SID) {
             return List.of("TWILIO_API_KEY");
         }

@@ -105,8 +105,9 @@ public class ProviderSettings {
      * Before a save: validates {@code input} exactly as {@link #save} does and, when the save needs a live key check,
      * returns its target. A save needs one when it types a secret, or when a secret is stored and the save changes a
      * field of {@link #CHECKED_FIELDS}; a save without any secret (a custom endpoint without a key) or that changes
-     * only other fields (model, voice, numbers) is not checked. Short: the check itself runs after this returns,
-     * outside any transaction.
+     * only other fields (model, voice, numbers) is not checked, and neither is any save of a kind without a live
+     * check ({@link ProviderKind#liveCheck()}). Short: the check itself runs after this returns, outside any
+     * transaction.
      *
      * @throws StaleSetting when {@code expectedVersion} is no longer current (the save checks it again)
      * @throws FieldErrors naming each invalid field, or the secret when a stored one is needed and cannot be read
@@ -116,6 +117,10 @@ public class ProviderSettings {
         ProviderSetting row = row(kind);
         checkVersion(kind, row, expectedVersion);
         SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
+        if (!kind.liveCheck()) {
+            // no live check exists for this kind (ProviderKind#liveCheck): validated, never checked
+            return Optional.empty();
+        }
         boolean typed = kind.secretFields().stream().anyMatch(checked.secrets()::containsKey);
         boolean stored = kind.secretFields().stream().anyMatch(f -> row.values().secretRef(f) != null);
         boolean needed = typed || (stored && kind.fields().stream().filter(CHECKED_FIELDS::contains)
@@ -136,6 +141,18 @@ public class ProviderSettings {
     public CheckTarget checkTarget(ProviderKind kind, Map<String, String> input) {
         ProviderSetting row = row(kind);
         return target(kind, SettingRules.check(kind, input, row.values()));
+    }
+
+    /**
+     * Validates {@code input} exactly as a save would, without saving or opening any secret: what the Check key
+     * button of a kind without a live check does.
+     *
+     * @return the provider the save would store
+     * @throws FieldErrors naming each invalid field
+     */
+    @Transactional
+    public String validate(ProviderKind kind, Map<String, String> input) {
+        return SettingRules.check(kind, input, row(kind).values()).values().provider;
     }
 
     private CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
@@ -220,6 +237,8 @@ public class ProviderSettings {
         if (check != null) {
             detail += "; key check: " + check.outcome().summary()
                     + (check.overrideReason() != null ? ", overridden" : "");
+        } else if (!kind.liveCheck()) {
+            detail += "; " + kind.noLiveCheck();
         }
         audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
                 .detail(detail)
@@ -328,8 +347,9 @@ public class ProviderSettings {
      * A configured kind's stored values as a live check needs them, its secret opened: what the background checks
      * send to the provider. Only the check may hand the plaintext on, and only to the provider.
      *
-     * @return empty when the kind is not configured, has no provider, or its secret is unset or cannot be opened
-     *         (needs re-entry): there is then no stored key to check
+     * @return empty when the kind is not configured, has no provider, has no live check
+     *         ({@link ProviderKind#liveCheck()}), or its secret is unset or cannot be opened (needs re-entry): there is
+     *         then no stored key to check
      */
     @Transactional
     public Optional<StoredKey> storedKey(ProviderKind kind) {
@@ -349,7 +369,8 @@ public class ProviderSettings {
     }
 
     private Optional<StoredKey> storedKey(ProviderKind kind, SettingValues values) {
-        if (values.provider == null) {
+        if (values.provider == null || !kind.liveCheck()) {
+            // nothing to check: no provider, or no live check exists for the kind
             return Optional.empty();
         }
         if (kind == ProviderKind.LLM && values.baseUrl == null) {

@@ -3,7 +3,7 @@ package dev.keyhouse.settings;
 import dev.keyhouse.input.FieldType;
 
 /**
- * A field of a provider setting, named as JSON, the REST API and the edit form name it. Its {@link FieldType}
+ * A field of a provider setting (or of a fleet kind: livekit, storage, tracing), named as JSON, the REST API and the edit form name it. Its {@link FieldType}
  * decides how a submitted value is cleaned (see {@link dev.keyhouse.input.FieldRules}).
  */
 public enum SettingField {
@@ -22,7 +22,23 @@ public enum SettingField {
     API_KEY("apiKey", "API key", FieldType.SECRET, 4096),
     AUTH_TOKEN("authToken", "Auth token", FieldType.SECRET, 4096),
     /** The secret of a Twilio API key ({@link #API_KEY_SID}). */
-    API_SECRET("apiSecret", "API key secret", FieldType.SECRET, 4096);
+    API_SECRET("apiSecret", "API key secret", FieldType.SECRET, 4096),
+    /** A LiveKit server's URL: {@code wss://}, {@code ws://}, {@code https://} or {@code http://}. */
+    URL("url", "URL", FieldType.WEBSOCKET_URL, 2000),
+    /** Object storage's S3 endpoint, or the OTLP exporter's base endpoint. */
+    ENDPOINT("endpoint", "Endpoint", FieldType.URL, 2000),
+    /** An S3 region, such as {@code eu-west-1}. */
+    REGION("region", "Region", FieldType.IDENTIFIER, 50),
+    /** An S3 bucket name (3 to 63 characters, S3's bucket naming rules). */
+    BUCKET("bucket", "Bucket", FieldType.IDENTIFIER, 63),
+    /** The OTLP exporter's transport: {@code grpc}, {@code http/protobuf} or {@code http/json}. */
+    PROTOCOL("protocol", "Protocol", FieldType.IDENTIFIER, 20),
+    /** An S3 access key ID. */
+    ACCESS_KEY("accessKey", "Access key", FieldType.SECRET, 4096),
+    /** An S3 secret access key. */
+    SECRET_KEY("secretKey", "Secret key", FieldType.SECRET, 4096),
+    /** The OTLP exporter's headers, {@code key1=value1,key2=value2}: they carry its credentials. */
+    HEADERS("headers", "Headers", FieldType.SECRET, 4096);
 
     private final String json;
     private final String label;

@@ -1,14 +1,23 @@
 package dev.keyhouse.settings;
 
+import static dev.keyhouse.settings.SettingField.ACCESS_KEY;
 import static dev.keyhouse.settings.SettingField.ACCOUNT_SID;
+import static dev.keyhouse.settings.SettingField.API_KEY;
 import static dev.keyhouse.settings.SettingField.API_KEY_SID;
 import static dev.keyhouse.settings.SettingField.API_SECRET;
 import static dev.keyhouse.settings.SettingField.AUTH_TOKEN;
 import static dev.keyhouse.settings.SettingField.BASE_URL;
+import static dev.keyhouse.settings.SettingField.BUCKET;
+import static dev.keyhouse.settings.SettingField.ENDPOINT;
 import static dev.keyhouse.settings.SettingField.FROM_NUMBER;
+import static dev.keyhouse.settings.SettingField.HEADERS;
 import static dev.keyhouse.settings.SettingField.LANGUAGE;
 import static dev.keyhouse.settings.SettingField.MODEL;
+import static dev.keyhouse.settings.SettingField.PROTOCOL;
 import static dev.keyhouse.settings.SettingField.PROVIDER;
+import static dev.keyhouse.settings.SettingField.REGION;
+import static dev.keyhouse.settings.SettingField.SECRET_KEY;
+import static dev.keyhouse.settings.SettingField.URL;
 import static dev.keyhouse.settings.SettingField.VOICE;
 import static dev.keyhouse.settings.SettingField.WHATSAPP_FROM;
 
@@ -57,6 +66,32 @@ final class SettingRules {
     /** Where an API key SID goes, for the messages that move it there. */
     private static final String API_KEY_SID_THERE = "is an API Key SID (SK…), not %s: put it in \"API key SID\""
             + " and its secret in \"API key secret\"";
+    /**
+     * An S3 general purpose bucket name, as AWS's "General purpose bucket naming rules" (Amazon S3 User Guide) give
+     * them: 3 to 63 lowercase letters, digits, '.' and '-', beginning and ending with a letter or digit; the other
+     * rules (no "..", not an IP address, reserved prefixes and suffixes) are {@link #bucketProblem}. MinIO follows the
+     * same rules.
+     */
+    private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern IPV4_SHAPED = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    /** Prefixes and suffixes S3 reserves (the same page). */
+    private static final List<String> BUCKET_PREFIXES = List.of("xn--", "sthree-", "amzn-s3-demo-");
+    private static final List<String> BUCKET_SUFFIXES = List.of("-s3alias", "--ol-s3", ".mrap", "--x-s3",
+            "--table-s3");
+    /** An S3 region code such as {@code us-east-1}, or a MinIO region name of the same shape. */
+    private static final Pattern REGION_CODE = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+    /**
+     * The OTLP exporter's transports, as OpenTelemetry's "OTLP Exporter Configuration" lists the values of
+     * {@code OTEL_EXPORTER_OTLP_PROTOCOL}.
+     */
+    static final List<String> OTLP_PROTOCOLS = List.of("grpc", "http/protobuf", "http/json");
+    /** An HTTP header name: RFC 9110's token. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /**
+     * A header's value in {@code OTEL_EXPORTER_OTLP_HEADERS}: the W3C Baggage value characters (baggage-octet: printable
+     * ASCII but space, '"', ',', ';' and '\\'), percent-encoding anything else.
+     */
+    private static final Pattern HEADER_VALUE = Pattern.compile("[\\x21\\x23-\\x2B\\x2D-\\x3A\\x3C-\\x5B\\x5D-\\x7E]+");
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
     private static final Pattern WHATSAPP = Pattern.compile("(whatsapp:)?\\+[1-9][0-9]{1,14}");
 
@@ -113,7 +148,9 @@ final class SettingRules {
                 errors.add(field.json(), masked);
                 bad.add(field);
             } else if (!cleaned.ok()) {
-                errors.add(field.json(), cleaned.problem());
+                // a space in an OTLP header's value is written %20 (the exporter percent-decodes values)
+                errors.add(field.json(), cleaned.problem() + (field == HEADERS && cleaned.problem().startsWith("space")
+                        ? "; write a space in a header's value as %20" : ""));
                 bad.add(field);
             } else if (cleaned.value() != null && cleaned.value().length() > field.maxLength()) {
                 errors.add(field.json(), "must be at most " + field.maxLength() + " characters");
@@ -171,18 +208,18 @@ final class SettingRules {
                         }
                     }
                     url(BASE_URL);
-                    secretRequired(provider != null && !custom);
+                    secretsRequired(provider != null && !custom, API_KEY);
                 }
                 case STT -> {
                     required(MODEL);
                     pattern(LANGUAGE, LANGUAGE_CODE, "must be a language code such as en, en-US or multi");
                     customUrl(custom);
-                    secretRequired(provider != null && !custom);
+                    secretsRequired(provider != null && !custom, API_KEY);
                 }
                 case TTS -> {
                     required(VOICE);
                     customUrl(custom);
-                    secretRequired(provider != null && !custom);
+                    secretsRequired(provider != null && !custom, API_KEY);
                 }
                 case TELEPHONY -> {
                     required(ACCOUNT_SID);
@@ -196,6 +233,45 @@ final class SettingRules {
                     pattern(FROM_NUMBER, E164, "must be an E.164 number such as +14155550100");
                     pattern(WHATSAPP_FROM, WHATSAPP, "must be an E.164 number or whatsapp:+ and one, such as"
                             + " whatsapp:+14155550100");
+                }
+                case LIVEKIT -> {
+                    required(URL);
+                    secretsRequired(provider != null, API_KEY, API_SECRET);
+                }
+                case STORAGE -> {
+                    if ("minio".equals(provider) && !has(ENDPOINT) && !bad.contains(ENDPOINT)) {
+                        errors.add(ENDPOINT.json(), "is required for MinIO: its S3 API URL, such as"
+                                + " http://minio:9000");
+                    }
+                    url(ENDPOINT);
+                    pattern(REGION, REGION_CODE, "must be a region code such as us-east-1");
+                    required(BUCKET);
+                    if (has(BUCKET)) {
+                        String problem = bucketProblem(given.get(BUCKET));
+                        if (problem != null) {
+                            errors.add(BUCKET.json(), problem);
+                        }
+                    }
+                    secretsRequired(provider != null, ACCESS_KEY, SECRET_KEY);
+                }
+                case TRACING -> {
+                    required(ENDPOINT);
+                    url(ENDPOINT);
+                    if (has(PROTOCOL)) {
+                        String protocol = given.get(PROTOCOL).toLowerCase(Locale.ROOT);
+                        if (OTLP_PROTOCOLS.contains(protocol)) {
+                            next.protocol = protocol;
+                        } else {
+                            errors.add(PROTOCOL.json(), "must be one of " + String.join(", ", OTLP_PROTOCOLS));
+                        }
+                    }
+                    if (has(HEADERS) && !VaultReference.isReference(given.get(HEADERS))) {
+                        // (a vault: reference's value is not read here: its shape is Vault's to keep)
+                        String problem = otlpHeadersProblem(given.get(HEADERS));
+                        if (problem != null) {
+                            errors.add(HEADERS.json(), problem);
+                        }
+                    }
                 }
             }
             secretFollowsItsDestination();
@@ -272,9 +348,14 @@ final class SettingRules {
             if (storedProvider != null && !storedProvider.equals(next.provider)) {
                 moved.add("provider");
             }
-            if (!Objects.equals(origin(effectiveBaseUrl(stored, storedProvider)),
-                    origin(effectiveBaseUrl(next, next.provider)))) {
-                moved.add("base URL host");
+            if (!Objects.equals(origin(destination(stored, storedProvider)),
+                    origin(destination(next, next.provider)))) {
+                moved.add(switch (kind.destination().orElseThrow()) {
+                    case BASE_URL -> "base URL host";
+                    case URL -> "URL host";
+                    case ENDPOINT -> "endpoint host";
+                    default -> throw new IllegalStateException(kind.id() + " has no destination field");
+                });
             }
             for (SettingField secret : kind.secretFields()) {
                 if (next.secretRef(secret) == null || secrets.containsKey(secret) || bad.contains(secret)) {
@@ -293,8 +374,13 @@ final class SettingRules {
             }
         }
 
-        private String effectiveBaseUrl(SettingValues values, String provider) {
-            String url = values.get(BASE_URL);
+        /** Where the kind's secrets are sent ({@link ProviderKind#destination()}); null when nowhere is named. */
+        private String destination(SettingValues values, String provider) {
+            SettingField field = kind.destination().orElse(null);
+            if (field == null) {
+                return null;
+            }
+            String url = values.get(field);
             return url != null || kind != ProviderKind.LLM || provider == null ? url : LLM_BASE_URLS.get(provider);
         }
 
@@ -361,15 +447,90 @@ final class SettingRules {
         }
 
         /**
-         * The primary secret must be given unless one is stored (an unreadable one counts: it is replaced by
-         * re-entry). Telephony's alternatives are checked by {@link #twilioCredentials}.
+         * When {@code needed}, each of {@code fields} must be given unless one is stored (an unreadable one counts:
+         * it is replaced by re-entry). Telephony's alternatives are checked by {@link #twilioCredentials}.
          */
-        private void secretRequired(boolean needed) {
-            SettingField secret = kind.secretField();
-            if (needed && !has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
-                errors.add(secret.json(), "is required");
+        private void secretsRequired(boolean needed, SettingField... fields) {
+            for (SettingField secret : fields) {
+                if (needed && !has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
+                    errors.add(secret.json(), "is required");
+                }
             }
         }
+    }
+
+    /**
+     * Why a bucket name breaks S3's general purpose bucket naming rules (Amazon S3 User Guide, "General purpose
+     * bucket naming rules"); null when it keeps them. Never quotes the name.
+     */
+    static String bucketProblem(String name) {
+        if (name.length() < 3 || name.length() > 63) {
+            return "must be 3 to 63 characters long (S3 bucket naming rules)";
+        }
+        if (!BUCKET_NAME.matcher(name).matches()) {
+            return "must be lowercase letters, digits, '.' and '-', beginning and ending with a letter or digit"
+                    + " (S3 bucket naming rules)";
+        }
+        if (name.contains("..")) {
+            return "must not contain two adjacent periods (S3 bucket naming rules)";
+        }
+        if (IPV4_SHAPED.matcher(name).matches()) {
+            return "must not be formatted as an IP address (S3 bucket naming rules)";
+        }
+        for (String prefix : BUCKET_PREFIXES) {
+            if (name.startsWith(prefix)) {
+                return "must not start with " + prefix + ", which S3 reserves";
+            }
+        }
+        for (String suffix : BUCKET_SUFFIXES) {
+            if (name.endsWith(suffix)) {
+                return "must not end with " + suffix + ", which S3 reserves";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why a value is not the OTLP exporter's headers; null when it is. The form is OpenTelemetry's
+     * {@code OTEL_EXPORTER_OTLP_HEADERS} ("OTLP Exporter Configuration"; the specification's "Specifying headers via
+     * environment variables"): {@code key1=value1,key2=value2}, W3C Baggage without properties, each value
+     * percent-encoded where it is not a baggage character. Messages name the member by position, never its text
+     * (headers carry credentials).
+     */
+    static String otlpHeadersProblem(String headers) {
+        String[] members = headers.split(",", -1);
+        for (int i = 0; i < members.length; i++) {
+            String member = members[i];
+            String which = "member " + (i + 1) + " of " + members.length;
+            int equals = member.indexOf('=');
+            if (member.isEmpty()) {
+                return which + " is empty: write key1=value1,key2=value2 with no empty member";
+            }
+            if (equals < 0) {
+                return which + " has no '=': write key1=value1,key2=value2";
+            }
+            if (!HEADER_NAME.matcher(member.substring(0, equals)).matches()) {
+                return which + " has no valid header name before its '=' (letters, digits and !#$%&'*+-.^_`|~)";
+            }
+            String value = member.substring(equals + 1);
+            if (value.isEmpty()) {
+                return which + " has an empty value";
+            }
+            if (!HEADER_VALUE.matcher(value).matches()) {
+                return which + "'s value has a character the header list cannot carry (';', '\\' or '\"'):"
+                        + " percent-encode it, such as %3B";
+            }
+            for (int at = value.indexOf('%'); at >= 0; at = value.indexOf('%', at + 1)) {
+                if (at + 2 >= value.length() || !isHex(value.charAt(at + 1)) || !isHex(value.charAt(at + 2))) {
+                    return which + "'s value has a '%' that does not start an escape such as %20";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isHex(char c) {
+        return Character.digit(c, 16) >= 0 && c < 0x80;
     }
 
     /** Why a cleaned URL is not acceptable as an API base URL; null when it is. */
@@ -383,7 +544,7 @@ final class SettingRules {
      * serve, a required field unset, or a control character (an environment line cannot carry one). The same
      * required fields as {@link #check}, applied to versions it never passed: rows written by hand, by another
      * release, or restored from a dump. Values are never quoted. Secrets are checked where they are opened (see
-     * {@link #secretRequired}).
+     * {@link #secretRequired(ProviderKind, SettingField, String, SettingValues)}).
      */
     static Map<SettingField, String> unservable(ProviderKind kind, SettingValues values) {
         Map<SettingField, String> problems = new EnumMap<>(SettingField.class);
@@ -411,13 +572,27 @@ final class SettingRules {
                     problems.putIfAbsent(API_KEY_SID, "is not set, and the API key secret needs it");
                 }
             }
+            case LIVEKIT -> requiredStored(problems, values, URL);
+            case STORAGE -> requiredStored(problems, values, BUCKET, "minio".equals(provider) ? ENDPOINT : null);
+            case TRACING -> requiredStored(problems, values, ENDPOINT);
         }
         return problems;
     }
 
-    /** Whether a kind with this provider must have its secret: every provider but custom, and always telephony. */
-    static boolean secretRequired(ProviderKind kind, String provider) {
-        return kind == ProviderKind.TELEPHONY || (provider != null && !ProviderKind.CUSTOM.equals(provider));
+    /**
+     * Whether an unset secret leaves a stored version unservable: an LLM, STT or TTS key for every provider but
+     * custom; telephony's auth token unless an API key (SID and secret) replaces it, and an API key secret whenever
+     * its SID is set; LiveKit's API key and secret and storage's access and secret keys always; tracing's headers
+     * never (an OTLP collector may need none).
+     */
+    static boolean secretRequired(ProviderKind kind, SettingField field, String provider, SettingValues values) {
+        return switch (kind) {
+            case LLM, STT, TTS -> provider != null && !ProviderKind.CUSTOM.equals(provider);
+            case TELEPHONY -> field == API_SECRET ? values.apiKeySid != null
+                    : !(values.apiKeySid != null && values.apiSecretId != null);
+            case LIVEKIT, STORAGE -> true;
+            case TRACING -> false;
+        };
     }
 
     private static void requiredStored(Map<SettingField, String> problems, SettingValues values,

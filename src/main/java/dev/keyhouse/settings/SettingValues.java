@@ -35,6 +35,17 @@ public class SettingValues {
     public UUID authTokenId;
     @Column(name = "api_secret_id")
     public UUID apiSecretId;
+    public String url;
+    public String endpoint;
+    public String region;
+    public String bucket;
+    public String protocol;
+    @Column(name = "access_key_id")
+    public UUID accessKeyId;
+    @Column(name = "secret_key_id")
+    public UUID secretKeyId;
+    @Column(name = "headers_id")
+    public UUID headersId;
 
     /** A non-secret field's value; null when unset. */
     public String get(SettingField field) {
@@ -50,7 +61,13 @@ public class SettingValues {
             case FROM_NUMBER -> fromNumber;
             case WHATSAPP_FROM -> whatsappFrom;
             case API_KEY_SID -> apiKeySid;
-            case API_KEY, AUTH_TOKEN, API_SECRET -> throw new IllegalArgumentException(field + " is a secret: use secretRef");
+            case URL -> url;
+            case ENDPOINT -> endpoint;
+            case REGION -> region;
+            case BUCKET -> bucket;
+            case PROTOCOL -> protocol;
+            case API_KEY, AUTH_TOKEN, API_SECRET, ACCESS_KEY, SECRET_KEY, HEADERS ->
+                    throw new IllegalArgumentException(field + " is a secret: use secretRef");
         };
     }
 
@@ -67,7 +84,13 @@ public class SettingValues {
             case FROM_NUMBER -> fromNumber = value;
             case WHATSAPP_FROM -> whatsappFrom = value;
             case API_KEY_SID -> apiKeySid = value;
-            case API_KEY, AUTH_TOKEN, API_SECRET -> throw new IllegalArgumentException(field + " is a secret: use setSecretRef");
+            case URL -> url = value;
+            case ENDPOINT -> endpoint = value;
+            case REGION -> region = value;
+            case BUCKET -> bucket = value;
+            case PROTOCOL -> protocol = value;
+            case API_KEY, AUTH_TOKEN, API_SECRET, ACCESS_KEY, SECRET_KEY, HEADERS ->
+                    throw new IllegalArgumentException(field + " is a secret: use setSecretRef");
         }
     }
 
@@ -77,6 +100,9 @@ public class SettingValues {
             case API_KEY -> apiKeyId;
             case AUTH_TOKEN -> authTokenId;
             case API_SECRET -> apiSecretId;
+            case ACCESS_KEY -> accessKeyId;
+            case SECRET_KEY -> secretKeyId;
+            case HEADERS -> headersId;
             default -> throw new IllegalArgumentException(field + " is not a secret");
         };
     }
@@ -86,6 +112,9 @@ public class SettingValues {
             case API_KEY -> apiKeyId = id;
             case AUTH_TOKEN -> authTokenId = id;
             case API_SECRET -> apiSecretId = id;
+            case ACCESS_KEY -> accessKeyId = id;
+            case SECRET_KEY -> secretKeyId = id;
+            case HEADERS -> headersId = id;
             default -> throw new IllegalArgumentException(field + " is not a secret");
         }
     }

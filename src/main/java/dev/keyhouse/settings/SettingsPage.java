@@ -44,6 +44,11 @@ public class SettingsPage {
     public record Card(String kind, String title, boolean configured, String provider, String detailLabel,
             String detail, String secretLabel, SecretSummary secret, long version, String updatedBy,
             String updatedAt, CheckCard check) {
+
+        /** Whether the kind has a live key check ({@link ProviderKind#liveCheck()}). */
+        public boolean liveCheck() {
+            return ProviderKind.parse(kind).map(ProviderKind::liveCheck).orElse(false);
+        }
     }
 
     /** One field of the edit form; a secret's value is always empty, {@code stored} says what is kept. */
@@ -57,6 +62,17 @@ public class SettingsPage {
     public record Form(String kind, String title, long version, boolean readOnly, List<Field> fields,
             List<String> otherErrors, Long previousVersion, String updatedBy, String updatedAt, CheckCard check,
             Checks checks) {
+
+        /** Whether the kind has a live key check: without one the form offers no Check key button and says so. */
+        public boolean liveCheck() {
+            return ProviderKind.parse(kind).map(ProviderKind::liveCheck).orElse(false);
+        }
+
+        /** "No live check for livekit: its secrets are saved unchecked." */
+        public String noLiveCheck() {
+            return ProviderKind.parse(kind).map(k -> "No live check for " + k.id()
+                    + ": its secrets are saved unchecked.").orElse(null);
+        }
     }
 
     /**
@@ -112,6 +128,14 @@ public class SettingsPage {
         @FormParam("authToken") public String authToken;
         @FormParam("apiKeySid") public String apiKeySid;
         @FormParam("apiSecret") public String apiSecret;
+        @FormParam("url") public String url;
+        @FormParam("endpoint") public String endpoint;
+        @FormParam("region") public String region;
+        @FormParam("bucket") public String bucket;
+        @FormParam("protocol") public String protocol;
+        @FormParam("accessKey") public String accessKey;
+        @FormParam("secretKey") public String secretKey;
+        @FormParam("headers") public String headers;
         @FormParam("version") public String version;
         /** The override checkbox: any value but blank means ticked. */
         @FormParam("checkOverride") public String checkOverride;
@@ -142,6 +166,14 @@ public class SettingsPage {
                 case AUTH_TOKEN -> authToken;
                 case API_KEY_SID -> apiKeySid;
                 case API_SECRET -> apiSecret;
+                case URL -> url;
+                case ENDPOINT -> endpoint;
+                case REGION -> region;
+                case BUCKET -> bucket;
+                case PROTOCOL -> protocol;
+                case ACCESS_KEY -> accessKey;
+                case SECRET_KEY -> secretKey;
+                case HEADERS -> headers;
             };
         }
 
@@ -197,6 +229,9 @@ public class SettingsPage {
 
     /** "saved.", or saved with the check's warning, or saved over a failed check. */
     private static String savedNotice(ProviderKind kind, CheckResult result, boolean overridden) {
+        if (!kind.liveCheck()) {
+            return kind.title() + " settings saved (" + kind.noLiveCheck() + ").";
+        }
         if (result == null || result == CheckResult.OK) {
             return kind.title() + " settings saved.";
         }
@@ -388,6 +423,9 @@ public class SettingsPage {
             case LLM, STT -> SettingField.MODEL;
             case TTS -> SettingField.VOICE;
             case TELEPHONY -> SettingField.FROM_NUMBER;
+            case LIVEKIT -> SettingField.URL;
+            case STORAGE -> SettingField.BUCKET;
+            case TRACING -> SettingField.ENDPOINT;
         };
         return new Card(state.kind().id(), state.kind().title(), state.configured(),
                 state.value(SettingField.PROVIDER), detail.label(), state.value(detail),
@@ -409,7 +447,17 @@ public class SettingsPage {
             case API_SECRET -> "The secret shown once when the API key was created.";
             case FROM_NUMBER -> "E.164, such as +14155550100.";
             case WHATSAPP_FROM -> "Optional: E.164 or whatsapp:+14155550100.";
-            default -> null;
+            case URL -> "The LiveKit server's URL, such as wss://my-project.livekit.cloud or http://livekit:7880.";
+            case ENDPOINT -> kind == ProviderKind.TRACING
+                    ? "The OTLP collector's base URL, such as http://otel-collector:4318 (HTTP) or :4317 (gRPC)."
+                    : "Required for MinIO, such as http://minio:9000; leave empty for AWS S3.";
+            case REGION -> "Optional: a region code such as eu-west-1.";
+            case BUCKET -> "3 to 63 lowercase letters, digits, '.' and '-' (S3 bucket naming rules).";
+            case PROTOCOL -> "Optional: grpc, http/protobuf or http/json; the exporter's default when empty.";
+            case HEADERS -> "Optional: key1=value1,key2=value2, a value's spaces and commas percent-encoded"
+                    + " (Authorization=Bearer%20…).";
+            case API_KEY -> kind == ProviderKind.LIVEKIT ? "The API key's name, such as APIxxxxxxxx." : null;
+            case PROVIDER, VOICE, ACCESS_KEY, SECRET_KEY -> null;
         };
     }
 

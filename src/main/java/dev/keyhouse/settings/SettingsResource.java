@@ -92,12 +92,18 @@ public class SettingsResource {
         // what the live key check found (null when none ran), and sentences for a result other than ok
         view.put("check", saved.check() == null ? null : saved.check().json());
         view.put("warnings", saved.warnings());
+        if (saved.checkNote() != null) {
+            // a kind without a live check: said, never a failure ("no live check for livekit")
+            view.put("checkNote", saved.checkNote());
+        }
         return Response.ok(view).tag(etag(saved.state())).build();
     }
 
     /**
      * Checks a key live without saving: the body as for PUT (no If-Match); with no secret in it, the stored one is
-     * checked. Answers {@link CheckOutcome#json()}.
+     * checked. Answers {@link CheckOutcome#json()}. A kind without a live check (livekit, storage, tracing) is
+     * validated only and answered {@code unverifiable}/{@code no_check} with {@code detail} "no live check for
+     * livekit".
      */
     @POST
     @Path("{kind}/check")
@@ -108,7 +114,11 @@ public class SettingsResource {
         Map<String, Object> fields = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
         // the body as for PUT: an override is validated the same way, and means nothing to a check
         overrideReason(fields.remove("checkOverride"));
-        return saves.check(providerKind, input(providerKind, fields)).json();
+        Map<String, Object> json = saves.check(providerKind, input(providerKind, fields)).json();
+        if (!providerKind.liveCheck()) {
+            json.put("detail", providerKind.noLiveCheck());
+        }
+        return json;
     }
 
     /** 422: the key check refused the save; names the result and the secret field, and carries the check. */

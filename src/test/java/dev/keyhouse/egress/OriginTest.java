@@ -68,4 +68,14 @@ class OriginTest {
     void theHostIsReadFromTheAuthorityWhenJavaSeesNoServer(String url, String host) {
         assertThat(Egress.host(java.net.URI.create(url))).isEqualTo(host);
     }
+
+    /** ws and wss default to http's and https's ports (RFC 6455 section 3), so a LiveKit URL's origin is stable. */
+    @org.junit.jupiter.api.Test
+    void websocketSchemesHaveTheirDefaultPortsWrittenOut() {
+        org.assertj.core.api.Assertions.assertThat(Origin.of("wss://LiveKit.example.com/rtc"))
+                .isEqualTo("wss://livekit.example.com:443").isEqualTo(Origin.of("wss://livekit.example.com:443"));
+        org.assertj.core.api.Assertions.assertThat(Origin.of("ws://livekit/")).isEqualTo("ws://livekit:80");
+        org.assertj.core.api.Assertions.assertThat(Origin.of("wss://livekit.example.com"))
+                .as("another scheme is another origin").isNotEqualTo(Origin.of("https://livekit.example.com"));
+    }
 }

@@ -221,6 +221,30 @@ class FieldRulesTest {
         }
     }
 
+    /**
+     * A WebSocket URL (a LiveKit server's): every http/https URL is one, canonical the same way, and ws/wss too
+     * (RFC 6455 section 3: the http URL's syntax); every refusal of an http URL refuses it too.
+     */
+    @ParameterizedTest
+    @MethodSource("urls")
+    void websocketUrlsAcceptEveryHttpUrlCanonicallyAndTheWsSchemes(String raw, String canonical) {
+        assertThat(FieldRules.clean(FieldType.WEBSOCKET_URL, raw).value()).isEqualTo(canonical);
+        String ws = canonical.replaceFirst("^http", "ws");
+        assertThat(FieldRules.clean(FieldType.WEBSOCKET_URL, raw.replaceFirst("(?i)^( *)http", "$1ws")).value())
+                .as("the same URL as ws/wss").isEqualTo(ws);
+        assertThat(FieldRules.clean(FieldType.URL, ws).problem()).as("a plain URL field still refuses ws")
+                .isEqualTo("must be an http or https URL");
+    }
+
+    @ParameterizedTest
+    @MethodSource("refusedUrls")
+    void websocketUrlsRefuseWhatUrlsRefuse(String raw, String problem) {
+        FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.WEBSOCKET_URL, raw);
+        assertThat(cleaned.ok()).as(raw).isFalse();
+        assertThat(cleaned.problem()).contains(problem.replace("an http or https URL", "a wss, ws, https or http URL")
+                .replace("valid http or https URL", "valid wss, ws, https or http URL"));
+    }
+
     static Stream<Arguments> identifiers() {
         return Stream.of(
                 Arguments.of("gpt-4o-mini", "gpt-4o-mini"),

@@ -559,4 +559,40 @@ class RotationTest {
             throw e;
         }
     }
+
+    /**
+     * Issue 19: a fleet kind's secrets are sealed values like every other. Storage configured with both keys sealed
+     * under the previous key (as a database from before a key change holds them) ends under the current key, served
+     * as it was; the kind is left unconfigured afterwards.
+     */
+    @Test
+    @Order(11)
+    void aFleetKindsSecretsAreReEncryptedAndServedAsBefore() {
+        UUID access = SealedRows.seed(db, underOld, dev.keyhouse.settings.ProviderKind.STORAGE
+                .purpose(dev.keyhouse.settings.SettingField.ACCESS_KEY), 1).get(0);
+        UUID secret = SealedRows.seed(db, underOld, dev.keyhouse.settings.ProviderKind.STORAGE
+                .purpose(dev.keyhouse.settings.SettingField.SECRET_KEY), 1).get(0);
+        try {
+            dev.keyhouse.settings.Notified.commit(() -> Rows.update(db, "UPDATE provider_settings SET provider = 's3',"
+                    + " bucket = 'rotation-fleet', access_key_id = ?, secret_key_id = ?, version = 1, updated_at = now()"
+                    + " WHERE kind = 'storage'", access, secret));
+            Response started = Jobs.start(admin);
+            started.then().statusCode(202);
+            Jobs.awaitEnd(admin, started.jsonPath().getLong("id"));
+            Map<UUID, SealedRows.Row> after = SealedRows.withPurpose(db, "provider_setting/storage/");
+            for (UUID id : List.of(access, secret)) {
+                assertThat(after.get(id).keyId()).as("under the current key").isEqualTo(NEW_KEY_ID);
+                assertThat(after.get(id).open(newOnly)).isEqualTo(SealedRows.plaintextOf(id));
+            }
+            Map<String, String> env = environment.current().env();
+            assertThat(env).containsEntry("AWS_ACCESS_KEY_ID", SealedRows.plaintextOf(access))
+                    .containsEntry("AWS_SECRET_ACCESS_KEY", SealedRows.plaintextOf(secret))
+                    .containsEntry("STORAGE_BUCKET", "rotation-fleet");
+        } finally {
+            dev.keyhouse.settings.FleetKindsTest.reset(db);
+        }
+    }
+
+    @Inject
+    dev.keyhouse.settings.ProviderEnvironment environment;
 }

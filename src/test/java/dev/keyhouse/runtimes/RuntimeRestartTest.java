@@ -107,6 +107,41 @@ class RuntimeRestartTest {
         assertThat(audit).contains("restart.create restart run " + runId, "restart.finish restart run " + runId);
     }
 
+    /**
+     * Issue 19: a fleet kind is a dependency like any other. A save of livekit restarts the target that depends on
+     * livekit, with LiveKit's variables in its environment, and leaves a target that depends on the four provider
+     * kinds alone (what every target made before livekit existed depends on).
+     */
+    @Test
+    void savingLiveKitRestartsOnlyTheTargetsDependingOnLiveKit() throws Exception {
+        String tag = unique();
+        Path fleet = dir.resolve("fleet.env");
+        Path voice = dir.resolve("voice.env");
+        api.command("fleet-" + tag, List.of("livekit"), "true", fleet.toString());
+        api.command("voice-" + tag, List.of("llm", "stt", "tts", "telephony"), "true", voice.toString());
+        String secret = "livekit-restart-secret-" + tag;
+        try {
+            String etag = io.restassured.RestAssured.given().auth().oauth2(api.admin()).get("/api/v1/settings/livekit")
+                    .then().statusCode(200).extract().header("ETag");
+            Response saved = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                    .contentType(io.restassured.http.ContentType.JSON).header("If-Match", etag)
+                    .body(Map.of("url", "wss://livekit.example.com", "apiKey", "APIrestart" + tag, "apiSecret", secret))
+                    .put("/api/v1/settings/livekit");
+            saved.then().statusCode(200);
+            long runId = saved.jsonPath().getLong("restartRun");
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+            assertThat(run.getString("state")).isEqualTo("succeeded");
+            assertThat(run.getString("kind")).isEqualTo("livekit");
+            assertThat(run.getList("results.target")).containsExactly("fleet-" + tag);
+            assertThat(Files.readString(fleet, StandardCharsets.UTF_8)).contains("LIVEKIT_API_SECRET=" + secret + "\n")
+                    .contains("LIVEKIT_URL=wss://livekit.example.com\n");
+            assertThat(voice).as("the target that does not depend on livekit is left alone").doesNotExist();
+            assertThat(api.run(runId).prettify()).doesNotContain(secret);
+        } finally {
+            dev.keyhouse.settings.FleetKindsTest.reset(db);
+        }
+    }
+
     @Test
     void aSaveThatRollsBackLeavesNoRun() {
         api.command("rolled-back-" + unique(), List.of("llm"), "true", null);

@@ -37,6 +37,12 @@ class MaskedSecretTest {
             case TELEPHONY -> body.putAll(Map.of("accountSid", "AC0123456789abcdef0123456789abcdef",
                     "fromNumber", "+14155550100", "authToken", "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
                     "apiKeySid", "SK0123456789abcdef0123456789abcdef", "apiSecret", "masked-api-secret-0123456789ab"));
+            case LIVEKIT -> body.putAll(Map.of("url", "wss://livekit.example.com", "apiKey", "APImasked0123456789abcd",
+                    "apiSecret", "masked-livekit-secret-0123456789abcdefWXYZ"));
+            case STORAGE -> body.putAll(Map.of("provider", "s3", "region", "eu-west-1", "bucket", "masked-bucket",
+                    "accessKey", "AKIAMASKED0123456789WXYZ", "secretKey", "masked/secret+key0123456789abcdefGHIJ"));
+            case TRACING -> body.putAll(Map.of("endpoint", "https://otlp.example.com",
+                    "headers", "x-api-key=masked0123456789abcdefKLMN"));
         }
         return body;
     }

@@ -428,6 +428,7 @@ class RuntimeConfigFailsClosedTest {
             case TTS -> input.putAll(Map.of("provider", "elevenlabs", "voice", "Rachel", "apiKey", "el-fc-" + tag));
             case TELEPHONY -> input.putAll(Map.of("accountSid", TWILIO_SID, "authToken", TWILIO_TOKEN,
                     "fromNumber", "+14155550100"));
+            case LIVEKIT, STORAGE, TRACING -> input.putAll(FleetKindsTest.valid(kind, tag));
         }
         return input;
     }

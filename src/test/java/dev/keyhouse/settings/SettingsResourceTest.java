@@ -99,7 +99,7 @@ class SettingsResourceTest {
     @Test
     void listShowsEveryKindConfiguredOrNot() {
         given().auth().oauth2(Clients.admin()).get("/api/v1/settings").then().statusCode(200)
-                .body("kind", equalTo(List.of("llm", "stt", "tts", "telephony")))
+                .body("kind", equalTo(List.of("llm", "stt", "tts", "telephony", "livekit", "storage", "tracing")))
                 .body("[0]", org.hamcrest.Matchers.hasKey("configured"))
                 .body("[3].authToken", org.hamcrest.Matchers.hasKey("needsReentry"));
     }

@@ -83,6 +83,7 @@ public class VaultReferencesServedTest {
             state.secrets().forEach((field, summary) -> {
                 if (summary.vault() != null) {
                     input.put(field, field.equals(SettingField.AUTH_TOKEN.json()) ? "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                            : field.equals(SettingField.HEADERS.json()) ? "x-after=vault-tests-" + kind.id() + "-41c9"
                             : "after-vault-tests-" + kind.id() + "-" + field + "-41c9");
                 }
             });
@@ -331,6 +332,51 @@ public class VaultReferencesServedTest {
                 + " characters, as Twilio issues auth tokens");
         assertThat(refused.asString()).doesNotContain("PLANTEDtw1lioTok");
     }
+
+    /**
+     * Issue 19: the fleet kinds' secret fields take {@code vault:} references like any other: pinned at save, shown
+     * by reference, served resolved under their own variables. The kinds are left unconfigured afterwards.
+     */
+    @Test
+    void everySecretFieldOfTheFleetKindsTakesAReference() {
+        Map<String, String> held = Map.of("livekit_key", "APIvaultheld01", "livekit_secret", "vault-livekit-secret-7d2e",
+                "access", "vault-access-key-41c0", "secret", "vault/secret+key-93ab", "headers",
+                "authorization=Bearer%20vault-held-5f1e");
+        int version = vault().put("secret", "served/fleet", held);
+        Map<ProviderKind, Map<String, String>> bodies = Map.of(
+                ProviderKind.LIVEKIT, Map.of("url", "wss://livekit.example.com",
+                        "apiKey", "vault:secret/served/fleet#livekit_key", "apiSecret", "vault:secret/served/fleet#livekit_secret"),
+                ProviderKind.STORAGE, Map.of("provider", "s3", "bucket", "fleet-vault",
+                        "accessKey", "vault:secret/served/fleet#access", "secretKey", "vault:secret/served/fleet#secret"),
+                ProviderKind.TRACING, Map.of("endpoint", "http://collector:4318",
+                        "headers", "vault:secret/served/fleet#headers"));
+        String admin = ApiClient.adminToken();
+        try {
+            bodies.forEach((kind, body) -> {
+                String etag = given().auth().oauth2(admin).get("/api/v1/settings/" + kind.id()).then().statusCode(200)
+                        .extract().header("ETag");
+                Response saved = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                        .body(body).put("/api/v1/settings/" + kind.id());
+                saved.then().statusCode(200);
+                for (SettingField field : kind.secretFields()) {
+                    assertThat(saved.jsonPath().getString(field.json() + ".vault.reference")).as(kind.id() + " " + field)
+                            .isEqualTo(body.get(field.json()) + "?version=" + version);
+                }
+                held.values().forEach(value -> assertThat(saved.asString()).doesNotContain(value));
+            });
+            Map<String, String> env = config(null).jsonPath().getMap("env");
+            assertThat(env).containsEntry("LIVEKIT_API_KEY", "APIvaultheld01")
+                    .containsEntry("LIVEKIT_API_SECRET", "vault-livekit-secret-7d2e")
+                    .containsEntry("AWS_ACCESS_KEY_ID", "vault-access-key-41c0")
+                    .containsEntry("AWS_SECRET_ACCESS_KEY", "vault/secret+key-93ab")
+                    .containsEntry("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20vault-held-5f1e");
+        } finally {
+            FleetKindsTest.reset(db);
+        }
+    }
+
+    @Inject
+    javax.sql.DataSource db;
 
     /**
      * No thread waits for Vault while it holds a pooled database connection (issue 17's hold-and-wait): every answer

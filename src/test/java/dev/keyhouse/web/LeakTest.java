@@ -505,6 +505,16 @@ class LeakTest {
                         "LEAKCANARY-checked-no-credit-" + kind.id() + "-key-2f84c9b1", Scenario.NO_CREDIT));
                 checkOverRest(kind, noCredit, kind == ProviderKind.LLM ? "no_credit" : "ok");
             }
+            // the fleet kinds have no live check: a check of typed secrets is validated, answered unverifiable
+            // (no_check) and sends them nowhere
+            for (ProviderKind kind : List.of(ProviderKind.LIVEKIT, ProviderKind.STORAGE, ProviderKind.TRACING)) {
+                Map<String, String> typed = new LinkedHashMap<>(routing(kind));
+                for (SettingField field : secretFields(kind)) {
+                    typed.put(field.json(), plant(kind.id() + " " + field.json() + " (checked)",
+                            canary(kind, field).replace("9c41e2d07b5a", "checked-5d0e")));
+                }
+                checkOverRest(kind, typed, "unverifiable");
+            }
             // a key saved over its failed check (override, audited), then rolled back: it lives on in the version
             // history only, sealed
             Map<String, Object> stt = new LinkedHashMap<>(routing(ProviderKind.STT));
@@ -1030,6 +1040,14 @@ class LeakTest {
                 return Map.of("provider", "twilio", "accountSid", "AC0123456789abcdef0123456789abcdef",
                         "apiKeySid", "SK0123456789abcdef0123456789abcdef",
                         "fromNumber", "+14155550100", "whatsappFrom", "whatsapp:+14155550101");
+            case LIVEKIT:
+                return Map.of("provider", "livekit", "url", "wss://livekit.leak.invalid");
+            case STORAGE:
+                return Map.of("provider", "minio", "endpoint", "http://minio.leak.invalid:9000", "region", "us-east-1",
+                        "bucket", "leak-test-bucket");
+            case TRACING:
+                return Map.of("provider", "otlp", "endpoint", "http://otel.leak.invalid:4318",
+                        "protocol", "http/protobuf");
             default:
                 throw new IllegalArgumentException("the leak test has no valid setting of kind " + kind.id()
                         + ": add one to LeakTest.routing");
@@ -1056,11 +1074,15 @@ class LeakTest {
 
     /**
      * A distinct planted value for a secret field, in the shape its rules accept: a Twilio auth token is 32 hex
-     * digits, so it cannot spell LEAKCANARY; every other secret does.
+     * digits, so it cannot spell LEAKCANARY; OTLP headers are {@code name=value}; every other secret is LEAKCANARY-….
      */
     static String canary(ProviderKind kind, SettingField field) {
         if (field == SettingField.AUTH_TOKEN) {
             return "1eacca4a2e9c41e2d07b5a0f3e2d1c0b";
+        }
+        if (field == SettingField.HEADERS) {
+            // the OTLP exporter's key1=value1 form
+            return "x-leak-canary=LEAKCANARY-" + kind.id() + "-" + field.json() + "-9c41e2d07b5a";
         }
         return "LEAKCANARY-" + kind.id() + "-" + field.json() + "-9c41e2d07b5a";
     }
