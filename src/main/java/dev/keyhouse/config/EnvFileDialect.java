@@ -61,8 +61,19 @@ public final class EnvFileDialect {
         }
     }
 
-    /** The values read, in file order (a later line wins), and every finding. */
-    public record Parsed(Map<String, String> values, List<Finding> findings) {
+    /**
+     * The values read, in file order (a later line wins), and every finding.
+     *
+     * @param lines        the line each value was read from (the last one setting it), by name
+     * @param refusedNames the names of the assignments that were refused (set nothing), in file order
+     */
+    public record Parsed(Map<String, String> values, List<Finding> findings, Map<String, Integer> lines,
+            List<String> refusedNames) {
+
+        /** A reading without line numbers or refused names (no file, or a test). */
+        public Parsed(Map<String, String> values, List<Finding> findings) {
+            this(values, findings, Map.of(), List.of());
+        }
 
         public List<Finding> refused() {
             return findings.stream().filter(Finding::refused).toList();
@@ -76,6 +87,8 @@ public final class EnvFileDialect {
     /** Reads a whole file's text. */
     public static Parsed parse(String content) {
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Integer> lineOf = new LinkedHashMap<>();
+        List<String> refusedNames = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         if (content.startsWith(BOM)) {
             content = content.substring(1);
@@ -162,12 +175,16 @@ public final class EnvFileDialect {
             }
             if (problem.isPresent()) {
                 findings.add(new Finding(number, true, name + ": " + problem.get()));
+                if (!refusedNames.contains(name)) {
+                    refusedNames.add(name);
+                }
                 continue;
             }
             values.put(name, value);
+            lineOf.put(name, number);
             afterWrappedBase64 = BASE64_LINE.matcher(value).matches();
         }
-        return new Parsed(values, findings);
+        return new Parsed(values, findings, lineOf, List.copyOf(refusedNames));
     }
 
     /**
