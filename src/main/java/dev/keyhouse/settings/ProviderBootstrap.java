@@ -71,7 +71,7 @@ public class ProviderBootstrap {
             FieldRules.Cleaned key = FieldRules.clean(FieldType.SECRET, seed.key().orElse(null));
             if (VaultReference.isReference(seed.key().map(String::strip).orElse(null))) {
                 // belt and braces: StartupCheck refuses it before Quarkus starts; never a stack trace out of start-up
-                LOG.error(vaultReferenceRefusal(seed.variable()) + " Nothing is seeded.");
+                LOG.error(vaultReferenceRefusal(seed.variable()) + "; nothing is seeded");
                 return Optional.empty();
             }
             if (!key.ok()) {
