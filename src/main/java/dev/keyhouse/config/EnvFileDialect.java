@@ -97,6 +97,7 @@ public final class EnvFileDialect {
         }
         boolean crlfWarned = false;
         boolean afterWrappedBase64 = false;
+        String lastName = null;
         String[] lines = content.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int number = i + 1;
@@ -119,6 +120,12 @@ public final class EnvFileDialect {
                 findings.add(new Finding(number, true, "continues the value of line " + (number - 1) + " (base64 "
                         + "wrapped after 64 characters, as `openssl rand -base64 N` prints it for N > 48): join the "
                         + "two lines, or generate the key with: " + ONE_LINE_KEY));
+                // the line above holds only a part of its value: it sets nothing either, and is refused by name
+                values.remove(lastName);
+                lineOf.remove(lastName);
+                if (!refusedNames.contains(lastName)) {
+                    refusedNames.add(lastName);
+                }
                 continue;
             }
             if (text.isEmpty() || text.startsWith("#")) {
@@ -142,6 +149,9 @@ public final class EnvFileDialect {
             }
             String name = text.substring(0, equals);
             if (!NAME.matcher(name).matches()) {
+                if (NAME.matcher(name.strip()).matches() && !refusedNames.contains(name.strip())) {
+                    refusedNames.add(name.strip()); // NAME = value: the name is plain, its value is not read
+                }
                 findings.add(new Finding(number, true, name.strip().isEmpty() ? "has no name before '='"
                         : NAME.matcher(name.strip()).matches()
                                 ? "has spaces around '=', which a shell reads as a command: write NAME=value"
@@ -182,6 +192,7 @@ public final class EnvFileDialect {
             }
             values.put(name, value);
             lineOf.put(name, number);
+            lastName = name;
             afterWrappedBase64 = BASE64_LINE.matcher(value).matches();
         }
         return new Parsed(values, findings, lineOf, List.copyOf(refusedNames));

@@ -27,7 +27,7 @@ public final class VaultBootstrap {
      *
      * @param settings how Vault is reached; empty when {@code VAULT_ADDR} is unset
      * @param secret   the secret read from {@code VAULT_KV_PATH}; empty without a path or on failure
-     * @param values   the catalog variables it sets (never a {@code VAULT_*} one), by name
+     * @param values   the catalog variables it sets (never a {@code VAULT_*} one), by name, in name order
      * @param problems what stops start-up (bad {@code VAULT_*} values, Vault unreachable, sealed, refusing the login)
      * @param warnings keys Keyhouse does not read, and values the host overrides; names only
      */
@@ -153,7 +153,8 @@ public final class VaultBootstrap {
                 }
             }
         });
-        return new Loaded(settings, Optional.of(secret), Map.copyOf(values), List.of(), List.copyOf(warnings));
+        return new Loaded(settings, Optional.of(secret), java.util.Collections.unmodifiableMap(values), List.of(),
+                List.copyOf(warnings)); // name order, as every list it gives
     }
 
     /** Whether the file holds nothing but blanks (read as bytes, never shown); an unreadable one is reported apart. */

@@ -97,4 +97,23 @@ class KeyhouseMainCheckTest {
                 "ZETA_UNKNOWN", "alpha_unknown", "jwt_secret_key", "MIDDLE_UNKNOWN");
         assertThat(check(validEnv(), dotEnv).warnings()).isEqualTo(first);
     }
+
+    /**
+     * The same kind: a key wrapped onto a second line (only its first part was on line 2) and {@code NAME = value}
+     * are refused lines too; no problem of the truncated or unread value follows.
+     */
+    @Test
+    void aWrappedKeyOrSpacesAroundTheEqualsSignAreReportedAlone() {
+        Map<String, String> env = validEnv();
+        env.remove("JWT_SECRET_KEY");
+        String wrapped = "A".repeat(64) + "\n" + "B".repeat(22) + "==";
+        List<String> problems = check(env, "JWT_ALGORITHM=HS512\nJWT_SECRET_KEY=" + wrapped + "\n").problems();
+        assertThat(problems).singleElement().asString().startsWith(".env line 3: continues the value of line 2");
+        env = validEnv();
+        env.remove("SYSTEM_ADMIN_PASSWORD");
+        assertThat(check(env, "SYSTEM_ADMIN_PASSWORD = a-long-enough-password\n").problems()).singleElement()
+                .asString().startsWith(".env line 1: has spaces around '='");
+        assertThat(check(Map.of(), "VAULT_ADDR=" + NO_VAULT + "\nVAULT_TOKEN = hvs.x\n").problems()).singleElement()
+                .asString().startsWith(".env line 2: has spaces around '='");
+    }
 }

@@ -374,6 +374,22 @@ class VaultBootstrapTest {
                 .isEmpty();
     }
 
+    /** Start-up's Vault warnings and values come in name order, never in a map's hash order. */
+    @Test
+    void warningsAndValuesComeInNameOrder() {
+        vault.put(MOUNT, PATH, secret);
+        Map<String, String> hostValues = tokenHost(vault.rootToken());
+        for (String name : List.of("SYSTEM_ADMIN_PASSWORD", "CREDENTIAL_ENCRYPTION_KEY", "PROVISIONER_INTERNAL_TOKEN",
+                "JWT_SECRET_KEY")) {
+            hostValues.put(name, secret.get(name));
+        }
+        VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(hostValues));
+        assertThat(loaded.warnings()).extracting(w -> w.split(" ")[0]).containsExactly("CREDENTIAL_ENCRYPTION_KEY",
+                "JWT_SECRET_KEY", "PROVISIONER_INTERNAL_TOKEN", "SYSTEM_ADMIN_PASSWORD");
+        assertThat(loaded.values().keySet()).containsExactly("CREDENTIAL_ENCRYPTION_KEY", "JWT_SECRET_KEY",
+                "PROVISIONER_INTERNAL_TOKEN", "SYSTEM_ADMIN_PASSWORD");
+    }
+
     private static void assertThatNoSourceBuilds(VaultBootstrap.Loaded loaded) {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new VaultConfigSource(loaded))
                 .hasMessageStartingWith("Keyhouse cannot read its configuration from Vault: VAULT_KV_PATH: Vault at");
