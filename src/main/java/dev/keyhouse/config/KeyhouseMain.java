@@ -87,7 +87,8 @@ public final class KeyhouseMain {
         Function<String, Optional<String>> lookup = VaultBootstrap.hostLookup(environment, host);
         Function<String, Optional<String>> hostOrigin = name -> !isBlank(environment.get(name))
                 ? Optional.of("the environment")
-                : !isBlank(host.get(name)) ? Optional.of(".env line " + dotEnv.lines().get(name)) : Optional.empty();
+                : !isBlank(host.get(name)) ? Optional.of(Optional.ofNullable(dotEnv.lines().get(name))
+                        .map(line -> ".env line " + line).orElse(".env")) : Optional.empty();
         if (VaultSettings.CONNECTION_VARIABLES.stream().anyMatch(refused::contains)) {
             VaultSettings.problems(lookup).stream().filter(p -> !StartupCheck.namesAny(p, refused))
                     .forEach(problems::add);
