@@ -335,8 +335,8 @@ public final class StartupCheck {
     }
 
     /**
-     * The range a whole-number format allows, and what its message calls the number: one rule for every numeric
-     * variable, read as a Java {@code int} (the type its property has), so the largest is {@link Integer#MAX_VALUE}.
+     * The bounds a whole-number format allows, {@code {min, max}}: one rule for every numeric variable, each read as
+     * a Java {@code int} (the type its property has), so the largest is at most {@link Integer#MAX_VALUE}.
      */
     static long[] range(EnvVar.Format format) {
         return switch (format) {
