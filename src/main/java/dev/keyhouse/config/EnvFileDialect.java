@@ -61,8 +61,19 @@ public final class EnvFileDialect {
         }
     }
 
-    /** The values read, in file order (a later line wins), and every finding. */
-    public record Parsed(Map<String, String> values, List<Finding> findings) {
+    /**
+     * The values read, in file order (a later line wins), and every finding.
+     *
+     * @param lines        the line each value was read from (the last one setting it), by name
+     * @param refusedNames the names of the assignments that were refused (set nothing), in file order
+     */
+    public record Parsed(Map<String, String> values, List<Finding> findings, Map<String, Integer> lines,
+            List<String> refusedNames) {
+
+        /** A reading without line numbers or refused names (no file, or a test). */
+        public Parsed(Map<String, String> values, List<Finding> findings) {
+            this(values, findings, Map.of(), List.of());
+        }
 
         public List<Finding> refused() {
             return findings.stream().filter(Finding::refused).toList();
@@ -76,6 +87,8 @@ public final class EnvFileDialect {
     /** Reads a whole file's text. */
     public static Parsed parse(String content) {
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Integer> lineOf = new LinkedHashMap<>();
+        List<String> refusedNames = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         if (content.startsWith(BOM)) {
             content = content.substring(1);
@@ -84,6 +97,7 @@ public final class EnvFileDialect {
         }
         boolean crlfWarned = false;
         boolean afterWrappedBase64 = false;
+        String lastName = null;
         String[] lines = content.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int number = i + 1;
@@ -106,6 +120,12 @@ public final class EnvFileDialect {
                 findings.add(new Finding(number, true, "continues the value of line " + (number - 1) + " (base64 "
                         + "wrapped after 64 characters, as `openssl rand -base64 N` prints it for N > 48): join the "
                         + "two lines, or generate the key with: " + ONE_LINE_KEY));
+                // the line above holds only a part of its value: it sets nothing either, and is refused by name
+                values.remove(lastName);
+                lineOf.remove(lastName);
+                if (!refusedNames.contains(lastName)) {
+                    refusedNames.add(lastName);
+                }
                 continue;
             }
             if (text.isEmpty() || text.startsWith("#")) {
@@ -129,6 +149,9 @@ public final class EnvFileDialect {
             }
             String name = text.substring(0, equals);
             if (!NAME.matcher(name).matches()) {
+                if (NAME.matcher(name.strip()).matches() && !refusedNames.contains(name.strip())) {
+                    refusedNames.add(name.strip()); // NAME = value: the name is plain, its value is not read
+                }
                 findings.add(new Finding(number, true, name.strip().isEmpty() ? "has no name before '='"
                         : NAME.matcher(name.strip()).matches()
                                 ? "has spaces around '=', which a shell reads as a command: write NAME=value"
@@ -162,12 +185,17 @@ public final class EnvFileDialect {
             }
             if (problem.isPresent()) {
                 findings.add(new Finding(number, true, name + ": " + problem.get()));
+                if (!refusedNames.contains(name)) {
+                    refusedNames.add(name);
+                }
                 continue;
             }
             values.put(name, value);
+            lineOf.put(name, number);
+            lastName = name;
             afterWrappedBase64 = BASE64_LINE.matcher(value).matches();
         }
-        return new Parsed(values, findings);
+        return new Parsed(values, findings, lineOf, List.copyOf(refusedNames));
     }
 
     /**

@@ -23,9 +23,11 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         KEY_LIST,
         /** Standard base64 of at least 32 random bytes (more for HS384/HS512). */
         SIGNING_KEY,
+        /** A whole number from 1 to 2147483647 (a Java int); every whole-number format is checked by one rule. */
         INTEGER,
-        /** 0 or a positive whole number. */
+        /** A whole number from 0 to 2147483647. */
         NON_NEGATIVE_INTEGER,
+        /** A whole number from 1 to 65535. */
         PORT,
         EMAIL,
         DATABASE_URL,

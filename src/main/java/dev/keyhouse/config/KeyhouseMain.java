@@ -1,8 +1,15 @@
 package dev.keyhouse.config;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 import dev.keyhouse.vault.VaultBootstrap;
+import dev.keyhouse.vault.VaultSettings;
 
 import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
@@ -39,24 +46,76 @@ public final class KeyhouseMain {
             return;
         }
         // Vault (VAULT_ADDR + VAULT_KV_PATH) is read here, once: VaultConfigSource serves the same answer to Quarkus
-        VaultBootstrap.Loaded vault = VaultBootstrap.load(VaultBootstrap.hostLookup(System.getenv(), dotEnv.values()));
-        EnvironmentValues environment = new EnvironmentValues(System.getenv(), dotEnv.values(), vault.values());
-        List<String> problems = new java.util.ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
-        problems.addAll(vault.problems());
-        if (vault.problems().isEmpty()) {
-            problems.addAll(new StartupCheck(environment::explicit, vault.secret().map(secret ->
-                    "the environment, .env or Vault secret " + secret.path()).orElse(null)).problems(isProduction()));
-        }
-        if (!problems.isEmpty() && !ApplicationLifecycleManager.isAppCDSGeneration()) {
+        Verdict verdict = check(System.getenv(), dotEnv, isProduction());
+        if (!verdict.problems().isEmpty() && !ApplicationLifecycleManager.isAppCDSGeneration()) {
             // the AppCDS archive is made at build time by a run that stops after static init (no environment, no
             // database): its check runs, so its classes are archived, but the build's missing keys stop nothing.
             // once started, StartupReport logs these warnings; refused here, they are said here
-            StartupCheck.dotEnvWarnings(dotEnv).forEach(w -> System.err.println("Keyhouse: warning: " + w));
-            vault.warnings().forEach(w -> System.err.println("Keyhouse: warning: " + w));
-            System.err.println(StartupCheck.message(problems));
+            verdict.warnings().forEach(w -> System.err.println("Keyhouse: warning: " + w));
+            System.err.println(StartupCheck.message(verdict.problems()));
             System.exit(EXIT_CONFIGURATION);
         }
         Quarkus.run(args);
+    }
+
+    /**
+     * What the pre-start check found.
+     *
+     * @param problems what stops start-up, each naming the variable and where its value came from, never a value
+     * @param warnings what is said with them (the .env's and Vault's warnings), in file or name order
+     */
+    public record Verdict(List<String> problems, List<String> warnings) {
+    }
+
+    /**
+     * The pre-start check: the refused {@code .env} lines, the {@code VAULT_*} settings and the secret (read once per
+     * process, {@link VaultBootstrap#load}), then every catalog variable from the environment, {@code .env} and Vault.
+     * A variable whose {@code .env} line was refused (and that is set nowhere else) was not read: the line's own
+     * message says so, and no problem naming that variable is added as its consequence; with a {@code VAULT_*} line
+     * refused, Vault is not asked at all (its settings are incomplete) and missing variables are not reported.
+     *
+     * @param environment the process environment
+     * @param dotEnv      the working directory's {@code .env} as read
+     * @param production  whether required variables must be set
+     */
+    public static Verdict check(Map<String, String> environment, EnvFileDialect.Parsed dotEnv, boolean production) {
+        Map<String, String> host = dotEnv.values();
+        Set<String> refused = dotEnv.refusedNames().stream().filter(name -> isBlank(environment.get(name))
+                && isBlank(host.get(name))).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new));
+        List<String> problems = new ArrayList<>(StartupCheck.dotEnvProblems(dotEnv));
+        List<String> warnings = new ArrayList<>(StartupCheck.dotEnvWarnings(dotEnv));
+        Function<String, Optional<String>> lookup = VaultBootstrap.hostLookup(environment, host);
+        Function<String, Optional<String>> hostOrigin = name -> !isBlank(environment.get(name))
+                ? Optional.of("the environment")
+                : !isBlank(host.get(name)) ? Optional.of(Optional.ofNullable(dotEnv.lines().get(name))
+                        .map(line -> ".env line " + line).orElse(".env")) : Optional.empty();
+        if (VaultSettings.CONNECTION_VARIABLES.stream().anyMatch(refused::contains)) {
+            VaultSettings.problems(lookup).stream().filter(p -> !StartupCheck.namesAny(p, refused))
+                    .forEach(problems::add);
+            EnvironmentValues values = new EnvironmentValues(environment, host);
+            problems.addAll(new StartupCheck(values::explicit, null, hostOrigin, name -> Optional.empty(), refused)
+                    .problems(false)); // Vault was not read: what it would set is not missing
+            return new Verdict(List.copyOf(problems), List.copyOf(warnings));
+        }
+        VaultBootstrap.Loaded vault = VaultBootstrap.load(lookup);
+        warnings.addAll(vault.warnings());
+        vault.problems().stream().filter(p -> !StartupCheck.namesAny(p, refused)).forEach(problems::add);
+        if (vault.problems().isEmpty()) {
+            EnvironmentValues values = new EnvironmentValues(environment, host, vault.values());
+            String secretPlace = vault.secret().map(secret -> "Vault secret " + secret.path()).orElse(null);
+            Function<String, Optional<String>> origin = name -> hostOrigin.apply(name)
+                    .or(() -> vault.values().containsKey(name) ? Optional.ofNullable(secretPlace) : Optional.empty());
+            Function<String, Optional<String>> emptyAt = name -> vault.secret()
+                    .filter(secret -> secret.values().containsKey(name) && isBlank(secret.values().get(name)))
+                    .map(secret -> secretPlace);
+            problems.addAll(new StartupCheck(values::explicit, secretPlace == null ? null
+                    : "the environment, .env or " + secretPlace, origin, emptyAt, refused).problems(production));
+        }
+        return new Verdict(List.copyOf(problems), List.copyOf(warnings));
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 
     /**

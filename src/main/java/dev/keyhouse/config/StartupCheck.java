@@ -35,6 +35,9 @@ public final class StartupCheck {
 
     private final Function<String, Optional<String>> explicitValue;
     private final String sources;
+    private final Function<String, Optional<String>> origin;
+    private final Function<String, Optional<String>> emptyAt;
+    private final Set<String> refused;
 
     /** @param explicitValue a variable's explicitly set value by name (environment, .env or configuration) */
     public StartupCheck(Function<String, Optional<String>> explicitValue) {
@@ -47,8 +50,26 @@ public final class StartupCheck {
      *                      path), or null for the host alone
      */
     public StartupCheck(Function<String, Optional<String>> explicitValue, String sources) {
+        this(explicitValue, sources, name -> Optional.empty(), name -> Optional.empty(), Set.of());
+    }
+
+    /**
+     * @param explicitValue a variable's explicitly set value by name (environment, .env, Vault or configuration)
+     * @param sources       where a missing variable was looked for, or null for the host alone
+     * @param origin        where a set variable's value came from, named in every problem with it, e.g.
+     *                      {@code the environment}, {@code .env line 4}, {@code Vault secret secret/data/x}
+     * @param emptyAt       where an unset variable was found empty (e.g. {@code Vault secret secret/data/x}), said
+     *                      instead of "is not set"
+     * @param refused       the variables whose {@code .env} line was refused: that line's own message says what is
+     *                      wrong, so no problem that names one of them is reported again as a consequence
+     */
+    public StartupCheck(Function<String, Optional<String>> explicitValue, String sources,
+            Function<String, Optional<String>> origin, Function<String, Optional<String>> emptyAt, Set<String> refused) {
         this.explicitValue = explicitValue;
         this.sources = sources;
+        this.origin = origin;
+        this.emptyAt = emptyAt;
+        this.refused = Set.copyOf(refused);
     }
 
     /** Every problem, in catalog order; empty when Keyhouse may start. */
@@ -58,24 +79,63 @@ public final class StartupCheck {
             Optional<String> value = explicitValue.apply(variable.name());
             if (value.isEmpty()) {
                 if (variable.required() && production) {
-                    problems.add(variable.name() + " is not set" + (sources == null ? "" : " in " + sources) + ": "
-                            + howToSet(variable));
+                    problems.add(emptyAt.apply(variable.name())
+                            .map(place -> variable.name() + " is empty in " + place + ": " + howToSet(variable))
+                            .orElseGet(() -> variable.name() + " is not set" + (sources == null ? "" : " in " + sources)
+                                    + ": " + howToSet(variable)));
                 }
                 continue;
             }
             if (value.get().startsWith("<") && value.get().endsWith(">")) {
-                problems.add(variable.name() + " still holds the .env.example placeholder: " + howToSet(variable));
+                problems.add(located(variable.name(),
+                        variable.name() + " still holds the .env.example placeholder: " + howToSet(variable)));
                 continue;
             }
-            formatProblem(variable, value.get()).ifPresent(problems::add);
+            formatProblem(variable, value.get()).map(p -> located(variable.name(), p)).ifPresent(problems::add);
         }
         if (problems.stream().noneMatch(p -> p.startsWith(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY))) {
-            keyRingProblem().ifPresent(problems::add);
+            keyRingProblem().map(p -> locatedAll(p, EnvCatalog.CREDENTIAL_ENCRYPTION_KEY,
+                    EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS)).ifPresent(problems::add);
         }
-        sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS).ifPresent(problems::add);
-        samePort().ifPresent(problems::add);
-        rolloutNotifyProblem().ifPresent(problems::add);
-        return problems;
+        sameAsCurrent(EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS)
+                .map(p -> locatedAll(p, EnvCatalog.JWT_SECRET_KEY, EnvCatalog.JWT_SECRET_KEY_PREVIOUS))
+                .ifPresent(problems::add);
+        samePort().map(p -> locatedAll(p, EnvCatalog.HTTP_PORT, EnvCatalog.MANAGEMENT_PORT)).ifPresent(problems::add);
+        rolloutNotifyProblem().map(p -> locatedAll(p, RolloutNotifier.URL_VARIABLE, RolloutNotifier.SECRET_VARIABLE,
+                EGRESS_ALLOWED_HOSTS)).ifPresent(problems::add);
+        return problems.stream().filter(p -> !namesAny(p, refused)).toList();
+    }
+
+    /**
+     * Whether a problem names one of the variables (as a whole word): a problem naming a variable whose {@code .env}
+     * line was refused is that refusal's consequence (its value was not read), not a fault of its own.
+     */
+    public static boolean namesAny(String problem, java.util.Collection<String> names) {
+        return names.stream().anyMatch(name -> java.util.regex.Pattern
+                .compile("(?<![A-Za-z0-9_])" + java.util.regex.Pattern.quote(name) + "(?![A-Za-z0-9_])")
+                .matcher(problem).find());
+    }
+
+    /** The problem with its variable's source after the name: {@code NAME (from .env line 3) must be ...}. */
+    private String located(String name, String problem) {
+        Optional<String> from = origin.apply(name);
+        if (from.isEmpty()) {
+            return problem;
+        }
+        return problem.startsWith(name + " ") || problem.startsWith(name + ":")
+                ? name + " (from " + from.get() + ")" + problem.substring(name.length())
+                : problem + " (" + name + " from " + from.get() + ")";
+    }
+
+    /** A problem of several variables with the source of each one set: {@code ... (A from the environment, B from ...)}. */
+    private String locatedAll(String problem, String... names) {
+        List<String> froms = new ArrayList<>();
+        for (String name : names) {
+            if (explicitValue.apply(name).isPresent()) {
+                origin.apply(name).ifPresent(from -> froms.add(name + " from " + from));
+            }
+        }
+        return froms.isEmpty() ? problem : problem + " (" + String.join(", ", froms) + ")";
     }
 
     /**
@@ -184,11 +244,7 @@ public final class StartupCheck {
                     : Optional.of(name + " must be a comma-separated list of keys, each standard base64 of 32 bytes: "
                             + GENERATE_KEY);
             case SIGNING_KEY -> signingKeyProblem(name, value);
-            case INTEGER -> isPositiveInteger(value) ? Optional.empty()
-                    : Optional.of(name + " must be a positive whole number");
-            case NON_NEGATIVE_INTEGER -> isNonNegativeInteger(value) ? Optional.empty()
-                    : Optional.of(name + " must be 0 or a positive whole number");
-            case PORT -> isPort(value) ? Optional.empty() : Optional.of(name + " must be a port number, 1 to 65535");
+            case INTEGER, NON_NEGATIVE_INTEGER, PORT, SECONDS_UP_TO_120, PERCENT -> wholeNumberProblem(variable, value);
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
             case DATABASE_URL -> databaseUrlProblem(name, value);
@@ -201,7 +257,9 @@ public final class StartupCheck {
                     : Optional.of(name + " must be json or text");
             case CHECK_MODE -> dev.keyhouse.settings.CheckMode.parse(value).isPresent() ? Optional.empty()
                     : Optional.of(name + " must be enforce, warn or off");
-            case PROVIDER_KEY -> Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
+            case PROVIDER_KEY -> dev.keyhouse.vault.VaultReference.isReference(value.strip())
+                    ? Optional.of(dev.keyhouse.settings.ProviderBootstrap.vaultReferenceRefusal(name))
+                    : Optional.ofNullable(FieldRules.clean(FieldType.SECRET, value).problem())
                     .or(() -> value.strip().length() > dev.keyhouse.settings.SettingField.API_KEY.maxLength()
                             ? Optional.of("it is longer than " + dev.keyhouse.settings.SettingField.API_KEY.maxLength()
                                     + " characters")
@@ -216,10 +274,6 @@ public final class StartupCheck {
             case NO_PROXY_LIST -> joined(EgressProxy.noProxyProblems(value));
             case WEBHOOK_URL -> RolloutNotifier.urlProblem(name, value);
             case WEBHOOK_SECRET -> RolloutNotifier.secretProblem(name, value);
-            case SECONDS_UP_TO_120 -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 120
-                    ? Optional.empty() : Optional.of(name + " must be a whole number of seconds from 1 to 120");
-            case PERCENT -> isPositiveInteger(value) && Integer.parseInt(value.strip()) <= 100
-                    ? Optional.empty() : Optional.of(name + " must be a whole number from 1 to 100 (a percentage)");
             case APPROVAL -> value.equals("auto") || value.equals("manual") ? Optional.empty()
                     : Optional.of(name + " must be auto or manual");
         };
@@ -280,20 +334,46 @@ public final class StartupCheck {
         }
     }
 
-    private static boolean isPositiveInteger(String value) {
-        try {
-            return Integer.parseInt(value.strip()) > 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+    /**
+     * The bounds a whole-number format allows, {@code {min, max}}: one rule for every numeric variable, each read as
+     * a Java {@code int} (the type its property has), so the largest is at most {@link Integer#MAX_VALUE}.
+     */
+    static long[] range(EnvVar.Format format) {
+        return switch (format) {
+            case INTEGER -> new long[] {1, Integer.MAX_VALUE};
+            case NON_NEGATIVE_INTEGER -> new long[] {0, Integer.MAX_VALUE};
+            case PORT -> new long[] {1, 65535};
+            case SECONDS_UP_TO_120 -> new long[] {1, 120};
+            case PERCENT -> new long[] {1, 100};
+            default -> throw new IllegalArgumentException(format + " is not a whole-number format");
+        };
     }
 
-    private static boolean isNonNegativeInteger(String value) {
-        try {
-            return Integer.parseInt(value.strip()) >= 0;
-        } catch (NumberFormatException e) {
-            return false;
+    private static String unit(EnvVar.Format format) {
+        return switch (format) {
+            case PORT -> " (a port)";
+            case SECONDS_UP_TO_120 -> " (seconds)";
+            case PERCENT -> " (a percentage)";
+            default -> "";
+        };
+    }
+
+    /**
+     * {@code NAME must be a whole number from MIN to MAX[ (unit)]} for anything but digits in that range (a sign
+     * allowed, as Java's {@code int} reading allows it), a too large number included: the message names both bounds.
+     */
+    static Optional<String> wholeNumberProblem(EnvVar variable, String value) {
+        long[] range = range(variable.format());
+        String text = value.strip();
+        if (text.matches("[+-]?[0-9]+")) {
+            java.math.BigInteger number = new java.math.BigInteger(text.startsWith("+") ? text.substring(1) : text);
+            if (number.compareTo(java.math.BigInteger.valueOf(range[0])) >= 0
+                    && number.compareTo(java.math.BigInteger.valueOf(range[1])) <= 0) {
+                return Optional.empty();
+            }
         }
+        return Optional.of(variable.name() + " must be a whole number from " + range[0] + " to " + range[1]
+                + unit(variable.format()));
     }
 
     private static boolean isPort(String value) {

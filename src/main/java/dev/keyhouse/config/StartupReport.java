@@ -25,10 +25,14 @@ public class StartupReport {
         if (notice != null) {
             LOG.warn(notice);
         }
-        StartupCheck check = new StartupCheck(name -> EnvCatalog.find(name)
+        java.util.function.Function<String, java.util.Optional<String>> value = name -> EnvCatalog.find(name)
                 .flatMap(v -> config.getOptionalValue(v.property(), String.class))
-                .filter(value -> !value.isBlank()));
+                .filter(v -> !v.isBlank());
         EnvFileDialect.Parsed dotEnv = DotEnvFile.inWorkingDirectory().parse();
+        // as KeyhouseMain: a refused .env line is its own problem, and no problem naming its variable follows
+        StartupCheck check = new StartupCheck(value, null, name -> java.util.Optional.empty(),
+                name -> java.util.Optional.empty(), dotEnv.refusedNames().stream()
+                        .filter(name -> value.apply(name).isEmpty()).collect(java.util.stream.Collectors.toSet()));
         StartupCheck.dotEnvWarnings(dotEnv).forEach(LOG::warn);
         StartupCheck.lowerCaseProxyWarnings(System.getenv()).forEach(LOG::warn);
         VaultBootstrap.Loaded vault = VaultBootstrap.atStart(); // read once per process: no second call to Vault

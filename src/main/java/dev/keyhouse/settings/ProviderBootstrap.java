@@ -7,14 +7,21 @@ import dev.keyhouse.input.FieldType;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import dev.keyhouse.vault.VaultReference;
 
 /**
  * Seeds the llm setting at start from OPENAI_API_KEY, ANTHROPIC_API_KEY or DEEPSEEK_API_KEY (first set wins). The
  * key is cleaned by the same rules as a key typed into the form or sent over REST; one that breaks them stops
- * start-up with a message naming the variable, never the value.
+ * start-up with a message naming the variable, never the value. A {@code vault:} reference is no key to seed with
+ * (only a saved setting holds one, pinned at save): the pre-start check refuses it ({@code StartupCheck}); should one
+ * get here all the same, it seeds nothing and start-up goes on, with an error in the log naming the variable.
  */
 @Singleton
 public class ProviderBootstrap {
+
+    private static final Logger LOG = Logger.getLogger(ProviderBootstrap.class);
 
     /** A host variable, the provider it stands for and the model a fresh setting starts with. */
     record Seed(String variable, String provider, String model, Optional<String> key) {
@@ -62,6 +69,11 @@ public class ProviderBootstrap {
         };
         for (Seed seed : seeds) {
             FieldRules.Cleaned key = FieldRules.clean(FieldType.SECRET, seed.key().orElse(null));
+            if (VaultReference.isReference(seed.key().map(String::strip).orElse(null))) {
+                // belt and braces: StartupCheck refuses it before Quarkus starts; never a stack trace out of start-up
+                LOG.error(vaultReferenceRefusal(seed.variable()) + "; nothing is seeded");
+                return Optional.empty();
+            }
             if (!key.ok()) {
                 throw new IllegalStateException(refusal(seed.variable(), key.problem()));
             }
@@ -70,6 +82,16 @@ public class ProviderBootstrap {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What the start-up check says of a seed variable holding a {@code vault:} reference (pinned or not), one line:
+     * a seed takes the key itself; a reference is saved as a setting, where the save pins and checks it.
+     */
+    public static String vaultReferenceRefusal(String variable) {
+        return variable + " holds a vault: reference, which cannot seed the llm setting (a seed takes the key itself):"
+                + " unset " + variable + " and save the reference as the llm setting's API key at /admin/settings or"
+                + " with PUT /api/v1/settings/llm";
     }
 
     /** The start-up message for a seed variable whose value breaks the rules; {@code problem} never quotes it. */

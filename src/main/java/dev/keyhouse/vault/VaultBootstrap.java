@@ -27,7 +27,7 @@ public final class VaultBootstrap {
      *
      * @param settings how Vault is reached; empty when {@code VAULT_ADDR} is unset
      * @param secret   the secret read from {@code VAULT_KV_PATH}; empty without a path or on failure
-     * @param values   the catalog variables it sets (never a {@code VAULT_*} one), by name
+     * @param values   the catalog variables it sets (never a {@code VAULT_*} one), by name, in name order
      * @param problems what stops start-up (bad {@code VAULT_*} values, Vault unreachable, sealed, refusing the login)
      * @param warnings keys Keyhouse does not read, and values the host overrides; names only
      */
@@ -96,6 +96,19 @@ public final class VaultBootstrap {
     }
 
     private static Loaded read(Function<String, Optional<String>> lookup) {
+        Loaded loaded = readSecret(lookup);
+        List<String> ignored = loaded.settings().map(s -> VaultSettings.ignoredLogins(lookup, s.auth()))
+                .orElse(List.of());
+        if (ignored.isEmpty()) {
+            return loaded;
+        }
+        List<String> warnings = new ArrayList<>(ignored);
+        warnings.addAll(loaded.warnings());
+        return new Loaded(loaded.settings(), loaded.secret(), loaded.values(), loaded.problems(),
+                List.copyOf(warnings));
+    }
+
+    private static Loaded readSecret(Function<String, Optional<String>> lookup) {
         Optional<VaultSettings> settings;
         try {
             settings = VaultSettings.from(lookup);
@@ -115,6 +128,11 @@ public final class VaultBootstrap {
                     + kubernetes.jwtPath() + " cannot be read: Kubernetes auth presents the service account token"
                     + " from that file (is the token mounted, and readable by Keyhouse's user?)"), List.of());
         }
+        if (settings.get().auth() instanceof VaultSettings.KubernetesAuth kubernetes && isBlankFile(kubernetes.jwtPath())) {
+            return new Loaded(settings, Optional.empty(), Map.of(), List.of(VaultSettings.KUBERNETES_TOKEN_PATH + " "
+                    + kubernetes.jwtPath() + " is empty: Kubernetes auth presents the service account token from that"
+                    + " file (is the projected token mounted there yet?)"), List.of());
+        }
         VaultKv.KvSecret secret;
         try {
             secret = VaultKv.connect(settings.get()).read(settings.get().kvPath().get(), null);
@@ -131,7 +149,7 @@ public final class VaultBootstrap {
         }
         Map<String, String> values = new TreeMap<>();
         List<String> warnings = new ArrayList<>();
-        secret.values().forEach((name, value) -> {
+        new TreeMap<>(secret.values()).forEach((name, value) -> { // name order: warnings never in hash order
             if (VaultSettings.CONNECTION_VARIABLES.contains(name)) {
                 warnings.add("Vault secret " + secret.path() + " sets " + name + ", which only the host may set (it"
                         + " says how to reach Vault): ignored");
@@ -148,7 +166,17 @@ public final class VaultBootstrap {
                 }
             }
         });
-        return new Loaded(settings, Optional.of(secret), Map.copyOf(values), List.of(), List.copyOf(warnings));
+        return new Loaded(settings, Optional.of(secret), java.util.Collections.unmodifiableMap(values), List.of(),
+                List.copyOf(warnings)); // name order, as every list it gives
+    }
+
+    /** Whether the file holds nothing but blanks (read as bytes, never shown); an unreadable one is reported apart. */
+    private static boolean isBlankFile(java.nio.file.Path path) {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(path), java.nio.charset.StandardCharsets.UTF_8).isBlank();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Forgets the last read, so the next {@link #load} asks Vault again (tests). */

@@ -183,6 +183,25 @@ public record VaultSettings(URI address, Optional<KvPath> kvPath, Auth auth) {
         return problems;
     }
 
+    /**
+     * A warning when more than one login is set: which one Keyhouse uses (token, then AppRole, then Kubernetes) and
+     * which variables it ignores, names only; empty with one login.
+     */
+    public static List<String> ignoredLogins(Function<String, Optional<String>> lookup, Auth used) {
+        List<String> ignored = new ArrayList<>();
+        if (used instanceof TokenAuth) {
+            List.of(ROLE_ID, SECRET_ID, KUBERNETES_ROLE).stream().filter(n -> value(lookup, n).isPresent())
+                    .forEach(ignored::add);
+        } else if (used instanceof AppRoleAuth) {
+            List.of(KUBERNETES_ROLE).stream().filter(n -> value(lookup, n).isPresent()).forEach(ignored::add);
+        }
+        if (ignored.isEmpty()) {
+            return List.of();
+        }
+        return List.of("more than one Vault login is set: Keyhouse logs in with " + used.describe() + " and ignores "
+                + String.join(", ", ignored) + "; unset the login you do not use");
+    }
+
     private static Optional<String> addressProblem(String address) {
         URI uri;
         try {

@@ -90,6 +90,19 @@ public class EnvFileDialectTest {
                     .doesNotContain("BBBB");
         });
         assertThat(parsed.values()).doesNotContainKey("B".repeat(22));
+        assertThat(parsed.values()).as("line 2 holds a part of the key: it sets nothing").containsOnlyKeys(
+                "JWT_ALGORITHM");
+        assertThat(parsed.refusedNames()).containsExactly("JWT_SECRET_KEY");
+    }
+
+    /** The names of refused assignments, in file order, once each; the line each value was read from. */
+    @Test
+    void refusedNamesAndLinesAreKept() {
+        EnvFileDialect.Parsed parsed = EnvFileDialect.parse("# c\nA=1\nVAULT_TOKEN = x\nB=two words\nA=2\n"
+                + "B=also refused #\nnot an assignment\n");
+        assertThat(parsed.values()).containsExactly(Map.entry("A", "2"));
+        assertThat(parsed.lines()).containsExactly(Map.entry("A", 5));
+        assertThat(parsed.refusedNames()).containsExactly("VAULT_TOKEN", "B");
     }
 
     /** A 64-character value (openssl rand -hex 32, an HS384 key) then a blank line, the end, or an empty assignment. */

@@ -64,7 +64,7 @@ class LogFormatIT {
         try (KeyhouseProcess keyhouse = KeyhouseProcess.start(workDir, workDir.resolve("data"), "xml.log",
                 Map.of("LOG_FORMAT", "xml"))) {
             assertThat(keyhouse.awaitExit(Duration.ofSeconds(60))).isEqualTo(KeyhouseMain.EXIT_CONFIGURATION);
-            assertThat(keyhouse.logText()).contains("LOG_FORMAT must be json or text");
+            assertThat(keyhouse.logText()).contains("LOG_FORMAT (from the environment) must be json or text");
         }
     }
 }

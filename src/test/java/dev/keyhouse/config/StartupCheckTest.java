@@ -120,11 +120,11 @@ class StartupCheckTest {
                 "HTTP_PROXY has no port: write it, e.g. http://squid.example:3128 (tools disagree on the default)",
                 "NO_PROXY entry 'api.example.com:443' is not a host name, .domain, IP address, CIDR or * (ports are"
                         + " not supported)",
-                "PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 120");
+                "PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number from 1 to 120 (seconds)");
         assertThat(StartupCheck.message(problems)).doesNotContain("Pr0xy-s3cret", "kh-ops", "squid.internal");
         env.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "0");
-        assertThat(problems(env, true)).contains("PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number of seconds"
-                + " from 1 to 120");
+        assertThat(problems(env, true)).contains("PROVIDER_CHECK_TIMEOUT_SECONDS must be a whole number"
+                + " from 1 to 120 (seconds)");
     }
 
     /** Keyhouse reads only the upper-case names; a lower-case one alone is warned about, by name. */
@@ -205,7 +205,8 @@ class StartupCheckTest {
         env.put("LOG_LEVEL", "LOUD");
         env.put("SYSTEM_ADMIN_EMAIL", "nobody");
         String message = StartupCheck.message(problems(env, true));
-        assertThat(message).contains("HTTP_PORT must be a port number", "JWT_EXPIRE_MINUTES must be a positive whole number",
+        assertThat(message).contains("HTTP_PORT must be a whole number from 1 to 65535 (a port)",
+                "JWT_EXPIRE_MINUTES must be a whole number from 1 to 2147483647",
                 "SYSTEM_DATABASE_URL is not a valid PostgreSQL URL", "LOG_LEVEL must be one of",
                 "SYSTEM_ADMIN_EMAIL must be an e-mail address").doesNotContain("hunter2");
     }
@@ -225,16 +226,16 @@ class StartupCheckTest {
         env.put("MANAGEMENT_PORT", "9001");
         assertThat(problems(env, true)).isEmpty();
         env.put("MANAGEMENT_PORT", "99999");
-        assertThat(problems(env, true)).singleElement().asString().startsWith("MANAGEMENT_PORT must be a port number");
+        assertThat(problems(env, true)).singleElement().asString().isEqualTo("MANAGEMENT_PORT must be a whole number from 1 to 65535 (a port)");
     }
 
     @Test
     void theRotationBatchSizeMustBeAPositiveWholeNumber() {
         Map<String, String> env = validEnv();
         env.put("ROTATION_BATCH_SIZE", "0");
-        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a positive whole number");
+        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a whole number from 1 to 2147483647");
         env.put("ROTATION_BATCH_SIZE", "lots");
-        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a positive whole number");
+        assertThat(problems(env, true)).containsExactly("ROTATION_BATCH_SIZE must be a whole number from 1 to 2147483647");
         env.put("ROTATION_BATCH_SIZE", "250");
         assertThat(problems(env, true)).isEmpty();
     }
@@ -250,9 +251,9 @@ class StartupCheckTest {
         env.put("RESTART_TIMEOUT_SECONDS", "0");
         env.put("RESTART_ATTEMPTS", "three");
         assertThat(problems(env, true)).containsExactlyInAnyOrder(
-                "RESTART_CONCURRENCY must be 0 or a positive whole number",
-                "RESTART_TIMEOUT_SECONDS must be a positive whole number",
-                "RESTART_ATTEMPTS must be a positive whole number");
+                "RESTART_CONCURRENCY must be a whole number from 0 to 2147483647",
+                "RESTART_TIMEOUT_SECONDS must be a whole number from 1 to 2147483647",
+                "RESTART_ATTEMPTS must be a whole number from 1 to 2147483647");
     }
 
     @Test
@@ -265,7 +266,7 @@ class StartupCheckTest {
         for (String bad : List.of("-1", "15m", "1.5", "PT15M", "99999999999", "")) {
             env.put("PROVIDER_CHECK_INTERVAL_SECONDS", bad);
             assertThat(problems(env, true)).as(bad)
-                    .containsExactly("PROVIDER_CHECK_INTERVAL_SECONDS must be 0 or a positive whole number");
+                    .containsExactly("PROVIDER_CHECK_INTERVAL_SECONDS must be a whole number from 0 to 2147483647");
         }
     }
 
@@ -374,5 +375,124 @@ class StartupCheckTest {
             env.remove("ROLLOUT_NOTIFY_URL");
             assertThat(problems(env, production)).as("a secret alone").isEmpty();
         }
+    }
+
+    /**
+     * The breaker's VAULT_CACHE_SECONDS=99999999999 and the same kind for every whole-number variable of the catalog:
+     * a number past the largest is refused with the one message shape naming both bounds, and the bounds themselves
+     * pass.
+     */
+    @Test
+    void everyWholeNumberVariableNamesItsRangeAndAcceptsItsBounds() {
+        Map<String, String> env = validEnv();
+        env.put("VAULT_CACHE_SECONDS", "99999999999");
+        assertThat(problems(env, true)).containsExactly(
+                "VAULT_CACHE_SECONDS must be a whole number from 0 to 2147483647");
+        List<EnvVar> numeric = EnvCatalog.all().stream().filter(v -> switch (v.format()) {
+            case INTEGER, NON_NEGATIVE_INTEGER, PORT, SECONDS_UP_TO_120, PERCENT -> true;
+            default -> false;
+        }).toList();
+        assertThat(numeric).extracting(EnvVar::name).contains("VAULT_CACHE_SECONDS", "HTTP_PORT",
+                "PROVIDER_CHECK_TIMEOUT_SECONDS", "ROLLOUT_WAVE_PERCENT", "JWT_EXPIRE_MINUTES");
+        for (EnvVar variable : numeric) {
+            long[] range = StartupCheck.range(variable.format());
+            String expected = variable.name() + " must be a whole number from " + range[0] + " to " + range[1];
+            for (String bad : List.of(String.valueOf(range[1] + 1), "99999999999", "99999999999999999999999",
+                    String.valueOf(range[0] - 1), "1.5", "ten", "0x10")) {
+                Map<String, String> one = validEnv();
+                one.put(variable.name(), bad);
+                assertThat(problems(one, true)).as(variable.name() + "=" + bad).singleElement().asString()
+                        .startsWith(expected);
+            }
+            for (long good : new long[] {range[0], range[1]}) {
+                Map<String, String> one = validEnv();
+                one.put(variable.name(), String.valueOf(good));
+                if (variable.format() == EnvVar.Format.PORT) {
+                    // the other server's port must differ: both at the same bound would be another problem
+                    one.put(variable.name().equals("HTTP_PORT") ? "MANAGEMENT_PORT" : "HTTP_PORT", "8081");
+                }
+                assertThat(problems(one, true)).as(variable.name() + "=" + good).isEmpty();
+            }
+        }
+    }
+
+    /**
+     * The breaker's OPENAI_API_KEY=vault:secret/llm#openai_key: every seed variable (the catalog's provider keys)
+     * holding a vault: reference, pinned or not, in any case, is refused before start with one line naming the
+     * variable and where to save the reference instead.
+     */
+    @Test
+    void aVaultReferenceInAnySeedVariableIsRefusedBeforeStartSayingWhereToSaveIt() {
+        List<String> seeds = EnvCatalog.all().stream().filter(v -> v.format() == EnvVar.Format.PROVIDER_KEY)
+                .map(EnvVar::name).toList();
+        assertThat(seeds).containsExactly("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY");
+        for (String reference : List.of("vault:secret/llm#openai_key", "vault:secret/llm#openai_key?version=3",
+                " VAULT:secret/llm#openai_key", "Vault:secret/llm", "vault:")) {
+            for (String seed : seeds) {
+                Map<String, String> env = validEnv();
+                env.put(seed, reference);
+                for (boolean production : new boolean[] {true, false}) {
+                    assertThat(problems(env, production)).as(seed + "=" + reference).containsExactly(seed
+                            + " holds a vault: reference, which cannot seed the llm setting (a seed takes the key"
+                            + " itself): unset " + seed + " and save the reference as the llm setting's API key at"
+                            + " /admin/settings or with PUT /api/v1/settings/llm");
+                }
+            }
+        }
+        Map<String, String> env = validEnv();
+        env.put("OPENAI_API_KEY", "sk-vault-lookalike-0123456789");
+        assertThat(problems(env, true)).as("a key that merely contains the word").isEmpty();
+    }
+
+    /** Every value problem names where the value came from; a cross-variable one names each variable's source. */
+    @Test
+    void everyValueProblemNamesWhereTheValueCameFrom() {
+        Map<String, String> env = validEnv();
+        env.put("SYSTEM_ADMIN_PASSWORD", "short");
+        env.put("HTTP_PORT", "9000");
+        env.put("CORS_ORIGINS", "ftp://x");
+        env.put("JWT_SECRET_KEY", "<generate>");
+        Map<String, String> origins = Map.of("SYSTEM_ADMIN_PASSWORD", "Vault secret secret/data/keyhouse/production",
+                "HTTP_PORT", ".env line 4", "CORS_ORIGINS", "the environment", "JWT_SECRET_KEY", ".env line 7");
+        List<String> problems = new StartupCheck(name -> Optional.ofNullable(env.get(name)), null,
+                name -> Optional.ofNullable(origins.get(name)), name -> Optional.empty(), java.util.Set.of())
+                .problems(true);
+        assertThat(problems).hasSize(4);
+        assertThat(problems.get(0)).startsWith("JWT_SECRET_KEY (from .env line 7) still holds the .env.example"
+                + " placeholder");
+        assertThat(problems.get(1)).startsWith("SYSTEM_ADMIN_PASSWORD (from Vault secret"
+                + " secret/data/keyhouse/production) must be");
+        assertThat(problems.get(2)).startsWith("CORS_ORIGINS (from the environment) ");
+        assertThat(problems.get(3)).startsWith("MANAGEMENT_PORT is the same port as HTTP_PORT (9000)")
+                .endsWith(" (HTTP_PORT from .env line 4)");
+        assertThat(String.join("\n", problems)).doesNotContain("short", "ftp://x");
+    }
+
+    /** A required variable that Vault holds as an empty string is said to be empty there, not "not set". */
+    @Test
+    void aRequiredVariableEmptyInVaultIsSaidToBeEmptyThere() {
+        Map<String, String> env = validEnv();
+        env.remove("SYSTEM_ADMIN_PASSWORD");
+        List<String> problems = new StartupCheck(name -> Optional.ofNullable(env.get(name)),
+                "the environment, .env or Vault secret s/data/k", name -> Optional.empty(),
+                name -> name.equals("SYSTEM_ADMIN_PASSWORD") ? Optional.of("Vault secret s/data/k") : Optional.empty(),
+                java.util.Set.of()).problems(true);
+        assertThat(problems).singleElement().asString()
+                .startsWith("SYSTEM_ADMIN_PASSWORD is empty in Vault secret s/data/k: choose a password");
+    }
+
+    /** A problem naming a variable whose .env line was refused is a consequence of that line, and is left out. */
+    @Test
+    void problemsNamingAVariableWhoseLineWasRefusedAreLeftOut() {
+        Map<String, String> env = validEnv();
+        env.remove("JWT_SECRET_KEY");
+        env.put("ROLLOUT_NOTIFY_URL", "https://hooks.example.com/keyhouse");
+        List<String> problems = new StartupCheck(name -> Optional.ofNullable(env.get(name)), null,
+                name -> Optional.empty(), name -> Optional.empty(),
+                java.util.Set.of("JWT_SECRET_KEY", "ROLLOUT_NOTIFY_SECRET")).problems(true);
+        assertThat(problems).isEmpty();
+        assertThat(StartupCheck.namesAny("VAULT_ADDR is set but Keyhouse has no way to log in to Vault: set"
+                + " VAULT_TOKEN, or ...", List.of("VAULT_TOKEN"))).isTrue();
+        assertThat(StartupCheck.namesAny("JWT_SECRET_KEY_PREVIOUS is bad", List.of("JWT_SECRET_KEY"))).isFalse();
     }
 }

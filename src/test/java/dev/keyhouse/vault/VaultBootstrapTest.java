@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.keyhouse.config.EnvCatalog;
+import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.config.EnvironmentValues;
+import dev.keyhouse.config.KeyhouseMain;
 import dev.keyhouse.config.StartupCheck;
 import dev.keyhouse.crypto.GenerateKey;
 
@@ -176,13 +178,13 @@ class VaultBootstrapTest {
         vault.put(MOUNT, PATH, secret);
         VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(tokenHost(vault.rootToken())));
         assertThat(loaded.values()).doesNotContainKeys("jwt_secret_key", "SOMETHING_ELSE", "VAULT_ADDR");
-        assertThat(loaded.warnings()).containsExactlyInAnyOrder(
-                "Vault secret secret/data/keyhouse/production sets jwt_secret_key, which Keyhouse does not read (names"
-                        + " are case-sensitive: did you mean JWT_SECRET_KEY?)",
+        assertThat(loaded.warnings()).as("in name order, never hash order").containsExactly(
                 "Vault secret secret/data/keyhouse/production sets SOMETHING_ELSE, which Keyhouse does not read (see"
                         + " .env.example)",
                 "Vault secret secret/data/keyhouse/production sets VAULT_ADDR, which only the host may set (it says"
-                        + " how to reach Vault): ignored");
+                        + " how to reach Vault): ignored",
+                "Vault secret secret/data/keyhouse/production sets jwt_secret_key, which Keyhouse does not read (names"
+                        + " are case-sensitive: did you mean JWT_SECRET_KEY?)");
     }
 
     @Test
@@ -280,6 +282,112 @@ class VaultBootstrapTest {
         // the external database is chosen (the embedded one has no password), with Vault's password
         assertThat(config.getRawValue("quarkus.datasource.password")).isEqualTo(password);
         assertThat(config.getRawValue("quarkus.datasource.username")).isEqualTo("keyhouse");
+    }
+
+    /** The pre-start check as KeyhouseMain runs it, with no .env. */
+    private static KeyhouseMain.Verdict check(Map<String, String> hostValues) {
+        return KeyhouseMain.check(hostValues, EnvFileDialect.parse(""), true);
+    }
+
+    /** The breaker's finding: a bad value read from Vault names the secret, not only the variable. */
+    @Test
+    void aBadValueFromVaultNamesTheSecret() {
+        secret.put(EnvCatalog.SYSTEM_ADMIN_PASSWORD, "short");
+        secret.put("HTTP_PORT", "99999999999");
+        vault.put(MOUNT, PATH, secret);
+        List<String> problems = check(tokenHost(vault.rootToken())).problems();
+        assertThat(problems).containsExactly(
+                "SYSTEM_ADMIN_PASSWORD (from Vault secret secret/data/keyhouse/production) must be at least 12"
+                        + " characters",
+                "HTTP_PORT (from Vault secret secret/data/keyhouse/production) must be a whole number from 1 to 65535"
+                        + " (a port)");
+        Map<String, String> hostValues = tokenHost(vault.rootToken());
+        hostValues.put("HTTP_PORT", "0");
+        assertThat(check(hostValues).problems()).as("the host's value wins, and is named as the environment's")
+                .contains("HTTP_PORT (from the environment) must be a whole number from 1 to 65535 (a port)");
+    }
+
+    /** An empty string in Vault is said to be empty there, not "not set in the environment, .env or Vault". */
+    @Test
+    void aRequiredVariableEmptyInVaultIsSaidToBeEmptyThere() {
+        secret.put(EnvCatalog.SYSTEM_ADMIN_PASSWORD, "");
+        secret.put(EnvCatalog.JWT_SECRET_KEY, "   ");
+        vault.put(MOUNT, PATH, secret);
+        assertThat(check(tokenHost(vault.rootToken())).problems()).containsExactly(
+                "JWT_SECRET_KEY is empty in Vault secret secret/data/keyhouse/production: " + "generate one with: openssl rand -base64 32",
+                "SYSTEM_ADMIN_PASSWORD is empty in Vault secret secret/data/keyhouse/production: choose a password of"
+                        + " 12 or more characters, e.g. openssl rand -base64 18");
+    }
+
+    /** The breaker's finding 3 with Vault configured: a seed variable's vault: reference, from Vault or the host. */
+    @Test
+    void aVaultReferenceInASeedVariableIsRefusedBeforeStart() {
+        secret.put("OPENAI_API_KEY", "vault:secret/llm#openai_key");
+        vault.put(MOUNT, PATH, secret);
+        Map<String, String> hostValues = tokenHost(vault.rootToken());
+        hostValues.put("DEEPSEEK_API_KEY", "vault:secret/llm#deepseek_key?version=2");
+        List<String> problems = check(hostValues).problems();
+        assertThat(problems).hasSize(2);
+        assertThat(problems.get(0)).isEqualTo("OPENAI_API_KEY (from Vault secret secret/data/keyhouse/production)"
+                + " holds a vault: reference, which cannot seed the llm setting (a seed takes the key itself): unset"
+                + " OPENAI_API_KEY and save the reference as the llm setting's API key at /admin/settings or with PUT"
+                + " /api/v1/settings/llm");
+        assertThat(problems.get(1)).startsWith("DEEPSEEK_API_KEY (from the environment) holds a vault: reference");
+    }
+
+    /** An empty token file is named locally, as a missing one is, and Vault is never sent an empty jwt. */
+    @Test
+    void anEmptyKubernetesTokenFileIsNamed(@TempDir Path dir) throws Exception {
+        int before = vault.count("POST", "/v1/auth/kubernetes/login");
+        for (String content : List.of("", "\n", "  \n")) {
+            VaultBootstrap.forget();
+            Path empty = Files.writeString(dir.resolve("token"), content);
+            VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(Map.of("VAULT_ADDR", vault.address(),
+                    "VAULT_KUBERNETES_ROLE", "keyhouse", "VAULT_KUBERNETES_TOKEN_PATH", empty.toString(),
+                    "VAULT_KV_PATH", KV_PATH)));
+            assertThat(loaded.problems()).singleElement().asString().isEqualTo("VAULT_KUBERNETES_TOKEN_PATH " + empty
+                    + " is empty: Kubernetes auth presents the service account token from that file (is the projected"
+                    + " token mounted there yet?)");
+        }
+        assertThat(vault.count("POST", "/v1/auth/kubernetes/login")).isEqualTo(before);
+    }
+
+    /** A token set with AppRole or Kubernetes wins, and start-up says which login is used and what it ignores. */
+    @Test
+    void severalLoginsWarnNamingTheOneUsedAndTheOnesIgnored() {
+        vault.put(MOUNT, PATH, secret);
+        Map<String, String> hostValues = tokenHost(vault.rootToken());
+        hostValues.put("VAULT_ROLE_ID", "role");
+        hostValues.put("VAULT_SECRET_ID", "secret-id-planted");
+        hostValues.put("VAULT_KUBERNETES_ROLE", "keyhouse");
+        VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(hostValues));
+        assertThat(loaded.problems()).isEmpty();
+        assertThat(loaded.warnings()).containsExactly("more than one Vault login is set: Keyhouse logs in with the"
+                + " token in VAULT_TOKEN and ignores VAULT_ROLE_ID, VAULT_SECRET_ID, VAULT_KUBERNETES_ROLE; unset the"
+                + " login you do not use");
+        assertThat(String.join("\n", loaded.warnings())).doesNotContain("secret-id-planted", vault.rootToken());
+        assertThat(VaultSettings.ignoredLogins(host(Map.of("VAULT_ROLE_ID", "r", "VAULT_SECRET_ID", "s",
+                "VAULT_KUBERNETES_ROLE", "k")), new VaultSettings.AppRoleAuth("r", "s"))).containsExactly(
+                        "more than one Vault login is set: Keyhouse logs in with AppRole (VAULT_ROLE_ID, VAULT_SECRET_ID)"
+                                + " and ignores VAULT_KUBERNETES_ROLE; unset the login you do not use");
+        assertThat(VaultSettings.ignoredLogins(host(Map.of("VAULT_TOKEN", "t")), new VaultSettings.TokenAuth("t")))
+                .isEmpty();
+    }
+
+    /** Start-up's Vault warnings and values come in name order, never in a map's hash order. */
+    @Test
+    void warningsAndValuesComeInNameOrder() {
+        vault.put(MOUNT, PATH, secret);
+        Map<String, String> hostValues = tokenHost(vault.rootToken());
+        for (String name : List.of("SYSTEM_ADMIN_PASSWORD", "CREDENTIAL_ENCRYPTION_KEY", "PROVISIONER_INTERNAL_TOKEN",
+                "JWT_SECRET_KEY")) {
+            hostValues.put(name, secret.get(name));
+        }
+        VaultBootstrap.Loaded loaded = VaultBootstrap.load(host(hostValues));
+        assertThat(loaded.warnings()).extracting(w -> w.split(" ")[0]).containsExactly("CREDENTIAL_ENCRYPTION_KEY",
+                "JWT_SECRET_KEY", "PROVISIONER_INTERNAL_TOKEN", "SYSTEM_ADMIN_PASSWORD");
+        assertThat(loaded.values().keySet()).containsExactly("CREDENTIAL_ENCRYPTION_KEY", "JWT_SECRET_KEY",
+                "PROVISIONER_INTERNAL_TOKEN", "SYSTEM_ADMIN_PASSWORD");
     }
 
     private static void assertThatNoSourceBuilds(VaultBootstrap.Loaded loaded) {
