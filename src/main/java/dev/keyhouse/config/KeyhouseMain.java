@@ -110,8 +110,46 @@ public final class KeyhouseMain {
                     .map(secret -> secretPlace);
             problems.addAll(new StartupCheck(values::explicit, secretPlace == null ? null
                     : "the environment, .env or " + secretPlace, origin, emptyAt, refused).problems(production));
+            problems.addAll(emptyButSet(environment, dotEnv, vault.values(), secretPlace));
         }
         return new Verdict(List.copyOf(problems), List.copyOf(warnings));
+    }
+
+    /**
+     * Catalog variables set to an empty value on the host where something below would give them one: the
+     * configuration reads the empty value first (the environment before {@code .env}, both before Vault and the
+     * default), so the application would fail to start, or start without the value, with no one line saying why.
+     * The check reads an empty value as unset; the configuration does not, so this names each such shadow.
+     */
+    static List<String> emptyButSet(Map<String, String> environment, EnvFileDialect.Parsed dotEnv,
+            Map<String, String> vaultValues, String secretPlace) {
+        List<String> problems = new ArrayList<>();
+        for (EnvVar variable : EnvCatalog.all()) {
+            String name = variable.name();
+            boolean inEnvironment = environment.containsKey(name) && isBlank(environment.get(name));
+            boolean inDotEnv = !environment.containsKey(name) && dotEnv.values().containsKey(name)
+                    && isBlank(dotEnv.values().get(name));
+            if (!inEnvironment && !inDotEnv) {
+                continue;
+            }
+            String dotEnvLine = Optional.ofNullable(dotEnv.lines().get(name)).map(line -> ".env line " + line)
+                    .orElse(".env");
+            List<String> hidden = new ArrayList<>();
+            if (inEnvironment && !isBlank(dotEnv.values().get(name))) {
+                hidden.add("the value on " + dotEnvLine);
+            }
+            if (!isBlank(vaultValues.get(name)) && secretPlace != null) {
+                hidden.add("the value in " + secretPlace);
+            }
+            if (variable.defaultValue() != null) {
+                hidden.add(variable.secret() ? "its default" : "its default (" + variable.defaultValue() + ")");
+            }
+            if (!hidden.isEmpty()) {
+                problems.add(name + " is set but empty (in " + (inEnvironment ? "the environment" : dotEnvLine)
+                        + "), which hides " + String.join(" and ", hidden) + ": unset it, or give it a value");
+            }
+        }
+        return problems;
     }
 
     private static boolean isBlank(String value) {

@@ -145,7 +145,16 @@ public class SharedSecrets {
         FieldErrors errors = new FieldErrors();
         var pin = checkedSaves.pinnedReference("value", input.value(), errors);
         errors.throwIfAny();
-        return new Input(input.name(), input.variable(), pin.reference().toString(), input.targets());
+        // the value it resolves to is held to what a typed value is (length, not a masked display, …)
+        FieldErrors typed = new FieldErrors();
+        value(pin.value(), typed);
+        for (var error : typed.errors()) {
+            errors.add("value", "the value of " + pin.reference() + " is refused: it " + error.message());
+        }
+        errors.throwIfAny();
+        // always held: the Vault watcher follows provider settings only, so a shared secret's reference moves to a
+        // new KV version only when it is saved again (as its restart run needs a save)
+        return new Input(input.name(), input.variable(), pin.reference().hold().toString(), input.targets());
     }
 
     /**

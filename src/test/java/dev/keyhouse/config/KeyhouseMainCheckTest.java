@@ -71,6 +71,35 @@ class KeyhouseMainCheckTest {
                         + " at position 4, which some readers take differently: quote the value ('...')");
     }
 
+    /**
+     * An empty value on the host is read by the configuration before .env, Vault and the default (Compose's
+     * {@code ${VAR:-}} pass-through makes exactly this): named in one line before start, never a crash after it.
+     */
+    @Test
+    void anEmptyValueThatHidesADefaultOrALowerValueIsNamedBeforeStart() {
+        Map<String, String> env = validEnv();
+        env.put("VAULT_WATCH_INTERVAL_SECONDS", "");
+        env.put("HTTP_PORT", " ");
+        assertThat(check(env, "RESTART_CONCURRENCY=\nPOSTGRES_DB=\"\"\n").problems()).containsExactlyInAnyOrder(
+                "HTTP_PORT is set but empty (in the environment), which hides its default (8080): unset it, or give"
+                        + " it a value",
+                "POSTGRES_DB is set but empty (in .env line 2), which hides its default (keyhouse): unset it, or give"
+                        + " it a value",
+                "RESTART_CONCURRENCY is set but empty (in .env line 1), which hides its default (8): unset it, or give"
+                        + " it a value",
+                "VAULT_WATCH_INTERVAL_SECONDS is set but empty (in the environment), which hides its default (60):"
+                        + " unset it, or give it a value");
+        Map<String, String> shadowing = validEnv();
+        shadowing.put("CORS_LAN_IP", "");
+        assertThat(check(shadowing, "CORS_LAN_IP=192.168.1.20\n").problems()).singleElement().asString()
+                .isEqualTo("CORS_LAN_IP is set but empty (in the environment), which hides the value on .env line 1:"
+                        + " unset it, or give it a value");
+        // empty with nothing below it is simply unset, as .env.example's empty lines are
+        Map<String, String> plain = validEnv();
+        plain.put("OPENAI_API_KEY", "");
+        assertThat(check(plain, "VAULT_ADDR=\nPOSTGRES_PASSWORD=\n").problems()).isEmpty();
+    }
+
     /** The source of a bad value: the environment, or the .env line it was read from. */
     @Test
     void aBadValueNamesTheEnvironmentOrItsEnvLine() {

@@ -190,7 +190,10 @@ class RuntimeRestartTest {
         // the previous key cannot be judged here (its provider is not reachable), so it is restored: proof that it
         // is bad would halt instead
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("reason")).startsWith("wave 1 (canary): failing-" + tag + ": restart failed")
+        // the reason names the wave's first failure: the failing target's last retry, or (on a loaded machine, where
+        // those retries take longer) the slow one's timeout
+        assertThat(run.getString("reason")).matches("(?s)wave 1 \\(canary\\): (failing-" + tag + ": restart failed|slow-"
+                + tag + ": restart timed out).*")
                 .as("the reason (log, alert, banner) never quotes a program's output").doesNotContain("giving up");
         assertThat(result(run, "healthy-" + tag, "state")).isEqualTo("restarted");
         assertThat(result(run, "healthy-" + tag, "attempts")).isEqualTo(1);

@@ -217,6 +217,44 @@ public class VaultReferencesServedTest {
         assertThat(version(admin)).isEqualTo(before);
     }
 
+    /**
+     * A shared secret's reference is held to what a typed value is (length, masked display), and stored held at its
+     * KV version: the watcher follows provider settings only, so it says so rather than look followed.
+     */
+    @Test
+    void aSharedSecretsReferenceIsHeldToTheTypedRulesAndStoredHeld() {
+        String admin = ApiClient.adminToken();
+        String good = "shared-from-vault-7d2c91e0aa";
+        vault().put("secret", "shared/voxcore", Map.of("huge", "sk-" + "0123456789abcdef".repeat(320),
+                "masked", "sk-********6789", "good", good));
+        for (String key : List.of("huge", "masked")) {
+            Response refused = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                    .body(Map.of("name", "vault-" + key, "variable", "VAULT_SHARED_" + key.toUpperCase(),
+                            "value", "vault:secret/shared/voxcore#" + key, "targets", List.of()))
+                    .post("/api/v1/shared-secrets");
+            refused.then().statusCode(400);
+            assertThat(refused.jsonPath().getString("errors[0].field")).isEqualTo("value");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(key)
+                    .startsWith("the value of vault:secret/shared/voxcore#" + key + "?version=1 is refused: it ")
+                    .doesNotContain("0123456789abcdef");
+        }
+        Response created = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("name", "vault-good", "variable", "VAULT_SHARED_GOOD",
+                        "value", "vault:secret/shared/voxcore#good", "targets", List.of()))
+                .post("/api/v1/shared-secrets");
+        created.then().statusCode(201);
+        long id = created.jsonPath().getLong("id");
+        try {
+            assertThat(created.jsonPath().getString("vault")).contains("vault:secret/shared/voxcore#good?version=1&hold");
+            assertThat(created.asString()).doesNotContain(good);
+            assertThat(config(null).jsonPath().getString("env.VAULT_SHARED_GOOD")).isEqualTo(good);
+        } finally {
+            String etag = given().auth().oauth2(admin).get("/api/v1/shared-secrets/" + id).header("ETag");
+            given().auth().oauth2(admin).header("If-Match", etag).delete("/api/v1/shared-secrets/" + id).then()
+                    .statusCode(204);
+        }
+    }
+
     @Test
     void aMalformedOrUnreadableReferenceIsA400NamingTheFieldAndNothingIsSaved() {
         String admin = ApiClient.adminToken();
