@@ -150,10 +150,7 @@ public class VaultReferences {
      * @throws Unresolvable when Vault cannot be read, has no such version, or the version has no such key
      */
     public VaultReference pin(VaultReference reference) {
-        VaultKv.KvSecret secret = read(reference.kvPath(), reference.version(), reference);
-        VaultReference pinned = reference.pinnedTo(secret.version());
-        value(pinned, secret);
-        return pinned;
+        return resolve(reference).reference();
     }
 
     /**
@@ -162,9 +159,7 @@ public class VaultReferences {
      * @throws Unresolvable as {@link #pin}
      */
     public Resolved resolve(VaultReference reference) {
-        VaultKv.KvSecret secret = read(reference.kvPath(), reference.version(), reference);
-        VaultReference pinned = reference.pinnedTo(secret.version());
-        return new Resolved(pinned, value(pinned, secret));
+        return resolved(reference, read(reference.kvPath(), reference.version(), reference));
     }
 
     /**
@@ -174,7 +169,11 @@ public class VaultReferences {
      * @throws Unresolvable as {@link #pin}
      */
     public Resolved resolveNow(VaultReference reference) {
-        VaultKv.KvSecret secret = readNow(reference.kvPath(), reference.version(), reference);
+        return resolved(reference, readNow(reference.kvPath(), reference.version(), reference));
+    }
+
+    /** {@code reference} pinned to the version read, with the value of its key in it. */
+    private static Resolved resolved(VaultReference reference, VaultKv.KvSecret secret) {
         VaultReference pinned = reference.pinnedTo(secret.version());
         return new Resolved(pinned, value(pinned, secret));
     }
@@ -213,11 +212,8 @@ public class VaultReferences {
     }
 
     private VaultKv.KvSecret read(VaultSettings.KvPath path, Integer version, VaultReference reference) {
-        if (kv == null) {
-            throw new Unresolvable(null, notConfigured);
-        }
-        refuseOwnPath(path, reference);
         if (version != null && !ttl.isZero()) {
+            readable(path, reference);
             // one read per secret version however many ask at once (a fleet after a change); failures not kept
             try {
                 return cache.get(new SecretVersion(path, version), key -> kv.read(path, version));
@@ -229,10 +225,7 @@ public class VaultReferences {
     }
 
     private VaultKv.KvSecret readNow(VaultSettings.KvPath path, Integer version, VaultReference reference) {
-        if (kv == null) {
-            throw new Unresolvable(null, notConfigured);
-        }
-        refuseOwnPath(path, reference);
+        readable(path, reference);
         VaultKv.KvSecret read;
         try {
             read = kv.read(path, version);
@@ -246,10 +239,14 @@ public class VaultReferences {
     }
 
     /**
+     * Whether {@code path} may be read for a reference: Vault is configured, and the path is not Keyhouse's own.
      * Keyhouse's own secrets are never a provider setting's: a reference into {@code VAULT_KV_PATH} would hand the
      * encryption keys, the JWT key or the database password to whoever may save a setting or fetch runtime-config.
      */
-    private void refuseOwnPath(VaultSettings.KvPath path, VaultReference reference) {
+    private void readable(VaultSettings.KvPath path, VaultReference reference) {
+        if (kv == null) {
+            throw new Unresolvable(null, notConfigured);
+        }
         if (ownPath.isPresent() && ownPath.get().equals(path)) {
             throw new Unresolvable(null, "Vault secret " + path.dataPath() + " is Keyhouse's own (VAULT_KV_PATH): a"
                     + " provider setting may not read it; keep provider keys at another path (" + reference + ")");
