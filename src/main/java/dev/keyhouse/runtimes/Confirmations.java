@@ -1,5 +1,7 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -26,7 +26,7 @@ import javax.net.ssl.SSLException;
  * engine's or server's message) stay; class names inside them are cut out. The class and the stack trace belong in
  * the log only ({@link RestartExecutor} logs them).
  */
-final class FailureText {
+public final class FailureText {
 
     /**
      * A fully qualified Java class name ({@code javax.net.ssl.SSLHandshakeException}, a nested {@code a.b.C$D}):
@@ -45,7 +45,7 @@ final class FailureText {
     }
 
     /** The text for {@code failure}: {@code "<category>: <what the driver said>"}, or only the latter. */
-    static String of(Throwable failure) {
+    public static String of(Throwable failure) {
         String detail = words(failure);
         String category = category(failure, detail);
         if (category == null) {

@@ -1,5 +1,7 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.http.HttpDriver;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.command.CommandDriver;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -1,6 +1,9 @@
 package dev.keyhouse.runtimes;
 
-import static dev.keyhouse.runtimes.RealDockerEngine.env;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
+
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

@@ -1,6 +1,8 @@
 package dev.keyhouse.runtimes;
 
-import static dev.keyhouse.runtimes.RealDockerEngine.env;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
+
+import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
+
+import dev.keyhouse.runtimes.docker.DockerDriver;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 

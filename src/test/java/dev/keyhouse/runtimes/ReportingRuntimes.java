@@ -1,5 +1,9 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.docker.DockerDriver;
+
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

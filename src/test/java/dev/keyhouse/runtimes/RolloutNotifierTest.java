@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;

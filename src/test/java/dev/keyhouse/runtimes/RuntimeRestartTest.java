@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import dev.keyhouse.runtimes.command.EnvironmentFile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 

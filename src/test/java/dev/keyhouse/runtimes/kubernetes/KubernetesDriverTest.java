@@ -1,5 +1,8 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.kubernetes;
 
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

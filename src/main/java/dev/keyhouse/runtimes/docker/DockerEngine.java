@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,9 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.http;
 
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.FailureText;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

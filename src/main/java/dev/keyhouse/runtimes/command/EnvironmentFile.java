@@ -1,5 +1,6 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.command;
 
+import dev.keyhouse.runtimes.RestartOrder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -24,9 +25,9 @@ import dev.keyhouse.config.EnvFileDialect;
  * file created with that mode in the same folder) and replaces the old one in one atomic rename, so a runtime never
  * reads half a file and no other user ever can.
  */
-final class EnvironmentFile {
+public final class EnvironmentFile {
 
-    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private EnvironmentFile() {
     }
@@ -60,7 +61,7 @@ final class EnvironmentFile {
         }
     }
 
-    static String render(RestartOrder order) {
+    public static String render(RestartOrder order) {
         StringBuilder lines = new StringBuilder("# Written by Keyhouse for restart run ").append(order.runId())
                 .append(", settings version ").append(order.version()).append(". Do not edit: the next restart replaces it.\n");
         for (Map.Entry<String, String> pair : new TreeMap<>(order.env()).entrySet()) {

@@ -1,5 +1,6 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.command;
 
+import dev.keyhouse.runtimes.TargetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

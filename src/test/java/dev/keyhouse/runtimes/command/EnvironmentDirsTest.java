@@ -1,5 +1,7 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.command;
 
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,9 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.command;
 
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import java.util.List;
 import java.util.regex.Pattern;
 

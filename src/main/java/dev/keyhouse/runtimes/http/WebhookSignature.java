@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

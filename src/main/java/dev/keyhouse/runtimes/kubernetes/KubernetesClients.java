@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.kubernetes;
 
 import java.io.File;
 import java.io.IOException;

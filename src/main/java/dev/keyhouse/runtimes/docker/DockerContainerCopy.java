@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
 import java.util.HashSet;
 import java.util.Iterator;

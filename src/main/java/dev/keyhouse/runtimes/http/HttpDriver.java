@@ -1,5 +1,9 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.http;
 
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -39,7 +43,7 @@ public class HttpDriver implements RuntimeDriver {
      * How much of an answer's body is read: none. Only the status counts, and an error never quotes the body, so
      * that a webhook cannot be used to read back what an internal host answers (issue 14, item 9).
      */
-    static final int BODY_READ_LIMIT = 0;
+    public static final int BODY_READ_LIMIT = 0;
 
     /** What {@link Egress} calls the peer when it cannot be reached. */
     static final String PEER = "the runtime";
@@ -178,7 +182,7 @@ public class HttpDriver implements RuntimeDriver {
      * Null when {@code url} passes the rules for a URL ({@link FieldType#URL}) and Keyhouse's own client can take
      * it; else what is wrong. Java's URI parser refuses host names with '_', which runtimes' clients accept.
      */
-    static String urlProblem(String url) {
+    public static String urlProblem(String url) {
         FieldRules.Cleaned cleaned = FieldRules.clean(FieldType.URL, url);
         if (!cleaned.ok()) {
             return cleaned.problem();

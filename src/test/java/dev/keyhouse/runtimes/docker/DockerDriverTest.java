@@ -1,6 +1,10 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
-import static dev.keyhouse.runtimes.RealDockerEngine.env;
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
+import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
+import dev.keyhouse.runtimes.RestartOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
-import dev.keyhouse.runtimes.DockerEngine.DockerContainer;
+import dev.keyhouse.runtimes.docker.DockerEngine.DockerContainer;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.github.dockerjava.api.DockerClient;

@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
 import static org.junit.jupiter.api.Assertions.fail;
 

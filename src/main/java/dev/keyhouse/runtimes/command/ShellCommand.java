@@ -1,5 +1,6 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.command;
 
+import dev.keyhouse.runtimes.SecretMask;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;

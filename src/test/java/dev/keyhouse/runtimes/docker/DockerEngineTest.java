@@ -1,4 +1,4 @@
-package dev.keyhouse.runtimes;
+package dev.keyhouse.runtimes.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
