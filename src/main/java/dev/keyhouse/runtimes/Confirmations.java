@@ -1,7 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.docker.DockerDriver;
-import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,6 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
 
 /**
  * What confirms that a target's runtimes took a new key in a rollout ({@code runtime_targets.confirmation}).

@@ -1,7 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.http.HttpDriver;
-import dev.keyhouse.runtimes.http.WebhookSignature;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -26,6 +24,8 @@ import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressRefused;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.runtimes.http.HttpDriver;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

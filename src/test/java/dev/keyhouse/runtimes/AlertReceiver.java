@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.http.WebhookSignature;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+
+import dev.keyhouse.runtimes.http.WebhookSignature;
 
 /**
  * A rollout alert receiver on loopback: a real HTTP server that records every request on {@code /alerts} and answers

@@ -1,8 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.docker.RealDockerEngine;
-
-import dev.keyhouse.runtimes.docker.DockerDriver;
 import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +23,8 @@ import com.github.dockerjava.api.model.Volume;
 
 import dev.keyhouse.Profiles;
 import dev.keyhouse.SystemTools;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.docker.RealDockerEngine;
 
 import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,6 +27,7 @@ import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Received;
 import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;

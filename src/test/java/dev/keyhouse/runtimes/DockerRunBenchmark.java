@@ -1,8 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.docker.RealDockerEngine;
-
-import dev.keyhouse.runtimes.docker.DockerDriver;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +21,8 @@ import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;

@@ -1,9 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.docker.DockerDriver;
-
-import dev.keyhouse.runtimes.docker.RealDockerEngine;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.http.WebhookSignature;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,6 +25,7 @@ import dev.keyhouse.Metrics;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.config.LogMask;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.http.WebhookSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressPolicy;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 
 /**
  * {@code ROLLOUT_NOTIFY_URL} delivery against a real HTTP receiver on 127.0.0.1: which outcomes are sent, the body

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.command.EnvironmentFile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +23,7 @@ import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.runtimes.command.EnvironmentFile;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;

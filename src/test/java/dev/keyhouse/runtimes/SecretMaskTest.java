@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import dev.keyhouse.runtimes.command.EnvironmentFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URLEncoder;
@@ -16,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.keyhouse.runtimes.command.EnvironmentFile;
 
 /**
  * Each hard secret, written into text by an encoder other than the one {@link SecretForms} uses (Jackson's

@@ -1,14 +1,14 @@
 package dev.keyhouse.runtimes.command;
 
-import dev.keyhouse.runtimes.DriverField;
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.RuntimeDriver;
-import dev.keyhouse.runtimes.TargetSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 

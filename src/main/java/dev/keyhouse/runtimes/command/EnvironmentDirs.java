@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes.command;
 
-import dev.keyhouse.runtimes.TargetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -14,6 +13,7 @@ import java.util.stream.Collectors;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;

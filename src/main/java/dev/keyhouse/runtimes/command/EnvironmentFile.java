@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes.command;
 
-import dev.keyhouse.runtimes.RestartOrder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.keyhouse.config.EnvFileDialect;
+import dev.keyhouse.runtimes.RestartOrder;
 
 /**
  * Writes a runtime's provider environment as a systemd {@code EnvironmentFile=}, in the env-file dialect a shell,

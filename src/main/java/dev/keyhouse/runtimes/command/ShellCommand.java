@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes.command;
 
-import dev.keyhouse.runtimes.SecretMask;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -12,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+
+import dev.keyhouse.runtimes.SecretMask;
 
 /**
  * Runs a command line with {@code /bin/sh -c} in a clean environment: PATH, HOME and LANG of the Keyhouse process

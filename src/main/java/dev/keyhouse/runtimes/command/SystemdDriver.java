@@ -1,12 +1,12 @@
 package dev.keyhouse.runtimes.command;
 
+import java.util.List;
+import java.util.regex.Pattern;
+
 import dev.keyhouse.runtimes.DriverField;
 import dev.keyhouse.runtimes.RestartOrder;
 import dev.keyhouse.runtimes.RuntimeDriver;
 import dev.keyhouse.runtimes.TargetSpec;
-import java.util.List;
-import java.util.regex.Pattern;
-
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes.docker;
 
-import dev.keyhouse.runtimes.RestartOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -13,6 +12,7 @@ import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
+import dev.keyhouse.runtimes.RestartOrder;
 import dev.keyhouse.runtimes.docker.DockerEngine.DockerContainer;
 
 import com.fasterxml.jackson.databind.JsonMappingException;

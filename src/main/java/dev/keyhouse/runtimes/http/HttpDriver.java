@@ -1,9 +1,5 @@
 package dev.keyhouse.runtimes.http;
 
-import dev.keyhouse.runtimes.DriverField;
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.RuntimeDriver;
-import dev.keyhouse.runtimes.TargetSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,6 +17,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyhouse.egress.Egress;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -1,9 +1,5 @@
 package dev.keyhouse.runtimes.kubernetes;
 
-import dev.keyhouse.runtimes.DriverField;
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.RuntimeDriver;
-import dev.keyhouse.runtimes.TargetSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +18,10 @@ import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;

@@ -1,7 +1,5 @@
 package dev.keyhouse.runtimes.command;
 
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 
 /** RUNTIME_ENV_DIRS on a real file system: what a command or systemd target's environmentFile may name. */

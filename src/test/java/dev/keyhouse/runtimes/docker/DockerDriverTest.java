@@ -1,9 +1,5 @@
 package dev.keyhouse.runtimes.docker;
 
-import dev.keyhouse.runtimes.DriverField;
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.RuntimeDriver;
-import dev.keyhouse.runtimes.TargetSpec;
 import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,6 +47,10 @@ import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
 
 import dev.keyhouse.SystemTools;
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 
 /** The docker driver against the real Docker engine of {@link RealDockerEngine}; no Quarkus. */

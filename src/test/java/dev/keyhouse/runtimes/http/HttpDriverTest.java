@@ -1,9 +1,5 @@
 package dev.keyhouse.runtimes.http;
 
-import dev.keyhouse.runtimes.DriverField;
-import dev.keyhouse.runtimes.FailureText;
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,6 +33,10 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressPolicy;
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.FailureText;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 
 /** The http driver against real HTTP servers on 127.0.0.1: a healthy runtime, a slow one and a failing one. */

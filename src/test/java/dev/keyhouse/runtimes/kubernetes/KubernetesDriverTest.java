@@ -1,8 +1,5 @@
 package dev.keyhouse.runtimes.kubernetes;
 
-import dev.keyhouse.runtimes.RestartOrder;
-import dev.keyhouse.runtimes.RuntimeDriver;
-import dev.keyhouse.runtimes.TargetSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,6 +22,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeDriver;
+import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;

@@ -1,4 +1,4 @@
-package dev.keyhouse.config;
+package dev.keyhouse.embeddedpostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.keyhouse.config.KeyhouseProcess;
 
 /**
  * The packaged jar on its embedded PostgreSQL: durable settings, a clean stop on SIGTERM, and no lost commit

@@ -1,4 +1,4 @@
-package dev.keyhouse.config;
+package dev.keyhouse.embeddedpostgres;
 
 import java.io.IOException;
 import java.net.InetAddress;

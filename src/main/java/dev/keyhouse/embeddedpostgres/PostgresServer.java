@@ -1,4 +1,4 @@
-package dev.keyhouse.config;
+package dev.keyhouse.embeddedpostgres;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * data directory's owner, or as {@code nobody} when root owns it, through util-linux {@code setpriv}.
  * The tools get an empty environment so the server never inherits Keyhouse's keys and passwords.
  */
-final class PostgresServer {
+public final class PostgresServer {
 
     private static final Logger LOG = Logger.getLogger(PostgresServer.class);
     static final String LOG_FILE = "postgresql.log";
@@ -47,7 +47,7 @@ final class PostgresServer {
     }
 
     /** Runs the tools for an existing cluster as whoever owns it; for clean-up (tests, recovery). */
-    static PostgresServer forExistingCluster(Path dataDirectory) throws IOException {
+    public static PostgresServer forExistingCluster(Path dataDirectory) throws IOException {
         return forDirectory(PostgresBinaries.unpack(), dataDirectory);
     }
 
@@ -74,7 +74,7 @@ final class PostgresServer {
     }
 
     /** {@code pg_ctl stop -m fast -w}; falls back to {@code -m immediate} (crash recovery at the next start). */
-    void stop() throws IOException {
+    public void stop() throws IOException {
         try {
             run(List.of(tool("pg_ctl"), "-D", dataDirectory.toString(), "-m", "fast", "-w", "-t",
                     String.valueOf(STOP_TIMEOUT.toSeconds()), "stop"), STOP_TIMEOUT.plusSeconds(10), "pg_ctl stop");

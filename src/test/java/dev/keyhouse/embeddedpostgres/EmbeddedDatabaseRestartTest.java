@@ -1,4 +1,4 @@
-package dev.keyhouse.config;
+package dev.keyhouse.embeddedpostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+
+import dev.keyhouse.config.TestDatabase;
 
 /** A test profile makes Quarkus restart in a new class loader; the embedded PostgreSQL must not start again. */
 @QuarkusTest

@@ -1,4 +1,4 @@
-package dev.keyhouse.config;
+package dev.keyhouse.embeddedpostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
