@@ -26,7 +26,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Restarts a runtime by POSTing a signed webhook to its reload URL; the runtime then re-fetches
- * {@code /api/v1/internal/runtime-config}. The body names the target, run and settings version, never a secret; see
+ * {@code /api/v1/internal/runtime-config}. The body names the target, the run and the configuration version (the
+ * runtime-config {@code version} it restarts onto, not a kind's settings version: as {@code version}, kept for
+ * receivers that read it, and as {@code configurationVersion}), never a secret; see
  * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted. Sent through
  * {@link Egress}: a URL the egress policy refuses is refused at save and again at every send, and every failure to
  * get an answer reads "could not reach the runtime at &lt;url&gt;". An answer that is not 2xx is named by its status
@@ -138,6 +140,7 @@ public class HttpDriver implements RuntimeDriver {
         event.put("target", target.name());
         event.put("runId", order.runId());
         event.put("version", order.version());
+        event.put("configurationVersion", order.version());
         event.put("timestamp", Long.parseLong(timestamp));
         return JSON.writeValueAsBytes(event);
     }

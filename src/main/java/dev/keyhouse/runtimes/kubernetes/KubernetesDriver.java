@@ -61,7 +61,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * One Secret shared by every workload would hand a new key to a workload whose rollout wave has not come as soon as
  * any of its pods is replaced (a crash, a node drain). So, as Flagger keeps a {@code -primary} copy of a Secret,
  * {@link #prepare} writes the runtime-config pairs into {@code <secretName>-v<version>} (immutable, labelled
- * {@code app.kubernetes.io/managed-by=keyhouse}, annotated with the version and the run), and {@link #restart} of one
+ * {@code app.kubernetes.io/managed-by=keyhouse}, annotated with the configuration version and the run), and {@link #restart} of one
  * workload is a JSON Patch of its pod template that points every reference to {@code secretName} or an earlier copy
  * ({@code envFrom}, {@code env[].valueFrom.secretKeyRef}, {@code volumes[].secret},
  * {@code volumes[].projected.sources[].secret}, in containers and init containers) at the new copy and sets
@@ -92,6 +92,9 @@ public class KubernetesDriver implements RuntimeDriver {
     static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     static final String MANAGER = "keyhouse";
+    /** The configuration version (runtime-config's {@code version}) a copy holds. */
+    static final String CONFIGURATION_VERSION_ANNOTATION = "keyhouse.dev/configuration-version";
+    /** The same number under the name copies had before, kept for tools that read it: not a kind's settings version. */
     static final String VERSION_ANNOTATION = "keyhouse.dev/settings-version";
     static final String RUN_ANNOTATION = "keyhouse.dev/restart-run";
     /** Copies of a target's Secret kept even when no workload references them: the newest, and the one before. */
@@ -182,8 +185,8 @@ public class KubernetesDriver implements RuntimeDriver {
         Map<String, String> data = new TreeMap<>();
         order.env().forEach((key, value) -> data.put(key,
                 Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
-        Map<String, String> annotations = Map.of(VERSION_ANNOTATION, String.valueOf(order.version()),
-                RUN_ANNOTATION, String.valueOf(order.runId()));
+        Map<String, String> annotations = Map.of(CONFIGURATION_VERSION_ANNOTATION, String.valueOf(order.version()),
+                VERSION_ANNOTATION, String.valueOf(order.version()), RUN_ANNOTATION, String.valueOf(order.runId()));
         Secret existingBase = api.getSecret(base);
         requireManaged(api, base, existingBase);
         // a version's pairs never change, so its copy is immutable and written once: a retried discovery, or another

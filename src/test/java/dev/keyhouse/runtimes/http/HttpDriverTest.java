@@ -114,6 +114,8 @@ class HttpDriverTest {
         assertThat(event.get("target").asText()).isEqualTo("voice-fleet");
         assertThat(event.get("runId").asLong()).isEqualTo(12);
         assertThat(event.get("version").asLong()).isEqualTo(3);
+        assertThat(event.get("configurationVersion").asLong()).as("the same number, named for what it counts")
+                .isEqualTo(3);
         assertThat(event.get("timestamp").asText()).isEqualTo(request.timestamp());
         assertThat(Long.parseLong(request.timestamp())).isBetween(before.getEpochSecond(),
                 Instant.now().getEpochSecond());

@@ -123,7 +123,8 @@ class KubernetesDriverTest {
         assertThat(decode(secret.getData())).isEqualTo(Map.of("LLM_PROVIDER", "openai", "LLM_API_KEY", LLM_KEY,
                 "OPENAI_API_KEY", LLM_KEY));
         assertThat(secret.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "keyhouse");
-        assertThat(secret.getMetadata().getAnnotations()).containsEntry("keyhouse.dev/settings-version", "2")
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry("keyhouse.dev/configuration-version", "2")
+                .containsEntry("keyhouse.dev/settings-version", "2")
                 .containsEntry("keyhouse.dev/restart-run", "42");
         assertThat(secret.getType()).isEqualTo("Opaque");
         assertThat(decode(secret("voice-provider-env-v1").getData())).as("the earlier version's copy is unchanged")
