@@ -30,6 +30,7 @@ import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
