@@ -18,8 +18,43 @@ public final class ApiClient {
                 .extract().path("access_token");
     }
 
+    /** A fresh sign-in of the bootstrap administrator: for tests about signing in, or that count sign-ins. */
     public static String adminToken() {
         return token(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    /** The application {@link #admin} signed in to, and the token it got. */
+    private static Object adminApp;
+    private static String admin;
+
+    /**
+     * The bootstrap administrator's bearer token for a test's setup and requests: one sign-in per running
+     * application, reused while that application still accepts it (a sign-in is a bcrypt check, a quarter of a
+     * second or more, and setup helpers ask for the token on nearly every call). Signs in again after a restart,
+     * when the token was refused (its session ended: a sign-out, a password change) or when it expires within two
+     * minutes. Tests about signing in use {@link #adminToken()}.
+     */
+    public static synchronized String admin() {
+        Object app = io.quarkus.arc.Arc.container();
+        if (app == null || app != adminApp || admin == null || expiresWithin(admin, java.time.Duration.ofMinutes(2))
+                || given().auth().oauth2(admin).get("/api/v1/users").statusCode() != 200) {
+            admin = adminToken();
+            adminApp = app;
+        }
+        return admin;
+    }
+
+    /** Whether the JWT's {@code exp} is less than {@code margin} from now (true when it has none). */
+    private static boolean expiresWithin(String jwt, java.time.Duration margin) {
+        String[] parts = jwt.split("\\.");
+        if (parts.length != 3) {
+            return true;
+        }
+        String claims = new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
+                java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher exp = java.util.regex.Pattern.compile("\"exp\"\\s*:\\s*(\\d+)").matcher(claims);
+        return !exp.find() || java.time.Instant.ofEpochSecond(Long.parseLong(exp.group(1)))
+                .isBefore(java.time.Instant.now().plus(margin));
     }
 
     /** A viewer created through the API (idempotent per e-mail); returns its bearer token. */

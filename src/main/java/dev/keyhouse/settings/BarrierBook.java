@@ -163,6 +163,15 @@ final class BarrierBook {
         return new Outcome(barrier.complete(), missing, barrier.echoed);
     }
 
+    /**
+     * Whether a barrier echoed at {@code now} would wait for {@code replica}'s acknowledgement: this listener has
+     * LISTENed for a whole window and heard that replica ping within one (a test's view).
+     */
+    synchronized boolean wouldExpect(String replica, long now) {
+        Long at = lastPing.get(replica);
+        return me != null && now - listeningSince >= window && at != null && now - at <= window;
+    }
+
     /** Barriers in flight (a test's view). */
     synchronized int inFlight() {
         return pending.size();

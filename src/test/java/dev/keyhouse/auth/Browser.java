@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.UUID;
 
-import dev.keyhouse.TestSettings;
+import dev.keyhouse.ApiClient;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -82,8 +82,9 @@ public final class Browser {
                 .then().statusCode(200).extract().path("access_token");
     }
 
+    /** The bootstrap administrator's bearer token, signed in once per running application ({@link ApiClient#admin}). */
     public static String adminBearer() {
-        return bearer(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        return ApiClient.admin();
     }
 
     /** A new user made by the admin over REST; the password is {@link #PASSWORD}. */

@@ -55,23 +55,72 @@ public final class Callers {
                 arc.instance(SigningKeys.class).get());
     }
 
-    /** Creates the users and tokens behind the callers, each under fresh names so test classes do not collide. */
-    public static Callers create(UserAdmin admin, SessionTokens sessions, SigningKeys keys) {
+    /**
+     * The users behind the callers, made once per database and reused: each is made with a bcrypt hash (a quarter
+     * of a second or more), and the security tests create callers dozens of times. Ids and e-mails, checked against
+     * the database on every reuse.
+     */
+    private record Users(String run, String password, long viewer, long admin, long leaver, long reset) {
+
+        /** The rows again, fresh (current session generation), or empty when any is gone or changed. */
+        java.util.Optional<List<User>> reload() {
+            List<User> rows = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> java.util.stream.Stream
+                    .of(viewer, admin, leaver, reset).map(id -> User.<User>findById(id)).toList());
+            boolean intact = rows.stream().allMatch(java.util.Objects::nonNull)
+                    && rows.get(0).email.equals("viewer-" + run + "@keyhouse.test") && rows.get(0).role == Role.VIEWER
+                    && !rows.get(0).disabled
+                    && rows.get(1).email.equals("admin-" + run + "@keyhouse.test") && rows.get(1).role == Role.ADMIN
+                    && !rows.get(1).disabled
+                    && rows.get(2).email.equals("leaver-" + run + "@keyhouse.test") && rows.get(2).role == Role.ADMIN
+                    && rows.get(3).email.equals("reset-" + run + "@keyhouse.test") && rows.get(3).role == Role.ADMIN
+                    && !rows.get(3).disabled;
+            return intact ? java.util.Optional.of(rows) : java.util.Optional.empty();
+        }
+    }
+
+    private static final String ACTOR = "security-test";
+    private static Users users;
+
+    /** The callers' users: {@link #users} when still intact in this database, else four made now. */
+    private static synchronized List<User> users(UserAdmin admin) {
+        java.util.Optional<List<User>> kept = users == null ? java.util.Optional.empty() : users.reload();
+        if (kept.isPresent()) {
+            return kept.get();
+        }
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String actor = "security-test";
         String password = "security-test-password-" + run;
-        User viewer = admin.add(actor, "viewer-" + run + "@keyhouse.test", password, Role.VIEWER_NAME);
-        User secondAdmin = admin.add(actor, "admin-" + run + "@keyhouse.test", password, Role.ADMIN_NAME);
-        User leaver = admin.add(actor, "leaver-" + run + "@keyhouse.test", password, Role.ADMIN_NAME);
+        List<User> made = List.of(
+                admin.add(ACTOR, "viewer-" + run + "@keyhouse.test", password, Role.VIEWER_NAME),
+                admin.add(ACTOR, "admin-" + run + "@keyhouse.test", password, Role.ADMIN_NAME),
+                admin.add(ACTOR, "leaver-" + run + "@keyhouse.test", password, Role.ADMIN_NAME),
+                admin.add(ACTOR, "reset-" + run + "@keyhouse.test", password, Role.ADMIN_NAME));
+        users = new Users(run, password, made.get(0).id, made.get(1).id, made.get(2).id, made.get(3).id);
+        return made;
+    }
+
+    /**
+     * The callers, their sessions and tokens issued now: the users behind them are made once per database (see
+     * {@link Users}), every credential is new, so what one test did to its callers (signing out, revoking) cannot
+     * reach another's. The disabled caller's session is issued while its user is enabled, then the user is
+     * disabled; the ended caller's session is ended by a password change, as before.
+     */
+    public static Callers create(UserAdmin admin, SessionTokens sessions, SigningKeys keys) {
+        List<User> rows = users(admin);
+        User viewer = rows.get(0);
+        User secondAdmin = rows.get(1);
+        String password = users.password();
+        String actor = ACTOR;
+        User leaver = admin.update(actor, rows.get(2).id, false, null);
         String leaverSession = sessions.issue(leaver);
         admin.update(actor, leaver.id, true, null);
-        User reset = admin.add(actor, "reset-" + run + "@keyhouse.test", password, Role.ADMIN_NAME);
+        User reset = rows.get(3);
         String endedSession = sessions.issue(reset);
         admin.update(actor, reset.id, null, null, password + "-changed");
 
-        String viewerToken = admin.createToken(actor, viewer.id, "viewer-" + run, Role.VIEWER_NAME).value();
-        String adminToken = admin.createToken(actor, secondAdmin.id, "admin-" + run, Role.ADMIN_NAME).value();
-        ApiTokens.Created revoked = admin.createToken(actor, secondAdmin.id, "revoked-" + run, Role.ADMIN_NAME);
+        String token = UUID.randomUUID().toString().substring(0, 8);
+        String viewerToken = admin.createToken(actor, viewer.id, "viewer-" + token, Role.VIEWER_NAME).value();
+        String adminToken = admin.createToken(actor, secondAdmin.id, "admin-" + token, Role.ADMIN_NAME).value();
+        ApiTokens.Created revoked = admin.createToken(actor, secondAdmin.id, "revoked-" + token, Role.ADMIN_NAME);
         admin.revokeToken(actor, revoked.token().id);
 
         String viewerSession = sessions.issue(viewer);

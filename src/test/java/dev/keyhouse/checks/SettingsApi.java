@@ -24,27 +24,27 @@ final class SettingsApi {
         body.put("model", "gpt-4o-mini");
         body.put("baseUrl", baseUrl);
         body.put("apiKey", key);
-        given().auth().oauth2(ApiClient.adminToken()).contentType(ContentType.JSON)
+        given().auth().oauth2(ApiClient.admin()).contentType(ContentType.JSON)
                 .header("If-Match", "\"" + version("llm") + "\"").body(body)
                 .put("/api/v1/settings/llm").then().statusCode(200);
     }
 
     /** The current version of a kind, from its ETag. */
     static long version(String kind) {
-        String etag = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/" + kind)
+        String etag = given().auth().oauth2(ApiClient.admin()).get("/api/v1/settings/" + kind)
                 .then().statusCode(200).extract().header("ETag");
         return Long.parseLong(etag.replace("\"", ""));
     }
 
     /** {@code GET /api/v1/settings/{kind}}. */
     static JsonPath setting(String kind) {
-        return given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/" + kind)
+        return given().auth().oauth2(ApiClient.admin()).get("/api/v1/settings/" + kind)
                 .then().statusCode(200).extract().jsonPath();
     }
 
     /** A page as an admin sees it. */
     static String page(String path) {
-        return given().auth().oauth2(ApiClient.adminToken()).get(path).then().statusCode(200).extract().asString();
+        return given().auth().oauth2(ApiClient.admin()).get(path).then().statusCode(200).extract().asString();
     }
 
     /** The number of rows {@code sql} (a {@code SELECT count(*)}) counts. */

@@ -24,7 +24,7 @@ final class RuntimeApi {
     /** Fetched on first use: a test instance is created before the application listens. */
     String admin() {
         if (admin == null) {
-            admin = ApiClient.adminToken();
+            admin = ApiClient.admin();
         }
         return admin;
     }

@@ -37,6 +37,8 @@ class RuntimeConfigMemoryTest {
     @Inject
     EnvironmentListener listener;
     @Inject
+    ReplicaBarrier barrier;
+    @Inject
     DataSource db;
     @Inject
     dev.keyhouse.config.PoolHolds holds;
@@ -171,8 +173,9 @@ class RuntimeConfigMemoryTest {
         }, "other-replica");
         replica.start();
         try {
-            // this replica's listener must have heard the other's pings for a whole window
-            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ReplicaBarrier.WINDOW_NANOS) + 200);
+            // this replica's listener must have LISTENed and heard the other's pings for a whole window: waited
+            // for on the barrier's own bookkeeping (a fixed sleep fell short on a loaded machine)
+            await("the listener expecting the other replica", () -> barrier.book().wouldExpect(other, System.nanoTime()));
             long acknowledged = saveLlm(key("sk-barrier-acked-"));
             assertThat(barriers).as("the save sent a barrier").hasSize(1);
             assertThat(acknowledged).as("answered on the acknowledgement, ms").isLessThan(1000);

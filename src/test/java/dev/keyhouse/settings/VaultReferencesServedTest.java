@@ -112,10 +112,10 @@ public class VaultReferencesServedTest {
                 .anyMatch(r -> String.valueOf(r.headers()).contains(FIRST))
                 .noneMatch(r -> String.valueOf(r.headers()).contains("vault:"));
 
-        assertThat(given().auth().oauth2(ApiClient.adminToken()).queryParam("kind", "llm").get("/api/v1/audit")
+        assertThat(given().auth().oauth2(ApiClient.admin()).queryParam("kind", "llm").get("/api/v1/audit")
                 .then().statusCode(200).extract().asString()).as("the save's audit entry names the reference")
                 .contains("apiKey from " + pinned).doesNotContain(FIRST);
-        Response shown = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/settings/llm");
+        Response shown = given().auth().oauth2(ApiClient.admin()).get("/api/v1/settings/llm");
         shown.then().statusCode(200);
         assertThat(shown.jsonPath().getString("apiKey.source")).isEqualTo("vault");
         assertThat(shown.jsonPath().getString("apiKey.vault.reference")).isEqualTo(pinned);
@@ -123,7 +123,7 @@ public class VaultReferencesServedTest {
         assertThat(shown.jsonPath().getString("apiKey.vault.fingerprint")).isEqualTo(fingerprints.of(FIRST));
         assertThat(shown.jsonPath().getString("apiKey.hint")).isNull();
         assertThat(shown.asString()).doesNotContain(FIRST);
-        String page = given().cookie("keyhouse_session", ApiClient.adminToken()).get("/admin/settings/llm").then()
+        String page = given().cookie("keyhouse_session", ApiClient.admin()).get("/admin/settings/llm").then()
                 .statusCode(200).extract().asString();
         assertThat(page).contains("source <span class=\"secret-source\">vault</span>", pinned, "KV version <span class=\"vault-version\">" + first,
                 fingerprints.of(FIRST)).doesNotContain(FIRST);
@@ -192,7 +192,7 @@ public class VaultReferencesServedTest {
         assertServed(FIRST); // the pinned version is now cached
         save(plain).then().statusCode(200);
         vault().deleteLatest("secret", "rollback/llm");
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         long before = version(admin);
 
         Response refused = given().auth().oauth2(admin).header("If-Match", "\"" + before + "\"")
@@ -223,7 +223,7 @@ public class VaultReferencesServedTest {
      */
     @Test
     void aSharedSecretsReferenceIsHeldToTheTypedRulesAndStoredHeld() {
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         String good = "shared-from-vault-7d2c91e0aa";
         vault().put("secret", "shared/voxcore", Map.of("huge", "sk-" + "0123456789abcdef".repeat(320),
                 "masked", "sk-********6789", "good", good));
@@ -257,7 +257,7 @@ public class VaultReferencesServedTest {
 
     @Test
     void aMalformedOrUnreadableReferenceIsA400NamingTheFieldAndNothingIsSaved() {
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         long before = version(admin);
         for (String bad : List.of("VAULT:secret/llm#k", "Vault:secret/llm#k", "vault:", "vault:secret/llm",
                 "vault:secret/llm#", "vault:secret/llm#k?version=0",
@@ -337,7 +337,7 @@ public class VaultReferencesServedTest {
         String token = "fedcba98765432100f1e2d3c4b5a6978";
         String apiSecret = "vault-held-api-secret-5e2b7d9c1a";
         int version = vault().put("secret", "served/twilio", Map.of("auth_token", token, "api_secret", apiSecret));
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/telephony").then().statusCode(200).extract()
                 .header("ETag");
         Response saved = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
@@ -388,7 +388,7 @@ public class VaultReferencesServedTest {
                         "accessKey", "vault:secret/served/fleet#access", "secretKey", "vault:secret/served/fleet#secret"),
                 ProviderKind.TRACING, Map.of("endpoint", "http://collector:4318",
                         "headers", "vault:secret/served/fleet#headers"));
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         try {
             bodies.forEach((kind, body) -> {
                 String etag = given().auth().oauth2(admin).get("/api/v1/settings/" + kind.id()).then().statusCode(200)
@@ -428,7 +428,7 @@ public class VaultReferencesServedTest {
         vault().put("secret", "held/llm", Map.of("openai_key", FIRST));
         save("vault:secret/held/llm#openai_key").then().statusCode(200);
         assertServed(FIRST);
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
 
         sleepPast(1);
         assertThat(heldWhileVaultAnswers(() -> config(null).then().statusCode(200))).isEmpty();
@@ -474,7 +474,7 @@ public class VaultReferencesServedTest {
     }
 
     private static Response save(String apiKey) {
-        String admin = ApiClient.adminToken();
+        String admin = ApiClient.admin();
         String etag = given().auth().oauth2(admin).get("/api/v1/settings/llm").then().statusCode(200).extract()
                 .header("ETag");
         return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
