@@ -494,6 +494,14 @@ public class ProviderEnvironment {
         return fresh;
     }
 
+    /**
+     * The environment of the rows the caller's transaction sees, built afresh (no cache, no stamp, no Vault call):
+     * what the migration test reads from a schema of its own.
+     */
+    RuntimeEnvironment uncached() {
+        return build(sources());
+    }
+
     /** Each kind's version and change time, in one short row: what a cached result is valid for. */
     private String stamp() {
         return (String) em.createNativeQuery("SELECT (SELECT string_agg(kind || ':' || version || ':'"
