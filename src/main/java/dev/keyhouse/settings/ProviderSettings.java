@@ -288,6 +288,8 @@ public class ProviderSettings {
         }
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
+        // a provider a fallback now has would make both write its variable: refused as a save is (409)
+        ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
         List<String> changed = changedFields(kind, row.values(), next);
         boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->

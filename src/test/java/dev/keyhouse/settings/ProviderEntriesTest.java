@@ -148,6 +148,22 @@ public class ProviderEntriesTest {
     }
 
     @Test
+    void aRollbackOfThePrimaryToAFallbacksProviderIsRefusedNamingBoth() {
+        Response soniox = Clients.put("stt", Clients.version("stt"), Map.of("provider", "soniox", "model",
+                "stt-rt-preview", "apiKey", "soniox-before-" + tag));
+        assertThat(soniox.statusCode()).as(soniox.asString()).isEqualTo(200);
+        savePrimary("deepgram", "dg-rollback-key-" + tag + "-3c4d5e6f");
+        long fallback = post(Map.of("provider", "soniox", "apiKey", "soniox-fallback-" + tag)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        long version = Clients.version("stt");
+        Response rollback = admin().header("If-Match", "\"" + version + "\"").post("/api/v1/settings/stt/rollback");
+        assertThat(rollback.statusCode()).as(rollback.asString()).isEqualTo(409);
+        assertThat(rollback.jsonPath().getString("detail")).contains("stt primary (soniox)",
+                "stt fallback " + fallback + " (soniox)", "SONIOX_API_KEY");
+        assertThat(Clients.version("stt")).as("nothing rolled back").isEqualTo(version);
+    }
+
+    @Test
     void fallbacksAreMovedAndDeletedWithIfMatch() {
         savePrimary("deepgram", "dg-move-key-" + tag + "-5c6d7e8f");
         long soniox = post(Map.of("provider", "soniox", "apiKey", "soniox-move-" + tag)).then().statusCode(201)
