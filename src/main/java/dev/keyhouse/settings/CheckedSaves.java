@@ -141,6 +141,60 @@ public class CheckedSaves {
     }
 
     /**
+     * Checks, then writes a fallback entry (issue 19) as {@link #save} checks a save of the kind: a new one when
+     * {@code id} is null ({@link ProviderEntries#create}), else {@link ProviderEntries#update}. The same
+     * {@code PROVIDER_CHECK_MODE}, override and vault: reference pinning; a move or an enable only is not checked.
+     *
+     * @param expectedVersion the entry's version (ignored for a new one)
+     * @throws CheckRefused in enforce mode, when the result blocks the write and there is no reason; nothing written
+     */
+    public ProviderEntries.EntryState saveEntry(ProviderEntries entries, ProviderKind kind, Long id,
+            ProviderEntries.Change change, long expectedVersion, String actor, String overrideReason) {
+        if (change.fields() != null) {
+            change = new ProviderEntries.Change(pinned(kind, change.fields()), change.enabled(), change.position());
+        }
+        CheckOutcome outcome = null;
+        CheckTarget checked = null;
+        if (mode != CheckMode.OFF && kind.liveCheck()) {
+            Optional<CheckTarget> target = entries.checkBeforeSave(kind, id, change, expectedVersion);
+            if (target.isPresent()) {
+                checked = target.get();
+                outcome = checks.check(checked);
+            }
+        }
+        ProviderSettings.SaveCheck check = checked(kind, outcome, checked, overrideReason);
+        return id == null ? entries.create(kind, change.fields(), actor, check)
+                : entries.update(kind, id, change, expectedVersion, actor, check);
+    }
+
+    /**
+     * Checks the fallback's stored key as a save of the kind would check a new key, then makes it primary
+     * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out.
+     *
+     * @throws CheckRefused as {@link #save}
+     */
+    public ProviderEntries.EntryState makePrimary(ProviderEntries entries, ProviderKind kind, long id,
+            long expectedVersion, String actor, String overrideReason) {
+        CheckOutcome outcome = null;
+        CheckTarget checked = null;
+        if (mode != CheckMode.OFF && kind.liveCheck()) {
+            checked = entries.storedTarget(kind, id).orElse(null);
+            outcome = checked == null ? null : checks.check(checked);
+        }
+        return entries.makePrimary(kind, id, expectedVersion, actor, checked(kind, outcome, checked, overrideReason));
+    }
+
+    /** What a check found, for the write's audit entry; refuses when it blocks in enforce mode without a reason. */
+    private ProviderSettings.SaveCheck checked(ProviderKind kind, CheckOutcome outcome, CheckTarget checked,
+            String overrideReason) {
+        boolean blocks = mode == CheckMode.ENFORCE && outcome != null && outcome.result().blocksSave();
+        if (blocks && overrideReason == null) {
+            throw new CheckRefused(kind, outcome, checked.secrets());
+        }
+        return outcome == null ? null : new ProviderSettings.SaveCheck(outcome, blocks ? overrideReason : null);
+    }
+
+    /**
      * Rolls back to the previous version ({@link ProviderSettings#rollback}) once every pinned {@code vault:}
      * reference it would restore still resolves in Vault now: a KV version deleted or destroyed since is refused
      * here, rather than restored into a configuration runtime-config must withhold. Vault is asked outside any

@@ -494,11 +494,20 @@ public class ProviderEnvironment {
         return fresh;
     }
 
+    /**
+     * The environment of the rows the caller's transaction sees, built afresh (no cache, no stamp, no Vault call):
+     * what the migration test reads from a schema of its own.
+     */
+    RuntimeEnvironment uncached() {
+        return build(sources());
+    }
+
     /** Each kind's version and change time, in one short row: what a cached result is valid for. */
     private String stamp() {
         return (String) em.createNativeQuery("SELECT (SELECT string_agg(kind || ':' || version || ':'"
                 + " || coalesce(extract(epoch FROM updated_at)::text, ''), ';' ORDER BY kind) FROM provider_settings)"
-                + " || (SELECT ';shared:' || count(*) || ':' || coalesce(max(id), 0) FROM shared_secret_versions)")
+                + " || (SELECT ';shared:' || count(*) || ':' || coalesce(max(id), 0) FROM shared_secret_versions)"
+                + " || (SELECT ';entries:' || count(*) || ':' || coalesce(max(id), 0) FROM provider_entry_versions)")
                 .getSingleResult();
     }
 
@@ -595,6 +604,7 @@ public class ProviderEnvironment {
                 case LIVEKIT, STORAGE, TRACING -> FLEET_VARIABLES.get(kind).values().forEach(names::addAll);
             }
         }
+        names.addAll(EntryVariables.allNames());
         return java.util.Collections.unmodifiableSet(names);
     }
 
@@ -643,6 +653,8 @@ public class ProviderEnvironment {
         List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
         long version = sources.values().stream().mapToLong(Source::version).sum();
+        Entries entries = entries();
+        version += entries.versions();
         java.util.Set<String> managed = new java.util.TreeSet<>(MANAGED_NAMES);
         FLEET_VARIABLES.values().forEach(names -> names.values().forEach(managed::removeAll));
         for (ProviderKind kind : ProviderKind.values()) {
@@ -711,6 +723,7 @@ public class ProviderEnvironment {
                     unresolved.add(new Unresolved(kind.id(), field.json(), reason, variables(kind, field, provider)));
                 }
             }
+            fallbacks(kind, provider, entries.current(), env, unresolved);
         }
         SharedSecrets shared = sharedSecrets();
         for (SharedSecret secret : shared.current()) {
@@ -728,6 +741,60 @@ public class ProviderEnvironment {
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
                 List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables());
+    }
+
+    /**
+     * The enabled fallback entries of every kind in order, and how many entry versions were ever stored (what they add
+     * to the runtime-config version, which so only grows, a deletion included).
+     */
+    private record Entries(List<ProviderEntry> current, long versions) {
+    }
+
+    private Entries entries() {
+        List<ProviderEntry> current = em.createQuery("from ProviderEntry where enabled = true order by kind, position",
+                ProviderEntry.class).setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList();
+        long versions = ((Number) em.createNativeQuery("SELECT count(*) FROM provider_entry_versions")
+                .getSingleResult()).longValue();
+        return new Entries(current, versions);
+    }
+
+    /**
+     * A kind's enabled fallbacks ({@link EntryVariables}): nothing while it has none, so a kind without fallbacks is
+     * served exactly as before they existed. A fallback's problem (a key no configured key opens, a required field
+     * unset) is unresolved as {@code <kind>.providers.<id>.<field>}, failing the whole answer closed as the
+     * primary's would.
+     */
+    private void fallbacks(ProviderKind kind, String primaryProvider, List<ProviderEntry> all, Map<String, String> env,
+            List<Unresolved> unresolved) {
+        List<ProviderEntry> fallbacks = all.stream().filter(e -> e.kind.equals(kind.id())).toList();
+        if (fallbacks.isEmpty()) {
+            return;
+        }
+        List<String> order = new ArrayList<>();
+        if (primaryProvider != null) {
+            order.add(primaryProvider);
+        }
+        for (ProviderEntry entry : fallbacks) {
+            SettingValues values = entry.values();
+            Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
+            String provider = problems.containsKey(SettingField.PROVIDER) ? null : values.provider;
+            Map<SettingField, String> secrets = secrets(kind, provider, values, problems);
+            String field = "providers." + entry.id + ".";
+            if (provider != null) {
+                order.add(provider);
+                put(env, EntryVariables.keyName(kind, provider), secrets.get(kind.secretField()));
+                for (SettingField plain : EntryVariables.fields(kind)) {
+                    if (!problems.containsKey(plain)) {
+                        put(env, EntryVariables.fieldName(kind, provider, plain), values.get(plain));
+                    }
+                }
+            }
+            problems.forEach((f, reason) -> unresolved.add(new Unresolved(kind.id(), field + f.json(), reason,
+                    provider == null ? List.of(EntryVariables.listName(kind))
+                            : List.of(f.secret() ? EntryVariables.keyName(kind, provider)
+                                    : EntryVariables.fieldName(kind, provider, f)))));
+        }
+        put(env, EntryVariables.listName(kind), String.join(",", order));
     }
 
     /** A shared secret as runtime-config serves it: its name, variable and sealed value. */

@@ -155,7 +155,7 @@ public class ProviderSettings {
         return SettingRules.check(kind, input, row(kind).values()).values().provider;
     }
 
-    private CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
+    CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
         Map<String, String> values = new LinkedHashMap<>();
         Set<String> secrets = new HashSet<>();
         FieldErrors errors = new FieldErrors();
@@ -198,6 +198,7 @@ public class ProviderSettings {
         checkVersion(kind, row, expectedVersion);
         SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
         SettingValues next = checked.values();
+        ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         Map<SettingField, String> newFingerprints = new LinkedHashMap<>();
         boolean secretChanged = false;
@@ -287,6 +288,8 @@ public class ProviderSettings {
         }
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
+        // a provider a fallback now has would make both write its variable: refused as a save is (409)
+        ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
         List<String> changed = changedFields(kind, row.values(), next);
         boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->
@@ -439,7 +442,7 @@ public class ProviderSettings {
     }
 
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
-    private Long announce(String kind, long version, boolean secretChanged, String actor) {
+    Long announce(String kind, long version, boolean secretChanged, String actor) {
         long[] run = {0};
         saved.fire(new SettingSaved(kind, version, secretChanged, actor, id -> run[0] = id));
         return run[0] == 0 ? null : run[0];
@@ -477,13 +480,13 @@ public class ProviderSettings {
     }
 
     /** The summary of each secret field of the kind in {@code values}, in display order. */
-    private Map<SettingField, SecretSummary> summaries(ProviderKind kind, SettingValues values) {
+    Map<SettingField, SecretSummary> summaries(ProviderKind kind, SettingValues values) {
         Map<SettingField, SecretSummary> summaries = new LinkedHashMap<>();
         kind.secretFields().forEach(field -> summaries.put(field, summary(values.secretRef(field))));
         return summaries;
     }
 
-    private static Map<SettingField, String> fingerprintsOf(Map<SettingField, SecretSummary> summaries) {
+    static Map<SettingField, String> fingerprintsOf(Map<SettingField, SecretSummary> summaries) {
         Map<SettingField, String> fingerprints = new LinkedHashMap<>();
         summaries.forEach((field, summary) -> fingerprints.put(field, summary.fingerprint()));
         return fingerprints;
@@ -508,7 +511,7 @@ public class ProviderSettings {
         return named.isEmpty() ? null : String.join(" ", named);
     }
 
-    private SecretSummary summary(UUID ref) {
+    SecretSummary summary(UUID ref) {
         if (ref == null) {
             return SecretSummary.NOT_CONFIGURED;
         }
@@ -536,7 +539,7 @@ public class ProviderSettings {
      * The kind's row for reading only: marked read-only in the session, so nothing done to it is ever written back
      * (writes go through {@link #lock}, which reads the row fresh under its lock).
      */
-    private ProviderSetting row(ProviderKind kind) {
+    ProviderSetting row(ProviderKind kind) {
         ProviderSetting row = em.find(ProviderSetting.class, kind.id());
         if (row == null) {
             throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
@@ -546,7 +549,7 @@ public class ProviderSettings {
     }
 
     /** Locks the kind's row for the rest of the transaction, reading it fresh. */
-    private ProviderSetting lock(ProviderKind kind) {
+    ProviderSetting lock(ProviderKind kind) {
         ProviderSetting row = em.find(ProviderSetting.class, kind.id(), LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
             throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");
@@ -567,12 +570,12 @@ public class ProviderSettings {
         throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()));
     }
 
-    private static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {
+    static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {
         return kind.fields().stream().filter(f -> from.differs(to, f)).map(SettingField::json).toList();
     }
 
     /** Makes {@code next} the current version and records it in the history. */
-    private static long apply(ProviderSetting row, SettingValues next, String actor, String action) {
+    static long apply(ProviderSetting row, SettingValues next, String actor, String action) {
         row.values = next;
         row.version++;
         row.updatedBy = actor;

@@ -41,7 +41,8 @@ public class ReferencedSecrets {
                 state.version(), state.updatedBy(), state.updatedAt(), state.previousVersion(), state.restartRun());
     }
 
-    private SecretSummary shown(SecretSummary summary) {
+    /** A summary as shown: a vault: reference with the KV version it resolves to now (or its problem). */
+    public SecretSummary shown(SecretSummary summary) {
         SecretSummary.VaultSource source = summary.vault();
         if (source == null || source.fingerprint() != null || source.problem() != null) {
             return summary;

@@ -536,6 +536,32 @@ class RotationTest {
         }
     }
 
+    /**
+     * Issue 19: a fallback provider entry's key is a sealed value (purpose provider_entry/kind/id/field) like any
+     * other, so the job re-encrypts it under the current key, and it opens to what it held with its own purpose (the
+     * associated data binding it to its entry).
+     */
+    @Test
+    @Order(12)
+    void aFallbackEntrysKeyIsReEncryptedWithEveryOtherValue() {
+        long id = Long.parseLong(Rows.column(db, "SELECT nextval('provider_entries_id_seq')").get(0));
+        String purpose = "provider_entry/stt/" + id + "/api_key";
+        UUID valueId = SealedRows.seed(db, underOld, purpose, 1).get(0);
+        Rows.update(db, "INSERT INTO provider_entries (id, kind, position, enabled, provider, model, api_key_id,"
+                + " created_by, updated_by) VALUES (?, 'stt', 1000, false, 'soniox', 'stt-rt-preview', ?, 'test',"
+                + " 'test')", id, valueId);
+        try {
+            assertThat(SealedRows.withPurpose(db, "provider_entry/").get(valueId).keyId()).isEqualTo(OLD_KEY_ID);
+            Jobs.awaitEnd(admin, Jobs.started(admin));
+            SealedRows.Row row = SealedRows.withPurpose(db, "provider_entry/").get(valueId);
+            assertThat(row.keyId()).as("re-encrypted under the current key").isEqualTo(NEW_KEY_ID);
+            assertThat(row.open(newOnly)).as("opens without the previous key, to what it held")
+                    .isEqualTo(SealedRows.plaintextOf(valueId));
+        } finally {
+            Rows.update(db, "DELETE FROM provider_entries WHERE id = ?", id);
+        }
+    }
+
     private static long metric(String metrics, String series) {
         Matcher line = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
         assertThat(line.find()).as("/q/metrics has " + series).isTrue();

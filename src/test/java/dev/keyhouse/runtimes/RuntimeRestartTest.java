@@ -143,6 +143,60 @@ class RuntimeRestartTest {
         }
     }
 
+    /**
+     * Issue 19: two STT entries, Deepgram primary and Soniox fallback. Making Soniox primary is a save of stt: its
+     * STT_* names and the ordered list change, both keys stay served, and only the target depending on stt restarts.
+     */
+    @Test
+    void makingTheSttFallbackPrimaryRestartsOnlyTheTargetsDependingOnStt() throws Exception {
+        String tag = unique();
+        Path speech = dir.resolve("speech.env");
+        Path voice = dir.resolve("voice.env");
+        api.command("speech-" + tag, List.of("stt"), "true", speech.toString());
+        api.command("voice-" + tag, List.of("llm", "tts", "telephony", "livekit"), "true", voice.toString());
+        String deepgram = "dg-primary-restart-" + tag + "-1a2b3c4d";
+        String soniox = "soniox-fallback-restart-" + tag + "-5e6f";
+        try {
+            String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then().statusCode(200)
+                    .extract().header("ETag");
+            Response primary = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .header("If-Match", etag).body(Map.of("provider", "deepgram", "model", "nova-3", "apiKey", deepgram))
+                    .put("/api/v1/settings/stt");
+            primary.then().statusCode(200);
+            assertThat(api.awaitRun(primary.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
+                    .isEqualTo("succeeded");
+            Response fallback = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .body(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", soniox))
+                    .post("/api/v1/settings/stt/providers");
+            fallback.then().statusCode(201);
+            long id = fallback.jsonPath().getLong("id");
+
+            Response swapped = given().auth().oauth2(api.admin()).header("If-Match", fallback.header("ETag"))
+                    .post("/api/v1/settings/stt/providers/" + id + "/primary");
+            swapped.then().statusCode(200);
+            assertThat(swapped.jsonPath().getString("provider")).isEqualTo("soniox");
+            assertThat(swapped.header("ETag")).isEqualTo("\"" + (Long.parseLong(etag.replace("\"", "")) + 2) + "\"");
+            long runId = swapped.jsonPath().getLong("restartRun");
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+            assertThat(run.getString("state")).isEqualTo("succeeded");
+            assertThat(run.getString("kind")).isEqualTo("stt");
+            assertThat(run.getList("results.target")).containsExactly("speech-" + tag);
+            assertThat(Files.readString(speech, StandardCharsets.UTF_8)).contains("STT_PROVIDER=soniox\n",
+                    "STT_MODEL=stt-rt-preview\n", "STT_API_KEY=" + soniox + "\n", "SONIOX_API_KEY=" + soniox + "\n",
+                    "DEEPGRAM_API_KEY=" + deepgram + "\n", "STT_DEEPGRAM_MODEL=nova-3\n",
+                    "STT_PROVIDERS=soniox,deepgram\n");
+            assertThat(voice).as("the target that does not depend on stt is left alone").doesNotExist();
+            assertThat(given().auth().oauth2(api.admin()).get("/api/v1/settings/stt/providers").jsonPath()
+                    .getList("provider")).containsExactly("soniox", "deepgram");
+            assertThat(swapped.asString() + api.run(runId).prettify()).doesNotContain(soniox, deepgram);
+            assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.entry.primary'"
+                    + " ORDER BY id DESC LIMIT 1")).singleElement().asString()
+                    .contains("stt fallback " + id + " (soniox) is now primary").doesNotContain(soniox, deepgram);
+        } finally {
+            dev.keyhouse.settings.ProviderEntriesTest.removeFallbacks(db);
+        }
+    }
+
     @Test
     void aSaveThatRollsBackLeavesNoRun() {
         api.command("rolled-back-" + unique(), List.of("llm"), "true", null);

@@ -114,6 +114,10 @@ class LeakTest {
     /** The planted shared-secret values runtime-config serves when it is fetched (the others were replaced). */
     static final List<String> SERVED_SHARED = List.of("shared secret (typed)", "shared secret (generated)",
             "shared secret (generated again)", "shared secret (page)");
+    /** The STT fallback entry the flow made (issue 19), whose API answers are searched. */
+    private static long providerEntryId;
+    /** The planted fallback key runtime-config serves when it is fetched (the others were replaced or refused). */
+    static final String SERVED_ENTRY = "stt fallback apiKey (replaced)";
     private static Throwable flowFailure;
 
     /** The providers' stand-ins; every answer carries the key it was sent. Stopped after the class. */
@@ -346,6 +350,7 @@ class LeakTest {
                 secretFields(kind).forEach(field -> expected.add(kind.id() + " " + field.json() + " in " + config.where()));
             }
             SERVED_SHARED.forEach(name -> expected.add(name + " in " + config.where()));
+            expected.add(SERVED_ENTRY + " in " + config.where());
             assertThat(hits(e.planted(), config.text(), Set.of(), config.where()))
                     .as("the runtime config carries exactly the current planted keys of every kind, nothing else")
                     .containsExactlyInAnyOrderElementsOf(expected);
@@ -401,6 +406,7 @@ class LeakTest {
             String viewerBearer = usersAndTokens(viewerEmail, viewerPassword);
             String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
             sharedSecrets();
+            providerEntries();
             rotateWithEverySecretStored();
             backgroundRound();
             for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
@@ -415,6 +421,9 @@ class LeakTest {
                     "POST", "/logout");
             fetchRuntimeConfig();
             deleteSharedSecrets();
+            record("DELETE /api/v1/settings/{kind}/providers/{id}", "admin", given().auth().oauth2(adminBearer)
+                    .header("If-Match", "\"6\""), "DELETE", "/api/v1/settings/stt/providers/" + providerEntryId)
+                    .then().statusCode(204);
             fetchOperationalEndpoints();
             // later saves in this database (other test classes) must not restart the flow's target
             json(adminBearer, Map.of("enabled", false)).put("/api/v1/runtimes/" + runtimeTargetId)
@@ -696,6 +705,40 @@ class LeakTest {
                     .then().statusCode(412);
         }
 
+        /**
+         * Provider entries (issue 19): an STT fallback added with a planted key, refused writes carrying one (bad
+         * provider, stale If-Match), its key replaced, disabled and enabled, made primary and back again (each key sealed
+         * again under its new place), every route sent; deleted after runtime-config was fetched.
+         */
+        private void providerEntries() {
+            String api = "/api/v1/settings/stt/providers";
+            Response created = record("POST /api/v1/settings/{kind}/providers", "admin", json(adminBearer,
+                    Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey",
+                            plant("stt fallback apiKey (REST)", "LEAKCANARY-entry-rest-6b1f0d42"))), "POST", api);
+            created.then().statusCode(201);
+            providerEntryId = created.jsonPath().getLong("id");
+            String one = api + "/" + providerEntryId;
+            record("POST /api/v1/settings/{kind}/providers", "admin", json(adminBearer, Map.of("provider", "nope",
+                    "model", "m", "apiKey", plant("stt fallback apiKey (rejected)", "LEAKCANARY-entry-bad-93c7e1"))),
+                    "POST", api).then().statusCode(400);
+            record("PUT /api/v1/settings/{kind}/providers/{id}", "admin", json(adminBearer, Map.of("provider",
+                    "soniox", "model", "stt-rt-preview", "apiKey", plant("stt fallback apiKey (stale write)",
+                            "LEAKCANARY-entry-stale-2d8a55"))).header("If-Match", "\"9\""), "PUT", one)
+                    .then().statusCode(412);
+            record("PUT /api/v1/settings/{kind}/providers/{id}", "admin", json(adminBearer, Map.of("provider",
+                    "soniox", "model", "stt-rt-preview", "apiKey", plant(SERVED_ENTRY,
+                            "LEAKCANARY-entry-replaced-40e6bb"))).header("If-Match", "\"1\""), "PUT", one)
+                    .then().statusCode(200);
+            record("PUT /api/v1/settings/{kind}/providers/{id}", "admin", json(adminBearer, Map.of("enabled", false))
+                    .header("If-Match", "\"2\""), "PUT", one).then().statusCode(200);
+            record("PUT /api/v1/settings/{kind}/providers/{id}", "admin", json(adminBearer, Map.of("enabled", true))
+                    .header("If-Match", "\"3\""), "PUT", one).then().statusCode(200);
+            record("POST /api/v1/settings/{kind}/providers/{id}/primary", "admin", given().auth().oauth2(adminBearer)
+                    .header("If-Match", "\"4\""), "POST", one + "/primary").then().statusCode(200);
+            record("POST /api/v1/settings/{kind}/providers/{id}/primary", "admin", given().auth().oauth2(adminBearer)
+                    .header("If-Match", "\"5\""), "POST", one + "/primary").then().statusCode(200);
+        }
+
         /** What runtime-config serves as {@code variable} now: how a generated value is learnt. */
         private static String servedValue(String variable) {
             String value = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config")
@@ -932,6 +975,9 @@ class LeakTest {
             }
             if (route.contains("/shared-secrets/")) {
                 return List.of(String.valueOf(sharedSecretId));
+            }
+            if (route.contains("/providers/")) {
+                return List.of(String.valueOf(providerEntryId));
             }
             return null;
         }

@@ -1,0 +1,45 @@
+package dev.keyhouse.settings;
+
+import java.util.Map;
+
+import dev.keyhouse.web.KeyhouseException;
+
+/**
+ * A write of a provider entry refused for its precondition, naming {@code If-Match} in the problem's {@code field}
+ * member: 428 without If-Match, 412 with a weak or stale one (nothing written).
+ */
+public final class EntryRefused extends KeyhouseException {
+
+    private final transient Map<String, Object> extensions;
+
+    private EntryRefused(int status, String title, String detail, Map<String, Object> extensions) {
+        super(status, title, detail);
+        this.extensions = Map.copyOf(extensions);
+    }
+
+    /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
+    static EntryRefused ifMatchRequired(String path) {
+        return new EntryRefused(428, "Precondition Required", "send If-Match with the ETag of GET " + path
+                + " (e.g. If-Match: \"3\")", Map.of("field", "If-Match"));
+    }
+
+    /** 412: a weak tag never matches (RFC 9110, section 13.1.1: If-Match compares strongly). */
+    static EntryRefused weak() {
+        return new EntryRefused(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC 9110,"
+                + " section 13.1.1); nothing was saved. Send the ETag as GET returns it, e.g. If-Match: \"3\"",
+                Map.of("field", "If-Match"));
+    }
+
+    /** 412: the entry changed since the version the caller had. */
+    static EntryRefused stale(ProviderEntry current, long expected) {
+        return new EntryRefused(412, "Precondition Failed", current.kind + " fallback " + current.id
+                + " changed since version " + expected + ": now version " + current.version + ", saved by "
+                + current.updatedBy + " at " + current.updatedAt + ". Nothing was saved; load it again and apply"
+                + " your change again.", Map.of("field", "If-Match", "currentVersion", current.version));
+    }
+
+    @Override
+    public Map<String, Object> extensions() {
+        return extensions;
+    }
+}

@@ -1,0 +1,558 @@
+package dev.keyhouse.settings;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.checks.CheckTarget;
+import dev.keyhouse.crypto.Opened;
+import dev.keyhouse.sealed.SealedValues;
+import dev.keyhouse.sealed.SecretFingerprints;
+import dev.keyhouse.vault.VaultReference;
+import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.NotFound;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+/**
+ * Several providers per kind (issue 19): the primary is the kind's {@link ProviderSetting} (saved, checked, rolled
+ * back and rolled out as before), and the ordered fallbacks are {@link ProviderEntry} rows with their own fields,
+ * sealed secrets, version and history. Entry writes serialise on the kind's row lock (the primary's), so two writes
+ * never race on positions or on the variables two entries write ({@link #refuseDuplicates}). Every change is audited
+ * ({@code setting.entry.*}, fingerprints, never values).
+ *
+ * <p>A change of a fallback is served at once by runtime-config (its version counts entry versions) and plans no
+ * restart run: a runtime takes it at its next fetch or restart. Make-primary is a save of the kind: the primary's
+ * version goes up and the kind's dependent targets are rolled out ({@link SettingSaved}). Rollback of a kind
+ * restores its primary only; each fallback keeps its own history.
+ */
+@ApplicationScoped
+public class ProviderEntries {
+
+    private static final Logger LOG = Logger.getLogger(ProviderEntries.class);
+
+    private final ProviderSettings settings;
+    private final SealedValues sealedValues;
+    private final SecretFingerprints fingerprints;
+    private final Audit audit;
+    private final Event<EnvironmentChanged> changed;
+    private final EntityManager em;
+
+    public ProviderEntries(ProviderSettings settings, SealedValues sealedValues, SecretFingerprints fingerprints,
+            Audit audit, Event<EnvironmentChanged> changed, EntityManager em) {
+        this.settings = settings;
+        this.sealedValues = sealedValues;
+        this.fingerprints = fingerprints;
+        this.audit = audit;
+        this.changed = changed;
+        this.em = em;
+    }
+
+    /**
+     * An entry as pages and the REST API show it.
+     *
+     * @param id null for the primary (the kind's setting, {@code /api/v1/settings/{kind}})
+     * @param position 0 for the primary, 1 for the first fallback, ...
+     * @param version the primary's is the kind's version; a fallback's its own
+     * @param restartRun the restart run a make-primary planned, or null
+     */
+    public record EntryState(ProviderKind kind, Long id, boolean primary, int position, boolean enabled,
+            Map<String, String> values, Map<String, SecretSummary> secrets, long version, String updatedBy,
+            Instant updatedAt, Long restartRun) {
+
+        /** The provider, or null when unset. */
+        public String provider() {
+            return values.get(SettingField.PROVIDER.json());
+        }
+
+        /** "stt primary (deepgram)", "stt fallback 12 (soniox)". */
+        public String label() {
+            return ProviderEntries.label(kind, id, provider());
+        }
+    }
+
+    /**
+     * A write of a fallback: its fields (null to keep them all), whether it is served, and its place.
+     *
+     * @param fields by JSON name as for a save of the kind; null when the write changes none (a move, a disable)
+     * @param enabled null to keep
+     * @param position 1 for first among the fallbacks; null to keep. Beyond the last: last.
+     */
+    public record Change(Map<String, String> fields, Boolean enabled, Integer position) {
+    }
+
+    /** The kinds that have fallbacks: {@code llm}, {@code stt}, {@code tts}; 404 for the others. */
+    public static ProviderKind entriesKind(ProviderKind kind) {
+        if (!EntryVariables.hasEntries(kind)) {
+            throw new NotFound("provider entries of " + kind.id() + " (only llm, stt and tts have fallbacks)");
+        }
+        return kind;
+    }
+
+    /** The kind's entries in order: the primary first (configured or not), then each fallback by position. */
+    @Transactional
+    public List<EntryState> list(ProviderKind kind) {
+        entriesKind(kind);
+        List<EntryState> states = new ArrayList<>();
+        states.add(primary(settings.state(settings.row(kind))));
+        for (ProviderEntry entry : ProviderEntry.<ProviderEntry>list("kind = ?1 order by position", kind.id())) {
+            states.add(state(kind, entry));
+        }
+        return states;
+    }
+
+    /** @throws NotFound when the kind has no such fallback */
+    @Transactional
+    public EntryState get(ProviderKind kind, long id) {
+        return state(kind, find(kind, id));
+    }
+
+    /**
+     * Validates a write of a fallback (a new one when {@code id} is null) exactly as it will be saved and returns
+     * the live check it needs, as {@link ProviderSettings#checkBeforeSave} decides it for the primary: a typed key,
+     * or a change of a field the check sends while a key is stored. Short; the check runs after it, outside any
+     * transaction.
+     *
+     * @throws FieldErrors naming each invalid field
+     */
+    @Transactional
+    public Optional<CheckTarget> checkBeforeSave(ProviderKind kind, Long id, Change change, long expectedVersion) {
+        entriesKind(kind);
+        if (change.fields() == null) {
+            return Optional.empty();
+        }
+        SettingValues stored = new SettingValues();
+        if (id != null) {
+            ProviderEntry entry = find(kind, id);
+            checkVersion(entry, expectedVersion);
+            stored = entry.values();
+        }
+        SettingRules.Checked checked = SettingRules.check(kind, change.fields(), stored);
+        SettingValues storedValues = stored;
+        boolean typed = kind.secretFields().stream().anyMatch(checked.secrets()::containsKey);
+        boolean kept = kind.secretFields().stream().anyMatch(f -> storedValues.secretRef(f) != null);
+        boolean needed = typed || (kept && kind.fields().stream().filter(ProviderSettings.CHECKED_FIELDS::contains)
+                .anyMatch(f -> storedValues.differs(checked.values(), f)));
+        return needed ? Optional.of(settings.target(kind, checked)) : Optional.empty();
+    }
+
+    /**
+     * What a live check of a fallback's stored key sends (make-primary checks it as a save of the kind would).
+     *
+     * @return empty when it has no key that opens
+     */
+    @Transactional
+    public Optional<CheckTarget> storedTarget(ProviderKind kind, long id) {
+        ProviderEntry entry = find(kind, id);
+        try {
+            return Optional.of(settings.target(kind, new SettingRules.Checked(entry.values().copy(), Map.of())));
+        } catch (FieldErrors e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Adds a fallback after the last one, enabled.
+     *
+     * @param check the live check before it, or null when none ran
+     * @throws Conflict when the primary is not configured yet, or the entry would write a variable another entry
+     *         writes (both named)
+     * @throws FieldErrors naming each invalid field
+     */
+    @Transactional
+    public EntryState create(ProviderKind kind, Map<String, String> fields, String actor,
+            ProviderSettings.SaveCheck check) {
+        entriesKind(kind);
+        ProviderSetting primary = settings.lock(kind);
+        if (primary.version == 0) {
+            throw new Conflict(kind.id() + " has no primary provider yet: save /api/v1/settings/" + kind.id()
+                    + " first, then add fallbacks");
+        }
+        SettingRules.Checked checked = SettingRules.check(kind, fields, new SettingValues());
+        refuseDuplicates(em, kind, 0L, checked.values().provider);
+        Number last = (Number) em.createNativeQuery("SELECT coalesce(max(position), 0) FROM provider_entries"
+                + " WHERE kind = ?1").setParameter(1, kind.id()).getSingleResult();
+        ProviderEntry entry = new ProviderEntry();
+        entry.kind = kind.id();
+        entry.position = last.intValue() + 1;
+        entry.enabled = true;
+        entry.values = new SettingValues();
+        entry.version = 1;
+        entry.createdBy = actor;
+        entry.createdAt = Instant.now();
+        entry.updatedBy = actor;
+        entry.updatedAt = entry.createdAt;
+        entry.persist();
+        em.flush();
+        SettingValues next = checked.values();
+        Map<SettingField, String> newPrints = seal(kind, entry.id, checked, next);
+        entry.values = next;
+        history(entry, "create", actor);
+        audit.record(Audit.Entry.of(actor, "setting.entry.create", kind.id(), target(entry))
+                .detail("added " + label(kind, entry.id, next.provider) + " at position " + entry.position
+                        + references(kind, checked) + checkDetail(check))
+                .fingerprints(null, ProviderSettings.auditFingerprints(kind, newPrints)));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        LOG.infof("%s fallback %d (%s) added by %s", kind.id(), entry.id, next.provider, actor);
+        return state(kind, entry);
+    }
+
+    /**
+     * Changes a fallback: its fields (replaced as a save of the kind replaces them; an empty secret keeps the stored
+     * one), whether it is served, its place. Audited as {@code setting.entry.save}, {@code .move}, {@code .enable}
+     * or {@code .disable}.
+     *
+     * @throws EntryRefused (412) when {@code expectedVersion} is not the entry's version; nothing written
+     */
+    @Transactional
+    public EntryState update(ProviderKind kind, long id, Change change, long expectedVersion, String actor,
+            ProviderSettings.SaveCheck check) {
+        entriesKind(kind);
+        settings.lock(kind);
+        ProviderEntry entry = lock(kind, id);
+        checkVersion(entry, expectedVersion);
+        List<String> did = new ArrayList<>();
+        String action = null;
+        Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
+        Map<SettingField, String> after = before;
+        String detail = "";
+        if (change.fields() != null) {
+            SettingRules.Checked checked = SettingRules.check(kind, change.fields(), entry.values());
+            refuseDuplicates(em, kind, entry.id, checked.values().provider);
+            SettingValues next = checked.values();
+            Map<SettingField, String> sealed = seal(kind, entry.id, checked, next);
+            after = new LinkedHashMap<>(before);
+            for (SettingField secret : kind.secretFields()) {
+                after.put(secret, sealed.containsKey(secret) ? sealed.get(secret)
+                        : next.secretRef(secret) == null ? null : before.get(secret));
+            }
+            List<String> fields = ProviderSettings.changedFields(kind, entry.values(), next);
+            entry.values = next;
+            did.add(fields.isEmpty() ? "no field changed" : "changed " + String.join(", ", fields));
+            detail = references(kind, checked) + checkDetail(check);
+            action = "save";
+        }
+        if (change.enabled() != null && change.enabled() != entry.enabled) {
+            entry.enabled = change.enabled();
+            did.add(entry.enabled ? "enabled" : "disabled");
+            action = action != null ? action : entry.enabled ? "enable" : "disable";
+        }
+        if (change.position() != null && change.position() != entry.position) {
+            int from = entry.position;
+            int to = move(kind, entry, change.position());
+            did.add("moved from position " + from + " to " + to);
+            action = action != null ? action : "move";
+        }
+        if (action == null) {
+            return state(kind, entry);
+        }
+        entry.version++;
+        entry.updatedBy = actor;
+        entry.updatedAt = Instant.now();
+        history(entry, action, actor);
+        audit.record(Audit.Entry.of(actor, "setting.entry." + action, kind.id(), target(entry))
+                .detail(label(kind, entry.id, entry.values().provider) + ": " + String.join("; ", did) + detail)
+                .fingerprints(ProviderSettings.auditFingerprints(kind, before),
+                        ProviderSettings.auditFingerprints(kind, after)));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        LOG.infof("%s fallback %d: %s by %s", kind.id(), entry.id, String.join("; ", did), actor);
+        return state(kind, entry);
+    }
+
+    /**
+     * Deletes a fallback; the ones after it move up. Its history (and its sealed values, which the history points
+     * at) stays.
+     */
+    @Transactional
+    public void delete(ProviderKind kind, long id, long expectedVersion, String actor) {
+        entriesKind(kind);
+        settings.lock(kind);
+        ProviderEntry entry = lock(kind, id);
+        checkVersion(entry, expectedVersion);
+        String before = ProviderSettings.auditFingerprints(kind,
+                ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values())));
+        int position = entry.position;
+        entry.version++;
+        history(entry, "delete", actor);
+        entry.delete();
+        em.flush();
+        em.createQuery("update ProviderEntry set position = position - 1 where kind = ?1 and position > ?2")
+                .setParameter(1, kind.id()).setParameter(2, position).executeUpdate();
+        audit.record(Audit.Entry.of(actor, "setting.entry.delete", kind.id(), target(entry))
+                .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position)
+                .fingerprints(before, null));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + id));
+        LOG.infof("%s fallback %d deleted by %s", kind.id(), id, actor);
+    }
+
+    /**
+     * Swaps a fallback with the primary, in one transaction: the fallback's fields and keys become the primary's (a
+     * new version of the kind, history action {@code primary}), the primary's become the fallback's, at the same
+     * position. Each moved key is sealed again under its new place's purpose (a new sealed row). Announced as a save
+     * of the kind ({@link SettingSaved}), so the targets that depend on the kind, and only those, are rolled out.
+     *
+     * @param expectedVersion the fallback's version (its ETag)
+     * @throws Conflict when the fallback is disabled, a key cannot be opened, or the swap would make two entries
+     *         write one variable
+     */
+    @Transactional
+    public EntryState makePrimary(ProviderKind kind, long id, long expectedVersion, String actor,
+            ProviderSettings.SaveCheck check) {
+        entriesKind(kind);
+        ProviderSetting primary = settings.lock(kind);
+        ProviderEntry entry = lock(kind, id);
+        checkVersion(entry, expectedVersion);
+        if (!entry.enabled) {
+            throw new Conflict(label(kind, id, entry.values().provider) + " is disabled: enable it before making it"
+                    + " primary");
+        }
+        SettingValues oldPrimary = primary.values().copy();
+        SettingValues oldEntry = entry.values().copy();
+        Map<String, String> swapped = new LinkedHashMap<>();
+        swapped.put(key(kind, null), oldEntry.provider);
+        swapped.put(key(kind, id), oldPrimary.provider);
+        refuse(em, swapped);
+        Map<SettingField, SecretSummary> before = settings.summaries(kind, oldPrimary);
+        SettingValues nextPrimary = resealed(kind, oldEntry, field -> kind.purpose(field), label(kind, id,
+                oldEntry.provider));
+        SettingValues nextEntry = resealed(kind, oldPrimary, field -> purpose(kind, id, field), label(kind, null,
+                oldPrimary.provider));
+        Map<SettingField, SecretSummary> after = settings.summaries(kind, nextPrimary);
+        boolean secretChanged = kind.secretFields().stream().anyMatch(f -> after.get(f).needsReentry()
+                || !Objects.equals(before.get(f).fingerprint(), after.get(f).fingerprint()));
+        long version = ProviderSettings.apply(primary, nextPrimary, actor, "primary");
+        entry.values = nextEntry;
+        entry.version++;
+        entry.updatedBy = actor;
+        entry.updatedAt = primary.updatedAt;
+        history(entry, "primary", actor);
+        audit.record(Audit.Entry.of(actor, "setting.entry.primary", kind.id(), kind.id() + " version " + version)
+                .detail(label(kind, id, oldEntry.provider) + " is now primary; the primary (" + oldPrimary.provider
+                        + ") is now fallback " + id + " at position " + entry.position + checkDetail(check))
+                .fingerprints(ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(before)),
+                        ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(after))));
+        Long run = settings.announce(kind.id(), version, secretChanged, actor);
+        LOG.infof("%s fallback %d made primary as %s version %d by %s", kind.id(), id, kind.id(), version, actor);
+        EntryState state = primary(settings.state(primary));
+        return new EntryState(kind, null, true, 0, true, state.values(), state.secrets(), state.version(),
+                state.updatedBy(), state.updatedAt(), run);
+    }
+
+    /**
+     * Refuses a write that would make two entries (of any kind) write one variable ({@link EntryVariables#claimed}):
+     * 409 naming both entries and the variable.
+     *
+     * @param entryId the entry written: null for the primary, 0 for a new fallback
+     * @param provider the provider it will have
+     */
+    static void refuseDuplicates(EntityManager em, ProviderKind kind, Long entryId, String provider) {
+        if (!EntryVariables.hasEntries(kind)) {
+            return;
+        }
+        refuse(em, Map.of(key(kind, entryId), provider == null ? "" : provider));
+    }
+
+    /** @param written each written entry's {@link #key} and the provider it will have */
+    @SuppressWarnings("unchecked")
+    private static void refuse(EntityManager em, Map<String, String> written) {
+        Map<String, String> providers = new LinkedHashMap<>();
+        for (Object[] row : (List<Object[]>) em.createNativeQuery("SELECT kind, provider FROM provider_settings"
+                + " WHERE kind IN ('llm', 'stt', 'tts') AND version > 0 AND provider IS NOT NULL").getResultList()) {
+            providers.put(row[0] + ":primary", (String) row[1]);
+        }
+        for (Object[] row : (List<Object[]>) em.createNativeQuery("SELECT kind, id, provider FROM provider_entries"
+                + " WHERE provider IS NOT NULL ORDER BY kind, position").getResultList()) {
+            providers.put(row[0] + ":" + row[1], (String) row[2]);
+        }
+        providers.putAll(written);
+        for (String key : written.keySet()) {
+            Set<String> mine = claimedBy(key, providers.get(key));
+            for (Map.Entry<String, String> other : providers.entrySet()) {
+                if (other.getKey().equals(key)) {
+                    continue;
+                }
+                for (String variable : claimedBy(other.getKey(), other.getValue())) {
+                    if (mine.contains(variable)) {
+                        String one = label(key, providers.get(key));
+                        String two = label(other.getKey(), other.getValue());
+                        throw new Conflict(one + " and " + two + " would both write " + variable
+                                + ": each entry needs variables of its own", Map.of("variable", variable,
+                                        "entries", List.of(one, two)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** An entry's key in {@link #refuse}: {@code stt:primary}, {@code stt:12}, {@code stt:0} for a new one. */
+    private static String key(ProviderKind kind, Long entryId) {
+        return kind.id() + ":" + (entryId == null ? "primary" : entryId);
+    }
+
+    private static Set<String> claimedBy(String key, String provider) {
+        ProviderKind kind = ProviderKind.parse(key.substring(0, key.indexOf(':'))).orElseThrow();
+        return EntryVariables.claimed(kind, provider == null || provider.isEmpty() ? null : provider,
+                key.endsWith(":primary"));
+    }
+
+    private static String label(String key, String provider) {
+        ProviderKind kind = ProviderKind.parse(key.substring(0, key.indexOf(':'))).orElseThrow();
+        String id = key.substring(key.indexOf(':') + 1);
+        return label(kind, "primary".equals(id) ? null : Long.valueOf(id), provider);
+    }
+
+    /** "stt primary (deepgram)", "stt fallback 12 (soniox)", "the new stt fallback (soniox)". */
+    static String label(ProviderKind kind, Long id, String provider) {
+        String what = id == null ? kind.id() + " primary" : id == 0 ? "the new " + kind.id() + " fallback"
+                : kind.id() + " fallback " + id;
+        return provider == null || provider.isEmpty() ? what : what + " (" + provider + ")";
+    }
+
+    /** The purpose of a fallback's sealed secret: {@code provider_entry/stt/12/api_key}. */
+    static String purpose(ProviderKind kind, long id, SettingField field) {
+        return "provider_entry/" + kind.id() + "/" + id + "/" + field.column();
+    }
+
+    /** Seals each typed secret under the entry's purpose into {@code next}; the new fingerprints by field. */
+    private Map<SettingField, String> seal(ProviderKind kind, long id, SettingRules.Checked checked,
+            SettingValues next) {
+        Map<SettingField, String> prints = new LinkedHashMap<>();
+        for (SettingField secret : kind.secretFields()) {
+            String plaintext = checked.secrets().get(secret);
+            if (plaintext != null) {
+                next.setSecretRef(secret, sealedValues.seal(purpose(kind, id, secret), plaintext).id);
+                prints.put(secret, fingerprints.of(plaintext));
+            }
+        }
+        return prints;
+    }
+
+    /** A copy of {@code values} with each secret sealed again (a new row) under its new place's purpose. */
+    private SettingValues resealed(ProviderKind kind, SettingValues values,
+            java.util.function.Function<SettingField, String> purpose, String owner) {
+        SettingValues next = values.copy();
+        for (SettingField secret : kind.secretFields()) {
+            UUID ref = values.secretRef(secret);
+            if (ref == null) {
+                continue;
+            }
+            Opened opened = settings.open(ref);
+            if (!(opened instanceof Opened.Plaintext plaintext)) {
+                throw new Conflict("the " + secret.json() + " of " + owner + " needs re-entry: "
+                        + ((Opened.Unreadable) opened).message() + "; save it again before swapping",
+                        Map.of("fields", List.of(secret.json())));
+            }
+            next.setSecretRef(secret, sealedValues.seal(purpose.apply(secret), plaintext.value()).id);
+        }
+        return next;
+    }
+
+    /** "; apiKey from vault:…" for each secret typed as a reference (not secret: where the key comes from). */
+    private static String references(ProviderKind kind, SettingRules.Checked checked) {
+        StringBuilder detail = new StringBuilder();
+        for (SettingField secret : kind.secretFields()) {
+            String typed = checked.secrets().get(secret);
+            if (VaultReference.isReference(typed)) {
+                detail.append("; ").append(secret.json()).append(" from ").append(typed);
+            }
+        }
+        return detail.toString();
+    }
+
+    private static String checkDetail(ProviderSettings.SaveCheck check) {
+        if (check == null) {
+            return "";
+        }
+        return "; key check: " + check.outcome().summary() + (check.overrideReason() != null
+                ? ", overridden: " + check.overrideReason() : "");
+    }
+
+    /** Moves an entry to {@code wanted} (clamped to 1..count), shifting the ones between; the position it got. */
+    private int move(ProviderKind kind, ProviderEntry entry, int wanted) {
+        long count = ProviderEntry.count("kind", kind.id());
+        int to = (int) Math.max(1, Math.min(wanted, count));
+        int from = entry.position;
+        if (to < from) {
+            em.createQuery("update ProviderEntry set position = position + 1 where kind = ?1 and position >= ?2"
+                    + " and position < ?3").setParameter(1, kind.id()).setParameter(2, to).setParameter(3, from)
+                    .executeUpdate();
+        } else if (to > from) {
+            em.createQuery("update ProviderEntry set position = position - 1 where kind = ?1 and position > ?2"
+                    + " and position <= ?3").setParameter(1, kind.id()).setParameter(2, from).setParameter(3, to)
+                    .executeUpdate();
+        }
+        entry.position = to;
+        return to;
+    }
+
+    private static String target(ProviderEntry entry) {
+        return entry.kind + " fallback " + entry.id + " version " + entry.version;
+    }
+
+    private static void history(ProviderEntry entry, String action, String actor) {
+        ProviderEntryVersion version = new ProviderEntryVersion();
+        version.entryId = entry.id;
+        version.kind = entry.kind;
+        version.version = entry.version;
+        version.action = action;
+        version.position = entry.position;
+        version.enabled = entry.enabled;
+        version.values = entry.values().copy();
+        version.savedBy = actor;
+        version.savedAt = Instant.now();
+        version.persist();
+    }
+
+    private ProviderEntry find(ProviderKind kind, long id) {
+        ProviderEntry entry = em.find(ProviderEntry.class, id);
+        if (entry == null || !entry.kind.equals(kind.id())) {
+            throw new NotFound(kind.id() + " provider entry " + id);
+        }
+        return entry;
+    }
+
+    private ProviderEntry lock(ProviderKind kind, long id) {
+        ProviderEntry entry = find(kind, id);
+        em.refresh(entry, LockModeType.PESSIMISTIC_WRITE);
+        return entry;
+    }
+
+    private static void checkVersion(ProviderEntry entry, long expectedVersion) {
+        if (entry.version != expectedVersion) {
+            throw EntryRefused.stale(entry, expectedVersion);
+        }
+    }
+
+    private static EntryState primary(SettingState state) {
+        return new EntryState(state.kind(), null, true, 0, true, state.values(), state.secrets(), state.version(),
+                state.updatedBy(), state.updatedAt(), null);
+    }
+
+    private EntryState state(ProviderKind kind, ProviderEntry entry) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, SecretSummary> secrets = new LinkedHashMap<>();
+        for (SettingField field : kind.fields()) {
+            if (field.secret()) {
+                secrets.put(field.json(), settings.summary(entry.values().secretRef(field)));
+            } else {
+                values.put(field.json(), entry.values().get(field));
+            }
+        }
+        return new EntryState(kind, entry.id, false, entry.position, entry.enabled,
+                Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets), entry.version,
+                entry.updatedBy, entry.updatedAt, null);
+    }
+}

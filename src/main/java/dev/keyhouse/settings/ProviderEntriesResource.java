@@ -1,0 +1,247 @@
+package dev.keyhouse.settings;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code /api/v1/settings/{kind}/providers} (issue 19's shape): a kind's provider entries, the primary first
+ * ({@code "primary": true}, no {@code id}: it is {@code /api/v1/settings/{kind}}), then the fallbacks by position.
+ * {@code POST} adds a fallback (201, {@code id}, {@code Location}, {@code ETag}); {@code PUT …/{id}} with
+ * {@code If-Match} changes it: the kind's fields (replaced as a save of the kind replaces them, an absent or empty
+ * secret kept) when any is given, {@code enabled} (boolean) and {@code position} (1 = first fallback) to disable or
+ * move it; {@code DELETE …/{id}} with {@code If-Match}; {@code POST …/{id}/primary} with {@code If-Match} swaps it with
+ * the primary. Secrets go in as strings and come out as summaries. Admins write, viewers read; only llm, stt and tts
+ * have entries (404 for the other kinds).
+ */
+@Path("/api/v1/settings/{kind}/providers")
+@Produces(MediaType.APPLICATION_JSON)
+public class ProviderEntriesResource {
+
+    private final ProviderEntries entries;
+    private final CheckedSaves saves;
+    private final SecurityIdentity identity;
+    private final ReferencedSecrets referenced;
+
+    public ProviderEntriesResource(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
+            ReferencedSecrets referenced) {
+        this.entries = entries;
+        this.saves = saves;
+        this.identity = identity;
+        this.referenced = referenced;
+    }
+
+    /** The kind's entries in order, primary first. */
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public List<Map<String, Object>> list(@PathParam("kind") String kind) {
+        return entries.list(kind(kind)).stream().map(this::view).toList();
+    }
+
+    /** 201 with {@code id}, {@code Location} and {@code ETag}; body: the kind's fields and {@code checkOverride}. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response create(@PathParam("kind") String kind, Map<String, Object> body) {
+        ProviderKind providerKind = kind(kind);
+        Map<String, Object> given = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        String override = SettingsResource.overrideReason(given.remove("checkOverride"));
+        ProviderEntries.Change change = change(providerKind, given);
+        if (change.position() != null || change.enabled() != null) {
+            throw new FieldErrors().add(change.position() != null ? "position" : "enabled",
+                    "is set after the entry is added (PUT): a new fallback is enabled and last");
+        }
+        ProviderEntries.EntryState created = saves.saveEntry(entries, providerKind, null,
+                new ProviderEntries.Change(change.fields() == null ? Map.of() : change.fields(), null, null), 0,
+                Identities.actor(identity), override);
+        return Locations.created(path(providerKind) + "/" + created.id()).tag(etag(created)).entity(view(created))
+                .build();
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Response get(@PathParam("kind") String kind, @PathParam("id") String id) {
+        ProviderEntries.EntryState state = entries.get(kind(kind), id(kind, id));
+        return Response.ok(view(state)).tag(etag(state)).build();
+    }
+
+    @PUT
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response put(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
+        Map<String, Object> given = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        String override = SettingsResource.overrideReason(given.remove("checkOverride"));
+        ProviderEntries.EntryState saved = saves.saveEntry(entries, providerKind, entryId,
+                change(providerKind, given), expected, Identities.actor(identity), override);
+        return Response.ok(view(saved)).tag(etag(saved)).build();
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response delete(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        entries.delete(providerKind, entryId, expectedVersion(path(providerKind) + "/" + entryId, ifMatch),
+                Identities.actor(identity));
+        return Response.noContent().build();
+    }
+
+    /**
+     * Swaps the fallback with the primary (a save of the kind: checked, audited, rolled out to the kind's dependent
+     * targets). Answers the new primary as {@code GET /api/v1/settings/{kind}} would, with {@code restartRun}, and
+     * the kind's version as ETag. No body: a key check that blocks (enforce mode) refuses it with 422, as it refuses
+     * a save; there is no override here (save the fallback's key over its check first).
+     */
+    @POST
+    @Path("{id}/primary")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
+        ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
+                Identities.actor(identity), null);
+        Map<String, Object> view = view(primary);
+        view.put("restartRun", primary.restartRun());
+        return Response.ok(view).tag(etag(primary)).build();
+    }
+
+    /** An entry as JSON: kind, id, primary, position, enabled, the kind's fields (secrets as summaries), version. */
+    Map<String, Object> view(ProviderEntries.EntryState state) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("kind", state.kind().id());
+        view.put("id", state.id());
+        view.put("primary", state.primary());
+        view.put("position", state.position());
+        view.put("enabled", state.enabled());
+        for (SettingField field : state.kind().fields()) {
+            view.put(field.json(), field.secret() ? referenced.shown(state.secrets().get(field.json()))
+                    : state.values().get(field.json()));
+        }
+        view.put("version", state.version());
+        view.put("updatedBy", state.updatedBy());
+        view.put("updatedAt", state.updatedAt());
+        return view;
+    }
+
+    private static String path(ProviderKind kind) {
+        return "/api/v1/settings/" + kind.id() + "/providers";
+    }
+
+    private static EntityTag etag(ProviderEntries.EntryState state) {
+        return new EntityTag(String.valueOf(state.version()));
+    }
+
+    private static ProviderKind kind(String id) {
+        return ProviderEntries.entriesKind(ProviderKind.parse(id)
+                .orElseThrow(() -> new NotFound("settings kind '" + id + "'")));
+    }
+
+    private static long id(String kind, String id) {
+        if (id == null || !id.matches("[0-9]{1,18}")) {
+            throw new NotFound(kind + " provider entry '" + (id != null && id.length() <= 40 ? id : "…") + "'");
+        }
+        return Long.parseLong(id);
+    }
+
+    /** The version in {@code If-Match: "3"} (a bare number too): 428 without, 412 when weak, 400 when no version. */
+    static long expectedVersion(String path, String ifMatch) {
+        if (ifMatch == null || ifMatch.isBlank()) {
+            throw EntryRefused.ifMatchRequired(path);
+        }
+        String tag = ifMatch.strip();
+        if (tag.startsWith("W/")) {
+            throw EntryRefused.weak();
+        }
+        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+            tag = tag.substring(1, tag.length() - 1);
+        }
+        if (tag.matches("[0-9]{1,18}")) {
+            return Long.parseLong(tag);
+        }
+        throw new FieldErrors().add("If-Match", "must be the ETag of the provider entry, e.g. \"3\"");
+    }
+
+    /**
+     * The body as a {@link ProviderEntries.Change}: {@code enabled} a boolean, {@code position} a whole number from
+     * 1, every other member a field of the kind as a string (fields null when none is given).
+     */
+    static ProviderEntries.Change change(ProviderKind kind, Map<String, Object> body) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, String> fields = null;
+        Boolean enabled = null;
+        Integer position = null;
+        for (Map.Entry<String, Object> member : body.entrySet()) {
+            String key = member.getKey();
+            Object value = member.getValue();
+            switch (key) {
+                case "enabled" -> {
+                    if (value instanceof Boolean b) {
+                        enabled = b;
+                    } else {
+                        errors.add("enabled", "has the wrong type: must be true or false");
+                    }
+                }
+                case "position" -> {
+                    if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= 1
+                            && ((Number) value).longValue() <= 1000) {
+                        position = ((Number) value).intValue();
+                    } else {
+                        errors.add("position", "must be a whole number from 1 (the first fallback) to 1000");
+                    }
+                }
+                case "kind" -> {
+                    if (!kind.id().equals(value)) {
+                        errors.add("kind", "must be " + kind.id() + ", the kind in the path");
+                    }
+                }
+                default -> {
+                    if (value == null || value instanceof String) {
+                        if (fields == null) {
+                            fields = new LinkedHashMap<>();
+                        }
+                        fields.put(key, (String) value);
+                    } else {
+                        errors.add(safeName(key), "has the wrong type: must be a string");
+                    }
+                }
+            }
+        }
+        errors.throwIfAny();
+        return new ProviderEntries.Change(fields, enabled, position);
+    }
+
+    private static String safeName(String key) {
+        return key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)";
+    }
+}

@@ -1,0 +1,244 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Rows;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 19: several providers per kind. The kind's setting is its primary; fallbacks are added, changed, moved,
+ * disabled and deleted over {@code /api/v1/settings/{kind}/providers} with If-Match, served to runtimes under their
+ * providers' own variables with the ordered list, refused when two entries would write one variable (both named),
+ * and audited without a secret. Each test deletes the fallbacks it made ({@link #removeFallbacks}).
+ */
+@QuarkusTest
+public class ProviderEntriesTest {
+
+    private static final String CONFIG = "/api/v1/internal/runtime-config";
+    private static final String STT = "/api/v1/settings/stt/providers";
+
+    @Inject
+    DataSource db;
+
+    private String tag;
+
+    @BeforeEach
+    void setUp() {
+        tag = UUID.randomUUID().toString().substring(0, 8);
+        removeFallbacks(db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        removeFallbacks(db);
+    }
+
+    /** Deletes every fallback entry (their history stays, as a deleted entry's does). */
+    public static void removeFallbacks(DataSource db) {
+        if (!"0".equals(Rows.column(db, "SELECT count(*) FROM provider_entries").get(0))) {
+            // a delete that matches nothing notifies nothing: only wait when there is something to delete
+            Notified.commit(() -> Rows.update(db, "DELETE FROM provider_entries"));
+        }
+    }
+
+    @Test
+    void twoSttEntriesServeBothKeysAndTheOrderedList() {
+        String deepgram = "dg-primary-key-" + tag + "-0a1b2c3d";
+        String soniox = "soniox-fallback-key-" + tag + "-4e5f";
+        savePrimary("deepgram", deepgram);
+
+        Response created = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", soniox));
+        created.then().statusCode(201);
+        long id = created.jsonPath().getLong("id");
+        assertThat(created.header("Location")).endsWith(STT + "/" + id);
+        assertThat(created.header("ETag")).isEqualTo("\"1\"");
+        assertThat(created.jsonPath().getBoolean("primary")).isFalse();
+        assertThat(created.jsonPath().getInt("position")).isEqualTo(1);
+        assertThat(created.jsonPath().getString("apiKey.fingerprint")).hasSize(8);
+        assertThat(created.asString()).doesNotContain(soniox);
+
+        JsonPath config = runtime().get(CONFIG).then().statusCode(200).extract().jsonPath();
+        Map<String, String> env = config.getMap("env");
+        assertThat(env).containsEntry("STT_PROVIDER", "deepgram").containsEntry("STT_API_KEY", deepgram)
+                .containsEntry("DEEPGRAM_API_KEY", deepgram).containsEntry("SONIOX_API_KEY", soniox)
+                .containsEntry("STT_SONIOX_MODEL", "stt-rt-preview")
+                .containsEntry("STT_PROVIDERS", "deepgram,soniox");
+        String lines = runtime().queryParam("format", "env").get(CONFIG).then().statusCode(200).extract().asString();
+        assertThat(lines).contains("SONIOX_API_KEY=" + soniox + "\n", "DEEPGRAM_API_KEY=" + deepgram + "\n",
+                "STT_PROVIDERS=deepgram,soniox\n");
+
+        List<Map<String, Object>> listed = admin().get(STT).then().statusCode(200).extract().jsonPath().getList("");
+        assertThat(listed).extracting(m -> m.get("provider")).containsExactly("deepgram", "soniox");
+        assertThat(listed.get(0)).containsEntry("primary", true).containsEntry("id", null);
+        assertThat(viewer().get(STT).asString()).contains("soniox")
+                .doesNotContain(soniox, deepgram);
+
+        // If-Match as the kind's writes: 428 without, 412 stale or weak
+        admin().contentType(ContentType.JSON).body(Map.of("enabled", false)).put(STT + "/" + id).then()
+                .statusCode(428);
+        admin().contentType(ContentType.JSON).header("If-Match", "\"7\"").body(Map.of("enabled", false))
+                .put(STT + "/" + id).then().statusCode(412);
+        admin().contentType(ContentType.JSON).header("If-Match", "W/\"1\"").body(Map.of("enabled", false))
+                .put(STT + "/" + id).then().statusCode(412);
+        viewer().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("enabled", false)).put(STT + "/" + id).then().statusCode(403);
+
+        Response disabled = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("enabled", false)).put(STT + "/" + id);
+        disabled.then().statusCode(200);
+        assertThat(disabled.header("ETag")).isEqualTo("\"2\"");
+        Map<String, String> without = runtime().get(CONFIG).then().statusCode(200).extract().jsonPath().getMap("env");
+        assertThat(without).as("a disabled entry serves nothing, and with no enabled fallback no list")
+                .doesNotContainKeys("SONIOX_API_KEY", "STT_SONIOX_MODEL", "STT_PROVIDERS")
+                .containsEntry("DEEPGRAM_API_KEY", deepgram);
+
+        List<String> audit = Rows.column(db, "SELECT action || ' ' || target || ' ' || detail || ' '"
+                + " || coalesce(new_fingerprint, '') FROM audit_events WHERE action LIKE 'setting.entry.%'"
+                + " AND target LIKE 'stt fallback " + id + " %' ORDER BY id");
+        assertThat(audit).hasSize(2);
+        assertThat(audit.get(0)).startsWith("setting.entry.create stt fallback " + id + " version 1")
+                .contains(created.jsonPath().getString("apiKey.fingerprint"));
+        assertThat(audit.get(1)).startsWith("setting.entry.disable stt fallback " + id + " version 2");
+        assertThat(String.join("\n", audit)).doesNotContain(soniox);
+    }
+
+    @Test
+    void aDuplicateVariableIsRefusedNamingBothEntries() {
+        savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
+        Response same = post(Map.of("provider", "deepgram", "apiKey", "dg-second-" + tag + "-1234abcd"));
+        assertThat(same.statusCode()).as(same.asString()).isEqualTo(409);
+        assertThat(same.jsonPath().getString("detail")).contains("the new stt fallback (deepgram)",
+                "stt primary (deepgram)", "DEEPGRAM_API_KEY");
+        assertThat(same.jsonPath().getList("entries")).containsExactly("the new stt fallback (deepgram)",
+                "stt primary (deepgram)");
+
+        long first = post(Map.of("provider", "custom", "baseUrl", "https://stt-one.example.com/v1", "apiKey",
+                "custom-one-" + tag)).then().statusCode(201).extract().jsonPath().getLong("id");
+        Response second = post(Map.of("provider", "custom", "baseUrl", "https://stt-two.example.com/v1", "apiKey",
+                "custom-two-" + tag));
+        assertThat(second.statusCode()).as(second.asString()).isEqualTo(409);
+        assertThat(second.jsonPath().getString("detail")).contains("the new stt fallback (custom)",
+                "stt fallback " + first + " (custom)", "STT_CUSTOM_API_KEY");
+
+        long soniox = post(Map.of("provider", "soniox", "apiKey", "soniox-dup-" + tag)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey",
+                "soniox-primary-" + tag));
+        assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(409);
+        assertThat(primary.jsonPath().getString("detail")).contains("stt primary (soniox)",
+                "stt fallback " + soniox + " (soniox)", "SONIOX_API_KEY");
+        assertThat(Rows.column(db, "SELECT count(*) FROM provider_entries WHERE kind = 'stt'")).containsExactly("2");
+    }
+
+    @Test
+    void aRollbackOfThePrimaryToAFallbacksProviderIsRefusedNamingBoth() {
+        Response soniox = Clients.put("stt", Clients.version("stt"), Map.of("provider", "soniox", "model",
+                "stt-rt-preview", "apiKey", "soniox-before-" + tag));
+        assertThat(soniox.statusCode()).as(soniox.asString()).isEqualTo(200);
+        savePrimary("deepgram", "dg-rollback-key-" + tag + "-3c4d5e6f");
+        long fallback = post(Map.of("provider", "soniox", "apiKey", "soniox-fallback-" + tag)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        long version = Clients.version("stt");
+        Response rollback = admin().header("If-Match", "\"" + version + "\"").post("/api/v1/settings/stt/rollback");
+        assertThat(rollback.statusCode()).as(rollback.asString()).isEqualTo(409);
+        assertThat(rollback.jsonPath().getString("detail")).contains("stt primary (soniox)",
+                "stt fallback " + fallback + " (soniox)", "SONIOX_API_KEY");
+        assertThat(Clients.version("stt")).as("nothing rolled back").isEqualTo(version);
+    }
+
+    @Test
+    void fallbacksAreMovedAndDeletedWithIfMatch() {
+        savePrimary("deepgram", "dg-move-key-" + tag + "-5c6d7e8f");
+        long soniox = post(Map.of("provider", "soniox", "apiKey", "soniox-move-" + tag)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        long custom = post(Map.of("provider", "custom", "baseUrl", "https://stt.example.com/v1", "apiKey",
+                "custom-move-" + tag)).then().statusCode(201).extract().jsonPath().getLong("id");
+        assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDERS")).isEqualTo("deepgram,soniox,custom");
+        assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_CUSTOM_BASE_URL"))
+                .isEqualTo("https://stt.example.com/v1");
+
+        admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of("position", 1))
+                .put(STT + "/" + custom).then().statusCode(200).header("ETag", "\"2\"");
+        assertThat(admin().get(STT).jsonPath().getList("id", Long.class)).containsExactly(null, custom, soniox);
+        assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDERS")).isEqualTo("deepgram,custom,soniox");
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.entry.move' ORDER BY id"
+                + " DESC LIMIT 1")).singleElement().asString().contains("moved from position 2 to 1");
+
+        admin().delete(STT + "/" + custom).then().statusCode(428);
+        admin().header("If-Match", "\"1\"").delete(STT + "/" + custom).then().statusCode(412);
+        admin().header("If-Match", "\"2\"").delete(STT + "/" + custom).then().statusCode(204);
+        admin().get(STT + "/" + custom).then().statusCode(404);
+        assertThat(admin().get(STT).jsonPath().getList("position", Integer.class)).containsExactly(0, 1);
+        assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("STT_PROVIDERS", "deepgram,soniox")
+                .doesNotContainKeys("STT_CUSTOM_API_KEY", "STT_CUSTOM_BASE_URL");
+        assertThat(Rows.column(db, "SELECT action FROM provider_entry_versions WHERE entry_id = " + custom
+                + " ORDER BY version")).containsExactly("create", "move", "delete");
+    }
+
+    @Test
+    void badInputIsA400NamingTheField() {
+        savePrimary("deepgram", "dg-bad-key-" + tag + "-9a8b7c6d");
+        Response provider = post(Map.of("provider", "nope", "apiKey", "x-" + tag));
+        provider.then().statusCode(400);
+        assertThat(provider.jsonPath().getList("errors.field")).contains("provider");
+        Response typed = admin().contentType(ContentType.JSON).body(Map.of("provider", "soniox", "apiKey", 12))
+                .post(STT);
+        typed.then().statusCode(400);
+        assertThat(typed.jsonPath().getList("errors.field")).containsExactly("apiKey");
+        long id = post(Map.of("provider", "soniox", "apiKey", "soniox-bad-" + tag)).then().statusCode(201).extract()
+                .jsonPath().getLong("id");
+        Response position = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("position", 0)).put(STT + "/" + id);
+        position.then().statusCode(400);
+        assertThat(position.jsonPath().getList("errors.field")).containsExactly("position");
+        Response enabled = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("enabled", "no")).put(STT + "/" + id);
+        enabled.then().statusCode(400);
+        assertThat(enabled.jsonPath().getList("errors.field")).containsExactly("enabled");
+        admin().get("/api/v1/settings/telephony/providers").then().statusCode(404);
+        admin().get(STT + "/abc").then().statusCode(404);
+        assertThat(admin().get(STT + "/" + id).header("ETag")).isEqualTo("\"1\"");
+    }
+
+    /** Saves the STT primary over its current version. */
+    private static void savePrimary(String provider, String key) {
+        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", provider, "model", "nova-3", "apiKey", key));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+    }
+
+    /** POST of a new STT fallback; a model is added when the body has none (every STT provider needs one). */
+    private static Response post(Map<String, Object> body) {
+        Map<String, Object> full = new java.util.LinkedHashMap<>(body);
+        full.putIfAbsent("model", "stt-model-1");
+        return admin().contentType(ContentType.JSON).body(full).post(STT);
+    }
+
+    private static RequestSpecification admin() {
+        return given().auth().oauth2(Clients.admin());
+    }
+
+    private static RequestSpecification viewer() {
+        return given().auth().oauth2(Clients.token(Clients.newViewer(), Clients.VIEWER_PASSWORD));
+    }
+
+    private static RequestSpecification runtime() {
+        return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN);
+    }
+}
