@@ -100,6 +100,25 @@ final class DatabaseConfigSource implements ConfigSource {
         return url;
     }
 
+    /**
+     * What {@link DatabaseInUse} reports: the selection and, for the embedded server, the address it listens on
+     * (resolved by the datasource's first read, which has happened once the application runs); null for an
+     * unusable selection.
+     */
+    DatabaseInUse inUse() {
+        if (selection.error() != null) {
+            return null;
+        }
+        if (!selection.isEmbedded()) {
+            return new DatabaseInUse(false, selection.url().location(), selection.url().username(), selection.source(),
+                    null);
+        }
+        String url = jdbcUrl();
+        String location = url == null ? null : url.substring("jdbc:postgresql://".length());
+        return new DatabaseInUse(true, location, EmbeddedDatabase.USER, "EMBEDDED_DATABASE_DIR",
+                selection.embeddedDirectory().toAbsolutePath().normalize().toString());
+    }
+
     private static boolean atRunTime() {
         ExecutionMode mode = ExecutionMode.current();
         return mode == ExecutionMode.RUNTIME_INIT || mode == ExecutionMode.RUNNING;

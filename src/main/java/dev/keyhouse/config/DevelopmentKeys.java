@@ -22,6 +22,8 @@ public final class DevelopmentKeys implements ConfigSourceFactory {
     /** What a developer needs to run and sign in: the two keys and the bootstrap administrator's password. */
     static final List<String> KEYS = List.of(EnvCatalog.CREDENTIAL_ENCRYPTION_KEY, EnvCatalog.JWT_SECRET_KEY,
             EnvCatalog.SYSTEM_ADMIN_PASSWORD);
+    /** The name of the source of what this start generated; the Environment page reads it as source ".env file". */
+    public static final String SOURCE_NAME = "generated development keys";
     private static volatile String generatedNotice;
 
     @Override
@@ -42,7 +44,7 @@ public final class DevelopmentKeys implements ConfigSourceFactory {
                 + (generated.containsKey(EnvCatalog.SYSTEM_ADMIN_PASSWORD)
                         ? "; sign in as the SYSTEM_ADMIN_EMAIL user (default admin@keyhouse.local) with the SYSTEM_ADMIN_PASSWORD in that file"
                         : "");
-        return List.of(new PropertiesConfigSource(generated, "generated development keys", 10));
+        return List.of(new PropertiesConfigSource(generated, SOURCE_NAME, 10));
     }
 
     /** Generates every development value {@code current} lacks and appends them to {@code dotEnv}. */

@@ -21,8 +21,8 @@ public final class DotEnvConfigSourceFactory implements ConfigSourceFactory {
 
     /** SmallRye's {@code .env} source's ordinal plus one. */
     static final int ORDINAL = 296;
-    /** Contains ".env", which the Environment page reads as the file source. */
-    static final String NAME = ".env (Keyhouse env-file dialect)";
+    /** The source's name; the Environment page reads it as source ".env file". */
+    public static final String NAME = ".env (Keyhouse env-file dialect)";
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {

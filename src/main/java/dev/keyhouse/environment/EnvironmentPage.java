@@ -3,6 +3,7 @@ package dev.keyhouse.environment;
 import java.util.List;
 
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.config.DatabaseInUse;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -18,7 +19,7 @@ public class EnvironmentPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance page(List<EnvironmentReport.Entry> entries, long missing);
+        static native TemplateInstance page(List<EnvironmentReport.Entry> entries, long missing, DatabaseInUse database);
     }
 
     private final EnvironmentReport report;
@@ -31,6 +32,7 @@ public class EnvironmentPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance page() {
         List<EnvironmentReport.Entry> entries = report.entries();
-        return Templates.page(entries, entries.stream().filter(EnvironmentReport.Entry::missing).count());
+        return Templates.page(entries, entries.stream().filter(EnvironmentReport.Entry::missing).count(),
+                report.database().orElse(null));
     }
 }

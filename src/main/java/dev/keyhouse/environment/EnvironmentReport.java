@@ -5,6 +5,9 @@ import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
 
+import dev.keyhouse.config.DatabaseInUse;
+import dev.keyhouse.config.DevelopmentKeys;
+import dev.keyhouse.config.DotEnvConfigSourceFactory;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.EnvVar;
 import dev.keyhouse.crypto.KeyRing;
@@ -19,15 +22,20 @@ import jakarta.enterprise.context.ApplicationScoped;
  * The environment Keyhouse runs with, read-only: every catalog variable, where its value came from, and the value
  * itself only when it is not a secret. Secrets show a keyed fingerprint instead, except the encryption keys, which
  * show their key ids ({@link KeyRing#keyIdOf}): the one identifier a key has everywhere (ciphertexts, Key rotation,
- * secret summaries, metrics, the log, the audit log).
+ * secret summaries, metrics, the log, the audit log). And the database really in use ({@link DatabaseInUse}), with a
+ * note on each database variable that selection leaves unused.
  */
 @ApplicationScoped
 public class EnvironmentReport {
 
-    /** Where a value came from, as operators read it. */
+    /**
+     * Where a value came from, as operators read it: the process environment, the working directory's {@code .env}
+     * (read by Keyhouse's dialect or by SmallRye's own reader, or generated into it by dev mode at this start), the
+     * Vault secret, {@code application.properties} (a profile's value), the catalog default, or nowhere.
+     */
     public enum Source {
-        ENVIRONMENT("environment"), ENV_FILE(".env file"), VAULT("vault"), CONFIGURATION("configuration"),
-        DEFAULT("default"), UNSET("unset");
+        ENVIRONMENT("environment"), ENV_FILE(".env file"), VAULT("Vault"),
+        CONFIGURATION("application.properties"), DEFAULT("default"), UNSET("unset");
 
         private final String label;
 
@@ -50,10 +58,11 @@ public class EnvironmentReport {
     /**
      * One variable as the page and the API show it; {@code value} is null for secrets, {@code vault} unless from
      * Vault. {@code keyIds} is set only for the encryption keys that are set (8 hex digits each, in the variable's
-     * order), whose {@code fingerprint} is null: a key is named by its key id alone.
+     * order), whose {@code fingerprint} is null: a key is named by its key id alone. {@code note} says why a value is
+     * not in effect (a database variable the selection does not use), else null.
      */
     public record Entry(String name, String purpose, boolean required, boolean secret, Source source, boolean set,
-            String value, String fingerprint, VaultOrigin vault, List<String> keyIds) {
+            String value, String fingerprint, VaultOrigin vault, List<String> keyIds, String note) {
 
         /** A required variable without a value: flagged on the page. */
         public boolean missing() {
@@ -71,11 +80,18 @@ public class EnvironmentReport {
         this.keys = keys;
     }
 
+    /** Every catalog variable, in catalog order. */
     public List<Entry> entries() {
-        return EnvCatalog.all().stream().map(this::entry).toList();
+        Optional<DatabaseInUse> database = database();
+        return EnvCatalog.all().stream().map(variable -> entry(variable, database)).toList();
     }
 
-    private Entry entry(EnvVar variable) {
+    /** The database this process uses; empty only where the configuration has no database source. */
+    public Optional<DatabaseInUse> database() {
+        return DatabaseInUse.of(config);
+    }
+
+    private Entry entry(EnvVar variable, Optional<DatabaseInUse> database) {
         Optional<String> effective = config.getOptionalValue(variable.property(), String.class).filter(v -> !v.isBlank());
         Source source = source(variable, effective);
         boolean set = effective.isPresent();
@@ -84,7 +100,7 @@ public class EnvironmentReport {
         String fingerprint = set && variable.secret() && keyIds == null ? fingerprints.of(effective.get()) : null;
         VaultOrigin vault = source == Source.VAULT ? vaultOrigin().orElse(null) : null;
         return new Entry(variable.name(), variable.purpose(), variable.required(), variable.secret(), source, set, value,
-                fingerprint, vault, keyIds);
+                fingerprint, vault, keyIds, database.map(d -> unusedDatabaseNote(variable.name(), d)).orElse(null));
     }
 
     /** The ids of the keys in effect for an encryption-key variable (the ring was built from it); null for others. */
@@ -94,6 +110,21 @@ public class EnvironmentReport {
             case EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS -> keys.previousKeyIds().stream().map(KeyRing::hex).toList();
             default -> null;
         };
+    }
+
+    /** Why {@code name} does not take effect with {@code database} in use; null when it does or is no database variable. */
+    static String unusedDatabaseNote(String name, DatabaseInUse database) {
+        boolean postgres = name.startsWith("POSTGRES_");
+        if (database.embedded() && (postgres || name.equals(EnvCatalog.SYSTEM_DATABASE_URL))) {
+            return "not used: the embedded PostgreSQL is in use (POSTGRES_PASSWORD and SYSTEM_DATABASE_URL are unset)";
+        }
+        if (!database.embedded() && name.equals("EMBEDDED_DATABASE_DIR")) {
+            return "not used: the database is external (" + database.from() + ")";
+        }
+        if (!database.embedded() && postgres && database.from().equals(EnvCatalog.SYSTEM_DATABASE_URL)) {
+            return "not used: SYSTEM_DATABASE_URL wins over POSTGRES_*";
+        }
+        return null;
     }
 
     private static Optional<VaultOrigin> vaultOrigin() {
@@ -106,21 +137,35 @@ public class EnvironmentReport {
         }
         ConfigValue byName = config.getConfigValue(variable.name());
         if (byName.getValue() != null && !byName.getValue().isBlank()) {
-            String origin = byName.getSourceName() == null ? "" : byName.getSourceName();
-            if (origin.startsWith("EnvConfigSource")) {
-                return Source.ENVIRONMENT;
-            }
-            if (origin.contains(".env")) {
-                return Source.ENV_FILE;
-            }
-            if (origin.startsWith(VaultConfigSource.NAME_PREFIX)) {
-                return Source.VAULT;
-            }
-            return Source.CONFIGURATION;
+            return sourceNamed(byName.getSourceName());
         }
         if (variable.hasDefault() && variable.defaultValue().equals(effective.get())) {
             return Source.DEFAULT;
         }
         return Source.CONFIGURATION;
     }
+
+    /**
+     * The source a configuration source's name stands for. SmallRye names the process environment
+     * {@code EnvConfigSource} and its own {@code .env} reader {@code EnvConfigSource[source=file:…/.env]}: the
+     * name alone tells them apart, so the file is matched first.
+     */
+    static Source sourceNamed(String sourceName) {
+        String origin = sourceName == null ? "" : sourceName;
+        // a PropertiesConfigSource shows its given name inside its own: PropertiesConfigSource[source=<name>]
+        if (origin.contains(DotEnvConfigSourceFactory.NAME) || origin.contains(DevelopmentKeys.SOURCE_NAME)
+                || origin.startsWith(SMALLRYE_ENVIRONMENT + "[source=")) {
+            return Source.ENV_FILE;
+        }
+        if (origin.equals(SMALLRYE_ENVIRONMENT)) {
+            return Source.ENVIRONMENT;
+        }
+        if (origin.startsWith(VaultConfigSource.NAME_PREFIX)) {
+            return Source.VAULT;
+        }
+        return Source.CONFIGURATION;
+    }
+
+    /** SmallRye's name of the process environment's source, the prefix of its {@code .env} reader's. */
+    private static final String SMALLRYE_ENVIRONMENT = "EnvConfigSource";
 }

@@ -17,18 +17,20 @@ import jakarta.ws.rs.core.MediaType;
 public class EnvironmentResource {
 
     /**
-     * DESIGN's contract: value null for secrets, fingerprint null for non-secrets; {@code vault} ({@code path},
-     * {@code kvVersion}) only when the source is {@code vault}. The encryption keys, when set, carry {@code keyIds}
-     * (their key ids, as Key rotation and the rotation API show them) and no fingerprint; {@code keyIds} is null for
-     * every other variable.
+     * One variable (docs/rest-api.md): value null for secrets, fingerprint null for non-secrets; {@code vault}
+     * ({@code path}, {@code kvVersion}) only when the source is {@code vault}. The encryption keys, when set, carry
+     * {@code keyIds} (their key ids, as Key rotation and the rotation API show them) and no fingerprint; {@code keyIds}
+     * is null for every other variable. {@code note} says why the value is not in effect (a database variable the
+     * database in use ignores), else null.
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Variable(String name, String purpose, boolean required, boolean secret, String source, boolean set,
             String value, String fingerprint, boolean missing, EnvironmentReport.VaultOrigin vault,
-            List<String> keyIds) {
+            List<String> keyIds, String note) {
         static Variable of(EnvironmentReport.Entry e) {
             return new Variable(e.name(), e.purpose(), e.required(), e.secret(), e.source().name().toLowerCase()
-                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing(), e.vault(), e.keyIds());
+                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing(), e.vault(), e.keyIds(),
+                    e.note());
         }
     }
 

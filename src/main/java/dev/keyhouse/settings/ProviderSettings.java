@@ -218,9 +218,9 @@ public class ProviderSettings {
             newFingerprints.put(secret, fingerprint);
             secretChanged |= had.needsReentry() || !had.configured() || !Objects.equals(had.fingerprint(), fingerprint);
         }
-        List<String> changed = changedFields(kind, row.values(), next);
+        String changed = changes(kind, row.values(), next);
         long version = apply(row, next, actor, "save");
-        String detail = changed.isEmpty() ? "no field changed" : "changed " + String.join(", ", changed);
+        String detail = changed.isEmpty() ? "no field changed" : "changed " + changed;
         for (SettingField secret : kind.secretFields()) {
             String typed = checked.secrets().get(secret);
             if (VaultReference.isReference(typed)) {
@@ -291,7 +291,7 @@ public class ProviderSettings {
         // a provider a fallback now has would make both write its variable: refused as a save is (409)
         ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
-        List<String> changed = changedFields(kind, row.values(), next);
+        String changed = changes(kind, row.values(), next);
         boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->
                 !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
                         && (before.get(secret).needsReentry() || after.get(secret).needsReentry()
@@ -299,7 +299,7 @@ public class ProviderSettings {
         long version = apply(row, next, actor, "rollback");
         audit.record(Audit.Entry.of(actor, "setting.rollback", kind.id(), kind.id() + " version " + version)
                 .detail("restores version " + target
-                        + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
+                        + (changed.isEmpty() ? "" : "; changed " + changed))
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
                         auditFingerprints(kind, fingerprintsOf(after))));
         Long run = announce(kind.id(), version, secretChanged, actor);
@@ -428,11 +428,11 @@ public class ProviderSettings {
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = earlier.values().copy();
         Map<SettingField, SecretSummary> after = summaries(kind, next);
-        List<String> changed = changedFields(kind, row.values(), next);
+        String changed = changes(kind, row.values(), next);
         long restored = apply(row, next, SYSTEM, "rollback");
         audit.record(Audit.Entry.of(SYSTEM, "setting.rollback", kind.id(), kind.id() + " version " + restored)
                 .detail(note + ": restores version " + version
-                        + (changed.isEmpty() ? "" : "; changed " + String.join(", ", changed)))
+                        + (changed.isEmpty() ? "" : "; changed " + changed))
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
                         auditFingerprints(kind, fingerprintsOf(after))));
         saved.fire(new SettingSaved(kind.id(), restored, true, SYSTEM, id -> {
@@ -568,6 +568,33 @@ public class ProviderSettings {
                 : ProviderSettingVersion.of(kind, expectedVersion).map(ProviderSettingVersion::values)
                         .orElseGet(SettingValues::new);
         throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()));
+    }
+
+    /** The longest value an audit entry quotes of one field, in characters. */
+    static final int AUDIT_VALUE_CHARS = 200;
+
+    /**
+     * The fields that differ between two versions, as an audit entry names them: a non-secret field with its old and
+     * new value ({@code model gpt-4o → gpt-4.1}, {@code (unset)} for none, each cut at {@value #AUDIT_VALUE_CHARS}
+     * characters), a secret field by name alone (its fingerprints are the entry's own columns, never the value);
+     * comma-separated in field order, empty when nothing differs.
+     */
+    static String changes(ProviderKind kind, SettingValues from, SettingValues to) {
+        List<String> changes = new ArrayList<>();
+        for (SettingField field : kind.fields()) {
+            if (from.differs(to, field)) {
+                changes.add(field.secret() ? field.json()
+                        : field.json() + " " + quoted(from.get(field)) + " → " + quoted(to.get(field)));
+            }
+        }
+        return String.join(", ", changes);
+    }
+
+    private static String quoted(String value) {
+        if (value == null || value.isEmpty()) {
+            return "(unset)";
+        }
+        return value.length() <= AUDIT_VALUE_CHARS ? value : value.substring(0, AUDIT_VALUE_CHARS) + "…";
     }
 
     static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {

@@ -12,13 +12,16 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
+import dev.keyhouse.audit.RefusedAttempts;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -38,12 +41,19 @@ public class ProblemMapper {
         static native TemplateInstance error(int status, String title, String detail);
     }
 
+    @Inject
+    RefusedAttempts refusals;
+
+    /** A refused write (the only 403 among them: a session's write without its CSRF token) is audited first. */
     @ServerExceptionMapper
-    public Response keyhouse(KeyhouseException e, HttpServerRequest request) {
+    public Uni<Response> keyhouse(KeyhouseException e, HttpServerRequest request) {
         LOG.debugf("%s %s: %d %s", request.method(), request.path(), e.status(), e.getMessage());
         List<FieldErrors.FieldError> fields = e instanceof FieldErrors f ? f.errors() : List.of();
-        return respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields,
+        Response answer = respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields,
                 e.extensions()));
+        return e.status() != 403 ? Uni.createFrom().item(answer)
+                : refusals.record(RefusedAttempts.CSRF_REFUSED, request.method().name(), request.path(),
+                        "no valid CSRF token for this session").replaceWith(answer);
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class,
@@ -61,10 +71,13 @@ public class ProblemMapper {
                 .build();
     }
 
+    /** A signed-in caller whose role does not allow the request: 403, and an {@code access.denied} audit entry. */
     @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e, HttpServerRequest request) {
+    public Uni<Response> forbidden(ForbiddenException e, HttpServerRequest request) {
         LOG.debugf("%s %s: forbidden", request.method(), request.path());
-        return respond(request, Problem.of(403, "Forbidden", "your role does not allow this"));
+        Response answer = respond(request, Problem.of(403, "Forbidden", "your role does not allow this"));
+        return refusals.record(RefusedAttempts.ACCESS_DENIED, request.method().name(), request.path(),
+                "the role does not allow this").replaceWith(answer);
     }
 
     // MismatchedInputException is named too: quarkus-rest-jackson maps it itself (priority 5100, bodiless 400),

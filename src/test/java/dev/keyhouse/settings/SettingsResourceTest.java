@@ -547,7 +547,8 @@ class SettingsResourceTest {
                         + " ORDER BY id DESC LIMIT 3", Object[].class).getResultList());
         assertThat(audit).hasSize(3);
         assertThat(audit.get(0)).containsExactly("setting.rollback", fingerprints.of(newKey), fingerprints.of(oldKey),
-                "restores version " + (saved - 1) + "; changed model, apiKeyllm version " + (saved + 1));
+                "restores version " + (saved - 1) + "; changed model claude-sonnet-4 → claude-3-5-haiku-latest, apiKey"
+                        + "llm version " + (saved + 1));
         assertThat(audit.get(1)[0]).isEqualTo("setting.save");
         assertThat(audit.get(1)[1]).isEqualTo(fingerprints.of(oldKey));
         assertThat(audit.get(1)[2]).isEqualTo(fingerprints.of(newKey));

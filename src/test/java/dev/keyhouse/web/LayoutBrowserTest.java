@@ -1,0 +1,118 @@
+package dev.keyhouse.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.keyhouse.SystemTools;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.audit.Audit;
+import dev.keyhouse.audit.AuditEvent;
+import dev.keyhouse.settings.SettingsBrowserTest;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 20, items 10 and 11, in a real headless Chromium: the audit table stays inside its card at 1366×900 with
+ * long unbroken values in every column, and at a phone's 375 px every link of the top navigation is on screen.
+ */
+@QuarkusTest
+@SystemTools({"chromium", "chromedriver"})
+class LayoutBrowserTest {
+
+    private static final String LONG_ACTOR = "layout-" + "x".repeat(90) + "@keyhouse.test";
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    Audit audit;
+
+    @Test
+    void theAuditTableDoesNotOverflowItsCardAt1366() throws Exception {
+        // an event whose every column holds one long unbroken word, as a webhook URL or a JSON detail can be
+        QuarkusTransaction.requiringNew().run(() -> audit.record(Audit.Entry.of(LONG_ACTOR, "layout.check-" + "y".repeat(80),
+                "layout", "target-" + "z".repeat(250)).detail("{\"detail\":\"" + "w".repeat(600) + "\"}")
+                .fingerprints("a".repeat(64), "b".repeat(64))));
+        WebDriver browser = signedIn(1366, 900);
+        try {
+            browser.get(url("/admin/audit?kind=layout"));
+            assertThat(browser.findElements(By.cssSelector("table.audit tbody tr"))).hasSize(1);
+            assertThat(browser.findElement(By.cssSelector("table.audit tbody tr")).getText()).contains(LONG_ACTOR);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> sizes = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
+                    "const table = document.querySelector('table.audit'); const card = table.closest('.card');"
+                            + " return {inner: window.innerWidth, cardScroll: card.scrollWidth,"
+                            + " cardClient: card.clientWidth, tableRight: table.getBoundingClientRect().right,"
+                            + " cardRight: card.getBoundingClientRect().right,"
+                            + " page: document.documentElement.scrollWidth};");
+            assertThat(((Number) sizes.get("inner")).intValue()).as("the window is 1366 wide").isEqualTo(1366);
+            assertThat(((Number) sizes.get("cardScroll")).intValue()).as("the card's content width " + sizes)
+                    .isLessThanOrEqualTo(((Number) sizes.get("cardClient")).intValue());
+            assertThat(((Number) sizes.get("tableRight")).doubleValue()).as("the table ends inside its card " + sizes)
+                    .isLessThanOrEqualTo(((Number) sizes.get("cardRight")).doubleValue());
+            assertThat(((Number) sizes.get("page")).intValue()).as("no horizontal scrolling " + sizes)
+                    .isLessThanOrEqualTo(1366);
+        } finally {
+            browser.quit();
+            QuarkusTransaction.requiringNew().run(() -> AuditEvent.delete("actor", LONG_ACTOR));
+        }
+    }
+
+    @Test
+    void everyNavigationLinkIsOnScreenAtAPhonesWidth() throws Exception {
+        WebDriver browser = signedIn(375, 812);
+        try {
+            for (String page : List.of("/admin/settings", "/admin/audit", "/admin/environment")) {
+                browser.get(url(page));
+                assertThat(((Number) ((JavascriptExecutor) browser).executeScript("return window.innerWidth;"))
+                        .intValue()).as("the window is a phone's width").isEqualTo(375);
+                List<WebElement> links = browser.findElements(By.cssSelector("header.top nav a"));
+                assertThat(links).as(page).hasSize(7);
+                for (WebElement link : links) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> box = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
+                            "const r = arguments[0].getBoundingClientRect(); return {left: r.left, right: r.right,"
+                                    + " top: r.top, bottom: r.bottom, width: r.width};", link);
+                    String name = page + " " + link.getText() + " " + box;
+                    assertThat(link.isDisplayed()).as(name).isTrue();
+                    assertThat(((Number) box.get("width")).doubleValue()).as(name).isPositive();
+                    assertThat(((Number) box.get("left")).doubleValue()).as(name).isGreaterThanOrEqualTo(0);
+                    assertThat(((Number) box.get("right")).doubleValue()).as(name).isLessThanOrEqualTo(375);
+                    assertThat(((Number) box.get("top")).doubleValue()).as(name).isGreaterThanOrEqualTo(0);
+                }
+            }
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** Chromium at {@code width}×{@code height}, signed in as the administrator through the sign-in form. */
+    private WebDriver signedIn(int width, int height) throws Exception {
+        WebDriver browser = SettingsBrowserTest.startChromium();
+        browser.manage().window().setSize(new Dimension(width, height));
+        browser.get(url("/login"));
+        browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
+        browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
+        browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> !b.getCurrentUrl().contains("/login"));
+        return browser;
+    }
+
+    private String url(String path) {
+        return base.toString().replaceAll("/$", "") + path;
+    }
+}
