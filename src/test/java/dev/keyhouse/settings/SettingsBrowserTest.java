@@ -36,7 +36,7 @@ import jakarta.inject.Inject;
  */
 @QuarkusTest
 @SystemTools({"chromium", "chromedriver"})
-class SettingsBrowserTest {
+public class SettingsBrowserTest {
 
     static final Path CHROMIUM = Path.of(System.getProperty("keyhouse.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("keyhouse.chromedriver", "/usr/bin/chromedriver"));
@@ -107,7 +107,7 @@ class SettingsBrowserTest {
      * Debian's Chromium through Debian's chromedriver, both named explicitly so Selenium Manager never looks for
      * (or downloads) a browser or a driver; a fresh profile per run.
      */
-    static WebDriver startChromium() throws IOException {
+    public static WebDriver startChromium() throws IOException {
         assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
                 .as("the browser test needs Debian's Chromium at " + CHROMIUM + " and its driver at " + CHROMEDRIVER
                         + ": apt-get install -y chromium chromium-driver (.ci/run does)")
