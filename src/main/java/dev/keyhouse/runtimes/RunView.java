@@ -61,7 +61,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (RunView.confirmed(r)) {
+                    if (RunView.confirmed(r, run.convergence().fingerprint())) {
                         confirmed++;
                     } else {
                         notConfirmed.add(label(r));
@@ -104,13 +104,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     }
 
     /**
-     * Whether a restarted runtime shows it runs the new configuration: it fetched it since its restart and got the
-     * current LLM key, or its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the
+     * Whether a restarted runtime shows it runs the new configuration: it fetched its configuration by name since its
+     * restart and got the current LLM key ({@code currentLlmKey}, the key's fingerprint; any fetch counts while no LLM
+     * key is configured), or its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the
      * restart succeeding) is no evidence.
      */
-    static boolean confirmed(RestartRuns.ResultView r) {
-        return r.confirmed() || "confirmed".equals(r.confirmState()) && r.confirmation() != null
-                && !"none".equals(r.confirmation());
+    static boolean confirmed(RestartRuns.ResultView r, String currentLlmKey) {
+        return r.confirmed() || currentLlmKey == null && r.ackedAt() != null
+                || "confirmed".equals(r.confirmState()) && r.confirmation() != null && !"none".equals(r.confirmation());
     }
 
     /** A result as {@code target} or {@code target/runtime} (the runtime alone when it already names the target). */

@@ -162,8 +162,14 @@ class RolloutTextTest {
         RestartRuns.ResultView reported = new RestartRuns.ResultView(2, "beta", "command", "beta", "restarted", 1,
                 null, null, null, null, null, false, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
                 null, "confirmed");
-        assertThat(RunView.confirmed(weak)).isFalse();
-        assertThat(RunView.confirmed(reported)).isTrue();
+        assertThat(RunView.confirmed(weak, "fp")).isFalse();
+        assertThat(RunView.confirmed(reported, "fp")).isTrue();
+        RestartRuns.ResultView fetched = new RestartRuns.ResultView(3, "gamma", "command", "gamma", "restarted", 1,
+                null, null, null, null, Instant.parse("2026-03-01T10:00:00Z"), false, null, null, null, null, null,
+                null, null, "restarted");
+        assertThat(RunView.confirmed(fetched, null)).as("a fetch since the restart, while no LLM key is configured")
+                .isTrue();
+        assertThat(RunView.confirmed(fetched, "fp")).as("a fetch that did not get the current LLM key").isFalse();
     }
 
     private static RestartRuns.ResultView finished(String target, String state, boolean confirmed) {
