@@ -243,6 +243,20 @@ public final class Profiles {
         }
     }
 
+    /**
+     * The rotation page in a browser and the key ids on every page: NEW current, OLD previous, on a database of
+     * their own, so their jobs walk only what they seed and leave the rotation tests' database as those expect it.
+     */
+    public static final class RotationPages implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new java.util.HashMap<>(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
+            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-rotation-pages");
+            return overrides;
+        }
+    }
+
     /** Sessions signed with HS512 and a 64-byte key (JWT_ALGORITHM=HS512). */
     public static final class Hs512Sessions implements QuarkusTestProfile {
 

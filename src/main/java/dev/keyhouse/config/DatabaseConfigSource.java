@@ -9,6 +9,8 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.ExecutionMode;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+
 /**
  * Supplies {@code quarkus.datasource.jdbc.url}, {@code .username} and {@code .password} from a
  * {@link DatabaseSelection}.

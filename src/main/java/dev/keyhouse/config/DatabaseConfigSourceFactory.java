@@ -11,6 +11,8 @@ import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+
 /**
  * Chooses the database and turns the choice into {@code quarkus.datasource.*}:
  * {@code SYSTEM_DATABASE_URL} if set; else {@code POSTGRES_*} if {@code POSTGRES_PASSWORD} is set; else the

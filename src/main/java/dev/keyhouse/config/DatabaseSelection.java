@@ -2,6 +2,8 @@ package dev.keyhouse.config;
 
 import java.nio.file.Path;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+
 /**
  * Which database Keyhouse uses, decided from the environment before the datasource exists.
  *

@@ -59,7 +59,7 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         PERCENT,
         /** auto or manual ({@code ROLLOUT_APPROVAL}). */
         APPROVAL,
-        /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.EnvironmentDirs#problems}). */
+        /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.command.EnvironmentDirs#problems}). */
         DIRECTORY_LIST,
         /** An http(s) URL with a host and no user info ({@link dev.keyhouse.runtimes.RolloutNotifier#urlProblem}). */
         WEBHOOK_URL,

@@ -16,7 +16,7 @@ import dev.keyhouse.egress.EgressPolicy;
 import dev.keyhouse.egress.EgressProxy;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
-import dev.keyhouse.runtimes.EnvironmentDirs;
+import dev.keyhouse.runtimes.command.EnvironmentDirs;
 import dev.keyhouse.runtimes.RolloutNotifier;
 import dev.keyhouse.web.CorsOrigins;
 import dev.keyhouse.web.TrustedProxies;

@@ -7,6 +7,7 @@ import org.eclipse.microprofile.config.Config;
 
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.EnvVar;
+import dev.keyhouse.crypto.KeyRing;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.vault.VaultBootstrap;
 import dev.keyhouse.vault.VaultConfigSource;
@@ -16,7 +17,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The environment Keyhouse runs with, read-only: every catalog variable, where its value came from, and the value
- * itself only when it is not a secret (secrets show a keyed fingerprint instead).
+ * itself only when it is not a secret. Secrets show a keyed fingerprint instead, except the encryption keys, which
+ * show their key ids ({@link KeyRing#keyIdOf}): the one identifier a key has everywhere (ciphertexts, Key rotation,
+ * secret summaries, metrics, the log, the audit log).
  */
 @ApplicationScoped
 public class EnvironmentReport {
@@ -44,9 +47,13 @@ public class EnvironmentReport {
     public record VaultOrigin(String path, int kvVersion) {
     }
 
-    /** One variable as the page and the API show it; {@code value} is null for secrets, {@code vault} unless from Vault. */
+    /**
+     * One variable as the page and the API show it; {@code value} is null for secrets, {@code vault} unless from
+     * Vault. {@code keyIds} is set only for the encryption keys that are set (8 hex digits each, in the variable's
+     * order), whose {@code fingerprint} is null: a key is named by its key id alone.
+     */
     public record Entry(String name, String purpose, boolean required, boolean secret, Source source, boolean set,
-            String value, String fingerprint, VaultOrigin vault) {
+            String value, String fingerprint, VaultOrigin vault, List<String> keyIds) {
 
         /** A required variable without a value: flagged on the page. */
         public boolean missing() {
@@ -56,10 +63,12 @@ public class EnvironmentReport {
 
     private final SmallRyeConfig config;
     private final SecretFingerprints fingerprints;
+    private final KeyRing keys;
 
-    public EnvironmentReport(Config config, SecretFingerprints fingerprints) {
+    public EnvironmentReport(Config config, SecretFingerprints fingerprints, KeyRing keys) {
         this.config = config.unwrap(SmallRyeConfig.class);
         this.fingerprints = fingerprints;
+        this.keys = keys;
     }
 
     public List<Entry> entries() {
@@ -71,10 +80,20 @@ public class EnvironmentReport {
         Source source = source(variable, effective);
         boolean set = effective.isPresent();
         String value = set && !variable.secret() ? effective.get() : null;
-        String fingerprint = set && variable.secret() ? fingerprints.of(effective.get()) : null;
+        List<String> keyIds = set ? keyIds(variable) : null;
+        String fingerprint = set && variable.secret() && keyIds == null ? fingerprints.of(effective.get()) : null;
         VaultOrigin vault = source == Source.VAULT ? vaultOrigin().orElse(null) : null;
         return new Entry(variable.name(), variable.purpose(), variable.required(), variable.secret(), source, set, value,
-                fingerprint, vault);
+                fingerprint, vault, keyIds);
+    }
+
+    /** The ids of the keys in effect for an encryption-key variable (the ring was built from it); null for others. */
+    private List<String> keyIds(EnvVar variable) {
+        return switch (variable.name()) {
+            case EnvCatalog.CREDENTIAL_ENCRYPTION_KEY -> List.of(KeyRing.hex(keys.currentKeyId()));
+            case EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS -> keys.previousKeyIds().stream().map(KeyRing::hex).toList();
+            default -> null;
+        };
     }
 
     private static Optional<VaultOrigin> vaultOrigin() {

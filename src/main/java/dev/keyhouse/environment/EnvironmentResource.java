@@ -18,14 +18,17 @@ public class EnvironmentResource {
 
     /**
      * DESIGN's contract: value null for secrets, fingerprint null for non-secrets; {@code vault} ({@code path},
-     * {@code kvVersion}) only when the source is {@code vault}.
+     * {@code kvVersion}) only when the source is {@code vault}. The encryption keys, when set, carry {@code keyIds}
+     * (their key ids, as Key rotation and the rotation API show them) and no fingerprint; {@code keyIds} is null for
+     * every other variable.
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Variable(String name, String purpose, boolean required, boolean secret, String source, boolean set,
-            String value, String fingerprint, boolean missing, EnvironmentReport.VaultOrigin vault) {
+            String value, String fingerprint, boolean missing, EnvironmentReport.VaultOrigin vault,
+            List<String> keyIds) {
         static Variable of(EnvironmentReport.Entry e) {
             return new Variable(e.name(), e.purpose(), e.required(), e.secret(), e.source().name().toLowerCase()
-                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing(), e.vault());
+                    .replace('_', '-'), e.set(), e.value(), e.fingerprint(), e.missing(), e.vault(), e.keyIds());
         }
     }
 

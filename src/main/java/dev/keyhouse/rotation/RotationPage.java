@@ -24,8 +24,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /**
- * {@code /admin/rotate-credentials}: the keys in effect, values per key, the job's live progress (htmx polls the
- * job fragment every 2s while it runs; a refresh does the same without JavaScript), its outcome and the history.
+ * {@code /admin/rotate-credentials}: the keys in effect, values per key, the job's live progress, its outcome and the
+ * history. Every part of the page reads the same job state, so they are one region ({@code #rotation-state}): while a
+ * job runs htmx fetches the whole region every 2s and swaps it, and the region it gets once the job has ended no
+ * longer asks; a refresh does the same without JavaScript.
  */
 @Path(RotationPage.PATH)
 public class RotationPage {
@@ -34,14 +36,14 @@ public class RotationPage {
     private static final Map<String, String> FLASH = Map.of(
             "started", "Re-encryption job started.",
             "retry-started", "Retrying the values the job could not read.",
-            "already-running", "A re-encryption job is already running; it is shown below.",
+            "already-running", "A re-encryption job was already running when you pressed Start; it is shown below.",
             "nothing-to-retry", "That job has no failed values to retry.");
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance page(Overview overview, JobReport job, String flash);
+        static native TemplateInstance page(Overview overview, JobReport job, boolean live, String flash);
 
-        static native TemplateInstance page$job(JobReport job);
+        static native TemplateInstance page$state(Overview overview, JobReport job, boolean live);
     }
 
     private final RotationJobs jobs;
@@ -61,16 +63,27 @@ public class RotationPage {
         if (shown == null) {
             shown = overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
         }
-        return Templates.page(overview, shown == null ? null : jobs.report(shown), done == null ? null : FLASH.get(done));
+        JobReport report = shown == null ? null : jobs.report(shown);
+        return Templates.page(overview, report, live(overview, report), done == null ? null : FLASH.get(done));
     }
 
-    /** The job card alone, for htmx to swap in; it stops asking once the job has ended. */
+    /**
+     * The page's state region showing job {@code id} (keys, next step, Start button, job card, history), for htmx to
+     * swap in whole; it asks again only while a job runs.
+     */
     @GET
     @Path("{id}/progress")
     @Produces(MediaType.TEXT_HTML)
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance progress(@PathParam("id") long id) {
-        return Templates.page$job(jobs.report(id));
+        Overview overview = jobs.overview();
+        JobReport report = jobs.report(id);
+        return Templates.page$state(overview, report, live(overview, report));
+    }
+
+    /** The region polls while the shown job or any other job runs: either changes what it shows. */
+    private static boolean live(Overview overview, JobReport shown) {
+        return shown != null && (overview.running() || shown.running());
     }
 
     /**

@@ -10,6 +10,9 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
+
 /**
  * What confirms that a target's runtimes took a new key in a rollout ({@code runtime_targets.confirmation}).
  *

@@ -31,7 +31,7 @@ import javax.net.ssl.SSLException;
  * the text before it, and of the body only its words (tags, scripts, styles and comments stripped, entities decoded)
  * or a JSON object's message, whitespace collapsed, at most {@link #MAX_BODY} characters.
  */
-final class FailureText {
+public final class FailureText {
 
     /**
      * A fully qualified Java class name ({@code javax.net.ssl.SSLHandshakeException}, a nested {@code a.b.C$D}):
@@ -73,7 +73,7 @@ final class FailureText {
     }
 
     /** The text for {@code failure}: {@code "<category>: <what the driver said>"}, or only the latter. */
-    static String of(Throwable failure) {
+    public static String of(Throwable failure) {
         String detail = readable(words(failure));
         String category = category(failure, detail);
         if (category == null) {

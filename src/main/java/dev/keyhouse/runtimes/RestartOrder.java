@@ -7,7 +7,8 @@ import java.util.Map;
  * What a runtime must restart with.
  *
  * @param runId the restart run, for webhooks and logs
- * @param version the provider settings version ({@code version} of the runtime-config endpoint)
+ * @param version the configuration version: {@code version} of the runtime-config endpoint (the sum of every kind's
+ *        and shared secret's versions), not the saved kind's settings version
  * @param env the provider environment: exactly the pairs {@code GET /api/v1/internal/runtime-config} returns
  *        ({@code LLM_PROVIDER}, {@code LLM_API_KEY}, {@code OPENAI_API_KEY}, ...). Contains plaintext secrets.
  * @param managedNames every name Keyhouse may ever put in {@code env}: a name here but not in {@code env} must be

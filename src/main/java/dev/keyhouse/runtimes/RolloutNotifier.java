@@ -24,6 +24,8 @@ import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressRefused;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
+import dev.keyhouse.runtimes.http.HttpDriver;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,13 +41,14 @@ import jakarta.inject.Inject;
  * X-Keyhouse-Timestamp: 1795390675
  * X-Keyhouse-Signature: sha256=&lt;64 hex digits&gt;
  *
- * {"event":"rollout.halted","run":12,"kind":"llm","version":7,"rollbackVersion":null,
+ * {"event":"rollout.halted","run":12,"kind":"llm","version":7,"settingsVersion":7,"rollbackVersion":null,
  *  "reason":"the new key and the previous key both fail: invalid_key / invalid_key — enter a working key",
  *  "at":"2026-11-30T11:02:03.456Z"}
  * </pre>
  *
- * <p>{@code version} is the setting version the rollout took out, {@code rollbackVersion} the version an automatic
- * rollback saved (null when none), {@code at} when the rollout ended (ISO-8601, UTC). The signature is the http
+ * <p>{@code version} is the kind's settings version the rollout took out (not the configuration version runtimes
+ * fetch; {@code settingsVersion} is the same number, named for what it counts), {@code rollbackVersion} the settings
+ * version an automatic rollback saved (null when none), {@code at} when the rollout ended (ISO-8601, UTC). The signature is the http
  * driver's ({@link WebhookSignature}) under {@code ROLLOUT_NOTIFY_SECRET}, so a receiver verifies both alike. The body
  * holds no secret.
  *
@@ -202,6 +205,7 @@ public class RolloutNotifier {
         event.put("run", ended.runId());
         event.put("kind", ended.kind());
         event.put("version", ended.settingsVersion());
+        event.put("settingsVersion", ended.settingsVersion());
         event.put("rollbackVersion", ended.rollbackVersion());
         event.put("reason", ended.reason());
         event.put("at", ended.at() == null ? null : ended.at().toString());

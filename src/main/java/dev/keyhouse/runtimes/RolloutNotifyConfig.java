@@ -17,7 +17,7 @@ public interface RolloutNotifyConfig {
     /** The http(s) URL the signed event is POSTed to ({@code ROLLOUT_NOTIFY_URL}); empty: alerts are logged only. */
     Optional<String> url();
 
-    /** The HMAC-SHA256 key events are signed with ({@code ROLLOUT_NOTIFY_SECRET}), as {@link WebhookSignature}. */
+    /** The HMAC-SHA256 key events are signed with ({@code ROLLOUT_NOTIFY_SECRET}), as {@link dev.keyhouse.runtimes.http.WebhookSignature}. */
     Optional<String> secret();
 
     /** How long one attempt waits for the receiver's answer once connected. */

@@ -187,6 +187,19 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 tally, failuresFirst(run.results()), waves, tokenWarning);
     }
 
+    /**
+     * The configuration versions (runtime-config's {@code version}, as webhook bodies and environment files name
+     * them) this run's runtimes were restarted onto, lowest first, e.g. "12" or "12 and 13" (a rollback restarts onto
+     * a later one); null before the first restart. Not {@link RestartRuns.RunReport#settingsVersion()}, the saved
+     * kind's (or shared secret's) own version.
+     */
+    public String configurationVersions() {
+        List<String> versions = run.results().stream().map(RestartRuns.ResultView::envVersion)
+                .filter(java.util.Objects::nonNull).distinct().sorted().map(String::valueOf).toList();
+        return versions.isEmpty() ? null : versions.size() == 1 ? versions.get(0)
+                : String.join(", ", versions.subList(0, versions.size() - 1)) + " and " + versions.get(versions.size() - 1);
+    }
+
     /** What the run does or waits for while open; why it ended once final (the engine's reason where it gave one). */
     static String reason(RestartRuns.RunReport run, Instant now) {
         if (run.sharedVariable() != null && !run.finished()) {
@@ -206,7 +219,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (RestartRun.ROLLING_BACK.equals(run.state())) {
                 return sentence(run.reason(), "A wave failed") + ". Restarting the runtimes already"
                         + " moved back onto the previous key" + (run.rollbackVersion() == null ? ""
-                                : " (saved again as version " + run.rollbackVersion() + ")") + ".";
+                                : " (saved again as settings version " + run.rollbackVersion() + ")") + ".";
             }
             if (run.currentWave() == 0) {
                 return "Discovering the targets' runtimes; the waves are planned once every target is discovered.";
@@ -226,7 +239,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     + "; this rollout's remaining waves were cancelled.";
             case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed")
                     + ". The runtimes already moved were restarted back onto the previous key"
-                    + (run.rollbackVersion() == null ? "" : ", saved again as version " + run.rollbackVersion())
+                    + (run.rollbackVersion() == null ? "" : ", saved again as settings version " + run.rollbackVersion())
                     + "; the others were never touched.";
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> run.reason();
@@ -242,7 +255,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         String named = targets.size() <= 1 ? String.join("", targets)
                 : String.join(", ", targets.subList(0, targets.size() - 1)) + " and " + targets.get(targets.size() - 1);
         return "Until this run finishes, " + named + " may disagree on " + run.sharedVariable() + ": shared secret "
-                + run.sharedSecret() + " version " + run.settingsVersion() + " is being restarted into "
+                + run.sharedSecret() + " settings version " + run.settingsVersion() + " is being restarted into "
                 + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet still holds"
                 + " the previous value.";
     }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.runtimes.command.CommandDriver;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RolloutNews;

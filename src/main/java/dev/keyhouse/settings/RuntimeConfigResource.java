@@ -201,7 +201,7 @@ public class RuntimeConfigResource {
      * @throws IllegalArgumentException naming a variable whose value no such line holds
      */
     static String envLines(ProviderEnvironment.RuntimeEnvironment current) {
-        StringBuilder lines = new StringBuilder("# Keyhouse runtime config, version ").append(current.version()).append('\n');
+        StringBuilder lines = new StringBuilder("# Keyhouse runtime config, configuration version ").append(current.version()).append('\n');
         current.unresolved().forEach(u -> lines.append("# partial, left out: ").append(WithheldRuntimeConfig.line(u))
                 .append('\n'));
         current.env().forEach((name, value) -> lines.append(EnvFileDialect.line(name, value)).append('\n'));

@@ -80,8 +80,8 @@ final class WithheldRuntimeConfig {
     }
 
     private static String lines(ProviderEnvironment.RuntimeEnvironment current) {
-        StringBuilder lines = new StringBuilder("# Keyhouse runtime config, version ").append(current.version())
-                .append(": withheld (").append(STATUS).append("), nothing is served\n");
+        StringBuilder lines = new StringBuilder("# Keyhouse runtime config, configuration version ")
+                .append(current.version()).append(": withheld (").append(STATUS).append("), nothing is served\n");
         current.unresolved().forEach(u -> lines.append("# ").append(line(u)).append('\n'));
         lines.append("# ").append(detail(current)).append('\n');
         return lines.toString();

@@ -23,7 +23,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.Profiles.ProviderCheckEgress;
 import dev.keyhouse.checks.StandIn.Scenario;
-import dev.keyhouse.runtimes.HttpDriver;
+import dev.keyhouse.runtimes.http.HttpDriver;
 import dev.keyhouse.runtimes.RestartOrder;
 import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.settings.ProviderKind;

@@ -25,6 +25,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
 import dev.keyhouse.runtimes.SecretForms;
 
 /**

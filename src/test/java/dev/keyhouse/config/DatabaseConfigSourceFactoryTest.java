@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigValue;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+
 class DatabaseConfigSourceFactoryTest {
 
     private final Map<String, String> values = new HashMap<>(Map.of(

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Management;
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+import dev.keyhouse.embeddedpostgres.PostmasterPidFile;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 

@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
+import dev.keyhouse.embeddedpostgres.PostgresServer;
+import dev.keyhouse.embeddedpostgres.PostmasterPidFile;
+
 /**
  * The packaged Keyhouse ({@code java -jar quarkus-run.jar}) as a child process, for integration tests: its own
  * working folder, HTTP port, management port (health and metrics), random keys, and an environment cleared of every database variable of the shell.
@@ -146,7 +150,7 @@ public final class KeyhouseProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no log)";
     }
 
-    List<String> keyValues() {
+    public List<String> keyValues() {
         return List.copyOf(keys.values());
     }
 

@@ -6,6 +6,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 
+import dev.keyhouse.embeddedpostgres.PostmasterPidFile;
+
 /**
  * The database of every {@code @QuarkusTest}: {@code TEST_DATABASE_URL} when set, else an embedded PostgreSQL
  * under {@code target/} that starts empty each run and skips fsync. Never the {@code SYSTEM_DATABASE_URL} or
@@ -34,7 +36,7 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
      * The postmaster serving the tests, which must be the same one for every Quarkus restart in this JVM:
      * the first caller records it, later callers compare.
      */
-    static boolean samePostmasterAsEarlierTests() throws java.io.IOException {
+    public static boolean samePostmasterAsEarlierTests() throws java.io.IOException {
         String pid = String.valueOf(PostmasterPidFile.read(java.nio.file.Path.of(DIRECTORY)).orElseThrow().pid());
         String first = System.getProperties().computeIfAbsent("keyhouse.test.postmaster-pid", key -> pid).toString();
         return first.equals(pid);

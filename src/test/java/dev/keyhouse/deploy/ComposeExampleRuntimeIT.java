@@ -1,5 +1,6 @@
 package dev.keyhouse.deploy;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 
@@ -21,7 +22,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.keyhouse.SystemTools;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.KeyhouseProcess;
-import dev.keyhouse.runtimes.RealDockerEngine;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.AfterEach;

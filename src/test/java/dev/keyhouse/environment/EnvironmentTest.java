@@ -12,6 +12,7 @@ import dev.keyhouse.ApiClient;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.config.EnvCatalog;
 import dev.keyhouse.config.EnvVar;
+import dev.keyhouse.crypto.KeyRing;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
@@ -26,7 +27,14 @@ class EnvironmentTest {
         Map<String, Object> key = find(variables, "CREDENTIAL_ENCRYPTION_KEY");
         assertThat(key).containsEntry("secret", true).containsEntry("set", true).containsEntry("required", true)
                 .containsEntry("source", "configuration").containsEntry("value", null);
-        assertThat((String) key.get("fingerprint")).matches("[0-9a-f]{8}");
+        assertThat(key).as("an encryption key is named by its key id alone")
+                .containsEntry("keyIds", List.of(KeyRing.hex(KeyRing.of(TestSettings.ENCRYPTION_KEY, List.of())
+                        .currentKeyId()))).containsEntry("fingerprint", null);
+        assertThat((String) find(variables, "JWT_SECRET_KEY").get("fingerprint")).as("other secrets by a fingerprint")
+                .matches("[0-9a-f]{8}");
+        assertThat(find(variables, "JWT_SECRET_KEY")).containsEntry("keyIds", null);
+        assertThat(find(variables, "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS")).as("unset: no key, no id")
+                .containsEntry("set", false).containsEntry("keyIds", null);
         Map<String, Object> algorithm = find(variables, "JWT_ALGORITHM");
         assertThat(algorithm).containsEntry("secret", false).containsEntry("value", "HS256")
                 .containsEntry("fingerprint", null);
@@ -35,10 +43,11 @@ class EnvironmentTest {
     }
 
     @Test
-    void thePageShowsNamesAndFingerprintsButNoSecretAndViewersMayLook() {
+    void thePageShowsNamesKeyIdsAndFingerprintsButNoSecretAndViewersMayLook() {
         String html = given().auth().oauth2(ApiClient.viewerToken("env-viewer@keyhouse.test"))
                 .get("/admin/environment").then().statusCode(200).extract().asString();
-        assertThat(html).contains("CREDENTIAL_ENCRYPTION_KEY", "JWT_SECRET_KEY", "fingerprint", "HS256");
+        assertThat(html).contains("CREDENTIAL_ENCRYPTION_KEY", "JWT_SECRET_KEY", "fingerprint", "HS256", "key id <code"
+                + " class=\"key-id\">" + KeyRing.hex(KeyRing.of(TestSettings.ENCRYPTION_KEY, List.of()).currentKeyId()));
         assertThat(html).doesNotContain(TestSettings.ENCRYPTION_KEY, TestSettings.JWT_KEY,
                 TestSettings.JWT_PREVIOUS_KEY, TestSettings.ADMIN_PASSWORD);
     }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GcInfo;
 
-import dev.keyhouse.config.EmbeddedDatabase;
+import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
 import dev.keyhouse.crypto.CredentialCipher;
 
 /**

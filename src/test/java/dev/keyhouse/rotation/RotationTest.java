@@ -324,9 +324,12 @@ class RotationTest {
                     + "&done=started").then().statusCode(200).extract().asString();
             assertThat(running).contains("Re-encryption job started.", "Job " + id,
                     "hx-get=\"/admin/rotate-credentials/" + id + "/progress\"", "hx-trigger=\"every 2s\"",
-                    "<button type=\"submit\" disabled>Start re-encryption</button>");
+                    "<button type=\"submit\" id=\"start-job\" disabled>Start re-encryption</button>");
             String polled = progress(session, id);
-            assertThat(polled).startsWith("<section class=\"card\" id=\"job\"").contains("hx-trigger=\"every 2s\"")
+            assertThat(polled).as("the whole state region, not the job card alone")
+                    .startsWith("<div id=\"rotation-state\"").contains("hx-trigger=\"every 2s\"", "id=\"job\"",
+                            "Job " + id + " is running; wait for it to finish.", "id=\"history-" + id + "\"",
+                            "<button type=\"submit\" id=\"start-job\" disabled>Start re-encryption</button>")
                     .doesNotContain("<nav>");
         }
         Jobs.awaitEnd(admin, id);
@@ -334,6 +337,9 @@ class RotationTest {
         assertThat(ended).as("polling stops when the job ends").doesNotContain("hx-trigger", "hx-get")
                 .contains("failed", LOST, "which is not configured", "values could not be decrypted",
                         "action=\"/admin/rotate-credentials/" + id + "/retry-failed\"", "Retry failed");
+        assertThat(ended).as("the keys, the next step and the Start button end with the job")
+                .contains("<button type=\"submit\" id=\"start-job\">Start re-encryption</button>")
+                .doesNotContain("is running", "disabled");
         assertThat(ended).doesNotContain(SealedRows.plaintextOf(SealedRows.withPurpose(db, LOST).keySet().iterator().next()));
 
         // a script may post to the page's address with a bearer token and no body at all

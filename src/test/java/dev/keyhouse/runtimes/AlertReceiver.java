@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.keyhouse.runtimes.http.WebhookSignature;
+
 /**
  * A rollout alert receiver on loopback: a real HTTP server that records every request on {@code /alerts} and answers
  * each with the next status queued by {@link #answer} (204 once the queue is empty), after {@link #delay} if set, with

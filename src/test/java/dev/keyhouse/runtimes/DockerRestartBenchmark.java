@@ -1,5 +1,8 @@
 package dev.keyhouse.runtimes;
 
+
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;

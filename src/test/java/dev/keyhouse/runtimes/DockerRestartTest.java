@@ -1,6 +1,6 @@
 package dev.keyhouse.runtimes;
 
-import static dev.keyhouse.runtimes.RealDockerEngine.env;
+import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -23,6 +23,8 @@ import com.github.dockerjava.api.model.Volume;
 
 import dev.keyhouse.Profiles;
 import dev.keyhouse.SystemTools;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;

@@ -1,6 +1,7 @@
 package dev.keyhouse.runtimes;
 
-import static dev.keyhouse.runtimes.RealDockerEngine.env;
+
+import static dev.keyhouse.runtimes.docker.RealDockerEngine.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -26,6 +27,7 @@ import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Received;
 import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;

@@ -21,6 +21,8 @@ import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.checks.OpenAiStandIn;
 import dev.keyhouse.checks.StandIn.Scenario;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;

@@ -149,7 +149,7 @@ class FailureTextTest {
     /** Issue 20, item 9: an HTML error page quoted by a driver reads as its words, after what the driver said. */
     @Test
     void anHtmlErrorPageReadsAsItsWords() {
-        String text = text(new ShellCommand.Failed("command exited with code 22; last output:\n" + PYTHON_501));
+        String text = text(new IOException("command exited with code 22; last output:\n" + PYTHON_501));
         assertThat(text).isEqualTo("command exited with code 22; last output: Error response Error response Error"
                 + " code: 501 Message: Unsupported method ('POST'). Error code explanation: 501 - Server does not"
                 + " support this operation.");

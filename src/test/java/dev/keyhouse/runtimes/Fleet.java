@@ -33,8 +33,8 @@ import io.restassured.specification.RequestSpecification;
  *
  * <p>It talks to the Keyhouse under test (RestAssured's default), or to a packaged one at a URL the test repoints
  * after each restart ({@link #Fleet(Path, String, Supplier, String)}). Each restart appends
- * {@code <run id> v<settings version>} to {@code <name>.restarts}: the run that restarted it and the version its
- * environment file was written for.
+ * {@code <run id> v<configuration version>} to {@code <name>.restarts}: the run that restarted it and the
+ * configuration version (runtime-config's {@code version}) its environment file was written for.
  */
 final class Fleet implements AutoCloseable {
 
@@ -89,10 +89,10 @@ final class Fleet implements AutoCloseable {
 
     /**
      * The command a target of this fleet runs to restart runtime {@code name}: it appends {@code $KEYHOUSE_RUN_ID}
-     * and the settings version its environment file ({@link #environmentFile}) names to {@code <name>.restarts}.
+     * and the configuration version its environment file ({@link #environmentFile}) names to {@code <name>.restarts}.
      */
     String command(String name) {
-        return "echo \"$KEYHOUSE_RUN_ID v$(sed -n '1s/.*settings version \\([0-9]*\\).*/\\1/p' '" + env(name)
+        return "echo \"$KEYHOUSE_RUN_ID v$(sed -n '1s/.*configuration version \\([0-9]*\\).*/\\1/p' '" + env(name)
                 + "')\" >> '" + dir.resolve(name + ".restarts") + "'";
     }
 
@@ -116,7 +116,7 @@ final class Fleet implements AutoCloseable {
         held.clear();
     }
 
-    /** Every restart of the runtime, in order: {@code <run id> v<settings version>}. */
+    /** Every restart of the runtime, in order: {@code <run id> v<configuration version>}. */
     List<String> restartLines(String name) throws IOException {
         Path file = dir.resolve(name + ".restarts");
         return Files.exists(file) ? Files.readAllLines(file) : List.of();

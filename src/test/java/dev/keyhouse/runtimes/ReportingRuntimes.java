@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.runtimes.docker.DockerDriver;
+import dev.keyhouse.runtimes.docker.RealDockerEngine;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 

@@ -25,6 +25,7 @@ import dev.keyhouse.Metrics;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.config.LogMask;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

@@ -105,7 +105,7 @@ class RolloutCrashIT {
         String key = provider.key(Scenario.GOOD);
 
         long run = save(first, admin, key);
-        long version = llmVersion(first, admin);
+        long version = configurationVersion(first, admin);
         List<Long> blocked = List.of(awaitPid(workDir.resolve("b.pid")), awaitPid(workDir.resolve("c.pid")));
         try (Connection db = home.connect()) {
             assertThat(Rows.column(db, "SELECT runtime || ' ' || state FROM restart_results WHERE run_id = " + run
@@ -178,6 +178,7 @@ class RolloutCrashIT {
         long setup = save(first, admin, good);
         assertThat(awaitRun(first, admin, setup).getString("outcome")).isEqualTo("succeeded");
         long previous = llmVersion(first, admin);
+        long previousConfiguration = configurationVersion(first, admin);
         provider.hold(good);
         long checksBefore = requestsWith(good);
         String bad = provider.key(Scenario.REVOKED);
@@ -190,7 +191,8 @@ class RolloutCrashIT {
         }
         first.kill();
         provider.release(good);
-        assertThat(fleet.restartLines(CANARY)).containsExactly(setup + " v" + previous, run + " v" + (previous + 1));
+        assertThat(fleet.restartLines(CANARY)).containsExactly(setup + " v" + previousConfiguration,
+                run + " v" + (previousConfiguration + 1));
 
         // executes no restarts: it restores the previous key and plans the canary's way back, nothing more
         KeyhouseProcess second = start("second.log", "warn", "0");
@@ -218,10 +220,11 @@ class RolloutCrashIT {
         assertThat(done.getList("results.findAll { it.status != 'cancelled' }.attempts", Integer.class))
                 .as("no restart was taken over").hasSize(2).containsOnly(1);
         assertThat(fleet.restartLines(CANARY)).as("the canary: onto the bad key and back, once each")
-                .containsExactly(setup + " v" + previous, run + " v" + (previous + 1), run + " v" + (previous + 2));
+                .containsExactly(setup + " v" + previousConfiguration, run + " v" + (previousConfiguration + 1),
+                        run + " v" + (previousConfiguration + 2));
         for (String name : RUNTIMES.subList(1, 4)) {
             assertThat(fleet.restartLines(name)).as(name + " untouched by the failed rollout")
-                    .containsExactly(setup + " v" + previous);
+                    .containsExactly(setup + " v" + previousConfiguration);
         }
         assertThat(fleet.key(CANARY)).isEqualTo(good);
         try (Connection db = home.connect()) {
@@ -304,6 +307,12 @@ class RolloutCrashIT {
                 .header("If-Match", etag).body(Map.of("provider", "openai", "model", "gpt-4o-mini",
                         "baseUrl", provider.baseUrl(), "apiKey", key))
                 .put("/api/v1/settings/llm").then().statusCode(200).extract().jsonPath().getLong("restartRun");
+    }
+
+    /** The configuration version runtimes receive now (runtime-config's {@code version}), as the runtimes list shows it. */
+    private static long configurationVersion(KeyhouseProcess keyhouse, String admin) {
+        return given().baseUri(keyhouse.baseUrl()).auth().oauth2(admin).get("/api/v1/runtimes/instances").then()
+                .statusCode(200).extract().jsonPath().getLong("currentVersion");
     }
 
     private static long llmVersion(KeyhouseProcess keyhouse, String admin) {

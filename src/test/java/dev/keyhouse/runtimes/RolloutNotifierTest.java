@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.egress.Egress;
 import dev.keyhouse.egress.EgressPolicy;
+import dev.keyhouse.runtimes.http.WebhookSignature;
 
 /**
  * {@code ROLLOUT_NOTIFY_URL} delivery against a real HTTP receiver on 127.0.0.1: which outcomes are sent, the body
@@ -88,7 +89,7 @@ class RolloutNotifierTest {
         assertThat(halted.method()).isEqualTo("POST");
         assertThat(halted.contentType()).isEqualTo("application/json");
         assertThat(halted.text()).isEqualTo("{\"event\":\"rollout.halted\",\"run\":12,\"kind\":\"llm\",\"version\":7,"
-                + "\"rollbackVersion\":null,\"reason\":\"" + BOTH_FAIL + "\",\"at\":\"2026-11-30T11:02:03.456Z\"}");
+                + "\"settingsVersion\":7,\"rollbackVersion\":null,\"reason\":\"" + BOTH_FAIL + "\",\"at\":\"2026-11-30T11:02:03.456Z\"}");
         assertThat(Long.parseLong(halted.timestamp())).isBetween(before.getEpochSecond(), Instant.now().getEpochSecond());
         assertThat(halted.signature()).isEqualTo(expectedSignature(halted)).doesNotContain(SECRET);
         assertThat(WebhookSignature.verify(SECRET, halted.timestamp(), halted.body(), halted.signature(), Instant.now(),
@@ -98,7 +99,7 @@ class RolloutNotifierTest {
 
         AlertReceiver.Received rolledBack = receiver.next(5);
         assertThat(rolledBack.text()).isEqualTo("{\"event\":\"rollout.rolled_back\",\"run\":12,\"kind\":\"llm\","
-                + "\"version\":7,\"rollbackVersion\":8,\"reason\":\"canary chat-1 reported failing: invalid_key\","
+                + "\"version\":7,\"settingsVersion\":7,\"rollbackVersion\":8,\"reason\":\"canary chat-1 reported failing: invalid_key\","
                 + "\"at\":\"2026-11-30T11:02:03.456Z\"}");
         assertThat(rolledBack.signature()).isEqualTo(expectedSignature(rolledBack));
         AlertReceiver.Received aborted = receiver.next(5);

@@ -98,7 +98,7 @@ class RolloutPagesTest {
             assertThat(page).contains("Rollout " + run + ": <span class=\"state state-rolled_back\" id=\"outcome\">"
                     + "rolled back</span>")
                     .contains("wave 1: fx-chat-1 reported failing: invalid_key. The runtimes already moved were"
-                            + " restarted back onto the previous key, saved again as version 6")
+                            + " restarted back onto the previous key, saved again as settings version 6")
                     .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
                     .contains("fx-chat-1 reported failing on version 9: invalid_key")
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
@@ -106,7 +106,7 @@ class RolloutPagesTest {
                     .contains("reported failing: invalid_key").contains("fetched version 10")
                     .contains(">cancelled</span>").contains(">confirmed</span>")
                     .contains("report <span class=\"muted\">(auto: a runtime of this target reported before)</span>")
-                    .contains("Previous version: 4.")
+                    .contains("Previous settings version: 4.")
                     // final: no polling, no controls
                     .doesNotContain("hx-trigger").doesNotContain("id=\"controls\"");
             String canary = section(page, "wave-1");
@@ -166,7 +166,7 @@ class RolloutPagesTest {
         assertThat(step.asString()).contains("Abort rollout " + waiting + "?")
                 .contains("action=\"/admin/restarts/" + waiting + "/abort\"")
                 .contains("name=\"confirmed\" value=\"yes\"").contains("name=\"csrf-token\"")
-                .contains("restarted back onto the previous version (4)");
+                .contains("restarted back onto the previous settings version (4)");
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/restarts/" + waiting).jsonPath()
                 .getString("state")).as("the first step changes nothing").isEqualTo("waiting_approval");
 

@@ -116,7 +116,7 @@ class RolloutPinsTest {
         assertThat(again.jsonPath().getString("env.LLM_API_KEY")).isEqualTo(oldKey);
 
         String lines = fetch("chat-2-" + tag, null, "env").then().statusCode(200).extract().asString();
-        assertThat(lines).startsWith("# Keyhouse runtime config, version " + pinned + "\n")
+        assertThat(lines).startsWith("# Keyhouse runtime config, configuration version " + pinned + "\n")
                 .contains("LLM_API_KEY=" + oldKey + "\n", "OPENAI_API_KEY=" + oldKey + "\n").doesNotContain(newKey);
     }
 

@@ -114,7 +114,7 @@ class RolloutTextTest {
         List<RestartRuns.ResultView> results = List.of(result("dialler", "dialler"), result("fleet", "fleet-1"),
                 result("fleet", "fleet-2"));
         assertThat(RunView.of(shared("running", false, results), now).reason()).isEqualTo("Until this run finishes,"
-                + " dialler and fleet may disagree on VOXCORE_SECRET: shared secret voxcore version 3 is being"
+                + " dialler and fleet may disagree on VOXCORE_SECRET: shared secret voxcore settings version 3 is being"
                 + " restarted into all of them at once, and a runtime not restarted yet still holds the previous value.");
         assertThat(RunView.of(shared("running", false, results.subList(0, 1)), now).reason())
                 .startsWith("Until this run finishes, dialler may disagree on VOXCORE_SECRET:").contains("into it,");

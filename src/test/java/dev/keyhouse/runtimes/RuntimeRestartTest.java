@@ -23,6 +23,7 @@ import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.LogCapture;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.runtimes.command.EnvironmentFile;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;

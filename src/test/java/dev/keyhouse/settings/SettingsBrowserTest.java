@@ -132,7 +132,7 @@ public class SettingsBrowserTest {
         input.sendKeys(text);
     }
 
-    static void waitFor(WebDriver browser, String pathAndQuery) {
+    public static void waitFor(WebDriver browser, String pathAndQuery) {
         new WebDriverWait(browser, Duration.ofSeconds(15))
                 .until(b -> b.getCurrentUrl().endsWith(pathAndQuery));
     }

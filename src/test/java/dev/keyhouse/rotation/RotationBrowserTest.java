@@ -1,0 +1,172 @@
+package dev.keyhouse.rotation;
+
+import static dev.keyhouse.Profiles.ROTATION_NEW_KEY;
+import static dev.keyhouse.Profiles.ROTATION_OLD_KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.keyhouse.ApiClient;
+import dev.keyhouse.Profiles;
+import dev.keyhouse.SystemTools;
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.crypto.KeyRing;
+import dev.keyhouse.settings.SettingsBrowserTest;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 20, item 1, in a real headless Chromium: an admin starts the re-encryption job from the page, and when the
+ * job ends every part of the page that reads its state (the key table, the next-step banner, the Start button, the
+ * history row) shows the end without a reload, and the page stops polling. The job is held at its first batch by a
+ * table lock until the page has been seen running, so the "before" is certain; the end is waited for on the API's
+ * report and then on the page's own job card.
+ */
+@QuarkusTest
+@TestProfile(Profiles.RotationPages.class)
+@SystemTools({"chromium", "chromedriver"})
+class RotationBrowserTest {
+
+    static final Path SCREENSHOT = Path.of("target", "browser-rotation-ended.png");
+    private static final String PURPOSE = "rotation-browser/" + System.nanoTime() + "/api_key";
+    private static final int SEEDED = 40;
+    private static final String OLD_ID = KeyRing.hex(SealedRows.keyIdOf(ROTATION_OLD_KEY));
+    private static final String NEW_ID = KeyRing.hex(SealedRows.keyIdOf(ROTATION_NEW_KEY));
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    DataSource db;
+
+    @Test
+    void whenTheJobEndsTheKeysTheBannerTheStartButtonAndTheHistoryEndWithItWithoutAReload() throws Exception {
+        SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), PURPOSE, SEEDED);
+        String admin = ApiClient.adminToken();
+        WebDriver browser = SettingsBrowserTest.startChromium();
+        try {
+            browser.get(url("/admin/rotate-credentials"));
+            browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
+            browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
+            browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
+            SettingsBrowserTest.waitFor(browser, "/admin/rotate-credentials");
+            assertThat(keyRow(browser, OLD_ID)).as("the seeded values wait under the previous key")
+                    .contains("previous").doesNotEndWith(" 0");
+
+            long id;
+            try (TableLock held = TableLock.exclusive(db, "sealed_values")) {
+                browser.findElement(By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']"))
+                        .click();
+                new WebDriverWait(browser, Duration.ofSeconds(15))
+                        .until(b -> b.getCurrentUrl().contains("/admin/rotate-credentials?job="));
+                id = Long.parseLong(browser.getCurrentUrl().replaceAll(".*[?&]job=(\\d+).*", "$1"));
+                assertThat(browser.findElement(By.cssSelector("#job h2 .state")).getText()).isEqualTo("running");
+                assertThat(browser.findElement(By.id("next-step")).getText())
+                        .isEqualTo("Job " + id + " is running; wait for it to finish.");
+                assertThat(startButton(browser).isEnabled()).as("Start is disabled while the job runs").isFalse();
+                assertThat(historyState(browser, id)).isEqualTo("running");
+                // a reload would drop this; it must still be there when the job has ended
+                ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
+            }
+
+            JsonPath report = Jobs.awaitEnd(admin, id);
+            assertThat(report.getString("state")).as("every seeded value opens under OLD").isEqualTo("succeeded");
+            new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> "succeeded".equals(
+                    b.findElement(By.cssSelector("#job h2 .state")).getText()));
+            screenshot(browser);
+
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
+                    .as("the page was not reloaded").isEqualTo(true);
+            assertThat(keyRow(browser, OLD_ID)).as("the key table shows the previous key emptied")
+                    .isEqualTo(OLD_ID + " previous 0");
+            assertThat(keyRow(browser, NEW_ID)).as("and every value under the current key")
+                    .isEqualTo(NEW_ID + " current " + report.getLong("total"));
+            assertThat(browser.findElement(By.id("next-step")).getText()).as("the banner no longer says it runs")
+                    .isEqualTo("Every value is under the current key " + NEW_ID
+                            + ". Remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS and restart.");
+            assertThat(startButton(browser).isEnabled()).as("Start can be pressed again").isTrue();
+            assertThat(historyState(browser, id)).isEqualTo("succeeded");
+            assertThat(browser.findElement(By.cssSelector("#history-" + id + " td:nth-child(6)")).getText())
+                    .isEqualTo(report.getLong("scanned") + " / " + report.getLong("total"));
+            assertThat(browser.findElement(By.id("rotation-state")).getDomAttribute("hx-trigger"))
+                    .as("the page stops polling once the job has ended").isNull();
+        } finally {
+            browser.quit();
+        }
+    }
+
+    private static String keyRow(WebDriver browser, String keyId) {
+        List<String> rows = browser.findElements(By.cssSelector("#keys tbody tr")).stream().map(WebElement::getText)
+                .filter(row -> row.startsWith(keyId + " ")).toList();
+        assertThat(rows).as("one row for key " + keyId).hasSize(1);
+        return rows.get(0);
+    }
+
+    private static WebElement startButton(WebDriver browser) {
+        return browser.findElement(By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']"));
+    }
+
+    private static String historyState(WebDriver browser, long id) {
+        return browser.findElement(By.cssSelector("#history-" + id + " .state")).getText();
+    }
+
+    /** The whole page, as tall as its content, into {@link #SCREENSHOT}. */
+    private static void screenshot(WebDriver browser) throws IOException {
+        long height = (Long) ((JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollHeight;");
+        browser.manage().window().setSize(new Dimension(1366, (int) Math.max(900, height + 140)));
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String url(String path) {
+        return base.toString().replaceAll("/$", "") + path;
+    }
+
+    /**
+     * A table held in {@code EXCLUSIVE} mode in an open transaction: plain reads (the page's counts) go on, but the
+     * job's {@code SELECT … FOR UPDATE SKIP LOCKED} waits for the table lock, so it cannot scan a row until closed.
+     */
+    private record TableLock(Connection connection) implements AutoCloseable {
+
+        static TableLock exclusive(DataSource db, String table) throws SQLException {
+            Connection connection = db.getConnection();
+            connection.setAutoCommit(false);
+            try (Statement lock = connection.createStatement()) {
+                lock.execute("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
+            }
+            return new TableLock(connection);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.rollback();
+            connection.close();
+        }
+    }
+}

@@ -1,0 +1,375 @@
+package dev.keyhouse.runtimes.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import dev.keyhouse.egress.Egress;
+import dev.keyhouse.egress.EgressPolicy;
+import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.FailureText;
+import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.TargetSpec;
+import dev.keyhouse.web.FieldErrors;
+
+/** The http driver against real HTTP servers on 127.0.0.1: a healthy runtime, a slow one and a failing one. */
+class HttpDriverTest {
+
+    private static final String SECRET = "whsec-0123456789abcdef-keyhouse";
+    private static final String LLM_KEY = "sk-test-llm-key-that-must-never-travel";
+
+    /** Loopback listed, as the runtimes stand in on it; no DNS: a name that is not an address resolves to nothing. */
+    static final Egress LOOPBACK_ALLOWED = new Egress(EgressPolicy.parse("127.0.0.1,::1"), name -> {
+        throw new java.net.UnknownHostException(name);
+    });
+
+    private final HttpDriver driver = new HttpDriver(LOOPBACK_ALLOWED);
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    private final CountDownLatch releaseSlow = new CountDownLatch(1);
+    private final ExecutorService handlers = Executors.newCachedThreadPool();
+    private HttpServer server;
+
+    record Received(String method, String contentType, String timestamp, String signature, byte[] body) {
+    }
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(handlers);
+        server.createContext("/healthy", exchange -> {
+            record(exchange);
+            answer(exchange, 204, "");
+        });
+        server.createContext("/slow", exchange -> {
+            record(exchange);
+            try {
+                releaseSlow.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(exchange, 200, "late");
+        });
+        server.createContext("/failing", exchange -> {
+            record(exchange);
+            answer(exchange, 500, "boom:\r\n\tdatabase\u0007 down; echo " + SECRET + " " + "x".repeat(10_000));
+        });
+        server.createContext("/moved", exchange -> {
+            record(exchange);
+            exchange.getResponseHeaders().add("Location", "/healthy");
+            answer(exchange, 307, "");
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stopServer() {
+        releaseSlow.countDown();
+        server.stop(0);
+        handlers.shutdownNow();
+    }
+
+    @Test
+    void healthyRuntimeReceivesASignedBodyWithoutSecrets() throws Exception {
+        Instant before = Instant.now();
+
+        driver.restart(target("/healthy", null), "voice-fleet", order());
+
+        Received request = received.poll(5, TimeUnit.SECONDS);
+        assertThat(request).isNotNull();
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.contentType()).isEqualTo("application/json");
+        String body = new String(request.body(), StandardCharsets.UTF_8);
+        assertThat(body).doesNotContain(SECRET).doesNotContain(LLM_KEY);
+        assertThat(request.signature()).doesNotContain(SECRET);
+
+        JsonNode event = new ObjectMapper().readTree(body);
+        assertThat(event.get("event").asText()).isEqualTo("keyhouse.config.changed");
+        assertThat(event.get("target").asText()).isEqualTo("voice-fleet");
+        assertThat(event.get("runId").asLong()).isEqualTo(12);
+        assertThat(event.get("version").asLong()).isEqualTo(3);
+        assertThat(event.get("configurationVersion").asLong()).as("the same number, named for what it counts")
+                .isEqualTo(3);
+        assertThat(event.get("timestamp").asText()).isEqualTo(request.timestamp());
+        assertThat(Long.parseLong(request.timestamp())).isBetween(before.getEpochSecond(),
+                Instant.now().getEpochSecond());
+
+        // checked independently of WebhookSignature: HMAC-SHA256(secret, timestamp + "." + body), lowercase hex
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String expected = "sha256=" + java.util.HexFormat.of().formatHex(
+                mac.doFinal((request.timestamp() + "." + body).getBytes(StandardCharsets.UTF_8)));
+        assertThat(request.signature()).isEqualTo(expected);
+        assertThat(WebhookSignature.verify(SECRET, request.timestamp(), request.body(), request.signature(),
+                Instant.now(), WebhookSignature.DEFAULT_WINDOW)).isTrue();
+    }
+
+    @Test
+    void verifyRefusesTamperedStaleOrWronglyKeyedWebhooks() {
+        Instant now = Instant.ofEpochSecond(1_795_390_675);
+        String timestamp = String.valueOf(now.getEpochSecond());
+        byte[] body = "{\"event\":\"keyhouse.config.changed\",\"runId\":1}".getBytes(StandardCharsets.UTF_8);
+        String signature = WebhookSignature.sign(SECRET, timestamp, body);
+        Duration window = Duration.ofMinutes(5);
+
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, signature, now, window)).isTrue();
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, signature, now.plusSeconds(300), window)).isTrue();
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, signature, now.plusSeconds(301), window)).isFalse();
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, signature, now.minusSeconds(301), window)).isFalse();
+        byte[] tampered = "{\"event\":\"keyhouse.config.changed\",\"runId\":2}".getBytes(StandardCharsets.UTF_8);
+        assertThat(WebhookSignature.verify(SECRET, timestamp, tampered, signature, now, window)).isFalse();
+        assertThat(WebhookSignature.verify("another-secret-entirely", timestamp, body, signature, now, window)).isFalse();
+        String otherTime = String.valueOf(now.getEpochSecond() + 1);
+        assertThat(WebhookSignature.verify(SECRET, otherTime, body, signature, now, window)).isFalse();
+        assertThat(WebhookSignature.verify(SECRET, "soon", body, signature, now, window)).isFalse();
+        assertThat(WebhookSignature.verify(SECRET, String.valueOf(Long.MIN_VALUE), body, signature, now, window))
+                .isFalse();
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, null, now, window)).isFalse();
+        assertThat(WebhookSignature.verify(SECRET, timestamp, body, signature.toUpperCase(), now, window)).isFalse();
+    }
+
+    @Test
+    void slowRuntimeFailsWithinItsTimeout() {
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> driver.restart(target("/slow", "1"), "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .hasMessage("could not reach the runtime at http://127.0.0.1:" + server.getAddress().getPort() + "/slow");
+
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofSeconds(5));
+        assertThat(received).hasSize(1);
+    }
+
+    @Test
+    void interruptAbortsTheRequest() throws Exception {
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                driver.restart(target("/slow", "60"), "voice-fleet", order());
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        caller.start();
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isNotNull();
+        long start = System.nanoTime();
+
+        caller.interrupt();
+
+        Throwable error = outcome.get(5, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(error).isInstanceOf(InterruptedException.class).hasMessageContaining("aborted");
+        caller.join(1000);
+        assertThat(caller.isAlive()).isFalse();
+    }
+
+    /**
+     * A runtime's answer is named by its status and a fixed text only: its body (here an echo of the secret and an
+     * internal host's page) is never read into the error, whatever the status, so an admin cannot read back what a
+     * listed internal host answers.
+     */
+    @Test
+    void aFailedAnswerIsNamedByItsStatusNeverByItsBody() {
+        assertThatThrownBy(() -> driver.restart(target("/failing", null), "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .hasMessage("refused by the runtime (HTTP 500): the webhook at " + url("/failing")
+                        + " was not accepted (only a 2xx answer counts)")
+                .satisfies(e -> assertThat(FailureText.of(e)).isEqualTo(e.getMessage()));
+        for (int status : new int[] {400, 401, 403, 404, 418, 500, 502, 503}) {
+            server.createContext("/status-" + status, exchange -> {
+                record(exchange);
+                answer(exchange, status, "internal admin page: db=postgres://admin:" + SECRET + "@10.0.0.5 db-ready");
+            });
+            assertThatThrownBy(() -> driver.restart(target("/status-" + status, null), "voice-fleet", order()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("refused by the runtime (HTTP " + status + "): the webhook at " + url("/status-"
+                            + status) + " was not accepted (only a 2xx answer counts)")
+                    .satisfies(e -> assertThat(FailureText.of(e)).doesNotContain("internal", "admin", "postgres",
+                            SECRET, "10.0.0.5", "db-ready"));
+        }
+    }
+
+    @Test
+    void redirectIsAFailureNotFollowed() throws Exception {
+        assertThatThrownBy(() -> driver.restart(target("/moved", null), "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("refused by the runtime (HTTP 307): the webhook at " + url("/moved"));
+        assertThat(received.take().body()).isNotEmpty();
+        assertThat(received).isEmpty();
+    }
+
+    /** The IPv4-mapped form of a closed loopback port: the restart error quotes the URL as written. */
+    @Test
+    void anIpv6UrlIsQuotedWholeInTheRestartError() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        String url = "http://[::ffff:127.0.0.1]:" + closedPort + "/";
+        TargetSpec target = new TargetSpec(1, "voice-fleet", "http", Map.of("url", url), Map.of("secret", SECRET));
+        assertThatThrownBy(() -> driver.restart(target, "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .satisfies(e -> assertThat(FailureText.of(e)).isEqualTo("could not reach the runtime at " + url));
+    }
+
+    @Test
+    void refusedConnectionIsAClearError() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        TargetSpec target = new TargetSpec(1, "voice-fleet", "http",
+                Map.of("url", "http://127.0.0.1:" + closedPort + "/reload?token=do-not-print"),
+                Map.of("secret", SECRET));
+
+        assertThatThrownBy(() -> driver.restart(target, "voice-fleet", order()))
+                .isInstanceOf(IOException.class)
+                .hasMessage("could not reach the runtime at http://127.0.0.1:" + closedPort + "/reload")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("do-not-print"));
+    }
+
+    /** A target saved while loopback was listed is refused at send time once the list no longer has it. */
+    @Test
+    void theEgressPolicyIsAppliedAgainAtSendTimeBeforeAnyConnection() throws Exception {
+        HttpDriver unlisted = new HttpDriver(new Egress(EgressPolicy.nothingListed(), name -> {
+            throw new java.net.UnknownHostException(name);
+        }));
+        int port = server.getAddress().getPort();
+        for (String url : List.of("http://127.0.0.1:" + port + "/healthy", "http://localhost:" + port + "/healthy",
+                "http://[::ffff:127.0.0.1]:" + port + "/healthy")) {
+            TargetSpec target = new TargetSpec(7, "voice-fleet", "http", Map.of("url", url), Map.of("secret", SECRET));
+            assertThatThrownBy(() -> unlisted.restart(target, "voice-fleet", order())).as(url)
+                    .isInstanceOf(dev.keyhouse.egress.EgressRefused.class)
+                    .hasMessageContaining("is a loopback address, which Keyhouse connects to only when"
+                            + " EGRESS_ALLOWED_HOSTS lists it");
+        }
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).as("nothing reached the runtime").isNull();
+        driver.restart(target("/healthy", null), "voice-fleet", order());
+        assertThat(received.poll(5, TimeUnit.SECONDS)).as("the same URL with loopback listed").isNotNull();
+    }
+
+    @Test
+    void discoversTheTargetItself() {
+        assertThat(driver.discover(target("/healthy", null))).containsExactly("voice-fleet");
+    }
+
+    @Test
+    void validationNamesEachBadField() {
+        FieldErrors errors = validate("ftp://runtime.internal/reload", "short", "0");
+        assertThat(errors.messageFor("config.url")).isEqualTo("must be an http or https URL");
+        assertThat(errors.messageFor("config.secret")).contains("at least 16");
+        assertThat(errors.messageFor("config.timeoutSeconds")).contains("1 to 300");
+
+        assertThat(validate("https://admin:hunter2@runtime.internal/reload", SECRET, "abc").errors())
+                .extracting(FieldErrors.FieldError::field)
+                .containsExactlyInAnyOrder("config.url", "config.timeoutSeconds");
+        assertThat(validate("https://admin:hunter2@runtime.internal/reload", SECRET, null).getMessage())
+                .doesNotContain("hunter2");
+        assertThat(validate("not a url", SECRET, null).messageFor("config.url"))
+                .startsWith("must be a valid http or https URL");
+        assertThat(validate("https:///reload", SECRET, null).messageFor("config.url"))
+                .startsWith("must be an http or https URL with a host");
+        // the rules every URL follows (FieldRules), and one of Keyhouse's own client: Java's refuses '_' in a host
+        assertThat(validate("http://voice\u200B-1/reload", SECRET, null).messageFor("config.url"))
+                .isEqualTo("invisible character U+200B (zero width space) at position 13");
+        assertThat(validate("http://voice_1:8080/reload", SECRET, null).messageFor("config.url"))
+                .contains("'_'").contains("network alias");
+        assertThat(validate("HTTP://[::1]:8080/reload", SECRET, null).isEmpty()).isTrue();
+        assertThat(validate("http://runtime.internal/reload", SECRET, "301").messageFor("config.timeoutSeconds"))
+                .isNotNull();
+
+        assertThat(validate("https://runtime.internal:8443/reload?fleet=voice", SECRET, "30").isEmpty()).isTrue();
+        // the egress policy, at save: loopback is listed here, a private address is not, metadata never is
+        assertThat(validate("http://127.0.0.1:8081/reload", null, null).isEmpty()).isTrue();
+        assertThat(validate("http://10.0.0.7/reload", null, null).messageFor("config.url"))
+                .isEqualTo("is refused: 10.0.0.7 is a private address, which Keyhouse connects to only when"
+                        + " EGRESS_ALLOWED_HOSTS lists it");
+        assertThat(validate("http://169.254.169.254/latest/meta-data/", null, null).messageFor("config.url"))
+                .startsWith("is refused: 169.254.169.254 is a link-local address").endsWith("never connects to");
+        assertThat(validate("http://[::ffff:169.254.169.254]/", null, null).messageFor("config.url"))
+                .startsWith("is refused: ").contains("link-local");
+    }
+
+    @Test
+    void describesItsFields() {
+        assertThat(driver.id()).isEqualTo("http");
+        assertThat(driver.fields()).extracting(DriverField::name).containsExactly("url", "secret", "timeoutSeconds");
+        assertThat(driver.fields()).filteredOn(DriverField::secret).extracting(DriverField::name)
+                .containsExactly("secret");
+    }
+
+    private FieldErrors validate(String url, String secret, String timeout) {
+        Map<String, String> config = new java.util.HashMap<>(Map.of("url", url));
+        if (timeout != null) {
+            config.put("timeoutSeconds", timeout);
+        }
+        FieldErrors errors = new FieldErrors();
+        driver.validate(new TargetSpec(0, "voice-fleet", "http", config,
+                secret == null ? Map.of() : Map.of("secret", secret)), errors);
+        return errors;
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    private TargetSpec target(String path, String timeoutSeconds) {
+        Map<String, String> config = new java.util.HashMap<>();
+        config.put("url", url(path));
+        if (timeoutSeconds != null) {
+            config.put("timeoutSeconds", timeoutSeconds);
+        }
+        return new TargetSpec(7, "voice-fleet", "http", config, Map.of("secret", SECRET));
+    }
+
+    private static RestartOrder order() {
+        return new RestartOrder(12, 3, Map.of("LLM_API_KEY", LLM_KEY, "LLM_PROVIDER", "openai"),
+                Set.of("LLM_API_KEY", "LLM_PROVIDER"), Instant.now().plusSeconds(120));
+    }
+
+    private void record(HttpExchange exchange) throws IOException {
+        received.add(new Received(exchange.getRequestMethod(),
+                exchange.getRequestHeaders().getFirst("Content-Type"),
+                exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER),
+                exchange.getRequestHeaders().getFirst(WebhookSignature.SIGNATURE_HEADER),
+                exchange.getRequestBody().readAllBytes()));
+    }
+
+    private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            // the driver hung up after the part it reads
+        }
+    }
+}
