@@ -377,6 +377,24 @@ public final class Profiles {
     }
 
     /**
+     * The runtimes' token unset (PROVISIONER_INTERNAL_TOKEN empty: every runtime-config fetch and status report is
+     * refused), restarts given 30 s and one attempt, so a test decides when a restart ends and a failure is final at
+     * once. The run pages' browser test owns this profile.
+     */
+    public static final class RuntimeTokenUnset implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "keyhouse.runtime-config.token", "",
+                    "keyhouse.restart.timeout-seconds", "30",
+                    "keyhouse.restart.attempts", "1",
+                    "keyhouse.restart.backoff", "100ms",
+                    "keyhouse.restart.concurrency", "4");
+        }
+    }
+
+    /**
      * {@code RuntimeAcksBenchmark} only: builds in its stand-in of the synchronous acknowledgement written before
      * issue 17, so one run measures both.
      */

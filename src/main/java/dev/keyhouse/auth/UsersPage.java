@@ -3,8 +3,10 @@ package dev.keyhouse.auth;
 import java.util.List;
 import java.util.Map;
 
+import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -20,7 +22,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** /admin/users: users and API tokens, for admins to change and viewers to look at. */
+/**
+ * /admin/users: users and API tokens, for admins to change and viewers to look at. Disabling a user and revoking a
+ * token ask first, in a form step that works without JavaScript ({@link ConfirmStep}).
+ */
 @Path("/admin/users")
 @Produces(MediaType.TEXT_HTML)
 public class UsersPage {
@@ -39,6 +44,9 @@ public class UsersPage {
     static class Templates {
         static native TemplateInstance page(List<User> users, List<ApiToken> tokens, String flash,
                 Draft draft, FieldErrors errors, ApiTokens.Created created);
+
+        /** The form step before disabling a user and revoking a token. */
+        static native TemplateInstance confirm(ConfirmStep step);
     }
 
     private final UserAdmin admin;
@@ -73,7 +81,11 @@ public class UsersPage {
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response change(@PathParam("id") long id, @FormParam("action") String action,
-            @FormParam("role") String role, @FormParam("password") String password) {
+            @FormParam("role") String role, @FormParam("password") String password,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if ("disable".equals(action) && !ConfirmStep.confirmed(confirmed)) {
+            return Response.ok(confirmDisable(id)).build();
+        }
         try {
             switch (action == null ? "" : action) {
                 case "disable" -> admin.update(Identities.actor(identity), id, true, null);
@@ -92,6 +104,23 @@ public class UsersPage {
             return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), shown, null)).build();
         }
         return done("user-changed");
+    }
+
+    /**
+     * The form step before disabling a user: what it does, and the button that does it ({@code action=disable},
+     * {@code confirmed=yes} to {@code POST /admin/users/{id}}); that POST without {@code confirmed=yes} answers this.
+     */
+    @GET
+    @Path("{id}/disable")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance confirmDisable(@PathParam("id") long id) {
+        User user = admin.users().stream().filter(u -> u.id == id).findFirst()
+                .orElseThrow(() -> new NotFound("user " + id));
+        return Templates.confirm(new ConfirmStep("Disable user " + user.email + "?",
+                "Every session of " + user.email + " ends at once, their API tokens stop working, and they cannot"
+                        + " sign in until an admin enables them again. Nothing of theirs is deleted.",
+                "/admin/users/" + id, List.of(new ConfirmStep.Field("action", "disable")), "Disable " + user.email,
+                "/admin/users", "Keep them enabled"));
     }
 
     /** The field name under which a change to an existing user reports its errors. */
@@ -113,11 +142,29 @@ public class UsersPage {
         }
     }
 
+    /** The form step before revoking an API token: what it does, and the button that does it. */
+    @GET
+    @Path("tokens/{id}/revoke")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance confirmRevoke(@PathParam("id") long id) {
+        ApiToken token = admin.tokens().stream().filter(t -> t.id == id).findFirst()
+                .orElseThrow(() -> new NotFound("API token " + id));
+        return Templates.confirm(new ConfirmStep("Revoke API token " + token.name + "?",
+                "Every request that presents it is refused from now on. A revoked token cannot be restored: whoever"
+                        + " uses it needs a new one.",
+                "/admin/users/tokens/" + id + "/revoke", List.of(), "Revoke " + token.name, "/admin/users",
+                "Keep it"));
+    }
+
+    /** Without {@code confirmed=yes}: the form step ({@link #confirmRevoke}), nothing revoked; with it, revoked. */
     @POST
     @Path("tokens/{id}/revoke")
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response revoke(@PathParam("id") long id) {
+    public Response revoke(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return Response.ok(confirmRevoke(id)).build();
+        }
         admin.revokeToken(Identities.actor(identity), id);
         return done("token-revoked");
     }

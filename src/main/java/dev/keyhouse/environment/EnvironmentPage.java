@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.config.DatabaseInUse;
+import dev.keyhouse.settings.RuntimeToken;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
@@ -12,20 +13,27 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** {@code /admin/environment}: what the platform runs with, masked and read-only. */
+/**
+ * {@code /admin/environment}: what the platform runs with, masked and read-only, and whether runtimes can fetch
+ * their configuration at all (PROVISIONER_INTERNAL_TOKEN unset or refused).
+ */
 @Path("/admin/environment")
 @Produces(MediaType.TEXT_HTML)
 public class EnvironmentPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance page(List<EnvironmentReport.Entry> entries, long missing, DatabaseInUse database);
+        /** @param tokenWarning the runtimes' token unset or refused ({@link RuntimeToken#recentWarning()}), or null */
+        static native TemplateInstance page(List<EnvironmentReport.Entry> entries, long missing, DatabaseInUse database,
+                String tokenWarning);
     }
 
     private final EnvironmentReport report;
+    private final RuntimeToken token;
 
-    public EnvironmentPage(EnvironmentReport report) {
+    public EnvironmentPage(EnvironmentReport report, RuntimeToken token) {
         this.report = report;
+        this.token = token;
     }
 
     @GET
@@ -33,6 +41,6 @@ public class EnvironmentPage {
     public TemplateInstance page() {
         List<EnvironmentReport.Entry> entries = report.entries();
         return Templates.page(entries, entries.stream().filter(EnvironmentReport.Entry::missing).count(),
-                report.database().orElse(null));
+                report.database().orElse(null), token.recentWarning());
     }
 }

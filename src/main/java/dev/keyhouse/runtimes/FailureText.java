@@ -25,6 +25,11 @@ import javax.net.ssl.SSLException;
  * exception class or package name. The drivers' own texts (what they were doing, the target's address, the
  * engine's or server's message) stay; class names inside them are cut out. The class and the stack trace belong in
  * the log only ({@link RestartExecutor} logs them).
+ *
+ * <p>An error body quoted by a driver (issue 20, item 9: a proxy's or web server's HTML error page in a command's
+ * output or an engine's answer, an XML fault, a JSON error object) is never shown as markup: {@link #readable} keeps
+ * the text before it, and of the body only its words (tags, scripts, styles and comments stripped, entities decoded)
+ * or a JSON object's message, whitespace collapsed, at most {@link #MAX_BODY} characters.
  */
 public final class FailureText {
 
@@ -40,13 +45,36 @@ public final class FailureText {
     /** A URL or engine address ({@code https://[::1]:8443/hook}, {@code tcp://127.0.0.1:2375}), kept as written. */
     private static final Pattern URL = Pattern.compile("\\b[a-z][a-z0-9+.-]*://[^\\s]+");
     private static final Pattern STATUS = Pattern.compile("\\bHTTP (\\d{3})\\b");
+    /** Longest part of a quoted body kept, in characters; longer is cut with "…". */
+    static final int MAX_BODY = 200;
+    /**
+     * Where markup starts: a document or XML declaration, a comment, or an element tag (an opening tag with its name,
+     * a closing tag, a self-closing one). Plain text such as "a &lt; b" or "expected &lt;name&gt;" alone is not markup:
+     * {@link #MARKUP_SIGN} must be seen too.
+     */
+    private static final Pattern TAG = Pattern.compile(
+            "<(?:!--.*?-->|![A-Za-z][^>]*>|\\?[^>]*\\?>|/?[A-Za-z][A-Za-z0-9:_-]*(?:\\s[^<>]*)?/?>)", Pattern.DOTALL);
+    /** What makes a text markup: a closing tag, a declaration or a self-closing tag. */
+    private static final Pattern MARKUP_SIGN = Pattern.compile(
+            "</[A-Za-z][A-Za-z0-9:_-]*\\s*>|<!DOCTYPE|<\\?xml|<[A-Za-z][A-Za-z0-9:_-]*(?:\\s[^<>]*)?/>",
+            Pattern.CASE_INSENSITIVE);
+    /** Elements whose content is not words: scripts, styles, comments. */
+    private static final Pattern NOT_WORDS = Pattern.compile(
+            "<(script|style)\\b[^>]*>.*?</\\1\\s*>|<!--.*?-->", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    private static final Pattern ENTITY = Pattern.compile("&(?:#(\\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]+));");
+    private static final java.util.Map<String, String> ENTITIES = java.util.Map.of("amp", "&", "lt", "<", "gt", ">",
+            "quot", "\"", "apos", "'", "nbsp", " ");
+    /** The fields of a JSON error object that hold its message, in the order they are looked for. */
+    private static final java.util.List<String> MESSAGE_FIELDS = java.util.List.of("message", "error_description",
+            "detail", "error", "title", "reason", "msg", "description");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private FailureText() {
     }
 
     /** The text for {@code failure}: {@code "<category>: <what the driver said>"}, or only the latter. */
     public static String of(Throwable failure) {
-        String detail = words(failure);
+        String detail = readable(words(failure));
         String category = category(failure, detail);
         if (category == null) {
             return detail.isEmpty() ? "failed for a reason the log holds" : detail;
@@ -126,6 +154,99 @@ public final class FailureText {
             scrubbed = scrubbed.substring(0, scrubbed.length() - 1).strip();
         }
         return scrubbed;
+    }
+
+    /**
+     * {@code text} with a quoted error body made readable: the text before the body is kept (whitespace collapsed
+     * when a body follows), an HTML or XML body becomes its words (tags, scripts, styles, comments stripped, entities
+     * decoded), a JSON object its message field ({@link #MESSAGE_FIELDS}, nested in {@code error} too) or else its
+     * values; the body's part is at most {@link #MAX_BODY} characters. A text without markup or a JSON object is
+     * returned unchanged; null is "".
+     */
+    static String readable(String text) {
+        if (text == null) {
+            return "";
+        }
+        Matcher sign = MARKUP_SIGN.matcher(text);
+        if (sign.find()) {
+            Matcher tag = TAG.matcher(text);
+            int start = tag.find() ? Math.min(tag.start(), sign.start()) : sign.start();
+            String body = NOT_WORDS.matcher(text.substring(start)).replaceAll(" ");
+            return joined(text.substring(0, start), decode(TAG.matcher(body).replaceAll(" ")));
+        }
+        int open = text.indexOf('{');
+        int close = text.lastIndexOf('}');
+        if (open >= 0 && close > open) {
+            String message = jsonMessage(text.substring(open, close + 1));
+            if (message != null) {
+                return joined(text.substring(0, open), message) + collapse(text.substring(close + 1));
+            }
+        }
+        return text;
+    }
+
+    /** The text before a body and the body's words, whitespace collapsed, the body's part bounded. */
+    private static String joined(String before, String body) {
+        String words = collapse(body);
+        if (words.length() > MAX_BODY) {
+            int cut = words.lastIndexOf(' ', MAX_BODY - 1);
+            words = words.substring(0, cut > MAX_BODY / 2 ? cut : MAX_BODY - 1) + "…";
+        }
+        String prefix = collapse(before);
+        if (words.isEmpty()) {
+            return prefix.isEmpty() ? "an answer with no text" : prefix + " (an answer with no text)";
+        }
+        return prefix.isEmpty() ? words : prefix + " " + words;
+    }
+
+    private static String collapse(String text) {
+        return text.replaceAll("\\s+", " ").strip();
+    }
+
+    /** HTML's named entities that error pages use, and numeric ones; an unknown entity stays as written. */
+    private static String decode(String text) {
+        return ENTITY.matcher(text).replaceAll(m -> {
+            String decoded;
+            if (m.group(1) != null || m.group(2) != null) {
+                int code = m.group(1) != null ? Integer.parseInt(m.group(1)) : Integer.parseInt(m.group(2), 16);
+                decoded = Character.isValidCodePoint(code) && !Character.isISOControl(code)
+                        ? new String(Character.toChars(code)) : " ";
+            } else {
+                decoded = ENTITIES.getOrDefault(m.group(3).toLowerCase(Locale.ROOT), m.group());
+            }
+            return Matcher.quoteReplacement(decoded);
+        });
+    }
+
+    /**
+     * A JSON object's message: the first message field holding text (an {@code error} object's own message field
+     * too), else its scalar values joined; null when {@code json} is not a JSON object.
+     */
+    private static String jsonMessage(String json) {
+        com.fasterxml.jackson.databind.JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode at = node; at != null && at.isObject(); at = at.get("error")) {
+            for (String field : MESSAGE_FIELDS) {
+                com.fasterxml.jackson.databind.JsonNode value = at.get(field);
+                if (value != null && value.isValueNode() && !value.asText().isBlank()) {
+                    return value.asText();
+                }
+            }
+        }
+        java.util.List<String> values = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                values.add(e.getKey() + " " + e.getValue().asText());
+            }
+        });
+        return String.join(", ", values);
     }
 
     /** Text outside URLs with class and package names cut out, and the "(cause: )" that cutting leaves. */

@@ -6,6 +6,7 @@ import java.util.function.BiFunction;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.settings.RuntimeToken;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
@@ -53,8 +54,10 @@ public class RestartPage {
     private final RestartRuns runs;
     private final Rollouts rollouts;
     private final SecurityIdentity identity;
+    private final RuntimeToken token;
 
-    public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity) {
+    public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity, RuntimeToken token) {
+        this.token = token;
         this.runs = runs;
         this.rollouts = rollouts;
         this.identity = identity;
@@ -133,6 +136,7 @@ public class RestartPage {
     }
 
     private RunView view(long id) {
-        return RunView.of(runs.report(id), Instant.now());
+        RestartRuns.RunReport report = runs.report(id);
+        return RunView.of(report, Instant.now(), token.standing().warning(report.createdAt()));
     }
 }

@@ -1,21 +1,131 @@
 package dev.keyhouse.runtimes;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A restart run as its page shows it: the headline (the outcome in words), the reason in plain words, and which
- * controls its state allows. Everything here depends on the run's state, so the page's live refresh swaps it whole.
+ * A restart run as its page shows it: the headline (the outcome in words, with every runtime of the run counted),
+ * the reason in plain words, and which controls its state allows. Everything here depends on the run's state, so
+ * the page's live refresh swaps it whole.
  *
  * @param headline running, rolling back, paused, waiting for approval, succeeded, rolled back, halted, aborted,
- *        superseded; partial or failed for a manual run
- * @param tone the headline's CSS state class: the stored state, or paused
+ *        superseded; partial or failed for a manual run; "not confirmed" for a run that succeeded in restarting while
+ *        some restarted runtime never confirmed (issue 20, item 3)
+ * @param tone the headline's CSS state class: the stored state, paused, or unconfirmed
  * @param reason what the run does, waits for or why it ended, in plain words; null when there is nothing to say
  * @param outside a rollout's results in no wave: targets on hold, targets not discovered yet
+ * @param tally every runtime of the run counted, failures named (issue 20, item 4)
+ * @param results the run's results, failures first
+ * @param waves the rollout's waves, each one's results failures first
+ * @param tokenWarning why no runtime could fetch its configuration or report since the run began (the runtimes'
+ *        token unset or refused), or null
  */
 public record RunView(RestartRuns.RunReport run, String headline, String tone, String reason, Controls controls,
-        List<RestartRuns.ResultView> outside) {
+        List<RestartRuns.ResultView> outside, Tally tally, List<RestartRuns.ResultView> results,
+        List<RestartRuns.WaveView> waves, String tokenWarning) {
+
+    /**
+     * Every runtime of a run (a rollout's rollback rows left out: they repeat runtimes already counted) as one
+     * sentence: how many were restarted, which failed, how many of the restarted ones confirmed.
+     *
+     * @param runtimes the run's results (one per runtime, or per target not yet discovered)
+     * @param confirmed restarted runtimes with evidence they run the new configuration ({@link #confirmed})
+     * @param failed the failed ones, as {@code target} or {@code target/runtime}
+     * @param leftOut held or cancelled (their wave never came)
+     * @param notConfirmed the restarted ones that did not confirm, labelled as {@code failed}
+     * @param firstError the first failed one's error text, or null
+     */
+    public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
+            List<String> notConfirmed, String firstError) {
+
+        static Tally of(RestartRuns.RunReport run) {
+            return of(run, r -> true);
+        }
+
+        /** The results of {@code run} that {@code which} takes, counted. */
+        static Tally of(RestartRuns.RunReport run, java.util.function.Predicate<RestartRuns.ResultView> which) {
+            int runtimes = 0;
+            int restarted = 0;
+            int confirmed = 0;
+            int leftOut = 0;
+            String firstError = null;
+            List<String> failed = new ArrayList<>();
+            List<String> notConfirmed = new ArrayList<>();
+            for (RestartRuns.ResultView r : run.results()) {
+                if (run.rollout() && r.wave() != null && r.wave() > run.waveCount() || !which.test(r)) {
+                    continue;
+                }
+                runtimes++;
+                if (RestartResult.RESTARTED.equals(r.state())) {
+                    restarted++;
+                    if (RunView.confirmed(r, run.convergence().fingerprint())) {
+                        confirmed++;
+                    } else {
+                        notConfirmed.add(label(r));
+                    }
+                } else if (RestartResult.FAILED.equals(r.state()) || RestartResult.TIMED_OUT.equals(r.state())) {
+                    failed.add(label(r));
+                    firstError = firstError == null ? r.error() : firstError;
+                } else if (RestartResult.HELD.equals(r.state()) || RestartResult.CANCELLED.equals(r.state())) {
+                    leftOut++;
+                }
+            }
+            return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut, List.copyOf(notConfirmed),
+                    firstError);
+        }
+
+        /** e.g. "restarted 1 of 3 (failed: voice-b), confirmed 0 of 1"; never "0 of 0": a count of none is said so. */
+        public String text() {
+            StringBuilder text = new StringBuilder("restarted " + restarted + " of " + runtimes);
+            if (!failed.isEmpty()) {
+                text.append(" (failed: ").append(String.join(", ", failed)).append(')');
+            }
+            if (leftOut > 0) {
+                text.append(", ").append(leftOut).append(" left out");
+            }
+            if (restarted > 0) {
+                text.append(", confirmed ").append(confirmed).append(" of ").append(restarted);
+            }
+            return text.toString();
+        }
+
+        /** The restarted runtimes that did not confirm, comma-separated. */
+        public String notConfirmedText() {
+            return String.join(", ", notConfirmed);
+        }
+
+        /** Some runtime restarted but did not confirm. */
+        public boolean unconfirmed() {
+            return confirmed < restarted;
+        }
+    }
+
+    /**
+     * Whether a restarted runtime shows it runs the new configuration: it fetched its configuration by name since its
+     * restart and got the current LLM key ({@code currentLlmKey}, the key's fingerprint; any fetch counts while no LLM
+     * key is configured), or its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the
+     * restart succeeding) is no evidence.
+     */
+    static boolean confirmed(RestartRuns.ResultView r, String currentLlmKey) {
+        return r.confirmed() || currentLlmKey == null && r.ackedAt() != null
+                || "confirmed".equals(r.confirmState()) && r.confirmation() != null && !"none".equals(r.confirmation());
+    }
+
+    /** A result as {@code target} or {@code target/runtime} (the runtime alone when it already names the target). */
+    static String label(RestartRuns.ResultView r) {
+        return r.runtime() == null || r.runtime().equals(r.target()) ? r.target() : r.target() + "/" + r.runtime();
+    }
+
+    /** Failed, failing and unconfirmed results first, each group in the order given. */
+    static List<RestartRuns.ResultView> failuresFirst(List<RestartRuns.ResultView> results) {
+        return results.stream().sorted(Comparator.comparingInt(r -> switch (r.status()) {
+            case "failed", "failing", "unconfirmed" -> 0;
+            default -> 1;
+        })).toList();
+    }
 
     /**
      * The controls a run's state allows (an admin's; viewers see none). Each answers 409 when the state changed in
@@ -44,12 +154,37 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             "rolling_back", "rolling back",
             "rolled_back", "rolled back");
 
-    /** The run as of {@code now} (which decides whether a bake is still under way). */
+    /** The run as of {@code now} (which decides whether a bake is still under way), the runtimes' token fine. */
     static RunView of(RestartRuns.RunReport run, Instant now) {
+        return of(run, now, null);
+    }
+
+    /**
+     * The run as of {@code now}; {@code tokenWarning} says why runtimes could not fetch or report since it began
+     * (null when nothing was refused).
+     */
+    static RunView of(RestartRuns.RunReport run, Instant now, String tokenWarning) {
+        Tally tally = Tally.of(run);
         String shown = RestartRun.ROLLING_BACK.equals(run.state()) ? run.state() : run.outcome();
-        return new RunView(run, WORDS.getOrDefault(shown, shown), run.paused() && !run.finished() ? "paused"
-                : run.state(), reason(run, now), Controls.of(run),
-                run.waves().isEmpty() ? List.of() : run.results().stream().filter(r -> r.wave() == null).toList());
+        String tone = run.paused() && !run.finished() ? "paused" : run.state();
+        if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
+            shown = "not confirmed";
+            tone = "unconfirmed";
+        }
+        List<RestartRuns.WaveView> waves = run.waves().stream().map(w -> new RestartRuns.WaveView(w.number(),
+                w.kind(), w.state(), w.startedAt(), w.finishedAt(), w.decision(), failuresFirst(w.runtimes())))
+                .toList();
+        String reason = reason(run, now);
+        if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
+            reason = "Every runtime was restarted, but " + tally.notConfirmed().size() + " of " + tally.restarted()
+                    + " did not confirm that it runs the new configuration (no fetch by name with the current key,"
+                    + " status report or health check since its restart): " + String.join(", ", tally.notConfirmed())
+                    + ".";
+        }
+        return new RunView(run, WORDS.getOrDefault(shown, shown), tone, reason, Controls.of(run),
+                run.waves().isEmpty() ? List.of()
+                        : failuresFirst(run.results().stream().filter(r -> r.wave() == null).toList()),
+                tally, failuresFirst(run.results()), waves, tokenWarning);
     }
 
     /**

@@ -64,7 +64,7 @@ public class RuntimeStatusResource {
     public Response report(@HeaderParam("Authorization") String authorization,
             @HeaderParam(RuntimeConfigResource.RUNTIME_HEADER) String runtime, @Context HttpServerRequest request,
             Map<String, Object> body) {
-        Response refused = token.refusal(authorization);
+        Response refused = token.refusal(authorization, runtime);
         if (refused != null) {
             return refused;
         }

@@ -11,6 +11,8 @@ import dev.keyhouse.runtimes.command.CommandDriver;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RolloutNews;
+import dev.keyhouse.settings.RuntimeToken;
+import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
@@ -34,7 +36,8 @@ import jakarta.ws.rs.core.Response;
  * (refreshed by htmx), each target's rollout settings (canary, held, the confirmation that applies, weak ones
  * flagged), every runtime that fetched or reported with its last status report (status, version, detail, age,
  * whether on the current version), an add form and an edit form generated from the driver's fields (read-only for
- * viewers), enable/disable, hold/release, delete and "restart now".
+ * viewers), enable/disable, hold/release, and delete and "restart now", each behind a form step that asks first
+ * ({@link ConfirmStep}).
  */
 @Path(RuntimesPage.PATH)
 @Produces(MediaType.TEXT_HTML)
@@ -53,33 +56,28 @@ public class RuntimesPage {
     /**
      * One target in the list, with its latest run (null when it never ran), its rollout settings and the
      * confirmation that applies to it.
+     *
+     * @param runHeadline the latest run's outcome as its page's headline says it ("not confirmed" included)
+     * @param runTone that headline's CSS state class
+     * @param share this target's runtimes in that run, counted (one while it is not discovered yet); null when it
+     *        never ran
      */
     public record Row(long id, String name, String driver, String dependsOn, boolean enabled,
-            RestartRuns.RunReport latest, int restarted, int confirmed, String unconfirmed, boolean canary,
+            RestartRuns.RunReport latest, String runHeadline, String runTone, RunView.Tally share, boolean canary,
             boolean held, Confirmations.Decision confirmation) {
 
-        /** This target's share of its latest run: restarted runtimes, how many confirmed the key, which did not. */
+        /** This target's share of its latest run: restarted runtimes, how many confirmed, which failed. */
         static Row of(RuntimeTarget target, RestartRuns.RunReport latest, Confirmations.Decision confirmation) {
-            int restarted = 0;
-            int confirmed = 0;
-            List<String> missing = new ArrayList<>();
-            if (latest != null) {
-                for (RestartRuns.ResultView result : latest.results()) {
-                    if (!result.target().equals(target.name)) {
-                        continue;
-                    }
-                    if (RestartResult.RESTARTED.equals(result.state())) {
-                        restarted++;
-                    }
-                    if (result.confirmed()) {
-                        confirmed++;
-                    } else {
-                        missing.add(result.runtime() == null ? result.target() : result.runtime());
-                    }
-                }
-            }
+            RunView view = latest == null ? null : RunView.of(latest, java.time.Instant.now());
             return new Row(target.id, target.name, target.driver, target.dependsOn, target.enabled, latest,
-                    restarted, confirmed, String.join(", ", missing), target.canary, target.held, confirmation);
+                    view == null ? null : view.headline(), view == null ? null : view.tone(),
+                    latest == null ? null : RunView.Tally.of(latest, r -> r.target().equals(target.name)),
+                    target.canary, target.held, confirmation);
+        }
+
+        /** Whether some runtime of this target failed to restart in its latest run. */
+        public boolean failed() {
+            return share != null && !share.failed().isEmpty();
         }
     }
 
@@ -119,10 +117,12 @@ public class RuntimesPage {
 
     /**
      * Every runtime that fetched its configuration by name or reported its status, or that the newest rollouts
-     * reached, with the current runtime-config version its fetch or report is compared with; and the halted or
-     * rolled-back rollouts still waiting for a working key.
+     * reached, with the current runtime-config version its fetch or report is compared with; the halted or
+     * rolled-back rollouts still waiting for a working key; and why runtimes cannot fetch or report, if they cannot
+     * ({@link RuntimeToken#recentWarning()}), or null.
      */
-    public record Fleet(long currentVersion, List<Instance> runtimes, List<RolloutNews.Alert> alerts) {
+    public record Fleet(long currentVersion, List<Instance> runtimes, List<RolloutNews.Alert> alerts,
+            String tokenWarning) {
     }
 
     /**
@@ -142,6 +142,9 @@ public class RuntimesPage {
 
         /** @param sharedConfig why a rollout moves the target's runtimes as one wave, or null */
         static native TemplateInstance edit(Form form, Row row, String sharedConfig, String flash);
+
+        /** The form step before delete and restart now. */
+        static native TemplateInstance confirm(ConfirmStep step);
     }
 
     private final RuntimeTargets targets;
@@ -153,10 +156,12 @@ public class RuntimesPage {
     private final ProviderEnvironment environment;
     private final RolloutOutlook rollouts;
     private final Confirmations confirmations;
+    private final RuntimeToken token;
 
     public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity,
             RuntimeStatuses statuses, ProviderEnvironment environment, RolloutOutlook rollouts,
-            Confirmations confirmations) {
+            Confirmations confirmations, RuntimeToken token) {
+        this.token = token;
         this.rollouts = rollouts;
         this.confirmations = confirmations;
         this.statuses = statuses;
@@ -265,20 +270,56 @@ public class RuntimesPage {
         return done(on ? "enabled" : "disabled");
     }
 
+    /** The form step before delete: what deleting does, and the button that does it. */
+    @GET
+    @Path("{id}/delete")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance confirmDelete(@PathParam("id") long id) {
+        RuntimeTarget target = targets.get(id);
+        return Templates.confirm(new ConfirmStep("Delete runtime target " + target.name + "?",
+                "It leaves this list, and no save restarts it again"
+                        + (target.dependsOnKinds().isEmpty() ? ""
+                                : " (it depends on " + String.join(", ", target.dependsOnKinds()) + ")")
+                        + ". Its runtimes keep running as they are; past runs keep their results. Its settings and"
+                        + " stored secrets are deleted and cannot be recovered here.",
+                PATH + "/" + id + "/delete", List.of(), "Delete " + target.name, PATH, "Keep it"));
+    }
+
+    /** Without {@code confirmed=yes}: the form step ({@link #confirmDelete}), nothing deleted; with it, deleted. */
     @POST
     @Path("{id}/delete")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response delete(@PathParam("id") long id) {
+    public Response delete(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return Response.ok(confirmDelete(id)).build();
+        }
         targets.delete(id, Identities.actor(identity));
         return done("deleted");
     }
 
+    /** The form step before restart now: what it restarts, and the button that does it. */
+    @GET
+    @Path("{id}/restart")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance confirmRestart(@PathParam("id") long id) {
+        RuntimeTarget target = targets.get(id);
+        return Templates.confirm(new ConfirmStep("Restart " + target.name + " now?",
+                "Every runtime of " + target.name + " is restarted at once with the current configuration, "
+                        + (target.enabled ? "" : "although the target is disabled, ")
+                        + "with no canary and no waves: each is unavailable while it restarts.",
+                PATH + "/" + id + "/restart", List.of(), "Restart " + target.name + " now", PATH, "Do not restart"));
+    }
+
+    /** Without {@code confirmed=yes}: the form step ({@link #confirmRestart}), nothing restarted; with it, the run. */
     @POST
     @Path("{id}/restart")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response restart(@PathParam("id") long id) {
+    public Response restart(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return Response.ok(confirmRestart(id)).build();
+        }
         long run = runs.restartNow(id, Identities.actor(identity));
         return Locations.seeOther(RestartPage.PATH + "/" + run).build();
     }
@@ -294,12 +335,15 @@ public class RuntimesPage {
         for (RuntimeTarget target : all) {
             rows.add(Row.of(target, latest.get(target.name), confirmations.decide(target)));
         }
+        // failures first (issue 20, item 4): a target whose latest run failed it is what an operator looks for
+        rows.sort(java.util.Comparator.comparingInt(r -> r.failed() ? 0 : 1));
         return rows;
     }
 
     private Fleet fleet() {
         long current = environment.current().version();
-        return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime()), rollouts.alerts());
+        return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime()), rollouts.alerts(),
+                token.recentWarning());
     }
 
     /**

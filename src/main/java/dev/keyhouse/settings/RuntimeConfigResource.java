@@ -88,7 +88,7 @@ public class RuntimeConfigResource {
     public Uni<Response> config(@HeaderParam("Authorization") String authorization,
             @HeaderParam("If-None-Match") String ifNoneMatch, @QueryParam("format") String format,
             @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial) {
-        Response refused = token.refusal(authorization);
+        Response refused = token.refusal(authorization, runtime);
         if (refused != null) {
             return Uni.createFrom().item(refused);
         }

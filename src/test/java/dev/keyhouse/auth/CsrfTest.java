@@ -81,7 +81,8 @@ class CsrfTest {
         // the same writes with the session's token go through (here: the restart and the sign-out)
         String csrf = Browser.csrfOf(session);
         given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
-                .header(CsrfTokens.HEADER, csrf).post("/admin/runtimes/" + target + "/restart")
+                .header(CsrfTokens.HEADER, csrf).contentType(io.restassured.http.ContentType.URLENC)
+                .formParam("confirmed", "yes").post("/admin/runtimes/" + target + "/restart")
                 .then().statusCode(303);
         assertThat(count("restart_runs")).isNotEqualTo(runs);
         Browser.signedInForm(session, csrf).post("/logout").then().statusCode(303);

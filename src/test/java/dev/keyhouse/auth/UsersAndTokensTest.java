@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -41,6 +42,56 @@ class UsersAndTokensTest {
         assertThat(Rows.column(db, "SELECT actor || ' ' || action FROM audit_events WHERE target = ? ORDER BY id", email))
                 .contains(TestSettings.ADMIN_EMAIL + " user.add");
         Browser.bearer(email, password);
+    }
+
+    /**
+     * Issue 20, item 5, without JavaScript: Disable and Revoke are GET forms to a confirmation step, a POST form with
+     * the session's CSRF token and {@code confirmed=yes}; the action's POST without it answers the same step and
+     * changes nothing; with it, the user is disabled and the token revoked. Enabling asks nothing.
+     */
+    @Test
+    void disableAndRevokeAskFirstWithoutJavaScript() {
+        String email = Browser.uniqueEmail("confirm-user");
+        long user = Browser.newUser(email, "viewer");
+        long token = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"name\":\"confirm-token\",\"role\":\"viewer\"}").post("/api/v1/tokens")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String list = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users").then().statusCode(200)
+                .extract().asString();
+        assertThat(list).contains("<form class=\"inline\" method=\"get\" action=\"/admin/users/" + user + "/disable\">")
+                .contains("<form method=\"get\" action=\"/admin/users/tokens/" + token + "/revoke\">")
+                .doesNotContain("value=\"disable\"").doesNotContain("method=\"post\" action=\"/admin/users/tokens/"
+                        + token + "/revoke\"");
+
+        String disableStep = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users/" + user + "/disable")
+                .then().statusCode(200).extract().asString();
+        assertThat(disableStep).contains("Disable user " + email + "?")
+                .contains("<input type=\"hidden\" name=\"action\" value=\"disable\">");
+        ConfirmSteps.assertStep(disableStep, "/admin/users/" + user);
+        String revokeStep = given().cookie(SessionTokens.SESSION_COOKIE, session)
+                .get("/admin/users/tokens/" + token + "/revoke").then().statusCode(200).extract().asString();
+        assertThat(revokeStep).contains("Revoke API token confirm-token?");
+        ConfirmSteps.assertStep(revokeStep, "/admin/users/tokens/" + token + "/revoke");
+
+        Response asked = Browser.signedInForm(session).formParam("action", "disable").post("/admin/users/" + user);
+        assertThat(asked.statusCode()).isEqualTo(200);
+        ConfirmSteps.assertStep(asked.asString(), "/admin/users/" + user);
+        asked = Browser.signedInForm(session).post("/admin/users/tokens/" + token + "/revoke");
+        assertThat(asked.statusCode()).isEqualTo(200);
+        ConfirmSteps.assertStep(asked.asString(),
+                "/admin/users/tokens/" + token + "/revoke");
+        assertThat(Rows.column(db, "SELECT disabled::text FROM users WHERE id = ?", user)).containsExactly("false");
+        assertThat(Rows.column(db, "SELECT revoked_at FROM api_tokens WHERE id = ?", token)).containsOnlyNulls();
+
+        assertThat(Browser.signedInForm(session).formParam("action", "disable").formParam("confirmed", "yes")
+                .post("/admin/users/" + user).statusCode()).isEqualTo(303);
+        assertThat(Browser.signedInForm(session).formParam("confirmed", "yes")
+                .post("/admin/users/tokens/" + token + "/revoke").statusCode()).isEqualTo(303);
+        assertThat(Rows.column(db, "SELECT disabled::text FROM users WHERE id = ?", user)).containsExactly("true");
+        assertThat(Rows.column(db, "SELECT revoked_at FROM api_tokens WHERE id = ?", token)).doesNotContainNull();
+        assertThat(Browser.signedInForm(session).formParam("action", "enable").post("/admin/users/" + user)
+                .statusCode()).as("enabling asks nothing").isEqualTo(303);
     }
 
     @Test

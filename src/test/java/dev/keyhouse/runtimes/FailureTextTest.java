@@ -10,6 +10,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
@@ -117,7 +118,7 @@ class FailureTextTest {
         assertThat(text(new NullPointerException())).isEqualTo("failed for a reason the log holds");
         assertThat(text(new RuntimeException("com.github.dockerjava.api.exception.NotFoundException: Status 404:"
                 + " {\"message\":\"No such container: voice-1\"}")))
-                .isEqualTo("Status 404: {\"message\":\"No such container: voice-1\"}");
+                .isEqualTo("Status 404: No such container: voice-1");
         assertThat(text(new IllegalStateException(new IllegalArgumentException("bad label selector"))))
                 .as("a wrapper's message is the cause's toString: the class is cut").isEqualTo("bad label selector");
         assertThat(text(new IOException("Cannot run program \"systemctl\": error=2, No such file or directory")))
@@ -125,5 +126,62 @@ class FailureTextTest {
         // host names are no class names
         assertThat(text(new IOException("POST https://api.example.com/v1/hook answered HTTP 502")))
                 .contains("https://api.example.com/v1/hook");
+    }
+
+    /** Python's http.server answering a POST it does not serve: what a webhook runtime's 501 looks like. */
+    static final String PYTHON_501 = """
+            <!DOCTYPE HTML>
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8">
+                    <style type="text/css">body { font-family: sans-serif; }</style>
+                    <title>Error response</title>
+                </head>
+                <body>
+                    <h1>Error response</h1>
+                    <p>Error code: 501</p>
+                    <p>Message: Unsupported method (&#x27;POST&#x27;).</p>
+                    <p>Error code explanation: 501 - Server does not support this operation.</p>
+                </body>
+            </html>
+            """;
+
+    /** Issue 20, item 9: an HTML error page quoted by a driver reads as its words, after what the driver said. */
+    @Test
+    void anHtmlErrorPageReadsAsItsWords() {
+        String text = text(new IOException("command exited with code 22; last output:\n" + PYTHON_501));
+        assertThat(text).isEqualTo("command exited with code 22; last output: Error response Error response Error"
+                + " code: 501 Message: Unsupported method ('POST'). Error code explanation: 501 - Server does not"
+                + " support this operation.");
+        assertThat(text(new RuntimeException("Status 502: <html><head><script>alert(1)</script></head><body>"
+                + "<center><h1>502 Bad&nbsp;Gateway</h1></center><hr><center>nginx</center><!-- padding --></body>"
+                + "</html>"))).isEqualTo("Status 502: 502 Bad Gateway nginx");
+    }
+
+    @Test
+    void xmlAndJsonBodiesReadAsTheirMessage() {
+        assertThat(text(new RuntimeException("Status 403: <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                + "AccessDenied</Code><Message>Access Denied &amp; logged</Message></Error>")))
+                .isEqualTo("Status 403: AccessDenied Access Denied & logged");
+        assertThat(text(new RuntimeException("Status 500: {\"error\":{\"message\":\"upstream reset\",\"code\":17}}")))
+                .isEqualTo("Status 500: upstream reset");
+        assertThat(text(new RuntimeException("Status 500: {\"kind\":\"Status\",\"code\":500,\"status\":\"Failure\"}")))
+                .as("no message field: the object's values").isEqualTo("Status 500: kind Status, code 500, status Failure");
+        assertThat(text(new RuntimeException("Status 409: <br/>conflict"))).isEqualTo("Status 409: conflict");
+        assertThat(text(new RuntimeException("Status 500: <html><body></body></html>")))
+                .isEqualTo("Status 500: (an answer with no text)");
+    }
+
+    @Test
+    void aQuotedBodyIsBoundedAndPlainTextStaysAsItIs() {
+        String long_ = "<html><body><p>" + "word ".repeat(400) + "</p></body></html>";
+        String text = text(new RuntimeException("Status 500: " + long_));
+        assertThat(text).startsWith("Status 500: word word").endsWith("…")
+                .hasSizeLessThanOrEqualTo("Status 500: ".length() + FailureText.MAX_BODY + 1).doesNotContain("<");
+        // text that only looks like markup in passing, or braces that are no JSON, is left alone
+        for (String plain : List.of("expected <name> but found a < b", "command exited with code 1; last output:\n"
+                + "line one\nline two", "template {value} unresolved", "set {\"a\": }")) {
+            assertThat(FailureText.readable(plain)).isEqualTo(plain);
+        }
     }
 }

@@ -122,6 +122,68 @@ class RolloutTextTest {
         assertThat(RunView.of(shared("partial", true, results), now).reason()).isNull();
     }
 
+    /**
+     * Issue 20, items 3 and 4: a run that restarted everything but confirmed nothing is not "succeeded"; every
+     * runtime is counted, failures named and listed first, and no count reads "0 of 0".
+     */
+    @Test
+    void theHeadlineCountsEveryRuntimeAndSaysWhenNothingConfirmed() {
+        Instant now = Instant.parse("2026-03-01T10:00:00Z");
+        RestartRuns.ResultView a = finished("alpha", "restarted", false);
+        RestartRuns.ResultView b = finished("beta", "restarted", false);
+        RunView unconfirmed = RunView.of(manual("succeeded", List.of(a, b)), now);
+        assertThat(unconfirmed.headline()).isEqualTo("not confirmed");
+        assertThat(unconfirmed.tone()).isEqualTo("unconfirmed");
+        assertThat(unconfirmed.tally().text()).isEqualTo("restarted 2 of 2, confirmed 0 of 2");
+        assertThat(unconfirmed.reason()).isEqualTo("Every runtime was restarted, but 2 of 2 did not confirm that it runs"
+                + " the new configuration (no fetch by name with the current key, status report or health check since"
+                + " its restart): alpha, beta.");
+
+        RunView confirmed = RunView.of(manual("succeeded", List.of(finished("alpha", "restarted", true))), now);
+        assertThat(confirmed.headline()).isEqualTo("succeeded");
+        assertThat(confirmed.tally().text()).isEqualTo("restarted 1 of 1, confirmed 1 of 1");
+        assertThat(confirmed.reason()).isNull();
+
+        RestartRuns.ResultView failed = finished("zulu", "failed", false);
+        RunView partial = RunView.of(manual("partial", List.of(a, failed)), now);
+        assertThat(partial.headline()).isEqualTo("partial");
+        assertThat(partial.tally().text()).isEqualTo("restarted 1 of 2 (failed: zulu), confirmed 0 of 1");
+        assertThat(partial.results()).extracting(RestartRuns.ResultView::target).containsExactly("zulu", "alpha");
+
+        RunView none = RunView.of(manual("failed", List.of(failed, finished("yankee", "timed_out", false))), now);
+        assertThat(none.tally().text()).isEqualTo("restarted 0 of 2 (failed: zulu, yankee)").doesNotContain("0 of 0");
+    }
+
+    @Test
+    void aRolloutsConfirmationNoneIsNoEvidence() {
+        RestartRuns.ResultView weak = new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
+                null, null, null, null, false, 1, 3L, "none", "no signal", "confirmed", "the restart succeeded", null,
+                "confirmed");
+        RestartRuns.ResultView reported = new RestartRuns.ResultView(2, "beta", "command", "beta", "restarted", 1,
+                null, null, null, null, null, false, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
+                null, "confirmed");
+        assertThat(RunView.confirmed(weak, "fp")).isFalse();
+        assertThat(RunView.confirmed(reported, "fp")).isTrue();
+        RestartRuns.ResultView fetched = new RestartRuns.ResultView(3, "gamma", "command", "gamma", "restarted", 1,
+                null, null, null, null, Instant.parse("2026-03-01T10:00:00Z"), false, null, null, null, null, null,
+                null, null, "restarted");
+        assertThat(RunView.confirmed(fetched, null)).as("a fetch since the restart, while no LLM key is configured")
+                .isTrue();
+        assertThat(RunView.confirmed(fetched, "fp")).as("a fetch that did not get the current LLM key").isFalse();
+    }
+
+    private static RestartRuns.ResultView finished(String target, String state, boolean confirmed) {
+        return new RestartRuns.ResultView(1, target, "command", target, state, 1,
+                "restarted".equals(state) ? null : "exit 1", null, null, confirmed ? "fp" : null, null, confirmed, null,
+                null, null, null, null, null, null, "restarted".equals(state) ? "restarted" : "failed");
+    }
+
+    private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
+        return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of()), results, state, false, false, 0, 0, null, null,
+                null, null, null, List.of(), null, null);
+    }
+
     private static RestartRuns.ResultView result(String target, String runtime) {
         return new RestartRuns.ResultView(1, target, "command", runtime, "running", 1, null, null, null, null, null,
                 false, null, null, null, null, null, null, null, "restarting");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
@@ -219,6 +220,48 @@ class RuntimePagesTest {
         JsonPath audit = given().auth().oauth2(api.admin()).get("/api/v1/audit?kind=runtimes").jsonPath();
         assertThat(audit.getList("items.findAll { it.target == '" + name + "' }.action")).containsSubsequence(
                 "runtime.update", "runtime.release", "runtime.hold", "runtime.update");
+    }
+
+    /**
+     * Issue 20, item 5, without JavaScript: the list offers delete and restart now as GET forms to a confirmation
+     * step; that step is a POST form with the session's CSRF token and {@code confirmed=yes}; the action's POST
+     * without it answers the same step and changes nothing; with it, the action is done.
+     */
+    @Test
+    void deleteAndRestartNowAskFirstWithoutJavaScript() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        String list = row(name);
+        assertThat(list).contains("<form class=\"inline\" method=\"get\" action=\"/admin/runtimes/" + id + "/delete\">")
+                .contains("<form class=\"inline\" method=\"get\" action=\"/admin/runtimes/" + id + "/restart\">")
+                .doesNotContain("method=\"post\" action=\"/admin/runtimes/" + id + "/delete\"")
+                .doesNotContain("method=\"post\" action=\"/admin/runtimes/" + id + "/restart\"");
+
+        for (String action : List.of("delete", "restart")) {
+            Response step = page("/admin/runtimes/" + id + "/" + action);
+            ConfirmSteps.assertStep(step.asString(), "/admin/runtimes/" + id + "/" + action);
+            Response asked = post(step, "/admin/runtimes/" + id + "/" + action, Map.of());
+            asked.then().statusCode(200);
+            ConfirmSteps.assertStep(asked.asString(), "/admin/runtimes/" + id + "/" + action);
+        }
+        assertThat(step("/admin/runtimes/" + id + "/delete")).contains("Delete runtime target " + name + "?");
+        assertThat(step("/admin/runtimes/" + id + "/restart")).contains("Restart " + name + " now?");
+        assertThat(given().auth().oauth2(api.admin()).queryParam("target", name).get("/api/v1/restarts").jsonPath()
+                .getList("id")).as("asking restarted nothing").isEmpty();
+        given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200);
+
+        Response restarted = post(page("/admin/runtimes/" + id + "/restart"), "/admin/runtimes/" + id + "/restart",
+                Map.of("confirmed", "yes"));
+        restarted.then().statusCode(303);
+        assertThat(restarted.header("Location")).matches("/admin/restarts/\\d+");
+        Response deleted = post(page("/admin/runtimes/" + id + "/delete"), "/admin/runtimes/" + id + "/delete",
+                Map.of("confirmed", "yes"));
+        deleted.then().statusCode(303);
+        given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(404);
+    }
+
+    private String step(String path) {
+        return page(path).asString();
     }
 
     /** The list's row of a target. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -193,9 +194,13 @@ class CsrfMatrixTest {
                 .body("{\"name\":\"csrf-page-" + System.nanoTime() + "\",\"driver\":\"command\",\"dependsOn\":[\"llm\"],"
                         + "\"enabled\":false,\"config\":{\"command\":\"true\"}}")
                 .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
-        given().auth().oauth2(admin).contentType(ContentType.JSON)
+        long token = given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body("{\"name\":\"csrf-page-" + System.nanoTime() + "\",\"role\":\"viewer\"}")
-                .post("/api/v1/tokens").then().statusCode(201);
+                .post("/api/v1/tokens").then().statusCode(201).extract().jsonPath().getLong("id");
+        long user = Browser.newUser(Browser.uniqueEmail("csrf-page"), "viewer");
+        // the confirmation steps (issue 20, item 5) hold the POST forms of delete, restart, revoke and disable
+        Map<String, Long> rows = Map.of("GET /admin/runtimes/{id}", target, "GET /admin/users/tokens/{id}", token,
+                "GET /admin/users/{id}", user);
         for (int i = 0; i < 2; i++) {
             String etag = given().auth().oauth2(admin).get("/api/v1/settings/tts").then().extract().header("ETag");
             given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
@@ -213,7 +218,9 @@ class CsrfMatrixTest {
             if (!route.startsWith("GET ") || route.startsWith("GET /api/")) {
                 continue;
             }
-            String path = route.equals("GET /admin/runtimes/{id}") ? "/admin/runtimes/" + target
+            Long row = rows.entrySet().stream().filter(r -> route.startsWith(r.getKey())).map(Map.Entry::getValue)
+                    .findFirst().orElse(null);
+            String path = row != null ? route.substring(4).replace("{id}", String.valueOf(row))
                     : route.equals("GET /admin/settings/{kind}") ? "/admin/settings/tts" : concrete(route);
             Response page = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, tokens.session())
                     .get(path);

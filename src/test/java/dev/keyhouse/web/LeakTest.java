@@ -111,6 +111,9 @@ class LeakTest {
     private static long restartRunId;
     /** A shared secret the flow made, whose page and API answer are searched. */
     private static long sharedSecretId;
+    /** A user and an API token the page flow made, whose confirmation steps are searched. */
+    private static long pageUserId;
+    private static long pageTokenId;
     /** The planted shared-secret values runtime-config serves when it is fetched (the others were replaced). */
     static final List<String> SERVED_SHARED = List.of("shared secret (typed)", "shared secret (generated)",
             "shared secret (generated again)", "shared secret (page)");
@@ -616,7 +619,7 @@ class LeakTest {
             postForm("POST /admin/users", users, "/admin/users", Map.of("email", pageUser,
                     "password", plant("user password (page)", "LEAKCANARY-page-user-password-c0ffee12"),
                     "role", "viewer")).then().statusCode(303);
-            long pageUserId = given().auth().oauth2(adminBearer).get("/api/v1/users").jsonPath()
+            pageUserId = given().auth().oauth2(adminBearer).get("/api/v1/users").jsonPath()
                     .getLong("find { it.email == '" + pageUser + "' }.id");
             users = page("GET /admin/users", "/admin/users");
             postForm("POST /admin/users/{id}", users, "/admin/users/" + pageUserId,
@@ -641,11 +644,11 @@ class LeakTest {
             plant("API token (page)", token.group(1).strip());
             exchanges.add(exchange("POST /admin/users/tokens", "admin", "POST", "/admin/users/tokens", shown,
                     Set.of("API token (page)")));
-            long pageTokenId = given().auth().oauth2(adminBearer).get("/api/v1/tokens").jsonPath()
+            pageTokenId = given().auth().oauth2(adminBearer).get("/api/v1/tokens").jsonPath()
                     .getLong("find { it.name == 'leak-page-token' && it.revokedAt == null }.id");
             users = page("GET /admin/users", "/admin/users");
             postForm("POST /admin/users/tokens/{id}/revoke", users, "/admin/users/tokens/" + pageTokenId + "/revoke",
-                    Map.of()).then().statusCode(303);
+                    Map.of("confirmed", "yes")).then().statusCode(303);
             return viewerBearer;
         }
 
@@ -826,7 +829,8 @@ class LeakTest {
                     plant("runtime target token (page, rejected)", "LEAKCANARY-runtime-token-page-rejected-11")))
                     .then().statusCode(400);
             form = page("GET /admin/runtimes", "/admin/runtimes");
-            Response restarted = postForm("POST /admin/runtimes/{id}/restart", form, pagePath + "/restart", Map.of());
+            Response restarted = postForm("POST /admin/runtimes/{id}/restart", form, pagePath + "/restart",
+                    Map.of("confirmed", "yes"));
             restarted.then().statusCode(303);
             String runPage = restarted.header("Location");
             long pageRun = Long.parseLong(runPage.substring(runPage.lastIndexOf('/') + 1));
@@ -855,7 +859,8 @@ class LeakTest {
             postForm("POST /admin/runtimes/{id}/release", form, pagePath + "/release", Map.of()).then().statusCode(303);
             long command = given().auth().oauth2(adminBearer).get("/api/v1/runtimes").jsonPath()
                     .getLong("find { it.name == 'leak-command' }.id");
-            postForm("POST /admin/runtimes/{id}/delete", form, "/admin/runtimes/" + command + "/delete", Map.of())
+            postForm("POST /admin/runtimes/{id}/delete", form, "/admin/runtimes/" + command + "/delete",
+                    Map.of("confirmed", "yes"))
                     .then().statusCode(303);
             Response spare = json(adminBearer, Map.of("name", "leak-spare", "driver", "command", "enabled", false,
                     "config", Map.of("command", "true"))).post("/api/v1/runtimes");
@@ -978,6 +983,12 @@ class LeakTest {
             }
             if (route.contains("/providers/")) {
                 return List.of(String.valueOf(providerEntryId));
+            }
+            if (route.contains("/users/tokens/")) {
+                return List.of(String.valueOf(pageTokenId));
+            }
+            if (route.contains("/users/")) {
+                return List.of(String.valueOf(pageUserId));
             }
             return null;
         }

@@ -80,7 +80,7 @@ class RedirectLocationTest {
                     .post("/admin/users");
             assertRedirect(added, 303, "/admin/users?done=user-added", host);
             long id = userId(email);
-            Response disabled = pageForm(host, session, "/admin/users").formParam("action", "disable")
+            Response disabled = pageForm(host, session, "/admin/users").formParam("action", "disable").formParam("confirmed", "yes")
                     .post("/admin/users/" + id);
             assertRedirect(disabled, 303, "/admin/users?done=user-changed", host);
 
@@ -101,7 +101,8 @@ class RedirectLocationTest {
         long id = given().auth().oauth2(Browser.adminBearer()).get("/api/v1/runtimes").jsonPath()
                 .getLong("find { it.name == '" + name + "' }.id");
 
-        Response restarted = pageForm(host, session, "/admin/runtimes").post("/admin/runtimes/" + id + "/restart");
+        Response restarted = pageForm(host, session, "/admin/runtimes").formParam("confirmed", "yes")
+                .post("/admin/runtimes/" + id + "/restart");
         assertThat(restarted.statusCode()).isEqualTo(303);
         assertThat(restarted.header("Location")).matches("/admin/restarts/[0-9]+");
         assertNoLeak(restarted, host);
@@ -117,7 +118,8 @@ class RedirectLocationTest {
         Response released = pageForm(host, session, "/admin/runtimes/" + id).post("/admin/runtimes/" + id + "/release");
         assertRedirect(released, 303, "/admin/runtimes/" + id + "?done=released", host);
 
-        Response deleted = pageForm(host, session, "/admin/runtimes").post("/admin/runtimes/" + id + "/delete");
+        Response deleted = pageForm(host, session, "/admin/runtimes").formParam("confirmed", "yes")
+                .post("/admin/runtimes/" + id + "/delete");
         assertRedirect(deleted, 303, "/admin/runtimes?done=deleted", host);
     }
 

@@ -1,0 +1,34 @@
+package dev.keyhouse.web;
+
+import java.util.List;
+
+/**
+ * The form step before a destructive action (issue 20, item 5): a page that says what the action will do, with a
+ * plain POST form (CSRF field, {@code confirmed=yes}, any hidden fields the action needs) that does it, and a link
+ * back that does nothing. Works without JavaScript (the CSP forbids inline script, so no {@code confirm()}); the
+ * action's own POST without {@code confirmed=yes} answers this step too, so nothing is done on one click. Rendered
+ * by {@code templates/tags/confirmStep.html}.
+ *
+ * @param question the heading, e.g. "Delete runtime target voice?"
+ * @param consequence what happens, in plain words
+ * @param action the POST form's action, a path
+ * @param fields hidden fields besides the CSRF token and {@code confirmed}
+ * @param button the submit button's text
+ * @param back where "keep it" leads, a path
+ * @param keep the back link's text
+ */
+public record ConfirmStep(String question, String consequence, String action, List<Field> fields, String button,
+        String back, String keep) {
+
+    /** The form field that confirms: an action's POST does nothing without {@code confirmed=yes}. */
+    public static final String FIELD = "confirmed";
+
+    /** One hidden field of the form. */
+    public record Field(String name, String value) {
+    }
+
+    /** Whether a submitted {@link #FIELD} confirms. */
+    public static boolean confirmed(String value) {
+        return "yes".equals(value);
+    }
+}

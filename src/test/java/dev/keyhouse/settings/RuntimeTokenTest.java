@@ -1,0 +1,46 @@
+package dev.keyhouse.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+/** {@link RuntimeToken}: what it refuses, and how the pages are told (issue 20, item 3). */
+class RuntimeTokenTest {
+
+    @Test
+    void anUnsetTokenRefusesEveryRequestAndIsNamedWithTheNewestRefusal() {
+        RuntimeToken token = new RuntimeToken(Optional.of(""));
+        assertThat(token.standing().warning(null)).as("unset is named before any request")
+                .startsWith("PROVISIONER_INTERNAL_TOKEN is not set: Keyhouse refuses every runtime-config fetch");
+        assertThat(token.refusal("Bearer anything", "voice-1").getStatus()).isEqualTo(401);
+        RuntimeToken.Standing standing = token.standing();
+        assertThat(standing.configured()).isFalse();
+        assertThat(standing.refused()).isEqualTo(1);
+        assertThat(standing.warning(Instant.now().plusSeconds(60))).as("unset is named whatever the time")
+                .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
+        assertThat(standing.warning(null)).contains("1 request was refused since Keyhouse started")
+                .contains("from runtime voice-1 (PROVISIONER_INTERNAL_TOKEN is not set)");
+    }
+
+    @Test
+    void aSetTokenWarnsOnlyAboutRefusalsSinceAGivenTime() {
+        RuntimeToken token = new RuntimeToken(Optional.of("the-runtimes-token-1234"));
+        assertThat(token.refusal("Bearer the-runtimes-token-1234", "voice-1")).isNull();
+        assertThat(token.recentWarning()).as("nothing refused: nothing to say").isNull();
+        Instant before = Instant.now();
+        assertThat(token.refusal("Bearer wrong", "voice-2").getStatus()).isEqualTo(401);
+        assertThat(token.refusal(null, "\u0007bad name").getStatus()).isEqualTo(401);
+        RuntimeToken.Standing standing = token.standing();
+        assertThat(standing.refused()).isEqualTo(2);
+        assertThat(standing.last().runtime()).as("an invalid name is not repeated").isNull();
+        assertThat(standing.warning(before)).startsWith("Runtimes are being refused")
+                .contains("2 requests were refused").contains("(no bearer token)");
+        assertThat(token.recentWarning()).isNotNull();
+        assertThat(standing.warning(Instant.now().plusSeconds(60))).as("nothing refused since then").isNull();
+        assertThat(token.refusal("Bearer wrong", "voice-2").getStatus()).isEqualTo(401);
+        assertThat(token.standing().warning(null)).contains("from runtime voice-2 (a token that does not match)");
+    }
+}
