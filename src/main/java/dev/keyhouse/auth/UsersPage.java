@@ -31,8 +31,11 @@ public class UsersPage {
             "password-set", "Password set; every session of that user has ended.",
             "token-revoked", "API token revoked.");
 
-    /** What the add-user form showed when it failed, so the admin does not type it again. */
-    public record Draft(String email, String role) {
+    /**
+     * What the add-user form showed when it failed, so the admin does not type it again; {@code password} only in the
+     * answer to the POST that typed it, when it was not refused itself (else null).
+     */
+    public record Draft(String email, String role, String password) {
     }
 
     @CheckedTemplate
@@ -52,7 +55,7 @@ public class UsersPage {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance page(@QueryParam("done") String done) {
-        return render(done == null ? null : FLASH.get(done), new Draft("", Role.VIEWER_NAME), new FieldErrors(), null);
+        return render(done == null ? null : FLASH.get(done), new Draft("", Role.VIEWER_NAME, null), new FieldErrors(), null);
     }
 
     @POST
@@ -63,7 +66,10 @@ public class UsersPage {
         try {
             admin.add(Identities.actor(identity), email, password, role);
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft(email, role), errors, null)).build();
+            // the typed password is kept in its field, in this answer only (never cached), unless it was refused
+            Draft draft = new Draft(email, role, errors.names("password") ? null : password);
+            return Response.status(400).header("Cache-Control", "no-store")
+                    .entity(render(null, draft, errors, null)).build();
         }
         return done("user-added");
     }
@@ -89,7 +95,7 @@ public class UsersPage {
             // a row's errors are shown above the add-user form, apart from that form's own fields
             FieldErrors shown = new FieldErrors();
             errors.errors().forEach(e -> shown.add(ROW_ERROR, e.field() + ": " + e.message()));
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), shown, null)).build();
+            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME, null), shown, null)).build();
         }
         return done("user-changed");
     }
@@ -107,9 +113,9 @@ public class UsersPage {
                     Identities.userId(identity).orElse(null), name, role);
             // shown once, in this response only: never put a token in a redirect URL
             return Response.ok(render("API token created. Copy it now: it is not shown again.",
-                    new Draft("", Role.VIEWER_NAME), new FieldErrors(), created)).build();
+                    new Draft("", Role.VIEWER_NAME, null), new FieldErrors(), created)).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), errors, null)).build();
+            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME, null), errors, null)).build();
         }
     }
 

@@ -361,8 +361,9 @@ public class SettingsPage {
         }
         SettingState state = settings.get(providerKind);
         Long version = version(submitted.version);
-        Form form = form(state, submitted, errors, version == null ? state.version() : version);
-        return typedBack(status, Templates.edit(withChecks(form, form.checks().with(view)), null)).build();
+        Form form = form(state, submitted.values(providerKind), errors, version == null ? state.version() : version);
+        return Response.status(status).entity(Templates.edit(withChecks(form, form.checks().with(view)), null))
+                .build();
     }
 
     /** {@code &check=<result>} when the save's check was not ok, and {@code &override=1} when it was overridden. */
