@@ -36,6 +36,9 @@ public class UsersPage {
      * answer to the POST that typed it, when it was not refused itself (else null).
      */
     public record Draft(String email, String role, String password) {
+
+        /** The form as a GET shows it. */
+        static final Draft EMPTY = new Draft("", Role.VIEWER_NAME, null);
     }
 
     @CheckedTemplate
@@ -55,7 +58,7 @@ public class UsersPage {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance page(@QueryParam("done") String done) {
-        return render(done == null ? null : FLASH.get(done), new Draft("", Role.VIEWER_NAME, null), new FieldErrors(), null);
+        return render(done == null ? null : FLASH.get(done), Draft.EMPTY, new FieldErrors(), null);
     }
 
     @POST
@@ -95,7 +98,7 @@ public class UsersPage {
             // a row's errors are shown above the add-user form, apart from that form's own fields
             FieldErrors shown = new FieldErrors();
             errors.errors().forEach(e -> shown.add(ROW_ERROR, e.field() + ": " + e.message()));
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME, null), shown, null)).build();
+            return Response.status(400).entity(render(null, Draft.EMPTY, shown, null)).build();
         }
         return done("user-changed");
     }
@@ -113,9 +116,9 @@ public class UsersPage {
                     Identities.userId(identity).orElse(null), name, role);
             // shown once, in this response only: never put a token in a redirect URL
             return Response.ok(render("API token created. Copy it now: it is not shown again.",
-                    new Draft("", Role.VIEWER_NAME, null), new FieldErrors(), created)).build();
+                    Draft.EMPTY, new FieldErrors(), created)).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME, null), errors, null)).build();
+            return Response.status(400).entity(render(null, Draft.EMPTY, errors, null)).build();
         }
     }
 

@@ -200,9 +200,9 @@ public class RuntimesPage {
             return done("created");
         } catch (FieldErrors errors) {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
-            Form form = typed(form(null, first(submitted, "name"), driver, submitted.getOrDefault("dependsOn", List.of()),
-                    submitted.containsKey("enabled"), configOf(submitted), errors, Rollout.of(null, submitted, errors)),
-                    configOf(submitted));
+            Form form = typed(form(null, first(submitted, "name"), driver,
+                    submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
+                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted));
             List<Row> rows = rows();
             return typedBack(Templates.page(rows, fleet(), live(rows), form, null));
         }

@@ -22,7 +22,8 @@ public class SaveRestarts {
 
     /**
      * One sentence, e.g. "Saving a new key restarts: voice-a (docker), dialler (command); held, left out of the
-     * rollout: canary-x. A save that changes only other fields restarts nothing." or "No runtime depends on llm: saving restarts nothing."
+     * rollout: canary-x. A save that changes only other fields restarts nothing." or "No runtime depends on llm:
+     * saving restarts nothing."
      */
     public String of(String kind) {
         RolloutNews.Dependents dependents = rollouts.dependents(kind);

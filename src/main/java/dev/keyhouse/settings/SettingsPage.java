@@ -421,15 +421,17 @@ public class SettingsPage {
 
     /**
      * The form as a POST left it: every field as typed, a typed secret too (its {@code value}) unless it was refused
-     * itself, the override as ticked and reasoned. Only for the answer to that same POST, sent {@code no-store} ({@link #typedBack}).
+     * itself, the override as ticked and reasoned. Only for the answer to that same POST, sent {@code no-store}
+     * ({@link #typedBack}).
      */
     private Form form(SettingState read, Submitted submitted, FieldErrors errors, long version) {
         Map<String, String> values = submitted.values(read.kind());
         Form form = form(read, values, errors, version);
         // a secret refused itself is not kept: it cannot be seen in its field to be corrected, only typed again
         List<Field> fields = form.fields().stream().map(f -> !f.secret() || values.get(f.name()) == null
-                || f.error() != null ? f : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), f.error(),
-                        f.help(), f.stored())).toList();
+                || f.error() != null ? f
+                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), null, f.help(),
+                        f.stored())).toList();
         return new Form(form.kind(), form.title(), form.version(), form.readOnly(), fields, form.otherErrors(),
                 form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(),
                 form.checks().typed(submitted));

@@ -326,7 +326,8 @@ class LeakTest {
      * Issue 20, point 7: a secret typed into a refused form (settings, runtime target, shared secret, new user) is
      * shown back in its field in the answer to that POST, sent {@code no-store}, and nowhere else: not in the next GET
      * of the page (nor any other answer: {@link #noPlantedSecretIsInAnyPageOrRestResponse}), the log
-     * ({@link #noPlantedSecretIsInTheApplicationLog}), the audit or any table ({@link #noPlantedSecretIsInAnyTableNorTheAuditLog}).
+     * ({@link #noPlantedSecretIsInTheApplicationLog}), the audit or any table
+     * ({@link #noPlantedSecretIsInAnyTableNorTheAuditLog}).
      */
     @Test
     void aTypedSecretIsShownBackOnlyInTheRefusalOfItsOwnPost() {
@@ -594,8 +595,8 @@ class LeakTest {
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
                     "apiKey", plant("llm apiKey (page, rejected)", "LEAKCANARY-page-rejected-llm-key-7a1c3e5b"));
-            typedBack("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid, "llm apiKey (page, rejected)")
-                    .then().statusCode(400);
+            typedBack("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid,
+                    "llm apiKey (page, rejected)").then().statusCode(400);
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
