@@ -42,17 +42,32 @@ public final class Passwords {
     static final String PRODUCT = "keyhouse";
     private static final Zxcvbn ZXCVBN = new Zxcvbn();
 
-    /** bcrypt cost: about a quarter of a second per check on a small server core. */
-    static final int COST = 12;
+    /** The default bcrypt cost ({@code PASSWORD_HASH_COST}): about a quarter of a second per check on a small core. */
+    static final int DEFAULT_COST = 12;
+    /** Where the configured cost is read ({@code PASSWORD_HASH_COST}, 10 to 14, checked before start). */
+    static final String COST_PROPERTY = "keyhouse.auth.password-hash-cost";
     public static final int MIN_LENGTH = 12;
     /** bcrypt reads at most 72 bytes; longer passwords would be silently truncated. */
     public static final int MAX_BYTES = 72;
     /**
-     * Checked against when an e-mail is unknown, so a miss takes as long as a wrong password: the bcrypt hash, at
-     * {@link #COST}, of 24 random bytes nobody kept. A constant, not hashed at class initialisation: that cost a
-     * bcrypt (about a quarter of a second) on every start-up ({@code PasswordsTest} checks its cost).
+     * The configured cost and the decoy an unknown e-mail is checked against, so a miss takes as long as a wrong
+     * password: the bcrypt hash, at that cost, of 24 random bytes nobody keeps. Made at the first unknown e-mail, not
+     * at class initialisation (a bcrypt on every start-up).
      */
-    static final String DECOY = "$2a$12$4f1XPix0168.F4Zv7jDYpeEKZKXVTaUHsD5UjDqih6Im.hktF6HS.";
+    private static final class Configured {
+        static final int COST = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue(COST_PROPERTY, Integer.class).orElse(DEFAULT_COST);
+    }
+
+    private static final class Decoy {
+        static final String HASH = decoy();
+
+        private static String decoy() {
+            byte[] nobodys = new byte[24];
+            new java.security.SecureRandom().nextBytes(nobodys);
+            return BcryptUtil.bcryptHash(java.util.Base64.getEncoder().encodeToString(nobodys), cost());
+        }
+    }
 
     /**
      * bcrypt runs on at most all cores but one at a time: a burst of sign-ins (a team after a restart, a script)
@@ -65,9 +80,19 @@ public final class Passwords {
     private Passwords() {
     }
 
-    /** The bcrypt hash of the password's {@link #normalise NFKC form}. */
+    /** The bcrypt hash of the password's {@link #normalise NFKC form}, at the configured {@link #cost()}. */
     public static String hash(String password) {
-        return bcrypt(() -> BcryptUtil.bcryptHash(normalise(password), COST));
+        return bcrypt(() -> BcryptUtil.bcryptHash(normalise(password), cost()));
+    }
+
+    /** The bcrypt cost new hashes are made with: {@code PASSWORD_HASH_COST}, default {@value #DEFAULT_COST}. */
+    public static int cost() {
+        return Configured.COST;
+    }
+
+    /** The decoy hash {@link #spendTimeOfACheck} checks against, at {@link #cost()}. */
+    static String decoy() {
+        return Decoy.HASH;
     }
 
     /** Whether the password's {@link #normalise NFKC form} matches the bcrypt hash; false for a null either. */
@@ -87,7 +112,7 @@ public final class Passwords {
 
     /** Checks the password against a decoy hash, so an unknown account answers as slowly as a wrong password. */
     public static void spendTimeOfACheck(String password) {
-        bcrypt(() -> BcryptUtil.matches(password == null ? "" : normalise(password), DECOY));
+        bcrypt(() -> BcryptUtil.matches(password == null ? "" : normalise(password), decoy()));
     }
 
     /**

@@ -95,6 +95,9 @@ public final class EnvCatalog {
             new EnvVar(SYSTEM_ADMIN_PASSWORD, "keyhouse.admin.password",
                     "Password of the bootstrap administrator (at least 12 characters); changing it resets that account's password at the next start.",
                     true, true, null, ADMIN_PASSWORD),
+            new EnvVar("PASSWORD_HASH_COST", "keyhouse.auth.password-hash-cost",
+                    "bcrypt cost of new password hashes (each step doubles the work of a sign-in); existing hashes keep theirs.",
+                    false, false, "12", EnvVar.Format.BCRYPT_COST),
             // Runtimes
             new EnvVar("PROVISIONER_INTERNAL_TOKEN", "keyhouse.runtime-config.token",
                     "Bearer token runtimes present to fetch their provider configuration; unset disables that endpoint.",

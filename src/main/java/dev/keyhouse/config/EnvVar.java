@@ -57,6 +57,8 @@ public record EnvVar(String name, String property, String purpose, boolean requi
         SECONDS_UP_TO_120,
         /** A whole number from 1 to 100 (a percentage). */
         PERCENT,
+        /** A bcrypt cost (log2 of its rounds) from 10, OWASP's minimum, to 14. */
+        BCRYPT_COST,
         /** auto or manual ({@code ROLLOUT_APPROVAL}). */
         APPROVAL,
         /** Comma-separated absolute, existing folders ({@link dev.keyhouse.runtimes.command.EnvironmentDirs#problems}). */

@@ -244,7 +244,7 @@ public final class StartupCheck {
                     : Optional.of(name + " must be a comma-separated list of keys, each standard base64 of 32 bytes: "
                             + GENERATE_KEY);
             case SIGNING_KEY -> signingKeyProblem(name, value);
-            case INTEGER, NON_NEGATIVE_INTEGER, PORT, SECONDS_UP_TO_120, PERCENT -> wholeNumberProblem(variable, value);
+            case INTEGER, NON_NEGATIVE_INTEGER, PORT, SECONDS_UP_TO_120, PERCENT, BCRYPT_COST -> wholeNumberProblem(variable, value);
             case EMAIL -> value.matches("[^@\\s]+@[^@\\s]+") ? Optional.empty()
                     : Optional.of(name + " must be an e-mail address");
             case DATABASE_URL -> databaseUrlProblem(name, value);
@@ -345,6 +345,7 @@ public final class StartupCheck {
             case PORT -> new long[] {1, 65535};
             case SECONDS_UP_TO_120 -> new long[] {1, 120};
             case PERCENT -> new long[] {1, 100};
+            case BCRYPT_COST -> new long[] {10, 14};
             default -> throw new IllegalArgumentException(format + " is not a whole-number format");
         };
     }
@@ -354,6 +355,7 @@ public final class StartupCheck {
             case PORT -> " (a port)";
             case SECONDS_UP_TO_120 -> " (seconds)";
             case PERCENT -> " (a percentage)";
+            case BCRYPT_COST -> " (a bcrypt cost)";
             default -> "";
         };
     }

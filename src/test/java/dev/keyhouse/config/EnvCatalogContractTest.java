@@ -45,6 +45,7 @@ class EnvCatalogContractTest {
             "EMBEDDED_DATABASE_DIR", "config.DatabaseConfigSourceFactoryTest#embeddedDatabaseDirChoosesTheDataFolder",
             "SYSTEM_ADMIN_EMAIL", "auth.BootstrapAdminResetTest#theBootstrapPasswordIsStoredOnlyAsBcrypt",
             "SYSTEM_ADMIN_PASSWORD", "auth.BootstrapAdminResetTest#theOldPasswordStopsWorkingAndTheNewOneWorks",
+            "PASSWORD_HASH_COST", "auth.PasswordsTest#newHashesTakeTheConfiguredCostAndOlderOnesStillMatch",
             "PROVISIONER_INTERNAL_TOKEN", "settings.RuntimeConfigTest#onlyTheProvisionerTokenOpensIt",
             "OPENAI_API_KEY", "settings.ProviderBootstrapTest#replicasStartingTogetherSeedAnUnconfiguredLlmOnceAndAuditItWithoutTheValue",
             "ANTHROPIC_API_KEY", "settings.ProviderSeedTest#anthropicApiKeySeedsAnAnthropicSetting",
