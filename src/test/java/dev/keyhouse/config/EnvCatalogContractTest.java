@@ -73,7 +73,7 @@ class EnvCatalogContractTest {
             "PROVIDER_CHECK_TIMEOUT_SECONDS", "checks.ProviderCheckEgressConfigTest#providerCheckTimeoutSecondsBoundsEachCall",
             "CORS_ORIGINS", "web.CorsConfiguredTest#corsOriginsReplaceTheLoopbackDefault",
             "CORS_LAN_IP", "web.CorsConfiguredTest#theLanIpAddsItsHttpOriginOnTheHttpPort",
-            "HTTP_PORT", "config.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
+            "HTTP_PORT", "embeddedpostgres.EmbeddedDatabaseIT#embeddedDatabaseIsDurableAndStopsWithKeyhouse",
             "MANAGEMENT_PORT", "config.ManagementPortIT#healthAndMetricsAnswerOnManagementPortAndNotOnHttpPort",
             "TRUSTED_PROXIES", "auth.ThrottlingTest#anAttackerAtOneAddressIsSlowedWhileTheOwnerAtAnotherSignsInAtOnce",
             "LOG_LEVEL", "config.LogLevelTest#infoLinesAreDroppedAndWarningsKeptAtWarn",
