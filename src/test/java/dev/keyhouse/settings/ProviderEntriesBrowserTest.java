@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,8 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -38,6 +43,8 @@ import jakarta.inject.Inject;
 @QuarkusTest
 @SystemTools({"chromium", "chromedriver"})
 public class ProviderEntriesBrowserTest {
+
+    static final Path SCREENSHOT = Path.of("target", "browser-settings-fallbacks.png");
 
     @TestHTTPResource("/")
     URL base;
@@ -79,6 +86,9 @@ public class ProviderEntriesBrowserTest {
                     .get("/api/v1/internal/runtime-config").then().statusCode(200).extract().jsonPath()
                     .getString("env.STT_PROVIDERS");
             assertThat(served).as("in runtime-config").isEqualTo("deepgram,custom,soniox");
+            Files.createDirectories(SCREENSHOT.getParent());
+            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT,
+                    StandardCopyOption.REPLACE_EXISTING);
 
             click(browser, By.id(customRow + "-delete"));
             assertThat(browser.findElement(By.id("consequence")).getText()).contains("leaves the stt fallbacks");

@@ -120,6 +120,14 @@ public class ProviderEntriesPageTest {
             form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
                     .statusCode(400);
 
+            Response staleEdit = form().formParam("version", "1").formParam("provider", "custom")
+                    .formParam("model", "stt-stale-" + tag).formParam("baseUrl", "http://127.0.0.1:9/stt")
+                    .post(PAGES + "/" + customId);
+            assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
+            assertThat(staleEdit.asString()).contains("id=\"conflict\"", "now version 3",
+                    "name=\"version\" value=\"3\"", "value=\"stt-" + tag + "\"");
+            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 3);
+
             Response step = form().formParam("version", "1").post(PAGES + "/" + sonioxId + "/delete");
             assertThat(step.statusCode()).isEqualTo(200);
             assertThat(step.asString()).contains("Delete stt fallback " + sonioxId + " (soniox)?",
