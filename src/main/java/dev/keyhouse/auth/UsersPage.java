@@ -36,8 +36,14 @@ public class UsersPage {
             "password-set", "Password set; every session of that user has ended.",
             "token-revoked", "API token revoked.");
 
-    /** What the add-user form showed when it failed, so the admin does not type it again. */
-    public record Draft(String email, String role) {
+    /**
+     * What the add-user form showed when it failed, so the admin does not type it again; {@code password} only in the
+     * answer to the POST that typed it, when it was not refused itself (else null).
+     */
+    public record Draft(String email, String role, String password) {
+
+        /** The form as a GET shows it. */
+        static final Draft EMPTY = new Draft("", Role.VIEWER_NAME, null);
     }
 
     @CheckedTemplate
@@ -60,7 +66,7 @@ public class UsersPage {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance page(@QueryParam("done") String done) {
-        return render(done == null ? null : FLASH.get(done), new Draft("", Role.VIEWER_NAME), new FieldErrors(), null);
+        return render(done == null ? null : FLASH.get(done), Draft.EMPTY, new FieldErrors(), null);
     }
 
     @POST
@@ -71,7 +77,10 @@ public class UsersPage {
         try {
             admin.add(Identities.actor(identity), email, password, role);
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft(email, role), errors, null)).build();
+            // the typed password is kept in its field, in this answer only (never cached), unless it was refused
+            Draft draft = new Draft(email, role, errors.names("password") ? null : password);
+            return Response.status(400).header("Cache-Control", "no-store")
+                    .entity(render(null, draft, errors, null)).build();
         }
         return done("user-added");
     }
@@ -101,7 +110,7 @@ public class UsersPage {
             // a row's errors are shown above the add-user form, apart from that form's own fields
             FieldErrors shown = new FieldErrors();
             errors.errors().forEach(e -> shown.add(ROW_ERROR, e.field() + ": " + e.message()));
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), shown, null)).build();
+            return Response.status(400).entity(render(null, Draft.EMPTY, shown, null)).build();
         }
         return done("user-changed");
     }
@@ -136,9 +145,9 @@ public class UsersPage {
                     Identities.userId(identity).orElse(null), name, role);
             // shown once, in this response only: never put a token in a redirect URL
             return Response.ok(render("API token created. Copy it now: it is not shown again.",
-                    new Draft("", Role.VIEWER_NAME), new FieldErrors(), created)).build();
+                    Draft.EMPTY, new FieldErrors(), created)).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, new Draft("", Role.VIEWER_NAME), errors, null)).build();
+            return Response.status(400).entity(render(null, Draft.EMPTY, errors, null)).build();
         }
     }
 

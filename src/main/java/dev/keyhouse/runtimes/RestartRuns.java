@@ -125,8 +125,7 @@ public class RestartRuns {
         if (!saved.secretChanged() || saved.automatic()) {
             return;
         }
-        List<RuntimeTarget> dependent = RuntimeTarget.<RuntimeTarget>list("enabled = true order by name").stream()
-                .filter(t -> t.dependsOn(saved.kind())).toList();
+        List<RuntimeTarget> dependent = dependents(saved.kind());
         List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
                 saved.kind(), List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
         if (dependent.isEmpty()) {
@@ -148,6 +147,15 @@ public class RestartRuns {
                 .detail("after " + saved.kind() + " version " + saved.version() + " was saved: rolls out to "
                         + String.join(", ", dependent.stream().map(t -> t.name + (t.held ? " (held)" : "")).toList())));
         saved.restartRun().accept(run.id);
+    }
+
+    /**
+     * The targets a save of {@code kind} that changes its key restarts: the enabled ones depending on it, by name (held
+     * ones included: the rollout plans them as held and leaves them out). Call within a transaction.
+     */
+    static List<RuntimeTarget> dependents(String kind) {
+        return RuntimeTarget.<RuntimeTarget>list("enabled = true order by name").stream()
+                .filter(t -> t.dependsOn(kind)).toList();
     }
 
     /**

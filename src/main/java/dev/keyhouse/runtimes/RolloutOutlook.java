@@ -44,6 +44,14 @@ public class RolloutOutlook implements RolloutNews {
 
     @Override
     @Transactional
+    public Dependents dependents(String kind) {
+        List<RuntimeTarget> dependent = RestartRuns.dependents(kind);
+        return new Dependents(dependent.stream().filter(t -> !t.held).map(t -> t.name + " (" + t.driver + ")").toList(),
+                dependent.stream().filter(t -> t.held).map(t -> t.name).toList());
+    }
+
+    @Override
+    @Transactional
     public Optional<Next> next(long runId) {
         RestartRun run = RestartRun.findById(runId);
         if (run == null || !run.rollout) {

@@ -298,8 +298,12 @@ public class RuntimeTargets {
         if (sameDriver) {
             secretsFollowTheirDestination(driver.get(), input, stored, errors);
         }
-        if (errors.isEmpty()) {
-            driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), errors);
+        // the driver's own rules read the cleaned settings: run them unless a setting was refused, so a bad name or
+        // dependsOn is named with the driver's findings in one answer
+        if (errors.errors().stream().noneMatch(e -> e.field().startsWith("config."))) {
+            FieldErrors driverErrors = new FieldErrors();
+            driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), driverErrors);
+            errors.addNew(driverErrors);
         }
         errors.throwIfAny();
         return new Checked(driver.get(), input);

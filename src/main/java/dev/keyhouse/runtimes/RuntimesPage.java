@@ -81,7 +81,10 @@ public class RuntimesPage {
         }
     }
 
-    /** One field of a target's form; a secret's value is always empty, {@code stored} says what is kept. */
+    /**
+     * One field of a target's form; {@code stored} says what secret is kept. A secret's value is empty, except in the
+     * refusal of the POST that typed it.
+     */
     public record Field(String name, String label, boolean required, boolean secret, String value, String help,
             String error, RuntimeTargets.SecretState stored) {
     }
@@ -202,10 +205,11 @@ public class RuntimesPage {
             return done("created");
         } catch (FieldErrors errors) {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
-            Form form = form(null, first(submitted, "name"), driver, submitted.getOrDefault("dependsOn", List.of()),
-                    submitted.containsKey("enabled"), configOf(submitted), errors, Rollout.of(null, submitted, errors));
+            Form form = typed(form(null, first(submitted, "name"), driver,
+                    submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
+                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted));
             List<Row> rows = rows();
-            return Response.status(400).entity(Templates.page(rows, fleet(), live(rows), form, null)).build();
+            return typedBack(Templates.page(rows, fleet(), live(rows), form, null));
         }
     }
 
@@ -230,10 +234,10 @@ public class RuntimesPage {
             targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity));
             return done("updated");
         } catch (FieldErrors errors) {
-            Form form = form(target, first(submitted, "name"), target.driver,
+            Form form = typed(form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors, Rollout.of(target, submitted, errors));
-            return Response.status(400).entity(Templates.edit(form, row(target), targets.sharedConfig(target), null)).build();
+                    configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted));
+            return typedBack(Templates.edit(form, row(target), targets.sharedConfig(target), null));
         }
     }
 
@@ -400,6 +404,24 @@ public class RuntimesPage {
         return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
                 enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
                 other, !identity.hasRole(Role.ADMIN_NAME), rollout);
+    }
+
+    /**
+     * {@code form} with each secret as the refused POST typed it, unless that secret was refused itself (it cannot be
+     * corrected unseen): only for the answer to that POST ({@link #typedBack}).
+     */
+    private static Form typed(Form form, Map<String, String> config) {
+        List<Field> fields = form.fields().stream().map(f -> !f.secret() || f.error() != null
+                || config.get(f.name()) == null ? f : new Field(f.name(), f.label(), f.required(), true,
+                        config.get(f.name()), f.help(), null, f.stored())).toList();
+        return new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(), fields,
+                form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(), form.readOnly(),
+                form.rollout());
+    }
+
+    /** A refused form (400) shown again with what its POST typed, secrets included: never cached. */
+    private static Response typedBack(TemplateInstance page) {
+        return Response.status(400).header("Cache-Control", "no-store").entity(page).build();
     }
 
     private static List<String> allKinds() {

@@ -87,8 +87,8 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
             }
         });
         List<String> kinds = form.getOrDefault("dependsOn", List.of());
-        List<String> dependsOn = kinds(kinds, errors);
-        errors.throwIfAny();
+        // no box ticked: an empty list, which the target's rules name with every other problem of the form
+        List<String> dependsOn = kinds.isEmpty() ? List.of() : kinds(kinds, errors);
         config.forEach((field, value) -> checkValue("config." + field, value, errors));
         errors.throwIfAny();
         return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn, checked(form, "enabled"), config,

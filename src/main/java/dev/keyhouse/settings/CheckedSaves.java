@@ -84,10 +84,11 @@ public class CheckedSaves {
      * @throws ChecksBusy when every check slot is taken
      */
     public CheckOutcome check(ProviderKind kind, Map<String, String> input) {
+        Map<String, String> pinned = pinnedOrAllProblems(kind, input);
         if (!kind.liveCheck()) {
-            return noLiveCheck(kind, settings.validate(kind, pinned(kind, input)));
+            return noLiveCheck(kind, settings.validate(kind, pinned));
         }
-        CheckTarget target = settings.checkTarget(kind, pinned(kind, input));
+        CheckTarget target = settings.checkTarget(kind, pinned);
         return checks.check(target);
     }
 
@@ -116,7 +117,7 @@ public class CheckedSaves {
      */
     public Saved save(ProviderKind kind, Map<String, String> input, long expectedVersion, String actor,
             String overrideReason) {
-        input = pinned(kind, input);
+        input = pinnedOrAllProblems(kind, input);
         CheckOutcome outcome = null;
         CheckTarget checked = null;
         if (mode != CheckMode.OFF) {
@@ -235,9 +236,50 @@ public class CheckedSaves {
      *         to a value the field's own rules refuse
      */
     Map<String, String> pinned(ProviderKind kind, Map<String, String> input) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, String> pinned = pinned(kind, input, errors);
+        errors.throwIfAny();
+        return pinned;
+    }
+
+    /** {@link #pinned(ProviderKind, Map)}; when a reference is refused, with every other problem of the input too. */
+    private Map<String, String> pinnedOrAllProblems(ProviderKind kind, Map<String, String> input) {
+        FieldErrors refused = new FieldErrors();
+        Map<String, String> pinned = pinned(kind, input, refused);
+        if (!refused.isEmpty()) {
+            refuseWithAll(kind, pinned, refused);
+        }
+        return pinned;
+    }
+
+    /**
+     * Throws {@code refused} (what was already found wrong: a reference that does not resolve, the form's version or
+     * override reason) together with every problem the rules find in {@code input}, so that one answer names them
+     * all. Validates only: reads the stored row, sends nothing, writes nothing.
+     *
+     * @param input as typed, or as {@link #pinned(ProviderKind, Map, FieldErrors)} left it
+     * @throws FieldErrors always
+     */
+    public void refuseWithAll(ProviderKind kind, Map<String, String> input, FieldErrors refused) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, String> pinned = pinned(kind, input, errors);
+        refused.addNew(errors);
+        try {
+            settings.validate(kind, pinned);
+        } catch (FieldErrors more) {
+            refused.addNew(more);
+        }
+        throw refused;
+    }
+
+    /**
+     * As {@link #pinned(ProviderKind, Map)}, recording each problem in {@code errors} instead of throwing: the
+     * references that resolve are pinned, a field whose reference does not is left out (as if not typed), so the
+     * rest can still be validated.
+     */
+    private Map<String, String> pinned(ProviderKind kind, Map<String, String> input, FieldErrors errors) {
         Map<String, String> pinned = null;
         Map<SettingField, VaultReferences.Resolved> resolved = new java.util.EnumMap<>(SettingField.class);
-        FieldErrors errors = new FieldErrors();
         for (SettingField field : kind.secretFields()) {
             String typed = input.get(field.json());
             if (typed == null || !VaultReference.isReference(typed.strip())) {
@@ -250,12 +292,13 @@ public class CheckedSaves {
             if (pin != null) {
                 pinned.put(field.json(), pin.reference().toString());
                 resolved.put(field, pin);
+            } else {
+                pinned.remove(field.json());
             }
         }
-        if (errors.errors().isEmpty() && !resolved.isEmpty()) {
+        if (!resolved.isEmpty()) {
             fieldRules(kind, input, resolved, errors);
         }
-        errors.throwIfAny();
         return pinned == null ? input : pinned;
     }
 

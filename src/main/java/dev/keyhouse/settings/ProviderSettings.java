@@ -116,7 +116,7 @@ public class ProviderSettings {
     public Optional<CheckTarget> checkBeforeSave(ProviderKind kind, Map<String, String> input, long expectedVersion) {
         ProviderSetting row = row(kind);
         checkVersion(kind, row, expectedVersion);
-        SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
+        SettingRules.Checked checked = checkedOrAllProblems(kind, input, row.values(), false);
         if (!kind.liveCheck()) {
             // no live check exists for this kind (ProviderKind#liveCheck): validated, never checked
             return Optional.empty();
@@ -140,8 +140,48 @@ public class ProviderSettings {
     @Transactional
     public CheckTarget checkTarget(ProviderKind kind, Map<String, String> input) {
         ProviderSetting row = row(kind);
-        return target(kind, SettingRules.check(kind, input, row.values()));
+        return target(kind, checkedOrAllProblems(kind, input, row.values(), true));
     }
+
+    /**
+     * {@link SettingRules#check}, and when it refuses, what the check stage would refuse too, in the same answer: a
+     * stored secret that must be typed again ("needs re-entry": for a save, only when it types a secret, which makes
+     * it checked), and for Check key ({@code forCheck}) no key at all ("is not set"). Only secrets not typed and not
+     * already named are looked at; nothing is sent anywhere.
+     */
+    private SettingRules.Checked checkedOrAllProblems(ProviderKind kind, Map<String, String> input,
+            SettingValues stored, boolean forCheck) {
+        try {
+            return SettingRules.check(kind, input, stored);
+        } catch (FieldErrors errors) {
+            boolean typedAny = kind.secretFields().stream()
+                    .anyMatch(f -> input.get(f.json()) != null && !input.get(f.json()).isBlank());
+            // a save is checked (and the stored secrets opened) for certain only when it types a secret
+            if (kind.liveCheck() && (forCheck || typedAny)) {
+                FieldErrors secrets = new FieldErrors();
+                boolean any = typedAny;
+                for (SettingField field : kind.secretFields()) {
+                    String typed = input.get(field.json());
+                    if (typed != null && !typed.isBlank()) {
+                        continue;
+                    }
+                    Opened opened = open(stored.secretRef(field));
+                    any |= opened != null;
+                    if (opened instanceof Opened.Unreadable unreadable) {
+                        secrets.add(field.json(), NEEDS_REENTRY.formatted(unreadable.message()));
+                    }
+                }
+                if (forCheck && !any) {
+                    secrets.add(kind.secretField().json(), NOT_SET);
+                }
+                errors.addNew(secrets);
+            }
+            throw errors;
+        }
+    }
+
+    private static final String NEEDS_REENTRY = "needs re-entry: %s; type the key to check it";
+    private static final String NOT_SET = "is not set: type the key to check it (none is stored)";
 
     /**
      * Validates {@code input} exactly as a save would, without saving or opening any secret: what the Check key
@@ -152,7 +192,7 @@ public class ProviderSettings {
      */
     @Transactional
     public String validate(ProviderKind kind, Map<String, String> input) {
-        return SettingRules.check(kind, input, row(kind).values()).values().provider;
+        return checkedOrAllProblems(kind, input, row(kind).values(), false).values().provider;
     }
 
     CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
@@ -174,13 +214,13 @@ public class ProviderSettings {
             }
             secrets.add(field.json());
             if (opened instanceof Opened.Unreadable unreadable) {
-                errors.add(field.json(), "needs re-entry: " + unreadable.message() + "; type the key to check it");
+                errors.add(field.json(), NEEDS_REENTRY.formatted(unreadable.message()));
             } else if (opened instanceof Opened.Plaintext plaintext) {
                 values.put(field.json(), plaintext.value());
             }
         }
         if (secrets.isEmpty()) {
-            errors.add(kind.secretField().json(), "is not set: type the key to check it (none is stored)");
+            errors.add(kind.secretField().json(), NOT_SET);
         }
         errors.throwIfAny();
         return new CheckTarget(kind, checked.values().provider, values, secrets);

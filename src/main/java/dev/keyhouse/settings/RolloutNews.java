@@ -37,6 +37,19 @@ public interface RolloutNews {
     record Alert(long run, String kind, String outcome, String text) {
     }
 
+    /**
+     * Which runtime targets a save of a kind that changes its key would restart, as the restart planner picks them:
+     * the enabled targets that depend on the kind, by name.
+     *
+     * @param restarted those the rollout restarts, e.g. {@code voice-a (docker)}
+     * @param held those on hold, which the rollout leaves out, e.g. {@code canary-x}
+     */
+    record Dependents(List<String> restarted, List<String> held) {
+    }
+
+    /** The targets a save of {@code kind} restarts ({@link Dependents}), read now. */
+    Dependents dependents(String kind);
+
     /** The plan of a save's rollout; empty when the run does not exist or is not a rollout (a manual restart). */
     Optional<Next> next(long run);
 

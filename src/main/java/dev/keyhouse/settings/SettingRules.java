@@ -208,18 +208,18 @@ final class SettingRules {
                         }
                     }
                     url(BASE_URL);
-                    secretsRequired(provider != null && !custom, API_KEY);
+                    secretsRequired(provider, true, API_KEY);
                 }
                 case STT -> {
                     required(MODEL);
                     pattern(LANGUAGE, LANGUAGE_CODE, "must be a language code such as en, en-US or multi");
                     customUrl(custom);
-                    secretsRequired(provider != null && !custom, API_KEY);
+                    secretsRequired(provider, true, API_KEY);
                 }
                 case TTS -> {
                     required(VOICE);
                     customUrl(custom);
-                    secretsRequired(provider != null && !custom, API_KEY);
+                    secretsRequired(provider, true, API_KEY);
                 }
                 case TELEPHONY -> {
                     required(ACCOUNT_SID);
@@ -236,7 +236,7 @@ final class SettingRules {
                 }
                 case LIVEKIT -> {
                     required(URL);
-                    secretsRequired(provider != null, API_KEY, API_SECRET);
+                    secretsRequired(provider, false, API_KEY, API_SECRET);
                 }
                 case STORAGE -> {
                     if ("minio".equals(provider) && !has(ENDPOINT) && !bad.contains(ENDPOINT)) {
@@ -252,7 +252,7 @@ final class SettingRules {
                             errors.add(BUCKET.json(), problem);
                         }
                     }
-                    secretsRequired(provider != null, ACCESS_KEY, SECRET_KEY);
+                    secretsRequired(provider, false, ACCESS_KEY, SECRET_KEY);
                 }
                 case TRACING -> {
                     required(ENDPOINT);
@@ -447,13 +447,20 @@ final class SettingRules {
         }
 
         /**
-         * When {@code needed}, each of {@code fields} must be given unless one is stored (an unreadable one counts:
-         * it is replaced by re-entry). Telephony's alternatives are checked by {@link #twilioCredentials}.
+         * Each of {@code fields} must be given unless one is stored (an unreadable one counts: it is replaced by
+         * re-entry), except for a custom provider when {@code customWithout}. A provider missing or refused does not
+         * put the question off to the next submit: the key is named as required now ("unless the provider is
+         * custom" where that exempts it). Telephony's alternatives are checked by {@link #twilioCredentials}.
          */
-        private void secretsRequired(boolean needed, SettingField... fields) {
+        private void secretsRequired(String provider, boolean customWithout, SettingField... fields) {
+            if (customWithout && ProviderKind.CUSTOM.equals(provider)) {
+                return;
+            }
+            String message = provider == null && customWithout ? "is required unless the provider is custom"
+                    : "is required";
             for (SettingField secret : fields) {
-                if (needed && !has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
-                    errors.add(secret.json(), "is required");
+                if (!has(secret) && !bad.contains(secret) && stored.secretRef(secret) == null) {
+                    errors.add(secret.json(), message);
                 }
             }
         }

@@ -51,7 +51,10 @@ public class SettingsPage {
         }
     }
 
-    /** One field of the edit form; a secret's value is always empty, {@code stored} says what is kept. */
+    /**
+     * One field of the edit form; {@code stored} says what secret is kept. A secret's value is empty, except in the
+     * answer to the POST that typed it (see {@link SettingsPage#typedBack}).
+     */
     public record Field(String name, String label, boolean secret, boolean select, String value,
             List<String> options, String error, String help, SecretSummary stored) {
     }
@@ -84,12 +87,24 @@ public class SettingsPage {
      * @param refusal why the last save was refused by its check, or null
      * @param overrideOpen whether the override section starts open (after a refusal or a bad reason)
      * @param overrideError the problem with the override's reason, or null
+     * @param overrideReason the reason as typed in the POST the form answers, or null
+     * @param overrideTicked whether that POST ticked the override
      */
     public record Checks(boolean enforce, CheckView result, String refusal, boolean overrideOpen,
-            String overrideError) {
+            String overrideError, String overrideReason, boolean overrideTicked) {
+
+        Checks(boolean enforce, CheckView result, String refusal, boolean overrideOpen, String overrideError) {
+            this(enforce, result, refusal, overrideOpen, overrideError, null, false);
+        }
 
         Checks with(CheckView view) {
-            return new Checks(enforce, view, refusal, overrideOpen, overrideError);
+            return new Checks(enforce, view, refusal, overrideOpen, overrideError, overrideReason, overrideTicked);
+        }
+
+        Checks typed(Submitted submitted) {
+            boolean ticked = submitted.checkOverride != null && !submitted.checkOverride.isBlank();
+            return new Checks(enforce, result, refusal, overrideOpen || ticked, overrideError,
+                    submitted.checkOverrideReason, ticked);
         }
     }
 
@@ -259,12 +274,27 @@ public class SettingsPage {
         ProviderKind providerKind = kind(kind);
         Long version = null;
         try {
-            version = formVersion(submitted.version);
-            if (version == null) {
-                throw new FieldErrors().add("version", "is missing from the form; reload the page");
+            // the form's own fields first, but never alone: every other problem comes in the same answer
+            FieldErrors refused = new FieldErrors();
+            try {
+                version = formVersion(submitted.version);
+            } catch (FieldErrors e) {
+                refused.addAll(e);
             }
-            String override = submitted.checkOverride == null || submitted.checkOverride.isBlank() ? null
-                    : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
+            if (version == null && refused.isEmpty()) {
+                refused.add("version", "is missing from the form; reload the page");
+            }
+            String override = null;
+            if (submitted.checkOverride != null && !submitted.checkOverride.isBlank()) {
+                try {
+                    override = CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
+                } catch (FieldErrors e) {
+                    refused.addAll(e);
+                }
+            }
+            if (!refused.isEmpty()) {
+                saves.refuseWithAll(providerKind, submitted.values(providerKind), refused);
+            }
             CheckedSaves.Saved saved = saves.save(providerKind, submitted.values(providerKind), version,
                     Identities.actor(identity), override);
             return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(saved.state())
@@ -273,25 +303,32 @@ public class SettingsPage {
             return conflict(stale, 409);
         } catch (CheckRefused refused) {
             SettingState state = settings.get(providerKind);
-            Form form = form(state, submitted.values(providerKind), new FieldErrors(), version);
+            Form form = form(state, submitted, new FieldErrors(), version);
             Checks checks = new Checks(true, CheckView.of(refused.outcome()), "The key check found "
                     + refused.outcome().summary() + ": " + refused.outcome().result().meaning() + ". Nothing was"
-                    + " saved. Type the key again (a key is never shown back): enter a working one, or tick \u201cSave"
-                    + " even if the check fails\u201d and give a reason.", true, null);
-            return Response.status(422).entity(Templates.edit(withChecks(form, checks), null)).build();
+                    + " saved. Enter a working key, or tick \u201cSave even if the check fails\u201d and give a"
+                    + " reason.", true, null).typed(submitted);
+            return typedBack(422, Templates.edit(withChecks(form, checks), null)).build();
         } catch (ChecksBusy busy) {
             SettingState state = settings.get(providerKind);
-            Form form = form(state, submitted.values(providerKind), new FieldErrors(), version);
+            Form form = form(state, submitted, new FieldErrors(), version);
             Form shown = withChecks(form, form.checks().with(CheckView.error(busy.getMessage() + "; nothing was"
-                    + " saved: type the key again and save")));
-            return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
-                    .entity(Templates.edit(shown, null)).build();
+                    + " saved: save again")));
+            return typedBack(503, Templates.edit(shown, null)).header("Retry-After",
+                    SettingsResource.BUSY_RETRY_SECONDS).build();
         } catch (FieldErrors errors) {
             SettingState state = settings.get(providerKind);
-            Map<String, String> kept = submitted.values(providerKind);
-            Form form = form(state, kept, errors, version == null ? state.version() : version);
-            return Response.status(400).entity(Templates.edit(form, null)).build();
+            Form form = form(state, submitted, errors, version == null ? state.version() : version);
+            return typedBack(400, Templates.edit(form, null)).build();
         }
+    }
+
+    /**
+     * The form shown again with what the POST carried, typed secrets included ({@link #form(SettingState, Submitted,
+     * FieldErrors, long)}): only in this answer, which no cache may keep.
+     */
+    private static Response.ResponseBuilder typedBack(int status, TemplateInstance page) {
+        return Response.status(status).header("Cache-Control", "no-store").entity(page);
     }
 
     /**
@@ -380,6 +417,24 @@ public class SettingsPage {
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
         return Response.status(status).entity(Templates.edit(form, message)).build();
+    }
+
+    /**
+     * The form as a POST left it: every field as typed, a typed secret too (its {@code value}) unless it was refused
+     * itself, the override as ticked and reasoned. Only for the answer to that same POST, sent {@code no-store}
+     * ({@link #typedBack}).
+     */
+    private Form form(SettingState read, Submitted submitted, FieldErrors errors, long version) {
+        Map<String, String> values = submitted.values(read.kind());
+        Form form = form(read, values, errors, version);
+        // a secret refused itself is not kept: it cannot be seen in its field to be corrected, only typed again
+        List<Field> fields = form.fields().stream().map(f -> !f.secret() || values.get(f.name()) == null
+                || f.error() != null ? f
+                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), null, f.help(),
+                        f.stored())).toList();
+        return new Form(form.kind(), form.title(), form.version(), form.readOnly(), fields, form.otherErrors(),
+                form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(),
+                form.checks().typed(submitted));
     }
 
     private Form form(SettingState read, Map<String, String> values, FieldErrors errors, long version) {

@@ -136,20 +136,28 @@ public class SharedSecrets {
      * A typed {@code vault:} reference pinned to its KV version (as provider secrets are), other input unchanged. Calls
      * Vault: call before the write, outside any transaction.
      *
-     * @throws FieldErrors naming {@code value} when the reference is malformed or cannot be read now
+     * @param create whether the input creates a shared secret (name and variable required), for the errors below
+     * @throws FieldErrors naming {@code value} when the reference is malformed or cannot be read now, with the name's
+     *         and variable's problems in the same answer
      */
-    public Input pinned(Input input) {
+    public Input pinned(Input input, boolean create) {
         if (input.value() == null || !VaultReference.isReference(input.value().strip())) {
             return input;
         }
         FieldErrors errors = new FieldErrors();
         var pin = checkedSaves.pinnedReference("value", input.value(), errors);
-        errors.throwIfAny();
-        // the value it resolves to is held to what a typed value is (length, not a masked display, …)
-        FieldErrors typed = new FieldErrors();
-        value(pin.value(), typed);
-        for (var error : typed.errors()) {
-            errors.add("value", "the value of " + pin.reference() + " is refused: it " + error.message());
+        if (pin != null) {
+            // the value it resolves to is held to what a typed value is (length, not a masked display, …)
+            FieldErrors typed = new FieldErrors();
+            value(pin.value(), typed);
+            for (var error : typed.errors()) {
+                errors.add("value", "the value of " + pin.reference() + " is refused: it " + error.message());
+            }
+        }
+        if (!errors.isEmpty()) {
+            // never one problem per submit: the other fields are judged now too
+            name(input.name(), create, errors);
+            variable(input.variable(), create, errors);
         }
         errors.throwIfAny();
         // always held: the Vault watcher follows provider settings only, so a shared secret's reference moves to a

@@ -28,7 +28,8 @@ import jakarta.ws.rs.core.Response;
  * {@code /admin/shared-secrets}: the list, a create form (a typed value or <em>Generate</em>), and per shared secret
  * a page to change its targets or value, generate a new value and delete it, each a plain POST form (CSRF) carrying
  * the version it was rendered for. Delete is two steps that need no JavaScript: the first POST answers a confirmation
- * form, whose {@code confirmed=yes} deletes. No value is ever rendered, a generated one neither.
+ * form, whose {@code confirmed=yes} deletes. No stored value is ever rendered, a generated one neither; a typed value
+ * is shown back only in the refusal of the POST that typed it ({@link Form#value}).
  */
 @Path(SharedSecretsPage.PATH)
 @Produces(MediaType.TEXT_HTML)
@@ -42,11 +43,24 @@ public class SharedSecretsPage {
             "deleted", "Shared secret deleted: its variable is no longer served.");
 
     /**
-     * What a form shows again after a refusal (never the value).
+     * What a form shows again after a refusal.
      *
      * @param generate whether Generate was chosen
+     * @param value the value as typed, only in the answer to the POST that typed it (sent {@code no-store}), and not
+     *        when it was refused itself; else null
      */
-    public record Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors) {
+    public record Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors,
+            String value) {
+
+        Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors) {
+            this(name, variable, targets, generate, errors, null);
+        }
+
+        /** This form with the typed value of {@code submitted} kept, unless the value itself was refused. */
+        Form typed(MultivaluedMap<String, String> submitted) {
+            String typed = blankToNull(submitted.getFirst("value"));
+            return new Form(name, variable, targets, generate, errors, error("value") == null ? typed : null);
+        }
 
         /** The message for a field, or null. */
         public String error(String field) {
@@ -96,7 +110,7 @@ public class SharedSecretsPage {
             String value = "yes".equals(submitted.getFirst("generate")) ? null
                     : blankToNull(submitted.getFirst("value"));
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
-                    submitted.getFirst("variable"), value, targets));
+                    submitted.getFirst("variable"), value, targets), true);
             secrets.create(input, Identities.actor(identity));
             return Locations.seeOther(PATH + "?done=created").build();
         } catch (FieldErrors errors) {
@@ -125,14 +139,15 @@ public class SharedSecretsPage {
     public Response save(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         try {
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
-                    submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)));
+                    submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)),
+                    false);
             secrets.save(id, input, version(submitted), Identities.actor(identity));
             return Locations.seeOther(PATH + "/" + id + "?done=saved").build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),
-                    false, errors);
-            return Response.status(400).entity(Templates.edit(secret, secrets.allTargets(), form, null, null)).build();
+                    false, errors).typed(submitted);
+            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null));
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }
@@ -171,9 +186,13 @@ public class SharedSecretsPage {
     private Response refused(int status, MultivaluedMap<String, String> submitted, List<Long> targets,
             FieldErrors errors) {
         Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), targets,
-                "yes".equals(submitted.getFirst("generate")), errors);
-        return Response.status(status).entity(Templates.page(secrets.list(), secrets.allTargets(), form, null))
-                .build();
+                "yes".equals(submitted.getFirst("generate")), errors).typed(submitted);
+        return typedBack(status, Templates.page(secrets.list(), secrets.allTargets(), form, null));
+    }
+
+    /** A refused form shown again with what its POST typed (the value included): never cached. */
+    private static Response typedBack(int status, TemplateInstance page) {
+        return Response.status(status).header("Cache-Control", "no-store").entity(page).build();
     }
 
     private Response refusedOnEdit(long id, KeyhouseException refusal) {

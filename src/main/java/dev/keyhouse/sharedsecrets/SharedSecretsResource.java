@@ -58,7 +58,7 @@ public class SharedSecretsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response create(Map<String, Object> body) {
-        SharedSecrets.Input input = secrets.pinned(input(body));
+        SharedSecrets.Input input = secrets.pinned(input(body), true);
         SharedSecrets.View created = secrets.create(input, Identities.actor(identity));
         return Locations.created(PATH + "/" + created.id()).tag(etag(created)).entity(saved(created)).build();
     }
@@ -79,7 +79,7 @@ public class SharedSecretsResource {
     public Response put(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             Map<String, Object> body) {
         long expected = expectedVersion(id, ifMatch);
-        SharedSecrets.Input input = secrets.pinned(input(body));
+        SharedSecrets.Input input = secrets.pinned(input(body), false);
         SharedSecrets.View saved = secrets.save(id, input, expected, Identities.actor(identity));
         return Response.ok(saved(saved)).tag(etag(saved)).build();
     }

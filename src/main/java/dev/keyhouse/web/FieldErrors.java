@@ -21,6 +21,30 @@ public final class FieldErrors extends KeyhouseException {
         return this;
     }
 
+    /** Adds every error of {@code other} (kept in its order, after these). */
+    public FieldErrors addAll(FieldErrors other) {
+        errors.addAll(other.errors);
+        return this;
+    }
+
+    /**
+     * Adds the errors of {@code other} whose field has none here yet: a later stage's findings joined to an earlier
+     * stage's, without a second message for a field already named.
+     */
+    public FieldErrors addNew(FieldErrors other) {
+        for (FieldError error : other.errors) {
+            if (!names(error.field())) {
+                errors.add(error);
+            }
+        }
+        return this;
+    }
+
+    /** Whether a field has an error. */
+    public boolean names(String field) {
+        return errors.stream().anyMatch(e -> e.field().equals(field));
+    }
+
     public List<FieldError> errors() {
         return List.copyOf(errors);
     }

@@ -44,7 +44,7 @@ class ProviderEntriesMigrationTest {
             + "\"unresolved\":[]}";
 
     /** What the previous version served for these rows: {@code ?format=env}. */
-    private static final String ENV = "# Keyhouse runtime config, version 2\n"
+    private static final String ENV = "# Keyhouse runtime config, configuration version 2\n"
             + "LLM_PROVIDER=openai\n"
             + "LLM_MODEL=gpt-4o-mini\n"
             + "LLM_BASE_URL=https://api.openai.com/v1\n"

@@ -62,10 +62,7 @@ public class SettingsBrowserTest {
             assertThat(browser.getCurrentUrl()).as("a signed-out visitor is sent to sign in")
                     .contains("/login?next=");
 
-            browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
-            browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
-            browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
-            waitFor(browser, "/admin/settings");
+            signIn(browser, "/admin/settings");
             assertThat(browser.findElement(By.tagName("h1")).getText()).containsIgnoringCase("settings");
 
             browser.findElement(By.cssSelector("a[href='/admin/settings/llm']")).click();
@@ -121,6 +118,14 @@ public class SettingsBrowserTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
+    }
+
+    /** Fills the sign-in form the browser was sent to as the admin; waits for {@code next}. */
+    static void signIn(WebDriver browser, String next) {
+        browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
+        browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
+        browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
+        waitFor(browser, next);
     }
 
     String url(String path) {

@@ -458,16 +458,21 @@ class SettingsCheckTest {
         long version = Clients.version("llm");
         Response refused = post(session, form, "/admin/settings/llm", fields, false);
         refused.then().statusCode(422);
+        // the refused key stays in its field, in this answer only (issue 20, point 7): the override needs no retyping
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
         assertThat(refused.asString()).contains("The key check found invalid_key").contains("Nothing was saved")
-                .contains("Type the key again").contains("<details class=\"check-override\" open>")
-                .doesNotContain(key);
+                .contains("Enter a working key").contains("<details class=\"check-override\" open>")
+                .contains("name=\"apiKey\" type=\"password\" autocomplete=\"off\" value=\"" + key + "\"");
+        assertThat(page(session, "/admin/settings/llm").asString()).doesNotContain(key);
         assertThat(Clients.version("llm")).isEqualTo(version);
 
         fields.put("checkOverride", "true");
         fields.put("checkOverrideReason", "");
         Response noReason = post(session, form, "/admin/settings/llm", fields, false);
         noReason.then().statusCode(400);
-        assertThat(noReason.asString()).contains("Reason: is required").doesNotContain(key);
+        assertThat(noReason.asString()).contains("Reason: is required")
+                .contains("id=\"check-override\" name=\"checkOverride\" value=\"true\" checked")
+                .contains("value=\"" + key + "\"");
 
         fields.put("checkOverrideReason", "the provider's status page confirms the key");
         Response saved = post(session, form, "/admin/settings/llm", fields, false);

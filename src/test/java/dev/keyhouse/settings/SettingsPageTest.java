@@ -87,9 +87,73 @@ class SettingsPageTest {
         Response rejected = post(form, "/admin/settings/llm", fields);
 
         rejected.then().statusCode(400);
+        assertThat(rejected.header("Cache-Control")).as("the answer carrying the typed key is never cached")
+                .isEqualTo("no-store");
         assertThat(rejected.asString()).contains("Base URL: must be a valid http or https URL")
                 .contains("value=\"my-local-model\"").contains("value=\"not a url\"")
+                .as("the typed key is kept in its field, in this answer only")
+                .containsPattern("name=\"apiKey\" type=\"password\" autocomplete=\"off\""
+                        + " value=\"sk-page-invalid-should-not-echo-123\"");
+        assertThat(page("/admin/settings/llm").asString()).as("the next GET of the page shows it nowhere")
                 .doesNotContain("sk-page-invalid-should-not-echo-123");
+    }
+
+    /**
+     * Issue 20, point 7: one submit names every problem: the form's version and override reason with the fields'
+     * (a missing provider, a missing model, a bad base URL); the typed key and reason stay in their fields.
+     */
+    @Test
+    void oneSubmitNamesEveryProblem() {
+        long version = Clients.version("llm");
+        Response form = page("/admin/settings/llm");
+        String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
+        Response refused = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .contentType("application/x-www-form-urlencoded; charset=UTF-8").cookies(form.getCookies())
+                .formParam("csrf-token", csrf).formParam("version", "").formParam("provider", "")
+                .formParam("model", "").formParam("baseUrl", "not a url")
+                .formParam("apiKey", "sk-page-all-at-once-4c1d9e").formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", " ").post("/admin/settings/llm");
+
+        refused.then().statusCode(400);
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(refused.asString()).contains("version is missing from the form")
+                .contains("Provider: is required").contains("Model: is required")
+                .contains("Base URL: must be a valid http or https URL")
+                .contains("Reason: is required")
+                .contains("value=\"not a url\"").contains("value=\"sk-page-all-at-once-4c1d9e\"")
+                .contains("id=\"check-override\" name=\"checkOverride\" value=\"true\" checked");
+        assertThat(Clients.version("llm")).isEqualTo(version);
+    }
+
+    /**
+     * Issue 20, point 5: the edit form says which targets a save of its kind restarts, by the restart planner's own
+     * choice (enabled targets depending on the kind), naming the held ones it leaves out; a disabled one is not named.
+     */
+    @Test
+    void theFormSaysWhichTargetsASaveRestarts() {
+        assertThat(page("/admin/settings/tracing").asString())
+                .contains("No runtime depends on tracing: saving restarts nothing.");
+        String admin = Clients.admin();
+        String suffix = Long.toString(System.nanoTime(), 36);
+        List<Long> ids = new java.util.ArrayList<>();
+        try {
+            ids.add(target(admin, "restarts-a-" + suffix, true, false));
+            ids.add(target(admin, "restarts-held-" + suffix, true, true));
+            ids.add(target(admin, "restarts-off-" + suffix, false, false));
+            String html = page("/admin/settings/tracing").asString();
+            assertThat(html).contains("Saving a new key restarts: restarts-a-" + suffix + " (command); held, left out"
+                    + " of the rollout: restarts-held-" + suffix + ".").doesNotContain("restarts-off-" + suffix);
+            assertThat(page("/admin/settings/storage").asString()).doesNotContain("restarts-a-" + suffix);
+        } finally {
+            ids.forEach(id -> given().auth().oauth2(admin).delete("/api/v1/runtimes/" + id).then().statusCode(204));
+        }
+    }
+
+    private static long target(String admin, String name, boolean enabled, boolean held) {
+        return given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("name", name, "driver", "command", "dependsOn", List.of("tracing"), "enabled", enabled,
+                        "held", held, "config", Map.of("command", "true")))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
     }
 
     /**

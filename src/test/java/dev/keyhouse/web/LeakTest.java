@@ -329,6 +329,34 @@ class LeakTest {
         assertThat(Rows.containing(db, MODEL)).as("the table search finds what is there").isNotEmpty();
     }
 
+    /**
+     * Issue 20, point 7: a secret typed into a refused form (settings, runtime target, shared secret, new user) is
+     * shown back in its field in the answer to that POST, sent {@code no-store}, and nowhere else: not in the next GET
+     * of the page (nor any other answer: {@link #noPlantedSecretIsInAnyPageOrRestResponse}), the log
+     * ({@link #noPlantedSecretIsInTheApplicationLog}), the audit or any table
+     * ({@link #noPlantedSecretIsInAnyTableNorTheAuditLog}).
+     */
+    @Test
+    void aTypedSecretIsShownBackOnlyInTheRefusalOfItsOwnPost() {
+        Evidence e = evidence();
+        List<Exchange> typedBack = e.exchanges().stream()
+                .filter(x -> x.mayCarry().stream().anyMatch(name -> name.contains("rejected"))).toList();
+        assertThat(typedBack).extracting(Exchange::route).containsExactlyInAnyOrder("POST /admin/settings/{kind}",
+                "POST /admin/users", "POST /admin/shared-secrets", "POST /admin/runtimes/{id}");
+        for (Exchange refused : typedBack) {
+            String name = refused.mayCarry().iterator().next();
+            String value = e.planted().get(name);
+            assertThat(refused.status()).as(refused.where()).isIn(400, 422);
+            assertThat(refused.text()).as(refused.where() + ": the typed value is back in its password field")
+                    .containsPattern("type=\"password\"[^>]*value=\"" + Pattern.quote(value) + "\"")
+                    .as(refused.where() + ": never cached").containsIgnoringCase("Cache-Control=no-store");
+            int at = e.exchanges().indexOf(refused);
+            Exchange next = e.exchanges().get(at + 1);
+            assertThat(next.method()).isEqualTo("GET");
+            assertThat(next.text()).as("the next GET of the page, " + next.where()).doesNotContain(value);
+        }
+    }
+
     @Test
     void noPlantedSecretIsInTheApplicationLog() throws IOException {
         Evidence e = evidence();
@@ -358,7 +386,8 @@ class LeakTest {
                     .as("the runtime config carries exactly the current planted keys of every kind, nothing else")
                     .containsExactlyInAnyOrderElementsOf(expected);
         }
-        List<Exchange> tokenOnce = e.exchanges().stream().filter(x -> !x.mayCarry().isEmpty()).toList();
+        List<Exchange> tokenOnce = e.exchanges().stream()
+                .filter(x -> x.mayCarry().stream().anyMatch(name -> name.startsWith("API token"))).toList();
         assertThat(tokenOnce).hasSize(2).allSatisfy(x -> assertThat(hits(e.planted(), x.text(), Set.of(), x.where()))
                 .as("a new API token is shown once, at creation").hasSize(1));
     }
@@ -579,7 +608,8 @@ class LeakTest {
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> invalid = Map.of("provider", "custom", "model", MODEL, "baseUrl", "not a url",
                     "apiKey", plant("llm apiKey (page, rejected)", "LEAKCANARY-page-rejected-llm-key-7a1c3e5b"));
-            postForm("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid).then().statusCode(400);
+            typedBack("POST /admin/settings/{kind}", form, "/admin/settings/llm", invalid,
+                    "llm apiKey (page, rejected)").then().statusCode(400);
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
             Map<String, String> checked = new LinkedHashMap<>(routing(ProviderKind.LLM));
@@ -620,6 +650,10 @@ class LeakTest {
             postForm("POST /admin/users", users, "/admin/users", Map.of("email", pageUser,
                     "password", plant("user password (page)", "LEAKCANARY-page-user-password-c0ffee12"),
                     "role", "viewer")).then().statusCode(303);
+            users = page("GET /admin/users", "/admin/users");
+            typedBack("POST /admin/users", users, "/admin/users", Map.of("email", "not an address",
+                    "password", plant("user password (page, rejected)", "LEAKCANARY-page-user-password-rejected-5e"),
+                    "role", "viewer"), "user password (page, rejected)").then().statusCode(400);
             pageUserId = given().auth().oauth2(adminBearer).get("/api/v1/users").jsonPath()
                     .getLong("find { it.email == '" + pageUser + "' }.id");
             users = page("GET /admin/users", "/admin/users");
@@ -694,10 +728,10 @@ class LeakTest {
                     "variable", "LEAK_PAGE_SECRET", "generate", "no",
                     "value", plant("shared secret (page)", "LEAKCANARY-shared-page-2a9c6e"))).then().statusCode(303);
             list = page("GET /admin/shared-secrets", "/admin/shared-secrets");
-            postForm("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page-2",
+            typedBack("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page-2",
                     "variable", "lower case", "generate", "no",
-                    "value", plant("shared secret (page, rejected)", "LEAKCANARY-shared-page-rejected-44d1")))
-                    .then().statusCode(400);
+                    "value", plant("shared secret (page, rejected)", "LEAKCANARY-shared-page-rejected-44d1")),
+                    "shared secret (page, rejected)").then().statusCode(400);
             long pageId = given().auth().oauth2(adminBearer).get(api).jsonPath()
                     .getLong("find { it.name == 'leak-page' }.id");
             String path = "/admin/shared-secrets/" + pageId;
@@ -855,9 +889,9 @@ class LeakTest {
                     "config.token", plant("runtime target token (page)", "LEAKCANARY-runtime-token-page-2c9a51")))
                     .then().statusCode(303);
             form = page("GET /admin/runtimes/{id}", pagePath);
-            postForm("POST /admin/runtimes/{id}", form, pagePath, Map.of("name", "leak fleet", "config.token",
-                    plant("runtime target token (page, rejected)", "LEAKCANARY-runtime-token-page-rejected-11")))
-                    .then().statusCode(400);
+            typedBack("POST /admin/runtimes/{id}", form, pagePath, Map.of("name", "leak fleet", "config.token",
+                    plant("runtime target token (page, rejected)", "LEAKCANARY-runtime-token-page-rejected-11")),
+                    "runtime target token (page, rejected)").then().statusCode(400);
             form = page("GET /admin/runtimes", "/admin/runtimes");
             Response restarted = postForm("POST /admin/runtimes/{id}/restart", form, pagePath + "/restart",
                     Map.of("confirmed", "yes"));
@@ -1053,6 +1087,25 @@ class LeakTest {
             Response response = get(route, "admin", url, adminSession, adminBearer);
             response.then().statusCode(200);
             return response;
+        }
+
+        /**
+         * A refused form carrying the planted value {@code typed}: the one answer allowed to carry it, in its field
+         * (issue 20, point 7); {@link #aTypedSecretIsShownBackOnlyInTheRefusalOfItsOwnPost} checks it is there, and
+         * every other search that it is nowhere else. The next GET of the page follows, searched as every page is.
+         */
+        private Response typedBack(String route, Response form, String action, Map<String, String> fields,
+                String typed) {
+            Response response = formRequest(form, fields).post(action);
+            exchanges.add(exchange(route, "admin", "POST", action, response, Set.of(typed)));
+            page("GET " + pageRoute(action), action);
+            return response;
+        }
+
+        /** The GET route of the page a form posts to (its action is the page's own path). */
+        private static String pageRoute(String action) {
+            return action.replaceFirst("^/admin/settings/[a-z]+$", "/admin/settings/{kind}")
+                    .replaceFirst("^/admin/runtimes/[0-9]+$", "/admin/runtimes/{id}");
         }
 
         /** A form posted the way a browser does after loading {@code form}: its CSRF pair and, if any, its version. */

@@ -1,0 +1,66 @@
+package dev.keyhouse.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.web.FieldErrors;
+
+/**
+ * Issue 20, point 7, without a server: an empty or multiply wrong submission of each kind is refused naming every
+ * field at fault at once; the key is named even while the provider is missing or refused, not on a later submit.
+ */
+class AllAtOnceRulesTest {
+
+    private static List<String> refused(ProviderKind kind, Map<String, String> input) {
+        try {
+            SettingRules.check(kind, input, new SettingValues());
+        } catch (FieldErrors e) {
+            return e.errors().stream().map(f -> f.field() + ": " + f.message()).toList();
+        }
+        throw new AssertionError("accepted: " + input.keySet());
+    }
+
+    private static Map<String, String> empty(ProviderKind kind) {
+        Map<String, String> input = new LinkedHashMap<>();
+        kind.fields().forEach(f -> input.put(f.json(), ""));
+        return input;
+    }
+
+    @Test
+    void anEmptyLanguageModelFormNamesProviderModelAndKeyAtOnce() {
+        assertThat(refused(ProviderKind.LLM, empty(ProviderKind.LLM))).containsExactly(
+                "provider: is required: one of " + String.join(", ", ProviderKind.LLM.providers()),
+                "model: is required", "apiKey: is required unless the provider is custom");
+    }
+
+    @Test
+    void aRefusedProviderDoesNotHideTheMissingKeyOrABadUrl() {
+        Map<String, String> input = empty(ProviderKind.STT);
+        input.put("provider", "nosuch");
+        input.put("baseUrl", "not a url");
+        assertThat(refused(ProviderKind.STT, input)).extracting(e -> e.substring(0, e.indexOf(':')))
+                .containsExactlyInAnyOrder("provider", "model", "baseUrl", "apiKey");
+    }
+
+    @Test
+    void aCustomProviderNeedsNoKeyButEveryOtherFieldIsNamed() {
+        Map<String, String> input = empty(ProviderKind.TTS);
+        input.put("provider", "custom");
+        assertThat(refused(ProviderKind.TTS, input)).containsExactlyInAnyOrder("voice: is required",
+                "baseUrl: is required");
+    }
+
+    @Test
+    void fleetKindsNameEveryMissingSecretWithTheirFields() {
+        assertThat(refused(ProviderKind.LIVEKIT, empty(ProviderKind.LIVEKIT)))
+                .extracting(e -> e.substring(0, e.indexOf(':')))
+                .containsExactlyInAnyOrder("url", "apiKey", "apiSecret");
+        assertThat(refused(ProviderKind.STORAGE, empty(ProviderKind.STORAGE)))
+                .extracting(e -> e.substring(0, e.indexOf(':'))).contains("bucket", "accessKey", "secretKey");
+    }
+}
