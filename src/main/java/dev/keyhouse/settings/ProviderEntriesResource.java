@@ -162,12 +162,14 @@ public class ProviderEntriesResource {
         return new EntityTag(String.valueOf(state.version()));
     }
 
-    private static ProviderKind kind(String id) {
+    /** The kind in the path: 404 when unknown or without fallbacks. */
+    static ProviderKind kind(String id) {
         return ProviderEntries.entriesKind(ProviderKind.parse(id)
                 .orElseThrow(() -> new NotFound("settings kind '" + id + "'")));
     }
 
-    private static long id(String kind, String id) {
+    /** The entry id in the path: 404 when not a whole number. */
+    static long id(String kind, String id) {
         if (id == null || !id.matches("[0-9]{1,18}")) {
             throw new NotFound(kind + " provider entry '" + (id != null && id.length() <= 40 ? id : "…") + "'");
         }

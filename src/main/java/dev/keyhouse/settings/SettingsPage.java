@@ -488,7 +488,7 @@ public class SettingsPage {
                 state.updatedAt() == null ? null : state.updatedAt().toString(), check);
     }
 
-    private static String help(ProviderKind kind, SettingField field) {
+    static String help(ProviderKind kind, SettingField field) {
         return switch (field) {
             case BASE_URL -> kind == ProviderKind.LLM ? "Leave empty for the provider's default; required for custom."
                     : "Required for custom.";

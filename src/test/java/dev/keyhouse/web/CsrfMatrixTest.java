@@ -254,7 +254,7 @@ class CsrfMatrixTest {
                 "/admin/users", "/admin/users/{id}", "/admin/users/tokens", "/admin/users/tokens/{id}/revoke",
                 "/admin/settings/tts", "/admin/settings/tts/rollback", "/admin/runtimes/{id}/restart",
                 "/admin/runtimes/{id}/enabled", "/admin/runtimes/{id}/delete", "/admin/runtimes/{id}",
-                "/admin/runtimes/{id}/hold",
+                "/admin/runtimes/{id}/hold", "/admin/settings/stt/providers",
                 "/admin/rotate-credentials", "/admin/shared-secrets");
     }
 

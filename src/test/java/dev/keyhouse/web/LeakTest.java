@@ -439,6 +439,7 @@ class LeakTest {
             String viewerSession = signIn("viewer", viewerEmail, viewerPassword);
             sharedSecrets();
             providerEntries();
+            providerEntriesOnThePage();
             rotateWithEverySecretStored();
             backgroundRound();
             for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
@@ -774,6 +775,35 @@ class LeakTest {
                     .header("If-Match", "\"4\""), "POST", one + "/primary").then().statusCode(200);
             record("POST /api/v1/settings/{kind}/providers/{id}/primary", "admin", given().auth().oauth2(adminBearer)
                     .header("If-Match", "\"5\""), "POST", one + "/primary").then().statusCode(200);
+        }
+
+        /**
+         * A fallback added, refused, edited, moved, disabled and deleted on the settings page (its make-primary
+         * stops at the confirmation step); deleted before runtime-config is fetched, so its key is never served.
+         */
+        private void providerEntriesOnThePage() {
+            String pages = "/admin/settings/stt/providers";
+            Response form = page("GET /admin/settings/{kind}/providers/new", pages + "/new");
+            postForm("POST /admin/settings/{kind}/providers", form, pages, Map.of("provider", "nope", "model", "m",
+                    "apiKey", plant("stt fallback apiKey (page, rejected)", "LEAKCANARY-entry-page-bad-71d2e0")))
+                    .then().statusCode(400);
+            postForm("POST /admin/settings/{kind}/providers", form, pages, Map.of("provider", "custom", "model",
+                    "leak-stt", "baseUrl", "http://127.0.0.1:9/stt", "apiKey",
+                    plant("stt fallback apiKey (page)", "LEAKCANARY-entry-page-5e0c7a19"))).then().statusCode(303);
+            long id = given().auth().oauth2(adminBearer).get("/api/v1/settings/stt/providers").jsonPath()
+                    .getLong("find { it.provider == 'custom' }.id");
+            String one = pages + "/" + id;
+            Response edit = page("GET /admin/settings/{kind}/providers/{id}", one);
+            postForm("POST /admin/settings/{kind}/providers/{id}", edit, one, Map.of("provider", "custom", "model",
+                    "leak-stt-2", "baseUrl", "http://127.0.0.1:9/stt", "apiKey", "")).then().statusCode(303);
+            postForm("POST /admin/settings/{kind}/providers/{id}/move", edit, one + "/move",
+                    Map.of("version", "2", "direction", "up")).then().statusCode(303);
+            postForm("POST /admin/settings/{kind}/providers/{id}/enabled", edit, one + "/enabled",
+                    Map.of("version", "3", "enabled", "false")).then().statusCode(303);
+            postForm("POST /admin/settings/{kind}/providers/{id}/primary", edit, one + "/primary",
+                    Map.of("version", "4")).then().statusCode(200);
+            postForm("POST /admin/settings/{kind}/providers/{id}/delete", edit, one + "/delete",
+                    Map.of("version", "4", "confirmed", "yes")).then().statusCode(303);
         }
 
         /** What runtime-config serves as {@code variable} now: how a generated value is learnt. */

@@ -1,0 +1,363 @@
+package dev.keyhouse.settings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.keyhouse.auth.Identities;
+import dev.keyhouse.auth.Role;
+import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.web.ConfirmStep;
+import dev.keyhouse.web.Conflict;
+import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.NotFound;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * The fallback providers of llm, stt and tts on the settings page (issue 19): the overview lists each kind's
+ * fallbacks under its primary ({@link FallbackRows}, {@code templates/tags/fallbacks.html}) with their actions, and
+ * this resource does them as plain form POSTs (CSRF token and the entry's {@code version} in every one, the page
+ * equivalent of If-Match): add ({@code GET …/new}, {@code POST …/providers}), edit ({@code GET}/{@code POST …/{id}}),
+ * {@code …/{id}/enabled}, {@code …/{id}/move} (up or down), and, through a {@link ConfirmStep},
+ * {@code …/{id}/primary} and {@code …/{id}/delete}. Every write goes through {@link CheckedSaves} and
+ * {@link ProviderEntries}, the REST API's path: the same validation, live check, audit. A stale version answers
+ * 409 with a page saying who changed the entry; nothing is written.
+ */
+@Path(ProviderEntriesPage.PATH)
+@Produces(MediaType.TEXT_HTML)
+public class ProviderEntriesPage {
+
+    static final String PATH = "/admin/settings/{kind}/providers";
+
+    /**
+     * The add (id null) or edit form of a fallback.
+     *
+     * @param fields the kind's fields, a secret's value always empty
+     * @param otherErrors errors naming no field of the form
+     * @param conflict why nothing was written (stale version, a 409 of the service), or null
+     * @param refusal why the live check refused the write, or null
+     * @param enforce whether the override (save although the check fails) is offered
+     * @param overrideError the problem with the override's reason, or null
+     */
+    public record EntryForm(String kind, String title, Long id, long version, int position, boolean enabled,
+            List<SettingsPage.Field> fields, List<String> otherErrors, String conflict, String refusal,
+            boolean enforce, String overrideError) {
+
+        /** Where the form posts. */
+        public String action() {
+            return "/admin/settings/" + kind + "/providers" + (id == null ? "" : "/" + id);
+        }
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance form(EntryForm form);
+
+        static native TemplateInstance confirm(ConfirmStep step);
+
+        static native TemplateInstance stale(String title, String message, String back);
+    }
+
+    private final ProviderEntries entries;
+    private final CheckedSaves saves;
+    private final SecurityIdentity identity;
+    private final ReferencedSecrets referenced;
+
+    public ProviderEntriesPage(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
+            ReferencedSecrets referenced) {
+        this.entries = entries;
+        this.saves = saves;
+        this.identity = identity;
+        this.referenced = referenced;
+    }
+
+    /** The form that adds a fallback (after the last one, enabled). */
+    @GET
+    @Path("new")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance addForm(@PathParam("kind") String kind) {
+        ProviderKind providerKind = kind(kind);
+        return Templates.form(form(providerKind, null, 0, 0, true, Map.of(), Map.of(), new FieldErrors(), null));
+    }
+
+    /** Adds a fallback: 303 to the overview; 400 naming fields, 409, 422 (check refused) or 503 with the form. */
+    @POST
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response add(@PathParam("kind") String kind, @BeanParam SettingsPage.Submitted submitted) {
+        ProviderKind providerKind = kind(kind);
+        return write(providerKind, null, 0, submitted, errors -> form(providerKind, null, 0, 0, true,
+                submitted.values(providerKind), Map.of(), errors, null));
+    }
+
+    /** The edit form of a fallback, with its current version. */
+    @GET
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance editForm(@PathParam("kind") String kind, @PathParam("id") String id) {
+        ProviderKind providerKind = kind(kind);
+        ProviderEntries.EntryState state = entries.get(providerKind, id(kind, id));
+        return Templates.form(form(state, state.values(), new FieldErrors(), null));
+    }
+
+    /** Saves a fallback's fields (an empty key keeps the stored one), as PUT with fields does. */
+    @POST
+    @Path("{id}")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response save(@PathParam("kind") String kind, @PathParam("id") String id,
+            @BeanParam SettingsPage.Submitted submitted) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long version = version(submitted.version);
+        return write(providerKind, entryId, version, submitted, errors -> {
+            ProviderEntries.EntryState state = entries.get(providerKind, entryId);
+            return form(providerKind, entryId, version, state.position(), state.enabled(),
+                    submitted.values(providerKind), state.secrets(), errors, null);
+        });
+    }
+
+    /** Enables ({@code enabled=true}) or disables ({@code enabled=false}) a fallback. */
+    @POST
+    @Path("{id}/enabled")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response enabled(@PathParam("kind") String kind, @PathParam("id") String id,
+            @FormParam("enabled") String enabled, @FormParam("version") String version) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = version(version);
+        if (!"true".equals(enabled) && !"false".equals(enabled)) {
+            throw new FieldErrors().add("enabled", "must be true or false");
+        }
+        return change(providerKind, entryId, new ProviderEntries.Change(null, Boolean.valueOf(enabled), null),
+                expected);
+    }
+
+    /** Moves a fallback one place: {@code direction=up} (towards the primary) or {@code down}. */
+    @POST
+    @Path("{id}/move")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response move(@PathParam("kind") String kind, @PathParam("id") String id,
+            @FormParam("direction") String direction, @FormParam("version") String version) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = version(version);
+        int step = switch (direction == null ? "" : direction) {
+            case "up" -> -1;
+            case "down" -> 1;
+            default -> throw new FieldErrors().add("direction", "must be up or down");
+        };
+        int position = Math.max(1, entries.get(providerKind, entryId).position() + step);
+        return change(providerKind, entryId, new ProviderEntries.Change(null, null, position), expected);
+    }
+
+    /**
+     * Without {@code confirmed=yes}: the form step (what deleting does), nothing deleted; with it, deleted. The
+     * version is checked at both steps.
+     */
+    @POST
+    @Path("{id}/delete")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response delete(@PathParam("kind") String kind, @PathParam("id") String id,
+            @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+                "Delete " + state.label() + "?", "It leaves the " + state.kind().id() + " fallbacks at once (the"
+                        + " ones after it move up) and runtimes no longer get it at their next fetch or restart. Its"
+                        + " stored key is kept only in its history; to use it again, add it again with its key.",
+                action(state, "delete"), hidden, "Delete " + state.label(), "/admin/settings", "Keep it"),
+                state -> {
+                    entries.delete(state.kind(), state.id(), state.version(), Identities.actor(identity));
+                    return done(state.kind());
+                });
+    }
+
+    /**
+     * Without {@code confirmed=yes}: the form step (what swapping with the primary does), nothing changed; with it,
+     * the swap (a save of the kind: live check, audit, rollout of the kind's dependent runtimes).
+     */
+    @POST
+    @Path("{id}/primary")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
+            @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+                "Make " + state.label() + " the primary?", "Its provider, fields and key become the "
+                        + state.kind().title() + " primary, and the current primary takes its place as fallback "
+                        + state.position() + ". This is a save of " + state.kind().id() + ": its key is checked live"
+                        + " first, and every runtime that depends on " + state.kind().id() + " is restarted with the"
+                        + " new primary.",
+                action(state, "primary"), hidden, "Make it primary", "/admin/settings", "Keep the current primary"),
+                state -> {
+                    ProviderEntries.EntryState primary;
+                    try {
+                        primary = saves.makePrimary(entries, state.kind(), state.id(), state.version(),
+                                Identities.actor(identity), null);
+                    } catch (Conflict | CheckRefused refused) {
+                        return notPrimary(refused.status(), state, refused.getMessage());
+                    } catch (ChecksBusy busy) {
+                        return notPrimary(503, state, busy.getMessage());
+                    }
+                    return Locations.seeOther("/admin/settings?saved=" + state.kind().id()
+                            + (primary.restartRun() == null ? "" : "&run=" + primary.restartRun())).build();
+                });
+    }
+
+    /**
+     * A destructive action behind its {@link ConfirmStep}: 409 when the form's version is not the entry's (at either
+     * step), the step without {@code confirmed=yes}, else the action on the entry as the form saw it.
+     */
+    private Response confirmed(String kind, String id, String version, String confirmed,
+            java.util.function.BiFunction<ProviderEntries.EntryState, List<ConfirmStep.Field>, ConfirmStep> step,
+            java.util.function.Function<ProviderEntries.EntryState, Response> action) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = version(version);
+        ProviderEntries.EntryState state = entries.get(providerKind, entryId);
+        if (state.version() != expected) {
+            return stale(state, expected);
+        }
+        if (!ConfirmStep.confirmed(confirmed)) {
+            List<ConfirmStep.Field> hidden = List.of(new ConfirmStep.Field("version", String.valueOf(expected)));
+            return Response.ok(Templates.confirm(step.apply(state, hidden))).build();
+        }
+        try {
+            return action.apply(state);
+        } catch (EntryRefused stale) {
+            return stale(entries.get(providerKind, entryId), expected);
+        }
+    }
+
+    private static Response notPrimary(int status, ProviderEntries.EntryState state, String why) {
+        return Response.status(status).entity(Templates.stale(state.label() + " was not made primary",
+                why + ". Nothing was changed.", "/admin/settings")).build();
+    }
+
+    /** A change without fields (enable, disable, move): 303 to the overview, or the 409 page when stale. */
+    private Response change(ProviderKind kind, long id, ProviderEntries.Change change, long expected) {
+        try {
+            saves.saveEntry(entries, kind, id, change, expected, Identities.actor(identity), null);
+        } catch (EntryRefused stale) {
+            return stale(entries.get(kind, id), expected);
+        }
+        return done(kind);
+    }
+
+    /** An add or a save of fields, with the form again on each refusal. */
+    private Response write(ProviderKind kind, Long id, long version, SettingsPage.Submitted submitted,
+            java.util.function.Function<FieldErrors, EntryForm> again) {
+        try {
+            String override = submitted.checkOverride == null || submitted.checkOverride.isBlank() ? null
+                    : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
+            saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind), null, null),
+                    version, Identities.actor(identity), override);
+            return done(kind);
+        } catch (EntryRefused stale) {
+            ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
+            return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
+                    staleMessage(current, version)))).build();
+        } catch (FieldErrors errors) {
+            return Response.status(400).entity(Templates.form(again.apply(errors))).build();
+        } catch (Conflict conflict) {
+            EntryForm form = again.apply(new FieldErrors());
+            return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
+                    + ". Nothing was saved."))).build();
+        } catch (CheckRefused refused) {
+            EntryForm form = again.apply(new FieldErrors());
+            return Response.status(422).entity(Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+                    form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(), null,
+                    "The key check found " + refused.outcome().summary() + ": "
+                            + refused.outcome().result().meaning() + ". Nothing was saved. Type the key again (a"
+                            + " key is never shown back): enter a working one, or tick \u201cSave even if the check"
+                            + " fails\u201d and give a reason.", form.enforce(), null))).build();
+        } catch (ChecksBusy busy) {
+            return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
+                    .entity(Templates.form(withConflict(again.apply(new FieldErrors()), busy.getMessage()
+                            + "; nothing was saved: type the key again and save"))).build();
+        }
+    }
+
+    private static EntryForm withConflict(EntryForm form, String conflict) {
+        return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
+                form.fields(), form.otherErrors(), conflict, null, form.enforce(), form.overrideError());
+    }
+
+    private EntryForm form(ProviderEntries.EntryState state, Map<String, String> values, FieldErrors errors,
+            String conflict) {
+        return form(state.kind(), state.id(), state.version(), state.position(), state.enabled(), values,
+                state.secrets(), errors, conflict);
+    }
+
+    private EntryForm form(ProviderKind kind, Long id, long version, int position, boolean enabled,
+            Map<String, String> values, Map<String, SecretSummary> secrets, FieldErrors errors, String conflict) {
+        List<SettingsPage.Field> fields = new ArrayList<>();
+        for (SettingField field : kind.fields()) {
+            boolean select = field == SettingField.PROVIDER;
+            String value = field.secret() || values.get(field.json()) == null ? "" : values.get(field.json());
+            SecretSummary stored = field.secret() && secrets.get(field.json()) != null
+                    ? referenced.shown(secrets.get(field.json())) : null;
+            fields.add(new SettingsPage.Field(field.json(), field.label(), field.secret(), select, value,
+                    select ? kind.providers() : List.of(), errors.messageFor(field.json()),
+                    SettingsPage.help(kind, field), stored));
+        }
+        List<String> other = errors.errors().stream()
+                .filter(e -> kind.field(e.field()).isEmpty() && !e.field().equals("checkOverrideReason"))
+                .map(e -> e.field() + " " + e.message()).toList();
+        return new EntryForm(kind.id(), kind.title(), id, version, position, enabled, fields, other, conflict, null,
+                saves.mode() == CheckMode.ENFORCE && kind.liveCheck(), errors.messageFor("checkOverrideReason"));
+    }
+
+    /** 409: the entry changed since the page showed it; nothing written. */
+    private static Response stale(ProviderEntries.EntryState current, long expected) {
+        return Response.status(409).entity(Templates.stale(current.label() + " changed meanwhile",
+                staleMessage(current, expected), "/admin/settings")).build();
+    }
+
+    private static String staleMessage(ProviderEntries.EntryState current, long expected) {
+        return current.label() + " was changed by " + current.updatedBy() + " at " + current.updatedAt()
+                + " (now version " + current.version() + ", the page showed version " + expected
+                + ") while you were looking at it. Nothing was saved: look at it again and apply your change again.";
+    }
+
+    private static String action(ProviderEntries.EntryState state, String what) {
+        return "/admin/settings/" + state.kind().id() + "/providers/" + state.id() + "/" + what;
+    }
+
+    private static Response done(ProviderKind kind) {
+        return Locations.seeOther("/admin/settings#fallbacks-" + kind.id()).build();
+    }
+
+    /** The form's version: 400 naming {@code version} when missing or not a whole number. */
+    private static long version(String value) {
+        Long version = SettingsPage.formVersion(value);
+        if (version == null) {
+            throw new FieldErrors().add("version", "is missing from the form; reload the page");
+        }
+        return version;
+    }
+
+    private static ProviderKind kind(String id) {
+        return ProviderEntriesResource.kind(id);
+    }
+
+    private static long id(String kind, String id) {
+        return ProviderEntriesResource.id(kind, id);
+    }
+}

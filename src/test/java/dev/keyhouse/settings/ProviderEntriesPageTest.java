@@ -1,0 +1,189 @@
+package dev.keyhouse.settings;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.keyhouse.TestSettings;
+import dev.keyhouse.auth.Browser;
+import dev.keyhouse.auth.Rows;
+import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.checks.DeepgramStandIn;
+import dev.keyhouse.checks.SonioxStandIn;
+import dev.keyhouse.checks.StandIn;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+
+/**
+ * Issue 19 on the settings page, over plain HTTP (no JavaScript): an admin adds stt fallbacks through the form (its
+ * key checked live against a loopback stand-in, a bad form answered 400 naming the field), moves one up, disables
+ * it, deletes one through the confirmation step, and a form with a stale version is answered 409 with nothing
+ * written. The order and state are read back from the REST API, the service the page writes through. Fallbacks
+ * made here are deleted after each test ({@link ProviderEntriesTest#removeFallbacks}).
+ */
+@QuarkusTest
+public class ProviderEntriesPageTest {
+
+    private static final String STT = "/api/v1/settings/stt/providers";
+    private static final String PAGES = "/admin/settings/stt/providers";
+
+    @Inject
+    DataSource db;
+
+    private String session;
+    private String csrf;
+
+    @BeforeEach
+    void setUp() {
+        ProviderEntriesTest.removeFallbacks(db);
+        session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        csrf = Browser.csrfOf(session);
+    }
+
+    @AfterEach
+    void tearDown() {
+        ProviderEntriesTest.removeFallbacks(db);
+    }
+
+    @Test
+    void addMoveDisableAndDeleteWithConfirmationOnThePage() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        try (DeepgramStandIn deepgram = new DeepgramStandIn(); SonioxStandIn soniox = new SonioxStandIn()) {
+            String primaryKey = deepgram.key(StandIn.Scenario.GOOD);
+            String sonioxKey = soniox.key(StandIn.Scenario.GOOD);
+            Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                    "nova-3", "baseUrl", deepgram.url(), "apiKey", primaryKey));
+            assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
+            assertThat(page("/admin/settings").asString()).contains("id=\"fallbacks-stt\"", "No fallback",
+                    "href=\"" + PAGES + "/new\"");
+
+            Response form = page(PAGES + "/new");
+            assertThat(form.statusCode()).isEqualTo(200);
+            assertThat(form.asString()).contains("action=\"" + PAGES + "\"", "name=\"csrf-token\"");
+
+            Response invalid = form().formParam("version", "0").formParam("provider", "whisper")
+                    .formParam("model", "m").formParam("apiKey", sonioxKey).post(PAGES);
+            assertThat(invalid.statusCode()).as("a bad provider is refused on the form").isEqualTo(400);
+            assertThat(invalid.asString()).contains("class=\"field-error\">Provider:").doesNotContain(sonioxKey);
+            assertThat(list()).hasSize(1);
+
+            soniox.clearReceived();
+            Response added = form().formParam("version", "0").formParam("provider", "soniox")
+                    .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url())
+                    .formParam("apiKey", sonioxKey).post(PAGES);
+            assertThat(added.statusCode()).as(added.asString()).isEqualTo(303);
+            assertThat(added.header("Location")).endsWith("/admin/settings#fallbacks-stt");
+            assertThat(soniox.received()).as("the fallback's key was checked live, as a REST POST checks it")
+                    .isNotEmpty();
+            form().formParam("version", "0").formParam("provider", "custom").formParam("model", "stt-" + tag)
+                    .formParam("baseUrl", "http://127.0.0.1:9/stt").formParam("apiKey", "custom-key-" + tag)
+                    .post(PAGES).then().statusCode(303);
+
+            List<Map<String, Object>> entries = list();
+            assertThat(entries).extracting(e -> e.get("provider")).containsExactly("deepgram", "soniox", "custom");
+            long sonioxId = id(entries.get(1));
+            long customId = id(entries.get(2));
+            String overview = page("/admin/settings").asString();
+            assertThat(overview).contains("id=\"fallback-" + sonioxId + "\"", "id=\"fallback-" + customId + "\"")
+                    .doesNotContain(sonioxKey, primaryKey, "custom-key-" + tag);
+            assertThat(overview.indexOf("id=\"fallback-" + sonioxId + "\""))
+                    .isLessThan(overview.indexOf("id=\"fallback-" + customId + "\""));
+
+            form().formParam("version", "1").formParam("direction", "up").post(PAGES + "/" + customId + "/move")
+                    .then().statusCode(303);
+            entries = list();
+            assertThat(entries).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom", "soniox");
+            assertThat(entries.get(1)).containsEntry("position", 1).containsEntry("version", 2);
+
+            Response stale = form().formParam("version", "1").formParam("enabled", "false")
+                    .post(PAGES + "/" + customId + "/enabled");
+            assertThat(stale.statusCode()).as("a form of version 1, the entry is at 2").isEqualTo(409);
+            assertThat(stale.asString()).contains("now version 2", "the page showed version 1", "Nothing was saved");
+            assertThat(list().get(1)).containsEntry("enabled", true).containsEntry("version", 2);
+
+            form().formParam("version", "2").formParam("enabled", "false")
+                    .post(PAGES + "/" + customId + "/enabled").then().statusCode(303);
+            assertThat(list().get(1)).containsEntry("enabled", false).containsEntry("version", 3);
+            assertThat(page("/admin/settings").asString()).contains("class=\"fallback-state\">disabled<");
+
+            form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
+                    .statusCode(400);
+
+            Response staleEdit = form().formParam("version", "1").formParam("provider", "custom")
+                    .formParam("model", "stt-stale-" + tag).formParam("baseUrl", "http://127.0.0.1:9/stt")
+                    .post(PAGES + "/" + customId);
+            assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
+            assertThat(staleEdit.asString()).contains("id=\"conflict\"", "now version 3",
+                    "name=\"version\" value=\"3\"", "value=\"stt-" + tag + "\"");
+            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 3);
+
+            Response step = form().formParam("version", "1").post(PAGES + "/" + sonioxId + "/delete");
+            assertThat(step.statusCode()).isEqualTo(200);
+            assertThat(step.asString()).contains("Delete stt fallback " + sonioxId + " (soniox)?",
+                    "name=\"confirmed\" value=\"yes\"", "name=\"version\" value=\"1\"",
+                    "action=\"" + PAGES + "/" + sonioxId + "/delete\"");
+            assertThat(list()).as("the first step deletes nothing").hasSize(3);
+            form().formParam("version", "1").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + sonioxId + "/delete").then().statusCode(303);
+            assertThat(list()).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom");
+
+            Response primaryStep = form().formParam("version", "3").post(PAGES + "/" + customId + "/primary");
+            assertThat(primaryStep.statusCode()).isEqualTo(200);
+            assertThat(primaryStep.asString()).contains("Make stt fallback " + customId + " (custom) the primary?",
+                    "name=\"confirmed\" value=\"yes\"");
+            assertThat(list().get(0)).as("the step changes nothing").containsEntry("provider", "deepgram");
+
+            List<String> audit = Rows.column(db, "SELECT action || ' ' || actor FROM audit_events WHERE target LIKE"
+                    + " 'stt fallback " + sonioxId + " %' OR target LIKE 'stt fallback " + customId + " %' ORDER BY id");
+            assertThat(audit).as("the service audits every page write, by the signed-in admin").containsExactly(
+                    "setting.entry.create " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.create " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.move " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.disable " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.delete " + TestSettings.ADMIN_EMAIL);
+        }
+    }
+
+    @Test
+    void aFormWithoutTheSessionsTokenOrByAViewerChangesNothing() {
+        Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-page-key-0a1b2c3d4e5f"));
+        assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
+        given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .contentType("application/x-www-form-urlencoded").formParam("version", "0")
+                .formParam("provider", "soniox").formParam("model", "m").post(PAGES).then().statusCode(403);
+        String viewer = Browser.session(Clients.newViewer(), Clients.VIEWER_PASSWORD);
+        Browser.signedInForm(viewer).formParam("version", "0").formParam("provider", "soniox")
+                .formParam("model", "m").post(PAGES).then().statusCode(403);
+        assertThat(given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/settings").asString())
+                .contains("id=\"fallbacks-stt\"").doesNotContain(PAGES + "/new");
+        assertThat(list()).hasSize(1);
+    }
+
+    private List<Map<String, Object>> list() {
+        return given().auth().oauth2(Clients.admin()).get(STT).then().statusCode(200).extract().jsonPath().getList("");
+    }
+
+    private static long id(Map<String, Object> entry) {
+        return ((Number) entry.get("id")).longValue();
+    }
+
+    private Response page(String path) {
+        return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session).get(path);
+    }
+
+    private RequestSpecification form() {
+        return Browser.signedInForm(session, csrf);
+    }
+}
