@@ -301,7 +301,7 @@ class RolloutPinsTest {
 
     private long currentVersion() {
         return Long.parseLong(Rows.column(db, "SELECT (SELECT sum(version) FROM provider_settings)"
-                + " + (SELECT count(*) FROM shared_secret_versions)").get(0));
+                + " + (SELECT count(*) FROM shared_secret_versions) + (SELECT count(*) FROM provider_entry_versions)").get(0));
     }
 
     private long insertRun(String state, boolean rollout, long previousVersion) {

@@ -87,8 +87,9 @@ public class FleetKindsTest {
         long providerVersions = Long.parseLong(Rows.column(db, "SELECT sum(version) FROM provider_settings"
                 + " WHERE kind IN ('llm', 'stt', 'tts', 'telephony')").get(0));
         long sharedVersions = Long.parseLong(Rows.column(db, "SELECT count(*) FROM shared_secret_versions").get(0));
-        assertThat(json.header("ETag")).as("the version is the provider kinds' (and shared secrets') alone")
-                .isEqualTo("\"" + (providerVersions + sharedVersions) + "\"");
+        long entryVersions = Long.parseLong(Rows.column(db, "SELECT count(*) FROM provider_entry_versions").get(0));
+        assertThat(json.header("ETag")).as("the version is the provider kinds' (with their fallbacks') and shared"
+                + " secrets' alone").isEqualTo("\"" + (providerVersions + sharedVersions + entryVersions) + "\"");
         Set<String> fleetNames = FLEET.stream().flatMap(k -> ProviderEnvironment.FLEET_VARIABLES.get(k).values()
                 .stream()).flatMap(List::stream).collect(Collectors.toSet());
         assertThat(fleetNames).hasSize(13);

@@ -167,6 +167,7 @@ class ProviderEnvironmentTest {
     private long versionSum() {
         return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
                 "SELECT (SELECT sum(version) FROM provider_settings)"
-                + " + (SELECT count(*) FROM shared_secret_versions)").getSingleResult()).longValue());
+                + " + (SELECT count(*) FROM shared_secret_versions)"
+                + " + (SELECT count(*) FROM provider_entry_versions)").getSingleResult()).longValue());
     }
 }
