@@ -282,7 +282,7 @@ public final class Profiles {
     }
 
     /**
-     * Everything logged goes to {@link #LOG_FILE} as well, Keyhouse's own loggers at DEBUG and HTTP access lines on:
+     * Everything logged goes to {@link #LOG_FILE} as well, as text, Keyhouse's own loggers at DEBUG and HTTP access lines on:
      * the leak test searches the log from the very first start-up line. Background provider checks are on, as in
      * {@link ChecksCalledByTests} (PROVIDER_CHECK_INTERVAL_SECONDS=3600, never polled): the leak test runs a round
      * itself by calling {@code BackgroundChecks}. A {@link dev.keyhouse.vault.VaultStandIn} is VAULT_ADDR (with a
@@ -298,6 +298,8 @@ public final class Profiles {
             return Map.of(
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG_FILE,
+                    // the text format (LOG_FORMAT=text, the default), where a line break in a message could forge a line
+                    "quarkus.log.file.json.enabled", "false",
                     "quarkus.log.category.\"dev.keyhouse\".level", "DEBUG",
                     "quarkus.http.access-log.enabled", "true",
                     "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(ChecksCalledByTests.INTERVAL_SECONDS),

@@ -33,11 +33,15 @@ import io.quarkus.logging.LoggingFilter;
  * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys,
  * the database password or URL and the egress proxy URLs, and a URL's user info and password on their own.</li>
  * </ul>
- * A record is never dropped: its text is only masked.
+ * A record is never dropped: its text is only masked. A record of a Keyhouse logger ({@value #KEYHOUSE_LOGGERS})
+ * is also made one line, control characters dropped, and bounded ({@link LogText}), its exceptions' messages too:
+ * text from outside (a command's output, an upstream's answer, a typed name) cannot forge a log line.
  */
 @LoggingFilter(name = LogMask.NAME)
 public final class LogMask implements Filter {
 
+    /** The loggers whose records are also made one line and bounded ({@link LogText}): Keyhouse's own. */
+    static final String KEYHOUSE_LOGGERS = "dev.keyhouse";
     /** The filter's name in application.properties. */
     public static final String NAME = "keyhouse-credential-mask";
     static final String MASK = SecretMask.MASK;
@@ -110,8 +114,11 @@ public final class LogMask implements Filter {
 
     @Override
     public boolean isLoggable(LogRecord record) {
+        boolean ours = record.getLoggerName() != null && record.getLoggerName().startsWith(KEYHOUSE_LOGGERS);
         String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-        String masked = mask(message);
+        // masked whole, then made one line and cut: a cut first could leave the start of a secret that no longer
+        // matches whole
+        String masked = ours ? LogText.line(mask(message), LogText.MAX_MESSAGE) : mask(message);
         if (masked != null && !masked.equals(message)) {
             if (record instanceof ExtLogRecord ext) {
                 ext.setMessage(masked, ExtLogRecord.FormatStyle.NO_FORMAT);
@@ -122,7 +129,8 @@ public final class LogMask implements Filter {
         }
         Throwable thrown = record.getThrown();
         if (thrown != null) {
-            Throwable clean = MaskedThrowable.of(thrown, this::mask);
+            Throwable clean = MaskedThrowable.of(thrown,
+                    ours ? text -> LogText.line(mask(text), LogText.MAX_EXCEPTION) : this::mask);
             if (clean != thrown) {
                 record.setThrown(clean);
             }
@@ -176,9 +184,10 @@ public final class LogMask implements Filter {
             if (t == null || depth > 20) {
                 return null;
             }
-            String message = t.getMessage() == null ? "" : ": " + mask.apply(t.getMessage());
-            return new MaskedThrowable(t.getClass().getName() + message, copy(t.getCause(), mask, depth + 1),
-                    t.getStackTrace());
+            // a copy made before (a driver's failure, masked by the restart executor) already names its class
+            String text = t instanceof MaskedThrowable ? mask.apply(t.getMessage())
+                    : t.getClass().getName() + (t.getMessage() == null ? "" : ": " + mask.apply(t.getMessage()));
+            return new MaskedThrowable(text, copy(t.getCause(), mask, depth + 1), t.getStackTrace());
         }
 
         @Override

@@ -116,4 +116,54 @@ class LogMaskTest {
         assertThat(mask.mask("proxy said no to Pr0xy@pass-w0rd and kh-egress:Pr0xy%40pass-w0rd at " + url))
                 .doesNotContain("Pr0xy").contains("[masked]");
     }
+
+    /**
+     * Issue 20 (follow-up, point 1): a Keyhouse record quoting text from outside — a command's output, an upstream's
+     * answer — stays one line with no control character, its exceptions' messages too, and is bounded; a framework
+     * logger's record keeps its lines (only Keyhouse's own text is in Keyhouse's hands).
+     */
+    @Test
+    void aKeyhouseRecordIsOneLineWithoutControlCharactersAndBounded() {
+        String forged = "ok\n2026-12-01 INFO [dev.keyhouse.auth.SignIn] forged\r\n\u001b[31mred\u0000\u2028x\u202Eevil\tend";
+        ExtLogRecord record = new ExtLogRecord(Level.INFO, "restart failed: %s", ExtLogRecord.FormatStyle.PRINTF,
+                LogMaskTest.class.getName());
+        record.setLoggerName("dev.keyhouse.runtimes.RestartExecutor");
+        record.setParameters(new Object[] {forged + " " + PASSWORD});
+        record.setThrown(new IllegalStateException("command exited with code 1; last output:\n" + forged,
+                new RuntimeException("second\nline")));
+        mask.isLoggable(record);
+        String oneLine = "ok\\n2026-12-01 INFO [dev.keyhouse.auth.SignIn] forged\\n[31mred\\nxevil end";
+        assertThat(record.getFormattedMessage()).isEqualTo("restart failed: " + oneLine + " [masked]");
+        assertThat(record.getThrown().toString()).isEqualTo(
+                "java.lang.IllegalStateException: command exited with code 1; last output:\\n" + oneLine);
+        assertThat(record.getThrown().getCause().toString()).isEqualTo("java.lang.RuntimeException: second\\nline");
+
+        // a copy the restart executor made already is not named twice
+        Throwable copied = LogMask.MaskedThrowable.of(new IllegalStateException("a\nb " + PASSWORD), mask::mask);
+        ExtLogRecord again = new ExtLogRecord(Level.INFO, "x", LogMaskTest.class.getName());
+        again.setLoggerName("dev.keyhouse.runtimes.RestartExecutor");
+        again.setThrown(copied);
+        mask.isLoggable(again);
+        assertThat(again.getThrown().toString()).isEqualTo("java.lang.IllegalStateException: a\\nb [masked]");
+
+        ExtLogRecord longOne = new ExtLogRecord(Level.INFO, "x".repeat(LogText.MAX_MESSAGE * 2),
+                LogMaskTest.class.getName());
+        longOne.setLoggerName("dev.keyhouse.settings.VaultWatch");
+        mask.isLoggable(longOne);
+        assertThat(longOne.getFormattedMessage()).hasSize(LogText.MAX_MESSAGE).endsWith("x…");
+
+        ExtLogRecord framework = new ExtLogRecord(Level.INFO, "line one\nline two", LogMaskTest.class.getName());
+        framework.setLoggerName("io.quarkus.runtime.Startup");
+        mask.isLoggable(framework);
+        assertThat(framework.getFormattedMessage()).isEqualTo("line one\nline two");
+    }
+
+    @Test
+    void logTextKeepsPrintableTextAndCutsOnACharacter() {
+        assertThat(LogText.line("plain words: a=b, é ü 日本", 100)).isEqualTo("plain words: a=b, é ü 日本");
+        assertThat(LogText.line(null, 10)).isNull();
+        assertThat(LogText.line("abcdef", 4)).isEqualTo("abc…");
+        assertThat(LogText.line("ab\uD83D\uDE00cd", 4)).as("no half of a surrogate pair").isEqualTo("ab…");
+        assertThat(LogText.line("a\r\nb\rc\u0085d", 100)).isEqualTo("a\\nb\\nc\\nd");
+    }
 }

@@ -72,20 +72,10 @@ class DockerSharedSecretTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (sharedSecret != null) {
-            String etag = given().auth().oauth2(api.admin()).get(SHARED + "/" + sharedSecret).header("ETag");
-            given().auth().oauth2(api.admin()).header("If-Match", etag).delete(SHARED + "/" + sharedSecret).then()
-                    .statusCode(204);
-        }
+        api.deleteSharedSecret(sharedSecret);
         api.deleteCreated();
         engine.close();
-        if (dir != null) {
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(file);
-                }
-            }
-        }
+        RuntimeApi.deleteTree(dir);
     }
 
     @Test

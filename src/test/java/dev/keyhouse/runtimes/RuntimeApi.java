@@ -144,4 +144,24 @@ final class RuntimeApi {
         }
         created.clear();
     }
+
+    /** Deletes the shared secret {@code id} over its current ETag; nothing when {@code id} is null. */
+    void deleteSharedSecret(Long id) {
+        if (id != null) {
+            String path = "/api/v1/shared-secrets/" + id;
+            String etag = given().auth().oauth2(admin()).get(path).header("ETag");
+            given().auth().oauth2(admin()).header("If-Match", etag).delete(path).then().statusCode(204);
+        }
+    }
+
+    /** Deletes {@code dir} and everything in it (an environment file holds secrets); nothing when it is null. */
+    static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        if (dir != null) {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(file);
+                }
+            }
+        }
+    }
 }
