@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
 
+import dev.keyhouse.config.LogText;
+
 /**
  * How a driver's failure reads on the run page and in the API (issue 14, item 11): plain words, led by a cause
  * category when the exception chain shows one — "TLS handshake failed", "could not connect", "could not resolve
@@ -47,6 +49,8 @@ public final class FailureText {
     private static final Pattern STATUS = Pattern.compile("\\bHTTP (\\d{3})\\b");
     /** Longest part of a quoted body kept, in characters; longer is cut with "…". */
     static final int MAX_BODY = 200;
+    /** What a body with markup but no words reads as. */
+    private static final String NO_TEXT = "an answer with no text";
     /**
      * Where markup starts: a document or XML declaration, a comment, or an element tag (an opening tag with its name,
      * a closing tag, a self-closing one). Plain text such as "a &lt; b" or "expected &lt;name&gt;" alone is not markup:
@@ -185,6 +189,23 @@ public final class FailureText {
         return text;
     }
 
+    /**
+     * An upstream answer's body as a short reason (the http driver's refused webhook): its words as {@link #readable}
+     * makes them (markup stripped, a JSON object's message), whitespace collapsed, on one line without control
+     * characters ({@link LogText}), {@code mask} applied to the whole before it is cut to at most {@link #MAX_BODY}
+     * characters ("…" when cut); "" for null or an answer with no words.
+     */
+    public static String snippet(String body, java.util.function.UnaryOperator<String> mask) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        String words = collapse(readable(body).replace('\u2028', ' ').replace('\u2029', ' ').replace('\u0085', ' '));
+        if (words.equals(NO_TEXT)) {
+            return "";
+        }
+        return LogText.line(mask.apply(words), MAX_BODY);
+    }
+
     /** The text before a body and the body's words, whitespace collapsed, the body's part bounded. */
     private static String joined(String before, String body) {
         String words = collapse(body);
@@ -194,7 +215,7 @@ public final class FailureText {
         }
         String prefix = collapse(before);
         if (words.isEmpty()) {
-            return prefix.isEmpty() ? "an answer with no text" : prefix + " (an answer with no text)";
+            return prefix.isEmpty() ? NO_TEXT : prefix + " (" + NO_TEXT + ")";
         }
         return prefix.isEmpty() ? words : prefix + " " + words;
     }

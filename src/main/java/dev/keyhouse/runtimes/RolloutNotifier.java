@@ -69,6 +69,8 @@ public class RolloutNotifier {
     public static final Set<String> SENT_FOR = Set.of(RestartRun.ROLLED_BACK, RestartRun.HALTED, RestartRun.ABORTED);
     /** What {@link Egress} calls the receiver when it cannot be reached. */
     static final String PEER = "the rollout alert receiver";
+    /** How much of the receiver's answer is read: none, only its status counts. */
+    static final int STATUS_ONLY = 0;
     public static final String URL_VARIABLE = "ROLLOUT_NOTIFY_URL";
     public static final String SECRET_VARIABLE = "ROLLOUT_NOTIFY_SECRET";
 
@@ -229,7 +231,7 @@ public class RolloutNotifier {
                     "User-Agent", "keyhouse",
                     WebhookSignature.TIMESTAMP_HEADER, timestamp,
                     WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, delivery.body())),
-                    timeout, HttpDriver.BODY_READ_LIMIT, PEER));
+                    timeout, STATUS_ONLY, PEER));
             if (answer.status() / 100 == 2) {
                 LOG.infof("%s delivered to %s", delivery, where);
                 return;

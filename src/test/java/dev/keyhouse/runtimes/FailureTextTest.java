@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** {@link FailureText}: each kind of driver failure in plain words with its category, no class or package names. */
-class FailureTextTest {
+public class FailureTextTest {
 
     /** A class name, simple or qualified, or a package name a Java stack would show. */
     static final Pattern JAVA_NAME = Pattern.compile("[A-Za-z]+(Exception|Error)\\b|\\b(java|javax|jdk|sun|com\\.sun|"
@@ -129,7 +129,7 @@ class FailureTextTest {
     }
 
     /** Python's http.server answering a POST it does not serve: what a webhook runtime's 501 looks like. */
-    static final String PYTHON_501 = """
+    public static final String PYTHON_501 = """
             <!DOCTYPE HTML>
             <html lang="en">
                 <head>

@@ -3,6 +3,7 @@ package dev.keyhouse.runtimes.http;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -18,6 +19,8 @@ import dev.keyhouse.egress.Egress;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.runtimes.DriverField;
+import dev.keyhouse.runtimes.FailureText;
+import dev.keyhouse.runtimes.SecretMask;
 import dev.keyhouse.runtimes.RestartOrder;
 import dev.keyhouse.runtimes.RuntimeDriver;
 import dev.keyhouse.runtimes.TargetSpec;
@@ -32,7 +35,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted. Sent through
  * {@link Egress}: a URL the egress policy refuses is refused at save and again at every send, and every failure to
  * get an answer reads "could not reach the runtime at &lt;url&gt;". An answer that is not 2xx is named by its status
- * only; its body is never read or shown.
+ * and a short snippet of its words, secrets masked ({@link #refused}); at most {@link #BODY_READ_LIMIT} bytes of it
+ * are read.
  */
 @ApplicationScoped
 public class HttpDriver implements RuntimeDriver {
@@ -42,10 +46,10 @@ public class HttpDriver implements RuntimeDriver {
     static final int MAX_TIMEOUT_SECONDS = 300;
     static final int MIN_SECRET_LENGTH = WebhookSignature.MIN_SECRET_LENGTH;
     /**
-     * How much of an answer's body is read: none. Only the status counts, and an error never quotes the body, so
-     * that a webhook cannot be used to read back what an internal host answers (issue 14, item 9).
+     * How much of an answer's body is read, in bytes: enough for {@link FailureText#snippet}'s 200 characters of
+     * words under an error page's markup; the connection is cut after it, so a long answer is never read whole.
      */
-    public static final int BODY_READ_LIMIT = 0;
+    public static final int BODY_READ_LIMIT = 4096;
 
     /** What {@link Egress} calls the peer when it cannot be reached. */
     static final String PEER = "the runtime";
@@ -130,7 +134,9 @@ public class HttpDriver implements RuntimeDriver {
                 WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, body)),
                 timeout(target, order), BODY_READ_LIMIT, PEER));
         if (answer.status() / 100 != 2) {
-            throw refused(answer.status(), uri);
+            List<String> secrets = new java.util.ArrayList<>(order.env().values());
+            secrets.addAll(target.secrets().values());
+            throw refused(answer, uri, secrets);
         }
     }
 
@@ -205,12 +211,20 @@ public class HttpDriver implements RuntimeDriver {
     }
 
     /**
-     * The error for an answer that is not 2xx: its status and a fixed text, never its body (not even read: what a
-     * host answers is not shown back to whoever chose the URL).
+     * The error for an answer that is not 2xx: its status, a fixed text and what the runtime said — a snippet of its
+     * body ({@link FailureText#snippet}: words only, one line, at most 200 characters) with every value in
+     * {@code secrets} masked in every form ({@link SecretMask}), before the snippet is made and after (an entity-encoded
+     * echo decodes to the value); an answer with no words adds nothing.
+     *
+     * @param secrets the values the upstream must not be able to echo into an error: the target's signing secret and
+     *            the run's provider environment (neither is sent; a runtime that knows one could still echo it)
      */
-    static IOException refused(int status, URI uri) {
-        LOG.debugf("webhook %s answered HTTP %d; its body is not read", Egress.safeUrl(uri), status);
-        return new IOException("refused by the runtime (HTTP " + status + "): the webhook at " + Egress.safeUrl(uri)
-                + " was not accepted (only a 2xx answer counts)");
+    static IOException refused(Egress.Answer answer, URI uri, List<String> secrets) {
+        java.util.function.UnaryOperator<String> mask = SecretMask.masker(secrets);
+        String said = FailureText.snippet(mask.apply(new String(answer.body(), StandardCharsets.UTF_8)), mask);
+        LOG.debugf("webhook %s answered HTTP %d", Egress.safeUrl(uri), answer.status());
+        return new IOException("refused by the runtime (HTTP " + answer.status() + "): the webhook at "
+                + Egress.safeUrl(uri) + " was not accepted (only a 2xx answer counts)"
+                + (said.isEmpty() ? "" : "; it answered: " + said));
     }
 }

@@ -192,29 +192,83 @@ class HttpDriverTest {
     }
 
     /**
-     * A runtime's answer is named by its status and a fixed text only: its body (here an echo of the secret and an
-     * internal host's page) is never read into the error, whatever the status, so an admin cannot read back what a
-     * listed internal host answers.
+     * Issue 20, item 9 (follow-up, point 2): a runtime's refusal reads with its status, a fixed text and a snippet of
+     * what it answered — an HTML error page (Python's http.server's 501, as a runtime without a POST handler answers)
+     * as its words, one line, never markup.
      */
     @Test
-    void aFailedAnswerIsNamedByItsStatusNeverByItsBody() {
-        assertThatThrownBy(() -> driver.restart(target("/failing", null), "voice-fleet", order()))
+    void aRefusedAnswerIsNamedByItsStatusAndASnippetOfItsWords() {
+        server.createContext("/no-post", exchange -> {
+            record(exchange);
+            answer(exchange, 501, dev.keyhouse.runtimes.FailureTextTest.PYTHON_501);
+        });
+        assertThatThrownBy(() -> driver.restart(target("/no-post", null), "voice-fleet", order()))
                 .isInstanceOf(IOException.class)
-                .hasMessage("refused by the runtime (HTTP 500): the webhook at " + url("/failing")
-                        + " was not accepted (only a 2xx answer counts)")
+                .hasMessage("refused by the runtime (HTTP 501): the webhook at " + url("/no-post") + " was not accepted"
+                        + " (only a 2xx answer counts); it answered: Error response Error response Error code: 501"
+                        + " Message: Unsupported method ('POST'). Error code explanation: 501 - Server does not support"
+                        + " this operation.")
                 .satisfies(e -> assertThat(FailureText.of(e)).isEqualTo(e.getMessage()));
-        for (int status : new int[] {400, 401, 403, 404, 418, 500, 502, 503}) {
-            server.createContext("/status-" + status, exchange -> {
-                record(exchange);
-                answer(exchange, status, "internal admin page: db=postgres://admin:" + SECRET + "@10.0.0.5 db-ready");
-            });
-            assertThatThrownBy(() -> driver.restart(target("/status-" + status, null), "voice-fleet", order()))
-                    .isInstanceOf(IOException.class)
-                    .hasMessage("refused by the runtime (HTTP " + status + "): the webhook at " + url("/status-"
-                            + status) + " was not accepted (only a 2xx answer counts)")
-                    .satisfies(e -> assertThat(FailureText.of(e)).doesNotContain("internal", "admin", "postgres",
-                            SECRET, "10.0.0.5", "db-ready"));
-        }
+        server.createContext("/empty", exchange -> {
+            record(exchange);
+            answer(exchange, 503, "");
+        });
+        assertThatThrownBy(() -> driver.restart(target("/empty", null), "voice-fleet", order()))
+                .hasMessage("refused by the runtime (HTTP 503): the webhook at " + url("/empty") + " was not accepted"
+                        + " (only a 2xx answer counts)");
+        // plain text over several lines with control characters: one line, bounded
+        assertThatThrownBy(() -> driver.restart(target("/failing", null), "voice-fleet", order()))
+                .hasMessageStartingWith("refused by the runtime (HTTP 500): the webhook at " + url("/failing")
+                        + " was not accepted (only a 2xx answer counts); it answered: boom: database down; echo "
+                        + "[masked] xxx")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\r", "\t", "\u0007", SECRET)
+                        .endsWith("x…").hasSizeLessThan(400));
+    }
+
+    /**
+     * The snippet never carries a secret the runtime echoes — the target's signing secret or a provider key of the
+     * run (neither is sent; a runtime could know one) — in any form, raw, base64, JSON- or HTML-escaped, or as
+     * numeric entities that decode to it; and a long answer is not read whole (at most BODY_READ_LIMIT bytes).
+     */
+    @Test
+    void anEchoedSecretIsMaskedAndALongAnswerIsNotReadWhole() {
+        String entities = SECRET.chars().mapToObj(c -> "&#" + c + ";").collect(java.util.stream.Collectors.joining());
+        server.createContext("/echo", exchange -> {
+            record(exchange);
+            answer(exchange, 401, "<html><body><p>bad signature for key " + SECRET + "</p><p>LLM_API_KEY=" + LLM_KEY
+                    + "</p><p>" + java.util.Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8))
+                    + "</p><p>" + entities + "</p></body></html>");
+        });
+        assertThatThrownBy(() -> driver.restart(target("/echo", null), "voice-fleet", order()))
+                .hasMessageStartingWith("refused by the runtime (HTTP 401)")
+                .satisfies(e -> assertThat(e.getMessage()).contains("bad signature for key [masked]")
+                        .contains("LLM_API_KEY=[masked]").doesNotContain(SECRET, LLM_KEY, "whsec", "sk-test",
+                                java.util.Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8))));
+        server.createContext("/json-echo", exchange -> {
+            record(exchange);
+            answer(exchange, 400, "{\"error\":{\"message\":\"key " + SECRET + " is not ours\"}}");
+        });
+        assertThatThrownBy(() -> driver.restart(target("/json-echo", null), "voice-fleet", order()))
+                .hasMessageEndingWith("; it answered: key [masked] is not ours");
+
+        server.createContext("/endless", exchange -> {
+            record(exchange);
+            exchange.sendResponseHeaders(500, 0);
+            byte[] chunk = "endless words ".repeat(1000).getBytes(StandardCharsets.UTF_8);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int i = 0; i < 10_000; i++) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                // the driver hung up after the part it reads
+            }
+        });
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> driver.restart(target("/endless", null), "voice-fleet", order()))
+                .hasMessageContaining("; it answered: endless words endless")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400).endsWith("…"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("140 MB are not read").isLessThan(
+                Duration.ofSeconds(5));
     }
 
     @Test
