@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
 
+import dev.keyhouse.auth.SigningKeys;
 import dev.keyhouse.config.DatabaseInUse;
 import dev.keyhouse.config.DevelopmentKeys;
 import dev.keyhouse.config.DotEnvConfigSourceFactory;
@@ -20,9 +21,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The environment Keyhouse runs with, read-only: every catalog variable, where its value came from, and the value
- * itself only when it is not a secret. Secrets show a keyed fingerprint instead, except the encryption keys, which
- * show their key ids ({@link KeyRing#keyIdOf}): the one identifier a key has everywhere (ciphertexts, Key rotation,
- * secret summaries, metrics, the log, the audit log). And the database really in use ({@link DatabaseInUse}), with a
+ * itself only when it is not a secret. Secrets show a keyed fingerprint instead, except the keys: the encryption keys
+ * show their key ids ({@link KeyRing#keyIdOf}), the one identifier a key has everywhere (ciphertexts, Key rotation,
+ * secret summaries, metrics, the log, the audit log), and the JWT signing keys the {@code kid} their tokens carry
+ * ({@link SigningKeys#kidOf}). And the database really in use ({@link DatabaseInUse}), with a
  * note on each database variable that selection leaves unused.
  */
 @ApplicationScoped
@@ -57,8 +59,9 @@ public class EnvironmentReport {
 
     /**
      * One variable as the page and the API show it; {@code value} is null for secrets, {@code vault} unless from
-     * Vault. {@code keyIds} is set only for the encryption keys that are set (8 hex digits each, in the variable's
-     * order), whose {@code fingerprint} is null: a key is named by its key id alone. {@code note} says why a value is
+     * Vault. {@code keyIds} is set only for the keys that are set (8 hex digits each, in the variable's order: the
+     * encryption keys' key ids, the JWT signing keys' {@code kid}s), whose {@code fingerprint} is null: a key is named
+     * by its one id alone. {@code note} says why a value is
      * not in effect (a database variable the selection does not use), else null.
      */
     public record Entry(String name, String purpose, boolean required, boolean secret, Source source, boolean set,
@@ -68,16 +71,24 @@ public class EnvironmentReport {
         public boolean missing() {
             return required && !set;
         }
+
+        /** What {@link #keyIds} are called on the page: a JWT signing key's {@code kid}, an encryption key's key id. */
+        public String keyIdLabel() {
+            return name.startsWith("JWT_") ? "kid" : "key id";
+        }
     }
 
     private final SmallRyeConfig config;
     private final SecretFingerprints fingerprints;
     private final KeyRing keys;
+    private final SigningKeys signingKeys;
 
-    public EnvironmentReport(Config config, SecretFingerprints fingerprints, KeyRing keys) {
+    /** @param signingKeys the JWT signing keys, shown by the {@code kid} their tokens carry */
+    public EnvironmentReport(Config config, SecretFingerprints fingerprints, KeyRing keys, SigningKeys signingKeys) {
         this.config = config.unwrap(SmallRyeConfig.class);
         this.fingerprints = fingerprints;
         this.keys = keys;
+        this.signingKeys = signingKeys;
     }
 
     /** Every catalog variable, in catalog order. */
@@ -103,11 +114,17 @@ public class EnvironmentReport {
                 fingerprint, vault, keyIds, database.map(d -> unusedDatabaseNote(variable.name(), d)).orElse(null));
     }
 
-    /** The ids of the keys in effect for an encryption-key variable (the ring was built from it); null for others. */
+    /**
+     * The ids of the keys in effect for a key variable, null for others: an encryption key's key id (the ring was
+     * built from it), a JWT signing key's {@code kid} (the one its tokens carry in their header, {@link SigningKeys}).
+     */
     private List<String> keyIds(EnvVar variable) {
         return switch (variable.name()) {
             case EnvCatalog.CREDENTIAL_ENCRYPTION_KEY -> List.of(KeyRing.hex(keys.currentKeyId()));
             case EnvCatalog.CREDENTIAL_ENCRYPTION_KEY_PREVIOUS -> keys.previousKeyIds().stream().map(KeyRing::hex).toList();
+            case EnvCatalog.JWT_SECRET_KEY -> List.of(signingKeys.current().kid());
+            case EnvCatalog.JWT_SECRET_KEY_PREVIOUS -> signingKeys.previous().map(SigningKeys.SigningKey::kid).stream()
+                    .toList();
             default -> null;
         };
     }

@@ -18,8 +18,9 @@ public class EnvironmentResource {
 
     /**
      * One variable (docs/rest-api.md): value null for secrets, fingerprint null for non-secrets; {@code vault}
-     * ({@code path}, {@code kvVersion}) only when the source is {@code vault}. The encryption keys, when set, carry
-     * {@code keyIds} (their key ids, as Key rotation and the rotation API show them) and no fingerprint; {@code keyIds}
+     * ({@code path}, {@code kvVersion}) only when the source is {@code vault}. The keys, when set, carry {@code keyIds}
+     * and no fingerprint: the encryption keys their key ids (as Key rotation and the rotation API show them), the JWT
+     * signing keys the {@code kid} their tokens carry; {@code keyIds}
      * is null for every other variable. {@code note} says why the value is not in effect (a database variable the
      * database in use ignores), else null.
      */

@@ -123,12 +123,65 @@ class KeyIdEverywhereTest {
         }
     }
 
+    /**
+     * Follow-up, point 3: the JWT signing keys have one id too, the {@code kid} their tokens carry (docs/crypto.md:
+     * the first 4 bytes of HMAC-SHA256 keyed by the raw key over "keyhouse jwt kid v1", computed here): a session's
+     * and an access token's header, {@code GET /api/v1/environment} and the Environment page all name each key by
+     * it, and the keys' text fingerprints appear nowhere.
+     */
+    @Test
+    void theJwtSigningKeysAreNamedByTheKidTheirTokensCarry() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String currentKey = config.getValue("keyhouse.jwt.key", String.class);
+        java.util.Optional<String> previousKey = config.getOptionalValue("keyhouse.jwt.previous-key", String.class)
+                .filter(k -> !k.isBlank());
+        String kid = idOf(currentKey, "keyhouse jwt kid v1");
+        List<String> previousKids = previousKey.map(k -> List.of(idOf(k, "keyhouse jwt kid v1"))).orElse(List.of());
+        String admin = ApiClient.adminToken();
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        Map<String, List<String>> current = new LinkedHashMap<>();
+        Map<String, List<String>> previous = new LinkedHashMap<>();
+
+        current.put("access token header kid", List.of(headerKid(admin)));
+        current.put("session token header kid", List.of(headerKid(session)));
+        JsonPath environment = given().auth().oauth2(admin).get("/api/v1/environment").then().statusCode(200)
+                .extract().jsonPath();
+        current.put("GET /api/v1/environment keyIds", environment.getList("find { it.name == 'JWT_SECRET_KEY' }.keyIds"));
+        List<String> listed = environment.getList("find { it.name == 'JWT_SECRET_KEY_PREVIOUS' }.keyIds");
+        previous.put("GET /api/v1/environment keyIds", listed == null ? List.of() : listed);
+        assertThat(environment.getList("findAll { it.name.startsWith('JWT_SECRET_KEY') }.fingerprint"))
+                .as("a signing key has no second identifier").containsOnlyNulls();
+        String page = page(session, "/admin/environment");
+        current.put("Environment page", idsIn(row(page, "<code>JWT_SECRET_KEY</code>")));
+        previous.put("Environment page", idsIn(row(page, "<code>JWT_SECRET_KEY_PREVIOUS</code>")));
+        assertThat(row(page, "<code>JWT_SECRET_KEY</code>")).contains("kid <code class=\"key-id\">" + kid + "</code>");
+        assertThat(page).as("the page says what a kid is").contains("<q>keyhouse jwt kid v1</q>");
+
+        assertThat(current).allSatisfy((place, ids) -> assertThat(ids).as(place).containsExactly(kid));
+        assertThat(previous).allSatisfy((place, ids) -> assertThat(ids).as(place).isEqualTo(previousKids));
+        for (String key : previousKey.map(k -> List.of(currentKey, k)).orElse(List.of(currentKey))) {
+            assertThat(environment.prettify() + page).doesNotContain(fingerprints.of(key));
+        }
+    }
+
+    /** The {@code kid} in a compact JWT's header. */
+    private static String headerKid(String jwt) {
+        String header = new String(Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.'))),
+                StandardCharsets.UTF_8);
+        return new JsonPath(header).getString("kid");
+    }
+
     /** The key id as docs/crypto.md defines it, computed here without Keyhouse's code. */
     static String keyIdOf(String base64Key) {
+        return idOf(base64Key, "keyhouse key id v1");
+    }
+
+    /** The first 4 bytes of HMAC-SHA256 keyed by the raw key over {@code label}, as 8 lowercase hex digits. */
+    private static String idOf(String base64Key, String label) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(Base64.getDecoder().decode(base64Key), "HmacSHA256"));
-            byte[] tag = mac.doFinal("keyhouse key id v1".getBytes(StandardCharsets.US_ASCII));
+            byte[] tag = mac.doFinal(label.getBytes(StandardCharsets.US_ASCII));
             return HexFormat.of().formatHex(tag, 0, 4);
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
