@@ -100,6 +100,76 @@ class LayoutBrowserTest {
         }
     }
 
+    /** Every page a signed-in administrator reaches from the navigation, and the forms it links to. */
+    private static final List<String> PAGES = List.of("/admin/settings", "/admin/settings/llm", "/admin/settings/stt",
+            "/admin/settings/tts", "/admin/settings/twilio", "/admin/settings/livekit", "/admin/settings/storage",
+            "/admin/settings/tracing", "/admin/settings/stt/providers/new", "/admin/runtimes",
+            "/admin/shared-secrets", "/admin/rotate-credentials", "/admin/users", "/admin/audit", "/admin/environment");
+
+    /**
+     * Follow-up, point 4: no page scrolls sideways at a laptop's 1366 px or a phone's 375 px: the document is never
+     * wider than the window (long values wrap; a table too wide for a phone scrolls inside its own container). The
+     * sign-in page too, signed out. A failure names the page and the widest elements past the window's edge.
+     */
+    @Test
+    void noPageIsWiderThanTheWindowAt1366Or375() throws Exception {
+        // a target with a long command and a run of it with a failure: the target's and the run's pages too
+        String admin = dev.keyhouse.ApiClient.adminToken();
+        long target = io.restassured.RestAssured.given().auth().oauth2(admin).contentType("application/json")
+                .body(Map.of("name", "layout-" + System.nanoTime(), "driver", "command", "dependsOn", List.of("tracing"),
+                        "config", Map.of("command", "echo " + "layout-long-output-".repeat(12) + "; exit 3")))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
+        long run = io.restassured.RestAssured.given().auth().oauth2(admin).post("/api/v1/runtimes/" + target + "/restart")
+                .then().statusCode(202).extract().jsonPath().getLong("id");
+        List<String> pages = new java.util.ArrayList<>(PAGES);
+        pages.add("/admin/runtimes/" + target);
+        pages.add("/admin/restarts/" + run);
+        try {
+            fitAt(pages);
+        } finally {
+            io.restassured.RestAssured.given().auth().oauth2(admin).delete("/api/v1/runtimes/" + target);
+        }
+    }
+
+    private void fitAt(List<String> pages) throws Exception {
+        for (int width : new int[] {1366, 375}) {
+            WebDriver signedOut = SettingsBrowserTest.startChromium();
+            try {
+                signedOut.manage().window().setSize(new Dimension(width, 900));
+                signedOut.get(url("/login"));
+                assertFits(signedOut, "/login", width);
+            } finally {
+                signedOut.quit();
+            }
+            WebDriver browser = signedIn(width, 900);
+            try {
+                for (String page : pages) {
+                    browser.get(url(page));
+                    assertFits(browser, page, width);
+                }
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static void assertFits(WebDriver browser, String page, int width) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sizes = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
+                "const w = window.innerWidth; const past = [];"
+                        + " for (const e of document.body.querySelectorAll('*')) {"
+                        + "   const r = e.getBoundingClientRect(); let scrolled = false;"
+                        + "   for (let p = e.parentElement; p; p = p.parentElement) {"
+                        + "     const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') { scrolled = true; break; } }"
+                        + "   if (r.right > w + 0.5 && !scrolled) past.push(e.tagName.toLowerCase()"
+                        + "     + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')"
+                        + "     + ' right ' + Math.round(r.right)); }"
+                        + " return {inner: w, page: document.documentElement.scrollWidth, past: past.slice(0, 8).join('; ')};");
+        assertThat(((Number) sizes.get("inner")).intValue()).as("the window is " + width + " wide").isEqualTo(width);
+        assertThat(((Number) sizes.get("page")).intValue()).as(page + " at " + width + " px: " + sizes)
+                .isLessThanOrEqualTo(width);
+    }
+
     /** Chromium at {@code width}×{@code height}, signed in as the administrator through the sign-in form. */
     private WebDriver signedIn(int width, int height) throws Exception {
         WebDriver browser = SettingsBrowserTest.startChromium();
