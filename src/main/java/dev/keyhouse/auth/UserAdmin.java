@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.audit.Changes;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.web.FieldErrors;
@@ -97,11 +98,12 @@ public class UserAdmin {
         if (disabled != null && disabled != user.disabled) {
             user.disabled = disabled;
             endSessions |= disabled;
-            audit.record(Audit.Entry.of(actor, disabled ? "user.disable" : "user.enable", "user", user.email));
+            audit.record(Audit.Entry.of(actor, disabled ? "user.disable" : "user.enable", "user", user.email)
+                    .detail(new Changes().field("state", state(!disabled), state(disabled)).changed()));
         }
         if (role != null && role != user.role) {
             audit.record(Audit.Entry.of(actor, "user.role", "user", user.email)
-                    .detail(user.role.id() + " -> " + role.id()));
+                    .detail(new Changes().field("role", user.role.id(), role.id()).changed()));
             endSessions |= user.role == Role.ADMIN;
             user.role = role;
         }
@@ -149,5 +151,9 @@ public class UserAdmin {
             errors.add("role", "must be admin or viewer");
         }
         return role;
+    }
+
+    private static String state(boolean disabled) {
+        return disabled ? "disabled" : "enabled";
     }
 }

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.audit.Changes;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
@@ -34,6 +35,8 @@ public class RuntimeTargets {
     private static final Logger LOG = Logger.getLogger(RuntimeTargets.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
     static final String AUDIT_KIND = "runtimes";
+    /** How an audit entry names a driver setting: {@code config.<name>}, as the API's {@code config} member holds it. */
+    private static final String CONFIG = "config.";
 
     /** Why {@code confirmation: health} is refused on a driver without {@link RuntimeDriver#canReportHealth}. */
     static final String HEALTH_NEEDS_SIGNAL = "health needs a health signal: docker containers with a healthcheck,"
@@ -101,7 +104,8 @@ public class RuntimeTargets {
         Checked checked = check(input, target);
         RuntimeDriver driver = checked.driver();
         input = checked.input();
-        String before = describe(target);
+        Map<String, String> before = auditFields(target);
+        Map<String, String> printsBefore = fingerprints(target);
         if (!driver.id().equals(target.driver)) {
             // another driver's secrets mean nothing to this one
             dropSecrets(target, f -> driver.fields().stream().noneMatch(d -> d.secret() && d.name().equals(f)));
@@ -109,10 +113,21 @@ public class RuntimeTargets {
         apply(input, target, driver);
         target.updatedAt = Instant.now();
         target.updatedBy = actor;
-        List<String> secretsSet = sealSecrets(input, target, driver);
-        audit.record(Audit.Entry.of(actor, "runtime.update", AUDIT_KIND, target.name)
-                .detail("was " + before + "; now " + describe(target)
-                        + (secretsSet.isEmpty() ? "" : "; secrets replaced: " + String.join(", ", secretsSet))));
+        sealSecrets(input, target, driver);
+        Map<String, String> after = auditFields(target);
+        Map<String, String> printsAfter = fingerprints(target);
+        Changes changes = new Changes();
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>(before.keySet());
+        fields.addAll(after.keySet());
+        fields.forEach(field -> changes.field(field, before.get(field), after.get(field)));
+        java.util.Set<String> secretFields = new java.util.LinkedHashSet<>(printsBefore.keySet());
+        secretFields.addAll(printsAfter.keySet());
+        TargetInput typed = input;
+        secretFields.forEach(field -> changes.secret(field, printsBefore.get(field), printsAfter.get(field),
+                typed.config().get(field.substring(CONFIG.length())) != null
+                        && !typed.config().get(field.substring(CONFIG.length())).isEmpty()));
+        audit.record(Audit.Entry.of(actor, "runtime.update", AUDIT_KIND, target.name).detail(changes.changed())
+                .fingerprints(Changes.fingerprintColumn(printsBefore), Changes.fingerprintColumn(printsAfter)));
         LOG.infof("runtime target %s updated by %s", target.name, actor);
         return target;
     }
@@ -455,6 +470,30 @@ public class RuntimeTargets {
     private static List<String> kinds(List<String> given) {
         return java.util.Arrays.stream(ProviderKind.values()).map(ProviderKind::id)
                 .filter(k -> given == null || given.contains(k)).toList();
+    }
+
+    /**
+     * A target's non-secret fields as an update's audit entry compares them (old → new, {@link Changes}): name,
+     * driver, kinds, switches, confirmation and each driver setting as {@code config.<name>}.
+     */
+    private static Map<String, String> auditFields(RuntimeTarget target) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("name", target.name);
+        fields.put("driver", target.driver);
+        fields.put("dependsOn", target.dependsOn);
+        fields.put("enabled", String.valueOf(target.enabled));
+        fields.put("canary", String.valueOf(target.canary));
+        fields.put("confirmation", target.confirmation);
+        fields.put("held", String.valueOf(target.held));
+        new java.util.TreeMap<>(target.config).forEach((name, value) -> fields.put(CONFIG + name, value));
+        return fields;
+    }
+
+    /** The fingerprint of each secret field of the target's driver (null when unset or unreadable), in field order. */
+    private Map<String, String> fingerprints(RuntimeTarget target) {
+        Map<String, String> prints = new LinkedHashMap<>();
+        secrets(target).forEach((name, state) -> prints.put(CONFIG + name, state.fingerprint()));
+        return prints;
     }
 
     private static String describe(RuntimeTarget target) {

@@ -239,9 +239,9 @@ public class ProviderEntries {
                 after.put(secret, sealed.containsKey(secret) ? sealed.get(secret)
                         : next.secretRef(secret) == null ? null : before.get(secret));
             }
-            List<String> fields = ProviderSettings.changedFields(kind, entry.values(), next);
+            String changes = ProviderSettings.changes(kind, entry.values(), next);
             entry.values = next;
-            did.add(fields.isEmpty() ? "no field changed" : "changed " + String.join(", ", fields));
+            did.add(changes.isEmpty() ? "no field changed" : "changed " + changes);
             detail = references(kind, checked) + checkDetail(check);
             action = "save";
         }

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.audit.Changes;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.CheckTarget;
 import dev.keyhouse.crypto.KeyRing;
@@ -538,17 +539,11 @@ public class ProviderSettings {
      * ({@code authToken:3fa9c2e1 apiSecret:0b7d5e11}, at most 64 characters); null when none is set.
      */
     static String auditFingerprints(ProviderKind kind, Map<SettingField, String> fingerprints) {
-        if (kind.secretFields().size() == 1) {
-            return fingerprints.get(kind.secretFields().get(0));
-        }
-        List<String> named = new ArrayList<>();
+        Map<String, String> named = new java.util.LinkedHashMap<>();
         for (SettingField field : kind.secretFields()) {
-            String fingerprint = fingerprints.get(field);
-            if (fingerprint != null) {
-                named.add(field.json() + ":" + fingerprint);
-            }
+            named.put(field.json(), fingerprints.get(field));
         }
-        return named.isEmpty() ? null : String.join(" ", named);
+        return Changes.fingerprintColumn(named);
     }
 
     SecretSummary summary(UUID ref) {
@@ -610,31 +605,23 @@ public class ProviderSettings {
         throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()));
     }
 
-    /** The longest value an audit entry quotes of one field, in characters. */
-    static final int AUDIT_VALUE_CHARS = 200;
-
     /**
-     * The fields that differ between two versions, as an audit entry names them: a non-secret field with its old and
-     * new value ({@code model gpt-4o → gpt-4.1}, {@code (unset)} for none, each cut at {@value #AUDIT_VALUE_CHARS}
-     * characters), a secret field by name alone (its fingerprints are the entry's own columns, never the value);
-     * comma-separated in field order, empty when nothing differs.
+     * The fields that differ between two versions, as an audit entry names them ({@link Changes}): a non-secret field
+     * with its old and new value ({@code model gpt-4o → gpt-4.1}), a secret field by name alone (its fingerprints are
+     * the entry's own columns, never the value); comma-separated in field order, empty when nothing differs.
      */
     static String changes(ProviderKind kind, SettingValues from, SettingValues to) {
-        List<String> changes = new ArrayList<>();
+        Changes changes = new Changes();
         for (SettingField field : kind.fields()) {
             if (from.differs(to, field)) {
-                changes.add(field.secret() ? field.json()
-                        : field.json() + " " + quoted(from.get(field)) + " → " + quoted(to.get(field)));
+                if (field.secret()) {
+                    changes.note(field.json());
+                } else {
+                    changes.field(field.json(), from.get(field), to.get(field));
+                }
             }
         }
-        return String.join(", ", changes);
-    }
-
-    private static String quoted(String value) {
-        if (value == null || value.isEmpty()) {
-            return "(unset)";
-        }
-        return value.length() <= AUDIT_VALUE_CHARS ? value : value.substring(0, AUDIT_VALUE_CHARS) + "…";
+        return changes.text();
     }
 
     static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.audit.Changes;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
@@ -232,30 +233,28 @@ public class SharedSecrets {
         String before = fingerprint(secret.valueId);
         String after = before;
         boolean valueChanged = false;
-        List<String> changes = new ArrayList<>();
+        Changes changes = new Changes();
         if (value != null) {
             after = fingerprints.of(value);
             valueChanged = !Objects.equals(before, after);
             secret.valueId = seal(newName, value);
-            changes.add(valueChanged ? "value (" + source(value) + ")" : "value (the same, entered again)");
+            changes.secret("value", before, after, true);
+            if (valueChanged) {
+                changes.note("value " + source(value));
+            }
         }
-        if (!newName.equals(secret.name)) {
-            changes.add("name " + secret.name + " -> " + newName);
-        }
+        changes.field("name", secret.name, newName);
         boolean variableChanged = !newVariable.equals(secret.variable);
-        if (variableChanged) {
-            changes.add("variable " + secret.variable + " -> " + newVariable);
-        }
+        changes.field("variable", secret.variable, newVariable);
         Set<Long> linked = linkedIds(secret.id);
         if (targets != null && !targets.equals(linked)) {
-            changes.add("targets: " + targetNames(targets));
+            changes.field("targets", targetNames(linked), targetNames(targets));
             linkTargets(secret.id, targets);
             linked = targets;
         }
         secret.name = newName;
         secret.variable = newVariable;
-        return write(secret, "save", actor, changes.isEmpty() ? "no field changed" : "changed " + String.join(", ",
-                changes), before, after, valueChanged || variableChanged, linked);
+        return write(secret, "save", actor, changes.changed(), before, after, valueChanged || variableChanged, linked);
     }
 
     /**

@@ -98,6 +98,114 @@ class AuditRecordsTest {
         assertThat(saved.toString() + page).doesNotContain(firstKey).doesNotContain(secondKey);
     }
 
+    /**
+     * Follow-up, point 5: a runtime target's update names each changed field old → new (driver settings as
+     * {@code config.<name>}) and its signing secret by fingerprints only, in the text and in the entry's columns.
+     */
+    @Test
+    void aRuntimeTargetUpdateShowsOldAndNewValuesAndTheSecretsFingerprintsOnly() {
+        String admin = admin();
+        String tag = Long.toString(System.nanoTime(), 36);
+        String first = "audit-webhook-secret-first-" + tag;
+        String second = "audit-webhook-secret-second-" + tag;
+        long id = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("name", "audit-hook-" + tag, "driver", "http", "dependsOn", List.of("llm"), "config",
+                        Map.of("url", "http://127.0.0.1:9/hook-a", "secret", first)))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
+        try {
+            given().auth().oauth2(admin).contentType(ContentType.JSON)
+                    .body(Map.of("dependsOn", List.of("llm", "tts"), "config", Map.of("url",
+                            "http://127.0.0.1:9/hook-b", "timeoutSeconds", "5", "secret", second)))
+                    .put("/api/v1/runtimes/" + id).then().statusCode(200);
+            Map<String, Object> updated = newest("runtimes", "runtime.update", "audit-hook-" + tag);
+            assertThat((String) updated.get("detail")).isEqualTo("changed dependsOn llm → llm,tts,"
+                    + " config.url http://127.0.0.1:9/hook-a → http://127.0.0.1:9/hook-b, config.timeoutSeconds (unset) → 5,"
+                    + " config.secret fingerprint " + fingerprints.of(first) + " → " + fingerprints.of(second));
+            assertThat(updated).containsEntry("oldFingerprint", fingerprints.of(first))
+                    .containsEntry("newFingerprint", fingerprints.of(second));
+            assertThat(updated.toString()).doesNotContain(first).doesNotContain(second);
+        } finally {
+            given().auth().oauth2(admin).delete("/api/v1/runtimes/" + id).then().statusCode(204);
+        }
+    }
+
+    /** Follow-up, point 5: a user's role change and disabling read old → new. */
+    @Test
+    void aUsersRoleAndStateChangesShowOldAndNew() {
+        String admin = admin();
+        String email = Browser.uniqueEmail("audit-role");
+        long id = Browser.newUser(email, "viewer");
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("role", "admin"))
+                .patch("/api/v1/users/" + id).then().statusCode(200);
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("disabled", true))
+                .patch("/api/v1/users/" + id).then().statusCode(200);
+        assertThat(newest("user", "user.role", email)).containsEntry("detail", "changed role viewer → admin");
+        assertThat(newest("user", "user.disable", email)).containsEntry("detail", "changed state enabled → disabled");
+    }
+
+    /** Follow-up, point 5: a shared secret's save reads old → new: its value by fingerprints, its name and links. */
+    @Test
+    void aSharedSecretSaveShowsOldAndNewValuesAndTheValuesFingerprintsOnly() {
+        String admin = admin();
+        String tag = Long.toString(System.nanoTime(), 36);
+        String variable = "AUDIT_" + tag.toUpperCase(java.util.Locale.ROOT) + "_SECRET";
+        String first = "audit-shared-first-" + tag;
+        String second = "audit-shared-second-" + tag;
+        long id = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("name", "audit-shared-" + tag, "variable", variable, "value", first, "targets", List.of()))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath().getLong("id");
+        String etag = given().auth().oauth2(admin).get("/api/v1/shared-secrets/" + id).header("ETag");
+        etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("name", "audit-renamed-" + tag, "value", second))
+                .put("/api/v1/shared-secrets/" + id).then().statusCode(200).extract().header("ETag");
+        try {
+            Map<String, Object> saved = newest(dev.keyhouse.sharedsecrets.SharedSecrets.AUDIT_KIND, "shared-secret.save", "shared secret audit-renamed-" + tag + " version 2");
+            assertThat(saved).containsEntry("detail", "changed value fingerprint " + fingerprints.of(first) + " → "
+                    + fingerprints.of(second) + ", value typed, name audit-shared-" + tag + " → audit-renamed-" + tag)
+                    .containsEntry("oldFingerprint", fingerprints.of(first))
+                    .containsEntry("newFingerprint", fingerprints.of(second));
+            assertThat(saved.toString()).doesNotContain(first).doesNotContain(second);
+        } finally {
+            given().auth().oauth2(admin).header("If-Match", etag).delete("/api/v1/shared-secrets/" + id).then()
+                    .statusCode(204);
+        }
+    }
+
+    /** Follow-up, point 5: a fallback provider entry's save names each changed field old → new, as a setting's does. */
+    @Test
+    void aProviderEntrySaveShowsOldAndNewValues() {
+        String admin = admin();
+        String tag = Long.toString(System.nanoTime(), 36);
+        String key = "audit-entry-key-" + tag + "-0a1b2c";
+        String entries = "/api/v1/settings/llm/providers";
+        // fallbacks follow a primary: the llm primary is anthropic (as the settings test saves it), the entry openai
+        save(admin, currentVersion(admin), "claude-audit-primary", "sk-ant-audit-primary-" + tag);
+        String provider = "openai";
+        var created = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("provider", provider, "model", "audit-model-old-" + tag, "apiKey", key)).post(entries);
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        long id = created.jsonPath().getLong("id");
+        String etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", created.header("ETag"))
+                .body(Map.of("provider", provider, "model", "audit-model-new-" + tag)).put(entries + "/" + id)
+                .then().statusCode(200).extract().header("ETag");
+        try {
+            Map<String, Object> saved = events("kind", "llm").stream()
+                    .filter(e -> "setting.entry.save".equals(e.get("action"))).findFirst().orElseThrow();
+            assertThat((String) saved.get("detail")).contains("changed model audit-model-old-" + tag + " → audit-model-new-"
+                    + tag);
+            assertThat(saved.toString()).doesNotContain(key);
+        } finally {
+            given().auth().oauth2(admin).header("If-Match", etag).delete(entries + "/" + id).then().statusCode(204);
+        }
+    }
+
+    /** The newest event of {@code action} on {@code target} among the newest page of {@code kind}'s. */
+    private static Map<String, Object> newest(String kind, String action, String target) {
+        return events("kind", kind).stream().filter(e -> action.equals(e.get("action")) && target.equals(e.get("target")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + action + " on " + target));
+    }
+
     @Test
     void thePageShowsTimesToTheSecondInUtcWithTheExactInstantInTheMarkup() {
         String admin = admin();

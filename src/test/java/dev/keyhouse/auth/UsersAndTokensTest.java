@@ -281,7 +281,8 @@ class UsersAndTokensTest {
 
         assertThat(Rows.column(db, "SELECT actor || ' ' || action || ' ' || coalesce(detail, '') FROM audit_events "
                 + "WHERE target = ? ORDER BY id", email))
-                .contains(TestSettings.ADMIN_EMAIL + " user.role admin -> viewer", TestSettings.ADMIN_EMAIL + " user.disable ");
+                .contains(TestSettings.ADMIN_EMAIL + " user.role changed role admin → viewer",
+                        TestSettings.ADMIN_EMAIL + " user.disable changed state enabled → disabled");
     }
 
     @Test

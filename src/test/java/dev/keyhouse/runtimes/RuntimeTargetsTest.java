@@ -290,8 +290,7 @@ class RuntimeTargetsTest {
                 + " WHERE id = ?", id)).containsExactly("true report true");
         assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE target = ? AND action = 'runtime.update'"
                 + " ORDER BY id LIMIT 1", name)).singleElement().asString()
-                .contains("was driver command, depends on tts, enabled, confirmation auto, settings [command]")
-                .contains("now driver command, depends on tts, enabled, canary, confirmation report, held");
+                .isEqualTo("changed canary false → true, confirmation auto → report, held false → true");
 
         String file = java.nio.file.Files.createTempDirectory("keyhouse-rollout").resolve("voice.env").toString();
         long shared = api.create(Map.of("name", "rollout-" + RuntimeRestartTest.unique(), "driver", "command",
