@@ -6,12 +6,15 @@ import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -41,30 +44,64 @@ public class RotationPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance page(Overview overview, JobReport job, boolean live, String flash);
+        static native TemplateInstance page(Overview overview, JobReport job, boolean live, Long pinned,
+                String flash);
 
-        static native TemplateInstance page$state(Overview overview, JobReport job, boolean live);
+        static native TemplateInstance page$state(Overview overview, JobReport job, boolean live, Long pinned);
     }
 
     private final RotationJobs jobs;
     private final SecurityIdentity identity;
+    private final HttpServerRequest request;
 
-    public RotationPage(RotationJobs jobs, SecurityIdentity identity) {
+    public RotationPage(RotationJobs jobs, SecurityIdentity identity, HttpServerRequest request) {
         this.jobs = jobs;
         this.identity = identity;
+        this.request = request;
     }
 
+    /**
+     * The page showing job {@code ?job=} (else the newest). The message of a Start or Retry just done comes from the
+     * flash cookie their redirect set ({@link Flash}), and this answer expires it: a reload does not repeat it.
+     * {@code ?done=} (the older redirects' form) is still read, for bookmarks.
+     */
     @GET
     @Produces(MediaType.TEXT_HTML)
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance page(@QueryParam("job") String job, @QueryParam("done") String done) {
+    public Response page(@QueryParam("job") String job, @QueryParam("done") String done,
+            @CookieParam(Flash.COOKIE) String flash) {
+        Long pinned = jobId(job);
+        State state = state(pinned);
+        String message = Flash.message(flash != null ? flash : done, FLASH);
+        Response.ResponseBuilder answer = Response.ok(Templates.page(state.overview(), state.job(), state.live(),
+                pinned, message));
+        return (flash == null ? answer : answer.header("Set-Cookie", Flash.consumed(request, PATH))).build();
+    }
+
+    /**
+     * The page's state region (keys, next step, Start button, job card, history) as the page would show it, for htmx
+     * to swap in whole while no job runs: so a page opened before a job starts (here, in another tab or by the API)
+     * begins to follow it. Shows job {@code ?job=} when the page was opened on one, else the newest.
+     */
+    @GET
+    @Path("state")
+    @Produces(MediaType.TEXT_HTML)
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance state(@QueryParam("job") String job) {
+        Long pinned = jobId(job);
+        State state = state(pinned);
+        return Templates.page$state(state.overview(), state.job(), state.live(), pinned);
+    }
+
+    /** What the page shows: the overview, job {@code pinned} (else the newest, or none) and whether a job runs. */
+    private record State(Overview overview, JobReport job, boolean live) {
+    }
+
+    private State state(Long pinned) {
         Overview overview = jobs.overview();
-        Long shown = jobId(job);
-        if (shown == null) {
-            shown = overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
-        }
+        Long shown = pinned != null ? pinned : overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
         JobReport report = shown == null ? null : jobs.report(shown);
-        return Templates.page(overview, report, live(overview, report), done == null ? null : FLASH.get(done));
+        return new State(overview, report, live(overview, report));
     }
 
     /**
@@ -78,10 +115,13 @@ public class RotationPage {
     public TemplateInstance progress(@PathParam("id") long id) {
         Overview overview = jobs.overview();
         JobReport report = jobs.report(id);
-        return Templates.page$state(overview, report, live(overview, report));
+        return Templates.page$state(overview, report, live(overview, report), id);
     }
 
-    /** The region polls while the shown job or any other job runs: either changes what it shows. */
+    /**
+     * The region polls fast ({@code {id}/progress}, every 2 s) while the shown job or any other job runs: either changes
+     * what it shows; else slowly ({@code state}, every 10 s), to see a job start.
+     */
     private static boolean live(Overview overview, JobReport shown) {
         return shown != null && (overview.running() || shown.running());
     }
@@ -117,13 +157,15 @@ public class RotationPage {
         }
     }
 
-    private static Response alreadyRunning(Conflict running) {
+    private Response alreadyRunning(Conflict running) {
         Object id = running.extensions().get("runningJob");
-        return Locations.seeOther(PATH + "?done=already-running" + (id == null ? "" : "&job=" + id)).build();
+        return Locations.seeOther(PATH + (id == null ? "" : "?job=" + id))
+                .header("Set-Cookie", Flash.set(request, PATH, "already-running")).build();
     }
 
-    private static Response shown(long id, String done) {
-        return Locations.seeOther(PATH + "?job=" + id + "&done=" + done).build();
+    /** Redirects to the page showing job {@code id}, with the message {@code done} shown once. */
+    private Response shown(long id, String done) {
+        return Locations.seeOther(PATH + "?job=" + id).header("Set-Cookie", Flash.set(request, PATH, done)).build();
     }
 
     private static Long jobId(String value) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.SettingSaved;
@@ -30,7 +32,7 @@ public class RestartRuns {
     private static final Logger LOG = Logger.getLogger(RestartRuns.class);
 
     /**
-     * One runtime's (or a not yet discovered target's) result, with the LLM key it came back with.
+     * One runtime's (or a not yet discovered target's) result, with the configuration it fetched since its restart.
      *
      * @param state the restart's state: waiting (its wave has not come), held, pending, running, restarted, failed,
      *        timed_out, cancelled (its wave never came)
@@ -39,13 +41,42 @@ public class RestartRuns {
      * @param confirmation the confirmation that applied (report, fetch, health, none) and {@code confirmationReason}
      *        why (auto's choice)
      * @param confirmState null while unknown; confirmed, failing or unconfirmed (not confirmed in time)
+     * @param ackFingerprint the LLM key's fingerprint in the runtime's newest fetch since its restart began (null
+     *        without such a fetch, or when that fetch had no LLM key): informational, whatever kind the run rolled out
+     * @param ackedAt when that fetch was served; null without one
+     * @param confirmed it fetched by name since its restart began and got configuration version {@code envVersion}
+     *        or later (any fetch while {@code envVersion} is unknown): what the run rolled out, whichever kind, fallback
+     *        entry or shared secret changed
      * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, failing,
      *        unconfirmed, failed, rolled back, held, cancelled
+     * @param ackVersion the configuration version (runtime-config's {@code version}) of that fetch; null without one
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
             boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
-            String confirmState, String confirmDetail, Instant confirmedAt, String status) {
+            String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion) {
+
+        /**
+         * What the runtime came back with, in words, by its state: the configuration version it fetched since its
+         * restart (and whether that is what it was restarted onto), that it did not fetch, or why it was not
+         * restarted at all (on hold, its wave never came, not restarted yet, the restart failed).
+         */
+        public String cameBack() {
+            return switch (state) {
+                case RestartResult.RESTARTED -> ackedAt == null ? "no fetch since the restart"
+                        : "configuration version " + ackVersion + (confirmed ? ""
+                                : ", older than version " + envVersion + " it was restarted onto");
+                case RestartResult.HELD -> "not restarted: on hold";
+                case RestartResult.CANCELLED -> "not restarted: its wave never came";
+                case RestartResult.FAILED, RestartResult.TIMED_OUT -> "not restarted: the restart failed";
+                default -> "not restarted yet";
+            };
+        }
+
+        /** Whether {@link #cameBack()} is a problem: restarted, and no fetch of what it was restarted onto. */
+        public boolean cameBackWrong() {
+            return RestartResult.RESTARTED.equals(state) && !confirmed;
+        }
     }
 
     /**
@@ -62,9 +93,12 @@ public class RestartRuns {
     }
 
     /**
-     * How many restarted runtimes fetched their config after the restart and got the current LLM key.
+     * How many restarted runtimes fetched their configuration by name after the restart and got the configuration
+     * version they were restarted onto, or a later one ({@link ResultView#confirmed()}). Fetches only: the run's
+     * headline counts other confirmations too ({@link RunReport#tally()}).
      *
-     * @param fingerprint the current LLM key's fingerprint (null when no LLM key is configured)
+     * @param fingerprint the LLM key's fingerprint served now (null when no LLM key is configured): informational, not
+     *        what is compared (a run of another kind, a fallback entry or a shared secret changes no LLM key)
      * @param unconfirmed runtimes (target/runtime) that did not confirm it yet
      */
     public record Convergence(String fingerprint, int restarted, int confirmed, List<String> unconfirmed) {
@@ -97,6 +131,24 @@ public class RestartRuns {
         /** The distinct target names of the run's results, in order: the targets that may disagree while it runs. */
         public List<String> targetNames() {
             return results.stream().map(ResultView::target).distinct().toList();
+        }
+
+        /** Every runtime of the run counted, as the run page's headline counts them. */
+        @JsonProperty
+        public RunView.Tally tally() {
+            return RunView.Tally.of(this);
+        }
+
+        /** The run page's headline: {@code outcome} in words, "not confirmed" when a restarted runtime did not. */
+        @JsonProperty
+        public String headline() {
+            return RunView.headline(this, tally()).text();
+        }
+
+        /** The headline's state: {@code outcome}, or {@code unconfirmed} (its CSS state class on the page). */
+        @JsonProperty
+        public String headlineState() {
+            return RunView.headline(this, tally()).state();
         }
     }
 
@@ -226,6 +278,8 @@ public class RestartRuns {
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", id);
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
         String current = environment.current().llmKeyFingerprint();
+        // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
+        // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
         List<String> unconfirmed = new ArrayList<>();
         int restarted = 0;
@@ -239,7 +293,7 @@ public class RestartRuns {
         }
         for (RestartResult result : results) {
             RuntimeAcks.Ack ack = latestAck(result, recent);
-            boolean ok = ack != null && current != null && current.equals(ack.fingerprint());
+            boolean ok = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
             if (RestartResult.RESTARTED.equals(result.state)) {
                 restarted++;
                 if (ok) {
@@ -256,7 +310,7 @@ public class RestartRuns {
                     result.confirmDetail, result.confirmedAt,
                     result.wave != null && result.wave <= run.waveCount
                             && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
-                            : status(result, ack != null)));
+                            : status(result, ack != null), ack == null ? null : ack.version()));
         }
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt,

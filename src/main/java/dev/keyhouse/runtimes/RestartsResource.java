@@ -15,8 +15,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 /**
- * {@code /api/v1/restarts}: restart runs, each runtime's result and whether it came back on the current key; and a
- * rollout's controls (admins): pause, resume, continue (after the canary with {@code ROLLOUT_APPROVAL=manual}) and
+ * {@code /api/v1/restarts}: restart runs as their pages show them (headline and tally), each runtime's result and
+ * whether it came back on the configuration the run rolled out; and a rollout's controls (admins): pause, resume, continue (after the canary with {@code ROLLOUT_APPROVAL=manual}) and
  * abort. Each control answers the run's new report, 409 problem+json when the run's state does not allow it and
  * 404 for an unknown run. They take no body.
  */

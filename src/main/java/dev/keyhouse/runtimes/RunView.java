@@ -61,7 +61,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (RunView.confirmed(r, run.convergence().fingerprint())) {
+                    if (RunView.confirmed(r)) {
                         confirmed++;
                     } else {
                         notConfirmed.add(label(r));
@@ -105,13 +105,36 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
     /**
      * Whether a restarted runtime shows it runs the new configuration: it fetched its configuration by name since its
-     * restart and got the current LLM key ({@code currentLlmKey}, the key's fingerprint; any fetch counts while no LLM
-     * key is configured), or its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the
-     * restart succeeding) is no evidence.
+     * restart and got the configuration version it was restarted onto or a later one ({@link
+     * RestartRuns.ResultView#confirmed()}: what the run changed, whichever kind, fallback entry or shared secret), or
+     * its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the restart succeeding) is
+     * no evidence.
      */
-    static boolean confirmed(RestartRuns.ResultView r, String currentLlmKey) {
-        return r.confirmed() || currentLlmKey == null && r.ackedAt() != null
+    static boolean confirmed(RestartRuns.ResultView r) {
+        return r.confirmed()
                 || "confirmed".equals(r.confirmState()) && r.confirmation() != null && !"none".equals(r.confirmation());
+    }
+
+    /**
+     * A run's headline, the same on its page, the runtimes list and the API ({@link RestartRuns.RunReport#headline()}).
+     *
+     * @param text the outcome in words ("rolling back", "waiting for approval"), "not confirmed" for a run that
+     *        succeeded in restarting while some restarted runtime never confirmed
+     * @param state its CSS state class and the API's {@code headlineState}: the stored state while rolling back,
+     *        {@code paused}, {@code unconfirmed}, else the stored state
+     */
+    public record Headline(String text, String state) {
+    }
+
+    /** The headline of {@code run}, whose runtimes {@code tally} counts. */
+    static Headline headline(RestartRuns.RunReport run, Tally tally) {
+        String shown = RestartRun.ROLLING_BACK.equals(run.state()) ? run.state() : run.outcome();
+        String tone = run.paused() && !run.finished() ? "paused" : run.state();
+        if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
+            shown = "not confirmed";
+            tone = "unconfirmed";
+        }
+        return new Headline(WORDS.getOrDefault(shown, shown), tone);
     }
 
     /** A result as {@code target} or {@code target/runtime} (the runtime alone when it already names the target). */
@@ -164,24 +187,20 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * (null when nothing was refused).
      */
     static RunView of(RestartRuns.RunReport run, Instant now, String tokenWarning) {
-        Tally tally = Tally.of(run);
-        String shown = RestartRun.ROLLING_BACK.equals(run.state()) ? run.state() : run.outcome();
-        String tone = run.paused() && !run.finished() ? "paused" : run.state();
-        if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
-            shown = "not confirmed";
-            tone = "unconfirmed";
-        }
+        Tally tally = run.tally();
+        Headline headline = headline(run, tally);
         List<RestartRuns.WaveView> waves = run.waves().stream().map(w -> new RestartRuns.WaveView(w.number(),
                 w.kind(), w.state(), w.startedAt(), w.finishedAt(), w.decision(), failuresFirst(w.runtimes())))
                 .toList();
         String reason = reason(run, now);
         if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
             reason = "Every runtime was restarted, but " + tally.notConfirmed().size() + " of " + tally.restarted()
-                    + " did not confirm that it runs the new configuration (no fetch by name with the current key,"
+                    + " did not confirm that it runs the new configuration (no fetch by name of the configuration version"
+                    + " it was restarted onto,"
                     + " status report or health check since its restart): " + String.join(", ", tally.notConfirmed())
                     + ".";
         }
-        return new RunView(run, WORDS.getOrDefault(shown, shown), tone, reason, Controls.of(run),
+        return new RunView(run, headline.text(), headline.state(), reason, Controls.of(run),
                 run.waves().isEmpty() ? List.of()
                         : failuresFirst(run.results().stream().filter(r -> r.wave() == null).toList()),
                 tally, failuresFirst(run.results()), waves, tokenWarning);
@@ -226,7 +245,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             }
             if (run.bakeUntil() != null && run.bakeUntil().isAfter(now)) {
                 return "Wave " + run.currentWave() + " is confirmed; the next wave starts after the bake, at "
-                        + run.bakeUntil() + ".";
+                        + dev.keyhouse.web.TemplateExtensions.utc(run.bakeUntil()) + ".";
             }
             String state = run.waves().stream().filter(w -> w.number() == run.currentWave())
                     .map(RestartRuns.WaveView::state).findFirst().orElse("under way");

@@ -32,8 +32,8 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 
 /**
- * {@code /admin/runtimes}: the targets with their latest run and how many runtimes came back on the current key
- * (refreshed by htmx), each target's rollout settings (canary, held, the confirmation that applies, weak ones
+ * {@code /admin/runtimes}: the targets with their latest run and how many runtimes came back on the configuration
+ * it rolled out (refreshed by htmx), each target's rollout settings (canary, held, the confirmation that applies, weak ones
  * flagged), every runtime that fetched or reported with its last status report (status, version, detail, age,
  * whether on the current version), an add form and an edit form generated from the driver's fields (read-only for
  * viewers), enable/disable, hold/release, and delete and "restart now", each behind a form step that asks first

@@ -1,5 +1,6 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.web.TemplateExtensions;
 import java.util.Map;
 
 import dev.keyhouse.web.KeyhouseException;
@@ -34,7 +35,8 @@ public final class EntryRefused extends KeyhouseException {
     static EntryRefused stale(ProviderEntry current, long expected) {
         return new EntryRefused(412, "Precondition Failed", current.kind + " fallback " + current.id
                 + " changed since version " + expected + ": now version " + current.version + ", saved by "
-                + current.updatedBy + " at " + current.updatedAt + ". Nothing was saved; load it again and apply"
+                + current.updatedBy + " at " + TemplateExtensions.utc(current.updatedAt)
+                + ". Nothing was saved; load it again and apply"
                 + " your change again.", Map.of("field", "If-Match", "currentVersion", current.version));
     }
 

@@ -1,5 +1,6 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.web.TemplateExtensions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -331,7 +332,8 @@ public class ProviderEntriesPage {
     }
 
     private static String staleMessage(ProviderEntries.EntryState current, long expected) {
-        return current.label() + " was changed by " + current.updatedBy() + " at " + current.updatedAt()
+        return current.label() + " was changed by " + current.updatedBy() + " at "
+                + TemplateExtensions.utc(current.updatedAt())
                 + " (now version " + current.version() + ", the page showed version " + expected
                 + ") while you were looking at it. Nothing was saved: look at it again and apply your change again.";
     }

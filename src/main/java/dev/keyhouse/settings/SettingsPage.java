@@ -1,5 +1,6 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.web.TemplateExtensions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -411,7 +412,8 @@ public class SettingsPage {
     /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */
     private Response conflict(StaleSetting stale, int status) {
         SettingState current = stale.current();
-        String message = current.updatedBy() + " changed these settings at " + current.updatedAt()
+        String message = current.updatedBy() + " changed these settings at "
+                + TemplateExtensions.utc(current.updatedAt())
                 + " (now version " + current.version() + ") while you were editing"
                 + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";

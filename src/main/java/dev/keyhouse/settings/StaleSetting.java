@@ -1,5 +1,6 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.web.TemplateExtensions;
 import java.util.List;
 
 import dev.keyhouse.web.KeyhouseException;
@@ -34,7 +35,8 @@ public final class StaleSetting extends KeyhouseException {
 
     private static String detail(SettingState current, long expected, List<String> changed) {
         return current.kind().id() + " settings changed since version " + expected + ": now version "
-                + current.version() + ", saved by " + current.updatedBy() + " at " + current.updatedAt()
+                + current.version() + ", saved by " + current.updatedBy() + " at "
+                + TemplateExtensions.utc(current.updatedAt())
                 + (changed.isEmpty() ? "" : "; changed: " + String.join(", ", changed))
                 + ". Nothing was saved; load the current version and apply your change again.";
     }

@@ -1,5 +1,6 @@
 package dev.keyhouse.sharedsecrets;
 
+import dev.keyhouse.web.TemplateExtensions;
 import java.util.Map;
 
 import dev.keyhouse.web.KeyhouseException;
@@ -34,7 +35,8 @@ public final class SharedSecretRefused extends KeyhouseException {
     static SharedSecretRefused stale(SharedSecret current, long expected) {
         return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + current.name
                 + " changed since version " + expected + ": now version " + current.version + ", saved by "
-                + current.updatedBy + " at " + current.updatedAt + ". Nothing was saved; load it again and apply your"
+                + current.updatedBy + " at " + TemplateExtensions.utc(current.updatedAt)
+                + ". Nothing was saved; load it again and apply your"
                 + " change again.", Map.of("field", "If-Match", "currentVersion", current.version));
     }
 

@@ -69,11 +69,7 @@ class RotationBrowserTest {
         String admin = ApiClient.adminToken();
         WebDriver browser = SettingsBrowserTest.startChromium();
         try {
-            browser.get(url("/admin/rotate-credentials"));
-            browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
-            browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
-            browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
-            SettingsBrowserTest.waitFor(browser, "/admin/rotate-credentials");
+            signIn(browser);
             assertThat(keyRow(browser, OLD_ID)).as("the seeded values wait under the previous key")
                     .contains("previous").doesNotEndWith(" 0");
 
@@ -113,10 +109,58 @@ class RotationBrowserTest {
             assertThat(browser.findElement(By.cssSelector("#history-" + id + " td:nth-child(6)")).getText())
                     .isEqualTo(report.getLong("scanned") + " / " + report.getLong("total"));
             assertThat(browser.findElement(By.id("rotation-state")).getDomAttribute("hx-trigger"))
-                    .as("the page stops polling once the job has ended").isNull();
+                    .as("the page stops following the job once it has ended; it only looks for a new one")
+                    .isEqualTo("every 10s");
         } finally {
             browser.quit();
         }
+    }
+
+    /**
+     * Issue 20 (breaker, point 6): a page opened while no job runs follows a job started after it was rendered (here
+     * by the API, as from another tab) to its end without a reload; a job started from the page says so once, and a
+     * reload does not say it again.
+     */
+    @Test
+    void aPageOpenedBeforeAJobStartsFollowsItAndSaysStartedOnce() throws Exception {
+        SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), PURPOSE + "/later", SEEDED);
+        String admin = ApiClient.adminToken();
+        WebDriver browser = SettingsBrowserTest.startChromium();
+        try {
+            signIn(browser);
+            assertThat(startButton(browser).isEnabled()).as("no job runs when the page is opened").isTrue();
+            ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
+
+            long id = Jobs.started(admin);
+            JsonPath report = Jobs.awaitEnd(admin, id);
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> !b.findElements(By.id("history-" + id))
+                    .isEmpty() && report.getString("state").equals(historyState(b, id)));
+            assertThat(browser.findElement(By.cssSelector("#job h2")).getText()).startsWith("Job " + id + ":")
+                    .endsWith(report.getString("state"));
+            assertThat(keyRow(browser, OLD_ID)).as("the key table followed the job").isEqualTo(OLD_ID + " previous 0");
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
+                    .as("the page was not reloaded").isEqualTo(true);
+
+            startButton(browser).click();
+            new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> b.getCurrentUrl()
+                    .matches(".*/admin/rotate-credentials\\?job=\\d+$") && !b.findElements(By.cssSelector(".flash"))
+                    .isEmpty());
+            assertThat(browser.findElement(By.cssSelector(".flash")).getText()).isEqualTo("Re-encryption job started.");
+            browser.navigate().refresh();
+            assertThat(browser.findElements(By.cssSelector(".flash"))).as("a reload does not repeat the flash")
+                    .isEmpty();
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** Opens the rotation page, signing in on the way as the admin. */
+    private void signIn(WebDriver browser) {
+        browser.get(url("/admin/rotate-credentials"));
+        browser.findElement(By.id("email")).sendKeys(TestSettings.ADMIN_EMAIL);
+        browser.findElement(By.id("password")).sendKeys(TestSettings.ADMIN_PASSWORD);
+        browser.findElement(By.cssSelector("form[action='/login'] button[type='submit']")).click();
+        SettingsBrowserTest.waitFor(browser, "/admin/rotate-credentials");
     }
 
     private static String keyRow(WebDriver browser, String keyId) {

@@ -40,6 +40,7 @@ import dev.keyhouse.ApiClient;
 import dev.keyhouse.Management;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.Rows;
 import dev.keyhouse.auth.SessionTokens;
@@ -314,14 +315,22 @@ class RotationTest {
                 .cookie(SessionTokens.SESSION_COOKIE, session).cookie("csrf-token", csrfCookie)
                 .formParam("csrf-token", Browser.tokenIn(html)).post(RotationPage.PATH);
         assertThat(posted.statusCode()).isEqualTo(303);
-        Matcher location = Pattern.compile("/admin/rotate-credentials\\?job=(\\d+)&done=started$")
+        Matcher location = Pattern.compile("/admin/rotate-credentials\\?job=(\\d+)$")
                 .matcher(posted.header("Location"));
         assertThat(location.find()).as(posted.header("Location")).isTrue();
         long id = Long.parseLong(location.group(1));
+        // issue 20 (breaker, point 6): the message rides in a cookie the page expires, so a reload does not repeat it
+        String flash = posted.getCookie(Flash.COOKIE);
+        assertThat(flash).isEqualTo("started");
 
         try (Jobs.Hold held = Jobs.hold(db, id)) {
-            String running = given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH + "?job=" + id
-                    + "&done=started").then().statusCode(200).extract().asString();
+            Response shown = given().cookie(SessionTokens.SESSION_COOKIE, session).cookie(Flash.COOKIE, flash)
+                    .get(RotationPage.PATH + "?job=" + id);
+            String running = shown.then().statusCode(200).extract().asString();
+            assertThat(shown.getDetailedCookie(Flash.COOKIE).getMaxAge()).as("the page expires the flash").isZero();
+            assertThat(given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH + "?job=" + id)
+                    .then().statusCode(200).extract().asString()).as("a reload shows no flash")
+                    .doesNotContain("Re-encryption job started.").contains("Job " + id);
             assertThat(running).contains("Re-encryption job started.", "Job " + id,
                     "hx-get=\"/admin/rotate-credentials/" + id + "/progress\"", "hx-trigger=\"every 2s\"",
                     "<button type=\"submit\" id=\"start-job\" disabled>Start re-encryption</button>");
@@ -334,7 +343,9 @@ class RotationTest {
         }
         Jobs.awaitEnd(admin, id);
         String ended = progress(session, id);
-        assertThat(ended).as("polling stops when the job ends").doesNotContain("hx-trigger", "hx-get")
+        assertThat(ended).as("fast polling stops when the job ends; the region only looks for a new job")
+                .doesNotContain("hx-trigger=\"every 2s\"", "/" + id + "/progress")
+                .contains("hx-get=\"/admin/rotate-credentials/state?job=" + id + "\" hx-trigger=\"every 10s\"")
                 .contains("failed", LOST, "which is not configured", "values could not be decrypted",
                         "action=\"/admin/rotate-credentials/" + id + "/retry-failed\"", "Retry failed");
         assertThat(ended).as("the keys, the next step and the Start button end with the job")

@@ -70,7 +70,7 @@ class RolloutTextTest {
 
         RunView baking = RunView.of(report("running", false, 2, 3, now.plusSeconds(20), null, List.of()), now);
         assertThat(baking.reason()).isEqualTo("Wave 2 is confirmed; the next wave starts after the bake, at "
-                + now.plusSeconds(20) + ".");
+                + "2026-11-30 12:00:20 UTC.");
         assertThat(RunView.of(report("running", false, 0, 0, null, null, List.of()), now).reason())
                 .startsWith("Discovering the targets' runtimes");
 
@@ -136,8 +136,8 @@ class RolloutTextTest {
         assertThat(unconfirmed.tone()).isEqualTo("unconfirmed");
         assertThat(unconfirmed.tally().text()).isEqualTo("restarted 2 of 2, confirmed 0 of 2");
         assertThat(unconfirmed.reason()).isEqualTo("Every runtime was restarted, but 2 of 2 did not confirm that it runs"
-                + " the new configuration (no fetch by name with the current key, status report or health check since"
-                + " its restart): alpha, beta.");
+                + " the new configuration (no fetch by name of the configuration version it was restarted onto,"
+                + " status report or health check since its restart): alpha, beta.");
 
         RunView confirmed = RunView.of(manual("succeeded", List.of(finished("alpha", "restarted", true))), now);
         assertThat(confirmed.headline()).isEqualTo("succeeded");
@@ -158,24 +158,41 @@ class RolloutTextTest {
     void aRolloutsConfirmationNoneIsNoEvidence() {
         RestartRuns.ResultView weak = new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
                 null, null, null, null, false, 1, 3L, "none", "no signal", "confirmed", "the restart succeeded", null,
-                "confirmed");
+                "confirmed", null);
         RestartRuns.ResultView reported = new RestartRuns.ResultView(2, "beta", "command", "beta", "restarted", 1,
                 null, null, null, null, null, false, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
-                null, "confirmed");
-        assertThat(RunView.confirmed(weak, "fp")).isFalse();
-        assertThat(RunView.confirmed(reported, "fp")).isTrue();
-        RestartRuns.ResultView fetched = new RestartRuns.ResultView(3, "gamma", "command", "gamma", "restarted", 1,
-                null, null, null, null, Instant.parse("2026-03-01T10:00:00Z"), false, null, null, null, null, null,
-                null, null, "restarted");
-        assertThat(RunView.confirmed(fetched, null)).as("a fetch since the restart, while no LLM key is configured")
-                .isTrue();
-        assertThat(RunView.confirmed(fetched, "fp")).as("a fetch that did not get the current LLM key").isFalse();
+                null, "confirmed", null);
+        assertThat(RunView.confirmed(weak)).isFalse();
+        assertThat(RunView.confirmed(reported)).isTrue();
+    }
+
+    @Test
+    void cameBackSaysWhatEachStateMeans() {
+        Instant at = Instant.parse("2026-03-01T10:00:00Z");
+        assertThat(view("restarted", 12L, at, 12L, true).cameBack()).isEqualTo("configuration version 12");
+        RestartRuns.ResultView stale = view("restarted", 12L, at, 11L, false);
+        assertThat(stale.cameBack()).isEqualTo("configuration version 11, older than version 12 it was restarted onto");
+        assertThat(stale.cameBackWrong()).isTrue();
+        assertThat(view("restarted", 12L, null, null, false).cameBack()).isEqualTo("no fetch since the restart");
+        assertThat(view("held", null, null, null, false).cameBack()).isEqualTo("not restarted: on hold");
+        assertThat(view("held", null, null, null, false).cameBackWrong()).isFalse();
+        assertThat(view("cancelled", null, null, null, false).cameBack())
+                .isEqualTo("not restarted: its wave never came");
+        assertThat(view("failed", null, null, null, false).cameBack()).isEqualTo("not restarted: the restart failed");
+        assertThat(view("waiting", null, null, null, false).cameBack()).isEqualTo("not restarted yet");
+        assertThat(view("pending", null, null, null, false).cameBack()).isEqualTo("not restarted yet");
+    }
+
+    private static RestartRuns.ResultView view(String state, Long envVersion, Instant ackedAt, Long ackVersion,
+            boolean confirmed) {
+        return new RestartRuns.ResultView(1, "alpha", "command", "alpha", state, 1, null, null, null, null, ackedAt,
+                confirmed, null, envVersion, null, null, null, null, null, state, ackVersion);
     }
 
     private static RestartRuns.ResultView finished(String target, String state, boolean confirmed) {
         return new RestartRuns.ResultView(1, target, "command", target, state, 1,
                 "restarted".equals(state) ? null : "exit 1", null, null, confirmed ? "fp" : null, null, confirmed, null,
-                null, null, null, null, null, null, "restarted".equals(state) ? "restarted" : "failed");
+                null, null, null, null, null, null, "restarted".equals(state) ? "restarted" : "failed", null);
     }
 
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
@@ -186,7 +203,7 @@ class RolloutTextTest {
 
     private static RestartRuns.ResultView result(String target, String runtime) {
         return new RestartRuns.ResultView(1, target, "command", runtime, "running", 1, null, null, null, null, null,
-                false, null, null, null, null, null, null, null, "restarting");
+                false, null, null, null, null, null, null, null, "restarting", null);
     }
 
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results) {

@@ -25,7 +25,9 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 /**
  * The runtimes page and the run page: a target added through the driver's generated form, a key saved on the
@@ -39,6 +41,8 @@ class RuntimePagesTest {
 
     @Inject
     SecretFingerprints fingerprints;
+    @Inject
+    EntityManager em;
 
     private final RuntimeApi api = new RuntimeApi();
     private String session;
@@ -96,9 +100,91 @@ class RuntimePagesTest {
 
         String fragment = page("/admin/restarts/" + run + "/live").asString();
         assertThat(fragment).doesNotContain("<html").doesNotContain("hx-get")
-                .contains(fingerprints.of(key)).contains("current key").contains("1 of 1 restarted runtimes");
+                .contains("configuration version").contains("1 of 1 restarted runtimes");
         String targets = page("/admin/runtimes/live").asString();
         assertThat(targets).contains(name).contains("1 of 1 confirmed").contains("hx-trigger=\"every");
+    }
+
+    /**
+     * Issue 20 (breaker, point 1): a run whose runtime restarted but never fetched reads "not confirmed" with the same
+     * counts on its page, on the runtimes list and in the API ({@code headline}, {@code headlineState},
+     * {@code tally}), though its stored {@code state} is succeeded; a fetch by name turns all of them to succeeded.
+     */
+    @Test
+    void theApiSaysWhatTheRunPageSays() throws Exception {
+        String name = "page-unfetched-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        JsonPath report = api.awaitRun(run, Duration.ofSeconds(30));
+
+        assertThat(report.getString("state")).isEqualTo("succeeded");
+        assertThat(report.getString("headline")).isEqualTo("not confirmed");
+        assertThat(report.getString("headlineState")).isEqualTo("unconfirmed");
+        assertThat(report.getInt("tally.restarted")).isEqualTo(1);
+        assertThat(report.getInt("tally.confirmed")).isZero();
+        assertThat(report.getList("tally.notConfirmed")).containsExactly(name);
+        String html = page("/admin/restarts/" + run).asString();
+        assertThat(html).contains("id=\"outcome\">not confirmed<")
+                .contains("id=\"tally\">restarted 1 of 1, confirmed 0 of 1<").contains("no fetch since the restart");
+        assertThat(page("/admin/runtimes").asString()).contains("state-unconfirmed\">not confirmed<");
+
+        api.fetchRuntimeConfig(name).then().statusCode(200);
+        JsonPath confirmed = api.run(run);
+        assertThat(confirmed.getString("headline")).isEqualTo("succeeded");
+        assertThat(confirmed.getInt("tally.confirmed")).isEqualTo(1);
+        assertThat(page("/admin/restarts/" + run).asString()).contains("id=\"outcome\">succeeded<")
+                .contains("id=\"tally\">restarted 1 of 1, confirmed 1 of 1<")
+                .contains("configuration version " + confirmed.getLong("results[0].envVersion"));
+    }
+
+    /**
+     * Issue 20 (breaker, point 2): a shared secret's run confirms on the configuration version it rolled out (the
+     * version that carries the new secret), not on the LLM key it did not change: a fetch since the restart that got
+     * an older configuration (the same LLM key) does not confirm; a fetch of the new one does.
+     */
+    @Test
+    void aSharedSecretsRunConfirmsOnTheSecretItRolledOut() throws Exception {
+        String unique = RuntimeRestartTest.unique();
+        String name = "page-shared-" + unique;
+        long id = api.command(name, List.of("tts"), "true", null);
+        JsonPath secret = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", "page-" + unique, "variable", "PAGE_" + unique.toUpperCase().replace('-', '_'),
+                        "targets", List.of(id)))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath();
+        try {
+            long run = secret.getLong("restartRun");
+            JsonPath report = api.awaitRun(run, Duration.ofSeconds(30));
+            long rolledOut = report.getLong("results[0].envVersion");
+            // a fetch since the restart that was served the configuration before the secret (same LLM key)
+            staleAck(name, rolledOut - 1, report.getString("convergence.fingerprint"));
+            JsonPath stale = api.run(run);
+            assertThat(stale.getBoolean("results[0].confirmed")).isFalse();
+            assertThat(stale.getInt("convergence.confirmed")).isZero();
+            assertThat(stale.getString("headline")).isEqualTo("not confirmed");
+            assertThat(page("/admin/restarts/" + run).asString()).contains("id=\"outcome\">not confirmed<")
+                    .contains("configuration version " + (rolledOut - 1) + ", older than version " + rolledOut);
+
+            api.fetchRuntimeConfig(name).then().statusCode(200);
+            JsonPath fetched = api.run(run);
+            assertThat(fetched.getBoolean("results[0].confirmed")).isTrue();
+            assertThat(fetched.getInt("convergence.confirmed")).isEqualTo(1);
+            assertThat(fetched.getString("headline")).isEqualTo("succeeded");
+        } finally {
+            given().auth().oauth2(api.admin()).header("If-Match", "\"" + secret.getLong("version") + "\"")
+                    .delete("/api/v1/shared-secrets/" + secret.getLong("id")).then().statusCode(204);
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("DELETE FROM runtime_acks WHERE runtime = ?1")
+                    .setParameter(1, name).executeUpdate());
+        }
+    }
+
+    /** Writes {@code runtime}'s last fetch as served now with {@code version} and the LLM key {@code fingerprint}. */
+    private void staleAck(String runtime, long version, String fingerprint) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO runtime_acks (runtime,"
+                        + " settings_version, llm_fingerprint, acked_at) VALUES (?1, ?2, ?3, now()) ON CONFLICT (runtime)"
+                        + " DO UPDATE SET settings_version = excluded.settings_version,"
+                        + " llm_fingerprint = excluded.llm_fingerprint, acked_at = excluded.acked_at")
+                .setParameter(1, runtime).setParameter(2, version).setParameter(3, fingerprint).executeUpdate());
     }
 
     @Test

@@ -55,6 +55,10 @@ class PageChromeTest {
         assertThat(TemplateExtensions.utc(Instant.parse("2026-12-01T05:23:42.123456Z")))
                 .isEqualTo("2026-12-01 05:23:42 UTC");
         assertThat(TemplateExtensions.utc(Instant.parse("2026-01-02T00:00:00Z"))).isEqualTo("2026-01-02 00:00:00 UTC");
-        assertThat(TemplateExtensions.utc(null)).isEmpty();
+        assertThat(TemplateExtensions.utc((Instant) null)).isEmpty();
+        assertThat(TemplateExtensions.utc("2026-12-01T05:23:42.123456Z")).isEqualTo("2026-12-01 05:23:42 UTC");
+        assertThat(TemplateExtensions.time(Instant.parse("2026-12-01T05:23:42.123456Z")).toString())
+                .isEqualTo("<time datetime=\"2026-12-01T05:23:42.123456Z\">2026-12-01 05:23:42 UTC</time>");
+        assertThat(TemplateExtensions.time((Instant) null).toString()).isEmpty();
     }
 }

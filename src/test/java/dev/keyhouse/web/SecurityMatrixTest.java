@@ -79,6 +79,7 @@ class SecurityMatrixTest {
             route("GET /admin/rotate-credentials", READ),
             route("POST /admin/rotate-credentials", WRITE),
             route("GET /admin/rotate-credentials/{id}/progress", READ),
+            route("GET /admin/rotate-credentials/state", READ),
             route("POST /admin/rotate-credentials/{id}/retry-failed", WRITE),
             route("GET /admin/runtimes", READ),
             route("POST /admin/runtimes", WRITE).form("name", "", "driver", "command"),

@@ -1,0 +1,39 @@
+package dev.keyhouse.web;
+
+import java.util.Map;
+
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * A message a page shows once after a form's redirect (POST, redirect, GET): the POST's answer sets a cookie naming
+ * the message, the page that shows it expires the cookie, so a reload (or the address bookmarked) does not show it
+ * again. The cookie holds a key of the page's own message map, never text: an unknown key shows nothing.
+ * HttpOnly, SameSite=Strict, Secure over HTTPS, like the session cookie; scoped to the page's path.
+ */
+public final class Flash {
+
+    /** The cookie's name. */
+    public static final String COOKIE = "keyhouse-flash";
+
+    private Flash() {
+    }
+
+    /** The {@code Set-Cookie} value that names {@code key} for the next GET of {@code path}. */
+    public static String set(HttpServerRequest request, String path, String key) {
+        return COOKIE + "=" + key + "; Path=" + path + "; Max-Age=60; HttpOnly; SameSite=Strict" + secure(request);
+    }
+
+    /** The {@code Set-Cookie} value that expires the flash cookie of {@code path} (the message was shown). */
+    public static String consumed(HttpServerRequest request, String path) {
+        return COOKIE + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict" + secure(request);
+    }
+
+    /** The message {@code key} (the cookie's value, or null) names in {@code messages}; null for none or unknown. */
+    public static String message(String key, Map<String, String> messages) {
+        return key == null ? null : messages.get(key);
+    }
+
+    private static String secure(HttpServerRequest request) {
+        return StrictTransportSecurity.isHttps(request) ? "; Secure" : "";
+    }
+}
