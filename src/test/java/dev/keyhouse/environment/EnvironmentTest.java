@@ -30,9 +30,12 @@ class EnvironmentTest {
         assertThat(key).as("an encryption key is named by its key id alone")
                 .containsEntry("keyIds", List.of(KeyRing.hex(KeyRing.of(TestSettings.ENCRYPTION_KEY, List.of())
                         .currentKeyId()))).containsEntry("fingerprint", null);
-        assertThat((String) find(variables, "JWT_SECRET_KEY").get("fingerprint")).as("other secrets by a fingerprint")
-                .matches("[0-9a-f]{8}");
-        assertThat(find(variables, "JWT_SECRET_KEY")).containsEntry("keyIds", null);
+        assertThat(find(variables, "JWT_SECRET_KEY")).as("a JWT signing key by the kid its tokens carry alone")
+                .containsEntry("keyIds", List.of(dev.keyhouse.auth.SigningKeys.kidOf(java.util.Base64.getDecoder()
+                        .decode(TestSettings.JWT_KEY)))).containsEntry("fingerprint", null);
+        assertThat((String) find(variables, "SYSTEM_ADMIN_PASSWORD").get("fingerprint"))
+                .as("other secrets by a fingerprint").matches("[0-9a-f]{8}");
+        assertThat(find(variables, "SYSTEM_ADMIN_PASSWORD")).containsEntry("keyIds", null);
         assertThat(find(variables, "CREDENTIAL_ENCRYPTION_KEY_PREVIOUS")).as("unset: no key, no id")
                 .containsEntry("set", false).containsEntry("keyIds", null);
         Map<String, Object> algorithm = find(variables, "JWT_ALGORITHM");
