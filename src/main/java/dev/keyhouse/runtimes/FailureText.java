@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -168,6 +169,11 @@ public final class FailureText {
      * returned unchanged; null is "".
      */
     static String readable(String text) {
+        return readable(text, UnaryOperator.identity());
+    }
+
+    /** {@link #readable(String)} with {@code mask} applied to the decoded words before they are cut. */
+    private static String readable(String text, UnaryOperator<String> mask) {
         if (text == null) {
             return "";
         }
@@ -176,14 +182,14 @@ public final class FailureText {
             Matcher tag = TAG.matcher(text);
             int start = tag.find() ? Math.min(tag.start(), sign.start()) : sign.start();
             String body = NOT_WORDS.matcher(text.substring(start)).replaceAll(" ");
-            return joined(text.substring(0, start), decode(TAG.matcher(body).replaceAll(" ")));
+            return joined(text.substring(0, start), mask.apply(decode(TAG.matcher(body).replaceAll(" "))));
         }
         int open = text.indexOf('{');
         int close = text.lastIndexOf('}');
         if (open >= 0 && close > open) {
             String message = jsonMessage(text.substring(open, close + 1));
             if (message != null) {
-                return joined(text.substring(0, open), message) + collapse(text.substring(close + 1));
+                return joined(text.substring(0, open), mask.apply(message)) + collapse(text.substring(close + 1));
             }
         }
         return text;
@@ -195,11 +201,11 @@ public final class FailureText {
      * characters ({@link LogText}), {@code mask} applied to the whole before it is cut to at most {@link #MAX_BODY}
      * characters ("…" when cut); "" for null or an answer with no words.
      */
-    public static String snippet(String body, java.util.function.UnaryOperator<String> mask) {
+    public static String snippet(String body, UnaryOperator<String> mask) {
         if (body == null || body.isBlank()) {
             return "";
         }
-        String words = collapse(readable(body).replace('\u2028', ' ').replace('\u2029', ' ').replace('\u0085', ' '));
+        String words = collapse(readable(body, mask).replace('\u2028', ' ').replace('\u2029', ' ').replace('\u0085', ' '));
         if (words.equals(NO_TEXT)) {
             return "";
         }
