@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.keyhouse.web.Problem;
+import dev.keyhouse.web.TemplateExtensions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -55,7 +55,7 @@ public class RuntimeToken {
                 return null;
             }
             String newest = last == null ? "" : " " + refused + (refused == 1 ? " request was" : " requests were")
-                    + " refused since Keyhouse started, the last at " + last.at().truncatedTo(ChronoUnit.SECONDS)
+                    + " refused since Keyhouse started, the last at " + TemplateExtensions.utc(last.at())
                     + (last.runtime() == null ? "" : " from runtime " + last.runtime()) + " (" + last.why() + ").";
             if (!configured) {
                 return "PROVISIONER_INTERNAL_TOKEN is not set: Keyhouse refuses every runtime-config fetch and status"
