@@ -658,7 +658,7 @@ class LeakTest {
                     .getLong("find { it.email == '" + pageUser + "' }.id");
             users = page("GET /admin/users", "/admin/users");
             postForm("POST /admin/users/{id}", users, "/admin/users/" + pageUserId,
-                    Map.of("action", "role", "role", "admin")).then().statusCode(303);
+                    Map.of("action", "role", "role", "admin", "confirmed", "yes")).then().statusCode(303);
 
             Response created = json(adminBearer, Map.of("name", "leak-rest-token", "role", "viewer"))
                     .post("/api/v1/tokens");
