@@ -422,8 +422,22 @@ public class SettingsPage {
             // like If-Match over REST: 412, with the current version in the form
             return conflict(stale, 412);
         } catch (Conflict refused) {
-            return refusedRollback(providerKind, refused.getMessage());
+            return refusedRollback(providerKind, onThePage(providerKind, refused));
         }
+    }
+
+    /**
+     * A rollback's refusal in the page's words: each field that cannot be restored by its label ("API key"), never
+     * its JSON name; the problem's detail when it names no field.
+     */
+    private static String onThePage(ProviderKind kind, Conflict refused) {
+        if (!(refused.extensions().get("reasons") instanceof Map<?, ?> reasons) || reasons.isEmpty()) {
+            return refused.getMessage();
+        }
+        List<String> problems = reasons.entrySet().stream().map(e -> kind.field(String.valueOf(e.getKey()))
+                .map(SettingField::label).orElse("A stored secret") + " cannot be resolved: " + e.getValue()).toList();
+        return "The previous settings version cannot be restored: " + String.join("; ", problems)
+                + ". Nothing was rolled back; save a key that resolves instead.";
     }
 
     /**

@@ -213,8 +213,9 @@ public class VaultReferencesServedTest {
                 .formParam("version", String.valueOf(before)).formParam("confirmed", "yes")
                 .post("/admin/settings/llm/rollback");
         assertThat(page.statusCode()).isEqualTo(409);
-        assertThat(page.asString()).contains("apiKey cannot be resolved", "does not exist (404)",
-                "Nothing was rolled back").doesNotContain(FIRST).doesNotContain(plain);
+        // the page's words: the field by its label, not its JSON name (issue 20)
+        assertThat(page.asString()).doesNotContain("apiKey cannot").contains("API key cannot be resolved",
+                "does not exist (404)", "Nothing was rolled back").doesNotContain(FIRST).doesNotContain(plain);
         assertThat(version(admin)).isEqualTo(before);
     }
 

@@ -625,7 +625,8 @@ class LeakTest {
             }
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
-            postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback", Map.of())
+            postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback",
+                    Map.of("confirmed", "yes"))
                     .then().statusCode(303);
         }
 
