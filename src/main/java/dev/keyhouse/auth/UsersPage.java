@@ -23,8 +23,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /**
- * /admin/users: users and API tokens, for admins to change and viewers to look at. Disabling a user and revoking a
- * token ask first, in a form step that works without JavaScript ({@link ConfirmStep}).
+ * /admin/users: users and API tokens, for admins to change and viewers to look at. Disabling a user, changing a role,
+ * setting a password and revoking a token ask first, in a form step that works without JavaScript
+ * ({@link ConfirmStep}).
  */
 @Path("/admin/users")
 @Produces(MediaType.TEXT_HTML)
@@ -51,7 +52,7 @@ public class UsersPage {
         static native TemplateInstance page(List<User> users, List<ApiToken> tokens, String flash,
                 Draft draft, FieldErrors errors, ApiTokens.Created created);
 
-        /** The form step before disabling a user and revoking a token. */
+        /** The form step before disabling a user, changing a role, setting a password and revoking a token. */
         static native TemplateInstance confirm(ConfirmStep step);
     }
 
@@ -92,8 +93,19 @@ public class UsersPage {
     public Response change(@PathParam("id") long id, @FormParam("action") String action,
             @FormParam("role") String role, @FormParam("password") String password,
             @FormParam(ConfirmStep.FIELD) String confirmed) {
-        if ("disable".equals(action) && !ConfirmStep.confirmed(confirmed)) {
-            return Response.ok(confirmDisable(id)).build();
+        if (!ConfirmStep.confirmed(confirmed)) {
+            TemplateInstance step = switch (action == null ? "" : action) {
+                case "disable" -> confirmDisable(id);
+                // read as UserAdmin reads it; a role that is none is refused below, with the page
+                case "role" -> Role.parse(role == null ? "" : role.strip().toLowerCase(java.util.Locale.ROOT))
+                        .map(r -> confirmRole(id, r)).orElse(null);
+                // a password typed on the list is not carried into the step (no secret rendered back): typed there
+                case "password" -> confirmPassword(id);
+                default -> null;
+            };
+            if (step != null) {
+                return Response.ok(step).build();
+            }
         }
         try {
             switch (action == null ? "" : action) {
@@ -123,13 +135,56 @@ public class UsersPage {
     @Path("{id}/disable")
     @RolesAllowed(Role.ADMIN_NAME)
     public TemplateInstance confirmDisable(@PathParam("id") long id) {
-        User user = admin.users().stream().filter(u -> u.id == id).findFirst()
+        User user = user(id);
+        return userStep(user, "disable", "Disable user " + user.email + "?", "Every session of " + user.email
+                + " ends at once, their API tokens stop working, and they cannot sign in until an admin enables them"
+                + " again. Nothing of theirs is deleted.", "Disable " + user.email, "Keep them enabled", null);
+    }
+
+    /**
+     * The form step before changing a user's role: what the new role may do, and the button that does it
+     * ({@code action=role}, {@code role}, {@code confirmed=yes} to {@code POST /admin/users/{id}}).
+     */
+    private TemplateInstance confirmRole(long id, Role role) {
+        User user = user(id);
+        String what = role == Role.ADMIN ? "an admin: may change anything, settings and keys included"
+                : "a viewer: may look, change nothing";
+        String sessions = user.role == Role.ADMIN && role != Role.ADMIN ? " Every session of " + user.email
+                + " ends at once, and their API tokens act with no more than the new role." : "";
+        return Templates.confirm(new ConfirmStep("Make " + user.email + " " + role.id() + "?",
+                user.email + " becomes " + what + "." + sessions, "/admin/users/" + id,
+                List.of(new ConfirmStep.Field("action", "role"), new ConfirmStep.Field("role", role.id())),
+                "Make " + user.email + " " + role.id(), "/admin/users", "Keep the role " + user.role.id()));
+    }
+
+    /**
+     * The form step before setting another password for a user, with the password field in it: what it does, and the
+     * button that does it ({@code action=password}, {@code password}, {@code confirmed=yes} to
+     * {@code POST /admin/users/{id}}); that POST without {@code confirmed=yes} answers this, the password it carried
+     * dropped.
+     */
+    @GET
+    @Path("{id}/password")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public TemplateInstance confirmPassword(@PathParam("id") long id) {
+        User user = user(id);
+        return userStep(user, "password", "Set a new password for " + user.email + "?", "The password "
+                + user.email + " signs in with is replaced, and every session of " + user.email + " ends at once."
+                + " Tell them the new password another way.", "Set the password of " + user.email,
+                "Keep the current password", new ConfirmStep.Input("password", "New password of " + user.email
+                        + " (at least 12 characters)", 12));
+    }
+
+    /** A step whose POST goes to {@code POST /admin/users/{id}} with {@code action}, and back to the list. */
+    private static TemplateInstance userStep(User user, String action, String question, String consequence,
+            String button, String keep, ConfirmStep.Input input) {
+        return Templates.confirm(new ConfirmStep(question, consequence, "/admin/users/" + user.id,
+                List.of(new ConfirmStep.Field("action", action)), button, "/admin/users", keep, input));
+    }
+
+    private User user(long id) {
+        return admin.users().stream().filter(u -> u.id == id).findFirst()
                 .orElseThrow(() -> new NotFound("user " + id));
-        return Templates.confirm(new ConfirmStep("Disable user " + user.email + "?",
-                "Every session of " + user.email + " ends at once, their API tokens stop working, and they cannot"
-                        + " sign in until an admin enables them again. Nothing of theirs is deleted.",
-                "/admin/users/" + id, List.of(new ConfirmStep.Field("action", "disable")), "Disable " + user.email,
-                "/admin/users", "Keep them enabled"));
     }
 
     /** The field name under which a change to an existing user reports its errors. */

@@ -1,12 +1,14 @@
 package dev.keyhouse.runtimes;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.settings.RuntimeToken;
+import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
@@ -49,6 +51,9 @@ public class RestartPage {
 
         /** The form step before Abort: what it will do, and the button that does it. */
         static native TemplateInstance abort(RunView view);
+
+        /** The form step before Resume and Continue. */
+        static native TemplateInstance confirm(ConfirmStep step);
     }
 
     private final RestartRuns runs;
@@ -86,20 +91,58 @@ public class RestartPage {
         return control(id, "paused", rollouts::pause);
     }
 
+    /**
+     * Resume, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the step naming the targets still to
+     * restart; with it, the rollout goes on. A state that allows no resume is a 409 page either way.
+     */
     @POST
     @Path("{id}/resume")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response resume(@PathParam("id") long id) {
+    public Response resume(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return step(id, "resume", RunView.Controls::resume, "resumed", "Resume rollout " + id + "?", "Resume rollout " + id,
+                    "Keep it paused");
+        }
         return control(id, "resumed", rollouts::resume);
     }
 
+    /**
+     * Continue past the canary, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the step naming the
+     * targets still to restart; with it, the approval. A state that allows no approval is a 409 page either way.
+     */
     @POST
     @Path("{id}/continue")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response proceed(@PathParam("id") long id) {
+    public Response proceed(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return step(id, "continue", RunView.Controls::proceed, "approved", "Continue rollout " + id + " after the canary?",
+                    "Continue rollout " + id, "Wait");
+        }
         return control(id, "continued", rollouts::approve);
+    }
+
+    /**
+     * The confirmation step of a control that restarts the rest of a rollout: the targets whose runtimes are still
+     * to restart, named; the run page with a 409 when the run's state no longer allows the control.
+     */
+    private Response step(long id, String control, java.util.function.Predicate<RunView.Controls> allowed, String done,
+            String question, String button, String keep) {
+        RunView view = view(id);
+        if (!allowed.test(view.controls())) {
+            return refused(id, "This run cannot be " + done + ": it is " + view.headline() + ".");
+        }
+        List<String> next = view.run().results().stream()
+                .filter(r -> RestartResult.WAITING.equals(r.state()) || RestartResult.PENDING.equals(r.state()))
+                .map(RestartRuns.ResultView::target).distinct().toList();
+        String restarts = next.isEmpty() ? "No runtime is waiting for its wave: nothing more is restarted."
+                : "The waves still to come restart the runtimes of: " + String.join(", ", next)
+                        + ", each unavailable while it restarts.";
+        return Response.ok(Templates.confirm(new ConfirmStep(question, "The rollout goes on with "
+                + view.run().kind() + " settings version " + view.run().settingsVersion() + ". " + restarts,
+                PATH + "/" + id + "/" + control, List.of(), button,
+                PATH + "/" + id, keep))).build();
     }
 
     /**
@@ -110,8 +153,8 @@ public class RestartPage {
     @Path("{id}/abort")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response abort(@PathParam("id") long id, @FormParam("confirmed") String confirmed) {
-        if (!"yes".equals(confirmed)) {
+    public Response abort(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        if (!ConfirmStep.confirmed(confirmed)) {
             RunView view = view(id);
             if (!view.controls().abort()) {
                 return refused(id, "This run cannot be aborted: it is " + view.headline() + ".");

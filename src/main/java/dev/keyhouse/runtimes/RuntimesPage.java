@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.runtimes.command.CommandDriver;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.ProviderKind;
@@ -264,14 +265,33 @@ public class RuntimesPage {
         return Locations.seeOther(PATH + "/" + id + "?done=" + (held ? "held" : "released")).build();
     }
 
+    /**
+     * Enable ({@code enabled=true}) at once, or disable ({@code enabled=false}) in two steps: without
+     * {@code confirmed=yes} the answer is the form step ({@link #confirmDisable}), nothing changed. Any other
+     * {@code enabled}, absent included, is a 400 naming it ({@link FormBooleans#trueOrFalse}).
+     */
     @POST
     @Path("{id}/enabled")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response enabled(@PathParam("id") long id, @FormParam("enabled") String enabled) {
-        boolean on = "true".equals(enabled);
+    public Response enabled(@PathParam("id") long id, @FormParam("enabled") String enabled,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
+        boolean on = FormBooleans.trueOrFalse("enabled", enabled);
+        if (!on && !ConfirmStep.confirmed(confirmed)) {
+            return Response.ok(confirmDisable(targets.get(id))).build();
+        }
         targets.setEnabled(id, on, Identities.actor(identity));
         return done(on ? "enabled" : "disabled");
+    }
+
+    /** The form step before disable: what disabling does, and the button that does it. */
+    private static TemplateInstance confirmDisable(RuntimeTarget target) {
+        return Templates.confirm(new ConfirmStep("Disable runtime target " + target.name + "?",
+                "No save, rollout or shared secret restarts " + target.name + " until it is enabled again: its"
+                        + " runtimes keep running as they are, with the configuration they hold now. Nothing is"
+                        + " deleted.",
+                PATH + "/" + target.id + "/enabled", List.of(new ConfirmStep.Field("enabled", "false")),
+                "Disable " + target.name, PATH, "Keep it enabled"));
     }
 
     /** The form step before delete: what deleting does, and the button that does it. */

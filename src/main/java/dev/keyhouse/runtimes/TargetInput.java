@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.web.FieldErrors;
 
@@ -90,14 +91,22 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         // no box ticked: an empty list, which the target's rules name with every other problem of the form
         List<String> dependsOn = kinds.isEmpty() ? List.of() : kinds(kinds, errors);
         config.forEach((field, value) -> checkValue("config." + field, value, errors));
+        boolean enabled = checked(form, "enabled", errors);
+        boolean canary = checked(form, "canary", errors);
+        boolean held = checked(form, "held", errors);
         errors.throwIfAny();
-        return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn, checked(form, "enabled"), config,
-                checked(form, "canary"), first(form, "confirmation"), checked(form, "held"));
+        return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn, enabled, config, canary,
+                first(form, "confirmation"), held);
     }
 
-    private static boolean checked(Map<String, List<String>> form, String box) {
-        String value = first(form, box);
-        return value != null && !value.isBlank();
+    /** A checkbox, strictly ({@link FormBooleans#checkbox}); a value outside its contract joins the errors. */
+    private static boolean checked(Map<String, List<String>> form, String box, FieldErrors errors) {
+        try {
+            return FormBooleans.checkbox(form, box);
+        } catch (FieldErrors e) {
+            errors.addAll(e);
+            return false;
+        }
     }
 
     private static Boolean bool(String field, Object value, FieldErrors errors) {

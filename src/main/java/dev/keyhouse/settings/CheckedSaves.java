@@ -201,24 +201,27 @@ public class CheckedSaves {
      * here, rather than restored into a configuration runtime-config must withhold. Vault is asked outside any
      * transaction.
      *
-     * @throws Conflict (409) naming each such field, its reference and why; nothing written
+     * @throws Conflict (409) naming each such field, its reference and why (members {@code fields}, the JSON names,
+     *         and {@code reasons}, each field's reason by JSON name); nothing written
      * @throws StaleSetting as {@link ProviderSettings#rollback}
      */
     public SettingState rollback(ProviderKind kind, long expectedVersion, String actor) {
         List<String> problems = new java.util.ArrayList<>();
         List<String> fields = new java.util.ArrayList<>();
+        Map<String, String> reasons = new java.util.LinkedHashMap<>();
         settings.referencesToRestore(kind, expectedVersion).forEach((field, reference) -> {
             try {
                 vault.resolveNow(reference);
             } catch (VaultReferences.Unresolvable e) {
                 fields.add(field.json());
+                reasons.put(field.json(), e.getMessage());
                 problems.add(field.json() + " cannot be resolved: " + e.getMessage());
             }
         });
         if (!problems.isEmpty()) {
             throw new Conflict(kind.id() + " version " + (expectedVersion - 1) + " cannot be restored: "
                     + String.join("; ", problems) + ". Nothing was rolled back; save a key that resolves instead.",
-                    Map.of("fields", List.copyOf(fields)));
+                    Map.of("fields", List.copyOf(fields), "reasons", java.util.Collections.unmodifiableMap(reasons)));
         }
         return settings.rollback(kind, expectedVersion, actor);
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
@@ -142,11 +143,8 @@ public class ProviderEntriesPage {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = version(version);
-        if (!"true".equals(enabled) && !"false".equals(enabled)) {
-            throw new FieldErrors().add("enabled", "must be true or false");
-        }
-        return change(providerKind, entryId, new ProviderEntries.Change(null, Boolean.valueOf(enabled), null),
-                expected);
+        boolean on = FormBooleans.trueOrFalse("enabled", enabled);
+        return change(providerKind, entryId, new ProviderEntries.Change(null, on, null), expected);
     }
 
     /** Moves a fallback one place: {@code direction=up} (towards the primary) or {@code down}. */
@@ -265,7 +263,7 @@ public class ProviderEntriesPage {
     private Response write(ProviderKind kind, Long id, long version, SettingsPage.Submitted submitted,
             java.util.function.Function<FieldErrors, EntryForm> again) {
         try {
-            String override = submitted.checkOverride == null || submitted.checkOverride.isBlank() ? null
+            String override = !FormBooleans.checkbox("checkOverride", submitted.checkOverride) ? null
                     : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
             saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind), null, null),
                     version, Identities.actor(identity), override);

@@ -26,15 +26,28 @@ public class SaveRestarts {
      * saving restarts nothing."
      */
     public String of(String kind) {
+        return sentence(kind, "Saving a new key", "saving", OTHERS);
+    }
+
+    /**
+     * The same for a rollback to the previous settings version (its confirmation step), e.g. "Rolling back to another
+     * key restarts: voice-a (docker). A rollback that changes only other fields restarts nothing."
+     */
+    public String ofRollback(String kind) {
+        return sentence(kind, "Rolling back to another key", "rolling back",
+                "A rollback that changes only other fields restarts nothing.");
+    }
+
+    private String sentence(String kind, String act, String acting, String others) {
         RolloutNews.Dependents dependents = rollouts.dependents(kind);
         String held = dependents.held().isEmpty() ? ""
                 : "; held, left out of the rollout: " + String.join(", ", dependents.held());
         if (!dependents.restarted().isEmpty()) {
-            return "Saving a new key restarts: " + String.join(", ", dependents.restarted()) + held + ". " + OTHERS;
+            return act + " restarts: " + String.join(", ", dependents.restarted()) + held + ". " + others;
         }
         if (!held.isEmpty()) {
-            return "Saving a new key restarts nothing now" + held + ".";
+            return act + " restarts nothing now" + held + ".";
         }
-        return "No runtime depends on " + kind + ": saving restarts nothing.";
+        return "No runtime depends on " + kind + ": " + acting + " restarts nothing.";
     }
 }

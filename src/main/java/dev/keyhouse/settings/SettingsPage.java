@@ -15,6 +15,8 @@ import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.CheckResult;
 import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.input.FormBooleans;
+import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
@@ -103,7 +105,7 @@ public class SettingsPage {
         }
 
         Checks typed(Submitted submitted) {
-            boolean ticked = submitted.checkOverride != null && !submitted.checkOverride.isBlank();
+            boolean ticked = submitted.overrideTicked();
             return new Checks(enforce, result, refusal, overrideOpen || ticked, overrideError,
                     submitted.checkOverrideReason, ticked);
         }
@@ -153,9 +155,18 @@ public class SettingsPage {
         @FormParam("secretKey") public String secretKey;
         @FormParam("headers") public String headers;
         @FormParam("version") public String version;
-        /** The override checkbox: any value but blank means ticked. */
+        /** The override checkbox ({@link FormBooleans#checkbox}: true or on when ticked, else left out). */
         @FormParam("checkOverride") public String checkOverride;
         @FormParam("checkOverrideReason") public String checkOverrideReason;
+
+        /** Whether the override box shows ticked again: only a value the save would read as ticked. */
+        boolean overrideTicked() {
+            try {
+                return FormBooleans.checkbox("checkOverride", checkOverride);
+            } catch (FieldErrors e) {
+                return false;
+            }
+        }
 
         /** The kind's fields by JSON name. */
         Map<String, String> values(ProviderKind kind) {
@@ -208,6 +219,9 @@ public class SettingsPage {
 
         /** The fragment htmx puts next to a secret field after Check key. */
         static native TemplateInstance checkResult(CheckView check);
+
+        /** The form step before a rollback. */
+        static native TemplateInstance confirm(ConfirmStep step);
     }
 
     private final ProviderSettings settings;
@@ -217,10 +231,12 @@ public class SettingsPage {
     private final RolloutNews rollouts;
 
     private final ReferencedSecrets referenced;
+    private final SaveRestarts saveRestarts;
 
     public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks,
-            RolloutNews rollouts, ReferencedSecrets referenced) {
+            RolloutNews rollouts, ReferencedSecrets referenced, SaveRestarts saveRestarts) {
         this.referenced = referenced;
+        this.saveRestarts = saveRestarts;
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
@@ -286,12 +302,12 @@ public class SettingsPage {
                 refused.add("version", "is missing from the form; reload the page");
             }
             String override = null;
-            if (submitted.checkOverride != null && !submitted.checkOverride.isBlank()) {
-                try {
+            try {
+                if (FormBooleans.checkbox("checkOverride", submitted.checkOverride)) {
                     override = CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
-                } catch (FieldErrors e) {
-                    refused.addAll(e);
                 }
+            } catch (FieldErrors e) {
+                refused.addAll(e);
             }
             if (!refused.isEmpty()) {
                 saves.refuseWithAll(providerKind, submitted.values(providerKind), refused);
@@ -380,15 +396,24 @@ public class SettingsPage {
                 form.otherErrors(), form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(), checks);
     }
 
+    /**
+     * Roll back, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step, saying which
+     * version it restores and which targets it restarts ({@link SaveRestarts#ofRollback}), nothing changed; with it,
+     * the rollback. A missing version is 428, a stale one 412 with the current form, nothing to restore 409.
+     */
     @POST
     @Path("{kind}/rollback")
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version) {
+    public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
         ProviderKind providerKind = kind(kind);
         Long expected = formVersion(version);
         if (expected == null) {
             throw IfMatchRequired.onThePage();
+        }
+        if (!ConfirmStep.confirmed(confirmed)) {
+            return confirmRollback(providerKind, expected);
         }
         try {
             SettingState state = saves.rollback(providerKind, expected, Identities.actor(identity));
@@ -398,11 +423,52 @@ public class SettingsPage {
             // like If-Match over REST: 412, with the current version in the form
             return conflict(stale, 412);
         } catch (Conflict refused) {
-            // nothing to restore, or a vault: reference it would restore no longer resolves: the form, saying why
-            SettingState current = settings.get(providerKind);
-            Form form = form(current, current.values(), new FieldErrors(), current.version());
-            return Response.status(409).entity(Templates.edit(form, refused.getMessage())).build();
+            return refusedRollback(providerKind, onThePage(providerKind, refused));
         }
+    }
+
+    /**
+     * A rollback's refusal in the page's words: each field that cannot be restored by its label ("API key"), never
+     * its JSON name; the problem's detail when it names no field.
+     */
+    private static String onThePage(ProviderKind kind, Conflict refused) {
+        if (!(refused.extensions().get("reasons") instanceof Map<?, ?> reasons) || reasons.isEmpty()) {
+            return refused.getMessage();
+        }
+        List<String> problems = reasons.entrySet().stream().map(e -> kind.field(String.valueOf(e.getKey()))
+                .map(SettingField::label).orElse("A stored secret") + " cannot be resolved: " + e.getValue()).toList();
+        return "The previous settings version cannot be restored: " + String.join("; ", problems)
+                + ". Nothing was rolled back; save a key that resolves instead.";
+    }
+
+    /**
+     * The rollback's confirmation step; the form again when the form's version is stale (412, as the rollback
+     * itself answers) or there is nothing to roll back to (409).
+     */
+    private Response confirmRollback(ProviderKind kind, long expected) {
+        SettingState state = settings.get(kind);
+        if (state.version() != expected) {
+            return conflict(new StaleSetting(state, expected, List.of()), 412);
+        }
+        if (state.previousVersion() == null) {
+            return refusedRollback(kind, "There is no earlier settings version to roll back to.");
+        }
+        String title = kind.title();
+        return Response.ok(Templates.confirm(new ConfirmStep("Roll back " + title + " settings to version "
+                + state.previousVersion() + "?", "The fields and the stored key of settings version "
+                        + state.previousVersion() + " are restored as a new settings version. "
+                        + saveRestarts.ofRollback(kind.id()),
+                "/admin/settings/" + kind.id() + "/rollback",
+                List.of(new ConfirmStep.Field("version", String.valueOf(expected))),
+                "Roll back to settings version " + state.previousVersion(), "/admin/settings/" + kind.id(),
+                "Keep the current settings"))).build();
+    }
+
+    /** Nothing to restore, or a vault: reference it would restore no longer resolves: the form, saying why (409). */
+    private Response refusedRollback(ProviderKind kind, String why) {
+        SettingState current = settings.get(kind);
+        Form form = form(current, current.values(), new FieldErrors(), current.version());
+        return Response.status(409).entity(Templates.edit(form, why)).build();
     }
 
     private static String runQuery(SettingState state) {

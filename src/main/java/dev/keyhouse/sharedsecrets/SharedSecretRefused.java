@@ -4,6 +4,7 @@ import dev.keyhouse.web.TemplateExtensions;
 import java.util.Map;
 
 import dev.keyhouse.web.KeyhouseException;
+import dev.keyhouse.web.TemplateExtensions;
 
 /**
  * A shared-secret write refused as a whole, each naming the field at fault in the problem's {@code field} member:
@@ -11,11 +12,35 @@ import dev.keyhouse.web.KeyhouseException;
  */
 public final class SharedSecretRefused extends KeyhouseException {
 
-    private final transient Map<String, Object> extensions;
+    /** What the pages say when the form's version is missing, unreadable or no longer current. */
+    static final String RELOAD = "Nothing was saved. Reload the page and apply your change again.";
 
-    private SharedSecretRefused(int status, String title, String detail, Map<String, Object> extensions) {
+    private final transient Map<String, Object> extensions;
+    private final String onThePage;
+
+    private SharedSecretRefused(int status, String title, String detail, Map<String, Object> extensions,
+            String onThePage) {
         super(status, title, detail);
         this.extensions = Map.copyOf(extensions);
+        this.onThePage = onThePage;
+    }
+
+    private SharedSecretRefused(int status, String title, String detail, Map<String, Object> extensions) {
+        this(status, title, detail, extensions, detail);
+    }
+
+    /**
+     * The refusal in a page's words: no header name (If-Match) and no JSON member, e.g. "This shared secret changed
+     * since you opened the form: …; reload". The problem's {@code detail} is the API's wording.
+     */
+    public String onThePage() {
+        return onThePage;
+    }
+
+    /** 400 on a page: its form does not carry a version it was rendered for (a page's If-Match). */
+    static SharedSecretRefused formVersion() {
+        String text = "This form does not say which version of the shared secret it changes. " + RELOAD;
+        return new SharedSecretRefused(400, "Invalid input", text, Map.of("field", "version"), text);
     }
 
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
@@ -33,11 +58,22 @@ public final class SharedSecretRefused extends KeyhouseException {
 
     /** 412: the shared secret changed since the version the caller had. */
     static SharedSecretRefused stale(SharedSecret current, long expected) {
-        return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + current.name
-                + " changed since version " + expected + ": now version " + current.version + ", saved by "
-                + current.updatedBy + " at " + TemplateExtensions.utc(current.updatedAt)
-                + ". Nothing was saved; load it again and apply your"
-                + " change again.", Map.of("field", "If-Match", "currentVersion", current.version));
+        return stale(current.name, current.version, current.updatedBy, current.updatedAt, expected);
+    }
+
+    /** 412, as {@link #stale(SharedSecret, long)}, from what a page read. */
+    static SharedSecretRefused stale(SharedSecrets.View current, long expected) {
+        return stale(current.name(), current.version(), current.updatedBy(), current.updatedAt(), expected);
+    }
+
+    private static SharedSecretRefused stale(String name, long version, String updatedBy, java.time.Instant updatedAt,
+            long expected) {
+        return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + name + " changed since version "
+                + expected + ": now version " + version + ", saved by " + updatedBy + " at " + TemplateExtensions.utc(updatedAt) + ". Nothing"
+                + " was saved; load it again and apply your change again.",
+                Map.of("field", "If-Match", "currentVersion", version),
+                "This shared secret changed since you opened the form: now version " + version + ", saved by "
+                        + updatedBy + " at " + TemplateExtensions.utc(updatedAt) + ". " + RELOAD);
     }
 
     /** 409: {@code field}'s value is already used by {@code holder}, named in the detail. */

@@ -6,8 +6,9 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.input.FormBooleans;
+import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
-import dev.keyhouse.web.KeyhouseException;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -82,6 +83,9 @@ public class SharedSecretsPage {
 
         /** The step before Delete: what it does, and the button that does it. */
         static native TemplateInstance delete(SharedSecrets.View secret);
+
+        /** The step before Generate a new value. */
+        static native TemplateInstance confirm(ConfirmStep step);
     }
 
     private final SharedSecrets secrets;
@@ -107,7 +111,7 @@ public class SharedSecretsPage {
         List<Long> targets = new ArrayList<>();
         try {
             targets = targets(submitted);
-            String value = "yes".equals(submitted.getFirst("generate")) ? null
+            String value = Boolean.TRUE.equals(FormBooleans.yesOrNo(submitted, "generate")) ? null
                     : blankToNull(submitted.getFirst("value"));
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), value, targets), true);
@@ -118,7 +122,7 @@ public class SharedSecretsPage {
         } catch (SharedSecretRefused refusal) {
             Object field = refusal.extensions().get("field");
             return refused(refusal.status(), submitted, targets,
-                    new FieldErrors().add(field == null ? "name" : field.toString(), refusal.getMessage()));
+                    new FieldErrors().add(field == null ? "name" : field.toString(), refusal.onThePage()));
         }
     }
 
@@ -153,17 +157,51 @@ public class SharedSecretsPage {
         }
     }
 
+    /**
+     * Generate a new value, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step,
+     * naming the linked targets the new value restarts, nothing changed; with it, the new value.
+     */
     @POST
     @Path("{id}/generate")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response generate(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         try {
-            secrets.generate(id, version(submitted), Identities.actor(identity));
+            long expected = version(submitted);
+            if (!ConfirmStep.confirmed(submitted.getFirst(ConfirmStep.FIELD))) {
+                return Response.ok(Templates.confirm(generateStep(current(id, expected), expected))).build();
+            }
+            secrets.generate(id, expected, Identities.actor(identity));
             return Locations.seeOther(PATH + "/" + id + "?done=generated").build();
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }
+    }
+
+    /** The shared secret as a step shows it: a version other than the form's is refused (412) at the step already. */
+    private SharedSecrets.View current(long id, long expected) {
+        SharedSecrets.View secret = secrets.get(id);
+        if (secret.version() != expected) {
+            throw SharedSecretRefused.stale(secret, expected);
+        }
+        return secret;
+    }
+
+    private static ConfirmStep generateStep(SharedSecrets.View secret, long version) {
+        List<String> restarted = secret.targets().stream().filter(SharedSecrets.Target::enabled)
+                .map(SharedSecrets.Target::name).toList();
+        List<String> disabled = secret.targets().stream().filter(t -> !t.enabled()).map(SharedSecrets.Target::name)
+                .toList();
+        String restarts = restarted.isEmpty() ? "No enabled runtime target uses it: nothing is restarted."
+                : "Its linked targets restart together, in one run: " + String.join(", ", restarted) + ".";
+        return new ConfirmStep("Generate a new value for " + secret.name() + "?",
+                "A new random value replaces the stored one and runtime-config serves it as " + secret.variable()
+                        + " at once. " + restarts
+                        + (disabled.isEmpty() ? "" : " Disabled, not restarted: " + String.join(", ", disabled) + ".")
+                        + " The current value cannot be recovered here.",
+                PATH + "/" + secret.id() + "/generate",
+                List.of(new ConfirmStep.Field("version", String.valueOf(version))), "Generate a new value",
+                PATH + "/" + secret.id(), "Keep the current value");
     }
 
     /** Without {@code confirmed=yes}: the confirmation form; with it, the shared secret is deleted. */
@@ -172,11 +210,12 @@ public class SharedSecretsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response delete(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
-        if (!"yes".equals(submitted.getFirst("confirmed"))) {
-            return Response.ok(Templates.delete(secrets.get(id))).build();
-        }
         try {
-            secrets.delete(id, version(submitted), Identities.actor(identity));
+            long expected = version(submitted);
+            if (!ConfirmStep.confirmed(submitted.getFirst(ConfirmStep.FIELD))) {
+                return Response.ok(Templates.delete(current(id, expected))).build();
+            }
+            secrets.delete(id, expected, Identities.actor(identity));
             return Locations.seeOther(PATH + "?done=deleted").build();
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
@@ -186,7 +225,7 @@ public class SharedSecretsPage {
     private Response refused(int status, MultivaluedMap<String, String> submitted, List<Long> targets,
             FieldErrors errors) {
         Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), targets,
-                "yes".equals(submitted.getFirst("generate")), errors).typed(submitted);
+                "yes".equals(submitted.getFirst("generate")), errors).typed(submitted); // as shown, not as read
         return typedBack(status, Templates.page(secrets.list(), secrets.allTargets(), form, null));
     }
 
@@ -195,10 +234,11 @@ public class SharedSecretsPage {
         return Response.status(status).header("Cache-Control", "no-store").entity(page).build();
     }
 
-    private Response refusedOnEdit(long id, KeyhouseException refusal) {
+    /** The edit page with a refusal in the page's words ({@link SharedSecretRefused#onThePage}). */
+    private Response refusedOnEdit(long id, SharedSecretRefused refusal) {
         SharedSecrets.View secret = secrets.get(id);
         return Response.status(refusal.status()).entity(Templates.edit(secret, secrets.allTargets(),
-                form(secret, null), null, refusal.getMessage())).build();
+                form(secret, null), null, refusal.onThePage())).build();
     }
 
     private static Form form(SharedSecrets.View secret, FieldErrors errors) {
@@ -206,13 +246,16 @@ public class SharedSecretsPage {
                 secret.targets().stream().map(SharedSecrets.Target::id).toList(), false, errors);
     }
 
-    /** The form's {@code version}: what the page was rendered for (If-Match's twin). */
+    /**
+     * The form's {@code version}: what the page was rendered for (If-Match's twin, read by the page's own rule and
+     * refused in its words: {@link SharedSecretRefused#formVersion}). A stale one is refused by the write itself.
+     */
     private static long version(MultivaluedMap<String, String> submitted) {
         String version = submitted.getFirst("version");
-        if (version == null || version.isBlank()) {
-            throw new FieldErrors().add("version", "the form does not say which version it changes; reload the page");
+        if (version == null || !version.strip().matches("[0-9]{1,18}")) {
+            throw SharedSecretRefused.formVersion();
         }
-        return SharedSecretsResource.expectedVersion(0, version);
+        return Long.parseLong(version.strip());
     }
 
     /** The checked {@code targets} boxes as ids; one that is no number is named. */

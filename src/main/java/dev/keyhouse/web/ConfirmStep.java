@@ -2,6 +2,8 @@ package dev.keyhouse.web;
 
 import java.util.List;
 
+import dev.keyhouse.input.FormBooleans;
+
 /**
  * The form step before a destructive action (issue 20, item 5): a page that says what the action will do, with a
  * plain POST form (CSRF field, {@code confirmed=yes}, any hidden fields the action needs) that does it, and a link
@@ -16,9 +18,26 @@ import java.util.List;
  * @param button the submit button's text
  * @param back where "keep it" leads, a path
  * @param keep the back link's text
+ * @param input a field the person types in the step itself (a new password), or null: what the step asks for is
+ *        typed here, never carried from the page before (a secret is not rendered back in a step)
  */
 public record ConfirmStep(String question, String consequence, String action, List<Field> fields, String button,
-        String back, String keep) {
+        String back, String keep, Input input) {
+
+    /** A step with hidden fields only. */
+    public ConfirmStep(String question, String consequence, String action, List<Field> fields, String button,
+            String back, String keep) {
+        this(question, consequence, action, fields, button, back, keep, null);
+    }
+
+    /**
+     * A password typed in the step, rendered empty: {@code <input type="password" autocomplete="new-password"
+     * required>} with its label.
+     *
+     * @param minLength the shortest the browser lets through (the server checks again), in characters
+     */
+    public record Input(String name, String label, int minLength) {
+    }
 
     /** The form field that confirms: an action's POST does nothing without {@code confirmed=yes}. */
     public static final String FIELD = "confirmed";
@@ -27,8 +46,11 @@ public record ConfirmStep(String question, String consequence, String action, Li
     public record Field(String name, String value) {
     }
 
-    /** Whether a submitted {@link #FIELD} confirms. */
+    /**
+     * Whether a submitted {@link #FIELD} confirms: {@code yes} does, absent does not (the step is shown); any other
+     * value is a 400 naming the field ({@link FormBooleans#confirmed}), and nothing is done.
+     */
     public static boolean confirmed(String value) {
-        return "yes".equals(value);
+        return FormBooleans.confirmed(FIELD, value);
     }
 }

@@ -85,13 +85,15 @@ class SessionEndTest {
         String admin = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
 
         Response tooShort = Browser.signedInForm(admin)
-                .formParam("action", "password").formParam("password", "short").post("/admin/users/" + id);
+                .formParam("action", "password").formParam("password", "short").formParam("confirmed", "yes")
+                .post("/admin/users/" + id);
         assertThat(tooShort.statusCode()).isEqualTo(400);
         assertThat(tooShort.asString()).contains("<p class=\"field-error\">password: must be at least 12 characters</p>");
         held.work();
 
         Response set = Browser.signedInForm(admin)
-                .formParam("action", "password").formParam("password", NEW_PASSWORD).post("/admin/users/" + id);
+                .formParam("action", "password").formParam("password", NEW_PASSWORD).formParam("confirmed", "yes")
+                .post("/admin/users/" + id);
         assertThat(set.statusCode()).isEqualTo(303);
         assertThat(set.getHeader("Location")).endsWith("/admin/users?done=password-set");
         held.areEnded();

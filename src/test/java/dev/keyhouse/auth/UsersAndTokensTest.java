@@ -94,6 +94,58 @@ class UsersAndTokensTest {
                 .statusCode()).as("enabling asks nothing").isEqualTo(303);
     }
 
+    /**
+     * Issue 20: Change role and Set password act on another user, so each asks first. The role's POST without
+     * {@code confirmed=yes} answers the step (the new role named, carried as a hidden field) and changes nothing; a
+     * password typed with it is not carried into its step (no secret rendered back): the step has its own empty
+     * password field, and the password is unchanged until the step's POST sets it. A confirmed value other than yes
+     * is a 400 naming it.
+     */
+    @Test
+    void changingARoleAndSettingAPasswordAskFirst() {
+        String email = Browser.uniqueEmail("confirm-role");
+        long user = Browser.newUser(email, "viewer");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String list = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users").then().statusCode(200)
+                .extract().asString();
+        assertThat(list).contains("<form class=\"inline\" method=\"get\" action=\"/admin/users/" + user
+                + "/password\">").contains(">Change role…</button>");
+
+        Response role = Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
+                .post("/admin/users/" + user);
+        assertThat(role.statusCode()).isEqualTo(200);
+        ConfirmSteps.assertStep(role.asString(), "/admin/users/" + user);
+        assertThat(role.asString()).contains("Make " + email + " admin?")
+                .contains("<input type=\"hidden\" name=\"action\" value=\"role\">")
+                .contains("<input type=\"hidden\" name=\"role\" value=\"admin\">");
+        assertThat(Rows.column(db, "SELECT role FROM users WHERE id = ?", user)).containsExactly("viewer");
+        assertThat(Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
+                .formParam("confirmed", "maybe").post("/admin/users/" + user).statusCode()).isEqualTo(400);
+        assertThat(Rows.column(db, "SELECT role FROM users WHERE id = ?", user)).containsExactly("viewer");
+        assertThat(Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
+                .formParam("confirmed", "yes").post("/admin/users/" + user).statusCode()).isEqualTo(303);
+        assertThat(Rows.column(db, "SELECT role FROM users WHERE id = ?", user)).containsExactly("admin");
+
+        String typed = "Typed-on-the-list-" + System.nanoTime();
+        Response asked = Browser.signedInForm(session).formParam("action", "password").formParam("password", typed)
+                .post("/admin/users/" + user);
+        assertThat(asked.statusCode()).isEqualTo(200);
+        String step = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users/" + user + "/password")
+                .then().statusCode(200).extract().asString();
+        for (String html : List.of(asked.asString(), step)) {
+            ConfirmSteps.assertStep(html, "/admin/users/" + user);
+            assertThat(html).contains("Set a new password for " + email + "?").doesNotContain(typed)
+                    .contains("<input type=\"hidden\" name=\"action\" value=\"password\">")
+                    .contains("name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"12\""
+                            + " required>");
+        }
+        Browser.session(email, Browser.PASSWORD); // the password is unchanged: signing in with it works
+        String newPassword = "Set-in-the-step-" + System.nanoTime();
+        assertThat(Browser.signedInForm(session).formParam("action", "password").formParam("password", newPassword)
+                .formParam("confirmed", "yes").post("/admin/users/" + user).statusCode()).isEqualTo(303);
+        Browser.session(email, newPassword);
+    }
+
     @Test
     void anAdminAddsAUserOverRest() {
         String email = Browser.uniqueEmail("rest-user");
@@ -199,7 +251,8 @@ class UsersAndTokensTest {
             assertThat(patched.statusCode()).as(weak).isEqualTo(400);
             assertThat(patched.jsonPath().getList("errors.field", String.class)).as(weak).containsExactly("password");
             Response set = Browser.signedInForm(session).contentType(ContentType.URLENC.withCharset("UTF-8"))
-                    .formParam("action", "password").formParam("password", weak).post("/admin/users/" + changed);
+                    .formParam("action", "password").formParam("password", weak).formParam("confirmed", "yes")
+                    .post("/admin/users/" + changed);
             assertThat(set.statusCode()).as(weak).isEqualTo(400);
             assertThat(set.asString()).as(weak).containsPattern(
                     "<p class=\"field-error\">password: (is too easy to guess|must not start or end with a space)");

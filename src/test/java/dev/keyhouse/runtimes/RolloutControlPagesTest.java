@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
@@ -93,12 +94,26 @@ class RolloutControlPagesTest {
         String paused = page(admin, "/admin/restarts/" + run);
         assertThat(paused).contains("id=\"outcome\">paused</span>").contains("/resume\"").doesNotContain("/pause\"");
 
-        Response resumed = Browser.signedInForm(admin).post("/admin/restarts/" + run + "/resume");
+        // Resume restarts the waves still to come: a confirmation step first (issue 20), naming them
+        Response ask = Browser.signedInForm(admin).post("/admin/restarts/" + run + "/resume");
+        ask.then().statusCode(200);
+        ConfirmSteps.assertStep(ask.asString(), "/admin/restarts/" + run + "/resume");
+        assertThat(ask.asString()).contains("Resume rollout " + run + "?").contains(names.get(3));
+        assertThat(api.run(run).getBoolean("paused")).as("asking changes nothing").isTrue();
+        Response resumed = Browser.signedInForm(admin).formParam("confirmed", "yes")
+                .post("/admin/restarts/" + run + "/resume");
         resumed.then().statusCode(303);
         assertThat(resumed.header("Location")).isEqualTo("/admin/restarts/" + run + "?done=resumed");
         assertThat(page(admin, resumed.header("Location"))).contains("Rollout resumed.")
                 .contains("id=\"outcome\">waiting for approval</span>");
-        control(run, "continue").then().statusCode(200);
+        // Continue on the page asks first too, naming the targets its waves restart
+        Response approve = Browser.signedInForm(admin).post("/admin/restarts/" + run + "/continue");
+        approve.then().statusCode(200);
+        ConfirmSteps.assertStep(approve.asString(), "/admin/restarts/" + run + "/continue");
+        assertThat(approve.asString()).contains(names.get(1)).contains(names.get(3));
+        assertThat(api.run(run).getString("outcome")).as("asking changes nothing").isEqualTo("waiting_approval");
+        Browser.signedInForm(admin).formParam("confirmed", "yes").post("/admin/restarts/" + run + "/continue")
+                .then().statusCode(303);
         control(run, "continue").then().statusCode(409).body("detail", containsString("not waiting for approval"));
 
         JsonPath done = api.awaitRun(run, RUN_TIMEOUT);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.ApiClient;
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTokens;
@@ -186,6 +187,34 @@ class RolloutPagesTest {
         Browser.signedInForm(viewer, Browser.csrfOf(viewer)).formParam("confirmed", "yes")
                 .post("/admin/restarts/" + waiting + "/abort").then().statusCode(403);
         Browser.signedInForm(session, csrf).post("/admin/restarts/999999/pause").then().statusCode(404);
+    }
+
+    /**
+     * Continue and Resume restart the waves still to come (issue 20): on the page each asks first, naming the targets
+     * whose runtimes wait for their wave; asking changes nothing; a state that allows neither is the 409 page.
+     */
+    @Test
+    void continueAndResumeOnThePageAskFirstNamingTheTargetsStillToRestart() {
+        long waiting = waitingApproval("tts");
+        long paused = paused("stt");
+        String session = admin();
+        String csrf = Browser.csrfOf(session);
+        for (Map.Entry<Long, String> control : Map.of(waiting, "continue", paused, "resume").entrySet()) {
+            String action = "/admin/restarts/" + control.getKey() + "/" + control.getValue();
+            Response step = Browser.signedInForm(session, csrf).post(action);
+            step.then().statusCode(200);
+            ConfirmSteps.assertStep(step.asString(), action);
+            assertThat(step.asString()).as(action).contains("restart the runtimes of: fx-voice")
+                    .doesNotContain("fx-batch");
+        }
+        assertThat(api.run(waiting).getString("state")).as("asking changes nothing").isEqualTo("waiting_approval");
+        assertThat(api.run(paused).getBoolean("paused")).as("asking changes nothing").isTrue();
+        Response wrong = Browser.signedInForm(session, csrf).post("/admin/restarts/" + waiting + "/resume");
+        wrong.then().statusCode(409);
+        assertThat(wrong.asString()).contains("This run cannot be resumed");
+        Browser.signedInForm(session, csrf).formParam("confirmed", "maybe")
+                .post("/admin/restarts/" + waiting + "/continue").then().statusCode(400);
+        assertThat(api.run(waiting).getString("state")).isEqualTo("waiting_approval");
     }
 
     @Test

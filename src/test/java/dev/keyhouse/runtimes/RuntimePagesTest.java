@@ -346,6 +346,60 @@ class RuntimePagesTest {
         given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(404);
     }
 
+    /**
+     * Issue 20: the list's Disable asks first (the POST with {@code enabled=false} and no {@code confirmed=yes}
+     * answers the step, the target stays enabled); Enable acts at once; {@code enabled} is read strictly: a value
+     * other than true or false, or none, is a 400 naming it, and changes nothing.
+     */
+    @Test
+    void disableAsksFirstAndEnabledIsReadStrictly() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        String action = "/admin/runtimes/" + id + "/enabled";
+        assertThat(row(name)).contains("<form class=\"inline\" method=\"post\" action=\"" + action + "\">")
+                .contains(">Disable…</button>");
+
+        Response list = page("/admin/runtimes");
+        Response asked = post(list, action, Map.of("enabled", "false"));
+        asked.then().statusCode(200);
+        ConfirmSteps.assertStep(asked.asString(), action);
+        assertThat(asked.asString()).contains("Disable runtime target " + name + "?")
+                .contains("<input type=\"hidden\" name=\"enabled\" value=\"false\">");
+        assertThat(enabled(id)).as("asking changes nothing").isTrue();
+
+        for (String bad : List.of("maybe", "", "TRUE", "0")) {
+            Response refused = post(list, action, Map.of("enabled", bad, "confirmed", "yes"));
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).as(bad).contains("enabled must be true or false");
+        }
+        post(list, action, Map.of("confirmed", "yes")).then().statusCode(400);
+        post(list, action, Map.of("enabled", "false", "confirmed", "maybe")).then().statusCode(400);
+        assertThat(enabled(id)).as("nothing refused changed it").isTrue();
+
+        post(list, action, Map.of("enabled", "false", "confirmed", "yes")).then().statusCode(303);
+        assertThat(enabled(id)).isFalse();
+        post(list, action, Map.of("enabled", "true")).then().statusCode(303);
+        assertThat(enabled(id)).as("enabling asks nothing").isTrue();
+    }
+
+    /** The target form's checkboxes are read strictly too: a value a box never sends is a 400 naming it. */
+    @Test
+    void theTargetFormsCheckboxesAreReadStrictly() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        for (String box : List.of("enabled", "canary", "held")) {
+            Response refused = post(page("/admin/runtimes"), "/admin/runtimes", Map.of("name", name, "driver",
+                    "command", "dependsOn", "tts", "config.command", "true", box, "maybe"));
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).as(box).contains(box + " must be true when ticked, or left out");
+        }
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
+                .doesNotContain(name);
+    }
+
+    private boolean enabled(long id) {
+        return given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("enabled");
+    }
+
     private String step(String path) {
         return page(path).asString();
     }

@@ -212,7 +212,7 @@ class RuntimeConfigMemoryTest {
                     .cookies(form.getCookies()).contentType(ContentType.URLENC)
                     .formParam("csrf-token", form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value"))
                     .formParam("version", form.htmlPath().getString("**.find { it.@name == 'version' }.@value"))
-                    .post("/admin/settings/llm/rollback").then().statusCode(303);
+                    .formParam("confirmed", "yes").post("/admin/settings/llm/rollback").then().statusCode(303);
             long pageRollback = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(barriers).as("each rollback sent a barrier").hasSize(4);
             assertThat(List.of(apiRollback, pageRollback)).as("rollbacks (API, page) held until the deadline, ms")

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTokens;
@@ -236,13 +237,37 @@ class SettingsPageTest {
         assertThat(Clients.version("stt")).isEqualTo(version + 1);
     }
 
+    /**
+     * Roll back on the page is two steps (issue 20): the first POST answers the confirmation step, naming the version
+     * it restores and the targets it restarts (as the edit form does for a save), and changes nothing; its
+     * {@code confirmed=yes} rolls back.
+     */
     @Test
     void rollbackFromThePage() {
         long version = twoTtsVersions("sv-page-rollback-one-0011223344556677");
-
+        String targetName = "sv-rollback-" + System.nanoTime();
+        long target = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body(Map.of("name", targetName, "driver", "command", "dependsOn", List.of("tts"), "enabled", true,
+                        "config", Map.of("command", "true")))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
         Response form = page("/admin/settings/tts");
         assertThat(form.asString()).contains("action=\"/admin/settings/tts/rollback\"");
+        Response step;
+        try {
+            step = post(form, "/admin/settings/tts/rollback", new HashMap<>());
+        } finally {
+            // deleted before the rollback is confirmed, so that it plans no restart of it
+            given().auth().oauth2(Browser.adminBearer()).delete("/api/v1/runtimes/" + target).then().statusCode(204);
+        }
+        step.then().statusCode(200);
+        ConfirmSteps.assertStep(step.asString(), "/admin/settings/tts/rollback");
+        assertThat(step.asString()).contains("Roll back Text to speech settings to version " + (version + 1) + "?")
+                .contains("Rolling back to another key restarts: " + targetName + " (command)")
+                .contains("<input type=\"hidden\" name=\"version\" value=\"" + (version + 2) + "\">");
+        assertThat(Clients.version("tts")).as("the step changes nothing").isEqualTo(version + 2);
+
         Map<String, String> fields = new HashMap<>();
+        fields.put("confirmed", "yes");
         Response rolledBack = post(form, "/admin/settings/tts/rollback", fields);
 
         rolledBack.then().statusCode(303);

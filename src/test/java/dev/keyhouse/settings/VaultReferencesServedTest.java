@@ -210,10 +210,12 @@ public class VaultReferencesServedTest {
         String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
         Response page = given().redirects().follow(false).cookie("keyhouse_session", admin).cookies(form.getCookies())
                 .contentType(ContentType.URLENC).formParam("csrf-token", csrf)
-                .formParam("version", String.valueOf(before)).post("/admin/settings/llm/rollback");
+                .formParam("version", String.valueOf(before)).formParam("confirmed", "yes")
+                .post("/admin/settings/llm/rollback");
         assertThat(page.statusCode()).isEqualTo(409);
-        assertThat(page.asString()).contains("apiKey cannot be resolved", "does not exist (404)",
-                "Nothing was rolled back").doesNotContain(FIRST).doesNotContain(plain);
+        // the page's words: the field by its label, not its JSON name (issue 20)
+        assertThat(page.asString()).doesNotContain("apiKey cannot").contains("API key cannot be resolved",
+                "does not exist (404)", "Nothing was rolled back").doesNotContain(FIRST).doesNotContain(plain);
         assertThat(version(admin)).isEqualTo(before);
     }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.keyhouse.ApiClient;
+import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.Rows;
@@ -368,10 +369,33 @@ class SharedSecretsTest {
         Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
                 .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id).then().statusCode(303);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
-        Browser.signedInForm(session, csrf).formParam("version", "1").post("/admin/shared-secrets/" + id + "/generate")
-                .then().statusCode(412);
-        Browser.signedInForm(session, csrf).formParam("version", "2").post("/admin/shared-secrets/" + id + "/generate")
-                .then().statusCode(303);
+        // a stale or unreadable version: the page's words (reload), never the API's (If-Match), on every form of it
+        for (String action : List.of("/generate", "/delete", "")) {
+            String stale = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
+                    .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id + action).then()
+                    .statusCode(412).extract().asString();
+            assertThat(stale).as(action).contains("This shared secret changed since you opened the form: now"
+                    + " version 2").contains("Reload the page and apply your change again.")
+                    .doesNotContain("If-Match").doesNotContain("ETag");
+            for (String bad : List.of("abc", "W/\"2\"", "")) {
+                String unreadable = Browser.signedInForm(session, csrf).formParam("version", bad)
+                        .formParam("name", name).formParam("variable", variable(name))
+                        .post("/admin/shared-secrets/" + id + action).then().statusCode(400).extract().asString();
+                assertThat(unreadable).as(action + " version=" + bad)
+                        .contains("This form does not say which version of the shared secret it changes.")
+                        .doesNotContain("If-Match").doesNotContain("ETag");
+            }
+        }
+        // Generate restarts the linked targets: the first POST answers the confirmation step, and changes nothing
+        String generateStep = Browser.signedInForm(session, csrf).formParam("version", "2")
+                .post("/admin/shared-secrets/" + id + "/generate").then().statusCode(200).extract().asString();
+        ConfirmSteps.assertStep(generateStep, "/admin/shared-secrets/" + id + "/generate");
+        assertThat(generateStep).contains("Generate a new value for " + name + "?")
+                .contains("No enabled runtime target uses it: nothing is restarted.")
+                .contains("<input type=\"hidden\" name=\"version\" value=\"2\">");
+        assertThat(runtimeConfig().getString("env." + variable(name))).isEqualTo(generated);
+        Browser.signedInForm(session, csrf).formParam("version", "2").formParam("confirmed", "yes")
+                .post("/admin/shared-secrets/" + id + "/generate").then().statusCode(303);
         String regenerated = runtimeConfig().getString("env." + variable(name));
         assertThat(regenerated).isNotEqualTo(generated).matches("[A-Za-z0-9_-]{43}");
 

@@ -625,7 +625,8 @@ class LeakTest {
             }
 
             form = page("GET /admin/settings/{kind}", "/admin/settings/llm");
-            postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback", Map.of())
+            postForm("POST /admin/settings/{kind}/rollback", form, "/admin/settings/llm/rollback",
+                    Map.of("confirmed", "yes"))
                     .then().statusCode(303);
         }
 
@@ -658,7 +659,7 @@ class LeakTest {
                     .getLong("find { it.email == '" + pageUser + "' }.id");
             users = page("GET /admin/users", "/admin/users");
             postForm("POST /admin/users/{id}", users, "/admin/users/" + pageUserId,
-                    Map.of("action", "role", "role", "admin")).then().statusCode(303);
+                    Map.of("action", "role", "role", "admin", "confirmed", "yes")).then().statusCode(303);
 
             Response created = json(adminBearer, Map.of("name", "leak-rest-token", "role", "viewer"))
                     .post("/api/v1/tokens");

@@ -119,6 +119,7 @@ class SecurityMatrixTest {
             route("POST /admin/users/tokens/{id}/revoke", WRITE),
             route("POST /admin/users/{id}", WRITE),
             route("GET /admin/users/{id}/disable", WRITE),
+            route("GET /admin/users/{id}/password", WRITE),
             route("GET /api/v1/admin/rotate-credentials", READ),
             route("POST /api/v1/admin/rotate-credentials", WRITE),
             route("GET /api/v1/admin/rotate-credentials/{id}", READ),
