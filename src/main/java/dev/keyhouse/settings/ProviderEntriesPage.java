@@ -76,9 +76,11 @@ public class ProviderEntriesPage {
     private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final ReferencedSecrets referenced;
+    private final SaveRestarts restarts;
 
     public ProviderEntriesPage(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced) {
+            ReferencedSecrets referenced, SaveRestarts restarts) {
+        this.restarts = restarts;
         this.entries = entries;
         this.saves = saves;
         this.identity = identity;
@@ -179,13 +181,11 @@ public class ProviderEntriesPage {
             @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
         return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
                 "Delete " + state.label() + "?", "It leaves the " + state.kind().id() + " fallbacks at once (the"
-                        + " ones after it move up) and runtimes no longer get it at their next fetch or restart. Its"
-                        + " stored key is kept only in its history; to use it again, add it again with its key.",
+                        + " ones after it move up). " + restarts.ofFallback(state.kind().id(), state.enabled())
+                        + " Its stored key is kept only in its history; to use it again, add it again with its key.",
                 action(state, "delete"), hidden, "Delete " + state.label(), "/admin/settings", "Keep it"),
-                state -> {
-                    entries.delete(state.kind(), state.id(), state.version(), Identities.actor(identity));
-                    return done(state.kind());
-                });
+                state -> done(state.kind(), entries.delete(state.kind(), state.id(), state.version(),
+                        Identities.actor(identity))));
     }
 
     /**
@@ -253,11 +253,11 @@ public class ProviderEntriesPage {
     /** A change without fields (enable, disable, move): 303 to the overview, or the 409 page when stale. */
     private Response change(ProviderKind kind, long id, ProviderEntries.Change change, long expected) {
         try {
-            saves.saveEntry(entries, kind, id, change, expected, Identities.actor(identity), null);
+            return done(kind, saves.saveEntry(entries, kind, id, change, expected, Identities.actor(identity), null)
+                    .restartRun());
         } catch (EntryRefused stale) {
             return stale(entries.get(kind, id), expected);
         }
-        return done(kind);
     }
 
     /** An add or a save of fields, with the form again on each refusal. */
@@ -266,9 +266,8 @@ public class ProviderEntriesPage {
         try {
             String override = submitted.checkOverride == null || submitted.checkOverride.isBlank() ? null
                     : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
-            saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind), null, null),
-                    version, Identities.actor(identity), override);
-            return done(kind);
+            return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
+                    null, null), version, Identities.actor(identity), override).restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
             return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
@@ -340,8 +339,13 @@ public class ProviderEntriesPage {
         return "/admin/settings/" + state.kind().id() + "/providers/" + state.id() + "/" + what;
     }
 
-    private static Response done(ProviderKind kind) {
-        return Locations.seeOther("/admin/settings#fallbacks-" + kind.id()).build();
+    /**
+     * 303 to the kind's fallbacks on the overview; after a change that restarts, with the notice linking the
+     * rollout ({@code ?fallback=stt&run=12}).
+     */
+    private static Response done(ProviderKind kind, Long run) {
+        return Locations.seeOther("/admin/settings" + (run == null ? "" : "?fallback=" + kind.id() + "&run=" + run)
+                + "#fallbacks-" + kind.id()).build();
     }
 
     /** The form's version: 400 naming {@code version} when missing or not a whole number. */

@@ -6,7 +6,8 @@ import jakarta.inject.Named;
 /**
  * What the edit form of a kind says, before a save, about the restarts it causes (issue 20, point 5): the runtime
  * targets the restart planner would pick ({@link RolloutNews#dependents}), and the held ones it would leave out. A
- * save restarts only when the key a runtime receives changes. Rendered as {@code cdi:saveRestarts.of(kind)}.
+ * save restarts only when the key a runtime receives changes. Rendered as {@code cdi:saveRestarts.of(kind)}, and for
+ * a fallback's form and actions as {@code cdi:saveRestarts.ofFallback(kind, enabled)}.
  */
 @ApplicationScoped
 @Named("saveRestarts")
@@ -26,15 +27,39 @@ public class SaveRestarts {
      * saving restarts nothing."
      */
     public String of(String kind) {
+        return says(kind, "Saving a new key restarts", OTHERS);
+    }
+
+    /**
+     * What a change of one of the kind's fallbacks restarts (issue 19), as {@link #of} says it for the primary: the
+     * same targets, whenever the change alters what runtimes receive. E.g. "Saving this fallback restarts: speech
+     * (command). A change runtimes do not receive (the same key typed again) restarts nothing."; for a disabled one
+     * "It is disabled: saving it restarts nothing; enabling it restarts: speech (command)."
+     *
+     * @param enabled whether the fallback is served now (a new one is)
+     */
+    public String ofFallback(String kind, boolean enabled) {
+        if (!enabled) {
+            String enabling = says(kind, "enabling it restarts", "");
+            return "It is disabled: saving it restarts nothing; " + Character.toLowerCase(enabling.charAt(0))
+                    + enabling.substring(1);
+        }
+        return says(kind, "Saving, moving, disabling or deleting this fallback restarts",
+                "A change runtimes do not receive (the same key typed again) restarts nothing.");
+    }
+
+    private String says(String kind, String lead, String others) {
         RolloutNews.Dependents dependents = rollouts.dependents(kind);
         String held = dependents.held().isEmpty() ? ""
                 : "; held, left out of the rollout: " + String.join(", ", dependents.held());
+        String tail = others.isEmpty() ? "" : " " + others;
         if (!dependents.restarted().isEmpty()) {
-            return "Saving a new key restarts: " + String.join(", ", dependents.restarted()) + held + ". " + OTHERS;
+            return lead + ": " + String.join(", ", dependents.restarted()) + held + "." + tail;
         }
         if (!held.isEmpty()) {
-            return "Saving a new key restarts nothing now" + held + ".";
+            return lead + " nothing now" + held + ".";
         }
-        return "No runtime depends on " + kind + ": saving restarts nothing.";
+        return "No runtime depends on " + kind + ": " + (others.isEmpty() ? "it restarts nothing." : "saving"
+                + " restarts nothing.");
     }
 }

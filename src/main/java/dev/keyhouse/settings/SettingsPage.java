@@ -231,11 +231,12 @@ public class SettingsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack,
             @QueryParam("run") String run, @QueryParam("check") String check,
-            @QueryParam("override") String override) {
+            @QueryParam("override") String override, @QueryParam("fallback") String fallback) {
         CheckResult result = java.util.Arrays.stream(CheckResult.values()).filter(r -> r.json().equals(check))
                 .findFirst().orElse(null);
         String notice = ProviderKind.parse(saved).map(k -> savedNotice(k, result, "1".equals(override)))
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
+                .or(() -> ProviderKind.parse(fallback).map(k -> k.title() + " fallbacks changed."))
                 .orElse(null);
         Long restartRun = notice == null ? null : version(run);
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
