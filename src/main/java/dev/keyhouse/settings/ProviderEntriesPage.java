@@ -273,24 +273,35 @@ public class ProviderEntriesPage {
             return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
                     staleMessage(current, version)))).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(Templates.form(again.apply(errors))).build();
+            return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), submitted.values(kind))))
+                    .build();
         } catch (Conflict conflict) {
             EntryForm form = again.apply(new FieldErrors());
             return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
                     + ". Nothing was saved."))).build();
         } catch (CheckRefused refused) {
-            EntryForm form = again.apply(new FieldErrors());
-            return Response.status(422).entity(Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+            EntryForm form = typed(again.apply(new FieldErrors()), submitted.values(kind));
+            return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
                     form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(), null,
                     "The key check found " + refused.outcome().summary() + ": "
-                            + refused.outcome().result().meaning() + ". Nothing was saved. Type the key again (a"
-                            + " key is never shown back): enter a working one, or tick \u201cSave even if the check"
-                            + " fails\u201d and give a reason.", form.enforce(), null))).build();
+                            + refused.outcome().result().meaning() + ". Nothing was saved. Enter a working key, or"
+                            + " tick \u201cSave even if the check fails\u201d and give a reason.", form.enforce(),
+                    null))).build();
         } catch (ChecksBusy busy) {
             return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
                     .entity(Templates.form(withConflict(again.apply(new FieldErrors()), busy.getMessage()
                             + "; nothing was saved: type the key again and save"))).build();
         }
+    }
+
+    /**
+     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}): only for the 400 and 422
+     * answers to that POST, sent {@code no-store} ({@link SettingsPage#typedBack}); a 409 or 503 shows it empty.
+     */
+    private static EntryForm typed(EntryForm form, Map<String, String> values) {
+        return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
+                SettingsPage.typed(form.fields(), values), form.otherErrors(), form.conflict(), form.refusal(),
+                form.enforce(), form.overrideError());
     }
 
     private static EntryForm withConflict(EntryForm form, String conflict) {
