@@ -276,8 +276,8 @@ public class ProviderEntries {
                 .fingerprints(ProviderSettings.auditFingerprints(kind, before),
                         ProviderSettings.auditFingerprints(kind, after)));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
-        Long run = restart(kind, primary.version, served, label(kind, entry.id, entry.values().provider) + " was "
-                + String.join("; ", did), actor);
+        Long run = restart(kind, primary.version, served, label(kind, entry.id, entry.values().provider)
+                + " changed (" + String.join("; ", did) + ")", actor);
         LOG.infof("%s fallback %d: %s by %s", kind.id(), entry.id, String.join("; ", did), actor);
         return state(kind, entry, run);
     }
