@@ -336,6 +336,19 @@ class RuntimeRestartTest {
             assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
             assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("STT_PROVIDER=soniox\n");
             assertThat(stt.voice()).as("the target that does not depend on stt is left alone").doesNotExist();
+
+            // a fallback's change on the page is rolled out as over REST, and the overview links the run
+            Response disabled = Browser.signedInForm(session, csrf).formParam("version", "2")
+                    .formParam("enabled", "false").post(pages + "/enabled");
+            assertThat(disabled.statusCode()).as(disabled.asString()).isEqualTo(303);
+            String back = disabled.header("Location");
+            assertThat(back).contains("/admin/settings?fallback=stt&run=").endsWith("#fallbacks-stt");
+            long pageRun = Long.parseLong(back.replaceAll(".*run=([0-9]+).*", "$1"));
+            assertThat(api.awaitRun(pageRun, RUN_TIMEOUT).getList("results.target"))
+                    .containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).as("the disabled fallback is gone")
+                    .doesNotContain("DEEPGRAM_API_KEY", "STT_PROVIDERS");
+            assertThat(stt.voice()).doesNotExist();
         } finally {
             dev.keyhouse.settings.ProviderEntriesTest.removeFallbacks(db);
         }
