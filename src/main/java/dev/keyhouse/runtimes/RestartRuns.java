@@ -11,6 +11,7 @@ import java.util.Objects;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.keyhouse.audit.Audit;
+import dev.keyhouse.settings.FallbackChanged;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.settings.SettingSaved;
 import dev.keyhouse.web.NotFound;
@@ -177,28 +178,56 @@ public class RestartRuns {
         if (!saved.secretChanged() || saved.automatic()) {
             return;
         }
-        List<RuntimeTarget> dependent = dependents(saved.kind());
+        Long run = rollout(saved.kind(), saved.version(), saved.actor(), saved.kind() + " version " + saved.version()
+                + " was saved", saved.version() > 1 ? saved.version() - 1 : null);
+        if (run != null) {
+            saved.restartRun().accept(run);
+        }
+    }
+
+    /**
+     * In the transaction that changed a fallback entry in a way runtimes receive (issue 19): the same rollout over the
+     * targets depending on the kind, canary first, as a save's. The kind's version does not change, so such a run has
+     * no previous version of its own to roll back to: a failed wave halts it (nothing rolled back by itself) unless it
+     * supersedes a save's rollout still under way, whose previous version it takes over.
+     */
+    void onFallbackChanged(@Observes FallbackChanged changed) {
+        Long run = rollout(changed.kind(), changed.settingsVersion(), changed.actor(), changed.change(), null);
+        if (run != null) {
+            changed.restartRun().accept(run);
+        }
+    }
+
+    /**
+     * Plans a rollout of {@code kind} over its dependent targets, superseding the kind's rollouts still under way.
+     *
+     * @param what what happened, for the run's audit entry and the superseded runs' reason
+     * @param previousVersion what a failed wave restores when no superseded rollout had one
+     * @return the run's id; null when no target depends on the kind (the open rollouts are superseded by nothing)
+     */
+    private Long rollout(String kind, long version, String actor, String what, Long previousVersion) {
+        List<RuntimeTarget> dependent = dependents(kind);
         List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
-                saved.kind(), List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
+                kind, List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
         if (dependent.isEmpty()) {
             for (RestartRun older : open) {
-                rollouts.supersede(older, null, saved.kind() + " version " + saved.version() + " was saved");
+                rollouts.supersede(older, null, what);
             }
-            return;
+            return null;
         }
-        RestartRun run = plan(RestartRun.CAUSE_SAVE, saved.kind(), saved.version(), saved.actor(), dependent);
+        RestartRun run = plan(RestartRun.CAUSE_SAVE, kind, version, actor, dependent);
         run.rollout = true;
         // the version the runtimes not yet moved run: before the save, or before the rollout this one supersedes
-        // (whose key they never took)
-        run.previousVersion = !open.isEmpty() ? open.get(0).previousVersion
-                : saved.version() > 1 ? saved.version() - 1 : null;
+        // (whose key they never took); a fallback change's run has none of its own
+        run.previousVersion = open.stream().map(older -> older.previousVersion).filter(Objects::nonNull).findFirst()
+                .orElse(previousVersion);
         for (RestartRun older : open) {
-            rollouts.supersede(older, run.id, saved.kind() + " version " + saved.version() + " was saved");
+            rollouts.supersede(older, run.id, what);
         }
-        audit.record(Audit.Entry.of(saved.actor(), "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
-                .detail("after " + saved.kind() + " version " + saved.version() + " was saved: rolls out to "
-                        + String.join(", ", dependent.stream().map(t -> t.name + (t.held ? " (held)" : "")).toList())));
-        saved.restartRun().accept(run.id);
+        audit.record(Audit.Entry.of(actor, "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
+                .detail("after " + what + ": rolls out to " + String.join(", ", dependent.stream()
+                        .map(t -> t.name + (t.held ? " (held)" : "")).toList())));
+        return run.id;
     }
 
     /**

@@ -608,7 +608,11 @@ public class Rollouts {
                 return Needs.NOTHING;
             }
             if (run.previousVersion == null || run.previousVersion < 1) {
-                halt(run, wave, "there is no earlier " + run.kind + " version to roll back to");
+                // a save's run past version 1 always has one: without, the run followed a fallback's change
+                halt(run, wave, run.settingsVersion != null && run.settingsVersion > 1
+                        ? "a change of " + run.kind + " fallbacks is not rolled back by itself (the " + run.kind
+                                + " version stays " + run.settingsVersion + "): change the fallback back"
+                        : "there is no earlier " + run.kind + " version to roll back to");
                 return Needs.NOTHING;
             }
             if (checked == null) {
@@ -620,6 +624,12 @@ public class Rollouts {
                 return Needs.NOTHING;
             }
             ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            Optional<String> duplicate = settings.restoreConflict(kind, run.previousVersion);
+            if (duplicate.isPresent()) {
+                // restoring it would make two entries write one variable: refused as a save is
+                halt(run, wave, "version " + run.previousVersion + " cannot be restored: " + duplicate.get());
+                return Needs.NOTHING;
+            }
             long current = settings.get(kind).version();
             long rolledOut = run.settingsVersion == null ? current : run.settingsVersion;
             String undone = current > rolledOut ? "; version" + (current - rolledOut > 1 ? "s " + (rolledOut + 1)

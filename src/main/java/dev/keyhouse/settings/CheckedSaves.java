@@ -134,10 +134,7 @@ public class CheckedSaves {
         String used = blocks ? overrideReason : null;
         SettingState state = settings.save(kind, input, expectedVersion, actor,
                 outcome == null ? null : new ProviderSettings.SaveCheck(outcome, used));
-        if (outcome != null && state.keyFingerprint() != null) {
-            // the check was of exactly the key now stored: the cards show it at once, no background check needed
-            lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
-        }
+        recordCheck(kind, outcome, state);
         return new Saved(state, outcome, warnings(outcome, used), used != null);
     }
 
@@ -170,7 +167,8 @@ public class CheckedSaves {
 
     /**
      * Checks the fallback's stored key as a save of the kind would check a new key, then makes it primary
-     * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out.
+     * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out, and the check is recorded
+     * as the new primary's last check (the settings card and {@code lastCheck} show it).
      *
      * @throws CheckRefused as {@link #save}
      */
@@ -182,7 +180,20 @@ public class CheckedSaves {
             checked = entries.storedTarget(kind, id).orElse(null);
             outcome = checked == null ? null : checks.check(checked);
         }
-        return entries.makePrimary(kind, id, expectedVersion, actor, checked(kind, outcome, checked, overrideReason));
+        ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, actor,
+                checked(kind, outcome, checked, overrideReason));
+        recordCheck(kind, outcome, settings.get(kind));
+        return primary;
+    }
+
+    /**
+     * The check a save or a make-primary ran before it was of exactly the key now stored as the kind's primary: the
+     * settings card and {@code lastCheck} show it at once, no background check needed.
+     */
+    private void recordCheck(ProviderKind kind, CheckOutcome outcome, SettingState state) {
+        if (outcome != null && state.keyFingerprint() != null) {
+            lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
+        }
     }
 
     /** What a check found, for the write's audit entry; refuses when it blocks in enforce mode without a reason. */

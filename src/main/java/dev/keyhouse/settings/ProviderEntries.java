@@ -34,10 +34,12 @@ import org.jboss.logging.Logger;
  * never race on positions or on the variables two entries write ({@link #refuseDuplicates}). Every change is audited
  * ({@code setting.entry.*}, fingerprints, never values).
  *
- * <p>A change of a fallback is served at once by runtime-config (its version counts entry versions) and plans no
- * restart run: a runtime takes it at its next fetch or restart. Make-primary is a save of the kind: the primary's
- * version goes up and the kind's dependent targets are rolled out ({@link SettingSaved}). Rollback of a kind
- * restores its primary only; each fallback keeps its own history.
+ * <p>A change of a fallback is served at once by runtime-config (its version counts entry versions). When it changes
+ * what runtimes receive ({@link #served}: an enabled fallback's variables, {@code <KIND>_PROVIDERS}), the kind's
+ * dependent targets are rolled out as after a save of the kind ({@link FallbackChanged}); a change they do not
+ * receive (a disabled fallback edited, moved or deleted, a key typed again with the same value) restarts nothing.
+ * Make-primary is a save of the kind: the primary's version goes up and the kind's dependent targets are rolled out
+ * ({@link SettingSaved}). Rollback of a kind restores its primary only; each fallback keeps its own history.
  */
 @ApplicationScoped
 public class ProviderEntries {
@@ -49,11 +51,14 @@ public class ProviderEntries {
     private final SecretFingerprints fingerprints;
     private final Audit audit;
     private final Event<EnvironmentChanged> changed;
+    private final Event<FallbackChanged> fallbackChanged;
     private final EntityManager em;
 
     public ProviderEntries(ProviderSettings settings, SealedValues sealedValues, SecretFingerprints fingerprints,
-            Audit audit, Event<EnvironmentChanged> changed, EntityManager em) {
+            Audit audit, Event<EnvironmentChanged> changed, Event<FallbackChanged> fallbackChanged,
+            EntityManager em) {
         this.settings = settings;
+        this.fallbackChanged = fallbackChanged;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
         this.audit = audit;
@@ -67,7 +72,7 @@ public class ProviderEntries {
      * @param id null for the primary (the kind's setting, {@code /api/v1/settings/{kind}})
      * @param position 0 for the primary, 1 for the first fallback, ...
      * @param version the primary's is the kind's version; a fallback's its own
-     * @param restartRun the restart run a make-primary planned, or null
+     * @param restartRun the restart run the write planned (it changed what runtimes receive), or null
      */
     public record EntryState(ProviderKind kind, Long id, boolean primary, int position, boolean enabled,
             Map<String, String> values, Map<String, SecretSummary> secrets, long version, String updatedBy,
@@ -183,6 +188,7 @@ public class ProviderEntries {
         }
         SettingRules.Checked checked = SettingRules.check(kind, fields, new SettingValues());
         refuseDuplicates(em, kind, 0L, checked.values().provider);
+        String served = served(kind);
         Number last = (Number) em.createNativeQuery("SELECT coalesce(max(position), 0) FROM provider_entries"
                 + " WHERE kind = ?1").setParameter(1, kind.id()).getSingleResult();
         ProviderEntry entry = new ProviderEntry();
@@ -206,8 +212,9 @@ public class ProviderEntries {
                         + references(kind, checked) + checkDetail(check))
                 .fingerprints(null, ProviderSettings.auditFingerprints(kind, newPrints)));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        Long run = restart(kind, primary.version, served, label(kind, entry.id, next.provider) + " was added", actor);
         LOG.infof("%s fallback %d (%s) added by %s", kind.id(), entry.id, next.provider, actor);
-        return state(kind, entry);
+        return state(kind, entry, run);
     }
 
     /**
@@ -221,9 +228,10 @@ public class ProviderEntries {
     public EntryState update(ProviderKind kind, long id, Change change, long expectedVersion, String actor,
             ProviderSettings.SaveCheck check) {
         entriesKind(kind);
-        settings.lock(kind);
+        ProviderSetting primary = settings.lock(kind);
         ProviderEntry entry = lock(kind, id);
         checkVersion(entry, expectedVersion);
+        String served = served(kind);
         List<String> did = new ArrayList<>();
         String action = null;
         Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
@@ -268,20 +276,25 @@ public class ProviderEntries {
                 .fingerprints(ProviderSettings.auditFingerprints(kind, before),
                         ProviderSettings.auditFingerprints(kind, after)));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        Long run = restart(kind, primary.version, served, label(kind, entry.id, entry.values().provider)
+                + " changed (" + String.join("; ", did) + ")", actor);
         LOG.infof("%s fallback %d: %s by %s", kind.id(), entry.id, String.join("; ", did), actor);
-        return state(kind, entry);
+        return state(kind, entry, run);
     }
 
     /**
      * Deletes a fallback; the ones after it move up. Its history (and its sealed values, which the history points
      * at) stays.
+     *
+     * @return the restart run it planned (an enabled fallback was deleted), or null
      */
     @Transactional
-    public void delete(ProviderKind kind, long id, long expectedVersion, String actor) {
+    public Long delete(ProviderKind kind, long id, long expectedVersion, String actor) {
         entriesKind(kind);
-        settings.lock(kind);
+        ProviderSetting primary = settings.lock(kind);
         ProviderEntry entry = lock(kind, id);
         checkVersion(entry, expectedVersion);
+        String served = served(kind);
         String before = ProviderSettings.auditFingerprints(kind,
                 ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values())));
         int position = entry.position;
@@ -295,7 +308,10 @@ public class ProviderEntries {
                 .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position)
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + id));
+        Long run = restart(kind, primary.version, served, label(kind, id, entry.values().provider) + " was deleted",
+                actor);
         LOG.infof("%s fallback %d deleted by %s", kind.id(), id, actor);
+        return run;
     }
 
     /**
@@ -359,15 +375,31 @@ public class ProviderEntries {
      * @param provider the provider it will have
      */
     static void refuseDuplicates(EntityManager em, ProviderKind kind, Long entryId, String provider) {
-        if (!EntryVariables.hasEntries(kind)) {
-            return;
+        Optional<Conflict> duplicate = duplicate(em, kind, entryId, provider);
+        if (duplicate.isPresent()) {
+            throw duplicate.get();
         }
-        refuse(em, Map.of(key(kind, entryId), provider == null ? "" : provider));
+    }
+
+    /** What {@link #refuseDuplicates} would throw, or empty: for a caller that must not throw (the rollout gate). */
+    static Optional<Conflict> duplicate(EntityManager em, ProviderKind kind, Long entryId, String provider) {
+        if (!EntryVariables.hasEntries(kind)) {
+            return Optional.empty();
+        }
+        return conflict(em, Map.of(key(kind, entryId), provider == null ? "" : provider));
     }
 
     /** @param written each written entry's {@link #key} and the provider it will have */
-    @SuppressWarnings("unchecked")
     private static void refuse(EntityManager em, Map<String, String> written) {
+        Optional<Conflict> duplicate = conflict(em, written);
+        if (duplicate.isPresent()) {
+            throw duplicate.get();
+        }
+    }
+
+    /** The 409 naming two entries that would write one variable once {@code written} is saved, or empty. */
+    @SuppressWarnings("unchecked")
+    private static Optional<Conflict> conflict(EntityManager em, Map<String, String> written) {
         Map<String, String> providers = new LinkedHashMap<>();
         for (Object[] row : (List<Object[]>) em.createNativeQuery("SELECT kind, provider FROM provider_settings"
                 + " WHERE kind IN ('llm', 'stt', 'tts') AND version > 0 AND provider IS NOT NULL").getResultList()) {
@@ -388,13 +420,14 @@ public class ProviderEntries {
                     if (mine.contains(variable)) {
                         String one = label(key, providers.get(key));
                         String two = label(other.getKey(), other.getValue());
-                        throw new Conflict(one + " and " + two + " would both write " + variable
+                        return Optional.of(new Conflict(one + " and " + two + " would both write " + variable
                                 + ": each entry needs variables of its own", Map.of("variable", variable,
-                                        "entries", List.of(one, two)));
+                                        "entries", List.of(one, two))));
                     }
                 }
             }
         }
+        return Optional.empty();
     }
 
     /** An entry's key in {@link #refuse}: {@code stt:primary}, {@code stt:12}, {@code stt:0} for a new one. */
@@ -542,6 +575,10 @@ public class ProviderEntries {
     }
 
     private EntryState state(ProviderKind kind, ProviderEntry entry) {
+        return state(kind, entry, null);
+    }
+
+    private EntryState state(ProviderKind kind, ProviderEntry entry, Long restartRun) {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, SecretSummary> secrets = new LinkedHashMap<>();
         for (SettingField field : kind.fields()) {
@@ -553,6 +590,47 @@ public class ProviderEntries {
         }
         return new EntryState(kind, entry.id, false, entry.position, entry.enabled,
                 Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets), entry.version,
-                entry.updatedBy, entry.updatedAt, null);
+                entry.updatedBy, entry.updatedAt, restartRun);
+    }
+
+    /**
+     * What runtimes receive of the kind's fallbacks, as a comparable text: each enabled fallback in order with its
+     * provider, the fields it writes ({@link EntryVariables#fields}) and each key's fingerprint (a key typed again
+     * with the same value is no change; one that needs re-entry counts by its row). Never a secret value. Read
+     * after flushing the transaction's writes.
+     */
+    private String served(ProviderKind kind) {
+        em.flush();
+        StringBuilder served = new StringBuilder();
+        for (ProviderEntry entry : em.createQuery("from ProviderEntry where kind = ?1 and enabled = true"
+                + " order by position", ProviderEntry.class).setParameter(1, kind.id()).getResultList()) {
+            SettingValues values = entry.values();
+            served.append('\n').append(values.provider);
+            for (SettingField field : EntryVariables.fields(kind)) {
+                served.append('|').append(values.get(field));
+            }
+            for (SettingField secret : kind.secretFields()) {
+                SecretSummary summary = settings.summary(values.secretRef(secret));
+                served.append('|').append(summary.fingerprint() != null ? summary.fingerprint()
+                        : values.secretRef(secret));
+            }
+        }
+        return served.toString();
+    }
+
+    /**
+     * After a write of a fallback: when what runtimes receive of the kind changed ({@link #served}), the rollout of
+     * its dependent targets ({@link FallbackChanged}), planned in this transaction.
+     *
+     * @param before {@link #served} before the write
+     * @return the run's id; null when nothing runtimes receive changed, or no target depends on the kind
+     */
+    private Long restart(ProviderKind kind, long settingsVersion, String before, String what, String actor) {
+        if (before.equals(served(kind))) {
+            return null;
+        }
+        long[] run = {0};
+        fallbackChanged.fire(new FallbackChanged(kind.id(), settingsVersion, what, actor, id -> run[0] = id));
+        return run[0] == 0 ? null : run[0];
     }
 }

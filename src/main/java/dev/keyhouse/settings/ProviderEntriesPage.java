@@ -78,9 +78,11 @@ public class ProviderEntriesPage {
     private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final ReferencedSecrets referenced;
+    private final SaveRestarts restarts;
 
     public ProviderEntriesPage(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced) {
+            ReferencedSecrets referenced, SaveRestarts restarts) {
+        this.restarts = restarts;
         this.entries = entries;
         this.saves = saves;
         this.identity = identity;
@@ -178,13 +180,11 @@ public class ProviderEntriesPage {
             @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
         return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
                 "Delete " + state.label() + "?", "It leaves the " + state.kind().id() + " fallbacks at once (the"
-                        + " ones after it move up) and runtimes no longer get it at their next fetch or restart. Its"
-                        + " stored key is kept only in its history; to use it again, add it again with its key.",
+                        + " ones after it move up). " + restarts.ofFallback(state.kind().id(), state.enabled())
+                        + " Its stored key is kept only in its history; to use it again, add it again with its key.",
                 action(state, "delete"), hidden, "Delete " + state.label(), "/admin/settings", "Keep it"),
-                state -> {
-                    entries.delete(state.kind(), state.id(), state.version(), Identities.actor(identity));
-                    return done(state.kind());
-                });
+                state -> done(state.kind(), entries.delete(state.kind(), state.id(), state.version(),
+                        Identities.actor(identity))));
     }
 
     /**
@@ -252,11 +252,11 @@ public class ProviderEntriesPage {
     /** A change without fields (enable, disable, move): 303 to the overview, or the 409 page when stale. */
     private Response change(ProviderKind kind, long id, ProviderEntries.Change change, long expected) {
         try {
-            saves.saveEntry(entries, kind, id, change, expected, Identities.actor(identity), null);
+            return done(kind, saves.saveEntry(entries, kind, id, change, expected, Identities.actor(identity), null)
+                    .restartRun());
         } catch (EntryRefused stale) {
             return stale(entries.get(kind, id), expected);
         }
-        return done(kind);
     }
 
     /** An add or a save of fields, with the form again on each refusal. */
@@ -265,32 +265,42 @@ public class ProviderEntriesPage {
         try {
             String override = !FormBooleans.checkbox("checkOverride", submitted.checkOverride) ? null
                     : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
-            saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind), null, null),
-                    version, Identities.actor(identity), override);
-            return done(kind);
+            return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
+                    null, null), version, Identities.actor(identity), override).restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
             return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
                     staleMessage(current, version)))).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(Templates.form(again.apply(errors))).build();
+            return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), submitted.values(kind))))
+                    .build();
         } catch (Conflict conflict) {
             EntryForm form = again.apply(new FieldErrors());
             return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
                     + ". Nothing was saved."))).build();
         } catch (CheckRefused refused) {
-            EntryForm form = again.apply(new FieldErrors());
-            return Response.status(422).entity(Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+            EntryForm form = typed(again.apply(new FieldErrors()), submitted.values(kind));
+            return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
                     form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(), null,
                     "The key check found " + refused.outcome().summary() + ": "
-                            + refused.outcome().result().meaning() + ". Nothing was saved. Type the key again (a"
-                            + " key is never shown back): enter a working one, or tick \u201cSave even if the check"
-                            + " fails\u201d and give a reason.", form.enforce(), null))).build();
+                            + refused.outcome().result().meaning() + ". Nothing was saved. Enter a working key, or"
+                            + " tick \u201cSave even if the check fails\u201d and give a reason.", form.enforce(),
+                    null))).build();
         } catch (ChecksBusy busy) {
             return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
                     .entity(Templates.form(withConflict(again.apply(new FieldErrors()), busy.getMessage()
                             + "; nothing was saved: type the key again and save"))).build();
         }
+    }
+
+    /**
+     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}): only for the 400 and 422
+     * answers to that POST, sent {@code no-store} ({@link SettingsPage#typedBack}); a 409 or 503 shows it empty.
+     */
+    private static EntryForm typed(EntryForm form, Map<String, String> values) {
+        return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
+                SettingsPage.typed(form.fields(), values), form.otherErrors(), form.conflict(), form.refusal(),
+                form.enforce(), form.overrideError());
     }
 
     private static EntryForm withConflict(EntryForm form, String conflict) {
@@ -340,8 +350,13 @@ public class ProviderEntriesPage {
         return "/admin/settings/" + state.kind().id() + "/providers/" + state.id() + "/" + what;
     }
 
-    private static Response done(ProviderKind kind) {
-        return Locations.seeOther("/admin/settings#fallbacks-" + kind.id()).build();
+    /**
+     * 303 to the kind's fallbacks on the overview; after a change that restarts, with the notice linking the
+     * rollout ({@code ?fallback=stt&run=12}).
+     */
+    private static Response done(ProviderKind kind, Long run) {
+        return Locations.seeOther("/admin/settings" + (run == null ? "" : "?fallback=" + kind.id() + "&run=" + run)
+                + "#fallbacks-" + kind.id()).build();
     }
 
     /** The form's version: 400 naming {@code version} when missing or not a whole number. */

@@ -59,7 +59,11 @@ public class ProviderEntriesResource {
         return entries.list(kind(kind)).stream().map(this::view).toList();
     }
 
-    /** 201 with {@code id}, {@code Location} and {@code ETag}; body: the kind's fields and {@code checkOverride}. */
+    /**
+     * 201 with {@code id}, {@code Location} and {@code ETag}; body: the kind's fields and {@code checkOverride}. The
+     * answer's {@code restartRun}: the rollout of the targets depending on the kind (a new enabled fallback changes
+     * what they receive), or null when none depends on it.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
@@ -75,8 +79,8 @@ public class ProviderEntriesResource {
         ProviderEntries.EntryState created = saves.saveEntry(entries, providerKind, null,
                 new ProviderEntries.Change(change.fields() == null ? Map.of() : change.fields(), null, null), 0,
                 Identities.actor(identity), override);
-        return Locations.created(path(providerKind) + "/" + created.id()).tag(etag(created)).entity(view(created))
-                .build();
+        return Locations.created(path(providerKind) + "/" + created.id()).tag(etag(created))
+                .entity(written(created)).build();
     }
 
     @GET
@@ -87,6 +91,11 @@ public class ProviderEntriesResource {
         return Response.ok(view(state)).tag(etag(state)).build();
     }
 
+    /**
+     * Changes the fallback (fields, {@code enabled}, {@code position}); 200 with {@code restartRun}: the rollout of
+     * the targets depending on the kind when the change alters what runtimes receive, null when it does not (a
+     * disabled fallback edited or moved, a key typed again with the same value) or no target depends on the kind.
+     */
     @PUT
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -100,9 +109,10 @@ public class ProviderEntriesResource {
         String override = SettingsResource.overrideReason(given.remove("checkOverride"));
         ProviderEntries.EntryState saved = saves.saveEntry(entries, providerKind, entryId,
                 change(providerKind, given), expected, Identities.actor(identity), override);
-        return Response.ok(view(saved)).tag(etag(saved)).build();
+        return Response.ok(written(saved)).tag(etag(saved)).build();
     }
 
+    /** 204; deleting an enabled fallback rolls the kind's dependent targets out (the run is in /api/v1/restarts). */
     @DELETE
     @Path("{id}")
     @RolesAllowed(Role.ADMIN_NAME)
@@ -131,9 +141,17 @@ public class ProviderEntriesResource {
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
                 Identities.actor(identity), null);
-        Map<String, Object> view = view(primary);
-        view.put("restartRun", primary.restartRun());
-        return Response.ok(view).tag(etag(primary)).build();
+        return Response.ok(written(primary)).tag(etag(primary)).build();
+    }
+
+    /**
+     * The answer to a write: the entry as {@link #view} shows it, with {@code restartRun}, the rollout the write
+     * planned (it changed what runtimes receive) or null.
+     */
+    private Map<String, Object> written(ProviderEntries.EntryState state) {
+        Map<String, Object> view = view(state);
+        view.put("restartRun", state.restartRun());
+        return view;
     }
 
     /** An entry as JSON: kind, id, primary, position, enabled, the kind's fields (secrets as summaries), version. */

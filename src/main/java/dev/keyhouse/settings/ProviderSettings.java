@@ -459,7 +459,8 @@ public class ProviderSettings {
      * automatic, so no new restart run is planned (the rollout restarts what it moved).
      *
      * @return the new version
-     * @throws Conflict when that version does not exist
+     * @throws Conflict when that version does not exist, or when its provider would make it write a variable a
+     *         fallback writes (both named, as a save is refused; {@link #restoreConflict} asks first)
      */
     @Transactional
     public long restore(ProviderKind kind, long version, String note) {
@@ -468,6 +469,8 @@ public class ProviderSettings {
                 .orElseThrow(() -> new Conflict(kind.id() + " settings have no version " + version));
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = earlier.values().copy();
+        // as a save and an admin's rollback: never two entries writing one variable (409 naming both)
+        ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
         String changed = changes(kind, row.values(), next);
         long restored = apply(row, next, SYSTEM, "rollback");
@@ -480,6 +483,17 @@ public class ProviderSettings {
         }, true));
         LOG.infof("%s settings: %s, version %d restored as version %d", kind.id(), note, version, restored);
         return restored;
+    }
+
+    /**
+     * Why {@link #restore} of {@code version} would be refused because two entries would write one variable (the
+     * 409's message, naming both), or empty. Throws nothing: the rollout gate asks it in its own transaction and
+     * halts with the reason instead of restoring. Call within a transaction.
+     */
+    public Optional<String> restoreConflict(ProviderKind kind, long version) {
+        return ProviderSettingVersion.of(kind, version)
+                .flatMap(earlier -> ProviderEntries.duplicate(em, kind, null, earlier.values().provider))
+                .map(Conflict::getMessage);
     }
 
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */

@@ -6,7 +6,8 @@ import jakarta.inject.Named;
 /**
  * What the edit form of a kind says, before a save, about the restarts it causes (issue 20, point 5): the runtime
  * targets the restart planner would pick ({@link RolloutNews#dependents}), and the held ones it would leave out. A
- * save restarts only when the key a runtime receives changes. Rendered as {@code cdi:saveRestarts.of(kind)}.
+ * save restarts only when the key a runtime receives changes. Rendered as {@code cdi:saveRestarts.of(kind)}, and for
+ * a fallback's form and actions as {@code cdi:saveRestarts.ofFallback(kind, enabled)}.
  */
 @ApplicationScoped
 @Named("saveRestarts")
@@ -26,7 +27,7 @@ public class SaveRestarts {
      * saving restarts nothing."
      */
     public String of(String kind) {
-        return sentence(kind, "Saving a new key", "saving", OTHERS);
+        return says(kind, "Saving a new key restarts", "saving", OTHERS);
     }
 
     /**
@@ -34,19 +35,38 @@ public class SaveRestarts {
      * key restarts: voice-a (docker). A rollback that changes only other fields restarts nothing."
      */
     public String ofRollback(String kind) {
-        return sentence(kind, "Rolling back to another key", "rolling back",
+        return says(kind, "Rolling back to another key restarts", "rolling back",
                 "A rollback that changes only other fields restarts nothing.");
     }
 
-    private String sentence(String kind, String act, String acting, String others) {
+    /**
+     * What a change of one of the kind's fallbacks restarts (issue 19), as {@link #of} says it for the primary: the
+     * same targets, whenever the change alters what runtimes receive. E.g. "Saving this fallback restarts: speech
+     * (command). A change runtimes do not receive (the same key typed again) restarts nothing."; for a disabled one
+     * "It is disabled: saving it restarts nothing; enabling it restarts: speech (command)."
+     *
+     * @param enabled whether the fallback is served now (a new one is)
+     */
+    public String ofFallback(String kind, boolean enabled) {
+        if (!enabled) {
+            String enabling = says(kind, "enabling it restarts", "it", "");
+            return "It is disabled: saving it restarts nothing; " + Character.toLowerCase(enabling.charAt(0))
+                    + enabling.substring(1);
+        }
+        return says(kind, "Saving, moving, disabling or deleting this fallback restarts", "saving",
+                "A change runtimes do not receive (the same key typed again) restarts nothing.");
+    }
+
+    private String says(String kind, String lead, String acting, String others) {
         RolloutNews.Dependents dependents = rollouts.dependents(kind);
         String held = dependents.held().isEmpty() ? ""
                 : "; held, left out of the rollout: " + String.join(", ", dependents.held());
+        String tail = others.isEmpty() ? "" : " " + others;
         if (!dependents.restarted().isEmpty()) {
-            return act + " restarts: " + String.join(", ", dependents.restarted()) + held + ". " + others;
+            return lead + ": " + String.join(", ", dependents.restarted()) + held + "." + tail;
         }
         if (!held.isEmpty()) {
-            return act + " restarts nothing now" + held + ".";
+            return lead + " nothing now" + held + ".";
         }
         return "No runtime depends on " + kind + ": " + acting + " restarts nothing.";
     }

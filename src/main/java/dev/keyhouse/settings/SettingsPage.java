@@ -248,11 +248,12 @@ public class SettingsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack,
             @QueryParam("run") String run, @QueryParam("check") String check,
-            @QueryParam("override") String override) {
+            @QueryParam("override") String override, @QueryParam("fallback") String fallback) {
         CheckResult result = java.util.Arrays.stream(CheckResult.values()).filter(r -> r.json().equals(check))
                 .findFirst().orElse(null);
         String notice = ProviderKind.parse(saved).map(k -> savedNotice(k, result, "1".equals(override)))
                 .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
+                .or(() -> ProviderKind.parse(fallback).map(k -> k.title() + " fallbacks changed."))
                 .orElse(null);
         Long restartRun = notice == null ? null : version(run);
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
@@ -344,7 +345,7 @@ public class SettingsPage {
      * The form shown again with what the POST carried, typed secrets included ({@link #form(SettingState, Submitted,
      * FieldErrors, long)}): only in this answer, which no cache may keep.
      */
-    private static Response.ResponseBuilder typedBack(int status, TemplateInstance page) {
+    static Response.ResponseBuilder typedBack(int status, TemplateInstance page) {
         return Response.status(status).header("Cache-Control", "no-store").entity(page);
     }
 
@@ -495,14 +496,21 @@ public class SettingsPage {
     private Form form(SettingState read, Submitted submitted, FieldErrors errors, long version) {
         Map<String, String> values = submitted.values(read.kind());
         Form form = form(read, values, errors, version);
-        // a secret refused itself is not kept: it cannot be seen in its field to be corrected, only typed again
-        List<Field> fields = form.fields().stream().map(f -> !f.secret() || values.get(f.name()) == null
-                || f.error() != null ? f
-                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), null, f.help(),
-                        f.stored())).toList();
+        List<Field> fields = typed(form.fields(), values);
         return new Form(form.kind(), form.title(), form.version(), form.readOnly(), fields, form.otherErrors(),
                 form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(),
                 form.checks().typed(submitted));
+    }
+
+    /**
+     * The fields with each secret as typed in {@code values} (its {@code value}), for the answer to the POST that
+     * typed it only ({@link #typedBack}); a secret refused itself is not kept: it cannot be seen in its field to be
+     * corrected, only typed again. The settings form and a fallback's ({@link ProviderEntriesPage}) both use it.
+     */
+    static List<Field> typed(List<Field> fields, Map<String, String> values) {
+        return fields.stream().map(f -> !f.secret() || values.get(f.name()) == null || f.error() != null ? f
+                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), null, f.help(),
+                        f.stored())).toList();
     }
 
     private Form form(SettingState read, Map<String, String> values, FieldErrors errors, long version) {

@@ -45,6 +45,8 @@ import jakarta.inject.Inject;
 class RuntimeRestartTest {
 
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+    /** Where the key checks of this class's stt entries go: loopback, where nothing answers. */
+    private static final String LOOPBACK = "http://127.0.0.1:9";
 
     @Inject
     DataSource db;
@@ -149,43 +151,30 @@ class RuntimeRestartTest {
      */
     @Test
     void makingTheSttFallbackPrimaryRestartsOnlyTheTargetsDependingOnStt() throws Exception {
-        String tag = unique();
-        Path speech = dir.resolve("speech.env");
-        Path voice = dir.resolve("voice.env");
-        api.command("speech-" + tag, List.of("stt"), "true", speech.toString());
-        api.command("voice-" + tag, List.of("llm", "tts", "telephony", "livekit"), "true", voice.toString());
-        String deepgram = "dg-primary-restart-" + tag + "-1a2b3c4d";
-        String soniox = "soniox-fallback-restart-" + tag + "-5e6f";
+        SttTargets stt = sttTargets();
+        String deepgram = "dg-primary-restart-" + stt.tag() + "-1a2b3c4d";
+        String soniox = "soniox-fallback-restart-" + stt.tag() + "-5e6f";
         try {
-            String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then().statusCode(200)
-                    .extract().header("ETag");
-            Response primary = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
-                    .header("If-Match", etag).body(Map.of("provider", "deepgram", "model", "nova-3", "apiKey", deepgram))
-                    .put("/api/v1/settings/stt");
-            primary.then().statusCode(200);
-            assertThat(api.awaitRun(primary.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
-                    .isEqualTo("succeeded");
-            Response fallback = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
-                    .body(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", soniox))
-                    .post("/api/v1/settings/stt/providers");
-            fallback.then().statusCode(201);
+            long version = saveDeepgramPrimary(deepgram);
+            Response fallback = addFallback(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", LOOPBACK,
+                    "apiKey", soniox));
             long id = fallback.jsonPath().getLong("id");
 
             Response swapped = given().auth().oauth2(api.admin()).header("If-Match", fallback.header("ETag"))
                     .post("/api/v1/settings/stt/providers/" + id + "/primary");
             swapped.then().statusCode(200);
             assertThat(swapped.jsonPath().getString("provider")).isEqualTo("soniox");
-            assertThat(swapped.header("ETag")).isEqualTo("\"" + (Long.parseLong(etag.replace("\"", "")) + 2) + "\"");
+            assertThat(swapped.header("ETag")).isEqualTo("\"" + (version + 1) + "\"");
             long runId = swapped.jsonPath().getLong("restartRun");
             JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
             assertThat(run.getString("state")).isEqualTo("succeeded");
             assertThat(run.getString("kind")).isEqualTo("stt");
-            assertThat(run.getList("results.target")).containsExactly("speech-" + tag);
-            assertThat(Files.readString(speech, StandardCharsets.UTF_8)).contains("STT_PROVIDER=soniox\n",
+            assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("STT_PROVIDER=soniox\n",
                     "STT_MODEL=stt-rt-preview\n", "STT_API_KEY=" + soniox + "\n", "SONIOX_API_KEY=" + soniox + "\n",
                     "DEEPGRAM_API_KEY=" + deepgram + "\n", "STT_DEEPGRAM_MODEL=nova-3\n",
                     "STT_PROVIDERS=soniox,deepgram\n");
-            assertThat(voice).as("the target that does not depend on stt is left alone").doesNotExist();
+            assertThat(stt.voice()).as("the target that does not depend on stt is left alone").doesNotExist();
             assertThat(given().auth().oauth2(api.admin()).get("/api/v1/settings/stt/providers").jsonPath()
                     .getList("provider")).containsExactly("soniox", "deepgram");
             assertThat(swapped.asString() + api.run(runId).prettify()).doesNotContain(soniox, deepgram);
@@ -195,6 +184,215 @@ class RuntimeRestartTest {
         } finally {
             dev.keyhouse.settings.ProviderEntriesTest.removeFallbacks(db);
         }
+    }
+
+    /**
+     * Issue 19: a fallback's change that alters what runtimes receive (added, disabled, enabled, moved, deleted) is
+     * rolled out, as a save of the kind is, to the targets depending on stt only; one they do not receive (a
+     * disabled fallback's new key, the same key typed again) restarts nothing.
+     */
+    @Test
+    void changingAnSttFallbackRestartsOnlyTheTargetsDependingOnSttAndOnlyWhenRuntimesReceiveIt() throws Exception {
+        SttTargets stt = sttTargets();
+        String deepgram = "dg-fallback-restart-" + stt.tag() + "-1a2b3c4d";
+        String soniox = "soniox-fallback-change-" + stt.tag() + "-5e6f";
+        String custom = "custom-fallback-change-" + stt.tag() + "-7a8b";
+        String providers = "/api/v1/settings/stt/providers";
+        try {
+            long sttVersion = saveDeepgramPrimary(deepgram);
+            Files.deleteIfExists(stt.speech());
+
+            Response added = addFallback(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", LOOPBACK,
+                    "apiKey", soniox));
+            long id = added.jsonPath().getLong("id");
+            JsonPath run = api.awaitRun(added.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+            assertThat(run.getString("state")).isEqualTo("succeeded");
+            assertThat(run.getString("kind")).isEqualTo("stt");
+            assertThat(run.getLong("settingsVersion")).as("the primary's version is unchanged").isEqualTo(sttVersion);
+            assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("SONIOX_API_KEY=" + soniox + "\n",
+                    "STT_PROVIDERS=deepgram,soniox\n", "STT_API_KEY=" + deepgram + "\n");
+            assertThat(stt.voice()).as("the target that does not depend on stt is left alone").doesNotExist();
+            assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.create' AND target = ?",
+                    "restart run " + run.getLong("id"))).singleElement().asString()
+                    .contains("after stt fallback " + id + " (soniox) was added: rolls out to speech-" + stt.tag());
+
+            Response disabled = put(providers + "/" + id, 1, Map.of("enabled", false));
+            assertThat(api.awaitRun(disabled.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
+                    .isEqualTo("succeeded");
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).doesNotContain("SONIOX_API_KEY",
+                    "STT_PROVIDERS");
+
+            String runs = "SELECT count(*) FROM restart_runs WHERE kind = 'stt'";
+            List<String> before = Rows.column(db, runs);
+            Response hidden = put(providers + "/" + id, 2, Map.of("provider", "soniox", "model", "stt-rt-2",
+                    "baseUrl", LOOPBACK, "apiKey", soniox + "-new"));
+            assertThat(hidden.jsonPath().getString("restartRun")).as("a disabled fallback's edit reaches no runtime")
+                    .isNull();
+            assertThat(Rows.column(db, runs)).isEqualTo(before);
+
+            Response enabled = put(providers + "/" + id, 3, Map.of("enabled", true));
+            assertThat(api.awaitRun(enabled.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
+                    .isEqualTo("succeeded");
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("SONIOX_API_KEY=" + soniox
+                    + "-new\n", "STT_SONIOX_MODEL=stt-rt-2\n");
+
+            Response same = put(providers + "/" + id, 4, Map.of("provider", "soniox", "model", "stt-rt-2",
+                    "baseUrl", LOOPBACK, "apiKey", soniox + "-new"));
+            assertThat(same.jsonPath().getString("restartRun")).as("the same key typed again changes nothing served")
+                    .isNull();
+
+            Response second = addFallback(Map.of("provider", "custom", "model", "stt-" + stt.tag(), "baseUrl",
+                    LOOPBACK + "/stt", "apiKey", custom));
+            api.awaitRun(second.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+            Response moved = put(providers + "/" + second.jsonPath().getLong("id"), 1, Map.of("position", 1));
+            assertThat(api.awaitRun(moved.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
+                    .isEqualTo("succeeded");
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("STT_PROVIDERS=deepgram,custom,soniox\n");
+
+            before = Rows.column(db, runs);
+            given().auth().oauth2(api.admin()).header("If-Match", "\"5\"").delete(providers + "/" + id).then()
+                    .statusCode(204);
+            List<String> deleted = Rows.column(db, "SELECT id FROM restart_runs WHERE kind = 'stt' ORDER BY id DESC"
+                    + " LIMIT 1");
+            assertThat(Rows.column(db, runs)).isNotEqualTo(before);
+            assertThat(api.awaitRun(Long.parseLong(deleted.get(0)), RUN_TIMEOUT).getList("results.target"))
+                    .containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).doesNotContain("SONIOX_API_KEY")
+                    .contains("STT_PROVIDERS=deepgram,custom\n");
+            assertThat(stt.voice()).as("no fallback change touched the target without stt").doesNotExist();
+        } finally {
+            dev.keyhouse.settings.ProviderEntriesTest.removeFallbacks(db);
+        }
+    }
+
+    /**
+     * Issue 19 on the page, end to end: the fallback's form and the overview say which targets a change restarts;
+     * make-primary goes through its confirmation step (nothing changed by the first), then swaps: the overview, {@code
+     * /api/v1/settings/stt} and runtime-config show the new primary, its live check is the primary's last check, and
+     * the run it planned restarts the stt target only.
+     */
+    @Test
+    void makingAFallbackPrimaryOnThePageSwapsEverywhereAndRestartsOnlyItsDependents() throws Exception {
+        SttTargets stt = sttTargets();
+        String deepgram = "dg-page-primary-" + stt.tag() + "-1a2b3c4d";
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            String sonioxKey = soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            saveDeepgramPrimary(deepgram);
+            Response added = addFallback(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl",
+                    soniox.url(), "apiKey", sonioxKey));
+            long id = added.jsonPath().getLong("id");
+            api.awaitRun(added.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+            Files.deleteIfExists(stt.speech());
+
+            String session = Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                    dev.keyhouse.TestSettings.ADMIN_PASSWORD);
+            String csrf = Browser.csrfOf(session);
+            String pages = "/admin/settings/stt/providers/" + id;
+            String form = given().cookie(SessionTokens.SESSION_COOKIE, session).get(pages).then().statusCode(200)
+                    .extract().asString();
+            assertThat(form).as("the fallback's form says what saving it restarts").contains("id=\"save-restarts\"",
+                    "restarts: speech-" + stt.tag()).doesNotContain("voice-" + stt.tag(), sonioxKey);
+            assertThat(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings").asString())
+                    .contains("id=\"fallback-restarts-stt\"", "this fallback restarts: speech-" + stt.tag());
+
+            Response step = Browser.signedInForm(session, csrf).formParam("version", "1").post(pages + "/primary");
+            assertThat(step.statusCode()).isEqualTo(200);
+            assertThat(step.asString()).contains("Make stt fallback " + id + " (soniox) the primary?",
+                    "name=\"confirmed\" value=\"yes\"");
+            assertThat(api.setting("stt").getString("provider")).as("the step changes nothing")
+                    .isEqualTo("deepgram");
+
+            soniox.clearReceived();
+            java.time.Instant before = java.time.Instant.now();
+            Response confirmed = Browser.signedInForm(session, csrf).formParam("version", "1")
+                    .formParam("confirmed", "yes").post(pages + "/primary");
+            assertThat(confirmed.statusCode()).as(confirmed.asString()).isEqualTo(303);
+            String location = confirmed.header("Location");
+            assertThat(location).contains("/admin/settings?saved=stt&run=");
+            long runId = Long.parseLong(location.replaceAll(".*run=([0-9]+).*", "$1"));
+            assertThat(soniox.received()).as("its key was checked live before the swap").isNotEmpty();
+
+            String overview = given().cookie(SessionTokens.SESSION_COOKIE, session)
+                    .get(location.substring(location.indexOf("/admin/"))).then().statusCode(200).extract().asString();
+            assertThat(overview).contains("href=\"/admin/restarts/" + runId + "\"");
+            String row = overview.substring(overview.indexOf("id=\"fallback-" + id + "\""));
+            assertThat(row.substring(0, row.indexOf("</li>"))).as("the old primary is now the fallback")
+                    .contains("class=\"fallback-provider\">deepgram<");
+
+            JsonPath setting = api.setting("stt");
+            assertThat(setting.getString("provider")).isEqualTo("soniox");
+            assertThat(setting.getString("lastCheck.result")).as("make-primary's check is the primary's last check")
+                    .isEqualTo("ok");
+            assertThat(java.time.Instant.parse(setting.getString("lastCheck.checkedAt"))).isAfterOrEqualTo(
+                    before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).minusMillis(1));
+            Map<String, String> env = given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .get("/api/v1/internal/runtime-config").then().statusCode(200).extract().jsonPath().getMap("env");
+            assertThat(env).containsEntry("STT_PROVIDER", "soniox").containsEntry("STT_API_KEY", sonioxKey)
+                    .containsEntry("DEEPGRAM_API_KEY", deepgram).containsEntry("STT_PROVIDERS", "soniox,deepgram");
+
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+            assertThat(run.getString("state")).isEqualTo("succeeded");
+            assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("STT_PROVIDER=soniox\n");
+            assertThat(stt.voice()).as("the target that does not depend on stt is left alone").doesNotExist();
+
+            // a fallback's change on the page is rolled out as over REST, and the overview links the run
+            Response disabled = Browser.signedInForm(session, csrf).formParam("version", "2")
+                    .formParam("enabled", "false").post(pages + "/enabled");
+            assertThat(disabled.statusCode()).as(disabled.asString()).isEqualTo(303);
+            String back = disabled.header("Location");
+            assertThat(back).contains("/admin/settings?fallback=stt&run=").endsWith("#fallbacks-stt");
+            long pageRun = Long.parseLong(back.replaceAll(".*run=([0-9]+).*", "$1"));
+            assertThat(api.awaitRun(pageRun, RUN_TIMEOUT).getList("results.target"))
+                    .containsExactly("speech-" + stt.tag());
+            assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).as("the disabled fallback is gone")
+                    .doesNotContain("DEEPGRAM_API_KEY", "STT_PROVIDERS");
+            assertThat(stt.voice()).doesNotExist();
+        } finally {
+            dev.keyhouse.settings.ProviderEntriesTest.removeFallbacks(db);
+        }
+    }
+
+    /** Two command targets and the files they write: speech depends on stt, voice on every other provider kind. */
+    private record SttTargets(String tag, Path speech, Path voice) {
+    }
+
+    /** Makes the {@link SttTargets} {@code speech-<tag>} and {@code voice-<tag>}. */
+    private SttTargets sttTargets() {
+        SttTargets targets = new SttTargets(unique(), dir.resolve("speech.env"), dir.resolve("voice.env"));
+        api.command("speech-" + targets.tag(), List.of("stt"), "true", targets.speech().toString());
+        api.command("voice-" + targets.tag(), List.of("llm", "tts", "telephony", "livekit"), "true",
+                targets.voice().toString());
+        return targets;
+    }
+
+    /** Saves a Deepgram stt primary (its check to loopback) and waits for its rollout; the new stt version. */
+    private long saveDeepgramPrimary(String key) throws InterruptedException {
+        String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then().statusCode(200)
+                .extract().header("ETag");
+        Response primary = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                .header("If-Match", etag).body(Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", LOOPBACK,
+                        "apiKey", key)).put("/api/v1/settings/stt");
+        primary.then().statusCode(200);
+        assertThat(api.awaitRun(primary.jsonPath().getLong("restartRun"), RUN_TIMEOUT).getString("state"))
+                .isEqualTo("succeeded");
+        return primary.jsonPath().getLong("version");
+    }
+
+    /** POST of a new stt fallback: 201. */
+    private Response addFallback(Map<String, Object> body) {
+        Response added = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                .body(body).post("/api/v1/settings/stt/providers");
+        assertThat(added.statusCode()).as(added.asString()).isEqualTo(201);
+        return added;
+    }
+
+    private Response put(String path, long version, Map<String, Object> body) {
+        Response response = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                .header("If-Match", "\"" + version + "\"").body(body).put(path);
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
+        return response;
     }
 
     @Test

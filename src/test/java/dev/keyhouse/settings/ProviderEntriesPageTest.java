@@ -75,7 +75,17 @@ public class ProviderEntriesPageTest {
             Response invalid = form().formParam("version", "0").formParam("provider", "whisper")
                     .formParam("model", "m").formParam("apiKey", sonioxKey).post(PAGES);
             assertThat(invalid.statusCode()).as("a bad provider is refused on the form").isEqualTo(400);
-            assertThat(invalid.asString()).contains("class=\"field-error\">Provider:").doesNotContain(sonioxKey);
+            assertThat(invalid.asString()).contains("class=\"field-error\">Provider:");
+            typedBackOnly(invalid, sonioxKey);
+            assertThat(list()).hasSize(1);
+
+            String refusedKey = soniox.key(StandIn.Scenario.INVALID);
+            Response refused = form().formParam("version", "0").formParam("provider", "soniox")
+                    .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url())
+                    .formParam("apiKey", refusedKey).post(PAGES);
+            assertThat(refused.statusCode()).as("a key its check refuses").isEqualTo(422);
+            assertThat(refused.asString()).contains("class=\"field-error check-refused\"", "invalid_key");
+            typedBackOnly(refused, refusedKey);
             assertThat(list()).hasSize(1);
 
             soniox.clearReceived();
@@ -97,6 +107,8 @@ public class ProviderEntriesPageTest {
             String overview = page("/admin/settings").asString();
             assertThat(overview).contains("id=\"fallback-" + sonioxId + "\"", "id=\"fallback-" + customId + "\"")
                     .doesNotContain(sonioxKey, primaryKey, "custom-key-" + tag);
+            assertThat(page(PAGES + "/" + sonioxId).asString()).as("the saved key is never in its edit form")
+                    .contains("type=\"password\"").doesNotContain(sonioxKey);
             assertThat(overview.indexOf("id=\"fallback-" + sonioxId + "\""))
                     .isLessThan(overview.indexOf("id=\"fallback-" + customId + "\""));
 
@@ -169,6 +181,18 @@ public class ProviderEntriesPageTest {
         assertThat(given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/admin/settings").asString())
                 .contains("id=\"fallbacks-stt\"").doesNotContain(PAGES + "/new");
         assertThat(list()).hasSize(1);
+    }
+
+    /**
+     * A refused fallback form (400, 422) shows the key its POST typed back in the password field, {@code no-store};
+     * the next GET of the form and the overview do not.
+     */
+    private void typedBackOnly(Response refused, String key) {
+        assertThat(refused.asString()).as("the typed key is back in its field")
+                .containsPattern("type=\"password\"[^>]*value=\"" + java.util.regex.Pattern.quote(key) + "\"");
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(page(PAGES + "/new").asString()).contains("type=\"password\"").doesNotContain(key);
+        assertThat(page("/admin/settings").asString()).doesNotContain(key);
     }
 
     private List<Map<String, Object>> list() {

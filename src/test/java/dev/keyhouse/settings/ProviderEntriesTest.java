@@ -2,6 +2,7 @@ package dev.keyhouse.settings;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Rows;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -36,6 +38,8 @@ public class ProviderEntriesTest {
 
     @Inject
     DataSource db;
+    @Inject
+    ProviderSettings settings;
 
     private String tag;
 
@@ -161,6 +165,35 @@ public class ProviderEntriesTest {
         assertThat(rollback.jsonPath().getString("detail")).contains("stt primary (soniox)",
                 "stt fallback " + fallback + " (soniox)", "SONIOX_API_KEY");
         assertThat(Clients.version("stt")).as("nothing rolled back").isEqualTo(version);
+    }
+
+    /**
+     * The automatic rollback ({@link ProviderSettings#restore}) is refused as an admin's is: restoring the soniox
+     * primary while a soniox fallback exists is a 409 naming both, nothing restored; the rollout gate asks
+     * {@link ProviderSettings#restoreConflict} first and halts with the same words.
+     */
+    @Test
+    void anAutomaticRestoreToAFallbacksProviderIsRefusedNamingBoth() {
+        Response soniox = Clients.put("stt", Clients.version("stt"), Map.of("provider", "soniox", "model",
+                "stt-rt-preview", "apiKey", "soniox-restore-" + tag));
+        assertThat(soniox.statusCode()).as(soniox.asString()).isEqualTo(200);
+        long sonioxVersion = soniox.jsonPath().getLong("version");
+        savePrimary("deepgram", "dg-restore-key-" + tag + "-3c4d5e6f");
+        long fallback = post(Map.of("provider", "soniox", "apiKey", "soniox-fallback-r-" + tag)).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        long version = Clients.version("stt");
+
+        assertThat(QuarkusTransaction.requiringNew().call(() -> settings.restoreConflict(ProviderKind.STT,
+                sonioxVersion))).get().asString().contains("stt primary (soniox)",
+                        "stt fallback " + fallback + " (soniox)", "SONIOX_API_KEY");
+        assertThatThrownBy(() -> settings.restore(ProviderKind.STT, sonioxVersion, "test rollback"))
+                .isInstanceOf(dev.keyhouse.web.Conflict.class)
+                .satisfies(e -> assertThat(((dev.keyhouse.web.Conflict) e).status()).isEqualTo(409))
+                .hasMessageContainingAll("stt primary (soniox)", "stt fallback " + fallback + " (soniox)",
+                        "SONIOX_API_KEY");
+        assertThat(Clients.version("stt")).as("nothing restored").isEqualTo(version);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> settings.restoreConflict(ProviderKind.STT,
+                version))).as("the current deepgram primary restores").isEmpty();
     }
 
     @Test

@@ -54,6 +54,8 @@ class VaultWatchTest {
     @Inject
     CheckedSaves saves;
     @Inject
+    ProviderEntries entries;
+    @Inject
     dev.keyhouse.vault.VaultReferences references;
     @Inject
     dev.keyhouse.audit.Audit audit;
@@ -150,7 +152,7 @@ class VaultWatchTest {
             assertThat(servedLlmKey()).isEqualTo(first);
             assertThat(watch.poll()).as("no save undoes the rollback").isEmpty();
             assertThat(watch.poll()).isEmpty();
-            VaultWatch replica = new VaultWatch(em, settings, saves, references, audit, 60);
+            VaultWatch replica = new VaultWatch(em, settings, saves, entries, references, audit, 60);
             assertThat(replica.poll()).as("another replica, or this one restarted, holds it too").isEmpty();
             assertThat(Clients.version("llm")).isEqualTo(version + 2);
             assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.held' AND detail LIKE ?",
@@ -205,5 +207,94 @@ class VaultWatchTest {
             // the test database outlives this profile: the next one has no VAULT_ADDR, so no reference may stay
             Clients.put("llm", Clients.version("llm"), llm(OPENAI.key(Scenario.GOOD))).then().statusCode(200);
         }
+    }
+
+    /**
+     * Issue 19: a fallback entry's {@code vault:} reference is followed exactly as a primary's. A new KV version is
+     * saved as a new entry version by {@code vault}, checked with the provider (Soniox's stand-in), audited on the
+     * fallback, and rolled out to the target depending on stt; a version the check refuses changes nothing; a
+     * reference typed with its version is held there.
+     */
+    @Test
+    void aFallbacksReferenceIsFollowedAsAPrimarysIs() throws Exception {
+        VaultStandIn vault = VaultStandInResource.vault();
+        String path = "stt/watch-" + System.nanoTime();
+        String sttEntries = "/api/v1/settings/stt/providers";
+        Path envFile = Files.createTempDirectory("vault-watch").resolve("speech.env");
+        long target = given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", "vault-watch-stt-" + System.nanoTime(), "driver", "command", "dependsOn",
+                        List.of("stt"), "config", Map.of("command", "true", "environmentFile", envFile.toString())))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            String first = soniox.key(Scenario.GOOD);
+            vault.put("secret", path, Map.of("soniox_key", first));
+            Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model", "nova-3", "baseUrl",
+                    "http://127.0.0.1:9", "apiKey", "dg-vault-watch-" + System.nanoTime())).then().statusCode(200);
+            Map<String, Object> fallback = new LinkedHashMap<>(Map.of("provider", "soniox", "model",
+                    "stt-rt-preview", "baseUrl", soniox.url(), "apiKey", "vault:secret/" + path + "#soniox_key"));
+            JsonPath added = given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).body(fallback)
+                    .post(sttEntries).then().statusCode(201).extract().jsonPath();
+            long id = added.getLong("id");
+            assertThat(added.getString("apiKey.vault.reference")).as("followed: pinned, not held")
+                    .isEqualTo("vault:secret/" + path + "#soniox_key?version=1");
+            assertThat(servedSonioxKey()).isEqualTo(first);
+
+            String second = soniox.key(Scenario.GOOD);
+            int kvVersion = vault.put("secret", path, Map.of("soniox_key", second));
+            soniox.clearReceived();
+            List<VaultWatch.Change> changes = watch.poll();
+
+            assertThat(changes).extracting(VaultWatch.Change::outcome, VaultWatch.Change::entryId)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("saved", id));
+            assertThat(soniox.received()).as("the new value was checked with the provider before it spread")
+                    .anyMatch(r -> ("Bearer " + second).equals(r.header("authorization")));
+            JsonPath entry = given().auth().oauth2(Clients.admin()).get(sttEntries + "/" + id).then().statusCode(200)
+                    .extract().jsonPath();
+            assertThat(entry.getLong("version")).isEqualTo(2);
+            assertThat(entry.getString("updatedBy")).isEqualTo("vault");
+            assertThat(entry.getString("apiKey.vault.reference"))
+                    .isEqualTo("vault:secret/" + path + "#soniox_key?version=" + kvVersion);
+            assertThat(servedSonioxKey()).isEqualTo(second);
+            assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.vault.change' AND"
+                    + " target = ? ORDER BY id DESC LIMIT 1", "stt fallback " + id).get(0)).startsWith("Vault secret"
+                    + " secret/data/" + path + " version " + (kvVersion - 1) + " -> " + kvVersion
+                    + "; saved as stt fallback " + id + " version 2");
+            long run = Long.parseLong(Rows.column(db, "SELECT id FROM restart_runs WHERE kind = 'stt' AND"
+                    + " created_by = 'vault' ORDER BY id DESC LIMIT 1").get(0));
+            assertThat(awaitRun(run).getString("state")).isEqualTo("succeeded");
+            assertThat(Files.readString(envFile, StandardCharsets.UTF_8)).as("the runtime came back on the new value")
+                    .contains("SONIOX_API_KEY=" + second + "\n");
+            assertThat(watch.poll()).as("nothing behind any more").isEmpty();
+
+            // a version whose key the provider refuses: nothing saved, audited once on the fallback
+            String invalid = soniox.key(Scenario.INVALID);
+            vault.put("secret", path, Map.of("soniox_key", invalid));
+            assertThat(watch.poll()).extracting(VaultWatch.Change::outcome).containsExactly("refused");
+            assertThat(watch.poll()).as("a refused version is not tried again").isEmpty();
+            assertThat(servedSonioxKey()).isEqualTo(second);
+            assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'setting.vault.refused' AND target = ?",
+                    "stt fallback " + id)).isEqualTo(1);
+
+            // typed with its version, the fallback's reference is held there however Vault moves on
+            fallback.put("apiKey", "vault:secret/" + path + "#soniox_key?version=" + kvVersion);
+            given().auth().oauth2(Clients.admin()).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                    .body(fallback).put(sttEntries + "/" + id).then().statusCode(200)
+                    .body("apiKey.vault.reference", org.hamcrest.Matchers.equalTo(
+                            "vault:secret/" + path + "#soniox_key?version=" + kvVersion + "&hold"));
+            vault.put("secret", path, Map.of("soniox_key", soniox.key(Scenario.GOOD)));
+            assertThat(watch.poll()).as("held").isEmpty();
+            assertThat(servedSonioxKey()).isEqualTo(second);
+            assertThat(String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t")))
+                    .doesNotContain(first, second, invalid);
+        } finally {
+            given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
+            // no reference may stay for the next profile, which has no VAULT_ADDR
+            ProviderEntriesTest.removeFallbacks(db);
+        }
+    }
+
+    private static String servedSonioxKey() {
+        return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config")
+                .then().statusCode(200).extract().jsonPath().getString("env.SONIOX_API_KEY");
     }
 }

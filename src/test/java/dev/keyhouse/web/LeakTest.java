@@ -342,7 +342,8 @@ class LeakTest {
         List<Exchange> typedBack = e.exchanges().stream()
                 .filter(x -> x.mayCarry().stream().anyMatch(name -> name.contains("rejected"))).toList();
         assertThat(typedBack).extracting(Exchange::route).containsExactlyInAnyOrder("POST /admin/settings/{kind}",
-                "POST /admin/users", "POST /admin/shared-secrets", "POST /admin/runtimes/{id}");
+                "POST /admin/settings/{kind}/providers", "POST /admin/users", "POST /admin/shared-secrets",
+                "POST /admin/runtimes/{id}");
         for (Exchange refused : typedBack) {
             String name = refused.mayCarry().iterator().next();
             String value = e.planted().get(name);
@@ -779,15 +780,16 @@ class LeakTest {
         }
 
         /**
-         * A fallback added, refused, edited, moved, disabled and deleted on the settings page (its make-primary
-         * stops at the confirmation step); deleted before runtime-config is fetched, so its key is never served.
+         * A fallback added, refused (its typed key shown back in that answer only), edited, moved, disabled and
+         * deleted on the settings page (its make-primary stops at the confirmation step); deleted before
+         * runtime-config is fetched, so its key is never served.
          */
         private void providerEntriesOnThePage() {
             String pages = "/admin/settings/stt/providers";
             Response form = page("GET /admin/settings/{kind}/providers/new", pages + "/new");
-            postForm("POST /admin/settings/{kind}/providers", form, pages, Map.of("provider", "nope", "model", "m",
-                    "apiKey", plant("stt fallback apiKey (page, rejected)", "LEAKCANARY-entry-page-bad-71d2e0")))
-                    .then().statusCode(400);
+            typedBack("POST /admin/settings/{kind}/providers", form, pages, Map.of("provider", "nope", "model", "m",
+                    "apiKey", plant("stt fallback apiKey (page, rejected)", "LEAKCANARY-entry-page-bad-71d2e0")),
+                    "stt fallback apiKey (page, rejected)").then().statusCode(400);
             postForm("POST /admin/settings/{kind}/providers", form, pages, Map.of("provider", "custom", "model",
                     "leak-stt", "baseUrl", "http://127.0.0.1:9/stt", "apiKey",
                     plant("stt fallback apiKey (page)", "LEAKCANARY-entry-page-5e0c7a19"))).then().statusCode(303);
@@ -1099,13 +1101,16 @@ class LeakTest {
                 String typed) {
             Response response = formRequest(form, fields).post(action);
             exchanges.add(exchange(route, "admin", "POST", action, response, Set.of(typed)));
-            page("GET " + pageRoute(action), action);
+            // a fallback's add form posts to the kind's fallbacks, and is itself at …/providers/new
+            String shown = action.matches("/admin/settings/[a-z]+/providers") ? action + "/new" : action;
+            page("GET " + pageRoute(shown), shown);
             return response;
         }
 
         /** The GET route of the page a form posts to (its action is the page's own path). */
         private static String pageRoute(String action) {
             return action.replaceFirst("^/admin/settings/[a-z]+$", "/admin/settings/{kind}")
+                    .replaceFirst("^/admin/settings/[a-z]+/providers/new$", "/admin/settings/{kind}/providers/new")
                     .replaceFirst("^/admin/runtimes/[0-9]+$", "/admin/runtimes/{id}");
         }
 
