@@ -34,6 +34,10 @@ public final class StaleSetting extends KeyhouseException {
     }
 
     private static String detail(SettingState current, long expected, List<String> changed) {
+        if (current.version() == 0) {
+            return current.kind().id() + " settings have never been saved, so there is no version " + expected
+                    + " to change. Nothing was saved; send the first save with If-Match: \"0\".";
+        }
         return current.kind().id() + " settings changed since version " + expected + ": now version "
                 + current.version() + ", saved by " + current.updatedBy() + " at "
                 + TemplateExtensions.utc(current.updatedAt())

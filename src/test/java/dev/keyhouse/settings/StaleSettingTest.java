@@ -1,0 +1,31 @@
+package dev.keyhouse.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** What a stale save is told (412), for a kind saved before and for one never saved. */
+class StaleSettingTest {
+
+    @Test
+    void aKindNeverSavedSaysSoAndNamesTheFirstSavesPrecondition() {
+        StaleSetting stale = new StaleSetting(new SettingState(ProviderKind.TTS, Map.of(), Map.of(), 0, null, null,
+                null, null), 1, List.of());
+        assertThat(stale.getMessage()).isEqualTo("tts settings have never been saved, so there is no version 1 to"
+                + " change. Nothing was saved; send the first save with If-Match: \"0\".")
+                .doesNotContain("null", "version 0, saved by");
+    }
+
+    @Test
+    void aKindSavedBeforeNamesWhoSavedItWhenAndWhatChanged() {
+        StaleSetting stale = new StaleSetting(new SettingState(ProviderKind.TTS, Map.of(), Map.of(), 4,
+                "admin@keyhouse.test", Instant.parse("2026-12-01T05:23:42.123456Z"), 3L, null), 2, List.of("voice"));
+        assertThat(stale.getMessage()).isEqualTo("tts settings changed since version 2: now version 4, saved by"
+                + " admin@keyhouse.test at 2026-12-01 05:23:42 UTC; changed: voice. Nothing was saved; load the current"
+                + " version and apply your change again.");
+    }
+}
