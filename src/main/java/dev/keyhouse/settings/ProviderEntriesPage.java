@@ -197,6 +197,11 @@ public class ProviderEntriesPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
             @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        ProviderEntries.EntryState current = entries.get(kind(kind), id(kind, id));
+        if (!current.enabled()) {
+            // refused before the step, not after it: a disabled fallback is never offered as the primary
+            return notPrimary(409, current, current.label() + " is disabled: enable it before making it primary");
+        }
         return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
                 "Make " + state.label() + " the primary?", "Its provider, fields and key become the "
                         + state.kind().title() + " primary, and the current primary takes its place as fallback "

@@ -151,10 +151,10 @@ public class ProviderEntriesPageTest {
             assertThat(list()).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom");
 
             Response primaryStep = form().formParam("version", "3").post(PAGES + "/" + customId + "/primary");
-            assertThat(primaryStep.statusCode()).isEqualTo(200);
-            assertThat(primaryStep.asString()).contains("Make stt fallback " + customId + " (custom) the primary?",
-                    "name=\"confirmed\" value=\"yes\"");
-            assertThat(list().get(0)).as("the step changes nothing").containsEntry("provider", "deepgram");
+            assertThat(primaryStep.statusCode()).as("a disabled fallback is refused before the step").isEqualTo(409);
+            assertThat(primaryStep.asString()).contains("stt fallback " + customId + " (custom) is disabled: enable it"
+                    + " before making it primary", "Nothing was changed").doesNotContain("name=\"confirmed\"");
+            assertThat(list().get(0)).as("the refusal changes nothing").containsEntry("provider", "deepgram");
 
             List<String> audit = Rows.column(db, "SELECT action || ' ' || actor FROM audit_events WHERE target LIKE"
                     + " 'stt fallback " + sonioxId + " %' OR target LIKE 'stt fallback " + customId + " %' ORDER BY id");
