@@ -283,6 +283,51 @@ public class ProviderEntries {
     }
 
     /**
+     * Rolls a fallback back to the fields and key of its newest earlier version whose fields differ from the current
+     * ones (a move, enable or disable changed no field, so there is nothing to undo in it; its place and state stay as
+     * they are now). As an admin's rollback of a kind: no live check (the key was served before), two entries writing
+     * one variable refused, audited as {@code setting.entry.rollback} with old → new, and rolled out to the kind's
+     * dependent targets when the fallback is served. Its history row is a {@code save} of the restored fields.
+     *
+     * @throws EntryRefused (412) when {@code expectedVersion} is not the entry's version; nothing written
+     * @throws Conflict (409) when no earlier version has other fields, or its provider is now another entry's
+     */
+    @Transactional
+    public EntryState rollback(ProviderKind kind, long id, long expectedVersion, String actor) {
+        entriesKind(kind);
+        ProviderSetting primary = settings.lock(kind);
+        ProviderEntry entry = lock(kind, id);
+        checkVersion(entry, expectedVersion);
+        String served = served(kind);
+        ProviderEntryVersion previous = em.createQuery("from ProviderEntryVersion where entryId = ?1 and version < ?2"
+                + " order by version desc", ProviderEntryVersion.class).setParameter(1, entry.id)
+                .setParameter(2, entry.version).getResultStream()
+                .filter(v -> !ProviderSettings.changes(kind, entry.values(), v.values).isEmpty()).findFirst()
+                .orElseThrow(() -> new Conflict(label(kind, entry.id, entry.values().provider)
+                        + " has no earlier version with other fields or another key to roll back to"));
+        SettingValues next = previous.values.copy();
+        refuseDuplicates(em, kind, entry.id, next.provider);
+        Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
+        Map<SettingField, String> after = ProviderSettings.fingerprintsOf(settings.summaries(kind, next));
+        String changes = ProviderSettings.changes(kind, entry.values(), next);
+        entry.values = next;
+        entry.version++;
+        entry.updatedBy = actor;
+        entry.updatedAt = Instant.now();
+        history(entry, "save", actor);
+        String what = label(kind, entry.id, entry.values().provider) + ": restores version " + previous.version
+                + "; changed " + changes;
+        audit.record(Audit.Entry.of(actor, "setting.entry.rollback", kind.id(), target(entry)).detail(what)
+                .fingerprints(ProviderSettings.auditFingerprints(kind, before),
+                        ProviderSettings.auditFingerprints(kind, after)));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        Long run = restart(kind, primary.version, served, what, actor);
+        LOG.infof("%s fallback %d rolled back to version %d as version %d by %s", kind.id(), entry.id,
+                previous.version, entry.version, actor);
+        return state(kind, entry, run);
+    }
+
+    /**
      * Deletes a fallback; the ones after it move up. Its history (and its sealed values, which the history points
      * at) stays.
      *

@@ -188,6 +188,32 @@ public class ProviderEntriesPage {
     }
 
     /**
+     * Without {@code confirmed=yes}: the form step (what rolling the fallback back does, which targets it restarts),
+     * nothing changed; with it, {@link ProviderEntries#rollback}. 409 page when there is nothing earlier to restore.
+     */
+    @POST
+    @Path("{id}/rollback")
+    @RolesAllowed(Role.ADMIN_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response rollback(@PathParam("kind") String kind, @PathParam("id") String id,
+            @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+                "Roll " + state.label() + " back?", "Its fields and key become those of its newest earlier version"
+                        + " with other fields or another key; its place and state stay. "
+                        + restarts.ofFallback(state.kind().id(), state.enabled()),
+                action(state, "rollback"), hidden, "Roll it back", "/admin/settings", "Keep it as it is"),
+                state -> {
+                    try {
+                        return done(state.kind(), entries.rollback(state.kind(), state.id(), state.version(),
+                                Identities.actor(identity)).restartRun());
+                    } catch (Conflict refused) {
+                        return Response.status(409).entity(Templates.stale(state.label() + " was not rolled back",
+                                refused.getMessage() + ". Nothing was changed.", "/admin/settings")).build();
+                    }
+                });
+    }
+
+    /**
      * Without {@code confirmed=yes}: the form step (what swapping with the primary does), nothing changed; with it,
      * the swap (a save of the kind: live check, audit, rollout of the kind's dependent runtimes).
      */

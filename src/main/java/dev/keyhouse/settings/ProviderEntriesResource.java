@@ -145,6 +145,24 @@ public class ProviderEntriesResource {
     }
 
     /**
+     * Rolls the fallback back to its newest earlier version with other fields or another key
+     * ({@link ProviderEntries#rollback}); 200 with the entry, its new {@code ETag} and {@code restartRun}. 409 when
+     * there is none or its provider is now another entry's; 412/428 on {@code If-Match} as {@code PUT}.
+     */
+    @POST
+    @Path("{id}/rollback")
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response rollback(@PathParam("kind") String kind, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = id(kind, id);
+        long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
+        ProviderEntries.EntryState restored = entries.rollback(providerKind, entryId, expected,
+                Identities.actor(identity));
+        return Response.ok(written(restored)).tag(etag(restored)).build();
+    }
+
+    /**
      * The answer to a write: the entry as {@link #view} shows it, with {@code restartRun}, the rollout the write
      * planned (it changed what runtimes receive) or null.
      */

@@ -164,6 +164,23 @@ public class ProviderEntriesPageTest {
                     "setting.entry.move " + TestSettings.ADMIN_EMAIL,
                     "setting.entry.disable " + TestSettings.ADMIN_EMAIL,
                     "setting.entry.delete " + TestSettings.ADMIN_EMAIL);
+
+            // a fallback's history rolls back on the page too, behind its step: the fields of its last other version
+            form().formParam("version", "3").formParam("provider", "custom").formParam("model", "stt-next-" + tag)
+                    .formParam("baseUrl", "http://127.0.0.1:9/stt").post(PAGES + "/" + customId).then()
+                    .statusCode(303);
+            assertThat(list().get(1)).containsEntry("model", "stt-next-" + tag).containsEntry("version", 4);
+            assertThat(page(PAGES + "/" + customId).asString()).contains("action=\"" + PAGES + "/" + customId
+                    + "/rollback\"", "id=\"rollback-button\"");
+            Response rollbackStep = form().formParam("version", "4").post(PAGES + "/" + customId + "/rollback");
+            assertThat(rollbackStep.statusCode()).isEqualTo(200);
+            assertThat(rollbackStep.asString()).contains("Roll stt fallback " + customId + " (custom) back?",
+                    "name=\"confirmed\" value=\"yes\"");
+            assertThat(list().get(1)).as("the step changes nothing").containsEntry("version", 4);
+            form().formParam("version", "4").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + customId + "/rollback").then().statusCode(303);
+            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 5)
+                    .containsEntry("enabled", false);
         }
     }
 

@@ -123,6 +123,53 @@ public class ProviderEntriesTest {
         assertThat(String.join("\n", audit)).doesNotContain(soniox);
     }
 
+    /**
+     * A fallback's history can be rolled back (issue 19, "history and rollback cover every entry"): to its newest
+     * earlier version with other fields or another key, skipping moves and enable/disable, If-Match as PUT, audited
+     * with old → new and no key, served at once; 409 when there is nothing earlier to restore.
+     */
+    @Test
+    void aFallbackIsRolledBackToItsPreviousKeyAndFields() {
+        savePrimary("deepgram", "dg-rollback-primary-" + tag + "-0a1b");
+        String first = "soniox-first-key-" + tag + "-aa11";
+        String second = "soniox-second-key-" + tag + "-bb22";
+        long id = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", first)).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        String rollback = STT + "/" + id + "/rollback";
+        Response nothing = admin().header("If-Match", "\"1\"").post(rollback);
+        assertThat(nothing.statusCode()).as(nothing.asString()).isEqualTo(409);
+        assertThat(nothing.jsonPath().getString("detail")).contains("has no earlier version");
+
+        admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("provider", "soniox", "model", "stt-rt-v2", "apiKey", second)).put(STT + "/" + id)
+                .then().statusCode(200);
+        admin().contentType(ContentType.JSON).header("If-Match", "\"2\"").body(Map.of("enabled", false))
+                .put(STT + "/" + id).then().statusCode(200);
+        admin().contentType(ContentType.JSON).header("If-Match", "\"3\"").body(Map.of("enabled", true))
+                .put(STT + "/" + id).then().statusCode(200);
+        assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("SONIOX_API_KEY", second);
+
+        admin().post(rollback).then().statusCode(428);
+        admin().header("If-Match", "\"3\"").post(rollback).then().statusCode(412);
+        viewer().header("If-Match", "\"4\"").post(rollback).then().statusCode(403);
+        Response restored = admin().header("If-Match", "\"4\"").post(rollback);
+        assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
+        assertThat(restored.header("ETag")).isEqualTo("\"5\"");
+        assertThat(restored.jsonPath().getString("model")).as("the fields of version 1, the enable/disable skipped")
+                .isEqualTo("stt-rt-preview");
+        assertThat(restored.jsonPath().getBoolean("enabled")).as("its state stays as it is now").isTrue();
+        assertThat(restored.asString()).doesNotContain(first, second);
+        Map<String, String> env = runtime().get(CONFIG).jsonPath().getMap("env");
+        assertThat(env).containsEntry("SONIOX_API_KEY", first).containsEntry("STT_SONIOX_MODEL", "stt-rt-preview")
+                .containsEntry("STT_PROVIDERS", "deepgram,soniox");
+
+        List<String> audit = Rows.column(db, "SELECT action || ' ' || detail FROM audit_events WHERE action ="
+                + " 'setting.entry.rollback' AND target LIKE 'stt fallback " + id + " %'");
+        assertThat(audit).hasSize(1);
+        assertThat(audit.get(0)).contains("restores version 1", "model stt-rt-v2 → stt-rt-preview", "apiKey")
+                .doesNotContain(first, second);
+    }
+
     @Test
     void aDuplicateVariableIsRefusedNamingBothEntries() {
         savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
