@@ -2,12 +2,10 @@ package dev.keyhouse.sharedsecrets;
 
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -26,8 +24,7 @@ import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.CheckedSaves;
 import dev.keyhouse.settings.DisplayedSecret;
 import dev.keyhouse.settings.EnvironmentChanged;
-import dev.keyhouse.settings.ProviderEnvironment;
-import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.ReservedVariables;
 import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
@@ -350,9 +347,16 @@ public class SharedSecrets {
                 + " voxcore", required, errors);
     }
 
+    /** The variable by its pattern, refused when reserved ({@link ReservedVariables}). */
     private static String variable(String raw, boolean required, FieldErrors errors) {
-        return word(raw, "variable", VARIABLE, "must be 1 to 128 of A-Z, 0-9 and _, starting with a letter, e.g."
-                + " VOXCORE_SECRET", required, errors);
+        String variable = word(raw, "variable", VARIABLE, "must be 1 to 128 of A-Z, 0-9 and _, starting with a letter,"
+                + " e.g. VOXCORE_SECRET", required, errors);
+        String reserved = variable == null ? null : ReservedVariables.problem(variable);
+        if (reserved != null) {
+            errors.add("variable", reserved);
+            return null;
+        }
+        return variable;
     }
 
     private static String word(String raw, String field, Pattern pattern, String rule, boolean required,
@@ -427,7 +431,7 @@ public class SharedSecrets {
         return targets;
     }
 
-    /** 409 when another shared secret has the name or writes the variable, or a provider setting writes it. */
+    /** 409 when another shared secret has the name or writes the variable. */
     private void checkFree(Long self, String name, String variable) {
         SharedSecret sameName = SharedSecret.<SharedSecret>find("name", name).firstResult();
         if (sameName != null && !sameName.id.equals(self)) {
@@ -440,33 +444,6 @@ public class SharedSecrets {
                     + ": shared secret " + sameVariable.name + " writes it already", "shared secret "
                     + sameVariable.name);
         }
-        String writer = providerWriter(variable);
-        if (writer != null) {
-            throw SharedSecretRefused.taken("variable", "shared secret " + name + " cannot write " + variable
-                    + ": the " + writer + " writes it", writer);
-        }
-    }
-
-    /**
-     * Which provider setting writes {@code variable} ({@link ProviderEnvironment#MANAGED_NAMES}), e.g. "llm provider
-     * setting" for {@code LLM_API_KEY}, "llm provider setting (provider openai)" for {@code OPENAI_API_KEY}; null when
-     * none does.
-     */
-    static String providerWriter(String variable) {
-        if (!ProviderEnvironment.MANAGED_NAMES.contains(variable)) {
-            return null;
-        }
-        List<String> writers = new ArrayList<>();
-        for (ProviderKind kind : ProviderKind.values()) {
-            String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
-            if (variable.startsWith(prefix)) {
-                writers.add(kind.id() + " provider setting");
-            } else if (kind != ProviderKind.TELEPHONY) {
-                kind.providers().stream().filter(p -> variable.equals(p.toUpperCase(Locale.ROOT) + "_API_KEY"))
-                        .forEach(p -> writers.add(kind.id() + " provider setting (provider " + p + ")"));
-            }
-        }
-        return writers.isEmpty() ? "provider settings" : String.join(" and the ", writers);
     }
 
     private UUID seal(String name, String plaintext) {

@@ -153,14 +153,15 @@ class SharedSecretsTest {
         assertField(post(body("targets", "1,2")), 400, "targets");
         assertField(post(body("colour", "blue")), 400, "colour");
 
-        // a variable a provider setting writes, or another shared secret writes: 409 naming both
+        // a variable a provider setting writes: reserved (400 naming the writer); another shared secret's: 409
         for (Map.Entry<String, String> taken : Map.of("LLM_API_KEY", "llm provider setting",
                 "OPENAI_API_KEY", "llm provider setting (provider openai)",
                 "TWILIO_AUTH_TOKEN", "telephony provider setting",
                 "DEEPGRAM_API_KEY", "stt provider setting (provider deepgram)").entrySet()) {
             Response refused = post(body("variable", taken.getKey()));
-            assertField(refused, 409, "variable");
-            assertThat(refused.jsonPath().getString("detail")).contains(taken.getKey()).contains(taken.getValue());
+            assertField(refused, 400, "variable");
+            assertThat(refused.jsonPath().getString("errors[0].message")).contains(taken.getKey())
+                    .contains(taken.getValue());
         }
         String first = name();
         post(Map.of("name", first, "variable", variable(first))).then().statusCode(201);
@@ -186,6 +187,59 @@ class SharedSecretsTest {
         given().auth().oauth2(admin).get(API + "/987654321").then().statusCode(404);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
                 .as("nothing refused was written").isEqualTo(1);
+    }
+
+    /**
+     * Issue 19 (breaker, point 1): a shared secret never writes a process, loader or shell variable, one Keyhouse reads
+     * (every {@code EnvCatalog} name), a {@code KEYHOUSE_*} one, or one a provider kind or fallback writes: 400 naming
+     * {@code variable} on create, on a save (REST and page alike); a row stored with one before the rule is never
+     * served, runtime-config failing closed naming it.
+     */
+    @Test
+    void reservedVariablesAreRefusedEverywhereAndNeverServed() {
+        List<String> reserved = new ArrayList<>(List.of("PATH", "HOME", "USER", "SHELL", "PWD", "IFS", "LANG",
+                "LC_ALL", "TZ", "TMPDIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES",
+                "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "NODE_OPTIONS", "PERL5OPT",
+                "RUBYOPT", "BASH_ENV", "ENV", "HOSTNAME", "KEYHOUSE_RUNTIME_NAME", "KEYHOUSE_ANYTHING",
+                "LLM_API_KEY", "OPENAI_API_KEY", "DEEPGRAM_API_KEY", "LIVEKIT_API_KEY", "LLM_PROVIDERS",
+                "STT_PROVIDERS", "TTS_PROVIDERS", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_HEADERS"));
+        dev.keyhouse.config.EnvCatalog.all().forEach(v -> reserved.add(v.name()));
+        for (String variable : reserved) {
+            Response refused = post(Map.of("name", name(), "variable", variable, "value", "reserved-1234567890"));
+            assertField(refused, 400, "variable");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(variable).startsWith("is reserved");
+        }
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "ok-1234567890")).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("variable", "LD_PRELOAD")).put(API + "/" + id), 400, "variable");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        for (String path : List.of("/admin/shared-secrets", "/admin/shared-secrets/" + id)) {
+            String page = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name())
+                    .formParam("variable", "JWT_SECRET_KEY").formParam("generate", "yes").post(path).then()
+                    .statusCode(400).extract().asString();
+            assertThat(page).as(path).contains("Variable: is reserved: Keyhouse itself reads JWT_SECRET_KEY");
+        }
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
+                .isEqualTo(variable(name));
+
+        // a row stored with PATH (as a database written before the rule could hold): never served, fails closed
+        dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                "UPDATE shared_secrets SET variable = 'PATH' WHERE id = ?", id));
+        try {
+            Response withheld = fetch("");
+            withheld.then().statusCode(503);
+            assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
+            assertThat(withheld.jsonPath().getString("errors[0].message"))
+                    .contains("PATH is reserved").contains("rename");
+            assertThat(fetch("?partial=true").jsonPath().getString("env.PATH")).isNull();
+        } finally {
+            dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                    "UPDATE shared_secrets SET variable = ? WHERE id = ?", variable(name), id));
+        }
+        fetch("").then().statusCode(200);
     }
 
     @Test
