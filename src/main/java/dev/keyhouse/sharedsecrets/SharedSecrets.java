@@ -234,9 +234,9 @@ public class SharedSecrets {
         if (value != null) {
             after = fingerprints.of(value);
             valueChanged = !Objects.equals(before, after);
-            secret.valueId = seal(newName, value);
-            changes.secret("value", before, after, true);
             if (valueChanged) {
+                secret.valueId = seal(newName, value);
+                changes.secret("value", before, after, true);
                 changes.note("value " + source(value));
             }
         }
@@ -244,14 +244,32 @@ public class SharedSecrets {
         boolean variableChanged = !newVariable.equals(secret.variable);
         changes.field("variable", secret.variable, newVariable);
         Set<Long> linked = linkedIds(secret.id);
+        // the targets whose received configuration changes: every linked one when the value or variable does, and
+        // the newly linked and unlinked ones in any case
+        Set<Long> restart = new LinkedHashSet<>();
+        if (valueChanged || variableChanged) {
+            restart.addAll(linked);
+        }
         if (targets != null && !targets.equals(linked)) {
             changes.field("targets", targetNames(linked), targetNames(targets));
             linkTargets(secret.id, targets);
-            linked = targets;
+            Set<Long> moved = new LinkedHashSet<>(targets);
+            moved.removeAll(linked);
+            restart.addAll(moved);
+            Set<Long> unlinked = new LinkedHashSet<>(linked);
+            unlinked.removeAll(targets);
+            restart.addAll(unlinked);
+            if (valueChanged || variableChanged) {
+                restart.addAll(targets);
+            }
+        }
+        if (changes.isEmpty()) {
+            // nothing a runtime or a reader sees changes: no new version, no run (issue 19 breaker, point 4)
+            return view(secret);
         }
         secret.name = newName;
         secret.variable = newVariable;
-        return write(secret, "save", actor, changes.changed(), before, after, valueChanged || variableChanged, linked);
+        return write(secret, "save", actor, changes.changed(), before, after, restart);
     }
 
     /**
@@ -265,7 +283,7 @@ public class SharedSecrets {
         String before = fingerprint(secret.valueId);
         String plaintext = generated();
         secret.valueId = seal(secret.name, plaintext);
-        return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext), true,
+        return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext),
                 linkedIds(secret.id));
     }
 
@@ -300,15 +318,14 @@ public class SharedSecrets {
     }
 
     private View write(SharedSecret secret, String action, String actor, String detail, String before, String after,
-            boolean restart, Set<Long> linked) {
+            Set<Long> restart) {
         secret.version++;
         secret.updatedBy = actor;
         secret.updatedAt = Instant.now();
         history(secret, action, actor);
         audit.record(Audit.Entry.of(actor, "shared-secret." + action, AUDIT_KIND, "shared secret " + secret.name
                 + " version " + secret.version).detail(detail).fingerprints(before, after));
-        Long run = restart ? runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, linked)
-                : null;
+        Long run = runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, restart);
         changed.fire(new EnvironmentChanged("shared secret " + secret.name));
         LOG.infof("shared secret %s saved as version %d by %s (%s)", secret.name, secret.version, actor, action);
         return view(secret).withRestartRun(run);

@@ -242,6 +242,65 @@ class SharedSecretsTest {
         fetch("").then().statusCode(200);
     }
 
+    /**
+     * Issue 19 (breaker, points 2 and 4): linking or unlinking an enabled target with the value unchanged restarts
+     * exactly that target (REST and page); a save that changes nothing (an empty value, the same value again, the
+     * same form) makes no version and plans no run.
+     */
+    @Test
+    void aSaveRestartsExactlyTheTargetsWhoseConfigurationChangedAndAnUnchangedSaveIsNoVersion() throws Exception {
+        long first = target(Map.of("name", "t-link-" + suffix(), "driver", "command", "config",
+                Map.of("command", "true")));
+        long second = target(Map.of("name", "t-link-" + suffix(), "driver", "command", "config",
+                Map.of("command", "true")));
+        String name = name();
+        String value = "linked-" + UUID.randomUUID();
+        JsonPath created = post(Map.of("name", name, "variable", variable(name), "value", value,
+                "targets", List.of(first))).then().statusCode(201).extract().jsonPath();
+        long id = created.getLong("id");
+        awaitRun(created.getLong("restartRun"));
+
+        // linked: only the new target is restarted, the value unchanged
+        JsonPath linked = put(id, 1, Map.of("targets", List.of(first, second))).then().statusCode(200).extract()
+                .jsonPath();
+        assertThat(linked.getLong("version")).isEqualTo(2);
+        assertThat(linked.getString("restartRun")).as("a newly linked target receives a new variable").isNotNull();
+        assertThat(awaitRun(linked.getLong("restartRun")).getList("results.target"))
+                .containsExactly(targetName(second));
+
+        // unchanged saves: an empty value, the same value again, nothing at all
+        for (Map<String, Object> same : List.<Map<String, Object>>of(Map.of("value", ""), Map.of("value", value),
+                Map.of(), Map.of("name", name, "variable", variable(name), "targets", List.of(second, first)))) {
+            JsonPath unchanged = put(id, 2, same).then().statusCode(200).header("ETag", "\"2\"").extract()
+                    .jsonPath();
+            assertThat(unchanged.getLong("version")).as(same.toString()).isEqualTo(2);
+            assertThat(unchanged.getString("restartRun")).as(same.toString()).isNull();
+        }
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("value", "").formParam("targets",
+                        String.valueOf(first)).formParam("targets", String.valueOf(second))
+                .post("/admin/shared-secrets/" + id).then().statusCode(303)
+                .header("Location", org.hamcrest.Matchers.endsWith("/admin/shared-secrets/" + id + "?done=saved"));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("the same form again is no new version").isEqualTo(2);
+
+        // unlinked on the page: only that target is restarted, and the page leads to its run
+        String location = Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("targets", String.valueOf(first))
+                .post("/admin/shared-secrets/" + id).then().statusCode(303).extract().header("Location");
+        assertThat(location).matches(".*/admin/restarts/[0-9]+");
+        long run = Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+        assertThat(awaitRun(run).getList("results.target")).containsExactly(targetName(second));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version")).isEqualTo(3);
+    }
+
+    private Response put(long id, long version, Map<String, ?> body) {
+        return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"")
+                .body(body).put(API + "/" + id);
+    }
+
     @Test
     void runtimeConfigServesTheVariableCountsItsVersionsAndFailsClosed() {
         JsonPath before = runtimeConfig();
@@ -360,13 +419,15 @@ class SharedSecretsTest {
         assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs WHERE shared_secret = ?", name))
                 .containsExactly("2");
 
-        // only the targets change: nothing a runtime receives changed, so nothing restarts
+        // only the targets change: the unlinked target no longer receives the variable, so it alone restarts
         Response retargeted = given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .header("If-Match", generated.header("ETag")).body(Map.of("targets", List.of(dialler)))
                 .put(API + "/" + id);
         retargeted.then().statusCode(200);
         assertThat(retargeted.jsonPath().getList("targets", Long.class)).containsExactly(dialler);
-        assertThat(retargeted.jsonPath().getString("restartRun")).isNull();
+        webhookGate.countDown();
+        assertThat(awaitRun(retargeted.jsonPath().getLong("restartRun")).getList("results.target"))
+                .containsExactly(targetName(fleet));
         assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE kind = 'shared-secret' AND target LIKE ?"
                 + " ORDER BY id", "shared secret " + name + "%"))
                 .containsExactly("shared-secret.create", "shared-secret.generate", "shared-secret.save");
