@@ -727,6 +727,13 @@ public class ProviderEnvironment {
         }
         SharedSecrets shared = sharedSecrets();
         for (SharedSecret secret : shared.current()) {
+            String reserved = ReservedVariables.problem(secret.variable());
+            if (reserved != null) {
+                // stored before the validator refused it: never served, the whole answer fails closed until renamed
+                unresolved.add(new Unresolved(SHARED_SECRET, secret.name(), "variable " + secret.variable() + " "
+                        + reserved + "; rename the shared secret's variable", List.of(secret.variable())));
+                continue;
+            }
             Object served = serve(secret.valueId(), true);
             if (served instanceof Served value) {
                 put(env, secret.variable(), value.value());

@@ -2,12 +2,10 @@ package dev.keyhouse.sharedsecrets;
 
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -26,8 +24,7 @@ import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.CheckedSaves;
 import dev.keyhouse.settings.DisplayedSecret;
 import dev.keyhouse.settings.EnvironmentChanged;
-import dev.keyhouse.settings.ProviderEnvironment;
-import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.ReservedVariables;
 import dev.keyhouse.vault.VaultReference;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
@@ -237,9 +234,9 @@ public class SharedSecrets {
         if (value != null) {
             after = fingerprints.of(value);
             valueChanged = !Objects.equals(before, after);
-            secret.valueId = seal(newName, value);
-            changes.secret("value", before, after, true);
             if (valueChanged) {
+                secret.valueId = seal(newName, value);
+                changes.secret("value", before, after, true);
                 changes.note("value " + source(value));
             }
         }
@@ -247,14 +244,32 @@ public class SharedSecrets {
         boolean variableChanged = !newVariable.equals(secret.variable);
         changes.field("variable", secret.variable, newVariable);
         Set<Long> linked = linkedIds(secret.id);
+        // the targets whose received configuration changes: every linked one when the value or variable does, and
+        // the newly linked and unlinked ones in any case
+        Set<Long> restart = new LinkedHashSet<>();
+        if (valueChanged || variableChanged) {
+            restart.addAll(linked);
+        }
         if (targets != null && !targets.equals(linked)) {
             changes.field("targets", targetNames(linked), targetNames(targets));
             linkTargets(secret.id, targets);
-            linked = targets;
+            Set<Long> moved = new LinkedHashSet<>(targets);
+            moved.removeAll(linked);
+            restart.addAll(moved);
+            Set<Long> unlinked = new LinkedHashSet<>(linked);
+            unlinked.removeAll(targets);
+            restart.addAll(unlinked);
+            if (valueChanged || variableChanged) {
+                restart.addAll(targets);
+            }
+        }
+        if (changes.isEmpty()) {
+            // nothing a runtime or a reader sees changes: no new version, no run (issue 19 breaker, point 4)
+            return view(secret);
         }
         secret.name = newName;
         secret.variable = newVariable;
-        return write(secret, "save", actor, changes.changed(), before, after, valueChanged || variableChanged, linked);
+        return write(secret, "save", actor, changes.changed(), before, after, restart);
     }
 
     /**
@@ -268,7 +283,7 @@ public class SharedSecrets {
         String before = fingerprint(secret.valueId);
         String plaintext = generated();
         secret.valueId = seal(secret.name, plaintext);
-        return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext), true,
+        return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext),
                 linkedIds(secret.id));
     }
 
@@ -303,15 +318,14 @@ public class SharedSecrets {
     }
 
     private View write(SharedSecret secret, String action, String actor, String detail, String before, String after,
-            boolean restart, Set<Long> linked) {
+            Set<Long> restart) {
         secret.version++;
         secret.updatedBy = actor;
         secret.updatedAt = Instant.now();
         history(secret, action, actor);
         audit.record(Audit.Entry.of(actor, "shared-secret." + action, AUDIT_KIND, "shared secret " + secret.name
                 + " version " + secret.version).detail(detail).fingerprints(before, after));
-        Long run = restart ? runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, linked)
-                : null;
+        Long run = runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, restart);
         changed.fire(new EnvironmentChanged("shared secret " + secret.name));
         LOG.infof("shared secret %s saved as version %d by %s (%s)", secret.name, secret.version, actor, action);
         return view(secret).withRestartRun(run);
@@ -350,9 +364,16 @@ public class SharedSecrets {
                 + " voxcore", required, errors);
     }
 
+    /** The variable by its pattern, refused when reserved ({@link ReservedVariables}). */
     private static String variable(String raw, boolean required, FieldErrors errors) {
-        return word(raw, "variable", VARIABLE, "must be 1 to 128 of A-Z, 0-9 and _, starting with a letter, e.g."
-                + " VOXCORE_SECRET", required, errors);
+        String variable = word(raw, "variable", VARIABLE, "must be 1 to 128 of A-Z, 0-9 and _, starting with a letter,"
+                + " e.g. VOXCORE_SECRET", required, errors);
+        String reserved = variable == null ? null : ReservedVariables.problem(variable);
+        if (reserved != null) {
+            errors.add("variable", reserved);
+            return null;
+        }
+        return variable;
     }
 
     private static String word(String raw, String field, Pattern pattern, String rule, boolean required,
@@ -427,7 +448,7 @@ public class SharedSecrets {
         return targets;
     }
 
-    /** 409 when another shared secret has the name or writes the variable, or a provider setting writes it. */
+    /** 409 when another shared secret has the name or writes the variable. */
     private void checkFree(Long self, String name, String variable) {
         SharedSecret sameName = SharedSecret.<SharedSecret>find("name", name).firstResult();
         if (sameName != null && !sameName.id.equals(self)) {
@@ -440,33 +461,6 @@ public class SharedSecrets {
                     + ": shared secret " + sameVariable.name + " writes it already", "shared secret "
                     + sameVariable.name);
         }
-        String writer = providerWriter(variable);
-        if (writer != null) {
-            throw SharedSecretRefused.taken("variable", "shared secret " + name + " cannot write " + variable
-                    + ": the " + writer + " writes it", writer);
-        }
-    }
-
-    /**
-     * Which provider setting writes {@code variable} ({@link ProviderEnvironment#MANAGED_NAMES}), e.g. "llm provider
-     * setting" for {@code LLM_API_KEY}, "llm provider setting (provider openai)" for {@code OPENAI_API_KEY}; null when
-     * none does.
-     */
-    static String providerWriter(String variable) {
-        if (!ProviderEnvironment.MANAGED_NAMES.contains(variable)) {
-            return null;
-        }
-        List<String> writers = new ArrayList<>();
-        for (ProviderKind kind : ProviderKind.values()) {
-            String prefix = kind == ProviderKind.TELEPHONY ? "TWILIO_" : kind.name() + "_";
-            if (variable.startsWith(prefix)) {
-                writers.add(kind.id() + " provider setting");
-            } else if (kind != ProviderKind.TELEPHONY) {
-                kind.providers().stream().filter(p -> variable.equals(p.toUpperCase(Locale.ROOT) + "_API_KEY"))
-                        .forEach(p -> writers.add(kind.id() + " provider setting (provider " + p + ")"));
-            }
-        }
-        return writers.isEmpty() ? "provider settings" : String.join(" and the ", writers);
     }
 
     private UUID seal(String name, String plaintext) {

@@ -135,7 +135,10 @@ public class SharedSecretsPage {
                 null);
     }
 
-    /** Saves the targets, name, variable and (when typed) a new value, as of the form's {@code version}. */
+    /**
+     * Saves the targets, name, variable and (when typed) a new value, as of the form's {@code version}: 303 to the
+     * restart run it planned, or back to the form ({@code done=saved}) when none.
+     */
     @POST
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -145,8 +148,10 @@ public class SharedSecretsPage {
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)),
                     false);
-            secrets.save(id, input, version(submitted), Identities.actor(identity));
-            return Locations.seeOther(PATH + "/" + id + "?done=saved").build();
+            SharedSecrets.View saved = secrets.save(id, input, version(submitted), Identities.actor(identity));
+            // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
+            return Locations.seeOther(saved.restartRun() == null ? PATH + "/" + id + "?done=saved"
+                    : "/admin/restarts/" + saved.restartRun()).build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),

@@ -153,14 +153,15 @@ class SharedSecretsTest {
         assertField(post(body("targets", "1,2")), 400, "targets");
         assertField(post(body("colour", "blue")), 400, "colour");
 
-        // a variable a provider setting writes, or another shared secret writes: 409 naming both
+        // a variable a provider setting writes: reserved (400 naming the writer); another shared secret's: 409
         for (Map.Entry<String, String> taken : Map.of("LLM_API_KEY", "llm provider setting",
                 "OPENAI_API_KEY", "llm provider setting (provider openai)",
                 "TWILIO_AUTH_TOKEN", "telephony provider setting",
                 "DEEPGRAM_API_KEY", "stt provider setting (provider deepgram)").entrySet()) {
             Response refused = post(body("variable", taken.getKey()));
-            assertField(refused, 409, "variable");
-            assertThat(refused.jsonPath().getString("detail")).contains(taken.getKey()).contains(taken.getValue());
+            assertField(refused, 400, "variable");
+            assertThat(refused.jsonPath().getString("errors[0].message")).contains(taken.getKey())
+                    .contains(taken.getValue());
         }
         String first = name();
         post(Map.of("name", first, "variable", variable(first))).then().statusCode(201);
@@ -186,6 +187,118 @@ class SharedSecretsTest {
         given().auth().oauth2(admin).get(API + "/987654321").then().statusCode(404);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
                 .as("nothing refused was written").isEqualTo(1);
+    }
+
+    /**
+     * Issue 19 (breaker, point 1): a shared secret never writes a process, loader or shell variable, one Keyhouse reads
+     * (every {@code EnvCatalog} name), a {@code KEYHOUSE_*} one, or one a provider kind or fallback writes: 400 naming
+     * {@code variable} on create, on a save (REST and page alike); a row stored with one before the rule is never
+     * served, runtime-config failing closed naming it.
+     */
+    @Test
+    void reservedVariablesAreRefusedEverywhereAndNeverServed() {
+        List<String> reserved = new ArrayList<>(List.of("PATH", "HOME", "USER", "SHELL", "PWD", "IFS", "LANG",
+                "LC_ALL", "TZ", "TMPDIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES",
+                "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "NODE_OPTIONS", "PERL5OPT",
+                "RUBYOPT", "BASH_ENV", "ENV", "HOSTNAME", "KEYHOUSE_RUNTIME_NAME", "KEYHOUSE_ANYTHING",
+                "LLM_API_KEY", "OPENAI_API_KEY", "DEEPGRAM_API_KEY", "LIVEKIT_API_KEY", "LLM_PROVIDERS",
+                "STT_PROVIDERS", "TTS_PROVIDERS", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_HEADERS"));
+        dev.keyhouse.config.EnvCatalog.all().forEach(v -> reserved.add(v.name()));
+        for (String variable : reserved) {
+            Response refused = post(Map.of("name", name(), "variable", variable, "value", "reserved-1234567890"));
+            assertField(refused, 400, "variable");
+            assertThat(refused.jsonPath().getString("errors[0].message")).as(variable).startsWith("is reserved");
+        }
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "ok-1234567890")).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("variable", "LD_PRELOAD")).put(API + "/" + id), 400, "variable");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        for (String path : List.of("/admin/shared-secrets", "/admin/shared-secrets/" + id)) {
+            String page = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name())
+                    .formParam("variable", "JWT_SECRET_KEY").formParam("generate", "yes").post(path).then()
+                    .statusCode(400).extract().asString();
+            assertThat(page).as(path).contains("Variable: is reserved: Keyhouse itself reads JWT_SECRET_KEY");
+        }
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
+                .isEqualTo(variable(name));
+
+        // a row stored with PATH (as a database written before the rule could hold): never served, fails closed
+        dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                "UPDATE shared_secrets SET variable = 'PATH' WHERE id = ?", id));
+        try {
+            Response withheld = fetch("");
+            withheld.then().statusCode(503);
+            assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
+            assertThat(withheld.jsonPath().getString("errors[0].message"))
+                    .contains("PATH is reserved").contains("rename");
+            assertThat(fetch("?partial=true").jsonPath().getString("env.PATH")).isNull();
+        } finally {
+            dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
+                    "UPDATE shared_secrets SET variable = ? WHERE id = ?", variable(name), id));
+        }
+        fetch("").then().statusCode(200);
+    }
+
+    /**
+     * Issue 19 (breaker, points 2 and 4): linking or unlinking an enabled target with the value unchanged restarts
+     * exactly that target (REST and page); a save that changes nothing (an empty value, the same value again, the
+     * same form) makes no version and plans no run.
+     */
+    @Test
+    void aSaveRestartsExactlyTheTargetsWhoseConfigurationChangedAndAnUnchangedSaveIsNoVersion() throws Exception {
+        long first = target(Map.of("name", "t-link-" + suffix(), "driver", "command", "config",
+                Map.of("command", "true")));
+        long second = target(Map.of("name", "t-link-" + suffix(), "driver", "command", "config",
+                Map.of("command", "true")));
+        String name = name();
+        String value = "linked-" + UUID.randomUUID();
+        JsonPath created = post(Map.of("name", name, "variable", variable(name), "value", value,
+                "targets", List.of(first))).then().statusCode(201).extract().jsonPath();
+        long id = created.getLong("id");
+        awaitRun(created.getLong("restartRun"));
+
+        // linked: only the new target is restarted, the value unchanged
+        JsonPath linked = put(id, 1, Map.of("targets", List.of(first, second))).then().statusCode(200).extract()
+                .jsonPath();
+        assertThat(linked.getLong("version")).isEqualTo(2);
+        assertThat(linked.getString("restartRun")).as("a newly linked target receives a new variable").isNotNull();
+        assertThat(awaitRun(linked.getLong("restartRun")).getList("results.target"))
+                .containsExactly(targetName(second));
+
+        // unchanged saves: an empty value, the same value again, nothing at all
+        for (Map<String, Object> same : List.<Map<String, Object>>of(Map.of("value", ""), Map.of("value", value),
+                Map.of(), Map.of("name", name, "variable", variable(name), "targets", List.of(second, first)))) {
+            JsonPath unchanged = put(id, 2, same).then().statusCode(200).header("ETag", "\"2\"").extract()
+                    .jsonPath();
+            assertThat(unchanged.getLong("version")).as(same.toString()).isEqualTo(2);
+            assertThat(unchanged.getString("restartRun")).as(same.toString()).isNull();
+        }
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("value", "").formParam("targets",
+                        String.valueOf(first)).formParam("targets", String.valueOf(second))
+                .post("/admin/shared-secrets/" + id).then().statusCode(303)
+                .header("Location", org.hamcrest.Matchers.endsWith("/admin/shared-secrets/" + id + "?done=saved"));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("the same form again is no new version").isEqualTo(2);
+
+        // unlinked on the page: only that target is restarted, and the page leads to its run
+        String location = Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("targets", String.valueOf(first))
+                .post("/admin/shared-secrets/" + id).then().statusCode(303).extract().header("Location");
+        assertThat(location).matches(".*/admin/restarts/[0-9]+");
+        long run = Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+        assertThat(awaitRun(run).getList("results.target")).containsExactly(targetName(second));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version")).isEqualTo(3);
+    }
+
+    private Response put(long id, long version, Map<String, ?> body) {
+        return given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"")
+                .body(body).put(API + "/" + id);
     }
 
     @Test
@@ -306,13 +419,15 @@ class SharedSecretsTest {
         assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs WHERE shared_secret = ?", name))
                 .containsExactly("2");
 
-        // only the targets change: nothing a runtime receives changed, so nothing restarts
+        // only the targets change: the unlinked target no longer receives the variable, so it alone restarts
         Response retargeted = given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .header("If-Match", generated.header("ETag")).body(Map.of("targets", List.of(dialler)))
                 .put(API + "/" + id);
         retargeted.then().statusCode(200);
         assertThat(retargeted.jsonPath().getList("targets", Long.class)).containsExactly(dialler);
-        assertThat(retargeted.jsonPath().getString("restartRun")).isNull();
+        webhookGate.countDown();
+        assertThat(awaitRun(retargeted.jsonPath().getLong("restartRun")).getList("results.target"))
+                .containsExactly(targetName(fleet));
         assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE kind = 'shared-secret' AND target LIKE ?"
                 + " ORDER BY id", "shared secret " + name + "%"))
                 .containsExactly("shared-secret.create", "shared-secret.generate", "shared-secret.save");
