@@ -16,11 +16,25 @@ import dev.keyhouse.web.FieldErrors;
  * <li>{@link #yesOrNo}: a pair of radio buttons: {@code yes} or {@code no}; absent is null, the caller's default.</li>
  * <li>{@link #confirmed}: the {@code confirmed} field of a confirmation step: {@code yes}, or absent (not yet).</li>
  * </ul>
- * A field given twice with different values is refused too: the form sends each once.
+ * A field given more than once is refused too, whatever the values: the form sends each once
+ * ({@link SingleFormFields} checks every form for {@link #SINGLE_VALUED}).
  */
 public final class FormBooleans {
 
+    /**
+     * The yes/no fields of the pages' forms, each sent once: the confirmation step's {@code confirmed}, the
+     * checkboxes and true/false fields ({@code enabled}, {@code canary}, {@code held}, {@code checkOverride}) and the
+     * radio buttons ({@code generate}).
+     */
+    public static final java.util.Set<String> SINGLE_VALUED = java.util.Set.of("confirmed", "enabled", "canary",
+            "held", "checkOverride", "generate");
+
     private FormBooleans() {
+    }
+
+    /** The 400 for a single-valued field given more than once. */
+    static FieldErrors repeated(String field) {
+        return refused(field, "is given more than once; the form sends it once");
     }
 
     /** A checkbox: absent or {@code false} is false, {@code true} or {@code on} is true; else 400 naming it. */
@@ -34,7 +48,7 @@ public final class FormBooleans {
         throw refused(field, "must be true when ticked, or left out");
     }
 
-    /** A checkbox of a multi-valued form ({@link #checkbox(String, String)}); given twice differently: 400. */
+    /** A checkbox of a multi-valued form ({@link #checkbox(String, String)}); given twice: 400. */
     public static boolean checkbox(Map<String, List<String>> form, String field) {
         return checkbox(field, single(form, field));
     }
@@ -76,14 +90,14 @@ public final class FormBooleans {
         throw refused(field, "must be yes (from the confirmation step), or left out to be asked first");
     }
 
-    /** The one value of {@code field}, null when absent; given twice with different values: 400. */
+    /** The one value of {@code field}, null when absent; given more than once: 400. */
     private static String single(Map<String, List<String>> form, String field) {
         List<String> values = form.get(field);
         if (values == null || values.isEmpty()) {
             return null;
         }
-        if (values.stream().distinct().count() > 1) {
-            throw refused(field, "is given more than once with different values");
+        if (values.size() > 1) {
+            throw repeated(field);
         }
         return values.get(0);
     }

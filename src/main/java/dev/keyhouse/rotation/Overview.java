@@ -20,4 +20,21 @@ public record Overview(String currentKeyId, List<String> previousKeyIds, List<Ke
     public boolean running() {
         return runningJob != null;
     }
+
+    /** Whether every value is sealed under the current key: a job would find nothing to re-encrypt. */
+    public boolean nothingToReEncrypt() {
+        return remainingUnderPreviousKeys == 0 && underUnknownKeys == 0;
+    }
+
+    /**
+     * Why Start is refused while no job runs (issue 20): every value is sealed under the current key, so a job
+     * would find nothing to re-encrypt; null when something is left, or while a job runs (the page says that).
+     */
+    public String nothingToDo() {
+        if (running() || !nothingToReEncrypt()) {
+            return null;
+        }
+        return "Nothing to re-encrypt: every value (" + total + ") is sealed under the current key " + currentKeyId
+                + ".";
+    }
 }

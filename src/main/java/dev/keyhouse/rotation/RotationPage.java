@@ -127,8 +127,10 @@ public class RotationPage {
     }
 
     /**
-     * The Start button posts a form (with its CSRF token) and is redirected to the page showing the job. A script
-     * may post here too, with a bearer token and no body: it gets the API's 202 answer.
+     * The Start button posts a form (with its CSRF token) and is redirected to the page showing the job; when every
+     * value is sealed under the current key already (the button is disabled then, saying so), the form's POST is a
+     * 409 page saying there is nothing to re-encrypt, and no job is started. A script may post here too, with a
+     * bearer token and no body: it gets the API's 202 answer.
      */
     @POST
     @RolesAllowed(Role.ADMIN_NAME)
@@ -136,6 +138,10 @@ public class RotationPage {
         MediaType type = headers.getMediaType();
         if (type == null || !type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) {
             return RotationResource.Started.response(jobs.start(Identities.actor(identity)));
+        }
+        String nothing = jobs.overview().nothingToDo();
+        if (nothing != null) {
+            throw new Conflict(nothing + " No job was started.");
         }
         try {
             return shown(jobs.start(Identities.actor(identity)), "started");

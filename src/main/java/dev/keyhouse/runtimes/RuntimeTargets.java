@@ -78,14 +78,25 @@ public class RuntimeTargets {
     /** @throws FieldErrors naming each invalid field; nothing is written */
     @Transactional
     public RuntimeTarget create(TargetInput input, String actor) {
+        return create(input, actor, new FieldErrors());
+    }
+
+    /**
+     * {@link #create(TargetInput, String)} of a form's input, with the problems found while reading the form
+     * ({@link TargetInput#fromForm(Map, FieldErrors)}): they are named with every other problem in one answer.
+     *
+     * @throws FieldErrors naming each invalid field, {@code read} included; nothing is written
+     */
+    @Transactional
+    public RuntimeTarget create(TargetInput input, String actor, FieldErrors read) {
         RuntimeTarget target = new RuntimeTarget();
         target.enabled = true;
         target.dependsOn = String.join(",", kinds(null));
-        Checked checked = check(input, target);
+        Checked checked = check(input, target, read);
         RuntimeDriver driver = checked.driver();
         input = checked.input();
         apply(input, target, driver);
-        target.createdAt = Instant.now();
+        target.createdAt = now();
         target.updatedAt = target.createdAt;
         target.updatedBy = actor;
         target.persist();
@@ -97,11 +108,45 @@ public class RuntimeTargets {
         return target;
     }
 
+    /**
+     * The version the edit page's form carries (issue 20): the target's {@code updated_at} in microseconds since the
+     * epoch, the column's precision; every write of a target moves it ({@link #now}).
+     */
+    public static long version(RuntimeTarget target) {
+        return target.updatedAt.getEpochSecond() * 1_000_000L + target.updatedAt.getNano() / 1_000;
+    }
+
+    /** A write's time, at the precision {@code updated_at} keeps (microseconds), so a read gives it back equal. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
     /** Replaces what the input gives; absent members, and empty secrets, keep what is stored. */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor) {
+        return update(get(id), input, actor, new FieldErrors());
+    }
+
+    /**
+     * {@link #update(long, TargetInput, String)} if the target is still at {@code expected} ({@link #version}), read
+     * under a row lock; else nothing is written. The problems found while reading the form ({@code read}) are named
+     * with every other problem in one answer.
+     *
+     * @throws StaleTarget when another write moved it since the form was read
+     * @throws FieldErrors naming each invalid field, {@code read} included
+     */
+    @Transactional
+    public RuntimeTarget update(long id, TargetInput input, String actor, long expected, FieldErrors read) {
         RuntimeTarget target = get(id);
-        Checked checked = check(input, target);
+        RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (version(target) != expected) {
+            throw new StaleTarget(target.name);
+        }
+        return update(target, input, actor, read);
+    }
+
+    private RuntimeTarget update(RuntimeTarget target, TargetInput input, String actor, FieldErrors read) {
+        Checked checked = check(input, target, read);
         RuntimeDriver driver = checked.driver();
         input = checked.input();
         Map<String, String> before = auditFields(target);
@@ -111,7 +156,7 @@ public class RuntimeTargets {
             dropSecrets(target, f -> driver.fields().stream().noneMatch(d -> d.secret() && d.name().equals(f)));
         }
         apply(input, target, driver);
-        target.updatedAt = Instant.now();
+        target.updatedAt = now();
         target.updatedBy = actor;
         sealSecrets(input, target, driver);
         Map<String, String> after = auditFields(target);
@@ -136,7 +181,7 @@ public class RuntimeTargets {
     public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
         RuntimeTarget target = get(id);
         target.enabled = enabled;
-        target.updatedAt = Instant.now();
+        target.updatedAt = now();
         target.updatedBy = actor;
         audit.record(Audit.Entry.of(actor, enabled ? "runtime.enable" : "runtime.disable", AUDIT_KIND, target.name));
         return target;
@@ -155,7 +200,7 @@ public class RuntimeTargets {
             return target;
         }
         target.held = held;
-        target.updatedAt = Instant.now();
+        target.updatedAt = now();
         target.updatedBy = actor;
         audit.record(Audit.Entry.of(actor, held ? "runtime.hold" : "runtime.release", AUDIT_KIND, target.name)
                 .detail(held ? "left out of rollouts until released" : "back in rollouts"));
@@ -263,8 +308,8 @@ public class RuntimeTargets {
      * Validates name, driver, dependsOn, cleans each config value by its field's type ({@link FieldRules}: the same
      * rules as provider settings), then checks the driver's required fields and the driver's own rules.
      */
-    private Checked check(TargetInput input, RuntimeTarget stored) {
-        FieldErrors errors = new FieldErrors();
+    private Checked check(TargetInput input, RuntimeTarget stored, FieldErrors read) {
+        FieldErrors errors = new FieldErrors().addAll(read);
         String name = input.name() == null ? stored.name : input.name().strip();
         if (name == null || name.isEmpty()) {
             errors.add("name", "is required");
@@ -313,13 +358,11 @@ public class RuntimeTargets {
         if (sameDriver) {
             secretsFollowTheirDestination(driver.get(), input, stored, errors);
         }
-        // the driver's own rules read the cleaned settings: run them unless a setting was refused, so a bad name or
-        // dependsOn is named with the driver's findings in one answer
-        if (errors.errors().stream().noneMatch(e -> e.field().startsWith("config."))) {
-            FieldErrors driverErrors = new FieldErrors();
-            driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), driverErrors);
-            errors.addNew(driverErrors);
-        }
+        // the driver's own rules always run (issue 20: every problem in one answer), on the cleaned settings and a
+        // refused one as typed; a field already refused keeps its first finding
+        FieldErrors driverErrors = new FieldErrors();
+        driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), driverErrors);
+        errors.addNew(driverErrors);
         errors.throwIfAny();
         return new Checked(driver.get(), input);
     }

@@ -94,10 +94,15 @@ public class RuntimesPage {
     public record Kind(String id, String title, boolean checked) {
     }
 
-    /** The add (id null) or edit form of a target; {@code modes} are the confirmation's choices. */
+    /**
+     * The add (id null) or edit form of a target; {@code modes} are the confirmation's choices.
+     *
+     * @param version the edit form's optimistic version ({@link RuntimeTargets#version}), null on the add form
+     * @param conflict why nothing was saved (the target changed meanwhile), or null
+     */
     public record Form(Long id, String name, String driver, List<String> drivers, List<Kind> kinds,
             boolean enabled, List<Field> fields, String nameError, String driverError, String dependsOnError,
-            List<String> otherErrors, boolean readOnly, Rollout rollout) {
+            List<String> otherErrors, boolean readOnly, Rollout rollout, Long version, String conflict) {
 
         public List<String> modes() {
             return Confirmations.MODES;
@@ -201,8 +206,9 @@ public class RuntimesPage {
     public Response create(MultivaluedMap<String, String> submitted) {
         TargetInput input = null;
         try {
-            input = TargetInput.fromForm(submitted);
-            targets.create(input, Identities.actor(identity));
+            FieldErrors read = new FieldErrors();
+            input = TargetInput.fromForm(submitted, read);
+            targets.create(input, Identities.actor(identity), read);
             return done("created");
         } catch (FieldErrors errors) {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
@@ -230,16 +236,47 @@ public class RuntimesPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response update(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         RuntimeTarget target = targets.get(id);
+        Long version = dev.keyhouse.settings.SettingsPage.formVersion(first(submitted, "version"));
+        if (version == null) {
+            throw new FieldErrors().add("version", "is missing from the form; reload the page");
+        }
+        if (version != RuntimeTargets.version(target)) {
+            return stale(target, version);
+        }
         try {
-            TargetInput input = TargetInput.fromForm(submitted);
-            targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity));
+            FieldErrors read = new FieldErrors();
+            TargetInput input = TargetInput.fromForm(submitted, read);
+            if (read.isEmpty() && target.enabled && !input.enabled()
+                    && !ConfirmStep.confirmed(first(submitted, ConfirmStep.FIELD))) {
+                return Response.ok(confirmSaveDisabled(target, submitted)).build();
+            }
+            targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity), version, read);
             return done("updated");
+        } catch (StaleTarget stale) {
+            return stale(targets.get(id), version);
         } catch (FieldErrors errors) {
             Form form = typed(form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
                     configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted));
             return typedBack(Templates.edit(form, row(target), targets.sharedConfig(target), null));
         }
+    }
+
+    /**
+     * 409: the target changed since its form was read ({@code expected}, a {@link RuntimeTargets#version}); the edit
+     * page with the current values and version, saying who changed it and when. Nothing was saved.
+     */
+    private Response stale(RuntimeTarget current, long expected) {
+        Form form = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
+                current.config, new FieldErrors(), Rollout.of(current, null, null));
+        String conflict = "Runtime target " + current.name + " was changed by " + current.updatedBy + " at "
+                + dev.keyhouse.web.TemplateExtensions.utc(current.updatedAt) + " while you were looking at it."
+                + " Nothing was saved: the form now shows its current values; apply your change again.";
+        form = new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(),
+                form.fields(), form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(),
+                form.readOnly(), form.rollout(), form.version(), conflict);
+        return Response.status(409).entity(Templates.edit(form, row(current), targets.sharedConfig(current), null))
+                .build();
     }
 
     /** Hold: rollouts leave the target out until it is released; back to the target's page. */
@@ -292,6 +329,37 @@ public class RuntimesPage {
                         + " deleted.",
                 PATH + "/" + target.id + "/enabled", List.of(new ConfirmStep.Field("enabled", "false")),
                 "Disable " + target.name, PATH, "Keep it enabled"));
+    }
+
+    /**
+     * The form step before a save that disables an enabled target (its form's "Enabled" unticked): what disabling
+     * does, and a form that saves again with every submitted field carried as a hidden field except the CSRF token
+     * and the driver's secrets. A secret typed in the form is not carried (a step never renders one back): the step
+     * says so, and confirming keeps the stored one.
+     */
+    private TemplateInstance confirmSaveDisabled(RuntimeTarget target, MultivaluedMap<String, String> submitted) {
+        List<String> secrets = drivers.find(target.driver).orElseThrow().fields().stream()
+                .filter(DriverField::secret).map(f -> "config." + f.name()).toList();
+        List<ConfirmStep.Field> hidden = new ArrayList<>();
+        List<String> typed = new ArrayList<>();
+        submitted.forEach((name, values) -> {
+            if (secrets.contains(name)) {
+                if (values.stream().anyMatch(v -> !v.isEmpty())) {
+                    typed.add(name.substring("config.".length()));
+                }
+            } else if (!name.equals(dev.keyhouse.auth.CsrfTokens.FORM_FIELD) && !name.equals(ConfirmStep.FIELD)) {
+                values.forEach(v -> hidden.add(new ConfirmStep.Field(name, v)));
+            }
+        });
+        String secretNote = typed.isEmpty() ? ""
+                : " The secret you typed (" + String.join(", ", typed) + ") is not carried through this step:"
+                        + " saving here keeps the stored one. To change it, go back and type it again.";
+        return Templates.confirm(new ConfirmStep("Save runtime target " + target.name + " disabled?",
+                "Its form has \u201cEnabled\u201d unticked: no save, rollout or shared secret restarts " + target.name
+                        + " until it is enabled again; its runtimes keep running with the configuration they hold"
+                        + " now. The other fields are saved as you submitted them." + secretNote,
+                PATH + "/" + target.id, hidden, "Save and disable " + target.name, PATH + "/" + target.id,
+                "Back to the target, nothing saved"));
     }
 
     /** The form step before delete: what deleting does, and the button that does it. */
@@ -423,7 +491,8 @@ public class RuntimesPage {
                 .map(e -> e.field() + " " + e.message()).toList();
         return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
                 enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
-                other, !identity.hasRole(Role.ADMIN_NAME), rollout);
+                other, !identity.hasRole(Role.ADMIN_NAME), rollout,
+                stored == null ? null : RuntimeTargets.version(stored), null);
     }
 
     /**
@@ -436,7 +505,7 @@ public class RuntimesPage {
                         config.get(f.name()), f.help(), null, f.stored())).toList();
         return new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(), fields,
                 form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(), form.readOnly(),
-                form.rollout());
+                form.rollout(), form.version(), form.conflict());
     }
 
     /** A refused form (400) shown again with what its POST typed, secrets included: never cached. */

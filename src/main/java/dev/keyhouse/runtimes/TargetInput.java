@@ -81,6 +81,17 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
      */
     public static TargetInput fromForm(Map<String, List<String>> form) {
         FieldErrors errors = new FieldErrors();
+        TargetInput input = fromForm(form, errors);
+        errors.throwIfAny();
+        return input;
+    }
+
+    /**
+     * {@link #fromForm(Map)} that throws nothing: each problem joins {@code errors}, and the input reads a refused
+     * value as not given (a box as unticked, a bad dependsOn as absent), so the target's own rules can name theirs
+     * in the same answer ({@link RuntimeTargets#create(TargetInput, String, FieldErrors)}).
+     */
+    public static TargetInput fromForm(Map<String, List<String>> form, FieldErrors errors) {
         Map<String, String> config = new LinkedHashMap<>();
         form.forEach((key, values) -> {
             if (key.startsWith("config.") && !values.isEmpty()) {
@@ -94,7 +105,6 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         boolean enabled = checked(form, "enabled", errors);
         boolean canary = checked(form, "canary", errors);
         boolean held = checked(form, "held", errors);
-        errors.throwIfAny();
         return new TargetInput(first(form, "name"), first(form, "driver"), dependsOn, enabled, config, canary,
                 first(form, "confirmation"), held);
     }

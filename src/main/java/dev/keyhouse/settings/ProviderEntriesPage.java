@@ -135,27 +135,47 @@ public class ProviderEntriesPage {
         });
     }
 
-    /** Enables ({@code enabled=true}) or disables ({@code enabled=false}) a fallback. */
+    /**
+     * Enables ({@code enabled=true}) at once, or disables ({@code enabled=false}) in two steps (issue 20): without
+     * {@code confirmed=yes} the answer is the form step naming the targets a disable restarts
+     * ({@link SaveRestarts#ofFallback}), nothing changed; with it, disabled. The version is checked at both steps.
+     */
     @POST
     @Path("{id}/enabled")
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response enabled(@PathParam("kind") String kind, @PathParam("id") String id,
-            @FormParam("enabled") String enabled, @FormParam("version") String version) {
+            @FormParam("enabled") String enabled, @FormParam("version") String version,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = version(version);
         boolean on = FormBooleans.trueOrFalse("enabled", enabled);
-        return change(providerKind, entryId, new ProviderEntries.Change(null, on, null), expected);
+        if (on) {
+            return change(providerKind, entryId, new ProviderEntries.Change(null, true, null), expected);
+        }
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+                "Disable " + state.label() + "?", "It stays in the " + state.kind().id() + " fallbacks but is no"
+                        + " longer served: runtimes skip it until it is enabled again. " + changeRestarts(state),
+                action(state, "enabled"), with(hidden, "enabled", "false"), "Disable " + state.label(),
+                "/admin/settings", "Keep it enabled"),
+                state -> change(state.kind(), state.id(), new ProviderEntries.Change(null, false, null),
+                        state.version()));
     }
 
-    /** Moves a fallback one place: {@code direction=up} (towards the primary) or {@code down}. */
+    /**
+     * Moves a fallback one place: {@code direction=up} (towards the primary) or {@code down}. Moving an enabled
+     * fallback changes the order of {@code <KIND>_PROVIDERS} runtimes receive, so it restarts them: without
+     * {@code confirmed=yes} the answer is the form step naming those targets, nothing moved. A disabled one (not
+     * served) moves at once.
+     */
     @POST
     @Path("{id}/move")
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response move(@PathParam("kind") String kind, @PathParam("id") String id,
-            @FormParam("direction") String direction, @FormParam("version") String version) {
+            @FormParam("direction") String direction, @FormParam("version") String version,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = version(version);
@@ -164,8 +184,31 @@ public class ProviderEntriesPage {
             case "down" -> 1;
             default -> throw new FieldErrors().add("direction", "must be up or down");
         };
-        int position = Math.max(1, entries.get(providerKind, entryId).position() + step);
-        return change(providerKind, entryId, new ProviderEntries.Change(null, null, position), expected);
+        ProviderEntries.EntryState current = entries.get(providerKind, entryId);
+        java.util.function.Function<ProviderEntries.EntryState, Response> move = state -> change(state.kind(),
+                state.id(), new ProviderEntries.Change(null, null, Math.max(1, state.position() + step)),
+                state.version());
+        if (!current.enabled()) {
+            return change(providerKind, entryId, new ProviderEntries.Change(null, null,
+                    Math.max(1, current.position() + step)), expected);
+        }
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+                "Move " + state.label() + " " + direction + "?", "It moves from place " + state.position()
+                        + " to place " + Math.max(1, state.position() + step) + " of the " + state.kind().id()
+                        + " fallbacks, which changes the order runtimes receive. " + changeRestarts(state),
+                action(state, "move"), with(hidden, "direction", direction), "Move it " + direction,
+                "/admin/settings", "Keep its place"), move);
+    }
+
+    /** What a change of an enabled fallback restarts, as the overview says it ({@link SaveRestarts#ofFallback}). */
+    private String changeRestarts(ProviderEntries.EntryState state) {
+        return restarts.ofFallback(state.kind().id(), true);
+    }
+
+    private static List<ConfirmStep.Field> with(List<ConfirmStep.Field> hidden, String name, String value) {
+        List<ConfirmStep.Field> fields = new ArrayList<>(hidden);
+        fields.add(new ConfirmStep.Field(name, value));
+        return fields;
     }
 
     /**

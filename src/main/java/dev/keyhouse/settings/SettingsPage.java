@@ -600,7 +600,7 @@ public class SettingsPage {
      * The form's {@code version} field: null when it is missing or blank (the caller answers that as missing), a
      * 400 naming {@code version} when it is present but not a whole number of zero or more.
      */
-    static Long formVersion(String value) {
+    public static Long formVersion(String value) {
         if (value == null || value.isBlank()) {
             return null;
         }

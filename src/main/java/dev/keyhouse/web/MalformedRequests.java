@@ -132,7 +132,7 @@ public class MalformedRequests {
         }
         // plain HTML: the error template needs the request context, which is not active this early
         String heading = status + " · " + title;
-        response.putHeader("Content-Type", "text/html; charset=UTF-8").end("<!DOCTYPE html><html lang=\"en\"><head>"
+        response.putHeader("Content-Type", "text/html" + TextCharset.PARAMETER).end("<!DOCTYPE html><html lang=\"en\"><head>"
                 + "<meta charset=\"utf-8\"><title>" + heading + "</title></head><body><h1>" + heading + "</h1><p>"
                 + html(detail + ": " + field + " " + message)
                 + "</p><p><a href=\"/admin\">Back to Keyhouse</a></p></body></html>");

@@ -39,22 +39,28 @@ public class TextCharset {
     }
 
     /**
-     * {@code type} with {@code ;charset=UTF-8} when it is a text type without a charset; {@code type} itself otherwise
-     * (null stays null).
+     * {@code type} with {@code ;charset=UTF-8} when it is a text type without a charset; a text type whose only
+     * parameter is a UTF-8 charset written otherwise ({@code text/html; charset=utf-8}) in that one spelling, so every
+     * answer says it alike (issue 20); {@code type} itself otherwise (null stays null).
      */
     static String withCharset(String type) {
         if (type == null || type.isBlank()) {
             return type;
         }
         String lower = type.toLowerCase(Locale.ROOT);
-        if (lower.contains("charset=")) {
-            return type;
-        }
         int semicolon = lower.indexOf(';');
         String essence = (semicolon < 0 ? lower : lower.substring(0, semicolon)).strip();
         boolean text = essence.startsWith("text/") || essence.equals("application/json") || essence.endsWith("+json")
                 || essence.equals("application/javascript") || essence.equals("application/xml")
                 || essence.endsWith("+xml") || essence.equals("application/yaml");
-        return text ? type.strip() + PARAMETER : type;
+        if (!text) {
+            return type;
+        }
+        String bare = (semicolon < 0 ? type : type.substring(0, semicolon)).strip();
+        if (!lower.contains("charset=")) {
+            return type.strip() + PARAMETER;
+        }
+        String parameters = lower.substring(semicolon + 1).strip().replace("\"", "");
+        return parameters.matches("charset\\s*=\\s*utf-8") ? bare + PARAMETER : type;
     }
 }

@@ -92,6 +92,25 @@ class RotationTest {
         admin = ApiClient.adminToken();
     }
 
+    /**
+     * Issue 20: with every value under the current key, the page's Start button is disabled saying why, and the
+     * form's POST answers a 409 page saying there is nothing to re-encrypt, starting no job.
+     */
+    private void nothingLeftDisablesStartAndItsPostIsRefused() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String html = given().cookie(SessionTokens.SESSION_COOKIE, session).get(RotationPage.PATH).then()
+                .statusCode(200).extract().asString();
+        assertThat(html).contains("<button type=\"submit\" id=\"start-job\" disabled"
+                + " aria-describedby=\"start-reason\">Start re-encryption</button>",
+                "<p class=\"muted\" id=\"start-reason\">Nothing to re-encrypt: every value (");
+        long jobsBefore = jobCount();
+        Response refused = Browser.signedInForm(session).redirects().follow(false).post(RotationPage.PATH);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.contentType()).startsWith("text/html");
+        assertThat(refused.asString()).contains("Nothing to re-encrypt", "No job was started.");
+        assertThat(jobCount()).as("no empty job").isEqualTo(jobsBefore);
+    }
+
     @Test
     @Order(1)
     void everyValueEndsUnderTheCurrentKeyAndStillOpensToWhatItWas() {
@@ -116,6 +135,7 @@ class RotationTest {
         assertThat(job.getString("startedBy")).isEqualTo(TestSettings.ADMIN_EMAIL);
         assertThat(job.getString("finishedAt")).isNotNull();
         assertThat(job.getList("failures")).isEmpty();
+        nothingLeftDisablesStartAndItsPostIsRefused();
 
         Map<UUID, SealedRows.Row> after = SealedRows.withPurpose(db, ALL);
         assertThat(after.keySet()).containsExactlyInAnyOrderElementsOf(seeded);

@@ -238,15 +238,17 @@ class RuntimePagesTest {
         userinfo.then().statusCode(400);
         assertThat(userinfo.asString()).contains("must not contain a user name or password");
         for (String samePlace : List.of("https://VOICE-1.test:443/v2/reload", "https://voice-1.test/v3")) {
-            post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
+            // each save moves the target's version: the next one reads the form again
+            post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
                     "config.url", samePlace, "config.secret", "")).then().statusCode(303);
         }
         io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
                 .jsonPath();
         assertThat(stored.getString("config.url")).isEqualTo("https://voice-1.test/v3");
         assertThat(stored.getString("config.secret.fingerprint")).isEqualTo(fingerprints.of(secret));
-        post(form, "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm", "enabled", "true",
-                "config.url", "https://voice-2.test/reload", "config.secret", secret)).then().statusCode(303);
+        post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id, Map.of("name", name, "dependsOn", "llm",
+                "enabled", "true", "config.url", "https://voice-2.test/reload", "config.secret", secret))
+                .then().statusCode(303);
     }
 
     /**
@@ -380,6 +382,136 @@ class RuntimePagesTest {
         assertThat(enabled(id)).isFalse();
         post(list, action, Map.of("enabled", "true")).then().statusCode(303);
         assertThat(enabled(id)).as("enabling asks nothing").isTrue();
+    }
+
+    /**
+     * Issue 20: unticking "Enabled" on an enabled target's edit form asks first, as the list's Disable does: the
+     * save answers the step with the form's fields carried as hidden fields except the signing secret typed in it
+     * (the step says it is not carried and the stored one is kept), and changes nothing; its confirmation saves
+     * the target disabled with the other fields as submitted and the stored secret.
+     */
+    @Test
+    void savingAnEnabledTargetUntickedAsksFirstAndCarriesNoSecret() {
+        String secret = "whsec-page-disable-stored-0123456789";
+        String typed = "whsec-page-disable-typed-9876543210";
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.create(Map.of("name", name, "driver", "http", "dependsOn", List.of("llm"),
+                "config", Map.of("url", "https://voice-1.test/reload", "secret", secret)));
+        String action = "/admin/runtimes/" + id;
+        Response step = post(page(action), action, Map.of("name", name, "dependsOn", "llm",
+                "config.url", "https://voice-1.test/v2", "config.secret", typed));
+        step.then().statusCode(200);
+        String html = step.asString();
+        ConfirmSteps.assertStep(html, action);
+        assertThat(html).contains("Save runtime target " + name + " disabled?",
+                "<input type=\"hidden\" name=\"name\" value=\"" + name + "\">",
+                "<input type=\"hidden\" name=\"dependsOn\" value=\"llm\">",
+                "<input type=\"hidden\" name=\"config.url\" value=\"https://voice-1.test/v2\">",
+                "The secret you typed (secret) is not carried through this step")
+                .doesNotContain(typed, secret, "name=\"config.secret\"");
+        assertThat(enabled(id)).as("asking changes nothing").isTrue();
+
+        Map<String, String> hidden = new java.util.LinkedHashMap<>();
+        Matcher field = Pattern.compile("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")
+                .matcher(html);
+        while (field.find()) {
+            if (!field.group(1).equals("csrf-token")) {
+                hidden.put(field.group(1), field.group(2));
+            }
+        }
+        assertThat(hidden).containsEntry("confirmed", "yes");
+        post(step, action, hidden).then().statusCode(303);
+        io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
+                .jsonPath();
+        assertThat(stored.getBoolean("enabled")).isFalse();
+        assertThat(stored.getString("config.url")).isEqualTo("https://voice-1.test/v2");
+        assertThat(stored.getString("config.secret.fingerprint")).as("the stored secret is kept")
+                .isEqualTo(fingerprints.of(secret));
+
+        post(page(action), action, Map.of("name", name, "dependsOn", "llm", "config.url",
+                "https://voice-1.test/v2", "config.secret", "")).then().statusCode(303);
+        assertThat(enabled(id)).as("a disabled target saved unticked asks nothing").isFalse();
+    }
+
+    /**
+     * Issue 20: the edit form carries the target's version (its updated_at); a form read before another write
+     * (here a REST PUT, unchanged: no If-Match) answers 409 saying so, with the current values and version, and
+     * writes nothing; the form it answers saves. A form without its version is a 400 naming it.
+     */
+    @Test
+    void aStaleEditFormIsRefusedWithTheCurrentValues() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        String action = "/admin/runtimes/" + id;
+        Response old = page(action);
+        assertThat(old.asString()).containsPattern("name=\"version\" value=\"\\d{16}\"");
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON).body(Map.of("dependsOn", List.of("llm")))
+                .put("/api/v1/runtimes/" + id).then().statusCode(200);
+
+        Response stale = post(old, action, Map.of("name", name + "-stale", "dependsOn", "stt", "enabled", "true",
+                "config.command", "true"));
+        stale.then().statusCode(409);
+        assertThat(stale.asString()).contains("id=\"conflict\"", "Runtime target " + name + " was changed by",
+                "Nothing was saved", "value=\"" + name + "\"", "name=\"dependsOn\" value=\"llm\" checked");
+        io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
+                .jsonPath();
+        assertThat(stored.getString("name")).isEqualTo(name);
+        assertThat(stored.getList("dependsOn")).containsExactly("llm");
+
+        given().redirects().follow(false).contentType(ContentType.URLENC).cookie(SessionTokens.SESSION_COOKIE, session)
+                .cookies(old.getCookies()).formParam("csrf-token", Browser.tokenIn(old.asString()))
+                .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true")
+                .post(action).then().statusCode(400);
+        post(stale, action, Map.of("name", name, "dependsOn", "stt", "enabled", "true", "config.command", "true"))
+                .then().statusCode(303);
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))
+                .containsExactly("stt");
+    }
+
+    /**
+     * Issue 20: a target form with every field bad is answered once with every error (the form's own reading:
+     * checkboxes, dependsOn; the target's rules: name, confirmation; the driver's: URL, secret, timeout), the typed
+     * values kept; nothing is created.
+     */
+    @Test
+    void everyErrorOfATargetFormComesInOneAnswer() {
+        String name = "bad name " + RuntimeRestartTest.unique() + "!";
+        Response refused = post(page("/admin/runtimes?driver=http"), "/admin/runtimes", Map.of("name", name,
+                "driver", "http", "dependsOn", "nope", "enabled", "yes", "canary", "2", "confirmation", "sometimes",
+                "config.url", "ftp://x", "config.secret", "short", "config.timeoutSeconds", "-5"));
+        refused.then().statusCode(400);
+        String html = refused.asString();
+        assertThat(html).contains("Name: must be 1 to 100 letters", "Depends on: may contain only",
+                "enabled must be true when ticked, or left out", "canary must be true when ticked, or left out",
+                "must be one of " + String.join(", ", Confirmations.MODES), "must be at least",
+                "must be a whole number from 1 to", "value=\"ftp://x\"", "value=\"-5\"");
+        assertThat(html).as("the URL's error, with the timeout's").containsPattern(
+                "(?s)name=\"config\\.url\".*?field-error.*?name=\"config\\.timeoutSeconds\"");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
+                .doesNotContain(name);
+    }
+
+    /**
+     * Issue 20: a single-valued field given twice ({@code confirmed=yes&confirmed=no}, or {@code yes} twice) is a 400
+     * naming it, and the delete step's POST deletes nothing.
+     */
+    @Test
+    void aRepeatedConfirmedFieldIsRefusedAndDeletesNothing() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        String action = "/admin/runtimes/" + id + "/delete";
+        Response step = page(action);
+        for (List<String> values : List.of(List.of("yes", "no"), List.of("no", "yes"), List.of("yes", "yes"))) {
+            Response refused = given().redirects().follow(false).contentType(ContentType.URLENC)
+                    .cookie(SessionTokens.SESSION_COOKIE, session).cookies(step.getCookies())
+                    .formParam("csrf-token", Browser.tokenIn(step.asString()))
+                    .formParam("confirmed", values.toArray()).post(action);
+            assertThat(refused.statusCode()).as(values.toString()).isEqualTo(400);
+            assertThat(refused.asString()).as(values.toString())
+                    .contains("confirmed is given more than once; the form sends it once");
+        }
+        given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200);
+        post(step, action, Map.of("confirmed", "yes")).then().statusCode(303);
     }
 
     /** The target form's checkboxes are read strictly too: a value a box never sends is a 400 naming it. */

@@ -393,6 +393,8 @@ class RuntimeTargetsTest {
         Response edited = given().redirects().follow(false).contentType(ContentType.URLENC)
                 .cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session).cookies(edit.getCookies())
                 .formParam("csrf-token", dev.keyhouse.auth.Browser.tokenIn(edit.asString()))
+                .formParam("version", java.util.regex.Pattern.compile("name=\"version\" value=\"(\\d+)\"")
+                        .matcher(edit.asString()).results().findFirst().orElseThrow().group(1))
                 .formParam("name", "health-page-edit").formParam("dependsOn", "tts").formParam("enabled", "true")
                 .formParam("confirmation", "health").formParam("config.command", "true")
                 .post("/admin/runtimes/" + command);

@@ -79,6 +79,9 @@ public class ProviderEntriesBrowserTest {
             List<WebElement> rows = browser.findElements(By.cssSelector("#fallbacks-stt li.fallback"));
             String customRow = rows.get(1).getAttribute("id");
             click(browser, By.id(customRow + "-up"));
+            assertThat(browser.findElement(By.id("consequence")).getText()).as("moving restarts: asked first")
+                    .contains("changes the order runtimes receive");
+            click(browser, By.cssSelector("#confirm button[type='submit']"));
             assertThat(fallbacks(browser)).as("on the page").containsExactly("custom", "soniox");
             List<String> listed = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/stt/providers").then()
                     .statusCode(200).extract().jsonPath().getList("provider");

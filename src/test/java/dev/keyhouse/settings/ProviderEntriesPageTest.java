@@ -41,6 +41,9 @@ public class ProviderEntriesPageTest {
     @Inject
     DataSource db;
 
+    @Inject
+    SaveRestarts saveRestarts;
+
     private String session;
     private String csrf;
 
@@ -112,8 +115,16 @@ public class ProviderEntriesPageTest {
             assertThat(overview.indexOf("id=\"fallback-" + sonioxId + "\""))
                     .isLessThan(overview.indexOf("id=\"fallback-" + customId + "\""));
 
-            form().formParam("version", "1").formParam("direction", "up").post(PAGES + "/" + customId + "/move")
-                    .then().statusCode(303);
+            Response moveStep = form().formParam("version", "1").formParam("direction", "up")
+                    .post(PAGES + "/" + customId + "/move");
+            assertThat(moveStep.statusCode()).as("moving an enabled fallback restarts: asked first").isEqualTo(200);
+            assertThat(moveStep.asString()).contains("name=\"confirmed\" value=\"yes\"",
+                    "name=\"direction\" value=\"up\"", "name=\"version\" value=\"1\"",
+                    html(saveRestarts.ofFallback("stt", true)));
+            assertThat(list()).as("the first step moves nothing").extracting(e -> e.get("provider"))
+                    .containsExactly("deepgram", "soniox", "custom");
+            form().formParam("version", "1").formParam("direction", "up").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + customId + "/move").then().statusCode(303);
             entries = list();
             assertThat(entries).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom", "soniox");
             assertThat(entries.get(1)).containsEntry("position", 1).containsEntry("version", 2);
@@ -124,7 +135,15 @@ public class ProviderEntriesPageTest {
             assertThat(stale.asString()).contains("now version 2", "the page showed version 1", "Nothing was saved");
             assertThat(list().get(1)).containsEntry("enabled", true).containsEntry("version", 2);
 
-            form().formParam("version", "2").formParam("enabled", "false")
+            Response disableStep = form().formParam("version", "2").formParam("enabled", "false")
+                    .post(PAGES + "/" + customId + "/enabled");
+            assertThat(disableStep.statusCode()).as("disabling is asked first").isEqualTo(200);
+            assertThat(disableStep.asString()).contains("Disable stt fallback " + customId + " (custom)?",
+                    "name=\"confirmed\" value=\"yes\"", "name=\"enabled\" value=\"false\"",
+                    "name=\"version\" value=\"2\"", html(saveRestarts.ofFallback("stt", true)));
+            assertThat(list().get(1)).as("the first step disables nothing").containsEntry("enabled", true)
+                    .containsEntry("version", 2);
+            form().formParam("version", "2").formParam("enabled", "false").formParam("confirmed", "yes")
                     .post(PAGES + "/" + customId + "/enabled").then().statusCode(303);
             assertThat(list().get(1)).containsEntry("enabled", false).containsEntry("version", 3);
             assertThat(page("/admin/settings").asString()).contains("class=\"fallback-state\">disabled<");
@@ -210,6 +229,12 @@ public class ProviderEntriesPageTest {
         assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
         assertThat(page(PAGES + "/new").asString()).contains("type=\"password\"").doesNotContain(key);
         assertThat(page("/admin/settings").asString()).doesNotContain(key);
+    }
+
+    /** {@code text} as Qute escapes it in a page. */
+    private static String html(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+                .replace("'", "&#39;");
     }
 
     private List<Map<String, Object>> list() {

@@ -801,9 +801,9 @@ class LeakTest {
             postForm("POST /admin/settings/{kind}/providers/{id}", edit, one, Map.of("provider", "custom", "model",
                     "leak-stt-2", "baseUrl", "http://127.0.0.1:9/stt", "apiKey", "")).then().statusCode(303);
             postForm("POST /admin/settings/{kind}/providers/{id}/move", edit, one + "/move",
-                    Map.of("version", "2", "direction", "up")).then().statusCode(303);
+                    Map.of("version", "2", "direction", "up", "confirmed", "yes")).then().statusCode(303);
             postForm("POST /admin/settings/{kind}/providers/{id}/enabled", edit, one + "/enabled",
-                    Map.of("version", "3", "enabled", "false")).then().statusCode(303);
+                    Map.of("version", "3", "enabled", "false", "confirmed", "yes")).then().statusCode(303);
             postForm("POST /admin/settings/{kind}/providers/{id}/primary", edit, one + "/primary",
                     Map.of("version", "4")).then().statusCode(200);
             postForm("POST /admin/settings/{kind}/providers/{id}/delete", edit, one + "/delete",

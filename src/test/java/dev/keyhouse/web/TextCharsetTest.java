@@ -53,6 +53,8 @@ class TextCharsetTest {
                     .body("{\"email\":\"x\"}").post("/api/v1/users"));
             answers.put("400 early page", given().urlEncodingEnabled(false)
                     .cookie(SessionTokens.SESSION_COOKIE, admin).get("/admin/users?x=%01"));
+            answers.put("400 early page (query not UTF-8)", given().urlEncodingEnabled(false)
+                    .cookie(SessionTokens.SESSION_COOKIE, admin).get("/admin/audit?kind=%ff%fe"));
             answers.put("400 early problem", given().urlEncodingEnabled(false).auth().oauth2(bearer)
                     .get("/api/v1/users?x=%01"));
             answers.put("403 page", Browser.signedInForm(viewer).formParam("email", "a@b.example")
@@ -80,7 +82,7 @@ class TextCharsetTest {
                 if (what.endsWith("problem")) {
                     assertThat(type).as(what).isEqualToIgnoringCase("application/problem+json" + UTF8);
                 } else if (what.contains("page") || what.contains("form")) {
-                    assertThat(type).as(what).startsWith("text/html");
+                    assertThat(type).as(what + ": one spelling on every page").isEqualTo("text/html" + UTF8);
                 }
             });
         } finally {
@@ -94,7 +96,10 @@ class TextCharsetTest {
         assertThat(TextCharset.withCharset("application/problem+json")).isEqualTo("application/problem+json" + UTF8);
         assertThat(TextCharset.withCharset("text/html")).isEqualTo("text/html" + UTF8);
         assertThat(TextCharset.withCharset("application/json")).isEqualTo("application/json" + UTF8);
-        assertThat(TextCharset.withCharset("text/html; charset=UTF-8")).isEqualTo("text/html; charset=UTF-8");
+        assertThat(TextCharset.withCharset("text/html; charset=UTF-8")).as("one spelling").isEqualTo("text/html" + UTF8);
+        assertThat(TextCharset.withCharset("text/html;Charset=\"utf-8\"")).isEqualTo("text/html" + UTF8);
+        assertThat(TextCharset.withCharset("text/plain; charset=ISO-8859-1")).isEqualTo("text/plain; charset=ISO-8859-1");
+        assertThat(TextCharset.withCharset("text/html; charset=UTF-8; q=1")).isEqualTo("text/html; charset=UTF-8; q=1");
         assertThat(TextCharset.withCharset("image/png")).isEqualTo("image/png");
         assertThat(TextCharset.withCharset("application/octet-stream")).isEqualTo("application/octet-stream");
         assertThat(TextCharset.withCharset(null)).isNull();
