@@ -30,6 +30,11 @@ public class RestartResult extends PanacheEntityBase {
     public static final String RESTARTED = "restarted";
     public static final String FAILED = "failed";
     public static final String TIMED_OUT = "timed_out";
+    /**
+     * Its {@link #confirmState} when its confirmation is none: not waited for, its restart is its end, neither
+     * confirmed nor unconfirmed.
+     */
+    public static final String NOT_ASKED = "not_asked";
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -88,7 +93,7 @@ public class RestartResult extends PanacheEntityBase {
     @Column(name = "confirmation_reason")
     public String confirmationReason;
 
-    /** Null while unknown; confirmed, failing or unconfirmed (not confirmed in time). */
+    /** Null while unknown; confirmed, failing, unconfirmed (not confirmed in time) or not_asked (confirmation none). */
     @Column(name = "confirm_state")
     public String confirmState;
 

@@ -36,6 +36,8 @@ public class RestartRun extends PanacheEntityBase {
     public static final String SUPERSEDED = "superseded";
     public static final String CAUSE_SAVE = "save";
     public static final String CAUSE_MANUAL = "manual";
+    /** An admin rolled a kind back to its previous version: a rollout, as a save's. */
+    public static final String CAUSE_ROLLBACK = "rollback";
     /** A shared secret was created or its value changed: one run over exactly its linked targets, not a rollout. */
     public static final String CAUSE_SHARED_SECRET = "shared_secret";
 

@@ -45,11 +45,15 @@ public class RestartRuns {
      * @param ackFingerprint the LLM key's fingerprint in the runtime's newest fetch since its restart began (null
      *        without such a fetch, or when that fetch had no LLM key): informational, whatever kind the run rolled out
      * @param ackedAt when that fetch was served; null without one
-     * @param confirmed it fetched by name since its restart began and got configuration version {@code envVersion}
-     *        or later (any fetch while {@code envVersion} is unknown): what the run rolled out, whichever kind, fallback
-     *        entry or shared secret changed
-     * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, failing,
-     *        unconfirmed, failed, rolled back, held, cancelled
+     * @param confirmed the runtime's one verdict, as every summary counts it ({@link RunView.Tally}): its rollout's
+     *        confirmation decided it confirmed (report, fetch, health); or, undecided (a manual run, or still
+     *        confirming), it fetched by name since its restart began and got configuration version {@code envVersion}
+     *        or later (any fetch while {@code envVersion} is unknown). False when {@code confirmState} is failing,
+     *        unconfirmed or not_asked (confirmation none: not waited for, neither confirmed nor unconfirmed); a
+     *        runtime not asked that fetched what it was restarted onto anyway reads confirmed (its
+     *        {@code confirmState} too)
+     * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, not_asked,
+     *        failing, unconfirmed, failed, rolled back, held, cancelled ({@link #statusText()} in words)
      * @param ackVersion the configuration version (runtime-config's {@code version}) of that fetch; null without one
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
@@ -65,7 +69,7 @@ public class RestartRuns {
         public String cameBack() {
             return switch (state) {
                 case RestartResult.RESTARTED -> ackedAt == null ? "no fetch since the restart"
-                        : "configuration version " + ackVersion + (confirmed ? ""
+                        : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";
                 case RestartResult.CANCELLED -> "not restarted: its wave never came";
@@ -74,9 +78,30 @@ public class RestartRuns {
             };
         }
 
-        /** Whether {@link #cameBack()} is a problem: restarted, and no fetch of what it was restarted onto. */
+        /**
+         * Whether {@link #cameBack()} is a problem: restarted, asked to confirm, and no fetch of what it was restarted
+         * onto (a runtime not asked to confirm is not expected to fetch: a command that cannot).
+         */
         public boolean cameBackWrong() {
-            return RestartResult.RESTARTED.equals(state) && !confirmed;
+            return RestartResult.RESTARTED.equals(state) && !fetchedCurrent() && !notAsked();
+        }
+
+        /** It fetched since its restart began and got what it was restarted onto or later. */
+        boolean fetchedCurrent() {
+            return ackedAt != null && (envVersion == null || ackVersion != null && ackVersion >= envVersion);
+        }
+
+        /** Restarted with confirmation none: not waited for, neither confirmed nor unconfirmed. */
+        public boolean notAsked() {
+            return RestartResult.RESTARTED.equals(state) && RestartResult.NOT_ASKED.equals(confirmState);
+        }
+
+        /** A runtime not asked to confirm, in words. */
+        public static final String NOT_ASKED_TEXT = "restarted, confirmation not asked (none)";
+
+        /** {@link #status()} in words: "restarted, confirmation not asked (none)" for not_asked, else the status. */
+        public String statusText() {
+            return RestartResult.NOT_ASKED.equals(status) ? NOT_ASKED_TEXT : status;
         }
     }
 
@@ -94,15 +119,23 @@ public class RestartRuns {
     }
 
     /**
-     * How many restarted runtimes fetched their configuration by name after the restart and got the configuration
-     * version they were restarted onto, or a later one ({@link ResultView#confirmed()}). Fetches only: the run's
-     * headline counts other confirmations too ({@link RunReport#tally()}).
+     * The run's confirmation, counted as its headline counts it ({@link RunReport#tally()}: the same numbers, a
+     * rollout's rollback restarts left out, each runtime once).
      *
      * @param fingerprint the LLM key's fingerprint served now (null when no LLM key is configured): informational, not
      *        what is compared (a run of another kind, a fallback entry or a shared secret changes no LLM key)
-     * @param unconfirmed runtimes (target/runtime) that did not confirm it yet
+     * @param restarted runtimes restarted (failed ones are not: they are the tally's {@code failed})
+     * @param confirmed restarted runtimes that confirmed ({@link ResultView#confirmed()})
+     * @param unconfirmed restarted runtimes (target/runtime) asked to confirm that did not (yet)
+     * @param notAsked restarted runtimes whose confirmation is none: not waited for, neither confirmed nor unconfirmed
      */
-    public record Convergence(String fingerprint, int restarted, int confirmed, List<String> unconfirmed) {
+    public record Convergence(String fingerprint, int restarted, int confirmed, List<String> unconfirmed,
+            List<String> notAsked) {
+
+        /** The restarted runtimes asked to confirm: {@code restarted} less {@code notAsked}. */
+        public int asked() {
+            return restarted - notAsked.size();
+        }
     }
 
     /**
@@ -178,8 +211,11 @@ public class RestartRuns {
         if (!saved.secretChanged() || saved.automatic()) {
             return;
         }
-        Long run = rollout(saved.kind(), saved.version(), saved.actor(), saved.kind() + " version " + saved.version()
-                + " was saved", saved.version() > 1 ? saved.version() - 1 : null);
+        boolean rollback = saved.restored() != null;
+        Long run = rollout(rollback ? RestartRun.CAUSE_ROLLBACK : RestartRun.CAUSE_SAVE, saved.kind(),
+                saved.version(), saved.actor(), saved.kind() + " version " + saved.version() + (rollback
+                        ? " was saved by a rollback to version " + saved.restored() : " was saved"),
+                saved.version() > 1 ? saved.version() - 1 : null);
         if (run != null) {
             saved.restartRun().accept(run);
         }
@@ -192,7 +228,8 @@ public class RestartRuns {
      * supersedes a save's rollout still under way, whose previous version it takes over.
      */
     void onFallbackChanged(@Observes FallbackChanged changed) {
-        Long run = rollout(changed.kind(), changed.settingsVersion(), changed.actor(), changed.change(), null);
+        Long run = rollout(RestartRun.CAUSE_SAVE, changed.kind(), changed.settingsVersion(), changed.actor(),
+                changed.change(), null);
         if (run != null) {
             changed.restartRun().accept(run);
         }
@@ -201,11 +238,12 @@ public class RestartRuns {
     /**
      * Plans a rollout of {@code kind} over its dependent targets, superseding the kind's rollouts still under way.
      *
+     * @param cause {@link RestartRun#CAUSE_SAVE} or {@link RestartRun#CAUSE_ROLLBACK} (an admin's rollback)
      * @param what what happened, for the run's audit entry and the superseded runs' reason
      * @param previousVersion what a failed wave restores when no superseded rollout had one
      * @return the run's id; null when no target depends on the kind (the open rollouts are superseded by nothing)
      */
-    private Long rollout(String kind, long version, String actor, String what, Long previousVersion) {
+    private Long rollout(String cause, String kind, long version, String actor, String what, Long previousVersion) {
         List<RuntimeTarget> dependent = dependents(kind);
         List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
                 kind, List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
@@ -215,7 +253,7 @@ public class RestartRuns {
             }
             return null;
         }
-        RestartRun run = plan(RestartRun.CAUSE_SAVE, kind, version, actor, dependent);
+        RestartRun run = plan(cause, kind, version, actor, dependent);
         run.rollout = true;
         // the version the runtimes not yet moved run: before the save, or before the rollout this one supersedes
         // (whose key they never took); a fallback change's run has none of its own
@@ -310,9 +348,6 @@ public class RestartRuns {
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
-        List<String> unconfirmed = new ArrayList<>();
-        int restarted = 0;
-        int confirmed = 0;
         java.util.Set<String> rolledBack = new java.util.HashSet<>();
         for (RestartResult result : results) {
             if (run.rollout && result.wave != null && result.wave > run.waveCount
@@ -322,28 +357,28 @@ public class RestartRuns {
         }
         for (RestartResult result : results) {
             RuntimeAcks.Ack ack = latestAck(result, recent);
-            boolean ok = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
-            if (RestartResult.RESTARTED.equals(result.state)) {
-                restarted++;
-                if (ok) {
-                    confirmed++;
-                }
-            }
-            if (!ok) {
-                unconfirmed.add(result.targetName + (result.runtime == null ? "" : "/" + result.runtime));
-            }
+            boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
+            // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
+            // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
+            boolean fetchedAnyway = RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
+                    && RestartResult.RESTARTED.equals(result.state);
+            String confirmState = fetchedAnyway ? "confirmed" : result.confirmState;
+            boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
+            String status = result.wave != null && result.wave <= run.waveCount
+                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
+                    : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
-                    result.envVersion, result.confirmation, result.confirmationReason, result.confirmState,
-                    result.confirmDetail, result.confirmedAt,
-                    result.wave != null && result.wave <= run.waveCount
-                            && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
-                            : status(result, ack != null), ack == null ? null : ack.version()));
+                    result.envVersion, result.confirmation, result.confirmationReason, confirmState,
+                    fetchedAnyway ? "fetched configuration version " + ack.version() + " (confirmation none: not"
+                            + " waited for)" : result.confirmDetail, result.confirmedAt, status,
+                    ack == null ? null : ack.version()));
         }
+        RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
-                run.createdBy, run.createdAt, run.finishedAt,
-                new Convergence(current, restarted, confirmed, List.copyOf(unconfirmed)), views, outcome(run),
+                run.createdBy, run.createdAt, run.finishedAt, new Convergence(current, tally.restarted(),
+                        tally.confirmed(), tally.notConfirmed(), tally.notAsked()), views, outcome(run),
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable);

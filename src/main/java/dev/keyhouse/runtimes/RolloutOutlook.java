@@ -32,6 +32,11 @@ public class RolloutOutlook implements RolloutNews {
      * @param detail what confirmed it or why not ({@code confirmDetail}, else the restart's error); may be null
      */
     public record InRollout(long run, String outcome, Integer wave, String status, String detail) {
+
+        /** {@code status} in words, as the run page says it ({@link RestartRuns.ResultView#statusText()}). */
+        public String statusText() {
+            return RestartResult.NOT_ASKED.equals(status) ? RestartRuns.ResultView.NOT_ASKED_TEXT : status;
+        }
     }
 
     private final RestartRuns runs;

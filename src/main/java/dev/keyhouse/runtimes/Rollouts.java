@@ -428,7 +428,7 @@ public class Rollouts {
                     }
                     if (row.confirmState == null) {
                         open = true;
-                    } else if (!"confirmed".equals(row.confirmState) && failure == null) {
+                    } else if (!passed(row) && failure == null) {
                         failure = label(row) + ": " + row.confirmDetail;
                         code = "failing".equals(row.confirmState) ? failCode(row) : "unconfirmed";
                     }
@@ -493,7 +493,8 @@ public class Rollouts {
                     decide(row, "unconfirmed", "has no health signal to confirm with", now);
                 }
             }
-            default -> decide(row, "confirmed", "the restart succeeded", now);
+            // confirmation none: not waited for; the restart is its end, neither confirmed nor unconfirmed
+            default -> decide(row, RestartResult.NOT_ASKED, "restarted; confirmation not asked (none)", now);
         }
         if (row.confirmState == null) {
             Instant from = row.finishedAt == null ? now : row.finishedAt;
@@ -505,6 +506,11 @@ public class Rollouts {
                         + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)", now);
             }
         }
+    }
+
+    /** A decided runtime that lets its wave go on: confirmed, or not asked to confirm (confirmation none). */
+    private static boolean passed(RestartResult row) {
+        return "confirmed".equals(row.confirmState) || RestartResult.NOT_ASKED.equals(row.confirmState);
     }
 
     private static void decide(RestartResult row, String state, String detail, Instant now) {
@@ -526,16 +532,32 @@ public class Rollouts {
         return "unhealthy".equals(detail) ? "unhealthy" : "failing";
     }
 
-    /** Every runtime of wave {@code n} confirmed: bake, wait for approval, start the next wave, or succeed. */
+    /**
+     * Every runtime of wave {@code n} passed (confirmed, or restarted with confirmation none: not asked): bake, wait
+     * for approval, start the next wave, or succeed. The wave is "confirmed" when some runtime confirmed, "restarted"
+     * when every one was only restarted (none asked to confirm).
+     */
     private Needs confirmed(RestartRun run, int n, List<RestartResult> rows, Instant now) {
         Map<String, Integer> by = new java.util.TreeMap<>();
         rows.stream().filter(r -> r.wave != null && "confirmed".equals(r.confirmState))
-                .forEach(r -> by.merge(r.confirmation == null ? "none" : r.confirmation, 1, Integer::sum));
-        String decision = "all " + by.values().stream().mapToInt(Integer::intValue).sum() + " runtimes confirmed ("
-                + String.join(", ", by.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")";
+                .forEach(r -> by.merge(r.confirmation, 1, Integer::sum));
+        int confirmed = by.values().stream().mapToInt(Integer::intValue).sum();
+        List<RestartResult> notAsked = rows.stream().filter(r -> RestartResult.NOT_ASKED.equals(r.confirmState))
+                .toList();
+        List<String> parts = new ArrayList<>();
+        if (confirmed > 0) {
+            parts.add((notAsked.isEmpty() ? "all " : "") + confirmed + " runtime" + (confirmed == 1 ? "" : "s")
+                    + " confirmed (" + String.join(", ", by.entrySet().stream()
+                            .map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")");
+        }
+        if (!notAsked.isEmpty()) {
+            parts.add(notAsked.size() + " restarted, confirmation not asked (none): " + names(notAsked));
+        }
+        String decision = parts.isEmpty() ? "no runtime left to confirm" : String.join("; ", parts);
         if (run.bakeUntil == null) {
-            // the first pass that sees the wave confirmed; later passes only wait for the bake to end
-            waveRow(run.id, n, "confirmed", decision, false, true);
+            // the first pass that sees the wave pass; later passes only wait for the bake to end
+            waveRow(run.id, n, confirmed == 0 && !notAsked.isEmpty() ? "restarted" : "confirmed", decision, false,
+                    true);
         }
         if (n >= run.waveCount) {
             end(run, RestartRun.SUCCEEDED, null);
@@ -570,8 +592,8 @@ public class Rollouts {
             String state = (String) em.createNativeQuery("SELECT state FROM restart_waves WHERE run_id = :run"
                     + " AND wave = :wave").setParameter("run", run.id).setParameter("wave", run.currentWave)
                     .getResultList().stream().findFirst().orElse(null);
-            if (!"confirmed".equals(state)) {
-                // an abort during the bake leaves the confirmed wave confirmed
+            if (!"confirmed".equals(state) && !"restarted".equals(state)) {
+                // an abort during the bake leaves the passed wave as it was
                 waveRow(run.id, run.currentWave, "failed", reason, false, true);
             }
         }
@@ -639,10 +661,11 @@ public class Rollouts {
             long restored = settings.restore(kind, run.previousVersion,
                     (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id);
             run.rollbackVersion = restored;
+            // only what moved: a runtime whose restart failed was not restarted onto the new key (its driver's
+            // restart did not complete), so restarting it back is one more failing restart of what never moved
             List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null"
-                    + " and targetId is not null and state in ?3"
-                    + " order by targetName, runtime", run.id, wave,
-                    List.of(RestartResult.RESTARTED, RestartResult.FAILED, RestartResult.TIMED_OUT));
+                    + " and targetId is not null and state = ?3"
+                    + " order by targetName, runtime", run.id, wave, RestartResult.RESTARTED);
             for (RestartResult from : moved) {
                 RestartResult back = new RestartResult();
                 back.runId = run.id;
@@ -681,12 +704,15 @@ public class Rollouts {
             long failed = rows.stream().filter(r -> !RestartResult.RESTARTED.equals(r.state)).count();
             for (RestartResult row : rows) {
                 if (RestartResult.RESTARTED.equals(row.state)) {
-                    decide(row, "confirmed", "restarted back onto the previous key", Instant.now());
+                    // confirmation none: a rollback restart is not waited for
+                    decide(row, RestartResult.NOT_ASKED, "restarted back onto the previous key", Instant.now());
                 }
             }
-            waveRow(run.id, wave, "done", null, false, true);
+            // a rollback with a failed restart is not done: that runtime may still run the key that failed
+            waveRow(run.id, wave, failed == 0 ? "done" : "failed", null, false, true);
             String reason = run.reason + (failed == 0 ? "" : "; " + failed + " of " + rows.size()
-                    + " rollback restarts failed");
+                    + " rollback restarts failed: " + names(rows.stream()
+                            .filter(r -> !RestartResult.RESTARTED.equals(r.state)).toList()));
             end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, reason);
         }
         return Needs.NOTHING;

@@ -29,17 +29,21 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
     /**
      * Every runtime of a run (a rollout's rollback rows left out: they repeat runtimes already counted) as one
-     * sentence: how many were restarted, which failed, how many of the restarted ones confirmed.
+     * sentence: how many were restarted, which failed, how many of the restarted ones confirmed, which were not asked
+     * to. Each runtime falls in exactly one of: failed, left out, restarted and confirmed, restarted and not
+     * confirmed, restarted and not asked (confirmation none), not restarted yet.
      *
      * @param runtimes the run's results (one per runtime, or per target not yet discovered)
      * @param confirmed restarted runtimes with evidence they run the new configuration ({@link #confirmed})
      * @param failed the failed ones, as {@code target} or {@code target/runtime}
      * @param leftOut held or cancelled (their wave never came)
-     * @param notConfirmed the restarted ones that did not confirm, labelled as {@code failed}
+     * @param notConfirmed the restarted ones asked to confirm that did not, labelled as {@code failed}
      * @param firstError the first failed one's error text, or null
+     * @param notAsked the restarted ones whose confirmation is none (not waited for: neither confirmed nor
+     *        unconfirmed), labelled as {@code failed}
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
-            List<String> notConfirmed, String firstError) {
+            List<String> notConfirmed, String firstError, List<String> notAsked) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -47,6 +51,15 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
         /** The results of {@code run} that {@code which} takes, counted. */
         static Tally of(RestartRuns.RunReport run, java.util.function.Predicate<RestartRuns.ResultView> which) {
+            return of(run.results(), run.rollout(), run.waveCount(), which);
+        }
+
+        /**
+         * The {@code results} that {@code which} takes, counted; a rollout's rollback rows (wave after
+         * {@code waveCount}) left out: they repeat runtimes already counted.
+         */
+        static Tally of(List<RestartRuns.ResultView> results, boolean rollout, int waveCount,
+                java.util.function.Predicate<RestartRuns.ResultView> which) {
             int runtimes = 0;
             int restarted = 0;
             int confirmed = 0;
@@ -54,14 +67,17 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             String firstError = null;
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
-            for (RestartRuns.ResultView r : run.results()) {
-                if (run.rollout() && r.wave() != null && r.wave() > run.waveCount() || !which.test(r)) {
+            List<String> notAsked = new ArrayList<>();
+            for (RestartRuns.ResultView r : results) {
+                if (rollout && r.wave() != null && r.wave() > waveCount || !which.test(r)) {
                     continue;
                 }
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (RunView.confirmed(r)) {
+                    if (r.notAsked()) {
+                        notAsked.add(label(r));
+                    } else if (RunView.confirmed(r)) {
                         confirmed++;
                     } else {
                         notConfirmed.add(label(r));
@@ -74,10 +90,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 }
             }
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut, List.copyOf(notConfirmed),
-                    firstError);
+                    firstError, List.copyOf(notAsked));
         }
 
-        /** e.g. "restarted 1 of 3 (failed: voice-b), confirmed 0 of 1"; never "0 of 0": a count of none is said so. */
+        /**
+         * e.g. "restarted 1 of 3 (failed: voice-b), confirmed 0 of 1" or "restarted 1 of 1, confirmation not asked
+         * for 1 (none): cmd1"; never "0 of 0": a count of none is said so.
+         */
         public String text() {
             StringBuilder text = new StringBuilder("restarted " + restarted + " of " + runtimes);
             if (!failed.isEmpty()) {
@@ -86,10 +105,35 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (leftOut > 0) {
                 text.append(", ").append(leftOut).append(" left out");
             }
-            if (restarted > 0) {
-                text.append(", confirmed ").append(confirmed).append(" of ").append(restarted);
+            if (asked() > 0) {
+                text.append(", confirmed ").append(confirmed).append(" of ").append(asked());
+            }
+            if (!notAsked.isEmpty()) {
+                text.append(", ").append(notAskedText());
             }
             return text.toString();
+        }
+
+        /** The restarted runtimes asked to confirm (confirmation other than none). */
+        public int asked() {
+            return restarted - notAsked.size();
+        }
+
+        /** e.g. "confirmation not asked for 1 (none): cmd1"; empty when every restarted runtime was asked. */
+        public String notAskedText() {
+            return notAsked.isEmpty() ? "" : "confirmation not asked for " + notAsked.size() + " (none): "
+                    + String.join(", ", notAsked);
+        }
+
+        /**
+         * The confirmation in a few words, as the runtimes list shows a target's share: "1 of 2 confirmed",
+         * "restarted, confirmation not asked (none)", or both.
+         */
+        public String confirmedText() {
+            String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" : "";
+            String none = notAsked.isEmpty() ? "" : (notAsked.size() == restarted ? "restarted" : notAsked.size()
+                    + " restarted") + ", confirmation not asked (none)";
+            return asked.isEmpty() ? none : none.isEmpty() ? asked : asked + "; " + none;
         }
 
         /** The restarted runtimes that did not confirm, comma-separated. */
@@ -97,31 +141,35 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return String.join(", ", notConfirmed);
         }
 
-        /** Some runtime restarted but did not confirm. */
+        /** Some runtime restarted, asked to confirm, but did not. */
         public boolean unconfirmed() {
-            return confirmed < restarted;
+            return confirmed < asked();
+        }
+
+        /** Every restarted runtime was not asked to confirm (confirmation none), and some was restarted. */
+        public boolean onlyNotAsked() {
+            return restarted > 0 && notAsked.size() == restarted;
         }
     }
 
     /**
-     * Whether a restarted runtime shows it runs the new configuration: it fetched its configuration by name since its
-     * restart and got the configuration version it was restarted onto or a later one ({@link
-     * RestartRuns.ResultView#confirmed()}: what the run changed, whichever kind, fallback entry or shared secret), or
-     * its rollout's confirmation (report, fetch, health) confirmed it. A rollout's "none" (the restart succeeding) is
-     * no evidence.
+     * Whether a restarted runtime shows it runs the new configuration ({@link RestartRuns.ResultView#confirmed()},
+     * the one verdict): its rollout's confirmation (report, fetch, health) confirmed it, or, undecided, it fetched by
+     * name since its restart the configuration version it was restarted onto or a later one. A rollout's "none" is no
+     * evidence: such a runtime is not asked ({@link RestartRuns.ResultView#notAsked()}).
      */
     static boolean confirmed(RestartRuns.ResultView r) {
-        return r.confirmed()
-                || "confirmed".equals(r.confirmState()) && r.confirmation() != null && !"none".equals(r.confirmation());
+        return r.confirmed() && !r.notAsked();
     }
 
     /**
      * A run's headline, the same on its page, the runtimes list and the API ({@link RestartRuns.RunReport#headline()}).
      *
      * @param text the outcome in words ("rolling back", "waiting for approval"), "not confirmed" for a run that
-     *        succeeded in restarting while some restarted runtime never confirmed
+     *        succeeded in restarting while some restarted runtime asked to confirm never did, "restarted, confirmation
+     *        not asked" for one whose every restarted runtime has confirmation none (not waited for)
      * @param state its CSS state class and the API's {@code headlineState}: the stored state while rolling back,
-     *        {@code paused}, {@code unconfirmed}, else the stored state
+     *        {@code paused}, {@code unconfirmed}, {@code not_asked}, else the stored state
      */
     public record Headline(String text, String state) {
     }
@@ -133,6 +181,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
             shown = "not confirmed";
             tone = "unconfirmed";
+        } else if (RestartRun.SUCCEEDED.equals(run.state()) && tally.onlyNotAsked()) {
+            shown = "restarted, confirmation not asked";
+            tone = RestartResult.NOT_ASKED;
         }
         return new Headline(WORDS.getOrDefault(shown, shown), tone);
     }
@@ -194,11 +245,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 .toList();
         String reason = reason(run, now);
         if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
-            reason = "Every runtime was restarted, but " + tally.notConfirmed().size() + " of " + tally.restarted()
+            reason = "Every runtime was restarted, but " + tally.notConfirmed().size() + " of " + tally.asked()
                     + " did not confirm that it runs the new configuration (no fetch by name of the configuration version"
                     + " it was restarted onto,"
                     + " status report or health check since its restart): " + String.join(", ", tally.notConfirmed())
-                    + ".";
+                    + "." + notAsked(tally);
+        } else if (RestartRun.SUCCEEDED.equals(run.state()) && !tally.notAsked().isEmpty()) {
+            reason = (tally.confirmed() > 0 ? "Every runtime asked to confirm did (" + tally.confirmed() + " of "
+                    + tally.asked() + ")." : "Every runtime was restarted.") + notAsked(tally);
         }
         return new RunView(run, headline.text(), headline.state(), reason, Controls.of(run),
                 run.waves().isEmpty() ? List.of()
@@ -217,6 +271,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 .filter(java.util.Objects::nonNull).distinct().sorted().map(String::valueOf).toList();
         return versions.isEmpty() ? null : versions.size() == 1 ? versions.get(0)
                 : String.join(", ", versions.subList(0, versions.size() - 1)) + " and " + versions.get(versions.size() - 1);
+    }
+
+    /** The sentence on the runtimes not asked to confirm (confirmation none), with a leading space; or empty. */
+    private static String notAsked(Tally tally) {
+        return tally.notAsked().isEmpty() ? "" : " Confirmation was not asked of " + String.join(", ", tally.notAsked())
+                + " (confirmation none): the run did not wait for " + (tally.notAsked().size() == 1 ? "it" : "them")
+                + ", and nothing shows " + (tally.notAsked().size() == 1 ? "it runs" : "they run")
+                + " the new configuration.";
     }
 
     /** What the run does or waits for while open; why it ended once final (the engine's reason where it gave one). */
@@ -256,13 +318,44 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             case RestartRun.SUPERSEDED -> "A newer save of " + run.kind() + " took over"
                     + (run.supersededBy() == null ? "" : " (run " + run.supersededBy() + ")")
                     + "; this rollout's remaining waves were cancelled.";
-            case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed")
-                    + ". The runtimes already moved were restarted back onto the previous key"
-                    + (run.rollbackVersion() == null ? "" : ", saved again as settings version " + run.rollbackVersion())
-                    + "; the others were never touched.";
+            case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed") + ". " + rolledBack(run);
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> run.reason();
         };
+    }
+
+    /**
+     * What a finished rollback did, counted from the run's results: which runtimes were restarted back (only those
+     * whose restart had succeeded: the ones that moved), whose rollback restart failed, whose own restart failed (not
+     * restarted back: it never moved), and how many were never touched (held, or their wave never came).
+     */
+    static String rolledBack(RestartRuns.RunReport run) {
+        List<String> back = new ArrayList<>();
+        List<String> backFailed = new ArrayList<>();
+        for (RestartRuns.ResultView r : run.results()) {
+            if (r.wave() != null && r.wave() > run.waveCount()) {
+                (RestartResult.RESTARTED.equals(r.state()) ? back : backFailed).add(label(r));
+            }
+        }
+        Tally tally = run.tally();
+        String saved = run.rollbackVersion() == null ? "" : " (saved again as settings version "
+                + run.rollbackVersion() + ")";
+        StringBuilder text = new StringBuilder(back.isEmpty() && backFailed.isEmpty()
+                ? "No runtime had moved: the previous key is back" + saved + " and nothing was restarted back."
+                : "Restarted back onto the previous key" + saved + ": " + (back.isEmpty() ? "none" : String.join(", ", back))
+                        + ".");
+        if (!backFailed.isEmpty()) {
+            text.append(" The rollback restart of ").append(String.join(", ", backFailed))
+                    .append(" failed: it may still run the new key.");
+        }
+        if (!tally.failed().isEmpty()) {
+            text.append(" Not restarted back (its restart had failed, it never moved): ")
+                    .append(String.join(", ", tally.failed())).append('.');
+        }
+        if (tally.leftOut() > 0) {
+            text.append(" Never touched: ").append(tally.leftOut()).append(" (on hold, or their wave never came).");
+        }
+        return text.toString();
     }
 
     /**

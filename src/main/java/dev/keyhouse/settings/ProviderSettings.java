@@ -343,7 +343,7 @@ public class ProviderSettings {
                         + (changed.isEmpty() ? "" : "; changed " + changed))
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
                         auditFingerprints(kind, fingerprintsOf(after))));
-        Long run = announce(kind.id(), version, secretChanged, actor);
+        Long run = announce(kind.id(), version, secretChanged, actor, target);
         LOG.infof("%s settings rolled back to version %d as version %d by %s", kind.id(), target, version, actor);
         return state(row).withRestartRun(run);
     }
@@ -498,8 +498,13 @@ public class ProviderSettings {
 
     /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
     Long announce(String kind, long version, boolean secretChanged, String actor) {
+        return announce(kind, version, secretChanged, actor, null);
+    }
+
+    /** As {@link #announce(String, long, boolean, String)}; {@code restored}: the version an admin's rollback restored. */
+    private Long announce(String kind, long version, boolean secretChanged, String actor, Long restored) {
         long[] run = {0};
-        saved.fire(new SettingSaved(kind, version, secretChanged, actor, id -> run[0] = id));
+        saved.fire(new SettingSaved(kind, version, secretChanged, actor, id -> run[0] = id, false, restored));
         return run[0] == 0 ? null : run[0];
     }
 

@@ -15,9 +15,16 @@ import java.util.function.LongConsumer;
  *        can link to it
  * @param automatic true when a rollout restored an earlier version by itself (automatic rollback): the rollout
  *        restarts what it moved, so no new restart run is planned for it
+ * @param restored the version an admin's rollback restored (the new {@code version} holds its values); null for a
+ *        save, a bootstrap or an automatic rollback
  */
 public record SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun,
-        boolean automatic) {
+        boolean automatic, Long restored) {
+
+    public SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun,
+            boolean automatic) {
+        this(kind, version, secretChanged, actor, restartRun, automatic, null);
+    }
 
     public SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun) {
         this(kind, version, secretChanged, actor, restartRun, false);

@@ -98,8 +98,8 @@ class RolloutPagesTest {
             String page = page(session, "/admin/restarts/" + run);
             assertThat(page).contains("Rollout " + run + ": <span class=\"state state-rolled_back\" id=\"outcome\">"
                     + "rolled back</span>")
-                    .contains("wave 1: fx-chat-1 reported failing: invalid_key. The runtimes already moved were"
-                            + " restarted back onto the previous key, saved again as settings version 6")
+                    .contains("wave 1: fx-chat-1 reported failing: invalid_key. Restarted back onto the previous key"
+                            + " (saved again as settings version 6): fx-chat/fx-chat-1. Never touched: 2")
                     .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
                     .contains("fx-chat-1 reported failing on version 9: invalid_key")
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")

@@ -156,14 +156,53 @@ class RolloutTextTest {
 
     @Test
     void aRolloutsConfirmationNoneIsNoEvidence() {
+        // as the report makes them: confirmed is the one verdict (the gate's decision), none is not asked
         RestartRuns.ResultView weak = new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
-                null, null, null, null, false, 1, 3L, "none", "no signal", "confirmed", "the restart succeeded", null,
-                "confirmed", null);
+                null, null, null, null, false, 1, 3L, "none", "no signal", "not_asked",
+                "restarted; confirmation not asked (none)", null, "not_asked", null);
         RestartRuns.ResultView reported = new RestartRuns.ResultView(2, "beta", "command", "beta", "restarted", 1,
-                null, null, null, null, null, false, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
+                null, null, null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
                 null, "confirmed", null);
         assertThat(RunView.confirmed(weak)).isFalse();
         assertThat(RunView.confirmed(reported)).isTrue();
+    }
+
+    /**
+     * Issue 20 (breaker, finding 1): a runtime whose confirmation is none is not waited for: "restarted, confirmation
+     * not asked (none)", counted apart (neither confirmed nor unconfirmed) by the headline, tally, convergence-style
+     * counts, the row's status and a target's share on the runtimes list.
+     */
+    @Test
+    void aRuntimeWithConfirmationNoneIsCountedApartAsNotAsked() {
+        RestartRuns.ResultView cmd1 = new RestartRuns.ResultView(1, "cmd1", "command", "cmd1", "restarted", 1, null,
+                null, null, null, null, false, 1, 3L, "none", "no signal", "not_asked",
+                "restarted; confirmation not asked (none)", null, "not_asked", null);
+        RestartRuns.RunReport run = rollout("succeeded", List.of(cmd1));
+        RunView view = RunView.of(run, Instant.parse("2026-03-01T10:00:00Z"));
+        assertThat(view.headline()).isEqualTo("restarted, confirmation not asked");
+        assertThat(view.tone()).isEqualTo("not_asked");
+        assertThat(view.tally().text()).isEqualTo("restarted 1 of 1, confirmation not asked for 1 (none): cmd1");
+        assertThat(view.tally().confirmed()).isZero();
+        assertThat(view.tally().notConfirmed()).isEmpty();
+        assertThat(view.tally().notAsked()).containsExactly("cmd1");
+        assertThat(view.tally().unconfirmed()).isFalse();
+        assertThat(view.tally().confirmedText()).isEqualTo("restarted, confirmation not asked (none)");
+        assertThat(view.reason()).isEqualTo("Every runtime was restarted. Confirmation was not asked of cmd1"
+                + " (confirmation none): the run did not wait for it, and nothing shows it runs the new configuration.");
+        assertThat(cmd1.statusText()).isEqualTo("restarted, confirmation not asked (none)");
+        assertThat(cmd1.cameBackWrong()).isFalse();
+        assertThat(RunView.confirmed(cmd1)).isFalse();
+
+        RestartRuns.ResultView web = new RestartRuns.ResultView(2, "web", "http", "web", "restarted", 1, null, null,
+                null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3", null,
+                "confirmed", null);
+        RunView mixed = RunView.of(rollout("succeeded", List.of(cmd1, web)), Instant.parse("2026-03-01T10:00:00Z"));
+        assertThat(mixed.headline()).isEqualTo("succeeded");
+        assertThat(mixed.tally().text())
+                .isEqualTo("restarted 2 of 2, confirmed 1 of 1, confirmation not asked for 1 (none): cmd1");
+        assertThat(mixed.tally().confirmedText()).isEqualTo("1 of 1 confirmed; 1 restarted, confirmation not asked (none)");
+        assertThat(mixed.reason()).startsWith("Every runtime asked to confirm did (1 of 1). Confirmation was not asked"
+                + " of cmd1");
     }
 
     @Test
@@ -197,8 +236,14 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
                 null, null, null, List.of(), null, null);
+    }
+
+    private static RestartRuns.RunReport rollout(String state, List<RestartRuns.ResultView> results) {
+        return new RestartRuns.RunReport(8, state, true, "save", "llm", 4L, "admin", null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, true, false, 1, 1, null,
+                null, 3L, null, null, List.of(), null, null);
     }
 
     private static RestartRuns.ResultView result(String target, String runtime) {
@@ -208,7 +253,7 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
                 null, null, null, List.of(), "voxcore", "VOXCORE_SECRET");
     }
 
@@ -224,7 +269,7 @@ class RolloutTextTest {
         boolean finished = run.finished();
         String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of()), List.of(), outcome, true, paused, currentWave,
+                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), List.of(), outcome, true, paused, currentWave,
                 waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null);
     }
 }

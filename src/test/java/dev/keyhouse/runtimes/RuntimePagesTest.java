@@ -3,12 +3,15 @@ package dev.keyhouse.runtimes;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,8 +102,11 @@ class RuntimePagesTest {
         api.fetchRuntimeConfig(name).then().statusCode(200);
 
         String fragment = page("/admin/restarts/" + run + "/live").asString();
+        // a command target's confirmation is none (auto: it never fetched or reported), so the run did not wait for
+        // it; its fetch afterwards confirms it all the same, on the run page and the runtimes list alike
         assertThat(fragment).doesNotContain("<html").doesNotContain("hx-get")
-                .contains("configuration version").contains("1 of 1 restarted runtimes");
+                .contains("configuration version").contains("1 of 1 restarted runtimes confirmed")
+                .contains("id=\"outcome\">succeeded<").doesNotContain("not asked for");
         String targets = page("/admin/runtimes/live").asString();
         assertThat(targets).contains(name).contains("1 of 1 confirmed").contains("hx-trigger=\"every");
     }
@@ -118,11 +124,7 @@ class RuntimePagesTest {
                 .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
         JsonPath report = api.awaitRun(run, Duration.ofSeconds(30));
 
-        assertThat(report.getString("state")).isEqualTo("succeeded");
-        assertThat(report.getString("headline")).isEqualTo("not confirmed");
-        assertThat(report.getString("headlineState")).isEqualTo("unconfirmed");
-        assertThat(report.getInt("tally.restarted")).isEqualTo(1);
-        assertThat(report.getInt("tally.confirmed")).isZero();
+        assertSucceeded(report, "not confirmed", "unconfirmed");
         assertThat(report.getList("tally.notConfirmed")).containsExactly(name);
         String html = page("/admin/restarts/" + run).asString();
         assertThat(html).contains("id=\"outcome\">not confirmed<")
@@ -136,6 +138,158 @@ class RuntimePagesTest {
         assertThat(page("/admin/restarts/" + run).asString()).contains("id=\"outcome\">succeeded<")
                 .contains("id=\"tally\">restarted 1 of 1, confirmed 1 of 1<")
                 .contains("configuration version " + confirmed.getLong("results[0].envVersion"));
+    }
+
+    /**
+     * Issue 20 (breaker, finding 1): a command target with confirmation auto (it can never fetch or report: none) is
+     * not waited for. Its rollout says "restarted, confirmation not asked" everywhere, counting it apart (neither
+     * confirmed nor unconfirmed): the run page's headline, tally and convergence, the wave, the row's Status, the
+     * runtimes list, and the API's tally, convergence and result ({@code confirmed} false, {@code confirmState}
+     * not_asked).
+     */
+    @Test
+    void aTargetWithConfirmationNoneIsRestartedNotAskedEverywhere() throws Exception {
+        saveTts("first");
+        String name = "page-cmd1-" + RuntimeRestartTest.unique();
+        api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"), "canary", true,
+                "config", Map.of("command", "true")));
+        long run = saveTts("second");
+        JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
+
+        assertSucceeded(report, "restarted, confirmation not asked", "not_asked");
+        assertThat(report.getList("tally.notConfirmed")).isEmpty();
+        assertThat(report.getList("tally.notAsked")).containsExactly(name);
+        assertThat(report.getInt("convergence.restarted")).isEqualTo(1);
+        assertThat(report.getInt("convergence.confirmed")).isZero();
+        assertThat(report.getList("convergence.unconfirmed")).isEmpty();
+        assertThat(report.getList("convergence.notAsked")).containsExactly(name);
+        assertThat(report.getBoolean("results[0].confirmed")).isFalse();
+        assertThat(report.getString("results[0].confirmation")).isEqualTo("none");
+        assertThat(report.getString("results[0].confirmState")).isEqualTo("not_asked");
+        assertThat(report.getString("results[0].status")).isEqualTo("not_asked");
+        assertThat(report.getString("waves[0].state")).isEqualTo("restarted");
+        assertThat(report.getString("waves[0].decision"))
+                .isEqualTo("1 restarted, confirmation not asked (none): " + name);
+
+        String html = page("/admin/restarts/" + run).asString();
+        assertThat(html).contains("id=\"outcome\">restarted, confirmation not asked<")
+                .contains("id=\"tally\">restarted 1 of 1, confirmation not asked for 1 (none): " + name + "<")
+                .contains("state-restarted\">restarted</span>")
+                .contains("state-not_asked\">restarted, confirmation not asked (none)<")
+                .doesNotContain(">confirmed<").doesNotContain("not confirmed").doesNotContain("did not confirm")
+                .doesNotContain("runtimes confirmed");
+        String targets = page("/admin/runtimes").asString();
+        String row = targets.substring(targets.indexOf(">" + name + "</a>"));
+        row = row.substring(0, row.indexOf("</tr>"));
+        assertThat(row).contains("restarted, confirmation not asked").doesNotContain("0 of 1 confirmed")
+                .doesNotContain("not yet");
+    }
+
+    /**
+     * Issue 20 (breaker, finding 2): a rollout over a command target (a restart that works once: its rollback
+     * restart fails) and a webhook answering 501. Every count agrees and names each runtime once; only the runtime
+     * that moved is restarted back (the webhook's restart failed: it is not restarted again); the rollback wave with
+     * a failed restart is "failed", not "done".
+     */
+    @Test
+    void aPartialRolloutCountsOnceAndRestartsBackOnlyWhatMoved() throws Exception {
+        HttpServer web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        web.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            calls.incrementAndGet();
+            byte[] body = "<html><body><h1>501 Not Implemented</h1></body></html>".getBytes();
+            exchange.sendResponseHeaders(501, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.start();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("page-once");
+        try {
+            saveTts("first");
+            String u = RuntimeRestartTest.unique();
+            String cmd = "page-cmd1-" + u;
+            String hook = "page-web501-" + u;
+            api.create(Map.of("name", cmd, "driver", "command", "dependsOn", List.of("tts"), "canary", true,
+                    "config", Map.of("command", "mkdir " + dir.resolve("once"))));
+            api.create(Map.of("name", hook, "driver", "http", "dependsOn", List.of("tts"), "canary", true,
+                    "config", Map.of("url", "http://127.0.0.1:" + web.getAddress().getPort() + "/restart",
+                            "secret", "page-hook-secret-" + u)));
+            long run = saveTts("second");
+            JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
+
+            assertThat(report.getString("state")).isEqualTo("rolled_back");
+            assertThat(report.getInt("tally.runtimes")).isEqualTo(2);
+            assertThat(report.getInt("tally.restarted")).isEqualTo(1);
+            assertThat(report.getList("tally.failed")).containsExactly(hook);
+            assertThat(report.getList("tally.notAsked")).containsExactly(cmd);
+            assertThat(report.getInt("convergence.restarted")).isEqualTo(1);
+            assertThat(report.getInt("convergence.confirmed")).isZero();
+            assertThat(report.getList("convergence.unconfirmed")).isEmpty();
+            assertThat(report.getList("convergence.notAsked")).containsExactly(cmd);
+            // only the command target moved: one rollback restart, of it alone; the webhook was asked its attempts only
+            assertThat(report.getList("results.findAll { it.target == '" + hook + "' }")).hasSize(1);
+            assertThat(report.getList("results.findAll { it.target == '" + cmd + "' }")).hasSize(2);
+            assertThat(calls.get()).isEqualTo(Profiles.FastRestarts.ATTEMPTS);
+            String rollback = report.getString("waves.find { it.kind == 'rollback' }.decision");
+            assertThat(rollback).contains("restarting 1 moved runtime back: " + cmd).doesNotContain(hook);
+            assertThat(report.getString("waves.find { it.kind == 'rollback' }.state")).isEqualTo("failed");
+            assertThat(report.getString("reason")).endsWith("1 of 1 rollback restarts failed: " + cmd);
+
+            String html = page("/admin/restarts/" + run).asString();
+            assertThat(html).contains("id=\"tally\">restarted 1 of 2 (failed: " + hook
+                    + "), confirmation not asked for 1 (none): " + cmd + "<")
+                    .contains("id=\"convergence\">confirmation not asked for 1 (none): " + cmd)
+                    .doesNotContain("0 of 2 restarted").doesNotContain(": <span class=\"state state-done\">");
+        } finally {
+            web.stop(0);
+            RuntimeApi.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Issue 20 (breaker, finding 3): an admin's rollback plans its rollout as cause rollback, and its page says a
+     * rollback, not a save.
+     */
+    @Test
+    void aManualRollbacksRunIsLabelledARollback() throws Exception {
+        saveTts("first");
+        String name = "page-back-" + RuntimeRestartTest.unique();
+        api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"), "config",
+                Map.of("command", "true")));
+        api.awaitRun(saveTts("second"), Duration.ofSeconds(60));
+        String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/tts").then().statusCode(200)
+                .extract().header("ETag");
+        JsonPath rolledBack = given().auth().oauth2(api.admin()).header("If-Match", etag)
+                .post("/api/v1/settings/tts/rollback").then().statusCode(200).extract().jsonPath();
+        long run = rolledBack.getLong("restartRun");
+        long version = rolledBack.getLong("version");
+        JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
+        assertThat(report.getString("cause")).isEqualTo("rollback");
+        assertThat(report.getLong("settingsVersion")).isEqualTo(version);
+        assertThat(page("/admin/restarts/" + run).asString())
+                .contains("rolled tts settings back to their previous version")
+                .contains("saved as settings version " + version).doesNotContain("were saved by");
+    }
+
+    /** A succeeded run of one restarted runtime that did not confirm, with this headline and headline state. */
+    private static void assertSucceeded(JsonPath report, String headline, String headlineState) {
+        assertThat(report.getString("state")).isEqualTo("succeeded");
+        assertThat(report.getString("headline")).isEqualTo(headline);
+        assertThat(report.getString("headlineState")).isEqualTo(headlineState);
+        assertThat(report.getInt("tally.restarted")).isEqualTo(1);
+        assertThat(report.getInt("tally.confirmed")).isZero();
+    }
+
+    /** Saves the TTS setting with a new key; the restart run it planned, or 0 when none. */
+    private long saveTts(String tag) {
+        String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/tts").then().statusCode(200)
+                .extract().header("ETag");
+        JsonPath saved = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", etag)
+                .body(Map.of("provider", "sarvam", "voice", "voice-" + tag, "apiKey",
+                        "sv-page-" + tag + "-" + RuntimeRestartTest.unique() + "0011223344"))
+                .put("/api/v1/settings/tts").then().statusCode(200).extract().jsonPath();
+        return saved.get("restartRun") == null ? 0 : saved.getLong("restartRun");
     }
 
     /**

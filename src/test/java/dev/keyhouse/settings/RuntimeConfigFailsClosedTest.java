@@ -299,14 +299,15 @@ class RuntimeConfigFailsClosedTest {
         assertThat(run.getString("convergence.fingerprint")).isEqualTo(fingerprints.of(newKey));
         assertThat(run.getString(mine + "ackFingerprint")).isNull();
         assertThat(run.getBoolean(mine + "confirmed")).isFalse();
-        assertThat(run.getList("convergence.unconfirmed")).contains(name + "/" + name);
+        assertThat(run.getList("convergence.notAsked")).contains(name);
 
         save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel", "apiKey", TTS_KEY));
         runtime().header("X-Keyhouse-Runtime", name).get(URL).then().statusCode(200);
         run = run(runId);
         assertThat(run.getString(mine + "ackFingerprint")).isEqualTo(fingerprints.of(newKey));
         assertThat(run.getBoolean(mine + "confirmed")).isTrue();
-        assertThat(run.getList("convergence.unconfirmed")).doesNotContain(name + "/" + name);
+        assertThat(run.getList("convergence.notAsked")).doesNotContain(name);
+        assertThat(run.getString(mine + "confirmState")).isEqualTo("confirmed");
     }
 
     /**
