@@ -145,6 +145,16 @@ public class RuntimeTargets {
         return update(target, input, actor, read);
     }
 
+    /**
+     * Checks {@code input} as {@link #update(long, TargetInput, String, long, FieldErrors)} would, writing nothing: the
+     * page asks its confirmation step (a save that disables the target) only for a form that would be saved.
+     *
+     * @throws FieldErrors every problem, {@code read}'s included, as the update would name them (400)
+     */
+    public void check(long id, TargetInput input, FieldErrors read) {
+        check(input, get(id), read);
+    }
+
     private RuntimeTarget update(RuntimeTarget target, TargetInput input, String actor, FieldErrors read) {
         Checked checked = check(input, target, read);
         RuntimeDriver driver = checked.driver();

@@ -246,8 +246,9 @@ public class RuntimesPage {
         try {
             FieldErrors read = new FieldErrors();
             TargetInput input = TargetInput.fromForm(submitted, read);
-            if (read.isEmpty() && target.enabled && !input.enabled()
-                    && !ConfirmStep.confirmed(first(submitted, ConfirmStep.FIELD))) {
+            if (target.enabled && !input.enabled() && !ConfirmStep.confirmed(first(submitted, ConfirmStep.FIELD))) {
+                // the step only for a form that would be saved: a bad one answers 400 with every error, as any save
+                targets.check(id, input.with(target.driver, input.config()), read);
                 return Response.ok(confirmSaveDisabled(target, submitted)).build();
             }
             targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity), version, read);

@@ -552,6 +552,11 @@ class RuntimePagesTest {
         long id = api.create(Map.of("name", name, "driver", "http", "dependsOn", List.of("llm"),
                 "config", Map.of("url", "https://voice-1.test/reload", "secret", secret)));
         String action = "/admin/runtimes/" + id;
+        Response bad = post(page(action), action, Map.of("name", "not a name", "dependsOn", "llm",
+                "config.url", "https://voice-1.test/v2", "config.secret", typed));
+        assertThat(bad.statusCode()).as("a form that would not be saved gets its errors, not the step").isEqualTo(400);
+        assertThat(bad.asString()).contains("Name").doesNotContain("Save runtime target " + name + " disabled?");
+        assertThat(enabled(id)).isTrue();
         Response step = post(page(action), action, Map.of("name", name, "dependsOn", "llm",
                 "config.url", "https://voice-1.test/v2", "config.secret", typed));
         step.then().statusCode(200);

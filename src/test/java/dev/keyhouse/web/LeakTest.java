@@ -778,11 +778,14 @@ class LeakTest {
                     .header("If-Match", "\"4\""), "POST", one + "/primary").then().statusCode(200);
             record("POST /api/v1/settings/{kind}/providers/{id}/primary", "admin", given().auth().oauth2(adminBearer)
                     .header("If-Match", "\"5\""), "POST", one + "/primary").then().statusCode(200);
+            record("POST /api/v1/settings/{kind}/providers/{id}/rollback", "admin", given().auth()
+                    .oauth2(adminBearer).header("If-Match", "\"99\""), "POST", one + "/rollback").then()
+                    .statusCode(412);
         }
 
         /**
          * A fallback added, refused (its typed key shown back in that answer only), edited, moved, disabled and
-         * deleted on the settings page (its make-primary stops at the confirmation step); deleted before
+         * deleted on the settings page (its make-primary refused: it is disabled then); deleted before
          * runtime-config is fetched, so its key is never served.
          */
         private void providerEntriesOnThePage() {
@@ -805,7 +808,9 @@ class LeakTest {
             postForm("POST /admin/settings/{kind}/providers/{id}/enabled", edit, one + "/enabled",
                     Map.of("version", "3", "enabled", "false", "confirmed", "yes")).then().statusCode(303);
             postForm("POST /admin/settings/{kind}/providers/{id}/primary", edit, one + "/primary",
-                    Map.of("version", "4")).then().statusCode(200);
+                    Map.of("version", "4")).then().statusCode(409);
+            postForm("POST /admin/settings/{kind}/providers/{id}/rollback", edit, one + "/rollback",
+                    Map.of("version", "99")).then().statusCode(409);
             postForm("POST /admin/settings/{kind}/providers/{id}/delete", edit, one + "/delete",
                     Map.of("version", "4", "confirmed", "yes")).then().statusCode(303);
         }
