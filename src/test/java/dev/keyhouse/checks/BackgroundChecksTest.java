@@ -114,7 +114,7 @@ class BackgroundChecksTest {
         String llmCard = overview.substring(overview.indexOf("id=\"setting-llm\""),
                 overview.indexOf("</section>", overview.indexOf("id=\"setting-llm\"")));
         assertThat(llmCard).contains("<span class=\"check check-ok\">checked <time datetime=\"" + checkedAt
-                + "\" title=\"" + checkedAt + "\">").containsPattern("\">(just now|\\d+ s ago)</time>: ok</span>");
+                + "\" title=\"" + dev.keyhouse.web.TemplateExtensions.utc(checkedAt) + "\">").containsPattern("\">(just now|\\d+ s ago)</time>: ok</span>");
         assertThat(SettingsApi.page("/admin/settings/llm")).contains("Stored key: <span class=\"check check-ok\">");
         assertThat(overview + setting.prettify()).doesNotContain(key).doesNotContain(key.substring(8));
     }
@@ -152,7 +152,7 @@ class BackgroundChecksTest {
         assertThat(Instant.parse(setting.getString("lastCheck.since"))).as("when no credit began").isEqualTo(began);
         String since = CheckCard.clock(began, Instant.now());
         assertThat(SettingsApi.page("/admin/settings")).contains("<span class=\"check check-blocking\">no credit since"
-                + " <time datetime=\"" + began + "\" title=\"" + began + "\">" + since
+                + " <time datetime=\"" + began + "\" title=\"" + dev.keyhouse.web.TemplateExtensions.utc(began) + "\">" + since
                 + "</time></span>").contains("; HTTP 429, insufficient_quota)").doesNotContain(key);
 
         OPENAI.key(key, Scenario.GOOD);

@@ -339,7 +339,7 @@ class RuntimeRestartTest {
 
             // a fallback's change on the page is rolled out as over REST, and the overview links the run
             Response disabled = Browser.signedInForm(session, csrf).formParam("version", "2")
-                    .formParam("enabled", "false").post(pages + "/enabled");
+                    .formParam("enabled", "false").formParam("confirmed", "yes").post(pages + "/enabled");
             assertThat(disabled.statusCode()).as(disabled.asString()).isEqualTo(303);
             String back = disabled.header("Location");
             assertThat(back).contains("/admin/settings?fallback=stt&run=").endsWith("#fallbacks-stt");
