@@ -5,20 +5,21 @@ import java.util.Map;
 
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
-import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -58,16 +59,19 @@ public class UsersPage {
 
     private final UserAdmin admin;
     private final SecurityIdentity identity;
+    private final HttpServerRequest request;
 
-    public UsersPage(UserAdmin admin, SecurityIdentity identity) {
+    public UsersPage(UserAdmin admin, SecurityIdentity identity, HttpServerRequest request) {
         this.admin = admin;
         this.identity = identity;
+        this.request = request;
     }
 
+    /** The page; the message of a change just made comes from the flash cookie its redirect set, shown once. */
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance page(@QueryParam("done") String done) {
-        return render(done == null ? null : FLASH.get(done), Draft.EMPTY, new FieldErrors(), null);
+    public Response page(@CookieParam(Flash.COOKIE) String flash) {
+        return Flash.shown(request, flash, render(Flash.message(flash, FLASH), Draft.EMPTY, new FieldErrors(), null));
     }
 
     @POST
@@ -119,9 +123,12 @@ public class UsersPage {
                 default -> new FieldErrors().add("action", "must be disable, enable, role or password").throwIfAny();
             }
         } catch (FieldErrors errors) {
-            // a row's errors are shown above the add-user form, apart from that form's own fields
+            // a row's errors are shown above the add-user form, apart from that form's own fields, in words about
+            // the user changed ("The new password of bob@example.com must be ..."), never the form's field names
             FieldErrors shown = new FieldErrors();
-            errors.errors().forEach(e -> shown.add(ROW_ERROR, e.field() + ": " + e.message()));
+            String who = admin.users().stream().filter(u -> u.id == id).map(u -> u.email).findFirst()
+                    .orElse("user " + id);
+            errors.errors().forEach(e -> shown.add(ROW_ERROR, rowError(e.field(), who, e.message())));
             return Response.status(400).entity(render(null, Draft.EMPTY, shown, null)).build();
         }
         return done("user-changed");
@@ -187,6 +194,21 @@ public class UsersPage {
                 .orElseThrow(() -> new NotFound("user " + id));
     }
 
+    /**
+     * A change of an existing user refused, as one sentence about that user: "The new password of bob@example.com
+     * must be at least 12 characters", "The role of bob@example.com must be admin or viewer", "bob@example.com cannot
+     * be disabled: this is the last enabled administrator; ...".
+     */
+    static String rowError(String field, String who, String message) {
+        return switch (field) {
+            case "password" -> "The new password of " + who + " " + message;
+            case "role" -> "The role of " + who + " cannot change: " + message;
+            case "disabled" -> who + " cannot be disabled: " + message;
+            case "action" -> "Nothing was changed for " + who + ": the action " + message;
+            default -> who + ": " + message;
+        };
+    }
+
     /** The field name under which a change to an existing user reports its errors. */
     static final String ROW_ERROR = "user";
 
@@ -237,7 +259,7 @@ public class UsersPage {
         return Templates.page(admin.users(), admin.tokens(), flash, draft, errors, created);
     }
 
-    private static Response done(String what) {
-        return Locations.seeOther("/admin/users?done=" + what).build();
+    private Response done(String what) {
+        return Flash.seeOther(request, "/admin/users", what);
     }
 }

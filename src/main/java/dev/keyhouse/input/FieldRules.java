@@ -139,7 +139,7 @@ public final class FieldRules {
     }
 
     /** What kind of invisible character {@code c} is; null when it is visible or the ASCII space. */
-    static String unseenKind(int c) {
+    public static String unseenKind(int c) {
         if (c == ' ') {
             return null;
         }

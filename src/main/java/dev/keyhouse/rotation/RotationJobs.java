@@ -69,9 +69,16 @@ public class RotationJobs {
     /**
      * Starts a job over every sealed value and returns its id at once.
      *
-     * @throws Conflict naming the running job when one runs anywhere
+     * @throws Conflict naming the running job when one runs anywhere; or, with {@code "nothingToReEncrypt": true},
+     *         when every value is sealed under the current key already (a job would re-encrypt nothing: the page's
+     *         Start is disabled then, and the API says the same)
      */
     public long start(String actor) {
+        // read in a transaction that ends before the launch: no pooled connection is held into it
+        String nothing = QuarkusTransaction.joiningExisting().call(() -> overview().nothingToDo());
+        if (nothing != null) {
+            throw new Conflict(nothing + " No job was started.", Map.of("nothingToReEncrypt", true));
+        }
         return launch(actor, null);
     }
 

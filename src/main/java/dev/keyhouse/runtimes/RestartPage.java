@@ -10,19 +10,20 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.settings.RuntimeToken;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
-import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.Flash;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -60,8 +61,11 @@ public class RestartPage {
     private final Rollouts rollouts;
     private final SecurityIdentity identity;
     private final RuntimeToken token;
+    private final HttpServerRequest request;
 
-    public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity, RuntimeToken token) {
+    public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity, RuntimeToken token,
+            HttpServerRequest request) {
+        this.request = request;
         this.token = token;
         this.runs = runs;
         this.rollouts = rollouts;
@@ -71,8 +75,8 @@ public class RestartPage {
     @GET
     @Path("{id}")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance page(@PathParam("id") long id, @QueryParam("done") String done) {
-        return Templates.page(view(id), done == null ? null : FLASH.get(done), null);
+    public Response page(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
+        return Flash.shown(request, flash, Templates.page(view(id), Flash.message(flash, FLASH), null));
     }
 
     /** The run card alone, for htmx; once the run is finished the card it returns no longer polls. */
@@ -168,7 +172,7 @@ public class RestartPage {
     private Response control(long id, String done, BiFunction<Long, String, RestartRuns.RunReport> action) {
         try {
             action.apply(id, Identities.actor(identity));
-            return Locations.seeOther(PATH + "/" + id + "?done=" + done).build();
+            return Flash.seeOther(request, PATH + "/" + id, done);
         } catch (Conflict conflict) {
             return refused(id, conflict.getMessage());
         }

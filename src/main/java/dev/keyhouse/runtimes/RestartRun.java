@@ -38,6 +38,11 @@ public class RestartRun extends PanacheEntityBase {
     public static final String CAUSE_MANUAL = "manual";
     /** An admin rolled a kind back to its previous version: a rollout, as a save's. */
     public static final String CAUSE_ROLLBACK = "rollback";
+    /**
+     * A fallback entry changed in a way runtimes receive (issue 19): the rollout of its kind, its settings version
+     * unchanged; {@link #changeSummary} says what changed (V19).
+     */
+    public static final String CAUSE_FALLBACK = "fallback";
     /** A shared secret was created or its value changed: one run over exactly its linked targets, not a rollout. */
     public static final String CAUSE_SHARED_SECRET = "shared_secret";
 
@@ -60,6 +65,10 @@ public class RestartRun extends PanacheEntityBase {
     /** That shared secret's variable, copied: what its targets may disagree on until the run finishes. */
     @Column(name = "shared_variable")
     public String sharedVariable;
+
+    /** For cause {@code fallback}: what changed, e.g. "stt fallback 12 (soniox) changed (disabled)"; null otherwise. */
+    @Column(name = "change_summary")
+    public String changeSummary;
 
     /** The provider kind whose save created the run; null for a manual run. */
     public String kind;

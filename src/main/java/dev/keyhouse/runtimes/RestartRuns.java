@@ -73,7 +73,9 @@ public class RestartRuns {
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";
                 case RestartResult.CANCELLED -> "not restarted: its wave never came";
-                case RestartResult.FAILED, RestartResult.TIMED_OUT -> "not restarted: the restart failed";
+                case RestartResult.FAILED -> "not restarted: the restart failed";
+                case RestartResult.TIMED_OUT -> "unknown: the restart timed out while under way, so it may run"
+                        + " either configuration";
                 default -> "not restarted yet";
             };
         }
@@ -155,12 +157,17 @@ public class RestartRuns {
      *        version); null otherwise
      * @param sharedVariable for cause {@code shared_secret}: its variable, on which the run's targets may disagree
      *        until it finishes; null otherwise
+     * @param changeSummary for cause {@code fallback}: what changed, in words; null otherwise
+     * @param stillBehind for a finished {@code shared_secret} run: its runtimes whose restart did not succeed and
+     *        whose target has not been restarted since (by any run), as "target" or "target/runtime": they still hold
+     *        the previous value while the others hold the new one. Empty otherwise.
      */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
             List<ResultView> results, String outcome, boolean rollout, boolean paused, int currentWave,
             int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
-            Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable) {
+            Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
+            String changeSummary, List<String> stillBehind) {
 
         /** The distinct target names of the run's results, in order: the targets that may disagree while it runs. */
         public List<String> targetNames() {
@@ -228,17 +235,28 @@ public class RestartRuns {
      * supersedes a save's rollout still under way, whose previous version it takes over.
      */
     void onFallbackChanged(@Observes FallbackChanged changed) {
-        Long run = rollout(RestartRun.CAUSE_SAVE, changed.kind(), changed.settingsVersion(), changed.actor(),
+        Long run = rollout(RestartRun.CAUSE_FALLBACK, changed.kind(), changed.settingsVersion(), changed.actor(),
                 changed.change(), null);
         if (run != null) {
+            RestartRun.<RestartRun>findById(run).changeSummary = bounded(changed.change());
             changed.restartRun().accept(run);
         }
+    }
+
+    /** At most 500 characters (the column's CHECK), cut at a character boundary with an ellipsis. */
+    private static String bounded(String text) {
+        if (text.length() <= 500) {
+            return text;
+        }
+        int end = Character.isLowSurrogate(text.charAt(499)) ? 498 : 499;
+        return text.substring(0, end) + "…";
     }
 
     /**
      * Plans a rollout of {@code kind} over its dependent targets, superseding the kind's rollouts still under way.
      *
-     * @param cause {@link RestartRun#CAUSE_SAVE} or {@link RestartRun#CAUSE_ROLLBACK} (an admin's rollback)
+     * @param cause {@link RestartRun#CAUSE_SAVE}, {@link RestartRun#CAUSE_ROLLBACK} (an admin's rollback) or
+     *        {@link RestartRun#CAUSE_FALLBACK}
      * @param what what happened, for the run's audit entry and the superseded runs' reason
      * @param previousVersion what a failed wave restores when no superseded rollout had one
      * @return the run's id; null when no target depends on the kind (the open rollouts are superseded by nothing)
@@ -381,7 +399,25 @@ public class RestartRuns {
                         tally.confirmed(), tally.notConfirmed(), tally.notAsked()), views, outcome(run),
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
-                run.sharedVariable);
+                run.sharedVariable, run.changeSummary, stillBehind(run, views));
+    }
+
+    /**
+     * A finished shared secret run's runtimes that did not restart onto it and whose target has not restarted since
+     * ({@link RunReport#stillBehind}): what the run page names while the targets disagree.
+     */
+    private static List<String> stillBehind(RestartRun run, List<ResultView> views) {
+        if (run.sharedVariable == null || !run.finished()) {
+            return List.of();
+        }
+        List<String> behind = new ArrayList<>();
+        for (ResultView view : views) {
+            if (!RestartResult.RESTARTED.equals(view.state()) && RestartResult.count("runId > ?1 and targetName = ?2"
+                    + " and state = ?3", run.id, view.target(), RestartResult.RESTARTED) == 0) {
+                behind.add(RunView.label(view));
+            }
+        }
+        return behind;
     }
 
     /** The newest runs first, of one target when {@code target} names one. */

@@ -661,11 +661,14 @@ public class Rollouts {
             long restored = settings.restore(kind, run.previousVersion,
                     (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id);
             run.rollbackVersion = restored;
-            // only what moved: a runtime whose restart failed was not restarted onto the new key (its driver's
-            // restart did not complete), so restarting it back is one more failing restart of what never moved
+            // only what moved or may have: a runtime whose restart failed was not restarted onto the new key (its
+            // driver's restart did not complete), so restarting it back is one more failing restart of what never
+            // moved; a restart that timed out was stopped while under way (a container restarting, a command that
+            // had written its environment file), so it may run the new key and is restarted back
             List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null"
-                    + " and targetId is not null and state = ?3"
-                    + " order by targetName, runtime", run.id, wave, RestartResult.RESTARTED);
+                    + " and targetId is not null and state in ?3"
+                    + " order by targetName, runtime", run.id, wave,
+                    List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT));
             for (RestartResult from : moved) {
                 RestartResult back = new RestartResult();
                 back.runId = run.id;

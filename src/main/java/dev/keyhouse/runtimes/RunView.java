@@ -286,6 +286,12 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         if (run.sharedVariable() != null && !run.finished()) {
             return disagreement(run);
         }
+        if (run.sharedVariable() != null && !run.stillBehind().isEmpty()) {
+            String apart = apart(run);
+            if (apart != null) {
+                return apart;
+            }
+        }
         if (!run.rollout()) {
             return null;
         }
@@ -325,9 +331,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     }
 
     /**
-     * What a finished rollback did, counted from the run's results: which runtimes were restarted back (only those
-     * whose restart had succeeded: the ones that moved), whose rollback restart failed, whose own restart failed (not
-     * restarted back: it never moved), and how many were never touched (held, or their wave never came).
+     * What a finished rollback did, counted from the run's results: which runtimes were restarted back (those whose
+     * restart had succeeded or timed out: the ones that moved or may have), whose rollback restart failed, whose own
+     * restart failed (not restarted back: it never moved), and how many were never touched (held, or their wave
+     * never came).
      */
     static String rolledBack(RestartRuns.RunReport run) {
         List<String> back = new ArrayList<>();
@@ -348,9 +355,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             text.append(" The rollback restart of ").append(String.join(", ", backFailed))
                     .append(" failed: it may still run the new key.");
         }
-        if (!tally.failed().isEmpty()) {
+        List<String> neverMoved = run.results().stream().filter(r -> (r.wave() == null || r.wave() <= run.waveCount())
+                && RestartResult.FAILED.equals(r.state())).map(RunView::label).toList();
+        if (!neverMoved.isEmpty()) {
             text.append(" Not restarted back (its restart had failed, it never moved): ")
-                    .append(String.join(", ", tally.failed())).append('.');
+                    .append(String.join(", ", neverMoved)).append('.');
         }
         if (tally.leftOut() > 0) {
             text.append(" Never touched: ").append(tally.leftOut()).append(" (on hold, or their wave never came).");
@@ -370,6 +379,35 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 + run.sharedSecret() + " settings version " + run.settingsVersion() + " is being restarted into "
                 + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet still holds"
                 + " the previous value.";
+    }
+
+    /**
+     * After a shared secret's run ended with some runtimes restarted and others not (and those not restarted since):
+     * they disagree now, e.g. "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore
+     * version 3; dialler (its restart did not succeed) still holds the previous value. ..." Null when none moved
+     * (they all still agree on the previous value).
+     */
+    static String apart(RestartRuns.RunReport run) {
+        List<String> moved = run.results().stream().filter(r -> RestartResult.RESTARTED.equals(r.state()))
+                .map(RunView::label).distinct().toList();
+        if (moved.isEmpty()) {
+            return null;
+        }
+        List<String> behind = run.stillBehind();
+        List<String> all = new ArrayList<>(moved);
+        all.addAll(behind);
+        return and(all) + " disagree on " + run.sharedVariable() + ": " + and(moved) + (moved.size() == 1 ? " runs"
+                : " run") + " shared secret " + run.sharedSecret() + " version " + run.settingsVersion() + "; "
+                + and(behind) + " (" + (behind.size() == 1 ? "its" : "their") + " restart did not succeed) still "
+                + (behind.size() == 1 ? "holds" : "hold") + " the previous value. Restart " + and(behind)
+                + " (Runtimes, Restart now): this page says so until " + (behind.size() == 1 ? "it has" : "they have")
+                + " been restarted.";
+    }
+
+    /** "a", "a and b", "a, b and c". */
+    private static String and(List<String> names) {
+        return names.size() <= 1 ? String.join("", names)
+                : String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
     }
 
     /** The engine's reason without a closing full stop (the caller goes on), or {@code otherwise} when it gave none. */

@@ -15,12 +15,15 @@ import dev.keyhouse.settings.RolloutNews;
 import dev.keyhouse.settings.RuntimeToken;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -166,10 +169,12 @@ public class RuntimesPage {
     private final RolloutOutlook rollouts;
     private final Confirmations confirmations;
     private final RuntimeToken token;
+    private final HttpServerRequest request;
 
     public RuntimesPage(RuntimeTargets targets, RestartRuns runs, RuntimeDrivers drivers, SecurityIdentity identity,
             RuntimeStatuses statuses, ProviderEnvironment environment, RolloutOutlook rollouts,
-            Confirmations confirmations, RuntimeToken token) {
+            Confirmations confirmations, RuntimeToken token, HttpServerRequest request) {
+        this.request = request;
         this.token = token;
         this.rollouts = rollouts;
         this.confirmations = confirmations;
@@ -183,12 +188,13 @@ public class RuntimesPage {
 
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance page(@QueryParam("done") String done, @QueryParam("driver") String driver) {
+    public Response page(@CookieParam(Flash.COOKIE) String flash, @QueryParam("driver") String driver) {
         List<Row> rows = rows();
         String chosen = drivers.find(driver).map(RuntimeDriver::id).orElse(CommandDriver.ID);
         Form form = form(null, null, chosen, ProviderKind.values().length == 0 ? List.of() : allKinds(), true,
                 Map.of(), new FieldErrors(), Rollout.of(null, null, null));
-        return Templates.page(rows, fleet(), live(rows), form, done == null ? null : FLASH.get(done));
+        return Flash.shown(request, flash, Templates.page(rows, fleet(), live(rows), form,
+                Flash.message(flash, FLASH)));
     }
 
     /** The targets table alone, for htmx to swap in. */
@@ -223,11 +229,12 @@ public class RuntimesPage {
     @GET
     @Path("{id}")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance edit(@PathParam("id") long id, @QueryParam("done") String done) {
+    public Response edit(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
         RuntimeTarget target = targets.get(id);
-        return Templates.edit(form(target, target.name, target.driver, target.dependsOnKinds(), target.enabled,
-                target.config, new FieldErrors(), Rollout.of(target, null, null)), row(target), targets.sharedConfig(target),
-                done == null ? null : FLASH.get(done));
+        return Flash.shown(request, flash, Templates.edit(form(target, target.name, target.driver,
+                target.dependsOnKinds(), target.enabled, target.config, new FieldErrors(),
+                Rollout.of(target, null, null)), row(target), targets.sharedConfig(target),
+                Flash.message(flash, FLASH)));
     }
 
     @POST
@@ -300,7 +307,7 @@ public class RuntimesPage {
 
     private Response held(long id, boolean held) {
         targets.setHeld(id, held, Identities.actor(identity));
-        return Locations.seeOther(PATH + "/" + id + "?done=" + (held ? "held" : "released")).build();
+        return Flash.seeOther(request, PATH + "/" + id, held ? "held" : "released");
     }
 
     /**
@@ -417,8 +424,8 @@ public class RuntimesPage {
         return Locations.seeOther(RestartPage.PATH + "/" + run).build();
     }
 
-    private static Response done(String what) {
-        return Locations.seeOther(PATH + "?done=" + what).build();
+    private Response done(String what) {
+        return Flash.seeOther(request, PATH, what);
     }
 
     private List<Row> rows() {

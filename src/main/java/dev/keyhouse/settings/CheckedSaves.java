@@ -173,14 +173,15 @@ public class CheckedSaves {
      * @throws CheckRefused as {@link #save}
      */
     public ProviderEntries.EntryState makePrimary(ProviderEntries entries, ProviderKind kind, long id,
-            long expectedVersion, String actor, String overrideReason) {
+            long expectedVersion, long expectedPrimaryVersion, String actor, String overrideReason) {
         CheckOutcome outcome = null;
         CheckTarget checked = null;
         if (mode != CheckMode.OFF && kind.liveCheck()) {
             checked = entries.storedTarget(kind, id).orElse(null);
             outcome = checked == null ? null : checks.check(checked);
         }
-        ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, actor,
+        ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, expectedPrimaryVersion,
+                actor,
                 checked(kind, outcome, checked, overrideReason));
         recordCheck(kind, outcome, settings.get(kind));
         return primary;

@@ -2,6 +2,8 @@ package dev.keyhouse.settings;
 
 import java.util.regex.Pattern;
 
+import dev.keyhouse.input.FieldRules;
+
 /**
  * Recognises what Keyhouse (or a typical admin screen) displays in place of a stored secret, so that it is never
  * saved as a new one: a value copied back from the page, or typed by someone who thought the field wanted it.
@@ -52,9 +54,15 @@ public final class DisplayedSecret {
      *
      * @param value a submitted secret, trimmed; null passes
      * @return {@link #MESSAGE} for a form Keyhouse displays ({@link #isDisplayed}), {@link #MASKED} for another
-     *         masked or redacted form ({@link #isMasked}), else null
+     *         masked or redacted form ({@link #isMasked}), else null; null too for a value with a control or
+     *         invisible character ({@link FieldRules#unseenKind}), which the cleaning rules refuse naming it
      */
     public static String problem(String value) {
+        if (value != null && value.codePoints().anyMatch(c -> FieldRules.unseenKind(c) != null)) {
+            // a control or invisible character is the problem, named with its position by the cleaning rules
+            // (FieldRules): judging the rest as a masked display would name the wrong fault
+            return null;
+        }
         if (isDisplayed(value)) {
             return MESSAGE;
         }

@@ -40,6 +40,22 @@ public final class EntryRefused extends KeyhouseException {
                 + " your change again.", Map.of("field", "If-Match", "currentVersion", current.version));
     }
 
+    /** 428: a make-primary without the primary's version would move a primary the caller may not have seen. */
+    static EntryRefused primaryVersionRequired(ProviderKind kind) {
+        return new EntryRefused(428, "Precondition Required", "send {\"primaryVersion\": N} with the primary's"
+                + " version (its version in GET /api/v1/settings/" + kind.id() + "/providers, or the ETag of GET"
+                + " /api/v1/settings/" + kind.id() + "): making a fallback primary moves the primary too",
+                Map.of("field", "primaryVersion"));
+    }
+
+    /** 412: the kind's primary changed since the version the caller had (another make-primary, a save). */
+    static EntryRefused primaryChanged(ProviderKind kind, ProviderSetting current, long expected) {
+        return new EntryRefused(412, "Precondition Failed", kind.id() + " primary changed since version " + expected
+                + ": now version " + current.version + " (" + current.values().provider + "), saved by " + current.updatedBy
+                + " at " + TemplateExtensions.utc(current.updatedAt) + ". Nothing was saved; load the entries again"
+                + " and decide again.", Map.of("field", "primaryVersion", "currentVersion", current.version));
+    }
+
     @Override
     public Map<String, Object> extensions() {
         return extensions;

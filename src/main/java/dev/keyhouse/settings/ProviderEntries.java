@@ -366,16 +366,22 @@ public class ProviderEntries {
      * of the kind ({@link SettingSaved}), so the targets that depend on the kind, and only those, are rolled out.
      *
      * @param expectedVersion the fallback's version (its ETag)
+     * @param expectedPrimaryVersion the kind's version the caller saw: the swap moves the primary too, so two admins
+     *         making different fallbacks primary at once cannot silently undo each other
+     * @throws EntryRefused (412) when either version is not the current one; nothing written
      * @throws Conflict when the fallback is disabled, a key cannot be opened, or the swap would make two entries
      *         write one variable
      */
     @Transactional
-    public EntryState makePrimary(ProviderKind kind, long id, long expectedVersion, String actor,
-            ProviderSettings.SaveCheck check) {
+    public EntryState makePrimary(ProviderKind kind, long id, long expectedVersion, long expectedPrimaryVersion,
+            String actor, ProviderSettings.SaveCheck check) {
         entriesKind(kind);
         ProviderSetting primary = settings.lock(kind);
         ProviderEntry entry = lock(kind, id);
         checkVersion(entry, expectedVersion);
+        if (primary.version != expectedPrimaryVersion) {
+            throw EntryRefused.primaryChanged(kind, primary, expectedPrimaryVersion);
+        }
         if (!entry.enabled) {
             throw new Conflict(label(kind, id, entry.values().provider) + " is disabled: enable it before making it"
                     + " primary");

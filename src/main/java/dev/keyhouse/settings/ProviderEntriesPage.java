@@ -17,6 +17,7 @@ import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
@@ -79,9 +80,11 @@ public class ProviderEntriesPage {
     private final SecurityIdentity identity;
     private final ReferencedSecrets referenced;
     private final SaveRestarts restarts;
+    private final HttpServerRequest request;
 
     public ProviderEntriesPage(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced, SaveRestarts restarts) {
+            ReferencedSecrets referenced, SaveRestarts restarts, HttpServerRequest request) {
+        this.request = request;
         this.restarts = restarts;
         this.entries = entries;
         this.saves = saves;
@@ -258,38 +261,55 @@ public class ProviderEntriesPage {
 
     /**
      * Without {@code confirmed=yes}: the form step (what swapping with the primary does), nothing changed; with it,
-     * the swap (a save of the kind: live check, audit, rollout of the kind's dependent runtimes).
+     * the swap (a save of the kind: live check, audit, rollout of the kind's dependent runtimes). The form carries the
+     * fallback's {@code version} and the primary's {@code primaryVersion}: when either changed since the page was
+     * loaded (another admin made another fallback primary, or saved the kind), 409 with what it is now, nothing
+     * changed.
      */
     @POST
     @Path("{id}/primary")
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
-            @FormParam("version") String version, @FormParam(ConfirmStep.FIELD) String confirmed) {
+            @FormParam("version") String version, @FormParam("primaryVersion") String primaryVersion,
+            @FormParam(ConfirmStep.FIELD) String confirmed) {
         ProviderEntries.EntryState current = entries.get(kind(kind), id(kind, id));
         if (!current.enabled()) {
             // refused before the step, not after it: a disabled fallback is never offered as the primary
             return notPrimary(409, current, current.label() + " is disabled: enable it before making it primary");
         }
-        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+        long expectedPrimary = version(primaryVersion, "primaryVersion");
+        ProviderEntries.EntryState shownPrimary = entries.list(current.kind()).get(0);
+        if (shownPrimary.version() != expectedPrimary) {
+            return stale(shownPrimary, expectedPrimary);
+        }
+        List<ConfirmStep.Field> primaryField = List.of(new ConfirmStep.Field("primaryVersion",
+                String.valueOf(expectedPrimary)));
+        return confirmed(kind, id, version, confirmed, primaryField, (state, hidden) -> new ConfirmStep(
                 "Make " + state.label() + " the primary?", "Its provider, fields and key become the "
-                        + state.kind().title() + " primary, and the current primary takes its place as fallback "
-                        + state.position() + ". This is a save of " + state.kind().id() + ": its key is checked live"
-                        + " first, and every runtime that depends on " + state.kind().id() + " is restarted with the"
-                        + " new primary.",
+                        + state.kind().title() + " primary, and the current primary (" + shownPrimary.provider()
+                        + ") takes its place as fallback " + state.position() + ". This is a save of "
+                        + state.kind().id() + ": its key is checked live first, and every runtime that depends on "
+                        + state.kind().id() + " is restarted with the new primary.",
                 action(state, "primary"), hidden, "Make it primary", "/admin/settings", "Keep the current primary"),
                 state -> {
                     ProviderEntries.EntryState primary;
                     try {
                         primary = saves.makePrimary(entries, state.kind(), state.id(), state.version(),
-                                Identities.actor(identity), null);
+                                expectedPrimary, Identities.actor(identity), null);
+                    } catch (EntryRefused stale) {
+                        ProviderEntries.EntryState nowPrimary = entries.list(state.kind()).get(0);
+                        if (nowPrimary.version() != expectedPrimary) {
+                            return stale(nowPrimary, expectedPrimary);
+                        }
+                        throw stale;
                     } catch (Conflict | CheckRefused refused) {
                         return notPrimary(refused.status(), state, refused.getMessage());
                     } catch (ChecksBusy busy) {
                         return notPrimary(503, state, busy.getMessage());
                     }
-                    return Locations.seeOther("/admin/settings?saved=" + state.kind().id()
-                            + (primary.restartRun() == null ? "" : "&run=" + primary.restartRun())).build();
+                    return new SettingsNotice(SettingsNotice.SAVED, state.kind(), primary.restartRun(), null, false)
+                            .seeOther(request);
                 });
     }
 
@@ -300,6 +320,14 @@ public class ProviderEntriesPage {
     private Response confirmed(String kind, String id, String version, String confirmed,
             java.util.function.BiFunction<ProviderEntries.EntryState, List<ConfirmStep.Field>, ConfirmStep> step,
             java.util.function.Function<ProviderEntries.EntryState, Response> action) {
+        return confirmed(kind, id, version, confirmed, List.of(), step, action);
+    }
+
+    /** As above; {@code carried}: further hidden fields the step sends back with the version. */
+    private Response confirmed(String kind, String id, String version, String confirmed,
+            List<ConfirmStep.Field> carried,
+            java.util.function.BiFunction<ProviderEntries.EntryState, List<ConfirmStep.Field>, ConfirmStep> step,
+            java.util.function.Function<ProviderEntries.EntryState, Response> action) {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = version(version);
@@ -308,7 +336,9 @@ public class ProviderEntriesPage {
             return stale(state, expected);
         }
         if (!ConfirmStep.confirmed(confirmed)) {
-            List<ConfirmStep.Field> hidden = List.of(new ConfirmStep.Field("version", String.valueOf(expected)));
+            List<ConfirmStep.Field> hidden = new java.util.ArrayList<>();
+            hidden.add(new ConfirmStep.Field("version", String.valueOf(expected)));
+            hidden.addAll(carried);
             return Response.ok(Templates.confirm(step.apply(state, hidden))).build();
         }
         try {
@@ -425,19 +455,29 @@ public class ProviderEntriesPage {
     }
 
     /**
-     * 303 to the kind's fallbacks on the overview; after a change that restarts, with the notice linking the
-     * rollout ({@code ?fallback=stt&run=12}).
+     * 303 to the kind's fallbacks on the overview; after a change that restarts, with the notice linking the rollout
+     * (shown once, {@link SettingsNotice}).
      */
-    private static Response done(ProviderKind kind, Long run) {
-        return Locations.seeOther("/admin/settings" + (run == null ? "" : "?fallback=" + kind.id() + "&run=" + run)
-                + "#fallbacks-" + kind.id()).build();
+    private Response done(ProviderKind kind, Long run) {
+        return run == null ? Locations.seeOther("/admin/settings#fallbacks-" + kind.id()).build()
+                : new SettingsNotice(SettingsNotice.FALLBACK, kind, run, null, false).seeOther(request);
     }
 
     /** The form's version: 400 naming {@code version} when missing or not a whole number. */
     private static long version(String value) {
-        Long version = SettingsPage.formVersion(value);
+        return version(value, "version");
+    }
+
+    /** A version the form carries in {@code field}: 400 naming it when missing. */
+    private static long version(String value, String field) {
+        Long version;
+        try {
+            version = SettingsPage.formVersion(value);
+        } catch (FieldErrors notANumber) {
+            throw new FieldErrors().add(field, "must be the whole number the page was rendered with; reload the page");
+        }
         if (version == null) {
-            throw new FieldErrors().add("version", "is missing from the form; reload the page");
+            throw new FieldErrors().add(field, "is missing from the form; reload the page");
         }
         return version;
     }

@@ -31,8 +31,8 @@ import jakarta.ws.rs.core.Response;
  * {@code POST} adds a fallback (201, {@code id}, {@code Location}, {@code ETag}); {@code PUT …/{id}} with
  * {@code If-Match} changes it: the kind's fields (replaced as a save of the kind replaces them, an absent or empty
  * secret kept) when any is given, {@code enabled} (boolean) and {@code position} (1 = first fallback) to disable or
- * move it; {@code DELETE …/{id}} with {@code If-Match}; {@code POST …/{id}/primary} with {@code If-Match} swaps it with
- * the primary. Secrets go in as strings and come out as summaries. Admins write, viewers read; only llm, stt and tts
+ * move it; {@code DELETE …/{id}} with {@code If-Match}; {@code POST …/{id}/primary} with {@code If-Match} and
+ * {@code {"primaryVersion": N}} swaps it with the primary. Secrets go in as strings and come out as summaries. Admins write, viewers read; only llm, stt and tts
  * have entries (404 for the other kinds).
  */
 @Path("/api/v1/settings/{kind}/providers")
@@ -128,20 +128,44 @@ public class ProviderEntriesResource {
     /**
      * Swaps the fallback with the primary (a save of the kind: checked, audited, rolled out to the kind's dependent
      * targets). Answers the new primary as {@code GET /api/v1/settings/{kind}} would, with {@code restartRun}, and
-     * the kind's version as ETag. No body: a key check that blocks (enforce mode) refuses it with 422, as it refuses
-     * a save; there is no override here (save the fallback's key over its check first).
+     * the kind's version as ETag. Two preconditions, as the swap writes two entries: {@code If-Match} is the
+     * fallback's ETag and the body {@code {"primaryVersion": N}} the primary's version (428 without either, 412 when
+     * either changed meanwhile, naming it in {@code field}). A key check that blocks (enforce mode) refuses it with
+     * 422, as it refuses a save; there is no override here (save the fallback's key over its check first).
      */
     @POST
     @Path("{id}/primary")
+    @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
+        long primaryVersion = primaryVersion(providerKind, body);
         ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
-                Identities.actor(identity), null);
+                primaryVersion, Identities.actor(identity), null);
         return Response.ok(written(primary)).tag(etag(primary)).build();
+    }
+
+    /** {@code primaryVersion} of a make-primary body: 428 when absent, 400 naming it when not a version. */
+    static long primaryVersion(ProviderKind kind, Map<String, Object> body) {
+        Object value = body == null ? null : body.get("primaryVersion");
+        if (body != null) {
+            for (String member : body.keySet()) {
+                if (!"primaryVersion".equals(member)) {
+                    throw new FieldErrors().add(member, "is not read by make-primary: its body is"
+                            + " {\"primaryVersion\": N}");
+                }
+            }
+        }
+        if (value == null) {
+            throw EntryRefused.primaryVersionRequired(kind);
+        }
+        if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= 0) {
+            return ((Number) value).longValue();
+        }
+        throw new FieldErrors().add("primaryVersion", "must be the primary's version, a whole number (e.g. 3)");
     }
 
     /**
@@ -263,6 +287,11 @@ public class ProviderEntriesResource {
                         errors.add("kind", "must be " + kind.id() + ", the kind in the path");
                     }
                 }
+                case "primary" -> errors.add("primary", "is not changed by a write of a fallback: POST "
+                        + path(kind) + "/{id}/primary makes a fallback the primary (with If-Match and"
+                        + " primaryVersion)");
+                case "id", "version", "updatedBy", "updatedAt" -> errors.add(key, "is read-only: it is set by"
+                        + " Keyhouse" + ("version".equals(key) ? " (send the version you had in If-Match)" : ""));
                 default -> {
                     if (value == null || value instanceof String) {
                         if (fields == null) {

@@ -348,7 +348,10 @@ final class SettingRules {
             if (storedProvider != null && !storedProvider.equals(next.provider)) {
                 moved.add("provider");
             }
-            if (!Objects.equals(origin(destination(stored, storedProvider)),
+            // a destination refused by its own rules (a URL with user:password@, say) is not a destination that
+            // changed: its field's error says what is wrong, and the secret is not told its host moved
+            boolean destinationRefused = kind.destination().map(bad::contains).orElse(false);
+            if (!destinationRefused && !Objects.equals(origin(destination(stored, storedProvider)),
                     origin(destination(next, next.provider)))) {
                 moved.add(switch (kind.destination().orElseThrow()) {
                     case BASE_URL -> "base URL host";

@@ -19,14 +19,16 @@ import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
-import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -34,7 +36,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -232,9 +233,11 @@ public class SettingsPage {
 
     private final ReferencedSecrets referenced;
     private final SaveRestarts saveRestarts;
+    private final HttpServerRequest request;
 
     public SettingsPage(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity, LastChecks lastChecks,
-            RolloutNews rollouts, ReferencedSecrets referenced, SaveRestarts saveRestarts) {
+            RolloutNews rollouts, ReferencedSecrets referenced, SaveRestarts saveRestarts, HttpServerRequest request) {
+        this.request = request;
         this.referenced = referenced;
         this.saveRestarts = saveRestarts;
         this.settings = settings;
@@ -244,36 +247,18 @@ public class SettingsPage {
         this.rollouts = rollouts;
     }
 
+    /**
+     * The overview. The notice of a write just made (saved, rolled back, fallbacks changed, with its restart run and
+     * the key check's warning) comes from the flash cookie its redirect set ({@link SettingsNotice}), shown once.
+     */
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance overview(@QueryParam("saved") String saved, @QueryParam("rolledBack") String rolledBack,
-            @QueryParam("run") String run, @QueryParam("check") String check,
-            @QueryParam("override") String override, @QueryParam("fallback") String fallback) {
-        CheckResult result = java.util.Arrays.stream(CheckResult.values()).filter(r -> r.json().equals(check))
-                .findFirst().orElse(null);
-        String notice = ProviderKind.parse(saved).map(k -> savedNotice(k, result, "1".equals(override)))
-                .or(() -> ProviderKind.parse(rolledBack).map(k -> k.title() + " settings rolled back."))
-                .or(() -> ProviderKind.parse(fallback).map(k -> k.title() + " fallbacks changed."))
-                .orElse(null);
-        Long restartRun = notice == null ? null : version(run);
+    public Response overview(@CookieParam(Flash.COOKIE) String flash) {
+        SettingsNotice notice = SettingsNotice.parse(flash).orElse(null);
+        Long restartRun = notice == null ? null : notice.run();
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
-        return Templates.overview(cards(settings.list()), notice, restartRun, rollout, rollouts.alerts());
-    }
-
-    /** "saved.", or saved with the check's warning, or saved over a failed check. */
-    private static String savedNotice(ProviderKind kind, CheckResult result, boolean overridden) {
-        if (!kind.liveCheck()) {
-            return kind.title() + " settings saved (" + kind.noLiveCheck() + ").";
-        }
-        if (result == null || result == CheckResult.OK) {
-            return kind.title() + " settings saved.";
-        }
-        if (overridden) {
-            return kind.title() + " settings saved over a failed key check: " + result.json() + " ("
-                    + result.meaning() + "). The override and its reason are in the audit log.";
-        }
-        return kind.title() + " settings saved with a warning: the key check found " + result.json() + " ("
-                + result.meaning() + ").";
+        return Flash.shown(request, flash, Templates.overview(cards(settings.list()),
+                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts()));
     }
 
     @GET
@@ -315,8 +300,7 @@ public class SettingsPage {
             }
             CheckedSaves.Saved saved = saves.save(providerKind, submitted.values(providerKind), version,
                     Identities.actor(identity), override);
-            return Locations.seeOther("/admin/settings?saved=" + providerKind.id() + runQuery(saved.state())
-                    + checkQuery(saved)).build();
+            return SettingsNotice.ofSave(providerKind, saved).seeOther(request);
         } catch (StaleSetting stale) {
             return conflict(stale, 409);
         } catch (CheckRefused refused) {
@@ -384,14 +368,6 @@ public class SettingsPage {
                 .build();
     }
 
-    /** {@code &check=<result>} when the save's check was not ok, and {@code &override=1} when it was overridden. */
-    private static String checkQuery(CheckedSaves.Saved saved) {
-        if (saved.check() == null || saved.check().result() == CheckResult.OK) {
-            return "";
-        }
-        return "&check=" + saved.check().result().json() + (saved.overridden() ? "&override=1" : "");
-    }
-
     private static Form withChecks(Form form, Checks checks) {
         return new Form(form.kind(), form.title(), form.version(), form.readOnly(), form.fields(),
                 form.otherErrors(), form.previousVersion(), form.updatedBy(), form.updatedAt(), form.check(), checks);
@@ -418,8 +394,8 @@ public class SettingsPage {
         }
         try {
             SettingState state = saves.rollback(providerKind, expected, Identities.actor(identity));
-            return Locations.seeOther("/admin/settings?rolledBack=" + providerKind.id() + runQuery(state))
-                    .build();
+            return new SettingsNotice(SettingsNotice.ROLLED_BACK, providerKind, state.restartRun(), null, false)
+                    .seeOther(request);
         } catch (StaleSetting stale) {
             // like If-Match over REST: 412, with the current version in the form
             return conflict(stale, 412);
@@ -470,10 +446,6 @@ public class SettingsPage {
         SettingState current = settings.get(kind);
         Form form = form(current, current.values(), new FieldErrors(), current.version());
         return Response.status(409).entity(Templates.edit(form, why)).build();
-    }
-
-    private static String runQuery(SettingState state) {
-        return state.restartRun() == null ? "" : "&run=" + state.restartRun();
     }
 
     /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */

@@ -9,18 +9,20 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -90,20 +92,25 @@ public class SharedSecretsPage {
 
     private final SharedSecrets secrets;
     private final SecurityIdentity identity;
+    private final HttpServerRequest request;
 
-    public SharedSecretsPage(SharedSecrets secrets, SecurityIdentity identity) {
+    public SharedSecretsPage(SharedSecrets secrets, SecurityIdentity identity, HttpServerRequest request) {
+        this.request = request;
         this.secrets = secrets;
         this.identity = identity;
     }
 
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance page(@QueryParam("done") String done) {
-        return Templates.page(secrets.list(), secrets.allTargets(), new Form(null, null, List.of(), true, null),
-                done == null ? null : FLASH.get(done));
+    public Response page(@CookieParam(Flash.COOKIE) String flash) {
+        return Flash.shown(request, flash, Templates.page(secrets.list(), secrets.allTargets(),
+                new Form(null, null, List.of(), true, null), Flash.message(flash, FLASH)));
     }
 
-    /** Creates one: {@code value} typed, or {@code generate=yes} (the default when no value is typed). */
+    /**
+     * Creates one: {@code value} typed, or {@code generate=yes} (the default when no value is typed). Both at once is
+     * a 400 naming {@code generate}, the typed value kept in its field: which one was meant is the admin's to say.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
@@ -111,12 +118,18 @@ public class SharedSecretsPage {
         List<Long> targets = new ArrayList<>();
         try {
             targets = targets(submitted);
-            String value = Boolean.TRUE.equals(FormBooleans.yesOrNo(submitted, "generate")) ? null
-                    : blankToNull(submitted.getFirst("value"));
+            boolean generate = Boolean.TRUE.equals(FormBooleans.yesOrNo(submitted, "generate"));
+            String typed = blankToNull(submitted.getFirst("value"));
+            if (generate && typed != null) {
+                // never drop what was typed: the admin says which one they meant, the value kept in its field
+                throw new FieldErrors().add("generate", "a value is typed but Generate is chosen: choose \"Use this"
+                        + " value\" to save what you typed, or clear the field to generate one. Nothing was saved.");
+            }
+            String value = generate ? null : typed;
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), value, targets), true);
             secrets.create(input, Identities.actor(identity));
-            return Locations.seeOther(PATH + "?done=created").build();
+            return Flash.seeOther(request, PATH, "created");
         } catch (FieldErrors errors) {
             return refused(400, submitted, targets, errors);
         } catch (SharedSecretRefused refusal) {
@@ -129,15 +142,15 @@ public class SharedSecretsPage {
     @GET
     @Path("{id}")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
-    public TemplateInstance edit(@PathParam("id") long id, @QueryParam("done") String done) {
+    public Response edit(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
         SharedSecrets.View secret = secrets.get(id);
-        return Templates.edit(secret, secrets.allTargets(), form(secret, null), done == null ? null : FLASH.get(done),
-                null);
+        return Flash.shown(request, flash, Templates.edit(secret, secrets.allTargets(), form(secret, null),
+                Flash.message(flash, FLASH), null));
     }
 
     /**
      * Saves the targets, name, variable and (when typed) a new value, as of the form's {@code version}: 303 to the
-     * restart run it planned, or back to the form ({@code done=saved}) when none.
+     * restart run it planned, or back to the form (flash {@code saved}) when none.
      */
     @POST
     @Path("{id}")
@@ -150,8 +163,8 @@ public class SharedSecretsPage {
                     false);
             SharedSecrets.View saved = secrets.save(id, input, version(submitted), Identities.actor(identity));
             // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
-            return Locations.seeOther(saved.restartRun() == null ? PATH + "/" + id + "?done=saved"
-                    : "/admin/restarts/" + saved.restartRun()).build();
+            return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id, "saved")
+                    : Locations.seeOther("/admin/restarts/" + saved.restartRun()).build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),
@@ -177,7 +190,7 @@ public class SharedSecretsPage {
                 return Response.ok(Templates.confirm(generateStep(current(id, expected), expected))).build();
             }
             secrets.generate(id, expected, Identities.actor(identity));
-            return Locations.seeOther(PATH + "/" + id + "?done=generated").build();
+            return Flash.seeOther(request, PATH + "/" + id, "generated");
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }
@@ -221,7 +234,7 @@ public class SharedSecretsPage {
                 return Response.ok(Templates.delete(current(id, expected))).build();
             }
             secrets.delete(id, expected, Identities.actor(identity));
-            return Locations.seeOther(PATH + "?done=deleted").build();
+            return Flash.seeOther(request, PATH, "deleted");
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }

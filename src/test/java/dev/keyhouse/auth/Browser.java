@@ -97,6 +97,24 @@ public final class Browser {
 
     public static final String PASSWORD = "a-user-password-of-test";
 
+    /**
+     * Follows a form's 303 as a browser does ({@link dev.keyhouse.web.Flash}): GETs its Location with the session and
+     * the flash cookie the 303 set, asserts that answer is 200 and expires the cookie (its message is shown once), and
+     * returns it.
+     */
+    public static Response followFlash(String session, Response redirect) {
+        assertThat(redirect.statusCode()).as(redirect.asString()).isEqualTo(303);
+        String flash = redirect.getCookie(dev.keyhouse.web.Flash.COOKIE);
+        assertThat(flash).as("the 303 names its message in the flash cookie").isNotNull();
+        assertThat(redirect.header("Location")).as("the message is not in the address").doesNotContain("done=");
+        Response page = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .cookie(dev.keyhouse.web.Flash.COOKIE, flash).get(redirect.header("Location"));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().getValues("Set-Cookie")).as("the page expires the flash: a reload does not repeat it")
+                .anyMatch(c -> c.startsWith(dev.keyhouse.web.Flash.COOKIE + "=;") && c.contains("Max-Age=0"));
+        return page;
+    }
+
     /** An e-mail no other test uses: throttle state and users outlive a single test. */
     public static String uniqueEmail(String what) {
         return what + "-" + UUID.randomUUID().toString().substring(0, 8) + "@keyhouse.test";

@@ -1,7 +1,7 @@
 package dev.keyhouse.auth;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -12,7 +12,9 @@ import org.jboss.logmanager.ExtLogRecord;
 /** Collects every application log line (with its parameters and stack trace) while installed on the root logger. */
 public final class LogCapture extends Handler implements AutoCloseable {
 
-    private final List<String> lines = new CopyOnWriteArrayList<>();
+    // a queue, not a CopyOnWriteArrayList: a DEBUG run logs some hundred thousand records, and copying the whole
+    // list on each of them made DebugLogLeakTest spend minutes in this handler
+    private final Queue<String> lines = new ConcurrentLinkedQueue<>();
 
     private LogCapture() {
         setLevel(Level.ALL);

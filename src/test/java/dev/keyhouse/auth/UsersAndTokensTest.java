@@ -34,7 +34,8 @@ class UsersAndTokensTest {
                 .formParam("email", email).formParam("password", password).formParam("role", "viewer")
                 .post("/admin/users");
         assertThat(added.statusCode()).isEqualTo(303);
-        assertThat(added.getHeader("Location")).endsWith("/admin/users?done=user-added");
+        assertThat(added.getHeader("Location")).isEqualTo("/admin/users");
+        assertThat(added.getCookie(dev.keyhouse.web.Flash.COOKIE)).isEqualTo("user-added");
 
         assertThat(Rows.column(db, "SELECT password_hash FROM users WHERE email = ?", email))
                 .singleElement().asString().startsWith("$2");
@@ -255,7 +256,8 @@ class UsersAndTokensTest {
                     .post("/admin/users/" + changed);
             assertThat(set.statusCode()).as(weak).isEqualTo(400);
             assertThat(set.asString()).as(weak).containsPattern(
-                    "<p class=\"field-error\">password: (is too easy to guess|must not start or end with a space)");
+                    "<p class=\"field-error\">The new password of " + java.util.regex.Pattern.quote(changedEmail)
+                            + " (is too easy to guess|must not start or end with a space)");
         }
         assertThat(Rows.column(db, "SELECT email FROM users WHERE email = ?", email)).isEmpty();
         Browser.bearer(changedEmail, Browser.PASSWORD);

@@ -93,8 +93,8 @@ class RotationTest {
     }
 
     /**
-     * Issue 20: with every value under the current key, the page's Start button is disabled saying why, and the
-     * form's POST answers a 409 page saying there is nothing to re-encrypt, starting no job.
+     * Issue 20: with every value under the current key, the page's Start button is disabled saying why, the form's
+     * POST answers a 409 page saying there is nothing to re-encrypt, and the API a 409 saying the same; no job starts.
      */
     private void nothingLeftDisablesStartAndItsPostIsRefused() {
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
@@ -108,6 +108,12 @@ class RotationTest {
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(refused.contentType()).startsWith("text/html");
         assertThat(refused.asString()).contains("Nothing to re-encrypt", "No job was started.");
+        // the API says the same (issue 20's breaker: it started an empty job where the page refused)
+        Response api = Jobs.start(admin);
+        assertThat(api.statusCode()).as(api.asString()).isEqualTo(409);
+        assertThat(api.jsonPath().getBoolean("nothingToReEncrypt")).isTrue();
+        assertThat(api.jsonPath().getString("detail")).startsWith("Nothing to re-encrypt: every value (")
+                .endsWith("No job was started.");
         assertThat(jobCount()).as("no empty job").isEqualTo(jobsBefore);
     }
 

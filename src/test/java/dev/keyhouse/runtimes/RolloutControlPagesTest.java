@@ -103,9 +103,11 @@ class RolloutControlPagesTest {
         Response resumed = Browser.signedInForm(admin).formParam("confirmed", "yes")
                 .post("/admin/restarts/" + run + "/resume");
         resumed.then().statusCode(303);
-        assertThat(resumed.header("Location")).isEqualTo("/admin/restarts/" + run + "?done=resumed");
-        assertThat(page(admin, resumed.header("Location"))).contains("Rollout resumed.")
+        assertThat(resumed.header("Location")).isEqualTo("/admin/restarts/" + run);
+        assertThat(Browser.followFlash(admin, resumed).asString()).contains("Rollout resumed.")
                 .contains("id=\"outcome\">waiting for approval</span>");
+        assertThat(page(admin, resumed.header("Location"))).as("a reload does not repeat it")
+                .doesNotContain("Rollout resumed.");
         // Continue on the page asks first too, naming the targets its waves restart
         Response approve = Browser.signedInForm(admin).post("/admin/restarts/" + run + "/continue");
         approve.then().statusCode(200);
@@ -127,7 +129,8 @@ class RolloutControlPagesTest {
         assertThat(ended.substring(ended.indexOf("id=\"wave-1\""), ended.indexOf("id=\"wave-2\"")))
                 .contains("data-runtime=\"" + names.get(0) + "\"").contains(">confirmed</span>").contains("report");
 
-        String overview = page(admin, "/admin/settings?saved=llm&run=" + run);
+        String overview = io.restassured.RestAssured.given().cookie(SessionTokens.SESSION_COOKIE, admin)
+                .cookie(dev.keyhouse.web.Flash.COOKIE, "saved.llm.r" + run).get("/admin/settings").asString();
         assertThat(overview).contains("rolling out: canary " + names.get(0) + " first, then 3 more in 2 waves;"
                 + " waiting for approval after the canary");
         String runtimes = page(admin, "/admin/runtimes");
@@ -152,7 +155,8 @@ class RolloutControlPagesTest {
         Response aborted = Browser.signedInForm(admin, csrf).formParam("confirmed", "yes")
                 .post("/admin/restarts/" + run + "/abort");
         aborted.then().statusCode(303);
-        assertThat(aborted.header("Location")).isEqualTo("/admin/restarts/" + run + "?done=aborted");
+        assertThat(aborted.header("Location")).isEqualTo("/admin/restarts/" + run);
+        assertThat(aborted.getCookie(dev.keyhouse.web.Flash.COOKIE)).isEqualTo("aborted");
         JsonPath done = api.awaitRun(run, RUN_TIMEOUT);
         assertThat(done.getString("outcome")).as(done.prettify()).isEqualTo("aborted");
         assertThat(page(admin, "/admin/restarts/" + run)).contains("id=\"outcome\">aborted</span>")

@@ -16,6 +16,7 @@ import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTokens;
+import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RolloutNews;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -262,14 +263,16 @@ class RolloutPagesTest {
         assertThat(marked.next()).startsWith("rolling out: canary " + apiName + " (marked canary) first");
 
         // the settings page's notice after a save links to the run with the plan
-        String overview = page(admin(), "/admin/settings?saved=stt&run=" + planned);
+        String overview = noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, planned, null,
+                false));
         assertThat(overview).contains("What happens next: <span id=\"rollout-next\">rolling out: canary " + apiName
                 + " (marked canary) first").contains("href=\"/admin/restarts/" + planned + "\"");
         // a manual run is no rollout: no plan
         long manual = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
                 .post("/api/v1/runtimes/" + chat + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
         assertThat(news.next(manual)).isEmpty();
-        assertThat(page(admin(), "/admin/settings?saved=stt&run=" + manual)).doesNotContain("rollout-next")
+        assertThat(noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, manual, null, false)))
+                .doesNotContain("rollout-next")
                 .contains("Dependent runtimes are restarting");
     }
 
@@ -338,6 +341,12 @@ class RolloutPagesTest {
 
     private static String admin() {
         return Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+    }
+
+    /** The settings overview as an admin's browser gets it right after a write whose notice is {@code notice}. */
+    private static String noticed(dev.keyhouse.settings.SettingsNotice notice) {
+        return given().cookie(SessionTokens.SESSION_COOKIE, admin()).cookie(dev.keyhouse.web.Flash.COOKIE, notice.key())
+                .get("/admin/settings").then().statusCode(200).extract().asString();
     }
 
     private static String viewer() {

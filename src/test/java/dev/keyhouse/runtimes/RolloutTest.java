@@ -234,6 +234,47 @@ class RolloutTest {
                 + ", saved after this rollout's, is undone too");
     }
 
+    /**
+     * Issue 20's breaker: a canary whose restart timed out was counted as never moved and left on the new key when
+     * the rollout rolled back. A restart stopped while under way may have taken effect (here the runtime wrote its
+     * restart and started on the new configuration before it hung), so it is restarted back with the ones that moved.
+     */
+    @Test
+    void aCanaryWhoseRestartTimedOutIsRestartedBackOnRollback() throws Exception {
+        String canary = "a-canary-" + tag;
+        Path hang = Files.createTempFile("keyhouse-hang", ".flag");
+        Files.delete(hang);
+        api.command(canary, List.of("llm"), fleet.command(canary) + "; if [ -e '" + hang + "' ]; then rm -f '" + hang
+                + "'; sleep 30; fi", fleet.environmentFile(canary).toString());
+        fleet.watch(canary);
+        List<String> others = List.of("b-" + tag, "c-" + tag);
+        others.forEach(fleet::runtime);
+        Rows.update(db, "UPDATE runtime_targets SET canary = (name = ?), confirmation = 'report' WHERE name LIKE ?",
+                canary, "%-" + tag);
+        String previous = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(previous), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+
+        Files.createFile(hang);
+        long runId = save(provider.key(Scenario.GOOD));
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[0].runtimes[0].state")).isEqualTo("timed_out");
+        assertThat(run.getList("waves.kind")).last().isEqualTo("rollback");
+        assertThat(run.getList("waves[-1].runtimes.runtime")).as("the timed-out canary is restarted back")
+                .containsExactly(canary);
+        assertThat(run.getList("waves[-1].runtimes.state")).containsExactly("restarted");
+        assertThat(fleet.key(canary)).as("back on the previous key").isEqualTo(previous);
+        for (String other : others) {
+            assertThat(fleet.restarts(other)).as(other + " untouched").isEqualTo(1);
+        }
+        String page = io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + runId).asString();
+        assertThat(page).contains("Restarted back onto the previous key").contains("unknown: the restart timed out")
+                .doesNotContain("Not restarted back");
+    }
+
     private static String bearer(String authorization) {
         return authorization == null || !authorization.startsWith("Bearer ") ? null : authorization.substring(7);
     }

@@ -123,6 +123,23 @@ class RolloutTextTest {
     }
 
     /**
+     * Issue 19's breaker: a shared secret's run that ended partial says its targets disagree while the ones it could
+     * not restart have not been restarted since ({@code stillBehind}), naming each side; when none moved, nothing.
+     */
+    @Test
+    void aSharedSecretsPartialRunSaysWhichTargetsDisagree() {
+        Instant now = Instant.parse("2026-03-01T10:00:00Z");
+        List<RestartRuns.ResultView> results = List.of(finished("dialler", "failed", false),
+                finished("fleet", "restarted", true));
+        assertThat(RunView.of(shared("partial", true, results, List.of("dialler")), now).reason()).isEqualTo(
+                "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore version 3; dialler"
+                        + " (its restart did not succeed) still holds the previous value. Restart dialler (Runtimes,"
+                        + " Restart now): this page says so until it has been restarted.");
+        assertThat(RunView.of(shared("failed", true, List.of(finished("dialler", "failed", false)),
+                List.of("dialler")), now).reason()).as("none moved: they still agree").isNull();
+    }
+
+    /**
      * Issue 20, items 3 and 4: a run that restarted everything but confirmed nothing is not "succeeded"; every
      * runtime is counted, failures named and listed first, and no count reads "0 of 0".
      */
@@ -237,13 +254,13 @@ class RolloutTextTest {
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
-                null, null, null, List.of(), null, null);
+                null, null, null, List.of(), null, null, null, List.of());
     }
 
     private static RestartRuns.RunReport rollout(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(8, state, true, "save", "llm", 4L, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, true, false, 1, 1, null,
-                null, 3L, null, null, List.of(), null, null);
+                null, 3L, null, null, List.of(), null, null, null, List.of());
     }
 
     private static RestartRuns.ResultView result(String target, String runtime) {
@@ -252,9 +269,14 @@ class RolloutTextTest {
     }
 
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results) {
+        return shared(state, finished, results, List.of());
+    }
+
+    private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
+            List<String> stillBehind) {
         return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
-                null, null, null, List.of(), "voxcore", "VOXCORE_SECRET");
+                null, null, null, List.of(), "voxcore", "VOXCORE_SECRET", null, stillBehind);
     }
 
     private static RestartRuns.WaveView wave(int number, String state) {
@@ -270,6 +292,7 @@ class RolloutTextTest {
         String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
                 new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), List.of(), outcome, true, paused, currentWave,
-                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null);
+                waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null,
+                null, List.of());
     }
 }

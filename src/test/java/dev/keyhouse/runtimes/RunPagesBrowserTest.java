@@ -190,7 +190,10 @@ class RunPagesBrowserTest {
                 .click();
         await(b -> at(b, "/admin/runtimes/" + id + "/delete"));
         browser.findElement(By.cssSelector("#confirm form button[type='submit']")).click();
-        await(b -> b.getCurrentUrl().endsWith("/admin/runtimes?done=deleted"));
+        await(b -> b.getCurrentUrl().endsWith("/admin/runtimes") && b.getPageSource().contains("Runtime target deleted"));
+        browser.navigate().refresh();
+        await(b -> b.getCurrentUrl().endsWith("/admin/runtimes"));
+        assertThat(browser.getPageSource()).as("a reload does not repeat the message").doesNotContain("Runtime target deleted");
         given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(404);
 
         String email = Browser.uniqueEmail("browser-disable");
@@ -204,7 +207,7 @@ class RunPagesBrowserTest {
         assertThat(text("confirm")).contains("Disable user " + email + "?");
         assertThat(userDisabled(user)).as("asking disables nobody").isFalse();
         browser.findElement(By.cssSelector("#confirm form button[type='submit']")).click();
-        await(b -> b.getCurrentUrl().endsWith("/admin/users?done=user-changed"));
+        await(b -> b.getCurrentUrl().endsWith("/admin/users") && b.getPageSource().contains("User updated."));
         assertThat(userDisabled(user)).isTrue();
 
         browser.findElement(By.cssSelector("form[action='/admin/users/tokens/" + token + "/revoke'] button")).click();
@@ -212,7 +215,9 @@ class RunPagesBrowserTest {
         assertThat(text("confirm")).contains("Revoke API token browser-revoke?");
         assertThat(tokenRevoked(token)).as("asking revokes nothing").isFalse();
         browser.findElement(By.cssSelector("#confirm form button[type='submit']")).click();
-        await(b -> b.getCurrentUrl().endsWith("/admin/users?done=token-revoked"));
+        await(b -> b.getCurrentUrl().endsWith("/admin/users") && b.getPageSource().contains("API token revoked."));
+        browser.navigate().refresh();
+        assertThat(browser.getPageSource()).as("a reload does not repeat the message").doesNotContain("API token revoked.");
         assertThat(tokenRevoked(token)).isTrue();
     }
 

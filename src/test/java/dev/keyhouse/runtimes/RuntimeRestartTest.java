@@ -161,6 +161,7 @@ class RuntimeRestartTest {
             long id = fallback.jsonPath().getLong("id");
 
             Response swapped = given().auth().oauth2(api.admin()).header("If-Match", fallback.header("ETag"))
+                    .contentType("application/json").body(Map.of("primaryVersion", version))
                     .post("/api/v1/settings/stt/providers/" + id + "/primary");
             swapped.then().statusCode(200);
             assertThat(swapped.jsonPath().getString("provider")).isEqualTo("soniox");
@@ -209,6 +210,14 @@ class RuntimeRestartTest {
             assertThat(run.getString("state")).isEqualTo("succeeded");
             assertThat(run.getString("kind")).isEqualTo("stt");
             assertThat(run.getLong("settingsVersion")).as("the primary's version is unchanged").isEqualTo(sttVersion);
+            assertThat(run.getString("cause")).as("its own cause, not a save").isEqualTo("fallback");
+            assertThat(run.getString("changeSummary")).isEqualTo("stt fallback " + id + " (soniox) was added");
+            assertThat(given().cookie(SessionTokens.SESSION_COOKIE, Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                    dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + run.getLong("id"))
+                    .asString()).as("the run page says what changed, not that a version was saved")
+                    .contains("After stt fallback " + id + " (soniox) was added, by ",
+                            "(stt settings version " + sttVersion + " itself unchanged)")
+                    .doesNotContain("were saved by");
             assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
             assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("SONIOX_API_KEY=" + soniox + "\n",
                     "STT_PROVIDERS=deepgram,soniox\n", "STT_API_KEY=" + deepgram + "\n");
@@ -296,7 +305,9 @@ class RuntimeRestartTest {
             assertThat(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/settings").asString())
                     .contains("id=\"fallback-restarts-stt\"", "this fallback restarts: speech-" + stt.tag());
 
-            Response step = Browser.signedInForm(session, csrf).formParam("version", "1").post(pages + "/primary");
+            long primaryVersion = api.setting("stt").getLong("version");
+            Response step = Browser.signedInForm(session, csrf).formParam("version", "1")
+                    .formParam("primaryVersion", primaryVersion).post(pages + "/primary");
             assertThat(step.statusCode()).isEqualTo(200);
             assertThat(step.asString()).contains("Make stt fallback " + id + " (soniox) the primary?",
                     "name=\"confirmed\" value=\"yes\"");
@@ -306,15 +317,16 @@ class RuntimeRestartTest {
             soniox.clearReceived();
             java.time.Instant before = java.time.Instant.now();
             Response confirmed = Browser.signedInForm(session, csrf).formParam("version", "1")
-                    .formParam("confirmed", "yes").post(pages + "/primary");
+                    .formParam("primaryVersion", primaryVersion).formParam("confirmed", "yes")
+                    .post(pages + "/primary");
             assertThat(confirmed.statusCode()).as(confirmed.asString()).isEqualTo(303);
-            String location = confirmed.header("Location");
-            assertThat(location).contains("/admin/settings?saved=stt&run=");
-            long runId = Long.parseLong(location.replaceAll(".*run=([0-9]+).*", "$1"));
+            assertThat(confirmed.header("Location")).isEqualTo("/admin/settings");
+            String notice = confirmed.getCookie(dev.keyhouse.web.Flash.COOKIE);
+            assertThat(notice).matches("saved\\.stt\\.r[0-9]+");
+            long runId = Long.parseLong(notice.replaceAll(".*\\.r([0-9]+).*", "$1"));
             assertThat(soniox.received()).as("its key was checked live before the swap").isNotEmpty();
 
-            String overview = given().cookie(SessionTokens.SESSION_COOKIE, session)
-                    .get(location.substring(location.indexOf("/admin/"))).then().statusCode(200).extract().asString();
+            String overview = Browser.followFlash(session, confirmed).asString();
             assertThat(overview).contains("href=\"/admin/restarts/" + runId + "\"");
             String row = overview.substring(overview.indexOf("id=\"fallback-" + id + "\""));
             assertThat(row.substring(0, row.indexOf("</li>"))).as("the old primary is now the fallback")
@@ -341,9 +353,10 @@ class RuntimeRestartTest {
             Response disabled = Browser.signedInForm(session, csrf).formParam("version", "2")
                     .formParam("enabled", "false").formParam("confirmed", "yes").post(pages + "/enabled");
             assertThat(disabled.statusCode()).as(disabled.asString()).isEqualTo(303);
-            String back = disabled.header("Location");
-            assertThat(back).contains("/admin/settings?fallback=stt&run=").endsWith("#fallbacks-stt");
-            long pageRun = Long.parseLong(back.replaceAll(".*run=([0-9]+).*", "$1"));
+            assertThat(disabled.header("Location")).isEqualTo("/admin/settings#fallbacks-stt");
+            String back = disabled.getCookie(dev.keyhouse.web.Flash.COOKIE);
+            assertThat(back).matches("fallback\\.stt\\.r[0-9]+");
+            long pageRun = Long.parseLong(back.replaceAll(".*\\.r([0-9]+).*", "$1"));
             assertThat(api.awaitRun(pageRun, RUN_TIMEOUT).getList("results.target"))
                     .containsExactly("speech-" + stt.tag());
             assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).as("the disabled fallback is gone")

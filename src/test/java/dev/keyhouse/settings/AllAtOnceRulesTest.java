@@ -31,6 +31,27 @@ class AllAtOnceRulesTest {
         return input;
     }
 
+    /**
+     * Issue 19's breaker: a key with a control or invisible character was refused as "looks like a masked key".
+     * The character is the fault, named with its code point and position, whatever else the key looks like.
+     */
+    @Test
+    void aKeyWithAControlOrInvisibleCharacterIsRefusedNamingTheCharacterNotAsMasked() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("sk-live-0123\u0007456789", "control character U+0007");
+        keys.put("sk-****\u0000stuv", "control character U+0000");
+        keys.put("REDACTED\u001b[0m", "control character U+001B");
+        keys.put("sk-proj-...\u007fstuv", "control character U+007F");
+        keys.put("xxxxxxxx\u0085", "control character U+0085");
+        keys.put("sk-\u200bproj-0123456789", "invisible character U+200B");
+        for (Map.Entry<String, String> key : keys.entrySet()) {
+            Map<String, String> input = new LinkedHashMap<>(Map.of("provider", "openai", "model", "gpt-4o-mini"));
+            input.put("apiKey", key.getKey());
+            assertThat(refused(ProviderKind.LLM, input)).as(key.getValue()).singleElement().asString()
+                    .startsWith("apiKey: " + key.getValue()).doesNotContain("masked");
+        }
+    }
+
     @Test
     void anEmptyLanguageModelFormNamesProviderModelAndKeyAtOnce() {
         assertThat(refused(ProviderKind.LLM, empty(ProviderKind.LLM))).containsExactly(

@@ -33,6 +33,37 @@ class FleetRulesTest {
         throw new AssertionError("accepted: " + input.keySet());
     }
 
+    /**
+     * Issue 19's breaker: a LiveKit URL with {@code user:pw@} over a stored setting was answered "the URL host
+     * changed" against the stored secrets. The URL's own fault is the one named; its secrets are not told to be
+     * entered again for a destination that was never accepted. The same holds for every kind's destination field.
+     */
+    @Test
+    void aRefusedDestinationIsNamedAloneNotAsAHostThatChanged() {
+        SettingValues stored = check(ProviderKind.LIVEKIT, Map.of("url", "wss://livekit.example.com", "apiKey",
+                "APIabc123", "apiSecret", "livekit-secret-0123456789")).values();
+        stored.setSecretRef(SettingField.API_SECRET, UUID.randomUUID()); // as the save seals it
+        try {
+            SettingRules.check(ProviderKind.LIVEKIT, Map.of("url", "wss://user:pw@livekit.example.com", "apiKey",
+                    "APIabc123",
+                    "apiSecret", ""), stored);
+            throw new AssertionError("a URL with a password was accepted");
+        } catch (FieldErrors e) {
+            assertThat(e.errors()).as("only the URL is at fault").extracting(f -> f.field()).containsExactly("url");
+            assertThat(e.errors().get(0).message()).doesNotContain("host changed");
+        }
+        SettingValues llm = SettingRules.check(ProviderKind.LLM, Map.of("provider", "custom", "model", "m", "baseUrl",
+                "https://llm.example.com/v1", "apiKey", "sk-custom-0123456789"), new SettingValues()).values();
+        llm.setSecretRef(SettingField.API_KEY, UUID.randomUUID());
+        try {
+            SettingRules.check(ProviderKind.LLM, Map.of("provider", "custom", "model", "m", "baseUrl",
+                    "https://me:secret@llm.example.com/v1", "apiKey", ""), llm);
+            throw new AssertionError("a base URL with a password was accepted");
+        } catch (FieldErrors e) {
+            assertThat(e.errors()).extracting(f -> f.field()).containsExactly("baseUrl");
+        }
+    }
+
     @Test
     void liveKitUrlsAreCanonicalInEveryScheme() {
         for (String[] pair : new String[][] {{"wss://My-Project.LiveKit.Cloud", "wss://my-project.livekit.cloud"},

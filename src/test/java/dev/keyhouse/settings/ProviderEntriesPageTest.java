@@ -220,6 +220,53 @@ public class ProviderEntriesPageTest {
     }
 
     /**
+     * Issue 19's breaker: two admins load the settings page and make different fallbacks primary. The first swap
+     * wins; the second admin's form (it carries the primary's version it was rendered with) is answered 409 naming
+     * the primary as it is now, at the step and at the confirmation, and nothing it would have moved moves.
+     */
+    @Test
+    void twoAdminsMakingDifferentFallbacksPrimaryCannotUndoEachOther() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-race-page-" + tag + "-0a1b2c3d"));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        long primaryVersion = saved.jsonPath().getLong("version");
+        long soniox = addFallback("soniox", "http://127.0.0.1:9", "soniox-race-page-" + tag);
+        long custom = addFallback("custom", "http://127.0.0.1:9/stt", "custom-race-page-" + tag);
+        String overview = page("/admin/settings").asString();
+        assertThat(overview).as("each make-primary form carries the primary's version")
+                .contains("name=\"primaryVersion\" value=\"" + primaryVersion + "\"");
+
+        Response secondStep = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                .post(PAGES + "/" + custom + "/primary");
+        assertThat(secondStep.statusCode()).isEqualTo(200);
+        assertThat(secondStep.asString()).contains("name=\"primaryVersion\" value=\"" + primaryVersion + "\"",
+                "the current primary (deepgram)");
+        form().formParam("version", "1").formParam("primaryVersion", primaryVersion).formParam("confirmed", "yes")
+                .post(PAGES + "/" + soniox + "/primary").then().statusCode(303);
+
+        Response second = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                .formParam("confirmed", "yes").post(PAGES + "/" + custom + "/primary");
+        assertThat(second.statusCode()).as("the confirmation made against the old primary").isEqualTo(409);
+        assertThat(second.asString()).contains("stt primary (soniox) changed meanwhile",
+                "the page showed version " + primaryVersion, "Nothing was saved");
+        Response again = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                .post(PAGES + "/" + custom + "/primary");
+        assertThat(again.statusCode()).as("the step too").isEqualTo(409);
+        assertThat(list()).as("the first swap stands; the second moved nothing").extracting(e -> e.get("provider"))
+                .containsExactly("soniox", "deepgram", "custom");
+        Response missing = form().formParam("version", "1").post(PAGES + "/" + custom + "/primary");
+        assertThat(missing.statusCode()).isEqualTo(400);
+        assertThat(missing.asString()).contains("primaryVersion");
+    }
+
+    private long addFallback(String provider, String baseUrl, String key) {
+        return given().auth().oauth2(Clients.admin()).contentType("application/json").body(Map.of("provider",
+                provider, "model", "stt-model-1", "baseUrl", baseUrl, "apiKey", key)).post(STT).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+    }
+
+    /**
      * A refused fallback form (400, 422) shows the key its POST typed back in the password field, {@code no-store};
      * the next GET of the form and the overview do not.
      */

@@ -272,6 +272,57 @@ public class ProviderEntriesTest {
                 + " ORDER BY version")).containsExactly("create", "move", "delete");
     }
 
+    /**
+     * Issue 19's breaker: two admins make different fallbacks primary at once, each having seen the same primary.
+     * Make-primary writes the primary too, so it carries the primary's version ({@code primaryVersion}) beside the
+     * fallback's If-Match: the second is refused 412 naming it, nothing moved, and goes through once sent again
+     * with the current version.
+     */
+    @Test
+    void makePrimaryCarriesThePrimarysVersionSoTwoAdminsCannotUndoEachOther() {
+        savePrimary("deepgram", "dg-race-key-" + tag + "-0a1b2c3d");
+        long seen = admin().get(STT).jsonPath().getLong("[0].version");
+        long soniox = post(Map.of("provider", "soniox", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                "soniox-race-" + tag)).then().statusCode(201).extract().jsonPath().getLong("id");
+        long custom = post(Map.of("provider", "custom", "baseUrl", "http://127.0.0.1:9/stt", "apiKey",
+                "custom-race-" + tag)).then().statusCode(201).extract().jsonPath().getLong("id");
+
+        for (Map<String, Object> without : List.<Map<String, Object>>of(Map.of())) {
+            Response refused = primary(soniox, 1, without);
+            assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(428);
+            assertThat(refused.jsonPath().getString("field")).isEqualTo("primaryVersion");
+        }
+        Response withoutBody = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .post(STT + "/" + soniox + "/primary");
+        assertThat(withoutBody.statusCode()).as(withoutBody.asString()).isEqualTo(428);
+        Response notANumber = primary(soniox, 1, Map.of("primaryVersion", "seven"));
+        assertThat(notANumber.statusCode()).isEqualTo(400);
+        assertThat(notANumber.jsonPath().getList("errors.field")).containsExactly("primaryVersion");
+        Response unknown = primary(soniox, 1, Map.of("primaryVersion", seen, "force", true));
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.jsonPath().getList("errors.field")).containsExactly("force");
+
+        primary(soniox, 1, Map.of("primaryVersion", seen)).then().statusCode(200).header("ETag",
+                "\"" + (seen + 1) + "\"");
+        Response second = primary(custom, 1, Map.of("primaryVersion", seen));
+        assertThat(second.statusCode()).as(second.asString()).isEqualTo(412);
+        assertThat(second.jsonPath().getString("field")).isEqualTo("primaryVersion");
+        assertThat(second.jsonPath().getLong("currentVersion")).isEqualTo(seen + 1);
+        assertThat(second.jsonPath().getString("detail")).contains("stt primary changed since version " + seen,
+                "(soniox)");
+        assertThat(admin().get(STT).jsonPath().getList("provider")).as("the first swap stands; nothing else moved")
+                .containsExactly("soniox", "deepgram", "custom");
+        assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDER")).isEqualTo("soniox");
+
+        primary(custom, 1, Map.of("primaryVersion", seen + 1)).then().statusCode(200);
+        assertThat(admin().get(STT).jsonPath().getList("provider")).containsExactly("custom", "deepgram", "soniox");
+    }
+
+    private static Response primary(long id, long version, Map<String, Object> body) {
+        return admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"").body(body)
+                .post(STT + "/" + id + "/primary");
+    }
+
     @Test
     void badInputIsA400NamingTheField() {
         savePrimary("deepgram", "dg-bad-key-" + tag + "-9a8b7c6d");
@@ -292,6 +343,18 @@ public class ProviderEntriesTest {
                 .body(Map.of("enabled", "no")).put(STT + "/" + id);
         enabled.then().statusCode(400);
         assertThat(enabled.jsonPath().getList("errors.field")).containsExactly("enabled");
+        Response primary = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("primary", true)).put(STT + "/" + id);
+        primary.then().statusCode(400);
+        assertThat(primary.jsonPath().getList("errors.field")).as("not \"wrong type\": where making it primary is")
+                .containsExactly("primary");
+        assertThat(primary.jsonPath().getString("errors[0].message")).contains("POST " + STT + "/{id}/primary")
+                .doesNotContain("wrong type");
+        Response readOnly = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("version", 7, "id", id)).put(STT + "/" + id);
+        readOnly.then().statusCode(400);
+        assertThat(readOnly.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("version", "id");
+        assertThat(readOnly.jsonPath().getList("errors.message", String.class)).allMatch(m -> m.contains("read-only"));
         admin().get("/api/v1/settings/telephony/providers").then().statusCode(404);
         admin().get(STT + "/abc").then().statusCode(404);
         assertThat(admin().get(STT + "/" + id).header("ETag")).isEqualTo("\"1\"");

@@ -75,7 +75,8 @@ public class SettingsBrowserTest {
             apiKey.sendKeys(KEY);
             browser.findElement(By.cssSelector("form[action='/admin/settings/llm'] button[type='submit']")).click();
 
-            waitFor(browser, "/admin/settings?saved=llm");
+            waitFor(browser, "/admin/settings");
+            new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> b.getPageSource().contains("settings saved"));
             String overview = browser.getPageSource();
             Files.createDirectories(SCREENSHOT.getParent());
             Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOT,

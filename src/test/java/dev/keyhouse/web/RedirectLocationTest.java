@@ -78,11 +78,11 @@ class RedirectLocationTest {
             Response added = pageForm(host, session, "/admin/users")
                     .formParam("email", email).formParam("password", Browser.PASSWORD).formParam("role", "viewer")
                     .post("/admin/users");
-            assertRedirect(added, 303, "/admin/users?done=user-added", host);
+            assertRedirect(added, 303, "/admin/users", host);
             long id = userId(email);
             Response disabled = pageForm(host, session, "/admin/users").formParam("action", "disable").formParam("confirmed", "yes")
                     .post("/admin/users/" + id);
-            assertRedirect(disabled, 303, "/admin/users?done=user-changed", host);
+            assertRedirect(disabled, 303, "/admin/users", host);
 
             Response out = pageForm(host, session, "/admin/users").post("/logout");
             assertRedirect(out, 303, "/login", host);
@@ -97,7 +97,7 @@ class RedirectLocationTest {
         Response created = pageForm(host, session, "/admin/runtimes?driver=command").formParam("name", name)
                 .formParam("driver", "command").formParam("dependsOn", "tts").formParam("enabled", "true")
                 .formParam("config.command", "true").post("/admin/runtimes");
-        assertRedirect(created, 303, "/admin/runtimes?done=created", host);
+        assertRedirect(created, 303, "/admin/runtimes", host);
         long id = given().auth().oauth2(Browser.adminBearer()).get("/api/v1/runtimes").jsonPath()
                 .getLong("find { it.name == '" + name + "' }.id");
 
@@ -114,13 +114,13 @@ class RedirectLocationTest {
         assertNoLeak(api, host);
 
         Response held = pageForm(host, session, "/admin/runtimes/" + id).post("/admin/runtimes/" + id + "/hold");
-        assertRedirect(held, 303, "/admin/runtimes/" + id + "?done=held", host);
+        assertRedirect(held, 303, "/admin/runtimes/" + id, host);
         Response released = pageForm(host, session, "/admin/runtimes/" + id).post("/admin/runtimes/" + id + "/release");
-        assertRedirect(released, 303, "/admin/runtimes/" + id + "?done=released", host);
+        assertRedirect(released, 303, "/admin/runtimes/" + id, host);
 
         Response deleted = pageForm(host, session, "/admin/runtimes").formParam("confirmed", "yes")
                 .post("/admin/runtimes/" + id + "/delete");
-        assertRedirect(deleted, 303, "/admin/runtimes?done=deleted", host);
+        assertRedirect(deleted, 303, "/admin/runtimes", host);
     }
 
     @Test
