@@ -206,13 +206,11 @@ public class ProviderEntries {
         SettingValues next = checked.values();
         Map<SettingField, String> newPrints = seal(kind, entry.id, checked, next);
         entry.values = next;
-        history(entry, "create", actor);
-        audit.record(Audit.Entry.of(actor, "setting.entry.create", kind.id(), target(entry))
-                .detail("added " + label(kind, entry.id, next.provider) + " at position " + entry.position
-                        + references(kind, checked) + checkDetail(check))
-                .fingerprints(null, ProviderSettings.auditFingerprints(kind, newPrints)));
-        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
-        Long run = restart(kind, primary.version, served, label(kind, entry.id, next.provider) + " was added", actor);
+        Long run = recorded(kind, entry, "create", Audit.Entry.of(actor, "setting.entry.create", kind.id(),
+                target(entry)).detail("added " + label(kind, entry.id, next.provider) + " at position "
+                        + entry.position + references(kind, checked) + checkDetail(check))
+                .fingerprints(null, ProviderSettings.auditFingerprints(kind, newPrints)), primary.version, served,
+                label(kind, entry.id, next.provider) + " was added", actor);
         LOG.infof("%s fallback %d (%s) added by %s", kind.id(), entry.id, next.provider, actor);
         return state(kind, entry, run);
     }
@@ -267,17 +265,12 @@ public class ProviderEntries {
         if (action == null) {
             return state(kind, entry);
         }
-        entry.version++;
-        entry.updatedBy = actor;
-        entry.updatedAt = Instant.now();
-        history(entry, action, actor);
-        audit.record(Audit.Entry.of(actor, "setting.entry." + action, kind.id(), target(entry))
-                .detail(label(kind, entry.id, entry.values().provider) + ": " + String.join("; ", did) + detail)
-                .fingerprints(ProviderSettings.auditFingerprints(kind, before),
-                        ProviderSettings.auditFingerprints(kind, after)));
-        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
-        Long run = restart(kind, primary.version, served, label(kind, entry.id, entry.values().provider)
-                + " changed (" + String.join("; ", did) + ")", actor);
+        bump(entry, actor);
+        Long run = recorded(kind, entry, action, Audit.Entry.of(actor, "setting.entry." + action, kind.id(),
+                target(entry)).detail(label(kind, entry.id, entry.values().provider) + ": " + String.join("; ", did)
+                        + detail).fingerprints(ProviderSettings.auditFingerprints(kind, before),
+                                ProviderSettings.auditFingerprints(kind, after)), primary.version, served,
+                label(kind, entry.id, entry.values().provider) + " changed (" + String.join("; ", did) + ")", actor);
         LOG.infof("%s fallback %d: %s by %s", kind.id(), entry.id, String.join("; ", did), actor);
         return state(kind, entry, run);
     }
@@ -311,17 +304,12 @@ public class ProviderEntries {
         Map<SettingField, String> after = ProviderSettings.fingerprintsOf(settings.summaries(kind, next));
         String changes = ProviderSettings.changes(kind, entry.values(), next);
         entry.values = next;
-        entry.version++;
-        entry.updatedBy = actor;
-        entry.updatedAt = Instant.now();
-        history(entry, "save", actor);
+        bump(entry, actor);
         String what = label(kind, entry.id, entry.values().provider) + ": restores version " + previous.version
                 + "; changed " + changes;
-        audit.record(Audit.Entry.of(actor, "setting.entry.rollback", kind.id(), target(entry)).detail(what)
-                .fingerprints(ProviderSettings.auditFingerprints(kind, before),
-                        ProviderSettings.auditFingerprints(kind, after)));
-        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
-        Long run = restart(kind, primary.version, served, what, actor);
+        Long run = recorded(kind, entry, "save", Audit.Entry.of(actor, "setting.entry.rollback", kind.id(),
+                target(entry)).detail(what).fingerprints(ProviderSettings.auditFingerprints(kind, before),
+                        ProviderSettings.auditFingerprints(kind, after)), primary.version, served, what, actor);
         LOG.infof("%s fallback %d rolled back to version %d as version %d by %s", kind.id(), entry.id,
                 previous.version, entry.version, actor);
         return state(kind, entry, run);
@@ -676,6 +664,28 @@ public class ProviderEntries {
      * @param before {@link #served} before the write
      * @return the run's id; null when nothing runtimes receive changed, or no target depends on the kind
      */
+    /** A new version of {@code entry}, written by {@code actor} now. */
+    private static void bump(ProviderEntry entry, String actor) {
+        entry.version++;
+        entry.updatedBy = actor;
+        entry.updatedAt = Instant.now();
+    }
+
+    /**
+     * Records a write already applied to {@code entry}: its history row ({@code historyAction}), the audit entry, the
+     * change notification (runtime-config's cache), and the rollout when what runtimes receive changed.
+     *
+     * @param served what runtimes received before the write ({@link #served})
+     * @return the restart run it planned, or null
+     */
+    private Long recorded(ProviderKind kind, ProviderEntry entry, String historyAction, Audit.Entry audited,
+            long primaryVersion, String served, String what, String actor) {
+        history(entry, historyAction, actor);
+        audit.record(audited);
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        return restart(kind, primaryVersion, served, what, actor);
+    }
+
     private Long restart(ProviderKind kind, long settingsVersion, String before, String what, String actor) {
         if (before.equals(served(kind))) {
             return null;
