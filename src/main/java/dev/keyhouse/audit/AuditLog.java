@@ -41,8 +41,11 @@ public class AuditLog {
         Sort newestFirst = Sort.by("at").descending().and("id", Sort.Direction.Descending);
         PanacheQuery<AuditEvent> query = where.isEmpty() ? AuditEvent.findAll(newestFirst)
                 : AuditEvent.find(where, newestFirst, parameters);
-        int index = Math.max(0, page);
-        return new Slice(query.page(Page.of(index, PAGE_SIZE)).list(), index, PAGE_SIZE, query.count());
+        long total = query.count();
+        // a page beyond the last shows the last (it said "page 51 of 2", with nothing on it)
+        int last = (int) Math.max(0, (total - 1) / PAGE_SIZE);
+        int index = Math.min(Math.max(0, page), last);
+        return new Slice(query.page(Page.of(index, PAGE_SIZE)).list(), index, PAGE_SIZE, total);
     }
 
     /** The kinds present, for the filter's choices. */

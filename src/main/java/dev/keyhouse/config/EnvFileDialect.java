@@ -208,9 +208,9 @@ public final class EnvFileDialect {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(name + " is not a POSIX variable name");
         }
-        if (value.chars().anyMatch(c -> isControl((char) c))) {
-            throw new IllegalArgumentException(name + " holds a line break or another control character, which no "
-                    + "env-file line can hold");
+        Optional<String> problem = problem(value);
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException(name + " " + problem.get());
         }
         if (unquotedProblem(value).isEmpty()) {
             return name + "=" + value;
@@ -218,11 +218,25 @@ public final class EnvFileDialect {
         if (value.indexOf('\'') < 0 && singleQuotedProblem(value).isEmpty()) {
             return name + "='" + value + "'";
         }
-        if (value.indexOf('$') < 0 && value.indexOf('`') < 0 && !value.endsWith("\\")) {
-            return name + "=\"" + escapeDoubleQuoted(value) + "\"";
+        return name + "=\"" + escapeDoubleQuoted(value) + "\"";
+    }
+
+    /**
+     * Why no form of this dialect holds {@code value} ({@link #line} would refuse it), in words that never quote it;
+     * empty when one does. Saves check their values with it, so that nothing stored makes runtime-config's
+     * {@code env} answer, or a target's environment file, impossible to write.
+     */
+    public static Optional<String> problem(String value) {
+        if (value.chars().anyMatch(c -> isControl((char) c))) {
+            return Optional.of("holds a line break or another control character, which no env-file line can hold");
         }
-        throw new IllegalArgumentException(name + " holds ' or \\\\ together with $ or a backtick, or ${, or ends with "
-                + "a backslash: no env-file quoting reads it back the same in a shell, systemd and python-dotenv");
+        if (unquotedProblem(value).isEmpty()
+                || value.indexOf('\'') < 0 && singleQuotedProblem(value).isEmpty()
+                || value.indexOf('$') < 0 && value.indexOf('`') < 0 && !value.endsWith("\\")) {
+            return Optional.empty();
+        }
+        return Optional.of("holds ' or \\\\ together with $ or a backtick, or ${, or ends with a backslash: no"
+                + " env-file quoting reads it back the same in a shell, systemd and python-dotenv");
     }
 
     /** The value as it stands between double quotes: {@code \\} before {@code \\} and {@code "}. */

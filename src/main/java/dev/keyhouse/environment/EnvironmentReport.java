@@ -33,11 +33,13 @@ public class EnvironmentReport {
     /**
      * Where a value came from, as operators read it: the process environment, the working directory's {@code .env}
      * (read by Keyhouse's dialect or by SmallRye's own reader, or generated into it by dev mode at this start), the
-     * Vault secret, {@code application.properties} (a profile's value), the catalog default, or nowhere.
+     * Vault secret, a JVM system property ({@code -Dquarkus.http.port=...}), {@code application.properties} (a
+     * profile's value), the catalog default, or nowhere.
      */
     public enum Source {
         ENVIRONMENT("environment"), ENV_FILE(".env file"), VAULT("Vault"),
-        CONFIGURATION("application.properties"), DEFAULT("default"), UNSET("unset");
+        SYSTEM_PROPERTY("system property (-D)"), CONFIGURATION("application.properties"), DEFAULT("default"),
+        UNSET("unset");
 
         private final String label;
 
@@ -156,6 +158,12 @@ public class EnvironmentReport {
         if (byName.getValue() != null && !byName.getValue().isBlank()) {
             return sourceNamed(byName.getSourceName());
         }
+        // the variable is unset, but the property it feeds may be given itself (-Dquarkus.http.port=18091, or
+        // QUARKUS_HTTP_PORT in the environment): that is where the value came from, not application.properties
+        Source byProperty = sourceNamed(config.getConfigValue(variable.property()).getSourceName());
+        if (byProperty != Source.CONFIGURATION) {
+            return byProperty;
+        }
         if (variable.hasDefault() && variable.defaultValue().equals(effective.get())) {
             return Source.DEFAULT;
         }
@@ -179,6 +187,9 @@ public class EnvironmentReport {
         }
         if (origin.startsWith(VaultConfigSource.NAME_PREFIX)) {
             return Source.VAULT;
+        }
+        if (origin.startsWith("SysPropConfigSource")) {
+            return Source.SYSTEM_PROPERTY;
         }
         return Source.CONFIGURATION;
     }

@@ -17,17 +17,9 @@ import dev.keyhouse.web.FieldErrors;
  * <li>{@link #confirmed}: the {@code confirmed} field of a confirmation step: {@code yes}, or absent (not yet).</li>
  * </ul>
  * A field given more than once is refused too, whatever the values: the form sends each once
- * ({@link SingleFormFields} checks every form for {@link #SINGLE_VALUED}).
+ * ({@link SingleFormFields} checks every form's fields).
  */
 public final class FormBooleans {
-
-    /**
-     * The yes/no fields of the pages' forms, each sent once: the confirmation step's {@code confirmed}, the
-     * checkboxes and true/false fields ({@code enabled}, {@code canary}, {@code held}, {@code checkOverride}) and the
-     * radio buttons ({@code generate}).
-     */
-    public static final java.util.Set<String> SINGLE_VALUED = java.util.Set.of("confirmed", "enabled", "canary",
-            "held", "checkOverride", "generate");
 
     private FormBooleans() {
     }

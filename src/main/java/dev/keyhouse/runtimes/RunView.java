@@ -312,7 +312,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 return "Discovering the targets' runtimes; the waves are planned once every target is discovered.";
             }
             if (run.bakeUntil() != null && run.bakeUntil().isAfter(now)) {
-                return "Wave " + run.currentWave() + " is confirmed; the next wave starts after the bake, at "
+                // a wave whose runtimes were all restarted with confirmation none passed unconfirmed (V18)
+                boolean notAsked = run.waves().stream().anyMatch(w -> w.number() == run.currentWave()
+                        && "restarted".equals(w.state()));
+                return "Wave " + run.currentWave() + (notAsked ? " is restarted (its runtimes were not asked to"
+                        + " confirm)" : " is confirmed") + "; the next wave starts after the bake, at "
                         + dev.keyhouse.web.TemplateExtensions.utc(run.bakeUntil()) + ".";
             }
             String state = run.waves().stream().filter(w -> w.number() == run.currentWave())

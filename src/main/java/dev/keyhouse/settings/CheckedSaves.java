@@ -174,6 +174,8 @@ public class CheckedSaves {
      */
     public ProviderEntries.EntryState makePrimary(ProviderEntries entries, ProviderKind kind, long id,
             long expectedVersion, long expectedPrimaryVersion, String actor, String overrideReason) {
+        // refused for a stale version or a disabled fallback before the check sends its key anywhere
+        entries.checkPrimaryPreconditions(kind, id, expectedVersion, expectedPrimaryVersion);
         CheckOutcome outcome = null;
         CheckTarget checked = null;
         if (mode != CheckMode.OFF && kind.liveCheck()) {

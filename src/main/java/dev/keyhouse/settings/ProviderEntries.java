@@ -366,14 +366,7 @@ public class ProviderEntries {
         entriesKind(kind);
         ProviderSetting primary = settings.lock(kind);
         ProviderEntry entry = lock(kind, id);
-        checkVersion(entry, expectedVersion);
-        if (primary.version != expectedPrimaryVersion) {
-            throw EntryRefused.primaryChanged(kind, primary, expectedPrimaryVersion);
-        }
-        if (!entry.enabled) {
-            throw new Conflict(label(kind, id, entry.values().provider) + " is disabled: enable it before making it"
-                    + " primary");
-        }
+        primaryPreconditions(kind, primary, entry, expectedVersion, expectedPrimaryVersion);
         SettingValues oldPrimary = primary.values().copy();
         SettingValues oldEntry = entry.values().copy();
         Map<String, String> swapped = new LinkedHashMap<>();
@@ -399,11 +392,41 @@ public class ProviderEntries {
                         + ") is now fallback " + id + " at position " + entry.position + checkDetail(check))
                 .fingerprints(ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(before)),
                         ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(after))));
-        Long run = settings.announce(kind.id(), version, secretChanged, actor);
+        // what runtimes receive changed when a key or any other field of the primary did (two entries with one key
+        // and another model or base URL swap their STT_* all the same): the kind's dependents are rolled out then
+        boolean fieldChanged = kind.fields().stream().filter(f -> !f.secret())
+                .anyMatch(f -> oldPrimary.differs(oldEntry, f));
+        Long run = settings.announce(kind.id(), version, secretChanged || fieldChanged, actor);
         LOG.infof("%s fallback %d made primary as %s version %d by %s", kind.id(), id, kind.id(), version, actor);
         EntryState state = primary(settings.state(primary));
         return new EntryState(kind, null, true, 0, true, state.values(), state.secrets(), state.version(),
                 state.updatedBy(), state.updatedAt(), run);
+    }
+
+    /**
+     * Checks what {@link #makePrimary} requires, without writing: read before its live check, so that a make-primary
+     * refused for a stale version or a disabled fallback never sends the fallback's key to the provider.
+     *
+     * @throws EntryRefused (412) when either version is not the current one
+     * @throws Conflict (409) when the fallback is disabled
+     */
+    @Transactional
+    public void checkPrimaryPreconditions(ProviderKind kind, long id, long expectedVersion,
+            long expectedPrimaryVersion) {
+        entriesKind(kind);
+        primaryPreconditions(kind, settings.row(kind), find(kind, id), expectedVersion, expectedPrimaryVersion);
+    }
+
+    private static void primaryPreconditions(ProviderKind kind, ProviderSetting primary, ProviderEntry entry,
+            long expectedVersion, long expectedPrimaryVersion) {
+        checkVersion(entry, expectedVersion);
+        if (primary.version != expectedPrimaryVersion) {
+            throw EntryRefused.primaryChanged(kind, primary, expectedPrimaryVersion);
+        }
+        if (!entry.enabled) {
+            throw new Conflict(label(kind, entry.id, entry.values().provider) + " is disabled: enable it before making"
+                    + " it primary");
+        }
     }
 
     /**
@@ -463,6 +486,24 @@ public class ProviderEntries {
                                 + ": each entry needs variables of its own", Map.of("variable", variable,
                                         "entries", List.of(one, two))));
                     }
+                }
+            }
+        }
+        for (String key : written.keySet()) {
+            String kindPrefix = key.substring(0, key.indexOf(':') + 1);
+            String provider = providers.get(key);
+            for (Map.Entry<String, String> other : providers.entrySet()) {
+                // <KIND>_PROVIDERS names each entry by its provider: two of one provider (two custom entries, whose
+                // primary claims no variable of its own) could not be told apart by a runtime
+                if (!other.getKey().equals(key) && other.getKey().startsWith(kindPrefix) && provider != null
+                        && !provider.isEmpty() && provider.equals(other.getValue())) {
+                    String one = label(key, provider);
+                    String two = label(other.getKey(), other.getValue());
+                    String listed = kindPrefix.substring(0, kindPrefix.length() - 1).toUpperCase(java.util.Locale.ROOT)
+                            + "_PROVIDERS";
+                    return Optional.of(new Conflict(one + " and " + two + " would both be " + provider + ": "
+                            + listed + " names each entry by its provider, so a kind holds each provider once",
+                            Map.of("variable", listed, "entries", List.of(one, two))));
                 }
             }
         }

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.egress.Origin;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.vault.VaultReference;
@@ -155,6 +156,12 @@ final class SettingRules {
             } else if (cleaned.value() != null && cleaned.value().length() > field.maxLength()) {
                 errors.add(field.json(), "must be at most " + field.maxLength() + " characters");
                 bad.add(field);
+            } else if (cleaned.value() != null && EnvFileDialect.problem(cleaned.value()).isPresent()) {
+                // runtimes receive every field as an environment variable: a value no env-file line holds would make
+                // runtime-config's env answer (and every target's environment file) fail for the whole fleet
+                errors.add(field.json(), "cannot be served as an environment variable: it "
+                        + EnvFileDialect.problem(cleaned.value()).get());
+                bad.add(field);
             } else if (cleaned.value() != null) {
                 given.put(field, cleaned.value());
             }
@@ -236,6 +243,8 @@ final class SettingRules {
                 }
                 case LIVEKIT -> {
                     required(URL);
+                    // a query (?token=...) would carry a credential into LIVEKIT_URL and the audit's clear fields
+                    url(URL);
                     secretsRequired(provider, false, API_KEY, API_SECRET);
                 }
                 case STORAGE -> {

@@ -259,6 +259,20 @@ public class SettingsResource {
         throw new FieldErrors().add("If-Match", "must be the ETag of the setting, e.g. \"3\"");
     }
 
+    /**
+     * Why {@code name} is refused in a body of {@code kind}: not one of its fields; for {@code primary},
+     * {@code enabled} and {@code position} of a kind with fallbacks, where those belong.
+     */
+    static String notAField(ProviderKind kind, String name) {
+        String refused = "is not a field of " + kind.id() + " settings";
+        if (EntryVariables.hasEntries(kind) && java.util.Set.of("primary", "enabled", "position").contains(name)) {
+            return refused + ": " + name + " belongs to a fallback entry (PUT /api/v1/settings/" + kind.id()
+                    + "/providers/{id}; POST /api/v1/settings/" + kind.id() + "/providers/{id}/primary makes one the"
+                    + " primary)";
+        }
+        return refused;
+    }
+
     /** The body as field values; a non-string value is a 400 naming the field. */
     private static Map<String, String> input(ProviderKind kind, Map<String, Object> body) {
         Map<String, String> input = new LinkedHashMap<>();
@@ -270,6 +284,9 @@ public class SettingsResource {
                     if (!kind.id().equals(value)) {
                         errors.add("kind", "must be " + kind.id() + ", the kind in the path");
                     }
+                } else if (kind.fields().stream().noneMatch(f -> f.json().equals(entry.getKey()))) {
+                    // whatever its type: "wrong type" would send a client looking for the right one
+                    errors.add(safeName(entry.getKey()), notAField(kind, entry.getKey()));
                 } else if (value == null || value instanceof String) {
                     input.put(entry.getKey(), (String) value);
                 } else {

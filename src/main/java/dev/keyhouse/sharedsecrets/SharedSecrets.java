@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.audit.Changes;
+import dev.keyhouse.config.EnvFileDialect;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
@@ -425,6 +426,13 @@ public class SharedSecrets {
         }
         if (cleaned.value() != null && cleaned.value().length() > MAX_VALUE_LENGTH) {
             errors.add("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
+            return null;
+        }
+        if (cleaned.value() != null && EnvFileDialect.problem(cleaned.value()).isPresent()) {
+            // every runtime receives every shared secret as an environment variable: one no env-file line holds
+            // would make runtime-config's env answer, and every target's environment file, fail for the whole fleet
+            errors.add("value", "cannot be served as an environment variable: it "
+                    + EnvFileDialect.problem(cleaned.value()).get());
             return null;
         }
         return cleaned.value();

@@ -50,6 +50,10 @@ class EnvironmentSourcesTest {
                 .isEqualTo(Source.VAULT);
         assertThat(EnvironmentReport.sourceNamed(named("file:/srv/keyhouse/application.properties")))
                 .isEqualTo(Source.CONFIGURATION);
+        // issue 20's breaker: HTTP_PORT unset, quarkus.http.port given as -D, was labelled application.properties
+        assertThat(EnvironmentReport.sourceNamed(new io.smallrye.config.SysPropConfigSource().getName()))
+                .isEqualTo(Source.SYSTEM_PROPERTY);
+        assertThat(Source.SYSTEM_PROPERTY.label()).isEqualTo("system property (-D)");
         assertThat(Source.ENV_FILE.label()).isEqualTo(".env file");
         assertThat(Source.CONFIGURATION.label()).isEqualTo("application.properties");
     }

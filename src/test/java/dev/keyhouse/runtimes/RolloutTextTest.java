@@ -71,6 +71,11 @@ class RolloutTextTest {
         RunView baking = RunView.of(report("running", false, 2, 3, now.plusSeconds(20), null, List.of()), now);
         assertThat(baking.reason()).isEqualTo("Wave 2 is confirmed; the next wave starts after the bake, at "
                 + "2026-11-30 12:00:20 UTC.");
+        // issue 20's breaker: a wave whose runtimes were not asked to confirm (confirmation none) is not "confirmed"
+        RunView notAsked = RunView.of(report("running", false, 2, 3, now.plusSeconds(20), null,
+                List.of(wave(2, "restarted"))), now);
+        assertThat(notAsked.reason()).isEqualTo("Wave 2 is restarted (its runtimes were not asked to confirm); the"
+                + " next wave starts after the bake, at 2026-11-30 12:00:20 UTC.");
         assertThat(RunView.of(report("running", false, 0, 0, null, null, List.of()), now).reason())
                 .startsWith("Discovering the targets' runtimes");
 

@@ -673,6 +673,18 @@ class RuntimePagesTest {
                     .contains("confirmed is given more than once; the form sends it once");
         }
         given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200);
+        // issue 19's breaker: any single-valued field, not only the yes/no ones (provider=custom&provider=sarvam was
+        // saved as custom); the checkbox group dependsOn may repeat
+        Response form = page("/admin/runtimes");
+        Response twice = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookies(form.getCookies())
+                .formParam("csrf-token", Browser.tokenIn(form.asString())).formParam("name", name + "-a", name + "-b")
+                .formParam("driver", "command").formParam("dependsOn", "tts", "llm")
+                .formParam("config.command", "true").post("/admin/runtimes");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(twice.asString()).contains("name is given more than once; the form sends it once");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
+                .as("nothing saved").doesNotContain(name + "-a", name + "-b");
         post(step, action, Map.of("confirmed", "yes")).then().statusCode(303);
     }
 
@@ -727,7 +739,7 @@ class RuntimePagesTest {
                 .cookie(SessionTokens.SESSION_COOKIE, session).cookies(form.getCookies())
                 .formParam("csrf-token", Browser.tokenIn(html));
         Matcher version = Pattern.compile("name=\"version\" value=\"(\\d+)\"").matcher(html);
-        if (version.find()) {
+        if (!fields.containsKey("version") && version.find()) { // as a browser sends a form: each field once
             request.formParam("version", version.group(1));
         }
         fields.forEach(request::formParam);

@@ -52,6 +52,27 @@ class AllAtOnceRulesTest {
         }
     }
 
+    /**
+     * Issue 19's breaker: a value no env-file line can hold (' or \\ together with $ or a backtick) was saved, and then
+     * runtime-config's env answer and every target's environment file failed for the whole fleet. Every field is
+     * served as an environment variable, so such a value is refused at save, naming its field.
+     */
+    @Test
+    void aValueNoEnvironmentFileCanHoldIsRefusedAtSaveNamingItsField() {
+        Map<String, String> stt = new LinkedHashMap<>(Map.of("provider", "deepgram", "model", "a'b$c`d\\e",
+                "apiKey", "dg-env-0123456789abcdef"));
+        assertThat(refused(ProviderKind.STT, stt)).singleElement().asString()
+                .startsWith("model: cannot be served as an environment variable: it holds ' or");
+        Map<String, String> tracing = new LinkedHashMap<>(Map.of("endpoint", "https://otlp.example.com:4318",
+                "protocol", "grpc", "headers", "a=b,c=d$e'f"));
+        assertThat(refused(ProviderKind.TRACING, tracing)).singleElement().asString()
+                .startsWith("headers: cannot be served as an environment variable");
+        Map<String, String> key = new LinkedHashMap<>(Map.of("provider", "openai", "model", "gpt-4o-mini",
+                "apiKey", "sk-'quoted'-$HOME-0123456789"));
+        assertThat(refused(ProviderKind.LLM, key)).singleElement().asString()
+                .startsWith("apiKey: cannot be served as an environment variable").doesNotContain("$HOME");
+    }
+
     @Test
     void anEmptyLanguageModelFormNamesProviderModelAndKeyAtOnce() {
         assertThat(refused(ProviderKind.LLM, empty(ProviderKind.LLM))).containsExactly(

@@ -78,6 +78,9 @@ class FleetRulesTest {
                 "apiSecret", "s"))).containsExactly("url: must be a wss, ws, https or http URL");
         assertThat(refused(ProviderKind.LIVEKIT, Map.of("url", "wss://user:pw@livekit.example.com", "apiKey", "k",
                 "apiSecret", "s"))).singleElement().asString().startsWith("url: must not contain a user name");
+        // issue 19's breaker: a query (a token) was accepted, served as LIVEKIT_URL and audited in clear
+        assertThat(refused(ProviderKind.LIVEKIT, Map.of("url", "wss://lk.example.com/?token=abc", "apiKey", "k",
+                "apiSecret", "s"))).containsExactly("url: must not contain a query");
         assertThat(refused(ProviderKind.LIVEKIT, Map.of("url", "wss://livekit.example.com")))
                 .containsExactlyInAnyOrder("apiKey: is required", "apiSecret: is required");
     }

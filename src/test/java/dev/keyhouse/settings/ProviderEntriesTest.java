@@ -187,6 +187,14 @@ public class ProviderEntriesTest {
         assertThat(second.statusCode()).as(second.asString()).isEqualTo(409);
         assertThat(second.jsonPath().getString("detail")).contains("the new stt fallback (custom)",
                 "stt fallback " + first + " (custom)", "STT_CUSTOM_API_KEY");
+        // issue 19's breaker: a custom primary claims no variable of its own, so a custom fallback beside it was
+        // allowed, and STT_PROVIDERS named custom twice; a kind holds each provider once
+        Response customPrimary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "custom", "model",
+                "m", "baseUrl", "https://stt-primary.example.com/v1", "apiKey", "custom-primary-" + tag));
+        assertThat(customPrimary.statusCode()).as(customPrimary.asString()).isEqualTo(409);
+        assertThat(customPrimary.jsonPath().getString("detail")).contains("stt primary (custom)",
+                "stt fallback " + first + " (custom)", "STT_PROVIDERS");
+        assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDERS")).isEqualTo("deepgram,custom");
 
         long soniox = post(Map.of("provider", "soniox", "apiKey", "soniox-dup-" + tag)).then().statusCode(201)
                 .extract().jsonPath().getLong("id");
@@ -318,6 +326,56 @@ public class ProviderEntriesTest {
         assertThat(admin().get(STT).jsonPath().getList("provider")).containsExactly("custom", "deepgram", "soniox");
     }
 
+    /**
+     * Issue 19's breaker: a make-primary refused for a stale version or a disabled fallback still checked the
+     * fallback's key live first, sending it to the provider. The preconditions come first now: the stand-in hears
+     * nothing.
+     */
+    @Test
+    void aRefusedMakePrimarySendsTheKeyNowhere() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-refused-primary-" + tag + "-0a1b2c3d");
+            long seen = admin().get(STT).jsonPath().getLong("[0].version");
+            long id = post(Map.of("provider", "soniox", "baseUrl", soniox.url(), "apiKey",
+                    soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD))).then().statusCode(201).extract().jsonPath()
+                    .getLong("id");
+            soniox.clearReceived();
+            primary(id, 1, Map.of("primaryVersion", seen + 7)).then().statusCode(412);
+            primary(id, 9, Map.of("primaryVersion", seen)).then().statusCode(412);
+            admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of("enabled", false))
+                    .put(STT + "/" + id).then().statusCode(200);
+            primary(id, 2, Map.of("primaryVersion", seen)).then().statusCode(409);
+            assertThat(soniox.received()).as("no refused make-primary sends the key").isEmpty();
+        }
+    }
+
+    /**
+     * Issue 19's breaker: making a fallback with the same key primary restarted nothing, though runtimes receive
+     * another STT_PROVIDER, model and base URL: only a changed key planned a rollout. Any change of what the primary
+     * serves does now.
+     */
+    @Test
+    void makingAFallbackWithTheSameKeyPrimaryStillRollsOutWhatChanged() {
+        long target = admin().contentType(ContentType.JSON).body(Map.of("name", "t-same-key-" + tag, "driver",
+                "command", "dependsOn", List.of("stt"), "config", Map.of("command", "true"))).post("/api/v1/runtimes")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        try {
+            String key = "same-key-" + tag + "-0a1b2c3d";
+            Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                    "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", key));
+            assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+            long id = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", "http://127.0.0.1:9",
+                    "apiKey", key)).then().statusCode(201).extract().jsonPath().getLong("id");
+            Response swapped = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(swapped.statusCode()).as(swapped.asString()).isEqualTo(200);
+            assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDER")).isEqualTo("soniox");
+            assertThat((Object) swapped.jsonPath().get("restartRun")).as("STT_* changed: the dependents restart")
+                    .isNotNull();
+        } finally {
+            admin().delete("/api/v1/runtimes/" + target).then().statusCode(204);
+        }
+    }
+
     private static Response primary(long id, long version, Map<String, Object> body) {
         return admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"").body(body)
                 .post(STT + "/" + id + "/primary");
@@ -355,6 +413,12 @@ public class ProviderEntriesTest {
         readOnly.then().statusCode(400);
         assertThat(readOnly.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("version", "id");
         assertThat(readOnly.jsonPath().getList("errors.message", String.class)).allMatch(m -> m.contains("read-only"));
+        // the kind's own PUT: a fallback's members are not its fields, whatever their type (not "wrong type")
+        Response onTheKind = Clients.put("stt", Clients.version("stt"), Map.of("primary", true, "position", 1));
+        onTheKind.then().statusCode(400);
+        assertThat(onTheKind.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("primary", "position");
+        assertThat(onTheKind.jsonPath().getList("errors.message", String.class)).allMatch(m -> m.startsWith(
+                "is not a field of stt settings: ") && m.contains("/api/v1/settings/stt/providers/{id}"));
         admin().get("/api/v1/settings/telephony/providers").then().statusCode(404);
         admin().get(STT + "/abc").then().statusCode(404);
         assertThat(admin().get(STT + "/" + id).header("ETag")).isEqualTo("\"1\"");

@@ -146,6 +146,11 @@ class SharedSecretsTest {
         for (Object bad : List.of("line\u0007bell", "…6789", "s\u00e9cret", "vault:secret/x", 12)) {
             assertField(post(body("value", bad)), 400, "value");
         }
+        // issue 19's breaker: a value no env-file line holds made runtime-config's env answer fail for the fleet
+        Response unservable = post(body("value", "a'b$c`d0123456789abcdef"));
+        assertField(unservable, 400, "value");
+        assertThat(unservable.asString()).contains("cannot be served as an environment variable");
+        fetch("?format=env").then().statusCode(200);
         Response unknown = post(body("targets", List.of(987654321L, 987654322L)));
         assertField(unknown, 400, "targets");
         assertThat(unknown.jsonPath().getString("errors[0].message")).contains("987654321", "987654322");
@@ -510,6 +515,19 @@ class SharedSecretsTest {
         assertThat(refused).contains("Variable: must be").contains("value=\"" + typed + "\"");
         assertThat(given().redirects().follow(false).cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
                 .get("/admin/shared-secrets").asString()).doesNotContain(typed);
+        // issue 20's breaker: a value over 2,048 bytes (Vert.x's default per form field) was a bare 413 losing the
+        // typed form; up to the documented 4,096 characters is saved, and beyond it the field is named, the rest kept
+        String longName = name();
+        Browser.signedInForm(session, csrf).formParam("name", longName).formParam("variable", variable(longName))
+                .formParam("generate", "no").formParam("value", "L".repeat(4096)).post("/admin/shared-secrets").then()
+                .statusCode(303);
+        assertThat(runtimeConfig().getString("env." + variable(longName))).hasSize(4096);
+        String tooLong = name();
+        String refusedLong = Browser.signedInForm(session, csrf).formParam("name", tooLong)
+                .formParam("variable", variable(tooLong)).formParam("generate", "no")
+                .formParam("value", "L".repeat(5000)).post("/admin/shared-secrets").then().statusCode(400).extract()
+                .asString();
+        assertThat(refusedLong).contains("Value: must be at most 4096 characters").contains("value=\"" + tooLong + "\"");
         String other = name();
         // issue 19's breaker: a typed value with Generate chosen was dropped and a value generated instead
         String both = Browser.signedInForm(session, csrf).formParam("name", other).formParam("variable",
