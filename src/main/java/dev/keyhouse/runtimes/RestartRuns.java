@@ -410,14 +410,17 @@ public class RestartRuns {
         if (run.sharedVariable == null || !run.finished()) {
             return List.of();
         }
-        List<String> behind = new ArrayList<>();
-        for (ResultView view : views) {
-            if (!RestartResult.RESTARTED.equals(view.state()) && RestartResult.count("runId > ?1 and targetName = ?2"
-                    + " and state = ?3", run.id, view.target(), RestartResult.RESTARTED) == 0) {
-                behind.add(RunView.label(view));
-            }
+        List<ResultView> failed = views.stream().filter(v -> !RestartResult.RESTARTED.equals(v.state())).toList();
+        if (failed.isEmpty()) {
+            return List.of();
         }
-        return behind;
+        // one query: the targets among them restarted by a later run since
+        java.util.Set<String> since = new java.util.HashSet<>(RestartResult.getEntityManager().createQuery(
+                "select distinct r.targetName from RestartResult r where r.runId > ?1 and r.state = ?2"
+                        + " and r.targetName in ?3", String.class).setParameter(1, run.id)
+                .setParameter(2, RestartResult.RESTARTED)
+                .setParameter(3, failed.stream().map(ResultView::target).distinct().toList()).getResultList());
+        return failed.stream().filter(v -> !since.contains(v.target())).map(RunView::label).toList();
     }
 
     /** The newest runs first, of one target when {@code target} names one. */

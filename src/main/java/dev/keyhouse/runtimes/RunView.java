@@ -377,9 +377,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      */
     static String disagreement(RestartRuns.RunReport run) {
         List<String> targets = run.targetNames();
-        String named = targets.size() <= 1 ? String.join("", targets)
-                : String.join(", ", targets.subList(0, targets.size() - 1)) + " and " + targets.get(targets.size() - 1);
-        return "Until this run finishes, " + named + " may disagree on " + run.sharedVariable() + ": shared secret "
+        return "Until this run finishes, " + and(targets) + " may disagree on " + run.sharedVariable() + ": shared secret "
                 + run.sharedSecret() + " settings version " + run.settingsVersion() + " is being restarted into "
                 + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet still holds"
                 + " the previous value.";

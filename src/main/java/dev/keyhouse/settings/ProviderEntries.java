@@ -225,11 +225,10 @@ public class ProviderEntries {
     @Transactional
     public EntryState update(ProviderKind kind, long id, Change change, long expectedVersion, String actor,
             ProviderSettings.SaveCheck check) {
-        entriesKind(kind);
-        ProviderSetting primary = settings.lock(kind);
-        ProviderEntry entry = lock(kind, id);
-        checkVersion(entry, expectedVersion);
-        String served = served(kind);
+        Locked locked = lockForWrite(kind, id, expectedVersion);
+        ProviderSetting primary = locked.primary();
+        ProviderEntry entry = locked.entry();
+        String served = locked.served();
         List<String> did = new ArrayList<>();
         String action = null;
         Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
@@ -287,11 +286,10 @@ public class ProviderEntries {
      */
     @Transactional
     public EntryState rollback(ProviderKind kind, long id, long expectedVersion, String actor) {
-        entriesKind(kind);
-        ProviderSetting primary = settings.lock(kind);
-        ProviderEntry entry = lock(kind, id);
-        checkVersion(entry, expectedVersion);
-        String served = served(kind);
+        Locked locked = lockForWrite(kind, id, expectedVersion);
+        ProviderSetting primary = locked.primary();
+        ProviderEntry entry = locked.entry();
+        String served = locked.served();
         ProviderEntryVersion previous = em.createQuery("from ProviderEntryVersion where entryId = ?1 and version < ?2"
                 + " order by version desc", ProviderEntryVersion.class).setParameter(1, entry.id)
                 .setParameter(2, entry.version).getResultStream()
@@ -323,11 +321,10 @@ public class ProviderEntries {
      */
     @Transactional
     public Long delete(ProviderKind kind, long id, long expectedVersion, String actor) {
-        entriesKind(kind);
-        ProviderSetting primary = settings.lock(kind);
-        ProviderEntry entry = lock(kind, id);
-        checkVersion(entry, expectedVersion);
-        String served = served(kind);
+        Locked locked = lockForWrite(kind, id, expectedVersion);
+        ProviderSetting primary = locked.primary();
+        ProviderEntry entry = locked.entry();
+        String served = locked.served();
         String before = ProviderSettings.auditFingerprints(kind,
                 ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values())));
         int position = entry.position;
@@ -705,6 +702,24 @@ public class ProviderEntries {
      * @param before {@link #served} before the write
      * @return the run's id; null when nothing runtimes receive changed, or no target depends on the kind
      */
+    /** A fallback locked for a write, with the kind's primary and what runtimes receive before it. */
+    private record Locked(ProviderSetting primary, ProviderEntry entry, String served) {
+    }
+
+    /**
+     * Locks the kind's primary, then the fallback (one order for every entry write, so two never deadlock), and
+     * checks the fallback's version.
+     *
+     * @throws EntryRefused (412) when {@code expectedVersion} is not the entry's version
+     */
+    private Locked lockForWrite(ProviderKind kind, long id, long expectedVersion) {
+        entriesKind(kind);
+        ProviderSetting primary = settings.lock(kind);
+        ProviderEntry entry = lock(kind, id);
+        checkVersion(entry, expectedVersion);
+        return new Locked(primary, entry, served(kind));
+    }
+
     /** A new version of {@code entry}, written by {@code actor} now. */
     private static void bump(ProviderEntry entry, String actor) {
         entry.version++;

@@ -156,14 +156,16 @@ final class SettingRules {
             } else if (cleaned.value() != null && cleaned.value().length() > field.maxLength()) {
                 errors.add(field.json(), "must be at most " + field.maxLength() + " characters");
                 bad.add(field);
-            } else if (cleaned.value() != null && EnvFileDialect.problem(cleaned.value()).isPresent()) {
+            } else if (cleaned.value() != null) {
                 // runtimes receive every field as an environment variable: a value no env-file line holds would make
                 // runtime-config's env answer (and every target's environment file) fail for the whole fleet
-                errors.add(field.json(), "cannot be served as an environment variable: it "
-                        + EnvFileDialect.problem(cleaned.value()).get());
-                bad.add(field);
-            } else if (cleaned.value() != null) {
-                given.put(field, cleaned.value());
+                java.util.Optional<String> unservable = EnvFileDialect.problem(cleaned.value());
+                if (unservable.isPresent()) {
+                    errors.add(field.json(), "cannot be served as an environment variable: it " + unservable.get());
+                    bad.add(field);
+                } else {
+                    given.put(field, cleaned.value());
+                }
             }
         }
         Rules rules = new Rules(kind, given, bad, errors, stored);

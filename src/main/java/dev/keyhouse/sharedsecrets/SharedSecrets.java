@@ -428,11 +428,12 @@ public class SharedSecrets {
             errors.add("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
             return null;
         }
-        if (cleaned.value() != null && EnvFileDialect.problem(cleaned.value()).isPresent()) {
-            // every runtime receives every shared secret as an environment variable: one no env-file line holds
-            // would make runtime-config's env answer, and every target's environment file, fail for the whole fleet
-            errors.add("value", "cannot be served as an environment variable: it "
-                    + EnvFileDialect.problem(cleaned.value()).get());
+        // every runtime receives every shared secret as an environment variable: one no env-file line holds would
+        // make runtime-config's env answer, and every target's environment file, fail for the whole fleet
+        java.util.Optional<String> unservable = cleaned.value() == null ? java.util.Optional.empty()
+                : EnvFileDialect.problem(cleaned.value());
+        if (unservable.isPresent()) {
+            errors.add("value", "cannot be served as an environment variable: it " + unservable.get());
             return null;
         }
         return cleaned.value();
