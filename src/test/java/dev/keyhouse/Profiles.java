@@ -326,9 +326,24 @@ public final class Profiles {
     public static final class Rollouts implements QuarkusTestProfile {
 
         public static final int CONFIRM_TIMEOUT_SECONDS = 6;
+        /** The loopback port ROLLOUT_NOTIFY_URL names; RolloutAlertsTest starts its receiver there. */
+        public static final int ALERTS_PORT = freeLoopbackPort();
+        public static final String ALERTS_SECRET = "rollout-alerts-test-secret-9d41f7";
 
         @Override
         public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new java.util.HashMap<>(steered());
+            // rollout alerts to a receiver on loopback, given as the variables themselves (so they go through
+            // application.properties), retried 100 ms apart; the test settings' EGRESS_ALLOWED_HOSTS lists loopback.
+            // Sent off the rollout's thread: while no receiver listens, an alert is a WARN line and nothing else.
+            overrides.put("ROLLOUT_NOTIFY_URL", "http://127.0.0.1:" + ALERTS_PORT + "/alerts");
+            overrides.put("ROLLOUT_NOTIFY_SECRET", ALERTS_SECRET);
+            overrides.put("keyhouse.rollout-notify.backoff", "100ms");
+            return overrides;
+        }
+
+        /** The rollout settings alone, without the alert receiver. */
+        static Map<String, String> steered() {
             return Map.of(
                     "PROVIDER_CHECK_MODE", "warn",
                     "ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS),
@@ -351,7 +366,7 @@ public final class Profiles {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(new Rollouts().getConfigOverrides());
+            Map<String, String> overrides = new java.util.HashMap<>(Rollouts.steered());
             overrides.put("ROLLOUT_APPROVAL", "manual");
             overrides.put("ROLLOUT_BAKE_SECONDS", String.valueOf(BAKE_SECONDS));
             overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", "20");
@@ -425,6 +440,9 @@ public final class Profiles {
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG_FILE,
                     "quarkus.http.access-log.enabled", "true",
+                    // the console (the build's output) stays at INFO: the records and the file are what the tests
+                    // search, and a DEBUG console was nine tenths of CI's output (some 260,000 lines)
+                    "quarkus.log.console.level", "INFO",
                     // the provider stand-ins' own server (test code, not Keyhouse) logs each request line it gets
                     "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO");
         }
@@ -516,26 +534,6 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of("PROVIDER_CHECK_MODE", "off", "keyhouse.database.embedded-dir",
                     "target/embedded-postgres-checks-off");
-        }
-    }
-
-    /**
-     * Rollout alerts sent to a receiver on loopback, given as the variables themselves (so they go through
-     * application.properties): ROLLOUT_NOTIFY_URL names {@code /alerts} on a loopback port reserved here (the test
-     * starts its receiver there, reading the port back from {@link #PORT}), ROLLOUT_NOTIFY_SECRET signs; retries 100 ms
-     * apart. The test settings' EGRESS_ALLOWED_HOSTS lists loopback.
-     */
-    public static final class RolloutAlerts implements QuarkusTestProfile {
-
-        public static final int PORT = freeLoopbackPort();
-        public static final String SECRET = "rollout-alerts-test-secret-9d41f7";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "ROLLOUT_NOTIFY_URL", "http://127.0.0.1:" + PORT + "/alerts",
-                    "ROLLOUT_NOTIFY_SECRET", SECRET,
-                    "keyhouse.rollout-notify.backoff", "100ms");
         }
     }
 }

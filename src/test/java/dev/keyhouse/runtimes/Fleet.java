@@ -175,7 +175,14 @@ final class Fleet implements AutoCloseable {
                     if (!Files.exists(restarts)) {
                         continue;
                     }
-                    String stamp = Files.readString(restarts) + Files.getLastModifiedTime(env(name));
+                    // only whole lines: the shell creates the file (empty) before it writes the line, and a
+                    // half-seen restart must not count as one restart and its line as another
+                    String lines = Files.readString(restarts);
+                    lines = lines.substring(0, lines.lastIndexOf('\n') + 1);
+                    if (lines.isEmpty()) {
+                        continue;
+                    }
+                    String stamp = lines + Files.getLastModifiedTime(env(name));
                     if (!stamp.equals(seen.get(name))) {
                         seen.put(name, stamp);
                         if (!silent.contains(name)) {

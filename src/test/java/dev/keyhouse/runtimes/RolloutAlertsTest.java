@@ -38,7 +38,7 @@ import jakarta.inject.Inject;
  * signed event at a real receiver on loopback, and the secret masked everywhere an operator looks.
  */
 @QuarkusTest
-@TestProfile(Profiles.RolloutAlerts.class)
+@TestProfile(Profiles.Rollouts.class)
 class RolloutAlertsTest {
 
     private static final String BOTH_FAIL =
@@ -52,7 +52,7 @@ class RolloutAlertsTest {
 
     @BeforeAll
     static void startReceiver() throws Exception {
-        receiver = new AlertReceiver(Profiles.RolloutAlerts.PORT);
+        receiver = new AlertReceiver(Profiles.Rollouts.ALERTS_PORT);
     }
 
     @AfterAll
@@ -93,7 +93,7 @@ class RolloutAlertsTest {
             assertThat(event.get("rollbackVersion").isNull()).isTrue();
             assertThat(event.get("reason").asText()).isEqualTo(BOTH_FAIL);
             assertThat(event.get("at").asText()).isEqualTo("2026-11-30T11:02:03.456Z");
-            assertThat(WebhookSignature.verify(Profiles.RolloutAlerts.SECRET, request.timestamp(), request.body(),
+            assertThat(WebhookSignature.verify(Profiles.Rollouts.ALERTS_SECRET, request.timestamp(), request.body(),
                     request.signature(), Instant.now(), WebhookSignature.DEFAULT_WINDOW))
                     .as("signed with ROLLOUT_NOTIFY_SECRET").isTrue();
 
@@ -101,7 +101,7 @@ class RolloutAlertsTest {
                     + " halted: " + BOTH_FAIL);
             awaitDelivered(log, "rollout.halted for run 12");
             // seen before the console's mask: the secret and the signature were never handed to a logger
-            assertThat(log.text()).doesNotContain(Profiles.RolloutAlerts.SECRET,
+            assertThat(log.text()).doesNotContain(Profiles.Rollouts.ALERTS_SECRET,
                     request.signature().substring("sha256=".length()));
         }
         assertThat(count("halted")).isEqualTo(before + 1);
@@ -170,7 +170,7 @@ class RolloutAlertsTest {
     void theNotifySecretIsMaskedOnTheEnvironmentAndInTheLog() {
         String body = given().auth().oauth2(ApiClient.adminToken()).get("/api/v1/environment").then().statusCode(200)
                 .extract().asString();
-        assertThat(body).doesNotContain(Profiles.RolloutAlerts.SECRET);
+        assertThat(body).doesNotContain(Profiles.Rollouts.ALERTS_SECRET);
         List<Map<String, Object>> variables = io.restassured.path.json.JsonPath.from(body).getList("$");
         Map<String, Object> secret = variables.stream().filter(v -> "ROLLOUT_NOTIFY_SECRET".equals(v.get("name")))
                 .findFirst().orElseThrow();
@@ -179,11 +179,11 @@ class RolloutAlertsTest {
         Map<String, Object> url = variables.stream().filter(v -> "ROLLOUT_NOTIFY_URL".equals(v.get("name")))
                 .findFirst().orElseThrow();
         assertThat(url).containsEntry("secret", false)
-                .containsEntry("value", "http://127.0.0.1:" + Profiles.RolloutAlerts.PORT + "/alerts");
+                .containsEntry("value", "http://127.0.0.1:" + Profiles.Rollouts.ALERTS_PORT + "/alerts");
 
         ExtLogRecord record = new ExtLogRecord(Level.WARNING, "signing with %s", ExtLogRecord.FormatStyle.PRINTF,
                 RolloutAlertsTest.class.getName());
-        record.setParameters(new Object[] {Profiles.RolloutAlerts.SECRET});
+        record.setParameters(new Object[] {Profiles.Rollouts.ALERTS_SECRET});
         new LogMask().isLoggable(record);
         assertThat(record.getFormattedMessage()).isEqualTo("signing with [masked]");
     }
@@ -194,6 +194,6 @@ class RolloutAlertsTest {
             Thread.sleep(20);
         }
         assertThat(log.text()).contains("rollout alert " + what + " delivered to http://127.0.0.1:"
-                + Profiles.RolloutAlerts.PORT + "/alerts");
+                + Profiles.Rollouts.ALERTS_PORT + "/alerts");
     }
 }
