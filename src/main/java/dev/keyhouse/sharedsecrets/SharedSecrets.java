@@ -428,8 +428,8 @@ public class SharedSecrets {
             errors.add("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
             return null;
         }
-        // every runtime receives every shared secret as an environment variable: one no env-file line holds would
-        // make runtime-config's env answer, and every target's environment file, fail for the whole fleet
+        // the runtimes of its targets receive it as an environment variable: one no env-file line holds would make
+        // their runtime-config env answer, and their environment files, fail
         java.util.Optional<String> unservable = cleaned.value() == null ? java.util.Optional.empty()
                 : EnvFileDialect.problem(cleaned.value());
         if (unservable.isPresent()) {
