@@ -259,6 +259,7 @@ public class SharedSecrets {
             restart.addAll(moved);
             Set<Long> unlinked = new LinkedHashSet<>(linked);
             unlinked.removeAll(targets);
+            refuseOrphans(secret, unlinked);
             restart.addAll(unlinked);
             if (valueChanged || variableChanged) {
                 restart.addAll(targets);
@@ -297,6 +298,7 @@ public class SharedSecrets {
     public void delete(long id, long expectedVersion, String actor) {
         lockTable();
         SharedSecret secret = lock(id, expectedVersion);
+        refuseOrphans(secret, linkedIds(secret.id));
         String before = fingerprint(secret.valueId);
         String targets = targetNames(linkedIds(secret.id));
         secret.version++;
@@ -309,6 +311,24 @@ public class SharedSecrets {
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged("shared secret " + secret.name));
         LOG.infof("shared secret %s (%s) deleted by %s", secret.name, secret.variable, actor);
+    }
+
+    /**
+     * Refuses (409) to unlink the given targets when one depends on no provider kind and no other shared secret lists
+     * it: it would depend on nothing, which a target's own save refuses.
+     */
+    @SuppressWarnings("unchecked")
+    private void refuseOrphans(SharedSecret secret, Set<Long> unlinked) {
+        if (unlinked.isEmpty()) {
+            return;
+        }
+        List<String> orphans = em.createNativeQuery("SELECT t.name FROM runtime_targets t WHERE t.id IN (:ids)"
+                + " AND coalesce(t.depends_on, '') = '' AND NOT EXISTS (SELECT 1 FROM shared_secret_targets l"
+                + " WHERE l.target_id = t.id AND l.shared_secret_id <> :secret) ORDER BY t.name")
+                .setParameter("ids", List.copyOf(unlinked)).setParameter("secret", secret.id).getResultList();
+        if (!orphans.isEmpty()) {
+            throw SharedSecretRefused.orphans(secret.name, orphans);
+        }
     }
 
     /** 256 random bits ({@link SecureRandom}) as base64url without padding: 43 characters. */

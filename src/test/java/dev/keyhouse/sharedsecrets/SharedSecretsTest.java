@@ -514,6 +514,55 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 19 (h19c point 2): a target may depend on shared secrets alone. With no kind and no shared secret it is
+     * refused (REST and page), the message naming both ways; once a shared secret lists it, its kinds may be cleared
+     * (REST and page); and the shared secret cannot then be unlinked or deleted, which would leave it depending on
+     * nothing (409 naming it).
+     */
+    @Test
+    void aTargetMayDependOnSharedSecretsAloneButNotOnNothing() {
+        Response refused = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name",
+                "t-alone-" + suffix(), "driver", "command", "dependsOn", List.of(), "config",
+                Map.of("command", "true"))).post("/api/v1/runtimes");
+        assertField(refused, 400, "dependsOn");
+        assertThat(refused.jsonPath().getString("errors[0].message"))
+                .contains("must name at least one provider kind, or the target must use a shared secret");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        assertThat(Browser.signedInForm(session, csrf).formParam("name", "t-alone-" + suffix())
+                .formParam("driver", "command").formParam("config.command", "true").post("/admin/runtimes").then()
+                .statusCode(400).extract().asString())
+                .contains("must name at least one provider kind, or the target must use a shared secret");
+
+        long target = target(Map.of("name", "t-alone-" + suffix(), "driver", "command", "enabled", false,
+                "dependsOn", List.of("stt"), "config", Map.of("command", "true")));
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "alone-" + UUID.randomUUID(),
+                "targets", List.of(target))).then().statusCode(201).extract().jsonPath().getLong("id");
+        JsonPath cleared = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("dependsOn", List.of())).put("/api/v1/runtimes/" + target).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(cleared.getList("dependsOn")).isEmpty();
+        // the page saves it with no kind ticked too
+        String edit = page(session, "/admin/runtimes/" + target);
+        String version = edit.replaceAll("(?s).*name=\"version\" value=\"([0-9]+)\".*", "$1");
+        Browser.signedInForm(session, csrf).formParam("version", version).formParam("name", targetName(target))
+                .formParam("config.command", "true").post("/admin/runtimes/" + target).then().statusCode(303);
+        assertThat(given().auth().oauth2(admin).get("/api/v1/runtimes/" + target).jsonPath().getList("dependsOn"))
+                .isEmpty();
+
+        Response unlink = put(id, 1, Map.of("targets", List.of()));
+        assertField(unlink, 409, "targets");
+        assertThat(unlink.jsonPath().getString("detail")).contains(targetName(target)).contains("provider kind");
+        assertField(given().auth().oauth2(admin).header("If-Match", "\"1\"").delete(API + "/" + id), 409,
+                "targets");
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets", Long.class))
+                .as("nothing was saved").containsExactly(target);
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("dependsOn", List.of("stt")))
+                .put("/api/v1/runtimes/" + target).then().statusCode(200);
+    }
+
+    /**
      * Issue 19's breaker: a shared secret's run that ends partial (one target restarted onto the new value, the
      * other's restart failed) leaves the two disagreeing. The run page and the API say so, naming each side, after
      * the run ended and for as long as they do; once the failed target has been restarted, neither says it.
