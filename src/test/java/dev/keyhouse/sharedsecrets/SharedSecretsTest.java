@@ -563,6 +563,91 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 19 (h19c point 3): a rollback is a new version holding an earlier value, sealed again (a new row),
+     * audited, rolled out to the linked targets in one run; If-Match as every write (428, 412), the version named when
+     * there is nothing to restore; on the page, a history row's Roll back goes through a confirmation step naming the
+     * targets it restarts. The value is never returned or rendered.
+     */
+    @Test
+    void aRollbackIsANewVersionHoldingAnEarlierValueRolledOutToItsTargets() throws Exception {
+        long receiver = receiver();
+        String runtime = targetName(receiver);
+        String name = name();
+        String first = "first-" + UUID.randomUUID();
+        String second = "second-" + UUID.randomUUID();
+        JsonPath created = post(Map.of("name", name, "variable", variable(name), "value", first, "targets",
+                List.of(receiver))).then().statusCode(201).extract().jsonPath();
+        long id = created.getLong("id");
+        awaitRun(created.getLong("restartRun"));
+        awaitRun(put(id, 1, Map.of("value", second)).then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun"));
+        String rollback = API + "/" + id + "/rollback";
+
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("version", 1))
+                .post(rollback), 428, "If-Match");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("version", 1)).post(rollback), 412, "If-Match");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "W/\"2\"")
+                .body(Map.of("version", 1)).post(rollback), 412, "If-Match");
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of(), Map.of("version", "1"),
+                Map.of("version", 0), Map.of("version", 9), Map.of("version", 2))) {
+            assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                    .body(bad).post(rollback), 400, "version");
+        }
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body(Map.of("version", 1, "colour", "blue")).post(rollback), 400, "colour");
+        given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("shared-viewer")))
+                .contentType(ContentType.JSON).header("If-Match", "\"2\"").body(Map.of("version", 1))
+                .post(rollback).then().statusCode(403);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("nothing refused was written").isEqualTo(2);
+
+        Response rolledBack = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body(Map.of("version", 1)).post(rollback);
+        rolledBack.then().statusCode(200).header("ETag", "\"3\"");
+        assertThat(rolledBack.jsonPath().getLong("version")).isEqualTo(3);
+        assertThat(rolledBack.jsonPath().getString("fingerprint")).isEqualTo(fingerprints.of(first));
+        assertThat(rolledBack.asString()).doesNotContain(first).doesNotContain(second);
+        JsonPath run = awaitRun(rolledBack.jsonPath().getLong("restartRun"));
+        assertThat(run.getList("results.target")).containsExactly(runtime);
+        assertThat(run.getString("cause")).isEqualTo("shared_secret");
+        assertThat(runtimeConfig(runtime).getString("env." + variable(name))).isEqualTo(first);
+        assertThat(Rows.column(db, "SELECT action FROM shared_secret_versions WHERE shared_secret_id = ? ORDER BY"
+                + " version", id)).containsExactly("create", "save", "rollback");
+        assertThat(Rows.column(db, "SELECT count(DISTINCT value_id) FROM shared_secret_versions WHERE"
+                + " shared_secret_id = ?", id)).as("the restored value is sealed again, as a new row")
+                .containsExactly("3");
+        assertThat(Rows.column(db, "SELECT old_fingerprint || ' ' || new_fingerprint || ' ' || detail FROM"
+                + " audit_events WHERE action = 'shared-secret.rollback' AND target = ?", "shared secret " + name
+                        + " version 3")).singleElement().asString().startsWith(fingerprints.of(second) + " "
+                                + fingerprints.of(first) + " value restored from version 1");
+
+        // the page: the history's Roll back, behind a confirmation step naming the targets it restarts
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        String edit = page(session, "/admin/shared-secrets/" + id);
+        assertThat(edit).contains("id=\"history\"").contains(fingerprints.of(second))
+                .contains("name=\"to\" value=\"2\"").doesNotContain("name=\"to\" value=\"3\"")
+                .doesNotContain("name=\"to\" value=\"1\"").doesNotContain(first).doesNotContain(second);
+        String step = Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "2")
+                .post("/admin/shared-secrets/" + id + "/rollback").then().statusCode(200).extract().asString();
+        ConfirmSteps.assertStep(step, "/admin/shared-secrets/" + id + "/rollback");
+        assertThat(step).contains("Roll " + name + " back to the value of version 2?")
+                .contains("Its linked targets restart together, in one run: " + runtime + ".")
+                .contains("<input type=\"hidden\" name=\"to\" value=\"2\">").doesNotContain(second);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("the step changes nothing").isEqualTo(3);
+        String refused = Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "3")
+                .post("/admin/shared-secrets/" + id + "/rollback").then().statusCode(400).extract().asString();
+        assertThat(refused).contains("Nothing was rolled back: version 3 holds no other value");
+        Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "2")
+                .formParam("confirmed", "yes").post("/admin/shared-secrets/" + id + "/rollback").then()
+                .statusCode(303).header("Location", org.hamcrest.Matchers.equalTo("/admin/shared-secrets/" + id));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version")).isEqualTo(4);
+        assertThat(runtimeConfig(runtime).getString("env." + variable(name))).isEqualTo(second);
+    }
+
+    /**
      * Issue 19's breaker: a shared secret's run that ends partial (one target restarted onto the new value, the
      * other's restart failed) leaves the two disagreeing. The run page and the API say so, naming each side, after
      * the run ended and for as long as they do; once the failed target has been restarted, neither says it.

@@ -699,6 +699,23 @@ class LeakTest {
                     "value", plant("shared secret (typed)", "LEAKCANARY-shared-typed-5d2e8a17"))), "POST", api);
             typed.then().statusCode(201);
             sharedSecretId = typed.jsonPath().getLong("id");
+            // a value planted, then rolled back from (REST, then on the page behind its step, then REST again): the
+            // typed value is what is served in the end, and the planted one is nowhere
+            String first = api + "/" + sharedSecretId;
+            record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
+                    plant("shared secret (rolled back from)", "LEAKCANARY-shared-rolledback-9c3e17")))
+                    .header("If-Match", "\"1\""), "PUT", first).then().statusCode(200);
+            record("POST " + api + "/{id}/rollback", "admin", json(adminBearer, Map.of("version", 1))
+                    .header("If-Match", "\"2\""), "POST", first + "/rollback").then().statusCode(200);
+            Response history = page("GET /admin/shared-secrets/{id}", "/admin/shared-secrets/" + sharedSecretId);
+            Response step = postForm("POST /admin/shared-secrets/{id}/rollback", history,
+                    "/admin/shared-secrets/" + sharedSecretId + "/rollback", Map.of("version", "3", "to", "2"));
+            step.then().statusCode(200);
+            postForm("POST /admin/shared-secrets/{id}/rollback", step,
+                    "/admin/shared-secrets/" + sharedSecretId + "/rollback",
+                    Map.of("version", "3", "to", "2", "confirmed", "yes")).then().statusCode(303);
+            record("POST " + api + "/{id}/rollback", "admin", json(adminBearer, Map.of("version", 1))
+                    .header("If-Match", "\"4\""), "POST", first + "/rollback").then().statusCode(200);
             record("POST " + api, "admin", json(adminBearer, Map.of("name", "Bad Name", "variable", "LEAK_BAD",
                     "value", plant("shared secret (rejected)", "LEAKCANARY-shared-rejected-3f70c2"))), "POST", api)
                     .then().statusCode(400);
