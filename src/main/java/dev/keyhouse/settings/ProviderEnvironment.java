@@ -395,7 +395,8 @@ public class ProviderEnvironment {
     private static RuntimeEnvironment received(Snapshot snapshot, RuntimeEnvironment base, String pinKey,
             String runtime) {
         java.util.Set<Long> targets = runtime == null ? java.util.Set.of() : snapshot.receivers().targetsOf(runtime);
-        String receiver = runtime == null ? "unnamed" : targets.isEmpty() ? "unknown" : targets.toString();
+        String receiver = runtime == null ? "unnamed" : targets.isEmpty() ? "unknown"
+                : new java.util.TreeSet<>(targets).toString();
         return snapshot.pinned().computeIfAbsent(pinKey + "|" + receiver, key -> received(base, runtime, targets));
     }
 
