@@ -199,7 +199,8 @@ public class RestartExecutor {
             finish(claim, RestartResult.FAILED, FailureText.of(e));
             return;
         }
-        ProviderEnvironment.RuntimeEnvironment env = environment.current();
+        // what this target's runtimes receive: the provider kinds and the shared secrets that list this target
+        ProviderEnvironment.RuntimeEnvironment env = environment.current().receivedBy(List.of(claim.targetId()));
         if (!env.errors().isEmpty()) {
             // restarting on an environment with a key missing would take the runtime down, not update it
             outcome(claim, RestartResult.FAILED, "not restarted: the provider environment is incomplete: "

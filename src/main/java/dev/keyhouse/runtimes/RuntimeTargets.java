@@ -315,6 +315,21 @@ public class RuntimeTargets {
     }
 
     /**
+     * Why a target that depends on no provider kind is refused while no shared secret lists it (issue 19): it would
+     * depend on nothing, and no change would ever restart it. Names both ways out.
+     */
+    static final String NEEDS_A_DEPENDENCY = "must name at least one provider kind, or the target must use a shared"
+            + " secret: link it on the shared secret's page (or its targets in /api/v1/shared-secrets), then it may"
+            + " depend on no kind";
+
+    /** Whether no shared secret lists the target (a target not saved yet is listed by none). */
+    private static boolean usesNoSharedSecret(RuntimeTarget target) {
+        return target.id == null || ((Number) RuntimeTarget.getEntityManager().createNativeQuery(
+                "SELECT count(*) FROM shared_secret_targets WHERE target_id = :id").setParameter("id", target.id)
+                .getSingleResult()).longValue() == 0;
+    }
+
+    /**
      * Validates name, driver, dependsOn, cleans each config value by its field's type ({@link FieldRules}: the same
      * rules as provider settings), then checks the driver's required fields and the driver's own rules.
      */
@@ -335,8 +350,8 @@ public class RuntimeTargets {
         } else if (driver.isEmpty()) {
             errors.add("driver", "must be one of " + String.join(", ", drivers.ids()));
         }
-        if (input.dependsOn() != null && input.dependsOn().isEmpty()) {
-            errors.add("dependsOn", "must name at least one provider kind");
+        if (input.dependsOn() != null && input.dependsOn().isEmpty() && usesNoSharedSecret(stored)) {
+            errors.add("dependsOn", NEEDS_A_DEPENDENCY);
         }
         if (input.confirmation() != null && !Confirmations.MODES.contains(input.confirmation().strip())) {
             errors.add("confirmation", "must be one of " + String.join(", ", Confirmations.MODES));

@@ -160,9 +160,7 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                 return null;
             }
         }
-        if (kinds.isEmpty()) {
-            errors.add("dependsOn", "must name at least one provider kind");
-        }
+        // an empty list is judged with the target's shared secrets (RuntimeTargets.check): it may use those alone
         return kinds;
     }
 

@@ -41,9 +41,12 @@ import jakarta.persistence.EntityManager;
 public class ProviderEnvironment {
 
     /**
-     * @param version the sum of the kinds' versions: every save, rollback and bootstrap adds 1, so it only grows
+     * @param version the configuration version: the sum of the kinds' versions plus every shared-secret and
+     *        fallback-entry change ever stored, so it only grows; the same for every runtime
      * @param env the pairs, e.g. {@code LLM_PROVIDER}, {@code LLM_API_KEY}, {@code OPENAI_API_KEY}; every
-     *        resolvable value, so it is the whole configuration only when {@link #complete()}
+     *        resolvable value, so it is the whole configuration only when {@link #complete()}. The fleet-wide
+     *        environment ({@link #current()}, {@link #receiver()} null) holds the provider kinds only: a shared
+     *        secret is added by {@link #receivedBy} for the runtimes of the targets it lists, never to the fleet
      * @param unresolved what is configured but cannot be served, each left out of {@code env}: a secret no
      *        configured key opens, a required field unset, a provider this Keyhouse does not serve
      * @param llmKeyFingerprint the keyed fingerprint of the LLM API key handed out, or null when there is none
@@ -53,25 +56,84 @@ public class ProviderEnvironment {
      *        configured (version above 0), so a runtime's own {@code AWS_REGION} or {@code OTEL_*} stay as they were
      *        while Keyhouse serves no storage or tracing
      * @param sharedVariables every variable a shared secret writes or ever wrote ({@code shared_secret_versions}):
-     *        secret names, and names a driver removes from a runtime's environment when they are no longer served;
-     *        empty while no shared secret was ever stored
+     *        secret names, and names a driver removes from a runtime's environment when they are no longer served
+     *        to it (unlinked, deleted); empty while no shared secret was ever stored
+     * @param shared every current shared secret as built, with the targets it lists: what {@link #receivedBy} adds
+     * @param receiver null for the fleet-wide environment; else whose environment this is ("targets 3, 7", "an
+     *        unnamed runtime"), which {@link #receivedBy} was applied to already
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
-            String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables) {
+            String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables,
+            List<SharedValue> shared, String receiver) {
 
         /**
-         * The values of {@link #isSecretName secret names} and of shared secrets' variables in {@link #env}: what a
+         * The values of {@link #isSecretName secret names} in {@link #env} and of every shared secret: what a
          * runtime's free-form answer (a status report's detail) must never carry. Plaintext: compare in memory, never
          * log.
          */
         public List<String> secretValues() {
-            return env.entrySet().stream().filter(e -> isSecretName(e.getKey())
-                    || sharedVariables.contains(e.getKey())).map(Map.Entry::getValue).toList();
+            List<String> values = new ArrayList<>(env.entrySet().stream().filter(e -> isSecretName(e.getKey())
+                    || sharedVariables.contains(e.getKey())).map(Map.Entry::getValue).toList());
+            shared.stream().map(SharedValue::value).filter(java.util.Objects::nonNull).forEach(values::add);
+            return values;
+        }
+
+        /**
+         * What the runtimes of the given targets receive (issue 19, the one rule of who receives a shared secret):
+         * this fleet-wide environment plus each shared secret that lists one of them — its variable when it can be
+         * served, else its problem as {@link Unresolved} (failing that answer closed, and no other runtime's). A
+         * shared secret listing none of them is not in the answer at all.
+         *
+         * @param targets runtime target ids; empty for a runtime known to belong to no target
+         * @throws IllegalStateException when this is already one receiver's environment
+         */
+        public RuntimeEnvironment receivedBy(java.util.Collection<Long> targets) {
+            java.util.Set<Long> ids = new java.util.TreeSet<>(targets);
+            return received("targets " + ids, s -> s.targets().stream().anyMatch(ids::contains), null);
+        }
+
+        /**
+         * What a runtime whose targets are not known receives: the fleet-wide environment, and every shared secret
+         * that lists a target as {@link Unresolved} ("is served only to the runtimes of dialler, fleet; …" and
+         * {@code why}), so runtime-config withholds the answer (503) unless {@code ?partial=true} is asked, which then
+         * names each one left out. Nothing less than the complete set is served without saying so: a runtime that
+         * cannot be placed may be one that needs the secret.
+         *
+         * @param why e.g. {@link #UNNAMED}
+         */
+        public RuntimeEnvironment receivedByUnknown(String why) {
+            return received(why, s -> !s.targets().isEmpty(), why);
+        }
+
+        private RuntimeEnvironment received(String who, java.util.function.Predicate<SharedValue> listed,
+                String unknown) {
+            if (receiver != null) {
+                throw new IllegalStateException("already the environment of " + receiver);
+            }
+            Map<String, String> pairs = new LinkedHashMap<>(env);
+            List<Unresolved> missing = new ArrayList<>(unresolved);
+            for (SharedValue secret : shared) {
+                if (!listed.test(secret)) {
+                    continue;
+                }
+                if (unknown != null) {
+                    missing.add(new Unresolved(SHARED_SECRET, secret.name(), "is served only to the runtimes of the"
+                            + " targets it lists (" + String.join(", ", secret.targetNames()) + "); " + unknown,
+                            List.of(secret.variable())));
+                } else if (secret.value() != null) {
+                    pairs.put(secret.variable(), secret.value());
+                } else {
+                    missing.add(secret.problem());
+                }
+            }
+            return new RuntimeEnvironment(version, Collections.unmodifiableMap(pairs), List.copyOf(missing),
+                    llmKeyFingerprint, kindNames, sharedVariables, shared, who);
         }
 
         /**
          * Every name Keyhouse manages in a runtime's environment: {@link #kindNames} and every variable a shared
-         * secret writes or wrote, so a name no longer served (a deleted shared secret's) is removed by the drivers.
+         * secret writes or wrote, so a name no longer served to it (a shared secret unlinked from its target, or
+         * deleted) is removed by the drivers.
          */
         public java.util.Set<String> managedNames() {
             if (sharedVariables.isEmpty()) {
@@ -95,6 +157,30 @@ public class ProviderEnvironment {
         @Override
         public String toString() {
             return "RuntimeEnvironment[version " + version + ", " + env.keySet() + ", unresolved " + errors() + "]";
+        }
+    }
+
+    /** Why a runtime-config fetch's targets are unknown: it named no runtime. */
+    public static final String UNNAMED = "this fetch names no runtime in X-Keyhouse-Runtime";
+    /** Why a runtime-config fetch's targets are unknown: the runtime it names belongs to no known target. */
+    public static final String UNKNOWN = "the runtime this fetch names is not known as a runtime of any target (a"
+            + " runtime is known once a restart of its target found it; a command, systemd or http target's runtime"
+            + " by the target's name)";
+
+    /**
+     * A current shared secret as built for the runtimes that receive it ({@link RuntimeEnvironment#receivedBy}).
+     *
+     * @param value the plaintext served, or null when it cannot be served ({@code problem} says why). Never log it
+     * @param targets the ids of the runtime targets it lists
+     * @param targetNames their names, by name
+     */
+    public record SharedValue(String name, String variable, String value, Unresolved problem,
+            java.util.Set<Long> targets, List<String> targetNames) {
+
+        @Override
+        public String toString() {
+            return "SharedValue[" + name + ", " + variable + ", " + (value == null ? "unresolved" : "resolved")
+                    + ", targets " + targets + "]";
         }
     }
 
@@ -149,7 +235,8 @@ public class ProviderEnvironment {
      * {@link #invalidate()}. Pinned sets are added as runtimes ask for them.
      */
     record Snapshot(long generation, RuntimeEnvironment current, EnvironmentPins.Open pins,
-            Map<String, RuntimeEnvironment> pinned, java.util.concurrent.atomic.AtomicLong expiresAt) {
+            RuntimeReceivers.Known receivers, Map<String, RuntimeEnvironment> pinned,
+            java.util.concurrent.atomic.AtomicLong expiresAt) {
     }
 
     /** Guards {@link #generation} and {@link #memory} together: a snapshot is stored only if nothing came since. */
@@ -172,8 +259,11 @@ public class ProviderEnvironment {
 
     private final VaultReferences vault;
 
+    private final RuntimeReceivers receivers;
+
     public ProviderEnvironment(ProviderSettings settings, SecretFingerprints fingerprints, EntityManager em,
-            EnvironmentPins pins, VaultReferences vault) {
+            EnvironmentPins pins, VaultReferences vault, RuntimeReceivers receivers) {
+        this.receivers = receivers;
         this.settings = settings;
         this.fingerprints = fingerprints;
         this.em = em;
@@ -257,7 +347,9 @@ public class ProviderEnvironment {
      * What a runtime that named itself ({@code X-Keyhouse-Runtime}) is served: the current environment, except for
      * the kinds a rollout holds it back on ({@link EnvironmentPins}), which are served at their pinned version. Its
      * {@link RuntimeEnvironment#version()} is then the sum of the versions served, which is what that runtime ran
-     * before the rollout. An unnamed runtime ({@code runtime} null) cannot be held back and gets {@link #current()}.
+     * before the rollout. An unnamed runtime ({@code runtime} null) cannot be held back. Either way the answer is
+     * {@link RuntimeEnvironment#receivedBy} the targets the name belongs to ({@link RuntimeReceivers}), or
+     * {@link RuntimeEnvironment#receivedByUnknown} ({@link #UNNAMED}, {@link #UNKNOWN}) when it belongs to none.
      * The pins and the settings are read in one transaction (one pooled connection, nothing else awaited); the
      * {@code vault:} references among the secrets are resolved outside it ({@link #resolving}).
      */
@@ -269,18 +361,43 @@ public class ProviderEnvironment {
         if (listening()) {
             Snapshot snapshot = snapshot();
             List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
-            if (held.isEmpty()) {
-                return snapshot.current();
+            RuntimeEnvironment base = snapshot.current();
+            if (!held.isEmpty()) {
+                Map<String, EnvironmentPins.Pin> byKind = byKind(held);
+                base = snapshot.pinned().computeIfAbsent(pinKey(byKind), key -> {
+                    RuntimeEnvironment built = buildPinned(byKind);
+                    snapshot.expiresAt().accumulateAndGet(expiresAt(), Math::min);
+                    return built;
+                });
             }
-            Map<String, EnvironmentPins.Pin> byKind = byKind(held);
-            return snapshot.pinned().computeIfAbsent(pinKey(byKind), key -> {
-                RuntimeEnvironment built = buildPinned(byKind);
-                snapshot.expiresAt().accumulateAndGet(expiresAt(), Math::min);
-                return built;
-            });
+            return received(snapshot, base, pinKey(byKind(held)), runtime);
         }
         List<EnvironmentPins.Pin> held = runtime == null ? List.of() : pins.pinsFor(runtime);
-        return held.isEmpty() ? currentRead() : pinnedRead(held);
+        RuntimeEnvironment base = held.isEmpty() ? currentRead() : pinnedRead(held);
+        return received(base, runtime, runtime == null ? java.util.Set.of() : receivers.targetsOf(runtime));
+    }
+
+    /**
+     * What the runtime receives of {@code base}: {@link RuntimeEnvironment#receivedBy} its targets, or
+     * {@link RuntimeEnvironment#receivedByUnknown} when it names none or belongs to none.
+     */
+    private static RuntimeEnvironment received(RuntimeEnvironment base, String runtime, java.util.Set<Long> targets) {
+        if (runtime == null) {
+            return base.receivedByUnknown(UNNAMED);
+        }
+        return targets.isEmpty() ? base.receivedByUnknown(UNKNOWN) : base.receivedBy(targets);
+    }
+
+    /**
+     * {@link #received(RuntimeEnvironment, String, java.util.Set)} from the snapshot's known runtimes, kept in the
+     * snapshot per pin set and receiver (so the resource renders one answer once): memory only.
+     */
+    private static RuntimeEnvironment received(Snapshot snapshot, RuntimeEnvironment base, String pinKey,
+            String runtime) {
+        java.util.Set<Long> targets = runtime == null ? java.util.Set.of() : snapshot.receivers().targetsOf(runtime);
+        String receiver = runtime == null ? "unnamed" : targets.isEmpty() ? "unknown"
+                : new java.util.TreeSet<>(targets).toString();
+        return snapshot.pinned().computeIfAbsent(pinKey + "|" + receiver, key -> received(base, runtime, targets));
     }
 
     /**
@@ -295,7 +412,8 @@ public class ProviderEnvironment {
             return null;
         }
         List<EnvironmentPins.Pin> held = snapshot.pins().pinsFor(runtime);
-        return held.isEmpty() ? snapshot.current() : snapshot.pinned().get(pinKey(byKind(held)));
+        RuntimeEnvironment base = held.isEmpty() ? snapshot.current() : snapshot.pinned().get(pinKey(byKind(held)));
+        return base == null ? null : received(snapshot, base, pinKey(byKind(held)), runtime);
     }
 
     /** The snapshot in memory, or a new one (one query for the pins, the settings read and opened). */
@@ -320,7 +438,8 @@ public class ProviderEnvironment {
     Snapshot snapshot(Runnable afterRead) {
         long built = generation;
         RuntimeEnvironment current = build(sources());
-        Snapshot fresh = new Snapshot(built, current, pins.open(), new java.util.concurrent.ConcurrentHashMap<>(),
+        Snapshot fresh = new Snapshot(built, current, pins.open(), receivers.known(),
+                new java.util.concurrent.ConcurrentHashMap<>(),
                 new java.util.concurrent.atomic.AtomicLong(expiresAt()));
         afterRead.run();
         synchronized (memoryLock) {
@@ -468,7 +587,7 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables());
+                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null);
         }
         return built;
     }
@@ -502,12 +621,17 @@ public class ProviderEnvironment {
         return build(sources());
     }
 
-    /** Each kind's version and change time, in one short row: what a cached result is valid for. */
+    /**
+     * Each kind's version and change time, the shared secrets' and fallback entries' histories and the shared
+     * secrets' links, in one short row: what a cached result is valid for.
+     */
     private String stamp() {
         return (String) em.createNativeQuery("SELECT (SELECT string_agg(kind || ':' || version || ':'"
                 + " || coalesce(extract(epoch FROM updated_at)::text, ''), ';' ORDER BY kind) FROM provider_settings)"
                 + " || (SELECT ';shared:' || count(*) || ':' || coalesce(max(id), 0) FROM shared_secret_versions)"
-                + " || (SELECT ';entries:' || count(*) || ':' || coalesce(max(id), 0) FROM provider_entry_versions)")
+                + " || (SELECT ';entries:' || count(*) || ':' || coalesce(max(id), 0) FROM provider_entry_versions)"
+                // the links a shared secret's receivers are read from: a deleted target takes its links along
+                + " || (SELECT ';links:' || count(*) || ':' || coalesce(sum(target_id), 0) FROM shared_secret_targets)")
                 .getSingleResult();
     }
 
@@ -726,20 +850,20 @@ public class ProviderEnvironment {
             fallbacks(kind, provider, entries.current(), env, unresolved);
         }
         SharedSecrets shared = sharedSecrets();
+        List<SharedValue> values = new ArrayList<>();
         for (SharedSecret secret : shared.current()) {
             String reserved = ReservedVariables.problem(secret.variable());
-            if (reserved != null) {
-                // stored before the validator refused it: never served, the whole answer fails closed until renamed
-                unresolved.add(new Unresolved(SHARED_SECRET, secret.name(), "variable " + secret.variable() + " "
-                        + reserved + "; rename the shared secret's variable", List.of(secret.variable())));
-                continue;
-            }
-            Object served = serve(secret.valueId(), true);
+            Object served = reserved != null ? null : serve(secret.valueId(), true);
             if (served instanceof Served value) {
-                put(env, secret.variable(), value.value());
+                values.add(new SharedValue(secret.name(), secret.variable(), value.value(), null, secret.targets(),
+                        secret.targetNames()));
             } else {
-                unresolved.add(new Unresolved(SHARED_SECRET, secret.name(), (String) served,
-                        List.of(secret.variable())));
+                // stored before the validator refused it: never served, its receivers' answers fail closed until
+                // renamed
+                String reason = reserved != null ? "variable " + secret.variable() + " " + reserved
+                        + "; rename the shared secret's variable" : (String) served;
+                values.add(new SharedValue(secret.name(), secret.variable(), null, new Unresolved(SHARED_SECRET,
+                        secret.name(), reason, List.of(secret.variable())), secret.targets(), secret.targetNames()));
             }
         }
         Resolving context = RESOLVING.get();
@@ -747,7 +871,8 @@ public class ProviderEnvironment {
             throw new Missed();
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
-                List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables());
+                List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables(),
+                List.copyOf(values), null);
     }
 
     /**
@@ -804,8 +929,9 @@ public class ProviderEnvironment {
         put(env, EntryVariables.listName(kind), String.join(",", order));
     }
 
-    /** A shared secret as runtime-config serves it: its name, variable and sealed value. */
-    private record SharedSecret(String name, String variable, java.util.UUID valueId) {
+    /** A shared secret as runtime-config serves it: its name, variable, sealed value and the targets it lists. */
+    private record SharedSecret(String name, String variable, java.util.UUID valueId, java.util.Set<Long> targets,
+            List<String> targetNames) {
     }
 
     /**
@@ -817,9 +943,16 @@ public class ProviderEnvironment {
 
     @SuppressWarnings("unchecked")
     private SharedSecrets sharedSecrets() {
-        List<SharedSecret> current = ((List<Object[]>) em.createNativeQuery(
-                "SELECT name, variable, value_id FROM shared_secrets ORDER BY name").getResultList()).stream()
-                .map(row -> new SharedSecret((String) row[0], (String) row[1], (java.util.UUID) row[2])).toList();
+        List<SharedSecret> current = ((List<Object[]>) em.createNativeQuery("SELECT s.name, s.variable, s.value_id,"
+                + " string_agg(t.id::text, ',' ORDER BY t.name), string_agg(t.name, ',' ORDER BY t.name)"
+                + " FROM shared_secrets s LEFT JOIN shared_secret_targets l ON l.shared_secret_id = s.id"
+                + " LEFT JOIN runtime_targets t ON t.id = l.target_id"
+                + " GROUP BY s.id, s.name, s.variable, s.value_id ORDER BY s.name").getResultList()).stream()
+                .map(row -> new SharedSecret((String) row[0], (String) row[1], (java.util.UUID) row[2],
+                        row[3] == null ? java.util.Set.of() : java.util.Arrays.stream(((String) row[3]).split(","))
+                                .map(Long::valueOf).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                        row[4] == null ? List.of() : List.of(((String) row[4]).split(","))))
+                .toList();
         List<Object[]> history = em.createNativeQuery("SELECT count(*), array_to_string(array_agg(DISTINCT variable),"
                 + " ',') FROM shared_secret_versions").getResultList();
         long versions = ((Number) history.get(0)[0]).longValue();

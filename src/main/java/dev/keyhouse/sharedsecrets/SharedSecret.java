@@ -12,8 +12,8 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 /**
- * A shared secret (table {@code shared_secrets}, migration V16): a named secret served to every runtime as one
- * variable, used by the runtime targets linked to it ({@code shared_secret_targets}). The value is a reference to a
+ * A shared secret (table {@code shared_secrets}, migration V16): a named secret served as one variable to the
+ * runtimes of the targets linked to it ({@code shared_secret_targets}), and to no other. The value is a reference to a
  * sealed row, never the value.
  */
 @Entity

@@ -1,6 +1,7 @@
 package dev.keyhouse.sharedsecrets;
 
 import dev.keyhouse.web.TemplateExtensions;
+import java.util.List;
 import java.util.Map;
 
 import dev.keyhouse.web.KeyhouseException;
@@ -79,6 +80,17 @@ public final class SharedSecretRefused extends KeyhouseException {
     /** 409: {@code field}'s value is already used by {@code holder}, named in the detail. */
     static SharedSecretRefused taken(String field, String detail, String holder) {
         return new SharedSecretRefused(409, "Conflict", detail, Map.of("field", field, "conflictsWith", holder));
+    }
+
+    /**
+     * 409: the write would leave targets that depend on no provider kind using no shared secret either, which a target
+     * save refuses (issue 19): they would depend on nothing.
+     */
+    static SharedSecretRefused orphans(String name, List<String> targets) {
+        return new SharedSecretRefused(409, "Conflict", "shared secret " + name + " is the only dependency of "
+                + String.join(", ", targets) + " (no provider kind, no other shared secret): give "
+                + (targets.size() == 1 ? "it" : "each") + " a provider kind first. Nothing was saved.",
+                Map.of("field", "targets"));
     }
 
     @Override

@@ -47,7 +47,9 @@ import org.jboss.logging.Logger;
 public class SharedSecrets {
 
     private static final Logger LOG = Logger.getLogger(SharedSecrets.class);
-    /** The audit log's kind for shared-secret events ({@code shared-secret.create|save|generate|delete}). */
+    /**
+     * The audit log's kind for shared-secret events ({@code shared-secret.create|save|generate|rollback|delete}).
+     */
     public static final String AUDIT_KIND = "shared-secret";
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern VARIABLE = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
@@ -259,6 +261,7 @@ public class SharedSecrets {
             restart.addAll(moved);
             Set<Long> unlinked = new LinkedHashSet<>(linked);
             unlinked.removeAll(targets);
+            refuseOrphans(secret, unlinked);
             restart.addAll(unlinked);
             if (valueChanged || variableChanged) {
                 restart.addAll(targets);
@@ -289,6 +292,86 @@ public class SharedSecrets {
     }
 
     /**
+     * One stored version as the history shows it: never the value.
+     *
+     * @param action create, save, generate, rollback or delete
+     * @param fingerprint the keyed fingerprint of the value that version held; null for a delete, or when it cannot
+     *        be opened
+     * @param restorable whether {@link #rollback} to it would change the value: it holds a value that opens and is
+     *        not the one in use
+     */
+    public record Version(long version, String action, String savedBy, Instant savedAt, String fingerprint,
+            boolean restorable) {
+    }
+
+    /** Every version of a shared secret, newest first. @throws NotFound when there is no such shared secret */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Version> history(long id) {
+        SharedSecret secret = find(id);
+        String current = fingerprint(secret.valueId);
+        List<Object[]> rows = em.createNativeQuery("SELECT version, action, saved_by, saved_at, value_id FROM"
+                + " shared_secret_versions WHERE shared_secret_id = :id ORDER BY version DESC")
+                .setParameter("id", id).getResultList();
+        return rows.stream().map(r -> {
+            String fingerprint = r[4] == null ? null : fingerprint((UUID) r[4]);
+            return new Version(((Number) r[0]).longValue(), (String) r[1], (String) r[2], instant(r[3]),
+                    fingerprint, fingerprint != null && !fingerprint.equals(current));
+        }).toList();
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof Instant instant) {
+            return instant;
+        }
+        if (value instanceof java.time.OffsetDateTime offset) {
+            return offset.toInstant();
+        }
+        return ((java.sql.Timestamp) value).toInstant();
+    }
+
+    /**
+     * Rolls the value back to the one version {@code toVersion} held: a new version holding that value, sealed again
+     * under the current key (a new sealed row, as every new value), audited as {@code shared-secret.rollback} with the
+     * fingerprints old → new, and rolled out as a save of the value is: one restart run over the enabled linked
+     * targets. The name, variable and targets stay as they are now. The value is never returned.
+     *
+     * @param expectedVersion the version the caller had (its ETag)
+     * @throws SharedSecretRefused 412 when another write came first
+     * @throws FieldErrors naming {@code version} when there is no such version, it holds no value (a delete), its
+     *         value cannot be opened, or it is the value in use now; nothing is written
+     */
+    @Transactional
+    public View rollback(long id, long toVersion, long expectedVersion, String actor) {
+        lockTable();
+        SharedSecret secret = lock(id, expectedVersion);
+        @SuppressWarnings("unchecked")
+        List<Object> rows = em.createNativeQuery("SELECT value_id FROM shared_secret_versions WHERE shared_secret_id"
+                + " = :id AND version = :v").setParameter("id", id).setParameter("v", toVersion).getResultList();
+        FieldErrors errors = new FieldErrors();
+        if (rows.isEmpty()) {
+            throw errors.add("version", "shared secret " + secret.name + " has no version " + toVersion
+                    + " (its versions are 1 to " + secret.version + ")");
+        }
+        if (rows.get(0) == null) {
+            throw errors.add("version", "version " + toVersion + " holds no value to roll back to");
+        }
+        Opened opened = open((UUID) rows.get(0));
+        if (!(opened instanceof Opened.Plaintext old)) {
+            throw errors.add("version", "the value of version " + toVersion + " cannot be opened ("
+                    + ((Opened.Unreadable) opened).message() + "), so it cannot be restored");
+        }
+        String before = fingerprint(secret.valueId);
+        String after = fingerprints.of(old.value());
+        if (after.equals(before)) {
+            throw errors.add("version", "version " + toVersion + " holds the value in use now: nothing to roll back");
+        }
+        secret.valueId = seal(secret.name, old.value());
+        return write(secret, "rollback", actor, "value restored from version " + toVersion + " (" + source(old.value())
+                + ")", before, after, linkedIds(secret.id));
+    }
+
+    /**
      * Deletes a shared secret and its links; its history stays (so the runtime-config version still grows, and the
      * drivers remove its variable from the runtimes' environment at their next restart). Restarts nothing: a runtime
      * that still needs the variable would fail at a restart, so when to restart is left to the operator.
@@ -297,6 +380,7 @@ public class SharedSecrets {
     public void delete(long id, long expectedVersion, String actor) {
         lockTable();
         SharedSecret secret = lock(id, expectedVersion);
+        refuseOrphans(secret, linkedIds(secret.id));
         String before = fingerprint(secret.valueId);
         String targets = targetNames(linkedIds(secret.id));
         secret.version++;
@@ -309,6 +393,24 @@ public class SharedSecrets {
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged("shared secret " + secret.name));
         LOG.infof("shared secret %s (%s) deleted by %s", secret.name, secret.variable, actor);
+    }
+
+    /**
+     * Refuses (409) to unlink the given targets when one depends on no provider kind and no other shared secret lists
+     * it: it would depend on nothing, which a target's own save refuses.
+     */
+    @SuppressWarnings("unchecked")
+    private void refuseOrphans(SharedSecret secret, Set<Long> unlinked) {
+        if (unlinked.isEmpty()) {
+            return;
+        }
+        List<String> orphans = em.createNativeQuery("SELECT t.name FROM runtime_targets t WHERE t.id IN (:ids)"
+                + " AND coalesce(t.depends_on, '') = '' AND NOT EXISTS (SELECT 1 FROM shared_secret_targets l"
+                + " WHERE l.target_id = t.id AND l.shared_secret_id <> :secret) ORDER BY t.name")
+                .setParameter("ids", List.copyOf(unlinked)).setParameter("secret", secret.id).getResultList();
+        if (!orphans.isEmpty()) {
+            throw SharedSecretRefused.orphans(secret.name, orphans);
+        }
     }
 
     /** 256 random bits ({@link SecureRandom}) as base64url without padding: 43 characters. */
@@ -428,8 +530,8 @@ public class SharedSecrets {
             errors.add("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
             return null;
         }
-        // every runtime receives every shared secret as an environment variable: one no env-file line holds would
-        // make runtime-config's env answer, and every target's environment file, fail for the whole fleet
+        // the runtimes of its targets receive it as an environment variable: one no env-file line holds would make
+        // their runtime-config env answer, and their environment files, fail
         java.util.Optional<String> unservable = cleaned.value() == null ? java.util.Optional.empty()
                 : EnvFileDialect.problem(cleaned.value());
         if (unservable.isPresent()) {

@@ -43,6 +43,8 @@ public class SharedSecretsPage {
             "created", "Shared secret added.",
             "saved", "Shared secret saved.",
             "generated", "A new value was generated. It is never shown; runtimes receive it from runtime-config.",
+            "rolled-back", "Shared secret rolled back: the earlier value is saved as a new version, and its targets"
+                    + " restart.",
             "deleted", "Shared secret deleted: its variable is no longer served.");
 
     /**
@@ -81,7 +83,7 @@ public class SharedSecretsPage {
                 Form form, String flash);
 
         static native TemplateInstance edit(SharedSecrets.View secret, List<SharedSecrets.Target> targets, Form form,
-                String flash, String refusal);
+                String flash, String refusal, List<SharedSecrets.Version> history);
 
         /** The step before Delete: what it does, and the button that does it. */
         static native TemplateInstance delete(SharedSecrets.View secret);
@@ -145,7 +147,7 @@ public class SharedSecretsPage {
     public Response edit(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
         SharedSecrets.View secret = secrets.get(id);
         return Flash.shown(request, flash, Templates.edit(secret, secrets.allTargets(), form(secret, null),
-                Flash.message(flash, FLASH), null));
+                Flash.message(flash, FLASH), null, secrets.history(id)));
     }
 
     /**
@@ -169,7 +171,8 @@ public class SharedSecretsPage {
             SharedSecrets.View secret = secrets.get(id);
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),
                     false, errors).typed(submitted);
-            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null));
+            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null,
+                    secrets.history(secret.id())));
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }
@@ -184,13 +187,24 @@ public class SharedSecretsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response generate(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        return twoSteps(id, submitted, expected -> generateStep(current(id, expected), expected),
+                expected -> secrets.generate(id, expected, Identities.actor(identity)), "generated");
+    }
+
+    /**
+     * A write in two steps ({@link ConfirmStep}) on the form's {@code version}: without {@code confirmed=yes} the
+     * answer is {@code step}, nothing changed; with it, {@code write}, then back to the shared secret's page with
+     * {@code flash}. A refusal (stale, unreadable version) is shown on the edit page in the page's words.
+     */
+    private Response twoSteps(long id, MultivaluedMap<String, String> submitted,
+            java.util.function.LongFunction<ConfirmStep> step, java.util.function.LongConsumer write, String flash) {
         try {
             long expected = version(submitted);
             if (!ConfirmStep.confirmed(submitted.getFirst(ConfirmStep.FIELD))) {
-                return Response.ok(Templates.confirm(generateStep(current(id, expected), expected))).build();
+                return Response.ok(Templates.confirm(step.apply(expected))).build();
             }
-            secrets.generate(id, expected, Identities.actor(identity));
-            return Flash.seeOther(request, PATH + "/" + id, "generated");
+            write.accept(expected);
+            return Flash.seeOther(request, PATH + "/" + id, flash);
         } catch (SharedSecretRefused refusal) {
             return refusedOnEdit(id, refusal);
         }
@@ -205,21 +219,69 @@ public class SharedSecretsPage {
         return secret;
     }
 
-    private static ConfirmStep generateStep(SharedSecrets.View secret, long version) {
+    /** Which targets a new value restarts, for a step: the enabled linked ones, and the disabled ones named. */
+    private static String restarts(SharedSecrets.View secret) {
         List<String> restarted = secret.targets().stream().filter(SharedSecrets.Target::enabled)
                 .map(SharedSecrets.Target::name).toList();
         List<String> disabled = secret.targets().stream().filter(t -> !t.enabled()).map(SharedSecrets.Target::name)
                 .toList();
-        String restarts = restarted.isEmpty() ? "No enabled runtime target uses it: nothing is restarted."
-                : "Its linked targets restart together, in one run: " + String.join(", ", restarted) + ".";
+        return (restarted.isEmpty() ? "No enabled runtime target uses it: nothing is restarted."
+                : "Its linked targets restart together, in one run: " + String.join(", ", restarted) + ".")
+                + (disabled.isEmpty() ? "" : " Disabled, not restarted: " + String.join(", ", disabled) + ".");
+    }
+
+    private static ConfirmStep generateStep(SharedSecrets.View secret, long version) {
         return new ConfirmStep("Generate a new value for " + secret.name() + "?",
                 "A new random value replaces the stored one and runtime-config serves it as " + secret.variable()
-                        + " at once. " + restarts
-                        + (disabled.isEmpty() ? "" : " Disabled, not restarted: " + String.join(", ", disabled) + ".")
-                        + " The current value cannot be recovered here.",
+                        + " at once. " + restarts(secret)
+                        + " The current value can be restored from its history.",
                 PATH + "/" + secret.id() + "/generate",
                 List.of(new ConfirmStep.Field("version", String.valueOf(version))), "Generate a new value",
                 PATH + "/" + secret.id(), "Keep the current value");
+    }
+
+    /**
+     * Roll the value back to the one version {@code to} held, in two steps ({@link ConfirmStep}): without
+     * {@code confirmed=yes} the answer is the step, naming the targets it restarts, nothing changed; with it, a new
+     * version holding that value ({@link SharedSecrets#rollback}). A version with nothing to restore is refused on the
+     * edit page (400 naming it), at the step already.
+     */
+    @POST
+    @Path("{id}/rollback")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response rollback(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
+        try {
+            String raw = submitted.getFirst("to");
+            if (raw == null || !raw.strip().matches("[0-9]{1,18}")) {
+                throw new FieldErrors().add("to", "must be the version to roll back to, a whole number");
+            }
+            long to = Long.parseLong(raw.strip());
+            return twoSteps(id, submitted, expected -> {
+                SharedSecrets.View secret = current(id, expected);
+                SharedSecrets.Version version = secrets.history(id).stream().filter(v -> v.version() == to)
+                        .filter(SharedSecrets.Version::restorable).findFirst().orElseThrow(() -> new FieldErrors()
+                                .add("to", "version " + to + " holds no other value that can be restored"));
+                return rollbackStep(secret, version, expected);
+            }, expected -> secrets.rollback(id, to, expected, Identities.actor(identity)), "rolled-back");
+        } catch (FieldErrors errors) {
+            SharedSecrets.View secret = secrets.get(id);
+            return Response.status(400).entity(Templates.edit(secret, secrets.allTargets(), form(secret, null), null,
+                    "Nothing was rolled back: " + String.join("; ", errors.errors().stream()
+                            .map(e -> e.message()).toList()) + ".", secrets.history(id))).build();
+        }
+    }
+
+    private static ConfirmStep rollbackStep(SharedSecrets.View secret, SharedSecrets.Version version, long current) {
+        return new ConfirmStep("Roll " + secret.name() + " back to the value of version " + version.version() + "?",
+                "The value version " + version.version() + " held (fingerprint " + version.fingerprint() + ") is saved"
+                        + " again as version " + (current + 1) + " and runtime-config serves it as " + secret.variable()
+                        + " at once. " + restarts(secret)
+                        + " The current value (fingerprint " + secret.fingerprint() + ") stays in the history.",
+                PATH + "/" + secret.id() + "/rollback",
+                List.of(new ConfirmStep.Field("version", String.valueOf(current)),
+                        new ConfirmStep.Field("to", String.valueOf(version.version()))),
+                "Roll back and restart", PATH + "/" + secret.id(), "Keep the current value");
     }
 
     /** Without {@code confirmed=yes}: the confirmation form; with it, the shared secret is deleted. */
@@ -256,7 +318,7 @@ public class SharedSecretsPage {
     private Response refusedOnEdit(long id, SharedSecretRefused refusal) {
         SharedSecrets.View secret = secrets.get(id);
         return Response.status(refusal.status()).entity(Templates.edit(secret, secrets.allTargets(),
-                form(secret, null), null, refusal.onThePage())).build();
+                form(secret, null), null, refusal.onThePage(), secrets.history(id))).build();
     }
 
     private static Form form(SharedSecrets.View secret, FieldErrors errors) {

@@ -94,6 +94,40 @@ public class SharedSecretsResource {
         return Response.ok(saved(saved)).tag(etag(saved)).build();
     }
 
+    /**
+     * Rolls the value back to the one a version held ({@link SharedSecrets#rollback}): body {@code {"version": N}},
+     * {@code If-Match} of the current version (428 without, 412 stale or weak, as {@code PUT}); 200 with the shared
+     * secret, its new {@code ETag} and {@code restartRun}. 400 naming {@code version} when there is no such version
+     * holding another value. The value is never returned.
+     */
+    @POST
+    @Path("{id}/rollback")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Response rollback(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            Map<String, Object> body) {
+        long expected = expectedVersion(id, ifMatch);
+        SharedSecrets.View saved = secrets.rollback(id, rollbackVersion(body), expected, Identities.actor(identity));
+        return Response.ok(saved(saved)).tag(etag(saved)).build();
+    }
+
+    /** The body of a rollback: {@code {"version": N}}, N a whole number from 1; anything else is named. */
+    static long rollbackVersion(Map<String, Object> body) {
+        FieldErrors errors = new FieldErrors();
+        Map<String, Object> given = body == null ? Map.of() : body;
+        for (String key : given.keySet()) {
+            if (!"version".equals(key)) {
+                errors.add(key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)", "is not a member of a rollback");
+            }
+        }
+        Object version = given.get("version");
+        if (!(version instanceof Integer || version instanceof Long) || ((Number) version).longValue() < 1) {
+            errors.add("version", "is required: the version to roll back to, a whole number from 1 (e.g. 2)");
+        }
+        errors.throwIfAny();
+        return ((Number) version).longValue();
+    }
+
     @DELETE
     @Path("{id}")
     @RolesAllowed(Role.ADMIN_NAME)

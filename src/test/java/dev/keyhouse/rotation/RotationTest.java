@@ -565,9 +565,10 @@ class RotationTest {
             assertThat(row.version()).isEqualTo(1);
             assertThat(row.open(newOnly)).as("opens without the previous key, to what it held")
                     .isEqualTo(SealedRows.plaintextOf(valueId));
-            assertThat(given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
-                    .get("/api/v1/internal/runtime-config?partial=true").then().statusCode(200).extract().jsonPath()
-                    .getString("env.ROTATION_SHARED_SECRET")).isEqualTo(SealedRows.plaintextOf(valueId));
+            // listing no target it is served to no runtime: what the runtimes of a target it listed would receive
+            assertThat(environment.current().shared()).filteredOn(s -> s.variable().equals("ROTATION_SHARED_SECRET"))
+                    .singleElement().extracting(dev.keyhouse.settings.ProviderEnvironment.SharedValue::value)
+                    .isEqualTo(SealedRows.plaintextOf(valueId));
         } finally {
             Rows.update(db, "DELETE FROM shared_secrets WHERE name = 'rotation-shared'");
         }

@@ -240,20 +240,28 @@ public class VaultReferencesServedTest {
                     .startsWith("the value of vault:secret/shared/voxcore#" + key + "?version=1 is refused: it ")
                     .doesNotContain("0123456789abcdef");
         }
+        // served only to the runtimes of the targets it lists: a command target's runtime is named as the target
+        long receiver = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name",
+                "vault-receiver", "driver", "command", "enabled", false, "dependsOn", List.of("stt"), "config",
+                Map.of("command", "true"))).post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath()
+                .getLong("id");
         Response created = given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body(Map.of("name", "vault-good", "variable", "VAULT_SHARED_GOOD",
-                        "value", "vault:secret/shared/voxcore#good", "targets", List.of()))
+                        "value", "vault:secret/shared/voxcore#good", "targets", List.of(receiver)))
                 .post("/api/v1/shared-secrets");
         created.then().statusCode(201);
         long id = created.jsonPath().getLong("id");
         try {
             assertThat(created.jsonPath().getString("vault")).contains("vault:secret/shared/voxcore#good?version=1&hold");
             assertThat(created.asString()).doesNotContain(good);
-            assertThat(config(null).jsonPath().getString("env.VAULT_SHARED_GOOD")).isEqualTo(good);
+            assertThat(given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .header("X-Keyhouse-Runtime", "vault-receiver").get(RUNTIME_CONFIG).jsonPath()
+                    .getString("env.VAULT_SHARED_GOOD")).isEqualTo(good);
         } finally {
             String etag = given().auth().oauth2(admin).get("/api/v1/shared-secrets/" + id).header("ETag");
             given().auth().oauth2(admin).header("If-Match", etag).delete("/api/v1/shared-secrets/" + id).then()
                     .statusCode(204);
+            given().auth().oauth2(admin).delete("/api/v1/runtimes/" + receiver).then().statusCode(204);
         }
     }
 

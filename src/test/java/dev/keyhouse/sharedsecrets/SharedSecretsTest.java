@@ -57,6 +57,8 @@ class SharedSecretsTest {
     DataSource db;
     @Inject
     SecretFingerprints fingerprints;
+    @Inject
+    dev.keyhouse.settings.ProviderEnvironment environment;
 
     private String admin;
     private final List<Long> targets = new ArrayList<>();
@@ -124,9 +126,11 @@ class SharedSecretsTest {
 
         // generated: 256 bits, base64url without padding, learnt from runtime-config only
         String generatedName = name();
-        Response generated = post(Map.of("name", generatedName, "variable", variable(generatedName)));
+        long receiver = receiver();
+        Response generated = post(Map.of("name", generatedName, "variable", variable(generatedName), "targets",
+                List.of(receiver)));
         generated.then().statusCode(201);
-        String served = runtimeConfig().getString("env." + variable(generatedName));
+        String served = runtimeConfig(targetName(receiver)).getString("env." + variable(generatedName));
         assertThat(served).matches("[A-Za-z0-9_-]{43}");
         assertThat(generated.jsonPath().getString("fingerprint")).isEqualTo(fingerprints.of(served));
         assertThat(generated.asString()).doesNotContain(served);
@@ -215,8 +219,10 @@ class SharedSecretsTest {
             assertThat(refused.jsonPath().getString("errors[0].message")).as(variable).startsWith("is reserved");
         }
         String name = name();
-        long id = post(Map.of("name", name, "variable", variable(name), "value", "ok-1234567890")).then()
-                .statusCode(201).extract().jsonPath().getLong("id");
+        long receiver = receiver();
+        String runtime = targetName(receiver);
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "ok-1234567890", "targets",
+                List.of(receiver))).then().statusCode(201).extract().jsonPath().getLong("id");
         assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
                 .body(Map.of("variable", "LD_PRELOAD")).put(API + "/" + id), 400, "variable");
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
@@ -234,17 +240,17 @@ class SharedSecretsTest {
         dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
                 "UPDATE shared_secrets SET variable = 'PATH' WHERE id = ?", id));
         try {
-            Response withheld = fetch("");
+            Response withheld = fetch(runtime, "");
             withheld.then().statusCode(503);
             assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
             assertThat(withheld.jsonPath().getString("errors[0].message"))
                     .contains("PATH is reserved").contains("rename");
-            assertThat(fetch("?partial=true").jsonPath().getString("env.PATH")).isNull();
+            assertThat(fetch(runtime, "?partial=true").jsonPath().getString("env.PATH")).isNull();
         } finally {
             dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
                     "UPDATE shared_secrets SET variable = ? WHERE id = ?", variable(name), id));
         }
-        fetch("").then().statusCode(200);
+        fetch(runtime, "").then().statusCode(200);
     }
 
     /**
@@ -309,23 +315,39 @@ class SharedSecretsTest {
 
     @Test
     void runtimeConfigServesTheVariableCountsItsVersionsAndFailsClosed() {
-        JsonPath before = runtimeConfig();
+        long receiver = receiver();
+        String runtime = targetName(receiver);
+        JsonPath before = runtimeConfig(runtime);
         long version = before.getLong("version");
-        String envBefore = fetch("?format=env").then().statusCode(200).extract().asString();
+        String envBefore = fetch(runtime, "?format=env").then().statusCode(200).extract().asString();
         String name = name();
         String value = "served-shared-" + UUID.randomUUID();
-        long id = post(Map.of("name", name, "variable", variable(name), "value", value)).then().statusCode(201)
-                .extract().jsonPath().getLong("id");
+        long id = post(Map.of("name", name, "variable", variable(name), "value", value, "targets",
+                List.of(receiver))).then().statusCode(201).extract().jsonPath().getLong("id");
 
-        Response json = fetch("");
+        Response json = fetch(runtime, "");
         assertThat(json.jsonPath().getString("env." + variable(name))).isEqualTo(value);
         assertThat(json.jsonPath().getLong("version")).isEqualTo(version + 1);
         assertThat(json.header("ETag")).isEqualTo("\"" + (version + 1) + "\"");
-        assertThat(fetch("?format=env").asString()).contains("\n" + variable(name) + "=" + value + "\n");
+        assertThat(fetch(runtime, "?format=env").asString()).contains("\n" + variable(name) + "=" + value + "\n");
+
+        // only the runtimes of the targets it lists receive it: a fetch that cannot be placed is withheld, loudly
+        Response unnamed = fetch("");
+        unnamed.then().statusCode(503);
+        assertThat(unnamed.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
+        assertThat(unnamed.jsonPath().getString("errors[0].message"))
+                .contains("is served only to the runtimes of the targets it lists (" + runtime + ")")
+                .contains("names no runtime in X-Keyhouse-Runtime");
+        Response unknown = fetch("t-nobody-" + suffix(), "?format=env");
+        unknown.then().statusCode(503);
+        assertThat(unknown.asString()).contains("not known as a runtime of any target").doesNotContain(value);
+        JsonPath partial = fetch("?partial=true").then().statusCode(200).extract().jsonPath();
+        assertThat(partial.getMap("env")).doesNotContainKey(variable(name));
+        assertThat(partial.getList("unresolved.field")).containsExactly(name);
 
         String etag = given().auth().oauth2(admin).get(API + "/" + id).header("ETag");
         given().auth().oauth2(admin).header("If-Match", etag).post(API + "/" + id + "/generate").then().statusCode(200);
-        JsonPath generated = runtimeConfig();
+        JsonPath generated = runtimeConfig(runtime);
         assertThat(generated.getLong("version")).isEqualTo(version + 2);
         assertThat(generated.getString("env." + variable(name))).isNotEqualTo(value).matches("[A-Za-z0-9_-]{43}");
 
@@ -335,24 +357,24 @@ class SharedSecretsTest {
         dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
                 "UPDATE sealed_values SET purpose = purpose || '-moved' WHERE id = ?::uuid", valueId));
         try {
-            Response withheld = fetch("");
+            Response withheld = fetch(runtime, "");
             withheld.then().statusCode(503);
             assertThat(withheld.jsonPath().getList("errors.field")).containsExactly("sharedSecret." + name);
             assertThat(withheld.jsonPath().getString("errors[0].message")).startsWith("needs re-entry");
             assertThat(withheld.jsonPath().getString("detail")).contains("fix it at /admin/shared-secrets;");
             assertThat(withheld.jsonPath().getList("unresolved[0].variables")).containsExactly(variable(name));
-            assertThat(fetch("?partial=true").jsonPath().getMap("env")).doesNotContainKey(variable(name));
+            assertThat(fetch(runtime, "?partial=true").jsonPath().getMap("env")).doesNotContainKey(variable(name));
             assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getBoolean("needsReentry")).isTrue();
         } finally {
             dev.keyhouse.settings.Notified.commit(() -> Rows.update(db,
                     "UPDATE sealed_values SET purpose = left(purpose, length(purpose) - 6) WHERE id = ?::uuid",
                     valueId));
         }
-        fetch("").then().statusCode(200);
+        fetch(runtime, "").then().statusCode(200);
 
         etag = given().auth().oauth2(admin).get(API + "/" + id).header("ETag");
         given().auth().oauth2(admin).header("If-Match", etag).delete(API + "/" + id).then().statusCode(204);
-        JsonPath deleted = runtimeConfig();
+        JsonPath deleted = runtimeConfig(runtime);
         assertThat(deleted.getMap("env")).doesNotContainKey(variable(name));
         assertThat(deleted.getLong("version")).as("a deletion is a change: the version still grows")
                 .isEqualTo(version + 3);
@@ -360,7 +382,7 @@ class SharedSecretsTest {
                 .containsExactly("create", "generate", "delete");
         // with no shared secret left, the answer is what it was before, byte for byte, but for the version
         assertThat(deleted.getMap("env")).isEqualTo(before.getMap("env"));
-        assertThat(fetch("?format=env").asString()).isEqualTo(envBefore.replace("version " + version + "\n",
+        assertThat(fetch(runtime, "?format=env").asString()).isEqualTo(envBefore.replace("version " + version + "\n",
                 "version " + (version + 3) + "\n"));
     }
 
@@ -419,7 +441,7 @@ class SharedSecretsTest {
                 .contains(targetName(fleet));
         webhookGate.countDown();
         assertThat(awaitRun(second).getString("state")).isEqualTo("succeeded");
-        String now = runtimeConfig().getString("env." + variable);
+        String now = runtimeConfig(targetName(dialler)).getString("env." + variable);
         assertThat(now).isNotEqualTo(value);
         assertThat(Files.readString(envFile)).contains(variable + "=" + now + "\n");
         assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs WHERE shared_secret = ?", name))
@@ -444,6 +466,185 @@ class SharedSecretsTest {
         // a deleted target leaves the shared secret's links with it
         given().auth().oauth2(admin).delete("/api/v1/runtimes/" + dialler).then().statusCode(204);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
+    }
+
+    /**
+     * Issue 19 (breaker, h19c point 1), the one rule: a runtime target receives a shared secret only if the secret
+     * lists it — in its environment file (command driver) and in runtime-config for its runtime's name — and a save
+     * restarts exactly the targets whose received configuration changes: relinking from A to B restarts both, and
+     * afterwards only B has the variable.
+     */
+    @Test
+    void aTargetReceivesOnlyTheSharedSecretsThatListItAndARelinkRestartsBothSides() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(TestSettings.RUNTIME_ENV_DIRS), "receivers");
+        Path fileA = dir.resolve("a.env");
+        Path fileB = dir.resolve("b.env");
+        long a = target(Map.of("name", "t-a-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true", "environmentFile", fileA.toString())));
+        long b = target(Map.of("name", "t-b-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true", "environmentFile", fileB.toString())));
+        String name = name();
+        String variable = variable(name);
+        String value = "only-a-" + UUID.randomUUID();
+        Response created = post(Map.of("name", name, "variable", variable, "value", value, "targets", List.of(a)));
+        created.then().statusCode(201);
+        assertThat(awaitRun(created.jsonPath().getLong("restartRun")).getList("results.target"))
+                .containsExactly(targetName(a));
+        long restartB = given().auth().oauth2(admin).post("/api/v1/runtimes/" + b + "/restart").then()
+                .statusCode(202).extract().jsonPath().getLong("id");
+        assertThat(awaitRun(restartB).getString("state")).isEqualTo("succeeded");
+        assertThat(Files.readString(fileA)).contains(variable + "=" + value + "\n");
+        assertThat(Files.readString(fileB)).as("B is not listed").doesNotContain(variable).doesNotContain(value)
+                .contains("# Written by Keyhouse");
+        assertThat(runtimeConfig(targetName(a)).getString("env." + variable)).isEqualTo(value);
+        assertThat(runtimeConfig(targetName(b)).getMap("env")).doesNotContainKey(variable);
+
+        // relinked to B: A loses it and B gains it, so both are restarted, in one run
+        Response relinked = put(created.jsonPath().getLong("id"), 1, Map.of("targets", List.of(b)));
+        relinked.then().statusCode(200);
+        JsonPath run = awaitRun(relinked.jsonPath().getLong("restartRun"));
+        assertThat(run.getList("results.target", String.class)).containsExactlyInAnyOrder(targetName(a),
+                targetName(b));
+        assertThat(run.getString("state")).isEqualTo("succeeded");
+        assertThat(Files.readString(fileA)).as("A is no longer listed").doesNotContain(variable)
+                .doesNotContain(value);
+        assertThat(Files.readString(fileB)).contains(variable + "=" + value + "\n");
+        assertThat(runtimeConfig(targetName(a)).getMap("env")).doesNotContainKey(variable);
+        assertThat(runtimeConfig(targetName(b)).getString("env." + variable)).isEqualTo(value);
+    }
+
+    /**
+     * Issue 19 (h19c point 2): a target may depend on shared secrets alone. With no kind and no shared secret it is
+     * refused (REST and page), the message naming both ways; once a shared secret lists it, its kinds may be cleared
+     * (REST and page); and the shared secret cannot then be unlinked or deleted, which would leave it depending on
+     * nothing (409 naming it).
+     */
+    @Test
+    void aTargetMayDependOnSharedSecretsAloneButNotOnNothing() {
+        Response refused = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name",
+                "t-alone-" + suffix(), "driver", "command", "dependsOn", List.of(), "config",
+                Map.of("command", "true"))).post("/api/v1/runtimes");
+        assertField(refused, 400, "dependsOn");
+        assertThat(refused.jsonPath().getString("errors[0].message"))
+                .contains("must name at least one provider kind, or the target must use a shared secret");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        assertThat(Browser.signedInForm(session, csrf).formParam("name", "t-alone-" + suffix())
+                .formParam("driver", "command").formParam("config.command", "true").post("/admin/runtimes").then()
+                .statusCode(400).extract().asString())
+                .contains("must name at least one provider kind, or the target must use a shared secret");
+
+        long target = target(Map.of("name", "t-alone-" + suffix(), "driver", "command", "enabled", false,
+                "dependsOn", List.of("stt"), "config", Map.of("command", "true")));
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "alone-" + UUID.randomUUID(),
+                "targets", List.of(target))).then().statusCode(201).extract().jsonPath().getLong("id");
+        JsonPath cleared = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("dependsOn", List.of())).put("/api/v1/runtimes/" + target).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(cleared.getList("dependsOn")).isEmpty();
+        // the page saves it with no kind ticked too
+        String edit = page(session, "/admin/runtimes/" + target);
+        String version = edit.replaceAll("(?s).*name=\"version\" value=\"([0-9]+)\".*", "$1");
+        Browser.signedInForm(session, csrf).formParam("version", version).formParam("name", targetName(target))
+                .formParam("config.command", "true").post("/admin/runtimes/" + target).then().statusCode(303);
+        assertThat(given().auth().oauth2(admin).get("/api/v1/runtimes/" + target).jsonPath().getList("dependsOn"))
+                .isEmpty();
+
+        Response unlink = put(id, 1, Map.of("targets", List.of()));
+        assertField(unlink, 409, "targets");
+        assertThat(unlink.jsonPath().getString("detail")).contains(targetName(target)).contains("provider kind");
+        assertField(given().auth().oauth2(admin).header("If-Match", "\"1\"").delete(API + "/" + id), 409,
+                "targets");
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets", Long.class))
+                .as("nothing was saved").containsExactly(target);
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("dependsOn", List.of("stt")))
+                .put("/api/v1/runtimes/" + target).then().statusCode(200);
+    }
+
+    /**
+     * Issue 19 (h19c point 3): a rollback is a new version holding an earlier value, sealed again (a new row),
+     * audited, rolled out to the linked targets in one run; If-Match as every write (428, 412), the version named when
+     * there is nothing to restore; on the page, a history row's Roll back goes through a confirmation step naming the
+     * targets it restarts. The value is never returned or rendered.
+     */
+    @Test
+    void aRollbackIsANewVersionHoldingAnEarlierValueRolledOutToItsTargets() throws Exception {
+        long receiver = receiver();
+        String runtime = targetName(receiver);
+        String name = name();
+        String first = "first-" + UUID.randomUUID();
+        String second = "second-" + UUID.randomUUID();
+        JsonPath created = post(Map.of("name", name, "variable", variable(name), "value", first, "targets",
+                List.of(receiver))).then().statusCode(201).extract().jsonPath();
+        long id = created.getLong("id");
+        awaitRun(created.getLong("restartRun"));
+        awaitRun(put(id, 1, Map.of("value", second)).then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun"));
+        String rollback = API + "/" + id + "/rollback";
+
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("version", 1))
+                .post(rollback), 428, "If-Match");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("version", 1)).post(rollback), 412, "If-Match");
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "W/\"2\"")
+                .body(Map.of("version", 1)).post(rollback), 412, "If-Match");
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of(), Map.of("version", "1"),
+                Map.of("version", 0), Map.of("version", 9), Map.of("version", 2))) {
+            assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                    .body(bad).post(rollback), 400, "version");
+        }
+        assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body(Map.of("version", 1, "colour", "blue")).post(rollback), 400, "colour");
+        given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("shared-viewer")))
+                .contentType(ContentType.JSON).header("If-Match", "\"2\"").body(Map.of("version", 1))
+                .post(rollback).then().statusCode(403);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("nothing refused was written").isEqualTo(2);
+
+        Response rolledBack = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body(Map.of("version", 1)).post(rollback);
+        rolledBack.then().statusCode(200).header("ETag", "\"3\"");
+        assertThat(rolledBack.jsonPath().getLong("version")).isEqualTo(3);
+        assertThat(rolledBack.jsonPath().getString("fingerprint")).isEqualTo(fingerprints.of(first));
+        assertThat(rolledBack.asString()).doesNotContain(first).doesNotContain(second);
+        JsonPath run = awaitRun(rolledBack.jsonPath().getLong("restartRun"));
+        assertThat(run.getList("results.target")).containsExactly(runtime);
+        assertThat(run.getString("cause")).isEqualTo("shared_secret");
+        assertThat(runtimeConfig(runtime).getString("env." + variable(name))).isEqualTo(first);
+        assertThat(Rows.column(db, "SELECT action FROM shared_secret_versions WHERE shared_secret_id = ? ORDER BY"
+                + " version", id)).containsExactly("create", "save", "rollback");
+        assertThat(Rows.column(db, "SELECT count(DISTINCT value_id) FROM shared_secret_versions WHERE"
+                + " shared_secret_id = ?", id)).as("the restored value is sealed again, as a new row")
+                .containsExactly("3");
+        assertThat(Rows.column(db, "SELECT old_fingerprint || ' ' || new_fingerprint || ' ' || detail FROM"
+                + " audit_events WHERE action = 'shared-secret.rollback' AND target = ?", "shared secret " + name
+                        + " version 3")).singleElement().asString().startsWith(fingerprints.of(second) + " "
+                                + fingerprints.of(first) + " value restored from version 1");
+
+        // the page: the history's Roll back, behind a confirmation step naming the targets it restarts
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        String edit = page(session, "/admin/shared-secrets/" + id);
+        assertThat(edit).contains("id=\"history\"").contains(fingerprints.of(second))
+                .contains("name=\"to\" value=\"2\"").doesNotContain("name=\"to\" value=\"3\"")
+                .doesNotContain("name=\"to\" value=\"1\"").doesNotContain(first).doesNotContain(second);
+        String step = Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "2")
+                .post("/admin/shared-secrets/" + id + "/rollback").then().statusCode(200).extract().asString();
+        ConfirmSteps.assertStep(step, "/admin/shared-secrets/" + id + "/rollback");
+        assertThat(step).contains("Roll " + name + " back to the value of version 2?")
+                .contains("Its linked targets restart together, in one run: " + runtime + ".")
+                .contains("<input type=\"hidden\" name=\"to\" value=\"2\">").doesNotContain(second);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
+                .as("the step changes nothing").isEqualTo(3);
+        String refused = Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "3")
+                .post("/admin/shared-secrets/" + id + "/rollback").then().statusCode(400).extract().asString();
+        assertThat(refused).contains("Nothing was rolled back: version 3 holds no other value");
+        Browser.signedInForm(session, csrf).formParam("version", "3").formParam("to", "2")
+                .formParam("confirmed", "yes").post("/admin/shared-secrets/" + id + "/rollback").then()
+                .statusCode(303).header("Location", org.hamcrest.Matchers.equalTo("/admin/shared-secrets/" + id));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version")).isEqualTo(4);
+        assertThat(runtimeConfig(runtime).getString("env." + variable(name))).isEqualTo(second);
     }
 
     /**
@@ -501,7 +702,7 @@ class SharedSecretsTest {
                 .formParam("generate", "yes").formParam("targets", String.valueOf(target))
                 .post("/admin/shared-secrets").then().statusCode(303).header("Location", org.hamcrest.Matchers
                         .equalTo("/admin/shared-secrets")).cookie(dev.keyhouse.web.Flash.COOKIE, "created");
-        String generated = runtimeConfig().getString("env." + variable(name));
+        String generated = served(variable(name));
         assertThat(generated).matches("[A-Za-z0-9_-]{43}");
         long id = idOf(name);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets", Long.class))
@@ -521,7 +722,7 @@ class SharedSecretsTest {
         Browser.signedInForm(session, csrf).formParam("name", longName).formParam("variable", variable(longName))
                 .formParam("generate", "no").formParam("value", "L".repeat(4096)).post("/admin/shared-secrets").then()
                 .statusCode(303);
-        assertThat(runtimeConfig().getString("env." + variable(longName))).hasSize(4096);
+        assertThat(served(variable(longName))).hasSize(4096);
         String tooLong = name();
         String refusedLong = Browser.signedInForm(session, csrf).formParam("name", tooLong)
                 .formParam("variable", variable(tooLong)).formParam("generate", "no")
@@ -540,7 +741,7 @@ class SharedSecretsTest {
         Browser.signedInForm(session, csrf).formParam("name", other).formParam("variable", variable(other))
                 .formParam("generate", "no").formParam("value", typed).post("/admin/shared-secrets").then()
                 .statusCode(303);
-        assertThat(runtimeConfig().getString("env." + variable(other))).isEqualTo(typed);
+        assertThat(served(variable(other))).isEqualTo(typed);
 
         // change targets (none now), then a new value; each form carries the version it was rendered for
         String edit = page(session, "/admin/shared-secrets/" + id);
@@ -571,10 +772,10 @@ class SharedSecretsTest {
         assertThat(generateStep).contains("Generate a new value for " + name + "?")
                 .contains("No enabled runtime target uses it: nothing is restarted.")
                 .contains("<input type=\"hidden\" name=\"version\" value=\"2\">");
-        assertThat(runtimeConfig().getString("env." + variable(name))).isEqualTo(generated);
+        assertThat(served(variable(name))).isEqualTo(generated);
         Browser.signedInForm(session, csrf).formParam("version", "2").formParam("confirmed", "yes")
                 .post("/admin/shared-secrets/" + id + "/generate").then().statusCode(303);
-        String regenerated = runtimeConfig().getString("env." + variable(name));
+        String regenerated = served(variable(name));
         assertThat(regenerated).isNotEqualTo(generated).matches("[A-Za-z0-9_-]{43}");
 
         // delete: the first POST answers a confirmation form; only its confirmed=yes deletes
@@ -654,8 +855,32 @@ class SharedSecretsTest {
         return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config" + query);
     }
 
-    private static JsonPath runtimeConfig() {
-        return fetch("").then().statusCode(200).extract().jsonPath();
+    /**
+     * The value built for a shared secret's variable, whichever targets receive it: how the page test learns a
+     * generated value of a secret no enabled target receives. Plaintext, compared only.
+     */
+    private String served(String variable) {
+        return environment.current().shared().stream().filter(s -> s.variable().equals(variable))
+                .map(dev.keyhouse.settings.ProviderEnvironment.SharedValue::value).findFirst().orElse(null);
+    }
+
+    /** runtime-config as the runtime named {@code runtime} fetches it ({@code X-Keyhouse-Runtime}). */
+    private static Response fetch(String runtime, String query) {
+        return given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .get("/api/v1/internal/runtime-config" + query);
+    }
+
+    private static JsonPath runtimeConfig(String runtime) {
+        return fetch(runtime, "").then().statusCode(200).extract().jsonPath();
+    }
+
+    /**
+     * A command target whose one runtime is named as the target ({@code runtimeIsTarget}), so runtime-config knows a
+     * fetch by that name as its runtime from the start: what a shared secret linked to it is served to.
+     */
+    private long receiver() {
+        return target(Map.of("name", "t-receiver-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
     }
 
     private JsonPath awaitRun(long id) throws InterruptedException {

@@ -699,16 +699,33 @@ class LeakTest {
                     "value", plant("shared secret (typed)", "LEAKCANARY-shared-typed-5d2e8a17"))), "POST", api);
             typed.then().statusCode(201);
             sharedSecretId = typed.jsonPath().getLong("id");
+            // a value planted, then rolled back from (REST, then on the page behind its step, then REST again): the
+            // typed value is what is served in the end, and the planted one is nowhere
+            String first = api + "/" + sharedSecretId;
+            record("PUT " + api + "/{id}", "admin", json(adminBearer, Map.of("value",
+                    plant("shared secret (rolled back from)", "LEAKCANARY-shared-rolledback-9c3e17")))
+                    .header("If-Match", "\"1\""), "PUT", first).then().statusCode(200);
+            record("POST " + api + "/{id}/rollback", "admin", json(adminBearer, Map.of("version", 1))
+                    .header("If-Match", "\"2\""), "POST", first + "/rollback").then().statusCode(200);
+            Response history = page("GET /admin/shared-secrets/{id}", "/admin/shared-secrets/" + sharedSecretId);
+            Response step = postForm("POST /admin/shared-secrets/{id}/rollback", history,
+                    "/admin/shared-secrets/" + sharedSecretId + "/rollback", Map.of("version", "3", "to", "2"));
+            step.then().statusCode(200);
+            postForm("POST /admin/shared-secrets/{id}/rollback", step,
+                    "/admin/shared-secrets/" + sharedSecretId + "/rollback",
+                    Map.of("version", "3", "to", "2", "confirmed", "yes")).then().statusCode(303);
+            record("POST " + api + "/{id}/rollback", "admin", json(adminBearer, Map.of("version", 1))
+                    .header("If-Match", "\"4\""), "POST", first + "/rollback").then().statusCode(200);
             record("POST " + api, "admin", json(adminBearer, Map.of("name", "Bad Name", "variable", "LEAK_BAD",
                     "value", plant("shared secret (rejected)", "LEAKCANARY-shared-rejected-3f70c2"))), "POST", api)
                     .then().statusCode(400);
             Response generated = record("POST " + api, "admin", json(adminBearer, Map.of("name", "leak-generated",
-                    "variable", "LEAK_GENERATED_SECRET")), "POST", api);
+                    "variable", "LEAK_GENERATED_SECRET", "targets", List.of(runtimeTargetId))), "POST", api);
             generated.then().statusCode(201);
             plant("shared secret (generated)", servedValue("LEAK_GENERATED_SECRET"));
 
             Response replaced = record("POST " + api, "admin", json(adminBearer, Map.of("name", "leak-replaced",
-                    "variable", "LEAK_REPLACED_SECRET",
+                    "variable", "LEAK_REPLACED_SECRET", "targets", List.of(runtimeTargetId),
                     "value", plant("shared secret (replaced)", "LEAKCANARY-shared-replaced-8b41de"))), "POST", api);
             replaced.then().statusCode(201);
             String one = api + "/" + replaced.jsonPath().getLong("id");
@@ -725,7 +742,7 @@ class LeakTest {
 
             Response list = page("GET /admin/shared-secrets", "/admin/shared-secrets");
             postForm("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page",
-                    "variable", "LEAK_PAGE_SECRET", "generate", "no",
+                    "variable", "LEAK_PAGE_SECRET", "generate", "no", "targets", String.valueOf(runtimeTargetId),
                     "value", plant("shared secret (page)", "LEAKCANARY-shared-page-2a9c6e"))).then().statusCode(303);
             list = page("GET /admin/shared-secrets", "/admin/shared-secrets");
             typedBack("POST /admin/shared-secrets", list, "/admin/shared-secrets", Map.of("name", "leak-page-2",
@@ -737,7 +754,8 @@ class LeakTest {
             String path = "/admin/shared-secrets/" + pageId;
             Response edit = page("GET /admin/shared-secrets/{id}", path);
             postForm("POST /admin/shared-secrets/{id}", edit, path, Map.of("name", "leak-page",
-                    "variable", "LEAK_PAGE_SECRET", "value", "")).then().statusCode(303);
+                    "variable", "LEAK_PAGE_SECRET", "value", "", "targets", String.valueOf(runtimeTargetId)))
+                    .then().statusCode(303);
             edit = page("GET /admin/shared-secrets/{id}", path);
             // the save above changed nothing, so it is still version 1: a form of version 0 is stale
             postForm("POST /admin/shared-secrets/{id}/generate", edit, path + "/generate", Map.of("version", "0"))
@@ -817,9 +835,13 @@ class LeakTest {
                     Map.of("version", "4", "confirmed", "yes")).then().statusCode(303);
         }
 
-        /** What runtime-config serves as {@code variable} now: how a generated value is learnt. */
+        /**
+         * What runtime-config serves as {@code variable} now to a runtime of the flow's target (every shared secret
+         * the flow serves lists it): how a generated value is learnt.
+         */
         private static String servedValue(String variable) {
-            String value = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get("/api/v1/internal/runtime-config")
+            String value = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                    .header("X-Keyhouse-Runtime", "leak-fleet-1").get("/api/v1/internal/runtime-config")
                     .then().statusCode(200).extract().jsonPath().getString("env." + variable);
             assertThat(value).as(variable + " is served").isNotBlank();
             return value;
@@ -1027,7 +1049,9 @@ class LeakTest {
 
         private void fetchRuntimeConfig() {
             for (String url : List.of("/api/v1/internal/runtime-config", "/api/v1/internal/runtime-config?format=env")) {
-                Response response = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(url);
+                // a runtime of the flow's target, which every served shared secret lists
+                Response response = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                        .header("X-Keyhouse-Runtime", "leak-fleet-1").get(url);
                 response.then().statusCode(200);
                 runtimeConfig.add(exchange("GET /api/v1/internal/runtime-config", "runtime", "GET", url, response, Set.of()));
             }

@@ -40,7 +40,8 @@ class RefusedFormsTest {
         refused.then().statusCode(400);
         assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
         assertThat(refused.asString()).contains("must be 1 to 100 letters")
-                .contains("must name at least one provider kind").contains("must be at least")
+                .contains("must name at least one provider kind, or the target must use a shared secret")
+                .contains("must be at least")
                 .contains("value=\"bad name\"").contains("value=\"http://127.0.0.1:9/reload\"")
                 .as("the refused secret itself is not kept").doesNotContain("value=\"short\"");
 
