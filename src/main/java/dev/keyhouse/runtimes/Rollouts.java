@@ -794,8 +794,9 @@ public class Rollouts {
                     + " AND state IN ('waiting', 'restarting', 'confirming', 'baking')").setParameter("run", run.id)
                     .executeUpdate();
         }
+        em.flush();
         audit.record(Audit.Entry.of("system", "restart.finish", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
-                .detail(state + (reason == null ? "" : ": " + reason)));
+                .detail(runs.get().finishDetail(run.id, run.reason)));
         ended.fire(new RolloutEnded(run.id, run.kind, run.settingsVersion == null ? 0 : run.settingsVersion, state,
                 run.reason, run.rollbackVersion, run.finishedAt));
     }

@@ -258,13 +258,13 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), null, null, null, List.of());
     }
 
     private static RestartRuns.RunReport rollout(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(8, state, true, "save", "llm", 4L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, true, false, 1, 1, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, true, false, 1, 1, null,
                 null, 3L, null, null, List.of(), null, null, null, List.of());
     }
 
@@ -280,7 +280,7 @@ class RolloutTextTest {
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
             List<String> stillBehind) {
         return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), "voxcore", "VOXCORE_SECRET", null, stillBehind);
     }
 
@@ -294,9 +294,8 @@ class RolloutTextTest {
         run.state = state;
         run.paused = paused;
         boolean finished = run.finished();
-        String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), List.of(), outcome, true, paused, currentWave,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), List.of(), true, paused, currentWave,
                 waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null,
                 null, List.of());
     }
