@@ -49,6 +49,13 @@ public class RolloutOutlook implements RolloutNews {
 
     @Override
     @Transactional
+    public boolean underWay() {
+        return RestartRun.count("rollout = true and state in ?1", List.of(RestartRun.RUNNING,
+                RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK)) > 0;
+    }
+
+    @Override
+    @Transactional
     public Dependents dependents(String kind) {
         List<RuntimeTarget> dependent = RestartRuns.dependents(kind);
         return new Dependents(dependent.stream().filter(t -> !t.held).map(t -> t.name + " (" + t.driver + ")").toList(),

@@ -36,6 +36,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -213,10 +214,25 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
+        /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else 10 s */
         static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun,
-                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts);
+                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts, boolean live);
 
-        static native TemplateInstance edit(Form form, String conflict);
+        /** The overview's stored-state region (alerts and cards), for htmx to swap whole. */
+        static native TemplateInstance overview$state(List<Card> cards, List<RolloutNews.Alert> alerts, boolean live);
+
+        /**
+         * @param pageVersion the settings version this page edits (its form's {@code version})
+         * @param oob whether the stored keys' summaries in the form are sent for an out-of-band swap (the region's
+         *        refresh), not in place (the page)
+         */
+        static native TemplateInstance edit(Form form, String conflict, long pageVersion, boolean live, boolean oob);
+
+        /**
+         * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
+         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band.
+         */
+        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob);
 
         /** The fragment htmx puts next to a secret field after Check key. */
         static native TemplateInstance checkResult(CheckView check);
@@ -258,7 +274,38 @@ public class SettingsPage {
         Long restartRun = notice == null ? null : notice.run();
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
         return Flash.shown(request, flash, Templates.overview(cards(settings.list()),
-                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts()));
+                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts(), rollouts.underWay()));
+    }
+
+    /**
+     * The overview's stored-state region (alerts and cards) as stored now, for htmx's poll: an automatic rollback's
+     * new version shows without a reload (breaker 3, point 2).
+     */
+    @GET
+    @Path("state")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance overviewState() {
+        return Templates.overview$state(cards(settings.list()), rollouts.alerts(), rollouts.underWay());
+    }
+
+    /**
+     * The edit page's stored-state region as stored now, for htmx's poll from a page that edits {@code version}: when
+     * the stored version is another (an automatic rollback, another admin), it says so and updates the stored keys'
+     * summaries in the form out of band; the form keeps what was typed and its version.
+     */
+    @GET
+    @Path("{kind}/state")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance editState(@PathParam("kind") String kind, @QueryParam("version") String version) {
+        SettingState state = settings.get(kind(kind));
+        Long page = formVersion(version);
+        return Templates.edit$state(form(state, state.values(), new FieldErrors(), state.version()),
+                page == null ? state.version() : page, rollouts.underWay(), true);
+    }
+
+    /** The edit page for {@code form}, which edits {@code form.version()}. */
+    private TemplateInstance editPage(Form form, String conflict) {
+        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false);
     }
 
     @GET
@@ -266,7 +313,7 @@ public class SettingsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance edit(@PathParam("kind") String kind) {
         SettingState state = settings.get(kind(kind));
-        return Templates.edit(form(state, state.values(), new FieldErrors(), state.version()), null);
+        return editPage(form(state, state.values(), new FieldErrors(), state.version()), null);
     }
 
     @POST
@@ -310,18 +357,18 @@ public class SettingsPage {
                     + refused.outcome().summary() + ": " + refused.outcome().result().meaning() + ". Nothing was"
                     + " saved. Enter a working key, or tick \u201cSave even if the check fails\u201d and give a"
                     + " reason.", true, null).typed(submitted);
-            return typedBack(422, Templates.edit(withChecks(form, checks), null)).build();
+            return typedBack(422, editPage(withChecks(form, checks), null)).build();
         } catch (ChecksBusy busy) {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, new FieldErrors(), version);
             Form shown = withChecks(form, form.checks().with(CheckView.error(busy.getMessage() + "; nothing was"
                     + " saved: save again")));
-            return typedBack(503, Templates.edit(shown, null)).header("Retry-After",
+            return typedBack(503, editPage(shown, null)).header("Retry-After",
                     SettingsResource.BUSY_RETRY_SECONDS).build();
         } catch (FieldErrors errors) {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, errors, version == null ? state.version() : version);
-            return typedBack(400, Templates.edit(form, null)).build();
+            return typedBack(400, editPage(form, null)).build();
         }
     }
 
@@ -364,7 +411,7 @@ public class SettingsPage {
         SettingState state = settings.get(providerKind);
         Long version = version(submitted.version);
         Form form = form(state, submitted.values(providerKind), errors, version == null ? state.version() : version);
-        return Response.status(status).entity(Templates.edit(withChecks(form, form.checks().with(view)), null))
+        return Response.status(status).entity(editPage(withChecks(form, form.checks().with(view)), null))
                 .build();
     }
 
@@ -445,7 +492,7 @@ public class SettingsPage {
     private Response refusedRollback(ProviderKind kind, String why) {
         SettingState current = settings.get(kind);
         Form form = form(current, current.values(), new FieldErrors(), current.version());
-        return Response.status(409).entity(Templates.edit(form, why)).build();
+        return Response.status(409).entity(editPage(form, why)).build();
     }
 
     /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */
@@ -457,7 +504,7 @@ public class SettingsPage {
                 + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
-        return Response.status(status).entity(Templates.edit(form, message)).build();
+        return Response.status(status).entity(editPage(form, message)).build();
     }
 
     /**

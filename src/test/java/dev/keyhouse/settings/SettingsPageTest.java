@@ -325,6 +325,42 @@ class SettingsPageTest {
         assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 2);
     }
 
+    /**
+     * Breaker 3, point 2: a page open while the stored version changes behind it (here a rollback over REST, as a
+     * rollout's automatic rollback saves one) is brought up to date by what it polls, without a reload: the overview's
+     * region is swapped whole with the restored key's fingerprint and version; the edit page's region says the version
+     * changed and swaps the stored key's summary in the form out of band, while the form keeps its version.
+     */
+    @Test
+    void anOpenPageFollowsAVersionSavedBehindIt() {
+        String first = "sv-page-behind-one-0011223344556677";
+        String second = "sv-page-behind-two-8899aabbccddeeff";
+        long open = Clients.twoTtsKeys(first, second);
+        String overview = page("/admin/settings").asString();
+        assertThat(overview).contains("id=\"settings-state\" hx-get=\"/admin/settings/state\"")
+                .contains(fingerprints.of(second));
+        String edit = page("/admin/settings/tts").asString();
+        assertThat(edit).contains("hx-get=\"/admin/settings/tts/state?version=" + open + "\"")
+                .contains("id=\"stored-apiKey\"").contains(fingerprints.of(second)).doesNotContain("stored-changed");
+        String unchanged = page("/admin/settings/tts/state?version=" + open).asString();
+        assertThat(unchanged.strip()).startsWith("<div id=\"setting-state\"").doesNotContain("stored-changed")
+                .doesNotContain("hx-swap-oob");
+
+        Clients.rollBackTts(open);
+
+        String region = page("/admin/settings/state").asString();
+        assertThat(region.strip()).startsWith("<div id=\"settings-state\"").doesNotContain("<html")
+                .contains(fingerprints.of(first)).doesNotContain(fingerprints.of(second))
+                .contains("settings version " + (open + 1));
+        String state = page("/admin/settings/tts/state?version=" + open).asString();
+        assertThat(state).doesNotContain("<html").contains("id=\"stored-changed\"")
+                .contains("Settings version " + (open + 1) + " was saved while this page was open")
+                .contains("this form edits version " + open)
+                .containsPattern("id=\"stored-apiKey\" hx-swap-oob=\"true\">Stored: [^\n]*" + fingerprints.of(first))
+                .doesNotContain(fingerprints.of(second))
+                .doesNotContain("name=\"version\"");
+    }
+
     @Test
     void viewerSeesReadOnlyAndCannotPost() {
         String viewer = Clients.session(Clients.newViewer(), Clients.VIEWER_PASSWORD);
