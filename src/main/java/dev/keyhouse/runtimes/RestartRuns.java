@@ -101,6 +101,9 @@ public class RestartRuns {
             return RestartResult.RESTARTED.equals(state) && RestartResult.NOT_ASKED.equals(confirmState);
         }
 
+        /** The status of a runtime a rollout's rollback restarted back onto the previous key. */
+        public static final String ROLLED_BACK = "rolled back";
+
         /** A runtime not asked to confirm, in words. */
         public static final String NOT_ASKED_TEXT = "restarted, confirmation not asked (none)";
 
@@ -399,7 +402,7 @@ public class RestartRuns {
             String confirmState = fetchedAnyway ? "confirmed" : result.confirmState;
             boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
             String status = result.wave != null && result.wave <= run.waveCount
-                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
+                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? ResultView.ROLLED_BACK
                     : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,

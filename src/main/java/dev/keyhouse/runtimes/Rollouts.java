@@ -723,7 +723,8 @@ public class Rollouts {
 
     private void halt(RestartRun run, int wave, String why) {
         waveRow(run.id, wave, "cancelled", "nothing rolled back: " + why, false, true);
-        String reason = run.abortedBy == null ? why : run.reason + "; nothing rolled back: " + why;
+        // what failed first (the engine's reason: the failing target, or the abort), then why nothing was rolled back
+        String reason = (run.reason == null ? "" : run.reason + "; ") + "nothing rolled back: " + why;
         end(run, run.abortedBy == null ? RestartRun.HALTED : RestartRun.ABORTED, reason);
     }
 

@@ -41,9 +41,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param firstError the first failed one's error text, or null
      * @param notAsked the restarted ones whose confirmation is none (not waited for: neither confirmed nor
      *        unconfirmed), labelled as {@code failed}
+     * @param rolledBack the restarted ones a rollout's rollback restarted back onto the previous key (their status
+     *        "rolled back"), labelled as {@code failed}: counted as that, neither confirmed, unconfirmed nor not asked
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
-            List<String> notConfirmed, String firstError, List<String> notAsked) {
+            List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -68,6 +70,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
             List<String> notAsked = new ArrayList<>();
+            List<String> rolledBack = new ArrayList<>();
             for (RestartRuns.ResultView r : results) {
                 if (rollout && r.wave() != null && r.wave() > waveCount || !which.test(r)) {
                     continue;
@@ -75,7 +78,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (r.notAsked()) {
+                    if (RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
+                        rolledBack.add(label(r));
+                    } else if (r.notAsked()) {
                         notAsked.add(label(r));
                     } else if (RunView.confirmed(r)) {
                         confirmed++;
@@ -90,7 +95,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 }
             }
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut, List.copyOf(notConfirmed),
-                    firstError, List.copyOf(notAsked));
+                    firstError, List.copyOf(notAsked), List.copyOf(rolledBack));
         }
 
         /**
@@ -105,6 +110,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (leftOut > 0) {
                 text.append(", ").append(leftOut).append(" left out");
             }
+            if (!rolledBack.isEmpty()) {
+                text.append(", ").append(rolledBackText());
+            }
             if (asked() > 0) {
                 text.append(", confirmed ").append(confirmed).append(" of ").append(asked());
             }
@@ -114,9 +122,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return text.toString();
         }
 
-        /** The restarted runtimes asked to confirm (confirmation other than none). */
+        /** The restarted runtimes asked to confirm (confirmation other than none), the rolled-back ones left out. */
         public int asked() {
-            return restarted - notAsked.size();
+            return restarted - notAsked.size() - rolledBack.size();
+        }
+
+        /** e.g. "rolled back 1: cmd1", the status the runtimes list and the run page's rows say; empty for none. */
+        public String rolledBackText() {
+            return rolledBack.isEmpty() ? "" : "rolled back " + rolledBack.size() + ": " + String.join(", ", rolledBack);
         }
 
         /** e.g. "confirmation not asked for 1 (none): cmd1"; empty when every restarted runtime was asked. */
@@ -133,7 +146,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" : "";
             String none = notAsked.isEmpty() ? "" : (notAsked.size() == restarted ? "restarted" : notAsked.size()
                     + " restarted") + ", confirmation not asked (none)";
-            return asked.isEmpty() ? none : none.isEmpty() ? asked : asked + "; " + none;
+            String back = rolledBack.isEmpty() ? "" : rolledBack.size() == restarted ? "rolled back"
+                    : rolledBack.size() + " rolled back";
+            return String.join("; ", java.util.stream.Stream.of(asked, none, back).filter(t -> !t.isEmpty()).toList());
         }
 
         /** The restarted runtimes that did not confirm, comma-separated. */

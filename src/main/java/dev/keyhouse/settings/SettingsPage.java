@@ -328,8 +328,12 @@ public class SettingsPage {
             FieldErrors refused = new FieldErrors();
             try {
                 version = formVersion(submitted.version);
+                if (version != null) {
+                    notAhead(version, settings.get(providerKind).version());
+                }
             } catch (FieldErrors e) {
                 refused.addAll(e);
+                version = null;
             }
             if (version == null && refused.isEmpty()) {
                 refused.add("version", "is missing from the form; reload the page");
@@ -423,7 +427,8 @@ public class SettingsPage {
     /**
      * Roll back, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step, saying which
      * version it restores and which targets it restarts ({@link SaveRestarts#ofRollback}), nothing changed; with it,
-     * the rollback. A missing version is 428, a stale one 412 with the current form, nothing to restore 409.
+     * the rollback. A missing version is 428, one ahead of the current a 400 naming it, a stale one 409 with the current form
+     * (as a stale save; REST answers 412), nothing to restore 409.
      */
     @POST
     @Path("{kind}/rollback")
@@ -436,6 +441,7 @@ public class SettingsPage {
         if (expected == null) {
             throw IfMatchRequired.onThePage();
         }
+        notAhead(expected, settings.get(providerKind).version());
         if (!ConfirmStep.confirmed(confirmed)) {
             return confirmRollback(providerKind, expected);
         }
@@ -444,8 +450,8 @@ public class SettingsPage {
             return new SettingsNotice(SettingsNotice.ROLLED_BACK, providerKind, state.restartRun(), null, false)
                     .seeOther(request);
         } catch (StaleSetting stale) {
-            // like If-Match over REST: 412, with the current version in the form
-            return conflict(stale, 412);
+            // as a stale save: 409 with the current form (REST's If-Match answers 412)
+            return conflict(stale, 409);
         } catch (Conflict refused) {
             return refusedRollback(providerKind, onThePage(providerKind, refused));
         }
@@ -466,13 +472,13 @@ public class SettingsPage {
     }
 
     /**
-     * The rollback's confirmation step; the form again when the form's version is stale (412, as the rollback
-     * itself answers) or there is nothing to roll back to (409).
+     * The rollback's confirmation step; the form again when the form's version is stale or there is nothing to roll
+     * back to (409).
      */
     private Response confirmRollback(ProviderKind kind, long expected) {
         SettingState state = settings.get(kind);
         if (state.version() != expected) {
-            return conflict(new StaleSetting(state, expected, List.of()), 412);
+            return conflict(new StaleSetting(state, expected, List.of()), 409);
         }
         if (state.previousVersion() == null) {
             return refusedRollback(kind, "There is no earlier settings version to roll back to.");
@@ -628,6 +634,21 @@ public class SettingsPage {
             return Long.parseLong(value.strip());
         }
         throw new FieldErrors().add("version", "must be the whole number the page was rendered with; reload the page");
+    }
+
+    /**
+     * A page form's {@code version} ahead of the current one is no stale page (nothing was saved since it was
+     * rendered: no page ever showed that version): a 400 naming {@code version}, "version 99 does not exist (current is
+     * 12); reload the page". REST's If-Match keeps its 412.
+     *
+     * @throws FieldErrors when {@code given} is greater than {@code current}
+     */
+    public static void notAhead(long given, long current) {
+        if (given > current) {
+            // the field's name and its message read as one sentence: "version 99 does not exist ..."
+            new FieldErrors().add("version", given + " does not exist (current is " + current + "); reload the page")
+                    .throwIfAny();
+        }
     }
 
     private static Long version(String value) {

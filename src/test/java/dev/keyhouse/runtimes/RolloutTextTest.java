@@ -50,13 +50,17 @@ class RolloutTextTest {
     @Test
     void anAlertSaysWhatStoppedAndAsksForAWorkingKey() {
         String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
-        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", both, null))
-                .isEqualTo("LLM rollout (run 12) halted: " + both);
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", "wave 1 (canary): chat-1 reported failing:"
+                + " invalid_key; nothing rolled back: " + both, null))
+                .isEqualTo("LLM rollout (run 12): wave 1 (canary): chat-1 reported failing: invalid_key; nothing rolled"
+                        + " back: the new key and the previous key both fail: invalid_key / invalid_key; halted — enter"
+                        + " a working key");
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", null, null))
-                .isEqualTo("LLM rollout (run 12) halted: its wave failed and the previous key could not be restored"
+                .isEqualTo("LLM rollout (run 12): its wave failed and the previous key could not be restored; halted"
                         + " — enter a working key");
+        // failures first (breaker 3, point 3): the failing target, then the rollback note
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", "wave 1: chat-1 reported failing: invalid_key", 9L))
-                .isEqualTo("LLM rollout (run 12) rolled back: wave 1: chat-1 reported failing: invalid_key; the"
+                .isEqualTo("LLM rollout (run 12): wave 1: chat-1 reported failing: invalid_key; rolled back: the"
                         + " previous key is back as version 9 — enter a working key");
     }
 
@@ -225,6 +229,27 @@ class RolloutTextTest {
         assertThat(mixed.tally().confirmedText()).isEqualTo("1 of 1 confirmed; 1 restarted, confirmation not asked (none)");
         assertThat(mixed.reason()).startsWith("Every runtime asked to confirm did (1 of 1). Confirmation was not asked"
                 + " of cmd1");
+    }
+
+    /**
+     * Breaker 3, point 5: one status vocabulary. A runtime a rollback restarted back reads "rolled back" in every
+     * count (the target's share on the runtimes list, the run's tally), as its row's status says: never "restarted,
+     * confirmation not asked" nor "0 of 1 confirmed".
+     */
+    @Test
+    void aRolledBackRuntimeIsRolledBackInEveryCount() {
+        RestartRuns.ResultView back = new RestartRuns.ResultView(1, "cmd1", "command", "cmd1", "restarted", 1, null,
+                null, null, null, null, false, 1, 7L, "none", null, "not_asked", null, null, "rolled back", null);
+        RestartRuns.ResultView hook = finished("hook", "failed", false);
+        RunView.Tally tally = RunView.Tally.of(List.of(back, hook), true, 1, r -> true);
+        assertThat(tally.rolledBack()).containsExactly("cmd1");
+        assertThat(tally.notAsked()).isEmpty();
+        assertThat(tally.notConfirmed()).isEmpty();
+        assertThat(tally.asked()).isZero();
+        assertThat(tally.confirmedText()).isEqualTo("rolled back");
+        assertThat(tally.text()).isEqualTo("restarted 1 of 2 (failed: hook), rolled back 1: cmd1");
+        assertThat(RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true)
+                .confirmedText()).isEqualTo("1 of 1 confirmed; 1 rolled back");
     }
 
     @Test

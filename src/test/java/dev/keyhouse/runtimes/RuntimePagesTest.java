@@ -262,6 +262,12 @@ class RuntimePagesTest {
                     + "), confirmation not asked for 1 (none): " + cmd + "<")
                     .contains("id=\"convergence\">confirmation not asked for 1 (none): " + cmd)
                     .doesNotContain("0 of 2 restarted").doesNotContain(": <span class=\"state state-done\">");
+            // the runtimes list's banner names the failing target first, then the rollback note (breaker 3, point 3)
+            Matcher banner = Pattern.compile("id=\"rollout-alert-tts\">([^<]*)").matcher(page("/admin/runtimes").asString());
+            assertThat(banner.find()).isTrue();
+            assertThat(banner.group(1)).startsWith("Text to speech rollout (run " + run + "): wave 1 (canary): " + hook
+                    + ": restart failed; 1 of 1 rollback restarts failed: " + cmd + "; rolled back: the previous key is"
+                    + " back as version ").endsWith(" — enter a working key (");
         } finally {
             web.stop(0);
             RuntimeApi.deleteTree(dir);

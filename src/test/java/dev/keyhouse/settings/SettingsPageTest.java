@@ -279,7 +279,10 @@ class SettingsPageTest {
         assertThat(Clients.version("tts")).isEqualTo(version + 3);
     }
 
-    /** The page's rollback form says the version it was rendered for: 428 without it, 412 when it is stale. */
+    /**
+     * The page's rollback form says the version it was rendered for: 428 without it, 409 with the form when it is
+     * stale (as a stale save; REST keeps 412), 400 naming it when it is ahead of the current one.
+     */
     @Test
     void rollbackFromThePageChecksTheVersionItWasRenderedFor() {
         long version = twoTtsVersions("sv-page-ifmatch-one-0011223344556677");
@@ -295,9 +298,24 @@ class SettingsPageTest {
         // someone saved after the page was rendered: the form's version is stale
         Clients.put("tts", version + 2, Map.of("provider", "sarvam", "voice", "anushka")).then().statusCode(200);
         Response stale = post(form, "/admin/settings/tts/rollback", new HashMap<>());
-        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.statusCode()).as("a page answers a stale version 409, as a stale save").isEqualTo(409);
         assertThat(stale.asString()).contains("Nothing was saved").contains("value=\"" + (version + 3) + "\"");
+        Map<String, String> confirmed = new HashMap<>();
+        confirmed.put("confirmed", "yes");
+        assertThat(post(form, "/admin/settings/tts/rollback", confirmed).statusCode()).isEqualTo(409);
         assertThat(Clients.version("tts")).as("nothing was rolled back").isEqualTo(version + 3);
+
+        // a version no page ever showed (ahead of the current one) is no stale page: 400 naming version, saying so
+        long ahead = version + 9;
+        for (String path : List.of("/admin/settings/tts/rollback", "/admin/settings/tts")) {
+            Response answer = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                    .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("version", ahead)
+                    .formParam("provider", "sarvam").formParam("voice", "meera").post(path);
+            assertThat(answer.statusCode()).as(path).isEqualTo(400);
+            assertThat(answer.asString()).as(path).contains("version " + ahead + " does not exist (current is "
+                    + (version + 3) + ")").doesNotContain("while you were editing");
+        }
+        assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 3);
     }
 
     /** A version that is there but is not one (a word, a sign, a fraction, too big) is a 400 naming it, not a 428. */
