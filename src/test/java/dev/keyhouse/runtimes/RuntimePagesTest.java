@@ -653,6 +653,17 @@ class RuntimePagesTest {
                 .cookies(old.getCookies()).formParam("csrf-token", Browser.tokenIn(old.asString()))
                 .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true")
                 .post(action).then().statusCode(400);
+        // a version ahead of the current one (no page showed it) is no stale page: 400 naming it (breaker 3, point 5)
+        Matcher current = Pattern.compile("name=\"version\" value=\"(\\d+)\"").matcher(stale.asString());
+        assertThat(current.find()).isTrue();
+        long ahead = Long.parseLong(current.group(1)) + 1_000_000;
+        Response refused = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookies(old.getCookies())
+                .formParam("csrf-token", Browser.tokenIn(old.asString())).formParam("version", ahead)
+                .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true").post(action);
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).contains("version " + ahead + " does not exist (current is " + current.group(1)
+                + ")").doesNotContain("was changed by");
         post(stale, action, Map.of("name", name, "dependsOn", "stt", "enabled", "true", "config.command", "true"))
                 .then().statusCode(303);
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))
