@@ -394,6 +394,10 @@ class SharedSecretsTest {
         assertThat(run.getString("cause")).isEqualTo("shared_secret");
         assertThat(run.getString("sharedSecret")).isEqualTo(name);
         assertThat(run.getString("sharedVariable")).isEqualTo(variable);
+        // what this run rolled out, by the shared secret's fingerprint (breaker 3, point 1), never the LLM key's
+        assertThat(run.getString("convergence.fingerprint")).isEqualTo(created.jsonPath().getString("fingerprint"))
+                .isNotNull();
+        assertThat(run.getString("convergence.fingerprintReason")).isNull();
         assertThat(run.getList("results.target", String.class)).as("exactly the linked targets")
                 .containsExactlyInAnyOrder(targetName(dialler), targetName(fleet))
                 .doesNotContain(targetName(bystander));
