@@ -87,14 +87,8 @@ public class UserAdmin {
         }
         errors.throwIfAny();
         boolean endSessions = false;
-        boolean losesAdmin = user.role == Role.ADMIN && !user.disabled
-                && (Boolean.TRUE.equals(disabled) || (role != null && role != Role.ADMIN));
         // lock the enabled administrators, so two admins disabling each other at once cannot leave none
-        if (losesAdmin && User.find("role = ?1 and disabled = false", Role.ADMIN)
-                .withLock(LockModeType.PESSIMISTIC_WRITE).list().size() <= 1) {
-            errors.add(Boolean.TRUE.equals(disabled) ? "disabled" : "role",
-                    "this is the last enabled administrator; add another administrator first").throwIfAny();
-        }
+        lastAdmin(user, disabled, role, true);
         if (disabled != null && disabled != user.disabled) {
             user.disabled = disabled;
             endSessions |= disabled;
@@ -118,6 +112,37 @@ public class UserAdmin {
         }
         user.updatedAt = Instant.now();
         return user;
+    }
+
+    /** Why disabling or demoting the last enabled administrator is refused ({@link #refuseLastAdmin}). */
+    public static final String LAST_ADMIN = "this is the last enabled administrator; add another administrator first";
+
+    /**
+     * Refuses, before anything is asked or changed, disabling ({@code disabled} true) or demoting ({@code roleName}
+     * other than admin) the last enabled administrator: the page's confirmation step is not offered for a change that
+     * would be refused. Reads without a lock; {@link #update} checks again under its lock.
+     *
+     * @throws FieldErrors naming {@code disabled} or {@code role}, message {@link #LAST_ADMIN}
+     * @throws NotFound when there is no such user
+     */
+    @Transactional
+    public void refuseLastAdmin(long id, Boolean disabled, String roleName) {
+        User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
+        Role role = roleName == null ? null : Role.parse(roleName.strip().toLowerCase(Locale.ROOT)).orElse(null);
+        lastAdmin(user, disabled, role, false);
+    }
+
+    /** Refuses a change that leaves no enabled administrator, the enabled administrators locked when {@code lock}. */
+    private static void lastAdmin(User user, Boolean disabled, Role role, boolean lock) {
+        boolean losesAdmin = user.role == Role.ADMIN && !user.disabled
+                && (Boolean.TRUE.equals(disabled) || (role != null && role != Role.ADMIN));
+        if (!losesAdmin) {
+            return;
+        }
+        var admins = User.find("role = ?1 and disabled = false", Role.ADMIN);
+        if ((lock ? admins.withLock(LockModeType.PESSIMISTIC_WRITE) : admins).list().size() <= 1) {
+            new FieldErrors().add(Boolean.TRUE.equals(disabled) ? "disabled" : "role", LAST_ADMIN).throwIfAny();
+        }
     }
 
     @Transactional

@@ -98,6 +98,17 @@ public class UsersPage {
             @FormParam("role") String role, @FormParam("password") String password,
             @FormParam(ConfirmStep.FIELD) String confirmed) {
         if (!ConfirmStep.confirmed(confirmed)) {
+            try {
+                // a change that would be refused is refused now, not after its step was confirmed
+                switch (action == null ? "" : action) {
+                    case "disable" -> admin.refuseLastAdmin(id, true, null);
+                    case "role" -> admin.refuseLastAdmin(id, null, role);
+                    default -> {
+                    }
+                }
+            } catch (FieldErrors errors) {
+                return refused(id, errors);
+            }
             TemplateInstance step = switch (action == null ? "" : action) {
                 case "disable" -> confirmDisable(id);
                 // read as UserAdmin reads it; a role that is none is refused below, with the page
@@ -123,25 +134,44 @@ public class UsersPage {
                 default -> new FieldErrors().add("action", "must be disable, enable, role or password").throwIfAny();
             }
         } catch (FieldErrors errors) {
-            // a row's errors are shown above the add-user form, apart from that form's own fields, in words about
-            // the user changed ("The new password of bob@example.com must be ..."), never the form's field names
-            FieldErrors shown = new FieldErrors();
-            String who = admin.users().stream().filter(u -> u.id == id).map(u -> u.email).findFirst()
-                    .orElse("user " + id);
-            errors.errors().forEach(e -> shown.add(ROW_ERROR, rowError(e.field(), who, e.message())));
-            return Response.status(400).entity(render(null, Draft.EMPTY, shown, null)).build();
+            return refused(id, errors);
         }
         return done("user-changed");
     }
 
     /**
+     * A change of user {@code id} refused: the list again, the errors shown above the add-user form, apart from that
+     * form's own fields, in words about the user changed ("The new password of bob@example.com must be ..."), never
+     * the form's field names. 409 when it would leave no enabled administrator ({@link UserAdmin#LAST_ADMIN}: a
+     * state that forbids it, whether asked at the step or at its confirmation), else 400.
+     */
+    private Response refused(long id, FieldErrors errors) {
+        FieldErrors shown = new FieldErrors();
+        String who = admin.users().stream().filter(u -> u.id == id).map(u -> u.email).findFirst()
+                .orElse("user " + id);
+        errors.errors().forEach(e -> shown.add(ROW_ERROR, rowError(e.field(), who, e.message())));
+        boolean lastAdmin = errors.errors().stream().anyMatch(e -> UserAdmin.LAST_ADMIN.equals(e.message()));
+        return Response.status(lastAdmin ? 409 : 400).entity(render(null, Draft.EMPTY, shown, null)).build();
+    }
+
+    /**
      * The form step before disabling a user: what it does, and the button that does it ({@code action=disable},
      * {@code confirmed=yes} to {@code POST /admin/users/{id}}); that POST without {@code confirmed=yes} answers this.
+     * Not offered for the last enabled administrator: 409 with the list, saying why ({@link UserAdmin#LAST_ADMIN}).
      */
     @GET
     @Path("{id}/disable")
     @RolesAllowed(Role.ADMIN_NAME)
-    public TemplateInstance confirmDisable(@PathParam("id") long id) {
+    public Response disableStep(@PathParam("id") long id) {
+        try {
+            admin.refuseLastAdmin(id, true, null);
+        } catch (FieldErrors errors) {
+            return refused(id, errors);
+        }
+        return Response.ok(confirmDisable(id)).build();
+    }
+
+    private TemplateInstance confirmDisable(long id) {
         User user = user(id);
         return userStep(user, "disable", "Disable user " + user.email + "?", "Every session of " + user.email
                 + " ends at once, their API tokens stop working, and they cannot sign in until an admin enables them"

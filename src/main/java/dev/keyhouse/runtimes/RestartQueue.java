@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import dev.keyhouse.audit.Audit;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -44,10 +45,12 @@ public class RestartQueue {
 
     private final EntityManager em;
     private final Audit audit;
+    private final Instance<RestartRuns> runs;
 
-    public RestartQueue(EntityManager em, Audit audit) {
+    public RestartQueue(EntityManager em, Audit audit, Instance<RestartRuns> runs) {
         this.em = em;
         this.audit = audit;
+        this.runs = runs;
     }
 
     /**
@@ -180,8 +183,9 @@ public class RestartQueue {
         }
         run.state = restarted == total ? RestartRun.SUCCEEDED : restarted == 0 ? RestartRun.FAILED : RestartRun.PARTIAL;
         run.finishedAt = Instant.now();
+        em.flush();
         audit.record(Audit.Entry.of("system", "restart.finish", RuntimeTargets.AUDIT_KIND, "restart run " + runId)
-                .detail(run.state + ": " + restarted + " of " + total + " runtimes restarted"));
+                .detail(runs.get().finishDetail(runId, null)));
         LOG.infof("restart run %d: %s, %d of %d runtimes restarted", runId, run.state, restarted, total);
         return Optional.of(new Finished(runId, run.state, Duration.between(run.createdAt, run.finishedAt)));
     }

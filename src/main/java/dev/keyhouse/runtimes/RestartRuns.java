@@ -12,12 +12,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.settings.FallbackChanged;
-import dev.keyhouse.settings.ProviderEnvironment;
+import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.settings.ProviderSettings;
 import dev.keyhouse.settings.SettingSaved;
+import dev.keyhouse.sharedsecrets.SharedSecrets;
 import dev.keyhouse.web.NotFound;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -98,6 +101,9 @@ public class RestartRuns {
             return RestartResult.RESTARTED.equals(state) && RestartResult.NOT_ASKED.equals(confirmState);
         }
 
+        /** The status of a runtime a rollout's rollback restarted back onto the previous key. */
+        public static final String ROLLED_BACK = "rolled back";
+
         /** A runtime not asked to confirm, in words. */
         public static final String NOT_ASKED_TEXT = "restarted, confirmation not asked (none)";
 
@@ -124,15 +130,19 @@ public class RestartRuns {
      * The run's confirmation, counted as its headline counts it ({@link RunReport#tally()}: the same numbers, a
      * rollout's rollback restarts left out, each runtime once).
      *
-     * @param fingerprint the LLM key's fingerprint served now (null when no LLM key is configured): informational, not
-     *        what is compared (a run of another kind, a fallback entry or a shared secret changes no LLM key)
+     * @param fingerprint the keyed fingerprint of what the run rolled out: the saved kind's key at
+     *        {@code settingsVersion} (several secrets joined by {@code +}), or the shared secret's value at its version;
+     *        null with {@code fingerprintReason} saying why there is none. Informational: runtimes confirm by the
+     *        configuration version they fetch, not by a fingerprint
+     * @param fingerprintReason why {@code fingerprint} is null (a manual run, a fallback entry's change, a version whose
+     *        key cannot be read); null when it is set
      * @param restarted runtimes restarted (failed ones are not: they are the tally's {@code failed})
      * @param confirmed restarted runtimes that confirmed ({@link ResultView#confirmed()})
      * @param unconfirmed restarted runtimes (target/runtime) asked to confirm that did not (yet)
      * @param notAsked restarted runtimes whose confirmation is none: not waited for, neither confirmed nor unconfirmed
      */
-    public record Convergence(String fingerprint, int restarted, int confirmed, List<String> unconfirmed,
-            List<String> notAsked) {
+    public record Convergence(String fingerprint, String fingerprintReason, int restarted, int confirmed,
+            List<String> unconfirmed, List<String> notAsked) {
 
         /** The restarted runtimes asked to confirm: {@code restarted} less {@code notAsked}. */
         public int asked() {
@@ -145,8 +155,6 @@ public class RestartRuns {
      *
      * @param state the stored state (running, waiting_approval, rolling_back, succeeded, partial, failed,
      *        rolled_back, halted, aborted, superseded)
-     * @param outcome what the run amounts to: succeeded, rolled_back, halted, aborted, superseded, running, paused,
-     *        waiting_approval; for a manual run also partial and failed
      * @param rollout whether it goes out in waves (a save's run) or all at once (a manual run)
      * @param currentWave the wave being restarted or confirmed; 0 while discovering
      * @param reason why it stopped or what it waits for, in plain words; null when there is nothing to say
@@ -164,7 +172,7 @@ public class RestartRuns {
      */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
-            List<ResultView> results, String outcome, boolean rollout, boolean paused, int currentWave,
+            List<ResultView> results, boolean rollout, boolean paused, int currentWave,
             int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
             Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
             String changeSummary, List<String> stillBehind) {
@@ -180,32 +188,43 @@ public class RestartRuns {
             return RunView.Tally.of(this);
         }
 
+        /**
+         * What the run amounts to, its one verdict ({@link RunView#verdict}): the page's headline, the runtimes list,
+         * the API and the audit log's {@code restart.finish} entry all say this.
+         */
+        @JsonProperty
+        public String outcome() {
+            return RunView.verdict(state, paused, finished, tally());
+        }
+
         /** The run page's headline: {@code outcome} in words, "not confirmed" when a restarted runtime did not. */
         @JsonProperty
         public String headline() {
-            return RunView.headline(this, tally()).text();
+            return RunView.words(outcome());
         }
 
-        /** The headline's state: {@code outcome}, or {@code unconfirmed} (its CSS state class on the page). */
+        /** The headline's state: {@code outcome} (kept for compatibility; its CSS state class on the page). */
         @JsonProperty
         public String headlineState() {
-            return RunView.headline(this, tally()).state();
+            return outcome();
         }
     }
 
     private final RuntimeTargets targets;
     private final RuntimeAcks acks;
-    private final ProviderEnvironment environment;
+    private final ProviderSettings settings;
+    private final Instance<SharedSecrets> sharedSecrets;
     private final Audit audit;
     private final Event<RestartPlanned> planned;
     private final Rollouts rollouts;
 
-    public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderEnvironment environment, Audit audit,
-            Event<RestartPlanned> planned, Rollouts rollouts) {
+    public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderSettings settings,
+            Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts) {
         this.rollouts = rollouts;
         this.targets = targets;
         this.acks = acks;
-        this.environment = environment;
+        this.settings = settings;
+        this.sharedSecrets = sharedSecrets;
         this.audit = audit;
         this.planned = planned;
     }
@@ -362,7 +381,7 @@ public class RestartRuns {
         RestartRun run = RestartRun.<RestartRun>findByIdOptional(id).orElseThrow(() -> new NotFound("restart run " + id));
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", id);
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
-        String current = environment.current().llmKeyFingerprint();
+        RolledOut rolledOut = rolledOut(run);
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
@@ -383,7 +402,7 @@ public class RestartRuns {
             String confirmState = fetchedAnyway ? "confirmed" : result.confirmState;
             boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
             String status = result.wave != null && result.wave <= run.waveCount
-                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? "rolled back"
+                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? ResultView.ROLLED_BACK
                     : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,
@@ -395,11 +414,47 @@ public class RestartRuns {
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
-                run.createdBy, run.createdAt, run.finishedAt, new Convergence(current, tally.restarted(),
-                        tally.confirmed(), tally.notConfirmed(), tally.notAsked()), views, outcome(run),
+                run.createdBy, run.createdAt, run.finishedAt, new Convergence(rolledOut.fingerprint(),
+                        rolledOut.reason(), tally.restarted(),
+                        tally.confirmed(), tally.notConfirmed(), tally.notAsked()), views,
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views));
+    }
+
+    /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */
+    private record RolledOut(String fingerprint, String reason) {
+    }
+
+    private RolledOut rolledOut(RestartRun run) {
+        if (RestartRun.CAUSE_MANUAL.equals(run.cause)) {
+            return new RolledOut(null, "a manual restart rolls out the whole current configuration, not one key");
+        }
+        if (RestartRun.CAUSE_FALLBACK.equals(run.cause)) {
+            return new RolledOut(null, "a fallback entry's change (see changeSummary): " + run.kind
+                    + "'s own key did not change");
+        }
+        if (run.settingsVersion == null) {
+            return new RolledOut(null, "the run names no settings version");
+        }
+        java.util.Optional<String> print = run.sharedSecret != null
+                ? sharedSecrets.get().versionFingerprint(run.sharedSecret, run.settingsVersion, run.createdAt)
+                : ProviderKind.parse(run.kind).flatMap(k -> settings.versionFingerprint(k, run.settingsVersion));
+        String what = run.sharedSecret != null ? "shared secret " + run.sharedSecret : run.kind;
+        return print.map(p -> new RolledOut(p, null)).orElseGet(() -> new RolledOut(null, what + " version "
+                + run.settingsVersion + " has no key that can be read (none set, deleted, or it needs re-entry)"));
+    }
+
+    /**
+     * The detail of a run's {@code restart.finish} audit entry: its verdict in words, as its page's headline and the
+     * API's {@code outcome} say it (one computation, {@link RunView#verdict}), then {@code why} and its tally, e.g.
+     * "not confirmed: restarted 1 of 1, confirmed 0 of 1". Call in the transaction that ended the run.
+     *
+     * @param why the engine's reason, or null
+     */
+    String finishDetail(long id, String why) {
+        RunReport report = report(id);
+        return report.headline() + ": " + (why == null ? "" : why + "; ") + report.tally().text();
     }
 
     /**
@@ -446,17 +501,6 @@ public class RestartRuns {
             }
         }
         return latest;
-    }
-
-    /** What the run amounts to, for the REST {@code outcome} and the run page's headline. */
-    static String outcome(RestartRun run) {
-        if (run.finished()) {
-            return run.state;
-        }
-        if (run.paused) {
-            return "paused";
-        }
-        return RestartRun.WAITING_APPROVAL.equals(run.state) ? run.state : RestartRun.RUNNING;
     }
 
     /** What an operator reads for one runtime (see {@link ResultView#status()}). */

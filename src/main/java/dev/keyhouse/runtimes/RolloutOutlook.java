@@ -49,6 +49,13 @@ public class RolloutOutlook implements RolloutNews {
 
     @Override
     @Transactional
+    public boolean underWay() {
+        return RestartRun.count("rollout = true and state in ?1", List.of(RestartRun.RUNNING,
+                RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK)) > 0;
+    }
+
+    @Override
+    @Transactional
     public Dependents dependents(String kind) {
         List<RuntimeTarget> dependent = RestartRuns.dependents(kind);
         return new Dependents(dependent.stream().filter(t -> !t.held).map(t -> t.name + " (" + t.driver + ")").toList(),
@@ -141,15 +148,27 @@ public class RolloutOutlook implements RolloutNews {
         return alerts;
     }
 
-    /** "LLM rollout (run 12) halted: the new key and the previous key both fail: … — enter a working key". */
+    /** The words every alert ends with: what the operator does next. */
+    private static final String ENTER_A_WORKING_KEY = " — enter a working key";
+
+    /**
+     * What failed first, then what the rollout did about it (breaker 3, point 3: failures first, in every summary),
+     * e.g. "LLM rollout (run 12): wave 1 (canary): chat-1 reported failing: invalid_key; rolled back: the previous
+     * key is back as version 9 — enter a working key", or "…: wave 1 (canary): chat-1 reported failing: invalid_key;
+     * nothing rolled back: the new key and the previous key both fail: invalid_key / invalid_key; halted — enter a
+     * working key".
+     *
+     * @param reason the run's reason: the failing target first, then what the rollback did or why it did not
+     */
     static String alertText(String title, long run, String state, String reason, Long rollbackVersion) {
-        if (RestartRun.HALTED.equals(state)) {
-            return title + " rollout (run " + run + ") halted: " + (reason == null
-                    ? "its wave failed and the previous key could not be restored — enter a working key" : reason);
+        String failed = reason == null || reason.isBlank() ? (RestartRun.HALTED.equals(state)
+                ? "its wave failed and the previous key could not be restored" : "a wave failed") : reason.strip();
+        if (failed.endsWith(ENTER_A_WORKING_KEY)) {
+            failed = failed.substring(0, failed.length() - ENTER_A_WORKING_KEY.length());
         }
-        return title + " rollout (run " + run + ") rolled back: " + (reason == null ? "a wave failed" : reason)
-                + "; the previous key is back" + (rollbackVersion == null ? "" : " as version " + rollbackVersion)
-                + " — enter a working key";
+        String note = RestartRun.HALTED.equals(state) ? "halted" : "rolled back: the previous key is back"
+                + (rollbackVersion == null ? "" : " as version " + rollbackVersion);
+        return title + " rollout (run " + run + "): " + failed + "; " + note + ENTER_A_WORKING_KEY;
     }
 
     /**

@@ -723,7 +723,8 @@ public class Rollouts {
 
     private void halt(RestartRun run, int wave, String why) {
         waveRow(run.id, wave, "cancelled", "nothing rolled back: " + why, false, true);
-        String reason = run.abortedBy == null ? why : run.reason + "; nothing rolled back: " + why;
+        // what failed first (the engine's reason: the failing target, or the abort), then why nothing was rolled back
+        String reason = (run.reason == null ? "" : run.reason + "; ") + "nothing rolled back: " + why;
         end(run, run.abortedBy == null ? RestartRun.HALTED : RestartRun.ABORTED, reason);
     }
 
@@ -794,8 +795,9 @@ public class Rollouts {
                     + " AND state IN ('waiting', 'restarting', 'confirming', 'baking')").setParameter("run", run.id)
                     .executeUpdate();
         }
+        em.flush();
         audit.record(Audit.Entry.of("system", "restart.finish", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
-                .detail(state + (reason == null ? "" : ": " + reason)));
+                .detail(runs.get().finishDetail(run.id, run.reason)));
         ended.fire(new RolloutEnded(run.id, run.kind, run.settingsVersion == null ? 0 : run.settingsVersion, state,
                 run.reason, run.rollbackVersion, run.finishedAt));
     }

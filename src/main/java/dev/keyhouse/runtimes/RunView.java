@@ -14,7 +14,7 @@ import java.util.Map;
  * @param headline running, rolling back, paused, waiting for approval, succeeded, rolled back, halted, aborted,
  *        superseded; partial or failed for a manual run; "not confirmed" for a run that succeeded in restarting while
  *        some restarted runtime never confirmed (issue 20, item 3)
- * @param tone the headline's CSS state class: the stored state, paused, or unconfirmed
+ * @param tone the headline's CSS state class: the run's verdict ({@link #verdict})
  * @param reason what the run does, waits for or why it ended, in plain words; null when there is nothing to say
  * @param outside a rollout's results in no wave: targets on hold, targets not discovered yet
  * @param tally every runtime of the run counted, failures named (issue 20, item 4)
@@ -41,9 +41,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param firstError the first failed one's error text, or null
      * @param notAsked the restarted ones whose confirmation is none (not waited for: neither confirmed nor
      *        unconfirmed), labelled as {@code failed}
+     * @param rolledBack the restarted ones a rollout's rollback restarted back onto the previous key (their status
+     *        "rolled back"), labelled as {@code failed}: counted as that, neither confirmed, unconfirmed nor not asked
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
-            List<String> notConfirmed, String firstError, List<String> notAsked) {
+            List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -68,6 +70,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
             List<String> notAsked = new ArrayList<>();
+            List<String> rolledBack = new ArrayList<>();
             for (RestartRuns.ResultView r : results) {
                 if (rollout && r.wave() != null && r.wave() > waveCount || !which.test(r)) {
                     continue;
@@ -75,7 +78,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (r.notAsked()) {
+                    if (RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
+                        rolledBack.add(label(r));
+                    } else if (r.notAsked()) {
                         notAsked.add(label(r));
                     } else if (RunView.confirmed(r)) {
                         confirmed++;
@@ -90,7 +95,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 }
             }
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut, List.copyOf(notConfirmed),
-                    firstError, List.copyOf(notAsked));
+                    firstError, List.copyOf(notAsked), List.copyOf(rolledBack));
         }
 
         /**
@@ -105,6 +110,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (leftOut > 0) {
                 text.append(", ").append(leftOut).append(" left out");
             }
+            if (!rolledBack.isEmpty()) {
+                text.append(", ").append(rolledBackText());
+            }
             if (asked() > 0) {
                 text.append(", confirmed ").append(confirmed).append(" of ").append(asked());
             }
@@ -114,9 +122,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return text.toString();
         }
 
-        /** The restarted runtimes asked to confirm (confirmation other than none). */
+        /** The restarted runtimes asked to confirm (confirmation other than none), the rolled-back ones left out. */
         public int asked() {
-            return restarted - notAsked.size();
+            return restarted - notAsked.size() - rolledBack.size();
+        }
+
+        /** e.g. "rolled back 1: cmd1", the status the runtimes list and the run page's rows say; empty for none. */
+        public String rolledBackText() {
+            return rolledBack.isEmpty() ? "" : "rolled back " + rolledBack.size() + ": " + String.join(", ", rolledBack);
         }
 
         /** e.g. "confirmation not asked for 1 (none): cmd1"; empty when every restarted runtime was asked. */
@@ -133,7 +146,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" : "";
             String none = notAsked.isEmpty() ? "" : (notAsked.size() == restarted ? "restarted" : notAsked.size()
                     + " restarted") + ", confirmation not asked (none)";
-            return asked.isEmpty() ? none : none.isEmpty() ? asked : asked + "; " + none;
+            String back = rolledBack.isEmpty() ? "" : rolledBack.size() == restarted ? "rolled back"
+                    : rolledBack.size() + " rolled back";
+            return String.join("; ", java.util.stream.Stream.of(asked, none, back).filter(t -> !t.isEmpty()).toList());
         }
 
         /** The restarted runtimes that did not confirm, comma-separated. */
@@ -163,29 +178,49 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     }
 
     /**
-     * A run's headline, the same on its page, the runtimes list and the API ({@link RestartRuns.RunReport#headline()}).
+     * A run's headline, the same on its page, the runtimes list, the API and the audit log: the run's one verdict
+     * ({@link #verdict}) and its words ({@link #words}).
      *
-     * @param text the outcome in words ("rolling back", "waiting for approval"), "not confirmed" for a run that
+     * @param text the verdict in words ("rolling back", "waiting for approval"), "not confirmed" for a run that
      *        succeeded in restarting while some restarted runtime asked to confirm never did, "restarted, confirmation
      *        not asked" for one whose every restarted runtime has confirmation none (not waited for)
-     * @param state its CSS state class and the API's {@code headlineState}: the stored state while rolling back,
-     *        {@code paused}, {@code unconfirmed}, {@code not_asked}, else the stored state
+     * @param state the verdict itself: its CSS state class, the API's {@code outcome} and {@code headlineState}
      */
     public record Headline(String text, String state) {
     }
 
-    /** The headline of {@code run}, whose runtimes {@code tally} counts. */
-    static Headline headline(RestartRuns.RunReport run, Tally tally) {
-        String shown = RestartRun.ROLLING_BACK.equals(run.state()) ? run.state() : run.outcome();
-        String tone = run.paused() && !run.finished() ? "paused" : run.state();
-        if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
-            shown = "not confirmed";
-            tone = "unconfirmed";
-        } else if (RestartRun.SUCCEEDED.equals(run.state()) && tally.onlyNotAsked()) {
-            shown = "restarted, confirmation not asked";
-            tone = RestartResult.NOT_ASKED;
+    /** The headline of {@code run}: its verdict ({@link RestartRuns.RunReport#outcome()}) in words. */
+    static Headline headline(RestartRuns.RunReport run) {
+        return new Headline(words(run.outcome()), run.outcome());
+    }
+
+    /**
+     * A run's one verdict, from which its page's headline, the runtimes list, the API's {@code outcome} and the audit
+     * log's {@code restart.finish} entry all read: {@code rolling_back} while rolling back, {@code paused} while paused,
+     * {@code unconfirmed} when every runtime was restarted ({@code succeeded}) but some asked to confirm did not,
+     * {@code not_asked} when every restarted runtime has confirmation none, else the stored state ({@code running},
+     * {@code waiting_approval}, {@code succeeded}, {@code partial}, {@code failed}, {@code rolled_back}, {@code halted},
+     * {@code aborted}, {@code superseded}).
+     *
+     * @param state the run's stored state
+     * @param tally the run's runtimes counted ({@link Tally})
+     */
+    static String verdict(String state, boolean paused, boolean finished, Tally tally) {
+        if (paused && !finished) {
+            return "paused";
         }
-        return new Headline(WORDS.getOrDefault(shown, shown), tone);
+        if (RestartRun.SUCCEEDED.equals(state) && tally.unconfirmed()) {
+            return "unconfirmed";
+        }
+        if (RestartRun.SUCCEEDED.equals(state) && tally.onlyNotAsked()) {
+            return RestartResult.NOT_ASKED;
+        }
+        return state;
+    }
+
+    /** A verdict ({@link #verdict}) in words: "not confirmed", "rolling back", "succeeded". */
+    static String words(String verdict) {
+        return WORDS.getOrDefault(verdict, verdict);
     }
 
     /** A result as {@code target} or {@code target/runtime} (the runtime alone when it already names the target). */
@@ -224,6 +259,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     }
 
     private static final Map<String, String> WORDS = Map.of(
+            "unconfirmed", "not confirmed",
+            RestartResult.NOT_ASKED, "restarted, confirmation not asked",
             "waiting_approval", "waiting for approval",
             "rolling_back", "rolling back",
             "rolled_back", "rolled back");
@@ -239,7 +276,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      */
     static RunView of(RestartRuns.RunReport run, Instant now, String tokenWarning) {
         Tally tally = run.tally();
-        Headline headline = headline(run, tally);
+        Headline headline = headline(run);
         List<RestartRuns.WaveView> waves = run.waves().stream().map(w -> new RestartRuns.WaveView(w.number(),
                 w.kind(), w.state(), w.startedAt(), w.finishedAt(), w.decision(), failuresFirst(w.runtimes())))
                 .toList();

@@ -272,9 +272,11 @@ public class RuntimesPage {
 
     /**
      * 409: the target changed since its form was read ({@code expected}, a {@link RuntimeTargets#version}); the edit
-     * page with the current values and version, saying who changed it and when. Nothing was saved.
+     * page with the current values and version, saying who changed it and when. Nothing was saved. A version ahead of
+     * the current one is no stale page: 400 naming {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
      */
     private Response stale(RuntimeTarget current, long expected) {
+        dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
         Form form = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
                 current.config, new FieldErrors(), Rollout.of(current, null, null));
         String conflict = "Runtime target " + current.name + " was changed by " + current.updatedBy + " at "

@@ -437,8 +437,12 @@ public class ProviderEntriesPage {
                 saves.mode() == CheckMode.ENFORCE && kind.liveCheck(), errors.messageFor("checkOverrideReason"));
     }
 
-    /** 409: the entry changed since the page showed it; nothing written. */
+    /**
+     * 409: the entry changed since the page showed it; nothing written. A version ahead of the current one is no stale
+     * page: 400 naming {@code version} ({@link SettingsPage#notAhead}).
+     */
     private static Response stale(ProviderEntries.EntryState current, long expected) {
+        SettingsPage.notAhead(expected, current.version());
         return Response.status(409).entity(Templates.stale(current.label() + " changed meanwhile",
                 staleMessage(current, expected), "/admin/settings")).build();
     }

@@ -443,6 +443,21 @@ public class ProviderSettings {
     }
 
     /**
+     * The keyed fingerprint of what {@code version} of {@code kind} holds as its key, as
+     * {@link SettingState#keyFingerprint()} joins it (several secrets by {@code +}): what a restart run of that version
+     * rolled out.
+     *
+     * @return empty when there is no such version, it has no secret, or one cannot be opened (needs re-entry)
+     */
+    @Transactional
+    public Optional<String> versionFingerprint(ProviderKind kind, long version) {
+        return ProviderSettingVersion.of(kind, version).map(v -> new SettingState(kind, Map.of(),
+                summaries(kind, v.values()).entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                        e -> e.getKey().json(), Map.Entry::getValue)), version, null, null, null, null)
+                .keyFingerprint());
+    }
+
+    /**
      * A stored key ready to be checked.
      *
      * @param target the kind's values by JSON name, the secret in plaintext

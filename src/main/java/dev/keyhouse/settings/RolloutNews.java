@@ -55,4 +55,10 @@ public interface RolloutNews {
 
     /** The halted or rolled-back rollouts that are the newest rollout of their kind, by kind. */
     List<Alert> alerts();
+
+    /**
+     * Whether some rollout is under way (running, waiting for approval or rolling back): the settings pages then look
+     * for a new stored version every 2 s (an automatic rollback saves one), else every 10 s.
+     */
+    boolean underWay();
 }

@@ -36,6 +36,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -213,10 +214,25 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
+        /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else 10 s */
         static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun,
-                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts);
+                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts, boolean live);
 
-        static native TemplateInstance edit(Form form, String conflict);
+        /** The overview's stored-state region (alerts and cards), for htmx to swap whole. */
+        static native TemplateInstance overview$state(List<Card> cards, List<RolloutNews.Alert> alerts, boolean live);
+
+        /**
+         * @param pageVersion the settings version this page edits (its form's {@code version})
+         * @param oob whether the stored keys' summaries in the form are sent for an out-of-band swap (the region's
+         *        refresh), not in place (the page)
+         */
+        static native TemplateInstance edit(Form form, String conflict, long pageVersion, boolean live, boolean oob);
+
+        /**
+         * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
+         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band.
+         */
+        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob);
 
         /** The fragment htmx puts next to a secret field after Check key. */
         static native TemplateInstance checkResult(CheckView check);
@@ -258,7 +274,38 @@ public class SettingsPage {
         Long restartRun = notice == null ? null : notice.run();
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
         return Flash.shown(request, flash, Templates.overview(cards(settings.list()),
-                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts()));
+                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts(), rollouts.underWay()));
+    }
+
+    /**
+     * The overview's stored-state region (alerts and cards) as stored now, for htmx's poll: an automatic rollback's
+     * new version shows without a reload (breaker 3, point 2).
+     */
+    @GET
+    @Path("state")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance overviewState() {
+        return Templates.overview$state(cards(settings.list()), rollouts.alerts(), rollouts.underWay());
+    }
+
+    /**
+     * The edit page's stored-state region as stored now, for htmx's poll from a page that edits {@code version}: when
+     * the stored version is another (an automatic rollback, another admin), it says so and updates the stored keys'
+     * summaries in the form out of band; the form keeps what was typed and its version.
+     */
+    @GET
+    @Path("{kind}/state")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance editState(@PathParam("kind") String kind, @QueryParam("version") String version) {
+        SettingState state = settings.get(kind(kind));
+        Long page = formVersion(version);
+        return Templates.edit$state(form(state, state.values(), new FieldErrors(), state.version()),
+                page == null ? state.version() : page, rollouts.underWay(), true);
+    }
+
+    /** The edit page for {@code form}, which edits {@code form.version()}. */
+    private TemplateInstance editPage(Form form, String conflict) {
+        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false);
     }
 
     @GET
@@ -266,7 +313,7 @@ public class SettingsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance edit(@PathParam("kind") String kind) {
         SettingState state = settings.get(kind(kind));
-        return Templates.edit(form(state, state.values(), new FieldErrors(), state.version()), null);
+        return editPage(form(state, state.values(), new FieldErrors(), state.version()), null);
     }
 
     @POST
@@ -281,8 +328,12 @@ public class SettingsPage {
             FieldErrors refused = new FieldErrors();
             try {
                 version = formVersion(submitted.version);
+                if (version != null) {
+                    notAhead(version, settings.get(providerKind).version());
+                }
             } catch (FieldErrors e) {
                 refused.addAll(e);
+                version = null;
             }
             if (version == null && refused.isEmpty()) {
                 refused.add("version", "is missing from the form; reload the page");
@@ -310,18 +361,18 @@ public class SettingsPage {
                     + refused.outcome().summary() + ": " + refused.outcome().result().meaning() + ". Nothing was"
                     + " saved. Enter a working key, or tick \u201cSave even if the check fails\u201d and give a"
                     + " reason.", true, null).typed(submitted);
-            return typedBack(422, Templates.edit(withChecks(form, checks), null)).build();
+            return typedBack(422, editPage(withChecks(form, checks), null)).build();
         } catch (ChecksBusy busy) {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, new FieldErrors(), version);
             Form shown = withChecks(form, form.checks().with(CheckView.error(busy.getMessage() + "; nothing was"
                     + " saved: save again")));
-            return typedBack(503, Templates.edit(shown, null)).header("Retry-After",
+            return typedBack(503, editPage(shown, null)).header("Retry-After",
                     SettingsResource.BUSY_RETRY_SECONDS).build();
         } catch (FieldErrors errors) {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, errors, version == null ? state.version() : version);
-            return typedBack(400, Templates.edit(form, null)).build();
+            return typedBack(400, editPage(form, null)).build();
         }
     }
 
@@ -364,7 +415,7 @@ public class SettingsPage {
         SettingState state = settings.get(providerKind);
         Long version = version(submitted.version);
         Form form = form(state, submitted.values(providerKind), errors, version == null ? state.version() : version);
-        return Response.status(status).entity(Templates.edit(withChecks(form, form.checks().with(view)), null))
+        return Response.status(status).entity(editPage(withChecks(form, form.checks().with(view)), null))
                 .build();
     }
 
@@ -376,7 +427,8 @@ public class SettingsPage {
     /**
      * Roll back, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step, saying which
      * version it restores and which targets it restarts ({@link SaveRestarts#ofRollback}), nothing changed; with it,
-     * the rollback. A missing version is 428, a stale one 412 with the current form, nothing to restore 409.
+     * the rollback. A missing version is 428, one ahead of the current a 400 naming it, a stale one 409 with the current form
+     * (as a stale save; REST answers 412), nothing to restore 409.
      */
     @POST
     @Path("{kind}/rollback")
@@ -389,6 +441,7 @@ public class SettingsPage {
         if (expected == null) {
             throw IfMatchRequired.onThePage();
         }
+        notAhead(expected, settings.get(providerKind).version());
         if (!ConfirmStep.confirmed(confirmed)) {
             return confirmRollback(providerKind, expected);
         }
@@ -397,8 +450,8 @@ public class SettingsPage {
             return new SettingsNotice(SettingsNotice.ROLLED_BACK, providerKind, state.restartRun(), null, false)
                     .seeOther(request);
         } catch (StaleSetting stale) {
-            // like If-Match over REST: 412, with the current version in the form
-            return conflict(stale, 412);
+            // as a stale save: 409 with the current form (REST's If-Match answers 412)
+            return conflict(stale, 409);
         } catch (Conflict refused) {
             return refusedRollback(providerKind, onThePage(providerKind, refused));
         }
@@ -419,13 +472,13 @@ public class SettingsPage {
     }
 
     /**
-     * The rollback's confirmation step; the form again when the form's version is stale (412, as the rollback
-     * itself answers) or there is nothing to roll back to (409).
+     * The rollback's confirmation step; the form again when the form's version is stale or there is nothing to roll
+     * back to (409).
      */
     private Response confirmRollback(ProviderKind kind, long expected) {
         SettingState state = settings.get(kind);
         if (state.version() != expected) {
-            return conflict(new StaleSetting(state, expected, List.of()), 412);
+            return conflict(new StaleSetting(state, expected, List.of()), 409);
         }
         if (state.previousVersion() == null) {
             return refusedRollback(kind, "There is no earlier settings version to roll back to.");
@@ -445,7 +498,7 @@ public class SettingsPage {
     private Response refusedRollback(ProviderKind kind, String why) {
         SettingState current = settings.get(kind);
         Form form = form(current, current.values(), new FieldErrors(), current.version());
-        return Response.status(409).entity(Templates.edit(form, why)).build();
+        return Response.status(409).entity(editPage(form, why)).build();
     }
 
     /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */
@@ -457,7 +510,7 @@ public class SettingsPage {
                 + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
-        return Response.status(status).entity(Templates.edit(form, message)).build();
+        return Response.status(status).entity(editPage(form, message)).build();
     }
 
     /**
@@ -581,6 +634,21 @@ public class SettingsPage {
             return Long.parseLong(value.strip());
         }
         throw new FieldErrors().add("version", "must be the whole number the page was rendered with; reload the page");
+    }
+
+    /**
+     * A page form's {@code version} ahead of the current one is no stale page (nothing was saved since it was
+     * rendered: no page ever showed that version): a 400 naming {@code version}, "version 99 does not exist (current is
+     * 12); reload the page". REST's If-Match keeps its 412.
+     *
+     * @throws FieldErrors when {@code given} is greater than {@code current}
+     */
+    public static void notAhead(long given, long current) {
+        if (given > current) {
+            // the field's name and its message read as one sentence: "version 99 does not exist ..."
+            new FieldErrors().add("version", given + " does not exist (current is " + current + "); reload the page")
+                    .throwIfAny();
+        }
     }
 
     private static Long version(String value) {

@@ -44,6 +44,19 @@ public final class SharedSecretRefused extends KeyhouseException {
         return new SharedSecretRefused(400, "Invalid input", text, Map.of("field", "version"), text);
     }
 
+    /**
+     * 400 on a page: its form's version is ahead of the current one, so no page ever showed it (not a stale page).
+     */
+    static SharedSecretRefused noSuchVersion(long given, long current) {
+        String text = "version " + given + " does not exist (current is " + current + "); reload the page.";
+        return new SharedSecretRefused(400, "Invalid input", text, Map.of("field", "version"), text);
+    }
+
+    /** The status a page answers with: 409 for a stale version (a page re-rendered, as every page's), REST's 412. */
+    int pageStatus() {
+        return status() == 412 ? 409 : status();
+    }
+
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
     static SharedSecretRefused ifMatchRequired(long id) {
         return new SharedSecretRefused(428, "Precondition Required", "send If-Match with the ETag of GET "

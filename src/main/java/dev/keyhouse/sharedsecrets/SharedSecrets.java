@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -636,6 +637,23 @@ public class SharedSecrets {
         SealedValue value = em.find(SealedValue.class, ref);
         return value == null ? new Opened.Unreadable(Opened.Unreadable.NO_KEY_ID, Opened.Reason.MALFORMED)
                 : sealedValues.open(value);
+    }
+
+    /**
+     * The keyed fingerprint of the value shared secret {@code name} held at {@code version} (of the reference, for a
+     * vault one; its history row, which outlives the secret): what a restart run of that version rolled out.
+     *
+     * @param before the newest such version saved no later than this, when the name was used twice
+     * @return empty when there is no such version, it is a deletion, or its value cannot be opened
+     */
+    @Transactional
+    public Optional<String> versionFingerprint(String name, long version, Instant before) {
+        @SuppressWarnings("unchecked")
+        List<UUID> refs = em.createNativeQuery("SELECT value_id FROM shared_secret_versions WHERE name = :name"
+                        + " AND version = :version AND value_id IS NOT NULL AND saved_at <= :before ORDER BY saved_at DESC"
+                        + " LIMIT 1").setParameter("name", name).setParameter("version", version)
+                .setParameter("before", java.sql.Timestamp.from(before)).getResultList();
+        return refs.stream().findFirst().map(this::fingerprint);
     }
 
     /** The fingerprint of the stored value (of the reference, for a vault: one); null when it cannot be opened. */

@@ -136,7 +136,7 @@ public class SharedSecretsPage {
             return refused(400, submitted, targets, errors);
         } catch (SharedSecretRefused refusal) {
             Object field = refusal.extensions().get("field");
-            return refused(refusal.status(), submitted, targets,
+            return refused(refusal.pageStatus(), submitted, targets,
                     new FieldErrors().add(field == null ? "name" : field.toString(), refusal.onThePage()));
         }
     }
@@ -163,7 +163,7 @@ public class SharedSecretsPage {
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)),
                     false);
-            SharedSecrets.View saved = secrets.save(id, input, version(submitted), Identities.actor(identity));
+            SharedSecrets.View saved = secrets.save(id, input, version(id, submitted), Identities.actor(identity));
             // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
             return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id, "saved")
                     : Locations.seeOther("/admin/restarts/" + saved.restartRun()).build();
@@ -199,7 +199,7 @@ public class SharedSecretsPage {
     private Response twoSteps(long id, MultivaluedMap<String, String> submitted,
             java.util.function.LongFunction<ConfirmStep> step, java.util.function.LongConsumer write, String flash) {
         try {
-            long expected = version(submitted);
+            long expected = version(id, submitted);
             if (!ConfirmStep.confirmed(submitted.getFirst(ConfirmStep.FIELD))) {
                 return Response.ok(Templates.confirm(step.apply(expected))).build();
             }
@@ -210,7 +210,7 @@ public class SharedSecretsPage {
         }
     }
 
-    /** The shared secret as a step shows it: a version other than the form's is refused (412) at the step already. */
+    /** The shared secret as a step shows it: a version other than the form's is refused (409) at the step already. */
     private SharedSecrets.View current(long id, long expected) {
         SharedSecrets.View secret = secrets.get(id);
         if (secret.version() != expected) {
@@ -291,7 +291,7 @@ public class SharedSecretsPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response delete(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         try {
-            long expected = version(submitted);
+            long expected = version(id, submitted);
             if (!ConfirmStep.confirmed(submitted.getFirst(ConfirmStep.FIELD))) {
                 return Response.ok(Templates.delete(current(id, expected))).build();
             }
@@ -317,7 +317,7 @@ public class SharedSecretsPage {
     /** The edit page with a refusal in the page's words ({@link SharedSecretRefused#onThePage}). */
     private Response refusedOnEdit(long id, SharedSecretRefused refusal) {
         SharedSecrets.View secret = secrets.get(id);
-        return Response.status(refusal.status()).entity(Templates.edit(secret, secrets.allTargets(),
+        return Response.status(refusal.pageStatus()).entity(Templates.edit(secret, secrets.allTargets(),
                 form(secret, null), null, refusal.onThePage(), secrets.history(id))).build();
     }
 
@@ -328,14 +328,20 @@ public class SharedSecretsPage {
 
     /**
      * The form's {@code version}: what the page was rendered for (If-Match's twin, read by the page's own rule and
-     * refused in its words: {@link SharedSecretRefused#formVersion}). A stale one is refused by the write itself.
+     * refused in its words: {@link SharedSecretRefused#formVersion}); one ahead of the current version is a 400 naming
+     * it ({@link SharedSecretRefused#noSuchVersion}). A stale one is refused by the write itself (409 on the page).
      */
-    private static long version(MultivaluedMap<String, String> submitted) {
+    private long version(long id, MultivaluedMap<String, String> submitted) {
         String version = submitted.getFirst("version");
         if (version == null || !version.strip().matches("[0-9]{1,18}")) {
             throw SharedSecretRefused.formVersion();
         }
-        return Long.parseLong(version.strip());
+        long given = Long.parseLong(version.strip());
+        long current = secrets.get(id).version();
+        if (given > current) {
+            throw SharedSecretRefused.noSuchVersion(given, current);
+        }
+        return given;
     }
 
     /** The checked {@code targets} boxes as ids; one that is no number is named. */

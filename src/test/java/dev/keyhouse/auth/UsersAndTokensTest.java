@@ -308,6 +308,25 @@ class UsersAndTokensTest {
             assertThat(demote.statusCode()).isEqualTo(400);
             assertThat(demote.jsonPath().getList("errors.field", String.class)).containsExactly("role");
 
+            // the page refuses before it offers the confirmation step (breaker 3, point 4), and at the step's
+            // confirmation alike: 409, the list again, naming the user
+            String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            String disabled = TestSettings.ADMIN_EMAIL + " cannot be disabled: " + UserAdmin.LAST_ADMIN;
+            String demoted = "The role of " + TestSettings.ADMIN_EMAIL + " cannot change: " + UserAdmin.LAST_ADMIN;
+            Response step = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users/" + adminId + "/disable");
+            assertRefusedOnThePage(step, disabled);
+            assertRefusedOnThePage(Browser.signedInForm(session).formParam("action", "disable")
+                    .post("/admin/users/" + adminId), disabled);
+            assertRefusedOnThePage(Browser.signedInForm(session).formParam("action", "disable")
+                    .formParam("confirmed", "yes").post("/admin/users/" + adminId), disabled);
+            assertRefusedOnThePage(Browser.signedInForm(session).formParam("action", "role").formParam("role", "viewer")
+                    .post("/admin/users/" + adminId), demoted);
+            assertRefusedOnThePage(Browser.signedInForm(session).formParam("action", "role").formParam("role", "viewer")
+                    .formParam("confirmed", "yes").post("/admin/users/" + adminId), demoted);
+            // keeping the admin an admin is not refused: its step is offered
+            assertThat(Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
+                    .post("/admin/users/" + adminId).statusCode()).isEqualTo(200);
+
             assertThat(Rows.column(db, "SELECT role || ' ' || disabled FROM users WHERE id = ?", adminId))
                     .containsExactly("admin false");
         } finally {
@@ -315,6 +334,13 @@ class UsersAndTokensTest {
                 patch(token, other, "{\"disabled\":false}").then().statusCode(200);
             }
         }
+    }
+
+    /** A change refused on the users page for leaving no enabled admin: 409, the list with {@code message}, no step. */
+    private static void assertRefusedOnThePage(Response answer, String message) {
+        assertThat(answer.statusCode()).isEqualTo(409);
+        assertThat(answer.contentType()).startsWith("text/html");
+        assertThat(answer.asString()).contains(message).doesNotContain("name=\"confirmed\"");
     }
 
     @Test

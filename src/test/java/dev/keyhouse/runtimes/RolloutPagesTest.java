@@ -282,13 +282,14 @@ class RolloutPagesTest {
         long halted = fixtures().run("stt", "halted", false, 1, 2, both, 4L, null);
         for (String path : List.of("/admin/runtimes", "/admin/runtimes/live", "/admin/settings")) {
             assertThat(page(admin(), path)).as(path).contains("id=\"rollout-alert-stt\"")
-                    .contains("Speech to text rollout (run " + halted + ") halted: " + both)
+                    .contains("Speech to text rollout (run " + halted + "): the new key and the previous key both fail:"
+                            + " invalid_key / invalid_key; halted — enter a working key")
                     .contains("href=\"/admin/restarts/" + halted + "\"");
         }
         long rolledBack = rolledBack("stt");
         assertThat(page(viewer(), "/admin/settings")).doesNotContain("(run " + halted + ")")
-                .contains("rollout (run " + rolledBack + ") rolled back: wave 1: fx-chat-1 reported failing:"
-                        + " invalid_key; the previous key is back as version 6 — enter a working key");
+                .contains("rollout (run " + rolledBack + "): wave 1: fx-chat-1 reported failing:"
+                        + " invalid_key; rolled back: the previous key is back as version 6 — enter a working key");
         fixtures().run("stt", "succeeded", false, 2, 2, null, 6L, null);
         for (String path : List.of("/admin/runtimes", "/admin/settings")) {
             assertThat(page(admin(), path)).as(path).doesNotContain("rollout-alert-stt");

@@ -176,8 +176,9 @@ class RolloutTest {
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
-        assertThat(run.getString("reason")).isEqualTo(
-                "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key");
+        // failures first (breaker 3, point 3): the failing canary, then why nothing was rolled back
+        assertThat(run.getString("reason")).startsWith("wave 1 (canary): ").contains(names.get(0)).endsWith("; nothing rolled"
+                + " back: the new key and the previous key both fail: invalid_key / invalid_key — enter a working key");
         assertThat((Object) run.get("rollbackVersion")).isNull();
         assertThat(api.llmVersion()).as("nothing restored").isEqualTo(versionBefore + 1);
         assertThat(fleet.restarts(names.get(0))).as("only the canary moved").isEqualTo(2);

@@ -50,13 +50,17 @@ class RolloutTextTest {
     @Test
     void anAlertSaysWhatStoppedAndAsksForAWorkingKey() {
         String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
-        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", both, null))
-                .isEqualTo("LLM rollout (run 12) halted: " + both);
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", "wave 1 (canary): chat-1 reported failing:"
+                + " invalid_key; nothing rolled back: " + both, null))
+                .isEqualTo("LLM rollout (run 12): wave 1 (canary): chat-1 reported failing: invalid_key; nothing rolled"
+                        + " back: the new key and the previous key both fail: invalid_key / invalid_key; halted — enter"
+                        + " a working key");
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", null, null))
-                .isEqualTo("LLM rollout (run 12) halted: its wave failed and the previous key could not be restored"
+                .isEqualTo("LLM rollout (run 12): its wave failed and the previous key could not be restored; halted"
                         + " — enter a working key");
+        // failures first (breaker 3, point 3): the failing target, then the rollback note
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", "wave 1: chat-1 reported failing: invalid_key", 9L))
-                .isEqualTo("LLM rollout (run 12) rolled back: wave 1: chat-1 reported failing: invalid_key; the"
+                .isEqualTo("LLM rollout (run 12): wave 1: chat-1 reported failing: invalid_key; rolled back: the"
                         + " previous key is back as version 9 — enter a working key");
     }
 
@@ -227,6 +231,27 @@ class RolloutTextTest {
                 + " of cmd1");
     }
 
+    /**
+     * Breaker 3, point 5: one status vocabulary. A runtime a rollback restarted back reads "rolled back" in every
+     * count (the target's share on the runtimes list, the run's tally), as its row's status says: never "restarted,
+     * confirmation not asked" nor "0 of 1 confirmed".
+     */
+    @Test
+    void aRolledBackRuntimeIsRolledBackInEveryCount() {
+        RestartRuns.ResultView back = new RestartRuns.ResultView(1, "cmd1", "command", "cmd1", "restarted", 1, null,
+                null, null, null, null, false, 1, 7L, "none", null, "not_asked", null, null, "rolled back", null);
+        RestartRuns.ResultView hook = finished("hook", "failed", false);
+        RunView.Tally tally = RunView.Tally.of(List.of(back, hook), true, 1, r -> true);
+        assertThat(tally.rolledBack()).containsExactly("cmd1");
+        assertThat(tally.notAsked()).isEmpty();
+        assertThat(tally.notConfirmed()).isEmpty();
+        assertThat(tally.asked()).isZero();
+        assertThat(tally.confirmedText()).isEqualTo("rolled back");
+        assertThat(tally.text()).isEqualTo("restarted 1 of 2 (failed: hook), rolled back 1: cmd1");
+        assertThat(RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true)
+                .confirmedText()).isEqualTo("1 of 1 confirmed; 1 rolled back");
+    }
+
     @Test
     void cameBackSaysWhatEachStateMeans() {
         Instant at = Instant.parse("2026-03-01T10:00:00Z");
@@ -258,13 +283,13 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), null, null, null, List.of());
     }
 
     private static RestartRuns.RunReport rollout(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(8, state, true, "save", "llm", 4L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, true, false, 1, 1, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, true, false, 1, 1, null,
                 null, 3L, null, null, List.of(), null, null, null, List.of());
     }
 
@@ -280,7 +305,7 @@ class RolloutTextTest {
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
             List<String> stillBehind) {
         return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), results, state, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), "voxcore", "VOXCORE_SECRET", null, stillBehind);
     }
 
@@ -294,9 +319,8 @@ class RolloutTextTest {
         run.state = state;
         run.paused = paused;
         boolean finished = run.finished();
-        String outcome = finished ? state : paused ? "paused" : "waiting_approval".equals(state) ? state : "running";
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
-                new RestartRuns.Convergence(null, 0, 0, List.of(), List.of()), List.of(), outcome, true, paused, currentWave,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), List.of(), true, paused, currentWave,
                 waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null,
                 null, List.of());
     }

@@ -46,6 +46,8 @@ class RuntimePagesTest {
     SecretFingerprints fingerprints;
     @Inject
     EntityManager em;
+    @Inject
+    javax.sql.DataSource db;
 
     private final RuntimeApi api = new RuntimeApi();
     private String session;
@@ -132,9 +134,18 @@ class RuntimePagesTest {
         assertThat(html).contains("id=\"outcome\">not confirmed<")
                 .contains("id=\"tally\">restarted 1 of 1, confirmed 0 of 1<").contains("no fetch since the restart");
         assertThat(page("/admin/runtimes").asString()).contains("state-unconfirmed\">not confirmed<");
+        // one verdict (breaker 3, point 1): the API's outcome and the audit entry say what the page says
+        assertThat(report.getString("outcome")).isEqualTo("unconfirmed");
+        assertThat(dev.keyhouse.auth.Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.finish'"
+                + " AND target = ?", "restart run " + run)).containsExactly("not confirmed: restarted 1 of 1, confirmed 0 of 1");
+        // a manual run rolls out no one key: no fingerprint, and why (not the LLM key's)
+        assertThat(report.getString("convergence.fingerprint")).isNull();
+        assertThat(report.getString("convergence.fingerprintReason"))
+                .isEqualTo("a manual restart rolls out the whole current configuration, not one key");
 
         api.fetchRuntimeConfig(name).then().statusCode(200);
         JsonPath confirmed = api.run(run);
+        assertThat(confirmed.getString("outcome")).isEqualTo("succeeded");
         assertThat(confirmed.getString("headline")).isEqualTo("succeeded");
         assertThat(confirmed.getInt("tally.confirmed")).isEqualTo(1);
         assertThat(page("/admin/restarts/" + run).asString()).contains("id=\"outcome\">succeeded<")
@@ -159,6 +170,14 @@ class RuntimePagesTest {
         JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
 
         assertSucceeded(report, "restarted, confirmation not asked", "not_asked");
+        // what this tts run rolled out, by the tts key's fingerprint (breaker 3, point 1), never the LLM key's
+        assertThat(report.getString("convergence.fingerprint")).isEqualTo(fingerprints.of(lastTtsKey))
+                .isNotEqualTo(given().auth().oauth2(api.admin()).get("/api/v1/settings/llm").jsonPath()
+                        .getString("secrets.apiKey.fingerprint"));
+        assertThat(report.getString("convergence.fingerprintReason")).isNull();
+        assertThat(dev.keyhouse.auth.Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.finish'"
+                + " AND target = ?", "restart run " + run)).singleElement().asString()
+                .startsWith("restarted, confirmation not asked: ");
         assertThat(report.getList("tally.notConfirmed")).isEmpty();
         assertThat(report.getList("tally.notAsked")).containsExactly(name);
         assertThat(report.getInt("convergence.restarted")).isEqualTo(1);
@@ -243,6 +262,12 @@ class RuntimePagesTest {
                     + "), confirmation not asked for 1 (none): " + cmd + "<")
                     .contains("id=\"convergence\">confirmation not asked for 1 (none): " + cmd)
                     .doesNotContain("0 of 2 restarted").doesNotContain(": <span class=\"state state-done\">");
+            // the runtimes list's banner names the failing target first, then the rollback note (breaker 3, point 3)
+            Matcher banner = Pattern.compile("id=\"rollout-alert-tts\">([^<]*)").matcher(page("/admin/runtimes").asString());
+            assertThat(banner.find()).isTrue();
+            assertThat(banner.group(1)).startsWith("Text to speech rollout (run " + run + "): wave 1 (canary): " + hook
+                    + ": restart failed; 1 of 1 rollback restarts failed: " + cmd + "; rolled back: the previous key is"
+                    + " back as version ").endsWith(" — enter a working key (");
         } finally {
             web.stop(0);
             RuntimeApi.deleteTree(dir);
@@ -277,19 +302,23 @@ class RuntimePagesTest {
     /** A succeeded run of one restarted runtime that did not confirm, with this headline and headline state. */
     private static void assertSucceeded(JsonPath report, String headline, String headlineState) {
         assertThat(report.getString("state")).isEqualTo("succeeded");
+        assertThat(report.getString("outcome")).isEqualTo(headlineState);
         assertThat(report.getString("headline")).isEqualTo(headline);
         assertThat(report.getString("headlineState")).isEqualTo(headlineState);
         assertThat(report.getInt("tally.restarted")).isEqualTo(1);
         assertThat(report.getInt("tally.confirmed")).isZero();
     }
 
+    /** The key {@link #saveTts} saved last. */
+    private String lastTtsKey;
+
     /** Saves the TTS setting with a new key; the restart run it planned, or 0 when none. */
     private long saveTts(String tag) {
         String etag = given().auth().oauth2(api.admin()).get("/api/v1/settings/tts").then().statusCode(200)
                 .extract().header("ETag");
+        lastTtsKey = "sv-page-" + tag + "-" + RuntimeRestartTest.unique() + "0011223344";
         JsonPath saved = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", etag)
-                .body(Map.of("provider", "sarvam", "voice", "voice-" + tag, "apiKey",
-                        "sv-page-" + tag + "-" + RuntimeRestartTest.unique() + "0011223344"))
+                .body(Map.of("provider", "sarvam", "voice", "voice-" + tag, "apiKey", lastTtsKey))
                 .put("/api/v1/settings/tts").then().statusCode(200).extract().jsonPath();
         return saved.get("restartRun") == null ? 0 : saved.getLong("restartRun");
     }
@@ -624,6 +653,17 @@ class RuntimePagesTest {
                 .cookies(old.getCookies()).formParam("csrf-token", Browser.tokenIn(old.asString()))
                 .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true")
                 .post(action).then().statusCode(400);
+        // a version ahead of the current one (no page showed it) is no stale page: 400 naming it (breaker 3, point 5)
+        Matcher current = Pattern.compile("name=\"version\" value=\"(\\d+)\"").matcher(stale.asString());
+        assertThat(current.find()).isTrue();
+        long ahead = Long.parseLong(current.group(1)) + 1_000_000;
+        Response refused = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .cookie(SessionTokens.SESSION_COOKIE, session).cookies(old.getCookies())
+                .formParam("csrf-token", Browser.tokenIn(old.asString())).formParam("version", ahead)
+                .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true").post(action);
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).contains("version " + ahead + " does not exist (current is " + current.group(1)
+                + ")").doesNotContain("was changed by");
         post(stale, action, Map.of("name", name, "dependsOn", "stt", "enabled", "true", "config.command", "true"))
                 .then().statusCode(303);
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))

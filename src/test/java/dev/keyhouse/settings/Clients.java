@@ -63,4 +63,24 @@ final class Clients {
         return given().auth().oauth2(admin()).contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"")
                 .body(body).put("/api/v1/settings/" + kind);
     }
+
+    /**
+     * Saves tts twice over REST: voice meera with key {@code first}, then voice arvind with key {@code second}.
+     *
+     * @return the version after both saves (the second's)
+     */
+    static long twoTtsKeys(String first, String second) {
+        long version = version("tts");
+        put("tts", version, java.util.Map.of("provider", "sarvam", "voice", "meera", "apiKey", first))
+                .then().statusCode(200);
+        put("tts", version + 1, java.util.Map.of("provider", "sarvam", "voice", "arvind", "apiKey", second))
+                .then().statusCode(200);
+        return version + 2;
+    }
+
+    /** Rolls tts back over REST from {@code version}. */
+    static void rollBackTts(long version) {
+        given().auth().oauth2(admin()).header("If-Match", "\"" + version + "\"").post("/api/v1/settings/tts/rollback")
+                .then().statusCode(200);
+    }
 }

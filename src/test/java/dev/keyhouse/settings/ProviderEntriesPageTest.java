@@ -134,6 +134,12 @@ public class ProviderEntriesPageTest {
             assertThat(stale.statusCode()).as("a form of version 1, the entry is at 2").isEqualTo(409);
             assertThat(stale.asString()).contains("now version 2", "the page showed version 1", "Nothing was saved");
             assertThat(list().get(1)).containsEntry("enabled", true).containsEntry("version", 2);
+            // a version no page showed (ahead of the current one) is no stale page: 400 naming it (breaker 3, point 5)
+            Response ahead = form().formParam("version", "7").formParam("enabled", "false")
+                    .post(PAGES + "/" + customId + "/enabled");
+            assertThat(ahead.statusCode()).isEqualTo(400);
+            assertThat(ahead.asString()).contains("version 7 does not exist (current is 2)")
+                    .doesNotContain("the page showed version");
 
             Response disableStep = form().formParam("version", "2").formParam("enabled", "false")
                     .post(PAGES + "/" + customId + "/enabled");

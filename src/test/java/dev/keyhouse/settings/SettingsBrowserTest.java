@@ -102,6 +102,47 @@ public class SettingsBrowserTest {
     }
 
     /**
+     * Breaker 3, point 2: pages left open while the stored version changes behind them (a rollback over REST, as a
+     * rollout's automatic rollback saves one) show the restored key without a reload: the overview's cards, and on the
+     * edit page the notice, the version line and the stored key's summary, while what was typed stays in the form.
+     */
+    @Test
+    void openPagesShowAVersionSavedBehindThemWithoutAReload() throws IOException {
+        String first = "sv-browser-behind-one-0011223344556677";
+        String second = "sv-browser-behind-two-8899aabbccddeeff";
+        long version = Clients.twoTtsKeys(first, second) - 2;
+        WebDriver browser = startChromium();
+        try {
+            browser.get(url("/admin/settings"));
+            signIn(browser, "/admin/settings");
+            WebElement card = browser.findElement(By.id("setting-tts"));
+            assertThat(card.getText()).contains(fingerprints.of(second));
+            Clients.rollBackTts(version + 2);
+            new WebDriverWait(browser, Duration.ofSeconds(25)).until(b -> b.findElement(By.id("setting-tts")).getText()
+                    .contains(fingerprints.of(first)));
+            assertThat(browser.findElement(By.id("setting-tts")).getText()).contains("settings version " + (version + 3))
+                    .doesNotContain(fingerprints.of(second));
+
+            browser.get(url("/admin/settings/tts"));
+            type(browser.findElement(By.id("field-voice")), "typed-voice");
+            assertThat(browser.findElement(By.id("stored-apiKey")).getText()).contains(fingerprints.of(first));
+            Clients.rollBackTts(version + 3);
+            new WebDriverWait(browser, Duration.ofSeconds(25)).until(b -> !b.findElements(By.id("stored-changed"))
+                    .isEmpty());
+            assertThat(browser.findElement(By.id("stored-changed")).getText())
+                    .contains("Settings version " + (version + 4) + " was saved while this page was open");
+            assertThat(browser.findElement(By.id("stored-apiKey")).getText()).contains(fingerprints.of(second))
+                    .doesNotContain(fingerprints.of(first));
+            assertThat(browser.findElement(By.id("field-voice")).getAttribute("value")).isEqualTo("typed-voice");
+            assertThat(browser.findElement(By.cssSelector("form[action='/admin/settings/tts'] input[name=version]"))
+                    .getAttribute("value")).as("the form still edits the version it was opened on")
+                    .isEqualTo(String.valueOf(version + 3));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /**
      * Debian's Chromium through Debian's chromedriver, both named explicitly so Selenium Manager never looks for
      * (or downloads) a browser or a driver; a fresh profile per run.
      */

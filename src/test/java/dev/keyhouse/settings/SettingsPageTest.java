@@ -279,7 +279,10 @@ class SettingsPageTest {
         assertThat(Clients.version("tts")).isEqualTo(version + 3);
     }
 
-    /** The page's rollback form says the version it was rendered for: 428 without it, 412 when it is stale. */
+    /**
+     * The page's rollback form says the version it was rendered for: 428 without it, 409 with the form when it is
+     * stale (as a stale save; REST keeps 412), 400 naming it when it is ahead of the current one.
+     */
     @Test
     void rollbackFromThePageChecksTheVersionItWasRenderedFor() {
         long version = twoTtsVersions("sv-page-ifmatch-one-0011223344556677");
@@ -295,9 +298,24 @@ class SettingsPageTest {
         // someone saved after the page was rendered: the form's version is stale
         Clients.put("tts", version + 2, Map.of("provider", "sarvam", "voice", "anushka")).then().statusCode(200);
         Response stale = post(form, "/admin/settings/tts/rollback", new HashMap<>());
-        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.statusCode()).as("a page answers a stale version 409, as a stale save").isEqualTo(409);
         assertThat(stale.asString()).contains("Nothing was saved").contains("value=\"" + (version + 3) + "\"");
+        Map<String, String> confirmed = new HashMap<>();
+        confirmed.put("confirmed", "yes");
+        assertThat(post(form, "/admin/settings/tts/rollback", confirmed).statusCode()).isEqualTo(409);
         assertThat(Clients.version("tts")).as("nothing was rolled back").isEqualTo(version + 3);
+
+        // a version no page ever showed (ahead of the current one) is no stale page: 400 naming version, saying so
+        long ahead = version + 9;
+        for (String path : List.of("/admin/settings/tts/rollback", "/admin/settings/tts")) {
+            Response answer = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                    .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("version", ahead)
+                    .formParam("provider", "sarvam").formParam("voice", "meera").post(path);
+            assertThat(answer.statusCode()).as(path).isEqualTo(400);
+            assertThat(answer.asString()).as(path).contains("version " + ahead + " does not exist (current is "
+                    + (version + 3) + ")").doesNotContain("while you were editing");
+        }
+        assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 3);
     }
 
     /** A version that is there but is not one (a word, a sign, a fraction, too big) is a 400 naming it, not a 428. */
@@ -323,6 +341,42 @@ class SettingsPageTest {
             assertThat(answer.statusCode()).as("blank version is missing").isEqualTo(428);
         }
         assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 2);
+    }
+
+    /**
+     * Breaker 3, point 2: a page open while the stored version changes behind it (here a rollback over REST, as a
+     * rollout's automatic rollback saves one) is brought up to date by what it polls, without a reload: the overview's
+     * region is swapped whole with the restored key's fingerprint and version; the edit page's region says the version
+     * changed and swaps the stored key's summary in the form out of band, while the form keeps its version.
+     */
+    @Test
+    void anOpenPageFollowsAVersionSavedBehindIt() {
+        String first = "sv-page-behind-one-0011223344556677";
+        String second = "sv-page-behind-two-8899aabbccddeeff";
+        long open = Clients.twoTtsKeys(first, second);
+        String overview = page("/admin/settings").asString();
+        assertThat(overview).contains("id=\"settings-state\" hx-get=\"/admin/settings/state\"")
+                .contains(fingerprints.of(second));
+        String edit = page("/admin/settings/tts").asString();
+        assertThat(edit).contains("hx-get=\"/admin/settings/tts/state?version=" + open + "\"")
+                .contains("id=\"stored-apiKey\"").contains(fingerprints.of(second)).doesNotContain("stored-changed");
+        String unchanged = page("/admin/settings/tts/state?version=" + open).asString();
+        assertThat(unchanged.strip()).startsWith("<div id=\"setting-state\"").doesNotContain("stored-changed")
+                .doesNotContain("hx-swap-oob");
+
+        Clients.rollBackTts(open);
+
+        String region = page("/admin/settings/state").asString();
+        assertThat(region.strip()).startsWith("<div id=\"settings-state\"").doesNotContain("<html")
+                .contains(fingerprints.of(first)).doesNotContain(fingerprints.of(second))
+                .contains("settings version " + (open + 1));
+        String state = page("/admin/settings/tts/state?version=" + open).asString();
+        assertThat(state).doesNotContain("<html").contains("id=\"stored-changed\"")
+                .contains("Settings version " + (open + 1) + " was saved while this page was open")
+                .contains("this form edits version " + open)
+                .containsPattern("id=\"stored-apiKey\" hx-swap-oob=\"true\">Stored: [^\n]*" + fingerprints.of(first))
+                .doesNotContain(fingerprints.of(second))
+                .doesNotContain("name=\"version\"");
     }
 
     @Test

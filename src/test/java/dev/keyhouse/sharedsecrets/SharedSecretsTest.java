@@ -416,6 +416,10 @@ class SharedSecretsTest {
         assertThat(run.getString("cause")).isEqualTo("shared_secret");
         assertThat(run.getString("sharedSecret")).isEqualTo(name);
         assertThat(run.getString("sharedVariable")).isEqualTo(variable);
+        // what this run rolled out, by the shared secret's fingerprint (breaker 3, point 1), never the LLM key's
+        assertThat(run.getString("convergence.fingerprint")).isEqualTo(created.jsonPath().getString("fingerprint"))
+                .isNotNull();
+        assertThat(run.getString("convergence.fingerprintReason")).isNull();
         assertThat(run.getList("results.target", String.class)).as("exactly the linked targets")
                 .containsExactlyInAnyOrder(targetName(dialler), targetName(fleet))
                 .doesNotContain(targetName(bystander));
@@ -752,10 +756,16 @@ class SharedSecretsTest {
         for (String action : List.of("/generate", "/delete", "")) {
             String stale = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
                     .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id + action).then()
-                    .statusCode(412).extract().asString();
+                    .statusCode(409).extract().asString(); // a page answers 409, REST 412 (breaker 3, point 5)
             assertThat(stale).as(action).contains("This shared secret changed since you opened the form: now"
                     + " version 2").contains("Reload the page and apply your change again.")
                     .doesNotContain("If-Match").doesNotContain("ETag");
+            // a version no page showed (ahead of the current one) is no stale page: 400 naming it
+            String ahead = Browser.signedInForm(session, csrf).formParam("version", "7").formParam("name", name)
+                    .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id + action).then()
+                    .statusCode(400).extract().asString();
+            assertThat(ahead).as(action).contains("version 7 does not exist (current is 2)")
+                    .doesNotContain("changed since you opened");
             for (String bad : List.of("abc", "W/\"2\"", "")) {
                 String unreadable = Browser.signedInForm(session, csrf).formParam("version", bad)
                         .formParam("name", name).formParam("variable", variable(name))
