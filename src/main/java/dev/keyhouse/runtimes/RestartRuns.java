@@ -469,13 +469,22 @@ public class RestartRuns {
         if (failed.isEmpty()) {
             return List.of();
         }
+        List<String> targets = failed.stream().map(ResultView::target).distinct().toList();
         // one query: the targets among them restarted by a later run since
         java.util.Set<String> since = new java.util.HashSet<>(RestartResult.getEntityManager().createQuery(
                 "select distinct r.targetName from RestartResult r where r.runId > ?1 and r.state = ?2"
                         + " and r.targetName in ?3", String.class).setParameter(1, run.id)
-                .setParameter(2, RestartResult.RESTARTED)
-                .setParameter(3, failed.stream().map(ResultView::target).distinct().toList()).getResultList());
-        return failed.stream().filter(v -> !since.contains(v.target())).map(RunView::label).toList();
+                .setParameter(2, RestartResult.RESTARTED).setParameter(3, targets).getResultList());
+        // and one more: those that still exist and still receive the variable (a deleted target, or one no secret
+        // with this variable lists any more, holds nothing to disagree on and cannot be restarted onto it)
+        @SuppressWarnings("unchecked")
+        java.util.Set<String> receiving = new java.util.HashSet<>(RestartResult.getEntityManager().createNativeQuery(
+                "SELECT t.name FROM runtime_targets t JOIN shared_secret_targets l ON l.target_id = t.id"
+                        + " JOIN shared_secrets s ON s.id = l.shared_secret_id WHERE s.variable = :variable"
+                        + " AND t.name IN (:targets)").setParameter("variable", run.sharedVariable)
+                .setParameter("targets", targets).getResultList());
+        return failed.stream().filter(v -> !since.contains(v.target()) && receiving.contains(v.target()))
+                .map(RunView::label).toList();
     }
 
     /** The newest runs first, of one target when {@code target} names one. */

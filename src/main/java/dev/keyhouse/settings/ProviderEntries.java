@@ -255,7 +255,8 @@ public class ProviderEntries {
             did.add(entry.enabled ? "enabled" : "disabled");
             action = action != null ? action : entry.enabled ? "enable" : "disable";
         }
-        if (change.position() != null && change.position() != entry.position) {
+        // clamped first: a place beyond the last (or before the first) that is where the entry already is moves nothing
+        if (change.position() != null && clamp(kind, change.position()) != entry.position) {
             int from = entry.position;
             int to = move(kind, entry, change.position());
             did.add("moved from position " + from + " to " + to);
@@ -590,10 +591,15 @@ public class ProviderEntries {
                 ? ", overridden: " + check.overrideReason() : "");
     }
 
+    /** {@code wanted} clamped to the kind's fallback places, 1..count. */
+    private static int clamp(ProviderKind kind, int wanted) {
+        long count = ProviderEntry.count("kind", kind.id());
+        return (int) Math.max(1, Math.min(wanted, count));
+    }
+
     /** Moves an entry to {@code wanted} (clamped to 1..count), shifting the ones between; the position it got. */
     private int move(ProviderKind kind, ProviderEntry entry, int wanted) {
-        long count = ProviderEntry.count("kind", kind.id());
-        int to = (int) Math.max(1, Math.min(wanted, count));
+        int to = clamp(kind, wanted);
         int from = entry.position;
         if (to < from) {
             em.createQuery("update ProviderEntry set position = position + 1 where kind = ?1 and position >= ?2"

@@ -188,6 +188,12 @@ public class ProviderEntriesPage {
             default -> throw new FieldErrors().add("direction", "must be up or down");
         };
         ProviderEntries.EntryState current = entries.get(providerKind, entryId);
+        long fallbacks = entries.list(providerKind).stream().filter(e -> !e.primary()).count();
+        if (current.position() + step < 1 || current.position() + step > fallbacks) {
+            // nothing to move: no step, no version, no audit entry
+            throw new FieldErrors().add("direction", current.label() + " is already the " + (step < 0 ? "first"
+                    : "last") + " of the " + providerKind.id() + " fallbacks: it cannot move " + direction);
+        }
         java.util.function.Function<ProviderEntries.EntryState, Response> move = state -> change(state.kind(),
                 state.id(), new ProviderEntries.Change(null, null, Math.max(1, state.position() + step)),
                 state.version());

@@ -171,13 +171,16 @@ public class ProviderEntriesResource {
     /**
      * Rolls the fallback back to its newest earlier version with other fields or another key
      * ({@link ProviderEntries#rollback}); 200 with the entry, its new {@code ETag} and {@code restartRun}. 409 when
-     * there is none or its provider is now another entry's; 412/428 on {@code If-Match} as {@code PUT}.
+     * there is none or its provider is now another entry's; 412/428 on {@code If-Match} as {@code PUT}; 400 naming the
+     * member when a body is sent ({@link dev.keyhouse.input.NoBody}).
      */
     @POST
     @Path("{id}/rollback")
     @RolesAllowed(Role.ADMIN_NAME)
     public Response rollback(@PathParam("kind") String kind, @PathParam("id") String id,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
+        dev.keyhouse.input.NoBody.refuse(body, "a fallback's rollback (to its newest earlier version with other"
+                + " fields)");
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);

@@ -89,24 +89,23 @@ public class ProviderEnvironment {
          */
         public RuntimeEnvironment receivedBy(java.util.Collection<Long> targets) {
             java.util.Set<Long> ids = new java.util.TreeSet<>(targets);
-            return received("targets " + ids, s -> s.targets().stream().anyMatch(ids::contains), null);
+            return received("targets " + ids, s -> s.targets().stream().anyMatch(ids::contains));
         }
 
         /**
-         * What a runtime whose targets are not known receives: the fleet-wide environment, and every shared secret
-         * that lists a target as {@link Unresolved} ("is served only to the runtimes of dialler, fleet; …" and
-         * {@code why}), so runtime-config withholds the answer (503) unless {@code ?partial=true} is asked, which then
-         * names each one left out. Nothing less than the complete set is served without saying so: a runtime that
-         * cannot be placed may be one that needs the secret.
+         * What a runtime whose targets are not known receives: the fleet-wide environment (every kind) and no shared
+         * secret. A shared secret is served to the runtimes of the targets it lists, and this one is a runtime of
+         * none: the kinds are its complete configuration. It is not withheld (503): one admin linking one secret to
+         * one target must not stop every runtime that fetches without a name, the fleet-wide outage Keyhouse exists
+         * to prevent. A runtime that needs a shared secret names itself ({@code X-Keyhouse-Runtime}).
          *
-         * @param why e.g. {@link #UNNAMED}
+         * @param why e.g. {@link #UNNAMED}, kept as the receiver's description
          */
         public RuntimeEnvironment receivedByUnknown(String why) {
-            return received(why, s -> !s.targets().isEmpty(), why);
+            return received(why, s -> false);
         }
 
-        private RuntimeEnvironment received(String who, java.util.function.Predicate<SharedValue> listed,
-                String unknown) {
+        private RuntimeEnvironment received(String who, java.util.function.Predicate<SharedValue> listed) {
             if (receiver != null) {
                 throw new IllegalStateException("already the environment of " + receiver);
             }
@@ -116,11 +115,7 @@ public class ProviderEnvironment {
                 if (!listed.test(secret)) {
                     continue;
                 }
-                if (unknown != null) {
-                    missing.add(new Unresolved(SHARED_SECRET, secret.name(), "is served only to the runtimes of the"
-                            + " targets it lists (" + String.join(", ", secret.targetNames()) + "); " + unknown,
-                            List.of(secret.variable())));
-                } else if (secret.value() != null) {
+                if (secret.value() != null) {
                     pairs.put(secret.variable(), secret.value());
                 } else {
                     missing.add(secret.problem());

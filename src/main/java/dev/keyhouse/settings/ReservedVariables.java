@@ -46,7 +46,7 @@ public final class ReservedVariables {
             }
         }
         if (ProviderEnvironment.MANAGED_NAMES.contains(variable)) {
-            return "is reserved: the " + writer(variable) + " writes " + variable;
+            return "is reserved: " + writer(variable) + " writes " + variable;
         }
         if (EnvCatalog.find(variable).isPresent()) {
             return "is reserved: Keyhouse itself reads " + variable;
@@ -55,9 +55,9 @@ public final class ReservedVariables {
     }
 
     /**
-     * Which provider setting writes a {@link ProviderEnvironment#MANAGED_NAMES managed} {@code variable}, e.g. "llm
-     * provider setting" for {@code LLM_API_KEY}, "llm provider setting (provider openai)" for {@code OPENAI_API_KEY},
-     * "provider settings" for one no kind's prefix names.
+     * Which provider setting writes a {@link ProviderEnvironment#MANAGED_NAMES managed} {@code variable}, e.g. "the llm
+     * provider setting" for {@code LLM_API_KEY}, "the llm provider setting (provider openai)" for {@code OPENAI_API_KEY},
+     * "a provider setting" for one no kind's prefix names (e.g. {@code AWS_SECRET_ACCESS_KEY}, the storage kind's).
      */
     private static String writer(String variable) {
         List<String> writers = new java.util.ArrayList<>();
@@ -71,6 +71,6 @@ public final class ReservedVariables {
                         .forEach(p -> writers.add(kind.id() + " provider setting (provider " + p + ")"));
             }
         }
-        return writers.isEmpty() ? "provider settings" : String.join(" and the ", writers);
+        return writers.isEmpty() ? "a provider setting" : "the " + String.join(" and the ", writers);
     }
 }

@@ -84,11 +84,13 @@ public class SharedSecretsResource {
         return Response.ok(saved(saved)).tag(etag(saved)).build();
     }
 
-    /** A new random value, never returned. */
+    /** A new random value, never returned; a body (e.g. a chosen {@code value}) is a 400 naming it, not ignored. */
     @POST
     @Path("{id}/generate")
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response generate(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+    public Response generate(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            String body) {
+        dev.keyhouse.input.NoBody.refuse(body, "generate (a new random value; a chosen one is set with PUT)");
         long expected = expectedVersion(id, ifMatch);
         SharedSecrets.View saved = secrets.generate(id, expected, Identities.actor(identity));
         return Response.ok(saved(saved)).tag(etag(saved)).build();

@@ -115,6 +115,11 @@ public class ProviderEntriesPageTest {
             assertThat(overview.indexOf("id=\"fallback-" + sonioxId + "\""))
                     .isLessThan(overview.indexOf("id=\"fallback-" + customId + "\""));
 
+            Response last = form().formParam("version", "1").formParam("direction", "down")
+                    .post(PAGES + "/" + customId + "/move");
+            assertThat(last.statusCode()).as("the last fallback cannot move down: no step offered").isEqualTo(400);
+            assertThat(last.asString()).contains("is already the last of the stt fallbacks: it cannot move down")
+                    .doesNotContain("name=\"confirmed\"");
             Response moveStep = form().formParam("version", "1").formParam("direction", "up")
                     .post(PAGES + "/" + customId + "/move");
             assertThat(moveStep.statusCode()).as("moving an enabled fallback restarts: asked first").isEqualTo(200);

@@ -136,6 +136,10 @@ public class ProviderEntriesTest {
         long id = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", first)).then()
                 .statusCode(201).extract().jsonPath().getLong("id");
         String rollback = STT + "/" + id + "/rollback";
+        Response withBody = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("version", 1)).post(rollback);
+        assertThat(withBody.statusCode()).as("a body is refused, not ignored").isEqualTo(400);
+        assertThat(withBody.jsonPath().getList("errors.field")).containsExactly("version");
         Response nothing = admin().header("If-Match", "\"1\"").post(rollback);
         assertThat(nothing.statusCode()).as(nothing.asString()).isEqualTo(409);
         assertThat(nothing.jsonPath().getString("detail")).contains("has no earlier version");
@@ -268,6 +272,13 @@ public class ProviderEntriesTest {
         assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDERS")).isEqualTo("deepgram,custom,soniox");
         assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.entry.move' ORDER BY id"
                 + " DESC LIMIT 1")).singleElement().asString().contains("moved from position 2 to 1");
+
+        // a place beyond the last, for the entry already last: nothing moves, no version, no audit entry
+        List<String> moves = Rows.column(db, "SELECT count(*) FROM audit_events WHERE action = 'setting.entry.move'");
+        admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of("position", 1000))
+                .put(STT + "/" + soniox).then().statusCode(200).header("ETag", "\"1\"");
+        assertThat(Rows.column(db, "SELECT count(*) FROM audit_events WHERE action = 'setting.entry.move'"))
+                .as("no move audited").isEqualTo(moves);
 
         admin().delete(STT + "/" + custom).then().statusCode(428);
         admin().header("If-Match", "\"1\"").delete(STT + "/" + custom).then().statusCode(412);

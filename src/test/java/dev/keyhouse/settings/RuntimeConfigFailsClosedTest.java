@@ -299,7 +299,7 @@ class RuntimeConfigFailsClosedTest {
         assertThat(run.getString("convergence.fingerprint")).isEqualTo(fingerprints.of(newKey));
         assertThat(run.getString(mine + "ackFingerprint")).isNull();
         assertThat(run.getBoolean(mine + "confirmed")).isFalse();
-        assertThat(run.getList("convergence.notAsked")).contains(name);
+        assertThat(run.getList("convergence.notAsked")).as(run.prettify()).contains(name);
 
         save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel", "apiKey", TTS_KEY));
         runtime().header("X-Keyhouse-Runtime", name).get(URL).then().statusCode(200);

@@ -759,7 +759,7 @@ class LeakTest {
             edit = page("GET /admin/shared-secrets/{id}", path);
             // the save above changed nothing, so it is still version 1: a form of version 0 is stale
             postForm("POST /admin/shared-secrets/{id}/generate", edit, path + "/generate", Map.of("version", "0"))
-                    .then().statusCode(412);
+                    .then().statusCode(409);
         }
 
         /**
@@ -830,7 +830,7 @@ class LeakTest {
             postForm("POST /admin/settings/{kind}/providers/{id}/primary", edit, one + "/primary",
                     Map.of("version", "4")).then().statusCode(409);
             postForm("POST /admin/settings/{kind}/providers/{id}/rollback", edit, one + "/rollback",
-                    Map.of("version", "99")).then().statusCode(409);
+                    Map.of("version", "99")).then().statusCode(400);
             postForm("POST /admin/settings/{kind}/providers/{id}/delete", edit, one + "/delete",
                     Map.of("version", "4", "confirmed", "yes")).then().statusCode(303);
         }

@@ -102,6 +102,8 @@ class SecurityMatrixTest {
             route("POST /admin/shared-secrets/{id}/delete", WRITE),
             route("POST /admin/shared-secrets/{id}/rollback", WRITE),
             route("GET /admin/settings/{kind}", READ).param("kind", "llm"),
+            route("GET /admin/settings/state", READ),
+            route("GET /admin/settings/{kind}/state", READ).param("kind", "llm"),
             route("POST /admin/settings/{kind}", WRITE).param("kind", "not-a-kind"),
             route("POST /admin/settings/{kind}/rollback", WRITE).param("kind", "not-a-kind"),
             route("POST /admin/settings/{kind}/check", WRITE).param("kind", "not-a-kind"),
