@@ -124,7 +124,40 @@ public class RuntimeTargets {
     /** Replaces what the input gives; absent members, and empty secrets, keep what is stored. */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor) {
-        return update(get(id), input, actor, new FieldErrors());
+        return update(locked(id), input, actor, new FieldErrors());
+    }
+
+    /**
+     * The target read under its row lock ({@code SELECT … FOR UPDATE}), held until the transaction ends. Every target
+     * write takes it before judging the dependency rule, and a shared secret's write takes the same lock on each target
+     * it links or unlinks ({@link #lockRows}), so the two never judge the rule on each other's stale state (issue 19:
+     * a concurrent {@code dependsOn: []} and unlink both passed, leaving a target depending on nothing).
+     *
+     * @throws NotFound for an unknown id
+     */
+    private RuntimeTarget locked(long id) {
+        RuntimeTarget target = get(id);
+        RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        return target;
+    }
+
+    /**
+     * Locks the given targets' rows ({@code SELECT … FOR UPDATE}) in id order (one order for every writer, so two
+     * writers never deadlock), as a target's own write does ({@link #locked}); call inside the writer's transaction,
+     * before judging the dependency rule.
+     *
+     * @return the ids that still exist (a target deleted meanwhile is absent)
+     */
+    @SuppressWarnings("unchecked")
+    public static java.util.Set<Long> lockRows(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        List<Number> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM runtime_targets"
+                + " WHERE id IN (:ids) ORDER BY id FOR UPDATE").setParameter("ids", List.copyOf(ids)).getResultList();
+        java.util.Set<Long> found = new java.util.TreeSet<>();
+        rows.forEach(n -> found.add(n.longValue()));
+        return found;
     }
 
     /**
@@ -137,8 +170,7 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor, long expected, FieldErrors read) {
-        RuntimeTarget target = get(id);
-        RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        RuntimeTarget target = locked(id);
         if (version(target) != expected) {
             throw new StaleTarget(target.name);
         }
@@ -189,7 +221,10 @@ public class RuntimeTargets {
 
     @Transactional
     public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
-        RuntimeTarget target = get(id);
+        RuntimeTarget target = locked(id);
+        if (enabled) {
+            requireADependency(target);
+        }
         target.enabled = enabled;
         target.updatedAt = now();
         target.updatedBy = actor;
@@ -205,9 +240,12 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget setHeld(long id, boolean held, String actor) {
-        RuntimeTarget target = get(id);
+        RuntimeTarget target = locked(id);
         if (target.held == held) {
             return target;
+        }
+        if (!held) {
+            requireADependency(target);
         }
         target.held = held;
         target.updatedAt = now();
@@ -330,6 +368,27 @@ public class RuntimeTargets {
     }
 
     /**
+     * The dependency rule on a write's resulting state ({@code dependsOn}, the comma-separated kinds the target will
+     * hold), whatever members the write sent: whether the target would depend on no kind while no shared secret lists
+     * it. Judged under the target's row lock ({@link #locked}) for a stored target.
+     */
+    private static boolean dependsOnNothing(RuntimeTarget target, String dependsOn) {
+        return (dependsOn == null || dependsOn.isBlank()) && usesNoSharedSecret(target);
+    }
+
+    /**
+     * {@link #dependsOnNothing} on the stored state, for a write that puts the target back in rollouts (enable,
+     * release); one that takes it out (disable, hold) is always allowed.
+     *
+     * @throws FieldErrors 400 naming {@code dependsOn} ({@link #NEEDS_A_DEPENDENCY})
+     */
+    private static void requireADependency(RuntimeTarget target) {
+        if (dependsOnNothing(target, target.dependsOn)) {
+            throw new FieldErrors().add("dependsOn", NEEDS_A_DEPENDENCY);
+        }
+    }
+
+    /**
      * Validates name, driver, dependsOn, cleans each config value by its field's type ({@link FieldRules}: the same
      * rules as provider settings), then checks the driver's required fields and the driver's own rules.
      */
@@ -350,7 +409,9 @@ public class RuntimeTargets {
         } else if (driver.isEmpty()) {
             errors.add("driver", "must be one of " + String.join(", ", drivers.ids()));
         }
-        if (input.dependsOn() != null && input.dependsOn().isEmpty() && usesNoSharedSecret(stored)) {
+        // judged on the resulting state, whatever the input sends (a write of `enabled` alone included)
+        String dependsOn = input.dependsOn() != null ? String.join(",", kinds(input.dependsOn())) : stored.dependsOn;
+        if (dependsOnNothing(stored, dependsOn)) {
             errors.add("dependsOn", NEEDS_A_DEPENDENCY);
         }
         if (input.confirmation() != null && !Confirmations.MODES.contains(input.confirmation().strip())) {
