@@ -38,6 +38,9 @@ public class RuntimeTargets {
     /** How an audit entry names a driver setting: {@code config.<name>}, as the API's {@code config} member holds it. */
     private static final String CONFIG = "config.";
 
+    /** The transaction-scoped advisory lock a save holds while it asks its driver for conflicts. */
+    private static final long CONFLICT_LOCK = 0x6b68_7274_6669_6c65L;
+
     /** Why {@code confirmation: health} is refused on a driver without {@link RuntimeDriver#canReportHealth}. */
     static final String HEALTH_NEEDS_SIGNAL = "health needs a health signal: docker containers with a healthcheck,"
             + " or kubernetes";
@@ -318,6 +321,16 @@ public class RuntimeTargets {
         return drivers.find(target.driver).map(d -> d.sharedConfig(settings(target))).orElse(null);
     }
 
+    /**
+     * Why the stored target cannot be restarted as it is saved, for its page: another target holds what it names
+     * ({@link RuntimeDriver#conflict}: its environment file), as the field and sentence a restart fails with; null
+     * when nothing collides.
+     */
+    public String conflict(RuntimeTarget target) {
+        return drivers.find(target.driver).flatMap(d -> d.conflict(settings(target)))
+                .map(c -> c.field().substring(c.field().indexOf('.') + 1) + " " + c.message()).orElse(null);
+    }
+
     /** Secret settings of a target, summarised, by field name. */
     @Transactional
     public Map<String, SecretState> secrets(RuntimeTarget target) {
@@ -447,9 +460,17 @@ public class RuntimeTargets {
         // the driver's own rules always run (issue 20: every problem in one answer), on the cleaned settings and a
         // refused one as typed; a field already refused keeps its first finding
         FieldErrors driverErrors = new FieldErrors();
-        driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), driverErrors);
+        TargetSpec candidate = candidate(name, driver.get(), input, stored, sameDriver);
+        driver.get().validate(candidate, driverErrors);
         errors.addNew(driverErrors);
         errors.throwIfAny();
+        // valid alone, but another target may hold what it names (one environment file for two targets): 409;
+        // judged one save at a time (a transaction-scoped lock), so two saves naming one file never both pass
+        RuntimeTarget.getEntityManager().createNativeQuery("SELECT count(*) FROM pg_advisory_xact_lock(:key)")
+                .setParameter("key", CONFLICT_LOCK).getSingleResult();
+        driver.get().conflict(candidate).ifPresent(conflict -> {
+            throw FieldErrors.conflict().add(conflict.field(), conflict.message());
+        });
         return new Checked(driver.get(), input);
     }
 
