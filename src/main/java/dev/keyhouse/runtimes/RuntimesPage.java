@@ -220,7 +220,7 @@ public class RuntimesPage {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
             Form form = typed(form(null, first(submitted, "name"), driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted));
+                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted), errors);
             List<Row> rows = rows();
             return typedBack(Templates.page(rows, fleet(), live(rows), form, null), errors);
         }
@@ -264,7 +264,7 @@ public class RuntimesPage {
         } catch (FieldErrors errors) {
             Form form = typed(form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted));
+                    configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted), errors);
             return typedBack(edit(form, target, null), errors);
         }
     }
@@ -504,9 +504,13 @@ public class RuntimesPage {
 
     /**
      * {@code form} with each secret as the refused POST typed it, unless that secret was refused itself (it cannot be
-     * corrected unseen): only for the answer to that POST ({@link #typedBack}).
+     * corrected unseen): only for the 400 answer to that POST ({@link #typedBack}); a 409 (another target holds a
+     * field's value) shows none, as a typed secret appears only in a 400 or 422 re-render.
      */
-    private static Form typed(Form form, Map<String, String> config) {
+    private static Form typed(Form form, Map<String, String> config, FieldErrors errors) {
+        if (errors.status() != 400) {
+            return form;
+        }
         List<Field> fields = form.fields().stream().map(f -> !f.secret() || f.error() != null
                 || config.get(f.name()) == null ? f : new Field(f.name(), f.label(), f.required(), true,
                         config.get(f.name()), f.help(), null, f.stored())).toList();
