@@ -31,6 +31,16 @@ public interface RuntimeDriver {
     }
 
     /**
+     * What of the target's settings another stored target holds already and no two may share (the command and
+     * systemd drivers' environment file), as the field and the sentence naming the other target; empty when none.
+     * Asked after {@link #validate} passes (a save answers it 409) and before every restart (which then fails
+     * instead of writing).
+     */
+    default java.util.Optional<FieldErrors.FieldError> conflict(TargetSpec target) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The runtimes this target restarts, by a stable name: container names for docker, {@code Deployment/voice} for
      * kubernetes, the target's own name for command and http (one runtime each).
      */

@@ -38,6 +38,9 @@ public class RuntimeTargets {
     /** How an audit entry names a driver setting: {@code config.<name>}, as the API's {@code config} member holds it. */
     private static final String CONFIG = "config.";
 
+    /** The transaction-scoped advisory lock a save holds while it asks its driver for conflicts. */
+    private static final long CONFLICT_LOCK = 0x6b68_7274_6669_6c65L;
+
     /** Why {@code confirmation: health} is refused on a driver without {@link RuntimeDriver#canReportHealth}. */
     static final String HEALTH_NEEDS_SIGNAL = "health needs a health signal: docker containers with a healthcheck,"
             + " or kubernetes";
@@ -124,7 +127,40 @@ public class RuntimeTargets {
     /** Replaces what the input gives; absent members, and empty secrets, keep what is stored. */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor) {
-        return update(get(id), input, actor, new FieldErrors());
+        return update(locked(id), input, actor, new FieldErrors());
+    }
+
+    /**
+     * The target read under its row lock ({@code SELECT … FOR UPDATE}), held until the transaction ends. Every target
+     * write takes it before judging the dependency rule, and a shared secret's write takes the same lock on each target
+     * it links or unlinks ({@link #lockRows}), so the two never judge the rule on each other's stale state (issue 19:
+     * a concurrent {@code dependsOn: []} and unlink both passed, leaving a target depending on nothing).
+     *
+     * @throws NotFound for an unknown id
+     */
+    private RuntimeTarget locked(long id) {
+        RuntimeTarget target = get(id);
+        RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        return target;
+    }
+
+    /**
+     * Locks the given targets' rows ({@code SELECT … FOR UPDATE}) in id order (one order for every writer, so two
+     * writers never deadlock), as a target's own write does ({@link #locked}); call inside the writer's transaction,
+     * before judging the dependency rule.
+     *
+     * @return the ids that still exist (a target deleted meanwhile is absent)
+     */
+    @SuppressWarnings("unchecked")
+    public static java.util.Set<Long> lockRows(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        List<Number> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM runtime_targets"
+                + " WHERE id IN (:ids) ORDER BY id FOR UPDATE").setParameter("ids", List.copyOf(ids)).getResultList();
+        java.util.Set<Long> found = new java.util.TreeSet<>();
+        rows.forEach(n -> found.add(n.longValue()));
+        return found;
     }
 
     /**
@@ -137,8 +173,7 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor, long expected, FieldErrors read) {
-        RuntimeTarget target = get(id);
-        RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        RuntimeTarget target = locked(id);
         if (version(target) != expected) {
             throw new StaleTarget(target.name);
         }
@@ -189,7 +224,10 @@ public class RuntimeTargets {
 
     @Transactional
     public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
-        RuntimeTarget target = get(id);
+        RuntimeTarget target = locked(id);
+        if (enabled) {
+            requireADependency(target);
+        }
         target.enabled = enabled;
         target.updatedAt = now();
         target.updatedBy = actor;
@@ -205,9 +243,12 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget setHeld(long id, boolean held, String actor) {
-        RuntimeTarget target = get(id);
+        RuntimeTarget target = locked(id);
         if (target.held == held) {
             return target;
+        }
+        if (!held) {
+            requireADependency(target);
         }
         target.held = held;
         target.updatedAt = now();
@@ -280,6 +321,16 @@ public class RuntimeTargets {
         return drivers.find(target.driver).map(d -> d.sharedConfig(settings(target))).orElse(null);
     }
 
+    /**
+     * Why the stored target cannot be restarted as it is saved, for its page: another target holds what it names
+     * ({@link RuntimeDriver#conflict}: its environment file), as the field and sentence a restart fails with; null
+     * when nothing collides.
+     */
+    public String conflict(RuntimeTarget target) {
+        return drivers.find(target.driver).flatMap(d -> d.conflict(settings(target)))
+                .map(c -> c.field().substring(c.field().indexOf('.') + 1) + " " + c.message()).orElse(null);
+    }
+
     /** Secret settings of a target, summarised, by field name. */
     @Transactional
     public Map<String, SecretState> secrets(RuntimeTarget target) {
@@ -330,6 +381,27 @@ public class RuntimeTargets {
     }
 
     /**
+     * The dependency rule on a write's resulting state ({@code dependsOn}, the comma-separated kinds the target will
+     * hold), whatever members the write sent: whether the target would depend on no kind while no shared secret lists
+     * it. Judged under the target's row lock ({@link #locked}) for a stored target.
+     */
+    private static boolean dependsOnNothing(RuntimeTarget target, String dependsOn) {
+        return (dependsOn == null || dependsOn.isBlank()) && usesNoSharedSecret(target);
+    }
+
+    /**
+     * {@link #dependsOnNothing} on the stored state, for a write that puts the target back in rollouts (enable,
+     * release); one that takes it out (disable, hold) is always allowed.
+     *
+     * @throws FieldErrors 400 naming {@code dependsOn} ({@link #NEEDS_A_DEPENDENCY})
+     */
+    private static void requireADependency(RuntimeTarget target) {
+        if (dependsOnNothing(target, target.dependsOn)) {
+            throw new FieldErrors().add("dependsOn", NEEDS_A_DEPENDENCY);
+        }
+    }
+
+    /**
      * Validates name, driver, dependsOn, cleans each config value by its field's type ({@link FieldRules}: the same
      * rules as provider settings), then checks the driver's required fields and the driver's own rules.
      */
@@ -350,7 +422,9 @@ public class RuntimeTargets {
         } else if (driver.isEmpty()) {
             errors.add("driver", "must be one of " + String.join(", ", drivers.ids()));
         }
-        if (input.dependsOn() != null && input.dependsOn().isEmpty() && usesNoSharedSecret(stored)) {
+        // judged on the resulting state, whatever the input sends (a write of `enabled` alone included)
+        String dependsOn = input.dependsOn() != null ? String.join(",", kinds(input.dependsOn())) : stored.dependsOn;
+        if (dependsOnNothing(stored, dependsOn)) {
             errors.add("dependsOn", NEEDS_A_DEPENDENCY);
         }
         if (input.confirmation() != null && !Confirmations.MODES.contains(input.confirmation().strip())) {
@@ -386,9 +460,17 @@ public class RuntimeTargets {
         // the driver's own rules always run (issue 20: every problem in one answer), on the cleaned settings and a
         // refused one as typed; a field already refused keeps its first finding
         FieldErrors driverErrors = new FieldErrors();
-        driver.get().validate(candidate(name, driver.get(), input, stored, sameDriver), driverErrors);
+        TargetSpec candidate = candidate(name, driver.get(), input, stored, sameDriver);
+        driver.get().validate(candidate, driverErrors);
         errors.addNew(driverErrors);
         errors.throwIfAny();
+        // valid alone, but another target may hold what it names (one environment file for two targets): 409;
+        // judged one save at a time (a transaction-scoped lock), so two saves naming one file never both pass
+        RuntimeTarget.getEntityManager().createNativeQuery("SELECT count(*) FROM pg_advisory_xact_lock(:key)")
+                .setParameter("key", CONFLICT_LOCK).getSingleResult();
+        driver.get().conflict(candidate).ifPresent(conflict -> {
+            throw FieldErrors.conflict().add(conflict.field(), conflict.message());
+        });
         return new Checked(driver.get(), input);
     }
 

@@ -153,7 +153,7 @@ public class RuntimesPage {
         static native TemplateInstance page$targets(List<Row> rows, Fleet fleet, boolean live);
 
         /** @param sharedConfig why a rollout moves the target's runtimes as one wave, or null */
-        static native TemplateInstance edit(Form form, Row row, String sharedConfig, String flash);
+        static native TemplateInstance edit(Form form, Row row, String sharedConfig, String conflict, String flash);
 
         /** The form step before delete and restart now. */
         static native TemplateInstance confirm(ConfirmStep step);
@@ -220,9 +220,9 @@ public class RuntimesPage {
             String driver = drivers.find(first(submitted, "driver")).map(RuntimeDriver::id).orElse(CommandDriver.ID);
             Form form = typed(form(null, first(submitted, "name"), driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted));
+                    configOf(submitted), errors, Rollout.of(null, submitted, errors)), configOf(submitted), errors);
             List<Row> rows = rows();
-            return typedBack(Templates.page(rows, fleet(), live(rows), form, null));
+            return typedBack(Templates.page(rows, fleet(), live(rows), form, null), errors);
         }
     }
 
@@ -231,10 +231,9 @@ public class RuntimesPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response edit(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
         RuntimeTarget target = targets.get(id);
-        return Flash.shown(request, flash, Templates.edit(form(target, target.name, target.driver,
+        return Flash.shown(request, flash, edit(form(target, target.name, target.driver,
                 target.dependsOnKinds(), target.enabled, target.config, new FieldErrors(),
-                Rollout.of(target, null, null)), row(target), targets.sharedConfig(target),
-                Flash.message(flash, FLASH)));
+                Rollout.of(target, null, null)), target, Flash.message(flash, FLASH)));
     }
 
     @POST
@@ -265,8 +264,8 @@ public class RuntimesPage {
         } catch (FieldErrors errors) {
             Form form = typed(form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
-                    configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted));
-            return typedBack(Templates.edit(form, row(target), targets.sharedConfig(target), null));
+                    configOf(submitted), errors, Rollout.of(target, submitted, errors)), configOf(submitted), errors);
+            return typedBack(edit(form, target, null), errors);
         }
     }
 
@@ -285,7 +284,7 @@ public class RuntimesPage {
         form = new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(),
                 form.fields(), form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(),
                 form.readOnly(), form.rollout(), form.version(), conflict);
-        return Response.status(409).entity(Templates.edit(form, row(current), targets.sharedConfig(current), null))
+        return Response.status(409).entity(edit(form, current, null))
                 .build();
     }
 
@@ -507,9 +506,13 @@ public class RuntimesPage {
 
     /**
      * {@code form} with each secret as the refused POST typed it, unless that secret was refused itself (it cannot be
-     * corrected unseen): only for the answer to that POST ({@link #typedBack}).
+     * corrected unseen): only for the 400 answer to that POST ({@link #typedBack}); a 409 (another target holds a
+     * field's value) shows none, as a typed secret appears only in a 400 or 422 re-render.
      */
-    private static Form typed(Form form, Map<String, String> config) {
+    private static Form typed(Form form, Map<String, String> config, FieldErrors errors) {
+        if (errors.status() != 400) {
+            return form;
+        }
         List<Field> fields = form.fields().stream().map(f -> !f.secret() || f.error() != null
                 || config.get(f.name()) == null ? f : new Field(f.name(), f.label(), f.required(), true,
                         config.get(f.name()), f.help(), null, f.stored())).toList();
@@ -518,9 +521,20 @@ public class RuntimesPage {
                 form.rollout(), form.version(), form.conflict());
     }
 
-    /** A refused form (400) shown again with what its POST typed, secrets included: never cached. */
-    private static Response typedBack(TemplateInstance page) {
-        return Response.status(400).header("Cache-Control", "no-store").entity(page).build();
+    /**
+     * A target's page: its form, its latest run, what is rolled out as one wave, and what another target holds of
+     * it ({@link RuntimeTargets#conflict}: its restarts fail until that is resolved).
+     */
+    private TemplateInstance edit(Form form, RuntimeTarget target, String flash) {
+        return Templates.edit(form, row(target), targets.sharedConfig(target), targets.conflict(target), flash);
+    }
+
+    /**
+     * A refused form shown again with what its POST typed, secrets included: never cached. Answered with the
+     * refusal's status: 400, or 409 when a field names what another target holds.
+     */
+    private static Response typedBack(TemplateInstance page, FieldErrors errors) {
+        return Response.status(errors.status()).header("Cache-Control", "no-store").entity(page).build();
     }
 
     private static List<String> allKinds() {

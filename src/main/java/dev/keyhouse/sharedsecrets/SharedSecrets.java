@@ -20,6 +20,7 @@ import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FieldType;
 import dev.keyhouse.runtimes.RestartRuns;
+import dev.keyhouse.runtimes.RuntimeTargets;
 import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
@@ -184,6 +185,7 @@ public class SharedSecrets {
         Set<Long> targets = targets(input.targets(), errors);
         errors.throwIfAny();
         lockTable();
+        lockTargets(targets, targets);
         checkFree(null, name, variable);
         boolean generated = value == null;
         String plaintext = generated ? generated() : value;
@@ -248,6 +250,11 @@ public class SharedSecrets {
         boolean variableChanged = !newVariable.equals(secret.variable);
         changes.field("variable", secret.variable, newVariable);
         Set<Long> linked = linkedIds(secret.id);
+        if (targets != null) {
+            Set<Long> concerned = new LinkedHashSet<>(linked);
+            concerned.addAll(targets);
+            lockTargets(concerned, targets);
+        }
         // the targets whose received configuration changes: every linked one when the value or variable does, and
         // the newly linked and unlinked ones in any case
         Set<Long> restart = new LinkedHashSet<>();
@@ -381,6 +388,7 @@ public class SharedSecrets {
     public void delete(long id, long expectedVersion, String actor) {
         lockTable();
         SharedSecret secret = lock(id, expectedVersion);
+        lockTargets(linkedIds(secret.id), Set.of());
         refuseOrphans(secret, linkedIds(secret.id));
         String before = fingerprint(secret.valueId);
         String targets = targetNames(linkedIds(secret.id));
@@ -394,6 +402,22 @@ public class SharedSecrets {
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged("shared secret " + secret.name));
         LOG.infof("shared secret %s (%s) deleted by %s", secret.name, secret.variable, actor);
+    }
+
+    /**
+     * Locks the rows of the targets a write links or unlinks, as a target's own write does
+     * ({@link RuntimeTargets#lockRows}), so the dependency rule ({@link #refuseOrphans}) is judged on their committed
+     * state and no concurrent target save judges it on this write's stale links.
+     *
+     * @param linking the ids the write links: each must still exist (one deleted meanwhile is named, 400)
+     */
+    private static void lockTargets(Set<Long> concerned, Set<Long> linking) {
+        Set<Long> found = RuntimeTargets.lockRows(concerned);
+        Set<Long> gone = new java.util.TreeSet<>(linking);
+        gone.removeAll(found);
+        if (!gone.isEmpty()) {
+            throw new FieldErrors().add("targets", unknownTargets(gone));
+        }
     }
 
     /**
@@ -554,10 +578,15 @@ public class SharedSecrets {
         Set<Long> unknown = new java.util.TreeSet<>(targets);
         known.forEach(n -> unknown.remove(n.longValue()));
         if (!unknown.isEmpty()) {
-            errors.add("targets", "no runtime target has the id" + (unknown.size() == 1 ? " " : "s ")
-                    + String.join(", ", unknown.stream().map(String::valueOf).toList()));
+            errors.add("targets", unknownTargets(unknown));
         }
         return targets;
+    }
+
+    /** The message naming ids no runtime target has, in order. */
+    private static String unknownTargets(Set<Long> unknown) {
+        return "no runtime target has the id" + (unknown.size() == 1 ? " " : "s ")
+                + String.join(", ", unknown.stream().map(String::valueOf).toList());
     }
 
     /** 409 when another shared secret has the name or writes the variable. */

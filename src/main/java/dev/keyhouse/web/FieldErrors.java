@@ -16,6 +16,15 @@ public final class FieldErrors extends KeyhouseException {
         super(400, "Invalid input", "some fields are invalid");
     }
 
+    private FieldErrors(int status, String title, String detail) {
+        super(status, title, detail);
+    }
+
+    /** Field errors answered 409: each field is valid alone, but another stored row holds what it names. */
+    public static FieldErrors conflict() {
+        return new FieldErrors(409, "Conflict", "a field conflicts with another stored row");
+    }
+
     public FieldErrors add(String field, String message) {
         errors.add(new FieldError(field, message));
         return this;

@@ -16,7 +16,7 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
 /** The runtimes API as tests drive it: targets, LLM key saves, waiting for runs. Deletes what it created. */
-final class RuntimeApi {
+public final class RuntimeApi {
 
     private final List<Long> created = new ArrayList<>();
     private String admin;
@@ -155,7 +155,7 @@ final class RuntimeApi {
     }
 
     /** Deletes {@code dir} and everything in it (an environment file holds secrets); nothing when it is null. */
-    static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+    public static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
         if (dir != null) {
             try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
                 for (java.nio.file.Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -570,6 +570,193 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 19 (h19d point 1): a target's save clearing its kinds and a shared secret's save unlinking it, sent at
+     * the same moment, both judged the rule on the other's stale state and both passed, leaving a target depending on
+     * nothing. Both now take the target's row lock first: exactly one is saved, the other refused (the target save 400
+     * naming dependsOn, the unlink 409 naming targets), and the target always depends on something. Repeated, each
+     * round starting both requests together.
+     */
+    @Test
+    void aConcurrentKindClearAndUnlinkNeverLeaveATargetDependingOnNothing() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 6; round++) {
+                long target = target(Map.of("name", "t-race-" + suffix(), "driver", "command", "enabled", false,
+                        "dependsOn", List.of("llm"), "config", Map.of("command", "true")));
+                String name = name();
+                long id = post(Map.of("name", name, "variable", variable(name), "value", "race-" + UUID.randomUUID(),
+                        "targets", List.of(target))).then().statusCode(201).extract().jsonPath().getLong("id");
+                CountDownLatch start = new CountDownLatch(1);
+                var clear = pool.submit(() -> {
+                    start.await();
+                    return given().auth().oauth2(admin).contentType(ContentType.JSON)
+                            .body(Map.of("dependsOn", List.of())).put("/api/v1/runtimes/" + target);
+                });
+                var unlink = pool.submit(() -> {
+                    start.await();
+                    return put(id, 1, Map.of("targets", List.of()));
+                });
+                start.countDown();
+                Response cleared = clear.get(60, TimeUnit.SECONDS);
+                Response unlinked = unlink.get(60, TimeUnit.SECONDS);
+                assertThat(List.of(cleared.statusCode(), unlinked.statusCode())).as("round " + round + ": "
+                        + cleared.asString() + " / " + unlinked.asString()).containsExactlyInAnyOrder(200,
+                                cleared.statusCode() == 200 ? 409 : 400);
+                if (cleared.statusCode() == 200) {
+                    assertField(unlinked, 409, "targets");
+                } else {
+                    assertField(cleared, 400, "dependsOn");
+                }
+                List<?> kinds = given().auth().oauth2(admin).get("/api/v1/runtimes/" + target).jsonPath()
+                        .getList("dependsOn");
+                List<Long> listed = given().auth().oauth2(admin).get(API + "/" + id).jsonPath()
+                        .getList("targets", Long.class);
+                assertThat(!kinds.isEmpty() || listed.contains(target)).as("round " + round + ": kinds " + kinds
+                        + ", listed by the secret " + listed).isTrue();
+                // back to a kind, so the clean-up may delete the shared secret
+                given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("dependsOn", List.of("llm")))
+                        .put("/api/v1/runtimes/" + target).then().statusCode(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Issue 19 (h19d point 1): the rule is judged on a write's resulting state, whatever members it sends: a target
+     * already depending on nothing (as the race above left one) is refused a write of {@code enabled} alone (REST)
+     * and an enable on the page, naming dependsOn, until it names a kind again.
+     */
+    @Test
+    void everyTargetWriteJudgesTheRuleOnTheResultingState() {
+        long target = target(Map.of("name", "t-orphan-" + suffix(), "driver", "command", "enabled", false,
+                "dependsOn", List.of("stt"), "config", Map.of("command", "true")));
+        Rows.update(db, "UPDATE runtime_targets SET depends_on = '' WHERE id = ?", target);
+        Response enabled = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("enabled", true))
+                .put("/api/v1/runtimes/" + target);
+        assertField(enabled, 400, "dependsOn");
+        assertThat(enabled.jsonPath().getString("errors[0].message"))
+                .contains("must name at least one provider kind, or the target must use a shared secret");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        assertThat(Browser.signedInForm(session, csrf).formParam("enabled", "true")
+                .post("/admin/runtimes/" + target + "/enabled").then().statusCode(400).extract().asString())
+                .contains("must name at least one provider kind");
+        assertThat(given().auth().oauth2(admin).get("/api/v1/runtimes/" + target).jsonPath().getBoolean("enabled"))
+                .as("nothing was saved").isFalse();
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("enabled", true, "dependsOn", List.of("stt"))).put("/api/v1/runtimes/" + target).then()
+                .statusCode(200);
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("enabled", false))
+                .put("/api/v1/runtimes/" + target).then().statusCode(200);
+    }
+
+    /**
+     * Issue 19 (h19d point 2): two targets writing one environment file overwrite each other's at every restart, so
+     * "served only to the targets it lists" breaks. A target whose file is another's (the same path, or one reaching
+     * it through a symbolic link) is refused 409 naming config.environmentFile and the other target, on create and
+     * update, over REST and on the page form; nothing is saved.
+     */
+    @Test
+    void aTargetMayNotTakeAnotherTargetsEnvironmentFile() throws Exception {
+        Path dir = Files.createTempDirectory("keyhouse-shared-file");
+        Path alias = Files.createSymbolicLink(dir.resolveSibling(dir.getFileName() + "-alias"), dir);
+        try {
+            String file = dir.resolve("tts.env").toString();
+            String holder = "t-file-" + suffix();
+            target(Map.of("name", holder, "driver", "command", "enabled", false, "dependsOn", List.of("tts"),
+                    "config", Map.of("command", "true", "environmentFile", file)));
+            for (String same : List.of(file, alias.resolve("tts.env").toString())) {
+                for (String driver : List.of("command", "systemd")) {
+                    Response refused = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of(
+                            "name", "t-file2-" + suffix(), "driver", driver, "enabled", false, "dependsOn",
+                            List.of("tts"), "config", Map.of(driver.equals("command") ? "command" : "unit",
+                                    driver.equals("command") ? "true" : "voxcore.service", "environmentFile", same)))
+                            .post("/api/v1/runtimes");
+                    assertField(refused, 409, "config.environmentFile");
+                    assertThat(refused.jsonPath().getString("errors[0].message")).as(same)
+                            .startsWith("is target " + holder + "'s environment file already")
+                            .contains("give each target its own file");
+                }
+            }
+            long other = target(Map.of("name", "t-file2-" + suffix(), "driver", "command", "enabled", false,
+                    "dependsOn", List.of("tts"), "config", Map.of("command", "true", "environmentFile",
+                            dir.resolve("tts2.env").toString())));
+            Response moved = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                    .body(Map.of("config", Map.of("environmentFile", alias.resolve("tts.env").toString())))
+                    .put("/api/v1/runtimes/" + other);
+            assertField(moved, 409, "config.environmentFile");
+            assertThat(moved.jsonPath().getString("errors[0].message")).contains(holder);
+            assertThat(given().auth().oauth2(admin).get("/api/v1/runtimes/" + other).jsonPath()
+                    .getString("config.environmentFile")).as("nothing was saved").endsWith("tts2.env");
+
+            String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            String csrf = Browser.csrfOf(session);
+            String created = Browser.signedInForm(session, csrf).formParam("name", "t-file3-" + suffix())
+                    .formParam("driver", "command").formParam("dependsOn", "tts").formParam("config.command", "true")
+                    .formParam("config.environmentFile", file).post("/admin/runtimes").then().statusCode(409)
+                    .extract().asString();
+            assertThat(created).contains("is target " + holder).contains("give each target its own file");
+            String edit = page(session, "/admin/runtimes/" + other);
+            String version = edit.replaceAll("(?s).*name=\"version\" value=\"([0-9]+)\".*", "$1");
+            String edited = Browser.signedInForm(session, csrf).formParam("version", version)
+                    .formParam("name", targetName(other)).formParam("dependsOn", "tts")
+                    .formParam("config.command", "true").formParam("config.environmentFile", file)
+                    .post("/admin/runtimes/" + other).then().statusCode(409).extract().asString();
+            assertThat(edited).contains("is target " + holder).contains("give each target its own file");
+            assertThat(given().auth().oauth2(admin).get("/api/v1/runtimes/" + other).jsonPath()
+                    .getString("config.environmentFile")).as("nothing was saved").endsWith("tts2.env");
+        } finally {
+            Files.deleteIfExists(alias);
+            dev.keyhouse.runtimes.RuntimeApi.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Issue 19 (h19d point 2): rows that collide already (saved before the rule) fail closed: a restart of either
+     * target fails with the save's sentence and writes nothing, so no secret reaches a target its shared secret does
+     * not list; each target's page says it.
+     */
+    @Test
+    void targetsAlreadySharingAnEnvironmentFileFailTheirRestartsWithoutWriting() throws Exception {
+        Path dir = Files.createTempDirectory("keyhouse-shared-file");
+        try {
+            Path file = dir.resolve("tts.env");
+            String listedName = "t-listed-" + suffix();
+            long listed = target(Map.of("name", listedName, "driver", "command", "dependsOn", List.of("tts"),
+                    "config", Map.of("command", "true", "environmentFile", file.toString())));
+            String unlistedName = "t-unlisted-" + suffix();
+            long unlisted = target(Map.of("name", unlistedName, "driver", "command", "dependsOn", List.of("tts"),
+                    "config", Map.of("command", "true", "environmentFile", dir.resolve("other.env").toString())));
+            Rows.update(db, "UPDATE runtime_targets SET config = jsonb_set(config, '{environmentFile}', to_jsonb(?))"
+                    + " WHERE id = ?", file.toString(), unlisted);
+
+            String name = name();
+            long run = post(Map.of("name", name, "variable", variable(name), "value", "file-" + UUID.randomUUID(),
+                    "targets", List.of(listed, unlisted))).then().statusCode(201).extract().jsonPath()
+                    .getLong("restartRun");
+            JsonPath done = awaitRun(run);
+            assertThat(done.getString("results.find { it.target == '" + listedName + "' }.error"))
+                    .startsWith("environment file not written: environmentFile is target " + unlistedName
+                            + "'s environment file already").contains("give each target its own file");
+            assertThat(done.getString("results.find { it.target == '" + unlistedName + "' }.error"))
+                    .startsWith("environment file not written: environmentFile is target " + listedName
+                            + "'s environment file already");
+            assertThat(file).as("fail closed: nothing written").doesNotExist();
+
+            String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+            assertThat(page(session, "/admin/runtimes/" + unlisted)).contains("Restarts fail, nothing is written:")
+                    .contains("environmentFile is target " + listedName).contains("give each target its own file");
+            // resolved: each its own file again
+            given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("config", Map.of("environmentFile",
+                    dir.resolve("other.env").toString()))).put("/api/v1/runtimes/" + unlisted).then().statusCode(200);
+            assertThat(page(session, "/admin/runtimes/" + unlisted)).doesNotContain("Restarts fail, nothing is");
+        } finally {
+            dev.keyhouse.runtimes.RuntimeApi.deleteTree(dir);
+        }
+    }
+
+    /**
      * Issue 19 (h19c point 3): a rollback is a new version holding an earlier value, sealed again (a new row),
      * audited, rolled out to the linked targets in one run; If-Match as every write (428, 412), the version named when
      * there is nothing to restore; on the page, a history row's Roll back goes through a confirmation step naming the

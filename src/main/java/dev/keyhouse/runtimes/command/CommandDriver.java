@@ -58,6 +58,12 @@ public class CommandDriver implements RuntimeDriver {
         dirs.check(target, errors);
     }
 
+    /** Another target's environment file ({@link EnvironmentDirs#conflict}). */
+    @Override
+    public java.util.Optional<FieldErrors.FieldError> conflict(TargetSpec target) {
+        return dirs.conflict(target);
+    }
+
     /** True: {@link #discover} answers the target's own name. */
     @Override
     public boolean runtimeIsTarget() {
@@ -94,6 +100,12 @@ public class CommandDriver implements RuntimeDriver {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("environment file not written: " + ENVIRONMENT_FILE.name() + " "
                         + e.getMessage());
+            }
+            // fail closed: a file another target writes too would serve this one's secrets to it (issue 19)
+            java.util.Optional<FieldErrors.FieldError> shared = dirs.conflict(target);
+            if (shared.isPresent()) {
+                throw new IllegalStateException("environment file not written: " + ENVIRONMENT_FILE.name() + " "
+                        + shared.get().message());
             }
             EnvironmentFile.write(path, order);
         }

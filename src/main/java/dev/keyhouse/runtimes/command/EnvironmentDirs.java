@@ -9,11 +9,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.keyhouse.runtimes.RuntimeTarget;
 import dev.keyhouse.runtimes.TargetSpec;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.keyhouse.web.FieldErrors;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -36,15 +39,90 @@ public class EnvironmentDirs {
     static final String FIELD = "config." + CommandDriver.ENVIRONMENT_FILE.name();
 
     private final List<Path> folders;
+    private final Supplier<List<Holder>> holders;
+
+    /**
+     * A stored target's environment file, as typed.
+     *
+     * @param id the target's id
+     */
+    public record Holder(long id, String name, String file) {
+    }
 
     @Inject
     public EnvironmentDirs(@ConfigProperty(name = "keyhouse.runtimes.env-dirs") Optional<String> listed) {
-        this(realFolders(listed.orElse("")));
+        this(realFolders(listed.orElse("")), EnvironmentDirs::stored);
     }
 
-    /** @param folders the allowed folders, each already a real path */
+    /** @param folders the allowed folders, each already a real path; no other target holds a file */
     public EnvironmentDirs(List<Path> folders) {
+        this(folders, List::of);
+    }
+
+    /**
+     * @param folders the allowed folders, each already a real path
+     * @param holders every stored target's environment file, read when a file is judged ({@link #conflict})
+     */
+    public EnvironmentDirs(List<Path> folders, Supplier<List<Holder>> holders) {
         this.folders = List.copyOf(folders);
+        this.holders = holders;
+    }
+
+    /** Every stored target naming an environment file (command and systemd), by name; in its own transaction if none. */
+    @SuppressWarnings("unchecked")
+    private static List<Holder> stored() {
+        return QuarkusTransaction.joiningExisting().call(() -> ((List<Object[]>) RuntimeTarget.getEntityManager()
+                .createNativeQuery("SELECT id, name, config->>'" + CommandDriver.ENVIRONMENT_FILE.name() + "' FROM"
+                        + " runtime_targets WHERE config->>'" + CommandDriver.ENVIRONMENT_FILE.name() + "' IS NOT NULL"
+                        + " ORDER BY name")
+                .getResultList()).stream().map(r -> new Holder(((Number) r[0]).longValue(), (String) r[1],
+                        (String) r[2])).toList());
+    }
+
+    /**
+     * Why the target may not have its environment file: another stored target's file is the same file once
+     * normalized and made absolute, symbolic links followed where the file or its folder exists ({@link #sameFile}).
+     * Two targets writing one file overwrite each other's at every restart, so a target a shared secret lists loses
+     * it and one it does not list receives it (issue 19). The same sentence refuses a save (409) and fails a restart.
+     *
+     * @return the field and the sentence naming the other target; empty when the target names no file or no other
+     *         target holds it
+     */
+    public Optional<FieldErrors.FieldError> conflict(TargetSpec target) {
+        String file = target.config(CommandDriver.ENVIRONMENT_FILE.name());
+        Path mine = file == null ? null : sameFile(file);
+        if (mine == null) {
+            return Optional.empty();
+        }
+        return holders.get().stream().filter(h -> h.id() != target.id() && mine.equals(sameFile(h.file())))
+                .findFirst().map(h -> new FieldErrors.FieldError(FIELD, "is target " + h.name() + "'s environment"
+                        + " file already (" + h.file() + (h.file().equals(mine.toString()) ? "" : ", that is " + mine)
+                        + "): two targets writing one file overwrite each other's at every restart, so one a shared"
+                        + " secret lists loses it and one it does not list receives it; give each target its own"
+                        + " file"));
+    }
+
+    /**
+     * The file {@code file} names, to compare two targets' files: absolute and normalized, then the real path of the
+     * file when it exists, else of its folder when that exists; null when it is not a path.
+     */
+    static Path sameFile(String file) {
+        Path path;
+        try {
+            path = Path.of(file).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return null;
+        }
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            // no such file (yet): its folder's real path
+        }
+        try {
+            return path.getParent() == null ? path : path.getParent().toRealPath().resolve(path.getFileName());
+        } catch (IOException e) {
+            return path;
+        }
     }
 
     /** One problem per bad entry of {@code RUNTIME_ENV_DIRS}, each naming the variable and the entry. */

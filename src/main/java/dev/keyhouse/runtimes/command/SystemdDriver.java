@@ -49,6 +49,12 @@ public class SystemdDriver implements RuntimeDriver {
         dirs.check(target, errors);
     }
 
+    /** Another target's environment file ({@link EnvironmentDirs#conflict}). */
+    @Override
+    public java.util.Optional<FieldErrors.FieldError> conflict(TargetSpec target) {
+        return dirs.conflict(target);
+    }
+
     /** True: {@link #discover} answers the target's own name. */
     @Override
     public boolean runtimeIsTarget() {
