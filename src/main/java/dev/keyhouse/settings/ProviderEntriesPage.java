@@ -287,7 +287,7 @@ public class ProviderEntriesPage {
         long expectedPrimary = version(primaryVersion, "primaryVersion");
         ProviderEntries.EntryState shownPrimary = entries.list(current.kind()).get(0);
         if (shownPrimary.version() != expectedPrimary) {
-            return stale(shownPrimary, expectedPrimary);
+            return stale(shownPrimary, expectedPrimary, "primaryVersion");
         }
         List<ConfirmStep.Field> primaryField = List.of(new ConfirmStep.Field("primaryVersion",
                 String.valueOf(expectedPrimary)));
@@ -306,7 +306,7 @@ public class ProviderEntriesPage {
                     } catch (EntryRefused stale) {
                         ProviderEntries.EntryState nowPrimary = entries.list(state.kind()).get(0);
                         if (nowPrimary.version() != expectedPrimary) {
-                            return stale(nowPrimary, expectedPrimary);
+                            return stale(nowPrimary, expectedPrimary, "primaryVersion");
                         }
                         throw stale;
                     } catch (Conflict | CheckRefused refused) {
@@ -448,7 +448,12 @@ public class ProviderEntriesPage {
      * page: 400 naming {@code version} ({@link SettingsPage#notAhead}).
      */
     private static Response stale(ProviderEntries.EntryState current, long expected) {
-        SettingsPage.notAhead(expected, current.version());
+        return stale(current, expected, "version");
+    }
+
+    /** {@link #stale(ProviderEntries.EntryState, long)} of the form field {@code field}'s version. */
+    private static Response stale(ProviderEntries.EntryState current, long expected, String field) {
+        SettingsPage.notAhead(field, expected, current.version());
         return Response.status(409).entity(Templates.stale(current.label() + " changed meanwhile",
                 staleMessage(current, expected), "/admin/settings")).build();
     }

@@ -644,9 +644,14 @@ public class SettingsPage {
      * @throws FieldErrors when {@code given} is greater than {@code current}
      */
     public static void notAhead(long given, long current) {
+        notAhead("version", given, current);
+    }
+
+    /** {@link #notAhead(long, long)} for a form field of another name, e.g. make-primary's {@code primaryVersion}. */
+    public static void notAhead(String field, long given, long current) {
         if (given > current) {
             // the field's name and its message read as one sentence: "version 99 does not exist ..."
-            new FieldErrors().add("version", given + " does not exist (current is " + current + "); reload the page")
+            new FieldErrors().add(field, given + " does not exist (current is " + current + "); reload the page")
                     .throwIfAny();
         }
     }

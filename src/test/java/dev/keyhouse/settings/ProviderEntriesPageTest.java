@@ -266,6 +266,12 @@ public class ProviderEntriesPageTest {
         assertThat(again.statusCode()).as("the step too").isEqualTo(409);
         assertThat(list()).as("the first swap stands; the second moved nothing").extracting(e -> e.get("provider"))
                 .containsExactly("soniox", "deepgram", "custom");
+        Response ahead = form().formParam("version", "1").formParam("primaryVersion", primaryVersion + 1000)
+                .post(PAGES + "/" + custom + "/primary");
+        assertThat(ahead.statusCode()).as("a primary version no page showed").isEqualTo(400);
+        assertThat(ahead.asString()).contains((primaryVersion + 1000) + " does not exist (current is");
+        assertThat(ahead.asString()).as("named as the field it is").containsIgnoringCase("primaryVersion")
+                .doesNotContain("name=\"confirmed\"");
         Response missing = form().formParam("version", "1").post(PAGES + "/" + custom + "/primary");
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(missing.asString()).contains("primaryVersion");
