@@ -296,7 +296,7 @@ class RuntimePagesTest {
         assertThat(report.getLong("settingsVersion")).isEqualTo(version);
         assertThat(page("/admin/restarts/" + run).asString())
                 .contains("rolled tts settings back to their previous version")
-                .contains("saved as settings version " + version).doesNotContain("were saved by");
+                .contains("saved as settings version " + version).doesNotContain("was saved by");
     }
 
     /** A succeeded run of one restarted runtime that did not confirm, with this headline and headline state. */

@@ -217,7 +217,7 @@ class RuntimeRestartTest {
                     .asString()).as("the run page says what changed, not that a version was saved")
                     .contains("After stt fallback " + id + " (soniox) was added, by ",
                             "(stt settings version " + sttVersion + " itself unchanged)")
-                    .doesNotContain("were saved by");
+                    .doesNotContain("was saved by");
             assertThat(run.getList("results.target")).containsExactly("speech-" + stt.tag());
             assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("SONIOX_API_KEY=" + soniox + "\n",
                     "STT_PROVIDERS=deepgram,soniox\n", "STT_API_KEY=" + deepgram + "\n");

@@ -134,7 +134,7 @@ class VersionLabelsTest {
         assertThat(run.getList("results.envVersion", Long.class)).hasSize(2).containsOnly(configurationVersion);
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         assertThat(page(session, "/admin/restarts/" + runId))
-                .contains("After tracing settings version " + settingsVersion + " were saved by")
+                .contains("After tracing settings version " + settingsVersion + " was saved by")
                 .contains("<p class=\"muted\" id=\"configuration-version\">Runtimes were restarted onto configuration"
                         + " version " + configurationVersion + " (");
 
