@@ -300,12 +300,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     /**
      * The configuration versions (runtime-config's {@code version}, as webhook bodies and environment files name
      * them) this run's runtimes were restarted onto, lowest first, e.g. "12" or "12 and 13" (a rollback restarts onto
-     * a later one); null before the first restart. Not {@link RestartRuns.RunReport#settingsVersion()}, the saved
+     * a later one); null before the first restart, and when none restarted. Not {@link RestartRuns.RunReport#settingsVersion()}, the saved
      * kind's (or shared secret's) own version.
      */
     public String configurationVersions() {
-        List<String> versions = run.results().stream().map(RestartRuns.ResultView::envVersion)
-                .filter(java.util.Objects::nonNull).distinct().sorted().map(String::valueOf).toList();
+        // only the runtimes that restarted: a failed restart's environment was written for a version it never ran
+        List<String> versions = run.results().stream().filter(r -> RestartResult.RESTARTED.equals(r.state()))
+                .map(RestartRuns.ResultView::envVersion).filter(java.util.Objects::nonNull).distinct().sorted()
+                .map(String::valueOf).toList();
         return versions.isEmpty() ? null : versions.size() == 1 ? versions.get(0)
                 : String.join(", ", versions.subList(0, versions.size() - 1)) + " and " + versions.get(versions.size() - 1);
     }

@@ -878,6 +878,36 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 20's breaker: a run whose every restart failed restarted nothing onto any configuration version, so its
+     * page does not say "Runtimes were restarted onto configuration version N"; a run where one restarted still does.
+     */
+    @Test
+    void aRunWhoseEveryRestartFailedNamesNoVersionItRestartedOnto() throws Exception {
+        long failing = target(Map.of("name", "t-allfail-" + suffix(), "driver", "command", "dependsOn",
+                List.of("stt"), "config", Map.of("command", "exit 3")));
+        String name = name();
+        Response created = post(Map.of("name", name, "variable", variable(name), "value", "none-" + UUID.randomUUID(),
+                "targets", List.of(failing)));
+        created.then().statusCode(201);
+        long runId = created.jsonPath().getLong("restartRun");
+        assertThat(awaitRun(runId).getString("state")).isEqualTo("failed");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        assertThat(page(session, "/admin/restarts/" + runId)).doesNotContain("id=\"configuration-version\"")
+                .doesNotContain("Runtimes were restarted onto");
+
+        long good = target(Map.of("name", "t-onefine-" + suffix(), "driver", "command", "dependsOn",
+                List.of("stt"), "config", Map.of("command", "true")));
+        String other = name();
+        Response partial = post(Map.of("name", other, "variable", variable(other), "value", "one-" + UUID.randomUUID(),
+                "targets", List.of(failing, good)));
+        partial.then().statusCode(201);
+        long partialRun = partial.jsonPath().getLong("restartRun");
+        assertThat(awaitRun(partialRun).getString("state")).isEqualTo("partial");
+        assertThat(page(session, "/admin/restarts/" + partialRun)).contains("Runtimes were restarted onto configuration"
+                + " version ");
+    }
+
+    /**
      * Issue 19's breaker: a target deleted, or no longer listed, after it fell behind holds nothing to disagree on and
      * cannot be restarted onto the value: the run no longer names it (it named a deleted target before).
      */
