@@ -21,10 +21,18 @@ public final class NoBody {
     }
 
     /**
+     * A JSON member's name as an error may name it: the name itself when it is a plain identifier (letters, digits,
+     * {@code _ . -}, at most 64), else "(a key)": a name is input too, and may be a secret typed in the wrong place.
+     */
+    public static String member(String name) {
+        return name != null && name.matches("[A-Za-z0-9_.-]{1,64}") ? name : "(a key)";
+    }
+
+    /**
      * @param body the request's entity as sent (null or empty without one)
      * @param action what the caller called, e.g. "a fallback's rollback"
-     * @throws FieldErrors (400) naming the first member of a JSON object body, else {@code body}; the message never
-     *         repeats what was sent (it may hold a secret)
+     * @throws FieldErrors (400) naming the first member of a JSON object body ({@link #member}), else {@code body};
+     *         the message never repeats what was sent (it may hold a secret)
      */
     public static void refuse(String body, String action) {
         if (body == null || body.isBlank()) {
@@ -38,7 +46,7 @@ public final class NoBody {
                 if (!names.hasNext()) {
                     return;
                 }
-                field = names.next();
+                field = member(names.next());
             }
         } catch (java.io.IOException notJson) {
             // not JSON: named as the body

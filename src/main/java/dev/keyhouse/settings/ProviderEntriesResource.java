@@ -154,8 +154,8 @@ public class ProviderEntriesResource {
         if (body != null) {
             for (String member : body.keySet()) {
                 if (!"primaryVersion".equals(member)) {
-                    throw new FieldErrors().add(member, "is not read by make-primary: its body is"
-                            + " {\"primaryVersion\": N}");
+                    throw new FieldErrors().add(dev.keyhouse.input.NoBody.member(member), "is not read by make-primary:"
+                            + " its body is {\"primaryVersion\": N}");
                 }
             }
         }

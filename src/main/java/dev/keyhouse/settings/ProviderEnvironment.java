@@ -99,7 +99,7 @@ public class ProviderEnvironment {
          * one target must not stop every runtime that fetches without a name, the fleet-wide outage Keyhouse exists
          * to prevent. A runtime that needs a shared secret names itself ({@code X-Keyhouse-Runtime}).
          *
-         * @param why e.g. {@link #UNNAMED}, kept as the receiver's description
+         * @param why the receiver's description, {@link #UNNAMED} or {@link #UNKNOWN}
          */
         public RuntimeEnvironment receivedByUnknown(String why) {
             return received(why, s -> false);
@@ -155,12 +155,10 @@ public class ProviderEnvironment {
         }
     }
 
-    /** Why a runtime-config fetch's targets are unknown: it named no runtime. */
-    public static final String UNNAMED = "this fetch names no runtime in X-Keyhouse-Runtime";
-    /** Why a runtime-config fetch's targets are unknown: the runtime it names belongs to no known target. */
-    public static final String UNKNOWN = "the runtime this fetch names is not known as a runtime of any target (a"
-            + " runtime is known once a restart of its target found it; a command, systemd or http target's runtime"
-            + " by the target's name)";
+    /** The receiver of a runtime-config fetch that names no runtime: a runtime of no target. */
+    public static final String UNNAMED = "an unnamed runtime";
+    /** The receiver of a fetch whose runtime belongs to no known target: a runtime of no target. */
+    public static final String UNKNOWN = "a runtime of no known target";
 
     /**
      * A current shared secret as built for the runtimes that receive it ({@link RuntimeEnvironment#receivedBy}).

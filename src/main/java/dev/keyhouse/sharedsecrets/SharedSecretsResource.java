@@ -119,7 +119,7 @@ public class SharedSecretsResource {
         Map<String, Object> given = body == null ? Map.of() : body;
         for (String key : given.keySet()) {
             if (!"version".equals(key)) {
-                errors.add(key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)", "is not a member of a rollback");
+                errors.add(dev.keyhouse.input.NoBody.member(key), "is not a member of a rollback");
             }
         }
         Object version = given.get("version");
