@@ -19,6 +19,7 @@ import dev.keyhouse.sealed.SealedValue;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.input.NoBody;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -441,7 +442,7 @@ public class RuntimeTargets {
         boolean sameDriver = driver.get().id().equals(stored.driver);
         for (String field : input.config().keySet()) {
             if (driver.get().fields().stream().noneMatch(f -> f.name().equals(field))) {
-                errors.add("config." + field, "is not a setting of the " + driverId + " driver");
+                errors.add("config." + NoBody.member(field), "is not a setting of the " + driverId + " driver");
             }
         }
         input = cleaned(input, driver.get(), errors);

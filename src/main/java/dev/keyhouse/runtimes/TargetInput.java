@@ -8,6 +8,7 @@ import java.util.Set;
 
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.settings.ProviderKind;
+import dev.keyhouse.input.NoBody;
 import dev.keyhouse.web.FieldErrors;
 
 /**
@@ -66,7 +67,7 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                 case "config" -> config(value, config, errors);
                 default -> {
                     if (!READ_ONLY.contains(member.getKey())) {
-                        errors.add(member.getKey(), "is not a member of a runtime target");
+                        errors.add(NoBody.member(member.getKey()), "is not a member of a runtime target");
                     }
                 }
             }
@@ -101,7 +102,7 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
         List<String> kinds = form.getOrDefault("dependsOn", List.of());
         // no box ticked: an empty list, which the target's rules name with every other problem of the form
         List<String> dependsOn = kinds.isEmpty() ? List.of() : kinds(kinds, errors);
-        config.forEach((field, value) -> checkValue("config." + field, value, errors));
+        config.forEach((field, value) -> checkValue("config." + NoBody.member(field), value, errors));
         boolean enabled = checked(form, "enabled", errors);
         boolean canary = checked(form, "canary", errors);
         boolean held = checked(form, "held", errors);
@@ -173,7 +174,7 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
             return;
         }
         for (Map.Entry<?, ?> member : members.entrySet()) {
-            String field = "config." + member.getKey();
+            String field = "config." + NoBody.member(String.valueOf(member.getKey()));
             Object setting = member.getValue();
             if (setting instanceof String text) {
                 if (checkValue(field, text, errors)) {

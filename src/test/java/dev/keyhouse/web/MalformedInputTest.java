@@ -103,6 +103,26 @@ class MalformedInputTest {
                 400, "model");
     }
 
+    /**
+     * A runtime target's unknown member or driver setting is named when it is a plain name and never echoed
+     * otherwise: a key pasted in the wrong place (here as a member's name) must not come back in the error.
+     */
+    @Test
+    void anUnknownTargetMemberIsNamedOnlyWhenItIsAPlainName() {
+        Map<String, String> admin = json(bearer(adminJwt));
+        String pasted = "sk-planted Key/9f31c";
+        JsonPath member = assertProblem(post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
+                + "\"dependsOn\":[\"llm\"],\"" + pasted + "\":\"x\",\"colour\":\"blue\"}"), 400, "(a key)");
+        assertThat(member.getList("errors.field")).containsExactlyInAnyOrder("(a key)", "colour");
+        JsonPath setting = assertProblem(post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
+                + "\"dependsOn\":[\"llm\"],\"config\":{\"url\":\"http://127.0.0.1:9/hook\",\"" + pasted
+                + "\":\"x\"}}"), 400, null);
+        assertThat(setting.getList("errors.field")).contains("config.(a key)");
+        assertThat(setting.getString("errors.find { it.field == 'config.(a key)' }.message"))
+                .isEqualTo("is not a setting of the http driver");
+        assertThat(member.prettify() + setting.prettify()).doesNotContain("planted");
+    }
+
     @Test
     void aMultipartOrOtherWrongContentTypeIs415() {
         String multipart = "--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@keyhouse.test\r\n--b--\r\n";
