@@ -244,9 +244,9 @@ public class ProviderEntries {
                 after.put(secret, sealed.containsKey(secret) ? sealed.get(secret)
                         : next.secretRef(secret) == null ? null : before.get(secret));
             }
-            String changes = ProviderSettings.changes(kind, entry.values(), next);
+            String saved = ProviderSettings.saved(kind, entry.values(), next, before, after);
             entry.values = next;
-            did.add(changes.isEmpty() ? "no field changed" : "changed " + changes);
+            did.add(saved);
             detail = references(kind, checked) + checkDetail(check);
             action = "save";
         }
@@ -301,11 +301,11 @@ public class ProviderEntries {
         refuseDuplicates(em, kind, entry.id, next.provider);
         Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
         Map<SettingField, String> after = ProviderSettings.fingerprintsOf(settings.summaries(kind, next));
-        String changes = ProviderSettings.changes(kind, entry.values(), next);
+        String changes = ProviderSettings.changes(kind, entry.values(), next, before, after);
         entry.values = next;
         bump(entry, actor);
         String what = label(kind, entry.id, entry.values().provider) + ": restores version " + previous.version
-                + "; changed " + changes;
+                + (changes.isEmpty() ? "" : "; changed " + changes);
         Long run = recorded(kind, entry, "save", Audit.Entry.of(actor, "setting.entry.rollback", kind.id(),
                 target(entry)).detail(what).fingerprints(ProviderSettings.auditFingerprints(kind, before),
                         ProviderSettings.auditFingerprints(kind, after)), primary.version, served, what, actor);

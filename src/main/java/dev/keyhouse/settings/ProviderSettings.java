@@ -259,9 +259,8 @@ public class ProviderSettings {
             newFingerprints.put(secret, fingerprint);
             secretChanged |= had.needsReentry() || !had.configured() || !Objects.equals(had.fingerprint(), fingerprint);
         }
-        String changed = changes(kind, row.values(), next);
+        String detail = saved(kind, row.values(), next, fingerprintsOf(before), newFingerprints);
         long version = apply(row, next, actor, "save");
-        String detail = changed.isEmpty() ? "no field changed" : "changed " + changed;
         for (SettingField secret : kind.secretFields()) {
             String typed = checked.secrets().get(secret);
             if (VaultReference.isReference(typed)) {
@@ -332,7 +331,7 @@ public class ProviderSettings {
         // a provider a fallback now has would make both write its variable: refused as a save is (409)
         ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
-        String changed = changes(kind, row.values(), next);
+        String changed = changes(kind, row.values(), next, fingerprintsOf(before), fingerprintsOf(after));
         boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->
                 !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
                         && (before.get(secret).needsReentry() || after.get(secret).needsReentry()
@@ -487,7 +486,7 @@ public class ProviderSettings {
         // as a save and an admin's rollback: never two entries writing one variable (409 naming both)
         ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
-        String changed = changes(kind, row.values(), next);
+        String changed = changes(kind, row.values(), next, fingerprintsOf(before), fingerprintsOf(after));
         long restored = apply(row, next, SYSTEM, "rollback");
         audit.record(Audit.Entry.of(SYSTEM, "setting.rollback", kind.id(), kind.id() + " version " + restored)
                 .detail(note + ": restores version " + version
@@ -645,11 +644,45 @@ public class ProviderSettings {
      * the entry's own columns, never the value); comma-separated in field order, empty when nothing differs.
      */
     static String changes(ProviderKind kind, SettingValues from, SettingValues to) {
+        return changes(kind, from, to, Map.of(), Map.of());
+    }
+
+    /**
+     * What a save did, as its audit entry says it: {@code changed …} ({@link #changes}), or {@code no field changed},
+     * then {@code apiKey entered again (the same)} for each secret typed with the value it already had (a new sealed
+     * row, the same fingerprint), which is no change.
+     *
+     * @param before each secret's fingerprint before the save, by field
+     * @param after each secret's fingerprint after it
+     */
+    static String saved(ProviderKind kind, SettingValues from, SettingValues to, Map<SettingField, String> before,
+            Map<SettingField, String> after) {
+        String changed = changes(kind, from, to, before, after);
+        List<String> again = kind.secretFields().stream().filter(f -> from.differs(to, f) && sameSecret(f, before, after))
+                .map(SettingField::json).toList();
+        String text = changed.isEmpty() ? again.isEmpty() ? "no field changed" : "" : "changed " + changed;
+        return again.isEmpty() ? text
+                : (text.isEmpty() ? "" : text + "; ") + String.join(", ", again) + " entered again (the same)";
+    }
+
+    private static boolean sameSecret(SettingField field, Map<SettingField, String> before,
+            Map<SettingField, String> after) {
+        return before.get(field) != null && before.get(field).equals(after.get(field));
+    }
+
+    /**
+     * As {@link #changes(ProviderKind, SettingValues, SettingValues)}, with each secret's fingerprint before and
+     * after: a secret whose value is the same under a new sealed row (typed again, or restored) is no change.
+     */
+    static String changes(ProviderKind kind, SettingValues from, SettingValues to, Map<SettingField, String> before,
+            Map<SettingField, String> after) {
         Changes changes = new Changes();
         for (SettingField field : kind.fields()) {
             if (from.differs(to, field)) {
                 if (field.secret()) {
-                    changes.note(field.json());
+                    if (!sameSecret(field, before, after)) {
+                        changes.note(field.json());
+                    }
                 } else {
                     changes.field(field.json(), from.get(field), to.get(field));
                 }

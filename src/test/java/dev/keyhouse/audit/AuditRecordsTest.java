@@ -96,6 +96,11 @@ class AuditRecordsTest {
         assertThat(page).contains("changed model claude-audit-old → claude-audit-new, apiKey")
                 .contains("<code>" + fingerprints.of(firstKey) + "</code> → <code>" + fingerprints.of(secondKey) + "</code>");
         assertThat(saved.toString() + page).doesNotContain(firstKey).doesNotContain(secondKey);
+
+        long again = save(admin, version, "claude-audit-new", secondKey);
+        Map<String, Object> reentered = events("kind", "llm").stream()
+                .filter(e -> ("llm version " + again).equals(e.get("target"))).findFirst().orElseThrow();
+        assertThat((String) reentered.get("detail")).startsWith("apiKey entered again (the same);");
     }
 
     /**
@@ -194,6 +199,15 @@ class AuditRecordsTest {
             assertThat((String) saved.get("detail")).contains("changed model audit-model-old-" + tag + " → audit-model-new-"
                     + tag);
             assertThat(saved.toString()).doesNotContain(key);
+            // the same key typed again is no change of the key: said so, never "changed apiKey"
+            etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                    .body(Map.of("provider", provider, "model", "audit-model-new-" + tag, "apiKey", key))
+                    .put(entries + "/" + id).then().statusCode(200).extract().header("ETag");
+            Map<String, Object> again = events("kind", "llm").stream()
+                    .filter(e -> "setting.entry.save".equals(e.get("action"))).findFirst().orElseThrow();
+            assertThat((String) again.get("detail")).contains("apiKey entered again (the same)").doesNotContain("changed apiKey");
+            assertThat(again).containsEntry("oldFingerprint", fingerprints.of(key))
+                    .containsEntry("newFingerprint", fingerprints.of(key));
         } finally {
             given().auth().oauth2(admin).header("If-Match", etag).delete(entries + "/" + id).then().statusCode(204);
         }
