@@ -160,12 +160,18 @@ class RunPagesBrowserTest {
 
             browser.get(url("/admin/restarts/" + run));
             assertThat(text("outcome")).isEqualTo("partial");
-            assertThat(text("tally")).isEqualTo("restarted 1 of 2 (failed: zzz-fail-" + unique + "), confirmed 0 of 1");
+            assertThat(text("tally")).isEqualTo("restarted 1 of 2 (failed: zzz-fail-" + unique
+                    + "), confirmation not asked for 1 (none): aaa-ok-" + unique);
             List<WebElement> rows = browser.findElements(By.cssSelector("table.results tbody tr"));
             assertThat(rows).hasSize(2);
             assertThat(rows.get(0).getText()).startsWith("zzz-fail-" + unique).contains("failed")
                     .contains("Message: Unsupported method ('POST').");
             assertThat(browser.getPageSource()).doesNotContain("&lt;html").doesNotContain("0 of 0");
+            // failures first: the reason naming the failed target, then the runtimes' token banner (breaker, point 3)
+            String source = browser.getPageSource();
+            assertThat(text("reason")).contains("zzz-fail-" + unique);
+            assertThat(source.indexOf("id=\"reason\"")).isNotNegative()
+                    .isLessThan(source.indexOf("id=\"runtime-token\""));
             screenshot("partial-run-after.png");
 
             browser.get(url("/admin/runtimes/" + failing));
