@@ -48,10 +48,21 @@ public class UsersPage {
         static final Draft EMPTY = new Draft("", Role.VIEWER_NAME, null);
     }
 
+    /**
+     * What the API-token form showed, kept after an error so the admin does not type it again.
+     *
+     * @param posted true when {@code errors} are this form's (its POST was refused), false for the add-user form's
+     */
+    public record TokenDraft(String name, String role, boolean posted) {
+
+        /** The form as a GET shows it, and beside any other form's errors. */
+        static final TokenDraft EMPTY = new TokenDraft("", Role.VIEWER_NAME, false);
+    }
+
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance page(List<User> users, List<ApiToken> tokens, String flash,
-                Draft draft, FieldErrors errors, ApiTokens.Created created);
+                Draft draft, FieldErrors errors, ApiTokens.Created created, TokenDraft tokenDraft);
 
         /** The form step before disabling a user, changing a role, setting a password and revoking a token. */
         static native TemplateInstance confirm(ConfirmStep step);
@@ -254,7 +265,8 @@ public class UsersPage {
             return Response.ok(render("API token created. Copy it now: it is not shown again.",
                     Draft.EMPTY, new FieldErrors(), created)).build();
         } catch (FieldErrors errors) {
-            return Response.status(400).entity(render(null, Draft.EMPTY, errors, null)).build();
+            return Response.status(400).entity(Templates.page(admin.users(), admin.tokens(), null, Draft.EMPTY,
+                    errors, null, new TokenDraft(name == null ? "" : name, role, true))).build();
         }
     }
 
@@ -286,7 +298,7 @@ public class UsersPage {
     }
 
     private TemplateInstance render(String flash, Draft draft, FieldErrors errors, ApiTokens.Created created) {
-        return Templates.page(admin.users(), admin.tokens(), flash, draft, errors, created);
+        return Templates.page(admin.users(), admin.tokens(), flash, draft, errors, created, TokenDraft.EMPTY);
     }
 
     private Response done(String what) {

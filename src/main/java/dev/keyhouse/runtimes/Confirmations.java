@@ -14,7 +14,9 @@ import dev.keyhouse.runtimes.docker.DockerDriver;
 import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
 
 /**
- * What confirms that a target's runtimes took a new key in a rollout ({@code runtime_targets.confirmation}).
+ * What confirms that a target's runtimes took a new key ({@code runtime_targets.confirmation}): a rollout's gate waits
+ * on it; a run that is not a rollout (manual, shared secret) records a target deciding {@code none} as not asked, as
+ * the gate does ({@code RestartExecutor}), and otherwise confirms by a fetch of what it was restarted onto.
  *
  * <p>An explicit mode is used as set. {@code auto} picks the strongest signal the target's runtimes have shown they
  * give, strongest first: {@code report} once one of them has sent a status report ({@code runtime_status}),

@@ -54,6 +54,8 @@ public class RestartExecutor {
     private final RuntimeDrivers drivers;
     private final ProviderEnvironment environment;
     private final RestartMetrics metrics;
+    /** A manual or shared-secret run's confirmation none (not asked), as a rollout's gate decides it. */
+    private final Confirmations confirmations;
     /** Woken when a rollout's restart is final, so its gate looks at once (lazy: the two know each other). */
     private final jakarta.enterprise.inject.Instance<Rollouts> rollouts;
     /** Who holds a claim: unique per process, so a restarted Keyhouse never mistakes an old claim for its own. */
@@ -68,8 +70,10 @@ public class RestartExecutor {
     private volatile boolean stopping;
 
     public RestartExecutor(RestartConfig config, RestartQueue queue, RuntimeTargets targets, RuntimeDrivers drivers,
-            ProviderEnvironment environment, RestartMetrics metrics, jakarta.enterprise.inject.Instance<Rollouts> rollouts) {
+            ProviderEnvironment environment, RestartMetrics metrics, jakarta.enterprise.inject.Instance<Rollouts> rollouts,
+            Confirmations confirmations) {
         this.config = config;
+        this.confirmations = confirmations;
         this.queue = queue;
         this.targets = targets;
         this.drivers = drivers;
@@ -234,6 +238,8 @@ public class RestartExecutor {
             }
             return;
         }
+        // a run that is not a rollout has no gate: a target with confirmation none is not asked, as in a rollout
+        Confirmations.Decision notAsked = claim.rollout() ? null : notAsked(target.get(), what);
         Outcome<Boolean> restarted = call(() -> {
             if (claim.rollout()) {
                 driver.get().prepare(spec, order);
@@ -242,7 +248,22 @@ public class RestartExecutor {
             return Boolean.TRUE;
         }, secrets, what);
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
-                env.version());
+                env.version(), notAsked);
+    }
+
+    /**
+     * The target's confirmation when it is none ({@link Confirmations#decide}: set so, or auto finding no signal), for
+     * a run that is not a rollout; null for any other (such a run's runtimes confirm by fetching what they were
+     * restarted onto), and when it cannot be decided now.
+     */
+    private Confirmations.Decision notAsked(RuntimeTarget target, String what) {
+        try {
+            Confirmations.Decision decision = confirmations.decide(target);
+            return Confirmations.NONE.equals(decision.mode()) ? decision : null;
+        } catch (RuntimeException e) {
+            LOG.infof("%s: its confirmation could not be decided (%s); a fetch confirms it", what, e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -272,10 +293,11 @@ public class RestartExecutor {
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
-        outcome(claim, state, error, what, null);
+        outcome(claim, state, error, what, null, null);
     }
 
-    private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion) {
+    private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion,
+            Confirmations.Decision notAsked) {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
@@ -288,15 +310,16 @@ public class RestartExecutor {
         } else {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
-        finish(claim, state, error, envVersion);
+        finish(claim, state, error, envVersion, notAsked);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {
-        finish(claim, state, error, null);
+        finish(claim, state, error, null, null);
     }
 
-    private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion) {
-        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion);
+    private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion,
+            Confirmations.Decision notAsked) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked);
         metrics.result(claim.driver(), state);
         run.ifPresent(this::finished);
         if (claim.rollout()) {

@@ -132,17 +132,30 @@ public class RestartQueue {
      */
     @Transactional
     public Optional<Finished> finish(Claim claim, String state, String error) {
-        return finish(claim, state, error, null);
+        return finish(claim, state, error, null, null);
     }
 
-    /** As {@link #finish(Claim, String, String)}, recording the runtime-config version the runtime restarted onto. */
+    /**
+     * As {@link #finish(Claim, String, String)}, recording the runtime-config version the runtime restarted onto and,
+     * for a run that is not a rollout, its confirmation none: {@code notAsked} not null and the restart succeeded, the
+     * result is not asked to confirm ({@code confirm_state} not_asked), as a rollout's gate decides it.
+     */
     @Transactional
-    public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion) {
+    public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion,
+            Confirmations.Decision notAsked) {
         lockRun(claim.runId());
+        boolean none = notAsked != null && RestartResult.RESTARTED.equals(state);
         int updated = em.createNativeQuery("UPDATE restart_results SET state = :state, error = :error,"
-                        + " finished_at = now(), lease_until = NULL, env_version = CASE WHEN :version < 0 THEN env_version ELSE :version END"
+                        + " finished_at = now(), lease_until = NULL, env_version = CASE WHEN :version < 0 THEN env_version ELSE :version END,"
+                        + " confirmation = CASE WHEN :none THEN 'none' ELSE confirmation END,"
+                        + " confirmation_reason = CASE WHEN :none THEN :reason ELSE confirmation_reason END,"
+                        + " confirm_state = CASE WHEN :none THEN 'not_asked' ELSE confirm_state END,"
+                        + " confirm_detail = CASE WHEN :none THEN 'restarted; confirmation not asked (none)'"
+                        + " ELSE confirm_detail END"
                         + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
                 .setParameter("version", envVersion == null ? -1L : envVersion)
+                .setParameter("none", none)
+                .setParameter("reason", none ? truncate(notAsked.reason(), 300) : "")
                 .setParameter("state", state).setParameter("error", truncate(error))
                 .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())
                 .setParameter("attempts", claim.attempts()).executeUpdate();
@@ -195,6 +208,10 @@ public class RestartQueue {
     }
 
     private static String truncate(String error) {
-        return error == null || error.length() <= 2000 ? error : error.substring(0, 1997) + "...";
+        return truncate(error, 2000);
+    }
+
+    private static String truncate(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - 3) + "...";
     }
 }

@@ -118,12 +118,19 @@ public class RestartRuns {
      *
      * @param number 1 is the canary; the rollback wave comes after the last one
      * @param kind canary, wave or rollback
-     * @param state waiting, restarting, confirming, baking, confirmed, failed, cancelled, done (a rollback wave)
+     * @param state waiting, restarting, confirming, baking, confirmed, restarted (passed, every runtime not asked),
+     *        failed, cancelled, done (a rollback wave); rolled_back for a passed wave whose every restarted runtime a
+     *        rollback restarted back ({@link RestartRuns#afterRollback(WaveView, int)})
      * @param decision what the gate decided and why, in plain words; null while nothing is decided
      * @param runtimes the wave's results
      */
     public record WaveView(int number, String kind, String state, Instant startedAt, Instant finishedAt,
             String decision, List<ResultView> runtimes) {
+
+        /** {@code state} in words: "rolled back" for rolled_back, else the state. */
+        public String stateText() {
+            return state.replace('_', ' ');
+        }
     }
 
     /**
@@ -136,13 +143,17 @@ public class RestartRuns {
      *        configuration version they fetch, not by a fingerprint
      * @param fingerprintReason why {@code fingerprint} is null (a manual run, a fallback entry's change, a version whose
      *        key cannot be read); null when it is set
-     * @param restarted runtimes restarted (failed ones are not: they are the tally's {@code failed})
+     * @param restarted runtimes restarted and still on what the run rolled out ({@link RunView.Tally#onRolledOut()}):
+     *        failed ones are not (they are the tally's {@code failed}), nor the ones a rollback restarted back (they
+     *        are {@code rolledBack})
      * @param confirmed restarted runtimes that confirmed ({@link ResultView#confirmed()})
      * @param unconfirmed restarted runtimes (target/runtime) asked to confirm that did not (yet)
      * @param notAsked restarted runtimes whose confirmation is none: not waited for, neither confirmed nor unconfirmed
+     * @param rolledBack runtimes (target/runtime) a rollout's rollback restarted back onto the previous key: counted
+     *        as that alone, neither restarted, confirmed, unconfirmed nor not asked
      */
     public record Convergence(String fingerprint, String fingerprintReason, int restarted, int confirmed,
-            List<String> unconfirmed, List<String> notAsked) {
+            List<String> unconfirmed, List<String> notAsked, List<String> rolledBack) {
 
         /** The restarted runtimes asked to confirm: {@code restarted} less {@code notAsked}. */
         public int asked() {
@@ -415,8 +426,8 @@ public class RestartRuns {
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt, new Convergence(rolledOut.fingerprint(),
-                        rolledOut.reason(), tally.restarted(),
-                        tally.confirmed(), tally.notConfirmed(), tally.notAsked()), views,
+                        rolledOut.reason(), tally.onRolledOut(), tally.confirmed(), tally.notConfirmed(),
+                        tally.notAsked(), tally.rolledBack()), views,
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views));
@@ -540,11 +551,29 @@ public class RestartRuns {
         List<WaveView> waves = new ArrayList<>();
         for (Object[] row : rows) {
             int number = ((Number) row[0]).intValue();
-            waves.add(new WaveView(number, (String) row[1], (String) row[2], RuntimeAcks.instant(row[3]),
-                    RuntimeAcks.instant(row[4]), (String) row[5],
-                    views.stream().filter(v -> v.wave() != null && v.wave() == number).toList()));
+            waves.add(afterRollback(new WaveView(number, (String) row[1], (String) row[2],
+                    RuntimeAcks.instant(row[3]), RuntimeAcks.instant(row[4]), (String) row[5],
+                    views.stream().filter(v -> v.wave() != null && v.wave() == number).toList()), run.waveCount));
         }
         return waves;
+    }
+
+    /**
+     * A wave that passed (confirmed, or restarted with confirmation none) and whose runtimes a rollback then restarted
+     * back, as its runtimes are counted ({@link RunView.Tally}): its gate's decision counted them as restarted and
+     * confirmed or not asked, which they no longer are. Its state is {@code rolled_back} when every restarted runtime
+     * of it was, and its decision the wave's tally, e.g. "passed, then restarted back by the rollback: restarted 1 of
+     * 1, rolled back 1: cmd1". Any other wave as it is (a failed wave's decision says why it failed).
+     */
+    static WaveView afterRollback(WaveView wave, int waveCount) {
+        boolean passed = "confirmed".equals(wave.state()) || RestartResult.RESTARTED.equals(wave.state());
+        RunView.Tally tally = RunView.Tally.of(wave.runtimes(), true, waveCount, r -> true);
+        if (!passed || tally.rolledBack().isEmpty()) {
+            return wave;
+        }
+        return new WaveView(wave.number(), wave.kind(), tally.onRolledOut() == 0 ? RestartRun.ROLLED_BACK
+                : wave.state(), wave.startedAt(), wave.finishedAt(), "passed, then restarted back by the rollback: "
+                        + tally.text(), wave.runtimes());
     }
 
     /** The newest ack of the result's runtime since its restart began. */

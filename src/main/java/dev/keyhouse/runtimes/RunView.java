@@ -124,7 +124,15 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
         /** The restarted runtimes asked to confirm (confirmation other than none), the rolled-back ones left out. */
         public int asked() {
-            return restarted - notAsked.size() - rolledBack.size();
+            return onRolledOut() - notAsked.size();
+        }
+
+        /**
+         * The restarted runtimes still on what the run rolled out: {@code restarted} less the ones a rollback
+         * restarted back ({@code rolledBack}); the API's {@code convergence.restarted}.
+         */
+        public int onRolledOut() {
+            return restarted - rolledBack.size();
         }
 
         /** e.g. "rolled back 1: cmd1", the status the runtimes list and the run page's rows say; empty for none. */

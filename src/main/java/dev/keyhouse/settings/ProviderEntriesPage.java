@@ -92,6 +92,20 @@ public class ProviderEntriesPage {
         this.referenced = referenced;
     }
 
+    /**
+     * The kind's provider entries: 303 to the settings page's section that lists them with their forms
+     * ({@code /admin/settings#fallbacks-{kind}}: what {@code GET /api/v1/settings/{kind}/providers} lists);
+     * 404 for a kind without fallbacks, as that API answers.
+     */
+    @GET
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public Response list(@PathParam("kind") String kind) {
+        return Locations.seeOther(FALLBACKS + kind(kind).id()).build();
+    }
+
+    /** Where a kind's fallbacks are listed, its id appended: the settings page's section. */
+    static final String FALLBACKS = "/admin/settings#fallbacks-";
+
     /** The form that adds a fallback (after the last one, enabled). */
     @GET
     @Path("new")
@@ -474,7 +488,7 @@ public class ProviderEntriesPage {
      * (shown once, {@link SettingsNotice}).
      */
     private Response done(ProviderKind kind, Long run) {
-        return run == null ? Locations.seeOther("/admin/settings#fallbacks-" + kind.id()).build()
+        return run == null ? Locations.seeOther(FALLBACKS + kind.id()).build()
                 : new SettingsNotice(SettingsNotice.FALLBACK, kind, run, null, false).seeOther(request);
     }
 

@@ -242,7 +242,7 @@ class UsersAndTokensTest {
                     .post("/admin/users");
             assertThat(form.statusCode()).as(weak).isEqualTo(400);
             assertThat(form.asString()).as(weak).containsPattern(
-                    "<p class=\"field-error\">(is too easy to guess|must not start or end with a space)");
+                    "<p class=\"field-error\">Password: (is too easy to guess|must not start or end with a space)");
         }
         List<String> forTheChangedUser = new ArrayList<>(common);
         forTheChangedUser.add(changedEmail);
@@ -267,6 +267,40 @@ class UsersAndTokensTest {
         Browser.bearer(changedEmail, "Lantern-ochre-migrate-47");
     }
 
+    /**
+     * Issue 20 breaker, point 3: the API-token form names each field in its errors as the other forms do ("Name: ...",
+     * "Role: ..."), each after its own field in that form, and keeps what was typed; the add-user form's do too.
+     */
+    @Test
+    void theTokenFormNamesTheFieldOfEachErrorAsTheOtherFormsDo() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        Response refused = Browser.signedInForm(session).formParam("name", "bad\u0007name").formParam("role", "root")
+                .post("/admin/users/tokens");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        String html = refused.asString();
+        int form = html.indexOf("action=\"/admin/users/tokens\"");
+        int nameInput = html.indexOf("id=\"token-name\"");
+        int nameError = html.indexOf("<p class=\"field-error\">Name: must be 1 to 100 characters");
+        int roleSelect = html.indexOf("id=\"token-role\"");
+        int roleError = html.indexOf("<p class=\"field-error\">Role: must be admin or viewer</p>");
+        assertThat(form).isPositive();
+        assertThat(nameError).as("after the name input, before the role").isGreaterThan(nameInput)
+                .isLessThan(roleSelect);
+        assertThat(roleError).as("after the role select, in the token form").isGreaterThan(roleSelect);
+        assertThat(html).as("never the bare field id, nor under the user form").doesNotContain("role: must")
+                .doesNotContain(">must be admin or viewer");
+        assertThat(html.indexOf("Role: must be admin or viewer")).as("once").isEqualTo(html.lastIndexOf(
+                "Role: must be admin or viewer"));
+        assertThat(html).contains("id=\"token-name\" name=\"name\" required maxlength=\"100\" value=\"bad");
+
+        Response user = Browser.signedInForm(session).formParam("email", "not an address")
+                .formParam("password", "short").formParam("role", "root").post("/admin/users");
+        assertThat(user.statusCode()).isEqualTo(400);
+        assertThat(user.asString()).contains("<p class=\"field-error\">E-mail: must be an e-mail address</p>")
+                .contains("<p class=\"field-error\">Password: must be at least 12 characters</p>")
+                .contains("<p class=\"field-error\">Role: must be admin or viewer</p>").doesNotContain("role: must");
+    }
+
     @Test
     void theFormShowsTheErrorNextToTheFieldAndKeepsTheTypedEmail() {
         String email = Browser.uniqueEmail("form-invalid");
@@ -279,7 +313,7 @@ class UsersAndTokensTest {
         String html = page.asString();
         assertThat(html).contains("id=\"new-email\" name=\"email\" type=\"email\" required value=\"" + email + "\"");
         int passwordInput = html.indexOf("id=\"new-password\"");
-        int error = html.indexOf("<p class=\"field-error\">must be at least 12 characters</p>");
+        int error = html.indexOf("<p class=\"field-error\">Password: must be at least 12 characters</p>");
         int roleLabel = html.indexOf("for=\"new-role\"");
         assertThat(error).as("the message sits after the password input, before the next field")
                 .isGreaterThan(passwordInput).isLessThan(roleLabel);

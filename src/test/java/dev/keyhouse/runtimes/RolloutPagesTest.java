@@ -119,6 +119,48 @@ class RolloutPagesTest {
         }
     }
 
+    /**
+     * Issue 20 breaker, point 1: a runtime a rollback restarted back is counted as rolled back in every summary of the
+     * run (one classification, {@link RunView.Tally}): its passed wave's heading, the convergence line and the API's
+     * {@code convergence} no longer count it as a restarted runtime (confirmed, awaiting confirmation or not asked).
+     */
+    @Test
+    void aRolledBackRuntimeIsNeverCountedAsRestartedOnThePageOrTheApi() {
+        long run = fixtures().run("tts", "rolled_back", false, 3, 2, "wave 2: fx-cmd-2: restart failed", 4L, 6L);
+        fixtures().wave(run, 1, "canary", "restarted", "1 restarted, confirmation not asked (none): fx-cmd-1");
+        fixtures().wave(run, 2, "wave", "failed", "fx-cmd-2: restart failed");
+        fixtures().wave(run, 3, "rollback", "done", "the previous key checked ok: saved again as version 6");
+        fixtures().result(run, null, "fx-cmd", "fx-cmd-1", "restarted", 1, "none", "set on the target", "not_asked",
+                "restarted; confirmation not asked (none)", null);
+        fixtures().result(run, null, "fx-cmd", "fx-cmd-2", "failed", 2, "none", "set on the target", null, null,
+                "exit 1");
+        fixtures().result(run, null, "fx-cmd", "fx-cmd-1", "restarted", 3, "none", "a rollback restart", "not_asked",
+                "restarted back onto the previous key", null);
+
+        io.restassured.path.json.JsonPath report = api.run(run);
+        assertThat(report.getString("outcome")).isEqualTo("rolled_back");
+        assertThat(report.getList("tally.rolledBack")).containsExactly("fx-cmd/fx-cmd-1");
+        assertThat(report.getInt("convergence.restarted")).as("rolled back, not restarted onto the run's key")
+                .isZero();
+        assertThat(report.getInt("convergence.confirmed")).isZero();
+        assertThat(report.getList("convergence.notAsked")).isEmpty();
+        assertThat(report.getList("convergence.unconfirmed")).isEmpty();
+        assertThat(report.getList("convergence.rolledBack")).containsExactly("fx-cmd/fx-cmd-1");
+        assertThat(report.getString("waves[0].state")).isEqualTo("rolled_back");
+        assertThat(report.getString("waves[0].decision")).isEqualTo("passed, then restarted back by the rollback:"
+                + " restarted 1 of 1, rolled back 1: fx-cmd/fx-cmd-1");
+
+        String page = page(admin(), "/admin/restarts/" + run);
+        assertThat(page).contains("id=\"outcome\">rolled back</span>")
+                .doesNotContain("restarted runtimes confirmed").doesNotContain("id=\"convergence\"")
+                .doesNotContain("confirmation not asked for");
+        assertThat(section(page, "wave-1"))
+                .contains("Canary (wave 1): <span class=\"state state-rolled_back\">rolled back</span>")
+                .contains("passed, then restarted back by the rollback: restarted 1 of 1, rolled back 1:"
+                        + " fx-cmd/fx-cmd-1")
+                .doesNotContain("1 restarted, confirmation not asked");
+    }
+
     @Test
     void controlsShowOnlyWhereTheStateAllowsThemAndOnlyToAdmins() {
         long waiting = waitingApproval("tts");

@@ -283,13 +283,13 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport manual(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(7, state, true, "manual", null, null, "admin", null, null,
-                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), null, null, null, List.of());
     }
 
     private static RestartRuns.RunReport rollout(String state, List<RestartRuns.ResultView> results) {
         return new RestartRuns.RunReport(8, state, true, "save", "llm", 4L, "admin", null, null,
-                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, true, false, 1, 1, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, true, false, 1, 1, null,
                 null, 3L, null, null, List.of(), null, null, null, List.of());
     }
 
@@ -305,7 +305,7 @@ class RolloutTextTest {
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
             List<String> stillBehind) {
         return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
-                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), results, false, false, 0, 0, null, null,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), "voxcore", "VOXCORE_SECRET", null, stillBehind);
     }
 
@@ -320,7 +320,7 @@ class RolloutTextTest {
         run.paused = paused;
         boolean finished = run.finished();
         return new RestartRuns.RunReport(5, state, finished, "save", "llm", 8L, "admin", null, null,
-                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of()), List.of(), true, paused, currentWave,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), List.of(), true, paused, currentWave,
                 waveCount, bakeUntil, reason, 7L, null, "superseded".equals(state) ? 99L : null, waves, null, null,
                 null, List.of());
     }

@@ -79,7 +79,9 @@ class RunPagesBrowserTest {
     void theRunPageAndTheListFinishLiveAndNameTheUnsetToken() throws Exception {
         Path gate = Files.createTempDirectory("keyhouse-browser-gate").resolve("go");
         String name = "browser-live-" + RuntimeRestartTest.unique();
-        long id = api.command(name, List.of("tts"), "while [ ! -f " + gate + " ]; do sleep 0.1; done", null);
+        // asked to confirm by a fetch: the runtime is meant to fetch, and its fetch is refused
+        long id = api.command(name, List.of("tts"), "while [ ! -f " + gate + " ]; do sleep 0.1; done", null,
+                Confirmations.FETCH);
 
         browser.get(url("/admin/runtimes"));
         browser.findElement(By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/restart'] button"))
@@ -148,7 +150,9 @@ class RunPagesBrowserTest {
             String failed = row(failing);
             assertThat(failed).contains("partial").contains("1 of 1 failed to restart")
                     .contains("Error response Error response Error code: 501").doesNotContain("<").doesNotContain("0 of 0");
-            assertThat(row(ok)).contains("partial").contains("0 of 1 confirmed");
+            // auto finds no signal for a command that never fetched: confirmation none, not asked (breaker, point 2)
+            assertThat(row(ok)).contains("partial").contains("restarted, confirmation not asked (none)")
+                    .doesNotContain("0 of 1 confirmed");
             List<String> order = browser.findElements(By.cssSelector("#targets tbody tr")).stream()
                     .map(r -> r.getAttribute("id")).toList();
             assertThat(order.indexOf("target-" + failing)).as("the failed target first: " + order)
@@ -156,12 +160,18 @@ class RunPagesBrowserTest {
 
             browser.get(url("/admin/restarts/" + run));
             assertThat(text("outcome")).isEqualTo("partial");
-            assertThat(text("tally")).isEqualTo("restarted 1 of 2 (failed: zzz-fail-" + unique + "), confirmed 0 of 1");
+            assertThat(text("tally")).isEqualTo("restarted 1 of 2 (failed: zzz-fail-" + unique
+                    + "), confirmation not asked for 1 (none): aaa-ok-" + unique);
             List<WebElement> rows = browser.findElements(By.cssSelector("table.results tbody tr"));
             assertThat(rows).hasSize(2);
             assertThat(rows.get(0).getText()).startsWith("zzz-fail-" + unique).contains("failed")
                     .contains("Message: Unsupported method ('POST').");
             assertThat(browser.getPageSource()).doesNotContain("&lt;html").doesNotContain("0 of 0");
+            // failures first: the reason naming the failed target, then the runtimes' token banner (breaker, point 3)
+            String source = browser.getPageSource();
+            assertThat(text("reason")).contains("zzz-fail-" + unique);
+            assertThat(source.indexOf("id=\"reason\"")).isNotNegative()
+                    .isLessThan(source.indexOf("id=\"runtime-token\""));
             screenshot("partial-run-after.png");
 
             browser.get(url("/admin/runtimes/" + failing));

@@ -31,12 +31,21 @@ public final class RuntimeApi {
 
     /** A command target; {@code environmentFile} may be null. */
     long command(String name, List<String> dependsOn, String command, String environmentFile) {
+        return command(name, dependsOn, command, environmentFile, Confirmations.AUTO);
+    }
+
+    /**
+     * A command target confirmed by {@code confirmation} (auto, report, fetch, health, none): auto finds none for a
+     * command that never fetched, and a runtime with confirmation none is not asked to confirm in any run.
+     */
+    long command(String name, List<String> dependsOn, String command, String environmentFile, String confirmation) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("command", command);
         if (environmentFile != null) {
             config.put("environmentFile", environmentFile);
         }
-        return create(Map.of("name", name, "driver", "command", "dependsOn", dependsOn, "config", config));
+        return create(Map.of("name", name, "driver", "command", "dependsOn", dependsOn, "config", config,
+                "confirmation", confirmation));
     }
 
     long create(Map<String, Object> body) {

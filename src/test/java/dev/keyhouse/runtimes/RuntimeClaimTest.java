@@ -48,6 +48,8 @@ class RuntimeClaimTest {
     @Inject
     RestartMetrics metrics;
     @Inject
+    Confirmations confirmations;
+    @Inject
     RecordingDriver recording;
     @Inject
     DataSource db;
@@ -66,7 +68,8 @@ class RuntimeClaimTest {
             api.create(Map.of("name", "claim-" + i + "-" + tag, "driver", "recording", "dependsOn", List.of("llm"),
                     "config", Map.of("runtimes", "4", "token", "claim-token-" + i, "delayMillis", "50")));
         }
-        RestartExecutor second = new RestartExecutor(config, queue, targets, drivers, environment, metrics, null);
+        RestartExecutor second = new RestartExecutor(config, queue, targets, drivers, environment, metrics, null,
+                confirmations);
         second.start(null);
         try {
             long runId = api.saveLlmKey("sk-claim-test-" + tag + "-31c9aa").then().statusCode(200).extract()

@@ -123,7 +123,8 @@ class RuntimePagesTest {
     @Test
     void theApiSaysWhatTheRunPageSays() throws Exception {
         String name = "page-unfetched-" + RuntimeRestartTest.unique();
-        long id = api.command(name, List.of("tts"), "true", null);
+        // asked to confirm by a fetch (auto would find no signal: none, not asked)
+        long id = api.command(name, List.of("tts"), "true", null, Confirmations.FETCH);
         long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
                 .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
         JsonPath report = api.awaitRun(run, Duration.ofSeconds(30));
@@ -164,7 +165,7 @@ class RuntimePagesTest {
     void aTargetWithConfirmationNoneIsRestartedNotAskedEverywhere() throws Exception {
         saveTts("first");
         String name = "page-cmd1-" + RuntimeRestartTest.unique();
-        api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"), "canary", true,
+        long id = api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"), "canary", true,
                 "config", Map.of("command", "true")));
         long run = saveTts("second");
         JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
@@ -204,6 +205,49 @@ class RuntimePagesTest {
         row = row.substring(0, row.indexOf("</tr>"));
         assertThat(row).contains("restarted, confirmation not asked").doesNotContain("0 of 1 confirmed")
                 .doesNotContain("not yet");
+
+        // one rule for every kind of run (breaker, point 2): a manual run and a shared secret's run say the same
+        long manual = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        assertNotAsked(manual, name);
+        String unique = RuntimeRestartTest.unique();
+        JsonPath secret = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", "page-none-" + unique, "variable", "PAGE_NONE_" + unique.toUpperCase()
+                        .replace('-', '_'), "targets", List.of(id)))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath();
+        try {
+            assertNotAsked(secret.getLong("restartRun"), name);
+        } finally {
+            given().auth().oauth2(api.admin()).header("If-Match", "\"" + secret.getLong("version") + "\"")
+                    .delete("/api/v1/shared-secrets/" + secret.getLong("id")).then().statusCode(204);
+        }
+    }
+
+    /**
+     * A run that is not a rollout (manual, shared secret) of one target whose confirmation is none: "restarted,
+     * confirmation not asked" in the API, its audit entry and on its page, never "not confirmed".
+     */
+    private void assertNotAsked(long run, String name) throws InterruptedException {
+        JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
+        assertSucceeded(report, "restarted, confirmation not asked", "not_asked");
+        assertThat(report.getBoolean("rollout")).isFalse();
+        assertThat(report.getString("results[0].confirmation")).isEqualTo("none");
+        assertThat(report.getString("results[0].confirmState")).isEqualTo("not_asked");
+        assertThat(report.getString("results[0].status")).isEqualTo("not_asked");
+        assertThat(report.getBoolean("results[0].confirmed")).isFalse();
+        assertThat(report.getList("tally.notConfirmed")).isEmpty();
+        assertThat(report.getList("tally.notAsked")).containsExactly(name);
+        assertThat(report.getInt("convergence.restarted")).isEqualTo(1);
+        assertThat(report.getList("convergence.unconfirmed")).isEmpty();
+        assertThat(report.getList("convergence.notAsked")).containsExactly(name);
+        assertThat(dev.keyhouse.auth.Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.finish'"
+                + " AND target = ?", "restart run " + run)).singleElement().asString()
+                .startsWith("restarted, confirmation not asked: ");
+        String html = page("/admin/restarts/" + run).asString();
+        assertThat(html).contains("id=\"outcome\">restarted, confirmation not asked<")
+                .contains("id=\"tally\">restarted 1 of 1, confirmation not asked for 1 (none): " + name + "<")
+                .contains("state-not_asked\">restarted, confirmation not asked (none)<")
+                .doesNotContain("not confirmed").doesNotContain("did not confirm").doesNotContain("runtimes confirmed");
     }
 
     /**
@@ -332,7 +376,7 @@ class RuntimePagesTest {
     void aSharedSecretsRunConfirmsOnTheSecretItRolledOut() throws Exception {
         String unique = RuntimeRestartTest.unique();
         String name = "page-shared-" + unique;
-        long id = api.command(name, List.of("tts"), "true", null);
+        long id = api.command(name, List.of("tts"), "true", null, Confirmations.FETCH);
         JsonPath secret = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
                 .body(Map.of("name", "page-" + unique, "variable", "PAGE_" + unique.toUpperCase().replace('-', '_'),
                         "targets", List.of(id)))

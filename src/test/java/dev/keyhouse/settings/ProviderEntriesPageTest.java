@@ -214,6 +214,32 @@ public class ProviderEntriesPageTest {
         }
     }
 
+    /**
+     * Issue 20 breaker, point 3: {@code /admin/settings/{kind}/providers} has a page, as its API path has an answer: a
+     * 303 to the settings page's section listing the kind's fallbacks with their forms, for admins and viewers; 404
+     * for a kind without fallbacks and an unknown kind, as the API answers.
+     */
+    @Test
+    void theProvidersPathShowsTheKindsFallbacks() {
+        String viewer = Browser.session(Clients.newViewer(), Clients.VIEWER_PASSWORD);
+        for (String who : List.of(session, viewer)) {
+            Response moved = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, who)
+                    .get("/admin/settings/stt/providers");
+            assertThat(moved.statusCode()).isEqualTo(303);
+            assertThat(moved.header("Location")).isEqualTo("/admin/settings#fallbacks-stt");
+            // the fragment is the browser's: the page is /admin/settings, scrolled to the section
+            String page = given().cookie(SessionTokens.SESSION_COOKIE, who).get("/admin/settings").then()
+                    .statusCode(200).extract().asString();
+            assertThat(page).contains("id=\"fallbacks-stt\"");
+            for (String none : List.of("livekit", "not-a-kind")) {
+                given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, who)
+                        .get("/admin/settings/" + none + "/providers").then().statusCode(404);
+                given().auth().oauth2(Browser.adminBearer()).get("/api/v1/settings/" + none + "/providers").then()
+                        .statusCode(404);
+            }
+        }
+    }
+
     @Test
     void aFormWithoutTheSessionsTokenOrByAViewerChangesNothing() {
         Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",

@@ -107,6 +107,7 @@ class SecurityMatrixTest {
             route("POST /admin/settings/{kind}", WRITE).param("kind", "not-a-kind"),
             route("POST /admin/settings/{kind}/rollback", WRITE).param("kind", "not-a-kind"),
             route("POST /admin/settings/{kind}/check", WRITE).param("kind", "not-a-kind"),
+            route("GET /admin/settings/{kind}/providers", READ).param("kind", "stt"),
             route("POST /admin/settings/{kind}/providers", WRITE).param("kind", "not-a-kind"),
             route("GET /admin/settings/{kind}/providers/new", WRITE).param("kind", "stt"),
             route("GET /admin/settings/{kind}/providers/{id}", WRITE).param("kind", "stt"),
