@@ -161,6 +161,20 @@ public class SettingsPage {
         @FormParam("checkOverride") public String checkOverride;
         @FormParam("checkOverrideReason") public String checkOverrideReason;
 
+        /**
+         * The reason given with a ticked override box, or null when it is not ticked; a box or reason outside its
+         * contract joins {@code refused} (and null is returned), so the caller reports it with every other problem.
+         */
+        String override(FieldErrors refused) {
+            try {
+                return FormBooleans.checkbox("checkOverride", checkOverride)
+                        ? CheckedSaves.overrideReason(checkOverrideReason, "checkOverrideReason") : null;
+            } catch (FieldErrors e) {
+                refused.addAll(e);
+                return null;
+            }
+        }
+
         /** Whether the override box shows ticked again: only a value the save would read as ticked. */
         boolean overrideTicked() {
             try {
@@ -338,14 +352,7 @@ public class SettingsPage {
             if (version == null && refused.isEmpty()) {
                 refused.add("version", "is missing from the form; reload the page");
             }
-            String override = null;
-            try {
-                if (FormBooleans.checkbox("checkOverride", submitted.checkOverride)) {
-                    override = CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
-                }
-            } catch (FieldErrors e) {
-                refused.addAll(e);
-            }
+            String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 saves.refuseWithAll(providerKind, submitted.values(providerKind), refused);
             }

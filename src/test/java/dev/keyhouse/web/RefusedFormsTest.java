@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,43 @@ class RefusedFormsTest {
                 .contains("value=\"BadName\"").contains("value=\"lower\"")
                 .containsPattern("type=\"password\"[^>]*value=\"" + value + "\"");
         assertThat(page("/admin/shared-secrets")).doesNotContain(value);
+    }
+
+    @Test
+    void aSharedSecretFormWithABadGenerateChoiceNamesEveryOtherFieldToo() {
+        Response refused = Browser.signedInForm(session).formParam("name", "").formParam("variable", "lower")
+                .formParam("generate", "perhaps").formParam("targets", "999999999").post("/admin/shared-secrets");
+
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).as("one answer names all four").contains("must be yes or no")
+                .contains("Name: is required").contains("Variable: must be 1 to 128")
+                .contains("Targets: no runtime target has the id 999999999");
+
+        String value = "shared-form-both-chosen-5e0a7c31d9";
+        Response both = Browser.signedInForm(session).formParam("name", "BadName").formParam("variable", "OK_VAR")
+                .formParam("generate", "yes").formParam("value", value).formParam("targets", "x")
+                .post("/admin/shared-secrets");
+        both.then().statusCode(400);
+        assertThat(both.asString()).contains("Generate or use this value: a value is typed but Generate is chosen")
+                .contains("Name: must be 1 to 63").contains("Targets: must be runtime target ids")
+                .containsPattern("type=\"password\"[^>]*value=\"" + value + "\"");
+    }
+
+    @Test
+    void aSharedSecretEditWithABadTargetBoxNamesTheOtherFieldsToo() {
+        long id = given().auth().oauth2(Browser.adminBearer()).contentType("application/json")
+                .body(Map.of("name", "refused-forms-edit", "variable", "REFUSED_FORMS_EDIT"))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath().getLong("id");
+        try {
+            Response refused = Browser.signedInForm(session).formParam("version", "1").formParam("name", "BadName")
+                    .formParam("variable", "lower").formParam("targets", "x").post("/admin/shared-secrets/" + id);
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).contains("Targets: must be runtime target ids")
+                    .contains("Name: must be 1 to 63").contains("Variable: must be 1 to 128");
+        } finally {
+            given().auth().oauth2(Browser.adminBearer()).header("If-Match", "\"1\"")
+                    .delete("/api/v1/shared-secrets/" + id).then().statusCode(204);
+        }
     }
 
     @Test
