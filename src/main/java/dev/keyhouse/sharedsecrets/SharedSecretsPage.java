@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
@@ -51,8 +52,8 @@ public class SharedSecretsPage {
      * What a form shows again after a refusal.
      *
      * @param generate whether Generate was chosen
-     * @param value the value as typed, only in the answer to the POST that typed it (sent {@code no-store}), and not
-     *        when it was refused itself; else null
+     * @param value the value as typed, refused or not, only in the answer to the POST that typed it (sent
+     *        {@code no-store}); else null
      */
     public record Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors,
             String value) {
@@ -61,10 +62,10 @@ public class SharedSecretsPage {
             this(name, variable, targets, generate, errors, null);
         }
 
-        /** This form with the typed value of {@code submitted} kept, unless the value itself was refused. */
+        /** This form with the typed value of {@code submitted} kept, refused or not. */
         Form typed(MultivaluedMap<String, String> submitted) {
-            String typed = blankToNull(submitted.getFirst("value"));
-            return new Form(name, variable, targets, generate, errors, error("value") == null ? typed : null);
+            return new Form(name, variable, targets, generate, errors,
+                    FieldRules.shownAgain(blankToNull(submitted.getFirst("value"))));
         }
 
         /** The message for a field, or null. */
