@@ -3,6 +3,7 @@ package dev.keyhouse.auth;
 import java.util.List;
 import java.util.Map;
 
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
@@ -40,7 +41,7 @@ public class UsersPage {
 
     /**
      * What the add-user form showed when it failed, so the admin does not type it again; {@code password} only in the
-     * answer to the POST that typed it, when it was not refused itself (else null).
+     * answer to the POST that typed it (sent {@code no-store}), refused or not (else null).
      */
     public record Draft(String email, String role, String password) {
 
@@ -93,8 +94,9 @@ public class UsersPage {
         try {
             admin.add(Identities.actor(identity), email, password, role);
         } catch (FieldErrors errors) {
-            // the typed password is kept in its field, in this answer only (never cached), unless it was refused
-            Draft draft = new Draft(email, role, errors.names("password") ? null : password);
+            // the typed password is kept in its field, in this answer only (never cached), refused or not: the
+            // message next to it says what to change (issue 20, point 7)
+            Draft draft = new Draft(email, role, FieldRules.shownAgain(password));
             return Response.status(400).header("Cache-Control", "no-store")
                     .entity(render(null, draft, errors, null)).build();
         }
@@ -139,7 +141,11 @@ public class UsersPage {
                 case "enable" -> admin.update(Identities.actor(identity), id, false, null);
                 case "role" -> admin.update(Identities.actor(identity), id, null, role);
                 case "password" -> {
-                    admin.update(Identities.actor(identity), id, null, null, password == null ? "" : password);
+                    try {
+                        admin.update(Identities.actor(identity), id, null, null, password == null ? "" : password);
+                    } catch (FieldErrors errors) {
+                        return passwordRefused(id, password, errors);
+                    }
                     return done("password-set");
                 }
                 default -> new FieldErrors().add("action", "must be disable, enable, role or password").throwIfAny();
@@ -166,6 +172,20 @@ public class UsersPage {
     }
 
     /**
+     * A new password refused: the step again, with the password as its POST typed it and why, in this 400 answer only
+     * ({@code no-store}), so the admin corrects it there (issue 20, point 7); any other refusal as {@link #refused}.
+     */
+    private Response passwordRefused(long id, String typed, FieldErrors errors) {
+        String problem = errors.messageFor("password");
+        if (problem == null || errors.errors().size() > 1) {
+            return refused(id, errors);
+        }
+        User user = user(id);
+        return Response.status(400).header("Cache-Control", "no-store").entity(Templates.confirm(
+                passwordStep(user).refused(FieldRules.shownAgain(typed), rowError("password", user.email, problem)))).build();
+    }
+
+    /**
      * The form step before disabling a user: what it does, and the button that does it ({@code action=disable},
      * {@code confirmed=yes} to {@code POST /admin/users/{id}}); that POST without {@code confirmed=yes} answers this.
      * Not offered for the last enabled administrator: 409 with the list, saying why ({@link UserAdmin#LAST_ADMIN}).
@@ -184,9 +204,10 @@ public class UsersPage {
 
     private TemplateInstance confirmDisable(long id) {
         User user = user(id);
-        return userStep(user, "disable", "Disable user " + user.email + "?", "Every session of " + user.email
-                + " ends at once, their API tokens stop working, and they cannot sign in until an admin enables them"
-                + " again. Nothing of theirs is deleted.", "Disable " + user.email, "Keep them enabled", null);
+        return Templates.confirm(step(user, "disable", "Disable user " + user.email + "?", "Every session of "
+                + user.email + " ends at once, their API tokens stop working, and they cannot sign in until an admin"
+                + " enables them again. Nothing of theirs is deleted.", "Disable " + user.email, "Keep them enabled",
+                null));
     }
 
     /**
@@ -215,8 +236,11 @@ public class UsersPage {
     @Path("{id}/password")
     @RolesAllowed(Role.ADMIN_NAME)
     public TemplateInstance confirmPassword(@PathParam("id") long id) {
-        User user = user(id);
-        return userStep(user, "password", "Set a new password for " + user.email + "?", "The password "
+        return Templates.confirm(passwordStep(user(id)));
+    }
+
+    private static ConfirmStep passwordStep(User user) {
+        return step(user, "password", "Set a new password for " + user.email + "?", "The password "
                 + user.email + " signs in with is replaced, and every session of " + user.email + " ends at once."
                 + " Tell them the new password another way.", "Set the password of " + user.email,
                 "Keep the current password", new ConfirmStep.Input("password", "New password of " + user.email
@@ -224,10 +248,10 @@ public class UsersPage {
     }
 
     /** A step whose POST goes to {@code POST /admin/users/{id}} with {@code action}, and back to the list. */
-    private static TemplateInstance userStep(User user, String action, String question, String consequence,
-            String button, String keep, ConfirmStep.Input input) {
-        return Templates.confirm(new ConfirmStep(question, consequence, "/admin/users/" + user.id,
-                List.of(new ConfirmStep.Field("action", action)), button, "/admin/users", keep, input));
+    private static ConfirmStep step(User user, String action, String question, String consequence, String button,
+            String keep, ConfirmStep.Input input) {
+        return new ConfirmStep(question, consequence, "/admin/users/" + user.id,
+                List.of(new ConfirmStep.Field("action", action)), button, "/admin/users", keep, input);
     }
 
     private User user(long id) {

@@ -121,6 +121,15 @@ public final class FieldRules {
     }
 
     /** The first character no one can see (or, outside TEXT, any control character); null when there is none. */
+    /**
+     * A refused form's typed secret as its field may show it again (issue 20, point 7): as typed, refused or not, or
+     * null when it holds a character nobody sees in a password field (control, invisible, non-ASCII space: the rule of
+     * {@link #clean}), which would only be sent again unseen; the field's message says where it was.
+     */
+    public static String shownAgain(String typed) {
+        return typed == null || unseen(FieldType.SECRET, typed, 0) != null ? null : typed;
+    }
+
     private static String unseen(FieldType type, String value, int offset) {
         int position = offset;
         for (int i = 0; i < value.length(); ) {

@@ -103,16 +103,58 @@ public class RotationJobs {
     @Transactional
     public JobReport report(long id) {
         noticeAbandoned();
-        RotationJob job = RotationJob.<RotationJob>findByIdOptional(id)
-                .orElseThrow(() -> new NotFound("rotation job " + id));
-        return JobReport.of(job, keyCounts.summary(), RotationFailure.ofJob(id, FAILURES_LISTED), reasons(id));
+        return report(id, keyCounts.summary());
     }
 
     /** The keys and the latest jobs, read in one transaction (one pooled connection). */
     @Transactional
     public Overview overview() {
         noticeAbandoned();
-        KeySummary keys = keyCounts.summary();
+        return overview(keyCounts.summary());
+    }
+
+    /**
+     * What the rotation page shows: the overview and the report of job {@code shown} (else of the newest job, or
+     * none), read as of one moment (one read-only {@code REPEATABLE READ} transaction: every statement sees the same
+     * snapshot), so the key table, next step, Start button, job card and history never disagree about a job that
+     * ended while they were read (issue 20, point 1). {@link #betweenReads} runs between the overview and the report.
+     *
+     * @throws NotFound when there is no job {@code shown}
+     */
+    public Snapshot snapshot(Long shown) {
+        noticeAbandoned(); // may write: in its own transaction, before the read-only one
+        return QuarkusTransaction.requiringNew().call(() -> {
+            RotationJob.getEntityManager()
+                    .createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").executeUpdate();
+            KeySummary keys = keyCounts.summary();
+            Overview overview = overview(keys);
+            betweenReads.run();
+            Long id = shown != null ? shown : overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
+            return new Snapshot(overview, id == null ? null : report(id, keys));
+        });
+    }
+
+    /** The overview and one job's report as of one moment ({@link #snapshot}); {@code job} null when none. */
+    public record Snapshot(Overview overview, JobReport job) {
+    }
+
+    /** Runs inside {@link #snapshot}, between its reads: nothing, except in a test that commits a change there. */
+    private volatile Runnable betweenReads = () -> {
+    };
+
+    /** Sets what runs between {@link #snapshot}'s reads (tests only); null for nothing. */
+    void betweenReads(Runnable hook) {
+        betweenReads = hook == null ? () -> {
+        } : hook;
+    }
+
+    private JobReport report(long id, KeySummary keys) {
+        RotationJob job = RotationJob.<RotationJob>findByIdOptional(id)
+                .orElseThrow(() -> new NotFound("rotation job " + id));
+        return JobReport.of(job, keys, RotationFailure.ofJob(id, FAILURES_LISTED), reasons(id));
+    }
+
+    private static Overview overview(KeySummary keys) {
         List<JobReport> jobs = RotationJob.latest(HISTORY).stream()
                 .map(job -> JobReport.of(job, keys, List.of(), List.of())).toList();
         Long running = jobs.stream().filter(JobReport::running).map(JobReport::id).findFirst().orElse(null);

@@ -97,11 +97,10 @@ public class RotationPage {
     private record State(Overview overview, JobReport job, boolean live) {
     }
 
+    /** Every part of the region from one read ({@link RotationJobs#snapshot}): they cannot disagree. */
     private State state(Long pinned) {
-        Overview overview = jobs.overview();
-        Long shown = pinned != null ? pinned : overview.jobs().isEmpty() ? null : overview.jobs().get(0).id();
-        JobReport report = shown == null ? null : jobs.report(shown);
-        return new State(overview, report, live(overview, report));
+        RotationJobs.Snapshot snapshot = jobs.snapshot(pinned);
+        return new State(snapshot.overview(), snapshot.job(), live(snapshot.overview(), snapshot.job()));
     }
 
     /**
@@ -113,9 +112,8 @@ public class RotationPage {
     @Produces(MediaType.TEXT_HTML)
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance progress(@PathParam("id") long id) {
-        Overview overview = jobs.overview();
-        JobReport report = jobs.report(id);
-        return Templates.page$state(overview, report, live(overview, report), id);
+        State state = state(id);
+        return Templates.page$state(state.overview(), state.job(), state.live(), id);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.runtimes.command.CommandDriver;
 import dev.keyhouse.settings.ProviderEnvironment;
@@ -505,17 +506,17 @@ public class RuntimesPage {
     }
 
     /**
-     * {@code form} with each secret as the refused POST typed it, unless that secret was refused itself (it cannot be
-     * corrected unseen): only for the 400 answer to that POST ({@link #typedBack}); a 409 (another target holds a
+     * {@code form} with each secret as the refused POST typed it, refused or not (its message says what to change):
+     * only for the 400 answer to that POST ({@link #typedBack}); a 409 (another target holds a
      * field's value) shows none, as a typed secret appears only in a 400 or 422 re-render.
      */
     private static Form typed(Form form, Map<String, String> config, FieldErrors errors) {
         if (errors.status() != 400) {
             return form;
         }
-        List<Field> fields = form.fields().stream().map(f -> !f.secret() || f.error() != null
-                || config.get(f.name()) == null ? f : new Field(f.name(), f.label(), f.required(), true,
-                        config.get(f.name()), f.help(), null, f.stored())).toList();
+        List<Field> fields = form.fields().stream().map(f -> !f.secret()
+                || FieldRules.shownAgain(config.get(f.name())) == null ? f : new Field(f.name(), f.label(),
+                        f.required(), true, config.get(f.name()), f.help(), f.error(), f.stored())).toList();
         return new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(), fields,
                 form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(), form.readOnly(),
                 form.rollout(), form.version(), form.conflict());

@@ -387,8 +387,12 @@ public class ProviderEntriesPage {
     private Response write(ProviderKind kind, Long id, long version, SettingsPage.Submitted submitted,
             java.util.function.Function<FieldErrors, EntryForm> again) {
         try {
-            String override = !FormBooleans.checkbox("checkOverride", submitted.checkOverride) ? null
-                    : CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
+            FieldErrors refused = new FieldErrors();
+            String override = submitted.override(refused);
+            if (!refused.isEmpty()) {
+                // never alone: every problem of the fields comes in the same answer
+                saves.refuseWithAll(kind, submitted.values(kind), refused);
+            }
             return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
                     null, null), version, Identities.actor(identity), override).restartRun());
         } catch (EntryRefused stale) {

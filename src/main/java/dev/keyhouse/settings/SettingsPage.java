@@ -15,6 +15,7 @@ import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.CheckResult;
 import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
@@ -160,6 +161,20 @@ public class SettingsPage {
         /** The override checkbox ({@link FormBooleans#checkbox}: true or on when ticked, else left out). */
         @FormParam("checkOverride") public String checkOverride;
         @FormParam("checkOverrideReason") public String checkOverrideReason;
+
+        /**
+         * The reason given with a ticked override box, or null when it is not ticked; a box or reason outside its
+         * contract joins {@code refused} (and null is returned), so the caller reports it with every other problem.
+         */
+        String override(FieldErrors refused) {
+            try {
+                return FormBooleans.checkbox("checkOverride", checkOverride)
+                        ? CheckedSaves.overrideReason(checkOverrideReason, "checkOverrideReason") : null;
+            } catch (FieldErrors e) {
+                refused.addAll(e);
+                return null;
+            }
+        }
 
         /** Whether the override box shows ticked again: only a value the save would read as ticked. */
         boolean overrideTicked() {
@@ -338,14 +353,7 @@ public class SettingsPage {
             if (version == null && refused.isEmpty()) {
                 refused.add("version", "is missing from the form; reload the page");
             }
-            String override = null;
-            try {
-                if (FormBooleans.checkbox("checkOverride", submitted.checkOverride)) {
-                    override = CheckedSaves.overrideReason(submitted.checkOverrideReason, "checkOverrideReason");
-                }
-            } catch (FieldErrors e) {
-                refused.addAll(e);
-            }
+            String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 saves.refuseWithAll(providerKind, submitted.values(providerKind), refused);
             }
@@ -514,8 +522,8 @@ public class SettingsPage {
     }
 
     /**
-     * The form as a POST left it: every field as typed, a typed secret too (its {@code value}) unless it was refused
-     * itself, the override as ticked and reasoned. Only for the answer to that same POST, sent {@code no-store}
+     * The form as a POST left it: every field as typed, a typed secret too (its {@code value}), refused or not, the
+     * override as ticked and reasoned. Only for the answer to that same POST, sent {@code no-store}
      * ({@link #typedBack}).
      */
     private Form form(SettingState read, Submitted submitted, FieldErrors errors, long version) {
@@ -529,13 +537,13 @@ public class SettingsPage {
 
     /**
      * The fields with each secret as typed in {@code values} (its {@code value}), for the answer to the POST that
-     * typed it only ({@link #typedBack}); a secret refused itself is not kept: it cannot be seen in its field to be
-     * corrected, only typed again. The settings form and a fallback's ({@link ProviderEntriesPage}) both use it.
+     * typed it only ({@link #typedBack}), refused or not: its message says what to change (issue 20, point 7). The
+     * settings form and a fallback's ({@link ProviderEntriesPage}) both use it.
      */
     static List<Field> typed(List<Field> fields, Map<String, String> values) {
-        return fields.stream().map(f -> !f.secret() || values.get(f.name()) == null || f.error() != null ? f
-                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), null, f.help(),
-                        f.stored())).toList();
+        return fields.stream().map(f -> !f.secret() || FieldRules.shownAgain(values.get(f.name())) == null ? f
+                : new Field(f.name(), f.label(), true, f.select(), values.get(f.name()), f.options(), f.error(),
+                        f.help(), f.stored())).toList();
     }
 
     private Form form(SettingState read, Map<String, String> values, FieldErrors errors, long version) {

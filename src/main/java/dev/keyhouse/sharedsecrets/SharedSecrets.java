@@ -169,6 +169,32 @@ public class SharedSecrets {
     }
 
     /**
+     * Throws {@code refused} (what the form itself found wrong: its {@code generate} choice, a target box that is no
+     * id) together with every problem the rules find in {@code input} (name, variable, value, unknown targets), so
+     * one answer names them all (issue 20, point 7). Validates only: calls no Vault, writes nothing.
+     *
+     * @param create whether the input creates a shared secret (name and variable required)
+     * @throws FieldErrors always
+     */
+    @Transactional
+    public void refuseWithAll(Input input, boolean create, FieldErrors refused) {
+        refused.addNew(problems(input, create));
+        throw refused;
+    }
+
+    /** Every problem of {@code input} by the rules of a create or a save, none thrown. */
+    private FieldErrors problems(Input input, boolean create) {
+        FieldErrors errors = new FieldErrors();
+        name(input.name(), create, errors);
+        variable(input.variable(), create, errors);
+        value(input.value(), errors);
+        if (input.targets() != null) {
+            targets(input.targets(), errors);
+        }
+        return errors;
+    }
+
+    /**
      * Creates a shared secret (version 1); without a value, one is generated ({@link #generated()}) and never shown.
      * Plans one restart run over its enabled linked targets.
      *

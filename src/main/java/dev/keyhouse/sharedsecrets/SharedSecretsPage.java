@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
@@ -51,8 +52,8 @@ public class SharedSecretsPage {
      * What a form shows again after a refusal.
      *
      * @param generate whether Generate was chosen
-     * @param value the value as typed, only in the answer to the POST that typed it (sent {@code no-store}), and not
-     *        when it was refused itself; else null
+     * @param value the value as typed, refused or not, only in the answer to the POST that typed it (sent
+     *        {@code no-store}); else null
      */
     public record Form(String name, String variable, List<Long> targets, boolean generate, FieldErrors errors,
             String value) {
@@ -61,10 +62,10 @@ public class SharedSecretsPage {
             this(name, variable, targets, generate, errors, null);
         }
 
-        /** This form with the typed value of {@code submitted} kept, unless the value itself was refused. */
+        /** This form with the typed value of {@code submitted} kept, refused or not. */
         Form typed(MultivaluedMap<String, String> submitted) {
-            String typed = blankToNull(submitted.getFirst("value"));
-            return new Form(name, variable, targets, generate, errors, error("value") == null ? typed : null);
+            return new Form(name, variable, targets, generate, errors,
+                    FieldRules.shownAgain(blankToNull(submitted.getFirst("value"))));
         }
 
         /** The message for a field, or null. */
@@ -117,19 +118,29 @@ public class SharedSecretsPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response create(MultivaluedMap<String, String> submitted) {
-        List<Long> targets = new ArrayList<>();
+        // every problem in one answer: the form's own fields are read first, then judged with the rest
+        FieldErrors refused = new FieldErrors();
+        List<Long> targets = targets(submitted, refused);
         try {
-            targets = targets(submitted);
-            boolean generate = Boolean.TRUE.equals(FormBooleans.yesOrNo(submitted, "generate"));
-            String typed = blankToNull(submitted.getFirst("value"));
-            if (generate && typed != null) {
-                // never drop what was typed: the admin says which one they meant, the value kept in its field
-                throw new FieldErrors().add("generate", "a value is typed but Generate is chosen: choose \"Use this"
-                        + " value\" to save what you typed, or clear the field to generate one. Nothing was saved.");
+            Boolean generate = null;
+            try {
+                generate = FormBooleans.yesOrNo(submitted, "generate");
+            } catch (FieldErrors e) {
+                refused.addAll(e);
             }
-            String value = generate ? null : typed;
-            SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
-                    submitted.getFirst("variable"), value, targets), true);
+            String typed = blankToNull(submitted.getFirst("value"));
+            if (Boolean.TRUE.equals(generate) && typed != null) {
+                // never drop what was typed: the admin says which one they meant, the value kept in its field
+                refused.add("generate", "a value is typed but Generate is chosen: choose \"Use this value\" to save"
+                        + " what you typed, or clear the field to generate one. Nothing was saved.");
+            }
+            SharedSecrets.Input typedInput = new SharedSecrets.Input(submitted.getFirst("name"),
+                    submitted.getFirst("variable"), typed, targets);
+            if (!refused.isEmpty()) {
+                secrets.refuseWithAll(typedInput, true, refused);
+            }
+            SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(typedInput.name(),
+                    typedInput.variable(), Boolean.TRUE.equals(generate) ? null : typed, targets), true);
             secrets.create(input, Identities.actor(identity));
             return Flash.seeOther(request, PATH, "created");
         } catch (FieldErrors errors) {
@@ -160,17 +171,22 @@ public class SharedSecretsPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response save(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         try {
-            SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(submitted.getFirst("name"),
-                    submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")), targets(submitted)),
-                    false);
+            FieldErrors refused = new FieldErrors();
+            SharedSecrets.Input typed = new SharedSecrets.Input(submitted.getFirst("name"),
+                    submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")),
+                    targets(submitted, refused));
+            if (!refused.isEmpty()) {
+                secrets.refuseWithAll(typed, false, refused);
+            }
+            SharedSecrets.Input input = secrets.pinned(typed, false);
             SharedSecrets.View saved = secrets.save(id, input, version(id, submitted), Identities.actor(identity));
             // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
             return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id, "saved")
                     : Locations.seeOther("/admin/restarts/" + saved.restartRun()).build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
-            Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), safeTargets(submitted),
-                    false, errors).typed(submitted);
+            Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
+                    targets(submitted, new FieldErrors()), false, errors).typed(submitted);
             return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null,
                     secrets.history(secret.id())));
         } catch (SharedSecretRefused refusal) {
@@ -344,24 +360,19 @@ public class SharedSecretsPage {
         return given;
     }
 
-    /** The checked {@code targets} boxes as ids; one that is no number is named. */
-    private static List<Long> targets(MultivaluedMap<String, String> submitted) {
+    /** The checked {@code targets} boxes that are ids; one that is no number is named in {@code errors}. */
+    private static List<Long> targets(MultivaluedMap<String, String> submitted, FieldErrors errors) {
         List<Long> ids = new ArrayList<>();
         for (String raw : submitted.getOrDefault("targets", List.of())) {
             if (raw == null || !raw.strip().matches("[0-9]{1,18}")) {
-                throw new FieldErrors().add("targets", "must be runtime target ids");
+                if (!errors.names("targets")) {
+                    errors.add("targets", "must be runtime target ids");
+                }
+            } else {
+                ids.add(Long.parseLong(raw.strip()));
             }
-            ids.add(Long.parseLong(raw.strip()));
         }
         return ids;
-    }
-
-    private static List<Long> safeTargets(MultivaluedMap<String, String> submitted) {
-        try {
-            return targets(submitted);
-        } catch (FieldErrors e) {
-            return List.of();
-        }
     }
 
     private static String blankToNull(String value) {

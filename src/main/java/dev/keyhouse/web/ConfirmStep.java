@@ -19,7 +19,7 @@ import dev.keyhouse.input.FormBooleans;
  * @param back where "keep it" leads, a path
  * @param keep the back link's text
  * @param input a field the person types in the step itself (a new password), or null: what the step asks for is
- *        typed here, never carried from the page before (a secret is not rendered back in a step)
+ *        typed here, never carried from the page before; only the refusal of the step's own POST shows it again
  */
 public record ConfirmStep(String question, String consequence, String action, List<Field> fields, String button,
         String back, String keep, Input input) {
@@ -35,8 +35,21 @@ public record ConfirmStep(String question, String consequence, String action, Li
      * required>} with its label.
      *
      * @param minLength the shortest the browser lets through (the server checks again), in characters
+     * @param value what the step's own POST typed, shown again only in its refusal (400, {@code no-store}); else null
+     * @param error why that POST was refused, shown next to the field; else null
      */
-    public record Input(String name, String label, int minLength) {
+    public record Input(String name, String label, int minLength, String value, String error) {
+
+        /** The field as the step first shows it: empty, no error. */
+        public Input(String name, String label, int minLength) {
+            this(name, label, minLength, null, null);
+        }
+    }
+
+    /** This step with its typed field as the refused POST left it: {@code typed} again, and why it was refused. */
+    public ConfirmStep refused(String typed, String message) {
+        return new ConfirmStep(question, consequence, action, fields, button, back, keep,
+                new Input(input.name(), input.label(), input.minLength(), typed, message));
     }
 
     /** The form field that confirms: an action's POST does nothing without {@code confirmed=yes}. */

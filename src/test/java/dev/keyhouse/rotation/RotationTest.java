@@ -81,6 +81,8 @@ class RotationTest {
     DataSource db;
     @Inject
     SealedValues sealedValues;
+    @Inject
+    RotationJobs jobs;
 
     private final CredentialCipher underOld = SealedRows.cipher(ROTATION_OLD_KEY);
     /** What the application must still be able to open after the previous key is gone. */
@@ -597,6 +599,44 @@ class RotationTest {
                     .isEqualTo(SealedRows.plaintextOf(valueId));
         } finally {
             Rows.update(db, "DELETE FROM provider_entries WHERE id = ?", id);
+        }
+    }
+
+    /**
+     * Issue 20, point 1: the state region is rendered from one read. A job that ends between the page's reads (here:
+     * its row is committed as succeeded between the overview and the job's report) is shown running everywhere, card,
+     * next step and history alike, and still polled; the next poll shows it ended everywhere and stops.
+     */
+    @Test
+    @Order(13)
+    void aJobThatEndsWhileTheRegionIsReadIsShownTheSameEverywhere() throws Exception {
+        long ghost = Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
+                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, 10, 4, 0, now())"
+                + " RETURNING id", NEW_KEY_ID).get(0));
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        try (Connection replica = db.getConnection(); Statement lock = replica.createStatement()) {
+            lock.execute("SELECT pg_advisory_lock(" + JobLock.KEY + ")"); // its replica is alive
+            // committed by another connection, as the job's own thread commits its end
+            jobs.betweenReads(() -> java.util.concurrent.CompletableFuture.runAsync(() -> Rows.column(db,
+                    "UPDATE rotation_jobs SET state = 'succeeded', scanned = 10, finished_at = now() WHERE id = ?"
+                            + " RETURNING id", ghost)).join());
+            String read = progress(session, ghost);
+            jobs.betweenReads(null);
+            assertThat(read).as("card, next step and history from the same moment")
+                    .contains("<span class=\"state state-running\">running</span></h2>")
+                    .containsPattern("(?s)id=\"history-" + ghost + "\">.*?state-running")
+                    .contains("Job " + ghost + " is running").contains("hx-trigger=\"every 2s\"")
+                    .doesNotContain("state-succeeded\">succeeded</span></h2>");
+            String next = progress(session, ghost);
+            assertThat(next).as("the next read: ended everywhere, no longer polled")
+                    .contains("<span class=\"state state-succeeded\">succeeded</span></h2>")
+                    .containsPattern("(?s)id=\"history-" + ghost + "\">.*?state-succeeded")
+                    .doesNotContain("state-running").doesNotContain("Job " + ghost + " is running")
+                    .doesNotContain("hx-trigger=\"every 2s\"");
+            lock.execute("SELECT pg_advisory_unlock(" + JobLock.KEY + ")");
+        } finally {
+            jobs.betweenReads(null);
+            Rows.column(db, "DELETE FROM rotation_jobs WHERE id = ? RETURNING id", ghost);
         }
     }
 

@@ -240,6 +240,23 @@ public class ProviderEntriesPageTest {
         }
     }
 
+    /** Issue 20, point 7: a bad override box is not reported alone; the fields' problems come in the same answer. */
+    @Test
+    void aBadOverrideBoxIsRefusedWithEveryFieldsProblem() {
+        Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-page-key-0a1b2c3d4e5f"));
+        assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
+        String key = "sx-override-all-at-once-6f2b9d0e";
+        Response refused = form().formParam("version", "0").formParam("provider", "whisper").formParam("model", "m")
+                .formParam("apiKey", key).formParam("checkOverride", "maybe").post(PAGES);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.asString()).contains("must be true when ticked, or left out")
+                .contains("class=\"field-error\">Provider:");
+        typedBackOnly(refused, key);
+        assertThat(list()).hasSize(1);
+    }
+
     @Test
     void aFormWithoutTheSessionsTokenOrByAViewerChangesNothing() {
         Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",

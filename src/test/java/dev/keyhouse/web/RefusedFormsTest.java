@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,8 @@ import io.restassured.response.Response;
 
 /**
  * Issue 20, point 7, on the runtime target, shared secret and user forms: one submit of a multiply wrong form names
- * every problem, and the refusal shows the form as typed, a secret included (unless refused itself), sent
- * {@code no-store}; the next GET of the page shows the secret nowhere. (The settings form: SettingsPageTest; the
+ * every problem, and the refusal shows the form as typed, a secret included (refused or not), sent {@code no-store};
+ * the next GET of the page shows the secret nowhere. (The settings form: SettingsPageTest; the
  * secret nowhere else: LeakTest.)
  */
 @QuarkusTest
@@ -43,7 +44,8 @@ class RefusedFormsTest {
                 .contains("must name at least one provider kind, or the target must use a shared secret")
                 .contains("must be at least")
                 .contains("value=\"bad name\"").contains("value=\"http://127.0.0.1:9/reload\"")
-                .as("the refused secret itself is not kept").doesNotContain("value=\"short\"");
+                .as("the refused secret is kept too, next to its message")
+                .containsPattern("type=\"password\"[^>]*value=\"short\"");
 
         String secret = "runtime-form-secret-kept-7d21c9a4e0";
         Response kept = Browser.signedInForm(session).formParam("name", "bad name").formParam("driver", "http")
@@ -71,6 +73,43 @@ class RefusedFormsTest {
     }
 
     @Test
+    void aSharedSecretFormWithABadGenerateChoiceNamesEveryOtherFieldToo() {
+        Response refused = Browser.signedInForm(session).formParam("name", "").formParam("variable", "lower")
+                .formParam("generate", "perhaps").formParam("targets", "999999999").post("/admin/shared-secrets");
+
+        refused.then().statusCode(400);
+        assertThat(refused.asString()).as("one answer names all four").contains("must be yes or no")
+                .contains("Name: is required").contains("Variable: must be 1 to 128")
+                .contains("Targets: no runtime target has the id 999999999");
+
+        String value = "shared-form-both-chosen-5e0a7c31d9";
+        Response both = Browser.signedInForm(session).formParam("name", "BadName").formParam("variable", "OK_VAR")
+                .formParam("generate", "yes").formParam("value", value).formParam("targets", "x")
+                .post("/admin/shared-secrets");
+        both.then().statusCode(400);
+        assertThat(both.asString()).contains("Generate or use this value: a value is typed but Generate is chosen")
+                .contains("Name: must be 1 to 63").contains("Targets: must be runtime target ids")
+                .containsPattern("type=\"password\"[^>]*value=\"" + value + "\"");
+    }
+
+    @Test
+    void aSharedSecretEditWithABadTargetBoxNamesTheOtherFieldsToo() {
+        long id = given().auth().oauth2(Browser.adminBearer()).contentType("application/json")
+                .body(Map.of("name", "refused-forms-edit", "variable", "REFUSED_FORMS_EDIT"))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath().getLong("id");
+        try {
+            Response refused = Browser.signedInForm(session).formParam("version", "1").formParam("name", "BadName")
+                    .formParam("variable", "lower").formParam("targets", "x").post("/admin/shared-secrets/" + id);
+            refused.then().statusCode(400);
+            assertThat(refused.asString()).contains("Targets: must be runtime target ids")
+                    .contains("Name: must be 1 to 63").contains("Variable: must be 1 to 128");
+        } finally {
+            given().auth().oauth2(Browser.adminBearer()).header("If-Match", "\"1\"")
+                    .delete("/api/v1/shared-secrets/" + id).then().statusCode(204);
+        }
+    }
+
+    @Test
     void aNewUserFormKeepsThePasswordUnlessItWasRefused() {
         String password = "user-form-password-kept-92c1d7";
         Response refused = Browser.signedInForm(session).formParam("email", "not an address")
@@ -86,7 +125,45 @@ class RefusedFormsTest {
                 .formParam("password", "short").formParam("role", "nobody").post("/admin/users");
         both.then().statusCode(400);
         assertThat(both.asString()).as("every field's problem in one answer").contains("must be an e-mail address")
-                .contains("must be admin or viewer").doesNotContain("value=\"short\"");
+                .contains("must be admin or viewer").as("the refused password is kept too")
+                .containsPattern("type=\"password\"[^>]*value=\"short\"");
+        assertThat(both.header("Cache-Control")).isEqualTo("no-store");
+    }
+
+    @Test
+    void aRefusedNewPasswordIsShownAgainInItsStep() {
+        String email = Browser.uniqueEmail("refused-step");
+        long id = Browser.newUser(email, "viewer");
+        Response refused = Browser.signedInForm(session).formParam("action", "password").formParam("password", email)
+                .formParam("confirmed", "yes").post("/admin/users/" + id);
+
+        refused.then().statusCode(400);
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(refused.asString()).as("the step again, its field as typed, with why")
+                .contains("Set a new password for " + email + "?")
+                .containsPattern("type=\"password\"[^>]*value=\"" + java.util.regex.Pattern.quote(email) + "\"")
+                .contains("<p class=\"field-error\">The new password of " + email + " is too easy to guess");
+        assertThat(page("/admin/users/" + id + "/password")).as("the next GET of the step")
+                .doesNotContain("value=\"" + email + "\"");
+        Browser.bearer(email, Browser.PASSWORD); // the password is unchanged
+    }
+
+    @Test
+    void aRefusedSharedSecretValueIsKeptInItsField() {
+        StringBuilder random = new StringBuilder("shared-form-value-too-long-");
+        while (random.length() <= 4100) {
+            random.append(java.util.UUID.randomUUID());
+        }
+        String value = random.toString();
+        Response refused = Browser.signedInForm(session).formParam("name", "refused-forms-long")
+                .formParam("variable", "REFUSED_FORMS_LONG").formParam("generate", "no").formParam("value", value)
+                .post("/admin/shared-secrets");
+
+        refused.then().statusCode(400);
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(refused.asString()).contains("Value: must be at most 4096 characters")
+                .containsPattern("type=\"password\"[^>]*value=\"" + value + "\"");
+        assertThat(page("/admin/shared-secrets")).doesNotContain("shared-form-value-too-long-");
     }
 
     private String page(String path) {
