@@ -18,11 +18,11 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
 /**
- * Keyhouse serving HTTPS itself ({@link Profiles.DirectHttps}): both cookies are Secure and the answers carry HSTS over
+ * Keyhouse serving HTTPS itself ({@link Profiles.OperatorSettings}): both cookies are Secure and the answers carry HSTS over
  * the TLS port, with no proxy and no forwarded header involved; the plain port of the same server gets neither.
  */
 @QuarkusTest
-@TestProfile(Profiles.DirectHttps.class)
+@TestProfile(Profiles.OperatorSettings.class)
 class DirectHttpsTest {
 
     @TestHTTPResource(value = "/", tls = true)
