@@ -85,39 +85,24 @@ public final class Profiles {
         }
     }
 
-    /** SYSTEM_ADMIN_PASSWORD set to {@code password}, the start-up log written to {@code logFile} too. */
-    private static Map<String, String> adminPasswordLoggedTo(String password, String logFile) {
-        return Map.of(
-                "keyhouse.admin.password", password,
-                "quarkus.log.file.enabled", "true",
-                "quarkus.log.file.path", logFile);
-    }
-
-    /** The operator changed SYSTEM_ADMIN_PASSWORD and restarted; the start-up log goes to {@link #LOG_FILE}. */
+    /**
+     * The operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess and restarted: the start resets the
+     * bootstrap administrator's password (BootstrapAdminResetTest) and warns about the weak one without refusing it
+     * (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
+     */
     public static final class RotatedAdminPassword implements QuarkusTestProfile {
 
-        public static final String NEW_PASSWORD = "rotated-Admin-pa55word-7e1c";
+        /** A very common password, so the start-up warns about it. */
+        public static final String NEW_PASSWORD = "password1234";
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/rotated-admin-" + ProcessHandle.current().pid() + ".log";
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return adminPasswordLoggedTo(NEW_PASSWORD, LOG_FILE);
-        }
-    }
-
-    /**
-     * An existing install whose SYSTEM_ADMIN_PASSWORD is easy to guess: Keyhouse starts, the password works (no
-     * lock-out), and the start-up log, in {@link #LOG_FILE}, warns about it without quoting it.
-     */
-    public static final class WeakAdminPassword implements QuarkusTestProfile {
-
-        public static final String WEAK_PASSWORD = "password1234";
-        public static final String LOG_FILE = "target/weak-admin-" + ProcessHandle.current().pid() + ".log";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return adminPasswordLoggedTo(WEAK_PASSWORD, LOG_FILE);
+            return Map.of(
+                    "keyhouse.admin.password", NEW_PASSWORD,
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", LOG_FILE);
         }
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.ApiClient;
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.TestSettings;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -20,7 +21,7 @@ import io.smallrye.jwt.build.Jwt;
 
 /** JWT_ALGORITHM=HS512 ({@link Profiles.OperatorSettings}): tokens are signed with it, and only it is accepted. */
 @QuarkusTest
-@TestProfile(Profiles.OperatorSettings.class)
+@TestProfile(OperatorSettings.class)
 class Hs512SessionTest {
 
     @Test

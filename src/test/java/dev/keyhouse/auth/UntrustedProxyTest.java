@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.web.StrictTransportSecurity;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -18,7 +19,7 @@ import io.restassured.response.Response;
  * loopback come from a peer nobody trusts, so Keyhouse ignores them, the client address and the scheme alike.
  */
 @QuarkusTest
-@TestProfile(Profiles.OperatorSettings.class)
+@TestProfile(OperatorSettings.class)
 class UntrustedProxyTest {
 
     @Test

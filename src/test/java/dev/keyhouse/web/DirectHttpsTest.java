@@ -8,6 +8,7 @@ import java.net.URL;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTest;
 import dev.keyhouse.auth.SessionTokens;
@@ -22,7 +23,7 @@ import io.restassured.response.Response;
  * the TLS port, with no proxy and no forwarded header involved; the plain port of the same server gets neither.
  */
 @QuarkusTest
-@TestProfile(Profiles.OperatorSettings.class)
+@TestProfile(OperatorSettings.class)
 class DirectHttpsTest {
 
     @TestHTTPResource(value = "/", tls = true)
