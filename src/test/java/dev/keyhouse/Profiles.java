@@ -124,7 +124,9 @@ public final class Profiles {
      * ({@link #PROXY_USER}, {@link #PROXY_PASSWORD}) on a loopback port reserved here (the test starts its proxy
      * stand-in there, reading the port back from the configuration), NO_PROXY lists localhost, and
      * PROVIDER_CHECK_TIMEOUT_SECONDS is 2 (ProviderCheckEgressConfigTest; no other test here makes a check or any
-     * other outbound call).</li>
+     * other outbound call);</li>
+     * <li>OPENAI_API_KEY set, {@link #OPENAI_KEY}, to seed the llm setting on start when it was never configured
+     * (ProviderBootstrapTest, which makes llm "never configured" itself; no other test here reads or saves llm).</li>
      * </ul>
      */
     public static final class OperatorSettings implements QuarkusTestProfile {
@@ -142,6 +144,8 @@ public final class Profiles {
         public static final String PROXY_USER = "kh-egress";
         public static final String PROXY_PASSWORD = "Pr0xy pass@word%";
         private static final int PROXY_PORT = freeLoopbackPort();
+        /** A test-only value; it must never show up outside the sealed value. */
+        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
 
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -163,6 +167,7 @@ public final class Profiles {
             overrides.put("HTTP_PROXY", proxy);
             overrides.put("NO_PROXY", "localhost");
             overrides.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "2");
+            overrides.put("OPENAI_API_KEY", OPENAI_KEY);
             return overrides;
         }
 
@@ -250,18 +255,6 @@ public final class Profiles {
             Map<String, String> overrides = new java.util.HashMap<>(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
             overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-rotation-pages");
             return overrides;
-        }
-    }
-
-    /** A host with OPENAI_API_KEY set, to seed the llm setting on start. */
-    public static final class WithBootstrapOpenAiKey implements QuarkusTestProfile {
-
-        /** A test-only value; it must never show up outside the sealed value. */
-        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhouse.bootstrap.openai-api-key", OPENAI_KEY);
         }
     }
 
