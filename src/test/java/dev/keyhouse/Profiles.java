@@ -86,98 +86,48 @@ public final class Profiles {
     }
 
     /**
-     * TRUSTED_PROXIES names a proxy that is not this host (a TEST-NET-1 address nothing here connects from), so the
-     * forwarded headers the tests send from loopback come from an untrusted peer and must be ignored.
+     * The operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess and restarted: the start resets the
+     * bootstrap administrator's password (BootstrapAdminResetTest) and warns about the weak one without refusing it
+     * (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
      */
-    public static final class UntrustedProxy implements QuarkusTestProfile {
-
-        public static final String PROXY = "192.0.2.10";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("TRUSTED_PROXIES", PROXY);
-        }
-    }
-
-    /**
-     * Keyhouse serving HTTPS itself, on a random port next to plain HTTP, with a self-signed loopback certificate that
-     * the JDK's keytool makes once per test JVM.
-     */
-    public static final class DirectHttps implements QuarkusTestProfile {
-
-        public static final String KEY_STORE = "target/direct-https-" + ProcessHandle.current().pid() + ".p12";
-        private static final String PASSWORD = "test-only-keystore-password";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            java.nio.file.Path store = java.nio.file.Path.of(KEY_STORE);
-            if (!java.nio.file.Files.exists(store)) {
-                String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-                try {
-                    Process made = new ProcessBuilder(keytool, "-genkeypair", "-alias", "keyhouse", "-keyalg", "EC",
-                            "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-                            "-validity", "2", "-storetype", "PKCS12", "-keystore", KEY_STORE, "-storepass", PASSWORD)
-                            .redirectErrorStream(true).start();
-                    String output = new String(made.getInputStream().readAllBytes(),
-                            java.nio.charset.StandardCharsets.UTF_8);
-                    if (made.waitFor() != 0) {
-                        throw new IllegalStateException("keytool failed: " + output);
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-            return Map.of(
-                    "quarkus.http.ssl.certificate.key-store-file", store.toAbsolutePath().toString(),
-                    "quarkus.http.ssl.certificate.key-store-password", PASSWORD,
-                    "quarkus.http.test-ssl-port", "0",
-                    "quarkus.http.insecure-requests", "enabled");
-        }
-    }
-
-    /** SYSTEM_ADMIN_PASSWORD set to {@code password}, the start-up log written to {@code logFile} too. */
-    private static Map<String, String> adminPasswordLoggedTo(String password, String logFile) {
-        return Map.of(
-                "keyhouse.admin.password", password,
-                "quarkus.log.file.enabled", "true",
-                "quarkus.log.file.path", logFile);
-    }
-
-    /** The operator changed SYSTEM_ADMIN_PASSWORD and restarted; the start-up log goes to {@link #LOG_FILE}. */
     public static final class RotatedAdminPassword implements QuarkusTestProfile {
 
-        public static final String NEW_PASSWORD = "rotated-Admin-pa55word-7e1c";
+        /** A very common password, so the start-up warns about it. */
+        public static final String NEW_PASSWORD = "password1234";
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/rotated-admin-" + ProcessHandle.current().pid() + ".log";
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return adminPasswordLoggedTo(NEW_PASSWORD, LOG_FILE);
+            return Map.of(
+                    "keyhouse.admin.password", NEW_PASSWORD,
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", LOG_FILE);
         }
     }
 
     /**
-     * An existing install whose SYSTEM_ADMIN_PASSWORD is easy to guess: Keyhouse starts, the password works (no
-     * lock-out), and the start-up log, in {@link #LOG_FILE}, warns about it without quoting it.
-     */
-    public static final class WeakAdminPassword implements QuarkusTestProfile {
-
-        public static final String WEAK_PASSWORD = "password1234";
-        public static final String LOG_FILE = "target/weak-admin-" + ProcessHandle.current().pid() + ".log";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return adminPasswordLoggedTo(WEAK_PASSWORD, LOG_FILE);
-        }
-    }
-
-    /**
-     * An operator's HTTP and session settings, given as the environment variables themselves (so they go through
-     * application.properties like a real environment): CORS_ORIGINS replacing the loopback default, CORS_LAN_IP,
-     * 5-minute sessions and the root log level at WARN.
+     * An operator's settings, none of which the other classes' tests here depend on; all but the JWT and TLS ones are
+     * given as the environment variables themselves (so they go through application.properties like a real
+     * environment):
+     * <ul>
+     * <li>CORS_ORIGINS replacing the loopback default, and CORS_LAN_IP (CorsConfiguredTest);</li>
+     * <li>5-minute sessions (JWT_EXPIRE_MINUTES; SessionLifetimeTest), signed with HS512 and a 64-byte key,
+     * {@link #JWT_KEY} (JWT_ALGORITHM=HS512; Hs512SessionTest, the others' tokens follow the configured algorithm);</li>
+     * <li>the root log level at WARN (LOG_LEVEL; LogLevelTest);</li>
+     * <li>TRUSTED_PROXIES naming a proxy that is not this host, {@link #UNTRUSTED_PROXY} (a TEST-NET-1 address nothing
+     * here connects from), so the forwarded headers tests send from loopback come from an untrusted peer and must be
+     * ignored (UntrustedProxyTest);</li>
+     * <li>HTTPS served by Keyhouse itself on a random port next to plain HTTP, with a self-signed loopback certificate
+     * that the JDK's keytool makes once per test JVM (DirectHttpsTest);</li>
+     * <li>provider key checks behind an egress proxy: HTTPS_PROXY and HTTP_PROXY name a proxy with Basic credentials
+     * ({@link #PROXY_USER}, {@link #PROXY_PASSWORD}) on a loopback port reserved here (the test starts its proxy
+     * stand-in there, reading the port back from the configuration), NO_PROXY lists localhost, and
+     * PROVIDER_CHECK_TIMEOUT_SECONDS is 2 (ProviderCheckEgressConfigTest; no other test here makes a check or any
+     * other outbound call);</li>
+     * <li>OPENAI_API_KEY set, {@link #OPENAI_KEY}, to seed the llm setting on start when it was never configured
+     * (ProviderBootstrapTest, which makes llm "never configured" itself; no other test here reads or saves llm).</li>
+     * </ul>
      */
     public static final class OperatorSettings implements QuarkusTestProfile {
 
@@ -185,14 +135,65 @@ public final class Profiles {
         public static final String DEV_ORIGIN = "http://localhost:3000";
         public static final String LAN_IP = "192.168.1.20";
         public static final int EXPIRE_MINUTES = 5;
+        /** The HS512 signing key, 64 bytes, base64. */
+        public static final String JWT_KEY = java.util.Base64.getEncoder().encodeToString(
+                "test-only-hs512-signing-key-that-is-sixty-four-bytes-long-xxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        public static final String UNTRUSTED_PROXY = "192.0.2.10";
+        public static final String KEY_STORE = "target/direct-https-" + ProcessHandle.current().pid() + ".p12";
+        private static final String KEY_STORE_PASSWORD = "test-only-keystore-password";
+        public static final String PROXY_USER = "kh-egress";
+        public static final String PROXY_PASSWORD = "Pr0xy pass@word%";
+        private static final int PROXY_PORT = freeLoopbackPort();
+        /** A test-only value; it must never show up outside the sealed value. */
+        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "CORS_ORIGINS", ADMIN_ORIGIN + ", " + DEV_ORIGIN,
-                    "CORS_LAN_IP", LAN_IP,
-                    "JWT_EXPIRE_MINUTES", String.valueOf(EXPIRE_MINUTES),
-                    "LOG_LEVEL", "WARN");
+            Map<String, String> overrides = new java.util.HashMap<>();
+            overrides.put("CORS_ORIGINS", ADMIN_ORIGIN + ", " + DEV_ORIGIN);
+            overrides.put("CORS_LAN_IP", LAN_IP);
+            overrides.put("JWT_EXPIRE_MINUTES", String.valueOf(EXPIRE_MINUTES));
+            overrides.put("keyhouse.jwt.algorithm", "HS512");
+            overrides.put("keyhouse.jwt.key", JWT_KEY);
+            overrides.put("keyhouse.jwt.previous-key", "");
+            overrides.put("LOG_LEVEL", "WARN");
+            overrides.put("TRUSTED_PROXIES", UNTRUSTED_PROXY);
+            overrides.put("quarkus.http.ssl.certificate.key-store-file", selfSignedKeyStore().toAbsolutePath().toString());
+            overrides.put("quarkus.http.ssl.certificate.key-store-password", KEY_STORE_PASSWORD);
+            overrides.put("quarkus.http.test-ssl-port", "0");
+            overrides.put("quarkus.http.insecure-requests", "enabled");
+            String proxy = "http://" + PROXY_USER + ":Pr0xy%20pass%40word%25@127.0.0.1:" + PROXY_PORT;
+            overrides.put("HTTPS_PROXY", proxy);
+            overrides.put("HTTP_PROXY", proxy);
+            overrides.put("NO_PROXY", "localhost");
+            overrides.put("PROVIDER_CHECK_TIMEOUT_SECONDS", "2");
+            overrides.put("OPENAI_API_KEY", OPENAI_KEY);
+            return overrides;
+        }
+
+        /** {@link #KEY_STORE}, made by keytool unless this test JVM made it already: an EC key for localhost. */
+        private static java.nio.file.Path selfSignedKeyStore() {
+            java.nio.file.Path store = java.nio.file.Path.of(KEY_STORE);
+            if (java.nio.file.Files.exists(store)) {
+                return store;
+            }
+            String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            try {
+                Process made = new ProcessBuilder(keytool, "-genkeypair", "-alias", "keyhouse", "-keyalg", "EC",
+                        "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+                        "-validity", "2", "-storetype", "PKCS12", "-keystore", KEY_STORE, "-storepass",
+                        KEY_STORE_PASSWORD).redirectErrorStream(true).start();
+                String output = new String(made.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (made.waitFor() != 0) {
+                    throw new IllegalStateException("keytool failed: " + output);
+                }
+                return store;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -254,30 +255,6 @@ public final class Profiles {
             Map<String, String> overrides = new java.util.HashMap<>(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
             overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-rotation-pages");
             return overrides;
-        }
-    }
-
-    /** Sessions signed with HS512 and a 64-byte key (JWT_ALGORITHM=HS512). */
-    public static final class Hs512Sessions implements QuarkusTestProfile {
-
-        public static final String KEY = java.util.Base64.getEncoder().encodeToString(
-                "test-only-hs512-signing-key-that-is-sixty-four-bytes-long-xxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhouse.jwt.algorithm", "HS512", "keyhouse.jwt.key", KEY, "keyhouse.jwt.previous-key", "");
-        }
-    }
-
-    /** A host with OPENAI_API_KEY set, to seed the llm setting on start. */
-    public static final class WithBootstrapOpenAiKey implements QuarkusTestProfile {
-
-        /** A test-only value; it must never show up outside the sealed value. */
-        public static final String OPENAI_KEY = "sk-bootstrap-test-7c1e0d93a4b2f6e8";
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhouse.bootstrap.openai-api-key", OPENAI_KEY);
         }
     }
 
@@ -448,27 +425,6 @@ public final class Profiles {
         }
     }
 
-    /**
-     * Provider key checks behind an egress proxy, given as the variables themselves: HTTPS_PROXY and HTTP_PROXY name a
-     * proxy with Basic credentials on a loopback port reserved here (the test starts its proxy stand-in there, reading
-     * the port back from the configuration), NO_PROXY lists localhost, and PROVIDER_CHECK_TIMEOUT_SECONDS is 2.
-     */
-    public static final class ProviderCheckEgress implements QuarkusTestProfile {
-
-        public static final String PROXY_USER = "kh-egress";
-        public static final String PROXY_PASSWORD = "Pr0xy pass@word%";
-        private static final int PORT = freeLoopbackPort();
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            String proxy = "http://" + PROXY_USER + ":Pr0xy%20pass%40word%25@127.0.0.1:" + PORT;
-            return Map.of(
-                    "HTTPS_PROXY", proxy,
-                    "HTTP_PROXY", proxy,
-                    "NO_PROXY", "localhost",
-                    "PROVIDER_CHECK_TIMEOUT_SECONDS", "2");
-        }
-    }
     /**
      * Background provider checks on (PROVIDER_CHECK_INTERVAL_SECONDS=3600, given as the variable) but never polled
      * ({@code keyhouse.checks.poll=off}): the tests run each background check themselves by calling

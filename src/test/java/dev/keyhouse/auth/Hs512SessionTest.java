@@ -12,15 +12,16 @@ import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.ApiClient;
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.TestSettings;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 
-/** JWT_ALGORITHM=HS512: tokens are signed with it, and only it is accepted. */
+/** JWT_ALGORITHM=HS512 ({@link Profiles.OperatorSettings}): tokens are signed with it, and only it is accepted. */
 @QuarkusTest
-@TestProfile(Profiles.Hs512Sessions.class)
+@TestProfile(OperatorSettings.class)
 class Hs512SessionTest {
 
     @Test
@@ -33,7 +34,7 @@ class Hs512SessionTest {
 
     @Test
     void aTokenWithAnotherAlgorithmIsRefusedEvenWithTheRightKey() {
-        byte[] key = Base64.getDecoder().decode(Profiles.Hs512Sessions.KEY);
+        byte[] key = Base64.getDecoder().decode(Profiles.OperatorSettings.JWT_KEY);
         String hs256 = Jwt.issuer(SessionTokens.ISSUER).audience(SessionTokens.AUDIENCE).subject("1")
                 .upn(TestSettings.ADMIN_EMAIL).groups(Role.ADMIN_NAME)
                 .jws().algorithm(SignatureAlgorithm.HS256).sign(new SecretKeySpec(key, "HmacSHA256"));

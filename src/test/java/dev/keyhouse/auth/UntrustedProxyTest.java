@@ -8,17 +8,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.web.StrictTransportSecurity;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
 /**
- * TRUSTED_PROXIES names another host ({@link Profiles.UntrustedProxy}): the forwarded headers the tests send from
+ * TRUSTED_PROXIES names another host ({@link Profiles.OperatorSettings}): the forwarded headers the tests send from
  * loopback come from a peer nobody trusts, so Keyhouse ignores them, the client address and the scheme alike.
  */
 @QuarkusTest
-@TestProfile(Profiles.UntrustedProxy.class)
+@TestProfile(OperatorSettings.class)
 class UntrustedProxyTest {
 
     @Test

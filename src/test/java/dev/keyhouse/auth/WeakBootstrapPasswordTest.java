@@ -13,19 +13,20 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /**
- * A weak SYSTEM_ADMIN_PASSWORD is warned about loudly at start-up, never refused: it may be the password that lets the
- * operator in today. (The next start with the suite's usual password resets it back.)
+ * A weak SYSTEM_ADMIN_PASSWORD ({@link Profiles.RotatedAdminPassword}) is warned about loudly at start-up, never
+ * refused: it may be the password that lets the operator in today. (The next start with the suite's usual password
+ * resets it back.)
  */
 @QuarkusTest
-@TestProfile(Profiles.WeakAdminPassword.class)
+@TestProfile(Profiles.RotatedAdminPassword.class)
 class WeakBootstrapPasswordTest {
 
     @Test
     void keyhouseStartsTheWeakPasswordStillWorksAndTheLogWarnsWithoutIt() throws Exception {
-        Browser.bearer(TestSettings.ADMIN_EMAIL, Profiles.WeakAdminPassword.WEAK_PASSWORD);
-        String log = Files.readString(Path.of(Profiles.WeakAdminPassword.LOG_FILE));
+        Browser.bearer(TestSettings.ADMIN_EMAIL, Profiles.RotatedAdminPassword.NEW_PASSWORD);
+        String log = Files.readString(Path.of(Profiles.RotatedAdminPassword.LOG_FILE));
         assertThat(log).contains("WARN").contains("SYSTEM_ADMIN_PASSWORD is too easy to guess: This is a very common"
                 + " password.").contains("set a stronger one (e.g. openssl rand -base64 18) and restart")
-                .doesNotContain(Profiles.WeakAdminPassword.WEAK_PASSWORD);
+                .doesNotContain(Profiles.RotatedAdminPassword.NEW_PASSWORD);
     }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.keyhouse.Profiles;
-import dev.keyhouse.Profiles.ProviderCheckEgress;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.checks.StandIn.Scenario;
 import dev.keyhouse.runtimes.http.HttpDriver;
 import dev.keyhouse.runtimes.RestartOrder;
@@ -37,7 +37,7 @@ import jakarta.inject.Inject;
  * go direct, a slow provider is unreachable after 2 s; the runtime webhooks ({@link HttpDriver}) go direct.
  */
 @QuarkusTest
-@TestProfile(Profiles.ProviderCheckEgress.class)
+@TestProfile(OperatorSettings.class)
 class ProviderCheckEgressConfigTest {
 
     @Inject
@@ -53,8 +53,8 @@ class ProviderCheckEgressConfigTest {
     void start() {
         openai = new OpenAiStandIn();
         int port = URI.create(ConfigProvider.getConfig().getValue("keyhouse.egress.http-proxy", String.class)).getPort();
-        proxy = new ProxyStandIn(openai, port).requireCredentials(ProviderCheckEgress.PROXY_USER,
-                ProviderCheckEgress.PROXY_PASSWORD);
+        proxy = new ProxyStandIn(openai, port).requireCredentials(OperatorSettings.PROXY_USER,
+                OperatorSettings.PROXY_PASSWORD);
     }
 
     @AfterEach
@@ -72,7 +72,7 @@ class ProviderCheckEgressConfigTest {
     void checksGoThroughTheConfiguredProxiesAndNoProxyHostsGoDirect() {
         String key = openai.key(Scenario.GOOD);
         String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(
-                (ProviderCheckEgress.PROXY_USER + ":" + ProviderCheckEgress.PROXY_PASSWORD)
+                (OperatorSettings.PROXY_USER + ":" + OperatorSettings.PROXY_PASSWORD)
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
         // HTTP_PROXY: the request in absolute form, with the proxy's credentials after its 407

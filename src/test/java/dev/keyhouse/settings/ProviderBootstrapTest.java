@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,10 +22,10 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
 @QuarkusTest
-@TestProfile(Profiles.WithBootstrapOpenAiKey.class)
+@TestProfile(OperatorSettings.class)
 class ProviderBootstrapTest {
 
-    private static final String KEY = Profiles.WithBootstrapOpenAiKey.OPENAI_KEY;
+    private static final String KEY = OperatorSettings.OPENAI_KEY;
 
     @Inject
     ProviderBootstrap bootstrap;

@@ -8,6 +8,7 @@ import java.net.URL;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhouse.Profiles;
+import dev.keyhouse.Profiles.OperatorSettings;
 import dev.keyhouse.auth.Browser;
 import dev.keyhouse.auth.SessionTest;
 import dev.keyhouse.auth.SessionTokens;
@@ -18,11 +19,11 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
 /**
- * Keyhouse serving HTTPS itself ({@link Profiles.DirectHttps}): both cookies are Secure and the answers carry HSTS over
+ * Keyhouse serving HTTPS itself ({@link Profiles.OperatorSettings}): both cookies are Secure and the answers carry HSTS over
  * the TLS port, with no proxy and no forwarded header involved; the plain port of the same server gets neither.
  */
 @QuarkusTest
-@TestProfile(Profiles.DirectHttps.class)
+@TestProfile(OperatorSettings.class)
 class DirectHttpsTest {
 
     @TestHTTPResource(value = "/", tls = true)
