@@ -640,7 +640,7 @@ class SharedSecretsTest {
         assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'shared-secret.rollback'"
                 + " AND target = ?", "shared secret " + name + "-x version 4"))
                 .containsExactly("value restored from version 2 (generated)");
-        assertThat(Rows.column(db, "SELECT value_generated FROM shared_secret_versions WHERE shared_secret_id = ?"
+        assertThat(Rows.column(db, "SELECT CAST(value_generated AS text) FROM shared_secret_versions WHERE shared_secret_id = ?"
                 + " AND version = 4", id)).containsExactly("true");
 
         for (String path : List.of("/generate", "/rollback")) {
