@@ -22,10 +22,10 @@ import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
  * give, strongest first: {@code report} once one of them has sent a status report ({@code runtime_status}),
  * {@code fetch} once one has fetched its configuration by name ({@code runtime_acks}), {@code health} when its
  * driver says a health signal exists ({@link RuntimeDriver#hasHealth}), else {@code none} (a restart that succeeds
- * counts). A target's runtimes are the {@code runtime} of its {@code restart_results} rows, matched to a report or
+ * counts). A target's runtimes are those it has now ({@link TargetRuntimes#KNOWN}: its current name for command,
+ * systemd and http; its latest discovery under its current driver for docker and kubernetes), matched to a report or
  * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods; fetches as {@link RuntimeAcks#relation}
- * shows them, this replica's unwritten ones included), and, for a driver whose runtime is
- * the target ({@link RuntimeDriver#runtimeIsTarget}: command, systemd, http), the target's own name from the start.
+ * shows them, this replica's unwritten ones included).
  */
 @ApplicationScoped
 public class Confirmations {
@@ -66,9 +66,11 @@ public class Confirmations {
     private final RuntimeTargets targets;
     private final RuntimeAcks acks;
     private final Map<String, Remembered> health = new ConcurrentHashMap<>();
+    private final List<String> ownNamed;
 
     public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets, RuntimeAcks acks) {
         this.em = em;
+        this.ownNamed = TargetRuntimes.ownNamed(drivers);
         this.drivers = drivers;
         this.targets = targets;
         this.acks = acks;
@@ -107,22 +109,24 @@ public class Confirmations {
     }
 
     /**
-     * The newest report (status set) and the newest fetch (status null) of the target's known runtimes: those of its
-     * restart results, and {@code own} (the target's name, when its driver's runtime is the target) when not null.
+     * The newest report (status set) and the newest fetch (status null) of the target's runtimes: {@code own} alone
+     * (the target's name as given, when its driver's runtime is the target) when not null, else those
+     * {@link TargetRuntimes#KNOWN} holds for it.
      */
     @SuppressWarnings("unchecked")
     private List<Signal> signals(Long targetId, String own) {
         String report = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "s.runtime") + ")";
         String fetch = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "a.runtime") + ")";
         RuntimeAcks.Relation fetches = acks.relation();
-        List<Object[]> rows = fetches.bind(em.createNativeQuery("WITH known AS (SELECT DISTINCT runtime FROM restart_results"
-                        + " WHERE target_id = :t AND runtime IS NOT NULL"
-                        + " UNION SELECT CAST(:own AS text) WHERE CAST(:own AS text) IS NOT NULL)"
+        List<Object[]> rows = fetches.bind(em.createNativeQuery("WITH known AS (SELECT k.runtime FROM "
+                        + TargetRuntimes.KNOWN + " k WHERE k.target_id = :t AND CAST(:name AS text) IS NULL"
+                        + " UNION SELECT CAST(:name AS text) WHERE CAST(:name AS text) IS NOT NULL)"
                         + " (SELECT s.runtime, s.status, s.reported_at FROM runtime_status s WHERE "
                         + report + " ORDER BY s.reported_at DESC LIMIT 1)"
                         + " UNION ALL (SELECT a.runtime, NULL, a.acked_at FROM " + fetches.sql() + " a WHERE "
                         + fetch + " ORDER BY a.acked_at DESC LIMIT 1)")
-                .setParameter("t", targetId == null ? -1L : targetId).setParameter("own", own)).getResultList();
+                .setParameter("t", targetId == null ? -1L : targetId).setParameter("name", own)
+                .setParameter("own", ownNamed)).getResultList();
         return rows.stream().map(r -> new Signal((String) r[0], (String) r[1], RuntimeAcks.instant(r[2]))).toList();
     }
 

@@ -426,14 +426,20 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         List<String> targets = run.targetNames();
         return "Until this run finishes, " + and(targets) + " may disagree on " + run.sharedVariable() + ": shared secret "
                 + run.sharedSecret() + " settings version " + run.settingsVersion() + " is being restarted into "
-                + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet still holds"
-                + " the previous value.";
+                + (targets.size() == 1 ? "it" : "all of them at once") + ", and a runtime not restarted yet "
+                + (first(run) ? "has no value yet." : "still holds the previous value.");
+    }
+
+    /** Whether the run rolls out a shared secret's first version (its creation): before it, no target had a value. */
+    private static boolean first(RestartRuns.RunReport run) {
+        return run.settingsVersion() != null && run.settingsVersion() == 1;
     }
 
     /**
      * After a shared secret's run ended with some runtimes restarted and others not (and those not restarted since):
      * they disagree now, e.g. "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore
-     * version 3; dialler (its restart did not succeed) still holds the previous value. ..." Null when none moved
+     * version 3; dialler (its restart did not succeed) still holds the previous value. ..." ("has no value yet" after
+     * the secret's first version, when there was none). Null when none moved
      * (they all still agree on the previous value).
      */
     static String apart(RestartRuns.RunReport run) {
@@ -447,8 +453,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         all.addAll(behind);
         return and(all) + " disagree on " + run.sharedVariable() + ": " + and(moved) + (moved.size() == 1 ? " runs"
                 : " run") + " shared secret " + run.sharedSecret() + " version " + run.settingsVersion() + "; "
-                + and(behind) + " (" + (behind.size() == 1 ? "its" : "their") + " restart did not succeed) still "
-                + (behind.size() == 1 ? "holds" : "hold") + " the previous value. Restart " + and(behind)
+                + and(behind) + " (" + (behind.size() == 1 ? "its" : "their") + " restart did not succeed) "
+                + (first(run) ? (behind.size() == 1 ? "has" : "have") + " no value yet"
+                        : "still " + (behind.size() == 1 ? "holds" : "hold") + " the previous value") + ". Restart "
+                + and(behind)
                 + " (Runtimes, Restart now): this page says so until " + (behind.size() == 1 ? "it has" : "they have")
                 + " been restarted.";
     }

@@ -63,14 +63,17 @@ public class RuntimeStatusResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response report(@HeaderParam("Authorization") String authorization,
             @HeaderParam(RuntimeConfigResource.RUNTIME_HEADER) String runtime, @Context HttpServerRequest request,
-            Map<String, Object> body) {
+            @Context jakarta.ws.rs.core.HttpHeaders headers, Map<String, Object> body) {
         Response refused = token.refusal(authorization, runtime);
         if (refused != null) {
             return refused;
         }
         FieldErrors invalid = new FieldErrors();
         String name = RuntimeConfigServed.runtimeName(runtime);
-        if (name == null) {
+        String repeated = RuntimeConfigServed.repeated(headers);
+        if (repeated != null) {
+            invalid.add(RuntimeConfigResource.RUNTIME_HEADER, repeated);
+        } else if (name == null) {
             invalid.add(RuntimeConfigResource.RUNTIME_HEADER, runtime == null ? "is required: the runtime's name"
                     : "must be 1 to " + RuntimeConfigServed.MAX_NAME_LENGTH + " printable ASCII characters");
         }

@@ -10,22 +10,41 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 /**
- * The runtimes each target is known to have, for the shared secrets runtime-config serves a runtime (issue 19): the
- * {@code runtime} of the target's {@code restart_results} rows (what its driver discovered: a container name, a
- * kubernetes workload {@code Deployment/voice}, matched by its pods as {@link RuntimeAcks#matches} says), and, for a
- * driver whose runtime is the target ({@link RuntimeDriver#runtimeIsTarget}: command, systemd, http), the target's
- * own name from the start. The same runtimes {@link Confirmations} counts as the target's.
+ * The runtimes each target has NOW, for the shared secrets runtime-config serves a runtime (issue 19), by current
+ * data only ({@link #KNOWN}): for a driver whose runtime is the target ({@link RuntimeDriver#runtimeIsTarget}:
+ * command, systemd, http), the target's current name and nothing else (a renamed target stops answering to its old
+ * name, which restart results still hold); for the others (docker, kubernetes), the {@code runtime} of the target's
+ * {@code restart_results} rows of its latest discovery under its current driver (a container name, a kubernetes
+ * workload {@code Deployment/voice}, matched by its pods as {@link RuntimeAcks#matches} says): a runtime an earlier
+ * discovery found, or one found under another driver, no longer counts. The same runtimes {@link Confirmations}
+ * counts as the target's.
  */
 @ApplicationScoped
 public class TargetRuntimes implements RuntimeReceivers {
+
+    /**
+     * The rows {@code (target_id, runtime)} of every target's runtimes now, as described above; an SQL subquery
+     * taking the parameter {@code :own} (the ids of the drivers whose runtime is the target, {@link #ownNamed}).
+     */
+    static final String KNOWN = "(SELECT t.id AS target_id, CAST(t.name AS text) AS runtime FROM runtime_targets t"
+            + " WHERE t.driver IN (:own) UNION SELECT r.target_id, CAST(r.runtime AS text) FROM restart_results r"
+            + " JOIN runtime_targets t ON t.id = r.target_id WHERE r.runtime IS NOT NULL AND t.driver NOT IN (:own)"
+            + " AND r.driver = t.driver AND r.run_id = (SELECT max(x.run_id) FROM restart_results x"
+            + " WHERE x.target_id = t.id AND x.driver = t.driver AND x.runtime IS NOT NULL))";
 
     private final EntityManager em;
     private final List<String> ownNamed;
 
     public TargetRuntimes(EntityManager em, RuntimeDrivers drivers) {
         this.em = em;
-        this.ownNamed = drivers.all().stream().filter(RuntimeDriver::runtimeIsTarget).map(RuntimeDriver::id)
+        this.ownNamed = ownNamed(drivers);
+    }
+
+    /** The value of {@link #KNOWN}'s {@code :own}: never empty (SQL {@code IN ()} is not valid). */
+    static List<String> ownNamed(RuntimeDrivers drivers) {
+        List<String> own = drivers.all().stream().filter(RuntimeDriver::runtimeIsTarget).map(RuntimeDriver::id)
                 .toList();
+        return own.isEmpty() ? List.of("") : own;
     }
 
     /** A target and one runtime it is known to have. */
@@ -53,11 +72,8 @@ public class TargetRuntimes implements RuntimeReceivers {
 
     @SuppressWarnings("unchecked")
     private List<Row> rows(String matches, String runtime) {
-        var query = em.createNativeQuery("SELECT k.target_id, k.runtime FROM (SELECT DISTINCT r.target_id,"
-                + " r.runtime FROM restart_results r JOIN runtime_targets t ON t.id = r.target_id"
-                + " WHERE r.runtime IS NOT NULL UNION SELECT t.id, t.name FROM runtime_targets t"
-                + " WHERE t.driver IN (:own)) k WHERE true" + matches)
-                .setParameter("own", ownNamed.isEmpty() ? List.of("") : ownNamed);
+        var query = em.createNativeQuery("SELECT k.target_id, k.runtime FROM " + KNOWN + " k WHERE true" + matches)
+                .setParameter("own", ownNamed);
         if (runtime != null) {
             query.setParameter("runtime", runtime);
         }

@@ -119,6 +119,16 @@ public class ProviderEntries {
         return states;
     }
 
+    /**
+     * Looks the id up, so a write on an unknown fallback is a 404 before its body or preconditions are judged.
+     *
+     * @throws NotFound when the kind has no such fallback
+     */
+    @Transactional
+    public void exists(ProviderKind kind, long id) {
+        find(kind, id);
+    }
+
     /** @throws NotFound when the kind has no such fallback */
     @Transactional
     public EntryState get(ProviderKind kind, long id) {

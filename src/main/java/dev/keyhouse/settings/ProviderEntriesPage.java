@@ -216,8 +216,8 @@ public class ProviderEntriesPage {
                     Math.max(1, current.position() + step)), expected);
         }
         return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
-                "Move " + state.label() + " " + direction + "?", "It moves from place " + state.position()
-                        + " to place " + Math.max(1, state.position() + step) + " of the " + state.kind().id()
+                "Move " + state.label() + " " + direction + "?", "It moves from position " + state.position()
+                        + " to position " + Math.max(1, state.position() + step) + " of the " + state.kind().id()
                         + " fallbacks, which changes the order runtimes receive. " + changeRestarts(state),
                 action(state, "move"), with(hidden, "direction", direction), "Move it " + direction,
                 "/admin/settings", "Keep its place"), move);
@@ -308,7 +308,8 @@ public class ProviderEntriesPage {
         return confirmed(kind, id, version, confirmed, primaryField, (state, hidden) -> new ConfirmStep(
                 "Make " + state.label() + " the primary?", "Its provider, fields and key become the "
                         + state.kind().title() + " primary, and the current primary (" + shownPrimary.provider()
-                        + ") takes its place as fallback " + state.position() + ". This is a save of "
+                        + ") takes its place at position " + state.position() + ", as " + state.kind().id()
+                        + " fallback " + state.id() + ". This is a save of "
                         + state.kind().id() + ": its key is checked live first, and every runtime that depends on "
                         + state.kind().id() + " is restarted with the new primary.",
                 action(state, "primary"), hidden, "Make it primary", "/admin/settings", "Keep the current primary"),

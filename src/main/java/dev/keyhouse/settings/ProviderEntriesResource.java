@@ -103,7 +103,7 @@ public class ProviderEntriesResource {
     public Response put(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
         ProviderKind providerKind = kind(kind);
-        long entryId = id(kind, id);
+        long entryId = existing(providerKind, kind, id);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         Map<String, Object> given = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
         String override = SettingsResource.overrideReason(given.remove("checkOverride"));
@@ -119,7 +119,7 @@ public class ProviderEntriesResource {
     public Response delete(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         ProviderKind providerKind = kind(kind);
-        long entryId = id(kind, id);
+        long entryId = existing(providerKind, kind, id);
         entries.delete(providerKind, entryId, expectedVersion(path(providerKind) + "/" + entryId, ifMatch),
                 Identities.actor(identity));
         return Response.noContent().build();
@@ -140,7 +140,7 @@ public class ProviderEntriesResource {
     public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
         ProviderKind providerKind = kind(kind);
-        long entryId = id(kind, id);
+        long entryId = existing(providerKind, kind, id);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         long primaryVersion = primaryVersion(providerKind, body);
         ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
@@ -179,10 +179,10 @@ public class ProviderEntriesResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response rollback(@PathParam("kind") String kind, @PathParam("id") String id,
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
+        ProviderKind providerKind = kind(kind);
+        long entryId = existing(providerKind, kind, id);
         dev.keyhouse.input.NoBody.refuse(body, "a fallback's rollback (to its newest earlier version with other"
                 + " fields)");
-        ProviderKind providerKind = kind(kind);
-        long entryId = id(kind, id);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         ProviderEntries.EntryState restored = entries.rollback(providerKind, entryId, expected,
                 Identities.actor(identity));
@@ -232,6 +232,13 @@ public class ProviderEntriesResource {
     }
 
     /** The entry id in the path: 404 when not a whole number. */
+    /** The id of an existing fallback of the kind: 404 before a write's body or preconditions are judged. */
+    private long existing(ProviderKind providerKind, String kind, String id) {
+        long entryId = id(kind, id);
+        entries.exists(providerKind, entryId);
+        return entryId;
+    }
+
     static long id(String kind, String id) {
         if (id == null || !id.matches("[0-9]{1,18}")) {
             throw new NotFound(kind + " provider entry '" + (id != null && id.length() <= 40 ? id : "…") + "'");

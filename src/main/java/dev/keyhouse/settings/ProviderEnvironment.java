@@ -61,10 +61,35 @@ public class ProviderEnvironment {
      * @param shared every current shared secret as built, with the targets it lists: what {@link #receivedBy} adds
      * @param receiver null for the fleet-wide environment; else whose environment this is ("targets 3, 7", "an
      *        unnamed runtime"), which {@link #receivedBy} was applied to already
+     * @param received the names of the shared secrets this receiver gets (served or unresolved), sorted; empty for
+     *        the fleet-wide environment and for a runtime of no target
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
             String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables,
-            List<SharedValue> shared, String receiver) {
+            List<SharedValue> shared, String receiver, List<String> received) {
+
+        /**
+         * runtime-config's validator (the ETag's value, unquoted): what this receiver gets, not only the version,
+         * since the answer depends on who fetches. {@code <version>} when it receives no shared secret (the fleet's
+         * kinds alone); {@code <version>-s<digest>} when it does, the digest the first 12 hex digits of the SHA-256
+         * of the received shared secrets' names (names only, never a value): at one version each secret has one
+         * value, so a change of which secrets a receiver gets changes its ETag, and another receiver's ETag never
+         * matches its answer. {@code -partial} is appended while something is unresolved.
+         */
+        public String etag() {
+            String tag = received.isEmpty() ? String.valueOf(version)
+                    : version + "-s" + digest(String.join("\n", received));
+            return complete() ? tag : tag + "-partial";
+        }
+
+        private static String digest(String names) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(names.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 12);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+            }
+        }
 
         /**
          * The values of {@link #isSecretName secret names} in {@link #env} and of every shared secret: what a
@@ -111,10 +136,12 @@ public class ProviderEnvironment {
             }
             Map<String, String> pairs = new LinkedHashMap<>(env);
             List<Unresolved> missing = new ArrayList<>(unresolved);
+            java.util.Set<String> names = new java.util.TreeSet<>();
             for (SharedValue secret : shared) {
                 if (!listed.test(secret)) {
                     continue;
                 }
+                names.add(secret.name());
                 if (secret.value() != null) {
                     pairs.put(secret.variable(), secret.value());
                 } else {
@@ -122,7 +149,7 @@ public class ProviderEnvironment {
                 }
             }
             return new RuntimeEnvironment(version, Collections.unmodifiableMap(pairs), List.copyOf(missing),
-                    llmKeyFingerprint, kindNames, sharedVariables, shared, who);
+                    llmKeyFingerprint, kindNames, sharedVariables, shared, who, List.copyOf(names));
         }
 
         /**
@@ -580,7 +607,7 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null);
+                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null, List.of());
         }
         return built;
     }
@@ -865,7 +892,7 @@ public class ProviderEnvironment {
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
                 List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables(),
-                List.copyOf(values), null);
+                List.copyOf(values), null, List.of());
     }
 
     /**

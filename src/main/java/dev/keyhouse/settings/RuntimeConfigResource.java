@@ -32,6 +32,9 @@ import org.jboss.logging.Logger;
  * a runtime's {@code curl -f} or {@code wget} loop keeps waiting instead of starting without a key. A runtime that
  * would rather start with what can be served asks with {@code ?partial=true}: 200, the missing ones listed, and
  * an ETag of its own ({@code "<version>-partial"}), so a conditional request gets the whole set once it is back.
+ * The ETag is what the receiver gets ({@link ProviderEnvironment.RuntimeEnvironment#etag}: the version, and a digest
+ * of the shared secrets it receives), so a runtime that now receives another set, or another runtime's ETag, is
+ * answered 200, never 304.
  * Only a served answer is recorded as the runtime's acknowledgement (see {@link RuntimeConfigServed}).
  *
  * <p>During a rollout, a runtime named in {@code X-Keyhouse-Runtime} whose wave has not come (or whose target is on
@@ -87,7 +90,8 @@ public class RuntimeConfigResource {
     @GET
     public Uni<Response> config(@HeaderParam("Authorization") String authorization,
             @HeaderParam("If-None-Match") String ifNoneMatch, @QueryParam("format") String format,
-            @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial) {
+            @HeaderParam(RUNTIME_HEADER) String runtime, @QueryParam("partial") String partial,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.HttpHeaders headers) {
         Response refused = token.refusal(authorization, runtime);
         if (refused != null) {
             return Uni.createFrom().item(refused);
@@ -101,7 +105,10 @@ public class RuntimeConfigResource {
             invalid.add("partial", "must be true or false");
         }
         String name = RuntimeConfigServed.runtimeName(runtime);
-        if (name == null && runtime != null && !runtime.isBlank()) {
+        String repeated = RuntimeConfigServed.repeated(headers);
+        if (repeated != null) {
+            invalid.add(RUNTIME_HEADER, repeated);
+        } else if (name == null && runtime != null && !runtime.isBlank()) {
             // a runtime that meant to name itself must not be served as unnamed: it would escape its rollout pin
             invalid.add(RUNTIME_HEADER, "must be 1 to " + RuntimeConfigServed.MAX_NAME_LENGTH
                     + " printable ASCII characters (or absent)");
@@ -186,7 +193,7 @@ public class RuntimeConfigResource {
             throw new IllegalStateException("runtime-config version " + current.version() + " is not writable as JSON",
                     e);
         }
-        EntityTag etag = new EntityTag(current.version() + (current.complete() ? "" : "-partial"));
+        EntityTag etag = new EntityTag(current.etag());
         Rendered fresh = new Rendered(current, json, envBody, envRefusal, etag, etag.toString());
         lastRendered = fresh;
         return fresh;

@@ -16,6 +16,17 @@ public record RuntimeConfigServed(String runtime, long version, String llmKeyFin
     /** Longest runtime name recorded. */
     public static final int MAX_NAME_LENGTH = 200;
 
+    /**
+     * Why the request's {@code X-Keyhouse-Runtime} cannot name one runtime because it was sent more than once
+     * ("must be sent once (it was sent 2 times)"), or null when it was sent at most once. Which one names the
+     * runtime is not for Keyhouse to guess: the first could take another target's shared secrets or escape a
+     * rollout pin.
+     */
+    public static String repeated(jakarta.ws.rs.core.HttpHeaders headers) {
+        java.util.List<String> sent = headers.getRequestHeader("X-Keyhouse-Runtime");
+        return sent == null || sent.size() < 2 ? null : "must be sent once (it was sent " + sent.size() + " times)";
+    }
+
     /** The header's value when it is a usable name (1 to 200 printable ASCII characters), else null: ignored. */
     public static String runtimeName(String header) {
         if (header == null) {

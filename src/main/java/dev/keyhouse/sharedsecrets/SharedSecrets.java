@@ -129,6 +129,16 @@ public class SharedSecrets {
         return SharedSecret.<SharedSecret>list("order by name").stream().map(this::view).toList();
     }
 
+    /**
+     * Looks the id up, so a write on an unknown id is a 404 before its body or preconditions are judged.
+     *
+     * @throws NotFound when there is no such shared secret
+     */
+    @Transactional
+    public void exists(long id) {
+        find(id);
+    }
+
     /** @throws NotFound when there is no such shared secret */
     @Transactional
     public View get(long id) {
@@ -226,7 +236,7 @@ public class SharedSecrets {
         secret.updatedAt = secret.createdAt;
         secret.persist();
         linkTargets(secret.id, targets);
-        history(secret, "create", actor);
+        history(secret, "create", actor, generated);
         String fingerprint = fingerprints.of(plaintext);
         audit.record(Audit.Entry.of(actor, "shared-secret.create", AUDIT_KIND, "shared secret " + name)
                 .detail("variable " + variable + ", " + (generated ? "value generated" : source(plaintext))
@@ -307,7 +317,8 @@ public class SharedSecrets {
         }
         secret.name = newName;
         secret.variable = newVariable;
-        return write(secret, "save", actor, changes.changed(), before, after, restart);
+        // a new value was typed; an unchanged one keeps the origin of the version it came from
+        return write(secret, "save", actor, changes.changed(), before, after, restart, valueChanged ? false : null);
     }
 
     /**
@@ -322,7 +333,7 @@ public class SharedSecrets {
         String plaintext = generated();
         secret.valueId = seal(secret.name, plaintext);
         return write(secret, "generate", actor, "value generated", before, fingerprints.of(plaintext),
-                linkedIds(secret.id));
+                linkedIds(secret.id), true);
     }
 
     /**
@@ -380,17 +391,19 @@ public class SharedSecrets {
         lockTable();
         SharedSecret secret = lock(id, expectedVersion);
         @SuppressWarnings("unchecked")
-        List<Object> rows = em.createNativeQuery("SELECT value_id FROM shared_secret_versions WHERE shared_secret_id"
-                + " = :id AND version = :v").setParameter("id", id).setParameter("v", toVersion).getResultList();
+        List<Object[]> rows = em.createNativeQuery("SELECT value_id, value_generated FROM shared_secret_versions"
+                + " WHERE shared_secret_id = :id AND version = :v").setParameter("id", id).setParameter("v", toVersion)
+                .getResultList();
         FieldErrors errors = new FieldErrors();
         if (rows.isEmpty()) {
             throw errors.add("version", "shared secret " + secret.name + " has no version " + toVersion
                     + " (its versions are 1 to " + secret.version + ")");
         }
-        if (rows.get(0) == null) {
+        if (rows.get(0)[0] == null) {
             throw errors.add("version", "version " + toVersion + " holds no value to roll back to");
         }
-        Opened opened = open((UUID) rows.get(0));
+        boolean generated = Boolean.TRUE.equals(rows.get(0)[1]);
+        Opened opened = open((UUID) rows.get(0)[0]);
         if (!(opened instanceof Opened.Plaintext old)) {
             throw errors.add("version", "the value of version " + toVersion + " cannot be opened ("
                     + ((Opened.Unreadable) opened).message() + "), so it cannot be restored");
@@ -401,8 +414,9 @@ public class SharedSecrets {
             throw errors.add("version", "version " + toVersion + " holds the value in use now: nothing to roll back");
         }
         secret.valueId = seal(secret.name, old.value());
-        return write(secret, "rollback", actor, "value restored from version " + toVersion + " (" + source(old.value())
-                + ")", before, after, linkedIds(secret.id));
+        return write(secret, "rollback", actor, "value restored from version " + toVersion + " ("
+                + (generated ? "generated" : source(old.value())) + ")", before, after, linkedIds(secret.id),
+                generated);
     }
 
     /**
@@ -421,7 +435,7 @@ public class SharedSecrets {
         secret.version++;
         secret.updatedBy = actor;
         secret.updatedAt = Instant.now();
-        history(secret, "delete", actor);
+        history(secret, "delete", actor, null);
         secret.delete();
         audit.record(Audit.Entry.of(actor, "shared-secret.delete", AUDIT_KIND, "shared secret " + secret.name)
                 .detail("variable " + secret.variable + " no longer served; was used by: " + targets)
@@ -472,11 +486,11 @@ public class SharedSecrets {
     }
 
     private View write(SharedSecret secret, String action, String actor, String detail, String before, String after,
-            Set<Long> restart) {
+            Set<Long> restart, Boolean generated) {
         secret.version++;
         secret.updatedBy = actor;
         secret.updatedAt = Instant.now();
-        history(secret, action, actor);
+        history(secret, action, actor, generated);
         audit.record(Audit.Entry.of(actor, "shared-secret." + action, AUDIT_KIND, "shared secret " + secret.name
                 + " version " + secret.version).detail(detail).fingerprints(before, after));
         Long run = runs.planForSharedSecret(secret.name, secret.variable, secret.version, actor, restart);
@@ -636,12 +650,19 @@ public class SharedSecrets {
     }
 
     /** One history row; a delete row refers to no value. */
-    private void history(SharedSecret secret, String action, String actor) {
+    /**
+     * Writes the version row. {@code generated}: whether the value was generated by Keyhouse; null when the value is
+     * carried unchanged from an earlier version (a save keeping it), whose origin it then keeps (V21).
+     */
+    private void history(SharedSecret secret, String action, String actor, Boolean generated) {
         em.flush();
         boolean deleted = "delete".equals(action);
+        String origin = deleted ? "NULL" : generated != null ? String.valueOf(generated)
+                : "COALESCE((SELECT p.value_generated FROM shared_secret_versions p WHERE p.shared_secret_id = :id"
+                        + " AND p.value_id = :value ORDER BY p.version DESC LIMIT 1), FALSE)";
         jakarta.persistence.Query insert = em.createNativeQuery("INSERT INTO shared_secret_versions (shared_secret_id,"
-                + " name, variable, version, action, value_id, saved_by, saved_at) VALUES (:id, :name, :variable,"
-                + " :version, :action, " + (deleted ? "NULL" : ":value") + ", :by, :at)")
+                + " name, variable, version, action, value_id, value_generated, saved_by, saved_at) VALUES (:id, :name,"
+                + " :variable, :version, :action, " + (deleted ? "NULL" : ":value") + ", " + origin + ", :by, :at)")
                 .setParameter("id", secret.id).setParameter("name", secret.name)
                 .setParameter("variable", secret.variable).setParameter("version", secret.version)
                 .setParameter("action", action).setParameter("by", actor).setParameter("at", secret.updatedAt);

@@ -78,6 +78,7 @@ public class SharedSecretsResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response put(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             Map<String, Object> body) {
+        secrets.exists(id);
         long expected = expectedVersion(id, ifMatch);
         SharedSecrets.Input input = secrets.pinned(input(body), false);
         SharedSecrets.View saved = secrets.save(id, input, expected, Identities.actor(identity));
@@ -90,6 +91,7 @@ public class SharedSecretsResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response generate(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             String body) {
+        secrets.exists(id);
         dev.keyhouse.input.NoBody.refuse(body, "generate (a new random value; a chosen one is set with PUT)");
         long expected = expectedVersion(id, ifMatch);
         SharedSecrets.View saved = secrets.generate(id, expected, Identities.actor(identity));
@@ -108,6 +110,7 @@ public class SharedSecretsResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response rollback(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             Map<String, Object> body) {
+        secrets.exists(id);
         long expected = expectedVersion(id, ifMatch);
         SharedSecrets.View saved = secrets.rollback(id, rollbackVersion(body), expected, Identities.actor(identity));
         return Response.ok(saved(saved)).tag(etag(saved)).build();
@@ -123,8 +126,13 @@ public class SharedSecretsResource {
             }
         }
         Object version = given.get("version");
-        if (!(version instanceof Integer || version instanceof Long) || ((Number) version).longValue() < 1) {
+        if (version == null) {
             errors.add("version", "is required: the version to roll back to, a whole number from 1 (e.g. 2)");
+        } else if (!(version instanceof Integer || version instanceof Long) || ((Number) version).longValue() < 1) {
+            // named as what was sent: a string "1" is not the number 1
+            errors.add("version", "must be a whole number from 1 (e.g. 2), not " + (version instanceof String
+                    ? "a string" : version instanceof Boolean ? "true or false" : version instanceof Number
+                            ? ((Number) version).doubleValue() < 1 ? "below 1" : "a fraction" : "a list or object"));
         }
         errors.throwIfAny();
         return ((Number) version).longValue();
@@ -134,6 +142,7 @@ public class SharedSecretsResource {
     @Path("{id}")
     @RolesAllowed(Role.ADMIN_NAME)
     public Response delete(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
+        secrets.exists(id);
         long expected = expectedVersion(id, ifMatch);
         secrets.delete(id, expected, Identities.actor(identity));
         return Response.noContent().build();

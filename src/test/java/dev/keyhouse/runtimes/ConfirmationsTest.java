@@ -160,6 +160,24 @@ class ConfirmationsTest {
     }
 
     /**
+     * Issue 19 (h19e point 1): a target's runtimes are those it has now. A renamed command target no longer counts
+     * what a runtime of its old name reports, though its restart results still hold that name.
+     */
+    @Test
+    void aRenamedTargetNoLongerCountsItsOldNamesReports() throws Exception {
+        String name = "confirm-old-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        restartNow(id);
+        report(name, "ok");
+        reportedMinutesAgo(name, 2);
+        assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", "confirm-new-" + RuntimeRestartTest.unique())).put("/api/v1/runtimes/" + id)
+                .then().statusCode(200);
+        assertDecision(id, Confirmations.NONE, NONE_REASON, true);
+    }
+
+    /**
      * Kubernetes always has a health signal (the rollout status, asked of no cluster here); its workload's report
      * comes from a pod, matched as {@link RuntimeAcks#matches} matches it ({@code Deployment/voice} ← {@code voice-…}).
      */

@@ -144,6 +144,13 @@ class RolloutTextTest {
                 "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore version 3; dialler"
                         + " (its restart did not succeed) still holds the previous value. Restart dialler (Runtimes,"
                         + " Restart now): this page says so until it has been restarted.");
+        // the secret's first version: the target that was not restarted never had a value
+        assertThat(RunView.of(shared("partial", true, results, List.of("dialler"), 1L), now).reason()).isEqualTo(
+                "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore version 1; dialler"
+                        + " (its restart did not succeed) has no value yet. Restart dialler (Runtimes,"
+                        + " Restart now): this page says so until it has been restarted.");
+        assertThat(RunView.of(shared("running", false, results, List.of(), 1L), now).reason())
+                .endsWith("and a runtime not restarted yet has no value yet.");
         assertThat(RunView.of(shared("failed", true, List.of(finished("dialler", "failed", false)),
                 List.of("dialler")), now).reason()).as("none moved: they still agree").isNull();
     }
@@ -304,7 +311,12 @@ class RolloutTextTest {
 
     private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
             List<String> stillBehind) {
-        return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, 3L, "admin", null, null,
+        return shared(state, finished, results, stillBehind, 3L);
+    }
+
+    private static RestartRuns.RunReport shared(String state, boolean finished, List<RestartRuns.ResultView> results,
+            List<String> stillBehind, long version) {
+        return new RestartRuns.RunReport(6, state, finished, "shared_secret", null, version, "admin", null, null,
                 new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, false, false, 0, 0, null, null,
                 null, null, null, List.of(), "voxcore", "VOXCORE_SECRET", null, stillBehind);
     }

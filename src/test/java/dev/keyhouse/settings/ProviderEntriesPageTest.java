@@ -296,6 +296,11 @@ public class ProviderEntriesPageTest {
         assertThat(secondStep.statusCode()).isEqualTo(200);
         assertThat(secondStep.asString()).contains("name=\"primaryVersion\" value=\"" + primaryVersion + "\"",
                 "the current primary (deepgram)");
+        // issue 19 (h19e point 4): an entry is named by its id everywhere, its place only as "position N"
+        assertThat(secondStep.asString()).contains("Make stt fallback " + custom + " (custom) the primary?",
+                "takes its place at position 2, as stt fallback " + custom + ".");
+        assertThat(page(PAGES + "/" + custom).asString()).contains("<h1>Speech to text: fallback " + custom
+                + " (position 2, version 1, enabled)</h1>");
         form().formParam("version", "1").formParam("primaryVersion", primaryVersion).formParam("confirmed", "yes")
                 .post(PAGES + "/" + soniox + "/primary").then().statusCode(303);
 

@@ -433,6 +433,14 @@ public class ProviderEntriesTest {
         admin().get("/api/v1/settings/telephony/providers").then().statusCode(404);
         admin().get(STT + "/abc").then().statusCode(404);
         assertThat(admin().get(STT + "/" + id).header("ETag")).isEqualTo("\"1\"");
+        // issue 19 (h19e point 4): an unknown id is a 404 before the body or If-Match is judged
+        admin().contentType(ContentType.JSON).body("{\"colour\": 1}").post(STT + "/987654321/rollback").then()
+                .statusCode(404);
+        admin().contentType(ContentType.JSON).body(Map.of("colour", 1)).post(STT + "/987654321/primary").then()
+                .statusCode(404);
+        admin().contentType(ContentType.JSON).body(Map.of("position", 0)).put(STT + "/987654321").then()
+                .statusCode(404);
+        admin().delete(STT + "/987654321").then().statusCode(404);
     }
 
     /** Saves the STT primary over its current version. */

@@ -336,7 +336,8 @@ class SharedSecretsTest {
         Response json = fetch(runtime, "");
         assertThat(json.jsonPath().getString("env." + variable(name))).isEqualTo(value);
         assertThat(json.jsonPath().getLong("version")).isEqualTo(version + 1);
-        assertThat(json.header("ETag")).isEqualTo("\"" + (version + 1) + "\"");
+        // the version and which shared secrets this runtime receives (the answer depends on who fetches)
+        assertThat(json.header("ETag")).matches("\"" + (version + 1) + "-s[0-9a-f]{12}\"");
         assertThat(fetch(runtime, "?format=env").asString()).contains("\n" + variable(name) + "=" + value + "\n");
 
         // only the runtimes of the targets it lists receive it: a fetch that names no runtime, or one no target is
@@ -518,6 +519,137 @@ class SharedSecretsTest {
         assertThat(Files.readString(fileB)).contains(variable + "=" + value + "\n");
         assertThat(runtimeConfig(targetName(a)).getMap("env")).doesNotContainKey(variable);
         assertThat(runtimeConfig(targetName(b)).getString("env." + variable)).isEqualTo(value);
+    }
+
+    /**
+     * Issue 19 (h19e points 1 and 2): a runtime name resolves to the target that has it NOW. A renamed command
+     * target no longer answers to its old name (which its restart results still hold), so a new unlinked target of
+     * that name does not receive the secret; a kubernetes workload counts only while the target's latest discovery
+     * holds it. And the ETag follows what the receiver gets: an ETag served while a name got no shared secret, or the
+     * unnamed fetch's, is not a 304 for an answer that carries one.
+     */
+    @Test
+    void aRuntimeNameIsTheTargetThatHasItNowAndTheEtagFollowsWhatItReceives() throws Exception {
+        long linked = receiver();
+        String old = targetName(linked);
+        String renamed = "t-renamed-" + suffix();
+        String name = name();
+        String variable = variable(name);
+        String value = "now-" + UUID.randomUUID();
+        Response created = post(Map.of("name", name, "variable", variable, "value", value, "targets",
+                List.of(linked)));
+        created.then().statusCode(201);
+        awaitRun(created.jsonPath().getLong("restartRun"));
+        assertThat(Rows.column(db, "SELECT runtime FROM restart_results WHERE target_id = ?", linked))
+                .as("its restart result holds the name it had").contains(old);
+        Response before = fetch(renamed, "");
+        before.then().statusCode(200);
+        String unrelated = before.header("ETag");
+        assertThat(before.jsonPath().getMap("env")).doesNotContainKey(variable);
+        String unnamed = fetch("").header("ETag");
+        assertThat(unrelated).isEqualTo(unnamed);
+
+        dev.keyhouse.settings.Notified.commit(() -> given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("name", renamed)).put("/api/v1/runtimes/" + linked).then().statusCode(200));
+        long newcomer = target(Map.of("name", old, "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        assertThat(fetch(old, "?format=env").then().statusCode(200).extract().asString())
+                .as("the old name is now the unlinked target " + newcomer + "'s").doesNotContain(variable + "=")
+                .doesNotContain(value);
+        Response now = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", renamed)
+                .header("If-None-Match", unrelated).get("/api/v1/internal/runtime-config");
+        now.then().statusCode(200);
+        assertThat(now.jsonPath().getString("env." + variable)).isEqualTo(value);
+        assertThat(now.header("ETag")).isNotEqualTo(unrelated)
+                .matches("\"" + now.jsonPath().getLong("version") + "-s[0-9a-f]{12}\"");
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", renamed)
+                .header("If-None-Match", unnamed).get("/api/v1/internal/runtime-config").then().statusCode(200);
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", renamed)
+                .header("If-None-Match", now.header("ETag")).get("/api/v1/internal/runtime-config").then()
+                .statusCode(304);
+        // the unnamed fetch keeps the bare version: the fleet's kinds alone
+        assertThat(unnamed).isEqualTo("\"" + now.jsonPath().getLong("version") + "\"");
+
+        // kubernetes: the workload of the target's latest discovery, and no earlier one
+        long workloads = target(Map.of("name", "t-k8s-" + suffix(), "driver", "kubernetes", "dependsOn",
+                List.of("stt"), "enabled", false, "config", Map.of("namespace", "voice", "labelSelector", "app=voice",
+                        "secretName", "voice-env")));
+        String first = "t-w1-" + suffix();
+        String second = "t-w2-" + suffix();
+        String discovered = "WITH run AS (INSERT INTO restart_runs (state, cause, created_by) VALUES ('succeeded',"
+                + " 'manual', 'test') RETURNING id) INSERT INTO restart_results (run_id, target_id, target_name,"
+                + " driver, runtime, state) SELECT run.id, ?, 't-k8s', 'kubernetes', ?, 'restarted' FROM run";
+        dev.keyhouse.settings.Notified.commit(() -> Rows.update(db, discovered, workloads, "Deployment/" + first));
+        put(created.jsonPath().getLong("id"), 1, Map.of("targets", List.of(linked, workloads))).then()
+                .statusCode(200);
+        assertThat(runtimeConfig(first + "-5d8f7c-x2x9q").getString("env." + variable)).isEqualTo(value);
+        dev.keyhouse.settings.Notified.commit(() -> Rows.update(db, discovered, workloads, "Deployment/" + second));
+        assertThat(runtimeConfig(first + "-5d8f7c-x2x9q").getMap("env"))
+                .as("no longer the target's: its latest discovery found another workload").doesNotContainKey(variable);
+        assertThat(runtimeConfig(second + "-6c9e8d-p4k7m").getString("env." + variable)).isEqualTo(value);
+        Rows.update(db, "DELETE FROM restart_runs WHERE id IN (SELECT run_id FROM restart_results"
+                + " WHERE target_id = ?)", workloads);
+    }
+
+    /**
+     * Issue 19 (h19e point 4): {@code X-Keyhouse-Runtime} sent twice is refused naming the header (runtime-config
+     * and runtime-status), never taken as the first name (which could take another target's shared secrets or escape a rollout pin).
+     */
+    @Test
+    void twoRuntimeHeadersAreRefusedNamingTheHeader() {
+        Response twice = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", "t-one").header("X-Keyhouse-Runtime", "t-two")
+                .get("/api/v1/internal/runtime-config");
+        assertField(twice, 400, "X-Keyhouse-Runtime");
+        assertThat(twice.jsonPath().getString("errors[0].message")).isEqualTo("must be sent once (it was sent 2 times)");
+        Response reported = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", "t-one").header("X-Keyhouse-Runtime", "t-two")
+                .contentType(ContentType.JSON).body(Map.of("version", 1, "status", "ok"))
+                .post("/api/v1/internal/runtime-status");
+        assertField(reported, 400, "X-Keyhouse-Runtime");
+    }
+
+    /**
+     * Issue 19 (h19e point 4): a rollback to a generated version says generated in its audit (the version's origin,
+     * kept by a save that keeps the value); a version of the wrong type is named as such; a write on an unknown id is
+     * a 404 before its body is judged.
+     */
+    @Test
+    void aRollbackNamesTheRestoredVersionsOriginAndAnUnknownIdIsA404First() throws Exception {
+        long receiver = receiver();
+        String name = name();
+        Response created = post(Map.of("name", name, "variable", variable(name), "targets", List.of(receiver)));
+        created.then().statusCode(201);
+        long id = created.jsonPath().getLong("id");
+        awaitRun(created.jsonPath().getLong("restartRun"));
+        put(id, 1, Map.of("name", name + "-x")).then().statusCode(200);
+        awaitRun(put(id, 2, Map.of("value", "typed-" + UUID.randomUUID())).then().statusCode(200).extract()
+                .jsonPath().getLong("restartRun"));
+        assertThat(Rows.column(db, "SELECT action || ' ' || value_generated FROM shared_secret_versions"
+                + " WHERE shared_secret_id = ? ORDER BY version", id))
+                .containsExactly("create true", "save true", "save false");
+        String rollback = API + "/" + id + "/rollback";
+        Response wrongType = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"3\"")
+                .body(Map.of("version", "2")).post(rollback);
+        assertField(wrongType, 400, "version");
+        assertThat(wrongType.jsonPath().getString("errors[0].message"))
+                .isEqualTo("must be a whole number from 1 (e.g. 2), not a string");
+        awaitRun(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"3\"")
+                .body(Map.of("version", 2)).post(rollback).then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun"));
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'shared-secret.rollback'"
+                + " AND target = ?", "shared secret " + name + "-x version 4"))
+                .containsExactly("value restored from version 2 (generated)");
+        assertThat(Rows.column(db, "SELECT CAST(value_generated AS text) FROM shared_secret_versions WHERE shared_secret_id = ?"
+                + " AND version = 4", id)).containsExactly("true");
+
+        for (String path : List.of("/generate", "/rollback")) {
+            given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                    .body("{\"value\": \"chosen\"}").post(API + "/987654321" + path).then().statusCode(404);
+        }
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body("{\"colour\": 1}")
+                .put(API + "/987654321").then().statusCode(404);
+        given().auth().oauth2(admin).delete(API + "/987654321").then().statusCode(404);
     }
 
     /**
@@ -865,7 +997,7 @@ class SharedSecretsTest {
         assertThat(page(session, "/admin/restarts/" + runId)).as("after the run ended, while they disagree")
                 .contains(targetName(good) + " and " + targetName(failing) + " disagree on " + variable + ": "
                         + targetName(good) + " runs shared secret " + name + " version 1; " + targetName(failing)
-                        + " (its restart did not succeed) still holds the previous value");
+                        + " (its restart did not succeed) has no value yet");
 
         given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name", targetName(failing), "driver",
                 "command", "dependsOn", List.of("stt"), "config", Map.of("command", "true")))
