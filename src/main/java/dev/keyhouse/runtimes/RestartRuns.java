@@ -143,7 +143,7 @@ public class RestartRuns {
      *        configuration version they fetch, not by a fingerprint
      * @param fingerprintReason why {@code fingerprint} is null (a manual run, a fallback entry's change, a version whose
      *        key cannot be read); null when it is set
-     * @param restarted runtimes restarted and still on what the run rolled out ({@link RunView.Tally#onRolledOut()}):
+     * @param restarted runtimes restarted and still on what the run rolled out ({@link RunView.Tally#restarted()}):
      *        failed ones are not (they are the tally's {@code failed}), nor the ones a rollback restarted back (they
      *        are {@code rolledBack})
      * @param confirmed restarted runtimes that confirmed ({@link ResultView#confirmed()})
@@ -426,7 +426,7 @@ public class RestartRuns {
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt, new Convergence(rolledOut.fingerprint(),
-                        rolledOut.reason(), tally.onRolledOut(), tally.confirmed(), tally.notConfirmed(),
+                        rolledOut.reason(), tally.restarted(), tally.confirmed(), tally.notConfirmed(),
                         tally.notAsked(), tally.rolledBack()), views,
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
@@ -571,7 +571,7 @@ public class RestartRuns {
         if (!passed || tally.rolledBack().isEmpty()) {
             return wave;
         }
-        return new WaveView(wave.number(), wave.kind(), tally.onRolledOut() == 0 ? RestartRun.ROLLED_BACK
+        return new WaveView(wave.number(), wave.kind(), tally.restarted() == 0 ? RestartRun.ROLLED_BACK
                 : wave.state(), wave.startedAt(), wave.finishedAt(), "passed, then restarted back by the rollback: "
                         + tally.text(), wave.runtimes());
     }

@@ -30,8 +30,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     /**
      * Every runtime of a run (a rollout's rollback rows left out: they repeat runtimes already counted) as one
      * sentence: how many were restarted, which failed, how many of the restarted ones confirmed, which were not asked
-     * to. Each runtime falls in exactly one of: failed, left out, restarted and confirmed, restarted and not
-     * confirmed, restarted and not asked (confirmation none), not restarted yet.
+     * to. Each runtime falls in exactly one of: failed, left out, rolled back (restarted, then restarted back by a
+     * rollback: never counted as restarted), restarted and confirmed, restarted and not confirmed, restarted and not
+     * asked (confirmation none), not restarted yet.
      *
      * @param runtimes the run's results (one per runtime, or per target not yet discovered)
      * @param confirmed restarted runtimes with evidence they run the new configuration ({@link #confirmed})
@@ -41,8 +42,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param firstError the first failed one's error text, or null
      * @param notAsked the restarted ones whose confirmation is none (not waited for: neither confirmed nor
      *        unconfirmed), labelled as {@code failed}
-     * @param rolledBack the restarted ones a rollout's rollback restarted back onto the previous key (their status
-     *        "rolled back"), labelled as {@code failed}: counted as that, neither confirmed, unconfirmed nor not asked
+     * @param restarted the runtimes restarted and still on what the run rolled out (the rolled-back ones are not);
+     *        the API's {@code convergence.restarted}
+     * @param rolledBack the runtimes a rollout's rollback restarted back onto the previous key (their status
+     *        "rolled back"), labelled as {@code failed}: counted as that alone, neither restarted, confirmed,
+     *        unconfirmed nor not asked
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack) {
@@ -76,11 +80,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     continue;
                 }
                 runtimes++;
-                if (RestartResult.RESTARTED.equals(r.state())) {
+                if (RestartResult.RESTARTED.equals(r.state())
+                        && RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
+                    // restarted back onto the previous key: counted as that and nothing else, never as restarted
+                    rolledBack.add(label(r));
+                } else if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
-                    if (RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
-                        rolledBack.add(label(r));
-                    } else if (r.notAsked()) {
+                    if (r.notAsked()) {
                         notAsked.add(label(r));
                     } else if (RunView.confirmed(r)) {
                         confirmed++;
@@ -99,8 +105,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         }
 
         /**
-         * e.g. "restarted 1 of 3 (failed: voice-b), confirmed 0 of 1" or "restarted 1 of 1, confirmation not asked
-         * for 1 (none): cmd1"; never "0 of 0": a count of none is said so.
+         * e.g. "restarted 1 of 3 (failed: voice-b), confirmed 0 of 1", "restarted 1 of 1, confirmation not asked
+         * for 1 (none): cmd1" or "restarted 0 of 3 (failed: hook501), rolled back 2: cmd1, cmd2auto" (a rolled-back
+         * runtime is not counted as restarted); never "0 of 0": a count of none is said so.
          */
         public String text() {
             StringBuilder text = new StringBuilder("restarted " + restarted + " of " + runtimes);
@@ -122,17 +129,17 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return text.toString();
         }
 
-        /** The restarted runtimes asked to confirm (confirmation other than none), the rolled-back ones left out. */
+        /** The restarted runtimes asked to confirm (confirmation other than none); rolled-back ones are not restarted. */
         public int asked() {
-            return onRolledOut() - notAsked.size();
+            return restarted - notAsked.size();
         }
 
         /**
-         * The restarted runtimes still on what the run rolled out: {@code restarted} less the ones a rollback
-         * restarted back ({@code rolledBack}); the API's {@code convergence.restarted}.
+         * Whether some runtime of it moved onto what the run rolled out: restarted, or restarted and then rolled
+         * back. What the runtimes list asks before it shows a target's {@link #confirmedText()}.
          */
-        public int onRolledOut() {
-            return restarted - rolledBack.size();
+        public boolean moved() {
+            return restarted > 0 || !rolledBack.isEmpty();
         }
 
         /** e.g. "rolled back 1: cmd1", the status the runtimes list and the run page's rows say; empty for none. */
@@ -154,7 +161,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" : "";
             String none = notAsked.isEmpty() ? "" : (notAsked.size() == restarted ? "restarted" : notAsked.size()
                     + " restarted") + ", confirmation not asked (none)";
-            String back = rolledBack.isEmpty() ? "" : rolledBack.size() == restarted ? "rolled back"
+            String back = rolledBack.isEmpty() ? "" : restarted == 0 ? "rolled back"
                     : rolledBack.size() + " rolled back";
             return String.join("; ", java.util.stream.Stream.of(asked, none, back).filter(t -> !t.isEmpty()).toList());
         }

@@ -36,6 +36,8 @@ class RolloutPagesTest {
     DataSource db;
     @Inject
     RolloutNews news;
+    @Inject
+    RestartRuns runs;
 
     private RolloutFixtures fixtures;
     private final RuntimeApi api = new RuntimeApi();
@@ -146,17 +148,28 @@ class RolloutPagesTest {
         assertThat(report.getList("convergence.notAsked")).isEmpty();
         assertThat(report.getList("convergence.unconfirmed")).isEmpty();
         assertThat(report.getList("convergence.rolledBack")).containsExactly("fx-cmd/fx-cmd-1");
+        // counted as rolled back and nothing else: not restarted in the tally either (issue 20, h20i point 1)
+        assertThat(report.getInt("tally.restarted")).as("the tally agrees with convergence").isZero();
+        assertThat(report.getInt("tally.runtimes")).isEqualTo(2);
+        assertThat(report.getList("tally.rolledBack")).containsExactly("fx-cmd/fx-cmd-1");
+        assertThat(report.getList("tally.failed")).containsExactly("fx-cmd/fx-cmd-2");
         assertThat(report.getString("waves[0].state")).isEqualTo("rolled_back");
         assertThat(report.getString("waves[0].decision")).isEqualTo("passed, then restarted back by the rollback:"
-                + " restarted 1 of 1, rolled back 1: fx-cmd/fx-cmd-1");
+                + " restarted 0 of 1, rolled back 1: fx-cmd/fx-cmd-1");
+        String tally = "restarted 0 of 2 (failed: fx-cmd/fx-cmd-2), rolled back 1: fx-cmd/fx-cmd-1";
+        // the restart.finish audit entry's detail, as the engine writes it when the run ends
+        assertThat(io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> runs.finishDetail(run,
+                "wave 2: fx-cmd-2: restart failed"))).isEqualTo("rolled back: wave 2: fx-cmd-2: restart failed; "
+                        + tally);
 
         String page = page(admin(), "/admin/restarts/" + run);
         assertThat(page).contains("id=\"outcome\">rolled back</span>")
+                .contains("id=\"tally\">" + tally + "<")
                 .doesNotContain("restarted runtimes confirmed").doesNotContain("id=\"convergence\"")
                 .doesNotContain("confirmation not asked for");
         assertThat(section(page, "wave-1"))
                 .contains("Canary (wave 1): <span class=\"state state-rolled_back\">rolled back</span>")
-                .contains("passed, then restarted back by the rollback: restarted 1 of 1, rolled back 1:"
+                .contains("passed, then restarted back by the rollback: restarted 0 of 1, rolled back 1:"
                         + " fx-cmd/fx-cmd-1")
                 .doesNotContain("1 restarted, confirmation not asked");
     }

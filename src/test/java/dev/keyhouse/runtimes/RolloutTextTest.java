@@ -254,9 +254,14 @@ class RolloutTextTest {
         assertThat(tally.notConfirmed()).isEmpty();
         assertThat(tally.asked()).isZero();
         assertThat(tally.confirmedText()).isEqualTo("rolled back");
-        assertThat(tally.text()).isEqualTo("restarted 1 of 2 (failed: hook), rolled back 1: cmd1");
+        assertThat(tally.restarted()).as("rolled back, counted as that and nothing else").isZero();
+        assertThat(tally.moved()).isTrue();
+        assertThat(tally.text()).isEqualTo("restarted 0 of 2 (failed: hook), rolled back 1: cmd1");
         assertThat(RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true)
                 .confirmedText()).isEqualTo("1 of 1 confirmed; 1 rolled back");
+        RunView.Tally mixed = RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true);
+        assertThat(mixed.restarted()).isEqualTo(1);
+        assertThat(mixed.text()).isEqualTo("restarted 1 of 2, rolled back 1: cmd1, confirmed 1 of 1");
     }
 
     @Test
