@@ -310,8 +310,8 @@ public class ProviderEntriesPage {
                         + state.kind().title() + " primary, and the current primary (" + shownPrimary.provider()
                         + ") takes its place at position " + state.position() + ", as " + state.kind().id()
                         + " fallback " + state.id() + ". This is a save of "
-                        + state.kind().id() + ": its key is checked live first, and every runtime that depends on "
-                        + state.kind().id() + " is restarted with the new primary.",
+                        + state.kind().id() + ": its key is checked live first. "
+                        + restarts.ofPrimary(state.kind().id()),
                 action(state, "primary"), hidden, "Make it primary", "/admin/settings", "Keep the current primary"),
                 state -> {
                     ProviderEntries.EntryState primary;

@@ -40,6 +40,15 @@ public class SaveRestarts {
     }
 
     /**
+     * What making a fallback the primary restarts (a save of the kind: the same targets as {@link #of}), for its
+     * confirmation step, e.g. "Making it primary restarts: cmd1 (command), cmd2auto (command)." or "No runtime
+     * depends on llm: making it primary restarts nothing."
+     */
+    public String ofPrimary(String kind) {
+        return says(kind, "Making it primary restarts", "making it primary", "");
+    }
+
+    /**
      * What a change of one of the kind's fallbacks restarts (issue 19), as {@link #of} says it for the primary: the
      * same targets, whenever the change alters what runtimes receive. E.g. "Saving this fallback restarts: speech
      * (command). A change runtimes do not receive (the same key typed again) restarts nothing."; for a disabled one

@@ -325,6 +325,46 @@ public class ProviderEntriesPageTest {
         assertThat(missing.asString()).contains("primaryVersion");
     }
 
+    /**
+     * Issue 20 (h20i point 2): make-primary's confirmation step names the targets it restarts, as the disable, delete
+     * and rollback steps do (one source, {@link SaveRestarts}), held ones said to be left out; a disabled target is
+     * not named.
+     */
+    @Test
+    void makePrimarysStepNamesTheTargetsItRestarts() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-primary-step-" + tag + "-0a1b2c3d"));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        long primaryVersion = saved.jsonPath().getLong("version");
+        long soniox = addFallback("soniox", "http://127.0.0.1:9", "soniox-primary-step-" + tag);
+        List<Long> targets = new java.util.ArrayList<>();
+        try {
+            targets.add(sttTarget("primary-a-" + tag, true, false));
+            targets.add(sttTarget("primary-held-" + tag, true, true));
+            targets.add(sttTarget("primary-off-" + tag, false, false));
+            Response step = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                    .post(PAGES + "/" + soniox + "/primary");
+            assertThat(step.statusCode()).isEqualTo(200);
+            assertThat(step.asString()).contains("Make stt fallback " + soniox + " (soniox) the primary?",
+                    "Making it primary restarts: ", "primary-a-" + tag + " (command)",
+                    "held, left out of the rollout: primary-held-" + tag)
+                    .doesNotContain("every runtime that depends on").doesNotContain("primary-off-" + tag)
+                    .contains(html(saveRestarts.ofPrimary("stt")));
+        } finally {
+            for (long target : targets) {
+                given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
+            }
+        }
+    }
+
+    private static long sttTarget(String name, boolean enabled, boolean held) {
+        return given().auth().oauth2(Clients.admin()).contentType("application/json")
+                .body(Map.of("name", name, "driver", "command", "dependsOn", List.of("stt"), "enabled", enabled,
+                        "held", held, "config", Map.of("command", "true")))
+                .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
+    }
+
     private long addFallback(String provider, String baseUrl, String key) {
         return given().auth().oauth2(Clients.admin()).contentType("application/json").body(Map.of("provider",
                 provider, "model", "stt-model-1", "baseUrl", baseUrl, "apiKey", key)).post(STT).then()
