@@ -281,10 +281,7 @@ public class ProviderEntriesPageTest {
     @Test
     void twoAdminsMakingDifferentFallbacksPrimaryCannotUndoEachOther() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
-                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-race-page-" + tag + "-0a1b2c3d"));
-        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
-        long primaryVersion = saved.jsonPath().getLong("version");
+        long primaryVersion = savePrimary("dg-race-page-" + tag + "-0a1b2c3d");
         long soniox = addFallback("soniox", "http://127.0.0.1:9", "soniox-race-page-" + tag);
         long custom = addFallback("custom", "http://127.0.0.1:9/stt", "custom-race-page-" + tag);
         String overview = page("/admin/settings").asString();
@@ -333,10 +330,7 @@ public class ProviderEntriesPageTest {
     @Test
     void makePrimarysStepNamesTheTargetsItRestarts() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
-                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-primary-step-" + tag + "-0a1b2c3d"));
-        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
-        long primaryVersion = saved.jsonPath().getLong("version");
+        long primaryVersion = savePrimary("dg-primary-step-" + tag + "-0a1b2c3d");
         long soniox = addFallback("soniox", "http://127.0.0.1:9", "soniox-primary-step-" + tag);
         List<Long> targets = new java.util.ArrayList<>();
         try {
@@ -356,6 +350,14 @@ public class ProviderEntriesPageTest {
                 given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
             }
         }
+    }
+
+    /** Saves the stt primary (deepgram) with {@code key}; its new settings version. */
+    private static long savePrimary(String key) {
+        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", key));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        return saved.jsonPath().getLong("version");
     }
 
     private static long sttTarget(String name, boolean enabled, boolean held) {
