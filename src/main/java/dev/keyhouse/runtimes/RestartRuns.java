@@ -508,14 +508,18 @@ public class RestartRuns {
         return runs.stream().map(r -> report(r.id)).toList();
     }
 
-    /** Each target's latest run (by target name), for the runtimes page. */
+    /**
+     * Each target's latest run (by target name), for the runtimes page: the run whose result for the target is newest
+     * by the result's own time (finished, else started, else created; the run id breaks a tie), not the newest run
+     * id, so a rollback that restarted the target back after a later run restarted it is its latest run.
+     */
     @Transactional
     public Map<String, RunReport> latestByTarget(List<RuntimeTarget> shown) {
         Map<String, RunReport> latest = new LinkedHashMap<>();
         Map<Long, RunReport> reports = new LinkedHashMap<>();
         for (RuntimeTarget target : shown) {
-            RestartResult last = RestartResult.<RestartResult>find("targetName = ?1 order by runId desc", target.name)
-                    .firstResult();
+            RestartResult last = RestartResult.<RestartResult>find("targetName = ?1 order by"
+                    + " coalesce(finishedAt, startedAt, createdAt) desc, runId desc, id desc", target.name).firstResult();
             if (last != null) {
                 latest.put(target.name, reports.computeIfAbsent(last.runId, this::report));
             }

@@ -47,9 +47,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param rolledBack the runtimes a rollout's rollback restarted back onto the previous key (their status
      *        "rolled back"), labelled as {@code failed}: counted as that alone, neither restarted, confirmed,
      *        unconfirmed nor not asked
+     * @param leftOutNames the {@code leftOut} ones, labelled as {@code failed}: every count of them names them
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
-            List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack) {
+            List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
+            List<String> leftOutNames) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -69,7 +71,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             int runtimes = 0;
             int restarted = 0;
             int confirmed = 0;
-            int leftOut = 0;
+            List<String> leftOut = new ArrayList<>();
             String firstError = null;
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
@@ -97,11 +99,12 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     failed.add(label(r));
                     firstError = firstError == null ? r.error() : firstError;
                 } else if (RestartResult.HELD.equals(r.state()) || RestartResult.CANCELLED.equals(r.state())) {
-                    leftOut++;
+                    leftOut.add(label(r));
                 }
             }
-            return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut, List.copyOf(notConfirmed),
-                    firstError, List.copyOf(notAsked), List.copyOf(rolledBack));
+            return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut.size(),
+                    List.copyOf(notConfirmed), firstError, List.copyOf(notAsked), List.copyOf(rolledBack),
+                    List.copyOf(leftOut));
         }
 
         /**
@@ -115,7 +118,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 text.append(" (failed: ").append(String.join(", ", failed)).append(')');
             }
             if (leftOut > 0) {
-                text.append(", ").append(leftOut).append(" left out");
+                text.append(", ").append(leftOut).append(" left out: ").append(String.join(", ", leftOutNames));
             }
             if (!rolledBack.isEmpty()) {
                 text.append(", ").append(rolledBackText());
@@ -420,7 +423,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     .append(String.join(", ", neverMoved)).append('.');
         }
         if (tally.leftOut() > 0) {
-            text.append(" Never touched: ").append(tally.leftOut()).append(" (on hold, or their wave never came).");
+            text.append(" Never touched: ").append(tally.leftOut()).append(" (on hold, or their wave never came): ")
+                    .append(String.join(", ", tally.leftOutNames())).append('.');
         }
         return text.toString();
     }

@@ -223,9 +223,19 @@ public class RuntimeTargets {
         return target;
     }
 
+    /**
+     * Enables or disables a target; audited {@code runtime.enable} or {@code runtime.disable} when it changes, a no-op
+     * (not audited) when it already is so.
+     *
+     * @throws NotFound for an unknown id
+     * @throws FieldErrors enabling a target that depends on nothing
+     */
     @Transactional
     public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
         RuntimeTarget target = locked(id);
+        if (target.enabled == enabled) {
+            return target;
+        }
         if (enabled) {
             requireADependency(target);
         }

@@ -277,11 +277,15 @@ public class RuntimesPage {
      */
     private Response stale(RuntimeTarget current, long expected) {
         dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
+        return refused(current, "Runtime target " + current.name + " was changed by " + current.updatedBy + " at "
+                + dev.keyhouse.web.TemplateExtensions.utc(current.updatedAt) + " while you were looking at it."
+                + " Nothing was saved: the form now shows its current values; apply your change again.");
+    }
+
+    /** 409: the edit page of {@code current} with its current values, {@code conflict} saying why nothing changed. */
+    private Response refused(RuntimeTarget current, String conflict) {
         Form form = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
                 current.config, new FieldErrors(), Rollout.of(current, null, null));
-        String conflict = "Runtime target " + current.name + " was changed by " + current.updatedBy + " at "
-                + dev.keyhouse.web.TemplateExtensions.utc(current.updatedAt) + " while you were looking at it."
-                + " Nothing was saved: the form now shows its current values; apply your change again.";
         form = new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(),
                 form.fields(), form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(),
                 form.readOnly(), form.rollout(), form.version(), conflict);
@@ -314,8 +318,9 @@ public class RuntimesPage {
 
     /**
      * Enable ({@code enabled=true}) at once, or disable ({@code enabled=false}) in two steps: without
-     * {@code confirmed=yes} the answer is the form step ({@link #confirmDisable}), nothing changed. Any other
-     * {@code enabled}, absent included, is a 400 naming it ({@link FormBooleans#trueOrFalse}).
+     * {@code confirmed=yes} the answer is the form step ({@link #confirmDisable}), nothing changed. Disabling a
+     * target already disabled (a page read before another admin's change) is a 409 edit page saying so, at either
+     * step, nothing changed; enabling one already enabled changes nothing ({@link RuntimeTargets#setEnabled}). Any other {@code enabled}, absent included, is a 400 naming it ({@link FormBooleans#trueOrFalse}).
      */
     @POST
     @Path("{id}/enabled")
@@ -324,8 +329,14 @@ public class RuntimesPage {
     public Response enabled(@PathParam("id") long id, @FormParam("enabled") String enabled,
             @FormParam(ConfirmStep.FIELD) String confirmed) {
         boolean on = FormBooleans.trueOrFalse("enabled", enabled);
+        RuntimeTarget target = targets.get(id);
+        if (!on && !target.enabled) {
+            // a page read before another admin's change: no step offers to disable (or "keep enabled") what is not
+            return refused(target, "Runtime target " + target.name + " is already disabled: nothing was changed."
+                    + " To enable it, press Enable on the runtimes list, or tick \u201cEnabled\u201d here and save.");
+        }
         if (!on && !ConfirmStep.confirmed(confirmed)) {
-            return Response.ok(confirmDisable(targets.get(id))).build();
+            return Response.ok(confirmDisable(target)).build();
         }
         targets.setEnabled(id, on, Identities.actor(identity));
         return done(on ? "enabled" : "disabled");

@@ -102,7 +102,11 @@ class RolloutPagesTest {
             assertThat(page).contains("Rollout " + run + ": <span class=\"state state-rolled_back\" id=\"outcome\">"
                     + "rolled back</span>")
                     .contains("wave 1: fx-chat-1 reported failing: invalid_key. Restarted back onto the previous key"
-                            + " (saved again as settings version 6): fx-chat/fx-chat-1. Never touched: 2")
+                            + " (saved again as settings version 6): fx-chat/fx-chat-1. Never touched: 2 (on hold, or"
+                            + " their wave never came): fx-chat/fx-chat-2, fx-chat/fx-chat-3.")
+                    // h20i point 3: every count of the runtimes left out names them
+                    .contains("id=\"tally\">restarted 0 of 3, 2 left out: fx-chat/fx-chat-2, fx-chat/fx-chat-3,"
+                            + " rolled back 1: fx-chat/fx-chat-1<")
                     .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
                     .contains("fx-chat-1 reported failing on version 9: invalid_key")
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
@@ -172,6 +176,37 @@ class RolloutPagesTest {
                 .contains("passed, then restarted back by the rollback: restarted 0 of 1, rolled back 1:"
                         + " fx-cmd/fx-cmd-1")
                 .doesNotContain("1 restarted, confirmation not asked");
+    }
+
+    /**
+     * h20i point 3: a target's latest run is the one whose result for it is newest by the result's time, not the
+     * newest run id: a rollback of an earlier run that restarted the target back after a later run restarted it makes
+     * the earlier run its latest.
+     */
+    @Test
+    void aTargetsLatestRunIsTheOneWhoseResultForItIsNewest() {
+        long rolledBack = fixtures().run("tts", "rolled_back", false, 2, 1, "wave 1: fx-late-1 reported failing", 4L,
+                6L);
+        long canary = fixtures().result(rolledBack, null, "fx-late", "fx-late-1", "restarted", 1, "report",
+                "set on the target", "failing", "reported failing", null);
+        long later = fixtures().run("tts", "succeeded", false, 1, 1, null, 6L, null);
+        long laterResult = fixtures().result(later, null, "fx-late", "fx-late-1", "restarted", 1, "report",
+                "set on the target", "confirmed", "reported ok", null);
+        long back = fixtures().result(rolledBack, null, "fx-late", "fx-late-1", "restarted", 2, "report",
+                "a rollback restart", "confirmed", "restarted back onto the previous key", null);
+        String at = "UPDATE restart_results SET started_at = now() - ?::interval, finished_at = now() - ?::interval"
+                + " WHERE id = ?";
+        fixtures().update(at, "30 minutes", "29 minutes", canary);
+        fixtures().update(at, "20 minutes", "19 minutes", laterResult);
+        fixtures().update(at, "10 minutes", "9 minutes", back);
+        RuntimeTarget target = new RuntimeTarget();
+        target.name = "fx-late";
+        assertThat(later).isGreaterThan(rolledBack);
+        assertThat(runs.latestByTarget(List.of(target)).get("fx-late").id()).as("restarted back after run " + later)
+                .isEqualTo(rolledBack);
+
+        fixtures().update(at, "5 minutes", "4 minutes", laterResult);
+        assertThat(runs.latestByTarget(List.of(target)).get("fx-late").id()).isEqualTo(later);
     }
 
     @Test

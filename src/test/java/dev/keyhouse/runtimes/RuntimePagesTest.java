@@ -610,8 +610,24 @@ class RuntimePagesTest {
 
         post(list, action, Map.of("enabled", "false", "confirmed", "yes")).then().statusCode(303);
         assertThat(enabled(id)).isFalse();
+        // h20i point 3: a list read before the target was disabled offers no "Keep it enabled" step: 409 saying so
+        for (Map<String, String> again : List.of(Map.of("enabled", "false"),
+                Map.of("enabled", "false", "confirmed", "yes"))) {
+            Response already = post(list, action, again);
+            already.then().statusCode(409);
+            assertThat(already.asString()).contains("Runtime target " + name + " is already disabled: nothing was"
+                    + " changed.").doesNotContain("Keep it enabled").doesNotContain("name=\"confirmed\"");
+        }
+        assertThat(audits(name, "runtime.disable")).as("disabled once, the refusals not recorded").isEqualTo(1);
         post(list, action, Map.of("enabled", "true")).then().statusCode(303);
         assertThat(enabled(id)).as("enabling asks nothing").isTrue();
+        post(list, action, Map.of("enabled", "true")).then().statusCode(303);
+        assertThat(audits(name, "runtime.enable")).as("enabling an enabled target changes nothing").isEqualTo(1);
+    }
+
+    private int audits(String target, String action) {
+        return dev.keyhouse.auth.Rows.column(db, "SELECT id FROM audit_events WHERE action = ? AND target = ?", action,
+                target).size();
     }
 
     /**
