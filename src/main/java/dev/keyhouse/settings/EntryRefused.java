@@ -1,5 +1,7 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.input.StaleVersion;
+
 import dev.keyhouse.web.TemplateExtensions;
 import java.util.Map;
 
@@ -21,20 +23,20 @@ public final class EntryRefused extends KeyhouseException {
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
     static EntryRefused ifMatchRequired(String path) {
         return new EntryRefused(428, "Precondition Required", "send If-Match with the ETag of GET " + path
-                + " (e.g. If-Match: \"3\")", Map.of("field", "If-Match"));
+                + ", " + StaleVersion.AS_GET_RETURNS_IT, Map.of("field", "If-Match"));
     }
 
     /** 412: a weak tag never matches (RFC 9110, section 13.1.1: If-Match compares strongly). */
     static EntryRefused weak() {
         return new EntryRefused(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC 9110,"
-                + " section 13.1.1); nothing was saved. Send the ETag as GET returns it, e.g. If-Match: \"3\"",
+                + " section 13.1.1); nothing was saved. Send the ETag of GET, " + StaleVersion.AS_GET_RETURNS_IT,
                 Map.of("field", "If-Match"));
     }
 
     /** 412: the entry changed since the version the caller had. */
     static EntryRefused stale(ProviderEntry current, long expected) {
         return new EntryRefused(412, "Precondition Failed", current.kind + " fallback " + current.id
-                + " changed since version " + expected + ": now version " + current.version + ", saved by "
+                + " " + StaleVersion.since(expected, current.version) + ", saved by "
                 + current.updatedBy + " at " + TemplateExtensions.utc(current.updatedAt)
                 + ". Nothing was saved; load it again and apply"
                 + " your change again.", Map.of("field", "If-Match", "currentVersion", current.version));
@@ -50,8 +52,8 @@ public final class EntryRefused extends KeyhouseException {
 
     /** 412: the kind's primary changed since the version the caller had (another make-primary, a save). */
     static EntryRefused primaryChanged(ProviderKind kind, ProviderSetting current, long expected) {
-        return new EntryRefused(412, "Precondition Failed", kind.id() + " primary changed since version " + expected
-                + ": now version " + current.version + " (" + current.values().provider + "), saved by " + current.updatedBy
+        return new EntryRefused(412, "Precondition Failed", kind.id() + " primary "
+                + StaleVersion.since(expected, current.version) + " (" + current.values().provider + "), saved by " + current.updatedBy
                 + " at " + TemplateExtensions.utc(current.updatedAt) + ". Nothing was saved; load the entries again"
                 + " and decide again.", Map.of("field", "primaryVersion", "currentVersion", current.version));
     }

@@ -1,5 +1,7 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.input.StaleVersion;
+
 import dev.keyhouse.web.KeyhouseException;
 
 /**
@@ -10,7 +12,7 @@ public final class IfMatchRequired extends KeyhouseException {
 
     IfMatchRequired(ProviderKind kind) {
         super(428, "Precondition Required", "send If-Match with the ETag of GET /api/v1/settings/" + kind.id()
-                + " (e.g. If-Match: \"3\"; \"0\" for a kind never configured)");
+                + " (" + StaleVersion.AS_GET_RETURNS_IT + "; \"0\" for a kind never configured)");
     }
 
     private IfMatchRequired(String detail) {

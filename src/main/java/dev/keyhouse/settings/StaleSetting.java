@@ -1,5 +1,7 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.input.StaleVersion;
+
 import dev.keyhouse.web.TemplateExtensions;
 import java.util.List;
 
@@ -38,8 +40,8 @@ public final class StaleSetting extends KeyhouseException {
             return current.kind().id() + " settings have never been saved, so there is no version " + expected
                     + " to change. Nothing was saved; send the first save with If-Match: \"0\".";
         }
-        return current.kind().id() + " settings changed since version " + expected + ": now version "
-                + current.version() + ", saved by " + current.updatedBy() + " at "
+        return current.kind().id() + " settings " + StaleVersion.since(expected, current.version())
+                + ", saved by " + current.updatedBy() + " at "
                 + TemplateExtensions.utc(current.updatedAt())
                 + (changed.isEmpty() ? "" : "; changed: " + String.join(", ", changed))
                 + ". Nothing was saved; load the current version and apply your change again.";

@@ -1,5 +1,7 @@
 package dev.keyhouse.settings;
 
+import dev.keyhouse.input.StaleVersion;
+
 import dev.keyhouse.web.KeyhouseException;
 
 /**
@@ -10,7 +12,7 @@ public final class WeakIfMatch extends KeyhouseException {
 
     WeakIfMatch(ProviderKind kind) {
         super(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC 9110, section 13.1.1: "
-                + "If-Match compares strongly); nothing was saved. Send the ETag as GET /api/v1/settings/" + kind.id()
-                + " returns it, e.g. If-Match: \"3\"");
+                + "If-Match compares strongly); nothing was saved. Send the ETag of GET /api/v1/settings/" + kind.id()
+                + ", " + StaleVersion.AS_GET_RETURNS_IT);
     }
 }

@@ -1,5 +1,7 @@
 package dev.keyhouse.sharedsecrets;
 
+import dev.keyhouse.input.StaleVersion;
+
 import dev.keyhouse.web.TemplateExtensions;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +62,13 @@ public final class SharedSecretRefused extends KeyhouseException {
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
     static SharedSecretRefused ifMatchRequired(long id) {
         return new SharedSecretRefused(428, "Precondition Required", "send If-Match with the ETag of GET "
-                + SharedSecretsResource.PATH + "/" + id + " (e.g. If-Match: \"3\")", Map.of("field", "If-Match"));
+                + SharedSecretsResource.PATH + "/" + id + ", " + StaleVersion.AS_GET_RETURNS_IT, Map.of("field", "If-Match"));
     }
 
     /** 412: a weak tag never matches (RFC 9110, section 13.1.1: If-Match compares strongly). */
     static SharedSecretRefused weak() {
         return new SharedSecretRefused(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC"
-                + " 9110, section 13.1.1); nothing was saved. Send the ETag as GET returns it, e.g. If-Match: \"3\"",
+                + " 9110, section 13.1.1); nothing was saved. Send the ETag of GET, " + StaleVersion.AS_GET_RETURNS_IT,
                 Map.of("field", "If-Match"));
     }
 
@@ -82,8 +84,8 @@ public final class SharedSecretRefused extends KeyhouseException {
 
     private static SharedSecretRefused stale(String name, long version, String updatedBy, java.time.Instant updatedAt,
             long expected) {
-        return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + name + " changed since version "
-                + expected + ": now version " + version + ", saved by " + updatedBy + " at " + TemplateExtensions.utc(updatedAt) + ". Nothing"
+        return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + name + " "
+                + StaleVersion.since(expected, version) + ", saved by " + updatedBy + " at " + TemplateExtensions.utc(updatedAt) + ". Nothing"
                 + " was saved; load it again and apply your change again.",
                 Map.of("field", "If-Match", "currentVersion", version),
                 "This shared secret changed since you opened the form: now version " + version + ", saved by "

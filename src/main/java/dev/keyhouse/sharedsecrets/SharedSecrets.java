@@ -411,7 +411,7 @@ public class SharedSecrets {
         String before = fingerprint(secret.valueId);
         String after = fingerprints.of(old.value());
         if (after.equals(before)) {
-            throw errors.add("version", "version " + toVersion + " holds the value in use now: nothing to roll back");
+            throw errors.add("version", toVersion + " holds the value in use now: nothing to roll back");
         }
         secret.valueId = seal(secret.name, old.value());
         return write(secret, "rollback", actor, "value restored from version " + toVersion + " ("

@@ -28,4 +28,19 @@ class StaleSettingTest {
                 + " admin@keyhouse.test at 2026-12-01 05:23:42 UTC; changed: voice. Nothing was saved; load the current"
                 + " version and apply your change again.");
     }
+
+    /**
+     * An If-Match ahead of the current version is not "changed since version 4: now version 3" (issue 19 breaker): it
+     * names a version that never existed, in one wording for settings, fallbacks and shared secrets.
+     */
+    @Test
+    void aVersionAheadOfTheCurrentOneIsNamedAsOneThatDoesNotExist() {
+        StaleSetting stale = new StaleSetting(new SettingState(ProviderKind.TTS, Map.of(), Map.of(), 3,
+                "admin@keyhouse.test", Instant.parse("2026-12-01T05:23:42Z"), 2L, null), 4, List.of());
+        assertThat(stale.getMessage()).startsWith("tts settings never had version 4 (If-Match is ahead of it): now version"
+                + " 3, saved by admin@keyhouse.test").doesNotContain("changed since");
+        assertThat(dev.keyhouse.input.StaleVersion.since(2, 3)).isEqualTo("changed since version 2: now version 3");
+        assertThat(new IfMatchRequired(ProviderKind.TTS).getMessage()).doesNotContain("e.g.")
+                .contains("exactly as that GET returns it");
+    }
 }

@@ -922,6 +922,19 @@ class SharedSecretsTest {
         }
         assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
                 .body(Map.of("version", 1, "colour", "blue")).post(rollback), 400, "colour");
+        // the version in use now: said once, "version 2 holds…" (not "version version 2"), as the member's message "2 holds…"
+        Response inUse = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body(Map.of("version", 2)).post(rollback);
+        assertThat(inUse.jsonPath().getString("detail")).contains("version 2 holds the value in use now")
+                .doesNotContain("version version");
+        assertThat(inUse.jsonPath().getString("errors[0].message")).isEqualTo("2 holds the value in use now: nothing to"
+                + " roll back");
+        // an If-Match ahead of the secret names a version it never had, not "changed since version 7: now version 2"
+        Response ahead = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"7\"")
+                .body(Map.of("version", 1)).post(rollback);
+        ahead.then().statusCode(412);
+        assertThat(ahead.jsonPath().getString("detail")).contains("never had version 7 (If-Match is ahead of it): now"
+                + " version 2").doesNotContain("changed since");
         given().auth().oauth2(ApiClient.viewerToken(Browser.uniqueEmail("shared-viewer")))
                 .contentType(ContentType.JSON).header("If-Match", "\"2\"").body(Map.of("version", 1))
                 .post(rollback).then().statusCode(403);
