@@ -257,6 +257,32 @@ public class ProviderEntriesPageTest {
         assertThat(list()).hasSize(1);
     }
 
+    /**
+     * Issue 20 (breaker, point 1): a refused fallback form keeps the override box ticked and its reason as typed,
+     * an over-long reason too (it is no secret), as the primary's settings form does.
+     */
+    @Test
+    void aRefusedFallbackFormKeepsTheOverrideBoxAndItsReason() {
+        int before = list().size();
+        Response refused = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "")
+                .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "the provider's status page is down").post(PAGES);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.asString()).contains("class=\"field-error\">Model:")
+                .containsPattern("id=\"check-override\"[^>]*checked")
+                .contains("value=\"the provider&#39;s status page is down\"");
+
+        String long600 = "r".repeat(600);
+        Response tooLong = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "m")
+                .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", long600).post(PAGES);
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.asString()).contains("Reason: must be at most 500 characters")
+                .contains("value=\"" + long600 + "\"").containsPattern("id=\"check-override\"[^>]*checked");
+        assertThat(list()).as("nothing was added").hasSize(before);
+    }
+
     @Test
     void aFormWithoutTheSessionsTokenOrByAViewerChangesNothing() {
         Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",

@@ -166,6 +166,40 @@ class RefusedFormsTest {
         assertThat(page("/admin/shared-secrets")).doesNotContain("shared-form-value-too-long-");
     }
 
+    /**
+     * Issue 20 (breaker, point 1): an over-long non-secret value is refused naming its field and shown again as
+     * typed, on every form that has one (runtime target, shared secret, user, API token, settings).
+     */
+    @Test
+    void anOverLongValueIsShownAgainAsTyped() {
+        String name = "n".repeat(150);
+        assertKept(Browser.signedInForm(session).formParam("name", name).formParam("driver", "http")
+                .formParam("dependsOn", "llm").formParam("config.url", "http://127.0.0.1:9/reload")
+                .post("/admin/runtimes"), name);
+        String variable = "V".repeat(200);
+        assertKept(Browser.signedInForm(session).formParam("name", name).formParam("variable", variable)
+                .formParam("generate", "yes").post("/admin/shared-secrets"), name, variable);
+        String email = "e".repeat(300) + "@example.com";
+        assertKept(Browser.signedInForm(session).formParam("email", email)
+                .formParam("password", "long-email-password-3c9e1a").formParam("role", "viewer")
+                .post("/admin/users"), email);
+        String tokenName = "t".repeat(150);
+        assertKept(Browser.signedInForm(session).formParam("name", tokenName).formParam("role", "viewer")
+                .post("/admin/users/tokens"), tokenName);
+        String model = "m".repeat(300);
+        assertKept(Browser.signedInForm(session).formParam("version", "0").formParam("provider", "openai")
+                .formParam("model", model).formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "r".repeat(600)).post("/admin/settings/llm"), model,
+                "r".repeat(600));
+    }
+
+    private static void assertKept(Response refused, String... values) {
+        assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(400);
+        for (String value : values) {
+            assertThat(refused.asString()).as("shown again as typed").contains("value=\"" + value + "\"");
+        }
+    }
+
     private String page(String path) {
         return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session).get(path).then()
                 .statusCode(200).extract().asString();
