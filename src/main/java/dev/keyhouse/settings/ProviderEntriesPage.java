@@ -467,7 +467,7 @@ public class ProviderEntriesPage {
         }
         List<String> other = errors.errors().stream()
                 .filter(e -> kind.field(e.field()).isEmpty() && !e.field().equals("checkOverrideReason"))
-                .map(e -> e.field() + " " + e.message()).toList();
+                .map(dev.keyhouse.input.FormBooleans::shown).toList();
         return new EntryForm(kind.id(), kind.title(), id, version, position, enabled, fields, other, conflict, null,
                 saves.mode() == CheckMode.ENFORCE && kind.liveCheck(), errors.messageFor("checkOverrideReason"));
     }

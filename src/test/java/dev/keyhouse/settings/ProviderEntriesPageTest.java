@@ -251,8 +251,9 @@ public class ProviderEntriesPageTest {
                 .formParam("apiKey", key).formParam("checkOverride", "maybe").post(PAGES);
 
         assertThat(refused.statusCode()).isEqualTo(400);
-        assertThat(refused.asString()).contains("must be true when ticked, or left out")
-                .contains("class=\"field-error\">Provider:");
+        assertThat(refused.asString()).as("labelled as every other error (issue 20, breaker point 3)")
+                .contains("<p class=\"field-error\">Save although the key check fails: must be true when ticked,"
+                        + " or left out").contains("class=\"field-error\">Provider:");
         typedBackOnly(refused, key);
         assertThat(list()).hasSize(1);
     }
