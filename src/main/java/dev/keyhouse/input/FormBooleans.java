@@ -24,6 +24,23 @@ public final class FormBooleans {
     private FormBooleans() {
     }
 
+    /** The yes/no fields of the pages' forms, by form name, with the label the page shows them under. */
+    private static final Map<String, String> LABELS = Map.of(
+            "enabled", "Enabled",
+            "canary", "Canary",
+            "held", "Held",
+            "checkOverride", "Save although the key check fails",
+            "generate", "Generate or use this value",
+            "confirmed", "Confirmed");
+
+    /**
+     * An error as a page shows it among the form's other errors: {@code "Label: message"} as every field's error
+     * reads, the label the form shows the field under (a yes/no box's label, else the field's name).
+     */
+    public static String shown(FieldErrors.FieldError error) {
+        return LABELS.getOrDefault(error.field(), error.field()) + ": " + error.message();
+    }
+
     /** The 400 for a single-valued field given more than once. */
     static FieldErrors repeated(String field) {
         return refused(field, "is given more than once; the form sends it once");

@@ -509,7 +509,7 @@ public class RuntimesPage {
         List<String> known = List.of("name", "driver", "dependsOn", "confirmation");
         List<String> other = errors.errors().stream()
                 .filter(e -> !known.contains(e.field()) && fields.stream().noneMatch(f -> e.field().equals("config." + f.name())))
-                .map(e -> e.field() + " " + e.message()).toList();
+                .map(dev.keyhouse.input.FormBooleans::shown).toList();
         return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
                 enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
                 other, !identity.hasRole(Role.ADMIN_NAME), rollout,

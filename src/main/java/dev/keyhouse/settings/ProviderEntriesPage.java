@@ -55,10 +55,19 @@ public class ProviderEntriesPage {
      * @param refusal why the live check refused the write, or null
      * @param enforce whether the override (save although the check fails) is offered
      * @param overrideError the problem with the override's reason, or null
+     * @param overrideReason the reason as the POST this form answers typed it (kept, however long), or null
+     * @param overrideTicked whether that POST ticked the override box
      */
     public record EntryForm(String kind, String title, Long id, long version, int position, boolean enabled,
             List<SettingsPage.Field> fields, List<String> otherErrors, String conflict, String refusal,
-            boolean enforce, String overrideError) {
+            boolean enforce, String overrideError, String overrideReason, boolean overrideTicked) {
+
+        EntryForm(String kind, String title, Long id, long version, int position, boolean enabled,
+                List<SettingsPage.Field> fields, List<String> otherErrors, String conflict, String refusal,
+                boolean enforce, String overrideError) {
+            this(kind, title, id, version, position, enabled, fields, otherErrors, conflict, refusal, enforce,
+                    overrideError, null, false);
+        }
 
         /** Where the form posts. */
         public String action() {
@@ -401,20 +410,20 @@ public class ProviderEntriesPage {
             return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
                     staleMessage(current, version)))).build();
         } catch (FieldErrors errors) {
-            return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), submitted.values(kind))))
+            return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), kind, submitted)))
                     .build();
         } catch (Conflict conflict) {
             EntryForm form = again.apply(new FieldErrors());
             return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
                     + ". Nothing was saved."))).build();
         } catch (CheckRefused refused) {
-            EntryForm form = typed(again.apply(new FieldErrors()), submitted.values(kind));
+            EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
             return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
                     form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(), null,
                     "The key check found " + refused.outcome().summary() + ": "
                             + refused.outcome().result().meaning() + ". Nothing was saved. Enter a working key, or"
                             + " tick \u201cSave even if the check fails\u201d and give a reason.", form.enforce(),
-                    null))).build();
+                    null, form.overrideReason(), form.overrideTicked()))).build();
         } catch (ChecksBusy busy) {
             return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
                     .entity(Templates.form(withConflict(again.apply(new FieldErrors()), busy.getMessage()
@@ -426,10 +435,11 @@ public class ProviderEntriesPage {
      * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}): only for the 400 and 422
      * answers to that POST, sent {@code no-store} ({@link SettingsPage#typedBack}); a 409 or 503 shows it empty.
      */
-    private static EntryForm typed(EntryForm form, Map<String, String> values) {
+    private static EntryForm typed(EntryForm form, ProviderKind kind, SettingsPage.Submitted submitted) {
         return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
-                SettingsPage.typed(form.fields(), values), form.otherErrors(), form.conflict(), form.refusal(),
-                form.enforce(), form.overrideError());
+                SettingsPage.typed(form.fields(), submitted.values(kind)), form.otherErrors(), form.conflict(),
+                form.refusal(), form.enforce(), form.overrideError(), submitted.checkOverrideReason,
+                submitted.overrideTicked());
     }
 
     private static EntryForm withConflict(EntryForm form, String conflict) {
@@ -457,7 +467,7 @@ public class ProviderEntriesPage {
         }
         List<String> other = errors.errors().stream()
                 .filter(e -> kind.field(e.field()).isEmpty() && !e.field().equals("checkOverrideReason"))
-                .map(e -> e.field() + " " + e.message()).toList();
+                .map(dev.keyhouse.input.FormBooleans::shown).toList();
         return new EntryForm(kind.id(), kind.title(), id, version, position, enabled, fields, other, conflict, null,
                 saves.mode() == CheckMode.ENFORCE && kind.liveCheck(), errors.messageFor("checkOverrideReason"));
     }

@@ -559,7 +559,7 @@ public class SettingsPage {
         }
         List<String> other = errors.errors().stream()
                 .filter(e -> kind.field(e.field()).isEmpty() && !e.field().equals("checkOverrideReason"))
-                .map(e -> e.field() + " " + e.message()).toList();
+                .map(dev.keyhouse.input.FormBooleans::shown).toList();
         boolean readOnly = !identity.hasRole(Role.ADMIN_NAME);
         String overrideError = errors.messageFor("checkOverrideReason");
         Checks checks = new Checks(saves.mode() == CheckMode.ENFORCE, null, null, overrideError != null,

@@ -175,6 +175,12 @@ public class SharedSecretsPage {
             SharedSecrets.Input typed = new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")),
                     targets(submitted, refused));
+            for (String field : List.of("name", "variable")) {
+                // the form always sends both: an emptied one is refused as on the add form, never read as "keep"
+                if (blankToNull(submitted.getFirst(field)) == null) {
+                    refused.add(field, "is required");
+                }
+            }
             if (!refused.isEmpty()) {
                 secrets.refuseWithAll(typed, false, refused);
             }

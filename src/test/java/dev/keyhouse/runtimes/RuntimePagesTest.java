@@ -744,7 +744,7 @@ class RuntimePagesTest {
         refused.then().statusCode(400);
         String html = refused.asString();
         assertThat(html).contains("Name: must be 1 to 100 letters", "Depends on: may contain only",
-                "enabled must be true when ticked, or left out", "canary must be true when ticked, or left out",
+                "Enabled: must be true when ticked, or left out", "Canary: must be true when ticked, or left out",
                 "must be one of " + String.join(", ", Confirmations.MODES), "must be at least",
                 "must be a whole number from 1 to", "value=\"ftp://x\"", "value=\"-5\"");
         assertThat(html).as("the URL's error, with the timeout's").containsPattern(
@@ -792,11 +792,14 @@ class RuntimePagesTest {
     @Test
     void theTargetFormsCheckboxesAreReadStrictly() {
         String name = "page-" + RuntimeRestartTest.unique();
-        for (String box : List.of("enabled", "canary", "held")) {
+        // labelled as every other error is (issue 20, breaker point 3)
+        for (Map.Entry<String, String> box : Map.of("enabled", "Enabled", "canary", "Canary", "held", "Held")
+                .entrySet()) {
             Response refused = post(page("/admin/runtimes"), "/admin/runtimes", Map.of("name", name, "driver",
-                    "command", "dependsOn", "tts", "config.command", "true", box, "maybe"));
+                    "command", "dependsOn", "tts", "config.command", "true", box.getKey(), "maybe"));
             refused.then().statusCode(400);
-            assertThat(refused.asString()).as(box).contains(box + " must be true when ticked, or left out");
+            assertThat(refused.asString()).as(box.getKey())
+                    .contains("<p class=\"field-error\">" + box.getValue() + ": must be true when ticked, or left out");
         }
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
                 .doesNotContain(name);

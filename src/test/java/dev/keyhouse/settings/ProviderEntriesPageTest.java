@@ -251,10 +251,37 @@ public class ProviderEntriesPageTest {
                 .formParam("apiKey", key).formParam("checkOverride", "maybe").post(PAGES);
 
         assertThat(refused.statusCode()).isEqualTo(400);
-        assertThat(refused.asString()).contains("must be true when ticked, or left out")
-                .contains("class=\"field-error\">Provider:");
+        assertThat(refused.asString()).as("labelled as every other error (issue 20, breaker point 3)")
+                .contains("<p class=\"field-error\">Save although the key check fails: must be true when ticked,"
+                        + " or left out").contains("class=\"field-error\">Provider:");
         typedBackOnly(refused, key);
         assertThat(list()).hasSize(1);
+    }
+
+    /**
+     * Issue 20 (breaker, point 1): a refused fallback form keeps the override box ticked and its reason as typed,
+     * an over-long reason too (it is no secret), as the primary's settings form does.
+     */
+    @Test
+    void aRefusedFallbackFormKeepsTheOverrideBoxAndItsReason() {
+        int before = list().size();
+        Response refused = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "")
+                .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "the provider's status page is down").post(PAGES);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.asString()).contains("class=\"field-error\">Model:")
+                .containsPattern("id=\"check-override\"[^>]*checked")
+                .contains("value=\"the provider&#39;s status page is down\"");
+
+        String long600 = "r".repeat(600);
+        Response tooLong = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "m")
+                .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", long600).post(PAGES);
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.asString()).contains("Reason: must be at most 500 characters")
+                .contains("value=\"" + long600 + "\"").containsPattern("id=\"check-override\"[^>]*checked");
+        assertThat(list()).as("nothing was added").hasSize(before);
     }
 
     @Test

@@ -94,9 +94,7 @@ class RefusedFormsTest {
 
     @Test
     void aSharedSecretEditWithABadTargetBoxNamesTheOtherFieldsToo() {
-        long id = given().auth().oauth2(Browser.adminBearer()).contentType("application/json")
-                .body(Map.of("name", "refused-forms-edit", "variable", "REFUSED_FORMS_EDIT"))
-                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath().getLong("id");
+        long id = newSharedSecret("refused-forms-edit", "REFUSED_FORMS_EDIT");
         try {
             Response refused = Browser.signedInForm(session).formParam("version", "1").formParam("name", "BadName")
                     .formParam("variable", "lower").formParam("targets", "x").post("/admin/shared-secrets/" + id);
@@ -104,8 +102,7 @@ class RefusedFormsTest {
             assertThat(refused.asString()).contains("Targets: must be runtime target ids")
                     .contains("Name: must be 1 to 63").contains("Variable: must be 1 to 128");
         } finally {
-            given().auth().oauth2(Browser.adminBearer()).header("If-Match", "\"1\"")
-                    .delete("/api/v1/shared-secrets/" + id).then().statusCode(204);
+            deleteSharedSecret(id);
         }
     }
 
@@ -164,6 +161,80 @@ class RefusedFormsTest {
         assertThat(refused.asString()).contains("Value: must be at most 4096 characters")
                 .containsPattern("type=\"password\"[^>]*value=\"" + value + "\"");
         assertThat(page("/admin/shared-secrets")).doesNotContain("shared-form-value-too-long-");
+    }
+
+    /**
+     * Issue 20 (breaker, point 1): an over-long non-secret value is refused naming its field and shown again as
+     * typed, on every form that has one (runtime target, shared secret, user, API token, settings).
+     */
+    @Test
+    void anOverLongValueIsShownAgainAsTyped() {
+        String name = "n".repeat(150);
+        assertKept(Browser.signedInForm(session).formParam("name", name).formParam("driver", "http")
+                .formParam("dependsOn", "llm").formParam("config.url", "http://127.0.0.1:9/reload")
+                .post("/admin/runtimes"), name);
+        String variable = "V".repeat(200);
+        assertKept(Browser.signedInForm(session).formParam("name", name).formParam("variable", variable)
+                .formParam("generate", "yes").post("/admin/shared-secrets"), name, variable);
+        String email = "e".repeat(300) + "@example.com";
+        assertKept(Browser.signedInForm(session).formParam("email", email)
+                .formParam("password", "long-email-password-3c9e1a").formParam("role", "viewer")
+                .post("/admin/users"), email);
+        String tokenName = "t".repeat(150);
+        assertKept(Browser.signedInForm(session).formParam("name", tokenName).formParam("role", "viewer")
+                .post("/admin/users/tokens"), tokenName);
+        String model = "m".repeat(300);
+        assertKept(Browser.signedInForm(session).formParam("version", "0").formParam("provider", "openai")
+                .formParam("model", model).formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "r".repeat(600)).post("/admin/settings/llm"), model,
+                "r".repeat(600));
+    }
+
+    /** Issue 20 (breaker, point 3): a bad yes/no box on the settings form is labelled as every other error. */
+    @Test
+    void aBadOverrideBoxOnTheSettingsFormIsLabelled() {
+        Response refused = Browser.signedInForm(session).formParam("version", "0").formParam("provider", "openai")
+                .formParam("model", "m").formParam("checkOverride", "maybe").post("/admin/settings/llm");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.asString()).contains(
+                "<p class=\"field-error\">Save although the key check fails: must be true when ticked, or left out");
+    }
+
+    /**
+     * Issue 20 (breaker, point 4): an edit form with a required field emptied is a 400 naming it, as the add form
+     * answers; nothing is saved.
+     */
+    @Test
+    void anEmptiedRequiredFieldOnASharedSecretEditIsRefused() {
+        long id = newSharedSecret("refused-forms-empty", "REFUSED_FORMS_EMPTY");
+        try {
+            Response refused = Browser.signedInForm(session).formParam("version", "1").formParam("name", "")
+                    .formParam("variable", "").post("/admin/shared-secrets/" + id);
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.asString()).contains("Name: is required").contains("Variable: is required");
+            assertThat(given().auth().oauth2(Browser.adminBearer()).get("/api/v1/shared-secrets/" + id).jsonPath()
+                    .getInt("version")).as("nothing saved").isEqualTo(1);
+        } finally {
+            deleteSharedSecret(id);
+        }
+    }
+
+    private static long newSharedSecret(String name, String variable) {
+        return given().auth().oauth2(Browser.adminBearer()).contentType("application/json")
+                .body(Map.of("name", name, "variable", variable)).post("/api/v1/shared-secrets").then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+    }
+
+    private static void deleteSharedSecret(long id) {
+        given().auth().oauth2(Browser.adminBearer()).header("If-Match", "\"1\"").delete("/api/v1/shared-secrets/" + id)
+                .then().statusCode(204);
+    }
+
+    private static void assertKept(Response refused, String... values) {
+        assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(400);
+        for (String value : values) {
+            assertThat(refused.asString()).as("shown again as typed").contains("value=\"" + value + "\"");
+        }
     }
 
     private String page(String path) {
