@@ -83,6 +83,14 @@ public class ProviderEntries {
             return values.get(SettingField.PROVIDER.json());
         }
 
+        /**
+         * What a key check of this entry is for ({@link SettingState#keyFingerprint()}): null when no key is stored
+         * or it needs re-entry.
+         */
+        public String keyFingerprint() {
+            return SettingState.keyFingerprint(kind, secrets);
+        }
+
         /** "stt primary (deepgram)", "stt fallback 12 (soniox)". */
         public String label() {
             return ProviderEntries.label(kind, id, provider());
