@@ -188,6 +188,26 @@ public class ProviderEntries {
     }
 
     /**
+     * Each enabled fallback of {@code kind} with its stored key as a live check needs it (what the background checks
+     * check), by position; a fallback whose key is unset or cannot be opened is left out. Empty for a kind without
+     * fallbacks.
+     *
+     * @return the keys by entry id
+     */
+    @Transactional
+    public Map<Long, ProviderSettings.StoredKey> storedKeys(ProviderKind kind) {
+        Map<Long, ProviderSettings.StoredKey> keys = new LinkedHashMap<>();
+        if (!EntryVariables.hasEntries(kind)) {
+            return keys;
+        }
+        for (ProviderEntry entry : em.createQuery("from ProviderEntry where kind = ?1 and enabled = true"
+                + " order by position", ProviderEntry.class).setParameter(1, kind.id()).getResultList()) {
+            settings.storedKey(kind, entry.values().copy()).ifPresent(key -> keys.put(entry.id, key));
+        }
+        return keys;
+    }
+
+    /**
      * Adds a fallback after the last one, enabled.
      *
      * @param check the live check before it, or null when none ran
