@@ -67,7 +67,21 @@ public class FallbackRows {
         return fallbacks.stream().map(e -> new Row(kind, e.id(), e.position(), e.provider(), detail.label(),
                 e.values().get(detail.json()), secret.label(), referenced.shown(e.secrets().get(secret.json())),
                 e.enabled(), e.version(), e == fallbacks.get(0), e == fallbacks.get(fallbacks.size() - 1),
-                CheckCard.of(lastChecks.forEntry(providerKind, e.id(), e.keyFingerprint()).orElse(null), now)))
-                .toList();
+                check(e, now))).toList();
+    }
+
+    /**
+     * The last live check of fallback {@code id}'s stored key as the card shows it (its edit page,
+     * {@code ProviderEntriesPage/form.html}); not checked yet when only another key was.
+     *
+     * @throws dev.keyhouse.web.NotFound when the kind has no such fallback
+     */
+    public CheckCard check(String kind, long id) {
+        ProviderKind providerKind = ProviderEntriesResource.kind(kind);
+        return check(entries.get(providerKind, id), java.time.Instant.now());
+    }
+
+    private CheckCard check(ProviderEntries.EntryState entry, java.time.Instant now) {
+        return CheckCard.of(lastChecks.forEntry(entry.kind(), entry.id(), entry.keyFingerprint()).orElse(null), now);
     }
 }

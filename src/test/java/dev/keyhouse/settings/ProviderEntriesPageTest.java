@@ -124,6 +124,8 @@ public class ProviderEntriesPageTest {
             // issue 19: each fallback's row shows its own last key check, in the primary card's words and colours
             assertThat(row(overview, sonioxId)).as("the check its add ran")
                     .contains("id=\"fallback-" + sonioxId + "-check\"", "class=\"check check-ok\"", ": ok</span>");
+            assertThat(page(PAGES + "/" + sonioxId).asString()).as("and its edit page")
+                    .contains("id=\"entry-check\">Stored key: <span class=\"check check-ok\">");
             assertThat(row(overview, customId)).contains("id=\"fallback-" + customId + "-check\"")
                     .doesNotContain("check-ok", "not checked yet");
 
