@@ -60,30 +60,87 @@ public class LastChecks {
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void record(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
-        LastCheck previous = locked(kind);
+        LastCheck recorded = record(Scope.of(kind), provider, fingerprint, outcome);
+        if (recorded != null) {
+            metrics.last(recorded);
+        }
+    }
+
+    /**
+     * Records the outcome of a check of fallback entry {@code entryId}'s key ({@code provider_entry_checks}) as
+     * {@link #record(ProviderKind, String, String, CheckOutcome)} records a kind's: own transaction, an older outcome
+     * ignored, a change of result audited ({@value #CHANGED}, target e.g. "stt fallback 12 (soniox)"), not due for a
+     * background check before the interval has passed. The entry's row is share-locked meanwhile, so a delete of the
+     * entry waits; an entry already deleted records nothing. The last-result gauges are the primaries' only.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void recordEntry(ProviderKind kind, long entryId, String provider, String fingerprint,
+            CheckOutcome outcome) {
+        if (entryRow(entryId)) {
+            record(Scope.of(kind, entryId), provider, fingerprint, outcome);
+        }
+    }
+
+    /**
+     * Where a last check is kept: a kind's primary ({@code provider_checks}, keyed by kind) or a fallback entry
+     * ({@code provider_entry_checks}, keyed by entry id).
+     *
+     * @param label the audit target's start, "stt" or "stt fallback 12"
+     */
+    private record Scope(String table, String column, Object key, ProviderKind kind, String label) {
+
+        static Scope of(ProviderKind kind) {
+            return new Scope("provider_checks", "kind", kind.id(), kind, kind.id());
+        }
+
+        static Scope of(ProviderKind kind, long entryId) {
+            return new Scope("provider_entry_checks", "entry_id", entryId, kind, kind.id() + " fallback " + entryId);
+        }
+    }
+
+    /** The outcome recorded in {@code scope}'s row; null when an outcome newer than it was recorded already. */
+    private LastCheck record(Scope scope, String provider, String fingerprint, CheckOutcome outcome) {
+        LastCheck previous = locked(scope);
         if (previous != null && previous.checkedAt().isAfter(outcome.checkedAt())) {
-            LOG.debugf("provider check %s: an outcome from %s is older than the one recorded, not kept", kind.id(),
-                    outcome.checkedAt());
-            return;
+            LOG.debugf("provider check %s: an outcome from %s is older than the one recorded, not kept",
+                    scope.label(), outcome.checkedAt());
+            return null;
         }
         boolean sameResult = previous != null && previous.result() == outcome.result();
         Instant since = sameResult && previous.isFor(fingerprint) ? previous.since() : outcome.checkedAt();
-        em.createNativeQuery("UPDATE provider_checks SET provider = ?1, fingerprint = ?2, result = ?3,"
+        em.createNativeQuery("UPDATE " + scope.table() + " SET provider = ?1, fingerprint = ?2, result = ?3,"
                 + " http_status = ?4, code = ?5, checked_at = ?6, duration_ms = ?7, negative_control = ?8,"
                 + " result_since = ?9, claimed_fingerprint = ?2,"
-                + " next_due = greatest(next_due, now() + make_interval(secs => ?10)) WHERE kind = ?11")
+                + " next_due = greatest(next_due, now() + make_interval(secs => ?10)) WHERE " + scope.column()
+                + " = ?11")
                 .setParameter(1, provider).setParameter(2, fingerprint).setParameter(3, outcome.result().json())
                 .setParameter(4, outcome.status()).setParameter(5, outcome.code())
                 .setParameter(6, Timestamp.from(outcome.checkedAt())).setParameter(7, outcome.durationMs())
                 .setParameter(8, outcome.negativeControl().json()).setParameter(9, Timestamp.from(since))
-                .setParameter(10, intervalSeconds).setParameter(11, kind.id()).executeUpdate();
+                .setParameter(10, intervalSeconds).setParameter(11, scope.key()).executeUpdate();
         if (previous != null && !sameResult) {
-            audit.record(Audit.Entry.of(SYSTEM, CHANGED, kind.id(), kind.id() + " " + provider)
+            audit.record(Audit.Entry.of(SYSTEM, CHANGED, scope.kind().id(), scope.label() + " " + provider)
                     .detail(previous.result().json() + " → " + outcome.summary())
                     .fingerprints(previous.fingerprint(), fingerprint));
         }
-        metrics.last(new LastCheck(kind.id(), provider, fingerprint, outcome.result(), outcome.status(),
-                outcome.code(), outcome.checkedAt(), outcome.durationMs(), outcome.negativeControl(), since));
+        return new LastCheck(scope.kind().id(), provider, fingerprint, outcome.result(), outcome.status(),
+                outcome.code(), outcome.checkedAt(), outcome.durationMs(), outcome.negativeControl(), since);
+    }
+
+    /**
+     * Share-locks fallback entry {@code entryId} (a delete waits for this transaction) and makes its check row when
+     * it has none yet.
+     *
+     * @return false when the entry does not exist (deleted meanwhile)
+     */
+    private boolean entryRow(long entryId) {
+        if (em.createNativeQuery("SELECT id FROM provider_entries WHERE id = ?1 FOR KEY SHARE")
+                .setParameter(1, entryId).getResultList().isEmpty()) {
+            return false;
+        }
+        em.createNativeQuery("INSERT INTO provider_entry_checks (entry_id) VALUES (?1) ON CONFLICT DO NOTHING")
+                .setParameter(1, entryId).executeUpdate();
+        return true;
     }
 
     /**
@@ -94,24 +151,64 @@ public class LastChecks {
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public boolean claim(ProviderKind kind, String fingerprint, Duration interval) {
-        return em.createNativeQuery("UPDATE provider_checks SET next_due = now() + make_interval(secs => ?1),"
-                + " claimed_fingerprint = ?2 WHERE kind = ?3"
+        return claim(Scope.of(kind), fingerprint, interval);
+    }
+
+    /**
+     * Claims fallback entry {@code entryId} for one background check as {@link #claim(ProviderKind, String,
+     * Duration)} claims a kind (its check row is made first when it has none); false when the entry is gone.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public boolean claimEntry(ProviderKind kind, long entryId, String fingerprint, Duration interval) {
+        return entryRow(entryId) && claim(Scope.of(kind, entryId), fingerprint, interval);
+    }
+
+    private boolean claim(Scope scope, String fingerprint, Duration interval) {
+        return em.createNativeQuery("UPDATE " + scope.table() + " SET next_due = now() + make_interval(secs => ?1),"
+                + " claimed_fingerprint = ?2 WHERE " + scope.column() + " = ?3"
                 + " AND (next_due <= now() OR claimed_fingerprint IS DISTINCT FROM ?2)")
-                .setParameter(1, interval.toSeconds()).setParameter(2, fingerprint).setParameter(3, kind.id())
+                .setParameter(1, interval.toSeconds()).setParameter(2, fingerprint).setParameter(3, scope.key())
                 .executeUpdate() == 1;
     }
 
     /** Gives back a claim whose check could not run (every check slot was busy): the kind is due again at once. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void release(ProviderKind kind) {
-        em.createNativeQuery("UPDATE provider_checks SET next_due = '-infinity' WHERE kind = ?1")
-                .setParameter(1, kind.id()).executeUpdate();
+        release(Scope.of(kind));
+    }
+
+    /** Gives back a claim of fallback entry {@code entryId} as {@link #release(ProviderKind)} does a kind's. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void releaseEntry(ProviderKind kind, long entryId) {
+        release(Scope.of(kind, entryId));
+    }
+
+    private void release(Scope scope) {
+        em.createNativeQuery("UPDATE " + scope.table() + " SET next_due = '-infinity' WHERE " + scope.column()
+                + " = ?1").setParameter(1, scope.key()).executeUpdate();
     }
 
     /** The last check of {@code kind} if it checked the key with {@code fingerprint}; empty: not checked yet. */
     @Transactional
     public Optional<LastCheck> forKey(ProviderKind kind, String fingerprint) {
         return Optional.ofNullable(all().get(kind)).filter(c -> c.isFor(fingerprint));
+    }
+
+    /**
+     * The last check of one provider entry of {@code kind} if it checked the key with {@code fingerprint}: the
+     * primary's ({@link #forKey}) when {@code entryId} is null, else fallback entry {@code entryId}'s. Empty: not
+     * checked yet, or only another key was (or {@code fingerprint} is null: no key stored).
+     */
+    @Transactional
+    public Optional<LastCheck> forEntry(ProviderKind kind, Long entryId, String fingerprint) {
+        if (entryId == null) {
+            return forKey(kind, fingerprint);
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM provider_entry_checks"
+                + " WHERE entry_id = ?2 AND result IS NOT NULL").setParameter(1, kind.id())
+                .setParameter(2, entryId).getResultList();
+        return rows.stream().map(LastChecks::check).filter(c -> c.isFor(fingerprint)).findFirst();
     }
 
     /** The last check of every kind that was ever checked, whatever key it checked. */
@@ -136,13 +233,18 @@ public class LastChecks {
     private static final String COLUMNS = "kind, provider, fingerprint, result, http_status, code, checked_at,"
             + " duration_ms, negative_control, result_since";
 
-    /** The kind's row, locked for the rest of the transaction; null when it was never checked. */
-    private LastCheck locked(ProviderKind kind) {
+    /** {@link #COLUMNS} but the kind, as {@code provider_entry_checks} has them. */
+    private static final String ENTRY_COLUMNS = COLUMNS.substring(COLUMNS.indexOf(',') + 2);
+
+    /** The scope's row, locked for the rest of the transaction; null when it was never checked. */
+    private LastCheck locked(Scope scope) {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT " + COLUMNS + " FROM provider_checks WHERE kind = ?1"
-                + " FOR UPDATE").setParameter(1, kind.id()).getResultList();
+        List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM " + scope.table()
+                + " WHERE " + scope.column() + " = ?2 FOR UPDATE").setParameter(1, scope.kind().id())
+                .setParameter(2, scope.key()).getResultList();
         if (rows.isEmpty()) {
-            throw new IllegalStateException("provider_checks has no row for " + kind.id() + "; migration V9 missing?");
+            throw new IllegalStateException(scope.table() + " has no row for " + scope.label()
+                    + " (its row is made by migration V9 for a kind, by recordEntry or claimEntry for an entry)");
         }
         return rows.get(0)[3] == null ? null : check(rows.get(0));
     }

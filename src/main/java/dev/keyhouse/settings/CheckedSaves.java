@@ -134,7 +134,7 @@ public class CheckedSaves {
         String used = blocks ? overrideReason : null;
         SettingState state = settings.save(kind, input, expectedVersion, actor,
                 outcome == null ? null : new ProviderSettings.SaveCheck(outcome, used));
-        recordCheck(kind, outcome, state);
+        recordCheck(kind, null, outcome, state.keyFingerprint());
         return new Saved(state, outcome, warnings(outcome, used), used != null);
     }
 
@@ -142,6 +142,8 @@ public class CheckedSaves {
      * Checks, then writes a fallback entry (issue 19) as {@link #save} checks a save of the kind: a new one when
      * {@code id} is null ({@link ProviderEntries#create}), else {@link ProviderEntries#update}. The same
      * {@code PROVIDER_CHECK_MODE}, override and vault: reference pinning; a move or an enable only is not checked.
+     * The check is recorded as the entry's last check ({@link LastChecks#recordEntry}; {@code lastCheck} of
+     * {@code /api/v1/settings/{kind}/providers/{id}} and the fallback's row on the settings page show it).
      *
      * @param expectedVersion the entry's version (ignored for a new one)
      * @throws CheckRefused in enforce mode, when the result blocks the write and there is no reason; nothing written
@@ -161,8 +163,10 @@ public class CheckedSaves {
             }
         }
         ProviderSettings.SaveCheck check = checked(kind, outcome, checked, overrideReason);
-        return id == null ? entries.create(kind, change.fields(), actor, check)
+        ProviderEntries.EntryState saved = id == null ? entries.create(kind, change.fields(), actor, check)
                 : entries.update(kind, id, change, expectedVersion, actor, check);
+        recordCheck(kind, saved.id(), outcome, saved.keyFingerprint());
+        return saved;
     }
 
     /**
@@ -185,17 +189,27 @@ public class CheckedSaves {
         ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, expectedPrimaryVersion,
                 actor,
                 checked(kind, outcome, checked, overrideReason));
-        recordCheck(kind, outcome, settings.get(kind));
+        recordCheck(kind, null, outcome, settings.get(kind).keyFingerprint());
         return primary;
     }
 
     /**
-     * The check a save or a make-primary ran before it was of exactly the key now stored as the kind's primary: the
-     * settings card and {@code lastCheck} show it at once, no background check needed.
+     * The check a save, an entry's write or a make-primary ran before it was of exactly the key now stored in the
+     * entry it wrote: the settings card, the fallback's row and {@code lastCheck} show it at once, no background check
+     * needed.
+     *
+     * @param entryId the fallback entry written; null for the kind's primary
+     * @param fingerprint the entry's key as stored now ({@link SettingState#keyFingerprint()}); null: none, nothing
+     *        recorded
      */
-    private void recordCheck(ProviderKind kind, CheckOutcome outcome, SettingState state) {
-        if (outcome != null && state.keyFingerprint() != null) {
-            lastChecks.record(kind, outcome.provider(), state.keyFingerprint(), outcome);
+    private void recordCheck(ProviderKind kind, Long entryId, CheckOutcome outcome, String fingerprint) {
+        if (outcome == null || fingerprint == null) {
+            return;
+        }
+        if (entryId == null) {
+            lastChecks.record(kind, outcome.provider(), fingerprint, outcome);
+        } else {
+            lastChecks.recordEntry(kind, entryId, outcome.provider(), fingerprint, outcome);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.keyhouse.settings;
 import java.util.List;
 
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.checks.CheckCard;
+import dev.keyhouse.checks.LastChecks;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Named;
@@ -20,17 +22,23 @@ public class FallbackRows {
      *
      * @param detailLabel and {@code detail}: the model (llm, stt) or the voice (tts), as the primary's card shows it
      * @param version the entry's version, sent back by each of its action forms
+     * @param check the last live check of its stored key, in the words and colours of the primary's card
+     *        ({@code tags/lastCheck.html}); not checked yet when only another key was
      */
     public record Row(String kind, long id, int position, String provider, String detailLabel, String detail,
-            String secretLabel, SecretSummary secret, boolean enabled, long version, boolean first, boolean last) {
+            String secretLabel, SecretSummary secret, boolean enabled, long version, boolean first, boolean last,
+            CheckCard check) {
     }
 
     private final ProviderEntries entries;
     private final ReferencedSecrets referenced;
     private final SecurityIdentity identity;
+    private final LastChecks lastChecks;
 
-    public FallbackRows(ProviderEntries entries, ReferencedSecrets referenced, SecurityIdentity identity) {
+    public FallbackRows(ProviderEntries entries, ReferencedSecrets referenced, SecurityIdentity identity,
+            LastChecks lastChecks) {
         this.entries = entries;
+        this.lastChecks = lastChecks;
         this.referenced = referenced;
         this.identity = identity;
     }
@@ -53,10 +61,27 @@ public class FallbackRows {
         ProviderKind providerKind = ProviderKind.parse(kind).orElseThrow();
         SettingField detail = providerKind == ProviderKind.TTS ? SettingField.VOICE : SettingField.MODEL;
         SettingField secret = providerKind.secretField();
+        java.time.Instant now = java.time.Instant.now();
         List<ProviderEntries.EntryState> fallbacks = entries.list(providerKind).stream()
                 .filter(e -> !e.primary()).toList();
         return fallbacks.stream().map(e -> new Row(kind, e.id(), e.position(), e.provider(), detail.label(),
                 e.values().get(detail.json()), secret.label(), referenced.shown(e.secrets().get(secret.json())),
-                e.enabled(), e.version(), e == fallbacks.get(0), e == fallbacks.get(fallbacks.size() - 1))).toList();
+                e.enabled(), e.version(), e == fallbacks.get(0), e == fallbacks.get(fallbacks.size() - 1),
+                check(e, now))).toList();
+    }
+
+    /**
+     * The last live check of fallback {@code id}'s stored key as the card shows it (its edit page,
+     * {@code ProviderEntriesPage/form.html}); not checked yet when only another key was.
+     *
+     * @throws dev.keyhouse.web.NotFound when the kind has no such fallback
+     */
+    public CheckCard check(String kind, long id) {
+        ProviderKind providerKind = ProviderEntriesResource.kind(kind);
+        return check(entries.get(providerKind, id), java.time.Instant.now());
+    }
+
+    private CheckCard check(ProviderEntries.EntryState entry, java.time.Instant now) {
+        return CheckCard.of(lastChecks.forEntry(entry.kind(), entry.id(), entry.keyFingerprint()).orElse(null), now);
     }
 }

@@ -83,6 +83,14 @@ public class ProviderEntries {
             return values.get(SettingField.PROVIDER.json());
         }
 
+        /**
+         * What a key check of this entry is for ({@link SettingState#keyFingerprint()}): null when no key is stored
+         * or it needs re-entry.
+         */
+        public String keyFingerprint() {
+            return SettingState.keyFingerprint(kind, secrets);
+        }
+
         /** "stt primary (deepgram)", "stt fallback 12 (soniox)". */
         public String label() {
             return ProviderEntries.label(kind, id, provider());
@@ -177,6 +185,26 @@ public class ProviderEntries {
         } catch (FieldErrors e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Each enabled fallback of {@code kind} with its stored key as a live check needs it (what the background checks
+     * check), by position; a fallback whose key is unset or cannot be opened is left out. Empty for a kind without
+     * fallbacks.
+     *
+     * @return the keys by entry id
+     */
+    @Transactional
+    public Map<Long, ProviderSettings.StoredKey> storedKeys(ProviderKind kind) {
+        Map<Long, ProviderSettings.StoredKey> keys = new LinkedHashMap<>();
+        if (!EntryVariables.hasEntries(kind)) {
+            return keys;
+        }
+        for (ProviderEntry entry : em.createQuery("from ProviderEntry where kind = ?1 and enabled = true"
+                + " order by position", ProviderEntry.class).setParameter(1, kind.id()).getResultList()) {
+            settings.storedKey(kind, entry.values().copy()).ifPresent(key -> keys.put(entry.id, key));
+        }
+        return keys;
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.checks.LastCheck;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
@@ -43,10 +45,12 @@ public class ProviderEntriesResource {
     private final CheckedSaves saves;
     private final SecurityIdentity identity;
     private final ReferencedSecrets referenced;
+    private final LastChecks lastChecks;
 
     public ProviderEntriesResource(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced) {
+            ReferencedSecrets referenced, LastChecks lastChecks) {
         this.entries = entries;
+        this.lastChecks = lastChecks;
         this.saves = saves;
         this.identity = identity;
         this.referenced = referenced;
@@ -199,7 +203,12 @@ public class ProviderEntriesResource {
         return view;
     }
 
-    /** An entry as JSON: kind, id, primary, position, enabled, the kind's fields (secrets as summaries), version. */
+    /**
+     * An entry as JSON: kind, id, primary, position, enabled, the kind's fields (secrets as summaries), version,
+     * updatedBy, updatedAt, and {@code lastCheck} ({@link LastCheck#json()}): the last live check of the entry's
+     * stored key (the primary's is the kind's, as {@code GET /api/v1/settings/{kind}} shows it), or null when that
+     * key was not checked yet (never, or only an earlier key was).
+     */
     Map<String, Object> view(ProviderEntries.EntryState state) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("kind", state.kind().id());
@@ -214,6 +223,8 @@ public class ProviderEntriesResource {
         view.put("version", state.version());
         view.put("updatedBy", state.updatedBy());
         view.put("updatedAt", state.updatedAt());
+        view.put("lastCheck", lastChecks.forEntry(state.kind(), state.id(), state.keyFingerprint())
+                .map(LastCheck::json).orElse(null));
         return view;
     }
 

@@ -411,7 +411,8 @@ public class ProviderSettings {
         return ProviderSettingVersion.of(kind, version).flatMap(v -> storedKey(kind, v.values().copy()));
     }
 
-    private Optional<StoredKey> storedKey(ProviderKind kind, SettingValues values) {
+    /** The stored key of {@code values} (the kind's, a version's or a fallback entry's) as a live check needs it. */
+    Optional<StoredKey> storedKey(ProviderKind kind, SettingValues values) {
         if (values.provider == null || !kind.liveCheck()) {
             // nothing to check: no provider, or no live check exists for the kind
             return Optional.empty();

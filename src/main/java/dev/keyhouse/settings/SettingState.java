@@ -33,6 +33,11 @@ public record SettingState(ProviderKind kind, Map<String, String> values, Map<St
      * while this is unchanged.
      */
     public String keyFingerprint() {
+        return keyFingerprint(kind, secrets);
+    }
+
+    /** {@link #keyFingerprint()} of {@code kind}'s secrets by JSON name (a fallback entry's too). */
+    static String keyFingerprint(ProviderKind kind, Map<String, SecretSummary> secrets) {
         java.util.List<String> prints = new java.util.ArrayList<>();
         for (SettingField field : kind.secretFields()) {
             SecretSummary summary = secrets.get(field.json());

@@ -288,4 +288,55 @@ class BackgroundChecksTest {
         assertThat(OPENAI.received().get(0).header("Authorization")).isEqualTo("Bearer " + next);
         assertThat(SettingsApi.setting("llm").getString("lastCheck.result")).isEqualTo("no_credit");
     }
+
+    /**
+     * Issue 19: background checks cover each enabled fallback on the kind's interval and record its result as that
+     * entry's: a fallback added unchecked (mode off here) is due at once, its revoked key is found invalid_key and
+     * its {@code lastCheck} says so, it is not due again before the interval, and a disabled fallback is not checked.
+     */
+    @Test
+    void enabledFallbacksAreCheckedOnTheSameIntervalAndKeepTheirOwnResult() {
+        String providers = "/api/v1/settings/llm/providers";
+        try (DeepSeekStandIn deepseek = new DeepSeekStandIn()) {
+            storedAndChecked(Scenario.GOOD);
+            String revoked = deepseek.key(Scenario.REVOKED);
+            io.restassured.response.Response added = io.restassured.RestAssured.given()
+                    .auth().oauth2(dev.keyhouse.ApiClient.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .body(java.util.Map.of("provider", "deepseek", "model", "deepseek-chat", "baseUrl",
+                            deepseek.baseUrl(), "apiKey", revoked))
+                    .post(providers);
+            assertThat(added.statusCode()).as(added.asString()).isEqualTo(201);
+            long id = added.jsonPath().getLong("id");
+            try {
+                assertThat((Object) added.jsonPath().get("lastCheck")).as("no check on save in mode off").isNull();
+
+                List<CheckOutcome> outcomes = background.runDue();
+                assertThat(outcomes).filteredOn(o -> o.provider().equals("deepseek")).singleElement()
+                        .satisfies(o -> assertThat(o.result()).isEqualTo(CheckResult.INVALID_KEY));
+                assertThat(deepseek.received()).isNotEmpty();
+                assertThat(deepseek.received().get(0).header("Authorization")).isEqualTo("Bearer " + revoked);
+                JsonPath entry = io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.ApiClient.admin())
+                        .get(providers + "/" + id).then().statusCode(200).extract().jsonPath();
+                assertThat(entry.getString("lastCheck.result")).isEqualTo("invalid_key");
+                assertThat(entry.getInt("lastCheck.status")).isEqualTo(401);
+                assertThat(SettingsApi.setting("llm").getString("lastCheck.result")).as("the primary's own")
+                        .isEqualTo("ok");
+
+                deepseek.clearReceived();
+                assertThat(background.checkFallbacks(ProviderKind.LLM)).as("not due before the interval").isEmpty();
+                io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.ApiClient.admin())
+                        .contentType(io.restassured.http.ContentType.JSON).header("If-Match", "\"1\"")
+                        .body(java.util.Map.of("enabled", false)).put(providers + "/" + id).then().statusCode(200);
+                lastChecks.releaseEntry(ProviderKind.LLM, id);
+                assertThat(background.checkFallbacks(ProviderKind.LLM)).as("a disabled fallback").isEmpty();
+                assertThat(deepseek.received()).isEmpty();
+            } finally {
+                io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.ApiClient.admin())
+                        .header("If-Match", "\"" + io.restassured.RestAssured.given()
+                                .auth().oauth2(dev.keyhouse.ApiClient.admin()).get(providers + "/" + id)
+                                .jsonPath().getLong("version") + "\"")
+                        .delete(providers + "/" + id).then().statusCode(204);
+            }
+        }
+    }
 }

@@ -59,6 +59,13 @@ public class ProviderEntriesPageTest {
         ProviderEntriesTest.removeFallbacks(db);
     }
 
+    /** The overview's row of fallback {@code id}: from its {@code <li>} to its end. */
+    private static String row(String overview, long id) {
+        int start = overview.indexOf("id=\"fallback-" + id + "\"");
+        assertThat(start).as("fallback " + id + " is listed").isNotNegative();
+        return overview.substring(start, overview.indexOf("</li>", start));
+    }
+
     @Test
     void addMoveDisableAndDeleteWithConfirmationOnThePage() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -114,6 +121,13 @@ public class ProviderEntriesPageTest {
                     .contains("type=\"password\"").doesNotContain(sonioxKey);
             assertThat(overview.indexOf("id=\"fallback-" + sonioxId + "\""))
                     .isLessThan(overview.indexOf("id=\"fallback-" + customId + "\""));
+            // issue 19: each fallback's row shows its own last key check, in the primary card's words and colours
+            assertThat(row(overview, sonioxId)).as("the check its add ran")
+                    .contains("id=\"fallback-" + sonioxId + "-check\"", "class=\"check check-ok\"", ": ok</span>");
+            assertThat(page(PAGES + "/" + sonioxId).asString()).as("and its edit page")
+                    .contains("id=\"entry-check\">Stored key: <span class=\"check check-ok\">");
+            assertThat(row(overview, customId)).contains("id=\"fallback-" + customId + "-check\"")
+                    .doesNotContain("check-ok", "not checked yet");
 
             Response last = form().formParam("version", "1").formParam("direction", "down")
                     .post(PAGES + "/" + customId + "/move");

@@ -174,6 +174,70 @@ public class ProviderEntriesTest {
                 .doesNotContain(first, second);
     }
 
+    /**
+     * Issue 19: each entry has its own key checks. A fallback added over a check that found its key invalid (a
+     * stand-in answering 401, saved with an override) carries {@code lastCheck} invalid_key on POST, GET and the list;
+     * a PUT with a working key carries ok (the change of result audited for that fallback); a rollback to the first
+     * key, which runs no check, leaves no result standing for it (the stored one was for another key). The primary's
+     * row carries the kind's {@code lastCheck}. The check row goes with the entry.
+     */
+    @Test
+    void eachFallbackCarriesTheLastCheckOfItsOwnKey() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-entry-check-" + tag + "-0a1b2c3d");
+            Object kindCheck = admin().get("/api/v1/settings/stt").jsonPath().get("lastCheck");
+            assertThat(kindCheck).as("the primary's save ran a check (egress refused: unreachable)").isNotNull();
+            assertThat(admin().get(STT).jsonPath().getMap("[0].lastCheck")).as("the primary's row: the kind's")
+                    .isEqualTo(kindCheck);
+
+            String bad = soniox.key(dev.keyhouse.checks.StandIn.Scenario.INVALID);
+            Map<String, Object> body = Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl",
+                    soniox.url(), "apiKey", bad);
+            assertThat(post(body).statusCode()).as("enforce mode: refused without an override").isEqualTo(422);
+            Map<String, Object> overridden = new java.util.LinkedHashMap<>(body);
+            overridden.put("checkOverride", Map.of("reason", "the key is renewed tonight"));
+            Response created = post(overridden);
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+            assertThat(created.jsonPath().getString("lastCheck.result")).isEqualTo("invalid_key");
+            assertThat(created.jsonPath().getInt("lastCheck.status")).isEqualTo(401);
+            assertThat(created.jsonPath().getMap("lastCheck")).containsOnlyKeys("result", "status", "code",
+                    "checkedAt", "durationMs", "negativeControl", "since");
+            assertThat(admin().get(STT + "/" + id).jsonPath().getString("lastCheck.result")).isEqualTo("invalid_key");
+            assertThat(viewer().get(STT).jsonPath().getString("[1].lastCheck.result")).isEqualTo("invalid_key");
+            assertThat(admin().get(STT).jsonPath().getMap("[0].lastCheck")).as("the primary's own stays")
+                    .isEqualTo(kindCheck);
+
+            String good = soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            Response fixed = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(Map.of(
+                    "provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(), "apiKey", good))
+                    .put(STT + "/" + id);
+            assertThat(fixed.statusCode()).as(fixed.asString()).isEqualTo(200);
+            assertThat(fixed.jsonPath().getString("lastCheck.result")).isEqualTo("ok");
+            assertThat(fixed.jsonPath().getString("lastCheck.since"))
+                    .isEqualTo(fixed.jsonPath().getString("lastCheck.checkedAt"));
+            assertThat(admin().get(STT).jsonPath().getString("[1].lastCheck.result")).isEqualTo("ok");
+            assertThat(Rows.column(db, "SELECT target || ' ' || detail FROM audit_events WHERE action ="
+                    + " 'setting.check.changed' AND target LIKE 'stt fallback " + id + " %'"))
+                    .singleElement().asString().startsWith("stt fallback " + id + " soniox invalid_key → ok")
+                    .doesNotContain(bad, good);
+
+            soniox.clearReceived();
+            Response restored = admin().header("If-Match", "\"2\"").post(STT + "/" + id + "/rollback");
+            assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
+            assertThat(soniox.received()).as("a rollback checks nothing").isEmpty();
+            assertThat(restored.jsonPath().getString("apiKey.fingerprint"))
+                    .isEqualTo(created.jsonPath().getString("apiKey.fingerprint"));
+            assertThat((Object) restored.jsonPath().get("lastCheck")).as("the ok was for the other key").isNull();
+            assertThat((Object) admin().get(STT + "/" + id).jsonPath().get("lastCheck")).isNull();
+            assertThat((Object) admin().get(STT).jsonPath().get("[1].lastCheck")).isNull();
+
+            admin().header("If-Match", "\"3\"").delete(STT + "/" + id).then().statusCode(204);
+            assertThat(Rows.column(db, "SELECT count(*) FROM provider_entry_checks WHERE entry_id = " + id))
+                    .as("the check row goes with the entry").containsExactly("0");
+        }
+    }
+
     @Test
     void aDuplicateVariableIsRefusedNamingBothEntries() {
         savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
