@@ -34,11 +34,13 @@ public final class FormBooleans {
             "confirmed", "Confirmed");
 
     /**
-     * An error as a page shows it among the form's other errors: {@code "Label: message"} as every field's error
-     * reads, the label the form shows the field under (a yes/no box's label, else the field's name).
+     * An error as a page shows it among the form's other errors: a yes/no box's as {@code "Label: message"}, as every
+     * field's error reads under the label the form shows it with; any other (a hidden field such as {@code version})
+     * as the sentence {@code "version 27 does not exist (current is 21)"}, as the other pages say it.
      */
     public static String shown(FieldErrors.FieldError error) {
-        return LABELS.getOrDefault(error.field(), error.field()) + ": " + error.message();
+        String label = LABELS.get(error.field());
+        return label == null ? error.field() + " " + error.message() : label + ": " + error.message();
     }
 
     /** The 400 for a single-valued field given more than once. */
