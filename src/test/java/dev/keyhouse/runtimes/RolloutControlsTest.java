@@ -159,7 +159,10 @@ class RolloutControlsTest {
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("aborted");
         assertThat(run.getString("reason")).startsWith("aborted by admin@keyhouse.test");
-        assertThat(run.getString("waves[0].state")).as("the canary wave was confirmed before the abort").isEqualTo("confirmed");
+        // the canary wave passed before the abort, then the rollback restarted its runtime back: one count, rolled back
+        assertThat(run.getString("waves[0].state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[0].decision")).as("the canary wave was confirmed before the abort")
+                .startsWith("passed, then restarted back by the rollback");
         assertThat(run.getLong("rollbackVersion")).isNotNull();
         assertThat(fleet.key(names.get(0))).as("the canary is back on the previous key").isEqualTo(previous);
         assertThat(fleet.restarts(names.get(0))).isEqualTo(3);
