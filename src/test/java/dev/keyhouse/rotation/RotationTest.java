@@ -424,9 +424,7 @@ class RotationTest {
     @Test
     @Order(8)
     void aRunningJobIsInterruptedOnlyOnceNoReplicaHoldsTheJobLock() throws Exception {
-        long ghost = Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
-                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, 100, 40, 40,"
-                + " now() - interval '1 minute') RETURNING id", NEW_KEY_ID).get(0));
+        long ghost = runningJob(100, 40, 40, "now() - interval '1 minute'");
         try (Connection otherReplica = db.getConnection(); Statement lock = otherReplica.createStatement()) {
             lock.execute("SELECT pg_advisory_lock(" + JobLock.KEY + ")");
             assertThat(Jobs.report(admin, ghost).getString("state")).as("its replica holds the lock").isEqualTo("running");
@@ -610,9 +608,7 @@ class RotationTest {
     @Test
     @Order(13)
     void aJobThatEndsWhileTheRegionIsReadIsShownTheSameEverywhere() throws Exception {
-        long ghost = Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
-                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, 10, 4, 0, now())"
-                + " RETURNING id", NEW_KEY_ID).get(0));
+        long ghost = runningJob(10, 4, 0, "now()");
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         try (Connection replica = db.getConnection(); Statement lock = replica.createStatement()) {
             lock.execute("SELECT pg_advisory_lock(" + JobLock.KEY + ")"); // its replica is alive
@@ -705,4 +701,11 @@ class RotationTest {
 
     @Inject
     dev.keyhouse.settings.ProviderEnvironment environment;
+
+    /** A job row another replica left running, with its counts and last heartbeat (an SQL expression); its id. */
+    private long runningJob(long total, long scanned, long rewritten, String heartbeat) {
+        return Long.parseLong(Rows.column(db, "INSERT INTO rotation_jobs (state, started_by, target_key_id, total,"
+                + " scanned, rewritten, heartbeat_at) VALUES ('running', 'ghost@keyhouse.test', ?, " + total + ", "
+                + scanned + ", " + rewritten + ", " + heartbeat + ") RETURNING id", NEW_KEY_ID).get(0));
+    }
 }
