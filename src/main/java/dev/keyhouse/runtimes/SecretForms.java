@@ -23,7 +23,8 @@ import dev.keyhouse.config.EnvFileDialect;
  * <li>each of those HTML-escaped, as a page shows it ({@code &amp;quot;} or {@code &amp;#34;} for a quote);</li>
  * <li>percent-encoded (RFC 3986 §2.1, either case of hex) and form-encoded ({@code +} for a space, as
  * {@code application/x-www-form-urlencoded});</li>
- * <li>base64 and base64url (RFC 4648 §4, §5), padded and not, and the run of characters that encodes the value
+ * <li>base64 and base64url (RFC 4648 §4, §5) of the value, of its env-file escaping and of its JSON escaping (a
+ * whole environment file or JSON body base64'd), padded and not, and the run of characters that encodes each
  * wherever it sits inside a longer base64 text (a Basic {@code Authorization} header's {@code user:secret}, a
  * Kubernetes Secret's {@code data}): one run per alignment of its first byte in a 3-byte group.</li>
  * </ul>
@@ -57,12 +58,16 @@ public final class SecretForms {
         String percent = form.replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
         forms.add(percent);
         forms.add(lowerHexEscapes(percent));
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        for (Base64.Encoder encoder : new Base64.Encoder[] {Base64.getEncoder(), Base64.getUrlEncoder()}) {
-            forms.add(encoder.encodeToString(bytes));
-            forms.add(encoder.withoutPadding().encodeToString(bytes));
-            for (int offset = 0; offset < 3; offset++) {
-                forms.add(base64Run(encoder.withoutPadding(), bytes, offset));
+        // base64 of the value as it is and as the files Keyhouse writes hold it (an environment file base64'd whole
+        // carries the escaped form; runtime-config's JSON the JSON-escaped one)
+        for (String text : new LinkedHashSet<>(java.util.List.of(value, EnvFileDialect.escapeDoubleQuoted(value), json))) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            for (Base64.Encoder encoder : new Base64.Encoder[] {Base64.getEncoder(), Base64.getUrlEncoder()}) {
+                forms.add(encoder.encodeToString(bytes));
+                forms.add(encoder.withoutPadding().encodeToString(bytes));
+                for (int offset = 0; offset < 3; offset++) {
+                    forms.add(base64Run(encoder.withoutPadding(), bytes, offset));
+                }
             }
         }
         forms.removeIf(f -> f.length() < minLength);

@@ -509,10 +509,17 @@ class RuntimeRestartTest {
             assertThat(page).as("the run page shows the masked output").contains(SecretMask.MASK);
             String answer = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/api/v1/restarts/" + runId)
                     .then().statusCode(200).extract().asString();
-            // the forms a reader could decode: as is, as the file holds it, JSON- and HTML-escaped, base64
-            List<String> forms = List.of(key, key.replace("\\", "\\\\").replace("\"", "\\\""),
-                    key.replace("\"", "&quot;"), key.replace("\"", "&#34;"),
-                    java.util.Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8)).substring(0, 12));
+            // the forms a reader could decode: as is, as the file holds it, JSON- and HTML-escaped, and base64 of the
+            // key and of the file's escaped line wherever it sits in the base64 of the whole file (three alignments)
+            String inFile = key.replace("\\", "\\\\").replace("\"", "\\\"");
+            List<String> forms = new java.util.ArrayList<>(List.of(key, inFile, key.replace("\"", "&quot;"),
+                    key.replace("\"", "&#34;")));
+            for (String text : List.of(key, inFile)) {
+                for (int offset = 0; offset < 3; offset++) {
+                    forms.add(SecretForms.base64Run(java.util.Base64.getEncoder().withoutPadding(),
+                            text.getBytes(StandardCharsets.UTF_8), offset));
+                }
+            }
             for (String form : forms) {
                 assertThat(error).as("the stored result holds " + form).doesNotContain(form);
                 assertThat(page).as("the page holds " + form).doesNotContain(form);
