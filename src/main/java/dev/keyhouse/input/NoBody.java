@@ -21,11 +21,11 @@ public final class NoBody {
     }
 
     /**
-     * A JSON member's name as an error may name it: the name itself when it is a plain identifier (letters, digits,
-     * {@code _ . -}, at most 64), else "(a key)": a name is input too, and may be a secret typed in the wrong place.
+     * A JSON member's name as an error may name it ({@link dev.keyhouse.web.FieldErrors#shownName}): the name itself
+     * when it is plain, else "(a key)": a name is input too, and may be a secret typed in the wrong place.
      */
     public static String member(String name) {
-        return name != null && name.matches("[A-Za-z0-9_.-]{1,64}") ? name : "(a key)";
+        return dev.keyhouse.web.FieldErrors.shownName(name);
     }
 
     /**

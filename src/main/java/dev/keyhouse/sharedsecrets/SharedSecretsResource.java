@@ -186,7 +186,7 @@ public class SharedSecretsResource {
         Map<String, Object> given = body == null ? Map.of() : body;
         for (String key : given.keySet()) {
             if (!FIELDS.contains(key)) {
-                errors.add(key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "(a key)", "is not a field of a shared secret");
+                errors.add(key, "is not a field of a shared secret"); // named only when plain (FieldErrors)
             }
         }
         String name = text(given, "name", errors);

@@ -25,10 +25,27 @@ public final class FieldErrors extends KeyhouseException {
         return new FieldErrors(409, "Conflict", "a field conflicts with another stored row");
     }
 
+    /**
+     * Adds a field's problem. The field is named as {@link #shownName} shows it: a name taken from the request (a
+     * JSON member, a form field) is input too, and may be a secret pasted in the wrong place.
+     */
     public FieldErrors add(String field, String message) {
-        errors.add(new FieldError(field, message));
+        errors.add(new FieldError(shownName(field), message));
         return this;
     }
+
+    /**
+     * A field's name as an answer may repeat it: the name itself when it is plain (letters, digits, {@code _ . - [ ]},
+     * at most 40 characters: every field Keyhouse reads is; a part already shown as "(a key)" is kept, as in
+     * {@code config.(a key)}), else "(a key)".
+     */
+    public static String shownName(String name) {
+        return name != null && name.length() <= 40 && name.matches("([A-Za-z0-9_.\\[\\]-]|\\(a key\\))+") ? name
+                : UNNAMED;
+    }
+
+    /** What {@link #shownName} says for a name it will not repeat. */
+    public static final String UNNAMED = "(a key)";
 
     /** Adds every error of {@code other} (kept in its order, after these). */
     public FieldErrors addAll(FieldErrors other) {

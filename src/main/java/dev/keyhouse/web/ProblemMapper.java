@@ -103,13 +103,15 @@ public class ProblemMapper {
             message = "is not valid JSON";
             field = "body";
         }
+        // a member's name is input too (a secret pasted as a key): named only when plain, in the answer and the log
+        field = field.isEmpty() ? "body" : FieldErrors.shownName(field);
         // the class and location only: a parser's message quotes the body ("Unrecognized token '<password>'")
         com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
         LOG.debugf("%s %s: bad JSON at %s (%s, line %d, column %d)", request.method(), request.path(),
-                field.isEmpty() ? "body" : field, e.getClass().getSimpleName(), at == null ? -1 : at.getLineNr(),
+                field, e.getClass().getSimpleName(), at == null ? -1 : at.getLineNr(),
                 at == null ? -1 : at.getColumnNr());
         return respond(request, new Problem("about:blank", "Invalid input", 400, "the request body is invalid",
-                List.of(new FieldErrors.FieldError(field.isEmpty() ? "body" : field, message))));
+                List.of(new FieldErrors.FieldError(field, message))));
     }
 
     /**
@@ -242,7 +244,7 @@ public class ProblemMapper {
         int end = message.lastIndexOf('\'');
         String key = end > 17 ? message.substring(17, end) : "body";
         // a key is named back to the client only when it looks like one, never as arbitrary text
-        return key.matches("[A-Za-z0-9_.-]{1,64}") ? key : "body";
+        return FieldErrors.shownName(key).equals(key) ? key : "body";
     }
 
     private static String path(JsonMappingException e) {

@@ -123,6 +123,37 @@ class MalformedInputTest {
         assertThat(member.prettify() + setting.prettify()).doesNotContain("planted");
     }
 
+    /**
+     * The same rule on every JSON body: an unknown member whose name is not plain (a space, a slash) or is longer than
+     * any field Keyhouse reads (a pasted {@code sk-proj-…} key) is "(a key)", in settings, fallback entries, shared
+     * secrets, runtime targets and bodies Jackson reads (users), and never reaches the answer.
+     */
+    @Test
+    void anUnknownMemberIsNamedOnlyWhenItIsPlainInEveryBody() {
+        Map<String, String> admin = json(bearer(adminJwt));
+        String etag = send("GET", "/api/v1/settings/llm", bearer(adminJwt), (String) null).header("ETag");
+        Map<String, String> ifMatch = new java.util.HashMap<>(admin);
+        ifMatch.put("If-Match", etag);
+        for (String pasted : List.of("sk-planted Key/9f31c", "sk-proj-planted0A1b2C3d4E5f6G7h8I9j0K1l2M3n4")) {
+            Map<String, RawHttp.Response> answers = new java.util.LinkedHashMap<>();
+            answers.put("settings", send("PUT", "/api/v1/settings/llm", ifMatch,
+                    "{\"model\":\"gpt-4o\",\"" + pasted + "\":\"x\"}"));
+            answers.put("fallback", post("/api/v1/settings/stt/providers", admin, "{\"provider\":\"deepgram\","
+                    + "\"model\":\"nova-2\",\"" + pasted + "\":\"x\"}"));
+            answers.put("shared secret", post("/api/v1/shared-secrets", admin, "{\"name\":\"n1\",\"variable\":"
+                    + "\"N1_SECRET\",\"" + pasted + "\":\"x\"}"));
+            answers.put("target", post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
+                    + "\"dependsOn\":[\"llm\"],\"" + pasted + "\":\"x\"}"));
+            answers.put("user", post("/api/v1/users", admin, "{\"email\":\"u1@keyhouse.test\",\"role\":\"viewer\","
+                    + "\"" + pasted + "\":\"x\"}"));
+            answers.forEach((route, answer) -> {
+                JsonPath problem = assertProblem(answer, 400, null);
+                assertThat(problem.getList("errors.field", String.class)).as(route).contains("(a key)");
+                assertThat(answer.body()).as(route).doesNotContain("planted");
+            });
+        }
+    }
+
     @Test
     void aMultipartOrOtherWrongContentTypeIs415() {
         String multipart = "--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@keyhouse.test\r\n--b--\r\n";
