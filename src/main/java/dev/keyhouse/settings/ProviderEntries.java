@@ -107,10 +107,14 @@ public class ProviderEntries {
     public record Change(Map<String, String> fields, Boolean enabled, Integer position) {
     }
 
-    /** The kinds that have fallbacks: {@code llm}, {@code stt}, {@code tts}; 404 for the others. */
+    /**
+     * The kinds that have fallbacks: {@code llm}, {@code stt}, {@code tts}; 404 for the others, "livekit has no
+     * provider entries (it is a single setting: use /api/v1/settings/livekit)".
+     */
     public static ProviderKind entriesKind(ProviderKind kind) {
         if (!EntryVariables.hasEntries(kind)) {
-            throw new NotFound("provider entries of " + kind.id() + " (only llm, stt and tts have fallbacks)");
+            throw NotFound.saying(kind.id() + " has no provider entries (it is a single setting: use "
+                    + "/api/v1/settings/" + kind.id() + ")");
         }
         return kind;
     }
@@ -673,9 +677,14 @@ public class ProviderEntries {
     private ProviderEntry find(ProviderKind kind, long id) {
         ProviderEntry entry = em.find(ProviderEntry.class, id);
         if (entry == null || !entry.kind.equals(kind.id())) {
-            throw new NotFound(kind.id() + " provider entry " + id);
+            throw noEntry(kind.id(), String.valueOf(id));
         }
         return entry;
+    }
+
+    /** 404 "llm has no provider entry 12" ({@code id} as the path gave it). */
+    static NotFound noEntry(String kind, String id) {
+        return NotFound.saying(kind + " has no provider entry " + id);
     }
 
     private ProviderEntry lock(ProviderKind kind, long id) {
