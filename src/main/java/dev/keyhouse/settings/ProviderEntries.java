@@ -358,7 +358,8 @@ public class ProviderEntries {
 
     /**
      * Deletes a fallback; the ones after it move up. Its history (and its sealed values, which the history points
-     * at) stays.
+     * at) stays, ending in a {@code delete} row one version past the last (each row has its own version); the audit
+     * entry names the last version the entry had, the one {@code If-Match} named: "stt fallback 12 version 3".
      *
      * @return the restart run it planned (an enabled fallback was deleted), or null
      */
@@ -371,14 +372,16 @@ public class ProviderEntries {
         String before = ProviderSettings.auditFingerprints(kind,
                 ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values())));
         int position = entry.position;
+        String deleted = target(entry);
         entry.version++;
         history(entry, "delete", actor);
         entry.delete();
         em.flush();
         em.createQuery("update ProviderEntry set position = position - 1 where kind = ?1 and position > ?2")
                 .setParameter(1, kind.id()).setParameter(2, position).executeUpdate();
-        audit.record(Audit.Entry.of(actor, "setting.entry.delete", kind.id(), target(entry))
-                .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position)
+        audit.record(Audit.Entry.of(actor, "setting.entry.delete", kind.id(), deleted)
+                .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position
+                        + ", at its version " + expectedVersion)
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + id));
         Long run = restart(kind, primary.version, served, label(kind, id, entry.values().provider) + " was deleted",
