@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.checks.CheckTarget;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
@@ -53,11 +54,13 @@ public class ProviderEntries {
     private final Event<EnvironmentChanged> changed;
     private final Event<FallbackChanged> fallbackChanged;
     private final EntityManager em;
+    private final LastChecks lastChecks;
 
     public ProviderEntries(ProviderSettings settings, SealedValues sealedValues, SecretFingerprints fingerprints,
             Audit audit, Event<EnvironmentChanged> changed, Event<FallbackChanged> fallbackChanged,
-            EntityManager em) {
+            EntityManager em, LastChecks lastChecks) {
         this.settings = settings;
+        this.lastChecks = lastChecks;
         this.fallbackChanged = fallbackChanged;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
@@ -430,6 +433,8 @@ public class ProviderEntries {
         entry.updatedBy = actor;
         entry.updatedAt = primary.updatedAt;
         history(entry, "primary", actor);
+        // each key keeps its own last check: the new primary's comes to the kind, the old primary's to the entry
+        lastChecks.swapWithEntry(kind, id);
         audit.record(Audit.Entry.of(actor, "setting.entry.primary", kind.id(), kind.id() + " version " + version)
                 .detail(label(kind, id, oldEntry.provider) + " is now primary; the primary (" + oldPrimary.provider
                         + ") is now fallback " + id + " at position " + entry.position + checkDetail(check))

@@ -238,6 +238,43 @@ public class ProviderEntriesTest {
         }
     }
 
+    /**
+     * Issue 19 (h19g point 4): make-primary swaps two keys, and each brings its own last check: the fallback's ok
+     * becomes the kind's (its {@code since} kept: the make-primary's own check found the same for the same key), and
+     * the old primary, now a fallback, shows the kind's former check of its key instead of null.
+     */
+    @Test
+    void makePrimarySwapsEachKeysOwnLastCheck() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-swap-check-" + tag + "-0a1b2c3d");
+            Map<String, Object> deepgramCheck = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
+            assertThat(deepgramCheck).as("the primary's save ran a check").isNotNull();
+            Response created = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(),
+                    "apiKey", soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+            Map<String, Object> sonioxCheck = created.jsonPath().getMap("lastCheck");
+            assertThat(sonioxCheck).containsEntry("result", "ok");
+
+            String before = Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0);
+            Response swapped = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(swapped.statusCode()).as(swapped.asString()).isEqualTo(200);
+            JsonPath kind = admin().get("/api/v1/settings/stt").jsonPath();
+            assertThat(kind.getString("provider")).isEqualTo("soniox");
+            assertThat(kind.getString("lastCheck.result")).isEqualTo("ok");
+            assertThat(kind.getString("lastCheck.since")).as("the same key's same result, since its own first check")
+                    .isEqualTo(sonioxCheck.get("since"));
+            List<Map<String, Object>> listed = admin().get(STT).jsonPath().getList("");
+            assertThat(listed.get(0).get("lastCheck")).isEqualTo(kind.getMap("lastCheck"));
+            assertThat(listed.get(1)).containsEntry("provider", "deepgram");
+            assertThat(listed.get(1).get("lastCheck")).as("the old primary's key keeps its check").isEqualTo(deepgramCheck);
+            assertThat(admin().get(STT + "/" + id).jsonPath().getMap("lastCheck")).isEqualTo(deepgramCheck);
+            assertThat(Rows.column(db, "SELECT count(*) FROM audit_events WHERE action = 'setting.check.changed'"
+                    + " AND target LIKE 'stt %' AND id > " + before))
+                    .as("the kind's check was the same key's ok: no change of result").containsExactly("0");
+        }
+    }
+
     @Test
     void aDuplicateVariableIsRefusedNamingBothEntries() {
         savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
