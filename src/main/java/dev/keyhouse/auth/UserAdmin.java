@@ -64,6 +64,12 @@ public class UserAdmin {
         return user;
     }
 
+    /** @throws NotFound when there is no user {@code id} */
+    @Transactional
+    public void exists(long id) {
+        User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
+    }
+
     /** Disables or enables a user, or changes their role; null leaves that attribute as it is. */
     public User update(String actor, long id, Boolean disabled, String roleName) {
         return update(actor, id, disabled, roleName, null);

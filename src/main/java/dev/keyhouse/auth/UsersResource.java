@@ -3,6 +3,11 @@ package dev.keyhouse.auth;
 import java.time.Instant;
 import java.util.List;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+
+import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -65,9 +70,11 @@ public class UsersResource {
 
     private final UserAdmin admin;
     private final SecurityIdentity identity;
+    private final JsonBodies bodies;
 
-    public UsersResource(UserAdmin admin, SecurityIdentity identity) {
+    public UsersResource(UserAdmin admin, SecurityIdentity identity, JsonBodies bodies) {
         this.admin = admin;
+        this.bodies = bodies;
         this.identity = identity;
     }
 
@@ -90,8 +97,11 @@ public class UsersResource {
     @PATCH
     @Path("users/{id}")
     @RolesAllowed(Role.ADMIN_NAME)
-    public UserView update(@PathParam("id") long id, UserChange body) {
-        UserChange change = body == null ? new UserChange(null, null, null) : body;
+    public UserView update(@PathParam("id") long id,
+            @RequestBody(content = @Content(schema = @Schema(implementation = UserChange.class))) String body) {
+        admin.exists(id); // 404 before the body is read
+        UserChange read = bodies.read(body, UserChange.class);
+        UserChange change = read == null ? new UserChange(null, null, null) : read;
         return UserView.of(admin.update(Identities.actor(identity), id, change.disabled(), change.role(),
                 change.password()));
     }

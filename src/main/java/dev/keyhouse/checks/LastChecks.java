@@ -144,6 +144,36 @@ public class LastChecks {
     }
 
     /**
+     * Swaps the last check of {@code kind}'s primary with fallback entry {@code entryId}'s, in the caller's
+     * transaction: make-primary swaps their keys, and a check stands for the key it checked, so the key that becomes
+     * primary brings its check to the kind and the old primary's goes with its key to the entry. Each row's lease
+     * ({@code next_due}, {@code claimed_fingerprint}) goes with its check, so neither key is checked again sooner than
+     * it would have been. Nothing is audited (no key's result changed); the kind's last-result gauge follows at once.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void swapWithEntry(ProviderKind kind, long entryId) {
+        em.createNativeQuery("INSERT INTO provider_entry_checks (entry_id) VALUES (?1) ON CONFLICT DO NOTHING")
+                .setParameter(1, entryId).executeUpdate();
+        // both rows locked first (a check recorded meanwhile waits), then swapped in one statement, whose parts all
+        // read the rows as they were before it (a FOR UPDATE inside it would miss a row the statement itself changed)
+        em.createNativeQuery("SELECT 1 FROM provider_checks WHERE kind = ?1 FOR UPDATE").setParameter(1, kind.id())
+                .getResultList();
+        em.createNativeQuery("SELECT 1 FROM provider_entry_checks WHERE entry_id = ?1 FOR UPDATE")
+                .setParameter(1, entryId).getResultList();
+        em.createNativeQuery("WITH k AS (SELECT " + SWAPPED + " FROM provider_checks WHERE kind = ?1),"
+                + " e AS (SELECT " + SWAPPED + " FROM provider_entry_checks WHERE entry_id = ?2),"
+                + " kind_row AS (UPDATE provider_checks SET (" + SWAPPED + ") = (SELECT " + SWAPPED + " FROM e)"
+                + " WHERE kind = ?1)"
+                + " UPDATE provider_entry_checks SET (" + SWAPPED + ") = (SELECT " + SWAPPED + " FROM k)"
+                + " WHERE entry_id = ?2").setParameter(1, kind.id()).setParameter(2, entryId).executeUpdate();
+        metrics.refresh(all());
+    }
+
+    /** The columns of a check row that belong to the key it checked: all but the row's key. */
+    private static final String SWAPPED = "provider, fingerprint, result, http_status, code, checked_at, duration_ms,"
+            + " negative_control, result_since, next_due, claimed_fingerprint";
+
+    /**
      * Claims {@code kind} for one background check by this replica, in a transaction of its own: true when it was
      * due (its interval since the last claim or record has passed, or {@code fingerprint} is not the key last claimed
      * or checked, i.e. the key changed) and is now this replica's until {@code interval} from now. One UPDATE that

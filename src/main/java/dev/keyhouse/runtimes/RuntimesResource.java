@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.settings.ProviderEnvironment;
+import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -45,10 +46,13 @@ public class RuntimesResource {
     private final RuntimeStatuses statuses;
     private final ProviderEnvironment environment;
     private final Confirmations confirmations;
+    private final JsonBodies bodies;
 
     public RuntimesResource(RuntimeTargets targets, RestartRuns runs, SecurityIdentity identity,
-            RuntimeStatuses statuses, ProviderEnvironment environment, Confirmations confirmations) {
+            RuntimeStatuses statuses, ProviderEnvironment environment, Confirmations confirmations,
+            JsonBodies bodies) {
         this.confirmations = confirmations;
+        this.bodies = bodies;
         this.statuses = statuses;
         this.environment = environment;
         this.targets = targets;
@@ -118,8 +122,9 @@ public class RuntimesResource {
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Map<String, Object> update(@PathParam("id") long id, Map<String, Object> body) {
-        return view(targets.update(id, TargetInput.fromJson(body), Identities.actor(identity)));
+    public Map<String, Object> update(@PathParam("id") long id, String body) {
+        targets.get(id); // 404 before the body is read
+        return view(targets.update(id, TargetInput.fromJson(bodies.object(body)), Identities.actor(identity)));
     }
 
     @DELETE

@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.checks.CheckTarget;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.crypto.Opened;
 import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
@@ -53,11 +54,13 @@ public class ProviderEntries {
     private final Event<EnvironmentChanged> changed;
     private final Event<FallbackChanged> fallbackChanged;
     private final EntityManager em;
+    private final LastChecks lastChecks;
 
     public ProviderEntries(ProviderSettings settings, SealedValues sealedValues, SecretFingerprints fingerprints,
             Audit audit, Event<EnvironmentChanged> changed, Event<FallbackChanged> fallbackChanged,
-            EntityManager em) {
+            EntityManager em, LastChecks lastChecks) {
         this.settings = settings;
+        this.lastChecks = lastChecks;
         this.fallbackChanged = fallbackChanged;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
@@ -107,10 +110,14 @@ public class ProviderEntries {
     public record Change(Map<String, String> fields, Boolean enabled, Integer position) {
     }
 
-    /** The kinds that have fallbacks: {@code llm}, {@code stt}, {@code tts}; 404 for the others. */
+    /**
+     * The kinds that have fallbacks: {@code llm}, {@code stt}, {@code tts}; 404 for the others, "livekit has no
+     * provider entries (it is a single setting: use /api/v1/settings/livekit)".
+     */
     public static ProviderKind entriesKind(ProviderKind kind) {
         if (!EntryVariables.hasEntries(kind)) {
-            throw new NotFound("provider entries of " + kind.id() + " (only llm, stt and tts have fallbacks)");
+            throw NotFound.saying(kind.id() + " has no provider entries (it is a single setting: use "
+                    + "/api/v1/settings/" + kind.id() + ")");
         }
         return kind;
     }
@@ -354,7 +361,8 @@ public class ProviderEntries {
 
     /**
      * Deletes a fallback; the ones after it move up. Its history (and its sealed values, which the history points
-     * at) stays.
+     * at) stays, ending in a {@code delete} row one version past the last (each row has its own version); the audit
+     * entry names the last version the entry had, the one {@code If-Match} named: "stt fallback 12 version 3".
      *
      * @return the restart run it planned (an enabled fallback was deleted), or null
      */
@@ -367,14 +375,16 @@ public class ProviderEntries {
         String before = ProviderSettings.auditFingerprints(kind,
                 ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values())));
         int position = entry.position;
+        String deleted = target(entry);
         entry.version++;
         history(entry, "delete", actor);
         entry.delete();
         em.flush();
         em.createQuery("update ProviderEntry set position = position - 1 where kind = ?1 and position > ?2")
                 .setParameter(1, kind.id()).setParameter(2, position).executeUpdate();
-        audit.record(Audit.Entry.of(actor, "setting.entry.delete", kind.id(), target(entry))
-                .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position)
+        audit.record(Audit.Entry.of(actor, "setting.entry.delete", kind.id(), deleted)
+                .detail("deleted " + label(kind, entry.id, entry.values().provider) + " at position " + position
+                        + ", at its version " + expectedVersion)
                 .fingerprints(before, null));
         changed.fire(new EnvironmentChanged(kind.id() + " fallback " + id));
         Long run = restart(kind, primary.version, served, label(kind, id, entry.values().provider) + " was deleted",
@@ -423,6 +433,8 @@ public class ProviderEntries {
         entry.updatedBy = actor;
         entry.updatedAt = primary.updatedAt;
         history(entry, "primary", actor);
+        // each key keeps its own last check: the new primary's comes to the kind, the old primary's to the entry
+        lastChecks.swapWithEntry(kind, id);
         audit.record(Audit.Entry.of(actor, "setting.entry.primary", kind.id(), kind.id() + " version " + version)
                 .detail(label(kind, id, oldEntry.provider) + " is now primary; the primary (" + oldPrimary.provider
                         + ") is now fallback " + id + " at position " + entry.position + checkDetail(check))
@@ -673,9 +685,14 @@ public class ProviderEntries {
     private ProviderEntry find(ProviderKind kind, long id) {
         ProviderEntry entry = em.find(ProviderEntry.class, id);
         if (entry == null || !entry.kind.equals(kind.id())) {
-            throw new NotFound(kind.id() + " provider entry " + id);
+            throw noEntry(kind.id(), String.valueOf(id));
         }
         return entry;
+    }
+
+    /** 404 "llm has no provider entry 12" ({@code id} as the path gave it). */
+    static NotFound noEntry(String kind, String id) {
+        return NotFound.saying(kind + " has no provider entry " + id);
     }
 
     private ProviderEntry lock(ProviderKind kind, long id) {

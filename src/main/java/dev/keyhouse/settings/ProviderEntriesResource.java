@@ -9,6 +9,7 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -46,10 +47,12 @@ public class ProviderEntriesResource {
     private final SecurityIdentity identity;
     private final ReferencedSecrets referenced;
     private final LastChecks lastChecks;
+    private final JsonBodies bodies;
 
     public ProviderEntriesResource(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced, LastChecks lastChecks) {
+            ReferencedSecrets referenced, LastChecks lastChecks, JsonBodies bodies) {
         this.entries = entries;
+        this.bodies = bodies;
         this.lastChecks = lastChecks;
         this.saves = saves;
         this.identity = identity;
@@ -71,9 +74,9 @@ public class ProviderEntriesResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response create(@PathParam("kind") String kind, Map<String, Object> body) {
+    public Response create(@PathParam("kind") String kind, String body) {
         ProviderKind providerKind = kind(kind);
-        Map<String, Object> given = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        Map<String, Object> given = given(bodies.object(body));
         String override = SettingsResource.overrideReason(given.remove("checkOverride"));
         ProviderEntries.Change change = change(providerKind, given);
         if (change.position() != null || change.enabled() != null) {
@@ -105,11 +108,11 @@ public class ProviderEntriesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response put(@PathParam("kind") String kind, @PathParam("id") String id,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
         ProviderKind providerKind = kind(kind);
         long entryId = existing(providerKind, kind, id);
+        Map<String, Object> given = given(bodies.object(body));
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
-        Map<String, Object> given = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
         String override = SettingsResource.overrideReason(given.remove("checkOverride"));
         ProviderEntries.EntryState saved = saves.saveEntry(entries, providerKind, entryId,
                 change(providerKind, given), expected, Identities.actor(identity), override);
@@ -142,14 +145,20 @@ public class ProviderEntriesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response primary(@PathParam("kind") String kind, @PathParam("id") String id,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, Map<String, Object> body) {
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
         ProviderKind providerKind = kind(kind);
         long entryId = existing(providerKind, kind, id);
+        Map<String, Object> given = bodies.object(body);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
-        long primaryVersion = primaryVersion(providerKind, body);
+        long primaryVersion = primaryVersion(providerKind, given);
         ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
                 primaryVersion, Identities.actor(identity), null);
         return Response.ok(written(primary)).tag(etag(primary)).build();
+    }
+
+    /** A write's members, a copy the caller may change; empty without a body. */
+    private static Map<String, Object> given(Map<String, Object> body) {
+        return body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
     }
 
     /** {@code primaryVersion} of a make-primary body: 428 when absent, 400 naming it when not a version. */
@@ -242,7 +251,6 @@ public class ProviderEntriesResource {
                 .orElseThrow(() -> new NotFound("settings kind '" + id + "'")));
     }
 
-    /** The entry id in the path: 404 when not a whole number. */
     /** The id of an existing fallback of the kind: 404 before a write's body or preconditions are judged. */
     private long existing(ProviderKind providerKind, String kind, String id) {
         long entryId = id(kind, id);
@@ -250,9 +258,11 @@ public class ProviderEntriesResource {
         return entryId;
     }
 
+    /** The entry id in the path: 404 when not a whole number, "stt has no provider entry 'abc' (…)". */
     static long id(String kind, String id) {
         if (id == null || !id.matches("[0-9]{1,18}")) {
-            throw new NotFound(kind + " provider entry '" + (id != null && id.length() <= 40 ? id : "…") + "'");
+            throw ProviderEntries.noEntry(kind, "'" + (id != null && id.length() <= 40 ? id : "…")
+                    + "' (an entry's id is a whole number)");
         }
         return Long.parseLong(id);
     }

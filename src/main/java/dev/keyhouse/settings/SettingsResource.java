@@ -11,6 +11,7 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.NotFound;
 import dev.keyhouse.web.Problem;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -51,10 +52,12 @@ public class SettingsResource {
     private final RolloutNews rollouts;
 
     private final ReferencedSecrets referenced;
+    private final JsonBodies bodies;
 
     public SettingsResource(ProviderSettings settings, CheckedSaves saves, SecurityIdentity identity,
-            LastChecks lastChecks, RolloutNews rollouts, ReferencedSecrets referenced) {
+            LastChecks lastChecks, RolloutNews rollouts, ReferencedSecrets referenced, JsonBodies bodies) {
         this.referenced = referenced;
+        this.bodies = bodies;
         this.settings = settings;
         this.saves = saves;
         this.identity = identity;
@@ -81,10 +84,10 @@ public class SettingsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response put(@PathParam("kind") String kind, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
-            Map<String, Object> body) {
+            String body) {
         ProviderKind providerKind = kind(kind);
+        Map<String, Object> fields = fields(bodies.object(body));
         long expected = expectedVersion(providerKind, ifMatch);
-        Map<String, Object> fields = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
         String override = overrideReason(fields.remove("checkOverride"));
         Map<String, String> input = input(providerKind, fields);
         CheckedSaves.Saved saved = saves.save(providerKind, input, expected, Identities.actor(identity), override);
@@ -109,9 +112,9 @@ public class SettingsResource {
     @Path("{kind}/check")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Map<String, Object> check(@PathParam("kind") String kind, Map<String, Object> body) {
+    public Map<String, Object> check(@PathParam("kind") String kind, String body) {
         ProviderKind providerKind = kind(kind);
-        Map<String, Object> fields = body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
+        Map<String, Object> fields = fields(bodies.object(body));
         // the body as for PUT: an override is validated the same way, and means nothing to a check
         overrideReason(fields.remove("checkOverride"));
         Map<String, Object> json = saves.check(providerKind, input(providerKind, fields)).json();
@@ -227,6 +230,11 @@ public class SettingsResource {
 
     private static EntityTag etag(SettingState state) {
         return new EntityTag(String.valueOf(state.version()));
+    }
+
+    /** A body's members, a copy the caller may change; empty without a body. */
+    private static Map<String, Object> fields(Map<String, Object> body) {
+        return body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
     }
 
     private static ProviderKind kind(String id) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -40,9 +41,11 @@ public class SharedSecretsResource {
 
     private final SharedSecrets secrets;
     private final SecurityIdentity identity;
+    private final JsonBodies bodies;
 
-    public SharedSecretsResource(SharedSecrets secrets, SecurityIdentity identity) {
+    public SharedSecretsResource(SharedSecrets secrets, SecurityIdentity identity, JsonBodies bodies) {
         this.secrets = secrets;
+        this.bodies = bodies;
         this.identity = identity;
     }
 
@@ -77,10 +80,11 @@ public class SharedSecretsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response put(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
-            Map<String, Object> body) {
+            String body) {
         secrets.exists(id);
+        Map<String, Object> given = bodies.object(body);
         long expected = expectedVersion(id, ifMatch);
-        SharedSecrets.Input input = secrets.pinned(input(body), false);
+        SharedSecrets.Input input = secrets.pinned(input(given), false);
         SharedSecrets.View saved = secrets.save(id, input, expected, Identities.actor(identity));
         return Response.ok(saved(saved)).tag(etag(saved)).build();
     }
@@ -109,10 +113,11 @@ public class SharedSecretsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response rollback(@PathParam("id") long id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
-            Map<String, Object> body) {
+            String body) {
         secrets.exists(id);
+        Map<String, Object> given = bodies.object(body);
         long expected = expectedVersion(id, ifMatch);
-        SharedSecrets.View saved = secrets.rollback(id, rollbackVersion(body), expected, Identities.actor(identity));
+        SharedSecrets.View saved = secrets.rollback(id, rollbackVersion(given), expected, Identities.actor(identity));
         return Response.ok(saved(saved)).tag(etag(saved)).build();
     }
 

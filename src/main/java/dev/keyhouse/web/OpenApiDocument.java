@@ -63,7 +63,10 @@ public class OpenApiDocument implements OASFilter {
             }
             String tag = feature(path);
             used.put(tag, DESCRIPTIONS.getOrDefault(tag, tag));
-            operations(item).forEach(operation -> operation.setTags(List.of(tag)));
+            operations(item).forEach(operation -> {
+                operation.setTags(List.of(tag));
+                jsonObjectBody(operation);
+            });
         });
         openAPI.setTags(used.entrySet().stream()
                 .map(e -> (Tag) OASFactory.createTag().name(e.getKey()).description(e.getValue())).toList());
@@ -186,6 +189,21 @@ public class OpenApiDocument implements OASFilter {
     private static String feature(String path) {
         String[] segments = path.split("/");
         return segments.length > 3 ? segments[3].replaceAll("[{}]", "") : "api";
+    }
+
+    /**
+     * A JSON body a resource reads as text ({@link JsonBodies}: after the id in its path is looked up) is scanned as
+     * a string; it is a JSON object, and documented as one.
+     */
+    private static void jsonObjectBody(Operation operation) {
+        if (operation.getRequestBody() == null || operation.getRequestBody().getContent() == null) {
+            return;
+        }
+        MediaType json = operation.getRequestBody().getContent().getMediaType("application/json");
+        if (json != null && json.getSchema() != null && json.getSchema().getRef() == null
+                && List.of(Schema.SchemaType.STRING).equals(json.getSchema().getType())) {
+            json.setSchema(OASFactory.createSchema().addType(Schema.SchemaType.OBJECT));
+        }
     }
 
     private static List<Operation> operations(PathItem item) {

@@ -143,7 +143,10 @@ public class ProblemMapper {
         }
         LOG.debugf("%s %s: %d", request.method(), request.path(), status);
         Response.StatusType type = e.getResponse().getStatusInfo();
-        return respond(request, Problem.of(status, type.getReasonPhrase(), type.getReasonPhrase().toLowerCase()));
+        // JAX-RS's own 404 (no route, or a path segment that is not the id a route takes, /shared-secrets/abc): said
+        // as a sentence naming the path, as Keyhouse's own 404s name what they looked for
+        return respond(request, Problem.of(status, type.getReasonPhrase(), status == 404
+                ? "there is nothing at " + request.path() : type.getReasonPhrase().toLowerCase()));
     }
 
     /**

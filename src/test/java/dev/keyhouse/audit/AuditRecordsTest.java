@@ -213,6 +213,36 @@ class AuditRecordsTest {
         }
     }
 
+    /**
+     * Issue 19 (h19g point 3): the delete of a fallback names the last version the entry had (the one If-Match
+     * named), not the version of the history's delete row, which no GET ever showed.
+     */
+    @Test
+    void aProviderEntryDeleteNamesTheEntrysLastVersion() {
+        String admin = admin();
+        String tag = Long.toString(System.nanoTime(), 36);
+        String entries = "/api/v1/settings/llm/providers";
+        save(admin, currentVersion(admin), "claude-audit-primary", "sk-ant-audit-primary-" + tag);
+        var created = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("provider", "openai", "model", "audit-delete-" + tag, "apiKey", "audit-del-key-" + tag))
+                .post(entries);
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        long id = created.jsonPath().getLong("id");
+        String etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", created.header("ETag"))
+                .body(Map.of("enabled", false)).put(entries + "/" + id).then().statusCode(200).extract().header("ETag");
+        assertThat(etag).isEqualTo("\"2\"");
+        given().auth().oauth2(admin).header("If-Match", etag).delete(entries + "/" + id).then().statusCode(204);
+        Map<String, Object> deleted = newest("llm", "setting.entry.delete", "llm fallback " + id + " version 2");
+        assertThat((String) deleted.get("detail")).isEqualTo("deleted llm fallback " + id + " (openai) at position "
+                + created.jsonPath().getInt("position") + ", at its version 2");
+        List<Map<String, Object>> saves = events("kind", "llm").stream()
+                .filter(e -> String.valueOf(e.get("action")).startsWith("setting.entry.")
+                        && String.valueOf(e.get("target")).startsWith("llm fallback " + id + " ")).toList();
+        assertThat(saves).extracting(e -> e.get("target")).as("every version the audit names, newest first")
+                .containsExactly("llm fallback " + id + " version 2", "llm fallback " + id + " version 2",
+                        "llm fallback " + id + " version 1");
+    }
+
     /** The newest event of {@code action} on {@code target} among the newest page of {@code kind}'s. */
     private static Map<String, Object> newest(String kind, String action, String target) {
         return events("kind", kind).stream().filter(e -> action.equals(e.get("action")) && target.equals(e.get("target")))

@@ -238,6 +238,43 @@ public class ProviderEntriesTest {
         }
     }
 
+    /**
+     * Issue 19 (h19g point 4): make-primary swaps two keys, and each brings its own last check: the fallback's ok
+     * becomes the kind's (its {@code since} kept: the make-primary's own check found the same for the same key), and
+     * the old primary, now a fallback, shows the kind's former check of its key instead of null.
+     */
+    @Test
+    void makePrimarySwapsEachKeysOwnLastCheck() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-swap-check-" + tag + "-0a1b2c3d");
+            Map<String, Object> deepgramCheck = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
+            assertThat(deepgramCheck).as("the primary's save ran a check").isNotNull();
+            Response created = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(),
+                    "apiKey", soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+            Map<String, Object> sonioxCheck = created.jsonPath().getMap("lastCheck");
+            assertThat(sonioxCheck).containsEntry("result", "ok");
+
+            String before = Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0);
+            Response swapped = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(swapped.statusCode()).as(swapped.asString()).isEqualTo(200);
+            JsonPath kind = admin().get("/api/v1/settings/stt").jsonPath();
+            assertThat(kind.getString("provider")).isEqualTo("soniox");
+            assertThat(kind.getString("lastCheck.result")).isEqualTo("ok");
+            assertThat(kind.getString("lastCheck.since")).as("the same key's same result, since its own first check")
+                    .isEqualTo(sonioxCheck.get("since"));
+            List<Map<String, Object>> listed = admin().get(STT).jsonPath().getList("");
+            assertThat(listed.get(0).get("lastCheck")).isEqualTo(kind.getMap("lastCheck"));
+            assertThat(listed.get(1)).containsEntry("provider", "deepgram");
+            assertThat(listed.get(1).get("lastCheck")).as("the old primary's key keeps its check").isEqualTo(deepgramCheck);
+            assertThat(admin().get(STT + "/" + id).jsonPath().getMap("lastCheck")).isEqualTo(deepgramCheck);
+            assertThat(Rows.column(db, "SELECT count(*) FROM audit_events WHERE action = 'setting.check.changed'"
+                    + " AND target LIKE 'stt %' AND id > " + before))
+                    .as("the kind's check was the same key's ok: no change of result").containsExactly("0");
+        }
+    }
+
     @Test
     void aDuplicateVariableIsRefusedNamingBothEntries() {
         savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
@@ -505,6 +542,75 @@ public class ProviderEntriesTest {
         admin().contentType(ContentType.JSON).body(Map.of("position", 0)).put(STT + "/987654321").then()
                 .statusCode(404);
         admin().delete(STT + "/987654321").then().statusCode(404);
+    }
+
+    /**
+     * Issue 19 (h19g points 1 and 2): on every route with an entry id, an unknown id is a 404 naming it in a sentence
+     * whatever the body (malformed JSON included: it is read after the lookup), a kind without entries says it is a
+     * single setting, and a known id with a malformed body is still the 400 naming the body.
+     */
+    @Test
+    void anUnknownEntryIsA404SentenceWhateverTheBody() {
+        String malformed = "{\"model\":";
+        String unknown = STT + "/999999";
+        String noEntry = "stt has no provider entry 999999";
+        for (String body : List.of(malformed, "{\"model\": \"nova-3\"}", "[1, 2]", "{\"a\": 1, \"a\": 2}")) {
+            assertNotFound(admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(body).put(unknown),
+                    noEntry, "PUT " + body);
+            assertNotFound(admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(body)
+                    .post(unknown + "/primary"), noEntry, "primary " + body);
+            assertNotFound(admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(body)
+                    .post(unknown + "/rollback"), noEntry, "rollback " + body);
+            assertNotFound(admin().contentType(ContentType.JSON).body(body).put("/api/v1/settings/nokind"),
+                    "settings kind 'nokind' does not exist", "kind PUT " + body);
+            assertNotFound(admin().contentType(ContentType.JSON).body(body).post("/api/v1/settings/nokind/check"),
+                    "settings kind 'nokind' does not exist", "kind check " + body);
+            assertNotFound(admin().contentType(ContentType.JSON).body(body).post("/api/v1/settings/livekit/providers"),
+                    "livekit has no provider entries (it is a single setting: use /api/v1/settings/livekit)",
+                    "POST livekit " + body);
+        }
+        assertNotFound(admin().header("If-Match", "\"1\"").delete(unknown), noEntry, "DELETE");
+        assertNotFound(admin().get(unknown), noEntry, "GET");
+        assertNotFound(admin().get(STT + "/abc"), "stt has no provider entry 'abc' (an entry's id is a whole number)",
+                "GET abc");
+        assertNotFound(admin().contentType(ContentType.JSON).body(malformed).put(STT + "/abc"),
+                "stt has no provider entry 'abc' (an entry's id is a whole number)", "PUT abc");
+        for (String kind : List.of("livekit", "storage", "tracing", "telephony")) {
+            String single = kind + " has no provider entries (it is a single setting: use /api/v1/settings/" + kind
+                    + ")";
+            String entries = "/api/v1/settings/" + kind + "/providers";
+            assertNotFound(admin().get(entries), single, "GET " + kind);
+            assertNotFound(admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(malformed)
+                    .put(entries + "/1"), single, "PUT " + kind);
+            assertNotFound(admin().header("If-Match", "\"1\"").delete(entries + "/1"), single, "DELETE " + kind);
+            assertNotFound(admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(malformed)
+                    .post(entries + "/1/primary"), single, "primary " + kind);
+            assertNotFound(admin().header("If-Match", "\"1\"").post(entries + "/1/rollback"), single,
+                    "rollback " + kind);
+        }
+
+        // a known id: the malformed body is the 400 naming it, as before, on each route that reads one
+        savePrimary("deepgram", "dg-primary-key-" + tag + "-0a1b2c3d");
+        long id = post(Map.of("provider", "soniox", "apiKey", "soniox-key-" + tag + "-4e5f")).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        for (Response refused : List.of(
+                admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(malformed).put(STT + "/" + id),
+                admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(malformed)
+                        .post(STT + "/" + id + "/primary"),
+                admin().contentType(ContentType.JSON).body(malformed).post(STT),
+                admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body("{\"model\": 1, \"model\": 2}")
+                        .put(STT + "/" + id))) {
+            assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(400);
+            assertThat(refused.jsonPath().getString("errors[0].field")).isIn("body", "model");
+            assertThat(refused.jsonPath().getString("errors[0].message")).isIn("is not valid JSON",
+                    "is given more than once");
+        }
+        assertThat(admin().get(STT + "/" + id).header("ETag")).as("nothing written").isEqualTo("\"1\"");
+    }
+
+    private static void assertNotFound(Response answer, String detail, String what) {
+        assertThat(answer.statusCode()).as(what + ": " + answer.asString()).isEqualTo(404);
+        assertThat(answer.jsonPath().getString("detail")).as(what).isEqualTo(detail);
     }
 
     /** Saves the STT primary over its current version. */

@@ -650,6 +650,19 @@ class SharedSecretsTest {
         given().auth().oauth2(admin).contentType(ContentType.JSON).body("{\"colour\": 1}")
                 .put(API + "/987654321").then().statusCode(404);
         given().auth().oauth2(admin).delete(API + "/987654321").then().statusCode(404);
+        // h19g point 1: a malformed body too (it is read after the lookup), and the answer names the id
+        for (String path : List.of("", "/rollback", "/generate")) {
+            for (String body : List.of("{\"version\":", "{\"version\": 1, \"version\": 2}")) {
+                Response unknown = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                        .body(body).request(path.isEmpty() ? "PUT" : "POST", API + "/987654321" + path);
+                assertThat(unknown.statusCode()).as(path + " " + body + ": " + unknown.asString()).isEqualTo(404);
+                assertThat(unknown.jsonPath().getString("detail")).isEqualTo("shared secret 987654321 does not exist");
+            }
+        }
+        Response known = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"4\"")
+                .body("{\"version\":").post(rollback);
+        assertField(known, 400, "body");
+        assertThat(known.jsonPath().getString("errors[0].message")).isEqualTo("is not valid JSON");
     }
 
     /**

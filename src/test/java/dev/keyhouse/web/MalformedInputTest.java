@@ -104,6 +104,36 @@ class MalformedInputTest {
     }
 
     /**
+     * Issue 19 (h19g points 1 and 2): a JSON body is read after the id in the path is looked up, so an unknown id is a
+     * 404 naming it whatever the body (malformed, of the wrong shape, with a key twice), on every resource with an id
+     * and a JSON body; a path segment that is no id at all is a 404 naming the path.
+     */
+    @Test
+    void anUnknownIdIsA404BeforeTheBodyIsRead() {
+        Map<String, String> admin = with(json(bearer(adminJwt)), Map.of("If-Match", "\"1\""));
+        Map<String, String> unknown = Map.of(
+                "PUT /api/v1/shared-secrets/987654321", "shared secret 987654321 does not exist",
+                "POST /api/v1/shared-secrets/987654321/rollback", "shared secret 987654321 does not exist",
+                "PUT /api/v1/runtimes/987654321", "runtime target 987654321 does not exist",
+                "PATCH /api/v1/users/987654321", "user 987654321 does not exist",
+                "PUT /api/v1/settings/nokind", "settings kind 'nokind' does not exist",
+                "PUT /api/v1/settings/llm/providers/999999", "llm has no provider entry 999999");
+        for (Map.Entry<String, String> route : unknown.entrySet()) {
+            String[] methodPath = route.getKey().split(" ");
+            for (String body : List.of("{\"model\":", "{\"a\": 1, \"a\": 2}", "[1]", "{\"version\": 1}")) {
+                JsonPath problem = assertProblem(send(methodPath[0], methodPath[1], admin, body), 404, null);
+                assertThat(problem.getString("detail")).as(route.getKey() + " " + body).isEqualTo(route.getValue());
+            }
+        }
+        for (String path : List.of("/api/v1/shared-secrets/abc", "/api/v1/runtimes/abc")) {
+            JsonPath problem = assertProblem(send("PUT", path, admin, "{\"model\":"), 404, null);
+            assertThat(problem.getString("detail")).isEqualTo("there is nothing at " + path);
+        }
+        // a known id: the malformed body is the 400 naming the body, as before
+        assertProblem(send("PUT", "/api/v1/settings/llm", admin, "{\"model\":"), 400, "body");
+    }
+
+    /**
      * A runtime target's unknown member or driver setting is named when it is a plain name and never echoed
      * otherwise: a key pasted in the wrong place (here as a member's name) must not come back in the error.
      */
@@ -193,7 +223,8 @@ class MalformedInputTest {
     void jsonBeyondJacksonsLimitsIs400NamingTheBody() {
         Map<String, String> json = Map.of("Content-Type", "application/json");
         Map<String, String> admin = with(bearer(adminJwt), json);
-        JsonPath deep = assertProblem(send("PUT", "/api/v1/runtimes/999999", admin, "{\"config\":" + "[".repeat(2000)
+        // POST: on an unknown id (PUT /api/v1/runtimes/999999) the 404 comes first, whatever the body
+        JsonPath deep = assertProblem(post("/api/v1/runtimes", admin, "{\"config\":" + "[".repeat(2000)
                 + "]".repeat(2000) + "}"), 400, "body");
         assertThat(deep.getString("errors[0].message")).isEqualTo("is nested too deeply");
         assertProblem(post("/api/v1/runtimes", admin, "{\"a\":".repeat(1500) + "1" + "}".repeat(1500)), 400, "body");
