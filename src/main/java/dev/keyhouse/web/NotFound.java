@@ -4,6 +4,6 @@ package dev.keyhouse.web;
 public final class NotFound extends KeyhouseException {
 
     public NotFound(String what) {
-        super(404, "Not found", what + " does not exist");
+        super(404, what + " does not exist");
     }
 }
