@@ -136,7 +136,7 @@ public class CsrfFilter {
     /** A write without the token of its session: 403, nothing done. */
     static final class Refused extends KeyhouseException {
         Refused() {
-            super(403, "Forbidden", "the request has no valid CSRF token for this session; reload the page and try "
+            super(403, "the request has no valid CSRF token for this session; reload the page and try "
                     + "again (forms send the " + CsrfTokens.FORM_FIELD + " field, scripts the " + CsrfTokens.HEADER
                     + " header, or use a bearer token)");
         }

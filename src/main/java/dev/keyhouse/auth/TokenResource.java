@@ -57,9 +57,9 @@ public class TokenResource {
         }
         if (outcome instanceof SignIn.Outcome.Throttled t) {
             return Response.status(429).type(Problem.MEDIA_TYPE).header("Retry-After", t.retryAfter().toSeconds())
-                    .entity(Problem.of(429, "Too many requests", "too many failed sign-ins; retry later")).build();
+                    .entity(Problem.of(429, "too many failed sign-ins; retry later")).build();
         }
         return Response.status(401).type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(401, "Unauthorized", "wrong e-mail or password")).build();
+                .entity(Problem.of(401, "wrong e-mail or password")).build();
     }
 }

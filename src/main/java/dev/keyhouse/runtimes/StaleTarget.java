@@ -9,6 +9,6 @@ import dev.keyhouse.web.KeyhouseException;
 public final class StaleTarget extends KeyhouseException {
 
     public StaleTarget(String name) {
-        super(409, "Conflict", "runtime target " + name + " was changed by someone else since the form was read");
+        super(409, "runtime target " + name + " was changed by someone else since the form was read");
     }
 }

@@ -17,7 +17,7 @@ public final class CheckRefused extends KeyhouseException {
 
     /** @param checkedSecrets the secret fields the check sent (JSON names); the first of the kind's is named */
     CheckRefused(ProviderKind kind, CheckOutcome outcome, java.util.Set<String> checkedSecrets) {
-        super(422, "Key check failed", kind.id() + " settings not saved: the key check found "
+        super(422, kind.id() + " settings not saved: the key check found "
                 + outcome.result().json() + " (" + outcome.result().meaning() + "). Nothing was saved and nothing"
                 + " restarted. Enter a working key, or save with a reason to override the check.");
         this.outcome = outcome;

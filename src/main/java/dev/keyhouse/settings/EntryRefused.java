@@ -15,27 +15,27 @@ public final class EntryRefused extends KeyhouseException {
 
     private final transient Map<String, Object> extensions;
 
-    private EntryRefused(int status, String title, String detail, Map<String, Object> extensions) {
-        super(status, title, detail);
+    private EntryRefused(int status, String detail, Map<String, Object> extensions) {
+        super(status, detail);
         this.extensions = Map.copyOf(extensions);
     }
 
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
     static EntryRefused ifMatchRequired(String path) {
-        return new EntryRefused(428, "Precondition Required", "send If-Match with the ETag of GET " + path
+        return new EntryRefused(428, "send If-Match with the ETag of GET " + path
                 + ", " + StaleVersion.AS_GET_RETURNS_IT, Map.of("field", "If-Match"));
     }
 
     /** 412: a weak tag never matches (RFC 9110, section 13.1.1: If-Match compares strongly). */
     static EntryRefused weak() {
-        return new EntryRefused(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC 9110,"
+        return new EntryRefused(412, "If-Match: a weak entity tag never matches (RFC 9110,"
                 + " section 13.1.1); nothing was saved. Send the ETag of GET, " + StaleVersion.AS_GET_RETURNS_IT,
                 Map.of("field", "If-Match"));
     }
 
     /** 412: the entry changed since the version the caller had. */
     static EntryRefused stale(ProviderEntry current, long expected) {
-        return new EntryRefused(412, "Precondition Failed", current.kind + " fallback " + current.id
+        return new EntryRefused(412, current.kind + " fallback " + current.id
                 + " " + StaleVersion.since(expected, current.version) + ", saved by "
                 + current.updatedBy + " at " + TemplateExtensions.utc(current.updatedAt)
                 + ". Nothing was saved; load it again and apply"
@@ -44,7 +44,7 @@ public final class EntryRefused extends KeyhouseException {
 
     /** 428: a make-primary without the primary's version would move a primary the caller may not have seen. */
     static EntryRefused primaryVersionRequired(ProviderKind kind) {
-        return new EntryRefused(428, "Precondition Required", "send {\"primaryVersion\": N} with the primary's"
+        return new EntryRefused(428, "send {\"primaryVersion\": N} with the primary's"
                 + " version (its version in GET /api/v1/settings/" + kind.id() + "/providers, or the ETag of GET"
                 + " /api/v1/settings/" + kind.id() + "): making a fallback primary moves the primary too",
                 Map.of("field", "primaryVersion"));
@@ -52,7 +52,7 @@ public final class EntryRefused extends KeyhouseException {
 
     /** 412: the kind's primary changed since the version the caller had (another make-primary, a save). */
     static EntryRefused primaryChanged(ProviderKind kind, ProviderSetting current, long expected) {
-        return new EntryRefused(412, "Precondition Failed", kind.id() + " primary "
+        return new EntryRefused(412, kind.id() + " primary "
                 + StaleVersion.since(expected, current.version) + " (" + current.values().provider + "), saved by " + current.updatedBy
                 + " at " + TemplateExtensions.utc(current.updatedAt) + ". Nothing was saved; load the entries again"
                 + " and decide again.", Map.of("field", "primaryVersion", "currentVersion", current.version));

@@ -11,12 +11,12 @@ import dev.keyhouse.web.KeyhouseException;
 public final class IfMatchRequired extends KeyhouseException {
 
     IfMatchRequired(ProviderKind kind) {
-        super(428, "Precondition Required", "send If-Match with the ETag of GET /api/v1/settings/" + kind.id()
+        super(428, "send If-Match with the ETag of GET /api/v1/settings/" + kind.id()
                 + " (" + StaleVersion.AS_GET_RETURNS_IT + "; \"0\" for a kind never configured)");
     }
 
     private IfMatchRequired(String detail) {
-        super(428, "Precondition Required", detail);
+        super(428, detail);
     }
 
     /** The settings page's twin: a rollback form without the version it was rendered for. */

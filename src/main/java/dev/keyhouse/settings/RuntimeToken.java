@@ -124,7 +124,7 @@ public class RuntimeToken {
 
     private static Response unauthorized(String detail) {
         return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", "Bearer")
-                .entity(Problem.of(401, "Unauthorized", detail)).build();
+                .entity(Problem.of(401, detail)).build();
     }
 
     private static byte[] digest(String value) {

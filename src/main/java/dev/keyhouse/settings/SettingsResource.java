@@ -128,7 +128,7 @@ public class SettingsResource {
     @ServerExceptionMapper
     public Response checkRefused(CheckRefused e, HttpServerRequest request) {
         LOG.debugf("%s %s: 422 key check %s", request.method(), request.path(), e.outcome().summary());
-        Problem problem = new Problem("about:blank", e.title(), e.status(), e.getMessage(),
+        Problem problem = Problem.of(e.status(), e.getMessage(),
                 List.of(new FieldErrors.FieldError(e.field(), e.fieldMessage())), e.extensions());
         return Response.status(422).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
@@ -138,7 +138,7 @@ public class SettingsResource {
     public Response busy(ChecksBusy e, HttpServerRequest request) {
         LOG.debugf("%s %s: 503 provider checks busy", request.method(), request.path());
         return Response.status(503).type(Problem.MEDIA_TYPE).header("Retry-After", BUSY_RETRY_SECONDS)
-                .entity(Problem.of(503, "Service Unavailable", e.getMessage())).build();
+                .entity(Problem.of(503, e.getMessage())).build();
     }
 
     /** {@code "checkOverride": {"reason": "…"}}: the cleaned reason, or null when absent. */

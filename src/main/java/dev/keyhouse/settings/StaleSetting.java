@@ -15,7 +15,7 @@ public final class StaleSetting extends KeyhouseException {
     private final long expectedVersion;
 
     StaleSetting(SettingState current, long expectedVersion, List<String> changedFields) {
-        super(412, "Precondition Failed", detail(current, expectedVersion, changedFields));
+        super(412, detail(current, expectedVersion, changedFields));
         this.current = current;
         this.expectedVersion = expectedVersion;
         this.changedFields = List.copyOf(changedFields);

@@ -11,7 +11,7 @@ import dev.keyhouse.web.KeyhouseException;
 public final class WeakIfMatch extends KeyhouseException {
 
     WeakIfMatch(ProviderKind kind) {
-        super(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC 9110, section 13.1.1: "
+        super(412, "If-Match: a weak entity tag never matches (RFC 9110, section 13.1.1: "
                 + "If-Match compares strongly); nothing was saved. Send the ETag of GET /api/v1/settings/" + kind.id()
                 + ", " + StaleVersion.AS_GET_RETURNS_IT);
     }

@@ -57,7 +57,7 @@ final class WithheldRuntimeConfig {
         extensions.put("version", current.version());
         extensions.put("kinds", kinds(current));
         extensions.put("unresolved", current.unresolved());
-        return new Problem("about:blank", "Service Unavailable", STATUS, detail(current), errors, extensions);
+        return Problem.of(STATUS, detail(current), errors, extensions);
     }
 
     /** e.g. "runtime-config withheld: 1 configured value cannot be served (llm.apiKey); ...". */

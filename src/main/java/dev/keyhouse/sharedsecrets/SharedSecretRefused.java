@@ -21,15 +21,15 @@ public final class SharedSecretRefused extends KeyhouseException {
     private final transient Map<String, Object> extensions;
     private final String onThePage;
 
-    private SharedSecretRefused(int status, String title, String detail, Map<String, Object> extensions,
+    private SharedSecretRefused(int status, String detail, Map<String, Object> extensions,
             String onThePage) {
-        super(status, title, detail);
+        super(status, detail);
         this.extensions = Map.copyOf(extensions);
         this.onThePage = onThePage;
     }
 
-    private SharedSecretRefused(int status, String title, String detail, Map<String, Object> extensions) {
-        this(status, title, detail, extensions, detail);
+    private SharedSecretRefused(int status, String detail, Map<String, Object> extensions) {
+        this(status, detail, extensions, detail);
     }
 
     /**
@@ -43,7 +43,7 @@ public final class SharedSecretRefused extends KeyhouseException {
     /** 400 on a page: its form does not carry a version it was rendered for (a page's If-Match). */
     static SharedSecretRefused formVersion() {
         String text = "This form does not say which version of the shared secret it changes. " + RELOAD;
-        return new SharedSecretRefused(400, "Invalid input", text, Map.of("field", "version"), text);
+        return new SharedSecretRefused(400, text, Map.of("field", "version"), text);
     }
 
     /**
@@ -51,7 +51,7 @@ public final class SharedSecretRefused extends KeyhouseException {
      */
     static SharedSecretRefused noSuchVersion(long given, long current) {
         String text = "version " + given + " does not exist (current is " + current + "); reload the page.";
-        return new SharedSecretRefused(400, "Invalid input", text, Map.of("field", "version"), text);
+        return new SharedSecretRefused(400, text, Map.of("field", "version"), text);
     }
 
     /** The status a page answers with: 409 for a stale version (a page re-rendered, as every page's), REST's 412. */
@@ -61,13 +61,13 @@ public final class SharedSecretRefused extends KeyhouseException {
 
     /** 428: a write without If-Match would overwrite whatever another admin saved meanwhile. */
     static SharedSecretRefused ifMatchRequired(long id) {
-        return new SharedSecretRefused(428, "Precondition Required", "send If-Match with the ETag of GET "
+        return new SharedSecretRefused(428, "send If-Match with the ETag of GET "
                 + SharedSecretsResource.PATH + "/" + id + ", " + StaleVersion.AS_GET_RETURNS_IT, Map.of("field", "If-Match"));
     }
 
     /** 412: a weak tag never matches (RFC 9110, section 13.1.1: If-Match compares strongly). */
     static SharedSecretRefused weak() {
-        return new SharedSecretRefused(412, "Precondition Failed", "If-Match: a weak entity tag never matches (RFC"
+        return new SharedSecretRefused(412, "If-Match: a weak entity tag never matches (RFC"
                 + " 9110, section 13.1.1); nothing was saved. Send the ETag of GET, " + StaleVersion.AS_GET_RETURNS_IT,
                 Map.of("field", "If-Match"));
     }
@@ -84,7 +84,7 @@ public final class SharedSecretRefused extends KeyhouseException {
 
     private static SharedSecretRefused stale(String name, long version, String updatedBy, java.time.Instant updatedAt,
             long expected) {
-        return new SharedSecretRefused(412, "Precondition Failed", "shared secret " + name + " "
+        return new SharedSecretRefused(412, "shared secret " + name + " "
                 + StaleVersion.since(expected, version) + ", saved by " + updatedBy + " at " + TemplateExtensions.utc(updatedAt) + ". Nothing"
                 + " was saved; load it again and apply your change again.",
                 Map.of("field", "If-Match", "currentVersion", version),
@@ -94,7 +94,7 @@ public final class SharedSecretRefused extends KeyhouseException {
 
     /** 409: {@code field}'s value is already used by {@code holder}, named in the detail. */
     static SharedSecretRefused taken(String field, String detail, String holder) {
-        return new SharedSecretRefused(409, "Conflict", detail, Map.of("field", field, "conflictsWith", holder));
+        return new SharedSecretRefused(409, detail, Map.of("field", field, "conflictsWith", holder));
     }
 
     /**
@@ -102,7 +102,7 @@ public final class SharedSecretRefused extends KeyhouseException {
      * save refuses (issue 19): they would depend on nothing.
      */
     static SharedSecretRefused orphans(String name, List<String> targets) {
-        return new SharedSecretRefused(409, "Conflict", "shared secret " + name + " is the only dependency of "
+        return new SharedSecretRefused(409, "shared secret " + name + " is the only dependency of "
                 + String.join(", ", targets) + " (no provider kind, no other shared secret): give "
                 + (targets.size() == 1 ? "it" : "each") + " a provider kind first. Nothing was saved.",
                 Map.of("field", "targets"));

@@ -13,7 +13,7 @@ public final class Conflict extends KeyhouseException {
 
     /** @param extensions problem+json members that name what it clashes with, e.g. {@code runningJob} */
     public Conflict(String detail, Map<String, Object> extensions) {
-        super(409, "Conflict", detail);
+        super(409, detail);
         this.extensions = Map.copyOf(extensions);
     }
 

@@ -13,16 +13,16 @@ public final class FieldErrors extends KeyhouseException {
     private final List<FieldError> errors = new ArrayList<>();
 
     public FieldErrors() {
-        super(400, "Invalid input", "some fields are invalid");
+        super(400, "some fields are invalid");
     }
 
-    private FieldErrors(int status, String title, String detail) {
-        super(status, title, detail);
+    private FieldErrors(int status, String detail) {
+        super(status, detail);
     }
 
     /** Field errors answered 409: each field is valid alone, but another stored row holds what it names. */
     public static FieldErrors conflict() {
-        return new FieldErrors(409, "Conflict", "a field conflicts with another stored row");
+        return new FieldErrors(409, "a field conflicts with another stored row");
     }
 
     /**

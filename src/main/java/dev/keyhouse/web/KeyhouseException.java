@@ -4,20 +4,19 @@ package dev.keyhouse.web;
 public abstract class KeyhouseException extends RuntimeException {
 
     private final int status;
-    private final String title;
 
-    protected KeyhouseException(int status, String title, String detail) {
+    protected KeyhouseException(int status, String detail) {
         super(detail, null, false, false);
         this.status = status;
-        this.title = title;
     }
 
     public int status() {
         return status;
     }
 
+    /** The status's title, as every answer of that status has it ({@link ErrorWording#title}). */
     public String title() {
-        return title;
+        return ErrorWording.title(status);
     }
 
     /** Members a problem+json body carries besides status, title and detail; none by default. */

@@ -23,9 +23,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Client mistakes refused before any resource runs, as problem+json under {@code /api} and a plain error page
- * elsewhere: a body declared larger than {@code quarkus.http.limits.max-body-size} (413, ahead of Quarkus' own check,
- * which answers with an empty body) and a {@code Content-Type} whose charset the JVM does not know (415, which would
+ * Client mistakes refused before any resource runs, as problem+json under {@code /api} and the error page (the same
+ * template and layout as every error page) elsewhere: a body declared larger than
+ * {@code quarkus.http.limits.max-body-size} (413 naming the limit, ahead of Quarkus' own check) and a
+ * {@code Content-Type} whose charset the JVM does not know (415, which would
  * otherwise surface as an exception from whichever reader meets it first). Also refused here, with a 400 naming what
  * is wrong, on every route:
  * <ul>
@@ -41,8 +42,9 @@ import org.jboss.logging.Logger;
  * bytes that are not UTF-8 decode to) or an invalid {@code %} escape, named in the answer, so no resource, query or
  * database ever sees one.</li>
  * </ul>
- * A request the HTTP layer itself cannot parse (a raw space in the request line, a control character in a header)
- * never reaches the router: Vert.x answers it with a bare 400 and closes the connection, and nothing is logged.
+ * A request the HTTP layer itself cannot parse (a raw space in the request line, a control character in a header, a
+ * {@code %} escape in the path that {@code java.net.URI} does not take, {@code /admin/%zz}) never reaches the router:
+ * Vert.x or Quarkus' root handler answers it with a bare 400, and nothing is logged.
  */
 @ApplicationScoped
 public class MalformedRequests {
@@ -69,7 +71,7 @@ public class MalformedRequests {
         if (hasEncodedSeparator(question < 0 ? uri : uri.substring(0, question))) {
             LOG.debugf("%s request refused: an encoded slash, backslash or dot segment in the path",
                     context.request().method());
-            refuse(context, 400, "Bad Request", "the request path is not valid", "path",
+            refuse(context, 400, "the request path is not valid", "path",
                     "has an encoded slash, backslash or dot segment");
             return;
         }
@@ -77,7 +79,7 @@ public class MalformedRequests {
             for (String value : context.request().headers().getAll(header)) {
                 if (!isValidNegotiation(header, value)) {
                     LOG.debugf("%s request refused: a malformed %s header", context.request().method(), header);
-                    refuse(context, 400, "Bad Request", "a request header is not valid", header,
+                    refuse(context, 400, "a request header is not valid", header,
                             "is malformed (a quality value is q=0 to q=1 with at most three decimals)");
                     return;
                 }
@@ -87,7 +89,7 @@ public class MalformedRequests {
             String[] problem = queryProblem(uri.substring(question + 1));
             if (problem != null) {
                 LOG.debugf("%s request refused: a bad query parameter", context.request().method());
-                refuse(context, 400, "Invalid input", "a query parameter is not valid", problem[0], problem[1]);
+                refuse(context, 400, "a query parameter is not valid", problem[0], problem[1]);
                 return;
             }
         }
@@ -101,41 +103,39 @@ public class MalformedRequests {
         if (declared > maxBodyBytes) {
             LOG.debugf("%s request refused: a body of %d bytes is over %d", context.request().method(), declared,
                     maxBodyBytes);
-            refuse(context, 413, "Content Too Large", "the request body is larger than Keyhouse accepts ("
-                    + maxBodyBytes + " bytes)", "body", "is over " + maxBodyBytes + " bytes");
+            ErrorWording.Limit limit = ErrorWording.bodyLimit();
+            refuse(context, 413, ErrorWording.TOO_LARGE, limit.field(), limit.message());
             return;
         }
         String charset = charset(context.request().getHeader("Content-Type"));
         if (charset != null && !supported(charset)) {
             LOG.debugf("%s request refused: unknown charset in Content-Type", context.request().method());
-            refuse(context, 415, "Unsupported Media Type", "the request body's charset is not supported; send UTF-8",
+            refuse(context, 415, "the request body's charset is not supported; send UTF-8",
                     "Content-Type", "names a charset Keyhouse does not read");
             return;
         }
         context.next();
     }
 
-    /** Answers a client mistake: problem+json under /api, a plain page elsewhere; the connection is closed. */
-    private void refuse(RoutingContext context, int status, String title, String detail, String field,
-            String message) {
+    /** Answers a client mistake: problem+json under /api, the error page elsewhere; the connection is closed. */
+    private void refuse(RoutingContext context, int status, String detail, String field, String message) {
+        answer(context, Problem.of(status, detail, List.of(new FieldErrors.FieldError(field, message))));
+    }
+
+    private void answer(RoutingContext context, Problem problem) {
         // the raw URI, never a decoded path
         boolean api = context.request().uri().startsWith("/api/");
-        HttpServerResponse response = context.response().setStatusCode(status).putHeader("Connection", "close");
+        HttpServerResponse response = context.response().setStatusCode(problem.status())
+                .putHeader("Connection", "close");
         if (api) {
             try {
-                response.putHeader("Content-Type", Problem.MEDIA_TYPE).end(json.writeValueAsString(new Problem(
-                        "about:blank", title, status, detail, List.of(new FieldErrors.FieldError(field, message)))));
+                response.putHeader("Content-Type", Problem.MEDIA_TYPE).end(json.writeValueAsString(problem));
             } catch (JsonProcessingException e) {
                 response.end();
             }
             return;
         }
-        // plain HTML: the error template needs the request context, which is not active this early
-        String heading = status + " · " + title;
-        response.putHeader("Content-Type", "text/html" + TextCharset.PARAMETER).end("<!DOCTYPE html><html lang=\"en\"><head>"
-                + "<meta charset=\"utf-8\"><title>" + heading + "</title></head><body><h1>" + heading + "</h1><p>"
-                + html(detail + ": " + field + " " + message)
-                + "</p><p><a href=\"/admin\">Back to Keyhouse</a></p></body></html>");
+        response.putHeader("Content-Type", "text/html" + TextCharset.PARAMETER).end(ProblemMapper.page(problem));
     }
 
     /** The {@code charset} parameter of a Content-Type (RFC 9110 §8.3.2), unquoted; null when there is none. */
@@ -355,9 +355,5 @@ public class MalformedRequests {
             }
         }
         return bytes.flip();
-    }
-
-    private static String html(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -9,7 +9,7 @@ public final class NotFound extends KeyhouseException {
     }
 
     private NotFound(String text, boolean thing) {
-        super(404, "Not found", thing ? text + " does not exist" : text);
+        super(404, thing ? text + " does not exist" : text);
     }
 
     /**

@@ -17,12 +17,20 @@ public record Problem(String type, String title, int status, String detail, List
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    public Problem(String type, String title, int status, String detail, List<FieldErrors.FieldError> errors) {
-        this(type, title, status, detail, errors, Map.of());
+    /** A problem without field errors, titled as every {@code status} answer is ({@link ErrorWording#title}). */
+    public static Problem of(int status, String detail) {
+        return of(status, detail, List.of());
     }
 
-    public static Problem of(int status, String title, String detail) {
-        return new Problem("about:blank", title, status, detail, List.of());
+    /** A problem with field errors, titled as every {@code status} answer is. */
+    public static Problem of(int status, String detail, List<FieldErrors.FieldError> errors) {
+        return of(status, detail, errors, Map.of());
+    }
+
+    /** A problem with field errors and extension members, titled as every {@code status} answer is. */
+    public static Problem of(int status, String detail, List<FieldErrors.FieldError> errors,
+            Map<String, Object> extensions) {
+        return new Problem("about:blank", ErrorWording.title(status), status, detail, errors, extensions);
     }
 
     /** Extension members, written at the top level of the JSON object. */

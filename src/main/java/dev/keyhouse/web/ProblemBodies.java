@@ -5,7 +5,6 @@ import java.lang.annotation.Annotation;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**
@@ -21,15 +20,12 @@ public class ProblemBodies {
         if (status < 400 || response.hasEntity()) {
             return;
         }
-        Response.StatusType type = response.getStatusInfo();
-        String title = type.getReasonPhrase();
-        String detail = status == 400 ? "the request was refused: it is malformed, or a form without a valid CSRF token"
-                : title.toLowerCase();
+        Problem problem = ProblemMapper.generic(status, request);
         if (ProblemMapper.isApi(request)) {
-            response.setEntity(Problem.of(status, title, detail), new Annotation[0], MediaType.valueOf(Problem.MEDIA_TYPE));
+            response.setEntity(problem, new Annotation[0], MediaType.valueOf(Problem.MEDIA_TYPE));
         } else {
-            response.setEntity(ProblemMapper.Templates.error(status, title, detail), new Annotation[0],
-                    MediaType.TEXT_HTML_TYPE);
+            response.setEntity(ProblemMapper.Templates.error(status, problem.title(), ProblemMapper.reason(problem)),
+                    new Annotation[0], MediaType.TEXT_HTML_TYPE);
         }
     }
 }

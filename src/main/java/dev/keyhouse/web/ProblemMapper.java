@@ -49,7 +49,7 @@ public class ProblemMapper {
     public Uni<Response> keyhouse(KeyhouseException e, HttpServerRequest request) {
         LOG.debugf("%s %s: %d %s", request.method(), request.path(), e.status(), e.getMessage());
         List<FieldErrors.FieldError> fields = e instanceof FieldErrors f ? f.errors() : List.of();
-        Response answer = respond(request, new Problem("about:blank", e.title(), e.status(), e.getMessage(), fields,
+        Response answer = respond(request, Problem.of(e.status(), e.getMessage(), fields,
                 e.extensions()));
         return e.status() != 403 ? Uni.createFrom().item(answer)
                 : refusals.record(RefusedAttempts.CSRF_REFUSED, request.method().name(), request.path(),
@@ -62,7 +62,7 @@ public class ProblemMapper {
         LOG.debugf("%s %s: not signed in (%s)", request.method(), request.path(), e.getClass().getSimpleName());
         if (isApi(request)) {
             return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", "Bearer")
-                    .entity(Problem.of(401, "Unauthorized", "sign in or present a valid bearer token")).build();
+                    .entity(Problem.of(401, "sign in or present a valid bearer token")).build();
         }
         String back = request.method().name().equals("GET") ? request.uri() : "/admin";
         return Locations.seeOther("/login?next=" + URLEncoder.encode(back, StandardCharsets.UTF_8))
@@ -75,7 +75,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Uni<Response> forbidden(ForbiddenException e, HttpServerRequest request) {
         LOG.debugf("%s %s: forbidden", request.method(), request.path());
-        Response answer = respond(request, Problem.of(403, "Forbidden", "your role does not allow this"));
+        Response answer = respond(request, Problem.of(403, "your role does not allow this"));
         return refusals.record(RefusedAttempts.ACCESS_DENIED, request.method().name(), request.path(),
                 "the role does not allow this").replaceWith(answer);
     }
@@ -110,7 +110,7 @@ public class ProblemMapper {
         LOG.debugf("%s %s: bad JSON at %s (%s, line %d, column %d)", request.method(), request.path(),
                 field, e.getClass().getSimpleName(), at == null ? -1 : at.getLineNr(),
                 at == null ? -1 : at.getColumnNr());
-        return respond(request, new Problem("about:blank", "Invalid input", 400, "the request body is invalid",
+        return respond(request, Problem.of(400, "the request body is invalid",
                 List.of(new FieldErrors.FieldError(field, message))));
     }
 
@@ -127,7 +127,7 @@ public class ProblemMapper {
         }
         String part = MalformedRequests.isUrlEncoded(request.query()) ? "body" : "query";
         LOG.debugf("%s %s: the %s is not valid URL-encoding", request.method(), request.path(), part);
-        return respond(request, new Problem("about:blank", "Invalid input", 400, "the request is not valid"
+        return respond(request, Problem.of(400, "the request is not valid"
                 + " URL-encoding", List.of(new FieldErrors.FieldError(part, "has an invalid %-escape or is not UTF-8"))));
     }
 
@@ -142,11 +142,7 @@ public class ProblemMapper {
             return e.getResponse();
         }
         LOG.debugf("%s %s: %d", request.method(), request.path(), status);
-        Response.StatusType type = e.getResponse().getStatusInfo();
-        // JAX-RS's own 404 (no route, or a path segment that is not the id a route takes, /shared-secrets/abc): said
-        // as a sentence naming the path, as Keyhouse's own 404s name what they looked for
-        return respond(request, Problem.of(status, type.getReasonPhrase(), status == 404
-                ? "there is nothing at " + request.path() : type.getReasonPhrase().toLowerCase()));
+        return respond(request, generic(status, request));
     }
 
     /**
@@ -176,22 +172,58 @@ public class ProblemMapper {
             return unavailable(request, "Keyhouse cannot reach its database; retry in a moment");
         }
         LOG.errorf(e, "%s %s failed", request.method(), request.path());
-        return respond(request, Problem.of(500, "Internal error",
-                "the request failed on the server; the log has the details"));
+        return respond(request, generic(500, request));
+    }
+
+    /**
+     * The answer of a {@code status} that has no reason of its own (the HTTP layer's 404, 405, 413, 415, a filter's
+     * bare 400): its reason from {@link ErrorWording}; a 413 names the limit and the part it refused.
+     */
+    static Problem generic(int status, HttpServerRequest request) {
+        if (status == 413) {
+            ErrorWording.Limit limit = ErrorWording.tooLarge(request);
+            return Problem.of(413, ErrorWording.TOO_LARGE, List.of(new FieldErrors.FieldError(limit.field(),
+                    limit.message())));
+        }
+        return Problem.of(status, ErrorWording.reason(status));
+    }
+
+    /**
+     * The error page of {@code problem} as HTML, for an answer made outside RESTEasy (a Vert.x route, before the
+     * request context exists): the same template and layout as every other error page. The request context is
+     * activated for the rendering when none is; the caller is then shown as signed out (nobody is authenticated yet).
+     */
+    static String page(Problem problem) {
+        io.quarkus.arc.ManagedContext requests = io.quarkus.arc.Arc.container().requestContext();
+        boolean activated = !requests.isActive();
+        if (activated) {
+            requests.activate();
+        }
+        try {
+            return Templates.error(problem.status(), problem.title(), reason(problem)).render();
+        } finally {
+            if (activated) {
+                requests.terminate();
+            }
+        }
+    }
+
+    /** The one line an error page shows: the field errors as "field: message; …", else the detail. */
+    static String reason(Problem problem) {
+        return problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
+                : problem.errors().stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
     }
 
     private static Response respond(HttpServerRequest request, Problem problem) {
         if (isApi(request)) {
             return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
         }
-        String detail = problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
-                : problem.errors().stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; "));
         return Response.status(problem.status()).type(MediaType.TEXT_HTML_TYPE)
-                .entity(Templates.error(problem.status(), problem.title(), detail)).build();
+                .entity(Templates.error(problem.status(), problem.title(), reason(problem))).build();
     }
 
     private static Response unavailable(HttpServerRequest request, String detail) {
-        Response answer = respond(request, Problem.of(503, "Service Unavailable", detail));
+        Response answer = respond(request, Problem.of(503, detail));
         return Response.fromResponse(answer).header("Retry-After", "1").build();
     }
 

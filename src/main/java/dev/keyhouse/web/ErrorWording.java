@@ -1,0 +1,93 @@
+package dev.keyhouse.web;
+
+import java.util.Locale;
+import java.util.Map;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpServerRequest;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * The one wording of error answers (issue 20): every status's title, the same on error pages and in problem+json
+ * ({@code title}), and the one-line reason of an answer that has no reason of its own (a bare 404, 405, 413 or 415
+ * of the HTTP layer), on a page route and under {@code /api} alike. Titles are RFC 9110 §15's reason phrases.
+ */
+public final class ErrorWording {
+
+    private static final Map<Integer, String> TITLES = Map.ofEntries(Map.entry(400, "Bad Request"),
+            Map.entry(401, "Unauthorized"), Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"),
+            Map.entry(405, "Method Not Allowed"), Map.entry(406, "Not Acceptable"), Map.entry(409, "Conflict"),
+            Map.entry(412, "Precondition Failed"), Map.entry(413, "Content Too Large"), Map.entry(414, "URI Too Long"),
+            Map.entry(415, "Unsupported Media Type"), Map.entry(422, "Unprocessable Content"),
+            Map.entry(428, "Precondition Required"), Map.entry(429, "Too Many Requests"),
+            Map.entry(431, "Request Header Fields Too Large"), Map.entry(500, "Internal Server Error"),
+            Map.entry(503, "Service Unavailable"));
+
+    /** The one detail of every 413 answer; its field error names the part and the limit. */
+    static final String TOO_LARGE = "the request is larger than Keyhouse accepts";
+
+    private static final Map<Integer, String> REASONS = Map.of(
+            400, "the request was refused: it is malformed, or a form without a valid CSRF token",
+            404, "there is nothing at this address; check the link, or start again from the home page",
+            405, "this address does not take a request of this method",
+            406, "this address cannot answer in a format the request accepts",
+            415, "this address does not take a body of this Content-Type (pages take their own forms)",
+            413, TOO_LARGE,
+            500, "the request failed on the server; the log has the details");
+
+    private ErrorWording() {
+    }
+
+    /** The title of {@code status}: its RFC 9110 reason phrase ("Not Found"), or "Error" for one not listed. */
+    public static String title(int status) {
+        return TITLES.getOrDefault(status, status >= 500 ? "Server Error" : "Error");
+    }
+
+    /** The reason of a {@code status} answer that carries none of its own (a 413's is {@link #TOO_LARGE}). */
+    static String reason(int status) {
+        return REASONS.getOrDefault(status, title(status).toLowerCase(Locale.ROOT));
+    }
+
+    /** The part of a request that a size limit refused ({@code body}, {@code form}) and what it says of it. */
+    record Limit(String field, String message) {
+    }
+
+    /**
+     * Which limit a 413 answer met: a form whose declared length is within {@code quarkus.http.limits.max-body-size}
+     * met the per-field one ({@code quarkus.http.limits.max-form-attribute-size}); anything else the body's.
+     */
+    static Limit tooLarge(HttpServerRequest request) {
+        long body = limit("quarkus.http.limits.max-body-size");
+        String type = request == null ? null : request.getHeader("Content-Type");
+        String length = request == null ? null : request.getHeader("Content-Length");
+        boolean form = type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+        if (form && length != null && length.strip().matches("[0-9]{1,18}") && Long.parseLong(length.strip()) <= body) {
+            return new Limit("form", "has a field over Keyhouse's limit of "
+                    + size(limit("quarkus.http.limits.max-form-attribute-size")) + " per field");
+        }
+        return bodyLimit();
+    }
+
+    /** The body limit ({@code quarkus.http.limits.max-body-size}), as the {@code body} field's problem. */
+    static Limit bodyLimit() {
+        return new Limit("body", "is over Keyhouse's limit of " + size(limit("quarkus.http.limits.max-body-size")));
+    }
+
+    private static long limit(String property) {
+        return ConfigProvider.getConfig().getValue(property, MemorySize.class).asLongValue();
+    }
+
+    /** {@code bytes} as people read it: "1 MiB", "64 KiB", "1.5 MiB", "900 bytes" (binary units). */
+    static String size(long bytes) {
+        String[] units = {"bytes", "KiB", "MiB", "GiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        String number = value == Math.rint(value) ? String.valueOf((long) value)
+                : String.format(Locale.ROOT, "%.1f", value);
+        return number + " " + units[unit];
+    }
+}
