@@ -47,9 +47,11 @@ public class ProviderSettings {
     private final Audit audit;
     private final Event<SettingSaved> saved;
     private final EntityManager em;
+    private final FallbacksBefore fallbacksBefore;
 
     public ProviderSettings(SealedValues sealedValues, SecretFingerprints fingerprints, Audit audit,
-            Event<SettingSaved> saved, EntityManager em) {
+            Event<SettingSaved> saved, EntityManager em, FallbacksBefore fallbacksBefore) {
+        this.fallbacksBefore = fallbacksBefore;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
         this.audit = audit;
@@ -617,7 +619,10 @@ public class ProviderSettings {
         return row;
     }
 
-    /** Locks the kind's row for the rest of the transaction, reading it fresh. */
+    /**
+     * Locks the kind's row for the rest of the transaction, reading it fresh; the first lock of the kind in the
+     * transaction also remembers its fallbacks as they are before any write ({@link FallbacksBefore}).
+     */
     ProviderSetting lock(ProviderKind kind) {
         ProviderSetting row = em.find(ProviderSetting.class, kind.id(), LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
@@ -626,7 +631,29 @@ public class ProviderSettings {
         // writable again if this transaction read it through row() first
         em.unwrap(org.hibernate.Session.class).setReadOnly(row, false);
         em.refresh(row, LockModeType.PESSIMISTIC_WRITE);
+        fallbacksBefore.remember(kind.id(), () -> fallbacks(kind.id()));
         return row;
+    }
+
+    /**
+     * The kind's fallbacks as runtimes received them before this transaction's writes (issue 19): what a rollout
+     * planned in it holds the runtimes it has not moved yet on, with the kind's earlier primary version. Call within
+     * the transaction that locked the kind (a save's, a fallback change's); read now when it did not lock it.
+     */
+    public HeldFallbacks fallbacksBefore(String kind) {
+        HeldFallbacks held = fallbacksBefore.get(kind);
+        return held != null ? held : fallbacks(kind);
+    }
+
+    /** The kind's enabled fallbacks' current version rows in served order, and its newest entry history row. */
+    @SuppressWarnings("unchecked")
+    private HeldFallbacks fallbacks(String kind) {
+        List<Number> rows = em.createNativeQuery("SELECT v.id FROM provider_entries e JOIN provider_entry_versions v"
+                + " ON v.entry_id = e.id AND v.version = e.version WHERE e.kind = :kind AND e.enabled"
+                + " ORDER BY e.position").setParameter("kind", kind).getResultList();
+        Number upTo = (Number) em.createNativeQuery("SELECT coalesce(max(id), 0) FROM provider_entry_versions"
+                + " WHERE kind = :kind").setParameter("kind", kind).getSingleResult();
+        return new HeldFallbacks(rows.stream().map(Number::longValue).toList(), upTo.longValue());
     }
 
     private void checkVersion(ProviderKind kind, ProviderSetting row, long expectedVersion) {
