@@ -298,8 +298,9 @@ public class ProviderSettings {
      */
     @Transactional
     public Map<SettingField, VaultReference> referencesToRestore(ProviderKind kind, long expectedVersion) {
-        ProviderSettingVersion previous = expectedVersion < 2 ? null
-                : ProviderSettingVersion.of(kind, expectedVersion - 1).orElse(null);
+        ProviderSetting row = row(kind);
+        ProviderSettingVersion previous = row.version != expectedVersion ? null
+                : rollbackTarget(kind, row).orElse(null);
         if (previous == null) {
             return Map.of();
         }
@@ -313,21 +314,20 @@ public class ProviderSettings {
     }
 
     /**
-     * Restores the previous version's fields and secret references as a new version.
+     * Restores the fields and secret references of the newest earlier version that differs from the current one
+     * ({@link #rollbackTarget}: a version whose key was only typed again is skipped) as a new version.
      *
      * @param expectedVersion the version the caller saw (If-Match, or the page's version field), checked like a save
      * @throws StaleSetting when that is no longer the current version
-     * @throws Conflict when there is no previous version
+     * @throws Conflict when no earlier version has other fields or another key
      */
     @Transactional
     public SettingState rollback(ProviderKind kind, long expectedVersion, String actor) {
         ProviderSetting row = lock(kind);
         checkVersion(kind, row, expectedVersion);
-        long target = row.version - 1;
-        ProviderSettingVersion previous = target < 1 ? null : ProviderSettingVersion.of(kind, target).orElse(null);
-        if (previous == null) {
-            throw new Conflict(kind.id() + " settings have no previous version to roll back to");
-        }
+        ProviderSettingVersion previous = rollbackTarget(kind, row).orElseThrow(() -> new Conflict(kind.id()
+                + " settings have no previous version with other fields or another key to roll back to"));
+        long target = previous.version;
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
         // a provider a fallback now has would make both write its variable: refused as a save is (409)
@@ -551,7 +551,7 @@ public class ProviderSettings {
                 values.put(field.json(), row.values().get(field));
             }
         }
-        Long previous = row.version > 1 ? row.version - 1 : null;
+        Long previous = row.version > 1 ? rollbackTarget(kind, row).map(v -> v.version).orElse(null) : null;
         return new SettingState(kind, Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets),
                 row.version, row.updatedBy, row.updatedAt, previous, null);
     }
@@ -561,6 +561,29 @@ public class ProviderSettings {
         Map<SettingField, SecretSummary> summaries = new LinkedHashMap<>();
         kind.secretFields().forEach(field -> summaries.put(field, summary(values.secretRef(field))));
         return summaries;
+    }
+
+    /**
+     * What a rollback of the kind without an explicit version restores: the newest earlier version whose fields or
+     * keys differ from the current ones ({@link #newestDiffering}); empty when there is none.
+     */
+    Optional<ProviderSettingVersion> rollbackTarget(ProviderKind kind, ProviderSetting row) {
+        return newestDiffering(kind, row.values(), em.createQuery("from ProviderSettingVersion where kind = ?1"
+                + " and version < ?2 order by version desc", ProviderSettingVersion.class).setParameter(1, kind.id())
+                .setParameter(2, row.version).getResultStream(), ProviderSettingVersion::values);
+    }
+
+    /**
+     * The first of {@code history} (newest first) whose fields differ from {@code current}, or whose key has another
+     * fingerprint: a version where the same key was only typed again (a new sealed row, the same value) is no change,
+     * so a rollback never restores the key in use and can always reach the key before it (issue 19). A key that
+     * cannot be opened counts as another key.
+     */
+    <V> Optional<V> newestDiffering(ProviderKind kind, SettingValues current, java.util.stream.Stream<V> history,
+            java.util.function.Function<V, SettingValues> values) {
+        Map<SettingField, String> now = fingerprintsOf(summaries(kind, current));
+        return history.filter(v -> !changes(kind, current, values.apply(v), now,
+                fingerprintsOf(summaries(kind, values.apply(v)))).isEmpty()).findFirst();
     }
 
     static Map<SettingField, String> fingerprintsOf(Map<SettingField, SecretSummary> summaries) {
