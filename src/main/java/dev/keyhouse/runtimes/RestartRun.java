@@ -107,6 +107,26 @@ public class RestartRun extends PanacheEntityBase {
     @Column(name = "previous_version")
     public Long previousVersion;
 
+    /**
+     * The kind's settings version the runtimes this rollout has not moved yet are held at (V23): the save's previous
+     * version, or for a fallback's change the kind's version (which that change leaves), or what the rollout it
+     * superseded held them at. Null for runs planned before V23 ({@link #previousVersion} then) and non-rollouts.
+     */
+    @Column(name = "held_version")
+    public Long heldVersion;
+
+    /**
+     * With {@link #heldVersion}: the kind's enabled fallbacks before the change, as {@code provider_entry_versions}
+     * ids in served order separated by commas ({@link dev.keyhouse.settings.HeldFallbacks#rowsText}), so held
+     * runtimes get the fallbacks as they were too, never a mix (V23).
+     */
+    @Column(name = "held_entries")
+    public String heldEntries;
+
+    /** With {@link #heldEntries}: the kind's newest {@code provider_entry_versions} id before the change (V23). */
+    @Column(name = "held_entries_upto")
+    public Long heldEntriesUpTo;
+
     /** The version the automatic rollback saved. */
     @Column(name = "rollback_version")
     public Long rollbackVersion;

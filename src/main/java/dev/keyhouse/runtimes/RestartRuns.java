@@ -252,7 +252,7 @@ public class RestartRuns {
         Long run = rollout(rollback ? RestartRun.CAUSE_ROLLBACK : RestartRun.CAUSE_SAVE, saved.kind(),
                 saved.version(), saved.actor(), saved.kind() + " version " + saved.version() + (rollback
                         ? " was saved by a rollback to version " + saved.restored() : " was saved"),
-                saved.version() > 1 ? saved.version() - 1 : null);
+                saved.version() > 1 ? saved.version() - 1 : null, saved.version() - 1);
         if (run != null) {
             saved.restartRun().accept(run);
         }
@@ -266,7 +266,7 @@ public class RestartRuns {
      */
     void onFallbackChanged(@Observes FallbackChanged changed) {
         Long run = rollout(RestartRun.CAUSE_FALLBACK, changed.kind(), changed.settingsVersion(), changed.actor(),
-                changed.change(), null);
+                changed.change(), null, changed.settingsVersion());
         if (run != null) {
             RestartRun.<RestartRun>findById(run).changeSummary = bounded(changed.change());
             changed.restartRun().accept(run);
@@ -289,9 +289,12 @@ public class RestartRuns {
      *        {@link RestartRun#CAUSE_FALLBACK}
      * @param what what happened, for the run's audit entry and the superseded runs' reason
      * @param previousVersion what a failed wave restores when no superseded rollout had one
+     * @param heldVersion the kind's settings version the runtimes ran before this change: what the ones not moved yet
+     *        are held at ({@link RestartRun#heldVersion}), with the kind's fallbacks as they were before it
      * @return the run's id; null when no target depends on the kind (the open rollouts are superseded by nothing)
      */
-    private Long rollout(String cause, String kind, long version, String actor, String what, Long previousVersion) {
+    private Long rollout(String cause, String kind, long version, String actor, String what, Long previousVersion,
+            long heldVersion) {
         List<RuntimeTarget> dependent = dependents(kind);
         List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
                 kind, List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
@@ -307,6 +310,18 @@ public class RestartRuns {
         // (whose key they never took); a fallback change's run has none of its own
         run.previousVersion = open.stream().map(older -> older.previousVersion).filter(Objects::nonNull).findFirst()
                 .orElse(previousVersion);
+        // the whole configuration of the kind they run, primary and fallbacks together (never the old primary with
+        // the new fallbacks): before this change, or what the rollout this one supersedes held them at
+        RestartRun holding = open.stream().filter(older -> older.heldVersion != null).findFirst().orElse(null);
+        run.heldVersion = holding != null ? holding.heldVersion : heldVersion;
+        if (holding != null) {
+            run.heldEntries = holding.heldEntries;
+            run.heldEntriesUpTo = holding.heldEntriesUpTo;
+        } else {
+            dev.keyhouse.settings.HeldFallbacks before = settings.fallbacksBefore(kind);
+            run.heldEntries = before.rowsText();
+            run.heldEntriesUpTo = before.upTo();
+        }
         for (RestartRun older : open) {
             rollouts.supersede(older, run.id, what);
         }

@@ -4,13 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.keyhouse.settings.EnvironmentPins;
+import dev.keyhouse.settings.HeldFallbacks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 /**
- * The rollouts' pins: a runtime is held at kind K's version P while a rollout of K (a save's run, state
- * {@code running} or {@code waiting_approval}, {@code previous_version} P &ge; 1) has a result row for it in state
+ * The rollouts' pins: a runtime is held at kind K's whole previous configuration (its version P and its fallback
+ * entries as they were then: {@code held_version}, {@code held_entries}; {@code previous_version} and the current
+ * fallbacks for a run planned before V23) while a rollout of K (a save's or a fallback change's run, state
+ * {@code running} or {@code waiting_approval}, P &ge; 1) has a result row for it in state
  * {@code waiting} (its wave has not come) or {@code held} (its target is on hold); and while such a rollout is
  * {@code rolling_back}, also for its {@code cancelled} rows (the runtimes a failed rollout never moved, until the
  * previous key is saved again and the run ends). A row names the runtime as the
@@ -28,7 +31,11 @@ public class RolloutPins implements EnvironmentPins {
     private static final String MATCHES = " AND (r.runtime = :runtime OR (strpos(r.runtime, '/') > 0"
             + " AND left(:runtime, length(substring(r.runtime FROM '[^/]*$')) + 1)"
             + " = substring(r.runtime FROM '[^/]*$') || '-'))";
-    private static final String PINNING_RUN = " AND n.rollout AND n.kind IS NOT NULL AND n.previous_version >= 1";
+    private static final String PINNING_RUN = " AND n.rollout AND n.kind IS NOT NULL"
+            + " AND coalesce(n.held_version, n.previous_version) >= 1";
+    /** A pin's columns: the kind, the version held (V23's, else the previous one), the run, the runtime, entries. */
+    private static final String SELECT = "SELECT n.kind, coalesce(n.held_version, n.previous_version), n.id,"
+            + " r.runtime, n.held_entries, n.held_entries_upto";
 
     /**
      * Open rollouts' waiting and held rows for the name or its workload, through the partial index
@@ -41,11 +48,10 @@ public class RolloutPins implements EnvironmentPins {
     private static final String ALL_PINS = pins("");
 
     private static String pins(String matches) {
-        return "SELECT n.kind, n.previous_version, n.id, r.runtime"
-                + " FROM restart_results r JOIN restart_runs n ON n.id = r.run_id"
+        return SELECT + " FROM restart_results r JOIN restart_runs n ON n.id = r.run_id"
                 + " WHERE r.state IN ('waiting', 'held') AND n.state IN ('running', 'waiting_approval', 'rolling_back')"
                 + PINNING_RUN + matches
-                + " UNION ALL SELECT n.kind, n.previous_version, n.id, r.runtime"
+                + " UNION ALL " + SELECT
                 + " FROM restart_runs n JOIN restart_results r ON r.run_id = n.id"
                 + " WHERE n.state = 'rolling_back' AND r.state = 'cancelled'" + PINNING_RUN + matches;
     }
@@ -84,7 +90,7 @@ public class RolloutPins implements EnvironmentPins {
 
     private static Row row(Object[] row) {
         return new Row((String) row[3], new Pin((String) row[0], ((Number) row[1]).longValue(),
-                ((Number) row[2]).longValue()));
+                ((Number) row[2]).longValue(), HeldFallbacks.of((String) row[4], (Number) row[5])));
     }
 
     private static List<Pin> matching(List<Row> rows, String runtime) {

@@ -172,9 +172,11 @@ public class CheckedSaves {
     /**
      * Checks the fallback's stored key as a save of the kind would check a new key, then makes it primary
      * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out, and the check is recorded
-     * as the new primary's last check (the settings card and {@code lastCheck} show it).
+     * as the new primary's last check (the settings card and {@code lastCheck} show it). A check that refuses the
+     * make-primary (enforce mode, no reason) is recorded as the fallback's last check, since it checked the key the
+     * fallback still stores.
      *
-     * @throws CheckRefused as {@link #save}
+     * @throws CheckRefused as {@link #save}, after recording the check
      */
     public ProviderEntries.EntryState makePrimary(ProviderEntries entries, ProviderKind kind, long id,
             long expectedVersion, long expectedPrimaryVersion, String actor, String overrideReason) {
@@ -186,9 +188,16 @@ public class CheckedSaves {
             checked = entries.storedTarget(kind, id).orElse(null);
             outcome = checked == null ? null : checks.check(checked);
         }
+        ProviderSettings.SaveCheck check;
+        try {
+            check = checked(kind, outcome, checked, overrideReason);
+        } catch (CheckRefused refused) {
+            // nothing moved, but the fallback's stored key was checked: its last check now, as a save's check is
+            recordCheck(kind, id, outcome, entries.get(kind, id).keyFingerprint());
+            throw refused;
+        }
         ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, expectedPrimaryVersion,
-                actor,
-                checked(kind, outcome, checked, overrideReason));
+                actor, check);
         recordCheck(kind, null, outcome, settings.get(kind).keyFingerprint());
         return primary;
     }

@@ -13,8 +13,16 @@ public interface EnvironmentPins {
      * @param kind e.g. {@code llm}
      * @param version the kind's version (not the runtime-config sum) the runtime keeps
      * @param runId the rollout that holds it back
+     * @param entries the kind's fallback entries it keeps, so the runtime gets the kind's whole earlier
+     *        configuration, never the earlier primary with the current fallbacks; null (a rollout planned before V23)
+     *        serves the current fallbacks
      */
-    record Pin(String kind, long version, long runId) {
+    record Pin(String kind, long version, long runId, HeldFallbacks entries) {
+
+        /** A pin of the kind's primary version alone, its fallbacks served current. */
+        public Pin(String kind, long version, long runId) {
+            this(kind, version, runId, null);
+        }
     }
 
     /**

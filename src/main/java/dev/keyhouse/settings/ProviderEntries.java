@@ -321,9 +321,10 @@ public class ProviderEntries {
     }
 
     /**
-     * Rolls a fallback back to the fields and key of its newest earlier version whose fields differ from the current
-     * ones (a move, enable or disable changed no field, so there is nothing to undo in it; its place and state stay as
-     * they are now). As an admin's rollback of a kind: no live check (the key was served before), two entries writing
+     * Rolls a fallback back to the fields and key of its newest earlier version whose fields or key fingerprint differ
+     * from the current ones ({@link ProviderSettings#newestDiffering}: a move, enable or disable changed no field, and
+     * a key typed again with the same value is no other key, so there is nothing to undo in them; its place and state
+     * stay as they are now). As an admin's rollback of a kind: no live check (the key was served before), two entries writing
      * one variable refused, audited as {@code setting.entry.rollback} with old → new, and rolled out to the kind's
      * dependent targets when the fallback is served. Its history row is a {@code save} of the restored fields.
      *
@@ -336,10 +337,10 @@ public class ProviderEntries {
         ProviderSetting primary = locked.primary();
         ProviderEntry entry = locked.entry();
         String served = locked.served();
-        ProviderEntryVersion previous = em.createQuery("from ProviderEntryVersion where entryId = ?1 and version < ?2"
-                + " order by version desc", ProviderEntryVersion.class).setParameter(1, entry.id)
-                .setParameter(2, entry.version).getResultStream()
-                .filter(v -> !ProviderSettings.changes(kind, entry.values(), v.values).isEmpty()).findFirst()
+        ProviderEntryVersion previous = settings.newestDiffering(kind, entry.values(), em.createQuery(
+                "from ProviderEntryVersion where entryId = ?1 and version < ?2 order by version desc",
+                ProviderEntryVersion.class).setParameter(1, entry.id).setParameter(2, entry.version)
+                .getResultStream(), v -> v.values == null ? new SettingValues() : v.values)
                 .orElseThrow(() -> new Conflict(label(kind, entry.id, entry.values().provider)
                         + " has no earlier version with other fields or another key to roll back to"));
         SettingValues next = previous.values.copy();

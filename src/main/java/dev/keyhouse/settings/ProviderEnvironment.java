@@ -572,23 +572,39 @@ public class ProviderEnvironment {
     private static Map<String, EnvironmentPins.Pin> byKind(List<EnvironmentPins.Pin> held) {
         Map<String, EnvironmentPins.Pin> byKind = new java.util.TreeMap<>();
         for (EnvironmentPins.Pin pin : held) {
-            byKind.merge(pin.kind(), pin, (a, b) -> a.version() <= b.version() ? a : b);
+            byKind.merge(pin.kind(), pin, (a, b) -> earlier(a, b) ? a : b);
         }
         return byKind;
     }
 
-    /** A pin set's key, e.g. {@code llm:3;tts:7}. */
+    /**
+     * Whether pin {@code a} holds an earlier configuration than {@code b}: the lower version, then the fallbacks as
+     * they were longer ago (a pin without them, a run planned before V23, serves the current ones: the newest).
+     */
+    private static boolean earlier(EnvironmentPins.Pin a, EnvironmentPins.Pin b) {
+        if (a.version() != b.version()) {
+            return a.version() < b.version();
+        }
+        return b.entries() == null || a.entries() != null && a.entries().upTo() <= b.entries().upTo();
+    }
+
+    /** A pin set's key, e.g. {@code llm:3;tts:7=12,15@17} (the held fallbacks after {@code =}). */
     private static String pinKey(Map<String, EnvironmentPins.Pin> byKind) {
-        return String.join(";", byKind.values().stream().map(p -> p.kind() + ":" + p.version()).toList());
+        return String.join(";", byKind.values().stream().map(p -> p.kind() + ":" + p.version()
+                + (p.entries() == null ? "" : "=" + p.entries().key())).toList());
     }
 
     private RuntimeEnvironment buildPinned(Map<String, EnvironmentPins.Pin> byKind) {
         Map<ProviderKind, Source> sources = sources();
         List<Unresolved> missing = new ArrayList<>();
+        Map<String, HeldFallbacks> heldFallbacks = new java.util.HashMap<>();
         for (EnvironmentPins.Pin pin : byKind.values()) {
             ProviderKind kind = ProviderKind.parse(pin.kind()).orElse(null);
             if (kind == null) {
                 continue;
+            }
+            if (pin.entries() != null) {
+                heldFallbacks.put(kind.id(), pin.entries());
             }
             ProviderSettingVersion stored = ProviderSettingVersion.of(kind, pin.version()).orElse(null);
             if (stored == null) {
@@ -600,7 +616,7 @@ public class ProviderEnvironment {
                 sources.put(kind, new Source(stored.version, stored.values()));
             }
         }
-        RuntimeEnvironment built = build(sources);
+        RuntimeEnvironment built = build(sources, heldFallbacks);
         if (!missing.isEmpty()) {
             List<Unresolved> unresolved = new ArrayList<>(missing);
             unresolved.addAll(built.unresolved());
@@ -793,11 +809,19 @@ public class ProviderEnvironment {
     }
 
     private RuntimeEnvironment build(Map<ProviderKind, Source> sources) {
+        return build(sources, Map.of());
+    }
+
+    /**
+     * The environment of the given kinds' rows, each kind's fallbacks current or, for a kind in {@code held}, as they
+     * were then (a rollout holding a runtime at the kind's whole earlier configuration).
+     */
+    private RuntimeEnvironment build(Map<ProviderKind, Source> sources, Map<String, HeldFallbacks> held) {
         Map<String, String> env = new LinkedHashMap<>();
         List<Unresolved> unresolved = new ArrayList<>();
         String llmFingerprint = null;
         long version = sources.values().stream().mapToLong(Source::version).sum();
-        Entries entries = entries();
+        Entries entries = entries(held);
         version += entries.versions();
         java.util.Set<String> managed = new java.util.TreeSet<>(MANAGED_NAMES);
         FLEET_VARIABLES.values().forEach(names -> names.values().forEach(managed::removeAll));
@@ -899,14 +923,48 @@ public class ProviderEnvironment {
      * The enabled fallback entries of every kind in order, and how many entry versions were ever stored (what they add
      * to the runtime-config version, which so only grows, a deletion included).
      */
-    private record Entries(List<ProviderEntry> current, long versions) {
+    private record Entries(List<Fallback> current, long versions) {
     }
 
-    private Entries entries() {
-        List<ProviderEntry> current = em.createQuery("from ProviderEntry where enabled = true order by kind, position",
-                ProviderEntry.class).setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList();
+    /**
+     * A fallback as served: its entry id, kind and fields (the entry's current ones, or a held version's); values
+     * null for a held version that is not stored (served as nothing, unresolved).
+     */
+    private record Fallback(long id, String kind, SettingValues values) {
+    }
+
+    /**
+     * The fallbacks served: every kind's current enabled entries, but for a kind in {@code held} the versions it
+     * holds, in their order; its entry history counted only up to where it was then, so the version is the one
+     * served then.
+     */
+    private Entries entries(Map<String, HeldFallbacks> held) {
+        List<Fallback> current = new ArrayList<>();
+        for (ProviderEntry entry : em.createQuery("from ProviderEntry where enabled = true order by kind, position",
+                ProviderEntry.class).setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true).getResultList()) {
+            if (!held.containsKey(entry.kind)) {
+                current.add(new Fallback(entry.id, entry.kind, entry.values()));
+            }
+        }
         long versions = ((Number) em.createNativeQuery("SELECT count(*) FROM provider_entry_versions")
                 .getSingleResult()).longValue();
+        for (Map.Entry<String, HeldFallbacks> kind : held.entrySet()) {
+            List<Long> rows = kind.getValue().rows();
+            Map<Long, ProviderEntryVersion> byId = new java.util.HashMap<>();
+            if (!rows.isEmpty()) {
+                em.createQuery("from ProviderEntryVersion where id in ?1", ProviderEntryVersion.class)
+                        .setParameter(1, rows).setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true)
+                        .getResultList().forEach(v -> byId.put(v.id, v));
+            }
+            for (Long row : rows) {
+                ProviderEntryVersion version = byId.get(row);
+                current.add(version == null ? new Fallback(row, kind.getKey(), null) : new Fallback(version.entryId,
+                        version.kind, version.values == null ? new SettingValues() : version.values));
+            }
+            versions -= ((Number) em.createNativeQuery("SELECT count(*) FROM provider_entry_versions"
+                    + " WHERE kind = :kind AND id > :upTo").setParameter("kind", kind.getKey())
+                    .setParameter("upTo", kind.getValue().upTo()).getSingleResult()).longValue();
+        }
         return new Entries(current, versions);
     }
 
@@ -916,9 +974,9 @@ public class ProviderEnvironment {
      * unset) is unresolved as {@code <kind>.providers.<id>.<field>}, failing the whole answer closed as the
      * primary's would.
      */
-    private void fallbacks(ProviderKind kind, String primaryProvider, List<ProviderEntry> all, Map<String, String> env,
+    private void fallbacks(ProviderKind kind, String primaryProvider, List<Fallback> all, Map<String, String> env,
             List<Unresolved> unresolved) {
-        List<ProviderEntry> fallbacks = all.stream().filter(e -> e.kind.equals(kind.id())).toList();
+        List<Fallback> fallbacks = all.stream().filter(e -> e.kind().equals(kind.id())).toList();
         if (fallbacks.isEmpty()) {
             return;
         }
@@ -926,12 +984,18 @@ public class ProviderEnvironment {
         if (primaryProvider != null) {
             order.add(primaryProvider);
         }
-        for (ProviderEntry entry : fallbacks) {
+        for (Fallback entry : fallbacks) {
+            if (entry.values() == null) {
+                // never replaced by the current fallbacks: this runtime's answer fails closed
+                unresolved.add(new Unresolved(kind.id(), "providers.version", "is held by a rollout at fallback"
+                        + " version row " + entry.id() + ", which is not stored", List.of(EntryVariables.listName(kind))));
+                continue;
+            }
             SettingValues values = entry.values();
             Map<SettingField, String> problems = new EnumMap<>(SettingRules.unservable(kind, values));
             String provider = problems.containsKey(SettingField.PROVIDER) ? null : values.provider;
             Map<SettingField, String> secrets = secrets(kind, provider, values, problems);
-            String field = "providers." + entry.id + ".";
+            String field = "providers." + entry.id() + ".";
             if (provider != null) {
                 order.add(provider);
                 put(env, EntryVariables.keyName(kind, provider), secrets.get(kind.secretField()));

@@ -47,9 +47,11 @@ public class ProviderSettings {
     private final Audit audit;
     private final Event<SettingSaved> saved;
     private final EntityManager em;
+    private final FallbacksBefore fallbacksBefore;
 
     public ProviderSettings(SealedValues sealedValues, SecretFingerprints fingerprints, Audit audit,
-            Event<SettingSaved> saved, EntityManager em) {
+            Event<SettingSaved> saved, EntityManager em, FallbacksBefore fallbacksBefore) {
+        this.fallbacksBefore = fallbacksBefore;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
         this.audit = audit;
@@ -296,8 +298,9 @@ public class ProviderSettings {
      */
     @Transactional
     public Map<SettingField, VaultReference> referencesToRestore(ProviderKind kind, long expectedVersion) {
-        ProviderSettingVersion previous = expectedVersion < 2 ? null
-                : ProviderSettingVersion.of(kind, expectedVersion - 1).orElse(null);
+        ProviderSetting row = row(kind);
+        ProviderSettingVersion previous = row.version != expectedVersion ? null
+                : rollbackTarget(kind, row).orElse(null);
         if (previous == null) {
             return Map.of();
         }
@@ -311,21 +314,20 @@ public class ProviderSettings {
     }
 
     /**
-     * Restores the previous version's fields and secret references as a new version.
+     * Restores the fields and secret references of the newest earlier version that differs from the current one
+     * ({@link #rollbackTarget}: a version whose key was only typed again is skipped) as a new version.
      *
      * @param expectedVersion the version the caller saw (If-Match, or the page's version field), checked like a save
      * @throws StaleSetting when that is no longer the current version
-     * @throws Conflict when there is no previous version
+     * @throws Conflict when no earlier version has other fields or another key
      */
     @Transactional
     public SettingState rollback(ProviderKind kind, long expectedVersion, String actor) {
         ProviderSetting row = lock(kind);
         checkVersion(kind, row, expectedVersion);
-        long target = row.version - 1;
-        ProviderSettingVersion previous = target < 1 ? null : ProviderSettingVersion.of(kind, target).orElse(null);
-        if (previous == null) {
-            throw new Conflict(kind.id() + " settings have no previous version to roll back to");
-        }
+        ProviderSettingVersion previous = rollbackTarget(kind, row).orElseThrow(() -> new Conflict(kind.id()
+                + " settings have no previous version with other fields or another key to roll back to"));
+        long target = previous.version;
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
         // a provider a fallback now has would make both write its variable: refused as a save is (409)
@@ -549,7 +551,7 @@ public class ProviderSettings {
                 values.put(field.json(), row.values().get(field));
             }
         }
-        Long previous = row.version > 1 ? row.version - 1 : null;
+        Long previous = row.version > 1 ? rollbackTarget(kind, row).map(v -> v.version).orElse(null) : null;
         return new SettingState(kind, Collections.unmodifiableMap(values), Collections.unmodifiableMap(secrets),
                 row.version, row.updatedBy, row.updatedAt, previous, null);
     }
@@ -559,6 +561,29 @@ public class ProviderSettings {
         Map<SettingField, SecretSummary> summaries = new LinkedHashMap<>();
         kind.secretFields().forEach(field -> summaries.put(field, summary(values.secretRef(field))));
         return summaries;
+    }
+
+    /**
+     * What a rollback of the kind without an explicit version restores: the newest earlier version whose fields or
+     * keys differ from the current ones ({@link #newestDiffering}); empty when there is none.
+     */
+    Optional<ProviderSettingVersion> rollbackTarget(ProviderKind kind, ProviderSetting row) {
+        return newestDiffering(kind, row.values(), em.createQuery("from ProviderSettingVersion where kind = ?1"
+                + " and version < ?2 order by version desc", ProviderSettingVersion.class).setParameter(1, kind.id())
+                .setParameter(2, row.version).getResultStream(), ProviderSettingVersion::values);
+    }
+
+    /**
+     * The first of {@code history} (newest first) whose fields differ from {@code current}, or whose key has another
+     * fingerprint: a version where the same key was only typed again (a new sealed row, the same value) is no change,
+     * so a rollback never restores the key in use and can always reach the key before it (issue 19). A key that
+     * cannot be opened counts as another key.
+     */
+    <V> Optional<V> newestDiffering(ProviderKind kind, SettingValues current, java.util.stream.Stream<V> history,
+            java.util.function.Function<V, SettingValues> values) {
+        Map<SettingField, String> now = fingerprintsOf(summaries(kind, current));
+        return history.filter(v -> !changes(kind, current, values.apply(v), now,
+                fingerprintsOf(summaries(kind, values.apply(v)))).isEmpty()).findFirst();
     }
 
     static Map<SettingField, String> fingerprintsOf(Map<SettingField, SecretSummary> summaries) {
@@ -617,7 +642,10 @@ public class ProviderSettings {
         return row;
     }
 
-    /** Locks the kind's row for the rest of the transaction, reading it fresh. */
+    /**
+     * Locks the kind's row for the rest of the transaction, reading it fresh; the first lock of the kind in the
+     * transaction also remembers its fallbacks as they are before any write ({@link FallbacksBefore}).
+     */
     ProviderSetting lock(ProviderKind kind) {
         ProviderSetting row = em.find(ProviderSetting.class, kind.id(), LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
@@ -626,7 +654,29 @@ public class ProviderSettings {
         // writable again if this transaction read it through row() first
         em.unwrap(org.hibernate.Session.class).setReadOnly(row, false);
         em.refresh(row, LockModeType.PESSIMISTIC_WRITE);
+        fallbacksBefore.remember(kind.id(), () -> fallbacks(kind.id()));
         return row;
+    }
+
+    /**
+     * The kind's fallbacks as runtimes received them before this transaction's writes (issue 19): what a rollout
+     * planned in it holds the runtimes it has not moved yet on, with the kind's earlier primary version. Call within
+     * the transaction that locked the kind (a save's, a fallback change's); read now when it did not lock it.
+     */
+    public HeldFallbacks fallbacksBefore(String kind) {
+        HeldFallbacks held = fallbacksBefore.get(kind);
+        return held != null ? held : fallbacks(kind);
+    }
+
+    /** The kind's enabled fallbacks' current version rows in served order, and its newest entry history row. */
+    @SuppressWarnings("unchecked")
+    private HeldFallbacks fallbacks(String kind) {
+        List<Number> rows = em.createNativeQuery("SELECT v.id FROM provider_entries e JOIN provider_entry_versions v"
+                + " ON v.entry_id = e.id AND v.version = e.version WHERE e.kind = :kind AND e.enabled"
+                + " ORDER BY e.position").setParameter("kind", kind).getResultList();
+        Number upTo = (Number) em.createNativeQuery("SELECT coalesce(max(id), 0) FROM provider_entry_versions"
+                + " WHERE kind = :kind").setParameter("kind", kind).getSingleResult();
+        return new HeldFallbacks(rows.stream().map(Number::longValue).toList(), upTo.longValue());
     }
 
     private void checkVersion(ProviderKind kind, ProviderSetting row, long expectedVersion) {

@@ -65,18 +65,8 @@ class RolloutControlsTest {
         return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
     }
 
-    /** Polls until the run's outcome is {@code outcome}. */
     private JsonPath awaitOutcome(long runId, String outcome) throws InterruptedException {
-        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-        JsonPath run = api.run(runId);
-        while (!outcome.equals(run.getString("outcome")) && System.nanoTime() < deadline) {
-            assertThat(run.getBoolean("finished")).as("finished before reaching %s: %s", outcome, run.prettify())
-                    .isFalse();
-            Thread.sleep(100);
-            run = api.run(runId);
-        }
-        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo(outcome);
-        return run;
+        return api.awaitOutcome(runId, outcome, RUN_TIMEOUT);
     }
 
     /** A first key rolled out everywhere, so a later save has a good previous key to roll back to. */

@@ -128,6 +128,20 @@ public final class RuntimeApi {
         return given().auth().oauth2(admin()).get("/api/v1/restarts/" + id).then().statusCode(200).extract().jsonPath();
     }
 
+    /** Polls the run until its outcome is {@code outcome}; fails when it finishes first or {@code timeout} passes. */
+    JsonPath awaitOutcome(long runId, String outcome, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonPath run = run(runId);
+        while (!outcome.equals(run.getString("outcome")) && System.nanoTime() < deadline) {
+            assertThat(run.getBoolean("finished")).as("finished before reaching %s: %s", outcome, run.prettify())
+                    .isFalse();
+            Thread.sleep(100);
+            run = run(runId);
+        }
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo(outcome);
+        return run;
+    }
+
     /** Polls the run until it is finished. */
     JsonPath awaitRun(long id, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -175,6 +175,81 @@ public class ProviderEntriesTest {
     }
 
     /**
+     * Issue 19 (h19h point 2): a rollback restores the newest earlier version with another key (or other fields),
+     * never the key in use again. Key A, then key B, then key B typed again: the rollback restores version 1 (key A),
+     * not version 2 (key B, the same fingerprint). The same for the kind's primary.
+     */
+    @Test
+    void aRollbackSkipsAVersionWhoseKeyWasOnlyTypedAgain() {
+        savePrimary("deepgram", "dg-again-primary-" + tag + "-0a1b");
+        String a = "soniox-again-a-" + tag + "-aa11";
+        String b = "soniox-again-b-" + tag + "-bb22";
+        long id = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", a)).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        String keyA = admin().get(STT + "/" + id).jsonPath().getString("apiKey.fingerprint");
+        for (int version = 1; version <= 2; version++) {
+            admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"")
+                    .body(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", b)).put(STT + "/" + id)
+                    .then().statusCode(200);
+        }
+        Response restored = admin().header("If-Match", "\"3\"").post(STT + "/" + id + "/rollback");
+        assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
+        assertThat(restored.jsonPath().getString("apiKey.fingerprint")).as("key A back").isEqualTo(keyA);
+        assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("SONIOX_API_KEY", a);
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.entry.rollback'"
+                + " AND target LIKE 'stt fallback " + id + " %'")).singleElement().asString()
+                .contains("restores version 1", "apiKey");
+
+        // the primary: A, B, B again, then a rollback restores A
+        String pa = "dg-again-a-" + tag + "-cc33";
+        String pb = "dg-again-b-" + tag + "-dd44";
+        savePrimary("deepgram", pa);
+        long versionA = Clients.version("stt");
+        String primaryA = admin().get("/api/v1/settings/stt").jsonPath().getString("apiKey.fingerprint");
+        savePrimary("deepgram", pb);
+        savePrimary("deepgram", pb);
+        long current = Clients.version("stt");
+        assertThat(admin().get("/api/v1/settings/stt").jsonPath().getLong("previousVersion"))
+                .as("what the page and API offer to restore").isEqualTo(versionA);
+        Response primary = admin().header("If-Match", "\"" + current + "\"").post("/api/v1/settings/stt/rollback");
+        assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
+        assertThat(primary.jsonPath().getString("apiKey.fingerprint")).isEqualTo(primaryA);
+        assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("STT_API_KEY", pa);
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.rollback'"
+                + " AND target = 'stt version " + (current + 1) + "'")).singleElement().asString()
+                .startsWith("restores version " + versionA);
+    }
+
+    /**
+     * Issue 19 (h19h point 3): a make-primary refused by its live check (422, invalid_key) records that check as the
+     * fallback's last check, as a save records its own: {@code lastCheck} says invalid_key, the change is audited.
+     */
+    @Test
+    void aMakePrimaryRefusedByItsCheckRecordsTheCheckAsTheFallbacksLast() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-refused-primary-" + tag + "-0a1b");
+            String key = soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            Response created = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(),
+                    "apiKey", key));
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+            assertThat(created.jsonPath().getString("lastCheck.result")).isEqualTo("ok");
+            soniox.key(key, dev.keyhouse.checks.StandIn.Scenario.INVALID);
+
+            Response refused = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(422);
+            assertThat(refused.jsonPath().getString("check.result")).isEqualTo("invalid_key");
+            assertThat(admin().get(STT + "/" + id).jsonPath().getString("lastCheck.result")).isEqualTo("invalid_key");
+            assertThat(Rows.column(db, "SELECT target || ' ' || detail FROM audit_events WHERE action ="
+                    + " 'setting.check.changed' AND target LIKE 'stt fallback " + id + " %'"))
+                    .singleElement().asString().startsWith("stt fallback " + id + " soniox ok → invalid_key")
+                    .doesNotContain(key);
+            assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDER")).as("nothing moved")
+                    .isEqualTo("deepgram");
+        }
+    }
+
+    /**
      * Issue 19: each entry has its own key checks. A fallback added over a check that found its key invalid (a
      * stand-in answering 401, saved with an override) carries {@code lastCheck} invalid_key on POST, GET and the list;
      * a PUT with a working key carries ok (the change of result audited for that fallback); a rollback to the first
