@@ -81,7 +81,8 @@ public class ProviderEntriesPage {
 
         static native TemplateInstance confirm(ConfirmStep step);
 
-        static native TemplateInstance stale(String title, String message, String back);
+        /** @param fix where the thing refused can be put right (its edit page), or null */
+        static native TemplateInstance stale(String title, String message, String back, String fix);
     }
 
     private final ProviderEntries entries;
@@ -283,7 +284,8 @@ public class ProviderEntriesPage {
                                 Identities.actor(identity)).restartRun());
                     } catch (Conflict refused) {
                         return Response.status(409).entity(Templates.stale(state.label() + " was not rolled back",
-                                refused.getMessage() + ". Nothing was changed.", "/admin/settings")).build();
+                                sentence(refused.getMessage()) + " Nothing was changed.", "/admin/settings",
+                                null)).build();
                     }
                 });
     }
@@ -326,15 +328,20 @@ public class ProviderEntriesPage {
                     ProviderEntries.EntryState primary;
                     try {
                         primary = saves.makePrimary(entries, state.kind(), state.id(), state.version(),
-                                expectedPrimary, Identities.actor(identity), null);
+                                expectedPrimary, Identities.actor(identity), null).state();
                     } catch (EntryRefused stale) {
                         ProviderEntries.EntryState nowPrimary = entries.list(state.kind()).get(0);
                         if (nowPrimary.version() != expectedPrimary) {
                             return stale(nowPrimary, expectedPrimary, "primaryVersion");
                         }
                         throw stale;
-                    } catch (Conflict | CheckRefused refused) {
+                    } catch (Conflict refused) {
                         return notPrimary(refused.status(), state, refused.getMessage());
+                    } catch (CheckRefused refused) {
+                        // the check's own sentences, and a link to where the key can be fixed or overridden
+                        return Response.status(422).entity(Templates.stale(state.label() + " was not made primary",
+                                refused.getMessage(), "/admin/settings", "/admin/settings/" + state.kind().id()
+                                        + "/providers/" + state.id())).build();
                     } catch (ChecksBusy busy) {
                         return notPrimary(503, state, busy.getMessage());
                     }
@@ -380,7 +387,12 @@ public class ProviderEntriesPage {
 
     private static Response notPrimary(int status, ProviderEntries.EntryState state, String why) {
         return Response.status(status).entity(Templates.stale(state.label() + " was not made primary",
-                why + ". Nothing was changed.", "/admin/settings")).build();
+                sentence(why) + " Nothing was changed.", "/admin/settings", null)).build();
+    }
+
+    /** {@code why} ending in one full stop. */
+    private static String sentence(String why) {
+        return why.endsWith(".") ? why : why + ".";
     }
 
     /** A change without fields (enable, disable, move): 303 to the overview, or the 409 page when stale. */
@@ -401,7 +413,7 @@ public class ProviderEntriesPage {
             String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 // never alone: every problem of the fields comes in the same answer
-                saves.refuseWithAll(kind, submitted.values(kind), refused);
+                saves.refuseEntryWithAll(entries, kind, id, submitted.values(kind), refused);
             }
             return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
                     null, null), version, Identities.actor(identity), override).restartRun());
@@ -413,9 +425,12 @@ public class ProviderEntriesPage {
             return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), kind, submitted)))
                     .build();
         } catch (Conflict conflict) {
-            EntryForm form = again.apply(new FieldErrors());
-            return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
-                    + ". Nothing was saved."))).build();
+            // the typed key, the override box and its reason stay, as in every refusal of this POST (no-store)
+            EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
+            return SettingsPage.typedBack(409, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+                    form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(),
+                    conflict.getMessage() + ". Nothing was saved.", null, form.enforce(), null,
+                    form.overrideReason(), form.overrideTicked()))).build();
         } catch (CheckRefused refused) {
             EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
             return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
@@ -484,7 +499,7 @@ public class ProviderEntriesPage {
     private static Response stale(ProviderEntries.EntryState current, long expected, String field) {
         SettingsPage.notAhead(field, expected, current.version());
         return Response.status(409).entity(Templates.stale(current.label() + " changed meanwhile",
-                staleMessage(current, expected), "/admin/settings")).build();
+                staleMessage(current, expected), "/admin/settings", null)).build();
     }
 
     private static String staleMessage(ProviderEntries.EntryState current, long expected) {

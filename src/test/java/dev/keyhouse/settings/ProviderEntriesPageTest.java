@@ -393,6 +393,67 @@ public class ProviderEntriesPageTest {
         }
     }
 
+    /**
+     * h19i point 2 (issue 20 item 7): a fallback form whose provider is the primary's was answered 409 with the key,
+     * the override box and its reason gone, and with an empty model named only the model (the clash came on the next
+     * submit). One answer names every problem with the clash now, and every refusal keeps what was typed (the key
+     * only in that answer, no-store).
+     */
+    @Test
+    void aClashingFallbackFormNamesEveryProblemAndKeepsWhatWasTyped() {
+        savePrimary("dg-clash-page-" + UUID.randomUUID().toString().substring(0, 8) + "-0a1b2c3d");
+        int before = list().size();
+        String key = "dg-clash-typed-7c8d9e0f1a2b";
+        Response clash = form().formParam("version", "0").formParam("provider", "deepgram")
+                .formParam("model", "nova-3").formParam("apiKey", key).formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "rr").post(PAGES);
+        assertThat(clash.statusCode()).isEqualTo(409);
+        assertThat(clash.asString()).contains("would both write DEEPGRAM_API_KEY", "stt primary (deepgram)")
+                .containsPattern("id=\"check-override\"[^>]*checked").contains("value=\"rr\"");
+        typedBackOnly(clash, key);
+
+        Response both = form().formParam("version", "0").formParam("provider", "deepgram").formParam("model", "")
+                .formParam("apiKey", key).formParam("checkOverride", "true").formParam("checkOverrideReason", "rr")
+                .post(PAGES);
+        assertThat(both.statusCode()).isEqualTo(400);
+        assertThat(both.asString()).contains("class=\"field-error\">Model:", "class=\"field-error\">Provider:",
+                "would both write DEEPGRAM_API_KEY").containsPattern("id=\"check-override\"[^>]*checked")
+                .contains("value=\"rr\"");
+        typedBackOnly(both, key);
+        assertThat(list()).as("nothing was added").hasSize(before);
+    }
+
+    /**
+     * h19i points 4 and 5: a disabled fallback is offered no "Make primary…"; a make-primary refused by the key check
+     * says (one full stop) to fix or override the fallback's key on its edit page first, and links it.
+     */
+    @Test
+    void makePrimaryIsOfferedOnlyForAnEnabledFallbackAndItsRefusalLinksTheEditPage() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            long primaryVersion = savePrimary("dg-primary-fix-" + UUID.randomUUID().toString().substring(0, 8)
+                    + "-0a1b2c3d");
+            long id = given().auth().oauth2(Clients.admin()).contentType("application/json").body(Map.of("provider",
+                    "soniox", "model", "stt-model-1", "baseUrl", soniox.url(), "apiKey",
+                    soniox.key(dev.keyhouse.checks.StandIn.Scenario.INVALID), "checkOverride",
+                    Map.of("reason", "renewed tonight"))).post(STT).then().statusCode(201).extract().jsonPath()
+                    .getLong("id");
+            assertThat(row(page("/admin/settings").asString(), id)).contains("id=\"fallback-" + id + "-primary\"");
+
+            Response refused = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                    .formParam("confirmed", "yes").post(PAGES + "/" + id + "/primary");
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(refused.asString()).contains("not made primary: the key check found invalid_key",
+                    html("Fix or override the fallback's key on its edit page first"),
+                    "href=\"/admin/settings/stt/providers/" + id + "\" id=\"fix-key\"").doesNotContain("..",
+                    "save with a reason");
+
+            given().auth().oauth2(Clients.admin()).contentType("application/json").header("If-Match", "\"1\"")
+                    .body(Map.of("enabled", false)).put(STT + "/" + id).then().statusCode(200);
+            assertThat(row(page("/admin/settings").asString(), id)).as("a disabled fallback cannot be made primary")
+                    .doesNotContain("fallback-" + id + "-primary", "Make primary");
+        }
+    }
+
     /** Saves the stt primary (deepgram) with {@code key}; its new settings version. */
     private static long savePrimary(String key) {
         Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
