@@ -185,7 +185,7 @@ public class CheckedSaves {
         }
         CheckOutcome found = outcome;
         CheckTarget sent = checked;
-        ProviderSettings.SaveCheck check = checked(kind, outcome, checked, overrideReason, () -> new CheckRefused(
+        ProviderSettings.SaveCheck check = checked(outcome, overrideReason, () -> new CheckRefused(
                 kind, ProviderEntries.label(kind, id == null ? 0L : id, found.provider()) + " not saved",
                 "Enter a working key, or save with a reason to override the check.",
                 "to save it anyway, give checkOverride.reason", found, sent.secrets()));
@@ -217,7 +217,7 @@ public class CheckedSaves {
         CheckOutcome found = outcome;
         CheckTarget sent = checked;
         String edit = "PUT /api/v1/settings/" + kind.id() + "/providers/" + id;
-        ProviderSettings.SaveCheck check = checked(kind, outcome, checked, overrideReason, () -> new CheckRefused(
+        ProviderSettings.SaveCheck check = checked(outcome, overrideReason, () -> new CheckRefused(
                 kind, ProviderEntries.label(kind, id, found.provider()) + " not made primary",
                 "Fix or override the fallback's key on its edit page first (" + edit + " with its key, or with"
                         + " checkOverride.reason), then make it primary.",
@@ -250,8 +250,8 @@ public class CheckedSaves {
     }
 
     /** What a check found, for the write's audit entry; refuses when it blocks in enforce mode without a reason. */
-    private ProviderSettings.SaveCheck checked(ProviderKind kind, CheckOutcome outcome, CheckTarget checked,
-            String overrideReason, java.util.function.Supplier<CheckRefused> refusal) {
+    private ProviderSettings.SaveCheck checked(CheckOutcome outcome, String overrideReason,
+            java.util.function.Supplier<CheckRefused> refusal) {
         boolean blocks = mode == CheckMode.ENFORCE && outcome != null && outcome.result().blocksSave();
         if (blocks && overrideReason == null) {
             throw refusal.get();

@@ -419,8 +419,9 @@ public class ProviderEntriesPage {
                     null, null), version, Identities.actor(identity), override).restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
-            return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
-                    staleMessage(current, version)))).build();
+            // the current values to apply the change to again; the typed key, box and reason kept (no-store)
+            return SettingsPage.typedBack(409, Templates.form(typed(form(current, current.values(),
+                    new FieldErrors(), staleMessage(current, version)), kind, submitted))).build();
         } catch (FieldErrors errors) {
             return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), kind, submitted)))
                     .build();
@@ -447,8 +448,9 @@ public class ProviderEntriesPage {
     }
 
     /**
-     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}): only for the 400 and 422
-     * answers to that POST, sent {@code no-store} ({@link SettingsPage#typedBack}); a 409 or 503 shows it empty.
+     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}), the override box and its
+     * reason: only for the 400, 409 and 422 answers to that POST, sent {@code no-store}
+     * ({@link SettingsPage#typedBack}); a 503 shows it empty.
      */
     private static EntryForm typed(EntryForm form, ProviderKind kind, SettingsPage.Submitted submitted) {
         return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),

@@ -176,12 +176,18 @@ public class ProviderEntriesPageTest {
             form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
                     .statusCode(400);
 
+            String staleKey = "custom-stale-typed-" + tag;
             Response staleEdit = form().formParam("version", "1").formParam("provider", "custom")
                     .formParam("model", "stt-stale-" + tag).formParam("baseUrl", "http://127.0.0.1:9/stt")
-                    .post(PAGES + "/" + customId);
+                    .formParam("apiKey", staleKey).formParam("checkOverride", "true")
+                    .formParam("checkOverrideReason", "stale reason").post(PAGES + "/" + customId);
             assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
             assertThat(staleEdit.asString()).contains("id=\"conflict\"", "now version 3",
                     "name=\"version\" value=\"3\"", "value=\"stt-" + tag + "\"");
+            // h19i point 2: every refusal keeps what the POST typed (key only in this no-store answer), box, reason
+            assertThat(staleEdit.asString()).containsPattern("id=\"check-override\"[^>]*checked")
+                    .contains("value=\"stale reason\"");
+            typedBackOnly(staleEdit, staleKey);
             assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 3);
 
             Response step = form().formParam("version", "1").post(PAGES + "/" + sonioxId + "/delete");
