@@ -430,6 +430,31 @@ public class ProviderEntriesPageTest {
     }
 
     /**
+     * h19i points 1 and 2 on the kind's own settings form: a save whose provider is a fallback's is refused before its
+     * key is sent (the stand-in hears nothing), and the 409 keeps the typed key (no-store), the box and its reason.
+     */
+    @Test
+    void theSettingsFormRefusesAFallbacksProviderBeforeTheCheckAndKeepsWhatWasTyped() {
+        try (SonioxStandIn soniox = new SonioxStandIn()) {
+            long version = savePrimary("dg-form-clash-" + UUID.randomUUID().toString().substring(0, 8) + "-0a1b");
+            addFallback("soniox", "http://127.0.0.1:9", "sx-form-clash-fallback-1c2d");
+            String key = soniox.key(StandIn.Scenario.GOOD);
+            Response clash = form().formParam("version", String.valueOf(version)).formParam("provider", "soniox")
+                    .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url()).formParam("apiKey", key)
+                    .formParam("checkOverride", "true").formParam("checkOverrideReason", "rr")
+                    .post("/admin/settings/stt");
+            assertThat(clash.statusCode()).isEqualTo(409);
+            assertThat(clash.asString()).contains("stt primary (soniox)", "SONIOX_API_KEY")
+                    .containsPattern("id=\"check-override\"[^>]*checked").contains("value=\"rr\"")
+                    .containsPattern("type=\"password\"[^>]*value=\"" + java.util.regex.Pattern.quote(key) + "\"");
+            assertThat(clash.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(soniox.received()).as("refused before the check").isEmpty();
+            assertThat(page("/admin/settings/stt").asString()).doesNotContain(key);
+            assertThat(Clients.version("stt")).isEqualTo(version);
+        }
+    }
+
+    /**
      * h19i points 4 and 5: a disabled fallback is offered no "Make primary…"; a make-primary refused by the key check
      * says (one full stop) to fix or override the fallback's key on its edit page first, and links it.
      */
