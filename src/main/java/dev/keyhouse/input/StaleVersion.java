@@ -14,12 +14,51 @@ public final class StaleVersion {
     }
 
     /**
+     * The version a sent ETag names, as {@link #tagVersion} reads it, for a version with more digits than any version
+     * has: ahead of every version, answered as any version ahead (412 "never had version …"), never as bad input.
+     */
+    public static final long BEYOND_ANY = Long.MAX_VALUE;
+
+    /**
+     * The version in an If-Match value once a weak tag was refused: {@code "3"} or {@code 3} is 3; digits beyond any
+     * version ({@code "99999999999999999999"}) are {@link #BEYOND_ANY}.
+     *
+     * @return empty when it is no version (the caller answers 400 with {@link #notAVersion})
+     */
+    public static java.util.OptionalLong tagVersion(String ifMatch) {
+        String tag = ifMatch.strip();
+        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+            tag = tag.substring(1, tag.length() - 1);
+        }
+        if (!tag.matches("[0-9]{1,1000}")) {
+            return java.util.OptionalLong.empty();
+        }
+        String digits = tag.replaceFirst("^0+(?=.)", "");
+        return java.util.OptionalLong.of(digits.length() > 18 ? BEYOND_ANY : Long.parseLong(digits));
+    }
+
+    /** Why an If-Match value is no version (400), asking for the ETag of {@code GET path} exactly as it is. */
+    public static String notAVersion(String path) {
+        return "is not a version: send the ETag of GET " + path + " " + AS_GET_RETURNS_IT;
+    }
+
+    /**
      * "changed since version 2: now version 4", or, for a version the thing never had ({@code expected} ahead of
      * {@code current}), "never had version 4 (If-Match is ahead of it): now version 3".
      */
     public static String since(long expected, long current) {
-        return expected > current
-                ? "never had version " + expected + " (If-Match is ahead of it): now version " + current
-                : "changed since version " + expected + ": now version " + current;
+        return since(expected, current, "If-Match");
+    }
+
+    /**
+     * As {@link #since(long, long)}, naming where the version was sent ({@code If-Match}, {@code primaryVersion}) when
+     * it is ahead.
+     */
+    public static String since(long expected, long current, String sentIn) {
+        if (expected <= current) {
+            return "changed since version " + expected + ": now version " + current;
+        }
+        return (expected == BEYOND_ANY ? "never had the version " + sentIn + " names (more digits than any version)"
+                : "never had version " + expected + " (" + sentIn + " is ahead of it)") + ": now version " + current;
     }
 }

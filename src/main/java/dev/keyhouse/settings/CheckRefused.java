@@ -15,12 +15,26 @@ public final class CheckRefused extends KeyhouseException {
     private final transient CheckOutcome outcome;
     private final String field;
 
+    private final String fieldAdvice;
+
     /** @param checkedSecrets the secret fields the check sent (JSON names); the first of the kind's is named */
     CheckRefused(ProviderKind kind, CheckOutcome outcome, java.util.Set<String> checkedSecrets) {
-        super(422, kind.id() + " settings not saved: the key check found "
-                + outcome.result().json() + " (" + outcome.result().meaning() + "). Nothing was saved and nothing"
-                + " restarted. Enter a working key, or save with a reason to override the check.");
+        this(kind, kind.id() + " settings not saved", "Enter a working key, or save with a reason to override the"
+                + " check.", "to save it anyway, give checkOverride.reason", outcome, checkedSecrets);
+    }
+
+    /**
+     * @param refused what was not done, naming the entry: "stt settings not saved", "stt fallback 12 (soniox) not
+     *        saved", "stt fallback 12 (soniox) not made primary"
+     * @param advice the sentence (one full stop) that says what the admin can do
+     * @param fieldAdvice the same for {@code errors[]}, after the result
+     */
+    CheckRefused(ProviderKind kind, String refused, String advice, String fieldAdvice, CheckOutcome outcome,
+            java.util.Set<String> checkedSecrets) {
+        super(422, refused + ": the key check found " + outcome.result().json() + " ("
+                + outcome.result().meaning() + "). Nothing was saved and nothing restarted. " + advice);
         this.outcome = outcome;
+        this.fieldAdvice = fieldAdvice;
         // telephony set up with an API key alone is refused on its API key secret, not on the unset auth token
         this.field = kind.secretFields().stream().map(SettingField::json).filter(checkedSecrets::contains).findFirst()
                 .orElse(kind.secretField().json());
@@ -41,7 +55,7 @@ public final class CheckRefused extends KeyhouseException {
     /** The message for {@code errors[]}, against {@link #field()}. */
     public String fieldMessage() {
         return "the key check found " + outcome.summary() + ": " + outcome.result().meaning()
-                + "; to save it anyway, give checkOverride.reason";
+                + "; " + fieldAdvice;
     }
 
     @Override

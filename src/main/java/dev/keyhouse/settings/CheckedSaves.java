@@ -139,48 +139,75 @@ public class CheckedSaves {
     }
 
     /**
+     * A write of a fallback entry or a make-primary, with what its live check found, as {@link Saved} for a save.
+     *
+     * @param check the live check's outcome; null when none ran
+     * @param warnings sentences for the admin: a result other than ok, or an override used; empty when none
+     */
+    public record SavedEntry(ProviderEntries.EntryState state, CheckOutcome check, List<String> warnings) {
+    }
+
+    /** {@link #writeEntry}, answering the written entry only. */
+    public ProviderEntries.EntryState saveEntry(ProviderEntries entries, ProviderKind kind, Long id,
+            ProviderEntries.Change change, long expectedVersion, String actor, String overrideReason) {
+        return writeEntry(entries, kind, id, change, expectedVersion, actor, overrideReason).state();
+    }
+
+    /**
      * Checks, then writes a fallback entry (issue 19) as {@link #save} checks a save of the kind: a new one when
      * {@code id} is null ({@link ProviderEntries#create}), else {@link ProviderEntries#update}. The same
      * {@code PROVIDER_CHECK_MODE}, override and vault: reference pinning; a move or an enable only is not checked.
-     * The check is recorded as the entry's last check ({@link LastChecks#recordEntry}; {@code lastCheck} of
-     * {@code /api/v1/settings/{kind}/providers/{id}} and the fallback's row on the settings page show it).
+     * Every cheap refusal ({@link ProviderEntries#validate}: version, fields, a clash with another entry) comes
+     * before the check, so a refused write sends nothing to the provider. The check is recorded as the entry's last
+     * check ({@link LastChecks#recordEntry}; {@code lastCheck} of {@code /api/v1/settings/{kind}/providers/{id}} and
+     * the fallback's row on the settings page show it).
      *
      * @param expectedVersion the entry's version (ignored for a new one)
      * @throws CheckRefused in enforce mode, when the result blocks the write and there is no reason; nothing written
      */
-    public ProviderEntries.EntryState saveEntry(ProviderEntries entries, ProviderKind kind, Long id,
+    public SavedEntry writeEntry(ProviderEntries entries, ProviderKind kind, Long id,
             ProviderEntries.Change change, long expectedVersion, String actor, String overrideReason) {
-        if (change.fields() != null) {
-            change = new ProviderEntries.Change(pinned(kind, change.fields()), change.enabled(), change.position());
-        }
         CheckOutcome outcome = null;
         CheckTarget checked = null;
-        if (mode != CheckMode.OFF && kind.liveCheck()) {
-            Optional<CheckTarget> target = entries.checkBeforeSave(kind, id, change, expectedVersion);
-            if (target.isPresent()) {
-                checked = target.get();
-                outcome = checks.check(checked);
+        if (change.fields() != null) {
+            change = new ProviderEntries.Change(pinnedOrAllProblems(kind, change.fields(),
+                    (fields, errors) -> entries.problems(kind, id, fields, errors)), change.enabled(),
+                    change.position());
+            if (mode != CheckMode.OFF && kind.liveCheck()) {
+                Optional<CheckTarget> target = entries.checkBeforeSave(kind, id, change, expectedVersion);
+                if (target.isPresent()) {
+                    checked = target.get();
+                    outcome = checks.check(checked);
+                }
+            } else {
+                entries.validate(kind, id, change.fields(), expectedVersion);
             }
         }
-        ProviderSettings.SaveCheck check = checked(kind, outcome, checked, overrideReason);
+        CheckOutcome found = outcome;
+        CheckTarget sent = checked;
+        ProviderSettings.SaveCheck check = checked(outcome, overrideReason, () -> new CheckRefused(
+                kind, ProviderEntries.label(kind, id == null ? 0L : id, found.provider()) + " not saved",
+                "Enter a working key, or save with a reason to override the check.",
+                "to save it anyway, give checkOverride.reason", found, sent.secrets()));
         ProviderEntries.EntryState saved = id == null ? entries.create(kind, change.fields(), actor, check)
                 : entries.update(kind, id, change, expectedVersion, actor, check);
         recordCheck(kind, saved.id(), outcome, saved.keyFingerprint());
-        return saved;
+        return new SavedEntry(saved, outcome, warnings(outcome, check == null ? null : check.overrideReason()));
     }
 
     /**
      * Checks the fallback's stored key as a save of the kind would check a new key, then makes it primary
      * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out, and the check is recorded
-     * as the new primary's last check (the settings card and {@code lastCheck} show it). A check that refuses the
-     * make-primary (enforce mode, no reason) is recorded as the fallback's last check, since it checked the key the
-     * fallback still stores.
+     * as the new primary's last check (the settings card and {@code lastCheck} show it). Its preconditions and the
+     * swap's clash are refused before the check sends the key anywhere. There is no override: a blocking result
+     * says to fix or override the fallback's key on its own write first. A check that refuses the make-primary is
+     * recorded as the fallback's last check, since it checked the key the fallback still stores.
      *
-     * @throws CheckRefused as {@link #save}, after recording the check
+     * @throws CheckRefused as {@link #save}, naming the fallback, after recording the check
      */
-    public ProviderEntries.EntryState makePrimary(ProviderEntries entries, ProviderKind kind, long id,
+    public SavedEntry makePrimary(ProviderEntries entries, ProviderKind kind, long id,
             long expectedVersion, long expectedPrimaryVersion, String actor, String overrideReason) {
-        // refused for a stale version or a disabled fallback before the check sends its key anywhere
+        // refused for a stale version, a disabled fallback or a clash before the check sends its key anywhere
         entries.checkPrimaryPreconditions(kind, id, expectedVersion, expectedPrimaryVersion);
         CheckOutcome outcome = null;
         CheckTarget checked = null;
@@ -188,9 +215,17 @@ public class CheckedSaves {
             checked = entries.storedTarget(kind, id).orElse(null);
             outcome = checked == null ? null : checks.check(checked);
         }
+        CheckOutcome found = outcome;
+        CheckTarget sent = checked;
+        String edit = "PUT /api/v1/settings/" + kind.id() + "/providers/" + id;
         ProviderSettings.SaveCheck check;
         try {
-            check = checked(kind, outcome, checked, overrideReason);
+            check = checked(outcome, overrideReason, () -> new CheckRefused(
+                    kind, ProviderEntries.label(kind, id, found.provider()) + " not made primary",
+                    "Fix or override the fallback's key on its edit page first (" + edit + " with its key, or with"
+                            + " checkOverride.reason), then make it primary.",
+                    "fix or override the fallback's key first (" + edit + " with checkOverride.reason), then make it"
+                            + " primary", found, sent.secrets()));
         } catch (CheckRefused refused) {
             // nothing moved, but the fallback's stored key was checked: its last check now, as a save's check is
             recordCheck(kind, id, outcome, entries.get(kind, id).keyFingerprint());
@@ -199,7 +234,7 @@ public class CheckedSaves {
         ProviderEntries.EntryState primary = entries.makePrimary(kind, id, expectedVersion, expectedPrimaryVersion,
                 actor, check);
         recordCheck(kind, null, outcome, settings.get(kind).keyFingerprint());
-        return primary;
+        return new SavedEntry(primary, outcome, warnings(outcome, check == null ? null : check.overrideReason()));
     }
 
     /**
@@ -223,11 +258,11 @@ public class CheckedSaves {
     }
 
     /** What a check found, for the write's audit entry; refuses when it blocks in enforce mode without a reason. */
-    private ProviderSettings.SaveCheck checked(ProviderKind kind, CheckOutcome outcome, CheckTarget checked,
-            String overrideReason) {
+    private ProviderSettings.SaveCheck checked(CheckOutcome outcome, String overrideReason,
+            java.util.function.Supplier<CheckRefused> refusal) {
         boolean blocks = mode == CheckMode.ENFORCE && outcome != null && outcome.result().blocksSave();
         if (blocks && overrideReason == null) {
-            throw new CheckRefused(kind, outcome, checked.secrets());
+            throw refusal.get();
         }
         return outcome == null ? null : new ProviderSettings.SaveCheck(outcome, blocks ? overrideReason : null);
     }
@@ -284,12 +319,43 @@ public class CheckedSaves {
 
     /** {@link #pinned(ProviderKind, Map)}; when a reference is refused, with every other problem of the input too. */
     private Map<String, String> pinnedOrAllProblems(ProviderKind kind, Map<String, String> input) {
+        return pinnedOrAllProblems(kind, input, primaryProblems(kind));
+    }
+
+    /**
+     * As above, the rest validated by {@code problems} (which records each problem of the fields it is given in the
+     * errors it is given): a fallback's own rules and clashes.
+     */
+    private Map<String, String> pinnedOrAllProblems(ProviderKind kind, Map<String, String> input,
+            java.util.function.BiConsumer<Map<String, String>, FieldErrors> problems) {
         FieldErrors refused = new FieldErrors();
         Map<String, String> pinned = pinned(kind, input, refused);
         if (!refused.isEmpty()) {
-            refuseWithAll(kind, pinned, refused);
+            refuseWithAll(kind, pinned, refused, problems);
         }
         return pinned;
+    }
+
+    /** The problems a save of the kind's primary finds in some fields ({@link ProviderSettings#validate}). */
+    private java.util.function.BiConsumer<Map<String, String>, FieldErrors> primaryProblems(ProviderKind kind) {
+        return (fields, errors) -> {
+            try {
+                settings.validate(kind, fields);
+            } catch (FieldErrors more) {
+                errors.addNew(more);
+            }
+        };
+    }
+
+    /**
+     * {@link #refuseWithAll(ProviderKind, Map, FieldErrors)} for a write of a fallback ({@code id} null: a new one):
+     * its fields validated as the fallback's ({@link ProviderEntries#problems}), with its clash with another entry.
+     *
+     * @throws FieldErrors always
+     */
+    public void refuseEntryWithAll(ProviderEntries entries, ProviderKind kind, Long id, Map<String, String> input,
+            FieldErrors refused) {
+        refuseWithAll(kind, input, refused, (fields, errors) -> entries.problems(kind, id, fields, errors));
     }
 
     /**
@@ -301,14 +367,15 @@ public class CheckedSaves {
      * @throws FieldErrors always
      */
     public void refuseWithAll(ProviderKind kind, Map<String, String> input, FieldErrors refused) {
+        refuseWithAll(kind, input, refused, primaryProblems(kind));
+    }
+
+    private void refuseWithAll(ProviderKind kind, Map<String, String> input, FieldErrors refused,
+            java.util.function.BiConsumer<Map<String, String>, FieldErrors> problems) {
         FieldErrors errors = new FieldErrors();
         Map<String, String> pinned = pinned(kind, input, errors);
         refused.addNew(errors);
-        try {
-            settings.validate(kind, pinned);
-        } catch (FieldErrors more) {
-            refused.addNew(more);
-        }
+        problems.accept(pinned, refused);
         throw refused;
     }
 

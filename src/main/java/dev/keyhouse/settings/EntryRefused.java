@@ -53,7 +53,8 @@ public final class EntryRefused extends KeyhouseException {
     /** 412: the kind's primary changed since the version the caller had (another make-primary, a save). */
     static EntryRefused primaryChanged(ProviderKind kind, ProviderSetting current, long expected) {
         return new EntryRefused(412, kind.id() + " primary "
-                + StaleVersion.since(expected, current.version) + " (" + current.values().provider + "), saved by " + current.updatedBy
+                + StaleVersion.since(expected, current.version, "primaryVersion") + " (" + current.values().provider
+                + "), saved by " + current.updatedBy
                 + " at " + TemplateExtensions.utc(current.updatedAt) + ". Nothing was saved; load the entries again"
                 + " and decide again.", Map.of("field", "primaryVersion", "currentVersion", current.version));
     }

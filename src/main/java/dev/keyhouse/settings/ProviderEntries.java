@@ -164,19 +164,92 @@ public class ProviderEntries {
         if (change.fields() == null) {
             return Optional.empty();
         }
-        SettingValues stored = new SettingValues();
-        if (id != null) {
-            ProviderEntry entry = find(kind, id);
-            checkVersion(entry, expectedVersion);
-            stored = entry.values();
-        }
-        SettingRules.Checked checked = SettingRules.check(kind, change.fields(), stored);
+        SettingValues stored = id == null ? new SettingValues() : find(kind, id).values();
+        SettingRules.Checked checked = validate(kind, id, change.fields(), expectedVersion);
         SettingValues storedValues = stored;
         boolean typed = kind.secretFields().stream().anyMatch(checked.secrets()::containsKey);
         boolean kept = kind.secretFields().stream().anyMatch(f -> storedValues.secretRef(f) != null);
         boolean needed = typed || (kept && kind.fields().stream().filter(ProviderSettings.CHECKED_FIELDS::contains)
                 .anyMatch(f -> storedValues.differs(checked.values(), f)));
         return needed ? Optional.of(settings.target(kind, checked)) : Optional.empty();
+    }
+
+    /**
+     * Every cheap refusal of a write of a fallback's fields (a new one when {@code id} is null), before anything is
+     * sent to a provider (issue 19): the entry's version (412), the kind's primary not saved yet (409), each invalid
+     * field and a provider another entry already has or whose variables it writes (the clash), all in one answer.
+     * Sends nothing, writes nothing.
+     *
+     * @return the fields as the write will store them
+     * @throws EntryRefused (412) when {@code expectedVersion} is not the entry's version
+     * @throws FieldErrors (400) naming each invalid field, and {@code provider} with the clash when there is one too
+     * @throws Conflict (409) when the fields are valid but clash with another entry, or there is no primary yet
+     */
+    @Transactional
+    public SettingRules.Checked validate(ProviderKind kind, Long id, Map<String, String> fields,
+            long expectedVersion) {
+        entriesKind(kind);
+        SettingValues stored = new SettingValues();
+        if (id != null) {
+            ProviderEntry entry = find(kind, id);
+            checkVersion(entry, expectedVersion);
+            stored = entry.values();
+        } else if (settings.row(kind).version == 0) {
+            throw noPrimary(kind);
+        }
+        FieldErrors errors = new FieldErrors();
+        problems(kind, id, fields, stored, errors);
+        errors.throwIfAny();
+        SettingRules.Checked checked = SettingRules.check(kind, fields, stored);
+        refuseDuplicates(em, kind, id == null ? 0L : id, checked.values().provider);
+        return checked;
+    }
+
+    /**
+     * Records in {@code errors} each invalid field of {@code fields} and, when there is any, the clash of the provider
+     * they name with another entry (against {@code provider}): for an answer that names every problem at once. A
+     * clash alone is left to {@link #refuseDuplicates} (409). Sends nothing, writes nothing.
+     *
+     * @param id the entry written: null for a new fallback
+     */
+    @Transactional
+    public void problems(ProviderKind kind, Long id, Map<String, String> fields, FieldErrors errors) {
+        problems(kind, id, fields, id == null ? new SettingValues() : find(kind, id).values(), errors);
+    }
+
+    private void problems(ProviderKind kind, Long id, Map<String, String> fields, SettingValues stored,
+            FieldErrors errors) {
+        try {
+            SettingRules.check(kind, fields, stored);
+        } catch (FieldErrors invalid) {
+            errors.addNew(invalid);
+        }
+        if (!errors.isEmpty()) {
+            addClash(em, kind, id == null ? 0L : id, typedProvider(kind, fields, stored), errors);
+        }
+    }
+
+    /** The provider {@code input} names (else the stored one), when it is one of the kind's; else null. */
+    static String typedProvider(ProviderKind kind, Map<String, String> input, SettingValues stored) {
+        String typed = input.get(SettingField.PROVIDER.json());
+        String provider = typed == null || typed.isBlank() ? stored.provider : typed.strip();
+        return kind.providers().contains(provider) ? provider : null;
+    }
+
+    /**
+     * Adds the clash {@link #refuseDuplicates} would refuse as an error of {@code provider}, unless that field is
+     * already named: one answer then names the clash with the other problems.
+     */
+    static void addClash(EntityManager em, ProviderKind kind, Long entryId, String provider, FieldErrors errors) {
+        if (provider != null && !errors.names(SettingField.PROVIDER.json())) {
+            duplicate(em, kind, entryId, provider).ifPresent(clash -> errors.add(SettingField.PROVIDER.json(),
+                    "clashes with another entry: " + clash.getMessage()));
+        }
+    }
+
+    private static Conflict noPrimary(ProviderKind kind) {
+        return new Conflict(kind.id() + " has no primary provider yet: save /api/v1/settings/" + kind.id()
+                + " first, then add fallbacks");
     }
 
     /**
@@ -228,8 +301,7 @@ public class ProviderEntries {
         entriesKind(kind);
         ProviderSetting primary = settings.lock(kind);
         if (primary.version == 0) {
-            throw new Conflict(kind.id() + " has no primary provider yet: save /api/v1/settings/" + kind.id()
-                    + " first, then add fallbacks");
+            throw noPrimary(kind);
         }
         SettingRules.Checked checked = SettingRules.check(kind, fields, new SettingValues());
         refuseDuplicates(em, kind, 0L, checked.values().provider);
@@ -416,10 +488,7 @@ public class ProviderEntries {
         primaryPreconditions(kind, primary, entry, expectedVersion, expectedPrimaryVersion);
         SettingValues oldPrimary = primary.values().copy();
         SettingValues oldEntry = entry.values().copy();
-        Map<String, String> swapped = new LinkedHashMap<>();
-        swapped.put(key(kind, null), oldEntry.provider);
-        swapped.put(key(kind, id), oldPrimary.provider);
-        refuse(em, swapped);
+        refuse(em, swapped(kind, primary, entry));
         Map<SettingField, SecretSummary> before = settings.summaries(kind, oldPrimary);
         SettingValues nextPrimary = resealed(kind, oldEntry, field -> kind.purpose(field), label(kind, id,
                 oldEntry.provider));
@@ -463,7 +532,18 @@ public class ProviderEntries {
     public void checkPrimaryPreconditions(ProviderKind kind, long id, long expectedVersion,
             long expectedPrimaryVersion) {
         entriesKind(kind);
-        primaryPreconditions(kind, settings.row(kind), find(kind, id), expectedVersion, expectedPrimaryVersion);
+        ProviderSetting primary = settings.row(kind);
+        ProviderEntry entry = find(kind, id);
+        primaryPreconditions(kind, primary, entry, expectedVersion, expectedPrimaryVersion);
+        refuse(em, swapped(kind, primary, entry));
+    }
+
+    /** The providers a swap of {@code entry} with the primary writes, by {@link #key}. */
+    private static Map<String, String> swapped(ProviderKind kind, ProviderSetting primary, ProviderEntry entry) {
+        Map<String, String> swapped = new LinkedHashMap<>();
+        swapped.put(key(kind, null), entry.values().provider);
+        swapped.put(key(kind, entry.id), primary.values().provider);
+        return swapped;
     }
 
     private static void primaryPreconditions(ProviderKind kind, ProviderSetting primary, ProviderEntry entry,

@@ -81,7 +81,8 @@ public class ProviderEntriesPage {
 
         static native TemplateInstance confirm(ConfirmStep step);
 
-        static native TemplateInstance stale(String title, String message, String back);
+        /** @param fix where the thing refused can be put right (its edit page), or null */
+        static native TemplateInstance stale(String title, String message, String back, String fix);
     }
 
     private final ProviderEntries entries;
@@ -283,7 +284,8 @@ public class ProviderEntriesPage {
                                 Identities.actor(identity)).restartRun());
                     } catch (Conflict refused) {
                         return Response.status(409).entity(Templates.stale(state.label() + " was not rolled back",
-                                refused.getMessage() + ". Nothing was changed.", "/admin/settings")).build();
+                                sentence(refused.getMessage()) + " Nothing was changed.", "/admin/settings",
+                                null)).build();
                     }
                 });
     }
@@ -326,15 +328,20 @@ public class ProviderEntriesPage {
                     ProviderEntries.EntryState primary;
                     try {
                         primary = saves.makePrimary(entries, state.kind(), state.id(), state.version(),
-                                expectedPrimary, Identities.actor(identity), null);
+                                expectedPrimary, Identities.actor(identity), null).state();
                     } catch (EntryRefused stale) {
                         ProviderEntries.EntryState nowPrimary = entries.list(state.kind()).get(0);
                         if (nowPrimary.version() != expectedPrimary) {
                             return stale(nowPrimary, expectedPrimary, "primaryVersion");
                         }
                         throw stale;
-                    } catch (Conflict | CheckRefused refused) {
+                    } catch (Conflict refused) {
                         return notPrimary(refused.status(), state, refused.getMessage());
+                    } catch (CheckRefused refused) {
+                        // the check's own sentences, and a link to where the key can be fixed or overridden
+                        return Response.status(422).entity(Templates.stale(state.label() + " was not made primary",
+                                refused.getMessage(), "/admin/settings", "/admin/settings/" + state.kind().id()
+                                        + "/providers/" + state.id())).build();
                     } catch (ChecksBusy busy) {
                         return notPrimary(503, state, busy.getMessage());
                     }
@@ -380,7 +387,12 @@ public class ProviderEntriesPage {
 
     private static Response notPrimary(int status, ProviderEntries.EntryState state, String why) {
         return Response.status(status).entity(Templates.stale(state.label() + " was not made primary",
-                why + ". Nothing was changed.", "/admin/settings")).build();
+                sentence(why) + " Nothing was changed.", "/admin/settings", null)).build();
+    }
+
+    /** {@code why} ending in one full stop. */
+    private static String sentence(String why) {
+        return why.endsWith(".") ? why : why + ".";
     }
 
     /** A change without fields (enable, disable, move): 303 to the overview, or the 409 page when stale. */
@@ -401,21 +413,25 @@ public class ProviderEntriesPage {
             String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 // never alone: every problem of the fields comes in the same answer
-                saves.refuseWithAll(kind, submitted.values(kind), refused);
+                saves.refuseEntryWithAll(entries, kind, id, submitted.values(kind), refused);
             }
             return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
                     null, null), version, Identities.actor(identity), override).restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
-            return Response.status(409).entity(Templates.form(form(current, current.values(), new FieldErrors(),
-                    staleMessage(current, version)))).build();
+            // the current values to apply the change to again; the typed key, box and reason kept (no-store)
+            return SettingsPage.typedBack(409, Templates.form(typed(form(current, current.values(),
+                    new FieldErrors(), staleMessage(current, version)), kind, submitted))).build();
         } catch (FieldErrors errors) {
             return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), kind, submitted)))
                     .build();
         } catch (Conflict conflict) {
-            EntryForm form = again.apply(new FieldErrors());
-            return Response.status(409).entity(Templates.form(withConflict(form, conflict.getMessage()
-                    + ". Nothing was saved."))).build();
+            // the typed key, the override box and its reason stay, as in every refusal of this POST (no-store)
+            EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
+            return SettingsPage.typedBack(409, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+                    form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(),
+                    conflict.getMessage() + ". Nothing was saved.", null, form.enforce(), null,
+                    form.overrideReason(), form.overrideTicked()))).build();
         } catch (CheckRefused refused) {
             EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
             return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
@@ -432,8 +448,9 @@ public class ProviderEntriesPage {
     }
 
     /**
-     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}): only for the 400 and 422
-     * answers to that POST, sent {@code no-store} ({@link SettingsPage#typedBack}); a 409 or 503 shows it empty.
+     * The form with each secret as the refused POST typed it ({@link SettingsPage#typed}), the override box and its
+     * reason: only for the 400, 409 and 422 answers to that POST, sent {@code no-store}
+     * ({@link SettingsPage#typedBack}); a 503 shows it empty.
      */
     private static EntryForm typed(EntryForm form, ProviderKind kind, SettingsPage.Submitted submitted) {
         return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
@@ -484,7 +501,7 @@ public class ProviderEntriesPage {
     private static Response stale(ProviderEntries.EntryState current, long expected, String field) {
         SettingsPage.notAhead(field, expected, current.version());
         return Response.status(409).entity(Templates.stale(current.label() + " changed meanwhile",
-                staleMessage(current, expected), "/admin/settings")).build();
+                staleMessage(current, expected), "/admin/settings", null)).build();
     }
 
     private static String staleMessage(ProviderEntries.EntryState current, long expected) {

@@ -83,10 +83,10 @@ public class ProviderEntriesResource {
             throw new FieldErrors().add(change.position() != null ? "position" : "enabled",
                     "is set after the entry is added (PUT): a new fallback is enabled and last");
         }
-        ProviderEntries.EntryState created = saves.saveEntry(entries, providerKind, null,
+        CheckedSaves.SavedEntry created = saves.writeEntry(entries, providerKind, null,
                 new ProviderEntries.Change(change.fields() == null ? Map.of() : change.fields(), null, null), 0,
                 Identities.actor(identity), override);
-        return Locations.created(path(providerKind) + "/" + created.id()).tag(etag(created))
+        return Locations.created(path(providerKind) + "/" + created.state().id()).tag(etag(created.state()))
                 .entity(written(created)).build();
     }
 
@@ -114,9 +114,9 @@ public class ProviderEntriesResource {
         Map<String, Object> given = given(bodies.object(body));
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         String override = SettingsResource.overrideReason(given.remove("checkOverride"));
-        ProviderEntries.EntryState saved = saves.saveEntry(entries, providerKind, entryId,
+        CheckedSaves.SavedEntry saved = saves.writeEntry(entries, providerKind, entryId,
                 change(providerKind, given), expected, Identities.actor(identity), override);
-        return Response.ok(written(saved)).tag(etag(saved)).build();
+        return Response.ok(written(saved)).tag(etag(saved.state())).build();
     }
 
     /** 204; deleting an enabled fallback rolls the kind's dependent targets out (the run is in /api/v1/restarts). */
@@ -151,9 +151,9 @@ public class ProviderEntriesResource {
         Map<String, Object> given = bodies.object(body);
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
         long primaryVersion = primaryVersion(providerKind, given);
-        ProviderEntries.EntryState primary = saves.makePrimary(entries, providerKind, entryId, expected,
+        CheckedSaves.SavedEntry primary = saves.makePrimary(entries, providerKind, entryId, expected,
                 primaryVersion, Identities.actor(identity), null);
-        return Response.ok(written(primary)).tag(etag(primary)).build();
+        return Response.ok(written(primary)).tag(etag(primary.state())).build();
     }
 
     /** A write's members, a copy the caller may change; empty without a body. */
@@ -200,6 +200,27 @@ public class ProviderEntriesResource {
         ProviderEntries.EntryState restored = entries.rollback(providerKind, entryId, expected,
                 Identities.actor(identity));
         return Response.ok(written(restored)).tag(etag(restored)).build();
+    }
+
+    /**
+     * The answer to a checked write (add, fields, make-primary): {@link #written(ProviderEntries.EntryState)} with
+     * {@code check}, what the live key check found (null when none ran), and {@code warnings}, sentences for a
+     * result other than ok or an override used (empty when none), as a save of the kind answers them.
+     */
+    private Map<String, Object> written(CheckedSaves.SavedEntry saved) {
+        Map<String, Object> view = written(saved.state());
+        view.put("check", saved.check() == null ? null : saved.check().json());
+        view.put("warnings", saved.warnings());
+        return view;
+    }
+
+    /**
+     * 422: the key check refused the write; as a save of the kind answers it ({@code errors} naming the secret field,
+     * {@code check}), its {@code detail} naming the fallback.
+     */
+    @org.jboss.resteasy.reactive.server.ServerExceptionMapper
+    public Response checkRefused(CheckRefused e, io.vertx.core.http.HttpServerRequest request) {
+        return SettingsResource.refusedByCheck(e, request);
     }
 
     /**
@@ -267,22 +288,19 @@ public class ProviderEntriesResource {
         return Long.parseLong(id);
     }
 
-    /** The version in {@code If-Match: "3"} (a bare number too): 428 without, 412 when weak, 400 when no version. */
+    /**
+     * The version in {@code If-Match: "3"} (a bare number too; digits beyond any version are a version ahead): 428
+     * without, 412 when weak, 400 when no version.
+     */
     static long expectedVersion(String path, String ifMatch) {
         if (ifMatch == null || ifMatch.isBlank()) {
             throw EntryRefused.ifMatchRequired(path);
         }
-        String tag = ifMatch.strip();
-        if (tag.startsWith("W/")) {
+        if (ifMatch.strip().startsWith("W/")) {
             throw EntryRefused.weak();
         }
-        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-            tag = tag.substring(1, tag.length() - 1);
-        }
-        if (tag.matches("[0-9]{1,18}")) {
-            return Long.parseLong(tag);
-        }
-        throw new FieldErrors().add("If-Match", "must be the ETag of the provider entry, e.g. \"3\"");
+        return dev.keyhouse.input.StaleVersion.tagVersion(ifMatch).orElseThrow(() -> new FieldErrors()
+                .add("If-Match", dev.keyhouse.input.StaleVersion.notAVersion(path)));
     }
 
     /**

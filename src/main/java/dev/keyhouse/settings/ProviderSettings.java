@@ -119,7 +119,9 @@ public class ProviderSettings {
     public Optional<CheckTarget> checkBeforeSave(ProviderKind kind, Map<String, String> input, long expectedVersion) {
         ProviderSetting row = row(kind);
         checkVersion(kind, row, expectedVersion);
-        SettingRules.Checked checked = checkedOrAllProblems(kind, input, row.values(), false);
+        SettingRules.Checked checked = checkedOrAllProblemsWithClash(kind, input, row.values());
+        // a provider a fallback has: refused here, before the check sends the key anywhere (409 naming both)
+        ProviderEntries.refuseDuplicates(em, kind, null, checked.values().provider);
         if (!kind.liveCheck()) {
             // no live check exists for this kind (ProviderKind#liveCheck): validated, never checked
             return Optional.empty();
@@ -195,7 +197,21 @@ public class ProviderSettings {
      */
     @Transactional
     public String validate(ProviderKind kind, Map<String, String> input) {
-        return checkedOrAllProblems(kind, input, row(kind).values(), false).values().provider;
+        return checkedOrAllProblemsWithClash(kind, input, row(kind).values()).values().provider;
+    }
+
+    /**
+     * {@link #checkedOrAllProblems} of a save; when it refuses, with the clash of the provider it names with a
+     * fallback ({@link ProviderEntries#addClash}) in the same answer.
+     */
+    private SettingRules.Checked checkedOrAllProblemsWithClash(ProviderKind kind, Map<String, String> input,
+            SettingValues stored) {
+        try {
+            return checkedOrAllProblems(kind, input, stored, false);
+        } catch (FieldErrors errors) {
+            ProviderEntries.addClash(em, kind, null, ProviderEntries.typedProvider(kind, input, stored), errors);
+            throw errors;
+        }
     }
 
     CheckTarget target(ProviderKind kind, SettingRules.Checked checked) {
@@ -295,15 +311,20 @@ public class ProviderSettings {
      * The pinned {@code vault:} references a rollback from {@code expectedVersion} would restore (those of version
      * {@code expectedVersion - 1}), by field; empty when that version holds none or is not stored. Read in its own
      * short transaction, so the caller can resolve them with no pooled connection held while Vault answers.
+     *
+     * @throws StaleSetting as {@link #rollback}, before anything else
+     * @throws Conflict (409) when the restored provider is now a fallback's, as {@link #rollback}
      */
     @Transactional
     public Map<SettingField, VaultReference> referencesToRestore(ProviderKind kind, long expectedVersion) {
+        // the rollback's cheap refusals first (stale version, a provider a fallback has): before Vault is asked
         ProviderSetting row = row(kind);
-        ProviderSettingVersion previous = row.version != expectedVersion ? null
-                : rollbackTarget(kind, row).orElse(null);
+        checkVersion(kind, row, expectedVersion);
+        ProviderSettingVersion previous = rollbackTarget(kind, row).orElse(null);
         if (previous == null) {
             return Map.of();
         }
+        ProviderEntries.refuseDuplicates(em, kind, null, previous.values().provider);
         Map<SettingField, VaultReference> references = new java.util.EnumMap<>(SettingField.class);
         summaries(kind, previous.values()).forEach((field, summary) -> {
             if (summary.vault() != null) {
@@ -682,6 +703,10 @@ public class ProviderSettings {
     private void checkVersion(ProviderKind kind, ProviderSetting row, long expectedVersion) {
         if (row.version == expectedVersion) {
             return;
+        }
+        if (expectedVersion > row.version) {
+            // a version the setting never had: nothing to compare the current one with
+            throw new StaleSetting(state(row), expectedVersion, List.of());
         }
         SettingValues had = expectedVersion < 1 ? new SettingValues()
                 : ProviderSettingVersion.of(kind, expectedVersion).map(ProviderSettingVersion::values)

@@ -381,6 +381,11 @@ public class SettingsPage {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, errors, version == null ? state.version() : version);
             return typedBack(400, editPage(form, null)).build();
+        } catch (Conflict clash) {
+            // a provider a fallback has (issue 19): the form as typed, key, override box and reason kept (no-store)
+            SettingState state = settings.get(providerKind);
+            Form form = form(state, submitted, new FieldErrors(), version == null ? state.version() : version);
+            return typedBack(409, editPage(form, clash.getMessage() + ". Nothing was saved.")).build();
         }
     }
 

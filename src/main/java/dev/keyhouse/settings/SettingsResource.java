@@ -32,6 +32,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import dev.keyhouse.input.StaleVersion;
+
 /**
  * REST twin of /admin/settings. Secrets go in as strings and come out only as summaries; writes carry the
  * version they edited in {@code If-Match} (the ETag of GET).
@@ -127,6 +129,11 @@ public class SettingsResource {
     /** 422: the key check refused the save; names the result and the secret field, and carries the check. */
     @ServerExceptionMapper
     public Response checkRefused(CheckRefused e, HttpServerRequest request) {
+        return refusedByCheck(e, request);
+    }
+
+    /** The 422 of {@link #checkRefused}, for every resource whose writes are checked (the fallbacks' too). */
+    static Response refusedByCheck(CheckRefused e, HttpServerRequest request) {
         LOG.debugf("%s %s: 422 key check %s", request.method(), request.path(), e.outcome().summary());
         Problem problem = Problem.of(e.status(), e.getMessage(),
                 List.of(new FieldErrors.FieldError(e.field(), e.fieldMessage())), e.extensions());
@@ -177,7 +184,10 @@ public class SettingsResource {
         return saved(saves.rollback(providerKind, expected, Identities.actor(identity)));
     }
 
-    /** 412 with what the caller needs to redo its change: the current setting and the fields that changed. */
+    /**
+     * 412 with what the caller needs to redo its change: the current setting and the fields that changed
+     * ({@code changedFields}, absent when the caller's version is ahead of the current one: it never existed).
+     */
     @ServerExceptionMapper
     public Response stale(StaleSetting e, HttpServerRequest request) {
         LOG.debugf("%s %s: 412 stale (expected version %d)", request.method(), request.path(), e.expectedVersion());
@@ -186,7 +196,10 @@ public class SettingsResource {
         body.put("title", e.title());
         body.put("status", e.status());
         body.put("detail", e.getMessage());
-        body.put("changedFields", e.changedFields());
+        if (e.expectedVersion() <= e.current().version()) {
+            // only against a version the setting had: one ahead of it (If-Match ahead) has nothing to compare with
+            body.put("changedFields", e.changedFields());
+        }
         body.put("current", view(e.current()));
         return Response.status(412).type(Problem.MEDIA_TYPE).tag(etag(e.current())).entity(body).build();
     }
@@ -249,22 +262,11 @@ public class SettingsResource {
         if (ifMatch == null || ifMatch.isBlank()) {
             throw new IfMatchRequired(kind);
         }
-        String tag = ifMatch.strip();
-        if (tag.startsWith("W/")) {
+        if (ifMatch.strip().startsWith("W/")) {
             throw new WeakIfMatch(kind);
         }
-        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-            tag = tag.substring(1, tag.length() - 1);
-        }
-        try {
-            long version = Long.parseLong(tag);
-            if (version >= 0) {
-                return version;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new FieldErrors().add("If-Match", "must be the ETag of the setting, e.g. \"3\"");
+        return StaleVersion.tagVersion(ifMatch).orElseThrow(() -> new FieldErrors().add("If-Match",
+                StaleVersion.notAVersion("/api/v1/settings/" + kind.id())));
     }
 
     /**

@@ -37,8 +37,9 @@ public final class StaleSetting extends KeyhouseException {
 
     private static String detail(SettingState current, long expected, List<String> changed) {
         if (current.version() == 0) {
-            return current.kind().id() + " settings have never been saved, so there is no version " + expected
-                    + " to change. Nothing was saved; send the first save with If-Match: \"0\".";
+            return current.kind().id() + " settings have never been saved, so there is no "
+                    + (expected == StaleVersion.BEYOND_ANY ? "version like the one If-Match names" : "version "
+                            + expected) + " to change. Nothing was saved; send the first save with If-Match: \"0\".";
         }
         return current.kind().id() + " settings " + StaleVersion.since(expected, current.version())
                 + ", saved by " + current.updatedBy() + " at "

@@ -172,17 +172,11 @@ public class SharedSecretsResource {
         if (ifMatch == null || ifMatch.isBlank()) {
             throw SharedSecretRefused.ifMatchRequired(id);
         }
-        String tag = ifMatch.strip();
-        if (tag.startsWith("W/")) {
+        if (ifMatch.strip().startsWith("W/")) {
             throw SharedSecretRefused.weak();
         }
-        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-            tag = tag.substring(1, tag.length() - 1);
-        }
-        if (tag.matches("[0-9]{1,18}")) {
-            return Long.parseLong(tag);
-        }
-        throw new FieldErrors().add("If-Match", "must be the ETag of the shared secret, e.g. \"3\"");
+        return dev.keyhouse.input.StaleVersion.tagVersion(ifMatch).orElseThrow(() -> new FieldErrors()
+                .add("If-Match", dev.keyhouse.input.StaleVersion.notAVersion(PATH + "/" + id)));
     }
 
     /** The body's members by type; each one of the wrong type, or unknown, is named. */

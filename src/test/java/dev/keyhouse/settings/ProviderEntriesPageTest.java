@@ -176,12 +176,18 @@ public class ProviderEntriesPageTest {
             form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
                     .statusCode(400);
 
+            String staleKey = "custom-stale-typed-" + tag;
             Response staleEdit = form().formParam("version", "1").formParam("provider", "custom")
                     .formParam("model", "stt-stale-" + tag).formParam("baseUrl", "http://127.0.0.1:9/stt")
-                    .post(PAGES + "/" + customId);
+                    .formParam("apiKey", staleKey).formParam("checkOverride", "true")
+                    .formParam("checkOverrideReason", "stale reason").post(PAGES + "/" + customId);
             assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
             assertThat(staleEdit.asString()).contains("id=\"conflict\"", "now version 3",
                     "name=\"version\" value=\"3\"", "value=\"stt-" + tag + "\"");
+            // h19i point 2: every refusal keeps what the POST typed (key only in this no-store answer), box, reason
+            assertThat(staleEdit.asString()).containsPattern("id=\"check-override\"[^>]*checked")
+                    .contains("value=\"stale reason\"");
+            typedBackOnly(staleEdit, staleKey);
             assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 3);
 
             Response step = form().formParam("version", "1").post(PAGES + "/" + sonioxId + "/delete");
@@ -390,6 +396,92 @@ public class ProviderEntriesPageTest {
             for (long target : targets) {
                 given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
             }
+        }
+    }
+
+    /**
+     * h19i point 2 (issue 20 item 7): a fallback form whose provider is the primary's was answered 409 with the key,
+     * the override box and its reason gone, and with an empty model named only the model (the clash came on the next
+     * submit). One answer names every problem with the clash now, and every refusal keeps what was typed (the key
+     * only in that answer, no-store).
+     */
+    @Test
+    void aClashingFallbackFormNamesEveryProblemAndKeepsWhatWasTyped() {
+        savePrimary("dg-clash-page-" + UUID.randomUUID().toString().substring(0, 8) + "-0a1b2c3d");
+        int before = list().size();
+        String key = "dg-clash-typed-7c8d9e0f1a2b";
+        Response clash = form().formParam("version", "0").formParam("provider", "deepgram")
+                .formParam("model", "nova-3").formParam("apiKey", key).formParam("checkOverride", "true")
+                .formParam("checkOverrideReason", "rr").post(PAGES);
+        assertThat(clash.statusCode()).isEqualTo(409);
+        assertThat(clash.asString()).contains("would both write DEEPGRAM_API_KEY", "stt primary (deepgram)")
+                .containsPattern("id=\"check-override\"[^>]*checked").contains("value=\"rr\"");
+        typedBackOnly(clash, key);
+
+        Response both = form().formParam("version", "0").formParam("provider", "deepgram").formParam("model", "")
+                .formParam("apiKey", key).formParam("checkOverride", "true").formParam("checkOverrideReason", "rr")
+                .post(PAGES);
+        assertThat(both.statusCode()).isEqualTo(400);
+        assertThat(both.asString()).contains("class=\"field-error\">Model:", "class=\"field-error\">Provider:",
+                "would both write DEEPGRAM_API_KEY").containsPattern("id=\"check-override\"[^>]*checked")
+                .contains("value=\"rr\"");
+        typedBackOnly(both, key);
+        assertThat(list()).as("nothing was added").hasSize(before);
+    }
+
+    /**
+     * h19i points 1 and 2 on the kind's own settings form: a save whose provider is a fallback's is refused before its
+     * key is sent (the stand-in hears nothing), and the 409 keeps the typed key (no-store), the box and its reason.
+     */
+    @Test
+    void theSettingsFormRefusesAFallbacksProviderBeforeTheCheckAndKeepsWhatWasTyped() {
+        try (SonioxStandIn soniox = new SonioxStandIn()) {
+            long version = savePrimary("dg-form-clash-" + UUID.randomUUID().toString().substring(0, 8) + "-0a1b");
+            addFallback("soniox", "http://127.0.0.1:9", "sx-form-clash-fallback-1c2d");
+            String key = soniox.key(StandIn.Scenario.GOOD);
+            Response clash = form().formParam("version", String.valueOf(version)).formParam("provider", "soniox")
+                    .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url()).formParam("apiKey", key)
+                    .formParam("checkOverride", "true").formParam("checkOverrideReason", "rr")
+                    .post("/admin/settings/stt");
+            assertThat(clash.statusCode()).isEqualTo(409);
+            assertThat(clash.asString()).contains("stt primary (soniox)", "SONIOX_API_KEY")
+                    .containsPattern("id=\"check-override\"[^>]*checked").contains("value=\"rr\"")
+                    .containsPattern("type=\"password\"[^>]*value=\"" + java.util.regex.Pattern.quote(key) + "\"");
+            assertThat(clash.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(soniox.received()).as("refused before the check").isEmpty();
+            assertThat(page("/admin/settings/stt").asString()).doesNotContain(key);
+            assertThat(Clients.version("stt")).isEqualTo(version);
+        }
+    }
+
+    /**
+     * h19i points 4 and 5: a disabled fallback is offered no "Make primary…"; a make-primary refused by the key check
+     * says (one full stop) to fix or override the fallback's key on its edit page first, and links it.
+     */
+    @Test
+    void makePrimaryIsOfferedOnlyForAnEnabledFallbackAndItsRefusalLinksTheEditPage() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            long primaryVersion = savePrimary("dg-primary-fix-" + UUID.randomUUID().toString().substring(0, 8)
+                    + "-0a1b2c3d");
+            long id = given().auth().oauth2(Clients.admin()).contentType("application/json").body(Map.of("provider",
+                    "soniox", "model", "stt-model-1", "baseUrl", soniox.url(), "apiKey",
+                    soniox.key(dev.keyhouse.checks.StandIn.Scenario.INVALID), "checkOverride",
+                    Map.of("reason", "renewed tonight"))).post(STT).then().statusCode(201).extract().jsonPath()
+                    .getLong("id");
+            assertThat(row(page("/admin/settings").asString(), id)).contains("id=\"fallback-" + id + "-primary\"");
+
+            Response refused = form().formParam("version", "1").formParam("primaryVersion", primaryVersion)
+                    .formParam("confirmed", "yes").post(PAGES + "/" + id + "/primary");
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(refused.asString()).contains("not made primary: the key check found invalid_key",
+                    html("Fix or override the fallback's key on its edit page first"),
+                    "href=\"/admin/settings/stt/providers/" + id + "\" id=\"fix-key\"").doesNotContain("..",
+                    "save with a reason");
+
+            given().auth().oauth2(Clients.admin()).contentType("application/json").header("If-Match", "\"1\"")
+                    .body(Map.of("enabled", false)).put(STT + "/" + id).then().statusCode(200);
+            assertThat(row(page("/admin/settings").asString(), id)).as("a disabled fallback cannot be made primary")
+                    .doesNotContain("fallback-" + id + "-primary", "Make primary");
         }
     }
 

@@ -563,6 +563,166 @@ public class ProviderEntriesTest {
         }
     }
 
+    /**
+     * Issue 19 (h19i point 1): a duplicate was refused only after the live check had sent the key (and its decoy) to
+     * the provider. Every cheap refusal comes first now, on the fallback's POST and the kind's PUT: the stand-in
+     * hears nothing. Point 2: with a field problem too, one 400 names the field and the clash.
+     */
+    @Test
+    void aRefusedDuplicateSendsTheKeyNowhere() {
+        try (dev.keyhouse.checks.DeepgramStandIn deepgram = new dev.keyhouse.checks.DeepgramStandIn()) {
+            Response soniox = Clients.put("stt", Clients.version("stt"), Map.of("provider", "soniox", "model",
+                    "stt-rt-preview", "baseUrl", "http://127.0.0.1:9", "apiKey", "sx-dup-primary-" + tag));
+            assertThat(soniox.statusCode()).as(soniox.asString()).isEqualTo(200);
+            String key = deepgram.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            long first = post(Map.of("provider", "deepgram", "baseUrl", deepgram.url(), "apiKey", key)).then()
+                    .statusCode(201).extract().jsonPath().getLong("id");
+            assertThat(deepgram.received()).as("the first deepgram fallback was checked").isNotEmpty();
+            deepgram.clearReceived();
+
+            Response again = post(Map.of("provider", "deepgram", "baseUrl", deepgram.url(), "apiKey", key));
+            assertThat(again.statusCode()).as(again.asString()).isEqualTo(409);
+            assertThat(again.jsonPath().getString("detail")).contains("stt fallback " + first + " (deepgram)");
+            long version = Clients.version("stt");
+            Response primary = Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-3",
+                    "baseUrl", deepgram.url(), "apiKey", key));
+            assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(409);
+            assertThat(primary.jsonPath().getString("detail")).contains("stt primary (deepgram)",
+                    "stt fallback " + first + " (deepgram)");
+
+            Response both = admin().contentType(ContentType.JSON).body(Map.of("provider", "deepgram", "model", "",
+                    "baseUrl", deepgram.url(), "apiKey", key)).post(STT);
+            assertThat(both.statusCode()).as(both.asString()).isEqualTo(400);
+            assertThat(both.jsonPath().getList("errors.field", String.class)).contains("model", "provider");
+            assertThat(both.jsonPath().getString("errors.find { it.field == 'provider' }.message"))
+                    .contains("stt fallback " + first + " (deepgram)");
+            Response bothPrimary = Clients.put("stt", version, Map.of("provider", "deepgram", "model", "",
+                    "baseUrl", deepgram.url(), "apiKey", key));
+            assertThat(bothPrimary.statusCode()).as(bothPrimary.asString()).isEqualTo(400);
+            assertThat(bothPrimary.jsonPath().getList("errors.field", String.class)).contains("model", "provider");
+            assertThat(deepgram.received()).as("no refused write sends the key").isEmpty();
+            assertThat(Clients.version("stt")).isEqualTo(version);
+        }
+    }
+
+    /**
+     * Issue 20 item 7 on the REST side (h19i point 2): a {@code vault:} key that cannot be resolved (no VAULT_ADDR in
+     * this profile) was named alone; the model and base URL problems come in the same answer now, as
+     * {@code PUT /api/v1/settings/stt} answers them.
+     */
+    @Test
+    void aFallbacksUnresolvableReferenceIsNamedWithEveryOtherProblem() {
+        savePrimary("deepgram", "dg-vault-all-" + tag + "-5e6f7a8b");
+        Map<String, Object> body = Map.of("provider", "soniox", "model", "", "baseUrl", "not a url", "apiKey",
+                "vault:secret/stt#soniox_key");
+        Response added = admin().contentType(ContentType.JSON).body(body).post(STT);
+        assertThat(added.statusCode()).as(added.asString()).isEqualTo(400);
+        assertThat(added.jsonPath().getList("errors.field", String.class)).contains("apiKey", "model", "baseUrl");
+        Response kind = Clients.put("stt", Clients.version("stt"), body);
+        assertThat(kind.jsonPath().getList("errors.field", String.class)).as("the primary's answer, for comparison")
+                .contains("apiKey", "model", "baseUrl");
+        long id = post(Map.of("provider", "soniox", "apiKey", "sx-vault-all-" + tag)).then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+        Response changed = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(body)
+                .put(STT + "/" + id);
+        assertThat(changed.statusCode()).as(changed.asString()).isEqualTo(400);
+        assertThat(changed.jsonPath().getList("errors.field", String.class)).contains("apiKey", "model", "baseUrl");
+    }
+
+    /**
+     * h19i points 3 and 4: a fallback's 422 (add, change, make-primary) has the primary's shape ({@code errors}
+     * naming apiKey, {@code check}) and names the fallback; a key saved after a check that does not block answers
+     * {@code warnings}; make-primary's advice is one it accepts (fix or override the key on the fallback's own write
+     * first), in one full stop.
+     */
+    @Test
+    void aFallbacksRefusedCheckIsAnsweredAsThePrimarysNamingTheFallback() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-422-shape-" + tag + "-1a2b3c4d");
+            String bad = soniox.key(dev.keyhouse.checks.StandIn.Scenario.INVALID);
+            Response added = post(Map.of("provider", "soniox", "baseUrl", soniox.url(), "apiKey", bad));
+            assertThat(added.statusCode()).as(added.asString()).isEqualTo(422);
+            assertThat(added.jsonPath().getString("detail")).startsWith("the new stt fallback (soniox) not saved:"
+                    + " the key check found invalid_key").doesNotContain("stt settings");
+            assertThat(added.jsonPath().getList("errors.field")).containsExactly("apiKey");
+            assertThat(added.jsonPath().getString("errors[0].message")).contains("checkOverride.reason");
+            assertThat(added.jsonPath().getString("check.result")).isEqualTo("invalid_key");
+
+            Response unreachable = post(Map.of("provider", "soniox", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                    "sx-unreachable-" + tag));
+            assertThat(unreachable.statusCode()).as(unreachable.asString()).isEqualTo(201);
+            assertThat(unreachable.jsonPath().getString("check.result")).isNotEqualTo("ok");
+            assertThat(unreachable.jsonPath().getList("warnings", String.class)).singleElement().asString()
+                    .contains("saved anyway");
+            long id = unreachable.jsonPath().getLong("id");
+
+            Map<String, Object> badKey = Map.of("provider", "soniox", "model", "stt-model-1", "baseUrl",
+                    soniox.url(), "apiKey", bad);
+            Response changed = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(badKey)
+                    .put(STT + "/" + id);
+            assertThat(changed.statusCode()).as(changed.asString()).isEqualTo(422);
+            assertThat(changed.jsonPath().getString("detail")).startsWith("stt fallback " + id + " (soniox) not"
+                    + " saved:");
+            assertThat(changed.jsonPath().getList("errors.field")).containsExactly("apiKey");
+            Map<String, Object> overridden = new java.util.LinkedHashMap<>(badKey);
+            overridden.put("checkOverride", Map.of("reason", "renewed tonight"));
+            Response over = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(overridden)
+                    .put(STT + "/" + id);
+            assertThat(over.statusCode()).as(over.asString()).isEqualTo(200);
+            assertThat(over.jsonPath().getList("warnings", String.class)).singleElement().asString()
+                    .contains("saved over a failed key check");
+
+            Response primary = primary(id, 2, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(422);
+            assertThat(primary.jsonPath().getString("detail")).startsWith("stt fallback " + id + " (soniox) not made"
+                    + " primary: the key check found invalid_key").contains("Fix or override the fallback's key on"
+                    + " its edit page first (PUT " + STT + "/" + id).endsWith("then make it primary.")
+                    .doesNotContain("..", "save with a reason");
+            assertThat(primary.jsonPath().getList("errors.field")).containsExactly("apiKey");
+            assertThat(primary.jsonPath().getString("errors[0].message")).contains("PUT " + STT + "/" + id)
+                    .doesNotContain("give checkOverride.reason");
+            assertThat(primary.jsonPath().getString("check.result")).isEqualTo("invalid_key");
+        }
+    }
+
+    /**
+     * h19i point 5: an If-Match with more digits than any version is a version ahead (412), as "99" is, never a 400;
+     * a 400 for an If-Match that is no version asks for the ETag exactly as GET returns it, with no sample number; a
+     * 412 for a version ahead lists no {@code changedFields} (it never existed); a stale primaryVersion is named as
+     * such, not as If-Match.
+     */
+    @Test
+    void anIfMatchAheadIsA412WithoutChangedFieldsAndGarbageAsksForTheETagAsIs() {
+        savePrimary("deepgram", "dg-ifmatch-" + tag + "-2b3c4d5e");
+        long id = post(Map.of("provider", "soniox", "apiKey", "sx-ifmatch-" + tag)).then().statusCode(201).extract()
+                .jsonPath().getLong("id");
+        for (String path : List.of(STT + "/" + id, "/api/v1/settings/stt", "/api/v1/settings/livekit")) {
+            Object body = path.startsWith(STT) ? Map.of("enabled", true) : Map.of("kind", path.substring(17));
+            Response huge = admin().contentType(ContentType.JSON).header("If-Match", "\"99999999999999999999\"")
+                    .body(body).put(path);
+            assertThat(huge.statusCode()).as(path + " " + huge.asString()).isEqualTo(412);
+            assertThat(huge.jsonPath().getString("detail")).as("livekit may never have been saved")
+                    .containsAnyOf("never had the version If-Match names", "no version like the one If-Match names")
+                    .doesNotContain(String.valueOf(Long.MAX_VALUE));
+            Response ahead = admin().contentType(ContentType.JSON).header("If-Match", "\"99\"").body(body).put(path);
+            assertThat(ahead.statusCode()).as(path + " " + ahead.asString()).isEqualTo(412);
+            assertThat(ahead.jsonPath().getString("detail")).containsAnyOf("never had version 99 (If-Match is ahead",
+                    "no version 99 to change");
+            assertThat(ahead.jsonPath().getMap("")).as("no version 99 to compare with").doesNotContainKey(
+                    "changedFields");
+            Response garbage = admin().contentType(ContentType.JSON).header("If-Match", "\"three\"").body(body)
+                    .put(path);
+            assertThat(garbage.statusCode()).as(path + " " + garbage.asString()).isEqualTo(400);
+            assertThat(garbage.jsonPath().getString("errors[0].message")).contains("exactly as that GET returns it",
+                    "GET " + path).doesNotContain("e.g.");
+        }
+        long seen = Clients.version("stt");
+        Response primary = primary(id, 1, Map.of("primaryVersion", seen + 7));
+        assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(412);
+        assertThat(primary.jsonPath().getString("detail")).contains("never had version " + (seen + 7)
+                + " (primaryVersion is ahead of it)").doesNotContain("If-Match");
+    }
+
     private static Response primary(long id, long version, Map<String, Object> body) {
         return admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"").body(body)
                 .post(STT + "/" + id + "/primary");

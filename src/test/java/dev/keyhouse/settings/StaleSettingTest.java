@@ -40,6 +40,15 @@ class StaleSettingTest {
         assertThat(stale.getMessage()).startsWith("tts settings never had version 4 (If-Match is ahead of it): now version"
                 + " 3, saved by admin@keyhouse.test").doesNotContain("changed since");
         assertThat(dev.keyhouse.input.StaleVersion.since(2, 3)).isEqualTo("changed since version 2: now version 3");
+        assertThat(dev.keyhouse.input.StaleVersion.since(9, 3, "primaryVersion"))
+                .isEqualTo("never had version 9 (primaryVersion is ahead of it): now version 3");
+        // h19i point 5: more digits than any version is a version ahead too, named without a made-up number
+        assertThat(dev.keyhouse.input.StaleVersion.tagVersion("\"99999999999999999999\"")).hasValue(
+                dev.keyhouse.input.StaleVersion.BEYOND_ANY);
+        assertThat(dev.keyhouse.input.StaleVersion.tagVersion("\"0007\"")).hasValue(7);
+        assertThat(dev.keyhouse.input.StaleVersion.tagVersion("\"three\"")).isEmpty();
+        assertThat(dev.keyhouse.input.StaleVersion.since(dev.keyhouse.input.StaleVersion.BEYOND_ANY, 3, "If-Match"))
+                .isEqualTo("never had the version If-Match names (more digits than any version): now version 3");
         assertThat(new IfMatchRequired(ProviderKind.TTS).getMessage()).doesNotContain("e.g.")
                 .contains("exactly as that GET returns it");
     }
