@@ -274,6 +274,12 @@ public class RuntimeTargets {
     public void delete(long id, String actor) {
         RuntimeTarget target = get(id);
         String name = target.name;
+        // Lock order: the target's restart results before the target's own row. A rollout planning its waves holds
+        // those results and then reads what refers to the target; a delete that took the target's row first and
+        // reached the results through ON DELETE SET NULL waited on it while it waited on the delete (PostgreSQL
+        // answered "deadlock detected", a 500). Taking the results first waits for the planning to commit instead.
+        RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM restart_results WHERE target_id = :id"
+                + " ORDER BY id FOR UPDATE").setParameter("id", id).getResultList();
         dropSecrets(target, f -> true);
         target.delete();
         audit.record(Audit.Entry.of(actor, "runtime.delete", AUDIT_KIND, name).detail(describe(target)));

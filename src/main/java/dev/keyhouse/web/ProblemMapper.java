@@ -211,7 +211,17 @@ public class ProblemMapper {
     /** The one line an error page shows: the field errors as "field: message; …", else the detail. */
     static String reason(Problem problem) {
         return problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
-                : problem.errors().stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
+                : problem.errors().stream().map(ProblemMapper::shown).collect(Collectors.joining("; "));
+    }
+
+    /**
+     * A field's error as an error page says it: "actor: has the control character …"; a message that goes on from the
+     * field's value ("7 does not exist (current is 2)", a hidden {@code version}) as the one sentence
+     * "version 7 does not exist (current is 2)", as the forms say it.
+     */
+    private static String shown(FieldErrors.FieldError error) {
+        boolean value = !error.message().isEmpty() && Character.isDigit(error.message().charAt(0));
+        return error.field() + (value ? " " : ": ") + error.message();
     }
 
     private static Response respond(HttpServerRequest request, Problem problem) {
