@@ -70,22 +70,28 @@ public class RolloutOutlook implements RolloutNews {
             return Optional.empty();
         }
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", runId);
-        List<String> held = results.stream().filter(r -> RestartResult.HELD.equals(r.state)).map(r -> r.targetName)
-                .distinct().toList();
         if (run.waveCount > 0) {
+            List<String> held = results.stream().filter(r -> RestartResult.HELD.equals(r.state))
+                    .map(r -> r.targetName).distinct().toList();
             List<String> canary = results.stream().filter(r -> Integer.valueOf(1).equals(r.wave))
                     .map(r -> r.runtime).toList();
             long more = results.stream().filter(r -> r.wave != null && r.wave > 1 && r.wave <= run.waveCount).count();
             return Optional.of(discovered(run.id, canary, (int) more, run.waveCount - 1, held,
                     config.manualApproval()));
         }
-        List<String> targets = results.stream().filter(r -> !RestartResult.HELD.equals(r.state))
-                .map(r -> r.targetName).distinct().sorted().toList();
+        // before discovery the rows are not marked held yet: the run's rule (Rollouts.discover) leaves out every
+        // target on hold when it assigns the waves, and the canary is picked among the others only
         Set<Long> ids = results.stream().map(r -> r.targetId).filter(java.util.Objects::nonNull)
                 .collect(Collectors.toSet());
-        List<String> marked = ids.isEmpty() ? List.of()
-                : RuntimeTarget.<RuntimeTarget>list("id in ?1 and canary = true order by name", ids).stream()
-                        .map(t -> t.name).filter(targets::contains).toList();
+        Map<String, RuntimeTarget> byName = ids.isEmpty() ? Map.of()
+                : RuntimeTarget.<RuntimeTarget>list("id in ?1", ids).stream()
+                        .collect(Collectors.toMap(t -> t.name, t -> t, (a, b) -> a));
+        java.util.function.Predicate<RestartResult> leftOut = r -> RestartResult.HELD.equals(r.state)
+                || (byName.containsKey(r.targetName) && byName.get(r.targetName).held);
+        List<String> held = results.stream().filter(leftOut).map(r -> r.targetName).distinct().sorted().toList();
+        List<String> targets = results.stream().filter(leftOut.negate()).filter(r -> r.targetId != null)
+                .map(r -> r.targetName).distinct().sorted().toList();
+        List<String> marked = targets.stream().filter(t -> byName.containsKey(t) && byName.get(t).canary).toList();
         return Optional.of(planned(run.id, targets, marked, held, config.canaryCount(), config.wavePercent(),
                 config.manualApproval()));
     }
