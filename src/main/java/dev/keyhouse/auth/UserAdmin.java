@@ -92,6 +92,7 @@ public class UserAdmin {
             }
         }
         errors.throwIfAny();
+        refuseNoChange(user, disabled, role, password);
         boolean endSessions = false;
         // lock the enabled administrators, so two admins disabling each other at once cannot leave none
         lastAdmin(user, disabled, role, true);
@@ -118,6 +119,31 @@ public class UserAdmin {
         }
         user.updatedAt = Instant.now();
         return user;
+    }
+
+    /**
+     * Refuses, before anything is asked or changed, a change of user {@code id} that changes nothing: disabling a
+     * disabled user, enabling an enabled one, giving the role they have (issue 20, truth 2, point 3).
+     *
+     * @throws Conflict (409) saying what the user already is
+     * @throws NotFound when there is no such user
+     */
+    @Transactional
+    public void refuseNoChange(long id, Boolean disabled, String roleName) {
+        User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
+        Role role = roleName == null ? null : Role.parse(roleName.strip().toLowerCase(Locale.ROOT)).orElse(null);
+        refuseNoChange(user, disabled, role, null);
+    }
+
+    private static void refuseNoChange(User user, Boolean disabled, Role role, String password) {
+        boolean asked = disabled != null || role != null || password != null;
+        boolean changes = password != null || (disabled != null && disabled != user.disabled)
+                || (role != null && role != user.role);
+        if (asked && !changes) {
+            throw dev.keyhouse.web.AlreadySo.conflict("User " + user.email, disabled != null ? state(disabled)
+                    + (role != null ? " and " + (role == Role.ADMIN ? "an admin" : "a viewer") : "")
+                    : role == Role.ADMIN ? "an admin" : "a viewer");
+        }
     }
 
     /** Why disabling or demoting the last enabled administrator is refused ({@link #refuseLastAdmin}). */
@@ -168,10 +194,23 @@ public class UserAdmin {
 
     @Transactional
     public ApiToken revokeToken(String actor, long id) {
+        ApiToken token = refuseRevoked(id);
+        token.revokedAt = Instant.now();
+        audit.record(Audit.Entry.of(actor, "token.revoke", "token", token.name));
+        return token;
+    }
+
+    /**
+     * The API token {@code id}, not revoked yet.
+     *
+     * @throws Conflict (409) when it is already revoked: nothing to ask or change
+     * @throws NotFound when there is no such token
+     */
+    @Transactional
+    public ApiToken refuseRevoked(long id) {
         ApiToken token = ApiToken.<ApiToken>findByIdOptional(id).orElseThrow(() -> new NotFound("API token " + id));
-        if (!token.isRevoked()) {
-            token.revokedAt = Instant.now();
-            audit.record(Audit.Entry.of(actor, "token.revoke", "token", token.name));
+        if (token.isRevoked()) {
+            throw dev.keyhouse.web.AlreadySo.conflict("API token " + token.name, "revoked");
         }
         return token;
     }

@@ -97,7 +97,7 @@ public class UsersPage {
             // the typed password is kept in its field, in this answer only (never cached), refused or not: the
             // message next to it says what to change (issue 20, point 7)
             Draft draft = new Draft(email, role, FieldRules.shownAgain(password));
-            return Response.status(400).header("Cache-Control", "no-store")
+            return Response.status(400)
                     .entity(render(null, draft, errors, null)).build();
         }
         return done("user-added");
@@ -114,8 +114,14 @@ public class UsersPage {
             try {
                 // a change that would be refused is refused now, not after its step was confirmed
                 switch (action == null ? "" : action) {
-                    case "disable" -> admin.refuseLastAdmin(id, true, null);
-                    case "role" -> admin.refuseLastAdmin(id, null, role);
+                    case "disable" -> {
+                        admin.refuseNoChange(id, true, null);
+                        admin.refuseLastAdmin(id, true, null);
+                    }
+                    case "role" -> {
+                        admin.refuseNoChange(id, null, role);
+                        admin.refuseLastAdmin(id, null, role);
+                    }
                     default -> {
                     }
                 }
@@ -181,19 +187,21 @@ public class UsersPage {
             return refused(id, errors);
         }
         User user = user(id);
-        return Response.status(400).header("Cache-Control", "no-store").entity(Templates.confirm(
+        return Response.status(400).entity(Templates.confirm(
                 passwordStep(user).refused(FieldRules.shownAgain(typed), rowError("password", user.email, problem)))).build();
     }
 
     /**
      * The form step before disabling a user: what it does, and the button that does it ({@code action=disable},
      * {@code confirmed=yes} to {@code POST /admin/users/{id}}); that POST without {@code confirmed=yes} answers this.
-     * Not offered for the last enabled administrator: 409 with the list, saying why ({@link UserAdmin#LAST_ADMIN}).
+     * Not offered for the last enabled administrator: 409 with the list, saying why ({@link UserAdmin#LAST_ADMIN});
+     * nor for a user already disabled: 409 saying so ({@link UserAdmin#refuseNoChange}).
      */
     @GET
     @Path("{id}/disable")
     @RolesAllowed(Role.ADMIN_NAME)
     public Response disableStep(@PathParam("id") long id) {
+        admin.refuseNoChange(id, true, null);
         try {
             admin.refuseLastAdmin(id, true, null);
         } catch (FieldErrors errors) {
@@ -294,13 +302,12 @@ public class UsersPage {
         }
     }
 
-    /** The form step before revoking an API token: what it does, and the button that does it. */
+    /** The form step before revoking an API token: what it does, and the button that does it; 409 when revoked. */
     @GET
     @Path("tokens/{id}/revoke")
     @RolesAllowed(Role.ADMIN_NAME)
     public TemplateInstance confirmRevoke(@PathParam("id") long id) {
-        ApiToken token = admin.tokens().stream().filter(t -> t.id == id).findFirst()
-                .orElseThrow(() -> new NotFound("API token " + id));
+        ApiToken token = admin.refuseRevoked(id);
         return Templates.confirm(new ConfirmStep("Revoke API token " + token.name + "?",
                 "Every request that presents it is refused from now on. A revoked token cannot be restored: whoever"
                         + " uses it needs a new one.",
@@ -308,7 +315,10 @@ public class UsersPage {
                 "Keep it"));
     }
 
-    /** Without {@code confirmed=yes}: the form step ({@link #confirmRevoke}), nothing revoked; with it, revoked. */
+    /**
+     * Without {@code confirmed=yes}: the form step ({@link #confirmRevoke}), nothing revoked; with it, revoked. A token
+     * already revoked is a 409 saying so at either step ({@link UserAdmin#refuseRevoked}).
+     */
     @POST
     @Path("tokens/{id}/revoke")
     @RolesAllowed(Role.ADMIN_NAME)

@@ -70,22 +70,28 @@ public class RolloutOutlook implements RolloutNews {
             return Optional.empty();
         }
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", runId);
-        List<String> held = results.stream().filter(r -> RestartResult.HELD.equals(r.state)).map(r -> r.targetName)
-                .distinct().toList();
         if (run.waveCount > 0) {
+            List<String> held = results.stream().filter(r -> RestartResult.HELD.equals(r.state))
+                    .map(r -> r.targetName).distinct().toList();
             List<String> canary = results.stream().filter(r -> Integer.valueOf(1).equals(r.wave))
                     .map(r -> r.runtime).toList();
             long more = results.stream().filter(r -> r.wave != null && r.wave > 1 && r.wave <= run.waveCount).count();
             return Optional.of(discovered(run.id, canary, (int) more, run.waveCount - 1, held,
                     config.manualApproval()));
         }
-        List<String> targets = results.stream().filter(r -> !RestartResult.HELD.equals(r.state))
-                .map(r -> r.targetName).distinct().sorted().toList();
+        // before discovery the rows are not marked held yet: the run's rule (Rollouts.discover) leaves out every
+        // target on hold when it assigns the waves, and the canary is picked among the others only
         Set<Long> ids = results.stream().map(r -> r.targetId).filter(java.util.Objects::nonNull)
                 .collect(Collectors.toSet());
-        List<String> marked = ids.isEmpty() ? List.of()
-                : RuntimeTarget.<RuntimeTarget>list("id in ?1 and canary = true order by name", ids).stream()
-                        .map(t -> t.name).filter(targets::contains).toList();
+        Map<String, RuntimeTarget> byName = ids.isEmpty() ? Map.of()
+                : RuntimeTarget.<RuntimeTarget>list("id in ?1", ids).stream()
+                        .collect(Collectors.toMap(t -> t.name, t -> t, (a, b) -> a));
+        java.util.function.Predicate<RestartResult> leftOut = r -> RestartResult.HELD.equals(r.state)
+                || (byName.containsKey(r.targetName) && byName.get(r.targetName).held);
+        List<String> held = results.stream().filter(leftOut).map(r -> r.targetName).distinct().sorted().toList();
+        List<String> targets = results.stream().filter(leftOut.negate()).filter(r -> r.targetId != null)
+                .map(r -> r.targetName).distinct().sorted().toList();
+        List<String> marked = targets.stream().filter(t -> byName.containsKey(t) && byName.get(t).canary).toList();
         return Optional.of(planned(run.id, targets, marked, held, config.canaryCount(), config.wavePercent(),
                 config.manualApproval()));
     }
@@ -141,34 +147,73 @@ public class RolloutOutlook implements RolloutNews {
         for (RestartRun run : newest) {
             if (RestartRun.HALTED.equals(run.state) || RestartRun.ROLLED_BACK.equals(run.state)) {
                 String title = ProviderKind.parse(run.kind).map(ProviderKind::title).orElse(run.kind);
-                alerts.add(new Alert(run.id, run.kind, run.state,
-                        alertText(title, run.id, run.state, run.reason, run.rollbackVersion)));
+                RuntimeTarget culprit = targetCause(run.failCode) ? culprit(run) : null;
+                alerts.add(new Alert(run.id, run.kind, run.state, alertText(title, run.id, run.state, run.reason,
+                        run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name),
+                        culprit == null ? null : culprit.id, culprit == null ? null : culprit.name));
             }
         }
         return alerts;
     }
 
-    /** The words every alert ends with: what the operator does next. */
+    /**
+     * The codes ({@code restart_runs.fail_code}) of a wave that failed at a target, not at the provider: its restart
+     * failed or timed out, a runtime did not confirm in time, or its health probe failed. Every other code is what a
+     * runtime reported from its provider calls (invalid_key, no_credit, ...).
+     */
+    static final Set<String> TARGET_CAUSES = Set.of("restart_failed", "unconfirmed", "unhealthy");
+
+    static boolean targetCause(String failCode) {
+        return failCode != null && TARGET_CAUSES.contains(failCode);
+    }
+
+    /** The first target of the run whose restart failed or whose runtime did not confirm, if it still exists. */
+    private static RuntimeTarget culprit(RestartRun run) {
+        List<RestartResult> failed = RestartResult.list("runId = ?1 and targetId is not null and (state in ?2"
+                + " or confirmState in ?3) and (wave is null or wave <= ?4) order by wave, targetName, runtime",
+                run.id, List.of(RestartResult.FAILED, RestartResult.TIMED_OUT), List.of("failing", "unconfirmed"),
+                run.waveCount);
+        return failed.stream().map(r -> RuntimeTarget.<RuntimeTarget>findById(r.targetId))
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
+    /** The words an alert ends with when the provider refused a key: what the operator does next. */
     private static final String ENTER_A_WORKING_KEY = " — enter a working key";
 
     /**
      * What failed first, then what the rollout did about it (breaker 3, point 3: failures first, in every summary),
-     * e.g. "LLM rollout (run 12): wave 1 (canary): chat-1 reported failing: invalid_key; rolled back: the previous
-     * key is back as version 9 — enter a working key", or "…: wave 1 (canary): chat-1 reported failing: invalid_key;
-     * nothing rolled back: the new key and the previous key both fail: invalid_key / invalid_key; halted — enter a
-     * working key".
+     * then what to do, by the cause: e.g. "LLM rollout (run 12): wave 1 (canary): chat-1 reported failing:
+     * invalid_key; rolled back: the previous key is back as version 9 — enter a working key", or "…: wave 1
+     * (canary): c-fail: restart failed; rolled back: the previous key is back as version 9 — fix target c-fail (its
+     * restart failed), then save the key again".
      *
      * @param reason the run's reason: the failing target first, then what the rollback did or why it did not
+     * @param failCode the run's {@code fail_code}: a {@link #TARGET_CAUSES target cause} or the provider's code
+     * @param target the target to fix for a target cause, null when unknown or gone
      */
-    static String alertText(String title, long run, String state, String reason, Long rollbackVersion) {
+    static String alertText(String title, long run, String state, String reason, Long rollbackVersion,
+            String failCode, String target) {
         String failed = reason == null || reason.isBlank() ? (RestartRun.HALTED.equals(state)
                 ? "its wave failed and the previous key could not be restored" : "a wave failed") : reason.strip();
+        boolean keyRefused = !targetCause(failCode) || failed.endsWith(ENTER_A_WORKING_KEY);
         if (failed.endsWith(ENTER_A_WORKING_KEY)) {
             failed = failed.substring(0, failed.length() - ENTER_A_WORKING_KEY.length());
         }
         String note = RestartRun.HALTED.equals(state) ? "halted" : "rolled back: the previous key is back"
                 + (rollbackVersion == null ? "" : " as version " + rollbackVersion);
-        return title + " rollout (run " + run + "): " + failed + "; " + note + ENTER_A_WORKING_KEY;
+        String advice = "";
+        if (targetCause(failCode)) {
+            String which = target == null ? "the failed target" : "target " + target;
+            advice = " — fix " + which + " (" + switch (failCode) {
+                case "restart_failed" -> "its restart failed";
+                case "unhealthy" -> "its health probe failed";
+                default -> "a runtime did not confirm";
+            } + ")" + (RestartRun.HALTED.equals(state) ? ", then restart it" : ", then save the key again");
+        }
+        if (keyRefused) {
+            advice += (advice.isEmpty() ? ENTER_A_WORKING_KEY : " and enter a working key");
+        }
+        return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
     }
 
     /**

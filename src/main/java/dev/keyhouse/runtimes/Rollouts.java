@@ -641,8 +641,11 @@ public class Rollouts {
                 return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
             }
             if (!checked.good()) {
-                halt(run, wave, "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
-                        : run.failCode) + " / " + checked.code() + " — enter a working key");
+                // a wave that failed at a target (its restart, no confirmation) says nothing against the new key
+                halt(run, wave, RolloutOutlook.targetCause(run.failCode)
+                        ? "the previous key fails its check (" + checked.code() + "), so the new key stays"
+                        : "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
+                                : run.failCode) + " / " + checked.code() + " — enter a working key");
                 return Needs.NOTHING;
             }
             ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();

@@ -20,6 +20,8 @@ import dev.keyhouse.sealed.SealedValues;
 import dev.keyhouse.sealed.SecretFingerprints;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.input.NoBody;
+import dev.keyhouse.web.AlreadySo;
+import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -224,17 +226,17 @@ public class RuntimeTargets {
     }
 
     /**
-     * Enables or disables a target; audited {@code runtime.enable} or {@code runtime.disable} when it changes, a no-op
-     * (not audited) when it already is so.
+     * Enables or disables a target; audited {@code runtime.enable} or {@code runtime.disable}.
      *
      * @throws NotFound for an unknown id
      * @throws FieldErrors enabling a target that depends on nothing
+     * @throws Conflict (409) when it already is so: nothing changed, nothing audited
      */
     @Transactional
     public RuntimeTarget setEnabled(long id, boolean enabled, String actor) {
         RuntimeTarget target = locked(id);
         if (target.enabled == enabled) {
-            return target;
+            throw AlreadySo.conflict("Runtime target " + target.name, enabled ? "enabled" : "disabled");
         }
         if (enabled) {
             requireADependency(target);
@@ -248,15 +250,16 @@ public class RuntimeTargets {
 
     /**
      * Puts a target on hold (left out of rollouts until released) or releases it; audited {@code runtime.hold} or
-     * {@code runtime.release} when it changes, a no-op when it already is so.
+     * {@code runtime.release}.
      *
      * @throws NotFound for an unknown id
+     * @throws Conflict (409) when it already is so: nothing changed, nothing audited
      */
     @Transactional
     public RuntimeTarget setHeld(long id, boolean held, String actor) {
         RuntimeTarget target = locked(id);
         if (target.held == held) {
-            return target;
+            throw AlreadySo.conflict("Runtime target " + target.name, held ? "on hold" : "not on hold");
         }
         if (!held) {
             requireADependency(target);
@@ -268,6 +271,32 @@ public class RuntimeTargets {
                 .detail(held ? "left out of rollouts until released" : "back in rollouts"));
         LOG.infof("runtime target %s %s by %s", target.name, held ? "put on hold" : "released", actor);
         return target;
+    }
+
+    /**
+     * What deleting target {@code id} does to the shared secrets: it is unlinked from each that lists it, and those
+     * that list no other target are left with none (their value then reaches no runtime). For the delete step.
+     *
+     * @return e.g. " It is unlinked from the shared secrets that list it: cache, queue; cache is left with no
+     *         target."; empty when none lists it
+     */
+    @Transactional
+    public String sharedSecretsNote(long id) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT s.name, (SELECT count(*)"
+                + " FROM shared_secret_targets o WHERE o.shared_secret_id = s.id) FROM shared_secrets s"
+                + " JOIN shared_secret_targets l ON l.shared_secret_id = s.id WHERE l.target_id = :id ORDER BY s.name")
+                .setParameter("id", id).getResultList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        List<String> names = rows.stream().map(r -> (String) r[0]).toList();
+        List<String> alone = rows.stream().filter(r -> ((Number) r[1]).longValue() <= 1).map(r -> (String) r[0])
+                .toList();
+        return " It is unlinked from the shared secret" + (names.size() == 1 ? " that lists" : "s that list")
+                + " it: " + String.join(", ", names) + (alone.isEmpty() ? "." : "; " + String.join(", ", alone)
+                        + (alone.size() == 1 ? " is" : " are") + " left with no target (" + (alone.size() == 1
+                                ? "its value then reaches" : "their values then reach") + " no runtime).");
     }
 
     @Transactional

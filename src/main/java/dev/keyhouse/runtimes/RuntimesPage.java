@@ -320,7 +320,7 @@ public class RuntimesPage {
      * Enable ({@code enabled=true}) at once, or disable ({@code enabled=false}) in two steps: without
      * {@code confirmed=yes} the answer is the form step ({@link #confirmDisable}), nothing changed. Disabling a
      * target already disabled (a page read before another admin's change) is a 409 edit page saying so, at either
-     * step, nothing changed; enabling one already enabled changes nothing ({@link RuntimeTargets#setEnabled}). Any other {@code enabled}, absent included, is a 400 naming it ({@link FormBooleans#trueOrFalse}).
+     * step, nothing changed; enabling one already enabled is a 409 saying so ({@link RuntimeTargets#setEnabled}). Any other {@code enabled}, absent included, is a 400 naming it ({@link FormBooleans#trueOrFalse}).
      */
     @POST
     @Path("{id}/enabled")
@@ -383,7 +383,10 @@ public class RuntimesPage {
                 "Back to the target, nothing saved"));
     }
 
-    /** The form step before delete: what deleting does, and the button that does it. */
+    /**
+     * The form step before delete: what deleting does (the shared secrets it is unlinked from, and which of them are
+     * left with no target), and the button that does it.
+     */
     @GET
     @Path("{id}/delete")
     @RolesAllowed(Role.ADMIN_NAME)
@@ -394,7 +397,7 @@ public class RuntimesPage {
                         + (target.dependsOnKinds().isEmpty() ? ""
                                 : " (it depends on " + String.join(", ", target.dependsOnKinds()) + ")")
                         + ". Its runtimes keep running as they are; past runs keep their results. Its settings and"
-                        + " stored secrets are deleted and cannot be recovered here.",
+                        + " stored secrets are deleted and cannot be recovered here." + targets.sharedSecretsNote(id),
                 PATH + "/" + id + "/delete", List.of(), "Delete " + target.name, PATH, "Keep it"));
     }
 
@@ -542,11 +545,12 @@ public class RuntimesPage {
     }
 
     /**
-     * A refused form shown again with what its POST typed, secrets included: never cached. Answered with the
+     * A refused form shown again with what its POST typed, secrets included: never cached ({@code no-store} from the
+     * HTTP filter, as {@code SettingsPage.typedBack} says). Answered with the
      * refusal's status: 400, or 409 when a field names what another target holds.
      */
     private static Response typedBack(TemplateInstance page, FieldErrors errors) {
-        return Response.status(errors.status()).header("Cache-Control", "no-store").entity(page).build();
+        return Response.status(errors.status()).entity(page).build();
     }
 
     private static List<String> allKinds() {

@@ -146,7 +146,7 @@ public class RuntimesResource {
 
     /**
      * {@code POST /api/v1/runtimes/{id}/hold}: leaves the target out of rollouts until released (audited
-     * {@code runtime.hold}); answers the target. Holding a held target changes nothing.
+     * {@code runtime.hold}); answers the target. Holding a held target is a 409 saying so, nothing changed.
      */
     @POST
     @Path("{id}/hold")
@@ -155,7 +155,10 @@ public class RuntimesResource {
         return view(targets.setHeld(id, true, Identities.actor(identity)));
     }
 
-    /** {@code POST /api/v1/runtimes/{id}/release}: back in rollouts (audited {@code runtime.release}); the target. */
+    /**
+     * {@code POST /api/v1/runtimes/{id}/release}: back in rollouts (audited {@code runtime.release}); the target.
+     * Releasing a target not on hold is a 409 saying so, nothing changed.
+     */
     @POST
     @Path("{id}/release")
     @RolesAllowed(Role.ADMIN_NAME)

@@ -26,13 +26,16 @@ import dev.keyhouse.input.FieldRules;
  */
 public final class DisplayedSecret {
 
+    /** The end of each message when a secret is stored: how to keep it. Left out when none is stored. */
+    private static final String KEEP_STORED = ", or leave the field empty to keep the stored one";
+
     /** What a refused field is told; it never quotes the value. */
     public static final String MESSAGE = "this is how Keyhouse displays the stored key, not a key: type the whole new"
-            + " key, or leave the field empty to keep the stored one";
+            + " key" + KEEP_STORED;
 
     /** What a field holding another masked or redacted form ({@link #isMasked}) is told; never quotes the value. */
-    public static final String MASKED = "looks like a masked or redacted key, not a key: type the whole new key, or"
-            + " leave the field empty to keep the stored one";
+    public static final String MASKED = "looks like a masked or redacted key, not a key: type the whole new key"
+            + KEEP_STORED;
 
     private static final Pattern ELLIPSIS = Pattern.compile("\\.{3}|…");
     private static final Pattern MASK_CHARACTERS = Pattern.compile("[*•●·∙⋅]{4,}");
@@ -58,6 +61,24 @@ public final class DisplayedSecret {
      *         invisible character ({@link FieldRules#unseenKind}), which the cleaning rules refuse naming it
      */
     public static String problem(String value) {
+        return problem(value, true);
+    }
+
+    /**
+     * As {@link #problem(String)}, for a field with ({@code stored}) or without a stored secret: without one, the
+     * message does not offer to keep it (issue 20, truth 2, point 7: a new shared secret has nothing stored).
+     */
+    public static String problem(String value, boolean stored) {
+        String problem = problemWithStored(value);
+        if (problem == null || stored) {
+            return problem;
+        }
+        // nothing stored: no "stored one" to keep, and a displayed form is how Keyhouse shows a stored key, not this one
+        return problem.substring(0, problem.length() - KEEP_STORED.length()).replace("displays the stored key",
+                "displays a stored key");
+    }
+
+    private static String problemWithStored(String value) {
         if (value != null && value.codePoints().anyMatch(c -> FieldRules.unseenKind(c) != null)) {
             // a control or invisible character is the problem, named with its position by the cleaning rules
             // (FieldRules): judging the rest as a masked display would name the wrong fault

@@ -338,6 +338,7 @@ public class ProviderEntries {
      * or {@code .disable}.
      *
      * @throws EntryRefused (412) when {@code expectedVersion} is not the entry's version; nothing written
+     * @throws dev.keyhouse.web.Conflict (409) when only enabling or disabling, and it already is so
      */
     @Transactional
     public EntryState update(ProviderKind kind, long id, Change change, long expectedVersion, String actor,
@@ -346,6 +347,12 @@ public class ProviderEntries {
         ProviderSetting primary = locked.primary();
         ProviderEntry entry = locked.entry();
         String served = locked.served();
+        if (change.fields() == null && change.position() == null && change.enabled() != null
+                && change.enabled() == entry.enabled) {
+            // only enable or disable, and it already is so: nothing to change, audit or restart
+            throw dev.keyhouse.web.AlreadySo.conflict(label(kind, entry.id, entry.values().provider),
+                    entry.enabled ? "enabled" : "disabled");
+        }
         List<String> did = new ArrayList<>();
         String action = null;
         Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));

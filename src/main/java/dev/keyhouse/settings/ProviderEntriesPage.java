@@ -166,6 +166,7 @@ public class ProviderEntriesPage {
      * Enables ({@code enabled=true}) at once, or disables ({@code enabled=false}) in two steps (issue 20): without
      * {@code confirmed=yes} the answer is the form step naming the targets a disable restarts
      * ({@link SaveRestarts#ofFallback}), nothing changed; with it, disabled. The version is checked at both steps.
+     * Enabling an enabled fallback or disabling a disabled one is a 409 saying so, nothing changed.
      */
     @POST
     @Path("{id}/enabled")
@@ -181,12 +182,17 @@ public class ProviderEntriesPage {
         if (on) {
             return change(providerKind, entryId, new ProviderEntries.Change(null, true, null), expected);
         }
-        return confirmed(kind, id, version, confirmed, (state, hidden) -> new ConfirmStep(
+        return confirmed(kind, id, version, confirmed, (state, hidden) -> {
+            if (!state.enabled()) {
+                // no step offers to disable what is not enabled
+                throw dev.keyhouse.web.AlreadySo.conflict(state.label(), "disabled");
+            }
+            return new ConfirmStep(
                 "Disable " + state.label() + "?", "It stays in the " + state.kind().id() + " fallbacks but is no"
                         + " longer served: runtimes skip it until it is enabled again. " + changeRestarts(state),
                 action(state, "enabled"), with(hidden, "enabled", "false"), "Disable " + state.label(),
-                "/admin/settings", "Keep it enabled"),
-                state -> change(state.kind(), state.id(), new ProviderEntries.Change(null, false, null),
+                "/admin/settings", "Keep it enabled");
+        }, state -> change(state.kind(), state.id(), new ProviderEntries.Change(null, false, null),
                         state.version()));
     }
 

@@ -32,9 +32,14 @@ public interface RolloutNews {
      * @param kind the provider kind, e.g. {@code llm}
      * @param outcome {@code halted} or {@code rolled_back}
      * @param text the alert in plain words, e.g. "LLM rollout (run 12) halted: the new key and the previous key
-     *        both fail: invalid_key / invalid_key — enter a working key"; never a secret
+     *        both fail: invalid_key / invalid_key — enter a working key"; never a secret. Its advice follows the
+     *        cause: a failed restart (or a runtime that did not confirm) names the target to fix; only a key the
+     *        provider refused asks for a working key
+     * @param target the runtime target to fix (its page is {@code /admin/runtimes/{id}}), null when the key is the
+     *        cause or the target is gone
+     * @param targetName that target's name, null with it
      */
-    record Alert(long run, String kind, String outcome, String text) {
+    record Alert(long run, String kind, String outcome, String text, Long target, String targetName) {
     }
 
     /**

@@ -151,12 +151,12 @@ public class RuntimeConfigResource {
                     current.complete() ? "" : ", partial: " + current.errors());
         }
         if (ifNoneMatch != null && ifNoneMatch.strip().equals(rendered.etagText())) {
-            return Response.notModified(rendered.etag()).header("Cache-Control", "no-store").build();
+            return Response.notModified(rendered.etag()).build();
         }
         Response.ResponseBuilder response = envFormat
                 ? Response.ok(rendered.envBody(), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
                 : Response.ok(rendered.json(), MediaType.APPLICATION_JSON_TYPE);
-        return response.tag(rendered.etag()).header("Cache-Control", "no-store").build();
+        return response.tag(rendered.etag()).build();
     }
 
     /**

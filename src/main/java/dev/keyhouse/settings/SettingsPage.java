@@ -241,7 +241,8 @@ public class SettingsPage {
          * @param oob whether the stored keys' summaries in the form are sent for an out-of-band swap (the region's
          *        refresh), not in place (the page)
          */
-        static native TemplateInstance edit(Form form, String conflict, long pageVersion, boolean live, boolean oob);
+        static native TemplateInstance edit(Form form, String conflict, long pageVersion, boolean live, boolean oob,
+                List<RolloutNews.Alert> alerts);
 
         /**
          * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
@@ -320,7 +321,9 @@ public class SettingsPage {
 
     /** The edit page for {@code form}, which edits {@code form.version()}. */
     private TemplateInstance editPage(Form form, String conflict) {
-        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false);
+        String kind = form.kind();
+        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false,
+                rollouts.alerts().stream().filter(a -> a.kind().equals(kind)).toList());
     }
 
     @GET
@@ -391,10 +394,12 @@ public class SettingsPage {
 
     /**
      * The form shown again with what the POST carried, typed secrets included ({@link #form(SettingState, Submitted,
-     * FieldErrors, long)}): only in this answer, which no cache may keep.
+     * FieldErrors, long)}): only in this answer, which no cache may keep. {@code Cache-Control: no-store} is sent
+     * once, by the HTTP filter on every /admin, /login and /api answer ({@code quarkus.http.filter.no-store} in
+     * application.properties); a resource that added it too sent it twice.
      */
     static Response.ResponseBuilder typedBack(int status, TemplateInstance page) {
-        return Response.status(status).header("Cache-Control", "no-store").entity(page);
+        return Response.status(status).entity(page);
     }
 
     /**

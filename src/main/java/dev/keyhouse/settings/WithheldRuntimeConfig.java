@@ -47,7 +47,7 @@ final class WithheldRuntimeConfig {
     }
 
     private static Response.ResponseBuilder withheld() {
-        return Response.status(STATUS).header("Retry-After", RETRY_AFTER_SECONDS).header("Cache-Control", "no-store");
+        return Response.status(STATUS).header("Retry-After", RETRY_AFTER_SECONDS);
     }
 
     static Problem problem(ProviderEnvironment.RuntimeEnvironment current) {

@@ -162,7 +162,7 @@ public class SharedSecrets {
         if (pin != null) {
             // the value it resolves to is held to what a typed value is (length, not a masked display, …)
             FieldErrors typed = new FieldErrors();
-            value(pin.value(), typed);
+            value(pin.value(), !create, typed);
             for (var error : typed.errors()) {
                 errors.add("value", "the value of " + pin.reference() + " is refused: it " + error.message());
             }
@@ -197,7 +197,7 @@ public class SharedSecrets {
         FieldErrors errors = new FieldErrors();
         name(input.name(), create, errors);
         variable(input.variable(), create, errors);
-        value(input.value(), errors);
+        value(input.value(), !create, errors);
         if (input.targets() != null) {
             targets(input.targets(), errors);
         }
@@ -217,7 +217,7 @@ public class SharedSecrets {
         FieldErrors errors = new FieldErrors();
         String name = name(input.name(), true, errors);
         String variable = variable(input.variable(), true, errors);
-        String value = value(input.value(), errors);
+        String value = value(input.value(), false, errors);
         Set<Long> targets = targets(input.targets(), errors);
         errors.throwIfAny();
         lockTable();
@@ -261,7 +261,7 @@ public class SharedSecrets {
         FieldErrors errors = new FieldErrors();
         String name = name(input.name(), false, errors);
         String variable = variable(input.variable(), false, errors);
-        String value = value(input.value(), errors);
+        String value = value(input.value(), true, errors);
         Set<Long> targets = input.targets() == null ? null : targets(input.targets(), errors);
         errors.throwIfAny();
         lockTable();
@@ -564,8 +564,11 @@ public class SharedSecrets {
         return cleaned.value();
     }
 
-    /** The typed value by the secret-field rules, or a pinned {@code vault:} reference; null when none was typed. */
-    private static String value(String raw, FieldErrors errors) {
+    /**
+     * The typed value by the secret-field rules, or a pinned {@code vault:} reference; null when none was typed.
+     * {@code stored}: whether a value is stored (a save, not a create), so a refusal may offer to keep it.
+     */
+    private static String value(String raw, boolean stored, FieldErrors errors) {
         if (raw == null) {
             return null;
         }
@@ -581,7 +584,7 @@ public class SharedSecrets {
             }
             return null;
         }
-        String masked = DisplayedSecret.problem(stripped);
+        String masked = DisplayedSecret.problem(stripped, stored);
         if (masked != null) {
             errors.add("value", masked);
             return null;

@@ -40,6 +40,9 @@ import jakarta.ws.rs.core.Response;
 public class SharedSecretsPage {
 
     static final String PATH = "/admin/shared-secrets";
+    /** The flash key of a create that started a restart run: {@code created-<run id>}. */
+    private static final java.util.regex.Pattern CREATED_WITH_RUN =
+            java.util.regex.Pattern.compile("created-(\\d{1,18})");
     private static final Map<String, String> FLASH = Map.of(
             "created", "Shared secret added.",
             "saved", "Shared secret saved.",
@@ -81,7 +84,7 @@ public class SharedSecretsPage {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance page(List<SharedSecrets.View> secrets, List<SharedSecrets.Target> targets,
-                Form form, String flash);
+                Form form, String flash, Long run);
 
         static native TemplateInstance edit(SharedSecrets.View secret, List<SharedSecrets.Target> targets, Form form,
                 String flash, String refusal, List<SharedSecrets.Version> history);
@@ -106,8 +109,12 @@ public class SharedSecretsPage {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response page(@CookieParam(Flash.COOKIE) String flash) {
+        // "created-<run>": added, and its linked targets restart in that run (linked as a settings save links its run)
+        java.util.regex.Matcher created = flash == null ? null : CREATED_WITH_RUN.matcher(flash);
+        boolean withRun = created != null && created.matches();
         return Flash.shown(request, flash, Templates.page(secrets.list(), secrets.allTargets(),
-                new Form(null, null, List.of(), true, null), Flash.message(flash, FLASH)));
+                new Form(null, null, List.of(), true, null), Flash.message(withRun ? "created" : flash, FLASH),
+                withRun ? Long.valueOf(created.group(1)) : null));
     }
 
     /**
@@ -141,8 +148,9 @@ public class SharedSecretsPage {
             }
             SharedSecrets.Input input = secrets.pinned(new SharedSecrets.Input(typedInput.name(),
                     typedInput.variable(), Boolean.TRUE.equals(generate) ? null : typed, targets), true);
-            secrets.create(input, Identities.actor(identity));
-            return Flash.seeOther(request, PATH, "created");
+            SharedSecrets.View added = secrets.create(input, Identities.actor(identity));
+            return Flash.seeOther(request, PATH, added.restartRun() == null ? "created"
+                    : "created-" + added.restartRun());
         } catch (FieldErrors errors) {
             return refused(400, submitted, targets, errors);
         } catch (SharedSecretRefused refusal) {
@@ -328,12 +336,15 @@ public class SharedSecretsPage {
             FieldErrors errors) {
         Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"), targets,
                 "yes".equals(submitted.getFirst("generate")), errors).typed(submitted); // as shown, not as read
-        return typedBack(status, Templates.page(secrets.list(), secrets.allTargets(), form, null));
+        return typedBack(status, Templates.page(secrets.list(), secrets.allTargets(), form, null, null));
     }
 
-    /** A refused form shown again with what its POST typed (the value included): never cached. */
+    /**
+     * A refused form shown again with what its POST typed (the value included): never cached ({@code no-store} from
+     * the HTTP filter, as {@code SettingsPage.typedBack} says).
+     */
     private static Response typedBack(int status, TemplateInstance page) {
-        return Response.status(status).header("Cache-Control", "no-store").entity(page).build();
+        return Response.status(status).entity(page).build();
     }
 
     /** The edit page with a refusal in the page's words ({@link SharedSecretRefused#onThePage}). */

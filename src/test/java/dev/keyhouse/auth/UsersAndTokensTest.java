@@ -96,6 +96,64 @@ class UsersAndTokensTest {
     }
 
     /**
+     * Issue 20 (truth 2, point 3): an action that would change nothing (disable a disabled user, enable an enabled
+     * one, give the role they have, revoke a revoked token) got a confirm step and a success flash. Each is a 409
+     * saying it already is so — at the step and at its confirmation, on the page and over REST — with no audit entry.
+     */
+    @Test
+    void anActionThatChangesNothingIsA409SayingSoAndIsNotAudited() {
+        String email = Browser.uniqueEmail("noop-user");
+        long user = Browser.newUser(email, "viewer");
+        String tokenName = "noop-" + System.nanoTime();
+        long token = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"name\":\"" + tokenName + "\",\"role\":\"viewer\"}").post("/api/v1/tokens")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String enabled = "User " + email + " is already enabled: nothing was changed.";
+        assertThat(Browser.signedInForm(session).formParam("action", "enable").post("/admin/users/" + user).asString())
+                .contains(enabled);
+        assertThat(Browser.signedInForm(session).formParam("action", "role").formParam("role", "viewer")
+                .post("/admin/users/" + user).asString()).contains("User " + email + " is already a viewer");
+        given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON).body("{\"disabled\":true}")
+                .patch("/api/v1/users/" + user).then().statusCode(200);
+        given().auth().oauth2(Browser.adminBearer()).delete("/api/v1/tokens/" + token).then().statusCode(200);
+        long audited = Rows.column(db, "SELECT id FROM audit_events").size();
+
+        String disabled = "User " + email + " is already disabled: nothing was changed.";
+        String revoked = "API token " + tokenName + " is already revoked: nothing was changed.";
+        List<Response> answers = new ArrayList<>();
+        answers.add(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users/" + user + "/disable"));
+        answers.add(Browser.signedInForm(session).formParam("action", "disable").post("/admin/users/" + user));
+        answers.add(Browser.signedInForm(session).formParam("action", "disable").formParam("confirmed", "yes")
+                .post("/admin/users/" + user));
+        for (Response answer : answers) {
+            assertThat(answer.statusCode()).isEqualTo(409);
+            assertThat(answer.asString()).contains(disabled).doesNotContain("name=\"confirmed\"");
+        }
+        Response api = given().auth().oauth2(Browser.adminBearer()).contentType(ContentType.JSON)
+                .body("{\"disabled\":true}").patch("/api/v1/users/" + user);
+        api.then().statusCode(409).contentType("application/problem+json");
+        assertThat(api.jsonPath().getString("detail")).isEqualTo(disabled);
+        answers.clear();
+        answers.add(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/users/tokens/" + token + "/revoke"));
+        answers.add(Browser.signedInForm(session).post("/admin/users/tokens/" + token + "/revoke"));
+        answers.add(Browser.signedInForm(session).formParam("confirmed", "yes")
+                .post("/admin/users/tokens/" + token + "/revoke"));
+        for (Response answer : answers) {
+            assertThat(answer.statusCode()).isEqualTo(409);
+            assertThat(answer.asString()).contains(revoked).doesNotContain("name=\"confirmed\"");
+        }
+        api = given().auth().oauth2(Browser.adminBearer()).delete("/api/v1/tokens/" + token);
+        api.then().statusCode(409);
+        assertThat(api.jsonPath().getString("detail")).isEqualTo(revoked);
+        assertThat(Rows.column(db, "SELECT id FROM audit_events WHERE action IN ('user.disable', 'user.enable',"
+                + " 'user.role', 'token.revoke') AND target IN (?, ?) ORDER BY id", email, tokenName))
+                .as("one disable, one revoke: the refused ones are not audited").hasSize(2);
+        assertThat(Rows.column(db, "SELECT id FROM audit_events").size()).as("nothing audited since").isEqualTo(
+                audited);
+    }
+
+    /**
      * Issue 20: Change role and Set password act on another user, so each asks first. The role's POST without
      * {@code confirmed=yes} answers the step (the new role named, carried as a hidden field) and changes nothing; a
      * password typed with it is not carried into its step (no secret rendered back): the step has its own empty
@@ -357,9 +415,12 @@ class UsersAndTokensTest {
                     .post("/admin/users/" + adminId), demoted);
             assertRefusedOnThePage(Browser.signedInForm(session).formParam("action", "role").formParam("role", "viewer")
                     .formParam("confirmed", "yes").post("/admin/users/" + adminId), demoted);
-            // keeping the admin an admin is not refused: its step is offered
-            assertThat(Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
-                    .post("/admin/users/" + adminId).statusCode()).isEqualTo(200);
+            // making the admin an admin changes nothing: no step, a 409 saying so (truth 2, point 3)
+            Response same = Browser.signedInForm(session).formParam("action", "role").formParam("role", "admin")
+                    .post("/admin/users/" + adminId);
+            assertThat(same.statusCode()).isEqualTo(409);
+            assertThat(same.asString()).contains("User " + TestSettings.ADMIN_EMAIL + " is already an admin: nothing"
+                    + " was changed.").doesNotContain("name=\"confirmed\"");
 
             assertThat(Rows.column(db, "SELECT role || ' ' || disabled FROM users WHERE id = ?", adminId))
                     .containsExactly("admin false");

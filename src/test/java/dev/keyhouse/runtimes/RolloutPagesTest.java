@@ -370,7 +370,8 @@ class RolloutPagesTest {
     void aHaltedOrRolledBackRolloutIsAnAlertOnTheRuntimesListAndTheSettingsPageUntilANewerOneStarts() {
         String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
         long halted = fixtures().run("stt", "halted", false, 1, 2, both, 4L, null);
-        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live", "/admin/settings")) {
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live", "/admin/settings",
+                "/admin/settings/stt")) {
             assertThat(page(admin(), path)).as(path).contains("id=\"rollout-alert-stt\"")
                     .contains("Speech to text rollout (run " + halted + "): the new key and the previous key both fail:"
                             + " invalid_key / invalid_key; halted — enter a working key")
@@ -385,6 +386,46 @@ class RolloutPagesTest {
             assertThat(page(admin(), path)).as(path).doesNotContain("rollout-alert-stt");
         }
         assertThat(news.alerts()).noneMatch(a -> a.kind().equals("stt"));
+    }
+
+    /**
+     * Issue 20 (truth 2, point 2): a wave that failed because a target's restart failed asked for "a working key" when
+     * the key was fine. The advice follows the cause: the target to fix, linked, on the Settings, setting and Runtimes
+     * pages; "enter a working key" only when the provider refused a key.
+     */
+    @Test
+    void anAlertOfAFailedRestartNamesTheTargetToFixNotTheKey() {
+        String name = "fx-c-fail-" + RuntimeRestartTest.unique();
+        long target = api.command(name, List.of("tts"), "false", null);
+        long rolledBack = fixtures().run("tts", "rolled_back", false, 3, 2, "wave 1 (canary): " + name
+                + ": restart failed", 4L, 6L);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'restart_failed' WHERE id = ?", rolledBack);
+        fixtures().result(rolledBack, target, name, name, "failed", 1, "none", null, null, null, "exit status 1");
+        String advice = "; rolled back: the previous key is back as version 6 — fix target " + name
+                + " (its restart failed), then save the key again";
+        for (String path : List.of("/admin/runtimes", "/admin/settings", "/admin/settings/tts")) {
+            String html = page(admin(), path);
+            int start = html.indexOf("id=\"rollout-alert-tts\"");
+            assertThat(start).as(path).isNotNegative();
+            String alert = html.substring(start, html.indexOf("</p>", start));
+            assertThat(alert).as(path).contains("rollout (run " + rolledBack + "): wave 1 (canary): " + name
+                    + ": restart failed" + advice).contains("href=\"/admin/runtimes/" + target + "\"")
+                    .doesNotContain("working key");
+        }
+        assertThat(page(admin(), "/admin/settings/stt")).doesNotContain("rollout-alert-tts");
+
+        // halted: the previous key failed its check, which says nothing against the new key
+        long halted = fixtures().run("tts", "halted", false, 3, 2, "wave 1 (canary): " + name + ": restart failed;"
+                + " nothing rolled back: the previous key fails its check (invalid_key), so the new key stays", 4L, null);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'restart_failed' WHERE id = ?", halted);
+        fixtures().result(halted, target, name, name, "failed", 1, "none", null, null, null, "exit status 1");
+        assertThat(news.alerts()).filteredOn(a -> a.kind().equals("tts")).singleElement()
+                .satisfies(a -> assertThat(a.text()).endsWith("so the new key stays; halted — fix target " + name
+                        + " (its restart failed), then restart it").doesNotContain("working key"))
+                .satisfies(a -> assertThat(a.target()).isEqualTo(target));
+        // point 7: the target's page calls a rollout run "rollout N", as the list does
+        assertThat(page(admin(), "/admin/runtimes/" + target)).contains("Latest run: <a href=\"/admin/restarts/"
+                + halted + "\">rollout " + halted + "</a>");
     }
 
     @Test

@@ -123,6 +123,58 @@ class RolloutTest {
         assertThat(run.getList("waves[2].runtimes.runtime")).containsExactly(names.get(3));
     }
 
+    /**
+     * Issue 20 (truth 2, point 1): the save's "what happens next" named a held target as the canary (the planned rows
+     * are not marked held until discovery) while the run left it out and picked another. The answer, the flash and
+     * the run now pick the canary by one rule and name the held target as left out.
+     */
+    @Test
+    void aSaveNamesTheCanaryTheRunPicksAndTheHeldTargetAsLeftOut() throws Exception {
+        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report', held = (name = ?) WHERE name LIKE ?",
+                names.get(0), "%-" + tag);
+
+        JsonPath answer = api.saveLlm(provider.baseUrl(), provider.key(Scenario.GOOD)).then().statusCode(200)
+                .extract().jsonPath();
+        long runId = answer.getLong("restartRun");
+        String flash = settingsPageWith(runId);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getList("waves[0].runtimes.target", String.class)).as("the run's canary")
+                .startsWith(names.get(1)).doesNotContain(names.get(0));
+        // before discovery the plan names the first target not on hold; once discovered, its runtimes
+        for (String said : List.of(answer.getString("rollout.next"), between(flash, "rollout-next\">", "</span>"))) {
+            assertThat(said).as(said).containsPattern("canary (the first 2 runtimes by target name, from )?"
+                    + names.get(1)).contains("on hold and left out: " + names.get(0))
+                    .doesNotContain("canary " + names.get(0)).doesNotContain("of " + names.get(0));
+        }
+        assertThat(answer.getList("rollout.canary", String.class)).startsWith(names.get(1))
+                .doesNotContain(names.get(0));
+        assertThat(run.getList("results.findAll { it.target == '" + names.get(0) + "' }.state", String.class))
+                .containsOnly("held");
+        assertThat(fleet.restarts(names.get(0))).as("held: not restarted").isZero();
+    }
+
+    private static String between(String text, String from, String to) {
+        int start = text.indexOf(from);
+        assertThat(start).as(from + " in " + text).isNotNegative();
+        return text.substring(start + from.length(), text.indexOf(to, start + from.length()));
+    }
+
+    /** The settings overview as the redirect after a save of the LLM setting that started {@code run} shows it. */
+    private static String settingsPageWith(long run) {
+        return io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD))
+                .cookie(dev.keyhouse.web.Flash.COOKIE, new dev.keyhouse.settings.SettingsNotice("saved",
+                        dev.keyhouse.settings.ProviderKind.LLM, run, null, false).key())
+                .get("/admin/settings").then().statusCode(200).extract().asString();
+    }
+
     @Test
     void aBadKeyStopsAtTheCanaryAndThePreviousKeyIsRestoredAndOnlyTheCanaryRestartedBack() throws Exception {
         List<String> names = fourRuntimes();

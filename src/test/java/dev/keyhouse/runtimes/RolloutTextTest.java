@@ -51,15 +51,16 @@ class RolloutTextTest {
     void anAlertSaysWhatStoppedAndAsksForAWorkingKey() {
         String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", "wave 1 (canary): chat-1 reported failing:"
-                + " invalid_key; nothing rolled back: " + both, null))
+                + " invalid_key; nothing rolled back: " + both, null, "invalid_key", null))
                 .isEqualTo("LLM rollout (run 12): wave 1 (canary): chat-1 reported failing: invalid_key; nothing rolled"
                         + " back: the new key and the previous key both fail: invalid_key / invalid_key; halted — enter"
                         + " a working key");
-        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", null, null))
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", null, null, null, null))
                 .isEqualTo("LLM rollout (run 12): its wave failed and the previous key could not be restored; halted"
                         + " — enter a working key");
         // failures first (breaker 3, point 3): the failing target, then the rollback note
-        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", "wave 1: chat-1 reported failing: invalid_key", 9L))
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", "wave 1: chat-1 reported failing: invalid_key", 9L,
+                "invalid_key", null))
                 .isEqualTo("LLM rollout (run 12): wave 1: chat-1 reported failing: invalid_key; rolled back: the"
                         + " previous key is back as version 9 — enter a working key");
     }

@@ -414,13 +414,33 @@ class RuntimeTargetsTest {
         held.then().statusCode(200).contentType(ContentType.JSON);
         assertThat(held.jsonPath().getBoolean("held")).isTrue();
         assertThat(held.jsonPath().getString("name")).isEqualTo(name);
-        given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/hold").then().statusCode(200)
-                .body("held", org.hamcrest.Matchers.equalTo(true));
+        // issue 20 (truth 2, point 3): holding a held target changes nothing, so it says so (409) and is not audited
+        Response again = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/hold");
+        again.then().statusCode(409).contentType("application/problem+json");
+        assertThat(again.jsonPath().getString("detail")).isEqualTo("Runtime target " + name
+                + " is already on hold: nothing was changed.");
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("held"))
                 .isTrue();
         Response released = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/release");
         released.then().statusCode(200);
         assertThat(released.jsonPath().getBoolean("held")).isFalse();
+        again = given().auth().oauth2(api.admin()).post("/api/v1/runtimes/" + id + "/release");
+        again.then().statusCode(409);
+        assertThat(again.jsonPath().getString("detail")).isEqualTo("Runtime target " + name
+                + " is already not on hold: nothing was changed.");
+        // the pages alike: the layout's error notice, no flash, nothing changed
+        String session = dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                dev.keyhouse.TestSettings.ADMIN_PASSWORD);
+        Map<String, String> pages = Map.of("/admin/runtimes/" + id + "/release", "already not on hold",
+                "/admin/runtimes/" + id + "/enabled", "already enabled");
+        for (Map.Entry<String, String> page : pages.entrySet()) {
+            Response answer = dev.keyhouse.auth.Browser.signedInForm(session).formParam("enabled", "true")
+                    .post(page.getKey());
+            assertThat(answer.statusCode()).as(page.getKey()).isEqualTo(409);
+            assertThat(answer.asString()).contains("Runtime target " + name + " is " + page.getValue()
+                    + ": nothing was changed.");
+            assertThat(answer.getCookie(dev.keyhouse.web.Flash.COOKIE)).isNull();
+        }
 
         assertThat(Rows.column(db, "SELECT action || ': ' || detail FROM audit_events WHERE target = ?"
                 + " AND action LIKE 'runtime.%' ORDER BY id", name)).containsExactly(

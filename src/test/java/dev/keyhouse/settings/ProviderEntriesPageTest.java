@@ -172,6 +172,19 @@ public class ProviderEntriesPageTest {
                     .post(PAGES + "/" + customId + "/enabled").then().statusCode(303);
             assertThat(list().get(1)).containsEntry("enabled", false).containsEntry("version", 3);
             assertThat(page("/admin/settings").asString()).contains("class=\"fallback-state\">disabled<");
+            // issue 20 (truth 2, point 3): disabling it again changes nothing: a 409 saying so, at the step and at
+            // its confirmation, the version and the audit as they were
+            long audited = dev.keyhouse.auth.Rows.column(db, "SELECT id FROM audit_events").size();
+            for (Response again : List.of(form().formParam("version", "3").formParam("enabled", "false")
+                    .post(PAGES + "/" + customId + "/enabled"), form().formParam("version", "3")
+                            .formParam("enabled", "false").formParam("confirmed", "yes")
+                            .post(PAGES + "/" + customId + "/enabled"))) {
+                assertThat(again.statusCode()).isEqualTo(409);
+                assertThat(again.asString()).contains("is already disabled: nothing was changed.")
+                        .doesNotContain("name=\"confirmed\"");
+            }
+            assertThat(list().get(1)).containsEntry("enabled", false).containsEntry("version", 3);
+            assertThat(dev.keyhouse.auth.Rows.column(db, "SELECT id FROM audit_events")).hasSize((int) audited);
 
             form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
                     .statusCode(400);

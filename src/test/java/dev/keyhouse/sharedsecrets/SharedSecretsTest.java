@@ -471,6 +471,12 @@ class SharedSecretsTest {
                 + " WHERE action = 'shared-secret.generate' AND target LIKE ?", "shared secret " + name + "%"))
                 .containsExactly(fingerprints.of(value) + " " + fingerprints.of(now));
 
+        // issue 20 (truth 2, point 4): the delete step says so first, naming the shared secret left with no target
+        String step = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, Browser.session(
+                TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD)).get("/admin/runtimes/" + dialler + "/delete")
+                .then().statusCode(200).extract().asString();
+        assertThat(step).contains("It is unlinked from the shared secret that lists it: " + name + "; " + name
+                + " is left with no target (its value then reaches no runtime).");
         // a deleted target leaves the shared secret's links with it
         given().auth().oauth2(admin).delete("/api/v1/runtimes/" + dialler).then().statusCode(204);
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getList("targets")).isEmpty();
@@ -1216,6 +1222,44 @@ class SharedSecretsTest {
             assertThat(pages).as("no value on any page").doesNotContain(value);
         }
         assertThat(edit).contains(variable(name)).contains("Generate a new value").contains("Delete…");
+    }
+
+    /**
+     * Issue 20 (truth 2, point 7): a new shared secret's flash links the restart run it started (as a settings save's
+     * does); the delete step says "uses" for one target; a masked-looking value on create, where nothing is stored
+     * yet, is not told to "keep the stored one".
+     */
+    @Test
+    void theCreateFlashLinksItsRunAndTheWordsFitWhatIsThere() throws Exception {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String targetName = "t-one-" + suffix();
+        long target = target(Map.of("name", targetName, "driver", "command", "dependsOn", List.of("tts"),
+                "enabled", true, "config", Map.of("command", "true")));
+        String name = name();
+        Response created = Browser.signedInForm(session).formParam("name", name).formParam("variable", variable(name))
+                .formParam("generate", "yes").formParam("targets", String.valueOf(target))
+                .post("/admin/shared-secrets");
+        created.then().statusCode(303);
+        String flash = created.getCookie(dev.keyhouse.web.Flash.COOKIE);
+        assertThat(flash).matches("created-\\d+");
+        long run = Long.parseLong(flash.substring("created-".length()));
+        assertThat(awaitRun(run).getList("results.target")).containsOnly(targetName);
+        String shown = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
+                .cookie(dev.keyhouse.web.Flash.COOKIE, flash).get("/admin/shared-secrets").then().statusCode(200)
+                .extract().asString();
+        assertThat(shown).contains("Shared secret added.").contains("Its linked targets are restarting: <a href=\""
+                + "/admin/restarts/" + run + "\" id=\"restart-run-link\">restart run " + run + "</a>.");
+
+        String step = Browser.signedInForm(session).formParam("version", "1")
+                .post("/admin/shared-secrets/" + idOf(name) + "/delete").then().statusCode(200).extract().asString();
+        assertThat(step).contains("(" + targetName + " uses it)");
+
+        String other = name();
+        String refused = Browser.signedInForm(session).formParam("name", other).formParam("variable", variable(other))
+                .formParam("generate", "no").formParam("value", "********").post("/admin/shared-secrets").then()
+                .statusCode(400).extract().asString();
+        assertThat(refused).contains("Value: this is how Keyhouse displays a stored key, not a key: type the whole new"
+                + " key</p>").doesNotContain("keep the stored one");
     }
 
     private static String page(String session, String path) {

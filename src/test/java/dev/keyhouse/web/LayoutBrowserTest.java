@@ -168,6 +168,15 @@ class LayoutBrowserTest {
         assertThat(((Number) sizes.get("inner")).intValue()).as("the window is " + width + " wide").isEqualTo(width);
         assertThat(((Number) sizes.get("page")).intValue()).as(page + " at " + width + " px: " + sizes)
                 .isLessThanOrEqualTo(width);
+        // issue 20 (truth 2, point 5): a button or state label in a table ("Restart now…", "enabled") is on one
+        // line: it never breaks inside a word ("Restar|t now…") nor wraps; the table scrolls in its card instead
+        Object wrapped = ((JavascriptExecutor) browser).executeScript(
+                "const out = []; for (const e of document.querySelectorAll('td button, td .state, .nowrap')) {"
+                        + " const range = document.createRange(); range.selectNodeContents(e);"
+                        + " const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)"
+                        + "   .map(r => Math.round(r.top)));"
+                        + " if (tops.size > 1) out.push(e.textContent.trim()); } return out.join(' | ');");
+        assertThat((String) wrapped).as(page + " at " + width + " px: labels on more than one line").isEmpty();
     }
 
     /** Chromium at {@code width}×{@code height}, signed in as the administrator through the sign-in form. */
