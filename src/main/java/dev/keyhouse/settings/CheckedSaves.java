@@ -200,7 +200,7 @@ public class CheckedSaves {
      * ({@link ProviderEntries#makePrimary}): the kind's dependent targets are rolled out, and the check is recorded
      * as the new primary's last check (the settings card and {@code lastCheck} show it). Its preconditions and the
      * swap's clash are refused before the check sends the key anywhere. There is no override: a blocking result
-     * says to fix or override the fallback's key on its own write first. A check that refuses the make-primary is
+     * says to give the fallback a working key on its own write first. A check that refuses the make-primary is
      * recorded as the fallback's last check, since it checked the key the fallback still stores.
      *
      * @throws CheckRefused as {@link #save}, naming the fallback, after recording the check
@@ -222,10 +222,10 @@ public class CheckedSaves {
         try {
             check = checked(outcome, overrideReason, () -> new CheckRefused(
                     kind, ProviderEntries.label(kind, id, found.provider()) + " not made primary",
-                    "Fix or override the fallback's key on its edit page first (" + edit + " with its key, or with"
-                            + " checkOverride.reason), then make it primary.",
-                    "fix or override the fallback's key first (" + edit + " with checkOverride.reason), then make it"
-                            + " primary", found, sent.secrets()));
+                    "Make-primary has no override (a key saved with one still fails here): give the fallback a"
+                            + " working key on its edit page first (" + edit + " with its key), then make it primary.",
+                    "give the fallback a working key first (" + edit + " with its key), then make it primary",
+                    found, sent.secrets()));
         } catch (CheckRefused refused) {
             // nothing moved, but the fallback's stored key was checked: its last check now, as a save's check is
             recordCheck(kind, id, outcome, entries.get(kind, id).keyFingerprint());

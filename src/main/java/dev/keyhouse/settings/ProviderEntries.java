@@ -229,11 +229,14 @@ public class ProviderEntries {
         }
     }
 
-    /** The provider {@code input} names (else the stored one), when it is one of the kind's; else null. */
+    /**
+     * The provider {@code input} names (else the stored one; {@code stored} is null for an entry being added), when it
+     * is one of the kind's; else null.
+     */
     static String typedProvider(ProviderKind kind, Map<String, String> input, SettingValues stored) {
         String typed = input.get(SettingField.PROVIDER.json());
-        String provider = typed == null || typed.isBlank() ? stored.provider : typed.strip();
-        return kind.providers().contains(provider) ? provider : null;
+        String provider = typed == null || typed.isBlank() ? (stored == null ? null : stored.provider) : typed.strip();
+        return provider != null && kind.providers().contains(provider) ? provider : null;
     }
 
     /**

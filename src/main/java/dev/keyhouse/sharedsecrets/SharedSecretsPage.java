@@ -118,8 +118,9 @@ public class SharedSecretsPage {
     }
 
     /**
-     * Creates one: {@code value} typed, or {@code generate=yes} (the default when no value is typed). Both at once is
-     * a 400 naming {@code generate}, the typed value kept in its field: which one was meant is the admin's to say.
+     * Creates one: {@code value} typed, or {@code generate=yes} (the default when no value is typed and no choice is
+     * sent). Both at once is a 400 naming {@code generate}, the typed value kept in its field: which one was meant is
+     * the admin's to say; {@code generate=no} with no value is a 400 naming {@code value}.
      */
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -140,6 +141,11 @@ public class SharedSecretsPage {
                 // never drop what was typed: the admin says which one they meant, the value kept in its field
                 refused.add("generate", "a value is typed but Generate is chosen: choose \"Use this value\" to save"
                         + " what you typed, or clear the field to generate one. Nothing was saved.");
+            }
+            if (Boolean.FALSE.equals(generate) && typed == null) {
+                // "Use this value" with nothing typed: never a generated value the admin did not ask for
+                refused.add("value", "is required when \"Use this value\" is chosen: type the value, or choose"
+                        + " Generate. Nothing was saved.");
             }
             SharedSecrets.Input typedInput = new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), typed, targets);

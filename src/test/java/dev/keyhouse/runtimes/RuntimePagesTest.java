@@ -311,7 +311,8 @@ class RuntimePagesTest {
             assertThat(banner.find()).isTrue();
             assertThat(banner.group(1)).startsWith("Text to speech rollout (run " + run + "): wave 1 (canary): " + hook
                     + ": restart failed; 1 of 1 rollback restarts failed: " + cmd + "; rolled back: the previous key is"
-                    + " back as version ").endsWith(" — enter a working key (");
+                    + " back as version ").endsWith(" — fix target " + hook + " (its restart failed), then save the key"
+                    + " again (");
         } finally {
             web.stop(0);
             RuntimeApi.deleteTree(dir);
@@ -602,7 +603,7 @@ class RuntimePagesTest {
         for (String bad : List.of("maybe", "", "TRUE", "0")) {
             Response refused = post(list, action, Map.of("enabled", bad, "confirmed", "yes"));
             refused.then().statusCode(400);
-            assertThat(refused.asString()).as(bad).contains("enabled must be true or false");
+            assertThat(refused.asString()).as(bad).contains("enabled: must be true or false");
         }
         post(list, action, Map.of("confirmed", "yes")).then().statusCode(400);
         post(list, action, Map.of("enabled", "false", "confirmed", "maybe")).then().statusCode(400);
@@ -621,7 +622,10 @@ class RuntimePagesTest {
         assertThat(audits(name, "runtime.disable")).as("disabled once, the refusals not recorded").isEqualTo(1);
         post(list, action, Map.of("enabled", "true")).then().statusCode(303);
         assertThat(enabled(id)).as("enabling asks nothing").isTrue();
-        post(list, action, Map.of("enabled", "true")).then().statusCode(303);
+        Response enabledAgain = post(list, action, Map.of("enabled", "true"));
+        enabledAgain.then().statusCode(409);
+        assertThat(enabledAgain.asString()).contains("Runtime target " + name + " is already enabled: nothing was"
+                + " changed.");
         assertThat(audits(name, "runtime.enable")).as("enabling an enabled target changes nothing").isEqualTo(1);
     }
 
@@ -770,7 +774,7 @@ class RuntimePagesTest {
                     .formParam("confirmed", values.toArray()).post(action);
             assertThat(refused.statusCode()).as(values.toString()).isEqualTo(400);
             assertThat(refused.asString()).as(values.toString())
-                    .contains("confirmed is given more than once; the form sends it once");
+                    .contains("confirmed: is given more than once; the form sends it once");
         }
         given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200);
         // issue 19's breaker: any single-valued field, not only the yes/no ones (provider=custom&provider=sarvam was
@@ -782,7 +786,7 @@ class RuntimePagesTest {
                 .formParam("driver", "command").formParam("dependsOn", "tts", "llm")
                 .formParam("config.command", "true").post("/admin/runtimes");
         assertThat(twice.statusCode()).isEqualTo(400);
-        assertThat(twice.asString()).contains("name is given more than once; the form sends it once");
+        assertThat(twice.asString()).contains("name: is given more than once; the form sends it once");
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
                 .as("nothing saved").doesNotContain(name + "-a", name + "-b");
         post(step, action, Map.of("confirmed", "yes")).then().statusCode(303);

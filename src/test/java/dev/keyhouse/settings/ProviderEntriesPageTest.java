@@ -469,7 +469,7 @@ public class ProviderEntriesPageTest {
 
     /**
      * h19i points 4 and 5: a disabled fallback is offered no "Make primary…"; a make-primary refused by the key check
-     * says (one full stop) to fix or override the fallback's key on its edit page first, and links it.
+     * says (one full stop) to give the fallback a working key on its edit page first, and links it.
      */
     @Test
     void makePrimaryIsOfferedOnlyForAnEnabledFallbackAndItsRefusalLinksTheEditPage() {
@@ -487,7 +487,7 @@ public class ProviderEntriesPageTest {
                     .formParam("confirmed", "yes").post(PAGES + "/" + id + "/primary");
             assertThat(refused.statusCode()).isEqualTo(422);
             assertThat(refused.asString()).contains("not made primary: the key check found invalid_key",
-                    html("Fix or override the fallback's key on its edit page first"),
+                    html("give the fallback a working key on its edit page first"),
                     "href=\"/admin/settings/stt/providers/" + id + "\" id=\"fix-key\"").doesNotContain("..",
                     "save with a reason");
 

@@ -62,6 +62,20 @@ public class ProviderEntriesTest {
         }
     }
 
+    /** An add without a provider (none, null, empty, only unknown members) is a 400 naming it, never a 500. */
+    @Test
+    void anAddWithoutAProviderIsA400NamingIt() {
+        List<String> bodies = List.of("{}", "{\"model\":\"x\"}", "{\"provider\":null}", "{\"provider\":\"\"}",
+                "{\"colour\":\"x\"}");
+        int before = admin().get(STT).jsonPath().getList("provider").size();
+        for (String body : bodies) {
+            Response refused = admin().contentType(ContentType.JSON).body(body).post(STT);
+            assertThat(refused.statusCode()).as(body + ": " + refused.asString()).isEqualTo(400);
+            assertThat(refused.jsonPath().getList("errors.field", String.class)).as(body).contains("provider");
+        }
+        assertThat(admin().get(STT).jsonPath().getList("provider")).as("nothing was added").hasSize(before);
+    }
+
     @Test
     void twoSttEntriesServeBothKeysAndTheOrderedList() {
         String deepgram = "dg-primary-key-" + tag + "-0a1b2c3d";
@@ -632,7 +646,7 @@ public class ProviderEntriesTest {
     /**
      * h19i points 3 and 4: a fallback's 422 (add, change, make-primary) has the primary's shape ({@code errors}
      * naming apiKey, {@code check}) and names the fallback; a key saved after a check that does not block answers
-     * {@code warnings}; make-primary's advice is one it accepts (fix or override the key on the fallback's own write
+     * {@code warnings}; make-primary's advice is one that can be followed (a working key on the fallback's own write
      * first), in one full stop.
      */
     @Test
@@ -675,8 +689,9 @@ public class ProviderEntriesTest {
             Response primary = primary(id, 2, Map.of("primaryVersion", Clients.version("stt")));
             assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(422);
             assertThat(primary.jsonPath().getString("detail")).startsWith("stt fallback " + id + " (soniox) not made"
-                    + " primary: the key check found invalid_key").contains("Fix or override the fallback's key on"
-                    + " its edit page first (PUT " + STT + "/" + id).endsWith("then make it primary.")
+                    + " primary: the key check found invalid_key").contains("Make-primary has no override (a key"
+                    + " saved with one still fails here): give the fallback a working key on its edit page first (PUT "
+                    + STT + "/" + id).endsWith("then make it primary.")
                     .doesNotContain("..", "save with a reason");
             assertThat(primary.jsonPath().getList("errors.field")).containsExactly("apiKey");
             assertThat(primary.jsonPath().getString("errors[0].message")).contains("PUT " + STT + "/" + id)

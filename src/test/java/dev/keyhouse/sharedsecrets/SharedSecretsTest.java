@@ -1138,6 +1138,14 @@ class SharedSecretsTest {
         assertThat(refused).contains("Variable: must be").contains("value=\"" + typed + "\"");
         assertThat(given().redirects().follow(false).cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
                 .get("/admin/shared-secrets").asString()).doesNotContain(typed);
+        // "Use this value" with nothing typed is refused naming the value, never a generated value (issue 20 breaker)
+        String unnamed = "page-empty-" + UUID.randomUUID().toString().substring(0, 8);
+        String empty = Browser.signedInForm(session, csrf).formParam("name", unnamed).formParam("variable",
+                variable(unnamed)).formParam("generate", "no").formParam("value", "").post("/admin/shared-secrets")
+                .then().statusCode(400).extract().asString();
+        assertThat(empty).contains("Value: is required when &quot;Use this value&quot; is chosen");
+        assertThat(given().auth().oauth2(admin).get(API).jsonPath().getList("name", String.class))
+                .doesNotContain(unnamed);
         // issue 20's breaker: a value over 2,048 bytes (Vert.x's default per form field) was a bare 413 losing the
         // typed form; up to the documented 4,096 characters is saved, and beyond it the field is named, the rest kept
         String longName = name();

@@ -635,8 +635,9 @@ class LeakTest {
                     Map.of("email", viewerEmail, "password", viewerPassword, "role", "viewer")), "POST", "/api/v1/users");
             added.then().statusCode(201);
             long viewerId = added.jsonPath().getLong("id");
+            // the new viewer is enabled: enabling it again changes nothing (409 "already enabled")
             record("PATCH /api/v1/users/{id}", "admin", json(adminBearer, Map.of("disabled", false)),
-                    "PATCH", "/api/v1/users/" + viewerId).then().statusCode(200);
+                    "PATCH", "/api/v1/users/" + viewerId).then().statusCode(409);
             String wrong = plant("mistyped password", "LEAKCANARY-mistyped-password-93ad27");
             record("POST /api/v1/auth/token", "nobody", json(null, Map.of("email", viewerEmail, "password", wrong)),
                     "POST", "/api/v1/auth/token").then().statusCode(401);
@@ -682,6 +683,8 @@ class LeakTest {
             pageTokenId = given().auth().oauth2(adminBearer).get("/api/v1/tokens").jsonPath()
                     .getLong("find { it.name == 'leak-page-token' && it.revokedAt == null }.id");
             users = page("GET /admin/users", "/admin/users");
+            // the revoke step of the live token (once revoked, its step is a 409: nothing left to revoke)
+            page("GET /admin/users/tokens/{id}/revoke", "/admin/users/tokens/" + pageTokenId + "/revoke");
             postForm("POST /admin/users/tokens/{id}/revoke", users, "/admin/users/tokens/" + pageTokenId + "/revoke",
                     Map.of("confirmed", "yes")).then().statusCode(303);
             return viewerBearer;
@@ -940,8 +943,9 @@ class LeakTest {
                 record("POST /api/v1/restarts/{id}/" + control, "admin", given().auth().oauth2(adminBearer),
                         "POST", "/api/v1/restarts/" + pageRun + "/" + control).then().statusCode(409);
             }
+            // the target is enabled: enabling it again changes nothing and is refused (409 "already enabled")
             postForm("POST /admin/runtimes/{id}/enabled", form, pagePath + "/enabled", Map.of("enabled", "true"))
-                    .then().statusCode(303);
+                    .then().statusCode(409);
             // rollout settings and hold/release (issue 16), over REST and on the page; released again, so later
             // saves still plan its restarts
             record("PUT /api/v1/runtimes/{id}", "admin", json(adminBearer, Map.of("canary", false,
