@@ -130,9 +130,16 @@ public class UserAdmin {
      */
     @Transactional
     public void refuseNoChange(long id, Boolean disabled, String roleName) {
-        User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
-        Role role = roleName == null ? null : Role.parse(roleName.strip().toLowerCase(Locale.ROOT)).orElse(null);
-        refuseNoChange(user, disabled, role, null);
+        refuseNoChange(existing(id), disabled, askedRole(roleName), null);
+    }
+
+    private static User existing(long id) {
+        return User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
+    }
+
+    /** The role a step asks for, or null when none (or one that is not a role: the change itself names that). */
+    private static Role askedRole(String roleName) {
+        return roleName == null ? null : Role.parse(roleName.strip().toLowerCase(Locale.ROOT)).orElse(null);
     }
 
     private static void refuseNoChange(User user, Boolean disabled, Role role, String password) {
@@ -159,9 +166,7 @@ public class UserAdmin {
      */
     @Transactional
     public void refuseLastAdmin(long id, Boolean disabled, String roleName) {
-        User user = User.<User>findByIdOptional(id).orElseThrow(() -> new NotFound("user " + id));
-        Role role = roleName == null ? null : Role.parse(roleName.strip().toLowerCase(Locale.ROOT)).orElse(null);
-        lastAdmin(user, disabled, role, false);
+        lastAdmin(existing(id), disabled, askedRole(roleName), false);
     }
 
     /** Refuses a change that leaves no enabled administrator, the enabled administrators locked when {@code lock}. */
