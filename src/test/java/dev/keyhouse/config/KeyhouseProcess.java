@@ -65,8 +65,11 @@ public final class KeyhouseProcess implements AutoCloseable {
         int port = freePort();
         int managementPort = freePort();
         Path log = workDir.resolve(logName);
+        // C1 only and the serial collector (as deploy/jvm-flags): a start-up costs half the CPU (JVM CPU to ready 9.8 s
+        // instead of 18 s, deploy/measure-startup.sh on a loaded CI machine), and the ITs start Keyhouse some 35 times
         ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-jar", jar.toString())
                 .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         EnvCatalog.all().forEach(variable -> env.remove(variable.name()));
