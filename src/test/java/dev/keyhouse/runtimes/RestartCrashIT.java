@@ -85,7 +85,9 @@ class RestartCrashIT {
 
     @Test
     void aCrashDuringARestartRestartsThatRuntimeOnceMoreAndFinishesTheRun() throws Exception {
-        KeyhouseProcess first = start("first.log", "2", "30");
+        // a 10 s restart timeout: the interrupted restart's lease (timeout + 2 s margin) runs out soon after the next
+        // start, yet the blocking command is killed long before its own timeout (asserted below)
+        KeyhouseProcess first = start("first.log", "2", "10");
         String admin = token(first);
         Path release = workDir.resolve("release");
         Path pid = workDir.resolve("blocking.pid");
@@ -99,14 +101,17 @@ class RestartCrashIT {
         long blocked = awaitPid(pid);
         try (Connection db = home.connect()) {
             awaitState(db, run, "quick", "restarted");
+            first.kill();
+            assertThat(Rows.column(db, "SELECT state || ' ' || attempts FROM restart_results WHERE run_id = " + run
+                    + " AND target_name = 'blocking'")).as("killed during blocking's first attempt, before its timeout")
+                    .containsExactly("running 1");
         }
 
-        first.kill();
         // the killed JVM's command outlives it; the test ends it, as an operator's next restart would
         ProcessHandle.of(blocked).ifPresent(ProcessHandle::destroyForcibly);
         Files.createFile(release);
 
-        KeyhouseProcess second = start("second.log", "2", "30");
+        KeyhouseProcess second = start("second.log", "2", "10");
         JsonPath done = awaitRun(second, token(second), run);
 
         assertThat(done.getString("state")).isEqualTo("succeeded");
