@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,8 @@ import io.restassured.path.json.JsonPath;
  * Quarkus security, Vert.x, RESTEasy Reactive, the access log). The test signs in, fails to sign in (a wrong
  * password, an unknown account), calls every route of the application (found in the compiled resources) with every
  * kind of caller — valid and forged session JWTs as bearer and as cookie, API tokens, the runtime-config token right
- * and wrong — and then searches every record (message, parameters, stack traces) and the log file for each
+ * and wrong; a refused credential on one route of each kind Quarkus security checks, and on every route that checks
+ * credentials itself — and then searches every record (message, parameters, stack traces) and the log file for each
  * credential in every form it could be written in ({@link SecretForms}), and for each JWT's signature alone.
  */
 @QuarkusTest
@@ -62,34 +65,45 @@ class DebugLogLeakTest {
                         + password + "&csrf-token=" + csrf.token());
             }
 
-            // every caller, valid and forged, on every route; the runtime-config token right and wrong
+            // every onEveryRoute caller on every route; every refusedCredentials credential (forged, ended or wrong) on every route
+            // that checks it in its own code (@PermitAll or unannotated) and on one route of each kind that Quarkus
+            // security checks (the same roles, page or API, read or write): there it is refusedCredentials while the identity
+            // is established, before the resource method runs, by the same code whichever route it was sent to
             Callers callers = Callers.create();
-            List<Map<String, String>> presentations = new ArrayList<>();
+            List<Map<String, String>> onEveryRoute = new ArrayList<>();
+            List<Map<String, String>> refusedCredentials = new ArrayList<>();
             for (Caller caller : callers.all()) {
                 if (caller.credential() == null) {
-                    presentations.add(Map.of());
+                    onEveryRoute.add(Map.of());
                     continue;
                 }
                 planted.put("the " + caller.name() + " caller's credential", caller.credential());
+                List<Map<String, String>> presentations = caller.kind() == Caller.Kind.REJECTED ? refusedCredentials : onEveryRoute;
                 presentations.add(Map.of("Authorization", "Bearer " + caller.credential()));
                 presentations.add(Map.of("Cookie", csrf.cookieHeader(caller.credential()), "X-CSRF-TOKEN", csrf.token()));
             }
             planted.put("the runtime-config token", TestSettings.RUNTIME_CONFIG_TOKEN);
             planted.put("a wrong runtime-config token", WRONG_RUNTIME_TOKEN);
-            presentations.add(Map.of("Authorization", "Bearer " + TestSettings.RUNTIME_CONFIG_TOKEN));
-            presentations.add(Map.of("Authorization", "Bearer " + WRONG_RUNTIME_TOKEN));
-            presentations.add(Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+            onEveryRoute.add(Map.of("Authorization", "Bearer " + TestSettings.RUNTIME_CONFIG_TOKEN));
+            refusedCredentials.add(Map.of("Authorization", "Bearer " + WRONG_RUNTIME_TOKEN));
+            onEveryRoute.add(Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                     (TestSettings.ADMIN_EMAIL + ":" + TestSettings.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8))));
-            presentations.add(Map.of("Authorization", WRONG_RUNTIME_TOKEN));
+            refusedCredentials.add(Map.of("Authorization", WRONG_RUNTIME_TOKEN));
             int routes = 0;
-            for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
-                String[] parts = route.split(" ", 2);
+            Set<String> securityChecks = new HashSet<>();
+            for (Map.Entry<String, String> route : ResourceRoutes.withRoles(Path.of("target", "classes")).entrySet()) {
+                String[] parts = route.getKey().split(" ", 2);
                 String path = TEMPLATE.matcher(parts[1]).replaceAll(m -> m.group(1).equals("kind") ? "llm" : "999999");
+                boolean api = path.startsWith("/api/");
+                List<Map<String, String>> presentations = new ArrayList<>(onEveryRoute);
+                if (route.getValue() == null || securityChecks.add(route.getValue() + (api ? " API " : " page ")
+                        + (parts[0].equals("GET") ? "read" : "write"))) {
+                    presentations.addAll(refusedCredentials);
+                }
                 for (Map<String, String> credentials : presentations) {
                     Map<String, String> headers = new LinkedHashMap<>(credentials);
                     String body = null;
                     if (!parts[0].equals("GET")) {
-                        boolean api = path.startsWith("/api/");
                         headers.put("Content-Type", api ? "application/json" : "application/x-www-form-urlencoded");
                         body = api ? "{}" : "csrf-token=" + csrf.token();
                     }
@@ -97,6 +111,7 @@ class DebugLogLeakTest {
                 }
                 routes++;
             }
+            assertThat(securityChecks).as("kinds of route Quarkus security checks").hasSizeGreaterThan(4);
             assertThat(routes).isGreaterThan(40);
             assertThat(bodyWithSecretsNotQuotedRight(session, csrf, planted)).as("JSON write routes").isGreaterThan(10);
             // the configured secrets themselves
@@ -139,7 +154,8 @@ class DebugLogLeakTest {
     /**
      * Issue 14 fixes, input 1: every JSON write route (as the admin, so the body is read) gets secrets that are not
      * quoted right — bare, quoted on one side, in single quotes, followed by garbage — in the secret fields and in
-     * fields of other types, which parsers quote in their messages ("Unrecognized token '…'", "from String \"…\"");
+     * fields of other types, which parsers quote in their messages ("Unrecognized token '…'", "from String \"…\"")
+ * ({@link #fieldsRead}: each field the route's body binds and one it does not);
      * every page write route gets a form whose bad %-escape follows a password. Each secret is planted. Returns the
      * number of JSON write routes.
      */
@@ -148,7 +164,9 @@ class DebugLogLeakTest {
         List<String> fields = List.of("password", "apiKey", "authToken", "apiSecret", "token", "email", "role", "enabled",
                 "version", "baseUrl");
         int jsonRoutes = 0;
-        for (String route : ResourceRoutes.of(Path.of("target", "classes"))) {
+        for (Map.Entry<String, ResourceRoutes.Described> described : ResourceRoutes.described(Path.of("target", "classes"))
+                .entrySet()) {
+            String route = described.getKey();
             String[] parts = route.split(" ", 2);
             if (parts[0].equals("GET")) {
                 continue;
@@ -170,7 +188,7 @@ class DebugLogLeakTest {
             }
             jsonRoutes++;
             headers.put("Content-Type", "application/json");
-            for (String field : fields) {
+            for (String field : fieldsRead(fields, described.getValue().bodyFields())) {
                 String secret = "Correct9HorseBattery" + field + "Unquoted";
                 planted.put("a " + field + " not quoted right", secret);
                 for (String body : List.of("{\"email\":\"a@x.io\",\"" + field + "\":" + secret + "}",
@@ -185,6 +203,23 @@ class DebugLogLeakTest {
         return jsonRoutes;
     }
 
+    /**
+     * The fields worth sending to a route whose body binds {@code bodyFields} ({@link ResourceRoutes.Described}):
+     * every one of {@code fields} it binds, each to its own type, and the first it does not, standing for all of
+     * them — Jackson reads the value of a name it does not know (so a value that is not a JSON value is refused by
+     * the same tokenizer) and then refuses the name (FAIL_ON_UNKNOWN_PROPERTIES), the same for every unknown name.
+     * A route that reads no body gets one field: nothing parses what it sends. A body read as a map or a string
+     * (null) gets them all.
+     */
+    private static List<String> fieldsRead(List<String> fields, Set<String> bodyFields) {
+        if (bodyFields == null) {
+            return fields;
+        }
+        List<String> read = new ArrayList<>(fields.stream().filter(bodyFields::contains).toList());
+        fields.stream().filter(f -> !bodyFields.contains(f)).findFirst().ifPresent(read::add);
+        return read;
+    }
+
     /** The line around a find, with the credential itself cut out. */
     private static String line(String text, int at, String needle) {
         int start = Math.max(text.lastIndexOf('\n', at) + 1, at - 200);
@@ -193,7 +228,7 @@ class DebugLogLeakTest {
         return text.substring(start, at) + "<CREDENTIAL>" + text.substring(at + needle.length(), end);
     }
 
-    /** The access token for a sign-in over the API, or null when it is refused. */
+    /** The access token for a sign-in over the API, or null when it is refusedCredentials. */
     private static String signIn(String email, String password) {
         RawHttp.Response response = send("POST", "/api/v1/auth/token", Map.of("Content-Type", "application/json"),
                 "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}");

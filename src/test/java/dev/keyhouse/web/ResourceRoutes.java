@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -16,6 +19,7 @@ import org.jboss.jandex.DotName;
 import org.jboss.jandex.Index;
 import org.jboss.jandex.Indexer;
 import org.jboss.jandex.MethodInfo;
+import org.jboss.jandex.MethodParameterInfo;
 
 import jakarta.ws.rs.HttpMethod;
 
@@ -27,13 +31,46 @@ import jakarta.ws.rs.HttpMethod;
 final class ResourceRoutes {
 
     private static final DotName PATH = DotName.createSimple(jakarta.ws.rs.Path.class.getName());
+    private static final DotName ROLES_ALLOWED = DotName.createSimple("jakarta.annotation.security.RolesAllowed");
+    /** Jackson's annotations, any of which can rename, add or ignore a body's fields. */
+    private static final String JACKSON = "com.fasterxml.jackson.annotation.";
+    /** Unannotated parameters of these types are injected from the request's context, not read from its body. */
+    private static final java.util.regex.Pattern CONTEXT_TYPES = java.util.regex.Pattern.compile(
+            "io\\.vertx\\.|jakarta\\.ws\\.rs\\.core\\.|jakarta\\.ws\\.rs\\.container\\.|org\\.jboss\\.resteasy\\.reactive\\.server\\.|io\\.quarkus\\.");
+    private static final DotName PERMIT_ALL = DotName.createSimple("jakarta.annotation.security.PermitAll");
 
     private ResourceRoutes() {
     }
 
     static Set<String> of(Path classesDirectory) {
+        return withRoles(classesDirectory).keySet();
+    }
+
+    /**
+     * Every route (as {@link #of}, sorted) with the roles Quarkus security checks before the resource method runs:
+     * the method's {@code @RolesAllowed}, else its class's, written {@code "[admin, viewer]"}; null where the route
+     * is {@code @PermitAll} or unannotated, so whatever checks a credential there is the resource's own code.
+     */
+    static Map<String, String> withRoles(Path classesDirectory) {
+        Map<String, String> roles = new TreeMap<>();
+        described(classesDirectory).forEach((route, described) -> roles.put(route, described.roles()));
+        return roles;
+    }
+
+    /**
+     * What a route does with a request before its own code runs: {@code roles} as {@link #withRoles}; {@code
+     * bodyFields} the JSON names of the body's type that Jackson binds (its record components, or its and its
+     * superclasses' instance fields), empty when the method takes no body (nothing parses one), null when the body is
+     * read as something else (a {@code Map}, a {@code String}) or its type carries Jackson annotations, so any name
+     * may be read.
+     */
+    record Described(String roles, Set<String> bodyFields) {
+    }
+
+    /** Every route (as {@link #of}, sorted), {@link Described described}. */
+    static Map<String, Described> described(Path classesDirectory) {
         Index index = index(classesDirectory);
-        Set<String> routes = new TreeSet<>();
+        Map<String, Described> routes = new TreeMap<>();
         for (ClassInfo resource : index.getKnownClasses()) {
             AnnotationInstance classPath = resource.declaredAnnotation(PATH);
             if (classPath == null || resource.isInterface()) {
@@ -45,11 +82,53 @@ final class ResourceRoutes {
                     continue;
                 }
                 AnnotationInstance methodPath = method.declaredAnnotation(PATH);
-                routes.add(httpMethod + " " + join(classPath.value().asString(),
-                        methodPath == null ? "" : methodPath.value().asString()));
+                routes.put(httpMethod + " " + join(classPath.value().asString(),
+                        methodPath == null ? "" : methodPath.value().asString()),
+                        new Described(roles(resource, method), bodyFields(index, method)));
             }
         }
         return routes;
+    }
+
+    /** {@link Described#bodyFields} of a resource method. */
+    private static Set<String> bodyFields(Index index, MethodInfo method) {
+        for (MethodParameterInfo parameter : method.parameters()) {
+            String type = parameter.type().name().toString();
+            if (!parameter.declaredAnnotations().isEmpty() || CONTEXT_TYPES.matcher(type).lookingAt()) {
+                continue;
+            }
+            Set<String> fields = new TreeSet<>();
+            for (ClassInfo body = index.getClassByName(parameter.type().name()); body != null
+                    && !body.name().toString().equals("java.lang.Object"); body = index.getClassByName(body.superName())) {
+                if (body.annotations().stream().anyMatch(a -> a.name().toString().startsWith(JACKSON))) {
+                    return null;
+                }
+                if (body.isRecord()) {
+                    body.unsortedRecordComponents().forEach(c -> fields.add(c.name()));
+                } else {
+                    body.fields().stream().filter(f -> !java.lang.reflect.Modifier.isStatic(f.flags()))
+                            .forEach(f -> fields.add(f.name()));
+                }
+                if (body.superName() == null) {
+                    break;
+                }
+            }
+            return fields.isEmpty() ? null : fields;
+        }
+        return Set.of();
+    }
+
+    /** The roles of the method's {@code @RolesAllowed}, else of its class's; null for {@code @PermitAll} or none. */
+    private static String roles(ClassInfo resource, MethodInfo method) {
+        if (method.declaredAnnotation(PERMIT_ALL) != null) {
+            return null;
+        }
+        AnnotationInstance rolesAllowed = method.declaredAnnotation(ROLES_ALLOWED);
+        if (rolesAllowed == null && resource.declaredAnnotation(PERMIT_ALL) == null) {
+            rolesAllowed = resource.declaredAnnotation(ROLES_ALLOWED);
+        }
+        return rolesAllowed == null ? null
+                : new TreeSet<>(Arrays.asList(rolesAllowed.value().asStringArray())).toString();
     }
 
     private static Index index(Path classesDirectory) {
