@@ -37,6 +37,10 @@ final class ResourceRoutes {
     /** Unannotated parameters of these types are injected from the request's context, not read from its body. */
     private static final java.util.regex.Pattern CONTEXT_TYPES = java.util.regex.Pattern.compile(
             "io\\.vertx\\.|jakarta\\.ws\\.rs\\.core\\.|jakarta\\.ws\\.rs\\.container\\.|org\\.jboss\\.resteasy\\.reactive\\.server\\.|io\\.quarkus\\.");
+    /** Parameters annotated so are read from the path, query, headers, cookies, form or context, not the body. */
+    private static final java.util.regex.Pattern NOT_THE_BODY = java.util.regex.Pattern.compile(
+            "jakarta\\.ws\\.rs\\.(Path|Query|Header|Cookie|Form|Matrix|Bean)Param|jakarta\\.ws\\.rs\\.core\\.Context"
+                    + "|org\\.jboss\\.resteasy\\.reactive\\.Rest\\w+");
     private static final DotName PERMIT_ALL = DotName.createSimple("jakarta.annotation.security.PermitAll");
 
     private ResourceRoutes() {
@@ -94,7 +98,8 @@ final class ResourceRoutes {
     private static Set<String> bodyFields(Index index, MethodInfo method) {
         for (MethodParameterInfo parameter : method.parameters()) {
             String type = parameter.type().name().toString();
-            if (!parameter.declaredAnnotations().isEmpty() || CONTEXT_TYPES.matcher(type).lookingAt()) {
+            if (parameter.declaredAnnotations().stream().anyMatch(a -> NOT_THE_BODY.matcher(a.name().toString()).matches())
+                    || CONTEXT_TYPES.matcher(type).lookingAt()) {
                 continue;
             }
             Set<String> fields = new TreeSet<>();
