@@ -668,10 +668,16 @@ public class Rollouts {
             // driver's restart did not complete), so restarting it back is one more failing restart of what never
             // moved; a restart that timed out was stopped while under way (a container restarting, a command that
             // had written its environment file), so it may run the new key and is restarted back
-            List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null"
-                    + " and targetId is not null and state in ?3"
+            // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
+            // its row): a target deleted since is left out, never a rollback row whose target is gone
+            lockRuns(List.of(run.id));
+            java.util.Set<Long> present = RuntimeTargets.shareRows(RestartResult.<RestartResult>list(
+                    "runId = ?1 and targetId is not null", run.id).stream().map(r -> r.targetId).distinct().toList());
+            List<RestartResult> moved = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
+                    + " and runtime is not null and targetId is not null and state in ?3"
                     + " order by targetName, runtime", run.id, wave,
-                    List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT));
+                    List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT)).stream()
+                    .filter(from -> present.contains(from.targetId)).toList();
             for (RestartResult from : moved) {
                 RestartResult back = new RestartResult();
                 back.runId = run.id;
@@ -811,6 +817,22 @@ public class Rollouts {
      *
      * @param newer the newer run, or null when the newer save restarts nothing
      */
+    /**
+     * Locks the given runs' rows, then their restart results' rows ({@code FOR UPDATE}, each in id order): the order
+     * every writer of a run's results follows (the executor: the run, then its results; a target's delete: its results,
+     * then the target), taken before any target's lock by a writer that then also changes those results.
+     */
+    static void lockRuns(java.util.Collection<Long> runIds) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        EntityManager em = RestartRun.getEntityManager();
+        em.createNativeQuery("SELECT id FROM restart_runs WHERE id IN (:ids) ORDER BY id FOR UPDATE")
+                .setParameter("ids", List.copyOf(runIds)).getResultList();
+        em.createNativeQuery("SELECT id FROM restart_results WHERE run_id IN (:ids) ORDER BY id FOR UPDATE")
+                .setParameter("ids", List.copyOf(runIds)).getResultList();
+    }
+
     void supersede(RestartRun older, Long newer, String why) {
         em.lock(older, LockModeType.PESSIMISTIC_WRITE);
         em.refresh(older);
