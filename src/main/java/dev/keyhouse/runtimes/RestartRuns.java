@@ -261,8 +261,9 @@ public class RestartRuns {
     /**
      * In the transaction that changed a fallback entry in a way runtimes receive (issue 19): the same rollout over the
      * targets depending on the kind, canary first, as a save's. The kind's version does not change, so such a run has
-     * no previous version of its own to roll back to: a failed wave halts it (nothing rolled back by itself) unless it
-     * supersedes a save's rollout still under way, whose previous version it takes over.
+     * no previous version of its own (unless it supersedes a save's rollout still under way, whose previous version it
+     * takes over): a failed wave rolls the kind's fallbacks back to the ones it holds ({@code held_entries}), the
+     * primary left as it is ({@link Rollouts}'s rollback).
      */
     void onFallbackChanged(@Observes FallbackChanged changed) {
         Long run = rollout(RestartRun.CAUSE_FALLBACK, changed.kind(), changed.settingsVersion(), changed.actor(),
