@@ -103,6 +103,11 @@ public class RestartQueue {
         if (updated == 0) {
             return false;
         }
+        if (claim.targetId() == null || RuntimeTargets.shareRows(List.of(claim.targetId())).isEmpty()) {
+            // the target was deleted since its claim: no further rows refer to it (the foreign key); the first one
+            // is its planned row, kept with its name
+            return true;
+        }
         for (String runtime : runtimes.subList(1, runtimes.size())) {
             em.createNativeQuery("INSERT INTO restart_results (run_id, target_id, target_name, driver, runtime, state)"
                             + " VALUES (:run, :target, :name, :driver, :runtime, :state)")

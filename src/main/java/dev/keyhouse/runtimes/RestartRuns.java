@@ -261,8 +261,9 @@ public class RestartRuns {
     /**
      * In the transaction that changed a fallback entry in a way runtimes receive (issue 19): the same rollout over the
      * targets depending on the kind, canary first, as a save's. The kind's version does not change, so such a run has
-     * no previous version of its own to roll back to: a failed wave halts it (nothing rolled back by itself) unless it
-     * supersedes a save's rollout still under way, whose previous version it takes over.
+     * no previous version of its own (unless it supersedes a save's rollout still under way, whose previous version it
+     * takes over): a failed wave rolls the kind's fallbacks back to the ones it holds ({@code held_entries}), the
+     * primary left as it is ({@link Rollouts}'s rollback).
      */
     void onFallbackChanged(@Observes FallbackChanged changed) {
         Long run = rollout(RestartRun.CAUSE_FALLBACK, changed.kind(), changed.settingsVersion(), changed.actor(),
@@ -295,9 +296,12 @@ public class RestartRuns {
      */
     private Long rollout(String cause, String kind, long version, String actor, String what, Long previousVersion,
             long heldVersion) {
-        List<RuntimeTarget> dependent = dependents(kind);
         List<RestartRun> open = RestartRun.list("rollout = true and kind = ?1 and state in ?2 order by id",
                 kind, List.of(RestartRun.RUNNING, RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK));
+        // one lock order with a target's delete (restart results, then the target) and the executor (the run, then
+        // its results): the superseded runs and their results before the dependent targets' key-share locks
+        Rollouts.lockRuns(open.stream().map(older -> older.id).toList());
+        List<RuntimeTarget> dependent = present(dependents(kind));
         if (dependent.isEmpty()) {
             for (RestartRun older : open) {
                 rollouts.supersede(older, null, what);
@@ -353,8 +357,8 @@ public class RestartRuns {
         if (targetIds.isEmpty()) {
             return null;
         }
-        List<RuntimeTarget> linked = RuntimeTarget.<RuntimeTarget>list("enabled = true and id in ?1 order by name",
-                targetIds);
+        List<RuntimeTarget> linked = present(RuntimeTarget.<RuntimeTarget>list(
+                "enabled = true and id in ?1 order by name", targetIds));
         if (linked.isEmpty()) {
             return null;
         }
@@ -372,12 +376,26 @@ public class RestartRuns {
     @Transactional
     public long restartNow(long targetId, String actor) {
         RuntimeTarget target = targets.get(targetId);
+        if (present(List.of(target)).isEmpty()) {
+            throw new NotFound("runtime target " + targetId);
+        }
         RestartRun run = plan(RestartRun.CAUSE_MANUAL, null, null, actor, List.of(target));
         audit.record(Audit.Entry.of(actor, "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
                 .detail("restart now of " + target.name));
         return run.id;
     }
 
+    /**
+     * The given targets that still exist, each key-share locked until the caller's transaction ends
+     * ({@link RuntimeTargets#shareRows}): a target deleted since it was read is left out of the run, never planned as a
+     * row whose target is gone (a foreign-key violation, a 500 to the save racing the delete).
+     */
+    private static List<RuntimeTarget> present(List<RuntimeTarget> read) {
+        java.util.Set<Long> present = RuntimeTargets.shareRows(read.stream().map(t -> t.id).toList());
+        return read.stream().filter(t -> present.contains(t.id)).toList();
+    }
+
+    /** Plans a run over {@code dependent}, which the caller read through {@link #present}. */
     private RestartRun plan(String cause, String kind, Long version, String actor, List<RuntimeTarget> dependent) {
         RestartRun run = new RestartRun();
         run.state = RestartRun.RUNNING;

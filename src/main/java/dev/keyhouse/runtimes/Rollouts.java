@@ -19,6 +19,8 @@ import dev.keyhouse.checks.ChecksBusy;
 import dev.keyhouse.checks.ProviderChecks;
 import dev.keyhouse.settings.CheckMode;
 import dev.keyhouse.settings.CheckedSaves;
+import dev.keyhouse.settings.HeldFallbacks;
+import dev.keyhouse.settings.ProviderEntries;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;
 import dev.keyhouse.web.Conflict;
@@ -79,10 +81,14 @@ public class Rollouts {
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean stopping;
 
+    private final ProviderEntries entries;
+
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
-            Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs) {
+            Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
+            ProviderEntries entries) {
+        this.entries = entries;
         this.config = config;
         this.em = em;
         this.targets = targets;
@@ -629,13 +635,21 @@ public class Rollouts {
             if (busy > 0) {
                 return Needs.NOTHING;
             }
-            if (run.previousVersion == null || run.previousVersion < 1) {
-                // a save's run past version 1 always has one: without, the run followed a fallback's change
+            // the kind's whole configuration before the change (V23): primary and fallbacks, restored together
+            HeldFallbacks held = HeldFallbacks.of(run.heldEntries, run.heldEntriesUpTo);
+            boolean primary = run.previousVersion != null && run.previousVersion >= 1;
+            if (!primary && (held == null || !RestartRun.CAUSE_FALLBACK.equals(run.cause))) {
+                // a save's run past version 1 always has one: without, the run followed a fallback's change planned
+                // before V23, which pinned no fallbacks to restore
                 halt(run, wave, run.settingsVersion != null && run.settingsVersion > 1
                         ? "a change of " + run.kind + " fallbacks is not rolled back by itself (the " + run.kind
                                 + " version stays " + run.settingsVersion + "): change the fallback back"
                         : "there is no earlier " + run.kind + " version to roll back to");
                 return Needs.NOTHING;
+            }
+            if (!primary) {
+                // a fallback's change: the primary stays as it is, nothing of it to check
+                return restoreFallbacks(run, wave, held);
             }
             if (checked == null) {
                 return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
@@ -649,7 +663,8 @@ public class Rollouts {
                 return Needs.NOTHING;
             }
             ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
-            Optional<String> duplicate = settings.restoreConflict(kind, run.previousVersion);
+            Optional<String> duplicate = held == null ? settings.restoreConflict(kind, run.previousVersion)
+                    : entries.heldConflict(kind, run.previousVersion, held);
             if (duplicate.isPresent()) {
                 // restoring it would make two entries write one variable: refused as a save is
                 halt(run, wave, "version " + run.previousVersion + " cannot be restored: " + duplicate.get());
@@ -661,46 +676,17 @@ public class Rollouts {
                     + "–" + current : " " + current) + ", saved after this rollout's, " + (current - rolledOut > 1
                             ? "are" : "is") + " undone too (" + (current - rolledOut > 1 ? "they stay" : "it stays")
                     + " in the history: re-apply what is still wanted)" : "";
-            long restored = settings.restore(kind, run.previousVersion,
-                    (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id);
+            // the fallbacks first: the primary's restore refuses two entries writing one variable, and a make-primary's
+            // old primary is a fallback until its entry is back
+            ProviderEntries.HeldRestore fallbacks = held == null ? null : entries.restoreHeld(kind, held, note(run));
+            long restored = settings.restore(kind, run.previousVersion, note(run));
             run.rollbackVersion = restored;
             // only what moved or may have: a runtime whose restart failed was not restarted onto the new key (its
             // driver's restart did not complete), so restarting it back is one more failing restart of what never
             // moved; a restart that timed out was stopped while under way (a container restarting, a command that
             // had written its environment file), so it may run the new key and is restarted back
-            List<RestartResult> moved = RestartResult.list("runId = ?1 and wave < ?2 and runtime is not null"
-                    + " and targetId is not null and state in ?3"
-                    + " order by targetName, runtime", run.id, wave,
-                    List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT));
-            for (RestartResult from : moved) {
-                RestartResult back = new RestartResult();
-                back.runId = run.id;
-                back.targetId = from.targetId;
-                back.targetName = from.targetName;
-                back.driver = from.driver;
-                back.runtime = from.runtime;
-                back.wave = wave;
-                back.state = RestartResult.PENDING;
-                back.confirmation = "none";
-                back.confirmationReason = "a rollback restart: back onto the previous key";
-                back.createdAt = Instant.now();
-                back.persist();
-            }
-            String decision = "the previous key (version " + run.previousVersion + ") checked: " + checked.summary()
-                    + "; restored as version " + restored + "; " + (moved.isEmpty() ? "no runtime had moved"
-                            : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
-                                    + " back: " + names(moved)) + undone;
-            waveRow(run.id, wave, "restarting", decision, true, false);
-            audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
-                    "restart run " + run.id).detail(decision));
-            LOG.warnf("rollout of run %d: %s", run.id, decision);
-            if (moved.isEmpty()) {
-                waveRow(run.id, wave, "done", null, false, true);
-                end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, run.reason);
-            } else {
-                planned.fire(new RestartPlanned(run.id));
-            }
-            return Needs.NOTHING;
+            return restartBack(run, wave, "the previous key (version " + run.previousVersion + ") checked: "
+                    + checked.summary() + "; restored as version " + restored, fallbacks, undone);
         }
         if ("restarting".equals(state)) {
             List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2", run.id, wave);
@@ -720,6 +706,85 @@ public class Rollouts {
                     + " rollback restarts failed: " + names(rows.stream()
                             .filter(r -> !RestartResult.RESTARTED.equals(r.state)).toList()));
             end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, reason);
+        }
+        return Needs.NOTHING;
+    }
+
+    /** "automatic rollback of run 12" (or "rollback after the abort of run 12"): the restores' audit note. */
+    private static String note(RestartRun run) {
+        return (run.abortedBy == null ? "automatic rollback" : "rollback after the abort") + " of run " + run.id;
+    }
+
+    /**
+     * A fallback change's rollback: the kind's fallbacks back to what the run held its runtimes at (the primary, which
+     * the change left as it was, stays), then the moved runtimes restarted back; halted, restoring nothing, when that
+     * would make two entries write one variable.
+     */
+    private Needs restoreFallbacks(RestartRun run, int wave, HeldFallbacks held) {
+        ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+        Optional<String> duplicate = entries.heldConflict(kind, null, held);
+        if (duplicate.isPresent()) {
+            halt(run, wave, "the " + run.kind + " fallbacks before the change cannot be restored: " + duplicate.get());
+            return Needs.NOTHING;
+        }
+        ProviderEntries.HeldRestore fallbacks = entries.restoreHeld(kind, held, note(run));
+        return restartBack(run, wave, "the " + run.kind + " primary stays version " + settings.get(kind).version()
+                + " (the change left it as it was)", fallbacks, "");
+    }
+
+    /**
+     * After a restore: the rollback wave restarts the runtimes that moved (or may have) back onto what was restored,
+     * and says what was restored (the wave's decision, the audit, and the run's reason, which its page and alert
+     * show); ends the run when none moved.
+     *
+     * @param primary what happened to the primary, in words
+     * @param fallbacks what happened to the fallbacks, or null for a run that pinned none (planned before V23)
+     */
+    private Needs restartBack(RestartRun run, int wave, String primary, ProviderEntries.HeldRestore fallbacks,
+            String undone) {
+        // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
+        // its row): a target deleted since is left out, never a rollback row whose target is gone
+        lockRuns(List.of(run.id));
+        java.util.Set<Long> present = RuntimeTargets.shareRows(RestartResult.<RestartResult>list(
+                "runId = ?1 and targetId is not null", run.id).stream().map(r -> r.targetId).distinct().toList());
+        List<RestartResult> moved = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
+                + " and runtime is not null and targetId is not null and state in ?3"
+                + " order by targetName, runtime", run.id, wave,
+                List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT)).stream()
+                .filter(from -> present.contains(from.targetId)).toList();
+        for (RestartResult from : moved) {
+            RestartResult back = new RestartResult();
+            back.runId = run.id;
+            back.targetId = from.targetId;
+            back.targetName = from.targetName;
+            back.driver = from.driver;
+            back.runtime = from.runtime;
+            back.wave = wave;
+            back.state = RestartResult.PENDING;
+            back.confirmation = "none";
+            back.confirmationReason = "a rollback restart: back onto the previous key";
+            back.createdAt = Instant.now();
+            back.persist();
+        }
+        // a save's rollback whose fallbacks were as held says what it said before fallbacks were pinned
+        boolean told = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
+                || !fallbacks.restored().isEmpty() || !fallbacks.unrestorable().isEmpty());
+        String restoredText = primary + (told ? "; " + fallbacks.summary() : "");
+        String decision = restoredText + "; " + (moved.isEmpty() ? "no runtime had moved"
+                : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
+                        + " back: " + names(moved)) + undone;
+        if (told) {
+            run.reason = truncate((run.reason == null ? "" : run.reason + "; ") + "restored: " + restoredText, 1000);
+        }
+        waveRow(run.id, wave, "restarting", decision, true, false);
+        audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
+                "restart run " + run.id).detail(decision));
+        LOG.warnf("rollout of run %d: %s", run.id, decision);
+        if (moved.isEmpty()) {
+            waveRow(run.id, wave, "done", null, false, true);
+            end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, run.reason);
+        } else {
+            planned.fire(new RestartPlanned(run.id));
         }
         return Needs.NOTHING;
     }
@@ -811,6 +876,22 @@ public class Rollouts {
      *
      * @param newer the newer run, or null when the newer save restarts nothing
      */
+    /**
+     * Locks the given runs' rows, then their restart results' rows ({@code FOR UPDATE}, each in id order): the order
+     * every writer of a run's results follows (the executor: the run, then its results; a target's delete: its results,
+     * then the target), taken before any target's lock by a writer that then also changes those results.
+     */
+    static void lockRuns(java.util.Collection<Long> runIds) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        EntityManager em = RestartRun.getEntityManager();
+        em.createNativeQuery("SELECT id FROM restart_runs WHERE id IN (:ids) ORDER BY id FOR UPDATE")
+                .setParameter("ids", List.copyOf(runIds)).getResultList();
+        em.createNativeQuery("SELECT id FROM restart_results WHERE run_id IN (:ids) ORDER BY id FOR UPDATE")
+                .setParameter("ids", List.copyOf(runIds)).getResultList();
+    }
+
     void supersede(RestartRun older, Long newer, String why) {
         em.lock(older, LockModeType.PESSIMISTIC_WRITE);
         em.refresh(older);

@@ -154,13 +154,31 @@ public class RuntimeTargets {
      *
      * @return the ids that still exist (a target deleted meanwhile is absent)
      */
-    @SuppressWarnings("unchecked")
     public static java.util.Set<Long> lockRows(java.util.Collection<Long> ids) {
+        return lockRows(ids, "FOR UPDATE");
+    }
+
+    /**
+     * Takes the given targets' key-share locks ({@code SELECT … FOR KEY SHARE}) in id order, as inserting a row that
+     * refers to them does, but before the insert: a target deleted meanwhile (committed, or committing while this
+     * waits) is absent from the answer, so the caller leaves it out instead of inserting a row that violates the
+     * foreign key. It blocks a target's delete until the caller commits, not other writers of the target. Callers that
+     * also write restart results of existing runs lock those first ({@link #delete} takes a target's results before
+     * its row: one lock order).
+     *
+     * @return the ids that still exist
+     */
+    public static java.util.Set<Long> shareRows(java.util.Collection<Long> ids) {
+        return lockRows(ids, "FOR KEY SHARE");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<Long> lockRows(java.util.Collection<Long> ids, String lock) {
         if (ids.isEmpty()) {
             return java.util.Set.of();
         }
         List<Number> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM runtime_targets"
-                + " WHERE id IN (:ids) ORDER BY id FOR UPDATE").setParameter("ids", List.copyOf(ids)).getResultList();
+                + " WHERE id IN (:ids) ORDER BY id " + lock).setParameter("ids", List.copyOf(ids)).getResultList();
         java.util.Set<Long> found = new java.util.TreeSet<>();
         rows.forEach(n -> found.add(n.longValue()));
         return found;

@@ -311,18 +311,7 @@ public class ProviderEntries {
         String served = served(kind);
         Number last = (Number) em.createNativeQuery("SELECT coalesce(max(position), 0) FROM provider_entries"
                 + " WHERE kind = ?1").setParameter(1, kind.id()).getSingleResult();
-        ProviderEntry entry = new ProviderEntry();
-        entry.kind = kind.id();
-        entry.position = last.intValue() + 1;
-        entry.enabled = true;
-        entry.values = new SettingValues();
-        entry.version = 1;
-        entry.createdBy = actor;
-        entry.createdAt = Instant.now();
-        entry.updatedBy = actor;
-        entry.updatedAt = entry.createdAt;
-        entry.persist();
-        em.flush();
+        ProviderEntry entry = persistNew(kind, last.intValue() + 1, actor);
         SettingValues next = checked.values();
         Map<SettingField, String> newPrints = seal(kind, entry.id, checked, next);
         entry.values = next;
@@ -671,6 +660,190 @@ public class ProviderEntries {
         String what = id == null ? kind.id() + " primary" : id == 0 ? "the new " + kind.id() + " fallback"
                 : kind.id() + " fallback " + id;
         return provider == null || provider.isEmpty() ? what : what + " (" + provider + ")";
+    }
+
+    /**
+     * What an automatic rollback did to a kind's fallbacks ({@link #restoreHeld}), in words: each entry restored,
+     * disabled or re-created ("stt fallback 12 (deepgram) back to its version 2", "stt fallback 15 (custom)
+     * disabled", "stt fallback 12 (deepgram), deleted, re-created as stt fallback 16"), and each one it could not
+     * restore with why.
+     */
+    public record HeldRestore(List<String> restored, List<String> unrestorable) {
+
+        /** Both lists in one sentence: "fallbacks: …; not restored: …", or "fallbacks unchanged". */
+        public String summary() {
+            String done = restored.isEmpty() ? "fallbacks unchanged" : "fallbacks: " + String.join(", ", restored);
+            return unrestorable.isEmpty() ? done : done + "; not restored: " + String.join("; ", unrestorable);
+        }
+    }
+
+    /**
+     * Why {@link #restoreHeld} (with the primary restored to {@code primaryVersion}, null: left as it is) would make two
+     * entries write one variable (the 409's message, naming both), or empty. Throws nothing: the rollout gate asks in
+     * its own transaction and halts with the reason instead of restoring anything. Call within a transaction.
+     */
+    public Optional<String> heldConflict(ProviderKind kind, Long primaryVersion, HeldFallbacks held) {
+        if (!EntryVariables.hasEntries(kind)) {
+            return Optional.empty();
+        }
+        Map<String, String> written = new LinkedHashMap<>();
+        if (primaryVersion != null) {
+            ProviderSettingVersion.of(kind, primaryVersion)
+                    .ifPresent(v -> written.put(key(kind, null), nonNull(v.values().provider)));
+        }
+        for (ProviderEntryVersion row : heldRows(held)) {
+            written.put(key(kind, row.entryId), nonNull(row.values == null ? null : row.values.provider));
+        }
+        return conflict(em, written).map(Conflict::getMessage);
+    }
+
+    private static String nonNull(String provider) {
+        return provider == null ? "" : provider;
+    }
+
+    /** The held {@code provider_entry_versions} rows, in served order (a row that is gone is left out). */
+    private List<ProviderEntryVersion> heldRows(HeldFallbacks held) {
+        return held.rows().stream().map(id -> em.find(ProviderEntryVersion.class, id)).filter(Objects::nonNull)
+                .toList();
+    }
+
+    /**
+     * An automatic rollback of a kind's fallbacks to what runtimes received before a rollout ({@link HeldFallbacks}):
+     * each held entry back to its held fields and keys (a new version holding them, its history row a {@code save}),
+     * enabled, in the held order; every other entry of the kind (one the change added or enabled) disabled, after
+     * them; a held entry deleted since re-created from its held version with its keys sealed again under the new
+     * entry's purpose, or named as not restorable when a key cannot be opened. Audited per entry as
+     * {@code setting.entry.rollback} by {@code system}; plans no rollout (the rollback's own wave restarts what moved).
+     * Call in the gate's transaction after {@link #heldConflict} found nothing; the caller restores the primary after.
+     *
+     * @param note why, for the audit: "automatic rollback of run 12"
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public HeldRestore restoreHeld(ProviderKind kind, HeldFallbacks held, String note) {
+        settings.lock(kind);
+        String actor = ProviderSettings.SYSTEM;
+        List<String> restored = new ArrayList<>();
+        List<String> unrestorable = new ArrayList<>();
+        List<ProviderEntry> order = new ArrayList<>();
+        for (ProviderEntryVersion row : heldRows(held)) {
+            SettingValues values = row.values == null ? new SettingValues() : row.values;
+            ProviderEntry entry = em.find(ProviderEntry.class, row.entryId);
+            if (entry == null) {
+                ProviderEntry back = recreated(kind, row, values, actor, unrestorable);
+                if (back != null) {
+                    order.add(back);
+                    restored.add(label(kind, row.entryId, values.provider) + ", deleted, re-created as "
+                            + label(kind, back.id, values.provider));
+                }
+                continue;
+            }
+            em.refresh(entry, LockModeType.PESSIMISTIC_WRITE);
+            order.add(entry);
+            List<String> did = new ArrayList<>();
+            String action = null;
+            Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
+            Map<SettingField, String> after = before;
+            if (kind.fields().stream().anyMatch(f -> entry.values().differs(values, f))) {
+                after = ProviderSettings.fingerprintsOf(settings.summaries(kind, values));
+                String changes = ProviderSettings.changes(kind, entry.values(), values, before, after);
+                entry.values = values.copy();
+                did.add("back to its version " + row.version + (changes.isEmpty() ? "" : " (" + changes + ")"));
+                action = "save";
+            }
+            if (!entry.enabled) {
+                entry.enabled = true;
+                did.add("enabled");
+                action = action != null ? action : "enable";
+            }
+            if (entry.position != order.size()) {
+                // its place among the served ones: what <KIND>_PROVIDERS lists, so a new version when it moves
+                did.add("moved from position " + entry.position + " to " + order.size());
+                entry.position = order.size();
+                action = action != null ? action : "move";
+            }
+            if (action != null) {
+                rolledBack(kind, entry, action, before, after, did, note, actor);
+                restored.add(label(kind, entry.id, entry.values().provider) + " " + String.join(", ", did));
+            }
+        }
+        List<Long> kept = order.stream().map(e -> e.id).toList();
+        for (ProviderEntry other : em.createQuery("from ProviderEntry where kind = ?1 order by position",
+                ProviderEntry.class).setParameter(1, kind.id()).getResultList()) {
+            if (kept.contains(other.id)) {
+                continue;
+            }
+            order.add(other);
+            if (other.enabled) {
+                em.refresh(other, LockModeType.PESSIMISTIC_WRITE);
+                other.enabled = false;
+                Map<SettingField, String> prints = ProviderSettings.fingerprintsOf(settings.summaries(kind,
+                        other.values()));
+                rolledBack(kind, other, "disable", prints, prints, List.of("disabled"), note, actor);
+                restored.add(label(kind, other.id, other.values().provider) + " disabled");
+            }
+        }
+        // the held order first, then the others (disabled) as they were; positions are unique only at commit
+        for (int i = 0; i < order.size(); i++) {
+            order.get(i).position = i + 1;
+        }
+        em.flush();
+        return new HeldRestore(List.copyOf(restored), List.copyOf(unrestorable));
+    }
+
+    /** A new version of {@code entry} as an automatic rollback wrote it: history, audit, runtime-config's cache. */
+    private void rolledBack(ProviderKind kind, ProviderEntry entry, String action, Map<SettingField, String> before,
+            Map<SettingField, String> after, List<String> did, String note, String actor) {
+        bump(entry, actor);
+        history(entry, action, actor);
+        audit.record(Audit.Entry.of(actor, "setting.entry.rollback", kind.id(), target(entry))
+                .detail(note + ": " + label(kind, entry.id, entry.values().provider) + " " + String.join(", ", did))
+                .fingerprints(ProviderSettings.auditFingerprints(kind, before),
+                        ProviderSettings.auditFingerprints(kind, after)));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+    }
+
+    /**
+     * A held entry deleted since, created again from its held version (a new id: each key sealed again under the new
+     * entry's purpose); null, with the reason added to {@code unrestorable}, when a key cannot be opened.
+     */
+    private ProviderEntry recreated(ProviderKind kind, ProviderEntryVersion row, SettingValues values, String actor,
+            List<String> unrestorable) {
+        String was = label(kind, row.entryId, values.provider);
+        for (SettingField secret : kind.secretFields()) {
+            Opened opened = settings.open(values.secretRef(secret));
+            if (opened instanceof Opened.Unreadable unreadable) {
+                unrestorable.add(was + " was deleted and its " + secret.json() + " (version " + row.version
+                        + ") cannot be opened (" + unreadable.message() + "), so it is not re-created: add it again");
+                return null;
+            }
+        }
+        ProviderEntry entry = persistNew(kind, row.position, actor);
+        entry.values = resealed(kind, values, field -> purpose(kind, entry.id, field), was);
+        history(entry, "create", actor);
+        Map<SettingField, String> after = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
+        audit.record(Audit.Entry.of(actor, "setting.entry.rollback", kind.id(), target(entry))
+                .detail("re-created " + was + ", deleted, from its version " + row.version + " as "
+                        + label(kind, entry.id, values.provider))
+                .fingerprints(null, ProviderSettings.auditFingerprints(kind, after)));
+        changed.fire(new EnvironmentChanged(kind.id() + " fallback " + entry.id));
+        return entry;
+    }
+
+    /** A new enabled fallback at {@code position}, version 1, without fields yet, persisted and flushed (its id set). */
+    private ProviderEntry persistNew(ProviderKind kind, int position, String actor) {
+        ProviderEntry entry = new ProviderEntry();
+        entry.kind = kind.id();
+        entry.position = position;
+        entry.enabled = true;
+        entry.values = new SettingValues();
+        entry.version = 1;
+        entry.createdBy = actor;
+        entry.createdAt = Instant.now();
+        entry.updatedBy = actor;
+        entry.updatedAt = entry.createdAt;
+        entry.persist();
+        em.flush();
+        return entry;
     }
 
     /** The purpose of a fallback's sealed secret: {@code provider_entry/stt/12/api_key}. */

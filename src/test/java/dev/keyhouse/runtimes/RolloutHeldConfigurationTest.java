@@ -52,6 +52,8 @@ class RolloutHeldConfigurationTest {
     private String tag;
     private String canary;
     private String behind;
+    /** The deepgram fallback setUp adds (position 1, version 1). */
+    private long deepgram;
 
     @BeforeEach
     void setUp() {
@@ -63,8 +65,8 @@ class RolloutHeldConfigurationTest {
                         "stt-rt-preview", "baseUrl", "http://127.0.0.1:9", "apiKey", "soniox-held-" + tag + "-a1"))
                 .put("/api/v1/settings/stt");
         assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
-        addFallback(Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey",
-                "deepgram-held-" + tag + "-b2"));
+        deepgram = addFallback(Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", "http://127.0.0.1:9",
+                "apiKey", "deepgram-held-" + tag + "-b2"));
     }
 
     @AfterEach
@@ -129,6 +131,121 @@ class RolloutHeldConfigurationTest {
         assertThat(api.awaitRun(second, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
         assertThat(env(behind)).isEqualTo(now);
         assertThat(env(canary)).isEqualTo(now);
+    }
+
+    /**
+     * Issue 19 (h19j point 2): a fallback add whose canary fails is rolled back whole: the added fallback is disabled
+     * again, so runtime-config is byte for byte what it was before the add, and the run's reason says so.
+     */
+    @Test
+    void aFallbackAddWhoseCanaryFailsIsRolledBackToTheWholePreviousConfiguration() throws Exception {
+        failingCanary();
+        String before = env(null);
+        Response added = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).body(customFallback())
+                .post(STT);
+        assertThat(added.statusCode()).as(added.asString()).isEqualTo(201);
+        long custom = added.jsonPath().getLong("id");
+        JsonPath run = api.awaitRun(added.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "the added fallback disabled again");
+        assertThat(run.getString("reason")).contains("restored: the stt primary stays version",
+                "stt fallback " + custom + " (custom) disabled");
+        assertThat(run.getString("waves[-1].decision")).contains("stt fallback " + custom + " (custom) disabled");
+        assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'setting.entry.rollback'"
+                + " AND target LIKE ?", "stt fallback " + custom + " version %")).singleElement().asString()
+                .startsWith("automatic rollback of run " + run.getLong("id") + ": ");
+    }
+
+    /**
+     * Issue 19 (h19j point 2): a make-primary whose canary fails is rolled back whole, the primary and the fallback it
+     * swapped: runtime-config byte for byte what it was before.
+     */
+    @Test
+    void aMakePrimaryWhoseCanaryFailsIsRolledBackToTheWholePreviousConfiguration() throws Exception {
+        long custom = addFallback(customFallback());
+        failingCanary();
+        String before = env(null);
+        JsonPath run = api.awaitRun(makePrimary(custom), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "primary and fallbacks as before the make-primary");
+        assertThat(run.getString("reason")).contains("restored: the previous key", "stt fallback " + custom
+                + " (custom) back to its version");
+    }
+
+    /** A fallback edit (a new key) whose canary fails: the fallback back to its previous version's key. */
+    @Test
+    void aFallbackEditWhoseCanaryFailsIsRolledBackToItsPreviousVersion() throws Exception {
+        failingCanary();
+        String before = env(null);
+        Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                        "deepgram-held-" + tag + "-new"))
+                .put(STT + "/" + deepgram);
+        assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
+        JsonPath run = api.awaitRun(edited.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "the fallback's previous key");
+        assertThat(run.getString("reason")).contains("stt fallback " + deepgram + " (deepgram) back to its version 1");
+    }
+
+    /** A fallback delete whose canary fails: the fallback re-created from its held version, keys sealed anew. */
+    @Test
+    void aFallbackDeleteWhoseCanaryFailsReCreatesIt() throws Exception {
+        failingCanary();
+        String before = env(null);
+        given().auth().oauth2(api.admin()).header("If-Match", "\"1\"").delete(STT + "/" + deepgram).then()
+                .statusCode(204);
+        long runId = Long.parseLong(Rows.column(db, "SELECT max(id) FROM restart_runs WHERE kind = 'stt'"
+                + " AND cause = 'fallback'").get(0));
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("changeSummary")).contains("fallback " + deepgram);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "the deleted fallback back");
+        assertThat(run.getString("reason")).contains("stt fallback " + deepgram + " (deepgram), deleted, re-created"
+                + " as stt fallback ");
+    }
+
+    /** A primary key save whose canary fails still rolls back as before fallbacks were pinned: the primary alone. */
+    @Test
+    void aKeySaveWhoseCanaryFailsStillRollsBackThePrimary() throws Exception {
+        failingCanary();
+        String before = env(null);
+        Response saved = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .header("If-Match", "\"" + sttVersion() + "\"").body(Map.of("provider", "soniox", "model",
+                        "stt-rt-preview", "baseUrl", "http://127.0.0.1:9", "apiKey", "soniox-held-" + tag + "-new"))
+                .put("/api/v1/settings/stt");
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        long version = saved.jsonPath().getLong("version");
+        JsonPath run = api.awaitRun(saved.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getLong("rollbackVersion")).isEqualTo(version + 1);
+        assertRestored(before, "the primary restored");
+        assertThat(run.getString("reason")).as("nothing of the fallbacks to tell").doesNotContain("fallback");
+    }
+
+    /**
+     * The current env answer is {@code before} byte for byte after its first line, the comment naming the configuration
+     * version: a rollback is a new version (runtimes confirm by fetching it or later), so that number alone grew.
+     */
+    private static void assertRestored(String before, String what) {
+        String now = env(null);
+        assertThat(now.substring(now.indexOf('\n'))).as(what).isEqualTo(before.substring(before.indexOf('\n')));
+        assertThat(configurationVersion(now)).as("a rollback is a new configuration version")
+                .isGreaterThan(configurationVersion(before));
+    }
+
+    private static long configurationVersion(String env) {
+        String first = env.substring(0, env.indexOf('\n'));
+        assertThat(first).startsWith("# Keyhouse runtime config, configuration version ");
+        return Long.parseLong(first.substring(first.lastIndexOf(' ') + 1));
+    }
+
+    /** One command target depending on stt, marked canary, whose restart fails (its command exits 1). */
+    private void failingCanary() throws Exception {
+        Path dir = Files.createTempDirectory("keyhouse-held-fail");
+        canary = "a-canary-fails-" + tag;
+        api.command(canary, List.of("stt"), "false", dir.resolve("canary.env").toString(), Confirmations.NONE);
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
     }
 
     private Map<String, Object> customFallback() {
