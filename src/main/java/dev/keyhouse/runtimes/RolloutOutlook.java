@@ -216,8 +216,8 @@ public class RolloutOutlook implements RolloutNews {
      */
     static String fallbackAdvice(String title, String change) {
         return " — the fallback change" + (change == null || change.isBlank() ? "" : " (" + change.strip() + ")")
-                + " stays: delete or disable the added fallback, or roll back the edited one, in the " + title
-                + " settings' fallbacks; that rolls the runtimes out again";
+                + " stays: delete or disable the added fallback, or roll back the edited one, in the fallbacks of the "
+                + title + " settings; that rolls the runtimes out again";
     }
 
     /**

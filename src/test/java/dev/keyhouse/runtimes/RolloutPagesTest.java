@@ -323,7 +323,7 @@ class RolloutPagesTest {
             assertThat(alert).as(path).contains("(run " + fallback + "): wave 1 (canary): " + name + " reported"
                     + " failing: invalid_key; nothing rolled back: a fallback change is not rolled back by itself;"
                     + " halted — the fallback change (fallback 7 (elevenlabs) added) stays: delete or disable the added"
-                    + " fallback, or roll back the edited one, in the Text to speech settings' fallbacks")
+                    + " fallback, or roll back the edited one, in the fallbacks of the Text to speech settings")
                     .contains("href=\"/admin/settings/tts\">Text to speech settings: fallbacks</a>")
                     .doesNotContain("no earlier").doesNotContain("working key");
         }
