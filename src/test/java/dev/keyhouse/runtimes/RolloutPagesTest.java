@@ -251,8 +251,11 @@ class RolloutPagesTest {
         assertThat(targetRow(page(admin(), "/admin/runtimes"), target)).contains("unconfirmed: " + name
                 + " (no fetch by name of the configuration version it was restarted onto").doesNotContain("not yet");
 
-        // while a run is open, it may still confirm: "not yet"
-        fixtures().update("UPDATE restart_runs SET state = 'running', finished_at = null WHERE id = ?", halted);
+        // while a run is open, it may still confirm: "not yet" (a rollout waiting for approval: the engine
+        // leaves it as it is, where it would end a running manual run whose restarts are over)
+        fixtures().update("UPDATE restart_runs SET rollout = true, state = 'waiting_approval', wave_count = 2,"
+                + " current_wave = 1, finished_at = null WHERE id = ?", halted);
+        fixtures().update("UPDATE restart_results SET wave = 1 WHERE run_id = ?", halted);
         assertThat(targetRow(page(admin(), "/admin/runtimes"), target)).contains("not yet: " + name)
                 .doesNotContain("unconfirmed: ");
     }
