@@ -456,7 +456,7 @@ public class RestartRuns {
                             + " waited for)" : result.confirmDetail, result.confirmedAt, status,
                     ack == null ? null : ack.version()));
         }
-        RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, r -> true);
+        RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt, new Convergence(rolledOut.fingerprint(),
                         rolledOut.reason(), tally.restarted(), tally.confirmed(), tally.notConfirmed(),
@@ -542,19 +542,27 @@ public class RestartRuns {
     }
 
     /**
-     * Each target's latest run (by target name), for the runtimes page: the run whose result for the target is newest
-     * by the result's own time (finished, else started, else created; the run id breaks a tie), not the newest run
-     * id, so a rollback that restarted the target back after a later run restarted it is its latest run.
+     * Each target's latest run (by target name), for the runtimes page and the target's page: the most recently
+     * planned run that includes the target, i.e. the highest run id with a result for it (run ids grow with the
+     * plan), whatever finished last: an older rollout whose rollback ends after a newer run failed the target does
+     * not hide that failure (issue 20, h20m point 1). A target no run included is absent.
      */
     @Transactional
     public Map<String, RunReport> latestByTarget(List<RuntimeTarget> shown) {
         Map<String, RunReport> latest = new LinkedHashMap<>();
+        if (shown.isEmpty()) {
+            return latest;
+        }
         Map<Long, RunReport> reports = new LinkedHashMap<>();
+        List<Object[]> rows = RestartResult.getEntityManager().createQuery("select r.targetName, max(r.runId)"
+                        + " from RestartResult r where r.targetName in ?1 group by r.targetName", Object[].class)
+                .setParameter(1, shown.stream().map(t -> t.name).toList()).getResultList();
+        Map<String, Long> runOf = new java.util.HashMap<>();
+        rows.forEach(row -> runOf.put((String) row[0], ((Number) row[1]).longValue()));
         for (RuntimeTarget target : shown) {
-            RestartResult last = RestartResult.<RestartResult>find("targetName = ?1 order by"
-                    + " coalesce(finishedAt, startedAt, createdAt) desc, runId desc, id desc", target.name).firstResult();
-            if (last != null) {
-                latest.put(target.name, reports.computeIfAbsent(last.runId, this::report));
+            Long run = runOf.get(target.name);
+            if (run != null) {
+                latest.put(target.name, reports.computeIfAbsent(run, this::report));
             }
         }
         return latest;
@@ -604,7 +612,7 @@ public class RestartRuns {
      */
     static WaveView afterRollback(WaveView wave, int waveCount) {
         boolean passed = "confirmed".equals(wave.state()) || RestartResult.RESTARTED.equals(wave.state());
-        RunView.Tally tally = RunView.Tally.of(wave.runtimes(), true, waveCount, r -> true);
+        RunView.Tally tally = RunView.Tally.of(wave.runtimes(), true, waveCount, null, r -> true);
         if (!passed || tally.rolledBack().isEmpty()) {
             return wave;
         }

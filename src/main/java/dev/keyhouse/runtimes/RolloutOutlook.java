@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RolloutNews;
+import dev.keyhouse.settings.RuntimeToken;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -41,10 +42,12 @@ public class RolloutOutlook implements RolloutNews {
 
     private final RestartRuns runs;
     private final RolloutConfig config;
+    private final RuntimeToken token;
 
-    public RolloutOutlook(RestartRuns runs, RolloutConfig config) {
+    public RolloutOutlook(RestartRuns runs, RolloutConfig config, RuntimeToken token) {
         this.runs = runs;
         this.config = config;
+        this.token = token;
     }
 
     @Override
@@ -147,10 +150,24 @@ public class RolloutOutlook implements RolloutNews {
         for (RestartRun run : newest) {
             if (RestartRun.HALTED.equals(run.state) || RestartRun.ROLLED_BACK.equals(run.state)) {
                 String title = ProviderKind.parse(run.kind).map(ProviderKind::title).orElse(run.kind);
-                RuntimeTarget culprit = targetCause(run.failCode) ? culprit(run) : null;
-                alerts.add(new Alert(run.id, run.kind, run.state, alertText(title, run.id, run.state, run.reason,
-                        run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name),
-                        culprit == null ? null : culprit.id, culprit == null ? null : culprit.name));
+                // no runtime could confirm because the runtimes' token is unset or refused (what the run page
+                // names since the run began): the token is the cause, not a target
+                RuntimeToken.Standing standing = token.standing();
+                boolean tokenCause = "unconfirmed".equals(run.failCode) && standing.troubleSince(run.createdAt);
+                RuntimeTarget culprit = targetCause(run.failCode) && !tokenCause ? culprit(run) : null;
+                // a fallback change halted by its own key: no earlier version of the kind to go back to, and a
+                // working key is not what is missing; undoing the change is (a target's failure names the target)
+                boolean fallback = RestartRun.CAUSE_FALLBACK.equals(run.cause) && RestartRun.HALTED.equals(run.state)
+                        && !targetCause(run.failCode);
+                String advice = tokenCause ? tokenAdvice(standing.configured(), run.state)
+                        : fallback ? fallbackAdvice(title, run.changeSummary) : null;
+                String text = alertText(title, run.id, run.state, fallbackReason(run.cause, run.kind, run.reason),
+                        run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name, advice);
+                String href = tokenCause ? "/admin/environment" : fallback ? "/admin/settings/" + run.kind : null;
+                String words = tokenCause ? "Environment: PROVISIONER_INTERNAL_TOKEN"
+                        : fallback ? title + " settings: fallbacks" : null;
+                alerts.add(new Alert(run.id, run.kind, run.state, text, culprit == null ? null : culprit.id,
+                        culprit == null ? null : culprit.name, href, words));
             }
         }
         return alerts;
@@ -177,6 +194,45 @@ public class RolloutOutlook implements RolloutNews {
                 .filter(java.util.Objects::nonNull).findFirst().orElse(null);
     }
 
+    /**
+     * The advice of an alert whose runtimes could not confirm because the runtimes' token is unset
+     * ({@code configured} false) or refused: the token and where to set it, never a target nor a key.
+     */
+    static String tokenAdvice(boolean configured, String state) {
+        String then = RestartRun.HALTED.equals(state) ? ", then restart the targets" : ", then save the key again";
+        return configured
+                ? " — runtimes were refused: give them the PROVISIONER_INTERNAL_TOKEN Keyhouse has (theirs is missing"
+                        + " or wrong)" + then
+                : " — PROVISIONER_INTERNAL_TOKEN is not set, so every runtime-config fetch and status report is"
+                        + " refused: set it in Keyhouse's environment (or .env) and give the runtimes the same value"
+                        + then;
+    }
+
+    /**
+     * The advice of a halted rollout of a fallback change (it has no earlier version of the kind to go back to):
+     * undo the change on the kind's fallbacks, which rolls the runtimes out again.
+     *
+     * @param change the run's {@code change_summary} (what the fallback change was), or null
+     */
+    static String fallbackAdvice(String title, String change) {
+        return " — the fallback change" + (change == null || change.isBlank() ? "" : " (" + change.strip() + ")")
+                + " stays: delete or disable the added fallback, or roll back the edited one, in the fallbacks of the "
+                + title + " settings; that rolls the runtimes out again";
+    }
+
+    /**
+     * A halted fallback rollout's {@code reason} (its run page reason and wave decision too) without "there is no
+     * earlier llm version to roll back to", which blames a version the change never touched: "a fallback change
+     * is not rolled back by itself" instead. Any other run's text as it is.
+     */
+    static String fallbackReason(String cause, String kind, String reason) {
+        if (reason == null || !RestartRun.CAUSE_FALLBACK.equals(cause)) {
+            return reason;
+        }
+        return reason.replace("there is no earlier " + kind + " version to roll back to",
+                "a fallback change is not rolled back by itself");
+    }
+
     /** The words an alert ends with when the provider refused a key: what the operator does next. */
     private static final String ENTER_A_WORKING_KEY = " — enter a working key";
 
@@ -193,6 +249,16 @@ public class RolloutOutlook implements RolloutNews {
      */
     static String alertText(String title, long run, String state, String reason, Long rollbackVersion,
             String failCode, String target) {
+        return alertText(title, run, state, reason, rollbackVersion, failCode, target, null);
+    }
+
+    /**
+     * As {@link #alertText(String, long, String, String, Long, String, String)}, with {@code advice} (its leading
+     * " — " included) in place of the advice by {@code failCode} when it is not null: the runtimes' token or a
+     * fallback change, which no target nor key fixes.
+     */
+    static String alertText(String title, long run, String state, String reason, Long rollbackVersion,
+            String failCode, String target, String advice) {
         String failed = reason == null || reason.isBlank() ? (RestartRun.HALTED.equals(state)
                 ? "its wave failed and the previous key could not be restored" : "a wave failed") : reason.strip();
         boolean keyRefused = !targetCause(failCode) || failed.endsWith(ENTER_A_WORKING_KEY);
@@ -201,7 +267,10 @@ public class RolloutOutlook implements RolloutNews {
         }
         String note = RestartRun.HALTED.equals(state) ? "halted" : "rolled back: the previous key is back"
                 + (rollbackVersion == null ? "" : " as version " + rollbackVersion);
-        String advice = "";
+        if (advice != null) {
+            return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
+        }
+        advice = "";
         if (targetCause(failCode)) {
             String which = target == null ? "the failed target" : "target " + target;
             advice = " — fix " + which + " (" + switch (failCode) {

@@ -48,10 +48,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      *        "rolled back"), labelled as {@code failed}: counted as that alone, neither restarted, confirmed,
      *        unconfirmed nor not asked
      * @param leftOutNames the {@code leftOut} ones, labelled as {@code failed}: every count of them names them
+     * @param held the runtimes an admin's hold left out of the rollout, labelled as {@code failed}
+     * @param notReached the runtimes whose wave never came (the rollout stopped first), labelled as {@code failed}
+     * @param runState the run's stored state, which says why {@code notReached} were not reached; null for a wave
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
-            List<String> leftOutNames) {
+            List<String> leftOutNames, List<String> held, List<String> notReached, String runState) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -59,19 +62,23 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
         /** The results of {@code run} that {@code which} takes, counted. */
         static Tally of(RestartRuns.RunReport run, java.util.function.Predicate<RestartRuns.ResultView> which) {
-            return of(run.results(), run.rollout(), run.waveCount(), which);
+            return of(run.results(), run.rollout(), run.waveCount(), run.state(), which);
         }
 
         /**
          * The {@code results} that {@code which} takes, counted; a rollout's rollback rows (wave after
          * {@code waveCount}) left out: they repeat runtimes already counted.
+         *
+         * @param runState the run's stored state (why its cancelled runtimes were not reached), or null
          */
-        static Tally of(List<RestartRuns.ResultView> results, boolean rollout, int waveCount,
+        static Tally of(List<RestartRuns.ResultView> results, boolean rollout, int waveCount, String runState,
                 java.util.function.Predicate<RestartRuns.ResultView> which) {
             int runtimes = 0;
             int restarted = 0;
             int confirmed = 0;
             List<String> leftOut = new ArrayList<>();
+            List<String> held = new ArrayList<>();
+            List<String> notReached = new ArrayList<>();
             String firstError = null;
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
@@ -100,11 +107,12 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     firstError = firstError == null ? r.error() : firstError;
                 } else if (RestartResult.HELD.equals(r.state()) || RestartResult.CANCELLED.equals(r.state())) {
                     leftOut.add(label(r));
+                    (RestartResult.HELD.equals(r.state()) ? held : notReached).add(label(r));
                 }
             }
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut.size(),
                     List.copyOf(notConfirmed), firstError, List.copyOf(notAsked), List.copyOf(rolledBack),
-                    List.copyOf(leftOut));
+                    List.copyOf(leftOut), List.copyOf(held), List.copyOf(notReached), runState);
         }
 
         /**
@@ -118,7 +126,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 text.append(" (failed: ").append(String.join(", ", failed)).append(')');
             }
             if (leftOut > 0) {
-                text.append(", ").append(leftOut).append(" left out: ").append(String.join(", ", leftOutNames));
+                text.append(", ").append(leftOutText(": ", ", "));
             }
             if (!rolledBack.isEmpty()) {
                 text.append(", ").append(rolledBackText());
@@ -130,6 +138,35 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 text.append(", ").append(notAskedText());
             }
             return text.toString();
+        }
+
+        /**
+         * The runtimes not restarted on purpose or by the run's end, each group named apart (h20m point 3), e.g.
+         * "1 held (left out by an admin): batch, 2 not reached (the rollout halted before their wave): b, c";
+         * {@code names} before each group's names, {@code between} between the groups. Empty when none.
+         */
+        public String leftOutText(String names, String between) {
+            List<String> parts = new ArrayList<>();
+            if (!held.isEmpty()) {
+                parts.add(held.size() + " held (left out by an admin)" + names + String.join(", ", held));
+            }
+            if (!notReached.isEmpty()) {
+                parts.add(notReached.size() + " not reached (" + stoppedBefore(runState) + ")" + names
+                        + String.join(", ", notReached));
+            }
+            return String.join(between, parts);
+        }
+
+        /** Why a rollout's runtime was never reached, by the run's state: "the rollout halted before their wave". */
+        static String stoppedBefore(String runState) {
+            String how = runState == null ? "stopped" : switch (runState) {
+                case RestartRun.HALTED -> "halted";
+                case RestartRun.ROLLED_BACK, RestartRun.ROLLING_BACK -> "was rolled back";
+                case RestartRun.ABORTED -> "was aborted";
+                case RestartRun.SUPERSEDED -> "was superseded by a newer save";
+                default -> "stopped";
+            };
+            return "the rollout " + how + " before their wave";
         }
 
         /** The restarted runtimes asked to confirm (confirmation other than none); rolled-back ones are not restarted. */
@@ -296,7 +333,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         Tally tally = run.tally();
         Headline headline = headline(run);
         List<RestartRuns.WaveView> waves = run.waves().stream().map(w -> new RestartRuns.WaveView(w.number(),
-                w.kind(), w.state(), w.startedAt(), w.finishedAt(), w.decision(), failuresFirst(w.runtimes())))
+                w.kind(), w.state(), w.startedAt(), w.finishedAt(),
+                RolloutOutlook.fallbackReason(run.cause(), run.kind(), w.decision()), failuresFirst(w.runtimes())))
                 .toList();
         String reason = reason(run, now);
         if (RestartRun.SUCCEEDED.equals(run.state()) && tally.unconfirmed()) {
@@ -328,6 +366,48 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 .map(String::valueOf).toList();
         return versions.isEmpty() ? null : versions.size() == 1 ? versions.get(0)
                 : String.join(", ", versions.subList(0, versions.size() - 1)) + " and " + versions.get(versions.size() - 1);
+    }
+
+    /**
+     * The restarted runtimes of {@code run} that {@code which} takes and that did not confirm, as every summary says
+     * them (h20m point 2): while the run is open "not yet: a, b" (they may still confirm); once it has its verdict
+     * "unconfirmed: " and why, by group, e.g. "unconfirmed: chat-1 (not confirmed (fetch) within 120 s
+     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS))" (a rollout's window, as its gate recorded it), "unconfirmed: cmd1 (no fetch
+     * by name of the configuration version it was restarted onto, status report or health check since its
+     * restart)" (a run with no window), never "not yet". Empty when every such runtime confirmed or was not asked.
+     */
+    static String unconfirmedText(RestartRuns.RunReport run, java.util.function.Predicate<RestartRuns.ResultView> which) {
+        Map<String, List<String>> byWhy = new java.util.LinkedHashMap<>();
+        for (RestartRuns.ResultView r : run.results()) {
+            boolean own = !run.rollout() || r.wave() == null || r.wave() <= run.waveCount();
+            if (own && which.test(r) && RestartResult.RESTARTED.equals(r.state()) && !r.notAsked() && !confirmed(r)
+                    && !RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
+                byWhy.computeIfAbsent(whyUnconfirmed(run, r), w -> new ArrayList<>()).add(label(r));
+            }
+        }
+        if (byWhy.isEmpty()) {
+            return "";
+        }
+        if (!run.finished()) {
+            return "not yet: " + String.join(", ", byWhy.values().stream().flatMap(List::stream).toList());
+        }
+        return "unconfirmed: " + String.join("; ", byWhy.entrySet().stream()
+                .map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")").toList());
+    }
+
+    /** Why a restarted runtime of a finished run is unconfirmed: its gate's words, else what never came. */
+    private static String whyUnconfirmed(RestartRuns.RunReport run, RestartRuns.ResultView r) {
+        if (r.confirmState() != null && r.confirmDetail() != null && !r.confirmDetail().isBlank()) {
+            return r.confirmDetail();
+        }
+        return run.rollout() ? "the rollout ended before it confirmed"
+                : "no fetch by name of the configuration version it was restarted onto, status report or health check"
+                        + " since its restart";
+    }
+
+    /** The run's {@link #unconfirmedText(RestartRuns.RunReport, java.util.function.Predicate)}, every runtime. */
+    public String unconfirmedText() {
+        return unconfirmedText(run, r -> true);
     }
 
     /** The sentence on the runtimes not asked to confirm (confirmation none), with a leading space; or empty. */
@@ -387,7 +467,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     + "; this rollout's remaining waves were cancelled.";
             case RestartRun.ROLLED_BACK -> sentence(run.reason(), "A wave failed") + ". " + rolledBack(run);
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
-            default -> run.reason();
+            default -> RolloutOutlook.fallbackReason(run.cause(), run.kind(), run.reason());
         };
     }
 
@@ -423,8 +503,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     .append(String.join(", ", neverMoved)).append('.');
         }
         if (tally.leftOut() > 0) {
-            text.append(" Never touched: ").append(tally.leftOut()).append(" (on hold, or their wave never came): ")
-                    .append(String.join(", ", tally.leftOutNames())).append('.');
+            text.append(" Never touched: ").append(tally.leftOutText(": ", "; ")).append('.');
         }
         return text.toString();
     }

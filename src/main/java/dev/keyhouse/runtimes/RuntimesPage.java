@@ -80,6 +80,14 @@ public class RuntimesPage {
                     target.canary, target.held, confirmation);
         }
 
+        /**
+         * This target's runtimes of its latest run that did not confirm: "not yet: ..." while the run is open, the
+         * verdict and why once it ended ({@link RunView#unconfirmedText}); empty when none.
+         */
+        public String unconfirmedText() {
+            return latest == null ? "" : RunView.unconfirmedText(latest, r -> r.target().equals(name));
+        }
+
         /** Whether some runtime of this target failed to restart in its latest run. */
         public boolean failed() {
             return share != null && !share.failed().isEmpty();

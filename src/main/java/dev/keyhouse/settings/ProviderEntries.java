@@ -144,6 +144,29 @@ public class ProviderEntries {
         find(kind, id);
     }
 
+    /**
+     * The version of a kind's fallbacks as a whole, which the add form carries (h20m point 5): the newest
+     * {@code provider_entry_versions} id of the kind, 0 before its first fallback. Every add, save, move, enable,
+     * disable, make-primary and delete of one of its fallbacks writes such a row, so any of them raises it.
+     */
+    @Transactional
+    public long fallbacksVersion(ProviderKind kind) {
+        return ((Number) em.createNativeQuery("SELECT coalesce(max(id), 0) FROM provider_entry_versions"
+                + " WHERE kind = :kind").setParameter("kind", kind.id()).getSingleResult()).longValue();
+    }
+
+    /**
+     * What changed in a kind's fallbacks after {@link #fallbacksVersion} {@code since}, oldest first, e.g.
+     * "fallback 7 create by alice at 2026-12-02 02:40:11 UTC"; empty when nothing did.
+     */
+    @Transactional
+    public List<String> fallbacksChangedSince(ProviderKind kind, long since) {
+        return em.createQuery("from ProviderEntryVersion where kind = ?1 and id > ?2 order by id",
+                ProviderEntryVersion.class).setParameter(1, kind.id()).setParameter(2, since).getResultList().stream()
+                .map(v -> "fallback " + v.entryId + " " + v.action + " by " + v.savedBy + " at "
+                        + dev.keyhouse.web.TemplateExtensions.utc(v.savedAt)).toList();
+    }
+
     /** @throws NotFound when the kind has no such fallback */
     @Transactional
     public EntryState get(ProviderKind kind, long id) {

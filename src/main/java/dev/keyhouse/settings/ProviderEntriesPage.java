@@ -116,22 +116,43 @@ public class ProviderEntriesPage {
     /** Where a kind's fallbacks are listed, its id appended: the settings page's section. */
     static final String FALLBACKS = "/admin/settings#fallbacks-";
 
-    /** The form that adds a fallback (after the last one, enabled). */
+    /**
+     * The form that adds a fallback (after the last one, enabled), carrying the kind's fallbacks version
+     * ({@link ProviderEntries#fallbacksVersion}) as {@code version}.
+     */
     @GET
     @Path("new")
     @RolesAllowed(Role.ADMIN_NAME)
     public TemplateInstance addForm(@PathParam("kind") String kind) {
         ProviderKind providerKind = kind(kind);
-        return Templates.form(form(providerKind, null, 0, 0, true, Map.of(), Map.of(), new FieldErrors(), null));
+        return Templates.form(form(providerKind, null, entries.fallbacksVersion(providerKind), 0, true, Map.of(),
+                Map.of(), new FieldErrors(), null));
     }
 
-    /** Adds a fallback: 303 to the overview; 400 naming fields, 409, 422 (check refused) or 503 with the form. */
+    /**
+     * Adds a fallback: 303 to the overview; 400 naming fields (a missing or malformed {@code version}, one ahead of
+     * the kind's fallbacks version included), 409, 422 (check refused) or 503 with the form. A form read before
+     * another change of the kind's fallbacks ({@code version} behind {@link ProviderEntries#fallbacksVersion}) is a
+     * 409 naming what changed since, nothing added, the typed values kept (no-store), as the primary's stale save.
+     */
     @POST
     @RolesAllowed(Role.ADMIN_NAME)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response add(@PathParam("kind") String kind, @BeanParam SettingsPage.Submitted submitted) {
         ProviderKind providerKind = kind(kind);
-        return write(providerKind, null, 0, submitted, errors -> form(providerKind, null, 0, 0, true,
+        long expected = version(submitted.version);
+        long current = entries.fallbacksVersion(providerKind);
+        SettingsPage.notAhead(expected, current);
+        if (expected != current) {
+            EntryForm form = typed(form(providerKind, null, current, 0, true, submitted.values(providerKind),
+                    Map.of(), new FieldErrors(), null), providerKind, submitted);
+            return SettingsPage.typedBack(409, Templates.form(withConflict(form, "The " + providerKind.title()
+                    + " fallbacks changed while you were adding one ("
+                    + String.join("; ", entries.fallbacksChangedSince(providerKind, expected))
+                    + "). Nothing was added. Your values are kept: look at the fallbacks again, then add it again.",
+                    true))).build();
+        }
+        return write(providerKind, null, 0, submitted, errors -> form(providerKind, null, expected, 0, true,
                 submitted.values(providerKind), Map.of(), errors, null));
     }
 
@@ -466,8 +487,14 @@ public class ProviderEntriesPage {
     }
 
     private static EntryForm withConflict(EntryForm form, String conflict) {
+        return withConflict(form, conflict, false);
+    }
+
+    /** {@code form} with {@code conflict}; {@code keepOverride}: the override box and reason as typed, too. */
+    private static EntryForm withConflict(EntryForm form, String conflict, boolean keepOverride) {
         return new EntryForm(form.kind(), form.title(), form.id(), form.version(), form.position(), form.enabled(),
-                form.fields(), form.otherErrors(), conflict, null, form.enforce(), form.overrideError());
+                form.fields(), form.otherErrors(), conflict, null, form.enforce(), form.overrideError(),
+                keepOverride ? form.overrideReason() : null, keepOverride && form.overrideTicked());
     }
 
     private EntryForm form(ProviderEntries.EntryState state, Map<String, String> values, FieldErrors errors,

@@ -38,8 +38,12 @@ public interface RolloutNews {
      * @param target the runtime target to fix (its page is {@code /admin/runtimes/{id}}), null when the key is the
      *        cause or the target is gone
      * @param targetName that target's name, null with it
+     * @param helpHref where to do what the advice says when it is not a target (the Environment page for the
+     *        runtimes' token, the kind's fallbacks for a fallback change), or null
+     * @param helpText that link's words, null with it
      */
-    record Alert(long run, String kind, String outcome, String text, Long target, String targetName) {
+    record Alert(long run, String kind, String outcome, String text, Long target, String targetName, String helpHref,
+            String helpText) {
     }
 
     /**

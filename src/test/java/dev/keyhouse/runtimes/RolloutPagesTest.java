@@ -102,11 +102,11 @@ class RolloutPagesTest {
             assertThat(page).contains("Rollout " + run + ": <span class=\"state state-rolled_back\" id=\"outcome\">"
                     + "rolled back</span>")
                     .contains("wave 1: fx-chat-1 reported failing: invalid_key. Restarted back onto the previous key"
-                            + " (saved again as settings version 6): fx-chat/fx-chat-1. Never touched: 2 (on hold, or"
-                            + " their wave never came): fx-chat/fx-chat-2, fx-chat/fx-chat-3.")
+                            + " (saved again as settings version 6): fx-chat/fx-chat-1. Never touched: 2 not reached (the"
+                            + " rollout was rolled back before their wave): fx-chat/fx-chat-2, fx-chat/fx-chat-3.")
                     // h20i point 3: every count of the runtimes left out names them
-                    .contains("id=\"tally\">restarted 0 of 3, 2 left out: fx-chat/fx-chat-2, fx-chat/fx-chat-3,"
-                            + " rolled back 1: fx-chat/fx-chat-1<")
+                    .contains("id=\"tally\">restarted 0 of 3, 2 not reached (the rollout was rolled back before"
+                            + " their wave): fx-chat/fx-chat-2, fx-chat/fx-chat-3, rolled back 1: fx-chat/fx-chat-1<")
                     .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
                     .contains("fx-chat-1 reported failing on version 9: invalid_key")
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
@@ -179,34 +179,172 @@ class RolloutPagesTest {
     }
 
     /**
-     * h20i point 3: a target's latest run is the one whose result for it is newest by the result's time, not the
-     * newest run id: a rollback of an earlier run that restarted the target back after a later run restarted it makes
-     * the earlier run its latest.
+     * h20m point 1: a target's latest run is the most recently planned run that includes it, whatever finished last:
+     * an older rollout whose rollback restarted the target back after a newer run failed it does not replace that
+     * failed run on the runtimes list, its live fragment or the target's page.
      */
     @Test
-    void aTargetsLatestRunIsTheOneWhoseResultForItIsNewest() {
-        long rolledBack = fixtures().run("tts", "rolled_back", false, 2, 1, "wave 1: fx-late-1 reported failing", 4L,
+    void aTargetsLatestRunIsTheNewestRunThatIncludesItWhateverFinishedLast() {
+        String name = "fx-late-" + RuntimeRestartTest.unique();
+        long target = api.command(name, List.of("tts"), "true", null);
+        long older = fixtures().run("tts", "rolled_back", false, 2, 1, "wave 1: " + name + " reported failing", 4L,
                 6L);
-        long canary = fixtures().result(rolledBack, null, "fx-late", "fx-late-1", "restarted", 1, "report",
-                "set on the target", "failing", "reported failing", null);
-        long later = fixtures().run("tts", "succeeded", false, 1, 1, null, 6L, null);
-        long laterResult = fixtures().result(later, null, "fx-late", "fx-late-1", "restarted", 1, "report",
-                "set on the target", "confirmed", "reported ok", null);
-        long back = fixtures().result(rolledBack, null, "fx-late", "fx-late-1", "restarted", 2, "report",
-                "a rollback restart", "confirmed", "restarted back onto the previous key", null);
+        long canary = fixtures().result(older, target, name, name, "restarted", 1, "report", "set on the target",
+                "failing", "reported failing", null);
+        long newer = fixtures().run("tts", "failed", false, 1, 1, "wave 1: " + name + ": restart failed", 6L, null);
+        long failed = fixtures().result(newer, target, name, name, "failed", 1, "none", null, null, null,
+                "exit status 1");
+        long back = fixtures().result(older, target, name, name, "restarted", 2, "report", "a rollback restart",
+                "confirmed", "restarted back onto the previous key", null);
         String at = "UPDATE restart_results SET started_at = now() - ?::interval, finished_at = now() - ?::interval"
                 + " WHERE id = ?";
         fixtures().update(at, "30 minutes", "29 minutes", canary);
-        fixtures().update(at, "20 minutes", "19 minutes", laterResult);
+        fixtures().update(at, "20 minutes", "19 minutes", failed);
         fixtures().update(at, "10 minutes", "9 minutes", back);
-        RuntimeTarget target = new RuntimeTarget();
-        target.name = "fx-late";
-        assertThat(later).isGreaterThan(rolledBack);
-        assertThat(runs.latestByTarget(List.of(target)).get("fx-late").id()).as("restarted back after run " + later)
-                .isEqualTo(rolledBack);
+        fixtures().update("UPDATE restart_runs SET finished_at = now() - interval '9 minutes' WHERE id = ?", older);
+        fixtures().update("UPDATE restart_runs SET finished_at = now() - interval '19 minutes' WHERE id = ?", newer);
+        assertThat(newer).isGreaterThan(older);
+        RuntimeTarget shown = new RuntimeTarget();
+        shown.name = name;
+        assertThat(runs.latestByTarget(List.of(shown)).get(name).id()).as("rollout " + older + " ended later")
+                .isEqualTo(newer);
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
+            assertThat(targetRow(page(admin(), path), target)).as(path).contains("href=\"/admin/restarts/" + newer + "\">rollout " + newer + "</a>")
+                    .contains("1 of 1 failed to restart").doesNotContain("/admin/restarts/" + older + "\"");
+        }
+        assertThat(page(admin(), "/admin/runtimes/" + target)).contains("Latest run: <a href=\"/admin/restarts/"
+                + newer + "\">rollout " + newer + "</a>");
+    }
 
-        fixtures().update(at, "5 minutes", "4 minutes", laterResult);
-        assertThat(runs.latestByTarget(List.of(target)).get("fx-late").id()).isEqualTo(later);
+    /**
+     * h20m point 2: once a run has its verdict, a runtime that did not confirm is "unconfirmed" and why on every
+     * summary (the runtimes list and its fragment, the target's page, the run page, the settings alert), never "not
+     * yet"; "not yet" only while the run is open.
+     */
+    @Test
+    void anEndedRunSaysUnconfirmedAndWhyNeverNotYet() {
+        String name = "fx-unc-" + RuntimeRestartTest.unique();
+        long target = api.command(name, List.of("tts"), "true", null);
+        String window = "not confirmed (fetch) within 120 s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)";
+        long halted = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name + ": " + window
+                + "; nothing rolled back: the previous key fails its check (invalid_key), so the new key stays", 4L,
+                null);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'unconfirmed' WHERE id = ?", halted);
+        fixtures().result(halted, target, name, name, "restarted", 1, "fetch", "set on the target", "unconfirmed",
+                window, null);
+        String said = "unconfirmed: " + name + " (" + window + ")";
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
+            String row = targetRow(page(admin(), path), target);
+            assertThat(row).as(path).contains("0 of 1 confirmed").contains(said).doesNotContain("not yet");
+        }
+        assertThat(page(admin(), "/admin/runtimes/" + target)).contains("0 of 1 confirmed — " + said + ".")
+                .doesNotContain("not yet");
+        assertThat(page(admin(), "/admin/restarts/" + halted)).contains("<span id=\"unconfirmed\">" + said
+                + "</span>").doesNotContain("not yet");
+        assertThat(page(admin(), "/admin/settings")).contains(name + ": " + window).doesNotContain("not yet");
+
+        // a manual run has no window: its verdict says what never came
+        fixtures().update("UPDATE restart_runs SET rollout = false, state = 'succeeded', wave_count = 0 WHERE id = ?",
+                halted);
+        fixtures().update("UPDATE restart_results SET wave = null, confirm_state = null, confirm_detail = null"
+                + " WHERE run_id = ?", halted);
+        assertThat(targetRow(page(admin(), "/admin/runtimes"), target)).contains("unconfirmed: " + name
+                + " (no fetch by name of the configuration version it was restarted onto").doesNotContain("not yet");
+
+        // while a run is open, it may still confirm: "not yet" (a rollout waiting for approval: the engine
+        // leaves it as it is, where it would end a running manual run whose restarts are over)
+        fixtures().update("UPDATE restart_runs SET rollout = true, state = 'waiting_approval', wave_count = 2,"
+                + " current_wave = 1, finished_at = null WHERE id = ?", halted);
+        fixtures().update("UPDATE restart_results SET wave = 1 WHERE run_id = ?", halted);
+        assertThat(targetRow(page(admin(), "/admin/runtimes"), target)).contains("not yet: " + name)
+                .doesNotContain("unconfirmed: ");
+    }
+
+    /**
+     * h20m point 3: a run's summaries name the held runtimes (an admin's hold) apart from those the rollout never
+     * reached (it stopped before their wave), failures first: the run page's tally and reason, the API's tally.
+     */
+    @Test
+    void heldAndNotReachedRuntimesAreNamedApartFailuresFirst() {
+        long run = fixtures().run("tts", "halted", false, 3, 2, "wave 1 (canary): fx-h-a: restart failed", 4L, null);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'restart_failed' WHERE id = ?", run);
+        fixtures().result(run, null, "fx-h-a", "fx-h-a", "failed", 1, "none", null, null, null, "exit status 1");
+        fixtures().result(run, null, "fx-h-held", "fx-h-held", "held", null, null, null, null, null, null);
+        fixtures().result(run, null, "fx-h-b", "fx-h-b", "cancelled", 2, null, null, null, null, null);
+        fixtures().result(run, null, "fx-h-c", "fx-h-c", "cancelled", 2, null, null, null, null, null);
+        String tally = "restarted 0 of 4 (failed: fx-h-a), 1 held (left out by an admin): fx-h-held, 2 not reached"
+                + " (the rollout halted before their wave): fx-h-b, fx-h-c";
+        String page = page(admin(), "/admin/restarts/" + run);
+        assertThat(page).contains("id=\"tally\">" + tally + "<").doesNotContain("left out:");
+        io.restassured.path.json.JsonPath report = api.run(run);
+        assertThat(report.getList("tally.held")).containsExactly("fx-h-held");
+        assertThat(report.getList("tally.notReached")).containsExactly("fx-h-b", "fx-h-c");
+
+        fixtures().update("UPDATE restart_runs SET state = 'rolled_back', rollback_version = 6 WHERE id = ?", run);
+        assertThat(page(admin(), "/admin/restarts/" + run)).contains("Never touched: 1 held (left out by an admin):"
+                + " fx-h-held; 2 not reached (the rollout was rolled back before their wave): fx-h-b, fx-h-c.");
+    }
+
+    /**
+     * h20m point 4: the alert's advice follows the cause. A rollout halted because no runtime confirmed while the
+     * runtimes' token was refused names the token and where it is set, not the target; a halted fallback change
+     * never says "no earlier tts version to roll back to" and says how to undo the change, linked.
+     */
+    @Test
+    void anAlertNamesTheRuntimesTokenOrTheFallbackChangeWhenThatIsTheCause() {
+        String name = "fx-tok-" + RuntimeRestartTest.unique();
+        long target = api.command(name, List.of("tts"), "true", null);
+        String window = "not confirmed (fetch) within 120 s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)";
+        long halted = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name + ": " + window
+                + "; nothing rolled back: the previous key fails its check (invalid_key), so the new key stays", 4L,
+                null);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'unconfirmed' WHERE id = ?", halted);
+        fixtures().result(halted, target, name, name, "restarted", 1, "fetch", "set on the target", "unconfirmed",
+                window, null);
+        // a runtime's fetch with a wrong token since the run began: the refusal RuntimeToken counts
+        given().auth().oauth2("not-the-runtimes-token").header("X-Keyhouse-Runtime", name)
+                .get("/api/v1/internal/runtime-config").then().statusCode(401);
+        for (String path : List.of("/admin/runtimes", "/admin/settings", "/admin/settings/tts")) {
+            String alert = alert(page(admin(), path), "tts");
+            assertThat(alert).as(path).contains("so the new key stays; halted — runtimes were refused: give them the"
+                    + " PROVISIONER_INTERNAL_TOKEN Keyhouse has (theirs is missing or wrong), then restart the targets")
+                    .contains("href=\"/admin/environment\">Environment: PROVISIONER_INTERNAL_TOKEN</a>")
+                    .doesNotContain("fix target").doesNotContain("/admin/runtimes/" + target + "\"")
+                    .doesNotContain("working key");
+        }
+        assertThat(RolloutOutlook.tokenAdvice(false, "rolled_back")).isEqualTo(" — PROVISIONER_INTERNAL_TOKEN is"
+                + " not set, so every runtime-config fetch and status report is refused: set it in Keyhouse's"
+                + " environment (or .env) and give the runtimes the same value, then save the key again");
+
+        long fallback = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name
+                + " reported failing: invalid_key; nothing rolled back: there is no earlier tts version to roll back to",
+                null, null);
+        fixtures().update("UPDATE restart_runs SET cause = 'fallback', fail_code = 'invalid_key', change_summary ="
+                + " 'fallback 7 (elevenlabs) added' WHERE id = ?", fallback);
+        for (String path : List.of("/admin/runtimes", "/admin/settings/tts")) {
+            String alert = alert(page(admin(), path), "tts");
+            assertThat(alert).as(path).contains("(run " + fallback + "): wave 1 (canary): " + name + " reported"
+                    + " failing: invalid_key; nothing rolled back: a fallback change is not rolled back by itself;"
+                    + " halted — the fallback change (fallback 7 (elevenlabs) added) stays: delete or disable the added"
+                    + " fallback, or roll back the edited one, in the fallbacks of the Text to speech settings")
+                    .contains("href=\"/admin/settings/tts\">Text to speech settings: fallbacks</a>")
+                    .doesNotContain("no earlier").doesNotContain("working key");
+        }
+        assertThat(page(admin(), "/admin/restarts/" + fallback)).contains("a fallback change is not rolled back by"
+                + " itself").doesNotContain("no earlier tts version");
+    }
+
+    /** The alert paragraph of {@code kind} on a page. */
+    private static String alert(String html, String kind) {
+        int start = html.indexOf("id=\"rollout-alert-" + kind + "\"");
+        assertThat(start).as("rollout-alert-" + kind).isNotNegative();
+        return html.substring(start, html.indexOf("</p>", start));
+    }
+
+    /** The row of target {@code id} in a runtimes list. */
+    private static String targetRow(String html, long id) {
+        String row = html.substring(html.indexOf("id=\"target-" + id + "\""));
+        return row.substring(0, row.indexOf("</tr>"));
     }
 
     @Test

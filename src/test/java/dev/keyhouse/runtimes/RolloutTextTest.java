@@ -249,7 +249,7 @@ class RolloutTextTest {
         RestartRuns.ResultView back = new RestartRuns.ResultView(1, "cmd1", "command", "cmd1", "restarted", 1, null,
                 null, null, null, null, false, 1, 7L, "none", null, "not_asked", null, null, "rolled back", null);
         RestartRuns.ResultView hook = finished("hook", "failed", false);
-        RunView.Tally tally = RunView.Tally.of(List.of(back, hook), true, 1, r -> true);
+        RunView.Tally tally = RunView.Tally.of(List.of(back, hook), true, 1, null, r -> true);
         assertThat(tally.rolledBack()).containsExactly("cmd1");
         assertThat(tally.notAsked()).isEmpty();
         assertThat(tally.notConfirmed()).isEmpty();
@@ -258,9 +258,9 @@ class RolloutTextTest {
         assertThat(tally.restarted()).as("rolled back, counted as that and nothing else").isZero();
         assertThat(tally.moved()).isTrue();
         assertThat(tally.text()).isEqualTo("restarted 0 of 2 (failed: hook), rolled back 1: cmd1");
-        assertThat(RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true)
+        assertThat(RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, null, r -> true)
                 .confirmedText()).isEqualTo("1 of 1 confirmed; 1 rolled back");
-        RunView.Tally mixed = RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, r -> true);
+        RunView.Tally mixed = RunView.Tally.of(List.of(back, finished("cmd2", "restarted", true)), true, 1, null, r -> true);
         assertThat(mixed.restarted()).isEqualTo(1);
         assertThat(mixed.text()).isEqualTo("restarted 1 of 2, rolled back 1: cmd1, confirmed 1 of 1");
     }

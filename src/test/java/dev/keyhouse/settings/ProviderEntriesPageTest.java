@@ -82,7 +82,7 @@ public class ProviderEntriesPageTest {
             assertThat(form.statusCode()).isEqualTo(200);
             assertThat(form.asString()).contains("action=\"" + PAGES + "\"", "name=\"csrf-token\"");
 
-            Response invalid = form().formParam("version", "0").formParam("provider", "whisper")
+            Response invalid = form().formParam("version", addVersion()).formParam("provider", "whisper")
                     .formParam("model", "m").formParam("apiKey", sonioxKey).post(PAGES);
             assertThat(invalid.statusCode()).as("a bad provider is refused on the form").isEqualTo(400);
             assertThat(invalid.asString()).contains("class=\"field-error\">Provider:");
@@ -90,7 +90,7 @@ public class ProviderEntriesPageTest {
             assertThat(list()).hasSize(1);
 
             String refusedKey = soniox.key(StandIn.Scenario.INVALID);
-            Response refused = form().formParam("version", "0").formParam("provider", "soniox")
+            Response refused = form().formParam("version", addVersion()).formParam("provider", "soniox")
                     .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url())
                     .formParam("apiKey", refusedKey).post(PAGES);
             assertThat(refused.statusCode()).as("a key its check refuses").isEqualTo(422);
@@ -99,14 +99,14 @@ public class ProviderEntriesPageTest {
             assertThat(list()).hasSize(1);
 
             soniox.clearReceived();
-            Response added = form().formParam("version", "0").formParam("provider", "soniox")
+            Response added = form().formParam("version", addVersion()).formParam("provider", "soniox")
                     .formParam("model", "stt-rt-preview").formParam("baseUrl", soniox.url())
                     .formParam("apiKey", sonioxKey).post(PAGES);
             assertThat(added.statusCode()).as(added.asString()).isEqualTo(303);
             assertThat(added.header("Location")).endsWith("/admin/settings#fallbacks-stt");
             assertThat(soniox.received()).as("the fallback's key was checked live, as a REST POST checks it")
                     .isNotEmpty();
-            form().formParam("version", "0").formParam("provider", "custom").formParam("model", "stt-" + tag)
+            form().formParam("version", addVersion()).formParam("provider", "custom").formParam("model", "stt-" + tag)
                     .formParam("baseUrl", "http://127.0.0.1:9/stt").formParam("apiKey", "custom-key-" + tag)
                     .post(PAGES).then().statusCode(303);
 
@@ -280,7 +280,7 @@ public class ProviderEntriesPageTest {
                 "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey", "dg-page-key-0a1b2c3d4e5f"));
         assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
         String key = "sx-override-all-at-once-6f2b9d0e";
-        Response refused = form().formParam("version", "0").formParam("provider", "whisper").formParam("model", "m")
+        Response refused = form().formParam("version", addVersion()).formParam("provider", "whisper").formParam("model", "m")
                 .formParam("apiKey", key).formParam("checkOverride", "maybe").post(PAGES);
 
         assertThat(refused.statusCode()).isEqualTo(400);
@@ -298,7 +298,7 @@ public class ProviderEntriesPageTest {
     @Test
     void aRefusedFallbackFormKeepsTheOverrideBoxAndItsReason() {
         int before = list().size();
-        Response refused = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "")
+        Response refused = form().formParam("version", addVersion()).formParam("provider", "soniox").formParam("model", "")
                 .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
                 .formParam("checkOverrideReason", "the provider's status page is down").post(PAGES);
 
@@ -308,7 +308,7 @@ public class ProviderEntriesPageTest {
                 .contains("value=\"the provider&#39;s status page is down\"");
 
         String long600 = "r".repeat(600);
-        Response tooLong = form().formParam("version", "0").formParam("provider", "soniox").formParam("model", "m")
+        Response tooLong = form().formParam("version", addVersion()).formParam("provider", "soniox").formParam("model", "m")
                 .formParam("apiKey", "sx-override-kept-4e1d").formParam("checkOverride", "true")
                 .formParam("checkOverrideReason", long600).post(PAGES);
         assertThat(tooLong.statusCode()).isEqualTo(400);
@@ -423,7 +423,7 @@ public class ProviderEntriesPageTest {
         savePrimary("dg-clash-page-" + UUID.randomUUID().toString().substring(0, 8) + "-0a1b2c3d");
         int before = list().size();
         String key = "dg-clash-typed-7c8d9e0f1a2b";
-        Response clash = form().formParam("version", "0").formParam("provider", "deepgram")
+        Response clash = form().formParam("version", addVersion()).formParam("provider", "deepgram")
                 .formParam("model", "nova-3").formParam("apiKey", key).formParam("checkOverride", "true")
                 .formParam("checkOverrideReason", "rr").post(PAGES);
         assertThat(clash.statusCode()).isEqualTo(409);
@@ -431,7 +431,7 @@ public class ProviderEntriesPageTest {
                 .containsPattern("id=\"check-override\"[^>]*checked").contains("value=\"rr\"");
         typedBackOnly(clash, key);
 
-        Response both = form().formParam("version", "0").formParam("provider", "deepgram").formParam("model", "")
+        Response both = form().formParam("version", addVersion()).formParam("provider", "deepgram").formParam("model", "")
                 .formParam("apiKey", key).formParam("checkOverride", "true").formParam("checkOverrideReason", "rr")
                 .post(PAGES);
         assertThat(both.statusCode()).isEqualTo(400);
@@ -551,5 +551,55 @@ public class ProviderEntriesPageTest {
 
     private RequestSpecification form() {
         return Browser.signedInForm(session, csrf);
+    }
+
+    /** The {@code version} the add form carries now: the kind's fallbacks version. */
+    private String addVersion() {
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("name=\"version\" value=\"([0-9]+)\"")
+                .matcher(page(PAGES + "/new").asString());
+        assertThat(version.find()).as("the add form's version").isTrue();
+        return version.group(1);
+    }
+
+    /**
+     * h20m point 5: an add form read before another change of the kind's fallbacks is a 409 naming that change,
+     * nothing added, the typed values kept (the key too, sent no-store); the form then carries the current version
+     * and adds. A version ahead of the current one is a 400 naming {@code version}; a missing one too.
+     */
+    @Test
+    void aStaleAddFormIsA409NamingWhatChangedAndKeepsWhatWasTyped() {
+        String tag = Long.toString(System.nanoTime(), 36);
+        String read = addVersion();
+        form().formParam("version", read).formParam("provider", "custom").formParam("model", "stt-other-" + tag)
+                .formParam("baseUrl", "http://127.0.0.1:9/other").formParam("apiKey", "other-key-" + tag)
+                .post(PAGES).then().statusCode(303);
+        long other = ((Number) list().stream().filter(e -> ("stt-other-" + tag).equals(e.get("model"))).findFirst()
+                .orElseThrow().get("id")).longValue();
+        int before = list().size();
+        String typedKey = "typed-key-" + tag;
+        Response stale = form().formParam("version", read).formParam("provider", "custom")
+                .formParam("model", "stt-mine-" + tag).formParam("baseUrl", "http://127.0.0.1:9/mine")
+                .formParam("apiKey", typedKey).post(PAGES);
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        assertThat(stale.getHeader("Cache-Control")).isEqualTo("no-store");
+        assertThat(stale.asString()).contains("The Speech to text fallbacks changed while you were adding one"
+                + " (fallback " + other + " create by ").contains("Nothing was added.")
+                .contains("value=\"stt-mine-" + tag + "\"").contains("value=\"http://127.0.0.1:9/mine\"")
+                .contains("value=\"" + typedKey + "\"").contains("name=\"version\" value=\"" + addVersion() + "\"");
+        assertThat(list()).hasSize(before);
+
+        form().formParam("version", Long.parseLong(addVersion()) + 5).formParam("provider", "custom")
+                .formParam("model", "m").post(PAGES).then().statusCode(400)
+                .body(org.hamcrest.Matchers.containsString("does not exist"));
+        form().formParam("provider", "custom").formParam("model", "m").post(PAGES).then().statusCode(400)
+                .body(org.hamcrest.Matchers.containsString("version"));
+        // the other custom one deleted (two fallbacks may not both be custom): a form read now adds
+        given().auth().oauth2(Clients.admin()).header("If-Match", "\"1\"").delete(STT + "/" + other).then()
+                .statusCode(204);
+        before--;
+        form().formParam("version", addVersion()).formParam("provider", "custom").formParam("model", "stt-mine-" + tag)
+                .formParam("baseUrl", "http://127.0.0.1:9/mine").formParam("apiKey", typedKey).post(PAGES).then()
+                .statusCode(303);
+        assertThat(list()).hasSize(before + 1);
     }
 }
