@@ -169,6 +169,9 @@ public class ProviderEntriesResource {
      * in the fields that could be read, so one answer names them all; else returns.
      */
     private void refuseWithAll(ProviderKind kind, Long id, ProviderEntries.Change change, FieldErrors refused) {
+        if (!refused.isEmpty() && id != null && change.fields() == null) {
+            throw refused; // no fields given: the stored ones stay, so the rules have nothing more to say
+        }
         if (!refused.isEmpty()) {
             saves.refuseEntryWithAll(entries, kind, id, change.fields() == null ? Map.of() : change.fields(),
                     refused);
