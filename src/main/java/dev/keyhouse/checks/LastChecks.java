@@ -218,16 +218,76 @@ public class LastChecks {
                 + " = ?1").setParameter(1, scope.key()).executeUpdate();
     }
 
-    /** The last check of {@code kind} if it checked the key with {@code fingerprint}; empty: not checked yet. */
+    /**
+     * The last check of {@code kind}'s primary key if it is the key with {@code fingerprint}; else that key's last
+     * check wherever it was made ({@link #ofKey}); empty: not checked yet.
+     */
     @Transactional
     public Optional<LastCheck> forKey(ProviderKind kind, String fingerprint) {
-        return Optional.ofNullable(all().get(kind)).filter(c -> c.isFor(fingerprint));
+        Optional<LastCheck> own = Optional.ofNullable(all().get(kind)).filter(c -> c.isFor(fingerprint));
+        return own.isPresent() ? own : ofKey(kind, fingerprint);
+    }
+
+    /**
+     * The newest check of the key with {@code fingerprint} among {@code kind}'s keys, wherever it was made: a check
+     * follows its key, so a key rolled back to, restored automatically, made primary or moved to a fallback shows the
+     * check it had (issue 19), not "not checked yet". Looked up in the check rows of the kind and its fallbacks, then
+     * in the audit log, which keeps each check that a save ran ({@code key check: ok}) or that changed a result
+     * ({@value #CHANGED}), with the checked key's fingerprint: such a check has its result, HTTP status, code and
+     * time ({@code durationMs} 0, {@code negativeControl} as the summary says). Empty without a fingerprint or when
+     * the key was never checked.
+     */
+    @Transactional
+    public Optional<LastCheck> ofKey(ProviderKind kind, String fingerprint) {
+        if (fingerprint == null) {
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM provider_checks"
+                + " WHERE kind = ?1 AND fingerprint = ?2 AND result IS NOT NULL UNION ALL SELECT ?1, "
+                + ENTRY_COLUMNS.replaceAll("(\\w+)", "c.$1") + " FROM provider_entry_checks c JOIN provider_entries e"
+                + " ON e.id = c.entry_id WHERE e.kind = ?1 AND c.fingerprint = ?2 AND c.result IS NOT NULL"
+                + " ORDER BY 7 DESC LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint).getResultList();
+        if (!rows.isEmpty()) {
+            return Optional.of(check(rows.get(0)));
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> audited = em.createNativeQuery("SELECT action, detail, at FROM audit_events WHERE kind = ?1"
+                + " AND new_fingerprint = ?2 AND (action = ?3 OR detail LIKE '%key check: %') ORDER BY id DESC LIMIT 1")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, CHANGED).getResultList();
+        return audited.stream().map(row -> audited(kind, fingerprint, (String) row[0], (String) row[1],
+                instant(row[2]))).flatMap(Optional::stream).findFirst();
+    }
+
+    /** A check's summary as an audit entry says it: "no_credit (HTTP 429, insufficient_quota)". */
+    private static final java.util.regex.Pattern SUMMARY = java.util.regex.Pattern.compile(
+            "([a-z_]{1,20})(?: \\((?:HTTP ([0-9]{3}))?(?:, )?([A-Za-z0-9_.:-]{1,64})?\\))?"
+                    + "(; a decoy key was not rejected)?");
+
+    /** The check an audit entry records: after "→ " ({@value #CHANGED}) or after "key check: " (a save). */
+    private static Optional<LastCheck> audited(ProviderKind kind, String fingerprint, String action, String detail,
+            Instant at) {
+        String marker = CHANGED.equals(action) ? "→ " : "key check: ";
+        int from = detail == null ? -1 : detail.lastIndexOf(marker);
+        if (from < 0) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = SUMMARY.matcher(detail.substring(from + marker.length()));
+        if (!m.lookingAt()) {
+            return Optional.empty();
+        }
+        Optional<CheckResult> result = java.util.Arrays.stream(CheckResult.values())
+                .filter(r -> r.json().equals(m.group(1))).findFirst();
+        return result.map(r -> new LastCheck(kind.id(), null, fingerprint, r,
+                m.group(2) == null ? null : Integer.valueOf(m.group(2)), m.group(3), at, 0,
+                m.group(4) != null ? NegativeControl.ACCEPTED : NegativeControl.NOT_RUN, at));
     }
 
     /**
      * The last check of one provider entry of {@code kind} if it checked the key with {@code fingerprint}: the
-     * primary's ({@link #forKey}) when {@code entryId} is null, else fallback entry {@code entryId}'s. Empty: not
-     * checked yet, or only another key was (or {@code fingerprint} is null: no key stored).
+     * primary's ({@link #forKey}) when {@code entryId} is null, else fallback entry {@code entryId}'s; when that is
+     * another key's, the key's own last check wherever it was made ({@link #ofKey}). Empty: the key was never
+     * checked (or {@code fingerprint} is null: no key stored).
      */
     @Transactional
     public Optional<LastCheck> forEntry(ProviderKind kind, Long entryId, String fingerprint) {
@@ -238,7 +298,8 @@ public class LastChecks {
         List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM provider_entry_checks"
                 + " WHERE entry_id = ?2 AND result IS NOT NULL").setParameter(1, kind.id())
                 .setParameter(2, entryId).getResultList();
-        return rows.stream().map(LastChecks::check).filter(c -> c.isFor(fingerprint)).findFirst();
+        Optional<LastCheck> own = rows.stream().map(LastChecks::check).filter(c -> c.isFor(fingerprint)).findFirst();
+        return own.isPresent() ? own : ofKey(kind, fingerprint);
     }
 
     /** The last check of every kind that was ever checked, whatever key it checked. */

@@ -37,6 +37,23 @@ public final class StaleVersion {
         return java.util.OptionalLong.of(digits.length() > 18 ? BEYOND_ANY : Long.parseLong(digits));
     }
 
+    /**
+     * The version a JSON body member names ({@code primaryVersion}, a rollback's {@code version}) as
+     * {@link #tagVersion} reads a tag: a whole number from 0 is itself; one with more digits than any version has (Jackson reads it as a
+     * {@link java.math.BigInteger}) is {@link #BEYOND_ANY}, so a body and If-Match answer the same number alike.
+     *
+     * @return empty when it is no whole number from 0 (a string, a fraction, a negative number, true, a list)
+     */
+    public static java.util.OptionalLong bodyVersion(Object value) {
+        if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= 0) {
+            return java.util.OptionalLong.of(((Number) value).longValue());
+        }
+        if (value instanceof java.math.BigInteger big && big.signum() > 0) {
+            return java.util.OptionalLong.of(BEYOND_ANY);
+        }
+        return java.util.OptionalLong.empty();
+    }
+
     /** Why an If-Match value is no version (400), asking for the ETag of {@code GET path} exactly as it is. */
     public static String notAVersion(String path) {
         return "is not a version: send the ETag of GET " + path + " " + AS_GET_RETURNS_IT;

@@ -1,6 +1,5 @@
 package dev.keyhouse.runtimes;
 
-import java.math.BigInteger;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -117,14 +116,9 @@ public class RuntimeStatusResource {
 
     /** A JSON whole number ≥ 1 as a long, else null (a fraction, a string, a boolean, too large). */
     private static Long version(Object value) {
-        if (value instanceof Integer || value instanceof Long) {
-            long v = ((Number) value).longValue();
-            return v >= 1 ? v : null;
-        }
-        if (value instanceof BigInteger big && big.signum() > 0 && big.bitLength() < 64) {
-            return big.longValue();
-        }
-        return null;
+        // more digits than any version: above the current one, as a version ahead is answered everywhere
+        java.util.OptionalLong version = dev.keyhouse.input.StaleVersion.bodyVersion(value);
+        return version.isPresent() && version.getAsLong() >= 1 ? version.getAsLong() : null;
     }
 
     /** The client's address as Quarkus resolved it (forwarded headers only from TRUSTED_PROXIES). */

@@ -130,7 +130,16 @@ public class RuntimeTargets {
     /** Replaces what the input gives; absent members, and empty secrets, keep what is stored. */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor) {
-        return update(locked(id), input, actor, new FieldErrors());
+        return update(id, input, actor, new FieldErrors());
+    }
+
+    /**
+     * {@link #update(long, TargetInput, String)} with the problems found while reading the input ({@code read}),
+     * named with every other problem in one answer.
+     */
+    @Transactional
+    public RuntimeTarget update(long id, TargetInput input, String actor, FieldErrors read) {
+        return update(locked(id), input, actor, read);
     }
 
     /**
@@ -217,6 +226,8 @@ public class RuntimeTargets {
         input = checked.input();
         Map<String, String> before = auditFields(target);
         Map<String, String> printsBefore = fingerprints(target);
+        Instant was = target.updatedAt;
+        String wasBy = target.updatedBy;
         if (!driver.id().equals(target.driver)) {
             // another driver's secrets mean nothing to this one
             dropSecrets(target, f -> driver.fields().stream().noneMatch(d -> d.secret() && d.name().equals(f)));
@@ -227,6 +238,13 @@ public class RuntimeTargets {
         sealSecrets(input, target, driver);
         Map<String, String> after = auditFields(target);
         Map<String, String> printsAfter = fingerprints(target);
+        if (before.equals(after) && printsBefore.equals(printsAfter)) {
+            // nothing a runtime or a reader sees changed (a secret typed again is the same value): an idempotent PUT
+            // keeps the target's version (its ETag) and records nothing
+            target.updatedAt = was;
+            target.updatedBy = wasBy;
+            return target;
+        }
         Changes changes = new Changes();
         java.util.Set<String> fields = new java.util.LinkedHashSet<>(before.keySet());
         fields.addAll(after.keySet());
@@ -506,8 +524,13 @@ public class RuntimeTargets {
         for (String field : input.config().keySet()) {
             if (driver.get().fields().stream().noneMatch(f -> f.name().equals(field))) {
                 errors.add("config." + NoBody.member(field), "is not a setting of the " + driverId + " driver");
+            } else if (TargetInput.NOT_A_STRING.equals(input.config().get(field))) {
+                errors.add("config." + field, "has the wrong type: must be a string");
             }
         }
+        Map<String, String> typed = new LinkedHashMap<>(input.config());
+        typed.values().removeIf(TargetInput.NOT_A_STRING::equals);
+        input = input.with(input.driver(), typed);
         input = cleaned(input, driver.get(), errors);
         for (DriverField field : driver.get().fields()) {
             String given = input.config().get(field.name());

@@ -52,6 +52,7 @@ public class RuntimesPage {
     private static final Map<String, String> FLASH = Map.of(
             "created", "Runtime target added.",
             "updated", "Runtime target saved.",
+            "unchanged", "Nothing changed: the runtime target stays as it was.",
             "enabled", "Runtime target enabled.",
             "disabled", "Runtime target disabled: saves no longer restart it.",
             "deleted", "Runtime target deleted.",
@@ -266,8 +267,10 @@ public class RuntimesPage {
                 targets.check(id, input.with(target.driver, input.config()), read);
                 return Response.ok(confirmSaveDisabled(target, submitted)).build();
             }
-            targets.update(id, input.with(target.driver, input.config()), Identities.actor(identity), version, read);
-            return done("updated");
+            RuntimeTarget saved = targets.update(id, input.with(target.driver, input.config()),
+                    Identities.actor(identity), version, read);
+            // a form that changed nothing: no new version, no audit entry (an idempotent save)
+            return done(RuntimeTargets.version(saved) == version ? "unchanged" : "updated");
         } catch (StaleTarget stale) {
             return stale(targets.get(id), version);
         } catch (FieldErrors errors) {

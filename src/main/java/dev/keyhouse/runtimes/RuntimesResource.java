@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
+import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.settings.ProviderEnvironment;
 import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
@@ -107,7 +108,8 @@ public class RuntimesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response create(Map<String, Object> body) {
-        RuntimeTarget target = targets.create(TargetInput.fromJson(body), Identities.actor(identity));
+        FieldErrors read = new FieldErrors();
+        RuntimeTarget target = targets.create(TargetInput.fromJson(body, read), Identities.actor(identity), read);
         return Locations.created(PATH + "/" + target.id).entity(view(target)).build();
     }
 
@@ -123,8 +125,14 @@ public class RuntimesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Map<String, Object> update(@PathParam("id") long id, String body) {
-        targets.get(id); // 404 before the body is read
-        return view(targets.update(id, TargetInput.fromJson(bodies.object(body)), Identities.actor(identity)));
+        long before = RuntimeTargets.version(targets.get(id)); // 404 before the body is read
+        FieldErrors read = new FieldErrors();
+        RuntimeTarget updated = targets.update(id, TargetInput.fromJson(bodies.object(body), read),
+                Identities.actor(identity), read);
+        Map<String, Object> view = view(updated);
+        // an idempotent PUT: nothing changed, nothing recorded (RFC 9110, section 9.2.2)
+        view.put("unchanged", RuntimeTargets.version(updated) == before);
+        return view;
     }
 
     @DELETE

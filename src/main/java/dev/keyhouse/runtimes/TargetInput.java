@@ -34,17 +34,27 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
     }
     private static final int MAX_VALUE_LENGTH = 4000;
 
+    /**
+     * What {@link #config} holds for a JSON member whose value is neither a string nor a secret's summary: the
+     * driver's check names it, "not a setting" when the driver has no such field, else "has the wrong type".
+     */
+    static final String NOT_A_STRING = "\u0000(not a string)";
+
     @Override
     public String toString() {
         // config may hold secrets
         return "TargetInput[" + name + ", " + driver + ", " + config.keySet() + "]";
     }
 
-    /** The JSON body of POST/PUT /api/v1/runtimes; a member of the wrong type is a 400 naming it. */
-    public static TargetInput fromJson(Map<String, Object> body) {
-        FieldErrors errors = new FieldErrors();
+    /**
+     * The JSON body of POST/PUT /api/v1/runtimes; throws only for a missing body: each problem (a member of the wrong
+     * type, an unknown one) joins {@code errors} and the input reads a refused member as not given, so the target's
+     * own rules can name theirs in the same answer
+     * ({@link RuntimeTargets#create(TargetInput, String, FieldErrors)}).
+     */
+    public static TargetInput fromJson(Map<String, Object> body, FieldErrors errors) {
         if (body == null) {
-            throw errors.add("body", "must be a JSON object");
+            throw new FieldErrors().add("body", "must be a JSON object");
         }
         String name = null;
         String driver = null;
@@ -72,7 +82,6 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                 }
             }
         }
-        errors.throwIfAny();
         return new TargetInput(name, driver, dependsOn, enabled, config, canary, confirmation, held);
     }
 
@@ -184,7 +193,8 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
                 // a secret's summary sent back as it was read: keeps the stored value
                 config.put(String.valueOf(member.getKey()), "");
             } else if (setting != null) {
-                errors.add(field, "has the wrong type: must be a string");
+                // judged with the driver's fields: an unknown name is "not a setting" whatever its value
+                config.put(String.valueOf(member.getKey()), NOT_A_STRING);
             }
         }
     }

@@ -190,6 +190,10 @@ public class ProviderEntries {
         SettingValues stored = id == null ? new SettingValues() : find(kind, id).values();
         SettingRules.Checked checked = validate(kind, id, change.fields(), expectedVersion);
         SettingValues storedValues = stored;
+        if (id != null && settings.unchanged(kind, stored, checked)) {
+            // fields that change nothing save nothing: no key is sent anywhere for them
+            return Optional.empty();
+        }
         boolean typed = kind.secretFields().stream().anyMatch(checked.secrets()::containsKey);
         boolean kept = kind.secretFields().stream().anyMatch(f -> storedValues.secretRef(f) != null);
         boolean needed = typed || (kept && kind.fields().stream().filter(ProviderSettings.CHECKED_FIELDS::contains)
@@ -373,7 +377,10 @@ public class ProviderEntries {
         Map<SettingField, String> before = ProviderSettings.fingerprintsOf(settings.summaries(kind, entry.values()));
         Map<SettingField, String> after = before;
         String detail = "";
-        if (change.fields() != null) {
+        // fields that would store what the entry holds (the same values, no key or the same key) are no change: an
+        // idempotent PUT makes no version, no audit entry and no rollout
+        if (change.fields() != null && !settings.unchanged(kind, entry.values(),
+                SettingRules.check(kind, change.fields(), entry.values()))) {
             SettingRules.Checked checked = SettingRules.check(kind, change.fields(), entry.values());
             refuseDuplicates(em, kind, entry.id, checked.values().provider);
             SettingValues next = checked.values();

@@ -442,8 +442,14 @@ public class ProviderEntriesPage {
                 // never alone: every problem of the fields comes in the same answer
                 saves.refuseEntryWithAll(entries, kind, id, submitted.values(kind), refused);
             }
-            return done(kind, saves.saveEntry(entries, kind, id, new ProviderEntries.Change(submitted.values(kind),
-                    null, null), version, Identities.actor(identity), override).restartRun());
+            ProviderEntries.EntryState saved = saves.saveEntry(entries, kind, id, new ProviderEntries.Change(
+                    submitted.values(kind), null, null), version, Identities.actor(identity), override);
+            if (id != null && saved.version() == version) {
+                // the form held what the entry holds: no version, no audit entry, no rollout, said so
+                return new SettingsNotice(SettingsNotice.FALLBACK_UNCHANGED, kind, version, null, false)
+                        .seeOther(request);
+            }
+            return done(kind, saved.restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
             // the current values to apply the change to again; the typed key, box and reason kept (no-store)

@@ -11,7 +11,6 @@ import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.JsonBodies;
 import dev.keyhouse.web.Locations;
-import dev.keyhouse.web.NotFound;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -77,12 +76,15 @@ public class ProviderEntriesResource {
     public Response create(@PathParam("kind") String kind, String body) {
         ProviderKind providerKind = kind(kind);
         Map<String, Object> given = given(bodies.object(body));
-        String override = SettingsResource.overrideReason(given.remove("checkOverride"));
-        ProviderEntries.Change change = change(providerKind, given);
-        if (change.position() != null || change.enabled() != null) {
-            throw new FieldErrors().add(change.position() != null ? "position" : "enabled",
-                    "is set after the entry is added (PUT): a new fallback is enabled and last");
+        FieldErrors refused = new FieldErrors();
+        String override = refused.collect(() -> SettingsResource.overrideReason(given.remove("checkOverride")));
+        ProviderEntries.Change change = change(providerKind, given, refused);
+        for (String later : List.of("enabled", "position")) {
+            if (given.containsKey(later) && !refused.names(later)) {
+                refused.add(later, "is set after the entry is added (PUT): a new fallback is enabled and last");
+            }
         }
+        refuseWithAll(providerKind, null, change, refused);
         CheckedSaves.SavedEntry created = saves.writeEntry(entries, providerKind, null,
                 new ProviderEntries.Change(change.fields() == null ? Map.of() : change.fields(), null, null), 0,
                 Identities.actor(identity), override);
@@ -113,10 +115,16 @@ public class ProviderEntriesResource {
         long entryId = existing(providerKind, kind, id);
         Map<String, Object> given = given(bodies.object(body));
         long expected = expectedVersion(path(providerKind) + "/" + entryId, ifMatch);
-        String override = SettingsResource.overrideReason(given.remove("checkOverride"));
+        FieldErrors refused = new FieldErrors();
+        String override = refused.collect(() -> SettingsResource.overrideReason(given.remove("checkOverride")));
+        ProviderEntries.Change change = change(providerKind, given, refused);
+        refuseWithAll(providerKind, entryId, change, refused);
         CheckedSaves.SavedEntry saved = saves.writeEntry(entries, providerKind, entryId,
-                change(providerKind, given), expected, Identities.actor(identity), override);
-        return Response.ok(written(saved)).tag(etag(saved.state())).build();
+                change, expected, Identities.actor(identity), override);
+        Map<String, Object> view = written(saved);
+        // an idempotent PUT (RFC 9110, section 9.2.2): what the entry holds already made no version, audit or rollout
+        view.put("unchanged", saved.state().version() == expected);
+        return Response.ok(view).tag(etag(saved.state())).build();
     }
 
     /** 204; deleting an enabled fallback rolls the kind's dependent targets out (the run is in /api/v1/restarts). */
@@ -156,12 +164,29 @@ public class ProviderEntriesResource {
         return Response.ok(written(primary)).tag(etag(primary.state())).build();
     }
 
+    /**
+     * When the body's reading found problems ({@code refused}), throws them with every problem the kind's rules find
+     * in the fields that could be read, so one answer names them all; else returns.
+     */
+    private void refuseWithAll(ProviderKind kind, Long id, ProviderEntries.Change change, FieldErrors refused) {
+        if (!refused.isEmpty() && id != null && change.fields() == null) {
+            throw refused; // no fields given: the stored ones stay, so the rules have nothing more to say
+        }
+        if (!refused.isEmpty()) {
+            saves.refuseEntryWithAll(entries, kind, id, change.fields() == null ? Map.of() : change.fields(),
+                    refused);
+        }
+    }
+
     /** A write's members, a copy the caller may change; empty without a body. */
     private static Map<String, Object> given(Map<String, Object> body) {
         return body == null ? new LinkedHashMap<>() : new LinkedHashMap<>(body);
     }
 
-    /** {@code primaryVersion} of a make-primary body: 428 when absent, 400 naming it when not a version. */
+    /**
+     * {@code primaryVersion} of a make-primary body: 428 when absent, 400 naming it when not a version; more digits
+     * than any version are a version ahead (412 "never had …"), as in If-Match.
+     */
     static long primaryVersion(ProviderKind kind, Map<String, Object> body) {
         Object value = body == null ? null : body.get("primaryVersion");
         if (body != null) {
@@ -175,8 +200,9 @@ public class ProviderEntriesResource {
         if (value == null) {
             throw EntryRefused.primaryVersionRequired(kind);
         }
-        if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= 0) {
-            return ((Number) value).longValue();
+        java.util.OptionalLong version = dev.keyhouse.input.StaleVersion.bodyVersion(value);
+        if (version.isPresent()) {
+            return version.getAsLong();
         }
         throw new FieldErrors().add("primaryVersion", "must be the primary's version, a whole number (e.g. 3)");
     }
@@ -268,8 +294,7 @@ public class ProviderEntriesResource {
 
     /** The kind in the path: 404 when unknown or without fallbacks. */
     static ProviderKind kind(String id) {
-        return ProviderEntries.entriesKind(ProviderKind.parse(id)
-                .orElseThrow(() -> new NotFound("settings kind '" + id + "'")));
+        return ProviderEntries.entriesKind(ProviderKind.inPath(id));
     }
 
     /** The id of an existing fallback of the kind: 404 before a write's body or preconditions are judged. */
@@ -279,11 +304,13 @@ public class ProviderEntriesResource {
         return entryId;
     }
 
-    /** The entry id in the path: 404 when not a whole number, "stt has no provider entry 'abc' (…)". */
+    /**
+     * The entry id in the path: 404 when not a whole number, "stt has no provider entry with that id (ids are whole
+     * numbers)", never repeating the segment (it may hold quotes, escapes or a pasted key).
+     */
     static long id(String kind, String id) {
         if (id == null || !id.matches("[0-9]{1,18}")) {
-            throw ProviderEntries.noEntry(kind, "'" + (id != null && id.length() <= 40 ? id : "…")
-                    + "' (an entry's id is a whole number)");
+            throw ProviderEntries.noEntry(kind, "with that id (ids are whole numbers)");
         }
         return Long.parseLong(id);
     }
@@ -305,10 +332,10 @@ public class ProviderEntriesResource {
 
     /**
      * The body as a {@link ProviderEntries.Change}: {@code enabled} a boolean, {@code position} a whole number from
-     * 1, every other member a field of the kind as a string (fields null when none is given).
+     * 1, every other member a field of the kind as a string (fields null when none is given); each member that is none
+     * of these is named in {@code errors}, and left out.
      */
-    static ProviderEntries.Change change(ProviderKind kind, Map<String, Object> body) {
-        FieldErrors errors = new FieldErrors();
+    static ProviderEntries.Change change(ProviderKind kind, Map<String, Object> body, FieldErrors errors) {
         Map<String, String> fields = null;
         Boolean enabled = null;
         Integer position = null;
@@ -342,7 +369,11 @@ public class ProviderEntriesResource {
                 case "id", "version", "updatedBy", "updatedAt" -> errors.add(key, "is read-only: it is set by"
                         + " Keyhouse" + ("version".equals(key) ? " (send the version you had in If-Match)" : ""));
                 default -> {
-                    if (value == null || value instanceof String) {
+                    if (kind.fields().stream().noneMatch(f -> f.json().equals(key))) {
+                        // an unknown name is not a field whatever its value ("wrong type" would send a client
+                        // looking for the right one), as a save of the kind says it
+                        errors.add(safeName(key), SettingsResource.notAField(kind, key));
+                    } else if (value == null || value instanceof String) {
                         if (fields == null) {
                             fields = new LinkedHashMap<>();
                         }
@@ -353,7 +384,6 @@ public class ProviderEntriesResource {
                 }
             }
         }
-        errors.throwIfAny();
         return new ProviderEntries.Change(fields, enabled, position);
     }
 

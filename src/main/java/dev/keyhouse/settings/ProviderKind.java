@@ -145,4 +145,15 @@ public enum ProviderKind {
     public static Optional<ProviderKind> parse(String id) {
         return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst();
     }
+
+    /**
+     * The kind a path names, else 404: "settings kind 'nokind' does not exist" for a plain lower-case name, and for
+     * any other segment (quotes, escapes, a pasted key) a sentence that does not repeat it.
+     */
+    public static ProviderKind inPath(String id) {
+        return parse(id).orElseThrow(() -> id != null && id.matches("[a-z0-9_-]{1,40}")
+                ? new dev.keyhouse.web.NotFound("settings kind '" + id + "'")
+                : dev.keyhouse.web.NotFound.saying("there is no settings kind of that name (the kinds are "
+                        + String.join(", ", Arrays.stream(values()).map(ProviderKind::id).toList()) + ")"));
+    }
 }

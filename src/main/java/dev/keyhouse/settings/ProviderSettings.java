@@ -122,7 +122,8 @@ public class ProviderSettings {
         SettingRules.Checked checked = checkedOrAllProblemsWithClash(kind, input, row.values());
         // a provider a fallback has: refused here, before the check sends the key anywhere (409 naming both)
         ProviderEntries.refuseDuplicates(em, kind, null, checked.values().provider);
-        if (!kind.liveCheck()) {
+        if (!kind.liveCheck() || unchanged(kind, row.values(), checked)) {
+            // a save that changes nothing saves nothing: no key is sent anywhere for it
             // no live check exists for this kind (ProviderKind#liveCheck): validated, never checked
             return Optional.empty();
         }
@@ -258,6 +259,10 @@ public class ProviderSettings {
         SettingRules.Checked checked = SettingRules.check(kind, input, row.values());
         SettingValues next = checked.values();
         ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
+        if (unchanged(kind, row.values(), checked)) {
+            // an idempotent PUT (RFC 9110, section 9.2.2): no version, no audit entry, no rollout
+            return state(row);
+        }
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         Map<SettingField, String> newFingerprints = new LinkedHashMap<>();
         boolean secretChanged = false;
@@ -305,6 +310,33 @@ public class ProviderSettings {
         Long run = announce(kind.id(), version, secretChanged, actor);
         LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);
         return state(row).withRestartRun(run);
+    }
+
+    /**
+     * Whether a write of {@code checked} over {@code current} would store nothing new: every non-secret field the
+     * same, and each secret either not typed (and kept) or typed with the value it holds now (the same fingerprint,
+     * readable). Such a write makes no version, no audit entry and no rollout; a key typed again with other changes
+     * is still saved (its audit says "entered again (the same)").
+     */
+    boolean unchanged(ProviderKind kind, SettingValues current, SettingRules.Checked checked) {
+        Map<SettingField, SecretSummary> had = summaries(kind, current);
+        for (SettingField field : kind.fields()) {
+            if (!field.secret()) {
+                if (current.differs(checked.values(), field)) {
+                    return false;
+                }
+                continue;
+            }
+            String typed = checked.secrets().get(field);
+            SecretSummary summary = had.get(field);
+            boolean same = typed == null ? Objects.equals(current.secretRef(field), checked.values().secretRef(field))
+                    : summary.configured() && !summary.needsReentry()
+                            && Objects.equals(summary.fingerprint(), fingerprints.of(typed));
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

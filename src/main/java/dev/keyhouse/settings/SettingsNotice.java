@@ -16,8 +16,8 @@ import jakarta.ws.rs.core.Response;
  * the flash cookie as a key of letters, digits, dots and underscores ({@code saved.llm.r12.cinvalid_key.o}), never
  * as text: a key that does not parse shows nothing.
  *
- * @param what {@code saved}, {@code rolledBack} or {@code fallback}
- * @param run the restart run the write planned, or null
+ * @param what {@code saved}, {@code rolledBack}, {@code fallback}, {@code unchanged} or {@code fallbackUnchanged}
+ * @param run the restart run the write planned, or null; for an unchanged save, the version it stays at
  * @param check the save's check result when it was not ok, or null
  * @param overridden the save went ahead over a failed check
  */
@@ -26,20 +26,37 @@ public record SettingsNotice(String what, ProviderKind kind, Long run, CheckResu
     public static final String SAVED = "saved";
     public static final String ROLLED_BACK = "rolledBack";
     public static final String FALLBACK = "fallback";
+    /** A save whose form changed nothing: no version, no audit entry, no rollout. */
+    public static final String UNCHANGED = "unchanged";
+    /** A fallback's save whose form changed nothing. */
+    public static final String FALLBACK_UNCHANGED = "fallbackUnchanged";
 
     private static final Pattern KEY = Pattern.compile(
-            "(saved|rolledBack|fallback)\\.([a-z]{1,20})(?:\\.r([0-9]{1,18}))?(?:\\.c([a-z_]{1,40}))?(\\.o)?");
+            "(saved|rolledBack|fallback|unchanged|fallbackUnchanged)\\.([a-z]{1,20})(?:\\.r([0-9]{1,18}))?"
+                    + "(?:\\.c([a-z_]{1,40}))?(\\.o)?");
 
-    /** A save's notice: its restart run, and its key check's result when it was not ok (overridden or not). */
-    public static SettingsNotice ofSave(ProviderKind kind, CheckedSaves.Saved saved) {
+    /**
+     * A save's notice: its restart run, and its key check's result when it was not ok (overridden or not); for a save
+     * that changed nothing ({@code saved} still at {@code formVersion}), "Nothing changed: llm settings stay at version
+     * N." (the version carried in the run's place).
+     */
+    public static SettingsNotice ofSave(ProviderKind kind, CheckedSaves.Saved saved, long formVersion) {
+        if (saved.state().version() == formVersion) {
+            return new SettingsNotice(UNCHANGED, kind, formVersion, null, false);
+        }
         boolean warned = saved.check() != null && saved.check().result() != CheckResult.OK;
         return new SettingsNotice(SAVED, kind, saved.state().restartRun(), warned ? saved.check().result() : null,
                 warned && saved.overridden());
     }
 
+    /** The restart run the write planned, or null (an unchanged save's {@code run} is its version). */
+    public Long restartRun() {
+        return UNCHANGED.equals(what) || FALLBACK_UNCHANGED.equals(what) ? null : run;
+    }
+
     /** 303 to the settings overview (at the kind's fallbacks for a fallback change), which shows this once. */
     public Response seeOther(HttpServerRequest request) {
-        return Flash.seeOther(request, "/admin/settings" + (FALLBACK.equals(what) ? "#fallbacks-" + kind.id() : ""),
+        return Flash.seeOther(request, "/admin/settings" + (what.startsWith(FALLBACK) ? "#fallbacks-" + kind.id() : ""),
                 key());
     }
 
@@ -67,6 +84,9 @@ public record SettingsNotice(String what, ProviderKind kind, Long run, CheckResu
         return switch (what) {
             case ROLLED_BACK -> kind.title() + " settings rolled back.";
             case FALLBACK -> kind.title() + " fallbacks changed.";
+            // the version rides in the run's place: an unchanged save plans no run
+            case UNCHANGED -> "Nothing changed: " + kind.id() + " settings stay at version " + run + ".";
+            case FALLBACK_UNCHANGED -> "Nothing changed: the " + kind.id() + " fallback stays at version " + run + ".";
             default -> saved();
         };
     }

@@ -21,7 +21,6 @@ import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
-import dev.keyhouse.web.NotFound;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -287,7 +286,7 @@ public class SettingsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response overview(@CookieParam(Flash.COOKIE) String flash) {
         SettingsNotice notice = SettingsNotice.parse(flash).orElse(null);
-        Long restartRun = notice == null ? null : notice.run();
+        Long restartRun = notice == null ? null : notice.restartRun();
         RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
         return Flash.shown(request, flash, Templates.overview(cards(settings.list()),
                 notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts(), rollouts.underWay()));
@@ -362,7 +361,7 @@ public class SettingsPage {
             }
             CheckedSaves.Saved saved = saves.save(providerKind, submitted.values(providerKind), version,
                     Identities.actor(identity), override);
-            return SettingsNotice.ofSave(providerKind, saved).seeOther(request);
+            return SettingsNotice.ofSave(providerKind, saved, version).seeOther(request);
         } catch (StaleSetting stale) {
             return conflict(stale, 409);
         } catch (CheckRefused refused) {
@@ -585,11 +584,15 @@ public class SettingsPage {
         return referenced.shown(states).stream().map(state -> card(state, check(state, checks, now))).toList();
     }
 
-    /** The last check of the stored key; not checked yet when the last check was of another key (or none). */
-    private static CheckCard check(SettingState state, Map<ProviderKind, LastCheck> checks, Instant now) {
+    /**
+     * The last check of the stored key: the kind's, or when that was of another key, the stored key's own wherever it
+     * was made (a rolled-back key keeps its check: {@link LastChecks#ofKey}); not checked yet when there is none.
+     */
+    private CheckCard check(SettingState state, Map<ProviderKind, LastCheck> checks, Instant now) {
         LastCheck last = checks.get(state.kind());
         String fingerprint = state.keyFingerprint();
-        return CheckCard.of(last != null && last.isFor(fingerprint) ? last : null, now);
+        return CheckCard.of(last != null && last.isFor(fingerprint) ? last
+                : lastChecks.ofKey(state.kind(), fingerprint).orElse(null), now);
     }
 
     private static Card card(SettingState state, CheckCard check) {
@@ -636,7 +639,7 @@ public class SettingsPage {
     }
 
     private static ProviderKind kind(String id) {
-        return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
+        return ProviderKind.inPath(id);
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.JsonBodies;
-import dev.keyhouse.web.NotFound;
 import dev.keyhouse.web.Problem;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.http.HttpServerRequest;
@@ -90,10 +89,13 @@ public class SettingsResource {
         ProviderKind providerKind = kind(kind);
         Map<String, Object> fields = fields(bodies.object(body));
         long expected = expectedVersion(providerKind, ifMatch);
-        String override = overrideReason(fields.remove("checkOverride"));
-        Map<String, String> input = input(providerKind, fields);
+        Typed typed = typed(providerKind, fields);
+        String override = typed.override();
+        Map<String, String> input = typed.input();
         CheckedSaves.Saved saved = saves.save(providerKind, input, expected, Identities.actor(identity), override);
         Map<String, Object> view = savedView(saved.state());
+        // an idempotent PUT (RFC 9110, section 9.2.2): fields and key as stored made no version, audit or rollout
+        view.put("unchanged", saved.state().version() == expected);
         // what the live key check found (null when none ran), and sentences for a result other than ok
         view.put("check", saved.check() == null ? null : saved.check().json());
         view.put("warnings", saved.warnings());
@@ -118,8 +120,7 @@ public class SettingsResource {
         ProviderKind providerKind = kind(kind);
         Map<String, Object> fields = fields(bodies.object(body));
         // the body as for PUT: an override is validated the same way, and means nothing to a check
-        overrideReason(fields.remove("checkOverride"));
-        Map<String, Object> json = saves.check(providerKind, input(providerKind, fields)).json();
+        Map<String, Object> json = saves.check(providerKind, typed(providerKind, fields).input()).json();
         if (!providerKind.liveCheck()) {
             json.put("detail", providerKind.noLiveCheck());
         }
@@ -251,7 +252,7 @@ public class SettingsResource {
     }
 
     private static ProviderKind kind(String id) {
-        return ProviderKind.parse(id).orElseThrow(() -> new NotFound("settings kind '" + id + "'"));
+        return ProviderKind.inPath(id);
     }
 
     /**
@@ -283,10 +284,27 @@ public class SettingsResource {
         return refused;
     }
 
-    /** The body as field values; a non-string value is a 400 naming the field. */
-    private static Map<String, String> input(ProviderKind kind, Map<String, Object> body) {
+    /** A PUT or check body read: the fields as strings and the override reason (null when none). */
+    private record Typed(Map<String, String> input, String override) {
+    }
+
+    /**
+     * Reads {@code fields} (taking {@code checkOverride} out of it); every problem in one answer: the body's shape,
+     * the override, then the kind's rules on whatever could be read ({@link CheckedSaves#refuseWithAll}).
+     */
+    private Typed typed(ProviderKind kind, Map<String, Object> fields) {
+        FieldErrors refused = new FieldErrors();
+        String override = refused.collect(() -> overrideReason(fields.remove("checkOverride")));
+        Map<String, String> input = input(kind, fields, refused);
+        if (!refused.isEmpty()) {
+            saves.refuseWithAll(kind, input, refused);
+        }
+        return new Typed(input, override);
+    }
+
+    /** The body's string members as field values; each other member is named in {@code errors}. */
+    private static Map<String, String> input(ProviderKind kind, Map<String, Object> body, FieldErrors errors) {
         Map<String, String> input = new LinkedHashMap<>();
-        FieldErrors errors = new FieldErrors();
         if (body != null) {
             for (Map.Entry<String, Object> entry : body.entrySet()) {
                 Object value = entry.getValue();
@@ -304,7 +322,6 @@ public class SettingsResource {
                 }
             }
         }
-        errors.throwIfAny();
         return input;
     }
 }

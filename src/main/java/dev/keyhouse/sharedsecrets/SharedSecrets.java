@@ -396,7 +396,8 @@ public class SharedSecrets {
                 .getResultList();
         FieldErrors errors = new FieldErrors();
         if (rows.isEmpty()) {
-            throw errors.add("version", "shared secret " + secret.name + " has no version " + toVersion
+            throw errors.add("version", "shared secret " + secret.name + " has no version "
+                    + (toVersion == dev.keyhouse.input.StaleVersion.BEYOND_ANY ? "of that many digits" : toVersion)
                     + " (its versions are 1 to " + secret.version + ")");
         }
         if (rows.get(0)[0] == null) {
@@ -615,15 +616,25 @@ public class SharedSecrets {
         if (targets.isEmpty()) {
             return targets;
         }
-        @SuppressWarnings("unchecked")
-        List<Number> known = em.createNativeQuery("SELECT id FROM runtime_targets WHERE id IN (:ids)")
-                .setParameter("ids", List.copyOf(targets)).getResultList();
-        Set<Long> unknown = new java.util.TreeSet<>(targets);
-        known.forEach(n -> unknown.remove(n.longValue()));
+        Set<Long> unknown = unknownIds(targets);
         if (!unknown.isEmpty()) {
             errors.add("targets", unknownTargets(unknown));
         }
         return targets;
+    }
+
+    /** Which of {@code ids} no runtime target has, in order; empty when each is a target's. */
+    @Transactional
+    public Set<Long> unknownIds(java.util.Collection<Long> ids) {
+        Set<Long> unknown = new java.util.TreeSet<>(ids);
+        if (unknown.isEmpty()) {
+            return unknown;
+        }
+        @SuppressWarnings("unchecked")
+        List<Number> known = em.createNativeQuery("SELECT id FROM runtime_targets WHERE id IN (:ids)")
+                .setParameter("ids", List.copyOf(unknown)).getResultList();
+        known.forEach(n -> unknown.remove(n.longValue()));
+        return unknown;
     }
 
     /** The message naming ids no runtime target has, in order. */

@@ -43,6 +43,8 @@ public class SharedSecretsPage {
     /** The flash key of a create that started a restart run: {@code created-<run id>}. */
     private static final java.util.regex.Pattern CREATED_WITH_RUN =
             java.util.regex.Pattern.compile("created-(\\d{1,18})");
+    /** The flash key of a save that changed nothing (no version, no audit entry, no run). */
+    private static final String UNCHANGED = "unchanged";
     private static final Map<String, String> FLASH = Map.of(
             "created", "Shared secret added.",
             "saved", "Shared secret saved.",
@@ -171,8 +173,11 @@ public class SharedSecretsPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response edit(@PathParam("id") long id, @CookieParam(Flash.COOKIE) String flash) {
         SharedSecrets.View secret = secrets.get(id);
+        // a save that changed nothing: said with the version it stays at (as the settings overview says it)
+        String message = UNCHANGED.equals(flash) ? "Nothing changed: shared secret " + secret.name()
+                + " stays at version " + secret.version() + "." : Flash.message(flash, FLASH);
         return Flash.shown(request, flash, Templates.edit(secret, secrets.allTargets(), form(secret, null),
-                Flash.message(flash, FLASH), null, secrets.history(id)));
+                message, null, secrets.history(id)));
     }
 
     /**
@@ -199,9 +204,11 @@ public class SharedSecretsPage {
                 secrets.refuseWithAll(typed, false, refused);
             }
             SharedSecrets.Input input = secrets.pinned(typed, false);
-            SharedSecrets.View saved = secrets.save(id, input, version(id, submitted), Identities.actor(identity));
+            long version = version(id, submitted);
+            SharedSecrets.View saved = secrets.save(id, input, version, Identities.actor(identity));
             // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
-            return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id, "saved")
+            return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id,
+                    saved.version() == version ? UNCHANGED : "saved")
                     : Locations.seeOther("/admin/restarts/" + saved.restartRun()).build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);

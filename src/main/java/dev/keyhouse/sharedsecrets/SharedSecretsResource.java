@@ -61,7 +61,7 @@ public class SharedSecretsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
     public Response create(Map<String, Object> body) {
-        SharedSecrets.Input input = secrets.pinned(input(body), true);
+        SharedSecrets.Input input = secrets.pinned(input(body, true), true);
         SharedSecrets.View created = secrets.create(input, Identities.actor(identity));
         return Locations.created(PATH + "/" + created.id()).tag(etag(created)).entity(saved(created)).build();
     }
@@ -84,9 +84,12 @@ public class SharedSecretsResource {
         secrets.exists(id);
         Map<String, Object> given = bodies.object(body);
         long expected = expectedVersion(id, ifMatch);
-        SharedSecrets.Input input = secrets.pinned(input(given), false);
+        SharedSecrets.Input input = secrets.pinned(input(given, false), false);
         SharedSecrets.View saved = secrets.save(id, input, expected, Identities.actor(identity));
-        return Response.ok(saved(saved)).tag(etag(saved)).build();
+        Map<String, Object> view = saved(saved);
+        // an idempotent PUT (RFC 9110, section 9.2.2): what it holds already made no version, audit or rollout
+        view.put("unchanged", saved.version() == expected);
+        return Response.ok(view).tag(etag(saved)).build();
     }
 
     /** A new random value, never returned; a body (e.g. a chosen {@code value}) is a 400 naming it, not ignored. */
@@ -131,16 +134,18 @@ public class SharedSecretsResource {
             }
         }
         Object version = given.get("version");
+        java.util.OptionalLong number = dev.keyhouse.input.StaleVersion.bodyVersion(version);
         if (version == null) {
             errors.add("version", "is required: the version to roll back to, a whole number from 1 (e.g. 2)");
-        } else if (!(version instanceof Integer || version instanceof Long) || ((Number) version).longValue() < 1) {
+        } else if (number.isEmpty() || number.getAsLong() < 1) {
             // named as what was sent: a string "1" is not the number 1
             errors.add("version", "must be a whole number from 1 (e.g. 2), not " + (version instanceof String
                     ? "a string" : version instanceof Boolean ? "true or false" : version instanceof Number
                             ? ((Number) version).doubleValue() < 1 ? "below 1" : "a fraction" : "a list or object"));
         }
         errors.throwIfAny();
-        return ((Number) version).longValue();
+        // more digits than any version: a version it never had, as any other ("has no version …")
+        return number.getAsLong();
     }
 
     @DELETE
@@ -179,8 +184,14 @@ public class SharedSecretsResource {
                 .add("If-Match", dev.keyhouse.input.StaleVersion.notAVersion(PATH + "/" + id)));
     }
 
-    /** The body's members by type; each one of the wrong type, or unknown, is named. */
-    static SharedSecrets.Input input(Map<String, Object> body) {
+    /**
+     * The body's members by type, each one of the wrong type or unknown named, and each item of {@code targets} that
+     * is no whole number or no runtime target's id named with its index ({@code targets[2]}); with any of these, every
+     * problem the rules find in the rest ({@link SharedSecrets#refuseWithAll}), in one answer.
+     *
+     * @param create whether the body creates a shared secret (name and variable required)
+     */
+    SharedSecrets.Input input(Map<String, Object> body, boolean create) {
         FieldErrors errors = new FieldErrors();
         Map<String, Object> given = body == null ? Map.of() : body;
         for (String key : given.keySet()) {
@@ -195,19 +206,31 @@ public class SharedSecretsResource {
         Object raw = given.get("targets");
         if (raw instanceof List<?> list) {
             targets = new ArrayList<>();
+            Map<Integer, Long> ids = new java.util.LinkedHashMap<>();
             for (int i = 0; i < list.size(); i++) {
                 Object item = list.get(i);
                 if (item instanceof Integer || item instanceof Long) {
-                    targets.add(((Number) item).longValue());
+                    ids.put(i, ((Number) item).longValue());
                 } else {
                     errors.add("targets[" + i + "]", "must be a runtime target's id (a whole number)");
+                }
+            }
+            java.util.Set<Long> unknown = secrets.unknownIds(ids.values());
+            for (Map.Entry<Integer, Long> id : ids.entrySet()) {
+                if (unknown.contains(id.getValue())) {
+                    errors.add("targets[" + id.getKey() + "]", "no runtime target has the id " + id.getValue());
+                } else {
+                    targets.add(id.getValue());
                 }
             }
         } else if (raw != null) {
             errors.add("targets", "has the wrong type: must be an array of runtime target ids");
         }
-        errors.throwIfAny();
-        return new SharedSecrets.Input(name, variable, value, targets);
+        SharedSecrets.Input input = new SharedSecrets.Input(name, variable, value, targets);
+        if (!errors.isEmpty()) {
+            secrets.refuseWithAll(input, create, errors);
+        }
+        return input;
     }
 
     private static String text(Map<String, Object> body, String field, FieldErrors errors) {

@@ -48,6 +48,35 @@ public final class ErrorWording {
         return REASONS.getOrDefault(status, title(status).toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Collections whose path takes a whole-number id, longest prefix first, with what one of their rows is called:
+     * a 404 for a segment that is no id says so in a sentence instead of the bare reason.
+     */
+    private static final java.util.List<Map.Entry<String, String>> ID_PATHS = java.util.List.of(
+            Map.entry("/admin/users/tokens/", "API token"), Map.entry("/api/v1/tokens/", "API token"),
+            Map.entry("/api/v1/users/", "user"), Map.entry("/admin/users/", "user"),
+            Map.entry("/api/v1/shared-secrets/", "shared secret"), Map.entry("/admin/shared-secrets/", "shared secret"),
+            Map.entry("/api/v1/runtimes/", "runtime target"), Map.entry("/admin/runtimes/", "runtime target"),
+            Map.entry("/api/v1/restarts/", "restart run"), Map.entry("/admin/restarts/", "restart run"));
+
+    /**
+     * The reason of a 404 of the HTTP layer on {@code path}: under a collection with whole-number ids whose next
+     * segment is none, "no shared secret has that id (ids are whole numbers)", never repeating the segment (it may
+     * hold quotes, escapes or a pasted key); else {@link #reason(int) reason(404)}.
+     */
+    static String notFound(String path) {
+        for (Map.Entry<String, String> collection : ID_PATHS) {
+            if (path != null && path.startsWith(collection.getKey())) {
+                String segment = path.substring(collection.getKey().length()).split("/", 2)[0];
+                if (!segment.isEmpty() && !segment.matches("[0-9]{1,18}")) {
+                    return "no " + collection.getValue() + " has that id (ids are whole numbers)";
+                }
+                break;
+            }
+        }
+        return reason(404);
+    }
+
     /** The part of a request that a size limit refused ({@code body}, {@code form}) and what it says of it. */
     record Limit(String field, String message) {
     }

@@ -66,6 +66,21 @@ public final class FieldErrors extends KeyhouseException {
         return this;
     }
 
+    /**
+     * Runs one stage of reading an input and keeps its problems here instead of throwing them, so a later stage can
+     * add its own and one answer names them all.
+     *
+     * @return what the stage read, or null when it threw FieldErrors (added here)
+     */
+    public <T> T collect(java.util.function.Supplier<T> stage) {
+        try {
+            return stage.get();
+        } catch (FieldErrors e) {
+            errors.addAll(e.errors);
+            return null;
+        }
+    }
+
     /** Whether a field has an error. */
     public boolean names(String field) {
         return errors.stream().anyMatch(e -> e.field().equals(field));

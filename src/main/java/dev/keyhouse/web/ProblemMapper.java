@@ -185,7 +185,8 @@ public class ProblemMapper {
             return Problem.of(413, ErrorWording.TOO_LARGE, List.of(new FieldErrors.FieldError(limit.field(),
                     limit.message())));
         }
-        return Problem.of(status, ErrorWording.reason(status));
+        return Problem.of(status, status == 404 ? ErrorWording.notFound(request.path())
+                : ErrorWording.reason(status));
     }
 
     /**

@@ -97,10 +97,16 @@ class AuditRecordsTest {
                 .contains("<code>" + fingerprints.of(firstKey) + "</code> → <code>" + fingerprints.of(secondKey) + "</code>");
         assertThat(saved.toString() + page).doesNotContain(firstKey).doesNotContain(secondKey);
 
-        long again = save(admin, version, "claude-audit-new", secondKey);
+        // issue 19 point 6: the same fields and key again change nothing: no version, no audit entry
+        assertThat(save(admin, version, "claude-audit-new", secondKey)).isEqualTo(version);
+        assertThat(events("kind", "llm").stream().filter(e -> ("llm version " + (version + 1)).equals(e.get("target"))))
+                .isEmpty();
+        // the same key typed again with another change: saved, the key said to be the same
+        long again = save(admin, version, "claude-audit-newer", secondKey);
         Map<String, Object> reentered = events("kind", "llm").stream()
                 .filter(e -> ("llm version " + again).equals(e.get("target"))).findFirst().orElseThrow();
-        assertThat((String) reentered.get("detail")).startsWith("apiKey entered again (the same);");
+        assertThat((String) reentered.get("detail")).startsWith("changed model claude-audit-new → claude-audit-newer;"
+                + " apiKey entered again (the same);");
     }
 
     /**
@@ -199,9 +205,15 @@ class AuditRecordsTest {
             assertThat((String) saved.get("detail")).contains("changed model audit-model-old-" + tag + " → audit-model-new-"
                     + tag);
             assertThat(saved.toString()).doesNotContain(key);
-            // the same key typed again is no change of the key: said so, never "changed apiKey"
-            etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+            // issue 19 point 6: the same fields and key again change nothing: the same ETag, said unchanged
+            String same = etag;
+            given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
                     .body(Map.of("provider", provider, "model", "audit-model-new-" + tag, "apiKey", key))
+                    .put(entries + "/" + id).then().statusCode(200).header("ETag", same)
+                    .body("unchanged", org.hamcrest.Matchers.is(true));
+            // the same key typed again with another change is no change of the key: said so, never "changed apiKey"
+            etag = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", etag)
+                    .body(Map.of("provider", provider, "model", "audit-model-newer-" + tag, "apiKey", key))
                     .put(entries + "/" + id).then().statusCode(200).extract().header("ETag");
             Map<String, Object> again = events("kind", "llm").stream()
                     .filter(e -> "setting.entry.save".equals(e.get("action"))).findFirst().orElseThrow();

@@ -732,7 +732,31 @@ class RuntimePagesTest {
                 .then().statusCode(303);
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))
                 .containsExactly("stt");
+
+        // issue 19 point 6: the same form again changes nothing: said so, no new version, no audit entry
+        String audits = given().auth().oauth2(api.admin()).get("/api/v1/audit?kind=runtimes").jsonPath()
+                .getString("items.findAll { it.target == '" + name + "' }.size()");
+        String updatedAt = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath()
+                .getString("updatedAt");
+        Response same = post(page(action), action, Map.of("name", name, "dependsOn", "stt", "enabled", "true",
+                "config.command", "true"));
+        assertThat(same.getCookie(dev.keyhouse.web.Flash.COOKIE)).isEqualTo("unchanged");
+        assertThat(Browser.followFlash(session, same).asString())
+                .contains("Nothing changed: the runtime target stays as it was.");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getString("updatedAt"))
+                .as("the same version").isEqualTo(updatedAt);
+        JsonPath put = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", name, "dependsOn", List.of("stt"))).put("/api/v1/runtimes/" + id).then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(put.getBoolean("unchanged")).isTrue();
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/audit?kind=runtimes").jsonPath()
+                .getString("items.findAll { it.target == '" + name + "' }.size()")).as("nothing audited")
+                .isEqualTo(audits);
+        assertThat(given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("dependsOn", List.of("tts"))).put("/api/v1/runtimes/" + id).then().statusCode(200)
+                .extract().jsonPath().getBoolean("unchanged")).isFalse();
     }
+
 
     /**
      * Issue 20: a target form with every field bad is answered once with every error (the form's own reading:

@@ -100,6 +100,9 @@ class RuntimeStatusTest {
         given().cookie(SessionTokens.SESSION_COOKIE, session).header("X-CSRF-Token", Browser.csrfOf(session))
                 .contentType(ContentType.JSON).header("X-Keyhouse-Runtime", name).body(okBody()).post(PATH)
                 .then().statusCode(401);
+        // issue 19 point 2: more digits than any version is a version ahead, answered as version + 1 is
+        assertThat(report(name, "{\"version\": 99999999999999999999999, \"status\": \"ok\"}").jsonPath()
+                .getString("errors[0].message")).isEqualTo("is above the current runtime-config version " + version);
         assertThat(count("SELECT count(*) FROM runtime_status WHERE runtime = ?", name))
                 .as("no refused report is stored").isZero();
 

@@ -202,11 +202,12 @@ public class ProviderEntriesTest {
                 .statusCode(201).extract().jsonPath().getLong("id");
         String keyA = admin().get(STT + "/" + id).jsonPath().getString("apiKey.fingerprint");
         for (int version = 1; version <= 2; version++) {
-            admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"")
+            // B typed again alone changes nothing (issue 19 point 6): no version 3, the ETag stays "2"
+            admin().contentType(ContentType.JSON).header("If-Match", "\"" + Math.min(version, 2) + "\"")
                     .body(Map.of("provider", "soniox", "model", "stt-rt-preview", "apiKey", b)).put(STT + "/" + id)
-                    .then().statusCode(200);
+                    .then().statusCode(200).header("ETag", "\"2\"");
         }
-        Response restored = admin().header("If-Match", "\"3\"").post(STT + "/" + id + "/rollback");
+        Response restored = admin().header("If-Match", "\"2\"").post(STT + "/" + id + "/rollback");
         assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
         assertThat(restored.jsonPath().getString("apiKey.fingerprint")).as("key A back").isEqualTo(keyA);
         assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("SONIOX_API_KEY", a);
@@ -317,14 +318,100 @@ public class ProviderEntriesTest {
             assertThat(soniox.received()).as("a rollback checks nothing").isEmpty();
             assertThat(restored.jsonPath().getString("apiKey.fingerprint"))
                     .isEqualTo(created.jsonPath().getString("apiKey.fingerprint"));
-            assertThat((Object) restored.jsonPath().get("lastCheck")).as("the ok was for the other key").isNull();
-            assertThat((Object) admin().get(STT + "/" + id).jsonPath().get("lastCheck")).isNull();
-            assertThat((Object) admin().get(STT).jsonPath().get("[1].lastCheck")).isNull();
+            // issue 19 point 7: a check follows its key: the restored key shows its own check (the add's), not null
+            // and not the ok found for the other key
+            for (JsonPath restoredCheck : List.of(restored.jsonPath(), admin().get(STT + "/" + id).jsonPath(),
+                    admin().get(STT).jsonPath().setRootPath("[1]"))) {
+                assertThat(restoredCheck.getString("lastCheck.result")).isEqualTo("invalid_key");
+                assertThat(restoredCheck.getInt("lastCheck.status")).isEqualTo(401);
+                assertThat(restoredCheck.getString("lastCheck.code"))
+                        .isEqualTo(created.jsonPath().getString("lastCheck.code"));
+            }
 
             admin().header("If-Match", "\"3\"").delete(STT + "/" + id).then().statusCode(204);
             assertThat(Rows.column(db, "SELECT count(*) FROM provider_entry_checks WHERE entry_id = " + id))
                     .as("the check row goes with the entry").containsExactly("0");
         }
+    }
+
+    /**
+     * Issue 19 point 6: a PUT that changes nothing (the same fields, the same key or none) is an idempotent PUT: 200
+     * with the current representation, {@code "unchanged": true} and the same ETag; no version, no audit entry, no
+     * rollout; on the kind and on a fallback. A change is still saved ({@code "unchanged": false}).
+     */
+    @Test
+    void aPutThatChangesNothingMakesNoVersionAuditOrRollout() {
+        String key = "dg-same-" + tag + "-0a1b2c3d";
+        savePrimary("deepgram", key);
+        long version = Clients.version("stt");
+        String audits = Rows.column(db, "SELECT count(*) FROM audit_events WHERE actor <> 'system'").get(0);
+        String runs = Rows.column(db, "SELECT count(*) FROM restart_runs").get(0);
+        for (Map<String, Object> same : List.<Map<String, Object>>of(
+                Map.of("provider", "deepgram", "model", "nova-3", "apiKey", key),
+                Map.of("provider", "deepgram", "model", "nova-3"))) {
+            Response answer = Clients.put("stt", version, same);
+            assertThat(answer.statusCode()).as(same + ": " + answer.asString()).isEqualTo(200);
+            assertThat(answer.header("ETag")).as(same.toString()).isEqualTo("\"" + version + "\"");
+            assertThat(answer.jsonPath().getBoolean("unchanged")).as(same.toString()).isTrue();
+            assertThat(answer.jsonPath().getLong("version")).isEqualTo(version);
+            assertThat((Object) answer.jsonPath().get("restartRun")).isNull();
+        }
+        long id = post(Map.of("provider", "soniox", "model", "stt-one", "apiKey", "sx-same-" + tag)).then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        String afterAdd = Rows.column(db, "SELECT count(*) FROM audit_events WHERE actor <> 'system'").get(0);
+        for (Map<String, Object> same : List.<Map<String, Object>>of(
+                Map.of("provider", "soniox", "model", "stt-one", "apiKey", "sx-same-" + tag),
+                Map.of("provider", "soniox", "model", "stt-one"), Map.of())) {
+            Response answer = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"").body(same)
+                    .put(STT + "/" + id);
+            assertThat(answer.statusCode()).as(same + ": " + answer.asString()).isEqualTo(200);
+            assertThat(answer.header("ETag")).isEqualTo("\"1\"");
+            assertThat(answer.jsonPath().getBoolean("unchanged")).isTrue();
+        }
+        assertThat(Rows.column(db, "SELECT count(*) FROM audit_events WHERE actor <> 'system'").get(0))
+                .as("no audit entry").isEqualTo(afterAdd);
+        assertThat(Long.parseLong(afterAdd) - Long.parseLong(audits)).as("only the add was audited").isEqualTo(1);
+        assertThat(Rows.column(db, "SELECT count(*) FROM restart_runs").get(0)).as("no rollout of the kind")
+                .isEqualTo(runs);
+        // the page: the same form flashes "Nothing changed", with no version and no rollout
+        String session = dev.keyhouse.auth.Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        JsonPath stored = admin().get("/api/v1/settings/stt").jsonPath();
+        RequestSpecification form = dev.keyhouse.auth.Browser.signedInForm(session).formParam("version", version);
+        for (dev.keyhouse.settings.SettingField field : ProviderKind.STT.fields()) {
+            if (!field.secret() && stored.getString(field.json()) != null) {
+                form.formParam(field.json(), stored.getString(field.json()));
+            }
+        }
+        Response page = form.post("/admin/settings/stt");
+        assertThat(page.getCookie(dev.keyhouse.web.Flash.COOKIE)).as(page.asString())
+                .isEqualTo("unchanged.stt.r" + version);
+        assertThat(dev.keyhouse.auth.Browser.followFlash(session, page).asString())
+                .contains("Nothing changed: stt settings stay at version " + version + ".");
+        assertThat(Clients.version("stt")).isEqualTo(version);
+        Response changed = Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-2"));
+        assertThat(changed.jsonPath().getBoolean("unchanged")).isFalse();
+        assertThat(changed.header("ETag")).isEqualTo("\"" + (version + 1) + "\"");
+    }
+
+    /**
+     * Issue 19 point 7: a kind rolled back to its earlier key shows that key's last check (its save's), not null,
+     * although the later key's check replaced it as the kind's; the card on the settings page says the same.
+     */
+    @Test
+    void aRollbackToAnEarlierKeyShowsThatKeysLastCheck() {
+        savePrimary("deepgram", "dg-first-check-" + tag + "-0a1b2c3d");
+        Map<String, Object> first = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
+        assertThat(first).as("the save ran a check (egress refused: unreachable)").isNotNull();
+        savePrimary("deepgram", "dg-second-check-" + tag + "-4e5f6a7b");
+        long version = Clients.version("stt");
+        Response restored = admin().header("If-Match", "\"" + version + "\"").post("/api/v1/settings/stt/rollback");
+        assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
+        Map<String, Object> shown = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
+        assertThat(shown).as("the restored key's own check").isNotNull();
+        for (String member : List.of("result", "status", "code")) {
+            assertThat(shown.get(member)).as(member).isEqualTo(first.get(member));
+        }
+        assertThat(admin().get(STT).jsonPath().getString("[0].lastCheck.result")).isEqualTo(first.get("result"));
     }
 
     /**
@@ -736,6 +823,18 @@ public class ProviderEntriesTest {
         assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(412);
         assertThat(primary.jsonPath().getString("detail")).contains("never had version " + (seen + 7)
                 + " (primaryVersion is ahead of it)").doesNotContain("If-Match");
+        // issue 19 point 2: the number If-Match answers 412 is a 412 in the body too, never a 400
+        Response hugePrimary = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body("{\"primaryVersion\": 99999999999999999999}").post(STT + "/" + id + "/primary");
+        assertThat(hugePrimary.statusCode()).as(hugePrimary.asString()).isEqualTo(412);
+        assertThat(hugePrimary.jsonPath().getString("field")).isEqualTo("primaryVersion");
+        assertThat(hugePrimary.jsonPath().getString("detail")).contains(
+                "never had the version primaryVersion names (more digits than any version)")
+                .doesNotContain(String.valueOf(Long.MAX_VALUE));
+        assertThat(hugePrimary.jsonPath().getMap("")).doesNotContainKey("changedFields");
+        admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body("{\"primaryVersion\": -99999999999999999999}").post(STT + "/" + id + "/primary").then()
+                .statusCode(400);
     }
 
     private static Response primary(long id, long version, Map<String, Object> body) {
@@ -752,7 +851,8 @@ public class ProviderEntriesTest {
         Response typed = admin().contentType(ContentType.JSON).body(Map.of("provider", "soniox", "apiKey", 12))
                 .post(STT);
         typed.then().statusCode(400);
-        assertThat(typed.jsonPath().getList("errors.field")).containsExactly("apiKey");
+        // every problem in one answer (issue 19 point 3): the wrong type and the missing model
+        assertThat(typed.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("apiKey", "model");
         long id = post(Map.of("provider", "soniox", "apiKey", "soniox-bad-" + tag)).then().statusCode(201).extract()
                 .jsonPath().getLong("id");
         Response position = admin().contentType(ContentType.JSON).header("If-Match", "\"1\"")
@@ -778,9 +878,14 @@ public class ProviderEntriesTest {
         // the kind's own PUT: a fallback's members are not its fields, whatever their type (not "wrong type")
         Response onTheKind = Clients.put("stt", Clients.version("stt"), Map.of("primary", true, "position", 1));
         onTheKind.then().statusCode(400);
-        assertThat(onTheKind.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("primary", "position");
-        assertThat(onTheKind.jsonPath().getList("errors.message", String.class)).allMatch(m -> m.startsWith(
-                "is not a field of stt settings: ") && m.contains("/api/v1/settings/stt/providers/{id}"));
+        // with every other problem (issue 19 point 3): a PUT of the kind replaces its fields, so provider and model
+        // are missing too
+        assertThat(onTheKind.jsonPath().getList("errors.field")).containsExactlyInAnyOrder("primary", "position",
+                "provider", "model");
+        for (String member : List.of("primary", "position")) {
+            assertThat(onTheKind.jsonPath().getString("errors.find { it.field == '" + member + "' }.message"))
+                    .startsWith("is not a field of stt settings: ").contains("/api/v1/settings/stt/providers/{id}");
+        }
         admin().get("/api/v1/settings/telephony/providers").then().statusCode(404);
         admin().get(STT + "/abc").then().statusCode(404);
         assertThat(admin().get(STT + "/" + id).header("ETag")).isEqualTo("\"1\"");
@@ -821,10 +926,10 @@ public class ProviderEntriesTest {
         }
         assertNotFound(admin().header("If-Match", "\"1\"").delete(unknown), noEntry, "DELETE");
         assertNotFound(admin().get(unknown), noEntry, "GET");
-        assertNotFound(admin().get(STT + "/abc"), "stt has no provider entry 'abc' (an entry's id is a whole number)",
+        assertNotFound(admin().get(STT + "/abc"), "stt has no provider entry with that id (ids are whole numbers)",
                 "GET abc");
         assertNotFound(admin().contentType(ContentType.JSON).body(malformed).put(STT + "/abc"),
-                "stt has no provider entry 'abc' (an entry's id is a whole number)", "PUT abc");
+                "stt has no provider entry with that id (ids are whole numbers)", "PUT abc");
         for (String kind : List.of("livekit", "storage", "tracing", "telephony")) {
             String single = kind + " has no provider entries (it is a single setting: use /api/v1/settings/" + kind
                     + ")";

@@ -156,8 +156,21 @@ class SharedSecretsTest {
         assertThat(unservable.asString()).contains("cannot be served as an environment variable");
         fetch("?format=env").then().statusCode(200);
         Response unknown = post(body("targets", List.of(987654321L, 987654322L)));
-        assertField(unknown, 400, "targets");
-        assertThat(unknown.jsonPath().getString("errors[0].message")).contains("987654321", "987654322");
+        assertField(unknown, 400, "targets[0]");
+        assertThat(unknown.jsonPath().getList("errors.message", String.class)).containsExactly(
+                "no runtime target has the id 987654321", "no runtime target has the id 987654322");
+        // issue 19 point 4: every bad item named with its index in one answer, the unknown id among them, and the
+        // other fields' problems with them
+        Response mixed = given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body("{\"name\": \"Bad Name\", \"variable\": \"MIXED_TARGETS\", \"targets\": [999999999, \"x\", 1.5]}")
+                .post(API);
+        assertThat(mixed.statusCode()).as(mixed.asString()).isEqualTo(400);
+        assertThat(mixed.jsonPath().getList("errors.field", String.class)).containsExactlyInAnyOrder("targets[0]",
+                "targets[1]", "targets[2]", "name");
+        assertThat(mixed.jsonPath().getString("errors.find { it.field == 'targets[0]' }.message"))
+                .isEqualTo("no runtime target has the id 999999999");
+        assertThat(mixed.jsonPath().getString("errors.find { it.field == 'targets[2]' }.message"))
+                .isEqualTo("must be a runtime target's id (a whole number)");
         assertField(post(body("targets", List.of("one"))), 400, "targets[0]");
         assertField(post(body("targets", "1,2")), 400, "targets");
         assertField(post(body("colour", "blue")), 400, "colour");
@@ -294,17 +307,21 @@ class SharedSecretsTest {
                     .jsonPath();
             assertThat(unchanged.getLong("version")).as(same.toString()).isEqualTo(2);
             assertThat(unchanged.getString("restartRun")).as(same.toString()).isNull();
+            assertThat(unchanged.getBoolean("unchanged")).as("issue 19 point 6: said so").isTrue();
         }
         String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
         String csrf = Browser.csrfOf(session);
-        Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+        Response same = Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
                 .formParam("variable", variable(name)).formParam("value", "").formParam("targets",
                         String.valueOf(first)).formParam("targets", String.valueOf(second))
-                .post("/admin/shared-secrets/" + id).then().statusCode(303)
+                .post("/admin/shared-secrets/" + id);
+        same.then().statusCode(303)
                 .header("Location", org.hamcrest.Matchers.equalTo("/admin/shared-secrets/" + id))
-                .cookie(dev.keyhouse.web.Flash.COOKIE, "saved");
+                .cookie(dev.keyhouse.web.Flash.COOKIE, "unchanged");
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getLong("version"))
                 .as("the same form again is no new version").isEqualTo(2);
+        assertThat(Browser.followFlash(session, same).asString())
+                .contains("Nothing changed: shared secret " + name + " stays at version 2.");
 
         // unlinked on the page: only that target is restarted, and the page leads to its run
         String location = Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
@@ -941,6 +958,12 @@ class SharedSecretsTest {
         }
         assertField(given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
                 .body(Map.of("version", 1, "colour", "blue")).post(rollback), 400, "colour");
+        // issue 19 point 2: a version with more digits than any is a version it never had, as 9 is (not "a fraction")
+        Response huge = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
+                .body("{\"version\": 99999999999999999999}").post(rollback);
+        assertField(huge, 400, "version");
+        assertThat(huge.jsonPath().getString("errors[0].message")).isEqualTo("shared secret " + name
+                + " has no version of that many digits (its versions are 1 to 2)");
         // the version in use now: said once, "version 2 holds…" (not "version version 2"), as the member's message "2 holds…"
         Response inUse = given().auth().oauth2(admin).contentType(ContentType.JSON).header("If-Match", "\"2\"")
                 .body(Map.of("version", 2)).post(rollback);

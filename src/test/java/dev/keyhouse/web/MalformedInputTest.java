@@ -125,9 +125,28 @@ class MalformedInputTest {
                 assertThat(problem.getString("detail")).as(route.getKey() + " " + body).isEqualTo(route.getValue());
             }
         }
-        for (String path : List.of("/api/v1/shared-secrets/abc", "/api/v1/runtimes/abc")) {
-            JsonPath problem = assertProblem(send("PUT", path, admin, "{\"model\":"), 404, null);
-            assertThat(problem.getString("detail")).isEqualTo(ErrorWording.reason(404));
+        // issue 19 point 5: a segment that is no id is never repeated (JSON-escaped or not), on REST and page routes
+        Map<String, String> noId = new LinkedHashMap<>();
+        noId.put("PUT /api/v1/shared-secrets/abc", "no shared secret has that id (ids are whole numbers)");
+        noId.put("PUT /api/v1/shared-secrets/abc%22x", "no shared secret has that id (ids are whole numbers)");
+        noId.put("PUT /api/v1/runtimes/abc%22x", "no runtime target has that id (ids are whole numbers)");
+        noId.put("PATCH /api/v1/users/abc%22x", "no user has that id (ids are whole numbers)");
+        noId.put("DELETE /api/v1/tokens/abc%22x", "no API token has that id (ids are whole numbers)");
+        noId.put("PUT /api/v1/settings/stt/providers/abc%22x",
+                "stt has no provider entry with that id (ids are whole numbers)");
+        noId.put("PUT /api/v1/settings/abc%22x", "there is no settings kind of that name (the kinds are");
+        noId.forEach((route, sentence) -> {
+            String[] methodPath = route.split(" ");
+            RawHttp.Response answer = send(methodPath[0], methodPath[1], admin, "{\"model\":");
+            JsonPath problem = assertProblem(answer, 404, null);
+            assertThat(problem.getString("detail")).as(route).startsWith(sentence);
+            assertThat(answer.body()).as(route).doesNotContain("abc");
+        });
+        for (String page : List.of("/admin/shared-secrets/abc%22x", "/admin/runtimes/abc%22x",
+                "/admin/settings/stt/providers/abc%22x", "/admin/settings/abc%22x")) {
+            RawHttp.Response answer = send("GET", page, Map.of("Authorization", "Bearer " + adminJwt), (String) null);
+            assertThat(answer.status()).as(page).isEqualTo(404);
+            assertThat(answer.body()).as(page).doesNotContain("abc").containsPattern("(that id|of that name)");
         }
         // a known id: the malformed body is the 400 naming the body, as before
         assertProblem(send("PUT", "/api/v1/settings/llm", admin, "{\"model\":"), 400, "body");
@@ -143,7 +162,8 @@ class MalformedInputTest {
         String pasted = "sk-planted Key/9f31c";
         JsonPath member = assertProblem(post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
                 + "\"dependsOn\":[\"llm\"],\"" + pasted + "\":\"x\",\"colour\":\"blue\"}"), 400, "(a key)");
-        assertThat(member.getList("errors.field")).containsExactlyInAnyOrder("(a key)", "colour");
+        // with every other problem of the body (issue 19 point 3: here the http driver's required settings)
+        assertThat(member.getList("errors.field")).contains("(a key)", "colour").doesNotContain("config.(a key)");
         JsonPath setting = assertProblem(post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
                 + "\"dependsOn\":[\"llm\"],\"config\":{\"url\":\"http://127.0.0.1:9/hook\",\"" + pasted
                 + "\":\"x\"}}"), 400, null);
@@ -182,6 +202,66 @@ class MalformedInputTest {
                 assertThat(answer.body()).as(route).doesNotContain("planted");
             });
         }
+    }
+
+    /**
+     * Issue 19, point 1: an unknown member is "not a field" whatever its value (a number, an object, a list, true),
+     * never "has the wrong type", in every JSON body that writes (settings, fallback entries, shared secrets, runtime
+     * targets and their config, users).
+     */
+    @Test
+    void anUnknownMemberWithANonStringValueIsNotAFieldInEveryBody() {
+        Map<String, String> admin = json(bearer(adminJwt));
+        String etag = send("GET", "/api/v1/settings/llm", bearer(adminJwt), (String) null).header("ETag");
+        Map<String, String> ifMatch = with(admin, Map.of("If-Match", etag));
+        for (String value : List.of("5", "{}", "[1]", "true")) {
+            Map<String, RawHttp.Response> answers = new LinkedHashMap<>();
+            answers.put("settings", send("PUT", "/api/v1/settings/llm", ifMatch,
+                    "{\"model\":\"gpt-4o\",\"bogus\":" + value + "}"));
+            answers.put("fallback", post("/api/v1/settings/stt/providers", admin, "{\"provider\":\"deepgram\","
+                    + "\"model\":\"nova-2\",\"bogus\":" + value + "}"));
+            answers.put("shared secret", post("/api/v1/shared-secrets", admin, "{\"name\":\"n1\",\"variable\":"
+                    + "\"N1_SECRET\",\"bogus\":" + value + "}"));
+            answers.put("target", post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":\"http\","
+                    + "\"dependsOn\":[\"llm\"],\"bogus\":" + value + "}"));
+            answers.put("user", post("/api/v1/users", admin, "{\"email\":\"u1@keyhouse.test\",\"role\":\"viewer\","
+                    + "\"bogus\":" + value + "}"));
+            answers.forEach((route, answer) -> {
+                JsonPath problem = assertProblem(answer, 400, null);
+                assertThat(problem.getString("errors.find { it.field == 'bogus' }.message")).as(route + " " + value)
+                        .startsWith("is not a").doesNotContain("wrong type");
+            });
+            JsonPath config = assertProblem(post("/api/v1/runtimes", admin, "{\"name\":\"m1\",\"driver\":"
+                    + "\"http\",\"dependsOn\":[\"llm\"],\"config\":{\"url\":\"http://127.0.0.1:9/hook\","
+                    + "\"bogus\":" + value + "}}"), 400, null);
+            assertThat(config.getString("errors.find { it.field == 'config.bogus' }.message")).as(value)
+                    .isEqualTo("is not a setting of the http driver");
+        }
+    }
+
+    /**
+     * Issue 19, point 3: a body with two problems (one of its shape, one of the rules) names both in one answer, on
+     * settings, fallback entries (a new one's {@code enabled} and {@code position} both) and runtime targets.
+     */
+    @Test
+    void everyProblemOfABodyIsNamedInOneAnswer() {
+        Map<String, String> admin = json(bearer(adminJwt));
+        String etag = send("GET", "/api/v1/settings/llm", bearer(adminJwt), (String) null).header("ETag");
+        Map<String, RawHttp.Response> answers = new LinkedHashMap<>();
+        answers.put("bogus provider", send("PUT", "/api/v1/settings/llm", with(admin, Map.of("If-Match", etag)),
+                "{\"provider\":\"no-such-provider\",\"bogus\":5}"));
+        answers.put("enabled position", post("/api/v1/settings/stt/providers", admin,
+                "{\"enabled\":false,\"position\":2}"));
+        answers.put("provider model", post("/api/v1/settings/stt/providers", admin,
+                "{\"provider\":\"no-such-provider\",\"model\":7}"));
+        answers.put("enabled name", post("/api/v1/runtimes", admin,
+                "{\"name\":\"bad name!\",\"driver\":\"http\",\"dependsOn\":[\"llm\"],\"enabled\":\"yes\"}"));
+        Map<String, List<String>> named = Map.of("bogus provider", List.of("bogus", "provider"),
+                "enabled position", List.of("enabled", "position"), "provider model", List.of("provider", "model"),
+                "enabled name", List.of("enabled", "name"));
+        answers.forEach((what, answer) -> assertThat(assertProblem(answer, 400, null)
+                .getList("errors.field", String.class)).as(what + ": " + answer.body())
+                .containsAll(named.get(what)));
     }
 
     @Test
