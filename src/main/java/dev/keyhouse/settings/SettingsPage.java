@@ -246,9 +246,11 @@ public class SettingsPage {
 
         /**
          * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
-         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band.
+         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band, as do the
+         * kind's rollout {@code alerts} and the targets a save restarts.
          */
-        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob);
+        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob,
+                List<RolloutNews.Alert> alerts);
 
         /** The fragment htmx puts next to a secret field after Check key. */
         static native TemplateInstance checkResult(CheckView check);
@@ -316,14 +318,17 @@ public class SettingsPage {
         SettingState state = settings.get(kind(kind));
         Long page = formVersion(version);
         return Templates.edit$state(form(state, state.values(), new FieldErrors(), state.version()),
-                page == null ? state.version() : page, rollouts.underWay(), true);
+                page == null ? state.version() : page, rollouts.underWay(), true, alerts(state.kind().id()));
     }
 
     /** The edit page for {@code form}, which edits {@code form.version()}. */
     private TemplateInstance editPage(Form form, String conflict) {
-        String kind = form.kind();
-        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false,
-                rollouts.alerts().stream().filter(a -> a.kind().equals(kind)).toList());
+        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false, alerts(form.kind()));
+    }
+
+    /** The stopped rollouts of {@code kind} still waiting for a working key ({@link RolloutNews#alerts}). */
+    private List<RolloutNews.Alert> alerts(String kind) {
+        return rollouts.alerts().stream().filter(a -> a.kind().equals(kind)).toList();
     }
 
     @GET
