@@ -27,7 +27,12 @@ class ErrorPagesTest {
 
     /** One bad request: what is sent, the status, the title and the reason line a page shows. */
     record Case(String what, String method, String pagePath, String apiPath, String contentType, byte[] body,
-            int status, String title, String reason) {
+            int status, String title, String reason, boolean chunked) {
+
+        Case(String what, String method, String pagePath, String apiPath, String contentType, byte[] body, int status,
+                String title, String reason) {
+            this(what, method, pagePath, apiPath, contentType, body, status, title, reason, false);
+        }
     }
 
     private String admin;
@@ -42,11 +47,20 @@ class ErrorPagesTest {
     private List<Case> cases() {
         byte[] field200k = ("model=" + "a".repeat(200_000) + "&csrf-token=" + csrf.token())
                 .getBytes(StandardCharsets.US_ASCII);
+        byte[] field70k = ("model=" + "a".repeat(70_000) + "&csrf-token=" + csrf.token())
+                .getBytes(StandardCharsets.US_ASCII);
+        String fieldLimit = "a form field is over Keyhouse's limit of 64 KiB per field";
+        String bodyLimit = "the request body is over Keyhouse's limit of 1 MiB";
         return List.of(
                 new Case("a 200 KB form field", "POST", "/admin/settings/llm", null, FORM, field200k, 413,
-                        "Content Too Large", "form: has a field over Keyhouse's limit of 64 KiB per field"),
+                        "Content Too Large", fieldLimit),
+                // pagewords, point 2: without a Content-Length the field's limit is still the one named
+                new Case("a 70 KB form field sent chunked", "POST", "/admin/settings/llm", null, FORM, field70k, 413,
+                        "Content Too Large", fieldLimit, true),
                 new Case("a 5 MB body", "POST", "/admin/settings/llm", "/api/v1/users", FORM, new byte[5_000_000], 413,
-                        "Content Too Large", "body: is over Keyhouse's limit of 1 MiB"),
+                        "Content Too Large", bodyLimit),
+                new Case("a 2 MB form sent chunked", "POST", "/admin/settings/llm", null, FORM, new byte[2_000_000],
+                        413, "Content Too Large", bodyLimit, true),
                 new Case("a NUL in a query parameter", "GET", "/admin/audit?actor=%00", "/api/v1/audit?actor=%00", null,
                         null, 400, "Bad Request", "actor: has the control character U+0000 at position 1"),
                 new Case("no such page", "GET", "/admin/no-such-page", "/api/v1/no-such-thing", null, null, 404,
@@ -68,6 +82,9 @@ class ErrorPagesTest {
             Map<String, String> headers = new LinkedHashMap<>(Map.of("Cookie", csrf.cookieHeader(admin)));
             if (c.contentType() != null) {
                 headers.put("Content-Type", c.contentType());
+            }
+            if (c.chunked()) {
+                headers.put("Transfer-Encoding", "chunked");
             }
             RawHttp.Response page = RawHttp.sendFromNewClient(c.method(), c.pagePath(), headers, c.body());
             String body = page.body();
@@ -98,7 +115,7 @@ class ErrorPagesTest {
             assertThat(problem.getInt("status")).as(c.what()).isEqualTo(c.status());
             assertThat(problem.getString("title")).as(c.what()).isEqualTo(c.title());
             List<Map<String, String>> errors = problem.getList("errors");
-            String reason = errors == null || errors.isEmpty() ? problem.getString("detail")
+            String reason = errors == null || errors.isEmpty() || c.status() == 413 ? problem.getString("detail")
                     : errors.get(0).get("field") + ": " + errors.get(0).get("message");
             assertThat(reason).as(c.what()).isEqualTo(c.reason());
             assertThat(api.body()).as(c.what()).doesNotContain("Exception", "\tat ");
