@@ -530,10 +530,17 @@ public class SettingsPage {
         String message = current.updatedBy() + " changed these settings at "
                 + TemplateExtensions.utc(current.updatedAt())
                 + " (now version " + current.version() + ") while you were editing"
-                + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
+                + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", labels(current.kind(),
+                        stale.changedFields())))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
         return Response.status(status).entity(editPage(form, message)).build();
+    }
+
+    /** The form's labels of {@code kind}'s fields named by their JSON names (the REST answers keep those). */
+    private static List<String> labels(ProviderKind kind, List<String> jsonNames) {
+        return jsonNames.stream().map(json -> kind.fields().stream().filter(f -> f.json().equals(json))
+                .map(SettingField::label).findFirst().orElse(json)).toList();
     }
 
     /**

@@ -99,6 +99,51 @@ class ErrorPagesTest {
         }
     }
 
+    /**
+     * Pagewords, point 4: an error page has the top bar of every other page: for a signed-in caller the navigation
+     * and a Sign out form carrying the session's CSRF token (the one its other pages carry); for a visitor none of
+     * it. A request refused before routing ({@code MalformedRequests}: a declared body over 1 MiB, a bad query
+     * parameter) or by the router on the event loop is answered before the session is checked (that needs the
+     * database): its page shows the bar signed out, never a Sign out form without a token.
+     */
+    @Test
+    void everyErrorPageHasTheTopBarOfWhoIsSignedIn() {
+        String signedIn = csrf.cookieHeader(admin);
+        RawHttp.Response settings = RawHttp.sendFromNewClient("GET", "/admin/settings", Map.of("Cookie", signedIn),
+                null);
+        String token = settings.body().replaceAll("(?s).*name=\"csrf-token\" value=\"([^\"]+)\".*", "$1");
+        assertThat(token).as("the session's token on an ordinary page").hasSizeBetween(16, 200);
+        List<String> known = List.of("a 200 KB form field", "a 70 KB form field sent chunked", "an unknown user");
+        List<String> withBar = new java.util.ArrayList<>();
+        for (Case c : cases()) {
+            for (boolean session : List.of(true, false)) {
+                Map<String, String> headers = new LinkedHashMap<>(Map.of("Cookie",
+                        session ? signedIn : csrf.cookieHeader(null)));
+                if (c.contentType() != null) {
+                    headers.put("Content-Type", c.contentType());
+                }
+                if (c.chunked()) {
+                    headers.put("Transfer-Encoding", "chunked");
+                }
+                String body = RawHttp.sendFromNewClient(c.method(), c.pagePath(), headers, c.body()).body();
+                String what = c.what() + (session ? ", signed in: " : ", signed out: ") + body;
+                assertThat(body).as(what).doesNotContain("name=\"csrf-token\" value=\"\"");
+                if (session && body.contains("action=\"/logout\"")) {
+                    withBar.add(c.what());
+                    assertThat(body).as(what).contains("<a href=\"/admin/audit\">Audit log</a>",
+                            "<form class=\"signout\" method=\"post\" action=\"/logout\">",
+                            "name=\"csrf-token\" value=\"" + token + "\"", "<button type=\"submit\">Sign out</button>");
+                }
+                if (!session) {
+                    // a visitor's refusal may be no page at all (sent to sign in): whatever it is has no top bar
+                    assertThat(body).as(what).doesNotContain("action=\"/logout\"", "Audit log</a>", "Sign out");
+                }
+            }
+        }
+        System.out.println("error pages with the signed-in top bar: " + withBar);
+        assertThat(withBar).as("the refusals made after the session was checked").containsAll(known);
+    }
+
     @Test
     void everyApiErrorIsProblemJsonWithTheSameTitleAndReason() {
         for (Case c : cases()) {
