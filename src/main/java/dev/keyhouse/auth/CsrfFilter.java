@@ -105,7 +105,12 @@ public class CsrfFilter {
                 .map(identity -> cookieSession(identity, request.getHeaderString(HttpHeaders.AUTHORIZATION)));
     }
 
-    private static String cookieSession(SecurityIdentity identity, String authorization) {
+    /**
+     * The {@code jti} of the session JWT {@code identity} holds when it came from the session cookie, not from an
+     * {@code Authorization} bearer header carrying the same token; null when it did not ({@code ""} for a session
+     * without a jti).
+     */
+    static String cookieSession(SecurityIdentity identity, String authorization) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return null;
         }

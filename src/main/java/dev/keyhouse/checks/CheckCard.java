@@ -19,12 +19,14 @@ import java.util.Locale;
  * @param since the time the result began, e.g. "10:42 UTC" or "29 Nov 10:42 UTC" on an earlier day
  * @param sinceAt that instant, ISO-8601
  * @param detail the HTTP status and provider code, e.g. "HTTP 429, insufficient_quota"; null when neither
+ * @param meaning what the result means ({@link CheckResult#meaning}), e.g. "the provider answered in a way Keyhouse
+ *        does not recognise …"; null when not checked
  */
 public record CheckCard(String state, String result, String age, String checkedAt, String since, String sinceAt,
-        String detail) {
+        String detail, String meaning) {
 
     /** No check stands for the stored key. */
-    public static final CheckCard NOT_CHECKED = new CheckCard("none", null, null, null, null, null, null);
+    public static final CheckCard NOT_CHECKED = new CheckCard("none", null, null, null, null, null, null, null);
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -41,7 +43,8 @@ public record CheckCard(String state, String result, String age, String checkedA
                 : (check.status() == null ? "" : "HTTP " + check.status() + (check.code() == null ? "" : ", "))
                         + (check.code() == null ? "" : check.code());
         return new CheckCard(state, check.result().json().replace('_', ' '), age(check.checkedAt(), now),
-                check.checkedAt().toString(), clock(check.since(), now), check.since().toString(), detail);
+                check.checkedAt().toString(), clock(check.since(), now), check.since().toString(), detail,
+                check.result().meaning());
     }
 
     /** Whether a check stands for the stored key. */

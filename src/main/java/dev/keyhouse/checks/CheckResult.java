@@ -26,7 +26,8 @@ public enum CheckResult {
      */
     UNVERIFIABLE("the key cannot be verified here"),
     /** An answer none of the above explains (a 5xx, a redirect, an unknown error); its status is kept. */
-    UNEXPECTED("the provider gave an unexpected answer");
+    UNEXPECTED("the provider answered in a way Keyhouse does not recognise (its HTTP status is kept), so the key was"
+            + " not judged");
 
     private final String meaning;
 

@@ -107,9 +107,14 @@ public class RuntimeTargets {
         target.updatedBy = actor;
         target.persist();
         target.flush();
-        List<String> secretsSet = sealSecrets(input, target, driver);
+        sealSecrets(input, target, driver);
+        // every field from unset, in the update's words: values of the non-secret ones, fingerprints of the secrets
+        Changes created = new Changes();
+        auditFields(target).forEach((field, value) -> created.field(field, null, value));
+        Map<String, String> prints = fingerprints(target);
+        prints.forEach((field, print) -> created.secret(field, null, print, false));
         audit.record(Audit.Entry.of(actor, "runtime.create", AUDIT_KIND, target.name)
-                .detail(describe(target) + (secretsSet.isEmpty() ? "" : "; secrets set: " + String.join(", ", secretsSet))));
+                .detail("created: " + created.text()).fingerprints(null, Changes.fingerprintColumn(prints)));
         LOG.infof("runtime target %s (%s) created by %s", target.name, target.driver, actor);
         return target;
     }
@@ -335,6 +340,54 @@ public class RuntimeTargets {
                                 ? "its value then reaches" : "their values then reach") + " no runtime).");
     }
 
+    /**
+     * The shared secrets deleting target {@code id} unlinks it from, for the delete's audit entry: each by name, with
+     * its value's fingerprint (never the value) and the targets it lists afterwards, e.g. "; unlinked from shared
+     * secrets cache (value fingerprint 1a2b3c4d, targets now api), queue (value fingerprint unreadable, targets now
+     * none)"; empty when none lists it.
+     */
+    private String unlinkedSecrets(long id) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT s.name, s.value_id,"
+                + " (SELECT string_agg(t.name, ', ' ORDER BY t.name) FROM shared_secret_targets o JOIN runtime_targets t"
+                + " ON t.id = o.target_id WHERE o.shared_secret_id = s.id AND o.target_id <> :id) FROM shared_secrets s"
+                + " JOIN shared_secret_targets l ON l.shared_secret_id = s.id WHERE l.target_id = :id ORDER BY s.name")
+                .setParameter("id", id).getResultList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        List<String> secrets = rows.stream().map(r -> r[0] + " (value fingerprint "
+                + sealedValues.find((UUID) r[1]).map(sealedValues::open)
+                        .map(o -> o instanceof Opened.Plaintext p ? fingerprints.of(p.value()) : null)
+                        .orElse("unreadable")
+                + ", targets now " + (r[2] == null ? "none" : r[2]) + ")").toList();
+        return "; unlinked from shared secret" + (secrets.size() == 1 ? " " : "s ") + String.join(", ", secrets);
+    }
+
+    /**
+     * What an action on target {@code id} does to the rollouts it is in now (a rollout run running, waiting for
+     * approval or rolling back that has a restart of it), for the action's confirmation step, e.g. " Target voice is
+     * in rollout 12 (running): deleting it leaves it out of the rest of that rollout."; empty when it is in none.
+     *
+     * @param doing the action as a gerund, e.g. "deleting", "disabling", "holding"
+     */
+    public String rolloutNote(long id, String doing) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT DISTINCT r.id, r.state"
+                + " FROM restart_runs r JOIN restart_results x ON x.run_id = r.id WHERE x.target_id = :id"
+                + " AND r.rollout AND r.state IN ('running', 'waiting_approval', 'rolling_back') ORDER BY r.id")
+                .setParameter("id", id).getResultList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        List<String> runs = rows.stream().map(r -> ((Number) r[0]).longValue() + " ("
+                + ((String) r[1]).replace("waiting_approval", "waiting for approval").replace('_', ' ') + ")")
+                .toList();
+        return " Target " + get(id).name + " is in rollout" + (runs.size() == 1 ? " " : "s ")
+                + String.join(", ", runs) + ": " + doing + " it leaves it out of the rest of "
+                + (runs.size() == 1 ? "that rollout." : "those rollouts.");
+    }
+
     @Transactional
     public void delete(long id, String actor) {
         RuntimeTarget target = get(id);
@@ -345,9 +398,10 @@ public class RuntimeTargets {
         // answered "deadlock detected", a 500). Taking the results first waits for the planning to commit instead.
         RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM restart_results WHERE target_id = :id"
                 + " ORDER BY id FOR UPDATE").setParameter("id", id).getResultList();
+        String unlinked = unlinkedSecrets(id);
         dropSecrets(target, f -> true);
         target.delete();
-        audit.record(Audit.Entry.of(actor, "runtime.delete", AUDIT_KIND, name).detail(describe(target)));
+        audit.record(Audit.Entry.of(actor, "runtime.delete", AUDIT_KIND, name).detail(describe(target) + unlinked));
         LOG.infof("runtime target %s deleted by %s", name, actor);
     }
 

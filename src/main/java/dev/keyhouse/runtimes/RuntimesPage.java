@@ -309,7 +309,15 @@ public class RuntimesPage {
     @Path("{id}/hold")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed(Role.ADMIN_NAME)
-    public Response hold(@PathParam("id") long id) {
+    public Response hold(@PathParam("id") long id, @FormParam(ConfirmStep.FIELD) String confirmed) {
+        String inRollout = targets.rolloutNote(id, "holding");
+        if (!inRollout.isEmpty() && !ConfirmStep.confirmed(confirmed)) {
+            // a target in a rollout under way asks first: holding it changes that rollout
+            String name = targets.get(id).name;
+            return Response.ok(Templates.confirm(new ConfirmStep("Hold runtime target " + name + "?",
+                    ("Rollouts leave " + name + " out until it is released." + inRollout).strip(),
+                    PATH + "/" + id + "/hold", List.of(), "Hold " + name, PATH + "/" + id, "Keep it in"))).build();
+        }
         return held(id, true);
     }
 
@@ -347,18 +355,21 @@ public class RuntimesPage {
                     + " To enable it, press Enable on the runtimes list, or tick \u201cEnabled\u201d here and save.");
         }
         if (!on && !ConfirmStep.confirmed(confirmed)) {
-            return Response.ok(confirmDisable(target)).build();
+            return Response.ok(confirmDisable(target, targets.rolloutNote(id, "disabling"))).build();
         }
         targets.setEnabled(id, on, Identities.actor(identity));
         return done(on ? "enabled" : "disabled");
     }
 
-    /** The form step before disable: what disabling does, and the button that does it. */
-    private static TemplateInstance confirmDisable(RuntimeTarget target) {
+    /**
+     * The form step before disable: what disabling does (to a rollout it is in: {@code inRollout}, a
+     * {@link RuntimeTargets#rolloutNote}), and the button that does it.
+     */
+    private static TemplateInstance confirmDisable(RuntimeTarget target, String inRollout) {
         return Templates.confirm(new ConfirmStep("Disable runtime target " + target.name + "?",
                 "No save, rollout or shared secret restarts " + target.name + " until it is enabled again: its"
                         + " runtimes keep running as they are, with the configuration they hold now. Nothing is"
-                        + " deleted.",
+                        + " deleted." + inRollout,
                 PATH + "/" + target.id + "/enabled", List.of(new ConfirmStep.Field("enabled", "false")),
                 "Disable " + target.name, PATH, "Keep it enabled"));
     }
@@ -389,7 +400,8 @@ public class RuntimesPage {
         return Templates.confirm(new ConfirmStep("Save runtime target " + target.name + " disabled?",
                 "Its form has \u201cEnabled\u201d unticked: no save, rollout or shared secret restarts " + target.name
                         + " until it is enabled again; its runtimes keep running with the configuration they hold"
-                        + " now. The other fields are saved as you submitted them." + secretNote,
+                        + " now. The other fields are saved as you submitted them."
+                        + targets.rolloutNote(target.id, "disabling") + secretNote,
                 PATH + "/" + target.id, hidden, "Save and disable " + target.name, PATH + "/" + target.id,
                 "Back to the target, nothing saved"));
     }
@@ -408,7 +420,8 @@ public class RuntimesPage {
                         + (target.dependsOnKinds().isEmpty() ? ""
                                 : " (it depends on " + String.join(", ", target.dependsOnKinds()) + ")")
                         + ". Its runtimes keep running as they are; past runs keep their results. Its settings and"
-                        + " stored secrets are deleted and cannot be recovered here." + targets.sharedSecretsNote(id),
+                        + " stored secrets are deleted and cannot be recovered here."
+                        + targets.rolloutNote(id, "deleting") + targets.sharedSecretsNote(id),
                 PATH + "/" + id + "/delete", List.of(), "Delete " + target.name, PATH, "Keep it"));
     }
 

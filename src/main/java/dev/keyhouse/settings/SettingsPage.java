@@ -245,9 +245,11 @@ public class SettingsPage {
 
         /**
          * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
-         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band.
+         * {@code pageVersion} the region says so, and the stored keys' summaries come along out of band, as do the
+         * kind's rollout {@code alerts} and the targets a save restarts.
          */
-        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob);
+        static native TemplateInstance edit$state(Form form, long pageVersion, boolean live, boolean oob,
+                List<RolloutNews.Alert> alerts);
 
         /** The fragment htmx puts next to a secret field after Check key. */
         static native TemplateInstance checkResult(CheckView check);
@@ -315,14 +317,17 @@ public class SettingsPage {
         SettingState state = settings.get(kind(kind));
         Long page = formVersion(version);
         return Templates.edit$state(form(state, state.values(), new FieldErrors(), state.version()),
-                page == null ? state.version() : page, rollouts.underWay(), true);
+                page == null ? state.version() : page, rollouts.underWay(), true, alerts(state.kind().id()));
     }
 
     /** The edit page for {@code form}, which edits {@code form.version()}. */
     private TemplateInstance editPage(Form form, String conflict) {
-        String kind = form.kind();
-        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false,
-                rollouts.alerts().stream().filter(a -> a.kind().equals(kind)).toList());
+        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false, alerts(form.kind()));
+    }
+
+    /** The stopped rollouts of {@code kind} still waiting for a working key ({@link RolloutNews#alerts}). */
+    private List<RolloutNews.Alert> alerts(String kind) {
+        return rollouts.alerts().stream().filter(a -> a.kind().equals(kind)).toList();
     }
 
     @GET
@@ -524,10 +529,17 @@ public class SettingsPage {
         String message = current.updatedBy() + " changed these settings at "
                 + TemplateExtensions.utc(current.updatedAt())
                 + " (now version " + current.version() + ") while you were editing"
-                + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", stale.changedFields()))
+                + (stale.changedFields().isEmpty() ? "" : "; changed: " + String.join(", ", labels(current.kind(),
+                        stale.changedFields())))
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
         return Response.status(status).entity(editPage(form, message)).build();
+    }
+
+    /** The form's labels of {@code kind}'s fields named by their JSON names (the REST answers keep those). */
+    private static List<String> labels(ProviderKind kind, List<String> jsonNames) {
+        return jsonNames.stream().map(json -> kind.fields().stream().filter(f -> f.json().equals(json))
+                .map(SettingField::label).findFirst().orElse(json)).toList();
     }
 
     /**

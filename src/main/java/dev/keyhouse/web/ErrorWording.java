@@ -1,5 +1,6 @@
 package dev.keyhouse.web;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -23,16 +24,12 @@ public final class ErrorWording {
             Map.entry(431, "Request Header Fields Too Large"), Map.entry(500, "Internal Server Error"),
             Map.entry(503, "Service Unavailable"));
 
-    /** The one detail of every 413 answer; its field error names the part and the limit. */
-    static final String TOO_LARGE = "the request is larger than Keyhouse accepts";
-
     private static final Map<Integer, String> REASONS = Map.of(
             400, "the request was refused: it is malformed, or a form without a valid CSRF token",
             404, "there is nothing at this address; check the link, or start again from the home page",
             405, "this address does not take a request of this method",
             406, "this address cannot answer in a format the request accepts",
             415, "this address does not take a body of this Content-Type (pages take their own forms)",
-            413, TOO_LARGE,
             500, "the request failed on the server; the log has the details");
 
     private ErrorWording() {
@@ -43,7 +40,7 @@ public final class ErrorWording {
         return TITLES.getOrDefault(status, status >= 500 ? "Server Error" : "Error");
     }
 
-    /** The reason of a {@code status} answer that carries none of its own (a 413's is {@link #TOO_LARGE}). */
+    /** The reason of a {@code status} answer that carries none of its own (a 413 says its limit: {@link #tooLarge}). */
     static String reason(int status) {
         return REASONS.getOrDefault(status, title(status).toLowerCase(Locale.ROOT));
     }
@@ -52,7 +49,7 @@ public final class ErrorWording {
      * Collections whose path takes a whole-number id, longest prefix first, with what one of their rows is called:
      * a 404 for a segment that is no id says so in a sentence instead of the bare reason.
      */
-    private static final java.util.List<Map.Entry<String, String>> ID_PATHS = java.util.List.of(
+    private static final List<Map.Entry<String, String>> ID_PATHS = List.of(
             Map.entry("/admin/users/tokens/", "API token"), Map.entry("/api/v1/tokens/", "API token"),
             Map.entry("/api/v1/users/", "user"), Map.entry("/admin/users/", "user"),
             Map.entry("/api/v1/shared-secrets/", "shared secret"), Map.entry("/admin/shared-secrets/", "shared secret"),
@@ -77,29 +74,45 @@ public final class ErrorWording {
         return reason(404);
     }
 
-    /** The part of a request that a size limit refused ({@code body}, {@code form}) and what it says of it. */
-    record Limit(String field, String message) {
+    /**
+     * The part of a request that a size limit refused ({@code body}, {@code form}), what it says of it, and the whole
+     * reason as one sentence naming the limit (an error page's line, a problem's {@code detail}), e.g. "a form field
+     * is over Keyhouse's limit of 64 KiB per field".
+     */
+    record Limit(String field, String message, String sentence) {
+
+        /** The 413 answer: {@code detail} the sentence, one field error naming the part. */
+        Problem problem() {
+            return Problem.of(413, sentence, List.of(new FieldErrors.FieldError(field, message)));
+        }
     }
 
     /**
-     * Which limit a 413 answer met: a form whose declared length is within {@code quarkus.http.limits.max-body-size}
-     * met the per-field one ({@code quarkus.http.limits.max-form-attribute-size}); anything else the body's.
+     * Which limit a 413 answer met: a form that is within {@code quarkus.http.limits.max-body-size} met the per-field
+     * one ({@code quarkus.http.limits.max-form-attribute-size}); anything else the body's. A form is within the body
+     * limit when its declared {@code Content-Length} is, or, sent chunked (no length), when the bytes read of it when
+     * it was refused are.
      */
     static Limit tooLarge(HttpServerRequest request) {
         long body = limit("quarkus.http.limits.max-body-size");
         String type = request == null ? null : request.getHeader("Content-Type");
         String length = request == null ? null : request.getHeader("Content-Length");
         boolean form = type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
-        if (form && length != null && length.strip().matches("[0-9]{1,18}") && Long.parseLong(length.strip()) <= body) {
-            return new Limit("form", "has a field over Keyhouse's limit of "
-                    + size(limit("quarkus.http.limits.max-form-attribute-size")) + " per field");
+        boolean within = length == null ? request != null && request.bytesRead() <= body
+                : length.strip().matches("[0-9]{1,18}") && Long.parseLong(length.strip()) <= body;
+        if (form && within) {
+            String field = size(limit("quarkus.http.limits.max-form-attribute-size"));
+            return new Limit("form", "has a field over Keyhouse's limit of " + field + " per field",
+                    "a form field is over Keyhouse's limit of " + field + " per field");
         }
         return bodyLimit();
     }
 
     /** The body limit ({@code quarkus.http.limits.max-body-size}), as the {@code body} field's problem. */
     static Limit bodyLimit() {
-        return new Limit("body", "is over Keyhouse's limit of " + size(limit("quarkus.http.limits.max-body-size")));
+        String size = size(limit("quarkus.http.limits.max-body-size"));
+        return new Limit("body", "is over Keyhouse's limit of " + size,
+                "the request body is over Keyhouse's limit of " + size);
     }
 
     private static long limit(String property) {

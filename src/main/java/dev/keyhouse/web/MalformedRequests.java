@@ -103,8 +103,7 @@ public class MalformedRequests {
         if (declared > maxBodyBytes) {
             LOG.debugf("%s request refused: a body of %d bytes is over %d", context.request().method(), declared,
                     maxBodyBytes);
-            ErrorWording.Limit limit = ErrorWording.bodyLimit();
-            refuse(context, 413, ErrorWording.TOO_LARGE, limit.field(), limit.message());
+            answer(context, ErrorWording.bodyLimit().problem());
             return;
         }
         String charset = charset(context.request().getHeader("Content-Type"));

@@ -181,9 +181,7 @@ public class ProblemMapper {
      */
     static Problem generic(int status, HttpServerRequest request) {
         if (status == 413) {
-            ErrorWording.Limit limit = ErrorWording.tooLarge(request);
-            return Problem.of(413, ErrorWording.TOO_LARGE, List.of(new FieldErrors.FieldError(limit.field(),
-                    limit.message())));
+            return ErrorWording.tooLarge(request).problem();
         }
         return Problem.of(status, status == 404 ? ErrorWording.notFound(request.path())
                 : ErrorWording.reason(status));
@@ -211,7 +209,8 @@ public class ProblemMapper {
 
     /** The one line an error page shows: the field errors as "field: message; …", else the detail. */
     static String reason(Problem problem) {
-        return problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
+        // a size limit's answer says the part and the limit in its detail, as one sentence
+        return problem.status() == 413 || problem.errors() == null || problem.errors().isEmpty() ? problem.detail()
                 : problem.errors().stream().map(ProblemMapper::shown).collect(Collectors.joining("; "));
     }
 

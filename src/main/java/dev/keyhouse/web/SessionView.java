@@ -23,6 +23,11 @@ public class SessionView {
         this.identity = known(association, request.getCurrent());
     }
 
+    /** Who is signed in, as known without blocking ({@link #known}); null when nobody is. */
+    public SecurityIdentity identity() {
+        return isSignedIn() ? identity : null;
+    }
+
     public boolean isSignedIn() {
         return identity != null && !identity.isAnonymous();
     }

@@ -49,6 +49,17 @@ class CheckCardTest {
         assertThat(CheckCard.of(check(CheckResult.UNVERIFIABLE, null, null, NOW, NOW), NOW).detail()).isNull();
     }
 
+    /** Pagewords, point 6: "unexpected" is said with what it means, wherever a card shows a result. */
+    @Test
+    void anUnexpectedAnswerSaysWhatItMeans() {
+        CheckCard card = CheckCard.of(check(CheckResult.UNEXPECTED, 418, null, NOW, NOW), NOW);
+        assertThat(card.result()).isEqualTo("unexpected");
+        assertThat(card.detail()).isEqualTo("HTTP 418");
+        assertThat(card.meaning()).isEqualTo("the provider answered in a way Keyhouse does not recognise (its HTTP"
+                + " status is kept), so the key was not judged");
+        assertThat(CheckCard.NOT_CHECKED.meaning()).isNull();
+    }
+
     @Test
     void agesReadInTheLargestWholeUnit() {
         assertThat(CheckCard.age(NOW.minusSeconds(59), NOW)).isEqualTo("59 s ago");

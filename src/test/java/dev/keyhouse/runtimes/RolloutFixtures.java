@@ -14,18 +14,18 @@ import javax.sql.DataSource;
  * approval), so the pages and answers can be shown each state. Every run is created by {@link #ACTOR}; {@link
  * #deleteAll} removes them (their waves and results go with them).
  */
-final class RolloutFixtures {
+public final class RolloutFixtures {
 
     static final String ACTOR = "fixture@rollouts.test";
 
     private final DataSource db;
 
-    RolloutFixtures(DataSource db) {
+    public RolloutFixtures(DataSource db) {
         this.db = db;
     }
 
     /** A save's rollout run of {@code kind}; returns its id. */
-    long run(String kind, String state, boolean paused, int currentWave, int waveCount, String reason,
+    public long run(String kind, String state, boolean paused, int currentWave, int waveCount, String reason,
             Long previousVersion, Long rollbackVersion) {
         boolean finished = !state.equals("running") && !state.equals("waiting_approval")
                 && !state.equals("rolling_back");
@@ -68,7 +68,7 @@ final class RolloutFixtures {
     }
 
     /** Removes the fixture runs (their waves and results with them) and the reports of {@code fx-} runtimes. */
-    void deleteAll() {
+    public void deleteAll() {
         update("DELETE FROM restart_runs WHERE created_by = ?", ACTOR);
         update("DELETE FROM runtime_status WHERE runtime LIKE 'fx-%'");
     }
@@ -83,7 +83,7 @@ final class RolloutFixtures {
         }
     }
 
-    void update(String sql, Object... values) {
+    public void update(String sql, Object... values) {
         try (Connection c = db.getConnection(); PreparedStatement s = bind(c.prepareStatement(sql), values)) {
             s.executeUpdate();
         } catch (SQLException e) {

@@ -30,7 +30,7 @@ public final class RuntimeApi {
     }
 
     /** A command target; {@code environmentFile} may be null. */
-    long command(String name, List<String> dependsOn, String command, String environmentFile) {
+    public long command(String name, List<String> dependsOn, String command, String environmentFile) {
         return command(name, dependsOn, command, environmentFile, Confirmations.AUTO);
     }
 
@@ -161,7 +161,7 @@ public final class RuntimeApi {
     }
 
     /** Deletes every target this client created, so saves in other tests restart nothing. */
-    void deleteCreated() {
+    public void deleteCreated() {
         for (long id : created) {
             given().auth().oauth2(admin()).delete("/api/v1/runtimes/" + id);
         }

@@ -580,6 +580,53 @@ class RuntimePagesTest {
     }
 
     /**
+     * Pagewords, point 5: the steps before deleting, disabling (from the list or by saving the form unticked) and
+     * holding a target that is in a rollout under way say so; hold, which acts at once otherwise, asks first then.
+     */
+    @Test
+    void stepsForATargetInARunningRolloutSaySo() {
+        String name = "page-roll-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        String other = "page-free-" + RuntimeRestartTest.unique();
+        long free = api.command(other, List.of("tts"), "true", null);
+        RolloutFixtures fixtures = new RolloutFixtures(db);
+        try {
+            long run = fixtures.run("tts", "running", true, 0, 0, null, 4L, null);
+            fixtures.result(run, id, name, null, "waiting", null, null, null, null, null, null);
+            fixtures.underWay(run, id, name, null, null);
+            String note = "Target " + name + " is in rollout " + run + " (running): ";
+            assertThat(step("/admin/runtimes/" + id + "/delete"))
+                    .contains(note + "deleting it leaves it out of the rest of that rollout.");
+            assertThat(step("/admin/runtimes/" + free + "/delete")).doesNotContain("is in rollout");
+            Response list = page("/admin/runtimes");
+            assertThat(post(list, "/admin/runtimes/" + id + "/enabled", Map.of("enabled", "false")).asString())
+                    .contains(note + "disabling it leaves it out of the rest of that rollout.");
+            Response form = page("/admin/runtimes/" + id);
+            String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
+            assertThat(post(form, "/admin/runtimes/" + id, Map.of("version", version, "name", name,
+                    "dependsOn", "tts", "config.command", "true", "confirmation", "auto")).asString())
+                    .contains("Save runtime target " + name + " disabled?")
+                    .contains(note + "disabling it leaves it out of the rest of that rollout.");
+
+            Response asked = post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id + "/hold", Map.of());
+            asked.then().statusCode(200);
+            ConfirmSteps.assertStep(asked.asString(), "/admin/runtimes/" + id + "/hold");
+            assertThat(asked.asString()).contains("Hold runtime target " + name + "?")
+                    .contains(note + "holding it leaves it out of the rest of that rollout.");
+            assertThat(held(id)).as("asking holds nothing").isFalse();
+            post(page("/admin/runtimes/" + id), "/admin/runtimes/" + id + "/hold", Map.of("confirmed", "yes"))
+                    .then().statusCode(303);
+            assertThat(held(id)).isTrue();
+            // a target in no rollout is held at once, as before
+            post(page("/admin/runtimes/" + free), "/admin/runtimes/" + free + "/hold", Map.of()).then()
+                    .statusCode(303);
+            assertThat(held(free)).isTrue();
+        } finally {
+            fixtures.deleteAll();
+        }
+    }
+
+    /**
      * Issue 20: the list's Disable asks first (the POST with {@code enabled=false} and no {@code confirmed=yes}
      * answers the step, the target stays enabled); Enable acts at once; {@code enabled} is read strictly: a value
      * other than true or false, or none, is a 400 naming it, and changes nothing.
@@ -831,6 +878,10 @@ class RuntimePagesTest {
         }
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes").jsonPath().getList("name"))
                 .doesNotContain(name);
+    }
+
+    private boolean held(long id) {
+        return given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getBoolean("held");
     }
 
     private boolean enabled(long id) {

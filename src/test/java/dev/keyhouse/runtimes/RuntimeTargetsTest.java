@@ -444,7 +444,9 @@ class RuntimeTargetsTest {
 
         assertThat(Rows.column(db, "SELECT action || ': ' || detail FROM audit_events WHERE target = ?"
                 + " AND action LIKE 'runtime.%' ORDER BY id", name)).containsExactly(
-                        "runtime.create: driver command, depends on tts, enabled, confirmation auto, settings [command]",
+                        "runtime.create: created: name (unset) → " + name + ", driver (unset) → command, dependsOn"
+                                + " (unset) → tts, enabled (unset) → true, canary (unset) → false, confirmation (unset)"
+                                + " → auto, held (unset) → false, config.command (unset) → true",
                         "runtime.hold: left out of rollouts until released", "runtime.release: back in rollouts");
 
         given().auth().oauth2(api.admin()).post("/api/v1/runtimes/999999/hold").then().statusCode(404)

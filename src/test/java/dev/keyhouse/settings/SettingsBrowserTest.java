@@ -10,8 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -24,6 +27,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
+import dev.keyhouse.runtimes.RolloutFixtures;
+import dev.keyhouse.runtimes.RuntimeApi;
 import dev.keyhouse.sealed.SecretFingerprints;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,6 +55,9 @@ public class SettingsBrowserTest {
 
     @Inject
     SecretFingerprints fingerprints;
+
+    @Inject
+    DataSource db;
 
     @Test
     void adminSignsInSavesAnLlmKeySeesItMaskedAndFindsTheSaveInTheAuditLog() throws IOException {
@@ -139,6 +147,48 @@ public class SettingsBrowserTest {
                     .isEqualTo(String.valueOf(version + 3));
         } finally {
             browser.quit();
+        }
+    }
+
+    /**
+     * Issue 20 (pagewords, point 1): an open setting page's live region carries everything the page says about the
+     * kind's rollouts. A rollout that halts behind it shows its alert, a newer one that succeeds takes the alert away,
+     * and a dependent target put on hold moves in the list of targets a save restarts, all without a reload.
+     */
+    @Test
+    void anOpenSettingPageFollowsTheKindsRolloutsWithoutAReload() throws IOException {
+        String name = "sb-live-" + System.nanoTime();
+        RuntimeApi api = new RuntimeApi();
+        RolloutFixtures fixtures = new RolloutFixtures(db);
+        long target = api.command(name, List.of("stt"), "true", null);
+        WebDriver browser = startChromium();
+        try {
+            browser.get(url("/admin/settings/stt"));
+            signIn(browser, "/admin/settings/stt");
+            ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
+            assertThat(browser.findElements(By.id("rollout-alert-stt"))).isEmpty();
+            assertThat(browser.findElement(By.id("save-restarts")).getText()).contains(name + " (command)")
+                    .doesNotContain("held");
+
+            long halted = fixtures.run("stt", "halted", false, 1, 2, "the new key and the previous key both fail:"
+                    + " invalid_key / invalid_key — enter a working key", 4L, null);
+            fixtures.update("UPDATE runtime_targets SET held = true WHERE id = ?", target);
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(b -> !b.findElements(By.id("rollout-alert-stt")).isEmpty());
+            assertThat(browser.findElement(By.id("rollout-alert-stt")).getText())
+                    .contains("Speech to text rollout (run " + halted + ")").contains("enter a working key");
+            wait.until(b -> b.findElement(By.id("save-restarts")).getText().contains("held"));
+            assertThat(browser.findElement(By.id("save-restarts")).getText())
+                    .contains("held, left out of the rollout: " + name).doesNotContain(name + " (command)");
+
+            fixtures.run("stt", "succeeded", false, 2, 2, null, 6L, null);
+            wait.until(b -> b.findElements(By.id("rollout-alert-stt")).isEmpty());
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
+                    .as("the page changed without a reload").isEqualTo(true);
+        } finally {
+            browser.quit();
+            fixtures.deleteAll();
+            api.deleteCreated();
         }
     }
 

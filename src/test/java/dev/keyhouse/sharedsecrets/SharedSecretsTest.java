@@ -413,6 +413,51 @@ class SharedSecretsTest {
      * runtime-config serves; a new generated value is one more run over both; the run page says, while the run is
      * open, that the targets may disagree on the variable.
      */
+    /** Pagewords, point 6: the list and the edit page call a secret's own version "Version", not a settings one. */
+    @Test
+    void thePagesCallTheSecretsVersionVersion() {
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "v-" + UUID.randomUUID()))
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        for (String path : List.of("/admin/shared-secrets", "/admin/shared-secrets/" + id)) {
+            String page = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session).get(path).then()
+                    .statusCode(200).extract().asString();
+            assertThat(page).as(path).containsAnyOf("<th>Version</th>", "<dt>Version</dt>")
+                    .doesNotContain("Settings version");
+        }
+    }
+
+    /**
+     * Pagewords, point 3: deleting a target that shared secrets list audits the unlink in the delete's entry: each
+     * secret by name, its value's fingerprint (never the value) and the targets it lists afterwards.
+     */
+    @Test
+    void aTargetDeleteAuditsItsSharedSecretUnlinks() throws Exception {
+        String doomedName = "t-doomed-" + suffix();
+        long doomed = target(Map.of("name", doomedName, "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        long kept = target(Map.of("name", "t-kept-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        String both = name();
+        String alone = name();
+        String value = "unlinked-" + UUID.randomUUID();
+        String other = "unlinked-" + UUID.randomUUID();
+        post(Map.of("name", both, "variable", variable(both), "value", value, "targets", List.of(doomed, kept)))
+                .then().statusCode(201);
+        post(Map.of("name", alone, "variable", variable(alone), "value", other, "targets", List.of(doomed)))
+                .then().statusCode(201);
+        given().auth().oauth2(admin).delete("/api/v1/runtimes/" + doomed).then().statusCode(204);
+        String detail = Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'runtime.delete' AND target = ?",
+                doomedName).get(0);
+        String[] sorted = both.compareTo(alone) < 0 ? new String[] {both, alone} : new String[] {alone, both};
+        java.util.function.Function<String, String> says = n -> n + " (value fingerprint "
+                + fingerprints.of(n.equals(both) ? value : other) + ", targets now "
+                + (n.equals(both) ? targetName(kept) : "none") + ")";
+        assertThat(detail).endsWith("; unlinked from shared secrets " + says.apply(sorted[0]) + ", "
+                + says.apply(sorted[1])).doesNotContain(value).doesNotContain(other);
+    }
+
     @Test
     void aSharedSecretUsedByTwoTargetsReachesBothInOneRun() throws Exception {
         Path dir = Files.createTempDirectory(Path.of(TestSettings.RUNTIME_ENV_DIRS), "shared");

@@ -27,7 +27,12 @@ class ErrorPagesTest {
 
     /** One bad request: what is sent, the status, the title and the reason line a page shows. */
     record Case(String what, String method, String pagePath, String apiPath, String contentType, byte[] body,
-            int status, String title, String reason) {
+            int status, String title, String reason, boolean chunked) {
+
+        Case(String what, String method, String pagePath, String apiPath, String contentType, byte[] body, int status,
+                String title, String reason) {
+            this(what, method, pagePath, apiPath, contentType, body, status, title, reason, false);
+        }
     }
 
     private String admin;
@@ -42,11 +47,20 @@ class ErrorPagesTest {
     private List<Case> cases() {
         byte[] field200k = ("model=" + "a".repeat(200_000) + "&csrf-token=" + csrf.token())
                 .getBytes(StandardCharsets.US_ASCII);
+        byte[] field70k = ("model=" + "a".repeat(70_000) + "&csrf-token=" + csrf.token())
+                .getBytes(StandardCharsets.US_ASCII);
+        String fieldLimit = "a form field is over Keyhouse's limit of 64 KiB per field";
+        String bodyLimit = "the request body is over Keyhouse's limit of 1 MiB";
         return List.of(
                 new Case("a 200 KB form field", "POST", "/admin/settings/llm", null, FORM, field200k, 413,
-                        "Content Too Large", "form: has a field over Keyhouse's limit of 64 KiB per field"),
+                        "Content Too Large", fieldLimit),
+                // pagewords, point 2: without a Content-Length the field's limit is still the one named
+                new Case("a 70 KB form field sent chunked", "POST", "/admin/settings/llm", null, FORM, field70k, 413,
+                        "Content Too Large", fieldLimit, true),
                 new Case("a 5 MB body", "POST", "/admin/settings/llm", "/api/v1/users", FORM, new byte[5_000_000], 413,
-                        "Content Too Large", "body: is over Keyhouse's limit of 1 MiB"),
+                        "Content Too Large", bodyLimit),
+                new Case("a 2 MB form sent chunked", "POST", "/admin/settings/llm", null, FORM, new byte[2_000_000],
+                        413, "Content Too Large", bodyLimit, true),
                 new Case("a NUL in a query parameter", "GET", "/admin/audit?actor=%00", "/api/v1/audit?actor=%00", null,
                         null, 400, "Bad Request", "actor: has the control character U+0000 at position 1"),
                 new Case("no such page", "GET", "/admin/no-such-page", "/api/v1/no-such-thing", null, null, 404,
@@ -69,6 +83,9 @@ class ErrorPagesTest {
             if (c.contentType() != null) {
                 headers.put("Content-Type", c.contentType());
             }
+            if (c.chunked()) {
+                headers.put("Transfer-Encoding", "chunked");
+            }
             RawHttp.Response page = RawHttp.sendFromNewClient(c.method(), c.pagePath(), headers, c.body());
             String body = page.body();
             assertThat(page.status()).as(c.what() + ": " + body).isEqualTo(c.status());
@@ -80,6 +97,51 @@ class ErrorPagesTest {
                             "<a href=\"/admin\">Back to Keyhouse</a>")
                     .doesNotContain("Exception", "\tat ", "at dev.keyhouse", "at io.");
         }
+    }
+
+    /**
+     * Pagewords, point 4: an error page has the top bar of every other page: for a signed-in caller the navigation
+     * and a Sign out form carrying the session's CSRF token (the one its other pages carry); for a visitor none of
+     * it. A request refused before routing ({@code MalformedRequests}: a declared body over 1 MiB, a bad query
+     * parameter) or by the router on the event loop is answered before the session is checked (that needs the
+     * database): its page shows the bar signed out, never a Sign out form without a token.
+     */
+    @Test
+    void everyErrorPageHasTheTopBarOfWhoIsSignedIn() {
+        String signedIn = csrf.cookieHeader(admin);
+        RawHttp.Response settings = RawHttp.sendFromNewClient("GET", "/admin/settings", Map.of("Cookie", signedIn),
+                null);
+        String token = settings.body().replaceAll("(?s).*name=\"csrf-token\" value=\"([^\"]+)\".*", "$1");
+        assertThat(token).as("the session's token on an ordinary page").hasSizeBetween(16, 200);
+        List<String> known = List.of("a 200 KB form field", "a 70 KB form field sent chunked", "an unknown user");
+        List<String> withBar = new java.util.ArrayList<>();
+        for (Case c : cases()) {
+            for (boolean session : List.of(true, false)) {
+                Map<String, String> headers = new LinkedHashMap<>(Map.of("Cookie",
+                        session ? signedIn : csrf.cookieHeader(null)));
+                if (c.contentType() != null) {
+                    headers.put("Content-Type", c.contentType());
+                }
+                if (c.chunked()) {
+                    headers.put("Transfer-Encoding", "chunked");
+                }
+                String body = RawHttp.sendFromNewClient(c.method(), c.pagePath(), headers, c.body()).body();
+                String what = c.what() + (session ? ", signed in: " : ", signed out: ") + body;
+                assertThat(body).as(what).doesNotContain("name=\"csrf-token\" value=\"\"");
+                if (session && body.contains("action=\"/logout\"")) {
+                    withBar.add(c.what());
+                    assertThat(body).as(what).contains("<a href=\"/admin/audit\">Audit log</a>",
+                            "<form class=\"signout\" method=\"post\" action=\"/logout\">",
+                            "name=\"csrf-token\" value=\"" + token + "\"", "<button type=\"submit\">Sign out</button>");
+                }
+                if (!session) {
+                    // a visitor's refusal may be no page at all (sent to sign in): whatever it is has no top bar
+                    assertThat(body).as(what).doesNotContain("action=\"/logout\"", "Audit log</a>", "Sign out");
+                }
+            }
+        }
+        System.out.println("error pages with the signed-in top bar: " + withBar);
+        assertThat(withBar).as("the refusals made after the session was checked").containsAll(known);
     }
 
     @Test
@@ -98,7 +160,7 @@ class ErrorPagesTest {
             assertThat(problem.getInt("status")).as(c.what()).isEqualTo(c.status());
             assertThat(problem.getString("title")).as(c.what()).isEqualTo(c.title());
             List<Map<String, String>> errors = problem.getList("errors");
-            String reason = errors == null || errors.isEmpty() ? problem.getString("detail")
+            String reason = errors == null || errors.isEmpty() || c.status() == 413 ? problem.getString("detail")
                     : errors.get(0).get("field") + ": " + errors.get(0).get("message");
             assertThat(reason).as(c.what()).isEqualTo(c.reason());
             assertThat(api.body()).as(c.what()).doesNotContain("Exception", "\tat ");

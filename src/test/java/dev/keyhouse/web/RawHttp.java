@@ -64,7 +64,9 @@ public final class RawHttp {
             socket.setSoTimeout(30_000);
             StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
                     .append("Host: localhost:").append(port).append("\r\n").append("Connection: close\r\n");
-            if (body != null) {
+            // a body sent chunked (a Transfer-Encoding: chunked header given) goes as one chunk, with no length
+            boolean chunked = "chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"));
+            if (body != null && !chunked) {
                 head.append("Content-Length: ").append(body.length).append("\r\n");
             }
             headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
@@ -74,7 +76,13 @@ public final class RawHttp {
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             if (body != null) {
                 try {
+                    if (chunked) {
+                        out.write((Integer.toHexString(body.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    }
                     out.write(body);
+                    if (chunked) {
+                        out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
                 } catch (IOException refusedEarly) {
                     // the server may answer (413) and close before reading a large body: read what it said
                 }
