@@ -263,7 +263,8 @@ public final class Profiles {
      * the leak test searches the log from the very first start-up line. Background provider checks are on, as in
      * {@link ChecksCalledByTests} (PROVIDER_CHECK_INTERVAL_SECONDS=3600, never polled): the leak test runs a round
      * itself by calling {@code BackgroundChecks}. A {@link dev.keyhouse.vault.VaultStandIn} is VAULT_ADDR (with a
-     * token) from the start, for {@code vault:} references, values cached 1 s (VAULT_CACHE_SECONDS).
+     * token) from the start, for {@code vault:} references, values cached 1 s (VAULT_CACHE_SECONDS). Failed restart
+     * attempts are retried 100 ms apart (doubling), as in {@link FastRestarts}; the number of attempts is the default, 3.
      */
     public static final class LoggedToFile implements QuarkusTestProfile {
 
@@ -285,7 +286,9 @@ public final class Profiles {
                     // sees Vault's changes after a short wait
                     "VAULT_CACHE_SECONDS", "1",
                     // the tests that move a Vault secret call VaultWatch.poll themselves; none is surprised by a tick
-                    "VAULT_WATCH_INTERVAL_SECONDS", "0");
+                    "VAULT_WATCH_INTERVAL_SECONDS", "0",
+                    // a failing command's 3 attempts (CommandOutputLogTest) 100 + 200 ms apart, not 1 + 2 s
+                    "keyhouse.restart.backoff", "100ms");
         }
 
         /** A {@link dev.keyhouse.vault.VaultStandIn} on loopback, as VAULT_ADDR with a token, from the start. */

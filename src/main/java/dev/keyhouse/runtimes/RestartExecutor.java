@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +48,8 @@ public class RestartExecutor {
      * threads and the engine's inspect calls when checks are long (a healthcheck that takes a minute to pass).
      */
     static final int UNDER_WAY_PER_PLACE = 4;
+    /** How long after a retry's due time its own wake comes (the database stores it to the microsecond). */
+    private static final Duration DUE_MARGIN = Duration.ofMillis(20);
 
     private final RestartConfig config;
     private final RestartQueue queue;
@@ -303,6 +306,7 @@ public class RestartExecutor {
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
                     config.attempts(), wait.toMillis(), error);
             queue.retryLater(claim, error, Instant.now().plus(wait));
+            wakeWhenDue(wait);
             return;
         }
         if (RestartResult.RESTARTED.equals(state)) {
@@ -311,6 +315,16 @@ public class RestartExecutor {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
         finish(claim, state, error, envVersion, notAsked);
+    }
+
+    /**
+     * Wakes the dispatcher once a retry is due ({@link #DUE_MARGIN} after its backoff, so the claim's {@code now()}
+     * has passed {@code next_attempt_at}), rather than at the next poll, up to 2 s later. The poll still claims it
+     * when this wake is lost (this replica stopping, another one free).
+     */
+    private void wakeWhenDue(Duration wait) {
+        CompletableFuture.delayedExecutor(wait.plus(DUE_MARGIN).toMillis(), TimeUnit.MILLISECONDS)
+                .execute(this::wake);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {

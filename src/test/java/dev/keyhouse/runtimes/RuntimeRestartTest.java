@@ -29,6 +29,7 @@ import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;
 import dev.keyhouse.settings.RuntimeConfigServed;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -56,6 +57,8 @@ class RuntimeRestartTest {
     SecretFingerprints fingerprints;
     @Inject
     ProviderSettings settings;
+    @Inject
+    Scheduler scheduler;
 
     private RuntimeApi api;
     private Path dir;
@@ -615,6 +618,33 @@ class RuntimeRestartTest {
                 .containsExactly("runtime.create");
         assertThat(Rows.column(db, "SELECT detail FROM audit_events WHERE action = 'restart.create' AND target = ? ORDER BY id",
                 "restart run " + runId)).containsExactly("restart now of " + name);
+    }
+
+    /**
+     * A retry is claimed once its backoff is over, not at the executor's next poll (every 2 s): with the poll paused,
+     * a target that fails its first attempt is tried again after FastRestarts' 100 ms and the run succeeds on the
+     * second attempt (before, the retry waited for a poll that never came).
+     */
+    @Test
+    void aRetryIsClaimedWhenItsBackoffEndsWithoutThePoll() throws Exception {
+        String name = "retried-" + unique();
+        Path attempts = dir.resolve("attempts");
+        long id = api.command(name, List.of("tts"), "echo \"$KEYHOUSE_RESTART_ATTEMPT\" >> '" + attempts + "';"
+                + " [ \"$KEYHOUSE_RESTART_ATTEMPT\" -ge 2 ]", dir.resolve("retried.env").toString());
+        String poll = scheduler.getScheduledJobs().stream()
+                .filter(job -> job.getMethodDescription().equals(RestartExecutor.class.getName() + "#poll"))
+                .findFirst().orElseThrow().getId();
+        scheduler.pause(poll);
+        try {
+            long runId = given().auth().oauth2(api.admin()).contentType("application/json")
+                    .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath()
+                    .getLong("id");
+            JsonPath run = api.awaitRun(runId, Duration.ofSeconds(30));
+            assertThat(run.getString("state")).as(run.prettify()).isEqualTo("succeeded");
+            assertThat(Files.readAllLines(attempts)).containsExactly("1", "2");
+        } finally {
+            scheduler.resume(poll);
+        }
     }
 
     /** A field of the target's first result (a rollback's restart of it comes later). */
