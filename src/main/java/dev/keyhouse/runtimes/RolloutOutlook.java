@@ -265,8 +265,9 @@ public class RolloutOutlook implements RolloutNews {
         if (failed.endsWith(ENTER_A_WORKING_KEY)) {
             failed = failed.substring(0, failed.length() - ENTER_A_WORKING_KEY.length());
         }
-        String note = RestartRun.HALTED.equals(state) ? "halted" : "rolled back: the previous key is back"
-                + (rollbackVersion == null ? "" : " as version " + rollbackVersion);
+        String note = RestartRun.HALTED.equals(state) ? "halted" : restoredNamed(failed) ? "rolled back"
+                : "rolled back: the previous key is back" + (rollbackVersion == null ? "" : " as version "
+                        + rollbackVersion);
         if (advice != null) {
             return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
         }
@@ -277,12 +278,22 @@ public class RolloutOutlook implements RolloutNews {
                 case "restart_failed" -> "its restart failed";
                 case "unhealthy" -> "its health probe failed";
                 default -> "a runtime did not confirm";
-            } + ")" + (RestartRun.HALTED.equals(state) ? ", then restart it" : ", then save the key again");
+            } + ")" + (RestartRun.HALTED.equals(state) ? ", then restart it"
+                    : restoredNamed(failed) ? ", then make the change again" : ", then save the key again");
         }
         if (keyRefused) {
             advice += (advice.isEmpty() ? ENTER_A_WORKING_KEY : " and enter a working key");
         }
         return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
+    }
+
+    /**
+     * Whether a run's reason already says what its automatic rollback restored ("…; restored: the stt primary stays
+     * version 3 …; fallbacks: …"), as a rollback of a fallback change or a make-primary records it: then no summary
+     * may add "the previous key is back", which would be untrue of a change that left the key as it was.
+     */
+    static boolean restoredNamed(String reason) {
+        return reason != null && reason.contains("restored: ");
     }
 
     /**

@@ -27,6 +27,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         List<RestartRuns.ResultView> outside, Tally tally, List<RestartRuns.ResultView> results,
         List<RestartRuns.WaveView> waves, String tokenWarning) {
 
+    /** The error a rollout records on a result whose target an admin deleted while the run was under way. */
+    static final String TARGET_DELETED = "the target was deleted";
+
     /**
      * Every runtime of a run (a rollout's rollback rows left out: they repeat runtimes already counted) as one
      * sentence: how many were restarted, which failed, how many of the restarted ones confirmed, which were not asked
@@ -51,10 +54,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param held the runtimes an admin's hold left out of the rollout, labelled as {@code failed}
      * @param notReached the runtimes whose wave never came (the rollout stopped first), labelled as {@code failed}
      * @param runState the run's stored state, which says why {@code notReached} were not reached; null for a wave
+     * @param deleted the runtimes whose target an admin deleted while the run was under way (cancelled, "the target
+     *        was deleted"), labelled as {@code failed}: left out, but not because the rollout stopped
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
-            List<String> leftOutNames, List<String> held, List<String> notReached, String runState) {
+            List<String> leftOutNames, List<String> held, List<String> notReached, String runState,
+            List<String> deleted) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -79,6 +85,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             List<String> leftOut = new ArrayList<>();
             List<String> held = new ArrayList<>();
             List<String> notReached = new ArrayList<>();
+            List<String> deleted = new ArrayList<>();
             String firstError = null;
             List<String> failed = new ArrayList<>();
             List<String> notConfirmed = new ArrayList<>();
@@ -107,12 +114,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     firstError = firstError == null ? r.error() : firstError;
                 } else if (RestartResult.HELD.equals(r.state()) || RestartResult.CANCELLED.equals(r.state())) {
                     leftOut.add(label(r));
-                    (RestartResult.HELD.equals(r.state()) ? held : notReached).add(label(r));
+                    (RestartResult.HELD.equals(r.state()) ? held : TARGET_DELETED.equals(r.error()) ? deleted
+                            : notReached).add(label(r));
                 }
             }
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut.size(),
                     List.copyOf(notConfirmed), firstError, List.copyOf(notAsked), List.copyOf(rolledBack),
-                    List.copyOf(leftOut), List.copyOf(held), List.copyOf(notReached), runState);
+                    List.copyOf(leftOut), List.copyOf(held), List.copyOf(notReached), runState,
+                    List.copyOf(deleted));
         }
 
         /**
@@ -153,6 +162,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (!notReached.isEmpty()) {
                 parts.add(notReached.size() + " not reached (" + stoppedBefore(runState) + ")" + names
                         + String.join(", ", notReached));
+            }
+            if (!deleted.isEmpty()) {
+                parts.add(deleted.size() + " deleted during the run (its target deleted by an admin)" + names
+                        + String.join(", ", deleted));
             }
             return String.join(between, parts);
         }
@@ -345,7 +358,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     + "." + notAsked(tally);
         } else if (RestartRun.SUCCEEDED.equals(run.state()) && !tally.notAsked().isEmpty()) {
             reason = (tally.confirmed() > 0 ? "Every runtime asked to confirm did (" + tally.confirmed() + " of "
-                    + tally.asked() + ")." : "Every runtime was restarted.") + notAsked(tally);
+                    + tally.asked() + ")." : tally.leftOut() > 0 ? "Every runtime it reached was restarted."
+                            : "Every runtime was restarted.") + notAsked(tally);
         }
         return new RunView(run, headline.text(), headline.state(), reason, Controls.of(run),
                 run.waves().isEmpty() ? List.of()
@@ -488,9 +502,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         Tally tally = run.tally();
         String saved = run.rollbackVersion() == null ? "" : " (saved again as settings version "
                 + run.rollbackVersion() + ")";
+        // a rollback that says what it restored (a fallback change, a make-primary) restored a configuration
+        String previous = RolloutOutlook.restoredNamed(run.reason()) ? "the previous configuration" : "the previous key";
         StringBuilder text = new StringBuilder(back.isEmpty() && backFailed.isEmpty()
-                ? "No runtime had moved: the previous key is back" + saved + " and nothing was restarted back."
-                : "Restarted back onto the previous key" + saved + ": " + (back.isEmpty() ? "none" : String.join(", ", back))
+                ? "No runtime had moved: " + previous + " is back" + saved + " and nothing was restarted back."
+                : "Restarted back onto " + previous + saved + ": " + (back.isEmpty() ? "none" : String.join(", ", back))
                         + ".");
         if (!backFailed.isEmpty()) {
             text.append(" The rollback restart of ").append(String.join(", ", backFailed))

@@ -26,7 +26,7 @@ public record TargetInput(String name, String driver, List<String> dependsOn, Bo
 
     /** Members of a target's JSON that are only ever answered, never written; ignored when sent back. */
     private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt", "updatedBy", "latestRun",
-            "confirmationApplied", "sharedConfig");
+            "confirmationApplied", "sharedConfig", "unchanged");
 
     /** The same input with other settings (the page keeps the stored driver; saving cleans the values). */
     TargetInput with(String driver, Map<String, String> config) {

@@ -366,7 +366,7 @@ public class ProviderEntriesResource {
                 case "primary" -> errors.add("primary", "is not changed by a write of a fallback: POST "
                         + path(kind) + "/{id}/primary makes a fallback the primary (with If-Match and"
                         + " primaryVersion)");
-                case "id", "version", "updatedBy", "updatedAt" -> errors.add(key, "is read-only: it is set by"
+                case "id", "version", "updatedBy", "updatedAt", "unchanged" -> errors.add(key, "is read-only: it is set by"
                         + " Keyhouse" + ("version".equals(key) ? " (send the version you had in If-Match)" : ""));
                 default -> {
                     if (kind.fields().stream().noneMatch(f -> f.json().equals(key))) {

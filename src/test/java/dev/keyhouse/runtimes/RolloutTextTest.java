@@ -65,6 +65,40 @@ class RolloutTextTest {
                         + " previous key is back as version 9 — enter a working key");
     }
 
+    /**
+     * Issue 20's breaker: a target deleted by an admin while its rollout was under way was counted "not reached (the
+     * rollout stopped before their wave)" next to "Every runtime was restarted", though the rollout never stopped.
+     * It is named as deleted, and the reason says every runtime the run reached was restarted.
+     */
+    @Test
+    void aTargetDeletedDuringTheRunIsNamedSoAndNotAsNotReached() {
+        RestartRuns.ResultView cmd1 = new RestartRuns.ResultView(1, "cmd1", "command", "cmd1", "restarted", 1, null,
+                null, null, null, null, false, 1, 3L, "none", "no signal", "not_asked",
+                "restarted; confirmation not asked (none)", null, "not_asked", null);
+        RestartRuns.ResultView gone = new RestartRuns.ResultView(2, "web501", "http", "web501", "cancelled", 0,
+                "the target was deleted", null, null, null, null, false, 1, 3L, "none", "no signal", null, null, null,
+                "cancelled", null);
+        RunView view = RunView.of(rollout("succeeded", List.of(cmd1, gone)), Instant.parse("2026-03-01T10:00:00Z"));
+        assertThat(view.tally().text()).isEqualTo("restarted 1 of 2, 1 deleted during the run (its target deleted by"
+                + " an admin): web501, confirmation not asked for 1 (none): cmd1");
+        assertThat(view.tally().notReached()).isEmpty();
+        assertThat(view.reason()).startsWith("Every runtime it reached was restarted.");
+    }
+
+    /**
+     * A rollback of a fallback change says what it restored in the run's reason; the alert then says "rolled back"
+     * and never "the previous key is back", which would be untrue of a change that left the key as it was.
+     */
+    @Test
+    void anAlertOfARestoredFallbackChangeDoesNotSayThePreviousKeyIsBack() {
+        String reason = "wave 1 (canary): c-fail: restart failed; restored: the stt primary stays version 3 (the change"
+                + " left it as it was); fallbacks: stt fallback 4 (custom) disabled";
+        assertThat(RolloutOutlook.alertText("STT", 7, "rolled_back", reason, 5L, "restart_failed", "c-fail"))
+                .isEqualTo("STT rollout (run 7): " + reason + "; rolled back — fix target c-fail (its restart"
+                        + " failed), then make the change again")
+                .doesNotContain("previous key is back");
+    }
+
     @Test
     void theHeadlineReasonAndControlsFollowTheState() {
         Instant now = Instant.parse("2026-11-30T12:00:00Z");

@@ -253,6 +253,8 @@ class RuntimeRestartTest {
                     "baseUrl", LOOPBACK, "apiKey", soniox + "-new"));
             assertThat(same.jsonPath().getString("restartRun")).as("the same key typed again changes nothing served")
                     .isNull();
+            assertThat(same.jsonPath().getBoolean("unchanged")).as("nor makes a version").isTrue();
+            assertThat(same.header("ETag")).isEqualTo("\"4\"");
 
             Response second = addFallback(Map.of("provider", "custom", "model", "stt-" + stt.tag(), "baseUrl",
                     LOOPBACK + "/stt", "apiKey", custom));
@@ -263,7 +265,7 @@ class RuntimeRestartTest {
             assertThat(Files.readString(stt.speech(), StandardCharsets.UTF_8)).contains("STT_PROVIDERS=deepgram,custom,soniox\n");
 
             before = Rows.column(db, runs);
-            given().auth().oauth2(api.admin()).header("If-Match", "\"5\"").delete(providers + "/" + id).then()
+            given().auth().oauth2(api.admin()).header("If-Match", "\"4\"").delete(providers + "/" + id).then()
                     .statusCode(204);
             List<String> deleted = Rows.column(db, "SELECT id FROM restart_runs WHERE kind = 'stt' ORDER BY id DESC"
                     + " LIMIT 1");

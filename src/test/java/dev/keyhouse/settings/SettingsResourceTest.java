@@ -297,9 +297,11 @@ class SettingsResourceTest {
             Response refused = Clients.put("llm", version, moved);
             refused.then().statusCode(400);
             assertThat(refused.jsonPath().getList("errors.field", String.class)).as("%s", moved).contains("apiKey");
-            assertThat(Clients.put("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini"))
-                    .then().extract().statusCode()).isEqualTo(200);
-            version++;
+            // the refusal saved nothing: the stored fields sent again change nothing (no new version)
+            JsonPath same = Clients.put("llm", version, Map.of("provider", "openai", "model", "gpt-4o-mini"))
+                    .then().statusCode(200).extract().jsonPath();
+            assertThat(same.getBoolean("unchanged")).as("%s", moved).isTrue();
+            assertThat(same.getLong("version")).isEqualTo(version);
         }
         assertFieldErrors("llm", version, Map.of("provider", "custom", "model", "m", "baseUrl",
                 "https://collector.attacker.example/v1"), "apiKey", why + "provider and base URL host changed");

