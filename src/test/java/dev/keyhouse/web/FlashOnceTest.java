@@ -73,10 +73,16 @@ class FlashOnceTest {
         long id = given().auth().oauth2(Browser.adminBearer()).get("/api/v1/shared-secrets").jsonPath()
                 .getLong("find { it.name == 'flash-once-" + suffix + "' }.id");
         try {
+            // a save that changes something (the name): one that changes nothing says "Nothing changed" instead
             Response saved = Browser.signedInForm(session).formParam("version", "1")
-                    .formParam("name", "flash-once-" + suffix).formParam("variable", "FLASH_ONCE_" + suffix
+                    .formParam("name", "flash-once-" + suffix + "-renamed").formParam("variable", "FLASH_ONCE_" + suffix
                             .toUpperCase()).post("/admin/shared-secrets/" + id);
             assertOnce(followed(saved), "Shared secret saved.");
+            Response same = Browser.signedInForm(session).formParam("version", "2")
+                    .formParam("name", "flash-once-" + suffix + "-renamed").formParam("variable", "FLASH_ONCE_" + suffix
+                            .toUpperCase()).post("/admin/shared-secrets/" + id);
+            assertOnce(followed(same), "Nothing changed: shared secret flash-once-" + suffix
+                    + "-renamed stays at version 2.");
         } finally {
             int version = given().auth().oauth2(Browser.adminBearer()).get("/api/v1/shared-secrets/" + id)
                     .jsonPath().getInt("version");
