@@ -20,6 +20,9 @@ public class PoolHolds implements AgroalPoolInterceptor {
     private final java.util.Map<Object, Thread> owners = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> nested = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong acquired = new java.util.concurrent.atomic.AtomicLong();
+    /** Connections taken by each thread since start (a background job's takes do not count against a test's). */
+    private final java.util.Map<Thread, java.util.concurrent.atomic.AtomicLong> acquiredBy =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<Thread> takers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile String watched;
 
@@ -34,6 +37,7 @@ public class PoolHolds implements AgroalPoolInterceptor {
         }
         owners.put(physical(connection), me);
         acquired.incrementAndGet();
+        acquiredBy.computeIfAbsent(me, t -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         String frame = watched;
         if (frame != null && stack().contains(frame)) {
             takers.add(me);
@@ -57,6 +61,12 @@ public class PoolHolds implements AgroalPoolInterceptor {
     /** The threads holding a pooled connection right now. */
     public java.util.Set<Thread> holders() {
         return java.util.Set.copyOf(owners.values());
+    }
+
+    /** Connections {@code thread} took from the pool since start. */
+    public long acquiredBy(Thread thread) {
+        java.util.concurrent.atomic.AtomicLong count = acquiredBy.get(thread);
+        return count == null ? 0 : count.get();
     }
 
     /** Connections taken from the pool since start: shows the watch is on. */
