@@ -5,7 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The last live check of one kind's key, as {@code provider_checks} keeps it: never a response body, never a key.
+ * The last live check of one kind's key, as {@code provider_checks}, {@code provider_entry_checks} and the key's
+ * history {@code provider_check_history} keep it: never a response body, never a key.
  *
  * @param kind the settings kind id, e.g. {@code llm}
  * @param provider the provider id the check was for, e.g. {@code openai}

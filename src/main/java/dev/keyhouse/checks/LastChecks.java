@@ -23,8 +23,10 @@ import org.jboss.logging.Logger;
  * change of result, feeds the last-result gauges ({@link CheckMetrics}), and holds the lease with which one replica
  * claims a kind for a background check per interval ({@link #claim}).
  *
- * <p>A result stands for the key it checked: {@link #forKey} gives nothing when the stored secret's fingerprint is
- * not the checked one, and {@link #claim} treats such a kind as due at once.
+ * <p>A result stands for the key it checked: {@link #claim} treats a kind whose stored secret's fingerprint is not the
+ * checked one as due at once. Every recorded check is also kept by its key ({@code provider_check_history}, V24: kind
+ * and keyed fingerprint, the newest {@value #KEPT_PER_KEY} per key), so a key's last check ({@link #ofKey}) is its
+ * own real one wherever the key moved since.
  */
 @ApplicationScoped
 public class LastChecks {
@@ -34,6 +36,8 @@ public class LastChecks {
     static final String SYSTEM = "system";
     /** The audit action of a change of a kind's result. */
     public static final String CHANGED = "setting.check.changed";
+    /** How many checks of one key {@code provider_check_history} keeps: the newest, the rest deleted on record. */
+    public static final int KEPT_PER_KEY = 10;
 
     private final EntityManager em;
     private final Audit audit;
@@ -71,13 +75,16 @@ public class LastChecks {
      * {@link #record(ProviderKind, String, String, CheckOutcome)} records a kind's: own transaction, an older outcome
      * ignored, a change of result audited ({@value #CHANGED}, target e.g. "stt fallback 12 (soniox)"), not due for a
      * background check before the interval has passed. The entry's row is share-locked meanwhile, so a delete of the
-     * entry waits; an entry already deleted records nothing. The last-result gauges are the primaries' only.
+     * entry waits; for an entry already deleted only the key's history is recorded (the key may come back: a held
+     * configuration restored). The last-result gauges are the primaries' only.
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void recordEntry(ProviderKind kind, long entryId, String provider, String fingerprint,
             CheckOutcome outcome) {
         if (entryRow(entryId)) {
             record(Scope.of(kind, entryId), provider, fingerprint, outcome);
+        } else {
+            keep(kind, provider, fingerprint, outcome);
         }
     }
 
@@ -98,16 +105,19 @@ public class LastChecks {
         }
     }
 
-    /** The outcome recorded in {@code scope}'s row; null when an outcome newer than it was recorded already. */
+    /**
+     * The outcome recorded in {@code scope}'s row; null when an outcome newer than it was recorded already (the key's
+     * history keeps it all the same: {@link #keep}).
+     */
     private LastCheck record(Scope scope, String provider, String fingerprint, CheckOutcome outcome) {
         LastCheck previous = locked(scope);
+        Instant since = keep(scope.kind(), provider, fingerprint, outcome);
         if (previous != null && previous.checkedAt().isAfter(outcome.checkedAt())) {
             LOG.debugf("provider check %s: an outcome from %s is older than the one recorded, not kept",
                     scope.label(), outcome.checkedAt());
             return null;
         }
         boolean sameResult = previous != null && previous.result() == outcome.result();
-        Instant since = sameResult && previous.isFor(fingerprint) ? previous.since() : outcome.checkedAt();
         em.createNativeQuery("UPDATE " + scope.table() + " SET provider = ?1, fingerprint = ?2, result = ?3,"
                 + " http_status = ?4, code = ?5, checked_at = ?6, duration_ms = ?7, negative_control = ?8,"
                 + " result_since = ?9, claimed_fingerprint = ?2,"
@@ -125,6 +135,39 @@ public class LastChecks {
         }
         return new LastCheck(scope.kind().id(), provider, fingerprint, outcome.result(), outcome.status(),
                 outcome.code(), outcome.checkedAt(), outcome.durationMs(), outcome.negativeControl(), since);
+    }
+
+    /**
+     * Adds the outcome to the history of the key with {@code fingerprint} ({@code provider_check_history}) and deletes
+     * all but the key's newest {@value #KEPT_PER_KEY} checks, in the caller's transaction.
+     *
+     * @return when the result began for this key: the {@code since} of the key's check before this one when it found
+     *         the same result, else this check's start
+     */
+    private Instant keep(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
+        if (fingerprint == null) {
+            return outcome.checkedAt();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> before = em.createNativeQuery("SELECT result, result_since FROM provider_check_history"
+                + " WHERE kind = ?1 AND fingerprint = ?2 AND checked_at <= ?3 ORDER BY checked_at DESC, id DESC"
+                + " LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint)
+                .setParameter(3, Timestamp.from(outcome.checkedAt())).getResultList();
+        Instant since = !before.isEmpty() && outcome.result().json().equals(before.get(0)[0])
+                ? instant(before.get(0)[1]) : outcome.checkedAt();
+        em.createNativeQuery("INSERT INTO provider_check_history (kind, fingerprint, provider, result, http_status,"
+                + " code, checked_at, duration_ms, negative_control, result_since)"
+                + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, provider)
+                .setParameter(4, outcome.result().json()).setParameter(5, outcome.status())
+                .setParameter(6, outcome.code()).setParameter(7, Timestamp.from(outcome.checkedAt()))
+                .setParameter(8, outcome.durationMs()).setParameter(9, outcome.negativeControl().json())
+                .setParameter(10, Timestamp.from(since)).executeUpdate();
+        em.createNativeQuery("DELETE FROM provider_check_history WHERE kind = ?1 AND fingerprint = ?2 AND id NOT IN"
+                + " (SELECT id FROM provider_check_history WHERE kind = ?1 AND fingerprint = ?2"
+                + " ORDER BY checked_at DESC, id DESC LIMIT ?3)").setParameter(1, kind.id())
+                .setParameter(2, fingerprint).setParameter(3, KEPT_PER_KEY).executeUpdate();
+        return since;
     }
 
     /**
@@ -219,23 +262,11 @@ public class LastChecks {
     }
 
     /**
-     * The last check of {@code kind}'s primary key if it is the key with {@code fingerprint}; else that key's last
-     * check wherever it was made ({@link #ofKey}); empty: not checked yet.
-     */
-    @Transactional
-    public Optional<LastCheck> forKey(ProviderKind kind, String fingerprint) {
-        Optional<LastCheck> own = Optional.ofNullable(all().get(kind)).filter(c -> c.isFor(fingerprint));
-        return own.isPresent() ? own : ofKey(kind, fingerprint);
-    }
-
-    /**
-     * The newest check of the key with {@code fingerprint} among {@code kind}'s keys, wherever it was made: a check
-     * follows its key, so a key rolled back to, restored automatically, made primary or moved to a fallback shows the
-     * check it had (issue 19), not "not checked yet". Looked up in the check rows of the kind and its fallbacks, then
-     * in the audit log, which keeps each check that a save ran ({@code key check: ok}) or that changed a result
-     * ({@value #CHANGED}), with the checked key's fingerprint: such a check has its result, HTTP status, code and
-     * time ({@code durationMs} 0, {@code negativeControl} as the summary says). Empty without a fingerprint or when
-     * the key was never checked.
+     * The newest check of the key with {@code fingerprint} among {@code kind}'s keys, wherever it was made, from the
+     * key's history ({@code provider_check_history}): a check follows its key, so a key rolled back to, restored
+     * automatically, made primary or moved to a fallback shows its own last check (issue 19) with its real start and
+     * measured duration. Empty without a fingerprint or when the key was never checked (a key last checked before
+     * V24 only where its place's check row no longer held it: nothing real is known, so nothing is invented).
      */
     @Transactional
     public Optional<LastCheck> ofKey(ProviderKind kind, String fingerprint) {
@@ -243,63 +274,10 @@ public class LastChecks {
             return Optional.empty();
         }
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM provider_checks"
-                + " WHERE kind = ?1 AND fingerprint = ?2 AND result IS NOT NULL UNION ALL SELECT ?1, "
-                + ENTRY_COLUMNS.replaceAll("(\\w+)", "c.$1") + " FROM provider_entry_checks c JOIN provider_entries e"
-                + " ON e.id = c.entry_id WHERE e.kind = ?1 AND c.fingerprint = ?2 AND c.result IS NOT NULL"
-                + " ORDER BY 7 DESC LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint).getResultList();
-        if (!rows.isEmpty()) {
-            return Optional.of(check(rows.get(0)));
-        }
-        @SuppressWarnings("unchecked")
-        List<Object[]> audited = em.createNativeQuery("SELECT action, detail, at FROM audit_events WHERE kind = ?1"
-                + " AND new_fingerprint = ?2 AND (action = ?3 OR detail LIKE '%key check: %') ORDER BY id DESC LIMIT 1")
-                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, CHANGED).getResultList();
-        return audited.stream().map(row -> audited(kind, fingerprint, (String) row[0], (String) row[1],
-                instant(row[2]))).flatMap(Optional::stream).findFirst();
-    }
-
-    /** A check's summary as an audit entry says it: "no_credit (HTTP 429, insufficient_quota)". */
-    private static final java.util.regex.Pattern SUMMARY = java.util.regex.Pattern.compile(
-            "([a-z_]{1,20})(?: \\((?:HTTP ([0-9]{3}))?(?:, )?([A-Za-z0-9_.:-]{1,64})?\\))?"
-                    + "(; a decoy key was not rejected)?");
-
-    /** The check an audit entry records: after "→ " ({@value #CHANGED}) or after "key check: " (a save). */
-    private static Optional<LastCheck> audited(ProviderKind kind, String fingerprint, String action, String detail,
-            Instant at) {
-        String marker = CHANGED.equals(action) ? "→ " : "key check: ";
-        int from = detail == null ? -1 : detail.lastIndexOf(marker);
-        if (from < 0) {
-            return Optional.empty();
-        }
-        java.util.regex.Matcher m = SUMMARY.matcher(detail.substring(from + marker.length()));
-        if (!m.lookingAt()) {
-            return Optional.empty();
-        }
-        Optional<CheckResult> result = java.util.Arrays.stream(CheckResult.values())
-                .filter(r -> r.json().equals(m.group(1))).findFirst();
-        return result.map(r -> new LastCheck(kind.id(), null, fingerprint, r,
-                m.group(2) == null ? null : Integer.valueOf(m.group(2)), m.group(3), at, 0,
-                m.group(4) != null ? NegativeControl.ACCEPTED : NegativeControl.NOT_RUN, at));
-    }
-
-    /**
-     * The last check of one provider entry of {@code kind} if it checked the key with {@code fingerprint}: the
-     * primary's ({@link #forKey}) when {@code entryId} is null, else fallback entry {@code entryId}'s; when that is
-     * another key's, the key's own last check wherever it was made ({@link #ofKey}). Empty: the key was never
-     * checked (or {@code fingerprint} is null: no key stored).
-     */
-    @Transactional
-    public Optional<LastCheck> forEntry(ProviderKind kind, Long entryId, String fingerprint) {
-        if (entryId == null) {
-            return forKey(kind, fingerprint);
-        }
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT ?1, " + ENTRY_COLUMNS + " FROM provider_entry_checks"
-                + " WHERE entry_id = ?2 AND result IS NOT NULL").setParameter(1, kind.id())
-                .setParameter(2, entryId).getResultList();
-        Optional<LastCheck> own = rows.stream().map(LastChecks::check).filter(c -> c.isFor(fingerprint)).findFirst();
-        return own.isPresent() ? own : ofKey(kind, fingerprint);
+        List<Object[]> rows = em.createNativeQuery("SELECT " + COLUMNS + " FROM provider_check_history"
+                + " WHERE kind = ?1 AND fingerprint = ?2 ORDER BY checked_at DESC, id DESC LIMIT 1")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).getResultList();
+        return rows.stream().map(LastChecks::check).findFirst();
     }
 
     /** The last check of every kind that was ever checked, whatever key it checked. */

@@ -10,7 +10,6 @@ import java.util.Map;
 import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.checks.CheckCard;
-import dev.keyhouse.checks.LastCheck;
 import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.CheckResult;
@@ -587,24 +586,20 @@ public class SettingsPage {
                 overrideError);
         return new Form(kind.id(), kind.title(), version, readOnly, fields, other, state.previousVersion(),
                 state.updatedBy(), state.updatedAt() == null ? null : state.updatedAt().toString(),
-                check(state, lastChecks.all(), Instant.now()), checks);
+                check(state, Instant.now()), checks);
     }
 
     private List<Card> cards(List<SettingState> states) {
-        Map<ProviderKind, LastCheck> checks = lastChecks.all();
         Instant now = Instant.now();
-        return referenced.shown(states).stream().map(state -> card(state, check(state, checks, now))).toList();
+        return referenced.shown(states).stream().map(state -> card(state, check(state, now))).toList();
     }
 
     /**
-     * The last check of the stored key: the kind's, or when that was of another key, the stored key's own wherever it
-     * was made (a rolled-back key keeps its check: {@link LastChecks#ofKey}); not checked yet when there is none.
+     * The last check of the stored key wherever it was made, from the key's history (a rolled-back key keeps its
+     * check: {@link LastChecks#ofKey}); not checked yet when there is none.
      */
-    private CheckCard check(SettingState state, Map<ProviderKind, LastCheck> checks, Instant now) {
-        LastCheck last = checks.get(state.kind());
-        String fingerprint = state.keyFingerprint();
-        return CheckCard.of(last != null && last.isFor(fingerprint) ? last
-                : lastChecks.ofKey(state.kind(), fingerprint).orElse(null), now);
+    private CheckCard check(SettingState state, Instant now) {
+        return CheckCard.of(lastChecks.ofKey(state.kind(), state.keyFingerprint()).orElse(null), now);
     }
 
     private static Card card(SettingState state, CheckCard check) {

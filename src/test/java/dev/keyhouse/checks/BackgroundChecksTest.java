@@ -290,6 +290,54 @@ class BackgroundChecksTest {
     }
 
     /**
+     * Issue 19 (h19m): every check of a key joins the key's history, bounded: background checks of one key keep its
+     * newest {@value LastChecks#KEPT_PER_KEY} rows only. {@code lastCheck} is the newest, and its {@code since} still
+     * the key's first check of the same result, although that check's row was pruned.
+     */
+    @Test
+    void aKeysCheckHistoryKeepsItsNewestChecksOnly() {
+        String key = storedAndChecked(Scenario.GOOD);
+        String fingerprint = fingerprints.of(key);
+        Instant first = Instant.parse(SettingsApi.setting("llm").getString("lastCheck.checkedAt"));
+        for (int i = 0; i < LastChecks.KEPT_PER_KEY + 2; i++) {
+            assertThat(checkAgain()).as("background check " + (i + 2)).isPresent();
+        }
+        String history = "SELECT count(*) FROM provider_check_history WHERE kind = 'llm' AND fingerprint = ?1";
+        assertThat(SettingsApi.count(em, history, fingerprint)).isEqualTo(LastChecks.KEPT_PER_KEY);
+        assertThat(SettingsApi.count(em, history + " AND checked_at <= ?2", fingerprint,
+                java.sql.Timestamp.from(first))).as("the oldest checks were pruned").isZero();
+        JsonPath setting = SettingsApi.setting("llm");
+        assertThat(SettingsApi.count(em, history + " AND checked_at > ?2", fingerprint,
+                java.sql.Timestamp.from(Instant.parse(setting.getString("lastCheck.checkedAt")))))
+                .as("lastCheck is the newest check").isZero();
+        assertThat(Instant.parse(setting.getString("lastCheck.since"))).as("ok since the key's first check")
+                .isEqualTo(first);
+    }
+
+    /**
+     * Issue 19 (h19m): a check of a fallback deleted while it ran still joins its key's history (the key may come
+     * back, re-created by a restored configuration), with its start and measured duration.
+     */
+    @Test
+    void aCheckOfAnEntryDeletedMeanwhileJoinsItsKeysHistory() {
+        String fingerprint = "gone-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Instant started = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try {
+            lastChecks.recordEntry(ProviderKind.LLM, Long.MAX_VALUE, "deepseek", fingerprint, new CheckOutcome("llm",
+                    "deepseek", CheckResult.OK, 200, null, started, 37, NegativeControl.REJECTED));
+            assertThat(lastChecks.ofKey(ProviderKind.LLM, fingerprint)).get().satisfies(check -> {
+                assertThat(check.checkedAt()).isEqualTo(started);
+                assertThat(check.durationMs()).isEqualTo(37);
+                assertThat(check.since()).isEqualTo(started);
+            });
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                    "DELETE FROM provider_check_history WHERE fingerprint = ?1").setParameter(1, fingerprint)
+                    .executeUpdate());
+        }
+    }
+
+    /**
      * Issue 19: background checks cover each enabled fallback on the kind's interval and record its result as that
      * entry's: a fallback added unchecked (mode off here) is due at once, its revoked key is found invalid_key and
      * its {@code lastCheck} says so, it is not due again before the interval, and a disabled fallback is not checked.

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,12 +55,8 @@ class ProviderEntriesMigrationTest {
             + "STT_API_KEY=" + STT_KEY + "\n"
             + "DEEPGRAM_API_KEY=" + STT_KEY + "\n";
 
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String url;
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.password")
-    java.util.Optional<String> password;
+    @Inject
+    dev.keyhouse.MigrationSchemas schemas;
     @Inject
     CredentialCipher cipher;
     @Inject
@@ -75,8 +70,8 @@ class ProviderEntriesMigrationTest {
     void aDatabaseOfThePreviousVersionServesTheSameBytesAfterV17() throws Exception {
         String schema = "migration_v16_" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            flyway(schema, "16").migrate();
-            try (Connection c = connection(); Statement s = c.createStatement()) {
+            schemas.flyway(schema, "16").migrate();
+            try (Connection c = schemas.connection(); Statement s = c.createStatement()) {
                 s.execute("SET search_path TO " + schema);
                 assertThat(tables(s)).doesNotContain("provider_entries");
                 previousVersionSave(c, "llm", "openai", "gpt-4o-mini", "https://api.openai.com/v1", null, LLM_KEY);
@@ -84,7 +79,7 @@ class ProviderEntriesMigrationTest {
             }
             List<String> before = dump(schema);
 
-            flyway(schema, "17").migrate();
+            schemas.flyway(schema, "17").migrate();
 
             assertThat(dump(schema)).as("V17 changes no row V1 to V16 made").isEqualTo(before);
             RuntimeConfigResource.RuntimeConfig[] served = new RuntimeConfigResource.RuntimeConfig[1];
@@ -102,23 +97,8 @@ class ProviderEntriesMigrationTest {
                     .as("the JSON answer, byte for byte").isEqualTo(JSON);
             assertThat(env[0]).as("the env answer, byte for byte").isEqualTo(ENV);
         } finally {
-            try (Connection c = connection(); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
+            schemas.drop(schema);
         }
-    }
-
-    private Flyway flyway(String schema, String target) {
-        return Flyway.configure().dataSource(url, user, password.orElse(null)).schemas(schema).defaultSchema(schema)
-                .locations("classpath:db/migration").target(target).load();
-    }
-
-    /**
-     * A connection of its own, not the pool's: the search_path set on it never reaches a connection the application
-     * uses.
-     */
-    private Connection connection() throws java.sql.SQLException {
-        return java.sql.DriverManager.getConnection(url, user, password.orElse(null));
     }
 
     /** A save as the previous version wrote it: a new sealed row, the kind's row at version 1, its history row. */
@@ -173,7 +153,7 @@ class ProviderEntriesMigrationTest {
     /** Every row of every table but Flyway's own, as text, table by table in name order. */
     private List<String> dump(String schema) throws Exception {
         List<String> lines = new ArrayList<>();
-        try (Connection c = connection(); Statement s = c.createStatement()) {
+        try (Connection c = schemas.connection(); Statement s = c.createStatement()) {
             s.execute("SET search_path TO " + schema);
             for (String table : tables(s)) {
                 if (table.startsWith("flyway") || table.startsWith("provider_entr")) {

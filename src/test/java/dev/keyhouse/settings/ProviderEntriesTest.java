@@ -394,24 +394,83 @@ public class ProviderEntriesTest {
     }
 
     /**
-     * Issue 19 point 7: a kind rolled back to its earlier key shows that key's last check (its save's), not null,
-     * although the later key's check replaced it as the kind's; the card on the settings page says the same.
+     * Issue 19 (h19m): a kind rolled back to its earlier key shows that key's own last check, the one its save ran
+     * against a stand-in provider: its start and measured duration, not the rollback's or an audit entry's time and
+     * an invented {@code durationMs} 0, although the later key's check replaced it as the kind's.
      */
     @Test
-    void aRollbackToAnEarlierKeyShowsThatKeysLastCheck() {
-        savePrimary("deepgram", "dg-first-check-" + tag + "-0a1b2c3d");
+    void aRollbackToAnEarlierKeyShowsThatKeysOwnLastCheck() {
+        try (dev.keyhouse.checks.DeepgramStandIn deepgram = new dev.keyhouse.checks.DeepgramStandIn()) {
+            Map<String, Object> first = checkedThenReplacedThenRolledBack(deepgram);
+            Map<String, Object> shown = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
+            assertThat(shown).as("the restored key's own check, every member").isEqualTo(first);
+            assertThat(admin().get(STT).jsonPath().getMap("[0].lastCheck")).isEqualTo(first);
+        }
+    }
+
+    /**
+     * Issue 19 (h19m): the key rolled back to ({@link #checkedThenReplacedThenRolledBack}) then moves to a fallback by
+     * a make-primary, which swaps the kind's check row (the later key's check) to the entry: the fallback still shows
+     * the key's own first check, with its time and measured duration, in its REST answers and on its page row.
+     */
+    @Test
+    void aKeyMadeAFallbackKeepsItsOwnLastCheckAfterARollback() {
+        try (dev.keyhouse.checks.DeepgramStandIn deepgram = new dev.keyhouse.checks.DeepgramStandIn();
+                dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            Map<String, Object> first = checkedThenReplacedThenRolledBack(deepgram);
+            Response created = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(),
+                    "apiKey", soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+            Response swapped = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(swapped.statusCode()).as(swapped.asString()).isEqualTo(200);
+
+            JsonPath fallback = admin().get(STT + "/" + id).jsonPath();
+            assertThat(fallback.getString("provider")).isEqualTo("deepgram");
+            assertThat(fallback.getMap("lastCheck")).as("the moved key's own check").isEqualTo(first);
+            assertThat(admin().get(STT).jsonPath().getMap("[1].lastCheck")).isEqualTo(first);
+            io.quarkus.arc.ManagedContext request = io.quarkus.arc.Arc.container().requestContext();
+            request.activate();
+            try {
+                dev.keyhouse.checks.CheckCard card = io.quarkus.arc.Arc.container().instance(FallbackRows.class).get()
+                        .check("stt", id);
+                assertThat(card.checkedAt()).as("the fallback's row on the settings page")
+                        .isEqualTo(first.get("checkedAt"));
+            } finally {
+                request.terminate();
+            }
+        }
+    }
+
+    /**
+     * Saves the STT primary with a good key of {@code deepgram} (checked), then with another good key (checked:
+     * the kind's check row now holds the second key's), then rolls back to the first key.
+     *
+     * @return the first key's last check as {@code GET /api/v1/settings/stt} showed it after its save, its
+     *         {@code checkedAt} and {@code durationMs} those the save's own check answered
+     */
+    private Map<String, Object> checkedThenReplacedThenRolledBack(dev.keyhouse.checks.DeepgramStandIn deepgram) {
+        Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model", "nova-3",
+                "baseUrl", deepgram.url(), "apiKey", deepgram.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        Map<String, Object> check = saved.jsonPath().getMap("check");
+        assertThat(check).as("the save ran a check").containsEntry("result", "ok");
         Map<String, Object> first = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
-        assertThat(first).as("the save ran a check (egress refused: unreachable)").isNotNull();
-        savePrimary("deepgram", "dg-second-check-" + tag + "-4e5f6a7b");
+        assertThat(first).containsEntry("result", "ok").containsEntry("durationMs", check.get("durationMs"));
+        assertThat(java.time.Instant.parse((String) first.get("checkedAt")))
+                .as("the check's start, as its save answered it (stored to the microsecond)")
+                .isCloseTo(java.time.Instant.parse((String) check.get("checkedAt")),
+                        org.assertj.core.api.Assertions.within(1, java.time.temporal.ChronoUnit.MILLIS));
+
+        Response second = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model", "nova-3",
+                "baseUrl", deepgram.url(), "apiKey", deepgram.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+        assertThat(second.statusCode()).as(second.asString()).isEqualTo(200);
+        assertThat(second.jsonPath().getString("lastCheck.checkedAt")).isNotEqualTo(first.get("checkedAt"));
         long version = Clients.version("stt");
         Response restored = admin().header("If-Match", "\"" + version + "\"").post("/api/v1/settings/stt/rollback");
         assertThat(restored.statusCode()).as(restored.asString()).isEqualTo(200);
-        Map<String, Object> shown = admin().get("/api/v1/settings/stt").jsonPath().getMap("lastCheck");
-        assertThat(shown).as("the restored key's own check").isNotNull();
-        for (String member : List.of("result", "status", "code")) {
-            assertThat(shown.get(member)).as(member).isEqualTo(first.get(member));
-        }
-        assertThat(admin().get(STT).jsonPath().getString("[0].lastCheck.result")).isEqualTo(first.get("result"));
+        assertThat(restored.jsonPath().getMap("lastCheck")).isEqualTo(first);
+        return first;
     }
 
     /**
