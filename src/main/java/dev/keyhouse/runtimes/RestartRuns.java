@@ -176,7 +176,8 @@ public class RestartRuns {
      *        version); null otherwise
      * @param sharedVariable for cause {@code shared_secret}: its variable, on which the run's targets may disagree
      *        until it finishes; null otherwise
-     * @param changeSummary for cause {@code fallback}: what changed, in words; null otherwise
+     * @param changeSummary for cause {@code fallback}, and a make-primary's run (cause {@code save}): what changed, in
+     *        words; null otherwise
      * @param stillBehind for a finished {@code shared_secret} run: its runtimes whose restart did not succeed and
      *        whose target has not been restarted since (by any run), as "target" or "target/runtime": they still hold
      *        the previous value while the others hold the new one. Empty otherwise.
@@ -241,11 +242,12 @@ public class RestartRuns {
     }
 
     /**
-     * In the save's transaction: plans a rollout when the secret a runtime receives changed, superseding a rollout of
-     * the same kind still under way. An automatic rollback plans nothing: its rollout restarts what it moved.
+     * In the save's transaction: plans a rollout when what a runtime receives changed (a key or a routing field such
+     * as the model or a URL), superseding a rollout of the same kind still under way. An automatic rollback plans
+     * nothing: its rollout restarts what it moved.
      */
     void onSaved(@Observes SettingSaved saved) {
-        if (!saved.secretChanged() || saved.automatic()) {
+        if (!saved.receivedChanged() || saved.automatic()) {
             return;
         }
         boolean rollback = saved.restored() != null;
@@ -254,6 +256,10 @@ public class RestartRuns {
                         ? " was saved by a rollback to version " + saved.restored() : " was saved"),
                 saved.version() > 1 ? saved.version() - 1 : null, saved.version() - 1);
         if (run != null) {
+            if (saved.change() != null) {
+                // a make-primary says what it swapped, as a fallback change's run does
+                RestartRun.<RestartRun>findById(run).changeSummary = bounded(saved.change());
+            }
             saved.restartRun().accept(run);
         }
     }

@@ -23,6 +23,7 @@ import dev.keyhouse.settings.HeldFallbacks;
 import dev.keyhouse.settings.ProviderEntries;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.ProviderSettings;
+import dev.keyhouse.settings.SettingField;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.NotFound;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -168,6 +169,9 @@ public class Rollouts {
     /** The previous version of the run's kind, whose key a rollback checks first. */
     private record PreviousKey(String kind, long version) {
     }
+
+    /** {@link Checked#code} when {@code PROVIDER_CHECK_MODE=off}: nothing was sent. */
+    private static final String NOT_CHECKED = "not_checked";
 
     /** What the live check of the previous key found: good, or the short code of why not. */
     private record Checked(boolean good, String code, String summary) {
@@ -678,6 +682,8 @@ public class Rollouts {
                     + " in the history: re-apply what is still wanted)" : "";
             // the fallbacks first: the primary's restore refuses two entries writing one variable, and a make-primary's
             // old primary is a fallback until its entry is back
+            // what the moved runtimes were given that the restore takes back: the key, the model, a URL... (h19l 3)
+            List<SettingField> back = settings.differing(kind, current, run.previousVersion);
             ProviderEntries.HeldRestore fallbacks = held == null ? null : entries.restoreHeld(kind, held, note(run));
             long restored = settings.restore(kind, run.previousVersion, note(run));
             run.rollbackVersion = restored;
@@ -685,8 +691,11 @@ public class Rollouts {
             // driver's restart did not complete), so restarting it back is one more failing restart of what never
             // moved; a restart that timed out was stopped while under way (a container restarting, a command that
             // had written its environment file), so it may run the new key and is restarted back
-            return restartBack(run, wave, "the previous key (version " + run.previousVersion + ") checked: "
-                    + checked.summary() + "; restored as version " + restored, fallbacks, undone);
+            boolean keyOnly = !back.isEmpty() && back.stream().allMatch(SettingField::secret);
+            return restartBack(run, wave, previousKey(run.previousVersion, checked) + "; version "
+                    + run.previousVersion + " restored as version " + restored + (back.isEmpty() ? ""
+                            : " (back: " + String.join(", ", back.stream().map(SettingField::label).toList()) + ")"),
+                    fallbacks, undone, !keyOnly);
         }
         if ("restarting".equals(state)) {
             List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2", run.id, wave);
@@ -729,7 +738,19 @@ public class Rollouts {
         }
         ProviderEntries.HeldRestore fallbacks = entries.restoreHeld(kind, held, note(run));
         return restartBack(run, wave, "the " + run.kind + " primary stays version " + settings.get(kind).version()
-                + " (the change left it as it was)", fallbacks, "");
+                + " (the change left it as it was)", fallbacks, "", true);
+    }
+
+    /**
+     * What the rollback did with the previous key, true for every cause and check mode: "the previous key (version 7)
+     * checked: ok" when its live check ran, "the previous key (version 7) not checked (PROVIDER_CHECK_MODE=off), as it
+     * was in use before" when nothing was sent (checks off, or a kind without a live check).
+     */
+    private static String previousKey(long version, Checked checked) {
+        boolean sent = !NOT_CHECKED.equals(checked.code()) && !CheckedSaves.NO_CHECK.equals(checked.code());
+        return "the previous key (version " + version + ") " + (sent ? "checked: " + checked.summary()
+                : "not checked (" + (CheckedSaves.NO_CHECK.equals(checked.code()) ? checked.summary()
+                        : "PROVIDER_CHECK_MODE=off") + "), as it was in use before");
     }
 
     /**
@@ -739,9 +760,11 @@ public class Rollouts {
      *
      * @param primary what happened to the primary, in words
      * @param fallbacks what happened to the fallbacks, or null for a run that pinned none (planned before V23)
+     * @param tell whether the run's reason must say what was restored ("restored: …"), so no summary says "the
+     *        previous key is back" alone: false only for a primary whose key alone came back
      */
     private Needs restartBack(RestartRun run, int wave, String primary, ProviderEntries.HeldRestore fallbacks,
-            String undone) {
+            String undone, boolean tell) {
         // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
         // its row): a target deleted since is left out, never a rollback row whose target is gone
         lockRuns(List.of(run.id));
@@ -767,9 +790,10 @@ public class Rollouts {
             back.persist();
         }
         // a save's rollback whose fallbacks were as held says what it said before fallbacks were pinned
-        boolean told = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
+        boolean fallbacksTold = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
                 || !fallbacks.restored().isEmpty() || !fallbacks.unrestorable().isEmpty());
-        String restoredText = primary + (told ? "; " + fallbacks.summary() : "");
+        boolean told = tell || fallbacksTold;
+        String restoredText = primary + (fallbacksTold ? "; " + fallbacks.summary() : "");
         String decision = restoredText + "; " + (moved.isEmpty() ? "no runtime had moved"
                 : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
                         + " back: " + names(moved)) + undone;
@@ -803,7 +827,7 @@ public class Rollouts {
      */
     private Checked check(PreviousKey previous) {
         if (checkedSaves.mode() == CheckMode.OFF) {
-            return new Checked(true, "not_checked", "not checked (PROVIDER_CHECK_MODE=off)");
+            return new Checked(true, NOT_CHECKED, "not checked (PROVIDER_CHECK_MODE=off)");
         }
         ProviderKind kind = ProviderKind.parse(previous.kind()).orElseThrow();
         if (!kind.liveCheck()) {

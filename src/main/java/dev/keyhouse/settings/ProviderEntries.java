@@ -534,16 +534,18 @@ public class ProviderEntries {
         history(entry, "primary", actor);
         // each key keeps its own last check: the new primary's comes to the kind, the old primary's to the entry
         lastChecks.swapWithEntry(kind, id);
+        // "stt fallback 12 (soniox) is now primary; the primary (deepgram) is now fallback 12 at position 1": the
+        // audit's words and the run's changeSummary, as a fallback change's run has one
+        String change = label(kind, id, oldEntry.provider) + " is now primary; the primary (" + oldPrimary.provider
+                + ") is now fallback " + id + " at position " + entry.position;
         audit.record(Audit.Entry.of(actor, "setting.entry.primary", kind.id(), kind.id() + " version " + version)
-                .detail(label(kind, id, oldEntry.provider) + " is now primary; the primary (" + oldPrimary.provider
-                        + ") is now fallback " + id + " at position " + entry.position + checkDetail(check))
+                .detail(change + checkDetail(check))
                 .fingerprints(ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(before)),
                         ProviderSettings.auditFingerprints(kind, ProviderSettings.fingerprintsOf(after))));
         // what runtimes receive changed when a key or any other field of the primary did (two entries with one key
         // and another model or base URL swap their STT_* all the same): the kind's dependents are rolled out then
-        boolean fieldChanged = kind.fields().stream().filter(f -> !f.secret())
-                .anyMatch(f -> oldPrimary.differs(oldEntry, f));
-        Long run = settings.announce(kind.id(), version, secretChanged || fieldChanged, actor);
+        boolean fieldChanged = ProviderSettings.routingChanged(kind, oldPrimary, oldEntry);
+        Long run = settings.announce(kind.id(), version, secretChanged || fieldChanged, actor, change);
         LOG.infof("%s fallback %d made primary as %s version %d by %s", kind.id(), id, kind.id(), version, actor);
         EntryState state = primary(settings.state(primary));
         return new EntryState(kind, null, true, 0, true, state.values(), state.secrets(), state.version(),

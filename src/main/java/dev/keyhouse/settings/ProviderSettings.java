@@ -283,6 +283,8 @@ public class ProviderSettings {
             secretChanged |= had.needsReentry() || !had.configured() || !Objects.equals(had.fingerprint(), fingerprint);
         }
         String detail = saved(kind, row.values(), next, fingerprintsOf(before), newFingerprints);
+        // what runtimes receive changed: a key, or a routing field alone (the model, a URL), rolled out all the same
+        boolean receivedChanged = secretChanged || routingChanged(kind, row.values(), next);
         long version = apply(row, next, actor, "save");
         for (SettingField secret : kind.secretFields()) {
             String typed = checked.secrets().get(secret);
@@ -307,7 +309,7 @@ public class ProviderSettings {
         audit.record(Audit.Entry.of(actor, "setting.save", kind.id(), kind.id() + " version " + version)
                 .detail(detail)
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)), auditFingerprints(kind, newFingerprints)));
-        Long run = announce(kind.id(), version, secretChanged, actor);
+        Long run = announce(kind.id(), version, receivedChanged, actor);
         LOG.infof("%s settings saved as version %d by %s", kind.id(), version, actor);
         return state(row).withRestartRun(run);
     }
@@ -391,13 +393,14 @@ public class ProviderSettings {
                 !Objects.equals(row.values().secretRef(secret), next.secretRef(secret))
                         && (before.get(secret).needsReentry() || after.get(secret).needsReentry()
                                 || !Objects.equals(before.get(secret).fingerprint(), after.get(secret).fingerprint())));
+        boolean receivedChanged = secretChanged || routingChanged(kind, row.values(), next);
         long version = apply(row, next, actor, "rollback");
         audit.record(Audit.Entry.of(actor, "setting.rollback", kind.id(), kind.id() + " version " + version)
                 .detail("restores version " + target
                         + (changed.isEmpty() ? "" : "; changed " + changed))
                 .fingerprints(auditFingerprints(kind, fingerprintsOf(before)),
                         auditFingerprints(kind, fingerprintsOf(after))));
-        Long run = announce(kind.id(), version, secretChanged, actor, target);
+        Long run = announce(kind.id(), version, receivedChanged, actor, target, null);
         LOG.infof("%s settings rolled back to version %d as version %d by %s", kind.id(), target, version, actor);
         return state(row).withRestartRun(run);
     }
@@ -566,15 +569,37 @@ public class ProviderSettings {
                 .map(Conflict::getMessage);
     }
 
-    /** Fires the event in the caller's transaction; returns the restart run an observer planned, if any. */
-    Long announce(String kind, long version, boolean secretChanged, String actor) {
-        return announce(kind, version, secretChanged, actor, null);
+    /**
+     * Whether a non-secret field runtimes receive (model, base URL, voice, language, organization, API version,
+     * numbers, a single kind's URL or bucket...) differs between two versions of a kind's values.
+     */
+    static boolean routingChanged(ProviderKind kind, SettingValues before, SettingValues after) {
+        return kind.fields().stream().filter(f -> !f.secret()).anyMatch(f -> before.differs(after, f));
+    }
+
+    /**
+     * Fires the event in the caller's transaction; returns the restart run an observer planned, if any.
+     *
+     * @param receivedChanged whether what runtimes receive changed ({@link SettingSaved#receivedChanged})
+     */
+    Long announce(String kind, long version, boolean receivedChanged, String actor) {
+        return announce(kind, version, receivedChanged, actor, null, null);
+    }
+
+    /**
+     * As {@link #announce(String, long, boolean, String)}; {@code change}: what changed in words, for the run's
+     * {@code changeSummary} (a make-primary's).
+     */
+    Long announce(String kind, long version, boolean receivedChanged, String actor, String change) {
+        return announce(kind, version, receivedChanged, actor, null, change);
     }
 
     /** As {@link #announce(String, long, boolean, String)}; {@code restored}: the version an admin's rollback restored. */
-    private Long announce(String kind, long version, boolean secretChanged, String actor, Long restored) {
+    private Long announce(String kind, long version, boolean receivedChanged, String actor, Long restored,
+            String change) {
         long[] run = {0};
-        saved.fire(new SettingSaved(kind, version, secretChanged, actor, id -> run[0] = id, false, restored));
+        saved.fire(new SettingSaved(kind, version, receivedChanged, actor, id -> run[0] = id, false, restored,
+                change));
         return run[0] == 0 ? null : run[0];
     }
 
@@ -797,6 +822,25 @@ public class ProviderSettings {
             }
         }
         return changes.text();
+    }
+
+    /**
+     * The fields whose values differ between two stored versions of a kind, in form order: a secret by its fingerprint
+     * (the same key sealed again, as a make-primary or a restore does, is no change); empty when either version is
+     * not stored. Call within a transaction.
+     */
+    public List<SettingField> differing(ProviderKind kind, long from, long to) {
+        Optional<ProviderSettingVersion> a = ProviderSettingVersion.of(kind, from);
+        Optional<ProviderSettingVersion> b = ProviderSettingVersion.of(kind, to);
+        if (a.isEmpty() || b.isEmpty()) {
+            return List.of();
+        }
+        SettingValues x = a.get().values();
+        SettingValues y = b.get().values();
+        Map<SettingField, String> before = fingerprintsOf(summaries(kind, x));
+        Map<SettingField, String> after = fingerprintsOf(summaries(kind, y));
+        return kind.fields().stream().filter(f -> x.differs(y, f) && !(f.secret() && sameSecret(f, before, after)))
+                .toList();
     }
 
     static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {

@@ -6,14 +6,15 @@ import jakarta.inject.Named;
 /**
  * What the edit form of a kind says, before a save, about the restarts it causes (issue 20, point 5): the runtime
  * targets the restart planner would pick ({@link RolloutNews#dependents}), and the held ones it would leave out. A
- * save restarts only when the key a runtime receives changes. Rendered as {@code cdi:saveRestarts.of(kind)}, and for
- * a fallback's form and actions as {@code cdi:saveRestarts.ofFallback(kind, enabled)}.
+ * save restarts whenever what a runtime receives changes: a key, or a routing field (the model, a URL) alone. Rendered
+ * as {@code cdi:saveRestarts.of(kind)}, and for a fallback's form and actions as
+ * {@code cdi:saveRestarts.ofFallback(kind, enabled)}.
  */
 @ApplicationScoped
 @Named("saveRestarts")
 public class SaveRestarts {
 
-    private static final String OTHERS = "A save that changes only other fields restarts nothing.";
+    private static final String OTHERS = "A save that changes nothing restarts nothing.";
 
     private final RolloutNews rollouts;
 
@@ -22,21 +23,20 @@ public class SaveRestarts {
     }
 
     /**
-     * One sentence, e.g. "Saving a new key restarts: voice-a (docker), dialler (command); held, left out of the
-     * rollout: canary-x. A save that changes only other fields restarts nothing." or "No runtime depends on llm:
-     * saving restarts nothing."
+     * One sentence, e.g. "Saving a change restarts: voice-a (docker), dialler (command); held, left out of the
+     * rollout: canary-x. A save that changes nothing restarts nothing." (a key, the model or a URL alike) or "No
+     * runtime depends on llm: saving restarts nothing."
      */
     public String of(String kind) {
-        return says(kind, "Saving a new key restarts", "saving", OTHERS);
+        return says(kind, "Saving a change restarts", "saving", OTHERS);
     }
 
     /**
-     * The same for a rollback to the previous settings version (its confirmation step), e.g. "Rolling back to another
-     * key restarts: voice-a (docker). A rollback that changes only other fields restarts nothing."
+     * The same for a rollback to the previous settings version (its confirmation step), e.g. "Rolling back to the
+     * previous version restarts: voice-a (docker)." (the version restored always differs, by its key or another field)
      */
     public String ofRollback(String kind) {
-        return says(kind, "Rolling back to another key restarts", "rolling back",
-                "A rollback that changes only other fields restarts nothing.");
+        return says(kind, "Rolling back to the previous version restarts", "rolling back", "");
     }
 
     /**

@@ -8,8 +8,10 @@ import java.util.function.LongConsumer;
  *
  * @param kind {@code llm}, {@code stt}, {@code tts} or {@code telephony}
  * @param version the kind's new version
- * @param secretChanged whether the secret a runtime would receive is different (new value, or set for the first
- *        time); false when only routing fields changed or the same value was entered again
+ * @param receivedChanged whether what a runtime receives for the kind (runtime-config json/env) is different: a
+ *        secret with a new value (or set, or dropped) or any other field (model, base URL, voice, language, ...)
+ *        changed; false when nothing did (the same key entered again): every save, rollback or make-primary that is
+ *        true is rolled out, canary first
  * @param actor who saved
  * @param restartRun an observer that planned a restart run for this save passes its id here, so the save's answer
  *        can link to it
@@ -17,21 +19,28 @@ import java.util.function.LongConsumer;
  *        restarts what it moved, so no new restart run is planned for it
  * @param restored the version an admin's rollback restored (the new {@code version} holds its values); null for a
  *        save, a bootstrap or an automatic rollback
+ * @param change what changed, in words, for the run's {@code changeSummary} (a make-primary's "stt fallback 12
+ *        (soniox) is now primary; …"); null when the version says it (a save, a rollback)
  */
-public record SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun,
-        boolean automatic, Long restored) {
+public record SettingSaved(String kind, long version, boolean receivedChanged, String actor, LongConsumer restartRun,
+        boolean automatic, Long restored, String change) {
 
-    public SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun,
+    public SettingSaved(String kind, long version, boolean receivedChanged, String actor, LongConsumer restartRun,
+            boolean automatic, Long restored) {
+        this(kind, version, receivedChanged, actor, restartRun, automatic, restored, null);
+    }
+
+    public SettingSaved(String kind, long version, boolean receivedChanged, String actor, LongConsumer restartRun,
             boolean automatic) {
-        this(kind, version, secretChanged, actor, restartRun, automatic, null);
+        this(kind, version, receivedChanged, actor, restartRun, automatic, null);
     }
 
-    public SettingSaved(String kind, long version, boolean secretChanged, String actor, LongConsumer restartRun) {
-        this(kind, version, secretChanged, actor, restartRun, false);
+    public SettingSaved(String kind, long version, boolean receivedChanged, String actor, LongConsumer restartRun) {
+        this(kind, version, receivedChanged, actor, restartRun, false);
     }
 
-    public SettingSaved(String kind, long version, boolean secretChanged) {
-        this(kind, version, secretChanged, ProviderSettings.SYSTEM, id -> {
+    public SettingSaved(String kind, long version, boolean receivedChanged) {
+        this(kind, version, receivedChanged, ProviderSettings.SYSTEM, id -> {
         });
     }
 }

@@ -71,8 +71,8 @@ class RolloutHeldConfigurationTest {
 
     @AfterEach
     void tearDown() {
-        Rows.update(db, "UPDATE restart_runs SET state = 'aborted', finished_at = now() WHERE kind = 'stt'"
-                + " AND state IN ('running', 'waiting_approval', 'rolling_back')");
+        Rows.update(db, "UPDATE restart_runs SET state = 'aborted', finished_at = now() WHERE kind IN ('stt', 'llm',"
+                + " 'livekit') AND state IN ('running', 'waiting_approval', 'rolling_back')");
         api.deleteCreated();
         ProviderEntriesTest.removeFallbacks(db);
     }
@@ -134,6 +134,86 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * Issue 19 (h19l point 1): a save of the llm primary that changes only its model (no key typed) is rolled out as a
+     * key is: the canary is served the new model at once, the runtime its wave has not reached the old one, byte for
+     * byte, until the rollout moves it.
+     */
+    @Test
+    void aModelOnlySaveOfThePrimaryRollsOutCanaryFirst() throws Exception {
+        Map<String, Object> llm = Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl",
+                "http://127.0.0.1:9", "apiKey", "sk-held-" + tag + "-d4");
+        put("llm", llm);
+        targets("llm");
+        String before = env(behind);
+        assertThat(before).contains("LLM_MODEL=gpt-4o-mini\n");
+
+        Map<String, Object> modelOnly = new java.util.HashMap<>(llm);
+        modelOnly.remove("apiKey");
+        modelOnly.put("model", "gpt-4.1");
+        assertRolledOutCanaryFirst(put("llm", modelOnly), before, "LLM_MODEL=gpt-4.1\n");
+    }
+
+    /** The same for a single kind: a save of livekit that changes only its URL. */
+    @Test
+    void aUrlOnlySaveOfASingleKindRollsOutCanaryFirst() throws Exception {
+        Map<String, Object> livekit = Map.of("provider", "livekit", "url", "wss://held-" + tag + ".example.com",
+                "apiKey", "APIheld" + tag, "apiSecret", "livekit-held-secret-" + tag);
+        put("livekit", livekit);
+        targets("livekit");
+        String before = env(behind);
+        assertThat(before).contains("LIVEKIT_URL=wss://held-" + tag + ".example.com\n");
+
+        // the same host (a new one needs the keys again: they never follow a URL elsewhere), another path
+        Map<String, Object> urlOnly = Map.of("provider", "livekit", "url", "wss://held-" + tag + ".example.com/b");
+        assertRolledOutCanaryFirst(put("livekit", urlOnly), before, "LIVEKIT_URL=wss://held-" + tag
+                + ".example.com/b\n");
+    }
+
+    /** An admin's rollback that restores only another model (the key stays) is rolled out the same way. */
+    @Test
+    void aModelOnlyRollbackRollsOutCanaryFirst() throws Exception {
+        put("stt", Map.of("provider", "soniox", "model", "stt-rt-v2", "baseUrl", "http://127.0.0.1:9"));
+        targets();
+        String before = env(behind);
+        assertThat(before).contains("STT_MODEL=stt-rt-v2\n");
+
+        Response rolledBack = given().auth().oauth2(api.admin()).header("If-Match", "\"" + sttVersion() + "\"")
+                .post("/api/v1/settings/stt/rollback");
+        assertThat(rolledBack.statusCode()).as(rolledBack.asString()).isEqualTo(200);
+        assertRolledOutCanaryFirst(rolledBack.jsonPath(), before, "STT_MODEL=stt-rt-preview\n");
+    }
+
+    /**
+     * A routing-only change's answer {@code saved} planned a rollout that, under manual approval, stops after the
+     * canary: the canary is served {@code line}, the other runtime {@code before} byte for byte; after the approval
+     * both the new configuration.
+     */
+    private void assertRolledOutCanaryFirst(JsonPath saved, String before, String line) throws Exception {
+        assertThat(saved.getString("restartRun")).as("a routing-only change is rolled out").isNotNull();
+        long run = saved.getLong("restartRun");
+        awaitOutcome(run, "waiting_approval");
+        String now = env(null);
+        assertThat(now).contains(line);
+        assertThat(env(canary)).as("the canary moved: the new value").isEqualTo(now);
+        assertThat(env(behind)).as("held back at the old value until its wave").isEqualTo(before)
+                .doesNotContain(line);
+
+        rollouts.approve(run, "admin@keyhouse.test");
+        assertThat(api.awaitRun(run, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        assertThat(env(behind)).isEqualTo(now);
+    }
+
+    /** PUT /api/v1/settings/{kind} over its current version; the 200 answer. */
+    private JsonPath put(String kind, Map<String, Object> body) {
+        long version = given().auth().oauth2(api.admin()).get("/api/v1/settings/" + kind).then().statusCode(200)
+                .extract().jsonPath().getLong("version");
+        Response saved = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .header("If-Match", "\"" + version + "\"").body(body).put("/api/v1/settings/" + kind);
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        return saved.jsonPath();
+    }
+
+    /**
      * Issue 19 (h19j point 2): a fallback add whose canary fails is rolled back whole: the added fallback is disabled
      * again, so runtime-config is byte for byte what it was before the add, and the run's reason says so.
      */
@@ -170,6 +250,13 @@ class RolloutHeldConfigurationTest {
         assertRestored(before, "primary and fallbacks as before the make-primary");
         assertThat(run.getString("reason")).contains("restored: the previous key", "stt fallback " + custom
                 + " (custom) back to its version");
+        // h19l point 2: the run says what it swapped, as a fallback change's does, and its rollback what it did with
+        // the previous key: its live check ran (PROVIDER_CHECK_MODE enforce), so "checked" is true here
+        assertThat(run.getString("changeSummary")).isEqualTo("stt fallback " + custom + " (custom) is now primary;"
+                + " the primary (soniox) is now fallback " + custom + " at position 2");
+        assertThat(run.getString("reason")).containsPattern("the previous key \\(version \\d+\\) checked: ")
+                .contains("(back: Provider, Model, API key)");
+        assertThat(runPage(run.getLong("id"))).contains("After stt fallback " + custom + " (custom) is now primary;");
     }
 
     /** A fallback edit (a new key) whose canary fails: the fallback back to its previous version's key. */
@@ -224,6 +311,64 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * h19l point 3: a save of the primary's model AND key whose canary fails says what came back, both fields by
+     * their form labels, on the run and in the settings page's alert, never "the previous key is back" alone.
+     */
+    @Test
+    void aModelAndKeySaveWhoseCanaryFailsSaysBothCameBack() throws Exception {
+        failingCanary();
+        String before = env(null);
+        long previous = sttVersion();
+        JsonPath saved = put("stt", Map.of("provider", "soniox", "model", "stt-rt-v3", "baseUrl", "http://127.0.0.1:9",
+                "apiKey", "soniox-held-" + tag + "-both"));
+        JsonPath run = api.awaitRun(saved.getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "the model and the key back");
+        assertThat(run.getString("reason")).contains("restored: the previous key (version " + previous
+                + ") checked: ", "version " + previous + " restored as version " + (previous + 2)
+                + " (back: Model, API key)");
+        assertThat(settingsPage("stt")).contains("(back: Model, API key)").doesNotContain("previous key is back");
+    }
+
+    /**
+     * The same for a single kind (livekit: a URL and its secret), whose rollback sends no live check: it says so
+     * rather than "checked" (h19l point 2), and names what came back.
+     */
+    @Test
+    void aUrlAndKeySaveOfASingleKindWhoseCanaryFailsSaysWhatCameBackUnchecked() throws Exception {
+        put("livekit", Map.of("provider", "livekit", "url", "wss://held-" + tag + ".example.com", "apiKey",
+                "APIheld" + tag, "apiSecret", "livekit-held-secret-" + tag));
+        failingCanary("livekit");
+        String before = env(null);
+        long previous = given().auth().oauth2(api.admin()).get("/api/v1/settings/livekit").then().statusCode(200)
+                .extract().jsonPath().getLong("version");
+        JsonPath saved = put("livekit", Map.of("provider", "livekit", "url", "wss://held-" + tag + ".example.com/c",
+                "apiSecret", "livekit-held-secret-" + tag + "-new"));
+        JsonPath run = api.awaitRun(saved.getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "the URL and the secret back");
+        assertThat(run.getString("reason")).contains("restored: the previous key (version " + previous
+                + ") not checked (no live check for livekit), as it was in use before", " (back: URL, API key secret)")
+                .doesNotContain(") checked");
+        assertThat(settingsPage("livekit")).contains("(back: URL, API key secret)")
+                .doesNotContain("previous key is back");
+    }
+
+    private static String settingsPage(String kind) {
+        return page("/admin/settings/" + kind);
+    }
+
+    private static String runPage(long run) {
+        return page("/admin/restarts/" + run);
+    }
+
+    private static String page(String path) {
+        return given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, dev.keyhouse.auth.Browser.session(
+                TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD)).get(path).then().statusCode(200).extract()
+                .asString();
+    }
+
+    /**
      * The current env answer is {@code before} byte for byte after its first line, the comment naming the configuration
      * version: a rollback is a new version (runtimes confirm by fetching it or later), so that number alone grew.
      */
@@ -242,9 +387,14 @@ class RolloutHeldConfigurationTest {
 
     /** One command target depending on stt, marked canary, whose restart fails (its command exits 1). */
     private void failingCanary() throws Exception {
+        failingCanary("stt");
+    }
+
+    /** {@link #failingCanary()} depending on {@code kind}. */
+    private void failingCanary(String kind) throws Exception {
         Path dir = Files.createTempDirectory("keyhouse-held-fail");
         canary = "a-canary-fails-" + tag;
-        api.command(canary, List.of("stt"), "false", dir.resolve("canary.env").toString(), Confirmations.NONE);
+        api.command(canary, List.of(kind), "false", dir.resolve("canary.env").toString(), Confirmations.NONE);
         Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
     }
 
@@ -255,11 +405,16 @@ class RolloutHeldConfigurationTest {
 
     /** Two command targets depending on stt, confirmation none: the canary and one its wave leaves waiting. */
     private void targets() throws Exception {
+        targets("stt");
+    }
+
+    /** {@link #targets()} depending on {@code kind}. */
+    private void targets(String kind) throws Exception {
         Path dir = Files.createTempDirectory("keyhouse-held");
         canary = "a-canary-held-" + tag;
         behind = "b-held-" + tag;
         for (String name : List.of(canary, behind)) {
-            api.command(name, List.of("stt"), "true", dir.resolve(name + ".env").toString(), Confirmations.NONE);
+            api.command(name, List.of(kind), "true", dir.resolve(name + ".env").toString(), Confirmations.NONE);
         }
         Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
     }

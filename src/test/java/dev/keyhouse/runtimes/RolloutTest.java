@@ -262,29 +262,35 @@ class RolloutTest {
     }
 
     @Test
-    void aRollbackCannotBePausedAndItSaysWhichLaterSavesItUndoes() throws Exception {
+    void aRollbackCannotBePausedAndALaterModelOnlySaveSupersedesIt() throws Exception {
         List<String> names = fourRuntimes();
         String good = provider.key(Scenario.GOOD);
         assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
         String bad = provider.key(Scenario.REVOKED);
         fleet.hold(names.get(0));
         long runId = save(bad);
-        // while the canary has not started up yet, an admin changes only the model (no restart)
         api.awaitRunState(runId, "results.find { it.runtime == '" + names.get(0) + "' }.state", "restarted");
-        long routing = api.saveLlmModel("gpt-4.1-admin-choice").then().statusCode(200).extract().jsonPath()
-                .getLong("version");
         provider.hold(good);
         fleet.release();
         api.awaitRunState(runId, "state", "rolling_back");
 
         assertThatThrownBy(() -> rollouts.pause(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class)
                 .hasMessageContaining("a rollback cannot be paused");
+        // while the rollback checks the previous key, an admin changes only the model (h19l point 1): what runtimes
+        // receive changed, so that save is rolled out too, superseding the rollback; the runtimes it has not moved
+        // stay held at the configuration before the bad key
+        long routing = api.saveLlmModel("gpt-4.1-admin-choice").then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun");
+        assertThat(routing).isNotEqualTo(runId);
+        JsonPath superseded = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(superseded.getString("outcome")).as(superseded.prettify()).isEqualTo("superseded");
+        assertThat(superseded.getLong("supersededBy")).isEqualTo(routing);
         provider.release(good);
-        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        JsonPath run = api.awaitRun(routing, RUN_TIMEOUT);
 
-        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("waves[3].decision")).contains("version " + routing
-                + ", saved after this rollout's, is undone too");
+        assertThat(run.getString("outcome")).as("the bad key is still in it: its canary fails again, " + run.prettify())
+                .isEqualTo("rolled_back");
+        assertThat(fleet.key(names.get(0))).as("the canary back on the good key").isEqualTo(good);
     }
 
     /**

@@ -91,7 +91,10 @@ public final class RuntimeApi {
         return saveLlm(Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", baseUrl, "apiKey", key));
     }
 
-    /** Saves only the LLM setting's model (no key: nothing restarts); the answer of PUT /api/v1/settings/llm. */
+    /**
+     * Saves only the LLM setting's model (no key typed: a routing-only save, rolled out all the same); the answer of
+     * PUT /api/v1/settings/llm.
+     */
     Response saveLlmModel(String model) {
         JsonPath current = setting("llm");
         String etag = given().auth().oauth2(admin()).get("/api/v1/settings/llm").then().statusCode(200)

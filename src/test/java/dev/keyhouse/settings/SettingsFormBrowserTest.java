@@ -54,7 +54,7 @@ public class SettingsFormBrowserTest {
             browser.get(url("/admin/settings/llm"));
             SettingsBrowserTest.signIn(browser, "/admin/settings/llm");
             assertThat(browser.findElement(By.id("save-restarts")).getText())
-                    .contains("Saving a new key restarts: ").contains("forms-a-" + suffix + " (recording)")
+                    .contains("Saving a change restarts: ").contains("forms-a-" + suffix + " (recording)")
                     .contains("held, left out of the rollout: ").contains("forms-held-" + suffix);
 
             new Select(browser.findElement(By.id("field-provider"))).selectByValue("openai");

@@ -143,8 +143,9 @@ class SettingsPageTest {
             ids.add(target(admin, "restarts-held-" + suffix, true, true));
             ids.add(target(admin, "restarts-off-" + suffix, false, false));
             String html = page("/admin/settings/tracing").asString();
-            assertThat(html).contains("Saving a new key restarts: restarts-a-" + suffix + " (command); held, left out"
-                    + " of the rollout: restarts-held-" + suffix + ".").doesNotContain("restarts-off-" + suffix);
+            assertThat(html).contains("Saving a change restarts: restarts-a-" + suffix + " (command); held, left out"
+                    + " of the rollout: restarts-held-" + suffix + ". A save that changes nothing restarts nothing.")
+                    .doesNotContain("restarts-off-" + suffix);
             assertThat(page("/admin/settings/storage").asString()).doesNotContain("restarts-a-" + suffix);
         } finally {
             ids.forEach(id -> given().auth().oauth2(admin).delete("/api/v1/runtimes/" + id).then().statusCode(204));
@@ -266,7 +267,7 @@ class SettingsPageTest {
         step.then().statusCode(200);
         ConfirmSteps.assertStep(step.asString(), "/admin/settings/tts/rollback");
         assertThat(step.asString()).contains("Roll back Text to speech settings to version " + (version + 1) + "?")
-                .contains("Rolling back to another key restarts: " + targetName + " (command)")
+                .contains("Rolling back to the previous version restarts: " + targetName + " (command)")
                 .contains("<input type=\"hidden\" name=\"version\" value=\"" + (version + 2) + "\">");
         assertThat(Clients.version("tts")).as("the step changes nothing").isEqualTo(version + 2);
 
