@@ -18,6 +18,7 @@ import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.StaleChanges;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -163,7 +164,9 @@ public class RuntimesPage {
         static native TemplateInstance page$targets(List<Row> rows, Fleet fleet, boolean live);
 
         /** @param sharedConfig why a rollout moves the target's runtimes as one wave, or null */
-        static native TemplateInstance edit(Form form, Row row, String sharedConfig, String conflict, String flash);
+        /** @param stale the box of a stale save ({@link StaleChanges}), or null */
+        static native TemplateInstance edit(Form form, Row row, String sharedConfig, String conflict, String flash,
+                StaleChanges stale);
 
         /** The form step before delete and restart now. */
         static native TemplateInstance confirm(ConfirmStep step);
@@ -257,7 +260,7 @@ public class RuntimesPage {
             throw new FieldErrors().add("version", "is missing from the form; reload the page");
         }
         if (version != RuntimeTargets.version(target)) {
-            return stale(target, version);
+            return staleSave(target, version, submitted);
         }
         try {
             FieldErrors read = new FieldErrors();
@@ -272,7 +275,7 @@ public class RuntimesPage {
             // a form that changed nothing: no new version, no audit entry (an idempotent save)
             return done(RuntimeTargets.version(saved) == version ? "unchanged" : "updated");
         } catch (StaleTarget stale) {
-            return stale(targets.get(id), version);
+            return staleSave(targets.get(id), version, submitted);
         } catch (FieldErrors errors) {
             Form form = typed(form(target, first(submitted, "name"), target.driver,
                     submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
@@ -282,15 +285,60 @@ public class RuntimesPage {
     }
 
     /**
-     * 409: the target changed since its form was read ({@code expected}, a {@link RuntimeTargets#version}); the edit
-     * page with the current values and version, saying who changed it and when. Nothing was saved. A version ahead of
-     * the current one is no stale page: 400 naming {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
+     * 409: the target changed since its form was read ({@code expected}, a {@link RuntimeTargets#version}; issue 20,
+     * point 7). The edit page with the form as this POST typed it, typed secrets included (no-store), carrying the
+     * current version, together with the box of what is stored now where it differs from the form (targets keep no
+     * earlier versions field by field, so the stored fields are compared with what was typed; a secret by its
+     * fingerprint, only where one was typed), and who saved when: a second Save is a deliberate overwrite of what the
+     * box shows. A version ahead of the current one is no stale page: 400 naming {@code version}
+     * ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
      */
-    private Response stale(RuntimeTarget current, long expected) {
+    private Response staleSave(RuntimeTarget current, long expected, MultivaluedMap<String, String> submitted) {
         dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
-        return refused(current, "Runtime target " + current.name + " was changed by " + current.updatedBy + " at "
-                + dev.keyhouse.web.TemplateExtensions.utc(current.updatedAt) + " while you were looking at it."
-                + " Nothing was saved: the form now shows its current values; apply your change again.");
+        Map<String, String> config = configOf(submitted);
+        FieldErrors none = new FieldErrors();
+        Form typed = typed(form(current, first(submitted, "name"), current.driver,
+                submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"), config, none,
+                Rollout.of(current, submitted, none)), config);
+        Form stored = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
+                current.config, none, Rollout.of(current, null, null));
+        List<StaleChanges.Change> changes = new ArrayList<>();
+        differs(changes, "Name", stored.name(), typed.name());
+        differs(changes, "Restart when these keys change", String.join(", ", stored.kinds().stream()
+                .filter(Kind::checked).map(Kind::title).toList()), String.join(", ", typed.kinds().stream()
+                        .filter(Kind::checked).map(Kind::title).toList()));
+        differs(changes, "Enabled", yesNo(stored.enabled()), yesNo(typed.enabled()));
+        differs(changes, "Canary", yesNo(stored.rollout().canary()), yesNo(typed.rollout().canary()));
+        differs(changes, "Confirmation", stored.rollout().confirmation(), typed.rollout().confirmation());
+        differs(changes, "Held", yesNo(stored.rollout().held()), yesNo(typed.rollout().held()));
+        for (int i = 0; i < stored.fields().size(); i++) {
+            Field was = stored.fields().get(i);
+            Field mine = typed.fields().get(i);
+            if (was.secret() && !mine.value().isEmpty()) {
+                // a typed secret replaces the stored one: which one is stored shows by fingerprint, never its value
+                changes.add(StaleChanges.Change.secret(was.label(), was.stored() == null || !was.stored().configured()
+                        ? null : was.stored().fingerprint()));
+            } else if (!was.secret()) {
+                differs(changes, was.label(), was.value(), mine.value());
+            }
+        }
+        Form shown = new Form(typed.id(), typed.name(), typed.driver(), typed.drivers(), typed.kinds(),
+                typed.enabled(), typed.fields(), typed.nameError(), typed.driverError(), typed.dependsOnError(),
+                typed.otherErrors(), typed.readOnly(), typed.rollout(), typed.version(), null);
+        return Response.status(409).entity(Templates.edit(shown, row(current), targets.sharedConfig(current),
+                targets.conflict(current), null, StaleChanges.of("Runtime target " + current.name,
+                        current.updatedBy, current.updatedAt, null, StaleChanges.DIFFERS, changes))).build();
+    }
+
+    /** Adds {@code label} with its stored value {@code now} when the form's {@code typed} is another. */
+    private static void differs(List<StaleChanges.Change> changes, String label, String now, String typed) {
+        if (!java.util.Objects.equals(now == null ? "" : now, typed == null ? "" : typed)) {
+            changes.add(StaleChanges.Change.value(label, now));
+        }
+    }
+
+    private static String yesNo(boolean value) {
+        return value ? "yes" : "no";
     }
 
     /** 409: the edit page of {@code current} with its current values, {@code conflict} saying why nothing changed. */
@@ -549,9 +597,11 @@ public class RuntimesPage {
      * field's value) shows none, as a typed secret appears only in a 400 or 422 re-render.
      */
     private static Form typed(Form form, Map<String, String> config, FieldErrors errors) {
-        if (errors.status() != 400) {
-            return form;
-        }
+        return errors.status() != 400 ? form : typed(form, config);
+    }
+
+    /** {@code form} with each secret as typed in {@code config}: only for the no-store answer to the POST typing it. */
+    private static Form typed(Form form, Map<String, String> config) {
         List<Field> fields = form.fields().stream().map(f -> !f.secret()
                 || FieldRules.shownAgain(config.get(f.name())) == null ? f : new Field(f.name(), f.label(),
                         f.required(), true, config.get(f.name()), f.help(), f.error(), f.stored())).toList();
@@ -565,7 +615,7 @@ public class RuntimesPage {
      * it ({@link RuntimeTargets#conflict}: its restarts fail until that is resolved).
      */
     private TemplateInstance edit(Form form, RuntimeTarget target, String flash) {
-        return Templates.edit(form, row(target), targets.sharedConfig(target), targets.conflict(target), flash);
+        return Templates.edit(form, row(target), targets.sharedConfig(target), targets.conflict(target), flash, null);
     }
 
     /**

@@ -167,6 +167,19 @@ public class ProviderEntries {
                         + dev.keyhouse.web.TemplateExtensions.utc(v.savedAt)).toList();
     }
 
+    /**
+     * The JSON names of the fields of fallback {@code id} that differ between its version {@code since} and its
+     * current one ({@link ProviderSettings#changedFields}), in field order; empty when that version is not kept.
+     */
+    @Transactional
+    public List<String> changedSince(ProviderKind kind, long id, long since) {
+        ProviderEntry entry = find(kind, id);
+        return em.createQuery("from ProviderEntryVersion where entryId = ?1 and version = ?2",
+                ProviderEntryVersion.class).setParameter(1, id).setParameter(2, since).getResultList().stream()
+                .findFirst().map(had -> ProviderSettings.changedFields(kind, had.values, entry.values()))
+                .orElse(List.of());
+    }
+
     /** @throws NotFound when the kind has no such fallback */
     @Transactional
     public EntryState get(ProviderKind kind, long id) {

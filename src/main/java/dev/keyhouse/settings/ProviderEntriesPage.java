@@ -14,6 +14,7 @@ import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
+import dev.keyhouse.web.StaleChanges;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -77,7 +78,8 @@ public class ProviderEntriesPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance form(EntryForm form);
+        /** @param stale the box of a stale save ({@link StaleChanges}), or null */
+        static native TemplateInstance form(EntryForm form, StaleChanges stale);
 
         static native TemplateInstance confirm(ConfirmStep step);
 
@@ -125,7 +127,7 @@ public class ProviderEntriesPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public TemplateInstance addForm(@PathParam("kind") String kind) {
         ProviderKind providerKind = kind(kind);
-        return Templates.form(form(providerKind, null, entries.fallbacksVersion(providerKind), 0, true, Map.of(),
+        return formPage(form(providerKind, null, entries.fallbacksVersion(providerKind), 0, true, Map.of(),
                 Map.of(), new FieldErrors(), null));
     }
 
@@ -146,7 +148,7 @@ public class ProviderEntriesPage {
         if (expected != current) {
             EntryForm form = typed(form(providerKind, null, current, 0, true, submitted.values(providerKind),
                     Map.of(), new FieldErrors(), null), providerKind, submitted);
-            return SettingsPage.typedBack(409, Templates.form(withConflict(form, "The " + providerKind.title()
+            return SettingsPage.typedBack(409, formPage(withConflict(form, "The " + providerKind.title()
                     + " fallbacks changed while you were adding one ("
                     + String.join("; ", entries.fallbacksChangedSince(providerKind, expected))
                     + "). Nothing was added. Your values are kept: look at the fallbacks again, then add it again.",
@@ -163,7 +165,7 @@ public class ProviderEntriesPage {
     public TemplateInstance editForm(@PathParam("kind") String kind, @PathParam("id") String id) {
         ProviderKind providerKind = kind(kind);
         ProviderEntries.EntryState state = entries.get(providerKind, id(kind, id));
-        return Templates.form(form(state, state.values(), new FieldErrors(), null));
+        return formPage(form(state, state.values(), new FieldErrors(), null));
     }
 
     /** Saves a fallback's fields (an empty key keeps the stored one), as PUT with fields does. */
@@ -452,22 +454,20 @@ public class ProviderEntriesPage {
             return done(kind, saved.restartRun());
         } catch (EntryRefused stale) {
             ProviderEntries.EntryState current = entries.get(kind, id); // only an edit has a version to go stale
-            // the current values to apply the change to again; the typed key, box and reason kept (no-store)
-            return SettingsPage.typedBack(409, Templates.form(typed(form(current, current.values(),
-                    new FieldErrors(), staleMessage(current, version)), kind, submitted))).build();
+            return staleSave(current, version, submitted);
         } catch (FieldErrors errors) {
-            return SettingsPage.typedBack(400, Templates.form(typed(again.apply(errors), kind, submitted)))
+            return SettingsPage.typedBack(400, formPage(typed(again.apply(errors), kind, submitted)))
                     .build();
         } catch (Conflict conflict) {
             // the typed key, the override box and its reason stay, as in every refusal of this POST (no-store)
             EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
-            return SettingsPage.typedBack(409, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+            return SettingsPage.typedBack(409, formPage(new EntryForm(form.kind(), form.title(), form.id(),
                     form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(),
                     conflict.getMessage() + ". Nothing was saved.", null, form.enforce(), null,
                     form.overrideReason(), form.overrideTicked()))).build();
         } catch (CheckRefused refused) {
             EntryForm form = typed(again.apply(new FieldErrors()), kind, submitted);
-            return SettingsPage.typedBack(422, Templates.form(new EntryForm(form.kind(), form.title(), form.id(),
+            return SettingsPage.typedBack(422, formPage(new EntryForm(form.kind(), form.title(), form.id(),
                     form.version(), form.position(), form.enabled(), form.fields(), form.otherErrors(), null,
                     "The key check found " + refused.outcome().summary() + ": "
                             + refused.outcome().result().meaning() + ". Nothing was saved. Enter a working key, or"
@@ -475,9 +475,34 @@ public class ProviderEntriesPage {
                     null, form.overrideReason(), form.overrideTicked()))).build();
         } catch (ChecksBusy busy) {
             return Response.status(503).header("Retry-After", SettingsResource.BUSY_RETRY_SECONDS)
-                    .entity(Templates.form(withConflict(again.apply(new FieldErrors()), busy.getMessage()
+                    .entity(formPage(withConflict(again.apply(new FieldErrors()), busy.getMessage()
                             + "; nothing was saved: type the key again and save"))).build();
         }
+    }
+
+    /**
+     * A fallback's edit form read before another admin saved it (issue 20, point 7): 409 with every field as this POST
+     * typed it, the key, override box and reason included (no-store), carrying the entry's current version, together
+     * with the box naming each field the other save changed and its value now (a key by fingerprint only), and who
+     * saved when: a second Save is a deliberate overwrite of what the box shows.
+     */
+    private Response staleSave(ProviderEntries.EntryState current, long expected, SettingsPage.Submitted submitted) {
+        ProviderKind kind = current.kind();
+        EntryForm form = typed(form(kind, current.id(), current.version(), current.position(), current.enabled(),
+                submitted.values(kind), current.secrets(), new FieldErrors(), null), kind, submitted);
+        Map<String, SecretSummary> shown = new java.util.HashMap<>();
+        current.secrets().forEach((json, summary) -> shown.put(json, summary == null ? null
+                : referenced.shown(summary)));
+        List<StaleChanges.Change> changes = SettingsPage.changes(kind, entries.changedSince(kind, current.id(),
+                expected), current.values(), shown);
+        return SettingsPage.typedBack(409, Templates.form(form, StaleChanges.of(kind.title() + " fallback "
+                + current.id(), current.updatedBy(), current.updatedAt(), current.version(), StaleChanges.SINCE,
+                changes))).build();
+    }
+
+    /** The form page without a stale save's box. */
+    private static TemplateInstance formPage(EntryForm form) {
+        return Templates.form(form, null);
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
+import dev.keyhouse.web.StaleChanges;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -239,8 +240,9 @@ public class SettingsPage {
          * @param oob whether the stored keys' summaries in the form are sent for an out-of-band swap (the region's
          *        refresh), not in place (the page)
          */
-        static native TemplateInstance edit(Form form, String conflict, long pageVersion, boolean live, boolean oob,
-                List<RolloutNews.Alert> alerts);
+        /** @param stale the box of a stale save ({@link StaleChanges}), or null */
+        static native TemplateInstance edit(Form form, String conflict, StaleChanges stale, long pageVersion,
+                boolean live, boolean oob, List<RolloutNews.Alert> alerts);
 
         /**
          * The edit page's stored-state region, read now: {@code form} is the stored state; when its version is not
@@ -321,7 +323,13 @@ public class SettingsPage {
 
     /** The edit page for {@code form}, which edits {@code form.version()}. */
     private TemplateInstance editPage(Form form, String conflict) {
-        return Templates.edit(form, conflict, form.version(), rollouts.underWay(), false, alerts(form.kind()));
+        return editPage(form, conflict, null);
+    }
+
+    /** {@link #editPage(Form, String)} with the box of a stale save, or null. */
+    private TemplateInstance editPage(Form form, String conflict, StaleChanges stale) {
+        return Templates.edit(form, conflict, stale, form.version(), rollouts.underWay(), false,
+                alerts(form.kind()));
     }
 
     /** The stopped rollouts of {@code kind} still waiting for a working key ({@link RolloutNews#alerts}). */
@@ -367,7 +375,7 @@ public class SettingsPage {
                     Identities.actor(identity), override);
             return SettingsNotice.ofSave(providerKind, saved, version).seeOther(request);
         } catch (StaleSetting stale) {
-            return conflict(stale, 409);
+            return staleSave(stale, submitted);
         } catch (CheckRefused refused) {
             SettingState state = settings.get(providerKind);
             Form form = form(state, submitted, new FieldErrors(), version);
@@ -449,7 +457,7 @@ public class SettingsPage {
      * Roll back, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step, saying which
      * version it restores and which targets it restarts ({@link SaveRestarts#ofRollback}), nothing changed; with it,
      * the rollback. A missing version is 428, one ahead of the current a 400 naming it, a stale one 409 with the current form
-     * (as a stale save; REST answers 412), nothing to restore 409.
+     * (nothing typed to keep; REST answers 412), nothing to restore 409.
      */
     @POST
     @Path("{kind}/rollback")
@@ -471,7 +479,7 @@ public class SettingsPage {
             return new SettingsNotice(SettingsNotice.ROLLED_BACK, providerKind, state.restartRun(), null, false)
                     .seeOther(request);
         } catch (StaleSetting stale) {
-            // as a stale save: 409 with the current form (REST's If-Match answers 412)
+            // 409 with the current form: nothing typed to keep (REST's If-Match answers 412)
             return conflict(stale, 409);
         } catch (Conflict refused) {
             return refusedRollback(providerKind, onThePage(providerKind, refused));
@@ -522,7 +530,7 @@ public class SettingsPage {
         return Response.status(409).entity(editPage(form, why)).build();
     }
 
-    /** Someone else saved first: show what they changed, with the current values in the form, as {@code status}. */
+    /** A stale rollback form: who changed what, the current values in the form (nothing typed), as {@code status}. */
     private Response conflict(StaleSetting stale, int status) {
         SettingState current = stale.current();
         String message = current.updatedBy() + " changed these settings at "
@@ -533,6 +541,40 @@ public class SettingsPage {
                 + ". Nothing was saved. The form now shows the current values: apply your change again.";
         Form form = form(current, current.values(), new FieldErrors(), current.version());
         return Response.status(status).entity(editPage(form, message)).build();
+    }
+
+    /**
+     * Someone else saved first (issue 20, point 7): 409 with the form as this POST typed it, secrets included
+     * ({@link #typedBack}, no-store), carrying the current version, together with the box naming each field the other
+     * save changed and its value now (a secret by fingerprint), and who saved when: a second Save is a deliberate
+     * overwrite of what the box shows. The other admin's secrets are never shown, only their fingerprints.
+     */
+    private Response staleSave(StaleSetting stale, Submitted submitted) {
+        SettingState current = stale.current();
+        Form form = form(current, submitted, new FieldErrors(), current.version());
+        List<StaleChanges.Change> changes = changes(current.kind(), stale.changedFields(), current.values(),
+                referenced.shown(current).secrets());
+        return typedBack(409, editPage(form, null, StaleChanges.of(current.kind().title() + " settings",
+                current.updatedBy(), current.updatedAt(), current.version(), StaleChanges.SINCE, changes))).build();
+    }
+
+    /**
+     * The stale save box's lines of {@code kind}'s fields named in {@code changed} (JSON names), in that order: a
+     * field's value now from {@code values}, a secret's fingerprint from {@code secrets} (as shown), never its value.
+     * The settings form and a fallback's ({@link ProviderEntriesPage}) both use it.
+     */
+    static List<StaleChanges.Change> changes(ProviderKind kind, List<String> changed, Map<String, String> values,
+            Map<String, SecretSummary> secrets) {
+        return changed.stream().map(json -> kind.field(json).map(field -> field.secret()
+                ? StaleChanges.Change.secret(field.label(), fingerprint(secrets.get(json)))
+                : StaleChanges.Change.value(field.label(), values.get(json)))
+                .orElseGet(() -> StaleChanges.Change.value(json, values.get(json)))).toList();
+    }
+
+    /** What a stale save's box shows of a stored secret: its fingerprint, or null when it is not set or unreadable. */
+    private static String fingerprint(SecretSummary summary) {
+        return summary == null || !summary.configured() ? null
+                : summary.needsReentry() ? "unknown (needs re-entry)" : summary.fingerprint();
     }
 
     /** The form's labels of {@code kind}'s fields named by their JSON names (the REST answers keep those). */

@@ -12,6 +12,7 @@ import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
+import dev.keyhouse.web.StaleChanges;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -88,8 +89,9 @@ public class SharedSecretsPage {
         static native TemplateInstance page(List<SharedSecrets.View> secrets, List<SharedSecrets.Target> targets,
                 Form form, String flash, Long run);
 
+        /** @param stale the box of a stale save ({@link StaleChanges}), or null */
         static native TemplateInstance edit(SharedSecrets.View secret, List<SharedSecrets.Target> targets, Form form,
-                String flash, String refusal, List<SharedSecrets.Version> history);
+                String flash, String refusal, StaleChanges stale, List<SharedSecrets.Version> history);
 
         /** The step before Delete: what it does, and the button that does it. */
         static native TemplateInstance delete(SharedSecrets.View secret);
@@ -177,7 +179,7 @@ public class SharedSecretsPage {
         String message = UNCHANGED.equals(flash) ? "Nothing changed: shared secret " + secret.name()
                 + " stays at version " + secret.version() + "." : Flash.message(flash, FLASH);
         return Flash.shown(request, flash, Templates.edit(secret, secrets.allTargets(), form(secret, null),
-                message, null, secrets.history(id)));
+                message, null, null, secrets.history(id)));
     }
 
     /**
@@ -214,11 +216,46 @@ public class SharedSecretsPage {
             SharedSecrets.View secret = secrets.get(id);
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
                     targets(submitted, new FieldErrors()), false, errors).typed(submitted);
-            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null,
+            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null, null,
                     secrets.history(secret.id())));
         } catch (SharedSecretRefused refusal) {
-            return refusedOnEdit(id, refusal);
+            return refusal.status() == 412 ? staleSave(id, submitted) : refusedOnEdit(id, refusal);
         }
+    }
+
+    /**
+     * Another admin saved the shared secret after its form was read (issue 20, point 7): 409 with the form as this
+     * POST typed it, a typed value included (no-store), carrying the current version, together with the box of what
+     * is stored now: the name, variable and targets where they differ from the form (earlier versions keep only the
+     * value, so these are compared with what was typed), the value by its fingerprint when it changed since the
+     * form's version; and who saved when. A second Save is a deliberate overwrite of what the box shows.
+     */
+    private Response staleSave(long id, MultivaluedMap<String, String> submitted) {
+        SharedSecrets.View secret = secrets.get(id);
+        long expected = Long.parseLong(submitted.getFirst("version").strip()); // read by version(id, submitted)
+        Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
+                targets(submitted, new FieldErrors()), false, null).typed(submitted);
+        List<StaleChanges.Change> changes = new ArrayList<>();
+        if (!secret.name().equals(form.name())) {
+            changes.add(StaleChanges.Change.value("Name", secret.name()));
+        }
+        if (!secret.variable().equals(form.variable())) {
+            changes.add(StaleChanges.Change.value("Variable", secret.variable()));
+        }
+        if (!new java.util.HashSet<>(form.targets()).equals(secret.targets().stream().map(SharedSecrets.Target::id)
+                .collect(java.util.stream.Collectors.toSet()))) {
+            changes.add(StaleChanges.Change.value("Targets", String.join(", ", secret.targets().stream()
+                    .map(SharedSecrets.Target::name).toList())));
+        }
+        List<SharedSecrets.Version> history = secrets.history(id);
+        String had = history.stream().filter(v -> v.version() == expected).map(SharedSecrets.Version::fingerprint)
+                .findFirst().orElse(null);
+        if (!java.util.Objects.equals(had, secret.fingerprint())) {
+            changes.add(StaleChanges.Change.secret("Value", secret.fingerprint()));
+        }
+        return typedBack(409, Templates.edit(secret, secrets.allTargets(), form, null, null,
+                StaleChanges.of("Shared secret " + secret.name(), secret.updatedBy(), secret.updatedAt(),
+                        secret.version(), StaleChanges.DIFFERS, changes), history));
     }
 
     /**
@@ -311,7 +348,7 @@ public class SharedSecretsPage {
             SharedSecrets.View secret = secrets.get(id);
             return Response.status(400).entity(Templates.edit(secret, secrets.allTargets(), form(secret, null), null,
                     "Nothing was rolled back: " + String.join("; ", errors.errors().stream()
-                            .map(e -> e.message()).toList()) + ".", secrets.history(id))).build();
+                            .map(e -> e.message()).toList()) + ".", null, secrets.history(id))).build();
         }
     }
 
@@ -364,7 +401,7 @@ public class SharedSecretsPage {
     private Response refusedOnEdit(long id, SharedSecretRefused refusal) {
         SharedSecrets.View secret = secrets.get(id);
         return Response.status(refusal.pageStatus()).entity(Templates.edit(secret, secrets.allTargets(),
-                form(secret, null), null, refusal.onThePage(), secrets.history(id))).build();
+                form(secret, null), null, refusal.onThePage(), null, secrets.history(id))).build();
     }
 
     private static Form form(SharedSecrets.View secret, FieldErrors errors) {

@@ -741,7 +741,7 @@ class RuntimePagesTest {
      * writes nothing; the form it answers saves. A form without its version is a 400 naming it.
      */
     @Test
-    void aStaleEditFormIsRefusedWithTheCurrentValues() {
+    void aStaleEditFormKeepsWhatWasTypedAndShowsWhatIsStoredNow() {
         String name = "page-" + RuntimeRestartTest.unique();
         long id = api.command(name, List.of("tts"), "true", null);
         String action = "/admin/runtimes/" + id;
@@ -753,8 +753,13 @@ class RuntimePagesTest {
         Response stale = post(old, action, Map.of("name", name + "-stale", "dependsOn", "stt", "enabled", "true",
                 "config.command", "true"));
         stale.then().statusCode(409);
-        assertThat(stale.asString()).contains("id=\"conflict\"", "Runtime target " + name + " was changed by",
-                "Nothing was saved", "value=\"" + name + "\"", "name=\"dependsOn\" value=\"llm\" checked");
+        // issue 20 point 7: what was typed is kept, beside the box of what is stored now where it differs, and who
+        // saved when; the form carries the current version with that box
+        assertThat(stale.asString()).contains("Runtime target " + name + " changed while you were editing: saved by",
+                "Nothing was saved", "value=\"" + name + "-stale\"", "name=\"dependsOn\" value=\"stt\" checked")
+                .doesNotContain("name=\"dependsOn\" value=\"llm\" checked");
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString())).contains(dev.keyhouse.StaleBoxes.line("Name", name),
+                dev.keyhouse.StaleBoxes.line("Restart when these keys change", "Language model"));
         io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
                 .jsonPath();
         assertThat(stored.getString("name")).isEqualTo(name);
@@ -774,7 +779,7 @@ class RuntimePagesTest {
                 .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true").post(action);
         refused.then().statusCode(400);
         assertThat(refused.asString()).contains("version " + ahead + " does not exist (current is " + current.group(1)
-                + ")").doesNotContain("was changed by");
+                + ")").doesNotContain("changed while you were editing");
         post(stale, action, Map.of("name", name, "dependsOn", "stt", "enabled", "true", "config.command", "true"))
                 .then().statusCode(303);
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))
@@ -907,6 +912,44 @@ class RuntimePagesTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Issue 20, point 7, with a secret: a stale save of a webhook target keeps the typed signing secret in this no-store
+     * answer only, and the box shows the stored one by fingerprint (another admin's, never its value) and the reload
+     * URL they saved; a second Save of that form overwrites both deliberately.
+     */
+    @Test
+    void aStaleEditFormKeepsATypedSecretAndShowsTheStoredOneByFingerprint() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.create(Map.of("name", name, "driver", "http", "dependsOn", List.of("tts"),
+                "config", Map.of("url", "http://127.0.0.1:9/first", "secret", "first-signing-secret-0123456789")));
+        String action = "/admin/runtimes/" + id;
+        Response old = page(action);
+        String theirs = "their-signing-secret-" + RuntimeRestartTest.unique();
+        String fingerprint = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("config", Map.of("url", "http://127.0.0.1:9/theirs", "secret", theirs)))
+                .put("/api/v1/runtimes/" + id).then().statusCode(200).extract().jsonPath()
+                .getString("config.secret.fingerprint");
+        assertThat(fingerprint).isNotBlank();
+
+        String mine = "my-signing-secret-" + RuntimeRestartTest.unique();
+        Map<String, String> typed = Map.of("name", name, "dependsOn", "tts", "enabled", "true",
+                "config.url", "http://127.0.0.1:9/first", "config.secret", mine);
+        Response stale = post(old, action, typed);
+        stale.then().statusCode(409);
+        assertThat(stale.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString()))
+                .contains(dev.keyhouse.StaleBoxes.line("Reload URL", "http://127.0.0.1:9/theirs"))
+                .contains(dev.keyhouse.StaleBoxes.line("Signing secret", "fingerprint " + fingerprint))
+                .doesNotContain("<strong>Name</strong>");
+        assertThat(stale.asString()).contains("value=\"http://127.0.0.1:9/first\"", "value=\"" + mine + "\"")
+                .as("their secret is never shown").doesNotContain(theirs);
+        assertThat(page(action).asString()).as("the typed secret only in that answer").doesNotContain(mine);
+
+        post(stale, action, typed).then().statusCode(303);
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath()
+                .getString("config.url")).isEqualTo("http://127.0.0.1:9/first");
     }
 
     private Response page(String path) {

@@ -195,8 +195,11 @@ public class ProviderEntriesPageTest {
                     .formParam("apiKey", staleKey).formParam("checkOverride", "true")
                     .formParam("checkOverrideReason", "stale reason").post(PAGES + "/" + customId);
             assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
-            assertThat(staleEdit.asString()).contains("id=\"conflict\"", "now version 3",
-                    "name=\"version\" value=\"3\"", "value=\"stt-" + tag + "\"");
+            // issue 20 point 7: what was typed is kept, the box says who saved when (no field changed since: a move
+            // and a disable), and the form carries the current version with it
+            assertThat(staleEdit.asString()).contains("id=\"stale-changes\"", "now version 3",
+                    "name=\"version\" value=\"3\"", "value=\"stt-stale-" + tag + "\"")
+                    .doesNotContain("value=\"stt-" + tag + "\"", "class=\"stale-changed\"");
             // h19i point 2: every refusal keeps what the POST typed (key only in this no-store answer), box, reason
             assertThat(staleEdit.asString()).containsPattern("id=\"check-override\"[^>]*checked")
                     .contains("value=\"stale reason\"");
@@ -601,5 +604,54 @@ public class ProviderEntriesPageTest {
                 .formParam("baseUrl", "http://127.0.0.1:9/mine").formParam("apiKey", typedKey).post(PAGES).then()
                 .statusCode(303);
         assertThat(list()).hasSize(before + 1);
+    }
+
+    /**
+     * Issue 20, point 7: a fallback's edit form read before another admin saved it is a 409 that keeps what was typed
+     * (the key only in this no-store answer) and shows each field they changed with its value now (their key by
+     * fingerprint, never its value) and who saved when; the form carries the current version with that box, so a
+     * second Save is a deliberate overwrite.
+     */
+    @Test
+    void aStaleEditFormKeepsWhatWasTypedAndShowsWhatTheOtherAdminChangedNow() {
+        String tag = Long.toString(System.nanoTime(), 36);
+        savePrimary("dg-stale-edit-" + tag); // a primary that is not custom, so a custom fallback can be added
+        Response added = form().formParam("version", addVersion()).formParam("provider", "custom")
+                .formParam("model", "stt-one-" + tag).formParam("baseUrl", "http://127.0.0.1:9/one")
+                .formParam("apiKey", "one-key-" + tag).post(PAGES);
+        assertThat(added.statusCode()).as(added.asString()).isEqualTo(303);
+        long id = id(list().stream().filter(e -> ("stt-one-" + tag).equals(e.get("model"))).findFirst()
+                .orElseThrow());
+        String theirs = "their-key-" + tag;
+        String fingerprint = given().auth().oauth2(Clients.admin()).contentType(io.restassured.http.ContentType.JSON)
+                .header("If-Match", "\"1\"").body(Map.of("provider", "custom", "model", "stt-theirs-" + tag,
+                        "baseUrl", "http://127.0.0.1:9/one", "apiKey", theirs))
+                .put(STT + "/" + id).then().statusCode(200).extract().jsonPath().getString("apiKey.fingerprint");
+        assertThat(fingerprint).isNotBlank();
+
+        String mine = "my-key-" + tag;
+        Response stale = form().formParam("version", "1").formParam("provider", "custom")
+                .formParam("model", "stt-mine-" + tag).formParam("baseUrl", "http://127.0.0.1:9/one")
+                .formParam("apiKey", mine).post(PAGES + "/" + id);
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        String box = dev.keyhouse.StaleBoxes.box(stale.asString());
+        assertThat(box).contains("Speech to text fallback " + id + " changed while you were editing: saved by "
+                + TestSettings.ADMIN_EMAIL + " at ").contains("(now version 2). Nothing was saved.")
+                .contains(dev.keyhouse.StaleBoxes.line("Model", "stt-theirs-" + tag))
+                .contains(dev.keyhouse.StaleBoxes.line("API key", "fingerprint " + fingerprint))
+                .doesNotContain("Base URL");
+        assertThat(stale.asString()).contains("value=\"stt-mine-" + tag + "\"", "name=\"version\" value=\"2\"")
+                .doesNotContain("value=\"stt-theirs-" + tag + "\"").as("their key is never shown")
+                .doesNotContain(theirs);
+        typedBackOnly(stale, mine);
+        assertThat(list().stream().filter(e -> e.get("id") != null && id(e) == id).findFirst().orElseThrow())
+                .containsEntry("model", "stt-theirs-" + tag).containsEntry("version", 2);
+
+        // the form as the 409 left it (version 2, shown with the box) saves: a deliberate overwrite
+        form().formParam("version", "2").formParam("provider", "custom").formParam("model", "stt-mine-" + tag)
+                .formParam("baseUrl", "http://127.0.0.1:9/one").formParam("apiKey", mine).post(PAGES + "/" + id)
+                .then().statusCode(303);
+        assertThat(list().stream().filter(e -> e.get("id") != null && id(e) == id).findFirst().orElseThrow())
+                .containsEntry("model", "stt-mine-" + tag).containsEntry("version", 3);
     }
 }

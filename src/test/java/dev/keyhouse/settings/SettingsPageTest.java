@@ -28,6 +28,9 @@ class SettingsPageTest {
     @Inject
     SecretFingerprints fingerprints;
 
+    @Inject
+    javax.sql.DataSource db;
+
     private String session;
 
     @BeforeEach
@@ -218,12 +221,18 @@ class SettingsPageTest {
                 .getString("apiKey.fingerprint")).isEqualTo(fingerprint);
     }
 
+    /**
+     * Issue 20, point 7: a stale save keeps what was typed (the typed key too, in this no-store answer only) and shows,
+     * beside it, each field the other admin changed with its value now (their key by fingerprint, never its value)
+     * and who saved when; the form then carries the current version, so Save again is a deliberate overwrite.
+     */
     @Test
-    void aStaleVersionShowsWhoChangedWhatAndTheCurrentValues() {
+    void aStaleVersionKeepsWhatWasTypedAndShowsWhoChangedWhatNow() {
         Response form = page("/admin/settings/stt");
         long version = Clients.version("stt");
+        String theirs = "dg-page-meanwhile-0123456789abcdef";
         Clients.put("stt", version, Map.of("provider", "deepgram", "model", "nova-2-meanwhile",
-                "apiKey", "dg-page-meanwhile-0123456789abcdef")).then().statusCode(200);
+                "apiKey", theirs)).then().statusCode(200);
 
         Map<String, String> fields = new HashMap<>();
         fields.put("provider", "deepgram");
@@ -232,14 +241,63 @@ class SettingsPageTest {
         Response conflict = post(form, "/admin/settings/stt", fields);
 
         conflict.then().statusCode(409);
-        assertThat(conflict.asString()).contains(TestSettings.ADMIN_EMAIL + " changed these settings")
-                .contains("Nothing was saved")
-                // the page names the changed fields by their form labels (the REST answer keeps the JSON names)
-                .containsPattern("; changed: ([A-Za-z ]+, )*Model, ([A-Za-z ]+, )*API key\\. Nothing was saved")
-                .doesNotContain("changed: model")
-                .contains("value=\"nova-2-meanwhile\"").contains("value=\"" + (version + 1) + "\"")
-                .doesNotContain("dg-page-mine").doesNotContain("dg-page-meanwhile-0123456789abcdef");
+        assertThat(conflict.getHeader("Cache-Control")).isEqualTo("no-store");
+        String box = dev.keyhouse.StaleBoxes.box(conflict.asString());
+        assertThat(box).contains("Speech to text settings changed while you were editing: saved by "
+                + TestSettings.ADMIN_EMAIL + " at ").contains(" (now version " + (version + 1) + "). Nothing was saved.")
+                // each changed field by its form label, with its value now: the other admin's key by fingerprint
+                .contains(dev.keyhouse.StaleBoxes.line("Model", "nova-2-meanwhile"))
+                .contains(dev.keyhouse.StaleBoxes.line("API key", "fingerprint " + fingerprints.of(theirs)))
+                .doesNotContain("Provider</strong>");
+        assertThat(conflict.asString()).as("the form keeps what was typed, the typed key included")
+                .contains("value=\"nova-3-mine\"").contains("value=\"dg-page-mine-fedcba9876543210\"")
+                .doesNotContain("value=\"nova-2-meanwhile\"")
+                .as("the hidden version is the current one, shown with the box")
+                .contains("name=\"version\" value=\"" + (version + 1) + "\"")
+                .as("the other admin's key is never shown").doesNotContain(theirs)
+                .doesNotContain("id=\"stored-changed\"");
         assertThat(Clients.version("stt")).isEqualTo(version + 1);
+
+        // a second Save of that form is a deliberate overwrite of what the box showed
+        post(conflict, "/admin/settings/stt", fields).then().statusCode(303);
+        assertThat(Clients.version("stt")).isEqualTo(version + 2);
+        assertThat(given().auth().oauth2(Clients.admin()).get("/api/v1/settings/stt").jsonPath()
+                .getString("model")).isEqualTo("nova-3-mine");
+    }
+
+    /** The same for every kind's form, the fleet kinds included (livekit, storage, tracing: secrets only). */
+    @Test
+    void aStaleSaveOfEachFleetKindKeepsWhatWasTypedAndShowsTheirSecretsByFingerprint() {
+        try {
+            for (ProviderKind kind : List.of(ProviderKind.LIVEKIT, ProviderKind.STORAGE, ProviderKind.TRACING)) {
+                String tag = Long.toString(System.nanoTime(), 36);
+                Response form = page("/admin/settings/" + kind.id());
+                long version = Clients.version(kind.id());
+                Map<String, String> theirs = FleetKindsTest.valid(kind, "theirs" + tag);
+                Clients.put(kind.id(), version, theirs).then().statusCode(200);
+                Map<String, String> mine = FleetKindsTest.valid(kind, "mine" + tag);
+                Response conflict = post(form, "/admin/settings/" + kind.id(), new HashMap<>(mine));
+
+                conflict.then().statusCode(409);
+                assertThat(conflict.getHeader("Cache-Control")).isEqualTo("no-store");
+                String html = conflict.asString();
+                String box = dev.keyhouse.StaleBoxes.box(html);
+                assertThat(html).contains("name=\"version\" value=\"" + (version + 1) + "\"");
+                for (SettingField field : kind.secretFields()) {
+                    String their = theirs.get(field.json());
+                    if (their == null) {
+                        continue;
+                    }
+                    assertThat(box).as(kind.id() + " " + field.json()).contains(dev.keyhouse.StaleBoxes
+                            .line(field.label(), "fingerprint " + fingerprints.of(their)));
+                    assertThat(html).as(kind.id() + " " + field.json()).doesNotContain(their)
+                            .contains("value=\"" + mine.get(field.json()) + "\"");
+                }
+                assertThat(Clients.version(kind.id())).isEqualTo(version + 1);
+            }
+        } finally {
+            FleetKindsTest.reset(db);
+        }
     }
 
     /**

@@ -1174,6 +1174,52 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 20, point 7: the edit form of a shared secret read before another admin saved it is a 409 that keeps what
+     * was typed (the value only in this no-store answer) and shows what is stored now where it differs from the form,
+     * their value by fingerprint only, and who saved when; the form carries the current version with that box, so a
+     * second Save is a deliberate overwrite.
+     */
+    @Test
+    void staleSaveOfTheEditFormKeepsWhatWasTypedAndShowsWhatIsStoredNow() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "first-" + UUID.randomUUID()))
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        String theirs = "theirs-" + UUID.randomUUID();
+        String fingerprint = put(id, 1, Map.of("variable", variable(name) + "_NEW", "value", theirs)).then()
+                .statusCode(200).extract().jsonPath().getString("fingerprint");
+        assertThat(fingerprint).isNotBlank();
+
+        String mine = "mine-" + UUID.randomUUID();
+        Response stale = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("value", mine)
+                .post("/admin/shared-secrets/" + id);
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        assertThat(stale.header("Cache-Control")).isEqualTo("no-store");
+        String box = dev.keyhouse.StaleBoxes.box(stale.asString());
+        assertThat(box).contains("Shared secret " + name + " changed while you were editing: saved by ")
+                .contains("(now version 2). Nothing was saved.")
+                .contains(dev.keyhouse.StaleBoxes.line("Variable", variable(name) + "_NEW"))
+                .contains(dev.keyhouse.StaleBoxes.line("Value", "fingerprint " + fingerprint))
+                .doesNotContain("<strong>Name</strong>").doesNotContain("<strong>Targets</strong>");
+        assertThat(stale.asString()).as("what was typed is kept, the hidden version is the current one")
+                .contains("value=\"" + variable(name) + "\"", "value=\"" + mine + "\"",
+                        "name=\"version\" value=\"2\"")
+                .as("their value is never shown").doesNotContain(theirs);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
+                .isEqualTo(variable(name) + "_NEW");
+
+        // the form as the 409 left it saves: a deliberate overwrite of what the box showed
+        Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
+                .formParam("variable", variable(name)).formParam("value", mine)
+                .post("/admin/shared-secrets/" + id).then().statusCode(303);
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
+                .isEqualTo(variable(name));
+        assertThat(served(variable(name))).isEqualTo(mine);
+    }
+
+    /**
      * The page without JavaScript: the nav link, a create with Generate and one with a typed value (a refused one shown
      * again naming the field, never echoing the value), a change of targets, a new generated value, and delete behind
      * a confirmation form (a real POST form, no confirm()); no value is ever on a page.
@@ -1251,15 +1297,18 @@ class SharedSecretsTest {
             String stale = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", name)
                     .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id + action).then()
                     .statusCode(409).extract().asString(); // a page answers 409, REST 412 (breaker 3, point 5)
-            assertThat(stale).as(action).contains("This shared secret changed since you opened the form: now"
-                    + " version 2").contains("Reload the page and apply your change again.")
+            // a save keeps what was typed, with the box of what is stored now (issue 20 point 7: staleSaveOfTheEdit…)
+            assertThat(stale).as(action).contains(action.isEmpty() ? "Shared secret " + name + " changed while you"
+                    + " were editing" : "This shared secret changed since you opened the form: now version 2")
+                    .contains(action.isEmpty() ? "(now version 2). Nothing was saved."
+                            : "Reload the page and apply your change again.")
                     .doesNotContain("If-Match").doesNotContain("ETag");
             // a version no page showed (ahead of the current one) is no stale page: 400 naming it
             String ahead = Browser.signedInForm(session, csrf).formParam("version", "7").formParam("name", name)
                     .formParam("variable", variable(name)).post("/admin/shared-secrets/" + id + action).then()
                     .statusCode(400).extract().asString();
             assertThat(ahead).as(action).contains("version 7 does not exist (current is 2)")
-                    .doesNotContain("changed since you opened");
+                    .doesNotContain("changed since you opened").doesNotContain("changed while you were editing");
             for (String bad : List.of("abc", "W/\"2\"", "")) {
                 String unreadable = Browser.signedInForm(session, csrf).formParam("version", bad)
                         .formParam("name", name).formParam("variable", variable(name))
