@@ -6,8 +6,7 @@ import java.util.Map;
 /** The test profiles, in one place. */
 public final class Profiles {
 
-    /** Fixed test-only encryption keys: a current key and one previous key, as after a rotation. */
-    public static final String CURRENT_KEY = "dGVzdC1vbmx5LWN1cnJlbnQta2V5LTMyLWJ5dGVzISE=";
+    /** A fixed test-only previous encryption key, as after a rotation ({@link ChecksCalledByTests}). */
     public static final String PREVIOUS_KEY = "dGVzdC1vbmx5LXByZXZpb3VzLWtleS0zMi1ieXRlcyE=";
 
     private Profiles() {
@@ -20,15 +19,6 @@ public final class Profiles {
             return socket.getLocalPort();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** The application with both test keys configured; the database comes from the test configuration. */
-    public static final class WithEncryptionKeys implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhouse.crypto.key", CURRENT_KEY, "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
         }
     }
 
@@ -429,9 +419,20 @@ public final class Profiles {
     }
 
     /**
-     * Background provider checks on (PROVIDER_CHECK_INTERVAL_SECONDS=3600, given as the variable) but never polled
+     * Three classes' settings in one application (each profile is a build and a start of its own), none of which the
+     * other classes' tests here depend on:
+     * <ul>
+     * <li>background provider checks on (PROVIDER_CHECK_INTERVAL_SECONDS=3600, given as the variable) but never polled
      * ({@code keyhouse.checks.poll=off}): the tests run each background check themselves by calling
-     * {@code BackgroundChecks}, so no poll races them, and an hour-long interval keeps a checked kind not due.
+     * {@code BackgroundChecks}, so no poll races them, and an hour-long interval keeps a checked kind not due
+     * (BackgroundChecksTest);</li>
+     * <li>PROVIDER_CHECK_MODE=off: saves do not check (a save's check is recorded as the last one), only Check key,
+     * {@code POST .../check} and the tests' runs do (SettingsCheckOffTest, BackgroundChecksTest);</li>
+     * <li>a database of its own, in which the tts setting is never saved, so "no key stored" is a fact
+     * SettingsCheckOffTest can rely on;</li>
+     * <li>{@link #PREVIOUS_KEY} as the previous encryption key next to the test configuration's current one, as after
+     * a rotation (SealedValuesTest).</li>
+     * </ul>
      */
     public static final class ChecksCalledByTests implements QuarkusTestProfile {
 
@@ -441,9 +442,10 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
-                    // saves do not check (a save's check is recorded as the last one): only the tests' runs do
                     "PROVIDER_CHECK_MODE", "off",
-                    "keyhouse.checks.poll", "off");
+                    "keyhouse.checks.poll", "off",
+                    "keyhouse.database.embedded-dir", "target/embedded-postgres-checks-off",
+                    "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
         }
     }
 
@@ -480,19 +482,6 @@ public final class Profiles {
                     "keyhouse.checks.poll", "1s",
                     "keyhouse.checks.poll-delay", "1s",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
-        }
-    }
-
-    /**
-     * PROVIDER_CHECK_MODE=off, on a database of its own in which the tts setting is never saved (so "no key stored" is
-     * a fact the test can rely on).
-     */
-    public static final class CheckModeOff implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("PROVIDER_CHECK_MODE", "off", "keyhouse.database.embedded-dir",
-                    "target/embedded-postgres-checks-off");
         }
     }
 }

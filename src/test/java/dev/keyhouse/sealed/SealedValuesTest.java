@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** SealedValues and the fingerprint key against the real PostgreSQL of the test configuration. */
 @QuarkusTest
-@TestProfile(Profiles.WithEncryptionKeys.class)
+@TestProfile(Profiles.ChecksCalledByTests.class)
 class SealedValuesTest {
 
     private static final String PURPOSE = "test/sealed-values/api_key";

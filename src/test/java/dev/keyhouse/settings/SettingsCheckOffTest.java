@@ -21,7 +21,7 @@ import io.restassured.response.Response;
  * Check key and {@code POST .../check} still check. On a database of its own, where the tts setting has no key.
  */
 @QuarkusTest
-@TestProfile(Profiles.CheckModeOff.class)
+@TestProfile(Profiles.ChecksCalledByTests.class)
 class SettingsCheckOffTest {
 
     static final OpenAiStandIn OPENAI = new OpenAiStandIn();
