@@ -310,9 +310,9 @@ class RuntimePagesTest {
             Matcher banner = Pattern.compile("id=\"rollout-alert-tts\">([^<]*)").matcher(page("/admin/runtimes").asString());
             assertThat(banner.find()).isTrue();
             assertThat(banner.group(1)).startsWith("Text to speech rollout (run " + run + "): wave 1 (canary): " + hook
-                    + ": restart failed; 1 of 1 rollback restarts failed: " + cmd + "; rolled back: the previous key is"
-                    + " back as version ").endsWith(" — fix target " + hook + " (its restart failed), then save the key"
-                    + " again (");
+                    + ": restart failed; restored: the previous key (version ").contains(" (back: Voice, API key); 1 of 1"
+                    + " rollback restarts failed: " + cmd + "; rolled back — fix target " + hook + " (its restart failed),"
+                    + " then make the change again (").doesNotContain("the previous key is back");
         } finally {
             web.stop(0);
             RuntimeApi.deleteTree(dir);
