@@ -11,6 +11,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
@@ -63,6 +65,10 @@ public final class FailureText {
     private static final Pattern MARKUP_SIGN = Pattern.compile(
             "</[A-Za-z][A-Za-z0-9:_-]*\\s*>|<!DOCTYPE|<\\?xml|<[A-Za-z][A-Za-z0-9:_-]*(?:\\s[^<>]*)?/>",
             Pattern.CASE_INSENSITIVE);
+    /** HTML's inline elements: their tags join words within a line; every other tag ends one. */
+    private static final Pattern INLINE_TAG = Pattern.compile(
+            "</?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|tt"
+                    + "|u|var)(?:\\s[^<>]*)?/?>", Pattern.CASE_INSENSITIVE);
     /** Elements whose content is not words: scripts, styles, comments. */
     private static final Pattern NOT_WORDS = Pattern.compile(
             "<(script|style)\\b[^>]*>.*?</\\1\\s*>|<!--.*?-->", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
@@ -182,7 +188,9 @@ public final class FailureText {
             Matcher tag = TAG.matcher(text);
             int start = tag.find() ? Math.min(tag.start(), sign.start()) : sign.start();
             String body = NOT_WORDS.matcher(text.substring(start)).replaceAll(" ");
-            return joined(text.substring(0, start), mask.apply(decode(TAG.matcher(body).replaceAll(" "))));
+            // inline tags join words; every other tag ends a line (a title, a heading, a paragraph)
+            String lines = TAG.matcher(INLINE_TAG.matcher(body).replaceAll(" ")).replaceAll("\n");
+            return joined(text.substring(0, start), mask.apply(distinctLines(decode(lines))));
         }
         int open = text.indexOf('{');
         int close = text.lastIndexOf('}');
@@ -197,7 +205,8 @@ public final class FailureText {
 
     /**
      * An upstream answer's body as a short reason (the http driver's refused webhook): its words as {@link #readable}
-     * makes them (markup stripped, a JSON object's message), whitespace collapsed, on one line without control
+     * makes them (markup stripped, a JSON object's message), a line it already has left out ({@link #distinctLines}),
+     * whitespace collapsed, on one line without control
      * characters ({@link LogText}), {@code mask} applied to the whole before it is cut to at most {@link #MAX_BODY}
      * characters ("…" when cut); "" for null or an answer with no words.
      */
@@ -205,11 +214,30 @@ public final class FailureText {
         if (body == null || body.isBlank()) {
             return "";
         }
-        String words = collapse(readable(body, mask).replace('\u2028', ' ').replace('\u2029', ' ').replace('\u0085', ' '));
+        String words = collapse(distinctLines(readable(body, mask)).replace('\u2028', ' ').replace('\u2029', ' ')
+                .replace('\u0085', ' '));
         if (words.equals(NO_TEXT)) {
             return "";
         }
         return LogText.line(mask.apply(words), MAX_BODY);
+    }
+
+    /**
+     * {@code text}'s lines without the ones it already has: a line (whitespace collapsed) equal to an earlier one or
+     * found in one as whole words, case aside, is left out ("Not Implemented" after "501 Not Implemented": an error
+     * page's title and heading); the rest joined by a space. "" when no line has words.
+     */
+    static String distinctLines(String text) {
+        List<String> kept = new ArrayList<>();
+        for (String line : text.split("\\R")) {
+            String words = collapse(line);
+            Pattern said = Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(words) + "(?![\\p{L}\\p{N}])",
+                    Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            if (!words.isEmpty() && kept.stream().noneMatch(k -> said.matcher(k).find())) {
+                kept.add(words);
+            }
+        }
+        return String.join(" ", kept);
     }
 
     /** The text before a body and the body's words, whitespace collapsed, the body's part bounded. */

@@ -177,7 +177,8 @@ public class RestartRuns {
      * @param sharedVariable for cause {@code shared_secret}: its variable, on which the run's targets may disagree
      *        until it finishes; null otherwise
      * @param changeSummary for cause {@code fallback}, and a make-primary's run (cause {@code save}): what changed, in
-     *        words; null otherwise
+     *        words; for cause {@code shared_secret}: the held targets it restarts anyway ({@link #heldRestartedAnyway});
+     *        null otherwise
      * @param stillBehind for a finished {@code shared_secret} run: its runtimes whose restart did not succeed and
      *        whose target has not been restarted since (by any run), as "target" or "target/runtime": they still hold
      *        the previous value while the others hold the new one. Empty otherwise.
@@ -351,6 +352,22 @@ public class RestartRuns {
     }
 
     /**
+     * What a shared secret's change does to held targets, for its steps and its run: "voice is held (left out of
+     * rollouts): {@code what} restarts it anyway, because both sides of a shared secret change in one run."; "" when
+     * {@code held} (the enabled linked targets on hold, by name) is empty. A shared secret's run is not a rollout, so
+     * a hold does not leave a target out of it ({@link #planForSharedSecret}).
+     */
+    public static String heldRestartedAnyway(List<String> held, String what) {
+        if (held.isEmpty()) {
+            return "";
+        }
+        boolean one = held.size() == 1;
+        return String.join(", ", held) + (one ? " is" : " are") + " held (left out of rollouts): " + what
+                + " restarts " + (one ? "it" : "them") + " anyway, because both sides of a shared secret change in"
+                + " one run.";
+    }
+
+    /**
      * In the transaction that created a shared secret or changed its value (the outbox, as a save's run): one run over
      * exactly the given targets that are enabled, all restarted at once (not a rollout: a canary that moved one side
      * of a shared secret alone would be the disagreement a shared secret must not have for longer than one run).
@@ -371,6 +388,8 @@ public class RestartRuns {
         RestartRun run = plan(RestartRun.CAUSE_SHARED_SECRET, null, version, actor, linked);
         run.sharedSecret = name;
         run.sharedVariable = variable;
+        String held = heldRestartedAnyway(linked.stream().filter(t -> t.held).map(t -> t.name).toList(), "this run");
+        run.changeSummary = held.isEmpty() ? null : bounded(held);
         audit.record(Audit.Entry.of(actor, "restart.create", RuntimeTargets.AUDIT_KIND, "restart run " + run.id)
                 .detail("after shared secret " + name + " (" + variable + ") version " + version
                         + " was saved: restarts " + String.join(", ", linked.stream().map(t -> t.name).toList())

@@ -372,6 +372,24 @@ public class RuntimeTargets {
      * @param doing the action as a gerund, e.g. "deleting", "disabling", "holding"
      */
     public String rolloutNote(long id, String doing) {
+        return rolloutNote(id, runs -> doing + " it leaves it out of the rest of "
+                + (runs == 1 ? "that rollout." : "those rollouts."));
+    }
+
+    /**
+     * What restarting target {@code id} now does to the rollouts it is in (as {@link #rolloutNote(long, String)}):
+     * nothing to them. Restart now is a run of its own; each rollout keeps its row for the target, and the restarted
+     * runtimes fetch what the rollouts' pins serve them ({@link RolloutPins}: the configuration they ran before while
+     * their wave has not come or the target is held). Empty when it is in none.
+     */
+    public String restartNowNote(long id) {
+        return rolloutNote(id, runs -> "restarting it now does not change " + (runs == 1 ? "that rollout" : "them")
+                + " (" + (runs == 1 ? "it keeps its" : "each keeps its") + " own restart or hold of the target): its"
+                + " runtimes restart once more outside it and fetch what " + (runs == 1 ? "it serves" : "they serve")
+                + " them, the configuration they ran before while their wave has not come or the target is held.");
+    }
+
+    private String rolloutNote(long id, java.util.function.IntFunction<String> consequence) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = RuntimeTarget.getEntityManager().createNativeQuery("SELECT DISTINCT r.id, r.state"
                 + " FROM restart_runs r JOIN restart_results x ON x.run_id = r.id WHERE x.target_id = :id"
@@ -384,8 +402,7 @@ public class RuntimeTargets {
                 + ((String) r[1]).replace("waiting_approval", "waiting for approval").replace('_', ' ') + ")")
                 .toList();
         return " Target " + get(id).name + " is in rollout" + (runs.size() == 1 ? " " : "s ")
-                + String.join(", ", runs) + ": " + doing + " it leaves it out of the rest of "
-                + (runs.size() == 1 ? "that rollout." : "those rollouts.");
+                + String.join(", ", runs) + ": " + consequence.apply(runs.size());
     }
 
     @Transactional

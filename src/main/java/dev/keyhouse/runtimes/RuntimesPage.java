@@ -495,7 +495,8 @@ public class RuntimesPage {
         return Templates.confirm(new ConfirmStep("Restart " + target.name + " now?",
                 "Every runtime of " + target.name + " is restarted at once with the current configuration, "
                         + (target.enabled ? "" : "although the target is disabled, ")
-                        + "with no canary and no waves: each is unavailable while it restarts.",
+                        + "with no canary and no waves: each is unavailable while it restarts."
+                        + targets.restartNowNote(id),
                 PATH + "/" + id + "/restart", List.of(), "Restart " + target.name + " now", PATH, "Do not restart"));
     }
 

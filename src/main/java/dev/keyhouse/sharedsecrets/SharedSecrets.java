@@ -77,8 +77,8 @@ public class SharedSecrets {
         }
     }
 
-    /** A linked runtime target. */
-    public record Target(long id, String name, boolean enabled) {
+    /** A linked runtime target; {@code held}: an admin's hold leaves it out of rollouts (not of a shared secret's run). */
+    public record Target(long id, String name, boolean enabled, boolean held) {
     }
 
     /**
@@ -96,6 +96,16 @@ public class SharedSecrets {
         /** The ETag of GET: the version, quoted. */
         public String etag() {
             return "\"" + version + "\"";
+        }
+
+        /** The enabled linked targets on hold, by name: a new value restarts them anyway (not a rollout). */
+        public List<String> heldRestarted() {
+            return targets.stream().filter(t -> t.enabled() && t.held()).map(Target::name).toList();
+        }
+
+        /** What a new value does to {@link #heldRestarted} ({@code RestartRuns#heldRestartedAnyway}); "" for none. */
+        public String heldNote() {
+            return dev.keyhouse.runtimes.RestartRuns.heldRestartedAnyway(heldRestarted(), "a new value");
         }
 
         View withRestartRun(Long run) {
@@ -701,10 +711,11 @@ public class SharedSecrets {
 
     @SuppressWarnings("unchecked")
     private List<Target> linked(long id) {
-        List<Object[]> rows = em.createNativeQuery("SELECT t.id, t.name, t.enabled FROM shared_secret_targets s"
+        List<Object[]> rows = em.createNativeQuery("SELECT t.id, t.name, t.enabled, t.held FROM shared_secret_targets s"
                 + " JOIN runtime_targets t ON t.id = s.target_id WHERE s.shared_secret_id = :id ORDER BY t.name")
                 .setParameter("id", id).getResultList();
-        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2]))
+        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2],
+                (Boolean) r[3]))
                 .toList();
     }
 
@@ -770,9 +781,10 @@ public class SharedSecrets {
     @Transactional
     @SuppressWarnings("unchecked")
     public List<Target> allTargets() {
-        List<Object[]> rows = em.createNativeQuery("SELECT id, name, enabled FROM runtime_targets ORDER BY name")
+        List<Object[]> rows = em.createNativeQuery("SELECT id, name, enabled, held FROM runtime_targets ORDER BY name")
                 .getResultList();
-        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2]))
+        return rows.stream().map(r -> new Target(((Number) r[0]).longValue(), (String) r[1], (Boolean) r[2],
+                (Boolean) r[3]))
                 .toList();
     }
 

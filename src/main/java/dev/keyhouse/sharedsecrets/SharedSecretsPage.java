@@ -8,6 +8,7 @@ import dev.keyhouse.auth.Identities;
 import dev.keyhouse.auth.Role;
 import dev.keyhouse.input.FieldRules;
 import dev.keyhouse.input.FormBooleans;
+import dev.keyhouse.runtimes.RestartRuns;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.Flash;
@@ -299,7 +300,10 @@ public class SharedSecretsPage {
         return secret;
     }
 
-    /** Which targets a new value restarts, for a step: the enabled linked ones, and the disabled ones named. */
+    /**
+     * Which targets a new value restarts, for a step: the enabled linked ones (a held one named: restarted anyway),
+     * and the disabled ones named.
+     */
     private static String restarts(SharedSecrets.View secret) {
         List<String> restarted = secret.targets().stream().filter(SharedSecrets.Target::enabled)
                 .map(SharedSecrets.Target::name).toList();
@@ -307,7 +311,8 @@ public class SharedSecretsPage {
                 .toList();
         return (restarted.isEmpty() ? "No enabled runtime target uses it: nothing is restarted."
                 : "Its linked targets restart together, in one run: " + String.join(", ", restarted) + ".")
-                + (disabled.isEmpty() ? "" : " Disabled, not restarted: " + String.join(", ", disabled) + ".");
+                + (disabled.isEmpty() ? "" : " Disabled, not restarted: " + String.join(", ", disabled) + ".")
+                + (" " + RestartRuns.heldRestartedAnyway(secret.heldRestarted(), "this change")).stripTrailing();
     }
 
     private static ConfirmStep generateStep(SharedSecrets.View secret, long version) {

@@ -14,6 +14,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -45,6 +48,9 @@ import org.jboss.logging.Logger;
  * A request the HTTP layer itself cannot parse (a raw space in the request line, a control character in a header, a
  * {@code %} escape in the path that {@code java.net.URI} does not take, {@code /admin/%zz}) never reaches the router:
  * Vert.x or Quarkus' root handler answers it with a bare 400, and nothing is logged.
+ *
+ * <p>A refused page shows the top bar of who is signed in, as every error page does: the session is read for it
+ * ({@link HttpAuthenticator}), though these checks run before Quarkus' own authentication.
  */
 @ApplicationScoped
 public class MalformedRequests {
@@ -53,10 +59,13 @@ public class MalformedRequests {
 
     private final ObjectMapper json;
     private final long maxBodyBytes;
+    private final HttpAuthenticator authenticator;
 
     public MalformedRequests(ObjectMapper json,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize,
+            HttpAuthenticator authenticator) {
         this.json = json;
+        this.authenticator = authenticator;
         this.maxBodyBytes = maxBodySize.asLongValue();
     }
 
@@ -134,7 +143,24 @@ public class MalformedRequests {
             }
             return;
         }
-        response.putHeader("Content-Type", "text/html" + TextCharset.PARAMETER).end(ProblemMapper.page(problem));
+        response.putHeader("Content-Type", "text/html" + TextCharset.PARAMETER);
+        // this runs before Quarkus reads the session, and a page shows the top bar of who is signed in: the session
+        // cookie is read here (the user's look-up runs on a worker, no connection held while this waits for it), the
+        // page is rendered back on this request's event loop; a refused or absent session shows a visitor's page
+        io.vertx.core.Context thread = io.vertx.core.Vertx.currentContext();
+        authenticator.attemptAuthentication(context).onFailure().recoverWithNull()
+                .emitOn(task -> thread.runOnContext(ignored -> task.run()))
+                .subscribe().with(identity -> endPage(context, problem, identity),
+                        failure -> endPage(context, problem, null));
+    }
+
+    private static void endPage(RoutingContext context, Problem problem, SecurityIdentity identity) {
+        if (identity != null && !identity.isAnonymous()) {
+            QuarkusHttpUser.setIdentity(identity, context);
+        }
+        if (!context.response().ended() && !context.response().closed()) {
+            context.response().end(ProblemMapper.page(problem, context));
+        }
     }
 
     /** The {@code charset} parameter of a Content-Type (RFC 9110 §8.3.2), unquoted; null when there is none. */

@@ -19,6 +19,8 @@ import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -43,6 +45,9 @@ public class ProblemMapper {
 
     @Inject
     RefusedAttempts refusals;
+
+    @Inject
+    CurrentVertxRequest vertxRequest;
 
     /** A refused write (the only 403 among them: a session's write without its CSRF token) is audited first. */
     @ServerExceptionMapper
@@ -131,18 +136,42 @@ public class ProblemMapper {
                 + " URL-encoding", List.of(new FieldErrors.FieldError(part, "has an invalid %-escape or is not UTF-8"))));
     }
 
+    /**
+     * A refusal of the HTTP layer or RESTEasy (404 of no route, 405, 415, 413, a filter's 400). RESTEasy may refuse
+     * before anything asked who is signed in (on the event loop, where that cannot be asked without blocking): the
+     * session is read first ({@link #whoIsSignedIn}), so the page has the top bar of who is signed in.
+     */
     @ServerExceptionMapper
-    public Response web(WebApplicationException e, HttpServerRequest request) {
+    public Uni<Response> web(WebApplicationException e, HttpServerRequest request) {
         // quarkus-rest-jackson wraps unparseable JSON in a plain 400; name the body like any other JSON problem
         if (e.getCause() instanceof JsonProcessingException json) {
-            return json(json, request);
+            return Uni.createFrom().item(json(json, request));
         }
         int status = e.getResponse().getStatus();
         if (status < 400) {
-            return e.getResponse();
+            return Uni.createFrom().item(e.getResponse());
         }
         LOG.debugf("%s %s: %d", request.method(), request.path(), status);
-        return respond(request, generic(status, request));
+        Uni<Void> known = isApi(request) ? Uni.createFrom().voidItem() : whoIsSignedIn();
+        return known.map(ignored -> respond(request, generic(status, request)));
+    }
+
+    /**
+     * Resolves the request's deferred identity (authentication is lazy: {@code quarkus.http.auth.proactive=false})
+     * and sets it on the routing context, where an error page rendered on the event loop finds it
+     * ({@link SessionView}); a refused or absent credential leaves a visitor. The user's look-up runs on a worker.
+     */
+    private Uni<Void> whoIsSignedIn() {
+        io.vertx.ext.web.RoutingContext context = vertxRequest.getCurrent();
+        if (context == null || context.user() != null) {
+            return Uni.createFrom().voidItem();
+        }
+        return QuarkusHttpUser.getSecurityIdentity(context, null).onFailure().recoverWithNull()
+                .invoke(identity -> {
+                    if (identity != null && !identity.isAnonymous() && context.user() == null) {
+                        QuarkusHttpUser.setIdentity(identity, context);
+                    }
+                }).replaceWithVoid();
     }
 
     /**
@@ -190,13 +219,15 @@ public class ProblemMapper {
     /**
      * The error page of {@code problem} as HTML, for an answer made outside RESTEasy (a Vert.x route, before the
      * request context exists): the same template and layout as every other error page. The request context is
-     * activated for the rendering when none is; the caller is then shown as signed out (nobody is authenticated yet).
+     * activated for the rendering when none is, bound to {@code context}: the top bar is of the identity the caller
+     * set on it ({@link io.quarkus.vertx.http.runtime.security.QuarkusHttpUser}), a visitor's when none.
      */
-    static String page(Problem problem) {
+    static String page(Problem problem, io.vertx.ext.web.RoutingContext context) {
         io.quarkus.arc.ManagedContext requests = io.quarkus.arc.Arc.container().requestContext();
         boolean activated = !requests.isActive();
         if (activated) {
             requests.activate();
+            io.quarkus.arc.Arc.container().instance(CurrentVertxRequest.class).get().setCurrent(context);
         }
         try {
             return Templates.error(problem.status(), problem.title(), reason(problem)).render();

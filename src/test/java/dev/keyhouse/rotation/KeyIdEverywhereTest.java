@@ -79,6 +79,9 @@ class KeyIdEverywhereTest {
         previous.put("Environment page", idsIn(row(environmentPage, "<code>CREDENTIAL_ENCRYPTION_KEY_PREVIOUS</code>")));
         assertThat(environmentPage).as("the page says what a key id is")
                 .contains("first 4 bytes of HMAC-SHA256 keyed by the key over the text <q>keyhouse key id v1</q>");
+        // issue 20 (smalls, point 5): the intro explains how a key's id is made once, the kid as "made the same way"
+        assertThat(environmentPage.split("first 4 bytes of HMAC-SHA256", -1)).as("the intro explains an id once")
+                .hasSize(2);
 
         JsonPath overview = given().auth().oauth2(admin).get(Jobs.API).then().statusCode(200).extract().jsonPath();
         current.put("rotation API currentKeyId", List.of(overview.getString("currentKeyId")));

@@ -150,13 +150,44 @@ public class FailureTextTest {
     @Test
     void anHtmlErrorPageReadsAsItsWords() {
         String text = text(new IOException("command exited with code 22; last output:\n" + PYTHON_501));
-        assertThat(text).isEqualTo("command exited with code 22; last output: Error response Error response Error"
+        // the title and the heading say the same: once (smalls, point 4)
+        assertThat(text).isEqualTo("command exited with code 22; last output: Error response Error"
                 + " code: 501 Message: Unsupported method ('POST'). Error code explanation: 501 - Server does not"
                 + " support this operation.");
         assertThat(text(new RuntimeException("Status 502: <html><head><script>alert(1)</script></head><body>"
                 + "<center><h1>502 Bad&nbsp;Gateway</h1></center><hr><center>nginx</center><!-- padding --></body>"
                 + "</html>"))).isEqualTo("Status 502: 502 Bad Gateway nginx");
     }
+
+    /**
+     * Smalls, point 4: a line the words already have is left out (an error page's title and heading, a heading that
+     * repeats part of the title); a line that only shares a word stays.
+     */
+    @Test
+    void aLineTheWordsAlreadyHaveIsSaidOnce() {
+        assertThat(text(new RuntimeException("Status 501: " + TYPICAL_501))).isEqualTo("Status 501: 501 Not"
+                + " Implemented GET not supported for current URL. Apache/2.4.62 (Debian) Server at 127.0.0.1 Port 80");
+        assertThat(text(new RuntimeException("Status 502: <html><head><title>502 Bad Gateway</title></head><body>"
+                + "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>")))
+                .isEqualTo("Status 502: 502 Bad Gateway nginx");
+        assertThat(FailureText.distinctLines("Not Implemented\nnot implemented\n  Implemented later\nImplemented"))
+                .as("whole words, case aside").isEqualTo("Not Implemented Implemented later");
+        assertThat(FailureText.distinctLines("Gateway\nBad Gateways")).isEqualTo("Gateway Bad Gateways");
+    }
+
+    /** Apache httpd's 501: the title says the status and its text, the heading the text again. */
+    public static final String TYPICAL_501 = """
+            <!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
+            <html><head>
+            <title>501 Not Implemented</title>
+            </head><body>
+            <h1>Not Implemented</h1>
+            <p>GET not supported for current URL.<br />
+            </p>
+            <hr>
+            <address>Apache/2.4.62 (Debian) Server at 127.0.0.1 Port 80</address>
+            </body></html>
+            """;
 
     @Test
     void xmlAndJsonBodiesReadAsTheirMessage() {

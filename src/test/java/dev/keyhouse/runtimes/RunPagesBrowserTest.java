@@ -149,7 +149,7 @@ class RunPagesBrowserTest {
             browser.get(url("/admin/runtimes"));
             String failed = row(failing);
             assertThat(failed).contains("partial").contains("1 of 1 failed to restart")
-                    .contains("Error response Error response Error code: 501").doesNotContain("<").doesNotContain("0 of 0");
+                    .contains("Error response Error code: 501").doesNotContain("<").doesNotContain("0 of 0");
             // auto finds no signal for a command that never fetched: confirmation none, not asked (breaker, point 2)
             assertThat(row(ok)).contains("partial").contains("restarted, confirmation not asked (none)")
                     .doesNotContain("0 of 1 confirmed");

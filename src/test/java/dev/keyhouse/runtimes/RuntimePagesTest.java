@@ -582,6 +582,7 @@ class RuntimePagesTest {
     /**
      * Pagewords, point 5: the steps before deleting, disabling (from the list or by saving the form unticked) and
      * holding a target that is in a rollout under way say so; hold, which acts at once otherwise, asks first then.
+     * Restart now's step says what it does with that rollout (nothing: the rollout keeps its row and its pin).
      */
     @Test
     void stepsForATargetInARunningRolloutSaySo() {
@@ -598,6 +599,13 @@ class RuntimePagesTest {
             assertThat(step("/admin/runtimes/" + id + "/delete"))
                     .contains(note + "deleting it leaves it out of the rest of that rollout.");
             assertThat(step("/admin/runtimes/" + free + "/delete")).doesNotContain("is in rollout");
+            // smalls, point 6: restart now is a run of its own; the rollout keeps its row, its pin serves the rest
+            assertThat(step("/admin/runtimes/" + id + "/restart")).contains(note + "restarting it now does not change"
+                    + " that rollout (it keeps its own restart or hold of the target): its runtimes restart once more"
+                    + " outside it and fetch what it serves them, the configuration they ran before while their wave"
+                    + " has not come or the target is held.");
+            assertThat(step("/admin/runtimes/" + free + "/restart")).contains("Restart " + other + " now?")
+                    .doesNotContain("is in rollout");
             Response list = page("/admin/runtimes");
             assertThat(post(list, "/admin/runtimes/" + id + "/enabled", Map.of("enabled", "false")).asString())
                     .contains(note + "disabling it leaves it out of the rest of that rollout.");

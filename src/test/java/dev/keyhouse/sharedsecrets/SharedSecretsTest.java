@@ -458,6 +458,48 @@ class SharedSecretsTest {
                 + says.apply(sorted[1])).doesNotContain(value).doesNotContain(other);
     }
 
+    /**
+     * Smalls, point 2: a shared secret's run is not a rollout, so a held target (left out of rollouts) is restarted
+     * with the others; the edit form, the steps before a new value and the run page say so, naming it (and only it).
+     */
+    @Test
+    void aHeldTargetIsRestartedAnywayAndTheStepsAndTheRunPageSaySo() throws Exception {
+        long held = target(Map.of("name", "t-held-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        long free = target(Map.of("name", "t-free-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        given().auth().oauth2(admin).post("/api/v1/runtimes/" + held + "/hold").then().statusCode(200);
+        String note = targetName(held) + " is held (left out of rollouts): this change restarts it anyway, because"
+                + " both sides of a shared secret change in one run.";
+        String name = name();
+        Response created = post(Map.of("name", name, "variable", variable(name), "value", "held-" + UUID.randomUUID(),
+                "targets", List.of(held, free)));
+        created.then().statusCode(201);
+        JsonPath run = awaitRun(created.jsonPath().getLong("restartRun"));
+        assertThat(run.getList("results.target", String.class)).as("the held target is restarted too")
+                .containsExactlyInAnyOrder(targetName(held), targetName(free));
+        assertThat(run.getList("results.state")).containsOnly("restarted");
+        assertThat(run.getString("changeSummary")).isEqualTo(note.replace("this change", "this run"));
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String csrf = Browser.csrfOf(session);
+        assertThat(page(session, "/admin/restarts/" + run.getLong("id"))).contains("<p id=\"held-anyway\">"
+                + note.replace("this change", "this run") + "</p>");
+        long id = created.jsonPath().getLong("id");
+        assertThat(page(session, "/admin/shared-secrets/" + id)).contains("<p class=\"muted\" id=\"held-note\">"
+                + note.replace("this change", "a new value") + "</p>");
+        String asked = Browser.signedInForm(session, csrf).formParam("version", "1")
+                .post("/admin/shared-secrets/" + id + "/generate").then().statusCode(200).extract().asString();
+        ConfirmSteps.assertStep(asked, "/admin/shared-secrets/" + id + "/generate");
+        assertThat(asked).contains("Its linked targets restart together, in one run: ").contains(note)
+                .doesNotContain(targetName(free) + " is held");
+        // released, the steps and the form say nothing of a hold
+        given().auth().oauth2(admin).post("/api/v1/runtimes/" + held + "/release").then().statusCode(200);
+        String step = Browser.signedInForm(session, csrf).formParam("version", "1")
+                .post("/admin/shared-secrets/" + id + "/generate").then().statusCode(200).extract().asString();
+        assertThat(step).doesNotContain("is held");
+        assertThat(page(session, "/admin/shared-secrets/" + id)).doesNotContain("id=\"held-note\"");
+    }
+
     @Test
     void aSharedSecretUsedByTwoTargetsReachesBothInOneRun() throws Exception {
         Path dir = Files.createTempDirectory(Path.of(TestSettings.RUNTIME_ENV_DIRS), "shared");

@@ -116,7 +116,9 @@ class LayoutBrowserTest {
         // a target with a long command and a run of it with a failure: the target's and the run's pages too
         String admin = dev.keyhouse.ApiClient.adminToken();
         long target = io.restassured.RestAssured.given().auth().oauth2(admin).contentType("application/json")
-                .body(Map.of("name", "layout-" + System.nanoTime(), "driver", "command", "dependsOn", List.of("tracing"),
+                // a name of the longest kind (100 characters, one word): the lists' name cells break it
+                .body(Map.of("name", ("layout-" + System.nanoTime() + "-" + "n".repeat(100)).substring(0, 100),
+                        "driver", "command", "dependsOn", List.of("tracing"),
                         "config", Map.of("command", "echo " + "layout-long-output-".repeat(12) + "; exit 3")))
                 .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
         long run = io.restassured.RestAssured.given().auth().oauth2(admin).post("/api/v1/runtimes/" + target + "/restart")
@@ -168,6 +170,16 @@ class LayoutBrowserTest {
         assertThat(((Number) sizes.get("inner")).intValue()).as("the window is " + width + " wide").isEqualTo(width);
         assertThat(((Number) sizes.get("page")).intValue()).as(page + " at " + width + " px: " + sizes)
                 .isLessThanOrEqualTo(width);
+        if (width >= 1366) {
+            // smalls, point 3: at a laptop's width nothing scrolls sideways inside its card either; long values wrap
+            Object scrolling = ((JavascriptExecutor) browser).executeScript(
+                    "const out = []; for (const e of document.body.querySelectorAll('*')) {"
+                            + " const o = getComputedStyle(e).overflowX;"
+                            + " if ((o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth + 1)"
+                            + "   out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' '"
+                            + "     + e.scrollWidth + ' in ' + e.clientWidth); } return out.join('; ');");
+            assertThat((String) scrolling).as(page + " at " + width + " px: scrolls inside a card").isEmpty();
+        }
         // issue 20 (truth 2, point 5): a button or state label in a table ("Restart now…", "enabled") is on one
         // line: it never breaks inside a word ("Restar|t now…") nor wraps; the table scrolls in its card instead
         Object wrapped = ((JavascriptExecutor) browser).executeScript(
@@ -177,6 +189,30 @@ class LayoutBrowserTest {
                         + "   .map(r => Math.round(r.top)));"
                         + " if (tops.size > 1) out.push(e.textContent.trim()); } return out.join(' | ');");
         assertThat((String) wrapped).as(page + " at " + width + " px: labels on more than one line").isEmpty();
+    }
+
+    /**
+     * Smalls, point 3: the Environment table with long unbroken values (a URL, a host list, a Vault path: written into
+     * the page's value and source cells, as a host's variables can hold them) fits its card at 1366 px without
+     * scrolling inside it, and the page stays within a phone's 375 px (the table may scroll inside its card there).
+     */
+    @Test
+    void theEnvironmentTableWithLongValuesFitsItsCardAt1366And375() throws Exception {
+        for (int width : new int[] {1366, 375}) {
+            WebDriver browser = signedIn(width, 900);
+            try {
+                browser.get(url("/admin/environment"));
+                Object filled = ((JavascriptExecutor) browser).executeScript(
+                        "const cells = document.querySelectorAll('table#variables td code'); let n = 0;"
+                                + " for (const c of cells) { if (n++ % 3 === 0) c.textContent ="
+                                + " 'https://vault.internal.example:8200/v1/' + 'long-unbroken-value-'.repeat(12); }"
+                                + " return n;");
+                assertThat(((Number) filled).intValue()).as("the table's code cells").isGreaterThan(10);
+                assertFits(browser, "/admin/environment with long values", width);
+            } finally {
+                browser.quit();
+            }
+        }
     }
 
     /** Chromium at {@code width}×{@code height}, signed in as the administrator through the sign-in form. */

@@ -212,7 +212,8 @@ public class HttpDriver implements RuntimeDriver {
 
     /**
      * The error for an answer that is not 2xx: its status, a fixed text and what the runtime said — a snippet of its
-     * body ({@link FailureText#snippet}: words only, one line, at most 200 characters) with every value in
+     * body ({@link FailureText#snippet}: words only, a line it already has once, one line, at most 200 characters,
+     * without a leading repeat of the status code) with every value in
      * {@code secrets} masked in every form ({@link SecretMask}), before the snippet is made and after (an entity-encoded
      * echo decodes to the value); an answer with no words adds nothing.
      *
@@ -221,7 +222,9 @@ public class HttpDriver implements RuntimeDriver {
      */
     static IOException refused(Egress.Answer answer, URI uri, List<String> secrets) {
         java.util.function.UnaryOperator<String> mask = SecretMask.masker(secrets);
-        String said = FailureText.snippet(mask.apply(new String(answer.body(), StandardCharsets.UTF_8)), mask);
+        // the status is said once, up front: a page that starts by repeating it ("501 Not Implemented") goes on after it
+        String said = FailureText.snippet(mask.apply(new String(answer.body(), StandardCharsets.UTF_8)), mask)
+                .replaceFirst("^" + answer.status() + "\\b[\\s:.-]*", "");
         LOG.debugf("webhook %s answered HTTP %d", Egress.safeUrl(uri), answer.status());
         return new IOException("refused by the runtime (HTTP " + answer.status() + "): the webhook at "
                 + Egress.safeUrl(uri) + " was not accepted (only a 2xx answer counts)"

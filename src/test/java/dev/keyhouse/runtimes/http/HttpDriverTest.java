@@ -205,10 +205,22 @@ class HttpDriverTest {
         assertThatThrownBy(() -> driver.restart(target("/no-post", null), "voice-fleet", order()))
                 .isInstanceOf(IOException.class)
                 .hasMessage("refused by the runtime (HTTP 501): the webhook at " + url("/no-post") + " was not accepted"
-                        + " (only a 2xx answer counts); it answered: Error response Error response Error code: 501"
+                        + " (only a 2xx answer counts); it answered: Error response Error code: 501"
                         + " Message: Unsupported method ('POST'). Error code explanation: 501 - Server does not support"
                         + " this operation.")
                 .satisfies(e -> assertThat(FailureText.of(e)).isEqualTo(e.getMessage()));
+        // smalls, point 4: a typical 501 page says its status text in the title and the heading: the reason says it
+        // once, and the status code once (up front)
+        server.createContext("/apache", exchange -> {
+            record(exchange);
+            answer(exchange, 501, dev.keyhouse.runtimes.FailureTextTest.TYPICAL_501);
+        });
+        assertThatThrownBy(() -> driver.restart(target("/apache", null), "voice-fleet", order()))
+                .hasMessage("refused by the runtime (HTTP 501): the webhook at " + url("/apache") + " was not"
+                        + " accepted (only a 2xx answer counts); it answered: Not Implemented GET not supported for"
+                        + " current URL. Apache/2.4.62 (Debian) Server at 127.0.0.1 Port 80")
+                .satisfies(e -> assertThat(FailureText.of(e)).isEqualTo(e.getMessage())
+                        .containsOnlyOnce("Not Implemented").containsOnlyOnce("501"));
         server.createContext("/empty", exchange -> {
             record(exchange);
             answer(exchange, 503, "");
