@@ -248,11 +248,23 @@ class RunPagesBrowserTest {
     }
 
     private String row(long target) {
-        return browser.findElement(By.id("target-" + target)).getText();
+        return text("target-" + target);
     }
 
+    /**
+     * The text of the element with this id. The live region is swapped every 2 s, so an element found just before a
+     * swap is gone when read: it is found again (a swap replaces it within milliseconds).
+     */
     private String text(String id) {
-        return browser.findElement(By.id(id)).getText();
+        for (int attempt = 1;; attempt++) {
+            try {
+                return browser.findElement(By.id(id)).getText();
+            } catch (org.openqa.selenium.StaleElementReferenceException swapped) {
+                if (attempt == 5) {
+                    throw swapped;
+                }
+            }
+        }
     }
 
     /** A mark in the page's window that a reload would wipe. */

@@ -908,7 +908,7 @@ class RuntimePagesTest {
     /** The list's row of a target. */
     private String row(String name) {
         String list = page("/admin/runtimes/live").asString();
-        Matcher row = Pattern.compile("<tr id=\"target-\\d+\">\\s*<td><a [^>]*>" + Pattern.quote(name)
+        Matcher row = Pattern.compile("<tr id=\"target-\\d+\">\\s*<td[^>]*><a [^>]*>" + Pattern.quote(name)
                 + "</a>.*?</tr>", Pattern.DOTALL).matcher(list);
         assertThat(row.find()).as("the list has a row for " + name).isTrue();
         return row.group();
