@@ -723,8 +723,16 @@ public class ProviderSettings {
     /**
      * Locks the kind's row for the rest of the transaction, reading it fresh; the first lock of the kind in the
      * transaction also remembers its fallbacks as they are before any write ({@link FallbacksBefore}).
+     *
+     * <p>The kind's rollouts under way are locked first ({@code restart_runs} rows, id order): a rollout's step holds
+     * its run's row and then writes the kind (an automatic rollback), so every writer of a kind takes the runs before
+     * the kind's row and a save racing a rollback waits instead of deadlocking (a save then supersedes those runs
+     * under the same locks). The states are {@code RestartRun}'s running, waiting_approval and rolling_back.
      */
     ProviderSetting lock(ProviderKind kind) {
+        em.createNativeQuery("SELECT id FROM restart_runs WHERE rollout AND kind = ?1"
+                + " AND state IN ('running', 'waiting_approval', 'rolling_back') ORDER BY id FOR UPDATE")
+                .setParameter(1, kind.id()).getResultList();
         ProviderSetting row = em.find(ProviderSetting.class, kind.id(), LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
             throw new IllegalStateException("provider_settings has no row for " + kind.id() + "; migration V4 missing?");

@@ -95,6 +95,55 @@ class RolloutTargetDeleteRaceTest {
     }
 
     /**
+     * Breaker 20g, finding 2: a fallback's change racing a rollout step that writes the kind (an automatic rollback
+     * holds its run's row, then locks the kind) was a 500 "deadlock detected": the change locked the kind, then the
+     * run. Every writer of a kind now takes the kind's open runs first. Here a connection holds the open run's row as
+     * a rollout step does; the change waits on it (never holding the kind); the step then locks the kind's row
+     * within its lock timeout, commits, and the change goes through.
+     */
+    @Test
+    void aChangeRacingARolloutStepThatWritesTheKindWaitsInsteadOfDeadlocking() throws Exception {
+        // a second target: two waves, so the run waits for approval after its canary (manual approval) instead of
+        // ending with the canary's wave
+        api.command("race-second-" + tag, List.of("stt"), "true", dir.resolve("second.env").toString(),
+                Confirmations.NONE);
+        Response planned = putSttKey("race-step-" + tag);
+        assertThat(planned.statusCode()).as(planned.asString()).isEqualTo(200);
+        long run = planned.jsonPath().getLong("restartRun");
+        try (java.sql.Connection step = db.getConnection()) {
+            step.setAutoCommit(false);
+            try (java.sql.Statement sql = step.createStatement()) {
+                sql.execute("SET LOCAL lock_timeout = '10s'");
+                assertThat(sql.executeQuery("SELECT id FROM restart_runs WHERE id = " + run + " AND state IN"
+                        + " ('running', 'waiting_approval', 'rolling_back') FOR UPDATE").next())
+                        .as("run %d is under way, its row held as a rollout step holds it", run).isTrue();
+                Future<Response> change = pool.submit(() -> given().auth().oauth2(api.admin())
+                        .contentType(ContentType.JSON).body(Map.of("provider", "deepgram", "model", "nova-3",
+                                "baseUrl", "http://127.0.0.1:9", "apiKey", "race-step-fallback-" + tag))
+                        .post(STT));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                // the change's own lock of the kind's runs (a native "SELECT id FROM restart_runs …", not the
+                // executor's entity lock of the same row) waits, on the step or behind the executor queued on it
+                while (Rows.column(db, "SELECT CAST(pid AS text) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND query LIKE 'SELECT id FROM restart_runs%'").isEmpty()) {
+                    assertThat(change.isDone()).as("the change waits for the run's row").isFalse();
+                    assertThat(System.nanoTime()).as("the change reached the run's lock; waiting: %s", Rows.column(db,
+                            "SELECT pid || ' ' || coalesce(wait_event_type, '-') || ' ' || pg_blocking_pids(pid)::text"
+                            + " || ' ' || left(query, 120) FROM pg_stat_activity WHERE datname = current_database()"))
+                            .isLessThan(until);
+                    Thread.sleep(20);
+                }
+                // the step's own write of the kind: granted, as the change holds nothing of the kind yet
+                assertThat(sql.executeQuery("SELECT kind FROM provider_settings WHERE kind = 'stt' FOR UPDATE")
+                        .next()).isTrue();
+                step.commit();
+                Response answer = change.get(60, TimeUnit.SECONDS);
+                assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(201);
+            }
+        }
+    }
+
+    /**
      * One round: a new target depending on stt, then {@code change} and its delete released by one latch. The change
      * answers 2xx, the delete 2xx or 404; the change's run holds only rows of targets that exist, or of the deleted
      * one with its target id null (planned before the delete committed).
