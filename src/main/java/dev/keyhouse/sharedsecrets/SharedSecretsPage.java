@@ -215,12 +215,18 @@ public class SharedSecretsPage {
                     : Locations.seeOther("/admin/restarts/" + saved.restartRun()).build();
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
+            Long read = formVersion(submitted);
+            if (read != null && read != secret.version()) {
+                // stale as well: the box of what changed with the field errors, so the re-rendered form's current
+                // version never comes without it (a corrected resubmit would overwrite unseen)
+                return staleSave(id, submitted, errors);
+            }
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
                     targets(submitted, new FieldErrors()), false, errors).typed(submitted);
             return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null, null,
                     secrets.history(secret.id())));
         } catch (SharedSecretRefused refusal) {
-            return refusal.status() == 412 ? staleSave(id, submitted) : refusedOnEdit(id, refusal);
+            return refusal.status() == 412 ? staleSave(id, submitted, null) : refusedOnEdit(id, refusal);
         }
     }
 
@@ -229,13 +235,14 @@ public class SharedSecretsPage {
      * POST typed it, a typed value included (no-store), carrying the current version, together with the box of what
      * is stored now: the name, variable and targets where they differ from the form (earlier versions keep only the
      * value, so these are compared with what was typed), the value by its fingerprint when it changed since the
-     * form's version; and who saved when. A second Save is a deliberate overwrite of what the box shows.
+     * form's version; and who saved when. A second Save is a deliberate overwrite of what the box shows. With
+     * {@code errors} (a stale form that is also refused), the fields' errors are named in the same answer.
      */
-    private Response staleSave(long id, MultivaluedMap<String, String> submitted) {
+    private Response staleSave(long id, MultivaluedMap<String, String> submitted, FieldErrors errors) {
         SharedSecrets.View secret = secrets.get(id);
-        long expected = Long.parseLong(submitted.getFirst("version").strip()); // read by version(id, submitted)
+        long expected = formVersion(submitted); // a whole number: read by version(id, submitted) or the caller
         Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
-                targets(submitted, new FieldErrors()), false, null).typed(submitted);
+                targets(submitted, new FieldErrors()), false, errors).typed(submitted);
         List<StaleChanges.Change> changes = new ArrayList<>();
         if (!secret.name().equals(form.name())) {
             changes.add(StaleChanges.Change.value("Name", secret.name()));
@@ -412,6 +419,16 @@ public class SharedSecretsPage {
     private static Form form(SharedSecrets.View secret, FieldErrors errors) {
         return new Form(secret.name(), secret.variable(),
                 secret.targets().stream().map(SharedSecrets.Target::id).toList(), false, errors);
+    }
+
+    /** The form's {@code version} as a whole number, or null when it is missing or not one. */
+    private static Long formVersion(MultivaluedMap<String, String> submitted) {
+        String version = submitted.getFirst("version");
+        try {
+            return version == null ? null : Long.valueOf(version.strip());
+        } catch (NumberFormatException notANumber) {
+            return null;
+        }
     }
 
     /**

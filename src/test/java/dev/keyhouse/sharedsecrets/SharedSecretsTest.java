@@ -1252,6 +1252,17 @@ class SharedSecretsTest {
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
                 .isEqualTo(variable(name) + "_NEW");
 
+        // stale AND refused (breaker 20g, finding 1): the box comes with the field's error, never a bare 400 whose
+        // form quietly carries the current version (a corrected resubmit would overwrite their value unseen)
+        Response both = Browser.signedInForm(session, csrf).formParam("version", "1").formParam("name", "bad name!")
+                .formParam("variable", variable(name)).formParam("value", mine)
+                .post("/admin/shared-secrets/" + id);
+        assertThat(both.statusCode()).as(both.asString()).isEqualTo(409);
+        assertThat(dev.keyhouse.StaleBoxes.box(both.asString())).contains("(now version 2). Nothing was saved.")
+                .contains(dev.keyhouse.StaleBoxes.line("Value", "fingerprint " + fingerprint));
+        assertThat(both.asString()).contains("value=\"bad name!\"").contains("class=\"field-error\">Name: ")
+                .doesNotContain(theirs);
+
         // the form as the 409 left it saves: a deliberate overwrite of what the box showed
         Browser.signedInForm(session, csrf).formParam("version", "2").formParam("name", name)
                 .formParam("variable", variable(name)).formParam("value", mine)

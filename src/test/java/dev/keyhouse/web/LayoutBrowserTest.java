@@ -123,12 +123,22 @@ class LayoutBrowserTest {
                 .post("/api/v1/runtimes").then().statusCode(201).extract().jsonPath().getLong("id");
         long run = io.restassured.RestAssured.given().auth().oauth2(admin).post("/api/v1/runtimes/" + target + "/restart")
                 .then().statusCode(202).extract().jsonPath().getLong("id");
+        // breaker 20g, finding 3: the shared-secrets list names the long target, and the confirmation steps that
+        // name it in their question and button ("Restart <name> now")
+        long secret = io.restassured.RestAssured.given().auth().oauth2(admin).contentType("application/json")
+                .body(Map.of("name", "layout-" + System.nanoTime(), "variable", "LAYOUT_" + System.nanoTime(),
+                        "targets", List.of(target)))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath().getLong("id");
         List<String> pages = new java.util.ArrayList<>(PAGES);
         pages.add("/admin/runtimes/" + target);
         pages.add("/admin/restarts/" + run);
+        pages.add("/admin/runtimes/" + target + "/restart");
+        pages.add("/admin/runtimes/" + target + "/delete");
+        pages.add("/admin/shared-secrets/" + secret);
         try {
             fitAt(pages);
         } finally {
+            io.restassured.RestAssured.given().auth().oauth2(admin).delete("/api/v1/shared-secrets/" + secret);
             io.restassured.RestAssured.given().auth().oauth2(admin).delete("/api/v1/runtimes/" + target);
         }
     }
