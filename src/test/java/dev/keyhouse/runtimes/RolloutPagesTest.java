@@ -224,14 +224,10 @@ class RolloutPagesTest {
     @Test
     void anEndedRunSaysUnconfirmedAndWhyNeverNotYet() {
         String name = "fx-unc-" + RuntimeRestartTest.unique();
-        long target = api.command(name, List.of("tts"), "true", null);
-        String window = "not confirmed (fetch) within 120 s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)";
-        long halted = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name + ": " + window
-                + "; nothing rolled back: the previous key fails its check (invalid_key), so the new key stays", 4L,
-                null);
-        fixtures().update("UPDATE restart_runs SET fail_code = 'unconfirmed' WHERE id = ?", halted);
-        fixtures().result(halted, target, name, name, "restarted", 1, "fetch", "set on the target", "unconfirmed",
-                window, null);
+        HaltedUnconfirmed fixture = haltedUnconfirmed(name);
+        long target = fixture.target();
+        long halted = fixture.run();
+        String window = UNCONFIRMED_WINDOW;
         String said = "unconfirmed: " + name + " (" + window + ")";
         for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
             String row = targetRow(page(admin(), path), target);
@@ -293,14 +289,10 @@ class RolloutPagesTest {
     @Test
     void anAlertNamesTheRuntimesTokenOrTheFallbackChangeWhenThatIsTheCause() {
         String name = "fx-tok-" + RuntimeRestartTest.unique();
-        long target = api.command(name, List.of("tts"), "true", null);
-        String window = "not confirmed (fetch) within 120 s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)";
-        long halted = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name + ": " + window
-                + "; nothing rolled back: the previous key fails its check (invalid_key), so the new key stays", 4L,
-                null);
-        fixtures().update("UPDATE restart_runs SET fail_code = 'unconfirmed' WHERE id = ?", halted);
-        fixtures().result(halted, target, name, name, "restarted", 1, "fetch", "set on the target", "unconfirmed",
-                window, null);
+        HaltedUnconfirmed fixture = haltedUnconfirmed(name);
+        long target = fixture.target();
+        long halted = fixture.run();
+        String window = UNCONFIRMED_WINDOW;
         // a runtime's fetch with a wrong token since the run began: the refusal RuntimeToken counts
         given().auth().oauth2("not-the-runtimes-token").header("X-Keyhouse-Runtime", name)
                 .get("/api/v1/internal/runtime-config").then().statusCode(401);
@@ -601,6 +593,29 @@ class RolloutPagesTest {
         int start = html.indexOf("data-runtime=\"" + runtime + "\"", html.indexOf("id=\"runtimes\""));
         assertThat(start).as("runtime row " + runtime).isNotNegative();
         return html.substring(start, html.indexOf("</tr>", start));
+    }
+
+    /** What a tts rollout's canary that never fetched records as its confirm detail. */
+    private static final String UNCONFIRMED_WINDOW = "not confirmed (fetch) within 120 s"
+            + " (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)";
+
+    /** A command target's id and the tts rollout halted at it ({@link #haltedUnconfirmed}). */
+    private record HaltedUnconfirmed(long target, long run) {
+    }
+
+    /**
+     * A tts rollout halted at its canary: a new command target {@code name} restarted but never confirmed (fetch),
+     * the run's fail code {@code unconfirmed}, the previous key failing its check.
+     */
+    private HaltedUnconfirmed haltedUnconfirmed(String name) {
+        long target = api.command(name, List.of("tts"), "true", null);
+        long halted = fixtures().run("tts", "halted", false, 2, 1, "wave 1 (canary): " + name + ": "
+                + UNCONFIRMED_WINDOW + "; nothing rolled back: the previous key fails its check (invalid_key), so the"
+                + " new key stays", 4L, null);
+        fixtures().update("UPDATE restart_runs SET fail_code = 'unconfirmed' WHERE id = ?", halted);
+        fixtures().result(halted, target, name, name, "restarted", 1, "fetch", "set on the target", "unconfirmed",
+                UNCONFIRMED_WINDOW, null);
+        return new HaltedUnconfirmed(target, halted);
     }
 
     private static String page(String session, String path) {
