@@ -89,6 +89,19 @@ public class LastChecks {
     }
 
     /**
+     * Records the outcome of a check of a key that is, at the time, in no place of {@code kind} (the previous key an
+     * automatic rollback checks before it restores it): only the key's history ({@code provider_check_history}, its
+     * newest {@value #KEPT_PER_KEY} kept), in a transaction of its own, so the key shows this check ({@link #ofKey})
+     * wherever it is restored to, and no place's last check or lease changes.
+     *
+     * @param fingerprint the checked key's keyed fingerprint; null: nothing is recorded
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void recordKey(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
+        keep(kind, provider, fingerprint, outcome);
+    }
+
+    /**
      * Where a last check is kept: a kind's primary ({@code provider_checks}, keyed by kind) or a fallback entry
      * ({@code provider_entry_checks}, keyed by entry id).
      *

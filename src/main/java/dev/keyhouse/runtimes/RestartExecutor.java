@@ -243,6 +243,7 @@ public class RestartExecutor {
         }
         // a run that is not a rollout has no gate: a target with confirmation none is not asked, as in a rollout
         Confirmations.Decision notAsked = claim.rollout() ? null : notAsked(target.get(), what);
+        settleEarlier(claim, what);
         Outcome<Boolean> restarted = call(() -> {
             if (claim.rollout()) {
                 driver.get().prepare(spec, order);
@@ -292,6 +293,19 @@ public class RestartExecutor {
             future.cancel(true);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while restarting; left for the next replica");
+        }
+    }
+
+    /**
+     * Settles the runtime's earlier results before it restarts ({@link RestartQueue#settleEarlier}); a failure is
+     * logged (no value in it) and the restart goes on: only those earlier reports' descriptions are at stake.
+     */
+    private void settleEarlier(RestartQueue.Claim claim, String what) {
+        try {
+            queue.settleEarlier(claim);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: the runtime's earlier results could not be settled before its restart (%s): their reports"
+                    + " may count a fetch made after it", what, e.getClass().getSimpleName());
         }
     }
 

@@ -46,11 +46,13 @@ public class RestartQueue {
     private final EntityManager em;
     private final Audit audit;
     private final Instance<RestartRuns> runs;
+    private final RuntimeAcks acks;
 
-    public RestartQueue(EntityManager em, Audit audit, Instance<RestartRuns> runs) {
+    public RestartQueue(EntityManager em, Audit audit, Instance<RestartRuns> runs, RuntimeAcks acks) {
         this.em = em;
         this.audit = audit;
         this.runs = runs;
+        this.acks = acks;
     }
 
     /**
@@ -117,6 +119,41 @@ public class RestartQueue {
                     .setParameter("runtime", runtime).executeUpdate();
         }
         return true;
+    }
+
+    /**
+     * Settles the earlier results of a runtime whose restart {@code claim} is about to begin (V25): each earlier result
+     * of the same target and runtime not settled yet gets {@code next_started_at} (the start of the restart after it)
+     * and the runtime's newest fetch between the two ({@code ack_version}, {@code ack_fingerprint}, {@code acked_at};
+     * null when there was none, or when the newest fetch known is from after that next restart). {@code runtime_acks}
+     * keeps only each runtime's newest fetch, so without this a fetch after this restart (of this run's version, or of
+     * a later version that undid the earlier change) would confirm or re-describe the earlier runs' results. Its own
+     * transaction, called before the driver restarts the runtime; the earlier rows belong to other runs (or to this
+     * run's earlier wave, for a rollback's restart), so it waits at most for a step writing them.
+     *
+     * @return how many earlier results were settled
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public int settleEarlier(Claim claim) {
+        if (claim.runtime() == null || claim.targetId() == null) {
+            return 0;
+        }
+        RuntimeAcks.Relation fetches = acks.relation();
+        return fetches.bind(em.createNativeQuery("WITH me AS (SELECT target_id, runtime, started_at FROM restart_results"
+                        + " WHERE id = :id AND started_at IS NOT NULL),"
+                        + " earlier AS (SELECT o.id, o.started_at, (SELECT min(n.started_at) FROM restart_results n"
+                        + " WHERE n.target_id = o.target_id AND n.runtime = o.runtime AND n.started_at > o.started_at)"
+                        + " AS next_start FROM restart_results o, me WHERE o.target_id = me.target_id"
+                        + " AND o.runtime = me.runtime AND o.next_started_at IS NULL AND o.id <> :id"
+                        + " AND o.started_at < me.started_at),"
+                        + " fetched AS (SELECT e.id, e.next_start, f.settings_version, f.llm_fingerprint, f.acked_at"
+                        + " FROM earlier e CROSS JOIN me LEFT JOIN LATERAL (SELECT a.settings_version, a.llm_fingerprint,"
+                        + " a.acked_at FROM " + fetches.sql() + " a WHERE " + RuntimeAcks.matchesSql("me.runtime", "a.runtime")
+                        + " AND a.acked_at >= e.started_at AND a.acked_at < e.next_start ORDER BY a.acked_at DESC"
+                        + " LIMIT 1) f ON true)"
+                        + " UPDATE restart_results r SET next_started_at = f.next_start, ack_version = f.settings_version,"
+                        + " ack_fingerprint = f.llm_fingerprint, acked_at = f.acked_at FROM fetched f WHERE r.id = f.id"))
+                .setParameter("id", claim.id()).executeUpdate();
     }
 
     /** A failed attempt that will be tried again at {@code retryAt}. */

@@ -104,6 +104,27 @@ public class RestartResult extends PanacheEntityBase {
     @Column(name = "confirmed_at")
     public Instant confirmedAt;
 
+    /**
+     * When this runtime's next restart began (in this run or a later one), V25; null while this is its newest restart.
+     * Set by {@link RestartQueue#settleEarlier}, which keeps the runtime's last fetch before it in {@link #ackVersion},
+     * {@link #ackFingerprint} and {@link #ackedAt} (all null when it did not fetch in between): from then on this
+     * result's report reads that fetch, never a later one.
+     */
+    @Column(name = "next_started_at")
+    public Instant nextStartedAt;
+
+    /** The configuration version of the runtime's last fetch before its next restart (V25); see {@link #nextStartedAt}. */
+    @Column(name = "ack_version")
+    public Long ackVersion;
+
+    /** The LLM key's keyed fingerprint in that fetch, never the key (V25). */
+    @Column(name = "ack_fingerprint")
+    public String ackFingerprint;
+
+    /** When that fetch was served (V25). */
+    @Column(name = "acked_at")
+    public Instant ackedAt;
+
     public boolean finished() {
         return RESTARTED.equals(state) || FAILED.equals(state) || TIMED_OUT.equals(state);
     }

@@ -58,11 +58,25 @@ public class RestartRuns {
      * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, not_asked,
      *        failing, unconfirmed, failed, rolled back, held, cancelled ({@link #statusText()} in words)
      * @param ackVersion the configuration version (runtime-config's {@code version}) of that fetch; null without one
+     * @param nextStartedAt when the runtime's next restart began (this run's rollback or a later run), null while this
+     *        is its newest restart: the fetch fields are then its last fetch before that restart, never a later one,
+     *        so an ended run's results stay as they ended (V25)
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
             boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
-            String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion) {
+            String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
+            Instant nextStartedAt) {
+
+        /** A result whose runtime was not restarted again since ({@code nextStartedAt} null). */
+        public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
+                String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
+                boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
+                String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion) {
+            this(id, target, driver, runtime, state, attempts, error, startedAt, finishedAt, ackFingerprint, ackedAt,
+                    confirmed, wave, envVersion, confirmation, confirmationReason, confirmState, confirmDetail,
+                    confirmedAt, status, ackVersion, null);
+        }
 
         /**
          * What the runtime came back with, in words, by its state: the configuration version it fetched since its
@@ -71,7 +85,8 @@ public class RestartRuns {
          */
         public String cameBack() {
             return switch (state) {
-                case RestartResult.RESTARTED -> ackedAt == null ? "no fetch since the restart"
+                case RestartResult.RESTARTED -> ackedAt == null ? (nextStartedAt == null ? "no fetch since the restart"
+                        : "no fetch before its next restart")
                         : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";
@@ -462,7 +477,10 @@ public class RestartRuns {
             }
         }
         for (RestartResult result : results) {
-            RuntimeAcks.Ack ack = latestAck(result, recent);
+            // a runtime restarted again since: its last fetch before that restart, never a later one (V25)
+            RuntimeAcks.Ack ack = result.nextStartedAt != null ? (result.ackedAt == null ? null
+                    : new RuntimeAcks.Ack(result.runtime, result.ackVersion, result.ackFingerprint, result.ackedAt))
+                    : latestAck(result, recent);
             boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
@@ -479,7 +497,7 @@ public class RestartRuns {
                     result.envVersion, result.confirmation, result.confirmationReason, confirmState,
                     fetchedAnyway ? "fetched configuration version " + ack.version() + " (confirmation none: not"
                             + " waited for)" : result.confirmDetail, result.confirmedAt, status,
-                    ack == null ? null : ack.version()));
+                    ack == null ? null : ack.version(), result.nextStartedAt));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,

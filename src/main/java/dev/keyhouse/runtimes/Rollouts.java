@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.keyhouse.audit.Audit;
 import dev.keyhouse.checks.CheckOutcome;
 import dev.keyhouse.checks.ChecksBusy;
+import dev.keyhouse.checks.LastChecks;
 import dev.keyhouse.checks.ProviderChecks;
 import dev.keyhouse.settings.CheckMode;
 import dev.keyhouse.settings.CheckedSaves;
@@ -83,13 +84,15 @@ public class Rollouts {
     private volatile boolean stopping;
 
     private final ProviderEntries entries;
+    private final LastChecks lastChecks;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
-            ProviderEntries entries) {
+            ProviderEntries entries, LastChecks lastChecks) {
         this.entries = entries;
+        this.lastChecks = lastChecks;
         this.config = config;
         this.em = em;
         this.targets = targets;
@@ -658,15 +661,23 @@ public class Rollouts {
             if (checked == null) {
                 return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
             }
+            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            long current = settings.get(kind).version();
+            // what the moved runtimes were given that the restore takes back: the key, the model, a URL... (h19l 3)
+            List<SettingField> back = settings.differing(kind, current, run.previousVersion);
+            // a change that kept the key (a model-only save, a make-primary between entries with one key): the key
+            // checked is the one the rollout ran with, not a previous one
+            boolean sameKey = back.stream().noneMatch(SettingField::secret);
             if (!checked.good()) {
                 // a wave that failed at a target (its restart, no confirmation) says nothing against the new key
-                halt(run, wave, RolloutOutlook.targetCause(run.failCode)
+                halt(run, wave, sameKey ? "the key, which this change kept (version " + run.previousVersion
+                        + " has the same), fails its check (" + checked.code() + "), so nothing is restored — enter a"
+                        + " working key" : RolloutOutlook.targetCause(run.failCode)
                         ? "the previous key fails its check (" + checked.code() + "), so the new key stays"
                         : "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
                                 : run.failCode) + " / " + checked.code() + " — enter a working key");
                 return Needs.NOTHING;
             }
-            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
             Optional<String> duplicate = held == null ? settings.restoreConflict(kind, run.previousVersion)
                     : entries.heldConflict(kind, run.previousVersion, held);
             if (duplicate.isPresent()) {
@@ -674,7 +685,6 @@ public class Rollouts {
                 halt(run, wave, "version " + run.previousVersion + " cannot be restored: " + duplicate.get());
                 return Needs.NOTHING;
             }
-            long current = settings.get(kind).version();
             long rolledOut = run.settingsVersion == null ? current : run.settingsVersion;
             String undone = current > rolledOut ? "; version" + (current - rolledOut > 1 ? "s " + (rolledOut + 1)
                     + "–" + current : " " + current) + ", saved after this rollout's, " + (current - rolledOut > 1
@@ -682,8 +692,6 @@ public class Rollouts {
                     + " in the history: re-apply what is still wanted)" : "";
             // the fallbacks first: the primary's restore refuses two entries writing one variable, and a make-primary's
             // old primary is a fallback until its entry is back
-            // what the moved runtimes were given that the restore takes back: the key, the model, a URL... (h19l 3)
-            List<SettingField> back = settings.differing(kind, current, run.previousVersion);
             ProviderEntries.HeldRestore fallbacks = held == null ? null : entries.restoreHeld(kind, held, note(run));
             long restored = settings.restore(kind, run.previousVersion, note(run));
             run.rollbackVersion = restored;
@@ -692,7 +700,7 @@ public class Rollouts {
             // moved; a restart that timed out was stopped while under way (a container restarting, a command that
             // had written its environment file), so it may run the new key and is restarted back
             boolean keyOnly = !back.isEmpty() && back.stream().allMatch(SettingField::secret);
-            return restartBack(run, wave, previousKey(run.previousVersion, checked) + "; version "
+            return restartBack(run, wave, previousKey(run.previousVersion, checked, sameKey) + "; version "
                     + run.previousVersion + " restored as version " + restored + (back.isEmpty() ? ""
                             : " (back: " + String.join(", ", back.stream().map(SettingField::label).toList()) + ")"),
                     fallbacks, undone, !keyOnly);
@@ -744,11 +752,14 @@ public class Rollouts {
     /**
      * What the rollback did with the previous key, true for every cause and check mode: "the previous key (version 7)
      * checked: ok" when its live check ran, "the previous key (version 7) not checked (PROVIDER_CHECK_MODE=off), as it
-     * was in use before" when nothing was sent (checks off, or a kind without a live check).
+     * was in use before" when nothing was sent (checks off, or a kind without a live check). When the change kept the
+     * key ({@code sameKey}: only other fields or the entry around it changed), "the key, which this change kept
+     * (version 7 has the same), checked: ok": no previous key is involved.
      */
-    private static String previousKey(long version, Checked checked) {
+    private static String previousKey(long version, Checked checked, boolean sameKey) {
         boolean sent = !NOT_CHECKED.equals(checked.code()) && !CheckedSaves.NO_CHECK.equals(checked.code());
-        return "the previous key (version " + version + ") " + (sent ? "checked: " + checked.summary()
+        return (sameKey ? "the key, which this change kept (version " + version + " has the same), "
+                : "the previous key (version " + version + ") ") + (sent ? "checked: " + checked.summary()
                 : "not checked (" + (CheckedSaves.NO_CHECK.equals(checked.code()) ? checked.summary()
                         : "PROVIDER_CHECK_MODE=off") + "), as it was in use before");
     }
@@ -840,6 +851,8 @@ public class Rollouts {
         }
         try {
             CheckOutcome outcome = checks.check(key.get().target());
+            // the key's own history: restored or not, its last check is this one (the settings card, lastCheck)
+            lastChecks.recordKey(kind, outcome.provider(), key.get().fingerprint(), outcome);
             // halt only on proof the previous key is bad: it was in use before this rollout
             return new Checked(!outcome.result().blocksSave(), outcome.result().json(), outcome.summary());
         } catch (ChecksBusy e) {

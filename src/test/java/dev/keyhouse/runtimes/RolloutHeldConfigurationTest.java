@@ -259,6 +259,49 @@ class RolloutHeldConfigurationTest {
         assertThat(runPage(run.getLong("id"))).contains("After stt fallback " + custom + " (custom) is now primary;");
     }
 
+    /**
+     * Issue 19 (breaker 19g): a make-primary between two entries holding the same key changes the provider and model,
+     * never the key; its rollback checks that key and says it is the one the change kept, never "the previous key".
+     */
+    @Test
+    void aMakePrimaryBetweenEntriesWithOneKeySaysItsRollbackCheckedTheKeyItKept() throws Exception {
+        long custom = addFallback(Map.of("provider", "custom", "model", "m", "baseUrl", "http://127.0.0.1:9",
+                "apiKey", "soniox-held-" + tag + "-a1"));
+        failingCanary();
+        String before = env(null);
+        long previous = sttVersion();
+        JsonPath run = api.awaitRun(makePrimary(custom), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertRestored(before, "primary and fallbacks as before the make-primary");
+        assertThat(run.getString("reason")).contains("restored: the key, which this change kept (version " + previous
+                + " has the same), checked: ", "(back: Provider, Model)").doesNotContain("previous key");
+    }
+
+    /**
+     * Issue 19 (breaker 19g): the live check an automatic rollback sends of the previous key is that key's last check
+     * once it is restored (its own time and duration), not the check from when it was saved before the rollout.
+     */
+    @Test
+    void anAutomaticRollbacksCheckOfThePreviousKeyIsItsLastCheck() throws Exception {
+        failingCanary();
+        java.time.Instant savedCheck = java.time.Instant.parse(given().auth().oauth2(api.admin())
+                .get("/api/v1/settings/stt").then().statusCode(200).extract().jsonPath()
+                .getString("lastCheck.checkedAt"));
+        JsonPath saved = put("stt", Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl",
+                "http://127.0.0.1:9", "apiKey", "soniox-held-" + tag + "-checked-again"));
+        JsonPath run = api.awaitRun(saved.getLong("restartRun"), RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[-1].decision")).as(run.prettify())
+                .containsPattern("the previous key \\(version \\d+\\) checked: ");
+        JsonPath restored = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then().statusCode(200)
+                .extract().jsonPath();
+        java.time.Instant lastCheck = java.time.Instant.parse(restored.getString("lastCheck.checkedAt"));
+        assertThat(lastCheck).as("the restored key's last check is the rollback's, made after the rollout began")
+                .isAfter(java.time.Instant.parse(run.getString("createdAt"))).isAfter(savedCheck);
+        assertThat(Rows.column(db, "SELECT count(*) FROM provider_check_history WHERE kind = 'stt' AND checked_at = ?",
+                java.sql.Timestamp.from(lastCheck))).containsExactly("1");
+    }
+
     /** A fallback edit (a new key) whose canary fails: the fallback back to its previous version's key. */
     @Test
     void aFallbackEditWhoseCanaryFailsIsRolledBackToItsPreviousVersion() throws Exception {

@@ -597,6 +597,63 @@ class RuntimeRestartTest {
         assertThat(RuntimeConfigServed.runtimeName(" voice-1 ")).isEqualTo("voice-1");
     }
 
+    /**
+     * Issue 19 (breaker 19g): an ended run's results stay as they ended. {@code runtime_acks} keeps only a runtime's
+     * newest fetch, and a report read it for every earlier run too: a runtime that never fetched after run 1 read
+     * "confirmed" there once it fetched after run 2, and one that did read run 2's fetch. Now each runtime's earlier
+     * results keep their last fetch before the next restart (V25).
+     */
+    @Test
+    void anEndedRunsResultsKeepTheirFetchWhenTheRuntimeFetchesAfterItsNextRestart() throws Exception {
+        String tag = unique();
+        String silent = "settled-silent-" + tag;
+        String fetching = "settled-fetching-" + tag;
+        long silentId = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
+        long fetchingId = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
+        long silentFirst = restartNow(silentId);
+        long fetchingFirst = restartNow(fetchingId);
+        api.fetchRuntimeConfig(fetching).then().statusCode(200);
+        Object firstFetch = result(api.run(fetchingFirst), fetching, "ackedAt");
+        assertThat(firstFetch).as("run 1 saw the fetch after its restart").isNotNull();
+        assertThat(result(api.run(fetchingFirst), fetching, "confirmed")).isEqualTo(true);
+        assertThat(result(api.run(silentFirst), silent, "confirmed")).isEqualTo(false);
+
+        long silentSecond = restartNow(silentId);
+        long fetchingSecond = restartNow(fetchingId);
+        Thread.sleep(5); // the second fetch is served measurably later than the first
+        api.fetchRuntimeConfig(silent).then().statusCode(200);
+        api.fetchRuntimeConfig(fetching).then().statusCode(200);
+
+        JsonPath silentRun2 = api.run(silentSecond);
+        assertThat(result(silentRun2, silent, "confirmed")).as("run 2 is confirmed by the fetch after it")
+                .isEqualTo(true);
+        assertThat(result(silentRun2, silent, "nextStartedAt")).isNull();
+        JsonPath silentRun1 = api.run(silentFirst);
+        assertThat(result(silentRun1, silent, "confirmed")).as("run 1 ended without a fetch and stays so: "
+                + silentRun1.prettify()).isEqualTo(false);
+        assertThat(result(silentRun1, silent, "ackedAt")).isNull();
+        assertThat(result(silentRun1, silent, "nextStartedAt")).isNotNull();
+        assertThat(given().cookie(SessionTokens.SESSION_COOKIE, Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + silentFirst).asString())
+                .contains("no fetch before its next restart");
+
+        JsonPath fetchingRun1 = api.run(fetchingFirst);
+        assertThat(result(fetchingRun1, fetching, "ackedAt")).as("run 1 keeps its own fetch, not run 2's")
+                .isEqualTo(firstFetch);
+        assertThat(result(fetchingRun1, fetching, "confirmed")).isEqualTo(true);
+        assertThat(result(api.run(fetchingSecond), fetching, "ackedAt")).isNotEqualTo(firstFetch).isNotNull();
+    }
+
+    /** A "Restart now" of target {@code id}, awaited: its run's id. */
+    private long restartNow(long id) throws InterruptedException {
+        Response started = given().auth().oauth2(api.admin()).contentType("application/json")
+                .post("/api/v1/runtimes/" + id + "/restart");
+        started.then().statusCode(202);
+        long runId = started.jsonPath().getLong("id");
+        api.awaitRun(runId, RUN_TIMEOUT);
+        return runId;
+    }
+
     @Test
     void restartNowRunsOneTargetAndIsAudited() throws Exception {
         String name = "by-hand-" + unique();
