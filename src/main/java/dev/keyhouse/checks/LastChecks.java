@@ -163,9 +163,9 @@ public class LastChecks {
         }
         @SuppressWarnings("unchecked")
         List<Object[]> before = em.createNativeQuery("SELECT result, result_since FROM provider_check_history"
-                + " WHERE kind = ?1 AND fingerprint = ?2 AND checked_at <= ?3 ORDER BY checked_at DESC, id DESC"
-                + " LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint)
-                .setParameter(3, Timestamp.from(outcome.checkedAt())).getResultList();
+                + " WHERE kind = ?1 AND fingerprint = ?2 AND provider IS NOT DISTINCT FROM ?4 AND checked_at <= ?3"
+                + " ORDER BY checked_at DESC, id DESC LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint)
+                .setParameter(3, Timestamp.from(outcome.checkedAt())).setParameter(4, provider).getResultList();
         Instant since = !before.isEmpty() && outcome.result().json().equals(before.get(0)[0])
                 ? instant(before.get(0)[1]) : outcome.checkedAt();
         em.createNativeQuery("INSERT INTO provider_check_history (kind, fingerprint, provider, result, http_status,"
@@ -278,18 +278,21 @@ public class LastChecks {
      * The newest check of the key with {@code fingerprint} among {@code kind}'s keys, wherever it was made, from the
      * key's history ({@code provider_check_history}): a check follows its key, so a key rolled back to, restored
      * automatically, made primary or moved to a fallback shows its own last check (issue 19) with its real start and
-     * measured duration. Empty without a fingerprint or when the key was never checked (a key last checked before
+     * measured duration. A check is of a key AT a provider: the same key checked for another provider (one key in a
+     * custom entry and an openai one, say) says nothing about this one, so only checks for {@code provider} count
+     * (a kind has at most one entry per provider: two would write one variable). Empty without a fingerprint or when the key was never checked (a key last checked before
      * V24 only where its place's check row no longer held it: nothing real is known, so nothing is invented).
      */
     @Transactional
-    public Optional<LastCheck> ofKey(ProviderKind kind, String fingerprint) {
+    public Optional<LastCheck> ofKey(ProviderKind kind, String provider, String fingerprint) {
         if (fingerprint == null) {
             return Optional.empty();
         }
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT " + COLUMNS + " FROM provider_check_history"
-                + " WHERE kind = ?1 AND fingerprint = ?2 ORDER BY checked_at DESC, id DESC LIMIT 1")
-                .setParameter(1, kind.id()).setParameter(2, fingerprint).getResultList();
+                + " WHERE kind = ?1 AND fingerprint = ?2 AND provider IS NOT DISTINCT FROM ?3"
+                + " ORDER BY checked_at DESC, id DESC LIMIT 1")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, provider).getResultList();
         return rows.stream().map(LastChecks::check).findFirst();
     }
 

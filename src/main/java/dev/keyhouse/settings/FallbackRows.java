@@ -82,6 +82,6 @@ public class FallbackRows {
     }
 
     private CheckCard check(ProviderEntries.EntryState entry, java.time.Instant now) {
-        return CheckCard.of(lastChecks.ofKey(entry.kind(), entry.keyFingerprint()).orElse(null), now);
+        return CheckCard.of(lastChecks.ofKey(entry.kind(), entry.provider(), entry.keyFingerprint()).orElse(null), now);
     }
 }

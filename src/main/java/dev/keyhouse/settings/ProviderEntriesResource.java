@@ -279,7 +279,7 @@ public class ProviderEntriesResource {
         view.put("version", state.version());
         view.put("updatedBy", state.updatedBy());
         view.put("updatedAt", state.updatedAt());
-        view.put("lastCheck", lastChecks.ofKey(state.kind(), state.keyFingerprint())
+        view.put("lastCheck", lastChecks.ofKey(state.kind(), state.provider(), state.keyFingerprint())
                 .map(LastCheck::json).orElse(null));
         return view;
     }

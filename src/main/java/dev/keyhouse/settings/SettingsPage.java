@@ -641,7 +641,7 @@ public class SettingsPage {
      * check: {@link LastChecks#ofKey}); not checked yet when there is none.
      */
     private CheckCard check(SettingState state, Instant now) {
-        return CheckCard.of(lastChecks.ofKey(state.kind(), state.keyFingerprint()).orElse(null), now);
+        return CheckCard.of(lastChecks.ofKey(state.kind(), state.values().get("provider"), state.keyFingerprint()).orElse(null), now);
     }
 
     private static Card card(SettingState state, CheckCard check) {

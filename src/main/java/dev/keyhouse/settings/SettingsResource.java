@@ -224,7 +224,7 @@ public class SettingsResource {
         view.put("previousVersion", state.previousVersion());
         String fingerprint = state.keyFingerprint();
         view.put("lastCheck", fingerprint == null ? null
-                : lastChecks.ofKey(state.kind(), fingerprint).map(LastCheck::json).orElse(null));
+                : lastChecks.ofKey(state.kind(), state.values().get("provider"), fingerprint).map(LastCheck::json).orElse(null));
         return view;
     }
 

@@ -325,7 +325,7 @@ class BackgroundChecksTest {
         try {
             lastChecks.recordEntry(ProviderKind.LLM, Long.MAX_VALUE, "deepseek", fingerprint, new CheckOutcome("llm",
                     "deepseek", CheckResult.OK, 200, null, started, 37, NegativeControl.REJECTED));
-            assertThat(lastChecks.ofKey(ProviderKind.LLM, fingerprint)).get().satisfies(check -> {
+            assertThat(lastChecks.ofKey(ProviderKind.LLM, "deepseek", fingerprint)).get().satisfies(check -> {
                 assertThat(check.checkedAt()).isEqualTo(started);
                 assertThat(check.durationMs()).isEqualTo(37);
                 assertThat(check.since()).isEqualTo(started);

@@ -83,9 +83,9 @@ class CheckHistoryMigrationTest {
             boolean[] unchecked = new boolean[1];
             QuarkusTransaction.requiringNew().run(() -> {
                 em.createNativeQuery("SET LOCAL search_path TO " + schema).executeUpdate();
-                served[0] = lastChecks.ofKey(ProviderKind.LLM, "fp-llm-kind").orElseThrow();
-                served[1] = lastChecks.ofKey(ProviderKind.STT, "fp-stt-entry").orElseThrow();
-                unchecked[0] = lastChecks.ofKey(ProviderKind.STT, "fp-stt-unchecked").isEmpty();
+                served[0] = lastChecks.ofKey(ProviderKind.LLM, "openai", "fp-llm-kind").orElseThrow();
+                served[1] = lastChecks.ofKey(ProviderKind.STT, "soniox", "fp-stt-entry").orElseThrow();
+                unchecked[0] = lastChecks.ofKey(ProviderKind.STT, "deepgram", "fp-stt-unchecked").isEmpty();
             });
             assertThat(served[0].checkedAt()).isEqualTo(Instant.parse("2026-11-30T12:00:00.123456Z"));
             assertThat(served[0].durationMs()).as("the measured duration, as the check row kept it").isEqualTo(321);

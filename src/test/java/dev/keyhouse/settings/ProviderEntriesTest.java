@@ -265,6 +265,43 @@ public class ProviderEntriesTest {
     }
 
     /**
+     * Issue 19 (breaker 19h, finding D): a check is of a key at a provider. One key in the deepgram primary (whose
+     * stand-in accepts it) and in a soniox fallback (whose stand-in rejects it): the fallback's invalid_key check is
+     * the fallback's last check only; the primary keeps its own ok, in its REST answer and on the settings page's card.
+     */
+    @Test
+    void oneKeyAtTwoProvidersHasALastCheckAtEach() {
+        try (dev.keyhouse.checks.DeepgramStandIn deepgram = new dev.keyhouse.checks.DeepgramStandIn();
+                dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            String key = deepgram.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                    "nova-3", "baseUrl", deepgram.url(), "apiKey", key));
+            assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+            soniox.key(key, dev.keyhouse.checks.StandIn.Scenario.INVALID);
+            Map<String, Object> body = new java.util.HashMap<>(Map.of("provider", "soniox", "model", "stt-rt-preview",
+                    "baseUrl", soniox.url(), "apiKey", key));
+            body.put("checkOverride", Map.of("reason", "the soniox account is renewed tonight"));
+            Response created = post(body);
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            long id = created.jsonPath().getLong("id");
+
+            assertThat(admin().get(STT + "/" + id).jsonPath().getString("lastCheck.result")).isEqualTo("invalid_key");
+            JsonPath primary = admin().get("/api/v1/settings/stt").jsonPath();
+            assertThat(primary.getString("lastCheck.result")).as("the primary's own check of the key at deepgram")
+                    .isEqualTo("ok");
+            assertThat(admin().get(STT).jsonPath().getString("[0].lastCheck.result")).isEqualTo("ok");
+            io.quarkus.arc.ManagedContext request = io.quarkus.arc.Arc.container().requestContext();
+            request.activate();
+            try {
+                assertThat(io.quarkus.arc.Arc.container().instance(FallbackRows.class).get().check("stt", id)
+                        .result()).isEqualTo("invalid key");
+            } finally {
+                request.terminate();
+            }
+        }
+    }
+
+    /**
      * Issue 19: each entry has its own key checks. A fallback added over a check that found its key invalid (a
      * stand-in answering 401, saved with an override) carries {@code lastCheck} invalid_key on POST, GET and the list;
      * a PUT with a working key carries ok (the change of result audited for that fallback); a rollback to the first
