@@ -347,7 +347,8 @@ public class RuntimesPage {
                 String fingerprint = state == null || !state.configured() ? null
                         : state.fingerprint() == null ? "unreadable" : state.fingerprint();
                 fields.add(new StaleChanges.Described("config." + field.name(), fingerprint == null ? ""
-                        : fingerprint, StaleChanges.Change.secret(field.label(), fingerprint)));
+                        : fingerprint, "unreadable".equals(fingerprint) ? new StaleChanges.Change(field.label(),
+                                "unreadable: re-enter it") : StaleChanges.Change.secret(field.label(), fingerprint)));
             } else {
                 fields.add(value("config." + field.name(), field.label(),
                         target.config.getOrDefault(field.name(), "")));
