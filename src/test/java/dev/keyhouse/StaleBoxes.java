@@ -19,4 +19,27 @@ public final class StaleBoxes {
     public static String line(String label, String now) {
         return "<strong>" + label + "</strong> — now: <span class=\"stale-now\">" + now + "</span>";
     }
+
+    /**
+     * The hidden {@code loaded.<field>} fields of the form in {@code html} (the values it was loaded with), by name,
+     * their values unescaped: what a browser posts with the form.
+     */
+    public static java.util.Map<String, String> loaded(String html) {
+        java.util.Map<String, String> loaded = new java.util.LinkedHashMap<>();
+        java.util.regex.Matcher field = java.util.regex.Pattern.compile(
+                "<input type=\"hidden\" name=\"(loaded\\.[^\"]+)\" value=\"([^\"]*)\">").matcher(html);
+        while (field.find()) {
+            loaded.put(field.group(1), field.group(2).replace("&quot;", "\"").replace("&#39;", "'")
+                    .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
+        }
+        return loaded;
+    }
+
+    /** {@code typed} with the form's {@link #loaded} fields of {@code html}: the form as a browser posts it. */
+    public static java.util.Map<String, String> asPosted(String html, java.util.Map<String, String> typed) {
+        java.util.Map<String, String> fields = new java.util.LinkedHashMap<>(loaded(html));
+        assertThat(fields).as("the form's loaded values").isNotEmpty();
+        fields.putAll(typed);
+        return fields;
+    }
 }

@@ -55,6 +55,9 @@ public class RestartPage {
 
         /** The form step before Resume and Continue. */
         static native TemplateInstance confirm(ConfirmStep step);
+
+        /** A notice's run as it stands now ({@code tags/runStatus.html}). */
+        static native TemplateInstance status(dev.keyhouse.settings.RolloutNews.RunStatus status);
     }
 
     private final RestartRuns runs;
@@ -62,9 +65,11 @@ public class RestartPage {
     private final SecurityIdentity identity;
     private final RuntimeToken token;
     private final HttpServerRequest request;
+    private final RolloutOutlook outlook;
 
     public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity, RuntimeToken token,
-            HttpServerRequest request) {
+            HttpServerRequest request, RolloutOutlook outlook) {
+        this.outlook = outlook;
         this.request = request;
         this.token = token;
         this.runs = runs;
@@ -85,6 +90,18 @@ public class RestartPage {
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public TemplateInstance live(@PathParam("id") long id) {
         return Templates.page$run(view(id));
+    }
+
+    /**
+     * A notice's run as it stands now, for htmx (the settings overview after a save, the shared-secrets list after a
+     * create): while open, what happens next and a span that looks again in 2 s; once ended, how it ended and a span
+     * that no longer looks ({@link dev.keyhouse.settings.RolloutNews.RunStatus}). 404 for a run that does not exist.
+     */
+    @GET
+    @Path("{id}/status")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance status(@PathParam("id") long id) {
+        return Templates.status(outlook.status(id).orElseThrow(() -> new dev.keyhouse.web.NotFound("restart run " + id)));
     }
 
     @POST

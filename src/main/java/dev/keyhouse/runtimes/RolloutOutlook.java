@@ -99,6 +99,27 @@ public class RolloutOutlook implements RolloutNews {
                 config.manualApproval()));
     }
 
+    @Override
+    @Transactional
+    public Optional<RunStatus> status(long runId) {
+        if (RestartRun.findById(runId) == null) {
+            return Optional.empty();
+        }
+        RestartRuns.RunReport report = runs.report(runId);
+        RunView view = RunView.of(report, java.time.Instant.now());
+        String next = null;
+        if (report.rollout() && !report.finished()) {
+            // the plan while it rolls out (a paused one says so first); waiting for approval or rolling back: that,
+            // and why
+            String plan = next(runId).map(Next::next).orElse(view.headline());
+            next = RestartRun.RUNNING.equals(view.tone()) ? plan : report.paused() && !report.finished()
+                    ? "paused until an admin resumes it; " + plan
+                    : view.headline() + (view.reason() == null ? "" : ": " + view.reason().replaceAll("\\.$", ""));
+        }
+        return Optional.of(new RunStatus(runId, report.rollout(), report.finished(), next, view.headline(),
+                view.tone(), report.finished() ? view.reason() : null));
+    }
+
     /** The plan once waves are assigned: the canary's runtimes by name and how many follow in how many waves. */
     static Next discovered(long run, List<String> canary, int more, int waves, List<String> held, boolean approval) {
         String text;

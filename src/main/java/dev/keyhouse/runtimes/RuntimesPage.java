@@ -113,13 +113,23 @@ public class RuntimesPage {
      *
      * @param version the edit form's optimistic version ({@link RuntimeTargets#version}), null on the add form
      * @param conflict why nothing was saved (the target changed meanwhile), or null
+     * @param loaded the edit form's hidden {@code loaded.<field>} fields: the target as stored at {@code version}
+     *        ({@link RuntimesPage#described}), which a stale save's box compares with the target now; empty on the
+     *        add form
      */
     public record Form(Long id, String name, String driver, List<String> drivers, List<Kind> kinds,
             boolean enabled, List<Field> fields, String nameError, String driverError, String dependsOnError,
-            List<String> otherErrors, boolean readOnly, Rollout rollout, Long version, String conflict) {
+            List<String> otherErrors, boolean readOnly, Rollout rollout, Long version, String conflict,
+            List<StaleChanges.Loaded> loaded) {
 
         public List<String> modes() {
             return Confirmations.MODES;
+        }
+
+        /** This form with {@code conflict} said and {@code fields} shown. */
+        Form with(List<Field> fields, String conflict) {
+            return new Form(id, name, driver, drivers, kinds, enabled, fields, nameError, driverError, dependsOnError,
+                    otherErrors, readOnly, rollout, version, conflict, loaded);
         }
     }
 
@@ -287,11 +297,15 @@ public class RuntimesPage {
     /**
      * 409: the target changed since its form was read ({@code expected}, a {@link RuntimeTargets#version}; issue 20,
      * point 7). The edit page with the form as this POST typed it, typed secrets included (no-store), carrying the
-     * current version, together with the box of what is stored now where it differs from the form (targets keep no
-     * earlier versions field by field, so the stored fields are compared with what was typed; a secret by its
-     * fingerprint, only where one was typed), and who saved when: a second Save is a deliberate overwrite of what the
-     * box shows. A version ahead of the current one is no stale page: 400 naming {@code version}
-     * ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
+     * current version (and the current values as its loaded ones), together with the box of what the other admin
+     * changed: each field whose stored value now differs from the one the form was loaded with (its hidden
+     * {@code loaded.<field>} fields, {@link #described}), with its value now (a secret by its fingerprint), and who
+     * saved when: a second Save is a deliberate overwrite of what the box shows. The admin's own edits are not listed
+     * (a field both changed is: it is the other admin's change too). A form without the loaded values (one a script
+     * posted) is compared as before: each stored field where it differs from what the form holds, a secret only
+     * where one was typed ({@link StaleChanges#DIFFERS}). The loaded values only choose the box's lines: what is
+     * saved, and whether, goes by the version alone. A version ahead of the current one is no stale page: 400 naming
+     * {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
      */
     private Response staleSave(RuntimeTarget current, long expected, MultivaluedMap<String, String> submitted) {
         dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
@@ -300,41 +314,81 @@ public class RuntimesPage {
         Form typed = typed(form(current, first(submitted, "name"), current.driver,
                 submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"), config, none,
                 Rollout.of(current, submitted, none)), config);
-        Form stored = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
-                current.config, none, Rollout.of(current, null, null));
-        List<StaleChanges.Change> changes = new ArrayList<>();
-        differs(changes, "Name", stored.name(), typed.name());
-        differs(changes, "Restart when these keys change", String.join(", ", stored.kinds().stream()
-                .filter(Kind::checked).map(Kind::title).toList()), String.join(", ", typed.kinds().stream()
-                        .filter(Kind::checked).map(Kind::title).toList()));
-        differs(changes, "Enabled", yesNo(stored.enabled()), yesNo(typed.enabled()));
-        differs(changes, "Canary", yesNo(stored.rollout().canary()), yesNo(typed.rollout().canary()));
-        differs(changes, "Confirmation", stored.rollout().confirmation(), typed.rollout().confirmation());
-        differs(changes, "Held", yesNo(stored.rollout().held()), yesNo(typed.rollout().held()));
-        for (int i = 0; i < stored.fields().size(); i++) {
-            Field was = stored.fields().get(i);
-            Field mine = typed.fields().get(i);
-            if (was.secret() && !mine.value().isEmpty()) {
-                // a typed secret replaces the stored one: which one is stored shows by fingerprint, never its value
-                changes.add(StaleChanges.Change.secret(was.label(), was.stored() == null || !was.stored().configured()
-                        ? null : was.stored().fingerprint()));
-            } else if (!was.secret()) {
-                differs(changes, was.label(), was.value(), mine.value());
-            }
-        }
-        Form shown = new Form(typed.id(), typed.name(), typed.driver(), typed.drivers(), typed.kinds(),
-                typed.enabled(), typed.fields(), typed.nameError(), typed.driverError(), typed.dependsOnError(),
-                typed.otherErrors(), typed.readOnly(), typed.rollout(), typed.version(), null);
-        return Response.status(409).entity(Templates.edit(shown, row(current), targets.sharedConfig(current),
-                targets.conflict(current), null, StaleChanges.of("Runtime target " + current.name,
-                        current.updatedBy, current.updatedAt, null, StaleChanges.DIFFERS, changes))).build();
+        List<StaleChanges.Described> now = described(current);
+        java.util.Optional<Map<String, String>> loaded = StaleChanges.loadedWith(submitted, now);
+        List<StaleChanges.Change> changes = StaleChanges.changed(now, loaded.orElseGet(() -> comparable(typed)));
+        return Response.status(409).entity(Templates.edit(typed.with(typed.fields(), null), row(current),
+                targets.sharedConfig(current), targets.conflict(current), null, StaleChanges.of("Runtime target "
+                        + current.name, current.updatedBy, current.updatedAt, null,
+                        loaded.isPresent() ? StaleChanges.SINCE : StaleChanges.DIFFERS, changes))).build();
     }
 
-    /** Adds {@code label} with its stored value {@code now} when the form's {@code typed} is another. */
-    private static void differs(List<StaleChanges.Change> changes, String label, String now, String typed) {
-        if (!java.util.Objects.equals(now == null ? "" : now, typed == null ? "" : typed)) {
-            changes.add(StaleChanges.Change.value(label, now));
+    /**
+     * Each field of {@code target} as stored, as a stale box compares and shows it, by its form field: name,
+     * dependsOn (the kinds' ids, sorted, comma-separated; shown by their titles), enabled, canary, held (yes or no),
+     * confirmation, each driver field as {@code config.<field>} (a secret by its fingerprint, empty when not set,
+     * "unreadable" when it cannot be opened; never its value).
+     */
+    private List<StaleChanges.Described> described(RuntimeTarget target) {
+        List<StaleChanges.Described> fields = new ArrayList<>();
+        List<String> kinds = target.dependsOnKinds();
+        fields.add(value("name", "Name", target.name));
+        fields.add(new StaleChanges.Described("dependsOn", kinds(kinds), StaleChanges.Change.value(KINDS_LABEL,
+                String.join(", ", Arrays.stream(ProviderKind.values()).filter(k -> kinds.contains(k.id()))
+                        .map(ProviderKind::title).toList()))));
+        fields.add(value("enabled", "Enabled", yesNo(target.enabled)));
+        fields.add(value("canary", "Canary", yesNo(target.canary)));
+        fields.add(value("confirmation", "Confirmation", target.confirmation));
+        fields.add(value("held", "Held", yesNo(target.held)));
+        Map<String, RuntimeTargets.SecretState> secrets = targets.secrets(target);
+        for (DriverField field : drivers.find(target.driver).orElseThrow().fields()) {
+            if (field.secret()) {
+                RuntimeTargets.SecretState state = secrets.get(field.name());
+                String fingerprint = state == null || !state.configured() ? null
+                        : state.fingerprint() == null ? "unreadable" : state.fingerprint();
+                fields.add(new StaleChanges.Described("config." + field.name(), fingerprint == null ? ""
+                        : fingerprint, "unreadable".equals(fingerprint) ? new StaleChanges.Change(field.label(),
+                                "unreadable: re-enter it") : StaleChanges.Change.secret(field.label(), fingerprint)));
+            } else {
+                fields.add(value("config." + field.name(), field.label(),
+                        target.config.getOrDefault(field.name(), "")));
+            }
         }
+        return fields;
+    }
+
+    /** The label of a target's dependsOn boxes, as the form and a stale box name them. */
+    private static final String KINDS_LABEL = "Restart when these keys change";
+
+    private static StaleChanges.Described value(String field, String label, String value) {
+        return new StaleChanges.Described(field, value == null ? "" : value, StaleChanges.Change.value(label, value));
+    }
+
+    private static String kinds(List<String> ids) {
+        return String.join(",", ids.stream().sorted().toList());
+    }
+
+    /**
+     * What a form without loaded values holds, compared as {@link #described} says, for the fallback box: a secret
+     * only where one was typed (a typed one always differs: it replaces the stored one), none left empty (it keeps
+     * the stored one).
+     */
+    private static Map<String, String> comparable(Form form) {
+        Map<String, String> values = new java.util.HashMap<>();
+        values.put("name", form.name());
+        values.put("dependsOn", kinds(form.kinds().stream().filter(Kind::checked).map(Kind::id).toList()));
+        values.put("enabled", yesNo(form.enabled()));
+        values.put("canary", yesNo(form.rollout().canary()));
+        values.put("confirmation", form.rollout().confirmation());
+        values.put("held", yesNo(form.rollout().held()));
+        for (Field field : form.fields()) {
+            if (!field.secret()) {
+                values.put("config." + field.name(), field.value());
+            } else if (!field.value().isEmpty()) {
+                values.put("config." + field.name(), "\u0000typed");
+            }
+        }
+        return values;
     }
 
     private static String yesNo(boolean value) {
@@ -345,10 +399,7 @@ public class RuntimesPage {
     private Response refused(RuntimeTarget current, String conflict) {
         Form form = form(current, current.name, current.driver, current.dependsOnKinds(), current.enabled,
                 current.config, new FieldErrors(), Rollout.of(current, null, null));
-        form = new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(),
-                form.fields(), form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(),
-                form.readOnly(), form.rollout(), form.version(), conflict);
-        return Response.status(409).entity(edit(form, current, null))
+        return Response.status(409).entity(edit(form.with(form.fields(), conflict), current, null))
                 .build();
     }
 
@@ -589,7 +640,8 @@ public class RuntimesPage {
         return new Form(stored == null ? null : stored.id, name == null ? "" : name, driver.id(), drivers.ids(), boxes,
                 enabled, fields, errors.messageFor("name"), errors.messageFor("driver"), errors.messageFor("dependsOn"),
                 other, !identity.hasRole(Role.ADMIN_NAME), rollout,
-                stored == null ? null : RuntimeTargets.version(stored), null);
+                stored == null ? null : RuntimeTargets.version(stored), null,
+                stored == null ? List.of() : StaleChanges.loaded(described(stored)));
     }
 
     /**
@@ -606,9 +658,7 @@ public class RuntimesPage {
         List<Field> fields = form.fields().stream().map(f -> !f.secret()
                 || FieldRules.shownAgain(config.get(f.name())) == null ? f : new Field(f.name(), f.label(),
                         f.required(), true, config.get(f.name()), f.help(), f.error(), f.stored())).toList();
-        return new Form(form.id(), form.name(), form.driver(), form.drivers(), form.kinds(), form.enabled(), fields,
-                form.nameError(), form.driverError(), form.dependsOnError(), form.otherErrors(), form.readOnly(),
-                form.rollout(), form.version(), form.conflict());
+        return form.with(fields, form.conflict());
     }
 
     /**

@@ -56,6 +56,33 @@ public interface RolloutNews {
     record Dependents(List<String> restarted, List<String> held) {
     }
 
+    /**
+     * Where a restart run stands now, for a notice that names it after a write (the settings overview after a save,
+     * the shared-secrets list after a create): read when the page is rendered, and again by the notice's live
+     * fragment ({@code GET /admin/restarts/{id}/status}) every 2 s until it has ended, so the notice never says
+     * "rolling out" for a run that has ended.
+     *
+     * @param run the restart run
+     * @param rollout whether it is a rollout (waves, a canary), else a run restarting every dependent target at once
+     * @param ended whether it has ended (no longer running, waiting, paused or rolling back): its notice then says
+     *        how and stops looking
+     * @param next while a rollout is open, what it does next in one sentence: its plan while it rolls out ("rolling
+     *        out: canary chat-1 first, then 6 more in 3 waves", {@link Next#next}), "paused until an admin resumes
+     *        it; " and the plan while paused, else its state and why ("waiting for approval: ...", "rolling back:
+     *        ..."); null once it has ended, and for a run that is no rollout
+     * @param headline its verdict in words as its page's headline says it ("succeeded", "rolled back", "not
+     *        confirmed", "partial")
+     * @param tone that verdict: the headline's CSS state class
+     * @param reason once it has ended, why in plain words as its page says it ("Every wave was confirmed: ..."), or
+     *        null when there is nothing to add (a run that is no rollout); null while open
+     */
+    record RunStatus(long run, boolean rollout, boolean ended, String next, String headline, String tone,
+            String reason) {
+    }
+
+    /** Where the run {@code run} stands now ({@link RunStatus}); empty when it does not exist. */
+    Optional<RunStatus> status(long run);
+
     /** The targets a save of {@code kind} restarts ({@link Dependents}), read now. */
     Dependents dependents(String kind);
 

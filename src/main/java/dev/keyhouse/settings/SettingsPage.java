@@ -229,8 +229,12 @@ public class SettingsPage {
     @CheckedTemplate
     static class Templates {
         /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else 10 s */
-        static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun,
-                RolloutNews.Next rollout, List<RolloutNews.Alert> alerts, boolean live);
+        /**
+         * @param run the restart run the notice's write planned, as it stands now (its notice follows it live), or
+         *        null
+         */
+        static native TemplateInstance overview(List<Card> cards, String notice, RolloutNews.RunStatus run,
+                List<RolloutNews.Alert> alerts, boolean live);
 
         /** The overview's stored-state region (alerts and cards), for htmx to swap whole. */
         static native TemplateInstance overview$state(List<Card> cards, List<RolloutNews.Alert> alerts, boolean live);
@@ -283,16 +287,18 @@ public class SettingsPage {
 
     /**
      * The overview. The notice of a write just made (saved, rolled back, fallbacks changed, with its restart run and
-     * the key check's warning) comes from the flash cookie its redirect set ({@link SettingsNotice}), shown once.
+     * the key check's warning) comes from the flash cookie its redirect set ({@link SettingsNotice}), shown once;
+     * its restart run is said as it stands now ({@link RolloutNews#status}): what happens next while it is open
+     * (looked at again every 2 s), how it ended once it has, never "rolling out" for a run that has ended.
      */
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public Response overview(@CookieParam(Flash.COOKIE) String flash) {
         SettingsNotice notice = SettingsNotice.parse(flash).orElse(null);
         Long restartRun = notice == null ? null : notice.restartRun();
-        RolloutNews.Next rollout = restartRun == null ? null : rollouts.next(restartRun).orElse(null);
+        RolloutNews.RunStatus run = restartRun == null ? null : rollouts.status(restartRun).orElse(null);
         return Flash.shown(request, flash, Templates.overview(cards(settings.list()),
-                notice == null ? null : notice.text(), restartRun, rollout, rollouts.alerts(), rollouts.underWay()));
+                notice == null ? null : notice.text(), run, rollouts.alerts(), rollouts.underWay()));
     }
 
     /**

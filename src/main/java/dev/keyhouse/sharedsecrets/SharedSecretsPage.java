@@ -87,12 +87,17 @@ public class SharedSecretsPage {
 
     @CheckedTemplate
     static class Templates {
+        /** @param run the restart run a create just started, as it stands now (its notice follows it), or null */
         static native TemplateInstance page(List<SharedSecrets.View> secrets, List<SharedSecrets.Target> targets,
-                Form form, String flash, Long run);
+                Form form, String flash, dev.keyhouse.settings.RolloutNews.RunStatus run);
 
-        /** @param stale the box of a stale save ({@link StaleChanges}), or null */
+        /**
+         * @param stale the box of a stale save ({@link StaleChanges}), or null
+         * @param loaded the form's hidden {@code loaded.<field>} fields: {@code secret} as stored
+         */
         static native TemplateInstance edit(SharedSecrets.View secret, List<SharedSecrets.Target> targets, Form form,
-                String flash, String refusal, StaleChanges stale, List<SharedSecrets.Version> history);
+                String flash, String refusal, StaleChanges stale, List<SharedSecrets.Version> history,
+                List<StaleChanges.Loaded> loaded);
 
         /** The step before Delete: what it does, and the button that does it. */
         static native TemplateInstance delete(SharedSecrets.View secret);
@@ -104,8 +109,11 @@ public class SharedSecretsPage {
     private final SharedSecrets secrets;
     private final SecurityIdentity identity;
     private final HttpServerRequest request;
+    private final dev.keyhouse.settings.RolloutNews runs;
 
-    public SharedSecretsPage(SharedSecrets secrets, SecurityIdentity identity, HttpServerRequest request) {
+    public SharedSecretsPage(SharedSecrets secrets, SecurityIdentity identity, HttpServerRequest request,
+            dev.keyhouse.settings.RolloutNews runs) {
+        this.runs = runs;
         this.request = request;
         this.secrets = secrets;
         this.identity = identity;
@@ -119,7 +127,7 @@ public class SharedSecretsPage {
         boolean withRun = created != null && created.matches();
         return Flash.shown(request, flash, Templates.page(secrets.list(), secrets.allTargets(),
                 new Form(null, null, List.of(), true, null), Flash.message(withRun ? "created" : flash, FLASH),
-                withRun ? Long.valueOf(created.group(1)) : null));
+                withRun ? runs.status(Long.parseLong(created.group(1))).orElse(null) : null));
     }
 
     /**
@@ -179,8 +187,7 @@ public class SharedSecretsPage {
         // a save that changed nothing: said with the version it stays at (as the settings overview says it)
         String message = UNCHANGED.equals(flash) ? "Nothing changed: shared secret " + secret.name()
                 + " stays at version " + secret.version() + "." : Flash.message(flash, FLASH);
-        return Flash.shown(request, flash, Templates.edit(secret, secrets.allTargets(), form(secret, null),
-                message, null, null, secrets.history(id)));
+        return Flash.shown(request, flash, editPage(secret, form(secret, null), message, null, null));
     }
 
     /**
@@ -223,8 +230,7 @@ public class SharedSecretsPage {
             }
             Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
                     targets(submitted, new FieldErrors()), false, errors).typed(submitted);
-            return typedBack(400, Templates.edit(secret, secrets.allTargets(), form, null, null, null,
-                    secrets.history(secret.id())));
+            return typedBack(400, editPage(secret, form, null, null, null));
         } catch (SharedSecretRefused refusal) {
             return refusal.status() == 412 ? staleSave(id, submitted, null) : refusedOnEdit(id, refusal);
         }
@@ -232,38 +238,64 @@ public class SharedSecretsPage {
 
     /**
      * Another admin saved the shared secret after its form was read (issue 20, point 7): 409 with the form as this
-     * POST typed it, a typed value included (no-store), carrying the current version, together with the box of what
-     * is stored now: the name, variable and targets where they differ from the form (earlier versions keep only the
-     * value, so these are compared with what was typed), the value by its fingerprint when it changed since the
-     * form's version; and who saved when. A second Save is a deliberate overwrite of what the box shows. With
-     * {@code errors} (a stale form that is also refused), the fields' errors are named in the same answer.
+     * POST typed it, a typed value included (no-store), carrying the current version (and the current name, variable
+     * and targets as its loaded ones), together with the box of what the other admin changed since the form was
+     * loaded: the name, variable and targets whose stored value now differs from the one the form was loaded with
+     * (its hidden {@code loaded.<field>} fields, {@link #described}), the value by its fingerprint when it changed
+     * since the form's version (the history keeps each version's); and who saved when. The admin's own edits are not
+     * listed (a field both changed is). A form without the loaded values (one a script posted) has its name,
+     * variable and targets compared with what it holds, as before ({@link StaleChanges#DIFFERS}). The loaded values
+     * only choose the box's lines: whether anything is saved goes by the version alone. A second Save is a
+     * deliberate overwrite of what the box shows. With {@code errors} (a stale form that is also refused), the
+     * fields' errors are named in the same answer.
      */
     private Response staleSave(long id, MultivaluedMap<String, String> submitted, FieldErrors errors) {
         SharedSecrets.View secret = secrets.get(id);
         long expected = formVersion(submitted); // a whole number: read by version(id, submitted) or the caller
         Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
                 targets(submitted, new FieldErrors()), false, errors).typed(submitted);
-        List<StaleChanges.Change> changes = new ArrayList<>();
-        if (!secret.name().equals(form.name())) {
-            changes.add(StaleChanges.Change.value("Name", secret.name()));
-        }
-        if (!secret.variable().equals(form.variable())) {
-            changes.add(StaleChanges.Change.value("Variable", secret.variable()));
-        }
-        if (!new java.util.HashSet<>(form.targets()).equals(secret.targets().stream().map(SharedSecrets.Target::id)
-                .collect(java.util.stream.Collectors.toSet()))) {
-            changes.add(StaleChanges.Change.value("Targets", String.join(", ", secret.targets().stream()
-                    .map(SharedSecrets.Target::name).toList())));
-        }
-        List<SharedSecrets.Version> history = secrets.history(id);
-        String had = history.stream().filter(v -> v.version() == expected).map(SharedSecrets.Version::fingerprint)
-                .findFirst().orElse(null);
+        List<StaleChanges.Described> now = described(secret);
+        java.util.Optional<Map<String, String>> loaded = StaleChanges.loadedWith(submitted, now);
+        List<StaleChanges.Change> changes = new ArrayList<>(StaleChanges.changed(now, loaded.orElseGet(() -> Map.of(
+                "name", java.util.Objects.toString(form.name(), ""), "variable",
+                java.util.Objects.toString(form.variable(), ""),
+                "targets", ids(form.targets())))));
+        String had = secrets.history(id).stream().filter(v -> v.version() == expected)
+                .map(SharedSecrets.Version::fingerprint).findFirst().orElse(null);
         if (!java.util.Objects.equals(had, secret.fingerprint())) {
             changes.add(StaleChanges.Change.secret("Value", secret.fingerprint()));
         }
-        return typedBack(409, Templates.edit(secret, secrets.allTargets(), form, null, null,
-                StaleChanges.of("Shared secret " + secret.name(), secret.updatedBy(), secret.updatedAt(),
-                        secret.version(), StaleChanges.DIFFERS, changes), history));
+        return typedBack(409, editPage(secret, form, null, null, StaleChanges.of("Shared secret " + secret.name(),
+                secret.updatedBy(), secret.updatedAt(), secret.version(),
+                loaded.isPresent() ? StaleChanges.SINCE : StaleChanges.DIFFERS, changes)));
+    }
+
+    /**
+     * The name, variable and targets of {@code secret} as stored, as a stale box compares and shows them, by form
+     * field: {@code targets} as the linked ids, sorted, comma-separated, shown by name. The value is compared by its
+     * fingerprint in the history, never carried.
+     */
+    private static List<StaleChanges.Described> described(SharedSecrets.View secret) {
+        return List.of(new StaleChanges.Described("name", secret.name(), StaleChanges.Change.value("Name",
+                secret.name())), new StaleChanges.Described("variable", secret.variable(),
+                        StaleChanges.Change.value("Variable", secret.variable())),
+                new StaleChanges.Described("targets", ids(secret.targets().stream().map(SharedSecrets.Target::id)
+                        .toList()), StaleChanges.Change.value("Targets", String.join(", ", secret.targets().stream()
+                                .map(SharedSecrets.Target::name).toList()))));
+    }
+
+    private static String ids(List<Long> ids) {
+        return String.join(",", ids.stream().distinct().sorted().map(String::valueOf).toList());
+    }
+
+    /**
+     * The edit page of {@code secret} as stored now, with {@code form} (its hidden loaded values are the stored ones,
+     * as its version is), a flash, a refusal and a stale save's box, each null when there is none.
+     */
+    private TemplateInstance editPage(SharedSecrets.View secret, Form form, String flash, String refusal,
+            StaleChanges stale) {
+        return Templates.edit(secret, secrets.allTargets(), form, flash, refusal, stale, secrets.history(secret.id()),
+                StaleChanges.loaded(described(secret)));
     }
 
     /**
@@ -358,9 +390,9 @@ public class SharedSecretsPage {
             }, expected -> secrets.rollback(id, to, expected, Identities.actor(identity)), "rolled-back");
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
-            return Response.status(400).entity(Templates.edit(secret, secrets.allTargets(), form(secret, null), null,
+            return Response.status(400).entity(editPage(secret, form(secret, null), null,
                     "Nothing was rolled back: " + String.join("; ", errors.errors().stream()
-                            .map(e -> e.message()).toList()) + ".", null, secrets.history(id))).build();
+                            .map(e -> e.message()).toList()) + ".", null)).build();
         }
     }
 
@@ -412,8 +444,8 @@ public class SharedSecretsPage {
     /** The edit page with a refusal in the page's words ({@link SharedSecretRefused#onThePage}). */
     private Response refusedOnEdit(long id, SharedSecretRefused refusal) {
         SharedSecrets.View secret = secrets.get(id);
-        return Response.status(refusal.pageStatus()).entity(Templates.edit(secret, secrets.allTargets(),
-                form(secret, null), null, refusal.onThePage(), null, secrets.history(id))).build();
+        return Response.status(refusal.pageStatus()).entity(editPage(secret, form(secret, null), null,
+                refusal.onThePage(), null)).build();
     }
 
     private static Form form(SharedSecrets.View secret, FieldErrors errors) {

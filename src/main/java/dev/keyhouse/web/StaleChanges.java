@@ -1,7 +1,10 @@
 package dev.keyhouse.web;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The box a page form's stale save answers with (409, issue 20 point 7): another admin saved since the form was read.
@@ -11,9 +14,10 @@ import java.util.List;
  * box shows, never a silent one. Rendered by {@code templates/tags/staleChanges.html}.
  *
  * @param message who saved and when, that nothing was saved, and what saving again does
- * @param heading what {@code changes} lists: the fields changed since the form's version ({@link #SINCE}), or, where
- *        a form's earlier versions are not kept field by field, the stored fields that differ from the form
- *        ({@link #DIFFERS})
+ * @param heading what {@code changes} lists: the fields changed since the form was loaded ({@link #SINCE}), read
+ *        from the form's version where earlier versions are kept field by field, else from the values the form was
+ *        loaded with (its hidden {@link #LOADED} fields): the other admin's changes, never the admin's own edits; or, for a form that carries neither (one a script posted), the stored fields that
+ *        differ from what it holds ({@link #DIFFERS})
  * @param changes each field by its label, with its value now; empty when none can be named
  */
 public record StaleChanges(String message, String heading, List<Change> changes) {
@@ -23,6 +27,71 @@ public record StaleChanges(String message, String heading, List<Change> changes)
 
     /** {@link #heading()} of stored fields compared with what the form holds. */
     public static final String DIFFERS = "Stored now, where it differs from your form";
+
+    /**
+     * The prefix of a form's hidden fields that carry the values it was loaded with, by the field they describe:
+     * {@code loaded.name}, {@code loaded.config.url}; a secret's by its fingerprint, never its value. They only say
+     * which stored fields changed since the form was loaded (the other admin's changes, not the admin's own edits):
+     * never saved, never shown, never a check of the save, which goes by the form's version alone.
+     */
+    public static final String LOADED = "loaded.";
+
+    /**
+     * One hidden field of a form: {@code loaded.<field>} and the value it was loaded with.
+     *
+     * @param name the hidden field's name, {@link #LOADED} and the field's
+     * @param value the loaded value as {@link #described} compares it
+     */
+    public record Loaded(String name, String value) {
+    }
+
+    /**
+     * One field of a stored object as a stale box compares and shows it.
+     *
+     * @param field the form field it describes ({@code name}, {@code config.url})
+     * @param value its stored value as compared: what the form's {@code loaded.<field>} carries
+     * @param now its line in the box when it changed
+     */
+    public record Described(String field, String value, Change now) {
+
+        /** Its hidden field. */
+        public Loaded loaded() {
+            return new Loaded(LOADED + field, value);
+        }
+    }
+
+    /** The hidden fields of a form loaded with {@code stored}. */
+    public static List<Loaded> loaded(List<Described> stored) {
+        return stored.stream().map(Described::loaded).toList();
+    }
+
+    /**
+     * The values {@code submitted} says its form was loaded with, by field, when it carries one for every field of
+     * {@code stored}; empty for a form without them (an older page, a form a script posted), whose box falls back to
+     * comparing with what it holds ({@link #DIFFERS}).
+     */
+    public static Optional<Map<String, String>> loadedWith(Map<String, List<String>> submitted,
+            List<Described> stored) {
+        Map<String, String> loaded = new LinkedHashMap<>();
+        for (Described field : stored) {
+            List<String> values = submitted.get(LOADED + field.field());
+            if (values == null || values.isEmpty() || values.get(0) == null) {
+                return Optional.empty();
+            }
+            loaded.put(field.field(), values.get(0));
+        }
+        return Optional.of(loaded);
+    }
+
+    /**
+     * The lines of the fields of {@code stored} whose value is not {@code before}'s: what the form was loaded with
+     * ({@link #loadedWith}), or, for a form without it, what the form holds, a field absent from {@code before} left
+     * out (a secret left empty, which keeps the stored one).
+     */
+    public static List<Change> changed(List<Described> stored, Map<String, String> before) {
+        return stored.stream().filter(f -> before.containsKey(f.field())
+                && !java.util.Objects.equals(before.get(f.field()), f.value())).map(Described::now).toList();
+    }
 
     /**
      * One field of the box.

@@ -97,6 +97,13 @@ public final class Browser {
 
     public static final String PASSWORD = "a-user-password-of-test";
 
+    /** The session of a new user of {@code role} (admin, viewer), its e-mail unique ({@link #uniqueEmail}). */
+    public static String newSession(String what, String role) {
+        String email = uniqueEmail(what);
+        newUser(email, role);
+        return session(email, PASSWORD);
+    }
+
     /**
      * Follows a form's 303 as a browser does ({@link dev.keyhouse.web.Flash}): GETs its Location with the session and
      * the flash cookie the 303 set, asserts that answer is 200 and expires the cookie (its message is shown once), and

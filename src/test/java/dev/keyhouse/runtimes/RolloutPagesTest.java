@@ -485,15 +485,60 @@ class RolloutPagesTest {
         // the settings page's notice after a save links to the run with the plan
         String overview = noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, planned, null,
                 false));
-        assertThat(overview).contains("What happens next: <span id=\"rollout-next\">rolling out: canary " + apiName
+        // (paused by the fixture, which keeps the engine away: said before the plan)
+        assertThat(overview).contains("What happens next: <span id=\"rollout-next\">paused until an admin resumes it;"
+                + " rolling out: canary " + apiName
                 + " (marked canary) first").contains("href=\"/admin/restarts/" + planned + "\"");
         // a manual run is no rollout: no plan
         long manual = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
                 .post("/api/v1/runtimes/" + chat + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
         assertThat(news.next(manual)).isEmpty();
+        // open, or (its restarts are quick) already ended when the page is rendered: said as it stands
         assertThat(noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, manual, null, false)))
                 .doesNotContain("rollout-next")
-                .contains("Dependent runtimes are restarting");
+                .containsPattern("Dependent runtimes are restarting|Restart run " + manual + "</a> ended: ");
+    }
+
+    /**
+     * Breaker h20q, finding 3: the settings notice after a save said "What happens next: rolling out ..." for as
+     * long as the admin stayed on the page, and on every render from the flash, after the run had ended. It says
+     * the run as it stands: while open, what happens next, in a span that asks {@code /admin/restarts/{id}/status}
+     * again every 2 s; once ended, how it ended (a rolled-back one with why), in a span that no longer asks; the
+     * fragment says the same, so the open notice turns into the ended one and stops.
+     */
+    @Test
+    void theSettingsNoticeSaysHowItsRunEndedAndStopsLookingOnceItHas() {
+        long chat = api.command("fx-chat-" + RuntimeRestartTest.unique(), List.of("stt"), "true", null);
+        String chatName = name(chat);
+        long open = fixtures().run("stt", "running", true, 0, 0, null, 4L, null); // paused: the engine stays away
+        fixtures().result(open, chat, chatName, null, "waiting", null, null, null, null, null, null);
+        fixtures().underWay(open, chat, chatName, null, null);
+        String poll = "hx-get=\"/admin/restarts/" + open + "/status\" hx-trigger=\"every 2s\"";
+        assertThat(noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, open, null, false)))
+                .contains("What happens next: <span id=\"rollout-next\">paused until an admin resumes it; rolling out:"
+                        + " canary the first runtime of " + chatName, poll);
+        assertThat(page(admin(), "/admin/restarts/" + open + "/status")).startsWith("<span id=\"run-status\" " + poll)
+                .contains("rollout-next");
+
+        fixtures().update("UPDATE restart_results SET state = 'restarted', finished_at = now(), lease_until = null"
+                + " WHERE run_id = ?", open);
+        fixtures().update("UPDATE restart_runs SET state = 'succeeded', paused = false, finished_at = now() WHERE id = ?",
+                open);
+        for (String said : List.of(page(admin(), "/admin/restarts/" + open + "/status"), page(viewer(),
+                "/admin/restarts/" + open + "/status"), noticed(new dev.keyhouse.settings.SettingsNotice("saved",
+                        ProviderKind.STT, open, null, false)))) {
+            assertThat(said).contains("id=\"restart-run-link\">Rollout " + open + "</a> ended: <strong class=\"state"
+                    + " state-").doesNotContain("rolling out", "What happens next", "/status\" hx-trigger");
+        }
+
+        long rolledBack = rolledBack("stt");
+        String notice = noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, rolledBack, null,
+                false));
+        assertThat(notice).contains("Rollout " + rolledBack + "</a> ended: <strong class=\"state state-rolled_back\">"
+                + "rolled back</strong> — wave 1: fx-chat-1 reported failing: invalid_key.")
+                .doesNotContain("rolling out", "What happens next", "/status\" hx-trigger");
+        given().cookie(SessionTokens.SESSION_COOKIE, admin()).get("/admin/restarts/999999999/status").then()
+                .statusCode(404);
     }
 
     @Test

@@ -766,8 +766,10 @@ class RuntimePagesTest {
         assertThat(stale.asString()).contains("Runtime target " + name + " changed while you were editing: saved by",
                 "Nothing was saved", "value=\"" + name + "-stale\"", "name=\"dependsOn\" value=\"stt\" checked")
                 .doesNotContain("name=\"dependsOn\" value=\"llm\" checked");
+        // a form without its loaded values (posted by a script, as here) is compared with what it holds
         assertThat(dev.keyhouse.StaleBoxes.box(stale.asString())).contains(dev.keyhouse.StaleBoxes.line("Name", name),
-                dev.keyhouse.StaleBoxes.line("Restart when these keys change", "Language model"));
+                dev.keyhouse.StaleBoxes.line("Restart when these keys change", "Language model"),
+                "Stored now, where it differs from your form:");
         io.restassured.path.json.JsonPath stored = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id)
                 .jsonPath();
         assertThat(stored.getString("name")).isEqualTo(name);
@@ -817,6 +819,65 @@ class RuntimePagesTest {
                 .extract().jsonPath().getBoolean("unchanged")).isFalse();
     }
 
+
+    /**
+     * Issue 20 point 7 (breaker h20q, finding 1): two admins edit one target. A loads it (confirmation auto), renames
+     * it, sets confirmation fetch, ticks canary and types a new secret; meanwhile B, from the same page, changes the
+     * URL, ticks canary too and types another secret. A's save answers 409 whose box lists exactly B's changes (the
+     * URL, canary: both changed it, and the secret by its fingerprint), never A's own edits (name, confirmation),
+     * under "Changed since your form was loaded"; the page's title and heading name the stored target, the typed
+     * name stays in its input only (finding 2); the form now carries B's values as its loaded ones.
+     */
+    @Test
+    void aStaleSaveListsTheOtherAdminsChangesNotTheOwnEditsAndNamesTheStoredTarget() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        String theirs = "whsec-page-stale-theirs-0123456789";
+        long id = api.create(Map.of("name", name, "driver", "http", "dependsOn", List.of("llm"),
+                "config", Map.of("url", "https://voice-1.test/reload", "secret", "whsec-page-stale-first-0123456789")));
+        String action = "/admin/runtimes/" + id;
+        String other = Browser.newSession("stale-b", "admin");
+        Response mine = page(action);
+        Response hers = page(other, action);
+        assertThat(dev.keyhouse.StaleBoxes.loaded(mine.asString())).containsEntry("loaded.name", name)
+                .containsEntry("loaded.confirmation", "auto").containsEntry("loaded.config.url",
+                        "https://voice-1.test/reload").doesNotContainValue("whsec-page-stale-first-0123456789");
+
+        post(other, hers, action, dev.keyhouse.StaleBoxes.asPosted(hers.asString(), Map.of("name", name,
+                "dependsOn", "llm", "enabled", "true", "canary", "true", "confirmation", "auto",
+                "config.url", "https://voice-2.test/reload", "config.secret", theirs))).then().statusCode(303);
+        Response stale = post(mine, action, dev.keyhouse.StaleBoxes.asPosted(mine.asString(), Map.of("name",
+                name + "-typed", "dependsOn", "llm", "enabled", "true", "canary", "true", "confirmation", "fetch",
+                "config.url", "https://voice-1.test/reload", "config.secret", "whsec-page-stale-mine-0123456789")));
+
+        stale.then().statusCode(409);
+        String box = dev.keyhouse.StaleBoxes.box(stale.asString());
+        assertThat(box).contains("Changed since your form was loaded:",
+                dev.keyhouse.StaleBoxes.line("Reload URL", "https://voice-2.test/reload"),
+                dev.keyhouse.StaleBoxes.line("Canary", "yes"),
+                dev.keyhouse.StaleBoxes.line("Signing secret", "fingerprint " + fingerprints.of(theirs)))
+                .as("the admin's own edits are not the other admin's changes")
+                .doesNotContain("<strong>Name</strong>", "<strong>Confirmation</strong>", "auto", theirs);
+        assertThat(stale.asString()).as("the stored target is named; the typed name stays in its input")
+                .contains("<title>" + name + " · Runtimes · Keyhouse</title>", "<h1>" + name + " <span",
+                        "value=\"" + name + "-typed\"")
+                .doesNotContain("<title>" + name + "-typed", "<h1>" + name + "-typed");
+        assertThat(dev.keyhouse.StaleBoxes.loaded(stale.asString())).as("the form now edits what is stored")
+                .containsEntry("loaded.config.url", "https://voice-2.test/reload")
+                .containsEntry("loaded.config.secret", fingerprints.of(theirs)).containsEntry("loaded.canary", "yes");
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getString("name"))
+                .isEqualTo(name);
+
+        // the loaded values only describe: forged ones neither refuse nor change a save of the current version
+        Map<String, String> forged = new java.util.HashMap<>(Map.of("name", name + "-typed", "dependsOn", "llm",
+                "enabled", "true", "confirmation", "fetch", "config.url", "https://voice-2.test/v2"));
+        dev.keyhouse.StaleBoxes.loaded(stale.asString()).keySet().forEach(field -> forged.put(field, "<forged>"));
+        Response done = post(stale, action, forged);
+        assertThat(done.statusCode()).as(done.asString()).isEqualTo(303);
+        JsonPath saved = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath();
+        assertThat(saved.getString("name")).isEqualTo(name + "-typed");
+        assertThat(saved.getString("config.url")).isEqualTo("https://voice-2.test/v2");
+        assertThat(saved.getString("config.secret.fingerprint")).isEqualTo(fingerprints.of(theirs));
+    }
 
     /**
      * Issue 20: a target form with every field bad is answered once with every error (the form's own reading:
@@ -961,12 +1022,20 @@ class RuntimePagesTest {
     }
 
     private Response page(String path) {
+        return page(session, path);
+    }
+
+    private static Response page(String session, String path) {
         Response response = given().cookie(SessionTokens.SESSION_COOKIE, session).get(path);
         response.then().statusCode(200);
         return response;
     }
 
     private Response post(Response form, String action, Map<String, String> fields) {
+        return post(session, form, action, fields);
+    }
+
+    private static Response post(String session, Response form, String action, Map<String, String> fields) {
         String html = form.asString();
         RequestSpecification request = given().redirects().follow(false).contentType(ContentType.URLENC)
                 .cookie(SessionTokens.SESSION_COOKIE, session).cookies(form.getCookies())

@@ -193,6 +193,42 @@ public class SettingsBrowserTest {
     }
 
     /**
+     * Breaker h20q, finding 3: the overview's notice after a save follows its rollout while the admin stays on the
+     * page: "What happens next" while it is open, then, once it has ended, how it ended, without a reload, and it no
+     * longer asks (its span carries no hx-get).
+     */
+    @Test
+    void theSaveNoticeSaysHowItsRolloutEndedWithoutAReload() throws IOException {
+        RolloutFixtures fixtures = new RolloutFixtures(db);
+        long run = fixtures.run("stt", "running", true, 0, 0, null, 4L, null); // paused: the engine stays away
+        WebDriver browser = startChromium();
+        try {
+            browser.get(url("/admin/settings"));
+            signIn(browser, "/admin/settings");
+            browser.manage().addCookie(new org.openqa.selenium.Cookie.Builder(dev.keyhouse.web.Flash.COOKIE,
+                    new SettingsNotice(SettingsNotice.SAVED, ProviderKind.STT, run, null, false).key())
+                    .path("/admin/settings").isHttpOnly(true).build());
+            browser.get(url("/admin/settings"));
+            ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
+            assertThat(browser.findElement(By.id("run-status")).getText()).contains("What happens next: paused");
+
+            fixtures.update("UPDATE restart_runs SET state = 'succeeded', paused = false, finished_at = now()"
+                    + " WHERE id = ?", run);
+            new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .until(b -> b.findElement(By.id("run-status")).getText().contains("ended"));
+            WebElement status = browser.findElement(By.id("run-status"));
+            assertThat(status.getText()).startsWith("Rollout " + run + " ended: succeeded")
+                    .doesNotContain("What happens next", "rolling out");
+            assertThat(status.getAttribute("hx-get")).as("an ended run is no longer asked about").isNull();
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
+                    .as("the notice changed without a reload").isEqualTo(true);
+        } finally {
+            browser.quit();
+            fixtures.deleteAll();
+        }
+    }
+
+    /**
      * Debian's Chromium through Debian's chromedriver, both named explicitly so Selenium Manager never looks for
      * (or downloads) a browser or a driver; a fresh profile per run.
      */

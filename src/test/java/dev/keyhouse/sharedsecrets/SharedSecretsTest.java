@@ -1244,6 +1244,8 @@ class SharedSecretsTest {
                 .contains("(now version 2). Nothing was saved.")
                 .contains(dev.keyhouse.StaleBoxes.line("Variable", variable(name) + "_NEW"))
                 .contains(dev.keyhouse.StaleBoxes.line("Value", "fingerprint " + fingerprint))
+                .as("a form without its loaded values (posted by a script, as here) is compared with what it holds")
+                .contains("Stored now, where it differs from your form:")
                 .doesNotContain("<strong>Name</strong>").doesNotContain("<strong>Targets</strong>");
         assertThat(stale.asString()).as("what was typed is kept, the hidden version is the current one")
                 .contains("value=\"" + variable(name) + "\"", "value=\"" + mine + "\"",
@@ -1270,6 +1272,58 @@ class SharedSecretsTest {
         assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("variable"))
                 .isEqualTo(variable(name));
         assertThat(served(variable(name))).isEqualTo(mine);
+    }
+
+    /**
+     * Issue 20 point 7 (breaker h20q, findings 1 and 2): two admins edit one shared secret on its page. A loads it,
+     * renames it and types a new value; meanwhile B, from the same page, changes its variable and links a target. A's
+     * save answers 409 whose box lists exactly B's changes (variable, targets) under "Changed since your form was
+     * loaded", never A's own edits (the name; the value, which B did not change); the title and heading name the
+     * stored shared secret, A's typed name stays in its input only.
+     */
+    @Test
+    void staleSaveOfTheEditFormListsTheOtherAdminsChangesNotTheOwnEdits() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String other = Browser.newSession("stale-secret-b", "admin");
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "first-" + UUID.randomUUID()))
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        String targetName = "t-stale-" + suffix();
+        long target = target(Map.of("name", targetName, "driver", "command", "enabled", false,
+                "config", Map.of("command", "true")));
+        String path = "/admin/shared-secrets/" + id;
+        String mine = page(session, path);
+        String hers = page(other, path);
+        assertThat(dev.keyhouse.StaleBoxes.loaded(mine)).containsEntry("loaded.name", name)
+                .containsEntry("loaded.variable", variable(name)).containsEntry("loaded.targets", "");
+
+        io.restassured.specification.RequestSpecification theirs = Browser.signedInForm(other)
+                .formParam("version", "1").formParam("name", name).formParam("variable", variable(name) + "_B")
+                .formParam("targets", String.valueOf(target));
+        dev.keyhouse.StaleBoxes.loaded(hers).forEach(theirs::formParam);
+        theirs.post(path).then().statusCode(303);
+
+        String value = "mine-" + UUID.randomUUID();
+        io.restassured.specification.RequestSpecification save = Browser.signedInForm(session)
+                .formParam("version", "1").formParam("name", name + "-mine").formParam("variable", variable(name))
+                .formParam("value", value);
+        dev.keyhouse.StaleBoxes.loaded(mine).forEach(save::formParam);
+        Response stale = save.post(path);
+
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString())).contains("Changed since your form was loaded:",
+                dev.keyhouse.StaleBoxes.line("Variable", variable(name) + "_B"),
+                dev.keyhouse.StaleBoxes.line("Targets", targetName))
+                .as("the admin's own edits are not the other admin's changes")
+                .doesNotContain("<strong>Name</strong>", "<strong>Value</strong>");
+        assertThat(stale.asString()).as("the stored shared secret is named; the typed name stays in its input")
+                .contains("<title>Shared secret " + name + " · Keyhouse</title>", "<h1>Shared secret " + name + "</h1>",
+                        "value=\"" + name + "-mine\"", "value=\"" + value + "\"")
+                .doesNotContain("<title>Shared secret " + name + "-mine", "<h1>Shared secret " + name + "-mine");
+        assertThat(dev.keyhouse.StaleBoxes.loaded(stale.asString())).as("the form now edits what is stored")
+                .containsEntry("loaded.variable", variable(name) + "_B")
+                .containsEntry("loaded.targets", String.valueOf(target));
+        assertThat(given().auth().oauth2(admin).get(API + "/" + id).jsonPath().getString("name")).isEqualTo(name);
     }
 
     /**
@@ -1425,8 +1479,10 @@ class SharedSecretsTest {
         String shown = given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE, session)
                 .cookie(dev.keyhouse.web.Flash.COOKIE, flash).get("/admin/shared-secrets").then().statusCode(200)
                 .extract().asString();
-        assertThat(shown).contains("Shared secret added.").contains("Its linked targets are restarting: <a href=\""
-                + "/admin/restarts/" + run + "\" id=\"restart-run-link\">restart run " + run + "</a>.");
+        // the run has ended: said as it stands, never "restarting" (breaker h20q, finding 3)
+        assertThat(shown).contains("Shared secret added.").contains("<a href=\"/admin/restarts/" + run + "\""
+                + " id=\"restart-run-link\">Restart run " + run + "</a> ended: <strong class=\"state state-")
+                .doesNotContain("restarting", "/status\" hx-trigger");
 
         String step = Browser.signedInForm(session).formParam("version", "1")
                 .post("/admin/shared-secrets/" + idOf(name) + "/delete").then().statusCode(200).extract().asString();

@@ -72,6 +72,7 @@ class SecurityMatrixTest {
             route("GET /admin/environment", READ),
             route("GET /admin/restarts/{id}", READ),
             route("GET /admin/restarts/{id}/live", READ),
+            route("GET /admin/restarts/{id}/status", READ),
             route("POST /admin/restarts/{id}/pause", WRITE),
             route("POST /admin/restarts/{id}/resume", WRITE),
             route("POST /admin/restarts/{id}/continue", WRITE),
