@@ -206,41 +206,24 @@ public class RestartExecutor {
             finish(claim, RestartResult.FAILED, FailureText.of(e));
             return;
         }
-        // what this target's runtimes receive: the provider kinds and the shared secrets that list this target
-        ProviderEnvironment.RuntimeEnvironment env = environment.current().receivedBy(List.of(claim.targetId()));
+        Instant deadline = Instant.now().plus(config.timeout());
+        if (claim.runtime() == null) {
+            discover(claim, spec, driver.get(), deadline, checking, what);
+            return;
+        }
+        // a rollout's own restart moves the runtime onto the current environment; any other run restarts it onto
+        // what runtime-config serves it by name: an open rollout's held configuration while its wave has not come
+        ProviderEnvironment.RuntimeEnvironment env = claim.rollout()
+                ? environment.current().receivedBy(List.of(claim.targetId()))
+                : environment.forRestart(claim.runtime(), claim.targetId());
         if (!env.errors().isEmpty()) {
             // restarting on an environment with a key missing would take the runtime down, not update it
-            outcome(claim, RestartResult.FAILED, "not restarted: the provider environment is incomplete: "
-                    + String.join("; ", env.errors()), what);
+            outcome(claim, RestartResult.FAILED, incomplete(env), what);
             return;
         }
-        Instant deadline = Instant.now().plus(config.timeout());
-        RestartOrder order = new RestartOrder(claim.runId(), env.version(), env.env(),
-                env.managedNames(), deadline, claim.id(), claim.attempts(), checking);
+        RestartOrder order = order(claim, env, deadline, checking);
         List<String> secrets = new ArrayList<>(env.env().values());
         secrets.addAll(spec.secrets().values());
-        if (claim.runtime() == null) {
-            Outcome<List<String>> discovered = call(() -> {
-                List<String> runtimes = driver.get().discover(spec);
-                if (!runtimes.isEmpty() && !claim.rollout()) {
-                    // a rollout prepares right before each restart, when the runtime's wave has come
-                    driver.get().prepare(spec, order);
-                }
-                return runtimes;
-            }, secrets, what);
-            if (discovered.state() != null) {
-                outcome(claim, discovered.state(), discovered.error(), what);
-            } else if (discovered.value() == null || discovered.value().isEmpty()) {
-                finish(claim, RestartResult.FAILED, "the " + claim.driver() + " driver found no runtimes for this target");
-            } else if (queue.expand(claim, List.copyOf(discovered.value()))) {
-                LOG.infof("%s: %d runtimes to restart", what, discovered.value().size());
-                if (claim.rollout()) {
-                    // committed: the gate assigns the waves now, not at its next tick
-                    rollouts.get().wake();
-                }
-            }
-            return;
-        }
         // a run that is not a rollout has no gate: a target with confirmation none is not asked, as in a rollout
         Confirmations.Decision notAsked = claim.rollout() ? null : notAsked(target.get(), what);
         settleEarlier(claim, what);
@@ -253,6 +236,78 @@ public class RestartExecutor {
         }, secrets, what);
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
                 env.version(), notAsked);
+    }
+
+    /**
+     * A planned row: discovers the target's runtimes and records them ({@link RestartQueue#expand}). A run that is not
+     * a rollout prepares the target here ({@link RuntimeDriver#prepare}) with what its runtimes are served by name
+     * ({@link ProviderEnvironment#forRestart}), once per distinct environment among them (a runtime an open rollout
+     * holds is prepared its held configuration, the others theirs); one that cannot be served fails the claim, nothing
+     * prepared. A rollout prepares right before each restart, when the runtime's wave has come.
+     */
+    private void discover(RestartQueue.Claim claim, TargetSpec spec, RuntimeDriver driver, Instant deadline,
+            Runnable checking, String what) {
+        List<String> secrets = new ArrayList<>(spec.secrets().values());
+        if (claim.rollout()) {
+            // its restarts move the runtimes onto the current environment: none is discovered to fail on it
+            ProviderEnvironment.RuntimeEnvironment env = environment.current().receivedBy(List.of(claim.targetId()));
+            if (!env.errors().isEmpty()) {
+                outcome(claim, RestartResult.FAILED, incomplete(env), what);
+                return;
+            }
+        }
+        Outcome<List<String>> discovered = call(() -> driver.discover(spec), secrets, what);
+        if (discovered.state() != null) {
+            outcome(claim, discovered.state(), discovered.error(), what);
+            return;
+        }
+        if (discovered.value() == null || discovered.value().isEmpty()) {
+            finish(claim, RestartResult.FAILED, "the " + claim.driver() + " driver found no runtimes for this target");
+            return;
+        }
+        if (!claim.rollout()) {
+            java.util.Map<String, ProviderEnvironment.RuntimeEnvironment> served = new java.util.LinkedHashMap<>();
+            for (String runtime : discovered.value()) {
+                ProviderEnvironment.RuntimeEnvironment env = environment.forRestart(runtime, claim.targetId());
+                if (!env.errors().isEmpty()) {
+                    outcome(claim, RestartResult.FAILED, incomplete(env), what);
+                    return;
+                }
+                served.putIfAbsent(env.version() + "\n" + env.env(), env);
+            }
+            for (ProviderEnvironment.RuntimeEnvironment env : served.values()) {
+                secrets.addAll(env.env().values());
+            }
+            for (ProviderEnvironment.RuntimeEnvironment env : served.values()) {
+                RestartOrder order = order(claim, env, deadline, checking);
+                Outcome<Boolean> prepared = call(() -> {
+                    driver.prepare(spec, order);
+                    return Boolean.TRUE;
+                }, secrets, what);
+                if (prepared.state() != null) {
+                    outcome(claim, prepared.state(), prepared.error(), what);
+                    return;
+                }
+            }
+        }
+        if (queue.expand(claim, List.copyOf(discovered.value()))) {
+            LOG.infof("%s: %d runtimes to restart", what, discovered.value().size());
+            if (claim.rollout()) {
+                // committed: the gate assigns the waves now, not at its next tick
+                rollouts.get().wake();
+            }
+        }
+    }
+
+    private static RestartOrder order(RestartQueue.Claim claim, ProviderEnvironment.RuntimeEnvironment env,
+            Instant deadline, Runnable checking) {
+        return new RestartOrder(claim.runId(), env.version(), env.env(), env.managedNames(), deadline, claim.id(),
+                claim.attempts(), checking);
+    }
+
+    /** Why a restart onto {@code env} is refused: what cannot be served, in the words runtime-config's 503 uses. */
+    private static String incomplete(ProviderEnvironment.RuntimeEnvironment env) {
+        return "not restarted: the provider environment is incomplete: " + String.join("; ", env.errors());
     }
 
     /**

@@ -392,9 +392,36 @@ public class ProviderEnvironment {
             }
             return received(snapshot, base, pinKey(byKind(held)), runtime);
         }
+        return received(heldRead(runtime), runtime, runtime == null ? java.util.Set.of() : receivers.targetsOf(runtime));
+    }
+
+    /** The current environment, or the one pinned for the named runtime by open rollouts, read from the rows. */
+    private RuntimeEnvironment heldRead(String runtime) {
         List<EnvironmentPins.Pin> held = runtime == null ? List.of() : pins.pinsFor(runtime);
-        RuntimeEnvironment base = held.isEmpty() ? currentRead() : pinnedRead(held);
-        return received(base, runtime, runtime == null ? java.util.Set.of() : receivers.targetsOf(runtime));
+        return held.isEmpty() ? currentRead() : pinnedRead(held);
+    }
+
+    /**
+     * What a runtime restarted by a run that is not a rollout starts on (a shared secret's run, a "Restart now"; issue
+     * 19): what runtime-config serves it by name ({@link #forRuntime}), so a runtime an open rollout holds gets the
+     * held configuration of the kind under rollout ({@link EnvironmentPins}) and everything else current, never that
+     * rollout's change ahead of its wave, and its {@link RuntimeEnvironment#version()} is the version it is served.
+     * Read from the rows, never the snapshot, so a pin committed just before is seen.
+     *
+     * @param runtime the runtime's name as its target's driver discovered it (what it names itself as)
+     * @param targetId the target restarting it: {@link RuntimeEnvironment#receivedBy} it and every target the name
+     *        belongs to ({@link RuntimeReceivers}), so a runtime discovered for the first time gets its target's
+     *        shared secrets too
+     * @return an environment whose {@link RuntimeEnvironment#errors()} name what cannot be served (a held version
+     *         not stored, ...), which the caller must refuse to restart on
+     */
+    public RuntimeEnvironment forRestart(String runtime, long targetId) {
+        java.util.Objects.requireNonNull(runtime, "runtime");
+        return resolving(() -> {
+            java.util.Set<Long> targets = new java.util.TreeSet<>(receivers.targetsOf(runtime));
+            targets.add(targetId);
+            return heldRead(runtime).receivedBy(targets);
+        });
     }
 
     /**

@@ -153,6 +153,87 @@ class RolloutHeldConfigurationTest {
         assertRolledOutCanaryFirst(put("llm", modelOnly), before, "LLM_MODEL=gpt-4.1\n");
     }
 
+    /**
+     * Issue 19 (h19A): a run that is not the rollout restarts a runtime the rollout holds onto what runtime-config
+     * serves it by name: the kind's held configuration and the new shared secret, never the rollout's change ahead of
+     * its wave, and its result's version is the one served, so its fetch confirms it. A shared secret's run (its new
+     * value generated) and a "Restart now", each while the rollout of an llm model waits after its canary.
+     */
+    @Test
+    void aRunThatIsNotTheRolloutRestartsAHeldRuntimeOntoItsHeldConfiguration() throws Exception {
+        put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                "sk-held-" + tag + "-e5"));
+        Path dir = Files.createTempDirectory("keyhouse-held-run");
+        canary = "a-canary-held-" + tag;
+        behind = "b-held-" + tag;
+        api.command(canary, List.of("llm"), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
+        Path file = dir.resolve(behind + ".env");
+        long held = api.command(behind, List.of("llm"), "true", file.toString(), Confirmations.FETCH);
+        String variable = "HELD_SHARED_" + tag.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        JsonPath secret = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .body(Map.of("name", "held-" + tag, "variable", variable, "targets", List.of(held)))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath();
+        long secretId = secret.getLong("id");
+        try {
+            if (secret.get("restartRun") != null) {
+                api.awaitRun(secret.getLong("restartRun"), RUN_TIMEOUT);
+            }
+            String before = env(behind);
+            assertThat(before).contains("LLM_MODEL=gpt-4o-mini\n", variable + "=");
+
+            long rollout = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl",
+                    "http://127.0.0.1:9")).getLong("restartRun");
+            awaitOutcome(rollout, "waiting_approval");
+            assertThat(env(null)).contains("LLM_MODEL=gpt-4.1\n");
+            assertThat(env(behind)).as("held").contains("LLM_MODEL=gpt-4o-mini\n");
+
+            // (1) a new shared-secret value: its run restarts the held runtime
+            String etag = given().auth().oauth2(api.admin()).get("/api/v1/shared-secrets/" + secretId).header("ETag");
+            long generated = given().auth().oauth2(api.admin()).header("If-Match", etag)
+                    .post("/api/v1/shared-secrets/" + secretId + "/generate").then().statusCode(200).extract()
+                    .jsonPath().getLong("restartRun");
+            String servedAfterGenerate = assertRestartedOntoServed(generated, file, variable, before);
+
+            // (2) Restart now of it, the rollout still waiting
+            long restartNow = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                    .post("/api/v1/runtimes/" + held + "/restart").then().statusCode(202).extract().jsonPath()
+                    .getLong("id");
+            assertThat(assertRestartedOntoServed(restartNow, file, variable, before)).isEqualTo(servedAfterGenerate);
+            assertThat(api.run(rollout).getString("outcome")).as("the rollout still waits").isEqualTo(
+                    "waiting_approval");
+        } finally {
+            api.deleteSharedSecret(secretId);
+        }
+    }
+
+    /**
+     * Awaits run {@code run} and asserts that it wrote {@code file} with what runtime-config serves {@link #behind}
+     * by name, line for line (the held llm model, the shared secret's new value), that its result's version is the
+     * served one, and that the runtime's fetch confirms it; returns the served env answer.
+     */
+    private String assertRestartedOntoServed(long run, Path file, String variable, String before) throws Exception {
+        JsonPath finished = api.awaitRun(run, RUN_TIMEOUT);
+        assertThat(finished.getString("results[0].state")).as(finished.prettify()).isEqualTo("restarted");
+        String served = env(behind);
+        assertThat(served).contains("LLM_MODEL=gpt-4o-mini\n").doesNotContain("gpt-4.1");
+        String sharedLine = served.lines().filter(l -> l.startsWith(variable + "=")).findFirst().orElseThrow();
+        assertThat(before).doesNotContain(sharedLine);
+        String written = Files.readString(file);
+        assertThat(variableLines(written)).as("the file is what runtime-config serves it by name")
+                .isEqualTo(variableLines(served));
+        assertThat(written).contains("configuration version " + configurationVersion(served) + ".")
+                .doesNotContain("gpt-4.1");
+        assertThat(finished.getLong("results[0].envVersion")).isEqualTo(configurationVersion(served));
+        api.awaitRunState(run, "results[0].confirmed", "true");
+        return served;
+    }
+
+    /** An env answer's or file's variable lines, sorted (the file is written sorted, the answer in its order). */
+    private static List<String> variableLines(String env) {
+        return env.lines().filter(l -> !l.startsWith("#")).sorted().toList();
+    }
+
     /** The same for a single kind: a save of livekit that changes only its URL. */
     @Test
     void aUrlOnlySaveOfASingleKindRollsOutCanaryFirst() throws Exception {
