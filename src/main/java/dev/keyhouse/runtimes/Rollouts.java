@@ -44,8 +44,9 @@ import org.jboss.logging.Logger;
  *
  * <p>States (of {@code restart_runs}): {@code running} (discovering, then wave after wave: restarting, confirming,
  * baking) → {@code waiting_approval} after the canary with {@code ROLLOUT_APPROVAL=manual} → {@code running} ...
- * → {@code succeeded}. A failed wave (a runtime reported {@code failing}, its restart failed, it was not confirmed in
- * {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}) or an abort → {@code rolling_back}: the previous version's key is checked
+ * → {@code succeeded}. A failed wave (a runtime reported {@code failing} on the new version, whatever its
+ * confirmation; its restart failed; it was not confirmed in {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, or before another
+ * run restarted it again) or an abort → {@code rolling_back}: the previous version's key is checked
  * live; good → restored as a new version by {@code system} and only the runtimes already moved are restarted back
  * ({@code rolled_back}, or {@code aborted}); proven bad (invalid, no credit, forbidden) or absent → {@code halted},
  * nothing restarted. A newer save of the same kind → {@code superseded}.
