@@ -502,7 +502,7 @@ public class Rollouts {
                         .findFirst().ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
             }
             case "health" -> {
-                RuntimeDriver.Health seen = again ? null : health.get(row.id);
+                RuntimeDriver.Health seen = health.get(row.id);
                 if (again) {
                     // a probe now would read the runtime as its next restart left it
                 } else if (seen == null) {
