@@ -44,8 +44,9 @@ import org.jboss.logging.Logger;
  *
  * <p>States (of {@code restart_runs}): {@code running} (discovering, then wave after wave: restarting, confirming,
  * baking) → {@code waiting_approval} after the canary with {@code ROLLOUT_APPROVAL=manual} → {@code running} ...
- * → {@code succeeded}. A failed wave (a runtime reported {@code failing}, its restart failed, it was not confirmed in
- * {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}) or an abort → {@code rolling_back}: the previous version's key is checked
+ * → {@code succeeded}. A failed wave (a runtime reported {@code failing} on the new version, whatever its
+ * confirmation; its restart failed; it was not confirmed in {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, or before another
+ * run restarted it again) or an abort → {@code rolling_back}: the previous version's key is checked
  * live; good → restored as a new version by {@code system} and only the runtimes already moved are restarted back
  * ({@code rolled_back}, or {@code aborted}); proven bad (invalid, no credit, forbidden) or absent → {@code halted},
  * nothing restarted. A newer save of the same kind → {@code superseded}.
@@ -399,21 +400,19 @@ public class Rollouts {
         String failure = null;
         String code = null;
         boolean open = false;
-        // a runtime confirmed by report that reports failing later (during the bake, or while later waves run) fails
-        // the rollout: the bake is there to catch exactly that
+        // a runtime that passed (confirmed by any signal, or not asked) and reports failing on its new version later
+        // (during the bake, or while later waves run) fails the rollout: the bake is there to catch exactly that
         for (RestartResult row : moved) {
-            if ("confirmed".equals(row.confirmState) && "report".equals(row.confirmation) && row.confirmedAt != null) {
-                long version = row.envVersion == null ? 0 : row.envVersion;
-                Optional<Report> later = reports.stream().filter(r -> RuntimeAcks.matches(row.runtime, r.runtime()))
-                        .filter(r -> "failing".equals(r.status()) && r.version() >= version
-                                && r.at().isAfter(row.confirmedAt)).findFirst();
-                if (later.isPresent() && failure == null) {
-                    decide(row, "failing", "reported failing" + (later.get().detail() == null ? ""
-                            : ": " + later.get().detail()) + " on version " + later.get().version()
-                            + " after it was confirmed", now);
-                    failure = label(row) + ": " + row.confirmDetail;
-                    code = failCode(row);
-                }
+            if (failure != null || !passed(row)) {
+                continue;
+            }
+            Optional<Report> later = failingReport(row, reports, run);
+            if (later.isPresent()) {
+                boolean confirmedBefore = "confirmed".equals(row.confirmState);
+                decide(row, "failing", failingText(later.get()) + (confirmedBefore ? " after it was confirmed" : ""),
+                        now);
+                failure = label(row) + ": " + row.confirmDetail;
+                code = failCode(row);
             }
         }
         for (RestartResult row : rows) {
@@ -471,30 +470,42 @@ public class Rollouts {
         return confirmed(run, n, rows, now);
     }
 
-    /** Decides one restarted runtime's confirmation, if the evidence is in; leaves it undecided otherwise. */
+    /**
+     * Decides one restarted runtime's confirmation, if the evidence is in; leaves it undecided otherwise. Only what the
+     * runtime showed between this restart and its next one counts ({@link RestartResult#nextStartedAt}, set once
+     * another run or a rollback restarts it again): a failing report on the new version fails it whatever the
+     * confirmation; then the mode's own signal (for {@code fetch} after the next restart: the fetch kept on the row).
+     * A runtime restarted again before it confirmed can show nothing more for this run: it is unconfirmed at once.
+     */
     private void confirm(RestartResult row, RestartRun run, List<Report> reports, List<RuntimeAcks.Ack> fetches,
             Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
+        Optional<Report> failing = failingReport(row, reports, run);
+        if (failing.isPresent()) {
+            // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
+            decide(row, "failing", failingText(failing.get()), now);
+            return;
+        }
+        boolean again = row.nextStartedAt != null;
         switch (mode) {
-            case "report" -> {
-                List<Report> mine = reports.stream().filter(r -> RuntimeAcks.matches(row.runtime, r.runtime()))
-                        .filter(r -> !r.at().isBefore(since) && r.version() >= version).toList();
-                Optional<Report> failing = mine.stream().filter(r -> "failing".equals(r.status())).findFirst();
-                if (failing.isPresent()) {
-                    decide(row, "failing", "reported failing" + (failing.get().detail() == null ? ""
-                            : ": " + failing.get().detail()) + " on version " + failing.get().version(), now);
-                } else if (!mine.isEmpty()) {
-                    decide(row, "confirmed", "reported ok on version " + mine.get(0).version(), now);
-                }
+            case "report" -> reports.stream().filter(r -> inWindow(row, r.runtime(), r.at(), since))
+                    .filter(r -> r.version() >= version).findFirst()
+                    .ifPresent(r -> decide(row, "confirmed", "reported ok on version " + r.version(), now));
+            case "fetch" -> {
+                // restarted again: the runtime's last fetch before that restart, kept on the row (V25)
+                List<RuntimeAcks.Ack> mine = !again ? fetches : row.ackedAt == null || row.ackVersion == null
+                        ? List.of() : List.of(new RuntimeAcks.Ack(row.runtime, row.ackVersion, row.ackFingerprint,
+                                row.ackedAt));
+                mine.stream().filter(f -> inWindow(row, f.runtime(), f.at(), since) && f.version() >= version)
+                        .findFirst().ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
             }
-            case "fetch" -> fetches.stream().filter(f -> RuntimeAcks.matches(row.runtime, f.runtime()))
-                    .filter(f -> !f.at().isBefore(since) && f.version() >= version).findFirst()
-                    .ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
             case "health" -> {
                 RuntimeDriver.Health seen = health.get(row.id);
-                if (seen == null) {
+                if (again) {
+                    // a probe now would read the runtime as its next restart left it
+                } else if (seen == null) {
                     if (row.targetId != null) {
                         probes.add(new Probe(row.id, row.targetId, row.runtime));
                     }
@@ -509,6 +520,10 @@ public class Rollouts {
             // confirmation none: not waited for; the restart is its end, neither confirmed nor unconfirmed
             default -> decide(row, RestartResult.NOT_ASKED, "restarted; confirmation not asked (none)", now);
         }
+        if (row.confirmState == null && again) {
+            decide(row, "unconfirmed", "not confirmed (" + mode + ") before it was restarted again"
+                    + restartedBy(row), now);
+        }
         if (row.confirmState == null) {
             Instant from = row.finishedAt == null ? now : row.finishedAt;
             if (run.resumedAt != null && run.resumedAt.isAfter(from)) {
@@ -519,6 +534,40 @@ public class Rollouts {
                         + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)", now);
             }
         }
+    }
+
+    /**
+     * The runtime's report of {@code failing} on its new version (or a later one) made within its restart's window,
+     * whatever the confirmation: a failing report fails its wave as a report-confirmed runtime's does.
+     */
+    private static Optional<Report> failingReport(RestartResult row, List<Report> reports, RestartRun run) {
+        long version = row.envVersion == null ? 0 : row.envVersion;
+        Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
+        return reports.stream().filter(r -> "failing".equals(r.status()) && r.version() >= version)
+                .filter(r -> inWindow(row, r.runtime(), r.at(), since)).findFirst();
+    }
+
+    /**
+     * Whether a signal (a report or fetch by {@code runtime} at {@code at}) is this result's: its runtime's, made
+     * since its restart began and before the runtime's next restart (when there was one).
+     */
+    private static boolean inWindow(RestartResult row, String runtime, Instant at, Instant since) {
+        return RuntimeAcks.matches(row.runtime, runtime) && !at.isBefore(since)
+                && (row.nextStartedAt == null || at.isBefore(row.nextStartedAt));
+    }
+
+    private static String failingText(Report report) {
+        return "reported failing" + (report.detail() == null ? "" : ": " + report.detail()) + " on version "
+                + report.version();
+    }
+
+    /** " by run N": the run whose restart of the same runtime began at the row's {@code nextStartedAt}; "" if gone. */
+    private String restartedBy(RestartResult row) {
+        List<?> found = em.createNativeQuery("SELECT run_id FROM restart_results WHERE target_id = :target"
+                        + " AND runtime = :runtime AND started_at = :at ORDER BY id LIMIT 1")
+                .setParameter("target", row.targetId).setParameter("runtime", row.runtime)
+                .setParameter("at", Timestamp.from(row.nextStartedAt)).getResultList();
+        return found.isEmpty() ? "" : " by run " + ((Number) found.get(0)).longValue();
     }
 
     /** A decided runtime that lets its wave go on: confirmed, or not asked to confirm (confirmation none). */

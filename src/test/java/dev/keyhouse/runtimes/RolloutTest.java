@@ -334,6 +334,73 @@ class RolloutTest {
                 .doesNotContain("Not restarted back");
     }
 
+    /**
+     * Issue 19 (B): a canary restarted again by another run (an admin's "restart now") before it confirmed was
+     * confirmed by its fetch after that restart. Only what it showed before its next restart counts for this run
+     * (for fetch: the fetch kept on its result, none here), so it is unconfirmed at once and the wave fails.
+     */
+    @Test
+    void aCanaryRestartedAgainBeforeItConfirmsIsNotConfirmedByItsFetchAfterThatRestart() throws Exception {
+        List<String> names = fourRuntimes();
+        confirmBy("fetch", names);
+        assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
+                .isEqualTo("succeeded");
+        String canary = names.get(0);
+        fleet.hold(canary);
+        long runId = save(provider.key(Scenario.GOOD));
+        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+
+        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        long manual = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                .contentType(io.restassured.http.ContentType.JSON).post("/api/v1/runtimes/" + target + "/restart")
+                .then().statusCode(202).extract().jsonPath().getLong("id");
+        assertThat(api.awaitRun(manual, RUN_TIMEOUT).getString("state")).isEqualTo("succeeded");
+        fleet.release(); // the canary fetches now: after its next restart, of a version no older than the run's
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("unconfirmed");
+        assertThat(run.getString("waves[0].runtimes[0].confirmDetail"))
+                .isEqualTo("not confirmed (fetch) before it was restarted again by run " + manual);
+        assertThat(run.getString("waves[0].runtimes[0].nextStartedAt")).isNotNull();
+        assertThat(run.getString("waves[0].runtimes[0].ackedAt")).isNull();
+        assertThat(run.getString("reason")).startsWith("wave 1 (canary): " + canary + ": not confirmed (fetch)");
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.restarts(name)).as(name + " untouched").isEqualTo(1);
+        }
+    }
+
+    /**
+     * Issue 19 (E): a runtime that reports failing on the new version fails its wave whatever its target's
+     * confirmation. Confirmed by its fetch (it fetches, then calls the provider, then reports), it used to pass and
+     * the bad key went on to every wave; now the rollout rolls back with its report as the cause, so the alert
+     * blames the key.
+     */
+    @Test
+    void aRuntimeConfirmedByFetchThatReportsFailingFailsTheRolloutAndTheKeyIsBlamed() throws Exception {
+        List<String> names = fourRuntimes();
+        confirmBy("fetch", names);
+        String good = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+
+        long runId = save(provider.key(Scenario.REVOKED));
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("reason")).contains(": " + names.get(0) + ": reported failing: invalid_key on version");
+        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("failing");
+        assertThat(Rows.column(db, "SELECT fail_code FROM restart_runs WHERE id = ?", runId))
+                .as("the key is blamed, not the target").containsExactly("invalid_key");
+        assertThat(fleet.key(names.get(0))).as("the canary back on the good key").isEqualTo(good);
+        assertThat(fleet.key(names.get(3))).as("the last wave never reached").isEqualTo(good);
+    }
+
+    /** Every one of {@code names}' targets confirms by {@code mode}. */
+    private void confirmBy(String mode, List<String> names) {
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = ? WHERE name = ANY(?)", mode,
+                names.toArray(String[]::new));
+    }
+
     private static String bearer(String authorization) {
         return authorization == null || !authorization.startsWith("Bearer ") ? null : authorization.substring(7);
     }
