@@ -228,7 +228,8 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
-        /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else 10 s */
+        /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else every
+         *        {@link dev.keyhouse.web.LiveRefresh} interval (10 s) */
         static native TemplateInstance overview(List<Card> cards, String notice, Long restartRun,
                 RolloutNews.Next rollout, List<RolloutNews.Alert> alerts, boolean live);
 

@@ -112,7 +112,7 @@ class RotationBrowserTest {
                     .isEqualTo(report.getLong("scanned") + " / " + report.getLong("total"));
             assertThat(browser.findElement(By.id("rotation-state")).getDomAttribute("hx-trigger"))
                     .as("the page stops following the job once it has ended; it only looks for a new one")
-                    .isEqualTo("every 10s");
+                    .isEqualTo("every " + TestSettings.IDLE_REFRESH);
         } finally {
             browser.quit();
         }

@@ -111,7 +111,7 @@ class RunPagesBrowserTest {
 
         await(b -> row(id).contains("not confirmed"));
         assertThat(row(id)).contains("0 of 1 confirmed").doesNotContain("running");
-        await(b -> "every 10s".equals(b.findElement(By.id("targets")).getAttribute("hx-trigger")));
+        await(b -> ("every " + TestSettings.IDLE_REFRESH).equals(b.findElement(By.id("targets")).getAttribute("hx-trigger")));
         assertThat(text("runtime-token")).contains("from runtime " + name);
         assertNotReloaded();
 
