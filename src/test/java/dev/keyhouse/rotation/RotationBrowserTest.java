@@ -79,8 +79,7 @@ class RotationBrowserTest {
 
             long id;
             try (TableLock held = TableLock.exclusive(db, "sealed_values")) {
-                browser.findElement(By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']"))
-                        .click();
+                LiveRegions.click(browser, START);
                 new WebDriverWait(browser, Duration.ofSeconds(15))
                         .until(b -> b.getCurrentUrl().contains("/admin/rotate-credentials?job="));
                 id = Long.parseLong(browser.getCurrentUrl().replaceAll(".*[?&]job=(\\d+).*", "$1"));
@@ -152,7 +151,7 @@ class RotationBrowserTest {
             // values sealed under the previous key again (as by a replica still writing with it): Start is offered
             SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), PURPOSE + "/again", 2);
             browser.navigate().refresh();
-            browser.findElement(START).click();
+            LiveRegions.click(browser, START);
             new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> b.getCurrentUrl()
                     .matches(".*/admin/rotate-credentials\\?job=\\d+$") && !b.findElements(By.cssSelector(".flash"))
                     .isEmpty());
