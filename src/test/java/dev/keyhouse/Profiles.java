@@ -26,20 +26,39 @@ public final class Profiles {
      * Restarts of real Docker containers: recreating one takes seconds on the test engine's vfs storage, so a 60 s
      * per-runtime timeout; 2 attempts 100 ms apart; 4 at a time.
      */
-    public static final class DockerRestarts implements QuarkusTestProfile {
+    static Map<String, String> dockerRestarts() {
+        return Map.of(
+                "keyhouse.restart.timeout-seconds", "60",
+                "keyhouse.restart.attempts", "2",
+                "keyhouse.restart.backoff", "100ms",
+                "keyhouse.restart.concurrency", "4");
+    }
+
+    /**
+     * Two classes' settings in one application (each profile is a build and a start of its own), neither of which the
+     * other's tests depend on:
+     * <ul>
+     * <li>Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
+     * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
+     * headers are believed from this host only and a remote client cannot fake its address or scheme
+     * (HttpsBehindProxyTest, SessionBehindProxyTest, ThrottlingTest). Requests without forwarded headers, as every
+     * other request here, keep their peer's address and scheme.</li>
+     * <li>restarts of real Docker containers ({@link #dockerRestarts()}: DockerRestartTest, DockerSharedSecretTest);
+     * the proxy tests restart nothing.</li>
+     * </ul>
+     */
+    public static final class BehindProxyDockerRestarts implements QuarkusTestProfile {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "keyhouse.restart.timeout-seconds", "60",
-                    "keyhouse.restart.attempts", "2",
-                    "keyhouse.restart.backoff", "100ms",
-                    "keyhouse.restart.concurrency", "4");
+            Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
+            overrides.put("TRUSTED_PROXIES", "127.0.0.0/8,::1");
+            return overrides;
         }
     }
 
     /**
-     * Rollouts of real Docker containers that report their status: as {@link DockerRestarts}, plus no bake between
+     * Rollouts of real Docker containers that report their status: restarts as {@link #dockerRestarts()}, plus no bake between
      * waves (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
      * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 % (the defaults, pinned here), automatic
      * approval, given as the variables (so they go through application.properties), on a database of its own: every
@@ -51,7 +70,7 @@ public final class Profiles {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(new DockerRestarts().getConfigOverrides());
+            Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
             overrides.put("ROLLOUT_BAKE_SECONDS", "0");
             overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
             overrides.put("ROLLOUT_CANARY_COUNT", "1");
@@ -59,19 +78,6 @@ public final class Profiles {
             overrides.put("ROLLOUT_APPROVAL", "auto");
             overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-rollouts");
             return overrides;
-        }
-    }
-
-    /**
-     * Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
-     * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
-     * headers are believed from this host only and a remote client cannot fake its address or scheme.
-     */
-    public static final class BehindProxy implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("TRUSTED_PROXIES", "127.0.0.0/8,::1");
         }
     }
 

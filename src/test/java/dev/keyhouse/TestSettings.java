@@ -21,6 +21,11 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
     public static final String RUNTIME_CONFIG_TOKEN = "test-runtime-config-token-5d1f08";
     /** The loopback stand-ins the webhook tests run their runtimes on (a fresh install lists nothing). */
     public static final String EGRESS_ALLOWED_HOSTS = "localhost,127.0.0.0/8,::1";
+    /**
+     * The pages' idle poll interval ({@code keyhouse.pages.idle-refresh}, 10 s in production), as htmx's {@code every}
+     * reads it: a browser test sees a page change behind it within a second.
+     */
+    public static final String IDLE_REFRESH = "1s";
     /** Where the command-driver tests write environment files: their temporary folders are all under it. */
     public static final String RUNTIME_ENV_DIRS = tmp();
 
@@ -52,6 +57,7 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
         // rollout tests set them again in their profiles
         settings.put("ROLLOUT_BAKE_SECONDS", "0");
         settings.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", "30");
+        settings.put("keyhouse.pages.idle-refresh", IDLE_REFRESH);
         // entities and Flyway migrations must agree: a drift fails every test run, not production
         settings.put("quarkus.hibernate-orm.schema-management.strategy", "validate");
         return settings;

@@ -118,7 +118,8 @@ public class RotationPage {
 
     /**
      * The region polls fast ({@code {id}/progress}, every 2 s) while the shown job or any other job runs: either changes
-     * what it shows; else slowly ({@code state}, every 10 s), to see a job start.
+     * what it shows; else slowly ({@code state}, every {@link dev.keyhouse.web.LiveRefresh}
+     * interval, 10 s), to see a job start.
      */
     private static boolean live(Overview overview, JobReport shown) {
         return shown != null && (overview.running() || shown.running());

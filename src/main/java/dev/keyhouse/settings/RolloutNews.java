@@ -94,7 +94,8 @@ public interface RolloutNews {
 
     /**
      * Whether some rollout is under way (running, waiting for approval or rolling back): the settings pages then look
-     * for a new stored version every 2 s (an automatic rollback saves one), else every 10 s.
+     * for a new stored version every 2 s (an automatic rollback saves one), else every
+     * {@link dev.keyhouse.web.LiveRefresh} interval (10 s).
      */
     boolean underWay();
 }

@@ -228,10 +228,11 @@ public class SettingsPage {
 
     @CheckedTemplate
     static class Templates {
-        /** @param live whether a rollout is under way: the stored-state region then looks every 2 s, else 10 s */
         /**
          * @param run the restart run the notice's write planned, as it stands now (its notice follows it live), or
          *        null
+         * @param live whether a rollout is under way: the stored-state region then looks every 2 s, else every
+         *        {@link dev.keyhouse.web.LiveRefresh} interval (10 s)
          */
         static native TemplateInstance overview(List<Card> cards, String notice, RolloutNews.RunStatus run,
                 List<RolloutNews.Alert> alerts, boolean live);

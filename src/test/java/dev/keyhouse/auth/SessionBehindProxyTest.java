@@ -12,7 +12,7 @@ import io.restassured.response.Response;
 
 /** Behind a TLS-terminating proxy that Keyhouse is configured to trust, the session cookie is Secure. */
 @QuarkusTest
-@TestProfile(Profiles.BehindProxy.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 class SessionBehindProxyTest {
 
     @Test

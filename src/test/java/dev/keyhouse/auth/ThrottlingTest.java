@@ -26,7 +26,7 @@ import jakarta.inject.Inject;
  * as the clients', and the loopback address other tests sign in from is never slowed.
  */
 @QuarkusTest
-@TestProfile(Profiles.BehindProxy.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 class ThrottlingTest {
 
     @Inject

@@ -12,15 +12,19 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 
+import dev.keyhouse.Profiles;
 import dev.keyhouse.config.TestDatabase;
 
-/** A test profile makes Quarkus restart in a new class loader; the embedded PostgreSQL must not start again. */
+/**
+ * A test profile makes Quarkus restart in a new class loader; the embedded PostgreSQL must not start again. Any profile
+ * on the shared test database other than the default one restarts Quarkus after DatabaseTest's application: this
+ * class runs in the runtime tests' (their restart settings do not matter here), so it costs no build of its own.
+ */
 @QuarkusTest
-@TestProfile(EmbeddedDatabaseRestartTest.Restarted.class)
+@TestProfile(Profiles.FastRestarts.class)
 class EmbeddedDatabaseRestartTest {
 
     @Inject
@@ -35,13 +39,6 @@ class EmbeddedDatabaseRestartTest {
                 ResultSet rows = statement.executeQuery("SELECT count(*) FROM flyway_schema_history")) {
             rows.next();
             assertThat(rows.getInt(1)).isPositive();
-        }
-    }
-
-    public static class Restarted implements QuarkusTestProfile {
-        @Override
-        public String getConfigProfile() {
-            return "restarted";
         }
     }
 }

@@ -28,6 +28,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.keyhouse.ApiClient;
+import dev.keyhouse.LiveRegions;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
@@ -50,6 +51,9 @@ import jakarta.inject.Inject;
 @TestProfile(Profiles.RotationPages.class)
 @SystemTools({"chromium", "chromedriver"})
 class RotationBrowserTest {
+
+    /** The Start button, inside the live region. */
+    private static final By START = By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']");
 
     static final Path SCREENSHOT = Path.of("target", "browser-rotation-ended.png");
     private static final String PURPOSE = "rotation-browser/" + System.nanoTime() + "/api_key";
@@ -75,15 +79,15 @@ class RotationBrowserTest {
 
             long id;
             try (TableLock held = TableLock.exclusive(db, "sealed_values")) {
-                browser.findElement(By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']"))
-                        .click();
+                LiveRegions.click(browser, START);
                 new WebDriverWait(browser, Duration.ofSeconds(15))
                         .until(b -> b.getCurrentUrl().contains("/admin/rotate-credentials?job="));
                 id = Long.parseLong(browser.getCurrentUrl().replaceAll(".*[?&]job=(\\d+).*", "$1"));
-                assertThat(browser.findElement(By.cssSelector("#job h2 .state")).getText()).isEqualTo("running");
-                assertThat(browser.findElement(By.id("next-step")).getText())
+                assertThat(LiveRegions.text(browser, By.cssSelector("#job h2 .state"))).isEqualTo("running");
+                assertThat(LiveRegions.text(browser, By.id("next-step")))
                         .isEqualTo("Job " + id + " is running; wait for it to finish.");
-                assertThat(startButton(browser).isEnabled()).as("Start is disabled while the job runs").isFalse();
+                assertThat(LiveRegions.read(browser, START, WebElement::isEnabled))
+                        .as("Start is disabled while the job runs").isFalse();
                 assertThat(historyState(browser, id)).isEqualTo("running");
                 // a reload would drop this; it must still be there when the job has ended
                 ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
@@ -91,8 +95,8 @@ class RotationBrowserTest {
 
             JsonPath report = Jobs.awaitEnd(admin, id);
             assertThat(report.getString("state")).as("every seeded value opens under OLD").isEqualTo("succeeded");
-            new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> "succeeded".equals(
-                    b.findElement(By.cssSelector("#job h2 .state")).getText()));
+            LiveRegions.await(browser, Duration.ofSeconds(15)).until(b -> "succeeded".equals(
+                    LiveRegions.text(b, By.cssSelector("#job h2 .state"))));
             screenshot(browser);
 
             assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
@@ -101,18 +105,18 @@ class RotationBrowserTest {
                     .isEqualTo(OLD_ID + " previous 0");
             assertThat(keyRow(browser, NEW_ID)).as("and every value under the current key")
                     .isEqualTo(NEW_ID + " current " + report.getLong("total"));
-            assertThat(browser.findElement(By.id("next-step")).getText()).as("the banner no longer says it runs")
+            assertThat(LiveRegions.text(browser, By.id("next-step"))).as("the banner no longer says it runs")
                     .isEqualTo("Every value is under the current key " + NEW_ID
                             + ". Remove CREDENTIAL_ENCRYPTION_KEY_PREVIOUS and restart.");
-            assertThat(startButton(browser).isEnabled()).as("Start is disabled: nothing is left to re-encrypt")
-                    .isFalse();
-            assertThat(browser.findElement(By.id("start-reason")).getText()).startsWith("Nothing to re-encrypt:");
+            assertThat(LiveRegions.read(browser, START, WebElement::isEnabled))
+                    .as("Start is disabled: nothing is left to re-encrypt").isFalse();
+            assertThat(LiveRegions.text(browser, By.id("start-reason"))).startsWith("Nothing to re-encrypt:");
             assertThat(historyState(browser, id)).isEqualTo("succeeded");
-            assertThat(browser.findElement(By.cssSelector("#history-" + id + " td:nth-child(6)")).getText())
+            assertThat(LiveRegions.text(browser, By.cssSelector("#history-" + id + " td:nth-child(6)")))
                     .isEqualTo(report.getLong("scanned") + " / " + report.getLong("total"));
-            assertThat(browser.findElement(By.id("rotation-state")).getDomAttribute("hx-trigger"))
+            assertThat(LiveRegions.attribute(browser, By.id("rotation-state"), "hx-trigger"))
                     .as("the page stops following the job once it has ended; it only looks for a new one")
-                    .isEqualTo("every 10s");
+                    .isEqualTo("every " + TestSettings.IDLE_REFRESH);
         } finally {
             browser.quit();
         }
@@ -130,14 +134,15 @@ class RotationBrowserTest {
         WebDriver browser = SettingsBrowserTest.startChromium();
         try {
             signIn(browser);
-            assertThat(startButton(browser).isEnabled()).as("no job runs when the page is opened").isTrue();
+            assertThat(LiveRegions.read(browser, START, WebElement::isEnabled))
+                    .as("no job runs when the page is opened").isTrue();
             ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
 
             long id = Jobs.started(admin);
             JsonPath report = Jobs.awaitEnd(admin, id);
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> !b.findElements(By.id("history-" + id))
+            LiveRegions.await(browser, Duration.ofSeconds(30)).until(b -> !b.findElements(By.id("history-" + id))
                     .isEmpty() && report.getString("state").equals(historyState(b, id)));
-            assertThat(browser.findElement(By.cssSelector("#job h2")).getText()).startsWith("Job " + id + ":")
+            assertThat(LiveRegions.text(browser, By.cssSelector("#job h2"))).startsWith("Job " + id + ":")
                     .endsWith(report.getString("state"));
             assertThat(keyRow(browser, OLD_ID)).as("the key table followed the job").isEqualTo(OLD_ID + " previous 0");
             assertThat(((JavascriptExecutor) browser).executeScript("return window.keyhouseNotReloaded === true;"))
@@ -146,7 +151,7 @@ class RotationBrowserTest {
             // values sealed under the previous key again (as by a replica still writing with it): Start is offered
             SealedRows.seed(db, SealedRows.cipher(ROTATION_OLD_KEY), PURPOSE + "/again", 2);
             browser.navigate().refresh();
-            startButton(browser).click();
+            LiveRegions.click(browser, START);
             new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> b.getCurrentUrl()
                     .matches(".*/admin/rotate-credentials\\?job=\\d+$") && !b.findElements(By.cssSelector(".flash"))
                     .isEmpty());
@@ -169,18 +174,14 @@ class RotationBrowserTest {
     }
 
     private static String keyRow(WebDriver browser, String keyId) {
-        List<String> rows = browser.findElements(By.cssSelector("#keys tbody tr")).stream().map(WebElement::getText)
+        List<String> rows = LiveRegions.texts(browser, By.cssSelector("#keys tbody tr")).stream()
                 .filter(row -> row.startsWith(keyId + " ")).toList();
         assertThat(rows).as("one row for key " + keyId).hasSize(1);
         return rows.get(0);
     }
 
-    private static WebElement startButton(WebDriver browser) {
-        return browser.findElement(By.cssSelector("form[action='/admin/rotate-credentials'] button[type='submit']"));
-    }
-
     private static String historyState(WebDriver browser, long id) {
-        return browser.findElement(By.cssSelector("#history-" + id + " .state")).getText();
+        return LiveRegions.text(browser, By.cssSelector("#history-" + id + " .state"));
     }
 
     /** The whole page, as tall as its content, into {@link #SCREENSHOT}. */

@@ -373,7 +373,7 @@ class RotationTest {
         String ended = progress(session, id);
         assertThat(ended).as("fast polling stops when the job ends; the region only looks for a new job")
                 .doesNotContain("hx-trigger=\"every 2s\"", "/" + id + "/progress")
-                .contains("hx-get=\"/admin/rotate-credentials/state?job=" + id + "\" hx-trigger=\"every 10s\"")
+                .contains("hx-get=\"/admin/rotate-credentials/state?job=" + id + "\" hx-trigger=\"every " + TestSettings.IDLE_REFRESH + "\"")
                 .contains("failed", LOST, "which is not configured", "values could not be decrypted",
                         "action=\"/admin/rotate-credentials/" + id + "/retry-failed\"", "Retry failed");
         assertThat(ended).as("the keys, the next step and the Start button end with the job")

@@ -35,7 +35,7 @@ import io.restassured.response.Response;
  * every labelled container comes back recreated on the new key while the unlabelled one is left alone.
  */
 @QuarkusTest
-@TestProfile(Profiles.DockerRestarts.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 @SystemTools("a Docker engine")
 class DockerRestartTest {
 

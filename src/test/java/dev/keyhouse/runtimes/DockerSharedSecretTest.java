@@ -48,7 +48,7 @@ import jakarta.inject.Inject;
  * (an environment file holds the value) it made.
  */
 @QuarkusTest
-@TestProfile(Profiles.DockerRestarts.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 @SystemTools("a Docker engine")
 class DockerSharedSecretTest {
 

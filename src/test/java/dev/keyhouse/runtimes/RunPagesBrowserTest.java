@@ -22,8 +22,8 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
+import dev.keyhouse.LiveRegions;
 import dev.keyhouse.Profiles;
 import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
@@ -84,22 +84,22 @@ class RunPagesBrowserTest {
                 Confirmations.FETCH);
 
         browser.get(url("/admin/runtimes"));
-        browser.findElement(By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/restart'] button"))
-                .click();
+        LiveRegions.click(browser,
+                By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/restart'] button"));
         await(b -> at(b, "/admin/runtimes/" + id + "/restart"));
         assertThat(runsOf(name)).as("the first click only asks").isEmpty();
         browser.findElement(By.cssSelector("#confirm form button[type='submit']")).click();
         await(b -> b.getCurrentUrl().matches(".*/admin/restarts/\\d+$"));
         String runPage = browser.getWindowHandle();
         assertThat(text("outcome")).isEqualTo("running");
-        assertThat(browser.findElement(By.id("run")).getAttribute("hx-trigger")).isEqualTo("every 2s");
+        assertThat(LiveRegions.attribute(browser, By.id("run"), "hx-trigger")).isEqualTo("every 2s");
         assertThat(text("runtime-token")).startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
         noReloadMark();
 
         browser.switchTo().newWindow(WindowType.WINDOW);
         String list = browser.getWindowHandle();
         browser.get(url("/admin/runtimes"));
-        assertThat(browser.findElement(By.id("targets")).getAttribute("hx-trigger")).isEqualTo("every 2s");
+        assertThat(LiveRegions.attribute(browser, By.id("targets"), "hx-trigger")).isEqualTo("every 2s");
         assertThat(row(id)).contains("running").contains("not restarted yet");
         assertThat(text("runtime-token")).startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
         noReloadMark();
@@ -111,7 +111,8 @@ class RunPagesBrowserTest {
 
         await(b -> row(id).contains("not confirmed"));
         assertThat(row(id)).contains("0 of 1 confirmed").doesNotContain("running");
-        await(b -> "every 10s".equals(b.findElement(By.id("targets")).getAttribute("hx-trigger")));
+        await(b -> ("every " + TestSettings.IDLE_REFRESH).equals(b.findElement(By.id("targets"))
+                .getAttribute("hx-trigger")));
         assertThat(text("runtime-token")).contains("from runtime " + name);
         assertNotReloaded();
 
@@ -121,7 +122,7 @@ class RunPagesBrowserTest {
         assertThat(text("tally")).isEqualTo("restarted 1 of 1, confirmed 0 of 1");
         assertThat(text("reason")).contains("did not confirm").contains(name);
         assertThat(text("runtime-token")).contains("1 request was refused").contains("from runtime " + name);
-        assertThat(browser.findElement(By.id("run")).getAttribute("hx-trigger")).as("polling stopped").isNull();
+        assertThat(LiveRegions.attribute(browser, By.id("run"), "hx-trigger")).as("polling stopped").isNull();
         assertThat(browser.findElements(By.cssSelector("#run [hx-trigger]"))).isEmpty();
         assertNotReloaded();
         browser.switchTo().window(list).close();
@@ -153,8 +154,8 @@ class RunPagesBrowserTest {
             // auto finds no signal for a command that never fetched: confirmation none, not asked (breaker, point 2)
             assertThat(row(ok)).contains("partial").contains("restarted, confirmation not asked (none)")
                     .doesNotContain("0 of 1 confirmed");
-            List<String> order = browser.findElements(By.cssSelector("#targets tbody tr")).stream()
-                    .map(r -> r.getAttribute("id")).toList();
+            List<String> order = LiveRegions.readAll(browser, By.cssSelector("#targets tbody tr"),
+                    r -> r.getAttribute("id"));
             assertThat(order.indexOf("target-" + failing)).as("the failed target first: " + order)
                     .isLessThan(order.indexOf("target-" + ok)).isNotNegative();
 
@@ -189,15 +190,15 @@ class RunPagesBrowserTest {
         String name = "browser-delete-" + RuntimeRestartTest.unique();
         long id = api.command(name, List.of("tts"), "true", null);
         browser.get(url("/admin/runtimes"));
-        browser.findElement(By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/delete'] button"))
-                .click();
+        LiveRegions.click(browser,
+                By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/delete'] button"));
         await(b -> at(b, "/admin/runtimes/" + id + "/delete"));
         assertThat(text("confirm")).contains("Delete runtime target " + name + "?").contains("cannot be recovered");
         browser.findElements(By.linkText("Keep it")).get(1).click();
         await(b -> b.getCurrentUrl().endsWith("/admin/runtimes"));
         given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200);
-        browser.findElement(By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/delete'] button"))
-                .click();
+        LiveRegions.click(browser,
+                By.cssSelector("#target-" + id + " form[action='/admin/runtimes/" + id + "/delete'] button"));
         await(b -> at(b, "/admin/runtimes/" + id + "/delete"));
         browser.findElement(By.cssSelector("#confirm form button[type='submit']")).click();
         await(b -> b.getCurrentUrl().endsWith("/admin/runtimes") && b.getPageSource().contains("Runtime target deleted"));
@@ -251,20 +252,9 @@ class RunPagesBrowserTest {
         return text("target-" + target);
     }
 
-    /**
-     * The text of the element with this id. The live region is swapped every 2 s, so an element found just before a
-     * swap is gone when read: it is found again (a swap replaces it within milliseconds).
-     */
+    /** The text of the element with this id, found again when a live region's swap replaced it (LiveRegions). */
     private String text(String id) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return browser.findElement(By.id(id)).getText();
-            } catch (org.openqa.selenium.StaleElementReferenceException swapped) {
-                if (attempt == 5) {
-                    throw swapped;
-                }
-            }
-        }
+        return LiveRegions.text(browser, By.id(id));
     }
 
     /** A mark in the page's window that a reload would wipe. */
@@ -278,7 +268,7 @@ class RunPagesBrowserTest {
     }
 
     private void await(java.util.function.Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(condition::apply);
+        LiveRegions.await(browser, Duration.ofSeconds(30)).until(condition::apply);
     }
 
     private void screenshot(String file) throws IOException {

@@ -25,6 +25,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import dev.keyhouse.LiveRegions;
 import dev.keyhouse.SystemTools;
 import dev.keyhouse.TestSettings;
 import dev.keyhouse.runtimes.RolloutFixtures;
@@ -91,7 +92,7 @@ public class SettingsBrowserTest {
                     StandardCopyOption.REPLACE_EXISTING);
             assertThat(browser.findElement(By.cssSelector(".flash")).getText())
                     .isEqualTo("Language model settings saved.");
-            List<String> hints = browser.findElements(By.cssSelector("code.hint")).stream().map(WebElement::getText).toList();
+            List<String> hints = LiveRegions.texts(browser, By.cssSelector("code.hint"));
             assertThat(hints).as("the key shows as its hint").contains("…" + KEY.substring(KEY.length() - 4));
             assertThat(overview).as("the overview shows the model and the key's fingerprint, never the key")
                     .contains(MODEL).contains(fingerprints.of(KEY)).doesNotContain(KEY);
@@ -123,23 +124,22 @@ public class SettingsBrowserTest {
         try {
             browser.get(url("/admin/settings"));
             signIn(browser, "/admin/settings");
-            WebElement card = browser.findElement(By.id("setting-tts"));
-            assertThat(card.getText()).contains(fingerprints.of(second));
+            assertThat(LiveRegions.text(browser, By.id("setting-tts"))).contains(fingerprints.of(second));
             Clients.rollBackTts(version + 2);
-            new WebDriverWait(browser, Duration.ofSeconds(25)).until(b -> b.findElement(By.id("setting-tts")).getText()
+            LiveRegions.await(browser, Duration.ofSeconds(25)).until(b -> LiveRegions.text(b, By.id("setting-tts"))
                     .contains(fingerprints.of(first)));
-            assertThat(browser.findElement(By.id("setting-tts")).getText()).contains("settings version " + (version + 3))
+            assertThat(LiveRegions.text(browser, By.id("setting-tts"))).contains("settings version " + (version + 3))
                     .doesNotContain(fingerprints.of(second));
 
             browser.get(url("/admin/settings/tts"));
             type(browser.findElement(By.id("field-voice")), "typed-voice");
-            assertThat(browser.findElement(By.id("stored-apiKey")).getText()).contains(fingerprints.of(first));
+            assertThat(LiveRegions.text(browser, By.id("stored-apiKey"))).contains(fingerprints.of(first));
             Clients.rollBackTts(version + 3);
-            new WebDriverWait(browser, Duration.ofSeconds(25)).until(b -> !b.findElements(By.id("stored-changed"))
+            LiveRegions.await(browser, Duration.ofSeconds(25)).until(b -> !b.findElements(By.id("stored-changed"))
                     .isEmpty());
-            assertThat(browser.findElement(By.id("stored-changed")).getText())
+            assertThat(LiveRegions.text(browser, By.id("stored-changed")))
                     .contains("Settings version " + (version + 4) + " was saved while this page was open");
-            assertThat(browser.findElement(By.id("stored-apiKey")).getText()).contains(fingerprints.of(second))
+            assertThat(LiveRegions.text(browser, By.id("stored-apiKey"))).contains(fingerprints.of(second))
                     .doesNotContain(fingerprints.of(first));
             assertThat(browser.findElement(By.id("field-voice")).getAttribute("value")).isEqualTo("typed-voice");
             assertThat(browser.findElement(By.cssSelector("form[action='/admin/settings/tts'] input[name=version]"))
@@ -167,18 +167,18 @@ public class SettingsBrowserTest {
             signIn(browser, "/admin/settings/stt");
             ((JavascriptExecutor) browser).executeScript("window.keyhouseNotReloaded = true;");
             assertThat(browser.findElements(By.id("rollout-alert-stt"))).isEmpty();
-            assertThat(browser.findElement(By.id("save-restarts")).getText()).contains(name + " (command)")
+            assertThat(LiveRegions.text(browser, By.id("save-restarts"))).contains(name + " (command)")
                     .doesNotContain("held");
 
             long halted = fixtures.run("stt", "halted", false, 1, 2, "the new key and the previous key both fail:"
                     + " invalid_key / invalid_key — enter a working key", 4L, null);
             fixtures.update("UPDATE runtime_targets SET held = true WHERE id = ?", target);
-            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            WebDriverWait wait = LiveRegions.await(browser, Duration.ofSeconds(30));
             wait.until(b -> !b.findElements(By.id("rollout-alert-stt")).isEmpty());
-            assertThat(browser.findElement(By.id("rollout-alert-stt")).getText())
+            assertThat(LiveRegions.text(browser, By.id("rollout-alert-stt")))
                     .contains("Speech to text rollout (run " + halted + ")").contains("enter a working key");
-            wait.until(b -> b.findElement(By.id("save-restarts")).getText().contains("held"));
-            assertThat(browser.findElement(By.id("save-restarts")).getText())
+            wait.until(b -> LiveRegions.text(b, By.id("save-restarts")).contains("held"));
+            assertThat(LiveRegions.text(browser, By.id("save-restarts")))
                     .contains("held, left out of the rollout: " + name).doesNotContain(name + " (command)");
 
             fixtures.run("stt", "succeeded", false, 2, 2, null, 6L, null);

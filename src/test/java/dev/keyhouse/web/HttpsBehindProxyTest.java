@@ -21,7 +21,7 @@ import io.restassured.specification.RequestSpecification;
  * Secure and every answer carries HSTS. Over plain HTTP, neither. SameSite=Strict on both cookies either way.
  */
 @QuarkusTest
-@TestProfile(Profiles.BehindProxy.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 class HttpsBehindProxyTest {
 
     static final String CSRF_COOKIE = "csrf-token";
