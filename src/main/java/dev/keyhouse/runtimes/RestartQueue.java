@@ -47,12 +47,16 @@ public class RestartQueue {
     private final Audit audit;
     private final Instance<RestartRuns> runs;
     private final RuntimeAcks acks;
+    /** The drivers whose runtime is the target ({@link TargetRuntimes#ownNamed}). */
+    private final List<String> ownNamed;
 
-    public RestartQueue(EntityManager em, Audit audit, Instance<RestartRuns> runs, RuntimeAcks acks) {
+    public RestartQueue(EntityManager em, Audit audit, Instance<RestartRuns> runs, RuntimeAcks acks,
+            RuntimeDrivers drivers) {
         this.em = em;
         this.audit = audit;
         this.runs = runs;
         this.acks = acks;
+        this.ownNamed = TargetRuntimes.ownNamed(drivers);
     }
 
     /**
@@ -123,13 +127,18 @@ public class RestartQueue {
 
     /**
      * Settles the earlier results of a runtime whose restart {@code claim} is about to begin (V25): each earlier result
-     * of the same target and runtime not settled yet gets {@code next_started_at} (the start of the restart after it)
-     * and the runtime's newest fetch between the two ({@code ack_version}, {@code ack_fingerprint}, {@code acked_at};
-     * null when there was none, or when the newest fetch known is from after that next restart). {@code runtime_acks}
+     * of the same runtime not settled yet gets {@code next_started_at} (the start of the restart after it) and the
+     * runtime's newest fetch between the two ({@code ack_version}, {@code ack_fingerprint}, {@code acked_at}; null
+     * when there was none, or when the newest fetch known is from after that next restart). {@code runtime_acks}
      * keeps only each runtime's newest fetch, so without this a fetch after this restart (of this run's version, or of
      * a later version that undid the earlier change) would confirm or re-describe the earlier runs' results. Its own
      * transaction, called before the driver restarts the runtime; the earlier rows belong to other runs (or to this
      * run's earlier wave, for a rollback's restart), so it waits at most for a step writing them.
+     *
+     * <p>The same runtime ({@link #SAME_RUNTIME}): a result of the same target with the same {@code runtime}, and for
+     * a driver whose runtime is the target ({@link TargetRuntimes#ownNamed}: command, systemd, http) every result of
+     * the target under such a driver whatever its name was then (a renamed target's earlier results hold its old
+     * name). Each settled result keeps the newest fetch by its own {@code runtime} name.
      *
      * @return how many earlier results were settled
      */
@@ -138,22 +147,57 @@ public class RestartQueue {
         if (claim.runtime() == null || claim.targetId() == null) {
             return 0;
         }
+        return settle("WITH me AS (SELECT target_id, runtime, driver, started_at FROM restart_results"
+                + " WHERE id = :id AND started_at IS NOT NULL),"
+                + " earlier AS (SELECT o.id, o.runtime, o.started_at, (SELECT min(n.started_at) FROM restart_results n"
+                + " WHERE n.target_id = o.target_id AND " + sameRuntime("n", "o") + " AND n.started_at > o.started_at)"
+                + " AS next_start FROM restart_results o, me WHERE o.target_id = me.target_id"
+                + " AND " + sameRuntime("o", "me") + " AND o.next_started_at IS NULL AND o.id <> :id"
+                + " AND o.started_at < me.started_at)",
+                query -> query.setParameter("id", claim.id()).setParameter("own", ownNamed));
+    }
+
+    /**
+     * Settles every result of target {@code targetId} not settled yet, in the caller's transaction, as the target is
+     * deleted: {@code next_started_at} is the deletion (the transaction's {@code now()}) and the fetch kept is each
+     * runtime's newest between its restart and the deletion. After it, a runtime of that name (a target created again
+     * under the same name, a pod of another workload) is no runtime of this target, and the deleted target's rows
+     * (their {@code target_id} set null by the delete) would never be settled by a restart. Results never started
+     * keep nothing (no fetch counts for them).
+     *
+     * @return how many results were settled
+     */
+    @Transactional
+    public int settleDeleted(long targetId) {
+        return settle("WITH earlier AS (SELECT o.id, o.runtime, o.started_at, now() AS next_start"
+                + " FROM restart_results o WHERE o.target_id = :target AND o.next_started_at IS NULL"
+                + " AND o.started_at IS NOT NULL)", query -> query.setParameter("target", targetId));
+    }
+
+    /**
+     * Two results ({@code restart_results} aliases {@code a}, {@code b}) of one target are of the same runtime: the
+     * same {@code runtime}, or both under a driver whose runtime is the target (parameter {@code :own}).
+     */
+    private static String sameRuntime(String a, String b) {
+        return "(" + a + ".runtime = " + b + ".runtime OR (" + a + ".driver IN (:own) AND " + b + ".driver IN (:own)))";
+    }
+
+    /**
+     * Sets {@code next_started_at} and the newest fetch of each row's runtime in {@code [started_at, next_start)} on
+     * the rows of {@code earlier}, a CTE {@code earlier(id, runtime, started_at, next_start)} (the query's WITH
+     * clause, naming it last).
+     */
+    private int settle(String earlier, java.util.function.UnaryOperator<jakarta.persistence.Query> parameters) {
         RuntimeAcks.Relation fetches = acks.relation();
-        return fetches.bind(em.createNativeQuery("WITH me AS (SELECT target_id, runtime, started_at FROM restart_results"
-                        + " WHERE id = :id AND started_at IS NOT NULL),"
-                        + " earlier AS (SELECT o.id, o.started_at, (SELECT min(n.started_at) FROM restart_results n"
-                        + " WHERE n.target_id = o.target_id AND n.runtime = o.runtime AND n.started_at > o.started_at)"
-                        + " AS next_start FROM restart_results o, me WHERE o.target_id = me.target_id"
-                        + " AND o.runtime = me.runtime AND o.next_started_at IS NULL AND o.id <> :id"
-                        + " AND o.started_at < me.started_at),"
-                        + " fetched AS (SELECT e.id, e.next_start, f.settings_version, f.llm_fingerprint, f.acked_at"
-                        + " FROM earlier e CROSS JOIN me LEFT JOIN LATERAL (SELECT a.settings_version, a.llm_fingerprint,"
-                        + " a.acked_at FROM " + fetches.sql() + " a WHERE " + RuntimeAcks.matchesSql("me.runtime", "a.runtime")
-                        + " AND a.acked_at >= e.started_at AND a.acked_at < e.next_start ORDER BY a.acked_at DESC"
-                        + " LIMIT 1) f ON true)"
-                        + " UPDATE restart_results r SET next_started_at = f.next_start, ack_version = f.settings_version,"
-                        + " ack_fingerprint = f.llm_fingerprint, acked_at = f.acked_at FROM fetched f WHERE r.id = f.id"))
-                .setParameter("id", claim.id()).executeUpdate();
+        return fetches.bind(parameters.apply(em.createNativeQuery(earlier + ","
+                + " fetched AS (SELECT e.id, e.next_start, f.settings_version, f.llm_fingerprint, f.acked_at"
+                + " FROM earlier e LEFT JOIN LATERAL (SELECT a.settings_version, a.llm_fingerprint,"
+                + " a.acked_at FROM " + fetches.sql() + " a WHERE " + RuntimeAcks.matchesSql("e.runtime", "a.runtime")
+                + " AND a.acked_at >= e.started_at AND a.acked_at < e.next_start ORDER BY a.acked_at DESC"
+                + " LIMIT 1) f ON true)"
+                + " UPDATE restart_results r SET next_started_at = f.next_start, ack_version = f.settings_version,"
+                + " ack_fingerprint = f.llm_fingerprint, acked_at = f.acked_at FROM fetched f WHERE r.id = f.id")))
+                .executeUpdate();
     }
 
     /** A failed attempt that will be tried again at {@code retryAt}. */

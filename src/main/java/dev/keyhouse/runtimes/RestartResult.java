@@ -105,8 +105,9 @@ public class RestartResult extends PanacheEntityBase {
     public Instant confirmedAt;
 
     /**
-     * When this runtime's next restart began (in this run or a later one), V25; null while this is its newest restart.
-     * Set by {@link RestartQueue#settleEarlier}, which keeps the runtime's last fetch before it in {@link #ackVersion},
+     * When this runtime's next restart began (in this run or a later one) or its target was deleted, V25; null while
+     * this is its newest restart.
+     * Set by {@link RestartQueue#settleEarlier} or {@link RestartQueue#settleDeleted}, which keep the runtime's last fetch before it in {@link #ackVersion},
      * {@link #ackFingerprint} and {@link #ackedAt} (all null when it did not fetch in between): from then on this
      * result's report reads that fetch, never a later one.
      */

@@ -58,8 +58,9 @@ public class RestartRuns {
      * @param status what an operator reads, one of: waiting, restarting, restarted, fetched, confirmed, not_asked,
      *        failing, unconfirmed, failed, rolled back, held, cancelled ({@link #statusText()} in words)
      * @param ackVersion the configuration version (runtime-config's {@code version}) of that fetch; null without one
-     * @param nextStartedAt when the runtime's next restart began (this run's rollback or a later run), null while this
-     *        is its newest restart: the fetch fields are then its last fetch before that restart, never a later one,
+     * @param nextStartedAt when the runtime's next restart began (this run's rollback or a later run) or its target was
+     *        deleted, null while this is its newest restart: the fetch fields are then its last fetch before that
+     *        restart or deletion, never a later one,
      *        so an ended run's results stay as they ended (V25)
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
@@ -86,7 +87,7 @@ public class RestartRuns {
         public String cameBack() {
             return switch (state) {
                 case RestartResult.RESTARTED -> ackedAt == null ? (nextStartedAt == null ? "no fetch since the restart"
-                        : "no fetch before its next restart")
+                        : "no fetch before its next restart (or its target's deletion)")
                         : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -349,28 +350,104 @@ public class RuntimeAcks {
     }
 
     /**
-     * Whether an ack is from a result's runtime: the same name, or for a kubernetes workload
-     * ({@code Deployment/voice}) one of its pods ({@code voice-5d8f7c-x2x9q}).
+     * The characters of the random parts of Kubernetes names: a Deployment's {@code pod-template-hash} and the
+     * suffix of a generated name (Kubernetes' {@code k8s.io/apimachinery/pkg/util/rand}: no vowels, no 0, 1, 3).
+     */
+    static final String K8S_RANDOM = "[bcdfghjklmnpqrstvwxz2456789]";
+    /** The longest prefix a generated name keeps of its {@code generateName} (63 minus the 5 random characters). */
+    static final int K8S_GENERATED_PREFIX = 58;
+    private static final Pattern ORDINAL = Pattern.compile("0|[1-9][0-9]*");
+    private static final Pattern SUFFIX = Pattern.compile(K8S_RANDOM + "{5}");
+    private static final Pattern HASH = Pattern.compile(K8S_RANDOM + "{1,10}-");
+    private static final Pattern HASH_CUT = Pattern.compile(K8S_RANDOM + "{1,10}");
+
+    /**
+     * Whether an ack is from a result's runtime: the same name, or for a kubernetes workload of a kind the kubernetes
+     * driver restarts, one of its pods as Kubernetes names them, exactly, so a pod of another workload whose name
+     * merely starts the same ({@code Deployment/voice} and a pod of {@code Deployment/voice-eu}) never matches:
+     * <ul>
+     * <li>{@code Deployment/<name>}: its ReplicaSets are named {@code <name>-<pod-template-hash>} (Kubernetes
+     * documentation, Concepts › Workloads › Deployment: "the name of the ReplicaSet is always formatted as
+     * [DEPLOYMENT-NAME]-[HASH]"; the hash is 1 to 10 of {@link #K8S_RANDOM}, the safe encoding of a 32-bit hash's
+     * decimal digits), and a ReplicaSet's pods get the generated name {@code <replicaset>-<5 random>}, e.g.
+     * {@code voice-7d9f8c6b5-x2x9q};</li>
+     * <li>{@code DaemonSet/<name>}: generated names {@code <name>-<5 random>}, e.g. {@code agent-x2x9q};</li>
+     * <li>{@code StatefulSet/<name>}: {@code <name>-<ordinal>} (Kubernetes documentation, Concepts › Workloads ›
+     * StatefulSets › Pod Identity: "$(statefulset name)-$(ordinal)"), the ordinal a non-negative integer, e.g.
+     * {@code db-0}.</li>
+     * </ul>
+     * A generated name ({@code metadata.generateName}, Kubernetes documentation, Reference › Kubernetes API ›
+     * ObjectMeta) is the prefix cut to its first {@value #K8S_GENERATED_PREFIX} characters and 5 random characters
+     * ({@link #K8S_RANDOM}), so a long workload's pods carry its name, or its hash, cut short; that cut is matched
+     * too. {@link #matchesSql} is the same test in SQL (RuntimeAcksTest runs both on one table of names).
+     *
+     * @param resultRuntime a result's runtime (a target's name, a container, {@code Deployment/voice}), null matches
+     *        nothing
+     * @param ackRuntime the name a runtime fetched or reported as
      */
     static boolean matches(String resultRuntime, String ackRuntime) {
-        if (resultRuntime == null) {
+        if (resultRuntime == null || ackRuntime == null) {
             return false;
         }
         if (resultRuntime.equals(ackRuntime)) {
             return true;
         }
-        int slash = resultRuntime.lastIndexOf('/');
-        return slash >= 0 && ackRuntime.startsWith(resultRuntime.substring(slash + 1) + "-");
+        int slash = resultRuntime.indexOf('/');
+        if (slash < 0) {
+            return false;
+        }
+        String kind = resultRuntime.substring(0, slash);
+        String name = resultRuntime.substring(slash + 1);
+        if (kind.equals("StatefulSet")) {
+            return ackRuntime.startsWith(name + "-")
+                    && ORDINAL.matcher(ackRuntime.substring(name.length() + 1)).matches();
+        }
+        if (!kind.equals("Deployment") && !kind.equals("DaemonSet")) {
+            return false;
+        }
+        if (ackRuntime.length() < 5 || !SUFFIX.matcher(ackRuntime.substring(ackRuntime.length() - 5)).matches()) {
+            return false;
+        }
+        String prefix = ackRuntime.substring(0, ackRuntime.length() - 5);
+        String generateName = name + "-";
+        String cut = generateName.substring(0, Math.min(generateName.length(), K8S_GENERATED_PREFIX));
+        if (kind.equals("DaemonSet") || generateName.length() >= K8S_GENERATED_PREFIX) {
+            // a DaemonSet's pods, and a Deployment whose name alone fills the kept prefix
+            return prefix.equals(cut);
+        }
+        if (prefix.length() > K8S_GENERATED_PREFIX || !prefix.startsWith(generateName)) {
+            return false;
+        }
+        String hash = prefix.substring(generateName.length());
+        return HASH.matcher(hash).matches()
+                || prefix.length() == K8S_GENERATED_PREFIX && HASH_CUT.matcher(hash).matches();
     }
 
     /**
-     * {@link #matches} as an SQL condition on two columns, {@code resultColumn} a result's runtime and
-     * {@code ackColumn} a reporting or fetching runtime's name (PostgreSQL: {@code starts_with}, POSIX
-     * {@code substring}).
+     * {@link #matches} as an SQL condition on two text columns, {@code resultColumn} a result's runtime and
+     * {@code ackColumn} a reporting or fetching runtime's name (PostgreSQL: {@code starts_with}, {@code ~} with the
+     * same patterns). Each column expression appears several times.
      */
     static String matchesSql(String resultColumn, String ackColumn) {
-        return "(" + resultColumn + " = " + ackColumn + " OR (strpos(" + resultColumn + ", '/') > 0 AND starts_with("
-                + ackColumn + ", substring(" + resultColumn + " from '[^/]*$') || '-')))";
+        String r = resultColumn;
+        String a = ackColumn;
+        String kind = "split_part(" + r + ", '/', 1)";
+        String name = "substring(" + r + " from strpos(" + r + ", '/') + 1)";
+        String generateName = "(" + name + " || '-')";
+        String prefix = "left(" + a + ", length(" + a + ") - 5)";
+        String hash = "substring(" + prefix + " from length(" + generateName + ") + 1)";
+        String cut = "left(" + generateName + ", " + K8S_GENERATED_PREFIX + ")";
+        String random = "length(" + a + ") >= 5 AND right(" + a + ", 5) ~ '^" + K8S_RANDOM + "{5}$'";
+        return "(" + r + " = " + a + " OR (strpos(" + r + ", '/') > 0 AND CASE " + kind
+                + " WHEN 'StatefulSet' THEN starts_with(" + a + ", " + generateName + ") AND substring(" + a
+                + " from length(" + generateName + ") + 1) ~ '^(0|[1-9][0-9]*)$'"
+                + " WHEN 'DaemonSet' THEN " + random + " AND " + prefix + " = " + cut
+                + " WHEN 'Deployment' THEN " + random + " AND CASE WHEN length(" + generateName + ") >= "
+                + K8S_GENERATED_PREFIX + " THEN " + prefix + " = " + cut + " ELSE length(" + prefix + ") <= " + K8S_GENERATED_PREFIX
+                + " AND starts_with(" + prefix + ", "
+                + generateName + ") AND (" + hash + " ~ '^" + K8S_RANDOM + "{1,10}-$' OR length(" + prefix + ") = "
+                + K8S_GENERATED_PREFIX + " AND " + hash + " ~ '^" + K8S_RANDOM + "{1,10}$') END"
+                + " ELSE false END))";
     }
 
     static Instant instant(Object value) {

@@ -56,13 +56,15 @@ public class RuntimeTargets {
     private final SealedValues sealedValues;
     private final SecretFingerprints fingerprints;
     private final Audit audit;
+    private final RestartQueue queue;
 
     public RuntimeTargets(RuntimeDrivers drivers, SealedValues sealedValues, SecretFingerprints fingerprints,
-            Audit audit) {
+            Audit audit, RestartQueue queue) {
         this.drivers = drivers;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
         this.audit = audit;
+        this.queue = queue;
     }
 
     @Transactional
@@ -415,6 +417,9 @@ public class RuntimeTargets {
         // answered "deadlock detected", a 500). Taking the results first waits for the planning to commit instead.
         RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM restart_results WHERE target_id = :id"
                 + " ORDER BY id FOR UPDATE").setParameter("id", id).getResultList();
+        // its results end with the target: a later fetch by one of their runtime names (a target created again under
+        // the same name) is not this target's, and nothing would settle them once target_id is null (V25)
+        queue.settleDeleted(id);
         String unlinked = unlinkedSecrets(id);
         dropSecrets(target, f -> true);
         target.delete();

@@ -122,7 +122,7 @@ class RolloutPinsTest {
 
     @Test
     void aHeldRuntimeAndEveryPodOfAWaitingDeploymentKeepThePreviousKey() {
-        for (String runtime : List.of("held-" + tag, "voice" + tag + "-5d8f7c-x2x9q", "voice" + tag + "-7b9c4-k2m1z",
+        for (String runtime : List.of("held-" + tag, "voice" + tag + "-5d8f7c-x2x9q", "voice" + tag + "-7b9c4-k2m4z",
                 "Deployment/voice" + tag)) {
             Response json = fetch(runtime, null, null);
             json.then().statusCode(200);
@@ -138,12 +138,14 @@ class RolloutPinsTest {
     void everyOtherRuntimeGetsTheNewKey() {
         long current = currentVersion();
         // unnamed (cannot be held back), another name, a name that only starts like the workload, the canary being
-        // restarted, a name that only contains a waiting one
+        // restarted, a name that only contains a waiting one, and (issue 19, K) a pod of another Deployment whose name
+        // begins with the waiting one's and a target named so: never the waiting workload's pods
         Response unnamed = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).get(URL);
         assertThat(unnamed.jsonPath().getString("env.LLM_API_KEY")).isEqualTo(newKey);
         assertThat(unnamed.jsonPath().getLong("version")).isEqualTo(current);
         for (String runtime : List.of("other-" + tag, "voice" + tag + "x-5d8f7c-x2x9q", "chat-1-" + tag,
-                "chat-2-" + tag + "-b", "x-chat-2-" + tag, "voice" + tag)) {
+                "chat-2-" + tag + "-b", "x-chat-2-" + tag, "voice" + tag, "voice" + tag + "-eu-5d8f7c-x2x9q",
+                "voice" + tag + "-eu")) {
             Response json = fetch(runtime, null, null);
             json.then().statusCode(200);
             assertThat(json.jsonPath().getString("env.LLM_API_KEY")).as(runtime).isEqualTo(newKey);
@@ -254,7 +256,7 @@ class RolloutPinsTest {
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         long started = System.nanoTime();
         for (int i = 0; i < fetches; i++) {
-            String runtime = i % 2 == 0 ? "voice" + tag + "-pod-" + i : "fleet-" + tag + "-" + i;
+            String runtime = i % 2 == 0 ? "voice" + tag + "-5d8f7c-" + podSuffix(i) : "fleet-" + tag + "-" + i;
             answers.add(client.sendAsync(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
                     .header("Authorization", "Bearer " + TestSettings.RUNTIME_CONFIG_TOKEN)
                     .header("X-Keyhouse-Runtime", runtime).build(), HttpResponse.BodyHandlers.ofString()));
@@ -269,7 +271,17 @@ class RolloutPinsTest {
         assertThat(took).as(fetches + " fetches against a pool of " + poolSize).isLessThan(Duration.ofSeconds(30));
         acks.flush(); // fetches are written in batches; write what is pending
         assertThat(Rows.column(db, "SELECT count(*) FROM runtime_acks WHERE runtime LIKE ? OR runtime LIKE ?",
-                "voice" + tag + "-pod-%", "fleet-" + tag + "-%")).containsExactly(String.valueOf(fetches));
+                "voice" + tag + "-5d8f7c-%", "fleet-" + tag + "-%")).containsExactly(String.valueOf(fetches));
+    }
+
+    /** The 5 random characters of pod {@code i}'s name, as Kubernetes draws them ({@link RuntimeAcks#K8S_RANDOM}). */
+    private static String podSuffix(int i) {
+        String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        StringBuilder suffix = new StringBuilder();
+        for (int n = i, k = 0; k < 5; k++, n /= alphabet.length()) {
+            suffix.append(alphabet.charAt(n % alphabet.length()));
+        }
+        return suffix.toString();
     }
 
     private Response fetch(String runtime, String ifNoneMatch, String format) {

@@ -297,6 +297,82 @@ class RuntimeAcksTest {
         assertThat(stamped.values()).allMatch(at -> !at.isBefore(before) && !at.isAfter(after));
     }
 
+    /**
+     * Issue 19 (K): a workload's pods are matched as Kubernetes names them, never by a name that only starts like the
+     * workload's ({@code Deployment/voice} took the pods of {@code Deployment/voice-eu} and a target {@code voice-eu}),
+     * and {@link RuntimeAcks#matches} and {@link RuntimeAcks#matchesSql} (PostgreSQL) agree on every name.
+     */
+    @Test
+    void podsMatchTheirOwnWorkloadOnlyAndJavaAndSqlAgree() throws SQLException {
+        String long50 = "voice-" + "l".repeat(44);
+        String long60 = "v".repeat(60);
+        Object[][] table = {
+                { "Deployment/voice", "voice-7d9f8c6b5-x2x9q", true },
+                { "Deployment/voice", "voice-5d8f7c-x2x9q", true },
+                { "Deployment/voice", "voice-b-x2x9q", true },
+                { "Deployment/voice", "voice-eu-7d9f8c6b5-x2x9q", false },
+                { "Deployment/voice", "voice-db-x2x9q", true }, // as a ReplicaSet voice-db's pod would be named
+                { "Deployment/voice", "voice-eu", false },
+                { "Deployment/voice", "voice-x2x9q", false },
+                { "Deployment/voice", "voice-7d9f8c6b5-x2x9", false },
+                { "Deployment/voice", "voice-7d9f8c6b5-x2x9qq", false },
+                { "Deployment/voice", "voice-7d9f8c6b5-X2X9Q", false },
+                { "Deployment/voice", "voice-7a9f8c6b5-x2x9q", false },
+                { "Deployment/voice", "voice-7d9f8c6b5d2-x2x9q", false },
+                { "Deployment/voice", "voice", false },
+                { "Deployment/voice", "voice-0", false },
+                { "Deployment/voice", "Deployment/voice", true },
+                { "Deployment/voice", "x-voice-7d9f8c6b5-x2x9q", false },
+                { "Deployment/voice.v2", "voice.v2-5d8f7c-x2x9q", true },
+                { "Deployment/voice.v2", "voiceXv2-5d8f7c-x2x9q", false },
+                // a generated name keeps 58 characters of its prefix: a long Deployment's hash is cut short
+                { "Deployment/" + long50, long50 + "-7d9f8c6" + "x2x9q", true },
+                { "Deployment/" + long50, long50 + "-7d9f8c6b5d-x2x9q", false },
+                { "Deployment/" + long50, long50 + "-7d9f8c" + "x2x9q", false },
+                { "Deployment/" + long60, long60.substring(0, 58) + "x2x9q", true },
+                { "Deployment/" + long60, long60 + "-x2x9q", false },
+                { "DaemonSet/agent", "agent-x2x9q", true },
+                { "DaemonSet/agent", "agent-eu-x2x9q", false },
+                { "DaemonSet/agent", "agent-7d9f8c6b5-x2x9q", false },
+                { "DaemonSet/agent", "agent-0", false },
+                { "DaemonSet/" + long60, long60.substring(0, 58) + "x2x9q", true },
+                { "StatefulSet/db", "db-0", true },
+                { "StatefulSet/db", "db-12", true },
+                { "StatefulSet/db", "db-01", false },
+                { "StatefulSet/db", "db-", false },
+                { "StatefulSet/db", "db-eu-0", false },
+                { "StatefulSet/db", "db-x2x9q", false },
+                { "Job/voice", "voice-x2x9q", false },
+                { "voice", "voice-eu", false },
+                { "voice", "voice-7d9f8c6b5-x2x9q", false },
+                { "voice-eu", "voice-eu", true },
+                { "voice-eu/x", "x-b-x2x9q", false },
+        };
+        String[] results = new String[table.length];
+        String[] acks = new String[table.length];
+        for (int i = 0; i < table.length; i++) {
+            results[i] = (String) table[i][0];
+            acks[i] = (String) table[i][1];
+            assertThat(RuntimeAcks.matches(results[i], acks[i])).as("Java: %s ← %s", results[i], acks[i])
+                    .isEqualTo(table[i][2]);
+        }
+        Map<String, Boolean> bySql = new HashMap<>();
+        try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(
+                "SELECT t.r, t.a, COALESCE(" + RuntimeAcks.matchesSql("t.r", "t.a") + ", false)"
+                        + " FROM unnest(?::text[], ?::text[]) AS t(r, a)")) {
+            query.setArray(1, connection.createArrayOf("text", results));
+            query.setArray(2, connection.createArrayOf("text", acks));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    bySql.put(rows.getString(1) + " ← " + rows.getString(2), rows.getBoolean(3));
+                }
+            }
+        }
+        for (Object[] row : table) {
+            assertThat(bySql.get(row[0] + " ← " + row[1])).as("SQL: %s ← %s", row[0], row[1]).isEqualTo(row[2]);
+        }
+    }
+
     private String row(String runtime) throws SQLException {
         try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(
                 "SELECT settings_version || ' ' || coalesce(llm_fingerprint, 'null') FROM runtime_acks WHERE runtime = ?")) {

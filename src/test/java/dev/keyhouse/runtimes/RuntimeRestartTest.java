@@ -613,6 +613,7 @@ class RuntimeRestartTest {
         long silentFirst = restartNow(silentId);
         long fetchingFirst = restartNow(fetchingId);
         api.fetchRuntimeConfig(fetching).then().statusCode(200);
+        acks.flush(); // written: a pending fetch's stamp is computed anew by each read
         Object firstFetch = result(api.run(fetchingFirst), fetching, "ackedAt");
         assertThat(firstFetch).as("run 1 saw the fetch after its restart").isNotNull();
         assertThat(result(api.run(fetchingFirst), fetching, "confirmed")).isEqualTo(true);
@@ -642,6 +643,66 @@ class RuntimeRestartTest {
                 .isEqualTo(firstFetch);
         assertThat(result(fetchingRun1, fetching, "confirmed")).isEqualTo(true);
         assertThat(result(api.run(fetchingSecond), fetching, "ackedAt")).isNotEqualTo(firstFetch).isNotNull();
+    }
+
+    /**
+     * Issue 19 (C1): a command target's runtime is the target whatever it is named. Its run before a rename held the
+     * old name, so the restart under the new name did not settle it, and a later fetch by the old name confirmed it.
+     */
+    @Test
+    void aRenamedTargetsEarlierRunIsSettledByItsNextRestart() throws Exception {
+        String tag = unique();
+        String name = "renamed-" + tag;
+        long id = api.command(name, List.of("tts"), "true", null, Confirmations.FETCH);
+        long first = restartNow(id);
+        given().auth().oauth2(api.admin()).contentType("application/json").body(Map.of("name", "renamed-x-" + tag))
+                .put("/api/v1/runtimes/" + id).then().statusCode(200);
+        restartNow(id);
+        api.fetchRuntimeConfig(name).then().statusCode(200);
+
+        JsonPath run1 = api.run(first);
+        assertThat(result(run1, name, "nextStartedAt")).as("settled by the restart under the new name: "
+                + run1.prettify()).isNotNull();
+        assertThat(result(run1, name, "ackedAt")).isNull();
+        assertThat(result(run1, name, "confirmed")).isEqualTo(false);
+    }
+
+    /**
+     * Issue 19 (C2): a deleted target's results end with it. The delete set their {@code target_id} null, so no
+     * restart settled them, and the fetches of a target created again under the same name confirmed them.
+     */
+    @Test
+    void aDeletedTargetsRunsKeepTheirFetchWhenATargetOfTheSameNameFetches() throws Exception {
+        String tag = unique();
+        String silent = "recreated-silent-" + tag;
+        String fetching = "recreated-fetching-" + tag;
+        long silentId = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
+        long fetchingId = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
+        long silentFirst = restartNow(silentId);
+        long fetchingFirst = restartNow(fetchingId);
+        api.fetchRuntimeConfig(fetching).then().statusCode(200);
+        acks.flush(); // written: a pending fetch's stamp is computed anew by each read
+        Object firstFetch = result(api.run(fetchingFirst), fetching, "ackedAt");
+        assertThat(firstFetch).isNotNull();
+        for (long id : List.of(silentId, fetchingId)) {
+            given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + id).then().statusCode(204);
+        }
+        long silentAgain = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
+        long fetchingAgain = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
+        long silentSecond = restartNow(silentAgain);
+        restartNow(fetchingAgain);
+        Thread.sleep(5); // the second fetch is served measurably later than the first
+        api.fetchRuntimeConfig(silent).then().statusCode(200);
+        api.fetchRuntimeConfig(fetching).then().statusCode(200);
+
+        assertThat(result(api.run(silentSecond), silent, "confirmed")).isEqualTo(true);
+        JsonPath silentRun1 = api.run(silentFirst);
+        assertThat(result(silentRun1, silent, "confirmed")).as("the deleted target's run is not confirmed by the new"
+                + " target's fetch: " + silentRun1.prettify()).isEqualTo(false);
+        assertThat(result(silentRun1, silent, "nextStartedAt")).as("settled at the deletion").isNotNull();
+        assertThat(result(silentRun1, silent, "ackedAt")).isNull();
+        assertThat(result(api.run(fetchingFirst), fetching, "ackedAt")).as("keeps its fetch before the deletion")
+                .isEqualTo(firstFetch);
     }
 
     /** A "Restart now" of target {@code id}, awaited: its run's id. */

@@ -696,7 +696,7 @@ class SharedSecretsTest {
         dev.keyhouse.settings.Notified.commit(() -> Rows.update(db, discovered, workloads, "Deployment/" + second));
         assertThat(runtimeConfig(first + "-5d8f7c-x2x9q").getMap("env"))
                 .as("no longer the target's: its latest discovery found another workload").doesNotContainKey(variable);
-        assertThat(runtimeConfig(second + "-6c9e8d-p4k7m").getString("env." + variable)).isEqualTo(value);
+        assertThat(runtimeConfig(second + "-6c9d8d-p4k7m").getString("env." + variable)).isEqualTo(value);
         Rows.update(db, "DELETE FROM restart_runs WHERE id IN (SELECT run_id FROM restart_results"
                 + " WHERE target_id = ?)", workloads);
     }
