@@ -118,13 +118,17 @@ public record StaleChanges(String message, String heading, List<Change> changes)
      *
      * @param version the version the form now carries, as people read it, or null for a version that is no
      *        number people use (a runtime target's is a time)
+     * @param changes the fields to list; empty when every field is as the form was loaded (a change made and undone
+     *        meanwhile): the message then says so instead of pointing at a list
      */
     public static StaleChanges of(String what, String by, Instant at, Long version, String heading,
             List<Change> changes) {
         return new StaleChanges(what + " changed while you were editing: saved by " + by + " at "
                 + TemplateExtensions.utc(at) + (version == null ? "" : " (now version " + version + ")")
-                + ". Nothing was saved. The form below keeps what you typed and now edits that saved state: save it"
-                + " again to replace what is listed here with your values, or change them first.", heading,
-                List.copyOf(changes));
+                + ". Nothing was saved. The form below keeps what you typed and now edits that saved state: "
+                + (changes.isEmpty() ? "every field it shows is stored as your form was loaded (changed and changed"
+                        + " back meanwhile), so save it again to apply your values."
+                        : "save it again to replace what is listed here with your values, or change them first."),
+                heading, List.copyOf(changes));
     }
 }

@@ -880,6 +880,36 @@ class RuntimePagesTest {
     }
 
     /**
+     * Issue 20 (breaker 20h, finding A): the other admin changed a field and changed it back: the stale save's box
+     * lists nothing and says every field is stored as the form was loaded, never "replace what is listed here".
+     */
+    @Test
+    void aStaleSaveOfAChangeUndoneMeanwhileSaysNothingDiffers() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("llm"), "sleep 12", null);
+        String action = "/admin/runtimes/" + id;
+        String other = Browser.newSession("stale-undo", "admin");
+        Response mine = page(action);
+        Map<String, String> theirs = new java.util.HashMap<>(Map.of("name", name, "dependsOn", "llm", "enabled",
+                "true", "confirmation", "auto", "config.command", "changed"));
+        Response hers = page(other, action);
+        post(other, hers, action, dev.keyhouse.StaleBoxes.asPosted(hers.asString(), theirs)).then().statusCode(303);
+        theirs.put("config.command", "sleep 12");
+        hers = page(other, action);
+        post(other, hers, action, dev.keyhouse.StaleBoxes.asPosted(hers.asString(), theirs)).then().statusCode(303);
+
+        Response stale = post(mine, action, dev.keyhouse.StaleBoxes.asPosted(mine.asString(), Map.of("name",
+                name + "-typed", "dependsOn", "llm", "enabled", "true", "confirmation", "auto", "config.command",
+                "sleep 12")));
+        stale.then().statusCode(409);
+        String box = dev.keyhouse.StaleBoxes.box(stale.asString());
+        assertThat(box).contains("every field it shows is stored as your form was loaded (changed and changed back"
+                + " meanwhile), so save it again to apply your values.").doesNotContain("replace what is listed",
+                        "stale-changed");
+        assertThat(stale.asString()).contains("value=\"" + name + "-typed\"");
+    }
+
+    /**
      * Issue 20: a target form with every field bad is answered once with every error (the form's own reading:
      * checkboxes, dependsOn; the target's rules: name, confirmation; the driver's: URL, secret, timeout), the typed
      * values kept; nothing is created.
