@@ -219,10 +219,21 @@ class RolloutControlsTest {
         JsonPath waiting = awaitOutcome(runId, "waiting_approval");
         long version = waiting.getLong("waves[0].runtimes[0].envVersion");
 
-        // confirmed, then (while waiting for approval, as during a bake) its provider calls start failing
+        // confirmed, then (while waiting for approval, as during a bake) its provider calls start failing, and it
+        // says so in every report from then on, as a runtime does: the test fleet's own "ok" report from a late
+        // second start of the canary must not be the last word
         report(names.get(0), version, "failing", "no_credit");
-        rollouts.approve(runId, "admin@keyhouse.test");
-        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        java.util.concurrent.ScheduledExecutorService failing = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        JsonPath run;
+        try {
+            failing.scheduleWithFixedDelay(() -> report(names.get(0), version, "failing", "no_credit"), 100, 100,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            rollouts.approve(runId, "admin@keyhouse.test");
+            run = api.awaitRun(runId, RUN_TIMEOUT);
+        } finally {
+            failing.shutdownNow();
+        }
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
         assertThat(run.getString("reason")).contains(names.get(0) + ": reported failing: no_credit on version " + version
