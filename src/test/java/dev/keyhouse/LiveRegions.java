@@ -36,6 +36,17 @@ public final class LiveRegions {
         return read(() -> browser.findElements(by).stream().map(what).toList());
     }
 
+    /**
+     * The DOM attribute {@code name} of every element {@code css} finds, in page order, read in one script run: no
+     * swap can come between two elements (reading a long table row by row can straddle every refresh).
+     */
+    @SuppressWarnings("unchecked")
+    public static List<String> attributes(WebDriver browser, String css, String name) {
+        return (List<String>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute(arguments[1]));",
+                css, name);
+    }
+
     /** What {@code what} reads from the element {@code by} finds ({@code WebElement::isEnabled}). */
     public static <T> T read(WebDriver browser, By by, Function<WebElement, T> what) {
         return read(() -> what.apply(browser.findElement(by)));
@@ -66,7 +77,14 @@ public final class LiveRegions {
             try {
                 return what.get();
             } catch (StaleElementReferenceException swapped) {
-                if (attempt == 5) {
+                if (attempt == 20) {
+                    throw swapped;
+                }
+                try {
+                    // the swap under way settles within milliseconds
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                     throw swapped;
                 }
             }

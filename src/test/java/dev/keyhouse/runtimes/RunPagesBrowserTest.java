@@ -154,8 +154,7 @@ class RunPagesBrowserTest {
             // auto finds no signal for a command that never fetched: confirmation none, not asked (breaker, point 2)
             assertThat(row(ok)).contains("partial").contains("restarted, confirmation not asked (none)")
                     .doesNotContain("0 of 1 confirmed");
-            List<String> order = LiveRegions.readAll(browser, By.cssSelector("#targets tbody tr"),
-                    r -> r.getAttribute("id"));
+            List<String> order = LiveRegions.attributes(browser, "#targets tbody tr", "id");
             assertThat(order.indexOf("target-" + failing)).as("the failed target first: " + order)
                     .isLessThan(order.indexOf("target-" + ok)).isNotNegative();
 
