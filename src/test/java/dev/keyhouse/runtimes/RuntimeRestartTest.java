@@ -608,19 +608,12 @@ class RuntimeRestartTest {
         String tag = unique();
         String silent = "settled-silent-" + tag;
         String fetching = "settled-fetching-" + tag;
-        long silentId = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
-        long fetchingId = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
-        long silentFirst = restartNow(silentId);
-        long fetchingFirst = restartNow(fetchingId);
-        api.fetchRuntimeConfig(fetching).then().statusCode(200);
-        acks.flush(); // written: a pending fetch's stamp is computed anew by each read
-        Object firstFetch = result(api.run(fetchingFirst), fetching, "ackedAt");
-        assertThat(firstFetch).as("run 1 saw the fetch after its restart").isNotNull();
-        assertThat(result(api.run(fetchingFirst), fetching, "confirmed")).isEqualTo(true);
-        assertThat(result(api.run(silentFirst), silent, "confirmed")).isEqualTo(false);
+        FirstRestarts first = restartedOnceOneFetching(silent, fetching);
+        assertThat(result(api.run(first.fetchingRun()), fetching, "confirmed")).isEqualTo(true);
+        assertThat(result(api.run(first.silentRun()), silent, "confirmed")).isEqualTo(false);
 
-        long silentSecond = restartNow(silentId);
-        long fetchingSecond = restartNow(fetchingId);
+        long silentSecond = restartNow(first.silentId());
+        long fetchingSecond = restartNow(first.fetchingId());
         Thread.sleep(5); // the second fetch is served measurably later than the first
         api.fetchRuntimeConfig(silent).then().statusCode(200);
         api.fetchRuntimeConfig(fetching).then().statusCode(200);
@@ -629,20 +622,20 @@ class RuntimeRestartTest {
         assertThat(result(silentRun2, silent, "confirmed")).as("run 2 is confirmed by the fetch after it")
                 .isEqualTo(true);
         assertThat(result(silentRun2, silent, "nextStartedAt")).isNull();
-        JsonPath silentRun1 = api.run(silentFirst);
+        JsonPath silentRun1 = api.run(first.silentRun());
         assertThat(result(silentRun1, silent, "confirmed")).as("run 1 ended without a fetch and stays so: "
                 + silentRun1.prettify()).isEqualTo(false);
         assertThat(result(silentRun1, silent, "ackedAt")).isNull();
         assertThat(result(silentRun1, silent, "nextStartedAt")).isNotNull();
         assertThat(given().cookie(SessionTokens.SESSION_COOKIE, Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
-                dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + silentFirst).asString())
+                dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + first.silentRun()).asString())
                 .contains("no fetch before its next restart");
 
-        JsonPath fetchingRun1 = api.run(fetchingFirst);
+        JsonPath fetchingRun1 = api.run(first.fetchingRun());
         assertThat(result(fetchingRun1, fetching, "ackedAt")).as("run 1 keeps its own fetch, not run 2's")
-                .isEqualTo(firstFetch);
+                .isEqualTo(first.fetchedAt());
         assertThat(result(fetchingRun1, fetching, "confirmed")).isEqualTo(true);
-        assertThat(result(api.run(fetchingSecond), fetching, "ackedAt")).isNotEqualTo(firstFetch).isNotNull();
+        assertThat(result(api.run(fetchingSecond), fetching, "ackedAt")).isNotEqualTo(first.fetchedAt()).isNotNull();
     }
 
     /**
@@ -676,15 +669,8 @@ class RuntimeRestartTest {
         String tag = unique();
         String silent = "recreated-silent-" + tag;
         String fetching = "recreated-fetching-" + tag;
-        long silentId = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
-        long fetchingId = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
-        long silentFirst = restartNow(silentId);
-        long fetchingFirst = restartNow(fetchingId);
-        api.fetchRuntimeConfig(fetching).then().statusCode(200);
-        acks.flush(); // written: a pending fetch's stamp is computed anew by each read
-        Object firstFetch = result(api.run(fetchingFirst), fetching, "ackedAt");
-        assertThat(firstFetch).isNotNull();
-        for (long id : List.of(silentId, fetchingId)) {
+        FirstRestarts first = restartedOnceOneFetching(silent, fetching);
+        for (long id : List.of(first.silentId(), first.fetchingId())) {
             given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + id).then().statusCode(204);
         }
         long silentAgain = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
@@ -696,13 +682,33 @@ class RuntimeRestartTest {
         api.fetchRuntimeConfig(fetching).then().statusCode(200);
 
         assertThat(result(api.run(silentSecond), silent, "confirmed")).isEqualTo(true);
-        JsonPath silentRun1 = api.run(silentFirst);
+        JsonPath silentRun1 = api.run(first.silentRun());
         assertThat(result(silentRun1, silent, "confirmed")).as("the deleted target's run is not confirmed by the new"
                 + " target's fetch: " + silentRun1.prettify()).isEqualTo(false);
         assertThat(result(silentRun1, silent, "nextStartedAt")).as("settled at the deletion").isNotNull();
         assertThat(result(silentRun1, silent, "ackedAt")).isNull();
-        assertThat(result(api.run(fetchingFirst), fetching, "ackedAt")).as("keeps its fetch before the deletion")
-                .isEqualTo(firstFetch);
+        assertThat(result(api.run(first.fetchingRun()), fetching, "ackedAt")).as("keeps its fetch before the deletion")
+                .isEqualTo(first.fetchedAt());
+    }
+
+    /** Two command targets confirmed by fetch, each restarted once by its own run, and what the fetching one fetched. */
+    private record FirstRestarts(long silentId, long fetchingId, long silentRun, long fetchingRun, Object fetchedAt) {
+    }
+
+    /**
+     * Creates command targets {@code silent} and {@code fetching} (confirmation fetch), restarts each once ("Restart
+     * now") and fetches as {@code fetching} only; asserts its run saw that fetch.
+     */
+    private FirstRestarts restartedOnceOneFetching(String silent, String fetching) throws InterruptedException {
+        long silentId = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
+        long fetchingId = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
+        long silentRun = restartNow(silentId);
+        long fetchingRun = restartNow(fetchingId);
+        api.fetchRuntimeConfig(fetching).then().statusCode(200);
+        acks.flush(); // written: a pending fetch's stamp is computed anew by each read
+        Object fetchedAt = result(api.run(fetchingRun), fetching, "ackedAt");
+        assertThat(fetchedAt).as("run 1 saw the fetch after its restart").isNotNull();
+        return new FirstRestarts(silentId, fetchingId, silentRun, fetchingRun, fetchedAt);
     }
 
     /** A "Restart now" of target {@code id}, awaited: its run's id. */
