@@ -12,14 +12,9 @@ public final class Profiles {
     private Profiles() {
     }
 
-    /** A loopback port free now, for a stand-in a profile names before the test starts it. */
+    /** A loopback port free now, for a stand-in a profile names before the test starts it (see {@link FreePorts}). */
     private static int freeLoopbackPort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return FreePorts.outsideEphemeralRange();
     }
 
     /**

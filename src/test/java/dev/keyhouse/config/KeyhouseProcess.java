@@ -1,8 +1,6 @@
 package dev.keyhouse.config;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.keyhouse.FreePorts;
 import dev.keyhouse.embeddedpostgres.EmbeddedDatabase;
 import dev.keyhouse.embeddedpostgres.PostgresServer;
 import dev.keyhouse.embeddedpostgres.PostmasterPidFile;
@@ -62,8 +61,8 @@ public final class KeyhouseProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing; run the ITs through ./mvnw verify");
         }
-        int port = freePort();
-        int managementPort = freePort();
+        int port = FreePorts.outsideEphemeralRange();
+        int managementPort = FreePorts.outsideEphemeralRange();
         Path log = workDir.resolve(logName);
         // C1 only and the serial collector (as deploy/jvm-flags): a start-up costs half the CPU (JVM CPU to ready 9.8 s
         // instead of 18 s, deploy/measure-startup.sh on a loaded CI machine), and the ITs start Keyhouse some 35 times
@@ -209,11 +208,5 @@ public final class KeyhouseProcess implements AutoCloseable {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
         return Base64.getEncoder().encodeToString(key);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

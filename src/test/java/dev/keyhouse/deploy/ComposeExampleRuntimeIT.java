@@ -4,7 +4,6 @@ package dev.keyhouse.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -77,7 +76,7 @@ class ComposeExampleRuntimeIT {
         Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         JsonNode services = new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile()).path("services");
         JsonNode runtime = services.path("example-runtime");
-        int healthPort = freePort();
+        int healthPort = dev.keyhouse.FreePorts.outsideEphemeralRange();
         String script = runtime.path("command").get(2).asText().replace("$$", "$")
                 .replace("-p 8081", "-p " + healthPort);
         String label = "keyhouse.runtime=" + runtime.path("labels").path("keyhouse.runtime").asText();
@@ -173,11 +172,5 @@ class ComposeExampleRuntimeIT {
             Thread.sleep(500);
         }
         return false;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
