@@ -175,6 +175,36 @@ public class RestartQueue {
     }
 
     /**
+     * Locks the rows {@link #settleRenamed} settles ({@code FOR UPDATE}, in id order): a rename takes them before the
+     * target's own row, the order a target's delete and the rollout planner follow. Call in the rename's transaction.
+     */
+    @Transactional
+    public void lockRenamed(long targetId) {
+        em.createNativeQuery("SELECT id FROM restart_results WHERE target_id = :target AND driver IN (:own)"
+                + " AND next_started_at IS NULL AND started_at IS NOT NULL ORDER BY id FOR UPDATE")
+                .setParameter("target", targetId).setParameter("own", ownNamed).getResultList();
+    }
+
+    /**
+     * Settles the results of target {@code targetId} whose runtime is named after the target (a driver whose runtime
+     * is the target, {@link TargetRuntimes#ownNamed}: command, systemd, http) and not settled yet, in the caller's
+     * transaction, as the target is renamed: {@code next_started_at} is the rename (the transaction's {@code now()})
+     * and the fetch kept is each one's newest by its (old) name between its restart and the rename. After it that name
+     * is no runtime of this target ({@link TargetRuntimes}), so a runtime that takes it later (a target created under
+     * it, another runtime calling itself so) must not confirm them, which it would until this target's next restart
+     * settled them. Results of other drivers (containers, workloads) do not carry the target's name and stay open.
+     *
+     * @return how many results were settled
+     */
+    @Transactional
+    public int settleRenamed(long targetId) {
+        return settle("WITH earlier AS (SELECT o.id, o.runtime, o.started_at, now() AS next_start"
+                + " FROM restart_results o WHERE o.target_id = :target AND o.driver IN (:own)"
+                + " AND o.next_started_at IS NULL AND o.started_at IS NOT NULL)",
+                query -> query.setParameter("target", targetId).setParameter("own", ownNamed));
+    }
+
+    /**
      * Two results ({@code restart_results} aliases {@code a}, {@code b}) of one target are of the same runtime: the
      * same {@code runtime}, or both under a driver whose runtime is the target (parameter {@code :own}).
      */

@@ -146,7 +146,7 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor, FieldErrors read) {
-        return update(locked(id), input, actor, read);
+        return update(locked(id, input), input, actor, read);
     }
 
     /**
@@ -161,6 +161,18 @@ public class RuntimeTargets {
         RuntimeTarget target = get(id);
         RuntimeTarget.getEntityManager().refresh(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         return target;
+    }
+
+    /**
+     * {@link #locked(long)} for an update with {@code input}: when it renames the target, the results the rename
+     * settles ({@link RestartQueue#lockRenamed}) are locked first, as a delete locks the target's results before its row.
+     */
+    private RuntimeTarget locked(long id, TargetInput input) {
+        RuntimeTarget target = get(id);
+        if (input.name() != null && !input.name().strip().equals(target.name)) {
+            queue.lockRenamed(id);
+        }
+        return locked(id);
     }
 
     /**
@@ -210,7 +222,7 @@ public class RuntimeTargets {
      */
     @Transactional
     public RuntimeTarget update(long id, TargetInput input, String actor, long expected, FieldErrors read) {
-        RuntimeTarget target = locked(id);
+        RuntimeTarget target = locked(id, input);
         if (version(target) != expected) {
             throw new StaleTarget(target.name);
         }
@@ -235,11 +247,17 @@ public class RuntimeTargets {
         Map<String, String> printsBefore = fingerprints(target);
         Instant was = target.updatedAt;
         String wasBy = target.updatedBy;
+        String wasNamed = target.name;
         if (!driver.id().equals(target.driver)) {
             // another driver's secrets mean nothing to this one
             dropSecrets(target, f -> driver.fields().stream().noneMatch(d -> d.secret() && d.name().equals(f)));
         }
         apply(input, target, driver);
+        if (!wasNamed.equals(target.name)) {
+            // its runtimes named after it lose that name now: a runtime taking it later must not confirm their
+            // results, which its next restart would settle only then (V25)
+            queue.settleRenamed(target.id);
+        }
         target.updatedAt = now();
         target.updatedBy = actor;
         sealSecrets(input, target, driver);

@@ -666,13 +666,36 @@ class RuntimeRestartTest {
      */
     @Test
     void aDeletedTargetsRunsKeepTheirFetchWhenATargetOfTheSameNameFetches() throws Exception {
+        assertTheirRunsKeepTheirFetchWhenTheNamesAreTakenAfter("recreated", "deletion", id -> given().auth()
+                .oauth2(api.admin()).delete("/api/v1/runtimes/" + id).then().statusCode(204));
+    }
+
+    /**
+     * A renamed target's results end with its old name, as a deleted target's do: a command target's runtime is named
+     * after the target, so until the renamed target's next restart settled them, the fetches of a target created
+     * under the old name confirmed its runs. The rename settles them in its own transaction.
+     */
+    @Test
+    void aRenamedTargetsRunsKeepTheirFetchWhenATargetTakingItsOldNameFetches() throws Exception {
+        assertTheirRunsKeepTheirFetchWhenTheNamesAreTakenAfter("vacated", "rename", id -> given().auth()
+                .oauth2(api.admin()).contentType("application/json").body(Map.of("name", "moved-" + id + "-" + unique()))
+                .put("/api/v1/runtimes/" + id).then().statusCode(200));
+    }
+
+    /**
+     * Two fetch-confirmed command targets restarted once, one fetching ({@link #restartedOnceOneFetching}); then
+     * {@code vacate} (a delete, a rename) frees each name, targets created under the names are restarted and fetch:
+     * the first targets' runs stay as they were at the {@code what} (settled then, the silent one unconfirmed, the
+     * fetching one with its own fetch).
+     */
+    private void assertTheirRunsKeepTheirFetchWhenTheNamesAreTakenAfter(String prefix, String what,
+            java.util.function.LongConsumer vacate) throws Exception {
         String tag = unique();
-        String silent = "recreated-silent-" + tag;
-        String fetching = "recreated-fetching-" + tag;
+        String silent = prefix + "-silent-" + tag;
+        String fetching = prefix + "-fetching-" + tag;
         FirstRestarts first = restartedOnceOneFetching(silent, fetching);
-        for (long id : List.of(first.silentId(), first.fetchingId())) {
-            given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + id).then().statusCode(204);
-        }
+        vacate.accept(first.silentId());
+        vacate.accept(first.fetchingId());
         long silentAgain = api.command(silent, List.of("tts"), "true", null, Confirmations.FETCH);
         long fetchingAgain = api.command(fetching, List.of("tts"), "true", null, Confirmations.FETCH);
         long silentSecond = restartNow(silentAgain);
@@ -683,11 +706,11 @@ class RuntimeRestartTest {
 
         assertThat(result(api.run(silentSecond), silent, "confirmed")).isEqualTo(true);
         JsonPath silentRun1 = api.run(first.silentRun());
-        assertThat(result(silentRun1, silent, "confirmed")).as("the deleted target's run is not confirmed by the new"
-                + " target's fetch: " + silentRun1.prettify()).isEqualTo(false);
-        assertThat(result(silentRun1, silent, "nextStartedAt")).as("settled at the deletion").isNotNull();
+        assertThat(result(silentRun1, silent, "confirmed")).as("the first target's run is not confirmed by the fetch"
+                + " of the target that took its name after its " + what + ": " + silentRun1.prettify()).isEqualTo(false);
+        assertThat(result(silentRun1, silent, "nextStartedAt")).as("settled at the " + what).isNotNull();
         assertThat(result(silentRun1, silent, "ackedAt")).isNull();
-        assertThat(result(api.run(first.fetchingRun()), fetching, "ackedAt")).as("keeps its fetch before the deletion")
+        assertThat(result(api.run(first.fetchingRun()), fetching, "ackedAt")).as("keeps its fetch before the " + what)
                 .isEqualTo(first.fetchedAt());
     }
 
