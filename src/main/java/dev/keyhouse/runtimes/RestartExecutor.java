@@ -273,7 +273,7 @@ public class RestartExecutor {
                     outcome(claim, RestartResult.FAILED, incomplete(env), what);
                     return;
                 }
-                served.putIfAbsent(env.version() + "\n" + env.env(), env);
+                served.putIfAbsent(env.configuration() + "\n" + env.env(), env);
             }
             for (ProviderEnvironment.RuntimeEnvironment env : served.values()) {
                 secrets.addAll(env.env().values());
@@ -302,7 +302,7 @@ public class RestartExecutor {
     private static RestartOrder order(RestartQueue.Claim claim, ProviderEnvironment.RuntimeEnvironment env,
             Instant deadline, Runnable checking) {
         return new RestartOrder(claim.runId(), env.version(), env.env(), env.managedNames(), deadline, claim.id(),
-                claim.attempts(), checking);
+                claim.attempts(), checking, env.configuration());
     }
 
     /** Why a restart onto {@code env} is refused: what cannot be served, in the words runtime-config's 503 uses. */

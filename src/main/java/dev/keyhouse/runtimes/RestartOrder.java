@@ -22,9 +22,13 @@ import java.util.Map;
  *        0 with {@code restartId} 0
  * @param onChecking what {@link #checking()} runs: the executor's, which frees this restart's place among the
  *        {@code RESTART_CONCURRENCY} so the next restart begins; nothing for an order made elsewhere
+ * @param configuration what stands for {@code env}'s contents where a name must differ when they differ
+ *        ({@link dev.keyhouse.settings.ProviderEnvironment.RuntimeEnvironment#configuration()}): {@code version} as
+ *        text for the current configuration, {@code <version>-h<8 hex>} for one a rollout holds the runtime at, whose
+ *        {@code version} (a sum of held and current versions) another configuration's can equal. Never a value
  */
 public record RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
-        Instant deadline, long restartId, int attempt, Runnable onChecking) {
+        Instant deadline, long restartId, int attempt, Runnable onChecking, String configuration) {
 
     private static final Runnable NOTHING = () -> { };
 
@@ -32,6 +36,13 @@ public record RestartOrder(long runId, long version, Map<String, String> env, ja
         env = Map.copyOf(env);
         managedNames = java.util.Set.copyOf(managedNames);
         onChecking = onChecking == null ? NOTHING : onChecking;
+        configuration = configuration == null ? String.valueOf(version) : configuration;
+    }
+
+    /** An order for the current configuration ({@link #configuration} is {@code version}). */
+    public RestartOrder(long runId, long version, Map<String, String> env, java.util.Set<String> managedNames,
+            Instant deadline, long restartId, int attempt, Runnable onChecking) {
+        this(runId, version, env, managedNames, deadline, restartId, attempt, onChecking, null);
     }
 
     /** An order without an {@link #onChecking} hook. */
@@ -58,6 +69,6 @@ public record RestartOrder(long runId, long version, Map<String, String> env, ja
 
     @Override
     public String toString() {
-        return "RestartOrder[run " + runId + ", version " + version + ", " + env.keySet() + "]";
+        return "RestartOrder[run " + runId + ", configuration " + configuration + ", " + env.keySet() + "]";
     }
 }

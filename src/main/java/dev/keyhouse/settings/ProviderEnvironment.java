@@ -63,22 +63,38 @@ public class ProviderEnvironment {
      *        unnamed runtime"), which {@link #receivedBy} was applied to already
      * @param received the names of the shared secrets this receiver gets (served or unresolved), sorted; empty for
      *        the fleet-wide environment and for a runtime of no target
+     * @param held null for the current environment; for one a rollout holds a runtime at ({@link EnvironmentPins}),
+     *        8 hex digits: the keyed fingerprint ({@link SecretFingerprints}) of its contents (the pins, every pair,
+     *        what is unresolved, every shared secret as built). A held {@link #version} is a sum of earlier and current
+     *        versions, which another configuration's sum can equal: {@link #configuration()} tells them apart
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
             String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables,
-            List<SharedValue> shared, String receiver, List<String> received) {
+            List<SharedValue> shared, String receiver, List<String> received, String held) {
+
+        /**
+         * What stands for this configuration's contents wherever a name or a key must differ when they differ (a
+         * kubernetes copy of the environment, runtime-config's ETag, the http webhook's {@code configuration}):
+         * {@code <version>} for the current environment, whose versions only grow, so its number is never another
+         * content's; {@code <version>-h<held>} for a held one (e.g. {@code 7-h3fa9c2e1}), since llm held at 2 plus
+         * stt at 5 is 7 as llm at 3 plus stt at 4 is. Never a value, and no unkeyed hash of one.
+         */
+        public String configuration() {
+            return held == null ? String.valueOf(version) : version + "-h" + held;
+        }
 
         /**
          * runtime-config's validator (the ETag's value, unquoted): what this receiver gets, not only the version,
-         * since the answer depends on who fetches. {@code <version>} when it receives no shared secret (the fleet's
-         * kinds alone); {@code <version>-s<digest>} when it does, the digest the first 12 hex digits of the SHA-256
+         * since the answer depends on who fetches. {@link #configuration()} ({@code <version>}, or
+         * {@code <version>-h<held>} for a held configuration) when it receives no shared secret (the fleet's kinds
+         * alone); that and {@code -s<digest>} when it does, the digest the first 12 hex digits of the SHA-256
          * of the received shared secrets' names (names only, never a value): at one version each secret has one
          * value, so a change of which secrets a receiver gets changes its ETag, and another receiver's ETag never
          * matches its answer. {@code -partial} is appended while something is unresolved.
          */
         public String etag() {
-            String tag = received.isEmpty() ? String.valueOf(version)
-                    : version + "-s" + digest(String.join("\n", received));
+            String tag = received.isEmpty() ? configuration()
+                    : configuration() + "-s" + digest(String.join("\n", received));
             return complete() ? tag : tag + "-partial";
         }
 
@@ -149,7 +165,7 @@ public class ProviderEnvironment {
                 }
             }
             return new RuntimeEnvironment(version, Collections.unmodifiableMap(pairs), List.copyOf(missing),
-                    llmKeyFingerprint, kindNames, sharedVariables, shared, who, List.copyOf(names));
+                    llmKeyFingerprint, kindNames, sharedVariables, shared, who, List.copyOf(names), held);
         }
 
         /**
@@ -178,7 +194,8 @@ public class ProviderEnvironment {
 
         @Override
         public String toString() {
-            return "RuntimeEnvironment[version " + version + ", " + env.keySet() + ", unresolved " + errors() + "]";
+            return "RuntimeEnvironment[configuration " + configuration() + ", " + env.keySet() + ", unresolved "
+                    + errors() + "]";
         }
     }
 
@@ -650,9 +667,43 @@ public class ProviderEnvironment {
             built = new RuntimeEnvironment(built.version() + byKind.values().stream()
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
-                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null, List.of());
+                    built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null, List.of(),
+                    null);
         }
-        return built;
+        return new RuntimeEnvironment(built.version(), built.env(), built.unresolved(), built.llmKeyFingerprint(),
+                built.kindNames(), built.sharedVariables(), built.shared(), null, List.of(),
+                fingerprints.of(contents(pinKey(byKind), built)));
+    }
+
+    /**
+     * An unambiguous text of a held environment's contents, for its keyed fingerprint only (plaintext: never log or
+     * keep it): the pins, every pair, what is unresolved and every shared secret as built (what any receiver's answer
+     * is made of), each length-prefixed and each list preceded by its size.
+     */
+    private static String contents(String pinKey, RuntimeEnvironment built) {
+        StringBuilder text = new StringBuilder("keyhouse/held-configuration\n");
+        java.util.function.Consumer<String> field = value -> {
+            String v = value == null ? "" : value;
+            text.append(value == null ? -1 : v.length()).append(':').append(v).append('\n');
+        };
+        field.accept(String.valueOf(built.version()));
+        field.accept(pinKey);
+        field.accept(String.valueOf(built.env().size()));
+        new java.util.TreeMap<>(built.env()).forEach((name, value) -> {
+            field.accept(name);
+            field.accept(value);
+        });
+        field.accept(String.valueOf(built.unresolved().size()));
+        built.errors().forEach(field);
+        field.accept(String.valueOf(built.shared().size()));
+        for (SharedValue secret : built.shared()) {
+            field.accept(secret.name());
+            field.accept(secret.variable());
+            field.accept(secret.value());
+            field.accept(secret.problem() == null ? null : secret.problem().sentence());
+            field.accept(new java.util.TreeSet<>(secret.targets()).toString());
+        }
+        return text.toString();
     }
 
     /**
@@ -943,7 +994,7 @@ public class ProviderEnvironment {
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
                 List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables(),
-                List.copyOf(values), null, List.of());
+                List.copyOf(values), null, List.of(), null);
     }
 
     /**

@@ -160,6 +160,49 @@ class ProviderEnvironmentTest {
         assertThat(after.version()).isEqualTo(pinned.version() + 1);
     }
 
+    /**
+     * A held configuration's version is a sum of a held and current versions, which another configuration's sum can
+     * equal: stt held at v while tts moves on makes the number the current one had before, with other contents. Its
+     * {@code configuration()} (what kubernetes copies, ETags and environment files are named by) tells them apart,
+     * keyed (not a hash of the values anyone could recompute), the same on every rebuild; the current environment
+     * keeps its bare number.
+     */
+    @Test
+    void aHeldConfigurationOfAnotherConfigurationsVersionIsNamedApart() {
+        save(ProviderKind.STT, Map.of("provider", "soniox", "model", "stt-rt-preview", "language", "en",
+                "apiKey", "sx-named-before-0123456789ab"));
+        long pinnedVersion = settings.get(ProviderKind.STT).version();
+        save(ProviderKind.STT, Map.of("provider", "soniox", "model", "stt-rt-preview", "language", "en",
+                "apiKey", "sx-named-after-ba9876543210"));
+        ProviderEnvironment.RuntimeEnvironment earlier = environment.current();
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-named-newer-33dd44ee55ff"));
+        List<EnvironmentPins.Pin> pins = List.of(new EnvironmentPins.Pin("stt", pinnedVersion, 11));
+
+        ProviderEnvironment.RuntimeEnvironment held = environment.pinned(pins);
+
+        assertThat(held.version()).as("one number, two contents").isEqualTo(earlier.version());
+        assertThat(held.env()).isNotEqualTo(earlier.env());
+        assertThat(earlier.configuration()).isEqualTo(String.valueOf(earlier.version()));
+        assertThat(earlier.etag()).isEqualTo(String.valueOf(earlier.version()));
+        assertThat(environment.current().configuration()).isEqualTo(String.valueOf(environment.current().version()));
+        assertThat(held.configuration()).matches(held.version() + "-h[0-9a-f]{8}");
+        assertThat(held.etag()).isEqualTo(held.configuration()).isNotEqualTo(earlier.etag());
+        assertThat(held.receivedBy(List.of()).configuration()).isEqualTo(held.configuration());
+        String digest = held.configuration().substring(held.configuration().indexOf("-h") + 2);
+        for (String value : held.env().values()) {
+            assertThat(digest).as("not the fingerprint of one value").isNotEqualTo(fingerprints.of(value));
+        }
+
+        environment.invalidate();
+        assertThat(environment.pinned(pins)).as("rebuilt").isNotSameAs(held)
+                .extracting(ProviderEnvironment.RuntimeEnvironment::configuration).isEqualTo(held.configuration());
+        save(ProviderKind.TTS, Map.of("provider", "elevenlabs", "voice", "Rachel",
+                "apiKey", "el-named-newest-66gg77hh88ii"));
+        assertThat(environment.pinned(pins).configuration()).as("other contents, another name")
+                .isNotEqualTo(held.configuration());
+    }
+
     private void save(ProviderKind kind, Map<String, String> input) {
         settings.save(kind, input, settings.get(kind).version(), ACTOR);
     }

@@ -31,7 +31,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Restarts a runtime by POSTing a signed webhook to its reload URL; the runtime then re-fetches
  * {@code /api/v1/internal/runtime-config}. The body names the target, the run and the configuration version (the
  * runtime-config {@code version} it restarts onto, not a kind's settings version: as {@code version}, kept for
- * receivers that read it, and as {@code configurationVersion}), never a secret; see
+ * receivers that read it, and as {@code configurationVersion}; and {@code configuration}, which tells apart two
+ * configurations of one version: {@code "7"}, or {@code "7-h3fa9c2e1"} for one a rollout holds the runtime at, as
+ * runtime-config's ETag starts), never a secret; see
  * {@link WebhookSignature} for the signature a runtime must check. A 2xx answer counts as restarted. Sent through
  * {@link Egress}: a URL the egress policy refuses is refused at save and again at every send, and every failure to
  * get an answer reads "could not reach the runtime at &lt;url&gt;". An answer that is not 2xx is named by its status
@@ -147,6 +149,7 @@ public class HttpDriver implements RuntimeDriver {
         event.put("runId", order.runId());
         event.put("version", order.version());
         event.put("configurationVersion", order.version());
+        event.put("configuration", order.configuration());
         event.put("timestamp", Long.parseLong(timestamp));
         return JSON.writeValueAsBytes(event);
     }

@@ -60,7 +60,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <h2>A copy per version (issue 16, "no back door to the new key")</h2>
  * One Secret shared by every workload would hand a new key to a workload whose rollout wave has not come as soon as
  * any of its pods is replaced (a crash, a node drain). So, as Flagger keeps a {@code -primary} copy of a Secret,
- * {@link #prepare} writes the runtime-config pairs into {@code <secretName>-v<version>} (immutable, labelled
+ * {@link #prepare} writes the runtime-config pairs into {@code <secretName>-v<version>} ({@code -v<version>-h<8 hex>}
+ * for a configuration a rollout holds a runtime at, whose version another configuration's can equal:
+ * {@link RestartOrder#configuration()}; immutable, labelled
  * {@code app.kubernetes.io/managed-by=keyhouse}, annotated with the configuration version and the run), and {@link #restart} of one
  * workload is a JSON Patch of its pod template that points every reference to {@code secretName} or an earlier copy
  * ({@code envFrom}, {@code env[].valueFrom.secretKeyRef}, {@code volumes[].secret},
@@ -99,8 +101,11 @@ public class KubernetesDriver implements RuntimeDriver {
     static final String RUN_ANNOTATION = "keyhouse.dev/restart-run";
     /** Copies of a target's Secret kept even when no workload references them: the newest, and the one before. */
     static final int KEPT_COPIES = 2;
-    /** Longest secretName: Keyhouse appends {@code -v<version>} (up to 21 characters) within Kubernetes' 253. */
-    static final int MAX_SECRET_NAME = 232;
+    /**
+     * Longest secretName: Keyhouse appends {@code -v<version>} (up to 21 characters) and, for a held configuration,
+     * {@code -h<8 hex>} (10 more) within Kubernetes' 253.
+     */
+    static final int MAX_SECRET_NAME = 222;
 
     private static final Logger LOG = Logger.getLogger(KubernetesDriver.class);
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -140,7 +145,7 @@ public class KubernetesDriver implements RuntimeDriver {
             errors.add("config.secretName", "must be a Kubernetes object name: lowercase letters, digits, '-' and '.'");
         } else if (secretName != null && secretName.length() > MAX_SECRET_NAME) {
             errors.add("config.secretName", "must be at most " + MAX_SECRET_NAME
-                    + " characters: Keyhouse appends -v<version> to it");
+                    + " characters: Keyhouse appends -v<version> (and -h<digest> for a held configuration) to it");
         }
         String selector = target.config("labelSelector");
         if (selector != null && (!SELECTOR.matcher(selector).matches() || !selector.matches(".*[A-Za-z0-9].*"))) {
@@ -181,7 +186,8 @@ public class KubernetesDriver implements RuntimeDriver {
     public void prepare(TargetSpec target, RestartOrder order) throws Exception {
         KubernetesApi api = api(target).hiding(order.env().values());
         String base = target.config("secretName");
-        String name = SecretReferences.versioned(base, order.version());
+        // per content, not per number: a held configuration's version can be another configuration's
+        String name = SecretReferences.versioned(base, order.configuration());
         Map<String, String> data = new TreeMap<>();
         order.env().forEach((key, value) -> data.put(key,
                 Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
@@ -246,7 +252,7 @@ public class KubernetesDriver implements RuntimeDriver {
         }
         String base = target.config("secretName");
         // written by prepare before any restart of the run (discovery fails when it cannot be written)
-        String copy = SecretReferences.versioned(base, order.version());
+        String copy = SecretReferences.versioned(base, order.configuration());
         PodTemplateSpec template = Workload.template(workload);
         long moved = SecretReferences.all(template).stream()
                 .filter(r -> SecretReferences.isManaged(base, r.name()) && !r.name().equals(copy)).count();

@@ -27,9 +27,12 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
  * envFrom[].secretRef.name} or {@code env[].valueFrom.secretKeyRef.name}, or {@code volumes[].secret.secretName} or
  * {@code volumes[].projected.sources[].secret.name}: the places Kubernetes reads a Secret from for a pod.
  *
- * <p>The copies of a target's {@code secretName} are {@code <secretName>-v<version>}, one per runtime-config version
- * (as Flagger keeps a {@code -primary} copy): a workload moves to a new one only when its own restart patches its
- * template, so a pod replaced for any other reason keeps the version its workload references.
+ * <p>The copies of a target's {@code secretName} are {@code <secretName>-v<configuration>}, one per runtime-config
+ * configuration (as Flagger keeps a {@code -primary} copy): {@code -v<version>} for the current one, and
+ * {@code -v<version>-h<8 hex>} for one a rollout holds a runtime at, whose version (a sum of held and current versions)
+ * another configuration's can equal ({@link dev.keyhouse.runtimes.RestartOrder#configuration()}). A workload moves to
+ * a new one only when its own restart patches its template, so a pod replaced for any other reason keeps the
+ * configuration its workload references.
  */
 final class SecretReferences {
 
@@ -42,14 +45,22 @@ final class SecretReferences {
     private SecretReferences() {
     }
 
-    /** {@code <secretName>-v<version>}: the copy holding runtime-config version {@code version}. */
-    static String versioned(String secretName, long version) {
-        return secretName + "-v" + version;
+    /**
+     * {@code <secretName>-v<configuration>}: the copy holding that configuration ({@code voice-env-v12}, or
+     * {@code voice-env-v12-h3fa9c2e1} for a held one).
+     *
+     * @param configuration {@link dev.keyhouse.runtimes.RestartOrder#configuration()}
+     */
+    static String versioned(String secretName, String configuration) {
+        return secretName + "-v" + configuration;
     }
 
-    /** The version of a copy of {@code secretName} ({@code voice-env-v12} gives 12), empty for any other name. */
+    /**
+     * The version of a copy of {@code secretName} ({@code voice-env-v12} and {@code voice-env-v12-h3fa9c2e1} give 12),
+     * empty for any other name.
+     */
     static OptionalLong versionOf(String secretName, String name) {
-        Matcher matcher = Pattern.compile(Pattern.quote(secretName) + "-v(\\d{1,18})").matcher(name);
+        Matcher matcher = Pattern.compile(Pattern.quote(secretName) + "-v(\\d{1,18})(?:-h[0-9a-f]{8})?").matcher(name);
         return matcher.matches() ? OptionalLong.of(Long.parseLong(matcher.group(1))) : OptionalLong.empty();
     }
 

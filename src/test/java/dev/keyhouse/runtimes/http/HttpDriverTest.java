@@ -95,6 +95,23 @@ class HttpDriverTest {
         handlers.shutdownNow();
     }
 
+    /**
+     * A runtime a rollout holds is restarted onto a configuration whose version another's can equal: the body's
+     * {@code configuration} names it apart (as its runtime-config ETag begins), the numbers stay the number.
+     */
+    @Test
+    void aHeldConfigurationIsNamedInTheBody() throws Exception {
+        driver.restart(target("/healthy", null), "voice-fleet", new RestartOrder(12, 3, Map.of("LLM_API_KEY", LLM_KEY),
+                Set.of("LLM_API_KEY"), Instant.now().plusSeconds(120), 0, 0, null, "3-h3fa9c2e1"));
+
+        Received request = received.poll(5, TimeUnit.SECONDS);
+        assertThat(request).isNotNull();
+        JsonNode event = new ObjectMapper().readTree(new String(request.body(), StandardCharsets.UTF_8));
+        assertThat(event.get("configuration").asText()).isEqualTo("3-h3fa9c2e1");
+        assertThat(event.get("version").asLong()).isEqualTo(3);
+        assertThat(event.get("configurationVersion").asLong()).isEqualTo(3);
+    }
+
     @Test
     void healthyRuntimeReceivesASignedBodyWithoutSecrets() throws Exception {
         Instant before = Instant.now();
@@ -116,6 +133,7 @@ class HttpDriverTest {
         assertThat(event.get("version").asLong()).isEqualTo(3);
         assertThat(event.get("configurationVersion").asLong()).as("the same number, named for what it counts")
                 .isEqualTo(3);
+        assertThat(event.get("configuration").asText()).as("the current configuration: its number").isEqualTo("3");
         assertThat(event.get("timestamp").asText()).isEqualTo(request.timestamp());
         assertThat(Long.parseLong(request.timestamp())).isBetween(before.getEpochSecond(),
                 Instant.now().getEpochSecond());

@@ -180,6 +180,38 @@ class KubernetesDriverTest {
     }
 
     /**
+     * One number, two contents: a runtime a rollout holds at llm 2 is served llm 2 + stt 5 = 7, and the fleet ran
+     * llm 3 + stt 4 = 7. Each gets a copy of its own (the held one named by its configuration, {@code -v7-h<8 hex>}),
+     * each workload references its own, and neither copy is reused for the other's contents. A held copy is moved
+     * from like any other copy when its workload's next restart comes.
+     */
+    @Test
+    void twoConfigurationsOfOneVersionGetACopyEachAndEachWorkloadReadsItsOwn() throws Exception {
+        TargetSpec target = target("voice", null);
+        Map<String, String> current = Map.of("LLM_API_KEY", "sk-llm-three", "STT_API_KEY", "stt-four");
+        Map<String, String> held = Map.of("LLM_API_KEY", "sk-llm-two", "STT_API_KEY", "stt-five");
+        String heldConfiguration = "7-h3fa9c2e1";
+
+        driver.prepare(target, order(7, current));
+        driver.restart(target, "Deployment/voice", order(7, current));
+        driver.prepare(target, held(7, heldConfiguration, held));
+        driver.restart(target, "StatefulSet/voice-db", held(7, heldConfiguration, held));
+
+        assertThat(copies()).containsExactly("voice-provider-env-v7", "voice-provider-env-v7-h3fa9c2e1");
+        assertThat(decode(secret("voice-provider-env-v7").getData())).isEqualTo(current);
+        assertThat(decode(secret("voice-provider-env-v7-h3fa9c2e1").getData())).isEqualTo(held);
+        assertThat(secretNames(deployment("voice"))).containsExactly("voice-provider-env-v7");
+        assertThat(secretNames(statefulSet("voice-db"))).containsExactly("voice-provider-env-v7-h3fa9c2e1");
+
+        driver.prepare(target, order(8, Map.of("LLM_API_KEY", LLM_KEY)));
+        driver.restart(target, "StatefulSet/voice-db", order(8, Map.of()));
+        assertThat(secretNames(statefulSet("voice-db"))).as("moved from its held copy").containsExactly(
+                "voice-provider-env-v8");
+        assertThat(SecretReferences.versionOf("voice-provider-env", "voice-provider-env-v7-h3fa9c2e1")).hasValue(7);
+        assertThat(SecretReferences.versionOf("voice-provider-env", "voice-provider-env-v7-h3fa9c2e")).isEmpty();
+    }
+
+    /**
      * Copies no workload in the namespace references are deleted, except the two newest; {@code secretName} itself is
      * written again once nothing references it, so a workload deployed later starts on the newest pairs.
      */
@@ -490,17 +522,18 @@ class KubernetesDriverTest {
         assertThat(missingFile.messageFor("config.kubeconfig")).isEqualTo("is not a readable file on the Keyhouse host");
 
         FieldErrors tooLong = new FieldErrors();
-        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(233)),
+        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(223)),
                 Map.of()), tooLong);
         assertThat(tooLong.messageFor("config.secretName"))
-                .isEqualTo("must be at most 232 characters: Keyhouse appends -v<version> to it");
+                .isEqualTo("must be at most 222 characters: Keyhouse appends -v<version> (and -h<digest> for a held"
+                        + " configuration) to it");
 
         FieldErrors fine = new FieldErrors();
         driver.validate(target("voice", "fake"), fine);
         driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("namespace", "voice",
                 "labelSelector", "app.kubernetes.io/part-of=voice,tier in (edge, core),!canary",
                 "secretName", "voice.provider-env"), Map.of()), fine);
-        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(232)),
+        driver.validate(new TargetSpec(0, "voice-fleet", "kubernetes", Map.of("secretName", "e".repeat(222)),
                 Map.of()), fine);
         assertThat(fine.errors()).isEmpty();
     }
@@ -517,6 +550,12 @@ class KubernetesDriverTest {
     private static RestartOrder order(long version, Map<String, String> env) {
         return new RestartOrder(40 + version, version, env,
                 Set.of("LLM_PROVIDER", "LLM_API_KEY", "OPENAI_API_KEY", "STT_API_KEY"), Instant.now().plusSeconds(60));
+    }
+
+    /** An order for a configuration a rollout holds a runtime at: {@code configuration} names its contents. */
+    private static RestartOrder held(long version, String configuration, Map<String, String> env) {
+        return new RestartOrder(40 + version, version, env, Set.of("LLM_PROVIDER", "LLM_API_KEY", "OPENAI_API_KEY",
+                "STT_API_KEY"), Instant.now().plusSeconds(60), 0, 0, null, configuration);
     }
 
     private static ObjectMeta meta(String namespace, String name, String app) {
