@@ -8,9 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.keyhouse.checks.CheckResult;
 import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RolloutNews;
 import dev.keyhouse.settings.RuntimeToken;
+import dev.keyhouse.settings.SettingField;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -205,6 +207,45 @@ public class RolloutOutlook implements RolloutNews {
         return failCode != null && TARGET_CAUSES.contains(failCode);
     }
 
+    /** What a live check refuses a key with ({@link CheckResult#blocksSave}): invalid_key, no_credit, forbidden. */
+    private static final Set<String> REFUSED = java.util.Arrays.stream(CheckResult.values())
+            .filter(CheckResult::blocksSave).map(CheckResult::json).collect(Collectors.toUnmodifiableSet());
+    /** The HTTP statuses a provider refuses a key with: unauthorized, payment required (no credit), forbidden. */
+    private static final Set<String> REFUSED_STATUSES = Set.of("http:401", "http:402", "http:403");
+    /**
+     * Words of a provider's own code (as a runtime may pass it on, split at {@code _ . : -}, any case) that name a
+     * refused key or its account: {@code INVALID_AUTH}, {@code unauthenticated}, {@code permission_denied},
+     * {@code insufficient_quota}, {@code billing_hard_limit_reached}, {@code credit_balance_too_low}, ...
+     */
+    private static final Set<String> REFUSAL_WORDS = Set.of("auth", "authentication", "unauthenticated",
+            "unauthorized", "forbidden", "permission", "permissions", "quota", "credit", "credits", "billing",
+            "balance", "payment", "deactivated", "suspended");
+    /** With the word "key": a code such as {@code invalid_api_key}, {@code API_KEY_INVALID}, {@code key_revoked}. */
+    private static final Set<String> BAD_KEY_WORDS = Set.of("invalid", "incorrect", "revoked", "expired", "leaked",
+            "disabled");
+
+    /**
+     * Whether a run's {@code fail_code} says the provider refused the key (or its account): what a runtime reports
+     * ({@code invalid_key}, {@code no_credit}, {@code http:401}), a live check's refusals
+     * ({@link CheckResult#blocksSave}: invalid_key, no_credit, forbidden), {@code http:401/402/403}, or a provider's
+     * code naming authentication, permission, quota, credit or billing, or a bad key. Null (a run recorded before
+     * fail codes) counts as refused, as it was then. Not a refusal: a {@link #TARGET_CAUSES target cause}, an abort,
+     * and what does not judge the key ({@code http:404} model or URL not found, {@code http:5xx}, {@code timeout},
+     * {@code rate_limited}, {@code unreachable}, {@code unexpected}, a report without a code: {@code failing}).
+     */
+    static boolean keyRefusal(String failCode) {
+        if (failCode == null) {
+            return true;
+        }
+        String code = failCode.toLowerCase(java.util.Locale.ROOT);
+        if (REFUSED.contains(code) || REFUSED_STATUSES.contains(code)) {
+            return true;
+        }
+        List<String> words = List.of(code.split("[_.:-]+"));
+        return words.stream().anyMatch(REFUSAL_WORDS::contains) || ((words.contains("key")
+                || words.contains("apikey")) && words.stream().anyMatch(BAD_KEY_WORDS::contains));
+    }
+
     /** The first target of the run whose restart failed or whose runtime did not confirm, if it still exists. */
     private static RuntimeTarget culprit(RestartRun run) {
         List<RestartResult> failed = RestartResult.list("runId = ?1 and targetId is not null and (state in ?2"
@@ -258,11 +299,29 @@ public class RolloutOutlook implements RolloutNews {
     private static final String ENTER_A_WORKING_KEY = " — enter a working key";
 
     /**
+     * How a rollback's reason names the key a change kept (a model-only save, a make-primary between entries with one
+     * key): "the key, which this change kept (version 7 has the same), checked: ok" ({@code Rollouts}).
+     */
+    static final String KEPT_KEY = "the key, which this change kept";
+    private static final java.util.regex.Pattern KEPT_KEY_OK = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(KEPT_KEY) + " \\(version \\d+ has the same\\), checked: ok\\b");
+
+    /**
      * What failed first, then what the rollout did about it (breaker 3, point 3: failures first, in every summary),
-     * then what to do, by the cause: e.g. "LLM rollout (run 12): wave 1 (canary): chat-1 reported failing:
-     * invalid_key; rolled back: the previous key is back as version 9 — enter a working key", or "…: wave 1
-     * (canary): c-fail: restart failed; rolled back: the previous key is back as version 9 — fix target c-fail (its
-     * restart failed), then save the key again".
+     * then what to do, by the cause: e.g. "LLM rollout (run 12): wave 1 (canary): chat-1: reported failing:
+     * invalid_key on version 31; restored: the previous key (version 7), checked: ok; version 7 restored as version 9
+     * (back: API key); rolled back — enter a working key", or "…: wave 1 (canary): c-fail: restart failed; restored:
+     * …; rolled back — fix target c-fail (its restart failed), then save the key again". A reason that does not say
+     * what was restored (a run of an older Keyhouse) gets "rolled back: the previous key is back as version 9".
+     *
+     * <p>"Enter a working key" only when a key was refused: the run's code is a {@link #keyRefusal key refusal}, or
+     * its rollback's own check refused the key (the reason ends with those words). Never when the rollback checked
+     * the key the change kept and it was ok, nor for a code that does not judge the key ({@code http:404} model or
+     * URL not found, {@code http:503}, {@code timeout}, {@code rate_limited}, a report without a code): then the
+     * change is named, e.g. "… (back: Model); rolled back — the key checks ok; check the change (model, URL) before
+     * making it again", "…; rolled back — http:404 is not a key refusal; check the change (model, URL) before making
+     * it again", or, halted, "…; halted — http:404 is not a key refusal; correct the change (model, URL) and save it
+     * again".
      *
      * @param reason the run's reason: the failing target first, then what the rollback did or why it did not
      * @param failCode the run's {@code fail_code}: a {@link #TARGET_CAUSES target cause} or the provider's code
@@ -282,39 +341,78 @@ public class RolloutOutlook implements RolloutNews {
             String failCode, String target, String advice) {
         String failed = reason == null || reason.isBlank() ? (RestartRun.HALTED.equals(state)
                 ? "its wave failed and the previous key could not be restored" : "a wave failed") : reason.strip();
-        boolean keyRefused = !targetCause(failCode) || failed.endsWith(ENTER_A_WORKING_KEY);
-        if (failed.endsWith(ENTER_A_WORKING_KEY)) {
+        // the rollback's own check refused a key (the kept one, or the previous one with the new one)
+        boolean checkRefused = failed.endsWith(ENTER_A_WORKING_KEY);
+        if (checkRefused) {
             failed = failed.substring(0, failed.length() - ENTER_A_WORKING_KEY.length());
         }
-        String note = RestartRun.HALTED.equals(state) ? "halted" : restoredNamed(failed) ? "rolled back"
+        boolean halted = RestartRun.HALTED.equals(state);
+        String note = halted ? "halted" : restoredNamed(failed) ? "rolled back"
                 : "rolled back: the previous key is back" + (rollbackVersion == null ? "" : " as version "
                         + rollbackVersion);
         if (advice != null) {
             return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
         }
-        advice = "";
+        boolean keptKeyOk = KEPT_KEY_OK.matcher(failed).find();
         if (targetCause(failCode)) {
             String which = target == null ? "the failed target" : "target " + target;
             advice = " — fix " + which + " (" + switch (failCode) {
                 case "restart_failed" -> "its restart failed";
                 case "unhealthy" -> "its health probe failed";
                 default -> "a runtime did not confirm";
-            } + ")" + (RestartRun.HALTED.equals(state) ? ", then restart it"
-                    : restoredNamed(failed) ? ", then make the change again" : ", then save the key again");
-        }
-        if (keyRefused) {
-            advice += (advice.isEmpty() ? ENTER_A_WORKING_KEY : " and enter a working key");
+            } + ")" + (halted ? ", then restart it"
+                    : restoredNamed(failed) && !previousKeyAloneRestored(failed) ? ", then make the change again"
+                            : ", then save the key again")
+                    + (checkRefused ? " and enter a working key" : "");
+        } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk)) {
+            advice = ENTER_A_WORKING_KEY;
+        } else {
+            advice = changeAdvice(failCode, keptKeyOk, halted);
         }
         return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
     }
 
     /**
+     * The advice of a failure that is not the key's: "— the key checks ok" when the rollback's check of the key the
+     * change kept said so, else "— http:404 is not a key refusal" (or "the runtime named no cause" for a report
+     * without a code), then what to do with the change: check it before making it again, or, halted (it stays),
+     * correct it and save it again.
+     */
+    private static String changeAdvice(String failCode, boolean keptKeyOk, boolean halted) {
+        boolean noCause = failCode == null || "failing".equals(failCode);
+        String why = keptKeyOk ? "the key checks ok" : noCause ? "the runtime named no cause"
+                : failCode + " is not a key refusal";
+        String what = keptKeyOk || !noCause ? "(model, URL)" : "(key, model, URL)";
+        return " — " + why + "; " + (halted ? "correct the change " + what + " and save it again"
+                : "check the change " + what + " before making it again");
+    }
+
+    /**
      * Whether a run's reason already says what its automatic rollback restored ("…; restored: the stt primary stays
-     * version 3 …; fallbacks: …"), as a rollback of a fallback change or a make-primary records it: then no summary
-     * may add "the previous key is back", which would be untrue of a change that left the key as it was.
+     * version 3 …; fallbacks: …", "…; restored: the previous key (version 7), checked: ok; version 7 restored as
+     * version 9 (back: API key)"), as every restore records it (a run of an older Keyhouse whose key alone came back
+     * does not): then no summary adds "the previous key is back", which would be untrue of a change that left the key
+     * as it was, and a repeat of what the reason says otherwise.
      */
     static boolean restoredNamed(String reason) {
         return reason != null && reason.contains("restored: ");
+    }
+
+    /** The form labels of the secret fields ("API key", "Auth token", ...): what a key-only change brings back. */
+    private static final Set<String> KEY_LABELS = java.util.Arrays.stream(SettingField.values())
+            .filter(SettingField::secret).map(SettingField::label).collect(Collectors.toUnmodifiableSet());
+    private static final java.util.regex.Pattern PREVIOUS_KEY_BACK = java.util.regex.Pattern.compile("restored: the"
+            + " previous key \\(version \\d+\\), .*?; version \\d+ restored as version \\d+ \\(back: ([^)]*)\\)"
+            + "(?!; fallbacks)");
+
+    /**
+     * Whether a run's reason says its rollback brought back the previous key alone ("…; restored: the previous key
+     * (version 7), checked: ok; version 7 restored as version 9 (back: API key)"): no other field, no fallback. The
+     * run page then says the runtimes were restarted back onto the previous key, not a configuration.
+     */
+    static boolean previousKeyAloneRestored(String reason) {
+        java.util.regex.Matcher back = reason == null ? null : PREVIOUS_KEY_BACK.matcher(reason);
+        return back != null && back.find() && KEY_LABELS.containsAll(List.of(back.group(1).split(", ")));
     }
 
     /**

@@ -718,10 +718,11 @@ public class Rollouts {
             // checked is the one the rollout ran with, not a previous one
             boolean sameKey = back.stream().noneMatch(SettingField::secret);
             if (!checked.good()) {
-                // a wave that failed at a target (its restart, no confirmation) says nothing against the new key
-                halt(run, wave, sameKey ? "the key, which this change kept (version " + run.previousVersion
+                // a wave that failed at a target (its restart, no confirmation), or whose runtime's code does not
+                // judge the key (http:404, a timeout, an abort), says nothing against the new key
+                halt(run, wave, sameKey ? RolloutOutlook.KEPT_KEY + " (version " + run.previousVersion
                         + " has the same), fails its check (" + checked.code() + "), so nothing is restored — enter a"
-                        + " working key" : RolloutOutlook.targetCause(run.failCode)
+                        + " working key" : !RolloutOutlook.keyRefusal(run.failCode)
                         ? "the previous key fails its check (" + checked.code() + "), so the new key stays"
                         : "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
                                 : run.failCode) + " / " + checked.code() + " — enter a working key");
@@ -748,11 +749,10 @@ public class Rollouts {
             // driver's restart did not complete), so restarting it back is one more failing restart of what never
             // moved; a restart that timed out was stopped while under way (a container restarting, a command that
             // had written its environment file), so it may run the new key and is restarted back
-            boolean keyOnly = !back.isEmpty() && back.stream().allMatch(SettingField::secret);
             return restartBack(run, wave, previousKey(run.previousVersion, checked, sameKey) + "; version "
                     + run.previousVersion + " restored as version " + restored + (back.isEmpty() ? ""
                             : " (back: " + String.join(", ", back.stream().map(SettingField::label).toList()) + ")"),
-                    fallbacks, undone, !keyOnly);
+                    fallbacks, undone);
         }
         if ("restarting".equals(state)) {
             List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2", run.id, wave);
@@ -795,36 +795,36 @@ public class Rollouts {
         }
         ProviderEntries.HeldRestore fallbacks = entries.restoreHeld(kind, held, note(run));
         return restartBack(run, wave, "the " + run.kind + " primary stays version " + settings.get(kind).version()
-                + " (the change left it as it was)", fallbacks, "", true);
+                + " (the change left it as it was)", fallbacks, "");
     }
 
     /**
-     * What the rollback did with the previous key, true for every cause and check mode: "the previous key (version 7)
-     * checked: ok" when its live check ran, "the previous key (version 7) not checked (PROVIDER_CHECK_MODE=off), as it
-     * was in use before" when nothing was sent (checks off, or a kind without a live check). When the change kept the
-     * key ({@code sameKey}: only other fields or the entry around it changed), "the key, which this change kept
+     * What the rollback did with the previous key, true for every cause and check mode: "the previous key (version 7),
+     * checked: ok" when its live check ran, "the previous key (version 7), not checked (PROVIDER_CHECK_MODE=off), as
+     * it was in use before" when nothing was sent (checks off, or a kind without a live check). When the change kept
+     * the key ({@code sameKey}: only other fields or the entry around it changed), "the key, which this change kept
      * (version 7 has the same), checked: ok": no previous key is involved.
      */
     private static String previousKey(long version, Checked checked, boolean sameKey) {
         boolean sent = !NOT_CHECKED.equals(checked.code()) && !CheckedSaves.NO_CHECK.equals(checked.code());
-        return (sameKey ? "the key, which this change kept (version " + version + " has the same), "
-                : "the previous key (version " + version + ") ") + (sent ? "checked: " + checked.summary()
+        return (sameKey ? RolloutOutlook.KEPT_KEY + " (version " + version + " has the same), "
+                : "the previous key (version " + version + "), ") + (sent ? "checked: " + checked.summary()
                 : "not checked (" + (CheckedSaves.NO_CHECK.equals(checked.code()) ? checked.summary()
                         : "PROVIDER_CHECK_MODE=off") + "), as it was in use before");
     }
 
     /**
      * After a restore: the rollback wave restarts the runtimes that moved (or may have) back onto what was restored,
-     * and says what was restored (the wave's decision, the audit, and the run's reason, which its page and alert
-     * show); ends the run when none moved.
+     * and says what was restored (the wave's decision, the audit, and the run's reason — "…; restored: the previous
+     * key (version 7), checked: ok; version 7 restored as version 9 (back: API key)" —, which its page, alert, log
+     * line and webhook show, for a key-only change too: whether the key brought back was checked, and how); ends the
+     * run when none moved.
      *
      * @param primary what happened to the primary, in words
      * @param fallbacks what happened to the fallbacks, or null for a run that pinned none (planned before V23)
-     * @param tell whether the run's reason must say what was restored ("restored: …"), so no summary says "the
-     *        previous key is back" alone: false only for a primary whose key alone came back
      */
     private Needs restartBack(RestartRun run, int wave, String primary, ProviderEntries.HeldRestore fallbacks,
-            String undone, boolean tell) {
+            String undone) {
         // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
         // its row): a target deleted since is left out, never a rollback row whose target is gone
         lockRuns(List.of(run.id));
@@ -852,14 +852,12 @@ public class Rollouts {
         // a save's rollback whose fallbacks were as held says what it said before fallbacks were pinned
         boolean fallbacksTold = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
                 || !fallbacks.restored().isEmpty() || !fallbacks.unrestorable().isEmpty());
-        boolean told = tell || fallbacksTold;
         String restoredText = primary + (fallbacksTold ? "; " + fallbacks.summary() : "");
         String decision = restoredText + "; " + (moved.isEmpty() ? "no runtime had moved"
                 : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
                         + " back: " + names(moved)) + undone;
-        if (told) {
-            run.reason = truncate((run.reason == null ? "" : run.reason + "; ") + "restored: " + restoredText, 1000);
-        }
+        // every restore says what came back and whether the key it brought back was checked (a key-only change too)
+        run.reason = truncate((run.reason == null ? "" : run.reason + "; ") + "restored: " + restoredText, 1000);
         waveRow(run.id, wave, "restarting", decision, true, false);
         audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
                 "restart run " + run.id).detail(decision));

@@ -502,8 +502,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         Tally tally = run.tally();
         String saved = run.rollbackVersion() == null ? "" : " (saved again as settings version "
                 + run.rollbackVersion() + ")";
-        // a rollback that says what it restored (a fallback change, a make-primary) restored a configuration
-        String previous = RolloutOutlook.restoredNamed(run.reason()) ? "the previous configuration" : "the previous key";
+        // a rollback that says what it restored restored a configuration (a fallback change, a make-primary, a model),
+        // unless what came back is the previous key alone
+        String previous = RolloutOutlook.restoredNamed(run.reason())
+                && !RolloutOutlook.previousKeyAloneRestored(run.reason()) ? "the previous configuration"
+                        : "the previous key";
         StringBuilder text = new StringBuilder(back.isEmpty() && backFailed.isEmpty()
                 ? "No runtime had moved: " + previous + " is back" + saved + " and nothing was restarted back."
                 : "Restarted back onto " + previous + saved + ": " + (back.isEmpty() ? "none" : String.join(", ", back))

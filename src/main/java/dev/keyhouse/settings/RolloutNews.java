@@ -34,7 +34,8 @@ public interface RolloutNews {
      * @param text the alert in plain words, e.g. "LLM rollout (run 12) halted: the new key and the previous key
      *        both fail: invalid_key / invalid_key — enter a working key"; never a secret. Its advice follows the
      *        cause: a failed restart (or a runtime that did not confirm) names the target to fix; only a key the
-     *        provider refused asks for a working key
+     *        provider refused asks for a working key; any other failure (a model or URL not found, a 5xx, a
+     *        timeout, or a key the rollback checked ok) names the change
      * @param target the runtime target to fix (its page is {@code /admin/runtimes/{id}}), null when the key is the
      *        cause or the target is gone
      * @param targetName that target's name, null with it

@@ -5,8 +5,9 @@ import java.io.IOException;
 /**
  * OpenAI as its API reference documents it (https://platform.openai.com/docs/api-reference/authentication,
  * https://platform.openai.com/docs/guides/error-codes): the key in {@code Authorization: Bearer}; models under
- * {@code /v1/models}; errors as {@code {"error": {"message", "type", "param", "code"}}}. Its 401 quotes the key
- * (masked by OpenAI; echoed whole here, the worst case).
+ * {@code /v1/models}, one model under {@code /v1/models/{model}} (404 {@code model_not_found} for a model it does not
+ * serve: only {@value #MODEL}); errors as {@code {"error": {"message", "type", "param", "code"}}}. Its 401 quotes the
+ * key (masked by OpenAI; echoed whole here, the worst case).
  */
 public class OpenAiStandIn extends StandIn {
 
@@ -32,6 +33,10 @@ public class OpenAiStandIn extends StandIn {
         /** 401 {@code account_deactivated}. */
         ACCOUNT_DEACTIVATED
     }
+
+    /** The one model this stand-in serves (its models list names it; {@code /v1/models/{model}} finds no other). */
+    public static final String MODEL = "gpt-4o-mini";
+    private static final String MODELS = "/v1/models/";
 
     private volatile NoCredit noCredit = NoCredit.INSUFFICIENT_QUOTA;
     private volatile Forbidden forbidden = Forbidden.MISSING_SCOPES;
@@ -69,7 +74,8 @@ public class OpenAiStandIn extends StandIn {
             reply.json(401, error("You didn't provide an API key.", "invalid_request_error", null));
             return;
         }
-        if (!request.path().equals("/v1/models")) {
+        String model = request.path().startsWith(MODELS) ? request.path().substring(MODELS.length()) : null;
+        if (!request.path().equals("/v1/models") && model == null) {
             reply.json(404, error("Invalid URL (" + request.method() + " " + request.path() + ")",
                     "invalid_request_error", null));
             return;
@@ -82,8 +88,18 @@ public class OpenAiStandIn extends StandIn {
             return;
         }
         switch (scenario) {
-            case GOOD -> reply.json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\",\"object\":\"model\","
-                    + "\"created\":1721172741,\"owned_by\":\"system\"}]}");
+            case GOOD -> {
+                String served = "{\"id\":\"" + MODEL + "\",\"object\":\"model\",\"created\":1721172741,"
+                        + "\"owned_by\":\"system\"}";
+                if (model == null) {
+                    reply.json(200, "{\"object\":\"list\",\"data\":[" + served + "]}");
+                } else if (model.equals(MODEL)) {
+                    reply.json(200, served);
+                } else {
+                    reply.json(404, error("The model '" + model + "' does not exist or you do not have access to it.",
+                            "invalid_request_error", "model_not_found"));
+                }
+            }
             case INVALID, REVOKED -> reply.json(401, error("Incorrect API key provided: " + keyOf(request)
                     + ". You can find your API key at https://platform.openai.com/account/api-keys.",
                     "invalid_request_error", "invalid_api_key"));

@@ -28,8 +28,9 @@ import io.restassured.specification.RequestSpecification;
  * A fleet of runtimes as command targets, each behaving like a real one: when Keyhouse restarts it (the command
  * target writes its EnvironmentFile and runs a command that counts the restart), it fetches runtime-config under its
  * own name, makes its first real provider call with the {@code LLM_API_KEY} it got (to an OpenAI stand-in's
- * {@code GET /v1/models}), and reports its status: ok, or failing with {@code invalid_key}. A runtime can also be
- * told to stay silent (it never reports), or held back (it reports once released).
+ * {@code GET /v1/models}), and reports its status: ok, or failing with {@code invalid_key}. After
+ * {@link #callsItsModel()} the call is for its {@code LLM_MODEL} and the report's code follows the answer. A runtime
+ * can also be told to stay silent (it never reports), or held back (it reports once released).
  *
  * <p>It talks to the Keyhouse under test (RestAssured's default), or to a packaged one at a URL the test repoints
  * after each restart ({@link #Fleet(Path, String, Supplier, String)}). Each restart appends
@@ -55,6 +56,7 @@ final class Fleet implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Thread watcher;
     private volatile boolean closed;
+    private volatile boolean modelCalls;
 
     /** @param providerUrl the OpenAI stand-in's base URL, e.g. {@code http://127.0.0.1:4711/v1} */
     Fleet(RuntimeApi api, Path dir, String providerUrl) {
@@ -136,6 +138,16 @@ final class Fleet implements AutoCloseable {
         return four;
     }
 
+    /**
+     * From now on each runtime's first provider call is for the model it was given ({@code GET /models/<LLM_MODEL>},
+     * OpenAI's "retrieve model"), and its report says what the answer said, as the README's runtime does: ok for
+     * 200, {@code invalid_key} for 401, {@code http:<status>} for any other (a model not found: {@code http:404}).
+     */
+    Fleet callsItsModel() {
+        modelCalls = true;
+        return this;
+    }
+
     /** This runtime never reports (a runtime that hangs after its restart). */
     void silence(String name) {
         silent.add(name);
@@ -213,12 +225,15 @@ final class Fleet implements AutoCloseable {
         JsonPath json = config.jsonPath();
         long version = json.getLong("version");
         String key = json.getString("env.LLM_API_KEY");
-        HttpResponse<String> call = http.send(HttpRequest.newBuilder(URI.create(providerUrl + "/models"))
+        boolean model = modelCalls;
+        String path = model ? "/models/" + json.getString("env.LLM_MODEL") : "/models";
+        HttpResponse<String> call = http.send(HttpRequest.newBuilder(URI.create(providerUrl + path))
                 .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(5)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         String status = call.statusCode() == 200 ? "ok" : "failing";
+        String detail = !model || call.statusCode() == 401 ? "invalid_key" : "http:" + call.statusCode();
         Map<String, Object> body = call.statusCode() == 200 ? Map.of("version", version, "status", "ok")
-                : Map.of("version", version, "status", "failing", "detail", "invalid_key");
+                : Map.of("version", version, "status", "failing", "detail", detail);
         keyhouse(name).contentType(ContentType.JSON).body(body).post("/api/v1/internal/runtime-status").then()
                 .statusCode(204);
         sent.add(new Sent(name, version, status));

@@ -335,7 +335,7 @@ class RolloutHeldConfigurationTest {
         // the previous key: its live check ran (PROVIDER_CHECK_MODE enforce), so "checked" is true here
         assertThat(run.getString("changeSummary")).isEqualTo("stt fallback " + custom + " (custom) is now primary;"
                 + " the primary (soniox) is now fallback " + custom + " at position 2");
-        assertThat(run.getString("reason")).containsPattern("the previous key \\(version \\d+\\) checked: ")
+        assertThat(run.getString("reason")).containsPattern("the previous key \\(version \\d+\\), checked: ")
                 .contains("(back: Provider, Model, API key)");
         assertThat(runPage(run.getLong("id"))).contains("After stt fallback " + custom + " (custom) is now primary;");
     }
@@ -373,7 +373,7 @@ class RolloutHeldConfigurationTest {
         JsonPath run = api.awaitRun(saved.getLong("restartRun"), RUN_TIMEOUT);
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
         assertThat(run.getString("waves[-1].decision")).as(run.prettify())
-                .containsPattern("the previous key \\(version \\d+\\) checked: ");
+                .containsPattern("the previous key \\(version \\d+\\), checked: ");
         JsonPath restored = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then().statusCode(200)
                 .extract().jsonPath();
         java.time.Instant lastCheck = java.time.Instant.parse(restored.getString("lastCheck.checkedAt"));
@@ -449,7 +449,7 @@ class RolloutHeldConfigurationTest {
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
         assertRestored(before, "the model and the key back");
         assertThat(run.getString("reason")).contains("restored: the previous key (version " + previous
-                + ") checked: ", "version " + previous + " restored as version " + (previous + 2)
+                + "), checked: ", "version " + previous + " restored as version " + (previous + 2)
                 + " (back: Model, API key)");
         assertThat(settingsPage("stt")).contains("(back: Model, API key)").doesNotContain("previous key is back");
     }
@@ -472,8 +472,8 @@ class RolloutHeldConfigurationTest {
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
         assertRestored(before, "the URL and the secret back");
         assertThat(run.getString("reason")).contains("restored: the previous key (version " + previous
-                + ") not checked (no live check for livekit), as it was in use before", " (back: URL, API key secret)")
-                .doesNotContain(") checked");
+                + "), not checked (no live check for livekit), as it was in use before", " (back: URL, API key secret)")
+                .doesNotContain("), checked");
         assertThat(settingsPage("livekit")).contains("(back: URL, API key secret)")
                 .doesNotContain("previous key is back");
     }

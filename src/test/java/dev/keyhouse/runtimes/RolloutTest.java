@@ -39,11 +39,15 @@ import jakarta.inject.Inject;
 class RolloutTest {
 
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(90);
+    /** How an alert names the LLM kind. */
+    private static final String LLM = dev.keyhouse.settings.ProviderKind.LLM.title();
 
     @Inject
     DataSource db;
     @Inject
     Rollouts rollouts;
+    @Inject
+    dev.keyhouse.settings.RolloutNews news;
 
     private RuntimeApi api;
     private OpenAiStandIn provider;
@@ -204,6 +208,15 @@ class RolloutTest {
         assertThat(run.getList("waves[3].runtimes.runtime")).containsExactly(names.get(0));
         assertThat(run.getString("waves[3].decision")).contains("checked: ok").contains("restored as version "
                 + (versionBefore + 2));
+        // breaker of issue 19/core, fault 2: the key-only rollback's reason (page, banner, log, webhook) says which
+        // key came back and what its check found, as the rollback of a change that kept its key does
+        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: invalid_key on version "
+                + run.getLong("waves[0].runtimes[0].envVersion") + "; restored: the previous key (version "
+                + versionBefore + "), checked: ok (HTTP 200); version " + versionBefore + " restored as version "
+                + (versionBefore + 2) + " (back: API key)";
+        assertThat(run.getString("reason")).isEqualTo(reason);
+        assertThat(alert()).isEqualTo(LLM + " rollout (run " + runId + "): " + reason
+                + "; rolled back — enter a working key");
         assertThat(run.getList("waves[1].runtimes.status")).containsOnly("cancelled");
         assertThat(run.getList("waves[0].runtimes.status")).containsExactly("rolled back");
         // the canary went to the bad key and came back; nobody else was touched
@@ -401,6 +414,97 @@ class RolloutTest {
                 .as("the key is blamed, not the target").containsExactly("invalid_key");
         assertThat(fleet.key(names.get(0))).as("the canary back on the good key").isEqualTo(good);
         assertThat(fleet.key(names.get(3))).as("the last wave never reached").isEqualTo(good);
+    }
+
+    /**
+     * Breaker of issue 19/core, fault 1: a model-only save (the key unchanged) whose canary reports {@code failing}
+     * with {@code http:404} (the provider has no such model) is rolled back, and the rollback's live check of the key
+     * the change kept is ok; the alert said "enter a working key" all the same. It names the change instead.
+     */
+    @Test
+    void aModelOnlySaveWhoseCanaryFindsNoSuchModelIsRolledBackWithoutBlamingTheKeyItKept() throws Exception {
+        List<String> names = fourRuntimes();
+        String good = everywhereCallingTheirModel();
+        long previous = api.llmVersion();
+
+        long runId = api.saveLlmModel("gpt-missing-" + tag).then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on version "
+                + run.getLong("waves[0].runtimes[0].envVersion") + "; restored: the key, which this change kept"
+                + " (version " + previous + " has the same), checked: ok (HTTP 200); version " + previous
+                + " restored as version " + (previous + 2) + " (back: Model)";
+        assertThat(run.getString("reason")).isEqualTo(reason);
+        assertThat(Rows.column(db, "SELECT fail_code FROM restart_runs WHERE id = ?", runId))
+                .containsExactly("http:404");
+        String alert = LLM + " rollout (run " + runId + "): " + reason + "; rolled back — the key checks ok; check"
+                + " the change (model, URL) before making it again";
+        assertThat(alert()).isEqualTo(alert);
+        assertThat(adminPage("/admin/settings/llm")).contains(alert).doesNotContain("working key");
+        assertThat(fleet.key(names.get(0))).as("the canary back on the key it kept").isEqualTo(good);
+    }
+
+    /**
+     * The same breaker when nothing can be rolled back: a key and model save whose canary reports {@code http:404},
+     * the previous key revoked since. The halt blamed both keys ("the new key and the previous key both fail:
+     * http:404 / invalid_key — enter a working key") in the run's reason, its log line and its webhook; the new key
+     * was never refused. The reason says the previous key fails and the new one stays, the alert names the change.
+     */
+    @Test
+    void aHaltAfterAModelNotFoundDoesNotSayTheNewKeyFailsInTheReasonTheLogOrTheWebhook() throws Exception {
+        List<String> names = fourRuntimes();
+        provider.key(everywhereCallingTheirModel(), Scenario.REVOKED);
+
+        try (AlertReceiver receiver = new AlertReceiver(Profiles.Rollouts.ALERTS_PORT);
+                dev.keyhouse.auth.LogCapture log = dev.keyhouse.auth.LogCapture.installFirst()) {
+            long runId = api.saveLlm(Map.of("provider", "openai", "model", "gpt-missing-" + tag, "baseUrl",
+                    provider.baseUrl(), "apiKey", provider.key(Scenario.GOOD))).then().statusCode(200).extract()
+                    .jsonPath().getLong("restartRun");
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+            assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
+            String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on version "
+                    + run.getLong("waves[0].runtimes[0].envVersion") + "; nothing rolled back: the previous key fails"
+                    + " its check (invalid_key), so the new key stays";
+            assertThat(run.getString("reason")).isEqualTo(reason);
+            assertThat(alert()).isEqualTo(LLM + " rollout (run " + runId + "): " + reason + "; halted — http:404 is"
+                    + " not a key refusal; correct the change (model, URL) and save it again");
+            AlertReceiver.Received event = receiver.next(10);
+            while (event != null && !event.text().contains("\"run\":" + runId + ",")) {
+                event = receiver.next(10); // an earlier test's alert, still being retried
+            }
+            assertThat(event).as("the webhook of run " + runId).isNotNull();
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(event.body()).get("reason")
+                    .asText()).isEqualTo(reason);
+            assertThat(log.text().lines()).contains("dev.keyhouse.runtimes.RolloutAlerts ERROR rollout of run " + runId
+                    + " (llm version " + run.getLong("settingsVersion") + ") halted: " + reason);
+        }
+    }
+
+    /**
+     * The fleet's runtimes call the model they are given ({@link Fleet#callsItsModel}) from now on, and a good key is
+     * rolled out to every one of them; returns that key.
+     */
+    private String everywhereCallingTheirModel() throws Exception {
+        fleet.callsItsModel();
+        String key = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(key), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        return key;
+    }
+
+    /** The text of the LLM's rollout alert (the banner of the Settings, LLM and Runtimes pages). */
+    private String alert() {
+        return news.alerts().stream().filter(a -> a.kind().equals("llm"))
+                .map(dev.keyhouse.settings.RolloutNews.Alert::text).findFirst().orElseThrow();
+    }
+
+    private static String adminPage(String path) {
+        return io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get(path).then().statusCode(200).extract()
+                .asString();
     }
 
     /** Every one of {@code names}' targets confirms by {@code mode}. */

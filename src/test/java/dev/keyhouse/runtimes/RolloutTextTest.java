@@ -66,6 +66,96 @@ class RolloutTextTest {
     }
 
     /**
+     * Issue 19/core (breaker, fault 1): every failure that was not about a target ended "— enter a working key", a
+     * model-only save whose canary reported {@code http:404} (model not found) and whose rollback checked the key it
+     * kept ok too. The advice follows what the failure says: a key refusal (the runtimes' and the checks' codes, a
+     * provider's own, 401/402/403) asks for a working key; the key the rollback checked ok, or a code that does not
+     * judge the key, names the change.
+     */
+    @Test
+    void anAlertAsksForAWorkingKeyOnlyWhenAKeyWasRefused() {
+        String kept = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; restored: the key, which this"
+                + " change kept (version 7 has the same), checked: ok (HTTP 200); version 7 restored as version 9"
+                + " (back: Model)";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", kept, 9L, "http:404", null))
+                .isEqualTo("LLM rollout (run 12): " + kept + "; rolled back — the key checks ok; check the change"
+                        + " (model, URL) before making it again");
+        // the rollback's check of that same key outranks what the runtime called it
+        String keptRefused = kept.replace("http:404", "invalid_key");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", keptRefused, 9L, "invalid_key", null))
+                .isEqualTo("LLM rollout (run 12): " + keptRefused + "; rolled back — the key checks ok; check the"
+                        + " change (model, URL) before making it again");
+        // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing: the runtime's refusal stands
+        String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on version 8; restored: the key,"
+                + " which this change kept (version 7 has the same), not checked (PROVIDER_CHECK_MODE=off), as it was"
+                + " in use before; version 7 restored as version 9 (back: Model)";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", unchecked, 9L, "invalid_key", null))
+                .isEqualTo("LLM rollout (run 12): " + unchecked + "; rolled back — enter a working key");
+
+        for (String code : List.of("http:404", "http:500", "http:503", "timeout", "rate_limited", "unreachable",
+                "unexpected", "model_not_found", "rate_limit_exceeded")) {
+            String restored = "wave 1 (canary): chat-1: reported failing: " + code + " on version 8; restored: the"
+                    + " previous key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: Model,"
+                    + " API key)";
+            assertThat(RolloutOutlook.keyRefusal(code)).as(code).isFalse();
+            assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", restored, 9L, code, null)).as(code)
+                    .isEqualTo("LLM rollout (run 12): " + restored + "; rolled back — " + code + " is not a key"
+                            + " refusal; check the change (model, URL) before making it again");
+        }
+        String halted = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; nothing rolled back: the"
+                + " previous key fails its check (invalid_key), so the new key stays";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", halted, null, "http:404", null))
+                .isEqualTo("LLM rollout (run 12): " + halted + "; halted — http:404 is not a key refusal; correct the"
+                        + " change (model, URL) and save it again");
+        String bare = "wave 1 (canary): chat-1: reported failing on version 8; restored: the previous key (version 7),"
+                + " checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", bare, 9L, "failing", null))
+                .isEqualTo("LLM rollout (run 12): " + bare + "; rolled back — the runtime named no cause; check the"
+                        + " change (key, model, URL) before making it again");
+
+        for (String code : List.of("invalid_key", "no_credit", "forbidden", "http:401", "http:402", "http:403",
+                "insufficient_quota", "billing_hard_limit_reached", "credit_balance_too_low", "permission_denied",
+                "permission_error", "INVALID_AUTH", "unauthenticated", "authentication_error", "invalid_api_key",
+                "API_KEY_INVALID", "account_deactivated")) {
+            String refused = "wave 1 (canary): chat-1: reported failing: " + code + " on version 8; restored: the"
+                    + " previous key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API"
+                    + " key)";
+            assertThat(RolloutOutlook.keyRefusal(code)).as(code).isTrue();
+            assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", refused, 9L, code, null)).as(code)
+                    .isEqualTo("LLM rollout (run 12): " + refused + "; rolled back — enter a working key");
+        }
+        // the rollback's own check refused the key the change kept: a working key, whatever the runtime said
+        String keptFails = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; nothing rolled back: the"
+                + " key, which this change kept (version 7 has the same), fails its check (invalid_key), so nothing is"
+                + " restored — enter a working key";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", keptFails, null, "http:404", null))
+                .isEqualTo("LLM rollout (run 12): " + keptFails.replace(" — enter a working key", "")
+                        + "; halted — enter a working key");
+    }
+
+    /**
+     * Issue 19/core (breaker, fault 2): a key-only rollback's reason says which key came back and how it was checked;
+     * the run page then still speaks of the previous key, not a configuration.
+     */
+    @Test
+    void aKeyOnlyRestoreIsThePreviousKeyAndAnyOtherFieldAConfiguration() {
+        String reason = "wave 1 (canary): chat-1: reported failing: invalid_key on version 8; restored: the previous"
+                + " key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
+        assertThat(RolloutOutlook.previousKeyAloneRestored(reason)).isTrue();
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", reason, 9L, "invalid_key", null))
+                .isEqualTo("LLM rollout (run 12): " + reason + "; rolled back — enter a working key");
+        assertThat(RolloutOutlook.previousKeyAloneRestored(reason.replace("(back: API key)",
+                "(back: URL, API key secret)"))).isFalse();
+        assertThat(RolloutOutlook.previousKeyAloneRestored(reason.replace("(back: API key)",
+                "(back: API key secret)"))).isTrue();
+        assertThat(RolloutOutlook.previousKeyAloneRestored(reason + "; fallbacks: stt fallback 4 (custom) back to its"
+                + " version 1")).isFalse();
+        assertThat(RolloutOutlook.previousKeyAloneRestored("wave 1: chat-1: restart failed; restored: the key, which"
+                + " this change kept (version 7 has the same), checked: ok; version 7 restored as version 9 (back:"
+                + " Model)")).isFalse();
+    }
+
+    /**
      * Issue 20's breaker: a target deleted by an admin while its rollout was under way was counted "not reached (the
      * rollout stopped before their wave)" next to "Every runtime was restarted", though the rollout never stopped.
      * It is named as deleted, and the reason says every runtime the run reached was restarted.
