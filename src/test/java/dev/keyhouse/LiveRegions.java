@@ -12,9 +12,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Reads from a page whose live regions htmx swaps whole (every 2 s while something runs, every
- * {@link TestSettings#IDLE_REFRESH} otherwise): an element found just before a swap is gone when read, so a read finds
- * it again (a swap replaces it within milliseconds), and a wait treats the swap as "not yet".
+ * Reads from a page whose live regions htmx swaps whole (every {@link TestSettings#BUSY_REFRESH} while something
+ * runs, every {@link TestSettings#IDLE_REFRESH} otherwise): an element found just before a swap is gone when read, so
+ * a read finds it again (a swap replaces it within milliseconds), and a wait treats the swap as "not yet".
  */
 public final class LiveRegions {
 

@@ -16,6 +16,7 @@ import dev.keyhouse.settings.RolloutNews;
 import dev.keyhouse.settings.RuntimeToken;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.FormVersion;
 import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.StaleChanges;
@@ -265,16 +266,18 @@ public class RuntimesPage {
     @RolesAllowed(Role.ADMIN_NAME)
     public Response update(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         RuntimeTarget target = targets.get(id);
-        Long version = dev.keyhouse.settings.SettingsPage.formVersion(first(submitted, "version"));
-        if (version == null) {
-            throw new FieldErrors().add("version", "is missing from the form; reload the page");
-        }
-        if (version != RuntimeTargets.version(target)) {
+        FieldErrors read = new FieldErrors();
+        Long version = FormVersion.read(first(submitted, "version"), RuntimeTargets.version(target), read);
+        if (version != null && version != RuntimeTargets.version(target)) {
             return staleSave(target, version, submitted);
         }
         try {
-            FieldErrors read = new FieldErrors();
             TargetInput input = TargetInput.fromForm(submitted, read);
+            if (version == null) {
+                // a refused version is named with every problem of the fields; nothing is saved
+                targets.check(id, input.with(target.driver, input.config()), read);
+                read.throwIfAny();
+            }
             if (target.enabled && !input.enabled() && !ConfirmStep.confirmed(first(submitted, ConfirmStep.FIELD))) {
                 // the step only for a form that would be saved: a bad one answers 400 with every error, as any save
                 targets.check(id, input.with(target.driver, input.config()), read);

@@ -12,6 +12,7 @@ import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.FormVersion;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.NotFound;
 import dev.keyhouse.web.StaleChanges;
@@ -142,10 +143,10 @@ public class ProviderEntriesPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response add(@PathParam("kind") String kind, @BeanParam SettingsPage.Submitted submitted) {
         ProviderKind providerKind = kind(kind);
-        long expected = version(submitted.version);
         long current = entries.fallbacksVersion(providerKind);
-        SettingsPage.notAhead(expected, current);
-        if (expected != current) {
+        FieldErrors refused = new FieldErrors();
+        Long expected = FormVersion.read(submitted.version, current, refused);
+        if (expected != null && expected != current) {
             EntryForm form = typed(form(providerKind, null, current, 0, true, submitted.values(providerKind),
                     Map.of(), new FieldErrors(), null), providerKind, submitted);
             return SettingsPage.typedBack(409, formPage(withConflict(form, "The " + providerKind.title()
@@ -154,7 +155,9 @@ public class ProviderEntriesPage {
                     + "). Nothing was added. Your values are kept: look at the fallbacks again, then add it again.",
                     true))).build();
         }
-        return write(providerKind, null, 0, submitted, errors -> form(providerKind, null, expected, 0, true,
+        // a refused version is named with the fields' errors; the form again carries the current one
+        long shown = expected == null ? current : expected;
+        return write(providerKind, null, 0, refused, submitted, errors -> form(providerKind, null, shown, 0, true,
                 submitted.values(providerKind), Map.of(), errors, null));
     }
 
@@ -177,11 +180,13 @@ public class ProviderEntriesPage {
             @BeanParam SettingsPage.Submitted submitted) {
         ProviderKind providerKind = kind(kind);
         long entryId = id(kind, id);
-        long version = version(submitted.version);
-        return write(providerKind, entryId, version, submitted, errors -> {
+        FieldErrors refused = new FieldErrors();
+        Long read = FormVersion.read(submitted.version, entries.get(providerKind, entryId).version(), refused);
+        // a refused version is named with the fields' errors; the form again carries the current one
+        return write(providerKind, entryId, read == null ? 0 : read, refused, submitted, errors -> {
             ProviderEntries.EntryState state = entries.get(providerKind, entryId);
-            return form(providerKind, entryId, version, state.position(), state.enabled(),
-                    submitted.values(providerKind), state.secrets(), errors, null);
+            return form(providerKind, entryId, read == null ? state.version() : read, state.position(),
+                    state.enabled(), submitted.values(providerKind), state.secrets(), errors, null);
         });
     }
 
@@ -434,11 +439,14 @@ public class ProviderEntriesPage {
         }
     }
 
-    /** An add or a save of fields, with the form again on each refusal. */
-    private Response write(ProviderKind kind, Long id, long version, SettingsPage.Submitted submitted,
-            java.util.function.Function<FieldErrors, EntryForm> again) {
+    /**
+     * An add or a save of fields, with the form again on each refusal; {@code found}: what was already found wrong
+     * (the form's version), named with every problem of the fields (nothing is written then).
+     */
+    private Response write(ProviderKind kind, Long id, long version, FieldErrors found,
+            SettingsPage.Submitted submitted, java.util.function.Function<FieldErrors, EntryForm> again) {
         try {
-            FieldErrors refused = new FieldErrors();
+            FieldErrors refused = new FieldErrors().addAll(found);
             String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 // never alone: every problem of the fields comes in the same answer

@@ -19,6 +19,7 @@ import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.FormVersion;
 import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.StaleChanges;
 import io.quarkus.qute.CheckedTemplate;
@@ -362,18 +363,7 @@ public class SettingsPage {
         try {
             // the form's own fields first, but never alone: every other problem comes in the same answer
             FieldErrors refused = new FieldErrors();
-            try {
-                version = formVersion(submitted.version);
-                if (version != null) {
-                    notAhead(version, settings.get(providerKind).version());
-                }
-            } catch (FieldErrors e) {
-                refused.addAll(e);
-                version = null;
-            }
-            if (version == null && refused.isEmpty()) {
-                refused.add("version", "is missing from the form; reload the page");
-            }
+            version = FormVersion.read(submitted.version, settings.get(providerKind).version(), refused);
             String override = submitted.override(refused);
             if (!refused.isEmpty()) {
                 saves.refuseWithAll(providerKind, submitted.values(providerKind), refused);
@@ -706,11 +696,10 @@ public class SettingsPage {
         if (value == null || value.isBlank()) {
             return null;
         }
-        // ASCII digits only: Long.parseLong would also read other scripts' digits
-        if (value.strip().matches("[0-9]{1,18}")) {
-            return Long.parseLong(value.strip());
-        }
-        throw new FieldErrors().add("version", "must be the whole number the page was rendered with; reload the page");
+        FieldErrors malformed = new FieldErrors();
+        Long version = FormVersion.read(FormVersion.FIELD, value, malformed);
+        malformed.throwIfAny();
+        return version;
     }
 
     /**
@@ -721,16 +710,14 @@ public class SettingsPage {
      * @throws FieldErrors when {@code given} is greater than {@code current}
      */
     public static void notAhead(long given, long current) {
-        notAhead("version", given, current);
+        notAhead(FormVersion.FIELD, given, current);
     }
 
     /** {@link #notAhead(long, long)} for a form field of another name, e.g. make-primary's {@code primaryVersion}. */
     public static void notAhead(String field, long given, long current) {
-        if (given > current) {
-            // the field's name and its message read as one sentence: "version 99 does not exist ..."
-            new FieldErrors().add(field, given + " does not exist (current is " + current + "); reload the page")
-                    .throwIfAny();
-        }
+        FieldErrors ahead = new FieldErrors();
+        FormVersion.ahead(field, given, current, ahead);
+        ahead.throwIfAny();
     }
 
     private static Long version(String value) {

@@ -11,6 +11,7 @@ import dev.keyhouse.input.FormBooleans;
 import dev.keyhouse.runtimes.RestartRuns;
 import dev.keyhouse.web.ConfirmStep;
 import dev.keyhouse.web.FieldErrors;
+import dev.keyhouse.web.FormVersion;
 import dev.keyhouse.web.Flash;
 import dev.keyhouse.web.Locations;
 import dev.keyhouse.web.StaleChanges;
@@ -201,6 +202,8 @@ public class SharedSecretsPage {
     public Response save(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         try {
             FieldErrors refused = new FieldErrors();
+            // a version no page rendered is named with every problem of the fields, on the form as typed
+            Long version = FormVersion.read(submitted.getFirst("version"), secrets.get(id).version(), refused);
             SharedSecrets.Input typed = new SharedSecrets.Input(submitted.getFirst("name"),
                     submitted.getFirst("variable"), blankToNull(submitted.getFirst("value")),
                     targets(submitted, refused));
@@ -214,7 +217,6 @@ public class SharedSecretsPage {
                 secrets.refuseWithAll(typed, false, refused);
             }
             SharedSecrets.Input input = secrets.pinned(typed, false);
-            long version = version(id, submitted);
             SharedSecrets.View saved = secrets.save(id, input, version, Identities.actor(identity));
             // a planned run is where the change goes on: its page, as a runtime's "restart now" leads there
             return saved.restartRun() == null ? Flash.seeOther(request, PATH + "/" + id,
@@ -223,7 +225,7 @@ public class SharedSecretsPage {
         } catch (FieldErrors errors) {
             SharedSecrets.View secret = secrets.get(id);
             Long read = formVersion(submitted);
-            if (read != null && read != secret.version()) {
+            if (!errors.names(FormVersion.FIELD) && read != null && read != secret.version()) {
                 // stale as well: the box of what changed with the field errors, so the re-rendered form's current
                 // version never comes without it (a corrected resubmit would overwrite unseen)
                 return staleSave(id, submitted, errors);

@@ -11,9 +11,11 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.WithDefault;
 
 /**
- * How often a page's live region looks for changes while nothing it shows is under way: the settings pages, the
- * runtimes list and the rotation page poll every 2 s while a rollout, run or job is live, and at this interval
- * otherwise, to see one start or a version saved behind them.
+ * How often a page's live region looks for changes: every busy interval (2 s) while what it shows is under way (a
+ * rollout, a restart run, a rotation job), every idle interval (10 s) otherwise, to see one start or a version saved
+ * behind them. The settings pages, the runtimes list and the rotation page choose by that rule on their first render
+ * and in every fragment alike (one {@code live} rule feeds both); the run page and a notice's run status poll at the
+ * busy interval until their run has ended, then stop.
  */
 public final class LiveRefresh {
 
@@ -31,6 +33,14 @@ public final class LiveRefresh {
         @WithDefault("10s")
         @DurationMin(millis = 100)
         Duration idleRefresh();
+
+        /**
+         * The busy poll interval, while a rollout, run or job a page shows is under way; at least 100 ms, start-up
+         * refuses a shorter one.
+         */
+        @WithDefault("2s")
+        @DurationMin(millis = 100)
+        Duration busyRefresh();
     }
 
     /**
@@ -39,7 +49,17 @@ public final class LiveRefresh {
      */
     @TemplateGlobal
     static String idleRefresh() {
-        return htmx(ConfigProvider.getConfig().unwrap(SmallRyeConfig.class).getConfigMapping(Config.class).idleRefresh());
+        return htmx(config().idleRefresh());
+    }
+
+    /** {@code {busyRefresh}} in every template: the busy interval as htmx's {@code every} takes it ({@code 2s}). */
+    @TemplateGlobal
+    static String busyRefresh() {
+        return htmx(config().busyRefresh());
+    }
+
+    private static Config config() {
+        return ConfigProvider.getConfig().unwrap(SmallRyeConfig.class).getConfigMapping(Config.class);
     }
 
     /** An interval as htmx's {@code every} takes it: {@code 10s}, or {@code 1500ms} when not whole seconds. */

@@ -70,6 +70,9 @@ import org.hibernate.StaleStateException;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RotationTest {
 
+    /** The state region's trigger while a job runs: the busy interval (TestSettings). */
+    private static final String BUSY_POLL = "hx-trigger=\"every " + TestSettings.BUSY_REFRESH + "\"";
+
     static final String ALL = "rotation-test/all/";
     static final String LOST = "rotation-test/lost-key/api_key";
     static final String SAVED = "rotation-test/saved-during-job/api_key";
@@ -360,11 +363,11 @@ class RotationTest {
                     .then().statusCode(200).extract().asString()).as("a reload shows no flash")
                     .doesNotContain("Re-encryption job started.").contains("Job " + id);
             assertThat(running).contains("Re-encryption job started.", "Job " + id,
-                    "hx-get=\"/admin/rotate-credentials/" + id + "/progress\"", "hx-trigger=\"every 2s\"",
+                    "hx-get=\"/admin/rotate-credentials/" + id + "/progress\"", BUSY_POLL,
                     "<button type=\"submit\" id=\"start-job\" disabled>Start re-encryption</button>");
             String polled = progress(session, id);
             assertThat(polled).as("the whole state region, not the job card alone")
-                    .startsWith("<div id=\"rotation-state\"").contains("hx-trigger=\"every 2s\"", "id=\"job\"",
+                    .startsWith("<div id=\"rotation-state\"").contains(BUSY_POLL, "id=\"job\"",
                             "Job " + id + " is running; wait for it to finish.", "id=\"history-" + id + "\"",
                             "<button type=\"submit\" id=\"start-job\" disabled>Start re-encryption</button>")
                     .doesNotContain("<nav>");
@@ -372,7 +375,7 @@ class RotationTest {
         Jobs.awaitEnd(admin, id);
         String ended = progress(session, id);
         assertThat(ended).as("fast polling stops when the job ends; the region only looks for a new job")
-                .doesNotContain("hx-trigger=\"every 2s\"", "/" + id + "/progress")
+                .doesNotContain(BUSY_POLL, "/" + id + "/progress")
                 .contains("hx-get=\"/admin/rotate-credentials/state?job=" + id + "\" hx-trigger=\"every " + TestSettings.IDLE_REFRESH + "\"")
                 .contains("failed", LOST, "which is not configured", "values could not be decrypted",
                         "action=\"/admin/rotate-credentials/" + id + "/retry-failed\"", "Retry failed");
@@ -621,14 +624,14 @@ class RotationTest {
             assertThat(read).as("card, next step and history from the same moment")
                     .contains("<span class=\"state state-running\">running</span></h2>")
                     .containsPattern("(?s)id=\"history-" + ghost + "\">.*?state-running")
-                    .contains("Job " + ghost + " is running").contains("hx-trigger=\"every 2s\"")
+                    .contains("Job " + ghost + " is running").contains(BUSY_POLL)
                     .doesNotContain("state-succeeded\">succeeded</span></h2>");
             String next = progress(session, ghost);
             assertThat(next).as("the next read: ended everywhere, no longer polled")
                     .contains("<span class=\"state state-succeeded\">succeeded</span></h2>")
                     .containsPattern("(?s)id=\"history-" + ghost + "\">.*?state-succeeded")
                     .doesNotContain("state-running").doesNotContain("Job " + ghost + " is running")
-                    .doesNotContain("hx-trigger=\"every 2s\"");
+                    .doesNotContain(BUSY_POLL);
             lock.execute("SELECT pg_advisory_unlock(" + JobLock.KEY + ")");
         } finally {
             jobs.betweenReads(null);

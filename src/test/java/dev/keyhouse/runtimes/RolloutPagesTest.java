@@ -513,7 +513,8 @@ class RolloutPagesTest {
         long open = fixtures().run("stt", "running", true, 0, 0, null, 4L, null); // paused: the engine stays away
         fixtures().result(open, chat, chatName, null, "waiting", null, null, null, null, null, null);
         fixtures().underWay(open, chat, chatName, null, null);
-        String poll = "hx-get=\"/admin/restarts/" + open + "/status\" hx-trigger=\"every 2s\"";
+        String poll = "hx-get=\"/admin/restarts/" + open + "/status\" hx-trigger=\"every "
+                + TestSettings.BUSY_REFRESH + "\"";
         assertThat(noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, open, null, false)))
                 .contains("What happens next: <span id=\"rollout-next\">paused until an admin resumes it; rolling out:"
                         + " canary the first runtime of " + chatName, poll);

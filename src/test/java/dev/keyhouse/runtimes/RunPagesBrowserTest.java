@@ -92,14 +92,16 @@ class RunPagesBrowserTest {
         await(b -> b.getCurrentUrl().matches(".*/admin/restarts/\\d+$"));
         String runPage = browser.getWindowHandle();
         assertThat(text("outcome")).isEqualTo("running");
-        assertThat(LiveRegions.attribute(browser, By.id("run"), "hx-trigger")).isEqualTo("every 2s");
+        assertThat(LiveRegions.attribute(browser, By.id("run"), "hx-trigger"))
+                .isEqualTo("every " + TestSettings.BUSY_REFRESH);
         assertThat(text("runtime-token")).startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
         noReloadMark();
 
         browser.switchTo().newWindow(WindowType.WINDOW);
         String list = browser.getWindowHandle();
         browser.get(url("/admin/runtimes"));
-        assertThat(LiveRegions.attribute(browser, By.id("targets"), "hx-trigger")).isEqualTo("every 2s");
+        assertThat(LiveRegions.attribute(browser, By.id("targets"), "hx-trigger"))
+                .isEqualTo("every " + TestSettings.BUSY_REFRESH);
         assertThat(row(id)).contains("running").contains("not restarted yet");
         assertThat(text("runtime-token")).startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
         noReloadMark();

@@ -424,11 +424,63 @@ class RuntimePagesTest {
                 .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
 
         assertThat(page("/admin/restarts/" + run).asString())
-                .contains("hx-get=\"/admin/restarts/" + run + "/live\" hx-trigger=\"every 2s\"");
-        assertThat(page("/admin/runtimes").asString()).contains("hx-trigger=\"every 2s\"");
+                .contains("hx-get=\"/admin/restarts/" + run + "/live\" hx-trigger=\"every "
+                        + TestSettings.BUSY_REFRESH + "\"");
+        assertThat(page("/admin/restarts/" + run + "/live").asString()).as("its fragment, at the same rate")
+                .contains("hx-trigger=\"every " + TestSettings.BUSY_REFRESH + "\"");
+        assertThat(page("/admin/runtimes").asString())
+                .contains("hx-trigger=\"every " + TestSettings.BUSY_REFRESH + "\"");
 
         api.awaitRun(run, Duration.ofSeconds(30));
         assertThat(page("/admin/restarts/" + run + "/live").asString()).doesNotContain("hx-trigger");
+    }
+
+    /**
+     * Issue 20: the runtimes list's first render polls at the rate its fragment would: the idle interval while no run
+     * is under way, the busy one while one is (TestSettings' 1 s and 500 ms, so the two are told apart), and idle again
+     * once it ended; never busy on first load and idle only after the first swap.
+     */
+    @Test
+    void theListsFirstRenderAndItsFragmentPollAtTheSameRate() throws Exception {
+        awaitNoOpenRun();
+        String idle = "every " + TestSettings.IDLE_REFRESH;
+        assertThat(targetsTrigger("/admin/runtimes")).as("first render, no run under way").isEqualTo(idle);
+        assertThat(targetsTrigger("/admin/runtimes/live")).as("fragment, no run under way").isEqualTo(idle);
+
+        long id = api.command("page-poll-" + RuntimeRestartTest.unique(), List.of("tts"), "sleep 3", null);
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        String busy = "every " + TestSettings.BUSY_REFRESH;
+        assertThat(targetsTrigger("/admin/runtimes")).as("first render, run " + run + " under way").isEqualTo(busy);
+        assertThat(targetsTrigger("/admin/runtimes/live")).as("fragment, run " + run + " under way").isEqualTo(busy);
+
+        api.awaitRun(run, Duration.ofSeconds(30));
+        awaitNoOpenRun();
+        assertThat(targetsTrigger("/admin/runtimes")).as("first render, run ended").isEqualTo(idle);
+        assertThat(targetsTrigger("/admin/runtimes/live")).as("fragment, run ended").isEqualTo(idle);
+    }
+
+    /** The runtimes list's {@code hx-trigger} as {@code path} (the page or its fragment) renders it. */
+    private String targetsTrigger(String path) {
+        Matcher trigger = Pattern.compile("<section class=\"card\" id=\"targets\" hx-get=\"/admin/runtimes/live\""
+                + " hx-trigger=\"([^\"]+)\"").matcher(page(path).asString());
+        assertThat(trigger.find()).as(path + " has the targets region").isTrue();
+        return trigger.group(1);
+    }
+
+    /** Waits until none of the newest runs (other tests' included: the database is shared) is under way. */
+    private void awaitNoOpenRun() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<Object> open = List.of();
+        while (System.nanoTime() < deadline) {
+            open = given().auth().oauth2(api.admin()).get("/api/v1/restarts").then().statusCode(200).extract()
+                    .jsonPath().getList("findAll { !it.finished }.id");
+            if (open.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("runs still under way after 60 s: " + open);
     }
 
     @Test
