@@ -20,21 +20,31 @@ import org.jboss.logging.Logger;
 
 /**
  * The last live check of every kind's key ({@code provider_checks}, one row per kind): records outcomes, audits a
- * change of result, feeds the last-result gauges ({@link CheckMetrics}), and holds the lease with which one replica
- * claims a kind for a background check per interval ({@link #claim}).
+ * change of a key's shown result, feeds the last-result gauges ({@link CheckMetrics}), and holds the lease with which
+ * one replica claims a kind for a background check per interval ({@link #claim}).
  *
  * <p>A result stands for the key it checked: {@link #claim} treats a kind whose stored secret's fingerprint is not the
  * checked one as due at once. Every recorded check is also kept by its key ({@code provider_check_history}, V24: kind
  * and keyed fingerprint, the newest {@value #KEPT_PER_KEY} per key), so a key's last check ({@link #ofKey}) is its
  * own real one wherever the key moved since.
+ *
+ * <p>The audit follows the key too: every recorded check that changes what {@link #ofKey} shows for its key (the same
+ * fingerprint at the same provider) is audited as {@value #CHANGED}, actor {@code system}, comparing that key's own
+ * results: detail "ok → no_credit (HTTP 429, insufficient_quota)" with the key's fingerprint as old and new, or, for
+ * the key's first check, "not checked yet → invalid_key (HTTP 401, invalid_api_key)" with no old fingerprint (never
+ * another key's result). Which place the key is in does not matter: a save's check, a background check, a refused
+ * make-primary's check and an automatic rollback's check of the key it restores ({@link #recordKey}) are all audited
+ * alike; a check that finds the key's result again, or finishes after a newer check of the key, is not.
  */
 @ApplicationScoped
 public class LastChecks {
 
     private static final Logger LOG = Logger.getLogger(LastChecks.class);
+    /** The "from" of a key's first check in its {@value #CHANGED} detail: the key had no result before. */
+    public static final String NOT_CHECKED = "not checked yet";
     /** The actor of audit events Keyhouse records by itself. */
     static final String SYSTEM = "system";
-    /** The audit action of a change of a kind's result. */
+    /** The audit action of a change of a key's shown result (its first check included). */
     public static final String CHANGED = "setting.check.changed";
     /** How many checks of one key {@code provider_check_history} keeps: the newest, the rest deleted on record. */
     public static final int KEPT_PER_KEY = 10;
@@ -54,11 +64,10 @@ public class LastChecks {
 
     /**
      * Records the outcome of a check of {@code kind}'s key, in a transaction of its own (a caller's transaction is
-     * suspended, so the record stands whether or not the caller's work commits). When the result differs from the
-     * kind's previous one, records the audit event {@value #CHANGED} (actor {@code system}, detail e.g. "ok →
-     * no_credit (HTTP 429, insufficient_quota)", the two keys' fingerprints). The kind is then not due for a
-     * background check before {@code PROVIDER_CHECK_INTERVAL_SECONDS} have passed. An outcome older than the one
-     * recorded (a slow check finishing after a newer one) is ignored.
+     * suspended, so the record stands whether or not the caller's work commits). When it changes the key's shown
+     * result, records the audit event {@value #CHANGED} (see the class comment; target e.g. "llm openai"). The kind is
+     * then not due for a background check before {@code PROVIDER_CHECK_INTERVAL_SECONDS} have passed. An outcome
+     * older than the one recorded (a slow check finishing after a newer one) is kept in the key's history only.
      *
      * @param fingerprint the keyed fingerprint of the secret that was checked ({@code SecretFingerprints.of})
      */
@@ -73,18 +82,19 @@ public class LastChecks {
     /**
      * Records the outcome of a check of fallback entry {@code entryId}'s key ({@code provider_entry_checks}) as
      * {@link #record(ProviderKind, String, String, CheckOutcome)} records a kind's: own transaction, an older outcome
-     * ignored, a change of result audited ({@value #CHANGED}, target e.g. "stt fallback 12 (soniox)"), not due for a
-     * background check before the interval has passed. The entry's row is share-locked meanwhile, so a delete of the
+     * ignored, a change of the key's shown result audited ({@value #CHANGED}, target e.g. "stt fallback 12 soniox"),
+     * not due for a background check before the interval has passed. The entry's row is share-locked meanwhile, so a delete of the
      * entry waits; for an entry already deleted only the key's history is recorded (the key may come back: a held
      * configuration restored). The last-result gauges are the primaries' only.
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void recordEntry(ProviderKind kind, long entryId, String provider, String fingerprint,
             CheckOutcome outcome) {
+        Scope scope = Scope.of(kind, entryId);
         if (entryRow(entryId)) {
-            record(Scope.of(kind, entryId), provider, fingerprint, outcome);
+            record(scope, provider, fingerprint, outcome);
         } else {
-            keep(kind, provider, fingerprint, outcome);
+            keep(kind, provider, fingerprint, outcome, scope.label());
         }
     }
 
@@ -92,13 +102,17 @@ public class LastChecks {
      * Records the outcome of a check of a key that is, at the time, in no place of {@code kind} (the previous key an
      * automatic rollback checks before it restores it): only the key's history ({@code provider_check_history}, its
      * newest {@value #KEPT_PER_KEY} kept), in a transaction of its own, so the key shows this check ({@link #ofKey})
-     * wherever it is restored to, and no place's last check or lease changes.
+     * wherever it is restored to, and no place's last check or lease changes. A check that changes the key's shown
+     * result is audited as any other ({@value #CHANGED}, target {@code place} and the provider, e.g. "llm version 4
+     * openai").
      *
+     * @param place where the key comes from, in words, e.g. "llm version 4" (the version an automatic rollback
+     *        restores)
      * @param fingerprint the checked key's keyed fingerprint; null: nothing is recorded
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void recordKey(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
-        keep(kind, provider, fingerprint, outcome);
+    public void recordKey(ProviderKind kind, String place, String provider, String fingerprint, CheckOutcome outcome) {
+        keep(kind, provider, fingerprint, outcome, place);
     }
 
     /**
@@ -124,13 +138,12 @@ public class LastChecks {
      */
     private LastCheck record(Scope scope, String provider, String fingerprint, CheckOutcome outcome) {
         LastCheck previous = locked(scope);
-        Instant since = keep(scope.kind(), provider, fingerprint, outcome);
+        Instant since = keep(scope.kind(), provider, fingerprint, outcome, scope.label());
         if (previous != null && previous.checkedAt().isAfter(outcome.checkedAt())) {
             LOG.debugf("provider check %s: an outcome from %s is older than the one recorded, not kept",
                     scope.label(), outcome.checkedAt());
             return null;
         }
-        boolean sameResult = previous != null && previous.result() == outcome.result();
         em.createNativeQuery("UPDATE " + scope.table() + " SET provider = ?1, fingerprint = ?2, result = ?3,"
                 + " http_status = ?4, code = ?5, checked_at = ?6, duration_ms = ?7, negative_control = ?8,"
                 + " result_since = ?9, claimed_fingerprint = ?2,"
@@ -141,39 +154,58 @@ public class LastChecks {
                 .setParameter(6, Timestamp.from(outcome.checkedAt())).setParameter(7, outcome.durationMs())
                 .setParameter(8, outcome.negativeControl().json()).setParameter(9, Timestamp.from(since))
                 .setParameter(10, intervalSeconds).setParameter(11, scope.key()).executeUpdate();
-        if (previous != null && !sameResult) {
-            audit.record(Audit.Entry.of(SYSTEM, CHANGED, scope.kind().id(), scope.label() + " " + provider)
-                    .detail(previous.result().json() + " → " + outcome.summary())
-                    .fingerprints(previous.fingerprint(), fingerprint));
-        }
         return new LastCheck(scope.kind().id(), provider, fingerprint, outcome.result(), outcome.status(),
                 outcome.code(), outcome.checkedAt(), outcome.durationMs(), outcome.negativeControl(), since);
     }
 
     /**
      * Adds the outcome to the history of the key with {@code fingerprint} ({@code provider_check_history}) and deletes
-     * all but the key's newest {@value #KEPT_PER_KEY} checks, in the caller's transaction.
+     * all but the key's newest {@value #KEPT_PER_KEY} checks, in the caller's transaction; audits {@value #CHANGED}
+     * when the outcome changes the key's shown result ({@link #ofKey}: its newest check at {@code provider}): another
+     * result than the key's newest check before it, or the key's first check. The key's checks are recorded one at a
+     * time (a transaction-scoped advisory lock), so each is compared with the one before it.
      *
+     * @param place the audit target's start: "llm", "stt fallback 12", "llm version 4"
      * @return when the result began for this key: the {@code since} of the key's check before this one when it found
      *         the same result, else this check's start
      */
-    private Instant keep(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome) {
+    private Instant keep(ProviderKind kind, String provider, String fingerprint, CheckOutcome outcome, String place) {
         if (fingerprint == null) {
             return outcome.checkedAt();
         }
+        em.createNativeQuery("SELECT count(*) FROM pg_advisory_xact_lock(hashtext(?1))")
+                .setParameter(1, "provider_check_history " + kind.id() + " " + fingerprint).getSingleResult();
+        Timestamp checkedAt = Timestamp.from(outcome.checkedAt());
+        // what the key shows now: its newest check at this provider; "later" when it is newer than this outcome
         @SuppressWarnings("unchecked")
-        List<Object[]> before = em.createNativeQuery("SELECT result, result_since FROM provider_check_history"
-                + " WHERE kind = ?1 AND fingerprint = ?2 AND provider IS NOT DISTINCT FROM ?4 AND checked_at <= ?3"
-                + " ORDER BY checked_at DESC, id DESC LIMIT 1").setParameter(1, kind.id()).setParameter(2, fingerprint)
-                .setParameter(3, Timestamp.from(outcome.checkedAt())).setParameter(4, provider).getResultList();
+        List<Object[]> shown = em.createNativeQuery("SELECT result, result_since, checked_at > ?3"
+                + " FROM provider_check_history WHERE kind = ?1 AND fingerprint = ?2"
+                + " AND provider IS NOT DISTINCT FROM ?4 ORDER BY checked_at DESC, id DESC LIMIT 1")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, checkedAt)
+                .setParameter(4, provider).getResultList();
+        boolean late = !shown.isEmpty() && Boolean.TRUE.equals(shown.get(0)[2]);
+        @SuppressWarnings("unchecked")
+        List<Object[]> before = !late ? shown : em.createNativeQuery("SELECT result, result_since"
+                + " FROM provider_check_history WHERE kind = ?1 AND fingerprint = ?2"
+                + " AND provider IS NOT DISTINCT FROM ?4 AND checked_at <= ?3"
+                + " ORDER BY checked_at DESC, id DESC LIMIT 1")
+                .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, checkedAt)
+                .setParameter(4, provider).getResultList();
         Instant since = !before.isEmpty() && outcome.result().json().equals(before.get(0)[0])
                 ? instant(before.get(0)[1]) : outcome.checkedAt();
+        if (!late && (shown.isEmpty() || !outcome.result().json().equals(shown.get(0)[0]))) {
+            // the same key's result before this check, never another key's; none before its first check
+            String from = shown.isEmpty() ? NOT_CHECKED : (String) shown.get(0)[0];
+            audit.record(Audit.Entry.of(SYSTEM, CHANGED, kind.id(), place + " " + provider)
+                    .detail(from + " → " + outcome.summary())
+                    .fingerprints(shown.isEmpty() ? null : fingerprint, fingerprint));
+        }
         em.createNativeQuery("INSERT INTO provider_check_history (kind, fingerprint, provider, result, http_status,"
                 + " code, checked_at, duration_ms, negative_control, result_since)"
                 + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
                 .setParameter(1, kind.id()).setParameter(2, fingerprint).setParameter(3, provider)
                 .setParameter(4, outcome.result().json()).setParameter(5, outcome.status())
-                .setParameter(6, outcome.code()).setParameter(7, Timestamp.from(outcome.checkedAt()))
+                .setParameter(6, outcome.code()).setParameter(7, checkedAt)
                 .setParameter(8, outcome.durationMs()).setParameter(9, outcome.negativeControl().json())
                 .setParameter(10, Timestamp.from(since)).executeUpdate();
         em.createNativeQuery("DELETE FROM provider_check_history WHERE kind = ?1 AND fingerprint = ?2 AND id NOT IN"

@@ -899,7 +899,8 @@ public class Rollouts {
         try {
             CheckOutcome outcome = checks.check(key.get().target());
             // the key's own history: restored or not, its last check is this one (the settings card, lastCheck)
-            lastChecks.recordKey(kind, outcome.provider(), key.get().fingerprint(), outcome);
+            lastChecks.recordKey(kind, kind.id() + " version " + previous.version(), outcome.provider(),
+                    key.get().fingerprint(), outcome);
             // halt only on proof the previous key is bad: it was in use before this rollout
             return new Checked(!outcome.result().blocksSave(), outcome.result().json(), outcome.summary());
         } catch (ChecksBusy e) {

@@ -34,8 +34,10 @@ import jakarta.ws.rs.core.Response;
  * {@code If-Match} changes it: the kind's fields (replaced as a save of the kind replaces them, an absent or empty
  * secret kept) when any is given, {@code enabled} (boolean) and {@code position} (1 = first fallback) to disable or
  * move it; {@code DELETE …/{id}} with {@code If-Match}; {@code POST …/{id}/primary} with {@code If-Match} and
- * {@code {"primaryVersion": N}} swaps it with the primary. Secrets go in as strings and come out as summaries. Admins write, viewers read; only llm, stt and tts
- * have entries (404 for the other kinds).
+ * {@code {"primaryVersion": N}} swaps it with the primary. Every write that can plan a restart run (add, change,
+ * delete, rollback, make-primary) answers {@code restartRun} and {@code rollout} as a save of the kind does
+ * ({@link SettingsResource#planned}; both null when it planned none). Secrets go in as strings and come out as
+ * summaries. Admins write, viewers read; only llm, stt and tts have entries (404 for the other kinds).
  */
 @Path("/api/v1/settings/{kind}/providers")
 @Produces(MediaType.APPLICATION_JSON)
@@ -47,10 +49,12 @@ public class ProviderEntriesResource {
     private final ReferencedSecrets referenced;
     private final LastChecks lastChecks;
     private final JsonBodies bodies;
+    private final RolloutNews rollouts;
 
     public ProviderEntriesResource(ProviderEntries entries, CheckedSaves saves, SecurityIdentity identity,
-            ReferencedSecrets referenced, LastChecks lastChecks, JsonBodies bodies) {
+            ReferencedSecrets referenced, LastChecks lastChecks, JsonBodies bodies, RolloutNews rollouts) {
         this.entries = entries;
+        this.rollouts = rollouts;
         this.bodies = bodies;
         this.lastChecks = lastChecks;
         this.saves = saves;
@@ -68,7 +72,7 @@ public class ProviderEntriesResource {
     /**
      * 201 with {@code id}, {@code Location} and {@code ETag}; body: the kind's fields and {@code checkOverride}. The
      * answer's {@code restartRun}: the rollout of the targets depending on the kind (a new enabled fallback changes
-     * what they receive), or null when none depends on it.
+     * what they receive), or null when none depends on it; {@code rollout}: what that rollout does next, or null.
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -103,7 +107,8 @@ public class ProviderEntriesResource {
     /**
      * Changes the fallback (fields, {@code enabled}, {@code position}); 200 with {@code restartRun}: the rollout of
      * the targets depending on the kind when the change alters what runtimes receive, null when it does not (a
-     * disabled fallback edited or moved, a key typed again with the same value) or no target depends on the kind.
+     * disabled fallback edited or moved, a key typed again with the same value) or no target depends on the kind; and
+     * {@code rollout}, what that rollout does next (null with it).
      */
     @PUT
     @Path("{id}")
@@ -127,7 +132,11 @@ public class ProviderEntriesResource {
         return Response.ok(view).tag(etag(saved.state())).build();
     }
 
-    /** 204; deleting an enabled fallback rolls the kind's dependent targets out (the run is in /api/v1/restarts). */
+    /**
+     * Deletes the fallback: 200 {@code {"kind", "id", "deleted": true, "restartRun", "rollout"}}; deleting an enabled
+     * fallback rolls the kind's dependent targets out ({@code restartRun} the run, {@code rollout} what it does next),
+     * a disabled one plans nothing (both null).
+     */
     @DELETE
     @Path("{id}")
     @RolesAllowed(Role.ADMIN_NAME)
@@ -135,14 +144,19 @@ public class ProviderEntriesResource {
             @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch) {
         ProviderKind providerKind = kind(kind);
         long entryId = existing(providerKind, kind, id);
-        entries.delete(providerKind, entryId, expectedVersion(path(providerKind) + "/" + entryId, ifMatch),
+        Long run = entries.delete(providerKind, entryId, expectedVersion(path(providerKind) + "/" + entryId, ifMatch),
                 Identities.actor(identity));
-        return Response.noContent().build();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("kind", providerKind.id());
+        view.put("id", entryId);
+        view.put("deleted", true);
+        return Response.ok(SettingsResource.planned(view, run, rollouts)).build();
     }
 
     /**
      * Swaps the fallback with the primary (a save of the kind: checked, audited, rolled out to the kind's dependent
-     * targets). Answers the new primary as {@code GET /api/v1/settings/{kind}} would, with {@code restartRun}, and
+     * targets). Answers the new primary as {@code GET /api/v1/settings/{kind}} would, with {@code restartRun} and
+     * {@code rollout}, and
      * the kind's version as ETag. Two preconditions, as the swap writes two entries: {@code If-Match} is the
      * fallback's ETag and the body {@code {"primaryVersion": N}} the primary's version (428 without either, 412 when
      * either changed meanwhile, naming it in {@code field}). A key check that blocks (enforce mode) refuses it with
@@ -209,7 +223,8 @@ public class ProviderEntriesResource {
 
     /**
      * Rolls the fallback back to its newest earlier version with other fields or another key
-     * ({@link ProviderEntries#rollback}); 200 with the entry, its new {@code ETag} and {@code restartRun}. 409 when
+     * ({@link ProviderEntries#rollback}); 200 with the entry, its new {@code ETag}, {@code restartRun} and
+     * {@code rollout}. 409 when
      * there is none or its provider is now another entry's; 412/428 on {@code If-Match} as {@code PUT}; 400 naming the
      * member when a body is sent ({@link dev.keyhouse.input.NoBody}).
      */
@@ -251,12 +266,11 @@ public class ProviderEntriesResource {
 
     /**
      * The answer to a write: the entry as {@link #view} shows it, with {@code restartRun}, the rollout the write
-     * planned (it changed what runtimes receive) or null.
+     * planned (it changed what runtimes receive) or null, and {@code rollout}, what it does next
+     * ({@link SettingsResource#planned}).
      */
     private Map<String, Object> written(ProviderEntries.EntryState state) {
-        Map<String, Object> view = view(state);
-        view.put("restartRun", state.restartRun());
-        return view;
+        return SettingsResource.planned(view(state), state.restartRun(), rollouts);
     }
 
     /**

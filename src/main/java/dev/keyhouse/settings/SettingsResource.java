@@ -233,12 +233,21 @@ public class SettingsResource {
     }
 
     private Map<String, Object> savedView(SettingState state) {
-        Map<String, Object> view = view(state);
-        // the restart run this save planned (the id of GET /api/v1/restarts/{id}); null when it planned none
-        view.put("restartRun", state.restartRun());
-        // what that run does next when it is a rollout: {run, canary: [...], next: "rolling out: ...",
-        // waitsForApproval}; null when the save planned no rollout
-        view.put("rollout", state.restartRun() == null ? null : rollouts.next(state.restartRun()).orElse(null));
+        return planned(view(state), state.restartRun(), rollouts);
+    }
+
+    /**
+     * Adds what a write planned to its answer, the same two members on every write that can plan a run (a save and a
+     * rollback of the kind; a fallback's add, change, delete, rollback and make-primary): {@code restartRun}, the
+     * restart run it planned (the id of {@code GET /api/v1/restarts/{id}}), and {@code rollout}, what that run does
+     * next when it is a rollout ({@link RolloutNews.Next}: {@code {run, canary: [...], next: "rolling out: canary
+     * chat-1 first, then 6 more in 3 waves", waitsForApproval}}); both null when the write planned no run.
+     *
+     * @return {@code view}, with both members added
+     */
+    static Map<String, Object> planned(Map<String, Object> view, Long run, RolloutNews rollouts) {
+        view.put("restartRun", run);
+        view.put("rollout", run == null ? null : rollouts.next(run).orElse(null));
         return view;
     }
 

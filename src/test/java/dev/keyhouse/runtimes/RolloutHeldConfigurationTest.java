@@ -383,6 +383,47 @@ class RolloutHeldConfigurationTest {
                 java.sql.Timestamp.from(lastCheck))).containsExactly("1");
     }
 
+    /**
+     * Restshape: the live check an automatic rollback sends of the key it restores changes what that key shows (here
+     * ok → rate_limited), so it is audited as any check that changes a key's shown result: {@code
+     * setting.check.changed} for that key (its fingerprint old and new), target the version it comes from. The new
+     * key's own first check, at its save, is audited with no result before it, never as a change from the previous
+     * key's.
+     */
+    @Test
+    void anAutomaticRollbacksCheckThatChangesTheRestoredKeysResultIsAudited() throws Exception {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            String previousKey = soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            JsonPath previous = put("stt", Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl",
+                    soniox.url(), "apiKey", previousKey));
+            assertThat(previous.getString("lastCheck.result")).isEqualTo("ok");
+            String previousFingerprint = previous.getString("apiKey.fingerprint");
+            long previousVersion = previous.getLong("version");
+            failingCanary();
+            soniox.key(previousKey, dev.keyhouse.checks.StandIn.Scenario.RATE_LIMITED);
+            long before = Long.parseLong(Rows.column(db, "SELECT coalesce(max(id), 0) FROM audit_events").get(0));
+
+            JsonPath saved = put("stt", Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl",
+                    soniox.url(), "apiKey", soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)));
+            JsonPath run = api.awaitRun(saved.getLong("restartRun"), RUN_TIMEOUT);
+            assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+            JsonPath restored = given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then()
+                    .statusCode(200).extract().jsonPath();
+            assertThat(restored.getString("apiKey.fingerprint")).isEqualTo(previousFingerprint);
+            assertThat(restored.getString("lastCheck.result")).as("the rollback's check is shown")
+                    .isEqualTo("rate_limited");
+
+            assertThat(Rows.column(db, "SELECT kind || ' | ' || target || ' | ' || detail || ' | '"
+                    + " || coalesce(old_fingerprint, '-') || ' | ' || coalesce(new_fingerprint, '-') FROM audit_events"
+                    + " WHERE action = 'setting.check.changed' AND id > ? ORDER BY id", before))
+                    .as("kind | target | detail | old | new").containsExactly(
+                            "stt | stt soniox | not checked yet → ok (HTTP 200) | - | "
+                                    + saved.getString("apiKey.fingerprint"),
+                            "stt | stt version " + previousVersion + " soniox | ok → rate_limited (HTTP 429,"
+                                    + " limit_exceeded) | " + previousFingerprint + " | " + previousFingerprint);
+        }
+    }
+
     /** A fallback edit (a new key) whose canary fails: the fallback back to its previous version's key. */
     @Test
     void aFallbackEditWhoseCanaryFailsIsRolledBackToItsPreviousVersion() throws Exception {
@@ -405,7 +446,7 @@ class RolloutHeldConfigurationTest {
         failingCanary();
         String before = env(null);
         given().auth().oauth2(api.admin()).header("If-Match", "\"1\"").delete(STT + "/" + deepgram).then()
-                .statusCode(204);
+                .statusCode(200);
         long runId = Long.parseLong(Rows.column(db, "SELECT max(id) FROM restart_runs WHERE kind = 'stt'"
                 + " AND cause = 'fallback'").get(0));
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);

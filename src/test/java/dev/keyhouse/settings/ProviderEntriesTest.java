@@ -255,10 +255,13 @@ public class ProviderEntriesTest {
             assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(422);
             assertThat(refused.jsonPath().getString("check.result")).isEqualTo("invalid_key");
             assertThat(admin().get(STT + "/" + id).jsonPath().getString("lastCheck.result")).isEqualTo("invalid_key");
-            assertThat(Rows.column(db, "SELECT target || ' ' || detail FROM audit_events WHERE action ="
-                    + " 'setting.check.changed' AND target LIKE 'stt fallback " + id + " %'"))
-                    .singleElement().asString().startsWith("stt fallback " + id + " soniox ok → invalid_key")
-                    .doesNotContain(key);
+            // the key's first check (at the add) had no result before it; the refused make-primary's changed it
+            String fingerprint = created.jsonPath().getString("apiKey.fingerprint");
+            assertThat(checkChanges("stt fallback " + id + " %")).as("kind | target | detail | old | new")
+                    .containsExactly("stt | stt fallback " + id + " soniox | not checked yet → ok (HTTP 200) | - | "
+                            + fingerprint,
+                            "stt | stt fallback " + id + " soniox | ok → invalid_key (HTTP 401, unauthenticated) | "
+                                    + fingerprint + " | " + fingerprint);
             assertThat(runtime().get(CONFIG).jsonPath().getString("env.STT_PROVIDER")).as("nothing moved")
                     .isEqualTo("deepgram");
         }
@@ -344,10 +347,14 @@ public class ProviderEntriesTest {
             assertThat(fixed.jsonPath().getString("lastCheck.since"))
                     .isEqualTo(fixed.jsonPath().getString("lastCheck.checkedAt"));
             assertThat(admin().get(STT).jsonPath().getString("[1].lastCheck.result")).isEqualTo("ok");
-            assertThat(Rows.column(db, "SELECT target || ' ' || detail FROM audit_events WHERE action ="
-                    + " 'setting.check.changed' AND target LIKE 'stt fallback " + id + " %'"))
-                    .singleElement().asString().startsWith("stt fallback " + id + " soniox invalid_key → ok")
-                    .doesNotContain(bad, good);
+            // restshape: each key's own results, never the bad key's invalid_key "changing" into the good key's ok:
+            // both keys' first checks, with no result before them (no old fingerprint)
+            assertThat(checkChanges("stt fallback " + id + " %")).as("kind | target | detail | old | new")
+                    .containsExactly("stt | stt fallback " + id + " soniox | not checked yet → invalid_key (HTTP 401,"
+                            + " unauthenticated) | - | " + created.jsonPath().getString("apiKey.fingerprint"),
+                            "stt | stt fallback " + id + " soniox | not checked yet → ok (HTTP 200) | - | "
+                                    + fixed.jsonPath().getString("apiKey.fingerprint"))
+                    .allSatisfy(event -> assertThat(event).doesNotContain(bad, good));
 
             soniox.clearReceived();
             Response restored = admin().header("If-Match", "\"2\"").post(STT + "/" + id + "/rollback");
@@ -365,7 +372,7 @@ public class ProviderEntriesTest {
                         .isEqualTo(created.jsonPath().getString("lastCheck.code"));
             }
 
-            admin().header("If-Match", "\"3\"").delete(STT + "/" + id).then().statusCode(204);
+            admin().header("If-Match", "\"3\"").delete(STT + "/" + id).then().statusCode(200);
             assertThat(Rows.column(db, "SELECT count(*) FROM provider_entry_checks WHERE entry_id = " + id))
                     .as("the check row goes with the entry").containsExactly("0");
         }
@@ -655,7 +662,7 @@ public class ProviderEntriesTest {
 
         admin().delete(STT + "/" + custom).then().statusCode(428);
         admin().header("If-Match", "\"1\"").delete(STT + "/" + custom).then().statusCode(412);
-        admin().header("If-Match", "\"2\"").delete(STT + "/" + custom).then().statusCode(204);
+        admin().header("If-Match", "\"2\"").delete(STT + "/" + custom).then().statusCode(200);
         admin().get(STT + "/" + custom).then().statusCode(404);
         assertThat(admin().get(STT).jsonPath().getList("position", Integer.class)).containsExactly(0, 1);
         assertThat(runtime().get(CONFIG).jsonPath().getMap("env")).containsEntry("STT_PROVIDERS", "deepgram,soniox")
@@ -740,9 +747,7 @@ public class ProviderEntriesTest {
      */
     @Test
     void makingAFallbackWithTheSameKeyPrimaryStillRollsOutWhatChanged() {
-        long target = admin().contentType(ContentType.JSON).body(Map.of("name", "t-same-key-" + tag, "driver",
-                "command", "dependsOn", List.of("stt"), "config", Map.of("command", "true"))).post("/api/v1/runtimes")
-                .then().statusCode(201).extract().jsonPath().getLong("id");
+        long target = sttTarget("t-same-key-" + tag);
         try {
             String key = "same-key-" + tag + "-0a1b2c3d";
             Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
@@ -758,6 +763,100 @@ public class ProviderEntriesTest {
         } finally {
             admin().delete("/api/v1/runtimes/" + target).then().statusCode(204);
         }
+    }
+
+    /**
+     * Issue 19 (restshape): every write of a fallback that can plan a restart run answers {@code restartRun} and
+     * {@code rollout} as {@code PUT /api/v1/settings/{kind}} does: add, change, move (the reorder), disable, rollback,
+     * make-primary and delete (200 with a body now, no longer a bare 204). A write that plans a run names the kind's
+     * newest run and what it does next ({@code rollout.run} is that run); one that plans none answers both as null.
+     */
+    @Test
+    void everyFallbackWriteAnswersRestartRunAndRolloutAsASaveOfTheKindDoes() {
+        long target = sttTarget("t-shape-" + tag);
+        try {
+            String unreachable = "http://127.0.0.1:9";
+            Response saved = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                    "nova-3", "baseUrl", unreachable, "apiKey", "dg-shape-" + tag + "-0a1b2c3d"));
+            assertPlanned("PUT the kind", saved, 200, true);
+            Map<String, Object> kindRollout = saved.jsonPath().getMap("rollout");
+
+            Response added = post(Map.of("provider", "soniox", "model", "stt-one", "baseUrl", unreachable, "apiKey",
+                    "sx-shape-" + tag + "-4e5f"));
+            assertPlanned("add", added, 201, true);
+            assertThat(added.jsonPath().getMap("rollout")).as("the same shape as the kind's save's")
+                    .containsOnlyKeys(kindRollout.keySet());
+            long soniox = added.jsonPath().getLong("id");
+            long custom = post(Map.of("provider", "custom", "baseUrl", "https://stt-shape.example.com/v1", "apiKey",
+                    "cu-shape-" + tag + "-6a7b")).then().statusCode(201).extract().jsonPath().getLong("id");
+
+            assertPlanned("change", entryPut(soniox, 1, Map.of("model", "stt-two", "provider", "soniox", "baseUrl",
+                    unreachable)), 200, true);
+            assertPlanned("unchanged", entryPut(soniox, 2, Map.of("model", "stt-two", "provider", "soniox",
+                    "baseUrl", unreachable)), 200, false);
+            assertPlanned("move (reorder)", entryPut(custom, 1, Map.of("position", 1)), 200, true);
+            assertPlanned("rollback", admin().header("If-Match", "\"2\"").post(STT + "/" + soniox + "/rollback"),
+                    200, true);
+            assertPlanned("make-primary", primary(soniox, 3, Map.of("primaryVersion", Clients.version("stt"))), 200,
+                    true);
+            assertPlanned("disable", entryPut(custom, 2, Map.of("enabled", false)), 200, true);
+            assertPlanned("move a disabled one", entryPut(custom, 3, Map.of("position", 2)), 200, false);
+
+            Response deleteDisabled = admin().header("If-Match", "\"4\"").delete(STT + "/" + custom);
+            assertPlanned("delete a disabled one", deleteDisabled, 200, false);
+            assertThat(deleteDisabled.jsonPath().getMap("")).containsEntry("kind", "stt")
+                    .containsEntry("deleted", true).containsKeys("restartRun", "rollout");
+            assertThat(deleteDisabled.jsonPath().getLong("id")).isEqualTo(custom);
+            long oldPrimary = soniox; // make-primary moved deepgram into soniox's entry
+            String etag = admin().get(STT + "/" + oldPrimary).header("ETag");
+            assertPlanned("delete", admin().header("If-Match", etag).delete(STT + "/" + oldPrimary), 200, true);
+        } finally {
+            admin().delete("/api/v1/runtimes/" + target).then().statusCode(204);
+        }
+    }
+
+    /**
+     * The {@code setting.check.changed} audit entries whose target is like {@code target}, oldest first, as
+     * "kind | target | detail | old fingerprint (- when none) | new fingerprint".
+     */
+    private List<String> checkChanges(String target) {
+        return Rows.column(db, "SELECT kind || ' | ' || target || ' | ' || detail || ' | ' || coalesce(old_fingerprint,"
+                + " '-') || ' | ' || coalesce(new_fingerprint, '-') FROM audit_events WHERE action ="
+                + " 'setting.check.changed' AND target LIKE ? ORDER BY id", target);
+    }
+
+    /** A command target (its command {@code true}) depending on stt, so a change runtimes receive plans a run. */
+    private static long sttTarget(String name) {
+        return admin().contentType(ContentType.JSON).body(Map.of("name", name, "driver", "command", "dependsOn",
+                List.of("stt"), "config", Map.of("command", "true"))).post("/api/v1/runtimes").then().statusCode(201)
+                .extract().jsonPath().getLong("id");
+    }
+
+    private static Response entryPut(long id, long version, Map<String, Object> body) {
+        return admin().contentType(ContentType.JSON).header("If-Match", "\"" + version + "\"").body(body)
+                .put(STT + "/" + id);
+    }
+
+    /**
+     * The answer has {@code restartRun} and {@code rollout}: with {@code planned}, the kind's newest restart run and
+     * its next steps ({@code rollout.run} the same run), else both null.
+     */
+    private void assertPlanned(String write, Response answer, int status, boolean planned) {
+        assertThat(answer.statusCode()).as(write + ": " + answer.asString()).isEqualTo(status);
+        Map<String, Object> body = answer.jsonPath().getMap("");
+        assertThat(body).as(write).containsKeys("restartRun", "rollout");
+        if (!planned) {
+            assertThat(body.get("restartRun")).as(write + ": no run").isNull();
+            assertThat(body.get("rollout")).as(write + ": no rollout").isNull();
+            return;
+        }
+        long newest = Long.parseLong(Rows.column(db, "SELECT max(id) FROM restart_runs WHERE kind = 'stt'").get(0));
+        assertThat(answer.jsonPath().getLong("restartRun")).as(write + ": the run it planned").isEqualTo(newest);
+        assertThat(answer.jsonPath().getMap("rollout")).as(write)
+                .containsOnlyKeys("run", "canary", "next", "waitsForApproval");
+        assertThat(answer.jsonPath().getLong("rollout.run")).as(write + ": that run's next steps").isEqualTo(newest);
+        assertThat(answer.jsonPath().getString("rollout.next")).as(write).startsWith("rolling out: canary ");
+        assertThat(answer.jsonPath().getList("rollout.canary")).as(write).isNotEmpty();
     }
 
     /**
