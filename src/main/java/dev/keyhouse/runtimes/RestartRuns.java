@@ -466,6 +466,7 @@ public class RestartRuns {
         RestartRun run = RestartRun.<RestartRun>findByIdOptional(id).orElseThrow(() -> new NotFound("restart run " + id));
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", id);
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
+        List<FailingReport> failingReports = failingReports(run.createdAt);
         RolledOut rolledOut = rolledOut(run);
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
@@ -485,19 +486,23 @@ public class RestartRuns {
             boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
-            boolean fetchedAnyway = RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
+            // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
+            FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
+                    && RestartResult.RESTARTED.equals(result.state) ? failingReport(result, failingReports) : null;
+            boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
-            String confirmState = fetchedAnyway ? "confirmed" : result.confirmState;
+            String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
             boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
             String status = result.wave != null && result.wave <= run.waveCount
                     && rolledBack.contains(result.targetName + "/" + result.runtime) ? ResultView.ROLLED_BACK
-                    : fetchedAnyway ? "confirmed" : status(result, ack != null);
+                    : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
                     result.envVersion, result.confirmation, result.confirmationReason, confirmState,
-                    fetchedAnyway ? "fetched configuration version " + ack.version() + " (confirmation none: not"
-                            + " waited for)" : result.confirmDetail, result.confirmedAt, status,
+                    failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
+                            + ack.version() + " (confirmation none: not waited for)" : result.confirmDetail,
+                    result.confirmedAt, status,
                     ack == null ? null : ack.version(), result.nextStartedAt));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
@@ -508,6 +513,36 @@ public class RestartRuns {
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views));
+    }
+
+    /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */
+    private record FailingReport(String runtime, long version, String detail, Instant at) {
+        String text() {
+            return "reported failing" + (detail == null ? "" : ": " + detail) + " on version " + version;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<FailingReport> failingReports(Instant since) {
+        List<Object[]> rows = RestartRun.getEntityManager().createNativeQuery("SELECT runtime, settings_version,"
+                        + " detail, reported_at FROM runtime_status WHERE status = 'failing' AND reported_at >= :since")
+                .setParameter("since", java.sql.Timestamp.from(since)).getResultList();
+        return rows.stream().map(r -> new FailingReport((String) r[0], ((Number) r[1]).longValue(), (String) r[2],
+                RuntimeAcks.instant(r[3]))).toList();
+    }
+
+    /**
+     * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
+     * configuration it was restarted onto or a later one, between this restart and its next one; null when none.
+     */
+    private static FailingReport failingReport(RestartResult result, List<FailingReport> reports) {
+        if (result.startedAt == null) {
+            return null;
+        }
+        long version = result.envVersion == null ? 0 : result.envVersion;
+        return reports.stream().filter(r -> RuntimeAcks.matches(result.runtime, r.runtime())
+                && r.version() >= version && !r.at().isBefore(result.startedAt)
+                && (result.nextStartedAt == null || r.at().isBefore(result.nextStartedAt))).findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */

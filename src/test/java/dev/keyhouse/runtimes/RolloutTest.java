@@ -236,6 +236,43 @@ class RolloutTest {
         assertThat(Rows.containing(db, bad)).as("no key in any table").isEmpty();
     }
 
+    /**
+     * Breaker of issue 19 (b19, B): a rollback restart is not waited for (confirmation none), and the run's report
+     * turned its row "confirmed … fetched configuration version N" on the runtime's fetch although the runtime then
+     * reported failing on that version. Its own word outranks the fetch, as it does in a forward wave.
+     */
+    @Test
+    void aRollbackRestartWhoseRuntimeReportsFailingIsNotReadAsConfirmedByItsFetch() throws Exception {
+        List<String> names = fourRuntimes();
+        String good = provider.key(Scenario.GOOD);
+        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+
+        long runId = save(provider.key(Scenario.REVOKED));
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        long back = run.getLong("waves[3].runtimes[0].envVersion");
+        String canary = names.get(0);
+        // the canary started up on the restored configuration (fetched, called, reported ok) ...
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (fleet.sent().stream().noneMatch(s -> s.runtime().equals(canary) && s.version() == back)) {
+            assertThat(System.nanoTime()).as("the canary's report on version " + back).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(api.awaitRun(runId, RUN_TIMEOUT).getString("waves[3].runtimes[0].confirmState"))
+                .as("fetched and reported ok: confirmed").isEqualTo("confirmed");
+        // ... and then failing on it
+        io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", canary).contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("version", back, "status", "failing", "detail", "http:500"))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+
+        JsonPath after = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(after.getString("waves[3].runtimes[0].confirmState")).isEqualTo("failing");
+        assertThat(after.getString("waves[3].runtimes[0].confirmDetail"))
+                .isEqualTo("reported failing: http:500 on version " + back);
+        assertThat(after.getString("waves[3].runtimes[0].status")).isEqualTo("failing");
+    }
+
     @Test
     void whenThePreviousKeyFailsTooNothingIsRolledBackAndTheRolloutHalts() throws Exception {
         List<String> names = fourRuntimes();
