@@ -308,22 +308,73 @@ public class RuntimesPage {
      * posted) is compared as before: each stored field where it differs from what the form holds, a secret only
      * where one was typed ({@link StaleChanges#DIFFERS}). The loaded values only choose the box's lines: what is
      * saved, and whether, goes by the version alone. A version ahead of the current one is no stale page: 400 naming
-     * {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}).
+     * {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}). The form shows each field the admin left
+     * as loaded as stored now ({@link #storedWhereUntouched}), so saving it as offered never undoes the other admin's
+     * change, and names every field error of what it shows with the box.
      */
     private Response staleSave(RuntimeTarget current, long expected, MultivaluedMap<String, String> submitted) {
         dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
-        Map<String, String> config = configOf(submitted);
-        FieldErrors none = new FieldErrors();
-        Form typed = typed(form(current, first(submitted, "name"), current.driver,
-                submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"), config, none,
-                Rollout.of(current, submitted, none)), config);
         List<StaleChanges.Described> now = described(current);
         java.util.Optional<Map<String, String>> loaded = StaleChanges.loadedWith(submitted, now);
-        List<StaleChanges.Change> changes = StaleChanges.changed(now, loaded.orElseGet(() -> comparable(typed)));
+        Map<String, String> asTyped = comparable(typed(form(current, first(submitted, "name"), current.driver,
+                submitted.getOrDefault("dependsOn", List.of()), submitted.containsKey("enabled"),
+                configOf(submitted), new FieldErrors(), Rollout.of(current, submitted, new FieldErrors())),
+                configOf(submitted)));
+        MultivaluedMap<String, String> shown = loaded.isEmpty() ? submitted
+                : storedWhereUntouched(current, submitted, StaleChanges.untouched(now, loaded.get(), asTyped));
+        Map<String, String> config = configOf(shown);
+        // every field error of the form shown comes with the box: the second save is then one that can apply
+        FieldErrors errors = new FieldErrors();
+        try {
+            TargetInput input = TargetInput.fromForm(shown, errors);
+            targets.check(current.id, input.with(current.driver, input.config()), errors);
+        } catch (FieldErrors refused) {
+            errors = refused;
+        }
+        Form typed = typed(form(current, first(shown, "name"), current.driver,
+                shown.getOrDefault("dependsOn", List.of()), shown.containsKey("enabled"), config, errors,
+                Rollout.of(current, shown, errors)), config);
+        List<StaleChanges.Change> changes = StaleChanges.changed(now, loaded.orElseGet(() -> asTyped));
         return Response.status(409).entity(Templates.edit(typed.with(typed.fields(), null), row(current),
                 targets.sharedConfig(current), targets.conflict(current), null, StaleChanges.of("Runtime target "
                         + current.name, current.updatedBy, current.updatedAt, null,
                         loaded.isPresent() ? StaleChanges.SINCE : StaleChanges.DIFFERS, changes))).build();
+    }
+
+    /**
+     * {@code submitted} with each field in {@code untouched} ({@link StaleChanges#untouched}: typed as the form was
+     * loaded) as {@code current} stores it now, so a stale form never offers to undo another admin's change to a
+     * field the admin left alone; every other field as typed. Secrets are never among them (an empty secret keeps the
+     * stored one).
+     */
+    private static MultivaluedMap<String, String> storedWhereUntouched(RuntimeTarget current,
+            MultivaluedMap<String, String> submitted, java.util.Set<String> untouched) {
+        MultivaluedMap<String, String> shown = new jakarta.ws.rs.core.MultivaluedHashMap<>();
+        submitted.forEach((key, values) -> shown.put(key, new ArrayList<>(values)));
+        for (String field : untouched) {
+            switch (field) {
+                case "name" -> shown.putSingle("name", current.name);
+                case "dependsOn" -> shown.put("dependsOn", new ArrayList<>(current.dependsOnKinds()));
+                case "enabled" -> box(shown, "enabled", current.enabled);
+                case "canary" -> box(shown, "canary", current.canary);
+                case "held" -> box(shown, "held", current.held);
+                case "confirmation" -> shown.putSingle("confirmation", current.confirmation);
+                default -> {
+                    if (field.startsWith("config.")) {
+                        shown.putSingle(field, current.config.getOrDefault(field.substring("config.".length()), ""));
+                    }
+                }
+            }
+        }
+        return shown;
+    }
+
+    private static void box(MultivaluedMap<String, String> form, String name, boolean checked) {
+        if (checked) {
+            form.putSingle(name, "on");
+        } else {
+            form.remove(name);
+        }
     }
 
     /**

@@ -94,6 +94,25 @@ public record StaleChanges(String message, String heading, List<Change> changes)
     }
 
     /**
+     * The fields of {@code stored} the admin did not change: typed ({@code typed}, compared as {@link Described#value}
+     * reads it) exactly as the form was loaded with them ({@code loaded}, {@link #loadedWith}). A stale save's form
+     * shows each of these as stored now, never as loaded (showing the loaded value would offer to undo the other
+     * admin's change to a field the admin never touched), and keeps what was typed in every other field. A field
+     * absent from {@code typed} (a secret left empty, which keeps the stored one) is not among them.
+     */
+    public static java.util.Set<String> untouched(List<Described> stored, Map<String, String> loaded,
+            Map<String, String> typed) {
+        java.util.Set<String> untouched = new java.util.LinkedHashSet<>();
+        for (Described field : stored) {
+            String f = field.field();
+            if (typed.containsKey(f) && loaded.containsKey(f) && java.util.Objects.equals(typed.get(f), loaded.get(f))) {
+                untouched.add(f);
+            }
+        }
+        return untouched;
+    }
+
+    /**
      * One field of the box.
      *
      * @param label the form's label of the field

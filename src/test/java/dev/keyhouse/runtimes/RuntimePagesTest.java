@@ -932,6 +932,46 @@ class RuntimePagesTest {
     }
 
     /**
+     * Stale saves (breaker finding 1 and 2): bob holds and disables the target while alice edits only its command.
+     * Her 409 form shows the fields she left alone as bob stored them (enabled unticked, held ticked), never as her
+     * form was loaded (saving that would undo bob's change), keeps what she typed, and names every field error with
+     * the box; saving it as offered keeps bob's hold and disable.
+     */
+    @Test
+    void aStaleFormShowsTheOtherAdminsValuesInTheFieldsLeftAloneAndEveryFieldError() {
+        String name = "page-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("llm"), "sleep 12", null);
+        String action = "/admin/runtimes/" + id;
+        String other = Browser.newSession("stale-held", "admin");
+        Response mine = page(action);
+        Response hers = page(other, action);
+        post(other, hers, action, dev.keyhouse.StaleBoxes.asPosted(hers.asString(), Map.of("name", name,
+                "dependsOn", "llm", "held", "true", "confirmation", "auto", "config.command", "sleep 12",
+                "confirmed", "yes"))).then().statusCode(303);
+
+        Response stale = post(mine, action, dev.keyhouse.StaleBoxes.asPosted(mine.asString(), Map.of("name",
+                "bad name!", "dependsOn", "llm", "enabled", "true", "confirmation", "auto", "config.command",
+                "sleep 13")));
+
+        stale.then().statusCode(409);
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString())).contains(
+                dev.keyhouse.StaleBoxes.line("Enabled", "no"), dev.keyhouse.StaleBoxes.line("Held", "yes"));
+        String html = stale.asString();
+        assertThat(html).as("the fields alice left alone are as bob stored them; hers as she typed them")
+                .contains("name=\"enabled\" value=\"true\"> Enabled", "name=\"held\" value=\"true\" checked>",
+                        "value=\"sleep 13\"", "value=\"bad name!\"")
+                .as("every field error comes with the box").contains("must be 1 to 100 letters");
+
+        Response done = post(stale, action, dev.keyhouse.StaleBoxes.asPosted(html, Map.of("name", name + "-b",
+                "dependsOn", "llm", "held", "true", "confirmation", "auto", "config.command", "sleep 13")));
+        assertThat(done.statusCode()).as(done.asString()).isEqualTo(303);
+        JsonPath saved = given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath();
+        assertThat(saved.getBoolean("enabled")).isFalse();
+        assertThat(saved.getBoolean("held")).isTrue();
+        assertThat(saved.getString("config.command")).isEqualTo("sleep 13");
+    }
+
+    /**
      * Issue 20 (breaker 20h, finding A): the other admin changed a field and changed it back: the stale save's box
      * lists nothing and says every field is stored as the form was loaded, never "replace what is listed here".
      */
