@@ -30,7 +30,8 @@ import jakarta.ws.rs.core.Response;
 /**
  * {@code /admin/restarts/{id}}: one run — the outcome and why, a rollout's waves in order with each runtime's status
  * and the confirmation that applied, and (for admins, when the state allows) Pause, Resume, Continue and Abort as
- * plain POST forms. htmx refreshes the whole run card (headline, waves, controls) until the run is finished.
+ * plain POST forms. htmx refreshes the whole run card (headline, waves, controls) while the run is live
+ * ({@link RestartRuns.RunReport#live}: under way, or a restarted runtime may still confirm within its window).
  */
 @Path(RestartPage.PATH)
 @Produces(MediaType.TEXT_HTML)
@@ -84,7 +85,7 @@ public class RestartPage {
         return Flash.shown(request, flash, Templates.page(view(id), Flash.message(flash, FLASH), null));
     }
 
-    /** The run card alone, for htmx; once the run is finished the card it returns no longer polls. */
+    /** The run card alone, for htmx; once the run is no longer live ({@link RestartRuns.RunReport#live}) it no longer polls. */
     @GET
     @Path("{id}/live")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})

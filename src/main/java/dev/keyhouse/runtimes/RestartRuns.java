@@ -198,13 +198,31 @@ public class RestartRuns {
      * @param stillBehind for a finished {@code shared_secret} run: its runtimes whose restart did not succeed and
      *        whose target has not been restarted since (by any run), as "target" or "target/runtime": they still hold
      *        the previous value while the others hold the new one. Empty otherwise.
+     * @param live whether what the run shows can still change ({@link RunView#canChange}): while it is under way,
+     *        and once finished while a restarted runtime may still confirm within its window; every live region
+     *        showing the run (its page, the runtimes list, a target's page, a notice) polls at the busy interval
+     *        while true and stops (or idles) once false. Not in the API's answer.
      */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
             List<ResultView> results, boolean rollout, boolean paused, int currentWave,
             int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
             Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
-            String changeSummary, List<String> stillBehind) {
+            String changeSummary, List<String> stillBehind,
+            @com.fasterxml.jackson.annotation.JsonIgnore boolean live) {
+
+        /** A run read as live exactly while it is not finished (no result awaiting confirmation considered). */
+        public RunReport(long id, String state, boolean finished, String cause, String kind,
+                Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
+                List<ResultView> results, boolean rollout, boolean paused, int currentWave,
+                int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
+                Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
+                String changeSummary, List<String> stillBehind) {
+            this(id, state, finished, cause, kind, settingsVersion, createdBy, createdAt, finishedAt, convergence,
+                    results, rollout, paused, currentWave, waveCount, bakeUntil, reason, previousVersion,
+                    rollbackVersion, supersededBy, waves, sharedSecret, sharedVariable, changeSummary, stillBehind,
+                    !finished);
+        }
 
         /** The distinct target names of the run's results, in order: the targets that may disagree while it runs. */
         public List<String> targetNames() {
@@ -246,9 +264,12 @@ public class RestartRuns {
     private final Audit audit;
     private final Event<RestartPlanned> planned;
     private final Rollouts rollouts;
+    private final RolloutConfig confirmWindow;
 
     public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderSettings settings,
-            Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts) {
+            Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts,
+            RolloutConfig confirmWindow) {
+        this.confirmWindow = confirmWindow;
         this.rollouts = rollouts;
         this.targets = targets;
         this.acks = acks;
@@ -512,7 +533,8 @@ public class RestartRuns {
                         tally.notAsked(), tally.rolledBack()), views,
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
-                run.sharedVariable, run.changeSummary, stillBehind(run, views));
+                run.sharedVariable, run.changeSummary, stillBehind(run, views),
+                RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()));
     }
 
     /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */

@@ -119,7 +119,7 @@ public class RolloutOutlook implements RolloutNews {
                     : view.headline() + (view.reason() == null ? "" : ": " + view.reason().replaceAll("\\.$", ""));
         }
         return Optional.of(new RunStatus(runId, report.rollout(), report.finished(), next, view.headline(),
-                view.tone(), report.finished() ? view.reason() : null));
+                view.tone(), report.finished() ? view.reason() : null, report.live()));
     }
 
     /** The plan once waves are assigned: the canary's runtimes by name and how many follow in how many waves. */

@@ -246,6 +246,22 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     }
 
     /**
+     * Whether what a run shows can still change, the one rule every live region showing a run polls by (its page,
+     * a notice's status, the runtimes list, a target's page; first render and fragment alike): while it is not
+     * {@code finished}; once finished, while some restarted runtime asked to confirm is still undecided (no recorded
+     * confirmation, not confirmed by a fetch, not restarted again since, not rolled back) and its restart ended less
+     * than {@code window} ({@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, the window a rollout's gate gives it) before
+     * {@code now}: a late fetch still turns it confirmed. Once false nothing it shows changes: stop polling.
+     */
+    static boolean canChange(boolean finished, List<RestartRuns.ResultView> results, Instant now,
+            java.time.Duration window) {
+        return !finished || results.stream().anyMatch(r -> RestartResult.RESTARTED.equals(r.state())
+                && r.confirmState() == null && !r.confirmed() && r.nextStartedAt() == null
+                && !RestartRuns.ResultView.ROLLED_BACK.equals(r.status()) && r.finishedAt() != null
+                && now.isBefore(r.finishedAt().plus(window)));
+    }
+
+    /**
      * A run's headline, the same on its page, the runtimes list, the API and the audit log: the run's one verdict
      * ({@link #verdict}) and its words ({@link #words}).
      *

@@ -91,6 +91,14 @@ public class RuntimesPage {
             return latest == null ? "" : RunView.unconfirmedText(latest, r -> r.target().equals(name));
         }
 
+        /**
+         * Whether its latest run can still change what this row shows ({@link RestartRuns.RunReport#live}): the list
+         * and the target's page poll at the busy interval while it can, at the idle one otherwise.
+         */
+        public boolean live() {
+            return latest != null && latest.live();
+        }
+
         /** Whether some runtime of this target failed to restart in its latest run. */
         public boolean failed() {
             return share != null && !share.failed().isEmpty();
@@ -179,6 +187,9 @@ public class RuntimesPage {
         static native TemplateInstance edit(Form form, Row row, String sharedConfig, String conflict, String flash,
                 StaleChanges stale);
 
+        /** A target's latest-run region alone, for htmx; it polls as {@link Row#live} says. */
+        static native TemplateInstance edit$latest(Row row);
+
         /** The form step before delete and restart now. */
         static native TemplateInstance confirm(ConfirmStep step);
     }
@@ -248,6 +259,16 @@ public class RuntimesPage {
             List<Row> rows = rows();
             return typedBack(Templates.page(rows, fleet(), live(rows), form, null), errors);
         }
+    }
+    /**
+     * A target's latest-run region alone, for htmx: busy interval while that run can still change
+     * ({@link Row#live}), idle otherwise (to see the next run start). 404 for a target that does not exist.
+     */
+    @GET
+    @Path("{id}/latest")
+    @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
+    public TemplateInstance latest(@PathParam("id") long id) {
+        return Templates.edit$latest(row(targets.get(id)));
     }
 
     @GET
@@ -669,9 +690,9 @@ public class RuntimesPage {
         return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name), confirmations.decide(target));
     }
 
-    /** Poll fast while a run is under way. */
+    /** Poll fast while some target's latest run can still change ({@link Row#live}). */
     private static boolean live(List<Row> rows) {
-        return rows.stream().anyMatch(r -> r.latest() != null && !r.latest().finished());
+        return rows.stream().anyMatch(Row::live);
     }
 
     private Form form(RuntimeTarget stored, String name, String driverId, List<String> kinds, boolean enabled,

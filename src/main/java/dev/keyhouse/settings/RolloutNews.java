@@ -66,7 +66,10 @@ public interface RolloutNews {
      * @param run the restart run
      * @param rollout whether it is a rollout (waves, a canary), else a run restarting every dependent target at once
      * @param ended whether it has ended (no longer running, waiting, paused or rolling back): its notice then says
-     *        how and stops looking
+     *        how, and stops looking once {@code live} is false
+     * @param live whether what it shows can still change ({@code RunReport.live}: open, or ended with a restarted
+     *        runtime that may still confirm within its window, turning "not confirmed" to "succeeded"): the notice
+     *        looks again every busy interval while true
      * @param next while a rollout is open, what it does next in one sentence: its plan while it rolls out ("rolling
      *        out: canary chat-1 first, then 6 more in 3 waves", {@link Next#next}), "paused until an admin resumes
      *        it; " and the plan while paused, else its state and why ("waiting for approval: ...", "rolling back:
@@ -78,7 +81,7 @@ public interface RolloutNews {
      *        null when there is nothing to add (a run that is no rollout); null while open
      */
     record RunStatus(long run, boolean rollout, boolean ended, String next, String headline, String tone,
-            String reason) {
+            String reason, boolean live) {
     }
 
     /** Where the run {@code run} stands now ({@link RunStatus}); empty when it does not exist. */

@@ -14,8 +14,8 @@ import io.smallrye.config.WithDefault;
  * How often a page's live region looks for changes: every busy interval (2 s) while what it shows is under way (a
  * rollout, a restart run, a rotation job), every idle interval (10 s) otherwise, to see one start or a version saved
  * behind them. The settings pages, the runtimes list and the rotation page choose by that rule on their first render
- * and in every fragment alike (one {@code live} rule feeds both); the run page and a notice's run status poll at the
- * busy interval until their run has ended, then stop.
+ * and in every fragment alike (one {@code live} rule feeds both); the run page, a target's latest run and a notice's run status poll at the
+ * busy interval while their run can still change (RunView.canChange: under way, or a runtime may still confirm), then stop or idle.
  */
 public final class LiveRefresh {
 

@@ -521,7 +521,8 @@ class RolloutPagesTest {
         assertThat(page(admin(), "/admin/restarts/" + open + "/status")).startsWith("<span id=\"run-status\" " + poll)
                 .contains("rollout-next");
 
-        fixtures().update("UPDATE restart_results SET state = 'restarted', finished_at = now(), lease_until = null"
+        // restarted an hour ago: past the confirmation window, so nothing it shows can change and the span stops
+        fixtures().update("UPDATE restart_results SET state = 'restarted', finished_at = now() - interval '1 hour', lease_until = null"
                 + " WHERE run_id = ?", open);
         fixtures().update("UPDATE restart_runs SET state = 'succeeded', paused = false, finished_at = now() WHERE id = ?",
                 open);

@@ -406,6 +406,41 @@ class RolloutTextTest {
         assertThat(view("pending", null, null, null, false).cameBack()).isEqualTo("not restarted yet");
     }
 
+    /**
+     * Issue 20, point 1: the one rule every live region polls by. A finished run can still change while a restarted
+     * runtime asked to confirm is undecided and its restart ended less than the confirmation window ago; never after
+     * the window, nor once it confirmed, was not asked (none), had a recorded verdict or was restarted again.
+     */
+    @Test
+    void aFinishedRunCanChangeOnlyWhileARestartedRuntimeMayStillConfirmWithinItsWindow() {
+        Instant now = Instant.parse("2026-12-02T12:00:00Z");
+        java.time.Duration window = java.time.Duration.ofSeconds(30);
+        Instant ended = now.minusSeconds(29);
+        assertThat(RunView.canChange(false, List.of(), now, window)).as("under way").isTrue();
+        assertThat(RunView.canChange(true, List.of(), now, window)).as("finished, nothing restarted").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, null, null)), now, window))
+                .as("restarted 29 s ago, undecided").isTrue();
+        assertThat(RunView.canChange(true, List.of(awaiting(now.minusSeconds(30), false, null, null)), now, window))
+                .as("its window over").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, true, null, null)), now, window))
+                .as("confirmed by a fetch").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, "unconfirmed", null)), now, window))
+                .as("its rollout's gate decided it").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, RestartResult.NOT_ASKED, null)), now,
+                window)).as("not asked (none)").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, null, now.minusSeconds(5))), now, window))
+                .as("restarted again since").isFalse();
+        assertThat(RunView.canChange(true, List.of(finished("cmd1", "failed", false)), now, window))
+                .as("a failed restart").isFalse();
+    }
+
+    private static RestartRuns.ResultView awaiting(Instant finishedAt, boolean confirmed, String confirmState,
+            Instant nextStartedAt) {
+        return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
+                finishedAt.minusSeconds(1), finishedAt, null, null, confirmed, null, 4L, "fetch", null, confirmState,
+                null, null, confirmState == null ? "restarted" : confirmState, null, nextStartedAt);
+    }
+
     private static RestartRuns.ResultView view(String state, Long envVersion, Instant ackedAt, Long ackVersion,
             boolean confirmed) {
         return new RestartRuns.ResultView(1, "alpha", "command", "alpha", state, 1, null, null, null, null, ackedAt,

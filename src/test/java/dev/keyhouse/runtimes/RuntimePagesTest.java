@@ -436,6 +436,81 @@ class RuntimePagesTest {
     }
 
     /**
+     * Issue 20, point 1 ("live pages finish"): a restart-now run whose runtime confirms after the run finished. The
+     * command exits at once, so the run finishes "not confirmed" while its runtime may still fetch within
+     * ROLLOUT_CONFIRM_TIMEOUT_SECONDS (30 s here): the run page, its fragment, the notice's status span, the runtimes
+     * list and the target's latest-run region keep polling at the busy interval; a late fetch turns each to
+     * "succeeded, confirmed 1 of 1", after which the run page and the status span stop and the target's region idles.
+     */
+    @Test
+    void aFinishedRunWhoseRuntimeMayStillConfirmKeepsPollingUntilItConfirms() throws Exception {
+        String name = "page-late-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null, Confirmations.FETCH);
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        api.awaitRun(run, Duration.ofSeconds(30));
+        String busy = "hx-trigger=\"every " + TestSettings.BUSY_REFRESH + "\"";
+        String idle = "hx-trigger=\"every " + TestSettings.IDLE_REFRESH + "\"";
+
+        String card = page("/admin/restarts/" + run).asString();
+        assertThat(card).as("finished, its runtime still in its confirmation window")
+                .contains("not confirmed", "confirmed 0 of 1")
+                .contains("hx-get=\"/admin/restarts/" + run + "/live\" " + busy);
+        assertThat(page("/admin/restarts/" + run + "/live").asString()).as("its fragment").contains(busy);
+        assertThat(page("/admin/restarts/" + run + "/status").asString()).as("the notice's status span")
+                .contains("ended", "not confirmed").contains("hx-get=\"/admin/restarts/" + run + "/status\" " + busy);
+        assertThat(targetsTrigger("/admin/runtimes")).as("the list").isEqualTo("every " + TestSettings.BUSY_REFRESH);
+        assertThat(page("/admin/runtimes/" + id).asString()).as("the target's page")
+                .contains("hx-get=\"/admin/runtimes/" + id + "/latest\" " + busy).contains("0 of 1 confirmed");
+        assertThat(page("/admin/runtimes/" + id + "/latest").asString()).as("the target's latest-run fragment")
+                .contains(busy).contains("0 of 1 confirmed");
+
+        api.fetchRuntimeConfig(name).then().statusCode(200);
+
+        String live = page("/admin/restarts/" + run + "/live").asString();
+        assertThat(live).as("the run's fragment after the late fetch").contains("succeeded", "confirmed 1 of 1")
+                .doesNotContain("not confirmed").doesNotContain("hx-trigger");
+        assertThat(page("/admin/restarts/" + run).asString()).as("its first render alike").contains("succeeded")
+                .doesNotContain("hx-trigger=\"every");
+        assertThat(page("/admin/restarts/" + run + "/status").asString()).contains("succeeded")
+                .doesNotContain("hx-trigger");
+        String latest = page("/admin/runtimes/" + id + "/latest").asString();
+        assertThat(latest).as("the target's region, nothing left to change").contains("1 of 1 confirmed")
+                .contains(idle).doesNotContain(busy);
+        assertThat(page("/admin/runtimes/" + id).asString()).contains("1 of 1 confirmed")
+                .contains("hx-get=\"/admin/runtimes/" + id + "/latest\" " + idle);
+    }
+
+    /**
+     * Issue 20, point 2: a target's page shows its latest run live, first render and fragment alike: busy while the
+     * run is under way ("0 of 1 confirmed" as it stands), idle once nothing can change.
+     */
+    @Test
+    void aTargetsPageShowsItsLatestRunLive() throws Exception {
+        long id = api.command("page-own-" + RuntimeRestartTest.unique(), List.of("tts"), "sleep 2", null);
+        String busy = "hx-get=\"/admin/runtimes/" + id + "/latest\" hx-trigger=\"every " + TestSettings.BUSY_REFRESH
+                + "\"";
+        String idle = "hx-get=\"/admin/runtimes/" + id + "/latest\" hx-trigger=\"every " + TestSettings.IDLE_REFRESH
+                + "\"";
+        assertThat(page("/admin/runtimes/" + id).asString()).as("never restarted: idle, to see a run start")
+                .contains(idle).doesNotContain("id=\"latest-run\"");
+
+        long run = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + id + "/restart").then().statusCode(202).extract().jsonPath().getLong("id");
+        assertThat(page("/admin/runtimes/" + id).asString()).as("run " + run + " under way").contains(busy)
+                .contains("Latest run: <a href=\"/admin/restarts/" + run + "\">run " + run + "</a>");
+        assertThat(page("/admin/runtimes/" + id + "/latest").asString()).as("its fragment").contains(busy);
+
+        api.awaitRun(run, Duration.ofSeconds(30));
+        String ended = page("/admin/runtimes/" + id + "/latest").asString();
+        assertThat(ended).as("ended, confirmation not asked: nothing can change").contains(idle)
+                .contains("restarted, confirmation not asked (none)");
+        assertThat(page("/admin/runtimes/" + id).asString()).contains(idle);
+        given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/runtimes/999999999/latest").then()
+                .statusCode(404);
+    }
+
+    /**
      * Issue 20: the runtimes list's first render polls at the rate its fragment would: the idle interval while no run
      * is under way, the busy one while one is (TestSettings' 1 s and 500 ms, so the two are told apart), and idle again
      * once it ended; never busy on first load and idle only after the first swap.

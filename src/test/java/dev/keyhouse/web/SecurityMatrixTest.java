@@ -86,6 +86,7 @@ class SecurityMatrixTest {
             route("POST /admin/runtimes", WRITE).form("name", "", "driver", "command"),
             route("GET /admin/runtimes/live", READ),
             route("GET /admin/runtimes/{id}", READ),
+            route("GET /admin/runtimes/{id}/latest", READ),
             route("POST /admin/runtimes/{id}", WRITE),
             route("GET /admin/runtimes/{id}/delete", WRITE),
             route("POST /admin/runtimes/{id}/delete", WRITE),
