@@ -71,7 +71,11 @@ public final class LogMask implements Filter {
         this.secrets = SecretMask.masker(secretValues);
     }
 
-    private static List<String> configuredSecrets() {
+    /**
+     * The values of the configured secret variables ({@link #SECRET_PROPERTIES}), each list entry and URL user info
+     * on its own too; empty outside Quarkus. Never log them.
+     */
+    public static List<String> configuredSecrets() {
         List<String> values = new ArrayList<>();
         try {
             Config config = ConfigProvider.getConfig();
@@ -143,8 +147,18 @@ public final class LogMask implements Filter {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String masked = secrets.apply(text);
-        masked = JWT.matcher(masked).replaceAll(MASK);
+        return maskShapes(secrets.apply(text));
+    }
+
+    /**
+     * {@code text} with the shape-based redactions applied (JWTs, {@code kh_} tokens, bearer/basic values,
+     * {@code password=}/{@code token=}… fields, parser quotes); null and empty stay as they are.
+     */
+    public static String maskShapes(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String masked = JWT.matcher(text).replaceAll(MASK);
         masked = API_TOKEN.matcher(masked).replaceAll("kh_" + MASK);
         masked = SCHEME.matcher(masked).replaceAll("$1$2" + MASK);
         masked = PARSER_SOURCE.matcher(masked).replaceAll("$1" + MASK + "$2");

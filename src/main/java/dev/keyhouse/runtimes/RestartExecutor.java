@@ -57,6 +57,8 @@ public class RestartExecutor {
     private final RuntimeDrivers drivers;
     private final ProviderEnvironment environment;
     private final RestartMetrics metrics;
+    /** Every secret Keyhouse holds: a driver's failure text is masked against all of them, not only the runtime's. */
+    private final HeldSecrets held;
     /** A manual or shared-secret run's confirmation none (not asked), as a rollout's gate decides it. */
     private final Confirmations confirmations;
     /** Woken when a rollout's restart is final, so its gate looks at once (lazy: the two know each other). */
@@ -74,8 +76,9 @@ public class RestartExecutor {
 
     public RestartExecutor(RestartConfig config, RestartQueue queue, RuntimeTargets targets, RuntimeDrivers drivers,
             ProviderEnvironment environment, RestartMetrics metrics, jakarta.enterprise.inject.Instance<Rollouts> rollouts,
-            Confirmations confirmations) {
+            Confirmations confirmations, HeldSecrets held) {
         this.config = config;
+        this.held = held;
         this.confirmations = confirmations;
         this.queue = queue;
         this.targets = targets;
@@ -327,7 +330,7 @@ public class RestartExecutor {
 
     /**
      * Runs a driver call under the timeout; an over-long call is interrupted. Errors come back in plain words
-     * ({@link FailureText}) and masked; the exception's class and stack go to the log only, masked as well.
+     * ({@link FailureText}) and masked against every held secret ({@link HeldSecrets}); the exception's class and stack go to the log only, masked as well.
      */
     private <T> Outcome<T> call(Callable<T> work, List<String> secrets, String what) {
         Future<T> future = calls.submit(work);
@@ -339,7 +342,9 @@ public class RestartExecutor {
                     "did not finish within " + config.timeoutSeconds() + " s (RESTART_TIMEOUT_SECONDS); stopped");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            UnaryOperator<String> mask = SecretMask.masker(secrets);
+            // the text came from outside (an upstream's body, a command's output): it may echo any secret Keyhouse
+            // holds, the configured ones, a shared secret or an earlier key version included
+            UnaryOperator<String> mask = held.masker(secrets);
             LOG.infof(LogMask.MaskedThrowable.of(cause, mask), "%s: the driver failed with %s", what,
                     cause.getClass().getName());
             return new Outcome<>(null, RestartResult.FAILED, mask.apply(FailureText.of(cause)));

@@ -50,6 +50,8 @@ class RuntimeClaimTest {
     @Inject
     Confirmations confirmations;
     @Inject
+    HeldSecrets held;
+    @Inject
     RecordingDriver recording;
     @Inject
     DataSource db;
@@ -69,7 +71,7 @@ class RuntimeClaimTest {
                     "config", Map.of("runtimes", "4", "token", "claim-token-" + i, "delayMillis", "50")));
         }
         RestartExecutor second = new RestartExecutor(config, queue, targets, drivers, environment, metrics, null,
-                confirmations);
+                confirmations, held);
         second.start(null);
         try {
             long runId = api.saveLlmKey("sk-claim-test-" + tag + "-31c9aa").then().statusCode(200).extract()
