@@ -540,7 +540,7 @@ public class RestartRuns {
     /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */
     private record FailingReport(String runtime, long version, String detail, Instant at) {
         String text() {
-            return "reported failing" + (detail == null ? "" : ": " + detail) + " on version " + version;
+            return Rollouts.failingText(detail, version);
         }
     }
 
@@ -562,9 +562,8 @@ public class RestartRuns {
             return null;
         }
         long version = result.envVersion == null ? 0 : result.envVersion;
-        return reports.stream().filter(r -> RuntimeAcks.matches(result.runtime, r.runtime())
-                && r.version() >= version && !r.at().isBefore(result.startedAt)
-                && (result.nextStartedAt == null || r.at().isBefore(result.nextStartedAt))).findFirst().orElse(null);
+        return reports.stream().filter(r -> r.version() >= version
+                && Rollouts.inWindow(result, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */

@@ -551,14 +551,18 @@ public class Rollouts {
      * Whether a signal (a report or fetch by {@code runtime} at {@code at}) is this result's: its runtime's, made
      * since its restart began and before the runtime's next restart (when there was one).
      */
-    private static boolean inWindow(RestartResult row, String runtime, Instant at, Instant since) {
+    static boolean inWindow(RestartResult row, String runtime, Instant at, Instant since) {
         return RuntimeAcks.matches(row.runtime, runtime) && !at.isBefore(since)
                 && (row.nextStartedAt == null || at.isBefore(row.nextStartedAt));
     }
 
     private static String failingText(Report report) {
-        return "reported failing" + (report.detail() == null ? "" : ": " + report.detail()) + " on version "
-                + report.version();
+        return failingText(report.detail(), report.version());
+    }
+
+    /** "reported failing: invalid_key on version 31", or "reported failing on version 31" without a detail. */
+    static String failingText(String detail, long version) {
+        return "reported failing" + (detail == null ? "" : ": " + detail) + " on version " + version;
     }
 
     /** " by run N": the run whose restart of the same runtime began at the row's {@code nextStartedAt}; "" if gone. */
