@@ -108,18 +108,47 @@ public class RolloutOutlook implements RolloutNews {
             return Optional.empty();
         }
         RestartRuns.RunReport report = runs.report(runId);
-        RunView view = RunView.of(report, java.time.Instant.now());
+        java.time.Instant now = java.time.Instant.now();
+        RunView view = RunView.of(report, now);
         String next = null;
         if (report.rollout() && !report.finished()) {
-            // the plan while it rolls out (a paused one says so first); waiting for approval or rolling back: that,
-            // and why
-            String plan = next(runId).map(Next::next).orElse(view.headline());
+            // where it stands and the plan while it rolls out (a paused one says so first); waiting for approval or
+            // rolling back: that, and why
+            String where = progress(report, now);
+            String plan = (where == null ? "" : where + " — ") + next(runId).map(Next::next).orElse(view.headline());
             next = RestartRun.RUNNING.equals(view.tone()) ? plan : report.paused() && !report.finished()
                     ? "paused until an admin resumes it; " + plan
                     : view.headline() + (view.reason() == null ? "" : ": " + view.reason().replaceAll("\\.$", ""));
         }
         return Optional.of(new RunStatus(runId, report.rollout(), report.finished(), next, view.headline(),
                 view.tone(), report.finished() ? view.reason() : null, report.live()));
+    }
+
+    /**
+     * Where an open rollout stands, said before its plan in "What happens next" so the notice moves with it wave by
+     * wave: its current wave by name with that wave's state and runtimes, a bake under way and until when, and the
+     * waves still to come, e.g. "now the canary (wave 1 of 3) confirming (chat-1); then 2 more waves" or "now wave 2
+     * of 3 confirmed (chat-2); baking until 2026-12-02 17:02:03 UTC, then wave 3, the last". Null before the waves are
+     * assigned (the plan alone says it then).
+     */
+    static String progress(RestartRuns.RunReport run, java.time.Instant now) {
+        int n = run.currentWave();
+        int of = run.waveCount();
+        if (of <= 0 || n <= 0) {
+            return null;
+        }
+        Optional<RestartRuns.WaveView> wave = run.waves().stream().filter(w -> w.number() == n).findFirst();
+        List<String> runtimes = wave.map(w -> w.runtimes().stream().map(RunView::label).toList()).orElse(List.of());
+        String who = runtimes.isEmpty() ? "" : " (" + (runtimes.size() <= 5 ? String.join(", ", runtimes)
+                : String.join(", ", runtimes.subList(0, 5)) + " and " + (runtimes.size() - 5) + " more") + ")";
+        String name = n == 1 ? "the canary (wave 1 of " + of + ")" : "wave " + n + " of " + of;
+        int left = of - n;
+        String then = left == 0 ? "the last wave" : left == 1 ? "then wave " + (n + 1) + ", the last"
+                : "then " + left + " more waves";
+        if (left > 0 && run.bakeUntil() != null && now.isBefore(run.bakeUntil())) {
+            then = "baking until " + dev.keyhouse.web.TemplateExtensions.utc(run.bakeUntil()) + ", " + then;
+        }
+        return "now " + name + " " + wave.map(RestartRuns.WaveView::stateText).orElse("starting") + who + "; " + then;
     }
 
     /** The plan once waves are assigned: the canary's runtimes by name and how many follow in how many waves. */

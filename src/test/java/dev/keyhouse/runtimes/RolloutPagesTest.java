@@ -521,6 +521,21 @@ class RolloutPagesTest {
         assertThat(page(admin(), "/admin/restarts/" + open + "/status")).startsWith("<span id=\"run-status\" " + poll)
                 .contains("rollout-next");
 
+        // in its second wave of three: the notice says so before the plan, and moves on with the fragment
+        long waving = fixtures().run("stt", "running", true, 2, 3, null, 4L, null);
+        fixtures().wave(waving, 1, "canary", "confirmed", "all 1 runtime confirmed (report: 1)");
+        fixtures().wave(waving, 2, "wave", "confirming", null);
+        fixtures().result(waving, chat, chatName, chatName, "restarted", 1, "report", null, "confirmed", null, null);
+        fixtures().underWay(waving, chat, chatName, chatName + "-b", 2);
+        assertThat(noticed(new dev.keyhouse.settings.SettingsNotice("saved", ProviderKind.STT, waving, null, false)))
+                .contains("What happens next: <span id=\"rollout-next\">paused until an admin resumes it; now wave 2"
+                        + " of 3 confirming (" + chatName + "/" + chatName + "-b); then wave 3, the last — rolling out:"
+                        + " canary " + chatName + " first");
+        fixtures().update("UPDATE restart_runs SET current_wave = 3 WHERE id = ?", waving);
+        fixtures().wave(waving, 3, "wave", "restarting", null);
+        assertThat(page(admin(), "/admin/restarts/" + waving + "/status")).contains("now wave 3 of 3 restarting;"
+                + " the last wave — rolling out:");
+
         // restarted an hour ago: past the confirmation window, so nothing it shows can change and the span stops
         fixtures().update("UPDATE restart_results SET state = 'restarted', finished_at = now() - interval '1 hour', lease_until = null"
                 + " WHERE run_id = ?", open);

@@ -434,6 +434,34 @@ class RolloutTextTest {
                 .as("a failed restart").isFalse();
     }
 
+    /**
+     * Issue 20 (breaker b20, 6): the settings notice's "What happens next" said the plan ("canary chat-1 first, then 2
+     * more in 2 waves") all through a rollout, the same words while wave 3 was confirming. It now says where the
+     * rollout stands first: the current wave, its state and runtimes, a bake and the waves still to come.
+     */
+    @Test
+    void whatHappensNextSaysTheCurrentWaveItsStateAndWhatFollows() {
+        Instant now = Instant.parse("2026-12-02T17:00:00Z");
+        List<RestartRuns.WaveView> waves = List.of(
+                new RestartRuns.WaveView(1, "canary", "confirming", null, null, null,
+                        List.of(result("chat", "chat-1"))),
+                new RestartRuns.WaveView(2, "wave", "confirmed", null, null, null,
+                        List.of(result("chat", "chat-2"), result("dialler", "dialler"))),
+                wave(3, "restarting"));
+        assertThat(RolloutOutlook.progress(report("running", false, 1, 3, null, null, waves), now))
+                .isEqualTo("now the canary (wave 1 of 3) confirming (chat/chat-1); then 2 more waves");
+        assertThat(RolloutOutlook.progress(report("running", false, 2, 3, now.plusSeconds(63), null, waves), now))
+                .isEqualTo("now wave 2 of 3 confirmed (chat/chat-2, dialler); baking until 2026-12-02 17:01:03 UTC,"
+                        + " then wave 3, the last");
+        assertThat(RolloutOutlook.progress(report("running", false, 2, 3, now.minusSeconds(1), null, waves), now))
+                .as("a bake that is over").isEqualTo("now wave 2 of 3 confirmed (chat/chat-2, dialler); then wave 3,"
+                        + " the last");
+        assertThat(RolloutOutlook.progress(report("running", false, 3, 3, null, null, waves), now))
+                .isEqualTo("now wave 3 of 3 restarting; the last wave");
+        assertThat(RolloutOutlook.progress(report("running", false, 0, 0, null, null, List.of()), now))
+                .as("before discovery the plan alone says it").isNull();
+    }
+
     private static RestartRuns.ResultView awaiting(Instant finishedAt, boolean confirmed, String confirmState,
             Instant nextStartedAt) {
         return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
