@@ -67,9 +67,11 @@ public class RestartPage {
     private final RuntimeToken token;
     private final HttpServerRequest request;
     private final RolloutOutlook outlook;
+    private final RolloutConfig config;
 
     public RestartPage(RestartRuns runs, Rollouts rollouts, SecurityIdentity identity, RuntimeToken token,
-            HttpServerRequest request, RolloutOutlook outlook) {
+            HttpServerRequest request, RolloutOutlook outlook, RolloutConfig config) {
+        this.config = config;
         this.outlook = outlook;
         this.request = request;
         this.token = token;
@@ -202,6 +204,25 @@ public class RestartPage {
 
     private RunView view(long id) {
         RestartRuns.RunReport report = runs.report(id);
-        return RunView.of(report, Instant.now(), token.standing().warning(report.createdAt()));
+        return RunView.of(report, Instant.now(), tokenWarning(token.standing(), report, config.confirmTimeout()));
+    }
+
+    /**
+     * The runtimes' token trouble that concerns {@code run}: the token unset, or requests refused from one of its
+     * runtimes (or from a caller whose name is unknown) between its start and the end of its confirmation window
+     * ({@code confirmTimeout} after it finished; open while it runs); null when there was none. A refusal after the
+     * run could change nothing, or from another runtime, is not this run's cause (breaker b20, 7).
+     */
+    static String tokenWarning(RuntimeToken.Standing standing, RestartRuns.RunReport run,
+            java.time.Duration confirmTimeout) {
+        Instant until = run.finished() && run.finishedAt() != null ? run.finishedAt().plus(confirmTimeout) : null;
+        java.util.Set<String> runtimes = new java.util.HashSet<>();
+        for (RestartRuns.ResultView r : run.results()) {
+            runtimes.add(r.target());
+            if (r.runtime() != null) {
+                runtimes.add(r.runtime());
+            }
+        }
+        return standing.warning(run.createdAt(), until, runtimes);
     }
 }

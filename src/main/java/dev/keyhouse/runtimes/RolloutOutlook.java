@@ -205,7 +205,8 @@ public class RolloutOutlook implements RolloutNews {
                 // no runtime could confirm because the runtimes' token is unset or refused (what the run page
                 // names since the run began): the token is the cause, not a target
                 RuntimeToken.Standing standing = token.standing();
-                boolean tokenCause = "unconfirmed".equals(run.failCode) && standing.troubleSince(run.createdAt);
+                boolean tokenCause = "unconfirmed".equals(run.failCode)
+                        && standing.warning(run.createdAt, run.finishedAt, null) != null;
                 RuntimeTarget culprit = targetCause(run.failCode) && !tokenCause ? culprit(run) : null;
                 // a fallback change halted by its own key: no earlier version of the kind to go back to, and a
                 // working key is not what is missing; undoing the change is (a target's failure names the target)

@@ -29,6 +29,8 @@ public class RuntimeToken {
     private final Optional<byte[]> tokenDigest;
     private final AtomicLong refused = new AtomicLong();
     private volatile Refusal last;
+    private final Instant started = Instant.now();
+    private final java.util.ArrayDeque<Refusal> recent = new java.util.ArrayDeque<>();
 
     /**
      * The runtimes' credential as the pages tell it.
@@ -36,37 +38,66 @@ public class RuntimeToken {
      * @param configured whether PROVISIONER_INTERNAL_TOKEN is set (unset: every internal request is refused)
      * @param refused how many internal requests this replica refused since it started
      * @param last the newest of them; null when none was refused
+     * @param started when this replica started counting (with the token unset, every request since was refused)
+     * @param recent the newest refusals, oldest first, at most {@link #KEPT}: what a window of time is told from
      */
-    public record Standing(boolean configured, long refused, Refusal last) {
+    public record Standing(boolean configured, long refused, Refusal last, Instant started,
+            java.util.List<Refusal> recent) {
 
-        /** Whether there is anything to warn about: the token unset, or a refused request since {@code since}. */
-        public boolean troubleSince(Instant since) {
-            return !configured || last != null && (since == null || !last.at().isBefore(since));
+        /**
+         * The warning the runtimes list and the Environment page show, or null when there is none since
+         * {@code since} (null: since this replica started): {@link #warning(Instant, Instant, java.util.Set)} with
+         * no end and every runtime.
+         */
+        public String warning(Instant since) {
+            return warning(since, null, null);
         }
 
         /**
-         * The warning the run page, the runtimes list and the Environment page show, or null when there is none
-         * since {@code since} (null: since this replica started): the token unset (every runtime-config fetch and
-         * status report is refused), or requests refused with a missing or wrong token, with the newest one's time,
-         * runtime and reason.
+         * The warning about one run's time, or null: the token unset while this replica ran during
+         * {@code from}..{@code until}, or requests refused then from one of {@code runtimes} (or from a caller whose
+         * name is unknown). A run page asks for its own run (created to the end of its confirmation window), so a
+         * refusal after the run could change nothing, or from a runtime that is not the run's, is not told as its
+         * cause (breaker b20, 7).
+         *
+         * @param from the window's start; null: since this replica started
+         * @param until the window's end; null: now
+         * @param runtimes the runtime names the warning is about; null: every runtime
          */
-        public String warning(Instant since) {
-            if (!troubleSince(since)) {
+        public String warning(Instant from, Instant until, java.util.Set<String> runtimes) {
+            boolean whole = from == null && until == null && runtimes == null;
+            java.util.List<Refusal> seen = recent.stream().filter(r -> (from == null || !r.at().isBefore(from))
+                    && (until == null || !r.at().isAfter(until))
+                    && (runtimes == null || r.runtime() == null || runtimes.contains(r.runtime()))).toList();
+            boolean unsetThen = !configured && (until == null || !until.isBefore(started));
+            if (!unsetThen && seen.isEmpty()) {
                 return null;
             }
-            String newest = last == null ? "" : " " + refused + (refused == 1 ? " request was" : " requests were")
-                    + " refused since Keyhouse started, the last at " + TemplateExtensions.utc(last.at())
-                    + (last.runtime() == null ? "" : " from runtime " + last.runtime()) + " (" + last.why() + ").";
+            // the count of the whole life when asked for it; else the kept refusals in the window, "at least" when
+            // the window starts before the oldest one kept and some were dropped
+            boolean capped = refused > recent.size() && (from == null || recent.isEmpty()
+                    || recent.get(0).at().isAfter(from));
+            long count = whole ? refused : seen.size();
+            Refusal newest = whole ? last : seen.isEmpty() ? null : seen.get(seen.size() - 1);
+            String newestText = newest == null ? "" : " " + (!whole && capped ? "at least " : "") + count
+                    + (count == 1 ? " request was" : " requests were") + " refused "
+                    + (from == null ? "since Keyhouse started" : "since " + TemplateExtensions.utc(from))
+                    + (until == null ? "" : " until " + TemplateExtensions.utc(until))
+                    + ", the last at " + TemplateExtensions.utc(newest.at())
+                    + (newest.runtime() == null ? "" : " from runtime " + newest.runtime()) + " (" + newest.why() + ").";
             if (!configured) {
                 return "PROVISIONER_INTERNAL_TOKEN is not set: Keyhouse refuses every runtime-config fetch and status"
                         + " report, so no runtime can fetch its configuration and no restart can be confirmed by"
-                        + " one. Set it on Keyhouse's host and give the runtimes the same value." + newest;
+                        + " one. Set it on Keyhouse's host and give the runtimes the same value." + newestText;
             }
             return "Runtimes are being refused: their runtime-config fetches or status reports carry a missing or"
                     + " wrong PROVISIONER_INTERNAL_TOKEN, so they cannot fetch their configuration or confirm a"
-                    + " restart." + newest + " Give the runtimes the token Keyhouse has.";
+                    + " restart." + newestText + " Give the runtimes the token Keyhouse has.";
         }
     }
+
+    /** How many of the newest refusals are kept to tell a window of time from ({@link Standing#recent}). */
+    public static final int KEPT = 256;
 
     /**
      * One refused request.
@@ -114,12 +145,23 @@ public class RuntimeToken {
 
     /** Whether the token is set, and the refusals this replica counted. */
     public Standing standing() {
-        return new Standing(tokenDigest.isPresent(), refused.get(), last);
+        java.util.List<Refusal> kept;
+        synchronized (recent) {
+            kept = java.util.List.copyOf(recent);
+        }
+        return new Standing(tokenDigest.isPresent(), refused.get(), last, started, kept);
     }
 
     private void count(String runtime, String why) {
-        refused.incrementAndGet();
-        last = new Refusal(Instant.now(), RuntimeConfigServed.runtimeName(runtime), why);
+        Refusal refusal = new Refusal(Instant.now(), RuntimeConfigServed.runtimeName(runtime), why);
+        synchronized (recent) {
+            refused.incrementAndGet();
+            last = refusal;
+            recent.addLast(refusal);
+            if (recent.size() > KEPT) {
+                recent.removeFirst();
+            }
+        }
     }
 
     private static Response unauthorized(String detail) {

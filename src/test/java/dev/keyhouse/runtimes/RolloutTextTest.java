@@ -462,6 +462,38 @@ class RolloutTextTest {
                 .as("before discovery the plan alone says it").isNull();
     }
 
+    /**
+     * Breaker b20, 7: the run page of a run that ended an hour before a runtime was refused warned that runtimes are
+     * being refused, as if that were why it did not confirm. A run's warning is about its own time (to the end of its
+     * confirmation window) and its own runtimes.
+     */
+    @Test
+    void aRunPagesTokenWarningIsAboutItsOwnTimeAndRuntimes() {
+        dev.keyhouse.settings.RuntimeToken token = new dev.keyhouse.settings.RuntimeToken(
+                java.util.Optional.of("the-runtimes-token-1234"));
+        assertThat(token.refusal("Bearer wrong", "alpha").getStatus()).isEqualTo(401);
+        dev.keyhouse.settings.RuntimeToken.Standing standing = token.standing();
+        Instant now = Instant.now();
+        java.time.Duration window = java.time.Duration.ofSeconds(30);
+        List<RestartRuns.ResultView> alpha = List.of(finished("alpha", "restarted", false));
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(3700), now.minusSeconds(3600), alpha),
+                window)).as("ended an hour before the refusal").isNull();
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), now.minusSeconds(10), alpha), window))
+                .as("refused within its confirmation window").contains("from runtime alpha");
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), null, alpha), window))
+                .as("still running").contains("from runtime alpha");
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), null,
+                List.of(finished("beta", "restarted", false))), window)).as("another run's runtime").isNull();
+    }
+
+    private static RestartRuns.RunReport ran(Instant createdAt, Instant finishedAt,
+            List<RestartRuns.ResultView> results) {
+        return new RestartRuns.RunReport(9, finishedAt == null ? "running" : "succeeded", finishedAt != null, "manual",
+                null, null, "admin", createdAt, finishedAt,
+                new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, false, false,
+                0, 0, null, null, null, null, null, List.of(), null, null, null, List.of());
+    }
+
     private static RestartRuns.ResultView awaiting(Instant finishedAt, boolean confirmed, String confirmState,
             Instant nextStartedAt) {
         return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,

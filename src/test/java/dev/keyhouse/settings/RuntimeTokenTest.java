@@ -43,4 +43,38 @@ class RuntimeTokenTest {
         assertThat(token.refusal("Bearer wrong", "voice-2").getStatus()).isEqualTo(401);
         assertThat(token.standing().warning(null)).contains("from runtime voice-2 (a token that does not match)");
     }
+
+    /**
+     * Breaker b20, 7: a run page warned "Runtimes are being refused" on a run that had ended long before the refusal,
+     * and about a runtime that was not the run's. A window of time and a set of runtimes say what concerns one run.
+     */
+    @Test
+    void aWindowWarnsOnlyAboutRefusalsInItFromItsRuntimes() throws Exception {
+        RuntimeToken token = new RuntimeToken(Optional.of("the-runtimes-token-1234"));
+        Instant start = Instant.now();
+        assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
+        Instant middle = Instant.now();
+        Thread.sleep(5);
+        Instant end = Instant.now();
+        Thread.sleep(5);
+        assertThat(token.refusal("Bearer wrong", "chat-9").getStatus()).isEqualTo(401);
+        RuntimeToken.Standing standing = token.standing();
+        assertThat(standing.warning(start, middle, java.util.Set.of("voice-1"))).startsWith("Runtimes are being refused")
+                .contains("1 request was refused since").contains("from runtime voice-1");
+        assertThat(standing.warning(middle.plusNanos(1000), end, java.util.Set.of("voice-1", "chat-9")))
+                .as("nothing refused in the window").isNull();
+        assertThat(standing.warning(start, null, java.util.Set.of("voice-1")))
+                .as("chat-9 is not the run's: only voice-1's refusal").contains("1 request was refused")
+                .contains("from runtime voice-1").doesNotContain("chat-9");
+        assertThat(standing.warning(start, null, java.util.Set.of("web-1"))).as("neither runtime is the run's").isNull();
+        assertThat(token.refusal(null, null).getStatus()).isEqualTo(401);
+        assertThat(token.standing().warning(start, null, java.util.Set.of("web-1")))
+                .as("a caller with no name may be any run's").contains("1 request was refused").contains("(no bearer token)");
+
+        RuntimeToken unset = new RuntimeToken(Optional.empty());
+        assertThat(unset.standing().warning(start.minusSeconds(3600), start.minusSeconds(1800), java.util.Set.of()))
+                .as("a window that ended before this replica started, with no token").isNull();
+        assertThat(unset.standing().warning(start.minusSeconds(3600), null, java.util.Set.of()))
+                .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
+    }
 }
