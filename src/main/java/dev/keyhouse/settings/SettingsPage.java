@@ -453,7 +453,7 @@ public class SettingsPage {
     /**
      * Roll back, in two steps ({@link ConfirmStep}): without {@code confirmed=yes} the answer is the step, saying which
      * version it restores and which targets it restarts ({@link SaveRestarts#ofRollback}), nothing changed; with it,
-     * the rollback. A missing version is 428, one ahead of the current a 400 naming it, a stale one 409 with the current form
+     * the rollback. A missing, malformed or ahead version is a 400 naming it, a stale one 409 with the current form
      * (nothing typed to keep; REST answers 412), nothing to restore 409.
      */
     @POST
@@ -463,11 +463,10 @@ public class SettingsPage {
     public Response rollback(@PathParam("kind") String kind, @FormParam("version") String version,
             @FormParam(ConfirmStep.FIELD) String confirmed) {
         ProviderKind providerKind = kind(kind);
-        Long expected = formVersion(version);
-        if (expected == null) {
-            throw IfMatchRequired.onThePage();
-        }
-        notAhead(expected, settings.get(providerKind).version());
+        // missing, malformed or ahead: a form no page rendered, a 400 naming version (as every page form's)
+        FieldErrors malformed = new FieldErrors();
+        Long expected = FormVersion.read(version, settings.get(providerKind).version(), malformed);
+        malformed.throwIfAny();
         if (!ConfirmStep.confirmed(confirmed)) {
             return confirmRollback(providerKind, expected);
         }

@@ -345,7 +345,7 @@ class SettingsPageTest {
     }
 
     /**
-     * The page's rollback form says the version it was rendered for: 428 without it, 409 with the form when it is
+     * The page's rollback form says the version it was rendered for: 400 naming it without it, 409 with the form when it is
      * stale (as a stale save; REST keeps 412), 400 naming it when it is ahead of the current one.
      */
     @Test
@@ -354,11 +354,16 @@ class SettingsPageTest {
         Response form = page("/admin/settings/tts");
         String csrf = Browser.tokenIn(form.asString());
 
+        // a page form without its version is a form no page rendered: 400 naming version (was a bare 428), with the
+        // way back to the page the form was on (breaker b20, 8)
         Response missing = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .header("Referer", io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/admin/settings/tts")
                 .contentType(ContentType.URLENC).formParam("csrf-token", csrf).post("/admin/settings/tts/rollback");
-        assertThat(missing.statusCode()).isEqualTo(428);
+        assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(missing.contentType()).startsWith("text/html");
-        assertThat(missing.asString()).contains("reload the page");
+        assertThat(missing.asString()).contains("version: is missing from the form; reload the page")
+                .contains("<a href=\"/admin/settings/tts\" id=\"came-from\">Back to the page you came from</a>");
 
         // someone saved after the page was rendered: the form's version is stale
         Clients.put("tts", version + 2, Map.of("provider", "sarvam", "voice", "anushka")).then().statusCode(200);
