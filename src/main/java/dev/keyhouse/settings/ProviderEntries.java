@@ -180,6 +180,18 @@ public class ProviderEntries {
                 .orElse(List.of());
     }
 
+    /**
+     * The non-secret fields of fallback {@code id} at its version {@code version}, by JSON name (an unset one as
+     * null): what its edit form of that version was loaded with; empty when that version is not kept.
+     */
+    @Transactional
+    public Optional<Map<String, String>> valuesAt(ProviderKind kind, long id, long version) {
+        find(kind, id);
+        return em.createQuery("from ProviderEntryVersion where entryId = ?1 and version = ?2",
+                ProviderEntryVersion.class).setParameter(1, id).setParameter(2, version).getResultList().stream()
+                .findFirst().map(had -> ProviderSettings.fieldValues(kind, had.values));
+    }
+
     /** @throws NotFound when the kind has no such fallback */
     @Transactional
     public EntryState get(ProviderKind kind, long id) {

@@ -489,20 +489,32 @@ public class ProviderEntriesPage {
     }
 
     /**
-     * A fallback's edit form read before another admin saved it (issue 20, point 7): 409 with every field as this POST
-     * typed it, the key, override box and reason included (no-store), carrying the entry's current version, together
-     * with the box naming each field the other save changed and its value now (a key by fingerprint only), and who
-     * saved when: a second Save is a deliberate overwrite of what the box shows.
+     * A fallback's edit form read before another admin saved it (issue 20, point 7): 409 with the form carrying the
+     * entry's current version, together with the box naming each field the other save changed and its value now (a
+     * key by fingerprint only), and who saved when: a second Save is a deliberate overwrite of what the box shows.
+     * Each field the admin left as the entry's version {@code expected} had it ({@link ProviderEntries#valuesAt})
+     * shows as stored now ({@link SettingsPage#storedWhereUntouched}), so saving the form as offered never undoes the
+     * other admin's change to it; each field she changed as typed, the key, override box and reason included
+     * (no-store). The box comes with every field error of the form shown, as a save of it would name them.
      */
     private Response staleSave(ProviderEntries.EntryState current, long expected, SettingsPage.Submitted submitted) {
         ProviderKind kind = current.kind();
+        Map<String, String> shown = SettingsPage.storedWhereUntouched(kind, submitted.values(kind),
+                entries.valuesAt(kind, current.id(), expected).orElse(null), current.values());
+        FieldErrors errors = new FieldErrors();
+        submitted.override(errors);
+        try {
+            saves.refuseEntryWithAll(entries, kind, current.id(), shown, errors);
+        } catch (FieldErrors all) {
+            errors = all;
+        }
         EntryForm form = typed(form(kind, current.id(), current.version(), current.position(), current.enabled(),
-                submitted.values(kind), current.secrets(), new FieldErrors(), null), kind, submitted);
-        Map<String, SecretSummary> shown = new java.util.HashMap<>();
-        current.secrets().forEach((json, summary) -> shown.put(json, summary == null ? null
+                shown, current.secrets(), errors, null), kind, submitted);
+        Map<String, SecretSummary> keys = new java.util.HashMap<>();
+        current.secrets().forEach((json, summary) -> keys.put(json, summary == null ? null
                 : referenced.shown(summary)));
         List<StaleChanges.Change> changes = SettingsPage.changes(kind, entries.changedSince(kind, current.id(),
-                expected), current.values(), shown);
+                expected), current.values(), keys);
         return SettingsPage.typedBack(409, Templates.form(form, StaleChanges.of(kind.title() + " fallback "
                 + current.id(), current.updatedBy(), current.updatedAt(), current.version(), StaleChanges.SINCE,
                 changes))).build();

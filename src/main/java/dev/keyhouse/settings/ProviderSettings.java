@@ -773,10 +773,25 @@ public class ProviderSettings {
             // a version the setting never had: nothing to compare the current one with
             throw new StaleSetting(state(row), expectedVersion, List.of());
         }
-        SettingValues had = expectedVersion < 1 ? new SettingValues()
-                : ProviderSettingVersion.of(kind, expectedVersion).map(ProviderSettingVersion::values)
-                        .orElseGet(SettingValues::new);
-        throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()));
+        java.util.Optional<SettingValues> kept = expectedVersion < 1 ? java.util.Optional.of(new SettingValues())
+                : ProviderSettingVersion.of(kind, expectedVersion).map(ProviderSettingVersion::values);
+        SettingValues had = kept.orElseGet(SettingValues::new);
+        throw new StaleSetting(state(row), expectedVersion, changedFields(kind, had, row.values()),
+                kept.map(values -> fieldValues(kind, values)).orElse(null));
+    }
+
+    /**
+     * The non-secret fields of {@code values} by JSON name, in field order, an unset one as null: what a form shows
+     * of them (a secret is never among them).
+     */
+    static Map<String, String> fieldValues(ProviderKind kind, SettingValues values) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (SettingField field : kind.fields()) {
+            if (!field.secret()) {
+                fields.put(field.json(), values.get(field));
+            }
+        }
+        return fields;
     }
 
     /**

@@ -540,18 +540,54 @@ public class SettingsPage {
     }
 
     /**
-     * Someone else saved first (issue 20, point 7): 409 with the form as this POST typed it, secrets included
-     * ({@link #typedBack}, no-store), carrying the current version, together with the box naming each field the other
-     * save changed and its value now (a secret by fingerprint), and who saved when: a second Save is a deliberate
-     * overwrite of what the box shows. The other admin's secrets are never shown, only their fingerprints.
+     * Someone else saved first (issue 20, point 7): 409 with the form carrying the current version, together with the
+     * box naming each field the other save changed and its value now (a secret by fingerprint), and who saved when: a
+     * second Save is a deliberate overwrite of what the box shows. The other admin's secrets are never shown, only
+     * their fingerprints. Each field the admin left as her form's version had it ({@link StaleSetting#loaded}) shows
+     * as stored now ({@link #storedWhereUntouched}), so saving the form as offered never undoes the other admin's
+     * change to it; each field she changed shows as typed, a typed secret included ({@link #typedBack}, no-store).
+     * The box comes with every field error of the form shown (and the override reason's), as a save of it would
+     * name them.
      */
     private Response staleSave(StaleSetting stale, Submitted submitted) {
         SettingState current = stale.current();
-        Form form = form(current, submitted, new FieldErrors(), current.version());
+        ProviderKind kind = current.kind();
+        Map<String, String> shown = storedWhereUntouched(kind, submitted.values(kind), stale.loaded().orElse(null),
+                current.values());
+        FieldErrors errors = new FieldErrors();
+        submitted.override(errors);
+        try {
+            saves.refuseWithAll(kind, shown, errors);
+        } catch (FieldErrors all) {
+            errors = all;
+        }
+        Form form = form(current, shown, submitted, errors, current.version());
         List<StaleChanges.Change> changes = changes(current.kind(), stale.changedFields(), current.values(),
                 referenced.shown(current).secrets());
         return typedBack(409, editPage(form, null, StaleChanges.of(current.kind().title() + " settings",
                 current.updatedBy(), current.updatedAt(), current.version(), StaleChanges.SINCE, changes))).build();
+    }
+
+    /**
+     * The values a stale save's form of {@code kind} shows: {@code typed}, with each non-secret field typed exactly as
+     * the form's version had it ({@code loaded}, {@link StaleChanges#untouched}; an unset one as empty) replaced by its
+     * value {@code stored} now (empty when unset), as the browser posts it next. A secret stays as typed (empty keeps
+     * the stored one). With {@code loaded} null (the form's version is not kept), {@code typed} as it is. The
+     * settings form and a fallback's ({@link ProviderEntriesPage}) both use it.
+     */
+    static Map<String, String> storedWhereUntouched(ProviderKind kind, Map<String, String> typed,
+            Map<String, String> loaded, Map<String, String> stored) {
+        Map<String, String> shown = new LinkedHashMap<>(typed);
+        if (loaded == null) {
+            return shown;
+        }
+        List<String> fields = kind.fields().stream().filter(f -> !f.secret()).map(SettingField::json).toList();
+        Map<String, String> had = new LinkedHashMap<>();
+        fields.forEach(f -> had.put(f, loaded.get(f) == null ? "" : loaded.get(f)));
+        for (String field : StaleChanges.untouched(fields, had, typed)) {
+            shown.put(field, stored.get(field) == null ? "" : stored.get(field));
+        }
+        return shown;
     }
 
     /**
@@ -585,7 +621,12 @@ public class SettingsPage {
      * ({@link #typedBack}).
      */
     private Form form(SettingState read, Submitted submitted, FieldErrors errors, long version) {
-        Map<String, String> values = submitted.values(read.kind());
+        return form(read, submitted.values(read.kind()), submitted, errors, version);
+    }
+
+    /** {@link #form(SettingState, Submitted, FieldErrors, long)} showing {@code values} in place of the typed fields. */
+    private Form form(SettingState read, Map<String, String> values, Submitted submitted, FieldErrors errors,
+            long version) {
         Form form = form(read, values, errors, version);
         List<Field> fields = typed(form.fields(), values);
         return new Form(form.kind(), form.title(), form.version(), form.readOnly(), fields, form.otherErrors(),

@@ -239,9 +239,11 @@ public class SharedSecretsPage {
     }
 
     /**
-     * Another admin saved the shared secret after its form was read (issue 20, point 7): 409 with the form as this
-     * POST typed it, a typed value included (no-store), carrying the current version (and the current name, variable
-     * and targets as its loaded ones), together with the box of what the other admin changed since the form was
+     * Another admin saved the shared secret after its form was read (issue 20, point 7): 409 with the form, each
+     * field the admin left as loaded (name, variable, targets typed exactly as their {@code loaded.<field>}) as stored
+     * now ({@link #storedWhereUntouched}: saving the form as offered never undoes the other admin's change), each
+     * field she changed as typed, a typed value included (no-store), carrying the current version (and the current
+     * name, variable and targets as its loaded ones), together with the box of what the other admin changed since the form was
      * loaded: the name, variable and targets whose stored value now differs from the one the form was loaded with
      * (its hidden {@code loaded.<field>} fields, {@link #described}), the value by its fingerprint when it changed
      * since the form's version (the history keeps each version's); and who saved when. The admin's own edits are not
@@ -254,14 +256,24 @@ public class SharedSecretsPage {
     private Response staleSave(long id, MultivaluedMap<String, String> submitted, FieldErrors errors) {
         SharedSecrets.View secret = secrets.get(id);
         long expected = formVersion(submitted); // a whole number: read by version(id, submitted) or the caller
-        Form form = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
+        Form typed = new Form(submitted.getFirst("name"), submitted.getFirst("variable"),
                 targets(submitted, new FieldErrors()), false, errors).typed(submitted);
         List<StaleChanges.Described> now = described(secret);
         java.util.Optional<Map<String, String>> loaded = StaleChanges.loadedWith(submitted, now);
+        Map<String, String> asTyped = new java.util.HashMap<>();
+        asTyped.put("targets", ids(typed.targets()));
+        if (typed.name() != null) {
+            asTyped.put("name", typed.name());
+        }
+        if (typed.variable() != null) {
+            asTyped.put("variable", typed.variable());
+        }
+        Form form = loaded.isEmpty() ? typed
+                : storedWhereUntouched(secret, typed, StaleChanges.untouched(now, loaded.get(), asTyped));
         List<StaleChanges.Change> changes = new ArrayList<>(StaleChanges.changed(now, loaded.orElseGet(() -> Map.of(
-                "name", java.util.Objects.toString(form.name(), ""), "variable",
-                java.util.Objects.toString(form.variable(), ""),
-                "targets", ids(form.targets())))));
+                "name", java.util.Objects.toString(typed.name(), ""), "variable",
+                java.util.Objects.toString(typed.variable(), ""),
+                "targets", ids(typed.targets())))));
         String had = secrets.history(id).stream().filter(v -> v.version() == expected)
                 .map(SharedSecrets.Version::fingerprint).findFirst().orElse(null);
         if (!java.util.Objects.equals(had, secret.fingerprint())) {
@@ -270,6 +282,28 @@ public class SharedSecretsPage {
         return typedBack(409, editPage(secret, form, null, null, StaleChanges.of("Shared secret " + secret.name(),
                 secret.updatedBy(), secret.updatedAt(), secret.version(),
                 loaded.isPresent() ? StaleChanges.SINCE : StaleChanges.DIFFERS, changes)));
+    }
+
+    /**
+     * {@code typed} with each field in {@code untouched} ({@link StaleChanges#untouched}: typed as the form was loaded)
+     * as {@code secret} stores it now, so a stale form never offers to undo another admin's change to a field the
+     * admin left alone; every other field as typed, the typed value included. The errors of the fields replaced go
+     * (the stored value is the one the next save sends); the others stay.
+     */
+    private static Form storedWhereUntouched(SharedSecrets.View secret, Form typed, java.util.Set<String> untouched) {
+        FieldErrors errors = null;
+        if (typed.errors() != null) {
+            errors = new FieldErrors();
+            for (FieldErrors.FieldError error : typed.errors().errors()) {
+                if (!untouched.contains(error.field())) {
+                    errors.add(error.field(), error.message());
+                }
+            }
+        }
+        return new Form(untouched.contains("name") ? secret.name() : typed.name(),
+                untouched.contains("variable") ? secret.variable() : typed.variable(),
+                untouched.contains("targets") ? secret.targets().stream().map(SharedSecrets.Target::id).toList()
+                        : typed.targets(), typed.generate(), errors, typed.value());
     }
 
     /**

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * The box a page form's stale save answers with (409, issue 20 point 7): another admin saved since the form was read.
- * The form keeps what was typed (a typed secret only in that answer, sent {@code no-store}) and carries the current
- * version, together with this box: who saved, when, and each field they changed with its value now ("now: …"; a
+ * The form keeps what was typed in each field the admin changed (a typed secret only in that answer, sent
+ * {@code no-store}), shows each field she left as loaded as stored now ({@link #untouched}), names every field error,
+ * and carries the current version, together with this box: who saved, when, and each field they changed with its value now ("now: …"; a
  * secret by its fingerprint only, never its value). Saving the form again is then a deliberate overwrite of what the
  * box shows, never a silent one. Rendered by {@code templates/tags/staleChanges.html}.
  *
@@ -102,10 +103,19 @@ public record StaleChanges(String message, String heading, List<Change> changes)
      */
     public static java.util.Set<String> untouched(List<Described> stored, Map<String, String> loaded,
             Map<String, String> typed) {
+        return untouched(stored.stream().map(Described::field).toList(), loaded, typed);
+    }
+
+    /**
+     * {@link #untouched(List, Map, Map)} of the form fields named in {@code fields}, for a form whose loaded values are
+     * read from the history of its version (a provider kind's settings, a fallback) rather than carried as
+     * {@link #LOADED} fields: each field typed (non-null) exactly as loaded.
+     */
+    public static java.util.Set<String> untouched(java.util.Collection<String> fields, Map<String, String> loaded,
+            Map<String, String> typed) {
         java.util.Set<String> untouched = new java.util.LinkedHashSet<>();
-        for (Described field : stored) {
-            String f = field.field();
-            if (typed.containsKey(f) && loaded.containsKey(f) && java.util.Objects.equals(typed.get(f), loaded.get(f))) {
+        for (String f : fields) {
+            if (typed.get(f) != null && loaded.containsKey(f) && java.util.Objects.equals(typed.get(f), loaded.get(f))) {
                 untouched.add(f);
             }
         }
@@ -144,7 +154,10 @@ public record StaleChanges(String message, String heading, List<Change> changes)
             List<Change> changes) {
         return new StaleChanges(what + " changed while you were editing: saved by " + by + " at "
                 + TemplateExtensions.utc(at) + (version == null ? "" : " (now version " + version + ")")
-                + ". Nothing was saved. The form below keeps what you typed and now edits that saved state: "
+                + ". Nothing was saved. The form below keeps what you typed"
+                + (SINCE.equals(heading) ? " where you changed a field, shows the fields you left alone as saved now,"
+                        : "")
+                + " and now edits that saved state: "
                 + (changes.isEmpty() ? "every field it shows is stored as your form was loaded (changed and changed"
                         + " back meanwhile), so save it again to apply your values."
                         : "save it again to replace what is listed here with your values, or change them first."),

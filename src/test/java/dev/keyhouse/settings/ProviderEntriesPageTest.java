@@ -656,4 +656,50 @@ public class ProviderEntriesPageTest {
         assertThat(list().stream().filter(e -> e.get("id") != null && id(e) == id).findFirst().orElseThrow())
                 .containsEntry("model", "stt-mine-" + tag).containsEntry("version", 3);
     }
+
+    /**
+     * Issue 20 (breaker b20, findings 3 and 4, on a fallback): bob changes the fallback's model and language on its
+     * page while alice edits the same version, leaving the model as loaded, changing the language and typing a bad
+     * base URL. Her 409 form shows the model as bob stored it (saving it as offered must not undo his change), her
+     * language and base URL as typed, and the base URL's error with the box (it came only on the next save before);
+     * saving it with the base URL corrected keeps bob's model.
+     */
+    @Test
+    void aStaleEditFormShowsTheOtherAdminsValuesInTheFieldsLeftAloneAndEveryFieldError() {
+        String tag = Long.toString(System.nanoTime(), 36);
+        savePrimary("dg-stale-merge-" + tag);
+        Response added = form().formParam("version", addVersion()).formParam("provider", "custom")
+                .formParam("model", "stt-one-" + tag).formParam("language", "en")
+                .formParam("baseUrl", "http://127.0.0.1:9/one").formParam("apiKey", "one-key-" + tag).post(PAGES);
+        assertThat(added.statusCode()).as(added.asString()).isEqualTo(303);
+        long id = id(list().stream().filter(e -> ("stt-one-" + tag).equals(e.get("model"))).findFirst()
+                .orElseThrow());
+        String bob = Browser.newSession("stale-fallback-bob", "admin");
+        Response bobs = Browser.signedInForm(bob).formParam("version", "1").formParam("provider", "custom")
+                .formParam("model", "stt-bob-" + tag).formParam("language", "de")
+                .formParam("baseUrl", "http://127.0.0.1:9/one").formParam("apiKey", "").post(PAGES + "/" + id);
+        assertThat(bobs.statusCode()).as(bobs.asString()).isEqualTo(303);
+
+        Response stale = form().formParam("version", "1").formParam("provider", "custom")
+                .formParam("model", "stt-one-" + tag).formParam("language", "fr").formParam("baseUrl", "not a url")
+                .formParam("apiKey", "").post(PAGES + "/" + id);
+
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString()))
+                .contains(dev.keyhouse.StaleBoxes.line("Model", "stt-bob-" + tag),
+                        dev.keyhouse.StaleBoxes.line("Language", "de"));
+        assertThat(stale.asString()).as("the model alice left alone is as bob stored it; her fields as typed")
+                .contains("name=\"model\" type=\"text\" value=\"stt-bob-" + tag + "\"",
+                        "name=\"language\" type=\"text\" value=\"fr\"",
+                        "name=\"baseUrl\" type=\"text\" value=\"not a url\"", "name=\"version\" value=\"2\"")
+                .doesNotContain("value=\"stt-one-" + tag + "\"")
+                .as("every field error comes with the box").contains("Base URL: must be a valid http or https URL");
+
+        Response done = form().formParam("version", "2").formParam("provider", "custom")
+                .formParam("model", "stt-bob-" + tag).formParam("language", "fr")
+                .formParam("baseUrl", "http://127.0.0.1:9/one").formParam("apiKey", "").post(PAGES + "/" + id);
+        assertThat(done.statusCode()).as(done.asString()).isEqualTo(303);
+        assertThat(list().stream().filter(e -> e.get("id") != null && id(e) == id).findFirst().orElseThrow())
+                .containsEntry("model", "stt-bob-" + tag).containsEntry("language", "fr");
+    }
 }

@@ -268,6 +268,51 @@ class SettingsPageTest {
                 .getString("model")).isEqualTo("nova-3-mine");
     }
 
+    /**
+     * Issue 20 (breaker b20, findings 3 and 4, on the settings form): bob, in his own session, changes the model and
+     * the language on the page while alice edits the same version, leaving the model as loaded, changing the
+     * language and typing a bad base URL. Her 409 form shows the model as bob stored it (saving it as offered must not
+     * undo his change), her language and base URL as typed, and the base URL's error with the box (it came only on
+     * the next save before); saving it with the base URL corrected keeps bob's model.
+     */
+    @Test
+    void aStaleFormShowsTheOtherAdminsValuesInTheFieldsLeftAloneAndEveryFieldError() {
+        String tag = Long.toString(System.nanoTime(), 36);
+        Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model", "nova-2-" + tag,
+                "language", "en", "apiKey", "dg-page-merge-0123456789abcdef")).then().statusCode(200);
+        long version = Clients.version("stt");
+        Response mine = page("/admin/settings/stt");
+        String bob = Browser.newSession("stale-settings-bob", "admin");
+        Response his = page(bob, "/admin/settings/stt");
+        post(bob, his, "/admin/settings/stt", Map.of("provider", "deepgram", "model", "nova-3-bob-" + tag,
+                "language", "de", "baseUrl", "", "apiKey", "")).then().statusCode(303);
+
+        Map<String, String> fields = new HashMap<>(Map.of("provider", "deepgram", "model", "nova-2-" + tag,
+                "language", "fr", "baseUrl", "not a url", "apiKey", ""));
+        Response stale = post(mine, "/admin/settings/stt", fields);
+
+        stale.then().statusCode(409);
+        assertThat(dev.keyhouse.StaleBoxes.box(stale.asString())).contains(
+                dev.keyhouse.StaleBoxes.line("Model", "nova-3-bob-" + tag),
+                dev.keyhouse.StaleBoxes.line("Language", "de"));
+        assertThat(stale.asString()).as("the model alice left alone is as bob stored it; her fields as typed")
+                .contains("name=\"model\" type=\"text\" value=\"nova-3-bob-" + tag + "\"",
+                        "name=\"language\" type=\"text\" value=\"fr\"",
+                        "name=\"baseUrl\" type=\"text\" value=\"not a url\"",
+                        "name=\"version\" value=\"" + (version + 1) + "\"")
+                .doesNotContain("value=\"nova-2-" + tag + "\"")
+                .as("every field error comes with the box").contains("Base URL: must be a valid http or https URL");
+        assertThat(Clients.version("stt")).isEqualTo(version + 1);
+
+        fields.put("model", "nova-3-bob-" + tag);
+        fields.put("baseUrl", "");
+        post(stale, "/admin/settings/stt", fields).then().statusCode(303);
+        io.restassured.path.json.JsonPath saved = given().auth().oauth2(Clients.admin()).get("/api/v1/settings/stt")
+                .jsonPath();
+        assertThat(saved.getString("model")).isEqualTo("nova-3-bob-" + tag);
+        assertThat(saved.getString("language")).isEqualTo("fr");
+    }
+
     /** The same for every kind's form, the fleet kinds included (livekit, storage, tracing: secrets only). */
     @Test
     void aStaleSaveOfEachFleetKindKeepsWhatWasTypedAndShowsTheirSecretsByFingerprint() {
@@ -482,11 +527,20 @@ class SettingsPageTest {
     }
 
     private Response page(String path) {
+        return page(session, path);
+    }
+
+    private static Response page(String session, String path) {
         return given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session).get(path);
     }
 
     /** Posts a form the way a browser does after loading {@code form}: its CSRF cookie and token, and its version. */
     private Response post(Response form, String action, Map<String, String> fields) {
+        return post(session, form, action, fields);
+    }
+
+    /** {@link #post(Response, String, Map)} in {@code session} (another admin's). */
+    private static Response post(String session, Response form, String action, Map<String, String> fields) {
         String csrf = form.htmlPath().getString("**.find { it.@name == 'csrf-token' }.@value");
         String version = form.htmlPath().getString("**.find { it.@name == 'version' }.@value");
         // UTF-8, as a browser sends a page served in UTF-8 (RestAssured would otherwise use ISO-8859-1)

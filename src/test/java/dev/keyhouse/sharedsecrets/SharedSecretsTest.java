@@ -1327,6 +1327,62 @@ class SharedSecretsTest {
     }
 
     /**
+     * Issue 20 (breaker b20, finding 4, on a shared secret): bob changes the variable and links a target on the page
+     * while alice edits the same version, leaving the variable and targets as loaded, typing a bad name and a new
+     * value. Her 409 form shows the variable and the target as bob stored them (saving it as offered must not undo
+     * his change), her name and value as typed with the name's error, and the hidden loaded values are the stored
+     * ones; saving it with the name corrected keeps bob's variable and target.
+     */
+    @Test
+    void aStaleEditFormShowsTheOtherAdminsValuesInTheFieldsLeftAlone() {
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        String bob = Browser.newSession("stale-secret-merge-bob", "admin");
+        String name = name();
+        long id = post(Map.of("name", name, "variable", variable(name), "value", "first-" + UUID.randomUUID()))
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        long target = target(Map.of("name", "t-merge-" + suffix(), "driver", "command", "enabled", false,
+                "config", Map.of("command", "true")));
+        String path = "/admin/shared-secrets/" + id;
+        String mine = page(session, path);
+        String his = page(bob, path);
+        io.restassured.specification.RequestSpecification theirs = Browser.signedInForm(bob)
+                .formParam("version", "1").formParam("name", name).formParam("variable", variable(name) + "_B")
+                .formParam("targets", String.valueOf(target));
+        dev.keyhouse.StaleBoxes.loaded(his).forEach(theirs::formParam);
+        theirs.post(path).then().statusCode(303);
+
+        String value = "mine-" + UUID.randomUUID();
+        io.restassured.specification.RequestSpecification save = Browser.signedInForm(session)
+                .formParam("version", "1").formParam("name", "bad name!").formParam("variable", variable(name))
+                .formParam("value", value);
+        dev.keyhouse.StaleBoxes.loaded(mine).forEach(save::formParam);
+        Response stale = save.post(path);
+
+        assertThat(stale.statusCode()).as(stale.asString()).isEqualTo(409);
+        String html = stale.asString();
+        assertThat(dev.keyhouse.StaleBoxes.box(html)).contains(
+                dev.keyhouse.StaleBoxes.line("Variable", variable(name) + "_B"));
+        assertThat(html).as("the fields alice left alone are as bob stored them; hers as she typed them")
+                .contains("name=\"variable\" type=\"text\" value=\"" + variable(name) + "_B\"",
+                        "name=\"targets\" value=\"" + target + "\" checked>", "value=\"bad name!\"",
+                        "value=\"" + value + "\"", "name=\"version\" value=\"2\"")
+                .doesNotContain("value=\"" + variable(name) + "\"")
+                .as("the name's error comes with the box").contains("class=\"field-error\">Name: ");
+        assertThat(dev.keyhouse.StaleBoxes.loaded(html)).containsEntry("loaded.variable", variable(name) + "_B")
+                .containsEntry("loaded.targets", String.valueOf(target));
+
+        io.restassured.specification.RequestSpecification again = Browser.signedInForm(session)
+                .formParam("version", "2").formParam("name", name + "-a").formParam("variable", variable(name) + "_B")
+                .formParam("targets", String.valueOf(target)).formParam("value", value);
+        dev.keyhouse.StaleBoxes.loaded(html).forEach(again::formParam);
+        again.post(path).then().statusCode(303);
+        io.restassured.path.json.JsonPath saved = given().auth().oauth2(admin).get(API + "/" + id).jsonPath();
+        assertThat(saved.getString("name")).isEqualTo(name + "-a");
+        assertThat(saved.getString("variable")).isEqualTo(variable(name) + "_B");
+        assertThat(saved.getList("targets", Long.class)).containsExactly(target);
+    }
+
+    /**
      * The page without JavaScript: the nav link, a create with Generate and one with a typed value (a refused one shown
      * again naming the field, never echoing the value), a change of targets, a new generated value, and delete behind
      * a confirmation form (a real POST form, no confirm()); no value is ever on a page.
