@@ -433,7 +433,7 @@ class SettingsPageTest {
         assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 3);
     }
 
-    /** A version that is there but is not one (a word, a sign, a fraction, too big) is a 400 naming it, not a 428. */
+    /** A version that is blank or is not one (a word, a sign, a fraction, too big) is a 400 naming it, not a 428. */
     @Test
     void rollbackAndSaveWithAMalformedVersionAnswer400NamingIt() {
         long version = twoTtsVersions("sv-page-badversion-0011223344556677");
@@ -453,7 +453,9 @@ class SettingsPageTest {
             Response answer = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
                     .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("version", blank)
                     .post("/admin/settings/tts/rollback");
-            assertThat(answer.statusCode()).as("blank version is missing").isEqualTo(428);
+            // a page form without its version: 400 naming it, as every page form's (a 428 is REST's If-Match answer)
+            assertThat(answer.statusCode()).as("blank version is missing").isEqualTo(400);
+            assertThat(answer.asString()).contains("version: is missing from the form; reload the page");
         }
         assertThat(Clients.version("tts")).as("nothing was rolled back or saved").isEqualTo(version + 2);
     }
