@@ -367,14 +367,18 @@ public final class Profiles {
     /**
      * The runtimes' token unset (PROVISIONER_INTERNAL_TOKEN empty: every runtime-config fetch and status report is
      * refused), restarts given 30 s and one attempt, so a test decides when a restart ends and a failure is final at
-     * once. The run pages' browser test owns this profile.
+     * once, and {@value #CONFIRM_TIMEOUT_SECONDS} s to confirm (a runtime refused its fetch is "not confirmed" then,
+     * not after the test settings' 30 s). The run pages' browser test owns this profile.
      */
     public static final class RuntimeTokenUnset implements QuarkusTestProfile {
+
+        public static final int CONFIRM_TIMEOUT_SECONDS = 5;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "keyhouse.runtime-config.token", "",
+                    "ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS),
                     "keyhouse.restart.timeout-seconds", "30",
                     "keyhouse.restart.attempts", "1",
                     "keyhouse.restart.backoff", "100ms",

@@ -170,25 +170,25 @@ public final class AtRest {
      * @param values name → value (see {@link #needles} for names ending in {@code (bytes)})
      */
     public static List<Hit> searchFiles(Path dataDirectory, Map<String, String> values) {
-        Map<String, String> needles = new LinkedHashMap<>();
-        // a Latin-1 view of the bytes keeps every byte one char, so String.indexOf searches bytes
-        needles(values).forEach((name, bytes) -> needles.put(name, new String(bytes, StandardCharsets.ISO_8859_1)));
+        Map<String, byte[]> needles = needles(values);
+        List<String> names = List.copyOf(needles.keySet());
+        // every needle in one pass over each file's bytes (a search per needle read each file thousands of times)
+        MultiSearch search = MultiSearch.ofBytes(List.copyOf(needles.values()));
         List<Hit> hits = new ArrayList<>();
         for (Path file : files(dataDirectory)) {
-            String bytes;
+            byte[] bytes;
             try {
-                bytes = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                bytes = Files.readAllBytes(file);
             } catch (NoSuchFileException e) {
                 continue;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file + " of the database's storage", e);
             }
             String relative = dataDirectory.relativize(file).toString();
-            needles.forEach((name, needle) -> {
-                if (bytes.contains(needle)) {
-                    hits.add(new Hit(name, relative));
-                }
-            });
+            java.util.BitSet found = search.in(bytes);
+            for (int n = found.nextSetBit(0); n >= 0; n = found.nextSetBit(n + 1)) {
+                hits.add(new Hit(names.get(n), relative));
+            }
         }
         return hits;
     }
@@ -234,16 +234,19 @@ public final class AtRest {
      * {@code \x…} hex COPY writes for bytea.
      */
     public static List<Hit> searchDump(String dump, Map<String, String> values) {
-        List<Hit> hits = new ArrayList<>();
+        // each needle twice, as text (2n) and as bytea hex (2n + 1), all in one pass over the dump
+        List<String> names = new ArrayList<>();
+        List<String> forms = new ArrayList<>();
         needles(values).forEach((name, bytes) -> {
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            if (dump.contains(copyEscaped(text))) {
-                hits.add(new Hit(name, "COPY dump (text)"));
-            }
-            if (dump.contains(HexFormat.of().formatHex(bytes))) {
-                hits.add(new Hit(name, "COPY dump (bytea hex)"));
-            }
+            names.add(name);
+            forms.add(copyEscaped(new String(bytes, StandardCharsets.UTF_8)));
+            forms.add(HexFormat.of().formatHex(bytes));
         });
+        java.util.BitSet found = MultiSearch.ofStrings(forms).in(dump);
+        List<Hit> hits = new ArrayList<>();
+        for (int n = found.nextSetBit(0); n >= 0; n = found.nextSetBit(n + 1)) {
+            hits.add(new Hit(names.get(n / 2), n % 2 == 0 ? "COPY dump (text)" : "COPY dump (bytea hex)"));
+        }
         return hits;
     }
 
