@@ -180,8 +180,9 @@ public class RestartQueue {
      */
     @Transactional
     public void lockRenamed(long targetId) {
-        em.createNativeQuery("SELECT id FROM restart_results WHERE target_id = :target AND driver IN (:own)"
-                + " AND next_started_at IS NULL AND started_at IS NOT NULL ORDER BY id FOR UPDATE")
+        em.createNativeQuery("SELECT o.id FROM restart_results o WHERE o.target_id = :target AND o.driver IN (:own)"
+                + " AND o.next_started_at IS NULL AND o.started_at IS NOT NULL" + NOT_IN_OPEN_ROLLOUT
+                + " ORDER BY o.id FOR UPDATE")
                 .setParameter("target", targetId).setParameter("own", ownNamed).getResultList();
     }
 
@@ -193,6 +194,9 @@ public class RestartQueue {
      * is no runtime of this target ({@link TargetRuntimes}), so a runtime that takes it later (a target created under
      * it, another runtime calling itself so) must not confirm them, which it would until this target's next restart
      * settled them. Results of other drivers (containers, workloads) do not carry the target's name and stay open.
+     * Results of an open rollout stay open too (issue 19): a rename is no restart, and the gate follows the target,
+     * reading its runtime's signals under the name it has now ({@link TargetRuntimes#namesNow}), so the rename neither
+     * ends a restarted runtime's time to confirm nor lets the old name confirm it.
      *
      * @return how many results were settled
      */
@@ -200,9 +204,13 @@ public class RestartQueue {
     public int settleRenamed(long targetId) {
         return settle("WITH earlier AS (SELECT o.id, o.runtime, o.started_at, now() AS next_start"
                 + " FROM restart_results o WHERE o.target_id = :target AND o.driver IN (:own)"
-                + " AND o.next_started_at IS NULL AND o.started_at IS NOT NULL)",
+                + " AND o.next_started_at IS NULL AND o.started_at IS NOT NULL" + NOT_IN_OPEN_ROLLOUT + ")",
                 query -> query.setParameter("target", targetId).setParameter("own", ownNamed));
     }
+
+    /** Result {@code o} is not of a rollout still open (running, waiting for approval or rolling back). */
+    private static final String NOT_IN_OPEN_ROLLOUT = " AND NOT EXISTS (SELECT 1 FROM restart_runs n"
+            + " WHERE n.id = o.run_id AND n.rollout AND n.state IN ('running', 'waiting_approval', 'rolling_back'))";
 
     /**
      * Two results ({@code restart_results} aliases {@code a}, {@code b}) of one target are of the same runtime: the

@@ -266,9 +266,12 @@ public class RestartRuns {
     private final Rollouts rollouts;
     private final RolloutConfig confirmWindow;
 
+    private final TargetRuntimes runtimes;
+
     public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderSettings settings,
             Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts,
-            RolloutConfig confirmWindow) {
+            RolloutConfig confirmWindow, TargetRuntimes runtimes) {
+        this.runtimes = runtimes;
         this.confirmWindow = confirmWindow;
         this.rollouts = rollouts;
         this.targets = targets;
@@ -489,6 +492,8 @@ public class RestartRuns {
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
         List<FailingReport> failingReports = failingReports(run.createdAt);
         RolledOut rolledOut = rolledOut(run);
+        // the name each runtime answers to now, as the gate reads it: a renamed target's by its new name
+        TargetRuntimes.NamesNow names = runtimes.namesNow(results);
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
@@ -503,13 +508,14 @@ public class RestartRuns {
             // a runtime restarted again since: its last fetch before that restart, never a later one (V25)
             RuntimeAcks.Ack ack = result.nextStartedAt != null ? (result.ackedAt == null ? null
                     : new RuntimeAcks.Ack(result.runtime, result.ackVersion, result.ackFingerprint, result.ackedAt))
-                    : latestAck(result, recent);
+                    : latestAck(result, names.of(result), recent);
             boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
             // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
             FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
-                    && RestartResult.RESTARTED.equals(result.state) ? failingReport(result, failingReports) : null;
+                    && RestartResult.RESTARTED.equals(result.state)
+                    ? failingReport(result, names.of(result), failingReports) : null;
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
@@ -557,13 +563,13 @@ public class RestartRuns {
      * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
      * configuration it was restarted onto or a later one, between this restart and its next one; null when none.
      */
-    private static FailingReport failingReport(RestartResult result, List<FailingReport> reports) {
+    private static FailingReport failingReport(RestartResult result, String name, List<FailingReport> reports) {
         if (result.startedAt == null) {
             return null;
         }
         long version = result.envVersion == null ? 0 : result.envVersion;
         return reports.stream().filter(r -> r.version() >= version
-                && Rollouts.inWindow(result, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
+                && Rollouts.inWindow(result, name, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */
@@ -721,12 +727,12 @@ public class RestartRuns {
                         + tally.text(), wave.runtimes());
     }
 
-    /** The newest ack of the result's runtime since its restart began. */
-    private static RuntimeAcks.Ack latestAck(RestartResult result, List<RuntimeAcks.Ack> recent) {
-        if (result.runtime == null || result.startedAt == null) {
+    /** The newest ack of the result's runtime under {@code name}, the name it answers to now, since its restart. */
+    private static RuntimeAcks.Ack latestAck(RestartResult result, String name, List<RuntimeAcks.Ack> recent) {
+        if (name == null || result.startedAt == null) {
             return null;
         }
-        return recent.stream().filter(a -> RuntimeAcks.matches(result.runtime, a.runtime()))
+        return recent.stream().filter(a -> RuntimeAcks.matches(name, a.runtime()))
                 .filter(a -> !a.at().isBefore(result.startedAt))
                 .max(Comparator.comparing(RuntimeAcks.Ack::at)).filter(Objects::nonNull).orElse(null);
     }

@@ -86,12 +86,14 @@ public class Rollouts {
 
     private final ProviderEntries entries;
     private final LastChecks lastChecks;
+    private final TargetRuntimes runtimes;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
-            ProviderEntries entries, LastChecks lastChecks) {
+            ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes) {
+        this.runtimes = runtimes;
         this.entries = entries;
         this.lastChecks = lastChecks;
         this.config = config;
@@ -396,6 +398,8 @@ public class Rollouts {
         Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .orElse(run.createdAt);
         List<RuntimeAcks.Ack> fetches = acks.since(since);
+        // the name each runtime answers to now: a target renamed mid-rollout is followed by its id
+        TargetRuntimes.NamesNow names = runtimes.namesNow(moved);
         List<Probe> probes = new ArrayList<>();
         String failure = null;
         String code = null;
@@ -406,7 +410,7 @@ public class Rollouts {
             if (failure != null || !passed(row)) {
                 continue;
             }
-            Optional<Report> later = failingReport(row, reports, run);
+            Optional<Report> later = failingReport(row, names.of(row), reports, run);
             if (later.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
                 decide(row, "failing", failingText(later.get()) + (confirmedBefore ? " after it was confirmed" : ""),
@@ -436,7 +440,7 @@ public class Rollouts {
                 }
                 case RestartResult.RESTARTED -> {
                     if (row.confirmState == null) {
-                        confirm(row, run, reports, fetches, health, probes, now);
+                        confirm(row, names.of(row), run, reports, fetches, health, probes, now);
                     }
                     if (row.confirmState == null) {
                         open = true;
@@ -476,13 +480,15 @@ public class Rollouts {
      * another run or a rollback restarts it again): a failing report on the new version fails it whatever the
      * confirmation; then the mode's own signal (for {@code fetch} after the next restart: the fetch kept on the row).
      * A runtime restarted again before it confirmed can show nothing more for this run: it is unconfirmed at once.
+     * Signals count under {@code name}, the name the runtime answers to now ({@link TargetRuntimes#namesNow}), never
+     * one its target no longer has.
      */
-    private void confirm(RestartResult row, RestartRun run, List<Report> reports, List<RuntimeAcks.Ack> fetches,
-            Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
+    private void confirm(RestartResult row, String name, RestartRun run, List<Report> reports,
+            List<RuntimeAcks.Ack> fetches, Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
-        Optional<Report> failing = failingReport(row, reports, run);
+        Optional<Report> failing = failingReport(row, name, reports, run);
         if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
@@ -490,15 +496,15 @@ public class Rollouts {
         }
         boolean again = row.nextStartedAt != null;
         switch (mode) {
-            case "report" -> reports.stream().filter(r -> inWindow(row, r.runtime(), r.at(), since))
+            case "report" -> reports.stream().filter(r -> inWindow(row, name, r.runtime(), r.at(), since))
                     .filter(r -> r.version() >= version).findFirst()
                     .ifPresent(r -> decide(row, "confirmed", "reported ok on version " + r.version(), now));
             case "fetch" -> {
                 // restarted again: the runtime's last fetch before that restart, kept on the row (V25)
                 List<RuntimeAcks.Ack> mine = !again ? fetches : row.ackedAt == null || row.ackVersion == null
-                        ? List.of() : List.of(new RuntimeAcks.Ack(row.runtime, row.ackVersion, row.ackFingerprint,
+                        ? List.of() : List.of(new RuntimeAcks.Ack(name, row.ackVersion, row.ackFingerprint,
                                 row.ackedAt));
-                mine.stream().filter(f -> inWindow(row, f.runtime(), f.at(), since) && f.version() >= version)
+                mine.stream().filter(f -> inWindow(row, name, f.runtime(), f.at(), since) && f.version() >= version)
                         .findFirst().ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
             }
             case "health" -> {
@@ -540,19 +546,22 @@ public class Rollouts {
      * The runtime's report of {@code failing} on its new version (or a later one) made within its restart's window,
      * whatever the confirmation: a failing report fails its wave as a report-confirmed runtime's does.
      */
-    private static Optional<Report> failingReport(RestartResult row, List<Report> reports, RestartRun run) {
+    private static Optional<Report> failingReport(RestartResult row, String name, List<Report> reports,
+            RestartRun run) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         return reports.stream().filter(r -> "failing".equals(r.status()) && r.version() >= version)
-                .filter(r -> inWindow(row, r.runtime(), r.at(), since)).findFirst();
+                .filter(r -> inWindow(row, name, r.runtime(), r.at(), since)).findFirst();
     }
 
     /**
-     * Whether a signal (a report or fetch by {@code runtime} at {@code at}) is this result's: its runtime's, made
-     * since its restart began and before the runtime's next restart (when there was one).
+     * Whether a signal (a report or fetch by {@code runtime} at {@code at}) is this result's: made by its runtime
+     * under {@code name}, the name that runtime answers to now ({@link TargetRuntimes#namesNow}: a renamed command,
+     * systemd or http target's new name, never its old one), since its restart began and before the runtime's next
+     * restart (when there was one).
      */
-    static boolean inWindow(RestartResult row, String runtime, Instant at, Instant since) {
-        return RuntimeAcks.matches(row.runtime, runtime) && !at.isBefore(since)
+    static boolean inWindow(RestartResult row, String name, String runtime, Instant at, Instant since) {
+        return RuntimeAcks.matches(name, runtime) && !at.isBefore(since)
                 && (row.nextStartedAt == null || at.isBefore(row.nextStartedAt));
     }
 

@@ -57,9 +57,12 @@ public class RuntimeTargets {
     private final SecretFingerprints fingerprints;
     private final Audit audit;
     private final RestartQueue queue;
+    private final jakarta.enterprise.event.Event<dev.keyhouse.settings.EnvironmentChanged> changed;
 
     public RuntimeTargets(RuntimeDrivers drivers, SealedValues sealedValues, SecretFingerprints fingerprints,
-            Audit audit, RestartQueue queue) {
+            Audit audit, RestartQueue queue,
+            jakarta.enterprise.event.Event<dev.keyhouse.settings.EnvironmentChanged> changed) {
+        this.changed = changed;
         this.drivers = drivers;
         this.sealedValues = sealedValues;
         this.fingerprints = fingerprints;
@@ -257,6 +260,9 @@ public class RuntimeTargets {
             // its runtimes named after it lose that name now: a runtime taking it later must not confirm their
             // results, which its next restart would settle only then (V25)
             queue.settleRenamed(target.id);
+            // what runtime-config serves under both names changes (an open rollout's pin and the shared secrets
+            // follow the target): this replica's cache is dropped at commit, not when the notification comes back
+            changed.fire(new dev.keyhouse.settings.EnvironmentChanged("runtime target " + target.name));
         }
         target.updatedAt = now();
         target.updatedBy = actor;

@@ -81,6 +81,49 @@ public class TargetRuntimes implements RuntimeReceivers {
                 .map(r -> new Row(((Number) r[0]).longValue(), (String) r[1])).toList();
     }
 
+    /**
+     * The name each of {@code results}' runtimes answers to now (issue 19, a target renamed mid-rollout): for a result
+     * under a driver whose runtime is the target ({@link RuntimeDriver#runtimeIsTarget}: command, systemd, http), the
+     * target's current name while its driver is still one of those, since its runtime fetches and reports under the
+     * target's name, not the one the result was planned with; otherwise the runtime as its driver discovered it (a
+     * container, a workload {@code Deployment/voice}: a rename changes neither), or as recorded once the target is
+     * deleted. One query for all the results' targets; joins the caller's transaction.
+     *
+     * @return the lookup; {@link NamesNow#of} answers null for a result not discovered yet
+     */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public NamesNow namesNow(java.util.Collection<RestartResult> results) {
+        List<Long> ids = results.stream().filter(r -> r.targetId != null && ownNamed.contains(r.driver))
+                .map(r -> r.targetId).distinct().toList();
+        java.util.Map<Long, String> names = new java.util.HashMap<>();
+        if (!ids.isEmpty()) {
+            ((List<Object[]>) em.createNativeQuery("SELECT id, name FROM runtime_targets WHERE id IN (:ids)"
+                    + " AND driver IN (:own)").setParameter("ids", ids).setParameter("own", ownNamed).getResultList())
+                    .forEach(r -> names.put(((Number) r[0]).longValue(), (String) r[1]));
+        }
+        return new NamesNow(java.util.Map.copyOf(names), Set.copyOf(ownNamed));
+    }
+
+    /**
+     * What {@link #namesNow} read: the current names of the targets whose runtime is the target, by id.
+     *
+     * @param names target id → its current name, for the targets whose driver names their runtime after them
+     * @param ownNamed the ids of those drivers
+     */
+    public record NamesNow(java.util.Map<Long, String> names, Set<String> ownNamed) {
+
+        /** The name {@code result}'s runtime answers to now, as {@link #namesNow} describes; null while planned. */
+        public String of(RestartResult result) {
+            if (result.runtime == null) {
+                return null;
+            }
+            String now = result.targetId == null || !ownNamed.contains(result.driver) ? null
+                    : names.get(result.targetId);
+            return now == null ? result.runtime : now;
+        }
+    }
+
     private static Set<Long> matching(List<Row> rows, String runtime) {
         Set<Long> targets = new TreeSet<>();
         for (Row row : rows) {

@@ -265,6 +265,89 @@ class RolloutControlsTest {
         assertThat(fleet.restarts(names.get(1))).isEqualTo(1);
     }
 
+    /**
+     * Issue 19 (G/D, C): a command target renamed while the canary waits for approval. Its runtime is held at the
+     * previous key under its new name (and its old one) until its wave; at its wave a report under the old name, no
+     * runtime of the target any more, does not confirm it, and its report under the new name does: the rollout
+     * succeeds, nothing is rolled back.
+     */
+    @Test
+    void aTargetRenamedBeforeItsWaveIsHeldAndConfirmedUnderItsNewNameOnly() throws Exception {
+        String previous = everywhere();
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
+        awaitOutcome(runId, "waiting_approval");
+        String old = names.get(1);
+        String renamed = "renamed-" + old;
+        long id = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", old).get(0));
+        fleet.silence(old); // its runtime's signals are the test's own, below
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).contentType("application/json")
+                .body(java.util.Map.of("name", renamed)).put("/api/v1/runtimes/" + id).then().statusCode(200);
+
+        for (String name : List.of(renamed, old)) {
+            JsonPath held = api.fetchRuntimeConfig(name).then().statusCode(200).extract().jsonPath();
+            assertThat(held.getString("env.LLM_API_KEY")).as(name + ": its wave has not come").isEqualTo(previous);
+        }
+
+        rollouts.approve(runId, "admin@keyhouse.test");
+        String row = "results.find { it.runtime == '" + old + "' && it.wave == 2 }"; // the name it was discovered under
+        api.awaitRunState(runId, row + ".state", "restarted");
+        long version = api.run(runId).getLong(row + ".envVersion");
+        assertThat(fleet.key(old)).as("restarted onto the new key at its wave").isEqualTo(key);
+        reportOk(old, version);
+        // the gate looks every second: several looks find no report of the runtime the target has now
+        for (long until = System.nanoTime() + Duration.ofSeconds(3).toNanos(); System.nanoTime() < until;) {
+            JsonPath open = api.run(runId);
+            assertThat((Object) open.get(row + ".confirmState")).as("a report under the old name: " + open.prettify())
+                    .isNull();
+            Thread.sleep(200);
+        }
+        reportOk(renamed, version);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat((Object) run.get(row + ".confirmState")).isEqualTo("confirmed");
+        assertThat((Object) run.get(row + ".confirmDetail")).isEqualTo("reported ok on version " + version);
+        assertThat(run.getString("reason")).isNull();
+        assertThat(fleet.key(old)).isEqualTo(key);
+        assertThat(api.fetchRuntimeConfig(renamed).jsonPath().getString("env.LLM_API_KEY")).isEqualTo(key);
+    }
+
+    /**
+     * Issue 19 (G): the canary's command target renamed while its runtime has yet to confirm. A rename is no restart:
+     * the canary's time to confirm goes on, and its report under the new name confirms it.
+     */
+    @Test
+    void aCanaryRenamedBeforeItConfirmedIsConfirmedUnderItsNewName() throws Exception {
+        String canary = names.get(0);
+        String renamed = "renamed-" + canary;
+        fleet.silence(canary); // its runtime's report is the test's own, below
+        long runId = save(provider.key(Scenario.GOOD));
+        String row = "results.find { it.runtime == '" + canary + "' && it.wave == 1 }";
+        api.awaitRunState(runId, row + ".state", "restarted");
+        long id = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).contentType("application/json")
+                .body(java.util.Map.of("name", renamed)).put("/api/v1/runtimes/" + id).then().statusCode(200);
+        long version = api.run(runId).getLong(row + ".envVersion");
+
+        reportOk(renamed, version);
+        JsonPath waiting = awaitOutcome(runId, "waiting_approval");
+
+        assertThat(waiting.getString("outcome")).as(waiting.prettify()).isEqualTo("waiting_approval");
+        assertThat((Object) waiting.get(row + ".confirmDetail")).isEqualTo("reported ok on version " + version);
+        rollouts.approve(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+    }
+
+    /** An ok status report of {@code runtime} on configuration {@code version}, as a runtime sends it. */
+    private static void reportOk(String runtime, long version) {
+        io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", runtime).contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("version", version, "status", "ok"))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
     @Test
     void aSaveThatSupersedesAnOpenRolloutRollsBackToWhatTheFleetRanNotToTheSupersededKey() throws Exception {
         String ran = everywhere();
