@@ -59,15 +59,35 @@ public class RestartRuns {
      *        failing, unconfirmed, failed, rolled back, held, cancelled ({@link #statusText()} in words)
      * @param ackVersion the configuration version (runtime-config's {@code version}) of that fetch; null without one
      * @param nextStartedAt when the runtime's next restart began (this run's rollback or a later run) or its target was
-     *        deleted, null while this is its newest restart: the fetch fields are then its last fetch before that
-     *        restart or deletion, never a later one,
-     *        so an ended run's results stay as they ended (V25)
+     *        deleted or renamed, null while this is its newest restart
+     * @param closedAt when this result's window closed ({@link LaterRestarts.Window#closedAt()}): a later restart
+     *        onto a configuration without this run's change began (this run's rollback, a restart after a later change
+     *        of the same kind), or the target was deleted or renamed; the fetch fields are then the last fetch kept
+     *        before it, never a later one, so an ended run's results stay as they ended (V25). Null while a later
+     *        fetch still counts: no later restart, or each one carried this run's change forward. Not in the API
+     * @param carriedAt when the latest later restart that carried this run's change forward ended; null when none
+     *        did. The time to confirm counts from it ({@link RunView#canChange}). Not in the API
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
             boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
             String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
-            Instant nextStartedAt) {
+            Instant nextStartedAt, @com.fasterxml.jackson.annotation.JsonIgnore Instant closedAt,
+            @com.fasterxml.jackson.annotation.JsonIgnore Instant carriedAt) {
+
+        /**
+         * A result whose window closed at its runtime's next restart, if any ({@code closedAt} is
+         * {@code nextStartedAt}), no later restart having carried the change.
+         */
+        public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
+                String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
+                boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
+                String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
+                Instant nextStartedAt) {
+            this(id, target, driver, runtime, state, attempts, error, startedAt, finishedAt, ackFingerprint, ackedAt,
+                    confirmed, wave, envVersion, confirmation, confirmationReason, confirmState, confirmDetail,
+                    confirmedAt, status, ackVersion, nextStartedAt, nextStartedAt, null);
+        }
 
         /** A result whose runtime was not restarted again since ({@code nextStartedAt} null). */
         public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
@@ -86,7 +106,7 @@ public class RestartRuns {
          */
         public String cameBack() {
             return switch (state) {
-                case RestartResult.RESTARTED -> ackedAt == null ? (nextStartedAt == null ? "no fetch since the restart"
+                case RestartResult.RESTARTED -> ackedAt == null ? (closedAt == null ? "no fetch since the restart"
                         : "no fetch before its next restart (or its target's deletion)")
                         : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
@@ -265,13 +285,15 @@ public class RestartRuns {
     private final Event<RestartPlanned> planned;
     private final Rollouts rollouts;
     private final RolloutConfig confirmWindow;
+    private final LaterRestarts later;
 
     private final TargetRuntimes runtimes;
 
     public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderSettings settings,
             Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts,
-            RolloutConfig confirmWindow, TargetRuntimes runtimes) {
+            RolloutConfig confirmWindow, TargetRuntimes runtimes, LaterRestarts later) {
         this.runtimes = runtimes;
+        this.later = later;
         this.confirmWindow = confirmWindow;
         this.rollouts = rollouts;
         this.targets = targets;
@@ -505,17 +527,19 @@ public class RestartRuns {
             }
         }
         for (RestartResult result : results) {
-            // a runtime restarted again since: its last fetch before that restart, never a later one (V25)
-            RuntimeAcks.Ack ack = result.nextStartedAt != null ? (result.ackedAt == null ? null
-                    : new RuntimeAcks.Ack(result.runtime, result.ackVersion, result.ackFingerprint, result.ackedAt))
-                    : latestAck(result, names.of(result), recent);
+            // a runtime whose window closed (restarted again onto a configuration without this change, its target
+            // deleted or renamed): its last fetch kept before that, never a later one (V25); while open (no later
+            // restart, or each carried this change forward) its newest fetch since this restart, under the name
+            // its runtime answers to now
+            LaterRestarts.Window window = later.of(result, run);
+            RuntimeAcks.Ack ack = window.closed() ? window.newestKept() : latestAck(result, names.of(result), recent);
             boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
             // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
             FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
                     && RestartResult.RESTARTED.equals(result.state)
-                    ? failingReport(result, names.of(result), failingReports) : null;
+                    ? failingReport(result, names.of(result), failingReports, window) : null;
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
@@ -530,7 +554,7 @@ public class RestartRuns {
                     failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
                             + ack.version() + " (confirmation none: not waited for)" : result.confirmDetail,
                     result.confirmedAt, status,
-                    ack == null ? null : ack.version(), result.nextStartedAt));
+                    ack == null ? null : ack.version(), result.nextStartedAt, window.closedAt(), window.carriedAt()));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
@@ -563,13 +587,14 @@ public class RestartRuns {
      * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
      * configuration it was restarted onto or a later one, between this restart and its next one; null when none.
      */
-    private static FailingReport failingReport(RestartResult result, String name, List<FailingReport> reports) {
+    private static FailingReport failingReport(RestartResult result, String name, List<FailingReport> reports,
+            LaterRestarts.Window window) {
         if (result.startedAt == null) {
             return null;
         }
         long version = result.envVersion == null ? 0 : result.envVersion;
         return reports.stream().filter(r -> r.version() >= version
-                && Rollouts.inWindow(result, name, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
+                && window.counts(name, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */

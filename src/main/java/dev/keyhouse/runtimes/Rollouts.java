@@ -87,13 +87,15 @@ public class Rollouts {
     private final ProviderEntries entries;
     private final LastChecks lastChecks;
     private final TargetRuntimes runtimes;
+    private final LaterRestarts later;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
-            ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes) {
+            ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes, LaterRestarts later) {
         this.runtimes = runtimes;
+        this.later = later;
         this.entries = entries;
         this.lastChecks = lastChecks;
         this.config = config;
@@ -410,11 +412,11 @@ public class Rollouts {
             if (failure != null || !passed(row)) {
                 continue;
             }
-            Optional<Report> later = failingReport(row, names.of(row), reports, run);
-            if (later.isPresent()) {
+            Optional<Report> failingLater = failingReport(row, names.of(row), reports, run, later.of(row, run));
+            if (failingLater.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
-                decide(row, "failing", failingText(later.get()) + (confirmedBefore ? " after it was confirmed" : ""),
-                        now);
+                decide(row, "failing", failingText(failingLater.get())
+                        + (confirmedBefore ? " after it was confirmed" : ""), now);
                 failure = label(row) + ": " + row.confirmDetail;
                 code = failCode(row);
             }
@@ -476,10 +478,13 @@ public class Rollouts {
 
     /**
      * Decides one restarted runtime's confirmation, if the evidence is in; leaves it undecided otherwise. Only what the
-     * runtime showed between this restart and its next one counts ({@link RestartResult#nextStartedAt}, set once
-     * another run or a rollback restarts it again): a failing report on the new version fails it whatever the
-     * confirmation; then the mode's own signal (for {@code fetch} after the next restart: the fetch kept on the row).
-     * A runtime restarted again before it confirmed can show nothing more for this run: it is unconfirmed at once.
+     * runtime showed within its window counts ({@link LaterRestarts}): since this restart, through any later restart
+     * by another run that carried this change forward (a rollout of another kind, a shared secret's run, restart
+     * now), until a restart onto a configuration without it (this run's rollback, one after a later change of the
+     * same kind) or the target's deletion or rename. A failing report on the new version (or later) fails it whatever
+     * the confirmation; then the mode's own signal (for {@code fetch} once the window closed: the fetches kept on the
+     * rows). A runtime whose window closed before it confirmed can show nothing more for this run: it is unconfirmed
+     * at once. Its time to confirm counts from its latest restart that carried the change.
      * Signals count under {@code name}, the name the runtime answers to now ({@link TargetRuntimes#namesNow}), never
      * one its target no longer has.
      */
@@ -488,23 +493,27 @@ public class Rollouts {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
-        Optional<Report> failing = failingReport(row, name, reports, run);
+        LaterRestarts.Window window = later.of(row, run);
+        Optional<Report> failing = failingReport(row, name, reports, run, window);
         if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
             return;
         }
-        boolean again = row.nextStartedAt != null;
+        boolean again = window.closed();
         switch (mode) {
-            case "report" -> reports.stream().filter(r -> inWindow(row, name, r.runtime(), r.at(), since))
+            case "report" -> reports.stream().filter(r -> window.counts(name, r.runtime(), r.at(), since))
                     .filter(r -> r.version() >= version).findFirst()
                     .ifPresent(r -> decide(row, "confirmed", "reported ok on version " + r.version(), now));
             case "fetch" -> {
-                // restarted again: the runtime's last fetch before that restart, kept on the row (V25)
-                List<RuntimeAcks.Ack> mine = !again ? fetches : row.ackedAt == null || row.ackVersion == null
-                        ? List.of() : List.of(new RuntimeAcks.Ack(name, row.ackVersion, row.ackFingerprint,
-                                row.ackedAt));
-                mine.stream().filter(f -> inWindow(row, name, f.runtime(), f.at(), since) && f.version() >= version)
+                // the fetches kept on the rows (each runtime's last before its next restart, V25), and while the
+                // window is open its fetches since
+                List<RuntimeAcks.Ack> mine = new ArrayList<>(window.kept().stream().map(a -> new RuntimeAcks.Ack(name,
+                        a.version(), a.fingerprint(), a.at())).toList());
+                if (!again) {
+                    mine.addAll(fetches);
+                }
+                mine.stream().filter(f -> window.counts(name, f.runtime(), f.at(), since) && f.version() >= version)
                         .findFirst().ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
             }
             case "health" -> {
@@ -527,11 +536,11 @@ public class Rollouts {
             default -> decide(row, RestartResult.NOT_ASKED, "restarted; confirmation not asked (none)", now);
         }
         if (row.confirmState == null && again) {
-            decide(row, "unconfirmed", "not confirmed (" + mode + ") before it was restarted again"
-                    + restartedBy(row), now);
+            decide(row, "unconfirmed", "not confirmed (" + mode + ") before " + window.closedBy(), now);
         }
         if (row.confirmState == null) {
-            Instant from = row.finishedAt == null ? now : row.finishedAt;
+            Instant from = window.carriedAt() != null ? window.carriedAt() : row.finishedAt == null ? now
+                    : row.finishedAt;
             if (run.resumedAt != null && run.resumedAt.isAfter(from)) {
                 from = run.resumedAt;
             }
@@ -547,22 +556,11 @@ public class Rollouts {
      * whatever the confirmation: a failing report fails its wave as a report-confirmed runtime's does.
      */
     private static Optional<Report> failingReport(RestartResult row, String name, List<Report> reports,
-            RestartRun run) {
+            RestartRun run, LaterRestarts.Window window) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         return reports.stream().filter(r -> "failing".equals(r.status()) && r.version() >= version)
-                .filter(r -> inWindow(row, name, r.runtime(), r.at(), since)).findFirst();
-    }
-
-    /**
-     * Whether a signal (a report or fetch by {@code runtime} at {@code at}) is this result's: made by its runtime
-     * under {@code name}, the name that runtime answers to now ({@link TargetRuntimes#namesNow}: a renamed command,
-     * systemd or http target's new name, never its old one), since its restart began and before the runtime's next
-     * restart (when there was one).
-     */
-    static boolean inWindow(RestartResult row, String name, String runtime, Instant at, Instant since) {
-        return RuntimeAcks.matches(name, runtime) && !at.isBefore(since)
-                && (row.nextStartedAt == null || at.isBefore(row.nextStartedAt));
+                .filter(r -> window.counts(name, r.runtime(), r.at(), since)).findFirst();
     }
 
     private static String failingText(Report report) {
@@ -572,15 +570,6 @@ public class Rollouts {
     /** "reported failing: invalid_key on version 31", or "reported failing on version 31" without a detail. */
     static String failingText(String detail, long version) {
         return "reported failing" + (detail == null ? "" : ": " + detail) + " on version " + version;
-    }
-
-    /** " by run N": the run whose restart of the same runtime began at the row's {@code nextStartedAt}; "" if gone. */
-    private String restartedBy(RestartResult row) {
-        List<?> found = em.createNativeQuery("SELECT run_id FROM restart_results WHERE target_id = :target"
-                        + " AND runtime = :runtime AND started_at = :at ORDER BY id LIMIT 1")
-                .setParameter("target", row.targetId).setParameter("runtime", row.runtime)
-                .setParameter("at", Timestamp.from(row.nextStartedAt)).getResultList();
-        return found.isEmpty() ? "" : " by run " + ((Number) found.get(0)).longValue();
     }
 
     /** A decided runtime that lets its wave go on: confirmed, or not asked to confirm (confirmation none). */
@@ -720,11 +709,21 @@ public class Rollouts {
                 // a fallback's change: the primary stays as it is, nothing of it to check
                 return restoreFallbacks(run, wave, held);
             }
+            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            long current = settings.get(kind).version();
+            long ran = run.settingsVersion == null ? current : run.settingsVersion;
+            if (ran != run.previousVersion && settings.sameValues(kind, ran, run.previousVersion)
+                    && (held == null || held.rows().equals(settings.fallbacksBefore(run.kind).rows()))) {
+                // an admin's rollback that superseded a save restores what the save replaced: the rollback's canary
+                // failing on it leaves nothing different to go back to (restoring it would write what just failed)
+                halt(run, wave, "version " + run.previousVersion + " holds what version " + ran
+                        + " that failed holds, so there is nothing different to go back to — correct the "
+                        + run.kind + " setting and save it again");
+                return Needs.NOTHING;
+            }
             if (checked == null) {
                 return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
             }
-            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
-            long current = settings.get(kind).version();
             // what the moved runtimes were given that the restore takes back: the key, the model, a URL... (h19l 3)
             List<SettingField> back = settings.differing(kind, current, run.previousVersion);
             // a change that kept the key (a model-only save, a make-primary between entries with one key): the key

@@ -249,16 +249,18 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * Whether what a run shows can still change, the one rule every live region showing a run polls by (its page,
      * a notice's status, the runtimes list, a target's page; first render and fragment alike): while it is not
      * {@code finished}; once finished, while some restarted runtime asked to confirm is still undecided (no recorded
-     * confirmation, not confirmed by a fetch, not restarted again since, not rolled back) and its restart ended less
-     * than {@code window} ({@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, the window a rollout's gate gives it) before
+     * confirmation, not confirmed by a fetch, its window not closed by a restart onto a configuration without the
+     * change ({@link LaterRestarts}: a later restart that carried the change forward keeps it open), not rolled back)
+     * and its restart — or the latest later one that carried the change ({@code carriedAt}) — ended less than
+     * {@code window} ({@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, the window a rollout's gate gives it) before
      * {@code now}: a late fetch still turns it confirmed. Once false nothing it shows changes: stop polling.
      */
     static boolean canChange(boolean finished, List<RestartRuns.ResultView> results, Instant now,
             java.time.Duration window) {
         return !finished || results.stream().anyMatch(r -> RestartResult.RESTARTED.equals(r.state())
-                && r.confirmState() == null && !r.confirmed() && r.nextStartedAt() == null
+                && r.confirmState() == null && !r.confirmed() && r.closedAt() == null
                 && !RestartRuns.ResultView.ROLLED_BACK.equals(r.status()) && r.finishedAt() != null
-                && now.isBefore(r.finishedAt().plus(window)));
+                && now.isBefore((r.carriedAt() != null ? r.carriedAt() : r.finishedAt()).plus(window)));
     }
 
     /**

@@ -866,6 +866,15 @@ public class ProviderSettings {
                 .toList();
     }
 
+    /**
+     * Whether two stored versions of a kind hold the same values (a secret by its fingerprint, as
+     * {@link #differing} compares them): false when either is not stored. Call within a transaction.
+     */
+    public boolean sameValues(ProviderKind kind, long a, long b) {
+        return ProviderSettingVersion.of(kind, a).isPresent() && ProviderSettingVersion.of(kind, b).isPresent()
+                && differing(kind, a, b).isEmpty();
+    }
+
     static List<String> changedFields(ProviderKind kind, SettingValues from, SettingValues to) {
         return kind.fields().stream().filter(f -> from.differs(to, f)).map(SettingField::json).toList();
     }

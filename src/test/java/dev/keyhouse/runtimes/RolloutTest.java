@@ -53,6 +53,8 @@ class RolloutTest {
     private OpenAiStandIn provider;
     private Fleet fleet;
     private String tag;
+    /** A shared secret a test created, deleted after it. */
+    private Long sharedSecret;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,6 +66,10 @@ class RolloutTest {
 
     @AfterEach
     void tearDown() {
+        if (sharedSecret != null) {
+            api.deleteSharedSecret(sharedSecret);
+            sharedSecret = null;
+        }
         fleet.close();
         api.deleteCreated();
         provider.close();
@@ -393,19 +399,21 @@ class RolloutTest {
     }
 
     /**
-     * Issue 19 (B): a canary restarted again by another run (an admin's "restart now") before it confirmed was
-     * confirmed by its fetch after that restart. Only what it showed before its next restart counts for this run
-     * (for fetch: the fetch kept on its result, none here), so it is unconfirmed at once and the wave fails.
+     * Issue 19 (b19 A): "Restart now" on the canary while its rollout waits for it to confirm carries the change
+     * forward (the canary is released from the rollout's pin: it is restarted onto the new key again), so its fetch
+     * after that restart, of a version no older than the run's, confirms it. It was decided "not confirmed (fetch)
+     * before it was restarted again by run N" at once, and the good key was rolled back.
      */
     @Test
-    void aCanaryRestartedAgainBeforeItConfirmsIsNotConfirmedByItsFetchAfterThatRestart() throws Exception {
+    void aCanaryRestartedNowBeforeItConfirmsIsConfirmedByItsFetchAfterThatRestart() throws Exception {
         List<String> names = fourRuntimes();
         confirmBy("fetch", names);
         assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
                 .isEqualTo("succeeded");
         String canary = names.get(0);
         fleet.hold(canary);
-        long runId = save(provider.key(Scenario.GOOD));
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
         api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
 
         long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
@@ -416,16 +424,176 @@ class RolloutTest {
         fleet.release(); // the canary fetches now: after its next restart, of a version no older than the run's
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
-        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("unconfirmed");
-        assertThat(run.getString("waves[0].runtimes[0].confirmDetail"))
-                .isEqualTo("not confirmed (fetch) before it was restarted again by run " + manual);
-        assertThat(run.getString("waves[0].runtimes[0].nextStartedAt")).isNotNull();
-        assertThat(run.getString("waves[0].runtimes[0].ackedAt")).isNull();
-        assertThat(run.getString("reason")).startsWith("wave 1 (canary): " + canary + ": not confirmed (fetch)");
-        for (String name : names.subList(1, 4)) {
-            assertThat(fleet.restarts(name)).as(name + " untouched").isEqualTo(1);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("confirmed");
+        assertThat(run.getString("waves[0].runtimes[0].confirmDetail")).startsWith("fetched version ");
+        assertThat(run.getString("waves[0].runtimes[0].nextStartedAt")).as("restarted again by run " + manual)
+                .isNotNull();
+        assertThat(run.getString("rollbackVersion")).isNull();
+        for (String name : names) {
+            assertThat(fleet.key(name)).as(name).isEqualTo(key);
         }
+    }
+
+    /**
+     * Issue 19 (b19 A): llm saved, then stt while llm's canary has not confirmed yet (both kinds' targets include the
+     * canary): the stt rollout's restart of the canary carries the llm change forward, and the canary's report on the
+     * combined configuration confirms both rollouts. The llm rollout was rolled back ("not confirmed (report) before
+     * it was restarted again by run N").
+     */
+    @Test
+    void twoRolloutsOfTwoKindsThroughOneCanaryBothConfirmOnTheCombinedConfiguration() throws Exception {
+        putStt("stt-rt-preview-" + tag); // a version to change from, before the targets exist
+        List<String> names = canaryAndOne(List.of("llm", "stt"));
+        String canary = names.get(0);
+        fleet.hold(canary);
+        String key = provider.key(Scenario.GOOD);
+        long llmRun = save(key);
+        api.awaitRunState(llmRun, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        long sttRun = putStt("stt-rt-v2-" + tag).getLong("restartRun");
+        api.awaitRunState(sttRun, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        fleet.release();
+
+        JsonPath llm = api.awaitRun(llmRun, RUN_TIMEOUT);
+        JsonPath stt = api.awaitRun(sttRun, RUN_TIMEOUT);
+
+        assertThat(llm.getString("outcome")).as(llm.prettify()).isEqualTo("succeeded");
+        assertThat(llm.getString("waves[0].runtimes[0].confirmState")).isEqualTo("confirmed");
+        assertThat(llm.getString("waves[0].runtimes[0].confirmDetail")).startsWith("reported ok on version ");
+        assertThat(llm.getString("waves[0].runtimes[0].nextStartedAt")).as("restarted again by run " + sttRun)
+                .isNotNull();
+        assertThat(llm.getString("rollbackVersion")).isNull();
+        assertThat(stt.getString("outcome")).as(stt.prettify()).isEqualTo("succeeded");
+        for (String name : names) {
+            assertThat(fleet.key(name)).as(name).isEqualTo(key);
+            assertThat(Files.readString(fleet.environmentFile(name))).as(name).contains("STT_MODEL=stt-rt-v2-" + tag);
+        }
+    }
+
+    /**
+     * Issue 19 (b19 A): a shared secret linked to the canary while its rollout waits for it: the shared secret's run
+     * restarts the canary onto the new key and the secret; its report then confirms the rollout, which was rolled back.
+     */
+    @Test
+    void aSharedSecretsRunRestartingTheCanaryBeforeItConfirmsLetsItConfirm() throws Exception {
+        List<String> names = fourRuntimes();
+        String canary = names.get(0);
+        fleet.hold(canary);
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
+        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+
+        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        JsonPath created = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                .contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("name", "conc-" + tag, "variable", "CONC_" + tag.toUpperCase(), "targets", List.of(target)))
+                .post("/api/v1/shared-secrets").then().statusCode(201).extract().jsonPath();
+        sharedSecret = created.getLong("id");
+        long shared = created.getLong("restartRun");
+        assertThat(api.awaitRun(shared, RUN_TIMEOUT).getString("state")).isEqualTo("succeeded");
+        fleet.release();
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("confirmed");
+        assertThat(run.getString("waves[0].runtimes[0].nextStartedAt")).as("restarted again by run " + shared)
+                .isNotNull();
+        assertThat(run.getString("rollbackVersion")).isNull();
+        assertThat(fleet.key(canary)).isEqualTo(key);
+    }
+
+    /**
+     * A restart onto a configuration without the change ends the window: an admin's rollback supersedes a rollout
+     * whose canary has not confirmed, and restarts the canary onto the restored key; the canary's fetch and report
+     * after that restart (of a version no older than the superseded run's) confirm nothing of the superseded run.
+     */
+    @Test
+    void aCanaryRestartedOntoAConfigurationWithoutTheChangeIsNotConfirmedByWhatItShowsAfter() throws Exception {
+        List<String> names = fourRuntimes();
+        assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
+                .isEqualTo("succeeded");
+        String canary = names.get(0);
+        fleet.hold(canary);
+        long runId = save(provider.key(Scenario.GOOD));
+        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        long envVersion = api.run(runId).getLong("results.find { it.runtime == '" + canary + "' }.envVersion");
+
+        long rollback = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                .header("If-Match", "\"" + api.llmVersion() + "\"").post("/api/v1/settings/llm/rollback").then()
+                .statusCode(200).extract().jsonPath().getLong("restartRun");
+        api.awaitRunState(rollback, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        fleet.release();
+        assertThat(api.awaitRun(rollback, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        JsonPath run = api.run(runId);
+
+        assertThat(fleet.sent()).as("the canary reported ok after the rollback's restart, on a version no older")
+                .anyMatch(sent -> sent.runtime().equals(canary) && sent.version() >= envVersion
+                        && sent.status().equals("ok"));
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("superseded");
+        String result = "results.find { it.runtime == '" + canary + "' }.";
+        assertThat(run.getBoolean(result + "confirmed")).isFalse();
+        assertThat(run.getString(result + "status")).isEqualTo("restarted");
+        assertThat(run.getString(result + "ackedAt")).isNull();
+        assertThat(run.getString(result + "nextStartedAt")).isNotNull();
+    }
+
+    /**
+     * Issue 19 (b19 H): an admin's rollback that supersedes a save restores what the save replaced; when the
+     * rollback's canary then fails on it, going back to the save's previous version would write the very contents that
+     * just failed ("version 21 restored as version 24", nothing "(back: …)"). The rollout halts instead, saying so.
+     */
+    @Test
+    void aRollbackWhoseCanaryFailsOnWhatItWouldRestoreHaltsInsteadOfRestoringIt() throws Exception {
+        List<String> names = fourRuntimes();
+        assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
+                .isEqualTo("succeeded");
+        long before = api.llmVersion();
+        String canary = names.get(0);
+        fleet.hold(canary); // it never reports by itself: the test reports for it
+        long saved = save(provider.key(Scenario.GOOD));
+        api.awaitRunState(saved, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        JsonPath rolledBack = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                .header("If-Match", "\"" + api.llmVersion() + "\"").post("/api/v1/settings/llm/rollback").then()
+                .statusCode(200).extract().jsonPath();
+        long rollback = rolledBack.getLong("restartRun");
+        long restored = api.llmVersion();
+        api.awaitRunState(rollback, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        long envVersion = api.run(rollback).getLong("results.find { it.runtime == '" + canary + "' }.envVersion");
+
+        io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
+                .header("X-Keyhouse-Runtime", canary).contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("version", envVersion, "status", "failing", "detail", "http:500"))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+        JsonPath run = api.awaitRun(rollback, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
+        assertThat(run.getString("reason")).isEqualTo("wave 1 (canary): " + canary + ": reported failing: http:500 on"
+                + " version " + envVersion + "; nothing rolled back: version " + before + " holds what version "
+                + restored + " that failed holds, so there is nothing different to go back to — correct the llm"
+                + " setting and save it again");
+        assertThat(run.getString("rollbackVersion")).isNull();
+        assertThat(api.llmVersion()).as("no version written with what just failed").isEqualTo(restored);
+    }
+
+    /**
+     * Issue 19 (b19 I): a canary whose target is deleted before it confirmed read "not confirmed (report) before it
+     * was restarted again", naming no run: nothing restarted it. It now says its target was deleted.
+     */
+    @Test
+    void aCanaryDeletedBeforeItConfirmsIsSaidToBeDeletedNotRestartedAgain() throws Exception {
+        List<String> names = fourRuntimes();
+        String canary = names.get(0);
+        fleet.hold(canary);
+        long runId = save(provider.key(Scenario.GOOD));
+        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + target).then()
+                .statusCode(204);
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("results.find { it.runtime == '" + canary + "' }.confirmDetail"))
+                .as(run.prettify()).isEqualTo("not confirmed (report) before its target was deleted");
     }
 
     /**
@@ -545,6 +713,33 @@ class RolloutTest {
     }
 
     /** Every one of {@code names}' targets confirms by {@code mode}. */
+    /**
+     * A canary {@code a-canary-<tag>} and {@code b-<tag>}, command targets of {@link #fleet} depending on {@code kinds},
+     * confirming by report; returns their names.
+     */
+    private List<String> canaryAndOne(List<String> kinds) {
+        List<String> two = List.of("a-canary-" + tag, "b-" + tag);
+        for (String name : two) {
+            api.command(name, kinds, fleet.command(name), fleet.environmentFile(name).toString(), "report");
+            fleet.watch(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", two.get(0));
+        return two;
+    }
+
+    /** Saves the stt setting (soniox, a loopback URL nothing answers: the check warns) with model {@code model}. */
+    private JsonPath putStt(String model) {
+        long version = io.restassured.RestAssured.given().auth().oauth2(api.admin()).get("/api/v1/settings/stt").then()
+                .statusCode(200).extract().jsonPath().getLong("version");
+        io.restassured.response.Response saved = io.restassured.RestAssured.given().auth().oauth2(api.admin())
+                .contentType(io.restassured.http.ContentType.JSON).header("If-Match", "\"" + version + "\"")
+                .body(Map.of("provider", "soniox", "model", model, "baseUrl", "http://127.0.0.1:9", "apiKey",
+                        "soniox-conc-" + tag))
+                .put("/api/v1/settings/stt");
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(200);
+        return saved.jsonPath();
+    }
+
     private void confirmBy(String mode, List<String> names) {
         Rows.update(db, "UPDATE runtime_targets SET confirmation = ? WHERE name = ANY(?)", mode,
                 names.toArray(String[]::new));

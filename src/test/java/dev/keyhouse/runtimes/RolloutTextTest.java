@@ -430,6 +430,14 @@ class RolloutTextTest {
                 window)).as("not asked (none)").isFalse();
         assertThat(RunView.canChange(true, List.of(awaiting(ended, false, null, now.minusSeconds(5))), now, window))
                 .as("restarted again since").isFalse();
+        // issue 19 (b19 A): a later restart that carried the change forward keeps it open, its window from then
+        Instant old = now.minusSeconds(60);
+        assertThat(RunView.canChange(true, List.of(carried(old, now.minusSeconds(29), null)), now, window))
+                .as("restarted again 29 s ago by a restart carrying the change").isTrue();
+        assertThat(RunView.canChange(true, List.of(carried(old, now.minusSeconds(30), null)), now, window))
+                .as("its window from the carrying restart over").isFalse();
+        assertThat(RunView.canChange(true, List.of(carried(old, now.minusSeconds(29), now.minusSeconds(5))), now,
+                window)).as("then restarted onto a configuration without the change").isFalse();
         assertThat(RunView.canChange(true, List.of(finished("cmd1", "failed", false)), now, window))
                 .as("a failed restart").isFalse();
     }
@@ -492,6 +500,13 @@ class RolloutTextTest {
                 null, null, "admin", createdAt, finishedAt,
                 new RestartRuns.Convergence(null, null, 0, 0, List.of(), List.of(), List.of()), results, false, false,
                 0, 0, null, null, null, null, null, List.of(), null, null, null, List.of());
+    }
+
+    /** Restarted at {@code finishedAt}, restarted again by a restart carrying its change that ended {@code carriedAt}. */
+    private static RestartRuns.ResultView carried(Instant finishedAt, Instant carriedAt, Instant closedAt) {
+        return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
+                finishedAt.minusSeconds(1), finishedAt, null, null, false, null, 4L, "fetch", null, null, null, null,
+                "restarted", null, carriedAt.minusSeconds(1), closedAt, carriedAt);
     }
 
     private static RestartRuns.ResultView awaiting(Instant finishedAt, boolean confirmed, String confirmState,
