@@ -30,48 +30,41 @@ public final class Profiles {
     }
 
     /**
-     * Two classes' settings in one application (each profile is a build and a start of its own), neither of which the
-     * other's tests depend on:
+     * Three groups of classes' settings in one application (each profile is a build and a start of its own), none of
+     * which the other classes' tests here depend on:
      * <ul>
      * <li>Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
      * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
      * headers are believed from this host only and a remote client cannot fake its address or scheme
      * (HttpsBehindProxyTest, SessionBehindProxyTest, ThrottlingTest). Requests without forwarded headers, as every
      * other request here, keep their peer's address and scheme.</li>
-     * <li>restarts of real Docker containers ({@link #dockerRestarts()}: DockerRestartTest, DockerSharedSecretTest);
-     * the proxy tests restart nothing.</li>
+     * <li>restarts of real Docker containers ({@link #dockerRestarts()}: DockerRestartTest, DockerSharedSecretTest,
+     * DockerRolloutTest); the proxy tests restart nothing.</li>
+     * <li>rollouts of real Docker containers that report their status (DockerRolloutTest): no bake between waves
+     * (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
+     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 %, automatic approval, given as the variables (so
+     * they go through application.properties). All five are what every other class here gets without this profile
+     * (the suite's bake 0 and 30 s, the defaults otherwise): pinned for DockerRolloutTest, changing nothing for the
+     * others.</li>
+     * <li>a database of its own: every target there is one these tests made (each Docker test deletes the targets it
+     * made after every test, the proxy tests make none), so a save rolls out to nothing else (DockerRolloutTest's
+     * fleet, DockerRestartTest's run of its one target).</li>
      * </ul>
      */
     public static final class BehindProxyDockerRestarts implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
-            overrides.put("TRUSTED_PROXIES", "127.0.0.0/8,::1");
-            return overrides;
-        }
-    }
-
-    /**
-     * Rollouts of real Docker containers that report their status: restarts as {@link #dockerRestarts()}, plus no bake between
-     * waves (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
-     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 % (the defaults, pinned here), automatic
-     * approval, given as the variables (so they go through application.properties), on a database of its own: every
-     * target there is one these tests made, so a save rolls out to nothing else.
-     */
-    public static final class DockerRollouts implements QuarkusTestProfile {
 
         public static final int CONFIRM_TIMEOUT_SECONDS = 30;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
+            overrides.put("TRUSTED_PROXIES", "127.0.0.0/8,::1");
             overrides.put("ROLLOUT_BAKE_SECONDS", "0");
             overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
             overrides.put("ROLLOUT_CANARY_COUNT", "1");
             overrides.put("ROLLOUT_WAVE_PERCENT", "25");
             overrides.put("ROLLOUT_APPROVAL", "auto");
-            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-rollouts");
+            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-proxy");
             return overrides;
         }
     }
