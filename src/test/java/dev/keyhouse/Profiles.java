@@ -30,7 +30,7 @@ public final class Profiles {
     }
 
     /**
-     * Three groups of classes' settings in one application (each profile is a build and a start of its own), none of
+     * Four groups of classes' settings in one application (each profile is a build and a start of its own), none of
      * which the other classes' tests here depend on:
      * <ul>
      * <li>Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
@@ -48,7 +48,13 @@ public final class Profiles {
      * others.</li>
      * <li>a database of its own: every target there is one these tests made (each Docker test deletes the targets it
      * made after every test, the proxy tests make none), so a save rolls out to nothing else (DockerRolloutTest's
-     * fleet, DockerRestartTest's run of its one target).</li>
+     * fleet, DockerRestartTest's run of its one target), and a rotation job walks only values these classes sealed;</li>
+     * <li>the rotation pages in a browser and the key ids on every page (RotationBrowserTest, KeyIdEverywhereTest):
+     * {@link #ROTATION_NEW_KEY} current, {@link #ROTATION_OLD_KEY} previous, batches of {@value #ROTATION_BATCH_SIZE}
+     * (the rotation tests' keys, on this database rather than theirs, so the jobs here leave theirs as they expect
+     * it). The rotation tests seed what they rotate under OLD themselves; every value the other classes save is sealed
+     * under NEW, the current key, so a job finds it already current and the key table counts it under NEW, as it
+     * counts the values a job rewrote. The other classes read no key id.</li>
      * </ul>
      */
     public static final class BehindProxyDockerRestarts implements QuarkusTestProfile {
@@ -64,7 +70,8 @@ public final class Profiles {
             overrides.put("ROLLOUT_CANARY_COUNT", "1");
             overrides.put("ROLLOUT_WAVE_PERCENT", "25");
             overrides.put("ROLLOUT_APPROVAL", "auto");
-            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-proxy");
+            overrides.putAll(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
+            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-proxy-rotation");
             return overrides;
         }
     }
@@ -225,20 +232,6 @@ public final class Profiles {
         @Override
         public Map<String, String> getConfigOverrides() {
             return rotation(ROTATION_NEW_KEY, "");
-        }
-    }
-
-    /**
-     * The rotation page in a browser and the key ids on every page: NEW current, OLD previous, on a database of
-     * their own, so their jobs walk only what they seed and leave the rotation tests' database as those expect it.
-     */
-    public static final class RotationPages implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
-            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-rotation-pages");
-            return overrides;
         }
     }
 
