@@ -381,14 +381,25 @@ public final class Profiles {
     }
 
     /**
-     * LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
+     * Two groups of classes' settings in one application (each profile is a build and a start of its own), neither of
+     * which the other's tests depend on:
+     * <ul>
+     * <li>LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
      * environment), with the log also written to {@link #LOG_FILE} through the same filter as the console: what an
-     * operator debugging a sign-in problem gets. Issue 14, item 5.
+     * operator debugging a sign-in problem gets (issue 14, item 5; DebugLogLeakTest, ProviderCheckLogLeakTest). The
+     * DEBUG records change no answer SettingsCheckWarnTest reads.</li>
+     * <li>PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
+     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
+     * provider while other requests still get a connection at once (SettingsCheckWarnTest). The leak tests save
+     * nothing a check decides (DebugLogLeakTest's every body is refused before a check; ProviderCheckLogLeakTest
+     * calls the checks directly) and send one request at a time, so neither the mode nor the pool changes them.</li>
+     * </ul>
      */
     public static final class DebugLog implements QuarkusTestProfile {
 
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/debug-log-" + ProcessHandle.current().pid() + ".log";
+        public static final int POOL = 4;
 
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -401,7 +412,9 @@ public final class Profiles {
                     // search, and a DEBUG console was nine tenths of CI's output (some 260,000 lines)
                     "quarkus.log.console.level", "INFO",
                     // the provider stand-ins' own server (test code, not Keyhouse) logs each request line it gets
-                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO");
+                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO",
+                    "PROVIDER_CHECK_MODE", "warn",
+                    "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
         }
     }
 
@@ -433,21 +446,6 @@ public final class Profiles {
                     "keyhouse.checks.poll", "off",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-checks-off",
                     "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
-        }
-    }
-
-    /**
-     * PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
-     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
-     * provider while other requests still get a connection at once.
-     */
-    public static final class CheckModeWarn implements QuarkusTestProfile {
-
-        public static final int POOL = 4;
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("PROVIDER_CHECK_MODE", "warn", "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
         }
     }
 
