@@ -77,9 +77,23 @@ public final class Profiles {
     }
 
     /**
-     * The operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess and restarted: the start resets the
-     * bootstrap administrator's password (BootstrapAdminResetTest) and warns about the weak one without refusing it
-     * (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
+     * Two classes' settings in one application (each profile is a build and a start of its own), neither of which
+     * the other's tests depend on:
+     * <ul>
+     * <li>the operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess, {@link #NEW_PASSWORD}, and
+     * restarted: the start resets the bootstrap administrator's password (BootstrapAdminResetTest) and warns about the
+     * weak one without refusing it (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
+     * BackgroundCheckScheduleTest signs in through {@code ApiClient.admin()}, which uses the configured password
+     * ({@code TestSettings.adminPassword()}).</li>
+     * <li>background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the
+     * variable), polled every second instead of every minute; saves do not check (PROVIDER_CHECK_MODE=off: a save's
+     * check is recorded as the last one), only the poll does (BackgroundCheckScheduleTest). Every kind stored here is
+     * checked: only BackgroundCheckScheduleTest stores one, on a loopback stand-in; the password tests store none,
+     * and neither the poll nor the check mode touches users, sessions, the audit rows they count or the log lines
+     * they read.</li>
+     * <li>a database of its own, so the poll finds only the kinds BackgroundCheckScheduleTest stored; the password
+     * tests need no other class's rows (each sets the stored password it starts from).</li>
+     * </ul>
      */
     public static final class RotatedAdminPassword implements QuarkusTestProfile {
 
@@ -87,13 +101,19 @@ public final class Profiles {
         public static final String NEW_PASSWORD = "password1234";
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/rotated-admin-" + ProcessHandle.current().pid() + ".log";
+        public static final int INTERVAL_SECONDS = 3600;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "keyhouse.admin.password", NEW_PASSWORD,
                     "quarkus.log.file.enabled", "true",
-                    "quarkus.log.file.path", LOG_FILE);
+                    "quarkus.log.file.path", LOG_FILE,
+                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    "PROVIDER_CHECK_MODE", "off",
+                    "keyhouse.checks.poll", "1s",
+                    "keyhouse.checks.poll-delay", "1s",
+                    "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
         }
     }
 
@@ -446,27 +466,6 @@ public final class Profiles {
                     "keyhouse.checks.poll", "off",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-checks-off",
                     "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
-        }
-    }
-
-    /**
-     * Background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the variable),
-     * polled every second instead of every minute, on a database of their own: every kind stored there is checked,
-     * and only this profile's tests store kinds there, all on loopback stand-ins.
-     */
-    public static final class ScheduledChecks implements QuarkusTestProfile {
-
-        public static final int INTERVAL_SECONDS = 3600;
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
-                    // saves do not check (a save's check is recorded as the last one): only the poll does
-                    "PROVIDER_CHECK_MODE", "off",
-                    "keyhouse.checks.poll", "1s",
-                    "keyhouse.checks.poll-delay", "1s",
-                    "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
         }
     }
 }
