@@ -18,9 +18,12 @@ public final class ApiClient {
                 .extract().path("access_token");
     }
 
-    /** A fresh sign-in of the bootstrap administrator: for tests about signing in, or that count sign-ins. */
+    /**
+     * A fresh sign-in of the bootstrap administrator, with the password the running application was given
+     * ({@link TestSettings#adminPassword()}): for tests about signing in, or that count sign-ins.
+     */
     public static String adminToken() {
-        return token(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        return token(TestSettings.ADMIN_EMAIL, TestSettings.adminPassword());
     }
 
     /** The application {@link #admin} signed in to, and the token it got. */

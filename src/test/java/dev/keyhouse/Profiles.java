@@ -30,56 +30,70 @@ public final class Profiles {
     }
 
     /**
-     * Two classes' settings in one application (each profile is a build and a start of its own), neither of which the
-     * other's tests depend on:
+     * Four groups of classes' settings in one application (each profile is a build and a start of its own), none of
+     * which the other classes' tests here depend on:
      * <ul>
      * <li>Keyhouse behind a TLS-terminating reverse proxy on this host: TRUSTED_PROXIES (given as the variable itself,
      * so it goes through application.properties like a real environment) names the loopback addresses, so forwarded
      * headers are believed from this host only and a remote client cannot fake its address or scheme
      * (HttpsBehindProxyTest, SessionBehindProxyTest, ThrottlingTest). Requests without forwarded headers, as every
      * other request here, keep their peer's address and scheme.</li>
-     * <li>restarts of real Docker containers ({@link #dockerRestarts()}: DockerRestartTest, DockerSharedSecretTest);
-     * the proxy tests restart nothing.</li>
+     * <li>restarts of real Docker containers ({@link #dockerRestarts()}: DockerRestartTest, DockerSharedSecretTest,
+     * DockerRolloutTest); the proxy tests restart nothing.</li>
+     * <li>rollouts of real Docker containers that report their status (DockerRolloutTest): no bake between waves
+     * (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
+     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 %, automatic approval, given as the variables (so
+     * they go through application.properties). All five are what every other class here gets without this profile
+     * (the suite's bake 0 and 30 s, the defaults otherwise): pinned for DockerRolloutTest, changing nothing for the
+     * others.</li>
+     * <li>a database of its own: every target there is one these tests made (each Docker test deletes the targets it
+     * made after every test, the proxy tests make none), so a save rolls out to nothing else (DockerRolloutTest's
+     * fleet, DockerRestartTest's run of its one target), and a rotation job walks only values these classes sealed;</li>
+     * <li>the rotation pages in a browser and the key ids on every page (RotationBrowserTest, KeyIdEverywhereTest):
+     * {@link #ROTATION_NEW_KEY} current, {@link #ROTATION_OLD_KEY} previous, batches of {@value #ROTATION_BATCH_SIZE}
+     * (the rotation tests' keys, on this database rather than theirs, so the jobs here leave theirs as they expect
+     * it). The rotation tests seed what they rotate under OLD themselves; every value the other classes save is sealed
+     * under NEW, the current key, so a job finds it already current and the key table counts it under NEW, as it
+     * counts the values a job rewrote. The other classes read no key id.</li>
      * </ul>
      */
     public static final class BehindProxyDockerRestarts implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
-            overrides.put("TRUSTED_PROXIES", "127.0.0.0/8,::1");
-            return overrides;
-        }
-    }
-
-    /**
-     * Rollouts of real Docker containers that report their status: restarts as {@link #dockerRestarts()}, plus no bake between
-     * waves (ROLLOUT_BAKE_SECONDS=0), a {@value #CONFIRM_TIMEOUT_SECONDS} s confirmation timeout
-     * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS), a canary of 1 and waves of 25 % (the defaults, pinned here), automatic
-     * approval, given as the variables (so they go through application.properties), on a database of its own: every
-     * target there is one these tests made, so a save rolls out to nothing else.
-     */
-    public static final class DockerRollouts implements QuarkusTestProfile {
 
         public static final int CONFIRM_TIMEOUT_SECONDS = 30;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new java.util.HashMap<>(dockerRestarts());
+            overrides.put("TRUSTED_PROXIES", "127.0.0.0/8,::1");
             overrides.put("ROLLOUT_BAKE_SECONDS", "0");
             overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(CONFIRM_TIMEOUT_SECONDS));
             overrides.put("ROLLOUT_CANARY_COUNT", "1");
             overrides.put("ROLLOUT_WAVE_PERCENT", "25");
             overrides.put("ROLLOUT_APPROVAL", "auto");
-            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-rollouts");
+            overrides.putAll(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
+            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-proxy-rotation");
             return overrides;
         }
     }
 
     /**
-     * The operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess and restarted: the start resets the
-     * bootstrap administrator's password (BootstrapAdminResetTest) and warns about the weak one without refusing it
-     * (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
+     * Two classes' settings in one application (each profile is a build and a start of its own), neither of which
+     * the other's tests depend on:
+     * <ul>
+     * <li>the operator changed SYSTEM_ADMIN_PASSWORD to one that is easy to guess, {@link #NEW_PASSWORD}, and
+     * restarted: the start resets the bootstrap administrator's password (BootstrapAdminResetTest) and warns about the
+     * weak one without refusing it (WeakBootstrapPasswordTest). The start-up log goes to {@link #LOG_FILE} too.
+     * BackgroundCheckScheduleTest signs in through {@code ApiClient.admin()}, which uses the configured password
+     * ({@code TestSettings.adminPassword()}).</li>
+     * <li>background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the
+     * variable), polled every second instead of every minute; saves do not check (PROVIDER_CHECK_MODE=off: a save's
+     * check is recorded as the last one), only the poll does (BackgroundCheckScheduleTest). Every kind stored here is
+     * checked: only BackgroundCheckScheduleTest stores one, on a loopback stand-in; the password tests store none,
+     * and neither the poll nor the check mode touches users, sessions, the audit rows they count or the log lines
+     * they read.</li>
+     * <li>a database of its own, so the poll finds only the kinds BackgroundCheckScheduleTest stored; the password
+     * tests need no other class's rows (each sets the stored password it starts from).</li>
+     * </ul>
      */
     public static final class RotatedAdminPassword implements QuarkusTestProfile {
 
@@ -87,13 +101,19 @@ public final class Profiles {
         public static final String NEW_PASSWORD = "password1234";
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/rotated-admin-" + ProcessHandle.current().pid() + ".log";
+        public static final int INTERVAL_SECONDS = 3600;
 
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "keyhouse.admin.password", NEW_PASSWORD,
                     "quarkus.log.file.enabled", "true",
-                    "quarkus.log.file.path", LOG_FILE);
+                    "quarkus.log.file.path", LOG_FILE,
+                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
+                    "PROVIDER_CHECK_MODE", "off",
+                    "keyhouse.checks.poll", "1s",
+                    "keyhouse.checks.poll-delay", "1s",
+                    "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
         }
     }
 
@@ -232,20 +252,6 @@ public final class Profiles {
         @Override
         public Map<String, String> getConfigOverrides() {
             return rotation(ROTATION_NEW_KEY, "");
-        }
-    }
-
-    /**
-     * The rotation page in a browser and the key ids on every page: NEW current, OLD previous, on a database of
-     * their own, so their jobs walk only what they seed and leave the rotation tests' database as those expect it.
-     */
-    public static final class RotationPages implements QuarkusTestProfile {
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new java.util.HashMap<>(rotation(ROTATION_NEW_KEY, ROTATION_OLD_KEY));
-            overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-rotation-pages");
-            return overrides;
         }
     }
 
@@ -399,14 +405,25 @@ public final class Profiles {
     }
 
     /**
-     * LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
+     * Two groups of classes' settings in one application (each profile is a build and a start of its own), neither of
+     * which the other's tests depend on:
+     * <ul>
+     * <li>LOG_LEVEL=DEBUG, given as the environment variable (so it goes through application.properties like a real
      * environment), with the log also written to {@link #LOG_FILE} through the same filter as the console: what an
-     * operator debugging a sign-in problem gets. Issue 14, item 5.
+     * operator debugging a sign-in problem gets (issue 14, item 5; DebugLogLeakTest, ProviderCheckLogLeakTest). The
+     * DEBUG records change no answer SettingsCheckWarnTest reads.</li>
+     * <li>PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
+     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
+     * provider while other requests still get a connection at once (SettingsCheckWarnTest). The leak tests save
+     * nothing a check decides (DebugLogLeakTest's every body is refused before a check; ProviderCheckLogLeakTest
+     * calls the checks directly) and send one request at a time, so neither the mode nor the pool changes them.</li>
+     * </ul>
      */
     public static final class DebugLog implements QuarkusTestProfile {
 
         /** One file per test JVM, so a stale log from an earlier build cannot make a test pass. */
         public static final String LOG_FILE = "target/debug-log-" + ProcessHandle.current().pid() + ".log";
+        public static final int POOL = 4;
 
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -419,7 +436,9 @@ public final class Profiles {
                     // search, and a DEBUG console was nine tenths of CI's output (some 260,000 lines)
                     "quarkus.log.console.level", "INFO",
                     // the provider stand-ins' own server (test code, not Keyhouse) logs each request line it gets
-                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO");
+                    "quarkus.log.category.\"com.sun.net.httpserver\".level", "INFO",
+                    "PROVIDER_CHECK_MODE", "warn",
+                    "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
         }
     }
 
@@ -451,42 +470,6 @@ public final class Profiles {
                     "keyhouse.checks.poll", "off",
                     "keyhouse.database.embedded-dir", "target/embedded-postgres-checks-off",
                     "keyhouse.crypto.previous-keys", PREVIOUS_KEY);
-        }
-    }
-
-    /**
-     * PROVIDER_CHECK_MODE=warn (given as the variable, so it goes through application.properties), with a datasource
-     * pool of {@link #POOL} connections: the concurrency test keeps five times as many checks waiting on a slow
-     * provider while other requests still get a connection at once.
-     */
-    public static final class CheckModeWarn implements QuarkusTestProfile {
-
-        public static final int POOL = 4;
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("PROVIDER_CHECK_MODE", "warn", "quarkus.datasource.jdbc.max-size", String.valueOf(POOL));
-        }
-    }
-
-    /**
-     * Background provider checks as they run in production (PROVIDER_CHECK_INTERVAL_SECONDS, given as the variable),
-     * polled every second instead of every minute, on a database of their own: every kind stored there is checked,
-     * and only this profile's tests store kinds there, all on loopback stand-ins.
-     */
-    public static final class ScheduledChecks implements QuarkusTestProfile {
-
-        public static final int INTERVAL_SECONDS = 3600;
-
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "PROVIDER_CHECK_INTERVAL_SECONDS", String.valueOf(INTERVAL_SECONDS),
-                    // saves do not check (a save's check is recorded as the last one): only the poll does
-                    "PROVIDER_CHECK_MODE", "off",
-                    "keyhouse.checks.poll", "1s",
-                    "keyhouse.checks.poll-delay", "1s",
-                    "keyhouse.database.embedded-dir", "target/embedded-postgres-scheduled-checks");
         }
     }
 }

@@ -43,6 +43,16 @@ public class TestSettings implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /**
+     * The bootstrap administrator's password in the running application: {@link #ADMIN_PASSWORD}, unless the test's
+     * profile sets SYSTEM_ADMIN_PASSWORD ({@code keyhouse.admin.password}) to another, as
+     * {@link Profiles.RotatedAdminPassword} does.
+     */
+    public static String adminPassword() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("keyhouse.admin.password", String.class).orElse(ADMIN_PASSWORD);
+    }
+
     @Override
     public Map<String, String> start() {
         Map<String, String> settings = new java.util.LinkedHashMap<>();

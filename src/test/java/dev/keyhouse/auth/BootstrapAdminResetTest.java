@@ -23,8 +23,8 @@ import jakarta.inject.Inject;
 
 /**
  * A restart with a changed SYSTEM_ADMIN_PASSWORD resets the bootstrap administrator's password: the way an operator
- * recovers access. The reset ends every session issued before it and is audited. (The next start with the suite's
- * usual password resets it back.)
+ * recovers access. The reset ends every session issued before it and is audited. (Its profile has a database of its
+ * own, so the other profiles' classes never meet the changed password.)
  */
 @QuarkusTest
 @TestProfile(Profiles.RotatedAdminPassword.class)

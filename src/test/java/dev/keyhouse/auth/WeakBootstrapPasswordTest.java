@@ -14,8 +14,8 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * A weak SYSTEM_ADMIN_PASSWORD ({@link Profiles.RotatedAdminPassword}) is warned about loudly at start-up, never
- * refused: it may be the password that lets the operator in today. (The next start with the suite's usual password
- * resets it back.)
+ * refused: it may be the password that lets the operator in today. (Its profile has a database of its
+ * own, so the other profiles' classes never meet the changed password.)
  */
 @QuarkusTest
 @TestProfile(Profiles.RotatedAdminPassword.class)

@@ -22,7 +22,7 @@ import jakarta.persistence.EntityManager;
  * checked at the next poll.
  */
 @QuarkusTest
-@TestProfile(Profiles.ScheduledChecks.class)
+@TestProfile(Profiles.RotatedAdminPassword.class)
 class BackgroundCheckScheduleTest {
 
     private static final OpenAiStandIn OPENAI = new OpenAiStandIn();
@@ -62,8 +62,8 @@ class BackgroundCheckScheduleTest {
                 "SELECT extract(epoch FROM next_due - now()) FROM provider_checks WHERE kind = 'llm'")
                 .getSingleResult()).doubleValue());
         assertThat(dueIn).as("due again PROVIDER_CHECK_INTERVAL_SECONDS after the check")
-                .isBetween(Profiles.ScheduledChecks.INTERVAL_SECONDS - 30.0,
-                        (double) Profiles.ScheduledChecks.INTERVAL_SECONDS);
+                .isBetween(Profiles.RotatedAdminPassword.INTERVAL_SECONDS - 30.0,
+                        (double) Profiles.RotatedAdminPassword.INTERVAL_SECONDS);
 
         String next = OPENAI.key(Scenario.NO_CREDIT);
         SettingsApi.saveLlm(OPENAI.baseUrl(), next);

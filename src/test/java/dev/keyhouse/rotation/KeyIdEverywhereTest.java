@@ -45,7 +45,7 @@ import jakarta.inject.Inject;
  * keys' text fingerprints (what the Environment page used to show) appear nowhere.
  */
 @QuarkusTest
-@TestProfile(Profiles.RotationPages.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 class KeyIdEverywhereTest {
 
     private static final String NEW_ID = keyIdOf(ROTATION_NEW_KEY);

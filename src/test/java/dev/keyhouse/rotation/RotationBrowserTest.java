@@ -48,7 +48,7 @@ import jakarta.inject.Inject;
  * report and then on the page's own job card.
  */
 @QuarkusTest
-@TestProfile(Profiles.RotationPages.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 @SystemTools({"chromium", "chromedriver"})
 class RotationBrowserTest {
 

@@ -47,10 +47,10 @@ import jakarta.inject.Inject;
  * works nowhere. Runtimes are told apart from Keyhouse's own key checks by their {@code User-Agent} (BusyBox's
  * {@code Wget}).
  *
- * <p>Profile {@link Profiles.DockerRollouts}: no bake, a 30 s confirmation timeout, its own database.
+ * <p>Profile {@link Profiles.BehindProxyDockerRestarts}: no bake, a 30 s confirmation timeout, its own database.
  */
 @QuarkusTest
-@TestProfile(Profiles.DockerRollouts.class)
+@TestProfile(Profiles.BehindProxyDockerRestarts.class)
 @SystemTools("a Docker engine")
 class DockerRolloutTest {
 

@@ -68,7 +68,7 @@ class DockerRunBenchmark {
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new HashMap<>();
             overrides.put("ROLLOUT_BAKE_SECONDS", "0");
-            overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(Profiles.DockerRollouts.CONFIRM_TIMEOUT_SECONDS));
+            overrides.put("ROLLOUT_CONFIRM_TIMEOUT_SECONDS", String.valueOf(Profiles.BehindProxyDockerRestarts.CONFIRM_TIMEOUT_SECONDS));
             overrides.put("keyhouse.database.embedded-dir", "target/embedded-postgres-docker-benchmark");
             return overrides;
         }

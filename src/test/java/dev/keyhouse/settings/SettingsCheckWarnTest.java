@@ -29,12 +29,12 @@ import io.restassured.response.Response;
 
 /**
  * {@code PROVIDER_CHECK_MODE=warn}: every result saves, with a warning when it is not ok. And the checks hold no
- * database connection while a provider is slow: on a pool of {@link Profiles.CheckModeWarn#POOL} connections, five
+ * database connection while a provider is slow: on a pool of {@link Profiles.DebugLog#POOL} connections, five
  * times as many checks wait on a slow provider while the settings still answer at once; past the check pool's
  * bound, a check is refused with 503 and Retry-After.
  */
 @QuarkusTest
-@TestProfile(Profiles.CheckModeWarn.class)
+@TestProfile(Profiles.DebugLog.class)
 class SettingsCheckWarnTest {
 
     static final OpenAiStandIn OPENAI = new OpenAiStandIn();
@@ -77,7 +77,7 @@ class SettingsCheckWarnTest {
 
     @Test
     void checksWaitingOnASlowProviderHoldNoConnectionAndTheRestAreRefusedWith503() throws Exception {
-        int waiting = 5 * Profiles.CheckModeWarn.POOL; // what the check pool takes: 4 running, 16 queued
+        int waiting = 5 * Profiles.DebugLog.POOL; // what the check pool takes: 4 running, 16 queued
         int extra = 10;
         try (OpenAiStandIn slow = new OpenAiStandIn()) {
             String body = new ObjectMapper().writeValueAsString(
