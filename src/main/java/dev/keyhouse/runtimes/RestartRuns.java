@@ -229,7 +229,23 @@ public class RestartRuns {
             int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
             Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
             String changeSummary, List<String> stillBehind,
-            @com.fasterxml.jackson.annotation.JsonIgnore boolean live) {
+            @com.fasterxml.jackson.annotation.JsonIgnore boolean live,
+            @com.fasterxml.jackson.annotation.JsonIgnore String movedOnto) {
+
+        /**
+         * A run whose {@code movedOnto} is not known: its pages say "the new configuration", never "the new key".
+         */
+        public RunReport(long id, String state, boolean finished, String cause, String kind,
+                Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
+                List<ResultView> results, boolean rollout, boolean paused, int currentWave,
+                int waveCount, Instant bakeUntil, String reason, Long previousVersion, Long rollbackVersion,
+                Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
+                String changeSummary, List<String> stillBehind, boolean live) {
+            this(id, state, finished, cause, kind, settingsVersion, createdBy, createdAt, finishedAt, convergence,
+                    results, rollout, paused, currentWave, waveCount, bakeUntil, reason, previousVersion,
+                    rollbackVersion, supersededBy, waves, sharedSecret, sharedVariable, changeSummary, stillBehind,
+                    live, null);
+        }
 
         /** A run read as live exactly while it is not finished (no result awaiting confirmation considered). */
         public RunReport(long id, String state, boolean finished, String cause, String kind,
@@ -564,7 +580,38 @@ public class RestartRuns {
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views),
-                RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()));
+                RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()),
+                movedOnto(run));
+    }
+
+    /**
+     * What a run moved its runtimes onto, as its pages say it: "the new key" only when a save or rollback changed a
+     * key field (by fingerprint: the same key sealed again is no change); otherwise "the new configuration" naming
+     * what changed where known ("the new configuration (model changed)", a fallback's change summary, a shared
+     * secret's variable). Call within a transaction.
+     */
+    private String movedOnto(RestartRun run) {
+        if ((RestartRun.CAUSE_SAVE.equals(run.cause) || RestartRun.CAUSE_ROLLBACK.equals(run.cause))
+                && run.kind != null && run.settingsVersion != null && run.previousVersion != null
+                && run.previousVersion >= 1) {
+            java.util.Optional<dev.keyhouse.settings.ProviderKind> kind = dev.keyhouse.settings.ProviderKind.parse(run.kind);
+            List<dev.keyhouse.settings.SettingField> changed = kind.isEmpty() ? List.of()
+                    : settings.differing(kind.get(), run.previousVersion, run.settingsVersion);
+            if (changed.stream().anyMatch(dev.keyhouse.settings.SettingField::secret)) {
+                return "the new key";
+            }
+            if (!changed.isEmpty()) {
+                return "the new configuration (" + String.join(", ", changed.stream()
+                        .map(dev.keyhouse.settings.SettingField::json).toList()) + " changed)";
+            }
+        }
+        if (run.changeSummary != null) {
+            return "the new configuration (" + run.changeSummary + ")";
+        }
+        if (run.sharedVariable != null) {
+            return "the new value of " + run.sharedVariable;
+        }
+        return "the new configuration";
     }
 
     /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */

@@ -493,7 +493,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return "Wave " + run.currentWave() + " of " + run.waveCount() + ": " + state + ".";
         }
         return switch (run.state()) {
-            case RestartRun.SUCCEEDED -> "Every wave was confirmed: every runtime runs the new key.";
+            case RestartRun.SUCCEEDED -> "Every wave was confirmed: every runtime runs " + movedOnto(run) + ".";
             case RestartRun.SUPERSEDED -> "A newer save of " + run.kind() + " took over"
                     + (run.supersededBy() == null ? "" : " (run " + run.supersededBy() + ")")
                     + "; this rollout's remaining waves were cancelled.";
@@ -501,6 +501,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> RolloutOutlook.fallbackReason(run.cause(), run.kind(), run.reason());
         };
+    }
+
+    /** What the run moved its runtimes onto ("the new key" only when a key changed); "the new configuration" if unknown. */
+    static String movedOnto(RestartRuns.RunReport run) {
+        return run.movedOnto() == null ? "the new configuration" : run.movedOnto();
     }
 
     /**
@@ -531,7 +536,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                         + ".");
         if (!backFailed.isEmpty()) {
             text.append(" The rollback restart of ").append(String.join(", ", backFailed))
-                    .append(" failed: it may still run the new key.");
+                    .append(" failed: it may still run ").append(movedOnto(run)).append('.');
         }
         List<String> neverMoved = run.results().stream().filter(r -> (r.wave() == null || r.wave() <= run.waveCount())
                 && RestartResult.FAILED.equals(r.state())).map(RunView::label).toList();

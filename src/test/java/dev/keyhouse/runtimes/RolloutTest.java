@@ -699,6 +699,30 @@ class RolloutTest {
         return key;
     }
 
+    /**
+     * Breaker i20 (1): a model-only save's run page said "every runtime runs the new key" though the key stayed. The
+     * run says what it moved its runtimes onto: the new key only when a key changed, else the configuration and what
+     * changed in it.
+     */
+    @Test
+    void aRunPageSaysTheNewKeyOnlyWhenTheSaveChangedTheKey() throws Exception {
+        fourRuntimes();
+        assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
+                .isEqualTo("succeeded");
+        long keyRun = save(provider.key(Scenario.GOOD));
+        assertThat(api.awaitRun(keyRun, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+        assertThat(adminPage("/admin/restarts/" + keyRun))
+                .contains("Every wave was confirmed: every runtime runs the new key.");
+
+        long modelRun = api.saveLlmModel("gpt-other-" + tag).then().statusCode(200).extract().jsonPath()
+                .getLong("restartRun");
+        JsonPath run = api.awaitRun(modelRun, RUN_TIMEOUT);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(adminPage("/admin/restarts/" + modelRun))
+                .contains("Every wave was confirmed: every runtime runs the new configuration (model changed).")
+                .doesNotContain("new key");
+    }
+
     /** The text of the LLM's rollout alert (the banner of the Settings, LLM and Runtimes pages). */
     private String alert() {
         return news.alerts().stream().filter(a -> a.kind().equals("llm"))
