@@ -203,10 +203,11 @@ public class RolloutOutlook implements RolloutNews {
             if (RestartRun.HALTED.equals(run.state) || RestartRun.ROLLED_BACK.equals(run.state)) {
                 String title = ProviderKind.parse(run.kind).map(ProviderKind::title).orElse(run.kind);
                 // no runtime could confirm because the runtimes' token is unset or refused (what the run page
-                // names since the run began): the token is the cause, not a target
+                // names: from the run's start to the end of its confirmation window): the token is the cause
                 RuntimeToken.Standing standing = token.standing();
                 boolean tokenCause = "unconfirmed".equals(run.failCode)
-                        && standing.warning(run.createdAt, run.finishedAt, null) != null;
+                        && standing.warning(run.createdAt, run.finishedAt == null ? null
+                                : run.finishedAt.plus(config.confirmTimeout()), null) != null;
                 RuntimeTarget culprit = targetCause(run.failCode) && !tokenCause ? culprit(run) : null;
                 // a fallback change halted by its own key: no earlier version of the kind to go back to, and a
                 // working key is not what is missing; undoing the change is (a target's failure names the target)
