@@ -177,6 +177,16 @@ class RolloutTest {
         assertThat(fleet.restarts(names.get(0))).as("held: not restarted").isZero();
     }
 
+    /** Waits until {@code runtime}'s restart in run {@code run} has ended restarted (not yet confirmed). */
+    private void awaitRestarted(long run, String runtime) throws InterruptedException {
+        api.awaitRunState(run, "results.find { it.runtime == '" + runtime + "' }.state", "restarted");
+    }
+
+    /** The id of the runtime target named {@code name}. */
+    private long targetId(String name) {
+        return Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", name).get(0));
+    }
+
     private static String between(String text, String from, String to) {
         int start = text.indexOf(from);
         assertThat(start).as(from + " in " + text).isNotNegative();
@@ -414,9 +424,9 @@ class RolloutTest {
         fleet.hold(canary);
         String key = provider.key(Scenario.GOOD);
         long runId = save(key);
-        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(runId, canary);
 
-        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        long target = targetId(canary);
         long manual = io.restassured.RestAssured.given().auth().oauth2(api.admin())
                 .contentType(io.restassured.http.ContentType.JSON).post("/api/v1/runtimes/" + target + "/restart")
                 .then().statusCode(202).extract().jsonPath().getLong("id");
@@ -449,9 +459,9 @@ class RolloutTest {
         fleet.hold(canary);
         String key = provider.key(Scenario.GOOD);
         long llmRun = save(key);
-        api.awaitRunState(llmRun, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(llmRun, canary);
         long sttRun = putStt("stt-rt-v2-" + tag).getLong("restartRun");
-        api.awaitRunState(sttRun, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(sttRun, canary);
         fleet.release();
 
         JsonPath llm = api.awaitRun(llmRun, RUN_TIMEOUT);
@@ -481,9 +491,9 @@ class RolloutTest {
         fleet.hold(canary);
         String key = provider.key(Scenario.GOOD);
         long runId = save(key);
-        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(runId, canary);
 
-        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        long target = targetId(canary);
         JsonPath created = io.restassured.RestAssured.given().auth().oauth2(api.admin())
                 .contentType(io.restassured.http.ContentType.JSON)
                 .body(Map.of("name", "conc-" + tag, "variable", "CONC_" + tag.toUpperCase(), "targets", List.of(target)))
@@ -515,13 +525,13 @@ class RolloutTest {
         String canary = names.get(0);
         fleet.hold(canary);
         long runId = save(provider.key(Scenario.GOOD));
-        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(runId, canary);
         long envVersion = api.run(runId).getLong("results.find { it.runtime == '" + canary + "' }.envVersion");
 
         long rollback = io.restassured.RestAssured.given().auth().oauth2(api.admin())
                 .header("If-Match", "\"" + api.llmVersion() + "\"").post("/api/v1/settings/llm/rollback").then()
                 .statusCode(200).extract().jsonPath().getLong("restartRun");
-        api.awaitRunState(rollback, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(rollback, canary);
         fleet.release();
         assertThat(api.awaitRun(rollback, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
         JsonPath run = api.run(runId);
@@ -551,13 +561,13 @@ class RolloutTest {
         String canary = names.get(0);
         fleet.hold(canary); // it never reports by itself: the test reports for it
         long saved = save(provider.key(Scenario.GOOD));
-        api.awaitRunState(saved, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(saved, canary);
         JsonPath rolledBack = io.restassured.RestAssured.given().auth().oauth2(api.admin())
                 .header("If-Match", "\"" + api.llmVersion() + "\"").post("/api/v1/settings/llm/rollback").then()
                 .statusCode(200).extract().jsonPath();
         long rollback = rolledBack.getLong("restartRun");
         long restored = api.llmVersion();
-        api.awaitRunState(rollback, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
+        awaitRestarted(rollback, canary);
         long envVersion = api.run(rollback).getLong("results.find { it.runtime == '" + canary + "' }.envVersion");
 
         io.restassured.RestAssured.given().auth().oauth2(dev.keyhouse.TestSettings.RUNTIME_CONFIG_TOKEN)
@@ -585,8 +595,8 @@ class RolloutTest {
         String canary = names.get(0);
         fleet.hold(canary);
         long runId = save(provider.key(Scenario.GOOD));
-        api.awaitRunState(runId, "results.find { it.runtime == '" + canary + "' }.state", "restarted");
-        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        awaitRestarted(runId, canary);
+        long target = targetId(canary);
         io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + target).then()
                 .statusCode(204);
 
