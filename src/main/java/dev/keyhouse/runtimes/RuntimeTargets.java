@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import dev.keyhouse.audit.Audit;
@@ -25,6 +26,7 @@ import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -431,14 +433,66 @@ public class RuntimeTargets {
                 + String.join(", ", runs) + ": " + consequence.apply(runs.size());
     }
 
-    @Transactional
+    /**
+     * Deletes target {@code id} (audited {@code runtime.delete}), settling its results ({@link RestartQueue#settleDeleted})
+     * and dropping its secrets, in a transaction of its own. A restart worker or rollout gate writing one of the
+     * target's runs at the same moment can still make PostgreSQL abort the delete as a deadlock's victim (SQLSTATE
+     * 40P01, as PostgreSQL's manual advises, the transaction is simply tried again): up to {@value #DELETE_ATTEMPTS}
+     * attempts, a few milliseconds apart, before the failure is an error.
+     *
+     * @throws jakarta.ws.rs.NotFoundException when no target has that id
+     */
     public void delete(long id, String actor) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> deleteOnce(id, actor));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= DELETE_ATTEMPTS || !deadlock(e)) {
+                    throw e;
+                }
+                LOG.debugf("runtime target %d: delete chosen as a deadlock's victim, attempt %d of %d; trying again",
+                        id, attempt, DELETE_ATTEMPTS);
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(5, 50L * attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Attempts of {@link #delete} when PostgreSQL aborts it as a deadlock's victim. */
+    static final int DELETE_ATTEMPTS = 5;
+
+    /** Whether {@code e} or one of its causes is PostgreSQL's "deadlock detected" (SQLSTATE 40P01). */
+    private static boolean deadlock(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (suppressed != t && deadlock(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void deleteOnce(long id, String actor) {
         RuntimeTarget target = get(id);
         String name = target.name;
-        // Lock order: the target's restart results before the target's own row. A rollout planning its waves holds
-        // those results and then reads what refers to the target; a delete that took the target's row first and
+        // Lock order: the runs of the target's restart results, then those results, then the target's own row, the
+        // order a restart worker and the rollout gate follow (a run, then its results). A rollout planning its waves
+        // holds those results and then reads what refers to the target; a delete that took the target's row first and
         // reached the results through ON DELETE SET NULL waited on it while it waited on the delete (PostgreSQL
-        // answered "deadlock detected", a 500). Taking the results first waits for the planning to commit instead.
+        // answered "deadlock detected", a 500). The runs come first because the SET NULL's foreign key check on
+        // run_id key-share locks each run, which a worker finishing a result holds while it waits for that result.
+        RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM restart_runs WHERE id IN (SELECT run_id"
+                + " FROM restart_results WHERE target_id = :id) ORDER BY id FOR UPDATE").setParameter("id", id)
+                .getResultList();
         RuntimeTarget.getEntityManager().createNativeQuery("SELECT id FROM restart_results WHERE target_id = :id"
                 + " ORDER BY id FOR UPDATE").setParameter("id", id).getResultList();
         // its results end with the target: a later fetch by one of their runtime names (a target created again under

@@ -205,7 +205,7 @@ class VaultWatchTest {
             String all = String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t"));
             assertThat(all).doesNotContain(first, second, invalid);
         } finally {
-            given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
+            given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target).then().statusCode(204);
             // the test database outlives this profile: the next one has no VAULT_ADDR, so no reference may stay
             Clients.put("llm", Clients.version("llm"), llm(OPENAI.key(Scenario.GOOD))).then().statusCode(200);
         }
@@ -289,7 +289,7 @@ class VaultWatchTest {
             assertThat(String.join("\n", Rows.column(db, "SELECT t::text FROM audit_events t")))
                     .doesNotContain(first, second, invalid);
         } finally {
-            given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target);
+            given().auth().oauth2(Clients.admin()).delete("/api/v1/runtimes/" + target).then().statusCode(204);
             // no reference may stay for the next profile, which has no VAULT_ADDR
             ProviderEntriesTest.removeFallbacks(db);
         }
