@@ -398,7 +398,7 @@ public class RolloutOutlook implements RolloutNews {
         } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk)) {
             advice = ENTER_A_WORKING_KEY;
         } else {
-            advice = changeAdvice(failCode, keptKeyOk, halted);
+            advice = changeAdvice(failCode, keptKeyOk, halted, changedFields(failed));
         }
         return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
     }
@@ -407,15 +407,46 @@ public class RolloutOutlook implements RolloutNews {
      * The advice of a failure that is not the key's: "— the key checks ok" when the rollback's check of the key the
      * change kept said so, else "— http:404 is not a key refusal" (or "the runtime named no cause" for a report
      * without a code), then what to do with the change: check it before making it again, or, halted (it stays),
-     * correct it and save it again.
+     * correct it and save it again. The change is named by the fields it changed when the reason says which came
+     * back, as the reason labels them ("(back: Model, API key)" → "(Model)" when the key is not the suspect; a
+     * key-only change "(back: API key)" → "(API key)": the key is all it changed), and by its kinds of field otherwise ("(model, URL)", "(key, model, URL)" when nothing cleared the key).
+     *
+     * @param changed the labels of the fields the rollback brought back, in the reason's order; empty when not said
      */
-    private static String changeAdvice(String failCode, boolean keptKeyOk, boolean halted) {
+    private static String changeAdvice(String failCode, boolean keptKeyOk, boolean halted, List<String> changed) {
         boolean noCause = failCode == null || "failing".equals(failCode);
         String why = keptKeyOk ? "the key checks ok" : noCause ? "the runtime named no cause"
                 : failCode + " is not a key refusal";
-        String what = keptKeyOk || !noCause ? "(model, URL)" : "(key, model, URL)";
+        String what;
+        if (!changed.isEmpty()) {
+            // a cleared key is not the suspect, unless the key is all the change changed
+            List<String> suspects = changed.stream().filter(label -> !KEY_LABELS.contains(label)).toList();
+            what = "(" + String.join(", ", suspects.isEmpty() ? changed : suspects) + ")";
+        } else {
+            what = keptKeyOk || !noCause ? "(model, URL)" : "(key, model, URL)";
+        }
         return " — " + why + "; " + (halted ? "correct the change " + what + " and save it again"
                 : "check the change " + what + " before making it again");
+    }
+
+    private static final java.util.regex.Pattern BACK = java.util.regex.Pattern.compile(
+            "; version \\d+ restored as version \\d+ \\(back: ([^)]*)\\)");
+
+    /**
+     * What a rollback restarted its moved runtimes back onto, by what its reason says it restored: "the previous key"
+     * when the previous key alone came back ({@link #previousKeyAloneRestored}) or the reason does not say (a run of
+     * an older Keyhouse), else "the previous configuration" (a model-only change, a key with a model, a fallback's
+     * change, a make-primary). The run page's headline and each rollback row read it.
+     */
+    static String restoredOnto(String reason) {
+        return restoredNamed(reason) && !previousKeyAloneRestored(reason) ? "the previous configuration"
+                : "the previous key";
+    }
+
+    /** The labels in a reason's first "…restored as version N (back: Model, API key)", or none. */
+    static List<String> changedFields(String reason) {
+        java.util.regex.Matcher back = reason == null ? null : BACK.matcher(reason);
+        return back != null && back.find() ? List.of(back.group(1).split(", ")) : List.of();
     }
 
     /**

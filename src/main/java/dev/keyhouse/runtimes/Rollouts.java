@@ -775,7 +775,8 @@ public class Rollouts {
             for (RestartResult row : rows) {
                 if (RestartResult.RESTARTED.equals(row.state)) {
                     // confirmation none: a rollback restart is not waited for
-                    decide(row, RestartResult.NOT_ASKED, "restarted back onto the previous key", Instant.now());
+                    decide(row, RestartResult.NOT_ASKED, "restarted back onto "
+                            + RolloutOutlook.restoredOnto(run.reason), Instant.now());
                 }
             }
             // a rollback with a failed restart is not done: that runtime may still run the key that failed
@@ -857,7 +858,7 @@ public class Rollouts {
             back.wave = wave;
             back.state = RestartResult.PENDING;
             back.confirmation = "none";
-            back.confirmationReason = "a rollback restart: back onto the previous key";
+            back.confirmationReason = "a rollback restart: back onto " + RolloutOutlook.restoredOnto("restored: " + primary);
             back.createdAt = Instant.now();
             back.persist();
         }

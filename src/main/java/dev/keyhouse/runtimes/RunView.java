@@ -474,8 +474,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             }
             if (RestartRun.ROLLING_BACK.equals(run.state())) {
                 return sentence(run.reason(), "A wave failed") + ". Restarting the runtimes already"
-                        + " moved back onto the previous key" + (run.rollbackVersion() == null ? ""
-                                : " (saved again as settings version " + run.rollbackVersion() + ")") + ".";
+                        + " moved back onto " + RolloutOutlook.restoredOnto(run.reason())
+                        + (run.rollbackVersion() == null ? "" : " (saved again as settings version " + run.rollbackVersion() + ")") + ".";
             }
             if (run.currentWave() == 0) {
                 return "Discovering the targets' runtimes; the waves are planned once every target is discovered.";
@@ -525,11 +525,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         Tally tally = run.tally();
         String saved = run.rollbackVersion() == null ? "" : " (saved again as settings version "
                 + run.rollbackVersion() + ")";
-        // a rollback that says what it restored restored a configuration (a fallback change, a make-primary, a model),
-        // unless what came back is the previous key alone
-        String previous = RolloutOutlook.restoredNamed(run.reason())
-                && !RolloutOutlook.previousKeyAloneRestored(run.reason()) ? "the previous configuration"
-                        : "the previous key";
+        String previous = RolloutOutlook.restoredOnto(run.reason());
         StringBuilder text = new StringBuilder(back.isEmpty() && backFailed.isEmpty()
                 ? "No runtime had moved: " + previous + " is back" + saved + " and nothing was restarted back."
                 : "Restarted back onto " + previous + saved + ": " + (back.isEmpty() ? "none" : String.join(", ", back))

@@ -655,10 +655,13 @@ class RolloutTest {
         assertThat(Rows.column(db, "SELECT fail_code FROM restart_runs WHERE id = ?", runId))
                 .containsExactly("http:404");
         String alert = LLM + " rollout (run " + runId + "): " + reason + "; rolled back — the key checks ok; check"
-                + " the change (model, URL) before making it again";
+                + " the change (Model) before making it again";
         assertThat(alert()).isEqualTo(alert);
         assertThat(adminPage("/admin/settings/llm")).contains(alert).doesNotContain("working key");
         assertThat(fleet.key(names.get(0))).as("the canary back on the key it kept").isEqualTo(good);
+        // breaker J: the rollback's row says what came back — the configuration, the key was never changed
+        assertThat(adminPage("/admin/restarts/" + runId)).contains("Restarted back onto the previous configuration")
+                .doesNotContain("back onto the previous key");
     }
 
     /**

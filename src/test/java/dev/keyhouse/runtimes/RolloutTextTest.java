@@ -79,12 +79,12 @@ class RolloutTextTest {
                 + " (back: Model)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", kept, 9L, "http:404", null))
                 .isEqualTo("LLM rollout (run 12): " + kept + "; rolled back — the key checks ok; check the change"
-                        + " (model, URL) before making it again");
+                        + " (Model) before making it again");
         // the rollback's check of that same key outranks what the runtime called it
         String keptRefused = kept.replace("http:404", "invalid_key");
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", keptRefused, 9L, "invalid_key", null))
                 .isEqualTo("LLM rollout (run 12): " + keptRefused + "; rolled back — the key checks ok; check the"
-                        + " change (model, URL) before making it again");
+                        + " change (Model) before making it again");
         // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing: the runtime's refusal stands
         String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on version 8; restored: the key,"
                 + " which this change kept (version 7 has the same), not checked (PROVIDER_CHECK_MODE=off), as it was"
@@ -100,8 +100,19 @@ class RolloutTextTest {
             assertThat(RolloutOutlook.keyRefusal(code)).as(code).isFalse();
             assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", restored, 9L, code, null)).as(code)
                     .isEqualTo("LLM rollout (run 12): " + restored + "; rolled back — " + code + " is not a key"
-                            + " refusal; check the change (model, URL) before making it again");
+                            + " refusal; check the change (Model) before making it again");
         }
+        // issue 19, breaker F: a key-only change names the key, not fields it left alone; a change of two routing
+        // fields names both
+        String keyOnly = "wave 1 (canary): chat-1: reported failing: http:500 on version 8; restored: the previous key"
+                + " (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", keyOnly, 9L, "http:500", null))
+                .isEqualTo("LLM rollout (run 12): " + keyOnly + "; rolled back — http:500 is not a key refusal; check"
+                        + " the change (API key) before making it again");
+        String routing = keyOnly.replace("(back: API key)", "(back: Model, Base URL)");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", routing, 9L, "http:500", null))
+                .isEqualTo("LLM rollout (run 12): " + routing + "; rolled back — http:500 is not a key refusal; check"
+                        + " the change (Model, Base URL) before making it again");
         String halted = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; nothing rolled back: the"
                 + " previous key fails its check (invalid_key), so the new key stays";
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", halted, null, "http:404", null))
@@ -111,6 +122,19 @@ class RolloutTextTest {
                 + " checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", bare, 9L, "failing", null))
                 .isEqualTo("LLM rollout (run 12): " + bare + "; rolled back — the runtime named no cause; check the"
+                        + " change (API key) before making it again");
+        // issue 19, breaker J: what a rollback restarts its runtimes back onto follows what came back
+        assertThat(RolloutOutlook.restoredOnto(kept)).isEqualTo("the previous configuration");
+        assertThat(RolloutOutlook.restoredOnto(routing)).isEqualTo("the previous configuration");
+        assertThat(RolloutOutlook.restoredOnto(keyOnly)).isEqualTo("the previous key");
+        assertThat(RolloutOutlook.restoredOnto(keyOnly.replace("(back: API key)", "(back: Model, API key)")))
+                .as("more than the key came back").isEqualTo("the previous configuration");
+        assertThat(RolloutOutlook.restoredOnto("wave 1: chat-1 reported failing: invalid_key")).as("not said")
+                .isEqualTo("the previous key");
+        // without "back:" the change is named by its kinds of field
+        String unsaid = bare.replace(" (back: API key)", "");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", unsaid, 9L, "failing", null))
+                .isEqualTo("LLM rollout (run 12): " + unsaid + "; rolled back — the runtime named no cause; check the"
                         + " change (key, model, URL) before making it again");
 
         for (String code : List.of("invalid_key", "no_credit", "forbidden", "http:401", "http:402", "http:403",
