@@ -409,7 +409,8 @@ public class RolloutOutlook implements RolloutNews {
      * without a code), then what to do with the change: check it before making it again, or, halted (it stays),
      * correct it and save it again. The change is named by the fields it changed when the reason says which came
      * back, as the reason labels them ("(back: Model, API key)" → "(Model)" when the key is not the suspect; a
-     * key-only change "(back: API key)" → "(API key)": the key is all it changed), and by its kinds of field otherwise ("(model, URL)", "(key, model, URL)" when nothing cleared the key).
+     * key-only change "(back: API key)" → "(API key)": the key is all it changed), and by its kinds of field
+     * otherwise ("(model, URL)", "(key, model, URL)" when nothing cleared the key).
      *
      * @param changed the labels of the fields the rollback brought back, in the reason's order; empty when not said
      */

@@ -858,7 +858,8 @@ public class Rollouts {
             back.wave = wave;
             back.state = RestartResult.PENDING;
             back.confirmation = "none";
-            back.confirmationReason = "a rollback restart: back onto " + RolloutOutlook.restoredOnto("restored: " + primary);
+            back.confirmationReason = "a rollback restart: back onto "
+                    + RolloutOutlook.restoredOnto("restored: " + primary);
             back.createdAt = Instant.now();
             back.persist();
         }

@@ -475,7 +475,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             if (RestartRun.ROLLING_BACK.equals(run.state())) {
                 return sentence(run.reason(), "A wave failed") + ". Restarting the runtimes already"
                         + " moved back onto " + RolloutOutlook.restoredOnto(run.reason())
-                        + (run.rollbackVersion() == null ? "" : " (saved again as settings version " + run.rollbackVersion() + ")") + ".";
+                        + (run.rollbackVersion() == null ? ""
+                                : " (saved again as settings version " + run.rollbackVersion() + ")") + ".";
             }
             if (run.currentWave() == 0) {
                 return "Discovering the targets' runtimes; the waves are planned once every target is discovered.";

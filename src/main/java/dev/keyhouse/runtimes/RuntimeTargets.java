@@ -25,8 +25,8 @@ import dev.keyhouse.web.AlreadySo;
 import dev.keyhouse.web.Conflict;
 import dev.keyhouse.web.FieldErrors;
 import dev.keyhouse.web.NotFound;
-import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -434,13 +434,13 @@ public class RuntimeTargets {
     }
 
     /**
-     * Deletes target {@code id} (audited {@code runtime.delete}), settling its results ({@link RestartQueue#settleDeleted})
-     * and dropping its secrets, in a transaction of its own. A restart worker or rollout gate writing one of the
-     * target's runs at the same moment can still make PostgreSQL abort the delete as a deadlock's victim (SQLSTATE
-     * 40P01, as PostgreSQL's manual advises, the transaction is simply tried again): up to {@value #DELETE_ATTEMPTS}
-     * attempts, a few milliseconds apart, before the failure is an error.
+     * Deletes target {@code id} (audited {@code runtime.delete}), settling its results
+     * ({@link RestartQueue#settleDeleted}) and dropping its secrets, in a transaction of its own. A restart worker or
+     * rollout gate writing one of the target's runs at the same moment can still make PostgreSQL abort the delete as a
+     * deadlock's victim (SQLSTATE 40P01; PostgreSQL's manual advises trying such a transaction again): up to
+     * {@value #DELETE_ATTEMPTS} attempts, a few milliseconds apart, before the failure is an error.
      *
-     * @throws jakarta.ws.rs.NotFoundException when no target has that id
+     * @throws NotFound when no target has that id
      */
     public void delete(long id, String actor) {
         for (int attempt = 1;; attempt++) {
@@ -471,11 +471,6 @@ public class RuntimeTargets {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) {
                 return true;
-            }
-            for (Throwable suppressed : t.getSuppressed()) {
-                if (suppressed != t && deadlock(suppressed)) {
-                    return true;
-                }
             }
         }
         return false;
