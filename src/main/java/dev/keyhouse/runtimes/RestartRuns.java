@@ -140,6 +140,17 @@ public class RestartRuns {
         /** The status of a runtime a rollout's rollback restarted back onto the previous key. */
         public static final String ROLLED_BACK = "rolled back";
 
+        /**
+         * The status of a restarted runtime whose target an admin deleted before the rollback restarted it back: no
+         * longer Keyhouse's, counted with the run's deleted runtimes, never as restarted, unconfirmed or rolled back.
+         */
+        public static final String DELETED_IN_ROLLBACK = "target deleted before its rollback restart";
+
+        /** Settled apart from the run's own confirmation: rolled back, or its target deleted before that. */
+        public boolean settledApart() {
+            return ROLLED_BACK.equals(status) || DELETED_IN_ROLLBACK.equals(status);
+        }
+
         /** A runtime not asked to confirm, in words. */
         public static final String NOT_ASKED_TEXT = "restarted, confirmation not asked (none)";
 
@@ -536,10 +547,15 @@ public class RestartRuns {
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
         java.util.Set<String> rolledBack = new java.util.HashSet<>();
+        java.util.Set<String> deletedInRollback = new java.util.HashSet<>();
         for (RestartResult result : results) {
-            if (run.rollout && result.wave != null && result.wave > run.waveCount
-                    && RestartResult.RESTARTED.equals(result.state)) {
-                rolledBack.add(result.targetName + "/" + result.runtime);
+            if (run.rollout && result.wave != null && result.wave > run.waveCount) {
+                if (RestartResult.RESTARTED.equals(result.state)) {
+                    rolledBack.add(result.targetName + "/" + result.runtime);
+                } else if (RestartResult.CANCELLED.equals(result.state)
+                        && RunView.TARGET_DELETED.equals(result.error)) {
+                    deletedInRollback.add(result.targetName + "/" + result.runtime);
+                }
             }
         }
         for (RestartResult result : results) {
@@ -560,8 +576,12 @@ public class RestartRuns {
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
             boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
-            String status = result.wave != null && result.wave <= run.waveCount
-                    && rolledBack.contains(result.targetName + "/" + result.runtime) ? ResultView.ROLLED_BACK
+            boolean ownWave = result.wave != null && result.wave <= run.waveCount;
+            String status = ownWave && rolledBack.contains(result.targetName + "/" + result.runtime)
+                    ? ResultView.ROLLED_BACK
+                    : ownWave && RestartResult.RESTARTED.equals(result.state) && result.targetId == null
+                            && deletedInRollback.contains(result.targetName + "/" + result.runtime)
+                            ? ResultView.DELETED_IN_ROLLBACK
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,

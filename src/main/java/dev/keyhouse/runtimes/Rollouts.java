@@ -174,15 +174,53 @@ public class Rollouts {
     private record Probe(long resultId, long targetId, String runtime) {
     }
 
-    /** The previous version of the run's kind, whose key a rollback checks first. */
-    private record PreviousKey(String kind, long version) {
+    /**
+     * What a rollback checks live before it restores anything: the previous version of the run's kind (0: none, a
+     * fallback's change leaves the primary as it is) and the held fallback versions whose key the restore brings back
+     * into service ({@link ProviderEntries#keysBroughtBack}; {@code provider_entry_versions} ids).
+     */
+    private record PreviousKey(String kind, long version, List<Long> fallbackRows) {
     }
 
     /** {@link Checked#code} when {@code PROVIDER_CHECK_MODE=off}: nothing was sent. */
     private static final String NOT_CHECKED = "not_checked";
 
-    /** What the live check of the previous key found: good, or the short code of why not. */
-    private record Checked(boolean good, String code, String summary) {
+    /**
+     * What the live check of the previous key found: good, or the short code of why not; with the check of each
+     * fallback key the restore brings back, in served order.
+     */
+    private record Checked(boolean good, String code, String summary, List<FallbackChecked> fallbacks) {
+
+        Checked(boolean good, String code, String summary) {
+            this(good, code, summary, List.of());
+        }
+
+        Checked with(List<FallbackChecked> checkedFallbacks) {
+            return new Checked(good, code, summary, List.copyOf(checkedFallbacks));
+        }
+
+        /** The first fallback key proven bad, or null. */
+        FallbackChecked badFallback() {
+            return fallbacks.stream().filter(f -> !f.good()).findFirst().orElse(null);
+        }
+
+        /**
+         * "; key brought back: stt fallback 12 (soniox) version 2, checked: ok (HTTP 200)", or "" when the restore
+         * brings no fallback key back into service.
+         */
+        String fallbacksText() {
+            return fallbacks.isEmpty() ? "" : "; " + (fallbacks.size() == 1 ? "key" : "keys") + " brought back: "
+                    + String.join(", ", fallbacks.stream().map(FallbackChecked::text).toList());
+        }
+    }
+
+    /** The live check of one held fallback's key a rollback brings back ("stt fallback 12 (soniox) version 2"). */
+    private record FallbackChecked(String label, boolean good, String code, String summary) {
+
+        String text() {
+            return label + ", " + (NOT_CHECKED.equals(code) ? summary + ", as it was in use before"
+                    : "checked: " + summary);
+        }
     }
 
     /** One pass over a run: a step, and a second one with what the first needed (probes, the live check). */
@@ -504,7 +542,8 @@ public class Rollouts {
         switch (mode) {
             case "report" -> reports.stream().filter(r -> window.counts(name, r.runtime(), r.at(), since))
                     .filter(r -> r.version() >= version).findFirst()
-                    .ifPresent(r -> decide(row, "confirmed", "reported ok on version " + r.version(), now));
+                    .ifPresent(r -> decide(row, "confirmed", "reported ok on configuration version " + r.version(),
+                            now));
             case "fetch" -> {
                 // the fetches kept on the rows (each runtime's last before its next restart, V25), and while the
                 // window is open its fetches since
@@ -567,9 +606,12 @@ public class Rollouts {
         return failingText(report.detail(), report.version());
     }
 
-    /** "reported failing: invalid_key on version 31", or "reported failing on version 31" without a detail. */
+    /**
+     * "reported failing: invalid_key on configuration version 31" (runtime-config's version, never a setting's), or
+     * without the ": invalid_key" when the report had no detail.
+     */
     static String failingText(String detail, long version) {
-        return "reported failing" + (detail == null ? "" : ": " + detail) + " on version " + version;
+        return "reported failing" + (detail == null ? "" : ": " + detail) + " on configuration version " + version;
     }
 
     /** A decided runtime that lets its wave go on: confirmed, or not asked to confirm (confirmation none). */
@@ -590,7 +632,7 @@ public class Rollouts {
         String detail = row.confirmDetail == null ? "" : row.confirmDetail;
         if (detail.startsWith("reported failing: ")) {
             String code = detail.substring("reported failing: ".length());
-            int cut = code.indexOf(" on version ");
+            int cut = code.indexOf(" on configuration version ");
             return cut > 0 ? code.substring(0, cut) : code;
         }
         return "unhealthy".equals(detail) ? "unhealthy" : "failing";
@@ -705,11 +747,21 @@ public class Rollouts {
                         : "there is no earlier " + run.kind + " version to roll back to");
                 return Needs.NOTHING;
             }
+            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
+            // the fallback keys the restore brings back into service (issue 19, b19 E): checked live as the
+            // previous primary key is, never restored unchecked and unsaid
+            List<Long> keysBack = held == null ? List.of() : entries.keysBroughtBack(kind, held);
             if (!primary) {
                 // a fallback's change: the primary stays as it is, nothing of it to check
-                return restoreFallbacks(run, wave, held);
+                if (checked == null && !keysBack.isEmpty()) {
+                    return new Needs(List.of(), new PreviousKey(run.kind, 0, keysBack));
+                }
+                if (checked != null && checked.badFallback() != null) {
+                    halt(run, wave, fallbackFails(run, checked.badFallback()));
+                    return Needs.NOTHING;
+                }
+                return restoreFallbacks(run, wave, held, checked == null ? "" : checked.fallbacksText());
             }
-            ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
             long current = settings.get(kind).version();
             long ran = run.settingsVersion == null ? current : run.settingsVersion;
             if (ran != run.previousVersion && settings.sameValues(kind, ran, run.previousVersion)
@@ -722,7 +774,7 @@ public class Rollouts {
                 return Needs.NOTHING;
             }
             if (checked == null) {
-                return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion));
+                return new Needs(List.of(), new PreviousKey(run.kind, run.previousVersion, keysBack));
             }
             // what the moved runtimes were given that the restore takes back: the key, the model, a URL... (h19l 3)
             List<SettingField> back = settings.differing(kind, current, run.previousVersion);
@@ -738,6 +790,10 @@ public class Rollouts {
                         ? "the previous key fails its check (" + checked.code() + "), so the new key stays"
                         : "the new key and the previous key both fail: " + (run.failCode == null ? "failing"
                                 : run.failCode) + " / " + checked.code() + " — enter a working key");
+                return Needs.NOTHING;
+            }
+            if (checked.badFallback() != null) {
+                halt(run, wave, fallbackFails(run, checked.badFallback()));
                 return Needs.NOTHING;
             }
             Optional<String> duplicate = held == null ? settings.restoreConflict(kind, run.previousVersion)
@@ -764,14 +820,26 @@ public class Rollouts {
             return restartBack(run, wave, previousKey(run.previousVersion, checked, sameKey) + "; version "
                     + run.previousVersion + " restored as version " + restored + (back.isEmpty() ? ""
                             : " (back: " + String.join(", ", back.stream().map(SettingField::label).toList()) + ")"),
-                    fallbacks, undone);
+                    fallbacks, checked.fallbacksText(), undone);
         }
         if ("restarting".equals(state)) {
             List<RestartResult> rows = RestartResult.list("runId = ?1 and wave = ?2", run.id, wave);
             if (rows.stream().anyMatch(r -> !r.finished())) {
                 return Needs.NOTHING;
             }
-            long failed = rows.stream().filter(r -> !RestartResult.RESTARTED.equals(r.state)).count();
+            List<RestartResult> deleted = new ArrayList<>();
+            for (RestartResult row : rows) {
+                if (row.targetId == null && !RestartResult.RESTARTED.equals(row.state)) {
+                    // its target was deleted during the rollback: no longer Keyhouse's to restart back, and no failed
+                    // restart of a runtime that may still run what failed
+                    row.state = RestartResult.CANCELLED;
+                    row.error = RunView.TARGET_DELETED;
+                    deleted.add(row);
+                }
+            }
+            List<RestartResult> failedRows = rows.stream().filter(r -> !RestartResult.RESTARTED.equals(r.state)
+                    && !deleted.contains(r)).toList();
+            long failed = failedRows.size();
             for (RestartResult row : rows) {
                 if (RestartResult.RESTARTED.equals(row.state)) {
                     // confirmation none: a rollback restart is not waited for
@@ -781,9 +849,10 @@ public class Rollouts {
             }
             // a rollback with a failed restart is not done: that runtime may still run the key that failed
             waveRow(run.id, wave, failed == 0 ? "done" : "failed", null, false, true);
-            String reason = run.reason + (failed == 0 ? "" : "; " + failed + " of " + rows.size()
-                    + " rollback restarts failed: " + names(rows.stream()
-                            .filter(r -> !RestartResult.RESTARTED.equals(r.state)).toList()));
+            String reason = run.reason + (failed == 0 ? "" : "; " + failed + " of " + (rows.size() - deleted.size())
+                    + " rollback restarts failed: " + names(failedRows))
+                    + (deleted.isEmpty() ? "" : "; not restarted back, " + (deleted.size() == 1 ? "its target was"
+                            : "their targets were") + " deleted during the rollback: " + names(deleted));
             end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, reason);
         }
         return Needs.NOTHING;
@@ -799,7 +868,7 @@ public class Rollouts {
      * the change left as it was, stays), then the moved runtimes restarted back; halted, restoring nothing, when that
      * would make two entries write one variable.
      */
-    private Needs restoreFallbacks(RestartRun run, int wave, HeldFallbacks held) {
+    private Needs restoreFallbacks(RestartRun run, int wave, HeldFallbacks held, String keysBack) {
         ProviderKind kind = ProviderKind.parse(run.kind).orElseThrow();
         Optional<String> duplicate = entries.heldConflict(kind, null, held);
         if (duplicate.isPresent()) {
@@ -808,7 +877,7 @@ public class Rollouts {
         }
         ProviderEntries.HeldRestore fallbacks = entries.restoreHeld(kind, held, note(run));
         return restartBack(run, wave, "the " + run.kind + " primary stays version " + settings.get(kind).version()
-                + " (the change left it as it was)", fallbacks, "");
+                + " (the change left it as it was)", fallbacks, keysBack, "");
     }
 
     /**
@@ -835,9 +904,11 @@ public class Rollouts {
      *
      * @param primary what happened to the primary, in words
      * @param fallbacks what happened to the fallbacks, or null for a run that pinned none (planned before V23)
+     * @param keysBack how each fallback key the restore brings back into service was checked ({@link
+     *        Checked#fallbacksText()}), or ""
      */
     private Needs restartBack(RestartRun run, int wave, String primary, ProviderEntries.HeldRestore fallbacks,
-            String undone) {
+            String keysBack, String undone) {
         // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
         // its row): a target deleted since is left out, never a rollback row whose target is gone
         lockRuns(List.of(run.id));
@@ -866,7 +937,7 @@ public class Rollouts {
         // a save's rollback whose fallbacks were as held says what it said before fallbacks were pinned
         boolean fallbacksTold = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
                 || !fallbacks.restored().isEmpty() || !fallbacks.unrestorable().isEmpty());
-        String restoredText = primary + (fallbacksTold ? "; " + fallbacks.summary() : "");
+        String restoredText = primary + (fallbacksTold ? "; " + fallbacks.summary() : "") + keysBack;
         String decision = restoredText + "; " + (moved.isEmpty() ? "no runtime had moved"
                 : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
                         + " back: " + names(moved)) + undone;
@@ -885,6 +956,16 @@ public class Rollouts {
         return Needs.NOTHING;
     }
 
+    /**
+     * Why a rollback that would bring back a fallback key proven bad restores nothing: "the key of stt fallback 12
+     * (soniox) version 2 it would bring back fails its check (invalid_key), so the change stays — enter a working key
+     * for it or correct the stt fallbacks".
+     */
+    private static String fallbackFails(RestartRun run, FallbackChecked bad) {
+        return "the key of " + bad.label() + " it would bring back fails its check (" + bad.code() + "), so the change"
+                + " stays — enter a working key for it or correct the " + run.kind + " fallbacks";
+    }
+
     private void halt(RestartRun run, int wave, String why) {
         waveRow(run.id, wave, "cancelled", "nothing rolled back: " + why, false, true);
         // what failed first (the engine's reason: the failing target, or the abort), then why nothing was rolled back
@@ -893,11 +974,67 @@ public class Rollouts {
     }
 
     /**
+     * Checks live what a rollback would bring back: the previous version's key ({@link #checkPrevious}; none for a
+     * fallback's change) and each held fallback key it brings back into service ({@link #checkFallback}). Null when
+     * the checks are busy: the next tick tries again.
+     */
+    private Checked check(PreviousKey previous) {
+        Checked primary = previous.version() < 1 ? new Checked(true, NOT_CHECKED, "the primary stays")
+                : checkPrevious(previous);
+        if (primary == null) {
+            return null;
+        }
+        ProviderKind kind = ProviderKind.parse(previous.kind()).orElseThrow();
+        List<FallbackChecked> fallbacks = new ArrayList<>();
+        for (long row : previous.fallbackRows()) {
+            FallbackChecked one = checkFallback(kind, row);
+            if (one == null) {
+                return null;
+            }
+            fallbacks.add(one);
+        }
+        return primary.with(fallbacks);
+    }
+
+    /**
+     * Checks the key of a held fallback version a rollback brings back into service, as {@link #checkPrevious} checks
+     * the previous primary key: proven bad (the check would refuse a save of it) halts the rollback; anything else
+     * (ok, unreachable, a key that no longer opens, checks off) lets the restore go on and is said. Null when the
+     * checks are busy.
+     */
+    private FallbackChecked checkFallback(ProviderKind kind, long versionRow) {
+        ProviderEntries.HeldKey held;
+        try {
+            held = entries.heldKey(kind, versionRow);
+        } catch (dev.keyhouse.web.NotFound e) {
+            return new FallbackChecked(kind.id() + " fallback", true, NOT_CHECKED, "not checked (its version is gone)");
+        }
+        if (checkedSaves.mode() == CheckMode.OFF) {
+            return new FallbackChecked(held.label(), true, NOT_CHECKED, "not checked (PROVIDER_CHECK_MODE=off)");
+        }
+        if (held.key().isEmpty()) {
+            // nothing to send: its restore says what becomes of it (an entry deleted since is not re-created)
+            return new FallbackChecked(held.label(), true, NOT_CHECKED, "not checked (no key of it opens)");
+        }
+        try {
+            CheckOutcome outcome = checks.check(held.key().get().target());
+            lastChecks.recordKey(kind, held.label(), outcome.provider(), held.key().get().fingerprint(), outcome);
+            return new FallbackChecked(held.label(), !outcome.result().blocksSave(), outcome.result().json(),
+                    outcome.summary());
+        } catch (ChecksBusy e) {
+            LOG.infof("rollout: the live check of %s must wait: %s", held.label(), e.getMessage());
+            return null;
+        } catch (dev.keyhouse.web.FieldErrors e) {
+            return new FallbackChecked(held.label(), false, "unresolvable", e.getMessage());
+        }
+    }
+
+    /**
      * Checks the previous version's stored key live; null when the checks are busy (the next tick tries again). With
      * {@code PROVIDER_CHECK_MODE=off}, or for a kind without a live check ({@link ProviderKind#liveCheck()}), nothing is
      * sent: the previous key is restored unchecked, as it was in use before.
      */
-    private Checked check(PreviousKey previous) {
+    private Checked checkPrevious(PreviousKey previous) {
         if (checkedSaves.mode() == CheckMode.OFF) {
             return new Checked(true, NOT_CHECKED, "not checked (PROVIDER_CHECK_MODE=off)");
         }

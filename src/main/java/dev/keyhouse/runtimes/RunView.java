@@ -97,6 +97,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                 }
                 runtimes++;
                 if (RestartResult.RESTARTED.equals(r.state())
+                        && RestartRuns.ResultView.DELETED_IN_ROLLBACK.equals(r.status())) {
+                    // restarted, then its target deleted before the rollback restarted it back: no longer Keyhouse's
+                    leftOut.add(label(r));
+                    deleted.add(label(r));
+                } else if (RestartResult.RESTARTED.equals(r.state())
                         && RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
                     // restarted back onto the previous key: counted as that and nothing else, never as restarted
                     rolledBack.add(label(r));
@@ -259,7 +264,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             java.time.Duration window) {
         return !finished || results.stream().anyMatch(r -> RestartResult.RESTARTED.equals(r.state())
                 && r.confirmState() == null && !r.confirmed() && r.closedAt() == null
-                && !RestartRuns.ResultView.ROLLED_BACK.equals(r.status()) && r.finishedAt() != null
+                && !r.settledApart() && r.finishedAt() != null
                 && now.isBefore((r.carriedAt() != null ? r.carriedAt() : r.finishedAt()).plus(window)));
     }
 
@@ -413,7 +418,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         for (RestartRuns.ResultView r : run.results()) {
             boolean own = !run.rollout() || r.wave() == null || r.wave() <= run.waveCount();
             if (own && which.test(r) && RestartResult.RESTARTED.equals(r.state()) && !r.notAsked() && !confirmed(r)
-                    && !RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
+                    && !r.settledApart()) {
                 byWhy.computeIfAbsent(whyUnconfirmed(run, r), w -> new ArrayList<>()).add(label(r));
             }
         }
@@ -512,14 +517,16 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     /**
      * What a finished rollback did, counted from the run's results: which runtimes were restarted back (those whose
      * restart had succeeded or timed out: the ones that moved or may have), whose rollback restart failed, whose own
-     * restart failed (not restarted back: it never moved), and how many were never touched (held, or their wave
-     * never came).
+     * restart failed (not restarted back: it never moved), and how many were never touched (held, their wave never
+     * came, or their target deleted, before the rollback restarted them back too).
      */
     static String rolledBack(RestartRuns.RunReport run) {
         List<String> back = new ArrayList<>();
         List<String> backFailed = new ArrayList<>();
         for (RestartRuns.ResultView r : run.results()) {
-            if (r.wave() != null && r.wave() > run.waveCount()) {
+            if (r.wave() != null && r.wave() > run.waveCount()
+                    && !(RestartResult.CANCELLED.equals(r.state()) && TARGET_DELETED.equals(r.error()))) {
+                // a rollback restart whose target was deleted first is counted with the deleted, never as failed
                 (RestartResult.RESTARTED.equals(r.state()) ? back : backFailed).add(label(r));
             }
         }

@@ -87,7 +87,7 @@ public class RuntimeStatuses {
         if (!report.status().equals(before)) {
             audit.record(Audit.Entry.of("runtime:" + report.runtime(), "runtime.status", RuntimeTargets.AUDIT_KIND,
                     report.runtime()).detail((before == null ? "first report" : before) + " → " + report.status()
-                            + " on version " + report.version()
+                            + " on configuration version " + report.version()
                             + (report.detail() == null ? "" : ": " + report.detail())));
         }
     }

@@ -765,6 +765,56 @@ public class ProviderEntries {
     }
 
     /**
+     * A held fallback's key that an automatic rollback would bring back into service ({@link #keysBroughtBack}), as a
+     * live check sends it.
+     *
+     * @param label the held version, "stt fallback 12 (soniox) version 2"
+     * @param key its key as a live check needs it; empty when it has none that opens (unset, or it needs re-entry)
+     */
+    public record HeldKey(String label, Optional<ProviderSettings.StoredKey> key) {
+    }
+
+    /**
+     * The held fallback versions ({@code provider_entry_versions} ids, in served order) whose key a rollback to
+     * {@code held} brings back into service: the entry was deleted or disabled since, or holds another key now (by
+     * keyed fingerprint). An entry serving the same key now brings nothing back that is not in use. Empty for a kind
+     * without fallbacks or without a live check.
+     */
+    @Transactional
+    public List<Long> keysBroughtBack(ProviderKind kind, HeldFallbacks held) {
+        if (!kind.liveCheck() || !EntryVariables.hasEntries(kind)) {
+            return List.of();
+        }
+        List<Long> back = new ArrayList<>();
+        for (ProviderEntryVersion row : heldRows(held)) {
+            SettingValues values = row.values == null ? new SettingValues() : row.values;
+            ProviderEntry entry = em.find(ProviderEntry.class, row.entryId);
+            if (entry == null || !entry.enabled || !settings.storedKey(kind, values.copy()).map(k -> k.fingerprint())
+                    .equals(settings.storedKey(kind, entry.values().copy()).map(k -> k.fingerprint()))) {
+                back.add(row.id);
+            }
+        }
+        return back;
+    }
+
+    /**
+     * The key of held fallback version {@code versionRow} (a {@code provider_entry_versions} id from
+     * {@link #keysBroughtBack}) as its live check needs it.
+     *
+     * @throws NotFound when the row is gone (its entry's history deleted with the kind's)
+     */
+    @Transactional
+    public HeldKey heldKey(ProviderKind kind, long versionRow) {
+        ProviderEntryVersion row = em.find(ProviderEntryVersion.class, versionRow);
+        if (row == null) {
+            throw new NotFound(kind.id() + " fallback version " + versionRow);
+        }
+        SettingValues values = row.values == null ? new SettingValues() : row.values;
+        return new HeldKey(label(kind, row.entryId, values.provider) + " version " + row.version,
+                settings.storedKey(kind, values.copy()));
+    }
+
+    /**
      * An automatic rollback of a kind's fallbacks to what runtimes received before a rollout ({@link HeldFallbacks}):
      * each held entry back to its held fields and keys (a new version holding them, its history row a {@code save}),
      * enabled, in the held order; every other entry of the kind (one the change added or enabled) disabled, after

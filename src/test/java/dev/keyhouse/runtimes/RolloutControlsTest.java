@@ -236,7 +236,7 @@ class RolloutControlsTest {
         }
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("reason")).contains(names.get(0) + ": reported failing: no_credit on version " + version
+        assertThat(run.getString("reason")).contains(names.get(0) + ": reported failing: no_credit on configuration version " + version
                 + " after it was confirmed");
         assertThat(fleet.key(names.get(0))).isEqualTo(previous);
     }
@@ -307,7 +307,7 @@ class RolloutControlsTest {
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
         assertThat((Object) run.get(row + ".confirmState")).isEqualTo("confirmed");
-        assertThat((Object) run.get(row + ".confirmDetail")).isEqualTo("reported ok on version " + version);
+        assertThat((Object) run.get(row + ".confirmDetail")).isEqualTo("reported ok on configuration version " + version);
         assertThat(run.getString("reason")).isNull();
         assertThat(fleet.key(old)).isEqualTo(key);
         assertThat(api.fetchRuntimeConfig(renamed).jsonPath().getString("env.LLM_API_KEY")).isEqualTo(key);
@@ -334,7 +334,7 @@ class RolloutControlsTest {
         JsonPath waiting = awaitOutcome(runId, "waiting_approval");
 
         assertThat(waiting.getString("outcome")).as(waiting.prettify()).isEqualTo("waiting_approval");
-        assertThat((Object) waiting.get(row + ".confirmDetail")).isEqualTo("reported ok on version " + version);
+        assertThat((Object) waiting.get(row + ".confirmDetail")).isEqualTo("reported ok on configuration version " + version);
         rollouts.approve(runId, "admin@keyhouse.test");
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");

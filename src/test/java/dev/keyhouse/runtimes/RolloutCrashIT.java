@@ -142,7 +142,7 @@ class RolloutCrashIT {
         assertThat(done.getList("waves[1].runtimes.runtime")).containsExactly("b", "c");
         assertThat(done.getList("waves[2].runtimes.runtime")).containsExactly("d");
         assertThat(done.getList("results.confirmDetail", String.class)).hasSize(4)
-                .allMatch(detail -> detail.startsWith("reported ok on version " + version));
+                .allMatch(detail -> detail.startsWith("reported ok on configuration version " + version));
         assertThat(attempts(done)).as("b's and c's claims were taken over once; nobody else's")
                 .isEqualTo(Map.of(CANARY, 1, "b", 2, "c", 2, "d", 1));
         long b = restartId(done, "b");

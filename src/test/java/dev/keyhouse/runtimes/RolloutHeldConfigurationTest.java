@@ -440,6 +440,49 @@ class RolloutHeldConfigurationTest {
         assertThat(run.getString("reason")).contains("stt fallback " + deepgram + " (deepgram) back to its version 1");
     }
 
+    /**
+     * Issue 19 (b19 E): a fallback edit whose canary fails brings the fallback's previous key back into service, and
+     * its rollback restored that key without a live check and without saying so (a previous primary key is checked
+     * and said). It is checked now, its result said in the reason; a previous fallback key the provider refuses by
+     * then halts the rollback, restoring nothing, as a refused previous primary key does.
+     */
+    @Test
+    void aFallbackEditsRollbackChecksTheKeyItBringsBackAndHaltsWhenTheProviderRefusesIt() throws Exception {
+        try (dev.keyhouse.checks.DeepgramStandIn provider = new dev.keyhouse.checks.DeepgramStandIn()) {
+            String previousKey = provider.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            editDeepgram(1, provider.url(), previousKey);
+            failingCanary();
+
+            JsonPath run = api.awaitRun(editDeepgram(2, provider.url(),
+                    provider.key(dev.keyhouse.checks.StandIn.Scenario.GOOD)), RUN_TIMEOUT);
+            assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+            assertThat(run.getString("reason")).contains("; key brought back: stt fallback " + deepgram
+                    + " (deepgram) version 2, checked: ok (HTTP 200)");
+            assertThat(env(null)).contains("=" + previousKey + "\n");
+
+            // the restored key (the fallback's version 4 now) is revoked at the provider before the next edit
+            provider.key(previousKey, dev.keyhouse.checks.StandIn.Scenario.REVOKED);
+            String newKey = provider.key(dev.keyhouse.checks.StandIn.Scenario.GOOD);
+            JsonPath halted = api.awaitRun(editDeepgram(4, provider.url(), newKey), RUN_TIMEOUT);
+            assertThat(halted.getString("state")).as(halted.prettify()).isEqualTo("halted");
+            assertThat(halted.getString("reason")).contains("; nothing rolled back: the key of stt fallback "
+                    + deepgram + " (deepgram) version 4 it would bring back fails its check (invalid_key), so the"
+                    + " change stays — enter a working key for it or correct the stt fallbacks");
+            assertThat(env(null)).as("nothing restored").contains("=" + newKey + "\n")
+                    .doesNotContain(previousKey);
+        }
+    }
+
+    /** PUTs the deepgram fallback at {@code version} with a new key; the run it planned (null: none). */
+    private Long editDeepgram(long version, String baseUrl, String key) {
+        Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .header("If-Match", "\"" + version + "\"").body(Map.of("provider", "deepgram", "model", "nova-3",
+                        "baseUrl", baseUrl, "apiKey", key))
+                .put(STT + "/" + deepgram);
+        assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
+        return edited.jsonPath().getObject("restartRun", Long.class);
+    }
+
     /** A fallback delete whose canary fails: the fallback re-created from its held version, keys sealed anew. */
     @Test
     void aFallbackDeleteWhoseCanaryFailsReCreatesIt() throws Exception {

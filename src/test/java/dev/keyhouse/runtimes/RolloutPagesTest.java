@@ -38,6 +38,8 @@ class RolloutPagesTest {
     RolloutNews news;
     @Inject
     RestartRuns runs;
+    @Inject
+    Rollouts rollouts;
 
     private RolloutFixtures fixtures;
     private final RuntimeApi api = new RuntimeApi();
@@ -59,7 +61,7 @@ class RolloutPagesTest {
     private long rolledBack(String kind) {
         long run = fixtures().run(kind, "rolled_back", false, 3, 2, "wave 1: fx-chat-1 reported failing: invalid_key",
                 4L, 6L);
-        fixtures().wave(run, 1, "canary", "failed", "fx-chat-1 reported failing on version 9: invalid_key");
+        fixtures().wave(run, 1, "canary", "failed", "fx-chat-1 reported failing on configuration version 9: invalid_key");
         fixtures().wave(run, 2, "wave", "cancelled", null);
         fixtures().wave(run, 3, "rollback", "done", "the previous key checked ok: saved again as version 6");
         fixtures().result(run, null, "fx-chat", "fx-chat-1", "restarted", 1, "report",
@@ -74,10 +76,10 @@ class RolloutPagesTest {
     /** A rollout waiting for Continue after its confirmed canary. */
     private long waitingApproval(String kind) {
         long run = fixtures().run(kind, "waiting_approval", false, 1, 2, null, 4L, null);
-        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on version 9");
+        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on configuration version 9");
         fixtures().wave(run, 2, "wave", "waiting", null);
         fixtures().result(run, null, "fx-voice", "fx-voice-1", "restarted", 1, "report", "set on the target",
-                "confirmed", "reported ok on version 9", null);
+                "confirmed", "reported ok on configuration version 9", null);
         fixtures().result(run, null, "fx-voice", "fx-voice-2", "waiting", 2, null, null, null, null, null);
         fixtures().result(run, null, "fx-batch", "fx-batch-1", "held", null, null, null, null, null, null);
         return run;
@@ -85,7 +87,7 @@ class RolloutPagesTest {
 
     private long paused(String kind) {
         long run = fixtures().run(kind, "running", true, 2, 2, null, 4L, null);
-        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on version 9");
+        fixtures().wave(run, 1, "canary", "confirmed", "fx-voice-1 reported ok on configuration version 9");
         fixtures().wave(run, 2, "wave", "waiting", null);
         fixtures().result(run, null, "fx-voice", "fx-voice-1", "restarted", 1, "none", "auto: no runtime reported,"
                 + " fetched or has a health check", "confirmed", "restarted", null);
@@ -108,7 +110,7 @@ class RolloutPagesTest {
                     .contains("id=\"tally\">restarted 0 of 3, 2 not reached (the rollout was rolled back before"
                             + " their wave): fx-chat/fx-chat-2, fx-chat/fx-chat-3, rolled back 1: fx-chat/fx-chat-1<")
                     .contains("Canary (wave 1): <span class=\"state state-failed\">failed</span>")
-                    .contains("fx-chat-1 reported failing on version 9: invalid_key")
+                    .contains("fx-chat-1 reported failing on configuration version 9: invalid_key")
                     .contains("Wave 2: <span class=\"state state-cancelled\">cancelled</span>")
                     .contains("Rollback (wave 3): <span class=\"state state-done\">done</span>")
                     .contains("reported failing: invalid_key").contains("fetched version 10")
@@ -636,6 +638,46 @@ class RolloutPagesTest {
         String moved = row(list, "fx-chat-1");
         assertThat(moved).contains("never fetched by name").contains(">rolled back</span> in <a href=\""
                 + "/admin/restarts/" + run + "\">rollout " + run + "</a> (wave 1)").contains("reported failing: invalid_key");
+    }
+
+    /**
+     * Issue 19, short breaker pass (2): a target deleted while the rollback was restarting it back read "1 of 2
+     * rollback restarts failed: fx-gone-1 … it may still run the new key", its run ended with a failed rollback wave,
+     * and its runtime stayed in the run's convergence as not confirmed. A deleted target is no longer Keyhouse's to
+     * restart back: the reason says so, the rollback wave is done, and every summary counts it as deleted.
+     */
+    @Test
+    void aTargetDeletedDuringItsRollbackRestartIsSaidToBeDeletedNotAFailedRestart() {
+        long run = fixtures().run("tts", "rolling_back", false, 3, 2, "wave 2: fx-gone-1: reported failing:"
+                + " invalid_key on configuration version 9", 4L, null);
+        fixtures().wave(run, 1, "canary", "confirmed", "fx-stay-1 reported ok on configuration version 9");
+        fixtures().wave(run, 2, "wave", "failed", "fx-gone-1 reported failing: invalid_key");
+        fixtures().wave(run, 3, "rollback", "restarting", "restarting 2 moved runtimes back");
+        // target_id null: ON DELETE SET NULL once an admin deleted the targets (fx-stay stays restarted back anyway)
+        fixtures().result(run, null, "fx-stay", "fx-stay-1", "restarted", 1, "report", "set on the target",
+                "confirmed", "reported ok on configuration version 9", null);
+        fixtures().result(run, null, "fx-gone", "fx-gone-1", "restarted", 2, "report", "set on the target",
+                null, null, null);
+        fixtures().result(run, null, "fx-stay", "fx-stay-1", "restarted", 3, "none", "a rollback restart",
+                null, null, null);
+        fixtures().result(run, null, "fx-gone", "fx-gone-1", "failed", 3, "none", "a rollback restart",
+                null, null, RunView.TARGET_DELETED);
+
+        rollouts.advance(run);
+
+        RestartRuns.RunReport report = runs.report(run);
+        assertThat(report.state()).isEqualTo("rolled_back");
+        assertThat(report.reason()).endsWith("; not restarted back, its target was deleted during the rollback:"
+                + " fx-gone-1").doesNotContain("rollback restarts failed");
+        assertThat(report.convergence().unconfirmed()).as("no longer Keyhouse's to confirm").isEmpty();
+        assertThat(report.convergence().rolledBack()).containsExactly("fx-stay/fx-stay-1");
+        assertThat(report.results().stream().filter(r -> r.wave() == 2).map(RestartRuns.ResultView::status))
+                .containsExactly("target deleted before its rollback restart");
+        assertThat(RunView.Tally.of(report).text())
+                .isEqualTo("restarted 0 of 2, 1 deleted during the run (its target deleted by an admin): fx-gone/fx-gone-1,"
+                        + " rolled back 1: fx-stay/fx-stay-1");
+        assertThat(page(admin(), "/admin/restarts/" + run)).doesNotContain("rollback restarts failed")
+                .doesNotContain("may still run");
     }
 
     private String name(long target) {

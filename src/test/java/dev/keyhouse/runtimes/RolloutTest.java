@@ -102,7 +102,7 @@ class RolloutTest {
         assertThat(run.getList("waves[2].runtimes.runtime")).containsExactly(names.get(3));
         assertThat(run.getList("results.status")).containsOnly("confirmed");
         assertThat(run.getList("results.confirmation")).containsOnly("report");
-        assertThat(run.getList("results.confirmDetail", String.class)).allMatch(d -> d.startsWith("reported ok on version "));
+        assertThat(run.getList("results.confirmDetail", String.class)).allMatch(d -> d.startsWith("reported ok on configuration version "));
         // each wave started only after the one before was confirmed
         Instant canaryConfirmed = Instant.parse(run.getString("waves[0].finishedAt"));
         Instant secondStarted = Instant.parse(run.getString("waves[1].startedAt"));
@@ -226,7 +226,7 @@ class RolloutTest {
                 + (versionBefore + 2));
         // breaker of issue 19/core, fault 2: the key-only rollback's reason (page, banner, log, webhook) says which
         // key came back and what its check found, as the rollback of a change that kept its key does
-        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: invalid_key on version "
+        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: invalid_key on configuration version "
                 + run.getLong("waves[0].runtimes[0].envVersion") + "; restored: the previous key (version "
                 + versionBefore + "), checked: ok (HTTP 200); version " + versionBefore + " restored as version "
                 + (versionBefore + 2) + " (back: API key)";
@@ -285,7 +285,7 @@ class RolloutTest {
         JsonPath after = api.awaitRun(runId, RUN_TIMEOUT);
         assertThat(after.getString("waves[3].runtimes[0].confirmState")).isEqualTo("failing");
         assertThat(after.getString("waves[3].runtimes[0].confirmDetail"))
-                .isEqualTo("reported failing: http:500 on version " + back);
+                .isEqualTo("reported failing: http:500 on configuration version " + back);
         assertThat(after.getString("waves[3].runtimes[0].status")).isEqualTo("failing");
     }
 
@@ -469,7 +469,7 @@ class RolloutTest {
 
         assertThat(llm.getString("outcome")).as(llm.prettify()).isEqualTo("succeeded");
         assertThat(llm.getString("waves[0].runtimes[0].confirmState")).isEqualTo("confirmed");
-        assertThat(llm.getString("waves[0].runtimes[0].confirmDetail")).startsWith("reported ok on version ");
+        assertThat(llm.getString("waves[0].runtimes[0].confirmDetail")).startsWith("reported ok on configuration version ");
         assertThat(llm.getString("waves[0].runtimes[0].nextStartedAt")).as("restarted again by run " + sttRun)
                 .isNotNull();
         assertThat(llm.getString("rollbackVersion")).isNull();
@@ -578,7 +578,7 @@ class RolloutTest {
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
         assertThat(run.getString("reason")).isEqualTo("wave 1 (canary): " + canary + ": reported failing: http:500 on"
-                + " version " + envVersion + "; nothing rolled back: version " + before + " holds what version "
+                + " configuration version " + envVersion + "; nothing rolled back: version " + before + " holds what version "
                 + restored + " that failed holds, so there is nothing different to go back to — correct the llm"
                 + " setting and save it again");
         assertThat(run.getString("rollbackVersion")).isNull();
@@ -623,7 +623,7 @@ class RolloutTest {
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        assertThat(run.getString("reason")).contains(": " + names.get(0) + ": reported failing: invalid_key on version");
+        assertThat(run.getString("reason")).contains(": " + names.get(0) + ": reported failing: invalid_key on configuration version");
         assertThat(run.getString("waves[0].runtimes[0].confirmState")).isEqualTo("failing");
         assertThat(Rows.column(db, "SELECT fail_code FROM restart_runs WHERE id = ?", runId))
                 .as("the key is blamed, not the target").containsExactly("invalid_key");
@@ -647,7 +647,7 @@ class RolloutTest {
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
-        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on version "
+        String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on configuration version "
                 + run.getLong("waves[0].runtimes[0].envVersion") + "; restored: the key, which this change kept"
                 + " (version " + previous + " has the same), checked: ok (HTTP 200); version " + previous
                 + " restored as version " + (previous + 2) + " (back: Model)";
@@ -683,7 +683,7 @@ class RolloutTest {
             JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
             assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("halted");
-            String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on version "
+            String reason = "wave 1 (canary): " + names.get(0) + ": reported failing: http:404 on configuration version "
                     + run.getLong("waves[0].runtimes[0].envVersion") + "; nothing rolled back: the previous key fails"
                     + " its check (invalid_key), so the new key stays";
             assertThat(run.getString("reason")).isEqualTo(reason);

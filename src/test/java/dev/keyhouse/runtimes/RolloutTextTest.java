@@ -74,7 +74,7 @@ class RolloutTextTest {
      */
     @Test
     void anAlertAsksForAWorkingKeyOnlyWhenAKeyWasRefused() {
-        String kept = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; restored: the key, which this"
+        String kept = "wave 1 (canary): chat-1: reported failing: http:404 on configuration version 8; restored: the key, which this"
                 + " change kept (version 7 has the same), checked: ok (HTTP 200); version 7 restored as version 9"
                 + " (back: Model)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", kept, 9L, "http:404", null))
@@ -86,7 +86,7 @@ class RolloutTextTest {
                 .isEqualTo("LLM rollout (run 12): " + keptRefused + "; rolled back — the key checks ok; check the"
                         + " change (Model) before making it again");
         // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing: the runtime's refusal stands
-        String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on version 8; restored: the key,"
+        String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8; restored: the key,"
                 + " which this change kept (version 7 has the same), not checked (PROVIDER_CHECK_MODE=off), as it was"
                 + " in use before; version 7 restored as version 9 (back: Model)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", unchecked, 9L, "invalid_key", null))
@@ -94,7 +94,7 @@ class RolloutTextTest {
 
         for (String code : List.of("http:404", "http:500", "http:503", "timeout", "rate_limited", "unreachable",
                 "unexpected", "model_not_found", "rate_limit_exceeded")) {
-            String restored = "wave 1 (canary): chat-1: reported failing: " + code + " on version 8; restored: the"
+            String restored = "wave 1 (canary): chat-1: reported failing: " + code + " on configuration version 8; restored: the"
                     + " previous key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: Model,"
                     + " API key)";
             assertThat(RolloutOutlook.keyRefusal(code)).as(code).isFalse();
@@ -104,7 +104,7 @@ class RolloutTextTest {
         }
         // issue 19, breaker F: a key-only change names the key, not fields it left alone; a change of two routing
         // fields names both
-        String keyOnly = "wave 1 (canary): chat-1: reported failing: http:500 on version 8; restored: the previous key"
+        String keyOnly = "wave 1 (canary): chat-1: reported failing: http:500 on configuration version 8; restored: the previous key"
                 + " (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", keyOnly, 9L, "http:500", null))
                 .isEqualTo("LLM rollout (run 12): " + keyOnly + "; rolled back — http:500 is not a key refusal; check"
@@ -113,12 +113,12 @@ class RolloutTextTest {
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", routing, 9L, "http:500", null))
                 .isEqualTo("LLM rollout (run 12): " + routing + "; rolled back — http:500 is not a key refusal; check"
                         + " the change (Model, Base URL) before making it again");
-        String halted = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; nothing rolled back: the"
+        String halted = "wave 1 (canary): chat-1: reported failing: http:404 on configuration version 8; nothing rolled back: the"
                 + " previous key fails its check (invalid_key), so the new key stays";
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", halted, null, "http:404", null))
                 .isEqualTo("LLM rollout (run 12): " + halted + "; halted — http:404 is not a key refusal; correct the"
                         + " change (model, URL) and save it again");
-        String bare = "wave 1 (canary): chat-1: reported failing on version 8; restored: the previous key (version 7),"
+        String bare = "wave 1 (canary): chat-1: reported failing on configuration version 8; restored: the previous key (version 7),"
                 + " checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", bare, 9L, "failing", null))
                 .isEqualTo("LLM rollout (run 12): " + bare + "; rolled back — the runtime named no cause; check the"
@@ -141,7 +141,7 @@ class RolloutTextTest {
                 "insufficient_quota", "billing_hard_limit_reached", "credit_balance_too_low", "permission_denied",
                 "permission_error", "INVALID_AUTH", "unauthenticated", "authentication_error", "invalid_api_key",
                 "API_KEY_INVALID", "account_deactivated")) {
-            String refused = "wave 1 (canary): chat-1: reported failing: " + code + " on version 8; restored: the"
+            String refused = "wave 1 (canary): chat-1: reported failing: " + code + " on configuration version 8; restored: the"
                     + " previous key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API"
                     + " key)";
             assertThat(RolloutOutlook.keyRefusal(code)).as(code).isTrue();
@@ -149,7 +149,7 @@ class RolloutTextTest {
                     .isEqualTo("LLM rollout (run 12): " + refused + "; rolled back — enter a working key");
         }
         // the rollback's own check refused the key the change kept: a working key, whatever the runtime said
-        String keptFails = "wave 1 (canary): chat-1: reported failing: http:404 on version 8; nothing rolled back: the"
+        String keptFails = "wave 1 (canary): chat-1: reported failing: http:404 on configuration version 8; nothing rolled back: the"
                 + " key, which this change kept (version 7 has the same), fails its check (invalid_key), so nothing is"
                 + " restored — enter a working key";
         assertThat(RolloutOutlook.alertText("LLM", 12, "halted", keptFails, null, "http:404", null))
@@ -163,7 +163,7 @@ class RolloutTextTest {
      */
     @Test
     void aKeyOnlyRestoreIsThePreviousKeyAndAnyOtherFieldAConfiguration() {
-        String reason = "wave 1 (canary): chat-1: reported failing: invalid_key on version 8; restored: the previous"
+        String reason = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8; restored: the previous"
                 + " key (version 7), checked: ok (HTTP 200); version 7 restored as version 9 (back: API key)";
         assertThat(RolloutOutlook.previousKeyAloneRestored(reason)).isTrue();
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", reason, 9L, "invalid_key", null))
@@ -343,7 +343,7 @@ class RolloutTextTest {
                 null, null, null, null, false, 1, 3L, "none", "no signal", "not_asked",
                 "restarted; confirmation not asked (none)", null, "not_asked", null);
         RestartRuns.ResultView reported = new RestartRuns.ResultView(2, "beta", "command", "beta", "restarted", 1,
-                null, null, null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3",
+                null, null, null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on configuration version 3",
                 null, "confirmed", null);
         assertThat(RunView.confirmed(weak)).isFalse();
         assertThat(RunView.confirmed(reported)).isTrue();
@@ -376,7 +376,7 @@ class RolloutTextTest {
         assertThat(RunView.confirmed(cmd1)).isFalse();
 
         RestartRuns.ResultView web = new RestartRuns.ResultView(2, "web", "http", "web", "restarted", 1, null, null,
-                null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on version 3", null,
+                null, null, null, true, 1, 3L, "report", "reports", "confirmed", "reported ok on configuration version 3", null,
                 "confirmed", null);
         RunView mixed = RunView.of(rollout("succeeded", List.of(cmd1, web)), Instant.parse("2026-03-01T10:00:00Z"));
         assertThat(mixed.headline()).isEqualTo("succeeded");

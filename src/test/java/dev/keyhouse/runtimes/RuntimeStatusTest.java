@@ -241,9 +241,9 @@ class RuntimeStatusTest {
             }
         }
         assertThat(details).as("first report, ok → failing, failing → ok; repeats are not audited")
-                .containsExactlyInAnyOrder("first report → ok on version " + version,
-                        "ok → failing on version " + version + ": invalid_key",
-                        "failing → ok on version " + version);
+                .containsExactlyInAnyOrder("first report → ok on configuration version " + version,
+                        "ok → failing on configuration version " + version + ": invalid_key",
+                        "failing → ok on configuration version " + version);
     }
 
     @Test
