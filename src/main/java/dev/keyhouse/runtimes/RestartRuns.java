@@ -271,6 +271,17 @@ public class RestartRuns {
                     !finished);
         }
 
+        /**
+         * Live, but nothing in it moves until an admin acts (issue 20): paused, or waiting for approval, with no
+         * restart under way. Its pages poll at the idle interval, not the busy one, and keep polling: another admin
+         * may resume, continue or abort it.
+         */
+        public boolean waitingOnAdmin() {
+            return live && !finished && (paused || RestartRun.WAITING_APPROVAL.equals(state))
+                    && results.stream().noneMatch(r -> RestartResult.PENDING.equals(r.state())
+                            || RestartResult.RUNNING.equals(r.state()));
+        }
+
         /** The distinct target names of the run's results, in order: the targets that may disagree while it runs. */
         public List<String> targetNames() {
             return results.stream().map(ResultView::target).distinct().toList();

@@ -55,8 +55,9 @@ public class RolloutOutlook implements RolloutNews {
     @Override
     @Transactional
     public boolean underWay() {
-        return RestartRun.count("rollout = true and state in ?1", List.of(RestartRun.RUNNING,
-                RestartRun.WAITING_APPROVAL, RestartRun.ROLLING_BACK)) > 0;
+        // paused or waiting for approval, a rollout saves nothing until an admin acts: idle polling sees that soon enough
+        return RestartRun.count("rollout = true and (state = ?1 and paused = false or state = ?2)", RestartRun.RUNNING,
+                RestartRun.ROLLING_BACK) > 0;
     }
 
     @Override
@@ -121,7 +122,7 @@ public class RolloutOutlook implements RolloutNews {
                     : view.headline() + (view.reason() == null ? "" : ": " + view.reason().replaceAll("\\.$", ""));
         }
         return Optional.of(new RunStatus(runId, report.rollout(), report.finished(), next, view.headline(),
-                view.tone(), report.finished() ? view.reason() : null, report.live()));
+                view.tone(), report.finished() ? view.reason() : null, report.live(), report.waitingOnAdmin()));
     }
 
     /**

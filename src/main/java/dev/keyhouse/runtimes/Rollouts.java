@@ -808,6 +808,15 @@ public class Rollouts {
                     + "–" + current : " " + current) + ", saved after this rollout's, " + (current - rolledOut > 1
                             ? "are" : "is") + " undone too (" + (current - rolledOut > 1 ? "they stay" : "it stays")
                     + " in the history: re-apply what is still wanted)" : "";
+            // the saves this rollout superseded (it kept their previous version): never reached every runtime, and
+            // undone by going back past them; named, not skipped in silence (short breaker pass of issue 19)
+            long between = rolledOut - run.previousVersion - 1;
+            if (between > 0) {
+                undone = "; version" + (between > 1 ? "s " + (run.previousVersion + 1) + "–" + (rolledOut - 1)
+                        : " " + (run.previousVersion + 1)) + ", saved before this rollout's and superseded by it"
+                        + " before reaching every runtime, " + (between > 1 ? "are" : "is") + " undone too ("
+                        + (between > 1 ? "they stay" : "it stays") + " in the history)" + undone;
+            }
             // the fallbacks first: the primary's restore refuses two entries writing one variable, and a make-primary's
             // old primary is a fallback until its entry is back
             ProviderEntries.HeldRestore fallbacks = held == null ? null : entries.restoreHeld(kind, held, note(run));

@@ -99,6 +99,14 @@ public class RuntimesPage {
             return latest != null && latest.live();
         }
 
+        /**
+         * Whether the list and the target's page poll at the busy interval for it: its latest run is live and not
+         * only waiting on an admin ({@link RestartRuns.RunReport#waitingOnAdmin}: paused, waiting for approval).
+         */
+        public boolean busy() {
+            return live() && !latest.waitingOnAdmin();
+        }
+
         /** Whether some runtime of this target failed to restart in its latest run. */
         public boolean failed() {
             return share != null && !share.failed().isEmpty();
@@ -288,7 +296,7 @@ public class RuntimesPage {
     public Response update(@PathParam("id") long id, MultivaluedMap<String, String> submitted) {
         RuntimeTarget target = targets.get(id);
         FieldErrors read = new FieldErrors();
-        Long version = FormVersion.read(first(submitted, "version"), RuntimeTargets.version(target), read);
+        Long version = FormVersion.readTime(first(submitted, "version"), RuntimeTargets.version(target), read);
         if (version != null && version != RuntimeTargets.version(target)) {
             return staleSave(target, version, submitted);
         }
@@ -329,12 +337,14 @@ public class RuntimesPage {
      * posted) is compared as before: each stored field where it differs from what the form holds, a secret only
      * where one was typed ({@link StaleChanges#DIFFERS}). The loaded values only choose the box's lines: what is
      * saved, and whether, goes by the version alone. A version ahead of the current one is no stale page: 400 naming
-     * {@code version} ({@link dev.keyhouse.settings.SettingsPage#notAhead}). The form shows each field the admin left
+     * {@code version} and the time of the last save ({@link FormVersion#timeAhead}). The form shows each field the admin left
      * as loaded as stored now ({@link #storedWhereUntouched}), so saving it as offered never undoes the other admin's
      * change, and names every field error of what it shows with the box.
      */
     private Response staleSave(RuntimeTarget current, long expected, MultivaluedMap<String, String> submitted) {
-        dev.keyhouse.settings.SettingsPage.notAhead(expected, RuntimeTargets.version(current));
+        FieldErrors ahead = new FieldErrors();
+        FormVersion.timeAhead(expected, RuntimeTargets.version(current), ahead);
+        ahead.throwIfAny();
         List<StaleChanges.Described> now = described(current);
         java.util.Optional<Map<String, String>> loaded = StaleChanges.loadedWith(submitted, now);
         Map<String, String> asTyped = comparable(typed(form(current, first(submitted, "name"), current.driver,
@@ -690,9 +700,9 @@ public class RuntimesPage {
         return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name), confirmations.decide(target));
     }
 
-    /** Poll fast while some target's latest run can still change ({@link Row#live}). */
+    /** Poll fast while some target's latest run can still change and is not only waiting on an admin ({@link Row#busy}). */
     private static boolean live(List<Row> rows) {
-        return rows.stream().anyMatch(Row::live);
+        return rows.stream().anyMatch(Row::busy);
     }
 
     private Form form(RuntimeTarget stored, String name, String driverId, List<String> kinds, boolean enabled,

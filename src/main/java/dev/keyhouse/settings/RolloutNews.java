@@ -79,9 +79,11 @@ public interface RolloutNews {
      * @param tone that verdict: the headline's CSS state class
      * @param reason once it has ended, why in plain words as its page says it ("Every wave was confirmed: ..."), or
      *        null when there is nothing to add (a run that is no rollout); null while open
+     * @param waitingOnAdmin open but moving only when an admin acts (paused, waiting for approval; {@code
+     *        RunReport.waitingOnAdmin}): the notice looks again every idle interval instead
      */
     record RunStatus(long run, boolean rollout, boolean ended, String next, String headline, String tone,
-            String reason, boolean live) {
+            String reason, boolean live, boolean waitingOnAdmin) {
     }
 
     /** Where the run {@code run} stands now ({@link RunStatus}); empty when it does not exist. */
@@ -97,9 +99,9 @@ public interface RolloutNews {
     List<Alert> alerts();
 
     /**
-     * Whether some rollout is under way (running, waiting for approval or rolling back): the settings pages then look
-     * for a new stored version every 2 s (an automatic rollback saves one), else every
-     * {@link dev.keyhouse.web.LiveRefresh} interval (10 s).
+     * Whether some rollout is under way (running and not paused, or rolling back): the settings pages then look for a
+     * new stored version every 2 s (an automatic rollback saves one), else every {@link dev.keyhouse.web.LiveRefresh}
+     * interval (10 s): a paused rollout or one waiting for approval changes nothing until an admin acts.
      */
     boolean underWay();
 }

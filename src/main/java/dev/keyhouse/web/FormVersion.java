@@ -39,6 +39,31 @@ public final class FormVersion {
         return true;
     }
 
+    /**
+     * As {@link #read(String, String, long, FieldErrors)} for a version that is a save's time (a runtime target's
+     * {@code updated_at} in microseconds since the epoch): one ahead of {@code currentMicros} is named by the time of
+     * the last save, never by the raw numbers ({@link #timeAhead}).
+     */
+    public static Long readTime(String value, long currentMicros, FieldErrors errors) {
+        Long version = read(FIELD, value, errors);
+        return version != null && timeAhead(version, currentMicros, errors) ? null : version;
+    }
+
+    /**
+     * Whether {@code given} (microseconds since the epoch) is ahead of {@code currentMicros}: no page ever showed it;
+     * if so, {@code errors} names {@code version}: "version is ahead of the last save (2026-12-03 06:12:34 UTC): no
+     * page showed it; reload the page".
+     */
+    public static boolean timeAhead(long given, long currentMicros, FieldErrors errors) {
+        if (given <= currentMicros) {
+            return false;
+        }
+        java.time.Instant saved = java.time.Instant.EPOCH.plus(currentMicros, java.time.temporal.ChronoUnit.MICROS);
+        errors.add(FIELD, "is ahead of the last save (" + TemplateExtensions.utc(saved) + "): no page showed it; reload"
+                + " the page");
+        return true;
+    }
+
     /** {@link #read(String, String, long, FieldErrors)} of the field {@code version}. */
     public static Long read(String value, long current, FieldErrors errors) {
         return read(FIELD, value, current, errors);

@@ -365,5 +365,9 @@ class RolloutControlsTest {
         for (String name : names.subList(1, 4)) {
             assertThat(fleet.key(name)).isEqualTo(ran);
         }
+        // the superseded save it goes back past is named, not skipped in silence (issue 19, short breaker pass)
+        assertThat(run.getString("waves[-1].decision")).as(run.prettify()).contains("; version " + (ranVersion + 1)
+                + ", saved before this rollout's and superseded by it before reaching every runtime, is undone too"
+                + " (it stays in the history)");
     }
 }

@@ -355,11 +355,27 @@ class RolloutPagesTest {
         assertThat(section(page, "wave-none")).contains("data-runtime=\"fx-batch-1\"").contains(">held</span>");
         assertThat(section(page, "controls")).contains("name=\"csrf-token\"");
 
+        // b20 (low): waiting on an admin with no restart under way, it is polled at the idle rate, not the busy one,
+        // and still polled (another admin may continue it); the runtimes list and the settings notice likewise
+        String idlePoll = "hx-get=\"/admin/restarts/" + waiting + "/live\" hx-trigger=\"every "
+                + TestSettings.IDLE_REFRESH + "\"";
+        assertThat(page).contains(idlePoll);
+        assertThat(page(admin(), "/admin/restarts/" + waiting + "/live")).contains(idlePoll);
+        assertThat(page(admin(), "/admin/restarts/" + waiting + "/status")).contains("hx-get=\"/admin/restarts/"
+                + waiting + "/status\" hx-trigger=\"every " + TestSettings.IDLE_REFRESH + "\"");
+
         long paused = paused("stt");
         String pausedPage = page(admin(), "/admin/restarts/" + paused);
         assertThat(pausedPage).contains("state-paused\" id=\"outcome\">paused</span>")
                 .contains("Paused by an admin").contains("/resume\"").contains("/abort\"")
-                .doesNotContain("/pause\"").doesNotContain("/continue\"");
+                .doesNotContain("/pause\"").doesNotContain("/continue\"")
+                .as("paused with a restart still under way: busy").contains("hx-get=\"/admin/restarts/" + paused
+                        + "/live\" hx-trigger=\"every " + TestSettings.BUSY_REFRESH + "\"");
+        fixtures().update("UPDATE restart_results SET state = 'restarted', finished_at = now() WHERE run_id = ?"
+                + " AND state = 'running'", paused);
+        assertThat(page(admin(), "/admin/restarts/" + paused)).as("paused, nothing under way: idle")
+                .contains("hx-get=\"/admin/restarts/" + paused + "/live\" hx-trigger=\"every "
+                        + TestSettings.IDLE_REFRESH + "\"");
 
         String viewer = viewer();
         for (long run : List.of(waiting, paused)) {

@@ -920,8 +920,12 @@ class RuntimePagesTest {
                 .formParam("csrf-token", Browser.tokenIn(old.asString())).formParam("version", ahead)
                 .formParam("name", name).formParam("dependsOn", "stt").formParam("config.command", "true").post(action);
         refused.then().statusCode(400);
-        assertThat(refused.asString()).contains("version " + ahead + " does not exist (current is " + current.group(1)
-                + ")").doesNotContain("changed while you were editing");
+        // named by the time of the target's last save, never its raw microsecond version (breaker b20)
+        String lastSave = dev.keyhouse.web.TemplateExtensions.utc(java.time.Instant.EPOCH.plus(
+                Long.parseLong(current.group(1)), java.time.temporal.ChronoUnit.MICROS));
+        assertThat(refused.asString()).contains("version is ahead of the last save (" + lastSave + "): no page showed"
+                + " it; reload the page").doesNotContain(String.valueOf(ahead) + " ")
+                .doesNotContain("does not exist (current is").doesNotContain("changed while you were editing");
         post(stale, action, Map.of("name", name, "dependsOn", "stt", "enabled", "true", "config.command", "true"))
                 .then().statusCode(303);
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).jsonPath().getList("dependsOn"))
