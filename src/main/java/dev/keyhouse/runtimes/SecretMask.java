@@ -10,7 +10,10 @@ import java.util.function.UnaryOperator;
 /**
  * Replaces every occurrence of known secret values in text an operator will read (errors, command output, the log
  * lines that carry them), in every form Keyhouse writes or hands them on in ({@link SecretForms}): an env-file line's
- * escaping, JSON, URL encoding, base64.
+ * escaping, JSON, URL encoding, base64; then every span whose letters and digits carry a run of
+ * {@value SecretFragments#FRAGMENT} or more of a secret's, whatever sits between them — markup, line breaks, spaces,
+ * escapes of single characters — so a secret split, folded, escaped in part or cut short is masked too
+ * ({@link SecretFragments}).
  */
 public final class SecretMask {
 
@@ -35,6 +38,7 @@ public final class SecretMask {
                 .forEach(v -> forms.addAll(SecretForms.of(v, MIN_LENGTH)));
         // longest first, so a form containing another is masked whole
         List<String> longestFirst = forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        SecretFragments fragments = SecretFragments.of(forms);
         return text -> {
             if (text == null) {
                 return null;
@@ -43,7 +47,8 @@ public final class SecretMask {
             for (String form : longestFirst) {
                 masked = masked.replace(form, MASK);
             }
-            return masked;
+            // then what no encoder writes: a secret split by markup, line breaks or spaces, escaped in part, or a piece
+            return fragments.mask(masked);
         };
     }
 }

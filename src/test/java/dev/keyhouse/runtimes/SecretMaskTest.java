@@ -61,6 +61,45 @@ class SecretMaskTest {
         }
     }
 
+    /**
+     * Breaker b20 H1: a runtime answering with the key split by a tag ({@code FIRST<b></b>SECOND}) had it shown whole,
+     * a space inserted, in the run's error; split by a line break or a space, folded, escaped in part ({@code %2D},
+     * {@code \\u002d}, {@code &#45;}) or cut short it passed too. Each is masked: no run of
+     * {@value SecretFragments#FRAGMENT} letters and digits of the key is left, whatever sits between them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "0123456789abcdef0123456789abcdef",
+            "tts-key_with.dots-and-dashes-9f8e7d6c5b4a"})
+    void aSecretSplitFoldedEscapedInPartOrCutShortIsMasked(String secret) {
+        int half = secret.length() / 2;
+        String first = secret.substring(0, half);
+        String second = secret.substring(half);
+        List<String> texts = List.of("<p>" + first + "<b></b>" + second + "</p>", first + "\n" + second,
+                first + " " + second, String.join("\n", secret.split("(?<=\\G.{7})")),
+                secret.replace("-", "%2D"), secret.replace("-", "\\u002d"), secret.replace("-", "&#45;"),
+                "{\"detail\": \"" + first + "\\n" + second + "\"}", "A: " + secret.substring(0, secret.length() * 2 / 3)
+                        + "…", "A: …" + secret.substring(secret.length() / 3));
+        for (String text : texts) {
+            String masked = SecretMask.mask(text, List.of(secret));
+            assertThat(masked).as("masked: " + text).contains(SecretMask.MASK);
+            String left = masked.replace(SecretMask.MASK, "|").replaceAll("[^\\p{L}\\p{N}|]", "");
+            String letters = secret.replaceAll("[^\\p{L}\\p{N}]", "");
+            for (int i = 0; i + SecretFragments.FRAGMENT <= letters.length(); i++) {
+                assertThat(left).as("a run of the key left in: " + masked)
+                        .doesNotContain(letters.substring(i, i + SecretFragments.FRAGMENT));
+            }
+        }
+    }
+
+    /** Text that shares no run of 12 letters and digits with a secret is left as it is, escapes and all. */
+    @org.junit.jupiter.api.Test
+    void ordinaryTextAndShortSharedRunsAreLeftAlone() {
+        String secret = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        String text = "<p>HTTP 501 Not Implemented</p> path=%2Fv1%2Fmodels \\u00e9t\\u00e9 &amp; sk-proj-AbCd"
+                + " 0123456789";
+        assertThat(SecretMask.mask(text, List.of(secret))).isEqualTo(text);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tts\\key\"it's\\\"quoted", "clé ünïcødé-密钥-🔑"})
     void theEnvFileLineKeyhouseWritesIsMaskedWhole(String secret) {

@@ -120,17 +120,22 @@ final class ShellCommand {
             }
         }
 
-        /** Masked whole, then cut: a cut first could leave the start of a secret that no longer matches whole. */
+        /** Kept as read (at most {@link #READ_LINE} characters): masked with the lines around it when read. */
         private synchronized void add(String line) {
-            String masked = mask.apply(line);
-            lines.addLast(masked.length() > MAX_LINE ? masked.substring(0, MAX_LINE) : masked);
+            lines.addLast(line);
             if (lines.size() > TAIL_LINES) {
                 lines.removeFirst();
             }
         }
 
+        /**
+         * The kept lines masked together, then each cut to {@link #MAX_LINE}: a secret folded over several lines is
+         * masked whole, and a cut first could leave the start of a secret that no longer matches.
+         */
         synchronized String text() {
-            return String.join("\n", lines).strip();
+            String masked = mask.apply(String.join("\n", lines));
+            return masked.lines().map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) : l)
+                    .collect(java.util.stream.Collectors.joining("\n")).strip();
         }
     }
 }

@@ -19,4 +19,25 @@ class ShellCommandTest {
                 .satisfies(e -> assertThat(e.getMessage()).contains(SecretMask.MASK.substring(0, 5))
                         .doesNotContain("sk-cut").doesNotContain(secret.substring(0, 12)));
     }
+
+    /**
+     * Breaker b20 H1: a command printing its key through {@code fold} left the whole key in "last output", one piece
+     * per line, none of them masked. The kept lines are masked together: no piece of the key is left.
+     */
+    @org.junit.jupiter.api.Test
+    void aSecretFoldedOverSeveralLinesIsMaskedWhole() {
+        String secret = "sk-proj-Fold0123456789abcdefGHIJKLmnopqrstUVWXYZ";
+        String command = "printf '%s\\n' \"$KEY\" | fold -w 7; exit 3";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run(command, Map.of("KEY", secret),
+                List.of(secret))).satisfies(e -> {
+                    assertThat(e.getMessage()).contains(SecretMask.MASK);
+                    String letters = e.getMessage().replace(SecretMask.MASK, "|").replaceAll("[^A-Za-z0-9|]", "");
+                    for (int i = 0; i + 6 <= secret.length(); i++) {
+                        String piece = secret.substring(i, i + 6);
+                        if (piece.matches("[A-Za-z0-9]+")) {
+                            assertThat(letters).as("a piece of the key left").doesNotContain(piece);
+                        }
+                    }
+                });
+    }
 }

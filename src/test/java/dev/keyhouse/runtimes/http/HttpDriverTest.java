@@ -274,6 +274,19 @@ class HttpDriverTest {
                 .satisfies(e -> assertThat(e.getMessage()).contains("bad signature for key [masked]")
                         .contains("LLM_API_KEY=[masked]").doesNotContain(SECRET, LLM_KEY, "whsec", "sk-test",
                                 java.util.Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8))));
+        // breaker b20 H1: the key split by an empty tag (stripped into a space), by a line break, or escaped in part
+        int half = LLM_KEY.length() / 2;
+        for (String split : List.of(LLM_KEY.substring(0, half) + "<b></b>" + LLM_KEY.substring(half),
+                LLM_KEY.substring(0, half) + "\n" + LLM_KEY.substring(half), LLM_KEY.replace("-", "%2D"))) {
+            String path = "/split-" + Math.abs(split.hashCode());
+            server.createContext(path, exchange -> {
+                record(exchange);
+                answer(exchange, 500, "<p>A: " + split + "</p>");
+            });
+            assertThatThrownBy(() -> driver.restart(target(path, null), "voice-fleet", order()))
+                    .satisfies(e -> assertThat(e.getMessage()).containsPattern("; it answered: A: \\[masked]( \\[masked])?$")
+                            .doesNotContain(LLM_KEY.substring(0, half), LLM_KEY.substring(half)));
+        }
         server.createContext("/json-echo", exchange -> {
             record(exchange);
             answer(exchange, 400, "{\"error\":{\"message\":\"key " + SECRET + " is not ours\"}}");
