@@ -107,6 +107,11 @@ class AuditRecordsTest {
                 .filter(e -> ("llm version " + again).equals(e.get("target"))).findFirst().orElseThrow();
         assertThat((String) reentered.get("detail")).startsWith("changed model claude-audit-new → claude-audit-newer;"
                 + " apiKey entered again (the same);");
+        // breaker b20 (L2): a kept key's fingerprints read "X (unchanged)" on the page, never "X → X"
+        String kept = fingerprints.of(secondKey);
+        assertThat(given().auth().oauth2(admin).queryParam("kind", "llm").get("/admin/audit").then().statusCode(200)
+                .extract().asString()).contains("<code>" + kept + "</code> <span class=\"muted\">(unchanged)</span>")
+                .doesNotContain("<code>" + kept + "</code> → <code>" + kept + "</code>");
     }
 
     /**
