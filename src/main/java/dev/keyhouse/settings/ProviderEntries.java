@@ -817,8 +817,8 @@ public class ProviderEntries {
     /**
      * An automatic rollback of a kind's fallbacks to what runtimes received before a rollout ({@link HeldFallbacks}):
      * each held entry back to its held fields and keys (a new version holding them, its history row a {@code save}),
-     * enabled, in the held order; every other entry of the kind (one the change added or enabled) disabled, after
-     * them; a held entry deleted since re-created from its held version with its keys sealed again under the new
+     * enabled, in the held order, in the places the held entries take; every other entry of the kind (one the change
+     * added or enabled) disabled, each in its place (a disabled entry the change left alone is not moved); a held entry deleted since re-created from its held version with its keys sealed again under the new
      * entry's purpose, or named as not restorable when a key cannot be opened. Audited per entry as
      * {@code setting.entry.rollback} by {@code system}; plans no rollout (the rollback's own wave restarts what moved).
      * Call in the gate's transaction after {@link #heldConflict} found nothing; the caller restores the primary after.
@@ -832,13 +832,29 @@ public class ProviderEntries {
         List<String> restored = new ArrayList<>();
         List<String> unrestorable = new ArrayList<>();
         List<ProviderEntry> order = new ArrayList<>();
-        for (ProviderEntryVersion row : heldRows(held)) {
+        // where each entry ends up: the held entries in the held order, in the places held entries take now; every
+        // other entry (a disabled one the change left alone, one it added) keeps its place (b19 F: a disabled fallback
+        // before an enabled one was moved after it); an entry re-created comes last
+        List<ProviderEntry> current = em.createQuery("from ProviderEntry where kind = ?1 order by position",
+                ProviderEntry.class).setParameter(1, kind.id()).getResultList();
+        List<ProviderEntryVersion> rows = heldRows(held);
+        List<Long> present = current.stream().map(e -> e.id).toList();
+        java.util.Iterator<Long> heldInOrder = rows.stream().map(r -> r.entryId).filter(present::contains).toList()
+                .iterator();
+        Map<Long, Integer> place = new java.util.HashMap<>();
+        for (int i = 0; i < current.size(); i++) {
+            long id = current.get(i).id;
+            place.put(rows.stream().anyMatch(r -> r.entryId == id) ? heldInOrder.next() : id, i + 1);
+        }
+        int last = current.size();
+        for (ProviderEntryVersion row : rows) {
             SettingValues values = row.values == null ? new SettingValues() : row.values;
             ProviderEntry entry = em.find(ProviderEntry.class, row.entryId);
             if (entry == null) {
                 ProviderEntry back = recreated(kind, row, values, actor, unrestorable);
                 if (back != null) {
                     order.add(back);
+                    back.position = ++last;
                     restored.add(label(kind, row.entryId, values.provider) + ", deleted, re-created as "
                             + label(kind, back.id, values.provider));
                 }
@@ -862,10 +878,11 @@ public class ProviderEntries {
                 did.add("enabled");
                 action = action != null ? action : "enable";
             }
-            if (entry.position != order.size()) {
+            int to = place.get(entry.id);
+            if (entry.position != to) {
                 // its place among the served ones: what <KIND>_PROVIDERS lists, so a new version when it moves
-                did.add("moved from position " + entry.position + " to " + order.size());
-                entry.position = order.size();
+                did.add("moved from position " + entry.position + " to " + to);
+                entry.position = to;
                 action = action != null ? action : "move";
             }
             if (action != null) {
@@ -874,12 +891,11 @@ public class ProviderEntries {
             }
         }
         List<Long> kept = order.stream().map(e -> e.id).toList();
-        for (ProviderEntry other : em.createQuery("from ProviderEntry where kind = ?1 order by position",
-                ProviderEntry.class).setParameter(1, kind.id()).getResultList()) {
+        for (ProviderEntry other : current) {
             if (kept.contains(other.id)) {
                 continue;
             }
-            order.add(other);
+            other.position = place.get(other.id);
             if (other.enabled) {
                 em.refresh(other, LockModeType.PESSIMISTIC_WRITE);
                 other.enabled = false;
@@ -889,10 +905,7 @@ public class ProviderEntries {
                 restored.add(label(kind, other.id, other.values().provider) + " disabled");
             }
         }
-        // the held order first, then the others (disabled) as they were; positions are unique only at commit
-        for (int i = 0; i < order.size(); i++) {
-            order.get(i).position = i + 1;
-        }
+        // positions are unique only at commit
         em.flush();
         return new HeldRestore(List.copyOf(restored), List.copyOf(unrestorable));
     }

@@ -473,6 +473,34 @@ class RolloutHeldConfigurationTest {
         }
     }
 
+    /**
+     * Breaker b19 F: with a disabled fallback before an enabled one (deepgram disabled at 1, custom at 2), the rollback
+     * of a change to custom's key read "back to its version N (apiKey), moved from position 2 to 1" and left custom
+     * before deepgram: nothing had asked for a move. Each entry keeps its place; only the key comes back.
+     */
+    @Test
+    void aFallbackRollbackKeepsADisabledFallbackInItsPlace() throws Exception {
+        long custom = addFallback(customFallback());
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("enabled", false)).put(STT + "/" + deepgram).then().statusCode(200);
+        failingCanary();
+        Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("provider", "custom", "model", "m", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                        "custom-held-" + tag + "-changed"))
+                .put(STT + "/" + custom);
+        assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
+
+        JsonPath run = api.awaitRun(edited.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("reason")).contains("stt fallback " + custom + " (custom) back to its version 1")
+                .doesNotContain("moved from position");
+        JsonPath list = given().auth().oauth2(api.admin()).get(STT).then().statusCode(200).extract().jsonPath();
+        assertThat(list.getList("id", Long.class)).as(list.prettify()).containsExactly(null, deepgram, custom);
+        assertThat(list.getBoolean("find { it.id == " + deepgram + " }.enabled")).isFalse();
+        assertThat(env(null)).contains("STT_PROVIDERS=soniox,custom\n", "custom-held-" + tag + "-c3");
+    }
+
     /** PUTs the deepgram fallback at {@code version} with a new key; the run it planned (null: none). */
     private Long editDeepgram(long version, String baseUrl, String key) {
         Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
