@@ -396,6 +396,12 @@ public class RolloutOutlook implements RolloutNews {
                     : restoredNamed(failed) && !previousKeyAloneRestored(failed) ? ", then make the change again"
                             : ", then save the key again")
                     + (checkRefused ? " and enter a working key" : "");
+        } else if (!checkRefused && keyRefusal(failCode) && !fallbackKeysBack(failed).isEmpty()) {
+            // a key was refused and the rollback brought fallback keys back (b19 G): the refused key may be one of
+            // them, which "enter a working key" or "check the change (Model)" alone would not name
+            advice = ENTER_A_WORKING_KEY + " for " + String.join(" or ", fallbackKeysBack(failed))
+                    + (keptKeyOk || failed.contains(PRIMARY_STAYS) ? " (the primary's key checks ok or was not changed)"
+                            : " or the primary");
         } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk)) {
             advice = ENTER_A_WORKING_KEY;
         } else {
@@ -429,6 +435,30 @@ public class RolloutOutlook implements RolloutNews {
         }
         return " — " + why + "; " + (halted ? "correct the change " + what + " and save it again"
                 : "check the change " + what + " before making it again");
+    }
+
+    /** How a fallback change's rollback says it left the primary: "the stt primary stays version 3 (…)". */
+    private static final String PRIMARY_STAYS = " primary stays version ";
+    private static final java.util.regex.Pattern KEYS_BACK = java.util.regex.Pattern.compile(
+            "; keys? brought back: (.*?)(?=; |$)");
+    private static final java.util.regex.Pattern KEY_BACK_LABEL = java.util.regex.Pattern.compile(
+            "(?:^|, )([a-z]+ fallback \\d+(?: \\([^)]*\\))?) version \\d+");
+
+    /**
+     * The fallbacks whose keys a rollback brought back, as its reason names them ("…; key brought back: llm fallback 6
+     * (openai) version 3, checked: ok (HTTP 200)" → "llm fallback 6 (openai)"), or none.
+     */
+    static List<String> fallbackKeysBack(String reason) {
+        java.util.regex.Matcher back = reason == null ? null : KEYS_BACK.matcher(reason);
+        if (back == null || !back.find()) {
+            return List.of();
+        }
+        List<String> labels = new ArrayList<>();
+        java.util.regex.Matcher label = KEY_BACK_LABEL.matcher(back.group(1));
+        while (label.find()) {
+            labels.add(label.group(1));
+        }
+        return labels;
     }
 
     private static final java.util.regex.Pattern BACK = java.util.regex.Pattern.compile(

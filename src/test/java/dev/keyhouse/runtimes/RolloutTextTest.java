@@ -85,6 +85,24 @@ class RolloutTextTest {
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", keptRefused, 9L, "invalid_key", null))
                 .isEqualTo("LLM rollout (run 12): " + keptRefused + "; rolled back — the key checks ok; check the"
                         + " change (Model) before making it again");
+        // b19 G: a key refused while the rollback brought a fallback's key back (a fallback key change superseded by
+        // a model save): the fallback is named, never "check the change (Model)" alone
+        String fallbackBack = keptRefused.replace(" (back: Model)", " (back: Model); fallbacks: llm fallback 6 (openai)"
+                + " back to its version 3 (apiKey); key brought back: llm fallback 6 (openai) version 3, checked: ok"
+                + " (HTTP 200)");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", fallbackBack, 9L, "invalid_key", null))
+                .isEqualTo("LLM rollout (run 12): " + fallbackBack + "; rolled back — enter a working key for llm"
+                        + " fallback 6 (openai) (the primary's key checks ok or was not changed)");
+        String fallbackOnly = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8;"
+                + " restored: the llm primary stays version 7 (the change left it as it was); fallbacks: llm fallback 6"
+                + " (openai) back to its version 3 (apiKey); key brought back: llm fallback 6 (openai) version 3,"
+                + " checked: ok (HTTP 200)";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", fallbackOnly, null, "invalid_key", null))
+                .endsWith("; rolled back — enter a working key for llm fallback 6 (openai) (the primary's key checks"
+                        + " ok or was not changed)");
+        assertThat(RolloutOutlook.fallbackKeysBack("…; keys brought back: stt fallback 12 (deepgram) version 2,"
+                + " checked: ok (HTTP 200), stt fallback 15 version 4, not checked (PROVIDER_CHECK_MODE=off), as it"
+                + " was in use before")).containsExactly("stt fallback 12 (deepgram)", "stt fallback 15");
         // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing: the runtime's refusal stands
         String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8; restored: the key,"
                 + " which this change kept (version 7 has the same), not checked (PROVIDER_CHECK_MODE=off), as it was"
