@@ -711,13 +711,35 @@ public class RestartRuns {
     }
 
     /**
-     * A finished shared secret run's runtimes that did not restart onto it and whose target has not restarted since
-     * ({@link RunReport#stillBehind}): what the run page names while the targets disagree.
+     * A finished shared secret run's runtimes that did not restart onto it and whose target has not restarted since,
+     * then the linked targets it never restarted because they are disabled ({@link #DISABLED_BEHIND}) —
+     * {@link RunReport#stillBehind}: what the run page names while the targets disagree.
      */
     private static List<String> stillBehind(RestartRun run, List<ResultView> views) {
         if (run.sharedVariable == null || !run.finished()) {
             return List.of();
         }
+        List<String> behind = new ArrayList<>(failedBehind(run, views));
+        // a linked target that is disabled was never in the run (b19 H): it keeps the previous value too
+        @SuppressWarnings("unchecked")
+        List<String> disabled = RestartResult.getEntityManager().createNativeQuery("SELECT DISTINCT t.name FROM"
+                        + " runtime_targets t JOIN shared_secret_targets l ON l.target_id = t.id JOIN shared_secrets s"
+                        + " ON s.id = l.shared_secret_id WHERE s.variable = :variable AND NOT t.enabled AND NOT EXISTS"
+                        + " (SELECT 1 FROM restart_results r WHERE r.target_id = t.id AND r.run_id >= :run"
+                        + " AND (r.run_id = :run OR r.state = 'restarted')) ORDER BY t.name")
+                .setParameter("variable", run.sharedVariable).setParameter("run", run.id).getResultList();
+        disabled.forEach(name -> behind.add(name + DISABLED_BEHIND));
+        return List.copyOf(behind);
+    }
+
+    /**
+     * How {@link RunReport#stillBehind} names a linked target that was disabled, so the run never restarted it:
+     * "ss-b (disabled: not restarted)".
+     */
+    public static final String DISABLED_BEHIND = " (disabled: not restarted)";
+
+    /** The run's runtimes whose restart did not succeed and whose target has not restarted since. */
+    private static List<String> failedBehind(RestartRun run, List<ResultView> views) {
         List<ResultView> failed = views.stream().filter(v -> !RestartResult.RESTARTED.equals(v.state())).toList();
         if (failed.isEmpty()) {
             return List.of();

@@ -384,6 +384,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     + tally.asked() + ")." : tally.leftOut() > 0 ? "Every runtime it reached was restarted."
                             : "Every runtime was restarted.") + notAsked(tally);
         }
+        String apart = run.sharedVariable() != null && !run.stillBehind().isEmpty() ? apart(run) : null;
+        if (apart != null && (reason == null || !reason.startsWith(apart))) {
+            // a succeeded shared secret run whose linked target is disabled still leaves the two disagreeing (b19 H)
+            reason = apart + (reason == null ? "" : " " + reason);
+        }
         return new RunView(run, headline.text(), headline.state(), reason, Controls.of(run),
                 run.waves().isEmpty() ? List.of()
                         : failuresFirst(run.results().stream().filter(r -> r.wave() == null).toList()),
@@ -584,12 +589,24 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         if (moved.isEmpty()) {
             return null;
         }
-        List<String> behind = run.stillBehind();
+        List<String> behind = run.stillBehind().stream()
+                .map(b -> b.endsWith(RestartRuns.DISABLED_BEHIND) ? b.substring(0, b.length()
+                        - RestartRuns.DISABLED_BEHIND.length()) : b).toList();
+        List<String> failed = run.stillBehind().stream().filter(b -> !b.endsWith(RestartRuns.DISABLED_BEHIND))
+                .toList();
+        List<String> disabled = behind.subList(failed.size(), behind.size());
         List<String> all = new ArrayList<>(moved);
         all.addAll(behind);
+        List<String> why = new ArrayList<>();
+        if (!failed.isEmpty()) {
+            why.add(and(failed) + " (" + (failed.size() == 1 ? "its" : "their") + " restart did not succeed)");
+        }
+        if (!disabled.isEmpty()) {
+            why.add(and(disabled) + " (disabled, so not restarted)");
+        }
         return and(all) + " disagree on " + run.sharedVariable() + ": " + and(moved) + (moved.size() == 1 ? " runs"
                 : " run") + " shared secret " + run.sharedSecret() + " version " + run.settingsVersion() + "; "
-                + and(behind) + " (" + (behind.size() == 1 ? "its" : "their") + " restart did not succeed) "
+                + and(why) + " "
                 + (first(run) ? (behind.size() == 1 ? "has" : "have") + " no value yet"
                         : "still " + (behind.size() == 1 ? "holds" : "hold") + " the previous value") + ". Restart "
                 + and(behind)

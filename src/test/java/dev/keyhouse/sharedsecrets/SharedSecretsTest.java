@@ -1152,6 +1152,33 @@ class SharedSecretsTest {
     }
 
     /**
+     * Breaker b19 H: with one of its two linked targets disabled, a generated value's run read "succeeded, restarted 1
+     * of 1" with an empty stillBehind, the REST answer and the run page silent about the disabled target, which keeps
+     * the previous value. It is named in stillBehind and on the run page as disabled, so not restarted.
+     */
+    @Test
+    void aDisabledLinkedTargetIsNamedAsStillHoldingThePreviousValue() throws Exception {
+        long moved = target(Map.of("name", "t-on-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        long off = target(Map.of("name", "t-off-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "enabled", false, "config", Map.of("command", "true")));
+        String name = name();
+        String variable = variable(name);
+        Response created = post(Map.of("name", name, "variable", variable, "value", "apart-" + UUID.randomUUID(),
+                "targets", List.of(moved, off)));
+        created.then().statusCode(201);
+        long runId = created.jsonPath().getLong("restartRun");
+        JsonPath run = awaitRun(runId);
+        assertThat(run.getString("state")).isEqualTo("succeeded");
+        assertThat(run.getList("stillBehind", String.class)).containsExactly(targetName(off)
+                + " (disabled: not restarted)");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        assertThat(page(session, "/admin/restarts/" + runId)).contains(targetName(moved) + " and " + targetName(off)
+                + " disagree on " + variable + ": " + targetName(moved) + " runs shared secret " + name + " version 1; "
+                + targetName(off) + " (disabled, so not restarted) has no value yet");
+    }
+
+    /**
      * Issue 20's breaker: a run whose every restart failed restarted nothing onto any configuration version, so its
      * page does not say "Runtimes were restarted onto configuration version N"; a run where one restarted still does.
      */
