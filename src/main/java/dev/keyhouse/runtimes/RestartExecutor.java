@@ -214,10 +214,13 @@ public class RestartExecutor {
             discover(claim, spec, driver.get(), deadline, checking, what);
             return;
         }
-        // a rollout's own restart moves the runtime onto the current environment; any other run restarts it onto
-        // what runtime-config serves it by name: an open rollout's held configuration while its wave has not come
-        ProviderEnvironment.RuntimeEnvironment env = claim.rollout()
-                ? environment.current().receivedBy(List.of(claim.targetId()))
+        // every run restarts the runtime onto what runtime-config serves it by name (another open rollout's held
+        // configuration while that one's wave has not come to it), so what it is written, what its row records and
+        // what it fetches and reports are one configuration; a rollout's own pins are left out: it moves the runtime
+        ProviderEnvironment.RolloutEnvironment served = claim.rollout()
+                ? environment.forRollout(claim.runtime(), claim.targetId(), claim.runId(), claim.kind())
+                : null;
+        ProviderEnvironment.RuntimeEnvironment env = served != null ? served.environment()
                 : environment.forRestart(claim.runtime(), claim.targetId());
         if (!env.errors().isEmpty()) {
             // restarting on an environment with a key missing would take the runtime down, not update it
@@ -238,7 +241,7 @@ public class RestartExecutor {
             return Boolean.TRUE;
         }, secrets, what);
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
-                env.version(), notAsked);
+                env.version(), notAsked, served == null ? null : served.lacking());
     }
 
     /**
@@ -252,7 +255,8 @@ public class RestartExecutor {
             Runnable checking, String what) {
         List<String> secrets = new ArrayList<>(spec.secrets().values());
         if (claim.rollout()) {
-            // its restarts move the runtimes onto the current environment: none is discovered to fail on it
+            // a runtime no other rollout holds is restarted onto the current environment: none is discovered to
+            // fail on it
             ProviderEnvironment.RuntimeEnvironment env = environment.current().receivedBy(List.of(claim.targetId()));
             if (!env.errors().isEmpty()) {
                 outcome(claim, RestartResult.FAILED, incomplete(env), what);
@@ -370,11 +374,16 @@ public class RestartExecutor {
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
-        outcome(claim, state, error, what, null, null);
+        outcome(claim, state, error, what, null, null, null);
     }
 
+    /**
+     * Records a restart's outcome, or retries it; {@code envVersion} the version the runtime was restarted onto (what
+     * it is served by name), {@code lacking} why that configuration cannot confirm the rollout's change (null: it
+     * carries it; {@link ProviderEnvironment.RolloutEnvironment#lacking()}).
+     */
     private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion,
-            Confirmations.Decision notAsked) {
+            Confirmations.Decision notAsked, String lacking) {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
@@ -388,7 +397,7 @@ public class RestartExecutor {
         } else {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
-        finish(claim, state, error, envVersion, notAsked);
+        finish(claim, state, error, envVersion, notAsked, lacking);
     }
 
     /**
@@ -402,12 +411,12 @@ public class RestartExecutor {
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {
-        finish(claim, state, error, null, null);
+        finish(claim, state, error, null, null, null);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion,
-            Confirmations.Decision notAsked) {
-        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked);
+            Confirmations.Decision notAsked, String lacking) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked, lacking);
         metrics.result(claim.driver(), state);
         run.ifPresent(this::finished);
         if (claim.rollout()) {
