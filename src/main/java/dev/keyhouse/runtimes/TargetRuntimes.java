@@ -12,8 +12,9 @@ import jakarta.transaction.Transactional;
 /**
  * The runtimes each target has NOW, for the shared secrets runtime-config serves a runtime (issue 19), by current
  * data only ({@link #KNOWN}): for a driver whose runtime is the target ({@link RuntimeDriver#runtimeIsTarget}:
- * command, systemd, http), the target's current name and nothing else (a renamed target stops answering to its old
- * name, which restart results still hold); for the others (docker, kubernetes), the {@code runtime} of the target's
+ * command, systemd, http), the target's current name, and its name at its latest restart while it has not been
+ * restarted since a rename (its running processes still name themselves so; never a name another target has now);
+ * for the others (docker, kubernetes), the {@code runtime} of the target's
  * {@code restart_results} rows of its latest discovery under its current driver (a container name, a kubernetes
  * workload {@code Deployment/voice}, matched by its pods as {@link RuntimeAcks#matches} says): a runtime an earlier
  * discovery found, or one found under another driver, no longer counts. The same runtimes {@link Confirmations}
@@ -27,7 +28,14 @@ public class TargetRuntimes implements RuntimeReceivers {
      * taking the parameter {@code :own} (the ids of the drivers whose runtime is the target, {@link #ownNamed}).
      */
     static final String KNOWN = "(SELECT t.id AS target_id, CAST(t.name AS text) AS runtime FROM runtime_targets t"
-            + " WHERE t.driver IN (:own) UNION SELECT r.target_id, CAST(r.runtime AS text) FROM restart_results r"
+            + " WHERE t.driver IN (:own)"
+            // renamed since its last restart: its running processes still name themselves by the old name (b19 E),
+            // unless another target has taken that name
+            + " UNION SELECT t.id, CAST(r.runtime AS text) FROM runtime_targets t JOIN restart_results r"
+            + " ON r.target_id = t.id WHERE t.driver IN (:own) AND r.driver = t.driver AND r.state = 'restarted'"
+            + " AND r.runtime <> t.name AND r.id = (SELECT max(x.id) FROM restart_results x WHERE x.target_id = t.id"
+            + " AND x.state = 'restarted') AND NOT EXISTS (SELECT 1 FROM runtime_targets o WHERE o.name = r.runtime)"
+            + " UNION SELECT r.target_id, CAST(r.runtime AS text) FROM restart_results r"
             + " JOIN runtime_targets t ON t.id = r.target_id WHERE r.runtime IS NOT NULL AND t.driver NOT IN (:own)"
             + " AND r.driver = t.driver AND r.run_id = (SELECT max(x.run_id) FROM restart_results x"
             + " WHERE x.target_id = t.id AND x.driver = t.driver AND x.runtime IS NOT NULL))";

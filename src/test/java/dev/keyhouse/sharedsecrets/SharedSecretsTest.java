@@ -661,6 +661,10 @@ class SharedSecretsTest {
 
         dev.keyhouse.settings.Notified.commit(() -> given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body(Map.of("name", renamed)).put("/api/v1/runtimes/" + linked).then().statusCode(200));
+        // breaker b19 E: renamed, not restarted since: its running processes still fetch under the old name and keep
+        // getting the secret (they were served 200 without it)
+        assertThat(fetch(old, "?format=env").then().statusCode(200).extract().asString())
+                .as("the old name of a target not restarted since its rename").contains(variable + "=");
         long newcomer = target(Map.of("name", old, "driver", "command", "dependsOn", List.of("stt"),
                 "config", Map.of("command", "true")));
         assertThat(fetch(old, "?format=env").then().statusCode(200).extract().asString())
