@@ -587,14 +587,18 @@ class RolloutTest {
 
     /**
      * Issue 19 (b19 I): a canary whose target is deleted before it confirmed read "not confirmed (report) before it
-     * was restarted again", naming no run: nothing restarted it. It now says its target was deleted.
+     * was restarted again", naming no run: nothing restarted it. It now says its target was deleted. Breaker b19 B:
+     * it then failed its wave ("tmp1: not confirmed (report) before its target was deleted") and the rollout was
+     * rolled back, though a target deleted while a rollout runs is left out of it without failing it (README). It is
+     * left out now: its wave, every runtime of which was deleted, passes on, and the next waves confirm.
      */
     @Test
-    void aCanaryDeletedBeforeItConfirmsIsSaidToBeDeletedNotRestartedAgain() throws Exception {
+    void aCanaryDeletedBeforeItConfirmsIsLeftOutAndTheRolloutGoesOnWithoutIt() throws Exception {
         List<String> names = fourRuntimes();
         String canary = names.get(0);
         fleet.hold(canary);
-        long runId = save(provider.key(Scenario.GOOD));
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
         awaitRestarted(runId, canary);
         long target = targetId(canary);
         io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + target).then()
@@ -602,8 +606,20 @@ class RolloutTest {
 
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
-        assertThat(run.getString("results.find { it.runtime == '" + canary + "' }.confirmDetail"))
-                .as(run.prettify()).isEqualTo("not confirmed (report) before its target was deleted");
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        String row = "results.find { it.runtime == '" + canary + "' }";
+        assertThat(run.getString(row + ".confirmDetail")).isEqualTo("not confirmed (report) before its target was"
+                + " deleted: left out of its wave, which is judged on the others");
+        assertThat(run.getString(row + ".status")).isEqualTo("target deleted before it confirmed");
+        assertThat(run.getString("waves[0].decision")).isEqualTo("no runtime left to confirm; 1 left out, its target"
+                + " deleted before it confirmed: " + canary);
+        assertThat(run.getList("waves[1].runtimes.status")).containsOnly("confirmed");
+        assertThat(run.getList("waves[2].runtimes.status")).containsOnly("confirmed");
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.key(name)).as(name + " on the new key").isEqualTo(key);
+        }
+        assertThat(adminPage("/admin/restarts/" + runId)).contains("restarted 3 of 4, 1 deleted during the run (its"
+                + " target deleted by an admin): " + canary + ", confirmed 3 of 3");
     }
 
     /**
