@@ -623,6 +623,35 @@ class RolloutTest {
     }
 
     /**
+     * Breaker b19 B, as found: two canaries, one deleted after its restart and before it confirmed, the other
+     * reporting ok. The deleted one failed the canary wave; now the wave is judged on the other and the rollout goes on.
+     */
+    @Test
+    void aCanaryDeletedBeforeItConfirmsLeavesItsWaveToTheOtherCanary() throws Exception {
+        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        String deleted = names.get(0);
+        fleet.hold(deleted);
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitRestarted(runId, deleted);
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + targetId(deleted))
+                .then().statusCode(204);
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getList("waves[0].runtimes.runtime")).containsExactly(deleted, names.get(1));
+        assertThat(run.getList("waves[0].runtimes.status")).containsExactlyInAnyOrder("confirmed",
+                "target deleted before it confirmed");
+        assertThat(run.getString("waves[0].decision")).isEqualTo("all 1 runtime confirmed (report: 1); 1 left out,"
+                + " its target deleted before it confirmed: " + deleted);
+        assertThat(run.getList("tally.deleted")).containsExactly(deleted);
+    }
+
+    /**
      * Issue 19 (E): a runtime that reports failing on the new version fails its wave whatever its target's
      * confirmation. Confirmed by its fetch (it fetches, then calls the provider, then reports), it used to pass and
      * the bad key went on to every wave; now the rollout rolls back with its report as the cause, so the alert
