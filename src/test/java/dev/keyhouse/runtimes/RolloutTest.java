@@ -80,6 +80,16 @@ class RolloutTest {
         return fleet.canaryAndThree(db);
     }
 
+    /** Four runtimes confirming by report, none marked canary: ROLLOUT_CANARY_COUNT=2 makes the first two it. */
+    private List<String> fourUnmarked() {
+        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        return names;
+    }
+
     private long save(String key) {
         return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
     }
@@ -118,11 +128,7 @@ class RolloutTest {
 
     @Test
     void withoutAMarkedTargetTheFirstCanaryCountRuntimesAreTheCanary() throws Exception {
-        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
-        for (String name : names) {
-            fleet.runtime(name);
-        }
-        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        List<String> names = fourUnmarked();
 
         JsonPath run = api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT);
 
@@ -628,11 +634,7 @@ class RolloutTest {
      */
     @Test
     void aCanaryDeletedBeforeItConfirmsLeavesItsWaveToTheOtherCanary() throws Exception {
-        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
-        for (String name : names) {
-            fleet.runtime(name);
-        }
-        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        List<String> names = fourUnmarked();
         String deleted = names.get(0);
         fleet.hold(deleted);
         long runId = save(provider.key(Scenario.GOOD));
