@@ -70,6 +70,9 @@ public class LaterRestarts {
         }
     }
 
+    /** {@link Window#closedBy()} of a window its target's deletion ended. */
+    static final String DELETED = "its target was deleted";
+
     private final EntityManager em;
     /** The drivers whose runtime is the target ({@link TargetRuntimes#ownNamed}). */
     private final List<String> ownNamed;
@@ -123,7 +126,7 @@ public class LaterRestarts {
                 return new Window(null, null, carried, sorted(kept));
             }
         }
-        return new Window(next, row.targetId == null ? "its target was deleted" : "its target was renamed", carried,
+        return new Window(next, row.targetId == null ? DELETED : "its target was renamed", carried,
                 sorted(kept));
     }
 

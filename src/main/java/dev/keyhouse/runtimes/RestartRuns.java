@@ -146,9 +146,24 @@ public class RestartRuns {
          */
         public static final String DELETED_IN_ROLLBACK = "target deleted before its rollback restart";
 
-        /** Settled apart from the run's own confirmation: rolled back, or its target deleted before that. */
+        /**
+         * The status of a rollout's restarted runtime whose target an admin deleted before it confirmed: left out of
+         * its wave (neither passing nor failing it), counted with the run's deleted runtimes, never as restarted or
+         * unconfirmed.
+         */
+        public static final String DELETED_BEFORE_CONFIRMING = "target deleted before it confirmed";
+
+        /**
+         * Settled apart from the run's own confirmation: rolled back, or its target deleted before that or before it
+         * confirmed.
+         */
         public boolean settledApart() {
-            return ROLLED_BACK.equals(status) || DELETED_IN_ROLLBACK.equals(status);
+            return ROLLED_BACK.equals(status) || deleted();
+        }
+
+        /** Restarted, then its target deleted before it confirmed or before the rollback restarted it back. */
+        public boolean deleted() {
+            return DELETED_IN_ROLLBACK.equals(status) || DELETED_BEFORE_CONFIRMING.equals(status);
         }
 
         /** A runtime not asked to confirm, in words. */
@@ -593,6 +608,9 @@ public class RestartRuns {
                     : ownWave && RestartResult.RESTARTED.equals(result.state) && result.targetId == null
                             && deletedInRollback.contains(result.targetName + "/" + result.runtime)
                             ? ResultView.DELETED_IN_ROLLBACK
+                    : ownWave && run.rollout && RestartResult.RESTARTED.equals(result.state)
+                            && result.confirmState == null && Rollouts.deletedBeforeConfirming(result, window)
+                            ? ResultView.DELETED_BEFORE_CONFIRMING
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
                     result.attempts, result.error, result.startedAt, result.finishedAt,

@@ -441,6 +441,7 @@ public class Rollouts {
         // the name each runtime answers to now: a target renamed mid-rollout is followed by its id
         TargetRuntimes.NamesNow names = runtimes.namesNow(moved);
         List<Probe> probes = new ArrayList<>();
+        List<RestartResult> deleted = new ArrayList<>();
         String failure = null;
         String code = null;
         boolean open = false;
@@ -479,10 +480,14 @@ public class Rollouts {
                     }
                 }
                 case RestartResult.RESTARTED -> {
+                    boolean leftOut = false;
                     if (row.confirmState == null) {
-                        confirm(row, names.of(row), run, reports, fetches, health, probes, now);
+                        leftOut = confirm(row, names.of(row), run, reports, fetches, health, probes, now);
                     }
-                    if (row.confirmState == null) {
+                    if (leftOut) {
+                        // its target deleted before it confirmed: left out, neither passing nor failing the wave
+                        deleted.add(row);
+                    } else if (row.confirmState == null) {
                         open = true;
                     } else if (!passed(row) && failure == null) {
                         failure = label(row) + ": " + row.confirmDetail;
@@ -507,11 +512,11 @@ public class Rollouts {
             }
             return Needs.NOTHING;
         }
-        if (rows.stream().noneMatch(r -> "confirmed".equals(r.confirmState))) {
+        if (rows.stream().noneMatch(r -> passed(r))) {
             // every runtime of the wave went away (deleted targets): nothing was proven, nothing failed
             LOG.infof("rollout of run %d: wave %d has no runtime left", run.id, n);
         }
-        return confirmed(run, n, rows, now);
+        return confirmed(run, n, rows, deleted, now);
     }
 
     /**
@@ -524,9 +529,13 @@ public class Rollouts {
      * rows). A runtime whose window closed before it confirmed can show nothing more for this run: it is unconfirmed
      * at once. Its time to confirm counts from its latest restart that carried the change.
      * Signals count under {@code name}, the name the runtime answers to now ({@link TargetRuntimes#namesNow}), never
-     * one its target no longer has.
+     * one its target no longer has. A runtime whose target was deleted before it showed anything is left out
+     * undecided: it neither passes nor fails its wave (README: a target deleted while a rollout runs is left out of
+     * it without failing it).
+     *
+     * @return whether the runtime is left out so: its target deleted before it confirmed, undecided
      */
-    private void confirm(RestartResult row, String name, RestartRun run, List<Report> reports,
+    private boolean confirm(RestartResult row, String name, RestartRun run, List<Report> reports,
             List<RuntimeAcks.Ack> fetches, Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
@@ -536,7 +545,7 @@ public class Rollouts {
         if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
-            return;
+            return false;
         }
         boolean again = window.closed();
         switch (mode) {
@@ -574,6 +583,10 @@ public class Rollouts {
             // confirmation none: not waited for; the restart is its end, neither confirmed nor unconfirmed
             default -> decide(row, RestartResult.NOT_ASKED, "restarted; confirmation not asked (none)", now);
         }
+        if (row.confirmState == null && again && deletedBeforeConfirming(row, window)) {
+            row.confirmDetail = truncate(leftOutText(mode), 300);
+            return true;
+        }
         if (row.confirmState == null && again) {
             decide(row, "unconfirmed", "not confirmed (" + mode + ") before " + window.closedBy(), now);
         }
@@ -588,6 +601,21 @@ public class Rollouts {
                         + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)", now);
             }
         }
+        return false;
+    }
+
+    /**
+     * Whether a restarted runtime's window was closed by its target's deletion ({@link LaterRestarts}), not by a
+     * later restart: what it did not show by then it can show no more, and its target is no longer Keyhouse's.
+     */
+    static boolean deletedBeforeConfirming(RestartResult row, LaterRestarts.Window window) {
+        return row.targetId == null && LaterRestarts.DELETED.equals(window.closedBy());
+    }
+
+    /** What a runtime left out so says: "not confirmed (report) before its target was deleted: left out of ...". */
+    static String leftOutText(String mode) {
+        return "not confirmed (" + mode + ") before its target was deleted: left out of its wave, which is judged"
+                + " on the others";
     }
 
     /**
@@ -643,7 +671,8 @@ public class Rollouts {
      * for approval, start the next wave, or succeed. The wave is "confirmed" when some runtime confirmed, "restarted"
      * when every one was only restarted (none asked to confirm).
      */
-    private Needs confirmed(RestartRun run, int n, List<RestartResult> rows, Instant now) {
+    private Needs confirmed(RestartRun run, int n, List<RestartResult> rows, List<RestartResult> deleted,
+            Instant now) {
         Map<String, Integer> by = new java.util.TreeMap<>();
         rows.stream().filter(r -> r.wave != null && "confirmed".equals(r.confirmState))
                 .forEach(r -> by.merge(r.confirmation, 1, Integer::sum));
@@ -659,7 +688,12 @@ public class Rollouts {
         if (!notAsked.isEmpty()) {
             parts.add(notAsked.size() + " restarted, confirmation not asked (none): " + names(notAsked));
         }
-        String decision = parts.isEmpty() ? "no runtime left to confirm" : String.join("; ", parts);
+        if (!deleted.isEmpty()) {
+            parts.add(deleted.size() + " left out, " + (deleted.size() == 1 ? "its target" : "their targets")
+                    + " deleted before " + (deleted.size() == 1 ? "it" : "they") + " confirmed: " + names(deleted));
+        }
+        String decision = confirmed == 0 && notAsked.isEmpty() ? "no runtime left to confirm"
+                + (parts.isEmpty() ? "" : "; " + String.join("; ", parts)) : String.join("; ", parts);
         if (run.bakeUntil == null) {
             // the first pass that sees the wave pass; later passes only wait for the bake to end
             waveRow(run.id, n, confirmed == 0 && !notAsked.isEmpty() ? "restarted" : "confirmed", decision, false,

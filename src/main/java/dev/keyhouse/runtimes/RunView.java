@@ -55,7 +55,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param notReached the runtimes whose wave never came (the rollout stopped first), labelled as {@code failed}
      * @param runState the run's stored state, which says why {@code notReached} were not reached; null for a wave
      * @param deleted the runtimes whose target an admin deleted while the run was under way (cancelled, "the target
-     *        was deleted"), labelled as {@code failed}: left out, but not because the rollout stopped
+     *        was deleted"; or restarted, then deleted before they confirmed or were restarted back), labelled as
+     *        {@code failed}: left out, but not because the rollout stopped
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
@@ -96,9 +97,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     continue;
                 }
                 runtimes++;
-                if (RestartResult.RESTARTED.equals(r.state())
-                        && RestartRuns.ResultView.DELETED_IN_ROLLBACK.equals(r.status())) {
-                    // restarted, then its target deleted before the rollback restarted it back: no longer Keyhouse's
+                if (RestartResult.RESTARTED.equals(r.state()) && r.deleted()) {
+                    // restarted, then its target deleted before it confirmed or the rollback restarted it back: no
+                    // longer Keyhouse's
                     leftOut.add(label(r));
                     deleted.add(label(r));
                 } else if (RestartResult.RESTARTED.equals(r.state())
@@ -253,17 +254,21 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
     /**
      * Whether what a run shows can still change, the one rule every live region showing a run polls by (its page,
      * a notice's status, the runtimes list, a target's page; first render and fragment alike): while it is not
-     * {@code finished}; once finished, while some restarted runtime asked to confirm is still undecided (no recorded
-     * confirmation, not confirmed by a fetch, its window not closed by a restart onto a configuration without the
-     * change ({@link LaterRestarts}: a later restart that carried the change forward keeps it open), not rolled back)
-     * and its restart — or the latest later one that carried the change ({@code carriedAt}) — ended less than
-     * {@code window} ({@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, the window a rollout's gate gives it) before
-     * {@code now}: a late fetch still turns it confirmed. Once false nothing it shows changes: stop polling.
+     * {@code finished}; once finished, while some restarted runtime may still turn what it shows: asked to confirm and
+     * still undecided (no recorded confirmation, not confirmed by a fetch), or not asked to confirm (confirmation
+     * none, a rollback's restart back) and not yet shown fetching what it was restarted onto (a fetch turns it
+     * "confirmed — fetched configuration version 21"); in either case its window not closed by a restart onto a
+     * configuration without the change ({@link LaterRestarts}: a later restart that carried the change forward keeps
+     * it open), not rolled back nor its target deleted ({@link RestartRuns.ResultView#settledApart()}), and its
+     * restart — or the latest later one that carried the change ({@code carriedAt}) — ended less than {@code window}
+     * ({@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, the window a rollout's gate gives it) before {@code now}. Once false
+     * nothing it shows changes: stop polling.
      */
     static boolean canChange(boolean finished, List<RestartRuns.ResultView> results, Instant now,
             java.time.Duration window) {
         return !finished || results.stream().anyMatch(r -> RestartResult.RESTARTED.equals(r.state())
-                && r.confirmState() == null && !r.confirmed() && r.closedAt() == null
+                && (r.confirmState() == null || RestartResult.NOT_ASKED.equals(r.confirmState()))
+                && !r.confirmed() && r.closedAt() == null
                 && !r.settledApart() && r.finishedAt() != null
                 && now.isBefore((r.carriedAt() != null ? r.carriedAt() : r.finishedAt()).plus(window)));
     }

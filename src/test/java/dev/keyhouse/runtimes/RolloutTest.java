@@ -80,6 +80,16 @@ class RolloutTest {
         return fleet.canaryAndThree(db);
     }
 
+    /** Four runtimes confirming by report, none marked canary: ROLLOUT_CANARY_COUNT=2 makes the first two it. */
+    private List<String> fourUnmarked() {
+        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
+        for (String name : names) {
+            fleet.runtime(name);
+        }
+        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        return names;
+    }
+
     private long save(String key) {
         return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
     }
@@ -118,11 +128,7 @@ class RolloutTest {
 
     @Test
     void withoutAMarkedTargetTheFirstCanaryCountRuntimesAreTheCanary() throws Exception {
-        List<String> names = List.of("a-" + tag, "b-" + tag, "c-" + tag, "d-" + tag);
-        for (String name : names) {
-            fleet.runtime(name);
-        }
-        Rows.update(db, "UPDATE runtime_targets SET confirmation = 'report' WHERE name LIKE ?", "%-" + tag);
+        List<String> names = fourUnmarked();
 
         JsonPath run = api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT);
 
@@ -587,14 +593,18 @@ class RolloutTest {
 
     /**
      * Issue 19 (b19 I): a canary whose target is deleted before it confirmed read "not confirmed (report) before it
-     * was restarted again", naming no run: nothing restarted it. It now says its target was deleted.
+     * was restarted again", naming no run: nothing restarted it. It now says its target was deleted. Breaker b19 B:
+     * it then failed its wave ("tmp1: not confirmed (report) before its target was deleted") and the rollout was
+     * rolled back, though a target deleted while a rollout runs is left out of it without failing it (README). It is
+     * left out now: its wave, every runtime of which was deleted, passes on, and the next waves confirm.
      */
     @Test
-    void aCanaryDeletedBeforeItConfirmsIsSaidToBeDeletedNotRestartedAgain() throws Exception {
+    void aCanaryDeletedBeforeItConfirmsIsLeftOutAndTheRolloutGoesOnWithoutIt() throws Exception {
         List<String> names = fourRuntimes();
         String canary = names.get(0);
         fleet.hold(canary);
-        long runId = save(provider.key(Scenario.GOOD));
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
         awaitRestarted(runId, canary);
         long target = targetId(canary);
         io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + target).then()
@@ -602,8 +612,45 @@ class RolloutTest {
 
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
-        assertThat(run.getString("results.find { it.runtime == '" + canary + "' }.confirmDetail"))
-                .as(run.prettify()).isEqualTo("not confirmed (report) before its target was deleted");
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        String row = "results.find { it.runtime == '" + canary + "' }";
+        assertThat(run.getString(row + ".confirmDetail")).isEqualTo("not confirmed (report) before its target was"
+                + " deleted: left out of its wave, which is judged on the others");
+        assertThat(run.getString(row + ".status")).isEqualTo("target deleted before it confirmed");
+        assertThat(run.getString("waves[0].decision")).isEqualTo("no runtime left to confirm; 1 left out, its target"
+                + " deleted before it confirmed: " + canary);
+        assertThat(run.getList("waves[1].runtimes.status")).containsOnly("confirmed");
+        assertThat(run.getList("waves[2].runtimes.status")).containsOnly("confirmed");
+        for (String name : names.subList(1, 4)) {
+            assertThat(fleet.key(name)).as(name + " on the new key").isEqualTo(key);
+        }
+        assertThat(adminPage("/admin/restarts/" + runId)).contains("restarted 3 of 4, 1 deleted during the run (its"
+                + " target deleted by an admin): " + canary + ", confirmed 3 of 3");
+    }
+
+    /**
+     * Breaker b19 B, as found: two canaries, one deleted after its restart and before it confirmed, the other
+     * reporting ok. The deleted one failed the canary wave; now the wave is judged on the other and the rollout goes on.
+     */
+    @Test
+    void aCanaryDeletedBeforeItConfirmsLeavesItsWaveToTheOtherCanary() throws Exception {
+        List<String> names = fourUnmarked();
+        String deleted = names.get(0);
+        fleet.hold(deleted);
+        long runId = save(provider.key(Scenario.GOOD));
+        awaitRestarted(runId, deleted);
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + targetId(deleted))
+                .then().statusCode(204);
+
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getList("waves[0].runtimes.runtime")).containsExactly(deleted, names.get(1));
+        assertThat(run.getList("waves[0].runtimes.status")).containsExactlyInAnyOrder("confirmed",
+                "target deleted before it confirmed");
+        assertThat(run.getString("waves[0].decision")).isEqualTo("all 1 runtime confirmed (report: 1); 1 left out,"
+                + " its target deleted before it confirmed: " + deleted);
+        assertThat(run.getList("tally.deleted")).containsExactly(deleted);
     }
 
     /**

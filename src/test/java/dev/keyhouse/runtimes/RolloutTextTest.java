@@ -450,8 +450,9 @@ class RolloutTextTest {
 
     /**
      * Issue 20, point 1: the one rule every live region polls by. A finished run can still change while a restarted
-     * runtime asked to confirm is undecided and its restart ended less than the confirmation window ago; never after
-     * the window, nor once it confirmed, was not asked (none), had a recorded verdict or was restarted again.
+     * runtime asked to confirm is undecided, or one not asked to confirm (none) has not fetched yet, and its restart
+     * ended less than the confirmation window ago; never after the window, nor once it confirmed (or fetched), had a
+     * recorded verdict, was restarted again, rolled back or its target deleted.
      */
     @Test
     void aFinishedRunCanChangeOnlyWhileARestartedRuntimeMayStillConfirmWithinItsWindow() {
@@ -468,8 +469,25 @@ class RolloutTextTest {
                 .as("confirmed by a fetch").isFalse();
         assertThat(RunView.canChange(true, List.of(awaiting(ended, false, "unconfirmed", null)), now, window))
                 .as("its rollout's gate decided it").isFalse();
+        // breaker b20 M1: a runtime not asked to confirm (none, a rollback's restart back) may still fetch what it
+        // was restarted onto, which turns it "confirmed — fetched configuration version 21": live within its window
         assertThat(RunView.canChange(true, List.of(awaiting(ended, false, RestartResult.NOT_ASKED, null)), now,
-                window)).as("not asked (none)").isFalse();
+                window)).as("not asked (none), no fetch yet, restarted 29 s ago").isTrue();
+        assertThat(RunView.canChange(true, List.of(awaiting(now.minusSeconds(30), false, RestartResult.NOT_ASKED,
+                null)), now, window)).as("not asked, its window over").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, true, "confirmed", null)), now, window))
+                .as("not asked, then fetched what it was restarted onto (shown confirmed)").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, "failing", null)), now, window))
+                .as("not asked, then reported failing").isFalse();
+        assertThat(RunView.canChange(true, List.of(awaiting(ended, false, RestartResult.NOT_ASKED,
+                now.minusSeconds(5))), now, window)).as("not asked, restarted again since").isFalse();
+        for (String apart : List.of(RestartRuns.ResultView.ROLLED_BACK, RestartRuns.ResultView.DELETED_IN_ROLLBACK,
+                "target deleted before it confirmed")) {
+            assertThat(RunView.canChange(true, List.of(settled(ended, RestartResult.NOT_ASKED, apart)), now, window))
+                    .as(apart).isFalse();
+            assertThat(RunView.canChange(true, List.of(settled(ended, null, apart)), now, window)).as(apart)
+                    .isFalse();
+        }
         assertThat(RunView.canChange(true, List.of(awaiting(ended, false, null, now.minusSeconds(5))), now, window))
                 .as("restarted again since").isFalse();
         // issue 19 (b19 A): a later restart that carried the change forward keeps it open, its window from then
@@ -556,6 +574,13 @@ class RolloutTextTest {
         return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
                 finishedAt.minusSeconds(1), finishedAt, null, null, confirmed, null, 4L, "fetch", null, confirmState,
                 null, null, confirmState == null ? "restarted" : confirmState, null, nextStartedAt);
+    }
+
+    /** A restarted result settled apart from the run's confirmation ({@code status}: rolled back, deleted). */
+    private static RestartRuns.ResultView settled(Instant finishedAt, String confirmState, String status) {
+        return new RestartRuns.ResultView(1, "alpha", "command", "alpha", "restarted", 1, null,
+                finishedAt.minusSeconds(1), finishedAt, null, null, false, 1, 4L, "none", null, confirmState,
+                null, null, status, null, null);
     }
 
     private static RestartRuns.ResultView view(String state, Long envVersion, Instant ackedAt, Long ackVersion,
