@@ -46,11 +46,22 @@ public class Confirmations {
      *
      * @param mode report, fetch, health or none (never auto)
      * @param weak true for health and none: neither proves the new key works
+     * @param recorded {@code reason} as a run's result keeps it: the signal's time in UTC, never an age that the
+     *        stored text would freeze ("chat-1 reported ok at 2026-12-03 07:12:03 UTC"; b20 L4)
      */
-    public record Decision(String mode, String reason, boolean weak) {
+    public record Decision(String mode, String reason, boolean weak,
+            @com.fasterxml.jackson.annotation.JsonIgnore String recorded) {
+
+        public Decision(String mode, String reason, boolean weak) {
+            this(mode, reason, weak, reason);
+        }
 
         static Decision of(String mode, String reason) {
             return new Decision(mode, reason, HEALTH.equals(mode) || NONE.equals(mode));
+        }
+
+        static Decision of(String mode, String reason, String recorded) {
+            return new Decision(mode, reason, HEALTH.equals(mode) || NONE.equals(mode), recorded);
         }
     }
 
@@ -93,13 +104,13 @@ public class Confirmations {
         Instant now = Instant.now();
         Signal report = signals.stream().filter(s -> s.status() != null).findFirst().orElse(null);
         if (report != null) {
-            return Decision.of(REPORT, report.runtime() + " reported " + report.status() + " " + age(report, now)
-                    + " ago");
+            String said = report.runtime() + " reported " + report.status() + " ";
+            return Decision.of(REPORT, said + age(report, now) + " ago", said + "at " + utc(report));
         }
         Signal fetch = signals.stream().filter(s -> s.status() == null).findFirst().orElse(null);
         if (fetch != null) {
-            return Decision.of(FETCH, "no runtime has reported; " + fetch.runtime() + " fetched by name "
-                    + age(fetch, now) + " ago");
+            String said = "no runtime has reported; " + fetch.runtime() + " fetched by name ";
+            return Decision.of(FETCH, said + age(fetch, now) + " ago", said + "at " + utc(fetch));
         }
         if (hasHealth(target)) {
             return Decision.of(HEALTH, "no runtime has reported or fetched by name; " + healthSignal(target.driver));
@@ -128,6 +139,10 @@ public class Confirmations {
                 .setParameter("t", targetId == null ? -1L : targetId).setParameter("name", own)
                 .setParameter("own", ownNamed)).getResultList();
         return rows.stream().map(r -> new Signal((String) r[0], (String) r[1], RuntimeAcks.instant(r[2]))).toList();
+    }
+
+    private static String utc(Signal signal) {
+        return dev.keyhouse.web.TemplateExtensions.utc(signal.at());
     }
 
     private static String age(Signal signal, Instant now) {

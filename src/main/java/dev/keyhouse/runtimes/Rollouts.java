@@ -413,7 +413,7 @@ public class Rollouts {
                     t -> targets.find(t).map(confirmations::decide)
                             .orElse(new Confirmations.Decision("none", "the target was deleted", true)));
             row.confirmation = decision.mode();
-            row.confirmationReason = truncate(decision.reason(), 300);
+            row.confirmationReason = truncate(decision.recorded(), 300);
             row.state = RestartResult.PENDING;
         }
         waveRow(run.id, n, "restarting", null, true, false);

@@ -191,9 +191,9 @@ public class ProviderEntriesPage {
     }
 
     /**
-     * Enables ({@code enabled=true}) at once, or disables ({@code enabled=false}) in two steps (issue 20): without
-     * {@code confirmed=yes} the answer is the form step naming the targets a disable restarts
-     * ({@link SaveRestarts#ofFallback}), nothing changed; with it, disabled. The version is checked at both steps.
+     * Enables ({@code enabled=true}) or disables ({@code enabled=false}) in two steps (issue 20): without
+     * {@code confirmed=yes} the answer is the form step naming the targets the change restarts
+     * ({@link SaveRestarts#ofFallback}), nothing changed; with it, done. The version is checked at both steps.
      * Enabling an enabled fallback or disabling a disabled one is a 409 saying so, nothing changed.
      */
     @POST
@@ -208,7 +208,19 @@ public class ProviderEntriesPage {
         long expected = version(version);
         boolean on = FormBooleans.trueOrFalse("enabled", enabled);
         if (on) {
-            return change(providerKind, entryId, new ProviderEntries.Change(null, true, null), expected);
+            // enabling serves it again, so it restarts what a change of the kind's fallbacks restarts: asked first too
+            // (b20 L6: one click started a fleet rollout)
+            return confirmed(kind, id, version, confirmed, (state, hidden) -> {
+                if (state.enabled()) {
+                    throw dev.keyhouse.web.AlreadySo.conflict(state.label(), "enabled");
+                }
+                return new ConfirmStep("Enable " + state.label() + "?", "Runtimes receive it again as a "
+                        + state.kind().id() + " fallback (position " + state.position() + "). "
+                        + restarts.ofFallback(state.kind().id(), false),
+                        action(state, "enabled"), with(hidden, "enabled", "true"), "Enable " + state.label(),
+                        "/admin/settings", "Keep it disabled");
+            }, state -> change(state.kind(), state.id(), new ProviderEntries.Change(null, true, null),
+                    state.version()));
         }
         return confirmed(kind, id, version, confirmed, (state, hidden) -> {
             if (!state.enabled()) {

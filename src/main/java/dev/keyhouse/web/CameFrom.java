@@ -10,7 +10,8 @@ import jakarta.inject.Named;
  * button form's refusal (a forged or missing {@code version}, say) then leads back to the form's page, not only to
  * the home page. Read from the {@code Referer} header, which the pages send for their own forms alone
  * ({@code Referrer-Policy: same-origin}); only its path and query are used, so the link always stays on this origin,
- * whatever a client sent (RFC 9110, section 10.1.3).
+ * whatever a client sent (RFC 9110, section 10.1.3). None when it is the request's own path (a confirmation step
+ * rendered by the POST it posts to again: no page answers that path to GET).
  */
 @Named("cameFrom")
 @RequestScoped
@@ -23,7 +24,11 @@ public class CameFrom {
 
     public CameFrom(CurrentVertxRequest request) {
         RoutingContext context = request.getCurrent();
-        this.path = context == null ? null : path(context.request().getHeader("Referer"));
+        String came = context == null ? null : path(context.request().getHeader("Referer"));
+        // the request's own path is no page to go back to: a confirmation step posted from the step it rendered
+        // (b20 L3: its link answered 405 to GET)
+        this.path = came != null && context.request().path() != null
+                && came.split("\\?", 2)[0].equals(context.request().path()) ? null : came;
     }
 
     /** The path and query of the page the request came from; null when it sent none that can be linked. */

@@ -130,6 +130,10 @@ class ConfirmationsTest {
         assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + command).then().statusCode(200)
                 .extract().jsonPath().getMap("confirmationApplied")).isEqualTo(Map.of("mode", "report",
                         "reason", newrt + " reported ok 5 min ago", "weak", false));
+        // breaker b20 L4: what a run's result keeps says when, never an age the stored text would freeze
+        assertThat(confirmations.decide(targets.get(command)).recorded())
+                .matches(java.util.regex.Pattern.quote(newrt + " reported ok at ")
+                        + "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
 
         String unit = "newrt-unit-" + RuntimeRestartTest.unique();
         api.fetchRuntimeConfig(unit).then().statusCode(200);
@@ -208,7 +212,12 @@ class ConfirmationsTest {
     }
 
     private void assertDecision(long id, String mode, String reason, boolean weak) {
-        assertThat(confirmations.decide(targets.get(id))).isEqualTo(new Confirmations.Decision(mode, reason, weak));
+        Confirmations.Decision decided = confirmations.decide(targets.get(id));
+        assertThat(List.of(decided.mode(), decided.reason(), decided.weak())).isEqualTo(List.of(mode, reason, weak));
+        // what a run's result keeps: the same words with the signal's time, never its age (b20 L4)
+        String said = reason.replaceFirst(" \\d+ (s|min|h|d) ago$", "");
+        assertThat(decided.recorded()).matches(said.equals(reason) ? java.util.regex.Pattern.quote(reason)
+                : java.util.regex.Pattern.quote(said + " at ") + "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
     }
 
     private void restartNow(long id) throws InterruptedException {

@@ -188,23 +188,37 @@ public class ProviderEntriesPageTest {
 
             form().formParam("enabled", "true").post(PAGES + "/" + customId + "/enabled").then()
                     .statusCode(400);
+            // b20 L6: enabling serves it again and restarts the fleet, so it is asked first too
+            Response enableStep = form().formParam("version", "3").formParam("enabled", "true")
+                    .post(PAGES + "/" + customId + "/enabled");
+            assertThat(enableStep.statusCode()).as("enabling is asked first").isEqualTo(200);
+            assertThat(enableStep.asString()).contains("Enable stt fallback " + customId + " (custom)?",
+                    "name=\"confirmed\" value=\"yes\"", "name=\"enabled\" value=\"true\"",
+                    "name=\"version\" value=\"3\"", html(saveRestarts.ofFallback("stt", false)));
+            assertThat(list().get(1)).as("the first step enables nothing").containsEntry("enabled", false)
+                    .containsEntry("version", 3);
+            form().formParam("version", "3").formParam("enabled", "true").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + customId + "/enabled").then().statusCode(303);
+            assertThat(list().get(1)).containsEntry("enabled", true).containsEntry("version", 4);
+            form().formParam("version", "4").formParam("enabled", "false").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + customId + "/enabled").then().statusCode(303);
 
             String staleKey = "custom-stale-typed-" + tag;
             Response staleEdit = form().formParam("version", "1").formParam("provider", "custom")
                     .formParam("model", "stt-stale-" + tag).formParam("baseUrl", "http://127.0.0.1:9/stt")
                     .formParam("apiKey", staleKey).formParam("checkOverride", "true")
                     .formParam("checkOverrideReason", "stale reason").post(PAGES + "/" + customId);
-            assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 3").isEqualTo(409);
+            assertThat(staleEdit.statusCode()).as("an edit form of version 1, the entry is at 5").isEqualTo(409);
             // issue 20 point 7: what was typed is kept, the box says who saved when (no field changed since: a move
             // and a disable), and the form carries the current version with it
-            assertThat(staleEdit.asString()).contains("id=\"stale-changes\"", "now version 3",
-                    "name=\"version\" value=\"3\"", "value=\"stt-stale-" + tag + "\"")
+            assertThat(staleEdit.asString()).contains("id=\"stale-changes\"", "now version 5",
+                    "name=\"version\" value=\"5\"", "value=\"stt-stale-" + tag + "\"")
                     .doesNotContain("value=\"stt-" + tag + "\"", "class=\"stale-changed\"");
             // h19i point 2: every refusal keeps what the POST typed (key only in this no-store answer), box, reason
             assertThat(staleEdit.asString()).containsPattern("id=\"check-override\"[^>]*checked")
                     .contains("value=\"stale reason\"");
             typedBackOnly(staleEdit, staleKey);
-            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 3);
+            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 5);
 
             Response step = form().formParam("version", "1").post(PAGES + "/" + sonioxId + "/delete");
             assertThat(step.statusCode()).isEqualTo(200);
@@ -216,7 +230,7 @@ public class ProviderEntriesPageTest {
                     .post(PAGES + "/" + sonioxId + "/delete").then().statusCode(303);
             assertThat(list()).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom");
 
-            Response primaryStep = form().formParam("version", "3").post(PAGES + "/" + customId + "/primary");
+            Response primaryStep = form().formParam("version", "5").post(PAGES + "/" + customId + "/primary");
             assertThat(primaryStep.statusCode()).as("a disabled fallback is refused before the step").isEqualTo(409);
             assertThat(primaryStep.asString()).contains("stt fallback " + customId + " (custom) is disabled: enable it"
                     + " before making it primary", "Nothing was changed").doesNotContain("name=\"confirmed\"");
@@ -231,23 +245,25 @@ public class ProviderEntriesPageTest {
                     "setting.entry.create " + TestSettings.ADMIN_EMAIL,
                     "setting.entry.move " + TestSettings.ADMIN_EMAIL,
                     "setting.entry.disable " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.enable " + TestSettings.ADMIN_EMAIL,
+                    "setting.entry.disable " + TestSettings.ADMIN_EMAIL,
                     "setting.entry.delete " + TestSettings.ADMIN_EMAIL);
 
             // a fallback's history rolls back on the page too, behind its step: the fields of its last other version
-            form().formParam("version", "3").formParam("provider", "custom").formParam("model", "stt-next-" + tag)
+            form().formParam("version", "5").formParam("provider", "custom").formParam("model", "stt-next-" + tag)
                     .formParam("baseUrl", "http://127.0.0.1:9/stt").post(PAGES + "/" + customId).then()
                     .statusCode(303);
-            assertThat(list().get(1)).containsEntry("model", "stt-next-" + tag).containsEntry("version", 4);
+            assertThat(list().get(1)).containsEntry("model", "stt-next-" + tag).containsEntry("version", 6);
             assertThat(page(PAGES + "/" + customId).asString()).contains("action=\"" + PAGES + "/" + customId
                     + "/rollback\"", "id=\"rollback-button\"");
-            Response rollbackStep = form().formParam("version", "4").post(PAGES + "/" + customId + "/rollback");
+            Response rollbackStep = form().formParam("version", "6").post(PAGES + "/" + customId + "/rollback");
             assertThat(rollbackStep.statusCode()).isEqualTo(200);
             assertThat(rollbackStep.asString()).contains("Roll stt fallback " + customId + " (custom) back?",
                     "name=\"confirmed\" value=\"yes\"");
-            assertThat(list().get(1)).as("the step changes nothing").containsEntry("version", 4);
-            form().formParam("version", "4").formParam("confirmed", "yes")
+            assertThat(list().get(1)).as("the step changes nothing").containsEntry("version", 6);
+            form().formParam("version", "6").formParam("confirmed", "yes")
                     .post(PAGES + "/" + customId + "/rollback").then().statusCode(303);
-            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 5)
+            assertThat(list().get(1)).containsEntry("model", "stt-" + tag).containsEntry("version", 7)
                     .containsEntry("enabled", false);
         }
     }

@@ -409,6 +409,14 @@ class SettingsPageTest {
         assertThat(missing.contentType()).startsWith("text/html");
         assertThat(missing.asString()).contains("version: is missing from the form; reload the page")
                 .contains("<a href=\"/admin/settings/tts\" id=\"came-from\">Back to the page you came from</a>");
+        // b20 L3: posted from the confirmation step the same path rendered, there is no page to go back to (a GET of
+        // that path answers 405): no such link, only the way home
+        Response fromStep = given().redirects().follow(false).cookie(SessionTokens.SESSION_COOKIE, session)
+                .header("Referer", io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/admin/settings/tts/rollback")
+                .contentType(ContentType.URLENC).formParam("csrf-token", csrf).post("/admin/settings/tts/rollback");
+        assertThat(fromStep.statusCode()).isEqualTo(400);
+        assertThat(fromStep.asString()).doesNotContain("id=\"came-from\"").contains("Back to Keyhouse");
 
         // someone saved after the page was rendered: the form's version is stale
         Clients.put("tts", version + 2, Map.of("provider", "sarvam", "voice", "anushka")).then().statusCode(200);
