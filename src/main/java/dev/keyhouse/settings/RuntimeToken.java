@@ -177,6 +177,27 @@ public class RuntimeToken {
         return new Standing(tokenDigest.isPresent(), started, read.refusals(), read.capped());
     }
 
+    /**
+     * What a run's own record (its reason) says when one of {@code runtimes} did not confirm: the requests refused
+     * from those names between {@code from} and {@code until}, read from the stored refusals, e.g. {@code its
+     * runtime-config fetches or status reports were refused: 2 since 2026-12-03 06:10:04 UTC, the last at 2026-12-03
+     * 06:10:09 UTC (a token that does not match)}; null when none was. Unnamed refusals are left out: the record
+     * names only what its runtimes were refused (breaker b20, M2).
+     */
+    public String refusedNote(Instant from, Instant until, java.util.Set<String> runtimes) {
+        java.util.List<Refusal> seen = standing(from).recent().stream().filter(r -> r.runtime() != null
+                && runtimes.contains(r.runtime()) && !r.first().isAfter(until)).toList();
+        if (seen.isEmpty()) {
+            return null;
+        }
+        long count = seen.stream().mapToLong(Refusal::count).sum();
+        Instant first = seen.stream().map(Refusal::first).min(Instant::compareTo).orElseThrow();
+        Refusal newest = seen.get(seen.size() - 1);
+        return "its runtime-config fetches or status reports were refused: " + count + " since "
+                + TemplateExtensions.utc(first) + (count == 1 ? "" : ", the last at " + TemplateExtensions.utc(
+                newest.at())) + " (" + newest.why() + ")";
+    }
+
     private void count(String runtime, String why) {
         refusals.record(Instant.now(), RuntimeConfigServed.runtimeName(runtime), why);
     }
