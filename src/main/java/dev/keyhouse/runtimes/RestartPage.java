@@ -204,7 +204,8 @@ public class RestartPage {
 
     private RunView view(long id) {
         RestartRuns.RunReport report = runs.report(id);
-        return RunView.of(report, Instant.now(), tokenWarning(token.standing(), report, config.confirmTimeout()));
+        return RunView.of(report, Instant.now(), tokenWarning(token.standing(report.createdAt()), report,
+                config.confirmTimeout()));
     }
 
     /**

@@ -205,7 +205,7 @@ public class RolloutOutlook implements RolloutNews {
                 String title = ProviderKind.parse(run.kind).map(ProviderKind::title).orElse(run.kind);
                 // no runtime could confirm because the runtimes' token is unset or refused (what the run page
                 // names: from the run's start to the end of its confirmation window): the token is the cause
-                RuntimeToken.Standing standing = token.standing();
+                RuntimeToken.Standing standing = token.standing(run.createdAt);
                 boolean tokenCause = "unconfirmed".equals(run.failCode)
                         && standing.warning(run.createdAt, run.finishedAt == null ? null
                                 : run.finishedAt.plus(config.confirmTimeout()), null) != null;

@@ -88,12 +88,15 @@ public class Rollouts {
     private final LastChecks lastChecks;
     private final TargetRuntimes runtimes;
     private final LaterRestarts later;
+    private final dev.keyhouse.settings.RuntimeToken token;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
-            ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes, LaterRestarts later) {
+            ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes, LaterRestarts later,
+            dev.keyhouse.settings.RuntimeToken token) {
+        this.token = token;
         this.runtimes = runtimes;
         this.later = later;
         this.entries = entries;
@@ -492,6 +495,12 @@ public class Rollouts {
                     } else if (!passed(row) && failure == null) {
                         failure = label(row) + ": " + row.confirmDetail;
                         code = "failing".equals(row.confirmState) ? failCode(row) : "unconfirmed";
+                        if ("unconfirmed".equals(code)) {
+                            // the run's own record names its runtime's refused requests (read from the stored
+                            // refusals), so the cause survives a restart and every replica reads it (b20, M2)
+                            String refused = token.refusedNote(run.createdAt, now, names(row, names.of(row)));
+                            failure += refused == null ? "" : "; " + refused;
+                        }
                     }
                 }
                 default -> {
@@ -517,6 +526,18 @@ public class Rollouts {
             LOG.infof("rollout of run %d: wave %d has no runtime left", run.id, n);
         }
         return confirmed(run, n, rows, deleted, now);
+    }
+
+    /** The names a result's runtime went by: the one it held and the one it answers to now. */
+    private static java.util.Set<String> names(RestartResult row, String now) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        if (row.runtime != null) {
+            names.add(row.runtime);
+        }
+        if (now != null) {
+            names.add(now);
+        }
+        return names;
     }
 
     /**

@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.keyhouse.web.Problem;
 import dev.keyhouse.web.TemplateExtensions;
@@ -19,35 +18,43 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * digests in constant time; no user credential (admin bearer, session cookie) is ever accepted in its place.
  *
  * <p>Keeps what the operator's pages must name (issue 20, item 3): whether the token is set at all, and the requests
- * this replica refused since it started ({@link #standing()}), so a run whose runtimes could not fetch their
- * configuration says why instead of only "0 confirmed". Counted in memory, per replica, with no database work on the
- * refusal path.
+ * refused ({@link #standing(Instant)}), so a run whose runtimes could not fetch their configuration says why instead of
+ * only "0 confirmed". The refusals are kept in {@code runtime_token_refusals} by {@link RuntimeTokenRefusals}, so
+ * every replica and a restarted one name the same (breaker b20, M2); a refusal itself is only tallied in memory, with
+ * no database work on the refusal path.
  */
 @ApplicationScoped
 public class RuntimeToken {
 
     private final Optional<byte[]> tokenDigest;
-    private final AtomicLong refused = new AtomicLong();
-    private volatile Refusal last;
     private final Instant started = Instant.now();
-    private final java.util.ArrayDeque<Refusal> recent = new java.util.ArrayDeque<>();
+    private final RuntimeTokenRefusals refusals;
 
     /**
      * The runtimes' credential as the pages tell it.
      *
-     * @param configured whether PROVISIONER_INTERNAL_TOKEN is set (unset: every internal request is refused)
-     * @param refused how many internal requests this replica refused since it started
-     * @param last the newest of them; null when none was refused
-     * @param started when this replica started counting (with the token unset, every request since was refused)
-     * @param recent the newest refusals, oldest first, at most {@link #KEPT}: what a window of time is told from
+     * @param configured whether PROVISIONER_INTERNAL_TOKEN is set on this replica (unset: every internal request is
+     *     refused)
+     * @param started when this replica started (with the token unset, every request since was refused)
+     * @param recent the refusals read (by minute, caller name and failed check), oldest last-refusal first
+     * @param capped whether older refusals were left out of {@code recent} by the read's limit
      */
-    public record Standing(boolean configured, long refused, Refusal last, Instant started,
-            java.util.List<Refusal> recent) {
+    public record Standing(boolean configured, Instant started, java.util.List<Refusal> recent, boolean capped) {
+
+        /** How many requests {@link #recent} counts. */
+        public long refused() {
+            return recent.stream().mapToLong(Refusal::count).sum();
+        }
+
+        /** The newest refusal read, or null. */
+        public Refusal last() {
+            return recent.isEmpty() ? null : recent.get(recent.size() - 1);
+        }
 
         /**
          * The warning the runtimes list and the Environment page show, or null when there is none since
-         * {@code since} (null: since this replica started): {@link #warning(Instant, Instant, java.util.Set)} with
-         * no end and every runtime.
+         * {@code since} (null: every refusal kept): {@link #warning(Instant, Instant, java.util.Set)} with no end and
+         * every runtime.
          */
         public String warning(Instant since) {
             return warning(since, null, null);
@@ -58,31 +65,27 @@ public class RuntimeToken {
          * {@code from}..{@code until}, or requests refused then from one of {@code runtimes} (or from a caller whose
          * name is unknown). A run page asks for its own run (created to the end of its confirmation window), so a
          * refusal after the run could change nothing, or from a runtime that is not the run's, is not told as its
-         * cause (breaker b20, 7).
+         * cause (breaker b20, 7). The count says since when it counts: the first refusal counted, never the window's
+         * start (breaker b20, M2).
          *
-         * @param from the window's start; null: since this replica started
+         * @param from the window's start; null: every refusal kept
          * @param until the window's end; null: now
          * @param runtimes the runtime names the warning is about; null: every runtime
          */
         public String warning(Instant from, Instant until, java.util.Set<String> runtimes) {
-            boolean whole = from == null && until == null && runtimes == null;
             java.util.List<Refusal> seen = recent.stream().filter(r -> (from == null || !r.at().isBefore(from))
-                    && (until == null || !r.at().isAfter(until))
+                    && (until == null || !r.first().isAfter(until))
                     && (runtimes == null || r.runtime() == null || runtimes.contains(r.runtime()))).toList();
             boolean unsetThen = !configured && (until == null || !until.isBefore(started));
             if (!unsetThen && seen.isEmpty()) {
                 return null;
             }
-            // the count of the whole life when asked for it; else the kept refusals in the window, "at least" when
-            // the window starts before the oldest one kept and some were dropped
-            boolean capped = refused > recent.size() && (from == null || recent.isEmpty()
-                    || recent.get(0).at().isAfter(from));
-            long count = whole ? refused : seen.size();
-            Refusal newest = whole ? last : seen.isEmpty() ? null : seen.get(seen.size() - 1);
-            String newestText = newest == null ? "" : " " + (!whole && capped ? "at least " : "") + count
-                    + (count == 1 ? " request was" : " requests were") + " refused "
-                    + (from == null ? "since Keyhouse started" : "since " + TemplateExtensions.utc(from))
-                    + (until == null ? "" : " until " + TemplateExtensions.utc(until))
+            long count = seen.stream().mapToLong(Refusal::count).sum();
+            Refusal newest = seen.isEmpty() ? null : seen.get(seen.size() - 1);
+            Instant first = seen.stream().map(Refusal::first).min(Instant::compareTo).orElse(null);
+            String newestText = newest == null ? "" : " " + (capped ? "at least " : "") + count
+                    + (count == 1 ? " request was" : " requests were") + " refused since "
+                    + TemplateExtensions.utc(first)
                     + ", the last at " + TemplateExtensions.utc(newest.at())
                     + (newest.runtime() == null ? "" : " from runtime " + newest.runtime()) + " (" + newest.why() + ").";
             if (!configured) {
@@ -96,37 +99,53 @@ public class RuntimeToken {
         }
     }
 
-    /** How many of the newest refusals are kept to tell a window of time from ({@link Standing#recent}). */
-    public static final int KEPT = 256;
+    /**
+     * Refused requests of one minute, one caller name and one failed check.
+     *
+     * @param first the first of them
+     * @param at the last of them
+     * @param runtime the name they gave in {@code X-Keyhouse-Runtime} when that was a valid name, else null
+     * @param why "PROVISIONER_INTERNAL_TOKEN is not set", "no bearer token", or "a token that does not match"
+     * @param count how many
+     */
+    public record Refusal(Instant first, Instant at, String runtime, String why, long count) {
+
+        /** One refused request. */
+        public Refusal(Instant at, String runtime, String why) {
+            this(at, at, runtime, why, 1);
+        }
+    }
+
+    /** A token whose refusals are kept in this object only (no database): for unit tests. */
+    public RuntimeToken(Optional<String> token) {
+        this(token, new RuntimeTokenRefusals(null));
+    }
 
     /**
-     * One refused request.
-     *
-     * @param runtime the name it gave in {@code X-Keyhouse-Runtime} when that was a valid name, else null
-     * @param why "PROVISIONER_INTERNAL_TOKEN is not set", "no bearer token", or "a token that does not match"
+     * @param token PROVISIONER_INTERNAL_TOKEN
+     * @param refusals where the refusals are kept
      */
-    public record Refusal(Instant at, String runtime, String why) {
-    }
-
-    public RuntimeToken(@ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token) {
+    @jakarta.inject.Inject
+    public RuntimeToken(@ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token,
+            RuntimeTokenRefusals refusals) {
         this.tokenDigest = token.filter(t -> !t.isBlank()).map(RuntimeToken::digest);
+        this.refusals = refusals;
     }
-
     /**
      * The 401 problem answer for an {@code Authorization} header that is not {@code Bearer <token>} (or when no
      * token is configured, which disables the internal endpoints), else null: the caller is a runtime. A refusal is
-     * counted ({@link #standing()}), with {@code runtime}, the caller's {@code X-Keyhouse-Runtime} header (may be
-     * null), when it is a valid name.
+     * tallied ({@link RuntimeTokenRefusals}), with {@code runtime}, the caller's {@code X-Keyhouse-Runtime} header
+     * (may be null), when it is a valid name.
      */
     public Response refusal(String authorization, String runtime) {
         if (tokenDigest.isEmpty()) {
-            count(runtime, "PROVISIONER_INTERNAL_TOKEN is not set");
+            count(runtime, "unset");
             return unauthorized("the internal runtime endpoints are disabled: PROVISIONER_INTERNAL_TOKEN is not set");
         }
         boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
         // digests have one length, so the comparison takes the same time whatever was presented
         if (!bearer || !MessageDigest.isEqual(tokenDigest.get(), digest(authorization.substring(7).strip()))) {
-            count(runtime, bearer ? "a token that does not match" : "no bearer token");
+            count(runtime, bearer ? "mismatch" : "no_bearer");
             return unauthorized("present Authorization: Bearer <PROVISIONER_INTERNAL_TOKEN>");
         }
         return null;
@@ -140,28 +159,47 @@ public class RuntimeToken {
      * {@link #RECENT}; null when neither.
      */
     public String recentWarning() {
-        return standing().warning(Instant.now().minus(RECENT));
+        Instant since = Instant.now().minus(RECENT);
+        return standing(since).warning(since);
     }
 
-    /** Whether the token is set, and the refusals this replica counted. */
+    /** Whether the token is set, and every refusal kept (by any replica). */
     public Standing standing() {
-        java.util.List<Refusal> kept;
-        synchronized (recent) {
-            kept = java.util.List.copyOf(recent);
+        return standing(null);
+    }
+
+    /**
+     * Whether the token is set, and the refusals kept (by any replica) whose last fell at or after {@code since}
+     * (null: every one): what a warning about a window starting then is told from.
+     */
+    public Standing standing(Instant since) {
+        RuntimeTokenRefusals.Read read = refusals.read(since);
+        return new Standing(tokenDigest.isPresent(), started, read.refusals(), read.capped());
+    }
+
+    /**
+     * What a run's own record (its reason) says when one of {@code runtimes} did not confirm: the requests refused
+     * from those names between {@code from} and {@code until}, read from the stored refusals, e.g. {@code its
+     * runtime-config fetches or status reports were refused: 2 since 2026-12-03 06:10:04 UTC, the last at 2026-12-03
+     * 06:10:09 UTC (a token that does not match)}; null when none was. Unnamed refusals are left out: the record
+     * names only what its runtimes were refused (breaker b20, M2).
+     */
+    public String refusedNote(Instant from, Instant until, java.util.Set<String> runtimes) {
+        java.util.List<Refusal> seen = standing(from).recent().stream().filter(r -> r.runtime() != null
+                && runtimes.contains(r.runtime()) && !r.first().isAfter(until)).toList();
+        if (seen.isEmpty()) {
+            return null;
         }
-        return new Standing(tokenDigest.isPresent(), refused.get(), last, started, kept);
+        long count = seen.stream().mapToLong(Refusal::count).sum();
+        Instant first = seen.stream().map(Refusal::first).min(Instant::compareTo).orElseThrow();
+        Refusal newest = seen.get(seen.size() - 1);
+        return "its runtime-config fetches or status reports were refused: " + count + " since "
+                + TemplateExtensions.utc(first) + (count == 1 ? "" : ", the last at " + TemplateExtensions.utc(
+                newest.at())) + " (" + newest.why() + ")";
     }
 
     private void count(String runtime, String why) {
-        Refusal refusal = new Refusal(Instant.now(), RuntimeConfigServed.runtimeName(runtime), why);
-        synchronized (recent) {
-            refused.incrementAndGet();
-            last = refusal;
-            recent.addLast(refusal);
-            if (recent.size() > KEPT) {
-                recent.removeFirst();
-            }
-        }
+        refusals.record(Instant.now(), RuntimeConfigServed.runtimeName(runtime), why);
     }
 
     private static Response unauthorized(String detail) {

@@ -328,6 +328,61 @@ class RolloutPagesTest {
                 + " itself").doesNotContain("no earlier tts version");
     }
 
+    /**
+     * Breaker b20, M2: the refusals were kept in memory only, so after a restart (or on another replica) the same
+     * halted rollout's alert said "fix target" and its run page named no refusal. They are kept in
+     * {@code runtime_token_refusals}: a row stored by another replica (or before a restart), with nothing in this
+     * replica's memory, is named by the alert and the run page; and a refusal this replica answers is written there.
+     */
+    @Test
+    void storedRefusalsAreNamedByEveryReplicaAndAfterARestart() throws Exception {
+        String name = "fx-tok-db-" + RuntimeRestartTest.unique();
+        HaltedUnconfirmed fixture = haltedUnconfirmed(name);
+        fixtures().update("INSERT INTO runtime_token_refusals (minute, runtime, why, refused, first_at, last_at)"
+                + " VALUES (date_trunc('minute', clock_timestamp()), ?, 'mismatch', 3, clock_timestamp(),"
+                + " clock_timestamp())", name);
+        for (String path : List.of("/admin/runtimes", "/admin/settings/tts")) {
+            assertThat(alert(page(admin(), path), "tts")).as(path).contains("halted — runtimes were refused: give"
+                    + " them the PROVISIONER_INTERNAL_TOKEN Keyhouse has").doesNotContain("fix target");
+        }
+        String first;
+        try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT first_at FROM runtime_token_refusals WHERE runtime = ?")) {
+            s.setString(1, name);
+            try (java.sql.ResultSet rows = s.executeQuery()) {
+                rows.next();
+                first = dev.keyhouse.web.TemplateExtensions.utc(rows.getTimestamp(1).toInstant());
+            }
+        }
+        assertThat(page(admin(), "/admin/restarts/" + fixture.run())).contains("id=\"runtime-token\"")
+                .contains("requests were refused since " + first).contains("from runtime " + name
+                        + " (a token that does not match)");
+
+        // this replica's own refusal: tallied in memory, then written (added to the minute's row of its name)
+        String other = "fx-tok-db2-" + RuntimeRestartTest.unique();
+        for (int i = 0; i < 2; i++) {
+            given().auth().oauth2("not-the-runtimes-token").header("X-Keyhouse-Runtime", other)
+                    .get("/api/v1/internal/runtime-config").then().statusCode(401);
+        }
+        given().header("X-Keyhouse-Runtime", other).get("/api/v1/internal/runtime-config").then().statusCode(401);
+        // written within seconds (never on the request path)
+        Map<String, Long> stored = new java.util.HashMap<>();
+        for (long end = System.nanoTime() + 20_000_000_000L; System.nanoTime() < end && stored.size() < 2; ) {
+            Thread.sleep(200);
+            try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                    "SELECT why, sum(refused) FROM runtime_token_refusals WHERE runtime = ? GROUP BY why")) {
+                s.setString(1, other);
+                try (java.sql.ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        stored.put(rows.getString(1), rows.getLong(2));
+                    }
+                }
+            }
+        }
+        assertThat(stored).isEqualTo(Map.of("mismatch", 2L, "no_bearer", 1L));
+        fixtures().update("DELETE FROM runtime_token_refusals WHERE runtime IN (?, ?)", name, other);
+    }
+
     /** The alert paragraph of {@code kind} on a page. */
     private static String alert(String html, String kind) {
         int start = html.indexOf("id=\"rollout-alert-" + kind + "\"");

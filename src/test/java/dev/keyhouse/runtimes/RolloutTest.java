@@ -90,6 +90,14 @@ class RolloutTest {
         return names;
     }
 
+    /** After a good key went out, the canary {@code names[0]} falls silent and a good key is saved again: its run. */
+    private long silencedCanarySave(List<String> names) throws Exception {
+        assertThat(api.awaitRun(save(provider.key(Scenario.GOOD)), RUN_TIMEOUT).getString("outcome"))
+                .isEqualTo("succeeded");
+        fleet.silence(names.get(0));
+        return save(provider.key(Scenario.GOOD));
+    }
+
     private long save(String key) {
         return api.saveLlm(provider.baseUrl(), key).then().statusCode(200).extract().jsonPath().getLong("restartRun");
     }
@@ -324,11 +332,7 @@ class RolloutTest {
     @Test
     void aRuntimeThatNeverConfirmsFailsItsWaveWithinTheConfirmTimeout() throws Exception {
         List<String> names = fourRuntimes();
-        String good = provider.key(Scenario.GOOD);
-        assertThat(api.awaitRun(save(good), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
-        fleet.silence(names.get(0));
-
-        long runId = save(provider.key(Scenario.GOOD));
+        long runId = silencedCanarySave(names);
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
@@ -339,6 +343,29 @@ class RolloutTest {
         Instant failed = Instant.parse(run.getString("waves[0].finishedAt"));
         assertThat(Duration.between(restarted, failed)).isGreaterThanOrEqualTo(
                 Duration.ofSeconds(Profiles.Rollouts.CONFIRM_TIMEOUT_SECONDS));
+    }
+
+    /**
+     * Breaker b20, M2: a rollout whose canary did not confirm while its requests were refused (a wrong
+     * PROVISIONER_INTERNAL_TOKEN) names the refusal in its own reason, read from the stored refusals, so the cause
+     * survives a restart of every replica; a refusal from a name that is not the run's is not named.
+     */
+    @Test
+    void aRunThatEndsUnconfirmedWhileItsRuntimeIsRefusedNamesTheRefusalInItsReason() throws Exception {
+        List<String> names = fourRuntimes();
+        long runId = silencedCanarySave(names);
+        for (String name : List.of(names.get(0), names.get(0), "not-a-runtime-of-" + runId)) {
+            io.restassured.RestAssured.given().auth().oauth2("not-the-runtimes-token")
+                    .header("X-Keyhouse-Runtime", name).get("/api/v1/internal/runtime-config").then()
+                    .statusCode(401);
+        }
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("reason")).as(run.prettify()).contains(names.get(0) + ": not confirmed (report)"
+                + " within " + Profiles.Rollouts.CONFIRM_TIMEOUT_SECONDS + " s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS); its"
+                + " runtime-config fetches or status reports were refused: 2 since ")
+                .contains("(a token that does not match)").doesNotContain("not-a-runtime-of-");
     }
 
     @Test

@@ -21,7 +21,7 @@ class RuntimeTokenTest {
         assertThat(standing.refused()).isEqualTo(1);
         assertThat(standing.warning(Instant.now().plusSeconds(60))).as("unset is named whatever the time")
                 .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
-        assertThat(standing.warning(null)).contains("1 request was refused since Keyhouse started")
+        assertThat(standing.warning(null)).contains("1 request was refused since ")
                 .contains("from runtime voice-1 (PROVISIONER_INTERNAL_TOKEN is not set)");
     }
 
@@ -76,5 +76,53 @@ class RuntimeTokenTest {
                 .as("a window that ended before this replica started, with no token").isNull();
         assertThat(unset.standing().warning(start.minusSeconds(3600), null, java.util.Set.of()))
                 .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
+    }
+
+    /**
+     * Breaker b20, M2 (low): "2 requests were refused since" named the window's start (now − 1 h, earlier than the
+     * app's start), a time that moved on every page load; it names the first refusal counted.
+     */
+    @Test
+    void theSinceTimeIsTheFirstRefusalCounted() throws Exception {
+        RuntimeToken token = new RuntimeToken(Optional.of("the-runtimes-token-1234"));
+        Instant hourAgo = Instant.now().minus(RuntimeToken.RECENT);
+        String before = dev.keyhouse.web.TemplateExtensions.utc(Instant.now());
+        assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
+        String after = dev.keyhouse.web.TemplateExtensions.utc(Instant.now());
+        Thread.sleep(5);
+        assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
+        for (String warning : java.util.List.of(token.recentWarning(),
+                token.standing().warning(hourAgo, null, java.util.Set.of("voice-1")))) {
+            java.util.regex.Matcher since = java.util.regex.Pattern
+                    .compile("2 requests were refused since ([0-9: -]+ UTC), the last at ").matcher(warning);
+            assertThat(since.find()).as(warning).isTrue();
+            // the format sorts as text: the first refusal's time, not the window's start an hour before
+            assertThat(since.group(1)).as(warning).isBetween(before, after);
+        }
+    }
+
+    /** Refusals of one minute, one name and one check are one tally: what is stored is bounded. */
+    @Test
+    void refusalsOfOneMinuteNameAndCheckAreOneTally() throws Exception {
+        long intoMinute = Instant.now().toEpochMilli() % 60_000;
+        if (intoMinute > 59_000) {
+            Thread.sleep(60_000 - intoMinute + 10); // both refusals in one minute
+        }
+        RuntimeToken token = new RuntimeToken(Optional.of("the-runtimes-token-1234"));
+        assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
+        Thread.sleep(5);
+        assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
+        RuntimeToken.Standing standing = token.standing();
+        assertThat(standing.recent()).hasSize(1);
+        RuntimeToken.Refusal tally = standing.last();
+        assertThat(tally.count()).isEqualTo(2);
+        assertThat(tally.first()).isBefore(tally.at());
+        for (int i = 0; i < RuntimeTokenRefusals.NAMES_PER_MINUTE + 5; i++) {
+            token.refusal("Bearer wrong", "flood-" + i);
+        }
+        java.util.List<RuntimeToken.Refusal> flood = token.standing().recent();
+        assertThat(flood).as("names past the minute's limit are counted unnamed").hasSizeLessThanOrEqualTo(
+                RuntimeTokenRefusals.NAMES_PER_MINUTE + 2);
+        assertThat(token.standing().refused()).isEqualTo(RuntimeTokenRefusals.NAMES_PER_MINUTE + 7);
     }
 }
