@@ -214,13 +214,10 @@ public class RestartExecutor {
             discover(claim, spec, driver.get(), deadline, checking, what);
             return;
         }
-        // every run restarts the runtime onto what runtime-config serves it by name (another open rollout's held
-        // configuration while that one's wave has not come to it), so what it is written, what its row records and
-        // what it fetches and reports are one configuration; a rollout's own pins are left out: it moves the runtime
-        ProviderEnvironment.RolloutEnvironment served = claim.rollout()
-                ? environment.forRollout(claim.runtime(), claim.targetId(), claim.runId(), claim.kind())
-                : null;
-        ProviderEnvironment.RuntimeEnvironment env = served != null ? served.environment()
+        // a rollout's own restart moves the runtime onto the current environment; any other run restarts it onto
+        // what runtime-config serves it by name: an open rollout's held configuration while its wave has not come
+        ProviderEnvironment.RuntimeEnvironment env = claim.rollout()
+                ? environment.current().receivedBy(List.of(claim.targetId()))
                 : environment.forRestart(claim.runtime(), claim.targetId());
         if (!env.errors().isEmpty()) {
             // restarting on an environment with a key missing would take the runtime down, not update it
@@ -241,7 +238,7 @@ public class RestartExecutor {
             return Boolean.TRUE;
         }, secrets, what);
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
-                env.version(), notAsked, served == null ? null : served.lacking());
+                env.version(), notAsked);
     }
 
     /**
@@ -255,8 +252,7 @@ public class RestartExecutor {
             Runnable checking, String what) {
         List<String> secrets = new ArrayList<>(spec.secrets().values());
         if (claim.rollout()) {
-            // a runtime no other rollout holds is restarted onto the current environment: none is discovered to
-            // fail on it
+            // its restarts move the runtimes onto the current environment: none is discovered to fail on it
             ProviderEnvironment.RuntimeEnvironment env = environment.current().receivedBy(List.of(claim.targetId()));
             if (!env.errors().isEmpty()) {
                 outcome(claim, RestartResult.FAILED, incomplete(env), what);
@@ -374,16 +370,11 @@ public class RestartExecutor {
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
-        outcome(claim, state, error, what, null, null, null);
+        outcome(claim, state, error, what, null, null);
     }
 
-    /**
-     * Records a restart's outcome, or retries it; {@code envVersion} the version the runtime was restarted onto (what
-     * it is served by name), {@code lacking} why that configuration cannot confirm the rollout's change (null: it
-     * carries it; {@link ProviderEnvironment.RolloutEnvironment#lacking()}).
-     */
     private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion,
-            Confirmations.Decision notAsked, String lacking) {
+            Confirmations.Decision notAsked) {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
@@ -397,7 +388,7 @@ public class RestartExecutor {
         } else {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
-        finish(claim, state, error, envVersion, notAsked, lacking);
+        finish(claim, state, error, envVersion, notAsked);
     }
 
     /**
@@ -411,12 +402,12 @@ public class RestartExecutor {
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {
-        finish(claim, state, error, null, null, null);
+        finish(claim, state, error, null, null);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion,
-            Confirmations.Decision notAsked, String lacking) {
-        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked, lacking);
+            Confirmations.Decision notAsked) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked);
         metrics.result(claim.driver(), state);
         run.ifPresent(this::finished);
         if (claim.rollout()) {

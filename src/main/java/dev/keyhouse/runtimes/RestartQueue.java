@@ -28,16 +28,10 @@ public class RestartQueue {
 
     /**
      * One result row this replica holds. {@code runtime} null: the target's planned row, still to discover.
-     * {@code rollout}: the run goes out in waves (discovered runtimes wait for their wave). {@code kind}: the kind the
-     * run rolls out, null for a run of none (a shared secret's, a manual one).
+     * {@code rollout}: the run goes out in waves (discovered runtimes wait for their wave).
      */
     public record Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
-            int attempts, String claimedBy, boolean rollout, String kind) {
-
-        public Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
-                int attempts, String claimedBy, boolean rollout) {
-            this(id, runId, targetId, targetName, driver, runtime, attempts, claimedBy, rollout, null);
-        }
+            int attempts, String claimedBy, boolean rollout) {
 
         public Claim(long id, long runId, Long targetId, String targetName, String driver, String runtime,
                 int attempts, String claimedBy) {
@@ -84,8 +78,7 @@ public class RestartQueue {
                     lease_until = now() + make_interval(secs => :lease), started_at = coalesce(r.started_at, now()),
                     next_attempt_at = NULL
                 FROM picked, restart_runs u WHERE r.id = picked.id AND u.id = r.run_id
-                RETURNING r.id, r.run_id, r.target_id, r.target_name, r.driver, r.runtime, r.attempts, u.rollout,
-                    u.kind""")
+                RETURNING r.id, r.run_id, r.target_id, r.target_name, r.driver, r.runtime, r.attempts, u.rollout""")
                 .setParameter("limit", limit)
                 .setParameter("me", replica)
                 .setParameter("lease", (double) lease.toMillis() / 1000)
@@ -94,8 +87,7 @@ public class RestartQueue {
         for (Object[] row : rows) {
             claims.add(new Claim(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
                     row[2] == null ? null : ((Number) row[2]).longValue(), (String) row[3], (String) row[4],
-                    (String) row[5], ((Number) row[6]).intValue(), replica, Boolean.TRUE.equals(row[7]),
-                    (String) row[8]));
+                    (String) row[5], ((Number) row[6]).intValue(), replica, Boolean.TRUE.equals(row[7])));
         }
         return claims;
     }
@@ -275,33 +267,18 @@ public class RestartQueue {
     @Transactional
     public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion,
             Confirmations.Decision notAsked) {
-        return finish(claim, state, error, envVersion, notAsked, null);
-    }
-
-    /**
-     * As {@link #finish(Claim, String, String, Long, Confirmations.Decision)}; {@code lacking} not null and the
-     * restart succeeded: the rollout's restart went onto a configuration without the run's change (another rollout
-     * holds the run's kind for the runtime), so it is unconfirmed at once with {@code lacking} as its detail, never
-     * confirmed by a signal on that configuration.
-     */
-    @Transactional
-    public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion,
-            Confirmations.Decision notAsked, String lacking) {
         lockRun(claim.runId());
-        boolean without = lacking != null && RestartResult.RESTARTED.equals(state);
-        boolean none = !without && notAsked != null && RestartResult.RESTARTED.equals(state);
+        boolean none = notAsked != null && RestartResult.RESTARTED.equals(state);
         int updated = em.createNativeQuery("UPDATE restart_results SET state = :state, error = :error,"
                         + " finished_at = now(), lease_until = NULL, env_version = CASE WHEN :version < 0 THEN env_version ELSE :version END,"
                         + " confirmation = CASE WHEN :none THEN 'none' ELSE confirmation END,"
                         + " confirmation_reason = CASE WHEN :none THEN :reason ELSE confirmation_reason END,"
-                        + " confirm_state = CASE WHEN :without THEN 'unconfirmed' WHEN :none THEN 'not_asked'"
-                        + " ELSE confirm_state END,"
-                        + " confirm_detail = CASE WHEN :without THEN :lacking"
-                        + " WHEN :none THEN 'restarted; confirmation not asked (none)' ELSE confirm_detail END"
+                        + " confirm_state = CASE WHEN :none THEN 'not_asked' ELSE confirm_state END,"
+                        + " confirm_detail = CASE WHEN :none THEN 'restarted; confirmation not asked (none)'"
+                        + " ELSE confirm_detail END"
                         + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
                 .setParameter("version", envVersion == null ? -1L : envVersion)
-                .setParameter("none", none).setParameter("without", without)
-                .setParameter("lacking", without ? truncate(lacking, 300) : "")
+                .setParameter("none", none)
                 .setParameter("reason", none ? truncate(notAsked.reason(), 300) : "")
                 .setParameter("state", state).setParameter("error", truncate(error))
                 .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())

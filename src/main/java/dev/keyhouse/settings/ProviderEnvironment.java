@@ -346,7 +346,7 @@ public class ProviderEnvironment {
      * nothing), the references are read from Vault with no transaction of this call open, and the read runs again.
      * So no pooled connection of this call is held while Vault answers (issue 17's hold-and-wait).
      */
-    private <T> T resolving(java.util.function.Supplier<T> read) {
+    private RuntimeEnvironment resolving(java.util.function.Supplier<RuntimeEnvironment> read) {
         Map<VaultReference, Object> fetched = new java.util.HashMap<>();
         for (int pass = 1;; pass++) {
             Resolving context = new Resolving(fetched, pass == MAX_READS);
@@ -439,54 +439,6 @@ public class ProviderEnvironment {
             targets.add(targetId);
             return heldRead(runtime).receivedBy(targets);
         });
-    }
-
-    /**
-     * What a rollout's restart of a runtime writes into its environment (issue 19, b19): what runtime-config serves
-     * it by name, as {@link #forRestart}, so a runtime another open rollout holds (a rollout of another kind whose
-     * wave has not come to it) is restarted onto that held configuration, carrying this run's change, and its
-     * {@link RuntimeEnvironment#version()} is the version it is then served and reports. The run's own pins are left
-     * out (its restart is what moves the runtime). Read from the rows, never the snapshot.
-     *
-     * @param runtime the runtime's name as its target's driver discovered it
-     * @param targetId the target restarting it
-     * @param runId the rollout restarting it
-     * @param kind the kind the rollout rolls out: a pin of it by another rollout means what is served lacks this
-     *        run's change ({@link RolloutEnvironment#without})
-     */
-    public RolloutEnvironment forRollout(String runtime, long targetId, long runId, String kind) {
-        java.util.Objects.requireNonNull(runtime, "runtime");
-        return resolving(() -> {
-            java.util.Set<Long> targets = new java.util.TreeSet<>(receivers.targetsOf(runtime));
-            targets.add(targetId);
-            List<EnvironmentPins.Pin> held = pins.pinsFor(runtime).stream().filter(p -> p.runId() != runId).toList();
-            RuntimeEnvironment base = held.isEmpty() ? currentRead() : pinnedRead(held);
-            return new RolloutEnvironment(base.receivedBy(targets),
-                    held.stream().filter(p -> p.kind().equals(kind)).toList());
-        });
-    }
-
-    /**
-     * What a rollout restarts a runtime onto ({@link #forRollout}).
-     *
-     * @param environment what it is served by name, the version its result records
-     * @param without the pins of other open rollouts holding the run's own kind for it: not empty when what it is
-     *        served lacks this run's change, which then cannot confirm it
-     */
-    public record RolloutEnvironment(RuntimeEnvironment environment, List<EnvironmentPins.Pin> without) {
-
-        /**
-         * Why this restart cannot confirm the run's change, e.g. "restarted onto configuration 112-h3fa9c2e1, which
-         * lacks this change: rollout run 65 holds it at llm version 3"; null when what it is served carries it.
-         */
-        public String lacking() {
-            if (without.isEmpty()) {
-                return null;
-            }
-            return "restarted onto configuration " + environment.configuration() + ", which lacks this change: "
-                    + String.join(", ", without.stream().map(p -> "rollout run " + p.runId() + " holds it at "
-                    + p.kind() + " version " + p.version()).toList());
-        }
     }
 
     /**

@@ -52,8 +52,6 @@ class RolloutHeldConfigurationTest {
     private String tag;
     private String canary;
     private String behind;
-    /** {@link #behind}'s environment file, when {@link #canaryAndBehind} made it. */
-    private Path behindFile;
     /** The deepgram fallback setUp adds (position 1, version 1). */
     private long deepgram;
 
@@ -163,8 +161,15 @@ class RolloutHeldConfigurationTest {
      */
     @Test
     void aRunThatIsNotTheRolloutRestartsAHeldRuntimeOntoItsHeldConfiguration() throws Exception {
-        long held = canaryAndBehind("held", "e5", "llm", List.of("llm"), Confirmations.FETCH);
-        Path file = behindFile;
+        put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                "sk-held-" + tag + "-e5"));
+        Path dir = Files.createTempDirectory("keyhouse-held-run");
+        canary = "a-canary-held-" + tag;
+        behind = "b-held-" + tag;
+        api.command(canary, List.of("llm"), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
+        Path file = dir.resolve(behind + ".env");
+        long held = api.command(behind, List.of("llm"), "true", file.toString(), Confirmations.FETCH);
         String variable = "HELD_SHARED_" + tag.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
         JsonPath secret = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
                 .body(Map.of("name", "held-" + tag, "variable", variable, "targets", List.of(held)))
@@ -222,110 +227,6 @@ class RolloutHeldConfigurationTest {
         assertThat(finished.getLong("results[0].envVersion")).isEqualTo(configurationVersion(served));
         api.awaitRunState(run, "results[0].confirmed", "true");
         return served;
-    }
-
-    /**
-     * b19: two kinds' rollouts overlap on a target depending on both. The stt rollout waits after its canary, holding
-     * the target at the previous stt; the llm rollout that follows restarts it onto what runtime-config serves it by
-     * name, the held configuration (the new llm model, the previous stt one), never the stt change ahead of its wave,
-     * and its result records THAT version, so the runtime's ok report on the version it was served confirms it: the
-     * llm rollout succeeds, nothing rolled back.
-     */
-    @Test
-    void aRolloutRestartsARuntimeAnotherKindsRolloutHoldsOntoTheHeldConfigurationAndItsReportThereConfirmsIt()
-            throws Exception {
-        canaryAndBehind("both", "f6", "stt", List.of("llm", "stt"), Confirmations.REPORT);
-        Path file = behindFile;
-        assertThat(env(behind)).contains("STT_MODEL=stt-rt-preview\n", "LLM_MODEL=gpt-4o-mini\n");
-
-        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
-                "http://127.0.0.1:9")).getLong("restartRun");
-        awaitOutcome(stt, "waiting_approval");
-        assertThat(env(behind)).as("held at the previous stt").contains("STT_MODEL=stt-rt-preview\n");
-
-        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
-                .getLong("restartRun");
-        api.awaitRunState(llm, "results[0].state", "restarted");
-        String served = env(behind);
-        assertThat(served).as("the llm change, the stt one still held")
-                .contains("LLM_MODEL=gpt-4.1\n", "STT_MODEL=stt-rt-preview\n");
-        long version = configurationVersion(served);
-        assertThat(version).isLessThan(configurationVersion(env(null)));
-        assertThat(variableLines(Files.readString(file))).as("the file is what runtime-config serves it by name")
-                .isEqualTo(variableLines(served));
-        assertThat(api.run(llm).getLong("results[0].envVersion")).as("the version it was served").isEqualTo(version);
-
-        reportOk(behind, version);
-        api.awaitRunState(llm, "results[0].confirmed", "true");
-        JsonPath finished = api.awaitRun(llm, RUN_TIMEOUT);
-        assertThat(finished.getString("outcome")).as(finished.prettify()).isEqualTo("succeeded");
-        assertThat(api.run(stt).getString("outcome")).as("the stt rollout still waits").isEqualTo(
-                "waiting_approval");
-    }
-
-    /**
-     * b19, the other side: when what a rollout's restart is served lacks the run's change (another open rollout holds
-     * the run's own kind for the runtime: one of llm here, made up in the rows, as no save leaves two open), the
-     * restart is recorded at the version served, and no signal on it confirms the change: the result is unconfirmed
-     * at once, naming the rollout that holds it, even after the runtime reports ok on that version.
-     */
-    @Test
-    void aRolloutsRestartServedAConfigurationWithoutItsChangeIsNeverConfirmedByIt() throws Exception {
-        canaryAndBehind("without", "g7", "llm", List.of("llm"), Confirmations.REPORT);
-        long before = api.llmVersion();
-
-        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
-                .getLong("restartRun");
-        awaitOutcome(llm, "waiting_approval");
-        long other = Long.parseLong(Rows.column(db, "INSERT INTO restart_runs (state, cause, kind, settings_version,"
-                + " created_by, rollout, current_wave, wave_count, previous_version, held_version) VALUES"
-                + " ('waiting_approval', 'save', 'llm', ?, 'held-test', true, 1, 2, ?, ?) RETURNING id", before,
-                before, before).get(0));
-        Rows.update(db, "INSERT INTO restart_results (run_id, target_name, driver, runtime, state, wave) VALUES (?, ?,"
-                + " 'command', ?, 'waiting', 2)", other, behind, behind);
-
-        rollouts.approve(llm, "admin@keyhouse.test");
-        String row = "SELECT %s FROM restart_results WHERE run_id = ? AND runtime = ? ORDER BY id LIMIT 1";
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!"restarted".equals(Rows.column(db, row.formatted("state"), llm, behind).get(0))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        String served = env(behind);
-        assertThat(served).contains("LLM_MODEL=gpt-4o-mini\n");
-        long version = configurationVersion(served);
-        reportOk(behind, version);
-        assertThat(Rows.column(db, row.formatted("state || ' ' || env_version || ' ' || confirm_state || ': '"
-                + " || confirm_detail"), llm, behind).get(0))
-                .startsWith("restarted " + version + " unconfirmed: restarted onto configuration " + version + "-h")
-                .endsWith(", which lacks this change: rollout run " + other + " holds it at llm version " + before);
-        assertThat(api.awaitRun(llm, RUN_TIMEOUT).getString("outcome")).isNotEqualTo("succeeded");
-    }
-
-    /**
-     * The llm primary at gpt-4o-mini (its key ending {@code keySuffix}); command target {@link #canary}
-     * ({@code a-canary-<label>-<tag>}, the canary, confirmation none) depending on {@code canaryKind}, and
-     * {@link #behind} ({@code b-<label>-<tag>}, its environment file {@link #behindFile}) depending on {@code kinds},
-     * confirmed by {@code confirmation}; returns behind's id.
-     */
-    private long canaryAndBehind(String label, String keySuffix, String canaryKind, List<String> kinds,
-            String confirmation) throws Exception {
-        put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
-                "sk-held-" + tag + "-" + keySuffix));
-        Path dir = Files.createTempDirectory("keyhouse-held-" + label);
-        canary = "a-canary-" + label + "-" + tag;
-        behind = "b-" + label + "-" + tag;
-        api.command(canary, List.of(canaryKind), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
-        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
-        behindFile = dir.resolve(behind + ".env");
-        return api.command(behind, kinds, "true", behindFile.toString(), confirmation);
-    }
-
-    /** Runtime {@code runtime}'s status report: ok on configuration version {@code version}. */
-    private static void reportOk(String runtime, long version) {
-        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
-                .contentType(ContentType.JSON).body(Map.of("version", version, "status", "ok"))
-                .post("/api/v1/internal/runtime-status").then().statusCode(204);
     }
 
     /** An env answer's or file's variable lines, sorted (the file is written sorted, the answer in its order). */
