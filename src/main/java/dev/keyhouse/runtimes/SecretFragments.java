@@ -13,9 +13,10 @@ import java.util.Set;
  * secret form are compared by their letters and digits alone, after the escapes a piece of text commonly carries are
  * decoded (percent-encoding, JSON and C backslash escapes, HTML character references); each run of
  * {@value #FRAGMENT} or more letters and digits the text shares with a secret form, in order, is masked in the
- * original text together with whatever sits between its characters there. A secret form with fewer letters and
- * digits than that is matched only whole, and not at all under {@value #MIN_WHOLE}: its exact forms are the first
- * pass's.
+ * original text together with whatever sits between its characters there and the rest of the token it sits in
+ * (letters, digits and {@code - _ . + % ~} on either side), so no piece of a secret is left beside the mask, even one
+ * that shares the run with another secret masked by an earlier mask. A secret form with fewer letters and digits than
+ * that is matched only whole, and not at all under {@value #MIN_WHOLE}: its exact forms are the first pass's.
  */
 final class SecretFragments {
 
@@ -83,11 +84,29 @@ final class SecretFragments {
             while (last + 1 < hit.length && hit[last + 1]) {
                 last++;
             }
-            out.append(text, copied, skeleton.start(i)).append(SecretMask.MASK);
-            copied = skeleton.end(last);
+            // the whole token the fragment sits in: a piece of it masked leaves the rest of a secret that shares
+            // the piece with another (a later mask's exact forms would no longer match what is left)
+            int from = Math.max(copied, skeleton.start(i));
+            while (from > copied && token(text.charAt(from - 1))) {
+                from--;
+            }
+            int to = skeleton.end(last);
+            while (to < text.length() && token(text.charAt(to))) {
+                to++;
+            }
+            out.append(text, copied, from).append(SecretMask.MASK);
+            copied = to;
             i = last;
+            while (i + 1 < hit.length && skeleton.start(i + 1) < copied) {
+                i++;
+            }
         }
         return out.append(text, copied, text.length()).toString();
+    }
+
+    /** A character keys and tokens are made of: letters, digits and {@code - _ . + % ~} (not {@code =}: KEY=value). */
+    private static boolean token(char c) {
+        return Character.isLetterOrDigit(c) || "-_.+%~".indexOf(c) >= 0;
     }
 
     /**

@@ -91,6 +91,20 @@ class SecretMaskTest {
         }
     }
 
+    /**
+     * Two secrets sharing a run ({@code held-<tag>}), masked one after the other as a driver's mask and then the held
+     * secrets' mask are: the first mask's fragment of the run must not leave the rest of the second secret beside it
+     * ("shared-[masked]-7f3a9c1e5d"), where the second mask's exact forms no longer match. The whole token goes.
+     */
+    @org.junit.jupiter.api.Test
+    void aFragmentSharedWithAnotherSecretMasksTheWholeToken() {
+        String first = "webhook-held-4f2a9b7c-0123456789";
+        String second = "shared-held-4f2a9b7c-7f3a9c1e5d";
+        String text = "<p>debug dump " + second + " end</p> LLM_API_KEY=" + first;
+        String masked = SecretMask.mask(SecretMask.mask(text, List.of(first)), List.of(second));
+        assertThat(masked).isEqualTo("<p>debug dump [masked] end</p> LLM_API_KEY=[masked]");
+    }
+
     /** Text that shares no run of 12 letters and digits with a secret is left as it is, escapes and all. */
     @org.junit.jupiter.api.Test
     void ordinaryTextAndShortSharedRunsAreLeftAlone() {
