@@ -55,7 +55,8 @@ public class RolloutOutlook implements RolloutNews {
     @Override
     @Transactional
     public boolean underWay() {
-        // paused or waiting for approval, a rollout saves nothing until an admin acts: idle polling sees that soon enough
+        // paused or waiting for approval, a rollout saves nothing until an admin acts: idle polling sees that soon
+        // enough
         return RestartRun.count("rollout = true and (state = ?1 and paused = false or state = ?2)", RestartRun.RUNNING,
                 RestartRun.ROLLING_BACK) > 0;
     }

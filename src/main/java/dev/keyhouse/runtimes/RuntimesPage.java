@@ -337,8 +337,8 @@ public class RuntimesPage {
      * posted) is compared as before: each stored field where it differs from what the form holds, a secret only
      * where one was typed ({@link StaleChanges#DIFFERS}). The loaded values only choose the box's lines: what is
      * saved, and whether, goes by the version alone. A version ahead of the current one is no stale page: 400 naming
-     * {@code version} and the time of the last save ({@link FormVersion#timeAhead}). The form shows each field the admin left
-     * as loaded as stored now ({@link #storedWhereUntouched}), so saving it as offered never undoes the other admin's
+     * {@code version} and the time of the last save ({@link FormVersion#timeAhead}). The form shows each field the
+     * admin left as loaded as stored now ({@link #storedWhereUntouched}), so saving it as offered never undoes the other admin's
      * change, and names every field error of what it shows with the box.
      */
     private Response staleSave(RuntimeTarget current, long expected, MultivaluedMap<String, String> submitted) {
@@ -700,7 +700,7 @@ public class RuntimesPage {
         return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name), confirmations.decide(target));
     }
 
-    /** Poll fast while some target's latest run can still change and is not only waiting on an admin ({@link Row#busy}). */
+    /** Poll fast while some target's latest run can still change and not only waits on an admin ({@link Row#busy}). */
     private static boolean live(List<Row> rows) {
         return rows.stream().anyMatch(Row::busy);
     }

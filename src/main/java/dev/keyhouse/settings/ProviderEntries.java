@@ -818,8 +818,8 @@ public class ProviderEntries {
      * An automatic rollback of a kind's fallbacks to what runtimes received before a rollout ({@link HeldFallbacks}):
      * each held entry back to its held fields and keys (a new version holding them, its history row a {@code save}),
      * enabled, in the held order, in the places the held entries take; every other entry of the kind (one the change
-     * added or enabled) disabled, each in its place (a disabled entry the change left alone is not moved); a held entry deleted since re-created from its held version with its keys sealed again under the new
-     * entry's purpose, or named as not restorable when a key cannot be opened. Audited per entry as
+     * added or enabled) disabled, each in its place (a disabled entry the change left alone is not moved); a held
+     * entry deleted since re-created from its held version with its keys sealed again under the new entry's purpose, or named as not restorable when a key cannot be opened. Audited per entry as
      * {@code setting.entry.rollback} by {@code system}; plans no rollout (the rollback's own wave restarts what moved).
      * Call in the gate's transaction after {@link #heldConflict} found nothing; the caller restores the primary after.
      *
