@@ -120,7 +120,6 @@ public final class FieldRules {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
-    /** The first character no one can see (or, outside TEXT, any control character); null when there is none. */
     /**
      * A refused form's typed secret as its field may show it again (issue 20, point 7): as typed, refused or not, or
      * null when it holds a character nobody sees in a password field (control, invisible, non-ASCII space: the rule of
@@ -130,6 +129,7 @@ public final class FieldRules {
         return typed == null || unseen(FieldType.SECRET, typed, 0) != null ? null : typed;
     }
 
+    /** The first character no one can see (or, outside TEXT, any control character); null when there is none. */
     private static String unseen(FieldType type, String value, int offset) {
         int position = offset;
         for (int i = 0; i < value.length(); ) {
