@@ -56,7 +56,7 @@ public class SharedSecretsResource {
         return secrets.list().stream().map(SharedSecrets::json).toList();
     }
 
-    /** 201 with {@code id}, {@code Location} and {@code ETag}; without {@code value}, one is generated. */
+    /** 201 with {@code id}, {@code Location} and {@code ETag}; without {@code value}, one is generated (a blank one: 400). */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ADMIN_NAME)
@@ -202,6 +202,11 @@ public class SharedSecretsResource {
         String name = text(given, "name", errors);
         String variable = text(given, "variable", errors);
         String value = text(given, "value", errors);
+        if (create && value != null && value.isBlank()) {
+            // a blank value on create is no value: never a generated one in silence (b19, low); on a save, blank keeps
+            // the stored value, as every secret field does
+            errors.add("value", "is blank: leave value out to have one generated, or give one");
+        }
         List<Long> targets = null;
         Object raw = given.get("targets");
         if (raw instanceof List<?> list) {

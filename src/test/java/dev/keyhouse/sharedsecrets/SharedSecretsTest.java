@@ -150,6 +150,12 @@ class SharedSecretsTest {
         for (Object bad : List.of("line\u0007bell", "…6789", "s\u00e9cret", "vault:secret/x", 12)) {
             assertField(post(body("value", bad)), 400, "value");
         }
+        // b19 (low): a whitespace-only value was taken as absent and a value generated in silence
+        for (String blank : List.of("", "   ", "\t")) {
+            Response refused = post(body("value", blank));
+            assertField(refused, 400, "value");
+            assertThat(refused.asString()).contains("is blank: leave value out to have one generated");
+        }
         // issue 19's breaker: a value no env-file line holds made runtime-config's env answer fail for the fleet
         Response unservable = post(body("value", "a'b$c`d0123456789abcdef"));
         assertField(unservable, 400, "value");
