@@ -49,8 +49,8 @@ final class ClientAddress {
 
     /**
      * What throttling counts {@code address} as: an IPv4 address as itself; an IPv4-mapped IPv6 address
-     * ({@code ::ffff:a.b.c.d}) or a 6to4 one ({@code 2002:aabb:ccdd::/16}) as the IPv4 address inside it; any other
-     * IPv6 address as its /64, written {@code 2001:db8:1:2::/64}.
+     * ({@code ::ffff:a.b.c.d}) or a 6to4 one ({@code 2002:aabb:ccdd::/16}) as the IPv4 address inside it; the IPv6
+     * loopback {@code ::1} as itself; any other IPv6 address as its /64, written {@code 2001:db8:1:2::/64}.
      */
     static String unit(InetAddress address) {
         byte[] bytes = address.getAddress();
@@ -64,6 +64,10 @@ final class ClientAddress {
         }
         if (bytes[0] == 0x20 && bytes[1] == 0x02) {
             return ipv4(Arrays.copyOfRange(bytes, 2, 6));
+        }
+        if (address.isLoopbackAddress()) {
+            // ::1 is one host, not a network: audited as "::1", never "::/64" (b20, cosmetic)
+            return "::1";
         }
         byte[] network = Arrays.copyOf(Arrays.copyOf(bytes, PREFIX_BYTES), 16);
         try {

@@ -22,7 +22,8 @@ class ClientAddressTest {
         "2001:db8:1:2:ffff:ffff:ffff:ffff, 2001:db8:1:2::/64",
         "2001:DB8:1:2:0:0:0:5, 2001:db8:1:2::/64",
         "2001:db8:1:3::1, 2001:db8:1:3::/64",
-        "::1, ::/64",
+        "::1, ::1",
+        "0:0:0:0:0:0:0:1, ::1",
         "fe80::1, fe80::/64",
         "fd00:1:2:3:4:5:6:7, fd00:1:2:3::/64"})
     void eachAddressCountsAsItsUnit(String address, String unit) {
