@@ -335,7 +335,12 @@ public class RestartQueue {
         return truncate(error, 2000);
     }
 
+    /**
+     * {@code text} cut to {@code max} characters, a NUL (which PostgreSQL refuses in text: the result's write failed
+     * and it stayed running until its lease ran out, its real error lost; bmask) shown as U+FFFD.
+     */
     private static String truncate(String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max - 3) + "...";
+        String storable = text == null ? null : text.replace('\u0000', '\uFFFD');
+        return storable == null || storable.length() <= max ? storable : storable.substring(0, max - 3) + "...";
     }
 }

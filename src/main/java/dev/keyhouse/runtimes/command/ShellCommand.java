@@ -120,9 +120,12 @@ final class ShellCommand {
             }
         }
 
-        /** Kept as read (at most {@link #READ_LINE} characters): masked with the lines around it when read. */
+        /**
+         * Kept as read (at most {@link #READ_LINE} characters; a NUL, which no text column holds, as U+FFFD): masked
+         * with the lines around it when read.
+         */
         private synchronized void add(String line) {
-            lines.addLast(line);
+            lines.addLast(line.replace('\u0000', '\uFFFD'));
             if (lines.size() > TAIL_LINES) {
                 lines.removeFirst();
             }

@@ -40,4 +40,16 @@ class ShellCommandTest {
                     }
                 });
     }
+
+    /**
+     * Breaker bmask: a NUL byte in a command's output made PostgreSQL refuse the result's error text, so the result
+     * stayed running for its lease and ended on the wrong cause. The output keeps its words, the NUL as U+FFFD.
+     */
+    @org.junit.jupiter.api.Test
+    void aNulInTheOutputIsKeptAsAReplacementCharacter() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run("printf 'service failed\\000 code"
+                + " 3\\n'; exit 7", Map.of(), List.of())).satisfies(e -> assertThat(e.getMessage())
+                        .isEqualTo("command exited with code 7; last output:\nservice failed\uFFFD code 3")
+                        .doesNotContain("\u0000"));
+    }
 }
