@@ -11,7 +11,8 @@ import java.util.Set;
  * ({@code FIRST<b></b>SECOND}), by line breaks ({@code fold -w 30}), by spaces, or with some characters escaped and
  * others not ({@code %2D}, {@code \u002d}, {@code &#45;}) — and every long enough piece of one. The text and each
  * secret form are compared by their letters and digits alone, after the escapes a piece of text commonly carries are
- * decoded (percent-encoding, JSON and C backslash escapes, HTML character references); each run of
+ * decoded (percent-encoding, JSON and C backslash escapes, HTML character references), case folded and forwards or
+ * reversed; each run of
  * {@value #FRAGMENT} or more letters and digits the text shares with a secret form, in order, is masked in the
  * original text together with whatever sits between its characters there and the rest of the token it sits in
  * (letters, digits and {@code - _ . + % ~} on either side), so no piece of a secret is left beside the mask, even one
@@ -38,13 +39,16 @@ final class SecretFragments {
     static SecretFragments of(Collection<String> forms) {
         SecretFragments fragments = new SecretFragments();
         for (String form : forms) {
-            String skeleton = Skeleton.of(form).text();
-            if (skeleton.length() >= FRAGMENT) {
-                for (int i = 0; i + FRAGMENT <= skeleton.length(); i++) {
-                    fragments.grams.add(skeleton.substring(i, i + FRAGMENT));
+            String letters = fold(Skeleton.of(form).text());
+            // as written and reversed (a runtime printing it through rev): case folded, as the text is
+            for (String skeleton : List.of(letters, new StringBuilder(letters).reverse().toString())) {
+                if (skeleton.length() >= FRAGMENT) {
+                    for (int i = 0; i + FRAGMENT <= skeleton.length(); i++) {
+                        fragments.grams.add(skeleton.substring(i, i + FRAGMENT));
+                    }
+                } else if (skeleton.length() >= MIN_WHOLE) {
+                    fragments.whole.add(skeleton);
                 }
-            } else if (skeleton.length() >= MIN_WHOLE) {
-                fragments.whole.add(skeleton);
             }
         }
         return fragments;
@@ -56,7 +60,7 @@ final class SecretFragments {
             return text;
         }
         Skeleton skeleton = Skeleton.of(text);
-        String letters = skeleton.text();
+        String letters = fold(skeleton.text());
         boolean[] hit = new boolean[letters.length()];
         boolean any = false;
         for (int i = 0; i + FRAGMENT <= letters.length(); i++) {
@@ -102,6 +106,18 @@ final class SecretFragments {
             }
         }
         return out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * Letters and digits compared case-folded: a runtime printing a key upper- or lower-cased still shows it (one
+     * {@code char} for one {@code char}, so positions stay those of the skeleton).
+     */
+    private static String fold(String letters) {
+        StringBuilder folded = new StringBuilder(letters.length());
+        for (int i = 0; i < letters.length(); i++) {
+            folded.append(Character.toLowerCase(letters.charAt(i)));
+        }
+        return folded.toString();
     }
 
     /** A character keys and tokens are made of: letters, digits and {@code - _ . + % ~} (not {@code =}: KEY=value). */

@@ -78,15 +78,21 @@ class SecretMaskTest {
                 first + " " + second, String.join("\n", secret.split("(?<=\\G.{7})")),
                 secret.replace("-", "%2D"), secret.replace("-", "\\u002d"), secret.replace("-", "&#45;"),
                 "{\"detail\": \"" + first + "\\n" + second + "\"}", "A: " + secret.substring(0, secret.length() * 2 / 3)
-                        + "…", "A: …" + secret.substring(secret.length() / 3));
+                        + "…", "A: …" + secret.substring(secret.length() / 3),
+                // breaker bmask: upper- or lower-cased, and reversed (rev)
+                "A: " + secret.toUpperCase(java.util.Locale.ROOT), "A: " + secret.toLowerCase(java.util.Locale.ROOT),
+                "A: " + new StringBuilder(secret).reverse());
         for (String text : texts) {
             String masked = SecretMask.mask(text, List.of(secret));
             assertThat(masked).as("masked: " + text).contains(SecretMask.MASK);
             String left = masked.replace(SecretMask.MASK, "|").replaceAll("[^\\p{L}\\p{N}|]", "");
-            String letters = secret.replaceAll("[^\\p{L}\\p{N}]", "");
+            String letters = secret.replaceAll("[^\\p{L}\\p{N}]", "").toLowerCase(java.util.Locale.ROOT);
+            String shown = left.toLowerCase(java.util.Locale.ROOT);
+            String reversed = new StringBuilder(shown).reverse().toString();
             for (int i = 0; i + SecretFragments.FRAGMENT <= letters.length(); i++) {
-                assertThat(left).as("a run of the key left in: " + masked)
-                        .doesNotContain(letters.substring(i, i + SecretFragments.FRAGMENT));
+                String run = letters.substring(i, i + SecretFragments.FRAGMENT);
+                assertThat(shown).as("a run of the key left in: " + masked).doesNotContain(run);
+                assertThat(reversed).as("a reversed run of the key left in: " + masked).doesNotContain(run);
             }
         }
     }
