@@ -429,12 +429,8 @@ class RolloutHeldConfigurationTest {
     void aFallbackEditWhoseCanaryFailsIsRolledBackToItsPreviousVersion() throws Exception {
         failingCanary();
         String before = env(null);
-        Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
-                .body(Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", "http://127.0.0.1:9", "apiKey",
-                        "deepgram-held-" + tag + "-new"))
-                .put(STT + "/" + deepgram);
-        assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
-        JsonPath run = api.awaitRun(edited.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+        JsonPath run = api.awaitRun(editFallback(deepgram, 1, Map.of("provider", "deepgram", "model", "nova-3",
+                "baseUrl", "http://127.0.0.1:9", "apiKey", "deepgram-held-" + tag + "-new")), RUN_TIMEOUT);
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
         assertRestored(before, "the fallback's previous key");
         assertThat(run.getString("reason")).contains("stt fallback " + deepgram + " (deepgram) back to its version 1");
@@ -484,13 +480,10 @@ class RolloutHeldConfigurationTest {
         given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
                 .body(Map.of("enabled", false)).put(STT + "/" + deepgram).then().statusCode(200);
         failingCanary();
-        Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
-                .body(Map.of("provider", "custom", "model", "m", "baseUrl", "http://127.0.0.1:9", "apiKey",
-                        "custom-held-" + tag + "-changed"))
-                .put(STT + "/" + custom);
-        assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
+        long edited = editFallback(custom, 1, Map.of("provider", "custom", "model", "m", "baseUrl",
+                "http://127.0.0.1:9", "apiKey", "custom-held-" + tag + "-changed"));
 
-        JsonPath run = api.awaitRun(edited.jsonPath().getLong("restartRun"), RUN_TIMEOUT);
+        JsonPath run = api.awaitRun(edited, RUN_TIMEOUT);
 
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
         assertThat(run.getString("reason")).contains("stt fallback " + custom + " (custom) back to its version 1")
@@ -503,10 +496,14 @@ class RolloutHeldConfigurationTest {
 
     /** PUTs the deepgram fallback at {@code version} with a new key; the run it planned (null: none). */
     private Long editDeepgram(long version, String baseUrl, String key) {
+        return editFallback(deepgram, version, Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", baseUrl,
+                "apiKey", key));
+    }
+
+    /** PUTs fallback {@code id} at {@code version} with {@code body} (200 asserted); the run it planned (null: none). */
+    private Long editFallback(long id, long version, Map<String, Object> body) {
         Response edited = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
-                .header("If-Match", "\"" + version + "\"").body(Map.of("provider", "deepgram", "model", "nova-3",
-                        "baseUrl", baseUrl, "apiKey", key))
-                .put(STT + "/" + deepgram);
+                .header("If-Match", "\"" + version + "\"").body(body).put(STT + "/" + id);
         assertThat(edited.statusCode()).as(edited.asString()).isEqualTo(200);
         return edited.jsonPath().getObject("restartRun", Long.class);
     }
