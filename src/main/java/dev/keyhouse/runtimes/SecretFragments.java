@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.keyhouse.settings.ProviderEnvironment;
+
 /**
  * The second pass of {@link SecretMask}: a secret written in a way no encoder writes it — split by markup
  * ({@code FIRST<b></b>SECOND}), by line breaks ({@code fold -w 30}), by spaces, or with some characters escaped and
@@ -16,7 +18,8 @@ import java.util.Set;
  * {@value #FRAGMENT} or more letters and digits the text shares with a secret form, in order, is masked in the
  * original text together with whatever sits between its characters there and the rest of the token it sits in
  * (letters, digits and {@code - _ . + % ~} on either side), so no piece of a secret is left beside the mask, even one
- * that shares the run with another secret masked by an earlier mask. A secret form with fewer letters and digits than
+ * that shares the run with another secret masked by an earlier mask. The name of a variable Keyhouse writes, as a
+ * whole upper-case word ({@code TWILIO_API_SECRET}), is public and never part of a run. A secret form with fewer letters and digits than
  * that is matched only whole, and not at all under {@value #MIN_WHOLE}: its exact forms are the first pass's.
  */
 final class SecretFragments {
@@ -61,16 +64,24 @@ final class SecretFragments {
         }
         Skeleton skeleton = Skeleton.of(text);
         String letters = fold(skeleton.text());
+        boolean[] named = names(text, skeleton);
         boolean[] hit = new boolean[letters.length()];
         boolean any = false;
+        int clear = 0; // the first index from which FRAGMENT letters in a row are none of a variable's name
         for (int i = 0; i + FRAGMENT <= letters.length(); i++) {
-            if (grams.contains(letters.substring(i, i + FRAGMENT))) {
+            if (named[i + FRAGMENT - 1]) {
+                clear = i + FRAGMENT;
+            }
+            if (i >= clear && grams.contains(letters.substring(i, i + FRAGMENT))) {
                 java.util.Arrays.fill(hit, i, i + FRAGMENT, true);
                 any = true;
             }
         }
         for (String secret : whole) {
             for (int at = letters.indexOf(secret); at >= 0; at = letters.indexOf(secret, at + 1)) {
+                if (anyNamed(named, at, at + secret.length())) {
+                    continue;
+                }
                 java.util.Arrays.fill(hit, at, at + secret.length(), true);
                 any = true;
             }
@@ -107,6 +118,42 @@ final class SecretFragments {
         }
         return out.append(text, copied, text.length()).toString();
     }
+
+    /**
+     * Which of the skeleton's letters belong to the name of a variable Keyhouse writes ({@code TWILIO_API_SECRET},
+     * {@link ProviderEnvironment#MANAGED_NAMES}) written as a whole word: a name is public, and a secret that happens
+     * to spell one ({@code twilio-api-secret-…}) must not mask the name beside its own masked value. Exact case only:
+     * the secret's own forms are never a name.
+     */
+    private static boolean[] names(String text, Skeleton skeleton) {
+        boolean[] named = new boolean[skeleton.text().length()];
+        java.util.regex.Matcher word = NAME.matcher(text);
+        int at = 0;
+        while (word.find()) {
+            if (!ProviderEnvironment.MANAGED_NAMES.contains(word.group())) {
+                continue;
+            }
+            while (at < named.length && skeleton.start(at) < word.start()) {
+                at++;
+            }
+            for (int i = at; i < named.length && skeleton.start(i) < word.end(); i++) {
+                named[i] = true;
+            }
+        }
+        return named;
+    }
+
+    private static boolean anyNamed(boolean[] named, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (named[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A word a variable's name could be: upper-case letters, digits and underscores. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("\\b[A-Z][A-Z0-9_]*\\b");
 
     /**
      * Letters and digits compared case-folded: a runtime printing a key upper- or lower-cased still shows it (one

@@ -111,6 +111,20 @@ class SecretMaskTest {
         assertThat(masked).isEqualTo("<p>debug dump [masked] end</p> LLM_API_KEY=[masked]");
     }
 
+    /**
+     * A secret that spells the name of a variable Keyhouse writes ({@code twilio-api-secret-…}, case folded the same
+     * letters as {@code TWILIO_API_SECRET}) masks its value in every line, but never the names: a name is public, and
+     * an operator must see which variable held what (the CI failure of fc2f000: "[masked]=[masked]").
+     */
+    @org.junit.jupiter.api.Test
+    void aSecretSpellingAVariableNameLeavesTheNameShown() {
+        String secret = "twilio-api-secret-5f1c2e-0c9d";
+        String text = "TWILIO_API_KEY=SK01\nTWILIO_API_SECRET=" + secret + "\nTWILIO_AUTH_TOKEN=x\n"
+                + "echo TWILIO-API-SECRET-5F1C2E-0C9D and LLM_API_KEY";
+        assertThat(SecretMask.mask(text, List.of(secret))).isEqualTo("TWILIO_API_KEY=SK01\nTWILIO_API_SECRET=[masked]"
+                + "\nTWILIO_AUTH_TOKEN=x\necho [masked] and LLM_API_KEY");
+    }
+
     /** Text that shares no run of 12 letters and digits with a secret is left as it is, escapes and all. */
     @org.junit.jupiter.api.Test
     void ordinaryTextAndShortSharedRunsAreLeftAlone() {
