@@ -12,7 +12,10 @@ public enum JobState {
     RUNNING,
     /** Walked every value it could reach and could read every one it had to rewrite. */
     SUCCEEDED,
-    /** Walked to the end, but some values could not be read (see its failures), or it stopped on an error. */
+    /**
+     * Walked to the end, but some values could not be read (see its failures) or stayed locked by another
+     * transaction through every sweep (still under a previous key), or it stopped on an error.
+     */
     FAILED,
     /** Stopped part-way (the process died or shut down); what it rewrote is committed, the rest is not. */
     INTERRUPTED;

@@ -20,9 +20,15 @@ final class NextStep {
             case INTERRUPTED -> "Job " + job.id + " was interrupted before it finished (" + orDefault(job.error,
                     "Keyhouse stopped while it ran") + "). Nothing was lost: every value it rewrote is committed and"
                     + " the others are untouched. Start the job again to finish.";
-            case FAILED -> job.failed > 0 ? couldNotDecrypt(job, reasons)
-                    : "Job " + job.id + " stopped on an error (" + orDefault(job.error, "see the log")
-                            + "). Start the job again; values already rewritten stay rewritten.";
+            case FAILED -> {
+                boolean leftLocked = job.error != null && job.error.contains(RotationJobs.LEFT_LOCKED);
+                String locked = "Job " + job.id + " did not finish: " + job.error + ". Start the job again once the"
+                        + " saves holding them have ended; keep " + PREVIOUS + " until a job succeeds.";
+                yield job.failed > 0 ? couldNotDecrypt(job, reasons) + (leftLocked ? " " + locked : "")
+                        : leftLocked ? locked
+                        : "Job " + job.id + " stopped on an error (" + orDefault(job.error, "see the log")
+                                + "). Start the job again; values already rewritten stay rewritten.";
+            }
             case SUCCEEDED -> afterSuccess(keys);
         };
     }

@@ -37,6 +37,9 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class RotationJobs {
 
+    /** What a job's error says of values another transaction kept locked through every sweep ({@link NextStep}). */
+    static final String LEFT_LOCKED = " kept locked by another transaction";
+
     static final String AUDIT_KIND = "rotation";
     static final int HISTORY = 50;
     static final int FAILURES_LISTED = 200;
@@ -246,6 +249,12 @@ public class RotationJobs {
             if (result.stopped()) {
                 state = JobState.INTERRUPTED;
                 error = "Keyhouse was shutting down";
+            } else if (result.leftLocked() > 0) {
+                // never "succeeded" with values left under a previous key: retiring it would lose them
+                state = JobState.FAILED;
+                error = result.leftLocked() + (result.leftLocked() == 1 ? " value was" : " values were")
+                        + LEFT_LOCKED + " while the job ran and " + (result.leftLocked() == 1
+                                ? "is" : "are") + " still under a previous key";
             } else {
                 state = result.counts().failed() > 0 ? JobState.FAILED : JobState.SUCCEEDED;
             }

@@ -37,8 +37,17 @@ public final class RotationWalker {
         }
     }
 
-    /** How a walk ended: it went through every row it could reach, or stopped early when asked. */
-    public record Result(Counts counts, boolean stopped) {
+    /**
+     * How a walk ended: it went through every row it could reach, or stopped early when asked.
+     *
+     * @param leftLocked values still not under the current key when the walk gave up on them: rows another
+     *        transaction kept locked through every sweep (never rewritten, so the previous key is still needed)
+     */
+    public record Result(Counts counts, boolean stopped, long leftLocked) {
+
+        Result(Counts counts, boolean stopped) {
+            this(counts, stopped, 0);
+        }
     }
 
     /** Hears about a walk as it commits (metrics); called on the walking thread. */
@@ -113,8 +122,9 @@ public final class RotationWalker {
                 if (sweep.counts.scanned() > 0) {
                     continue;
                 }
-                if (remaining(connection, leftovers) == 0 || ++idle > MAX_IDLE_SWEEPS) {
-                    return new Result(counts, false);
+                long remaining = remaining(connection, leftovers);
+                if (remaining == 0 || ++idle > MAX_IDLE_SWEEPS) {
+                    return new Result(counts, false, remaining);
                 }
                 pause(50L * idle);
             }

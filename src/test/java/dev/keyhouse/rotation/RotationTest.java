@@ -323,6 +323,38 @@ class RotationTest {
         assertThat(row.open(newOnly)).isEqualTo(SealedRows.plaintextOf(locked));
     }
 
+    /**
+     * A value another transaction keeps locked through every sweep (issue 20, L1): the job must not say "succeeded"
+     * with it still under the previous key — retiring that key would lose it. It fails naming the locked value and
+     * says to keep the previous key; the next job, once the lock is gone, rewrites it and succeeds.
+     */
+    @Test
+    @Order(5)
+    void aValueLockedThroughEverySweepFailsTheJobAndKeepsThePreviousKey() throws Exception {
+        List<UUID> seeded = SealedRows.seed(db, underOld, ALL + "held/api_key", 3);
+        UUID locked = seeded.get(1);
+        JsonPath job;
+        try (Connection saving = db.getConnection()) {
+            saving.setAutoCommit(false);
+            try (PreparedStatement lock = saving.prepareStatement("SELECT id FROM sealed_values WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, locked);
+                lock.executeQuery().close();
+            }
+            job = Jobs.awaitEnd(admin, Jobs.started(admin)); // the sweeps give up on it after about 3 s
+            saving.rollback();
+        }
+        assertThat(job.getString("state")).isEqualTo("failed");
+        assertThat(job.getString("error")).isEqualTo("1 value was kept locked by another transaction while the job ran"
+                + " and is still under a previous key");
+        assertThat(job.getString("nextStep")).contains("Start the job again once the saves holding them have ended;"
+                + " keep CREDENTIAL_ENCRYPTION_KEY_PREVIOUS until a job succeeds.");
+        assertThat(SealedRows.withPurpose(db, ALL + "held/").get(locked).keyId()).isNotEqualTo(NEW_KEY_ID);
+
+        JsonPath again = Jobs.awaitEnd(admin, Jobs.started(admin));
+        assertThat(again.getString("error")).as("the next job is not held up").isNull();
+        assertThat(SealedRows.withPurpose(db, ALL + "held/").get(locked).keyId()).isEqualTo(NEW_KEY_ID);
+    }
+
     @Test
     @Order(6)
     void thePageStartsAJobWithItsCsrfTokenAndFollowsItUntilItEnds() throws Exception {
