@@ -306,11 +306,7 @@ class RotationTest {
         UUID locked = seeded.get(25);
         long id;
         try (Connection saving = db.getConnection()) {
-            saving.setAutoCommit(false);
-            try (PreparedStatement lock = saving.prepareStatement("SELECT id FROM sealed_values WHERE id = ? FOR UPDATE")) {
-                lock.setObject(1, locked);
-                lock.executeQuery().close();
-            }
+            lock(saving, locked);
             id = Jobs.started(admin);
             Jobs.sleep(300); // the first pass goes by the locked row (SKIP LOCKED) and sweeps wait for it
             assertThat(Jobs.report(admin, id).getString("state")).isEqualTo("running");
@@ -335,11 +331,7 @@ class RotationTest {
         UUID locked = seeded.get(1);
         JsonPath job;
         try (Connection saving = db.getConnection()) {
-            saving.setAutoCommit(false);
-            try (PreparedStatement lock = saving.prepareStatement("SELECT id FROM sealed_values WHERE id = ? FOR UPDATE")) {
-                lock.setObject(1, locked);
-                lock.executeQuery().close();
-            }
+            lock(saving, locked);
             job = Jobs.awaitEnd(admin, Jobs.started(admin)); // the sweeps give up on it after about 3 s
             saving.rollback();
         }
@@ -353,6 +345,15 @@ class RotationTest {
         JsonPath again = Jobs.awaitEnd(admin, Jobs.started(admin));
         assertThat(again.getString("error")).as("the next job is not held up").isNull();
         assertThat(SealedRows.withPurpose(db, ALL + "held/").get(locked).keyId()).isEqualTo(NEW_KEY_ID);
+    }
+
+    /** Locks one value's row in {@code saving}'s open transaction, as a save in progress would. */
+    private static void lock(Connection saving, UUID id) throws java.sql.SQLException {
+        saving.setAutoCommit(false);
+        try (PreparedStatement lock = saving.prepareStatement("SELECT id FROM sealed_values WHERE id = ? FOR UPDATE")) {
+            lock.setObject(1, id);
+            lock.executeQuery().close();
+        }
     }
 
     @Test
