@@ -358,7 +358,7 @@ public class ProviderSettings {
         if (previous == null) {
             return Map.of();
         }
-        ProviderEntries.refuseDuplicates(em, kind, null, previous.values().provider);
+        refuseRollbackDuplicates(kind, previous);
         Map<SettingField, VaultReference> references = new java.util.EnumMap<>(SettingField.class);
         summaries(kind, previous.values()).forEach((field, summary) -> {
             if (summary.vault() != null) {
@@ -366,6 +366,33 @@ public class ProviderSettings {
             }
         });
         return references;
+    }
+
+    /**
+     * An admin's rollback to a provider a fallback entry now has (typically the primary a make-primary moved to the
+     * fallbacks): the 409 naming both entries, and what to do instead — make that fallback primary, which swaps the
+     * two back with their keys and history.
+     */
+    private void refuseRollbackDuplicates(ProviderKind kind, ProviderSettingVersion previous) {
+        String provider = previous.values().provider;
+        Optional<Conflict> duplicate = ProviderEntries.duplicate(em, kind, null, provider);
+        if (duplicate.isEmpty()) {
+            return;
+        }
+        List<?> holders = em.createNativeQuery("SELECT id FROM provider_entries WHERE kind = :kind AND provider ="
+                + " :provider ORDER BY position").setParameter("kind", kind.id()).setParameter("provider", provider)
+                .getResultList();
+        Conflict conflict = duplicate.get();
+        if (holders.isEmpty()) {
+            throw conflict;
+        }
+        Object id = holders.get(0);
+        throw new Conflict("rolling " + kind.id() + " back to version " + previous.version + " would make " + provider
+                + " primary again, but " + conflict.getMessage() + ". To bring " + provider + " back as primary, make "
+                + kind.id() + " fallback " + id + " primary instead (Make primary on the settings page, or POST"
+                + " /api/v1/settings/" + kind.id() + "/providers/" + id + "/primary): that swaps the two back, keys"
+                + " and history with them",
+                conflict.extensions());
     }
 
     /**
@@ -386,7 +413,7 @@ public class ProviderSettings {
         Map<SettingField, SecretSummary> before = summaries(kind, row.values());
         SettingValues next = previous.values().copy();
         // a provider a fallback now has would make both write its variable: refused as a save is (409)
-        ProviderEntries.refuseDuplicates(em, kind, null, next.provider);
+        refuseRollbackDuplicates(kind, previous);
         Map<SettingField, SecretSummary> after = summaries(kind, next);
         String changed = changes(kind, row.values(), next, fingerprintsOf(before), fingerprintsOf(after));
         boolean secretChanged = kind.secretFields().stream().anyMatch(secret ->

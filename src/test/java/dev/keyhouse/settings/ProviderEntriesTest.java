@@ -554,6 +554,34 @@ public class ProviderEntriesTest {
         }
     }
 
+    /**
+     * An admin's rollback of the kind right after a make-primary (issue 19, low): restoring deepgram as primary while
+     * deepgram is now a fallback is refused (409, naming both), and the answer says what undoes the make-primary —
+     * making that fallback primary — with its id and path. Nothing rolled back.
+     */
+    @Test
+    void aRollbackAfterAMakePrimarySaysToMakeTheFallbackPrimaryInstead() {
+        try (dev.keyhouse.checks.SonioxStandIn soniox = new dev.keyhouse.checks.SonioxStandIn()) {
+            savePrimary("deepgram", "dg-undo-swap-" + tag + "-0a1b2c3d");
+            long id = post(Map.of("provider", "soniox", "model", "stt-rt-preview", "baseUrl", soniox.url(),
+                    "apiKey", soniox.key(dev.keyhouse.checks.StandIn.Scenario.GOOD))).then().statusCode(201).extract()
+                    .jsonPath().getLong("id");
+            Response swapped = primary(id, 1, Map.of("primaryVersion", Clients.version("stt")));
+            assertThat(swapped.statusCode()).as(swapped.asString()).isEqualTo(200);
+            long version = Clients.version("stt");
+            long deepgram = admin().get(STT).jsonPath().getLong("find { it.provider == 'deepgram' }.id");
+
+            Response rollback = admin().header("If-Match", "\"" + version + "\"").post("/api/v1/settings/stt/rollback");
+
+            assertThat(rollback.statusCode()).as(rollback.asString()).isEqualTo(409);
+            assertThat(rollback.jsonPath().getString("detail")).contains("would make deepgram primary again",
+                    "stt fallback " + deepgram + " (deepgram)", "DEEPGRAM_API_KEY",
+                    "make stt fallback " + deepgram + " primary instead",
+                    "POST /api/v1/settings/stt/providers/" + deepgram + "/primary");
+            assertThat(Clients.version("stt")).as("nothing rolled back").isEqualTo(version);
+        }
+    }
+
     @Test
     void aDuplicateVariableIsRefusedNamingBothEntries() {
         savePrimary("deepgram", "dg-dup-key-" + tag + "-77aa88bb");
