@@ -45,11 +45,14 @@ public class RolloutOutlook implements RolloutNews {
     private final RestartRuns runs;
     private final RolloutConfig config;
     private final RuntimeToken token;
+    private final dev.keyhouse.settings.ProviderSettings settings;
 
-    public RolloutOutlook(RestartRuns runs, RolloutConfig config, RuntimeToken token) {
+    public RolloutOutlook(RestartRuns runs, RolloutConfig config, RuntimeToken token,
+            dev.keyhouse.settings.ProviderSettings settings) {
         this.runs = runs;
         this.config = config;
         this.token = token;
+        this.settings = settings;
     }
 
     @Override
@@ -218,7 +221,8 @@ public class RolloutOutlook implements RolloutNews {
                 String advice = tokenCause ? tokenAdvice(standing.configured(), run.state)
                         : fallback ? fallbackAdvice(title, run.changeSummary) : null;
                 String text = alertText(title, run.id, run.state, fallbackReason(run.cause, run.kind, run.reason),
-                        run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name, advice);
+                        run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name, advice,
+                        savedFields(run));
                 String href = tokenCause ? "/admin/environment" : fallback ? "/admin/settings/" + run.kind : null;
                 String words = tokenCause ? "Environment: PROVISIONER_INTERNAL_TOKEN"
                         : fallback ? title + " settings: fallbacks" : null;
@@ -227,6 +231,19 @@ public class RolloutOutlook implements RolloutNews {
             }
         }
         return alerts;
+    }
+
+    /**
+     * The labels of the fields a save's (or admin's rollback's) run changed, in form order ("Model", "API key"), by
+     * the kind's stored versions; empty for other causes or when a version is not stored.
+     */
+    private List<String> savedFields(RestartRun run) {
+        if (!(RestartRun.CAUSE_SAVE.equals(run.cause) || RestartRun.CAUSE_ROLLBACK.equals(run.cause))
+                || run.settingsVersion == null || run.previousVersion == null || run.previousVersion < 1) {
+            return List.of();
+        }
+        return ProviderKind.parse(run.kind).map(kind -> settings.differing(kind, run.previousVersion,
+                run.settingsVersion).stream().map(SettingField::label).toList()).orElse(List.of());
     }
 
     /**
@@ -372,6 +389,16 @@ public class RolloutOutlook implements RolloutNews {
      */
     static String alertText(String title, long run, String state, String reason, Long rollbackVersion,
             String failCode, String target, String advice) {
+        return alertText(title, run, state, reason, rollbackVersion, failCode, target, advice, List.of());
+    }
+
+    /**
+     * As {@link #alertText(String, long, String, String, Long, String, String, String)}; {@code saved}: the labels
+     * of the fields the run's save changed ("Model"), which name the change when the reason does not say what came
+     * back (a halted run restored nothing): "correct the change (Model)", not "(model, URL)" after a model-only save.
+     */
+    static String alertText(String title, long run, String state, String reason, Long rollbackVersion,
+            String failCode, String target, String advice, List<String> saved) {
         String failed = reason == null || reason.isBlank() ? (RestartRun.HALTED.equals(state)
                 ? "its wave failed and the previous key could not be restored" : "a wave failed") : reason.strip();
         // the rollback's own check refused a key (the kept one, or the previous one with the new one)
@@ -406,7 +433,8 @@ public class RolloutOutlook implements RolloutNews {
         } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk)) {
             advice = ENTER_A_WORKING_KEY;
         } else {
-            advice = changeAdvice(failCode, keptKeyOk, halted, changedFields(failed));
+            List<String> back = changedFields(failed);
+            advice = changeAdvice(failCode, keptKeyOk, halted, back.isEmpty() ? saved : back);
         }
         return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
     }

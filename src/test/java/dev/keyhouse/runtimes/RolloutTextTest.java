@@ -47,6 +47,24 @@ class RolloutTextTest {
                 .isEqualTo("rolling out: no runtime to restart; on hold and left out: batch");
     }
 
+    /**
+     * A halted run restored nothing, so its reason has no "(back: …)": the fields its save changed name the change
+     * (issue 19, low: a model-only save's halt said "(model, URL)"); without them, the kinds of field as before.
+     */
+    @Test
+    void aHaltedAlertNamesTheFieldsTheSaveChanged() {
+        String reason = "wave 1 (canary): chat-1: reported failing: http:404 on configuration version 40; nothing rolled"
+                + " back: the previous key fails its check (invalid_key), so the new key stays";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", reason, null, "http:404", null, null,
+                List.of("Model"))).endsWith("; halted — http:404 is not a key refusal; correct the change (Model) and"
+                        + " save it again");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", reason, null, "http:404", null, null,
+                List.of("Model", "Base URL", "API key"))).endsWith("correct the change (Model, Base URL) and save it"
+                        + " again");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", reason, null, "http:404", null, null, List.of()))
+                .endsWith("correct the change (model, URL) and save it again");
+    }
+
     @Test
     void anAlertSaysWhatStoppedAndAsksForAWorkingKey() {
         String both = "the new key and the previous key both fail: invalid_key / invalid_key — enter a working key";
