@@ -240,7 +240,7 @@ public class ProviderEntriesPage {
      * Moves a fallback one place: {@code direction=up} (towards the primary) or {@code down}. Moving an enabled
      * fallback changes the order of {@code <KIND>_PROVIDERS} runtimes receive, so it restarts them: without
      * {@code confirmed=yes} the answer is the form step naming those targets, nothing moved. A disabled one (not
-     * served) moves at once.
+     * served), or an enabled one swapping places with a disabled one (the served order stays), moves at once.
      */
     @POST
     @Path("{id}/move")
@@ -258,7 +258,8 @@ public class ProviderEntriesPage {
             default -> throw new FieldErrors().add("direction", "must be up or down");
         };
         ProviderEntries.EntryState current = entries.get(providerKind, entryId);
-        long fallbacks = entries.list(providerKind).stream().filter(e -> !e.primary()).count();
+        List<ProviderEntries.EntryState> listed = entries.list(providerKind);
+        long fallbacks = listed.stream().filter(e -> !e.primary()).count();
         if (current.position() + step < 1 || current.position() + step > fallbacks) {
             // nothing to move: no step, no version, no audit entry
             throw new FieldErrors().add("direction", current.label() + " is already the " + (step < 0 ? "first"
@@ -267,7 +268,11 @@ public class ProviderEntriesPage {
         java.util.function.Function<ProviderEntries.EntryState, Response> move = state -> change(state.kind(),
                 state.id(), new ProviderEntries.Change(null, null, Math.max(1, state.position() + step)),
                 state.version());
-        if (!current.enabled()) {
+        // a disabled fallback is not served, and an enabled one swapping places with a disabled one keeps the order
+        // runtimes receive: neither restarts anything, so neither asks first
+        boolean pastDisabled = listed.stream().anyMatch(e -> !e.primary()
+                && e.position() == current.position() + step && !e.enabled());
+        if (!current.enabled() || pastDisabled) {
             return change(providerKind, entryId, new ProviderEntries.Change(null, null,
                     Math.max(1, current.position() + step)), expected);
         }

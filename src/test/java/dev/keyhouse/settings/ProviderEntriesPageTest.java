@@ -66,6 +66,39 @@ public class ProviderEntriesPageTest {
         return overview.substring(start, overview.indexOf("</li>", start));
     }
 
+    /**
+     * Issue 19 (low): an enabled fallback swapping places with a disabled one keeps the order runtimes receive, so the
+     * move neither asks first (the step said it restarts targets) nor plans a restart run.
+     */
+    @Test
+    void anEnabledFallbackMovingPastADisabledOneMovesAtOnceAndRestartsNothing() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        try (DeepgramStandIn deepgram = new DeepgramStandIn(); SonioxStandIn soniox = new SonioxStandIn()) {
+            Response primary = Clients.put("stt", Clients.version("stt"), Map.of("provider", "deepgram", "model",
+                    "nova-3", "baseUrl", deepgram.url(), "apiKey", deepgram.key(StandIn.Scenario.GOOD)));
+            assertThat(primary.statusCode()).as(primary.asString()).isEqualTo(200);
+            form().formParam("version", addVersion()).formParam("provider", "soniox").formParam("model", "stt-rt-preview")
+                    .formParam("baseUrl", soniox.url()).formParam("apiKey", soniox.key(StandIn.Scenario.GOOD))
+                    .post(PAGES).then().statusCode(303);
+            form().formParam("version", addVersion()).formParam("provider", "custom").formParam("model", "stt-" + tag)
+                    .formParam("baseUrl", "http://127.0.0.1:9/stt").formParam("apiKey", "custom-past-" + tag)
+                    .post(PAGES).then().statusCode(303);
+            long sonioxId = id(list().get(1));
+            long customId = id(list().get(2));
+            form().formParam("version", "1").formParam("enabled", "false").formParam("confirmed", "yes")
+                    .post(PAGES + "/" + sonioxId + "/enabled").then().statusCode(303);
+            List<String> runs = dev.keyhouse.auth.Rows.column(db, "SELECT id FROM restart_runs");
+
+            Response moved = form().formParam("version", "1").formParam("direction", "up")
+                    .post(PAGES + "/" + customId + "/move");
+
+            assertThat(moved.statusCode()).as("moved at once, no step: " + moved.asString()).isEqualTo(303);
+            assertThat(list()).extracting(e -> e.get("provider")).containsExactly("deepgram", "custom", "soniox");
+            assertThat(dev.keyhouse.auth.Rows.column(db, "SELECT id FROM restart_runs")).as("no restart planned")
+                    .isEqualTo(runs);
+        }
+    }
+
     @Test
     void addMoveDisableAndDeleteWithConfirmationOnThePage() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
