@@ -67,13 +67,27 @@ public class RestartRuns {
      *        fetch still counts: no later restart, or each one carried this run's change forward. Not in the API
      * @param carriedAt when the latest later restart that carried this run's change forward ended; null when none
      *        did. The time to confirm counts from it ({@link RunView#canChange}). Not in the API
+     * @param ackHeld when that fetch was a held configuration carrying this run's change, older than
+     *        {@code envVersion} (another kind's open rollout held the runtime back, b19 A), what it was: "held
+     *        configuration 112-h3fa9c2e1 (stt held back by another rollout; this change in it)"; null otherwise
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
             boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
             String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
             Instant nextStartedAt, @com.fasterxml.jackson.annotation.JsonIgnore Instant closedAt,
-            @com.fasterxml.jackson.annotation.JsonIgnore Instant carriedAt) {
+            @com.fasterxml.jackson.annotation.JsonIgnore Instant carriedAt, String ackHeld) {
+
+        /** A result whose fetch, if any, was not a held configuration carrying the change ({@code ackHeld} null). */
+        public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
+                String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
+                boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
+                String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
+                Instant nextStartedAt, Instant closedAt, Instant carriedAt) {
+            this(id, target, driver, runtime, state, attempts, error, startedAt, finishedAt, ackFingerprint, ackedAt,
+                    confirmed, wave, envVersion, confirmation, confirmationReason, confirmState, confirmDetail,
+                    confirmedAt, status, ackVersion, nextStartedAt, closedAt, carriedAt, null);
+        }
 
         /**
          * A result whose window closed at its runtime's next restart, if any ({@code closedAt} is
@@ -108,6 +122,8 @@ public class RestartRuns {
             return switch (state) {
                 case RestartResult.RESTARTED -> ackedAt == null ? (closedAt == null ? "no fetch since the restart"
                         : "no fetch before its next restart (or its target's deletion)")
+                        : ackHeld != null && (envVersion == null || ackVersion == null || ackVersion < envVersion)
+                                ? ackHeld + ", restarted onto version " + envVersion
                         : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";
@@ -127,9 +143,13 @@ public class RestartRuns {
             return RestartResult.RESTARTED.equals(state) && !fetchedCurrent() && !notAsked();
         }
 
-        /** It fetched since its restart began and got what it was restarted onto or later. */
+        /**
+         * It fetched since its restart began and got what it was restarted onto or later, or a held configuration
+         * carrying this run's change ({@code ackHeld}).
+         */
         boolean fetchedCurrent() {
-            return ackedAt != null && (envVersion == null || ackVersion != null && ackVersion >= envVersion);
+            return ackedAt != null && (envVersion == null || ackVersion != null && ackVersion >= envVersion
+                    || ackHeld != null);
         }
 
         /** Restarted with confirmation none: not waited for, neither confirmed nor unconfirmed. */
@@ -591,7 +611,9 @@ public class RestartRuns {
             // its runtime answers to now
             LaterRestarts.Window window = later.of(result, run);
             RuntimeAcks.Ack ack = window.closed() ? window.newestKept() : latestAck(result, names.of(result), recent);
-            boolean fetched = ack != null && (result.envVersion == null || ack.version() >= result.envVersion);
+            boolean fetched = ack != null && ack.carries(result.envVersion, run.kind);
+            // a held configuration carrying this run's change (another kind's rollout held the runtime back)
+            String held = ack != null && !ack.carries(result.envVersion, null) && fetched ? ack.heldText() : null;
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
             // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
@@ -619,7 +641,8 @@ public class RestartRuns {
                     failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
                             + ack.version() + " (confirmation none: not waited for)" : result.confirmDetail,
                     result.confirmedAt, status,
-                    ack == null ? null : ack.version(), result.nextStartedAt, window.closedAt(), window.carriedAt()));
+                    ack == null ? null : ack.version(), result.nextStartedAt, window.closedAt(), window.carriedAt(),
+                    held));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,

@@ -454,7 +454,8 @@ public class Rollouts {
             if (failure != null || !passed(row)) {
                 continue;
             }
-            Optional<Report> failingLater = failingReport(row, names.of(row), reports, run, later.of(row, run));
+            Optional<Report> failingLater = failingReport(row, names.of(row), reports, run, later.of(row, run),
+                    fetches);
             if (failingLater.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
                 decide(row, "failing", failingText(failingLater.get())
@@ -562,7 +563,7 @@ public class Rollouts {
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
         LaterRestarts.Window window = later.of(row, run);
-        Optional<Report> failing = failingReport(row, name, reports, run, window);
+        Optional<Report> failing = failingReport(row, name, reports, run, window, fetches);
         if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
@@ -570,10 +571,12 @@ public class Rollouts {
         }
         boolean again = window.closed();
         switch (mode) {
-            case "report" -> reports.stream().filter(r -> window.counts(name, r.runtime(), r.at(), since))
-                    .filter(r -> r.version() >= version).findFirst()
-                    .ifPresent(r -> decide(row, "confirmed", "reported ok on configuration version " + r.version(),
-                            now));
+            case "report" -> reports.stream().filter(r -> "ok".equals(r.status()))
+                    .filter(r -> window.counts(name, r.runtime(), r.at(), since))
+                    .filter(r -> r.version() >= version || heldCarrying(r, row, name, run, window, fetches) != null)
+                    .findFirst().ifPresent(r -> decide(row, "confirmed", r.version() >= version
+                            ? "reported ok on configuration version " + r.version()
+                            : "reported ok on " + heldCarrying(r, row, name, run, window, fetches).heldText(), now));
             case "fetch" -> {
                 // the fetches kept on the rows (each runtime's last before its next restart, V25), and while the
                 // window is open its fetches since
@@ -582,8 +585,10 @@ public class Rollouts {
                 if (!again) {
                     mine.addAll(fetches);
                 }
-                mine.stream().filter(f -> window.counts(name, f.runtime(), f.at(), since) && f.version() >= version)
-                        .findFirst().ifPresent(f -> decide(row, "confirmed", "fetched version " + f.version(), now));
+                mine.stream().filter(f -> window.counts(name, f.runtime(), f.at(), since)
+                        && f.carries(version, run.kind)).findFirst().ifPresent(f -> decide(row, "confirmed",
+                                f.version() >= version ? "fetched version " + f.version()
+                                        : "fetched " + f.heldText(), now));
             }
             case "health" -> {
                 RuntimeDriver.Health seen = health.get(row.id);
@@ -644,11 +649,33 @@ public class Rollouts {
      * whatever the confirmation: a failing report fails its wave as a report-confirmed runtime's does.
      */
     private static Optional<Report> failingReport(RestartResult row, String name, List<Report> reports,
-            RestartRun run, LaterRestarts.Window window) {
+            RestartRun run, LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
-        return reports.stream().filter(r -> "failing".equals(r.status()) && r.version() >= version)
-                .filter(r -> window.counts(name, r.runtime(), r.at(), since)).findFirst();
+        return reports.stream().filter(r -> "failing".equals(r.status()))
+                .filter(r -> window.counts(name, r.runtime(), r.at(), since))
+                .filter(r -> r.version() >= version || heldCarrying(r, row, name, run, window, fetches) != null)
+                .findFirst();
+    }
+
+    /**
+     * The runtime's fetch that a report on a version below the one its row was restarted onto ran on, when that was
+     * a held configuration carrying this run's change (b19 A): a runtime another kind's open rollout holds is
+     * served that held configuration by name (this run's kind current, the other kind at its earlier version) and
+     * reports on its version. The report's version alone names no content (a held sum can equal another
+     * configuration's), so it counts only through Keyhouse's own record of what it served this runtime within the
+     * window ({@link RuntimeAcks.Ack#carriesHeld}: a held configuration of that version whose pins leave this
+     * run's kind alone). Null otherwise: a report on an older configuration, or on one that holds this kind back.
+     */
+    private static RuntimeAcks.Ack heldCarrying(Report report, RestartResult row, String name, RestartRun run,
+            LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
+        if (window.closed()) {
+            // only the fetches kept on the rows count then, and they keep no held contents
+            return null;
+        }
+        Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
+        return fetches.stream().filter(f -> f.version() == report.version() && f.carriesHeld(run.kind))
+                .filter(f -> window.counts(name, f.runtime(), f.at(), since)).findFirst().orElse(null);
     }
 
     private static String failingText(Report report) {

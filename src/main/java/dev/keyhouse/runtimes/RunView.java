@@ -57,11 +57,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * @param deleted the runtimes whose target an admin deleted while the run was under way (cancelled, "the target
      *        was deleted"; or restarted, then deleted before they confirmed or were restarted back), labelled as
      *        {@code failed}: left out, but not because the rollout stopped
+     * @param onHeld the confirmed ones whose newest fetch was a held configuration carrying the change (another
+     *        kind's open rollout held them back, b19 A), each "label on held configuration 112-h…"
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
             List<String> leftOutNames, List<String> held, List<String> notReached, String runState,
-            List<String> deleted) {
+            List<String> deleted, List<String> onHeld) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -92,6 +94,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             List<String> notConfirmed = new ArrayList<>();
             List<String> notAsked = new ArrayList<>();
             List<String> rolledBack = new ArrayList<>();
+            List<String> onHeld = new ArrayList<>();
             for (RestartRuns.ResultView r : results) {
                 if (rollout && r.wave() != null && r.wave() > waveCount || !which.test(r)) {
                     continue;
@@ -112,6 +115,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                         notAsked.add(label(r));
                     } else if (RunView.confirmed(r)) {
                         confirmed++;
+                        if (r.ackHeld() != null) {
+                            onHeld.add(label(r) + " on " + r.ackHeld());
+                        }
                     } else {
                         notConfirmed.add(label(r));
                     }
@@ -127,7 +133,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut.size(),
                     List.copyOf(notConfirmed), firstError, List.copyOf(notAsked), List.copyOf(rolledBack),
                     List.copyOf(leftOut), List.copyOf(held), List.copyOf(notReached), runState,
-                    List.copyOf(deleted));
+                    List.copyOf(deleted), List.copyOf(onHeld));
         }
 
         /**
@@ -214,10 +220,13 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
         /**
          * The confirmation in a few words, as the runtimes list shows a target's share: "1 of 2 confirmed",
-         * "restarted, confirmation not asked (none)", or both.
+         * "restarted, confirmation not asked (none)", or both; a runtime confirmed on a held configuration carrying
+         * the change (another kind's rollout held it back, b19 A) named with it: "1 of 1 confirmed (both on held
+         * configuration 112-h3fa9c2e1 (stt held back by another rollout; this change in it))".
          */
         public String confirmedText() {
-            String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" : "";
+            String asked = asked() > 0 ? confirmed + " of " + asked() + " confirmed" + (onHeld.isEmpty() ? ""
+                    : " (" + String.join("; ", onHeld) + ")") : "";
             String none = notAsked.isEmpty() ? "" : (notAsked.size() == restarted ? "restarted" : notAsked.size()
                     + " restarted") + ", confirmation not asked (none)";
             String back = rolledBack.isEmpty() ? "" : restarted == 0 ? "rolled back"

@@ -42,7 +42,9 @@ import org.jboss.logging.Logger;
  * {@code INSERT … SELECT FROM unnest(…) ON CONFLICT … DO UPDATE … WHERE runtime_acks.acked_at <= excluded.acked_at},
  * in runtime order), so a runtime gets at most one upsert per flush, and two replicas flushing out of order never
  * move an ack backwards. A flush runs at once after a quiet period and then at most once per
- * {@code keyhouse.runtime-acks.flush} (1 s), so a herd's sightings coalesce. A failed flush puts its sightings back
+ * {@code keyhouse.runtime-acks.flush} (1 s), so a herd's sightings coalesce. A sighting keeps, for a held
+ * configuration, its name and pins ({@code held_configuration}, {@code held_pins}, V28): which kinds it served
+ * current, so a rollout of such a kind is confirmed by it ({@link Ack#carries}). A failed flush puts its sightings back
  * (a newer sighting of the same runtime wins) and is tried again one interval later; it is logged once per kind of
  * failure (exception class and SQLState, never a value), and once when flushes work again. On shutdown the flusher
  * stops and everything pending is flushed; a fetch answered after that (the HTTP server closes later) is written by
@@ -82,21 +84,66 @@ public class RuntimeAcks {
      * The batch upsert: parameters are arrays of runtime names (sorted, distinct), settings versions, LLM key
      * fingerprints (or null) and ages in microseconds; one statement, autocommit.
      */
-    static final String UPSERT = "INSERT INTO runtime_acks (runtime, settings_version, llm_fingerprint, acked_at)"
+    static final String UPSERT = "INSERT INTO runtime_acks (runtime, settings_version, llm_fingerprint, acked_at,"
+            + " held_configuration, held_pins)"
             + " SELECT p.runtime, p.settings_version, p.llm_fingerprint,"
-            + " statement_timestamp() - p.age_micros * interval '1 microsecond'"
-            + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[])"
-            + " AS p(runtime, settings_version, llm_fingerprint, age_micros)"
+            + " statement_timestamp() - p.age_micros * interval '1 microsecond', p.held_configuration, p.held_pins"
+            + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[])"
+            + " AS p(runtime, settings_version, llm_fingerprint, age_micros, held_configuration, held_pins)"
             + " ON CONFLICT (runtime) DO UPDATE SET settings_version = excluded.settings_version,"
-            + " llm_fingerprint = excluded.llm_fingerprint, acked_at = excluded.acked_at"
+            + " llm_fingerprint = excluded.llm_fingerprint, acked_at = excluded.acked_at,"
+            + " held_configuration = excluded.held_configuration, held_pins = excluded.held_pins"
             + " WHERE runtime_acks.acked_at <= excluded.acked_at";
 
-    /** A runtime's last fetch. */
-    public record Ack(String runtime, long version, String fingerprint, Instant at) {
+    /**
+     * A runtime's last fetch.
+     *
+     * @param heldConfiguration the held configuration's name ({@code 112-h3fa9c2e1}) when an open rollout held the
+     *        runtime back; null for the current configuration (or a fetch kept on a result row)
+     * @param heldPins the kinds that held configuration served at an earlier version ({@code stt:4}); null when none
+     */
+    public record Ack(String runtime, long version, String fingerprint, Instant at, String heldConfiguration,
+            String heldPins) {
+
+        /** A fetch of the current configuration (or one whose held contents are not known). */
+        public Ack(String runtime, long version, String fingerprint, Instant at) {
+            this(runtime, version, fingerprint, at, null, null);
+        }
+
+        /**
+         * Whether this fetch carries what a result restarted onto configuration {@code envVersion} rolled out of
+         * {@code kind} (b19 A): that version or a later one; or a held configuration (Keyhouse's own record of
+         * what it served, never the runtime's word) whose pins hold other kinds back but not {@code kind}, which it
+         * therefore served current, as it was at or after the restart. A held configuration that pins
+         * {@code kind} (another open rollout of it holds the runtime at an older version) never carries it.
+         *
+         * @param envVersion the configuration version the result was restarted onto; null: any fetch carries it
+         * @param kind the rollout's kind; null (not a rollout of one kind): the version alone decides
+         */
+        public boolean carries(Long envVersion, String kind) {
+            return envVersion == null || version >= envVersion || carriesHeld(kind);
+        }
+
+        /** A held configuration that serves {@code kind} current: its pins hold other kinds back, not this one. */
+        public boolean carriesHeld(String kind) {
+            return kind != null && heldConfiguration != null && heldPins != null
+                    && java.util.Arrays.stream(heldPins.split(",")).noneMatch(p -> p.startsWith(kind + ":"));
+        }
+
+        /** "held configuration 112-h3fa9c2e1 (stt held back)": what a page says it was confirmed on. */
+        public String heldText() {
+            return "held configuration " + heldConfiguration + " (" + String.join(", ",
+                    java.util.Arrays.stream(heldPins.split(",")).map(p -> p.split(":", 2)[0]).toList())
+                    + " held back by another rollout; this change in it)";
+        }
     }
 
     /** A fetch not yet written: what was served and when ({@link System#nanoTime()}). */
-    record Sighting(long version, String fingerprint, long servedNanos) {
+    record Sighting(long version, String fingerprint, long servedNanos, String heldConfiguration, String heldPins) {
+
+        Sighting(long version, String fingerprint, long servedNanos) {
+            this(version, fingerprint, servedNanos, null, null);
+        }
 
         static Sighting later(Sighting a, Sighting b) {
             return b.servedNanos - a.servedNanos >= 0 ? b : a;
@@ -116,23 +163,28 @@ public class RuntimeAcks {
             }
             Batch batch = Batch.of(pending);
             return query.setParameter("ack_runtimes", batch.runtimes).setParameter("ack_versions", batch.versions)
-                    .setParameter("ack_fingerprints", batch.fingerprints).setParameter("ack_ages", batch.ages());
+                    .setParameter("ack_fingerprints", batch.fingerprints).setParameter("ack_ages", batch.ages())
+                    .setParameter("ack_held", batch.held).setParameter("ack_pins", batch.pins);
         }
     }
 
-    /** Pending sightings as the four arrays of {@link #UPSERT}, in runtime order. */
-    private record Batch(String[] runtimes, Long[] versions, String[] fingerprints, long[] servedNanos) {
+    /** Pending sightings as the arrays of {@link #UPSERT}, in runtime order. */
+    private record Batch(String[] runtimes, Long[] versions, String[] fingerprints, long[] servedNanos,
+            String[] held, String[] pins) {
 
         static Batch of(Map<String, Sighting> sightings) {
             TreeMap<String, Sighting> sorted = new TreeMap<>(sightings);
             int n = sorted.size();
-            Batch batch = new Batch(new String[n], new Long[n], new String[n], new long[n]);
+            Batch batch = new Batch(new String[n], new Long[n], new String[n], new long[n], new String[n],
+                    new String[n]);
             int i = 0;
             for (Map.Entry<String, Sighting> entry : sorted.entrySet()) {
                 batch.runtimes[i] = entry.getKey();
                 batch.versions[i] = entry.getValue().version();
                 batch.fingerprints[i] = entry.getValue().fingerprint();
                 batch.servedNanos[i] = entry.getValue().servedNanos();
+                batch.held[i] = entry.getValue().heldConfiguration();
+                batch.pins[i] = entry.getValue().heldPins();
                 i++;
             }
             return batch;
@@ -178,7 +230,8 @@ public class RuntimeAcks {
 
     /** Records a fetch in memory: no database work on the request path. */
     void onServed(@Observes RuntimeConfigServed served) {
-        sighted(served.runtime(), new Sighting(served.version(), served.llmKeyFingerprint(), System.nanoTime()));
+        sighted(served.runtime(), new Sighting(served.version(), served.llmKeyFingerprint(), System.nanoTime(),
+                served.heldConfiguration(), served.heldPins()));
     }
 
     /**
@@ -278,6 +331,8 @@ public class RuntimeAcks {
             upsert.setArray(2, connection.createArrayOf("int8", batch.versions));
             upsert.setArray(3, connection.createArrayOf("text", batch.fingerprints));
             upsert.setArray(4, connection.createArrayOf("int8", batch.ages()));
+            upsert.setArray(5, connection.createArrayOf("text", batch.held));
+            upsert.setArray(6, connection.createArrayOf("text", batch.pins));
             upsert.executeUpdate();
         }
     }
@@ -325,26 +380,30 @@ public class RuntimeAcks {
         if (waiting.isEmpty()) {
             return new Relation("runtime_acks", Map.of());
         }
-        return new Relation("(SELECT DISTINCT ON (runtime) runtime, settings_version, llm_fingerprint, acked_at FROM"
-                + " (SELECT runtime, settings_version, llm_fingerprint, acked_at FROM runtime_acks UNION ALL"
+        return new Relation("(SELECT DISTINCT ON (runtime) runtime, settings_version, llm_fingerprint, acked_at,"
+                + " held_configuration, held_pins FROM (SELECT runtime, settings_version, llm_fingerprint, acked_at,"
+                + " held_configuration, held_pins FROM runtime_acks UNION ALL"
                 + " SELECT p.runtime, p.settings_version, p.llm_fingerprint,"
-                + " statement_timestamp() - p.age_micros * interval '1 microsecond'"
+                + " statement_timestamp() - p.age_micros * interval '1 microsecond', p.held_configuration, p.held_pins"
                 + " FROM unnest(CAST(:ack_runtimes AS text[]), CAST(:ack_versions AS bigint[]),"
-                + " CAST(:ack_fingerprints AS text[]), CAST(:ack_ages AS bigint[]))"
-                + " AS p(runtime, settings_version, llm_fingerprint, age_micros)) all_acks"
-                + " ORDER BY runtime, acked_at DESC)", waiting);
+                + " CAST(:ack_fingerprints AS text[]), CAST(:ack_ages AS bigint[]), CAST(:ack_held AS text[]),"
+                + " CAST(:ack_pins AS text[]))"
+                + " AS p(runtime, settings_version, llm_fingerprint, age_micros, held_configuration, held_pins))"
+                + " all_acks ORDER BY runtime, acked_at DESC)", waiting);
     }
 
     /** Acks recorded at or after {@code since}, oldest first, this replica's pending sightings included. */
     @SuppressWarnings("unchecked")
     List<Ack> since(Instant since) {
         Relation acks = relation();
-        List<Object[]> rows = acks.bind(em.createNativeQuery("SELECT runtime, settings_version, llm_fingerprint, acked_at"
-                        + " FROM " + acks.sql() + " a WHERE acked_at >= :since ORDER BY acked_at")
+        List<Object[]> rows = acks.bind(em.createNativeQuery("SELECT runtime, settings_version, llm_fingerprint,"
+                        + " acked_at, held_configuration, held_pins FROM " + acks.sql()
+                        + " a WHERE acked_at >= :since ORDER BY acked_at")
                 .setParameter("since", Timestamp.from(since))).getResultList();
         List<Ack> found = new ArrayList<>();
         for (Object[] row : rows) {
-            found.add(new Ack((String) row[0], ((Number) row[1]).longValue(), (String) row[2], instant(row[3])));
+            found.add(new Ack((String) row[0], ((Number) row[1]).longValue(), (String) row[2], instant(row[3]),
+                    (String) row[4], (String) row[5]));
         }
         return found;
     }

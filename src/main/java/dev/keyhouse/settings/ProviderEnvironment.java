@@ -67,10 +67,13 @@ public class ProviderEnvironment {
      *        8 hex digits: the keyed fingerprint ({@link SecretFingerprints}) of its contents (the pins, every pair,
      *        what is unresolved, every shared secret as built). A held {@link #version} is a sum of earlier and current
      *        versions, which another configuration's sum can equal: {@link #configuration()} tells them apart
+     * @param heldPins null for the current environment; for a held one the kinds served at an earlier version and
+     *        that version, {@code kind:version} comma-separated in kind order ({@code stt:4}): what a rollout's gate
+     *        reads to know which kinds such a configuration carries current ({@code runtimes.RuntimeAcks})
      */
     public record RuntimeEnvironment(long version, Map<String, String> env, List<Unresolved> unresolved,
             String llmKeyFingerprint, java.util.Set<String> kindNames, java.util.Set<String> sharedVariables,
-            List<SharedValue> shared, String receiver, List<String> received, String held) {
+            List<SharedValue> shared, String receiver, List<String> received, String held, String heldPins) {
 
         /**
          * What stands for this configuration's contents wherever a name or a key must differ when they differ (a
@@ -165,7 +168,7 @@ public class ProviderEnvironment {
                 }
             }
             return new RuntimeEnvironment(version, Collections.unmodifiableMap(pairs), List.copyOf(missing),
-                    llmKeyFingerprint, kindNames, sharedVariables, shared, who, List.copyOf(names), held);
+                    llmKeyFingerprint, kindNames, sharedVariables, shared, who, List.copyOf(names), held, heldPins);
         }
 
         /**
@@ -668,11 +671,12 @@ public class ProviderEnvironment {
                     .filter(p -> missing.stream().anyMatch(m -> m.kind().equals(p.kind())))
                     .mapToLong(EnvironmentPins.Pin::version).sum(), built.env(), List.copyOf(unresolved),
                     built.llmKeyFingerprint(), built.kindNames(), built.sharedVariables(), built.shared(), null, List.of(),
-                    null);
+                    null, null);
         }
         return new RuntimeEnvironment(built.version(), built.env(), built.unresolved(), built.llmKeyFingerprint(),
                 built.kindNames(), built.sharedVariables(), built.shared(), null, List.of(),
-                fingerprints.of(contents(pinKey(byKind), built)));
+                fingerprints.of(contents(pinKey(byKind), built)), String.join(",", byKind.values().stream()
+                        .map(p -> p.kind() + ":" + p.version()).toList()));
     }
 
     /**
@@ -994,7 +998,7 @@ public class ProviderEnvironment {
         }
         return new RuntimeEnvironment(version + shared.versions(), Collections.unmodifiableMap(env),
                 List.copyOf(unresolved), llmFingerprint, Collections.unmodifiableSet(managed), shared.variables(),
-                List.copyOf(values), null, List.of(), null);
+                List.copyOf(values), null, List.of(), null, null);
     }
 
     /**

@@ -144,7 +144,8 @@ public class RuntimeConfigResource {
             return WithheldRuntimeConfig.envUnwritable(rendered.envRefusal());
         }
         if (name != null) {
-            served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint()));
+            served.fire(new RuntimeConfigServed(name, current.version(), current.llmKeyFingerprint(),
+                    current.held() == null ? null : current.configuration(), current.heldPins()));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debugf("runtime-config version %d served to %s%s", current.version(), who,

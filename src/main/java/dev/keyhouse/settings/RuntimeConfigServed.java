@@ -10,8 +10,17 @@ package dev.keyhouse.settings;
  * @param runtime the runtime's name, already checked by {@link #runtimeName(String)}
  * @param version the settings version it was served
  * @param llmKeyFingerprint the keyed fingerprint of the LLM key it was served, or null when none
+ * @param heldConfiguration the configuration's name when an open rollout held it back ({@code 112-h3fa9c2e1},
+ *        {@link ProviderEnvironment.RuntimeEnvironment#configuration()}); null for the current configuration
+ * @param heldPins the kinds that held configuration serves at an earlier version ({@code stt:4}); null when none
  */
-public record RuntimeConfigServed(String runtime, long version, String llmKeyFingerprint) {
+public record RuntimeConfigServed(String runtime, long version, String llmKeyFingerprint, String heldConfiguration,
+        String heldPins) {
+
+    /** A fetch of the current configuration. */
+    public RuntimeConfigServed(String runtime, long version, String llmKeyFingerprint) {
+        this(runtime, version, llmKeyFingerprint, null, null);
+    }
 
     /** Longest runtime name recorded. */
     public static final int MAX_NAME_LENGTH = 200;

@@ -229,6 +229,130 @@ class RolloutHeldConfigurationTest {
         return served;
     }
 
+    /**
+     * b19 A: two kinds' rollouts overlap on a target depending on both. The stt rollout waits after its canary, holding
+     * the target at the previous stt; the llm rollout that follows restarts it (onto the current configuration, as
+     * every rollout restart writes), and runtime-config serves it by name the held configuration: the new llm model,
+     * the previous stt one. Its ok report on that held configuration's version confirms the llm change, since what
+     * Keyhouse served it (its fetch, held back on stt alone) carries llm current: the llm rollout succeeds, nothing
+     * is rolled back, and the run page and the runtimes list say on which configuration it confirmed.
+     */
+    @Test
+    void aReportOnAHeldConfigurationCarryingTheChangeConfirmsTheRolloutOfAnotherKind() throws Exception {
+        canaryAndBehind("both", "f6", "stt", List.of("llm", "stt"), Confirmations.REPORT);
+        assertThat(env(behind)).contains("STT_MODEL=stt-rt-preview\n", "LLM_MODEL=gpt-4o-mini\n");
+
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        awaitOutcome(stt, "waiting_approval");
+        assertThat(env(behind)).as("held at the previous stt").contains("STT_MODEL=stt-rt-preview\n");
+
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        String result = "results.find { it.target == '" + behind + "' }.";
+        api.awaitRunState(llm, result + "state", "restarted");
+        Response fetched = fetch(behind);
+        String served = fetched.asString();
+        assertThat(served).as("the llm change, the stt one still held")
+                .contains("LLM_MODEL=gpt-4.1\n", "STT_MODEL=stt-rt-preview\n");
+        long version = configurationVersion(served);
+        String held = version + "-h";
+        assertThat(fetched.header("ETag")).startsWith("\"" + held);
+        assertThat(api.run(llm).getLong(result + "envVersion")).as("restarted onto the current configuration")
+                .isEqualTo(configurationVersion(env(null))).isGreaterThan(version);
+
+        reportOk(behind, version);
+        api.awaitRunState(llm, result + "confirmed", "true");
+        JsonPath finished = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(finished.getString("outcome")).as(finished.prettify()).isEqualTo("succeeded");
+        assertThat(finished.getString(result + "confirmDetail")).startsWith("reported ok on held configuration "
+                + held).contains("(stt held back by another rollout; this change in it)");
+        assertThat(finished.getString(result + "ackHeld")).startsWith("held configuration " + held);
+        assertThat(env(null)).as("nothing rolled back").contains("LLM_MODEL=gpt-4.1\n");
+        assertThat(runPage(llm)).contains("reported ok on held configuration " + held);
+        assertThat(page("/admin/runtimes")).contains("1 of 1 confirmed (" + behind + " on held configuration " + held);
+        assertThat(api.run(stt).getString("outcome")).as("the stt rollout still waits").isEqualTo(
+                "waiting_approval");
+    }
+
+    /**
+     * b19 A, the other side: a signal on a configuration without the row's change never confirms it. Another open
+     * llm rollout (made up in the rows, as no save leaves two open) holds the runtime at the previous llm version,
+     * so runtime-config serves it a held configuration lacking this llm change; its ok report on that version (and
+     * its fetch) confirm nothing, and the row is unconfirmed when its time runs out.
+     */
+    @Test
+    void aSignalOnAHeldConfigurationWithoutTheChangeNeverConfirmsIt() throws Exception {
+        canaryAndBehind("without", "g7", "llm", List.of("llm"), Confirmations.REPORT);
+        long before = api.llmVersion();
+
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        awaitOutcome(llm, "waiting_approval");
+        long other = Long.parseLong(Rows.column(db, "INSERT INTO restart_runs (state, cause, kind, settings_version,"
+                + " created_by, rollout, current_wave, wave_count, previous_version, held_version) VALUES"
+                + " ('waiting_approval', 'save', 'llm', ?, 'held-test', true, 1, 2, ?, ?) RETURNING id", before,
+                before, before).get(0));
+        Rows.update(db, "INSERT INTO restart_results (run_id, target_name, driver, runtime, state, wave) VALUES (?, ?,"
+                + " 'command', ?, 'waiting', 2)", other, behind, behind);
+
+        rollouts.approve(llm, "admin@keyhouse.test");
+        String result = "results.find { it.target == '" + behind + "' }.";
+        api.awaitRunState(llm, result + "state", "restarted");
+        Response fetched = fetch(behind);
+        String served = fetched.asString();
+        assertThat(served).as("llm held back by the other rollout").contains("LLM_MODEL=gpt-4o-mini\n")
+                .doesNotContain("gpt-4.1");
+        long version = configurationVersion(served);
+        assertThat(fetched.header("ETag")).startsWith("\"" + version + "-h");
+        reportOk(behind, version);
+
+        String row = "SELECT coalesce(confirm_state, '') || ': ' || coalesce(confirm_detail, '') FROM restart_results"
+                + " WHERE run_id = ? AND runtime = ? ORDER BY id LIMIT 1";
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (Rows.column(db, row, llm, behind).get(0).startsWith(": ") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(Rows.column(db, row, llm, behind).get(0)).as("its report and fetch lack this change")
+                .isEqualTo("unconfirmed: not confirmed (report) within 20 s (ROLLOUT_CONFIRM_TIMEOUT_SECONDS)");
+        JsonPath run = api.run(llm);
+        assertThat(run.getBoolean(result + "confirmed")).isFalse();
+        assertThat(run.getString(result + "ackHeld")).isNull();
+        assertThat(runPage(llm)).doesNotContain("on held configuration");
+    }
+
+    /**
+     * The llm primary at gpt-4o-mini (its key ending {@code keySuffix}); command target {@link #canary}
+     * ({@code a-canary-<label>-<tag>}, the canary, confirmation none) depending on {@code canaryKind}, and
+     * {@link #behind} ({@code b-<label>-<tag>}) depending on {@code kinds}, confirmed by {@code confirmation}.
+     */
+    private void canaryAndBehind(String label, String keySuffix, String canaryKind, List<String> kinds,
+            String confirmation) throws Exception {
+        put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
+                "sk-held-" + tag + "-" + keySuffix));
+        Path dir = Files.createTempDirectory("keyhouse-held-" + label);
+        canary = "a-canary-" + label + "-" + tag;
+        behind = "b-" + label + "-" + tag;
+        api.command(canary, List.of(canaryKind), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
+        Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
+        api.command(behind, kinds, "true", dir.resolve(behind + ".env").toString(), confirmation);
+    }
+
+    /** Runtime {@code runtime}'s status report: ok on configuration version {@code version}. */
+    private static void reportOk(String runtime, long version) {
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .contentType(ContentType.JSON).body(Map.of("version", version, "status", "ok"))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
+    /** Runtime {@code runtime}'s fetch by name in the env format (its ETag names the configuration). */
+    private static Response fetch(String runtime) {
+        Response answer = given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).queryParam("format", "env")
+                .header("X-Keyhouse-Runtime", runtime).get("/api/v1/internal/runtime-config");
+        assertThat(answer.statusCode()).isEqualTo(200);
+        return answer;
+    }
+
     /** An env answer's or file's variable lines, sorted (the file is written sorted, the answer in its order). */
     private static List<String> variableLines(String env) {
         return env.lines().filter(l -> !l.startsWith("#")).sorted().toList();

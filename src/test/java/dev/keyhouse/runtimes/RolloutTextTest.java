@@ -216,6 +216,35 @@ class RolloutTextTest {
     }
 
     /**
+     * b19 A: which fetch carries a rollout's change of a kind: the version restarted onto or later; a held
+     * configuration whose pins hold other kinds back (never this one); nothing older, and never the runtime's number
+     * alone (a fetch whose held contents are not known).
+     */
+    @Test
+    void aHeldConfigurationCarriesTheKindsItsPinsLeaveAlone() {
+        Instant at = Instant.parse("2026-03-01T10:00:00Z");
+        RuntimeAcks.Ack held = new RuntimeAcks.Ack("both", 112, null, at, "112-h3fa9c2e1", "stt:4");
+        assertThat(held.carries(113L, "llm")).isTrue();
+        assertThat(held.carries(113L, "stt")).as("stt is what it holds back").isFalse();
+        assertThat(held.carries(113L, null)).as("no kind: the version alone").isFalse();
+        assertThat(new RuntimeAcks.Ack("both", 112, null, at, "112-h3fa9c2e1", "stt:4,llm:2").carries(113L, "llm"))
+                .as("another open rollout of llm holds llm back").isFalse();
+        assertThat(new RuntimeAcks.Ack("both", 112, null, at).carries(113L, "llm")).as("a bare 112").isFalse();
+        assertThat(new RuntimeAcks.Ack("both", 113, null, at).carries(113L, "llm")).isTrue();
+        assertThat(held.heldText()).isEqualTo("held configuration 112-h3fa9c2e1 (stt held back by another rollout;"
+                + " this change in it)");
+
+        RestartRuns.ResultView confirmed = new RestartRuns.ResultView(1, "both", "command", "both", "restarted", 1,
+                null, at.minusSeconds(2), at.minusSeconds(1), null, at, true, 1, 113L, "report", "set on the target",
+                "confirmed", "reported ok on " + held.heldText(), at, "confirmed", 112L, null, null, null,
+                held.heldText());
+        assertThat(confirmed.cameBack()).isEqualTo(held.heldText() + ", restarted onto version 113");
+        assertThat(confirmed.cameBackWrong()).isFalse();
+        RunView view = RunView.of(rollout("succeeded", List.of(confirmed)), at);
+        assertThat(view.tally().confirmedText()).isEqualTo("1 of 1 confirmed (both on " + held.heldText() + ")");
+    }
+
+    /**
      * Issue 20's breaker: a target deleted by an admin while its rollout was under way was counted "not reached (the
      * rollout stopped before their wave)" next to "Every runtime was restarted", though the rollout never stopped.
      * It is named as deleted, and the reason says every runtime the run reached was restarted.
