@@ -268,6 +268,8 @@ public class RestartRuns {
      *        and once finished while a restarted runtime may still confirm within its window; every live region
      *        showing the run (its page, the runtimes list, a target's page, a notice) polls at the busy interval
      *        while true and stops (or idles) once false. Not in the API's answer.
+     * @param supersedes the runs this one took over from (their {@code supersededBy} is this run), oldest first;
+     *        empty when none
      */
     public record RunReport(long id, String state, boolean finished, String cause, String kind,
             Long settingsVersion, String createdBy, Instant createdAt, Instant finishedAt, Convergence convergence,
@@ -276,7 +278,11 @@ public class RestartRuns {
             Long supersededBy, List<WaveView> waves, String sharedSecret, String sharedVariable,
             String changeSummary, List<String> stillBehind,
             @com.fasterxml.jackson.annotation.JsonIgnore boolean live,
-            @com.fasterxml.jackson.annotation.JsonIgnore String movedOnto) {
+            @com.fasterxml.jackson.annotation.JsonIgnore String movedOnto, List<Long> supersedes) {
+
+        public RunReport {
+            supersedes = supersedes == null ? List.of() : List.copyOf(supersedes);
+        }
 
         /**
          * A run whose {@code movedOnto} is not known: its pages say "the new configuration", never "the new key".
@@ -290,7 +296,7 @@ public class RestartRuns {
             this(id, state, finished, cause, kind, settingsVersion, createdBy, createdAt, finishedAt, convergence,
                     results, rollout, paused, currentWave, waveCount, bakeUntil, reason, previousVersion,
                     rollbackVersion, supersededBy, waves, sharedSecret, sharedVariable, changeSummary, stillBehind,
-                    live, null);
+                    live, null, List.of());
         }
 
         /** A run read as live exactly while it is not finished (no result awaiting confirmation considered). */
@@ -653,7 +659,9 @@ public class RestartRuns {
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views),
                 RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()),
-                movedOnto(run));
+                movedOnto(run), RestartResult.getEntityManager().createQuery("select r.id from RestartRun r"
+                        + " where r.supersededBy = ?1 order by r.id", Long.class).setParameter(1, run.id)
+                        .getResultList());
     }
 
     /**

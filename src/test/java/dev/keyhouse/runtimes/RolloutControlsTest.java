@@ -176,6 +176,15 @@ class RolloutControlsTest {
         assertThat(superseded.getString("outcome")).isEqualTo("superseded");
         assertThat(superseded.getLong("supersededBy")).isEqualTo(second);
         assertThat(superseded.getList("results.status")).contains("cancelled");
+        // issue 19 (low): the newer run says which run it took over from, in the API and on its page
+        assertThat(api.run(second).getList("supersedes", Long.class)).containsExactly(first);
+        assertThat(io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + second).then()
+                .statusCode(200).extract().asString()).contains("id=\"supersedes\">This rollout took over from <a"
+                        + " href=\"/admin/restarts/" + first + "\">run " + first + "</a>, a save of the same kind"
+                        + " before this one: its remaining waves were cancelled.");
+        assertThat(superseded.getList("supersedes")).isEmpty();
         awaitOutcome(second, "waiting_approval");
         rollouts.approve(second, "admin@keyhouse.test");
         JsonPath run = api.awaitRun(second, RUN_TIMEOUT);
