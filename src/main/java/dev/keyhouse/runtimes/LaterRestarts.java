@@ -56,12 +56,21 @@ public class LaterRestarts {
 
         /**
          * Whether a signal of {@code runtime} at {@code at} counts for a result whose runtime answers to {@code name}
-         * now ({@link TargetRuntimes#namesNow}: a renamed command, systemd or http target's new name, never its old
-         * one): made under that name, since {@code since} (its restart began) and before the window closed.
+         * now ({@link TargetRuntimes#namesNow}: a renamed command, systemd or http target's new name): made under that
+         * name, since {@code since} (its restart began) and before the window closed.
          */
         boolean counts(String name, String runtime, Instant at, Instant since) {
             return RuntimeAcks.matches(name, runtime) && !at.isBefore(since)
                     && (closedAt == null || at.isBefore(closedAt));
+        }
+
+        /**
+         * As {@link #counts(String, String, Instant, Instant)}, made under any of {@code names}
+         * ({@link TargetRuntimes.NamesNow#all}: the name the runtime answers to now, and the one it was restarted
+         * under when its target was renamed since, which no other target has now).
+         */
+        boolean counts(java.util.Collection<String> names, String runtime, Instant at, Instant since) {
+            return names.stream().anyMatch(name -> counts(name, runtime, at, since));
         }
 
         /** The newest fetch kept within the window; null without one. */

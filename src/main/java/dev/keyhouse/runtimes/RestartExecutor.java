@@ -237,8 +237,9 @@ public class RestartExecutor {
             driver.get().restart(spec, claim.runtime(), order);
             return Boolean.TRUE;
         }, secrets, what);
+        // a runtime named after its target learns that name now and keeps it until its next restart (b19 C)
         outcome(claim, restarted.state() == null ? RestartResult.RESTARTED : restarted.state(), restarted.error(), what,
-                env.version(), notAsked);
+                env.version(), notAsked, driver.get().runtimeIsTarget() ? spec.name() : null);
     }
 
     /**
@@ -370,11 +371,11 @@ public class RestartExecutor {
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what) {
-        outcome(claim, state, error, what, null, null);
+        outcome(claim, state, error, what, null, null, null);
     }
 
     private void outcome(RestartQueue.Claim claim, String state, String error, String what, Long envVersion,
-            Confirmations.Decision notAsked) {
+            Confirmations.Decision notAsked, String restartedAs) {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
@@ -388,7 +389,7 @@ public class RestartExecutor {
         } else {
             LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
         }
-        finish(claim, state, error, envVersion, notAsked);
+        finish(claim, state, error, envVersion, notAsked, restartedAs);
     }
 
     /**
@@ -402,12 +403,12 @@ public class RestartExecutor {
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error) {
-        finish(claim, state, error, null, null);
+        finish(claim, state, error, null, null, null);
     }
 
     private void finish(RestartQueue.Claim claim, String state, String error, Long envVersion,
-            Confirmations.Decision notAsked) {
-        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked);
+            Confirmations.Decision notAsked, String restartedAs) {
+        Optional<RestartQueue.Finished> run = queue.finish(claim, state, error, envVersion, notAsked, restartedAs);
         metrics.result(claim.driver(), state);
         run.ifPresent(this::finished);
         if (claim.rollout()) {

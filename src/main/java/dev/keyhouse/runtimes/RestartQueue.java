@@ -195,8 +195,10 @@ public class RestartQueue {
      * it, another runtime calling itself so) must not confirm them, which it would until this target's next restart
      * settled them. Results of other drivers (containers, workloads) do not carry the target's name and stay open.
      * Results of an open rollout stay open too (issue 19): a rename is no restart, and the gate follows the target,
-     * reading its runtime's signals under the name it has now ({@link TargetRuntimes#namesNow}), so the rename neither
-     * ends a restarted runtime's time to confirm nor lets the old name confirm it.
+     * reading its runtime's signals under the name it has now and the name it was restarted under while no other
+     * target has it ({@link TargetRuntimes.NamesNow#all}: its process keeps that name until its next restart, b19 C),
+     * so the rename neither ends a restarted runtime's time to confirm nor lets a name another target takes confirm
+     * it.
      *
      * @return how many results were settled
      */
@@ -267,10 +269,23 @@ public class RestartQueue {
     @Transactional
     public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion,
             Confirmations.Decision notAsked) {
+        return finish(claim, state, error, envVersion, notAsked, null);
+    }
+
+    /**
+     * As {@link #finish(Claim, String, String, Long, Confirmations.Decision)}, recording also the name the runtime
+     * was restarted under ({@code restarted_as}, V27: a command, systemd or http target's name as the driver gave it
+     * to the runtime), when the restart succeeded and {@code restartedAs} is not null.
+     */
+    @Transactional
+    public Optional<Finished> finish(Claim claim, String state, String error, Long envVersion,
+            Confirmations.Decision notAsked, String restartedAs) {
         lockRun(claim.runId());
         boolean none = notAsked != null && RestartResult.RESTARTED.equals(state);
+        boolean named = restartedAs != null && RestartResult.RESTARTED.equals(state);
         int updated = em.createNativeQuery("UPDATE restart_results SET state = :state, error = :error,"
                         + " finished_at = now(), lease_until = NULL, env_version = CASE WHEN :version < 0 THEN env_version ELSE :version END,"
+                        + " restarted_as = CASE WHEN :named THEN :restartedAs ELSE restarted_as END,"
                         + " confirmation = CASE WHEN :none THEN 'none' ELSE confirmation END,"
                         + " confirmation_reason = CASE WHEN :none THEN :reason ELSE confirmation_reason END,"
                         + " confirm_state = CASE WHEN :none THEN 'not_asked' ELSE confirm_state END,"
@@ -279,6 +294,7 @@ public class RestartQueue {
                         + " WHERE id = :id AND claimed_by = :me AND attempts = :attempts AND state = 'running'")
                 .setParameter("version", envVersion == null ? -1L : envVersion)
                 .setParameter("none", none)
+                .setParameter("named", named).setParameter("restartedAs", named ? restartedAs : "")
                 .setParameter("reason", none ? truncate(notAsked.reason(), 300) : "")
                 .setParameter("state", state).setParameter("error", truncate(error))
                 .setParameter("id", claim.id()).setParameter("me", claim.claimedBy())

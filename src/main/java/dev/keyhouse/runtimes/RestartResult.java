@@ -126,6 +126,15 @@ public class RestartResult extends PanacheEntityBase {
     @Column(name = "acked_at")
     public Instant ackedAt;
 
+    /**
+     * The target's name the driver restarted this runtime under (V27; command, systemd, http only, whose runtime is
+     * the target and learns its name at its restart): the name it reports and fetches under until its next restart,
+     * whatever the target is renamed to meanwhile ({@link #runtime} is the name at discovery). Null for other drivers,
+     * before the restart, and for results restarted before V27.
+     */
+    @Column(name = "restarted_as")
+    public String restartedAs;
+
     public boolean finished() {
         return RESTARTED.equals(state) || FAILED.equals(state) || TIMED_OUT.equals(state);
     }

@@ -593,8 +593,11 @@ public class RestartRuns {
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
         List<FailingReport> failingReports = failingReports(run.createdAt);
         RolledOut rolledOut = rolledOut(run);
-        // the name each runtime answers to now, as the gate reads it: a renamed target's by its new name
+        // the names each runtime's signals count under, as the gate reads them: a renamed target's by its new name,
+        // and by the name its runtime was restarted under until it is restarted again (b19 C)
         TargetRuntimes.NamesNow names = runtimes.namesNow(results);
+        // each row names its target as it is called now (a rename mid-rollout included); a deleted one as planned
+        java.util.Map<Long, String> called = currentNames(results);
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
@@ -616,7 +619,7 @@ public class RestartRuns {
             // restart, or each carried this change forward) its newest fetch since this restart, under the name
             // its runtime answers to now
             LaterRestarts.Window window = later.of(result, run);
-            RuntimeAcks.Ack ack = window.closed() ? window.newestKept() : latestAck(result, names.of(result), recent);
+            RuntimeAcks.Ack ack = window.closed() ? window.newestKept() : latestAck(result, names.all(result), recent);
             boolean fetched = ack != null && ack.carries(result.envVersion, run.kind);
             // a held configuration carrying this run's change (another kind's rollout held the runtime back)
             String held = ack != null && !ack.carries(result.envVersion, null) && fetched ? ack.heldText() : null;
@@ -625,7 +628,7 @@ public class RestartRuns {
             // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
             FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
                     && RestartResult.RESTARTED.equals(result.state)
-                    ? failingReport(result, names.of(result), failingReports, window) : null;
+                    ? failingReport(result, names.all(result), failingReports, window) : null;
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
@@ -640,8 +643,9 @@ public class RestartRuns {
                             && result.confirmState == null && Rollouts.deletedBeforeConfirming(result, window)
                             ? ResultView.DELETED_BEFORE_CONFIRMING
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
-            views.add(new ResultView(result.id, result.targetName, result.driver, result.runtime, result.state,
-                    result.attempts, result.error, result.startedAt, result.finishedAt,
+            views.add(new ResultView(result.id, called.getOrDefault(result.targetId, result.targetName),
+                    result.driver, result.runtime, result.state, result.attempts, result.error, result.startedAt,
+                    result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
                     result.envVersion, result.confirmation, result.confirmationReason, confirmState,
                     failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
@@ -714,14 +718,14 @@ public class RestartRuns {
      * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
      * configuration it was restarted onto or a later one, between this restart and its next one; null when none.
      */
-    private static FailingReport failingReport(RestartResult result, String name, List<FailingReport> reports,
-            LaterRestarts.Window window) {
+    private static FailingReport failingReport(RestartResult result, List<String> names,
+            List<FailingReport> reports, LaterRestarts.Window window) {
         if (result.startedAt == null) {
             return null;
         }
         long version = result.envVersion == null ? 0 : result.envVersion;
         return reports.stream().filter(r -> r.version() >= version
-                && window.counts(name, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
+                && window.counts(names, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */
@@ -901,12 +905,31 @@ public class RestartRuns {
                         + tally.text(), wave.runtimes());
     }
 
-    /** The newest ack of the result's runtime under {@code name}, the name it answers to now, since its restart. */
-    private static RuntimeAcks.Ack latestAck(RestartResult result, String name, List<RuntimeAcks.Ack> recent) {
-        if (name == null || result.startedAt == null) {
+    /**
+     * The current name of each existing target of {@code results}, by id (one query; none without a target):
+     * a run's rows name their target as it is called now.
+     */
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<Long, String> currentNames(List<RestartResult> results) {
+        List<Long> ids = results.stream().map(r -> r.targetId).filter(Objects::nonNull).distinct().toList();
+        java.util.Map<Long, String> names = new java.util.HashMap<>();
+        if (!ids.isEmpty()) {
+            ((List<Object[]>) RestartResult.getEntityManager().createNativeQuery("SELECT id, name FROM runtime_targets"
+                    + " WHERE id IN (:ids)").setParameter("ids", ids).getResultList())
+                    .forEach(r -> names.put(((Number) r[0]).longValue(), (String) r[1]));
+        }
+        return names;
+    }
+
+    /**
+     * The newest ack of the result's runtime under one of {@code names} ({@link TargetRuntimes.NamesNow#all}) since
+     * its restart.
+     */
+    private static RuntimeAcks.Ack latestAck(RestartResult result, List<String> names, List<RuntimeAcks.Ack> recent) {
+        if (names.isEmpty() || result.startedAt == null) {
             return null;
         }
-        return recent.stream().filter(a -> RuntimeAcks.matches(name, a.runtime()))
+        return recent.stream().filter(a -> names.stream().anyMatch(name -> RuntimeAcks.matches(name, a.runtime())))
                 .filter(a -> !a.at().isBefore(result.startedAt))
                 .max(Comparator.comparing(RuntimeAcks.Ack::at)).filter(Objects::nonNull).orElse(null);
     }

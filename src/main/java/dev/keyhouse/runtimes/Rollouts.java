@@ -441,7 +441,8 @@ public class Rollouts {
         Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .orElse(run.createdAt);
         List<RuntimeAcks.Ack> fetches = acks.since(since);
-        // the name each runtime answers to now: a target renamed mid-rollout is followed by its id
+        // the names each runtime's signals count under: a target renamed mid-rollout is followed by its id, and its
+        // runtime restarted before the rename still answers to the name it was restarted under (b19 C)
         TargetRuntimes.NamesNow names = runtimes.namesNow(moved);
         List<Probe> probes = new ArrayList<>();
         List<RestartResult> deleted = new ArrayList<>();
@@ -454,7 +455,7 @@ public class Rollouts {
             if (failure != null || !passed(row)) {
                 continue;
             }
-            Optional<Report> failingLater = failingReport(row, names.of(row), reports, run, later.of(row, run),
+            Optional<Report> failingLater = failingReport(row, names.all(row), reports, run, later.of(row, run),
                     fetches);
             if (failingLater.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
@@ -486,7 +487,7 @@ public class Rollouts {
                 case RestartResult.RESTARTED -> {
                     boolean leftOut = false;
                     if (row.confirmState == null) {
-                        leftOut = confirm(row, names.of(row), run, reports, fetches, health, probes, now);
+                        leftOut = confirm(row, names.all(row), run, reports, fetches, health, probes, now);
                     }
                     if (leftOut) {
                         // its target deleted before it confirmed: left out, neither passing nor failing the wave
@@ -499,7 +500,7 @@ public class Rollouts {
                         if ("unconfirmed".equals(code)) {
                             // the run's own record names its runtime's refused requests (read from the stored
                             // refusals), so the cause survives a restart and every replica reads it (b20, M2)
-                            String refused = token.refusedNote(run.createdAt, now, names(row, names.of(row)));
+                            String refused = token.refusedNote(run.createdAt, now, names(row, names.all(row)));
                             failure += refused == null ? "" : "; " + refused;
                         }
                     }
@@ -529,14 +530,11 @@ public class Rollouts {
         return confirmed(run, n, rows, deleted, now);
     }
 
-    /** The names a result's runtime went by: the one it held and the one it answers to now. */
-    private static java.util.Set<String> names(RestartResult row, String now) {
-        java.util.Set<String> names = new java.util.HashSet<>();
+    /** The names a result's runtime went by: the one it held and those its signals count under now. */
+    private static java.util.Set<String> names(RestartResult row, List<String> now) {
+        java.util.Set<String> names = new java.util.HashSet<>(now);
         if (row.runtime != null) {
             names.add(row.runtime);
-        }
-        if (now != null) {
-            names.add(now);
         }
         return names;
     }
@@ -550,20 +548,21 @@ public class Rollouts {
      * the confirmation; then the mode's own signal (for {@code fetch} once the window closed: the fetches kept on the
      * rows). A runtime whose window closed before it confirmed can show nothing more for this run: it is unconfirmed
      * at once. Its time to confirm counts from its latest restart that carried the change.
-     * Signals count under {@code name}, the name the runtime answers to now ({@link TargetRuntimes#namesNow}), never
-     * one its target no longer has. A runtime whose target was deleted before it showed anything is left out
-     * undecided: it neither passes nor fails its wave (README: a target deleted while a rollout runs is left out of
+     * Signals count under {@code names} ({@link TargetRuntimes.NamesNow#all}): the name the runtime answers to now,
+     * and the name it was restarted under when its target was renamed since (its process learnt that name at its
+     * restart and keeps it until the next, b19 C); never a name another target has now. A runtime whose target was
+     * deleted before it showed anything is left out undecided: it neither passes nor fails its wave (README: a target deleted while a rollout runs is left out of
      * it without failing it).
      *
      * @return whether the runtime is left out so: its target deleted before it confirmed, undecided
      */
-    private boolean confirm(RestartResult row, String name, RestartRun run, List<Report> reports,
+    private boolean confirm(RestartResult row, List<String> names, RestartRun run, List<Report> reports,
             List<RuntimeAcks.Ack> fetches, Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
         LaterRestarts.Window window = later.of(row, run);
-        Optional<Report> failing = failingReport(row, name, reports, run, window, fetches);
+        Optional<Report> failing = failingReport(row, names, reports, run, window, fetches);
         if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
@@ -572,20 +571,20 @@ public class Rollouts {
         boolean again = window.closed();
         switch (mode) {
             case "report" -> reports.stream().filter(r -> "ok".equals(r.status()))
-                    .filter(r -> window.counts(name, r.runtime(), r.at(), since))
-                    .filter(r -> r.version() >= version || heldCarrying(r, row, name, run, window, fetches) != null)
+                    .filter(r -> window.counts(names, r.runtime(), r.at(), since))
+                    .filter(r -> r.version() >= version || heldCarrying(r, row, names, run, window, fetches) != null)
                     .findFirst().ifPresent(r -> decide(row, "confirmed", r.version() >= version
                             ? "reported ok on configuration version " + r.version()
-                            : "reported ok on " + heldCarrying(r, row, name, run, window, fetches).heldText(), now));
+                            : "reported ok on " + heldCarrying(r, row, names, run, window, fetches).heldText(), now));
             case "fetch" -> {
                 // the fetches kept on the rows (each runtime's last before its next restart, V25), and while the
                 // window is open its fetches since
-                List<RuntimeAcks.Ack> mine = new ArrayList<>(window.kept().stream().map(a -> new RuntimeAcks.Ack(name,
-                        a.version(), a.fingerprint(), a.at())).toList());
+                List<RuntimeAcks.Ack> mine = new ArrayList<>(window.kept().stream().map(a -> new RuntimeAcks.Ack(
+                        names.get(0), a.version(), a.fingerprint(), a.at())).toList());
                 if (!again) {
                     mine.addAll(fetches);
                 }
-                mine.stream().filter(f -> window.counts(name, f.runtime(), f.at(), since)
+                mine.stream().filter(f -> window.counts(names, f.runtime(), f.at(), since)
                         && f.carries(version, run.kind)).findFirst().ifPresent(f -> decide(row, "confirmed",
                                 f.version() >= version ? "fetched version " + f.version()
                                         : "fetched " + f.heldText(), now));
@@ -648,13 +647,13 @@ public class Rollouts {
      * The runtime's report of {@code failing} on its new version (or a later one) made within its restart's window,
      * whatever the confirmation: a failing report fails its wave as a report-confirmed runtime's does.
      */
-    private static Optional<Report> failingReport(RestartResult row, String name, List<Report> reports,
+    private static Optional<Report> failingReport(RestartResult row, List<String> names, List<Report> reports,
             RestartRun run, LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         return reports.stream().filter(r -> "failing".equals(r.status()))
-                .filter(r -> window.counts(name, r.runtime(), r.at(), since))
-                .filter(r -> r.version() >= version || heldCarrying(r, row, name, run, window, fetches) != null)
+                .filter(r -> window.counts(names, r.runtime(), r.at(), since))
+                .filter(r -> r.version() >= version || heldCarrying(r, row, names, run, window, fetches) != null)
                 .findFirst();
     }
 
@@ -667,7 +666,7 @@ public class Rollouts {
      * window ({@link RuntimeAcks.Ack#carriesHeld}: a held configuration of that version whose pins leave this
      * run's kind alone). Null otherwise: a report on an older configuration, or on one that holds this kind back.
      */
-    private static RuntimeAcks.Ack heldCarrying(Report report, RestartResult row, String name, RestartRun run,
+    private static RuntimeAcks.Ack heldCarrying(Report report, RestartResult row, List<String> names, RestartRun run,
             LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
         if (window.closed()) {
             // only the fetches kept on the rows count then, and they keep no held contents
@@ -675,7 +674,7 @@ public class Rollouts {
         }
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         return fetches.stream().filter(f -> f.version() == report.version() && f.carriesHeld(run.kind))
-                .filter(f -> window.counts(name, f.runtime(), f.at(), since)).findFirst().orElse(null);
+                .filter(f -> window.counts(names, f.runtime(), f.at(), since)).findFirst().orElse(null);
     }
 
     private static String failingText(Report report) {

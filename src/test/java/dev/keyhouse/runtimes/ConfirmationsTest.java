@@ -43,6 +43,8 @@ class ConfirmationsTest {
     @Inject
     RuntimeTargets targets;
     @Inject
+    TargetRuntimes runtimes;
+    @Inject
     ProviderEnvironment environment;
     @Inject
     DataSource db;
@@ -179,6 +181,29 @@ class ConfirmationsTest {
                 .body(Map.of("name", "confirm-new-" + RuntimeRestartTest.unique())).put("/api/v1/runtimes/" + id)
                 .then().statusCode(200);
         assertDecision(id, Confirmations.NONE, NONE_REASON, true);
+    }
+
+    /**
+     * Issue 19 (b19 C): a command target's runtime learns its name at its restart ({@link TargetRuntimes#KNOWN}, whose
+     * runtimes receive the target's shared secrets). Renamed before its restart, it was restarted under its new name:
+     * the old one (its result's runtime, as discovered) is no runtime of it. Renamed after its restart, the name it was
+     * restarted under is still one until its next restart (b19 E), unless another target has it now.
+     */
+    @Test
+    void aTargetsRuntimesCountTheNameItWasRestartedUnderNotTheOneItWasDiscoveredUnder() throws Exception {
+        String was = "confirm-was-" + RuntimeRestartTest.unique();
+        String name = "confirm-now-" + RuntimeRestartTest.unique();
+        long id = api.command(name, List.of("tts"), "true", null);
+        update("WITH run AS (INSERT INTO restart_runs (state, cause, created_by) VALUES ('succeeded', 'manual', 'test')"
+                + " RETURNING id) INSERT INTO restart_results (run_id, target_id, target_name, driver, runtime, state,"
+                + " restarted_as) SELECT run.id, ?, ?, 'command', ?, 'restarted', ? FROM run", id, was, was, name);
+        assertThat(runtimes.targetsOf(was)).as("restarted under its new name").doesNotContain(id);
+        assertThat(runtimes.targetsOf(name)).containsExactly(id);
+
+        update("UPDATE restart_results SET restarted_as = ? WHERE target_id = ?", was, id);
+        assertThat(runtimes.targetsOf(was)).as("restarted under the old name, renamed since").containsExactly(id);
+        long other = api.command(was, List.of("tts"), "true", null);
+        assertThat(runtimes.targetsOf(was)).as("the old name is another target's now").containsExactly(other);
     }
 
     /**

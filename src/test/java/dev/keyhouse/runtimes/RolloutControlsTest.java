@@ -288,10 +288,8 @@ class RolloutControlsTest {
         awaitOutcome(runId, "waiting_approval");
         String old = names.get(1);
         String renamed = "renamed-" + old;
-        long id = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", old).get(0));
         fleet.silence(old); // its runtime's signals are the test's own, below
-        io.restassured.RestAssured.given().auth().oauth2(api.admin()).contentType("application/json")
-                .body(java.util.Map.of("name", renamed)).put("/api/v1/runtimes/" + id).then().statusCode(200);
+        rename(old, renamed);
 
         for (String name : List.of(renamed, old)) {
             JsonPath held = api.fetchRuntimeConfig(name).then().statusCode(200).extract().jsonPath();
@@ -305,12 +303,7 @@ class RolloutControlsTest {
         assertThat(fleet.key(old)).as("restarted onto the new key at its wave").isEqualTo(key);
         reportOk(old, version);
         // the gate looks every second: several looks find no report of the runtime the target has now
-        for (long until = System.nanoTime() + Duration.ofSeconds(3).toNanos(); System.nanoTime() < until;) {
-            JsonPath open = api.run(runId);
-            assertThat((Object) open.get(row + ".confirmState")).as("a report under the old name: " + open.prettify())
-                    .isNull();
-            Thread.sleep(200);
-        }
+        assertUndecidedFor3s(runId, row, "a report under the old name: ");
         reportOk(renamed, version);
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
@@ -334,9 +327,7 @@ class RolloutControlsTest {
         long runId = save(provider.key(Scenario.GOOD));
         String row = "results.find { it.runtime == '" + canary + "' && it.wave == 1 }";
         api.awaitRunState(runId, row + ".state", "restarted");
-        long id = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
-        io.restassured.RestAssured.given().auth().oauth2(api.admin()).contentType("application/json")
-                .body(java.util.Map.of("name", renamed)).put("/api/v1/runtimes/" + id).then().statusCode(200);
+        rename(canary, renamed);
         long version = api.run(runId).getLong(row + ".envVersion");
 
         reportOk(renamed, version);
@@ -347,6 +338,91 @@ class RolloutControlsTest {
         rollouts.approve(runId, "admin@keyhouse.test");
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+    }
+
+    /**
+     * Issue 19 (breaker b19 C): the canary's command target renamed after its restart, before it confirmed. Its
+     * process learnt the old name at its restart (KEYHOUSE_TARGET) and reports under it until restarted again: that
+     * report confirms the canary (the run succeeds, nothing is rolled back), and the run's rows name the target as it
+     * is called now, on the API and the run page.
+     */
+    @Test
+    void aCanaryRenamedAfterItsRestartIsConfirmedUnderTheNameItWasRestartedWith() throws Exception {
+        String canary = names.get(0);
+        String renamed = "renamed-" + canary;
+        fleet.silence(canary); // its runtime's report is the test's own, below
+        String key = provider.key(Scenario.GOOD);
+        long runId = save(key);
+        String row = "results.find { it.runtime == '" + canary + "' && it.wave == 1 }";
+        api.awaitRunState(runId, row + ".state", "restarted");
+        rename(canary, renamed);
+        long version = api.run(runId).getLong(row + ".envVersion");
+
+        reportOk(canary, version); // the name its process was restarted with
+        JsonPath waiting = awaitOutcome(runId, "waiting_approval");
+
+        assertThat((Object) waiting.get(row + ".confirmState")).as(waiting.prettify()).isEqualTo("confirmed");
+        assertThat((Object) waiting.get(row + ".confirmDetail"))
+                .isEqualTo("reported ok on configuration version " + version);
+        assertThat((Object) waiting.get(row + ".target")).as("the target as it is called now").isEqualTo(renamed);
+        String page = io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + runId)
+                .then().statusCode(200).extract().asString();
+        java.util.regex.Matcher tr = java.util.regex.Pattern.compile("<tr data-runtime=\"" + canary
+                + "\">\\s*<td class=\"name\">([^<]*)</td>").matcher(page);
+        assertThat(tr.find()).as(page).isTrue();
+        assertThat(tr.group(1)).as("the run page names the target as it is called now").isEqualTo(renamed);
+        rollouts.approve(runId, "admin@keyhouse.test");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");
+        assertThat(run.getString("reason")).isNull();
+        assertThat(fleet.key(canary)).as("not rolled back").isEqualTo(key);
+        assertThat(fleet.restarts(canary)).as("restarted once, never back").isEqualTo(1);
+    }
+
+    /**
+     * Issue 19 (b19 C), the negative: the canary renamed after its restart, and its old name then taken by another
+     * target. A report under that name is the other target's runtime's, never this canary's: it does not confirm it
+     * (the gate looks every second); the canary's report under its new name does.
+     */
+    @Test
+    void aReportUnderANameAnotherTargetHasNowDoesNotConfirmTheRenamedCanary() throws Exception {
+        String canary = names.get(0);
+        String renamed = "renamed-" + canary;
+        fleet.silence(canary);
+        long runId = save(provider.key(Scenario.GOOD));
+        String row = "results.find { it.runtime == '" + canary + "' && it.wave == 1 }";
+        api.awaitRunState(runId, row + ".state", "restarted");
+        rename(canary, renamed);
+        api.command(canary, List.of("tts"), "true", null); // another target, not in this rollout, takes the old name
+        long version = api.run(runId).getLong(row + ".envVersion");
+
+        reportOk(canary, version);
+        assertUndecidedFor3s(runId, row, "a report of the other target: ");
+        reportOk(renamed, version);
+        JsonPath waiting = awaitOutcome(runId, "waiting_approval");
+
+        assertThat((Object) waiting.get(row + ".confirmDetail"))
+                .isEqualTo("reported ok on configuration version " + version);
+        rollouts.approve(runId, "admin@keyhouse.test");
+        assertThat(api.awaitRun(runId, RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+    }
+
+    /** Renames the target named {@code name} to {@code renamed} (PUT /api/v1/runtimes/{id}). */
+    private void rename(String name, String renamed) {
+        long id = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", name).get(0));
+        io.restassured.RestAssured.given().auth().oauth2(api.admin()).contentType("application/json")
+                .body(java.util.Map.of("name", renamed)).put("/api/v1/runtimes/" + id).then().statusCode(200);
+    }
+
+    /** The gate looks every second: several looks leave {@code row} of the run undecided. */
+    private void assertUndecidedFor3s(long runId, String row, String why) throws InterruptedException {
+        for (long until = System.nanoTime() + Duration.ofSeconds(3).toNanos(); System.nanoTime() < until;) {
+            JsonPath open = api.run(runId);
+            assertThat((Object) open.get(row + ".confirmState")).as(why + open.prettify()).isNull();
+            Thread.sleep(200);
+        }
     }
 
     /** An ok status report of {@code runtime} on configuration {@code version}, as a runtime sends it. */

@@ -796,9 +796,13 @@ class RuntimeRestartTest {
         }
     }
 
-    /** A field of the target's first result (a rollback's restart of it comes later). */
+    /**
+     * A field of the first result of the command target named {@code target} when the run discovered it (a rollback's
+     * restart of it comes later): found by its runtime, which holds that name; a result's {@code target} is the
+     * target's name now, which a later rename changes.
+     */
     private static Object result(JsonPath run, String target, String field) {
-        return run.get("results.find { it.target == '" + target + "' }." + field);
+        return run.get("results.find { it.runtime == '" + target + "' }." + field);
     }
 
     static String unique() {
