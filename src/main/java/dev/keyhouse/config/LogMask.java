@@ -33,9 +33,11 @@ import io.quarkus.logging.LoggingFilter;
  * keys, the encryption keys, the bootstrap admin password, the runtime-config token, the bootstrap provider keys,
  * the database password or URL and the egress proxy URLs, and a URL's user info and password on their own.</li>
  * </ul>
- * A record is never dropped: its text is only masked. A record of a Keyhouse logger ({@value #KEYHOUSE_LOGGERS})
- * is also made one line, control characters dropped, and bounded ({@link LogText}), its exceptions' messages too:
- * text from outside (a command's output, an upstream's answer, a typed name) cannot forge a log line.
+ * A runtime's own text in a restart's error ({@link dev.keyhouse.runtimes.RuntimeOutput}: a command's output, a
+ * webhook's answer) is replaced by a note, whoever logs it. A record is never dropped: its text is only masked.
+ * A record of a Keyhouse logger ({@value #KEYHOUSE_LOGGERS}) is also made one line, control characters dropped,
+ * and bounded ({@link LogText}), its exceptions' messages too: text from outside (a command's output, an
+ * upstream's answer, a typed name) cannot forge a log line.
  */
 @LoggingFilter(name = LogMask.NAME)
 public final class LogMask implements Filter {
@@ -147,7 +149,8 @@ public final class LogMask implements Filter {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        return maskShapes(secrets.apply(text));
+        // a runtime's own text (RuntimeOutput) is never logged, whoever logs a restart's error
+        return maskShapes(secrets.apply(dev.keyhouse.runtimes.RuntimeOutput.logged(text)));
     }
 
     /**

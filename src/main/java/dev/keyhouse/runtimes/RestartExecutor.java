@@ -225,7 +225,7 @@ public class RestartExecutor {
             return;
         }
         RestartOrder order = order(claim, env, deadline, checking);
-        List<String> secrets = new ArrayList<>(env.env().values());
+        List<String> secrets = new ArrayList<>(RestartOrder.secretValues(env.env()));
         secrets.addAll(spec.secrets().values());
         // a run that is not a rollout has no gate: a target with confirmation none is not asked, as in a rollout
         Confirmations.Decision notAsked = claim.rollout() ? null : notAsked(target.get(), what);
@@ -280,7 +280,7 @@ public class RestartExecutor {
                 served.putIfAbsent(env.configuration() + "\n" + env.env(), env);
             }
             for (ProviderEnvironment.RuntimeEnvironment env : served.values()) {
-                secrets.addAll(env.env().values());
+                secrets.addAll(RestartOrder.secretValues(env.env()));
             }
             for (ProviderEnvironment.RuntimeEnvironment env : served.values()) {
                 RestartOrder order = order(claim, env, deadline, checking);
@@ -331,7 +331,8 @@ public class RestartExecutor {
 
     /**
      * Runs a driver call under the timeout; an over-long call is interrupted. Errors come back in plain words
-     * ({@link FailureText}) and masked against every held secret ({@link HeldSecrets}); the exception's class and stack go to the log only, masked as well.
+     * ({@link FailureText}) and masked against every held secret ({@link HeldSecrets}); the exception's class and
+     * stack go to the log only, masked as well and without the runtime's own text ({@link RuntimeOutput#logged}).
      */
     private <T> Outcome<T> call(Callable<T> work, List<String> secrets, String what) {
         Future<T> future = calls.submit(work);
@@ -346,7 +347,10 @@ public class RestartExecutor {
             // the text came from outside (an upstream's body, a command's output): it may echo any secret Keyhouse
             // holds, the configured ones, a shared secret or an earlier key version included
             UnaryOperator<String> mask = held.masker(secrets);
-            LOG.infof(LogMask.MaskedThrowable.of(cause, mask), "%s: the driver failed with %s", what,
+            // the log never holds the runtime's own text (a command's output, a webhook's answer): masking it cannot
+            // be complete, so it is shown to admins only (RuntimeOutput)
+            UnaryOperator<String> logged = text -> RuntimeOutput.logged(mask.apply(text));
+            LOG.infof(LogMask.MaskedThrowable.of(cause, logged), "%s: the driver failed with %s", what,
                     cause.getClass().getName());
             return new Outcome<>(null, RestartResult.FAILED, mask.apply(FailureText.of(cause)));
         } catch (InterruptedException e) {
@@ -379,7 +383,7 @@ public class RestartExecutor {
         if (RestartResult.FAILED.equals(state) && claim.attempts() < config.attempts()) {
             Duration wait = config.backoff().multipliedBy(1L << Math.min(claim.attempts() - 1, 20));
             LOG.infof("%s: attempt %d of %d failed, retrying in %d ms: %s", what, claim.attempts(),
-                    config.attempts(), wait.toMillis(), error);
+                    config.attempts(), wait.toMillis(), RuntimeOutput.logged(error));
             queue.retryLater(claim, error, Instant.now().plus(wait));
             wakeWhenDue(wait);
             return;
@@ -387,7 +391,7 @@ public class RestartExecutor {
         if (RestartResult.RESTARTED.equals(state)) {
             LOG.infof("%s: restarted (attempt %d)", what, claim.attempts());
         } else {
-            LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), error);
+            LOG.warnf("%s: %s after %d attempts: %s", what, state, claim.attempts(), RuntimeOutput.logged(error));
         }
         finish(claim, state, error, envVersion, notAsked, restartedAs);
     }

@@ -3,6 +3,8 @@ package dev.keyhouse.runtimes;
 import java.time.Instant;
 import java.util.Map;
 
+import dev.keyhouse.settings.ProviderEnvironment;
+
 /**
  * What a runtime must restart with.
  *
@@ -65,6 +67,27 @@ public record RestartOrder(long runId, long version, Map<String, String> env, ja
      */
     public void checking() {
         onChecking.run();
+    }
+
+    /**
+     * The values in {@link #env} a runtime's failure text must not show (bmask): those of secret names
+     * ({@link ProviderEnvironment#isSecretName}) and — fail closed — of every name that is not a known non-secret
+     * provider name ({@link ProviderEnvironment#MANAGED_NAMES} but the secret ones), so a shared secret's variable
+     * and any name added later count as secret. A model, a provider or a base URL stays readable. Plaintext: compare
+     * in memory, never log.
+     */
+    public java.util.List<String> secretValues() {
+        return secretValues(env);
+    }
+
+    /** {@link #secretValues()} of any provider environment. */
+    public static java.util.List<String> secretValues(Map<String, String> env) {
+        return env.entrySet().stream().filter(e -> secretName(e.getKey())).map(Map.Entry::getValue)
+                .filter(v -> v != null && !v.isEmpty()).toList();
+    }
+
+    private static boolean secretName(String name) {
+        return ProviderEnvironment.isSecretName(name) || !ProviderEnvironment.MANAGED_NAMES.contains(name);
     }
 
     @Override

@@ -203,7 +203,8 @@ public class RestartPage {
     }
 
     private RunView view(long id) {
-        RestartRuns.RunReport report = runs.report(id);
+        // only an admin reads a runtime's own output (RuntimeOutput)
+        RestartRuns.RunReport report = runs.report(id, identity.hasRole(Role.ADMIN_NAME));
         return RunView.of(report, Instant.now(), tokenWarning(token.standing(report.createdAt()), report,
                 config.confirmTimeout()));
     }

@@ -586,8 +586,21 @@ public class RestartRuns {
         return run;
     }
 
+    /**
+     * The run as everyone but an admin reads it: each result's error without the runtime's own text
+     * ({@link RuntimeOutput#reasonOnly}), as rollout alerts, notifications and the audit log also take it.
+     */
     @Transactional
     public RunReport report(long id) {
+        return report(id, false);
+    }
+
+    /**
+     * The run; with {@code output} (an admin reading it) each result's error holds the runtime's own text (a command's
+     * output, a webhook's answer, masked: {@link RuntimeOutput#withOutput}), without it only Keyhouse's reason.
+     */
+    @Transactional
+    public RunReport report(long id, boolean output) {
         RestartRun run = RestartRun.<RestartRun>findByIdOptional(id).orElseThrow(() -> new NotFound("restart run " + id));
         List<RestartResult> results = RestartResult.list("runId = ?1 order by targetName, runtime, id", id);
         List<RuntimeAcks.Ack> recent = acks.since(run.createdAt);
@@ -644,8 +657,9 @@ public class RestartRuns {
                             ? ResultView.DELETED_BEFORE_CONFIRMING
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, called.getOrDefault(result.targetId, result.targetName),
-                    result.driver, result.runtime, result.state, result.attempts, result.error, result.startedAt,
-                    result.finishedAt,
+                    result.driver, result.runtime, result.state, result.attempts, output
+                            ? RuntimeOutput.withOutput(result.error) : RuntimeOutput.reasonOnly(result.error),
+                    result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
                     result.envVersion, result.confirmation, result.confirmationReason, confirmState,
                     failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
@@ -815,24 +829,28 @@ public class RestartRuns {
                 .map(RunView::label).toList();
     }
 
-    /** The newest runs first, of one target when {@code target} names one. */
+    /**
+     * The newest runs first, of one target when {@code target} names one; {@code output}: the runtimes' own text in
+     * errors, for an admin ({@link #report(long, boolean)}).
+     */
     @Transactional
-    public List<RunReport> list(String target, int limit) {
+    public List<RunReport> list(String target, int limit, boolean output) {
         List<RestartRun> runs = target == null || target.isBlank()
                 ? RestartRun.find("order by id desc").page(0, limit).list()
                 : RestartRun.find("id in (select r.runId from RestartResult r where r.targetName = ?1) order by id desc",
                         target.strip()).page(0, limit).list();
-        return runs.stream().map(r -> report(r.id)).toList();
+        return runs.stream().map(r -> report(r.id, output)).toList();
     }
 
     /**
      * Each target's latest run (by target name), for the runtimes page and the target's page: the most recently
      * planned run that includes the target, i.e. the highest run id with a result for it (run ids grow with the
      * plan), whatever finished last: an older rollout whose rollback ends after a newer run failed the target does
-     * not hide that failure (issue 20, h20m point 1). A target no run included is absent.
+     * not hide that failure (issue 20, h20m point 1). A target no run included is absent. {@code output}: the
+     * runtimes' own text in errors, for an admin ({@link #report(long, boolean)}).
      */
     @Transactional
-    public Map<String, RunReport> latestByTarget(List<RuntimeTarget> shown) {
+    public Map<String, RunReport> latestByTarget(List<RuntimeTarget> shown, boolean output) {
         Map<String, RunReport> latest = new LinkedHashMap<>();
         if (shown.isEmpty()) {
             return latest;
@@ -846,7 +864,7 @@ public class RestartRuns {
         for (RuntimeTarget target : shown) {
             Long run = runOf.get(target.name);
             if (run != null) {
-                latest.put(target.name, reports.computeIfAbsent(run, this::report));
+                latest.put(target.name, reports.computeIfAbsent(run, id -> report(id, output)));
             }
         }
         return latest;

@@ -41,14 +41,22 @@ public class RestartsResource {
     @GET
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public List<RestartRuns.RunReport> list(@QueryParam("target") String target) {
-        return runs.list(target, LIST_LIMIT);
+        return runs.list(target, LIST_LIMIT, admin());
     }
 
     @GET
     @Path("{id}")
     @RolesAllowed({Role.ADMIN_NAME, Role.VIEWER_NAME})
     public RestartRuns.RunReport get(@PathParam("id") long id) {
-        return runs.report(id);
+        return runs.report(id, admin());
+    }
+
+    /**
+     * Whether the caller is an admin: a result's {@code error} holds the runtime's own output (masked) for an admin
+     * only, Keyhouse's reason alone for a viewer or a viewer's token ({@link RuntimeOutput}).
+     */
+    private boolean admin() {
+        return identity.hasRole(Role.ADMIN_NAME);
     }
 
     /** A running rollout starts nothing new and does not advance until resumed (restarts under way finish). */

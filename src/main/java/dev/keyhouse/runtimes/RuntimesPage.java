@@ -649,13 +649,18 @@ public class RuntimesPage {
         return Locations.seeOther(RestartPage.PATH + "/" + run).build();
     }
 
+    /** Whether the caller is an admin: only an admin reads a runtime's own output ({@link RuntimeOutput}). */
+    private boolean admin() {
+        return identity.hasRole(Role.ADMIN_NAME);
+    }
+
     private Response done(String what) {
         return Flash.seeOther(request, PATH, what);
     }
 
     private List<Row> rows() {
         List<RuntimeTarget> all = targets.list();
-        Map<String, RestartRuns.RunReport> latest = runs.latestByTarget(all);
+        Map<String, RestartRuns.RunReport> latest = runs.latestByTarget(all, admin());
         List<Row> rows = new ArrayList<>();
         for (RuntimeTarget target : all) {
             rows.add(Row.of(target, latest.get(target.name), confirmations.decide(target)));
@@ -697,7 +702,8 @@ public class RuntimesPage {
     }
 
     private Row row(RuntimeTarget target) {
-        return Row.of(target, runs.latestByTarget(List.of(target)).get(target.name), confirmations.decide(target));
+        return Row.of(target, runs.latestByTarget(List.of(target), admin()).get(target.name),
+                confirmations.decide(target));
     }
 
     /** Poll fast while some target's latest run can still change and not only waits on an admin ({@link Row#busy}). */

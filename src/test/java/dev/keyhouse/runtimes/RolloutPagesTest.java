@@ -208,7 +208,7 @@ class RolloutPagesTest {
         assertThat(newer).isGreaterThan(older);
         RuntimeTarget shown = new RuntimeTarget();
         shown.name = name;
-        assertThat(runs.latestByTarget(List.of(shown)).get(name).id()).as("rollout " + older + " ended later")
+        assertThat(runs.latestByTarget(List.of(shown), true).get(name).id()).as("rollout " + older + " ended later")
                 .isEqualTo(newer);
         for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
             assertThat(targetRow(page(admin(), path), target)).as(path).contains("href=\"/admin/restarts/" + newer + "\">rollout " + newer + "</a>")

@@ -109,7 +109,7 @@ public class CommandDriver implements RuntimeDriver {
             }
             EnvironmentFile.write(path, order);
         }
-        List<String> secrets = new ArrayList<>(order.env().values());
+        List<String> secrets = new ArrayList<>(order.secretValues());
         secrets.addAll(target.secrets().values());
         Map<String, String> variables = new java.util.LinkedHashMap<>();
         variables.put("KEYHOUSE_RUN_ID", String.valueOf(order.runId()));

@@ -32,7 +32,10 @@ final class ShellCommand {
     private ShellCommand() {
     }
 
-    /** Thrown for a non-zero exit: the code and the last lines of output, secret values masked. */
+    /**
+     * Thrown for a non-zero exit: the code and the last lines of output, secret values masked, the output marked off
+     * as the runtime's own text ({@link dev.keyhouse.runtimes.RuntimeOutput}: shown to admins only, never logged).
+     */
     static final class Failed extends Exception {
         Failed(String message) {
             super(message, null, false, false);
@@ -67,7 +70,7 @@ final class ShellCommand {
         if (exit != 0) {
             String output = tail.text();
             throw new Failed("command exited with code " + exit + (output.isEmpty() ? " and no output"
-                    : "; last output:\n" + output));
+                    : "; last output:\n" + dev.keyhouse.runtimes.RuntimeOutput.quote(output)));
         }
     }
 

@@ -282,7 +282,7 @@ final class DockerRecreation {
             message = "the engine's answer has a value docker-java cannot read in field " + field(unmapped) + " ("
                     + firstLine(unmapped.getOriginalMessage()) + ")";
         }
-        List<String> secrets = new ArrayList<>(order == null ? List.of() : order.env().values());
+        List<String> secrets = new ArrayList<>(order == null ? List.of() : order.secretValues());
         List<String> env = new ArrayList<>();
         try {
             env = container == null ? List.of() : container.env();

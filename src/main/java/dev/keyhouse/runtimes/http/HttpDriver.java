@@ -22,6 +22,7 @@ import dev.keyhouse.runtimes.DriverField;
 import dev.keyhouse.runtimes.FailureText;
 import dev.keyhouse.runtimes.SecretMask;
 import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeOutput;
 import dev.keyhouse.runtimes.RuntimeDriver;
 import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
@@ -136,7 +137,7 @@ public class HttpDriver implements RuntimeDriver {
                 WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, timestamp, body)),
                 timeout(target, order), BODY_READ_LIMIT, PEER));
         if (answer.status() / 100 != 2) {
-            List<String> secrets = new java.util.ArrayList<>(order.env().values());
+            List<String> secrets = new java.util.ArrayList<>(order.secretValues());
             secrets.addAll(target.secrets().values());
             throw refused(answer, uri, secrets);
         }
@@ -216,7 +217,8 @@ public class HttpDriver implements RuntimeDriver {
     /**
      * The error for an answer that is not 2xx: its status, a fixed text and what the runtime said — a snippet of its
      * body ({@link FailureText#snippet}: words only, a line it already has once, one line, at most 200 characters,
-     * without a leading repeat of the status code) with every value in
+     * without a leading repeat of the status code), marked off as the runtime's own text ({@link RuntimeOutput}: shown
+     * to admins only, never logged), with every value in
      * {@code secrets} masked in every form ({@link SecretMask}), before the snippet is made and after (an entity-encoded
      * echo decodes to the value); an answer with no words adds nothing.
      *
@@ -231,6 +233,6 @@ public class HttpDriver implements RuntimeDriver {
         LOG.debugf("webhook %s answered HTTP %d", Egress.safeUrl(uri), answer.status());
         return new IOException("refused by the runtime (HTTP " + answer.status() + "): the webhook at "
                 + Egress.safeUrl(uri) + " was not accepted (only a 2xx answer counts)"
-                + (said.isEmpty() ? "" : "; it answered: " + said));
+                + (said.isEmpty() ? "" : "; it answered: " + RuntimeOutput.quote(said)));
     }
 }

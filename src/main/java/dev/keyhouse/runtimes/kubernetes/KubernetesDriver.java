@@ -184,7 +184,7 @@ public class KubernetesDriver implements RuntimeDriver {
      */
     @Override
     public void prepare(TargetSpec target, RestartOrder order) throws Exception {
-        KubernetesApi api = api(target).hiding(order.env().values());
+        KubernetesApi api = api(target).hiding(order.secretValues());
         String base = target.config("secretName");
         // per content, not per number: a held configuration's version can be another configuration's
         String name = SecretReferences.versioned(base, order.configuration());

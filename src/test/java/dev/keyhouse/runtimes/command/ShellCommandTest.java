@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 
+import dev.keyhouse.runtimes.RuntimeOutput;
 import dev.keyhouse.runtimes.SecretMask;
 
 /** {@link ShellCommand}'s output, masked before it is cut ({@link SecretMask}). */
@@ -48,8 +49,33 @@ class ShellCommandTest {
     @org.junit.jupiter.api.Test
     void aNulInTheOutputIsKeptAsAReplacementCharacter() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run("printf 'service failed\\000 code"
-                + " 3\\n'; exit 7", Map.of(), List.of())).satisfies(e -> assertThat(e.getMessage())
+                + " 3\\n'; exit 7", Map.of(), List.of()))
+                .satisfies(e -> assertThat(RuntimeOutput.withOutput(e.getMessage()))
                         .isEqualTo("command exited with code 7; last output:\nservice failed\uFFFD code 3")
                         .doesNotContain("\u0000"));
+    }
+
+    /**
+     * Breaker bmask: the command's output is the runtime's own text, marked off from the reason: an admin reads it
+     * (masked), anyone else and the log the reason only. The model and URL it prints stay readable, its key does not;
+     * a transformed key (hex) is not recognisable by any mask, hence the output is not shown beyond admins.
+     */
+    @org.junit.jupiter.api.Test
+    void theOutputIsMarkedOffAndShowsTheModelAndUrlButNotTheKey() {
+        String key = "sk-proj-Output0123456789abcdefGHIJ";
+        Map<String, String> env = Map.of("LLM_API_KEY", key, "LLM_MODEL", "claude-3-5-haiku-20241022",
+                "LLM_BASE_URL", "https://llm-gateway.example.internal/v1");
+        String command = "echo \"model $LLM_MODEL overloaded at $LLM_BASE_URL/reload, key $LLM_API_KEY\";"
+                + " printf %s \"$LLM_API_KEY\" | od -An -tx1; exit 3";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run(command, env,
+                dev.keyhouse.runtimes.RestartOrder.secretValues(env))).satisfies(e -> {
+                    assertThat(RuntimeOutput.withOutput(e.getMessage())).startsWith("command exited with code 3;"
+                            + " last output:\nmodel claude-3-5-haiku-20241022 overloaded at"
+                            + " https://llm-gateway.example.internal/v1/reload, key [masked]").doesNotContain(key);
+                    assertThat(RuntimeOutput.reasonOnly(e.getMessage())).isEqualTo("command exited with code 3;"
+                            + " last output:\n" + RuntimeOutput.NOT_SHOWN);
+                    assertThat(RuntimeOutput.logged(e.getMessage())).isEqualTo("command exited with code 3;"
+                            + " last output:\n" + RuntimeOutput.NOT_LOGGED);
+                });
     }
 }

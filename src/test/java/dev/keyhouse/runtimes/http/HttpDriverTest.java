@@ -36,6 +36,7 @@ import dev.keyhouse.egress.EgressPolicy;
 import dev.keyhouse.runtimes.DriverField;
 import dev.keyhouse.runtimes.FailureText;
 import dev.keyhouse.runtimes.RestartOrder;
+import dev.keyhouse.runtimes.RuntimeOutput;
 import dev.keyhouse.runtimes.TargetSpec;
 import dev.keyhouse.web.FieldErrors;
 
@@ -220,7 +221,7 @@ class HttpDriverTest {
             record(exchange);
             answer(exchange, 501, dev.keyhouse.runtimes.FailureTextTest.PYTHON_501);
         });
-        assertThatThrownBy(() -> driver.restart(target("/no-post", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/no-post", null), "voice-fleet", order())))
                 .isInstanceOf(IOException.class)
                 .hasMessage("refused by the runtime (HTTP 501): the webhook at " + url("/no-post") + " was not accepted"
                         + " (only a 2xx answer counts); it answered: Error response Error code: 501"
@@ -233,7 +234,7 @@ class HttpDriverTest {
             record(exchange);
             answer(exchange, 501, dev.keyhouse.runtimes.FailureTextTest.TYPICAL_501);
         });
-        assertThatThrownBy(() -> driver.restart(target("/apache", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/apache", null), "voice-fleet", order())))
                 .hasMessage("refused by the runtime (HTTP 501): the webhook at " + url("/apache") + " was not"
                         + " accepted (only a 2xx answer counts); it answered: Not Implemented GET not supported for"
                         + " current URL. Apache/2.4.62 (Debian) Server at 127.0.0.1 Port 80")
@@ -243,11 +244,11 @@ class HttpDriverTest {
             record(exchange);
             answer(exchange, 503, "");
         });
-        assertThatThrownBy(() -> driver.restart(target("/empty", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/empty", null), "voice-fleet", order())))
                 .hasMessage("refused by the runtime (HTTP 503): the webhook at " + url("/empty") + " was not accepted"
                         + " (only a 2xx answer counts)");
         // plain text over several lines with control characters: one line, bounded
-        assertThatThrownBy(() -> driver.restart(target("/failing", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/failing", null), "voice-fleet", order())))
                 .hasMessageStartingWith("refused by the runtime (HTTP 500): the webhook at " + url("/failing")
                         + " was not accepted (only a 2xx answer counts); it answered: boom: database down; echo "
                         + "[masked] xxx")
@@ -269,7 +270,7 @@ class HttpDriverTest {
                     + "</p><p>" + java.util.Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8))
                     + "</p><p>" + entities + "</p></body></html>");
         });
-        assertThatThrownBy(() -> driver.restart(target("/echo", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/echo", null), "voice-fleet", order())))
                 .hasMessageStartingWith("refused by the runtime (HTTP 401)")
                 .satisfies(e -> assertThat(e.getMessage()).contains("bad signature for key [masked]")
                         .contains("LLM_API_KEY=[masked]").doesNotContain(SECRET, LLM_KEY, "whsec", "sk-test",
@@ -283,7 +284,7 @@ class HttpDriverTest {
                 record(exchange);
                 answer(exchange, 500, "<p>A: " + split + "</p>");
             });
-            assertThatThrownBy(() -> driver.restart(target(path, null), "voice-fleet", order()))
+            assertThatThrownBy(() -> admin(() -> driver.restart(target(path, null), "voice-fleet", order())))
                     .satisfies(e -> assertThat(e.getMessage()).containsPattern("; it answered: A: \\[masked]( \\[masked])?$")
                             .doesNotContain(LLM_KEY.substring(0, half), LLM_KEY.substring(half)));
         }
@@ -291,7 +292,7 @@ class HttpDriverTest {
             record(exchange);
             answer(exchange, 400, "{\"error\":{\"message\":\"key " + SECRET + " is not ours\"}}");
         });
-        assertThatThrownBy(() -> driver.restart(target("/json-echo", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/json-echo", null), "voice-fleet", order())))
                 .hasMessageEndingWith("; it answered: key [masked] is not ours");
         // an entity-encoded secret across the 200-character cut: masked before the cut, so no part of it shows
         server.createContext("/straddle", exchange -> {
@@ -299,7 +300,7 @@ class HttpDriverTest {
             // a space before it: a secret glued to other letters is masked with them, as one token (SecretFragments)
             answer(exchange, 403, "<html><body><p>" + "w".repeat(190) + " " + entities + "</p></body></html>");
         });
-        assertThatThrownBy(() -> driver.restart(target("/straddle", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/straddle", null), "voice-fleet", order())))
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET.substring(0, 6))
                         .contains("w".repeat(190)));
 
@@ -316,11 +317,42 @@ class HttpDriverTest {
             }
         });
         long start = System.nanoTime();
-        assertThatThrownBy(() -> driver.restart(target("/endless", null), "voice-fleet", order()))
+        assertThatThrownBy(() -> admin(() -> driver.restart(target("/endless", null), "voice-fleet", order())))
                 .hasMessageContaining("; it answered: endless words endless")
                 .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400).endsWith("…"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("140 MB are not read").isLessThan(
                 Duration.ofSeconds(5));
+    }
+
+    /**
+     * Breaker bmask (medium): every value of the run's environment was masked, a model and a URL too ("model [masked]
+     * is overloaded at [masked]/reload"). Only secret values are masked: a secret name's, and — fail closed — any
+     * name that is not a known non-secret provider name (a shared secret's variable). The answer is the runtime's own
+     * text ({@link RuntimeOutput}): an admin reads it, anyone else Keyhouse's reason only.
+     */
+    @Test
+    void anAnswerShowsTheModelAndTheUrlAndMasksOnlyTheSecrets() {
+        String model = "gpt-4o-mini-2024-07-18";
+        String base = "https://llm-gateway.example.internal/v1";
+        String shared = "acme-shared-token-5f0c2a9d7e31";
+        server.createContext("/overloaded", exchange -> {
+            record(exchange);
+            answer(exchange, 503, "model " + model + " overloaded at " + base + "/reload, key " + LLM_KEY
+                    + ", token " + shared);
+        });
+        RestartOrder order = new RestartOrder(12, 3, Map.of("LLM_API_KEY", LLM_KEY, "LLM_MODEL", model,
+                "LLM_BASE_URL", base, "LLM_PROVIDER", "openai", "ACME_TOKEN", shared),
+                Set.of("LLM_API_KEY", "LLM_MODEL", "LLM_BASE_URL", "LLM_PROVIDER"), Instant.now().plusSeconds(120));
+        assertThat(order.secretValues()).containsExactlyInAnyOrder(LLM_KEY, shared);
+        assertThatThrownBy(() -> driver.restart(target("/overloaded", null), "voice-fleet", order))
+                .satisfies(e -> {
+                    String admin = RuntimeOutput.withOutput(e.getMessage());
+                    assertThat(admin).endsWith("; it answered: model " + model + " overloaded at " + base
+                            + "/reload, key [masked], token [masked]").doesNotContain(LLM_KEY, shared);
+                    assertThat(RuntimeOutput.reasonOnly(e.getMessage())).isEqualTo("refused by the runtime (HTTP"
+                            + " 503): the webhook at " + url("/overloaded") + " was not accepted (only a 2xx answer"
+                            + " counts); it answered: " + RuntimeOutput.NOT_SHOWN);
+                });
     }
 
     @Test
@@ -441,6 +473,17 @@ class HttpDriverTest {
         driver.validate(new TargetSpec(0, "voice-fleet", "http", config,
                 secret == null ? Map.of() : Map.of("secret", secret)), errors);
         return errors;
+    }
+
+    /** What a restart's refusal reads as for an admin: its message with the runtime's answer in it. */
+    private static void admin(org.assertj.core.api.ThrowableAssert.ThrowingCallable restart) throws Throwable {
+        try {
+            restart.call();
+        } catch (IOException e) {
+            assertThat(RuntimeOutput.has(e.getMessage()) || !e.getMessage().contains("it answered"))
+                    .as("the answer is marked as the runtime's own text").isTrue();
+            throw new IOException(RuntimeOutput.withOutput(e.getMessage()), e.getCause());
+        }
     }
 
     private String url(String path) {
