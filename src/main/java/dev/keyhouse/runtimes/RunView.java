@@ -518,7 +518,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return "Wave " + run.currentWave() + " of " + run.waveCount() + ": " + state + ".";
         }
         return switch (run.state()) {
-            case RestartRun.SUCCEEDED -> "Every wave was confirmed: every runtime runs " + movedOnto(run) + ".";
+            case RestartRun.SUCCEEDED -> succeeded(run);
             case RestartRun.SUPERSEDED -> "A newer save of " + run.kind() + " took over"
                     + (run.supersededBy() == null ? "" : " (run " + run.supersededBy() + ")")
                     + "; this rollout's remaining waves were cancelled.";
@@ -526,6 +526,21 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             case RestartRun.ABORTED -> run.reason() == null ? "Aborted by an admin." : run.reason();
             default -> RolloutOutlook.fallbackReason(run.cause(), run.kind(), run.reason());
         };
+    }
+
+    /**
+     * A succeeded rollout's reason: every runtime it restarted runs what it rolled out, and a target an admin held
+     * (left out) is named as still on the previous configuration until it is restarted (breaker b9, M1: "every
+     * runtime runs the new configuration" while a held one did not).
+     */
+    private static String succeeded(RestartRuns.RunReport run) {
+        List<String> held = Tally.of(run).held();
+        if (held.isEmpty()) {
+            return "Every wave was confirmed: every runtime runs " + movedOnto(run) + ".";
+        }
+        return "Every wave was confirmed: every runtime it restarted runs " + movedOnto(run) + ". Held and left out: "
+                + String.join(", ", held) + " — still on the previous configuration until restarted (Restart now on"
+                + " its target's page).";
     }
 
     /** What the run moved its runtimes onto ("the new key" only when a key changed); "the new configuration" if unknown. */

@@ -178,10 +178,7 @@ class RolloutControlsTest {
         assertThat(superseded.getList("results.status")).contains("cancelled");
         // issue 19 (low): the newer run says which run it took over from, in the API and on its page
         assertThat(api.run(second).getList("supersedes", Long.class)).containsExactly(first);
-        assertThat(io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
-                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
-                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get("/admin/restarts/" + second).then()
-                .statusCode(200).extract().asString()).contains("id=\"supersedes\">This rollout took over from <a"
+        assertThat(adminPage("/admin/restarts/" + second)).contains("id=\"supersedes\">This rollout took over from <a"
                         + " href=\"/admin/restarts/" + first + "\">run " + first + "</a>, a save of the same kind"
                         + " before this one: its remaining waves were cancelled.");
         assertThat(superseded.getList("supersedes")).isEmpty();
@@ -211,6 +208,17 @@ class RolloutControlsTest {
         assertThat((Object) run.get("results.find { it.runtime == '" + names.get(3) + "' }.status")).isEqualTo("held");
         assertThat(fleet.restarts(names.get(3))).isZero();
         assertThat(run.getList("waves.runtimes.flatten().runtime")).doesNotContain(names.get(3));
+        // breaker b9 M1: the page never says every runtime runs the new key while a held one does not
+        assertThat(adminPage("/admin/restarts/" + runId)).contains("Every wave was confirmed: every runtime it"
+                + " restarted runs the new ", ". Held and left out: " + names.get(3) + " — still on the previous"
+                + " configuration until restarted").doesNotContain("every runtime runs the new");
+    }
+
+    private static String adminPage(String path) {
+        return io.restassured.RestAssured.given().cookie(dev.keyhouse.auth.SessionTokens.SESSION_COOKIE,
+                dev.keyhouse.auth.Browser.session(dev.keyhouse.TestSettings.ADMIN_EMAIL,
+                        dev.keyhouse.TestSettings.ADMIN_PASSWORD)).get(path).then().statusCode(200).extract()
+                .asString();
     }
 
     /** The runtime's status report, as a runtime sends it. */
