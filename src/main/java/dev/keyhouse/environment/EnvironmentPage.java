@@ -6,6 +6,7 @@ import dev.keyhouse.auth.Role;
 import dev.keyhouse.config.DatabaseInUse;
 import dev.keyhouse.settings.RuntimeToken;
 import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -23,17 +24,22 @@ public class EnvironmentPage {
 
     @CheckedTemplate
     static class Templates {
-        /** @param tokenWarning the runtimes' token unset or refused ({@link RuntimeToken#recentWarning()}), or null */
+        /**
+         * @param tokenWarning the runtimes' token unset or refused ({@link RuntimeToken#recentWarning(boolean)}, the
+         *     refused names for admins only), or null
+         */
         static native TemplateInstance page(List<EnvironmentReport.Entry> entries, long missing, DatabaseInUse database,
                 String tokenWarning);
     }
 
     private final EnvironmentReport report;
     private final RuntimeToken token;
+    private final SecurityIdentity identity;
 
-    public EnvironmentPage(EnvironmentReport report, RuntimeToken token) {
+    public EnvironmentPage(EnvironmentReport report, RuntimeToken token, SecurityIdentity identity) {
         this.report = report;
         this.token = token;
+        this.identity = identity;
     }
 
     @GET
@@ -41,6 +47,6 @@ public class EnvironmentPage {
     public TemplateInstance page() {
         List<EnvironmentReport.Entry> entries = report.entries();
         return Templates.page(entries, entries.stream().filter(EnvironmentReport.Entry::missing).count(),
-                report.database().orElse(null), token.recentWarning());
+                report.database().orElse(null), token.recentWarning(identity.hasRole(Role.ADMIN_NAME)));
     }
 }

@@ -76,10 +76,13 @@ public class Confirmations {
     private final RuntimeDrivers drivers;
     private final RuntimeTargets targets;
     private final RuntimeAcks acks;
+    private final HeldSecrets held;
     private final Map<String, Remembered> health = new ConcurrentHashMap<>();
     private final List<String> ownNamed;
 
-    public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets, RuntimeAcks acks) {
+    public Confirmations(EntityManager em, RuntimeDrivers drivers, RuntimeTargets targets, RuntimeAcks acks,
+            HeldSecrets held) {
+        this.held = held;
         this.em = em;
         this.ownNamed = TargetRuntimes.ownNamed(drivers);
         this.drivers = drivers;
@@ -104,12 +107,14 @@ public class Confirmations {
         Instant now = Instant.now();
         Signal report = signals.stream().filter(s -> s.status() != null).findFirst().orElse(null);
         if (report != null) {
-            String said = report.runtime() + " reported " + report.status() + " ";
+            // the name is the runtime's own text, shown masked (breaker b9, H2)
+            String said = held.masker(List.of()).apply(report.runtime()) + " reported " + report.status() + " ";
             return Decision.of(REPORT, said + age(report, now) + " ago", said + "at " + utc(report));
         }
         Signal fetch = signals.stream().filter(s -> s.status() == null).findFirst().orElse(null);
         if (fetch != null) {
-            String said = "no runtime has reported; " + fetch.runtime() + " fetched by name ";
+            String said = "no runtime has reported; " + held.masker(List.of()).apply(fetch.runtime())
+                    + " fetched by name ";
             return Decision.of(FETCH, said + age(fetch, now) + " ago", said + "at " + utc(fetch));
         }
         if (hasHealth(target)) {

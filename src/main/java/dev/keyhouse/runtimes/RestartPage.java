@@ -206,17 +206,18 @@ public class RestartPage {
         // only an admin reads a runtime's own output (RuntimeOutput)
         RestartRuns.RunReport report = runs.report(id, identity.hasRole(Role.ADMIN_NAME));
         return RunView.of(report, Instant.now(), tokenWarning(token.standing(report.createdAt()), report,
-                config.confirmTimeout()));
+                config.confirmTimeout(), identity.hasRole(Role.ADMIN_NAME)));
     }
 
     /**
      * The runtimes' token trouble that concerns {@code run}: the token unset, or requests refused from one of its
      * runtimes (or from a caller whose name is unknown) between its start and the end of its confirmation window
      * ({@code confirmTimeout} after it finished; open while it runs); null when there was none. A refusal after the
-     * run could change nothing, or from another runtime, is not this run's cause (breaker b20, 7).
+     * run could change nothing, or from another runtime, is not this run's cause (breaker b20, 7). Only
+     * {@code admin} is told the refused callers' names (breaker b9, H2).
      */
     static String tokenWarning(RuntimeToken.Standing standing, RestartRuns.RunReport run,
-            java.time.Duration confirmTimeout) {
+            java.time.Duration confirmTimeout, boolean admin) {
         Instant until = run.finished() && run.finishedAt() != null ? run.finishedAt().plus(confirmTimeout) : null;
         java.util.Set<String> runtimes = new java.util.HashSet<>();
         for (RestartRuns.ResultView r : run.results()) {
@@ -225,6 +226,6 @@ public class RestartPage {
                 runtimes.add(r.runtime());
             }
         }
-        return standing.warning(run.createdAt(), until, runtimes);
+        return standing.warning(run.createdAt(), until, runtimes, admin);
     }
 }

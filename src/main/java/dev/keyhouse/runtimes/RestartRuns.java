@@ -367,11 +367,13 @@ public class RestartRuns {
     private final LaterRestarts later;
 
     private final TargetRuntimes runtimes;
+    private final HeldSecrets held;
 
     public RestartRuns(RuntimeTargets targets, RuntimeAcks acks, ProviderSettings settings,
             Instance<SharedSecrets> sharedSecrets, Audit audit, Event<RestartPlanned> planned, Rollouts rollouts,
-            RolloutConfig confirmWindow, TargetRuntimes runtimes, LaterRestarts later) {
+            RolloutConfig confirmWindow, TargetRuntimes runtimes, LaterRestarts later, HeldSecrets held) {
         this.runtimes = runtimes;
+        this.held = held;
         this.later = later;
         this.confirmWindow = confirmWindow;
         this.rollouts = rollouts;
@@ -614,6 +616,8 @@ public class RestartRuns {
         // what a runtime must fetch to confirm: the configuration version it was restarted onto, whichever kind,
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
+        // a runtime's name as shown is masked: it may be a name a runtime gave, carrying a held secret (b9, H2)
+        java.util.function.UnaryOperator<String> mask = held.masker(List.of());
         java.util.Set<String> rolledBack = new java.util.HashSet<>();
         java.util.Set<String> deletedInRollback = new java.util.HashSet<>();
         for (RestartResult result : results) {
@@ -657,7 +661,7 @@ public class RestartRuns {
                             ? ResultView.DELETED_BEFORE_CONFIRMING
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, called.getOrDefault(result.targetId, result.targetName),
-                    result.driver, result.runtime, result.state, result.attempts, output
+                    result.driver, mask.apply(result.runtime), result.state, result.attempts, output
                             ? RuntimeOutput.withOutput(result.error) : RuntimeOutput.reasonOnly(result.error),
                     result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,

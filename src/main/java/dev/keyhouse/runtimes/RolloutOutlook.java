@@ -212,7 +212,7 @@ public class RolloutOutlook implements RolloutNews {
                 RuntimeToken.Standing standing = token.standing(run.createdAt);
                 boolean tokenCause = "unconfirmed".equals(run.failCode)
                         && standing.warning(run.createdAt, run.finishedAt == null ? null
-                                : run.finishedAt.plus(config.confirmTimeout()), null) != null;
+                                : run.finishedAt.plus(config.confirmTimeout()), null, false) != null;
                 RuntimeTarget culprit = targetCause(run.failCode) && !tokenCause ? culprit(run) : null;
                 // a fallback change halted by its own key: no earlier version of the kind to go back to, and a
                 // working key is not what is missing; undoing the change is (a target's failure names the target)

@@ -55,11 +55,13 @@ public class RuntimeStatuses {
     private final EntityManager em;
     private final Audit audit;
     private final RuntimeAcks acks;
+    private final HeldSecrets held;
 
-    public RuntimeStatuses(EntityManager em, Audit audit, RuntimeAcks acks) {
+    public RuntimeStatuses(EntityManager em, Audit audit, RuntimeAcks acks, HeldSecrets held) {
         this.em = em;
         this.audit = audit;
         this.acks = acks;
+        this.held = held;
     }
 
     /**
@@ -94,7 +96,9 @@ public class RuntimeStatuses {
 
     /**
      * Every runtime that fetched by name (this replica's fetches not yet written included, see
-     * {@link RuntimeAcks#relation}) or reported, by name, against the current runtime-config version.
+     * {@link RuntimeAcks#relation}) or reported, by name, against the current runtime-config version. Each name is
+     * read through the held-secrets mask ({@link HeldSecrets}): a name is the runtime's own text, which may carry a
+     * secret it was served (breaker b9, H2), and every page and answer listing runtimes reads them here.
      */
     @Transactional
     @SuppressWarnings("unchecked")
@@ -105,16 +109,18 @@ public class RuntimeStatuses {
                 + " FROM runtime_status s FULL OUTER JOIN " + acks.sql() + " a ON a.runtime = s.runtime"
                 + " ORDER BY 1")).getResultList();
         Instant now = Instant.now();
+        java.util.function.UnaryOperator<String> mask = held.masker(List.of());
         Map<String, Runtime> byName = new TreeMap<>();
         for (Object[] row : rows) {
-            String name = (String) row[0];
+            String stored = (String) row[0];
+            String name = mask.apply(stored);
             Long fetched = row[1] == null ? null : ((Number) row[1]).longValue();
             Instant fetchedAt = RuntimeAcks.instant(row[2]);
             Report report = row[3] == null ? null : new Report(name, ((Number) row[3]).longValue(), (String) row[4],
                     (String) row[5], RuntimeAcks.instant(row[6]), (String) row[7]);
             long version = report != null ? report.version() : fetched;
             Instant at = report != null ? report.at() : fetchedAt;
-            byName.put(name, new Runtime(name, fetched, fetchedAt, report, version == currentVersion,
+            byName.put(stored, new Runtime(name, fetched, fetchedAt, report, version == currentVersion,
                     Math.max(0, Duration.between(at, now).toSeconds())));
         }
         return new ArrayList<>(byName.values());

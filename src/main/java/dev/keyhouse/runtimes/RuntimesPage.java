@@ -169,7 +169,7 @@ public class RuntimesPage {
      * Every runtime that fetched its configuration by name or reported its status, or that the newest rollouts
      * reached, with the current runtime-config version its fetch or report is compared with; the halted or
      * rolled-back rollouts still waiting for a working key; and why runtimes cannot fetch or report, if they cannot
-     * ({@link RuntimeToken#recentWarning()}), or null.
+     * ({@link RuntimeToken#recentWarning(boolean)}, the refused names for admins only), or null.
      */
     public record Fleet(long currentVersion, List<Instance> runtimes, List<RolloutNews.Alert> alerts,
             String tokenWarning) {
@@ -673,7 +673,7 @@ public class RuntimesPage {
     private Fleet fleet() {
         long current = environment.current().version();
         return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime()), rollouts.alerts(),
-                token.recentWarning());
+                token.recentWarning(admin()));
     }
 
     /**

@@ -29,6 +29,7 @@ public class RuntimeToken {
     private final Optional<byte[]> tokenDigest;
     private final Instant started = Instant.now();
     private final RuntimeTokenRefusals refusals;
+    private final dev.keyhouse.runtimes.HeldSecrets held;
 
     /**
      * The runtimes' credential as the pages tell it.
@@ -54,10 +55,10 @@ public class RuntimeToken {
         /**
          * The warning the runtimes list and the Environment page show, or null when there is none since
          * {@code since} (null: every refusal kept): {@link #warning(Instant, Instant, java.util.Set)} with no end and
-         * every runtime.
+         * every runtime, naming the refused callers ({@code names}) or only counting them.
          */
-        public String warning(Instant since) {
-            return warning(since, null, null);
+        public String warning(Instant since, boolean names) {
+            return warning(since, null, null, names);
         }
 
         /**
@@ -71,8 +72,10 @@ public class RuntimeToken {
          * @param from the window's start; null: every refusal kept
          * @param until the window's end; null: now
          * @param runtimes the runtime names the warning is about; null: every runtime
+         * @param names whether the warning names the last refused caller (masked): for admins only, as a refused
+         *     request's name is unauthenticated text (breaker b9, H2); without, it counts the names
          */
-        public String warning(Instant from, Instant until, java.util.Set<String> runtimes) {
+        public String warning(Instant from, Instant until, java.util.Set<String> runtimes, boolean names) {
             java.util.List<Refusal> seen = recent.stream().filter(r -> (from == null || !r.at().isBefore(from))
                     && (until == null || !r.first().isAfter(until))
                     && (runtimes == null || r.runtime() == null || runtimes.contains(r.runtime()))).toList();
@@ -87,7 +90,8 @@ public class RuntimeToken {
                     + (count == 1 ? " request was" : " requests were") + " refused since "
                     + TemplateExtensions.utc(first)
                     + ", the last at " + TemplateExtensions.utc(newest.at())
-                    + (newest.runtime() == null ? "" : " from runtime " + newest.runtime()) + " (" + newest.why() + ").";
+                    + (!names ? "" : newest.runtime() == null ? "" : " from runtime " + newest.runtime())
+                    + " (" + newest.why() + ")" + (names ? "" : from(seen)) + ".";
             if (!configured) {
                 return "PROVISIONER_INTERNAL_TOKEN is not set: Keyhouse refuses every runtime-config fetch and status"
                         + " report, so no runtime can fetch its configuration and no restart can be confirmed by"
@@ -97,6 +101,12 @@ public class RuntimeToken {
                     + " wrong PROVISIONER_INTERNAL_TOKEN, so they cannot fetch their configuration or confirm a"
                     + " restart." + newestText + " Give the runtimes the token Keyhouse has.";
         }
+    }
+
+    /** ", from 2 runtimes" (the distinct names among {@code seen}, the unnamed ones not counted), or "". */
+    private static String from(java.util.List<Refusal> seen) {
+        long named = seen.stream().map(Refusal::runtime).filter(java.util.Objects::nonNull).distinct().count();
+        return named == 0 ? "" : ", from " + named + (named == 1 ? " runtime" : " runtimes");
     }
 
     /**
@@ -118,18 +128,20 @@ public class RuntimeToken {
 
     /** A token whose refusals are kept in this object only (no database): for unit tests. */
     public RuntimeToken(Optional<String> token) {
-        this(token, new RuntimeTokenRefusals(null));
+        this(token, new RuntimeTokenRefusals(null), null);
     }
 
     /**
      * @param token PROVISIONER_INTERNAL_TOKEN
      * @param refusals where the refusals are kept
+     * @param held the mask every refused caller's name passes through when read (null: none, for unit tests)
      */
     @jakarta.inject.Inject
     public RuntimeToken(@ConfigProperty(name = "keyhouse.runtime-config.token") Optional<String> token,
-            RuntimeTokenRefusals refusals) {
+            RuntimeTokenRefusals refusals, dev.keyhouse.runtimes.HeldSecrets held) {
         this.tokenDigest = token.filter(t -> !t.isBlank()).map(RuntimeToken::digest);
         this.refusals = refusals;
+        this.held = held;
     }
     /**
      * The 401 problem answer for an {@code Authorization} header that is not {@code Bearer <token>} (or when no
@@ -156,11 +168,11 @@ public class RuntimeToken {
 
     /**
      * The warning for the runtimes list and the Environment page: the token unset, or a request refused in the last
-     * {@link #RECENT}; null when neither.
+     * {@link #RECENT}; null when neither. Only {@code admin} is told the refused callers' names (masked).
      */
-    public String recentWarning() {
+    public String recentWarning(boolean admin) {
         Instant since = Instant.now().minus(RECENT);
-        return standing(since).warning(since);
+        return standing(since).warning(since, admin);
     }
 
     /** Whether the token is set, and every refusal kept (by any replica). */
@@ -170,11 +182,19 @@ public class RuntimeToken {
 
     /**
      * Whether the token is set, and the refusals kept (by any replica) whose last fell at or after {@code since}
-     * (null: every one): what a warning about a window starting then is told from.
+     * (null: every one): what a warning about a window starting then is told from. Each refused caller's name is
+     * read through the held-secrets mask ({@link dev.keyhouse.runtimes.HeldSecrets}): a name is the caller's own
+     * text, which may carry a secret (breaker b9, H2).
      */
     public Standing standing(Instant since) {
         RuntimeTokenRefusals.Read read = refusals.read(since);
-        return new Standing(tokenDigest.isPresent(), started, read.refusals(), read.capped());
+        java.util.List<Refusal> recent = read.refusals();
+        if (held != null && recent.stream().anyMatch(r -> r.runtime() != null)) {
+            java.util.function.UnaryOperator<String> mask = held.masker(java.util.List.of());
+            recent = recent.stream().map(r -> new Refusal(r.first(), r.at(), mask.apply(r.runtime()), r.why(),
+                    r.count())).toList();
+        }
+        return new Standing(tokenDigest.isPresent(), started, recent, read.capped());
     }
 
     /**

@@ -592,13 +592,13 @@ class RolloutTextTest {
         java.time.Duration window = java.time.Duration.ofSeconds(30);
         List<RestartRuns.ResultView> alpha = List.of(finished("alpha", "restarted", false));
         assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(3700), now.minusSeconds(3600), alpha),
-                window)).as("ended an hour before the refusal").isNull();
-        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), now.minusSeconds(10), alpha), window))
-                .as("refused within its confirmation window").contains("from runtime alpha");
-        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), null, alpha), window))
+                window, true)).as("ended an hour before the refusal").isNull();
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), now.minusSeconds(10), alpha), window,
+                true)).as("refused within its confirmation window").contains("from runtime alpha");
+        assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), null, alpha), window, true))
                 .as("still running").contains("from runtime alpha");
         assertThat(RestartPage.tokenWarning(standing, ran(now.minusSeconds(60), null,
-                List.of(finished("beta", "restarted", false))), window)).as("another run's runtime").isNull();
+                List.of(finished("beta", "restarted", false))), window, true)).as("another run's runtime").isNull();
     }
 
     private static RestartRuns.RunReport ran(Instant createdAt, Instant finishedAt,

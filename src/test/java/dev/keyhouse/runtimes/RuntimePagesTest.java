@@ -582,6 +582,43 @@ class RuntimePagesTest {
         throw new AssertionError("runs still under way (or awaiting confirmation) after 90 s: " + open);
     }
 
+    /**
+     * Breaker b9, H2: a runtime's name is its own text. One fetching with the token under a name carrying a held
+     * secret has it shown masked wherever runtimes are listed; a refused request's name (anyone's text, sent with no
+     * valid token) is shown to admins only (masked), a viewer reads counts.
+     */
+    @Test
+    void aRuntimeNameIsShownMaskedAndARefusedOneToAdminsOnly() {
+        String unique = RuntimeRestartTest.unique();
+        String value = "planted-runtime-name-secret-" + unique + "-7c41e9";
+        String admin = api.admin();
+        long secret = given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name", "names-" + unique,
+                "variable", "NAMES_" + unique.toUpperCase(), "value", value)).post("/api/v1/shared-secrets").then()
+                .statusCode(201).extract().jsonPath().getLong("id");
+        String viewer = Browser.newSession("names-viewer", "viewer");
+        try {
+            api.fetchRuntimeConfig("q-" + value).then().statusCode(200);
+            String list = page(viewer, "/admin/runtimes").asString();
+            assertThat(list).doesNotContain(value).doesNotContain(unique).contains("q-" + SecretMask.MASK);
+            String instances = given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/api/v1/runtimes/instances")
+                    .then().statusCode(200).extract().asString();
+            assertThat(instances).doesNotContain(value).doesNotContain(unique).contains("q-" + SecretMask.MASK);
+
+            String text = "visit-evil-example-" + unique;
+            given().auth().oauth2("not-the-runtimes-token").header("X-Keyhouse-Runtime", "p-" + text)
+                    .get("/api/v1/internal/runtime-config").then().statusCode(401);
+            for (String path : List.of("/admin/runtimes", "/admin/environment")) {
+                assertThat(page(viewer, path).asString()).as("a viewer's " + path).contains("id=\"runtime-token\"")
+                        .doesNotContain(text).containsPattern("from \\d+ runtimes?\\.");
+                assertThat(page(session, path).asString()).as("an admin's " + path).contains("from runtime p-" + text);
+            }
+            assertThat(given().cookie(SessionTokens.SESSION_COOKIE, viewer).get("/api/v1/runtimes/instances").then()
+                    .statusCode(200).extract().asString()).doesNotContain(text);
+        } finally {
+            given().auth().oauth2(admin).delete("/api/v1/shared-secrets/" + secret);
+        }
+    }
+
     @Test
     void aViewerSeesTargetsReadOnly() {
         long id = api.command("page-view-" + RuntimeRestartTest.unique(), List.of("llm"), "true", null);

@@ -13,15 +13,15 @@ class RuntimeTokenTest {
     @Test
     void anUnsetTokenRefusesEveryRequestAndIsNamedWithTheNewestRefusal() {
         RuntimeToken token = new RuntimeToken(Optional.of(""));
-        assertThat(token.standing().warning(null)).as("unset is named before any request")
+        assertThat(token.standing().warning(null, true)).as("unset is named before any request")
                 .startsWith("PROVISIONER_INTERNAL_TOKEN is not set: Keyhouse refuses every runtime-config fetch");
         assertThat(token.refusal("Bearer anything", "voice-1").getStatus()).isEqualTo(401);
         RuntimeToken.Standing standing = token.standing();
         assertThat(standing.configured()).isFalse();
         assertThat(standing.refused()).isEqualTo(1);
-        assertThat(standing.warning(Instant.now().plusSeconds(60))).as("unset is named whatever the time")
+        assertThat(standing.warning(Instant.now().plusSeconds(60), true)).as("unset is named whatever the time")
                 .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
-        assertThat(standing.warning(null)).contains("1 request was refused since ")
+        assertThat(standing.warning(null, true)).contains("1 request was refused since ")
                 .contains("from runtime voice-1 (PROVISIONER_INTERNAL_TOKEN is not set)");
     }
 
@@ -29,19 +29,19 @@ class RuntimeTokenTest {
     void aSetTokenWarnsOnlyAboutRefusalsSinceAGivenTime() {
         RuntimeToken token = new RuntimeToken(Optional.of("the-runtimes-token-1234"));
         assertThat(token.refusal("Bearer the-runtimes-token-1234", "voice-1")).isNull();
-        assertThat(token.recentWarning()).as("nothing refused: nothing to say").isNull();
+        assertThat(token.recentWarning(true)).as("nothing refused: nothing to say").isNull();
         Instant before = Instant.now();
         assertThat(token.refusal("Bearer wrong", "voice-2").getStatus()).isEqualTo(401);
         assertThat(token.refusal(null, "\u0007bad name").getStatus()).isEqualTo(401);
         RuntimeToken.Standing standing = token.standing();
         assertThat(standing.refused()).isEqualTo(2);
         assertThat(standing.last().runtime()).as("an invalid name is not repeated").isNull();
-        assertThat(standing.warning(before)).startsWith("Runtimes are being refused")
+        assertThat(standing.warning(before, true)).startsWith("Runtimes are being refused")
                 .contains("2 requests were refused").contains("(no bearer token)");
-        assertThat(token.recentWarning()).isNotNull();
-        assertThat(standing.warning(Instant.now().plusSeconds(60))).as("nothing refused since then").isNull();
+        assertThat(token.recentWarning(true)).isNotNull();
+        assertThat(standing.warning(Instant.now().plusSeconds(60), true)).as("nothing refused since then").isNull();
         assertThat(token.refusal("Bearer wrong", "voice-2").getStatus()).isEqualTo(401);
-        assertThat(token.standing().warning(null)).contains("from runtime voice-2 (a token that does not match)");
+        assertThat(token.standing().warning(null, true)).contains("from runtime voice-2 (a token that does not match)");
     }
 
     /**
@@ -59,22 +59,25 @@ class RuntimeTokenTest {
         Thread.sleep(5);
         assertThat(token.refusal("Bearer wrong", "chat-9").getStatus()).isEqualTo(401);
         RuntimeToken.Standing standing = token.standing();
-        assertThat(standing.warning(start, middle, java.util.Set.of("voice-1"))).startsWith("Runtimes are being refused")
+        assertThat(standing.warning(start, middle, java.util.Set.of("voice-1"), true))
+                .startsWith("Runtimes are being refused")
                 .contains("1 request was refused since").contains("from runtime voice-1");
-        assertThat(standing.warning(middle.plusNanos(1000), end, java.util.Set.of("voice-1", "chat-9")))
+        assertThat(standing.warning(middle.plusNanos(1000), end, java.util.Set.of("voice-1", "chat-9"), true))
                 .as("nothing refused in the window").isNull();
-        assertThat(standing.warning(start, null, java.util.Set.of("voice-1")))
+        assertThat(standing.warning(start, null, java.util.Set.of("voice-1"), true))
                 .as("chat-9 is not the run's: only voice-1's refusal").contains("1 request was refused")
                 .contains("from runtime voice-1").doesNotContain("chat-9");
-        assertThat(standing.warning(start, null, java.util.Set.of("web-1"))).as("neither runtime is the run's").isNull();
+        assertThat(standing.warning(start, null, java.util.Set.of("web-1"), true))
+                .as("neither runtime is the run's").isNull();
         assertThat(token.refusal(null, null).getStatus()).isEqualTo(401);
-        assertThat(token.standing().warning(start, null, java.util.Set.of("web-1")))
+        assertThat(token.standing().warning(start, null, java.util.Set.of("web-1"), true))
                 .as("a caller with no name may be any run's").contains("1 request was refused").contains("(no bearer token)");
 
         RuntimeToken unset = new RuntimeToken(Optional.empty());
-        assertThat(unset.standing().warning(start.minusSeconds(3600), start.minusSeconds(1800), java.util.Set.of()))
+        assertThat(unset.standing().warning(start.minusSeconds(3600), start.minusSeconds(1800), java.util.Set.of(),
+                true))
                 .as("a window that ended before this replica started, with no token").isNull();
-        assertThat(unset.standing().warning(start.minusSeconds(3600), null, java.util.Set.of()))
+        assertThat(unset.standing().warning(start.minusSeconds(3600), null, java.util.Set.of(), true))
                 .startsWith("PROVISIONER_INTERNAL_TOKEN is not set");
     }
 
@@ -91,8 +94,8 @@ class RuntimeTokenTest {
         String after = dev.keyhouse.web.TemplateExtensions.utc(Instant.now());
         Thread.sleep(5);
         assertThat(token.refusal("Bearer wrong", "voice-1").getStatus()).isEqualTo(401);
-        for (String warning : java.util.List.of(token.recentWarning(),
-                token.standing().warning(hourAgo, null, java.util.Set.of("voice-1")))) {
+        for (String warning : java.util.List.of(token.recentWarning(true),
+                token.standing().warning(hourAgo, null, java.util.Set.of("voice-1"), true))) {
             java.util.regex.Matcher since = java.util.regex.Pattern
                     .compile("2 requests were refused since ([0-9: -]+ UTC), the last at ").matcher(warning);
             assertThat(since.find()).as(warning).isTrue();
