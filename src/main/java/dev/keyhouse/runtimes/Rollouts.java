@@ -47,7 +47,8 @@ import org.jboss.logging.Logger;
  * → {@code succeeded}. A failed wave (a runtime reported {@code failing} on the new version, whatever its
  * confirmation; its restart failed; it was not confirmed in {@code ROLLOUT_CONFIRM_TIMEOUT_SECONDS}, or before another
  * run restarted it again) or an abort → {@code rolling_back}: the previous version's key is checked
- * live; good → restored as a new version by {@code system} and only the runtimes already moved are restarted back
+ * live; good → restored as a new version by {@code system} and the runtimes moved, or whose restart was attempted
+ * and did not succeed (it may have applied the change), are restarted back
  * ({@code rolled_back}, or {@code aborted}); proven bad (invalid, no credit, forbidden) or absent → {@code halted},
  * nothing restarted. A newer save of the same kind → {@code superseded}.
  *
@@ -903,10 +904,9 @@ public class Rollouts {
             ProviderEntries.HeldRestore fallbacks = held == null ? null : entries.restoreHeld(kind, held, note(run));
             long restored = settings.restore(kind, run.previousVersion, note(run));
             run.rollbackVersion = restored;
-            // only what moved or may have: a runtime whose restart failed was not restarted onto the new key (its
-            // driver's restart did not complete), so restarting it back is one more failing restart of what never
-            // moved; a restart that timed out was stopped while under way (a container restarting, a command that
-            // had written its environment file), so it may run the new key and is restarted back
+            // what moved or may have: a restart attempted that did not succeed (failed, timed out, cancelled while
+            // retrying) may have applied the change (a command writes its environment file before it runs, a webhook
+            // may apply the configuration and then answer 5xx), so it is restarted back as the restarted ones are
             return restartBack(run, wave, previousKey(run.previousVersion, checked, sameKey) + "; version "
                     + run.previousVersion + " restored as version " + restored + (back.isEmpty() ? ""
                             : " (back: " + String.join(", ", back.stream().map(SettingField::label).toList()) + ")"),
@@ -934,7 +934,7 @@ public class Rollouts {
                 if (RestartResult.RESTARTED.equals(row.state)) {
                     // confirmation none: a rollback restart is not waited for
                     decide(row, RestartResult.NOT_ASKED, "restarted back onto "
-                            + RolloutOutlook.restoredOnto(run.reason), Instant.now());
+                            + RolloutOutlook.restoredOnto(run.reason) + mayHaveApplied(row), Instant.now());
                 }
             }
             // a rollback with a failed restart is not done: that runtime may still run the key that failed
@@ -1004,46 +1004,75 @@ public class Rollouts {
         lockRuns(List.of(run.id));
         java.util.Set<Long> present = RuntimeTargets.shareRows(RestartResult.<RestartResult>list(
                 "runId = ?1 and targetId is not null", run.id).stream().map(r -> r.targetId).distinct().toList());
-        List<RestartResult> moved = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
+        // a row never attempted (pending, held, cancelled before its first attempt) never moved and stays out
+        List<RestartResult> back = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
                 + " and runtime is not null and targetId is not null and state in ?3"
-                + " order by targetName, runtime", run.id, wave,
-                List.of(RestartResult.RESTARTED, RestartResult.TIMED_OUT)).stream()
-                .filter(from -> present.contains(from.targetId)).toList();
-        for (RestartResult from : moved) {
-            RestartResult back = new RestartResult();
-            back.runId = run.id;
-            back.targetId = from.targetId;
-            back.targetName = from.targetName;
-            back.driver = from.driver;
-            back.runtime = from.runtime;
-            back.wave = wave;
-            back.state = RestartResult.PENDING;
-            back.confirmation = "none";
-            back.confirmationReason = "a rollback restart: back onto "
-                    + RolloutOutlook.restoredOnto("restored: " + primary);
-            back.createdAt = Instant.now();
-            back.persist();
+                + " order by targetName, runtime", run.id, wave, List.of(RestartResult.RESTARTED,
+                        RestartResult.TIMED_OUT, RestartResult.FAILED, RestartResult.CANCELLED)).stream()
+                .filter(from -> present.contains(from.targetId))
+                .filter(from -> !RestartResult.CANCELLED.equals(from.state) || from.attempts > 0).toList();
+        List<RestartResult> moved = back.stream().filter(from -> RestartResult.RESTARTED.equals(from.state)).toList();
+        List<RestartResult> mayHave = back.stream().filter(from -> !moved.contains(from)).toList();
+        for (RestartResult from : back) {
+            RestartResult row = new RestartResult();
+            row.runId = run.id;
+            row.targetId = from.targetId;
+            row.targetName = from.targetName;
+            row.driver = from.driver;
+            row.runtime = from.runtime;
+            row.wave = wave;
+            row.state = RestartResult.PENDING;
+            row.confirmation = "none";
+            row.confirmationReason = "a rollback restart: back onto "
+                    + RolloutOutlook.restoredOnto("restored: " + primary) + mayHaveApplied(from.state);
+            row.createdAt = Instant.now();
+            row.persist();
         }
         // a save's rollback whose fallbacks were as held says what it said before fallbacks were pinned
         boolean fallbacksTold = fallbacks != null && (RestartRun.CAUSE_FALLBACK.equals(run.cause)
                 || !fallbacks.restored().isEmpty() || !fallbacks.unrestorable().isEmpty());
         String restoredText = primary + (fallbacksTold ? "; " + fallbacks.summary() : "") + keysBack;
-        String decision = restoredText + "; " + (moved.isEmpty() ? "no runtime had moved"
-                : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? "" : "s")
-                        + " back: " + names(moved)) + undone;
+        String decision = restoredText + "; " + (back.isEmpty() ? "no runtime had moved"
+                : (moved.isEmpty() ? "" : "restarting " + moved.size() + " moved runtime" + (moved.size() == 1 ? ""
+                        : "s") + " back: " + names(moved)) + (mayHave.isEmpty() ? "" : (moved.isEmpty()
+                                ? "restarting " : "; and ") + mayHave.size() + " runtime" + (mayHave.size() == 1
+                                        ? "" : "s") + " back whose restart did not succeed but may have applied the"
+                                + " change: " + names(mayHave))) + undone;
         // every restore says what came back and whether the key it brought back was checked (a key-only change too)
         run.reason = truncate((run.reason == null ? "" : run.reason + "; ") + "restored: " + restoredText, 1000);
         waveRow(run.id, wave, "restarting", decision, true, false);
         audit.record(Audit.Entry.of("system", "restart.rollout.rollback", RuntimeTargets.AUDIT_KIND,
                 "restart run " + run.id).detail(decision));
         LOG.warnf("rollout of run %d: %s", run.id, decision);
-        if (moved.isEmpty()) {
+        if (back.isEmpty()) {
             waveRow(run.id, wave, "done", null, false, true);
             end(run, run.abortedBy == null ? RestartRun.ROLLED_BACK : RestartRun.ABORTED, run.reason);
         } else {
             planned.fire(new RestartPlanned(run.id));
         }
         return Needs.NOTHING;
+    }
+
+    /**
+     * What a rollback row says of a runtime restarted back although its restart in the rollout did not succeed
+     * ({@code state}: failed, timed_out or cancelled after an attempt): " (its failed restart may have applied the
+     * change)"; "" for one that restarted.
+     */
+    static String mayHaveApplied(String state) {
+        String how = switch (state) {
+            case RestartResult.FAILED -> "its failed restart";
+            case RestartResult.TIMED_OUT -> "its timed-out restart";
+            case RestartResult.CANCELLED -> "its restart, cancelled while retrying,";
+            default -> null;
+        };
+        return how == null ? "" : " (" + how + " may have applied the change)";
+    }
+
+    /** The {@link #mayHaveApplied(String)} note a rollback row was created with, or "". */
+    private static String mayHaveApplied(RestartResult row) {
+        String reason = row.confirmationReason == null ? "" : row.confirmationReason;
+        int at = reason.lastIndexOf(" (its ");
+        return at < 0 || !reason.endsWith(" may have applied the change)") ? "" : reason.substring(at);
     }
 
     /**

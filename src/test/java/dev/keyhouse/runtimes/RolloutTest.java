@@ -442,6 +442,46 @@ class RolloutTest {
     }
 
     /**
+     * Breaker b9 H3: a canary whose command failed after Keyhouse wrote its environment file (the command sources the
+     * file, then exits 3) was left on the new key when the rollout rolled back: only restarted runtimes were restarted
+     * back. A restart attempted that did not succeed may have applied the change, so it is restarted back too, and
+     * its environment file holds the previous key again; its row says why.
+     */
+    @Test
+    void aCanaryWhoseRestartFailedAfterItsEnvironmentFileIsRestartedBackOnRollback() throws Exception {
+        String canary = "a-failing-" + tag;
+        String previous = provider.key(Scenario.GOOD);
+        String next = provider.key(Scenario.GOOD);
+        api.command(canary, List.of("llm"), fleet.command(canary) + "; if grep -qF -- '" + next + "' '"
+                + fleet.environmentFile(canary) + "'; then exit 3; fi", fleet.environmentFile(canary).toString());
+        fleet.watch(canary);
+        List<String> others = List.of("b-" + tag, "c-" + tag);
+        others.forEach(fleet::runtime);
+        Rows.update(db, "UPDATE runtime_targets SET canary = (name = ?), confirmation = 'report' WHERE name LIKE ?",
+                canary, "%-" + tag);
+        assertThat(api.awaitRun(save(previous), RUN_TIMEOUT).getString("outcome")).isEqualTo("succeeded");
+
+        long runId = save(next);
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+
+        assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("rolled_back");
+        assertThat(run.getString("waves[0].runtimes[0].state")).isEqualTo("failed");
+        assertThat(run.getList("waves.kind")).last().isEqualTo("rollback");
+        assertThat(run.getList("waves[-1].runtimes.runtime")).as("the failed canary is restarted back")
+                .containsExactly(canary);
+        assertThat(run.getList("waves[-1].runtimes.state")).containsExactly("restarted");
+        assertThat(run.getString("waves[-1].runtimes[0].confirmationReason")).isEqualTo("a rollback restart: back"
+                + " onto the previous key (its failed restart may have applied the change)");
+        assertThat(Files.readString(fleet.environmentFile(canary))).as("back on the previous key").contains(previous)
+                .doesNotContain(next);
+        assertThat(run.getString("waves[-1].decision")).contains("1 runtime back whose restart did not succeed but"
+                + " may have applied the change: " + canary);
+        for (String other : others) {
+            assertThat(fleet.restarts(other)).as(other + " untouched").isEqualTo(1);
+        }
+    }
+
+    /**
      * Issue 19 (b19 A): "Restart now" on the canary while its rollout waits for it to confirm carries the change
      * forward (the canary is released from the rollout's pin: it is restarted onto the new key again), so its fetch
      * after that restart, of a version no older than the run's, confirms it. It was decided "not confirmed (fetch)

@@ -27,6 +27,14 @@ final class ShellCommand {
     static final int TAIL_LINES = 10;
     /** Longest output line kept. */
     private static final int MAX_LINE = 500;
+    /**
+     * Most output kept in all: the reason around it and its marks fit the 2,000 characters a result's error keeps
+     * ({@code RestartQueue}), whose cut keeps the start; the earliest lines are dropped first, so the last line, which
+     * usually says why the command failed, stays.
+     */
+    static final int MAX_OUTPUT = 1_500;
+    /** What stands where output was cut. */
+    static final String CUT = "…";
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private ShellCommand() {
@@ -135,13 +143,32 @@ final class ShellCommand {
         }
 
         /**
-         * The kept lines masked together, then each cut to {@link #MAX_LINE}: a secret folded over several lines is
-         * masked whole, and a cut first could leave the start of a secret that no longer matches.
+         * The kept lines masked together, then each cut to {@link #MAX_LINE}, then the earliest dropped until the rest
+         * fits {@link #MAX_OUTPUT} ({@link #CUT} where a line or lines were cut): a secret folded over several lines
+         * is masked whole, and a cut first could leave the start of a secret that no longer matches.
          */
         synchronized String text() {
             String masked = mask.apply(String.join("\n", lines));
-            return masked.lines().map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) : l)
-                    .collect(java.util.stream.Collectors.joining("\n")).strip();
+            List<String> cut = masked.strip().lines().map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) + CUT
+                    : l).toList();
+            return lastFitting(cut);
+        }
+
+        /** The last of {@code lines} that fit {@link #MAX_OUTPUT}, after a {@link #CUT} line when any is left out. */
+        private static String lastFitting(List<String> lines) {
+            Deque<String> kept = new ArrayDeque<>();
+            int length = 0;
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String line = lines.get(i);
+                int more = line.length() + (kept.isEmpty() ? 0 : 1);
+                if (length + more + CUT.length() + 1 > MAX_OUTPUT) {
+                    kept.addFirst(CUT);
+                    break;
+                }
+                kept.addFirst(line);
+                length += more;
+            }
+            return String.join("\n", kept);
         }
     }
 }

@@ -78,4 +78,24 @@ class ShellCommandTest {
                             + " last output:\n" + RuntimeOutput.NOT_LOGGED);
                 });
     }
+
+    /**
+     * Breaker b9 M2: nine lines of 400 characters, then the line that says why, exit 4. The error was cut at 2,000
+     * characters from its start when stored, and the last line was lost. The output kept is its tail ("…" where the
+     * earlier lines were left out), so the reason and it fit what a result's error keeps, the final line in it.
+     */
+    @org.junit.jupiter.api.Test
+    void aLongOutputKeepsItsFinalLine() {
+        String command = "for i in 1 2 3 4 5 6 7 8 9; do printf '%0400d\\n' 0; done;"
+                + " echo 'fatal: cannot open /etc/voice/agent.yaml (permission denied)'; exit 4";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run(command, Map.of(), List.of()))
+                .satisfies(e -> {
+                    String admin = RuntimeOutput.withOutput(e.getMessage());
+                    assertThat(e.getMessage().length()).as("fits the stored error with room for a prefix")
+                            .isLessThanOrEqualTo(1_600);
+                    assertThat(admin).startsWith("command exited with code 4; last output:\n…"
+                            + "\n0000").endsWith("\nfatal: cannot open /etc/voice/agent.yaml (permission denied)");
+                    assertThat(e.getMessage()).endsWith("(permission denied)\u0003");
+                });
+    }
 }
