@@ -92,7 +92,8 @@ public class Rollouts {
     private final dev.keyhouse.settings.RuntimeToken token;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
-            Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks, CheckedSaves checkedSaves,
+            Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks,
+            CheckedSaves checkedSaves,
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
             ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes, LaterRestarts later,
@@ -519,7 +520,8 @@ public class Rollouts {
             return new Needs(probes, null);
         }
         if (open) {
-            if (rows.stream().noneMatch(r -> RestartResult.PENDING.equals(r.state) || RestartResult.RUNNING.equals(r.state))) {
+            if (rows.stream().noneMatch(r -> RestartResult.PENDING.equals(r.state)
+                    || RestartResult.RUNNING.equals(r.state))) {
                 waveRow(run.id, n, "confirming", null, false, false);
             }
             return Needs.NOTHING;
@@ -552,8 +554,8 @@ public class Rollouts {
      * Signals count under {@code names} ({@link TargetRuntimes.NamesNow#all}): the name the runtime answers to now,
      * and the name it was restarted under when its target was renamed since (its process learnt that name at its
      * restart and keeps it until the next, b19 C); never a name another target has now. A runtime whose target was
-     * deleted before it showed anything is left out undecided: it neither passes nor fails its wave (README: a target deleted while a rollout runs is left out of
-     * it without failing it).
+     * deleted before it showed anything is left out undecided: it neither passes nor fails its wave (README: a target
+     * deleted while a rollout runs is left out of it without failing it).
      *
      * @return whether the runtime is left out so: its target deleted before it confirmed, undecided
      */

@@ -19,8 +19,9 @@ import dev.keyhouse.settings.ProviderEnvironment;
  * original text together with whatever sits between its characters there and the rest of the token it sits in
  * (letters, digits and {@code - _ . + % ~} on either side), so no piece of a secret is left beside the mask, even one
  * that shares the run with another secret masked by an earlier mask. The name of a variable Keyhouse writes, as a
- * whole upper-case word ({@code TWILIO_API_SECRET}), is public and never part of a run. A secret form with fewer letters and digits than
- * that is matched only whole, and not at all under {@value #MIN_WHOLE}: its exact forms are the first pass's.
+ * whole upper-case word ({@code TWILIO_API_SECRET}), is public and never part of a run. A secret form with fewer
+ * letters and digits than that is matched only whole, and not at all under {@value #MIN_WHOLE}: its exact forms are
+ * the first pass's.
  */
 final class SecretFragments {
 
