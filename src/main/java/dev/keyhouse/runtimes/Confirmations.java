@@ -108,12 +108,12 @@ public class Confirmations {
         Signal report = signals.stream().filter(s -> s.status() != null).findFirst().orElse(null);
         if (report != null) {
             // the name is the runtime's own text, shown masked (breaker b9, H2)
-            String said = held.masker(List.of()).apply(report.runtime()) + " reported " + report.status() + " ";
+            String said = held.nameMasker().apply(report.runtime()) + " reported " + report.status() + " ";
             return Decision.of(REPORT, said + age(report, now) + " ago", said + "at " + utc(report));
         }
         Signal fetch = signals.stream().filter(s -> s.status() == null).findFirst().orElse(null);
         if (fetch != null) {
-            String said = "no runtime has reported; " + held.masker(List.of()).apply(fetch.runtime())
+            String said = "no runtime has reported; " + held.nameMasker().apply(fetch.runtime())
                     + " fetched by name ";
             return Decision.of(FETCH, said + age(fetch, now) + " ago", said + "at " + utc(fetch));
         }

@@ -34,7 +34,7 @@ public class HeldSecrets {
     private volatile Built built;
 
     /** A mask over the held values and the {@code sealed_values} state it was built from. */
-    private record Built(String stamp, UnaryOperator<String> mask) {
+    private record Built(String stamp, UnaryOperator<String> mask, UnaryOperator<String> exact) {
     }
 
     public HeldSecrets(SealedValues sealedValues) {
@@ -48,21 +48,32 @@ public class HeldSecrets {
     @Transactional
     public UnaryOperator<String> masker(Collection<String> extra) {
         UnaryOperator<String> own = SecretMask.masker(extra);
-        UnaryOperator<String> held = held();
+        UnaryOperator<String> held = held().mask();
         return text -> text == null ? null : LogMask.maskShapes(held.apply(own.apply(text)));
     }
 
-    private UnaryOperator<String> held() {
+    /**
+     * The mask for a runtime's name (breaker b9 H2): every held secret in its exact forms, then the shape-based
+     * redactions — not the fragment pass, which would garble a name sharing a 12-letter run with some key (a name is
+     * short text a runtime holding the token chose; refused callers' names are shown to admins only). Null stays null.
+     */
+    @Transactional
+    public UnaryOperator<String> nameMasker() {
+        UnaryOperator<String> exact = held().exact();
+        return text -> text == null ? null : LogMask.maskShapes(exact.apply(text));
+    }
+
+    private Built held() {
         String stamp = String.valueOf(SealedValue.getEntityManager().createNativeQuery(
                 "SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM sealed_values").getSingleResult());
         Built now = built;
         if (now != null && now.stamp().equals(stamp)) {
-            return now.mask();
+            return now;
         }
         synchronized (building) {
             now = built;
             if (now != null && now.stamp().equals(stamp)) {
-                return now.mask();
+                return now;
             }
             List<String> values = new ArrayList<>(LogMask.configuredSecrets());
             for (SealedValue sealed : SealedValue.<SealedValue>listAll()) {
@@ -70,8 +81,8 @@ public class HeldSecrets {
                     values.add(plaintext.value());
                 }
             }
-            built = new Built(stamp, SecretMask.masker(values));
-            return built.mask();
+            built = new Built(stamp, SecretMask.masker(values), SecretMask.exactMasker(values));
+            return built;
         }
     }
 }

@@ -617,7 +617,7 @@ public class RestartRuns {
         // fallback entry or shared secret the run rolled out (never the LLM key alone)
         List<ResultView> views = new ArrayList<>();
         // a runtime's name as shown is masked: it may be a name a runtime gave, carrying a held secret (b9, H2)
-        java.util.function.UnaryOperator<String> mask = held.masker(List.of());
+        java.util.function.UnaryOperator<String> mask = held.nameMasker();
         java.util.Set<String> rolledBack = new java.util.HashSet<>();
         java.util.Set<String> deletedInRollback = new java.util.HashSet<>();
         for (RestartResult result : results) {

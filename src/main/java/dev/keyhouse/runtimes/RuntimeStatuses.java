@@ -109,7 +109,7 @@ public class RuntimeStatuses {
                 + " FROM runtime_status s FULL OUTER JOIN " + acks.sql() + " a ON a.runtime = s.runtime"
                 + " ORDER BY 1")).getResultList();
         Instant now = Instant.now();
-        java.util.function.UnaryOperator<String> mask = held.masker(List.of());
+        java.util.function.UnaryOperator<String> mask = held.nameMasker();
         Map<String, Runtime> byName = new TreeMap<>();
         for (Object[] row : rows) {
             String stored = (String) row[0];

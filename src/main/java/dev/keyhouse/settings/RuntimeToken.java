@@ -190,7 +190,7 @@ public class RuntimeToken {
         RuntimeTokenRefusals.Read read = refusals.read(since);
         java.util.List<Refusal> recent = read.refusals();
         if (held != null && recent.stream().anyMatch(r -> r.runtime() != null)) {
-            java.util.function.UnaryOperator<String> mask = held.masker(java.util.List.of());
+            java.util.function.UnaryOperator<String> mask = held.nameMasker();
             recent = recent.stream().map(r -> new Refusal(r.first(), r.at(), mask.apply(r.runtime()), r.why(),
                     r.count())).toList();
         }

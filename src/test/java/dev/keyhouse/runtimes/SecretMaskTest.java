@@ -125,6 +125,20 @@ class SecretMaskTest {
                 + "\nTWILIO_AUTH_TOKEN=x\necho [masked] and LLM_API_KEY");
     }
 
+    /**
+     * A runtime's name is masked by the exact forms only (breaker b9 H2, and the local CI of f24456c): a name sharing
+     * a 12-letter run with a key is left whole, a name carrying the key is masked.
+     */
+    @org.junit.jupiter.api.Test
+    void theExactMaskLeavesANameSharingARunWithAKeyAndMasksTheKey() {
+        String key = "sk-failclosed-ack-new-4f1c2e9a-0c9d";
+        java.util.function.UnaryOperator<String> names = SecretMask.exactMasker(List.of(key));
+        assertThat(names.apply("failclosed-ack-ceff68ea")).isEqualTo("failclosed-ack-ceff68ea");
+        assertThat(names.apply("q-" + key)).isEqualTo("q-[masked]");
+        assertThat(SecretMask.mask("failclosed-ack-ceff68ea", List.of(key))).as("the full mask would garble it")
+                .isEqualTo("[masked]");
+    }
+
     /** Text that shares no run of 12 letters and digits with a secret is left as it is, escapes and all. */
     @org.junit.jupiter.api.Test
     void ordinaryTextAndShortSharedRunsAreLeftAlone() {
