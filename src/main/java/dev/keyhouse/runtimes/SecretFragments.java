@@ -65,6 +65,10 @@ final class SecretFragments {
         }
         Skeleton skeleton = Skeleton.of(text);
         String letters = fold(skeleton.text());
+        if (!mayHit(letters)) {
+            // the common case (most log lines): no run of any secret at all, so no need to look for names
+            return text;
+        }
         boolean[] named = names(text, skeleton);
         boolean[] hit = new boolean[letters.length()];
         boolean any = false;
@@ -142,6 +146,16 @@ final class SecretFragments {
             }
         }
         return named;
+    }
+
+    /** Whether {@code letters} holds any fragment or whole form at all, names aside. */
+    private boolean mayHit(String letters) {
+        for (int i = 0; i + FRAGMENT <= letters.length(); i++) {
+            if (grams.contains(letters.substring(i, i + FRAGMENT))) {
+                return true;
+            }
+        }
+        return whole.stream().anyMatch(letters::contains);
     }
 
     private static boolean anyNamed(boolean[] named, int from, int to) {
