@@ -1004,17 +1004,23 @@ public class Rollouts {
         // the run's results before the moved targets' key-share locks (a target's delete takes its results, then
         // its row): a target deleted since is left out, never a rollback row whose target is gone
         lockRuns(List.of(run.id));
-        java.util.Set<Long> present = RuntimeTargets.shareRows(RestartResult.<RestartResult>list(
-                "runId = ?1 and targetId is not null", run.id).stream().map(r -> r.targetId).distinct().toList());
+        List<RestartResult> others = carriedForward(run);
+        java.util.Set<Long> present = RuntimeTargets.shareRows(java.util.stream.Stream.concat(RestartResult
+                .<RestartResult>list("runId = ?1 and targetId is not null", run.id).stream(), others.stream())
+                .map(r -> r.targetId).distinct().toList());
         // a row never attempted (pending, held, cancelled before its first attempt) never moved and stays out
-        List<RestartResult> back = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
+        List<RestartResult> own = RestartResult.<RestartResult>list("runId = ?1 and wave < ?2"
                 + " and runtime is not null and targetId is not null and state in ?3"
                 + " order by targetName, runtime", run.id, wave, List.of(RestartResult.RESTARTED,
                         RestartResult.TIMED_OUT, RestartResult.FAILED, RestartResult.CANCELLED)).stream()
                 .filter(from -> present.contains(from.targetId))
                 .filter(from -> !RestartResult.CANCELLED.equals(from.state) || from.attempts > 0).toList();
-        List<RestartResult> moved = back.stream().filter(from -> RestartResult.RESTARTED.equals(from.state)).toList();
-        List<RestartResult> mayHave = back.stream().filter(from -> !moved.contains(from)).toList();
+        List<RestartResult> moved = own.stream().filter(from -> RestartResult.RESTARTED.equals(from.state)).toList();
+        List<RestartResult> mayHave = own.stream().filter(from -> !moved.contains(from)).toList();
+        // restarts by other runs since the change was saved wrote it too (breaker b9 H1): restarted back as well
+        List<RestartResult> carried = others.stream().filter(o -> present.contains(o.targetId))
+                .filter(o -> own.stream().noneMatch(r -> sameRuntime(r, o))).toList();
+        List<RestartResult> back = java.util.stream.Stream.concat(own.stream(), carried.stream()).toList();
         for (RestartResult from : back) {
             RestartResult row = new RestartResult();
             row.runId = run.id;
@@ -1026,7 +1032,8 @@ public class Rollouts {
             row.state = RestartResult.PENDING;
             row.confirmation = "none";
             row.confirmationReason = "a rollback restart: back onto "
-                    + RolloutOutlook.restoredOnto("restored: " + primary) + mayHaveApplied(from.state);
+                    + RolloutOutlook.restoredOnto("restored: " + primary) + (carried.contains(from)
+                            ? carriedBy(from.runId) : mayHaveApplied(from.state));
             row.createdAt = Instant.now();
             row.persist();
         }
@@ -1039,7 +1046,10 @@ public class Rollouts {
                         : "s") + " back: " + names(moved)) + (mayHave.isEmpty() ? "" : (moved.isEmpty()
                                 ? "restarting " : "; and ") + mayHave.size() + " runtime" + (mayHave.size() == 1
                                         ? "" : "s") + " back whose restart did not succeed but may have applied the"
-                                + " change: " + names(mayHave))) + undone;
+                                + " change: " + names(mayHave)) + (carried.isEmpty() ? "" : (own.isEmpty()
+                                        ? "restarting " : "; and ") + carried.size() + " runtime" + (carried.size()
+                                                == 1 ? "" : "s") + " back that another run restarted onto the change: "
+                                + carriedNames(carried))) + undone;
         // every restore says what came back and whether the key it brought back was checked (a key-only change too)
         run.reason = truncate((run.reason == null ? "" : run.reason + "; ") + "restored: " + restoredText, 1000);
         waveRow(run.id, wave, "restarting", decision, true, false);
@@ -1070,11 +1080,80 @@ public class Rollouts {
         return how == null ? "" : " (" + how + " may have applied the change)";
     }
 
-    /** The {@link #mayHaveApplied(String)} note a rollback row was created with, or "". */
+    /**
+     * The {@link #mayHaveApplied(String)} or {@link #carriedBy(long)} note a rollback row was created with, or "".
+     */
     private static String mayHaveApplied(RestartResult row) {
         String reason = row.confirmationReason == null ? "" : row.confirmationReason;
+        if (reason.endsWith(CARRIED)) {
+            return reason.substring(reason.lastIndexOf(" (run "));
+        }
         int at = reason.lastIndexOf(" (its ");
         return at < 0 || !reason.endsWith(" may have applied the change)") ? "" : reason.substring(at);
+    }
+
+    /** How {@link #carriedBy(long)}'s note ends. */
+    private static final String CARRIED = " onto the change since it was saved)";
+
+    /** What a rollback row says of a runtime another run restarted onto the change: " (run 12 restarted it …)". */
+    static String carriedBy(long runId) {
+        return " (run " + runId + " restarted it" + CARRIED;
+    }
+
+    /** "b-both (run 12), c (run 14)": {@link #names} with the run that restarted each onto the change. */
+    private static String carriedNames(List<RestartResult> rows) {
+        List<String> names = rows.stream().map(r -> r.runtime + " (run " + r.runId + ")").toList();
+        return names.size() <= 5 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+    }
+
+    /** Two results of one target are of the same runtime: the same name, or both of a target-named driver. */
+    private boolean sameRuntime(RestartResult a, RestartResult b) {
+        List<String> own = TargetRuntimes.ownNamed(drivers);
+        return a.targetId.equals(b.targetId) && (a.runtime.equals(b.runtime)
+                || own.contains(a.driver) && own.contains(b.driver));
+    }
+
+    /**
+     * The runtimes another run restarted onto the change a rollback undoes (breaker b9 H1). Every rollout restart
+     * writes the current configuration, so a rollout of another kind (or any restart of one: a later wave, a rollback)
+     * that restarted a target depending on this run's kind after this change was saved gave it the change, ahead of
+     * this run's wave or where this run never reached it. Read for a restore, the caller holding this run's lock: each
+     * runtime once (its newest such result), of a target that depends on the kind now or is in this run's plan,
+     * attempted (restarted, failed, timed out, under way, retrying, cancelled after an attempt) and not finished
+     * before the change was saved (this run's {@code created_at}, or that of the first run of the chain of saves it
+     * superseded). A restart by a run that is not a rollout wrote what the runtime was served by name, which this
+     * run's pins hold back: counted only where no result of this run held it (never attempted, same runtime).
+     */
+    @SuppressWarnings("unchecked")
+    private List<RestartResult> carriedForward(RestartRun run) {
+        if (run.kind == null) {
+            return List.of();
+        }
+        List<String> own = TargetRuntimes.ownNamed(drivers);
+        List<Number> ids = em.createNativeQuery("WITH RECURSIVE chain(id, created_at) AS ("
+                + " SELECT id, created_at FROM restart_runs WHERE id = :run"
+                + " UNION SELECT s.id, s.created_at FROM restart_runs s JOIN chain c ON s.superseded_by = c.id)"
+                + " SELECT DISTINCT ON (x.target_id, x.one) x.id FROM (SELECT o.id, o.target_id,"
+                + " CASE WHEN o.driver IN (:own) THEN '' ELSE o.runtime END AS one"
+                + " FROM restart_results o JOIN restart_runs u ON u.id = o.run_id"
+                + " JOIN runtime_targets t ON t.id = o.target_id"
+                + " WHERE o.run_id <> :run AND o.runtime IS NOT NULL AND o.attempts > 0"
+                + " AND o.state IN ('restarted', 'failed', 'timed_out', 'running', 'pending', 'cancelled')"
+                + " AND (o.finished_at IS NULL OR o.finished_at >= (SELECT min(created_at) FROM chain))"
+                + " AND (:kind = ANY (string_to_array(t.depends_on, ',')) OR o.target_id IN"
+                + " (SELECT p.target_id FROM restart_results p WHERE p.run_id = :run))"
+                + " AND (u.rollout OR NOT EXISTS (SELECT 1 FROM restart_results p WHERE p.run_id = :run"
+                + " AND p.target_id = o.target_id AND p.attempts = 0 AND (p.runtime = o.runtime"
+                + " OR (p.driver IN (:own) AND o.driver IN (:own)))))"
+                + ") x ORDER BY x.target_id, x.one, x.id DESC")
+                .setParameter("run", run.id).setParameter("own", own).setParameter("kind", run.kind)
+                .getResultList();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return RestartResult.<RestartResult>list("id in ?1 order by targetName, runtime",
+                ids.stream().map(Number::longValue).toList());
     }
 
     /**

@@ -322,11 +322,59 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * Breaker b9 H1: a rollout of one kind restarts a target depending on two onto the current configuration, which
+     * carries the other kind's change its own rollout has not brought there yet. When that other rollout is rolled
+     * back, the target is restarted back too (its environment file ends on the restored stt and the llm change kept),
+     * its row naming the run that gave it the change; a target that depends on llm alone, restarted by the same llm
+     * run, is not.
+     */
+    @Test
+    void aRollbackRestartsBackATargetAnotherKindsRolloutRestartedOntoItsChange() throws Exception {
+        Path dir = canaryAndBehind("carried", "h8", "stt", List.of("llm", "stt"), Confirmations.NONE);
+        Path file = dir.resolve(behind + ".env");
+        String llmOnly = "c-llm-only-" + tag;
+        api.command(llmOnly, List.of("llm"), "true", dir.resolve(llmOnly + ".env").toString(), Confirmations.NONE);
+
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        awaitOutcome(stt, "waiting_approval");
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        JsonPath rolledOut = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(rolledOut.getString("state")).as(rolledOut.prettify()).isEqualTo("succeeded");
+        assertThat(Files.readString(file)).as("the llm rollout wrote the current configuration: the stt change too")
+                .contains("STT_MODEL=stt-async-preview", "LLM_MODEL=gpt-4.1");
+        long llmOnlyRestarts = restartsOf(llmOnly);
+
+        rollouts.abort(stt, "admin@keyhouse.test");
+        JsonPath aborted = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(aborted.getString("state")).as(aborted.prettify()).isEqualTo("aborted");
+        int rollbackWave = aborted.getInt("waves.find { it.kind == 'rollback' }.number");
+        String back = "results.find { it.target == '" + behind + "' && it.wave == " + rollbackWave + " }.";
+        assertThat(aborted.getString(back + "state")).as(aborted.prettify()).isEqualTo("restarted");
+        assertThat(aborted.getString(back + "confirmDetail")).contains("(run " + llm
+                + " restarted it onto the change since it was saved)");
+        assertThat(aborted.getString("waves.find { it.kind == 'rollback' }.decision"))
+                .contains("back that another run restarted onto the change: " + behind + " (run " + llm + ")");
+        assertThat(Files.readString(file)).as("restarted back: the stt restored, the llm change kept")
+                .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1").doesNotContain("stt-async-preview");
+        assertThat(restartsOf(llmOnly)).as("a target of llm alone carries no stt change").isEqualTo(llmOnlyRestarts);
+        assertThat(aborted.getList("results.findAll { it.target == '" + llmOnly + "' }")).isEmpty();
+    }
+
+    /** How many restarts target {@code name} has had, by any run. */
+    private long restartsOf(String name) {
+        return Long.parseLong(Rows.column(db, "SELECT count(*) FROM restart_results r JOIN runtime_targets t"
+                + " ON t.id = r.target_id WHERE t.name = ? AND r.attempts > 0", name).get(0));
+    }
+
+    /**
      * The llm primary at gpt-4o-mini (its key ending {@code keySuffix}); command target {@link #canary}
      * ({@code a-canary-<label>-<tag>}, the canary, confirmation none) depending on {@code canaryKind}, and
-     * {@link #behind} ({@code b-<label>-<tag>}) depending on {@code kinds}, confirmed by {@code confirmation}.
+     * {@link #behind} ({@code b-<label>-<tag>}) depending on {@code kinds}, confirmed by {@code confirmation}; returns
+     * the directory of their environment files ({@code <name>.env}).
      */
-    private void canaryAndBehind(String label, String keySuffix, String canaryKind, List<String> kinds,
+    private Path canaryAndBehind(String label, String keySuffix, String canaryKind, List<String> kinds,
             String confirmation) throws Exception {
         put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
                 "sk-held-" + tag + "-" + keySuffix));
@@ -336,6 +384,7 @@ class RolloutHeldConfigurationTest {
         api.command(canary, List.of(canaryKind), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
         Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
         api.command(behind, kinds, "true", dir.resolve(behind + ".env").toString(), confirmation);
+        return dir;
     }
 
     /** Runtime {@code runtime}'s status report: ok on configuration version {@code version}. */
