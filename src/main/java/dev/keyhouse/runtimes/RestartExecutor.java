@@ -330,7 +330,9 @@ public class RestartExecutor {
     }
 
     /**
-     * Runs a driver call under the timeout; an over-long call is interrupted. Errors come back in plain words
+     * Runs a driver call under the timeout; an over-long call is interrupted. A driver that stops the runtime at the
+     * deadline itself ({@link RestartTimedOut}) ends it timed out as well, with what the runtime said (a command's
+     * last output, marked off as {@link RuntimeOutput}). Errors come back in plain words
      * ({@link FailureText}) and masked against every held secret ({@link HeldSecrets}); the exception's class and
      * stack go to the log only, masked as well and without the runtime's own text ({@link RuntimeOutput#logged}).
      */
@@ -340,13 +342,18 @@ public class RestartExecutor {
             return new Outcome<>(future.get(config.timeoutSeconds(), TimeUnit.SECONDS), null, null);
         } catch (TimeoutException e) {
             future.cancel(true);
-            return new Outcome<>(null, RestartResult.TIMED_OUT,
-                    "did not finish within " + config.timeoutSeconds() + " s (RESTART_TIMEOUT_SECONDS); stopped");
+            return new Outcome<>(null, RestartResult.TIMED_OUT, timedOut());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             // the text came from outside (an upstream's body, a command's output): it may echo any secret Keyhouse
             // holds, the configured ones, a shared secret or an earlier key version included
             UnaryOperator<String> mask = held.masker(secrets);
+            if (cause instanceof RestartTimedOut stopped) {
+                // the driver stopped the runtime at the deadline itself, keeping what it said (a command's output)
+                String detail = FailureText.readable(FailureText.words(stopped));
+                return new Outcome<>(null, RestartResult.TIMED_OUT,
+                        mask.apply(detail.isEmpty() ? timedOut() : timedOut() + "; " + detail));
+            }
             // the log never holds the runtime's own text (a command's output, a webhook's answer): masking it cannot
             // be complete, so it is shown to admins only (RuntimeOutput)
             UnaryOperator<String> logged = text -> RuntimeOutput.logged(mask.apply(text));
@@ -359,6 +366,11 @@ public class RestartExecutor {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while restarting; left for the next replica");
         }
+    }
+
+    /** Keyhouse's reason for a restart stopped at RESTART_TIMEOUT_SECONDS. */
+    private String timedOut() {
+        return "did not finish within " + config.timeoutSeconds() + " s (RESTART_TIMEOUT_SECONDS); stopped";
     }
 
     /**

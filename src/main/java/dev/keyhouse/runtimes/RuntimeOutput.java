@@ -11,6 +11,10 @@ package dev.keyhouse.runtimes;
  *
  * <p>Fail closed: an end mark without its start hides everything before it, a start mark without its end (a text cut
  * short) everything after it.
+ *
+ * <p>Every driver passes a runtime's text through {@link #clean} before it masks it (breaker b9 L2): terminal escape
+ * sequences and control characters are no part of what a runtime says, and a key split by a colour code is then one
+ * piece again that the mask recognises whole.
  */
 public final class RuntimeOutput {
 
@@ -23,7 +27,40 @@ public final class RuntimeOutput {
     /** What stands for it in the log. */
     public static final String NOT_LOGGED = "(the runtime's own output is not logged)";
 
+    /**
+     * A terminal escape sequence: CSI ({@code ESC [} parameters, intermediates, a final byte; also its one-byte form
+     * U+009B), a string of OSC, DCS, SOS, PM or APC ({@code ESC ]}, {@code P}, {@code X}, {@code ^}, {@code _}; U+009D
+     * for OSC) up to BEL or ST and never past a line's end, or a two-character escape ({@code ESC 7}, {@code ESC ( B}).
+     */
+    private static final java.util.regex.Pattern ESCAPE = java.util.regex.Pattern.compile(
+            "(?:\u001B\\[|\u009B)[0-?]*[ -/]*[@-~]"
+                    + "|(?:\u001B[\\]PX^_]|\u009D)[^\u0007\u001B\u009C\n]*(?:\u0007|\u001B\\\\|\u009C)"
+                    + "|\u001B[ -/]*[0-~]");
+
     private RuntimeOutput() {
+    }
+
+    /**
+     * A runtime's text as words (one rule for every driver, applied before masking): terminal escape sequences
+     * ({@link #ESCAPE}) removed, CRLF as a line break, a NUL as U+FFFD (a byte that was no text, so the words around
+     * it stay apart), and every other control character but line feed and tab — C0, DEL, C1, a lone CR, an escape
+     * left unfinished, the marks of {@link #quote} — dropped; null stays null.
+     */
+    public static String clean(String text) {
+        if (text == null) {
+            return null;
+        }
+        String plain = ESCAPE.matcher(text).replaceAll("").replace("\r\n", "\n");
+        StringBuilder out = new StringBuilder(plain.length());
+        for (int i = 0; i < plain.length(); i++) {
+            char c = plain.charAt(i);
+            if (c == '\u0000') {
+                out.append('\uFFFD');
+            } else if (c == '\n' || c == '\t' || !Character.isISOControl(c)) {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** {@code output} marked off as the runtime's own text, any mark in it dropped; "" for null or empty. */

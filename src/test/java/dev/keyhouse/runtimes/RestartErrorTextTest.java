@@ -46,6 +46,8 @@ class RestartErrorTextTest {
     /** Answers every connection at once with plain HTTP and closes it: a TLS client's handshake fails. */
     private ServerSocket notTls;
     private int closedPort;
+    private Long sharedSecret;
+    private Path envDir;
 
     @BeforeEach
     void servers() throws IOException {
@@ -79,7 +81,90 @@ class RestartErrorTextTest {
     void stop() throws IOException {
         plain.stop(0);
         notTls.close();
+        api.deleteSharedSecret(sharedSecret);
         api.deleteCreated();
+        RuntimeApi.deleteTree(envDir);
+    }
+
+    /**
+     * Breaker b9 M3 and L2, in one shared-secret run. A command that prints why it waits and hangs ended "did not
+     * finish within 3 s; stopped", what it printed lost: now it is timed out with its last output, which an admin
+     * reads on the restarts API and the run page, a viewer does not, and no log record holds; its process and the
+     * {@code sleep} it started are gone. A command printing the served secret in two halves with a colour code between
+     * them, and a webhook answering it so, both read "key=[masked]" with no ESC byte: escape sequences are removed
+     * before masking, one rule for both drivers (each half alone is too short for the fragment pass).
+     */
+    @Test
+    void aHungCommandsOutputIsShownToAdminsAndColourCodesAreRemovedBeforeMasking() throws Exception {
+        String tag = RuntimeRestartTest.unique();
+        String variable = "T_" + tag.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_SPLIT";
+        String value = "sk-" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        // computed by the shell, so the target's own command (on its page) never holds it
+        String marker = "waiting-for-lock-42-" + tag;
+        envDir = Files.createTempDirectory(Path.of(dev.keyhouse.TestSettings.RUNTIME_ENV_DIRS), "hung");
+        Path colourFile = envDir.resolve("colour.env");
+        long hung = api.command("hung-" + tag, List.of("tracing"), "echo waiting-for-lock-$((6*7))-" + tag
+                + "; sleep 60", null);
+        long colour = api.command("colour-" + tag, List.of("tracing"), ". '" + colourFile + "' && printf"
+                + " 'key=%s\\033[0m%s\\n' \"$(printf %s \"$" + variable + "\" | cut -c1-10)\" \"$(printf %s \"$"
+                + variable + "\" | cut -c11-)\"; exit 3", colourFile.toString());
+        plain.createContext("/coloured", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = ("key=" + value.substring(0, 10) + "\u001B[0m" + value.substring(10))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(503, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        long webhook = http("coloured-" + tag, "http://127.0.0.1:" + plain.getAddress().getPort() + "/coloured",
+                "webhook-secret-" + tag + "-0123456789");
+        String viewer = Browser.uniqueEmail("hung-viewer");
+        Browser.newUser(viewer, "viewer");
+        String session = Browser.session(viewer, Browser.PASSWORD);
+        long runId;
+        try (LogCapture records = LogCapture.installFirst()) {
+            var created = given().auth().oauth2(api.admin()).contentType(io.restassured.http.ContentType.JSON)
+                    .body(Map.of("name", "split-" + tag, "variable", variable, "value", value, "targets",
+                            List.of(hung, colour, webhook)))
+                    .post("/api/v1/shared-secrets");
+            created.then().statusCode(201);
+            sharedSecret = created.jsonPath().getLong("id");
+            runId = created.jsonPath().getLong("restartRun");
+            long seen = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (dev.keyhouse.runtimes.command.Processes.withVariable("KEYHOUSE_TARGET", "hung-" + tag).isEmpty()
+                    && System.nanoTime() < seen) {
+                Thread.sleep(20);
+            }
+            assertThat(dev.keyhouse.runtimes.command.Processes.withVariable("KEYHOUSE_TARGET", "hung-" + tag))
+                    .as("the hung command runs (what the check below looks for)").isNotEmpty();
+            JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+            assertThat(run.getString("results.find { it.target == 'hung-" + tag + "' }.state")).as(run.prettify())
+                    .isEqualTo(RestartResult.TIMED_OUT);
+            assertThat(records.text()).as("no log record holds the output").doesNotContain(marker)
+                    .doesNotContain(value.substring(0, 10)).doesNotContain(value.substring(10));
+        }
+        assertThat(dev.keyhouse.runtimes.command.Processes.withVariable("KEYHOUSE_TARGET", "hung-" + tag))
+                .as("the hung command and its sleep are gone").isEmpty();
+        String reason = "did not finish within " + Profiles.FastRestarts.TIMEOUT_SECONDS
+                + " s (RESTART_TIMEOUT_SECONDS); stopped; last output:\n";
+        JsonPath asAdmin = given().auth().oauth2(api.admin()).get("/api/v1/restarts/" + runId).then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(asAdmin.getString("results.find { it.target == 'hung-" + tag + "' }.error"))
+                .as("an admin reads what the hung command printed").isEqualTo(reason + marker);
+        assertThat(asAdmin.getString("results.find { it.target == 'colour-" + tag + "' }.error"))
+                .isEqualTo("command exited with code 3; last output:\nkey=[masked]");
+        assertThat(asAdmin.getString("results.find { it.target == 'coloured-" + tag + "' }.error"))
+                .startsWith("refused by the runtime (HTTP 503)").endsWith("; it answered: key=[masked]");
+        assertThat(asAdmin.getString("results.error")).doesNotContain("\u001B");
+        JsonPath asViewer = given().cookie(SessionTokens.SESSION_COOKIE, session).get("/api/v1/restarts/" + runId)
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(asViewer.getString("results.find { it.target == 'hung-" + tag + "' }.error"))
+                .isEqualTo(reason + RuntimeOutput.NOT_SHOWN);
+        assertThat(given().auth().oauth2(api.admin()).get("/admin/restarts/" + runId).then().statusCode(200)
+                .extract().asString()).as("an admin's run page").contains(marker);
+        assertThat(given().cookie(SessionTokens.SESSION_COOKIE, session).get("/admin/restarts/" + runId).then()
+                .statusCode(200).extract().asString()).as("a viewer's run page").doesNotContain(marker)
+                .contains("own output is shown to admins");
     }
 
     @Test

@@ -34,4 +34,23 @@ class RuntimeOutputTest {
                 + "; after");
         assertThat(RuntimeOutput.reasonOnly("a \u0002x\u0003 b y\u0003 c")).isEqualTo(RuntimeOutput.NOT_SHOWN + " c");
     }
+
+    /**
+     * Breaker b9 L2: one rule for every runtime's text. Escape sequences (CSI, OSC to BEL or ST, two-character
+     * escapes, the one-byte C1 forms) are removed whole; CRLF is a line break; a NUL reads U+FFFD; every other control
+     * character but line feed and tab (a lone CR, DEL, C1, an unfinished escape's ESC, the marks) is dropped.
+     */
+    @Test
+    void cleanRemovesEscapeSequencesAndControlCharacters() {
+        assertThat(RuntimeOutput.clean("\u001B[1;31mred\u001B[0m \u001B[38;5;208mamber\u001B[m"))
+                .isEqualTo("red amber");
+        assertThat(RuntimeOutput.clean("\u001B]0;title\u0007a\u001B]8;;http://x\u001B\\link\u001B]8;;\u001B\\"))
+                .isEqualTo("alink");
+        assertThat(RuntimeOutput.clean("\u001B(Bsaved\u001B7 \u009B2Kline\u009D2;t\u009C")).isEqualTo("saved line");
+        assertThat(RuntimeOutput.clean("one\r\ntwo\tcols\rthree\u0000four\u007F\u0085\u0002\u0003"))
+                .isEqualTo("one\ntwo\tcolsthree\uFFFDfour");
+        assertThat(RuntimeOutput.clean("cut \u001B[31")).as("an unfinished escape leaves its words")
+                .isEqualTo("cut 31");
+        assertThat(RuntimeOutput.clean(null)).isNull();
+    }
 }

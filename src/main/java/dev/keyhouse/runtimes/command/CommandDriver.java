@@ -88,7 +88,9 @@ public class CommandDriver implements RuntimeDriver {
     }
 
     /**
-     * Writes the environment file, if any, then runs the command; shared with {@link SystemdDriver}. The file is
+     * Writes the environment file, if any, then runs the command; shared with {@link SystemdDriver}. A command still
+     * running near the order's deadline is stopped here ({@link ShellCommand#stopAt}), its output kept for the
+     * timed-out result ({@link dev.keyhouse.runtimes.RestartTimedOut}). The file is
      * checked against {@code RUNTIME_ENV_DIRS} again here: the list may have changed since the target was saved.
      */
     static void run(TargetSpec target, String command, RestartOrder order, EnvironmentDirs dirs) throws Exception {
@@ -118,6 +120,6 @@ public class CommandDriver implements RuntimeDriver {
             variables.put(RESTART_ID, String.valueOf(order.restartId()));
             variables.put(RESTART_ATTEMPT, String.valueOf(order.attempt()));
         }
-        ShellCommand.run(command, variables, secrets);
+        ShellCommand.run(command, variables, secrets, order.deadline());
     }
 }

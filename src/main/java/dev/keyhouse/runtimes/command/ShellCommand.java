@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import dev.keyhouse.runtimes.RestartTimedOut;
 import dev.keyhouse.runtimes.SecretMask;
 
 /**
@@ -19,7 +22,8 @@ import dev.keyhouse.runtimes.SecretMask;
  * plus {@code KEYHOUSE_RUN_ID}, {@code KEYHOUSE_TARGET} and, for a restart, {@code KEYHOUSE_RESTART_ID} and
  * {@code KEYHOUSE_RESTART_ATTEMPT} ({@link CommandDriver}), nothing else. Keyhouse's own environment holds
  * CREDENTIAL_ENCRYPTION_KEY and never reaches the command; provider secrets never go through the environment (the
- * command reads the EnvironmentFile). Output is kept bounded; an interrupted run kills the whole process tree.
+ * command reads the EnvironmentFile). Output is kept bounded; an interrupted run, and one still running near its
+ * deadline, kills the whole process tree.
  */
 final class ShellCommand {
 
@@ -35,6 +39,8 @@ final class ShellCommand {
     static final int MAX_OUTPUT = 1_500;
     /** What stands where output was cut. */
     static final String CUT = "…";
+    /** How long before the executor's deadline a command still running is stopped ({@link #stopAt}). */
+    static final Duration STOP_EARLY = Duration.ofMillis(500);
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private ShellCommand() {
@@ -51,7 +57,18 @@ final class ShellCommand {
     }
 
     static void run(String command, Map<String, String> variables, List<String> secrets)
-            throws IOException, InterruptedException, Failed {
+            throws IOException, InterruptedException, Failed, RestartTimedOut {
+        run(command, variables, secrets, null);
+    }
+
+    /**
+     * Runs {@code command}; with a {@code deadline} (the executor's:
+     * {@link dev.keyhouse.runtimes.RestartOrder#deadline}) it is stopped a little before it ({@link #stopAt}), its
+     * whole process tree killed, and what it printed until then comes back in {@link RestartTimedOut}, bounded, masked
+     * and marked off as a failure's output is.
+     */
+    static void run(String command, Map<String, String> variables, List<String> secrets, Instant deadline)
+            throws IOException, InterruptedException, Failed, RestartTimedOut {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command);
         Map<String, String> env = builder.environment();
         env.clear();
@@ -61,6 +78,7 @@ final class ShellCommand {
         env.putAll(variables);
         builder.redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Instant stop = stopAt(Instant.now(), deadline);
         Process process = builder.start();
         UnaryOperator<String> mask = SecretMask.masker(secrets);
         Tail tail = new Tail(process.getInputStream(), mask);
@@ -69,7 +87,20 @@ final class ShellCommand {
         reader.start();
         int exit;
         try {
-            exit = process.waitFor();
+            if (stop == null) {
+                exit = process.waitFor();
+            } else if (process.waitFor(Math.max(0, Duration.between(Instant.now(), stop).toMillis()),
+                    TimeUnit.MILLISECONDS)) {
+                exit = process.exitValue();
+            } else {
+                // stopped here rather than interrupted by the executor: the output read so far is the runtime's
+                // own account of why it hangs ("waiting for lock …"), and only this code holds it (breaker b9 M3)
+                kill(process);
+                reader.join(Math.max(1, Duration.between(Instant.now(), deadline).toMillis() / 2));
+                String output = tail.text();
+                throw new RestartTimedOut(output.isEmpty() ? "" : "last output:\n"
+                        + dev.keyhouse.runtimes.RuntimeOutput.quote(output));
+            }
             reader.join(TimeUnit.SECONDS.toMillis(2));
         } catch (InterruptedException e) {
             kill(process);
@@ -80,6 +111,23 @@ final class ShellCommand {
             throw new Failed("command exited with code " + exit + (output.isEmpty() ? " and no output"
                     : "; last output:\n" + dev.keyhouse.runtimes.RuntimeOutput.quote(output)));
         }
+    }
+
+    /**
+     * When a command with {@code deadline} is stopped: {@link #STOP_EARLY} before it (a tenth of the time left when
+     * that is less), so the kill and the last read end before the executor's own timeout, whose clock starts after
+     * the deadline was set; null without a deadline.
+     */
+    static Instant stopAt(Instant now, Instant deadline) {
+        if (deadline == null) {
+            return null;
+        }
+        Duration left = Duration.between(now, deadline);
+        if (left.isNegative()) {
+            return now;
+        }
+        Duration early = left.dividedBy(10).compareTo(STOP_EARLY) < 0 ? left.dividedBy(10) : STOP_EARLY;
+        return deadline.minus(early);
     }
 
     /** Kills the process and everything it started, children first so none is re-parented and missed. */
@@ -131,24 +179,23 @@ final class ShellCommand {
             }
         }
 
-        /**
-         * Kept as read (at most {@link #READ_LINE} characters; a NUL, which no text column holds, as U+FFFD): masked
-         * with the lines around it when read.
-         */
+        /** Kept as read (at most {@link #READ_LINE} characters): cleaned and masked with its neighbours when read. */
         private synchronized void add(String line) {
-            lines.addLast(line.replace('\u0000', '\uFFFD'));
+            lines.addLast(line);
             if (lines.size() > TAIL_LINES) {
                 lines.removeFirst();
             }
         }
 
         /**
-         * The kept lines masked together, then each cut to {@link #MAX_LINE}, then the earliest dropped until the rest
-         * fits {@link #MAX_OUTPUT} ({@link #CUT} where a line or lines were cut): a secret folded over several lines
-         * is masked whole, and a cut first could leave the start of a secret that no longer matches.
+         * The kept lines cleaned ({@link dev.keyhouse.runtimes.RuntimeOutput#clean}: no escape sequence or control
+         * character, a NUL as U+FFFD, so a key split by a colour code is one piece again) and masked together, then
+         * each cut to {@link #MAX_LINE}, then the earliest dropped until the rest fits {@link #MAX_OUTPUT}
+         * ({@link #CUT} where a line or lines were cut): a secret folded over several lines is masked whole, and a cut
+         * first could leave the start of a secret that no longer matches.
          */
         synchronized String text() {
-            String masked = mask.apply(String.join("\n", lines));
+            String masked = mask.apply(dev.keyhouse.runtimes.RuntimeOutput.clean(String.join("\n", lines)));
             List<String> cut = masked.strip().lines().map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) + CUT
                     : l).toList();
             return lastFitting(cut);

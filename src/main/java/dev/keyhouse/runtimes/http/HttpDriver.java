@@ -216,7 +216,8 @@ public class HttpDriver implements RuntimeDriver {
 
     /**
      * The error for an answer that is not 2xx: its status, a fixed text and what the runtime said — a snippet of its
-     * body ({@link FailureText#snippet}: words only, a line it already has once, one line, at most 200 characters,
+     * body, escape sequences and control characters removed first ({@link RuntimeOutput#clean}; {@link
+     * FailureText#snippet}: words only, a line it already has once, one line, at most 200 characters,
      * without a leading repeat of the status code), marked off as the runtime's own text ({@link RuntimeOutput}: shown
      * to admins only, never logged), with every value in
      * {@code secrets} masked in every form ({@link SecretMask}), before the snippet is made and after (an entity-encoded
@@ -227,8 +228,11 @@ public class HttpDriver implements RuntimeDriver {
      */
     static IOException refused(Egress.Answer answer, URI uri, List<String> secrets) {
         java.util.function.UnaryOperator<String> mask = SecretMask.masker(secrets);
-        // the status is said once, up front: a page that starts by repeating it ("501 Not Implemented") goes on after it
-        String said = FailureText.snippet(mask.apply(new String(answer.body(), StandardCharsets.UTF_8)), mask)
+        // cleaned before it is masked, as a command's output is (RuntimeOutput.clean): a key split by an escape
+        // sequence is masked whole; the status is said once, up front: a page that starts by repeating it
+        // ("501 Not Implemented") goes on after it
+        String said = FailureText.snippet(mask.apply(RuntimeOutput.clean(new String(answer.body(),
+                StandardCharsets.UTF_8))), mask)
                 .replaceFirst("^" + answer.status() + "\\b[\\s:.-]*", "");
         LOG.debugf("webhook %s answered HTTP %d", Egress.safeUrl(uri), answer.status());
         return new IOException("refused by the runtime (HTTP " + answer.status() + "): the webhook at "

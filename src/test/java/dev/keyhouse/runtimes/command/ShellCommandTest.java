@@ -2,6 +2,7 @@ package dev.keyhouse.runtimes.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -98,4 +99,59 @@ class ShellCommandTest {
                     assertThat(e.getMessage()).endsWith("(permission denied)\u0003");
                 });
     }
+
+    /**
+     * Breaker b9 M3: a command that printed why it waits and then hung ended "did not finish within 5 s; stopped",
+     * its output lost. Stopped near the deadline, its whole process tree is killed and what it printed comes back,
+     * marked off as the runtime's own text, before the deadline.
+     */
+    @org.junit.jupiter.api.Test
+    void aHungCommandIsStoppedBeforeItsDeadlineAndItsOutputKept() {
+        String tag = java.util.UUID.randomUUID().toString().substring(0, 8);
+        Instant deadline = Instant.now().plusMillis(2_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run("echo waiting-for-lock-" + tag
+                + "; sleep 60", Map.of("KEYHOUSE_TARGET", "hang-" + tag), List.of(), deadline))
+                .isInstanceOf(dev.keyhouse.runtimes.RestartTimedOut.class)
+                .satisfies(e -> {
+                    assertThat(RuntimeOutput.withOutput(e.getMessage()))
+                            .isEqualTo("last output:\nwaiting-for-lock-" + tag);
+                    assertThat(RuntimeOutput.reasonOnly(e.getMessage()))
+                            .isEqualTo("last output:\n" + RuntimeOutput.NOT_SHOWN);
+                });
+        assertThat(Instant.now()).as("stopped before the executor's deadline").isBefore(deadline);
+        assertThat(Processes.withVariable("KEYHOUSE_TARGET", "hang-" + tag)).as("no process of it is left")
+                .isEmpty();
+    }
+
+    /** A command stops {@link ShellCommand#STOP_EARLY} before its deadline, a tenth of the time left when less. */
+    @org.junit.jupiter.api.Test
+    void aCommandStopsAlittleBeforeItsDeadline() {
+        Instant now = Instant.parse("2026-12-03T12:00:00Z");
+        assertThat(ShellCommand.stopAt(now, null)).isNull();
+        assertThat(ShellCommand.stopAt(now, now.plusSeconds(120))).isEqualTo(now.plusSeconds(120).minusMillis(500));
+        assertThat(ShellCommand.stopAt(now, now.plusSeconds(2))).isEqualTo(now.plusMillis(1_800));
+        assertThat(ShellCommand.stopAt(now, now.minusSeconds(1))).isEqualTo(now);
+    }
+
+    /**
+     * Breaker b9 L2: a command's colour codes were stored as raw ESC bytes, and a key printed in two halves with a
+     * colour code between them was masked in neither half. Escape sequences and control characters are removed
+     * before masking ({@link RuntimeOutput#clean}): the key is masked whole, no ESC byte is kept.
+     */
+    @org.junit.jupiter.api.Test
+    void colourCodesAreRemovedBeforeMaskingSoASplitKeyIsMaskedWhole() {
+        String key = SPLIT_KEY;
+        String command = "printf 'key=%s\\033[0m%s\\n\\033[31mred\\033[0m\\r\\n' '" + key.substring(0, 10) + "' '"
+                + key.substring(10) + "'; exit 3";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run(command, Map.of(), List.of(key)))
+                .satisfies(e -> assertThat(RuntimeOutput.withOutput(e.getMessage()))
+                        .isEqualTo("command exited with code 3; last output:\nkey=[masked]\nred")
+                        .doesNotContain("\u001B"));
+    }
+
+    /**
+     * A key of 19 characters: each half, 9 letters and digits, is too short for the mask's fragment pass alone
+     * ({@code HttpDriverTest} answers the same key the same way).
+     */
+    static final String SPLIT_KEY = "sk-Split0a1b2c3d4e5";
 }

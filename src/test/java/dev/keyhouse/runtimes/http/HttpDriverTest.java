@@ -355,6 +355,26 @@ class HttpDriverTest {
                 });
     }
 
+    /**
+     * Breaker b9 L2: one rule for a runtime's text ({@link RuntimeOutput#clean}, as a command's output): escape
+     * sequences are removed before masking, so a key answered in two halves with a colour code between them is masked
+     * whole (each half, 9 letters and digits, is too short for the fragment pass alone), and no ESC byte is kept.
+     */
+    @Test
+    void colourCodesAreRemovedBeforeMaskingSoASplitKeyIsMaskedWhole() {
+        String key = "sk-Split0a1b2c3d4e5";
+        server.createContext("/coloured", exchange -> {
+            record(exchange);
+            answer(exchange, 503, "key=" + key.substring(0, 10) + "\u001B[0m" + key.substring(10)
+                    + "\n\u001B]0;title\u0007\u001B[31mred\u001B[0m\r\n");
+        });
+        RestartOrder order = new RestartOrder(12, 3, Map.of("LLM_API_KEY", key, "LLM_PROVIDER", "openai"),
+                Set.of("LLM_API_KEY", "LLM_PROVIDER"), Instant.now().plusSeconds(120));
+        assertThatThrownBy(() -> driver.restart(target("/coloured", null), "voice-fleet", order))
+                .satisfies(e -> assertThat(RuntimeOutput.withOutput(e.getMessage()))
+                        .endsWith("; it answered: key=[masked] red").doesNotContain("\u001B", "title"));
+    }
+
     @Test
     void redirectIsAFailureNotFollowed() throws Exception {
         assertThatThrownBy(() -> driver.restart(target("/moved", null), "voice-fleet", order()))
