@@ -22,10 +22,12 @@ import dev.keyhouse.runtimes.kubernetes.KubernetesDriver;
  * give, strongest first: {@code report} once one of them has sent a status report ({@code runtime_status}),
  * {@code fetch} once one has fetched its configuration by name ({@code runtime_acks}), {@code health} when its
  * driver says a health signal exists ({@link RuntimeDriver#hasHealth}), else {@code none} (a restart that succeeds
- * counts). A target's runtimes are those it has now ({@link TargetRuntimes#KNOWN}: its current name for command,
- * systemd and http; its latest discovery under its current driver for docker and kubernetes), matched to a report or
- * fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods; fetches as {@link RuntimeAcks#relation}
- * shows them, this replica's unwritten ones included).
+ * counts). A target's runtimes are those it has now ({@link TargetRuntimes#KNOWN}: for command, systemd and http its
+ * current name, and the name its process was restarted under at its latest restart while it has not been restarted
+ * since a rename, unless another target has that name now — the names a rollout's gate counts,
+ * {@link TargetRuntimes.NamesNow#all}; b19 D; its latest discovery under its current driver for docker and
+ * kubernetes), matched to a report or fetch as {@link RuntimeAcks#matches} does (a kubernetes workload by its pods;
+ * fetches as {@link RuntimeAcks#relation} shows them, this replica's unwritten ones included).
  */
 @ApplicationScoped
 public class Confirmations {
@@ -99,7 +101,8 @@ public class Confirmations {
         if (!AUTO.equals(mode) && MODES.contains(mode)) {
             return Decision.of(mode, "set on the target");
         }
-        // command, systemd and http restart one runtime named as the target: known before its first restart
+        // command, systemd and http restart one runtime named as the target: known before its first restart (and,
+        // renamed since its latest restart, still named as it was restarted: TargetRuntimes.KNOWN, b19 D)
         String own = drivers.find(target.driver).filter(RuntimeDriver::runtimeIsTarget).map(d -> target.name)
                 .orElse(null);
         List<Signal> signals = target.id == null && own == null ? List.of()
@@ -125,9 +128,11 @@ public class Confirmations {
     }
 
     /**
-     * The newest report (status set) and the newest fetch (status null) of the target's runtimes: {@code own} alone
-     * (the target's name as given, when its driver's runtime is the target) when not null, else those
-     * {@link TargetRuntimes#KNOWN} holds for it.
+     * The newest report (status set) and the newest fetch (status null) of the target's runtimes: those
+     * {@link TargetRuntimes#KNOWN} holds for it (for command, systemd and http its stored name and, renamed since its
+     * latest restart, the name its process was restarted under: b19 D, where the current name alone resolved
+     * {@code auto} to none right after a rename while the process kept reporting), and {@code own} (the target's name
+     * as given, when its driver's runtime is the target) when not null: a target not stored yet has that name alone.
      */
     @SuppressWarnings("unchecked")
     private List<Signal> signals(Long targetId, String own) {
@@ -135,7 +140,7 @@ public class Confirmations {
         String fetch = "EXISTS (SELECT 1 FROM known k WHERE " + RuntimeAcks.matchesSql("k.runtime", "a.runtime") + ")";
         RuntimeAcks.Relation fetches = acks.relation();
         List<Object[]> rows = fetches.bind(em.createNativeQuery("WITH known AS (SELECT k.runtime FROM "
-                        + TargetRuntimes.KNOWN + " k WHERE k.target_id = :t AND CAST(:name AS text) IS NULL"
+                        + TargetRuntimes.KNOWN + " k WHERE k.target_id = :t"
                         + " UNION SELECT CAST(:name AS text) WHERE CAST(:name AS text) IS NOT NULL)"
                         + " (SELECT s.runtime, s.status, s.reported_at FROM runtime_status s WHERE "
                         + report + " ORDER BY s.reported_at DESC LIMIT 1)"

@@ -589,11 +589,13 @@ public class RestartRuns {
     }
 
     /**
-     * The run as everyone but an admin reads it: each result's error without the runtime's own text
-     * ({@link RuntimeOutput#reasonOnly}), as rollout alerts, notifications and the audit log also take it.
+     * The run without the runtimes' own text in its errors ({@link RuntimeOutput#reasonOnly}): what the engine,
+     * rollout alerts, notifications and the audit log take. Never for a page or answer shown to a person: those pass
+     * the reader's role to {@link #report(long, boolean)} (breaker b9, L1: the runtimes list's instances table showed
+     * admins this form).
      */
     @Transactional
-    public RunReport report(long id) {
+    public RunReport reportWithoutOutput(long id) {
         return report(id, false);
     }
 
@@ -777,7 +779,7 @@ public class RestartRuns {
      * @param why the engine's reason, or null
      */
     String finishDetail(long id, String why) {
-        RunReport report = report(id);
+        RunReport report = reportWithoutOutput(id);
         return report.headline() + ": " + (why == null ? "" : why + "; ") + report.tally().text();
     }
 

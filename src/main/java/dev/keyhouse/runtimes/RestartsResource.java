@@ -16,9 +16,10 @@ import jakarta.ws.rs.core.MediaType;
 
 /**
  * {@code /api/v1/restarts}: restart runs as their pages show them (headline and tally), each runtime's result and
- * whether it came back on the configuration the run rolled out; and a rollout's controls (admins): pause, resume, continue (after the canary with {@code ROLLOUT_APPROVAL=manual}) and
- * abort. Each control answers the run's new report, 409 problem+json when the run's state does not allow it and
- * 404 for an unknown run. They take no body.
+ * whether it came back on the configuration the run rolled out; and a rollout's controls (admins): pause, resume,
+ * continue (after the canary with {@code ROLLOUT_APPROVAL=manual}) and abort. Each control answers the run's new
+ * report as {@code GET} answers it to the caller (an admin's holds the runtimes' own output), 409 problem+json when
+ * the run's state does not allow it and 404 for an unknown run. They take no body.
  */
 @Path(RestartsResource.PATH)
 @Produces(MediaType.APPLICATION_JSON)
@@ -64,7 +65,8 @@ public class RestartsResource {
     @Path("{id}/pause")
     @RolesAllowed(Role.ADMIN_NAME)
     public RestartRuns.RunReport pause(@PathParam("id") long id) {
-        return rollouts.pause(id, Identities.actor(identity));
+        rollouts.pause(id, Identities.actor(identity));
+        return runs.report(id, admin());
     }
 
     /** A paused rollout goes on where it stopped. */
@@ -72,7 +74,8 @@ public class RestartsResource {
     @Path("{id}/resume")
     @RolesAllowed(Role.ADMIN_NAME)
     public RestartRuns.RunReport resume(@PathParam("id") long id) {
-        return rollouts.resume(id, Identities.actor(identity));
+        rollouts.resume(id, Identities.actor(identity));
+        return runs.report(id, admin());
     }
 
     /** A rollout waiting for approval after its canary goes on with the next wave. */
@@ -80,7 +83,8 @@ public class RestartsResource {
     @Path("{id}/continue")
     @RolesAllowed(Role.ADMIN_NAME)
     public RestartRuns.RunReport proceed(@PathParam("id") long id) {
-        return rollouts.approve(id, Identities.actor(identity));
+        rollouts.approve(id, Identities.actor(identity));
+        return runs.report(id, admin());
     }
 
     /** Stops the rollout for good and rolls the runtimes already moved back, as a failed wave does. */
@@ -88,6 +92,7 @@ public class RestartsResource {
     @Path("{id}/abort")
     @RolesAllowed(Role.ADMIN_NAME)
     public RestartRuns.RunReport abort(@PathParam("id") long id) {
-        return rollouts.abort(id, Identities.actor(identity));
+        rollouts.abort(id, Identities.actor(identity));
+        return runs.report(id, admin());
     }
 }

@@ -112,7 +112,8 @@ public class RolloutOutlook implements RolloutNews {
         if (RestartRun.findById(runId) == null) {
             return Optional.empty();
         }
-        RestartRuns.RunReport report = runs.report(runId);
+        // the run's state and reason only, never a result's error: the form without output serves every reader
+        RestartRuns.RunReport report = runs.reportWithoutOutput(runId);
         java.time.Instant now = java.time.Instant.now();
         RunView view = RunView.of(report, now);
         String next = null;
@@ -541,14 +542,16 @@ public class RolloutOutlook implements RolloutNews {
     /**
      * Each runtime (as its results name it) with its place in the newest of the last {@value #RECENT_ROLLOUTS}
      * rollouts that reached it. Within a rollout its own wave is its place, not the rollback wave that restarted it
-     * back: that row's status already says "rolled back".
+     * back: that row's status already says "rolled back". {@code output}: the reader is an admin, so a failed
+     * restart's detail holds the runtime's own text ({@link RestartRuns#report(long, boolean)}); anyone else reads
+     * Keyhouse's reason with a note in its place.
      */
     @Transactional
-    public Map<String, InRollout> newestByRuntime() {
+    public Map<String, InRollout> newestByRuntime(boolean output) {
         List<RestartRun> recent = RestartRun.find("rollout = true order by id desc").page(0, RECENT_ROLLOUTS).list();
         Map<String, InRollout> places = new LinkedHashMap<>();
         for (RestartRun run : recent) {
-            RestartRuns.RunReport report = runs.report(run.id);
+            RestartRuns.RunReport report = runs.report(run.id, output);
             for (RestartRuns.ResultView result : report.results()) {
                 boolean ownWave = result.wave() == null || result.wave() <= report.waveCount();
                 if (result.runtime() != null && ownWave) {

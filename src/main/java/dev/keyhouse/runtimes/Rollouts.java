@@ -1352,7 +1352,7 @@ public class Rollouts {
             run.paused = true;
             audit.record(Audit.Entry.of(actor, "restart.pause", RuntimeTargets.AUDIT_KIND, "restart run " + runId));
         });
-        return runs.get().report(runId);
+        return runs.get().reportWithoutOutput(runId);
     }
 
     /** Resumes a paused rollout; its runtimes' time to confirm starts again. */
@@ -1368,7 +1368,7 @@ public class Rollouts {
             planned.fire(new RestartPlanned(runId));
         });
         wake();
-        return runs.get().report(runId);
+        return runs.get().reportWithoutOutput(runId);
     }
 
     /** Continue after the canary ({@code ROLLOUT_APPROVAL=manual}): the next wave starts now. */
@@ -1385,7 +1385,7 @@ public class Rollouts {
             startWave(run, run.currentWave + 1);
         });
         wake();
-        return runs.get().report(runId);
+        return runs.get().reportWithoutOutput(runId);
     }
 
     /** Aborts a rollout: it stops and rolls back like a failed wave (the previous key is checked first). */
@@ -1401,7 +1401,7 @@ public class Rollouts {
             fail(run, "aborted by " + actor, "aborted");
         });
         wake();
-        return runs.get().report(runId);
+        return runs.get().reportWithoutOutput(runId);
     }
 
     private RestartRun controllable(long runId, String what) {

@@ -672,8 +672,10 @@ public class RuntimesPage {
 
     private Fleet fleet() {
         long current = environment.current().version();
-        return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime()), rollouts.alerts(),
-                token.recentWarning(admin()));
+        // the instances table shows each runtime's latest restart error: the runtime's own text for an admin only
+        boolean admin = admin();
+        return new Fleet(current, instances(statuses.all(current), rollouts.newestByRuntime(admin)), rollouts.alerts(),
+                token.recentWarning(admin));
     }
 
     /**

@@ -166,20 +166,36 @@ class ConfirmationsTest {
     }
 
     /**
-     * Issue 19 (h19e point 1): a target's runtimes are those it has now. A renamed command target no longer counts
-     * what a runtime of its old name reports, though its restart results still hold that name.
+     * Issue 19 (breaker b19 D, and h19e point 1): a command target's process keeps the name it was restarted under
+     * until its next restart, so {@code auto} counts its reports under that name after a rename, as a rollout's gate
+     * does ({@link TargetRuntimes.NamesNow#all}): it read the current name only and resolved to none right after the
+     * rename. A report under the old name does not count once another target has that name, nor once the renamed
+     * target was restarted under its new name.
      */
     @Test
-    void aRenamedTargetNoLongerCountsItsOldNamesReports() throws Exception {
+    void autoCountsTheNameARenamedTargetsProcessWasRestartedUnder() throws Exception {
         String name = "confirm-old-" + RuntimeRestartTest.unique();
+        String renamed = "confirm-new-" + RuntimeRestartTest.unique();
         long id = api.command(name, List.of("tts"), "true", null);
         restartNow(id);
         report(name, "ok");
         reportedMinutesAgo(name, 2);
         assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
-        given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
-                .body(Map.of("name", "confirm-new-" + RuntimeRestartTest.unique())).put("/api/v1/runtimes/" + id)
-                .then().statusCode(200);
+        given().auth().oauth2(api.admin()).contentType(ContentType.JSON).body(Map.of("name", renamed))
+                .put("/api/v1/runtimes/" + id).then().statusCode(200);
+        assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
+        assertThat(given().auth().oauth2(api.admin()).get("/api/v1/runtimes/" + id).then().statusCode(200).extract()
+                .jsonPath().getString("confirmationApplied.mode")).as("the API's answer").isEqualTo("report");
+
+        // another target named as the old name now: that report is its runtime's, not the renamed target's
+        long other = api.command(name, List.of("tts"), "true", null);
+        assertDecision(other, Confirmations.REPORT, name + " reported ok 2 min ago", false);
+        assertDecision(id, Confirmations.NONE, NONE_REASON, true);
+        given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + other).then().statusCode(204);
+        assertDecision(id, Confirmations.REPORT, name + " reported ok 2 min ago", false);
+
+        // restarted under its new name: its process no longer answers to the old one
+        restartNow(id);
         assertDecision(id, Confirmations.NONE, NONE_REASON, true);
     }
 

@@ -328,6 +328,58 @@ class RuntimePagesTest {
     }
 
     /**
+     * Breaker b9, L1: a runtime's own output (a failing command's last lines) is shown to admins only, on every
+     * surface that shows a restart error. The runtimes list's instances table (its <em>Latest rollout</em> column, in
+     * the page and its htmx fragment) was built without the reader's role, so it showed admins the viewers' note. An
+     * admin's instance row holds the output and not the note; a viewer's the note and not the output; the targets
+     * table, the target's page and the API agree.
+     */
+    @Test
+    void theInstancesTableShowsARuntimesOwnOutputToAdminsOnly() throws Exception {
+        saveTts("first");
+        String u = RuntimeRestartTest.unique();
+        String name = "page-output-" + u;
+        // the command computes the marker, so the command's own text (shown on the target's page) never holds it
+        String marker = "own-words-42-" + u;
+        long target = api.create(Map.of("name", name, "driver", "command", "dependsOn", List.of("tts"), "canary", true,
+                "config", Map.of("command", "echo own-words-$((6*7))-" + u + "; exit 3")));
+        long run = saveTts("second");
+        JsonPath report = api.awaitRun(run, Duration.ofSeconds(60));
+        assertThat(report.getString("results.find { it.wave == 1 }.state")).as(report.prettify())
+                .isEqualTo(RestartResult.FAILED);
+        String runtime = report.getString("results.find { it.wave == 1 }.runtime");
+        String viewer = Browser.newSession("output-viewer", "viewer");
+        String note = RuntimeOutput.NOT_SHOWN.replace("'", "&#39;"); // as a page escapes it
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
+            String admins = instanceRow(page(session, path).asString(), runtime);
+            assertThat(admins).as("an admin's instance row on " + path).contains("rollout " + run).contains(marker)
+                    .doesNotContain(note);
+            String viewers = instanceRow(page(viewer, path).asString(), runtime);
+            assertThat(viewers).as("a viewer's instance row on " + path).contains("rollout " + run)
+                    .contains(note).doesNotContain(marker);
+            assertThat(page(viewer, path).asString()).as("a viewer's " + path).doesNotContain(marker);
+        }
+        assertThat(page(session, "/admin/runtimes/" + target).asString()).as("an admin's target page")
+                .contains(marker);
+        assertThat(page(viewer, "/admin/runtimes/" + target).asString()).as("a viewer's target page")
+                .doesNotContain(marker).contains(note);
+        String path = "/api/v1/restarts/" + run;
+        assertThat(given().auth().oauth2(api.admin()).get(path).then().statusCode(200).extract().asString())
+                .as("an admin's API answer").contains(marker);
+        assertThat(given().cookie(SessionTokens.SESSION_COOKIE, viewer).get(path).then().statusCode(200).extract()
+                .asString()).as("a viewer's API answer").doesNotContain(marker);
+    }
+
+    /** The row of the runtimes list's instances table (id {@code runtimes}) naming {@code runtime}. */
+    private static String instanceRow(String html, String runtime) {
+        int table = html.indexOf("id=\"runtimes\"");
+        assertThat(table).as("the instances table").isNotNegative();
+        int start = html.indexOf("data-runtime=\"" + runtime + "\"", table);
+        assertThat(start).as("the instance row of " + runtime).isNotNegative();
+        return html.substring(start, html.indexOf("</tr>", start));
+    }
+
+    /**
      * Issue 20 (breaker, finding 3): an admin's rollback plans its rollout as cause rollback, and its page says a
      * rollback, not a save.
      */
