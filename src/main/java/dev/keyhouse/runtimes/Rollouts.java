@@ -1123,7 +1123,9 @@ public class Rollouts {
      * attempted (restarted, failed, timed out, under way, retrying, cancelled after an attempt) and not finished
      * before the change was saved (this run's {@code created_at}, or that of the first run of the chain of saves it
      * superseded). A restart by a run that is not a rollout wrote what the runtime was served by name, which this
-     * run's pins hold back: counted only where no result of this run held it (never attempted, same runtime).
+     * run's pins hold back: it carries the change only where no result of this run pinned it (never attempted, the
+     * same runtime name); when a runtime's newest such restart is one that did not carry it and succeeded, the runtime
+     * is on the held configuration again and is left alone.
      */
     @SuppressWarnings("unchecked")
     private List<RestartResult> carriedForward(RestartRun run) {
@@ -1134,19 +1136,25 @@ public class Rollouts {
         List<Number> ids = em.createNativeQuery("WITH RECURSIVE chain(id, created_at) AS ("
                 + " SELECT id, created_at FROM restart_runs WHERE id = :run"
                 + " UNION SELECT s.id, s.created_at FROM restart_runs s JOIN chain c ON s.superseded_by = c.id)"
-                + " SELECT DISTINCT ON (x.target_id, x.one) x.id FROM (SELECT o.id, o.target_id,"
-                + " CASE WHEN o.driver IN (:own) THEN '' ELSE o.runtime END AS one"
+                + " SELECT y.id FROM (SELECT DISTINCT ON (x.target_id, x.one) x.id, x.carries FROM (SELECT o.id,"
+                + " o.target_id, o.state, o.started_at, CASE WHEN o.driver IN (:own) THEN '' ELSE o.runtime END AS one,"
+                // a run that is not a rollout wrote what the runtime was served by name: held back where a row of this
+                // run, never attempted, pins that runtime (by its name, as RolloutPins matches; a target-named
+                // driver's by the target)
+                + " (u.rollout OR NOT EXISTS (SELECT 1 FROM restart_results p WHERE p.run_id = :run"
+                + " AND p.attempts = 0 AND (p.runtime = o.runtime OR (p.target_id = o.target_id"
+                + " AND p.driver IN (:own) AND o.driver IN (:own))))) AS carries"
                 + " FROM restart_results o JOIN restart_runs u ON u.id = o.run_id"
                 + " JOIN runtime_targets t ON t.id = o.target_id"
                 + " WHERE o.run_id <> :run AND o.runtime IS NOT NULL AND o.attempts > 0"
                 + " AND o.state IN ('restarted', 'failed', 'timed_out', 'running', 'pending', 'cancelled')"
                 + " AND (o.finished_at IS NULL OR o.finished_at >= (SELECT min(created_at) FROM chain))"
                 + " AND (:kind = ANY (string_to_array(t.depends_on, ',')) OR o.target_id IN"
-                + " (SELECT p.target_id FROM restart_results p WHERE p.run_id = :run))"
-                + " AND (u.rollout OR NOT EXISTS (SELECT 1 FROM restart_results p WHERE p.run_id = :run"
-                + " AND p.target_id = o.target_id AND p.attempts = 0 AND (p.runtime = o.runtime"
-                + " OR (p.driver IN (:own) AND o.driver IN (:own)))))"
-                + ") x ORDER BY x.target_id, x.one, x.id DESC")
+                + " (SELECT p.target_id FROM restart_results p WHERE p.run_id = :run))) x"
+                // each runtime's newest restart that carried the change, or that put it back on the held
+                // configuration since (a successful one): only the former is restarted back
+                + " WHERE x.carries OR x.state = 'restarted'"
+                + " ORDER BY x.target_id, x.one, x.started_at DESC NULLS LAST, x.id DESC) y WHERE y.carries")
                 .setParameter("run", run.id).setParameter("own", own).setParameter("kind", run.kind)
                 .getResultList();
         if (ids.isEmpty()) {

@@ -362,6 +362,43 @@ class RolloutHeldConfigurationTest {
         assertThat(aborted.getList("results.findAll { it.target == '" + llmOnly + "' }")).isEmpty();
     }
 
+    /**
+     * Breaker b10 low 2, the other side of b9 H1: a runtime the llm rollout restarted onto the stt change, then
+     * restarted by "Restart now" onto what it is served by name (the stt rollout still holds it: the previous stt), is
+     * on the held configuration again: the stt rollout's rollback leaves it alone.
+     */
+    @Test
+    void aRollbackLeavesAloneARuntimeRestartedOntoItsHeldConfigurationSinceAnotherRunGaveItTheChange()
+            throws Exception {
+        Path file = canaryAndBehind("reheld", "i9", "stt", List.of("llm", "stt"), Confirmations.NONE)
+                .resolve(behind + ".env");
+        long behindId = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", behind)
+                .get(0));
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        awaitOutcome(stt, "waiting_approval");
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(Files.readString(file)).contains("STT_MODEL=stt-async-preview");
+        long restartNow = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + behindId + "/restart").then().statusCode(202).extract().jsonPath()
+                .getLong("id");
+        api.awaitRun(restartNow, RUN_TIMEOUT);
+        assertThat(Files.readString(file)).as("restarted onto the held configuration")
+                .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1").doesNotContain("stt-async-preview");
+        long restarts = restartsOf(behind);
+
+        rollouts.abort(stt, "admin@keyhouse.test");
+        JsonPath aborted = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(aborted.getString("state")).as(aborted.prettify()).isEqualTo("aborted");
+        int rollbackWave = aborted.getInt("waves.find { it.kind == 'rollback' }.number");
+        assertThat(aborted.getList("results.findAll { it.target == '" + behind + "' && it.wave == " + rollbackWave
+                + " }")).as(aborted.prettify()).isEmpty();
+        assertThat(restartsOf(behind)).isEqualTo(restarts);
+        assertThat(Files.readString(file)).contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1");
+    }
+
     /** How many restarts target {@code name} has had, by any run. */
     private long restartsOf(String name) {
         return Long.parseLong(Rows.column(db, "SELECT count(*) FROM restart_results r JOIN runtime_targets t"
