@@ -70,13 +70,26 @@ public class RestartRuns {
      * @param ackHeld when that fetch was a held configuration carrying this run's change, older than
      *        {@code envVersion} (another kind's open rollout held the runtime back, b19 A), what it was: "held
      *        configuration 112-h3fa9c2e1 (stt held back by another rollout; this change in it)"; null otherwise
+     * @param changedBy for a row of a rollout whose wave never came, the run that restarted the runtime onto this
+     *        run's change meanwhile, so that its rollback restarted it back (breaker b10 M2); null otherwise
      */
     public record ResultView(long id, String target, String driver, String runtime, String state, int attempts,
             String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
             boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
             String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
             Instant nextStartedAt, @com.fasterxml.jackson.annotation.JsonIgnore Instant closedAt,
-            @com.fasterxml.jackson.annotation.JsonIgnore Instant carriedAt, String ackHeld) {
+            @com.fasterxml.jackson.annotation.JsonIgnore Instant carriedAt, String ackHeld, Long changedBy) {
+
+        /** A result no other run gave this run's change ahead of its wave ({@code changedBy} null). */
+        public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
+                String error, Instant startedAt, Instant finishedAt, String ackFingerprint, Instant ackedAt,
+                boolean confirmed, Integer wave, Long envVersion, String confirmation, String confirmationReason,
+                String confirmState, String confirmDetail, Instant confirmedAt, String status, Long ackVersion,
+                Instant nextStartedAt, Instant closedAt, Instant carriedAt, String ackHeld) {
+            this(id, target, driver, runtime, state, attempts, error, startedAt, finishedAt, ackFingerprint, ackedAt,
+                    confirmed, wave, envVersion, confirmation, confirmationReason, confirmState, confirmDetail,
+                    confirmedAt, status, ackVersion, nextStartedAt, closedAt, carriedAt, ackHeld, null);
+        }
 
         /** A result whose fetch, if any, was not a held configuration carrying the change ({@code ackHeld} null). */
         public ResultView(long id, String target, String driver, String runtime, String state, int attempts,
@@ -127,12 +140,26 @@ public class RestartRuns {
                         : "configuration version " + ackVersion + (fetchedCurrent() ? ""
                                 : ", older than version " + envVersion + " it was restarted onto");
                 case RestartResult.HELD -> "not restarted: on hold";
-                case RestartResult.CANCELLED -> "not restarted: its wave never came";
+                case RestartResult.CANCELLED -> (attempts > 0 && restartedBack()
+                        ? "not restarted: cancelled after an attempt" : "not restarted: its wave never came")
+                        + (changedBy == null ? "" : "; run " + changedBy + " gave it the change") + backText();
                 case RestartResult.FAILED -> "not restarted: the restart failed";
                 case RestartResult.TIMED_OUT -> "unknown: the restart timed out while under way, so it may run"
                         + " either configuration";
                 default -> "not restarted yet";
             };
+        }
+
+        /** What the rollback did to a row its wave never restarted: ", restarted back in the rollback"; else "". */
+        private String backText() {
+            return ROLLED_BACK.equals(status) ? ", restarted back in the rollback"
+                    : RESTARTING_BACK.equals(status) ? ", being restarted back in the rollback"
+                    : BACK_FAILED.equals(status) ? ", its rollback restart failed: it may still run the change" : "";
+        }
+
+        /** A row its wave never restarted whose runtime the rollback wave restarted back (or is, or failed to). */
+        boolean restartedBack() {
+            return ROLLED_BACK.equals(status) || RESTARTING_BACK.equals(status) || BACK_FAILED.equals(status);
         }
 
         /**
@@ -159,6 +186,15 @@ public class RestartRuns {
 
         /** The status of a runtime a rollout's rollback restarted back onto the previous key. */
         public static final String ROLLED_BACK = "rolled back";
+
+        /**
+         * The status of a runtime never restarted by its own wave (cancelled: another run gave it the change, or its
+         * restart was cancelled after an attempt) whose rollback restart is under way.
+         */
+        public static final String RESTARTING_BACK = "restarting back";
+
+        /** The status of such a runtime whose rollback restart failed: it may still run the change. */
+        public static final String BACK_FAILED = "rollback restart failed";
 
         /**
          * The status of a restarted runtime whose target an admin deleted before the rollback restarted it back: no
@@ -622,8 +658,16 @@ public class RestartRuns {
         java.util.function.UnaryOperator<String> mask = held.nameMasker();
         java.util.Set<String> rolledBack = new java.util.HashSet<>();
         java.util.Set<String> deletedInRollback = new java.util.HashSet<>();
+        // each rollback row by the runtime it restarted back (its target's id, and its name): a row of that runtime
+        // its wave never restarted (another run gave it the change, or cancelled after an attempt) counts as
+        // restarted back or failed to be, never as not reached (breaker b10 M2)
+        java.util.Map<String, RestartResult> backRows = new java.util.HashMap<>();
         for (RestartResult result : results) {
             if (run.rollout && result.wave != null && result.wave > run.waveCount) {
+                backRows.putIfAbsent("n:" + result.targetName + "/" + result.runtime, result);
+                if (result.targetId != null) {
+                    backRows.putIfAbsent("t:" + result.targetId + "/" + result.runtime, result);
+                }
                 if (RestartResult.RESTARTED.equals(result.state)) {
                     rolledBack.add(result.targetName + "/" + result.runtime);
                 } else if (RestartResult.CANCELLED.equals(result.state)
@@ -653,7 +697,10 @@ public class RestartRuns {
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
             boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
             boolean ownWave = result.wave != null && result.wave <= run.waveCount;
-            String status = ownWave && rolledBack.contains(result.targetName + "/" + result.runtime)
+            RestartResult backRow = ownWave && run.rollout && RestartResult.CANCELLED.equals(result.state)
+                    && !RunView.TARGET_DELETED.equals(result.error) ? backRow(backRows, result) : null;
+            String status = backRow != null ? backStatus(backRow)
+                    : ownWave && rolledBack.contains(result.targetName + "/" + result.runtime)
                     ? ResultView.ROLLED_BACK
                     : ownWave && RestartResult.RESTARTED.equals(result.state) && result.targetId == null
                             && deletedInRollback.contains(result.targetName + "/" + result.runtime)
@@ -672,7 +719,7 @@ public class RestartRuns {
                             + ack.version() + " (confirmation none: not waited for)" : result.confirmDetail,
                     result.confirmedAt, status,
                     ack == null ? null : ack.version(), result.nextStartedAt, window.closedAt(), window.carriedAt(),
-                    held));
+                    held, backRow == null ? null : Rollouts.carriedFrom(backRow.confirmationReason)));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
@@ -862,11 +909,24 @@ public class RestartRuns {
             return latest;
         }
         Map<Long, RunReport> reports = new LinkedHashMap<>();
-        List<Object[]> rows = RestartResult.getEntityManager().createQuery("select r.targetName, max(r.runId)"
-                        + " from RestartResult r where r.targetName in ?1 group by r.targetName", Object[].class)
+        // the run whose result for the target began last (started, else created), not the highest id: an older
+        // run's later restart of it (its rollback wave) is its latest (breaker b10 M1)
+        List<Object[]> rows = RestartResult.getEntityManager().createQuery("select r.targetName, r.runId,"
+                        + " max(coalesce(r.startedAt, r.createdAt)) from RestartResult r where r.targetName in ?1"
+                        + " group by r.targetName, r.runId", Object[].class)
                 .setParameter(1, shown.stream().map(t -> t.name).toList()).getResultList();
         Map<String, Long> runOf = new java.util.HashMap<>();
-        rows.forEach(row -> runOf.put((String) row[0], ((Number) row[1]).longValue()));
+        Map<String, Instant> began = new java.util.HashMap<>();
+        for (Object[] row : rows) {
+            String name = (String) row[0];
+            long run = ((Number) row[1]).longValue();
+            Instant at = row[2] instanceof java.sql.Timestamp t ? t.toInstant()
+                    : row[2] instanceof java.time.OffsetDateTime o ? o.toInstant() : (Instant) row[2];
+            if (latestFirst(at, run, began.get(name), runOf.get(name))) {
+                runOf.put(name, run);
+                began.put(name, at);
+            }
+        }
         for (RuntimeTarget target : shown) {
             Long run = runOf.get(target.name);
             if (run != null) {
@@ -874,6 +934,19 @@ public class RestartRuns {
             }
         }
         return latest;
+    }
+
+    /**
+     * Whether a run whose result for a target began at {@code at} is later than the one so far ({@code than}, of run
+     * {@code thanRun}; null for none): the one rule for a target's or runtime's latest run, the newer begin, else
+     * the higher run id.
+     */
+    static boolean latestFirst(Instant at, long run, Instant than, Long thanRun) {
+        if (thanRun == null) {
+            return true;
+        }
+        int order = at == null || than == null ? (at == null ? (than == null ? 0 : -1) : 1) : at.compareTo(than);
+        return order > 0 || order == 0 && run > thanRun;
     }
 
     /** What an operator reads for one runtime (see {@link ResultView#status()}). */
@@ -889,6 +962,25 @@ public class RestartRuns {
             case RestartResult.PENDING, RestartResult.RUNNING -> "restarting";
             case RestartResult.TIMED_OUT, RestartResult.FAILED -> "failed";
             default -> result.state;
+        };
+    }
+
+    /** The rollback row of {@code result}'s runtime among {@code backRows} (by target id, else name), or null. */
+    private static RestartResult backRow(java.util.Map<String, RestartResult> backRows, RestartResult result) {
+        RestartResult byId = result.targetId == null ? null
+                : backRows.get("t:" + result.targetId + "/" + result.runtime);
+        RestartResult back = byId != null ? byId : backRows.get("n:" + result.targetName + "/" + result.runtime);
+        // a rollback restart whose target was deleted first is counted with the deleted
+        return back == null || RestartResult.CANCELLED.equals(back.state) && RunView.TARGET_DELETED.equals(back.error)
+                ? null : back;
+    }
+
+    /** The status of a runtime its wave never restarted, by its rollback row's state. */
+    private static String backStatus(RestartResult back) {
+        return switch (back.state) {
+            case RestartResult.RESTARTED -> ResultView.ROLLED_BACK;
+            case RestartResult.FAILED, RestartResult.TIMED_OUT, RestartResult.CANCELLED -> ResultView.BACK_FAILED;
+            default -> ResultView.RESTARTING_BACK;
         };
     }
 

@@ -550,13 +550,28 @@ public class RolloutOutlook implements RolloutNews {
     public Map<String, InRollout> newestByRuntime(boolean output) {
         List<RestartRun> recent = RestartRun.find("rollout = true order by id desc").page(0, RECENT_ROLLOUTS).list();
         Map<String, InRollout> places = new LinkedHashMap<>();
+        Map<String, java.time.Instant> began = new java.util.HashMap<>();
         for (RestartRun run : recent) {
             RestartRuns.RunReport report = runs.report(run.id, output);
+            // when the run's restart of each runtime began last (its rollback wave's included; not started: the
+            // run's creation): the newest rollout of a runtime is the one whose restart of it began last, not the
+            // highest id (breaker b10 M1, RestartRuns#latestFirst)
+            Map<String, java.time.Instant> at = new java.util.HashMap<>();
+            for (RestartRuns.ResultView result : report.results()) {
+                if (result.runtime() != null) {
+                    java.time.Instant start = result.startedAt() != null ? result.startedAt() : run.createdAt;
+                    at.merge(result.runtime(), start, (a, b) -> a.isAfter(b) ? a : b);
+                }
+            }
             for (RestartRuns.ResultView result : report.results()) {
                 boolean ownWave = result.wave() == null || result.wave() <= report.waveCount();
-                if (result.runtime() != null && ownWave) {
-                    places.putIfAbsent(result.runtime(), new InRollout(run.id, report.outcome(), result.wave(),
+                InRollout place = places.get(result.runtime());
+                if (result.runtime() != null && ownWave && (place == null || place.run() != run.id)
+                        && RestartRuns.latestFirst(at.get(result.runtime()), run.id, began.get(result.runtime()),
+                                place == null ? null : place.run())) {
+                    places.put(result.runtime(), new InRollout(run.id, report.outcome(), result.wave(),
                             result.status(), result.confirmDetail() != null ? result.confirmDetail() : result.error()));
+                    began.put(result.runtime(), at.get(result.runtime()));
                 }
             }
         }

@@ -1100,6 +1100,19 @@ public class Rollouts {
         return " (run " + runId + " restarted it" + CARRIED;
     }
 
+    /** The run a rollback row's {@link #carriedBy(long)} note names (12), or null for another rollback row. */
+    static Long carriedFrom(String reason) {
+        if (reason == null || !reason.endsWith(CARRIED)) {
+            return null;
+        }
+        String run = reason.substring(reason.lastIndexOf(" (run ") + 6);
+        try {
+            return Long.valueOf(run.substring(0, run.indexOf(' ')));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** "b-both (run 12), c (run 14)": {@link #names} with the run that restarted each onto the change. */
     private static String carriedNames(List<RestartResult> rows) {
         List<String> names = rows.stream().map(r -> r.runtime + " (run " + r.runId + ")").toList();

@@ -59,11 +59,15 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      *        {@code failed}: left out, but not because the rollout stopped
      * @param onHeld the confirmed ones whose newest fetch was a held configuration carrying the change (another
      *        kind's open rollout held them back, b19 A), each "label on held configuration 112-h…"
+     * @param backFailed the runtimes their wave never restarted (another run gave them the change, or their restart
+     *        was cancelled after an attempt) whose rollback restart failed: they may still run the change (b10 M2),
+     *        labelled as {@code failed}; the restarted-back ones are in {@code rolledBack}, neither is left out
+     * @param restartingBack such runtimes whose rollback restart is under way
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
             List<String> notConfirmed, String firstError, List<String> notAsked, List<String> rolledBack,
             List<String> leftOutNames, List<String> held, List<String> notReached, String runState,
-            List<String> deleted, List<String> onHeld) {
+            List<String> deleted, List<String> onHeld, List<String> backFailed, List<String> restartingBack) {
 
         static Tally of(RestartRuns.RunReport run) {
             return of(run, r -> true);
@@ -95,6 +99,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             List<String> notAsked = new ArrayList<>();
             List<String> rolledBack = new ArrayList<>();
             List<String> onHeld = new ArrayList<>();
+            List<String> backFailed = new ArrayList<>();
+            List<String> restartingBack = new ArrayList<>();
             for (RestartRuns.ResultView r : results) {
                 if (rollout && r.wave() != null && r.wave() > waveCount || !which.test(r)) {
                     continue;
@@ -105,10 +111,18 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     // longer Keyhouse's
                     leftOut.add(label(r));
                     deleted.add(label(r));
-                } else if (RestartResult.RESTARTED.equals(r.state())
+                } else if ((RestartResult.RESTARTED.equals(r.state()) || RestartResult.CANCELLED.equals(r.state()))
                         && RestartRuns.ResultView.ROLLED_BACK.equals(r.status())) {
-                    // restarted back onto the previous key: counted as that and nothing else, never as restarted
+                    // restarted back onto the previous key: counted as that and nothing else, never as restarted; a
+                    // runtime its wave never restarted that the rollback restarted back too (b10 M2), never as left
+                    // out: another run gave it the change
                     rolledBack.add(label(r));
+                } else if (RestartResult.CANCELLED.equals(r.state())
+                        && RestartRuns.ResultView.BACK_FAILED.equals(r.status())) {
+                    backFailed.add(label(r));
+                } else if (RestartResult.CANCELLED.equals(r.state())
+                        && RestartRuns.ResultView.RESTARTING_BACK.equals(r.status())) {
+                    restartingBack.add(label(r));
                 } else if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
                     if (r.notAsked()) {
@@ -133,7 +147,7 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             return new Tally(runtimes, restarted, confirmed, List.copyOf(failed), leftOut.size(),
                     List.copyOf(notConfirmed), firstError, List.copyOf(notAsked), List.copyOf(rolledBack),
                     List.copyOf(leftOut), List.copyOf(held), List.copyOf(notReached), runState,
-                    List.copyOf(deleted), List.copyOf(onHeld));
+                    List.copyOf(deleted), List.copyOf(onHeld), List.copyOf(backFailed), List.copyOf(restartingBack));
         }
 
         /**
@@ -151,6 +165,14 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             }
             if (!rolledBack.isEmpty()) {
                 text.append(", ").append(rolledBackText());
+            }
+            if (!restartingBack.isEmpty()) {
+                text.append(", restarting back ").append(restartingBack.size()).append(": ")
+                        .append(String.join(", ", restartingBack));
+            }
+            if (!backFailed.isEmpty()) {
+                text.append(", rollback restart failed ").append(backFailed.size()).append(": ")
+                        .append(String.join(", ", backFailed));
             }
             if (asked() > 0) {
                 text.append(", confirmed ").append(confirmed).append(" of ").append(asked());
@@ -201,10 +223,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
         /**
          * Whether some runtime of it moved onto what the run rolled out: restarted, or restarted and then rolled
-         * back. What the runtimes list asks before it shows a target's {@link #confirmedText()}.
+         * back, or restarted back (or tried to be) after another run gave it the change. What the runtimes list asks
+         * before it shows a target's {@link #confirmedText()}.
          */
         public boolean moved() {
-            return restarted > 0 || !rolledBack.isEmpty();
+            return restarted > 0 || !rolledBack.isEmpty() || !backFailed.isEmpty() || !restartingBack.isEmpty();
         }
 
         /** e.g. "rolled back 1: cmd1", the status the runtimes list and the run page's rows say; empty for none. */
@@ -231,7 +254,12 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     + " restarted") + ", confirmation not asked (none)";
             String back = rolledBack.isEmpty() ? "" : restarted == 0 ? "rolled back"
                     : rolledBack.size() + " rolled back";
-            return String.join("; ", java.util.stream.Stream.of(asked, none, back).filter(t -> !t.isEmpty()).toList());
+            // a runtime its wave never restarted, another run having given it the change (b10 M2)
+            String backing = restartingBack.isEmpty() ? "" : "restarting back " + String.join(", ", restartingBack);
+            String backFailedText = backFailed.isEmpty() ? "" : "rollback restart failed: " + String.join(", ",
+                    backFailed) + " (may still run the change)";
+            return String.join("; ", java.util.stream.Stream.of(asked, none, back, backing, backFailedText)
+                    .filter(t -> !t.isEmpty()).toList());
         }
 
         /** The restarted runtimes that did not confirm, comma-separated. */
@@ -576,8 +604,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             text.append(" The rollback restart of ").append(String.join(", ", backFailed))
                     .append(" failed: it may still run ").append(movedOnto(run)).append('.');
         }
+        // a runtime the rollback restarted back (or tried to) is named there, never as one that never moved
         List<String> neverMoved = run.results().stream().filter(r -> (r.wave() == null || r.wave() <= run.waveCount())
-                && RestartResult.FAILED.equals(r.state())).map(RunView::label).toList();
+                && RestartResult.FAILED.equals(r.state())).map(RunView::label)
+                .filter(l -> !back.contains(l) && !backFailed.contains(l)).toList();
         if (!neverMoved.isEmpty()) {
             text.append(" Not restarted back (its restart had failed, it never moved): ")
                     .append(String.join(", ", neverMoved)).append('.');

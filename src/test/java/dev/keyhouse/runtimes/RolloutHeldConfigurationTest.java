@@ -222,7 +222,12 @@ class RolloutHeldConfigurationTest {
         String written = Files.readString(file);
         assertThat(variableLines(written)).as("the file is what runtime-config serves it by name")
                 .isEqualTo(variableLines(served));
-        assertThat(written).contains("configuration version " + configurationVersion(served) + ".")
+        // a held configuration is named as its ETag names it: its bare number another configuration's can equal
+        String etag = fetch(behind).header("ETag").replace("\"", "");
+        String configuration = etag.replaceFirst("-s[0-9a-f]+$", "");
+        assertThat(configuration).as(etag).isEqualTo(configurationVersion(served) + "-h"
+                + configuration.substring(configuration.indexOf("-h") + 2)).matches("[0-9]+-h[0-9a-f]{8}");
+        assertThat(written).contains("configuration version " + configuration + ". Do not edit")
                 .doesNotContain("gpt-4.1");
         assertThat(finished.getLong("results[0].envVersion")).isEqualTo(configurationVersion(served));
         api.awaitRunState(run, "results[0].confirmed", "true");
@@ -360,6 +365,66 @@ class RolloutHeldConfigurationTest {
                 .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1").doesNotContain("stt-async-preview");
         assertThat(restartsOf(llmOnly)).as("a target of llm alone carries no stt change").isEqualTo(llmOnlyRestarts);
         assertThat(aborted.getList("results.findAll { it.target == '" + llmOnly + "' }")).isEmpty();
+        // b10 M2: its own row (its wave never came) counts as restarted back, never as not reached
+        String own = "results.find { it.target == '" + behind + "' && it.wave < " + rollbackWave + " }.";
+        assertThat(aborted.getString(own + "state")).isEqualTo("cancelled");
+        assertThat(aborted.getString(own + "status")).isEqualTo("rolled back");
+        assertThat(aborted.getLong(own + "changedBy")).isEqualTo(llm);
+        assertThat(aborted.getList("tally.rolledBack", String.class)).contains(behind);
+        assertThat(aborted.getList("convergence.rolledBack", String.class)).contains(behind);
+        assertThat(aborted.getList("tally.notReached", String.class)).doesNotContain(behind);
+        assertThat(aborted.getList("tally.leftOutNames", String.class)).doesNotContain(behind);
+        assertThat(runPage(stt)).contains("not restarted: its wave never came; run " + llm + " gave it the change,"
+                + " restarted back in the rollback").doesNotContain("not reached");
+    }
+
+    /**
+     * Breaker b10 M2: a rolled-back run whose rollback restart of a runtime another run gave the change failed says
+     * so, and never that the runtime was never touched: the run page's headline, its row, the API's tally; and the
+     * runtimes list's "latest run" of that target is the rollback's failed restart, though an older run's (M1).
+     */
+    @Test
+    void aFailedRollbackRestartOfARuntimeAnotherRunGaveTheChangeIsNeverCalledNeverTouched() throws Exception {
+        // once the marker exists its restart fails: the rollback cannot restart it back
+        Path marker = Files.createTempDirectory("keyhouse-held-marker").resolve("fail-now");
+        canaryAndBehind("told", "j1", "stt", Confirmations.REPORT, List.of("llm", "stt"),
+                "test ! -e '" + marker + "'", Confirmations.NONE);
+        long target = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", behind).get(0));
+
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        String canaryRow = "results.find { it.target == '" + canary + "' }.";
+        api.awaitRunState(stt, canaryRow + "state", "restarted");
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        JsonPath rolledOut = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(rolledOut.getString("state")).as(rolledOut.prettify()).isEqualTo("succeeded");
+        Files.writeString(marker, "");
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", canary)
+                .contentType(ContentType.JSON).body(Map.of("version", api.run(stt).getLong(canaryRow + "envVersion"),
+                        "status", "failing", "detail", "invalid_key"))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+
+        JsonPath rolledBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        int rollbackWave = rolledBack.getInt("waves.find { it.kind == 'rollback' }.number");
+        String back = "results.find { it.target == '" + behind + "' && it.wave == " + rollbackWave + " }.";
+        assertThat(rolledBack.getString(back + "state")).as(rolledBack.prettify()).isEqualTo("failed");
+        String own = "results.find { it.target == '" + behind + "' && it.wave < " + rollbackWave + " }.";
+        assertThat(rolledBack.getString(own + "status")).isEqualTo("rollback restart failed");
+        assertThat(rolledBack.getList("tally.backFailed", String.class)).containsExactly(behind);
+        assertThat(rolledBack.getList("tally.notReached", String.class)).doesNotContain(behind);
+        assertThat(rolledBack.getList("tally.leftOutNames", String.class)).doesNotContain(behind);
+        String page = runPage(stt);
+        assertThat(page).contains("The rollback restart of " + behind + " failed",
+                "run " + llm + " gave it the change, its rollback restart failed: it may still run the change")
+                .doesNotContain("Never touched").doesNotContain("not reached");
+
+        // M1: the target's latest run is the one whose restart of it began last, the stt run's rollback
+        String latest = "href=\"/admin/restarts/" + stt + "\">rollout " + stt + "</a>";
+        assertThat(page("/admin/runtimes/" + target)).contains(latest, "rollback restart failed: " + behind
+                + " (may still run the change)");
+        assertThat(page("/admin/runtimes")).contains(latest);
     }
 
     /**
@@ -413,14 +478,23 @@ class RolloutHeldConfigurationTest {
      */
     private Path canaryAndBehind(String label, String keySuffix, String canaryKind, List<String> kinds,
             String confirmation) throws Exception {
+        return canaryAndBehind(label, keySuffix, canaryKind, Confirmations.NONE, kinds, "true", confirmation);
+    }
+
+    /**
+     * {@link #canaryAndBehind} with the canary confirmed by {@code canaryConfirmation} and {@link #behind} running
+     * {@code command}.
+     */
+    private Path canaryAndBehind(String label, String keySuffix, String canaryKind, String canaryConfirmation,
+            List<String> kinds, String command, String confirmation) throws Exception {
         put("llm", Map.of("provider", "openai", "model", "gpt-4o-mini", "baseUrl", "http://127.0.0.1:9", "apiKey",
                 "sk-held-" + tag + "-" + keySuffix));
         Path dir = Files.createTempDirectory("keyhouse-held-" + label);
         canary = "a-canary-" + label + "-" + tag;
         behind = "b-" + label + "-" + tag;
-        api.command(canary, List.of(canaryKind), "true", dir.resolve(canary + ".env").toString(), Confirmations.NONE);
+        api.command(canary, List.of(canaryKind), "true", dir.resolve(canary + ".env").toString(), canaryConfirmation);
         Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
-        api.command(behind, kinds, "true", dir.resolve(behind + ".env").toString(), confirmation);
+        api.command(behind, kinds, command, dir.resolve(behind + ".env").toString(), confirmation);
         return dir;
     }
 

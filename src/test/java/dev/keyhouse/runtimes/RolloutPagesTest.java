@@ -181,12 +181,14 @@ class RolloutPagesTest {
     }
 
     /**
-     * h20m point 1: a target's latest run is the most recently planned run that includes it, whatever finished last:
-     * an older rollout whose rollback restarted the target back after a newer run failed it does not replace that
-     * failed run on the runtimes list, its live fragment or the target's page.
+     * A target's latest run is the run whose restart of it began last (started, else created), whatever finished last
+     * and whatever its id (breaker b10 M1, replacing h20m point 1's highest id): an older rollout whose rollback
+     * restarted the target after a newer run failed it is its latest run on the runtimes list, its live fragment and
+     * the target's page, since that restart is what the target last went through; a rollback restart that began
+     * before the newer run's restart and ended after it is not (h20m point 1: what finished last decides nothing).
      */
     @Test
-    void aTargetsLatestRunIsTheNewestRunThatIncludesItWhateverFinishedLast() {
+    void aTargetsLatestRunIsTheRunWhoseRestartOfItBeganLast() {
         String name = "fx-late-" + RuntimeRestartTest.unique();
         long target = api.command(name, List.of("tts"), "true", null);
         long older = fixtures().run("tts", "rolled_back", false, 2, 1, "wave 1: " + name + " reported failing", 4L,
@@ -208,12 +210,21 @@ class RolloutPagesTest {
         assertThat(newer).isGreaterThan(older);
         RuntimeTarget shown = new RuntimeTarget();
         shown.name = name;
+        assertThat(runs.latestByTarget(List.of(shown), true).get(name).id()).as("rollout " + older
+                + " restarted it back last").isEqualTo(older);
+        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
+            assertThat(targetRow(page(admin(), path), target)).as(path).contains("href=\"/admin/restarts/" + older
+                    + "\">rollout " + older + "</a>").doesNotContain("/admin/restarts/" + newer + "\"");
+        }
+        assertThat(page(admin(), "/admin/runtimes/" + target)).contains("Latest run: <a href=\"/admin/restarts/"
+                + older + "\">rollout " + older + "</a>");
+
+        // the rollback restart began before the newer run's and ended after it: the newer run is the latest
+        fixtures().update(at, "25 minutes", "9 minutes", back);
         assertThat(runs.latestByTarget(List.of(shown), true).get(name).id()).as("rollout " + older + " ended later")
                 .isEqualTo(newer);
-        for (String path : List.of("/admin/runtimes", "/admin/runtimes/live")) {
-            assertThat(targetRow(page(admin(), path), target)).as(path).contains("href=\"/admin/restarts/" + newer + "\">rollout " + newer + "</a>")
-                    .contains("1 of 1 failed to restart").doesNotContain("/admin/restarts/" + older + "\"");
-        }
+        assertThat(targetRow(page(admin(), "/admin/runtimes"), target)).contains("href=\"/admin/restarts/" + newer
+                + "\">rollout " + newer + "</a>").contains("1 of 1 failed to restart");
         assertThat(page(admin(), "/admin/runtimes/" + target)).contains("Latest run: <a href=\"/admin/restarts/"
                 + newer + "\">rollout " + newer + "</a>");
     }

@@ -24,7 +24,8 @@ import dev.keyhouse.runtimes.RestartOrder;
  * single- or double-quoted). The file is mode 600 from its first byte (a temporary
  * file created with that mode in the same folder) and replaces the old one in one atomic rename, so a runtime never
  * reads half a file and no other user ever can. Its first line, a comment, names the restart run and the
- * configuration version (runtime-config's {@code version}) the file holds.
+ * configuration (runtime-config's {@code version}; {@code 51-h3fa9c2e1} for a configuration a rollout holds the
+ * runtime at, whose bare number another configuration's can equal: {@link RestartOrder#configuration()}) it holds.
  */
 public final class EnvironmentFile {
 
@@ -64,7 +65,8 @@ public final class EnvironmentFile {
 
     public static String render(RestartOrder order) {
         StringBuilder lines = new StringBuilder("# Written by Keyhouse for restart run ").append(order.runId())
-                .append(", configuration version ").append(order.version()).append(". Do not edit: the next restart replaces it.\n");
+                .append(", configuration version ").append(order.configuration())
+                .append(". Do not edit: the next restart replaces it.\n");
         for (Map.Entry<String, String> pair : new TreeMap<>(order.env()).entrySet()) {
             try {
                 lines.append(EnvFileDialect.line(pair.getKey(), pair.getValue())).append('\n');
