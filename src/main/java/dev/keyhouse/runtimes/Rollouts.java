@@ -90,7 +90,6 @@ public class Rollouts {
     private final TargetRuntimes runtimes;
     private final LaterRestarts later;
     private final dev.keyhouse.settings.RuntimeToken token;
-    private final CarriedChanges carried;
 
     public Rollouts(RolloutConfig config, EntityManager em, RuntimeTargets targets, RuntimeDrivers drivers,
             Confirmations confirmations, RuntimeAcks acks, ProviderSettings settings, ProviderChecks checks,
@@ -98,9 +97,8 @@ public class Rollouts {
             Audit audit,
             Event<RolloutEnded> ended, Event<RestartPlanned> planned, Instance<RestartRuns> runs,
             ProviderEntries entries, LastChecks lastChecks, TargetRuntimes runtimes, LaterRestarts later,
-            dev.keyhouse.settings.RuntimeToken token, CarriedChanges carried) {
+            dev.keyhouse.settings.RuntimeToken token) {
         this.token = token;
-        this.carried = carried;
         this.runtimes = runtimes;
         this.later = later;
         this.entries = entries;
@@ -453,8 +451,6 @@ public class Rollouts {
         String failure = null;
         String code = null;
         boolean open = false;
-        // a passed runtime's failing report on a configuration carrying another open rollout's change (b10 M3)
-        boolean waitingOnOther = false;
         // a runtime that passed (confirmed by any signal, or not asked) and reports failing on its new version later
         // (during the bake, or while later waves run) fails the rollout: the bake is there to catch exactly that
         for (RestartResult row : moved) {
@@ -463,13 +459,6 @@ public class Rollouts {
             }
             Optional<Report> failingLater = failingReport(row, names.all(row), reports, run, later.of(row, run),
                     fetches);
-            CarriedChanges.Carried other = failingLater.map(f -> carried.of(row, run, f.at())).orElse(null);
-            if (other != null) {
-                // another rollout's change is as likely the cause: the run waits while that rollout is open, and a
-                // report it undid since (its rollback restarted the runtime back) says nothing of this change
-                waitingOnOther |= other.verdict() == CarriedChanges.Verdict.OPEN;
-                continue;
-            }
             if (failingLater.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
                 decide(row, "failing", failingText(failingLater.get())
@@ -530,9 +519,6 @@ public class Rollouts {
         if (!probes.isEmpty() && health.isEmpty()) {
             return new Needs(probes, null);
         }
-        if (waitingOnOther && !open) {
-            return Needs.NOTHING;
-        }
         if (open) {
             if (rows.stream().noneMatch(r -> RestartResult.PENDING.equals(r.state)
                     || RestartResult.RUNNING.equals(r.state))) {
@@ -565,10 +551,6 @@ public class Rollouts {
      * the confirmation; then the mode's own signal (for {@code fetch} once the window closed: the fetches kept on the
      * rows). A runtime whose window closed before it confirmed can show nothing more for this run: it is unconfirmed
      * at once. Its time to confirm counts from its latest restart that carried the change.
-     * A failing report on a configuration that also carried another open rollout's change, which had not moved the
-     * runtime itself ({@link CarriedChanges}, b10 M3), decides nothing while that rollout is open, and nothing else
-     * decides the row meanwhile (its time to confirm stands still); once that rollout rolled back and restarted the
-     * runtime back, only signals since that restart count; once it ended with its change in place, the report counts.
      * Signals count under {@code names} ({@link TargetRuntimes.NamesNow#all}): the name the runtime answers to now,
      * and the name it was restarted under when its target was renamed since (its process learnt that name at its
      * restart and keeps it until the next, b19 C); never a name another target has now. A runtime whose target was
@@ -580,45 +562,23 @@ public class Rollouts {
     private boolean confirm(RestartResult row, List<String> names, RestartRun run, List<Report> reports,
             List<RuntimeAcks.Ack> fetches, Map<Long, RuntimeDriver.Health> health, List<Probe> probes, Instant now) {
         long version = row.envVersion == null ? 0 : row.envVersion;
-        Instant restarted = row.startedAt == null ? run.createdAt : row.startedAt;
+        Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         String mode = row.confirmation == null ? "none" : row.confirmation;
         LaterRestarts.Window window = later.of(row, run);
         Optional<Report> failing = failingReport(row, names, reports, run, window, fetches);
-        CarriedChanges.Carried other = failing.map(f -> carried.of(row, run, f.at())).orElse(null);
-        if (failing.isPresent() && other == null) {
+        if (failing.isPresent()) {
             // the runtime's own word that the new configuration fails it outranks any fetch, health or restart
             decide(row, "failing", failingText(failing.get()), now);
             return false;
         }
-        if (other != null) {
-            // its configuration also carried another open rollout's change (b10 M3): the report blames neither
-            // while that rollout is open, nor does anything else decide the row (its time to confirm stands still)
-            row.confirmDetail = truncate(other.text(failing.get().detail()), 300);
-            if (other.verdict() == CarriedChanges.Verdict.OPEN) {
-                if (window.closed() && deletedBeforeConfirming(row, window)) {
-                    row.confirmDetail = truncate(leftOutText(mode), 300);
-                    return true;
-                }
-                if (window.closed()) {
-                    // restarted since onto a configuration without this change: it can show nothing more for it
-                    decide(row, "unconfirmed", "not confirmed (" + mode + ") before " + window.closedBy() + "; "
-                            + row.confirmDetail, now);
-                }
-                return false;
-            }
-        }
-        // undone since (that rollout rolled back and restarted the runtime back): its signals after that count
-        Instant since = other == null ? restarted : other.restartedAt();
         boolean again = window.closed();
         switch (mode) {
             case "report" -> reports.stream().filter(r -> "ok".equals(r.status()))
                     .filter(r -> window.counts(names, r.runtime(), r.at(), since))
-                    .filter(r -> r.version() >= version || heldCarrying(r, row, names, run, window, fetches,
-                            since) != null)
+                    .filter(r -> r.version() >= version || heldCarrying(r, row, names, run, window, fetches) != null)
                     .findFirst().ifPresent(r -> decide(row, "confirmed", r.version() >= version
                             ? "reported ok on configuration version " + r.version()
-                            : "reported ok on " + heldCarrying(r, row, names, run, window, fetches, since)
-                                    .heldText(), now));
+                            : "reported ok on " + heldCarrying(r, row, names, run, window, fetches).heldText(), now));
             case "fetch" -> {
                 // the fetches kept on the rows (each runtime's last before its next restart, V25), and while the
                 // window is open its fetches since
@@ -711,17 +671,11 @@ public class Rollouts {
      */
     private static RuntimeAcks.Ack heldCarrying(Report report, RestartResult row, List<String> names, RestartRun run,
             LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
-        return heldCarrying(report, row, names, run, window, fetches,
-                row.startedAt == null ? run.createdAt : row.startedAt);
-    }
-
-    /** As {@link #heldCarrying(Report, RestartResult, List, RestartRun, LaterRestarts.Window, List)}, since then. */
-    private static RuntimeAcks.Ack heldCarrying(Report report, RestartResult row, List<String> names, RestartRun run,
-            LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches, Instant since) {
         if (window.closed()) {
             // only the fetches kept on the rows count then, and they keep no held contents
             return null;
         }
+        Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
         return fetches.stream().filter(f -> f.version() == report.version() && f.carriesHeld(run.kind))
                 .filter(f -> window.counts(names, f.runtime(), f.at(), since)).findFirst().orElse(null);
     }

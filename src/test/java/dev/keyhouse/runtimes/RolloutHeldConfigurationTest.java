@@ -47,8 +47,6 @@ class RolloutHeldConfigurationTest {
     DataSource db;
     @Inject
     Rollouts rollouts;
-    @Inject
-    dev.keyhouse.settings.RolloutNews news;
 
     private RuntimeApi api;
     private String tag;
@@ -466,119 +464,6 @@ class RolloutHeldConfigurationTest {
         assertThat(Files.readString(file)).contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1");
     }
 
-    /**
-     * Breaker b10 M3: the stt rollout waits after its canary (elsewhere), holding b-both (llm and stt, confirmation
-     * report) at the previous stt; the llm rollout that follows restarts it onto the current configuration, which
-     * carries the stt change too, and it reports failing: invalid_key. That report names no culprit, so the llm run
-     * waits for the stt rollout to decide, its time to confirm standing still; the stt rollout is aborted, its rollback
-     * restarts b-both back (the stt change out, the llm one kept), and b-both's report after that, ok, decides: the
-     * llm run succeeds. Before, the llm run was rolled back at once, blamed for the stt key.
-     */
-    @Test
-    void aFailingReportOnAConfigurationCarryingAnotherOpenRolloutsChangeWaitsForItAndItsRollback() throws Exception {
-        Ambiguous both = failingWhileSttWaits("amb", "i9", Confirmations.REPORT);
-        long stt = both.stt();
-        long llm = both.llm();
-        String result = both.result();
-        String waiting = both.waiting();
-        // its time to confirm (20 s) long past: it stands still while the stt rollout is open
-        Rows.update(db, "UPDATE restart_results SET finished_at = finished_at - interval '60 seconds'"
-                + " WHERE run_id = ? AND runtime = ?", llm, behind);
-        Thread.sleep(2500);
-        JsonPath waitingRun = api.run(llm);
-        assertThat(waitingRun.getString("state")).as(waitingRun.prettify()).isEqualTo("running");
-        assertThat(waitingRun.getString(result + "confirmState")).isNull();
-        assertThat(waitingRun.getString(result + "confirmDetail")).isEqualTo(waiting);
-        assertThat(runPage(llm)).contains(waiting);
-        // as it was: the stt rollback restarts back what was restarted after its change was saved
-        Rows.update(db, "UPDATE restart_results SET finished_at = finished_at + interval '60 seconds'"
-                + " WHERE run_id = ? AND runtime = ?", llm, behind);
-
-        rollouts.abort(stt, "admin@keyhouse.test");
-        JsonPath aborted = api.awaitRun(stt, RUN_TIMEOUT);
-        assertThat(aborted.getString("state")).as(aborted.prettify()).isEqualTo("aborted");
-        int rollbackWave = aborted.getInt("waves.find { it.kind == 'rollback' }.number");
-        String back = "results.find { it.target == '" + behind + "' && it.wave == " + rollbackWave + " }.";
-        assertThat(aborted.getString(back + "state")).isEqualTo("restarted");
-        api.awaitRunState(llm, result + "confirmDetail", "reported failing: invalid_key on a configuration also"
-                + " carrying the stt change of rollout " + stt + ", rolled back and restarted back since: its next"
-                + " signal decides");
-        assertThat(api.run(llm).getString("state")).isEqualTo("running");
-
-        long restored = aborted.getLong(back + "envVersion");
-        report(behind, restored, "ok", null);
-        JsonPath finished = api.awaitRun(llm, RUN_TIMEOUT);
-        assertThat(finished.getString("state")).as(finished.prettify()).isEqualTo("succeeded");
-        assertThat(finished.getString(result + "confirmDetail"))
-                .isEqualTo("reported ok on configuration version " + restored);
-        assertThat(env(null)).as("nothing of llm rolled back").contains("LLM_MODEL=gpt-4.1\n");
-    }
-
-    /**
-     * Breaker b10 M3, the other end: the same failing report while the stt rollout waits, then the stt rollout is
-     * approved and succeeds (b-both, confirmation fetch, confirms it by a fetch after its stt restart; the same fetch
-     * did not confirm the llm change while its failing report was undecided). The stt change stays, so the report
-     * counts against the llm change as any failing report does: the llm run is rolled back, and its alert, the llm
-     * key having been kept, does not ask for a working key.
-     */
-    @Test
-    void aFailingReportOnAnotherRolloutsChangeCountsOnceThatRolloutSucceeded() throws Exception {
-        Ambiguous both = failingWhileSttWaits("amb-ok", "j1", Confirmations.FETCH);
-        long stt = both.stt();
-        long llm = both.llm();
-        String result = both.result();
-        long version = both.version();
-        fetch(behind);
-        Thread.sleep(2500);
-        assertThat(api.run(llm).getString("state")).as("a fetch decides nothing while the report is undecided")
-                .isEqualTo("running");
-        assertThat(api.run(llm).getString(result + "confirmState")).isNull();
-
-        rollouts.approve(stt, "admin@keyhouse.test");
-        api.awaitRunState(stt, result + "state", "restarted");
-        fetch(behind);
-        JsonPath sttRun = api.awaitRun(stt, RUN_TIMEOUT);
-        assertThat(sttRun.getString("state")).as(sttRun.prettify()).isEqualTo("succeeded");
-
-        JsonPath rolledBack = api.awaitRun(llm, RUN_TIMEOUT);
-        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
-        assertThat(rolledBack.getString("reason")).contains(behind + ": reported failing: invalid_key on"
-                + " configuration version " + version, "(back: Model)");
-        String alert = news.alerts().stream().filter(a -> a.run() == llm).findFirst().orElseThrow().text();
-        assertThat(alert).contains("invalid_key refuses a key this change did not change")
-                .doesNotContain("enter a working key");
-    }
-
-    /**
-     * The stt and llm runs of {@link #failingWhileSttWaits}, the JSON path of {@link #behind}'s row ({@code result}),
-     * the configuration version it was restarted onto by the llm run, and what its row says meanwhile.
-     */
-    private record Ambiguous(long stt, long llm, String result, long version, String waiting) {
-    }
-
-    /**
-     * The set-up of breaker b10 M3: the canary on stt alone, {@link #behind} on llm and stt ({@code confirmation});
-     * an stt model save whose rollout waits after its canary, then an llm model save whose rollout restarts
-     * {@link #behind} onto the current configuration (the stt change in it), which reports failing: invalid_key on
-     * it; returns once the llm row says it waits for the stt rollout.
-     */
-    private Ambiguous failingWhileSttWaits(String label, String keySuffix, String confirmation) throws Exception {
-        canaryAndBehind(label, keySuffix, "stt", List.of("llm", "stt"), confirmation);
-        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
-                "http://127.0.0.1:9")).getLong("restartRun");
-        awaitOutcome(stt, "waiting_approval");
-        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
-                .getLong("restartRun");
-        String result = "results.find { it.target == '" + behind + "' }.";
-        api.awaitRunState(llm, result + "state", "restarted");
-        long version = api.run(llm).getLong(result + "envVersion");
-        report(behind, version, "failing", "invalid_key");
-        String waiting = "reported failing: invalid_key on a configuration also carrying the stt change of rollout "
-                + stt + ", still open: waiting for it to decide";
-        api.awaitRunState(llm, result + "confirmDetail", waiting);
-        return new Ambiguous(stt, llm, result, version, waiting);
-    }
-
     /** How many restarts target {@code name} has had, by any run. */
     private long restartsOf(String name) {
         return Long.parseLong(Rows.column(db, "SELECT count(*) FROM restart_results r JOIN runtime_targets t"
@@ -611,17 +496,6 @@ class RolloutHeldConfigurationTest {
         Rows.update(db, "UPDATE runtime_targets SET canary = true WHERE name = ?", canary);
         api.command(behind, kinds, command, dir.resolve(behind + ".env").toString(), confirmation);
         return dir;
-    }
-
-    /** Runtime {@code runtime}'s status report: {@code status} on configuration version {@code version}. */
-    private static void report(String runtime, long version, String status, String detail) {
-        Map<String, Object> body = new java.util.HashMap<>(Map.of("version", version, "status", status));
-        if (detail != null) {
-            body.put("detail", detail);
-        }
-        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
-                .contentType(ContentType.JSON).body(body).post("/api/v1/internal/runtime-status").then()
-                .statusCode(204);
     }
 
     /** Runtime {@code runtime}'s status report: ok on configuration version {@code version}. */
