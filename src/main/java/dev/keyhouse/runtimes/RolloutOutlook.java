@@ -365,8 +365,9 @@ public class RolloutOutlook implements RolloutNews {
      * …; rolled back — fix target c-fail (its restart failed), then save the key again". A reason that does not say
      * what was restored (a run of an older Keyhouse) gets "rolled back: the previous key is back as version 9".
      *
-     * <p>"Enter a working key" only when a key was refused: the run's code is a {@link #keyRefusal key refusal}, or
-     * its rollback's own check refused the key (the reason ends with those words). Never when the rollback checked
+     * <p>"Enter a working key" only when a key was refused: the run's code is a {@link #keyRefusal key refusal} and
+     * the change changed the key ({@link #keyKept}: not a model-only save, breaker b10 M3), or its rollback's own
+     * check refused the key (the reason ends with those words). Never when the rollback checked
      * the key the change kept and it was ok, nor for a code that does not judge the key ({@code http:404} model or
      * URL not found, {@code http:503}, {@code timeout}, {@code rate_limited}, a report without a code): then the
      * change is named, e.g. "… (back: Model); rolled back — the key checks ok; check the change (model, URL) before
@@ -431,11 +432,12 @@ public class RolloutOutlook implements RolloutNews {
             advice = ENTER_A_WORKING_KEY + " for " + String.join(" or ", fallbackKeysBack(failed))
                     + (keptKeyOk || failed.contains(PRIMARY_STAYS) ? " (the primary's key checks ok or was not changed)"
                             : " or the primary");
-        } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk)) {
+        } else if (checkRefused || (keyRefusal(failCode) && !keptKeyOk && !keyKept(failCode, failed, saved))) {
             advice = ENTER_A_WORKING_KEY;
         } else {
             List<String> back = changedFields(failed);
-            advice = changeAdvice(failCode, keptKeyOk, halted, back.isEmpty() ? saved : back);
+            advice = changeAdvice(failCode, keptKeyOk, keyRefusal(failCode) && !keptKeyOk, halted,
+                    back.isEmpty() ? saved : back);
         }
         return title + " rollout (run " + run + "): " + failed + "; " + note + advice;
     }
@@ -443,7 +445,9 @@ public class RolloutOutlook implements RolloutNews {
     /**
      * The advice of a failure that is not the key's: "— the key checks ok" when the rollback's check of the key the
      * change kept said so, else "— http:404 is not a key refusal" (or "the runtime named no cause" for a report
-     * without a code), then what to do with the change: check it before making it again, or, halted (it stays),
+     * without a code; for a key refusal after a change that kept the key, {@code refusedKept}: "— invalid_key refuses
+     * a key this change did not change (a key of another kind its runtimes use may be the one)"), then what to do
+     * with the change: check it before making it again, or, halted (it stays),
      * correct it and save it again. The change is named by the fields it changed when the reason says which came
      * back, as the reason labels them ("(back: Model, API key)" → "(Model)" when the key is not the suspect; a
      * key-only change "(back: API key)" → "(API key)": the key is all it changed), and by its kinds of field
@@ -451,10 +455,12 @@ public class RolloutOutlook implements RolloutNews {
      *
      * @param changed the labels of the fields the rollback brought back, in the reason's order; empty when not said
      */
-    private static String changeAdvice(String failCode, boolean keptKeyOk, boolean halted, List<String> changed) {
+    private static String changeAdvice(String failCode, boolean keptKeyOk, boolean refusedKept, boolean halted,
+            List<String> changed) {
         boolean noCause = failCode == null || "failing".equals(failCode);
-        String why = keptKeyOk ? "the key checks ok" : noCause ? "the runtime named no cause"
-                : failCode + " is not a key refusal";
+        String why = keptKeyOk ? "the key checks ok" : noCause ? "the runtime named no cause" : refusedKept
+                ? failCode + " refuses a key this change did not change (a key of another kind its runtimes use may"
+                        + " be the one)" : failCode + " is not a key refusal";
         String what;
         if (!changed.isEmpty()) {
             // a cleared key is not the suspect, unless the key is all the change changed
@@ -465,6 +471,25 @@ public class RolloutOutlook implements RolloutNews {
         }
         return " — " + why + "; " + (halted ? "correct the change " + what + " and save it again"
                 : "check the change " + what + " before making it again");
+    }
+
+    /**
+     * Whether a run's change left its key as it was, as far as its reason or its save says: the rollback restored
+     * "the key, which this change kept", or the fields that came back ({@code failed}'s "(back: Model)"), else those
+     * the save changed ({@code saved}), hold no key. Then a key refusal a runtime reported is not this kind's new key
+     * (another kind's key in the same runtime may be: breaker b10 M3), and "enter a working key" would send the
+     * operator to a key nobody changed. A run recorded before fail codes ({@code failCode} null) reads as it did then.
+     */
+    static boolean keyKept(String failCode, String failed, List<String> saved) {
+        if (failCode == null) {
+            return false;
+        }
+        if (failed.contains(KEPT_KEY)) {
+            return true;
+        }
+        List<String> back = changedFields(failed);
+        List<String> fields = back.isEmpty() ? saved == null ? List.of() : saved : back;
+        return !fields.isEmpty() && fields.stream().noneMatch(KEY_LABELS::contains);
     }
 
     /** How a fallback change's rollback says it left the primary: "the stt primary stays version 3 (…)". */

@@ -121,12 +121,28 @@ class RolloutTextTest {
         assertThat(RolloutOutlook.fallbackKeysBack("…; keys brought back: stt fallback 12 (deepgram) version 2,"
                 + " checked: ok (HTTP 200), stt fallback 15 version 4, not checked (PROVIDER_CHECK_MODE=off), as it"
                 + " was in use before")).containsExactly("stt fallback 12 (deepgram)", "stt fallback 15");
-        // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing: the runtime's refusal stands
+        // a kept key not checked (PROVIDER_CHECK_MODE=off) proves nothing, but the refusal is not of a key this
+        // change changed (breaker b10 M3: another kind's new key in the same runtime was): never "enter a working key"
         String unchecked = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8; restored: the key,"
                 + " which this change kept (version 7 has the same), not checked (PROVIDER_CHECK_MODE=off), as it was"
                 + " in use before; version 7 restored as version 9 (back: Model)";
         assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", unchecked, 9L, "invalid_key", null))
-                .isEqualTo("LLM rollout (run 12): " + unchecked + "; rolled back — enter a working key");
+                .isEqualTo("LLM rollout (run 12): " + unchecked + "; rolled back — invalid_key refuses a key this"
+                        + " change did not change (a key of another kind its runtimes use may be the one); check the"
+                        + " change (Model) before making it again");
+        String uncheckedUnreachable = unchecked.replace("not checked (PROVIDER_CHECK_MODE=off), as it was in use"
+                + " before", "checked: unreachable");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "rolled_back", uncheckedUnreachable, 9L, "invalid_key", null))
+                .doesNotContain("enter a working key").contains("check the change (Model)");
+        // nothing restored (halted): the fields the save changed tell; a save that changed the key still asks for one
+        String noBack = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 8; nothing"
+                + " rolled back: there is no earlier llm version to roll back to";
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", noBack, null, "invalid_key", null, null,
+                List.of("Model"))).isEqualTo("LLM rollout (run 12): " + noBack + "; halted — invalid_key refuses a"
+                        + " key this change did not change (a key of another kind its runtimes use may be the one);"
+                        + " correct the change (Model) and save it again");
+        assertThat(RolloutOutlook.alertText("LLM", 12, "halted", noBack, null, "invalid_key", null, null,
+                List.of("Model", "API key"))).endsWith("; halted — enter a working key");
 
         for (String code : List.of("http:404", "http:500", "http:503", "timeout", "rate_limited", "unreachable",
                 "unexpected", "model_not_found", "rate_limit_exceeded")) {
