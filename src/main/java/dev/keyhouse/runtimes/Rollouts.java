@@ -1019,7 +1019,7 @@ public class Rollouts {
         List<RestartResult> mayHave = own.stream().filter(from -> !moved.contains(from)).toList();
         // restarts by other runs since the change was saved wrote it too (breaker b9 H1): restarted back as well
         List<RestartResult> carried = others.stream().filter(o -> present.contains(o.targetId))
-                .filter(o -> own.stream().noneMatch(r -> sameRuntime(r, o))).toList();
+                .filter(o -> own.stream().noneMatch(r -> sameRuntime(r, o))).filter(this::writesConfiguration).toList();
         List<RestartResult> back = java.util.stream.Stream.concat(own.stream(), carried.stream()).toList();
         for (RestartResult from : back) {
             RestartResult row = new RestartResult();
@@ -1118,6 +1118,20 @@ public class Rollouts {
         List<String> names = rows.stream().map(r -> r.runtime + " (run " + r.runId + ")").toList();
         return names.size() <= 5 ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+    }
+
+    /**
+     * Whether the restart of {@code row} wrote the configuration into its runtime ({@link
+     * RuntimeDriver#writesConfiguration}); true when that cannot be told (fail closed: restarted back).
+     */
+    private boolean writesConfiguration(RestartResult row) {
+        try {
+            Optional<RuntimeTarget> target = targets.find(row.targetId);
+            Optional<RuntimeDriver> driver = drivers.find(row.driver);
+            return target.isEmpty() || driver.isEmpty() || driver.get().writesConfiguration(targets.spec(target.get()));
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** Two results of one target are of the same runtime: the same name, or both of a target-named driver. */

@@ -92,6 +92,17 @@ public interface RuntimeDriver {
     }
 
     /**
+     * Whether a restart of this target writes the configuration into its runtimes (an environment file, a container's
+     * environment, a workload's Secret copy), so they run what the restart was given, not what they fetch by name: a
+     * rollback restarts back such a runtime another run restarted onto its change ({@code Rollouts.carriedForward};
+     * breaker b11 N3). Answered from the target's settings, no call is made. Default true: fail closed, a needless
+     * restart back rather than a runtime left on an undone change.
+     */
+    default boolean writesConfiguration(TargetSpec target) {
+        return true;
+    }
+
+    /**
      * Whether this driver can ever give a health signal ({@link #health} other than {@link Health#NONE}): docker
      * (containers with a healthcheck) and kubernetes. A target of a driver that cannot is refused
      * {@code confirmation: health}, which it could never meet. Answered from the driver alone. Default false.

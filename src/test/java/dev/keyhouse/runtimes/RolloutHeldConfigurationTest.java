@@ -339,17 +339,26 @@ class RolloutHeldConfigurationTest {
         Path file = dir.resolve(behind + ".env");
         String llmOnly = "c-llm-only-" + tag;
         api.command(llmOnly, List.of("llm"), "true", dir.resolve(llmOnly + ".env").toString(), Confirmations.NONE);
+        // b11 N3: a command target without an environment file: its runtime fetches by name (the held stt)
+        String fetching = "d-fetching-" + tag;
+        api.command(fetching, List.of("llm", "stt"), "true", null, Confirmations.NONE);
 
         long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
                 "http://127.0.0.1:9")).getLong("restartRun");
         awaitOutcome(stt, "waiting_approval");
         long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
                 .getLong("restartRun");
+        // three targets: manual approval after the llm canary wave
+        awaitOutcome(llm, "waiting_approval");
+        rollouts.approve(llm, "admin@keyhouse.test");
         JsonPath rolledOut = api.awaitRun(llm, RUN_TIMEOUT);
         assertThat(rolledOut.getString("state")).as(rolledOut.prettify()).isEqualTo("succeeded");
         assertThat(Files.readString(file)).as("the llm rollout wrote the current configuration: the stt change too")
                 .contains("STT_MODEL=stt-async-preview", "LLM_MODEL=gpt-4.1");
         long llmOnlyRestarts = restartsOf(llmOnly);
+        long fetchingRestarts = restartsOf(fetching);
+        assertThat(rolledOut.getList("results.findAll { it.target == '" + fetching + "' }")).as("restarted by llm")
+                .isNotEmpty();
 
         rollouts.abort(stt, "admin@keyhouse.test");
         JsonPath aborted = api.awaitRun(stt, RUN_TIMEOUT);
@@ -365,6 +374,9 @@ class RolloutHeldConfigurationTest {
                 .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1").doesNotContain("stt-async-preview");
         assertThat(restartsOf(llmOnly)).as("a target of llm alone carries no stt change").isEqualTo(llmOnlyRestarts);
         assertThat(aborted.getList("results.findAll { it.target == '" + llmOnly + "' }")).isEmpty();
+        assertThat(aborted.getList("results.findAll { it.target == '" + fetching + "' && it.wave == " + rollbackWave
+                + " }")).as("its restart wrote nothing: it fetched the held stt").isEmpty();
+        assertThat(restartsOf(fetching)).isEqualTo(fetchingRestarts);
         // b10 M2: its own row (its wave never came) counts as restarted back, never as not reached
         String own = "results.find { it.target == '" + behind + "' && it.wave < " + rollbackWave + " }.";
         assertThat(aborted.getString(own + "state")).isEqualTo("cancelled");
@@ -375,7 +387,10 @@ class RolloutHeldConfigurationTest {
         assertThat(aborted.getList("tally.notReached", String.class)).doesNotContain(behind);
         assertThat(aborted.getList("tally.leftOutNames", String.class)).doesNotContain(behind);
         assertThat(runPage(stt)).contains("not restarted: its wave never came; run " + llm + " gave it the change,"
-                + " restarted back in the rollback").doesNotContain("not reached");
+                + " restarted back in the rollback")
+                .contains("1 not reached (the rollout was aborted before their wave): " + fetching + ", rolled back");
+        assertThat(aborted.getList("tally.notReached", String.class)).as("never restarted by anyone")
+                .contains(fetching);
     }
 
     /**

@@ -80,6 +80,12 @@ public class CommandDriver implements RuntimeDriver {
         run(target, target.config("command"), order, dirs);
     }
 
+    /** Only with an environment file: without one its runtime fetches what it runs by name. */
+    @Override
+    public boolean writesConfiguration(TargetSpec target) {
+        return target.config(ENVIRONMENT_FILE.name()) != null;
+    }
+
     /** With an environment file: it is written once for the whole target, before its command runs. */
     @Override
     public String sharedConfig(TargetSpec target) {

@@ -71,6 +71,12 @@ public class SystemdDriver implements RuntimeDriver {
         CommandDriver.run(target, command(target.config("unit")), order, dirs);
     }
 
+    /** Only with an environment file: without one its units fetch what they run by name. */
+    @Override
+    public boolean writesConfiguration(TargetSpec target) {
+        return target.config(CommandDriver.ENVIRONMENT_FILE.name()) != null;
+    }
+
     /**
      * A template unit ({@code voxcore@.service}, {@code voxcore@*.service}) or a glob with an environment file: every
      * instance it names reads that one EnvironmentFile, so an instance restarted for any reason starts on it.

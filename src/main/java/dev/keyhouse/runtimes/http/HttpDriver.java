@@ -105,6 +105,12 @@ public class HttpDriver implements RuntimeDriver {
         }
     }
 
+    /** Never: the webhook's body names the configuration and carries no value; the service fetches it by name. */
+    @Override
+    public boolean writesConfiguration(TargetSpec target) {
+        return false;
+    }
+
     /** True: {@link #discover} answers the target's own name. */
     @Override
     public boolean runtimeIsTarget() {
