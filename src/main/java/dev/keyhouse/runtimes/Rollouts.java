@@ -68,6 +68,8 @@ public class Rollouts {
     private final EntityManager em;
     private final RuntimeTargets targets;
     private final RuntimeDrivers drivers;
+    /** The drivers whose runtime is the target ({@link TargetRuntimes#ownNamed}). */
+    private final List<String> ownNamed;
     private final Confirmations confirmations;
     private final RuntimeAcks acks;
     private final ProviderSettings settings;
@@ -107,6 +109,7 @@ public class Rollouts {
         this.em = em;
         this.targets = targets;
         this.drivers = drivers;
+        this.ownNamed = TargetRuntimes.ownNamed(drivers);
         this.confirmations = confirmations;
         this.acks = acks;
         this.settings = settings;
@@ -1115,9 +1118,7 @@ public class Rollouts {
 
     /** "b-both (run 12), c (run 14)": {@link #names} with the run that restarted each onto the change. */
     private static String carriedNames(List<RestartResult> rows) {
-        List<String> names = rows.stream().map(r -> r.runtime + " (run " + r.runId + ")").toList();
-        return names.size() <= 5 ? String.join(", ", names)
-                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+        return listed(rows.stream().map(r -> r.runtime + " (run " + r.runId + ")").toList());
     }
 
     /**
@@ -1136,9 +1137,8 @@ public class Rollouts {
 
     /** Two results of one target are of the same runtime: the same name, or both of a target-named driver. */
     private boolean sameRuntime(RestartResult a, RestartResult b) {
-        List<String> own = TargetRuntimes.ownNamed(drivers);
         return a.targetId.equals(b.targetId) && (a.runtime.equals(b.runtime)
-                || own.contains(a.driver) && own.contains(b.driver));
+                || ownNamed.contains(a.driver) && ownNamed.contains(b.driver));
     }
 
     /**
@@ -1159,7 +1159,6 @@ public class Rollouts {
         if (run.kind == null) {
             return List.of();
         }
-        List<String> own = TargetRuntimes.ownNamed(drivers);
         List<Number> ids = em.createNativeQuery("WITH RECURSIVE chain(id, created_at) AS ("
                 + " SELECT id, created_at FROM restart_runs WHERE id = :run"
                 + " UNION SELECT s.id, s.created_at FROM restart_runs s JOIN chain c ON s.superseded_by = c.id)"
@@ -1182,7 +1181,7 @@ public class Rollouts {
                 // configuration since (a successful one): only the former is restarted back
                 + " WHERE x.carries OR x.state = 'restarted'"
                 + " ORDER BY x.target_id, x.one, x.started_at DESC NULLS LAST, x.id DESC) y WHERE y.carries")
-                .setParameter("run", run.id).setParameter("own", own).setParameter("kind", run.kind)
+                .setParameter("run", run.id).setParameter("own", ownNamed).setParameter("kind", run.kind)
                 .getResultList();
         if (ids.isEmpty()) {
             return List.of();
@@ -1492,7 +1491,11 @@ public class Rollouts {
     }
 
     private static String names(List<RestartResult> rows) {
-        List<String> names = rows.stream().map(r -> r.runtime == null ? r.targetName : r.runtime).toList();
+        return listed(rows.stream().map(r -> r.runtime == null ? r.targetName : r.runtime).toList());
+    }
+
+    /** "a, b, c, d, e and 3 more": at most five names, then how many more. */
+    private static String listed(List<String> names) {
         return names.size() <= 5 ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
     }
