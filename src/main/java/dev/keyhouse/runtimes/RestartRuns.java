@@ -691,7 +691,7 @@ public class RestartRuns {
             // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
             FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
                     && RestartResult.RESTARTED.equals(result.state)
-                    ? failingReport(result, names.all(result), failingReports, window) : null;
+                    ? failingReport(result, run.kind, names.all(result), failingReports, window) : null;
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
@@ -766,33 +766,37 @@ public class RestartRuns {
     }
 
     /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */
-    private record FailingReport(String runtime, long version, String detail, Instant at) {
+    private record FailingReport(String runtime, long version, String detail, String kind, Instant at) {
         String text() {
-            return Rollouts.failingText(detail, version);
+            return Rollouts.failingText(detail, kind, version);
         }
     }
 
     @SuppressWarnings("unchecked")
     private static List<FailingReport> failingReports(Instant since) {
         List<Object[]> rows = RestartRun.getEntityManager().createNativeQuery("SELECT runtime, settings_version,"
-                        + " detail, reported_at FROM runtime_status WHERE status = 'failing' AND reported_at >= :since")
+                        + " detail, reported_at, kind FROM runtime_status WHERE status = 'failing'"
+                        + " AND reported_at >= :since")
                 .setParameter("since", java.sql.Timestamp.from(since)).getResultList();
         return rows.stream().map(r -> new FailingReport((String) r[0], ((Number) r[1]).longValue(), (String) r[2],
-                RuntimeAcks.instant(r[3]))).toList();
+                (String) r[4], RuntimeAcks.instant(r[3]))).toList();
     }
 
     /**
      * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
-     * configuration it was restarted onto or a later one, between this restart and its next one; null when none.
+     * configuration it was restarted onto or a later one, between this restart and its next one; null when none. A
+     * report naming the kind whose provider call failed counts for a run of that kind only (a run of no kind, such as
+     * a restart now, restarted the whole configuration: every report counts), as the gate reads it (b10 M3).
      */
-    private static FailingReport failingReport(RestartResult result, List<String> names,
+    private static FailingReport failingReport(RestartResult result, String kind, List<String> names,
             List<FailingReport> reports, LaterRestarts.Window window) {
         if (result.startedAt == null) {
             return null;
         }
         long version = result.envVersion == null ? 0 : result.envVersion;
-        return reports.stream().filter(r -> r.version() >= version
-                && window.counts(names, r.runtime(), r.at(), result.startedAt)).findFirst().orElse(null);
+        return reports.stream().filter(r -> r.version() >= version && (r.kind() == null || kind == null
+                || r.kind().equals(kind)) && window.counts(names, r.runtime(), r.at(), result.startedAt))
+                .findFirst().orElse(null);
     }
 
     /** What a run rolled out, by fingerprint ({@link Convergence#fingerprint()}), or why there is none. */

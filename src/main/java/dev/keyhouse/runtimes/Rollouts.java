@@ -432,8 +432,19 @@ public class Rollouts {
 
     // --- the gate -------------------------------------------------------------------------------------------------
 
-    /** A runtime's last status report. */
-    private record Report(String runtime, long version, String status, String detail, Instant at) {
+    /**
+     * A runtime's last status report; {@code kind} the provider kind a failing report names as the one whose call
+     * failed, or null (V29).
+     */
+    private record Report(String runtime, long version, String status, String detail, String kind, Instant at) {
+
+        /**
+         * Whether this report speaks for a rollout of {@code kind}: an ok report and a failing one naming no kind
+         * speak for every change the runtime runs; a failing one naming a kind for that kind's only (b10 M3).
+         */
+        boolean about(String kind) {
+            return this.kind == null || this.kind.equals(kind);
+        }
     }
 
     private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
@@ -519,6 +530,11 @@ public class Rollouts {
             fail(run, waveName(n) + ": " + failure, code);
             return rollback(run, null);
         }
+        Failing carried = failingCarried(run, reports);
+        if (carried != null) {
+            fail(run, carried.reason(), carried.code());
+            return rollback(run, null);
+        }
         if (!probes.isEmpty() && health.isEmpty()) {
             return new Needs(probes, null);
         }
@@ -534,6 +550,49 @@ public class Rollouts {
             LOG.infof("rollout of run %d: wave %d has no runtime left", run.id, n);
         }
         return confirmed(run, n, rows, deleted, now);
+    }
+
+    /** Why a rollout fails, and its short code (the report's detail, e.g. invalid_key). */
+    private record Failing(String reason, String code) {
+    }
+
+    /**
+     * A failing report naming this run's kind ({@link Report#kind}) from a runtime another run restarted onto this
+     * change ({@link #carriedForward}, a restart that wrote the configuration into it), on the configuration that
+     * restart wrote or a later one, since it began (breaker b10 M3): the runtime names this kind's provider call as
+     * the one that fails, and it runs this change though this run has not restarted it (its wave has not come, or
+     * it is not in it). An llm model change's rollout that restarted a runtime of llm and stt onto a bad stt key
+     * saved just before is not failed by that runtime's report naming stt; the stt rollout is, and its rollback
+     * restarts the runtime back. A report naming no kind is weighed only by the run whose restart it follows.
+     *
+     * @return "b-both, which run 12 restarted onto this change, reported failing: invalid_key (stt) on configuration
+     *         version 31" with its code, or null
+     */
+    private Failing failingCarried(RestartRun run, List<Report> reports) {
+        List<Report> named = reports.stream().filter(r -> "failing".equals(r.status()) && run.kind != null
+                && run.kind.equals(r.kind())).toList();
+        if (named.isEmpty()) {
+            return null;
+        }
+        List<RestartResult> carried = carriedForward(run).stream()
+                .filter(r -> RestartResult.RESTARTED.equals(r.state) && r.startedAt != null)
+                .filter(this::writesConfiguration).toList();
+        if (carried.isEmpty()) {
+            return null;
+        }
+        TargetRuntimes.NamesNow names = runtimes.namesNow(carried);
+        for (RestartResult row : carried) {
+            long version = row.envVersion == null ? 0 : row.envVersion;
+            java.util.Set<String> called = names(row, names.all(row));
+            Optional<Report> failing = named.stream().filter(r -> called.contains(r.runtime())
+                    && r.version() >= version && !r.at().isBefore(row.startedAt)).findFirst();
+            if (failing.isPresent()) {
+                return new Failing(label(row) + ", which run " + row.runId + " restarted onto this change, "
+                        + failingText(failing.get()), failing.get().detail() == null ? "failing"
+                                : failing.get().detail());
+            }
+        }
+        return null;
     }
 
     /** The names a result's runtime went by: the one it held and those its signals count under now. */
@@ -657,7 +716,7 @@ public class Rollouts {
             RestartRun run, LaterRestarts.Window window, List<RuntimeAcks.Ack> fetches) {
         long version = row.envVersion == null ? 0 : row.envVersion;
         Instant since = row.startedAt == null ? run.createdAt : row.startedAt;
-        return reports.stream().filter(r -> "failing".equals(r.status()))
+        return reports.stream().filter(r -> "failing".equals(r.status()) && r.about(run.kind))
                 .filter(r -> window.counts(names, r.runtime(), r.at(), since))
                 .filter(r -> r.version() >= version || heldCarrying(r, row, names, run, window, fetches) != null)
                 .findFirst();
@@ -684,15 +743,17 @@ public class Rollouts {
     }
 
     private static String failingText(Report report) {
-        return failingText(report.detail(), report.version());
+        return failingText(report.detail(), report.kind(), report.version());
     }
 
     /**
-     * "reported failing: invalid_key on configuration version 31" (runtime-config's version, never a setting's), or
-     * without the ": invalid_key" when the report had no detail.
+     * "reported failing: invalid_key on configuration version 31" (runtime-config's version, never a setting's),
+     * "reported failing: invalid_key (stt) on …" when the report named the kind whose provider call failed, or
+     * without the ": invalid_key" when the report had no detail ("reported failing: (stt) on …" with a kind alone).
      */
-    static String failingText(String detail, long version) {
-        return "reported failing" + (detail == null ? "" : ": " + detail) + " on configuration version " + version;
+    static String failingText(String detail, String kind, long version) {
+        String reason = kind == null ? detail : (detail == null ? "" : detail + " ") + "(" + kind + ")";
+        return "reported failing" + (reason == null ? "" : ": " + reason) + " on configuration version " + version;
     }
 
     /** A decided runtime that lets its wave go on: confirmed, or not asked to confirm (confirmation none). */
@@ -714,7 +775,11 @@ public class Rollouts {
         if (detail.startsWith("reported failing: ")) {
             String code = detail.substring("reported failing: ".length());
             int cut = code.indexOf(" on configuration version ");
-            return cut > 0 ? code.substring(0, cut) : code;
+            code = cut > 0 ? code.substring(0, cut) : code;
+            // the kind a report named is not part of its code: "invalid_key (stt)" is invalid_key
+            int kind = code.indexOf('(');
+            code = kind >= 0 ? code.substring(0, kind).trim() : code;
+            return code.isEmpty() ? "failing" : code;
         }
         return "unhealthy".equals(detail) ? "unhealthy" : "failing";
     }
@@ -1473,11 +1538,11 @@ public class Rollouts {
 
     @SuppressWarnings("unchecked")
     private List<Report> reports(Instant since) {
-        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, status, detail, reported_at"
-                        + " FROM runtime_status WHERE reported_at >= :since")
+        List<Object[]> rows = em.createNativeQuery("SELECT runtime, settings_version, status, detail, reported_at,"
+                        + " kind FROM runtime_status WHERE reported_at >= :since")
                 .setParameter("since", Timestamp.from(since)).getResultList();
         return rows.stream().map(r -> new Report((String) r[0], ((Number) r[1]).longValue(), (String) r[2],
-                (String) r[3], RuntimeAcks.instant(r[4]))).toList();
+                (String) r[3], (String) r[5], RuntimeAcks.instant(r[4]))).toList();
     }
 
     /** A runtime as the reason names it: {@code voice / voice-1}, or the target alone when it is its one runtime. */

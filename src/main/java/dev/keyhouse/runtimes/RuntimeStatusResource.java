@@ -1,5 +1,6 @@
 package dev.keyhouse.runtimes;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -7,6 +8,7 @@ import java.util.regex.Pattern;
 
 import dev.keyhouse.checks.Verdict;
 import dev.keyhouse.settings.ProviderEnvironment;
+import dev.keyhouse.settings.ProviderKind;
 import dev.keyhouse.settings.RuntimeConfigResource;
 import dev.keyhouse.settings.RuntimeConfigServed;
 import dev.keyhouse.settings.RuntimeToken;
@@ -28,7 +30,8 @@ import jakarta.ws.rs.core.Response;
  * see {@link RuntimeToken}; 401 otherwise), named by {@code X-Keyhouse-Runtime} (the runtime-config name rules,
  * {@link RuntimeConfigServed#runtimeName}; required here: 400 naming the header). Body
  * {@code {"version": <whole number ≥ 1, at most the current runtime-config version>, "status": "ok" | "failing",
- * "detail": "<optional reason code, 1-64 of [A-Za-z0-9_.:-]>"}}: anything else is a 400 naming the field, so a report
+ * "detail": "<optional reason code, 1-64 of [A-Za-z0-9_.:-]>", "kind": "<optional, with failing: the provider kind whose
+ * call failed, e.g. stt>"}}: anything else is a 400 naming the field, so a report
  * can never carry a secret (or any free text) into Keyhouse. A detail must also be a code by the rule provider codes
  * follow ({@link Verdict#safeCode}: words, not shaped like a key) and share no run of 8 letters and digits with a
  * secret Keyhouse serves now ({@link Verdict#sharesSecret}, against the cached {@link ProviderEnvironment#current}).
@@ -40,7 +43,10 @@ public class RuntimeStatusResource {
 
     /** What {@code detail} may hold: a short reason code such as {@code invalid_key} or {@code http:401}. */
     static final Pattern DETAIL = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
-    private static final Set<String> FIELDS = Set.of("version", "status", "detail");
+    private static final Set<String> FIELDS = Set.of("version", "status", "detail", "kind");
+    /** The kinds a failing report may name: every provider kind's id ({@link ProviderKind#id()}). */
+    private static final List<String> KINDS = java.util.Arrays.stream(ProviderKind.values()).map(ProviderKind::id)
+            .toList();
     /** Why a detail shaped like a key (or carrying a served secret) is refused; the same words for both. */
     static final String KEY_SHAPED = "must be a reason code such as invalid_key or http:401 (words joined by _ . : -),"
             + " never a key or any part of one";
@@ -82,7 +88,7 @@ public class RuntimeStatusResource {
         }
         Set<String> unknown = new TreeSet<>(body.keySet());
         unknown.removeAll(FIELDS);
-        unknown.forEach(field -> invalid.add(field, "is not a field of a status report (version, status, detail)"));
+        unknown.forEach(field -> invalid.add(field, "is not a field of a status report (version, status, detail, kind)"));
         Long version = version(body.get("version"));
         if (version == null) {
             invalid.add("version", "must be a whole number ≥ 1: the runtime-config version the runtime runs with");
@@ -97,6 +103,13 @@ public class RuntimeStatusResource {
         } else if (detail != null && Verdict.safeCode((String) detail) == null) {
             invalid.add("detail", KEY_SHAPED);
         }
+        Object kind = body.get("kind");
+        if (kind != null && !(kind instanceof String text && KINDS.contains(text))) {
+            invalid.add("kind", "must be one of " + String.join(", ", KINDS) + ": the kind whose provider call failed");
+        } else if (kind != null && !"failing".equals(status)) {
+            invalid.add("kind", "goes with \"status\": \"failing\" only: it names the kind whose provider call failed;"
+                    + " an ok report speaks for the whole configuration");
+        }
         invalid.throwIfAny();
         ProviderEnvironment.RuntimeEnvironment served = environment.current();
         if (detail != null && Verdict.sharesSecret((String) detail, served.secretValues())) {
@@ -107,8 +120,8 @@ public class RuntimeStatusResource {
         if (version > current) {
             invalid.add("version", "is above the current runtime-config version " + current).throwIfAny();
         }
-        statuses.record(new RuntimeStatuses.Report(name, version, (String) status, (String) detail, null,
-                from(request)));
+        statuses.record(new RuntimeStatuses.Report(name, version, (String) status, (String) detail,
+                (String) kind, null, from(request)));
         // committed: a rollout waiting for this runtime's confirmation looks now, not at its next tick
         rollouts.wake();
         return Response.noContent().build();

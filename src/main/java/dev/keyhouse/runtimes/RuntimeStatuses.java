@@ -20,8 +20,20 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class RuntimeStatuses {
 
-    /** A stored report; {@code from} is the client address it came from. */
-    public record Report(String runtime, long version, String status, String detail, Instant at, String from) {
+    /**
+     * A stored report; {@code kind} the provider kind a failing report names as the one whose call failed (null: none
+     * named), {@code from} the client address it came from.
+     */
+    public record Report(String runtime, long version, String status, String detail, String kind, Instant at,
+            String from) {
+
+        /** The reason as pages show it: "invalid_key (stt)", "invalid_key", "(stt)", or null. */
+        public String reason() {
+            if (kind == null) {
+                return detail;
+            }
+            return (detail == null ? "" : detail + " ") + "(" + kind + ")";
+        }
     }
 
     /**
@@ -71,26 +83,26 @@ public class RuntimeStatuses {
     @Transactional
     public void record(Report report) {
         int inserted = em.createNativeQuery("INSERT INTO runtime_status (runtime, settings_version, status, detail,"
-                        + " reported_at, reported_from) VALUES (:r, :v, :s, :d, now(), :f)"
+                        + " kind, reported_at, reported_from) VALUES (:r, :v, :s, :d, :k, now(), :f)"
                         + " ON CONFLICT (runtime) DO NOTHING")
                 .setParameter("r", report.runtime()).setParameter("v", report.version())
                 .setParameter("s", report.status()).setParameter("d", report.detail())
-                .setParameter("f", report.from()).executeUpdate();
+                .setParameter("k", report.kind()).setParameter("f", report.from()).executeUpdate();
         String before = null;
         if (inserted == 0) {
             before = (String) em.createNativeQuery("SELECT status FROM runtime_status WHERE runtime = :r FOR UPDATE")
                     .setParameter("r", report.runtime()).getSingleResult();
             em.createNativeQuery("UPDATE runtime_status SET settings_version = :v, status = :s, detail = :d,"
-                            + " reported_at = now(), reported_from = :f WHERE runtime = :r")
+                            + " kind = :k, reported_at = now(), reported_from = :f WHERE runtime = :r")
                     .setParameter("r", report.runtime()).setParameter("v", report.version())
                     .setParameter("s", report.status()).setParameter("d", report.detail())
-                    .setParameter("f", report.from()).executeUpdate();
+                    .setParameter("k", report.kind()).setParameter("f", report.from()).executeUpdate();
         }
         if (!report.status().equals(before)) {
             audit.record(Audit.Entry.of("runtime:" + report.runtime(), "runtime.status", RuntimeTargets.AUDIT_KIND,
                     report.runtime()).detail((before == null ? "first report" : before) + " → " + report.status()
                             + " on configuration version " + report.version()
-                            + (report.detail() == null ? "" : ": " + report.detail())));
+                            + (report.reason() == null ? "" : ": " + report.reason())));
         }
     }
 
@@ -105,7 +117,7 @@ public class RuntimeStatuses {
     public List<Runtime> all(long currentVersion) {
         RuntimeAcks.Relation acks = this.acks.relation();
         List<Object[]> rows = acks.bind(em.createNativeQuery("SELECT coalesce(s.runtime, a.runtime), a.settings_version,"
-                + " a.acked_at, s.settings_version, s.status, s.detail, s.reported_at, s.reported_from"
+                + " a.acked_at, s.settings_version, s.status, s.detail, s.reported_at, s.reported_from, s.kind"
                 + " FROM runtime_status s FULL OUTER JOIN " + acks.sql() + " a ON a.runtime = s.runtime"
                 + " ORDER BY 1")).getResultList();
         Instant now = Instant.now();
@@ -117,7 +129,7 @@ public class RuntimeStatuses {
             Long fetched = row[1] == null ? null : ((Number) row[1]).longValue();
             Instant fetchedAt = RuntimeAcks.instant(row[2]);
             Report report = row[3] == null ? null : new Report(name, ((Number) row[3]).longValue(), (String) row[4],
-                    (String) row[5], RuntimeAcks.instant(row[6]), (String) row[7]);
+                    (String) row[5], (String) row[8], RuntimeAcks.instant(row[6]), (String) row[7]);
             long version = report != null ? report.version() : fetched;
             Instant at = report != null ? report.at() : fetchedAt;
             byName.put(stored, new Runtime(name, fetched, fetchedAt, report, version == currentVersion,

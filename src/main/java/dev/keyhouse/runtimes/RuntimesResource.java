@@ -70,7 +70,8 @@ public class RuntimesResource {
     /**
      * {@code GET /api/v1/runtimes/instances}: every runtime that fetched its configuration by name or reported its
      * status: {@code {"currentVersion": n, "runtimes": [{"name", "fetchedVersion", "fetchedAt", "report": {"version",
-     * "status", "detail", "at", "from"} | null, "current", "age"}]}}, age in seconds since the report (else fetch).
+     * "status", "detail", "kind", "at", "from"} | null, "current", "age"}]}}, age in seconds since the report (else
+     * fetch); {@code kind} the provider kind a failing report named, or null.
      */
     @GET
     @Path("instances")
@@ -95,6 +96,7 @@ public class RuntimesResource {
             last.put("version", report.version());
             last.put("status", report.status());
             last.put("detail", report.detail());
+            last.put("kind", report.kind());
             last.put("at", report.at());
             last.put("from", report.from());
         }

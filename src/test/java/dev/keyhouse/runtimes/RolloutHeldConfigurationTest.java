@@ -479,6 +479,59 @@ class RolloutHeldConfigurationTest {
         assertThat(Files.readString(file)).contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1");
     }
 
+    /**
+     * Breaker b10 M3: an llm model change's rollout restarts a runtime of llm and stt onto the stt change saved just
+     * before (the stt rollout's canary not confirmed yet, this runtime in its second wave); the runtime reports failing
+     * naming stt as the kind whose provider call failed. The stt rollout fails on it and rolls back (its rollback
+     * restarts the runtime back onto the previous stt, the llm change kept); the llm rollout is not blamed, and
+     * succeeds once the runtime reports ok on what that restart wrote.
+     */
+    @Test
+    void aFailingReportNamingAKindFailsThatKindsRolloutNotTheOneWhoseRestartCarriedIt() throws Exception {
+        Path file = canaryAndBehind("named", "k1", "stt", Confirmations.REPORT, List.of("llm", "stt"), "true",
+                Confirmations.REPORT).resolve(behind + ".env");
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        // the stt canary waits for its report (never sent here): the stt rollout stays in its canary wave
+        api.awaitRunState(stt, "results.find { it.target == '" + canary + "' }.state", "restarted");
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        String row = "results.find { it.target == '" + behind + "' }.";
+        api.awaitRunState(llm, row + "state", "restarted");
+        assertThat(Files.readString(file)).as("the llm rollout wrote the stt change too")
+                .contains("STT_MODEL=stt-async-preview", "LLM_MODEL=gpt-4.1");
+        long version = api.run(llm).getLong(row + "envVersion");
+        report(behind, version, "invalid_key", "stt");
+
+        JsonPath rolledBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        assertThat(rolledBack.getString("reason")).contains(behind + ", which run " + llm + " restarted onto this"
+                + " change, reported failing: invalid_key (stt) on configuration version " + version);
+        int rollbackWave = rolledBack.getInt("waves.find { it.kind == 'rollback' }.number");
+        String back = "results.find { it.target == '" + behind + "' && it.wave == " + rollbackWave + " }.";
+        assertThat(rolledBack.getString(back + "state")).as(rolledBack.prettify()).isEqualTo("restarted");
+        assertThat(Files.readString(file)).as("restarted back: the stt restored, the llm change kept")
+                .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4.1");
+        JsonPath meanwhile = api.run(llm);
+        assertThat(meanwhile.getString("state")).as("not blamed for stt's key: " + meanwhile.prettify())
+                .isEqualTo("running");
+        assertThat(meanwhile.getString(row + "confirmState")).as("a report naming stt is not this run's")
+                .isNull();
+
+        reportOk(behind, rolledBack.getLong(back + "envVersion"));
+        JsonPath done = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(done.getString("state")).as(done.prettify()).isEqualTo("succeeded");
+        assertThat(done.getString(row + "confirmState")).isEqualTo("confirmed");
+    }
+
+    /** Runtime {@code runtime}'s failing report on configuration version {@code version}, naming {@code kind}. */
+    private static void report(String runtime, long version, String detail, String kind) {
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .contentType(ContentType.JSON).body(Map.of("version", version, "status", "failing", "detail", detail,
+                        "kind", kind))
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
     /** How many restarts target {@code name} has had, by any run. */
     private long restartsOf(String name) {
         return Long.parseLong(Rows.column(db, "SELECT count(*) FROM restart_results r JOIN runtime_targets t"

@@ -144,6 +144,13 @@ class RuntimeStatusTest {
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"detail\": \"Bearer/abc\"}", "detail");
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"detail\": \"caf\u00e9\"}", "detail");
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"detail\": 42}", "detail");
+        // b10 M3: the kind whose provider call failed, one of the provider kinds, with a failing report only
+        bodies.put("{\"version\": 1, \"status\": \"failing\", \"kind\": \"speech\"}", "kind");
+        bodies.put("{\"version\": 1, \"status\": \"failing\", \"kind\": \"STT\"}", "kind");
+        bodies.put("{\"version\": 1, \"status\": \"failing\", \"kind\": \"\"}", "kind");
+        bodies.put("{\"version\": 1, \"status\": \"failing\", \"kind\": 3}", "kind");
+        bodies.put("{\"version\": 1, \"status\": \"failing\", \"kind\": [\"stt\"]}", "kind");
+        bodies.put("{\"version\": 1, \"status\": \"ok\", \"kind\": \"stt\"}", "kind");
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"apiKey\": \"sk-x\"}", "apiKey");
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"Status\": \"ok\"}", "Status");
         bodies.put("{\"version\": 1, \"status\": \"ok\", \"status\": \"failing\"}", "status");
@@ -254,6 +261,9 @@ class RuntimeStatusTest {
         api.fetchRuntimeConfig(fetchedOnly).then().statusCode(200);
         report(reported, "{\"version\": " + version + ", \"status\": \"failing\", \"detail\": \"invalid_key\"}")
                 .then().statusCode(204);
+        String named = "status-named-" + RuntimeRestartTest.unique();
+        report(named, "{\"version\": " + version + ", \"status\": \"failing\", \"detail\": \"invalid_key\","
+                + " \"kind\": \"stt\"}").then().statusCode(204);
         String old = "status-old-" + RuntimeRestartTest.unique();
         report(old, "{\"version\": " + (version - 1) + ", \"status\": \"ok\"}").then().statusCode(204);
 
@@ -267,6 +277,10 @@ class RuntimeStatusTest {
                 .isEqualTo("invalid_key");
         assertThat(rest.getLong("runtimes.find { it.name == '" + reported + "' }.report.version")).isEqualTo(version);
         assertThat(rest.getInt("runtimes.find { it.name == '" + reported + "' }.age")).isBetween(0, 60);
+        assertThat(rest.getString("runtimes.find { it.name == '" + reported + "' }.report.kind")).isNull();
+        assertThat(rest.getString("runtimes.find { it.name == '" + named + "' }.report.kind")).isEqualTo("stt");
+        assertThat(rest.getString("runtimes.find { it.name == '" + named + "' }.report.detail"))
+                .isEqualTo("invalid_key");
         Map<String, Object> fetched = rest.getMap("runtimes.find { it.name == '" + fetchedOnly + "' }");
         assertThat(fetched).containsEntry("report", null).containsEntry("current", true);
         assertThat(rest.getBoolean("runtimes.find { it.name == '" + old + "' }.current"))
@@ -281,6 +295,11 @@ class RuntimeStatusTest {
         row = row.substring(0, row.indexOf("</tr>"));
         assertThat(row).contains("failing", "invalid_key", version + " <span class=\"muted\">(current)</span>",
                 "s ago");
+        String namedRow = html.substring(html.indexOf("data-runtime=\"" + named + "\""));
+        assertThat(namedRow.substring(0, namedRow.indexOf("</tr>"))).contains("invalid_key (stt)");
+        assertThat(count("SELECT count(*) FROM audit_events WHERE action = 'runtime.status' AND detail = ?",
+                "first report → failing on configuration version " + version + ": invalid_key (stt)"))
+                .as("audited with its kind").isEqualTo(1);
         String fetchedRow = html.substring(html.indexOf("data-runtime=\"" + fetchedOnly + "\""));
         fetchedRow = fetchedRow.substring(0, fetchedRow.indexOf("</tr>"));
         assertThat(fetchedRow).contains("never reported", "version " + version);
