@@ -557,20 +557,21 @@ public class Rollouts {
     }
 
     /**
-     * A failing report naming this run's kind ({@link Report#kind}) from a runtime another run restarted onto this
-     * change ({@link #carriedForward}, a restart that wrote the configuration into it), on the configuration that
-     * restart wrote or a later one, since it began (breaker b10 M3): the runtime names this kind's provider call as
-     * the one that fails, and it runs this change though this run has not restarted it (its wave has not come, or
-     * it is not in it). An llm model change's rollout that restarted a runtime of llm and stt onto a bad stt key
+     * A failing report about this run's kind ({@link Report#about}: naming it, or naming none) from a runtime another
+     * run restarted onto this change ({@link #carriedForward}, a restart that wrote the configuration into it), on
+     * the configuration that restart wrote or a later one, since it began (breaker b10 M3): the runtime runs this
+     * change though this run has not restarted it (its wave has not come, or it is not in it), and says the
+     * configuration fails it. An llm model change's rollout that restarted a runtime of llm and stt onto a bad stt key
      * saved just before is not failed by that runtime's report naming stt; the stt rollout is, and its rollback
-     * restarts the runtime back. A report naming no kind is weighed only by the run whose restart it follows.
+     * restarts the runtime back. A report naming no kind cannot tell the two changes apart: both rollouts fail on it
+     * (fail closed: neither change spreads further), as they do when both restarted the runtime themselves.
      *
      * @return "b-both, which run 12 restarted onto this change, reported failing: invalid_key (stt) on configuration
      *         version 31" with its code, or null
      */
     private Failing failingCarried(RestartRun run, List<Report> reports) {
         List<Report> named = reports.stream().filter(r -> "failing".equals(r.status()) && run.kind != null
-                && run.kind.equals(r.kind())).toList();
+                && r.about(run.kind)).toList();
         if (named.isEmpty()) {
             return null;
         }

@@ -524,11 +524,48 @@ class RolloutHeldConfigurationTest {
         assertThat(done.getString(row + "confirmState")).isEqualTo("confirmed");
     }
 
-    /** Runtime {@code runtime}'s failing report on configuration version {@code version}, naming {@code kind}. */
+    /**
+     * The same with a report naming no kind: it cannot tell the two changes apart, so both rollouts fail on it — the
+     * stt one too, though its own wave never restarted the runtime (fail closed: the stt change spreads no further).
+     */
+    @Test
+    void aFailingReportNamingNoKindFailsEveryRolloutWhoseChangeTheRuntimeRuns() throws Exception {
+        Path file = canaryAndBehind("unnamed", "k2", "stt", Confirmations.REPORT, List.of("llm", "stt"), "true",
+                Confirmations.REPORT).resolve(behind + ".env");
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        api.awaitRunState(stt, "results.find { it.target == '" + canary + "' }.state", "restarted");
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        String row = "results.find { it.target == '" + behind + "' }.";
+        api.awaitRunState(llm, row + "state", "restarted");
+        long version = api.run(llm).getLong(row + "envVersion");
+        report(behind, version, "invalid_key", null);
+
+        JsonPath llmBack = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(llmBack.getString("state")).as(llmBack.prettify()).isEqualTo("rolled_back");
+        assertThat(llmBack.getString("reason")).contains(behind + ": reported failing: invalid_key on configuration"
+                + " version " + version);
+        JsonPath sttBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(sttBack.getString("state")).as(sttBack.prettify()).isEqualTo("rolled_back");
+        assertThat(sttBack.getString("reason")).contains(behind + ", which run " + llm + " restarted onto this"
+                + " change, reported failing: invalid_key on configuration version " + version);
+        assertThat(Files.readString(file)).as("both changes undone")
+                .contains("STT_MODEL=stt-rt-preview", "LLM_MODEL=gpt-4o-mini");
+    }
+
+    /**
+     * Runtime {@code runtime}'s failing report on configuration version {@code version}, naming {@code kind} (none
+     * when null).
+     */
     private static void report(String runtime, long version, String detail, String kind) {
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("version", version, "status", "failing", "detail",
+                detail));
+        if (kind != null) {
+            body.put("kind", kind);
+        }
         given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
-                .contentType(ContentType.JSON).body(Map.of("version", version, "status", "failing", "detail", detail,
-                        "kind", kind))
+                .contentType(ContentType.JSON).body(body)
                 .post("/api/v1/internal/runtime-status").then().statusCode(204);
     }
 
