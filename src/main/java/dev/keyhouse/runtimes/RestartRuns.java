@@ -664,15 +664,12 @@ public class RestartRuns {
         java.util.Map<String, RestartResult> backRows = new java.util.HashMap<>();
         for (RestartResult result : results) {
             if (run.rollout && result.wave != null && result.wave > run.waveCount) {
-                backRows.putIfAbsent("n:" + result.targetName + "/" + result.runtime, result);
-                if (result.targetId != null) {
-                    backRows.putIfAbsent("t:" + result.targetId + "/" + result.runtime, result);
-                }
+                backRows.putIfAbsent(sameRuntime(result), result);
                 if (RestartResult.RESTARTED.equals(result.state)) {
-                    rolledBack.add(result.targetName + "/" + result.runtime);
+                    rolledBack.add(sameRuntime(result));
                 } else if (RestartResult.CANCELLED.equals(result.state)
                         && RunView.TARGET_DELETED.equals(result.error)) {
-                    deletedInRollback.add(result.targetName + "/" + result.runtime);
+                    deletedInRollback.add(sameRuntime(result));
                 }
             }
         }
@@ -700,14 +697,19 @@ public class RestartRuns {
             RestartResult backRow = ownWave && run.rollout && RestartResult.CANCELLED.equals(result.state)
                     && !RunView.TARGET_DELETED.equals(result.error) ? backRow(backRows, result) : null;
             String status = backRow != null ? backStatus(backRow)
-                    : ownWave && rolledBack.contains(result.targetName + "/" + result.runtime)
+                    : ownWave && rolledBack.contains(sameRuntime(result))
                     ? ResultView.ROLLED_BACK
                     : ownWave && RestartResult.RESTARTED.equals(result.state) && result.targetId == null
-                            && deletedInRollback.contains(result.targetName + "/" + result.runtime)
+                            && deletedInRollback.contains(sameRuntime(result))
                             ? ResultView.DELETED_IN_ROLLBACK
                     : ownWave && run.rollout && RestartResult.RESTARTED.equals(result.state)
                             && result.confirmState == null && Rollouts.deletedBeforeConfirming(result, window)
                             ? ResultView.DELETED_BEFORE_CONFIRMING
+                    // restarted onto the change, its target deleted before the rollback restarted the others back:
+                    // not restarted back (no longer Keyhouse's), never "rolled back" by a new target of its name
+                    : ownWave && run.rollout && RestartResult.RESTARTED.equals(result.state)
+                            && result.targetId == null && run.rollbackVersion != null
+                            ? ResultView.DELETED_IN_ROLLBACK
                     : failing != null ? "failing" : fetchedAnyway ? "confirmed" : status(result, ack != null);
             views.add(new ResultView(result.id, called.getOrDefault(result.targetId, result.targetName),
                     result.driver, mask.apply(result.runtime), result.state, result.attempts, output
@@ -971,12 +973,19 @@ public class RestartRuns {
 
     /** The rollback row of {@code result}'s runtime among {@code backRows} (by target id, else name), or null. */
     private static RestartResult backRow(java.util.Map<String, RestartResult> backRows, RestartResult result) {
-        RestartResult byId = result.targetId == null ? null
-                : backRows.get("t:" + result.targetId + "/" + result.runtime);
-        RestartResult back = byId != null ? byId : backRows.get("n:" + result.targetName + "/" + result.runtime);
+        RestartResult back = backRows.get(sameRuntime(result));
         // a rollback restart whose target was deleted first is counted with the deleted
         return back == null || RestartResult.CANCELLED.equals(back.state) && RunView.TARGET_DELETED.equals(back.error)
                 ? null : back;
+    }
+
+    /**
+     * What two rows of one run share when they are of the same runtime: its target's id (a rename keeps it) and the
+     * runtime's name; for a row whose target was deleted, its name then — never a target made since under the same
+     * name, whose rollback row is its own (breaker b10 low 5: a deleted target's row read "rolled back").
+     */
+    private static String sameRuntime(RestartResult result) {
+        return (result.targetId != null ? "t:" + result.targetId : "n:" + result.targetName) + "/" + result.runtime;
     }
 
     /** The status of a runtime its wave never restarted, by its rollback row's state. */

@@ -525,6 +525,39 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * Breaker b10 low 5: a target the rollout restarted, then deleted, and a new target made under its name that a
+     * "Restart now" put onto the change: the rollback restarts the new target back, and the deleted target's row never
+     * reads "rolled back" — it is counted with the deleted.
+     */
+    @Test
+    void aDeletedTargetsRowIsNotRolledBackByTheRollbackOfANewTargetOfItsName() throws Exception {
+        Path dir = canaryAndBehind("reborn", "k4", "llm", List.of("llm"), Confirmations.NONE);
+        long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
+                .getLong("restartRun");
+        awaitOutcome(llm, "waiting_approval");
+        long old = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary).get(0));
+        given().auth().oauth2(api.admin()).delete("/api/v1/runtimes/" + old).then().statusCode(204);
+        long reborn = api.command(canary, List.of("llm"), "true", dir.resolve(canary + "-2.env").toString(),
+                Confirmations.NONE);
+        long restartNow = given().auth().oauth2(api.admin()).contentType(ContentType.JSON)
+                .post("/api/v1/runtimes/" + reborn + "/restart").then().statusCode(202).extract().jsonPath()
+                .getLong("id");
+        api.awaitRun(restartNow, RUN_TIMEOUT);
+
+        rollouts.abort(llm, "admin@keyhouse.test");
+        JsonPath aborted = api.awaitRun(llm, RUN_TIMEOUT);
+        assertThat(aborted.getString("state")).as(aborted.prettify()).isEqualTo("aborted");
+        int rollbackWave = aborted.getInt("waves.find { it.kind == 'rollback' }.number");
+        assertThat(aborted.getString("results.find { it.target == '" + canary + "' && it.wave == " + rollbackWave
+                + " }.state")).as("the new target, put onto the change by restart now, is restarted back")
+                .isEqualTo("restarted");
+        String own = "results.find { it.target == '" + canary + "' && it.wave == 1 }.";
+        assertThat(aborted.getString(own + "status")).as(aborted.prettify()).isNotEqualTo("rolled back");
+        assertThat(aborted.getList("tally.rolledBack", String.class)).doesNotContain(canary);
+        assertThat(aborted.getList("tally.deleted", String.class)).contains(canary);
+    }
+
+    /**
      * The same with a report naming no kind: it cannot tell the two changes apart, so both rollouts fail on it — the
      * stt one too, though its own wave never restarted the runtime (fail closed: the stt change spreads no further).
      */
