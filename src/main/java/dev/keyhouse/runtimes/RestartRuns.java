@@ -685,9 +685,11 @@ public class RestartRuns {
             String held = ack != null && !ack.carries(result.envVersion, null) && fetched ? ack.heldText() : null;
             // one verdict: the rollout's decision once made, the fetch while undecided (or in a manual run); a
             // runtime not asked to confirm (none) that fetched what it was restarted onto anyway is confirmed by it
-            // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too)
-            FailingReport failing = RestartResult.NOT_ASKED.equals(result.confirmState)
-                    && RestartResult.RESTARTED.equals(result.state)
+            // ... unless it reported failing on it: its own word outranks the fetch (a rollback restart's row too);
+            // so for a row still undecided, and one decided confirmed while the run is open, which the gate has not
+            // weighed yet (a paused rollout's gate does not run): no summary says confirmed beside a failing report
+            // (breaker b11 N4). A finished run keeps its record
+            FailingReport failing = unweighed(result, run) && RestartResult.RESTARTED.equals(result.state)
                     ? failingReport(result, run.kind, names.all(result), failingReports, window) : null;
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
@@ -717,7 +719,8 @@ public class RestartRuns {
                     result.startedAt, result.finishedAt,
                     ack == null ? null : ack.fingerprint(), ack == null ? null : ack.at(), ok, result.wave,
                     result.envVersion, result.confirmation, result.confirmationReason, confirmState,
-                    failing != null ? failing.text() : fetchedAnyway ? "fetched configuration version "
+                    failing != null ? failing.text() + (run.paused && !run.finished() ? PAUSED_FAILING : "")
+                            : fetchedAnyway ? "fetched configuration version "
                             + ack.version() + " (confirmation none: not waited for)" : result.confirmDetail,
                     result.confirmedAt, status,
                     ack == null ? null : ack.version(), result.nextStartedAt, window.closedAt(), window.carriedAt(),
@@ -767,6 +770,18 @@ public class RestartRuns {
         return "the new configuration";
     }
 
+    /**
+     * Whether a failing report would outrank what a row shows because the gate has not weighed it: not asked to
+     * confirm (the gate never waits for it), undecided, or decided confirmed while its run is still open.
+     */
+    private static boolean unweighed(RestartResult result, RestartRun run) {
+        return result.confirmState == null || RestartResult.NOT_ASKED.equals(result.confirmState)
+                || "confirmed".equals(result.confirmState) && !run.finished();
+    }
+
+    /** What a failing row of a paused rollout adds to its report's text: why nothing rolled back yet. */
+    static final String PAUSED_FAILING = "; not weighed while the rollout is paused: Resume or Abort rolls it back";
+
     /** A runtime's last status report when it says {@code failing} ({@code runtime_status}, one row per runtime). */
     private record FailingReport(String runtime, long version, String detail, String kind, Instant at) {
         String text() {
@@ -785,8 +800,8 @@ public class RestartRuns {
     }
 
     /**
-     * The failing report a runtime not asked to confirm (confirmation none, or a rollback's restart) made on the
-     * configuration it was restarted onto or a later one, between this restart and its next one; null when none. A
+     * The failing report a restarted runtime the gate has not weighed ({@link #unweighed}) made on the configuration
+     * it was restarted onto or a later one, between this restart and its next one; null when none. A
      * report naming the kind whose provider call failed counts for a run of that kind only (a run of no kind, such as
      * a restart now, restarted the whole configuration: every report counts), as the gate reads it (b10 M3).
      */

@@ -253,7 +253,24 @@ public class Rollouts {
                     + " WHERE id = :id) FOR UPDATE").setParameter("id", id).getResultList();
         }
         RestartRun run = lockSkipping(id);
-        if (run == null || run.finished() || run.paused || RestartRun.WAITING_APPROVAL.equals(run.state)) {
+        if (run == null || run.finished() || run.paused) {
+            return Needs.NOTHING;
+        }
+        if (RestartRun.WAITING_APPROVAL.equals(run.state)) {
+            // nothing new starts until an admin continues, but a moved runtime that reports failing meanwhile fails
+            // the rollout and rolls back on its own, as during a bake (breaker b11 N4)
+            Signals signals = signals(run);
+            Failure failure = failingLater(run, signals, Instant.now());
+            if (failure != null) {
+                fail(run, waveName(run.currentWave) + ": " + failure.what(), failure.code());
+                return rollback(run, checked);
+            }
+            // and so does a runtime another run restarted onto this change (b10 M3)
+            Failure carried = failingCarried(run, signals.reports());
+            if (carried != null) {
+                fail(run, carried.what(), carried.code());
+                return rollback(run, checked);
+            }
             return Needs.NOTHING;
         }
         if (RestartRun.ROLLING_BACK.equals(run.state)) {
@@ -447,40 +464,66 @@ public class Rollouts {
         }
     }
 
-    private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
+    /**
+     * What the gate reads of a run's current wave {@code n}: the rows moved so far (waves 1 to {@code n}) and those of
+     * wave {@code n}, the status reports since the run began, the fetches since the wave's first restart, and the
+     * names each runtime's signals count under (a target renamed mid-rollout is followed by its id, and its runtime
+     * restarted before the rename still answers to the name it was restarted under, b19 C).
+     */
+    private record Signals(List<RestartResult> moved, List<RestartResult> rows, List<Report> reports,
+            List<RuntimeAcks.Ack> fetches, TargetRuntimes.NamesNow names) {
+    }
+
+    private Signals signals(RestartRun run) {
         int n = run.currentWave;
         List<RestartResult> moved = RestartResult.list("runId = ?1 and wave <= ?2 order by targetName, runtime",
                 run.id, n);
         List<RestartResult> rows = moved.stream().filter(r -> r.wave == n).toList();
-        Instant now = Instant.now();
-        List<Report> reports = reports(run.createdAt);
         Instant since = rows.stream().map(r -> r.startedAt).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .orElse(run.createdAt);
-        List<RuntimeAcks.Ack> fetches = acks.since(since);
-        // the names each runtime's signals count under: a target renamed mid-rollout is followed by its id, and its
-        // runtime restarted before the rename still answers to the name it was restarted under (b19 C)
-        TargetRuntimes.NamesNow names = runtimes.namesNow(moved);
-        List<Probe> probes = new ArrayList<>();
-        List<RestartResult> deleted = new ArrayList<>();
-        String failure = null;
-        String code = null;
-        boolean open = false;
-        // a runtime that passed (confirmed by any signal, or not asked) and reports failing on its new version later
-        // (during the bake, or while later waves run) fails the rollout: the bake is there to catch exactly that
-        for (RestartResult row : moved) {
-            if (failure != null || !passed(row)) {
+        return new Signals(moved, rows, reports(run.createdAt), acks.since(since), runtimes.namesNow(moved));
+    }
+
+    /** Why the gate fails a rollout: what failed ("voice / voice-1: reported failing: ...") and its short code. */
+    private record Failure(String what, String code) {
+    }
+
+    /**
+     * A moved runtime that passed (confirmed by any signal, or not asked) and reports failing on its new version later
+     * (during the bake, while later waves run, or while the rollout waits for approval) fails the rollout: the bake is
+     * there to catch exactly that. Decides the first such runtime failing and returns why; null when none.
+     */
+    private Failure failingLater(RestartRun run, Signals signals, Instant now) {
+        for (RestartResult row : signals.moved()) {
+            if (!passed(row)) {
                 continue;
             }
-            Optional<Report> failingLater = failingReport(row, names.all(row), reports, run, later.of(row, run),
-                    fetches);
+            Optional<Report> failingLater = failingReport(row, signals.names().all(row), signals.reports(), run,
+                    later.of(row, run), signals.fetches());
             if (failingLater.isPresent()) {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
                 decide(row, "failing", failingText(failingLater.get())
                         + (confirmedBefore ? " after it was confirmed" : ""), now);
-                failure = label(row) + ": " + row.confirmDetail;
-                code = failCode(row);
+                return new Failure(label(row) + ": " + row.confirmDetail, failCode(row));
             }
         }
+        return null;
+    }
+
+    private Needs gate(RestartRun run, Map<Long, RuntimeDriver.Health> health) {
+        int n = run.currentWave;
+        Signals signals = signals(run);
+        Instant now = Instant.now();
+        List<RestartResult> rows = signals.rows();
+        List<Report> reports = signals.reports();
+        List<RuntimeAcks.Ack> fetches = signals.fetches();
+        TargetRuntimes.NamesNow names = signals.names();
+        List<Probe> probes = new ArrayList<>();
+        List<RestartResult> deleted = new ArrayList<>();
+        Failure failingLater = failingLater(run, signals, now);
+        String failure = failingLater == null ? null : failingLater.what();
+        String code = failingLater == null ? null : failingLater.code();
+        boolean open = false;
         for (RestartResult row : rows) {
             if (row.targetId == null && (RestartResult.FAILED.equals(row.state) || RestartResult.WAITING.equals(row.state)
                     || RestartResult.PENDING.equals(row.state))) {
@@ -530,9 +573,9 @@ public class Rollouts {
             fail(run, waveName(n) + ": " + failure, code);
             return rollback(run, null);
         }
-        Failing carried = failingCarried(run, reports);
+        Failure carried = failingCarried(run, signals.reports());
         if (carried != null) {
-            fail(run, carried.reason(), carried.code());
+            fail(run, carried.what(), carried.code());
             return rollback(run, null);
         }
         if (!probes.isEmpty() && health.isEmpty()) {
@@ -552,10 +595,6 @@ public class Rollouts {
         return confirmed(run, n, rows, deleted, now);
     }
 
-    /** Why a rollout fails, and its short code (the report's detail, e.g. invalid_key). */
-    private record Failing(String reason, String code) {
-    }
-
     /**
      * A failing report about this run's kind ({@link Report#about}: naming it, or naming none) from a runtime another
      * run restarted onto this change ({@link #carriedForward}, a restart that wrote the configuration into it), on
@@ -569,7 +608,7 @@ public class Rollouts {
      * @return "b-both, which run 12 restarted onto this change, reported failing: invalid_key (stt) on configuration
      *         version 31" with its code, or null
      */
-    private Failing failingCarried(RestartRun run, List<Report> reports) {
+    private Failure failingCarried(RestartRun run, List<Report> reports) {
         List<Report> named = reports.stream().filter(r -> "failing".equals(r.status()) && run.kind != null
                 && r.about(run.kind)).toList();
         if (named.isEmpty()) {
@@ -588,7 +627,7 @@ public class Rollouts {
             Optional<Report> failing = named.stream().filter(r -> called.contains(r.runtime())
                     && r.version() >= version && !r.at().isBefore(row.startedAt)).findFirst();
             if (failing.isPresent()) {
-                return new Failing(label(row) + ", which run " + row.runId + " restarted onto this change, "
+                return new Failure(label(row) + ", which run " + row.runId + " restarted onto this change, "
                         + failingText(failing.get()), failing.get().detail() == null ? "failing"
                                 : failing.get().detail());
             }

@@ -559,15 +559,16 @@ class RolloutHeldConfigurationTest {
 
     /**
      * The same with a report naming no kind: it cannot tell the two changes apart, so both rollouts fail on it — the
-     * stt one too, though its own wave never restarted the runtime (fail closed: the stt change spreads no further).
+     * stt one too, though its own wave never restarted the runtime (fail closed: the stt change spreads no further),
+     * and though it waits for an admin's approval after its canary (b11 N4: it still weighs what its change does).
      */
     @Test
     void aFailingReportNamingNoKindFailsEveryRolloutWhoseChangeTheRuntimeRuns() throws Exception {
-        Path file = canaryAndBehind("unnamed", "k2", "stt", Confirmations.REPORT, List.of("llm", "stt"), "true",
+        Path file = canaryAndBehind("unnamed", "k2", "stt", Confirmations.NONE, List.of("llm", "stt"), "true",
                 Confirmations.REPORT).resolve(behind + ".env");
         long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
                 "http://127.0.0.1:9")).getLong("restartRun");
-        api.awaitRunState(stt, "results.find { it.target == '" + canary + "' }.state", "restarted");
+        awaitOutcome(stt, "waiting_approval");
         long llm = put("llm", Map.of("provider", "openai", "model", "gpt-4.1", "baseUrl", "http://127.0.0.1:9"))
                 .getLong("restartRun");
         String row = "results.find { it.target == '" + behind + "' }.";
@@ -599,6 +600,86 @@ class RolloutHeldConfigurationTest {
         }
         given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
                 .contentType(ContentType.JSON).body(body)
+                .post("/api/v1/internal/runtime-status").then().statusCode(204);
+    }
+
+    /**
+     * Breaker b11 N4: a paused rollout's gate weighs nothing, but no summary says confirmed beside a failing report.
+     * The canary (confirmation report) fetched, then reported failing while the rollout was paused: the API's result
+     * reads failing and its tally does not count it confirmed, the run page never says "confirmed 1 of 1", the
+     * runtimes list says it is not weighed while paused; Resume rolls back at once.
+     */
+    @Test
+    void aPausedRolloutsCanaryThatReportsFailingIsNeverCalledConfirmed() throws Exception {
+        long stt = reportingCanaryRestarted("paused", "k2");
+        String canaryRow = "results.find { it.target == '" + canary + "' }.";
+        rollouts.pause(stt, "admin@keyhouse.test");
+        long version = configurationVersion(fetch(canary).asString());
+        assertThat(api.run(stt).getString(canaryRow + "status")).as("fetched, undecided").isEqualTo("fetched");
+        assertThat(version).isGreaterThanOrEqualTo(api.run(stt).getLong(canaryRow + "envVersion"));
+        reportFailing(canary, version);
+        Thread.sleep(1500);
+
+        JsonPath paused = api.run(stt);
+        assertThat(paused.getString("outcome")).as(paused.prettify()).isEqualTo("paused");
+        assertThat(paused.getString(canaryRow + "confirmState")).as(paused.prettify()).isEqualTo("failing");
+        assertThat(paused.getString(canaryRow + "status")).isEqualTo("failing");
+        assertThat(paused.getBoolean(canaryRow + "confirmed")).isFalse();
+        assertThat(paused.getString(canaryRow + "confirmDetail")).contains("reported failing: invalid_key",
+                "not weighed while the rollout is paused");
+        assertThat(paused.getInt("tally.confirmed")).as("never counted confirmed").isZero();
+        assertThat(paused.getList("tally.notConfirmed", String.class)).contains(canary);
+        assertThat(runPage(stt)).doesNotContain("confirmed 1 of 1").contains("confirmed 0 of 1",
+                "reported failing: invalid_key");
+        assertThat(page("/admin/runtimes")).contains("not weighed while the rollout is paused");
+
+        rollouts.resume(stt, "admin@keyhouse.test");
+        JsonPath rolledBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        assertThat(rolledBack.getString("reason")).contains(canary, "reported failing: invalid_key");
+    }
+
+    /**
+     * Breaker b11 N4: under manual approval the canary confirmed, then reports failing while the rollout waits for an
+     * admin's Continue: the rollout fails and rolls back on its own, its reason naming the runtime and its report.
+     */
+    @Test
+    void aCanaryThatReportsFailingWhileTheRolloutWaitsForApprovalRollsItBack() throws Exception {
+        long stt = reportingCanaryRestarted("approval", "l3");
+        String canaryRow = "results.find { it.target == '" + canary + "' }.";
+        long version = api.run(stt).getLong(canaryRow + "envVersion");
+        reportOk(canary, version);
+        JsonPath waiting = awaitOutcome(stt, "waiting_approval");
+        assertThat(waiting.getString(canaryRow + "confirmState")).isEqualTo("confirmed");
+
+        reportFailing(canary, version);
+        JsonPath rolledBack = api.awaitRun(stt, Duration.ofSeconds(30));
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        assertThat(rolledBack.getString("reason")).contains("wave 1 (canary)", canary,
+                "reported failing: invalid_key on configuration version " + version + " after it was confirmed");
+        assertThat(rolledBack.getString(canaryRow + "confirmState")).isEqualTo("failing");
+        assertThat(rolledBack.getInt("tally.confirmed")).isZero();
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "restart run "
+                + stt)).contains("restart.rollout.fail").doesNotContain("restart.approve");
+    }
+
+    /**
+     * {@link #canaryAndBehind} with the canary confirmed by report and {@link #behind} depending on stt (none), then
+     * an stt model save; returns its rollout once the canary restarted (undecided: it has not reported).
+     */
+    private long reportingCanaryRestarted(String label, String keySuffix) throws Exception {
+        canaryAndBehind(label, keySuffix, "stt", Confirmations.REPORT, List.of("stt"), "true", Confirmations.NONE);
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        api.awaitRunState(stt, "results.find { it.target == '" + canary + "' }.state", "restarted");
+        return stt;
+    }
+
+    /** Runtime {@code runtime}'s status report: failing ({@code invalid_key}) on configuration {@code version}. */
+    private static void reportFailing(String runtime, long version) {
+        given().auth().oauth2(TestSettings.RUNTIME_CONFIG_TOKEN).header("X-Keyhouse-Runtime", runtime)
+                .contentType(ContentType.JSON).body(Map.of("version", version, "status", "failing", "detail",
+                        "invalid_key"))
                 .post("/api/v1/internal/runtime-status").then().statusCode(204);
     }
 
