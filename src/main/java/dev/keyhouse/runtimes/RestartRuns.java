@@ -694,10 +694,17 @@ public class RestartRuns {
             boolean fetchedAnyway = failing == null && RestartResult.NOT_ASKED.equals(result.confirmState) && fetched
                     && RestartResult.RESTARTED.equals(result.state);
             String confirmState = failing != null ? "failing" : fetchedAnyway ? "confirmed" : result.confirmState;
-            boolean ok = confirmState == null ? fetched : "confirmed".equals(confirmState);
+            // undecided, a fetch is the verdict only where a fetch is what confirms it: a manual run's row, or a
+            // rollout's whose confirmation is fetch; a rollout waiting for a report or a health signal is not
+            // confirmed by a fetch, whatever the runtime fetched (breaker b12 M1)
+            boolean ok = confirmState == null ? fetched && (!run.rollout || "fetch".equals(result.confirmation))
+                    : "confirmed".equals(confirmState);
             boolean ownWave = result.wave != null && result.wave <= run.waveCount;
-            RestartResult backRow = ownWave && run.rollout && RestartResult.CANCELLED.equals(result.state)
-                    && !RunView.TARGET_DELETED.equals(result.error) ? backRow(backRows, result) : null;
+            // its rollback row decides what it is now: restarted back, being restarted back, or its rollback
+            // restart failed — a runtime its own wave restarted as much as one it never reached (breaker b12, N5)
+            RestartResult backRow = ownWave && run.rollout && (RestartResult.CANCELLED.equals(result.state)
+                    && !RunView.TARGET_DELETED.equals(result.error) || RestartResult.RESTARTED.equals(result.state))
+                    ? backRow(backRows, result) : null;
             String status = backRow != null ? backStatus(backRow)
                     : ownWave && rolledBack.contains(sameRuntime(result))
                     ? ResultView.ROLLED_BACK

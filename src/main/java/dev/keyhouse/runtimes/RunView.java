@@ -59,9 +59,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      *        {@code failed}: left out, but not because the rollout stopped
      * @param onHeld the confirmed ones whose newest fetch was a held configuration carrying the change (another
      *        kind's open rollout held them back, b19 A), each "label on held configuration 112-h…"
-     * @param backFailed the runtimes their wave never restarted (another run gave them the change, or their restart
-     *        was cancelled after an attempt) whose rollback restart failed: they may still run the change (b10 M2),
-     *        labelled as {@code failed}; the restarted-back ones are in {@code rolledBack}, neither is left out
+     * @param backFailed the runtimes whose rollback restart failed — restarted by their wave, or never (another run
+     *        gave them the change, or their restart was cancelled after an attempt): they may still run the change
+     *        (b10 M2, b12 N5), labelled as {@code failed}; the restarted-back ones are in {@code rolledBack}, neither
+     *        is left out
      * @param restartingBack such runtimes whose rollback restart is under way
      */
     public record Tally(int runtimes, int restarted, int confirmed, List<String> failed, int leftOut,
@@ -117,11 +118,11 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
                     // runtime its wave never restarted that the rollback restarted back too (b10 M2), never as left
                     // out: another run gave it the change
                     rolledBack.add(label(r));
-                } else if (RestartResult.CANCELLED.equals(r.state())
-                        && RestartRuns.ResultView.BACK_FAILED.equals(r.status())) {
+                } else if (RestartRuns.ResultView.BACK_FAILED.equals(r.status())) {
+                    // restarted by its wave or another run, and its rollback restart failed: it may still run the
+                    // change (b10 M2, b12 N5), never counted as restarted or unconfirmed
                     backFailed.add(label(r));
-                } else if (RestartResult.CANCELLED.equals(r.state())
-                        && RestartRuns.ResultView.RESTARTING_BACK.equals(r.status())) {
+                } else if (RestartRuns.ResultView.RESTARTING_BACK.equals(r.status())) {
                     restartingBack.add(label(r));
                 } else if (RestartResult.RESTARTED.equals(r.state())) {
                     restarted++;
@@ -280,8 +281,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
     /**
      * Whether a restarted runtime shows it runs the new configuration ({@link RestartRuns.ResultView#confirmed()},
-     * the one verdict): its rollout's confirmation (report, fetch, health) confirmed it, or, undecided, it fetched by
-     * name since its restart the configuration version it was restarted onto or a later one. A rollout's "none" is no
+     * the one verdict): its rollout's confirmation (report, fetch, health) confirmed it, or, undecided in a manual
+     * run or in a rollout confirming it by fetch, it fetched by name since its restart the configuration version it
+     * was restarted onto or a later one (a fetch never stands in for an awaited report or health signal). A rollout's "none" is no
      * evidence: such a runtime is not asked ({@link RestartRuns.ResultView#notAsked()}).
      */
     static boolean confirmed(RestartRuns.ResultView r) {

@@ -443,6 +443,36 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * Breaker b12 (b11 N5): a runtime its own wave restarted whose rollback restart failed is counted so in every
+     * summary — the API tally's {@code backFailed}, its row's status — never as restarted and not yet confirmed, as
+     * the run page's "The rollback restart of … failed" says.
+     */
+    @Test
+    void aRuntimeItsWaveRestartedWhoseRollbackRestartFailedIsCountedSo() throws Exception {
+        Path marker = Files.createTempDirectory("keyhouse-held-marker").resolve("fail-now");
+        canaryAndBehind("backfail", "k5", "stt", Confirmations.REPORT, List.of("stt"), "true", Confirmations.NONE);
+        Rows.update(db, "UPDATE runtime_targets SET config = jsonb_set(config, '{command}', to_jsonb(?::text))"
+                + " WHERE name = ?", "test ! -e '" + marker + "'", canary);
+        long stt = put("stt", Map.of("provider", "soniox", "model", "stt-async-preview", "baseUrl",
+                "http://127.0.0.1:9")).getLong("restartRun");
+        String canaryRow = "results.find { it.target == '" + canary + "' && it.wave == 1 }.";
+        api.awaitRunState(stt, canaryRow + "state", "restarted");
+        Files.writeString(marker, "");
+        report(canary, api.run(stt).getLong(canaryRow + "envVersion"), "invalid_key", null);
+
+        JsonPath rolledBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        int rollbackWave = rolledBack.getInt("waves.find { it.kind == 'rollback' }.number");
+        assertThat(rolledBack.getString("results.find { it.target == '" + canary + "' && it.wave == " + rollbackWave
+                + " }.state")).as(rolledBack.prettify()).isEqualTo("failed");
+        assertThat(rolledBack.getString(canaryRow + "status")).isEqualTo("rollback restart failed");
+        assertThat(rolledBack.getList("tally.backFailed", String.class)).containsExactly(canary);
+        assertThat(rolledBack.getList("tally.notConfirmed", String.class)).doesNotContain(canary);
+        assertThat(rolledBack.getList("tally.rolledBack", String.class)).doesNotContain(canary);
+        assertThat(runPage(stt)).contains("The rollback restart of " + canary + " failed");
+    }
+
+    /**
      * Breaker b10 low 2, the other side of b9 H1: a runtime the llm rollout restarted onto the stt change, then
      * restarted by "Restart now" onto what it is served by name (the stt rollout still holds it: the previous stt), is
      * on the held configuration again: the stt rollout's rollback leaves it alone.
@@ -661,6 +691,24 @@ class RolloutHeldConfigurationTest {
         assertThat(rolledBack.getInt("tally.confirmed")).isZero();
         assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "restart run "
                 + stt)).contains("restart.rollout.fail").doesNotContain("restart.approve");
+    }
+
+    /**
+     * Breaker b12 M1: a canary confirmed by report that fetched its configuration but has not reported is not
+     * confirmed — not in its row, not in the tally, not on the run page — while the gate waits for its report.
+     */
+    @Test
+    void aFetchDoesNotConfirmARuntimeWaitingForItsReport() throws Exception {
+        long stt = reportingCanaryRestarted("fetchonly", "k6");
+        String canaryRow = "results.find { it.target == '" + canary + "' }.";
+        fetch(canary);
+        api.awaitRunState(stt, canaryRow + "status", "fetched");
+        JsonPath waiting = api.run(stt);
+        assertThat(waiting.getString("state")).as(waiting.prettify()).isEqualTo("running");
+        assertThat(waiting.getBoolean(canaryRow + "confirmed")).isFalse();
+        assertThat(waiting.getInt("tally.confirmed")).isZero();
+        assertThat(waiting.getList("tally.notConfirmed", String.class)).contains(canary);
+        assertThat(runPage(stt)).doesNotContain("1 of 1 restarted runtimes confirmed");
     }
 
     /**
