@@ -868,7 +868,9 @@ public class Rollouts {
             return Needs.NOTHING;
         }
         if (run.bakeUntil == null) {
-            run.bakeUntil = now.plus(config.bake());
+            // from the clock's reading after the wave's finish was stamped (waveRow), never the pass's earlier one:
+            // the bake then lasts at least ROLLOUT_BAKE_SECONDS from the finish every page shows
+            run.bakeUntil = Instant.now().plus(config.bake());
         }
         if (!now.isBefore(run.bakeUntil)) {
             startWave(run, n + 1);
