@@ -872,7 +872,8 @@ public class Rollouts {
             // the bake then lasts at least ROLLOUT_BAKE_SECONDS from the finish every page shows
             run.bakeUntil = Instant.now().plus(config.bake());
         }
-        if (!now.isBefore(run.bakeUntil)) {
+        // read again: a bake of 0 s ends at once, in this pass
+        if (!Instant.now().isBefore(run.bakeUntil)) {
             startWave(run, n + 1);
         }
         return Needs.NOTHING;
