@@ -1513,20 +1513,47 @@ public class Rollouts {
         return runs.get().reportWithoutOutput(runId);
     }
 
-    /** Continue after the canary ({@code ROLLOUT_APPROVAL=manual}): the next wave starts now. */
+    /**
+     * Continue after the canary ({@code ROLLOUT_APPROVAL=manual}): the next wave starts now — unless the rollout is
+     * paused (409: resume it first; Resume weighs what its runtimes reported meanwhile), or a runtime already moved
+     * reports failing (the gate's own check, in the same transaction: the rollout fails and rolls back instead, and
+     * the answer is a 409 saying so). No runtime past the canary ever gets a change its canary reports failing
+     * (breaker b13, 1).
+     *
+     * @throws Conflict when it is not waiting for approval, is paused, or rolls back instead
+     */
     public RestartRuns.RunReport approve(long runId, String actor) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        String failed = QuarkusTransaction.requiringNew().call(() -> {
             RestartRun run = controllable(runId, "continued");
             if (!RestartRun.WAITING_APPROVAL.equals(run.state)) {
                 throw new Conflict("restart run " + runId + " is not waiting for approval (it is " + run.state + ")");
+            }
+            if (run.paused) {
+                throw new Conflict("restart run " + runId + " is paused; resume it first (Resume weighs what its"
+                        + " runtimes reported while it was paused)");
+            }
+            Signals signals = signals(run);
+            Failure failure = failingLater(run, signals, Instant.now());
+            String reason = failure != null ? waveName(run.currentWave) + ": " + failure.what() : null;
+            if (failure == null) {
+                failure = failingCarried(run, signals.reports());
+                reason = failure == null ? null : failure.what();
+            }
+            if (failure != null) {
+                fail(run, reason, failure.code());
+                return reason;
             }
             run.state = RestartRun.RUNNING;
             run.reason = null;
             audit.record(Audit.Entry.of(actor, "restart.approve", RuntimeTargets.AUDIT_KIND, "restart run " + runId)
                     .detail("continues after the canary"));
             startWave(run, run.currentWave + 1);
+            return null;
         });
         wake();
+        if (failed != null) {
+            throw new Conflict("restart run " + runId + " cannot continue: " + failed + "; it rolls back");
+        }
         return runs.get().reportWithoutOutput(runId);
     }
 

@@ -375,7 +375,9 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * The controls a run's state allows (an admin's; viewers see none). Each answers 409 when the state changed in
      * the meantime.
      *
-     * @param proceed Continue, while the rollout waits for approval after the canary
+     * @param pause Pause, while the rollout runs or waits for approval (a rollback cannot be paused)
+     * @param proceed Continue, while the rollout waits for approval after the canary and is not paused (a paused one
+     *        is resumed first: Resume weighs what its runtimes reported while it was paused)
      * @param abort Abort: rolls the runtimes already moved back, where the previous key is good
      */
     public record Controls(boolean pause, boolean resume, boolean proceed, boolean abort) {
@@ -385,7 +387,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
             boolean open = !run.finished() && run.rollout();
             boolean waiting = RestartRun.WAITING_APPROVAL.equals(run.state());
             boolean rollingBack = RestartRun.ROLLING_BACK.equals(run.state());
-            return new Controls(open && !run.paused(), open && run.paused(), open && waiting, open && !rollingBack);
+            return new Controls(open && !run.paused() && !rollingBack, open && run.paused(),
+                    open && waiting && !run.paused(), open && !rollingBack);
         }
 
         public boolean any() {

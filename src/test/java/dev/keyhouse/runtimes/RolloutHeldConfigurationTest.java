@@ -712,6 +712,37 @@ class RolloutHeldConfigurationTest {
     }
 
     /**
+     * Breaker b13, 1 (high): a rollout waiting for approval, paused, whose canary then reported failing. Continue is
+     * refused (409: resume it first) and the paused page offers no Continue; nothing past the canary is restarted; on
+     * Resume the failing report is weighed and the rollout rolls back — the behind target never got the change.
+     */
+    @Test
+    void continueOnAPausedRolloutIsRefusedAndNothingPastAFailingCanaryIsRestarted() throws Exception {
+        long stt = reportingCanaryRestarted("nocontinue", "k7");
+        String canaryRow = "results.find { it.target == '" + canary + "' }.";
+        long version = api.run(stt).getLong(canaryRow + "envVersion");
+        reportOk(canary, version);
+        awaitOutcome(stt, "waiting_approval");
+        rollouts.pause(stt, "admin@keyhouse.test");
+        reportFailing(canary, version);
+        long behindRestarts = restartsOf(behind);
+
+        assertThat(runPage(stt)).contains("/restarts/" + stt + "/resume").doesNotContain("Continue…");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rollouts.approve(stt, "admin@keyhouse.test"))
+                .isInstanceOf(dev.keyhouse.web.Conflict.class).hasMessageContaining("is paused; resume it first");
+        given().auth().oauth2(api.admin()).post("/api/v1/restarts/" + stt + "/continue").then().statusCode(409);
+        assertThat(api.run(stt).getString("state")).isEqualTo("waiting_approval");
+
+        rollouts.resume(stt, "admin@keyhouse.test");
+        JsonPath rolledBack = api.awaitRun(stt, RUN_TIMEOUT);
+        assertThat(rolledBack.getString("state")).as(rolledBack.prettify()).isEqualTo("rolled_back");
+        assertThat(rolledBack.getString("reason")).contains("wave 1 (canary): " + canary + ": reported failing");
+        assertThat(restartsOf(behind)).as("nothing past the canary was restarted").isEqualTo(behindRestarts);
+        assertThat(Rows.column(db, "SELECT action FROM audit_events WHERE target = ? ORDER BY id", "restart run "
+                + stt)).doesNotContain("restart.approve");
+    }
+
+    /**
      * {@link #canaryAndBehind} with the canary confirmed by report and {@link #behind} depending on stt (none), then
      * an stt model save; returns its rollout once the canary restarted (undecided: it has not reported).
      */
