@@ -1031,11 +1031,30 @@ public class RestartRuns {
         List<WaveView> waves = new ArrayList<>();
         for (Object[] row : rows) {
             int number = ((Number) row[0]).intValue();
-            waves.add(afterRollback(new WaveView(number, (String) row[1], (String) row[2],
+            waves.add(afterFailing(afterRollback(new WaveView(number, (String) row[1], (String) row[2],
                     RuntimeAcks.instant(row[3]), RuntimeAcks.instant(row[4]), (String) row[5],
-                    views.stream().filter(v -> v.wave() != null && v.wave() == number).toList()), run.waveCount));
+                    views.stream().filter(v -> v.wave() != null && v.wave() == number).toList()), run.waveCount),
+                    run.finished()));
         }
         return waves;
+    }
+
+    /**
+     * A wave that passed (confirmed, or restarted with confirmation none) of an open run, some runtime of which reads
+     * failing now (a report the gate has not weighed: the rollout is paused, or the run rolls back): its decision
+     * says so, e.g. "passed, then failing: a-stt — reported failing: invalid_key on configuration version 31; not
+     * weighed while the rollout is paused: …", never "all 1 runtime confirmed" beside it (breaker b13, 2). Any other
+     * wave, and every wave of a finished run (its record), as it is.
+     */
+    static WaveView afterFailing(WaveView wave, boolean finished) {
+        boolean passed = "confirmed".equals(wave.state()) || RestartResult.RESTARTED.equals(wave.state());
+        List<ResultView> failing = wave.runtimes().stream().filter(r -> "failing".equals(r.confirmState())).toList();
+        if (finished || !passed || failing.isEmpty()) {
+            return wave;
+        }
+        return new WaveView(wave.number(), wave.kind(), "failing", wave.startedAt(), wave.finishedAt(),
+                "passed, then failing: " + String.join("; ", failing.stream().map(r -> RunView.label(r) + " — "
+                        + r.confirmDetail()).toList()), wave.runtimes());
     }
 
     /**

@@ -459,7 +459,8 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
 
     /**
      * The restarted runtimes of {@code run} that {@code which} takes and that did not confirm, as every summary says
-     * them (h20m point 2): while the run is open "not yet: a, b" (they may still confirm); once it has its verdict
+     * them (h20m point 2): while the run is open "not yet: a, b" (they may still confirm), those that reported failing
+     * apart, "failing: a (reported failing: …)"; once it has its verdict
      * "unconfirmed: " and why, by group, e.g. "unconfirmed: chat-1 (not confirmed (fetch) within 120 s
      * (ROLLOUT_CONFIRM_TIMEOUT_SECONDS))" (a rollout's window, as its gate recorded it), "unconfirmed: cmd1 (no fetch
      * by name of the configuration version it was restarted onto, status report or health check since its
@@ -467,18 +468,27 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      */
     static String unconfirmedText(RestartRuns.RunReport run, java.util.function.Predicate<RestartRuns.ResultView> which) {
         Map<String, List<String>> byWhy = new java.util.LinkedHashMap<>();
+        List<String> failing = new ArrayList<>();
         for (RestartRuns.ResultView r : run.results()) {
             boolean own = !run.rollout() || r.wave() == null || r.wave() <= run.waveCount();
             if (own && which.test(r) && RestartResult.RESTARTED.equals(r.state()) && !r.notAsked() && !confirmed(r)
                     && !r.settledApart()) {
-                byWhy.computeIfAbsent(whyUnconfirmed(run, r), w -> new ArrayList<>()).add(label(r));
+                if (!run.finished() && "failing".equals(r.confirmState())) {
+                    // it said it fails: never "not yet" while the run is open (breaker b13, 2)
+                    failing.add(label(r) + " (" + r.confirmDetail() + ")");
+                } else {
+                    byWhy.computeIfAbsent(whyUnconfirmed(run, r), w -> new ArrayList<>()).add(label(r));
+                }
             }
         }
-        if (byWhy.isEmpty()) {
+        if (byWhy.isEmpty() && failing.isEmpty()) {
             return "";
         }
         if (!run.finished()) {
-            return "not yet: " + String.join(", ", byWhy.values().stream().flatMap(List::stream).toList());
+            return String.join("; ", java.util.stream.Stream.of(
+                    failing.isEmpty() ? "" : "failing: " + String.join("; ", failing),
+                    byWhy.isEmpty() ? "" : "not yet: " + String.join(", ", byWhy.values().stream()
+                            .flatMap(List::stream).toList())).filter(t -> !t.isEmpty()).toList());
         }
         return "unconfirmed: " + String.join("; ", byWhy.entrySet().stream()
                 .map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")").toList());

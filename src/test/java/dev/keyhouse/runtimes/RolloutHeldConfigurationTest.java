@@ -727,7 +727,16 @@ class RolloutHeldConfigurationTest {
         reportFailing(canary, version);
         long behindRestarts = restartsOf(behind);
 
-        assertThat(runPage(stt)).contains("/restarts/" + stt + "/resume").doesNotContain("Continue…");
+        assertThat(runPage(stt)).contains("/restarts/" + stt + "/resume").doesNotContain("Continue…")
+                .doesNotContain("all 1 runtime confirmed");
+        // b13, 2: no summary says confirmed, nor "not yet", beside the failing report it has not weighed
+        JsonPath paused = api.run(stt);
+        assertThat(paused.getString("waves[0].decision")).as(paused.prettify())
+                .startsWith("passed, then failing: " + canary + " — reported failing: invalid_key");
+        long canaryId = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary)
+                .get(0));
+        assertThat(page("/admin/runtimes/" + canaryId)).contains("failing: " + canary + " (reported failing")
+                .doesNotContain("not yet: " + canary);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> rollouts.approve(stt, "admin@keyhouse.test"))
                 .isInstanceOf(dev.keyhouse.web.Conflict.class).hasMessageContaining("is paused; resume it first");
         given().auth().oauth2(api.admin()).post("/api/v1/restarts/" + stt + "/continue").then().statusCode(409);
