@@ -117,7 +117,9 @@ class RolloutControlsTest {
         awaitOutcome(runId, "waiting_approval");
 
         RestartRuns.RunReport paused = rollouts.pause(runId, "admin@keyhouse.test");
-        rollouts.approve(runId, "admin@keyhouse.test");
+        // Continue on a paused rollout is refused: it is resumed first (breaker b13, 1)
+        assertThatThrownBy(() -> rollouts.approve(runId, "admin@keyhouse.test")).isInstanceOf(Conflict.class)
+                .hasMessageContaining("is paused; resume it first");
         Thread.sleep(2500);
 
         assertThat(paused.outcome()).isEqualTo("paused");
@@ -129,6 +131,9 @@ class RolloutControlsTest {
                 .hasMessageContaining("already paused");
 
         rollouts.resume(runId, "admin@keyhouse.test");
+        assertThat(api.run(runId).getString("outcome")).as("resumed: waiting for approval again")
+                .isEqualTo("waiting_approval");
+        rollouts.approve(runId, "admin@keyhouse.test");
         JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
 
         assertThat(run.getString("outcome")).as(run.prettify()).isEqualTo("succeeded");

@@ -326,8 +326,8 @@ class RolloutTextTest {
                 + " invalid_key", List.of()), now);
         assertThat(rollingBack.headline()).isEqualTo("rolling back");
         assertThat(rollingBack.reason()).startsWith("wave 1: chat-1 reported failing: invalid_key. Restarting");
-        assertThat(rollingBack.controls()).as("a rollback can be paused, not aborted again")
-                .isEqualTo(new RunView.Controls(true, false, false, false));
+        assertThat(rollingBack.controls()).as("a rollback can neither be paused (409) nor aborted again: no form"
+                + " offers it (breaker b13, 5)").isEqualTo(new RunView.Controls(false, false, false, false));
         assertThat(RunView.of(report("rolling_back", true, 4, 3, null, null, List.of()), now).controls())
                 .isEqualTo(new RunView.Controls(false, true, false, false));
 

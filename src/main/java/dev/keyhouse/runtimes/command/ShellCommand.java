@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -130,12 +131,26 @@ final class ShellCommand {
         return deadline.minus(early);
     }
 
-    /** Kills the process and everything it started, children first so none is re-parented and missed. */
+    /**
+     * Kills the process and everything it started: the tree is read first (so none is re-parented and missed), then
+     * killed from the top down — a shell killed after its child would print the child's death ("Killed") into the
+     * output kept as the runtime's own words; killed first, it prints nothing.
+     */
     static void kill(Process process) {
-        List<ProcessHandle> descendants = process.descendants().toList();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> descendants = process.descendants()
+                .sorted(java.util.Comparator.comparingInt(ShellCommand::depth)).toList();
         process.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** How many parents a process has: killing by increasing depth kills each parent before its children. */
+    private static int depth(ProcessHandle handle) {
+        int depth = 0;
+        for (Optional<ProcessHandle> parent = handle.parent(); parent.isPresent() && depth < 64;
+                parent = parent.get().parent()) {
+            depth++;
+        }
+        return depth;
     }
 
     private static void copy(Map<String, String> env, String name) {

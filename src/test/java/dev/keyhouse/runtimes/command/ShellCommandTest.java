@@ -123,6 +123,25 @@ class ShellCommandTest {
                 .isEmpty();
     }
 
+    /**
+     * CI run of 2026-12-03: a stopped command's kept output ended in "Killed" — its shell's note of its child's death,
+     * printed because the child was killed first. The tree is killed from the top down: the shell, dead first, prints
+     * nothing that is not the runtime's own. Repeated, as the order decided a race.
+     */
+    @org.junit.jupiter.api.Test
+    void aStoppedCommandsOutputHoldsNothingItsKillPrinted() {
+        for (int i = 0; i < 12; i++) {
+            String tag = java.util.UUID.randomUUID().toString().substring(0, 8);
+            Instant deadline = Instant.now().plusMillis(500);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellCommand.run("echo waiting-" + tag
+                    + "; sleep 60; echo done", Map.of("KEYHOUSE_TARGET", "kill-" + tag), List.of(), deadline))
+                    .isInstanceOf(dev.keyhouse.runtimes.RestartTimedOut.class)
+                    .satisfies(e -> assertThat(RuntimeOutput.withOutput(e.getMessage())).as("attempt " + tag)
+                            .isEqualTo("last output:\nwaiting-" + tag));
+            assertThat(Processes.withVariable("KEYHOUSE_TARGET", "kill-" + tag)).isEmpty();
+        }
+    }
+
     /** A command stops {@link ShellCommand#STOP_EARLY} before its deadline, a tenth of the time left when less. */
     @org.junit.jupiter.api.Test
     void aCommandStopsAlittleBeforeItsDeadline() {
