@@ -381,6 +381,22 @@ class RolloutTextTest {
                         + " Restart now): this page says so until it has been restarted.");
         assertThat(RunView.of(shared("running", false, results, List.of(), 1L), now).reason())
                 .endsWith("and a runtime not restarted yet has no value yet.");
+        // breaker b13, finding 3: the driver wrote the environment file before the command failed, so dialler's
+        // configuration may already hold the new value; it is never said to hold the previous one
+        assertThat(RunView.of(shared("partial", true, results, List.of("dialler" + RestartRuns.WRITTEN_BEHIND)), now)
+                .reason()).isEqualTo("fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore"
+                        + " version 3; dialler (its failed restart may have applied the change) may already hold the"
+                        + " new value in its configuration, while its process may still run the previous value."
+                        + " Restart dialler (Runtimes, Restart now): this page says so until it has been restarted.");
+        List<RestartRuns.ResultView> three = List.of(finished("dialler", "failed", false),
+                finished("fleet", "restarted", true), finished("hook", "failed", false));
+        assertThat(RunView.of(shared("partial", true, three, List.of("hook", "dialler" + RestartRuns.WRITTEN_BEHIND)),
+                now).reason()).isEqualTo("fleet, hook and dialler disagree on VOXCORE_SECRET: fleet runs shared"
+                        + " secret voxcore version 3; hook (its restart did not succeed) still holds the previous"
+                        + " value; dialler (its failed restart may have applied the change) may already hold the new"
+                        + " value in its configuration, while its process may still run the previous value. Restart"
+                        + " hook and dialler (Runtimes, Restart now): this page says so until they have been"
+                        + " restarted.");
         assertThat(RunView.of(shared("failed", true, List.of(finished("dialler", "failed", false)),
                 List.of("dialler")), now).reason()).as("none moved: they still agree").isNull();
     }
