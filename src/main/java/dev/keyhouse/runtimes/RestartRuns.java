@@ -740,7 +740,7 @@ public class RestartRuns {
                         tally.notAsked(), tally.rolledBack()), views,
                 run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
-                run.sharedVariable, run.changeSummary, stillBehind(run, views),
+                run.sharedVariable, run.changeSummary, stillBehind(run, views, results),
                 RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()),
                 movedOnto(run), RestartResult.getEntityManager().createQuery("select r.id from RestartRun r"
                         + " where r.supersededBy = ?1 order by r.id", Long.class).setParameter(1, run.id)
@@ -861,13 +861,19 @@ public class RestartRuns {
     /**
      * A finished shared secret run's runtimes that did not restart onto it and whose target has not restarted since,
      * then the linked targets it never restarted because they are disabled ({@link #DISABLED_BEHIND}) —
-     * {@link RunReport#stillBehind}: what the run page names while the targets disagree.
+     * {@link RunReport#stillBehind}: what the run page names while the targets disagree. A runtime whose failed
+     * restart wrote its configuration first ({@link RuntimeDriver#writesConfiguration}: an environment file, a
+     * container, a workload's Secret) is named with {@link #WRITTEN_BEHIND}: its configuration may already hold the
+     * new value (breaker b13, finding 3).
      */
-    private static List<String> stillBehind(RestartRun run, List<ResultView> views) {
+    private List<String> stillBehind(RestartRun run, List<ResultView> views, List<RestartResult> results) {
         if (run.sharedVariable == null || !run.finished()) {
             return List.of();
         }
-        List<String> behind = new ArrayList<>(failedBehind(run, views));
+        java.util.Set<Long> written = new java.util.HashSet<>();
+        results.stream().filter(r -> r.attempts > 0 && !Rollouts.mayHaveApplied(r.state).isEmpty()
+                && rollouts.writesConfiguration(r)).forEach(r -> written.add(r.id));
+        List<String> behind = new ArrayList<>(failedBehind(run, views, written));
         // a linked target that is disabled was never in the run (b19 H): it keeps the previous value too
         @SuppressWarnings("unchecked")
         List<String> disabled = RestartResult.getEntityManager().createNativeQuery("SELECT DISTINCT t.name FROM"
@@ -886,8 +892,18 @@ public class RestartRuns {
      */
     public static final String DISABLED_BEHIND = " (disabled: not restarted)";
 
-    /** The run's runtimes whose restart did not succeed and whose target has not restarted since. */
-    private static List<String> failedBehind(RestartRun run, List<ResultView> views) {
+    /**
+     * How {@link RunReport#stillBehind} names a runtime whose restart did not succeed after its driver may have
+     * written its configuration (its environment file, before its command ran): "llm (its configuration may hold the
+     * new value)" — a later restart outside Keyhouse (systemd, a crash) starts it on the new value.
+     */
+    public static final String WRITTEN_BEHIND = " (its configuration may hold the new value)";
+
+    /**
+     * The run's runtimes whose restart did not succeed and whose target has not restarted since; those whose result
+     * id is in {@code written} with {@link #WRITTEN_BEHIND}.
+     */
+    private static List<String> failedBehind(RestartRun run, List<ResultView> views, java.util.Set<Long> written) {
         List<ResultView> failed = views.stream().filter(v -> !RestartResult.RESTARTED.equals(v.state())).toList();
         if (failed.isEmpty()) {
             return List.of();
@@ -907,7 +923,7 @@ public class RestartRuns {
                         + " AND t.name IN (:targets)").setParameter("variable", run.sharedVariable)
                 .setParameter("targets", targets).getResultList());
         return failed.stream().filter(v -> !since.contains(v.target()) && receiving.contains(v.target()))
-                .map(RunView::label).toList();
+                .map(v -> RunView.label(v) + (written.contains(v.id()) ? WRITTEN_BEHIND : "")).toList();
     }
 
     /**

@@ -220,7 +220,8 @@ public class RolloutOutlook implements RolloutNews {
                 boolean fallback = RestartRun.CAUSE_FALLBACK.equals(run.cause) && RestartRun.HALTED.equals(run.state)
                         && !targetCause(run.failCode);
                 String advice = tokenCause ? tokenAdvice(standing.configured(), run.state)
-                        : fallback ? fallbackAdvice(title, run.changeSummary) : null;
+                        : fallback ? fallbackAdvice(title, run.changeSummary)
+                        : keysInUseAdvice(run.cause, run.kind, run.changeSummary, run.failCode, run.reason);
                 String text = alertText(title, run.id, run.state, fallbackReason(run.cause, run.kind, run.reason),
                         run.rollbackVersion, run.failCode, culprit == null ? null : culprit.name, advice,
                         savedFields(run));
@@ -243,8 +244,82 @@ public class RolloutOutlook implements RolloutNews {
                 || run.settingsVersion == null || run.previousVersion == null || run.previousVersion < 1) {
             return List.of();
         }
-        return ProviderKind.parse(run.kind).map(kind -> settings.differing(kind, run.previousVersion,
-                run.settingsVersion).stream().map(SettingField::label).toList()).orElse(List.of());
+        return ProviderKind.parse(run.kind).map(kind -> savedLabels(settings.differing(kind, run.previousVersion,
+                run.settingsVersion), run.settingsVersion - 1 > 0 && run.settingsVersion - 1 != run.previousVersion
+                        ? settings.differing(kind, run.settingsVersion - 1, run.settingsVersion) : List.of()))
+                .orElse(List.of());
+    }
+
+    /**
+     * The labels of the fields a save's run moved runtimes on, in form order: those its version differs in from the
+     * run's previous version ({@code sincePrevious}), and from the version just before it ({@code own}): an admin's
+     * rollback that superseded a save's rollout takes over that rollout's previous version, which may hold exactly
+     * what the rollback wrote, though the rollback changed the model the save's runtimes ran (breaker b13, finding 4).
+     */
+    static List<String> savedLabels(List<SettingField> sincePrevious, List<SettingField> own) {
+        java.util.EnumSet<SettingField> fields = java.util.EnumSet.noneOf(SettingField.class);
+        fields.addAll(sincePrevious);
+        fields.addAll(own);
+        return fields.stream().map(SettingField::label).toList();
+    }
+
+    /**
+     * Whether a fallback change, as its run's {@code changeSummary} says it, put a key into what runtimes run: an
+     * entry added or enabled, or one whose key was saved or restored ("stt fallback 2 (custom) changed (changed apiKey;
+     * enabled)", "…: restores version 3; changed apiKey"). Not a disable, a delete, a move, nor a change of other
+     * fields. A summary in other words (or none) counts as bringing one, as before.
+     */
+    static boolean fallbackBringsKey(String change) {
+        if (change == null) {
+            return true;
+        }
+        if (change.endsWith(" was deleted")) {
+            return false;
+        }
+        if (change.endsWith(" was added")) {
+            return true;
+        }
+        int restores = change.indexOf(": restores version ");
+        int changed = change.lastIndexOf(" changed (");
+        if (restores >= 0) {
+            int fields = change.indexOf("; changed ", restores);
+            return fields >= 0 && namesKey(change.substring(fields + "; changed ".length()));
+        }
+        if (changed >= 0 && change.endsWith(")")) {
+            for (String did : change.substring(changed + " changed (".length(), change.length() - 1).split("; ")) {
+                if ("enabled".equals(did) || did.startsWith("changed ") && namesKey(did.substring(8))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** The JSON names of the secret fields ("apiKey", ...), as a fallback change's summary names a changed key. */
+    private static final Set<String> KEY_NAMES = java.util.Arrays.stream(SettingField.values())
+            .filter(SettingField::secret).map(SettingField::json).collect(Collectors.toUnmodifiableSet());
+
+    private static boolean namesKey(String changes) {
+        return java.util.Arrays.stream(changes.split(", ")).anyMatch(KEY_NAMES::contains);
+    }
+
+    /**
+     * The advice of a fallback change's rollout that a key refusal rolled back although the change put no key into
+     * what runtimes run ({@link #fallbackBringsKey}: a disable, a delete, a move, a change of other fields): the
+     * refused key is one the runtimes still use, never the fallback the rollback brought back, e.g. " — invalid_key
+     * refuses a key this change did not bring in (stt fallback 2 (custom) changed (disabled)); check the keys the
+     * runtimes still use: the stt primary's and its enabled fallbacks' (a key of another kind its runtimes use may be
+     * the one)" (breaker b13, finding 4). Null for any other run: its advice is {@link #alertText}'s by its code.
+     */
+    static String keysInUseAdvice(String cause, String kind, String change, String failCode, String reason) {
+        if (!RestartRun.CAUSE_FALLBACK.equals(cause) || !keyRefusal(failCode) || failCode == null
+                || fallbackBringsKey(change) || reason != null && reason.strip().endsWith(ENTER_A_WORKING_KEY)) {
+            return null;
+        }
+        return " — " + failCode + " refuses a key this change did not bring in (" + change.strip() + "); check the"
+                + " keys the runtimes still use: the " + kind + " primary's and its enabled fallbacks' (a key of"
+                + " another kind its runtimes use may be the one)";
     }
 
     /**

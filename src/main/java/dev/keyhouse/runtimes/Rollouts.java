@@ -1233,7 +1233,7 @@ public class Rollouts {
      * Whether the restart of {@code row} wrote the configuration into its runtime ({@link
      * RuntimeDriver#writesConfiguration}); true when that cannot be told (fail closed: restarted back).
      */
-    private boolean writesConfiguration(RestartResult row) {
+    boolean writesConfiguration(RestartResult row) {
         try {
             Optional<RuntimeTarget> target = targets.find(row.targetId);
             Optional<RuntimeDriver> driver = drivers.find(row.driver);

@@ -654,8 +654,10 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
      * After a shared secret's run ended with some runtimes restarted and others not (and those not restarted since):
      * they disagree now, e.g. "fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore
      * version 3; dialler (its restart did not succeed) still holds the previous value. ..." ("has no value yet" after
-     * the secret's first version, when there was none). Null when none moved
-     * (they all still agree on the previous value).
+     * the secret's first version, when there was none). A runtime whose failed restart wrote its configuration first
+     * ({@link RestartRuns#WRITTEN_BEHIND}) is never said to hold the previous value: "llm (its failed restart may have
+     * applied the change) may already hold the new value in its configuration, while its process may still run the
+     * previous value" (breaker b13, finding 3). Null when none moved (they all still agree on the previous value).
      */
     static String apart(RestartRuns.RunReport run) {
         List<String> moved = run.results().stream().filter(r -> RestartResult.RESTARTED.equals(r.state()))
@@ -663,12 +665,21 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         if (moved.isEmpty()) {
             return null;
         }
-        List<String> behind = run.stillBehind().stream()
-                .map(b -> b.endsWith(RestartRuns.DISABLED_BEHIND) ? b.substring(0, b.length()
-                        - RestartRuns.DISABLED_BEHIND.length()) : b).toList();
-        List<String> failed = run.stillBehind().stream().filter(b -> !b.endsWith(RestartRuns.DISABLED_BEHIND))
-                .toList();
-        List<String> disabled = behind.subList(failed.size(), behind.size());
+        List<String> failed = new ArrayList<>();
+        List<String> written = new ArrayList<>();
+        List<String> disabled = new ArrayList<>();
+        for (String b : run.stillBehind()) {
+            if (b.endsWith(RestartRuns.DISABLED_BEHIND)) {
+                disabled.add(b.substring(0, b.length() - RestartRuns.DISABLED_BEHIND.length()));
+            } else if (b.endsWith(RestartRuns.WRITTEN_BEHIND)) {
+                written.add(b.substring(0, b.length() - RestartRuns.WRITTEN_BEHIND.length()));
+            } else {
+                failed.add(b);
+            }
+        }
+        List<String> behind = new ArrayList<>(failed);
+        behind.addAll(written);
+        behind.addAll(disabled);
         List<String> all = new ArrayList<>(moved);
         all.addAll(behind);
         List<String> why = new ArrayList<>();
@@ -678,12 +689,25 @@ public record RunView(RestartRuns.RunReport run, String headline, String tone, S
         if (!disabled.isEmpty()) {
             why.add(and(disabled) + " (disabled, so not restarted)");
         }
+        List<String> sides = new ArrayList<>();
+        if (!why.isEmpty()) {
+            int previous = failed.size() + disabled.size();
+            sides.add(and(why) + " " + (first(run) ? (previous == 1 ? "has" : "have") + " no value yet"
+                    : "still " + (previous == 1 ? "holds" : "hold") + " the previous value"));
+        }
+        if (!written.isEmpty()) {
+            // the driver wrote the configuration before the command failed: what it holds may be the new value
+            List<String> mayHave = written.stream().map(w -> w + Rollouts.mayHaveApplied(run.results().stream()
+                    .filter(r -> label(r).equals(w) && !RestartResult.RESTARTED.equals(r.state()))
+                    .map(RestartRuns.ResultView::state).findFirst().orElse(RestartResult.FAILED))).toList();
+            boolean one = written.size() == 1;
+            sides.add(and(mayHave) + " may already hold the new value in " + (one ? "its configuration, while its"
+                    + " process may still run " : "their configuration, while their processes may still run ")
+                    + (first(run) ? "without one" : "the previous value"));
+        }
         return and(all) + " disagree on " + run.sharedVariable() + ": " + and(moved) + (moved.size() == 1 ? " runs"
                 : " run") + " shared secret " + run.sharedSecret() + " version " + run.settingsVersion() + "; "
-                + and(why) + " "
-                + (first(run) ? (behind.size() == 1 ? "has" : "have") + " no value yet"
-                        : "still " + (behind.size() == 1 ? "holds" : "hold") + " the previous value") + ". Restart "
-                + and(behind)
+                + String.join("; ", sides) + ". Restart " + and(behind)
                 + " (Runtimes, Restart now): this page says so until " + (behind.size() == 1 ? "it has" : "they have")
                 + " been restarted.";
     }

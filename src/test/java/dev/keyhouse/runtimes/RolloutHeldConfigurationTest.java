@@ -1085,6 +1085,27 @@ class RolloutHeldConfigurationTest {
         assertThat(env(null)).contains("STT_PROVIDERS=soniox,custom\n", "custom-held-" + tag + "-c3");
     }
 
+    /**
+     * Breaker b13, finding 4 (a): a fallback disable rolled back on a key refusal sent the operator to the fallback
+     * the rollback brought back, a key the failing configuration did not have. The Settings page's alert, from the
+     * run's own change summary, says the change brought no key in and names the keys the runtimes still use. (The
+     * canary's restart fails; its code is set to invalid_key as a runtime's report would leave it.)
+     */
+    @Test
+    void aFallbackDisableRolledBackOnAKeyRefusalDoesNotAskForTheDisabledFallbacksKey() throws Exception {
+        failingCanary();
+        Response disabled = given().auth().oauth2(api.admin()).contentType(ContentType.JSON).header("If-Match", "\"1\"")
+                .body(Map.of("enabled", false)).put(STT + "/" + deepgram);
+        assertThat(disabled.statusCode()).as(disabled.asString()).isEqualTo(200);
+        long runId = disabled.jsonPath().getLong("restartRun");
+        JsonPath run = api.awaitRun(runId, RUN_TIMEOUT);
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("rolled_back");
+        Rows.update(db, "UPDATE restart_runs SET fail_code = 'invalid_key' WHERE id = ?", runId);
+        assertThat(settingsPage("stt")).contains("rolled back — invalid_key refuses a key this change did not bring in"
+                + " (stt fallback " + deepgram + " (deepgram) changed (disabled)); check the keys the runtimes still"
+                + " use: the stt primary").doesNotContain("enter a working key for stt fallback " + deepgram);
+    }
+
     /** PUTs the deepgram fallback at {@code version} with a new key; the run it planned (null: none). */
     private Long editDeepgram(long version, String baseUrl, String key) {
         return editFallback(deepgram, version, Map.of("provider", "deepgram", "model", "nova-3", "baseUrl", baseUrl,

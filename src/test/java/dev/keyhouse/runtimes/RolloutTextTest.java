@@ -90,6 +90,79 @@ class RolloutTextTest {
      * provider's own, 401/402/403) asks for a working key; the key the rollback checked ok, or a code that does not
      * judge the key, names the change.
      */
+    /**
+     * Breaker b13, finding 4 (a): a fallback change that put no key into what runtimes run (a disable, a delete, a
+     * move, a change of other fields) rolled back on invalid_key sent the operator to the fallback the rollback
+     * brought back ("enter a working key for stt fallback 2 (custom)"), a key the failing configuration did not
+     * have. The alert says the change brought no key in and names the keys the runtimes still use. A change that
+     * put a key in (added, enabled, its key saved or restored) keeps "enter a working key".
+     */
+    @Test
+    void aFallbackChangeThatBroughtNoKeyNeverSendsTheOperatorToAKey() {
+        String reason = "wave 1 (canary): stt-1: reported failing: invalid_key on configuration version 8; restored:"
+                + " the stt primary stays version 7 (the change left it as it was); fallbacks: stt fallback 2 (custom)"
+                + " enabled; key brought back: stt fallback 2 (custom) version 3, checked: ok (HTTP 200)";
+        String disabled = "stt fallback 2 (custom) changed (disabled)";
+        String advice = RolloutOutlook.keysInUseAdvice("fallback", "stt", disabled, "invalid_key", reason);
+        assertThat(RolloutOutlook.alertText("STT", 12, "rolled_back", reason, null, "invalid_key", null, advice))
+                .isEqualTo("STT rollout (run 12): " + reason + "; rolled back — invalid_key refuses a key this change"
+                        + " did not bring in (stt fallback 2 (custom) changed (disabled)); check the keys the runtimes"
+                        + " still use: the stt primary's and its enabled fallbacks' (a key of another kind its"
+                        + " runtimes use may be the one)")
+                .doesNotContain("enter a working key");
+        for (String none : List.of(disabled, "stt fallback 2 (custom) was deleted",
+                "stt fallback 2 (custom) changed (moved from position 2 to 1)",
+                "stt fallback 2 (custom) changed (changed model nova-2 → nova-3; disabled)",
+                "stt fallback 2 (custom): restores version 3; changed model nova-3 → nova-2",
+                "stt fallback 2 (custom): restores version 3")) {
+            assertThat(RolloutOutlook.fallbackBringsKey(none)).as(none).isFalse();
+            assertThat(RolloutOutlook.keysInUseAdvice("fallback", "stt", none, "invalid_key", reason)).as(none)
+                    .startsWith(" — invalid_key refuses a key this change did not bring in (" + none + ")");
+        }
+        for (String brings : List.of("stt fallback 2 (custom) was added", "stt fallback 2 (custom) changed (enabled)",
+                "stt fallback 2 (custom) changed (changed apiKey; moved from position 2 to 1)",
+                "stt fallback 2 (custom) changed (changed apiKey, model nova-2 → nova-3)",
+                "stt fallback 2 (custom): restores version 3; changed apiKey", "a summary in other words")) {
+            assertThat(RolloutOutlook.fallbackBringsKey(brings)).as(brings).isTrue();
+            assertThat(RolloutOutlook.keysInUseAdvice("fallback", "stt", brings, "invalid_key", reason)).as(brings)
+                    .isNull();
+        }
+        // the key put in was refused: the alert still asks for a working key for it
+        assertThat(RolloutOutlook.alertText("STT", 12, "rolled_back", reason, null, "invalid_key", null,
+                RolloutOutlook.keysInUseAdvice("fallback", "stt", "stt fallback 2 (custom) changed (enabled)",
+                        "invalid_key", reason))).endsWith("; rolled back — enter a working key for stt fallback 2"
+                                + " (custom) (the primary's key checks ok or was not changed)");
+        // not a key refusal, a save's run, or a rollback's own check refusing a key: the advice by the code stays
+        assertThat(RolloutOutlook.keysInUseAdvice("fallback", "stt", disabled, "http:404", reason)).isNull();
+        assertThat(RolloutOutlook.keysInUseAdvice("fallback", "stt", disabled, "restart_failed", reason)).isNull();
+        assertThat(RolloutOutlook.keysInUseAdvice("save", "stt", disabled, "invalid_key", reason)).isNull();
+        assertThat(RolloutOutlook.keysInUseAdvice("fallback", "stt", disabled, "invalid_key", reason
+                + "; nothing rolled back: the key of stt fallback 3 version 4 it would bring back fails its check"
+                + " (invalid_key), so the change stays — enter a working key")).isNull();
+    }
+
+    /**
+     * Breaker b13, finding 4 (b): an admin's rollback that superseded a model save's rollout takes over its previous
+     * version, which holds what the rollback wrote: the fields "saved" were none, so a halt on invalid_key read
+     * "halted — enter a working key", a key nobody changed. The fields the rollback itself changed count too.
+     */
+    @Test
+    void anAdminRollbackThatChangedOnlyTheModelIsNotSentToAKey() {
+        List<String> saved = RolloutOutlook.savedLabels(List.of(),
+                List.of(dev.keyhouse.settings.SettingField.MODEL));
+        assertThat(saved).containsExactly("Model");
+        assertThat(RolloutOutlook.savedLabels(List.of(dev.keyhouse.settings.SettingField.API_KEY),
+                List.of(dev.keyhouse.settings.SettingField.MODEL, dev.keyhouse.settings.SettingField.API_KEY)))
+                .containsExactly("Model", "API key");
+        String halted = "wave 1 (canary): chat-1: reported failing: invalid_key on configuration version 12; nothing"
+                + " rolled back: version 9 holds what version 11 that failed holds, so there is nothing different to"
+                + " go back to — correct the llm setting and save it again";
+        assertThat(RolloutOutlook.alertText("LLM", 14, "halted", halted, null, "invalid_key", null, null, saved))
+                .isEqualTo("LLM rollout (run 14): " + halted + "; halted — invalid_key refuses a key this change did"
+                        + " not change (a key of another kind its runtimes use may be the one); correct the change"
+                        + " (Model) and save it again");
+    }
+
     @Test
     void anAlertAsksForAWorkingKeyOnlyWhenAKeyWasRefused() {
         String kept = "wave 1 (canary): chat-1: reported failing: http:404 on configuration version 8; restored: the key, which this"
@@ -381,6 +454,22 @@ class RolloutTextTest {
                         + " Restart now): this page says so until it has been restarted.");
         assertThat(RunView.of(shared("running", false, results, List.of(), 1L), now).reason())
                 .endsWith("and a runtime not restarted yet has no value yet.");
+        // breaker b13, finding 3: the driver wrote the environment file before the command failed, so dialler's
+        // configuration may already hold the new value; it is never said to hold the previous one
+        assertThat(RunView.of(shared("partial", true, results, List.of("dialler" + RestartRuns.WRITTEN_BEHIND)), now)
+                .reason()).isEqualTo("fleet and dialler disagree on VOXCORE_SECRET: fleet runs shared secret voxcore"
+                        + " version 3; dialler (its failed restart may have applied the change) may already hold the"
+                        + " new value in its configuration, while its process may still run the previous value."
+                        + " Restart dialler (Runtimes, Restart now): this page says so until it has been restarted.");
+        List<RestartRuns.ResultView> three = List.of(finished("dialler", "failed", false),
+                finished("fleet", "restarted", true), finished("hook", "failed", false));
+        assertThat(RunView.of(shared("partial", true, three, List.of("hook", "dialler" + RestartRuns.WRITTEN_BEHIND)),
+                now).reason()).isEqualTo("fleet, hook and dialler disagree on VOXCORE_SECRET: fleet runs shared"
+                        + " secret voxcore version 3; hook (its restart did not succeed) still holds the previous"
+                        + " value; dialler (its failed restart may have applied the change) may already hold the new"
+                        + " value in its configuration, while its process may still run the previous value. Restart"
+                        + " hook and dialler (Runtimes, Restart now): this page says so until they have been"
+                        + " restarted.");
         assertThat(RunView.of(shared("failed", true, List.of(finished("dialler", "failed", false)),
                 List.of("dialler")), now).reason()).as("none moved: they still agree").isNull();
     }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
 
+import dev.keyhouse.runtimes.RestartRuns;
 import dev.keyhouse.ApiClient;
 import dev.keyhouse.ConfirmSteps;
 import dev.keyhouse.TestSettings;
@@ -1159,6 +1160,50 @@ class SharedSecretsTest {
         assertThat(awaitRun(again).getString("state")).isEqualTo("succeeded");
         assertThat(awaitRun(runId).getList("stillBehind")).as("restarted since: they agree again").isEmpty();
         assertThat(page(session, "/admin/restarts/" + runId)).doesNotContain("disagree on " + variable);
+    }
+
+    /**
+     * Breaker b13, finding 3: a generated value's run where one command target's command exits 3 after the driver
+     * wrote its environment file said that target "still holds the previous value", though its file holds the new
+     * one (a later restart outside Keyhouse starts it on it). The run names it with its configuration possibly on the
+     * new value and its process possibly on the previous one.
+     */
+    @Test
+    void aFailedRestartThatWroteItsFileIsNotSaidToHoldThePreviousValue() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(TestSettings.RUNTIME_ENV_DIRS), "written");
+        Path envFile = dir.resolve("llm.env");
+        long good = target(Map.of("name", "t-moved-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true")));
+        long failing = target(Map.of("name", "t-llm-" + suffix(), "driver", "command", "dependsOn", List.of("stt"),
+                "config", Map.of("command", "true", "environmentFile", envFile.toString())));
+        String name = name();
+        String variable = variable(name);
+        Response created = post(Map.of("name", name, "variable", variable, "value", "first-" + UUID.randomUUID(),
+                "targets", List.of(good, failing)));
+        created.then().statusCode(201);
+        assertThat(awaitRun(created.jsonPath().getLong("restartRun")).getString("state")).isEqualTo("succeeded");
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("name", targetName(failing), "driver",
+                "command", "dependsOn", List.of("stt"), "config", Map.of("command", "echo not now; exit 3",
+                        "environmentFile", envFile.toString()))).put("/api/v1/runtimes/" + failing).then()
+                .statusCode(200);
+        long id = created.jsonPath().getLong("id");
+        Response generated = given().auth().oauth2(admin).header("If-Match", created.header("ETag"))
+                .post(API + "/" + id + "/generate");
+        generated.then().statusCode(200);
+        long runId = generated.jsonPath().getLong("restartRun");
+        JsonPath run = awaitRun(runId);
+        assertThat(run.getString("state")).isEqualTo("partial");
+        assertThat(run.getList("stillBehind", String.class))
+                .containsExactly(targetName(failing) + RestartRuns.WRITTEN_BEHIND);
+        String served = runtimeConfig(targetName(good)).getString("env." + variable);
+        assertThat(Files.readString(envFile)).as("the driver wrote the new value before the command failed")
+                .contains(variable + "=" + served + "\n");
+        String session = Browser.session(TestSettings.ADMIN_EMAIL, TestSettings.ADMIN_PASSWORD);
+        assertThat(page(session, "/admin/restarts/" + runId)).contains(targetName(good) + " and "
+                + targetName(failing) + " disagree on " + variable + ": " + targetName(good) + " runs shared secret "
+                + name + " version 2; " + targetName(failing) + " (its failed restart may have applied the change)"
+                + " may already hold the new value in its configuration, while its process may still run the"
+                + " previous value.").doesNotContain("still holds the previous value");
     }
 
     /**
