@@ -734,11 +734,12 @@ public class RestartRuns {
                     held, backRow == null ? null : Rollouts.carriedFrom(backRow.confirmationReason)));
         }
         RunView.Tally tally = RunView.Tally.of(views, run.rollout, run.waveCount, run.state, r -> true);
+        String reason = waitingReason(run, views);
         return new RunReport(run.id, run.state, run.finished(), run.cause, run.kind, run.settingsVersion,
                 run.createdBy, run.createdAt, run.finishedAt, new Convergence(rolledOut.fingerprint(),
                         rolledOut.reason(), tally.restarted(), tally.confirmed(), tally.notConfirmed(),
                         tally.notAsked(), tally.rolledBack()), views,
-                run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, run.reason,
+                run.rollout, run.paused, run.currentWave, run.waveCount, run.bakeUntil, reason,
                 run.previousVersion, run.rollbackVersion, run.supersededBy, waves(run, views), run.sharedSecret,
                 run.sharedVariable, run.changeSummary, stillBehind(run, views, results),
                 RunView.canChange(run.finished(), views, Instant.now(), confirmWindow.confirmTimeout()),
@@ -775,6 +776,28 @@ public class RestartRuns {
             return "the new value of " + run.sharedVariable;
         }
         return "the new configuration";
+    }
+
+    /**
+     * The run's reason as its API and pages give it: the stored one, but for a rollout waiting for approval some moved
+     * runtime of which reads failing now (a report the gate has not weighed: the rollout is paused), whose stored
+     * "the canary is confirmed; waiting for an admin to continue" is no longer true (breaker b14 M1): "paused; a-stt
+     * reported failing since its wave was confirmed: not weighed while the rollout is paused: Resume or Abort rolls
+     * it back".
+     */
+    private static String waitingReason(RestartRun run, List<ResultView> views) {
+        if (!RestartRun.WAITING_APPROVAL.equals(run.state)) {
+            return run.reason;
+        }
+        List<String> failing = views.stream().filter(v -> v.wave() != null && v.wave() <= run.waveCount
+                && "failing".equals(v.confirmState())).map(RunView::label).toList();
+        if (failing.isEmpty()) {
+            return run.reason;
+        }
+        return (run.paused ? "paused; " : "") + String.join(", ", failing) + " reported failing since "
+                + (failing.size() == 1 ? "its" : "their") + " wave was confirmed: " + (run.paused
+                        ? "not weighed while the rollout is paused: Resume or Abort rolls it back"
+                        : "the rollout rolls back");
     }
 
     /**

@@ -262,7 +262,7 @@ public class Rollouts {
             Signals signals = signals(run);
             Failure failure = failingLater(run, signals, Instant.now());
             if (failure != null) {
-                fail(run, waveName(run.currentWave) + ": " + failure.what(), failure.code());
+                fail(run, failure.what(), failure.code());
                 return rollback(run, checked);
             }
             // and so does a runtime another run restarted onto this change (b10 M3)
@@ -484,7 +484,10 @@ public class Rollouts {
         return new Signals(moved, rows, reports(run.createdAt), acks.since(since), runtimes.namesNow(moved));
     }
 
-    /** Why the gate fails a rollout: what failed ("voice / voice-1: reported failing: ...") and its short code. */
+    /**
+     * Why the gate fails a rollout: what failed, named by its wave ("wave 1 (canary): voice / voice-1: reported
+     * failing: ..."), and its short code.
+     */
     private record Failure(String what, String code) {
     }
 
@@ -504,7 +507,8 @@ public class Rollouts {
                 boolean confirmedBefore = "confirmed".equals(row.confirmState);
                 decide(row, "failing", failingText(failingLater.get())
                         + (confirmedBefore ? " after it was confirmed" : ""), now);
-                return new Failure(label(row) + ": " + row.confirmDetail, failCode(row));
+                // named by its own wave: a canary failing while a later wave runs is "wave 1 (canary)" (b14 L1)
+                return new Failure(waveName(row.wave) + ": " + label(row) + ": " + row.confirmDetail, failCode(row));
             }
         }
         return null;
@@ -538,7 +542,7 @@ public class Rollouts {
                     if (failure == null) {
                         // the driver's words stay on the runtime's result; the reason (log, alert, banner) names
                         // what failed, never a program's output
-                        failure = label(row) + ": restart "
+                        failure = waveName(n) + ": " + label(row) + ": restart "
                                 + (RestartResult.TIMED_OUT.equals(row.state) ? "timed out" : "failed");
                         code = "restart_failed";
                     }
@@ -554,7 +558,7 @@ public class Rollouts {
                     } else if (row.confirmState == null) {
                         open = true;
                     } else if (!passed(row) && failure == null) {
-                        failure = label(row) + ": " + row.confirmDetail;
+                        failure = waveName(n) + ": " + label(row) + ": " + row.confirmDetail;
                         code = "failing".equals(row.confirmState) ? failCode(row) : "unconfirmed";
                         if ("unconfirmed".equals(code)) {
                             // the run's own record names its runtime's refused requests (read from the stored
@@ -570,7 +574,7 @@ public class Rollouts {
             }
         }
         if (failure != null) {
-            fail(run, waveName(n) + ": " + failure, code);
+            fail(run, failure, code);
             return rollback(run, null);
         }
         Failure carried = failingCarried(run, signals.reports());
@@ -1534,7 +1538,7 @@ public class Rollouts {
             }
             Signals signals = signals(run);
             Failure failure = failingLater(run, signals, Instant.now());
-            String reason = failure != null ? waveName(run.currentWave) + ": " + failure.what() : null;
+            String reason = failure != null ? failure.what() : null;
             if (failure == null) {
                 failure = failingCarried(run, signals.reports());
                 reason = failure == null ? null : failure.what();

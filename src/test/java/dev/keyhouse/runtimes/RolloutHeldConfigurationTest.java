@@ -731,6 +731,9 @@ class RolloutHeldConfigurationTest {
                 .doesNotContain("all 1 runtime confirmed");
         // b13, 2: no summary says confirmed, nor "not yet", beside the failing report it has not weighed
         JsonPath paused = api.run(stt);
+        assertThat(paused.getString("reason")).as("b14 M1: never 'the canary is confirmed' beside its failing report")
+                .isEqualTo("paused; " + canary + " reported failing since its wave was confirmed: not weighed while"
+                        + " the rollout is paused: Resume or Abort rolls it back");
         assertThat(paused.getString("waves[0].decision")).as(paused.prettify())
                 .startsWith("passed, then failing: " + canary + " — reported failing: invalid_key");
         long canaryId = Long.parseLong(Rows.column(db, "SELECT id FROM runtime_targets WHERE name = ?", canary)
